@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The canton command line: main() dispatches to one function per
+ * subcommand (commands.def). Helpers shared by the subcommands live here.
+ */
+#ifndef CN_CLI_CLI_H
+#define CN_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli/commands.def"
+
+#define CN__CMD_DECL(name, summary) int cn_cmd_##name(int argc, char **argv);
+CN_COMMANDS(CN__CMD_DECL)
+#undef CN__CMD_DECL
+
+/* True when argv[1..argc) contains -h or --help. */
+bool cn_cli_wants_help(int argc, char **argv);
+
+/* Exit codes: 0 success, 1 failure at run time, 2 usage error. */
+enum { CN_EXIT_OK = 0, CN_EXIT_FAIL = 1, CN_EXIT_USAGE = 2 };
+
+#endif

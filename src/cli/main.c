@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * canton's main(): finds the subcommand in commands.def and runs it.
+ * `serve` wires the boxes of DESIGN.md together; the other subcommands are
+ * tools over the same modules.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} command_t;
+
+static const command_t commands[] = {
+#define XX(name, summary) {#name, cn_cmd_##name, summary},
+    CN_COMMANDS(XX)
+#undef XX
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "canton %s: self-hosted web and e-commerce analytics\n\n"
+            "Usage: canton <command> [options]\n\nCommands:\n",
+            CN_VERSION);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun `canton <command> --help` for a command's options.\n"
+               "Documentation: README.md and docs/ in the source tree.\n");
+}
+
+bool cn_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return true;
+        if (strcmp(argv[i], "--") == 0)
+            break;
+    }
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CN_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CN_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+        return cn_cmd_version(1, argv + 1);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "canton: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return CN_EXIT_USAGE;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The hitlog: the durable, append-only log of raw hits (DESIGN.md "hitlog").
+ *
+ * A log is a folder of segment files (docs/hitlog.md gives the format) of
+ * length-prefixed records with a CRC32C each. One writer thread takes
+ * appended records from a queue, writes them, and makes them durable with
+ * group commit: one fsync covers every record appended during a short
+ * window. Each append carries a callback that the writer thread calls once
+ * the record is durable (or, in buffered mode, once it is queued), which is
+ * how a collector holds its answer until the hit is on disk.
+ *
+ * On open, a torn tail (a partly written last record, found by its length
+ * or checksum) is cut off and reported. Readers follow the log by position
+ * (segment number, byte offset), and may run in other threads or processes
+ * while the writer appends.
+ */
+#ifndef CN_HITLOG_HITLOG_H
+#define CN_HITLOG_HITLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+
+typedef struct cn_hitlog cn_hitlog_t;
+typedef struct cn_hitlog_reader cn_hitlog_reader_t;
+
+/* A position in the log: the start of a record, or the end of the log. */
+typedef struct cn_hitlog_pos {
+    uint32_t segment; /* segment number, from 1 */
+    uint64_t offset;  /* byte offset in the segment file */
+} cn_hitlog_pos_t;
+
+typedef struct cn_hitlog_opts {
+    bool buffered;            /* true: callbacks fire when queued, fsync in the background */
+    uint32_t group_commit_us; /* how long the writer waits to gather records for one fsync */
+    uint64_t segment_bytes;   /* roll to a new segment once one reaches this size */
+    size_t max_record_bytes;  /* larger appends fail with CN_ETOOBIG */
+} cn_hitlog_opts_t;
+
+/* Defaults: fsync mode, 1 ms window, 256 MiB segments, 16 MiB records. */
+void cn_hitlog_opts_init(cn_hitlog_opts_t *opts);
+
+/* What open found, for the log line that says so. */
+typedef struct cn_hitlog_recovery {
+    uint32_t segments;   /* segment files found */
+    uint64_t records;    /* records in the last segment */
+    uint64_t torn_bytes; /* bytes cut from the tail (0: clean) */
+    cn_hitlog_pos_t end; /* where appends continue */
+} cn_hitlog_recovery_t;
+
+/*
+ * Opens (creating when missing) the log in dir and starts its writer
+ * thread. Returns 0 and *out, or a negated errno / CN_ECORRUPT with err set.
+ * recovery (may be NULL) says what was found. Only one process may open a
+ * log for writing (a lock file enforces it: CN_EEXIST otherwise).
+ */
+int cn_hitlog_open(const char *dir, const cn_hitlog_opts_t *opts, cn_hitlog_t **out,
+                   cn_hitlog_recovery_t *recovery, cn_err_t *err);
+
+/*
+ * Called once per append from the writer thread: status 0 when the record
+ * is durable (fsync mode) or written (buffered mode), else a negative code
+ * (the record may not be kept: the collector must answer 503). pos is where
+ * the record starts. Must not block; post to your own loop instead.
+ */
+typedef void (*cn_hitlog_done_cb)(void *ud, int status, cn_hitlog_pos_t pos);
+
+/*
+ * Copies the record payload (len bytes at p) into the queue. Thread-safe.
+ * Returns 0 (cb will be called exactly once, later, from the writer thread),
+ * or CN_ETOOBIG / CN_ECLOSED (cb is never called).
+ */
+int cn_hitlog_append(cn_hitlog_t *log, const void *p, size_t len, cn_hitlog_done_cb cb, void *ud);
+
+/*
+ * Appends synchronously from the calling thread: returns once the record is
+ * durable (or written, in buffered mode). For importers and generators, which
+ * should prefer cn_hitlog_append() with a callback plus one cn_hitlog_sync()
+ * at the end when they append in bulk. *out_pos (may be NULL) gets the position.
+ */
+int cn_hitlog_append_sync(cn_hitlog_t *log, const void *p, size_t len, cn_hitlog_pos_t *out_pos);
+
+/* Flushes and fsyncs whatever is queued, then returns. */
+int cn_hitlog_sync(cn_hitlog_t *log);
+
+typedef struct cn_hitlog_stats {
+    uint64_t records; /* appended since open */
+    uint64_t bytes;   /* appended since open, framing included */
+    uint64_t fsyncs;
+    uint64_t fsync_us_total;
+    uint64_t fsync_hist[12]; /* fsync latency buckets, upper bounds in cn_hitlog_fsync_buckets_us */
+    uint64_t disk_bytes;     /* all segments on disk */
+    uint64_t write_errors;
+} cn_hitlog_stats_t;
+
+extern const uint64_t cn_hitlog_fsync_buckets_us[12];
+
+/* Thread-safe snapshot of the counters, for /metrics. */
+void cn_hitlog_stats(cn_hitlog_t *log, cn_hitlog_stats_t *out);
+/* True when the last write and fsync succeeded (for /healthz). */
+bool cn_hitlog_is_healthy(cn_hitlog_t *log);
+
+/* Drains the queue (calling every pending callback), stops the writer, closes files. */
+void cn_hitlog_close(cn_hitlog_t *log);
+
+/* --- Reading --- */
+
+/*
+ * Opens a reader on the log in dir at pos ({0,0}: the first record).
+ * Works whether or not a writer has the log open.
+ */
+int cn_hitlog_reader_open(const char *dir, cn_hitlog_pos_t pos, cn_hitlog_reader_t **out,
+                          cn_err_t *err);
+
+/*
+ * Reads the next record: returns 1 with *p/*len pointing at its payload
+ * (valid until the next call) and *pos at its start; 0 at the current end
+ * of the log (call again later to follow a growing log); or CN_ECORRUPT
+ * with err naming the segment and offset. A partly written record at the
+ * end counts as the end, not as corruption.
+ */
+int cn_hitlog_reader_next(cn_hitlog_reader_t *r, const void **p, size_t *len, cn_hitlog_pos_t *pos,
+                          cn_err_t *err);
+
+/* The position just past the last record returned. */
+cn_hitlog_pos_t cn_hitlog_reader_tell(const cn_hitlog_reader_t *r);
+
+void cn_hitlog_reader_close(cn_hitlog_reader_t *r);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * String slices: a pointer and a length, not NUL-terminated (h2o's
+ * h2o_iovec_t). canton passes strings as slices and NUL-terminates only at
+ * the edges (libc calls, logs). A slice borrows; who owns the bytes is said
+ * by the function that hands it out.
+ */
+#ifndef CN_LIB_STR_H
+#define CN_LIB_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct cn_str {
+    const char *ptr;
+    size_t len;
+} cn_str_t;
+
+#define CN_STR_LIT(s) ((cn_str_t){(s), sizeof(s) - 1})
+#define CN_STR_NULL   ((cn_str_t){NULL, 0})
+/* For printf: printf("%.*s", CN_STR_FMT(s)). */
+#define CN_STR_FMT(s) (int)(s).len, (s).ptr
+
+static inline cn_str_t cn_str(const char *p, size_t len)
+{
+    return (cn_str_t){p, len};
+}
+
+static inline cn_str_t cn_str_c(const char *s)
+{
+    return (cn_str_t){s, s ? strlen(s) : 0};
+}
+
+static inline bool cn_str_eq(cn_str_t a, cn_str_t b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+static inline bool cn_str_eq_c(cn_str_t a, const char *b)
+{
+    return cn_str_eq(a, cn_str_c(b));
+}
+
+static inline bool cn_str_starts_with(cn_str_t s, cn_str_t prefix)
+{
+    return s.len >= prefix.len && memcmp(s.ptr, prefix.ptr, prefix.len) == 0;
+}
+
+/* Case-insensitive ASCII comparison. */
+bool cn_str_eq_nocase(cn_str_t a, cn_str_t b);
+/* Slice with leading and trailing ASCII white space removed. */
+cn_str_t cn_str_trim(cn_str_t s);
+/*
+ * Splits s at the first occurrence of sep: *head gets the part before it,
+ * and the function returns the rest after it. When sep does not occur, *head
+ * is s and the result is {NULL, 0}. Used as a tokenizer loop.
+ */
+cn_str_t cn_str_split(cn_str_t s, char sep, cn_str_t *head);
+/* Parses a whole slice as a decimal signed 64-bit integer; 0 or CN_EPARSE. */
+int cn_str_to_i64(cn_str_t s, int64_t *out);
+/* Parses a whole slice as a decimal number (strtod rules, no hex/inf/nan). */
+int cn_str_to_double(cn_str_t s, double *out);
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "hit/rawhit.h"
+#include "lib/err.h"
+
+#include <cmocka.h>
+
+static cn_rawhit_t sample(void)
+{
+    cn_rawhit_t h = {
+        .recv_us = 1795920000123456,
+        .proto = CN_PROTO_ADOBE,
+        .flags = CN_RAWHIT_UNKNOWN_SUITE,
+        .suite = CN_STR_LIT("shop"),
+        .ip = CN_STR_LIT("203.0.113.9"),
+        .ua = CN_STR_LIT("Mozilla/5.0"),
+        .method = CN_STR_LIT("GET"),
+        .path = CN_STR_LIT("/b/ss/shop/1/JS-2.21.0/s1"),
+        .query = CN_STR_LIT("AQB=1&AQE=1"),
+        .headers = CN_STR_LIT("user-agent: Mozilla/5.0\nreferer: https://a.example/\n"),
+        .body = cn_str("\0\1", 2),
+    };
+    return h;
+}
+
+static void rawhit_round_trips(void **state)
+{
+    (void)state;
+    cn_rawhit_t in = sample(), out;
+    cn_buf_t b = CN_BUF_INIT;
+    cn_rawhit_encode(&in, &b);
+    assert_int_equal(cn_rawhit_decode(b.ptr, b.len, &out), 0);
+    assert_true(out.recv_us == in.recv_us);
+    assert_int_equal(out.proto, CN_PROTO_ADOBE);
+    assert_int_equal(out.flags, CN_RAWHIT_UNKNOWN_SUITE);
+    assert_true(cn_str_eq(out.suite, in.suite));
+    assert_true(cn_str_eq(out.query, in.query));
+    assert_true(cn_str_eq(out.body, in.body));
+    assert_true(cn_str_eq(out.headers, in.headers));
+    cn_buf_dispose(&b);
+}
+
+static void rawhit_empty_fields_round_trip(void **state)
+{
+    (void)state;
+    cn_rawhit_t in = {0}, out;
+    cn_buf_t b = CN_BUF_INIT;
+    cn_rawhit_encode(&in, &b);
+    assert_int_equal(cn_rawhit_decode(b.ptr, b.len, &out), 0);
+    assert_int_equal(out.body.len, 0);
+    assert_int_equal(out.recv_us, 0);
+    cn_buf_dispose(&b);
+}
+
+static void rawhit_decode_rejects_every_truncation(void **state)
+{
+    (void)state;
+    cn_rawhit_t in = sample(), out;
+    cn_buf_t b = CN_BUF_INIT;
+    cn_rawhit_encode(&in, &b);
+    for (size_t n = 0; n < b.len; n++)
+        assert_int_not_equal(cn_rawhit_decode(b.ptr, n, &out), 0);
+    cn_buf_dispose(&b);
+}
+
+static void rawhit_decode_rejects_unknown_version(void **state)
+{
+    (void)state;
+    cn_rawhit_t out;
+    assert_int_equal(cn_rawhit_decode("\x09", 1, &out), CN_EVERSION);
+}
+
+static void rawhit_header_finds_by_lower_name(void **state)
+{
+    (void)state;
+    cn_rawhit_t h = sample();
+    assert_true(cn_str_eq_c(cn_rawhit_header(&h, CN_STR_LIT("referer")), "https://a.example/"));
+    assert_null(cn_rawhit_header(&h, CN_STR_LIT("cookie")).ptr);
+    assert_null(cn_rawhit_header(&h, CN_STR_LIT("user")).ptr);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rawhit_round_trips),
+        cmocka_unit_test(rawhit_empty_fields_round_trip),
+        cmocka_unit_test(rawhit_decode_rejects_every_truncation),
+        cmocka_unit_test(rawhit_decode_rejects_unknown_version),
+        cmocka_unit_test(rawhit_header_finds_by_lower_name),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

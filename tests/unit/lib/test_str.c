@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "lib/err.h"
+#include "lib/str.h"
+
+#include <cmocka.h>
+
+static void split_walks_tokens(void **state)
+{
+    (void)state;
+    cn_str_t rest = CN_STR_LIT("a,,bc"), head;
+    rest = cn_str_split(rest, ',', &head);
+    assert_true(cn_str_eq_c(head, "a"));
+    rest = cn_str_split(rest, ',', &head);
+    assert_int_equal(head.len, 0);
+    rest = cn_str_split(rest, ',', &head);
+    assert_true(cn_str_eq_c(head, "bc"));
+    assert_null(rest.ptr);
+}
+
+static void trim_removes_white_space(void **state)
+{
+    (void)state;
+    assert_true(cn_str_eq_c(cn_str_trim(CN_STR_LIT(" \t x y \r\n")), "x y"));
+    assert_int_equal(cn_str_trim(CN_STR_LIT("   ")).len, 0);
+}
+
+static void to_i64_accepts_limits_rejects_overflow(void **state)
+{
+    (void)state;
+    int64_t v;
+    assert_int_equal(cn_str_to_i64(CN_STR_LIT("9223372036854775807"), &v), 0);
+    assert_true(v == INT64_MAX);
+    assert_int_equal(cn_str_to_i64(CN_STR_LIT("-9223372036854775808"), &v), 0);
+    assert_true(v == INT64_MIN);
+    assert_int_equal(cn_str_to_i64(CN_STR_LIT("9223372036854775808"), &v), CN_EPARSE);
+    assert_int_equal(cn_str_to_i64(CN_STR_LIT(""), &v), CN_EPARSE);
+    assert_int_equal(cn_str_to_i64(CN_STR_LIT("-"), &v), CN_EPARSE);
+    assert_int_equal(cn_str_to_i64(CN_STR_LIT("12a"), &v), CN_EPARSE);
+}
+
+static void to_double_parses_decimals(void **state)
+{
+    (void)state;
+    double v;
+    assert_int_equal(cn_str_to_double(CN_STR_LIT("79.80"), &v), 0);
+    assert_true(v == 79.80);
+    assert_int_equal(cn_str_to_double(CN_STR_LIT("nan"), &v), CN_EPARSE);
+    assert_int_equal(cn_str_to_double(CN_STR_LIT("1e999"), &v), CN_EPARSE);
+    assert_int_equal(cn_str_to_double(CN_STR_LIT("0x10"), &v), CN_EPARSE);
+}
+
+static void eq_nocase_folds_ascii(void **state)
+{
+    (void)state;
+    assert_true(cn_str_eq_nocase(CN_STR_LIT("User-Agent"), CN_STR_LIT("user-agent")));
+    assert_false(cn_str_eq_nocase(CN_STR_LIT("a"), CN_STR_LIT("ab")));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(split_walks_tokens),
+        cmocka_unit_test(trim_removes_white_space),
+        cmocka_unit_test(to_i64_accepts_limits_rejects_overflow),
+        cmocka_unit_test(to_double_parses_decimals),
+        cmocka_unit_test(eq_nocase_folds_ascii),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
