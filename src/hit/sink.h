@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The row sink: the one narrow interface between processing and the store
+ * (DESIGN.md: process -row-> store). Processing calls these functions in
+ * hitlog order, one suite at a time per sink; the store implements them
+ * (src/store), and tests implement them in memory. Strings in the rows are
+ * borrowed for the duration of the call.
+ *
+ * Order of calls for one raw hit: for each hit it yields, visit() first when
+ * the hit opens a new visit, then hit(), then that hit's item(), var() and
+ * event() rows; or bad() once when the raw hit is a bad row; then
+ * checkpoint() whenever processing has made a checkpoint that covers every
+ * row emitted so far (the store makes those rows durable before it returns).
+ *
+ * Every function returns 0 or a negative error code; an error stops
+ * processing, which resumes from its last checkpoint.
+ */
+#ifndef CN_HIT_SINK_H
+#define CN_HIT_SINK_H
+
+#include <stdint.h>
+
+#include "hit/hit.h"
+#include "hit/rawhit.h"
+
+typedef struct cn_sink {
+    void *ud;
+    /* A new visit; row->visitor and the visit ordinal (*visit, dense from 0) are set by
+     * processing. */
+    int (*visit)(void *ud, uint32_t visit, const cn_visit_row_t *row);
+    /* A hit; *out_hit gets the id the hit's child rows must point at (row.hit). */
+    int (*hit)(void *ud, const cn_hit_row_t *row, uint32_t *out_hit);
+    int (*item)(void *ud, const cn_item_row_t *row);
+    int (*var)(void *ud, const cn_var_row_t *row);
+    int (*event)(void *ud, const cn_event_row_t *row);
+    /* A raw hit that became a bad row: reason is a short machine-readable code
+     * ("unknown_suite", "bad_query", "no_rate"...), detail a sentence for people. */
+    int (*bad)(void *ud, const cn_rawhit_t *raw, const char *reason, const char *detail);
+    /* Everything emitted so far is covered by processing's checkpoint blob
+     * (opaque to the sink, stored atomically with the rows when the sink
+     * supports it; may be NULL). */
+    int (*checkpoint)(void *ud, const void *blob, size_t len);
+} cn_sink_t;
+
+#endif
