@@ -8,9 +8,11 @@
  *
  * Order of calls for one raw hit: for each hit it yields, visit() first when
  * the hit opens a new visit, then hit(), then that hit's item(), var() and
- * event() rows; or bad() once when the raw hit is a bad row; then
- * checkpoint() whenever processing has made a checkpoint that covers every
+ * event() rows; then checkpoint() whenever processing has made a checkpoint that covers every
  * row emitted so far (the store makes those rows durable before it returns).
+ *
+ * Bad rows (raw hits that cannot be decoded or break a rule) are kept by
+ * processing itself, not by the sink: they may belong to no configured suite.
  *
  * Every function returns 0 or a negative error code; an error stops
  * processing, which resumes from its last checkpoint.
@@ -21,7 +23,6 @@
 #include <stdint.h>
 
 #include "hit/hit.h"
-#include "hit/rawhit.h"
 
 typedef struct cn_sink {
     void *ud;
@@ -33,9 +34,6 @@ typedef struct cn_sink {
     int (*item)(void *ud, const cn_item_row_t *row);
     int (*var)(void *ud, const cn_var_row_t *row);
     int (*event)(void *ud, const cn_event_row_t *row);
-    /* A raw hit that became a bad row: reason is a short machine-readable code
-     * ("unknown_suite", "bad_query", "no_rate"...), detail a sentence for people. */
-    int (*bad)(void *ud, const cn_rawhit_t *raw, const char *reason, const char *detail);
     /* Everything emitted so far is covered by processing's checkpoint blob
      * (opaque to the sink, stored atomically with the rows when the sink
      * supports it; may be NULL). */
