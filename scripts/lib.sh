@@ -44,6 +44,9 @@ meson_setup() {
     if [ ! -f "$dir/build.ninja" ]; then
         log "configuring $dir"
         meson setup "$dir" "$@" >/dev/null
+    else
+        # Modules are found by their meson.build existing: look again.
+        meson setup --reconfigure "$dir" >/dev/null
     fi
 }
 

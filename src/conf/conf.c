@@ -1,0 +1,634 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The INI reader and the typed configuration; see conf.h and
+ * canton.conf.example (which documents every key).
+ *
+ * Syntax: `# ...` and `; ...` comment lines, `[server]`, `[suite ID]` (or
+ * `[suite "ID"]`) section headers, `key = value` lines. Values are trimmed;
+ * a value may be wrapped in double quotes to keep leading or trailing
+ * spaces. Keys are case-sensitive and unique within a section.
+ */
+#include "conf/conf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/buf.h"
+#include "lib/str.h"
+#include "lib/xalloc.h"
+
+#define MAX_CONF_BYTES (4u << 20)
+#define MAX_SUITES     4096
+
+/* --- Values --- */
+
+int cn_conf_parse_duration(const char *s, int64_t *out_us)
+{
+    char *end;
+    errno = 0;
+    if (s[0] < '0' || s[0] > '9')
+        return CN_EPARSE;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0)
+        return CN_EPARSE;
+    int64_t mult;
+    if (strcmp(end, "us") == 0)
+        mult = 1;
+    else if (strcmp(end, "ms") == 0)
+        mult = 1000;
+    else if (strcmp(end, "s") == 0 || strcmp(end, "") == 0)
+        mult = 1000000;
+    else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+        mult = 60 * 1000000LL;
+    else if (strcmp(end, "h") == 0)
+        mult = 3600 * 1000000LL;
+    else if (strcmp(end, "d") == 0)
+        mult = 86400 * 1000000LL;
+    else
+        return CN_EPARSE;
+    if (v > (unsigned long long)(INT64_MAX / mult))
+        return CN_EPARSE;
+    *out_us = (int64_t)v * mult;
+    return 0;
+}
+
+int cn_conf_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (s[0] < '0' || s[0] > '9')
+        return CN_EPARSE;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0)
+        return CN_EPARSE;
+    uint64_t mult;
+    if (*end == '\0' || strcmp(end, "B") == 0)
+        mult = 1;
+    else if (strcmp(end, "k") == 0 || strcmp(end, "K") == 0 || strcmp(end, "KiB") == 0)
+        mult = 1024;
+    else if (strcmp(end, "M") == 0 || strcmp(end, "MiB") == 0)
+        mult = 1024 * 1024;
+    else if (strcmp(end, "G") == 0 || strcmp(end, "GiB") == 0)
+        mult = 1024ULL * 1024 * 1024;
+    else
+        return CN_EPARSE;
+    if (v > UINT64_MAX / mult)
+        return CN_EPARSE;
+    *out = v * mult;
+    return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+    if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 || strcmp(s, "on") == 0 ||
+        strcmp(s, "1") == 0)
+        *out = true;
+    else if (strcmp(s, "false") == 0 || strcmp(s, "no") == 0 || strcmp(s, "off") == 0 ||
+             strcmp(s, "0") == 0)
+        *out = false;
+    else
+        return CN_EPARSE;
+    return 0;
+}
+
+/* Parses "a.b.c.d", "v6", optionally with "/prefix", into a 16-byte form. */
+static int parse_cidr(const char *s, cn_cidr_t *out)
+{
+    char addr[INET6_ADDRSTRLEN + 8];
+    const char *slash = strchr(s, '/');
+    size_t len = slash ? (size_t)(slash - s) : strlen(s);
+    if (len == 0 || len >= sizeof(addr))
+        return CN_EPARSE;
+    memcpy(addr, s, len);
+    addr[len] = '\0';
+    int max;
+    memset(out, 0, sizeof(*out));
+    struct in_addr a4;
+    if (inet_pton(AF_INET, addr, &a4) == 1) {
+        out->addr[10] = out->addr[11] = 0xff;
+        memcpy(out->addr + 12, &a4, 4);
+        max = 32;
+    } else if (inet_pton(AF_INET6, addr, out->addr) == 1) {
+        max = 128;
+    } else {
+        return CN_EPARSE;
+    }
+    long prefix = max;
+    if (slash) {
+        char *end;
+        errno = 0;
+        prefix = strtol(slash + 1, &end, 10);
+        if (slash[1] == '\0' || *end != '\0' || errno || prefix < 0 || prefix > max)
+            return CN_EPARSE;
+    }
+    out->prefix = (uint8_t)(prefix + (max == 32 ? 96 : 0));
+    return 0;
+}
+
+static int ip_to16(const char *ip, size_t len, uint8_t out[16])
+{
+    char buf[INET6_ADDRSTRLEN + 1];
+    if (len == 0 || len >= sizeof(buf))
+        return CN_EPARSE;
+    memcpy(buf, ip, len);
+    buf[len] = '\0';
+    struct in_addr a4;
+    memset(out, 0, 16);
+    if (inet_pton(AF_INET, buf, &a4) == 1) {
+        out[10] = out[11] = 0xff;
+        memcpy(out + 12, &a4, 4);
+        return 0;
+    }
+    return inet_pton(AF_INET6, buf, out) == 1 ? 0 : CN_EPARSE;
+}
+
+bool cn_conf_is_trusted_proxy(const cn_conf_t *conf, const char *ip, size_t ip_len)
+{
+    uint8_t a[16];
+    if (conf->trusted_proxy_count == 0 || ip_to16(ip, ip_len, a) != 0)
+        return false;
+    for (size_t i = 0; i < conf->trusted_proxy_count; i++) {
+        const cn_cidr_t *c = &conf->trusted_proxies[i];
+        unsigned bits = c->prefix, full = bits / 8, rest = bits % 8;
+        if (memcmp(a, c->addr, full) != 0)
+            continue;
+        if (rest != 0) {
+            uint8_t mask = (uint8_t)(0xff << (8 - rest));
+            if ((a[full] & mask) != (c->addr[full] & mask))
+                continue;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* Splits a comma-separated list into trimmed, non-empty, heap-allocated items. */
+static char **split_list(const char *s, size_t *count)
+{
+    char **items = NULL;
+    size_t n = 0;
+    cn_str_t rest = cn_str_c(s), item;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, ',', &item);
+        item = cn_str_trim(item);
+        if (item.len == 0)
+            continue;
+        items = cn_xrealloc(items, (n + 1) * sizeof(*items));
+        items[n++] = cn_xstrndup(item.ptr, item.len);
+    }
+    *count = n;
+    return items;
+}
+
+static void free_list(char **items, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(items[i]);
+    free(items);
+}
+
+/* --- Defaults --- */
+
+static void server_defaults(cn_conf_t *c)
+{
+    c->listen = cn_xstrdup("127.0.0.1:8080");
+    c->data_dir = cn_xstrdup("./data");
+    c->log_level = cn_xstrdup("info");
+    c->durability = CN_DURABILITY_FSYNC;
+    c->group_commit_us = 1000;
+    c->hitlog_segment_bytes = 256ULL << 20;
+    c->max_connections = 10000;
+    c->max_uri_bytes = 65536;
+    c->max_header_bytes = 65536;
+    c->max_body_bytes = 2ULL << 20;
+    c->io_timeout_ms = 10000;
+}
+
+static cn_suite_conf_t *add_suite(cn_conf_t *c, const char *id, size_t id_len)
+{
+    c->suites = cn_xrealloc(c->suites, (c->suite_count + 1) * sizeof(*c->suites));
+    cn_suite_conf_t *s = &c->suites[c->suite_count++];
+    memset(s, 0, sizeof(*s));
+    s->id = cn_xstrndup(id, id_len);
+    s->timezone = cn_xstrdup("UTC");
+    s->currency = cn_xstrdup("USD");
+    s->home_country = cn_xstrdup("");
+    s->visit_timeout_us = 30 * 60 * 1000000LL;
+    return s;
+}
+
+cn_conf_t *cn_conf_default(void)
+{
+    static const char demo[] = "[suite demo]\n"
+                               "name = Demo shop\n"
+                               "timezone = Asia/Shanghai\n"
+                               "currency = CNY\n"
+                               "home_country = CN\n"
+                               "domains = shop.canton.test\n";
+    cn_conf_t *c;
+    cn_err_t err;
+    if (cn_conf_parse("(defaults)", demo, sizeof(demo) - 1, &c, &err) != 0)
+        cn_panic("built-in configuration is invalid: %s", err.msg);
+    return c;
+}
+
+void cn_conf_free(cn_conf_t *c)
+{
+    if (c == NULL)
+        return;
+    free(c->path);
+    free(c->listen);
+    free(c->data_dir);
+    free(c->log_level);
+    free(c->trusted_proxies);
+    for (size_t i = 0; i < c->suite_count; i++) {
+        cn_suite_conf_t *s = &c->suites[i];
+        free(s->id);
+        free(s->name);
+        free(s->timezone);
+        free(s->currency);
+        free(s->home_country);
+        free_list(s->domains, s->domain_count);
+        free_list(s->tokens, s->token_count);
+        for (size_t k = 0; k < s->kv_count; k++) {
+            free(s->kv[k].key);
+            free(s->kv[k].value);
+        }
+        free(s->kv);
+    }
+    free(c->suites);
+    free(c);
+}
+
+const cn_suite_conf_t *cn_conf_suite(const cn_conf_t *conf, const char *id, size_t id_len)
+{
+    for (size_t i = 0; i < conf->suite_count; i++) {
+        if (strlen(conf->suites[i].id) == id_len && memcmp(conf->suites[i].id, id, id_len) == 0)
+            return &conf->suites[i];
+    }
+    return NULL;
+}
+
+const char *cn_conf_suite_get(const cn_suite_conf_t *suite, const char *key)
+{
+    for (size_t i = suite->kv_count; i > 0; i--) {
+        if (strcmp(suite->kv[i - 1].key, key) == 0)
+            return suite->kv[i - 1].value;
+    }
+    return NULL;
+}
+
+/* --- Keys --- */
+
+typedef struct parse_ctx {
+    const char *name;
+    int line;
+    const char *section;
+    cn_err_t *err;
+} parse_ctx_t;
+
+static int bad_value(parse_ctx_t *ctx, const char *key, const char *why)
+{
+    return cn_err_set(ctx->err, CN_ECONFIG, "%s:%d: [%s] %s: %s", ctx->name, ctx->line,
+                      ctx->section, key, why);
+}
+
+static void set_str(char **field, const char *value)
+{
+    free(*field);
+    *field = cn_xstrdup(value);
+}
+
+static int server_key(cn_conf_t *c, parse_ctx_t *ctx, const char *key, const char *value)
+{
+    int64_t us;
+    uint64_t size;
+    if (strcmp(key, "listen") == 0) {
+        const char *colon = strrchr(value, ':');
+        if (colon == NULL || colon == value || colon[1] == '\0')
+            return bad_value(ctx, key, "expected ADDRESS:PORT, e.g. 127.0.0.1:8080");
+        char *end;
+        long port = strtol(colon + 1, &end, 10);
+        if (*end != '\0' || port < 1 || port > 65535)
+            return bad_value(ctx, key, "port must be 1..65535");
+        set_str(&c->listen, value);
+    } else if (strcmp(key, "data") == 0) {
+        if (value[0] == '\0')
+            return bad_value(ctx, key, "must not be empty");
+        set_str(&c->data_dir, value);
+    } else if (strcmp(key, "log_level") == 0) {
+        if (strcmp(value, "debug") && strcmp(value, "info") && strcmp(value, "warn") &&
+            strcmp(value, "error"))
+            return bad_value(ctx, key, "expected debug, info, warn or error");
+        set_str(&c->log_level, value);
+    } else if (strcmp(key, "durability") == 0) {
+        if (strcmp(value, "fsync") == 0)
+            c->durability = CN_DURABILITY_FSYNC;
+        else if (strcmp(value, "buffered") == 0)
+            c->durability = CN_DURABILITY_BUFFERED;
+        else
+            return bad_value(ctx, key, "expected fsync or buffered");
+    } else if (strcmp(key, "group_commit") == 0) {
+        if (cn_conf_parse_duration(value, &us) != 0 || us > 1000000)
+            return bad_value(ctx, key, "expected a duration up to 1s, e.g. 1ms");
+        c->group_commit_us = (uint32_t)us;
+    } else if (strcmp(key, "hitlog_segment_size") == 0) {
+        if (cn_conf_parse_size(value, &size) != 0 || size < 65536)
+            return bad_value(ctx, key, "expected a size of at least 64k, e.g. 256M");
+        c->hitlog_segment_bytes = size;
+    } else if (strcmp(key, "max_connections") == 0) {
+        if (cn_conf_parse_size(value, &size) != 0 || size < 1 || size > 1000000)
+            return bad_value(ctx, key, "expected a number from 1 to 1000000");
+        c->max_connections = (uint32_t)size;
+    } else if (strcmp(key, "max_uri_size") == 0 || strcmp(key, "max_header_size") == 0) {
+        if (cn_conf_parse_size(value, &size) != 0 || size < 1024 || size > (64u << 20))
+            return bad_value(ctx, key, "expected a size from 1k to 64M");
+        if (key[4] == 'u')
+            c->max_uri_bytes = (uint32_t)size;
+        else
+            c->max_header_bytes = (uint32_t)size;
+    } else if (strcmp(key, "max_body_size") == 0) {
+        if (cn_conf_parse_size(value, &size) != 0 || size < 1024 || size > (1ULL << 30))
+            return bad_value(ctx, key, "expected a size from 1k to 1G");
+        c->max_body_bytes = size;
+    } else if (strcmp(key, "io_timeout") == 0) {
+        if (cn_conf_parse_duration(value, &us) != 0 || us < 1000 || us > 3600 * 1000000LL)
+            return bad_value(ctx, key, "expected a duration from 1ms to 1h, e.g. 10s");
+        c->io_timeout_ms = (uint32_t)(us / 1000);
+    } else if (strcmp(key, "trusted_proxies") == 0) {
+        size_t n;
+        char **items = split_list(value, &n);
+        cn_cidr_t *cidrs = cn_xcalloc(n ? n : 1, sizeof(*cidrs));
+        for (size_t i = 0; i < n; i++) {
+            if (parse_cidr(items[i], &cidrs[i]) != 0) {
+                int rc = cn_err_set(ctx->err, CN_ECONFIG,
+                                    "%s:%d: [%s] %s: '%s' is not an IP address or CIDR range",
+                                    ctx->name, ctx->line, ctx->section, key, items[i]);
+                free(cidrs);
+                free_list(items, n);
+                return rc;
+            }
+        }
+        free_list(items, n);
+        free(c->trusted_proxies);
+        c->trusted_proxies = cidrs;
+        c->trusted_proxy_count = n;
+    } else {
+        return cn_err_set(ctx->err, CN_ECONFIG, "%s:%d: [server] %s: unknown key", ctx->name,
+                          ctx->line, key);
+    }
+    return 0;
+}
+
+/* Suite keys that other modules interpret (read with cn_conf_suite_get). A
+ * key is accepted when it equals one of these or starts with one ending in
+ * '*'. Add a module's keys here and document them in canton.conf.example. */
+static const char *const module_suite_keys[] = {
+    "evar*",           "prop*",        "event*",         "list*",          "channel_rules",
+    "campaign_params", "referer_list", "salt_retention", "retention_days", "unconverted_currency",
+    "flush_interval",
+};
+
+static bool is_module_suite_key(const char *key)
+{
+    for (size_t i = 0; i < sizeof(module_suite_keys) / sizeof(module_suite_keys[0]); i++) {
+        const char *k = module_suite_keys[i];
+        size_t n = strlen(k);
+        if (k[n - 1] == '*' ? strncmp(key, k, n - 1) == 0 : strcmp(key, k) == 0)
+            return true;
+    }
+    return false;
+}
+
+static bool is_valid_id(const char *s, size_t len)
+{
+    if (len == 0 || len > 64)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-' || ch == '.'))
+            return false;
+    }
+    return true;
+}
+
+static bool is_upper_code(const char *s, size_t len)
+{
+    if (strlen(s) != len)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < 'A' || s[i] > 'Z')
+            return false;
+    }
+    return true;
+}
+
+static bool timezone_exists(const char *tz)
+{
+    struct stat st;
+    char path[512];
+    if (strcmp(tz, "UTC") == 0)
+        return true;
+    if (tz[0] == '\0' || tz[0] == '/' || strstr(tz, "..") != NULL)
+        return false;
+    if (stat("/usr/share/zoneinfo", &st) != 0)
+        return true; /* no tz database to check against; the store will say */
+    snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int suite_key(cn_suite_conf_t *s, parse_ctx_t *ctx, const char *key, const char *value)
+{
+    int64_t us;
+    if (strcmp(key, "name") == 0) {
+        set_str(&s->name, value);
+    } else if (strcmp(key, "timezone") == 0) {
+        if (!timezone_exists(value))
+            return bad_value(ctx, key,
+                             "unknown time zone (expected an IANA name such as "
+                             "Asia/Shanghai or UTC)");
+        set_str(&s->timezone, value);
+    } else if (strcmp(key, "currency") == 0) {
+        if (!is_upper_code(value, 3))
+            return bad_value(ctx, key, "expected an ISO 4217 code such as CNY");
+        set_str(&s->currency, value);
+    } else if (strcmp(key, "home_country") == 0) {
+        if (value[0] != '\0' && !is_upper_code(value, 2))
+            return bad_value(ctx, key, "expected an ISO 3166-1 alpha-2 code such as CN");
+        set_str(&s->home_country, value);
+    } else if (strcmp(key, "domains") == 0) {
+        free_list(s->domains, s->domain_count);
+        s->domains = split_list(value, &s->domain_count);
+    } else if (strcmp(key, "visit_timeout") == 0) {
+        if (cn_conf_parse_duration(value, &us) != 0 || us < 60 * 1000000LL ||
+            us > 24 * 3600 * 1000000LL)
+            return bad_value(ctx, key, "expected a duration from 1m to 24h, e.g. 30m");
+        s->visit_timeout_us = us;
+    } else if (strcmp(key, "keep_ip") == 0) {
+        if (parse_bool(value, &s->keep_ip) != 0)
+            return bad_value(ctx, key, "expected true or false");
+    } else if (strcmp(key, "tokens") == 0 || strcmp(key, "token") == 0) {
+        size_t n;
+        char **items = split_list(value, &n);
+        for (size_t i = 0; i < n; i++) {
+            if (strlen(items[i]) < 16) {
+                free_list(items, n);
+                return bad_value(ctx, key, "a token must be at least 16 characters");
+            }
+        }
+        s->tokens = cn_xrealloc(s->tokens, (s->token_count + n + 1) * sizeof(char *));
+        memcpy(s->tokens + s->token_count, items, n * sizeof(char *));
+        s->token_count += n;
+        free(items);
+    } else if (!is_module_suite_key(key)) {
+        return cn_err_set(ctx->err, CN_ECONFIG, "%s:%d: [%s] %s: unknown key", ctx->name, ctx->line,
+                          ctx->section, key);
+    }
+    s->kv = cn_xrealloc(s->kv, (s->kv_count + 1) * sizeof(*s->kv));
+    s->kv[s->kv_count++] = (cn_conf_kv_t){cn_xstrdup(key), cn_xstrdup(value), ctx->line};
+    return 0;
+}
+
+/* --- The reader --- */
+
+int cn_conf_parse(const char *name, const char *text, size_t len, cn_conf_t **out, cn_err_t *err)
+{
+    cn_conf_t *c = cn_xcalloc(1, sizeof(*c));
+    server_defaults(c);
+    parse_ctx_t ctx = {.name = name, .line = 0, .section = "", .err = err};
+    enum { NONE, SERVER, SUITE } where = NONE;
+    cn_suite_conf_t *suite = NULL;
+    char section[128] = "";
+    char *key = NULL, *value = NULL;
+    int rc = 0;
+
+    if (len > MAX_CONF_BYTES) {
+        rc = cn_err_set(err, CN_ECONFIG, "%s: larger than %u bytes", name, MAX_CONF_BYTES);
+        goto fail;
+    }
+    if (memchr(text, '\0', len) != NULL) {
+        rc = cn_err_set(err, CN_ECONFIG, "%s: contains a NUL byte; not a text file", name);
+        goto fail;
+    }
+    cn_str_t rest = cn_str(text, len), line;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, '\n', &line);
+        ctx.line++;
+        line = cn_str_trim(line);
+        if (line.len == 0 || line.ptr[0] == '#' || line.ptr[0] == ';')
+            continue;
+        if (line.ptr[0] == '[') {
+            if (line.ptr[line.len - 1] != ']') {
+                rc = cn_err_set(err, CN_ECONFIG, "%s:%d: section header without ']'", name,
+                                ctx.line);
+                goto fail;
+            }
+            cn_str_t inner = cn_str_trim(cn_str(line.ptr + 1, line.len - 2)), kind;
+            cn_str_t arg = cn_str_trim(cn_str_split(inner, ' ', &kind));
+            if (arg.len >= 2 && arg.ptr[0] == '"' && arg.ptr[arg.len - 1] == '"')
+                arg = cn_str(arg.ptr + 1, arg.len - 2);
+            if (cn_str_eq_c(kind, "server") && arg.len == 0) {
+                where = SERVER;
+            } else if (cn_str_eq_c(kind, "suite")) {
+                if (!is_valid_id(arg.ptr, arg.len)) {
+                    rc = cn_err_set(err, CN_ECONFIG,
+                                    "%s:%d: [suite ID]: the id must be 1-64 letters, digits, "
+                                    "'_', '-' or '.'",
+                                    name, ctx.line);
+                    goto fail;
+                }
+                if (cn_conf_suite(c, arg.ptr, arg.len) != NULL) {
+                    rc = cn_err_set(err, CN_ECONFIG, "%s:%d: suite '%.*s' is defined twice", name,
+                                    ctx.line, CN_STR_FMT(arg));
+                    goto fail;
+                }
+                if (c->suite_count >= MAX_SUITES) {
+                    rc = cn_err_set(err, CN_ECONFIG, "%s:%d: more than %d suites", name, ctx.line,
+                                    MAX_SUITES);
+                    goto fail;
+                }
+                suite = add_suite(c, arg.ptr, arg.len);
+                where = SUITE;
+            } else {
+                rc = cn_err_set(err, CN_ECONFIG,
+                                "%s:%d: unknown section [%.*s] (expected [server] or [suite ID])",
+                                name, ctx.line, (int)(inner.len > 60 ? 60 : inner.len), inner.ptr);
+                goto fail;
+            }
+            snprintf(section, sizeof(section), "%.*s", (int)(inner.len > 100 ? 100 : inner.len),
+                     inner.ptr);
+            ctx.section = section;
+            continue;
+        }
+        cn_str_t k, v;
+        v = cn_str_split(line, '=', &k);
+        if (v.ptr == NULL) {
+            rc = cn_err_set(err, CN_ECONFIG, "%s:%d: expected 'key = value'", name, ctx.line);
+            goto fail;
+        }
+        k = cn_str_trim(k);
+        v = cn_str_trim(v);
+        if (v.len >= 2 && v.ptr[0] == '"' && v.ptr[v.len - 1] == '"')
+            v = cn_str(v.ptr + 1, v.len - 2);
+        if (k.len == 0) {
+            rc = cn_err_set(err, CN_ECONFIG, "%s:%d: missing key before '='", name, ctx.line);
+            goto fail;
+        }
+        key = cn_xstrndup(k.ptr, k.len);
+        value = cn_xstrndup(v.ptr, v.len);
+        if (where == NONE) {
+            rc = cn_err_set(err, CN_ECONFIG, "%s:%d: %s: key outside a section", name, ctx.line,
+                            key);
+            goto fail;
+        }
+        rc = where == SERVER ? server_key(c, &ctx, key, value) : suite_key(suite, &ctx, key, value);
+        if (rc != 0)
+            goto fail;
+        free(key);
+        free(value);
+        key = value = NULL;
+    }
+    for (size_t i = 0; i < c->suite_count; i++) {
+        if (c->suites[i].name == NULL)
+            c->suites[i].name = cn_xstrdup(c->suites[i].id);
+    }
+    *out = c;
+    return 0;
+
+fail:
+    free(key);
+    free(value);
+    cn_conf_free(c);
+    return rc;
+}
+
+int cn_conf_load(const char *path, cn_conf_t **out, cn_err_t *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return cn_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    cn_buf_t b = CN_BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        cn_buf_append(&b, chunk, n);
+        if (b.len > MAX_CONF_BYTES)
+            break;
+    }
+    int rerr = ferror(f);
+    fclose(f);
+    if (rerr) {
+        cn_buf_dispose(&b);
+        return cn_err_set(err, -EIO, "%s: read error", path);
+    }
+    int rc = cn_conf_parse(path, b.ptr ? b.ptr : "", b.len, out, err);
+    cn_buf_dispose(&b);
+    if (rc == 0)
+        (*out)->path = cn_xstrdup(path);
+    return rc;
+}

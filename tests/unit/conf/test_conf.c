@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "conf/conf.h"
+
+#include <cmocka.h>
+
+static int parse(const char *text, cn_conf_t **out, cn_err_t *err)
+{
+    return cn_conf_parse("t.conf", text, strlen(text), out, err);
+}
+
+static void defaults_have_demo_suite(void **state)
+{
+    (void)state;
+    cn_conf_t *c = cn_conf_default();
+    assert_string_equal(c->listen, "127.0.0.1:8080");
+    assert_int_equal(c->durability, CN_DURABILITY_FSYNC);
+    assert_int_equal(c->suite_count, 1);
+    const cn_suite_conf_t *s = cn_conf_suite(c, "demo", 4);
+    assert_non_null(s);
+    assert_string_equal(s->currency, "CNY");
+    assert_string_equal(s->home_country, "CN");
+    assert_true(s->visit_timeout_us == 30 * 60 * 1000000LL);
+    cn_conf_free(c);
+}
+
+static void parses_server_and_suites(void **state)
+{
+    (void)state;
+    cn_conf_t *c;
+    cn_err_t err;
+    const char *text = "# comment\n"
+                       "[server]\n"
+                       "listen = 0.0.0.0:9000\r\n"
+                       "durability = buffered\n"
+                       "max_body_size = 4M\n"
+                       "io_timeout = 500ms\n"
+                       "trusted_proxies = 10.0.0.0/8, ::1\n"
+                       "[suite \"shop\"]\n"
+                       "  ; another comment\n"
+                       "name = \" My Shop \"\n"
+                       "timezone = UTC\n"
+                       "currency = EUR\n"
+                       "domains = a.example, b.example,,\n"
+                       "visit_timeout = 15m\n"
+                       "evar1 = name=Payment; expiry=visit\n"
+                       "[suite other]\n";
+    assert_int_equal(parse(text, &c, &err), 0);
+    assert_string_equal(c->listen, "0.0.0.0:9000");
+    assert_int_equal(c->durability, CN_DURABILITY_BUFFERED);
+    assert_true(c->max_body_bytes == 4u << 20);
+    assert_int_equal(c->io_timeout_ms, 500);
+    assert_int_equal(c->suite_count, 2);
+    const cn_suite_conf_t *s = cn_conf_suite(c, "shop", 4);
+    assert_string_equal(s->name, " My Shop ");
+    assert_int_equal(s->domain_count, 2);
+    assert_string_equal(s->domains[1], "b.example");
+    assert_true(s->visit_timeout_us == 15 * 60 * 1000000LL);
+    assert_string_equal(cn_conf_suite_get(s, "evar1"), "name=Payment; expiry=visit");
+    assert_null(cn_conf_suite_get(s, "evar2"));
+    assert_string_equal(cn_conf_suite(c, "other", 5)->name, "other");
+    cn_conf_free(c);
+}
+
+static void errors_name_file_line_and_key(void **state)
+{
+    (void)state;
+    cn_conf_t *c;
+    cn_err_t err;
+    assert_int_equal(parse("[server]\n\nlisten = nowhere\n", &c, &err), CN_ECONFIG);
+    assert_non_null(strstr(err.msg, "t.conf:3: [server] listen:"));
+    assert_int_equal(parse("[server]\nlisen = 1\n", &c, &err), CN_ECONFIG);
+    assert_string_equal(err.msg, "t.conf:2: [server] lisen: unknown key");
+    assert_int_equal(parse("[suite x]\ncurrency = yuan\n", &c, &err), CN_ECONFIG);
+    assert_non_null(strstr(err.msg, "t.conf:2: [suite x] currency:"));
+    assert_int_equal(parse("listen = 1\n", &c, &err), CN_ECONFIG);
+    assert_non_null(strstr(err.msg, "key outside a section"));
+    assert_int_equal(parse("[suite x]\n[suite x]\n", &c, &err), CN_ECONFIG);
+    assert_non_null(strstr(err.msg, "defined twice"));
+    assert_int_equal(parse("[suite a/b]\n", &c, &err), CN_ECONFIG);
+    assert_int_equal(parse("[server\n", &c, &err), CN_ECONFIG);
+    assert_int_equal(parse("[server]\njust words\n", &c, &err), CN_ECONFIG);
+    assert_int_equal(parse("[suite x]\ntimezone = Mars/Base\n", &c, &err), CN_ECONFIG);
+    assert_int_equal(parse("[server]\ntrusted_proxies = 10.0.0.0/33\n", &c, &err), CN_ECONFIG);
+    assert_non_null(strstr(err.msg, "10.0.0.0/33"));
+}
+
+static void trusted_proxies_match_cidrs(void **state)
+{
+    (void)state;
+    cn_conf_t *c;
+    cn_err_t err;
+    assert_int_equal(
+        parse("[server]\ntrusted_proxies = 10.1.0.0/16, 192.0.2.7, 2001:db8::/32\n", &c, &err), 0);
+    assert_true(cn_conf_is_trusted_proxy(c, "10.1.200.3", 10));
+    assert_false(cn_conf_is_trusted_proxy(c, "10.2.0.1", 8));
+    assert_true(cn_conf_is_trusted_proxy(c, "192.0.2.7", 9));
+    assert_false(cn_conf_is_trusted_proxy(c, "192.0.2.8", 9));
+    assert_true(cn_conf_is_trusted_proxy(c, "2001:db8:1::5", 13));
+    assert_false(cn_conf_is_trusted_proxy(c, "2001:db9::5", 11));
+    assert_false(cn_conf_is_trusted_proxy(c, "garbage", 7));
+    cn_conf_free(c);
+}
+
+static void durations_and_sizes(void **state)
+{
+    (void)state;
+    int64_t us;
+    uint64_t n;
+    assert_int_equal(cn_conf_parse_duration("30m", &us), 0);
+    assert_true(us == 1800000000LL);
+    assert_int_equal(cn_conf_parse_duration("1ms", &us), 0);
+    assert_true(us == 1000);
+    assert_int_equal(cn_conf_parse_duration("-1s", &us), CN_EPARSE);
+    assert_int_equal(cn_conf_parse_duration("5 parsecs", &us), CN_EPARSE);
+    assert_int_equal(cn_conf_parse_duration("99999999999999999999d", &us), CN_EPARSE);
+    assert_int_equal(cn_conf_parse_size("64k", &n), 0);
+    assert_true(n == 65536);
+    assert_int_equal(cn_conf_parse_size("2G", &n), 0);
+    assert_true(n == 2ULL << 30);
+    assert_int_equal(cn_conf_parse_size("k", &n), CN_EPARSE);
+}
+
+static void load_reports_missing_file(void **state)
+{
+    (void)state;
+    cn_conf_t *c;
+    cn_err_t err;
+    assert_int_equal(cn_conf_load("/nonexistent/canton.conf", &c, &err), -2 /* ENOENT */);
+    assert_non_null(strstr(err.msg, "/nonexistent/canton.conf"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults_have_demo_suite),
+        cmocka_unit_test(parses_server_and_suites),
+        cmocka_unit_test(errors_name_file_line_and_key),
+        cmocka_unit_test(trusted_proxies_match_cidrs),
+        cmocka_unit_test(durations_and_sizes),
+        cmocka_unit_test(load_reports_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
