@@ -21,14 +21,30 @@ static const command_t commands[] = {
 #undef XX
 };
 
+/* Command names are C identifiers in commands.def; on the command line and in
+ * the usage text a '_' is a '-' (bad_rows is `canton bad-rows`). */
+static bool command_is(const char *arg, const char *name)
+{
+    for (; *arg && *name; arg++, name++) {
+        if (*arg != *name && !(*arg == '-' && *name == '_'))
+            return false;
+    }
+    return *arg == *name;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
             "canton %s: self-hosted web and e-commerce analytics\n\n"
             "Usage: canton <command> [options]\n\nCommands:\n",
             CN_VERSION);
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "%s", commands[i].name);
+        for (char *c = name; *c; c++)
+            *c = *c == '_' ? '-' : *c;
+        fprintf(f, "  %-12s %s\n", name, commands[i].summary);
+    }
     fprintf(f, "\nRun `canton <command> --help` for a command's options.\n"
                "Documentation: README.md and docs/ in the source tree.\n");
 }
@@ -58,7 +74,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
         return cn_cmd_version(1, argv + 1);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        if (strcmp(argv[1], commands[i].name) == 0)
+        if (command_is(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
     }
     fprintf(stderr, "canton: unknown command '%s'\n\n", argv[1]);

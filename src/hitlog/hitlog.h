@@ -34,28 +34,40 @@ typedef struct cn_hitlog_pos {
 } cn_hitlog_pos_t;
 
 typedef struct cn_hitlog_opts {
-    bool buffered;            /* true: callbacks fire when queued, fsync in the background */
-    uint32_t group_commit_us; /* how long the writer waits to gather records for one fsync */
-    uint64_t segment_bytes;   /* roll to a new segment once one reaches this size */
-    size_t max_record_bytes;  /* larger appends fail with CN_ETOOBIG */
+    bool buffered; /* true: callbacks fire once written, fsync once per window in the background */
+    /* Group-commit window: the shortest interval between the starts of two
+     * fsyncs. The writer waits out the rest of the window before taking the
+     * queue, so one fsync covers every record appended meanwhile (0: no wait;
+     * the queue still batches whatever arrives during an fsync). In buffered
+     * mode, the interval of the background fsync. At most 1 s. */
+    uint32_t group_commit_us;
+    uint64_t segment_bytes;  /* roll to a new segment before one would exceed this size */
+    size_t max_record_bytes; /* larger appends fail with CN_ETOOBIG; at most 256 MiB */
+    /* Appends fail with CN_EFULL while this many bytes wait in the queue (0,
+     * the default: no limit). A collector may set it to answer 503 instead of
+     * growing memory while the disk stalls; bulk appenders leave it at 0. */
+    size_t max_queue_bytes;
 } cn_hitlog_opts_t;
 
-/* Defaults: fsync mode, 1 ms window, 256 MiB segments, 16 MiB records. */
+/* Defaults: fsync mode, 1 ms window, 256 MiB segments, 16 MiB records, no queue limit. */
 void cn_hitlog_opts_init(cn_hitlog_opts_t *opts);
 
 /* What open found, for the log line that says so. */
 typedef struct cn_hitlog_recovery {
-    uint32_t segments;   /* segment files found */
+    uint32_t segments;   /* segment files in the log (1 when open created the first) */
     uint64_t records;    /* records in the last segment */
     uint64_t torn_bytes; /* bytes cut from the tail (0: clean) */
     cn_hitlog_pos_t end; /* where appends continue */
 } cn_hitlog_recovery_t;
 
 /*
- * Opens (creating when missing) the log in dir and starts its writer
- * thread. Returns 0 and *out, or a negated errno / CN_ECORRUPT with err set.
- * recovery (may be NULL) says what was found. Only one process may open a
- * log for writing (a lock file enforces it: CN_EEXIST otherwise).
+ * Opens (creating dir and its parents when missing) the log in dir and
+ * starts its writer thread. opts may be NULL (defaults). Returns 0 and *out
+ * (close with cn_hitlog_close), or a negated errno, CN_ECORRUPT (damage
+ * followed by valid records in the last segment: err names the segment and
+ * offset, nothing is cut) or CN_EVERSION, with err set. recovery (may be
+ * NULL) says what was found. Only one writer may have a log open (flock on
+ * <dir>/LOCK, also within one process): CN_EEXIST otherwise.
  */
 int cn_hitlog_open(const char *dir, const cn_hitlog_opts_t *opts, cn_hitlog_t **out,
                    cn_hitlog_recovery_t *recovery, cn_err_t *err);
@@ -69,9 +81,14 @@ int cn_hitlog_open(const char *dir, const cn_hitlog_opts_t *opts, cn_hitlog_t **
 typedef void (*cn_hitlog_done_cb)(void *ud, int status, cn_hitlog_pos_t pos);
 
 /*
- * Copies the record payload (len bytes at p) into the queue. Thread-safe.
- * Returns 0 (cb will be called exactly once, later, from the writer thread),
- * or CN_ETOOBIG / CN_ECLOSED (cb is never called).
+ * Copies the record payload (len bytes at p) into the queue. Thread-safe;
+ * cheap (framing and CRC are computed in the calling thread, the queue lock
+ * is held only to link the record). Returns 0 (cb will be called exactly
+ * once, later, from the writer thread), or CN_EINVAL (len 0), CN_ETOOBIG
+ * (len > max_record_bytes), CN_EFULL (queue over max_queue_bytes: the disk
+ * does not keep up) or CN_ECLOSED; then cb is never called. Callbacks come
+ * in append order. cb may be NULL for bulk appends that end with
+ * cn_hitlog_sync(), which then reports a failed write.
  */
 int cn_hitlog_append(cn_hitlog_t *log, const void *p, size_t len, cn_hitlog_done_cb cb, void *ud);
 
@@ -80,10 +97,15 @@ int cn_hitlog_append(cn_hitlog_t *log, const void *p, size_t len, cn_hitlog_done
  * durable (or written, in buffered mode). For importers and generators, which
  * should prefer cn_hitlog_append() with a callback plus one cn_hitlog_sync()
  * at the end when they append in bulk. *out_pos (may be NULL) gets the position.
+ * Never call it (or cn_hitlog_sync) from a done callback: that deadlocks.
  */
 int cn_hitlog_append_sync(cn_hitlog_t *log, const void *p, size_t len, cn_hitlog_pos_t *out_pos);
 
-/* Flushes and fsyncs whatever is queued, then returns. */
+/*
+ * Writes and fsyncs whatever was queued before the call (in buffered mode
+ * too), then returns 0, or the first write or fsync error since the previous
+ * cn_hitlog_sync() (some record appended meanwhile may be missing).
+ */
 int cn_hitlog_sync(cn_hitlog_t *log);
 
 typedef struct cn_hitlog_stats {
@@ -91,8 +113,11 @@ typedef struct cn_hitlog_stats {
     uint64_t bytes;   /* appended since open, framing included */
     uint64_t fsyncs;
     uint64_t fsync_us_total;
-    uint64_t fsync_hist[12]; /* fsync latency buckets, upper bounds in cn_hitlog_fsync_buckets_us */
-    uint64_t disk_bytes;     /* all segments on disk */
+    /* fsync latency, per bucket (not cumulative): fsync_hist[i] counts the fsyncs
+     * that took <= cn_hitlog_fsync_buckets_us[i] and more than bucket i-1's bound.
+     * The last bound is UINT64_MAX (+Inf). Every fsync/fdatasync of the log counts. */
+    uint64_t fsync_hist[12];
+    uint64_t disk_bytes; /* all segments on disk */
     uint64_t write_errors;
 } cn_hitlog_stats_t;
 
@@ -103,24 +128,38 @@ void cn_hitlog_stats(cn_hitlog_t *log, cn_hitlog_stats_t *out);
 /* True when the last write and fsync succeeded (for /healthz). */
 bool cn_hitlog_is_healthy(cn_hitlog_t *log);
 
-/* Drains the queue (calling every pending callback), stops the writer, closes files. */
+/*
+ * Drains the queue (writing, syncing and calling back every pending record),
+ * stops the writer, closes files and releases the lock. Appends must have
+ * stopped; later ones return CN_ECLOSED. NULL is allowed.
+ */
 void cn_hitlog_close(cn_hitlog_t *log);
 
 /* --- Reading --- */
 
 /*
- * Opens a reader on the log in dir at pos ({0,0}: the first record).
- * Works whether or not a writer has the log open.
+ * Opens a reader on the log in dir at pos ({0,0}: the first record of the
+ * oldest segment; an offset below the segment header means its first record).
+ * pos must come from the log (a record start or cn_hitlog_reader_tell()).
+ * Works whether or not a writer has the log open, in any thread or process.
+ * Returns 0 and *out (close with cn_hitlog_reader_close), -ENOENT when dir
+ * is missing, or CN_ENOTFOUND when pos names a segment older than the newest
+ * that is not there. A log with no segment yet, or a pos just past the newest
+ * segment, reads as empty until the writer gets there.
  */
 int cn_hitlog_reader_open(const char *dir, cn_hitlog_pos_t pos, cn_hitlog_reader_t **out,
                           cn_err_t *err);
 
 /*
- * Reads the next record: returns 1 with *p/*len pointing at its payload
- * (valid until the next call) and *pos at its start; 0 at the current end
- * of the log (call again later to follow a growing log); or CN_ECORRUPT
- * with err naming the segment and offset. A partly written record at the
- * end counts as the end, not as corruption.
+ * Reads the next record: returns 1 with *p and *len pointing at its payload
+ * (owned by the reader, valid until the next call) and *pos (may be NULL) at
+ * its start; 0 at the current end of the log (call again later to follow a
+ * growing log); CN_ECORRUPT (damage followed by valid data, or a sealed
+ * segment that ends in a partial record) or CN_EVERSION with err naming the
+ * segment and offset; or a negated errno. A partly written record at the end
+ * of the newest segment counts as the end, not as corruption. Moves on to
+ * the next segment once the writer has created it. Not thread-safe: one
+ * reader per thread.
  */
 int cn_hitlog_reader_next(cn_hitlog_reader_t *r, const void **p, size_t *len, cn_hitlog_pos_t *pos,
                           cn_err_t *err);
