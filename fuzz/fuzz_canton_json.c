@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fuzz target: canton's JSON batch (POST /api/collect body, plain or gzip)
+ * and, with the same bytes as a query string, the pixel. Invariants: on
+ * success there are 1..500 hits, page views have a URL, items have a sku and
+ * a non-negative quantity, currencies are 3 upper-case letters; a failure is
+ * always one of the bad-row reasons.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "process/internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check(const cn_dbatch_t *b, int rc)
+{
+    if (rc < 0 || rc >= CN_BADROW__COUNT)
+        abort();
+    if (rc != 0)
+        return;
+    if (b->hit_count < 1 || b->hit_count > CN_DEC_MAX_HITS)
+        abort();
+    for (size_t i = 0; i < b->hit_count; i++) {
+        const cn_dhit_t *h = &b->hits[i];
+        if (h->type == CN_HIT_PAGEVIEW && h->url.len == 0)
+            abort();
+        if (h->currency.len != 0 && h->currency.len != 3)
+            abort();
+        for (uint32_t k = 0; k < h->prod_count; k++) {
+            const cn_dprod_t *p = &b->prods[h->prod_first + k];
+            if (p->sku.len == 0 || p->qty < 0)
+                abort();
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    cn_dbatch_t b;
+    cn_dbatch_init(&b);
+    cn_err_t err;
+    cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str((const char *)data, size)};
+    check(&b, cn_decode_raw(&r, &b, &err));
+    cn_rawhit_t px = {.proto = CN_PROTO_CANTON_PIXEL, .query = cn_str((const char *)data, size)};
+    check(&b, cn_decode_raw(&px, &b, &err));
+    cn_rawhit_t ad = {.proto = CN_PROTO_ADOBE, .query = cn_str((const char *)data, size)};
+    int rc = cn_decode_raw(&ad, &b, &err);
+    if (rc < 0 || rc >= CN_BADROW__COUNT)
+        abort();
+    cn_dbatch_dispose(&b);
+    return 0;
+}

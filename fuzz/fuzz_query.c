@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fuzz target: the Adobe query-string splitter and percent-decoder
+ * (lib/url.h). Invariants: the pairs tile the input (every byte is in a
+ * name, a value or a separator), decoding never grows a string, decoding in
+ * place equals decoding into another buffer, and a string without '%' or
+ * '+' decodes to itself.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/url.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    cn_str_t rest = cn_str((const char *)data, size), n, v;
+    bool eq;
+    size_t covered = 0, pairs = 0;
+    char *out = malloc(size + 1), *inplace = malloc(size + 1);
+    while (cn_query_next(&rest, &n, &v, &eq)) {
+        pairs++;
+        covered += n.len + v.len + (eq ? 1 : 0);
+        if (n.ptr < (const char *)data || n.ptr + n.len > (const char *)data + size)
+            abort();
+        memcpy(inplace, n.ptr, n.len);
+        size_t a = cn_url_decode_to(n, out);
+        size_t b = cn_url_decode_to(cn_str(inplace, n.len), inplace);
+        if (a > n.len || a != b || memcmp(out, inplace, a) != 0)
+            abort();
+        if (!cn_url_needs_decode(v) &&
+            (cn_url_decode_to(v, out) != v.len || (v.len && memcmp(out, v.ptr, v.len) != 0)))
+            abort();
+    }
+    size_t amps = 0;
+    for (size_t i = 0; i < size; i++)
+        amps += data[i] == '&';
+    if (covered + amps != size || pairs > amps + 1)
+        abort();
+    cn_str_t s = cn_str((const char *)data, size);
+    (void)cn_url_host(s);
+    cn_str_t q = cn_url_strip_query(s);
+    if (q.len > size)
+        abort();
+    bool found;
+    (void)cn_url_query_param(s, CN_STR_LIT("utm_source"), &found);
+    char *u8 = malloc(2 * size + 1);
+    if (cn_latin1_to_utf8(s, u8) > 2 * size)
+        abort();
+    free(u8);
+    free(out);
+    free(inplace);
+    return 0;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fuzz target: referrer and landing-URL handling (URL splitting, the query
+ * iterator, percent-decoding, the referrer lists, campaigns, channel rules).
+ * Input: the referrer URL, a newline, the landing URL (or only a referrer).
+ * Invariants: every slice handed out lies inside the input or canton's own
+ * buffers and strings; the referrer domain is lower case and no longer than
+ * the input's host; percent-decoding never grows a string; the channel is
+ * one of the default rules' names; the same input gives the same answer.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enrich/internal.h"
+#include "lib/xalloc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static cn_enrich_t *E;
+static cn_enrich_thread_t *T;
+
+static void init(void)
+{
+    cn_enrich_opts_t o;
+    cn_enrich_paths_t p;
+    cn_enrich_opts_default(&o, &p, NULL);
+    o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
+    cn_err_t err;
+    if (cn_enrich_open(&o, &E, &err) != 0)
+        cn_panic("fuzz_referrer: %s", err.msg);
+    T = cn_enrich_thread_new(E);
+}
+
+static const char *const channels[] = {"Paid Search",
+                                       "Display",
+                                       "Social Networks",
+                                       "Email",
+                                       "Natural Search",
+                                       "AI Assistants",
+                                       "Referring Domains",
+                                       "Internal",
+                                       "Direct",
+                                       "Other Campaigns",
+                                       "Other",
+                                       NULL};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (E == NULL)
+        init();
+    cn_str_t in = cn_str((const char *)data, size), ref, land;
+    land = cn_str_split(in, '\n', &ref);
+    if (land.ptr == NULL)
+        land = CN_STR_LIT("");
+
+    cn_url_t u;
+    if (cn_enrich__url_split(ref, &u) == 0) {
+        if (u.host.len == 0 || u.host.ptr < ref.ptr || u.host.ptr + u.host.len > ref.ptr + ref.len)
+            abort();
+    }
+    char dec[4096];
+    size_t n = cn_enrich__pct_decode(ref, dec, sizeof(dec));
+    if (n > ref.len || n > sizeof(dec))
+        abort();
+    cn_str_t q = land, k, v;
+    while (cn_enrich__query_next(&q, &k, &v))
+        if (k.ptr < land.ptr || v.ptr + v.len > land.ptr + land.len)
+            abort();
+
+    static char *domains[] = {"shop.example.com"};
+    cn_suite_conf_t suite = {.id = "fuzz", .domains = domains, .domain_count = 1};
+    cn_ref_info_t r, r2;
+    cn_campaign_t c;
+    cn_enrich_referrer(T, ref, land, &suite, &r);
+    for (size_t i = 0; i < r.domain.len; i++)
+        if (isupper((unsigned char)r.domain.ptr[i]))
+            abort();
+    if (r.type == CN_REF_NONE && cn_str_trim(ref).len != 0)
+        abort(); /* "none" only when there is no referrer */
+    cn_enrich_campaign(T, land, CN_STR_NULL, &suite, &c);
+    cn_str_t ch = cn_enrich_channel(T, &suite, &r, &c);
+    bool known = false;
+    for (const char *const *p = channels; *p != NULL && !known; p++)
+        known = cn_str_eq_c(ch, *p);
+    if (!known)
+        abort();
+    char keep_domain[256];
+    size_t dl = r.domain.len;
+    memcpy(keep_domain, r.domain.ptr, dl);
+    cn_enrich_referrer(T, ref, land, &suite, &r2);
+    if (r2.type != r.type || !cn_str_eq(r2.domain, cn_str(keep_domain, dl)) ||
+        !cn_str_eq(r2.source, r.source))
+        abort();
+    return 0;
+}

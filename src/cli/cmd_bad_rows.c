@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `canton bad-rows`: lists the bad rows that processing kept in
+ * <data>/badrows/ (raw hits that could not be decoded or broke a rule), with
+ * their reason, detail and hitlog position, optionally filtered by suite and
+ * reason, as a table or as JSON lines (with the raw hit's request).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "hit/rawhit.h"
+#include "lib/buf.h"
+#include "lib/clock.h"
+#include "process/process.h"
+
+typedef struct filter {
+    const char *suite;
+    unsigned reason;
+    bool json;
+    size_t shown, total;
+    size_t by_reason[CN_BADROW__COUNT];
+} filter_t;
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: canton bad-rows [--data DIR] [--suite S] [--reason R] [--json]\n\n"
+               "Lists the raw hits that processing could not turn into rows, oldest first,\n"
+               "from DIR/badrows/badrows.log, then a count per reason.\n\n"
+               "  --data DIR    data folder (default ./data)\n"
+               "  --suite S     only bad rows whose suite field contains S\n"
+               "  --reason R    only this reason:");
+    for (unsigned i = 1; i < CN_BADROW__COUNT; i++)
+        fprintf(f, " %s", cn_badrow_reason_name(i));
+    fprintf(f, "\n  --json        one JSON object per line (with the raw request)\n");
+}
+
+static bool suite_matches(cn_str_t list, const char *want)
+{
+    cn_str_t rest = list, id;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, ',', &id);
+        if (cn_str_eq_c(cn_str_trim(id), want))
+            return true;
+    }
+    return false;
+}
+
+static int on_row(void *ud, const cn_badrow_t *row)
+{
+    filter_t *f = ud;
+    f->total++;
+    if (f->suite != NULL && !suite_matches(row->suite, f->suite))
+        return 0;
+    if (f->reason != 0 && row->reason != f->reason)
+        return 0;
+    f->shown++;
+    if (row->reason < CN_BADROW__COUNT)
+        f->by_reason[row->reason]++;
+    char ts[32];
+    cn_time_fmt_iso(row->recv_us, ts);
+    if (!f->json) {
+        printf("%-27s %-20s %-16.*s %u:%llu  %.*s\n", ts, cn_badrow_reason_name(row->reason),
+               CN_STR_FMT(row->suite), row->pos.segment, (unsigned long long)row->pos.offset,
+               CN_STR_FMT(row->detail));
+        return 0;
+    }
+    cn_buf_t b = CN_BUF_INIT;
+    cn_buf_printf(&b, "{\"ts\":\"%s\",\"reason\":\"%s\",\"suite\":", ts,
+                  cn_badrow_reason_name(row->reason));
+    cn_buf_append_json_str(&b, row->suite);
+    cn_buf_append_c(&b, ",\"detail\":");
+    cn_buf_append_json_str(&b, row->detail);
+    cn_buf_printf(&b, ",\"pos\":\"%u:%llu\"", row->pos.segment,
+                  (unsigned long long)row->pos.offset);
+    cn_rawhit_t raw;
+    if (cn_rawhit_decode(row->raw.ptr, row->raw.len, &raw) == 0) {
+        cn_buf_printf(&b, ",\"proto\":\"%s\",\"method\":", cn_proto_name(raw.proto));
+        cn_buf_append_json_str(&b, raw.method);
+        cn_buf_append_c(&b, ",\"path\":");
+        cn_buf_append_json_str(&b, raw.path);
+        cn_buf_append_c(&b, ",\"query\":");
+        cn_buf_append_json_str(&b, raw.query);
+        cn_buf_append_c(&b, ",\"body\":");
+        cn_buf_append_json_str(&b, raw.body);
+    } else {
+        cn_buf_printf(&b, ",\"raw_bytes\":%zu", row->raw.len);
+    }
+    cn_buf_append_c(&b, "}\n");
+    fwrite(b.ptr, 1, b.len, stdout);
+    cn_buf_dispose(&b);
+    return 0;
+}
+
+int cn_cmd_bad_rows(int argc, char **argv)
+{
+    if (cn_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return CN_EXIT_OK;
+    }
+    const char *data = "./data";
+    filter_t f = {0};
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
+            data = argv[++i];
+        } else if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc) {
+            f.suite = argv[++i];
+        } else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc) {
+            f.reason = cn_badrow_reason_parse(argv[++i]);
+            if (f.reason == 0) {
+                fprintf(stderr, "canton bad-rows: unknown reason '%s'\n\n", argv[i]);
+                usage(stderr);
+                return CN_EXIT_USAGE;
+            }
+        } else if (strcmp(argv[i], "--json") == 0) {
+            f.json = true;
+        } else {
+            fprintf(stderr, "canton bad-rows: unknown option '%s'\n\n", argv[i]);
+            usage(stderr);
+            return CN_EXIT_USAGE;
+        }
+    }
+    cn_err_t err;
+    cn_err_clear(&err);
+    int rc = cn_badrows_read(data, on_row, &f, &err);
+    if (!f.json) {
+        printf("%zu bad rows shown (%zu in the log)", f.shown, f.total);
+        for (unsigned i = 1; i < CN_BADROW__COUNT; i++) {
+            if (f.by_reason[i])
+                printf(", %s %zu", cn_badrow_reason_name(i), f.by_reason[i]);
+        }
+        printf("\n");
+    }
+    if (rc != 0) {
+        fprintf(stderr, "canton bad-rows: %s\n", cn_err_msg(&err, rc));
+        return CN_EXIT_FAIL;
+    }
+    return CN_EXIT_OK;
+}

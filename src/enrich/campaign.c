@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Campaigns and marketing channels. A campaign comes from Adobe's v0, else
+ * from the landing URL's query: the suite's campaign_params (default
+ * utm_campaign, cid), first present wins; utm_* are kept as they are.
+ *
+ * Channels come from ordered rules, first match wins, one per line:
+ *
+ *     Name: cond [& cond]... [| cond [& cond]...]...
+ *
+ * where cond is key=v1,v2 (equals one, ASCII case-insensitive), key!=v1,v2,
+ * key~/regex/ (PCRE2, caseless), key!~/regex/, key? (not empty) or key!
+ * (empty), and '&' binds tighter than '|'. Keys: ref_type (none, internal,
+ * search, social, email, paid, other), ref_medium, ref_source, ref_domain,
+ * campaign, utm_source, utm_medium, utm_campaign, click_id. A suite's
+ * channel_rules file replaces the defaults below (docs/enrich.md).
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enrich/internal.h"
+#include "lib/xalloc.h"
+
+const char cn_enrich__default_channel_rules[] =
+    "# canton's default marketing channel rules: first match wins.\n"
+    "Paid Search: click_id=gclid,gbraid,wbraid,msclkid,dclid,yclid"
+    " | utm_medium~/^(cpc|ppc|paid[-_ ]?search|sem|sea)$/"
+    " | ref_type=paid & ref_medium=search\n"
+    "Display: utm_medium~/^(display|banner|cpm|programmatic|native|video)$/"
+    " | ref_medium=paid\n"
+    "Social Networks: ref_medium=social"
+    " | utm_medium~/^(social|social[-_ ]?(media|network)|sm|paid[-_ ]?social)$/"
+    " | click_id=fbclid,ttclid,twclid,li_fat_id,ScCid,epik\n"
+    "Email: ref_medium=email | utm_medium~/^(e[-_ ]?mail|newsletter)$/\n"
+    "Natural Search: ref_medium=search | utm_medium=organic\n"
+    "AI Assistants: ref_medium=ai\n"
+    "Referring Domains: ref_type=other | utm_medium=referral\n"
+    "Internal: ref_type=internal & campaign!\n"
+    "Direct: ref_type=none & campaign!\n"
+    "Other Campaigns: campaign? | utm_medium?\n";
+
+enum key {
+    K_REF_TYPE,
+    K_REF_MEDIUM,
+    K_REF_SOURCE,
+    K_REF_DOMAIN,
+    K_CAMPAIGN,
+    K_UTM_SOURCE,
+    K_UTM_MEDIUM,
+    K_UTM_CAMPAIGN,
+    K_CLICK_ID,
+    K__COUNT
+};
+
+static const char *const key_names[K__COUNT] = {
+    "ref_type",   "ref_medium", "ref_source",   "ref_domain", "campaign",
+    "utm_source", "utm_medium", "utm_campaign", "click_id",
+};
+
+enum op { OP_EQ, OP_NE, OP_RE, OP_NRE, OP_SET, OP_UNSET };
+
+typedef struct cond {
+    enum key key;
+    enum op op;
+    char **vals;
+    size_t val_count;
+    pcre2_code *re;
+} cond_t;
+
+typedef struct conj {
+    cond_t *conds;
+    size_t count;
+} conj_t;
+
+typedef struct rule {
+    char *name;
+    size_t name_len;
+    conj_t *alts;
+    size_t count;
+} rule_t;
+
+struct cn_chanrules {
+    rule_t *rules;
+    size_t count;
+};
+
+/* --- Parsing --- */
+
+typedef struct parser {
+    const char *p, *end;
+    const char *name;
+    int line;
+    cn_err_t *err;
+} parser_t;
+
+static void skip_ws(parser_t *ps)
+{
+    while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t'))
+        ps->p++;
+}
+
+static int perr(parser_t *ps, const char *what)
+{
+    return cn_err_set(ps->err, CN_ECONFIG, "%s:%d: %s", ps->name, ps->line, what);
+}
+
+static int parse_cond(parser_t *ps, cond_t *c)
+{
+    skip_ws(ps);
+    const char *k = ps->p;
+    while (ps->p < ps->end && (islower((unsigned char)*ps->p) || *ps->p == '_'))
+        ps->p++;
+    cn_str_t key = cn_str(k, (size_t)(ps->p - k));
+    int ki = -1;
+    for (int i = 0; i < K__COUNT; i++)
+        if (cn_str_eq_c(key, key_names[i]))
+            ki = i;
+    if (ki < 0)
+        return perr(ps, "unknown key (ref_type, ref_medium, ref_source, ref_domain, campaign, "
+                        "utm_source, utm_medium, utm_campaign, click_id)");
+    c->key = (enum key)ki;
+    skip_ws(ps);
+    if (ps->p >= ps->end)
+        return perr(ps, "operator expected after the key");
+    bool neg = false;
+    if (*ps->p == '!' && ps->p + 1 < ps->end && (ps->p[1] == '=' || ps->p[1] == '~')) {
+        neg = true;
+        ps->p++;
+    }
+    char op = *ps->p++;
+    if (op == '?' || op == '!') {
+        c->op = op == '?' ? OP_SET : OP_UNSET;
+        return 0;
+    }
+    skip_ws(ps);
+    if (op == '~') {
+        c->op = neg ? OP_NRE : OP_RE;
+        if (ps->p >= ps->end || *ps->p != '/')
+            return perr(ps, "a regex is written /like this/");
+        const char *rs = ++ps->p;
+        while (ps->p < ps->end && *ps->p != '/') {
+            if (*ps->p == '\\' && ps->p + 1 < ps->end)
+                ps->p++;
+            ps->p++;
+        }
+        if (ps->p >= ps->end)
+            return perr(ps, "unterminated /regex/");
+        int ec;
+        PCRE2_SIZE eo;
+        c->re = pcre2_compile((PCRE2_SPTR)rs, (size_t)(ps->p - rs), PCRE2_CASELESS, &ec, &eo, NULL);
+        ps->p++;
+        if (c->re == NULL) {
+            PCRE2_UCHAR msg[120];
+            pcre2_get_error_message(ec, msg, sizeof(msg));
+            return cn_err_set(ps->err, CN_ECONFIG, "%s:%d: regex: %s", ps->name, ps->line,
+                              (char *)msg);
+        }
+        pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+        return 0;
+    }
+    if (op != '=')
+        return perr(ps, "operator must be =, !=, ~, !~, ? or !");
+    c->op = neg ? OP_NE : OP_EQ;
+    const char *vs = ps->p;
+    while (ps->p < ps->end && *ps->p != '&' && *ps->p != '|')
+        ps->p++;
+    cn_str_t rest = cn_str(vs, (size_t)(ps->p - vs)), item;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, ',', &item);
+        item = cn_str_trim(item);
+        c->vals = cn_xrealloc(c->vals, (c->val_count + 1) * sizeof(*c->vals));
+        c->vals[c->val_count++] = cn_xstrndup(item.ptr, item.len);
+    }
+    return 0;
+}
+
+static int parse_line(parser_t *ps, rule_t *r)
+{
+    const char *colon = memchr(ps->p, ':', (size_t)(ps->end - ps->p));
+    if (colon == NULL)
+        return perr(ps, "expected \"Channel name: condition\"");
+    cn_str_t name = cn_str_trim(cn_str(ps->p, (size_t)(colon - ps->p)));
+    if (name.len == 0)
+        return perr(ps, "empty channel name");
+    r->name = cn_xstrndup(name.ptr, name.len);
+    r->name_len = name.len;
+    ps->p = colon + 1;
+    r->alts = cn_xcalloc(1, sizeof(*r->alts));
+    r->count = 1;
+    for (;;) {
+        conj_t *cj = &r->alts[r->count - 1];
+        cj->conds = cn_xrealloc(cj->conds, (cj->count + 1) * sizeof(*cj->conds));
+        memset(&cj->conds[cj->count], 0, sizeof(cond_t));
+        cj->count++;
+        CN_RETURN_IF_ERR(parse_cond(ps, &cj->conds[cj->count - 1]));
+        skip_ws(ps);
+        if (ps->p >= ps->end)
+            return 0;
+        if (*ps->p == '&') {
+            ps->p++;
+        } else if (*ps->p == '|') {
+            ps->p++;
+            r->alts = cn_xrealloc(r->alts, (r->count + 1) * sizeof(*r->alts));
+            memset(&r->alts[r->count], 0, sizeof(conj_t));
+            r->count++;
+        } else {
+            return perr(ps, "expected & or | between conditions");
+        }
+    }
+}
+
+int cn_enrich__chanrules_parse(const char *name, const char *text, size_t len, cn_chanrules_t **out,
+                               cn_err_t *err)
+{
+    cn_chanrules_t *c = cn_xcalloc(1, sizeof(*c));
+    cn_str_t rest = cn_str(text, len), line;
+    parser_t ps = {.name = name, .err = err};
+    int rc = 0;
+    while (rest.ptr != NULL && rc == 0) {
+        rest = cn_str_split(rest, '\n', &line);
+        ps.line++;
+        line = cn_str_trim(line);
+        if (line.len == 0 || line.ptr[0] == '#')
+            continue;
+        c->rules = cn_xrealloc(c->rules, (c->count + 1) * sizeof(*c->rules));
+        memset(&c->rules[c->count], 0, sizeof(rule_t));
+        c->count++;
+        ps.p = line.ptr;
+        ps.end = line.ptr + line.len;
+        rc = parse_line(&ps, &c->rules[c->count - 1]);
+    }
+    if (rc == 0 && c->count == 0)
+        rc = cn_err_set(err, CN_ECONFIG, "%s: no channel rules", name);
+    if (rc < 0) {
+        cn_enrich__chanrules_free(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void cn_enrich__chanrules_free(cn_chanrules_t *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->count; i++) {
+        rule_t *r = &c->rules[i];
+        for (size_t j = 0; j < r->count; j++) {
+            for (size_t k = 0; k < r->alts[j].count; k++) {
+                cond_t *cd = &r->alts[j].conds[k];
+                for (size_t v = 0; v < cd->val_count; v++)
+                    free(cd->vals[v]);
+                free(cd->vals);
+                pcre2_code_free(cd->re);
+            }
+            free(r->alts[j].conds);
+        }
+        free(r->alts);
+        free(r->name);
+    }
+    free(c->rules);
+    free(c);
+}
+
+/* --- Campaign --- */
+
+static cn_str_t query_of(cn_str_t url)
+{
+    if (url.ptr == NULL)
+        return CN_STR_LIT("");
+    const char *qm = memchr(url.ptr, '?', url.len);
+    if (qm != NULL) {
+        url = cn_str(qm + 1, url.len - (size_t)(qm + 1 - url.ptr));
+    } else if (url.len >= 3 && memmem(url.ptr, url.len, "://", 3) != NULL) {
+        return CN_STR_LIT(""); /* a URL without a query */
+    }
+    const char *hash = memchr(url.ptr, '#', url.len);
+    if (hash != NULL)
+        url.len = (size_t)(hash - url.ptr);
+    return url;
+}
+
+static cn_str_t decode_into(cn_str_t v, char *buf, size_t cap)
+{
+    size_t n = cn_enrich__pct_decode(v, buf, cap);
+    return cn_str_trim(cn_str(buf, n));
+}
+
+static const char *const default_campaign_params[] = {"utm_campaign", "cid"};
+
+void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t adobe_v0,
+                        const cn_suite_conf_t *suite, cn_campaign_t *out)
+{
+    static const char *const utm[] = {"utm_source", "utm_medium", "utm_campaign", "utm_term",
+                                      "utm_content"};
+    cn_str_t *fields[] = {&out->utm_source, &out->utm_medium, &out->utm_campaign, &out->utm_term,
+                          &out->utm_content};
+    out->campaign = out->click_id = CN_STR_LIT("");
+    for (int i = 0; i < 5; i++)
+        *fields[i] = CN_STR_LIT("");
+    cn_str_t query = query_of(landing_url);
+    cn_str_t q = query, k, v;
+    while (cn_enrich__query_next(&q, &k, &v)) {
+        for (int i = 0; i < 5; i++) {
+            if (fields[i]->len == 0 && cn_str_eq_c(k, utm[i]))
+                *fields[i] = decode_into(v, t->camp_buf[i], sizeof(t->camp_buf[i]));
+        }
+    }
+    const char *click = cn_enrich__click_id(query);
+    if (click != NULL)
+        out->click_id = cn_str_c(click);
+    cn_str_t v0 = cn_str_trim(adobe_v0.ptr ? adobe_v0 : CN_STR_LIT(""));
+    if (v0.len > 0) {
+        if (v0.len > sizeof(t->camp_buf[5]))
+            v0.len = sizeof(t->camp_buf[5]);
+        memcpy(t->camp_buf[5], v0.ptr, v0.len);
+        out->campaign = cn_str(t->camp_buf[5], v0.len);
+        return;
+    }
+    const cn_enrich_suite_t *es = cn_enrich__suite(t, suite);
+    const char *const *params = default_campaign_params;
+    size_t count = 2;
+    if (es != NULL && es->campaign_param_count > 0) {
+        params = (const char *const *)es->campaign_params;
+        count = es->campaign_param_count;
+    }
+    for (size_t i = 0; i < count; i++) {
+        q = query;
+        while (cn_enrich__query_next(&q, &k, &v)) {
+            if (!cn_str_eq_c(k, params[i]))
+                continue;
+            cn_str_t d = decode_into(v, t->camp_buf[5], sizeof(t->camp_buf[5]));
+            if (d.len > 0) {
+                out->campaign = d;
+                return;
+            }
+        }
+    }
+}
+
+/* --- Channel --- */
+
+static const char *const ref_type_names[] = {"none",  "internal", "search", "social",
+                                             "email", "paid",     "other"};
+
+static cn_str_t key_value(enum key k, const cn_ref_info_t *ref, const cn_campaign_t *camp)
+{
+    static const cn_str_t empty = {"", 0};
+    switch (k) {
+    case K_REF_TYPE:
+        return (unsigned)ref->type < 7 ? cn_str_c(ref_type_names[ref->type]) : empty;
+    case K_REF_MEDIUM:
+        return ref->medium;
+    case K_REF_SOURCE:
+        return ref->source;
+    case K_REF_DOMAIN:
+        return ref->domain;
+    case K_CAMPAIGN:
+        return camp->campaign;
+    case K_UTM_SOURCE:
+        return camp->utm_source;
+    case K_UTM_MEDIUM:
+        return camp->utm_medium;
+    case K_UTM_CAMPAIGN:
+        return camp->utm_campaign;
+    case K_CLICK_ID:
+        return camp->click_id;
+    default:
+        return empty;
+    }
+}
+
+static bool eval(cn_enrich_thread_t *t, const cond_t *c, const cn_ref_info_t *ref,
+                 const cn_campaign_t *camp)
+{
+    cn_str_t v = key_value(c->key, ref, camp);
+    if (v.ptr == NULL)
+        v = CN_STR_LIT("");
+    switch (c->op) {
+    case OP_SET:
+        return v.len > 0;
+    case OP_UNSET:
+        return v.len == 0;
+    case OP_EQ:
+    case OP_NE: {
+        bool any = false;
+        for (size_t i = 0; i < c->val_count && !any; i++)
+            any = cn_str_eq_nocase(v, cn_str_c(c->vals[i]));
+        return c->op == OP_EQ ? any : !any;
+    }
+    case OP_RE:
+    case OP_NRE: {
+        bool m = cn_enrich__match(&t->m, c->re, v) > 0;
+        return c->op == OP_RE ? m : !m;
+    }
+    }
+    return false;
+}
+
+cn_str_t cn_enrich_channel(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
+                           const cn_ref_info_t *ref, const cn_campaign_t *camp)
+{
+    const cn_enrich_suite_t *es = cn_enrich__suite(t, suite);
+    const cn_chanrules_t *rules = es != NULL && es->rules != NULL ? es->rules : t->e->default_rules;
+    for (size_t i = 0; i < rules->count; i++) {
+        const rule_t *r = &rules->rules[i];
+        for (size_t a = 0; a < r->count; a++) {
+            bool all = true;
+            for (size_t c = 0; c < r->alts[a].count && all; c++)
+                all = eval(t, &r->alts[a].conds[c], ref, camp);
+            if (all)
+                return cn_str(r->name, r->name_len);
+        }
+    }
+    return CN_STR_LIT("Other");
+}

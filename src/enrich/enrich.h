@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Enrichment: the `enrich` box of DESIGN.md, called by processing for every
+ * hit. It turns a user agent into browser, OS, device type and bot flag
+ * (uap-core regexes + crawler-user-agents patterns, PCRE2-JIT, cached), an IP
+ * into country, region and city (libmaxminddb), a referrer URL into a domain,
+ * a type and search terms (Snowplow referers.yml + canton's own rules), and a
+ * landing URL into a campaign and a marketing channel (ordered rules).
+ * docs/enrich.md describes the data sets, the rules and the figures.
+ *
+ * Two objects:
+ *   - cn_enrich_t, a snapshot of every data set, loaded once by
+ *     cn_enrich_open() and immutable afterwards, so any number of threads may
+ *     read it. It is reference counted: to reload, open a new snapshot, give
+ *     each thread a new cn_enrich_thread_t on it (or rebind the old one) and
+ *     unref the old snapshot; it is freed when its last thread handle goes.
+ *   - cn_enrich_thread_t, one per thread that enriches hits: its UA cache,
+ *     PCRE2 match data, interned result strings and scratch buffers. Every
+ *     per-hit function takes a thread handle; a thread handle is used by one
+ *     thread at a time (no locks anywhere on the per-hit path).
+ *
+ * Lifetimes of result strings (no per-hit heap allocation on the cached path):
+ *   - names that come from the data sets or from the UA parser (browser, OS,
+ *     device family, bot type, search engine name, channel, country, region,
+ *     city) stay valid while the thread handle lives (interned per thread or
+ *     owned by the snapshot, which the thread handle holds a reference to);
+ *   - values taken from the input (referrer domain, search terms, campaign
+ *     and utm_* values) borrow from the input slices or from the thread's
+ *     scratch; they stay valid until the next call of the *same function* on
+ *     the same thread handle. Copy them if you keep them longer.
+ *
+ * Results depend only on the input and the snapshot, never on the cache
+ * state, so reprocessing gives the same rows.
+ */
+#ifndef CN_ENRICH_ENRICH_H
+#define CN_ENRICH_ENRICH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+#include "hit/hit.h"
+#include "lib/err.h"
+#include "lib/str.h"
+
+typedef struct cn_enrich cn_enrich_t;
+typedef struct cn_enrich_thread cn_enrich_thread_t;
+
+/* --- Opening and reloading --- */
+
+/*
+ * Paths of the data sets. cn_enrich_opts_default() fills every path from a
+ * source root (the repository: node_modules/ and src/enrich/data/); a NULL or
+ * "" path turns that data set off (its lookups then give empty results), except
+ * uap_regexes, which is required.
+ */
+typedef struct cn_enrich_opts {
+    const char *uap_regexes;    /* uap-core regexes.yaml */
+    const char *crawlers;       /* crawler-user-agents.json */
+    const char *geo_country;    /* mmdb with country (geo-whois-asn-country or GeoLite2) */
+    const char *geo_city_v4;    /* mmdb with city/region for IPv4 (dbip-city or GeoLite2-City) */
+    const char *geo_city_v6;    /* mmdb with city/region for IPv6; may equal geo_city_v4 */
+    const char *referers;       /* Snowplow-format referers.yml (e.g. Debian's or npm's copy) */
+    const char *referers_extra; /* canton's own list, same format; its hosts win over referers */
+    const cn_conf_t *conf;      /* optional: suites' channel_rules, campaign_params and
+                                   referer_list keys are loaded (docs/enrich.md) */
+    size_t ua_cache_entries;    /* per thread handle; 0: 4096 */
+} cn_enrich_opts_t;
+
+/* Storage for the default paths that cn_enrich_opts_default() writes. */
+typedef struct cn_enrich_paths {
+    char buf[7][1024];
+} cn_enrich_paths_t;
+
+/*
+ * Fills opts with defaults: every path under root (the source tree:
+ * node_modules/... and src/enrich/data/...); root NULL means $CANTON_SRC, else
+ * the source directory canton was built from. The path strings are written
+ * into *paths, which must outlive opts. conf is NULL, ua_cache_entries 0.
+ */
+void cn_enrich_opts_default(cn_enrich_opts_t *opts, cn_enrich_paths_t *paths, const char *root);
+
+/*
+ * Loads and compiles every data set named in opts. Returns 0 and *out (one
+ * reference; release with cn_enrich_unref), or a negative code with err
+ * naming the file and what is wrong (CN_ECONFIG, CN_EPARSE, -ENOENT...).
+ * Takes about 0.4 s (≈1,200 uap regexes and 1,500 crawler patterns JIT-compiled,
+ * literal prefilters built). Thread-safe: e may be opened while others run.
+ */
+int cn_enrich_open(const cn_enrich_opts_t *opts, cn_enrich_t **out, cn_err_t *err);
+void cn_enrich_ref(cn_enrich_t *e);
+void cn_enrich_unref(cn_enrich_t *e);
+
+/*
+ * A per-thread handle on e (takes a reference on e). Free with
+ * cn_enrich_thread_free. cn_enrich_thread_rebind moves the handle to another
+ * snapshot (after a reload), empties its cache and invalidates every string
+ * it handed out.
+ */
+cn_enrich_thread_t *cn_enrich_thread_new(cn_enrich_t *e);
+void cn_enrich_thread_rebind(cn_enrich_thread_t *t, cn_enrich_t *e);
+void cn_enrich_thread_free(cn_enrich_thread_t *t);
+
+/* --- User agent and bots --- */
+
+typedef struct cn_ua_info {
+    cn_str_t browser;     /* uap family, e.g. "Chrome", "Mobile Safari"; "Other" */
+    cn_str_t browser_ver; /* major version, e.g. "120"; "" when unknown */
+    cn_str_t os;          /* uap OS family, e.g. "Windows", "iOS", "Mac OS X"; "Other" */
+    cn_str_t os_ver;      /* OS major version, e.g. "10", "17"; "" when unknown */
+    cn_str_t device;      /* uap device family, e.g. "iPhone", "Spider", "Other" */
+    cn_str_t brand;       /* uap device brand, "" when none */
+    cn_str_t model;       /* uap device model, "" when none */
+    cn_device_t type;     /* desktop / mobile / tablet / bot / other (rule: docs/enrich.md) */
+    bool is_bot;          /* crawler-user-agents, uap Spider, or a simple rule */
+    cn_str_t bot;         /* bot type when is_bot ("search-engine", "seo", "http-library",
+                             "headless", "empty", "spider"...), else "" */
+} cn_ua_info_t;
+
+/*
+ * Parses a user agent (cached per thread, keyed by the whole string). Never
+ * fails: an unknown UA gives "Other" families. Strings live while t does.
+ */
+void cn_enrich_ua(cn_enrich_thread_t *t, cn_str_t ua, cn_ua_info_t *out);
+
+/* Static name of a device type: "other", "desktop", "mobile", "tablet", "bot". */
+const char *cn_enrich_device_name(cn_device_t d);
+
+/* --- Geography --- */
+
+typedef struct cn_geo {
+    cn_str_t country; /* ISO 3166-1 alpha-2, "" when unknown */
+    cn_str_t region;  /* first subdivision name (English), "" when unknown */
+    cn_str_t city;    /* city name (English), "" when unknown */
+} cn_geo_t;
+
+/*
+ * Looks up a textual IPv4 or IPv6 address (NUL-terminated, as collected).
+ * Returns 0, or CN_EPARSE for a string that is not an IP (out is then all "").
+ * An address not in the databases gives 0 and empty fields. Strings point
+ * into the snapshot's mapped databases and live while t does.
+ */
+int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out);
+
+/*
+ * Anonymizes a textual IP into out (at least 46 bytes): IPv4 keeps its first
+ * three octets (a.b.c.0), IPv6 its first 48 bits (the last 80 zeroed), in
+ * canonical text form. Returns 0, or CN_EPARSE (out is then "").
+ */
+int cn_enrich_anonymize_ip(const char *ip, char *out, size_t out_len);
+
+/* --- Referrer --- */
+
+typedef struct cn_ref_info {
+    cn_ref_type_t type; /* none, internal, search, social, email, paid, other */
+    cn_str_t domain;    /* referrer host, lower case, "www." kept as sent; "" for none */
+    cn_str_t source;    /* source name from the lists, e.g. "Google", "ChatGPT"; "" when unknown */
+    cn_str_t medium;    /* the list's medium: "search", "social", "email", "paid", "ai",
+                           "unknown", "internal"; "" when not in the lists */
+    cn_str_t terms;     /* decoded search terms, "" when none */
+} cn_ref_info_t;
+
+/*
+ * Classifies a referrer. referrer_url is the page's referrer (may be empty);
+ * landing_url is the page URL the referrer led to (its query string may carry
+ * paid click ids: gclid, msclkid, fbclid... → CN_REF_PAID). suite gives the
+ * site's own domains (→ CN_REF_INTERNAL) and its referer_list, and may be NULL. Returns 0, or
+ * CN_EPARSE when referrer_url is not empty but not a usable URL (out is then
+ * type CN_REF_OTHER with the domain it could find, or ""). Input-derived
+ * strings: until the next cn_enrich_referrer call on t.
+ */
+int cn_enrich_referrer(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
+                       const cn_suite_conf_t *suite, cn_ref_info_t *out);
+
+/* --- Campaign and marketing channel --- */
+
+typedef struct cn_campaign {
+    cn_str_t campaign;     /* tracking code: Adobe v0, else the suite's campaign_params
+                              (default: utm_campaign, cid), first present wins; "" */
+    cn_str_t utm_source;   /* decoded utm_source, "" */
+    cn_str_t utm_medium;   /* decoded utm_medium, "" */
+    cn_str_t utm_campaign; /* decoded utm_campaign, "" */
+    cn_str_t utm_term;     /* decoded utm_term, "" */
+    cn_str_t utm_content;  /* decoded utm_content, "" */
+    cn_str_t click_id;     /* name of a paid click-id parameter present (gclid...), "" */
+} cn_campaign_t;
+
+/*
+ * Extracts campaign fields from the landing URL (a full URL or just its query
+ * string, with or without "?") and Adobe's v0 (may be empty). suite may be
+ * NULL (defaults). Values are percent-decoded ('+' is a space) and live until
+ * the next cn_enrich_campaign call on t.
+ */
+void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t adobe_v0,
+                        const cn_suite_conf_t *suite, cn_campaign_t *out);
+
+/*
+ * The marketing channel of a visit's first hit: the suite's channel rules
+ * (suite key channel_rules = FILE, loaded at open through opts.conf) or the
+ * default rules, first match wins (docs/enrich.md lists them). Returns the
+ * channel name, e.g. "Paid Search", "Natural Search", "Social Networks",
+ * "Email", "Display", "Referring Domains", "Direct", "Internal"; it lives
+ * while t does.
+ */
+cn_str_t cn_enrich_channel(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
+                           const cn_ref_info_t *ref, const cn_campaign_t *camp);
+
+/* --- Statistics (for /metrics and benchmarks) --- */
+
+typedef struct cn_enrich_stats {
+    uint64_t ua_lookups;
+    uint64_t ua_cache_hits;
+    uint64_t geo_lookups;
+} cn_enrich_stats_t;
+
+/* Counters of this thread handle since it was created or rebound. */
+void cn_enrich_thread_stats(const cn_enrich_thread_t *t, cn_enrich_stats_t *out);
+
+#endif

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to src/enrich/: the snapshot and thread-handle structs and the
+ * helpers the files of the module share (YAML loading, string interning, URL
+ * splitting, the parsers of each data set). Tests include it to reach the
+ * full uap-core results (minor/patch versions) that the public API omits.
+ */
+#ifndef CN_ENRICH_INTERNAL_H
+#define CN_ENRICH_INTERNAL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <maxminddb.h>
+#include <pcre2.h>
+#include <stdatomic.h>
+#include <yaml.h>
+
+#include "enrich/enrich.h"
+
+/* Longest UA prefix that is parsed; the cache key is the whole UA. */
+#define CN_ENRICH_UA_MAX 2048
+/* Longest result string kept (families, versions); longer ones are cut. */
+#define CN_ENRICH_NAME_MAX 128
+/* Distinct interned strings per thread handle before new ones become "Other". */
+#define CN_ENRICH_INTERN_MAX (1u << 20)
+
+/* --- YAML (libyaml document API) --- */
+
+/* Loads the first document of a YAML file. 0, or a negative code with err. */
+int cn_enrich__yaml_load(const char *path, yaml_document_t *doc, cn_err_t *err);
+/* Returns the value node of key in a mapping node, or NULL. */
+yaml_node_t *cn_enrich__yaml_get(yaml_document_t *doc, yaml_node_t *map, const char *key);
+/* Scalar value of a node as a slice; CN_STR_NULL when the node is not a scalar. */
+cn_str_t cn_enrich__yaml_str(yaml_node_t *n);
+
+/* --- Interning: strings that live as long as their table --- */
+
+typedef struct cn_intern {
+    cn_str_t *slots; /* open addressing; ptr NULL means empty */
+    uint64_t *hashes;
+    size_t cap; /* power of two */
+    size_t count;
+    char **chunks; /* string storage, never moved */
+    size_t chunk_count;
+    size_t chunk_used; /* bytes used in the last chunk */
+} cn_intern_t;
+
+void cn_enrich__intern_init(cn_intern_t *in);
+void cn_enrich__intern_dispose(cn_intern_t *in);
+/* Returns the stored copy of s (NUL-terminated); "Other" when the table is full. */
+cn_str_t cn_enrich__intern(cn_intern_t *in, cn_str_t s);
+
+/* --- Literal prefilter for ordered regex lists (litidx.c) --- */
+
+typedef struct cn_lit {
+    const char *p; /* lowered literal, owned */
+    uint32_t len;
+    uint32_t id;   /* the regex's position in its list */
+    uint32_t pre;  /* its first 4 bytes (little-endian load), for a quick reject */
+    uint32_t mask; /* which bytes of pre count (literals shorter than 4) */
+} cn_lit_t;
+
+typedef struct cn_litidx {
+    cn_lit_t *lits; /* sorted by their first two bytes */
+    size_t lit_count;
+    uint32_t *head;   /* 65537 offsets into lits, by first two bytes */
+    uint32_t *always; /* regexes without usable literals */
+    size_t always_count;
+    uint32_t id_count; /* highest id + 1 */
+} cn_litidx_t;
+
+/* Adds regex `id` (ids ascending, in list order); then build once. */
+void cn_enrich__litidx_add(cn_litidx_t *x, const char *pattern, size_t len, uint32_t id);
+void cn_enrich__litidx_build(cn_litidx_t *x);
+void cn_enrich__litidx_dispose(cn_litidx_t *x);
+/*
+ * Writes to out, ascending and unique, the ids of the regexes that may match
+ * the lowered string: those with a literal in it and the always-run ones.
+ * Returns their count, or SIZE_MAX when more than cap (then run them all).
+ */
+size_t cn_enrich__litidx_candidates(const cn_litidx_t *x, cn_str_t lower, uint32_t *out,
+                                    size_t cap);
+/* ASCII-lowers s into dst (at most cap bytes); returns the length written. */
+size_t cn_enrich__lower(cn_str_t s, char *dst, size_t cap);
+
+/* --- User agent: uap-core --- */
+
+typedef struct cn_uap cn_uap_t;
+
+/* Full uap-core result; strings point into the caller's scratch (see uap_parse). */
+typedef struct cn_uap_result {
+    cn_str_t ua_family, ua_major, ua_minor, ua_patch;
+    cn_str_t os_family, os_major, os_minor, os_patch, os_patch_minor;
+    cn_str_t dev_family, dev_brand, dev_model;
+} cn_uap_result_t;
+
+int cn_enrich__uap_load(const char *path, cn_uap_t **out, cn_err_t *err);
+void cn_enrich__uap_free(cn_uap_t *u);
+uint32_t cn_enrich__uap_max_groups(const cn_uap_t *u);
+size_t cn_enrich__uap_count(const cn_uap_t *u, size_t *os_count, size_t *dev_count);
+
+/* Per-thread matching state: PCRE2 match data and JIT stack. */
+typedef struct cn_matcher {
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jit;
+    char scratch[4 * CN_ENRICH_UA_MAX]; /* substitution results */
+    size_t scratch_used;
+    char lower[CN_ENRICH_UA_MAX]; /* the lowered UA, for the literal prefilters */
+    uint32_t cand[2048];          /* candidate regex ids */
+} cn_matcher_t;
+
+void cn_enrich__matcher_init(cn_matcher_t *m, uint32_t max_groups);
+void cn_enrich__matcher_dispose(cn_matcher_t *m);
+/* Runs one compiled regex; returns the pcre2 return code (>0 on match). */
+int cn_enrich__match(cn_matcher_t *m, const pcre2_code *re, cn_str_t s);
+
+/*
+ * Parses ua with uap-core's rules (first match wins in each list). Result
+ * strings point into m->scratch and ua; valid until the next call with m.
+ */
+void cn_enrich__uap_parse(const cn_uap_t *u, cn_matcher_t *m, cn_str_t ua, cn_uap_result_t *out);
+
+/* --- Bots: crawler-user-agents + simple rules --- */
+
+typedef struct cn_bots cn_bots_t;
+
+int cn_enrich__bots_load(const char *path, cn_bots_t **out, cn_err_t *err);
+void cn_enrich__bots_free(cn_bots_t *b);
+size_t cn_enrich__bots_count(const cn_bots_t *b);
+uint32_t cn_enrich__bots_max_groups(const cn_bots_t *b);
+/*
+ * True when ua is a bot by crawler-user-agents (b may be NULL) or by the
+ * simple rules; *type gets a static or snapshot-owned bot type.
+ */
+bool cn_enrich__bot_check(const cn_bots_t *b, cn_matcher_t *m, cn_str_t ua, cn_str_t *type);
+/* Index of the first crawler pattern matching ua, or -1: through the literal index. */
+long cn_enrich__bot_pattern(const cn_bots_t *b, cn_matcher_t *m, cn_str_t ua);
+/* The same through the joined alternation (the slow reference); -2 flags a bug. */
+long cn_enrich__bot_pattern_slow(const cn_bots_t *b, cn_matcher_t *m, cn_str_t ua);
+/* Patterns without a usable literal (run for every UA). */
+size_t cn_enrich__bots_always_count(const cn_bots_t *b);
+/* The same for uap's three lists (0 UA, 1 OS, 2 device). */
+size_t cn_enrich__uap_always_count(const cn_uap_t *u, int list);
+/* First-match over every regex of a list, without the prefilter (the reference). */
+void cn_enrich__uap_parse_slow(const cn_uap_t *u, cn_matcher_t *m, cn_str_t ua,
+                               cn_uap_result_t *out);
+
+/* --- Device type --- */
+
+cn_device_t cn_enrich__device_type(cn_str_t ua, const cn_uap_result_t *r, bool is_bot);
+
+/* --- Geography --- */
+
+typedef struct cn_geodb {
+    MMDB_s country;
+    MMDB_s city4;
+    MMDB_s city6;
+    bool has_country, has_city4, has_city6, city6_is_city4;
+} cn_geodb_t;
+
+int cn_enrich__geo_open(cn_geodb_t *g, const cn_enrich_opts_t *opts, cn_err_t *err);
+void cn_enrich__geo_close(cn_geodb_t *g);
+
+/* --- URLs --- */
+
+typedef struct cn_url {
+    cn_str_t scheme; /* "https", lower case not guaranteed */
+    cn_str_t host;   /* without userinfo and port */
+    cn_str_t path;   /* from the first '/' up to '?' or '#'; may be empty */
+    cn_str_t query;  /* after '?' up to '#'; may be empty */
+} cn_url_t;
+
+/*
+ * Splits an absolute URL ("scheme://host/path?query#frag", or "//host...").
+ * Returns 0 or CN_EPARSE (no host).
+ */
+int cn_enrich__url_split(cn_str_t url, cn_url_t *out);
+/*
+ * Iterates "k=v&k=v" pairs: returns true and sets *key, *val (raw, not
+ * decoded) while pairs remain; *rest advances. Empty pairs are skipped.
+ */
+bool cn_enrich__query_next(cn_str_t *rest, cn_str_t *key, cn_str_t *val);
+/*
+ * Percent-decodes s ('+' as space) into dst (at most cap bytes; longer
+ * results are cut at a character boundary of the encoded form). Returns the
+ * decoded length.
+ */
+size_t cn_enrich__pct_decode(cn_str_t s, char *dst, size_t cap);
+
+/* --- Referrers --- */
+
+typedef struct cn_refdb cn_refdb_t;
+
+/* Loads Snowplow-format files; extra (may be NULL) wins over base (may be NULL). */
+int cn_enrich__refdb_load(const char *base, const char *extra, cn_refdb_t **out, cn_err_t *err);
+void cn_enrich__refdb_free(cn_refdb_t *r);
+size_t cn_enrich__refdb_count(const cn_refdb_t *r);
+
+/* --- Campaigns and channels --- */
+
+typedef struct cn_chanrules cn_chanrules_t;
+
+/* Parses channel rules text (docs/enrich.md); name is used in errors. */
+int cn_enrich__chanrules_parse(const char *name, const char *text, size_t len, cn_chanrules_t **out,
+                               cn_err_t *err);
+void cn_enrich__chanrules_free(cn_chanrules_t *c);
+/* The built-in default rules, as text. */
+extern const char cn_enrich__default_channel_rules[];
+
+/* Per-suite settings loaded at open from opts.conf. */
+typedef struct cn_enrich_suite {
+    char *id;
+    cn_chanrules_t *rules; /* NULL: the default rules */
+    char **campaign_params;
+    size_t campaign_param_count; /* 0: defaults (utm_campaign, cid) */
+    cn_refdb_t *refdb;           /* referer_list: the suite's own list, tried first; or NULL */
+} cn_enrich_suite_t;
+
+/* --- The snapshot and the thread handle --- */
+
+struct cn_enrich {
+    _Atomic int refs;
+    cn_uap_t *uap;
+    cn_bots_t *bots;
+    cn_geodb_t geo;
+    cn_refdb_t *refdb;
+    cn_chanrules_t *default_rules;
+    cn_enrich_suite_t *suites;
+    size_t suite_count;
+    size_t ua_cache_entries;
+    uint32_t max_groups;
+};
+
+typedef struct cn_ua_slot {
+    uint64_t hash;
+    char *key; /* heap copy of the UA, NULL when empty */
+    uint32_t key_len;
+    uint32_t key_cap;
+    uint64_t stamp; /* last use, for LRU within the set */
+    cn_ua_info_t info;
+} cn_ua_slot_t;
+
+#define CN_ENRICH_CACHE_WAYS 4
+
+struct cn_enrich_thread {
+    cn_enrich_t *e;
+    cn_matcher_t m;
+    cn_intern_t names;
+    cn_ua_slot_t *slots;
+    size_t set_mask; /* sets - 1 */
+    uint64_t clock;
+    cn_enrich_stats_t stats;
+    char ref_host[256];
+    char ref_terms[1024];
+    char camp_buf[6][512];
+    const cn_suite_conf_t *last_suite; /* one-entry cache of the suite lookup */
+    const char *last_suite_id;
+    const cn_enrich_suite_t *last_esuite;
+};
+
+/* Finds the per-suite settings (NULL when the suite has none). */
+const cn_enrich_suite_t *cn_enrich__suite(cn_enrich_thread_t *t, const cn_suite_conf_t *suite);
+
+/* Referrer lookup result from the lists (NULL when the host is unknown). */
+typedef struct cn_refent {
+    cn_ref_type_t type;
+    cn_str_t name;   /* "Google" */
+    cn_str_t medium; /* "search" */
+    char **params;   /* search-term parameters */
+    size_t param_count;
+} cn_refent_t;
+
+/* host in lower case; path as in the URL. */
+const cn_refent_t *cn_enrich__refdb_lookup(const cn_refdb_t *r, cn_str_t host, cn_str_t path);
+/* The paid click-id parameter (gclid...) present in a landing URL or query, or NULL. */
+const char *cn_enrich__click_id(cn_str_t landing);
+
+#endif

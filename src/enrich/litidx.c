@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A literal prefilter for ordered regex lists (uap-core's parsers, the
+ * crawler patterns), so that a first-match search runs only the regexes that
+ * can match. Trying ~1,000 regexes one after another on a 150-byte UA costs
+ * 120-170 µs with PCRE2-JIT (most never match, and each still scans the
+ * string); one alternation of 1,500 crawler patterns about 0.5 ms.
+ *
+ * Each regex is reduced to a set of literals of which any match contains one:
+ * in a sequence, the best of its runs of plain bytes that no quantifier makes
+ * optional ("Googlebot" for "Googlebot\\/") and of its mandatory groups, a
+ * group giving the union of its alternatives' sets ({"chrome", "crios"} for
+ * "(Chrome|CriOS)/"); "best" is the set whose shortest literal is longest.
+ * The extraction is conservative: classes, escapes like \\d, lookarounds and
+ * anything unclear end a run, and a regex without such a set (of literals of
+ * two bytes or more), or with inline options, is "always run". Literals are
+ * lowered (ASCII) and matched against the lowered UA, which also covers the
+ * caseless regexes and can only add candidates, never lose one. They are
+ * indexed by their first two bytes; a UA is scanned once (a 4-byte compare
+ * rejects most literals of a bucket before memcmp), the regexes whose literal
+ * occurs are marked in a bitmap, and they (plus the always-run ones) are
+ * returned in list order. The first one that matches is then what a plain
+ * first-match loop would have found. docs/enrich.md has the figures.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enrich/internal.h"
+#include "lib/xalloc.h"
+
+/* Index just past the group that opens at p[i] == '('. */
+static size_t skip_group(const char *p, size_t i, size_t n)
+{
+    int depth = 0;
+    bool cls = false;
+    for (; i < n; i++) {
+        if (p[i] == '\\') {
+            i++;
+        } else if (cls) {
+            cls = p[i] != ']';
+        } else if (p[i] == '[') {
+            cls = true;
+            if (i + 1 < n && p[i + 1] == '^')
+                i++;
+            if (i + 1 < n && p[i + 1] == ']')
+                i++;
+        } else if (p[i] == '(') {
+            depth++;
+        } else if (p[i] == ')' && --depth == 0) {
+            return i + 1;
+        }
+    }
+    return n;
+}
+
+/* Index just past the class that opens at p[i] == '['. */
+static size_t skip_class(const char *p, size_t i, size_t n)
+{
+    i++;
+    if (i < n && p[i] == '^')
+        i++;
+    if (i < n && p[i] == ']')
+        i++;
+    for (; i < n && p[i] != ']'; i++)
+        if (p[i] == '\\')
+            i++;
+    return i < n ? i + 1 : n;
+}
+
+/* Index just past a quantifier starting at p[i] ("?", "*", "+", "{...}"), with a lazy/possessive
+ * suffix. */
+static size_t skip_quant(const char *p, size_t i, size_t n)
+{
+    if (p[i] == '{') {
+        const char *close = memchr(p + i, '}', n - i);
+        i = close ? (size_t)(close - p) + 1 : n;
+    } else {
+        i++;
+    }
+    if (i < n && (p[i] == '?' || p[i] == '+'))
+        i++;
+    return i;
+}
+
+/*
+ * A set of literals of which every match contains at least one: a run of
+ * plain bytes ({"Googlebot"}) or, for a group with alternatives, the union
+ * of each alternative's set ({"chrome", "crios"} for (Chrome|CriOS)).
+ */
+typedef struct lset {
+    char **s;
+    size_t *len;
+    size_t count;
+    size_t min_len; /* the shortest literal: the set's worth */
+} lset_t;
+
+static void lset_free(lset_t *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->s[i]);
+    free(l->s);
+    free(l->len);
+    memset(l, 0, sizeof(*l));
+}
+
+static void lset_add(lset_t *l, const char *p, size_t len)
+{
+    l->s = cn_xrealloc(l->s, (l->count + 1) * sizeof(*l->s));
+    l->len = cn_xrealloc(l->len, (l->count + 1) * sizeof(*l->len));
+    l->s[l->count] = cn_xstrndup(p, len);
+    l->len[l->count] = len;
+    if (l->count == 0 || len < l->min_len)
+        l->min_len = len;
+    l->count++;
+}
+
+/* Keeps cand in *best when it is worth more (longer shortest literal, then fewer). */
+static void lset_offer(lset_t *best, lset_t *cand)
+{
+    if (cand->count > 0 && cand->min_len >= 2 &&
+        (best->count == 0 || cand->min_len > best->min_len ||
+         (cand->min_len == best->min_len && cand->count < best->count))) {
+        lset_free(best);
+        *best = *cand;
+        memset(cand, 0, sizeof(*cand));
+    } else {
+        lset_free(cand);
+    }
+}
+
+static bool alt_best(const char *p, size_t n, lset_t *out, int depth);
+
+/*
+ * The body of the group at p[i] == '(' that ends before p[end - 1] == ')',
+ * or false for lookarounds and option groups, which say nothing usable.
+ */
+static bool group_body(const char *p, size_t i, size_t end, size_t *b0, size_t *b1)
+{
+    size_t s = i + 1, e = end > 0 ? end - 1 : 0;
+    if (e <= s || p[e] != ')')
+        return false;
+    if (p[s] == '?') {
+        if (s + 1 < e && p[s + 1] == ':') {
+            s += 2;
+        } else if (s + 1 < e && (p[s + 1] == '<' || p[s + 1] == 'P') && s + 2 < e &&
+                   p[s + 2] != '=' && p[s + 2] != '!') {
+            const char *gt = memchr(p + s, '>', e - s);
+            if (gt == NULL)
+                return false;
+            s = (size_t)(gt - p) + 1; /* named group */
+        } else {
+            return false;
+        }
+    }
+    *b0 = s;
+    *b1 = e;
+    return true;
+}
+
+/* Best literal set of a sequence (no top-level '|'): false when there is none. */
+static bool seq_best(const char *p, size_t n, lset_t *out, int depth)
+{
+    lset_t best = {0};
+    char run[256];
+    size_t run_len = 0;
+#define END_RUN()                                                                                  \
+    do {                                                                                           \
+        if (run_len >= 2) {                                                                        \
+            lset_t rc_ = {0};                                                                      \
+            lset_add(&rc_, run, run_len);                                                          \
+            lset_offer(&best, &rc_);                                                               \
+        }                                                                                          \
+        run_len = 0;                                                                               \
+    } while (0)
+    size_t i = 0;
+    while (i < n) {
+        int tok = -1;
+        size_t next = i + 1;
+        bool group = false;
+        char c = p[i];
+        if (c == '\\') {
+            if (i + 1 < n && !isalnum((unsigned char)p[i + 1]))
+                tok = (unsigned char)p[i + 1];
+            next = i + 2 < n ? i + 2 : n;
+        } else if (c == '[') {
+            next = skip_class(p, i, n);
+        } else if (c == '(') {
+            next = skip_group(p, i, n);
+            group = true;
+        } else if (strchr(".^$|?*+{}", c) == NULL) {
+            tok = (unsigned char)c;
+        }
+        char q = next < n ? p[next] : '\0';
+        bool optional = q == '?' || q == '*' ||
+                        (q == '{' && next + 1 < n && (p[next + 1] == '0' || p[next + 1] == ','));
+        if (optional) {
+            END_RUN();
+            i = skip_quant(p, next, n);
+            continue;
+        }
+        if (tok < 0) {
+            END_RUN();
+            size_t b0, b1;
+            if (group && depth < 8 && group_body(p, i, next, &b0, &b1)) {
+                lset_t g = {0};
+                if (alt_best(p + b0, b1 - b0, &g, depth + 1))
+                    lset_offer(&best, &g);
+            }
+        } else if (run_len < sizeof(run)) {
+            run[run_len++] = (char)tok;
+        } else {
+            END_RUN();
+        }
+        i = next;
+        if (q == '+' || q == '{') {
+            END_RUN(); /* the token repeats: what follows is not adjacent */
+            i = skip_quant(p, next, n);
+        }
+    }
+    END_RUN();
+#undef END_RUN
+    if (best.count == 0)
+        return false;
+    *out = best;
+    return true;
+}
+
+/* Best literal set of an alternation: the union over its alternatives, each of which needs one. */
+static bool alt_best(const char *p, size_t n, lset_t *out, int depth)
+{
+    lset_t all = {0};
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && p[i] == '\\') {
+            i++;
+            continue;
+        }
+        if (i < n && p[i] == '[') {
+            i = skip_class(p, i, n) - 1;
+            continue;
+        }
+        if (i < n && p[i] == '(') {
+            i = skip_group(p, i, n) - 1;
+            continue;
+        }
+        if (i < n && p[i] != '|')
+            continue;
+        lset_t one = {0};
+        if (!seq_best(p + start, i - start, &one, depth)) {
+            lset_free(&all);
+            return false;
+        }
+        for (size_t k = 0; k < one.count; k++)
+            lset_add(&all, one.s[k], one.len[k]);
+        lset_free(&one);
+        start = i + 1;
+    }
+    *out = all;
+    return all.count > 0;
+}
+
+/*
+ * Adds the literals of regex `id` to lits (lowered); returns false (and adds
+ * none) when it has no usable literal set or sets inline options.
+ */
+static bool add_literals(const char *p, size_t n, uint32_t id, cn_lit_t **lits, size_t *count)
+{
+    if (memmem(p, n, "(?i", 3) != NULL || memmem(p, n, "\\Q", 2) != NULL ||
+        memmem(p, n, "(?x", 3) != NULL || memmem(p, n, "(?s", 3) != NULL ||
+        memmem(p, n, "(?m", 3) != NULL || memmem(p, n, "(?-", 3) != NULL)
+        return false; /* inline options change what a literal means */
+    lset_t set;
+    if (!alt_best(p, n, &set, 0))
+        return false;
+    for (size_t k = 0; k < set.count; k++) {
+        char *lw = set.s[k];
+        for (size_t j = 0; j < set.len[k]; j++)
+            lw[j] = (char)tolower((unsigned char)lw[j]);
+        *lits = cn_xrealloc(*lits, (*count + 1) * sizeof(**lits));
+        (*lits)[(*count)++] = (cn_lit_t){lw, (uint32_t)set.len[k], id, 0, 0};
+        set.s[k] = NULL; /* now owned by lits */
+    }
+    lset_free(&set);
+    return true;
+}
+
+static unsigned lit_key(const char *p)
+{
+    return (unsigned)(unsigned char)p[0] << 8 | (unsigned char)p[1];
+}
+
+static int cmp_lit(const void *a, const void *b)
+{
+    const cn_lit_t *x = a, *y = b;
+    unsigned kx = lit_key(x->p), ky = lit_key(y->p);
+    if (kx != ky)
+        return kx < ky ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void cn_enrich__litidx_add(cn_litidx_t *x, const char *pattern, size_t len, uint32_t id)
+{
+    if (id + 1 > x->id_count)
+        x->id_count = id + 1;
+    if (!add_literals(pattern, len, id, &x->lits, &x->lit_count)) {
+        x->always = cn_xrealloc(x->always, (x->always_count + 1) * sizeof(*x->always));
+        x->always[x->always_count++] = id;
+    }
+}
+
+void cn_enrich__litidx_build(cn_litidx_t *x)
+{
+    for (size_t i = 0; i < x->lit_count; i++) {
+        cn_lit_t *l = &x->lits[i];
+        uint8_t b[4] = {0, 0, 0, 0};
+        size_t n = l->len < 4 ? l->len : 4;
+        memcpy(b, l->p, n);
+        memcpy(&l->pre, b, 4);
+        l->mask = n == 4 ? 0xffffffffu : (1u << (8 * n)) - 1u;
+    }
+    qsort(x->lits, x->lit_count, sizeof(*x->lits), cmp_lit);
+    x->head = cn_xcalloc(65537, sizeof(*x->head));
+    for (size_t i = 0; i < x->lit_count; i++)
+        x->head[lit_key(x->lits[i].p) + 1]++;
+    for (size_t k = 1; k <= 65536; k++)
+        x->head[k] += x->head[k - 1];
+}
+
+void cn_enrich__litidx_dispose(cn_litidx_t *x)
+{
+    for (size_t i = 0; i < x->lit_count; i++)
+        free((char *)x->lits[i].p);
+    free(x->lits);
+    free(x->head);
+    free(x->always);
+    memset(x, 0, sizeof(*x));
+}
+
+/* Ids up to this many are collected in a bitmap on the stack; larger lists run every regex. */
+#define MAX_IDS 4096
+
+size_t cn_enrich__litidx_candidates(const cn_litidx_t *x, cn_str_t lower, uint32_t *out, size_t cap)
+{
+    uint64_t bits[MAX_IDS / 64];
+    if (x->head == NULL || x->id_count > MAX_IDS)
+        return SIZE_MAX;
+    size_t words = (x->id_count + 63) / 64;
+    memset(bits, 0, words * sizeof(bits[0]));
+    for (size_t i = 0; i < x->always_count; i++)
+        bits[x->always[i] / 64] |= 1ull << (x->always[i] % 64);
+    const unsigned char *s = (const unsigned char *)lower.ptr;
+    for (size_t i = 0; i + 1 < lower.len; i++) {
+        unsigned k = (unsigned)s[i] << 8 | s[i + 1];
+        uint32_t j = x->head[k], end = x->head[k + 1];
+        if (j == end)
+            continue;
+        size_t rest = lower.len - i;
+        uint32_t here = 0;
+        memcpy(&here, s + i, rest < 4 ? rest : 4);
+        for (; j < end; j++) {
+            const cn_lit_t *l = &x->lits[j];
+            if ((here & l->mask) != l->pre || l->len > rest)
+                continue;
+            if (l->len <= 4 || memcmp(s + i + 4, l->p + 4, l->len - 4) == 0)
+                bits[l->id / 64] |= 1ull << (l->id % 64);
+        }
+    }
+    size_t nc = 0;
+    for (size_t w = 0; w < words; w++) {
+        for (uint64_t b = bits[w]; b != 0; b &= b - 1) {
+            if (nc == cap)
+                return SIZE_MAX;
+            out[nc++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+        }
+    }
+    return nc;
+}
+
+size_t cn_enrich__lower(cn_str_t s, char *dst, size_t cap)
+{
+    size_t n = s.len < cap ? s.len : cap;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (char)tolower((unsigned char)s.ptr[i]);
+    return n;
+}

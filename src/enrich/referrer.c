@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Referrer classification. The lists are in Snowplow's referers.yml format
+ * (medium → source name → {domains, parameters}); canton reads Debian's copy
+ * (ruby-referer-parser) and its own src/enrich/data/referers-extra.yml, whose
+ * hosts win. Media: search, social, email, paid, unknown (a known source with
+ * no medium), ai (AI assistants; type "other", medium "ai").
+ *
+ * Lookup, as Snowplow's parsers do it: host + full path, then host + first
+ * path segment, then the host alone; on no match drop the leftmost label of
+ * the host and try again (so m.facebook.com finds facebook.com). Before the
+ * lists come the suite's own domains (internal) and paid click ids in the
+ * landing URL (gclid, msclkid, fbclid... → paid). A suite may add its own
+ * list (suite key referer_list = FILE, same format), tried before the others.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "enrich/internal.h"
+#include "lib/xalloc.h"
+
+typedef struct ref_slot {
+    char *key; /* lower-case "host" or "host/path" */
+    size_t key_len;
+    uint64_t hash;
+    cn_refent_t *ent;
+} ref_slot_t;
+
+struct cn_refdb {
+    ref_slot_t *slots;
+    size_t cap, count;
+    cn_refent_t **ents;
+    size_t ent_count;
+};
+
+static void insert(cn_refdb_t *r, cn_str_t key, cn_refent_t *ent)
+{
+    if ((r->count + 1) * 2 > r->cap) {
+        size_t ncap = r->cap ? r->cap * 2 : 1024;
+        ref_slot_t *ns = cn_xcalloc(ncap, sizeof(*ns));
+        for (size_t i = 0; i < r->cap; i++) {
+            if (r->slots[i].key == NULL)
+                continue;
+            size_t j = r->slots[i].hash & (ncap - 1);
+            while (ns[j].key != NULL)
+                j = (j + 1) & (ncap - 1);
+            ns[j] = r->slots[i];
+        }
+        free(r->slots);
+        r->slots = ns;
+        r->cap = ncap;
+    }
+    char *k = cn_xstrndup(key.ptr, key.len);
+    for (size_t i = 0; i < key.len; i++)
+        k[i] = (char)tolower((unsigned char)k[i]);
+    uint64_t h = XXH3_64bits(k, key.len);
+    size_t i = h & (r->cap - 1);
+    while (r->slots[i].key != NULL) {
+        if (r->slots[i].hash == h && r->slots[i].key_len == key.len &&
+            memcmp(r->slots[i].key, k, key.len) == 0) {
+            free(k); /* first definition wins: extra is loaded before base */
+            return;
+        }
+        i = (i + 1) & (r->cap - 1);
+    }
+    r->slots[i] = (ref_slot_t){k, key.len, h, ent};
+    r->count++;
+}
+
+static cn_ref_type_t medium_type(cn_str_t m)
+{
+    if (cn_str_eq_c(m, "search"))
+        return CN_REF_SEARCH;
+    if (cn_str_eq_c(m, "social"))
+        return CN_REF_SOCIAL;
+    if (cn_str_eq_c(m, "email"))
+        return CN_REF_EMAIL;
+    if (cn_str_eq_c(m, "paid"))
+        return CN_REF_PAID;
+    if (cn_str_eq_c(m, "internal"))
+        return CN_REF_INTERNAL;
+    return CN_REF_OTHER;
+}
+
+static int load_file(cn_refdb_t *r, const char *path, cn_err_t *err)
+{
+    yaml_document_t doc;
+    CN_RETURN_IF_ERR(cn_enrich__yaml_load(path, &doc, err));
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    int rc = 0;
+    if (root->type != YAML_MAPPING_NODE) {
+        rc = cn_err_set(err, CN_EPARSE, "%s: not a mapping of media", path);
+        goto done;
+    }
+    for (yaml_node_pair_t *mp = root->data.mapping.pairs.start; mp < root->data.mapping.pairs.top;
+         mp++) {
+        cn_str_t medium = cn_enrich__yaml_str(yaml_document_get_node(&doc, mp->key));
+        yaml_node_t *sources = yaml_document_get_node(&doc, mp->value);
+        if (medium.ptr == NULL || sources == NULL || sources->type != YAML_MAPPING_NODE) {
+            rc = cn_err_set(err, CN_EPARSE, "%s:%zu: a medium must map source names", path,
+                            sources ? sources->start_mark.line + 1 : 0);
+            goto done;
+        }
+        for (yaml_node_pair_t *sp = sources->data.mapping.pairs.start;
+             sp < sources->data.mapping.pairs.top; sp++) {
+            cn_str_t sname = cn_enrich__yaml_str(yaml_document_get_node(&doc, sp->key));
+            yaml_node_t *src = yaml_document_get_node(&doc, sp->value);
+            yaml_node_t *domains = cn_enrich__yaml_get(&doc, src, "domains");
+            if (sname.ptr == NULL || domains == NULL || domains->type != YAML_SEQUENCE_NODE) {
+                rc = cn_err_set(err, CN_EPARSE, "%s:%zu: source without a domains list", path,
+                                src ? src->start_mark.line + 1 : 0);
+                goto done;
+            }
+            cn_refent_t *ent = cn_xcalloc(1, sizeof(*ent));
+            ent->type = medium_type(medium);
+            char *nm = cn_xstrndup(sname.ptr, sname.len);
+            ent->name = cn_str(nm, sname.len);
+            char *md = cn_xstrndup(medium.ptr, medium.len);
+            ent->medium = cn_str(md, medium.len);
+            r->ents = cn_xrealloc(r->ents, (r->ent_count + 1) * sizeof(*r->ents));
+            r->ents[r->ent_count++] = ent;
+            yaml_node_t *params = cn_enrich__yaml_get(&doc, src, "parameters");
+            if (params != NULL && params->type == YAML_SEQUENCE_NODE) {
+                for (yaml_node_item_t *it = params->data.sequence.items.start;
+                     it < params->data.sequence.items.top; it++) {
+                    cn_str_t p = cn_enrich__yaml_str(yaml_document_get_node(&doc, *it));
+                    if (p.len == 0)
+                        continue;
+                    ent->params =
+                        cn_xrealloc(ent->params, (ent->param_count + 1) * sizeof(*ent->params));
+                    ent->params[ent->param_count++] = cn_xstrndup(p.ptr, p.len);
+                }
+            }
+            for (yaml_node_item_t *it = domains->data.sequence.items.start;
+                 it < domains->data.sequence.items.top; it++) {
+                cn_str_t d = cn_str_trim(cn_enrich__yaml_str(yaml_document_get_node(&doc, *it)));
+                while (d.len > 0 && d.ptr[d.len - 1] == '/')
+                    d.len--;
+                if (d.len > 0)
+                    insert(r, d, ent);
+            }
+        }
+    }
+done:
+    yaml_document_delete(&doc);
+    return rc;
+}
+
+int cn_enrich__refdb_load(const char *base, const char *extra, cn_refdb_t **out, cn_err_t *err)
+{
+    cn_refdb_t *r = cn_xcalloc(1, sizeof(*r));
+    int rc = 0;
+    if (extra != NULL)
+        rc = load_file(r, extra, err);
+    if (rc == 0 && base != NULL)
+        rc = load_file(r, base, err);
+    if (rc < 0) {
+        cn_enrich__refdb_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void cn_enrich__refdb_free(cn_refdb_t *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->cap; i++)
+        free(r->slots[i].key);
+    free(r->slots);
+    for (size_t i = 0; i < r->ent_count; i++) {
+        cn_refent_t *e = r->ents[i];
+        free((char *)e->name.ptr);
+        free((char *)e->medium.ptr);
+        for (size_t j = 0; j < e->param_count; j++)
+            free(e->params[j]);
+        free(e->params);
+        free(e);
+    }
+    free(r->ents);
+    free(r);
+}
+
+size_t cn_enrich__refdb_count(const cn_refdb_t *r)
+{
+    return r != NULL ? r->count : 0;
+}
+
+static const cn_refent_t *get(const cn_refdb_t *r, const char *k, size_t len)
+{
+    if (r->cap == 0)
+        return NULL;
+    uint64_t h = XXH3_64bits(k, len);
+    size_t i = h & (r->cap - 1);
+    while (r->slots[i].key != NULL) {
+        if (r->slots[i].hash == h && r->slots[i].key_len == len &&
+            memcmp(r->slots[i].key, k, len) == 0)
+            return r->slots[i].ent;
+        i = (i + 1) & (r->cap - 1);
+    }
+    return NULL;
+}
+
+/* host must be lower case; path as in the URL (compared as is). */
+const cn_refent_t *cn_enrich__refdb_lookup(const cn_refdb_t *r, cn_str_t host, cn_str_t path)
+{
+    if (r == NULL)
+        return NULL;
+    char key[512];
+    while (path.len > 0 && path.ptr[path.len - 1] == '/')
+        path.len--;
+    /* first path segment */
+    size_t seg = 0;
+    if (path.len > 1) {
+        const char *slash = memchr(path.ptr + 1, '/', path.len - 1);
+        seg = slash ? (size_t)(slash - path.ptr) : path.len;
+    }
+    while (host.len > 0) {
+        const cn_refent_t *e;
+        if (path.len > 0 && host.len + path.len < sizeof(key)) {
+            memcpy(key, host.ptr, host.len);
+            memcpy(key + host.len, path.ptr, path.len);
+            if ((e = get(r, key, host.len + path.len)) != NULL)
+                return e;
+            if (seg > 0 && seg < path.len && (e = get(r, key, host.len + seg)) != NULL)
+                return e;
+        }
+        if ((e = get(r, host.ptr, host.len)) != NULL)
+            return e;
+        const char *dot = memchr(host.ptr, '.', host.len);
+        if (dot == NULL)
+            break;
+        host = cn_str(dot + 1, host.len - (size_t)(dot + 1 - host.ptr));
+    }
+    return NULL;
+}
+
+/* --- Classification --- */
+
+/* Paid click-id parameters of ad networks, looked for in the landing URL. */
+static const char *const click_ids[] = {"gclid",  "gbraid", "wbraid", "dclid",     "msclkid",
+                                        "fbclid", "ttclid", "twclid", "li_fat_id", "yclid",
+                                        "ScCid",  "epik",   NULL};
+
+/* Returns the click-id parameter name present in a URL or query, or NULL. */
+const char *cn_enrich__click_id(cn_str_t landing)
+{
+    cn_str_t q = landing;
+    const char *qm = landing.len ? memchr(landing.ptr, '?', landing.len) : NULL;
+    if (qm != NULL)
+        q = cn_str(qm + 1, landing.len - (size_t)(qm + 1 - landing.ptr));
+    const char *hash = q.len ? memchr(q.ptr, '#', q.len) : NULL;
+    if (hash != NULL)
+        q.len = (size_t)(hash - q.ptr);
+    cn_str_t k, v;
+    while (cn_enrich__query_next(&q, &k, &v)) {
+        if (v.len == 0)
+            continue;
+        for (const char *const *c = click_ids; *c != NULL; c++)
+            if (cn_str_eq_c(k, *c))
+                return *c;
+    }
+    return NULL;
+}
+
+static bool is_own_domain(cn_str_t host, const cn_suite_conf_t *suite)
+{
+    if (suite == NULL)
+        return false;
+    if (cn_str_starts_with(host, CN_STR_LIT("www.")))
+        host = cn_str(host.ptr + 4, host.len - 4);
+    for (size_t i = 0; i < suite->domain_count; i++) {
+        cn_str_t d = cn_str_trim(cn_str_c(suite->domains[i]));
+        if (cn_str_starts_with(d, CN_STR_LIT("www.")))
+            d = cn_str(d.ptr + 4, d.len - 4);
+        if (d.len == 0)
+            continue;
+        if (cn_str_eq_nocase(host, d))
+            return true;
+        if (host.len > d.len && host.ptr[host.len - d.len - 1] == '.' &&
+            cn_str_eq_nocase(cn_str(host.ptr + host.len - d.len, d.len), d))
+            return true;
+    }
+    return false;
+}
+
+int cn_enrich_referrer(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
+                       const cn_suite_conf_t *suite, cn_ref_info_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->type = CN_REF_NONE;
+    out->domain = out->source = out->terms = out->medium = CN_STR_LIT("");
+    referrer_url = cn_str_trim(referrer_url.ptr ? referrer_url : CN_STR_LIT(""));
+    cn_url_t u;
+    int rc = 0;
+    bool have = false;
+    if (referrer_url.len > 0) {
+        rc = cn_enrich__url_split(referrer_url, &u);
+        have = rc == 0;
+        if (!have)
+            out->type = CN_REF_OTHER;
+    }
+    if (have) {
+        size_t n = u.host.len < sizeof(t->ref_host) ? u.host.len : sizeof(t->ref_host);
+        for (size_t i = 0; i < n; i++)
+            t->ref_host[i] = (char)tolower((unsigned char)u.host.ptr[i]);
+        out->domain = cn_str(t->ref_host, n);
+        if (is_own_domain(out->domain, suite)) {
+            out->type = CN_REF_INTERNAL;
+            out->medium = CN_STR_LIT("internal");
+            return 0;
+        }
+    }
+    const char *click = cn_enrich__click_id(landing_url.ptr ? landing_url : CN_STR_LIT(""));
+    const cn_refent_t *ent = NULL;
+    if (have) {
+        const cn_enrich_suite_t *es = cn_enrich__suite(t, suite);
+        if (es != NULL && es->refdb != NULL)
+            ent = cn_enrich__refdb_lookup(es->refdb, out->domain, u.path);
+        if (ent == NULL)
+            ent = cn_enrich__refdb_lookup(t->e->refdb, out->domain, u.path);
+    }
+    if (ent != NULL) {
+        out->type = ent->type;
+        out->source = ent->name;
+        out->medium = ent->medium;
+        if (ent->type == CN_REF_SEARCH) {
+            cn_str_t q = u.query, k, v;
+            while (cn_enrich__query_next(&q, &k, &v)) {
+                bool match = false;
+                for (size_t i = 0; i < ent->param_count && !match; i++)
+                    match = cn_str_eq_c(k, ent->params[i]);
+                if (match) {
+                    size_t len = cn_enrich__pct_decode(v, t->ref_terms, sizeof(t->ref_terms));
+                    out->terms = cn_str_trim(cn_str(t->ref_terms, len));
+                    break;
+                }
+            }
+        }
+    } else if (have) {
+        out->type = CN_REF_OTHER;
+    }
+    if (click != NULL)
+        out->type = CN_REF_PAID; /* medium and source stay: "paid" + "search" is paid search */
+    return rc;
+}

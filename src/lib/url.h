@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * URL helpers for decoding tracker requests: the query-string splitter and
+ * percent-decoding with '+' as a space (the rules Adobe's server-side decoder
+ * applies, and what HTML forms send). Used by the Adobe and pixel decoders in
+ * process/; pure functions over slices, no allocation.
+ */
+#ifndef CN_LIB_URL_H
+#define CN_LIB_URL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/str.h"
+
+/*
+ * Takes the next "name[=value]" pair off *rest (a query string without '?',
+ * pairs separated by '&'). Sets *name and *value to the raw (still encoded)
+ * parts and *has_eq to whether a '=' was present; empty pairs ("a&&b") are
+ * skipped. Returns false when *rest holds no more pairs.
+ */
+bool cn_query_next(cn_str_t *rest, cn_str_t *name, cn_str_t *value, bool *has_eq);
+
+/* Length of the prefix of s that holds no '%' and no '+'. */
+size_t cn_url_special_prefix(cn_str_t s);
+
+/* True when s contains '%' or '+', i.e. cn_url_decode() would change it. */
+bool cn_url_needs_decode(cn_str_t s);
+
+/*
+ * Percent-decodes s into dst, which must have room for s.len bytes (decoding
+ * never grows). '+' becomes a space; a '%' not followed by two hex digits is
+ * kept as it is. Returns the decoded length. dst may equal s.ptr (in place).
+ */
+size_t cn_url_decode_to(cn_str_t s, char *dst);
+
+/*
+ * Converts ISO-8859-1 bytes to UTF-8 into dst, which must have room for
+ * 2 * s.len bytes. Returns the length written.
+ */
+size_t cn_latin1_to_utf8(cn_str_t s, char *dst);
+
+/* The URL without its query string and fragment ("https://a/b?x#y" -> "https://a/b"). */
+cn_str_t cn_url_strip_query(cn_str_t url);
+
+/*
+ * The host of an absolute URL ("https://User@Shop.example:8443/x" ->
+ * "Shop.example"), or {NULL, 0} when url has no "scheme://".
+ */
+cn_str_t cn_url_host(cn_str_t url);
+
+/*
+ * Finds query parameter name (exact, case-sensitive) in the query part of
+ * url and returns its raw (still encoded) value; found tells presence.
+ */
+cn_str_t cn_url_query_param(cn_str_t url, cn_str_t name, bool *found);
+
+#endif

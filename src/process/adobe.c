@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The Adobe AppMeasurement decoder: an image request (/b/ss/<rsid>/...,
+ * GET, or POST with the query in the URL or in the body) becomes one
+ * decoded hit. shared/protocols.md §2 lists the vocabulary; docs/hit.md
+ * maps each parameter to its column.
+ *
+ * Two passes: the first collects the parameters (raw slices) so that the
+ * charset (ce) is known before anything is decoded and D= dynamic variables
+ * can copy another parameter or a request header; the second decodes each
+ * value into the batch arena and files it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/url.h"
+#include "process/internal.h"
+
+#define MAX_PARAMS 4096
+
+typedef struct param {
+    cn_str_t name; /* decoded */
+    cn_str_t raw;  /* still encoded */
+} param_t;
+
+typedef struct actx {
+    const cn_rawhit_t *raw;
+    cn_dbatch_t *b;
+    param_t *params;
+    size_t count, cap;
+    bool latin1;
+} actx_t;
+
+static cn_str_t decode_value(actx_t *c, cn_str_t raw)
+{
+    cn_str_t s = raw;
+    size_t plain = cn_url_special_prefix(raw);
+    if (plain < raw.len) {
+        char *p = cn_parena_alloc(&c->b->arena, raw.len);
+        memcpy(p, raw.ptr, plain);
+        s = cn_str(p,
+                   plain + cn_url_decode_to(cn_str(raw.ptr + plain, raw.len - plain), p + plain));
+    }
+    if (c->latin1) {
+        bool high = false;
+        for (size_t i = 0; i < s.len && !high; i++)
+            high = (unsigned char)s.ptr[i] >= 0x80;
+        if (high) {
+            char *p = cn_parena_alloc(&c->b->arena, 2 * s.len);
+            s = cn_str(p, cn_latin1_to_utf8(s, p));
+        }
+    }
+    return s;
+}
+
+static const param_t *find_param(const actx_t *c, cn_str_t name)
+{
+    for (size_t i = 0; i < c->count; i++) {
+        if (cn_str_eq(c->params[i].name, name))
+            return &c->params[i];
+    }
+    return NULL;
+}
+
+/* The value of a parameter with D= resolved (one level: Adobe does not chain). */
+static cn_str_t value_of(actx_t *c, const param_t *p)
+{
+    cn_str_t v = decode_value(c, p->raw);
+    if (v.len >= 2 && v.ptr[0] == 'D' && v.ptr[1] == '=') {
+        cn_str_t ref = cn_str(v.ptr + 2, v.len - 2);
+        const param_t *q = find_param(c, ref);
+        if (q != NULL)
+            return decode_value(c, q->raw);
+        char lower[128];
+        if (ref.len > 0 && ref.len < sizeof(lower)) {
+            for (size_t i = 0; i < ref.len; i++) {
+                char ch = ref.ptr[i];
+                lower[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+            }
+            cn_str_t h = cn_rawhit_header(c->raw, cn_str(lower, ref.len));
+            if (h.ptr != NULL)
+                return cn_parena_dup(&c->b->arena, h);
+        }
+        return cn_str("", 0); /* a reference to nothing gives an empty value, as Adobe does */
+    }
+    return v;
+}
+
+static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
+{
+    cn_str_t name, value;
+    bool eq;
+    while (cn_query_next(&q, &name, &value, &eq)) {
+        if (c->count == c->cap) {
+            if (c->count == MAX_PARAMS) {
+                cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d parameters", MAX_PARAMS);
+                return CN_BADROW_TOO_BIG;
+            }
+            /* the table starts on the stack; long requests move it to the arena */
+            size_t ncap = c->cap * 4 > MAX_PARAMS ? MAX_PARAMS : c->cap * 4;
+            param_t *np = (param_t *)cn_parena_alloc(&c->b->arena, ncap * sizeof(param_t));
+            memcpy(np, c->params, c->count * sizeof(param_t));
+            c->params = np;
+            c->cap = ncap;
+        }
+        cn_str_t n = name;
+        if (cn_url_needs_decode(name)) {
+            char *p = cn_parena_alloc(&c->b->arena, name.len);
+            n = cn_str(p, cn_url_decode_to(name, p));
+        }
+        c->params[c->count++] = (param_t){n, value};
+    }
+    return 0;
+}
+
+/* Parses a number in [lo, hi] after prefix: "c12" with prefix "c" → 12. */
+static unsigned var_num(cn_str_t name, size_t prefix_len, unsigned hi)
+{
+    if (name.len <= prefix_len || name.len > prefix_len + 3)
+        return 0;
+    unsigned n = 0;
+    for (size_t i = prefix_len; i < name.len; i++) {
+        char ch = name.ptr[i];
+        if (ch < '0' || ch > '9')
+            return 0;
+        n = n * 10 + (unsigned)(ch - '0');
+    }
+    if (name.ptr[prefix_len] == '0' || n > hi)
+        return 0;
+    return n;
+}
+
+/* Unix seconds, or ISO 8601 "YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]". */
+static int parse_ts(cn_str_t s, int64_t *out)
+{
+    int64_t secs;
+    if (cn_str_to_i64(s, &secs) == 0) {
+        if (secs < 0 || secs > 32503680000LL)
+            return -1;
+        *out = secs * 1000000;
+        return 0;
+    }
+    char buf[40];
+    if (s.len < 19 || s.len >= sizeof(buf))
+        return -1;
+    memcpy(buf, s.ptr, s.len);
+    buf[s.len] = 0;
+    struct tm tm = {0};
+    char *end = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (end == NULL)
+        return -1;
+    int64_t frac_us = 0;
+    if (*end == '.') {
+        int64_t scale = 100000;
+        end++;
+        if (*end < '0' || *end > '9')
+            return -1;
+        while (*end >= '0' && *end <= '9') {
+            frac_us += (*end - '0') * scale;
+            scale /= 10;
+            end++;
+        }
+    }
+    int64_t off = 0;
+    if (*end == 'Z') {
+        end++;
+    } else if (*end == '+' || *end == '-') {
+        int sign = *end == '-' ? -1 : 1;
+        int hh, mm;
+        if (strlen(end) != 6 || sscanf(end + 1, "%2d:%2d", &hh, &mm) != 2)
+            return -1;
+        off = sign * (hh * 3600 + mm * 60);
+        end += 6;
+    }
+    if (*end != 0)
+        return -1;
+    time_t t = timegm(&tm);
+    *out = ((int64_t)t - off) * 1000000 + frac_us;
+    return 0;
+}
+
+/* The id inside an s_vi cookie: "[CS]v1|<id>[CE]". */
+static cn_str_t s_vi_cookie(const cn_rawhit_t *raw, cn_parena_t *a)
+{
+    cn_str_t cookies = cn_rawhit_header(raw, CN_STR_LIT("cookie"));
+    cn_str_t rest = cookies, kv;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, ';', &kv);
+        kv = cn_str_trim(kv);
+        if (kv.len <= 5 || memcmp(kv.ptr, "s_vi=", 5) != 0)
+            continue;
+        cn_str_t v = cn_str(kv.ptr + 5, kv.len - 5);
+        if (cn_url_needs_decode(v)) {
+            char *p = cn_parena_alloc(a, v.len);
+            v = cn_str(p, cn_url_decode_to(v, p));
+        }
+        const char *bar = memchr(v.ptr, '|', v.len);
+        if (bar == NULL)
+            return CN_STR_NULL;
+        cn_str_t id = cn_str(bar + 1, v.len - (size_t)(bar + 1 - v.ptr));
+        if (id.len >= 4 && memcmp(id.ptr + id.len - 4, "[CE]", 4) == 0)
+            id.len -= 4;
+        return id.len > 0 ? id : CN_STR_NULL;
+    }
+    return CN_STR_NULL;
+}
+
+/* The suite list from the path /b/ss/<rsid>/... when the collector gave none. */
+static cn_str_t suite_from_path(cn_str_t path)
+{
+    static const char pre[] = "/b/ss/";
+    if (path.len <= sizeof(pre) - 1 || memcmp(path.ptr, pre, sizeof(pre) - 1) != 0)
+        return CN_STR_NULL;
+    cn_str_t s = cn_str(path.ptr + 6, path.len - 6), head;
+    cn_str_split(s, '/', &head);
+    return head;
+}
+
+int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
+{
+    param_t stack_params[256];
+    actx_t c = {raw, b, stack_params, 0, 256, false};
+    int rc = 0;
+    if ((rc = collect(&c, raw->query, err)) != 0)
+        return rc;
+    if (raw->body.len > 0 && !(raw->flags & CN_RAWHIT_GZIP_BODY) &&
+        memchr(raw->body.ptr, '=', raw->body.len) != NULL) {
+        if ((rc = collect(&c, raw->body, err)) != 0)
+            return rc;
+    }
+    if (c.count == 0) {
+        cn_err_set(err, CN_BADROW_EMPTY, "request carries no parameters");
+        return CN_BADROW_EMPTY;
+    }
+    b->suites = raw->suite.len > 0 ? raw->suite : suite_from_path(raw->path);
+
+    const param_t *ce = find_param(&c, CN_STR_LIT("ce"));
+    if (ce != NULL) {
+        cn_str_t v = decode_value(&c, ce->raw);
+        c.latin1 = cn_str_eq_nocase(v, CN_STR_LIT("ISO-8859-1")) ||
+                   cn_str_eq_nocase(v, CN_STR_LIT("latin1")) ||
+                   cn_str_eq_nocase(v, CN_STR_LIT("windows-1252"));
+    }
+
+    cn_dhit_t *h = cn_dbatch_add_hit(b);
+    h->type = CN_HIT_PAGEVIEW;
+    h->truncated = true;
+    cn_str_t g = CN_STR_NULL, g_rest = CN_STR_NULL;
+    cn_str_t vid = CN_STR_NULL, aid = CN_STR_NULL, mid = CN_STR_NULL, fid = CN_STR_NULL;
+    bool has_ctx = false;
+    cn_str_t events = CN_STR_NULL, products = CN_STR_NULL;
+    bool has_events = false, has_products = false;
+
+    for (size_t i = 0; i < c.count; i++) {
+        const param_t *p = &c.params[i];
+        cn_str_t n = p->name;
+        if (n.len == 0)
+            continue;
+        unsigned num;
+        switch (n.ptr[0]) {
+        case 'c':
+            if (cn_str_eq_c(n, "c.")) {
+                has_ctx = true;
+                continue;
+            }
+            if (cn_str_eq_c(n, "ch")) {
+                h->section = value_of(&c, p);
+                continue;
+            }
+            if (cn_str_eq_c(n, "cc")) {
+                h->currency = value_of(&c, p);
+                continue;
+            }
+            if ((num = var_num(n, 1, 75)) != 0) {
+                cn_str_t v = value_of(&c, p);
+                if (v.len > 0 && (rc = cn_decode_vars_add(b, h, CN_VAR_PROP | num, v, err)) != 0)
+                    return rc;
+            }
+            continue;
+        case 'v':
+            if (cn_str_eq_c(n, "v0")) {
+                h->campaign = value_of(&c, p);
+                continue;
+            }
+            if (cn_str_eq_c(n, "vid")) {
+                vid = value_of(&c, p);
+                continue;
+            }
+            if ((num = var_num(n, 1, 250)) != 0) {
+                cn_str_t v = value_of(&c, p);
+                if (v.len > 0 && (rc = cn_decode_vars_add(b, h, CN_VAR_EVAR | num, v, err)) != 0)
+                    return rc;
+            }
+            continue;
+        case 'l':
+            if ((num = var_num(n, 1, 3)) != 0) {
+                cn_str_t v = value_of(&c, p), rest = v, item;
+                while (rest.ptr != NULL && v.len > 0) {
+                    rest = cn_str_split(rest, ',', &item);
+                    item = cn_str_trim(item);
+                    if (item.len > 0 &&
+                        (rc = cn_decode_vars_add(b, h, CN_VAR_LIST | num, item, err)) != 0)
+                        return rc;
+                }
+            }
+            continue;
+        case 'h':
+            if ((num = var_num(n, 1, 5)) != 0) {
+                cn_str_t v = value_of(&c, p);
+                if (v.len > 0 && (rc = cn_decode_vars_add(b, h, CN_VAR_HIER | num, v, err)) != 0)
+                    return rc;
+            }
+            continue;
+        case 'e':
+            if ((num = var_num(n, 4, 250)) != 0 &&
+                cn_str_eq_nocase(cn_str(n.ptr, 4), CN_STR_LIT("evar"))) {
+                cn_str_t v = value_of(&c, p);
+                if (v.len > 0 && (rc = cn_decode_vars_add(b, h, CN_VAR_EVAR | num, v, err)) != 0)
+                    return rc;
+                continue;
+            }
+            if (cn_str_eq_c(n, "events") || cn_str_eq_c(n, "ev")) {
+                events = value_of(&c, p);
+                has_events = true;
+            }
+            continue;
+        case 'p':
+            if ((num = var_num(n, 4, 75)) != 0 && memcmp(n.ptr, "prop", 4) == 0) {
+                cn_str_t v = value_of(&c, p);
+                if (v.len > 0 && (rc = cn_decode_vars_add(b, h, CN_VAR_PROP | num, v, err)) != 0)
+                    return rc;
+            } else if (cn_str_eq_c(n, "pageName")) {
+                h->page_name = value_of(&c, p);
+            } else if (cn_str_eq_c(n, "pageType")) {
+                h->page_type = value_of(&c, p);
+            } else if (cn_str_eq_c(n, "products") || cn_str_eq_c(n, "pl")) {
+                products = value_of(&c, p);
+                has_products = true;
+            } else if (cn_str_eq_c(n, "purchaseID")) {
+                h->purchase_id = value_of(&c, p);
+            } else if (cn_str_eq_c(n, "pe")) {
+                cn_str_t v = value_of(&c, p);
+                if (cn_str_eq_c(v, "lnk_d"))
+                    h->type = CN_HIT_DOWNLOAD;
+                else if (cn_str_eq_c(v, "lnk_e"))
+                    h->type = CN_HIT_EXIT;
+                else if (v.len > 0)
+                    h->type = CN_HIT_LINK;
+            } else if (cn_str_eq_c(n, "pev1")) {
+                h->link_url = value_of(&c, p);
+            } else if (cn_str_eq_c(n, "pev2")) {
+                h->link_name = value_of(&c, p);
+            }
+            continue;
+        default:
+            break;
+        }
+        if (cn_str_eq_c(n, "g")) {
+            g = value_of(&c, p);
+        } else if (cn_str_eq_c(n, "-g")) {
+            g_rest = value_of(&c, p);
+        } else if (cn_str_eq_c(n, "r")) {
+            h->referrer = value_of(&c, p);
+        } else if (cn_str_eq_c(n, "gn")) {
+            h->page_name = value_of(&c, p);
+        } else if (cn_str_eq_c(n, "gt")) {
+            h->page_type = value_of(&c, p);
+        } else if (cn_str_eq_c(n, "server") || cn_str_eq_c(n, "sv")) {
+            h->server = value_of(&c, p);
+        } else if (cn_str_eq_c(n, "aid")) {
+            aid = value_of(&c, p);
+        } else if (cn_str_eq_c(n, "mid")) {
+            mid = value_of(&c, p);
+        } else if (cn_str_eq_c(n, "fid")) {
+            fid = value_of(&c, p);
+        } else if (cn_str_eq_c(n, "s")) {
+            h->screen = value_of(&c, p);
+        } else if (cn_str_eq_c(n, "AQE")) {
+            h->truncated = false;
+        } else if (cn_str_eq_c(n, "ts")) {
+            cn_str_t v = value_of(&c, p);
+            if (parse_ts(v, &h->ts_us) != 0) {
+                cn_err_set(err, CN_BADROW_BAD_TIMESTAMP,
+                           "ts '%.*s' is neither Unix seconds nor "
+                           "ISO 8601",
+                           CN_STR_FMT(v));
+                return CN_BADROW_BAD_TIMESTAMP;
+            }
+        }
+    }
+
+    if (g_rest.len > 0) {
+        char *p = cn_parena_alloc(&b->arena, g.len + g_rest.len);
+        memcpy(p, g.ptr, g.len);
+        memcpy(p + g.len, g_rest.ptr, g_rest.len);
+        g = cn_str(p, g.len + g_rest.len);
+    }
+    h->url = g;
+    if (vid.len > 0) {
+        h->visitor_id = vid;
+        h->vid_src = CN_VID_VID;
+    } else if (aid.len > 0) {
+        h->visitor_id = aid;
+        h->vid_src = CN_VID_AID;
+    } else if (mid.len > 0) {
+        h->visitor_id = mid;
+        h->vid_src = CN_VID_MID;
+    } else if (fid.len > 0) {
+        h->visitor_id = fid;
+        h->vid_src = CN_VID_FID;
+    } else {
+        cn_str_t ck = s_vi_cookie(raw, &b->arena);
+        if (ck.len > 0) {
+            h->visitor_id = ck;
+            h->vid_src = CN_VID_COOKIE;
+        }
+    }
+    if (h->type == CN_HIT_PAGEVIEW && h->url.len == 0 && h->page_name.len == 0) {
+        cn_err_set(err, CN_BADROW_NO_PAGE_URL, "page view without g (URL) or pageName");
+        return CN_BADROW_NO_PAGE_URL;
+    }
+    if (h->currency.len > 0) {
+        bool ok = h->currency.len == 3;
+        for (size_t i = 0; ok && i < 3; i++)
+            ok = h->currency.ptr[i] >= 'A' && h->currency.ptr[i] <= 'Z';
+        if (!ok) {
+            cn_err_set(err, CN_BADROW_BAD_CURRENCY, "cc '%.*s' is not an ISO 4217 code",
+                       CN_STR_FMT(h->currency));
+            return CN_BADROW_BAD_CURRENCY;
+        }
+    }
+    if (has_events && (rc = cn_decode_events(events, b, h, -1, err)) != 0)
+        return rc;
+    if (has_products && (rc = cn_decode_products(products, b, h, err)) != 0)
+        return rc;
+    if (has_ctx) {
+        cn_str_t q = raw->query;
+        if ((rc = cn_decode_contextdata(q, b, h, err)) != 0)
+            return rc;
+        if (raw->body.len > 0 && !(raw->flags & CN_RAWHIT_GZIP_BODY) &&
+            (rc = cn_decode_contextdata(raw->body, b, h, err)) != 0)
+            return rc;
+    }
+    return 0;
+}

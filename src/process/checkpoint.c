@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Creating and freeing a processor, and its checkpoint: the snapshot of
+ * processing state in <data>/process/checkpoint, written atomically (temp
+ * file, fsync, rename, fsync of the folder). Format (version 1, little
+ * endian, varints LEB128; docs/processing.md):
+ *
+ *   "CNPROCK1", varint version, varint seq, u8 has_pos, varint segment,
+ *   varint offset, varint bad-row log size, varint suite count, then per
+ *   suite: bytes id, varint visit_count, varint pool count + bytes each,
+ *   varint visitor count + per visitor (u64 key.a, u64 key.b, zigzag
+ *   last_ts, varint visit_num, visit, hit_num, evar count, per eVar: num,
+ *   str, zigzag set_ts, set_visit), varint order count + keys, varint
+ *   serial count + keys; finally u32 CRC32C of everything before it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "enrich/enrich.h"
+#include "lib/crc32c.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "process/internal.h"
+
+#define CK_MAGIC   "CNPROCK1"
+#define CK_VERSION 1
+
+/* --- eVar value pool --- */
+
+uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v)
+{
+    cn_key_t k = cn_key_of(0x706f6f6c, v);
+    uint32_t *id = cn_kmap_get(&s->pool_map, k);
+    if (id != NULL)
+        return *id;
+    if (s->pool_count == s->pool_cap) {
+        s->pool_cap = s->pool_cap ? s->pool_cap * 2 : 256;
+        s->pool_off = cn_xrealloc(s->pool_off, s->pool_cap * sizeof(uint32_t));
+        s->pool_len = cn_xrealloc(s->pool_len, s->pool_cap * sizeof(uint32_t));
+    }
+    uint32_t nid = (uint32_t)s->pool_count++;
+    s->pool_off[nid] = (uint32_t)s->pool_data.len;
+    s->pool_len[nid] = (uint32_t)v.len;
+    cn_buf_append(&s->pool_data, v.ptr, v.len);
+    cn_kmap_put(&s->pool_map, k, nid);
+    return nid;
+}
+
+cn_str_t cn__pool_get(const cn_suite_state_t *s, uint32_t id)
+{
+    return cn_str(s->pool_data.ptr + s->pool_off[id], s->pool_len[id]);
+}
+
+/* --- Suite state --- */
+
+static void suite_reset(cn_suite_state_t *s)
+{
+    for (size_t i = 0; i < s->vis_count; i++)
+        free(s->vis[i].evars);
+    free(s->vis);
+    s->vis = NULL;
+    s->vis_count = s->vis_cap = 0;
+    s->visit_count = 0;
+    cn_kmap_dispose(&s->vmap);
+    cn_kmap_dispose(&s->orders);
+    cn_kmap_dispose(&s->serials);
+    cn_kmap_dispose(&s->pool_map);
+    cn_kmap_init(&s->vmap);
+    cn_kmap_init(&s->orders);
+    cn_kmap_init(&s->serials);
+    cn_kmap_init(&s->pool_map);
+    free(s->pool_off);
+    free(s->pool_len);
+    s->pool_off = s->pool_len = NULL;
+    s->pool_count = s->pool_cap = 0;
+    cn_buf_clear(&s->pool_data);
+}
+
+static void suite_dispose(cn_suite_state_t *s)
+{
+    suite_reset(s);
+    cn_kmap_dispose(&s->vmap);
+    cn_kmap_dispose(&s->orders);
+    cn_kmap_dispose(&s->serials);
+    cn_kmap_dispose(&s->pool_map);
+    cn_buf_dispose(&s->pool_data);
+    for (int i = 0; i < 251; i++)
+        free(s->evar[i].from);
+    for (int i = 0; i < 76; i++)
+        free(s->prop_from[i]);
+}
+
+/* --- Serialization --- */
+
+static void put_key(cn_buf_t *b, cn_key_t k)
+{
+    cn_buf_put_u64le(b, k.a);
+    cn_buf_put_u64le(b, k.b);
+}
+
+static uint64_t zz(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static int64_t unzz(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static void put_set(cn_buf_t *b, const cn_kmap_t *m)
+{
+    cn_buf_put_varint(b, m->count);
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->slots[i].used)
+            put_key(b, m->slots[i].key);
+    }
+}
+
+static void serialize(const cn_process_t *p, uint64_t badlog_size, cn_buf_t *b)
+{
+    cn_buf_append(b, CK_MAGIC, 8);
+    cn_buf_put_varint(b, CK_VERSION);
+    cn_buf_put_varint(b, p->ck_seq);
+    cn_buf_putc(b, p->has_pos ? 1 : 0);
+    cn_buf_put_varint(b, p->pos.segment);
+    cn_buf_put_varint(b, p->pos.offset);
+    cn_buf_put_varint(b, badlog_size);
+    cn_buf_put_varint(b, p->suite_count);
+    for (size_t si = 0; si < p->suite_count; si++) {
+        const cn_suite_state_t *s = &p->suites[si];
+        cn_buf_put_varint(b, s->id.len);
+        cn_buf_append_str(b, s->id);
+        cn_buf_put_varint(b, s->visit_count);
+        cn_buf_put_varint(b, s->pool_count);
+        for (size_t i = 0; i < s->pool_count; i++) {
+            cn_str_t v = cn__pool_get(s, (uint32_t)i);
+            cn_buf_put_varint(b, v.len);
+            cn_buf_append_str(b, v);
+        }
+        cn_buf_put_varint(b, s->vis_count);
+        for (size_t i = 0; i < s->vis_count; i++) {
+            const cn_visitor_t *v = &s->vis[i];
+            put_key(b, v->key);
+            cn_buf_put_varint(b, zz(v->last_ts));
+            cn_buf_put_varint(b, v->visit_num);
+            cn_buf_put_varint(b, v->visit);
+            cn_buf_put_varint(b, v->hit_num);
+            cn_buf_put_varint(b, v->evar_count);
+            for (size_t k = 0; k < v->evar_count; k++) {
+                cn_buf_put_varint(b, v->evars[k].num);
+                cn_buf_put_varint(b, v->evars[k].str);
+                cn_buf_put_varint(b, zz(v->evars[k].set_ts));
+                cn_buf_put_varint(b, v->evars[k].set_visit);
+            }
+        }
+        put_set(b, &s->orders);
+        put_set(b, &s->serials);
+    }
+    cn_buf_put_u32le(b, cn_crc32c(0, b->ptr, b->len));
+}
+
+typedef struct rd {
+    const uint8_t *p, *end;
+    bool bad;
+} rd_t;
+
+static uint64_t rv(rd_t *r)
+{
+    uint64_t v = 0;
+    if (!r->bad && cn_get_varint(&r->p, r->end, &v) != 0)
+        r->bad = true;
+    return r->bad ? 0 : v;
+}
+
+static cn_key_t rkey(rd_t *r)
+{
+    if (r->bad || r->end - r->p < 16) {
+        r->bad = true;
+        return (cn_key_t){0, 0};
+    }
+    cn_key_t k = {cn_load_u64le(r->p), cn_load_u64le(r->p + 8)};
+    r->p += 16;
+    return k;
+}
+
+static cn_str_t rbytes(rd_t *r)
+{
+    uint64_t n = rv(r);
+    if (r->bad || n > (uint64_t)(r->end - r->p)) {
+        r->bad = true;
+        return CN_STR_NULL;
+    }
+    cn_str_t s = cn_str((const char *)r->p, (size_t)n);
+    r->p += n;
+    return s;
+}
+
+static void read_set(rd_t *r, cn_kmap_t *m)
+{
+    uint64_t n = rv(r);
+    for (uint64_t i = 0; i < n && !r->bad; i++)
+        cn_kmap_put(m, rkey(r), 0);
+}
+
+static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err_t *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        if (errno == ENOENT)
+            return 0;
+        return cn_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    }
+    cn_buf_t b = CN_BUF_INIT;
+    char tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+        cn_buf_append(&b, tmp, n);
+    fclose(f);
+    int rc = 0;
+    if (b.len < 12 || memcmp(b.ptr, CK_MAGIC, 8) != 0 ||
+        cn_crc32c(0, b.ptr, b.len - 4) != cn_load_u32le(b.ptr + b.len - 4)) {
+        rc = cn_err_set(err, CN_ECORRUPT, "%s: not a checkpoint or damaged", path);
+        goto out;
+    }
+    rd_t r = {(const uint8_t *)b.ptr + 8, (const uint8_t *)b.ptr + b.len - 4, false};
+    if (rv(&r) != CK_VERSION) {
+        rc = cn_err_set(err, CN_EVERSION, "%s: unknown checkpoint version", path);
+        goto out;
+    }
+    p->ck_seq = rv(&r);
+    if (r.p >= r.end) {
+        r.bad = true;
+    } else {
+        p->has_pos = *r.p++ != 0;
+    }
+    p->pos.segment = (uint32_t)rv(&r);
+    p->pos.offset = rv(&r);
+    *badlog_size = rv(&r);
+    uint64_t sc = rv(&r);
+    for (uint64_t si = 0; si < sc && !r.bad; si++) {
+        cn_str_t id = rbytes(&r);
+        cn_suite_state_t *s = NULL, dummy;
+        for (size_t i = 0; i < p->suite_count; i++) {
+            if (cn_str_eq(p->suites[i].id, id))
+                s = &p->suites[i];
+        }
+        if (s == NULL) {
+            /* a suite no longer configured: read past its state */
+            memset(&dummy, 0, sizeof(dummy));
+            cn_buf_init(&dummy.pool_data);
+            cn_kmap_init(&dummy.vmap);
+            cn_kmap_init(&dummy.orders);
+            cn_kmap_init(&dummy.serials);
+            cn_kmap_init(&dummy.pool_map);
+            s = &dummy;
+        }
+        suite_reset(s);
+        s->visit_count = (uint32_t)rv(&r);
+        uint64_t pc = rv(&r);
+        for (uint64_t i = 0; i < pc && !r.bad; i++)
+            cn__pool_intern(s, rbytes(&r));
+        uint64_t vc = rv(&r);
+        if (vc > (uint64_t)(r.end - r.p))
+            r.bad = true;
+        for (uint64_t i = 0; i < vc && !r.bad; i++) {
+            if (s->vis_count == s->vis_cap) {
+                s->vis_cap = s->vis_cap ? s->vis_cap * 2 : 1024;
+                s->vis = cn_xrealloc(s->vis, s->vis_cap * sizeof(*s->vis));
+            }
+            cn_visitor_t *v = &s->vis[s->vis_count++];
+            memset(v, 0, sizeof(*v));
+            v->key = rkey(&r);
+            v->last_ts = unzz(rv(&r));
+            v->visit_num = (uint32_t)rv(&r);
+            v->visit = (uint32_t)rv(&r);
+            v->hit_num = (uint32_t)rv(&r);
+            uint64_t ec = rv(&r);
+            if (ec > 250) {
+                r.bad = true;
+                break;
+            }
+            v->evar_count = v->evar_cap = (uint16_t)ec;
+            v->evars = ec ? cn_xcalloc(ec, sizeof(*v->evars)) : NULL;
+            for (uint64_t k = 0; k < ec; k++) {
+                v->evars[k].num = (uint16_t)rv(&r);
+                v->evars[k].str = (uint32_t)rv(&r);
+                v->evars[k].set_ts = unzz(rv(&r));
+                v->evars[k].set_visit = (uint32_t)rv(&r);
+                if (v->evars[k].num == 0 || v->evars[k].num > 250 ||
+                    v->evars[k].str >= s->pool_count)
+                    r.bad = true;
+            }
+            cn_kmap_put(&s->vmap, v->key, (uint32_t)(s->vis_count - 1));
+        }
+        read_set(&r, &s->orders);
+        read_set(&r, &s->serials);
+        if (s == &dummy)
+            suite_dispose(&dummy);
+    }
+    if (r.bad || r.p != r.end)
+        rc = cn_err_set(err, CN_ECORRUPT, "%s: checkpoint does not decode", path);
+out:
+    cn_buf_dispose(&b);
+    return rc;
+}
+
+static int write_atomic(const char *dir, const char *name, const void *data, size_t len)
+{
+    char tmp[4096], path[4096];
+    snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, (const char *)data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int rc = -errno;
+            close(fd);
+            return rc;
+        }
+        off += (size_t)n;
+    }
+    if (fsync(fd) != 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    close(fd);
+    if (rename(tmp, path) != 0)
+        return -errno;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+/* --- The sinks' blob: "CNPROCK1", u64le seq, u32le segment, u64le offset --- */
+
+#define BLOB_LEN 28
+
+static void blob_make(uint8_t blob[BLOB_LEN], uint64_t seq, cn_hitlog_pos_t pos)
+{
+    memcpy(blob, CK_MAGIC, 8);
+    for (int i = 0; i < 8; i++) {
+        blob[8 + i] = (uint8_t)(seq >> (8 * i));
+        blob[20 + i] = (uint8_t)(pos.offset >> (8 * i));
+    }
+    for (int i = 0; i < 4; i++)
+        blob[16 + i] = (uint8_t)(pos.segment >> (8 * i));
+}
+
+/* 0 and the blob's fields; 1 when the blob is empty; CN_ECORRUPT when it is not a blob. */
+static int blob_parse(const cn_buf_t *b, uint64_t *seq, cn_hitlog_pos_t *pos)
+{
+    if (b->len == 0)
+        return 1;
+    if (b->len != BLOB_LEN || memcmp(b->ptr, CK_MAGIC, 8) != 0)
+        return CN_ECORRUPT;
+    const uint8_t *u = (const uint8_t *)b->ptr;
+    *seq = cn_load_u64le(u + 8);
+    pos->segment = cn_load_u32le(u + 16);
+    pos->offset = cn_load_u64le(u + 20);
+    return 0;
+}
+
+/* A sink that drops rows: what a suppressed suite emits to. */
+static int null_visit(void *ud, uint32_t visit, const cn_visit_row_t *row)
+{
+    (void)ud, (void)visit, (void)row;
+    return 0;
+}
+static int null_hit(void *ud, const cn_hit_row_t *row, uint32_t *out_hit)
+{
+    (void)ud, (void)row;
+    *out_hit = 0;
+    return 0;
+}
+static int null_item(void *ud, const cn_item_row_t *row)
+{
+    (void)ud, (void)row;
+    return 0;
+}
+static int null_var(void *ud, const cn_var_row_t *row)
+{
+    (void)ud, (void)row;
+    return 0;
+}
+static int null_event(void *ud, const cn_event_row_t *row)
+{
+    (void)ud, (void)row;
+    return 0;
+}
+static const cn_sink_t null_sink = {NULL,     null_visit, null_hit, null_item,
+                                    null_var, null_event, NULL};
+
+void cn__suite_unsuppress(cn_suite_state_t *s, cn_hitlog_pos_t pos)
+{
+    if (s->suppress && !cn__pos_le(pos, s->suppress_to)) {
+        s->suppress = false;
+        s->sink = s->real_sink;
+    }
+}
+
+int cn_process_checkpoint(cn_process_t *p)
+{
+    int rc;
+    if (p->badlog != NULL && (rc = cn_badlog_sync(p->badlog)) != 0)
+        return rc;
+    p->ck_seq++;
+    /* 1. The sinks first: the file below is never ahead of any sink. A
+     * reprocessing pass gives its sink the last position it read. */
+    cn_hitlog_pos_t at = p->only_suite != NULL ? (p->has_last ? p->last : (cn_hitlog_pos_t){0, 0})
+                                               : (p->has_pos ? p->pos : (cn_hitlog_pos_t){0, 0});
+    if (p->only_suite != NULL && p->has_limit)
+        at = p->limit;
+    uint8_t blob[BLOB_LEN];
+    blob_make(blob, p->ck_seq, at);
+    for (size_t i = 0; i < p->suite_count; i++) {
+        cn_suite_state_t *s = &p->suites[i];
+        if (p->only_suite != NULL && !cn_str_eq_c(s->id, p->only_suite))
+            continue;
+        if (s->suppress)
+            cn__suite_unsuppress(s, at);
+        if (s->suppress)
+            continue; /* its sink is still ahead of this checkpoint */
+        if (s->sink.checkpoint != NULL &&
+            (rc = s->sink.checkpoint(s->sink.ud, blob, sizeof(blob))) != 0)
+            return rc;
+    }
+    /* 2. The file. Reprocessing with no live checkpoint to align with keeps none. */
+    bool write_file = !p->no_ck_file && !p->dry_run && !(p->only_suite != NULL && !p->has_limit);
+    if (write_file) {
+        cn_buf_t b = CN_BUF_INIT;
+        serialize(p, p->badlog ? cn_badlog_size(p->badlog) : p->badlog_size, &b);
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s/process", p->data_dir);
+        rc = write_atomic(dir, "checkpoint", b.ptr, b.len);
+        cn_buf_dispose(&b);
+        if (rc != 0)
+            return rc;
+    }
+    p->dirty = false;
+    p->stats.checkpoints++;
+    return 0;
+}
+
+/*
+ * Reconciles the checkpoint file with the sinks' durable blobs. The file is
+ * written after the sinks, so a sink is at the file's position or ahead of
+ * it: a suite whose sink is ahead is suppressed until the hitlog passes the
+ * sink's position (processing is deterministic: the rows it would emit are
+ * the ones the sink holds). A sink behind the file lost rows outside
+ * processing's control (a store deleted or restored): logged, and left to
+ * `canton reprocess --suite S`.
+ */
+static int reconcile(cn_process_t *p, const cn_sink_factory_t *factory, cn_err_t *err)
+{
+    cn_buf_t b = CN_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < p->suite_count; i++) {
+        cn_suite_state_t *s = &p->suites[i];
+        uint64_t seq = 0;
+        cn_hitlog_pos_t at = {0, 0};
+        if ((rc = factory->blob(factory->ud, s->conf, &b)) != 0) {
+            cn_err_set(err, rc, "checkpoint blob of suite %s: %s", s->conf->id, cn_strerror(rc));
+            break;
+        }
+        int pr = blob_parse(&b, &seq, &at);
+        if (pr == CN_ECORRUPT) {
+            rc = cn_err_set(err, CN_ECORRUPT,
+                            "suite %s: its store's checkpoint blob is not processing's",
+                            s->conf->id);
+            break;
+        }
+        if (pr == 1 || at.segment == 0) {
+            if (p->has_pos)
+                cn_log_warn(
+                    "a suite's store has no checkpoint but processing has: rows before "
+                    "the checkpoint are missing there (canton reprocess --suite rebuilds it)",
+                    "suite=%s", s->conf->id);
+            continue;
+        }
+        if (seq > p->ck_seq)
+            p->ck_seq = seq;
+        if (p->has_pos && cn__pos_le(at, p->pos)) {
+            if (at.segment != p->pos.segment || at.offset != p->pos.offset)
+                cn_log_warn("a suite's store is behind processing's checkpoint: rows are missing "
+                            "there (canton reprocess --suite rebuilds it)",
+                            "suite=%s store_pos=%u:%llu pos=%u:%llu", s->conf->id, at.segment,
+                            (unsigned long long)at.offset, p->pos.segment,
+                            (unsigned long long)p->pos.offset);
+            continue;
+        }
+        s->suppress = true;
+        s->suppress_to = at;
+        s->sink = null_sink;
+        cn_log_info("a suite's store is ahead of processing's checkpoint: its rows are suppressed "
+                    "until the hitlog passes its position",
+                    "suite=%s store_pos=%u:%llu", s->conf->id, at.segment,
+                    (unsigned long long)at.offset);
+    }
+    cn_buf_dispose(&b);
+    return rc;
+}
+
+/* --- Creating and freeing --- */
+
+static int mkdir_p(const char *dir)
+{
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+int cn_process_new(const cn_conf_t *conf, cn_enrich_t *e, const char *data_dir,
+                   const cn_sink_factory_t *factory, const cn_process_opts_t *opts,
+                   cn_process_t **out, cn_err_t *err)
+{
+    cn_process_opts_t defaults = {0};
+    if (opts == NULL)
+        opts = &defaults;
+    cn_process_t *p = cn_xcalloc(1, sizeof(*p));
+    p->conf = conf;
+    p->data_dir = cn_xstrdup(data_dir);
+    p->only_suite = opts->only_suite ? cn_xstrdup(opts->only_suite) : NULL;
+    p->no_ck_file = opts->no_checkpoint_file;
+    p->dry_run = opts->dry_run;
+    p->checkpoint_us = opts->checkpoint_us > 0 ? opts->checkpoint_us : 1000000;
+    cn_dbatch_init(&p->batch);
+    cn_buf_init(&p->recbuf);
+    int rc = 0;
+    char path[4096];
+    if ((rc = mkdir_p(data_dir)) != 0) {
+        cn_err_set(err, rc, "%s: %s", data_dir, cn_strerror(rc));
+        goto fail;
+    }
+    snprintf(path, sizeof(path), "%s/process", data_dir);
+    if ((rc = mkdir_p(path)) != 0) {
+        cn_err_set(err, rc, "%s: %s", path, cn_strerror(rc));
+        goto fail;
+    }
+    if (p->only_suite != NULL &&
+        cn_conf_suite(conf, opts->only_suite, strlen(opts->only_suite)) == NULL) {
+        rc = cn_err_set(err, CN_ENOTFOUND, "suite '%s' is not configured", opts->only_suite);
+        goto fail;
+    }
+    p->suite_count = conf->suite_count;
+    p->suites = cn_xcalloc(conf->suite_count ? conf->suite_count : 1, sizeof(*p->suites));
+    int64_t retention = 2;
+    for (size_t i = 0; i < conf->suite_count; i++) {
+        cn_suite_state_t *s = &p->suites[i];
+        const cn_suite_conf_t *sc = &conf->suites[i];
+        s->conf = sc;
+        s->id = cn_str_c(sc->id);
+        s->base = cn_str_c(sc->currency);
+        cn_kmap_init(&s->vmap);
+        cn_kmap_init(&s->orders);
+        cn_kmap_init(&s->serials);
+        cn_kmap_init(&s->pool_map);
+        cn_buf_init(&s->pool_data);
+        if ((rc = cn__process_suite_conf(s, sc, err)) != 0)
+            goto fail;
+        for (int k = 1; k <= 250; k++)
+            s->has_from |= s->evar[k].from != NULL;
+        for (int k = 1; k <= 75; k++)
+            s->has_from |= s->prop_from[k] != NULL;
+        const char *sr = cn_conf_suite_get(sc, "salt_retention");
+        if (sr != NULL) {
+            int64_t us;
+            if (strcmp(sr, "never") == 0) {
+                retention = -1;
+            } else if (cn_conf_parse_duration(sr, &us) == 0 && us >= 86400000000LL) {
+                int64_t d = us / 86400000000LL;
+                if (retention >= 0 && d > retention)
+                    retention = d;
+            } else {
+                rc = cn_err_set(err, CN_ECONFIG,
+                                "[suite %s] salt_retention: want Nd (N >= 1) or never", sc->id);
+                goto fail;
+            }
+        }
+    }
+    snprintf(path, sizeof(path), "%s/rates.csv", data_dir);
+    if ((rc = cn_rates_load(path, &p->rates, err)) != 0)
+        goto fail;
+    snprintf(path, sizeof(path), "%s/salts", data_dir);
+    if ((rc = cn_salts_open(path, retention, &p->salts, err)) != 0)
+        goto fail;
+    uint64_t badlog_keep = 0;
+    if (!opts->from_scratch || p->only_suite != NULL) {
+        snprintf(path, sizeof(path), "%s/process/checkpoint", data_dir);
+        if ((rc = load(p, path, &badlog_keep, err)) != 0)
+            goto fail;
+        p->badlog_size = badlog_keep;
+    }
+    if (p->only_suite != NULL) {
+        /* reprocess one suite: fresh state for it, replay up to the live checkpoint */
+        for (size_t i = 0; i < p->suite_count; i++) {
+            if (cn_str_eq_c(p->suites[i].id, p->only_suite))
+                suite_reset(&p->suites[i]);
+        }
+        p->has_limit = p->has_pos;
+        p->limit = p->pos;
+    } else if (!opts->dry_run) {
+        snprintf(path, sizeof(path), "%s/badrows", data_dir);
+        if ((rc = cn_badlog_open(path, badlog_keep, &p->badlog, err)) != 0)
+            goto fail;
+    }
+    for (size_t i = 0; i < p->suite_count; i++) {
+        cn_suite_state_t *s = &p->suites[i];
+        if ((rc = factory->open(factory->ud, s->conf, &s->sink)) != 0) {
+            cn_err_set(err, rc, "sink for suite %s: %s", s->conf->id, cn_strerror(rc));
+            goto fail;
+        }
+        s->real_sink = s->sink;
+    }
+    if (factory->blob != NULL && p->only_suite == NULL && !opts->from_scratch &&
+        (rc = reconcile(p, factory, err)) != 0)
+        goto fail;
+    if (e != NULL)
+        p->et = cn_enrich_thread_new(e);
+    *out = p;
+    return 0;
+fail:
+    cn_process_free(p);
+    return rc;
+}
+
+void cn_process_free(cn_process_t *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < p->suite_count; i++)
+        suite_dispose(&p->suites[i]);
+    free(p->suites);
+    if (p->et != NULL)
+        cn_enrich_thread_free(p->et);
+    cn_rates_free(p->rates);
+    cn_salts_free(p->salts);
+    cn_badlog_close(p->badlog);
+    cn_dbatch_dispose(&p->batch);
+    cn_buf_dispose(&p->recbuf);
+    free(p->tmp_items);
+    free(p->tmp_events);
+    free(p->only_suite);
+    free(p->data_dir);
+    free(p);
+}
+
+int cn_process_rates_import(const char *data_dir, const char *csv_path, size_t *out_count,
+                            cn_err_t *err)
+{
+    cn_rates_t *r;
+    int rc = cn_rates_load(csv_path, &r, err);
+    if (rc != 0)
+        return rc;
+    *out_count = cn_rates_count(r);
+    cn_rates_free(r);
+    FILE *f = fopen(csv_path, "rb");
+    if (f == NULL)
+        return cn_err_set(err, -errno, "%s: %s", csv_path, strerror(errno));
+    cn_buf_t b = CN_BUF_INIT;
+    char tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+        cn_buf_append(&b, tmp, n);
+    fclose(f);
+    if ((rc = mkdir_p(data_dir)) == 0)
+        rc = write_atomic(data_dir, "rates.csv", b.ptr ? b.ptr : "", b.len);
+    cn_buf_dispose(&b);
+    if (rc != 0)
+        return cn_err_set(err, rc, "%s/rates.csv: %s", data_dir, cn_strerror(rc));
+    return 0;
+}

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The decoded-hit batch, its scratch arena, and the small parsers every
+ * decoder shares: amounts, the Adobe events string, the products string and
+ * context data. Protocol decoders (adobe.c, canton_json.c) fill a cn_dbatch_t
+ * that processing then turns into rows.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/url.h"
+#include "lib/xalloc.h"
+#include "process/internal.h"
+
+/* --- Arena --- */
+
+struct cn_parena_block {
+    cn_parena_block_t *next;
+    char data[];
+};
+
+void cn_parena_init(cn_parena_t *a)
+{
+    a->cap = 64 * 1024;
+    a->buf = cn_xmalloc(a->cap);
+    a->len = 0;
+    a->extra = NULL;
+}
+
+void cn_parena_reset(cn_parena_t *a)
+{
+    cn_parena_block_t *b = a->extra;
+    while (b) {
+        cn_parena_block_t *n = b->next;
+        free(b);
+        b = n;
+    }
+    a->extra = NULL;
+    a->len = 0;
+}
+
+void cn_parena_dispose(cn_parena_t *a)
+{
+    cn_parena_reset(a);
+    free(a->buf);
+    a->buf = NULL;
+}
+
+char *cn_parena_alloc(cn_parena_t *a, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if (a->cap - a->len >= n) {
+        char *p = a->buf + a->len;
+        a->len += n;
+        return p;
+    }
+    cn_parena_block_t *b = cn_xmalloc(sizeof(*b) + n);
+    b->next = a->extra;
+    a->extra = b;
+    return b->data;
+}
+
+cn_str_t cn_parena_dup(cn_parena_t *a, cn_str_t s)
+{
+    if (s.len == 0)
+        return cn_str("", 0);
+    char *p = cn_parena_alloc(a, s.len);
+    memcpy(p, s.ptr, s.len);
+    return cn_str(p, s.len);
+}
+
+/* --- Batch --- */
+
+void cn_dbatch_init(cn_dbatch_t *b)
+{
+    memset(b, 0, sizeof(*b));
+    cn_parena_init(&b->arena);
+    cn_buf_init(&b->body);
+}
+
+void cn_dbatch_dispose(cn_dbatch_t *b)
+{
+    free(b->hits);
+    free(b->events);
+    free(b->prods);
+    free(b->vars);
+    free(b->ctx);
+    cn_parena_dispose(&b->arena);
+    cn_buf_dispose(&b->body);
+}
+
+void cn_dbatch_reset(cn_dbatch_t *b)
+{
+    b->suites = CN_STR_NULL;
+    b->hit_count = b->event_count = b->prod_count = b->var_count = b->ctx_count = 0;
+    cn_parena_reset(&b->arena);
+    cn_buf_clear(&b->body);
+}
+
+#define GROW(arr, count, cap)                                                                      \
+    do {                                                                                           \
+        if ((count) == (cap)) {                                                                    \
+            (cap) = (cap) ? (cap)*2 : 16;                                                          \
+            (arr) = cn_xrealloc((arr), (cap) * sizeof(*(arr)));                                    \
+        }                                                                                          \
+    } while (0)
+
+cn_dhit_t *cn_dbatch_add_hit(cn_dbatch_t *b)
+{
+    GROW(b->hits, b->hit_count, b->hit_cap);
+    cn_dhit_t *h = &b->hits[b->hit_count++];
+    memset(h, 0, sizeof(*h));
+    h->ev_first = (uint32_t)b->event_count;
+    h->prod_first = (uint32_t)b->prod_count;
+    h->var_first = (uint32_t)b->var_count;
+    h->ctx_first = (uint32_t)b->ctx_count;
+    return h;
+}
+
+static int add_event(cn_dbatch_t *b, cn_dhit_t *h, const cn_devent_t *ev, cn_err_t *err)
+{
+    if (h->ev_count >= CN_DEC_MAX_EVENTS) {
+        cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d events", CN_DEC_MAX_EVENTS);
+        return CN_BADROW_TOO_BIG;
+    }
+    GROW(b->events, b->event_count, b->event_cap);
+    b->events[b->event_count++] = *ev;
+    h->ev_count++;
+    return 0;
+}
+
+/* --- Amounts --- */
+
+int cn_parse_money(cn_str_t s, int64_t *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < s.len && (s.ptr[i] == '-' || s.ptr[i] == '+'))
+        neg = s.ptr[i++] == '-';
+    int64_t whole = 0;
+    size_t digits = 0;
+    while (i < s.len && s.ptr[i] >= '0' && s.ptr[i] <= '9') {
+        if (whole >= 100000000000000LL / 10)
+            return CN_EPARSE;
+        whole = whole * 10 + (s.ptr[i++] - '0');
+        digits++;
+    }
+    int64_t frac = 0;
+    int fdigits = 0;
+    bool round_up = false;
+    if (i < s.len && s.ptr[i] == '.') {
+        i++;
+        while (i < s.len && s.ptr[i] >= '0' && s.ptr[i] <= '9') {
+            if (fdigits < 4) {
+                frac = frac * 10 + (s.ptr[i] - '0');
+                fdigits++;
+            } else if (fdigits == 4) {
+                round_up = s.ptr[i] >= '5';
+                fdigits++;
+            }
+            i++;
+            digits++;
+        }
+    }
+    if (i != s.len || digits == 0)
+        return CN_EPARSE;
+    for (int k = fdigits > 4 ? 4 : fdigits; k < 4; k++)
+        frac *= 10;
+    int64_t v = whole * CN_MONEY_SCALE + frac + (round_up ? 1 : 0);
+    *out = neg ? -v : v;
+    return 0;
+}
+
+/* --- Events string --- */
+
+static const struct {
+    const char *name;
+    uint8_t flag;
+} commerce_events[] = {
+    {"prodView", CN_EV_PROD_VIEW}, {"scAdd", CN_EV_CART_ADD},       {"scOpen", CN_EV_CART_OPEN},
+    {"scView", CN_EV_CART_VIEW},   {"scRemove", CN_EV_CART_REMOVE}, {"scCheckout", CN_EV_CHECKOUT},
+    {"purchase", CN_EV_PURCHASE},
+};
+
+const char *cn_commerce_event_name(uint8_t flag)
+{
+    for (size_t i = 0; i < sizeof(commerce_events) / sizeof(commerce_events[0]); i++) {
+        if (commerce_events[i].flag == flag)
+            return commerce_events[i].name;
+    }
+    return NULL;
+}
+
+/* Parses one event token: "purchase", "event5", "event5=2.5", "event5:ID". */
+static int parse_event(cn_str_t tok, cn_devent_t *ev, cn_err_t *err)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->product = -1;
+    cn_str_t name = tok, value = CN_STR_NULL;
+    bool has_eq = false, has_colon = false;
+    for (size_t i = 0; i < tok.len; i++) {
+        if (tok.ptr[i] == '=' || tok.ptr[i] == ':') {
+            has_eq = tok.ptr[i] == '=';
+            has_colon = !has_eq;
+            name = cn_str(tok.ptr, i);
+            value = cn_str(tok.ptr + i + 1, tok.len - i - 1);
+            break;
+        }
+    }
+    name = cn_str_trim(name);
+    for (size_t i = 0; i < sizeof(commerce_events) / sizeof(commerce_events[0]); i++) {
+        if (cn_str_eq_c(name, commerce_events[i].name)) {
+            ev->flag = commerce_events[i].flag;
+            if (has_eq || has_colon) {
+                cn_err_set(err, CN_BADROW_BAD_EVENTS, "event '%.*s' takes no value",
+                           CN_STR_FMT(name));
+                return CN_BADROW_BAD_EVENTS;
+            }
+            return 0;
+        }
+    }
+    if (name.len < 6 || name.len > 9 || memcmp(name.ptr, "event", 5) != 0)
+        goto bad;
+    unsigned n = 0;
+    for (size_t i = 5; i < name.len; i++) {
+        if (name.ptr[i] < '0' || name.ptr[i] > '9')
+            goto bad;
+        n = n * 10 + (unsigned)(name.ptr[i] - '0');
+    }
+    if (n < 1 || n > CN_DEC_MAX_EVENT_NUM || name.ptr[5] == '0')
+        goto bad;
+    ev->num = (uint16_t)n;
+    if (has_eq) {
+        if (cn_parse_money(cn_str_trim(value), &ev->value) != 0) {
+            cn_err_set(err, CN_BADROW_BAD_EVENTS, "event%u has a bad value '%.*s'", n,
+                       CN_STR_FMT(value));
+            return CN_BADROW_BAD_EVENTS;
+        }
+        ev->has_value = true;
+    } else if (has_colon) {
+        if (value.len == 0 || value.len > 100) {
+            cn_err_set(err, CN_BADROW_BAD_EVENTS, "event%u has a bad serialization id", n);
+            return CN_BADROW_BAD_EVENTS;
+        }
+        ev->serial = value;
+    }
+    return 0;
+bad:
+    cn_err_set(err, CN_BADROW_BAD_EVENTS, "unknown event '%.*s'", CN_STR_FMT(name));
+    return CN_BADROW_BAD_EVENTS;
+}
+
+int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, cn_err_t *err)
+{
+    char sep = product >= 0 ? '|' : ',';
+    cn_str_t rest = s, tok;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, sep, &tok);
+        tok = cn_str_trim(tok);
+        if (tok.len == 0)
+            continue;
+        cn_devent_t ev;
+        int r = parse_event(tok, &ev, err);
+        if (r != 0)
+            return r;
+        if (product >= 0 && ev.num == 0) {
+            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product event '%.*s' is not eventN",
+                       CN_STR_FMT(tok));
+            return CN_BADROW_BAD_PRODUCTS;
+        }
+        ev.product = product;
+        if (product < 0)
+            h->events |= ev.flag;
+        if ((r = add_event(b, h, &ev, err)) != 0)
+            return r;
+    }
+    return 0;
+}
+
+/* --- Products string --- */
+
+static int add_var(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, cn_str_t value, cn_err_t *err)
+{
+    if (h->var_count >= CN_DEC_MAX_VARS) {
+        cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d variables", CN_DEC_MAX_VARS);
+        return CN_BADROW_TOO_BIG;
+    }
+    GROW(b->vars, b->var_count, b->var_cap);
+    b->vars[b->var_count++] = (cn_dvar_t){var, value};
+    h->var_count++;
+    return 0;
+}
+
+int cn_decode_vars_add(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, cn_str_t value, cn_err_t *err)
+{
+    return add_var(b, h, var, value, err);
+}
+
+/* "eVar4=Red Mug" → var CN_VAR_EVAR|4. */
+static int parse_merch_evar(cn_str_t tok, uint32_t *var, cn_str_t *value)
+{
+    const char *eq = memchr(tok.ptr, '=', tok.len);
+    if (eq == NULL)
+        return -1;
+    cn_str_t name = cn_str(tok.ptr, (size_t)(eq - tok.ptr));
+    if (name.len < 5 || name.len > 7 || !cn_str_eq_nocase(cn_str(name.ptr, 4), CN_STR_LIT("evar")))
+        return -1;
+    unsigned n = 0;
+    for (size_t i = 4; i < name.len; i++) {
+        if (name.ptr[i] < '0' || name.ptr[i] > '9')
+            return -1;
+        n = n * 10 + (unsigned)(name.ptr[i] - '0');
+    }
+    if (n < 1 || n > 250)
+        return -1;
+    *var = CN_VAR_EVAR | n;
+    *value = cn_str(eq + 1, tok.len - name.len - 1);
+    return 0;
+}
+
+int cn_decode_products(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err)
+{
+    cn_str_t rest = s, prod;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, ',', &prod);
+        if (cn_str_trim(prod).len == 0)
+            continue;
+        if (h->prod_count >= CN_DEC_MAX_PRODUCTS) {
+            cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d products", CN_DEC_MAX_PRODUCTS);
+            return CN_BADROW_TOO_BIG;
+        }
+        cn_str_t f[6] = {{0}};
+        cn_str_t r2 = prod;
+        int nf = 0;
+        while (r2.ptr != NULL && nf < 6)
+            r2 = cn_str_split(r2, ';', &f[nf++]);
+        if (r2.ptr != NULL) {
+            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product '%.*s' has more than 6 fields",
+                       CN_STR_FMT(prod));
+            return CN_BADROW_BAD_PRODUCTS;
+        }
+        cn_dprod_t p = {0};
+        p.category = cn_str_trim(f[0]);
+        p.sku = cn_str_trim(f[1]);
+        if (p.sku.len == 0) {
+            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product '%.*s' has no product id",
+                       CN_STR_FMT(prod));
+            return CN_BADROW_BAD_PRODUCTS;
+        }
+        cn_str_t q = cn_str_trim(f[2]), pr = cn_str_trim(f[3]);
+        if (q.len > 0) {
+            if (cn_str_to_i64(q, &p.qty) != 0 || p.qty < 0 || p.qty > 1000000000) {
+                cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad quantity '%.*s'",
+                           CN_STR_FMT(p.sku), CN_STR_FMT(q));
+                return CN_BADROW_BAD_PRODUCTS;
+            }
+            p.has_qty = true;
+        }
+        if (pr.len > 0) {
+            if (cn_parse_money(pr, &p.price) != 0) {
+                cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad price '%.*s'",
+                           CN_STR_FMT(p.sku), CN_STR_FMT(pr));
+                return CN_BADROW_BAD_PRODUCTS;
+            }
+            p.has_price = true;
+        }
+        int32_t idx = (int32_t)h->prod_count;
+        GROW(b->prods, b->prod_count, b->prod_cap);
+        b->prods[b->prod_count++] = p;
+        h->prod_count++;
+        if (nf > 4 && f[4].len > 0) {
+            int r = cn_decode_events(f[4], b, h, idx, err);
+            if (r != 0)
+                return r;
+        }
+        if (nf > 5 && f[5].len > 0) {
+            cn_str_t r3 = f[5], tok;
+            while (r3.ptr != NULL) {
+                r3 = cn_str_split(r3, '|', &tok);
+                if (cn_str_trim(tok).len == 0)
+                    continue;
+                uint32_t var;
+                cn_str_t val;
+                if (parse_merch_evar(cn_str_trim(tok), &var, &val) != 0) {
+                    cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad eVar '%.*s'",
+                               CN_STR_FMT(p.sku), CN_STR_FMT(tok));
+                    return CN_BADROW_BAD_PRODUCTS;
+                }
+                int r = add_var(b, h, var, val, err);
+                if (r != 0)
+                    return r;
+            }
+        }
+    }
+    return 0;
+}
+
+/* --- Context data --- */
+
+#define CTX_MAX_DEPTH 16
+#define CTX_MAX_KEY   255
+
+int cn_decode_ctx_add(cn_dbatch_t *b, cn_dhit_t *h, cn_str_t key, cn_str_t value, cn_err_t *err)
+{
+    if (h->ctx_count >= CN_DEC_MAX_CTX) {
+        cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d context-data entries", CN_DEC_MAX_CTX);
+        return CN_BADROW_TOO_BIG;
+    }
+    GROW(b->ctx, b->ctx_count, b->ctx_cap);
+    b->ctx[b->ctx_count++] = (cn_dkv_t){key, value};
+    h->ctx_count++;
+    return 0;
+}
+
+static cn_str_t decode_into_arena(cn_dbatch_t *b, cn_str_t s)
+{
+    if (!cn_url_needs_decode(s))
+        return s;
+    char *p = cn_parena_alloc(&b->arena, s.len ? s.len : 1);
+    return cn_str(p, cn_url_decode_to(s, p));
+}
+
+int cn_decode_contextdata(cn_str_t q, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err)
+{
+    cn_str_t stack[CTX_MAX_DEPTH];
+    int depth = 0;
+    bool in = false;
+    cn_str_t name, value;
+    bool eq;
+    while (cn_query_next(&q, &name, &value, &eq)) {
+        name = decode_into_arena(b, name);
+        if (!in) {
+            if (!eq && cn_str_eq_c(name, "c.")) {
+                in = true;
+                depth = 0;
+            }
+            continue;
+        }
+        if (!eq && cn_str_eq_c(name, ".c")) {
+            if (depth > 0) {
+                cn_err_set(err, CN_BADROW_BAD_QUERY, "context data ends inside group '%.*s'",
+                           CN_STR_FMT(stack[depth - 1]));
+                return CN_BADROW_BAD_QUERY;
+            }
+            in = false;
+            continue;
+        }
+        if (!eq && name.len > 1 && name.ptr[name.len - 1] == '.') {
+            if (depth == CTX_MAX_DEPTH) {
+                cn_err_set(err, CN_BADROW_BAD_QUERY, "context data nested deeper than %d",
+                           CTX_MAX_DEPTH);
+                return CN_BADROW_BAD_QUERY;
+            }
+            stack[depth++] = cn_str(name.ptr, name.len - 1);
+            continue;
+        }
+        if (!eq && name.len > 1 && name.ptr[0] == '.') {
+            cn_str_t g = cn_str(name.ptr + 1, name.len - 1);
+            if (depth == 0 || !cn_str_eq(stack[depth - 1], g)) {
+                cn_err_set(err, CN_BADROW_BAD_QUERY, "context data closes '%.*s' that is not open",
+                           CN_STR_FMT(g));
+                return CN_BADROW_BAD_QUERY;
+            }
+            depth--;
+            continue;
+        }
+        if (!eq || name.len == 0)
+            continue; /* a stray flag inside context data carries no value */
+        size_t klen = name.len;
+        for (int i = 0; i < depth; i++)
+            klen += stack[i].len + 1;
+        if (klen > CTX_MAX_KEY) {
+            cn_err_set(err, CN_BADROW_BAD_QUERY, "context-data key longer than %d", CTX_MAX_KEY);
+            return CN_BADROW_BAD_QUERY;
+        }
+        char *k = cn_parena_alloc(&b->arena, klen);
+        size_t o = 0;
+        for (int i = 0; i < depth; i++) {
+            memcpy(k + o, stack[i].ptr, stack[i].len);
+            o += stack[i].len;
+            k[o++] = '.';
+        }
+        memcpy(k + o, name.ptr, name.len);
+        int r = cn_decode_ctx_add(b, h, cn_str(k, klen), decode_into_arena(b, value), err);
+        if (r != 0)
+            return r;
+    }
+    if (in && depth > 0) {
+        cn_err_set(err, CN_BADROW_BAD_QUERY, "context data group '%.*s' is never closed",
+                   CN_STR_FMT(stack[depth - 1]));
+        return CN_BADROW_BAD_QUERY;
+    }
+    return 0;
+}
+
+/* --- Dispatch --- */
+
+int cn_decode_raw(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
+{
+    cn_dbatch_reset(b);
+    switch (raw->proto) {
+    case CN_PROTO_ADOBE:
+        return cn_decode_adobe(raw, b, err);
+    case CN_PROTO_CANTON_JSON:
+        return cn_decode_canton_json(raw, b, err);
+    case CN_PROTO_CANTON_PIXEL:
+        return cn_decode_canton_pixel(raw, b, err);
+    default:
+        cn_err_set(err, CN_BADROW_UNSUPPORTED, "no decoder for protocol %s",
+                   cn_proto_name(raw->proto));
+        return CN_BADROW_UNSUPPORTED;
+    }
+}

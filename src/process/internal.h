@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Declarations shared between the files of the process module (not API):
+ * the decoded hit every protocol decoder produces, the decoders themselves,
+ * the small parsers they use (products string, events string, amounts), the
+ * 128-bit-keyed hash map, the rates table, the salts and the bad-row log.
+ * The public interface is process.h.
+ */
+#ifndef CN_PROCESS_INTERNAL_H
+#define CN_PROCESS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hit/hit.h"
+#include "hit/rawhit.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "lib/str.h"
+#include "process/process.h"
+
+/* --- Scratch arena: decoded strings live here until the next raw hit --- */
+
+typedef struct cn_parena_block cn_parena_block_t;
+typedef struct cn_parena {
+    char *buf; /* first block, kept across resets */
+    size_t len, cap;
+    cn_parena_block_t *extra; /* further blocks, freed by reset */
+} cn_parena_t;
+
+void cn_parena_init(cn_parena_t *a);
+void cn_parena_reset(cn_parena_t *a);
+void cn_parena_dispose(cn_parena_t *a);
+char *cn_parena_alloc(cn_parena_t *a, size_t n);
+cn_str_t cn_parena_dup(cn_parena_t *a, cn_str_t s);
+
+/* --- The decoded hit --- */
+
+/* Limits on what one raw hit may carry; beyond them it becomes a bad row (too_big). */
+#define CN_DEC_MAX_HITS      500        /* events of a canton JSON batch */
+#define CN_DEC_MAX_PRODUCTS  1000       /* products of one hit */
+#define CN_DEC_MAX_EVENTS    2000       /* success events of one hit, product events included */
+#define CN_DEC_MAX_VARS      1000       /* props, eVars, list and hierarchy values of one hit */
+#define CN_DEC_MAX_CTX       1000       /* context-data entries of one hit */
+#define CN_DEC_MAX_BODY      (8u << 20) /* decompressed body */
+#define CN_DEC_MAX_EVENT_NUM 1000
+
+/* A success event: a commerce event (num 0, flag set) or eventN. */
+typedef struct cn_devent {
+    uint16_t num;    /* N of eventN, 1..1000; 0 for commerce events */
+    uint8_t flag;    /* CN_EV_* for commerce events, 0 for eventN */
+    bool has_value;  /* "eventN=5.5" */
+    int64_t value;   /* fixed point, CN_MONEY_SCALE */
+    cn_str_t serial; /* "eventN:ID" serialization id, or empty */
+    int32_t product; /* index of the product it is bound to (in the hit), -1 for hit level */
+} cn_devent_t;
+
+/* A variable value: CN_VAR_EVAR|n, CN_VAR_PROP|n, CN_VAR_LIST|n, CN_VAR_HIER|n. */
+typedef struct cn_dvar {
+    uint32_t var;
+    cn_str_t value;
+} cn_dvar_t;
+
+/* A product of the products string (or a canton JSON item). */
+typedef struct cn_dprod {
+    cn_str_t category;
+    cn_str_t sku;
+    bool has_qty, has_price;
+    int64_t qty;   /* units */
+    int64_t price; /* line total, fixed point, in the hit's currency */
+} cn_dprod_t;
+
+/* A context-data entry (Adobe c. ... .c, canton JSON props): key without "c.". */
+typedef struct cn_dkv {
+    cn_str_t key;
+    cn_str_t value;
+} cn_dkv_t;
+
+/* Visitor-id sources, strongest first (docs/processing.md). */
+typedef enum cn_vid_src {
+    CN_VID_NONE = 0, /* cookieless: keyed hash of (salt, suite, IP, UA) */
+    CN_VID_VID,      /* Adobe vid / canton "visitor" */
+    CN_VID_AID,
+    CN_VID_MID,
+    CN_VID_FID,
+    CN_VID_COOKIE, /* Adobe s_vi cookie */
+} cn_vid_src_t;
+
+/* One decoded hit. Slices point into the raw hit or the decoder's arena. */
+typedef struct cn_dhit {
+    uint8_t type;    /* cn_hit_type_t */
+    uint8_t events;  /* CN_EV_* of the hit's events list */
+    uint8_t vid_src; /* cn_vid_src_t */
+    bool truncated;  /* Adobe request without AQE=1 */
+    int64_t ts_us;   /* explicit hit time (Adobe ts), 0 = receive time */
+    cn_str_t page_name, url, referrer, section, server, page_type;
+    cn_str_t link_url, link_name, campaign, purchase_id, currency;
+    cn_str_t visitor_id, screen, language;
+    bool has_revenue; /* JSON "revenue": overrides the sum of product prices */
+    int64_t revenue;
+    uint32_t ev_first, ev_count;     /* into cn_dbatch_t.events */
+    uint32_t prod_first, prod_count; /* into cn_dbatch_t.prods */
+    uint32_t var_first, var_count;   /* into cn_dbatch_t.vars */
+    uint32_t ctx_first, ctx_count;   /* into cn_dbatch_t.ctx */
+} cn_dhit_t;
+
+/* What one raw hit decodes to: one or more hits for a list of suites. */
+typedef struct cn_dbatch {
+    cn_str_t suites; /* comma-separated suite ids */
+    cn_dhit_t *hits;
+    size_t hit_count, hit_cap;
+    cn_devent_t *events;
+    size_t event_count, event_cap;
+    cn_dprod_t *prods;
+    size_t prod_count, prod_cap;
+    cn_dvar_t *vars;
+    size_t var_count, var_cap;
+    cn_dkv_t *ctx;
+    size_t ctx_count, ctx_cap;
+    cn_parena_t arena;
+    cn_buf_t body; /* gunzipped body */
+} cn_dbatch_t;
+
+void cn_dbatch_init(cn_dbatch_t *b);
+void cn_dbatch_dispose(cn_dbatch_t *b);
+void cn_dbatch_reset(cn_dbatch_t *b);
+cn_dhit_t *cn_dbatch_add_hit(cn_dbatch_t *b);
+
+/*
+ * Decoders. Each returns 0 and fills b, or a bad-row reason (> 0, a
+ * cn_badrow_reason_t) with a detail in err. The raw hit must outlive b's use.
+ */
+int cn_decode_raw(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
+int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
+int cn_decode_canton_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
+int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
+
+/* Appends a variable value / a context-data entry to hit h. Reason or 0. */
+int cn_decode_vars_add(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, cn_str_t value, cn_err_t *err);
+int cn_decode_ctx_add(cn_dbatch_t *b, cn_dhit_t *h, cn_str_t key, cn_str_t value, cn_err_t *err);
+/* Parses an Adobe products string (decoded) into b for hit h. Reason or 0. */
+int cn_decode_products(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err);
+/* Parses an Adobe events string (decoded) into b for hit h. Reason or 0. */
+int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, cn_err_t *err);
+/*
+ * Decodes context data from a query string's parameters: walks the pairs
+ * of q between "c." and ".c" with a stack of open groups and appends the
+ * entries to b for hit h. For the fuzz target and the Adobe decoder.
+ */
+int cn_decode_contextdata(cn_str_t q, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err);
+/*
+ * Parses a decimal amount ("79.80", "-1", "1e3" is rejected) into fixed point
+ * with CN_MONEY_SCALE, rounding half away from zero past 4 decimals.
+ * |value| must stay below 10^14. Returns 0 or CN_EPARSE.
+ */
+int cn_parse_money(cn_str_t s, int64_t *out);
+/* Name of a commerce event flag ("purchase"...) or NULL. */
+const char *cn_commerce_event_name(uint8_t flag);
+
+/* --- 128-bit keys and the hash map --- */
+
+typedef struct cn_key {
+    uint64_t a, b;
+} cn_key_t;
+
+cn_key_t cn_key_of(uint64_t seed, cn_str_t s);
+
+/* Open-addressing map from a 128-bit key to a u32; keys are never removed. */
+typedef struct cn_kmap_slot {
+    cn_key_t key;
+    uint32_t val;
+    uint32_t used;
+} cn_kmap_slot_t;
+
+typedef struct cn_kmap {
+    cn_kmap_slot_t *slots;
+    size_t cap; /* power of two */
+    size_t count;
+} cn_kmap_t;
+
+void cn_kmap_init(cn_kmap_t *m);
+void cn_kmap_dispose(cn_kmap_t *m);
+/* Returns a pointer to key's value, or NULL. */
+uint32_t *cn_kmap_get(const cn_kmap_t *m, cn_key_t key);
+/* Inserts key with val when missing; returns true when it was inserted. */
+bool cn_kmap_put(cn_kmap_t *m, cn_key_t key, uint32_t val);
+
+/* --- Currency rates (rates.c) --- */
+
+typedef struct cn_rates cn_rates_t;
+
+/*
+ * Loads rates from CSV text (date,currency,rate; a header line and '#'
+ * comments allowed; "# base=CNY" names the base). Returns 0 or CN_EPARSE with
+ * err naming the line.
+ */
+int cn_rates_parse(const char *text, size_t len, cn_rates_t **out, cn_err_t *err);
+/* Loads <data>/rates.csv; a missing file gives an empty table. */
+int cn_rates_load(const char *path, cn_rates_t **out, cn_err_t *err);
+void cn_rates_free(cn_rates_t *r);
+size_t cn_rates_count(const cn_rates_t *r);
+/*
+ * Converts amount (fixed point) from currency `from` to `to` on the UTC day of
+ * ts_us, with the latest rates on or before that day. Returns 0, or
+ * CN_ENOTFOUND when a rate is missing.
+ */
+int cn_rates_convert(const cn_rates_t *r, cn_str_t from, cn_str_t to, int64_t ts_us, int64_t amount,
+                     int64_t *out);
+
+/* --- Daily salts for cookieless visitor keys (salt.c) --- */
+
+typedef struct cn_salts cn_salts_t;
+
+/* Opens (creating when missing) the salt file at path. */
+int cn_salts_open(const char *path, int64_t retention_days, cn_salts_t **out, cn_err_t *err);
+void cn_salts_free(cn_salts_t *s);
+/*
+ * The 16-byte salt of the UTC day of ts_us, created (random) and persisted
+ * when missing; salts older than retention days before the newest day seen
+ * are destroyed. Returns 0 or a negated errno.
+ */
+int cn_salts_get(cn_salts_t *s, int64_t ts_us, uint8_t out[16]);
+
+/* --- Bad-row log (badrows.c); format in docs/processing.md --- */
+
+typedef struct cn_badlog cn_badlog_t;
+
+/* Opens dir/badrows.log for appending, cutting it to keep_bytes (UINT64_MAX: keep all). */
+int cn_badlog_open(const char *dir, uint64_t keep_bytes, cn_badlog_t **out, cn_err_t *err);
+int cn_badlog_append(cn_badlog_t *l, const cn_badrow_t *row);
+uint64_t cn_badlog_size(const cn_badlog_t *l);
+int cn_badlog_sync(cn_badlog_t *l);
+void cn_badlog_close(cn_badlog_t *l);
+
+/* --- Processing state (process.c, checkpoint.c) --- */
+
+typedef struct cn_enrich_thread cn_enrich_thread_t;
+
+enum { CN_ALLOC_RECENT = 0, CN_ALLOC_ORIGINAL = 1 };
+enum { CN_EXP_VISIT = 0, CN_EXP_HIT, CN_EXP_DAYS, CN_EXP_EVENT, CN_EXP_NEVER };
+enum { CN_EVK_COUNTER = 0, CN_EVK_NUMERIC, CN_EVK_CURRENCY };
+
+/* How one eVar persists (suite key evarN). */
+typedef struct cn_evar_conf {
+    uint8_t alloc;      /* CN_ALLOC_* */
+    uint8_t exp;        /* CN_EXP_* */
+    uint8_t exp_flag;   /* CN_EXP_EVENT: a commerce event flag, or 0 */
+    uint16_t exp_event; /* CN_EXP_EVENT: N of eventN, or 0 */
+    int64_t exp_us;     /* CN_EXP_DAYS */
+    char *from;         /* context-data key that sets it (without "c."), or NULL */
+} cn_evar_conf_t;
+
+/* An eVar value in force for a visitor. */
+typedef struct cn_evar_val {
+    uint16_t num;       /* N of eVarN */
+    uint32_t str;       /* id in the suite's value pool */
+    int64_t set_ts;     /* when it was set */
+    uint32_t set_visit; /* the visitor's visit number when it was set */
+} cn_evar_val_t;
+
+typedef struct cn_visitor {
+    cn_key_t key;
+    int64_t last_ts;    /* time of the last hit */
+    uint32_t visit_num; /* visits so far */
+    uint32_t visit;     /* ordinal of the current visit */
+    uint32_t hit_num;   /* hits in the current visit */
+    uint16_t evar_count, evar_cap;
+    cn_evar_val_t *evars; /* sorted by num */
+} cn_visitor_t;
+
+typedef struct cn_suite_state {
+    const cn_suite_conf_t *conf;
+    cn_str_t id;
+    cn_str_t base;       /* base currency */
+    cn_sink_t sink;      /* the sink rows go to: real_sink, or a null sink while suppressed */
+    cn_sink_t real_sink; /* from the factory */
+    bool suppress;       /* the sink holds rows up to suppress_to already (it is ahead of the */
+    cn_hitlog_pos_t suppress_to; /* checkpoint file): emit nothing until pos passes it */
+    cn_evar_conf_t evar[251];
+    char *prop_from[76];
+    uint8_t event_kind[CN_DEC_MAX_EVENT_NUM + 1];
+    bool keep_unconverted;
+    bool has_from;  /* some evar/prop has from= */
+    cn_kmap_t vmap; /* visitor key -> ordinal */
+    cn_visitor_t *vis;
+    size_t vis_count, vis_cap;
+    uint32_t visit_count; /* next visit ordinal */
+    cn_kmap_t orders;     /* purchase ids seen */
+    cn_kmap_t serials;    /* (eventN, id) seen */
+    cn_kmap_t pool_map;   /* eVar value -> id */
+    uint32_t *pool_off, *pool_len;
+    size_t pool_count, pool_cap;
+    cn_buf_t pool_data;
+} cn_suite_state_t;
+
+struct cn_process {
+    const cn_conf_t *conf;
+    char *data_dir;
+    char *only_suite;
+    bool no_ck_file;
+    bool dry_run;          /* no checkpoint file, no bad-row log */
+    int64_t checkpoint_us; /* cn_process_run's checkpoint period */
+    cn_suite_state_t *suites;
+    size_t suite_count;
+    cn_enrich_thread_t *et;
+    cn_rates_t *rates;
+    cn_salts_t *salts;
+    cn_badlog_t *badlog;
+    cn_dbatch_t batch;
+    cn_buf_t recbuf;
+    int64_t *tmp_items, *tmp_events;
+    size_t tmp_cap;
+    bool has_pos;         /* pos is valid */
+    cn_hitlog_pos_t pos;  /* last raw hit processed */
+    bool has_last;        /* last is valid */
+    cn_hitlog_pos_t last; /* last raw hit read (also when reprocessing one suite) */
+    bool has_limit;       /* reprocessing: stop after limit */
+    cn_hitlog_pos_t limit;
+    bool dirty;
+    uint64_t ck_seq;
+    uint64_t badlog_size; /* from the checkpoint; kept as is when reprocessing (no log open) */
+    cn_process_stats_t stats;
+};
+
+int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_err_t *err);
+uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v);
+cn_str_t cn__pool_get(const cn_suite_state_t *s, uint32_t id);
+/* a <= b in log order */
+bool cn__pos_le(cn_hitlog_pos_t a, cn_hitlog_pos_t b);
+/* Ends a suite's suppression once pos is past its sink's position. */
+void cn__suite_unsuppress(cn_suite_state_t *s, cn_hitlog_pos_t pos);
+
+#endif

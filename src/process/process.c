@@ -1,0 +1,816 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The processing pass (process.h): per raw hit, decode (decode.c, adobe.c,
+ * canton_json.c), then for each suite of the hit: currency conversion
+ * (rates.c), visitor key (tracker id, else a salted hash: salt.c), visit
+ * boundaries, eVar allocation and expiry, order and event-serialization
+ * dedup, enrichment at visit start (enrich.h), and rows to the suite's sink.
+ *
+ * Determinism: everything that reaches a row depends only on the hitlog,
+ * the configuration, the rates table, the salts and the enrichment data
+ * sets; per-visitor eVars are kept sorted by number, and no output ever
+ * follows hash-table order. The checkpoint (checkpoint.c) snapshots all of
+ * this state, so a restart continues exactly where the last checkpoint was.
+ * docs/processing.md states the rules in prose.
+ */
+#include "process/process.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "enrich/enrich.h"
+#include "lib/clock.h"
+#include "lib/url.h"
+#include "lib/xalloc.h"
+#include "process/internal.h"
+
+/* --- Suite configuration (evarN, propN, eventN, unconverted_currency...) --- */
+
+static int parse_attrs(const cn_suite_conf_t *sc, const char *key, const char *value,
+                       int (*cb)(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err), void *ud,
+                       cn_err_t *err)
+{
+    cn_str_t rest = cn_str_c(value), part;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, ';', &part);
+        part = cn_str_trim(part);
+        if (part.len == 0)
+            continue;
+        cn_str_t k, v = cn_str_split(part, '=', &k);
+        if (v.ptr == NULL) {
+            /* a bare word: "currency" for events, "most_recent" for eVars */
+            v = k;
+            k = CN_STR_LIT("");
+        }
+        int rc = cb(ud, cn_str_trim(k), cn_str_trim(v), err);
+        if (rc != 0) {
+            char msg[256];
+            snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
+            return cn_err_set(err, CN_ECONFIG, "[suite %s] %s = %s: %s", sc->id, key, value, msg);
+        }
+    }
+    return 0;
+}
+
+static int evar_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
+{
+    cn_evar_conf_t *e = ud;
+    if (cn_str_eq_c(k, "name"))
+        return 0;
+    if (cn_str_eq_c(k, "from")) {
+        if (v.len > 2 && memcmp(v.ptr, "c.", 2) == 0)
+            v = cn_str(v.ptr + 2, v.len - 2);
+        free(e->from);
+        e->from = cn_xstrndup(v.ptr, v.len);
+        return 0;
+    }
+    if (cn_str_eq_c(k, "allocation") ||
+        (k.len == 0 && (cn_str_eq_c(v, "most_recent") || cn_str_eq_c(v, "original")))) {
+        if (cn_str_eq_c(v, "most_recent"))
+            e->alloc = CN_ALLOC_RECENT;
+        else if (cn_str_eq_c(v, "original"))
+            e->alloc = CN_ALLOC_ORIGINAL;
+        else
+            return cn_err_set(err, CN_ECONFIG, "allocation is most_recent or original");
+        return 0;
+    }
+    if (cn_str_eq_c(k, "expiry") || cn_str_eq_c(k, "expiration")) {
+        if (cn_str_eq_c(v, "hit") || cn_str_eq_c(v, "page_view")) {
+            e->exp = CN_EXP_HIT;
+        } else if (cn_str_eq_c(v, "visit")) {
+            e->exp = CN_EXP_VISIT;
+        } else if (cn_str_eq_c(v, "never")) {
+            e->exp = CN_EXP_NEVER;
+        } else if (v.len > 6 && memcmp(v.ptr, "event:", 6) == 0) {
+            cn_dbatch_t b;
+            cn_dbatch_init(&b);
+            cn_dhit_t *h = cn_dbatch_add_hit(&b);
+            int rc = cn_decode_events(cn_str(v.ptr + 6, v.len - 6), &b, h, -1, NULL);
+            if (rc == 0 && h->ev_count == 1) {
+                e->exp = CN_EXP_EVENT;
+                e->exp_flag = b.events[0].flag;
+                e->exp_event = b.events[0].num;
+            }
+            cn_dbatch_dispose(&b);
+            if (e->exp != CN_EXP_EVENT)
+                return cn_err_set(err, CN_ECONFIG, "unknown event in expiry");
+        } else {
+            int64_t d;
+            if (v.len < 2 || v.ptr[v.len - 1] != 'd' ||
+                cn_str_to_i64(cn_str(v.ptr, v.len - 1), &d) || d < 1 || d > 3650)
+                return cn_err_set(err, CN_ECONFIG, "expiry is hit, visit, Nd, event:NAME or never");
+            e->exp = CN_EXP_DAYS;
+            e->exp_us = d * 86400000000LL;
+        }
+        return 0;
+    }
+    return cn_err_set(err, CN_ECONFIG, "unknown attribute '%.*s'", CN_STR_FMT(k));
+}
+
+static int prop_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
+{
+    char **from = ud;
+    if (cn_str_eq_c(k, "name"))
+        return 0;
+    if (cn_str_eq_c(k, "from")) {
+        if (v.len > 2 && memcmp(v.ptr, "c.", 2) == 0)
+            v = cn_str(v.ptr + 2, v.len - 2);
+        free(*from);
+        *from = cn_xstrndup(v.ptr, v.len);
+        return 0;
+    }
+    return cn_err_set(err, CN_ECONFIG, "unknown attribute '%.*s'", CN_STR_FMT(k));
+}
+
+static int event_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
+{
+    uint8_t *kind = ud;
+    if (cn_str_eq_c(k, "name"))
+        return 0;
+    if (cn_str_eq_c(k, "type") || k.len == 0) {
+        if (cn_str_eq_c(v, "counter"))
+            *kind = CN_EVK_COUNTER;
+        else if (cn_str_eq_c(v, "numeric"))
+            *kind = CN_EVK_NUMERIC;
+        else if (cn_str_eq_c(v, "currency"))
+            *kind = CN_EVK_CURRENCY;
+        else
+            return cn_err_set(err, CN_ECONFIG, "type is counter, numeric or currency");
+        return 0;
+    }
+    return cn_err_set(err, CN_ECONFIG, "unknown attribute '%.*s'", CN_STR_FMT(k));
+}
+
+static unsigned key_num(const char *key, const char *prefix, unsigned hi)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(key, prefix, n) != 0 || key[n] == 0 || key[n] == '0')
+        return 0;
+    unsigned v = 0;
+    for (const char *p = key + n; *p; p++) {
+        if (*p < '0' || *p > '9' || v > 10000)
+            return 0;
+        v = v * 10 + (unsigned)(*p - '0');
+    }
+    return v <= hi ? v : 0;
+}
+
+int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_err_t *err)
+{
+    for (size_t i = 0; i < sc->kv_count; i++) {
+        const char *k = sc->kv[i].key, *v = sc->kv[i].value;
+        unsigned n;
+        int rc = 0;
+        if ((n = key_num(k, "evar", 250)) != 0) {
+            rc = parse_attrs(sc, k, v, evar_attr, &s->evar[n], err);
+        } else if ((n = key_num(k, "prop", 75)) != 0) {
+            rc = parse_attrs(sc, k, v, prop_attr, &s->prop_from[n], err);
+        } else if ((n = key_num(k, "event", CN_DEC_MAX_EVENT_NUM)) != 0) {
+            rc = parse_attrs(sc, k, v, event_attr, &s->event_kind[n], err);
+        } else if (strcmp(k, "unconverted_currency") == 0) {
+            if (strcmp(v, "keep") == 0)
+                s->keep_unconverted = true;
+            else if (strcmp(v, "bad_row") == 0)
+                s->keep_unconverted = false;
+            else
+                rc = cn_err_set(err, CN_ECONFIG,
+                                "[suite %s] unconverted_currency is keep or bad_row", sc->id);
+        }
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* --- Small helpers --- */
+
+bool cn__pos_le(cn_hitlog_pos_t a, cn_hitlog_pos_t b)
+{
+    return a.segment < b.segment || (a.segment == b.segment && a.offset <= b.offset);
+}
+#define pos_le cn__pos_le
+
+/* The path of a URL ("https://h/a/b?x" -> "/a/b"), or the URL when it has no scheme. */
+static cn_str_t url_path(cn_str_t url)
+{
+    cn_str_t u = cn_url_strip_query(url);
+    cn_str_t host = cn_url_host(u);
+    if (host.ptr == NULL)
+        return u;
+    const char *p = memchr(host.ptr, '/', (size_t)(u.ptr + u.len - host.ptr));
+    if (p == NULL)
+        return CN_STR_LIT("/");
+    return cn_str(p, (size_t)(u.ptr + u.len - p));
+}
+
+static cn_str_t primary_language(cn_str_t al)
+{
+    for (size_t i = 0; i < al.len; i++) {
+        if (al.ptr[i] == ',' || al.ptr[i] == ';')
+            return cn_str_trim(cn_str(al.ptr, i));
+    }
+    return cn_str_trim(al);
+}
+
+static cn_suite_state_t *find_suite(cn_process_t *p, cn_str_t id)
+{
+    for (size_t i = 0; i < p->suite_count; i++) {
+        if (cn_str_eq(p->suites[i].id, id))
+            return &p->suites[i];
+    }
+    return NULL;
+}
+
+/* --- Bad rows --- */
+
+static int bad_row(cn_process_t *p, const cn_rawhit_t *raw, const void *rec, size_t rec_len,
+                   cn_hitlog_pos_t pos, int reason, const char *detail)
+{
+    p->stats.bad_rows++;
+    p->stats.bad_by_reason[reason < CN_BADROW__COUNT ? reason : 0]++;
+    if (p->only_suite != NULL || p->badlog == NULL)
+        return 0; /* reprocessing one suite: the first pass kept the bad rows */
+    cn_buf_clear(&p->recbuf);
+    if (rec == NULL && raw != NULL) {
+        cn_rawhit_encode(raw, &p->recbuf);
+        rec = p->recbuf.ptr;
+        rec_len = p->recbuf.len;
+    }
+    cn_badrow_t row = {
+        .recv_us = raw ? raw->recv_us : 0,
+        .reason = (uint8_t)reason,
+        .suite = raw ? raw->suite : CN_STR_NULL,
+        .detail = cn_str_c(detail),
+        .pos = pos,
+        .raw = cn_str(rec, rec_len),
+    };
+    return cn_badlog_append(p->badlog, &row);
+}
+
+/* --- Visitors and eVars --- */
+
+static uint32_t visitor_of(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
+                           const cn_dhit_t *h, int64_t ts, bool *is_new, int *rc)
+{
+    cn_key_t key;
+    if (h->visitor_id.len > 0) {
+        key = cn_key_of(0x7669736974, h->visitor_id);
+    } else {
+        uint8_t salt[16], out[crypto_shorthash_BYTES];
+        if ((*rc = cn_salts_get(p->salts, ts, salt)) != 0)
+            return 0;
+        /* SipHash over (suite, IP, UA), separated by NULs, keyed with the day's salt */
+        cn_buf_clear(&p->recbuf);
+        cn_buf_append_str(&p->recbuf, s->id);
+        cn_buf_putc(&p->recbuf, 0);
+        cn_buf_append_str(&p->recbuf, raw->ip);
+        cn_buf_putc(&p->recbuf, 0);
+        cn_buf_append_str(&p->recbuf, raw->ua);
+        crypto_shorthash(out, (const unsigned char *)p->recbuf.ptr, p->recbuf.len, salt);
+        uint64_t a;
+        memcpy(&a, out, 8);
+        key = (cn_key_t){a,
+                         0x636f6f6b69656c73ULL}; /* "cookiels": never an XXH3 high half by design */
+    }
+    uint32_t *v = cn_kmap_get(&s->vmap, key);
+    if (v != NULL) {
+        *is_new = false;
+        return *v;
+    }
+    *is_new = true;
+    uint32_t ord = (uint32_t)s->vis_count;
+    if (s->vis_count == s->vis_cap) {
+        s->vis_cap = s->vis_cap ? s->vis_cap * 2 : 1024;
+        s->vis = cn_xrealloc(s->vis, s->vis_cap * sizeof(*s->vis));
+    }
+    memset(&s->vis[s->vis_count], 0, sizeof(s->vis[0]));
+    s->vis[s->vis_count++].key = key;
+    cn_kmap_put(&s->vmap, key, ord);
+    p->stats.visitors++;
+    return ord;
+}
+
+static void evar_remove(cn_visitor_t *v, size_t i)
+{
+    memmove(&v->evars[i], &v->evars[i + 1], (v->evar_count - i - 1) * sizeof(v->evars[0]));
+    v->evar_count--;
+}
+
+/* Drops eVar values that expired before this hit (visit end, N days). */
+static void evars_expire_before(cn_suite_state_t *s, cn_visitor_t *v, int64_t ts)
+{
+    for (size_t i = v->evar_count; i > 0; i--) {
+        cn_evar_val_t *e = &v->evars[i - 1];
+        const cn_evar_conf_t *c = &s->evar[e->num];
+        bool gone = (c->exp == CN_EXP_VISIT && e->set_visit != v->visit_num) ||
+                    (c->exp == CN_EXP_DAYS && ts >= e->set_ts + c->exp_us) ||
+                    (c->exp == CN_EXP_HIT);
+        if (gone)
+            evar_remove(v, i - 1);
+    }
+}
+
+static void evar_set(cn_suite_state_t *s, cn_visitor_t *v, unsigned num, cn_str_t value, int64_t ts)
+{
+    size_t i = 0;
+    while (i < v->evar_count && v->evars[i].num < num)
+        i++;
+    if (i < v->evar_count && v->evars[i].num == num) {
+        if (s->evar[num].alloc == CN_ALLOC_ORIGINAL)
+            return;
+    } else {
+        if (v->evar_count == v->evar_cap) {
+            v->evar_cap = v->evar_cap ? (uint16_t)(v->evar_cap * 2) : 4;
+            v->evars = cn_xrealloc(v->evars, v->evar_cap * sizeof(*v->evars));
+        }
+        memmove(&v->evars[i + 1], &v->evars[i], (v->evar_count - i) * sizeof(v->evars[0]));
+        v->evar_count++;
+    }
+    v->evars[i] = (cn_evar_val_t){(uint16_t)num, cn__pool_intern(s, value), ts, v->visit_num};
+}
+
+/* Drops eVar values that expire on an event this hit carries. */
+static void evars_expire_after(cn_suite_state_t *s, cn_visitor_t *v, const cn_dbatch_t *b,
+                               const cn_dhit_t *h, uint8_t events)
+{
+    for (size_t i = v->evar_count; i > 0; i--) {
+        const cn_evar_conf_t *c = &s->evar[v->evars[i - 1].num];
+        if (c->exp != CN_EXP_EVENT)
+            continue;
+        bool hit = c->exp_flag ? (events & c->exp_flag) != 0 : false;
+        for (uint32_t k = 0; !hit && k < h->ev_count; k++)
+            hit = b->events[h->ev_first + k].num == c->exp_event && c->exp_event != 0;
+        if (hit)
+            evar_remove(v, i - 1);
+    }
+}
+
+static cn_str_t ctx_get(const cn_dbatch_t *b, const cn_dhit_t *h, const char *key)
+{
+    for (uint32_t i = 0; i < h->ctx_count; i++) {
+        const cn_dkv_t *kv = &b->ctx[h->ctx_first + i];
+        if (cn_str_eq_nocase(kv->key, cn_str_c(key)))
+            return kv->value;
+    }
+    return CN_STR_NULL;
+}
+
+/* --- Visit rows --- */
+
+static void fill_visit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
+                       const cn_dhit_t *h, cn_visit_row_t *r, cn_str_t page)
+{
+    memset(r, 0, sizeof(*r));
+    r->entry_page = page;
+    r->ref_url = h->referrer;
+    r->campaign = h->campaign;
+    r->screen = h->screen;
+    r->language = h->language.len
+                      ? h->language
+                      : primary_language(cn_rawhit_header(raw, CN_STR_LIT("accept-language")));
+    if (p->et != NULL) {
+        cn_ua_info_t ua;
+        cn_enrich_ua(p->et, raw->ua, &ua);
+        r->browser = ua.browser;
+        r->browser_ver = ua.browser_ver;
+        r->os = ua.os;
+        r->os_ver = ua.os_ver;
+        r->device = (uint8_t)ua.type;
+        r->bot = ua.is_bot ? ua.bot : CN_STR_LIT("");
+        char ip[64];
+        if (raw->ip.len < sizeof(ip)) {
+            memcpy(ip, raw->ip.ptr, raw->ip.len);
+            ip[raw->ip.len] = 0;
+            cn_geo_t geo;
+            if (cn_enrich_geo(p->et, ip, &geo) == 0) {
+                r->country = geo.country;
+                r->region = geo.region;
+                r->city = geo.city;
+            }
+        }
+        cn_ref_info_t ref;
+        cn_enrich_referrer(p->et, h->referrer, h->url, s->conf, &ref);
+        r->ref_domain = ref.domain;
+        r->ref_type = (uint8_t)ref.type;
+        r->search_term = ref.terms;
+        cn_campaign_t camp;
+        cn_enrich_campaign(p->et, h->url, h->campaign, s->conf, &camp);
+        r->campaign = camp.campaign;
+        r->utm_source = camp.utm_source;
+        r->utm_medium = camp.utm_medium;
+        r->channel = cn_enrich_channel(p->et, s->conf, &ref, &camp);
+        r->cross_border = r->country.len > 0 && s->conf->home_country[0] != 0 &&
+                          !cn_str_eq_c(r->country, s->conf->home_country);
+        return;
+    }
+    /* Without enrichment: the referrer host, internal when it is one of the suite's domains. */
+    r->ref_domain = cn_url_host(h->referrer);
+    if (r->ref_domain.ptr == NULL)
+        r->ref_domain = CN_STR_LIT("");
+    if (h->referrer.len == 0) {
+        r->ref_type = CN_REF_NONE;
+    } else {
+        r->ref_type = CN_REF_OTHER;
+        for (size_t i = 0; i < s->conf->domain_count; i++) {
+            if (cn_str_eq_nocase(r->ref_domain, cn_str_c(s->conf->domains[i])))
+                r->ref_type = CN_REF_INTERNAL;
+        }
+    }
+}
+
+/* --- One hit for one suite --- */
+
+typedef struct conv {
+    int64_t revenue, revenue_orig;
+    int64_t *item_rev; /* per product, base currency */
+    int64_t *ev_val;   /* per event of the hit */
+    bool dup;          /* purchase id seen before */
+    bool purchase;     /* counted purchase */
+} conv_t;
+
+static int convert(cn_process_t *p, cn_suite_state_t *s, cn_str_t cur, int64_t ts, int64_t amount,
+                   int64_t *out)
+{
+    if (cn_rates_convert(p->rates, cur, s->base, ts, amount, out) == 0)
+        return 0;
+    if (s->keep_unconverted) {
+        *out = amount;
+        return 0;
+    }
+    return -1;
+}
+
+static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
+                       cn_hitlog_pos_t pos, const cn_dbatch_t *b, const cn_dhit_t *h)
+{
+    int64_t ts = h->ts_us ? h->ts_us : raw->recv_us;
+    cn_str_t cur = h->currency.len ? h->currency : s->base;
+    conv_t cv = {0};
+    uint8_t events = h->events;
+
+    /* 1. Money first: a hit that cannot be converted becomes a bad row before any state changes. */
+    if (h->prod_count > p->tmp_cap || h->ev_count > p->tmp_cap) {
+        p->tmp_cap = h->prod_count > h->ev_count ? h->prod_count : h->ev_count;
+        p->tmp_items = cn_xrealloc(p->tmp_items, p->tmp_cap * sizeof(int64_t));
+        p->tmp_events = cn_xrealloc(p->tmp_events, p->tmp_cap * sizeof(int64_t));
+    }
+    cv.item_rev = p->tmp_items;
+    cv.ev_val = p->tmp_events;
+    if (events & CN_EV_PURCHASE) {
+        if (h->purchase_id.len > 0 &&
+            cn_kmap_get(&s->orders, cn_key_of(0x6f72646572, h->purchase_id)) != NULL) {
+            cv.dup = true;
+            events &= (uint8_t)~CN_EV_PURCHASE;
+        } else {
+            cv.purchase = true;
+        }
+    }
+    char detail[160];
+    if (cv.purchase) {
+        int64_t sum = 0;
+        for (uint32_t i = 0; i < h->prod_count; i++) {
+            const cn_dprod_t *pr = &b->prods[h->prod_first + i];
+            cv.item_rev[i] = 0;
+            if (!pr->has_price)
+                continue;
+            sum += pr->price;
+            if (convert(p, s, cur, ts, pr->price, &cv.item_rev[i]) != 0)
+                goto no_rate;
+        }
+        cv.revenue_orig = h->has_revenue ? h->revenue : sum;
+        if (convert(p, s, cur, ts, cv.revenue_orig, &cv.revenue) != 0)
+            goto no_rate;
+    }
+    for (uint32_t i = 0; i < h->ev_count; i++) {
+        const cn_devent_t *ev = &b->events[h->ev_first + i];
+        cv.ev_val[i] = ev->has_value ? ev->value : CN_MONEY_SCALE;
+        if (ev->num != 0 && ev->has_value && s->event_kind[ev->num] == CN_EVK_CURRENCY &&
+            convert(p, s, cur, ts, ev->value, &cv.ev_val[i]) != 0)
+            goto no_rate;
+    }
+
+    /* 2. Visitor and visit. */
+    bool is_new;
+    int rc = 0;
+    uint32_t vord = visitor_of(p, s, raw, h, ts, &is_new, &rc);
+    if (rc != 0)
+        return rc;
+    cn_visitor_t *v = &s->vis[vord];
+    cn_str_t page = h->page_name.len ? h->page_name : url_path(h->url);
+    if (is_new || ts - v->last_ts > s->conf->visit_timeout_us) {
+        v->visit_num++;
+        v->visit = s->visit_count++;
+        v->hit_num = 0;
+        cn_visit_row_t vr;
+        fill_visit(p, s, raw, h, &vr, page);
+        vr.visitor = vord;
+        vr.visit_num = v->visit_num;
+        vr.start_ts = ts;
+        if ((rc = s->sink.visit(s->sink.ud, v->visit, &vr)) != 0)
+            return rc;
+        p->stats.visits++;
+    }
+    v->hit_num++;
+    if (ts > v->last_ts || is_new)
+        v->last_ts = ts;
+
+    /* 3. eVars: expire, then apply this hit's values (query, products, context-data rules). */
+    evars_expire_before(s, v, ts);
+    bool sets_evar = false;
+    for (uint32_t i = 0; i < h->var_count; i++) {
+        const cn_dvar_t *dv = &b->vars[h->var_first + i];
+        if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR) {
+            evar_set(s, v, dv->var & 0xffff, dv->value, ts);
+            sets_evar = true;
+        }
+    }
+    if (h->ctx_count > 0 && s->has_from) {
+        for (unsigned n = 1; n <= 250; n++) {
+            if (s->evar[n].from == NULL)
+                continue;
+            cn_str_t val = ctx_get(b, h, s->evar[n].from);
+            if (val.len > 0) {
+                evar_set(s, v, n, val, ts);
+                sets_evar = true;
+            }
+        }
+    }
+
+    /* 4. The hit row. */
+    cn_hit_row_t hr = {
+        .ts = ts,
+        .visit = v->visit,
+        .hit_num = v->hit_num,
+        .type = h->type,
+        .events = events,
+        .page = page,
+        .url = cn_url_strip_query(h->url),
+        .page_type = h->page_type,
+        .section = h->section,
+        .server = h->server,
+        .link_url = h->link_url,
+        .link_name = h->link_name,
+        .order_id = cv.purchase ? h->purchase_id : CN_STR_LIT(""),
+        .currency = cur,
+        .revenue = cv.revenue,
+        .revenue_orig = cv.revenue_orig,
+    };
+    if (cv.purchase) {
+        for (uint32_t i = 0; i < h->prod_count; i++)
+            hr.units += (uint32_t)b->prods[h->prod_first + i].qty;
+    }
+    uint32_t hid;
+    if ((rc = s->sink.hit(s->sink.ud, &hr, &hid)) != 0)
+        return rc;
+    p->stats.hits++;
+
+    /* 5. Items. */
+    for (uint32_t i = 0; i < h->prod_count; i++) {
+        const cn_dprod_t *pr = &b->prods[h->prod_first + i];
+        cn_item_row_t ir = {
+            .hit = hid,
+            .sku = pr->sku,
+            .category = pr->category,
+            .quantity = cv.purchase ? (uint32_t)pr->qty : 0,
+            .revenue = cv.purchase ? cv.item_rev[i] : 0,
+        };
+        if ((rc = s->sink.item(s->sink.ud, &ir)) != 0)
+            return rc;
+        p->stats.items++;
+    }
+
+    /* 6. Vars: hit-scoped props, lists, hierarchies; then the eVars in force. */
+    for (uint32_t i = 0; i < h->var_count; i++) {
+        const cn_dvar_t *dv = &b->vars[h->var_first + i];
+        if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR)
+            continue;
+        cn_var_row_t vr = {.hit = hid, .var = dv->var, .value = dv->value};
+        if ((rc = s->sink.var(s->sink.ud, &vr)) != 0)
+            return rc;
+        p->stats.vars++;
+    }
+    if (h->ctx_count > 0 && s->has_from) {
+        for (unsigned n = 1; n <= 75; n++) {
+            if (s->prop_from[n] == NULL)
+                continue;
+            cn_str_t val = ctx_get(b, h, s->prop_from[n]);
+            if (val.len == 0)
+                continue;
+            cn_var_row_t vr = {.hit = hid, .var = CN_VAR_PROP | n, .value = val};
+            if ((rc = s->sink.var(s->sink.ud, &vr)) != 0)
+                return rc;
+            p->stats.vars++;
+        }
+    }
+    if (h->type == CN_HIT_PAGEVIEW || events != 0 || h->ev_count > 0 || sets_evar) {
+        for (uint32_t i = 0; i < v->evar_count; i++) {
+            cn_var_row_t vr = {.hit = hid,
+                               .var = CN_VAR_EVAR | v->evars[i].num,
+                               .value = cn__pool_get(s, v->evars[i].str)};
+            if ((rc = s->sink.var(s->sink.ud, &vr)) != 0)
+                return rc;
+            p->stats.vars++;
+        }
+    }
+
+    /* 7. Numbered events (serialized ones once per id and suite). */
+    for (uint32_t i = 0; i < h->ev_count; i++) {
+        const cn_devent_t *ev = &b->events[h->ev_first + i];
+        if (ev->num == 0)
+            continue;
+        if (ev->serial.len > 0) {
+            cn_key_t key = cn_key_of(0x73657269616c ^ ev->num, ev->serial);
+            if (!cn_kmap_put(&s->serials, key, 0))
+                continue;
+        }
+        cn_event_row_t er = {.hit = hid, .event = ev->num, .value = cv.ev_val[i]};
+        if ((rc = s->sink.event(s->sink.ud, &er)) != 0)
+            return rc;
+        p->stats.events++;
+    }
+
+    /* 8. After the hit: event- and hit-scoped eVars end; the order id is spent. */
+    evars_expire_after(s, v, b, h, events);
+    for (size_t i = v->evar_count; i > 0; i--) {
+        if (s->evar[v->evars[i - 1].num].exp == CN_EXP_HIT)
+            evar_remove(v, i - 1);
+    }
+    if (cv.purchase) {
+        p->stats.orders++;
+        if (h->purchase_id.len > 0)
+            cn_kmap_put(&s->orders, cn_key_of(0x6f72646572, h->purchase_id), 0);
+    } else if (cv.dup) {
+        p->stats.duplicate_orders++;
+    }
+    return 0;
+
+no_rate:
+    snprintf(detail, sizeof(detail), "no %.*s->%.*s rate on or before the hit's day",
+             CN_STR_FMT(cur), CN_STR_FMT(s->base));
+    return bad_row(p, raw, NULL, 0, pos, CN_BADROW_NO_RATE, detail);
+}
+
+/* --- Public entry points --- */
+
+static int process_decoded(cn_process_t *p, const cn_rawhit_t *raw, const void *rec, size_t rec_len,
+                           cn_hitlog_pos_t pos)
+{
+    cn_err_t err;
+    cn_err_clear(&err);
+    int reason = cn_decode_raw(raw, &p->batch, &err);
+    if (reason != 0)
+        return bad_row(p, raw, rec, rec_len, pos, reason, err.msg);
+    /* One hit per configured suite of the list. */
+    cn_str_t rest = p->batch.suites, id;
+    size_t matched = 0, unknown = 0;
+    int rc = 0;
+    while (rest.ptr != NULL && rc == 0) {
+        rest = cn_str_split(rest, ',', &id);
+        id = cn_str_trim(id);
+        if (id.len == 0)
+            continue;
+        cn_suite_state_t *s = find_suite(p, id);
+        if (s == NULL) {
+            unknown++;
+            continue;
+        }
+        matched++;
+        if (p->only_suite != NULL && !cn_str_eq_c(id, p->only_suite))
+            continue;
+        if (s->suppress)
+            cn__suite_unsuppress(s, pos);
+        for (size_t i = 0; i < p->batch.hit_count && rc == 0; i++)
+            rc = process_hit(p, s, raw, pos, &p->batch, &p->batch.hits[i]);
+    }
+    if (rc != 0)
+        return rc;
+    if (matched == 0) {
+        char d[160];
+        snprintf(d, sizeof(d), "suite '%.*s' is not configured",
+                 (int)(p->batch.suites.len > 100 ? 100 : p->batch.suites.len),
+                 p->batch.suites.ptr ? p->batch.suites.ptr : "");
+        return bad_row(p, raw, rec, rec_len, pos, CN_BADROW_UNKNOWN_SUITE, d);
+    }
+    p->stats.skipped_suites += unknown;
+    return 0;
+}
+
+static bool should_skip(cn_process_t *p, cn_hitlog_pos_t pos)
+{
+    if (p->only_suite != NULL)
+        return p->has_limit && !pos_le(pos, p->limit);
+    return p->has_pos && pos_le(pos, p->pos);
+}
+
+int cn_process_raw(cn_process_t *p, const cn_rawhit_t *raw, cn_hitlog_pos_t pos)
+{
+    if (should_skip(p, pos))
+        return 0;
+    p->stats.raw_hits++;
+    int rc = process_decoded(p, raw, NULL, 0, pos);
+    if (rc == 0) {
+        if (p->only_suite == NULL) {
+            p->pos = pos;
+            p->has_pos = true;
+        }
+        p->last = pos;
+        p->has_last = true;
+        p->dirty = true;
+    }
+    return rc;
+}
+
+int cn_process_record(cn_process_t *p, const void *rec, size_t len, cn_hitlog_pos_t pos)
+{
+    if (should_skip(p, pos))
+        return 0;
+    p->stats.raw_hits++;
+    cn_rawhit_t raw;
+    int rc;
+    if (cn_rawhit_decode(rec, len, &raw) != 0) {
+        rc = bad_row(p, NULL, rec, len, pos, CN_BADROW_BAD_RECORD,
+                     "hitlog record does not decode as a raw hit");
+    } else {
+        rc = process_decoded(p, &raw, rec, len, pos);
+    }
+    if (rc == 0) {
+        if (p->only_suite == NULL) {
+            p->pos = pos;
+            p->has_pos = true;
+        }
+        p->last = pos;
+        p->has_last = true;
+        p->dirty = true;
+    }
+    return rc;
+}
+
+void cn_process_stats(const cn_process_t *p, cn_process_stats_t *out)
+{
+    *out = p->stats;
+}
+
+cn_hitlog_pos_t cn_process_position(const cn_process_t *p)
+{
+    return p->has_pos ? p->pos : (cn_hitlog_pos_t){0, 0};
+}
+
+int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, cn_err_t *err)
+{
+    cn_hitlog_reader_t *r;
+    cn_hitlog_pos_t start = {0, 0};
+    if (p->only_suite == NULL && p->has_pos)
+        start = p->pos;
+    int rc = cn_hitlog_reader_open(hitlog_dir, start, &r, err);
+    if (rc != 0)
+        return rc;
+    int64_t last_ck = cn_time_mono_us();
+    for (;;) {
+        if (stop != NULL && atomic_load(stop))
+            break;
+        const void *rec;
+        size_t len;
+        cn_hitlog_pos_t pos;
+        rc = cn_hitlog_reader_next(r, &rec, &len, &pos, err);
+        if (rc < 0)
+            break;
+        bool at_end = rc == 0;
+        if (!at_end) {
+            if (p->only_suite != NULL && p->has_limit && !pos_le(pos, p->limit)) {
+                rc = 0;
+                break; /* reprocessing stops where the live pass's checkpoint is */
+            }
+            if ((rc = cn_process_record(p, rec, len, pos)) != 0) {
+                cn_err_set(err, rc, "processing the record at %u:%llu: %s", pos.segment,
+                           (unsigned long long)pos.offset, cn_strerror(rc));
+                break;
+            }
+        }
+        rc = 0;
+        int64_t now = cn_time_mono_us();
+        /* a reprocessing pass checkpoints only once it is complete */
+        if (p->only_suite == NULL && p->dirty && (at_end || now - last_ck >= p->checkpoint_us)) {
+            if ((rc = cn_process_checkpoint(p)) != 0) {
+                cn_err_set(err, rc, "checkpoint: %s", cn_strerror(rc));
+                break;
+            }
+            last_ck = now;
+        }
+        if (at_end) {
+            if (stop == NULL)
+                break;
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (rc == 0 && p->dirty)
+        rc = cn_process_checkpoint(p);
+    cn_hitlog_reader_close(r);
+    return rc;
+}

@@ -1,0 +1,841 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests of src/enrich through its header: user agents, bots, device
+ * types, the UA cache and thread handles, geography (both mmdb layouts),
+ * IP anonymization, referrers, campaigns and channel rules. The data sets
+ * are the pinned ones (CANTON_SRC/node_modules, Debian's referers.yml); the
+ * GeoLite2-layout database is written by mkmmdb.py (its path is argv[1]).
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enrich/enrich.h"
+#include "enrich/internal.h"
+
+#include <cmocka.h>
+
+static cn_enrich_t *E;
+static cn_enrich_thread_t *T;
+static const char *test_mmdb; /* argv[1]: the GeoLite2-layout file mkmmdb.py wrote */
+
+#define assert_str(slice, lit) assert_string_equal(cstr(slice), lit)
+
+/* Copies a slice into a rotating static buffer, for assert_string_equal. */
+static const char *cstr(cn_str_t s)
+{
+    static char bufs[8][1024];
+    static int next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, 1024, "%.*s", CN_STR_FMT(s));
+    return b;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    cn_enrich_opts_t o;
+    cn_enrich_paths_t p;
+    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
+    cn_err_t err;
+    if (cn_enrich_open(&o, &E, &err) != 0) {
+        fprintf(stderr, "open: %s\n", err.msg);
+        return -1;
+    }
+    T = cn_enrich_thread_new(E);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cn_enrich_thread_free(T);
+    cn_enrich_unref(E);
+    return 0;
+}
+
+/* --- User agents --- */
+
+static void ua_chrome_windows_is_desktop(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    cn_enrich_ua(T,
+                 CN_STR_LIT("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, "
+                            "like Gecko) Chrome/120.0.0.0 Safari/537.36"),
+                 &u);
+    assert_str(u.browser, "Chrome");
+    assert_str(u.browser_ver, "120");
+    assert_str(u.os, "Windows");
+    assert_str(u.os_ver, "10");
+    assert_str(u.device, "Other");
+    assert_int_equal(u.type, CN_DEVICE_DESKTOP);
+    assert_false(u.is_bot);
+    assert_str(u.bot, "");
+}
+
+static void ua_iphone_safari_is_mobile(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    cn_enrich_ua(T,
+                 CN_STR_LIT("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) "
+                            "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 "
+                            "Mobile/15E148 Safari/604.1"),
+                 &u);
+    assert_str(u.browser, "Mobile Safari");
+    assert_str(u.browser_ver, "17");
+    assert_str(u.os, "iOS");
+    assert_str(u.os_ver, "17");
+    assert_str(u.device, "iPhone");
+    assert_str(u.brand, "Apple");
+    assert_str(u.model, "iPhone");
+    assert_int_equal(u.type, CN_DEVICE_MOBILE);
+    assert_false(u.is_bot);
+}
+
+static void ua_ipad_is_tablet(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    cn_enrich_ua(T,
+                 CN_STR_LIT("Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 "
+                            "(KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1"),
+                 &u);
+    assert_str(u.device, "iPad");
+    assert_str(u.os, "iOS");
+    assert_str(u.os_ver, "16");
+    assert_int_equal(u.type, CN_DEVICE_TABLET);
+}
+
+static void ua_android_without_mobile_is_tablet(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    cn_enrich_ua(T,
+                 CN_STR_LIT("Mozilla/5.0 (Linux; Android 13; SM-X700) AppleWebKit/537.36 (KHTML, "
+                            "like Gecko) Chrome/120.0.0.0 Safari/537.36"),
+                 &u);
+    assert_str(u.browser, "Chrome");
+    assert_str(u.os, "Android");
+    assert_str(u.os_ver, "13");
+    assert_str(u.brand, "Generic_Android_Tablet"); /* uap does not know SM-X700 */
+    assert_int_equal(u.type, CN_DEVICE_TABLET);
+}
+
+static void ua_android_phone_is_mobile(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    cn_enrich_ua(T,
+                 CN_STR_LIT("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, "
+                            "like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36"),
+                 &u);
+    assert_str(u.browser, "Chrome Mobile");
+    assert_str(u.browser_ver, "120");
+    assert_str(u.os, "Android");
+    assert_str(u.os_ver, "14");
+    assert_str(u.brand, "Google");
+    assert_str(u.model, "Pixel 8");
+    assert_int_equal(u.type, CN_DEVICE_MOBILE);
+}
+
+static void ua_mac_firefox_is_desktop(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    cn_enrich_ua(T,
+                 CN_STR_LIT("Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:121.0) "
+                            "Gecko/20100101 Firefox/121.0"),
+                 &u);
+    assert_str(u.browser, "Firefox");
+    assert_str(u.browser_ver, "121");
+    assert_str(u.os, "Mac OS X");
+    assert_str(u.os_ver, "10");
+    assert_str(u.device, "Mac");
+    assert_int_equal(u.type, CN_DEVICE_DESKTOP);
+}
+
+static void ua_tv_and_console_are_other(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    /* Tizen is a mobile OS too: the TV marker must win */
+    cn_enrich_ua(T,
+                 CN_STR_LIT("Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 (KHTML, "
+                            "like Gecko) SamsungBrowser/4.0 Chrome/76.0.3809.146 TV "
+                            "Safari/537.36"),
+                 &u);
+    assert_str(u.browser, "Samsung Internet");
+    assert_str(u.os, "Tizen");
+    assert_int_equal(u.type, CN_DEVICE_OTHER);
+    cn_enrich_ua(T,
+                 CN_STR_LIT("Mozilla/5.0 (PlayStation; PlayStation 5/2.26) AppleWebKit/605.1.15 "
+                            "(KHTML, like Gecko) Version/13.0 Safari/605.1.15"),
+                 &u);
+    assert_str(u.device, "PlayStation 5");
+    assert_int_equal(u.type, CN_DEVICE_OTHER);
+    cn_enrich_ua(T,
+                 CN_STR_LIT("Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, "
+                            "like Gecko) Chrome/120.0.0.0 Safari/537.36"),
+                 &u);
+    assert_str(u.os, "Chrome OS");
+    assert_int_equal(u.type, CN_DEVICE_DESKTOP);
+}
+
+static void ua_unknown_is_other(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    cn_enrich_ua(T, CN_STR_LIT("SomethingNobodyKnows"), &u);
+    assert_str(u.browser, "Other");
+    assert_str(u.browser_ver, "");
+    assert_str(u.os, "Other");
+    assert_str(u.device, "Other");
+    assert_int_equal(u.type, CN_DEVICE_OTHER);
+    assert_false(u.is_bot);
+}
+
+/* --- Bots --- */
+
+static void bot_googlebot_has_list_tag(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    cn_enrich_ua(
+        T, CN_STR_LIT("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"),
+        &u);
+    assert_true(u.is_bot);
+    assert_str(u.bot, "search-engine");
+    assert_str(u.device, "Spider");
+    assert_int_equal(u.type, CN_DEVICE_BOT);
+}
+
+static void bot_http_libraries_and_headless(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    cn_enrich_ua(T, CN_STR_LIT("curl/8.4.0"), &u);
+    assert_true(u.is_bot);
+    assert_int_equal(u.type, CN_DEVICE_BOT);
+    cn_enrich_ua(T, CN_STR_LIT("Go-http-client/2.0"), &u);
+    assert_true(u.is_bot);
+    cn_enrich_ua(T,
+                 CN_STR_LIT("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like "
+                            "Gecko) HeadlessChrome/120.0.0.0 Safari/537.36"),
+                 &u);
+    assert_true(u.is_bot);
+    assert_str(u.bot, "browser-automation");
+    /* not in the list: the simple rule */
+    cn_enrich_ua(T, CN_STR_LIT("Mozilla/5.0 (X11; Linux x86_64) SlimerJS/1.0"), &u);
+    assert_true(u.is_bot);
+    assert_str(u.bot, "headless");
+}
+
+static void bot_empty_ua(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    cn_enrich_ua(T, CN_STR_LIT(""), &u);
+    assert_true(u.is_bot);
+    assert_str(u.bot, "empty");
+    assert_int_equal(u.type, CN_DEVICE_BOT);
+    cn_enrich_ua(T, CN_STR_NULL, &u);
+    assert_str(u.bot, "empty");
+    cn_enrich_ua(T, CN_STR_LIT("-"), &u);
+    assert_str(u.bot, "empty");
+}
+
+static void bot_digit_pattern_not_inside_version(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    /* "008\/" must not match inside "39008/37" (Opera Mini) */
+    cn_enrich_ua(T,
+                 CN_STR_LIT("Opera/9.80 (MAUI Runtime; Opera Mini/4.4.39008/37.9178; U; en) "
+                            "Presto/2.12.423 Version/12.16"),
+                 &u);
+    assert_false(u.is_bot);
+    assert_str(u.browser, "Opera Mini");
+    cn_enrich_ua(T, CN_STR_LIT("008/0.83 (http://www.advancedwebranking.com)"), &u);
+    assert_true(u.is_bot);
+    assert_str(u.bot, "seo");
+}
+
+static void bot_prefilter_agrees_with_alternation(void **state)
+{
+    (void)state;
+    static const char *const uas[] = {
+        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Safari/537.36",
+        "Wget/1.21",
+        "python-requests/2.31.0",
+        "facebookexternalhit/1.1",
+        "",
+        "x",
+        "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)"};
+    for (size_t i = 0; i < sizeof(uas) / sizeof(uas[0]); i++) {
+        cn_str_t ua = cn_str_c(uas[i]);
+        long fast = cn_enrich__bot_pattern(E->bots, &T->m, ua);
+        long slow = cn_enrich__bot_pattern_slow(E->bots, &T->m, ua);
+        assert_int_equal(fast, slow);
+    }
+    assert_true(cn_enrich__bots_count(E->bots) >= 1500);
+}
+
+/* --- Cache and thread handles --- */
+
+static void ua_cache_hit_returns_same_strings(void **state)
+{
+    (void)state;
+    cn_str_t ua =
+        CN_STR_LIT("Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0");
+    cn_enrich_stats_t s0, s1;
+    cn_ua_info_t a, b;
+    cn_enrich_ua(T, ua, &a);
+    cn_enrich_thread_stats(T, &s0);
+    char copy[200];
+    memcpy(copy, ua.ptr, ua.len); /* the key is the bytes, not the pointer */
+    cn_enrich_ua(T, cn_str(copy, ua.len), &b);
+    cn_enrich_thread_stats(T, &s1);
+    assert_int_equal(s1.ua_lookups, s0.ua_lookups + 1);
+    assert_int_equal(s1.ua_cache_hits, s0.ua_cache_hits + 1);
+    assert_ptr_equal(a.browser.ptr, b.browser.ptr);
+    assert_str(b.browser, "Firefox");
+    assert_str(b.os, "Linux");
+    assert_int_equal(b.type, CN_DEVICE_DESKTOP);
+}
+
+static void ua_strings_survive_eviction(void **state)
+{
+    (void)state;
+    cn_enrich_opts_t o;
+    cn_enrich_paths_t p;
+    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
+    o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
+    o.ua_cache_entries = 4; /* one set of 4 ways */
+    cn_enrich_t *e;
+    assert_int_equal(cn_enrich_open(&o, &e, NULL), 0);
+    cn_enrich_thread_t *t = cn_enrich_thread_new(e);
+    cn_ua_info_t first;
+    cn_enrich_ua(t, CN_STR_LIT("Mozilla/5.0 (Windows NT 6.1) Gecko/20100101 Firefox/52.0"), &first);
+    for (int i = 0; i < 50; i++) {
+        char ua[100];
+        snprintf(ua, sizeof(ua), "Mozilla/5.0 (Windows NT 10.0) Chrome/%d.0 Safari/537.36", 60 + i);
+        cn_ua_info_t u;
+        cn_enrich_ua(t, cn_str_c(ua), &u);
+        assert_int_equal(atoi(cstr(u.browser_ver)), 60 + i);
+    }
+    assert_str(first.browser, "Firefox");
+    assert_str(first.browser_ver, "52");
+    assert_str(first.os_ver, "7");
+    cn_enrich_stats_t s;
+    cn_enrich_thread_stats(t, &s);
+    assert_int_equal(s.ua_lookups, 51);
+    assert_int_equal(s.ua_cache_hits, 0);
+    /* rebinding to the same snapshot empties the cache */
+    cn_enrich_thread_rebind(t, e);
+    cn_enrich_thread_stats(t, &s);
+    assert_int_equal(s.ua_lookups, 0);
+    cn_enrich_unref(e); /* the handle still holds it */
+    cn_enrich_ua(t, CN_STR_LIT("Mozilla/5.0 (Windows NT 6.1) Gecko/20100101 Firefox/52.0"), &first);
+    assert_str(first.browser, "Firefox");
+    cn_enrich_thread_free(t);
+}
+
+static void reload_rebinds_to_a_new_snapshot(void **state)
+{
+    (void)state;
+    cn_enrich_opts_t o;
+    cn_enrich_paths_t p;
+    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
+    o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
+    cn_enrich_t *a, *b;
+    assert_int_equal(cn_enrich_open(&o, &a, NULL), 0);
+    o.crawlers = NULL; /* the "new data" of this reload: no crawler list */
+    assert_int_equal(cn_enrich_open(&o, &b, NULL), 0);
+    cn_enrich_thread_t *t = cn_enrich_thread_new(a);
+    cn_enrich_unref(a); /* the handle keeps a alive */
+    cn_str_t ua =
+        CN_STR_LIT("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)");
+    cn_ua_info_t u;
+    cn_enrich_ua(t, ua, &u);
+    assert_true(u.is_bot);
+    assert_str(u.bot, "social-preview");
+    cn_enrich_thread_rebind(t, b); /* frees a: its last reference goes */
+    cn_enrich_unref(b);
+    cn_enrich_ua(t, ua, &u);
+    assert_str(u.bot, "spider"); /* uap-core alone still calls it a Spider */
+    cn_geo_t g;
+    assert_int_equal(cn_enrich_geo(t, "8.8.8.8", &g), 0); /* no geo files: empty, no error */
+    assert_str(g.country, "");
+    cn_enrich_thread_free(t);
+}
+
+typedef struct worker {
+    cn_enrich_t *e;
+    int bad;
+} worker_t;
+
+static void *work(void *arg)
+{
+    worker_t *w = arg;
+    cn_enrich_thread_t *t = cn_enrich_thread_new(w->e);
+    for (int i = 0; i < 300; i++) {
+        char ua[120];
+        snprintf(ua, sizeof(ua),
+                 "Mozilla/5.0 (Linux; Android 12; Pixel 6) Chrome/%d.0.0.0 Mobile Safari/537.36",
+                 90 + i % 30);
+        cn_ua_info_t u;
+        cn_enrich_ua(t, cn_str_c(ua), &u);
+        char ver[16]; /* not cstr(): its buffers are shared */
+        snprintf(ver, sizeof(ver), "%.*s", CN_STR_FMT(u.browser_ver));
+        if (atoi(ver) != 90 + i % 30 || u.type != CN_DEVICE_MOBILE)
+            w->bad++;
+        cn_geo_t g;
+        if (cn_enrich_geo(t, "8.8.8.8", &g) != 0 || !cn_str_eq_c(g.country, "US"))
+            w->bad++;
+    }
+    cn_enrich_thread_free(t);
+    return NULL;
+}
+
+static void threads_share_one_snapshot(void **state)
+{
+    (void)state;
+    pthread_t th[4];
+    worker_t w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (worker_t){E, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].bad, 0);
+    }
+}
+
+static void device_names(void **state)
+{
+    (void)state;
+    assert_string_equal(cn_enrich_device_name(CN_DEVICE_DESKTOP), "desktop");
+    assert_string_equal(cn_enrich_device_name(CN_DEVICE_MOBILE), "mobile");
+    assert_string_equal(cn_enrich_device_name(CN_DEVICE_TABLET), "tablet");
+    assert_string_equal(cn_enrich_device_name(CN_DEVICE_BOT), "bot");
+    assert_string_equal(cn_enrich_device_name(CN_DEVICE_OTHER), "other");
+}
+
+static void open_reports_missing_file(void **state)
+{
+    (void)state;
+    cn_enrich_opts_t o = {.uap_regexes = "/nonexistent/regexes.yaml"};
+    cn_enrich_t *e = (cn_enrich_t *)1;
+    cn_err_t err;
+    assert_true(cn_enrich_open(&o, &e, &err) < 0);
+    assert_null(e);
+    assert_non_null(strstr(err.msg, "/nonexistent/regexes.yaml"));
+    cn_enrich_opts_t none = {0};
+    assert_int_equal(cn_enrich_open(&none, &e, &err), CN_ECONFIG);
+}
+
+/* --- Geography --- */
+
+static void geo_ipv4_dbip_layout(void **state)
+{
+    (void)state;
+    cn_geo_t g;
+    assert_int_equal(cn_enrich_geo(T, "8.8.8.8", &g), 0);
+    assert_str(g.country, "US");
+    assert_str(g.region, "California");
+    assert_str(g.city, "Mountain View");
+    assert_int_equal(cn_enrich_geo(T, "81.2.69.160", &g), 0);
+    assert_str(g.country, "GB");
+    assert_str(g.region, "England");
+    assert_str(g.city, "London");
+}
+
+static void geo_ipv6_and_mapped(void **state)
+{
+    (void)state;
+    cn_geo_t g;
+    assert_int_equal(cn_enrich_geo(T, "2a00:1450:4001:80b::200e", &g), 0);
+    assert_true(g.country.len == 2);
+    assert_int_equal(cn_enrich_geo(T, "::ffff:8.8.8.8", &g), 0);
+    assert_str(g.country, "US");
+    assert_str(g.city, "Mountain View");
+}
+
+static void geo_private_and_invalid(void **state)
+{
+    (void)state;
+    cn_geo_t g;
+    assert_int_equal(cn_enrich_geo(T, "10.1.2.3", &g), 0);
+    assert_str(g.country, "");
+    assert_str(g.region, "");
+    assert_str(g.city, "");
+    assert_int_equal(cn_enrich_geo(T, "not-an-ip", &g), CN_EPARSE);
+    assert_str(g.country, "");
+    assert_int_equal(cn_enrich_geo(T, "", &g), CN_EPARSE);
+    assert_int_equal(cn_enrich_geo(T, NULL, &g), CN_EPARSE);
+    assert_int_equal(cn_enrich_geo(T, "1.2.3.4.5", &g), CN_EPARSE);
+}
+
+static void geo_geolite2_layout(void **state)
+{
+    (void)state;
+    const char *mmdb = test_mmdb;
+    assert_non_null(mmdb);
+    cn_enrich_opts_t o;
+    cn_enrich_paths_t p;
+    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
+    o.crawlers = o.geo_country = NULL;
+    o.geo_city_v4 = o.geo_city_v6 = mmdb;
+    cn_enrich_t *e;
+    cn_err_t err;
+    assert_int_equal(cn_enrich_open(&o, &e, &err), 0);
+    cn_enrich_thread_t *t = cn_enrich_thread_new(e);
+    cn_geo_t g;
+    assert_int_equal(cn_enrich_geo(t, "1.2.3.4", &g), 0);
+    assert_str(g.country, "AU");
+    assert_str(g.region, "New South Wales");
+    assert_str(g.city, "Sydney");
+    assert_int_equal(cn_enrich_geo(t, "5.6.255.1", &g), 0);
+    assert_str(g.country, "DE");
+    assert_str(g.city, "Berlin");
+    assert_int_equal(cn_enrich_geo(t, "9.9.9.9", &g), 0);
+    assert_str(g.country, "FR");
+    assert_str(g.region, "");
+    assert_str(g.city, "");
+    assert_int_equal(cn_enrich_geo(t, "9.9.9.8", &g), 0);
+    assert_str(g.country, "");
+    /* an IPv6 address in an IPv4-only database: not found, not an error */
+    assert_int_equal(cn_enrich_geo(t, "2001:db8::1", &g), 0);
+    assert_str(g.country, "");
+    cn_enrich_thread_free(t);
+    cn_enrich_unref(e);
+}
+
+static void anonymize_ip(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_int_equal(cn_enrich_anonymize_ip("192.168.1.77", out, sizeof(out)), 0);
+    assert_string_equal(out, "192.168.1.0");
+    assert_int_equal(cn_enrich_anonymize_ip("2001:db8:abcd:1234:5678::1", out, sizeof(out)), 0);
+    assert_string_equal(out, "2001:db8:abcd::");
+    assert_int_equal(cn_enrich_anonymize_ip("::ffff:1.2.3.4", out, sizeof(out)), 0);
+    assert_string_equal(out, "::ffff:1.2.3.0");
+    assert_int_equal(cn_enrich_anonymize_ip("nope", out, sizeof(out)), CN_EPARSE);
+    assert_string_equal(out, "");
+    assert_int_equal(cn_enrich_anonymize_ip("1.2.3.4", out, 10), CN_EPARSE);
+}
+
+/* --- Referrers --- */
+
+static cn_suite_conf_t shop_suite(void)
+{
+    static char *domains[] = {"shop.example.com", "www.example.cn"};
+    return (cn_suite_conf_t){.id = "shop", .domains = domains, .domain_count = 2};
+}
+
+static void referrer_search_with_terms(void **state)
+{
+    (void)state;
+    cn_ref_info_t r;
+    assert_int_equal(
+        cn_enrich_referrer(T, CN_STR_LIT("https://www.google.com/search?q=red+shoes&hl=en"),
+                           CN_STR_LIT("https://shop.example.com/"), NULL, &r),
+        0);
+    assert_int_equal(r.type, CN_REF_SEARCH);
+    assert_str(r.domain, "www.google.com");
+    assert_str(r.source, "Google");
+    assert_str(r.medium, "search");
+    assert_str(r.terms, "red shoes");
+    assert_int_equal(
+        cn_enrich_referrer(T, CN_STR_LIT("https://www.bing.com/search?q=%E4%B8%AD%E6%96%87"),
+                           CN_STR_NULL, NULL, &r),
+        0);
+    assert_str(r.source, "Bing");
+    assert_str(r.terms, "\xe4\xb8\xad\xe6\x96\x87");
+    assert_int_equal(cn_enrich_referrer(T, CN_STR_LIT("https://www.baidu.com/s?ie=utf-8&wd=phone"),
+                                        CN_STR_NULL, NULL, &r),
+                     0);
+    assert_str(r.source, "Baidu");
+    assert_str(r.terms, "phone");
+    /* origin only (strict-origin-when-cross-origin): search, no terms */
+    assert_int_equal(
+        cn_enrich_referrer(T, CN_STR_LIT("https://WWW.Google.CO.UK/"), CN_STR_NULL, NULL, &r), 0);
+    assert_int_equal(r.type, CN_REF_SEARCH);
+    assert_str(r.domain, "www.google.co.uk");
+    assert_str(r.terms, "");
+}
+
+static void referrer_social_email_ai_other(void **state)
+{
+    (void)state;
+    cn_ref_info_t r;
+    cn_enrich_referrer(T, CN_STR_LIT("https://m.facebook.com/story.php?id=1"), CN_STR_NULL, NULL,
+                       &r);
+    assert_int_equal(r.type, CN_REF_SOCIAL);
+    assert_str(r.source, "Facebook");
+    assert_str(r.domain, "m.facebook.com");
+    cn_enrich_referrer(T, CN_STR_LIT("https://mail.google.com/mail/u/0/"), CN_STR_NULL, NULL, &r);
+    assert_int_equal(r.type, CN_REF_EMAIL);
+    assert_str(r.source, "Gmail");
+    cn_enrich_referrer(T, CN_STR_LIT("android-app://com.google.android.gm/"), CN_STR_NULL, NULL,
+                       &r);
+    assert_int_equal(r.type, CN_REF_EMAIL);
+    cn_enrich_referrer(T, CN_STR_LIT("https://chatgpt.com/"), CN_STR_NULL, NULL, &r);
+    assert_int_equal(r.type, CN_REF_OTHER);
+    assert_str(r.medium, "ai");
+    assert_str(r.source, "ChatGPT");
+    cn_enrich_referrer(T, CN_STR_LIT("https://www.perplexity.ai/search/abc"), CN_STR_NULL, NULL,
+                       &r);
+    assert_str(r.source, "Perplexity");
+    cn_enrich_referrer(T, CN_STR_LIT("https://blog.someone.net:8443/post?id=3"), CN_STR_NULL, NULL,
+                       &r);
+    assert_int_equal(r.type, CN_REF_OTHER);
+    assert_str(r.domain, "blog.someone.net");
+    assert_str(r.source, "");
+    assert_str(r.medium, "");
+}
+
+static void referrer_internal_paid_none_bad(void **state)
+{
+    (void)state;
+    cn_suite_conf_t s = shop_suite();
+    cn_ref_info_t r;
+    assert_int_equal(
+        cn_enrich_referrer(T, CN_STR_LIT("https://shop.example.com/cart"), CN_STR_NULL, &s, &r), 0);
+    assert_int_equal(r.type, CN_REF_INTERNAL);
+    cn_enrich_referrer(T, CN_STR_LIT("http://example.cn/"), CN_STR_NULL, &s, &r);
+    assert_int_equal(r.type, CN_REF_INTERNAL); /* www. is ignored on both sides */
+    cn_enrich_referrer(T, CN_STR_LIT("https://m.shop.example.com/"), CN_STR_NULL, &s, &r);
+    assert_int_equal(r.type, CN_REF_INTERNAL); /* subdomains are internal */
+    cn_enrich_referrer(T, CN_STR_LIT("https://notshop.example.com/"), CN_STR_NULL, &s, &r);
+    assert_int_equal(r.type, CN_REF_OTHER);
+    cn_enrich_referrer(T, CN_STR_LIT("https://www.google.com/"),
+                       CN_STR_LIT("https://shop.example.com/p?gclid=Cj0KCQ&x=1"), &s, &r);
+    assert_int_equal(r.type, CN_REF_PAID);
+    assert_str(r.source, "Google");
+    assert_str(r.medium, "search");
+    assert_int_equal(
+        cn_enrich_referrer(T, CN_STR_LIT(""), CN_STR_LIT("https://shop.example.com/"), &s, &r), 0);
+    assert_int_equal(r.type, CN_REF_NONE);
+    assert_str(r.domain, "");
+    cn_enrich_referrer(T, CN_STR_NULL, CN_STR_LIT("/p?msclkid=abc"), &s, &r);
+    assert_int_equal(r.type, CN_REF_PAID);
+    cn_enrich_referrer(T, CN_STR_NULL, CN_STR_LIT("/p?gclid="), &s, &r);
+    assert_int_equal(r.type, CN_REF_NONE); /* an empty click id is no click id */
+    assert_int_equal(cn_enrich_referrer(T, CN_STR_LIT("garbage"), CN_STR_NULL, &s, &r), CN_EPARSE);
+    assert_int_equal(r.type, CN_REF_OTHER);
+    assert_str(r.domain, "");
+}
+
+static void url_split_parts(void **state)
+{
+    (void)state;
+    cn_url_t u;
+    assert_int_equal(
+        cn_enrich__url_split(CN_STR_LIT("https://user:pw@Host.com:8080/p/q?a=1&b#frag"), &u), 0);
+    assert_str(u.scheme, "https");
+    assert_str(u.host, "Host.com");
+    assert_str(u.path, "/p/q");
+    assert_str(u.query, "a=1&b");
+    assert_int_equal(cn_enrich__url_split(CN_STR_LIT("//cdn.example.org"), &u), 0);
+    assert_str(u.host, "cdn.example.org");
+    assert_str(u.path, "");
+    assert_int_equal(cn_enrich__url_split(CN_STR_LIT("http://[2001:db8::1]:80/x"), &u), 0);
+    assert_str(u.host, "2001:db8::1");
+    assert_int_equal(cn_enrich__url_split(CN_STR_LIT("http://example.com.?q"), &u), 0);
+    assert_str(u.host, "example.com");
+    assert_str(u.query, "q");
+    assert_int_equal(cn_enrich__url_split(CN_STR_LIT("http://"), &u), CN_EPARSE);
+    assert_int_equal(cn_enrich__url_split(CN_STR_LIT("http://[::1"), &u), CN_EPARSE);
+    assert_int_equal(cn_enrich__url_split(CN_STR_LIT("/relative"), &u), CN_EPARSE);
+    char buf[8];
+    assert_int_equal(cn_enrich__pct_decode(CN_STR_LIT("a%2Bb+c%zz%4"), buf, sizeof(buf)), 8);
+    assert_memory_equal(buf, "a+b c%zz", 8);
+}
+
+/* --- Campaigns and channels --- */
+
+static void campaign_from_utm_cid_and_v0(void **state)
+{
+    (void)state;
+    cn_campaign_t c;
+    cn_enrich_campaign(T,
+                       CN_STR_LIT("https://shop.example.com/?utm_source=news&utm_medium=email&"
+                                  "utm_campaign=spring%20sale&utm_term=shoes&utm_content=top#x"),
+                       CN_STR_NULL, NULL, &c);
+    assert_str(c.campaign, "spring sale");
+    assert_str(c.utm_source, "news");
+    assert_str(c.utm_medium, "email");
+    assert_str(c.utm_campaign, "spring sale");
+    assert_str(c.utm_term, "shoes");
+    assert_str(c.utm_content, "top");
+    assert_str(c.click_id, "");
+    cn_enrich_campaign(T, CN_STR_LIT("/p?cid=abc123&gclid=XYZ"), CN_STR_NULL, NULL, &c);
+    assert_str(c.campaign, "abc123");
+    assert_str(c.click_id, "gclid");
+    cn_enrich_campaign(T, CN_STR_LIT("utm_campaign=u&cid=c"), CN_STR_LIT(" adobe_cmp "), NULL, &c);
+    assert_str(c.campaign, "adobe_cmp");
+    assert_str(c.utm_campaign, "u");
+    cn_enrich_campaign(T, CN_STR_LIT("https://shop.example.com/p"), CN_STR_NULL, NULL, &c);
+    assert_str(c.campaign, "");
+    cn_enrich_campaign(T, CN_STR_NULL, CN_STR_NULL, NULL, &c);
+    assert_str(c.campaign, "");
+}
+
+static cn_str_t channel_of(const char *ref, const char *landing, const cn_suite_conf_t *s)
+{
+    cn_ref_info_t r;
+    cn_campaign_t c;
+    cn_enrich_referrer(T, cn_str_c(ref), cn_str_c(landing), s, &r);
+    cn_enrich_campaign(T, cn_str_c(landing), CN_STR_NULL, s, &c);
+    return cn_enrich_channel(T, s, &r, &c);
+}
+
+static void channel_default_rules(void **state)
+{
+    (void)state;
+    cn_suite_conf_t s = shop_suite();
+    const char *home = "https://shop.example.com/";
+    assert_str(channel_of("https://www.google.com/", "https://shop.example.com/?gclid=1", &s),
+               "Paid Search");
+    assert_str(channel_of("", "https://shop.example.com/?utm_medium=cpc&utm_source=bing", &s),
+               "Paid Search");
+    assert_str(channel_of("https://www.google.com/search?q=shoes", home, &s), "Natural Search");
+    assert_str(channel_of("https://l.facebook.com/", home, &s), "Social Networks");
+    assert_str(channel_of("https://l.facebook.com/", "https://shop.example.com/?fbclid=IwAR", &s),
+               "Social Networks");
+    assert_str(channel_of("https://outlook.live.com/mail/0/", home, &s), "Email");
+    assert_str(channel_of("", "https://shop.example.com/?utm_medium=e-mail&utm_campaign=n1", &s),
+               "Email");
+    assert_str(channel_of("https://news.site/", "https://shop.example.com/?utm_medium=banner", &s),
+               "Display");
+    assert_str(channel_of("https://chatgpt.com/", home, &s), "AI Assistants");
+    assert_str(channel_of("https://blog.someone.net/post", home, &s), "Referring Domains");
+    assert_str(channel_of("https://shop.example.com/cart", home, &s), "Internal");
+    assert_str(channel_of("", home, &s), "Direct");
+    assert_str(channel_of("", "https://shop.example.com/?cid=x1", &s), "Other Campaigns");
+}
+
+static void channel_and_campaign_params_per_suite(void **state)
+{
+    (void)state;
+    char path[4096], refs[4096];
+    snprintf(path, sizeof(path), "%s/tests/data/enrich/channels-test.conf", getenv("CANTON_SRC"));
+    snprintf(refs, sizeof(refs), "%s/tests/data/enrich/referers-suite.yml", getenv("CANTON_SRC"));
+    cn_conf_kv_t kv[] = {
+        {"channel_rules", path, 1}, {"campaign_params", "src, cmp", 2}, {"referer_list", refs, 3}};
+    char *domains[] = {"partner-shop.example"};
+    cn_suite_conf_t suites[2] = {
+        {.id = "custom", .domains = domains, .domain_count = 1, .kv = kv, .kv_count = 3},
+        {.id = "plain"},
+    };
+    cn_conf_t conf = {.suites = suites, .suite_count = 2};
+    cn_enrich_opts_t o;
+    cn_enrich_paths_t p;
+    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
+    o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
+    o.conf = &conf;
+    cn_enrich_t *e;
+    cn_err_t err;
+    assert_int_equal(cn_enrich_open(&o, &e, &err), 0);
+    cn_enrich_thread_t *t = cn_enrich_thread_new(e);
+    cn_ref_info_t r;
+    cn_campaign_t c;
+    cn_enrich_referrer(t, CN_STR_LIT("https://affiliate.partners.example/x"), CN_STR_NULL,
+                       &suites[0], &r);
+    cn_enrich_campaign(t, CN_STR_LIT("/?cmp=summer&utm_campaign=ignored"), CN_STR_NULL, &suites[0],
+                       &c);
+    assert_str(c.campaign, "summer");
+    assert_str(cn_enrich_channel(t, &suites[0], &r, &c), "Affiliates");
+    /* the suite's referer_list comes first, then the global lists */
+    assert_int_equal(r.type, CN_REF_SOCIAL);
+    assert_str(r.source, "Partner Network");
+    cn_enrich_referrer(t, CN_STR_LIT("https://chatgpt.com/"), CN_STR_NULL, &suites[0], &r);
+    assert_str(r.source, "Chat Test");
+    assert_str(r.medium, "unknown");
+    cn_enrich_referrer(t, CN_STR_LIT("https://chatgpt.com/"), CN_STR_NULL, &suites[1], &r);
+    assert_str(r.source, "ChatGPT");
+    cn_enrich_referrer(t, CN_STR_LIT("https://www.bing.com/?q=x"), CN_STR_NULL, &suites[0], &r);
+    assert_str(r.source, "Bing");
+    cn_enrich_referrer(t, CN_STR_LIT("https://www.google.com/"), CN_STR_NULL, &suites[0], &r);
+    assert_str(cn_enrich_channel(t, &suites[0], &r, &c), "Everything Else");
+    /* the other suite keeps the defaults */
+    cn_enrich_campaign(t, CN_STR_LIT("/?cmp=summer&utm_campaign=u"), CN_STR_NULL, &suites[1], &c);
+    assert_str(c.campaign, "u");
+    assert_str(cn_enrich_channel(t, &suites[1], &r, &c), "Natural Search");
+    cn_enrich_thread_free(t);
+    cn_enrich_unref(e);
+}
+
+static void channel_rules_errors_name_the_line(void **state)
+{
+    (void)state;
+    cn_chanrules_t *c;
+    cn_err_t err;
+    const char *bad_key = "# x\nA: ref_type=none\nB: colour=red\n";
+    assert_int_equal(cn_enrich__chanrules_parse("r.conf", bad_key, strlen(bad_key), &c, &err),
+                     CN_ECONFIG);
+    assert_non_null(strstr(err.msg, "r.conf:3:"));
+    const char *bad_re = "A: utm_medium~/(/\n";
+    assert_int_equal(cn_enrich__chanrules_parse("r.conf", bad_re, strlen(bad_re), &c, &err),
+                     CN_ECONFIG);
+    const char *no_colon = "just words\n";
+    assert_int_equal(cn_enrich__chanrules_parse("r.conf", no_colon, strlen(no_colon), &c, &err),
+                     CN_ECONFIG);
+    const char *empty = "# nothing\n\n";
+    assert_int_equal(cn_enrich__chanrules_parse("r.conf", empty, strlen(empty), &c, &err),
+                     CN_ECONFIG);
+    const char *ok = "X: utm_medium!~/^a/ & ref_type!=none,internal | campaign?\n";
+    assert_int_equal(cn_enrich__chanrules_parse("r.conf", ok, strlen(ok), &c, &err), 0);
+    cn_enrich__chanrules_free(c);
+}
+
+int main(int argc, char **argv)
+{
+    test_mmdb = argc > 1 ? argv[1] : NULL;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ua_chrome_windows_is_desktop),
+        cmocka_unit_test(ua_iphone_safari_is_mobile),
+        cmocka_unit_test(ua_ipad_is_tablet),
+        cmocka_unit_test(ua_android_without_mobile_is_tablet),
+        cmocka_unit_test(ua_android_phone_is_mobile),
+        cmocka_unit_test(ua_mac_firefox_is_desktop),
+        cmocka_unit_test(ua_tv_and_console_are_other),
+        cmocka_unit_test(ua_unknown_is_other),
+        cmocka_unit_test(bot_googlebot_has_list_tag),
+        cmocka_unit_test(bot_http_libraries_and_headless),
+        cmocka_unit_test(bot_empty_ua),
+        cmocka_unit_test(bot_digit_pattern_not_inside_version),
+        cmocka_unit_test(bot_prefilter_agrees_with_alternation),
+        cmocka_unit_test(ua_cache_hit_returns_same_strings),
+        cmocka_unit_test(ua_strings_survive_eviction),
+        cmocka_unit_test(threads_share_one_snapshot),
+        cmocka_unit_test(reload_rebinds_to_a_new_snapshot),
+        cmocka_unit_test(device_names),
+        cmocka_unit_test(open_reports_missing_file),
+        cmocka_unit_test(geo_ipv4_dbip_layout),
+        cmocka_unit_test(geo_ipv6_and_mapped),
+        cmocka_unit_test(geo_private_and_invalid),
+        cmocka_unit_test(geo_geolite2_layout),
+        cmocka_unit_test(anonymize_ip),
+        cmocka_unit_test(referrer_search_with_terms),
+        cmocka_unit_test(referrer_social_email_ai_other),
+        cmocka_unit_test(referrer_internal_paid_none_bad),
+        cmocka_unit_test(url_split_parts),
+        cmocka_unit_test(campaign_from_utm_cid_and_v0),
+        cmocka_unit_test(channel_default_rules),
+        cmocka_unit_test(channel_and_campaign_params_per_suite),
+        cmocka_unit_test(channel_rules_errors_name_the_line),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Decoder tests: the captured Adobe fixtures against the reference decodes in
+ * shared/fixtures/trackers/expected_hits.jsonl, then each piece of the Adobe
+ * vocabulary, the products and events strings, context data, and canton's
+ * JSON batch and pixel, with exact values.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <zlib.h>
+
+#include "helpers.h"
+#include "process/internal.h"
+
+#include <cmocka.h>
+
+static cn_dbatch_t B;
+static cn_err_t E;
+
+static int setup(void **state)
+{
+    (void)state;
+    cn_dbatch_init(&B);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cn_dbatch_dispose(&B);
+    return 0;
+}
+
+#define assert_str(s, lit) assert_true_msg(cn_str_eq_c((s), (lit)), s, lit)
+static void assert_true_msg(bool ok, cn_str_t got, const char *want)
+{
+    if (!ok)
+        fail_msg("got '%.*s', want '%s'", CN_STR_FMT(got), want);
+}
+
+static int decode_query(const char *q)
+{
+    cn_rawhit_t r = {0};
+    r.proto = CN_PROTO_ADOBE;
+    r.suite = CN_STR_LIT("s1");
+    r.method = CN_STR_LIT("GET");
+    r.path = CN_STR_LIT("/b/ss/s1/1/JS-2.21.0/s1");
+    r.query = cn_str_c(q);
+    cn_err_clear(&E);
+    return cn_decode_raw(&r, &B, &E);
+}
+
+/* --- The fixtures --- */
+
+static void adobe_fixtures_match_expected_decodes(void **state)
+{
+    (void)state;
+    const char *shared = getenv("CANTON_SHARED");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/fixtures/trackers/expected_hits.jsonl",
+             shared ? shared : "../shared");
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    char *line = NULL;
+    size_t cap = 0;
+    int checked = 0;
+    while (getline(&line, &cap, fp) > 0) {
+        json_t *x = json_loads(line, 0, NULL);
+        assert_non_null(x);
+        if (strcmp(json_string_value(json_object_get(x, "tracker")), "adobe-appmeasurement") != 0) {
+            json_decref(x);
+            continue;
+        }
+        const char *scenario = json_string_value(json_object_get(x, "scenario"));
+        int seq = (int)json_integer_value(json_object_get(x, "seq"));
+        fixture_t f;
+        assert_int_equal(fixture_load(&f, "adobe-appmeasurement", scenario, seq), 0);
+        int rc = cn_decode_raw(&f.raw, &B, &E);
+        if (rc != 0)
+            fail_msg("%s/%d: %s", scenario, seq, E.msg);
+        assert_int_equal(B.hit_count, 1);
+        assert_str(B.suites, "cantonshopprod");
+        cn_dhit_t *h = &B.hits[0];
+        const char *kind = json_string_value(json_object_get(x, "kind"));
+        const char *event = json_string_value(json_object_get(x, "event"));
+        if (strcmp(kind, "pageview") == 0)
+            assert_int_equal(h->type, CN_HIT_PAGEVIEW);
+        else if (strcmp(event, "lnk_e") == 0)
+            assert_int_equal(h->type, CN_HIT_EXIT);
+        else
+            assert_int_equal(h->type, CN_HIT_LINK);
+        assert_str(h->url, json_string_value(json_object_get(x, "url")));
+        assert_str(h->page_name, json_string_value(json_object_get(x, "title")));
+        assert_str(h->visitor_id, json_string_value(json_object_get(x, "visitor")));
+        assert_str(h->currency, json_string_value(json_object_get(x, "currency")));
+        assert_false(h->truncated);
+        json_t *ref = json_object_get(x, "referrer");
+        if (ref)
+            assert_str(h->referrer, json_string_value(ref));
+        json_t *oid = json_object_get(x, "order_id");
+        if (oid)
+            assert_str(h->purchase_id, json_string_value(oid));
+        json_t *items = json_object_get(x, "items");
+        assert_int_equal(h->prod_count, json_array_size(items));
+        int64_t sum = 0;
+        for (size_t i = 0; i < h->prod_count; i++) {
+            cn_dprod_t *p = &B.prods[h->prod_first + i];
+            json_t *it = json_array_get(items, i);
+            assert_str(p->sku, json_string_value(json_object_get(it, "sku")));
+            assert_str(p->category, json_string_value(json_object_get(it, "category")));
+            json_t *q = json_object_get(it, "quantity");
+            assert_int_equal(p->has_qty, json_is_integer(q));
+            if (json_is_integer(q)) {
+                assert_int_equal(p->qty, json_integer_value(q));
+                int64_t line_total =
+                    (int64_t)(json_real_value(json_object_get(it, "line_total")) * 10000 + 0.5);
+                assert_int_equal(p->price, line_total);
+                sum += p->price;
+            }
+        }
+        json_t *rev = json_object_get(x, "revenue");
+        if (rev)
+            assert_int_equal(sum, (int64_t)(json_real_value(rev) * 10000 + 0.5));
+        json_t *props = json_object_get(x, "props");
+        const char *k;
+        json_t *v;
+        json_object_foreach(props, k, v)
+        {
+            if (strcmp(k, "link_name") == 0) {
+                assert_str(h->link_name, json_is_string(v) ? json_string_value(v) : "");
+            } else if (strcmp(k, "link_url") == 0) {
+                assert_str(h->link_url, json_is_string(v) ? json_string_value(v) : "");
+            } else if (strcmp(k, "events") == 0) {
+                size_t tokens = 1;
+                for (const char *c = json_string_value(v); *c; c++)
+                    tokens += *c == ',';
+                assert_int_equal(h->ev_count, tokens);
+            } else if (strncmp(k, "c.", 2) == 0) {
+                bool found = false;
+                for (size_t i = 0; i < h->ctx_count; i++) {
+                    cn_dkv_t *kv = &B.ctx[h->ctx_first + i];
+                    if (cn_str_eq_c(kv->key, k + 2)) {
+                        assert_str(kv->value, json_string_value(v));
+                        found = true;
+                    }
+                }
+                if (!found)
+                    fail_msg("%s/%d: context data %s missing", scenario, seq, k);
+            }
+        }
+        checked++;
+        fixture_free(&f);
+        json_decref(x);
+    }
+    free(line);
+    fclose(fp);
+    assert_int_equal(checked, 11);
+}
+
+static void adobe_purchase_fixture_has_exact_fields(void **state)
+{
+    (void)state;
+    fixture_t f;
+    assert_int_equal(fixture_load(&f, "adobe-appmeasurement", "purchase", 1), 0);
+    assert_int_equal(cn_decode_raw(&f.raw, &B, &E), 0);
+    cn_dhit_t *h = &B.hits[0];
+    assert_int_equal(h->events, CN_EV_PURCHASE);
+    assert_int_equal(h->ev_count, 2);
+    assert_int_equal(B.events[h->ev_first + 1].num, 10);
+    assert_int_equal(B.events[h->ev_first + 1].value, 100000);
+    assert_int_equal(h->vid_src, CN_VID_MID);
+    assert_str(h->screen, "1280x720");
+    assert_int_equal(h->var_count, 1);
+    assert_int_equal(B.vars[h->var_first].var, CN_VAR_EVAR | 3);
+    assert_str(B.vars[h->var_first].value, "alipay");
+    assert_int_equal(B.prods[h->prod_first].price, 798000);
+    assert_int_equal(B.prods[h->prod_first + 1].price, 1280000);
+    fixture_free(&f);
+}
+
+static void adobe_legacy_ids_pick_their_source(void **state)
+{
+    (void)state;
+    const uint8_t want[] = {CN_VID_VID, CN_VID_AID, CN_VID_FID};
+    for (int seq = 1; seq <= 3; seq++) {
+        fixture_t f;
+        assert_int_equal(fixture_load(&f, "adobe-appmeasurement", "pageview_legacy_ids", seq), 0);
+        assert_int_equal(cn_decode_raw(&f.raw, &B, &E), 0);
+        assert_int_equal(B.hits[0].vid_src, want[seq - 1]);
+        assert_str(B.hits[0].section, "Kitchen");
+        fixture_free(&f);
+    }
+}
+
+static void adobe_s_vi_cookie_is_last_resort(void **state)
+{
+    (void)state;
+    cn_rawhit_t r = {0};
+    r.proto = CN_PROTO_ADOBE;
+    r.suite = CN_STR_LIT("s1");
+    r.query = CN_STR_LIT("g=https%3A%2F%2Fa%2F");
+    r.headers = CN_STR_LIT("cookie: x=1; s_vi=[CS]v1|2B8C-60A[CE]; y=2\n");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.hits[0].visitor_id, "2B8C-60A");
+    assert_int_equal(B.hits[0].vid_src, CN_VID_COOKIE);
+    r.query = CN_STR_LIT("g=https%3A%2F%2Fa%2F&fid=F-1");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.hits[0].visitor_id, "F-1");
+    r.query = CN_STR_LIT("g=x&fid=F-1&mid=M&aid=A&vid=V");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.hits[0].visitor_id, "V");
+    r.headers = CN_STR_LIT("");
+    r.query = CN_STR_LIT("g=x");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_int_equal(B.hits[0].visitor_id.len, 0);
+    assert_int_equal(B.hits[0].vid_src, CN_VID_NONE);
+}
+
+static void adobe_post_body_carries_the_query(void **state)
+{
+    (void)state;
+    fixture_t f;
+    assert_int_equal(fixture_load(&f, "adobe-appmeasurement", "purchase_post_long", 1), 0);
+    assert_int_equal(f.raw.query.len, 0);
+    assert_int_equal(cn_decode_raw(&f.raw, &B, &E), 0);
+    assert_str(B.hits[0].purchase_id, "ORD-20261129-0001");
+    assert_int_equal(B.hits[0].ctx_count, 5);
+    fixture_free(&f);
+}
+
+/* --- Vocabulary pieces --- */
+
+static void adobe_variables_and_aliases(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("AQB=1&gn=Home&g=https%3A%2F%2Fs%2F%3Fa%3D1&r=https%3A%2F%2Fr%2F"
+                                  "&ch=Sec&server=web1&gt=errorPage&v0=SPRING&c1=p1&c75=p75&v1=e1"
+                                  "&v250=e250&l1=a%2Cb%2C&h2=x%7Cy&c76=no&v251=no&c0=no&prop3=p3"
+                                  "&eVar4=e4&AQE=1"),
+                     0);
+    cn_dhit_t *h = &B.hits[0];
+    assert_str(h->page_name, "Home");
+    assert_str(h->url, "https://s/?a=1");
+    assert_str(h->referrer, "https://r/");
+    assert_str(h->section, "Sec");
+    assert_str(h->server, "web1");
+    assert_str(h->page_type, "errorPage");
+    assert_str(h->campaign, "SPRING");
+    assert_int_equal(h->type, CN_HIT_PAGEVIEW);
+    assert_false(h->truncated);
+    const struct {
+        uint32_t var;
+        const char *v;
+    } want[] = {{CN_VAR_PROP | 1, "p1"},     {CN_VAR_PROP | 75, "p75"}, {CN_VAR_EVAR | 1, "e1"},
+                {CN_VAR_EVAR | 250, "e250"}, {CN_VAR_LIST | 1, "a"},    {CN_VAR_LIST | 1, "b"},
+                {CN_VAR_HIER | 2, "x|y"},    {CN_VAR_PROP | 3, "p3"},   {CN_VAR_EVAR | 4, "e4"}};
+    assert_int_equal(h->var_count, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < h->var_count; i++) {
+        assert_int_equal(B.vars[h->var_first + i].var, want[i].var);
+        assert_str(B.vars[h->var_first + i].value, want[i].v);
+    }
+}
+
+static void adobe_long_url_joins_g_and_dash_g(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("g=https%3A%2F%2Fs%2Fabc&-g=def%3Fx%3D1&pageName=P"), 0);
+    assert_str(B.hits[0].url, "https://s/abcdef?x=1");
+    assert_true(B.hits[0].truncated); /* no AQE=1 */
+}
+
+static void adobe_dynamic_variables_copy_params_and_headers(void **state)
+{
+    (void)state;
+    cn_rawhit_t r = {0};
+    r.proto = CN_PROTO_ADOBE;
+    r.suite = CN_STR_LIT("s1");
+    r.query =
+        CN_STR_LIT("g=https%3A%2F%2Fs%2F&c1=hello&v1=D%3Dc1&v2=D=g&c2=D%3DUser-Agent&c3=D%3Dnope");
+    r.headers = CN_STR_LIT("user-agent: Mozilla/5.0 X\nhost: h\n");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    cn_dhit_t *h = &B.hits[0];
+    assert_int_equal(h->var_count, 4); /* c3 resolves to nothing and sets nothing */
+    assert_str(B.vars[h->var_first + 1].value, "hello");
+    assert_str(B.vars[h->var_first + 2].value, "https://s/");
+    assert_str(B.vars[h->var_first + 3].value, "Mozilla/5.0 X");
+}
+
+static void adobe_latin1_charset_becomes_utf8(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("ce=ISO-8859-1&pageName=Caf%E9&g=x"), 0);
+    assert_str(B.hits[0].page_name, "Caf\xc3\xa9");
+    assert_int_equal(decode_query("ce=UTF-8&pageName=Caf%C3%A9+noir&g=x"), 0);
+    assert_str(B.hits[0].page_name, "Caf\xc3\xa9 noir");
+}
+
+static void adobe_link_types(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("g=x&pe=lnk_d&pev1=https%3A%2F%2Fs%2Ff.pdf"), 0);
+    assert_int_equal(B.hits[0].type, CN_HIT_DOWNLOAD);
+    assert_str(B.hits[0].link_url, "https://s/f.pdf");
+    assert_int_equal(decode_query("g=x&pe=lnk_o&pev2=Signup"), 0);
+    assert_int_equal(B.hits[0].type, CN_HIT_LINK);
+    assert_str(B.hits[0].link_name, "Signup");
+    assert_int_equal(decode_query("pe=lnk_e&pev1=out"), 0); /* links need no page URL */
+    assert_int_equal(B.hits[0].type, CN_HIT_EXIT);
+}
+
+static void adobe_timestamp_param(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("g=x&ts=1795920000"), 0);
+    assert_int_equal(B.hits[0].ts_us, 1795920000000000LL);
+    assert_int_equal(decode_query("g=x&ts=2026-11-29T08%3A48%3A05%2B08%3A00"), 0);
+    assert_int_equal(B.hits[0].ts_us, 1795913285000000LL);
+    assert_int_equal(decode_query("g=x&ts=2026-11-29T00%3A48%3A05.5Z"), 0);
+    assert_int_equal(B.hits[0].ts_us, 1795913285500000LL);
+    assert_int_equal(decode_query("g=x&ts=yesterday"), CN_BADROW_BAD_TIMESTAMP);
+}
+
+static void adobe_rule_breaks_become_reasons(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query(""), CN_BADROW_EMPTY);
+    assert_int_equal(decode_query("AQB=1&AQE=1"), CN_BADROW_NO_PAGE_URL);
+    assert_int_equal(decode_query("g=x&cc=cny"), CN_BADROW_BAD_CURRENCY);
+    assert_int_equal(decode_query("g=x&events=event1001"), CN_BADROW_BAD_EVENTS);
+    assert_int_equal(decode_query("g=x&products=%3BA%3Btwo"), CN_BADROW_BAD_PRODUCTS);
+    assert_int_equal(decode_query("g=x&c.&a.&k=v&.c"), CN_BADROW_BAD_QUERY);
+    cn_rawhit_t r = {.proto = CN_PROTO_IMPORT_LOG};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), CN_BADROW_UNSUPPORTED);
+}
+
+static void adobe_many_parameters_grow_then_hit_the_limit(void **state)
+{
+    (void)state;
+    cn_buf_t q = CN_BUF_INIT;
+    cn_buf_append_c(&q, "g=x");
+    for (int i = 0; i < 300; i++)
+        cn_buf_printf(&q, "&x%d=%d", i, i);
+    cn_buf_append_c(&q, "&c7=last");
+    assert_int_equal(decode_query(q.ptr), 0);
+    assert_int_equal(B.hits[0].var_count, 1);
+    assert_str(B.vars[B.hits[0].var_first].value, "last");
+    for (int i = 300; i < 4200; i++)
+        cn_buf_printf(&q, "&x%d=%d", i, i);
+    assert_int_equal(decode_query(q.ptr), CN_BADROW_TOO_BIG);
+    cn_buf_dispose(&q);
+}
+
+static void adobe_multi_suite_list_from_path(void **state)
+{
+    (void)state;
+    cn_rawhit_t r = {0};
+    r.proto = CN_PROTO_ADOBE;
+    r.path = CN_STR_LIT("/b/ss/a,b/1/JS-2.21.0/s1");
+    r.query = CN_STR_LIT("g=x");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.suites, "a,b");
+}
+
+/* --- Events string --- */
+
+static void events_counters_values_and_serials(void **state)
+{
+    (void)state;
+    cn_dbatch_reset(&B);
+    cn_dhit_t *h = cn_dbatch_add_hit(&B);
+    assert_int_equal(cn_decode_events(CN_STR_LIT("purchase, prodView,event1,event2=5,event3=-1.25,"
+                                                 "event4:ABC,scCheckout,"),
+                                      &B, h, -1, &E),
+                     0);
+    assert_int_equal(h->events, CN_EV_PURCHASE | CN_EV_PROD_VIEW | CN_EV_CHECKOUT);
+    assert_int_equal(h->ev_count, 7);
+    cn_devent_t *e = &B.events[h->ev_first];
+    assert_int_equal(e[2].num, 1);
+    assert_false(e[2].has_value);
+    assert_int_equal(e[3].num, 2);
+    assert_int_equal(e[3].value, 50000);
+    assert_int_equal(e[4].value, -12500);
+    assert_int_equal(e[5].num, 4);
+    assert_str(e[5].serial, "ABC");
+}
+
+static void events_reject_unknown_and_malformed(void **state)
+{
+    (void)state;
+    const char *bad[] = {"purchases",  "event0",     "event01", "event1000x", "event5=abc",
+                         "event5=1e3", "purchase=3", "event7:", "eventful"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cn_dbatch_reset(&B);
+        cn_dhit_t *h = cn_dbatch_add_hit(&B);
+        if (cn_decode_events(cn_str_c(bad[i]), &B, h, -1, &E) != CN_BADROW_BAD_EVENTS)
+            fail_msg("'%s' was accepted", bad[i]);
+    }
+    cn_dbatch_reset(&B);
+    cn_dhit_t *h = cn_dbatch_add_hit(&B);
+    assert_int_equal(cn_decode_events(CN_STR_LIT("event1000"), &B, h, -1, &E), 0);
+}
+
+/* --- Products string --- */
+
+static void products_fields_events_and_merch_evars(void **state)
+{
+    (void)state;
+    cn_dbatch_reset(&B);
+    cn_dhit_t *h = cn_dbatch_add_hit(&B);
+    assert_int_equal(
+        cn_decode_products(CN_STR_LIT("Kitchen/Mugs;SKU-RED-MUG;2;79.80;event10=1.5|event11;"
+                                      "eVar4=Red Mug|evar5=x,;SKU-2,Tea;SKU-3;;;,"),
+                           &B, h, &E),
+        0);
+    assert_int_equal(h->prod_count, 3);
+    cn_dprod_t *p = &B.prods[h->prod_first];
+    assert_str(p[0].category, "Kitchen/Mugs");
+    assert_str(p[0].sku, "SKU-RED-MUG");
+    assert_true(p[0].has_qty && p[0].has_price);
+    assert_int_equal(p[0].qty, 2);
+    assert_int_equal(p[0].price, 798000);
+    assert_int_equal(p[1].category.len, 0);
+    assert_str(p[1].sku, "SKU-2");
+    assert_false(p[1].has_qty || p[1].has_price);
+    assert_str(p[2].category, "Tea");
+    assert_int_equal(h->ev_count, 2);
+    assert_int_equal(B.events[h->ev_first].num, 10);
+    assert_int_equal(B.events[h->ev_first].value, 15000);
+    assert_int_equal(B.events[h->ev_first].product, 0);
+    assert_int_equal(h->var_count, 2);
+    assert_int_equal(B.vars[h->var_first].var, CN_VAR_EVAR | 4);
+    assert_str(B.vars[h->var_first].value, "Red Mug");
+    assert_int_equal(B.vars[h->var_first + 1].var, CN_VAR_EVAR | 5);
+}
+
+static void products_reject_bad_fields(void **state)
+{
+    (void)state;
+    const char *bad[] = {"Cat;;1;2",        ";A;x;1",         ";A;1;1,5.0x", ";A;1;1;purchase",
+                         ";A;1;1;;prop1=x", ";A;1;1;;;extra", ";A;-1;1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cn_dbatch_reset(&B);
+        cn_dhit_t *h = cn_dbatch_add_hit(&B);
+        if (cn_decode_products(cn_str_c(bad[i]), &B, h, &E) != CN_BADROW_BAD_PRODUCTS)
+            fail_msg("'%s' was accepted", bad[i]);
+    }
+}
+
+/* --- Context data --- */
+
+static void contextdata_nests_with_a_stack(void **state)
+{
+    (void)state;
+    cn_dbatch_reset(&B);
+    cn_dhit_t *h = cn_dbatch_add_hit(&B);
+    assert_int_equal(cn_decode_contextdata(CN_STR_LIT("g=x&c.&newsletter.&plan=weekly&deep.&x=1&"
+                                                      ".deep&.newsletter&top=a%20b&.c&after=no"),
+                                           &B, h, &E),
+                     0);
+    assert_int_equal(h->ctx_count, 3);
+    assert_str(B.ctx[h->ctx_first].key, "newsletter.plan");
+    assert_str(B.ctx[h->ctx_first].value, "weekly");
+    assert_str(B.ctx[h->ctx_first + 1].key, "newsletter.deep.x");
+    assert_str(B.ctx[h->ctx_first + 2].key, "top");
+    assert_str(B.ctx[h->ctx_first + 2].value, "a b");
+}
+
+static void contextdata_rejects_unbalanced_groups(void **state)
+{
+    (void)state;
+    cn_dbatch_reset(&B);
+    cn_dhit_t *h = cn_dbatch_add_hit(&B);
+    assert_int_equal(cn_decode_contextdata(CN_STR_LIT("c.&a.&.b&.c"), &B, h, &E),
+                     CN_BADROW_BAD_QUERY);
+    assert_int_equal(cn_decode_contextdata(CN_STR_LIT("c.&a.&k=v"), &B, h, &E),
+                     CN_BADROW_BAD_QUERY);
+}
+
+/* --- Amounts --- */
+
+static void money_parses_exactly(void **state)
+{
+    (void)state;
+    int64_t v;
+    assert_int_equal(cn_parse_money(CN_STR_LIT("79.80"), &v), 0);
+    assert_int_equal(v, 798000);
+    assert_int_equal(cn_parse_money(CN_STR_LIT("0.00005"), &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(cn_parse_money(CN_STR_LIT("-2.12344"), &v), 0);
+    assert_int_equal(v, -21234);
+    assert_int_equal(cn_parse_money(CN_STR_LIT(".5"), &v), 0);
+    assert_int_equal(v, 5000);
+    assert_int_equal(cn_parse_money(CN_STR_LIT("99999999999999"), &v), 0);
+    assert_int_equal(cn_parse_money(CN_STR_LIT("100000000000000"), &v), CN_EPARSE);
+    assert_int_equal(cn_parse_money(CN_STR_LIT(""), &v), CN_EPARSE);
+    assert_int_equal(cn_parse_money(CN_STR_LIT("."), &v), CN_EPARSE);
+    assert_int_equal(cn_parse_money(CN_STR_LIT("1e3"), &v), CN_EPARSE);
+    assert_int_equal(cn_parse_money(CN_STR_LIT("1,5"), &v), CN_EPARSE);
+}
+
+/* --- canton JSON and pixel --- */
+
+static const char batch_json[] =
+    "{\"suite\":\"demo\",\"visitor\":\"c0ffee\",\"events\":["
+    "{\"type\":\"pageview\",\"url\":\"https://shop.example/p/red-mug?utm_source=x\","
+    "\"referrer\":\"https://www.google.com/\",\"title\":\"Red Mug\",\"screen\":\"1280x720\","
+    "\"lang\":\"en-US\",\"props\":{\"plan\":\"weekly\",\"position\":3}},"
+    "{\"type\":\"purchase\",\"order_id\":\"ORD-1\",\"currency\":\"CNY\",\"revenue\":207.60,"
+    "\"items\":[{\"sku\":\"SKU-RED-MUG\",\"category\":\"Kitchen/Mugs\",\"quantity\":2,"
+    "\"price\":39.90},{\"name\":\"Tea\",\"price\":\"128\"}]},"
+    "{\"type\":\"outbound\",\"name\":\"Partner\",\"target\":\"https://partner.example/\"}]}";
+
+static void canton_json_batch_decodes(void **state)
+{
+    (void)state;
+    cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = CN_STR_LIT(batch_json)};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.suites, "demo");
+    assert_int_equal(B.hit_count, 3);
+    cn_dhit_t *h = &B.hits[0];
+    assert_int_equal(h->type, CN_HIT_PAGEVIEW);
+    assert_str(h->visitor_id, "c0ffee");
+    assert_str(h->page_name, "Red Mug");
+    assert_str(h->language, "en-US");
+    assert_int_equal(h->ctx_count, 2);
+    assert_str(B.ctx[h->ctx_first + 1].value, "3");
+    h = &B.hits[1];
+    assert_int_equal(h->events, CN_EV_PURCHASE);
+    assert_true(h->has_revenue);
+    assert_int_equal(h->revenue, 2076000);
+    assert_int_equal(h->prod_count, 2);
+    assert_int_equal(B.prods[h->prod_first].price, 798000); /* unit price x quantity */
+    assert_str(B.prods[h->prod_first + 1].sku, "Tea");
+    assert_int_equal(B.prods[h->prod_first + 1].qty, 1);
+    assert_int_equal(B.prods[h->prod_first + 1].price, 1280000);
+    h = &B.hits[2];
+    assert_int_equal(h->type, CN_HIT_EXIT);
+    assert_str(h->link_url, "https://partner.example/");
+}
+
+static void canton_json_gzip_body_inflates(void **state)
+{
+    (void)state;
+    unsigned char gz[2048];
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)batch_json;
+    z.avail_in = sizeof(batch_json) - 1;
+    z.next_out = gz;
+    z.avail_out = sizeof(gz);
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t n = sizeof(gz) - z.avail_out;
+    deflateEnd(&z);
+    cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str((char *)gz, n)};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_int_equal(B.hit_count, 3);
+    r.body = cn_str((char *)gz, n / 2);
+    assert_int_equal(cn_decode_raw(&r, &B, &E), CN_BADROW_BAD_GZIP);
+}
+
+static void canton_json_rejects_bad_bodies(void **state)
+{
+    (void)state;
+    const struct {
+        const char *body;
+        int reason;
+    } cases[] = {
+        {"", CN_BADROW_EMPTY},
+        {"[1]", CN_BADROW_BAD_JSON},
+        {"{\"suite\":\"d\"}", CN_BADROW_BAD_JSON},
+        {"{\"suite\":\"d\",\"events\":[]}", CN_BADROW_BAD_JSON},
+        {"{\"suite\":\"d\",\"events\":[{\"type\":\"warp\"}]}", CN_BADROW_BAD_JSON},
+        {"{\"suite\":\"d\",\"events\":[{\"type\":\"pageview\"}]}", CN_BADROW_NO_PAGE_URL},
+        {"{\"suite\":\"d\",\"events\":[{\"type\":\"purchase\",\"currency\":\"yen\"}]}",
+         CN_BADROW_BAD_CURRENCY},
+        {"{\"suite\":\"d\",\"events\":[{\"type\":\"event\",\"items\":[{\"price\":1}]}]}",
+         CN_BADROW_BAD_PRODUCTS},
+        {"{\"suite\":\"d\",\"events\":[{\"type\":\"event\",\"url\":5}]}", CN_BADROW_BAD_JSON},
+        {"{\"suite\":\"d\",\"events\":[{\"type\":\"pageview\",\"url\":\"u\"}],\"suite\":\"e\"}",
+         CN_BADROW_BAD_JSON},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str_c(cases[i].body)};
+        int rc = cn_decode_raw(&r, &B, &E);
+        if (rc != cases[i].reason)
+            fail_msg("case %zu: got %d want %d (%s)", i, rc, cases[i].reason, E.msg);
+    }
+}
+
+static void canton_pixel_decodes(void **state)
+{
+    (void)state;
+    cn_rawhit_t r = {.proto = CN_PROTO_CANTON_PIXEL,
+                     .query = CN_STR_LIT("suite=demo&type=pageview&url=https%3A%2F%2Fs%2Fa&ref="
+                                         "https%3A%2F%2Fr%2F&title=A+page&visitor=v1")};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.suites, "demo");
+    assert_str(B.hits[0].url, "https://s/a");
+    assert_str(B.hits[0].referrer, "https://r/");
+    assert_str(B.hits[0].page_name, "A page");
+    assert_str(B.hits[0].visitor_id, "v1");
+    r.query = CN_STR_LIT("suite=demo&type=download&name=f&target=https%3A%2F%2Fs%2Ff.pdf");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_int_equal(B.hits[0].type, CN_HIT_DOWNLOAD);
+    assert_str(B.hits[0].link_url, "https://s/f.pdf");
+    r.query = CN_STR_LIT("suite=demo&type=pageview");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), CN_BADROW_NO_PAGE_URL);
+    r.query = CN_STR_LIT("suite=demo&type=nope&url=x");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), CN_BADROW_BAD_QUERY);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(adobe_fixtures_match_expected_decodes),
+        cmocka_unit_test(adobe_purchase_fixture_has_exact_fields),
+        cmocka_unit_test(adobe_legacy_ids_pick_their_source),
+        cmocka_unit_test(adobe_s_vi_cookie_is_last_resort),
+        cmocka_unit_test(adobe_post_body_carries_the_query),
+        cmocka_unit_test(adobe_variables_and_aliases),
+        cmocka_unit_test(adobe_long_url_joins_g_and_dash_g),
+        cmocka_unit_test(adobe_dynamic_variables_copy_params_and_headers),
+        cmocka_unit_test(adobe_latin1_charset_becomes_utf8),
+        cmocka_unit_test(adobe_link_types),
+        cmocka_unit_test(adobe_timestamp_param),
+        cmocka_unit_test(adobe_rule_breaks_become_reasons),
+        cmocka_unit_test(adobe_many_parameters_grow_then_hit_the_limit),
+        cmocka_unit_test(adobe_multi_suite_list_from_path),
+        cmocka_unit_test(events_counters_values_and_serials),
+        cmocka_unit_test(events_reject_unknown_and_malformed),
+        cmocka_unit_test(products_fields_events_and_merch_evars),
+        cmocka_unit_test(products_reject_bad_fields),
+        cmocka_unit_test(contextdata_nests_with_a_stack),
+        cmocka_unit_test(contextdata_rejects_unbalanced_groups),
+        cmocka_unit_test(money_parses_exactly),
+        cmocka_unit_test(canton_json_batch_decodes),
+        cmocka_unit_test(canton_json_gzip_body_inflates),
+        cmocka_unit_test(canton_json_rejects_bad_bodies),
+        cmocka_unit_test(canton_pixel_decodes),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,789 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Processing tests: a scripted visit (Adobe requests with eVars, a purchase
+ * in CNY, the same purchaseID again) checked row by row; eVar allocation and
+ * expiry; currency conversion and no_rate; bad rows in the log; cookieless
+ * keys; multi-suite hits; and determinism: an uninterrupted run, a run
+ * interrupted after a checkpoint and resumed, and a reprocess from scratch
+ * give the same rows byte for byte.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "enrich/enrich.h"
+#include "helpers.h"
+#include "lib/clock.h"
+#include "process/process.h"
+
+#include <cmocka.h>
+
+#define T0  1795910400000000LL /* 2026-11-29T00:00:00Z */
+#define MIN 60000000LL
+
+/* --- A recording sink --- */
+
+typedef struct rec_hit {
+    cn_hit_row_t row;
+    char page[64], order[64], cur[8];
+    uint32_t id;
+} rec_hit_t;
+
+typedef struct rec_var {
+    uint32_t hit, var;
+    char value[64];
+} rec_var_t;
+
+typedef struct recsink {
+    cn_visit_row_t visits[64];
+    uint32_t visit_ids[64];
+    char ref_domain[64][64];
+    int nvisits;
+    rec_hit_t hits[64];
+    int nhits;
+    cn_item_row_t items[64];
+    int nitems;
+    rec_var_t vars[256];
+    int nvars;
+    cn_event_row_t events[64];
+    int nevents;
+} recsink_t;
+
+static void cpy(char *dst, size_t n, cn_str_t s)
+{
+    snprintf(dst, n, "%.*s", CN_STR_FMT(s));
+}
+
+static int r_visit(void *ud, uint32_t visit, const cn_visit_row_t *r)
+{
+    recsink_t *s = ud;
+    cpy(s->ref_domain[s->nvisits], 64, r->ref_domain);
+    s->visit_ids[s->nvisits] = visit;
+    s->visits[s->nvisits++] = *r;
+    return 0;
+}
+
+static int r_hit(void *ud, const cn_hit_row_t *r, uint32_t *out)
+{
+    recsink_t *s = ud;
+    rec_hit_t *h = &s->hits[s->nhits];
+    h->row = *r;
+    cpy(h->page, sizeof(h->page), r->page);
+    cpy(h->order, sizeof(h->order), r->order_id);
+    cpy(h->cur, sizeof(h->cur), r->currency);
+    h->id = *out = (uint32_t)s->nhits++;
+    return 0;
+}
+
+static int r_item(void *ud, const cn_item_row_t *r)
+{
+    recsink_t *s = ud;
+    s->items[s->nitems++] = *r;
+    return 0;
+}
+
+static int r_var(void *ud, const cn_var_row_t *r)
+{
+    recsink_t *s = ud;
+    rec_var_t *v = &s->vars[s->nvars++];
+    v->hit = r->hit;
+    v->var = r->var;
+    cpy(v->value, sizeof(v->value), r->value);
+    return 0;
+}
+
+static int r_event(void *ud, const cn_event_row_t *r)
+{
+    recsink_t *s = ud;
+    s->events[s->nevents++] = *r;
+    return 0;
+}
+
+static recsink_t REC[2];
+static memsink_t MEM[2];
+
+static int rec_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
+{
+    (void)ud;
+    int i = strcmp(suite->id, "shop") == 0 ? 0 : 1;
+    *out = (cn_sink_t){&REC[i], r_visit, r_hit, r_item, r_var, r_event, NULL};
+    return 0;
+}
+
+static int mem_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
+{
+    (void)ud;
+    int i = strcmp(suite->id, "shop") == 0 ? 0 : 1;
+    *out = memsink_sink(&MEM[i]);
+    return 0;
+}
+
+/* --- Fixture: a data dir, a config, a processor --- */
+
+static const char CONF[] = "[suite shop]\n"
+                           "currency = CNY\n"
+                           "home_country = CN\n"
+                           "domains = shop.canton.test\n"
+                           "evar1 = name=Campaign; allocation=original; expiry=30d\n"
+                           "evar2 = name=Search; expiry=hit\n"
+                           "evar3 = name=Payment; expiry=event:purchase\n"
+                           "evar4 = expiry=never\n"
+                           "evar5 = name=Plan; from=c.newsletter.plan\n"
+                           "prop9 = from=c.newsletter.source\n"
+                           "event10 = name=Shipping; type=currency\n"
+                           "[suite usshop]\n"
+                           "currency = USD\n"
+                           "unconverted_currency = keep\n"
+                           "salt_retention = 3d\n";
+
+static char DIR_[256];
+static cn_conf_t *C;
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(DIR_, sizeof(DIR_), "/tmp/cn-proc-test-XXXXXX");
+    if (mkdtemp(DIR_) == NULL)
+        return -1;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/rates.csv", DIR_);
+    FILE *f = fopen(path, "w");
+    fputs("# base=CNY\ndate,currency,rate\n2026-11-01,USD,7.10\n2026-11-28,USD,7.20\n"
+          "2026-11-01,EUR,7.70\n",
+          f);
+    fclose(f);
+    cn_err_t err;
+    if (cn_conf_parse("test.conf", CONF, sizeof(CONF) - 1, &C, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    memset(REC, 0, sizeof(REC));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cn_conf_free(C);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", DIR_);
+    return system(cmd);
+}
+
+static cn_process_t *open_proc(const cn_sink_factory_t *f, const cn_process_opts_t *o)
+{
+    cn_process_t *p;
+    cn_err_t err;
+    int rc = cn_process_new(C, NULL, DIR_, f, o, &p, &err);
+    if (rc != 0)
+        fail_msg("cn_process_new: %s", err.msg);
+    return p;
+}
+
+static uint32_t POS;
+
+static void adobe(cn_process_t *p, const char *suite, int64_t ts, const char *q)
+{
+    cn_rawhit_t r = {0};
+    r.recv_us = ts;
+    r.proto = CN_PROTO_ADOBE;
+    r.suite = cn_str_c(suite);
+    r.ip = CN_STR_LIT("203.0.113.9");
+    r.ua = CN_STR_LIT("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0");
+    r.method = CN_STR_LIT("GET");
+    r.path = CN_STR_LIT("/b/ss/x/1/JS-2.21.0/s1");
+    r.query = cn_str_c(q);
+    assert_int_equal(cn_process_raw(p, &r, (cn_hitlog_pos_t){1, ++POS}), 0);
+}
+
+static int vars_of(const recsink_t *s, uint32_t hit, char *out, size_t n)
+{
+    out[0] = 0;
+    int count = 0;
+    for (int i = 0; i < s->nvars; i++) {
+        if (s->vars[i].hit != hit)
+            continue;
+        const char *fam = (s->vars[i].var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR   ? "v"
+                          : (s->vars[i].var & CN_VAR_FAMILY_MASK) == CN_VAR_PROP ? "c"
+                                                                                 : "l";
+        size_t len = strlen(out);
+        snprintf(out + len, n - len, "%s%s%u=%s", count ? " " : "", fam, s->vars[i].var & 0xffff,
+                 s->vars[i].value);
+        count++;
+    }
+    return count;
+}
+
+#define MID "&mid=61234567890123456789012345678901234567"
+#define PRODUCTS                                                                                   \
+    "&products=Kitchen%2FMugs%3BSKU-RED-MUG%3B2%3B79.80%2CGrocery%2FTea%3BSKU-TEA-500%3B1%3B128."  \
+    "00"
+
+/* --- The scripted visit --- */
+
+static void scripted_visit_gives_visits_evar_credit_revenue_and_dedup(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open};
+    cn_process_t *p = open_proc(&f, NULL);
+    recsink_t *s = &REC[0];
+    adobe(p, "shop", T0,
+          "g=https%3A%2F%2Fshop.canton.test%2F%3Futm_source%3Dnl&pageName=Home"
+          "&r=https%3A%2F%2Fsearch.example.net%2F%3Fq%3Dmug&v1=SPRING&v2=mug&v7=x" MID);
+    adobe(p, "shop", T0 + MIN,
+          "g=https%3A%2F%2Fshop.canton.test%2Fp%2Fmug&v1=SUMMER"
+          "&events=prodView&products=%3BSKU-RED-MUG" MID);
+    adobe(p, "shop", T0 + 2 * MIN,
+          "g=https%3A%2F%2Fshop.canton.test%2Fcheckout&pageName=Checkout"
+          "&pe=lnk_o&pev2=purchase&cc=CNY&purchaseID=ORD-1&v3=alipay"
+          "&events=purchase%2Cevent10%3D10.00" PRODUCTS MID);
+    adobe(p, "shop", T0 + 3 * MIN, "g=https%3A%2F%2Fshop.canton.test%2Fthanks&pageName=Thanks" MID);
+    adobe(p, "shop", T0 + 4 * MIN,
+          "g=https%3A%2F%2Fshop.canton.test%2Fcheckout&pe=lnk_o&cc=CNY"
+          "&purchaseID=ORD-1&events=purchase" PRODUCTS MID);
+    adobe(p, "shop", T0 + 120 * MIN, "g=https%3A%2F%2Fshop.canton.test%2F&pageName=Home" MID);
+
+    /* visits: two, 2 h apart > 30 min timeout */
+    assert_int_equal(s->nvisits, 2);
+    assert_int_equal(s->visit_ids[0], 0);
+    assert_int_equal(s->visit_ids[1], 1);
+    assert_int_equal(s->visits[0].visitor, 0);
+    assert_int_equal(s->visits[1].visitor, 0);
+    assert_int_equal(s->visits[0].visit_num, 1);
+    assert_int_equal(s->visits[1].visit_num, 2);
+    assert_true(s->visits[0].start_ts == T0);
+    assert_string_equal(s->ref_domain[0], "search.example.net");
+    assert_int_equal(s->nhits, 6);
+    const uint32_t hit_nums[] = {1, 2, 3, 4, 5, 1};
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(s->hits[i].row.hit_num, hit_nums[i]);
+        assert_int_equal(s->hits[i].row.visit, i < 5 ? 0 : 1);
+    }
+    assert_string_equal(s->hits[1].page, "/p/mug"); /* no pageName: the URL path */
+    assert_int_equal(s->hits[1].row.events, CN_EV_PROD_VIEW);
+
+    /* the purchase: revenue 207.80 CNY in CNY, units 3, two items, event10 10.00 */
+    rec_hit_t *pu = &s->hits[2];
+    assert_int_equal(pu->row.type, CN_HIT_LINK);
+    assert_int_equal(pu->row.events, CN_EV_PURCHASE);
+    assert_string_equal(pu->order, "ORD-1");
+    assert_string_equal(pu->cur, "CNY");
+    assert_int_equal(pu->row.revenue, 2078000);
+    assert_int_equal(pu->row.revenue_orig, 2078000);
+    assert_int_equal(pu->row.units, 3);
+    assert_int_equal(s->nitems, 5); /* 1 (prodView) + 2 (purchase) + 2 (repeat) */
+
+    /* eVar credit: what was in force on each hit */
+    char buf[512];
+    vars_of(s, 0, buf, sizeof(buf));
+    assert_string_equal(buf, "v1=SPRING v2=mug v7=x");
+    vars_of(s, 1, buf, sizeof(buf));
+    assert_string_equal(buf,
+                        "v1=SPRING v7=x"); /* original allocation keeps SPRING; v2 was hit-scoped */
+    vars_of(s, 2, buf, sizeof(buf));
+    assert_string_equal(buf, "v1=SPRING v3=alipay v7=x"); /* the purchase credits alipay */
+    vars_of(s, 3, buf, sizeof(buf));
+    assert_string_equal(buf, "v1=SPRING v7=x"); /* v3 expired on purchase */
+    vars_of(s, 5, buf, sizeof(buf));
+    assert_string_equal(buf, "v1=SPRING"); /* new visit: v7 (default expiry visit) is gone */
+
+    assert_int_equal(s->nevents, 1);
+    assert_int_equal(s->events[0].hit, 2);
+    assert_int_equal(s->events[0].event, 10);
+    assert_int_equal(s->events[0].value, 100000);
+
+    /* the repeat of ORD-1: kept as a hit, but no order, revenue or units */
+    rec_hit_t *re = &s->hits[4];
+    assert_int_equal(re->row.events, 0);
+    assert_string_equal(re->order, "");
+    assert_int_equal(re->row.revenue, 0);
+    assert_int_equal(re->row.units, 0);
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    assert_int_equal(st.orders, 1);
+    assert_int_equal(st.duplicate_orders, 1);
+    assert_int_equal(st.visits, 2);
+    assert_int_equal(st.visitors, 1);
+    assert_int_equal(st.hits, 6);
+    cn_process_free(p);
+}
+
+static void items_count_quantity_and_revenue_only_on_purchases(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open};
+    cn_process_t *p = open_proc(&f, NULL);
+    recsink_t *s = &REC[0];
+    adobe(p, "shop", T0, "g=x&events=scAdd" PRODUCTS MID);
+    adobe(p, "shop", T0 + MIN, "g=x&events=purchase&purchaseID=O9" PRODUCTS MID);
+    assert_int_equal(s->nitems, 4);
+    assert_int_equal(s->items[0].quantity, 0);
+    assert_int_equal(s->items[0].revenue, 0);
+    assert_int_equal(s->items[2].hit, 1);
+    assert_int_equal(s->items[2].quantity, 2);
+    assert_int_equal(s->items[2].revenue, 798000);
+    assert_int_equal(s->items[3].quantity, 1);
+    assert_int_equal(s->items[3].revenue, 1280000);
+    char sku[32];
+    cpy(sku, sizeof(sku), s->items[3].sku);
+    cn_process_free(p);
+}
+
+static void contextdata_rules_set_evars_and_props(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open};
+    cn_process_t *p = open_proc(&f, NULL);
+    adobe(p, "shop", T0,
+          "g=x&pe=lnk_o&pev2=newsletter_signup&events=event1&c.&newsletter.&plan=weekly"
+          "&source=footer&.newsletter&.c" MID);
+    char buf[256];
+    vars_of(&REC[0], 0, buf, sizeof(buf));
+    assert_string_equal(buf, "c9=footer v5=weekly");
+    assert_int_equal(REC[0].nevents, 1);
+    assert_int_equal(REC[0].events[0].value, 10000); /* a counter counts 1 */
+    cn_process_free(p);
+}
+
+static void currency_converts_with_the_rate_of_the_day(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open};
+    cn_process_t *p = open_proc(&f, NULL);
+    /* USD on the CNY suite: 10.00 USD x 7.20 (rate of 2026-11-28, latest before the 29th) */
+    adobe(p, "shop", T0, "g=x&cc=USD&events=purchase&purchaseID=U1&products=%3BA%3B1%3B10.00" MID);
+    /* the 27th: 7.10 */
+    adobe(p, "shop", T0 - 2 * 86400000000LL,
+          "g=x&cc=USD&events=purchase&purchaseID=U2&products=%3BA%3B1%3B10.00&vid=other");
+    /* CNY on the USD suite: cross rate 207.80 / 7.20 = 28.8611 */
+    adobe(p, "usshop", T0, "g=x&cc=CNY&events=purchase&purchaseID=C1" PRODUCTS MID);
+    /* GBP has no rate: bad row on shop, kept unconverted on usshop (unconverted_currency = keep) */
+    adobe(p, "shop", T0, "g=x&cc=GBP&events=purchase&purchaseID=G1&products=%3BA%3B1%3B5" MID);
+    adobe(p, "usshop", T0, "g=x&cc=GBP&events=purchase&purchaseID=G2&products=%3BA%3B1%3B5" MID);
+    assert_int_equal(REC[0].nhits, 2);
+    assert_int_equal(REC[0].hits[0].row.revenue, 720000);
+    assert_int_equal(REC[0].hits[0].row.revenue_orig, 100000);
+    assert_string_equal(REC[0].hits[0].cur, "USD");
+    assert_int_equal(REC[0].items[0].revenue, 720000);
+    assert_int_equal(REC[0].hits[1].row.revenue, 710000);
+    assert_int_equal(REC[1].hits[0].row.revenue, 288611);
+    assert_int_equal(REC[1].hits[0].row.revenue_orig, 2078000);
+    assert_int_equal(REC[1].hits[1].row.revenue, 50000);
+    assert_string_equal(REC[1].hits[1].cur, "GBP");
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    assert_int_equal(st.bad_by_reason[CN_BADROW_NO_RATE], 1);
+    cn_process_free(p);
+}
+
+/* --- Bad rows --- */
+
+typedef struct seen {
+    int count;
+    uint8_t reasons[16];
+    char detail[16][128];
+    cn_hitlog_pos_t pos[16];
+} seen_t;
+
+static int on_bad(void *ud, const cn_badrow_t *row)
+{
+    seen_t *s = ud;
+    if (s->count < 16) {
+        s->reasons[s->count] = row->reason;
+        cpy(s->detail[s->count], 128, row->detail);
+        s->pos[s->count] = row->pos;
+        if (getenv("SHOW_BAD"))
+            fprintf(stderr, "bad %u %s\n", row->reason, s->detail[s->count]);
+        cn_rawhit_t raw;
+        if (row->reason != CN_BADROW_BAD_RECORD)
+            assert_int_equal(cn_rawhit_decode(row->raw.ptr, row->raw.len, &raw), 0);
+        else
+            assert_memory_equal(row->raw.ptr, "\x09junk", 5);
+    }
+    s->count++;
+    return 0;
+}
+
+static void bad_rows_are_logged_with_reason_and_raw_bytes(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open};
+    cn_process_t *p = open_proc(&f, NULL);
+    POS = 0;
+    adobe(p, "nosuchsuite", T0, "g=x");
+    adobe(p, "shop", T0, "AQB=1&AQE=1");
+    adobe(p, "shop", T0, "g=x&products=%3BA%3Bx");
+    adobe(p, "shop,nosuch", T0, "g=x" MID); /* one configured suite: fine */
+    assert_int_equal(cn_process_record(p, "\x09junk", 5, (cn_hitlog_pos_t){1, ++POS}), 0);
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    assert_int_equal(st.bad_rows, 4);
+    assert_int_equal(st.skipped_suites, 1);
+    assert_int_equal(REC[0].nhits, 1);
+    cn_process_free(p);
+    seen_t s = {0};
+    cn_err_t err;
+    assert_int_equal(cn_badrows_read(DIR_, on_bad, &s, &err), 0);
+    assert_int_equal(s.count, 4);
+    assert_int_equal(s.reasons[3], CN_BADROW_BAD_RECORD);
+    assert_int_equal(s.reasons[0], CN_BADROW_UNKNOWN_SUITE);
+    assert_string_equal(s.detail[0], "suite 'nosuchsuite' is not configured");
+    assert_int_equal(s.reasons[1], CN_BADROW_NO_PAGE_URL);
+    assert_int_equal(s.reasons[2], CN_BADROW_BAD_PRODUCTS);
+    assert_int_equal(s.pos[2].offset, 3);
+    assert_string_equal(cn_badrow_reason_name(CN_BADROW_NO_RATE), "no_rate");
+    assert_int_equal(cn_badrow_reason_parse("bad_json"), CN_BADROW_BAD_JSON);
+}
+
+/* --- Cookieless --- */
+
+static void cookieless_visitors_are_keyed_by_salted_ip_and_ua(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open};
+    cn_process_t *p = open_proc(&f, NULL);
+    adobe(p, "shop", T0, "g=x");
+    adobe(p, "shop", T0 + MIN, "g=y");           /* same IP+UA, same day: same visitor */
+    adobe(p, "shop", T0 + 86400000000LL, "g=z"); /* next day: new salt, new visitor */
+    assert_int_equal(REC[0].nvisits, 2);
+    assert_int_equal(REC[0].visits[0].visitor, 0);
+    assert_int_equal(REC[0].visits[1].visitor, 1);
+    cn_process_free(p);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/salts", DIR_);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    char line[128];
+    assert_non_null(fgets(line, sizeof(line), fp));
+    assert_int_equal(strncmp(line, "2026-11-29 ", 11), 0);
+    assert_int_equal(strlen(line), 11 + 32 + 1);
+    fclose(fp);
+}
+
+/* --- Determinism: uninterrupted, interrupted + resumed, reprocessed --- */
+
+static void script(cn_process_t *p, int from, int to)
+{
+    POS = (uint32_t)from;
+    for (int i = from; i < to; i++) {
+        char q[512];
+        int v = i % 7;
+        int64_t ts = T0 + (int64_t)i * 7 * MIN / 3;
+        if (i % 5 == 4)
+            snprintf(q, sizeof(q),
+                     "g=https%%3A%%2F%%2Fs%%2Fbuy&cc=USD&events=purchase%%2Cevent10%%3D2"
+                     "&purchaseID=O%d&v3=card%d%s&vid=u%d",
+                     i % 11, i, PRODUCTS, v);
+        else if (i % 3 == 0)
+            snprintf(q, sizeof(q), "g=https%%3A%%2F%%2Fs%%2Fp%d&v1=c%d&v7=t%d&c2=p%d&vid=u%d", i, i,
+                     i, i, v);
+        else if (i % 13 == 0)
+            snprintf(q, sizeof(q), "AQB=1"); /* a bad row */
+        else
+            snprintf(q, sizeof(q), "g=https%%3A%%2F%%2Fs%%2Fq%d&pe=lnk_o&events=event%d", i,
+                     1 + i % 3); /* cookieless */
+        adobe(p, (i % 4 == 0) ? "shop,usshop" : "shop", ts, q);
+    }
+}
+
+static void restart_and_reprocess_give_the_same_rows(void **state)
+{
+    (void)state;
+    const int N = 400;
+    cn_sink_factory_t f = {NULL, mem_open};
+    /* 1. uninterrupted */
+    for (int i = 0; i < 2; i++)
+        memsink_init(&MEM[i]);
+    cn_process_t *p = open_proc(&f, NULL);
+    script(p, 0, N);
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_free(p);
+    char *a0 = memsink_text(&MEM[0]), *a1 = memsink_text(&MEM[1]);
+    assert_true(MEM[0].hits > 300);
+    assert_true(MEM[1].hits > 50);
+
+    /* 2. reprocess from scratch */
+    for (int i = 0; i < 2; i++) {
+        memsink_dispose(&MEM[i]);
+        memsink_init(&MEM[i]);
+    }
+    cn_process_opts_t o = {.from_scratch = true};
+    p = open_proc(&f, &o);
+    script(p, 0, N);
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_free(p);
+    char *b0 = memsink_text(&MEM[0]), *b1 = memsink_text(&MEM[1]);
+    assert_string_equal(a0, b0);
+    assert_string_equal(a1, b1);
+
+    /* 3. interrupted: checkpoint at 150, crash at 260 (rows after the checkpoint lost),
+     *    restart and replay the whole log: hits up to 150 are skipped */
+    for (int i = 0; i < 2; i++) {
+        memsink_dispose(&MEM[i]);
+        memsink_init(&MEM[i]);
+    }
+    p = open_proc(&f, &o);
+    script(p, 0, 150);
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    script(p, 150, 260);
+    cn_process_free(p); /* no checkpoint: a crash */
+    for (int i = 0; i < 2; i++)
+        memsink_crash(&MEM[i]);
+    p = open_proc(&f, NULL);
+    script(p, 0, N);
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_free(p);
+    char *c0 = memsink_text(&MEM[0]), *c1 = memsink_text(&MEM[1]);
+    assert_string_equal(a0, c0);
+    assert_string_equal(a1, c1);
+
+    /* 4. reprocess one suite from the hitlog start up to the checkpoint */
+    memsink_dispose(&MEM[1]);
+    memsink_init(&MEM[1]);
+    cn_process_opts_t o2 = {.only_suite = "usshop"};
+    p = open_proc(&f, &o2);
+    script(p, 0, N + 50); /* hits past the checkpoint are not part of a reprocess */
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_free(p);
+    char *d1 = memsink_text(&MEM[1]);
+    assert_string_equal(a1, d1);
+
+    /* a live restart after the reprocess keeps the bad-row log and skips what was done */
+    p = open_proc(&f, NULL);
+    script(p, 0, N);
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    assert_int_equal(st.raw_hits, 0);
+    cn_process_free(p);
+
+    /* the bad-row log holds each bad row once */
+    seen_t s = {0};
+    cn_err_t err;
+    assert_int_equal(cn_badrows_read(DIR_, on_bad, &s, &err), 0);
+    int want = 0;
+    for (int i = 0; i < N; i++)
+        want += (i % 5 != 4 && i % 3 != 0 && i % 13 == 0);
+    assert_int_equal(s.count, want);
+    free(a0), free(a1), free(b0), free(b1), free(c0), free(c1), free(d1);
+    for (int i = 0; i < 2; i++)
+        memsink_dispose(&MEM[i]);
+}
+
+/* --- Following a real hitlog --- */
+
+static void append_adobe(cn_hitlog_t *log, int64_t ts, const char *suite, const char *q)
+{
+    cn_rawhit_t r = {.recv_us = ts,
+                     .proto = CN_PROTO_ADOBE,
+                     .suite = cn_str_c(suite),
+                     .ip = CN_STR_LIT("198.51.100.7"),
+                     .ua = CN_STR_LIT("Mozilla/5.0"),
+                     .method = CN_STR_LIT("GET"),
+                     .path = CN_STR_LIT("/b/ss/shop/1/JS-2.21.0/s1"),
+                     .query = cn_str_c(q)};
+    cn_buf_t b = CN_BUF_INIT;
+    cn_rawhit_encode(&r, &b);
+    assert_int_equal(cn_hitlog_append_sync(log, b.ptr, b.len, NULL), 0);
+    cn_buf_dispose(&b);
+}
+
+static void run_follows_the_hitlog_and_resumes_from_the_checkpoint(void **state)
+{
+    (void)state;
+    char hl[512];
+    snprintf(hl, sizeof(hl), "%s/hitlog", DIR_);
+    cn_hitlog_opts_t ho;
+    cn_hitlog_opts_init(&ho);
+    ho.buffered = true;
+    cn_hitlog_t *log;
+    cn_err_t err;
+    assert_int_equal(cn_hitlog_open(hl, &ho, &log, NULL, &err), 0);
+    for (int i = 0; i < 30; i++) {
+        char q[128];
+        snprintf(q, sizeof(q), "g=https%%3A%%2F%%2Fs%%2F%d&vid=v%d&events=event1", i, i % 4);
+        append_adobe(log, T0 + i * MIN, i == 7 ? "nosuch" : "shop", q);
+    }
+    assert_int_equal(cn_hitlog_sync(log), 0);
+    cn_sink_factory_t f = {NULL, mem_open};
+    for (int i = 0; i < 2; i++)
+        memsink_init(&MEM[i]);
+    cn_process_t *p = open_proc(&f, NULL);
+    assert_int_equal(cn_process_run(p, hl, NULL, &err), 0);
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    assert_int_equal(st.raw_hits, 30);
+    assert_int_equal(st.hits, 29);
+    assert_int_equal(st.bad_by_reason[CN_BADROW_UNKNOWN_SUITE], 1);
+    assert_true(MEM[0].checkpoints >= 1);
+    assert_int_equal(MEM[0].pending.len, 0); /* every row is covered by a checkpoint */
+    cn_process_free(p);
+
+    /* more hits arrive; a new processor continues after the checkpoint */
+    for (int i = 30; i < 40; i++)
+        append_adobe(log, T0 + i * MIN, "shop", "g=x&vid=v1");
+    assert_int_equal(cn_hitlog_sync(log), 0);
+    p = open_proc(&f, NULL);
+    assert_int_equal(cn_process_run(p, hl, NULL, &err), 0);
+    cn_process_stats(p, &st);
+    assert_int_equal(st.raw_hits, 10);
+    assert_int_equal(st.visits, 0); /* v1's visit goes on: state came from the checkpoint */
+    cn_process_free(p);
+    cn_hitlog_close(log);
+    assert_int_equal(MEM[0].hits, 39);
+    assert_int_equal(MEM[0].visits, 4);
+    for (int i = 0; i < 2; i++)
+        memsink_dispose(&MEM[i]);
+}
+
+/* --- Speed --- */
+
+/* A lean memory sink: keeps the last rows in small rings, as a store's open-day buffer would. */
+typedef struct ring {
+    cn_hit_row_t hits[256];
+    cn_var_row_t vars[256];
+    cn_item_row_t items[256];
+    cn_event_row_t events[256];
+    cn_visit_row_t visits[256];
+    uint32_t nh, nv, ni, ne, nvis;
+} ring_t;
+static ring_t RING;
+static int g_visit(void *ud, uint32_t v, const cn_visit_row_t *r)
+{
+    ring_t *g = ud;
+    (void)v;
+    g->visits[g->nvis++ & 255] = *r;
+    return 0;
+}
+static int g_hit(void *ud, const cn_hit_row_t *r, uint32_t *out)
+{
+    ring_t *g = ud;
+    *out = g->nh;
+    g->hits[g->nh++ & 255] = *r;
+    return 0;
+}
+static int g_item(void *ud, const cn_item_row_t *r)
+{
+    ring_t *g = ud;
+    g->items[g->ni++ & 255] = *r;
+    return 0;
+}
+static int g_var(void *ud, const cn_var_row_t *r)
+{
+    ring_t *g = ud;
+    g->vars[g->nv++ & 255] = *r;
+    return 0;
+}
+static int g_event(void *ud, const cn_event_row_t *r)
+{
+    ring_t *g = ud;
+    g->events[g->ne++ & 255] = *r;
+    return 0;
+}
+static int ring_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
+{
+    (void)ud;
+    (void)suite;
+    *out = (cn_sink_t){&RING, g_visit, g_hit, g_item, g_var, g_event, NULL};
+    return 0;
+}
+
+static int64_t cpu_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Processes n copies of a fixture request. With visitors > 0 the request's
+ * visitor id is dropped and the client IP cycles through that many addresses
+ * (cookieless visitors, each visit enriched at its start when e is set).
+ */
+static void bench(const char *scenario, int seq, const char *what, int visitors, cn_enrich_t *e)
+{
+    cn_sink_factory_t f = {NULL, ring_open};
+    cn_process_opts_t o = {.from_scratch = true, .no_checkpoint_file = true};
+    cn_process_t *p;
+    cn_err_t err;
+    if (cn_process_new(C, e, DIR_, &f, &o, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    fixture_t fx;
+    assert_int_equal(fixture_load(&fx, "adobe-appmeasurement", scenario, seq), 0);
+    fx.raw.suite = CN_STR_LIT("shop");
+    char q[4096];
+    if (visitors > 0) {
+        /* drop the mid parameter */
+        snprintf(q, sizeof(q), "%.*s", CN_STR_FMT(fx.raw.query));
+        char *m = strstr(q, "&mid=");
+        char *end = m ? strchr(m + 1, '&') : NULL;
+        if (m && end)
+            memmove(m, end, strlen(end) + 1);
+        fx.raw.query = cn_str_c(q);
+    }
+    char ip[32];
+    /* CANTON_PROCESS_BENCH_HITS=300000 for a figure; a quick default for test runs */
+    const char *nh = getenv("CANTON_PROCESS_BENCH_HITS");
+    const int n = nh ? atoi(nh) : 20000;
+    int64_t t = cn_time_mono_us(), c = cpu_us();
+    for (int i = 0; i < n; i++) {
+        fx.raw.recv_us = T0 + i * 1000LL;
+        if (visitors > 0) {
+            int v = i % visitors;
+            snprintf(ip, sizeof(ip), "%d.%d.%d.%d", 1 + v % 200, (v / 200) % 250, (v * 7) % 250,
+                     1 + v % 250);
+            fx.raw.ip = cn_str_c(ip);
+        }
+        assert_int_equal(cn_process_raw(p, &fx.raw, (cn_hitlog_pos_t){1, (uint64_t)i + 1}), 0);
+    }
+    int64_t dt = cn_time_mono_us() - t, dc = cpu_us() - c;
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    assert_int_equal(st.hits, (uint64_t)n);
+    /* CPU time of this thread: the per-core figure, even on a busy machine */
+    printf("# process bench: %s: %d hits, %llu visits: %.3f s CPU (%.3f s wall) = %.0f "
+           "hits/s/core\n",
+           what, n, (unsigned long long)st.visits, dc / 1e6, dt / 1e6, n / (dc / 1e6));
+    fixture_free(&fx);
+    cn_process_free(p);
+}
+
+static void throughput_is_measured(void **state)
+{
+    (void)state;
+    bench("pageview", 1, "Adobe page view, one visitor", 0, NULL);
+    bench("purchase", 1, "Adobe purchase (2 products), one visitor", 0, NULL);
+    bench("pageview", 1, "Adobe page view, 50k cookieless visitors, no enrichment", 50000, NULL);
+    cn_enrich_opts_t eo;
+    cn_enrich_paths_t paths;
+    cn_enrich_opts_default(&eo, &paths, NULL);
+    cn_enrich_t *e = NULL;
+    cn_err_t err;
+    if (cn_enrich_open(&eo, &e, &err) != 0) {
+        printf("# process bench: enrichment not available: %s\n", err.msg);
+        return;
+    }
+    bench("pageview", 1, "Adobe page view, 50k cookieless visitors, enriched", 50000, e);
+    cn_enrich_unref(e);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(scripted_visit_gives_visits_evar_credit_revenue_and_dedup),
+        T(items_count_quantity_and_revenue_only_on_purchases),
+        T(contextdata_rules_set_evars_and_props),
+        T(currency_converts_with_the_rate_of_the_day),
+        T(bad_rows_are_logged_with_reason_and_raw_bytes),
+        T(cookieless_visitors_are_keyed_by_salted_ip_and_ua),
+        T(restart_and_reprocess_give_the_same_rows),
+        T(run_follows_the_hitlog_and_resumes_from_the_checkpoint),
+        T(throughput_is_measured),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
