@@ -42,15 +42,17 @@ class Canton:
     config: INI text written to the data folder and passed with --config
     (None: the built-in config, one suite "demo"). data: reuse this folder
     (kept on stop) instead of a fresh temporary one. args: extra arguments.
+    preexec_fn: called in the child before exec (resource limits...).
     """
 
-    def __init__(self, config=None, data=None, args=(), start_timeout=20.0):
+    def __init__(self, config=None, data=None, args=(), start_timeout=20.0, preexec_fn=None):
         self.bin = BIN
         self.keep_data = data is not None
         self.data = data or tempfile.mkdtemp(prefix="canton-test-")
         self.config = config
         self.args = list(args)
         self.start_timeout = start_timeout
+        self.preexec_fn = preexec_fn  # run in the child before exec (e.g. to set resource limits)
         self.proc = None
         self.port = None
         self.url = None
@@ -67,7 +69,7 @@ class Canton:
             cmd += ["--config", path]
         cmd += self.args
         self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._log, preexec_fn=self.preexec_fn)
         deadline = time.monotonic() + self.start_timeout
         line = self._read_line(deadline)
         m = _LISTEN_RE.search(line)
