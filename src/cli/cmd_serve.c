@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 
 #include "cli/cli.h"
+#include "cli/pipeline.h"
 #include "collect/collect.h"
 #include "conf/conf.h"
 #include "hitlog/hitlog.h"
@@ -153,6 +154,7 @@ int cn_cmd_serve(int argc, char **argv)
     cn_hitlog_t *log = NULL;
     cn_http_server_t *srv = NULL;
     cn_collect_t *collect = NULL;
+    cn_pipeline_t *pipeline = NULL;
 
     /* The hitlog. */
     char dir[4096];
@@ -197,6 +199,13 @@ int cn_cmd_serve(int argc, char **argv)
         cn_log_error("cannot start the collector", "msg=\"%s\"", err.msg);
         goto done;
     }
+    /* Processing, the stores and the reporting API behind the collector. */
+    if ((rc = cn_pipeline_start(conf, srv, &pipeline, &err)) != 0) {
+        cn_log_error("cannot start processing and the stores", "err=%s msg=\"%s\"",
+                     cn_errname(rc), cn_err_msg(&err, rc));
+        goto done;
+    }
+    cn_collect_set_metrics_cb(collect, (cn_collect_metrics_cb)cn_pipeline_metrics, pipeline);
     uint16_t port;
     if ((rc = cn_http_server_listen(srv, conf->listen, &port, &err)) != 0) {
         cn_log_error("cannot listen", "addr=%s msg=\"%s\"", conf->listen, err.msg);
@@ -234,6 +243,8 @@ int cn_cmd_serve(int argc, char **argv)
     exit_code = CN_EXIT_OK;
 
 done:
+    /* Processing stops at the hitlog's end (it checkpoints), then the API workers. */
+    cn_pipeline_stop(pipeline);
     /* The hitlog first: its last callbacks are delivered by cn_http_server_free. */
     if (log != NULL) {
         cn_hitlog_stats_t st;

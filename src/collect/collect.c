@@ -68,6 +68,8 @@ struct cn_collect {
     uint64_t bytes[CN_PROTO__COUNT];
     uint64_t failed;               /* hits answered 503: the hitlog refused or failed them */
     _Atomic uint64_t async_failed; /* buffered mode: write failures after the answer */
+    cn_collect_metrics_cb more_metrics; /* the pipeline's metrics, appended to /metrics */
+    void *more_metrics_ud;
 };
 
 /* --- Answers --- */
@@ -441,6 +443,8 @@ static void on_metrics(void *ud, cn_http_req_t *req)
     cn_collect_t *c = ud;
     cn_buf_clear(&c->scratch);
     cn_collect_metrics(c, &c->scratch);
+    if (c->more_metrics != NULL)
+        c->more_metrics(c->more_metrics_ud, &c->scratch);
     cn_http_add_header(req, "cache-control", CN_STR_LIT("no-store"));
     cn_http_reply_copy(req, 200, "text/plain; version=0.0.4; charset=utf-8",
                        cn_buf_str(&c->scratch));
@@ -619,4 +623,10 @@ void cn_collect_metrics(cn_collect_t *c, cn_buf_t *out)
                   (unsigned long)st.fsyncs, (double)st.fsync_us_total / 1e6,
                   (unsigned long)st.fsyncs);
     cn_http_server_metrics(c->srv, out);
+}
+
+void cn_collect_set_metrics_cb(cn_collect_t *c, cn_collect_metrics_cb cb, void *ud)
+{
+    c->more_metrics = cb;
+    c->more_metrics_ud = ud;
 }

@@ -40,4 +40,8 @@ void cn_collect_free(cn_collect_t *c);
 /* Appends the collector's, the hitlog's and the server's metrics (Prometheus text) to out. */
 void cn_collect_metrics(cn_collect_t *c, cn_buf_t *out);
 
+/* More metrics for GET /metrics: cb appends Prometheus text to out, on the loop thread. */
+typedef void (*cn_collect_metrics_cb)(void *ud, cn_buf_t *out);
+void cn_collect_set_metrics_cb(cn_collect_t *c, cn_collect_metrics_cb cb, void *ud);
+
 #endif

@@ -223,7 +223,11 @@ static cn_suite_conf_t *add_suite(cn_conf_t *c, const char *id, size_t id_len)
 
 cn_conf_t *cn_conf_default(void)
 {
-    static const char demo[] = "[suite demo]\n"
+    /* The local demo trusts loopback proxies, so that `canton gen --url` (which
+     * sends each visitor's IP in X-Forwarded-For) gives realistic geography. */
+    static const char demo[] = "[server]\n"
+                               "trusted_proxies = 127.0.0.1, ::1\n"
+                               "[suite demo]\n"
                                "name = Demo shop\n"
                                "timezone = Asia/Shanghai\n"
                                "currency = CNY\n"

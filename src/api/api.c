@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The reporting API: routes, tokens, and the query worker pool that keeps
+ * reports off the event loop. See api.h and docs/api.md.
+ */
+#include "api/api.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/url.h"
+#include "lib/xalloc.h"
+#include "query/query.h"
+
+typedef struct api_suite {
+    const cn_suite_conf_t *conf;
+    cn_store_t *store;
+    char **tokens; /* from the config and the tokens file */
+    size_t token_count;
+} api_suite_t;
+
+typedef enum job_kind {
+    JOB_REPORT,
+    JOB_FUNNEL,
+    JOB_PATHS,
+    JOB_REALTIME,
+} job_kind_t;
+
+typedef struct job job_t;
+struct job {
+    job_t *next;
+    cn_api_t *api;
+    job_kind_t kind;
+    api_suite_t *suite;
+    char *query; /* copies: the request may go away while the job runs */
+    char *body;
+    size_t body_len;
+    bool is_post;
+    cn_http_defer_t *defer;
+    int status;
+    cn_buf_t out;
+};
+
+struct cn_api {
+    api_suite_t *suites;
+    size_t suite_count;
+    pthread_t *threads;
+    unsigned thread_count;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    job_t *head, *tail;
+    bool stopping;
+};
+
+/* --- Tokens --- */
+
+static void load_tokens(cn_api_t *api, const char *data_dir)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/tokens", data_dir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    char line[512];
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char suite[128], token[256];
+        if (line[0] == '#' || sscanf(line, "%127s %255s", suite, token) != 2)
+            continue;
+        for (size_t i = 0; i < api->suite_count; i++) {
+            api_suite_t *s = &api->suites[i];
+            if (strcmp(s->conf->id, suite) == 0) {
+                s->tokens = cn_xrealloc(s->tokens, (s->token_count + 1) * sizeof(char *));
+                s->tokens[s->token_count++] = cn_xstrdup(token);
+            }
+        }
+    }
+    fclose(f);
+}
+
+int cn_api_token_create(const char *data_dir, const char *suite, char out[65], cn_err_t *err)
+{
+    unsigned char raw[32];
+    if (sodium_init() < 0)
+        return cn_err_set(err, CN_EINVAL, "libsodium failed to start");
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(out, 65, raw, sizeof(raw));
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/tokens", data_dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return cn_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    char line[256];
+    int n = snprintf(line, sizeof(line), "%s %s\n", suite, out);
+    int rc = 0;
+    if (write(fd, line, (size_t)n) != n || fsync(fd) != 0)
+        rc = cn_err_set(err, -EIO, "%s: write failed", path);
+    close(fd);
+    return rc;
+}
+
+/* Constant-time comparison of a presented token with the suite's tokens. */
+static bool token_ok(const api_suite_t *s, cn_str_t token)
+{
+    if (s->token_count == 0)
+        return true;
+    bool ok = false;
+    for (size_t i = 0; i < s->token_count; i++) {
+        size_t n = strlen(s->tokens[i]);
+        if (n == token.len && sodium_memcmp(s->tokens[i], token.ptr, n) == 0)
+            ok = true;
+    }
+    return ok;
+}
+
+/* --- Replies --- */
+
+static void reply_json(cn_http_req_t *req, int status, cn_str_t body)
+{
+    cn_http_add_header(req, "cache-control", CN_STR_LIT("no-store"));
+    cn_http_reply_copy(req, status, "application/json; charset=utf-8", body);
+}
+
+static void reply_error(cn_http_req_t *req, int status, const char *msg)
+{
+    cn_buf_t b = CN_BUF_INIT;
+    cn_buf_append_c(&b, "{\"error\":");
+    cn_buf_append_json_str(&b, cn_str_c(msg));
+    cn_buf_putc(&b, '}');
+    reply_json(req, status, cn_buf_str(&b));
+    cn_buf_dispose(&b);
+}
+
+static int error_status(int rc)
+{
+    return rc == CN_EPARSE || rc == CN_EINVAL || rc == CN_ETOOBIG ? 400
+           : rc == CN_ENOTFOUND                                   ? 404
+                                                                  : 500;
+}
+
+/* --- Workers --- */
+
+static void run_job(job_t *j)
+{
+    cn_err_t err = {0};
+    cn_store_snap_t *snap = NULL;
+    int rc = cn_store_snapshot(j->suite->store, &snap);
+    int64_t now = cn_time_now_us();
+    if (rc != 0) {
+        cn_err_set(&err, rc, "cannot read the store: %s", cn_strerror(rc));
+    } else if (j->kind == JOB_REPORT) {
+        cn_report_req_t req;
+        cn_report_req_init(&req);
+        rc = j->is_post
+                 ? cn_report_req_parse_json(&req, cn_str(j->body, j->body_len), j->suite->store,
+                                            now, &err)
+                 : cn_report_req_parse_params(&req, cn_str_c(j->query), j->suite->store, now, &err);
+        if (rc == 0) {
+            snprintf(req.suite, sizeof(req.suite), "%s", j->suite->conf->id);
+            cn_report_t *r;
+            rc = cn_report_run(j->suite->store, snap, &req, &r, &err);
+            if (rc == 0) {
+                cn_report_to_json(r, &req, &j->out);
+                cn_report_free(r);
+            }
+        }
+        cn_report_req_dispose(&req);
+    } else {
+        cn_query_fn_t fn = j->kind == JOB_FUNNEL  ? cn_funnel_json
+                           : j->kind == JOB_PATHS ? cn_paths_json
+                                                  : cn_realtime_json;
+        rc = fn(j->suite->store, snap, j->suite->conf->id,
+                j->is_post ? cn_str(j->body, j->body_len) : cn_str_c(j->query), j->is_post, now,
+                &j->out, &err);
+    }
+    if (snap != NULL)
+        cn_store_snap_release(snap);
+    if (rc != 0) {
+        cn_buf_clear(&j->out);
+        cn_buf_append_c(&j->out, "{\"error\":");
+        cn_buf_append_json_str(&j->out, cn_str_c(cn_err_msg(&err, rc)));
+        cn_buf_putc(&j->out, '}');
+        j->status = error_status(rc);
+    } else {
+        j->status = 200;
+    }
+}
+
+static void *worker(void *arg)
+{
+    cn_api_t *api = arg;
+    for (;;) {
+        pthread_mutex_lock(&api->lock);
+        while (api->head == NULL && !api->stopping)
+            pthread_cond_wait(&api->cond, &api->lock);
+        job_t *j = api->head;
+        if (j != NULL) {
+            api->head = j->next;
+            if (api->head == NULL)
+                api->tail = NULL;
+        }
+        pthread_mutex_unlock(&api->lock);
+        if (j == NULL)
+            return NULL; /* stopping and nothing left */
+        run_job(j);
+        cn_http_defer_post(j->defer, j->status);
+    }
+}
+
+static void job_free(job_t *j)
+{
+    free(j->query);
+    free(j->body);
+    cn_buf_dispose(&j->out);
+    free(j);
+}
+
+static void on_resume(void *ud, cn_http_req_t *req, int status)
+{
+    job_t *j = ud;
+    if (req != NULL)
+        reply_json(req, status, cn_buf_str(&j->out));
+    job_free(j);
+}
+
+/* --- Routing --- */
+
+static api_suite_t *find_suite(cn_api_t *api, cn_str_t id)
+{
+    for (size_t i = 0; i < api->suite_count; i++) {
+        if (cn_str_eq_c(id, api->suites[i].conf->id))
+            return &api->suites[i];
+    }
+    return NULL;
+}
+
+/* The raw (encoded) value of a query parameter, decoded into the request's memory. */
+static cn_str_t param(cn_http_req_t *req, cn_str_t query, const char *name)
+{
+    cn_str_t rest = query, n, v;
+    bool eq;
+    while (cn_query_next(&rest, &n, &v, &eq)) {
+        if (cn_str_eq_c(n, name)) {
+            char *dst = cn_http_req_alloc(req, v.len + 1);
+            size_t len = cn_url_decode_to(v, dst);
+            return cn_str(dst, len);
+        }
+    }
+    return CN_STR_NULL;
+}
+
+/* The suite named by ?suite= or by the JSON body's "suite"; the only suite by default. */
+static api_suite_t *request_suite(cn_api_t *api, cn_http_req_t *req, cn_str_t query, cn_str_t body,
+                                  bool is_post, cn_str_t *out_id)
+{
+    cn_str_t id = param(req, query, "suite");
+    if (id.ptr == NULL && is_post && body.len > 0) {
+        json_error_t jerr;
+        json_t *j = json_loadb(body.ptr, body.len, 0, &jerr);
+        const char *s = json_string_value(json_object_get(j, "suite"));
+        if (s != NULL) {
+            size_t n = strlen(s);
+            char *copy = cn_http_req_alloc(req, n + 1);
+            memcpy(copy, s, n + 1);
+            id = cn_str(copy, n);
+        }
+        json_decref(j);
+    }
+    *out_id = id;
+    if (id.ptr == NULL)
+        return api->suite_count == 1 ? &api->suites[0] : NULL;
+    return find_suite(api, id);
+}
+
+static cn_str_t bearer(cn_http_req_t *req, cn_str_t query)
+{
+    cn_str_t auth = cn_http_req_header(req, CN_STR_LIT("authorization"));
+    if (auth.len > 7 && cn_str_eq_nocase(cn_str(auth.ptr, 7), CN_STR_LIT("bearer ")))
+        return cn_str_trim(cn_str(auth.ptr + 7, auth.len - 7));
+    return param(req, query, "token");
+}
+
+static void on_api(void *ud, cn_http_req_t *req)
+{
+    cn_api_t *api = ud;
+    cn_str_t path = cn_http_req_path(req), query = cn_http_req_query(req);
+    cn_str_t method = cn_http_req_method(req), body = cn_http_req_body(req);
+    bool is_post = cn_str_eq_c(method, "POST");
+    cn_str_t name = cn_str(path.ptr + 8, path.len - 8); /* after "/api/v1/" */
+
+    if (cn_str_eq_c(method, "OPTIONS")) {
+        cn_str_t origin = cn_http_req_header(req, CN_STR_LIT("origin"));
+        if (origin.ptr != NULL)
+            cn_http_add_header(req, "access-control-allow-origin", origin);
+        cn_http_add_header(req, "access-control-allow-headers",
+                           CN_STR_LIT("authorization, content-type"));
+        cn_http_add_header(req, "access-control-allow-methods", CN_STR_LIT("GET, POST, OPTIONS"));
+        cn_http_reply(req, 204, NULL, CN_STR_NULL);
+        return;
+    }
+    if (cn_str_eq_c(name, "catalog")) {
+        cn_buf_t b = CN_BUF_INIT;
+        cn_catalog_to_json(&b);
+        reply_json(req, 200, cn_buf_str(&b));
+        cn_buf_dispose(&b);
+        return;
+    }
+    cn_str_t token = bearer(req, query);
+    if (cn_str_eq_c(name, "suites")) {
+        cn_buf_t b = CN_BUF_INIT;
+        cn_buf_append_c(&b, "{\"suites\":[");
+        size_t n = 0;
+        for (size_t i = 0; i < api->suite_count; i++) {
+            const api_suite_t *s = &api->suites[i];
+            if (!token_ok(s, token))
+                continue;
+            cn_buf_append_c(&b, n++ ? ",{\"id\":" : "{\"id\":");
+            cn_buf_append_json_str(&b, cn_str_c(s->conf->id));
+            cn_buf_append_c(&b, ",\"name\":");
+            cn_buf_append_json_str(&b, cn_str_c(s->conf->name));
+            cn_buf_append_c(&b, ",\"timezone\":");
+            cn_buf_append_json_str(&b, cn_str_c(s->conf->timezone));
+            cn_buf_append_c(&b, ",\"currency\":");
+            cn_buf_append_json_str(&b, cn_str_c(s->conf->currency));
+            cn_buf_append_c(&b, ",\"home_country\":");
+            cn_buf_append_json_str(&b, cn_str_c(s->conf->home_country));
+            cn_store_stats_t st;
+            cn_store_stats(s->store, &st);
+            cn_buf_printf(&b, ",\"hits\":%llu,\"visits\":%llu,\"visitors\":%llu}",
+                          (unsigned long long)st.hits, (unsigned long long)st.visits,
+                          (unsigned long long)st.visitors);
+        }
+        cn_buf_append_c(&b, "]}");
+        reply_json(req, 200, cn_buf_str(&b));
+        cn_buf_dispose(&b);
+        return;
+    }
+    job_kind_t kind;
+    if (cn_str_eq_c(name, "report"))
+        kind = JOB_REPORT;
+    else if (cn_str_eq_c(name, "funnel"))
+        kind = JOB_FUNNEL;
+    else if (cn_str_eq_c(name, "paths"))
+        kind = JOB_PATHS;
+    else if (cn_str_eq_c(name, "realtime"))
+        kind = JOB_REALTIME;
+    else {
+        reply_error(req, 404,
+                    "unknown endpoint (suites, catalog, report, funnel, paths, realtime)");
+        return;
+    }
+    cn_str_t id;
+    api_suite_t *s = request_suite(api, req, query, body, is_post, &id);
+    if (s == NULL) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 id.ptr ? "unknown suite '%.*s'" : "which suite? add suite=ID%.*s",
+                 (int)(id.len > 64 ? 64 : id.len), id.ptr ? id.ptr : "");
+        reply_error(req, id.ptr ? 404 : 400, msg);
+        return;
+    }
+    if (!token_ok(s, token)) {
+        cn_http_add_header(req, "www-authenticate", CN_STR_LIT("Bearer"));
+        reply_error(req, 401,
+                    token.len ? "this token does not grant access to the suite"
+                              : "this suite needs a token: Authorization: Bearer <token>");
+        return;
+    }
+    job_t *j = cn_xcalloc(1, sizeof(*j));
+    j->api = api;
+    j->kind = kind;
+    j->suite = s;
+    j->is_post = is_post;
+    j->query = cn_xstrndup(query.ptr ? query.ptr : "", query.len);
+    j->body = cn_xstrndup(body.ptr ? body.ptr : "", body.len);
+    j->body_len = body.len;
+    j->defer = cn_http_defer(req, on_resume, j);
+    pthread_mutex_lock(&api->lock);
+    if (api->tail)
+        api->tail->next = j;
+    else
+        api->head = j;
+    api->tail = j;
+    pthread_cond_signal(&api->cond);
+    pthread_mutex_unlock(&api->lock);
+}
+
+int cn_api_new(const cn_conf_t *conf, const char *data_dir, const cn_api_suite_t *suites,
+               size_t count, unsigned threads, cn_http_server_t *srv, cn_api_t **out, cn_err_t *err)
+{
+    (void)conf;
+    if (sodium_init() < 0)
+        return cn_err_set(err, CN_EINVAL, "libsodium failed to start");
+    cn_api_t *api = cn_xcalloc(1, sizeof(*api));
+    api->suites = cn_xcalloc(count ? count : 1, sizeof(*api->suites));
+    api->suite_count = count;
+    for (size_t i = 0; i < count; i++) {
+        api_suite_t *s = &api->suites[i];
+        s->conf = suites[i].conf;
+        s->store = suites[i].store;
+        for (size_t t = 0; t < s->conf->token_count; t++) {
+            s->tokens = cn_xrealloc(s->tokens, (s->token_count + 1) * sizeof(char *));
+            s->tokens[s->token_count++] = cn_xstrdup(s->conf->tokens[t]);
+        }
+    }
+    load_tokens(api, data_dir);
+    pthread_mutex_init(&api->lock, NULL);
+    pthread_cond_init(&api->cond, NULL);
+    api->thread_count = threads ? threads : 2;
+    api->threads = cn_xcalloc(api->thread_count, sizeof(pthread_t));
+    for (unsigned i = 0; i < api->thread_count; i++)
+        pthread_create(&api->threads[i], NULL, worker, api);
+    int rc = cn_http_server_route(srv, "/api/v1/", CN_HTTP_GET | CN_HTTP_POST | CN_HTTP_OPTIONS,
+                                  "api", on_api, api);
+    if (rc != 0) {
+        cn_api_free(api);
+        return cn_err_set(err, rc, "cannot register the API routes");
+    }
+    *out = api;
+    return 0;
+}
+
+void cn_api_free(cn_api_t *api)
+{
+    if (api == NULL)
+        return;
+    pthread_mutex_lock(&api->lock);
+    api->stopping = true;
+    pthread_cond_broadcast(&api->cond);
+    pthread_mutex_unlock(&api->lock);
+    for (unsigned i = 0; i < api->thread_count; i++)
+        pthread_join(api->threads[i], NULL);
+    free(api->threads);
+    for (size_t i = 0; i < api->suite_count; i++) {
+        for (size_t t = 0; t < api->suites[i].token_count; t++)
+            free(api->suites[i].tokens[t]);
+        free(api->suites[i].tokens);
+    }
+    free(api->suites);
+    pthread_mutex_destroy(&api->lock);
+    pthread_cond_destroy(&api->cond);
+    free(api);
+}

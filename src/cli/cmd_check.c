@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `canton check`: verifies the stores on disk (docs/storage.md) without
+ * changing them, and says what is wrong where. Safe while `canton serve`
+ * writes: it reads the manifest and the files it lists.
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "store/store.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: canton check [--config FILE] [--data DIR] [--suite S]\n\n"
+               "Verifies the store of each suite (or of suite S): the manifest, every\n"
+               "checksum, every page, dictionary references, visit ordinals, and that each\n"
+               "hit lies in the partition of its local day. Prints one line per problem and\n"
+               "a summary per suite; exits 1 when a problem was found.\n\n"
+               "Options:\n"
+               "  --config FILE   canton.conf (suites and their time zones; default: built-in)\n"
+               "  --data DIR      data folder (default: the config's, else ./data)\n"
+               "  --suite S       check only suite S\n"
+               "  --quiet         print problems only\n");
+}
+
+static void on_problem(void *ud, const char *msg)
+{
+    fprintf(stdout, "%s: %s\n", (const char *)ud, msg);
+}
+
+static int check_one(const char *data, const cn_suite_conf_t *sc, bool quiet)
+{
+    cn_store_check_stats_t st;
+    cn_err_t err = {0};
+    int rc = cn_store_check(data, sc, on_problem, sc->id, &st, &err);
+    if (rc == CN_ENOTFOUND) {
+        if (!quiet)
+            printf("%s: no store\n", sc->id);
+        return 0;
+    }
+    if (rc < 0 && rc != CN_ECORRUPT) {
+        printf("%s: cannot check: %s\n", sc->id, cn_err_msg(&err, rc));
+        return 1;
+    }
+    if (!quiet || st.problems)
+        printf("%s: %s: %llu segments, %llu pages, %llu rows, %llu dictionary entries, "
+               "%llu problems\n",
+               sc->id, st.problems ? "DAMAGED" : "ok", (unsigned long long)st.segments,
+               (unsigned long long)st.pages, (unsigned long long)st.rows,
+               (unsigned long long)st.dict_entries, (unsigned long long)st.problems);
+    return st.problems ? 1 : 0;
+}
+
+int cn_cmd_check(int argc, char **argv)
+{
+    if (cn_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return CN_EXIT_OK;
+    }
+    enum { O_CONFIG = 256, O_DATA, O_SUITE, O_QUIET };
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, O_CONFIG},
+        {"data", required_argument, NULL, O_DATA},
+        {"suite", required_argument, NULL, O_SUITE},
+        {"quiet", no_argument, NULL, O_QUIET},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = NULL, *data = NULL, *suite = NULL;
+    bool quiet = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_CONFIG:
+            config = optarg;
+            break;
+        case O_DATA:
+            data = optarg;
+            break;
+        case O_SUITE:
+            suite = optarg;
+            break;
+        case O_QUIET:
+            quiet = true;
+            break;
+        default:
+            usage(stderr);
+            return CN_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return CN_EXIT_USAGE;
+    }
+    cn_conf_t *conf = NULL;
+    cn_err_t err = {0};
+    if (config) {
+        if (cn_conf_load(config, &conf, &err) != 0) {
+            fprintf(stderr, "canton check: %s\n", err.msg);
+            return CN_EXIT_USAGE;
+        }
+    } else {
+        conf = cn_conf_default();
+    }
+    if (!data)
+        data = conf->data_dir;
+    int failed = 0;
+    if (suite) {
+        const cn_suite_conf_t *sc = cn_conf_suite(conf, suite, strlen(suite));
+        cn_suite_conf_t tmp = {0};
+        if (!sc) {
+            /* a store folder for a suite the config does not know: assume UTC */
+            tmp.id = (char *)suite;
+            tmp.timezone = (char *)"UTC";
+            sc = &tmp;
+            if (!quiet)
+                fprintf(stderr, "canton check: suite %s is not configured; assuming UTC days\n",
+                        suite);
+        }
+        failed = check_one(data, sc, quiet);
+    } else {
+        for (size_t i = 0; i < conf->suite_count; i++)
+            failed |= check_one(data, &conf->suites[i], quiet);
+        /* stores of suites not in the config */
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/store", data);
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.' || cn_conf_suite(conf, e->d_name, strlen(e->d_name)))
+                continue;
+            cn_suite_conf_t tmp = {0};
+            tmp.id = e->d_name;
+            tmp.timezone = (char *)"UTC";
+            if (!quiet)
+                fprintf(stderr, "canton check: suite %s is not configured; assuming UTC days\n",
+                        e->d_name);
+            failed |= check_one(data, &tmp, quiet);
+        }
+        if (d)
+            closedir(d);
+    }
+    cn_conf_free(conf);
+    return failed ? CN_EXIT_FAIL : CN_EXIT_OK;
+}

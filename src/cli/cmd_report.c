@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `canton report` and `canton token`: reports from the command line, over
+ * the same query engine and request parameters as GET /api/v1/report, read
+ * from the store on disk (read-only: it works while `canton serve` runs).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "lib/clock.h"
+#include "lib/xalloc.h"
+#include "query/query.h"
+
+static void report_usage(FILE *f)
+{
+    fprintf(
+        f,
+        "Usage: canton report --suite S [options]\n"
+        "\n"
+        "Runs a report on a suite's store and prints it (docs/api.md lists every\n"
+        "dimension and metric; `canton report --catalog` prints them).\n"
+        "\n"
+        "Options:\n"
+        "  --suite S            the report suite (default: the only one configured)\n"
+        "  --config FILE        configuration (default: built-in demo suite)\n"
+        "  --data DIR           data folder (default: the config's, else ./data)\n"
+        "  --dimension D[,D2]   break down by one or two dimensions (page, country...)\n"
+        "  --metrics M,...      metrics (default: pageviews,visits,visitors)\n"
+        "  --range PRESET       today, yesterday, last_7_days, last_30_days, last_90_days,\n"
+        "                       month_to_date, last_month, year_to_date, last_year,\n"
+        "                       last_12_months\n"
+        "  --from YYYY-MM-DD    first day (the suite's time zone)\n"
+        "  --to YYYY-MM-DD      last day (default: today)\n"
+        "  --granularity G      a trend: hour, day, week or month\n"
+        "  --segment TEXT       e.g. 'visit(channel = \"natural search\" and country = \"US\")'\n"
+        "  --compare C          previous-period, previous-year or previous-bucket\n"
+        "  --sort M[:asc]       sort by a metric (default: the first, descending)\n"
+        "  --limit N            rows (default 20; 0: all)\n"
+        "  --calc NAME=FORMULA  a calculated metric, e.g. rpv=revenue/visits\n"
+        "  --bots               include bot traffic\n"
+        "  --format F           table (default), csv, tsv or json\n"
+        "  --catalog            print the dimensions and metrics and exit\n");
+}
+
+static void add_param(cn_buf_t *q, const char *name, const char *value)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (q->len)
+        cn_buf_putc(q, '&');
+    cn_buf_append_c(q, name);
+    cn_buf_putc(q, '=');
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '_' || *p == '.' || *p == ',')
+            cn_buf_putc(q, (char)*p);
+        else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            cn_buf_append(q, e, 3);
+        }
+    }
+}
+
+static void print_cell(cn_str_t s, char sep)
+{
+    if (sep == ',') {
+        bool quote =
+            memchr(s.ptr, ',', s.len) || memchr(s.ptr, '"', s.len) || memchr(s.ptr, '\n', s.len);
+        if (!quote) {
+            fwrite(s.ptr, 1, s.len, stdout);
+            return;
+        }
+        putchar('"');
+        for (size_t i = 0; i < s.len; i++) {
+            if (s.ptr[i] == '"')
+                putchar('"');
+            putchar(s.ptr[i]);
+        }
+        putchar('"');
+        return;
+    }
+    for (size_t i = 0; i < s.len; i++)
+        putchar(s.ptr[i] == '\t' || s.ptr[i] == '\n' ? ' ' : s.ptr[i]);
+}
+
+/* Display width of a UTF-8 string (code points; good enough for a table). */
+static size_t width(cn_str_t s)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < s.len; i++)
+        w += ((unsigned char)s.ptr[i] & 0xc0) != 0x80;
+    return w;
+}
+
+static void print_table(const cn_report_t *r, bool with_cmp)
+{
+    size_t ncols = r->key_count + r->metric_count * (with_cmp ? 2 : 1);
+    size_t nrows = r->row_count + 2; /* header, rows, total */
+    cn_buf_t *cells = cn_xcalloc(ncols * nrows, sizeof(cn_buf_t));
+    size_t *w = cn_xcalloc(ncols, sizeof(size_t));
+    for (size_t c = 0; c < r->key_count; c++)
+        cn_buf_append_c(&cells[c], r->key_names[c]);
+    for (size_t m = 0; m < r->metric_count; m++) {
+        cn_buf_append_c(&cells[r->key_count + m * (with_cmp ? 2 : 1)], r->metric_names[m]);
+        if (with_cmp)
+            cn_buf_append_c(&cells[r->key_count + m * 2 + 1], "change");
+    }
+    for (size_t i = 0; i <= r->row_count; i++) {
+        bool total = i == r->row_count;
+        const double *v = total ? r->totals : r->rows[i].values;
+        const double *cv = total ? r->compare_totals : r->rows[i].compare;
+        cn_buf_t *row = cells + (i + 1) * ncols;
+        for (size_t c = 0; c < r->key_count; c++) {
+            if (total)
+                cn_buf_append_c(&row[c], c == 0 ? "Total" : "");
+            else if (r->rows[i].keys[c].len == 0)
+                cn_buf_append_c(&row[c], "(none)");
+            else
+                cn_buf_append_str(&row[c], r->rows[i].keys[c]);
+        }
+        for (size_t m = 0; m < r->metric_count; m++) {
+            size_t c = r->key_count + m * (with_cmp ? 2 : 1);
+            cn_metric_format(r, m, v[m], &row[c]);
+            if (with_cmp) {
+                if (cv == NULL || cv[m] == 0)
+                    cn_buf_append_c(&row[c + 1], "-");
+                else
+                    cn_buf_printf(&row[c + 1], "%+.1f%%", (v[m] - cv[m]) / cv[m] * 100);
+            }
+        }
+    }
+    for (size_t i = 0; i < nrows * ncols; i++) {
+        size_t ww = width(cn_buf_str(&cells[i]));
+        if (ww > 60)
+            ww = 60;
+        if (ww > w[i % ncols])
+            w[i % ncols] = ww;
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        if (i == 1 || i == nrows - 1) {
+            for (size_t c = 0; c < ncols; c++) {
+                for (size_t k = 0; k < w[c] + (c ? 2 : 0); k++)
+                    putchar('-');
+            }
+            putchar('\n');
+        }
+        for (size_t c = 0; c < ncols; c++) {
+            cn_str_t s = cn_buf_str(&cells[i * ncols + c]);
+            size_t sw = width(s);
+            if (sw > 60) {
+                /* cut long labels on a character boundary */
+                size_t keep = 0, n = 0;
+                while (keep < s.len && n < 59) {
+                    keep++;
+                    while (keep < s.len && ((unsigned char)s.ptr[keep] & 0xc0) == 0x80)
+                        keep++;
+                    n++;
+                }
+                s.len = keep;
+                sw = 60;
+                if (c)
+                    fputs("  ", stdout);
+                fwrite(s.ptr, 1, s.len, stdout);
+                fputs("…", stdout);
+                continue;
+            }
+            bool right = c >= r->key_count;
+            if (c)
+                fputs("  ", stdout);
+            if (right)
+                for (size_t k = sw; k < w[c]; k++)
+                    putchar(' ');
+            fwrite(s.ptr, 1, s.len, stdout);
+            if (!right && c + 1 < ncols)
+                for (size_t k = sw; k < w[c]; k++)
+                    putchar(' ');
+        }
+        putchar('\n');
+    }
+    for (size_t i = 0; i < nrows * ncols; i++)
+        cn_buf_dispose(&cells[i]);
+    free(cells);
+    free(w);
+}
+
+static void print_sv(const cn_report_t *r, char sep)
+{
+    for (size_t c = 0; c < r->key_count; c++) {
+        if (c)
+            putchar(sep);
+        fputs(r->key_names[c], stdout);
+    }
+    for (size_t m = 0; m < r->metric_count; m++) {
+        printf("%c%s", sep, r->metric_names[m]);
+        if (r->compare_totals)
+            printf("%c%s_compare", sep, r->metric_names[m]);
+    }
+    putchar('\n');
+    for (size_t i = 0; i < r->row_count; i++) {
+        for (size_t c = 0; c < r->key_count; c++) {
+            if (c)
+                putchar(sep);
+            print_cell(r->rows[i].keys[c], sep);
+        }
+        for (size_t m = 0; m < r->metric_count; m++) {
+            printf("%c%.10g", sep, r->rows[i].values[m]);
+            if (r->compare_totals)
+                printf("%c%.10g", sep, r->rows[i].compare[m]);
+        }
+        putchar('\n');
+    }
+}
+
+/* Opens config and the suite's store read-only. */
+static int open_suite(const char *config, const char *data, const char *suite, cn_conf_t **conf,
+                      const cn_suite_conf_t **sc, cn_store_t **store, const char **data_dir)
+{
+    cn_err_t err = {0};
+    if (config != NULL) {
+        if (cn_conf_load(config, conf, &err) != 0) {
+            fprintf(stderr, "canton: %s\n", err.msg);
+            return CN_EXIT_USAGE;
+        }
+    } else {
+        *conf = cn_conf_default();
+    }
+    *data_dir = data ? data : (*conf)->data_dir;
+    if (suite == NULL) {
+        if ((*conf)->suite_count != 1) {
+            fprintf(stderr, "canton: which suite? use --suite\n");
+            return CN_EXIT_USAGE;
+        }
+        *sc = &(*conf)->suites[0];
+    } else if ((*sc = cn_conf_suite(*conf, suite, strlen(suite))) == NULL) {
+        fprintf(stderr, "canton: unknown suite '%s'\n", suite);
+        return CN_EXIT_USAGE;
+    }
+    if (store == NULL)
+        return 0;
+    cn_store_opts_t opts;
+    cn_store_opts_init(&opts);
+    opts.read_only = true;
+    if (cn_store_open(*data_dir, *sc, &opts, store, &err) != 0) {
+        fprintf(stderr, "canton: %s\n", err.msg);
+        return CN_EXIT_FAIL;
+    }
+    return 0;
+}
+
+int cn_cmd_report(int argc, char **argv)
+{
+    enum {
+        O_SUITE = 256,
+        O_CONFIG,
+        O_DATA,
+        O_DIM,
+        O_METRICS,
+        O_RANGE,
+        O_FROM,
+        O_TO,
+        O_GRAN,
+        O_SEGMENT,
+        O_COMPARE,
+        O_SORT,
+        O_LIMIT,
+        O_CALC,
+        O_BOTS,
+        O_FORMAT,
+        O_CATALOG
+    };
+    static const struct option opts[] = {
+        {"suite", required_argument, NULL, O_SUITE},
+        {"config", required_argument, NULL, O_CONFIG},
+        {"data", required_argument, NULL, O_DATA},
+        {"dimension", required_argument, NULL, O_DIM},
+        {"dimensions", required_argument, NULL, O_DIM},
+        {"metrics", required_argument, NULL, O_METRICS},
+        {"range", required_argument, NULL, O_RANGE},
+        {"from", required_argument, NULL, O_FROM},
+        {"to", required_argument, NULL, O_TO},
+        {"granularity", required_argument, NULL, O_GRAN},
+        {"segment", required_argument, NULL, O_SEGMENT},
+        {"compare", required_argument, NULL, O_COMPARE},
+        {"sort", required_argument, NULL, O_SORT},
+        {"limit", required_argument, NULL, O_LIMIT},
+        {"calc", required_argument, NULL, O_CALC},
+        {"bots", no_argument, NULL, O_BOTS},
+        {"format", required_argument, NULL, O_FORMAT},
+        {"catalog", no_argument, NULL, O_CATALOG},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *suite = NULL, *config = NULL, *data = NULL, *format = "table";
+    cn_buf_t q = CN_BUF_INIT;
+    bool has_limit = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        char name[64];
+        switch (c) {
+        case 'h':
+            report_usage(stdout);
+            return CN_EXIT_OK;
+        case O_SUITE:
+            suite = optarg;
+            break;
+        case O_CONFIG:
+            config = optarg;
+            break;
+        case O_DATA:
+            data = optarg;
+            break;
+        case O_FORMAT:
+            format = optarg;
+            break;
+        case O_CATALOG: {
+            cn_buf_t b = CN_BUF_INIT;
+            cn_catalog_to_json(&b);
+            puts(b.ptr);
+            cn_buf_dispose(&b);
+            return CN_EXIT_OK;
+        }
+        case O_CALC: {
+            const char *eq = strchr(optarg, '=');
+            if (eq == NULL || eq == optarg || eq - optarg > 40) {
+                fprintf(stderr, "canton report: --calc wants NAME=FORMULA\n");
+                return CN_EXIT_USAGE;
+            }
+            snprintf(name, sizeof(name), "calc.%.*s", (int)(eq - optarg), optarg);
+            add_param(&q, name, eq + 1);
+            break;
+        }
+        case O_BOTS:
+            add_param(&q, "bots", "1");
+            break;
+        case O_COMPARE: {
+            char *v = cn_xstrdup(optarg);
+            for (char *p = v; *p; p++)
+                if (*p == '-')
+                    *p = '_';
+            add_param(&q, "compare", v);
+            free(v);
+            break;
+        }
+        default: {
+            if (c < O_DIM || c > O_LIMIT) {
+                report_usage(stderr);
+                return CN_EXIT_USAGE;
+            }
+            static const char *const names[] = {"dimension", "metrics",     "range",   "from",
+                                                "to",        "granularity", "segment", "compare",
+                                                "sort",      "limit"};
+            has_limit |= c == O_LIMIT;
+            add_param(&q, names[c - O_DIM], optarg);
+        }
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "canton report: unexpected argument '%s'\n", argv[optind]);
+        return CN_EXIT_USAGE;
+    }
+    if (!has_limit)
+        add_param(&q, "limit", "20");
+    if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "tsv") &&
+        strcmp(format, "json")) {
+        fprintf(stderr, "canton report: --format is table, csv, tsv or json\n");
+        return CN_EXIT_USAGE;
+    }
+    cn_conf_t *conf;
+    const cn_suite_conf_t *sc;
+    cn_store_t *store;
+    const char *data_dir;
+    int rc = open_suite(config, data, suite, &conf, &sc, &store, &data_dir);
+    if (rc != 0) {
+        cn_buf_dispose(&q);
+        return rc;
+    }
+    cn_report_req_t req;
+    cn_report_req_init(&req);
+    cn_err_t err = {0};
+    cn_report_t *r = NULL;
+    cn_store_snap_t *snap = NULL;
+    int exit_code = CN_EXIT_OK;
+    if (cn_report_req_parse_params(&req, cn_buf_str(&q), store, cn_time_now_us(), &err) != 0) {
+        fprintf(stderr, "canton report: %s\n", err.msg);
+        exit_code = CN_EXIT_USAGE;
+    } else if (cn_store_snapshot(store, &snap) != 0 ||
+               cn_report_run(store, snap, &req, &r, &err) != 0) {
+        fprintf(stderr, "canton report: %s\n", cn_err_msg(&err, CN_ECORRUPT));
+        exit_code = CN_EXIT_FAIL;
+    } else {
+        snprintf(req.suite, sizeof(req.suite), "%s", sc->id);
+        if (strcmp(format, "json") == 0) {
+            cn_buf_t b = CN_BUF_INIT;
+            cn_report_to_json(r, &req, &b);
+            puts(b.ptr);
+            cn_buf_dispose(&b);
+        } else if (strcmp(format, "table") == 0) {
+            print_table(r, r->compare_totals != NULL);
+            if (isatty(STDOUT_FILENO))
+                printf("%zu of %zu rows, %.1f ms\n", r->row_count, r->total_rows, r->elapsed_ms);
+        } else {
+            print_sv(r, format[0] == 'c' ? ',' : '\t');
+        }
+    }
+    cn_report_free(r);
+    if (snap)
+        cn_store_snap_release(snap);
+    cn_report_req_dispose(&req);
+    cn_store_close(store);
+    cn_conf_free(conf);
+    cn_buf_dispose(&q);
+    return exit_code;
+}
+
+int cn_cmd_token(int argc, char **argv)
+{
+    if (cn_cli_wants_help(argc, argv) || argc < 2 || strcmp(argv[1], "create") != 0) {
+        fprintf(argc < 2 || !cn_cli_wants_help(argc, argv) ? stderr : stdout,
+                "Usage: canton token create --suite S [--config FILE] [--data DIR]\n\n"
+                "Creates a bearer token for the reporting API of suite S, keeps it in\n"
+                "<data>/tokens and prints it. Restart `canton serve` to load it.\n"
+                "Use it as `Authorization: Bearer <token>`.\n");
+        return cn_cli_wants_help(argc, argv) ? CN_EXIT_OK : CN_EXIT_USAGE;
+    }
+    const char *suite = NULL, *config = NULL, *data = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (i + 1 < argc && strcmp(argv[i], "--suite") == 0)
+            suite = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--config") == 0)
+            config = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--data") == 0)
+            data = argv[++i];
+        else {
+            fprintf(stderr, "canton token: unexpected argument '%s'\n", argv[i]);
+            return CN_EXIT_USAGE;
+        }
+    }
+    cn_conf_t *conf;
+    const cn_suite_conf_t *sc;
+    const char *data_dir;
+    int rc = open_suite(config, data, suite, &conf, &sc, NULL, &data_dir);
+    if (rc != 0)
+        return rc;
+    char token[65];
+    cn_err_t err = {0};
+    if (cn_api_token_create(data_dir, sc->id, token, &err) != 0) {
+        fprintf(stderr, "canton token: %s\n", err.msg);
+        cn_conf_free(conf);
+        return CN_EXIT_FAIL;
+    }
+    printf("%s\n", token);
+    cn_conf_free(conf);
+    return CN_EXIT_OK;
+}

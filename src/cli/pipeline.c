@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The pipeline behind `canton serve`: enrichment, stores, the processing
+ * thread and the reporting API. See pipeline.h.
+ */
+#include "cli/pipeline.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "enrich/enrich.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "process/process.h"
+#include "store/store.h"
+
+struct cn_pipeline {
+    const cn_conf_t *conf;
+    cn_enrich_t *enrich;
+    cn_store_t **stores; /* one per configured suite, in config order */
+    cn_process_t *process;
+    cn_api_t *api;
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool stop;
+    pthread_mutex_t stats_lock; /* guards stats, copied by the processing thread */
+    cn_process_stats_t stats;
+    char hitlog_dir[4096];
+};
+
+static int open_sink(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
+{
+    cn_pipeline_t *pl = ud;
+    for (size_t i = 0; i < pl->conf->suite_count; i++) {
+        if (&pl->conf->suites[i] == suite || strcmp(pl->conf->suites[i].id, suite->id) == 0) {
+            *out = cn_store_sink(pl->stores[i]);
+            return 0;
+        }
+    }
+    return CN_ENOTFOUND;
+}
+
+/*
+ * Follows the hitlog: processes to its current end (checkpointing), publishes
+ * the counters for /metrics, waits a little when there was nothing new. On an
+ * error, waits and starts again from the checkpoint.
+ */
+static void *process_main(void *arg)
+{
+    cn_pipeline_t *pl = arg;
+    while (!atomic_load(&pl->stop)) {
+        cn_err_t err = {0};
+        cn_process_stats_t before, after;
+        cn_process_stats(pl->process, &before);
+        int rc = cn_process_run(pl->process, pl->hitlog_dir, NULL, &err);
+        cn_process_stats(pl->process, &after);
+        pthread_mutex_lock(&pl->stats_lock);
+        pl->stats = after;
+        pthread_mutex_unlock(&pl->stats_lock);
+        if (rc != 0) {
+            cn_log_error("processing stopped on an error; retrying in 5 s", "err=%s msg=\"%s\"",
+                         cn_errname(rc), cn_err_msg(&err, rc));
+            for (int i = 0; i < 50 && !atomic_load(&pl->stop); i++)
+                usleep(100000);
+        } else if (after.raw_hits == before.raw_hits) {
+            usleep(50000);
+        }
+    }
+    return NULL;
+}
+
+int cn_pipeline_start(const cn_conf_t *conf, cn_http_server_t *srv, cn_pipeline_t **out,
+                      cn_err_t *err)
+{
+    cn_pipeline_t *pl = cn_xcalloc(1, sizeof(*pl));
+    pl->conf = conf;
+    pthread_mutex_init(&pl->stats_lock, NULL);
+    atomic_init(&pl->stop, false);
+    snprintf(pl->hitlog_dir, sizeof(pl->hitlog_dir), "%s/hitlog", conf->data_dir);
+    int rc;
+
+    cn_enrich_opts_t eo;
+    cn_enrich_paths_t paths;
+    cn_enrich_opts_default(&eo, &paths, NULL);
+    eo.conf = conf;
+    if ((rc = cn_enrich_open(&eo, &pl->enrich, err)) != 0)
+        goto fail;
+
+    pl->stores = cn_xcalloc(conf->suite_count ? conf->suite_count : 1, sizeof(cn_store_t *));
+    cn_api_suite_t *as = cn_xcalloc(conf->suite_count ? conf->suite_count : 1, sizeof(*as));
+    for (size_t i = 0; i < conf->suite_count; i++) {
+        cn_store_opts_t so;
+        cn_store_opts_init(&so);
+        so.background = true;
+        so.flush_interval_us = 1000000; /* realtime: a report sees a hit within ~1 s */
+        if ((rc = cn_store_open(conf->data_dir, &conf->suites[i], &so, &pl->stores[i], err)) != 0) {
+            free(as);
+            goto fail;
+        }
+        as[i].conf = &conf->suites[i];
+        as[i].store = pl->stores[i];
+    }
+
+    cn_sink_factory_t factory = {.ud = pl, .open = open_sink};
+    if ((rc = cn_process_new(conf, pl->enrich, conf->data_dir, &factory, NULL, &pl->process,
+                             err)) != 0) {
+        free(as);
+        goto fail;
+    }
+    rc = cn_api_new(conf, conf->data_dir, as, conf->suite_count, 2, srv, &pl->api, err);
+    free(as);
+    if (rc != 0)
+        goto fail;
+    if (pthread_create(&pl->thread, NULL, process_main, pl) != 0) {
+        rc = cn_err_set(err, CN_EINVAL, "cannot start the processing thread");
+        goto fail;
+    }
+    pl->thread_started = true;
+    cn_log_info("processing started", "suites=%zu hitlog=%s", conf->suite_count, pl->hitlog_dir);
+    *out = pl;
+    return 0;
+
+fail:
+    cn_pipeline_stop(pl);
+    return rc;
+}
+
+void cn_pipeline_metrics(cn_pipeline_t *pl, cn_buf_t *out)
+{
+    cn_process_stats_t st;
+    pthread_mutex_lock(&pl->stats_lock);
+    st = pl->stats;
+    pthread_mutex_unlock(&pl->stats_lock);
+    cn_buf_printf(out,
+                  "# HELP canton_process_raw_hits_total Raw hits processed.\n"
+                  "# TYPE canton_process_raw_hits_total counter\n"
+                  "canton_process_raw_hits_total %" PRIu64 "\n"
+                  "# HELP canton_process_rows_total Rows emitted to the stores.\n"
+                  "# TYPE canton_process_rows_total counter\n"
+                  "canton_process_rows_total{group=\"hit\"} %" PRIu64 "\n"
+                  "canton_process_rows_total{group=\"visit\"} %" PRIu64 "\n"
+                  "canton_process_rows_total{group=\"item\"} %" PRIu64 "\n"
+                  "# HELP canton_process_orders_total Orders counted and duplicates dropped.\n"
+                  "# TYPE canton_process_orders_total counter\n"
+                  "canton_process_orders_total{kind=\"counted\"} %" PRIu64 "\n"
+                  "canton_process_orders_total{kind=\"duplicate\"} %" PRIu64 "\n"
+                  "# HELP canton_bad_rows_total Raw hits kept as bad rows, by reason.\n"
+                  "# TYPE canton_bad_rows_total counter\n",
+                  st.raw_hits, st.hits, st.visits, st.items, st.orders, st.duplicate_orders);
+    for (unsigned r = 1; r < CN_BADROW__COUNT; r++)
+        cn_buf_printf(out, "canton_bad_rows_total{reason=\"%s\"} %" PRIu64 "\n",
+                      cn_badrow_reason_name(r), st.bad_by_reason[r]);
+    cn_buf_append_c(out, "# HELP canton_store_hits Hits in each suite's store.\n"
+                         "# TYPE canton_store_hits gauge\n");
+    for (size_t i = 0; i < pl->conf->suite_count; i++) {
+        cn_store_stats_t ss;
+        cn_store_stats(pl->stores[i], &ss);
+        cn_buf_printf(out, "canton_store_hits{suite=\"%s\"} %" PRIu64 "\n", pl->conf->suites[i].id,
+                      ss.hits);
+    }
+    cn_buf_append_c(out, "# HELP canton_store_bytes Bytes on disk of each suite's store.\n"
+                         "# TYPE canton_store_bytes gauge\n");
+    for (size_t i = 0; i < pl->conf->suite_count; i++) {
+        cn_store_stats_t ss;
+        cn_store_stats(pl->stores[i], &ss);
+        cn_buf_printf(out, "canton_store_bytes{suite=\"%s\"} %" PRIu64 "\n", pl->conf->suites[i].id,
+                      ss.bytes);
+    }
+}
+
+void cn_pipeline_stop(cn_pipeline_t *pl)
+{
+    if (pl == NULL)
+        return;
+    atomic_store(&pl->stop, true);
+    if (pl->thread_started)
+        pthread_join(pl->thread, NULL);
+    cn_api_free(pl->api);
+    cn_process_free(pl->process);
+    for (size_t i = 0; pl->stores != NULL && i < pl->conf->suite_count; i++)
+        cn_store_close(pl->stores[i]);
+    free(pl->stores);
+    if (pl->enrich != NULL)
+        cn_enrich_unref(pl->enrich);
+    pthread_mutex_destroy(&pl->stats_lock);
+    free(pl);
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Calculated metrics: a formula over metric names and numbers with + - * /
+ * and parentheses, e.g. "revenue / visits" or "(orders / visits) * 100".
+ * Parsed once into a small postfix program; evaluated per row.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xalloc.h"
+#include "query/internal.h"
+
+#define CALC_MAX_OPS 64
+
+typedef enum { OP_NUM, OP_NAME, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_NEG } calc_op_t;
+
+typedef struct calc_ins {
+    calc_op_t op;
+    double num;
+    char name[32];
+} calc_ins_t;
+
+struct cn_calc {
+    calc_ins_t ins[CALC_MAX_OPS];
+    size_t n;
+};
+
+typedef struct cparser {
+    const char *s;
+    size_t pos;
+    cn_calc_t *c;
+    cn_err_t *err;
+    int rc;
+    int depth;
+} cparser_t;
+
+static int cfail(cparser_t *p, const char *what)
+{
+    if (p->rc == 0)
+        p->rc =
+            cn_err_set(p->err, CN_EPARSE, "calculated metric: %s at position %zu", what, p->pos);
+    return p->rc;
+}
+
+static void emit(cparser_t *p, calc_ins_t ins)
+{
+    if (p->c->n >= CALC_MAX_OPS) {
+        cfail(p, "formula too long");
+        return;
+    }
+    p->c->ins[p->c->n++] = ins;
+}
+
+static void ws(cparser_t *p)
+{
+    while (isspace((unsigned char)p->s[p->pos]))
+        p->pos++;
+}
+
+static void expr(cparser_t *p);
+
+static void primary(cparser_t *p)
+{
+    ws(p);
+    char ch = p->s[p->pos];
+    if (++p->depth > 32) {
+        cfail(p, "nested too deeply");
+        return;
+    }
+    if (ch == '(') {
+        p->pos++;
+        expr(p);
+        ws(p);
+        if (p->s[p->pos] != ')') {
+            cfail(p, "expected ')'");
+            return;
+        }
+        p->pos++;
+    } else if (ch == '-') {
+        p->pos++;
+        primary(p);
+        emit(p, (calc_ins_t){.op = OP_NEG});
+    } else if (isdigit((unsigned char)ch) || ch == '.') {
+        char *end;
+        double v = strtod(p->s + p->pos, &end);
+        if (end == p->s + p->pos) {
+            cfail(p, "bad number");
+            return;
+        }
+        p->pos = (size_t)(end - p->s);
+        emit(p, (calc_ins_t){.op = OP_NUM, .num = v});
+    } else if (isalpha((unsigned char)ch) || ch == '_') {
+        size_t start = p->pos;
+        while (isalnum((unsigned char)p->s[p->pos]) || p->s[p->pos] == '_')
+            p->pos++;
+        size_t len = p->pos - start;
+        int arg;
+        if (len >= 32 || cn_metric_find(cn_str(p->s + start, len), &arg) == NULL) {
+            p->pos = start;
+            cfail(p, "unknown metric");
+            return;
+        }
+        calc_ins_t ins = {.op = OP_NAME};
+        memcpy(ins.name, p->s + start, len);
+        emit(p, ins);
+    } else {
+        cfail(p, ch ? "expected a metric, a number or '('" : "unexpected end");
+    }
+    p->depth--;
+}
+
+static void term(cparser_t *p)
+{
+    primary(p);
+    for (;;) {
+        ws(p);
+        char ch = p->s[p->pos];
+        if (p->rc || (ch != '*' && ch != '/'))
+            return;
+        p->pos++;
+        primary(p);
+        emit(p, (calc_ins_t){.op = ch == '*' ? OP_MUL : OP_DIV});
+    }
+}
+
+static void expr(cparser_t *p)
+{
+    term(p);
+    for (;;) {
+        ws(p);
+        char ch = p->s[p->pos];
+        if (p->rc || (ch != '+' && ch != '-'))
+            return;
+        p->pos++;
+        term(p);
+        emit(p, (calc_ins_t){.op = ch == '+' ? OP_ADD : OP_SUB});
+    }
+}
+
+int cn_calc_parse(const char *formula, cn_calc_t **out, cn_err_t *err)
+{
+    if (strlen(formula) > 1024)
+        return cn_err_set(err, CN_ETOOBIG, "calculated metric: formula longer than 1024 bytes");
+    cparser_t p = {.s = formula, .c = cn_xcalloc(1, sizeof(cn_calc_t)), .err = err};
+    expr(&p);
+    ws(&p);
+    if (p.rc == 0 && p.s[p.pos] != '\0')
+        cfail(&p, "unexpected text");
+    if (p.rc != 0) {
+        free(p.c);
+        return p.rc;
+    }
+    *out = p.c;
+    return 0;
+}
+
+void cn_calc_free(cn_calc_t *c)
+{
+    free(c);
+}
+
+double cn_calc_eval(const cn_calc_t *c, double (*lookup)(void *ud, const char *name), void *ud)
+{
+    double st[CALC_MAX_OPS];
+    size_t sp = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const calc_ins_t *in = &c->ins[i];
+        switch (in->op) {
+        case OP_NUM:
+            st[sp++] = in->num;
+            break;
+        case OP_NAME:
+            st[sp++] = lookup(ud, in->name);
+            break;
+        case OP_NEG:
+            st[sp - 1] = -st[sp - 1];
+            break;
+        default: {
+            double b = st[--sp], a = st[sp - 1];
+            st[sp - 1] = in->op == OP_ADD   ? a + b
+                         : in->op == OP_SUB ? a - b
+                         : in->op == OP_MUL ? a * b
+                         : b == 0           ? 0
+                                            : a / b;
+        }
+        }
+    }
+    return sp == 1 ? st[0] : 0;
+}
+
+void cn_calc_names(const cn_calc_t *c, void (*fn)(void *ud, const char *name), void *ud)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->ins[i].op == OP_NAME)
+            fn(ud, c->ins[i].name);
+    }
+}

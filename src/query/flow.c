@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Funnels (fallout), paths (flow) and realtime: single passes over the hits
+ * of a range in time order with per-visit (or per-visitor) state in flat
+ * arrays indexed by ordinal (DESIGN.md "query").
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/url.h"
+#include "lib/xalloc.h"
+#include "query/internal.h"
+#include "query/scan.h"
+
+/* --- Parameters from JSON or a query string, as (key, value) pairs --- */
+
+typedef struct kv {
+    char **keys, **vals;
+    size_t n;
+} kv_t;
+
+static void kv_add(kv_t *kv, const char *k, size_t klen, const char *v, size_t vlen)
+{
+    kv->keys = cn_xrealloc(kv->keys, (kv->n + 1) * sizeof(char *));
+    kv->vals = cn_xrealloc(kv->vals, (kv->n + 1) * sizeof(char *));
+    kv->keys[kv->n] = cn_xstrndup(k, klen);
+    kv->vals[kv->n] = cn_xstrndup(v, vlen);
+    kv->n++;
+}
+
+static void kv_free(kv_t *kv)
+{
+    for (size_t i = 0; i < kv->n; i++) {
+        free(kv->keys[i]);
+        free(kv->vals[i]);
+    }
+    free(kv->keys);
+    free(kv->vals);
+}
+
+static void kv_json_value(kv_t *kv, const char *key, json_t *v)
+{
+    char tmp[64];
+    if (json_is_string(v))
+        kv_add(kv, key, strlen(key), json_string_value(v), json_string_length(v));
+    else if (json_is_integer(v)) {
+        snprintf(tmp, sizeof(tmp), "%lld", (long long)json_integer_value(v));
+        kv_add(kv, key, strlen(key), tmp, strlen(tmp));
+    } else if (json_is_boolean(v))
+        kv_add(kv, key, strlen(key), json_is_true(v) ? "true" : "false", json_is_true(v) ? 4 : 5);
+}
+
+static int kv_parse(kv_t *kv, cn_str_t input, bool is_json, cn_err_t *err)
+{
+    memset(kv, 0, sizeof(*kv));
+    if (input.len > (1u << 20))
+        return cn_err_set(err, CN_ETOOBIG, "request larger than 1 MiB");
+    if (!is_json) {
+        cn_str_t rest = input, n, v;
+        bool eq;
+        while (cn_query_next(&rest, &n, &v, &eq)) {
+            char *kb = cn_xmalloc(n.len + 1), *vb = cn_xmalloc(v.len + 1);
+            size_t kl = cn_url_decode_to(n, kb), vl = cn_url_decode_to(v, vb);
+            kv_add(kv, kb, kl, vb, vl);
+            free(kb);
+            free(vb);
+        }
+        return 0;
+    }
+    json_error_t jerr;
+    json_t *j = json_loadb(input.ptr ? input.ptr : "", input.len, 0, &jerr);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return cn_err_set(err, CN_EPARSE, "the request must be a JSON object");
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v)
+    {
+        if (json_is_array(v)) {
+            size_t i;
+            json_t *x;
+            /* "steps": [...] is the JSON spelling of repeated step= */
+            const char *k = strcmp(key, "steps") == 0 ? "step" : key;
+            json_array_foreach(v, i, x) kv_json_value(kv, k, x);
+        } else if (json_is_object(v) && strcmp(key, "segment") == 0) {
+            char *s = json_dumps(v, JSON_COMPACT);
+            kv_add(kv, "segment_json", 12, s, strlen(s));
+            free(s);
+        } else {
+            kv_json_value(kv, key, v);
+        }
+    }
+    json_decref(j);
+    return 0;
+}
+
+static const char *kv_get(const kv_t *kv, const char *key)
+{
+    for (size_t i = kv->n; i > 0; i--) {
+        if (strcmp(kv->keys[i - 1], key) == 0)
+            return kv->vals[i - 1];
+    }
+    return NULL;
+}
+
+static int kv_check(const kv_t *kv, const char *const *allowed, cn_err_t *err)
+{
+    for (size_t i = 0; i < kv->n; i++) {
+        bool ok = strcmp(kv->keys[i], "suite") == 0 || strcmp(kv->keys[i], "token") == 0 ||
+                  strcmp(kv->keys[i], "range") == 0 || strcmp(kv->keys[i], "from") == 0 ||
+                  strcmp(kv->keys[i], "to") == 0 || strcmp(kv->keys[i], "bots") == 0;
+        for (size_t a = 0; allowed[a] != NULL && !ok; a++)
+            ok = strcmp(kv->keys[i], allowed[a]) == 0;
+        if (!ok)
+            return cn_err_set(err, CN_EINVAL, "unknown parameter '%.64s'", kv->keys[i]);
+    }
+    return 0;
+}
+
+static bool kv_bool(const kv_t *kv, const char *key)
+{
+    const char *v = kv_get(kv, key);
+    return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+}
+
+static void json_day(cn_buf_t *out, const char *name, int32_t day)
+{
+    int y, m, d;
+    cn_store_day_to_ymd(day, &y, &m, &d);
+    cn_buf_printf(out, "\"%s\":\"%04d-%02d-%02d\"", name, y, m, d);
+}
+
+/* Range and optional segment filter, shared by funnels and paths. */
+static int open_range(cn_store_t *store, const cn_store_snap_t *snap, const kv_t *kv,
+                      int64_t now_us, cn_scan_t *scan, uint64_t **filter, cn_err_t *err)
+{
+    int32_t from, to;
+    int rc = cn_report_resolve_range(store, now_us, kv_get(kv, "range"), kv_get(kv, "from"),
+                                     kv_get(kv, "to"), &from, &to, err);
+    if (rc != 0)
+        return rc;
+    if ((rc = cn_scan_open(scan, store, snap, from, to, kv_bool(kv, "bots"), err)) != 0)
+        return rc;
+    *filter = NULL;
+    const char *segtext = kv_get(kv, "segment"), *segjson = kv_get(kv, "segment_json");
+    if (segtext != NULL || segjson != NULL) {
+        cn_segment_t *seg;
+        rc = segtext ? cn_segment_parse(cn_str_c(segtext), &seg, NULL, err)
+                     : cn_segment_parse_json(cn_str_c(segjson), &seg, err);
+        if (rc == 0) {
+            rc = cn_scan_segment(scan, seg, filter);
+            cn_segment_free(seg);
+        }
+    }
+    return rc;
+}
+
+static inline bool selected(const cn_scan_t *s, const uint64_t *filter, const cn_scanseg_t *ss,
+                            size_t i)
+{
+    uint64_t vi = ss->visit[i] - s->first_visit;
+    return !s->v_bot[vi] && (filter == NULL || cn_bit_get(filter, ss->base + i));
+}
+
+/* Evaluates a condition (segment syntax) to a hit bitset; err names the parameter. */
+static int condition_bits(cn_scan_t *s, const char *what, const char *text, uint64_t **out,
+                          cn_err_t *err)
+{
+    cn_segment_t *seg;
+    cn_err_t e2 = {0};
+    int rc = cn_segment_parse(cn_str_c(text), &seg, NULL, &e2);
+    if (rc == 0) {
+        cn_err_t *saved = s->err;
+        s->err = &e2;
+        rc = cn_scan_segment(s, seg, out);
+        s->err = saved;
+        cn_segment_free(seg);
+    }
+    if (rc != 0)
+        return cn_err_set(err, rc, "%s: %s", what, cn_err_msg(&e2, rc));
+    return 0;
+}
+
+/* --- Funnels --- */
+
+#define FUNNEL_MAX_STEPS 10
+
+int cn_funnel_json(cn_store_t *store, const cn_store_snap_t *snap, const char *suite,
+                   cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out, cn_err_t *err)
+{
+    static const char *const allowed[] = {"step", "within", "segment", "segment_json", NULL};
+    kv_t kv;
+    cn_scan_t scan;
+    uint64_t *filter = NULL, *steps[FUNNEL_MAX_STEPS] = {0};
+    const char *texts[FUNNEL_MAX_STEPS];
+    size_t nsteps = 0;
+    uint8_t *state = NULL;
+    int rc = kv_parse(&kv, input, is_json, err);
+    memset(&scan, 0, sizeof(scan));
+    if (rc == 0)
+        rc = kv_check(&kv, allowed, err);
+    for (size_t i = 0; rc == 0 && i < kv.n; i++) {
+        if (strcmp(kv.keys[i], "step") != 0)
+            continue;
+        if (nsteps == FUNNEL_MAX_STEPS)
+            rc = cn_err_set(err, CN_EINVAL, "at most %d steps", FUNNEL_MAX_STEPS);
+        else
+            texts[nsteps++] = kv.vals[i];
+    }
+    if (rc == 0 && nsteps < 2)
+        rc = cn_err_set(err, CN_EINVAL, "a funnel needs at least 2 steps (step=<condition>)");
+    const char *within = kv_get(&kv, "within");
+    bool by_visitor = within != NULL && strcmp(within, "visitor") == 0;
+    if (rc == 0 && within != NULL && !by_visitor && strcmp(within, "visit") != 0)
+        rc = cn_err_set(err, CN_EINVAL, "within must be visit or visitor");
+    if (rc == 0)
+        rc = open_range(store, snap, &kv, now_us, &scan, &filter, err);
+    for (size_t k = 0; rc == 0 && k < nsteps; k++) {
+        char what[32];
+        snprintf(what, sizeof(what), "step %zu", k + 1);
+        rc = condition_bits(&scan, what, texts[k], &steps[k], err);
+    }
+    uint64_t counts[FUNNEL_MAX_STEPS + 1] = {0};
+    if (rc == 0) {
+        uint64_t n = by_visitor ? scan.visitor_count : scan.visit_count;
+        state = cn_xcalloc(n ? n : 1, 1);
+        uint64_t *entered = cn_xcalloc((n + 63) / 64 + 1, 8);
+        /* hits in time order: each hit moves its visit (visitor) one step at most */
+        for (size_t k = 0; rc == 0 && k < scan.seg_count; k++) {
+            cn_scanseg_t *ss = &scan.segs[k];
+            if ((rc = cn_scan_load(&scan, k, false, false)) != 0)
+                break;
+            for (size_t i = 0; i < ss->n; i++) {
+                if (!selected(&scan, filter, ss, i))
+                    continue;
+                uint64_t vi = ss->visit[i] - scan.first_visit;
+                uint64_t e = by_visitor ? scan.v_visitor[vi] : vi;
+                if (!cn_bit_get(entered, e)) {
+                    cn_bit_set(entered, e);
+                    counts[0]++;
+                }
+                uint8_t st = state[e];
+                if (st < nsteps && cn_bit_get(steps[st], ss->base + i))
+                    state[e] = st + 1;
+            }
+            cn_scan_unload(&scan, k);
+        }
+        for (uint64_t e = 0; e < n; e++) {
+            for (uint8_t s = 1; s <= state[e]; s++)
+                counts[s]++;
+        }
+        free(entered);
+    }
+    if (rc == 0) {
+        cn_buf_append_c(out, "{\"suite\":");
+        cn_buf_append_json_str(out, cn_str_c(suite));
+        cn_buf_putc(out, ',');
+        json_day(out, "from", scan.from_day);
+        cn_buf_putc(out, ',');
+        json_day(out, "to", scan.to_day);
+        cn_buf_printf(out, ",\"within\":\"%s\",\"total\":%llu,\"steps\":[",
+                      by_visitor ? "visitor" : "visit", (unsigned long long)counts[0]);
+        for (size_t s = 0; s < nsteps; s++) {
+            uint64_t c = counts[s + 1], prev = s == 0 ? counts[0] : counts[s];
+            cn_buf_append_c(out, s ? ",{\"step\":" : "{\"step\":");
+            cn_buf_printf(out, "%zu,\"condition\":", s + 1);
+            cn_buf_append_json_str(out, cn_str_c(texts[s]));
+            cn_buf_printf(out,
+                          ",\"count\":%llu,\"dropoff\":%llu,\"conversion\":%.6g,"
+                          "\"conversion_from_start\":%.6g}",
+                          (unsigned long long)c, (unsigned long long)(prev - c),
+                          prev ? (double)c / (double)prev * 100 : 0.0,
+                          counts[0] ? (double)c / (double)counts[0] * 100 : 0.0);
+        }
+        cn_buf_append_c(out, "]}");
+    }
+    for (size_t k = 0; k < nsteps; k++)
+        free(steps[k]);
+    free(state);
+    free(filter);
+    if (scan.segs != NULL || scan.v_bot != NULL)
+        cn_scan_close(&scan);
+    kv_free(&kv);
+    return rc;
+}
+
+/* --- Paths --- */
+
+typedef struct counter {
+    uint64_t key;
+    uint64_t count;
+} counter_t;
+
+static int cmp_counter(const void *a, const void *b)
+{
+    const counter_t *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* A small open-addressing counter table keyed by u64. */
+typedef struct ctable {
+    counter_t *slots;
+    size_t cap, n;
+} ctable_t;
+
+static void ct_add(ctable_t *t, uint64_t key)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t ncap = t->cap ? t->cap * 2 : 1024;
+        counter_t *ns = cn_xcalloc(ncap, sizeof(*ns));
+        for (size_t i = 0; i < t->cap; i++) {
+            if (t->slots[i].count == 0)
+                continue;
+            size_t j = (t->slots[i].key * 0x9e3779b97f4a7c15ULL >> 20) & (ncap - 1);
+            while (ns[j].count != 0)
+                j = (j + 1) & (ncap - 1);
+            ns[j] = t->slots[i];
+        }
+        free(t->slots);
+        t->slots = ns;
+        t->cap = ncap;
+    }
+    size_t j = (key * 0x9e3779b97f4a7c15ULL >> 20) & (t->cap - 1);
+    while (t->slots[j].count != 0 && t->slots[j].key != key)
+        j = (j + 1) & (t->cap - 1);
+    if (t->slots[j].count == 0) {
+        t->slots[j].key = key;
+        t->n++;
+    }
+    t->slots[j].count++;
+}
+
+#define PATH_NONE 0xffffffffu /* "(entry)" / "(exit)" */
+
+int cn_paths_json(cn_store_t *store, const cn_store_snap_t *snap, const char *suite, cn_str_t input,
+                  bool is_json, int64_t now_us, cn_buf_t *out, cn_err_t *err)
+{
+    static const char *const allowed[] = {"condition", "direction", "dimension",    "limit",
+                                          "length",    "segment",   "segment_json", NULL};
+    kv_t kv;
+    cn_scan_t scan;
+    memset(&scan, 0, sizeof(scan));
+    uint64_t *filter = NULL, *from_bits = NULL;
+    uint32_t *last = NULL;
+    uint8_t *pending = NULL;
+    int64_t *vals = NULL;
+    ctable_t ct = {0};
+    int rc = kv_parse(&kv, input, is_json, err);
+    if (rc == 0)
+        rc = kv_check(&kv, allowed, err);
+    const char *dir = kv_get(&kv, "direction"), *fromc = kv_get(&kv, "condition");
+    const char *dimname = kv_get(&kv, "dimension"), *lim = kv_get(&kv, "limit");
+    const char *lenp = kv_get(&kv, "length");
+    bool previous = dir != NULL && strcmp(dir, "previous") == 0;
+    int64_t limit = 10, plen = 0;
+    if (rc == 0 && dir != NULL && !previous && strcmp(dir, "next") != 0)
+        rc = cn_err_set(err, CN_EINVAL, "direction must be next or previous");
+    if (rc == 0 && lim != NULL &&
+        (cn_str_to_i64(cn_str_c(lim), &limit) != 0 || limit < 1 || limit > 10000))
+        rc = cn_err_set(err, CN_EINVAL, "limit must be 1..10000");
+    if (rc == 0 && lenp != NULL && (cn_str_to_i64(cn_str_c(lenp), &plen) != 0 || plen != 2))
+        rc = cn_err_set(err, CN_EINVAL, "length must be 2 (pairs of consecutive pages)");
+    if (rc == 0 && plen == 0 && fromc == NULL)
+        rc = cn_err_set(err, CN_EINVAL,
+                        "paths need condition=<condition> (e.g. page = \"/cart\") or length=2");
+    cn_field_t field = {0};
+    int arg = 0;
+    field.dim = cn_dim_find(cn_str_c(dimname ? dimname : "page"), &arg);
+    field.arg = arg;
+    if (rc == 0 && (field.dim == NULL || cn_field_dict(&field) < 0))
+        rc = cn_err_set(err, CN_EINVAL, "paths need a text dimension (page, url, section...)");
+    if (rc == 0)
+        rc = open_range(store, snap, &kv, now_us, &scan, &filter, err);
+    if (rc == 0 && fromc != NULL && plen == 0)
+        rc = condition_bits(&scan, "condition", fromc, &from_bits, err);
+    int dict = rc == 0 ? cn_field_dict(&field) : -1;
+    if (rc == 0) {
+        size_t nv = scan.visit_count ? scan.visit_count : 1;
+        last = cn_xmalloc(nv * sizeof(uint32_t));
+        memset(last, 0xff, nv * sizeof(uint32_t));
+        pending = cn_xcalloc(nv, 1);
+        size_t cap = 0;
+        for (size_t k = 0; rc == 0 && k < scan.seg_count; k++) {
+            cn_scanseg_t *ss = &scan.segs[k];
+            if ((rc = cn_scan_load(&scan, k, false, false)) != 0)
+                break;
+            if (ss->n > cap) {
+                cap = ss->n;
+                vals = cn_xrealloc(vals, cap * sizeof(*vals));
+            }
+            if ((rc = cn_scan_field(&scan, k, &field, vals)) != 0)
+                break;
+            for (size_t i = 0; i < ss->n; i++) {
+                if (ss->type[i] != CN_HIT_PAGEVIEW || !selected(&scan, filter, ss, i))
+                    continue;
+                uint64_t vi = ss->visit[i] - scan.first_visit;
+                uint32_t cur = (uint32_t)vals[i];
+                if (plen > 0) {
+                    /* pairs of consecutive page views within the visit */
+                    if (last[vi] != PATH_NONE)
+                        ct_add(&ct, (uint64_t)last[vi] << 32 | cur);
+                    last[vi] = cur;
+                    continue;
+                }
+                bool match = cn_bit_get(from_bits, ss->base + i);
+                if (previous) {
+                    if (match)
+                        ct_add(&ct, last[vi]);
+                } else if (pending[vi]) {
+                    ct_add(&ct, cur);
+                }
+                last[vi] = cur;
+                pending[vi] = match;
+            }
+            cn_scan_unload(&scan, k);
+        }
+        /* next: a matching last page view leads to the visit's exit */
+        if (rc == 0 && plen == 0 && !previous) {
+            for (uint64_t v = 0; v < scan.visit_count; v++) {
+                if (pending[v])
+                    ct_add(&ct, PATH_NONE);
+            }
+        }
+    }
+    if (rc == 0) {
+        counter_t *list = cn_xmalloc((ct.n + 1) * sizeof(*list));
+        size_t n = 0;
+        uint64_t total = 0;
+        for (size_t i = 0; i < ct.cap; i++) {
+            if (ct.slots[i].count != 0) {
+                list[n++] = ct.slots[i];
+                total += ct.slots[i].count;
+            }
+        }
+        qsort(list, n, sizeof(*list), cmp_counter);
+        cn_buf_append_c(out, "{\"suite\":");
+        cn_buf_append_json_str(out, cn_str_c(suite));
+        cn_buf_putc(out, ',');
+        json_day(out, "from", scan.from_day);
+        cn_buf_putc(out, ',');
+        json_day(out, "to", scan.to_day);
+        cn_buf_append_c(out, ",\"dimension\":");
+        cn_buf_append_json_str(out, cn_str_c(field.dim->name));
+        if (plen == 0) {
+            cn_buf_printf(out,
+                          ",\"direction\":\"%s\",\"condition\":", previous ? "previous" : "next");
+            cn_buf_append_json_str(out, cn_str_c(fromc));
+        } else {
+            cn_buf_printf(out, ",\"length\":%lld", (long long)plen);
+        }
+        cn_buf_printf(out, ",\"total\":%llu,\"rows\":[", (unsigned long long)total);
+        for (size_t i = 0; i < n && i < (size_t)limit; i++) {
+            cn_buf_append_c(out, i ? ",{\"keys\":[" : "{\"keys\":[");
+            if (plen == 0) {
+                uint32_t id = (uint32_t)list[i].key;
+                if (id == PATH_NONE)
+                    cn_buf_append_c(out, previous ? "\"(entry)\"" : "\"(exit)\"");
+                else
+                    cn_buf_append_json_str(out, cn_store_snap_dict_str(snap, dict, id));
+            } else {
+                cn_buf_append_json_str(
+                    out, cn_store_snap_dict_str(snap, dict, (uint32_t)(list[i].key >> 32)));
+                cn_buf_putc(out, ',');
+                cn_buf_append_json_str(out,
+                                       cn_store_snap_dict_str(snap, dict, (uint32_t)list[i].key));
+            }
+            cn_buf_printf(out, "],\"count\":%llu,\"share\":%.6g}",
+                          (unsigned long long)list[i].count,
+                          total ? (double)list[i].count / (double)total * 100 : 0.0);
+        }
+        cn_buf_append_c(out, "]}");
+        free(list);
+    }
+    free(ct.slots);
+    free(vals);
+    free(last);
+    free(pending);
+    free(filter);
+    free(from_bits);
+    if (scan.segs != NULL || scan.v_bot != NULL)
+        cn_scan_close(&scan);
+    kv_free(&kv);
+    return rc;
+}
+
+/* --- Realtime --- */
+
+int cn_realtime_json(cn_store_t *store, const cn_store_snap_t *snap, const char *suite,
+                     cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out, cn_err_t *err)
+{
+    static const char *const allowed[] = {"minutes", NULL};
+    kv_t kv;
+    cn_scan_t scan;
+    memset(&scan, 0, sizeof(scan));
+    int rc = kv_parse(&kv, input, is_json, err);
+    if (rc == 0)
+        rc = kv_check(&kv, allowed, err);
+    int64_t minutes = 30;
+    const char *mp = kv_get(&kv, "minutes");
+    if (rc == 0 && mp != NULL &&
+        (cn_str_to_i64(cn_str_c(mp), &minutes) != 0 || minutes < 1 || minutes > 180))
+        rc = cn_err_set(err, CN_EINVAL, "minutes must be 1..180");
+    int64_t start = (now_us / 60000000 - minutes + 1) * 60000000;
+    int32_t today = cn_store_day_of(store, now_us), first = cn_store_day_of(store, start);
+    if (rc == 0)
+        rc = cn_scan_open(&scan, store, snap, first, today, kv_bool(&kv, "bots"), err);
+    uint64_t *pv = cn_xcalloc((size_t)minutes, 8), *hits = cn_xcalloc((size_t)minutes, 8);
+    uint64_t *visitors = NULL;
+    ctable_t pages = {0};
+    uint64_t nvisitors = 0;
+    if (rc == 0) {
+        visitors = cn_xcalloc((scan.visitor_count + 63) / 64 + 1, 8);
+        cn_field_t page = {.dim = cn_dim_find(CN_STR_LIT("page"), &(int){0})};
+        int64_t *vals = NULL;
+        size_t cap = 0;
+        for (size_t k = 0; rc == 0 && k < scan.seg_count; k++) {
+            cn_scanseg_t *ss = &scan.segs[k];
+            int64_t mn, mx;
+            cn_store_seg_minmax(ss->seg, CN_COL_HIT_ts, &mn, &mx);
+            if (mx < start && !cn_store_seg_is_memory(ss->seg))
+                continue;
+            if ((rc = cn_scan_load(&scan, k, true, false)) != 0)
+                break;
+            if (ss->n > cap) {
+                cap = ss->n;
+                vals = cn_xrealloc(vals, cap * sizeof(*vals));
+            }
+            if ((rc = cn_scan_field(&scan, k, &page, vals)) != 0)
+                break;
+            for (size_t i = 0; i < ss->n; i++) {
+                int64_t ts = ss->ts[i];
+                if (ts < start || ts >= now_us + 60000000 || !selected(&scan, NULL, ss, i))
+                    continue;
+                size_t m = (size_t)((ts - start) / 60000000);
+                if (m >= (size_t)minutes)
+                    continue;
+                hits[m]++;
+                uint32_t visitor = scan.v_visitor[ss->visit[i] - scan.first_visit];
+                if (!cn_bit_get(visitors, visitor)) {
+                    cn_bit_set(visitors, visitor);
+                    nvisitors++;
+                }
+                if (ss->type[i] == CN_HIT_PAGEVIEW) {
+                    pv[m]++;
+                    ct_add(&pages, (uint64_t)vals[i]);
+                }
+            }
+            cn_scan_unload(&scan, k);
+        }
+        free(vals);
+    }
+    if (rc == 0) {
+        uint64_t tpv = 0, thits = 0;
+        cn_buf_append_c(out, "{\"suite\":");
+        cn_buf_append_json_str(out, cn_str_c(suite));
+        cn_buf_printf(out, ",\"minutes\":[");
+        for (int64_t m = 0; m < minutes; m++) {
+            int64_t t = start + m * 60000000;
+            int64_t local = t / 1000000 + cn_store_tz_offset(store, t);
+            int64_t day = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+            int y, mo, d;
+            cn_store_day_to_ymd((int32_t)day, &y, &mo, &d);
+            int sec = (int)(local - day * 86400);
+            cn_buf_printf(
+                out, "%s{\"time\":\"%04d-%02d-%02dT%02d:%02d\",\"hits\":%llu,\"pageviews\":%llu}",
+                m ? "," : "", y, mo, d, sec / 3600, sec / 60 % 60, (unsigned long long)hits[m],
+                (unsigned long long)pv[m]);
+            tpv += pv[m];
+            thits += hits[m];
+        }
+        cn_buf_printf(out, "],\"hits\":%llu,\"pageviews\":%llu,\"visitors\":%llu,\"top_pages\":[",
+                      (unsigned long long)thits, (unsigned long long)tpv,
+                      (unsigned long long)nvisitors);
+        counter_t *list = cn_xmalloc((pages.n + 1) * sizeof(*list));
+        size_t n = 0;
+        for (size_t i = 0; i < pages.cap; i++) {
+            if (pages.slots[i].count != 0)
+                list[n++] = pages.slots[i];
+        }
+        qsort(list, n, sizeof(*list), cmp_counter);
+        int dict = cn_store_col(CN_COL_HIT_page)->dict;
+        for (size_t i = 0; i < n && i < 10; i++) {
+            cn_buf_append_c(out, i ? ",{\"page\":" : "{\"page\":");
+            cn_buf_append_json_str(out, cn_store_snap_dict_str(snap, dict, (uint32_t)list[i].key));
+            cn_buf_printf(out, ",\"pageviews\":%llu}", (unsigned long long)list[i].count);
+        }
+        free(list);
+        cn_buf_append_c(out, "]}");
+    }
+    free(pv);
+    free(hits);
+    free(visitors);
+    free(pages.slots);
+    if (scan.segs != NULL || scan.v_bot != NULL)
+        cn_scan_close(&scan);
+    kv_free(&kv);
+    return rc;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to src/query: the catalogue's definitions, shared by catalog.c
+ * (names), request.c (parsing) and report.c (execution).
+ */
+#ifndef CN_QUERY_INTERNAL_H
+#define CN_QUERY_INTERNAL_H
+
+#include "query/query.h"
+
+/* Where a dimension's key comes from. */
+typedef enum cn_dimsrc {
+    CN_DIMSRC_HIT_COL,    /* a hit column (DICT id or U8/U32 value) */
+    CN_DIMSRC_VISIT_COL,  /* a visit column, through the hit's visit */
+    CN_DIMSRC_EXIT_PAGE,  /* page of the visit's last page view in the range */
+    CN_DIMSRC_NEW_RETURN, /* visit_num == 1 ? "new" : "returning" */
+    CN_DIMSRC_HOUR,       /* local hour of day 0..23 */
+    CN_DIMSRC_DOW,        /* local day of week, Monday = 0 */
+    CN_DIMSRC_VAR,        /* eVarN / propN / listN value (var rows) */
+    CN_DIMSRC_ITEM_COL,   /* product / category (item rows) */
+} cn_dimsrc_t;
+
+/* How a U8 column's values are named. */
+typedef enum cn_dimenum {
+    CN_DIMENUM_NONE = 0,
+    CN_DIMENUM_REF_TYPE,
+    CN_DIMENUM_DEVICE,
+    CN_DIMENUM_HIT_TYPE,
+    CN_DIMENUM_BOOL,
+} cn_dimenum_t;
+
+struct cn_dim_def {
+    const char *name;
+    const char *title;
+    cn_dimsrc_t src;
+    cn_store_col_t col;  /* HIT_COL, VISIT_COL, ITEM_COL */
+    cn_dimenum_t names;  /* U8 columns */
+    uint32_t var_family; /* VAR: CN_VAR_EVAR... */
+    int max_arg;         /* VAR: highest N */
+};
+
+/* Units, for formatting and for the API's "type" of a metric. */
+typedef enum cn_unit {
+    CN_UNIT_COUNT,
+    CN_UNIT_MONEY,   /* base currency */
+    CN_UNIT_PERCENT, /* 0..100 */
+    CN_UNIT_SECONDS,
+    CN_UNIT_RATIO,
+} cn_unit_t;
+
+/* Base measures every aggregation keeps per key. */
+enum {
+    CN_M_HITS,
+    CN_M_PAGEVIEWS,
+    CN_M_VISITS,
+    CN_M_VISITORS,
+    CN_M_BOUNCES,
+    CN_M_ENTRIES,
+    CN_M_EXITS,
+    CN_M_DURATION_US, /* sum of visit durations (first to last hit in range) */
+    CN_M_ORDERS,
+    CN_M_REVENUE, /* fixed point, CN_MONEY_SCALE */
+    CN_M_UNITS,
+    CN_M_CART_ADDS,
+    CN_M_CHECKOUTS,
+    CN_M_PROD_VIEWS,
+    CN_M_ORDER_VISITS, /* visits with at least one order */
+    CN_M_BASE_COUNT,
+};
+
+struct cn_metric_def {
+    const char *name;
+    const char *title;
+    cn_unit_t unit;
+    int num, den;  /* value = base[num] / base[den] (den -1: base[num]) */
+    double scale;  /* multiplied in: 100 for percent, 1e-6 for µs -> s, 1/CN_MONEY_SCALE */
+    bool is_event; /* eventN: base index is a per-request extra slot */
+};
+
+const cn_dim_def_t *cn_query__dims(size_t *count);
+const cn_metric_def_t *cn_query__metrics(size_t *count);
+/* Name of value v of a U8 enum dimension (static), or NULL. */
+const char *cn_query__enum_name(cn_dimenum_t e, unsigned v);
+
+/* Calculated metrics: a formula over metric names, + - * / and parentheses. */
+typedef struct cn_calc cn_calc_t;
+int cn_calc_parse(const char *formula, cn_calc_t **out, cn_err_t *err);
+void cn_calc_free(cn_calc_t *c);
+/* Evaluates with lookup(name) giving each metric's value; division by 0 gives 0. */
+double cn_calc_eval(const cn_calc_t *c, double (*lookup)(void *ud, const char *name), void *ud);
+/* Calls fn for each metric name the formula uses. */
+void cn_calc_names(const cn_calc_t *c, void (*fn)(void *ud, const char *name), void *ud);
+
+#endif

@@ -1,0 +1,1279 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Ranked and trended reports: one pass over the hits (or the items) of the
+ * range, keys from the requested dimensions, base measures accumulated per
+ * key, then metrics derived from the measures (catalog.c), sorted, limited
+ * and joined with the comparison period.
+ *
+ * Exact distinct counts: visits per key are distinct (key, visit) pairs and
+ * unique visitors distinct (key, visitor) pairs, kept in hash sets; the
+ * totals use bitsets over the dense visit and visitor ordinals. Visit-level
+ * measures (bounce, duration, conversion, entry, exit) are gathered per
+ * visit during the pass and credited to the visit's keys after it, because
+ * a visit's last hit is only known at the end.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "lib/xalloc.h"
+#include "query/internal.h"
+#include "query/scan.h"
+
+#define NONE32 UINT32_MAX
+
+/* --- Hash map u64 -> u32 and hash set of u64 (open addressing) --- */
+
+typedef struct hmap {
+    uint64_t *keys; /* key + 1; 0 = empty slot */
+    uint32_t *vals;
+    size_t cap, count;
+} hmap_t;
+
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static void hmap_grow(hmap_t *m)
+{
+    size_t ncap = m->cap ? m->cap * 2 : 1024;
+    uint64_t *nk = cn_xcalloc(ncap, 8);
+    uint32_t *nv = m->vals || m->cap == 0 ? cn_xmalloc(ncap * 4) : NULL;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->keys[i] == 0)
+            continue;
+        size_t j = mix64(m->keys[i]) & (ncap - 1);
+        while (nk[j] != 0)
+            j = (j + 1) & (ncap - 1);
+        nk[j] = m->keys[i];
+        if (nv)
+            nv[j] = m->vals[i];
+    }
+    free(m->keys);
+    free(m->vals);
+    m->keys = nk;
+    m->vals = nv;
+    m->cap = ncap;
+}
+
+/* Finds key; when absent inserts it with value *val and returns false. */
+static bool hmap_get_or_put(hmap_t *m, uint64_t key, uint32_t *val)
+{
+    if ((m->count + 1) * 4 >= m->cap * 3)
+        hmap_grow(m);
+    uint64_t k = key + 1;
+    size_t j = mix64(k) & (m->cap - 1);
+    while (m->keys[j] != 0) {
+        if (m->keys[j] == k) {
+            if (m->vals)
+                *val = m->vals[j];
+            return true;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    m->keys[j] = k;
+    if (m->vals)
+        m->vals[j] = *val;
+    m->count++;
+    return false;
+}
+
+static bool hmap_find(const hmap_t *m, uint64_t key, uint32_t *val)
+{
+    if (m->cap == 0)
+        return false;
+    uint64_t k = key + 1;
+    size_t j = mix64(k) & (m->cap - 1);
+    while (m->keys[j] != 0) {
+        if (m->keys[j] == k) {
+            *val = m->vals[j];
+            return true;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    return false;
+}
+
+static void hmap_free(hmap_t *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof(*m));
+}
+
+/* A set: a map without values (hmap_grow keeps vals NULL once keys exist). */
+static void hset_init(hmap_t *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->cap = 1024;
+    m->keys = cn_xcalloc(m->cap, 8);
+}
+
+/* --- Aggregation state --- */
+
+typedef struct agg {
+    size_t nm;       /* measures per key: base + events */
+    hmap_t map;      /* key -> acc index (when not dense) */
+    uint32_t *dense; /* key -> acc index (single small key) */
+    uint32_t dense_len;
+    uint64_t *keyv; /* acc index -> key */
+    int64_t *acc;   /* nacc x nm */
+    size_t nacc, cap;
+    int64_t *tot;             /* nm */
+    hmap_t visit_pairs;       /* (acc << 32 | visit index) */
+    hmap_t visitor_pairs;     /* (acc << 32 | visitor) */
+    uint64_t *acc_seen_visit; /* visit-level keys: one key per visit, no pair set needed */
+    uint64_t **vbits;         /* few keys: a bitset of visitors per acc instead of visitor_pairs */
+    size_t vbits_words, vbits_len;
+    uint64_t **wbits; /* few keys: a bitset of visit indexes per acc instead of visit_pairs */
+    size_t wbits_words, wbits_len;
+} agg_t;
+
+/* Per-visit state gathered during a pass (arrays by visit index). */
+typedef struct vstate {
+    uint64_t *seen; /* bitset */
+    uint32_t *pv;   /* page views in the selection */
+    int64_t *first_ts, *last_ts;
+    uint8_t *order; /* has an order */
+    uint32_t *entry_acc, *exit_acc;
+    uint32_t *visit_acc; /* visit-level key: the visit's acc */
+    uint64_t *visitor_seen;
+} vstate_t;
+
+typedef struct plan {
+    const cn_report_req_t *req;
+    cn_field_t fields[CN_REPORT_MAX_DIMS]; /* non-trend keys */
+    size_t field_count;
+    bool item_mode;   /* a product/category dimension: rows are items */
+    int item_field;   /* which field is the item one */
+    bool visit_level; /* every key is constant within a visit */
+    bool need[CN_M_BASE_COUNT];
+    int events[CN_REPORT_MAX_METRICS]; /* eventN numbers, in slot order */
+    size_t event_count;
+    bool need_ts, need_money;
+    uint64_t key_bound[CN_REPORT_MAX_DIMS + 1]; /* exclusive bound of each key part, 0 unknown */
+} plan_t;
+
+static void agg_init(agg_t *a, const plan_t *pl)
+{
+    memset(a, 0, sizeof(*a));
+    a->nm = CN_M_BASE_COUNT + pl->event_count;
+    a->tot = cn_xcalloc(a->nm, 8);
+    size_t nkeys = pl->field_count + (pl->req->gran != CN_GRAN_NONE);
+    if (nkeys == 1 && pl->key_bound[0] > 0 && pl->key_bound[0] <= (1u << 24)) {
+        a->dense_len = (uint32_t)pl->key_bound[0];
+        a->dense = cn_xmalloc(a->dense_len * 4 + 4);
+        memset(a->dense, 0xff, a->dense_len * 4 + 4);
+    }
+    a->map.cap = 1024;
+    a->map.keys = cn_xcalloc(a->map.cap, 8);
+    a->map.vals = cn_xmalloc(a->map.cap * 4);
+    if (pl->need[CN_M_VISITS] && !pl->visit_level)
+        hset_init(&a->visit_pairs);
+    if (pl->need[CN_M_VISITORS])
+        hset_init(&a->visitor_pairs);
+}
+
+/* With few possible keys, distinct (key, visitor) pairs are bits in one
+ * bitset per key (allocated when the key first appears): no hashing. */
+#define VBITS_MAX_KEYS  4096
+#define VBITS_MAX_BYTES ((uint64_t)128 << 20)
+
+static uint64_t few_keys(const plan_t *pl)
+{
+    uint64_t keys = 1;
+    size_t nkeys = pl->field_count + (pl->req->gran != CN_GRAN_NONE);
+    for (size_t i = 0; i < nkeys; i++) {
+        if (pl->key_bound[i] == 0 || pl->key_bound[i] > VBITS_MAX_KEYS)
+            return 0;
+        keys *= pl->key_bound[i];
+        if (keys > VBITS_MAX_KEYS)
+            return 0;
+    }
+    return keys;
+}
+
+static void agg_init_vbits(agg_t *a, const plan_t *pl, size_t visitor_count, size_t visit_count)
+{
+    uint64_t keys = few_keys(pl);
+    if (keys == 0)
+        return;
+    size_t words = (visitor_count + 63) / 64 + 1;
+    if (pl->need[CN_M_VISITORS] && keys * words * 8 <= VBITS_MAX_BYTES) {
+        a->vbits_words = words;
+        a->vbits_len = (size_t)keys;
+        a->vbits = cn_xcalloc(keys, sizeof(*a->vbits));
+    }
+    words = (visit_count + 63) / 64 + 1;
+    if (pl->need[CN_M_VISITS] && !pl->visit_level && keys * words * 8 <= VBITS_MAX_BYTES) {
+        a->wbits_words = words;
+        a->wbits_len = (size_t)keys;
+        a->wbits = cn_xcalloc(keys, sizeof(*a->wbits));
+    }
+}
+
+static void agg_free(agg_t *a)
+{
+    hmap_free(&a->map);
+    free(a->dense);
+    free(a->keyv);
+    free(a->acc);
+    free(a->tot);
+    hmap_free(&a->visit_pairs);
+    hmap_free(&a->visitor_pairs);
+    for (size_t i = 0; i < a->vbits_len; i++)
+        free(a->vbits[i]);
+    free(a->vbits);
+    for (size_t i = 0; i < a->wbits_len; i++)
+        free(a->wbits[i]);
+    free(a->wbits);
+    memset(a, 0, sizeof(*a));
+}
+
+static uint32_t acc_new(agg_t *a, uint64_t key)
+{
+    if (a->nacc == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 256;
+        a->keyv = cn_xrealloc(a->keyv, a->cap * 8);
+        a->acc = cn_xrealloc(a->acc, a->cap * a->nm * 8);
+    }
+    uint32_t idx = (uint32_t)a->nacc++;
+    a->keyv[idx] = key;
+    memset(a->acc + (size_t)idx * a->nm, 0, a->nm * 8);
+    return idx;
+}
+
+static inline uint32_t acc_of(agg_t *a, uint64_t key)
+{
+    if (a->dense != NULL && key < a->dense_len) {
+        uint32_t idx = a->dense[key];
+        if (idx == NONE32)
+            idx = a->dense[key] = acc_new(a, key);
+        return idx;
+    }
+    uint32_t idx = (uint32_t)a->nacc;
+    if (!hmap_get_or_put(&a->map, key, &idx))
+        acc_new(a, key);
+    return idx;
+}
+
+static void vstate_init(vstate_t *v, const cn_scan_t *s, const plan_t *pl)
+{
+    memset(v, 0, sizeof(*v));
+    size_t n = s->visit_count ? s->visit_count : 1;
+    v->seen = cn_xcalloc((n + 63) / 64 + 1, 8);
+    v->pv = cn_xcalloc(n, 4);
+    if (pl->need[CN_M_DURATION_US]) {
+        v->first_ts = cn_xcalloc(n, 8);
+        v->last_ts = cn_xcalloc(n, 8);
+    }
+    v->order = cn_xcalloc(n, 1);
+    if (pl->need[CN_M_ENTRIES] || pl->need[CN_M_EXITS]) {
+        v->entry_acc = cn_xmalloc(n * 4);
+        v->exit_acc = cn_xmalloc(n * 4);
+        memset(v->entry_acc, 0xff, n * 4);
+        memset(v->exit_acc, 0xff, n * 4);
+    }
+    if (pl->visit_level) {
+        v->visit_acc = cn_xmalloc(n * 4);
+        memset(v->visit_acc, 0xff, n * 4);
+    }
+    v->visitor_seen = cn_xcalloc((s->visitor_count + 63) / 64 + 1, 8);
+}
+
+static void vstate_free(vstate_t *v)
+{
+    free(v->seen);
+    free(v->pv);
+    free(v->first_ts);
+    free(v->last_ts);
+    free(v->order);
+    free(v->entry_acc);
+    free(v->exit_acc);
+    free(v->visit_acc);
+    free(v->visitor_seen);
+}
+
+/* --- Planning --- */
+
+static void need_metric(plan_t *pl, const cn_metric_def_t *m)
+{
+    if (m->num >= 0)
+        pl->need[m->num] = true;
+    if (m->den >= 0)
+        pl->need[m->den] = true;
+}
+
+static int event_slot(plan_t *pl, int num)
+{
+    for (size_t i = 0; i < pl->event_count; i++) {
+        if (pl->events[i] == num)
+            return (int)i;
+    }
+    pl->events[pl->event_count] = num;
+    return (int)pl->event_count++;
+}
+
+static void need_by_name(void *ud, const char *name)
+{
+    plan_t *pl = ud;
+    int arg;
+    const cn_metric_def_t *m = cn_metric_find(cn_str_c(name), &arg);
+    if (m != NULL && m->is_event)
+        event_slot(pl, arg);
+    else if (m != NULL)
+        need_metric(pl, m);
+}
+
+/* Number of trend buckets of a range. */
+static uint64_t bucket_count(cn_gran_t g, int32_t from, int32_t to)
+{
+    int y0, m0, d0, y1, m1, d1;
+    switch (g) {
+    case CN_GRAN_HOUR:
+        return (uint64_t)(to - from + 1) * 24;
+    case CN_GRAN_DAY:
+        return (uint64_t)(to - from + 1);
+    case CN_GRAN_WEEK: {
+        int32_t monday = from - (((from % 7) + 7 + 3) % 7);
+        return (uint64_t)((to - monday) / 7 + 1);
+    }
+    case CN_GRAN_MONTH:
+        cn_store_day_to_ymd(from, &y0, &m0, &d0);
+        cn_store_day_to_ymd(to, &y1, &m1, &d1);
+        return (uint64_t)((y1 * 12 + m1) - (y0 * 12 + m0) + 1);
+    default:
+        return 0;
+    }
+}
+
+static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_snap_t *snap,
+                      cn_err_t *err)
+{
+    memset(pl, 0, sizeof(*pl));
+    pl->req = req;
+    pl->item_field = -1;
+    pl->visit_level = true;
+    size_t kp = 0;
+    if (req->gran != CN_GRAN_NONE) {
+        pl->need_ts = true;
+        pl->visit_level = false;
+        pl->key_bound[kp++] = bucket_count(req->gran, req->from_day, req->to_day);
+    }
+    for (size_t i = 0; i < req->dim_count; i++) {
+        cn_field_t *f = &pl->fields[pl->field_count++];
+        f->dim = req->dims[i].def;
+        f->arg = req->dims[i].arg;
+        cn_dimsrc_t src = f->dim->src;
+        if (src == CN_DIMSRC_ITEM_COL) {
+            if (pl->item_mode)
+                return cn_err_set(err, CN_EINVAL, "only one of product and category per report");
+            pl->item_mode = true;
+            pl->item_field = (int)i;
+        }
+        if (src == CN_DIMSRC_HOUR || src == CN_DIMSRC_DOW)
+            pl->need_ts = true;
+        if (src != CN_DIMSRC_VISIT_COL && src != CN_DIMSRC_EXIT_PAGE && src != CN_DIMSRC_NEW_RETURN)
+            pl->visit_level = false;
+        int dict = cn_field_dict(f);
+        uint64_t bound = dict >= 0                          ? cn_store_snap_dict_len(snap, dict)
+                         : f->dim->names != CN_DIMENUM_NONE ? 256
+                         : src == CN_DIMSRC_NEW_RETURN      ? 2
+                         : src == CN_DIMSRC_HOUR            ? 24
+                         : src == CN_DIMSRC_DOW             ? 7
+                                                            : 0;
+        pl->key_bound[kp++] = bound;
+    }
+    if (req->dim_count == 0 && req->gran == CN_GRAN_NONE)
+        pl->visit_level = true; /* one key: everything */
+    for (size_t i = 0; i < req->metric_count; i++) {
+        const cn_req_metric_t *m = &req->metrics[i];
+        if (m->calc != NULL)
+            cn_calc_names(m->calc, need_by_name, pl);
+        else if (m->def->is_event)
+            event_slot(pl, m->arg);
+        else
+            need_metric(pl, m->def);
+    }
+    if (pl->need[CN_M_BOUNCES] || pl->need[CN_M_DURATION_US] || pl->need[CN_M_ORDER_VISITS])
+        pl->need[CN_M_VISITS] = true;
+    pl->need[CN_M_HITS] = true;
+    pl->need_ts |= pl->need[CN_M_DURATION_US];
+    pl->need_money = pl->need[CN_M_REVENUE] || pl->need[CN_M_UNITS];
+    if (pl->item_mode)
+        pl->need_money = true;
+    return 0;
+}
+
+/* --- The pass --- */
+
+typedef struct pass {
+    cn_scan_t *scan;
+    const plan_t *pl;
+    agg_t *agg;
+    vstate_t vs;
+    const uint64_t *filter; /* NULL: every hit */
+    int32_t from_day;
+    int32_t week_monday;
+    int month0;
+    int64_t tb_slot; /* trend_bucket's cache */
+    uint32_t tb_val;
+} pass_t;
+
+/* Time zone offsets are whole quarter hours, so the local day and hour are
+ * the same for every instant of a 15-minute UTC slot: one conversion per
+ * slot (hits come in time order). */
+#define SLOT_US ((int64_t)900 * 1000000)
+
+static uint32_t trend_bucket_slow(const pass_t *p, int64_t ts);
+
+static inline uint32_t trend_bucket(pass_t *p, int64_t ts)
+{
+    int64_t slot = ts >= 0 ? ts / SLOT_US : (ts - SLOT_US + 1) / SLOT_US;
+    if (slot != p->tb_slot) {
+        p->tb_slot = slot;
+        p->tb_val = trend_bucket_slow(p, ts);
+    }
+    return p->tb_val;
+}
+
+static uint32_t trend_bucket_slow(const pass_t *p, int64_t ts)
+{
+    int32_t day;
+    int hour;
+    cn_scan_local(p->scan, ts, &day, &hour);
+    switch (p->pl->req->gran) {
+    case CN_GRAN_HOUR:
+        return (uint32_t)((day - p->from_day) * 24 + hour);
+    case CN_GRAN_DAY:
+        return (uint32_t)(day - p->from_day);
+    case CN_GRAN_WEEK:
+        return (uint32_t)((day - p->week_monday) / 7);
+    case CN_GRAN_MONTH: {
+        int y, m, d;
+        cn_store_day_to_ymd(day, &y, &m, &d);
+        return (uint32_t)(y * 12 + m - p->month0);
+    }
+    default:
+        return 0;
+    }
+}
+
+static inline void credit_visitor(pass_t *p, uint32_t acc, uint32_t visitor)
+{
+    agg_t *a = p->agg;
+    if (p->pl->need[CN_M_VISITORS] && a->vbits != NULL && acc < a->vbits_len) {
+        uint64_t *b = a->vbits[acc];
+        if (b == NULL)
+            b = a->vbits[acc] = cn_xcalloc(a->vbits_words, 8);
+        uint64_t bit = (uint64_t)1 << (visitor & 63);
+        if ((b[visitor >> 6] & bit) == 0) {
+            b[visitor >> 6] |= bit;
+            a->acc[(size_t)acc * a->nm + CN_M_VISITORS]++;
+        }
+    } else if (p->pl->need[CN_M_VISITORS]) {
+        uint32_t dummy = 0;
+        if (!hmap_get_or_put(&p->agg->visitor_pairs, (uint64_t)acc << 32 | visitor, &dummy))
+            p->agg->acc[(size_t)acc * p->agg->nm + CN_M_VISITORS]++;
+    }
+}
+
+/* Credits a selected hit (or item) to acc; vi is the visit index. */
+static inline void credit(pass_t *p, uint32_t acc, uint64_t vi, uint8_t type, uint8_t events,
+                          int64_t revenue, uint32_t units, bool is_item)
+{
+    agg_t *a = p->agg;
+    int64_t *m = a->acc + (size_t)acc * a->nm;
+    m[CN_M_HITS]++;
+    m[CN_M_PAGEVIEWS] += type == CN_HIT_PAGEVIEW;
+    m[CN_M_ORDERS] += (events & CN_EV_PURCHASE) != 0;
+    m[CN_M_CART_ADDS] += (events & CN_EV_CART_ADD) != 0;
+    m[CN_M_CHECKOUTS] += (events & CN_EV_CHECKOUT) != 0;
+    m[CN_M_PROD_VIEWS] += (events & CN_EV_PROD_VIEW) != 0;
+    if (!is_item || (events & CN_EV_PURCHASE)) {
+        m[CN_M_REVENUE] += revenue;
+        m[CN_M_UNITS] += units;
+    }
+    if (p->pl->need[CN_M_VISITS]) {
+        if (p->pl->visit_level) {
+            p->vs.visit_acc[vi] = acc;
+        } else if (a->wbits != NULL && acc < a->wbits_len) {
+            uint64_t *b = a->wbits[acc];
+            if (b == NULL)
+                b = a->wbits[acc] = cn_xcalloc(a->wbits_words, 8);
+            uint64_t bit = (uint64_t)1 << (vi & 63);
+            if ((b[vi >> 6] & bit) == 0) {
+                b[vi >> 6] |= bit;
+                m[CN_M_VISITS]++;
+            }
+        } else {
+            uint32_t dummy = 0;
+            if (!hmap_get_or_put(&a->visit_pairs, (uint64_t)acc << 32 | vi, &dummy))
+                m[CN_M_VISITS]++;
+        }
+    }
+    credit_visitor(p, acc, p->scan->v_visitor[vi]);
+}
+
+/* Per-visit and total bookkeeping for one selected hit. */
+static inline void note_hit(pass_t *p, uint64_t vi, uint8_t type, uint8_t events, int64_t ts,
+                            int64_t revenue, uint32_t units, uint32_t acc)
+{
+    vstate_t *v = &p->vs;
+    int64_t *t = p->agg->tot;
+    t[CN_M_HITS]++;
+    t[CN_M_PAGEVIEWS] += type == CN_HIT_PAGEVIEW;
+    t[CN_M_ORDERS] += (events & CN_EV_PURCHASE) != 0;
+    t[CN_M_CART_ADDS] += (events & CN_EV_CART_ADD) != 0;
+    t[CN_M_CHECKOUTS] += (events & CN_EV_CHECKOUT) != 0;
+    t[CN_M_PROD_VIEWS] += (events & CN_EV_PROD_VIEW) != 0;
+    t[CN_M_REVENUE] += revenue;
+    t[CN_M_UNITS] += units;
+    if (!cn_bit_get(v->seen, vi)) {
+        cn_bit_set(v->seen, vi);
+        if (v->first_ts)
+            v->first_ts[vi] = ts;
+        uint32_t visitor = p->scan->v_visitor[vi];
+        cn_bit_set(v->visitor_seen, visitor);
+    }
+    if (v->last_ts)
+        v->last_ts[vi] = ts;
+    if (events & CN_EV_PURCHASE)
+        v->order[vi] = 1;
+    if (type == CN_HIT_PAGEVIEW) {
+        if (v->entry_acc != NULL) {
+            if (v->pv[vi] == 0)
+                v->entry_acc[vi] = acc;
+            v->exit_acc[vi] = acc;
+        }
+        v->pv[vi]++;
+    }
+}
+
+static uint64_t key_of(const pass_t *p, int64_t *const *keys, size_t i, uint32_t bucket)
+{
+    const plan_t *pl = p->pl;
+    uint64_t key = 0;
+    size_t part = 0;
+    if (pl->req->gran != CN_GRAN_NONE) {
+        key = bucket;
+        part++;
+    }
+    for (size_t f = 0; f < pl->field_count; f++, part++)
+        key = part == 0 ? (uint64_t)keys[f][i] : key << 32 | (uint32_t)keys[f][i];
+    return key;
+}
+
+static int run_pass(pass_t *p)
+{
+    cn_scan_t *s = p->scan;
+    const plan_t *pl = p->pl;
+    int rc = 0;
+    int64_t *keys[CN_REPORT_MAX_DIMS] = {0};
+    size_t cap = 0;
+    for (size_t k = 0; k < s->seg_count && rc == 0; k++) {
+        cn_scanseg_t *ss = &s->segs[k];
+        if ((rc = cn_scan_load(s, k, pl->need_ts, pl->need_money)) != 0)
+            break;
+        if (ss->n > cap) {
+            cap = ss->n;
+            for (size_t f = 0; f < pl->field_count; f++)
+                keys[f] = cn_xrealloc(keys[f], cap * 8);
+        }
+        for (size_t f = 0; f < pl->field_count && rc == 0; f++) {
+            if ((int)f != pl->item_field)
+                rc = cn_scan_field(s, k, &pl->fields[f], keys[f]);
+        }
+        if (rc != 0)
+            break;
+        uint32_t *hit_acc = NULL;
+        if (pl->event_count > 0 && !pl->item_mode)
+            hit_acc = cn_xmalloc(ss->n * 4);
+        for (size_t i = 0; i < ss->n; i++) {
+            uint64_t vi = ss->visit[i] - s->first_visit;
+            bool sel = !s->v_bot[vi] && (p->filter == NULL || cn_bit_get(p->filter, ss->base + i));
+            if (!sel) {
+                if (hit_acc)
+                    hit_acc[i] = NONE32;
+                continue;
+            }
+            int64_t ts = ss->ts ? ss->ts[i] : 0;
+            int64_t rev = ss->revenue ? ss->revenue[i] : 0;
+            uint32_t units = ss->units ? ss->units[i] : 0;
+            uint32_t acc = NONE32;
+            if (!pl->item_mode) {
+                uint32_t bucket = pl->req->gran != CN_GRAN_NONE ? trend_bucket(p, ts) : 0;
+                acc = acc_of(p->agg, key_of(p, keys, i, bucket));
+                credit(p, acc, vi, ss->type[i], ss->events[i], rev, units, false);
+                if (hit_acc)
+                    hit_acc[i] = acc;
+            }
+            note_hit(p, vi, ss->type[i], ss->events[i], ts, rev, units, acc);
+        }
+        if (pl->item_mode) {
+            uint32_t *hit, *ikey, *qty;
+            int64_t *irev;
+            size_t count;
+            rc = cn_scan_items(s, k, pl->fields[pl->item_field].dim->col, &hit, &ikey, &qty, &irev,
+                               &count);
+            for (size_t j = 0; rc == 0 && j < count; j++) {
+                size_t i = hit[j];
+                uint64_t vi = ss->visit[i] - s->first_visit;
+                if (s->v_bot[vi] || (p->filter != NULL && !cn_bit_get(p->filter, ss->base + i)))
+                    continue;
+                keys[pl->item_field][i] = ikey[j];
+                uint32_t bucket = pl->req->gran != CN_GRAN_NONE ? trend_bucket(p, ss->ts[i]) : 0;
+                uint32_t acc = acc_of(p->agg, key_of(p, keys, i, bucket));
+                credit(p, acc, vi, ss->type[i], ss->events[i], irev[j], qty[j], true);
+            }
+            if (rc == 0 && count > 0) {
+                free(hit);
+                free(ikey);
+                free(qty);
+                free(irev);
+            }
+        }
+        if (rc == 0 && pl->event_count > 0) {
+            uint32_t *ehit, *enum_;
+            int64_t *eval_;
+            size_t count;
+            rc = cn_scan_events(s, k, &ehit, &enum_, &eval_, &count);
+            for (size_t j = 0; rc == 0 && j < count; j++) {
+                size_t i = ehit[j];
+                uint64_t vi = ss->visit[i] - s->first_visit;
+                if (s->v_bot[vi] || (p->filter != NULL && !cn_bit_get(p->filter, ss->base + i)))
+                    continue;
+                for (size_t e = 0; e < pl->event_count; e++) {
+                    if ((uint32_t)pl->events[e] != enum_[j])
+                        continue;
+                    p->agg->tot[CN_M_BASE_COUNT + e] += eval_[j];
+                    if (hit_acc != NULL && hit_acc[i] != NONE32)
+                        p->agg->acc[(size_t)hit_acc[i] * p->agg->nm + CN_M_BASE_COUNT + e] +=
+                            eval_[j];
+                }
+            }
+            if (rc == 0 && count > 0) {
+                free(ehit);
+                free(enum_);
+                free(eval_);
+            }
+        }
+        free(hit_acc);
+        cn_scan_unload(s, k);
+    }
+    for (size_t f = 0; f < CN_REPORT_MAX_DIMS; f++)
+        free(keys[f]);
+    return rc;
+}
+
+/* Credits the visit-level measures after the pass. */
+static void finish_visits(pass_t *p)
+{
+    cn_scan_t *s = p->scan;
+    vstate_t *v = &p->vs;
+    agg_t *a = p->agg;
+    const plan_t *pl = p->pl;
+    for (uint64_t vi = 0; vi < s->visit_count; vi++) {
+        if (!cn_bit_get(v->seen, vi))
+            continue;
+        bool bounce = v->pv[vi] == 1;
+        int64_t dur = v->first_ts ? v->last_ts[vi] - v->first_ts[vi] : 0;
+        a->tot[CN_M_VISITS]++;
+        a->tot[CN_M_BOUNCES] += bounce;
+        a->tot[CN_M_DURATION_US] += dur;
+        a->tot[CN_M_ORDER_VISITS] += v->order[vi];
+        if (v->entry_acc != NULL && v->pv[vi] > 0) {
+            a->tot[CN_M_ENTRIES]++;
+            a->tot[CN_M_EXITS]++;
+            if (v->entry_acc[vi] != NONE32)
+                a->acc[(size_t)v->entry_acc[vi] * a->nm + CN_M_ENTRIES]++;
+            if (v->exit_acc[vi] != NONE32)
+                a->acc[(size_t)v->exit_acc[vi] * a->nm + CN_M_EXITS]++;
+        }
+        if (pl->need[CN_M_VISITS] && pl->visit_level && v->visit_acc[vi] != NONE32) {
+            int64_t *m = a->acc + (size_t)v->visit_acc[vi] * a->nm;
+            m[CN_M_VISITS]++;
+            m[CN_M_BOUNCES] += bounce;
+            m[CN_M_DURATION_US] += dur;
+            m[CN_M_ORDER_VISITS] += v->order[vi];
+        }
+    }
+    for (size_t acc = 0; acc < a->wbits_len; acc++) {
+        const uint64_t *b = a->wbits[acc];
+        if (b == NULL)
+            continue;
+        int64_t *m = a->acc + acc * a->nm;
+        for (size_t w = 0; w < a->wbits_words; w++) {
+            for (uint64_t bits = b[w]; bits != 0; bits &= bits - 1) {
+                uint64_t vi = (uint64_t)w * 64 + (uint64_t)__builtin_ctzll(bits);
+                m[CN_M_BOUNCES] += v->pv[vi] == 1;
+                m[CN_M_DURATION_US] += v->first_ts ? v->last_ts[vi] - v->first_ts[vi] : 0;
+                m[CN_M_ORDER_VISITS] += v->order[vi];
+            }
+        }
+    }
+    if (pl->need[CN_M_VISITS] && !pl->visit_level) {
+        hmap_t *set = &a->visit_pairs;
+        for (size_t j = 0; j < set->cap; j++) {
+            if (set->keys[j] == 0)
+                continue;
+            uint64_t pair = set->keys[j] - 1;
+            uint32_t acc = (uint32_t)(pair >> 32);
+            uint64_t vi = (uint32_t)pair;
+            int64_t *m = a->acc + (size_t)acc * a->nm;
+            m[CN_M_BOUNCES] += v->pv[vi] == 1;
+            m[CN_M_DURATION_US] += v->first_ts ? v->last_ts[vi] - v->first_ts[vi] : 0;
+            m[CN_M_ORDER_VISITS] += v->order[vi];
+        }
+    }
+    uint64_t visitors = 0;
+    for (uint64_t w = 0; w < (s->visitor_count + 63) / 64; w++)
+        visitors += (uint64_t)__builtin_popcountll(v->visitor_seen[w]);
+    a->tot[CN_M_VISITORS] = (int64_t)visitors;
+}
+
+static int aggregate(const cn_store_t *store, const cn_store_snap_t *snap,
+                     const cn_report_req_t *req, const plan_t *pl, int32_t from, int32_t to,
+                     agg_t *out, cn_err_t *err)
+{
+    cn_scan_t scan;
+    int rc = cn_scan_open(&scan, store, snap, from, to, req->include_bots, err);
+    uint64_t *filter = NULL;
+    if (rc == 0 && req->segment != NULL)
+        rc = cn_scan_segment(&scan, req->segment, &filter);
+    if (rc != 0) {
+        cn_scan_close(&scan);
+        return rc;
+    }
+    pass_t p = {.scan = &scan,
+                .pl = pl,
+                .agg = out,
+                .filter = filter,
+                .from_day = from,
+                .tb_slot = INT64_MIN};
+    p.week_monday = from - (((from % 7) + 7 + 3) % 7);
+    int y, m, d;
+    cn_store_day_to_ymd(from, &y, &m, &d);
+    p.month0 = y * 12 + m;
+    agg_init(out, pl);
+    agg_init_vbits(out, pl, scan.visitor_count, scan.visit_count);
+    vstate_init(&p.vs, &scan, pl);
+    rc = run_pass(&p);
+    if (rc == 0)
+        finish_visits(&p);
+    vstate_free(&p.vs);
+    free(filter);
+    cn_scan_close(&scan);
+    return rc;
+}
+
+/* --- Metrics from measures --- */
+
+typedef struct eval_ctx {
+    const cn_report_req_t *req;
+    const plan_t *pl;
+    const int64_t *m;
+} eval_ctx_t;
+
+static double base_value(const plan_t *pl, const cn_metric_def_t *def, int arg, const int64_t *m)
+{
+    if (def->is_event) {
+        for (size_t e = 0; e < pl->event_count; e++) {
+            if (pl->events[e] == arg)
+                return (double)m[CN_M_BASE_COUNT + e] * def->scale;
+        }
+        return 0;
+    }
+    double num = (double)m[def->num];
+    if (def->den < 0)
+        return num * def->scale;
+    double den = (double)m[def->den];
+    return den == 0 ? 0 : num / den * def->scale;
+}
+
+static double lookup_metric(void *ud, const char *name)
+{
+    eval_ctx_t *c = ud;
+    int arg;
+    const cn_metric_def_t *def = cn_metric_find(cn_str_c(name), &arg);
+    if (def == NULL)
+        return 0;
+    return base_value(c->pl, def, arg, c->m);
+}
+
+static double metric_value(const cn_report_req_t *req, const plan_t *pl, size_t i, const int64_t *m)
+{
+    const cn_req_metric_t *rm = &req->metrics[i];
+    if (rm->calc != NULL) {
+        eval_ctx_t c = {req, pl, m};
+        return cn_calc_eval(rm->calc, lookup_metric, &c);
+    }
+    return base_value(pl, rm->def, rm->arg, m);
+}
+
+/* --- Labels --- */
+
+typedef struct report_priv {
+    cn_buf_t labels; /* every label, NUL-separated */
+    double *values;
+    cn_report_row_t *rows;
+    const cn_report_req_t *req;
+} report_priv_t;
+
+static void fmt_day(int32_t day, char *out, size_t n)
+{
+    int y, m, d;
+    cn_store_day_to_ymd(day, &y, &m, &d);
+    snprintf(out, n, "%04d-%02d-%02d", y, m, d);
+}
+
+static void label_for(const cn_store_snap_t *snap, const plan_t *pl, size_t part, uint32_t v,
+                      char *tmp, size_t tmplen, cn_str_t *out)
+{
+    const cn_report_req_t *req = pl->req;
+    if (req->gran != CN_GRAN_NONE && part == 0) {
+        int32_t day;
+        int y, m, d;
+        switch (req->gran) {
+        case CN_GRAN_HOUR:
+            fmt_day(req->from_day + (int32_t)(v / 24), tmp, tmplen);
+            snprintf(tmp + 10, tmplen - 10, "T%02u:00", v % 24);
+            break;
+        case CN_GRAN_DAY:
+            fmt_day(req->from_day + (int32_t)v, tmp, tmplen);
+            break;
+        case CN_GRAN_WEEK:
+            day = req->from_day - (((req->from_day % 7) + 7 + 3) % 7) + (int32_t)v * 7;
+            fmt_day(day, tmp, tmplen);
+            break;
+        default:
+            cn_store_day_to_ymd(req->from_day, &y, &m, &d);
+            m = m - 1 + (int)v;
+            snprintf(tmp, tmplen, "%04d-%02d", y + m / 12, m % 12 + 1);
+            break;
+        }
+        *out = cn_str_c(tmp);
+        return;
+    }
+    const cn_field_t *f = &pl->fields[part - (req->gran != CN_GRAN_NONE)];
+    int dict = cn_field_dict(f);
+    if (dict >= 0) {
+        *out = cn_store_snap_dict_str(snap, dict, v);
+        return;
+    }
+    const char *name = NULL;
+    static const char *const dows[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                       "Friday", "Saturday", "Sunday"};
+    if (f->dim->names != CN_DIMENUM_NONE)
+        name = cn_query__enum_name(f->dim->names, v);
+    else if (f->dim->src == CN_DIMSRC_NEW_RETURN)
+        name = v ? "returning" : "new";
+    else if (f->dim->src == CN_DIMSRC_DOW && v < 7)
+        name = dows[v];
+    if (name != NULL) {
+        *out = cn_str_c(name);
+        return;
+    }
+    if (f->dim->src == CN_DIMSRC_HOUR)
+        snprintf(tmp, tmplen, "%02u", v);
+    else
+        snprintf(tmp, tmplen, "%u", v);
+    *out = cn_str_c(tmp);
+}
+
+/* --- Sorting --- */
+
+typedef struct sort_ctx {
+    cn_report_row_t *rows;
+    size_t key_count;
+    int metric;
+    bool asc;
+    uint64_t *keyv;
+} sort_ctx_t;
+
+static int cmp_rows(const void *a, const void *b, void *ud)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    const sort_ctx_t *c = ud;
+    if (c->metric >= 0) {
+        double x = c->rows[i].values[c->metric], y = c->rows[j].values[c->metric];
+        if (x != y)
+            return (x < y) == c->asc ? -1 : 1;
+        /* ties: by label, so that equal answers come in one order */
+        for (size_t k = 0; k < c->key_count; k++) {
+            cn_str_t s = c->rows[i].keys[k], t = c->rows[j].keys[k];
+            size_t n = s.len < t.len ? s.len : t.len;
+            int r = n ? memcmp(s.ptr, t.ptr, n) : 0;
+            if (r == 0 && s.len != t.len)
+                r = s.len < t.len ? -1 : 1;
+            if (r != 0)
+                return r;
+        }
+        return 0;
+    }
+    uint64_t x = c->keyv[i], y = c->keyv[j];
+    if (x == y)
+        return 0;
+    return (x < y) == c->asc ? -1 : 1;
+}
+
+/* --- The report --- */
+
+static void shift_range(const cn_report_req_t *req, int32_t *from, int32_t *to)
+{
+    int y0, m0, d0, y1, m1, d1;
+    int32_t len = req->to_day - req->from_day + 1;
+    cn_store_day_to_ymd(req->from_day, &y0, &m0, &d0);
+    cn_store_day_to_ymd(req->to_day, &y1, &m1, &d1);
+    int months = 0;
+    switch (req->compare) {
+    case CN_COMPARE_PREVIOUS_YEAR:
+        months = 12;
+        break;
+    case CN_COMPARE_PREVIOUS_BUCKET:
+        if (req->gran == CN_GRAN_MONTH)
+            months = 1;
+        else {
+            int32_t step = req->gran == CN_GRAN_WEEK ? 7 : 1;
+            *from = req->from_day - step;
+            *to = req->to_day - step;
+            return;
+        }
+        break;
+    default: {
+        /* Whole months shift by months, anything else by its length in days. */
+        bool whole = d0 == 1 && cn_store_day_from_ymd(y1, m1, d1) + 1 ==
+                                    cn_store_day_from_ymd(m1 == 12 ? y1 + 1 : y1, m1 % 12 + 1, 1);
+        if (!whole) {
+            *from = req->from_day - len;
+            *to = req->to_day - len;
+            return;
+        }
+        months = (y1 * 12 + m1) - (y0 * 12 + m0) + 1;
+    }
+    }
+    int a = y0 * 12 + (m0 - 1) - months, b = y1 * 12 + (m1 - 1) - months;
+    int fy = a / 12, fm = a % 12 + 1, ty = b / 12, tm = b % 12 + 1;
+    int32_t first_next = cn_store_day_from_ymd(tm == 12 ? ty + 1 : ty, tm % 12 + 1, 1);
+    int32_t last = cn_store_day_from_ymd(ty, tm, 1) + (d1 - 1);
+    if (last >= first_next)
+        last = first_next - 1; /* Feb 29 -> Feb 28, Mar 31 -> Feb 28 */
+    int32_t first = cn_store_day_from_ymd(fy, fm, 1) + (d0 - 1);
+    *from = first;
+    *to = last;
+}
+
+int cn_report_run(const cn_store_t *store, const cn_store_snap_t *snap, const cn_report_req_t *req,
+                  cn_report_t **out, cn_err_t *err)
+{
+    int64_t t0 = cn_time_mono_us();
+    plan_t pl;
+    int rc = plan_build(&pl, req, snap, err);
+    if (rc != 0)
+        return rc;
+    agg_t cur, cmp;
+    memset(&cmp, 0, sizeof(cmp));
+    if ((rc = aggregate(store, snap, req, &pl, req->from_day, req->to_day, &cur, err)) != 0) {
+        agg_free(&cur);
+        return rc;
+    }
+    int32_t cfrom = 0, cto = 0;
+    if (req->compare != CN_COMPARE_NONE) {
+        shift_range(req, &cfrom, &cto);
+        plan_t cpl = pl;
+        if (req->gran != CN_GRAN_NONE) {
+            /* Buckets are counted from the compared range's own start. */
+            cn_report_req_t *r2 = cn_xmalloc(sizeof(*r2));
+            *r2 = *req;
+            r2->from_day = cfrom;
+            r2->to_day = cto;
+            cpl.req = r2;
+            cpl.key_bound[0] = bucket_count(req->gran, cfrom, cto);
+            rc = aggregate(store, snap, r2, &cpl, cfrom, cto, &cmp, err);
+            free(r2);
+        } else {
+            rc = aggregate(store, snap, req, &cpl, cfrom, cto, &cmp, err);
+        }
+        if (rc != 0) {
+            agg_free(&cur);
+            agg_free(&cmp);
+            return rc;
+        }
+    }
+
+    cn_report_t *r = cn_xcalloc(1, sizeof(*r));
+    report_priv_t *pv = cn_xcalloc(1, sizeof(*pv));
+    r->priv = pv;
+    pv->req = req;
+    r->key_count = pl.field_count + (req->gran != CN_GRAN_NONE);
+    size_t kn = 0;
+    if (req->gran != CN_GRAN_NONE)
+        r->key_names[kn++] = "time";
+    for (size_t i = 0; i < req->dim_count; i++)
+        r->key_names[kn++] = req->dims[i].def->name;
+    r->metric_count = req->metric_count;
+    for (size_t i = 0; i < req->metric_count; i++)
+        r->metric_names[i] = req->metrics[i].name;
+    r->from_day = req->from_day;
+    r->to_day = req->to_day;
+    r->cmp_from_day = cfrom;
+    r->cmp_to_day = cto;
+
+    /* Trends fill every bucket of the range, with zeros where there were no hits. */
+    if (req->gran != CN_GRAN_NONE && pl.field_count == 0) {
+        uint64_t nb = bucket_count(req->gran, req->from_day, req->to_day);
+        for (uint64_t b = 0; b < nb && b < CN_REPORT_MAX_LIMIT; b++)
+            (void)acc_of(&cur, b);
+    }
+
+    size_t nm = req->metric_count, nrows = cur.nacc;
+    bool with_cmp = req->compare != CN_COMPARE_NONE;
+    size_t per_row = nm * (with_cmp ? 2 : 1);
+    pv->values = cn_xcalloc((nrows + 1) * per_row + 2 * nm + 1, sizeof(double));
+    pv->rows = cn_xcalloc(nrows + 1, sizeof(cn_report_row_t));
+    size_t *order = cn_xmalloc((nrows + 1) * sizeof(size_t));
+    /* Labels: build all of them first (the buffer moves while it grows). */
+    size_t *label_off = cn_xmalloc((nrows * r->key_count + 1) * sizeof(size_t));
+    for (size_t i = 0; i < nrows; i++) {
+        uint64_t key = cur.keyv[i];
+        for (size_t part = 0; part < r->key_count; part++) {
+            uint32_t v =
+                r->key_count == 1 ? (uint32_t)key : (uint32_t)(part == 0 ? key >> 32 : key);
+            char tmp[64];
+            cn_str_t lab;
+            label_for(snap, &pl, part, v, tmp, sizeof(tmp), &lab);
+            label_off[i * r->key_count + part] = pv->labels.len;
+            cn_buf_append_str(&pv->labels, lab);
+            cn_buf_putc(&pv->labels, '\0');
+        }
+    }
+    for (size_t i = 0; i < nrows; i++) {
+        cn_report_row_t *row = &pv->rows[i];
+        for (size_t part = 0; part < r->key_count; part++) {
+            const char *l = pv->labels.ptr + label_off[i * r->key_count + part];
+            row->keys[part] = cn_str_c(l);
+        }
+        row->values = pv->values + i * per_row;
+        const int64_t *m = cur.acc + i * cur.nm;
+        for (size_t j = 0; j < nm; j++)
+            row->values[j] = metric_value(req, &pl, j, m);
+        if (with_cmp) {
+            row->compare = row->values + nm;
+            uint32_t ci;
+            bool found = false;
+            if (cmp.dense != NULL && cur.keyv[i] < cmp.dense_len) {
+                ci = cmp.dense[cur.keyv[i]];
+                found = ci != NONE32;
+            } else if (cmp.dense == NULL) {
+                found = hmap_find(&cmp.map, cur.keyv[i], &ci);
+            }
+            for (size_t j = 0; j < nm; j++)
+                row->compare[j] = found ? metric_value(req, &pl, j, cmp.acc + ci * cmp.nm) : 0;
+        }
+        order[i] = i;
+    }
+    free(label_off);
+    r->totals = pv->values + nrows * per_row;
+    for (size_t j = 0; j < nm; j++)
+        r->totals[j] = metric_value(req, &pl, j, cur.tot);
+    if (with_cmp) {
+        r->compare_totals = r->totals + nm;
+        for (size_t j = 0; j < nm; j++)
+            r->compare_totals[j] = metric_value(req, &pl, j, cmp.tot);
+    }
+
+    /* Sort, then page. */
+    bool include_empty = req->include_empty;
+    size_t kept = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        bool empty = false;
+        for (size_t part = 0; part < r->key_count; part++)
+            empty |= pv->rows[i].keys[part].len == 0;
+        if (include_empty || !empty)
+            order[kept++] = i;
+    }
+    sort_ctx_t sc = {pv->rows, r->key_count, req->sort_metric, req->sort_asc, cur.keyv};
+    qsort_r(order, kept, sizeof(size_t), cmp_rows, &sc);
+    r->total_rows = kept;
+    size_t from = req->offset < kept ? req->offset : kept;
+    size_t count = kept - from;
+    if (req->limit > 0 && count > req->limit)
+        count = req->limit;
+    r->rows = cn_xcalloc(count + 1, sizeof(cn_report_row_t));
+    for (size_t i = 0; i < count; i++)
+        r->rows[i] = pv->rows[order[from + i]];
+    r->row_count = count;
+    free(order);
+    agg_free(&cur);
+    agg_free(&cmp);
+    r->elapsed_ms = (double)(cn_time_mono_us() - t0) / 1000.0;
+    *out = r;
+    return 0;
+}
+
+void cn_report_free(cn_report_t *r)
+{
+    if (r == NULL)
+        return;
+    report_priv_t *pv = r->priv;
+    cn_buf_dispose(&pv->labels);
+    free(pv->values);
+    free(pv->rows);
+    free(pv);
+    free(r->rows);
+    free(r);
+}
+
+/* --- Output --- */
+
+static cn_unit_t metric_unit(const cn_report_req_t *req, size_t m)
+{
+    const cn_req_metric_t *rm = &req->metrics[m];
+    return rm->def != NULL ? rm->def->unit : CN_UNIT_RATIO;
+}
+
+/* JSON number: integers as integers, money to 4 decimals, others to 10 digits. */
+static void json_num(cn_buf_t *out, double v, cn_unit_t unit)
+{
+    if (!isfinite(v)) {
+        cn_buf_append_c(out, "null");
+        return;
+    }
+    if (unit == CN_UNIT_COUNT && v == floor(v) && fabs(v) < 9e15) {
+        cn_buf_printf(out, "%.0f", v);
+        return;
+    }
+    char tmp[64];
+    if (unit == CN_UNIT_MONEY)
+        snprintf(tmp, sizeof(tmp), "%.4f", v);
+    else
+        snprintf(tmp, sizeof(tmp), "%.10g", v);
+    /* trim trailing zeros of a fixed-point number */
+    if (strchr(tmp, '.') != NULL && strchr(tmp, 'e') == NULL) {
+        size_t n = strlen(tmp);
+        while (n > 0 && tmp[n - 1] == '0')
+            tmp[--n] = '\0';
+        if (n > 0 && tmp[n - 1] == '.')
+            tmp[--n] = '\0';
+    }
+    if (strcmp(tmp, "-0") == 0)
+        strcpy(tmp, "0");
+    cn_buf_append_c(out, tmp);
+}
+
+static void json_values(cn_buf_t *out, const cn_report_req_t *req, const double *v, size_t n)
+{
+    cn_buf_putc(out, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            cn_buf_putc(out, ',');
+        json_num(out, v[i], metric_unit(req, i));
+    }
+    cn_buf_putc(out, ']');
+}
+
+static void json_growth(cn_buf_t *out, const cn_report_req_t *req, const double *v, const double *c,
+                        size_t n)
+{
+    cn_buf_append_c(out, ",\"change\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            cn_buf_putc(out, ',');
+        json_num(out, v[i] - c[i], metric_unit(req, i));
+    }
+    cn_buf_append_c(out, "],\"growth\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            cn_buf_putc(out, ',');
+        if (c[i] == 0)
+            cn_buf_append_c(out, "null");
+        else
+            json_num(out, (v[i] - c[i]) / fabs(c[i]) * 100.0, CN_UNIT_PERCENT);
+    }
+    cn_buf_putc(out, ']');
+}
+
+void cn_report_to_json(const cn_report_t *r, const cn_report_req_t *req, cn_buf_t *out)
+{
+    char a[16], b[16];
+    cn_buf_append_c(out, "{\"suite\":");
+    cn_buf_append_json_str(out, cn_str_c(req->suite));
+    fmt_day(r->from_day, a, sizeof(a));
+    fmt_day(r->to_day, b, sizeof(b));
+    cn_buf_printf(out, ",\"from\":\"%s\",\"to\":\"%s\"", a, b);
+    if (r->compare_totals != NULL) {
+        fmt_day(r->cmp_from_day, a, sizeof(a));
+        fmt_day(r->cmp_to_day, b, sizeof(b));
+        cn_buf_printf(out, ",\"compare_from\":\"%s\",\"compare_to\":\"%s\"", a, b);
+    }
+    cn_buf_append_c(out, ",\"keys\":[");
+    for (size_t k = 0; k < r->key_count; k++) {
+        if (k)
+            cn_buf_putc(out, ',');
+        cn_buf_append_json_str(out, cn_str_c(r->key_names[k]));
+    }
+    cn_buf_append_c(out, "],\"metrics\":[");
+    for (size_t m = 0; m < r->metric_count; m++) {
+        if (m)
+            cn_buf_putc(out, ',');
+        cn_buf_append_json_str(out, cn_str_c(r->metric_names[m]));
+    }
+    cn_buf_append_c(out, "],\"rows\":[");
+    for (size_t i = 0; i < r->row_count; i++) {
+        const cn_report_row_t *row = &r->rows[i];
+        cn_buf_append_c(out, i ? ",{\"keys\":[" : "{\"keys\":[");
+        for (size_t k = 0; k < r->key_count; k++) {
+            if (k)
+                cn_buf_putc(out, ',');
+            cn_buf_append_json_str(out, row->keys[k]);
+        }
+        cn_buf_append_c(out, "],\"values\":");
+        json_values(out, req, row->values, r->metric_count);
+        if (row->compare != NULL) {
+            cn_buf_append_c(out, ",\"compare\":");
+            json_values(out, req, row->compare, r->metric_count);
+            json_growth(out, req, row->values, row->compare, r->metric_count);
+        }
+        cn_buf_putc(out, '}');
+    }
+    cn_buf_append_c(out, "],\"totals\":{\"values\":");
+    json_values(out, req, r->totals, r->metric_count);
+    if (r->compare_totals != NULL) {
+        cn_buf_append_c(out, ",\"compare\":");
+        json_values(out, req, r->compare_totals, r->metric_count);
+        json_growth(out, req, r->totals, r->compare_totals, r->metric_count);
+    }
+    cn_buf_printf(out, "},\"total_rows\":%zu,\"elapsed_ms\":%.3f}", r->total_rows, r->elapsed_ms);
+}
+
+void cn_metric_format(const cn_report_t *r, size_t m, double v, cn_buf_t *out)
+{
+    const report_priv_t *pv = r->priv;
+    switch (metric_unit(pv->req, m)) {
+    case CN_UNIT_COUNT:
+        if (v == floor(v))
+            cn_buf_printf(out, "%.0f", v);
+        else
+            cn_buf_printf(out, "%.2f", v);
+        break;
+    case CN_UNIT_MONEY:
+        cn_buf_printf(out, "%.2f", v);
+        break;
+    case CN_UNIT_PERCENT:
+        cn_buf_printf(out, "%.2f%%", v);
+        break;
+    case CN_UNIT_SECONDS:
+        cn_buf_printf(out, "%dm%02ds", (int)(v / 60), (int)fmod(v, 60));
+        break;
+    default:
+        cn_buf_printf(out, "%.2f", v);
+    }
+}

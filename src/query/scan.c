@@ -1,0 +1,831 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The scan layer (scan.h): partitions of a range, visit arrays, per-segment
+ * hit columns, field values and segment evaluation with bitsets.
+ *
+ * Segment evaluation works level by level: a node evaluated at the hit
+ * level gives a bitset over the range's hits, at the visit level one over
+ * visits, at the visitor level one over visitors. A condition evaluated at
+ * the visit level is true for a visit when one of its hits in the range
+ * matches (a visit container's rules may be met by different hits, as in
+ * Adobe Analytics); a container projects its result to the level asked for:
+ * down (a hit is in when its visit is) or up (a visit is in when one of its
+ * hits is).
+ */
+#include "query/scan.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xalloc.h"
+
+/* --- Opening --- */
+
+int cn_scan_open(cn_scan_t *s, const cn_store_t *store, const cn_store_snap_t *snap,
+                 int32_t from_day, int32_t to_day, bool include_bots, cn_err_t *err)
+{
+    memset(s, 0, sizeof(*s));
+    s->store = store;
+    s->snap = snap;
+    s->from_day = from_day;
+    s->to_day = to_day;
+    s->include_bots = include_bots;
+    s->err = err;
+    s->first_visit = cn_store_snap_first_visit(snap);
+    uint64_t nv = cn_store_snap_visits(snap);
+    s->visit_count = nv > s->first_visit ? nv - s->first_visit : 0;
+    s->visitor_count = cn_store_snap_visitors(snap);
+
+    size_t parts = cn_store_snap_partition_count(snap);
+    for (size_t p = cn_store_snap_partition_find(snap, from_day); p < parts; p++) {
+        if (cn_store_snap_partition_day(snap, p) > to_day)
+            break;
+        size_t nseg = cn_store_snap_segment_count(snap, p);
+        for (size_t k = 0; k < nseg; k++) {
+            const cn_store_seg_t *seg = cn_store_snap_segment(snap, p, k);
+            uint64_t n = cn_store_seg_rows(seg, CN_GROUP_HIT);
+            if (n == 0)
+                continue;
+            s->segs = cn_xrealloc(s->segs, (s->seg_count + 1) * sizeof(*s->segs));
+            cn_scanseg_t *ss = &s->segs[s->seg_count++];
+            memset(ss, 0, sizeof(*ss));
+            ss->seg = seg;
+            ss->part = p;
+            ss->base = s->hit_count;
+            ss->first_row = cn_store_seg_first_row(seg);
+            ss->n = (size_t)n;
+            s->hit_count += n;
+        }
+    }
+
+    int rc = cn_scan_visit_u32(s, CN_COL_VISIT_visitor, (const uint32_t **)&s->v_visitor);
+    if (rc != 0)
+        return rc;
+    s->v_bot = cn_xcalloc(s->visit_count ? s->visit_count : 1, 1);
+    if (!include_bots) {
+        const uint32_t *bot;
+        const uint8_t *dev;
+        if ((rc = cn_scan_visit_u32(s, CN_COL_VISIT_bot, &bot)) != 0 ||
+            (rc = cn_scan_visit_u8(s, CN_COL_VISIT_device, &dev)) != 0)
+            return rc;
+        for (uint64_t v = 0; v < s->visit_count; v++)
+            s->v_bot[v] = bot[v] != 0 || dev[v] == CN_DEVICE_BOT;
+    }
+    return 0;
+}
+
+void cn_scan_close(cn_scan_t *s)
+{
+    for (size_t k = 0; k < s->seg_count; k++)
+        cn_scan_unload(s, k);
+    free(s->segs);
+    for (size_t c = 0; c < CN_COL_COUNT; c++) {
+        free(s->v_cols32[c]);
+        free(s->v_cols8[c]);
+    }
+    free(s->v_bot);
+    free(s->v_exit_page);
+    memset(s, 0, sizeof(*s));
+}
+
+/* --- Visit arrays --- */
+
+static int load_visit_col(cn_scan_t *s, cn_store_col_t col, void *dst, size_t width)
+{
+    size_t nseg = cn_store_snap_visit_segment_count(s->snap);
+    for (size_t k = 0; k < nseg; k++) {
+        const cn_store_seg_t *seg = cn_store_snap_visit_segment(s->snap, k);
+        uint64_t first = cn_store_seg_first_row(seg), n = cn_store_seg_rows(seg, CN_GROUP_VISIT);
+        if (first + n <= s->first_visit)
+            continue;
+        uint64_t skip = first < s->first_visit ? s->first_visit - first : 0;
+        uint64_t at = first + skip - s->first_visit;
+        if (at >= s->visit_count)
+            break;
+        uint64_t take = n - skip;
+        if (at + take > s->visit_count)
+            take = s->visit_count - at;
+        int rc = width == 4 ? cn_store_read_u32(seg, col, skip, take, (uint32_t *)dst + at, s->err)
+                            : cn_store_read_u8(seg, col, skip, take, (uint8_t *)dst + at, s->err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int cn_scan_visit_u32(cn_scan_t *s, cn_store_col_t col, const uint32_t **out)
+{
+    if (s->v_cols32[col] == NULL) {
+        uint32_t *a = cn_xcalloc(s->visit_count ? s->visit_count : 1, 4);
+        int rc = load_visit_col(s, col, a, 4);
+        if (rc != 0) {
+            free(a);
+            return rc;
+        }
+        s->v_cols32[col] = a;
+    }
+    *out = s->v_cols32[col];
+    return 0;
+}
+
+int cn_scan_visit_u8(cn_scan_t *s, cn_store_col_t col, const uint8_t **out)
+{
+    if (s->v_cols8[col] == NULL) {
+        uint8_t *a = cn_xcalloc(s->visit_count ? s->visit_count : 1, 1);
+        int rc = load_visit_col(s, col, a, 1);
+        if (rc != 0) {
+            free(a);
+            return rc;
+        }
+        s->v_cols8[col] = a;
+    }
+    *out = s->v_cols8[col];
+    return 0;
+}
+
+/* --- Hit columns --- */
+
+static int read32(cn_scan_t *s, cn_scanseg_t *ss, cn_store_col_t col, uint32_t **dst)
+{
+    if (*dst != NULL)
+        return 0;
+    uint32_t *a = cn_xmalloc(ss->n * 4);
+    int rc = cn_store_read_u32(ss->seg, col, 0, ss->n, a, s->err);
+    if (rc != 0) {
+        free(a);
+        return rc;
+    }
+    *dst = a;
+    return 0;
+}
+
+static int read8(cn_scan_t *s, cn_scanseg_t *ss, cn_store_col_t col, uint8_t **dst)
+{
+    if (*dst != NULL)
+        return 0;
+    uint8_t *a = cn_xmalloc(ss->n);
+    int rc = cn_store_read_u8(ss->seg, col, 0, ss->n, a, s->err);
+    if (rc != 0) {
+        free(a);
+        return rc;
+    }
+    *dst = a;
+    return 0;
+}
+
+static int read64(cn_scan_t *s, cn_scanseg_t *ss, cn_store_col_t col, int64_t **dst)
+{
+    if (*dst != NULL)
+        return 0;
+    int64_t *a = cn_xmalloc(ss->n * 8);
+    int rc = cn_store_read_i64(ss->seg, col, 0, ss->n, a, s->err);
+    if (rc != 0) {
+        free(a);
+        return rc;
+    }
+    *dst = a;
+    return 0;
+}
+
+int cn_scan_load(cn_scan_t *s, size_t k, bool ts, bool money)
+{
+    cn_scanseg_t *ss = &s->segs[k];
+    int rc;
+    if ((rc = read32(s, ss, CN_COL_HIT_visit, &ss->visit)) != 0 ||
+        (rc = read8(s, ss, CN_COL_HIT_type, &ss->type)) != 0 ||
+        (rc = read8(s, ss, CN_COL_HIT_events, &ss->events)) != 0)
+        return rc;
+    for (size_t i = 0; i < ss->n; i++) {
+        if (ss->visit[i] < s->first_visit || ss->visit[i] - s->first_visit >= s->visit_count)
+            return cn_err_set(s->err, CN_ECORRUPT, "hit row %zu points at visit %u, not stored", i,
+                              ss->visit[i]);
+    }
+    if (ts && (rc = read64(s, ss, CN_COL_HIT_ts, &ss->ts)) != 0)
+        return rc;
+    if (money && ((rc = read64(s, ss, CN_COL_HIT_revenue, &ss->revenue)) != 0 ||
+                  (rc = read32(s, ss, CN_COL_HIT_units, &ss->units)) != 0))
+        return rc;
+    return 0;
+}
+
+void cn_scan_unload(cn_scan_t *s, size_t k)
+{
+    cn_scanseg_t *ss = &s->segs[k];
+    free(ss->visit);
+    free(ss->type);
+    free(ss->events);
+    free(ss->ts);
+    free(ss->revenue);
+    free(ss->units);
+    for (size_t c = 0; c < CN_COL_COUNT; c++) {
+        free(ss->cols32[c]);
+        free(ss->cols8[c]);
+    }
+    const cn_store_seg_t *seg = ss->seg;
+    size_t part = ss->part, n = ss->n;
+    uint64_t base = ss->base, first = ss->first_row;
+    memset(ss, 0, sizeof(*ss));
+    ss->seg = seg;
+    ss->part = part;
+    ss->n = n;
+    ss->base = base;
+    ss->first_row = first;
+}
+
+void cn_scan_local(const cn_scan_t *s, int64_t ts_us, int32_t *out_day, int *out_hour)
+{
+    int64_t local_s = ts_us / 1000000 + cn_store_tz_offset(s->store, ts_us);
+    int64_t day = local_s >= 0 ? local_s / 86400 : (local_s - 86399) / 86400;
+    *out_day = (int32_t)day;
+    *out_hour = (int)((local_s - day * 86400) / 3600);
+}
+
+int cn_scan_exit_pages(cn_scan_t *s)
+{
+    if (s->v_exit_page != NULL)
+        return 0;
+    s->v_exit_page = cn_xcalloc(s->visit_count ? s->visit_count : 1, 4);
+    for (size_t k = 0; k < s->seg_count; k++) {
+        cn_scanseg_t *ss = &s->segs[k];
+        int rc = cn_scan_load(s, k, false, false);
+        if (rc == 0)
+            rc = read32(s, ss, CN_COL_HIT_page, &ss->cols32[CN_COL_HIT_page]);
+        if (rc != 0)
+            return rc;
+        const uint32_t *page = ss->cols32[CN_COL_HIT_page];
+        for (size_t i = 0; i < ss->n; i++) {
+            if (ss->type[i] == CN_HIT_PAGEVIEW)
+                s->v_exit_page[ss->visit[i] - s->first_visit] = page[i];
+        }
+    }
+    return 0;
+}
+
+/* --- Children: items, vars, events --- */
+
+/* Reads a child group of segment k: hit pointers converted to indexes within
+ * the segment (rows pointing elsewhere are corrupt). */
+static int child_hits(cn_scan_t *s, cn_scanseg_t *ss, cn_store_group_t g, cn_store_col_t hitcol,
+                      uint32_t **out, size_t *count)
+{
+    uint64_t n = cn_store_seg_rows(ss->seg, g);
+    *out = NULL;
+    *count = 0;
+    if (n == 0)
+        return 0;
+    uint32_t *h = cn_xmalloc(n * 4);
+    int rc = cn_store_read_u32(ss->seg, hitcol, 0, n, h, s->err);
+    if (rc != 0) {
+        free(h);
+        return rc;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        if (h[i] < ss->first_row || h[i] - ss->first_row >= ss->n) {
+            free(h);
+            return cn_err_set(s->err, CN_ECORRUPT, "a %s row points at hit %u outside its segment",
+                              cn_store_group_name(g), h[i]);
+        }
+        h[i] -= (uint32_t)ss->first_row;
+    }
+    *out = h;
+    *count = n;
+    return 0;
+}
+
+int cn_scan_items(cn_scan_t *s, size_t k, cn_store_col_t col, uint32_t **hit, uint32_t **key,
+                  uint32_t **qty, int64_t **rev, size_t *count)
+{
+    cn_scanseg_t *ss = &s->segs[k];
+    *key = *qty = NULL;
+    *rev = NULL;
+    int rc = child_hits(s, ss, CN_GROUP_ITEM, CN_COL_ITEM_hit, hit, count);
+    if (rc != 0 || *count == 0)
+        return rc;
+    size_t n = *count;
+    *key = cn_xmalloc(n * 4);
+    *qty = cn_xmalloc(n * 4);
+    *rev = cn_xmalloc(n * 8);
+    if ((rc = cn_store_read_u32(ss->seg, col, 0, n, *key, s->err)) != 0 ||
+        (rc = cn_store_read_u32(ss->seg, CN_COL_ITEM_quantity, 0, n, *qty, s->err)) != 0 ||
+        (rc = cn_store_read_i64(ss->seg, CN_COL_ITEM_revenue, 0, n, *rev, s->err)) != 0) {
+        free(*hit);
+        free(*key);
+        free(*qty);
+        free(*rev);
+        *hit = *key = *qty = NULL;
+        *rev = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
+int cn_scan_events(cn_scan_t *s, size_t k, uint32_t **hit, uint32_t **num, int64_t **val,
+                   size_t *count)
+{
+    cn_scanseg_t *ss = &s->segs[k];
+    *num = NULL;
+    *val = NULL;
+    int rc = child_hits(s, ss, CN_GROUP_EVENT, CN_COL_EVENT_hit, hit, count);
+    if (rc != 0 || *count == 0)
+        return rc;
+    size_t n = *count;
+    *num = cn_xmalloc(n * 4);
+    *val = cn_xmalloc(n * 8);
+    if ((rc = cn_store_read_u32(ss->seg, CN_COL_EVENT_event, 0, n, *num, s->err)) != 0 ||
+        (rc = cn_store_read_i64(ss->seg, CN_COL_EVENT_value, 0, n, *val, s->err)) != 0) {
+        free(*hit);
+        free(*num);
+        free(*val);
+        *hit = *num = NULL;
+        *val = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
+/* --- Field values --- */
+
+int cn_field_dict(const cn_field_t *f)
+{
+    if (f->dim == NULL)
+        return -1;
+    switch (f->dim->src) {
+    case CN_DIMSRC_HIT_COL:
+    case CN_DIMSRC_VISIT_COL:
+    case CN_DIMSRC_ITEM_COL:
+        return cn_store_col(f->dim->col)->dict;
+    case CN_DIMSRC_EXIT_PAGE:
+        return cn_store_col(CN_COL_HIT_page)->dict;
+    case CN_DIMSRC_VAR:
+        return cn_store_col(CN_COL_VAR_value)->dict;
+    default:
+        return -1;
+    }
+}
+
+int cn_scan_field(cn_scan_t *s, size_t k, const cn_field_t *f, int64_t *out)
+{
+    cn_scanseg_t *ss = &s->segs[k];
+    int rc;
+    bool need_ts =
+        f->dim != NULL && (f->dim->src == CN_DIMSRC_HOUR || f->dim->src == CN_DIMSRC_DOW);
+    bool need_money = f->dim == NULL && (f->metric == CN_M_REVENUE || f->metric == CN_M_UNITS);
+    if ((rc = cn_scan_load(s, k, need_ts, need_money)) != 0)
+        return rc;
+    size_t n = ss->n;
+    if (f->dim == NULL) {
+        for (size_t i = 0; i < n; i++) {
+            int64_t v = 0;
+            switch (f->metric) {
+            case CN_M_HITS:
+                v = 1;
+                break;
+            case CN_M_PAGEVIEWS:
+                v = ss->type[i] == CN_HIT_PAGEVIEW;
+                break;
+            case CN_M_ORDERS:
+                v = (ss->events[i] & CN_EV_PURCHASE) != 0;
+                break;
+            case CN_M_REVENUE:
+                v = ss->revenue[i];
+                break;
+            case CN_M_UNITS:
+                v = ss->units[i];
+                break;
+            case CN_M_CART_ADDS:
+                v = (ss->events[i] & CN_EV_CART_ADD) != 0;
+                break;
+            case CN_M_CHECKOUTS:
+                v = (ss->events[i] & CN_EV_CHECKOUT) != 0;
+                break;
+            case CN_M_PROD_VIEWS:
+                v = (ss->events[i] & CN_EV_PROD_VIEW) != 0;
+                break;
+            default:
+                return cn_err_set(s->err, CN_EINVAL, "this metric cannot be used per hit");
+            }
+            out[i] = v;
+        }
+        return 0;
+    }
+    const cn_dim_def_t *d = f->dim;
+    switch (d->src) {
+    case CN_DIMSRC_HIT_COL: {
+        cn_colk_t kind = cn_store_col(d->col)->kind;
+        if (kind == CN_COLK_U8) {
+            if ((rc = read8(s, ss, d->col, &ss->cols8[d->col])) != 0)
+                return rc;
+            for (size_t i = 0; i < n; i++)
+                out[i] = ss->cols8[d->col][i];
+        } else {
+            if ((rc = read32(s, ss, d->col, &ss->cols32[d->col])) != 0)
+                return rc;
+            for (size_t i = 0; i < n; i++)
+                out[i] = ss->cols32[d->col][i];
+        }
+        return 0;
+    }
+    case CN_DIMSRC_VISIT_COL: {
+        if (cn_store_col(d->col)->kind == CN_COLK_U8) {
+            const uint8_t *a;
+            if ((rc = cn_scan_visit_u8(s, d->col, &a)) != 0)
+                return rc;
+            for (size_t i = 0; i < n; i++)
+                out[i] = a[ss->visit[i] - s->first_visit];
+        } else {
+            const uint32_t *a;
+            if ((rc = cn_scan_visit_u32(s, d->col, &a)) != 0)
+                return rc;
+            for (size_t i = 0; i < n; i++)
+                out[i] = a[ss->visit[i] - s->first_visit];
+        }
+        return 0;
+    }
+    case CN_DIMSRC_EXIT_PAGE:
+        if ((rc = cn_scan_exit_pages(s)) != 0)
+            return rc;
+        for (size_t i = 0; i < n; i++)
+            out[i] = s->v_exit_page[ss->visit[i] - s->first_visit];
+        return 0;
+    case CN_DIMSRC_NEW_RETURN: {
+        const uint32_t *a;
+        if ((rc = cn_scan_visit_u32(s, CN_COL_VISIT_visit_num, &a)) != 0)
+            return rc;
+        for (size_t i = 0; i < n; i++)
+            out[i] = a[ss->visit[i] - s->first_visit] > 1;
+        return 0;
+    }
+    case CN_DIMSRC_HOUR:
+    case CN_DIMSRC_DOW: {
+        /* Offsets are whole quarter hours: one conversion per 15-minute slot. */
+        const int64_t slot_us = (int64_t)900 * 1000000;
+        int64_t last_slot = INT64_MIN;
+        int64_t val = 0;
+        for (size_t i = 0; i < n; i++) {
+            int64_t ts = ss->ts[i];
+            int64_t slot = ts >= 0 ? ts / slot_us : (ts - slot_us + 1) / slot_us;
+            if (slot != last_slot) {
+                int32_t day;
+                int hour;
+                cn_scan_local(s, ts, &day, &hour);
+                /* 1970-01-01 was a Thursday: Monday = 0 */
+                val = d->src == CN_DIMSRC_HOUR ? hour : ((day % 7) + 7 + 3) % 7;
+                last_slot = slot;
+            }
+            out[i] = val;
+        }
+        return 0;
+    }
+    case CN_DIMSRC_VAR: {
+        uint32_t *hit;
+        size_t count;
+        memset(out, 0, n * sizeof(*out));
+        if ((rc = child_hits(s, ss, CN_GROUP_VAR, CN_COL_VAR_hit, &hit, &count)) != 0 || count == 0)
+            return rc;
+        uint32_t *var = cn_xmalloc(count * 4), *val = cn_xmalloc(count * 4);
+        if ((rc = cn_store_read_u32(ss->seg, CN_COL_VAR_var, 0, count, var, s->err)) == 0 &&
+            (rc = cn_store_read_u32(ss->seg, CN_COL_VAR_value, 0, count, val, s->err)) == 0) {
+            uint32_t want = d->var_family | (uint32_t)f->arg;
+            for (size_t i = 0; i < count; i++) {
+                if (var[i] == want)
+                    out[hit[i]] = val[i];
+            }
+        }
+        free(hit);
+        free(var);
+        free(val);
+        return rc;
+    }
+    case CN_DIMSRC_ITEM_COL: {
+        uint32_t *hit, *key, *qty;
+        int64_t *rev;
+        size_t count;
+        memset(out, 0, n * sizeof(*out));
+        if ((rc = cn_scan_items(s, k, d->col, &hit, &key, &qty, &rev, &count)) != 0)
+            return rc;
+        for (size_t i = count; i > 0; i--)
+            out[hit[i - 1]] = key[i - 1];
+        free(hit);
+        free(key);
+        free(qty);
+        free(rev);
+        return 0;
+    }
+    }
+    return CN_EINVAL;
+}
+
+/* --- Segment evaluation --- */
+
+typedef struct level_set {
+    cn_seg_scope_t level;
+    uint64_t *bits;
+    uint64_t n;
+} level_set_t;
+
+static uint64_t level_size(const cn_scan_t *s, cn_seg_scope_t level)
+{
+    return level == CN_SCOPE_HIT     ? s->hit_count
+           : level == CN_SCOPE_VISIT ? s->visit_count
+                                     : s->visitor_count;
+}
+
+static uint64_t *bits_new(uint64_t n)
+{
+    return cn_xcalloc((n + 63) / 64 + 1, 8);
+}
+
+/* A compiled condition: a set over dictionary ids / enum values, or a number test. */
+typedef struct cond {
+    cn_field_t field;
+    int dict;        /* >= 0: ids tested against idset */
+    uint64_t *idset; /* over dict ids [0, dict_len) or enum values [0, 256) */
+    uint32_t idset_len;
+    bool numeric;
+    cn_seg_op_t op;
+    const cn_seg_value_t *values;
+    size_t value_count;
+    double scale; /* numeric values are compared after multiplying by this */
+} cond_t;
+
+static bool str_match(cn_seg_op_t op, cn_str_t s, const cn_seg_value_t *vals, size_t nvals)
+{
+    switch (op) {
+    case CN_OP_EQ:
+    case CN_OP_NE:
+        return cn_str_eq_c(s, vals[0].str) == (op == CN_OP_EQ);
+    case CN_OP_CONTAINS:
+        return memmem(s.ptr, s.len, vals[0].str, strlen(vals[0].str)) != NULL;
+    case CN_OP_STARTS_WITH:
+        return cn_str_starts_with(s, cn_str_c(vals[0].str));
+    case CN_OP_IN:
+        for (size_t i = 0; i < nvals; i++) {
+            if (cn_str_eq_c(s, vals[i].str))
+                return true;
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+static bool num_match(cn_seg_op_t op, double x, const cn_seg_value_t *vals, size_t nvals)
+{
+    switch (op) {
+    case CN_OP_EQ:
+        return x == vals[0].num;
+    case CN_OP_NE:
+        return x != vals[0].num;
+    case CN_OP_GT:
+        return x > vals[0].num;
+    case CN_OP_LT:
+        return x < vals[0].num;
+    case CN_OP_GE:
+        return x >= vals[0].num;
+    case CN_OP_LE:
+        return x <= vals[0].num;
+    case CN_OP_IN:
+        for (size_t i = 0; i < nvals; i++) {
+            if (x == vals[i].num)
+                return true;
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+static int compile_cond(cn_scan_t *s, const cn_seg_node_t *node, cond_t *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->op = node->op;
+    c->values = node->values;
+    c->value_count = node->value_count;
+    c->dict = -1;
+    int arg;
+    const cn_dim_def_t *d = cn_dim_find(cn_str_c(node->field), &arg);
+    bool is_order_op = node->op == CN_OP_GT || node->op == CN_OP_LT || node->op == CN_OP_GE ||
+                       node->op == CN_OP_LE;
+    if (d != NULL) {
+        c->field.dim = d;
+        c->field.arg = arg;
+        c->dict = cn_field_dict(&c->field);
+        if (c->dict >= 0) {
+            if (is_order_op)
+                return cn_err_set(s->err, CN_EINVAL,
+                                  "segment: '%s' is text; use =, !=, contains, starts with or in",
+                                  node->field);
+            /* Test every dictionary entry once: rows then test a bit. */
+            uint32_t len = cn_store_snap_dict_len(s->snap, c->dict);
+            c->idset = bits_new(len);
+            c->idset_len = len;
+            for (uint32_t id = 0; id < len; id++) {
+                if (str_match(node->op, cn_store_snap_dict_str(s->snap, c->dict, id), node->values,
+                              node->value_count))
+                    cn_bit_set(c->idset, id);
+            }
+            return 0;
+        }
+        if (d->names != CN_DIMENUM_NONE || d->src == CN_DIMSRC_NEW_RETURN) {
+            /* Named enum values: match on the names (or on numbers). */
+            c->idset = bits_new(256);
+            c->idset_len = 256;
+            for (unsigned v = 0; v < 256; v++) {
+                const char *name = d->src == CN_DIMSRC_NEW_RETURN
+                                       ? (v == 0   ? "new"
+                                          : v == 1 ? "returning"
+                                                   : NULL)
+                                       : cn_query__enum_name(d->names, v);
+                if (name == NULL)
+                    continue;
+                bool m = node->values[0].is_num
+                             ? num_match(node->op, v, node->values, node->value_count)
+                             : str_match(node->op, cn_str_c(name), node->values, node->value_count);
+                if (m)
+                    cn_bit_set(c->idset, v);
+            }
+            return 0;
+        }
+        c->numeric = true;
+        c->scale = 1;
+    } else {
+        const cn_metric_def_t *m = cn_metric_find(cn_str_c(node->field), &arg);
+        static const int per_hit[] = {CN_M_HITS,  CN_M_PAGEVIEWS, CN_M_ORDERS,    CN_M_REVENUE,
+                                      CN_M_UNITS, CN_M_CART_ADDS, CN_M_CHECKOUTS, CN_M_PROD_VIEWS};
+        bool ok = false;
+        for (size_t i = 0; m != NULL && m->den < 0 && !m->is_event && i < 8; i++)
+            ok |= m->num == per_hit[i];
+        if (!ok)
+            return cn_err_set(s->err, CN_EINVAL,
+                              "segment: unknown field '%s' (a dimension, or one of hits, "
+                              "pageviews, orders, revenue, units, cart_adds, checkouts, "
+                              "product_views)",
+                              node->field);
+        c->field.metric = m->num;
+        c->numeric = true;
+        c->scale = m->num == CN_M_REVENUE ? 1.0 / CN_MONEY_SCALE : 1;
+    }
+    for (size_t i = 0; i < node->value_count; i++) {
+        if (!node->values[i].is_num)
+            return cn_err_set(s->err, CN_EINVAL,
+                              "segment: '%s' is a number; compare it with a "
+                              "number, not \"%s\"",
+                              node->field, node->values[i].str);
+    }
+    if (node->op == CN_OP_CONTAINS || node->op == CN_OP_STARTS_WITH)
+        return cn_err_set(s->err, CN_EINVAL,
+                          "segment: '%s' is a number; use =, !=, >, <, >=, "
+                          "<= or in",
+                          node->field);
+    return 0;
+}
+
+static bool cond_test(const cond_t *c, int64_t v)
+{
+    if (c->idset != NULL)
+        return v >= 0 && (uint64_t)v < c->idset_len && cn_bit_get(c->idset, (uint64_t)v);
+    return num_match(c->op, (double)v * c->scale, c->values, c->value_count);
+}
+
+/* Item conditions: a hit matches when one of its items does. */
+static int cond_hits(cn_scan_t *s, const cond_t *c, uint64_t *hitbits)
+{
+    int64_t *vals = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (size_t k = 0; k < s->seg_count && rc == 0; k++) {
+        cn_scanseg_t *ss = &s->segs[k];
+        if (c->field.dim != NULL && c->field.dim->src == CN_DIMSRC_ITEM_COL) {
+            uint32_t *hit, *key, *qty;
+            int64_t *rev;
+            size_t count;
+            if ((rc = cn_scan_items(s, k, c->field.dim->col, &hit, &key, &qty, &rev, &count)) != 0)
+                break;
+            for (size_t i = 0; i < count; i++) {
+                if (cond_test(c, key[i]))
+                    cn_bit_set(hitbits, ss->base + hit[i]);
+            }
+            free(hit);
+            free(key);
+            free(qty);
+            free(rev);
+            continue;
+        }
+        if (ss->n > cap) {
+            cap = ss->n;
+            vals = cn_xrealloc(vals, cap * sizeof(*vals));
+        }
+        if ((rc = cn_scan_field(s, k, &c->field, vals)) != 0)
+            break;
+        for (size_t i = 0; i < ss->n; i++) {
+            if (cond_test(c, vals[i]))
+                cn_bit_set(hitbits, ss->base + i);
+        }
+    }
+    free(vals);
+    return rc;
+}
+
+/* Projects a set from one level to another. */
+static int project(cn_scan_t *s, level_set_t *in, cn_seg_scope_t to, level_set_t *out)
+{
+    out->level = to;
+    out->n = level_size(s, to);
+    if (in->level == to) {
+        *out = *in;
+        in->bits = NULL;
+        return 0;
+    }
+    out->bits = bits_new(out->n);
+    for (size_t k = 0; k < s->seg_count; k++) {
+        cn_scanseg_t *ss = &s->segs[k];
+        int rc = cn_scan_load(s, k, false, false);
+        if (rc != 0)
+            return rc;
+        for (size_t i = 0; i < ss->n; i++) {
+            uint64_t h = ss->base + i, v = ss->visit[i] - s->first_visit;
+            uint64_t idx[3] = {h, v, s->v_visitor[v]};
+            if (cn_bit_get(in->bits, idx[in->level]))
+                cn_bit_set(out->bits, idx[to]);
+        }
+    }
+    free(in->bits);
+    in->bits = NULL;
+    return 0;
+}
+
+static int eval(cn_scan_t *s, const cn_seg_node_t *node, cn_seg_scope_t level, level_set_t *out)
+{
+    int rc = 0;
+    out->level = level;
+    out->n = level_size(s, level);
+    out->bits = NULL;
+    switch (node->kind) {
+    case CN_SEG_COND: {
+        cond_t c;
+        if ((rc = compile_cond(s, node, &c)) != 0) {
+            free(c.idset);
+            return rc;
+        }
+        level_set_t hits = {CN_SCOPE_HIT, bits_new(s->hit_count), s->hit_count};
+        rc = cond_hits(s, &c, hits.bits);
+        free(c.idset);
+        if (rc == 0)
+            rc = project(s, &hits, level, out);
+        free(hits.bits);
+        return rc;
+    }
+    case CN_SEG_SCOPE: {
+        level_set_t inner;
+        if ((rc = eval(s, node->kids[0], node->scope, &inner)) != 0) {
+            free(inner.bits);
+            return rc;
+        }
+        rc = project(s, &inner, level, out);
+        free(inner.bits);
+        return rc;
+    }
+    case CN_SEG_NOT: {
+        if ((rc = eval(s, node->kids[0], level, out)) != 0)
+            return rc;
+        size_t words = (out->n + 63) / 64;
+        for (size_t w = 0; w < words; w++)
+            out->bits[w] = ~out->bits[w];
+        if (out->n % 64)
+            out->bits[words - 1] &= (1ULL << (out->n % 64)) - 1;
+        return 0;
+    }
+    case CN_SEG_AND:
+    case CN_SEG_OR: {
+        if ((rc = eval(s, node->kids[0], level, out)) != 0)
+            return rc;
+        size_t words = (out->n + 63) / 64;
+        for (size_t i = 1; i < node->kid_count; i++) {
+            level_set_t k;
+            if ((rc = eval(s, node->kids[i], level, &k)) != 0) {
+                free(k.bits);
+                return rc;
+            }
+            for (size_t w = 0; w < words; w++)
+                out->bits[w] =
+                    node->kind == CN_SEG_AND ? out->bits[w] & k.bits[w] : out->bits[w] | k.bits[w];
+            free(k.bits);
+        }
+        return 0;
+    }
+    }
+    return CN_EINVAL;
+}
+
+int cn_scan_segment(cn_scan_t *s, const cn_segment_t *seg, uint64_t **out_bits)
+{
+    level_set_t r;
+    int rc = eval(s, seg->root, CN_SCOPE_HIT, &r);
+    if (rc != 0) {
+        free(r.bits);
+        return rc;
+    }
+    *out_bits = r.bits;
+    return 0;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The column catalogue: hit/columns.def expanded into one table of every
+ * column of every group, with its dictionary domain. The store, `canton
+ * check` and `canton export` iterate this table, so a column added to
+ * columns.def needs no change here.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lib/xalloc.h"
+#include "store/internal.h"
+#include "store/store.h"
+
+/* Dictionary domains: a DICT column uses the dictionary named after it,
+ * except where a column holds values of another column's domain. */
+static const struct {
+    cn_store_group_t group;
+    const char *column;
+    const char *domain;
+} dict_alias[] = {
+    {CN_GROUP_VISIT, "entry_page", "page"},
+};
+
+static const char *domain_of(cn_store_group_t g, const char *name)
+{
+    for (size_t i = 0; i < sizeof(dict_alias) / sizeof(dict_alias[0]); i++)
+        if (dict_alias[i].group == g && strcmp(dict_alias[i].column, name) == 0)
+            return dict_alias[i].domain;
+    return name;
+}
+
+static cn_store_col_info_t cols[CN_COL_COUNT] = {
+#define XX_VISIT(n, k, j, d) {CN_GROUP_VISIT, k, #n, j, d, -1, offsetof(cn_visit_row_t, n)},
+#define XX_HIT(n, k, j, d)   {CN_GROUP_HIT, k, #n, j, d, -1, offsetof(cn_hit_row_t, n)},
+#define XX_ITEM(n, k, j, d)  {CN_GROUP_ITEM, k, #n, j, d, -1, offsetof(cn_item_row_t, n)},
+#define XX_VAR(n, k, j, d)   {CN_GROUP_VAR, k, #n, j, d, -1, offsetof(cn_var_row_t, n)},
+#define XX_EVENT(n, k, j, d) {CN_GROUP_EVENT, k, #n, j, d, -1, offsetof(cn_event_row_t, n)},
+    CN_VISIT_COLUMNS(XX_VISIT) CN_HIT_COLUMNS(XX_HIT) CN_ITEM_COLUMNS(XX_ITEM)
+        CN_VAR_COLUMNS(XX_VAR) CN_EVENT_COLUMNS(XX_EVENT)
+#undef XX_VISIT
+#undef XX_HIT
+#undef XX_ITEM
+#undef XX_VAR
+#undef XX_EVENT
+};
+
+static const char *dict_names[CN_COL_COUNT];
+static size_t dict_count;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static cn_store_col_t group_first[CN_GROUP_COUNT];
+static size_t group_count[CN_GROUP_COUNT];
+
+static void init_catalog(void)
+{
+    for (size_t g = 0; g < CN_GROUP_COUNT; g++)
+        group_first[g] = CN_COL_COUNT;
+    for (size_t c = 0; c < CN_COL_COUNT; c++) {
+        if (group_count[cols[c].group]++ == 0)
+            group_first[cols[c].group] = (cn_store_col_t)c;
+    }
+    for (size_t c = 0; c < CN_COL_COUNT; c++) {
+        if (cols[c].kind != CN_COLK_DICT)
+            continue;
+        const char *dom = domain_of(cols[c].group, cols[c].name);
+        size_t i;
+        for (i = 0; i < dict_count; i++)
+            if (strcmp(dict_names[i], dom) == 0)
+                break;
+        if (i == dict_count)
+            dict_names[dict_count++] = dom;
+        cols[c].dict = (int)i;
+    }
+    /* The segment limits table holds 64 domains. */
+    CN_ASSERT(dict_count <= 64);
+}
+
+const cn_store_col_info_t *cn_store_col(cn_store_col_t col)
+{
+    pthread_once(&once, init_catalog);
+    CN_ASSERT((size_t)col < CN_COL_COUNT);
+    return &cols[col];
+}
+
+cn_store_col_t cn_store_col_find(cn_store_group_t group, cn_str_t name)
+{
+    pthread_once(&once, init_catalog);
+    for (size_t c = 0; c < CN_COL_COUNT; c++)
+        if (cols[c].group == group && cn_str_eq_c(name, cols[c].name))
+            return (cn_store_col_t)c;
+    return CN_COL_COUNT;
+}
+
+/* Columns of a group are consecutive in the catalogue (group_first, group_count). */
+cn_store_col_t cn_store_group_first(cn_store_group_t group)
+{
+    pthread_once(&once, init_catalog);
+    return (size_t)group < CN_GROUP_COUNT ? group_first[group] : CN_COL_COUNT;
+}
+
+size_t cn_store_group_cols(cn_store_group_t group)
+{
+    pthread_once(&once, init_catalog);
+    return (size_t)group < CN_GROUP_COUNT ? group_count[group] : 0;
+}
+
+const char *cn_store_group_name(cn_store_group_t group)
+{
+    static const char *names[] = {"visit", "hit", "item", "var", "event"};
+    return (size_t)group < CN_GROUP_COUNT ? names[group] : "?";
+}
+
+size_t cn_store_dict_count(void)
+{
+    pthread_once(&once, init_catalog);
+    return dict_count;
+}
+
+const char *cn_store_dict_name(int dict)
+{
+    pthread_once(&once, init_catalog);
+    CN_ASSERT(dict >= 0 && (size_t)dict < dict_count);
+    return dict_names[dict];
+}
+
+size_t cn_store__kind_size(cn_colk_t kind)
+{
+    switch (kind) {
+    case CN_COLK_TS:
+    case CN_COLK_MONEY:
+        return 8;
+    case CN_COLK_DICT:
+    case CN_COLK_U32:
+        return 4;
+    case CN_COLK_U8:
+        return 1;
+    }
+    return 8;
+}
+
+void cn_store__kind_range(cn_colk_t kind, int64_t *min, int64_t *max)
+{
+    switch (kind) {
+    case CN_COLK_TS:
+    case CN_COLK_MONEY:
+        *min = INT64_MIN;
+        *max = INT64_MAX;
+        return;
+    case CN_COLK_DICT:
+    case CN_COLK_U32:
+        *min = 0;
+        *max = UINT32_MAX;
+        return;
+    case CN_COLK_U8:
+        *min = 0;
+        *max = UINT8_MAX;
+        return;
+    }
+    *min = *max = 0;
+}

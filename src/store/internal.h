@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to src/store: the pieces store.c is built from. docs/storage.md
+ * describes the file formats these functions read and write.
+ *
+ *   codec.c     page encodings (const, bit-packed, run-length, delta varint, zstd)
+ *   segment.c   segment files: write from a column source, open from bytes, decode
+ *   dict.c      dictionaries: in-memory string <-> id, append-only file
+ *   manifest.c  the manifest: live segments, dictionary lengths, checkpoint
+ *   tz.c        UTC offsets of a time zone, local days
+ *   catalog.c   the column catalogue generated from hit/columns.def
+ */
+#ifndef CN_STORE_INTERNAL_H
+#define CN_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "store/store.h"
+
+/* --- Limits (on-disk values beyond them are corrupt) --- */
+
+#define CN_STORE__MAX_STR        (1u << 20)   /* one dictionary string */
+#define CN_STORE__MAX_DICT       (1u << 28)   /* entries of one dictionary */
+#define CN_STORE__MAX_GROUP_ROWS (1ull << 32) /* rows of one group in a segment */
+#define CN_STORE__MAX_RAW_PAGE   (CN_STORE_PAGE_ROWS * 10u + 16u)
+
+/* --- Catalogue --- */
+
+/* Element size in memory of a column kind: 8 (TS, MONEY), 4 (DICT, U32), 1 (U8). */
+size_t cn_store__kind_size(cn_colk_t kind);
+/* Smallest and largest value a kind may hold. */
+void cn_store__kind_range(cn_colk_t kind, int64_t *min, int64_t *max);
+
+/* --- Codec: one page of int64 values --- */
+
+enum {
+    CN_STORE__ENC_CONST = 0,
+    CN_STORE__ENC_BITPACK = 1,
+    CN_STORE__ENC_RLE = 2,
+    CN_STORE__ENC_DELTA = 3,
+};
+
+typedef struct cn_store__page {
+    uint32_t rows;
+    uint8_t enc;
+    uint8_t width;    /* BITPACK: bits per value, 1..64 */
+    uint8_t zstd;     /* 1: payload is zstd-compressed */
+    int64_t base;     /* value subtracted before packing (the page minimum) */
+    uint32_t raw_len; /* payload length before zstd */
+    uint32_t stored_len;
+} cn_store__page_t;
+
+/* Encodes v[0..n) (n >= 1): appends the stored payload to out and fills *pg.
+ * zstd_level 0 (or zctx NULL): no zstd; else zstd candidates compressed with zctx. */
+void cn_store__page_encode(const int64_t *v, uint32_t n, int zstd_level, cn_buf_t *out,
+                           cn_store__page_t *pg, void *zctx);
+/* A zstd compression context for cn_store__page_encode (one per thread at a time). */
+void *cn_store__zctx_new(void);
+void cn_store__zctx_free(void *zctx);
+/* Decodes a stored payload into v[0..pg->rows). scratch is a buffer for zstd
+ * (grown as needed). Returns 0 or CN_ECORRUPT. Never reads outside [p, p + pg->stored_len). */
+int cn_store__page_decode(const uint8_t *p, const cn_store__page_t *pg, int64_t *v,
+                          cn_buf_t *scratch);
+
+/* --- Segments --- */
+
+typedef struct cn_store__pageref {
+    uint64_t off;
+    cn_store__page_t pg;
+    uint32_t crc;
+} cn_store__pageref_t;
+
+typedef struct cn_store__colmeta {
+    bool present;     /* false: the file predates the column; it reads as 0 */
+    int64_t min, max; /* over the group's rows */
+    uint32_t page_count;
+    cn_store__pageref_t *pages;
+} cn_store__colmeta_t;
+
+typedef struct cn_store__membuf cn_store__membuf_t;
+
+struct cn_store_seg {
+    atomic_int refs;
+    bool is_mem;
+    bool is_visit;      /* visit segment (group VISIT) or hit segment (HIT + children) */
+    int32_t day;        /* hit segments: the partition's local day */
+    uint64_t first_row; /* hit segments: partition row of hit 0; visit: first ordinal */
+    uint64_t rows[CN_GROUP_COUNT];
+    cn_store__colmeta_t cols[CN_COL_COUNT];
+    /* file segments */
+    uint64_t file_id;
+    char *path;
+    const uint8_t *map;
+    size_t map_len;
+    bool mapped; /* map is an mmap to unmap at free (else borrowed) */
+    cn_store__pageref_t *page_store;
+    /* memory segments: a view of the first rows[] rows of a buffer */
+    cn_store__membuf_t *mem;
+};
+
+/* Limits that references in a segment must respect (checked at open). */
+typedef struct cn_store__seg_limits {
+    uint32_t dict_len[64]; /* per dictionary domain */
+    uint64_t visits;       /* hit.visit < visits */
+    uint64_t visitors;     /* visit.visitor < visitors */
+} cn_store__seg_limits_t;
+
+/* Where a segment writer takes its values: rows [from, from + n) of col. */
+typedef int (*cn_store__fill_cb)(void *ud, cn_store_col_t col, uint64_t from, size_t n,
+                                 int64_t *out);
+
+typedef struct cn_store__seg_spec {
+    bool is_visit;
+    int32_t day;
+    uint64_t first_row;
+    uint64_t rows[CN_GROUP_COUNT];
+    cn_store__fill_cb fill;
+    void *ud;
+    int zstd_level; /* 0: no zstd (quick flushes); merges use CN_STORE__ZSTD_LEVEL */
+} cn_store__seg_spec_t;
+
+#define CN_STORE__ZSTD_LEVEL 3
+
+/* Encodes a segment into out (the whole file). */
+int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err_t *err);
+/*
+ * Parses and validates a segment held in [p, p + len) (borrowed: must stay
+ * valid for the segment's life). name is used in error messages. limits may
+ * be NULL (no reference checks). Returns 0 and *out (refs = 1), or CN_ECORRUPT.
+ */
+int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
+                        const cn_store__seg_limits_t *limits, cn_store_seg_t **out, cn_err_t *err);
+/* Opens and mmaps a segment file and parses it. */
+int cn_store__seg_open(const char *path, uint64_t file_id, const cn_store__seg_limits_t *limits,
+                       cn_store_seg_t **out, cn_err_t *err);
+cn_store_seg_t *cn_store__seg_ref(cn_store_seg_t *seg);
+void cn_store__seg_unref(cn_store_seg_t *seg);
+/* Decodes rows [from, from+n) of col as int64 (any kind). */
+int cn_store__seg_read(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
+                       int64_t *out, cn_err_t *err);
+/* Verifies the checksum and decodes every page of every column. */
+int cn_store__seg_verify(const cn_store_seg_t *seg, cn_err_t *err);
+
+/* --- The write buffer (memory segments) --- */
+
+/* Chunk k of a buffer column holds CHUNK_ROWS << k rows, so 13 chunks hold
+ * 32 Mi rows and a small buffer stays small. */
+#define CN_STORE__CHUNK_ROWS      4096u
+#define CN_STORE__CHUNKS          13u
+#define CN_STORE__MAX_BUFFER_ROWS ((uint64_t)CN_STORE__CHUNK_ROWS * ((1u << CN_STORE__CHUNKS) - 1))
+
+struct cn_store__membuf {
+    atomic_int refs;
+    bool is_visit;
+    int32_t day;
+    uint64_t first_row;
+    uint64_t rows[CN_GROUP_COUNT];
+    struct {
+        void *chunks[CN_STORE__CHUNKS]; /* allocated as rows arrive, never moved */
+        bool used;                      /* the column belongs to the buffer's groups */
+        int64_t min, max;
+    } cols[CN_COL_COUNT];
+};
+
+cn_store__membuf_t *cn_store__membuf_new(bool is_visit, int32_t day, uint64_t first_row);
+void cn_store__membuf_unref(cn_store__membuf_t *mb);
+/* Appends one row of group g from a row struct (DICT fields given as ids in dict_ids). */
+void cn_store__membuf_put(cn_store__membuf_t *mb, cn_store_group_t g, const void *row,
+                          const uint32_t *dict_ids);
+int64_t cn_store__membuf_get(const cn_store__membuf_t *mb, cn_store_col_t col, uint64_t row);
+/* A read-only view of the first rows of a buffer, as a segment. */
+cn_store_seg_t *cn_store__membuf_view(cn_store__membuf_t *mb);
+
+/* --- Dictionaries --- */
+
+typedef struct cn_store__dict cn_store__dict_t;
+
+cn_store__dict_t *cn_store__dict_new(const char *name);
+void cn_store__dict_free(cn_store__dict_t *d);
+/* Entries including id 0 (""). */
+uint32_t cn_store__dict_len(const cn_store__dict_t *d);
+/* Writer: the id of s, adding it when new. CN_ETOOBIG for an over-long string or a full dict. */
+int cn_store__dict_intern(cn_store__dict_t *d, cn_str_t s, uint32_t *out);
+/* Readers: lookups (thread-safe for id < a length published before). */
+cn_str_t cn_store__dict_str(const cn_store__dict_t *d, uint32_t id);
+int cn_store__dict_find(cn_store__dict_t *d, cn_str_t s, uint32_t limit, uint32_t *out);
+/* The file encoding of entries [from, to) (appended to out). */
+void cn_store__dict_encode(const cn_store__dict_t *d, uint32_t from, uint32_t to, cn_buf_t *out);
+/*
+ * Parses a dictionary file's bytes [p, p + len): header then entries. Adds
+ * every entry to d (which must be empty) when d is not NULL. Returns 0 and
+ * the entry count including id 0, or CN_ECORRUPT naming the offset.
+ */
+int cn_store__dict_parse(const uint8_t *p, size_t len, const char *name, cn_store__dict_t *d,
+                         uint32_t *out_len, cn_err_t *err);
+#define CN_STORE__DICT_HEADER_LEN 16
+void cn_store__dict_header(cn_buf_t *out);
+
+/* --- Manifest --- */
+
+typedef struct cn_store__mseg {
+    uint64_t file_id;
+    uint64_t first_row;
+    uint64_t rows[CN_GROUP_COUNT];
+    uint64_t file_len;
+    bool tentative;      /* written after the last checkpoint: dropped by recovery */
+    bool final;          /* written by a merge (fully compressed) rather than a flush */
+    cn_store_seg_t *seg; /* opened handle (not in the file) */
+} cn_store__mseg_t;
+
+typedef struct cn_store__mpart {
+    int32_t day;
+    cn_store__mseg_t *segs;
+    size_t count, cap;
+} cn_store__mpart_t;
+
+typedef struct cn_store__mdict {
+    char *name;
+    uint32_t len;    /* entries (with id 0) referenced by live segments */
+    uint64_t bytes;  /* file length holding them */
+    uint32_t crc;    /* CRC32C of the file's first `bytes` bytes */
+    uint32_t ck_len; /* the same at the last checkpoint */
+    uint64_t ck_bytes;
+    uint32_t ck_crc;
+} cn_store__mdict_t;
+
+typedef struct cn_store__manifest {
+    uint64_t generation;
+    uint64_t next_file_id;
+    uint64_t visits, visitors, first_visit;
+    uint64_t ck_visits, ck_visitors;
+    uint64_t ck_file_id; /* 0: no checkpoint blob */
+    uint64_t ck_len;
+    uint32_t ck_crc;
+    cn_store__mdict_t *dicts;
+    size_t dict_count;
+    cn_store__mseg_t *vsegs;
+    size_t vseg_count, vseg_cap;
+    cn_store__mpart_t *parts;
+    size_t part_count, part_cap;
+} cn_store__manifest_t;
+
+void cn_store__manifest_encode(const cn_store__manifest_t *m, cn_buf_t *out);
+int cn_store__manifest_parse(const uint8_t *p, size_t len, const char *name,
+                             cn_store__manifest_t *m, cn_err_t *err);
+void cn_store__manifest_dispose(cn_store__manifest_t *m);
+
+/* --- Time zones --- */
+
+typedef struct cn_store__tz {
+    size_t count;
+    int64_t *at;  /* transition instants, seconds, ascending; at[0] = INT64_MIN */
+    int32_t *off; /* UTC offset from at[i] on */
+} cn_store__tz_t;
+
+/* Loads the offsets of an IANA zone. CN_ECONFIG for an unknown zone. */
+int cn_store__tz_load(const char *name, cn_store__tz_t *tz, cn_err_t *err);
+void cn_store__tz_dispose(cn_store__tz_t *tz);
+int32_t cn_store__tz_offset(const cn_store__tz_t *tz, int64_t ts_s);
+int32_t cn_store__tz_day(const cn_store__tz_t *tz, int64_t ts_us);
+void cn_store__tz_bounds(const cn_store__tz_t *tz, int32_t day, int64_t *start_us, int64_t *end_us);
+
+/* --- Files --- */
+
+/* Writes len bytes to path (created/truncated), fsyncs unless no_fsync. */
+int cn_store__write_file(const char *path, const void *p, size_t len, bool no_fsync);
+/* Reads a whole file into out (cleared first); CN_ETOOBIG beyond max. */
+int cn_store__read_file(const char *path, size_t max, cn_buf_t *out);
+
+#endif

@@ -1,0 +1,725 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Segment files (docs/storage.md "Segments"): a 16-byte header, the pages of
+ * every column, a footer that lists groups, columns and pages, and a 32-byte
+ * trailer that locates the footer. Written in one go from a column source
+ * (the write buffer, or the segments a merge combines); read through mmap.
+ *
+ * Parsing validates the whole footer before anything else is used: every
+ * offset and length lies inside the file, page row counts add up, min/max
+ * lie in the column kind's range and, given limits, dictionary ids, visit
+ * and visitor ordinals and child-to-hit pointers lie within what the store
+ * holds. A page is checked against its CRC32C when it is decoded, and every
+ * decoded value against the column's min/max, so readers can index arrays by
+ * what they read without further checks.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/crc32c.h"
+#include "lib/xalloc.h"
+#include "store/internal.h"
+
+#define SEG_MAGIC     "CNSTSEG1"
+#define SEG_END_MAGIC "CNSTEND1"
+#define SEG_HEADER    16
+#define SEG_TRAILER   32
+
+static void put_u8(cn_buf_t *b, uint8_t v)
+{
+    cn_buf_append(b, &v, 1);
+}
+
+static void put_i64(cn_buf_t *b, int64_t v)
+{
+    cn_buf_put_u64le(b, (uint64_t)v);
+}
+
+static bool seg_has_group(bool is_visit, cn_store_group_t g)
+{
+    return is_visit ? g == CN_GROUP_VISIT : g != CN_GROUP_VISIT;
+}
+
+int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err_t *err)
+{
+    cn_buf_t footer = CN_BUF_INIT;
+    int64_t *vals = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    void *zctx = spec->zstd_level > 0 ? cn_store__zctx_new() : NULL;
+    int rc = 0;
+    cn_buf_clear(out);
+    cn_buf_append(out, SEG_MAGIC, 8);
+    cn_buf_put_u32le(out, CN_STORE_FORMAT);
+    cn_buf_put_u32le(out, 0);
+
+    uint32_t ngroups = 0;
+    for (int g = 0; g < CN_GROUP_COUNT; g++)
+        ngroups += seg_has_group(spec->is_visit, (cn_store_group_t)g);
+    cn_buf_put_u32le(&footer, spec->is_visit ? 0 : 1);
+    cn_buf_put_u32le(&footer, (uint32_t)spec->day);
+    cn_buf_put_u64le(&footer, spec->first_row);
+    cn_buf_put_u32le(&footer, ngroups);
+    for (int g = 0; g < CN_GROUP_COUNT; g++) {
+        if (!seg_has_group(spec->is_visit, (cn_store_group_t)g))
+            continue;
+        uint64_t rows = spec->rows[g];
+        cn_buf_put_u32le(&footer, (uint32_t)g);
+        cn_buf_put_u64le(&footer, rows);
+        cn_store_col_t first = cn_store_group_first((cn_store_group_t)g);
+        size_t ncols = cn_store_group_cols((cn_store_group_t)g);
+        cn_buf_put_u32le(&footer, (uint32_t)ncols);
+        for (size_t c = first; c < first + ncols; c++) {
+            const cn_store_col_info_t *ci = cn_store_col((cn_store_col_t)c);
+            size_t nl = strlen(ci->name);
+            put_u8(&footer, (uint8_t)nl);
+            cn_buf_append(&footer, ci->name, nl);
+            put_u8(&footer, (uint8_t)ci->kind);
+            uint32_t npages = (uint32_t)((rows + CN_STORE_PAGE_ROWS - 1) / CN_STORE_PAGE_ROWS);
+            cn_buf_t pages = CN_BUF_INIT;
+            int64_t mn = 0, mx = 0;
+            for (uint32_t p = 0; p < npages; p++) {
+                uint64_t from = (uint64_t)p * CN_STORE_PAGE_ROWS;
+                uint32_t n =
+                    (uint32_t)(rows - from < CN_STORE_PAGE_ROWS ? rows - from : CN_STORE_PAGE_ROWS);
+                rc = spec->fill(spec->ud, (cn_store_col_t)c, from, n, vals);
+                if (rc < 0) {
+                    cn_buf_dispose(&pages);
+                    cn_err_set(err, rc, "reading column %s.%s rows %llu..: %s",
+                               cn_store_group_name(ci->group), ci->name, (unsigned long long)from,
+                               cn_strerror(rc));
+                    goto done;
+                }
+                for (uint32_t i = 0; i < n; i++) {
+                    if ((p == 0 && i == 0) || vals[i] < mn)
+                        mn = vals[i];
+                    if ((p == 0 && i == 0) || vals[i] > mx)
+                        mx = vals[i];
+                }
+                cn_store__page_t pg;
+                size_t off = out->len;
+                cn_store__page_encode(vals, n, spec->zstd_level, out, &pg, zctx);
+                cn_buf_put_u64le(&pages, off);
+                cn_buf_put_u32le(&pages, pg.stored_len);
+                cn_buf_put_u32le(&pages, pg.raw_len);
+                cn_buf_put_u32le(&pages, pg.rows);
+                put_u8(&pages, pg.enc);
+                put_u8(&pages, pg.width);
+                put_u8(&pages, pg.zstd);
+                put_u8(&pages, 0);
+                put_i64(&pages, pg.base);
+                cn_buf_put_u32le(&pages, cn_crc32c(0, out->ptr + off, pg.stored_len));
+            }
+            put_i64(&footer, mn);
+            put_i64(&footer, mx);
+            cn_buf_put_u32le(&footer, npages);
+            cn_buf_append(&footer, pages.ptr, pages.len);
+            cn_buf_dispose(&pages);
+        }
+    }
+    uint64_t footer_off = out->len;
+    cn_buf_append(out, footer.ptr, footer.len);
+    cn_buf_put_u64le(out, footer_off);
+    cn_buf_put_u64le(out, footer.len);
+    cn_buf_put_u32le(out, cn_crc32c(0, footer.ptr, footer.len));
+    cn_buf_put_u32le(out, CN_STORE_FORMAT);
+    cn_buf_append(out, SEG_END_MAGIC, 8);
+done:
+    cn_buf_dispose(&footer);
+    free(vals);
+    cn_store__zctx_free(zctx);
+    return rc;
+}
+
+/* --- Parsing --- */
+
+typedef struct cursor {
+    const uint8_t *base, *p, *end;
+    const char *name;
+    cn_err_t *err;
+} cursor_t;
+
+static int corrupt(cursor_t *c, const char *what)
+{
+    return cn_err_set(c->err, CN_ECORRUPT, "%s: offset %zu: %s", c->name, (size_t)(c->p - c->base),
+                      what);
+}
+
+static int need(cursor_t *c, size_t n, const char *what)
+{
+    if ((size_t)(c->end - c->p) < n)
+        return corrupt(c, what);
+    return 0;
+}
+
+static int rd_u8(cursor_t *c, uint8_t *v, const char *what)
+{
+    CN_RETURN_IF_ERR(need(c, 1, what));
+    *v = *c->p++;
+    return 0;
+}
+
+static int rd_u32(cursor_t *c, uint32_t *v, const char *what)
+{
+    CN_RETURN_IF_ERR(need(c, 4, what));
+    *v = cn_load_u32le(c->p);
+    c->p += 4;
+    return 0;
+}
+
+static int rd_u64(cursor_t *c, uint64_t *v, const char *what)
+{
+    CN_RETURN_IF_ERR(need(c, 8, what));
+    *v = cn_load_u64le(c->p);
+    c->p += 8;
+    return 0;
+}
+
+static void seg_free(cn_store_seg_t *seg)
+{
+    if (seg->is_mem) {
+        cn_store__membuf_unref(seg->mem);
+    } else {
+        if (seg->mapped && seg->map_len > 0)
+            munmap((void *)seg->map, seg->map_len);
+        free(seg->page_store);
+        free(seg->path);
+    }
+    free(seg);
+}
+
+cn_store_seg_t *cn_store__seg_ref(cn_store_seg_t *seg)
+{
+    atomic_fetch_add(&seg->refs, 1);
+    return seg;
+}
+
+void cn_store__seg_unref(cn_store_seg_t *seg)
+{
+    if (seg && atomic_fetch_sub(&seg->refs, 1) == 1)
+        seg_free(seg);
+}
+
+static int check_limits(cursor_t *c, cn_store_seg_t *seg, const cn_store__seg_limits_t *lim)
+{
+    for (size_t col = 0; col < CN_COL_COUNT; col++) {
+        const cn_store_col_info_t *ci = cn_store_col((cn_store_col_t)col);
+        const cn_store__colmeta_t *m = &seg->cols[col];
+        if (!m->present || seg->rows[ci->group] == 0)
+            continue;
+        char what[160];
+        if (ci->kind == CN_COLK_DICT && lim && (uint64_t)m->max >= lim->dict_len[ci->dict]) {
+            snprintf(what, sizeof(what), "column %s.%s: id %lld beyond dictionary %s (%u entries)",
+                     cn_store_group_name(ci->group), ci->name, (long long)m->max,
+                     cn_store_dict_name(ci->dict), lim->dict_len[ci->dict]);
+            return corrupt(c, what);
+        }
+        if (col == CN_COL_HIT_visit && lim && (uint64_t)m->max >= lim->visits) {
+            snprintf(what, sizeof(what), "hit.visit %lld beyond the %llu visits", (long long)m->max,
+                     (unsigned long long)lim->visits);
+            return corrupt(c, what);
+        }
+        if (col == CN_COL_VISIT_visitor && lim && (uint64_t)m->max >= lim->visitors) {
+            snprintf(what, sizeof(what), "visit.visitor %lld beyond the %llu visitors",
+                     (long long)m->max, (unsigned long long)lim->visitors);
+            return corrupt(c, what);
+        }
+        if ((col == CN_COL_ITEM_hit || col == CN_COL_VAR_hit || col == CN_COL_EVENT_hit) &&
+            ((uint64_t)m->min < seg->first_row ||
+             (uint64_t)m->max >= seg->first_row + seg->rows[CN_GROUP_HIT])) {
+            snprintf(what, sizeof(what), "%s.hit points outside the segment's hits",
+                     cn_store_group_name(ci->group));
+            return corrupt(c, what);
+        }
+    }
+    return 0;
+}
+
+int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
+                        const cn_store__seg_limits_t *limits, cn_store_seg_t **out, cn_err_t *err)
+{
+    cursor_t c = {p, p, p + len, name, err};
+    *out = NULL;
+    if (len < SEG_HEADER + SEG_TRAILER || memcmp(p, SEG_MAGIC, 8) != 0)
+        return corrupt(&c, "not a segment file (bad header)");
+    uint32_t version = cn_load_u32le(p + 8);
+    if (version != CN_STORE_FORMAT)
+        return cn_err_set(err, CN_EVERSION, "%s: segment format %u, this canton reads %u", name,
+                          version, CN_STORE_FORMAT);
+    if (cn_load_u32le(p + 12) != 0)
+        return corrupt(&c, "reserved header bytes are not zero");
+    const uint8_t *tr = p + len - SEG_TRAILER;
+    c.p = tr;
+    if (memcmp(tr + 24, SEG_END_MAGIC, 8) != 0 || cn_load_u32le(tr + 20) != CN_STORE_FORMAT)
+        return corrupt(&c, "bad trailer (torn or truncated file)");
+    uint64_t foff = cn_load_u64le(tr), flen = cn_load_u64le(tr + 8);
+    uint32_t fcrc = cn_load_u32le(tr + 16);
+    if (foff < SEG_HEADER || foff > len - SEG_TRAILER || flen != len - SEG_TRAILER - foff)
+        return corrupt(&c, "footer offset or length out of bounds");
+    if (cn_crc32c(0, p + foff, flen) != fcrc) {
+        c.p = p + foff;
+        return corrupt(&c, "footer checksum mismatch");
+    }
+
+    cn_store_seg_t *seg = cn_xcalloc(1, sizeof(*seg));
+    atomic_init(&seg->refs, 1);
+    seg->map = p;
+    seg->map_len = len;
+    c.p = p + foff;
+    c.end = p + foff + flen;
+    int rc;
+    uint32_t kind, day, ngroups;
+    size_t npages_total = 0, pages_cap = 0;
+    cn_store__pageref_t **pagelists = cn_xcalloc(CN_COL_COUNT, sizeof(*pagelists));
+    if ((rc = rd_u32(&c, &kind, "truncated footer")) < 0 ||
+        (rc = rd_u32(&c, &day, "truncated footer")) < 0 ||
+        (rc = rd_u64(&c, &seg->first_row, "truncated footer")) < 0 ||
+        (rc = rd_u32(&c, &ngroups, "truncated footer")) < 0)
+        goto fail;
+    if (kind > 1) {
+        rc = corrupt(&c, "unknown segment kind");
+        goto fail;
+    }
+    seg->is_visit = kind == 0;
+    seg->day = (int32_t)day;
+    if (ngroups > CN_GROUP_COUNT) {
+        rc = corrupt(&c, "too many groups");
+        goto fail;
+    }
+    bool seen_group[CN_GROUP_COUNT] = {0};
+    for (uint32_t gi = 0; gi < ngroups; gi++) {
+        uint32_t g, ncols;
+        uint64_t rows;
+        if ((rc = rd_u32(&c, &g, "truncated group")) < 0 ||
+            (rc = rd_u64(&c, &rows, "truncated group")) < 0 ||
+            (rc = rd_u32(&c, &ncols, "truncated group")) < 0)
+            goto fail;
+        if (g >= CN_GROUP_COUNT || seen_group[g] || !seg_has_group(seg->is_visit, g)) {
+            rc = corrupt(&c, "unexpected or repeated group");
+            goto fail;
+        }
+        seen_group[g] = true;
+        if (rows > CN_STORE__MAX_GROUP_ROWS) {
+            rc = corrupt(&c, "group row count too large");
+            goto fail;
+        }
+        seg->rows[g] = rows;
+        uint64_t want_pages = (rows + CN_STORE_PAGE_ROWS - 1) / CN_STORE_PAGE_ROWS;
+        if (ncols > 4096) {
+            rc = corrupt(&c, "too many columns");
+            goto fail;
+        }
+        for (uint32_t ki = 0; ki < ncols; ki++) {
+            uint8_t nl, ck;
+            if ((rc = rd_u8(&c, &nl, "truncated column")) < 0 ||
+                (rc = need(&c, nl, "truncated column name")) < 0)
+                goto fail;
+            cn_str_t cname = cn_str((const char *)c.p, nl);
+            c.p += nl;
+            uint64_t mn, mx;
+            uint32_t npages;
+            if ((rc = rd_u8(&c, &ck, "truncated column")) < 0 ||
+                (rc = rd_u64(&c, &mn, "truncated column")) < 0 ||
+                (rc = rd_u64(&c, &mx, "truncated column")) < 0 ||
+                (rc = rd_u32(&c, &npages, "truncated column")) < 0)
+                goto fail;
+            if (npages != want_pages) {
+                rc = corrupt(&c, "page count does not match the row count");
+                goto fail;
+            }
+            if ((uint64_t)(c.end - c.p) / 36 < npages) {
+                rc = corrupt(&c, "page table runs past the footer");
+                goto fail;
+            }
+            cn_store_col_t col = cn_store_col_find((cn_store_group_t)g, cname);
+            cn_store__colmeta_t *m = NULL;
+            if (col != CN_COL_COUNT) {
+                const cn_store_col_info_t *ci = cn_store_col(col);
+                m = &seg->cols[col];
+                int64_t kmin, kmax;
+                cn_store__kind_range(ci->kind, &kmin, &kmax);
+                if (m->present || ck != ci->kind || (int64_t)mn > (int64_t)mx ||
+                    (int64_t)mn < kmin || (int64_t)mx > kmax) {
+                    rc = corrupt(&c, "column repeated, of the wrong kind or with a bad range");
+                    goto fail;
+                }
+                m->present = true;
+                m->min = (int64_t)mn;
+                m->max = (int64_t)mx;
+                m->page_count = npages;
+                pagelists[col] = cn_xmalloc((npages ? npages : 1) * sizeof(cn_store__pageref_t));
+            }
+            for (uint32_t pi = 0; pi < npages; pi++) {
+                cn_store__pageref_t pr;
+                uint8_t pad;
+                uint64_t base;
+                memset(&pr, 0, sizeof(pr));
+                const uint8_t *at = c.p;
+                if ((rc = rd_u64(&c, &pr.off, "truncated page")) < 0 ||
+                    (rc = rd_u32(&c, &pr.pg.stored_len, "truncated page")) < 0 ||
+                    (rc = rd_u32(&c, &pr.pg.raw_len, "truncated page")) < 0 ||
+                    (rc = rd_u32(&c, &pr.pg.rows, "truncated page")) < 0 ||
+                    (rc = rd_u8(&c, &pr.pg.enc, "truncated page")) < 0 ||
+                    (rc = rd_u8(&c, &pr.pg.width, "truncated page")) < 0 ||
+                    (rc = rd_u8(&c, &pr.pg.zstd, "truncated page")) < 0 ||
+                    (rc = rd_u8(&c, &pad, "truncated page")) < 0 ||
+                    (rc = rd_u64(&c, &base, "truncated page")) < 0 ||
+                    (rc = rd_u32(&c, &pr.crc, "truncated page")) < 0)
+                    goto fail;
+                pr.pg.base = (int64_t)base;
+                uint64_t prow = (uint64_t)pi * CN_STORE_PAGE_ROWS;
+                uint64_t expect =
+                    rows - prow < CN_STORE_PAGE_ROWS ? rows - prow : CN_STORE_PAGE_ROWS;
+                if (pr.pg.rows != expect || pr.off < SEG_HEADER || pr.off > foff ||
+                    pr.pg.stored_len > foff - pr.off || pr.pg.enc > CN_STORE__ENC_DELTA ||
+                    pr.pg.raw_len > CN_STORE__MAX_RAW_PAGE) {
+                    c.p = at;
+                    rc = corrupt(&c, "page entry out of bounds");
+                    goto fail;
+                }
+                if (m)
+                    pagelists[col][pi] = pr;
+            }
+            npages_total += m ? npages : 0;
+        }
+    }
+    if (c.p != c.end) {
+        rc = corrupt(&c, "trailing bytes in the footer");
+        goto fail;
+    }
+    (void)pages_cap;
+    /* one allocation for every page table */
+    seg->page_store = cn_xmalloc((npages_total ? npages_total : 1) * sizeof(cn_store__pageref_t));
+    size_t k = 0;
+    for (size_t col = 0; col < CN_COL_COUNT; col++) {
+        if (!pagelists[col])
+            continue;
+        memcpy(seg->page_store + k, pagelists[col],
+               seg->cols[col].page_count * sizeof(cn_store__pageref_t));
+        seg->cols[col].pages = seg->page_store + k;
+        k += seg->cols[col].page_count;
+        free(pagelists[col]);
+        pagelists[col] = NULL;
+    }
+    free(pagelists);
+    pagelists = NULL;
+    c.p = p + foff;
+    if ((rc = check_limits(&c, seg, limits)) < 0)
+        goto fail;
+    *out = seg;
+    return 0;
+fail:
+    if (pagelists) {
+        for (size_t col = 0; col < CN_COL_COUNT; col++)
+            free(pagelists[col]);
+        free(pagelists);
+    }
+    seg_free(seg);
+    return rc;
+}
+
+int cn_store__seg_open(const char *path, uint64_t file_id, const cn_store__seg_limits_t *limits,
+                       cn_store_seg_t **out, cn_err_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cn_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = -errno;
+        close(fd);
+        return cn_err_set(err, e, "%s: %s", path, strerror(-e));
+    }
+    size_t len = (size_t)st.st_size;
+    void *map = NULL;
+    if (len > 0) {
+        map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+        if (map == MAP_FAILED) {
+            int e = -errno;
+            close(fd);
+            return cn_err_set(err, e, "%s: mmap: %s", path, strerror(-e));
+        }
+    }
+    close(fd);
+    int rc = cn_store__seg_parse(map ? map : (const uint8_t *)"", len, path, limits, out, err);
+    if (rc < 0) {
+        if (map)
+            munmap(map, len);
+        return rc;
+    }
+    (*out)->mapped = map != NULL;
+    (*out)->path = cn_xstrdup(path);
+    (*out)->file_id = file_id;
+    return 0;
+}
+
+/* --- Reading --- */
+
+static int read_file_seg(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
+                         int64_t *out, cn_err_t *err)
+{
+    const cn_store__colmeta_t *m = &seg->cols[col];
+    const cn_store_col_info_t *ci = cn_store_col(col);
+    if (!m->present) {
+        memset(out, 0, n * sizeof(*out));
+        return 0;
+    }
+    cn_buf_t scratch = CN_BUF_INIT;
+    int64_t *tmp = NULL;
+    int rc = 0;
+    uint64_t end = from + n;
+    for (uint64_t r = from; r < end;) {
+        uint64_t pi = r / CN_STORE_PAGE_ROWS;
+        uint64_t pstart = pi * CN_STORE_PAGE_ROWS;
+        const cn_store__pageref_t *pr = &m->pages[pi];
+        uint64_t pend = pstart + pr->pg.rows;
+        uint64_t take_end = end < pend ? end : pend;
+        const uint8_t *payload = seg->map + pr->off;
+        if (cn_crc32c(0, payload, pr->pg.stored_len) != pr->crc) {
+            rc = cn_err_set(err, CN_ECORRUPT,
+                            "%s: offset %llu: page %llu of %s.%s: checksum mismatch",
+                            seg->path ? seg->path : "segment", (unsigned long long)pr->off,
+                            (unsigned long long)pi, cn_store_group_name(ci->group), ci->name);
+            break;
+        }
+        int64_t *dst;
+        bool whole = r == pstart && take_end == pend;
+        if (whole) {
+            dst = out + (r - from);
+        } else {
+            if (!tmp)
+                tmp = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+            dst = tmp;
+        }
+        rc = cn_store__page_decode(payload, &pr->pg, dst, &scratch);
+        if (rc == 0) {
+            for (uint32_t i = 0; i < pr->pg.rows; i++)
+                if (dst[i] < m->min || dst[i] > m->max) {
+                    rc = CN_ECORRUPT;
+                    break;
+                }
+        }
+        if (rc < 0) {
+            rc = cn_err_set(err, CN_ECORRUPT, "%s: offset %llu: page %llu of %s.%s does not decode",
+                            seg->path ? seg->path : "segment", (unsigned long long)pr->off,
+                            (unsigned long long)pi, cn_store_group_name(ci->group), ci->name);
+            break;
+        }
+        if (!whole)
+            memcpy(out + (r - from), tmp + (r - pstart), (take_end - r) * sizeof(int64_t));
+        r = take_end;
+    }
+    free(tmp);
+    cn_buf_dispose(&scratch);
+    return rc;
+}
+
+int cn_store__seg_read(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
+                       int64_t *out, cn_err_t *err)
+{
+    if ((size_t)col >= CN_COL_COUNT)
+        return cn_err_set(err, CN_EINVAL, "no such column");
+    const cn_store_col_info_t *ci = cn_store_col(col);
+    uint64_t rows = seg->rows[ci->group];
+    if (from > rows || n > rows - from)
+        return cn_err_set(err, CN_EINVAL, "rows %llu+%zu beyond the %llu rows of %s",
+                          (unsigned long long)from, n, (unsigned long long)rows,
+                          cn_store_group_name(ci->group));
+    if (n == 0)
+        return 0;
+    if (seg->is_mem) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = cn_store__membuf_get(seg->mem, col, from + i);
+        return 0;
+    }
+    return read_file_seg(seg, col, from, n, out, err);
+}
+
+int cn_store__seg_verify(const cn_store_seg_t *seg, cn_err_t *err)
+{
+    if (seg->is_mem)
+        return 0;
+    int64_t *buf = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    int rc = 0;
+    for (size_t col = 0; col < CN_COL_COUNT && rc == 0; col++) {
+        const cn_store_col_info_t *ci = cn_store_col((cn_store_col_t)col);
+        uint64_t rows = seg->rows[ci->group];
+        for (uint64_t r = 0; r < rows && rc == 0; r += CN_STORE_PAGE_ROWS) {
+            size_t n = rows - r < CN_STORE_PAGE_ROWS ? rows - r : CN_STORE_PAGE_ROWS;
+            rc = read_file_seg(seg, (cn_store_col_t)col, r, n, buf, err);
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+/* --- Public readers --- */
+
+uint64_t cn_store_seg_rows(const cn_store_seg_t *seg, cn_store_group_t group)
+{
+    return (size_t)group < CN_GROUP_COUNT ? seg->rows[group] : 0;
+}
+
+uint64_t cn_store_seg_first_row(const cn_store_seg_t *seg)
+{
+    return seg->first_row;
+}
+
+void cn_store_seg_minmax(const cn_store_seg_t *seg, cn_store_col_t col, int64_t *out_min,
+                         int64_t *out_max)
+{
+    *out_min = *out_max = 0;
+    if ((size_t)col >= CN_COL_COUNT || !seg->cols[col].present)
+        return;
+    if (seg->rows[cn_store_col(col)->group] == 0)
+        return;
+    *out_min = seg->cols[col].min;
+    *out_max = seg->cols[col].max;
+}
+
+bool cn_store_seg_is_memory(const cn_store_seg_t *seg)
+{
+    return seg->is_mem;
+}
+
+/*
+ * The common case of a query's read, decoded without the int64 detour: a whole
+ * page of a u32 column that is constant or bit-packed without zstd. Returns 1
+ * when done, 0 when the caller must take the general path, or CN_ECORRUPT.
+ */
+static int fast_page_u32(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t pi, uint32_t *out,
+                         cn_err_t *err)
+{
+    const cn_store__colmeta_t *m = &seg->cols[col];
+    const cn_store__pageref_t *pr = &m->pages[pi];
+    const cn_store__page_t *pg = &pr->pg;
+    if (pg->zstd || (pg->enc != CN_STORE__ENC_CONST && pg->enc != CN_STORE__ENC_BITPACK) ||
+        pg->width > 32 || pg->base < m->min || pg->base > m->max)
+        return 0;
+    const uint8_t *p = seg->map + pr->off;
+    if (cn_crc32c(0, p, pg->stored_len) != pr->crc)
+        return 0; /* the general path reports it */
+    uint32_t base = (uint32_t)pg->base, n = pg->rows;
+    if (pg->enc == CN_STORE__ENC_CONST) {
+        if (pg->stored_len != 0 || pg->width != 0)
+            return 0;
+        for (uint32_t i = 0; i < n; i++)
+            out[i] = base;
+        return 1;
+    }
+    unsigned w = pg->width;
+    size_t len = pg->stored_len;
+    if (w == 0 || pg->raw_len != len || len != ((uint64_t)n * w + 7) / 8)
+        return 0;
+    uint64_t mask = (1ull << w) - 1;
+    uint32_t hi = (uint32_t)m->max;
+    uint32_t bad = 0;
+    uint64_t bitpos = 0;
+    uint32_t i = 0;
+    /* 8-byte loads while they stay inside the payload */
+    for (; i < n && (bitpos >> 3) + 8 <= len; i++, bitpos += w) {
+        uint64_t word;
+        memcpy(&word, p + (bitpos >> 3), 8);
+        uint32_t v = base + (uint32_t)((le64toh(word) >> (bitpos & 7)) & mask);
+        bad |= v > hi;
+        out[i] = v;
+    }
+    for (; i < n; i++, bitpos += w) {
+        uint64_t word = 0;
+        for (size_t k = 0; k < 8 && (bitpos >> 3) + k < len; k++)
+            word |= (uint64_t)p[(bitpos >> 3) + k] << (8 * k);
+        uint32_t v = base + (uint32_t)((word >> (bitpos & 7)) & mask);
+        bad |= v > hi;
+        out[i] = v;
+    }
+    if (bad || base + mask < base) {
+        const cn_store_col_info_t *ci = cn_store_col(col);
+        return cn_err_set(err, CN_ECORRUPT, "%s: offset %llu: page %llu of %s.%s out of range",
+                          seg->path ? seg->path : "segment", (unsigned long long)pr->off,
+                          (unsigned long long)pi, cn_store_group_name(ci->group), ci->name);
+    }
+    return 1;
+}
+
+static int read_narrow(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
+                       void *out, size_t width, cn_err_t *err)
+{
+    if (n == 0)
+        return cn_store__seg_read(seg, col, from, 0, NULL, err);
+    if (width == 4 && !seg->is_mem && seg->cols[col].present &&
+        from + n <= seg->rows[cn_store_col(col)->group]) {
+        /* whole pages straight into the caller's buffer */
+        size_t done = 0;
+        while (done < n) {
+            uint64_t pos = from + done;
+            uint64_t pi = pos / CN_STORE_PAGE_ROWS;
+            if (pos % CN_STORE_PAGE_ROWS != 0 || n - done < seg->cols[col].pages[pi].pg.rows)
+                break;
+            int rc = fast_page_u32(seg, col, pi, (uint32_t *)out + done, err);
+            if (rc < 0)
+                return rc;
+            if (rc == 0)
+                break;
+            done += seg->cols[col].pages[pi].pg.rows;
+        }
+        if (done == n)
+            return 0;
+        out = (uint32_t *)out + done;
+        from += done;
+        n -= done;
+    }
+    int64_t *tmp = cn_xmalloc((n < CN_STORE_PAGE_ROWS ? n : CN_STORE_PAGE_ROWS) * sizeof(int64_t));
+    int rc = 0;
+    for (size_t done = 0; done < n;) {
+        /* one page at a time, so that each page is decoded once */
+        uint64_t pos = from + done;
+        uint64_t page_end = (pos / CN_STORE_PAGE_ROWS + 1) * CN_STORE_PAGE_ROWS;
+        size_t k = n - done < page_end - pos ? n - done : (size_t)(page_end - pos);
+        rc = cn_store__seg_read(seg, col, pos, k, tmp, err);
+        if (rc < 0)
+            break;
+        if (width == 4) {
+            uint32_t *o = (uint32_t *)out + done;
+            for (size_t i = 0; i < k; i++)
+                o[i] = (uint32_t)tmp[i];
+        } else {
+            uint8_t *o = (uint8_t *)out + done;
+            for (size_t i = 0; i < k; i++)
+                o[i] = (uint8_t)tmp[i];
+        }
+        done += k;
+    }
+    free(tmp);
+    return rc;
+}
+
+int cn_store_read_u32(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
+                      uint32_t *out, cn_err_t *err)
+{
+    if ((size_t)col >= CN_COL_COUNT ||
+        (cn_store_col(col)->kind != CN_COLK_DICT && cn_store_col(col)->kind != CN_COLK_U32))
+        return cn_err_set(err, CN_EINVAL, "not a u32 column");
+    return read_narrow(seg, col, from, n, out, 4, err);
+}
+
+int cn_store_read_u8(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
+                     uint8_t *out, cn_err_t *err)
+{
+    if ((size_t)col >= CN_COL_COUNT || cn_store_col(col)->kind != CN_COLK_U8)
+        return cn_err_set(err, CN_EINVAL, "not a u8 column");
+    return read_narrow(seg, col, from, n, out, 1, err);
+}
+
+int cn_store_read_i64(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
+                      int64_t *out, cn_err_t *err)
+{
+    if ((size_t)col >= CN_COL_COUNT ||
+        (cn_store_col(col)->kind != CN_COLK_TS && cn_store_col(col)->kind != CN_COLK_MONEY))
+        return cn_err_set(err, CN_EINVAL, "not an i64 column");
+    return cn_store__seg_read(seg, col, from, n, out, err);
+}

@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Reports on a small hand-made store with known answers: every base
+ * measure, visit- and visitor-scope segments, trends, comparisons, items,
+ * eVars and events.
+ */
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/clock.h"
+#include "query/query.h"
+
+#include <cmocka.h>
+
+static char dir[256];
+static cn_conf_t *conf;
+static cn_store_t *store;
+static int32_t D; /* 2026-11-01, UTC */
+
+#define S(x) CN_STR_LIT(x)
+#define MIN  (60 * 1000000LL)
+
+static int64_t at(int32_t day, int64_t offset_us)
+{
+    return (int64_t)day * 86400 * 1000000LL + 10 * 3600 * 1000000LL + offset_us;
+}
+
+static void add_visit(cn_sink_t *k, uint32_t id, uint32_t visitor, uint32_t num,
+                      const char *country, const char *channel, const char *bot, int64_t ts)
+{
+    cn_visit_row_t v = {0};
+    v.visitor = visitor;
+    v.visit_num = num;
+    v.start_ts = ts;
+    v.entry_page = S("/home");
+    v.country = cn_str_c(country);
+    v.channel = cn_str_c(channel);
+    v.bot = cn_str_c(bot);
+    v.device = bot[0] ? CN_DEVICE_BOT : CN_DEVICE_DESKTOP;
+    assert_int_equal(k->visit(k->ud, id, &v), 0);
+}
+
+static uint32_t add_hit(cn_sink_t *k, uint32_t visit, uint32_t num, int64_t ts, const char *page,
+                        uint8_t events, int64_t revenue, uint32_t units)
+{
+    cn_hit_row_t h = {0};
+    h.ts = ts;
+    h.visit = visit;
+    h.hit_num = num;
+    h.type = CN_HIT_PAGEVIEW;
+    h.events = events;
+    h.page = cn_str_c(page);
+    h.revenue = revenue;
+    h.units = units;
+    if (events & CN_EV_PURCHASE) {
+        h.order_id = S("ORD-1");
+        h.currency = S("CNY");
+    }
+    uint32_t id;
+    assert_int_equal(k->hit(k->ud, &h, &id), 0);
+    return id;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/cn_test_report_%d", (int)getpid());
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    const char *text = "[suite t]\ntimezone = UTC\ncurrency = CNY\n";
+    cn_err_t err;
+    assert_int_equal(cn_conf_parse("t", text, strlen(text), &conf, &err), 0);
+    cn_store_opts_t opts;
+    cn_store_opts_init(&opts);
+    opts.no_fsync = true;
+    if (cn_store_open(dir, &conf->suites[0], &opts, &store, &err) != 0)
+        fail_msg("store: %s", err.msg);
+    D = cn_store_day_from_ymd(2026, 11, 1);
+    cn_sink_t k = cn_store_sink(store);
+    /* v0: a converting visit from natural search in the US */
+    add_visit(&k, 0, 0, 1, "US", "natural search", "", at(D, 0));
+    add_hit(&k, 0, 1, at(D, 0), "/home", 0, 0, 0);
+    uint32_t h = add_hit(&k, 0, 2, at(D, 1 * MIN), "/p/mug", CN_EV_PROD_VIEW, 0, 0);
+    cn_item_row_t it = {.hit = h, .sku = S("SKU-MUG"), .category = S("Kitchen")};
+    assert_int_equal(k.item(k.ud, &it), 0);
+    /* v1: a bounce from China, interleaved in time with v0 */
+    add_visit(&k, 1, 1, 1, "CN", "direct", "", at(D, 90 * 1000000LL));
+    add_hit(&k, 1, 1, at(D, 90 * 1000000LL), "/home", 0, 0, 0);
+    add_hit(&k, 0, 3, at(D, 2 * MIN), "/cart", CN_EV_CART_ADD, 0, 0);
+    h = add_hit(&k, 0, 4, at(D, 3 * MIN), "/checkout", CN_EV_PURCHASE, 1005000, 2);
+    cn_item_row_t it2 = {
+        .hit = h, .sku = S("SKU-MUG"), .category = S("Kitchen"), .quantity = 2, .revenue = 1005000};
+    assert_int_equal(k.item(k.ud, &it2), 0);
+    cn_var_row_t var = {.hit = h, .var = CN_VAR_EVAR | 3, .value = S("alipay")};
+    assert_int_equal(k.var(k.ud, &var), 0);
+    cn_event_row_t ev = {.hit = h, .event = 10, .value = 10 * CN_MONEY_SCALE};
+    assert_int_equal(k.event(k.ud, &ev), 0);
+    /* a bot */
+    add_visit(&k, 2, 2, 1, "US", "direct", "search-engine", at(D, 5 * MIN));
+    add_hit(&k, 2, 1, at(D, 5 * MIN), "/home", 0, 0, 0);
+    /* v3: visitor 0 returns the next day */
+    add_visit(&k, 3, 0, 2, "US", "direct", "", at(D + 1, 0));
+    add_hit(&k, 3, 1, at(D + 1, 0), "/home", 0, 0, 0);
+    add_hit(&k, 3, 2, at(D + 1, 1 * MIN), "/p/mug", CN_EV_PROD_VIEW, 0, 0);
+    assert_int_equal(k.checkpoint(k.ud, "x", 1), 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cn_store_close(store);
+    cn_conf_free(conf);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd);
+}
+
+/* Runs a report from URL parameters; returns it (caller frees with done()). */
+static cn_report_t *run(const char *params, cn_report_req_t *req)
+{
+    cn_err_t err = {0};
+    cn_report_req_init(req);
+    int rc = cn_report_req_parse_params(req, cn_str_c(params), store, at(D + 1, 0), &err);
+    if (rc != 0)
+        fail_msg("parse %s: %s", params, err.msg);
+    cn_store_snap_t *snap;
+    assert_int_equal(cn_store_snapshot(store, &snap), 0);
+    cn_report_t *r;
+    rc = cn_report_run(store, snap, req, &r, &err);
+    if (rc != 0)
+        fail_msg("run %s: %s", params, err.msg);
+    cn_store_snap_release(snap);
+    return r;
+}
+
+static void done(cn_report_t *r, cn_report_req_t *req)
+{
+    cn_report_free(r);
+    cn_report_req_dispose(req);
+}
+
+static const cn_report_row_t *row(const cn_report_t *r, const char *key)
+{
+    for (size_t i = 0; i < r->row_count; i++) {
+        if (cn_str_eq_c(r->rows[i].keys[0], key))
+            return &r->rows[i];
+    }
+    fail_msg("no row %s", key);
+    return NULL;
+}
+
+#define RANGE "from=2026-11-01&to=2026-11-02"
+
+static void totals_are_exact_and_bots_excluded(void **state)
+{
+    (void)state;
+    cn_report_req_t q;
+    cn_report_t *r = run(RANGE "&metrics=pageviews,visits,visitors,bounces,bounce_rate,"
+                               "visit_duration,orders,revenue,units,conversion_rate,entries",
+                         &q);
+    assert_int_equal(r->row_count, 1);
+    double *t = r->totals;
+    assert_true(t[0] == 7);
+    assert_true(t[1] == 3);
+    assert_true(t[2] == 2);
+    assert_true(t[3] == 1);
+    assert_float_equal(t[4], 100.0 / 3, 1e-9);
+    assert_float_equal(t[5], (180 + 0 + 60) / 3.0, 1e-9);
+    assert_true(t[6] == 1);
+    assert_float_equal(t[7], 100.5, 1e-9);
+    assert_true(t[8] == 2);
+    assert_float_equal(t[9], 100.0 / 3, 1e-9);
+    assert_true(t[10] == 3);
+    done(r, &q);
+}
+
+static void ranked_by_page_with_visits_entries_exits(void **state)
+{
+    (void)state;
+    cn_report_req_t q;
+    cn_report_t *r =
+        run(RANGE "&dimension=page&metrics=pageviews,visits,visitors,entries,exits", &q);
+    assert_int_equal(r->row_count, 4);
+    assert_true(cn_str_eq_c(r->rows[0].keys[0], "/home"));
+    const cn_report_row_t *home = row(r, "/home"), *mug = row(r, "/p/mug");
+    assert_true(home->values[0] == 3 && home->values[1] == 3 && home->values[2] == 2);
+    assert_true(home->values[3] == 3 && home->values[4] == 1);
+    assert_true(mug->values[0] == 2 && mug->values[1] == 2 && mug->values[2] == 1);
+    assert_true(mug->values[3] == 0 && mug->values[4] == 1);
+    assert_true(row(r, "/checkout")->values[4] == 1);
+    /* ties sort by label: /cart before /checkout */
+    assert_true(cn_str_eq_c(r->rows[2].keys[0], "/cart"));
+    done(r, &q);
+}
+
+static void visit_dimension_counts_each_visit_once(void **state)
+{
+    (void)state;
+    cn_report_req_t q;
+    cn_report_t *r = run(RANGE "&dimension=country&metrics=pageviews,visits,visitors,revenue,"
+                               "orders,conversion_rate",
+                         &q);
+    assert_int_equal(r->row_count, 2);
+    const cn_report_row_t *us = row(r, "US"), *cn = row(r, "CN");
+    assert_true(us->values[0] == 6 && us->values[1] == 2 && us->values[2] == 1);
+    assert_float_equal(us->values[3], 100.5, 1e-9);
+    assert_true(us->values[4] == 1);
+    assert_float_equal(us->values[5], 50.0, 1e-9);
+    assert_true(cn->values[0] == 1 && cn->values[1] == 1 && cn->values[5] == 0);
+    done(r, &q);
+}
+
+static void segments_by_scope(void **state)
+{
+    (void)state;
+    cn_report_req_t q;
+    cn_report_t *r = run(RANGE "&metrics=pageviews&segment=visit(channel%20%3D%20%22natural%20"
+                               "search%22)",
+                         &q);
+    assert_true(r->totals[0] == 4);
+    done(r, &q);
+    /* a visit that contains a purchase: all its hits */
+    r = run(RANGE "&metrics=pageviews,visits&segment=visit(orders%20>%200)", &q);
+    assert_true(r->totals[0] == 4 && r->totals[1] == 1);
+    done(r, &q);
+    /* visitor scope: visitor 0 bought once, so both of their visits count */
+    r = run(RANGE "&metrics=pageviews,visits&segment=visitor(revenue%20>%20100)", &q);
+    assert_true(r->totals[0] == 6 && r->totals[1] == 2);
+    done(r, &q);
+    /* hit scope and not */
+    r = run(RANGE "&metrics=pageviews&segment=page%20starts%20with%20%22/p/%22", &q);
+    assert_true(r->totals[0] == 2);
+    done(r, &q);
+    r = run(RANGE "&metrics=pageviews&segment=not%20visit(country%20%3D%20%22US%22)", &q);
+    assert_true(r->totals[0] == 1);
+    done(r, &q);
+    /* bots in only when asked */
+    r = run(RANGE "&metrics=pageviews&bots=1", &q);
+    assert_true(r->totals[0] == 8);
+    done(r, &q);
+}
+
+static void trend_by_day_with_compare(void **state)
+{
+    (void)state;
+    cn_report_req_t q;
+    cn_report_t *r = run(RANGE "&granularity=day&metrics=pageviews,visits", &q);
+    assert_int_equal(r->row_count, 2);
+    assert_true(cn_str_eq_c(r->rows[0].keys[0], "2026-11-01"));
+    assert_true(r->rows[0].values[0] == 5 && r->rows[0].values[1] == 2);
+    assert_true(r->rows[1].values[0] == 2 && r->rows[1].values[1] == 1);
+    done(r, &q);
+    r = run("from=2026-11-02&to=2026-11-02&metrics=pageviews&compare=previous_period", &q);
+    assert_true(r->totals[0] == 2 && r->compare_totals[0] == 5);
+    done(r, &q);
+}
+
+static void products_evars_and_events(void **state)
+{
+    (void)state;
+    cn_report_req_t q;
+    cn_report_t *r = run(RANGE "&dimension=product&metrics=product_views,orders,revenue,units", &q);
+    assert_int_equal(r->row_count, 1);
+    assert_true(r->rows[0].values[0] == 1 && r->rows[0].values[1] == 1);
+    assert_float_equal(r->rows[0].values[2], 100.5, 1e-9);
+    assert_true(r->rows[0].values[3] == 2);
+    done(r, &q);
+    r = run(RANGE "&dimension=evar3&metrics=orders,event10&empty=0", &q);
+    assert_int_equal(r->row_count, 1);
+    assert_true(cn_str_eq_c(r->rows[0].keys[0], "alipay"));
+    assert_true(r->rows[0].values[0] == 1 && r->rows[0].values[1] == 10);
+    done(r, &q);
+    r = run(RANGE "&metrics=rpv&calc.rpv=revenue%2Fvisits", &q);
+    assert_float_equal(r->totals[0], 33.5, 1e-9);
+    done(r, &q);
+}
+
+static void bad_requests_say_what_is_wrong(void **state)
+{
+    (void)state;
+    cn_report_req_t q;
+    cn_err_t err = {0};
+    cn_report_req_init(&q);
+    assert_int_equal(cn_report_req_parse_params(&q, S("dimension=pagez"), store, 0, &err),
+                     CN_EINVAL);
+    assert_non_null(strstr(err.msg, "unknown dimension 'pagez'"));
+    cn_report_req_dispose(&q);
+    cn_report_req_init(&q);
+    assert_int_equal(cn_report_req_parse_params(&q, S("from=2026-02-30"), store, 0, &err),
+                     CN_EINVAL);
+    assert_non_null(strstr(err.msg, "2026-02-30"));
+    cn_report_req_dispose(&q);
+    cn_report_req_init(&q);
+    assert_int_equal(cn_report_req_parse_params(&q, S("segment=visit(a%20%3D"), store, 0, &err),
+                     CN_EPARSE);
+    assert_non_null(strstr(err.msg, "position"));
+    cn_report_req_dispose(&q);
+}
+
+/* Runs a flow query (funnel, paths, realtime) and returns its parsed JSON answer. */
+static json_t *flow(cn_query_fn_t fn, const char *params, int64_t now)
+{
+    cn_store_snap_t *snap;
+    cn_buf_t out = CN_BUF_INIT;
+    cn_err_t err = {0};
+    assert_int_equal(cn_store_snapshot(store, &snap), 0);
+    int rc = fn(store, snap, "t", cn_str_c(params), false, now, &out, &err);
+    cn_store_snap_release(snap);
+    if (rc != 0)
+        fail_msg("%s: %s", params, err.msg);
+    json_error_t jerr;
+    json_t *j = json_loadb(out.ptr, out.len, 0, &jerr);
+    assert_non_null(j);
+    cn_buf_dispose(&out);
+    return j;
+}
+
+static json_int_t jint(json_t *j, const char *path)
+{
+    /* "steps.1.count": object keys and array indexes separated by dots */
+    char buf[128];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *tok = strtok(buf, "."); tok != NULL && j != NULL; tok = strtok(NULL, "."))
+        j = json_is_array(j) ? json_array_get(j, (size_t)atoi(tok)) : json_object_get(j, tok);
+    if (!json_is_integer(j))
+        fail_msg("%s is not an integer", path);
+    return json_integer_value(j);
+}
+
+static const char *jstr(json_t *j, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *tok = strtok(buf, "."); tok != NULL && j != NULL; tok = strtok(NULL, "."))
+        j = json_is_array(j) ? json_array_get(j, (size_t)atoi(tok)) : json_object_get(j, tok);
+    if (!json_is_string(j))
+        fail_msg("%s is not a string", path);
+    return json_string_value(j);
+}
+
+static void funnel_counts_ordered_steps(void **state)
+{
+    (void)state;
+    json_t *j =
+        flow(cn_funnel_json,
+             RANGE "&step=product_views%20>%200&step=cart_adds%20>%200&step=orders%20>%200", 0);
+    assert_int_equal(jint(j, "total"), 3);
+    assert_int_equal(jint(j, "steps.0.count"), 2);
+    assert_int_equal(jint(j, "steps.1.count"), 1);
+    assert_int_equal(jint(j, "steps.1.dropoff"), 1);
+    assert_int_equal(jint(j, "steps.2.count"), 1);
+    json_decref(j);
+    /* order matters: a cart add before any purchase, never a purchase before a product view */
+    j = flow(cn_funnel_json, RANGE "&step=orders%20>%200&step=product_views%20>%200", 0);
+    assert_int_equal(jint(j, "steps.0.count"), 1);
+    assert_int_equal(jint(j, "steps.1.count"), 0);
+    json_decref(j);
+    /* within a visitor, visitor 0's next-day product view follows the purchase */
+    j = flow(cn_funnel_json, RANGE "&within=visitor&step=orders%20>%200&step=product_views%20>%200",
+             0);
+    assert_int_equal(jint(j, "total"), 2);
+    assert_int_equal(jint(j, "steps.1.count"), 1);
+    json_decref(j);
+}
+
+static void paths_next_previous_and_pairs(void **state)
+{
+    (void)state;
+    json_t *j = flow(cn_paths_json, RANGE "&condition=page%20%3D%20%22/home%22", 0);
+    assert_int_equal(jint(j, "total"), 3);
+    assert_string_equal(jstr(j, "rows.0.keys.0"), "/p/mug");
+    assert_int_equal(jint(j, "rows.0.count"), 2);
+    assert_string_equal(jstr(j, "rows.1.keys.0"), "(exit)");
+    json_decref(j);
+    j = flow(cn_paths_json, RANGE "&direction=previous&condition=page%20%3D%20%22/p/mug%22", 0);
+    assert_string_equal(jstr(j, "rows.0.keys.0"), "/home");
+    assert_int_equal(jint(j, "rows.0.count"), 2);
+    json_decref(j);
+    j = flow(cn_paths_json, RANGE "&length=2", 0);
+    assert_int_equal(jint(j, "total"), 4);
+    assert_string_equal(jstr(j, "rows.0.keys.0"), "/home");
+    assert_string_equal(jstr(j, "rows.0.keys.1"), "/p/mug");
+    assert_int_equal(jint(j, "rows.0.count"), 2);
+    json_decref(j);
+}
+
+static void realtime_counts_the_last_minutes(void **state)
+{
+    (void)state;
+    json_t *j = flow(cn_realtime_json, "minutes=30", at(D + 1, 2 * MIN));
+    assert_int_equal(jint(j, "hits"), 2);
+    assert_int_equal(jint(j, "pageviews"), 2);
+    assert_int_equal(jint(j, "visitors"), 1);
+    assert_int_equal(json_array_size(json_object_get(j, "minutes")), 30);
+    assert_int_equal(jint(j, "minutes.29.hits"), 0);
+    assert_int_equal(jint(j, "minutes.28.hits"), 1);
+    assert_int_equal(jint(j, "minutes.27.hits"), 1);
+    json_decref(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(totals_are_exact_and_bots_excluded),
+        cmocka_unit_test(ranked_by_page_with_visits_entries_exits),
+        cmocka_unit_test(visit_dimension_counts_each_visit_once),
+        cmocka_unit_test(segments_by_scope),
+        cmocka_unit_test(trend_by_day_with_compare),
+        cmocka_unit_test(products_evars_and_events),
+        cmocka_unit_test(bad_requests_say_what_is_wrong),
+        cmocka_unit_test(funnel_counts_ordered_steps),
+        cmocka_unit_test(paths_next_previous_and_pairs),
+        cmocka_unit_test(realtime_counts_the_last_minutes),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

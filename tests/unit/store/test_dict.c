@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Dictionaries: ids, lookups, the file encoding, and refusal of damaged files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+#include <cmocka.h>
+
+static void empty_string_is_id_zero(void **state)
+{
+    (void)state;
+    cn_store__dict_t *d = cn_store__dict_new("page");
+    uint32_t id = 99;
+    assert_int_equal(cn_store__dict_intern(d, CN_STR_LIT(""), &id), 0);
+    assert_int_equal(id, 0);
+    assert_int_equal(cn_store__dict_len(d), 1);
+    assert_int_equal(cn_store__dict_str(d, 0).len, 0);
+    cn_store__dict_free(d);
+}
+
+static void ids_are_dense_and_stable(void **state)
+{
+    (void)state;
+    cn_store__dict_t *d = cn_store__dict_new("page");
+    char s[32];
+    for (uint32_t i = 0; i < 100000; i++) {
+        snprintf(s, sizeof(s), "/p/%u", i);
+        uint32_t id;
+        assert_int_equal(cn_store__dict_intern(d, cn_str_c(s), &id), 0);
+        assert_int_equal(id, i + 1);
+    }
+    for (uint32_t i = 0; i < 100000; i += 997) {
+        snprintf(s, sizeof(s), "/p/%u", i);
+        uint32_t id;
+        assert_int_equal(cn_store__dict_intern(d, cn_str_c(s), &id), 0);
+        assert_int_equal(id, i + 1);
+        assert_true(cn_str_eq_c(cn_store__dict_str(d, id), s));
+        assert_int_equal(cn_store__dict_find(d, cn_str_c(s), cn_store__dict_len(d), &id), 0);
+        assert_int_equal(id, i + 1);
+    }
+    /* find respects the snapshot's length */
+    uint32_t id;
+    assert_int_equal(cn_store__dict_find(d, CN_STR_LIT("/p/500"), 100, &id), CN_ENOTFOUND);
+    assert_int_equal(cn_store__dict_find(d, CN_STR_LIT("nope"), 1u << 30, &id), CN_ENOTFOUND);
+    assert_int_equal(cn_store__dict_str(d, 1u << 30).len, 0);
+    cn_store__dict_free(d);
+}
+
+static void file_round_trip(void **state)
+{
+    (void)state;
+    cn_store__dict_t *d = cn_store__dict_new("url");
+    const char *words[] = {"a", "bb", "https://example.com/x?y", "\xe2\x82\xac", "with\ttab"};
+    uint32_t id;
+    for (size_t i = 0; i < 5; i++)
+        cn_store__dict_intern(d, cn_str_c(words[i]), &id);
+    char big[300];
+    memset(big, 'z', sizeof(big));
+    cn_store__dict_intern(d, cn_str(big, sizeof(big)), &id);
+    cn_buf_t b = CN_BUF_INIT;
+    cn_store__dict_header(&b);
+    cn_store__dict_encode(d, 0, 3, &b); /* in two appends, as flushes do */
+    cn_store__dict_encode(d, 3, cn_store__dict_len(d), &b);
+    cn_store__dict_t *e = cn_store__dict_new("url");
+    uint32_t n;
+    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, b.len, "t", e, &n, NULL), 0);
+    assert_int_equal(n, 7);
+    for (uint32_t i = 0; i < n; i++)
+        assert_true(cn_str_eq(cn_store__dict_str(d, i), cn_store__dict_str(e, i)));
+    /* a header alone is an empty dictionary */
+    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, 16, "t", NULL, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    cn_store__dict_free(d);
+    cn_store__dict_free(e);
+    cn_buf_dispose(&b);
+}
+
+static void damaged_files_are_corrupt(void **state)
+{
+    (void)state;
+    cn_buf_t b = CN_BUF_INIT;
+    cn_store__dict_header(&b);
+    cn_buf_put_varint(&b, 3);
+    cn_buf_append(&b, "abc", 3);
+    uint32_t n;
+    cn_err_t err;
+    /* truncated entry */
+    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, b.len - 1, "t", NULL, &n, &err),
+                     CN_ECORRUPT);
+    assert_non_null(strstr(err.msg, "offset 16"));
+    /* bad magic */
+    b.ptr[0] = 'X';
+    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, b.len, "t", NULL, &n, NULL),
+                     CN_ECORRUPT);
+    b.ptr[0] = 'C';
+    /* a repeated string */
+    cn_buf_put_varint(&b, 3);
+    cn_buf_append(&b, "abc", 3);
+    cn_store__dict_t *d = cn_store__dict_new("x");
+    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, b.len, "t", d, &n, NULL), CN_ECORRUPT);
+    cn_store__dict_free(d);
+    /* an empty entry (id 0 is implicit) */
+    cn_buf_clear(&b);
+    cn_store__dict_header(&b);
+    cn_buf_put_varint(&b, 0);
+    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, b.len, "t", NULL, &n, NULL),
+                     CN_ECORRUPT);
+    /* a length beyond the file */
+    cn_buf_clear(&b);
+    cn_store__dict_header(&b);
+    cn_buf_put_varint(&b, 1u << 30);
+    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, b.len, "t", NULL, &n, NULL),
+                     CN_ECORRUPT);
+    cn_buf_dispose(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(empty_string_is_id_zero),
+        cmocka_unit_test(ids_are_dense_and_stable),
+        cmocka_unit_test(file_round_trip),
+        cmocka_unit_test(damaged_files_are_corrupt),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

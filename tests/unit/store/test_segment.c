@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Segment files: encode from a source, parse, read back every column; limits;
+ * every damaged byte detected. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+#include <cmocka.h>
+
+/* A deterministic value for (column, row) within what limits allow. */
+static int64_t value_of(cn_store_col_t col, uint64_t row)
+{
+    const cn_store_col_info_t *ci = cn_store_col(col);
+    uint64_t h = (row + 1) * 0x9E3779B97F4A7C15ull ^ (uint64_t)col * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 29;
+    switch (ci->kind) {
+    case CN_COLK_TS:
+        return 1764000000000000 + (int64_t)row * 1000 + (int64_t)(h % 1000);
+    case CN_COLK_MONEY:
+        return row % 10 == 0 ? (int64_t)(h % 100000000) - 50000000 : 0;
+    case CN_COLK_U8:
+        return (int64_t)(h % 5);
+    case CN_COLK_DICT:
+        return (int64_t)(h % 1000);
+    case CN_COLK_U32:
+        if (col == CN_COL_ITEM_hit || col == CN_COL_VAR_hit || col == CN_COL_EVENT_hit)
+            return 500 + (int64_t)row; /* first_row is 500 */
+        if (col == CN_COL_HIT_visit || col == CN_COL_VISIT_visitor)
+            return (int64_t)(h % 777);
+        return (int64_t)(h % 100000);
+    }
+    return 0;
+}
+
+static int fill(void *ud, cn_store_col_t col, uint64_t from, size_t n, int64_t *out)
+{
+    (void)ud;
+    for (size_t i = 0; i < n; i++)
+        out[i] = value_of(col, from + i);
+    return 0;
+}
+
+static cn_store__seg_limits_t limits(void)
+{
+    cn_store__seg_limits_t l;
+    memset(&l, 0, sizeof(l));
+    for (int d = 0; d < 64; d++)
+        l.dict_len[d] = 1000;
+    l.visits = 777;
+    l.visitors = 777;
+    return l;
+}
+
+static void encode_hits_level(cn_buf_t *out, uint64_t hits, uint64_t items, int level)
+{
+    cn_store__seg_spec_t spec = {
+        .is_visit = false, .day = 20000, .first_row = 500, .fill = fill, .zstd_level = level};
+    spec.rows[CN_GROUP_HIT] = hits;
+    spec.rows[CN_GROUP_ITEM] = items;
+    spec.rows[CN_GROUP_EVENT] = items / 2;
+    assert_int_equal(cn_store__seg_encode(&spec, out, NULL), 0);
+}
+
+static void encode_hits(cn_buf_t *out, uint64_t hits, uint64_t items)
+{
+    encode_hits_level(out, hits, items, 3);
+}
+
+static void check_all(const cn_store_seg_t *seg)
+{
+    int64_t *buf = malloc(200000 * sizeof(int64_t));
+    for (size_t c = 0; c < CN_COL_COUNT; c++) {
+        cn_store_group_t g = cn_store_col((cn_store_col_t)c)->group;
+        uint64_t rows = cn_store_seg_rows(seg, g);
+        assert_int_equal(cn_store__seg_read(seg, (cn_store_col_t)c, 0, rows, buf, NULL), 0);
+        for (uint64_t r = 0; r < rows; r++)
+            assert_int_equal(buf[r], value_of((cn_store_col_t)c, r));
+    }
+    free(buf);
+}
+
+static void round_trip_multi_page(void **state)
+{
+    (void)state;
+    cn_buf_t b = CN_BUF_INIT;
+    encode_hits(&b, 150000, 1000);
+    cn_store__seg_limits_t l = limits();
+    cn_store_seg_t *seg;
+    cn_err_t err;
+    assert_int_equal(cn_store__seg_parse((uint8_t *)b.ptr, b.len, "t", &l, &seg, &err), 0);
+    assert_int_equal(cn_store_seg_rows(seg, CN_GROUP_HIT), 150000);
+    assert_int_equal(cn_store_seg_rows(seg, CN_GROUP_ITEM), 1000);
+    assert_int_equal(cn_store_seg_rows(seg, CN_GROUP_VAR), 0);
+    assert_int_equal(cn_store_seg_rows(seg, CN_GROUP_VISIT), 0);
+    assert_int_equal(cn_store_seg_first_row(seg), 500);
+    check_all(seg);
+    assert_int_equal(cn_store__seg_verify(seg, NULL), 0);
+    /* unaligned reads across a page boundary, through the typed readers */
+    uint32_t u[1000];
+    assert_int_equal(cn_store_read_u32(seg, CN_COL_HIT_page, 65000, 1000, u, NULL), 0);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(u[i], value_of(CN_COL_HIT_page, 65000 + (uint64_t)i));
+    uint8_t u8[10];
+    assert_int_equal(cn_store_read_u8(seg, CN_COL_HIT_type, 149990, 10, u8, NULL), 0);
+    assert_int_equal(u8[9], value_of(CN_COL_HIT_type, 149999));
+    assert_int_equal(cn_store_read_u8(seg, CN_COL_HIT_type, 149991, 10, u8, NULL), CN_EINVAL);
+    assert_int_equal(cn_store_read_u8(seg, CN_COL_HIT_page, 0, 1, u8, NULL), CN_EINVAL);
+    int64_t mn, mx;
+    cn_store_seg_minmax(seg, CN_COL_HIT_ts, &mn, &mx);
+    assert_int_equal(mn, value_of(CN_COL_HIT_ts, 0));
+    assert_true(mx >= value_of(CN_COL_HIT_ts, 149998));
+    cn_store__seg_unref(seg);
+    cn_buf_dispose(&b);
+}
+
+/* Whole-page u32 reads (the query engine's path), with and without zstd. */
+static void u32_reads_whole_pages(void **state)
+{
+    (void)state;
+    for (int level = 0; level <= 3; level += 3) {
+        cn_buf_t b = CN_BUF_INIT;
+        encode_hits_level(&b, 140000, 0, level);
+        cn_store_seg_t *seg;
+        assert_int_equal(cn_store__seg_parse((uint8_t *)b.ptr, b.len, "t", NULL, &seg, NULL), 0);
+        uint32_t *u = malloc(140000 * 4);
+        cn_store_col_t cols[] = {CN_COL_HIT_page, CN_COL_HIT_visit, CN_COL_HIT_hit_num};
+        for (int k = 0; k < 3; k++) {
+            memset(u, 0xff, 140000 * 4);
+            assert_int_equal(cn_store_read_u32(seg, cols[k], 0, 140000, u, NULL), 0);
+            for (uint64_t r = 0; r < 140000; r++)
+                assert_int_equal(u[r], value_of(cols[k], r));
+            /* from a page boundary to the middle of the next page */
+            assert_int_equal(cn_store_read_u32(seg, cols[k], 65536, 70000, u, NULL), 0);
+            for (uint64_t r = 0; r < 70000; r++)
+                assert_int_equal(u[r], value_of(cols[k], 65536 + r));
+        }
+        free(u);
+        cn_store__seg_unref(seg);
+        cn_buf_dispose(&b);
+    }
+}
+
+static void empty_segment(void **state)
+{
+    (void)state;
+    cn_buf_t b = CN_BUF_INIT;
+    encode_hits(&b, 0, 0);
+    cn_store_seg_t *seg;
+    assert_int_equal(cn_store__seg_parse((uint8_t *)b.ptr, b.len, "t", NULL, &seg, NULL), 0);
+    assert_int_equal(cn_store_seg_rows(seg, CN_GROUP_HIT), 0);
+    int64_t x;
+    assert_int_equal(cn_store__seg_read(seg, CN_COL_HIT_ts, 0, 0, &x, NULL), 0);
+    cn_store__seg_unref(seg);
+    cn_buf_dispose(&b);
+}
+
+static void visit_segment(void **state)
+{
+    (void)state;
+    cn_buf_t b = CN_BUF_INIT;
+    cn_store__seg_spec_t spec = {.is_visit = true, .first_row = 0, .fill = fill};
+    spec.rows[CN_GROUP_VISIT] = 3000;
+    assert_int_equal(cn_store__seg_encode(&spec, &b, NULL), 0);
+    cn_store__seg_limits_t l = limits();
+    cn_store_seg_t *seg;
+    assert_int_equal(cn_store__seg_parse((uint8_t *)b.ptr, b.len, "t", &l, &seg, NULL), 0);
+    check_all(seg);
+    cn_store__seg_unref(seg);
+    /* a visitor beyond the store's visitors */
+    l.visitors = 10;
+    cn_err_t err;
+    assert_int_equal(cn_store__seg_parse((uint8_t *)b.ptr, b.len, "v.seg", &l, &seg, &err),
+                     CN_ECORRUPT);
+    assert_non_null(strstr(err.msg, "visitor"));
+    cn_buf_dispose(&b);
+}
+
+static void references_checked_against_limits(void **state)
+{
+    (void)state;
+    cn_buf_t b = CN_BUF_INIT;
+    encode_hits(&b, 100, 10);
+    cn_store__seg_limits_t l = limits();
+    cn_store_seg_t *seg;
+    cn_err_t err;
+    l.dict_len[cn_store_col(CN_COL_HIT_url)->dict] = 5;
+    assert_int_equal(cn_store__seg_parse((uint8_t *)b.ptr, b.len, "t", &l, &seg, &err),
+                     CN_ECORRUPT);
+    assert_non_null(strstr(err.msg, "dictionary"));
+    l = limits();
+    l.visits = 3;
+    assert_int_equal(cn_store__seg_parse((uint8_t *)b.ptr, b.len, "t", &l, &seg, &err),
+                     CN_ECORRUPT);
+    cn_buf_dispose(&b);
+}
+
+static void every_flipped_byte_is_detected(void **state)
+{
+    (void)state;
+    cn_buf_t b = CN_BUF_INIT;
+    encode_hits(&b, 300, 7);
+    cn_store__seg_limits_t l = limits();
+    uint8_t *copy = malloc(b.len);
+    for (size_t i = 0; i < b.len; i++) {
+        memcpy(copy, b.ptr, b.len);
+        copy[i] ^= 0x10;
+        cn_store_seg_t *seg = NULL;
+        cn_err_t err;
+        int rc = cn_store__seg_parse(copy, b.len, "t", &l, &seg, &err);
+        if (rc == 0) {
+            rc = cn_store__seg_verify(seg, &err);
+            cn_store__seg_unref(seg);
+        }
+        if (rc != CN_ECORRUPT && rc != CN_EVERSION)
+            fail_msg("flipping byte %zu of %zu went unnoticed (rc %d)", i, b.len, rc);
+    }
+    /* and truncation at every length */
+    for (size_t n = 0; n < b.len; n += 7) {
+        cn_store_seg_t *seg = NULL;
+        assert_int_not_equal(cn_store__seg_parse((uint8_t *)b.ptr, n, "t", &l, &seg, NULL), 0);
+    }
+    free(copy);
+    cn_buf_dispose(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(round_trip_multi_page),
+        cmocka_unit_test(u32_reads_whole_pages),
+        cmocka_unit_test(empty_segment),
+        cmocka_unit_test(visit_segment),
+        cmocka_unit_test(references_checked_against_limits),
+        cmocka_unit_test(every_flipped_byte_is_detected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
