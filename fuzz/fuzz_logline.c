@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fuzz target: import line parsers (access-log presets, an nginx and a
+ * GoAccess format, CSV/TSV with a header, NDJSON). The first byte picks the
+ * parser, the rest is one line. Invariants: a parsed line gives a raw hit
+ * that encodes and decodes to the same fields, whose headers are
+ * "name: value\n" lines, and whose strings hold no line end; a bad line has
+ * a known reason and a column inside the line.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import/import.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const formats[] = {
+    "combined",
+    "common",
+    "vhost_combined",
+    "nginx:$remote_addr [$time_iso8601] \"$request\" $status $bytes_sent $request_time "
+    "\"$http_referer\" \"$http_user_agent\" $cookie_uid \"$http_x_forwarded_for\"",
+    "goaccess:~h{, } %^[%x] \"%m %U %H\" %s %b %T \"%R\" \"%u\" %v",
+    "csv",
+    "tsv",
+    "ndjson",
+};
+#define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
+static bool has_newline(cn_str_t s)
+{
+    return s.len > 0 && memchr(s.ptr, '\n', s.len) != NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static cn_import_parser_t *parsers[NFORMATS];
+    if (parsers[0] == NULL) {
+        for (size_t i = 0; i < NFORMATS; i++) {
+            cn_import_opts_t o = {
+                .format = formats[i], .suite = "fz", .date_format = "%s", .time_format = "%s"};
+            if (cn_import_parser_new(&o, &parsers[i], NULL) != 0)
+                abort();
+            if (cn_import_parser_needs_header(parsers[i]) &&
+                cn_import_parser_set_header(parsers[i],
+                                            i == 5 ? cn_str_c("ts,ip,ua,url,referrer,x")
+                                                   : cn_str_c("ts\tip\tua\turl\treferrer\tx"),
+                                            NULL) != 0)
+                abort();
+        }
+    }
+    if (size < 1)
+        return 0;
+    const cn_import_parser_t *p = parsers[data[0] % NFORMATS];
+    cn_str_t line = cn_str((const char *)data + 1, size - 1);
+    /* the runner never passes a '\n' inside a line */
+    if (has_newline(line))
+        return 0;
+    cn_import_ctx_t ctx;
+    cn_import_ctx_init(&ctx);
+    cn_rawhit_t h;
+    cn_import_info_t info;
+    int rc = cn_import_parse_line(p, &ctx, line, &h, &info);
+    if (rc == 0) {
+        if (has_newline(h.ip) || has_newline(h.ua) || has_newline(h.path) || has_newline(h.query) ||
+            has_newline(h.method))
+            abort();
+        if (h.headers.len > 0 && h.headers.ptr[h.headers.len - 1] != '\n')
+            abort();
+        cn_str_t rest = h.headers, hl;
+        while (rest.len > 0) {
+            rest = cn_str_split(rest, '\n', &hl);
+            if (hl.len == 0 && rest.ptr == NULL)
+                break;
+            if (hl.len < 2 || memmem(hl.ptr, hl.len, ": ", 2) == NULL)
+                abort();
+        }
+        cn_buf_t b = CN_BUF_INIT;
+        cn_rawhit_encode(&h, &b);
+        cn_rawhit_t d;
+        if (cn_rawhit_decode(b.ptr, b.len, &d) != 0 || d.recv_us != h.recv_us ||
+            !cn_str_eq(d.path, h.path) || !cn_str_eq(d.query, h.query) ||
+            !cn_str_eq(d.headers, h.headers) || !cn_str_eq(d.ip, h.ip) || d.proto != h.proto)
+            abort();
+        cn_buf_dispose(&b);
+    } else if (rc == CN_EPARSE) {
+        if (info.bad >= CN_IMPORT_BAD__COUNT || info.column > line.len)
+            abort();
+    } else if (rc != CN_IMPORT_SKIPPED) {
+        abort();
+    }
+    cn_import_ctx_dispose(&ctx);
+    return 0;
+}

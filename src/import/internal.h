@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Declarations shared by the files of src/import/ (not API): the compiled
+ * log format, the time parser, and the row (CSV/TSV/NDJSON/Adobe) parser.
+ */
+#ifndef CN_IMPORT_INTERNAL_H
+#define CN_IMPORT_INTERNAL_H
+
+#include "import/import.h"
+
+/* What a field of a log format captures. */
+typedef enum cn_import_field {
+    CN_IF_SKIP,         /* ignored: nginx variables canton does not use, GoAccess %^ */
+    CN_IF_SPACES,       /* GoAccess %~: skip white space */
+    CN_IF_IP,           /* $remote_addr, %h */
+    CN_IF_IP_LIST,      /* GoAccess ~h{delims}: first address of a list */
+    CN_IF_TIME_CLF,     /* $time_local: 10/Oct/2000:13:55:36 -0700 */
+    CN_IF_TIME_ISO,     /* $time_iso8601: 2000-10-10T13:55:36-07:00 */
+    CN_IF_TIME_MSEC,    /* $msec: 971211336.123 */
+    CN_IF_DATE,         /* GoAccess %d, date_format */
+    CN_IF_TIME,         /* GoAccess %t, time_format */
+    CN_IF_DATETIME,     /* GoAccess %x, date_format + time_format */
+    CN_IF_REQUEST,      /* "GET /a?b HTTP/1.1" */
+    CN_IF_METHOD,       /* $request_method, %m */
+    CN_IF_URI,          /* $request_uri, %U: path with query */
+    CN_IF_PATH,         /* $uri: path only */
+    CN_IF_QUERY,        /* $args, %q */
+    CN_IF_PROTOCOL,     /* $server_protocol, %H */
+    CN_IF_STATUS,       /* $status, %s */
+    CN_IF_BYTES,        /* $body_bytes_sent, %b */
+    CN_IF_REFERER,      /* $http_referer, %R */
+    CN_IF_UA,           /* $http_user_agent, %u */
+    CN_IF_HOST,         /* $host, %v */
+    CN_IF_USER,         /* $remote_user, %e */
+    CN_IF_CONTENT_TYPE, /* $sent_http_content_type, %M */
+    CN_IF_RT_S,         /* $request_time, %T: seconds with fraction */
+    CN_IF_RT_MS,        /* %L */
+    CN_IF_RT_US,        /* %D */
+    CN_IF_RT_NS,        /* %n */
+    CN_IF_HEADER,       /* $http_<name>: a request header */
+    CN_IF_COOKIE,       /* $cookie_<name> */
+    CN_IF__COUNT
+} cn_import_field_t;
+
+#define CN_IMPORT_MAX_OPS 64
+
+typedef struct cn_import_op {
+    bool is_field;
+    bool quoted;   /* field between '"' literals: backslash escapes apply */
+    uint8_t field; /* cn_import_field_t */
+    char *text;    /* literal text, header/cookie name, or ~h delimiters */
+    size_t text_len;
+} cn_import_op_t;
+
+typedef struct cn_import_logfmt {
+    cn_import_op_t ops[CN_IMPORT_MAX_OPS];
+    size_t op_count;
+    int field_op[CN_IF__COUNT]; /* last op capturing each field, -1 when none */
+    bool has_extra;             /* header or cookie fields present */
+    size_t names_len;           /* total length of header/cookie names */
+    char *date_format;
+    char *time_format;
+    char *datetime_format;
+} cn_import_logfmt_t;
+
+/* Compiles format (an nginx log_format or a GoAccess log-format, nginx != 0 picks). */
+int cn_import__compile_nginx(const char *spec, cn_import_logfmt_t *out, cn_err_t *err);
+int cn_import__compile_goaccess(const char *spec, const char *date_format, const char *time_format,
+                                cn_import_logfmt_t *out, cn_err_t *err);
+void cn_import__logfmt_dispose(cn_import_logfmt_t *f);
+
+int cn_import__parse_log(const cn_import_logfmt_t *f, cn_import_ctx_t *ctx, cn_str_t line,
+                         cn_rawhit_t *out, cn_import_info_t *info);
+
+/* A broken-down time being assembled from one or more fields. */
+typedef struct cn_import_tm {
+    int year, mon, day; /* mon 1..12 */
+    int hour, min, sec;
+    int usec;
+    int tz_sec;       /* offset east of UTC */
+    int64_t epoch_us; /* set when has_epoch */
+    bool has_date, has_time, has_epoch, pm, has_pm;
+} cn_import_tm_t;
+
+/* Parses s fully with a strftime-style format into tm. 0 or CN_EPARSE. */
+int cn_import__strptime(const char *fmt, cn_str_t s, cn_import_tm_t *tm);
+/* Converts tm (date required unless has_epoch) to µs since the epoch. 0 or CN_EPARSE. */
+int cn_import__tm_to_us(const cn_import_tm_t *tm, int64_t *out);
+/* Fast paths: "10/Oct/2000:13:55:36 -0700", ISO 8601, "971211336.123". 0 or CN_EPARSE. */
+int cn_import__parse_clf_time(cn_str_t s, int64_t *out);
+int cn_import__parse_iso_time(cn_str_t s, int64_t *out);
+int cn_import__parse_epoch(cn_str_t s, int64_t *out);
+int64_t cn_import__days_from_civil(int y, int m, int d);
+
+/* Rows. */
+typedef struct cn_import_rowfmt cn_import_rowfmt_t;
+int cn_import__rowfmt_new(const cn_import_opts_t *opts, cn_import_kind_t kind,
+                          cn_import_rowfmt_t **out, cn_err_t *err);
+void cn_import__rowfmt_free(cn_import_rowfmt_t *r);
+bool cn_import__rowfmt_needs_header(const cn_import_rowfmt_t *r);
+int cn_import__rowfmt_set_header(cn_import_rowfmt_t *r, cn_str_t line, cn_err_t *err);
+int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_str_t line,
+                         cn_rawhit_t *out, cn_import_info_t *info);
+
+/* Appends s to b percent-encoded for a query string value (RFC 3986 unreserved kept). */
+void cn_import__put_qescaped(cn_buf_t *b, cn_str_t s);
+
+struct cn_import_parser {
+    cn_import_kind_t kind;
+    char *suite;
+    cn_import_logfmt_t log;
+    cn_import_rowfmt_t *row;
+};
+
+#endif

@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Hit-level rows: CSV (RFC 4180, one record per line), TSV, NDJSON and the
+ * Adobe Analytics data feed (hit_data.tsv with column_headers.tsv and lookup
+ * files). Each row becomes one raw hit with proto CN_PROTO_IMPORT_ROW:
+ * recv_us, ip and ua from the row's ts, ip and ua fields, and every other
+ * non-empty field in the query string, percent-encoded and sorted by name
+ * (the canonical query string of docs/import.md), where processing's
+ * import-row decoder reads them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "import/internal.h"
+#include "lib/xalloc.h"
+
+#define MAX_COLUMNS 2048
+
+typedef struct lookup {
+    char *column;  /* column it applies to */
+    char **values; /* by numeric id */
+    size_t count;
+} lookup_t;
+
+struct cn_import_rowfmt {
+    cn_import_kind_t kind;
+    char sep;
+    char **map_from, **map_to; /* --map renames */
+    size_t map_count;
+    char **cols; /* column names after renaming; NULL until the header is known */
+    size_t col_count;
+    lookup_t *lookups;
+    size_t lookup_count;
+    int col_lookup[MAX_COLUMNS]; /* lookup index per column, -1 none */
+};
+
+/* Canonical field names and the column names that mean them. */
+static const char *canonical(const char *name)
+{
+    static const struct {
+        const char *alias, *field;
+    } aliases[] = {
+        {"ts", "ts"},
+        {"timestamp", "ts"},
+        {"time", "ts"},
+        {"date_time", "ts"},
+        {"hit_time_gmt", "ts"},
+        {"datetime", "ts"},
+        {"ip", "ip"},
+        {"client_ip", "ip"},
+        {"remote_addr", "ip"},
+        {"ua", "ua"},
+        {"user_agent", "ua"},
+        {"useragent", "ua"},
+        {"url", "url"},
+        {"page_url", "url"},
+        {"referrer", "referrer"},
+        {"referer", "referrer"},
+    };
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+        if (strcmp(name, aliases[i].alias) == 0)
+            return aliases[i].field;
+    return name;
+}
+
+static const char *mapped(const cn_import_rowfmt_t *r, const char *name)
+{
+    for (size_t i = 0; i < r->map_count; i++)
+        if (strcmp(r->map_from[i], name) == 0)
+            return r->map_to[i];
+    return canonical(name);
+}
+
+static int parse_map(cn_import_rowfmt_t *r, const char *map, cn_err_t *err)
+{
+    if (map == NULL)
+        return 0;
+    cn_str_t rest = cn_str_c(map), item;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, ',', &item);
+        item = cn_str_trim(item);
+        if (item.len == 0)
+            continue;
+        const char *eq = memchr(item.ptr, '=', item.len);
+        if (eq == NULL || eq == item.ptr || eq == item.ptr + item.len - 1)
+            return cn_err_set(err, CN_EINVAL, "--map: '%.*s' is not column=field",
+                              CN_STR_FMT(item));
+        r->map_from = cn_xrealloc(r->map_from, (r->map_count + 1) * sizeof(char *));
+        r->map_to = cn_xrealloc(r->map_to, (r->map_count + 1) * sizeof(char *));
+        r->map_from[r->map_count] = cn_xstrndup(item.ptr, (size_t)(eq - item.ptr));
+        r->map_to[r->map_count] = cn_xstrndup(eq + 1, (size_t)(item.ptr + item.len - eq - 1));
+        r->map_count++;
+    }
+    return 0;
+}
+
+/* Reads a whole small file into a buffer (limit 64 MiB). */
+static int slurp(const char *path, cn_buf_t *out, cn_err_t *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return cn_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    char tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+        if (out->len + n > (64u << 20)) {
+            fclose(f);
+            return cn_err_set(err, CN_ETOOBIG, "%s: larger than 64 MiB", path);
+        }
+        cn_buf_append(out, tmp, n);
+    }
+    fclose(f);
+    return 0;
+}
+
+static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_err_t *err)
+{
+    if (count == 0 || count > MAX_COLUMNS)
+        return cn_err_set(err, CN_EPARSE, "the header has %zu columns (1..%d allowed)", count,
+                          MAX_COLUMNS);
+    r->cols = cn_xcalloc(count, sizeof(char *));
+    r->col_count = count;
+    for (size_t i = 0; i < count; i++) {
+        char *raw = cn_xstrndup(names[i].ptr, names[i].len);
+        r->cols[i] = cn_xstrdup(mapped(r, raw));
+        r->col_lookup[i] = -1;
+        for (size_t k = 0; k < r->lookup_count; k++)
+            if (strcmp(raw, r->lookups[k].column) == 0)
+                r->col_lookup[i] = (int)k;
+        free(raw);
+    }
+    return 0;
+}
+
+/* Adobe lookup files: "<id>\t<value>" lines, keyed by the column they decode. */
+static void load_lookup(cn_import_rowfmt_t *r, const char *dir, const char *file,
+                        const char *column)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    cn_buf_t b = CN_BUF_INIT;
+    if (slurp(path, &b, NULL) != 0) {
+        cn_buf_dispose(&b);
+        return;
+    }
+    lookup_t lk = {.column = cn_xstrdup(column)};
+    cn_str_t rest = cn_buf_str(&b), line;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, '\n', &line);
+        if (line.len && line.ptr[line.len - 1] == '\r')
+            line.len--;
+        cn_str_t idtext, value = cn_str_split(line, '\t', &idtext);
+        int64_t id;
+        if (value.ptr == NULL || cn_str_to_i64(idtext, &id) != 0 || id < 0 || id > 10000000)
+            continue;
+        if ((size_t)id >= lk.count) {
+            size_t n = (size_t)id + 1;
+            lk.values = cn_xrealloc(lk.values, n * sizeof(char *));
+            memset(lk.values + lk.count, 0, (n - lk.count) * sizeof(char *));
+            lk.count = n;
+        }
+        free(lk.values[id]);
+        lk.values[id] = cn_xstrndup(value.ptr, value.len);
+    }
+    cn_buf_dispose(&b);
+    r->lookups = cn_xrealloc(r->lookups, (r->lookup_count + 1) * sizeof(lookup_t));
+    r->lookups[r->lookup_count++] = lk;
+}
+
+static int adobe_setup(cn_import_rowfmt_t *r, const char *dir, cn_err_t *err)
+{
+    static const struct {
+        const char *file, *column;
+    } lookups[] = {
+        {"browser.tsv", "browser"},
+        {"browser_type.tsv", "browser_type"},
+        {"color_depth.tsv", "color"},
+        {"connection_type.tsv", "connection_type"},
+        {"country.tsv", "country"},
+        {"javascript_version.tsv", "javascript"},
+        {"languages.tsv", "language"},
+        {"operating_systems.tsv", "os"},
+        {"plugins.tsv", "plugins"},
+        {"referrer_type.tsv", "ref_type"},
+        {"resolution.tsv", "resolution"},
+        {"search_engines.tsv", "search_engine"},
+        {"search_engines.tsv", "post_search_engine"},
+    };
+    if (dir == NULL)
+        dir = ".";
+    for (size_t i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++)
+        load_lookup(r, dir, lookups[i].file, lookups[i].column);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/column_headers.tsv", dir);
+    cn_buf_t b = CN_BUF_INIT;
+    int rc = slurp(path, &b, err);
+    if (rc == 0) {
+        cn_str_t line, rest = cn_str_split(cn_buf_str(&b), '\n', &line);
+        (void)rest;
+        if (line.len && line.ptr[line.len - 1] == '\r')
+            line.len--;
+        cn_str_t *names = cn_xmalloc(MAX_COLUMNS * sizeof(cn_str_t));
+        size_t n = 0;
+        cn_str_t cell, more = line;
+        while (more.ptr != NULL && n < MAX_COLUMNS) {
+            more = cn_str_split(more, '\t', &cell);
+            names[n++] = cn_str_trim(cell);
+        }
+        rc = set_columns(r, names, n, err);
+        free(names);
+    }
+    cn_buf_dispose(&b);
+    return rc;
+}
+
+int cn_import__rowfmt_new(const cn_import_opts_t *opts, cn_import_kind_t kind,
+                          cn_import_rowfmt_t **out, cn_err_t *err)
+{
+    cn_import_rowfmt_t *r = cn_xcalloc(1, sizeof(*r));
+    r->kind = kind;
+    r->sep = kind == CN_IMPORT_KIND_CSV ? ',' : '\t';
+    int rc = parse_map(r, opts->map, err);
+    if (rc == 0 && kind == CN_IMPORT_KIND_ADOBE)
+        rc = adobe_setup(r, opts->lookup_dir, err);
+    if (rc != 0) {
+        cn_import__rowfmt_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void cn_import__rowfmt_free(cn_import_rowfmt_t *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->map_count; i++) {
+        free(r->map_from[i]);
+        free(r->map_to[i]);
+    }
+    free(r->map_from);
+    free(r->map_to);
+    for (size_t i = 0; i < r->col_count; i++)
+        free(r->cols[i]);
+    free(r->cols);
+    for (size_t i = 0; i < r->lookup_count; i++) {
+        for (size_t k = 0; k < r->lookups[i].count; k++)
+            free(r->lookups[i].values[k]);
+        free(r->lookups[i].values);
+        free(r->lookups[i].column);
+    }
+    free(r->lookups);
+    free(r);
+}
+
+bool cn_import__rowfmt_needs_header(const cn_import_rowfmt_t *r)
+{
+    return (r->kind == CN_IMPORT_KIND_CSV || r->kind == CN_IMPORT_KIND_TSV) && r->cols == NULL;
+}
+
+/*
+ * Splits one CSV/TSV line into cells. CSV cells may be "quoted" with ""
+ * for a quote; TSV and Adobe cells use backslash escapes (\t \n \\).
+ * Unescaped cells are written to scratch (reserved by the caller).
+ * Returns the cell count, or -1 for an unterminated quote.
+ */
+static long split_cells(const cn_import_rowfmt_t *r, cn_str_t line, cn_buf_t *sc, cn_str_t *cells,
+                        size_t max)
+{
+    size_t n = 0, i = 0;
+    for (;;) {
+        if (n == max)
+            return (long)max + 1;
+        if (r->kind == CN_IMPORT_KIND_CSV && i < line.len && line.ptr[i] == '"') {
+            char *o = sc->ptr + sc->len, *start = o;
+            i++;
+            for (;;) {
+                if (i >= line.len)
+                    return -1;
+                if (line.ptr[i] == '"') {
+                    if (i + 1 < line.len && line.ptr[i + 1] == '"') {
+                        *o++ = '"';
+                        i += 2;
+                        continue;
+                    }
+                    i++;
+                    break;
+                }
+                *o++ = line.ptr[i++];
+            }
+            sc->len += (size_t)(o - start);
+            cells[n++] = cn_str(start, (size_t)(o - start));
+            if (i < line.len && line.ptr[i] != r->sep)
+                return -1;
+        } else {
+            const char *e = i < line.len ? memchr(line.ptr + i, r->sep, line.len - i) : NULL;
+            size_t j = e ? (size_t)(e - line.ptr) : line.len;
+            cn_str_t cell = cn_str(line.ptr + i, j - i);
+            if (r->kind != CN_IMPORT_KIND_CSV && memchr(cell.ptr, '\\', cell.len) != NULL) {
+                char *o = sc->ptr + sc->len, *start = o;
+                for (size_t k = 0; k < cell.len; k++) {
+                    if (cell.ptr[k] == '\\' && k + 1 < cell.len) {
+                        char c = cell.ptr[++k];
+                        *o++ = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+                    } else {
+                        *o++ = cell.ptr[k];
+                    }
+                }
+                sc->len += (size_t)(o - start);
+                cell = cn_str(start, (size_t)(o - start));
+            }
+            cells[n++] = cell;
+            i = j;
+        }
+        if (i >= line.len)
+            break;
+        i++; /* the separator */
+        if (i == line.len) {
+            if (n == max)
+                return (long)max + 1;
+            cells[n++] = cn_str(line.ptr + i, 0);
+            break;
+        }
+    }
+    return (long)n;
+}
+
+int cn_import__rowfmt_set_header(cn_import_rowfmt_t *r, cn_str_t line, cn_err_t *err)
+{
+    if (r->cols != NULL)
+        return cn_err_set(err, CN_EINVAL, "the header is already set");
+    cn_buf_t sc = CN_BUF_INIT;
+    cn_buf_reserve(&sc, line.len + 16);
+    cn_str_t *cells = cn_xmalloc(MAX_COLUMNS * sizeof(cn_str_t));
+    long n = split_cells(r, line, &sc, cells, MAX_COLUMNS);
+    int rc;
+    if (n < 0)
+        rc = cn_err_set(err, CN_EPARSE, "the header row has an unterminated quote");
+    else
+        rc = set_columns(r, cells, (size_t)n, err);
+    free(cells);
+    cn_buf_dispose(&sc);
+    return rc;
+}
+
+/* --- Building the raw hit --- */
+
+typedef struct kv {
+    const char *key;
+    cn_str_t value;
+} kv_t;
+
+static int kv_cmp(const void *a, const void *b)
+{
+    return strcmp(((const kv_t *)a)->key, ((const kv_t *)b)->key);
+}
+
+void cn_import__put_qescaped(cn_buf_t *b, cn_str_t s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    cn_buf_reserve(b, s.len * 3);
+    char *o = b->ptr + b->len;
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            *o++ = (char)c;
+        } else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    b->len = (size_t)(o - b->ptr);
+    b->ptr[b->len] = '\0';
+}
+
+static int parse_ts(cn_str_t v, int64_t *out)
+{
+    if (v.len > 0 && v.ptr[0] >= '0' && v.ptr[0] <= '9') {
+        if (cn_import__parse_epoch(v, out) == 0)
+            return 0;
+        if (cn_import__parse_iso_time(v, out) == 0)
+            return 0;
+        return cn_import__parse_clf_time(v, out);
+    }
+    return CN_EPARSE;
+}
+
+static int bad(cn_import_info_t *info, cn_import_bad_t why, size_t column)
+{
+    info->bad = why;
+    info->column = column;
+    return CN_EPARSE;
+}
+
+/*
+ * Finishes a row given as (key, value) pairs: picks ts, ip, ua; the rest
+ * go into the canonical query string (in ctx->scratch, after the values).
+ */
+static int build(cn_import_ctx_t *ctx, kv_t *kvs, size_t n, cn_rawhit_t *out,
+                 cn_import_info_t *info, cn_buf_t *qbuf)
+{
+    memset(out, 0, sizeof(*out));
+    out->proto = CN_PROTO_IMPORT_ROW;
+    out->method = CN_STR_LIT("GET");
+    bool has_ts = false;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (kvs[i].value.len == 0)
+            continue;
+        if (strcmp(kvs[i].key, "ts") == 0) {
+            if (parse_ts(kvs[i].value, &out->recv_us) != 0)
+                return bad(info, CN_IMPORT_BAD_TIMESTAMP, i);
+            has_ts = true;
+        } else if (strcmp(kvs[i].key, "ip") == 0) {
+            out->ip = kvs[i].value;
+        } else if (strcmp(kvs[i].key, "ua") == 0) {
+            out->ua = kvs[i].value;
+        } else {
+            kvs[m++] = kvs[i];
+        }
+    }
+    if (!has_ts)
+        return bad(info, CN_IMPORT_BAD_NO_TIMESTAMP, 0);
+    qsort(kvs, m, sizeof(kv_t), kv_cmp);
+    cn_buf_clear(qbuf);
+    cn_str_t url = CN_STR_NULL;
+    for (size_t i = 0; i < m; i++) {
+        if (i > 0)
+            cn_buf_putc(qbuf, '&');
+        cn_import__put_qescaped(qbuf, cn_str_c(kvs[i].key));
+        cn_buf_putc(qbuf, '=');
+        cn_import__put_qescaped(qbuf, kvs[i].value);
+        if (strcmp(kvs[i].key, "url") == 0)
+            url = kvs[i].value;
+    }
+    /* ip and ua may hold escaped control bytes (TSV "\n"): they become spaces */
+    size_t qlen = qbuf->len;
+    cn_str_t *clean[] = {&out->ip, &out->ua};
+    size_t offs[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        cn_str_t v = *clean[k];
+        bool ctl = false;
+        for (size_t i = 0; i < v.len && !ctl; i++)
+            ctl = (unsigned char)v.ptr[i] < 0x20;
+        if (!ctl)
+            continue;
+        offs[k] = qbuf->len + 1;
+        for (size_t i = 0; i < v.len; i++)
+            cn_buf_putc(qbuf, (unsigned char)v.ptr[i] < 0x20 ? ' ' : v.ptr[i]);
+    }
+    for (int k = 0; k < 2; k++)
+        if (offs[k] > 0)
+            *clean[k] = cn_str(qbuf->ptr + offs[k] - 1, clean[k]->len);
+    out->query = cn_str(qbuf->ptr, qlen);
+    (void)ctx;
+    cn_str_t path = url;
+    const char *ss = url.len > 3 ? memmem(url.ptr, url.len, "://", 3) : NULL;
+    if (ss != NULL) {
+        const char *slash = memchr(ss + 3, '/', (size_t)(url.ptr + url.len - ss - 3));
+        path = slash ? cn_str(slash, (size_t)(url.ptr + url.len - slash)) : CN_STR_LIT("/");
+    }
+    const char *q = path.len ? memchr(path.ptr, '?', path.len) : NULL;
+    if (q != NULL)
+        path.len = (size_t)(q - path.ptr);
+    info->is_page = url.len > 0 && !cn_import_is_static_path(path);
+    return 0;
+}
+
+static int parse_json_row(cn_import_ctx_t *ctx, cn_str_t line, cn_rawhit_t *out,
+                          cn_import_info_t *info)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(line.ptr, line.len, JSON_DECODE_ANY, &jerr);
+    if (root == NULL || !json_is_object(root)) {
+        json_decref(root);
+        return bad(info, CN_IMPORT_BAD_JSON, root == NULL ? (size_t)jerr.position : 0);
+    }
+    /* values are copied into scratch, keys into a key buffer, both freed per line */
+    size_t n = json_object_size(root);
+    if (n > MAX_COLUMNS) {
+        json_decref(root);
+        return bad(info, CN_IMPORT_BAD_COLUMNS, 0);
+    }
+    kv_t *kvs = cn_xmalloc((n + 1) * sizeof(kv_t));
+    cn_buf_t *sc = &ctx->scratch;
+    cn_buf_clear(sc);
+    size_t m = 0;
+    const char *key;
+    json_t *v;
+    /* first pass: sizes, so that scratch never moves while slices point into it */
+    size_t need = 0;
+    json_object_foreach(root, key, v)
+    {
+        need += strlen(key) + 1;
+        if (json_is_string(v)) {
+            need += json_string_length(v) + 1;
+        } else if (json_is_array(v) || json_is_object(v)) {
+            char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            need += (t ? strlen(t) : 0) + 1;
+            free(t);
+        } else {
+            need += 64;
+        }
+    }
+    cn_buf_reserve(sc, need + 16);
+    json_object_foreach(root, key, v)
+    {
+        char *k = sc->ptr + sc->len;
+        size_t kl = strlen(key);
+        memcpy(k, key, kl + 1);
+        sc->len += kl + 1;
+        const char *canon = canonical(k);
+        char *val = sc->ptr + sc->len;
+        size_t vl = 0;
+        if (json_is_string(v)) {
+            vl = json_string_length(v);
+            memcpy(val, json_string_value(v), vl);
+        } else if (json_is_integer(v)) {
+            vl = (size_t)snprintf(val, 64, "%lld", (long long)json_integer_value(v));
+        } else if (json_is_real(v)) {
+            vl = (size_t)snprintf(val, 64, "%.17g", json_real_value(v));
+        } else if (json_is_true(v) || json_is_false(v)) {
+            vl = (size_t)snprintf(val, 64, "%s", json_is_true(v) ? "true" : "false");
+        } else if (json_is_array(v) || json_is_object(v)) {
+            /* nested values (export's items, vars, events) are kept as compact JSON */
+            char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            if (t == NULL)
+                continue;
+            vl = strlen(t);
+            memcpy(val, t, vl);
+            free(t);
+        } else {
+            continue; /* null is an absent field */
+        }
+        sc->len += vl + 1;
+        kvs[m++] = (kv_t){canon, cn_str(val, vl)};
+    }
+    int rc = build(ctx, kvs, m, out, info, &ctx->query);
+    json_decref(root);
+    free(kvs);
+    return rc;
+}
+
+int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_str_t line,
+                         cn_rawhit_t *out, cn_import_info_t *info)
+{
+    if (r->kind == CN_IMPORT_KIND_NDJSON)
+        return parse_json_row(ctx, line, out, info);
+    if (r->cols == NULL)
+        return bad(info, CN_IMPORT_BAD_COLUMNS, 0);
+    cn_buf_t *sc = &ctx->scratch;
+    cn_buf_clear(sc);
+    /* unescaped cells never outgrow the line */
+    cn_buf_reserve(sc, line.len * 2 + 64);
+    char *const base = sc->ptr;
+    cn_str_t *cells = cn_xmalloc((r->col_count + 1) * sizeof(cn_str_t));
+    long n = split_cells(r, line, sc, cells, r->col_count);
+    int rc;
+    if (n < 0) {
+        rc = bad(info, CN_IMPORT_BAD_QUOTING, 0);
+        goto out;
+    }
+    if ((size_t)n != r->col_count) {
+        rc = bad(info, CN_IMPORT_BAD_COLUMNS, 0);
+        goto out;
+    }
+    CN_ASSERT(sc->ptr == base);
+    kv_t *kvs = cn_xmalloc((size_t)n * sizeof(kv_t));
+    for (long i = 0; i < n; i++) {
+        cn_str_t v = cells[i];
+        int lk = r->col_lookup[i];
+        if (lk >= 0 && v.len > 0) {
+            int64_t id;
+            const lookup_t *L = &r->lookups[lk];
+            if (cn_str_to_i64(v, &id) == 0 && id >= 0 && (size_t)id < L->count &&
+                L->values[id] != NULL)
+                v = cn_str_c(L->values[id]);
+        }
+        kvs[i] = (kv_t){r->cols[i], v};
+    }
+    /* the query goes to a second buffer: scratch must not move under the cells */
+    rc = build(ctx, kvs, (size_t)n, out, info, &ctx->query);
+    free(kvs);
+out:
+    free(cells);
+    return rc;
+}

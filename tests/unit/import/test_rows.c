@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Hit-level rows: CSV, TSV, NDJSON and Adobe data feed rows -> import-row raw hits. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "import/internal.h"
+
+#include <cmocka.h>
+
+#define T0 971211336LL /* 2000-10-10T20:55:36Z */
+
+static void assert_str(cn_str_t s, const char *want)
+{
+    if (!cn_str_eq_c(s, want))
+        fail_msg("got '%.*s', want '%s'", CN_STR_FMT(s), want);
+}
+
+typedef struct fixture {
+    cn_import_parser_t *p;
+    cn_import_ctx_t ctx;
+    cn_rawhit_t hit;
+    cn_import_info_t info;
+} fixture_t;
+
+static void open_parser(fixture_t *f, const char *format, const char *map, const char *header)
+{
+    cn_err_t err = {0};
+    cn_import_opts_t o = {.format = format, .map = map, .suite = "shop"};
+    if (cn_import_parser_new(&o, &f->p, &err) != 0)
+        fail_msg("%s", err.msg);
+    cn_import_ctx_init(&f->ctx);
+    if (header != NULL) {
+        assert_true(cn_import_parser_needs_header(f->p));
+        if (cn_import_parser_set_header(f->p, cn_str_c(header), &err) != 0)
+            fail_msg("%s", err.msg);
+    }
+    assert_false(cn_import_parser_needs_header(f->p));
+}
+
+static int row(fixture_t *f, const char *line)
+{
+    return cn_import_parse_line(f->p, &f->ctx, cn_str_c(line), &f->hit, &f->info);
+}
+
+static void close_parser(fixture_t *f)
+{
+    cn_import_ctx_dispose(&f->ctx);
+    cn_import_parser_free(f->p);
+}
+
+static void csv_with_quotes_and_canonical_query(void **state)
+{
+    (void)state;
+    fixture_t f;
+    open_parser(&f, "csv", NULL, "timestamp,ip,user_agent,page_url,referrer,evar1,note");
+    assert_int_equal(row(&f, "971211336,203.0.113.9,\"Mozilla/5.0 (X11, Linux)\","
+                             "https://shop.example/p/mug?x=1,,gold,\"say \"\"hi\"\" & go\"\r"),
+                     0);
+    assert_int_equal(f.hit.proto, CN_PROTO_IMPORT_ROW);
+    assert_true(f.hit.recv_us == T0 * 1000000);
+    assert_str(f.hit.ip, "203.0.113.9");
+    assert_str(f.hit.ua, "Mozilla/5.0 (X11, Linux)");
+    assert_str(f.hit.suite, "shop");
+    /* sorted by name, empty fields left out, RFC 3986 percent-encoding */
+    assert_str(f.hit.query, "evar1=gold&note=say%20%22hi%22%20%26%20go&"
+                            "url=https%3A%2F%2Fshop.example%2Fp%2Fmug%3Fx%3D1");
+    assert_true(f.info.is_page);
+    close_parser(&f);
+}
+
+static void csv_bad_rows(void **state)
+{
+    (void)state;
+    fixture_t f;
+    open_parser(&f, "csv", NULL, "ts,url");
+    assert_int_equal(row(&f, "971211336,/a,extra"), CN_EPARSE);
+    assert_int_equal(f.info.bad, CN_IMPORT_BAD_COLUMNS);
+    assert_int_equal(row(&f, "971211336"), CN_EPARSE);
+    assert_int_equal(f.info.bad, CN_IMPORT_BAD_COLUMNS);
+    assert_int_equal(row(&f, "971211336,\"/a"), CN_EPARSE);
+    assert_int_equal(f.info.bad, CN_IMPORT_BAD_QUOTING);
+    assert_int_equal(row(&f, "yesterday,/a"), CN_EPARSE);
+    assert_int_equal(f.info.bad, CN_IMPORT_BAD_TIMESTAMP);
+    assert_int_equal(row(&f, ",/a"), CN_EPARSE);
+    assert_int_equal(f.info.bad, CN_IMPORT_BAD_NO_TIMESTAMP);
+    assert_int_equal(row(&f, ""), CN_IMPORT_SKIPPED);
+    assert_int_equal(row(&f, "2000-10-10T20:55:36Z,/b.css"), 0);
+    assert_false(f.info.is_page);
+    close_parser(&f);
+}
+
+static void tsv_with_map(void **state)
+{
+    (void)state;
+    fixture_t f;
+    open_parser(&f, "tsv", "when=ts, addr=ip ,page=url,product=prod", "when\taddr\tpage\tproduct");
+    assert_int_equal(row(&f, "10/Oct/2000:13:55:36 -0700\t::1\t/p/a\\tb\tSKU-1"), 0);
+    assert_true(f.hit.recv_us == T0 * 1000000);
+    assert_str(f.hit.ip, "::1");
+    assert_str(f.hit.query, "prod=SKU-1&url=%2Fp%2Fa%09b");
+    /* escaped line ends in the address or user agent do not reach the raw hit */
+    assert_int_equal(row(&f, "971211336\t::1\\n\tx\\ny\t/\\r"), 0);
+    assert_str(f.hit.ip, "::1 ");
+    assert_str(f.hit.query, "prod=%2F%0D&url=x%0Ay");
+    close_parser(&f);
+}
+
+static void map_errors(void **state)
+{
+    (void)state;
+    cn_err_t err = {0};
+    cn_import_parser_t *p = NULL;
+    cn_import_opts_t o = {.format = "csv", .map = "a=b,c", .suite = "s"};
+    assert_int_equal(cn_import_parser_new(&o, &p, &err), CN_EINVAL);
+    assert_non_null(strstr(err.msg, "'c'"));
+    o.map = "=x";
+    assert_int_equal(cn_import_parser_new(&o, &p, &err), CN_EINVAL);
+}
+
+static void ndjson_rows(void **state)
+{
+    (void)state;
+    fixture_t f;
+    open_parser(&f, "ndjson", "page_title=title", NULL);
+    assert_int_equal(row(&f, "{\"ts\":\"2000-10-10T20:55:36.5Z\",\"ip\":\"10.0.0.1\",\"ua\":\"x\","
+                             "\"url\":\"/p\",\"referrer\":\"https://g.example/\",\"revenue\":12.5,"
+                             "\"qty\":2,\"new\":true,\"skip\":null,\"obj\":{\"a\":1}}"),
+                     0);
+    assert_true(f.hit.recv_us == T0 * 1000000 + 500000);
+    assert_str(f.hit.ip, "10.0.0.1");
+    assert_str(f.hit.query,
+               "new=true&obj=%7B%22a%22%3A1%7D&qty=2&referrer=https%3A%2F%2Fg.example%2F&"
+               "revenue=12.5&url=%2Fp");
+    assert_int_equal(row(&f, "{\"ts\":1700000000123,\"url\":\"/\"}"), 0);
+    assert_true(f.hit.recv_us == 1700000000123000LL);
+    assert_int_equal(row(&f, "[1,2]"), CN_EPARSE);
+    assert_int_equal(f.info.bad, CN_IMPORT_BAD_JSON);
+    assert_int_equal(row(&f, "{\"ts\":1"), CN_EPARSE);
+    assert_int_equal(f.info.bad, CN_IMPORT_BAD_JSON);
+    assert_int_equal(row(&f, "{\"url\":\"/\"}"), CN_EPARSE);
+    assert_int_equal(f.info.bad, CN_IMPORT_BAD_NO_TIMESTAMP);
+    close_parser(&f);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void adobe_feed_with_lookups(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cn_adobe_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/column_headers.tsv", dir);
+    write_file(path, "hit_time_gmt\tip\tuser_agent\tbrowser\tos\tpage_url\tpost_evar1\t"
+                     "post_visid_high\tpost_visid_low\n");
+    snprintf(path, sizeof(path), "%s/browser.tsv", dir);
+    write_file(path, "0\tUnknown\n42\tGoogle Chrome 120.0\n");
+    snprintf(path, sizeof(path), "%s/operating_systems.tsv", dir);
+    write_file(path, "7\tWindows 10\n");
+    cn_err_t err = {0};
+    cn_import_parser_t *p = NULL;
+    cn_import_opts_t o = {.format = "adobe-feed", .lookup_dir = dir, .suite = "shop"};
+    if (cn_import_parser_new(&o, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_false(cn_import_parser_needs_header(p));
+    cn_import_ctx_t ctx;
+    cn_import_ctx_init(&ctx);
+    cn_rawhit_t h;
+    cn_import_info_t info;
+    const char *line =
+        "971211336\t203.0.113.9\tMozilla/5.0\t42\t7\thttps://shop.example/\tgold\\tx\t"
+        "123\t456";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
+    assert_true(h.recv_us == T0 * 1000000);
+    assert_str(h.ua, "Mozilla/5.0");
+    assert_str(h.query, "browser=Google%20Chrome%20120.0&os=Windows%2010&post_evar1=gold%09x&"
+                        "post_visid_high=123&post_visid_low=456&url=https%3A%2F%2Fshop.example%2F");
+    /* an id missing from the lookup stays as it is */
+    line = "971211336\t203.0.113.9\tMozilla/5.0\t9\t7\t/\t\t1\t2";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
+    assert_non_null(memmem(h.query.ptr, h.query.len, "browser=9&", 10));
+    cn_import_ctx_dispose(&ctx);
+    cn_import_parser_free(p);
+    /* no column_headers.tsv: a clear error */
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/column_headers.tsv", dir);
+    unlink(path);
+    assert_int_equal(cn_import_parser_new(&o, &p, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "column_headers.tsv"));
+    snprintf(path, sizeof(path), "%s/browser.tsv", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(csv_with_quotes_and_canonical_query),
+        cmocka_unit_test(csv_bad_rows),
+        cmocka_unit_test(tsv_with_map),
+        cmocka_unit_test(map_errors),
+        cmocka_unit_test(ndjson_rows),
+        cmocka_unit_test(adobe_feed_with_lookups),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

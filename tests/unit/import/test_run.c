@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The threaded runner: blocks at line boundaries, hits in file order with
+ * any number of threads, bad lines with their line numbers, .gz input,
+ * resuming at an offset, a last line without '\n', over-long lines.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "import/import.h"
+
+#include <cmocka.h>
+
+typedef struct collected {
+    uint64_t hits, next_seq, bad;
+    uint64_t bad_lines[16];
+    int bad_reasons[16];
+    bool out_of_order;
+    int fail_after; /* sink error after this many hits (0: never) */
+} collected_t;
+
+static int on_hit(void *ud, const void *rec, size_t len)
+{
+    collected_t *c = ud;
+    cn_rawhit_t h;
+    assert_int_equal(cn_rawhit_decode(rec, len, &h), 0);
+    /* paths are /n<seq>: check file order */
+    char tmp[32];
+    snprintf(tmp, sizeof(tmp), "/n%llu", (unsigned long long)c->next_seq);
+    if (!cn_str_eq_c(h.path, tmp))
+        c->out_of_order = true;
+    c->next_seq++;
+    c->hits++;
+    if (c->fail_after > 0 && c->hits >= (uint64_t)c->fail_after)
+        return CN_EFULL;
+    return 0;
+}
+
+static void on_bad(void *ud, uint64_t line_no, cn_import_bad_t reason, size_t column, cn_str_t line)
+{
+    collected_t *c = ud;
+    (void)column;
+    (void)line;
+    if (c->bad < 16) {
+        c->bad_lines[c->bad] = line_no;
+        c->bad_reasons[c->bad] = (int)reason;
+    }
+    c->bad++;
+}
+
+/* Writes lines lines; every 100000th (1-based line 100000k + 7) is bad. Returns bytes. */
+static size_t write_log(const char *path, size_t lines, bool gz, bool final_newline)
+{
+    FILE *f = gz ? NULL : fopen(path, "w");
+    gzFile g = gz ? gzopen(path, "wb1") : NULL;
+    size_t bytes = 0, seq = 0;
+    for (size_t i = 1; i <= lines; i++) {
+        char line[512];
+        int n;
+        if (i % 100000 == 7)
+            n = snprintf(line, sizeof(line), "garbage line %zu has no fields\n", i);
+        else
+            n = snprintf(line, sizeof(line),
+                         "10.0.%zu.%zu - - [10/Oct/2000:13:55:%02zu -0700] \"GET /n%zu HTTP/1.1\" "
+                         "200 %zu \"-\" \"Mozilla/5.0 (test)\"\n",
+                         (i / 250) % 250, i % 250 + 1, i % 60, seq++, i);
+        if (i == lines && !final_newline)
+            n--;
+        if (gz)
+            gzwrite(g, line, (unsigned)n);
+        else
+            fwrite(line, 1, (size_t)n, f);
+        bytes += (size_t)n;
+    }
+    if (gz)
+        gzclose(g);
+    else
+        fclose(f);
+    return bytes;
+}
+
+static cn_import_parser_t *combined(void)
+{
+    cn_import_parser_t *p = NULL;
+    cn_import_opts_t o = {.format = "combined", .suite = "s"};
+    assert_int_equal(cn_import_parser_new(&o, &p, NULL), 0);
+    return p;
+}
+
+static void run_file(const char *path, unsigned threads, uint64_t start, collected_t *c,
+                     cn_import_stats_t *st, int want_rc)
+{
+    cn_import_parser_t *p = combined();
+    cn_import_sink_t sink = {.hit = on_hit, .bad = on_bad, .ud = c};
+    cn_err_t err = {0};
+    int rc = cn_import_run(p, path, start, threads, &sink, st, &err);
+    if (rc != want_rc)
+        fail_msg("rc %d: %s", rc, err.msg);
+    cn_import_parser_free(p);
+}
+
+static void hits_arrive_in_file_order_with_many_threads(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cn_run_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    size_t lines = 250000; /* ~30 MB: several blocks */
+    size_t bytes = write_log(path, lines, false, true);
+    unsigned threads[] = {1, 2, 5};
+    for (size_t t = 0; t < 3; t++) {
+        collected_t c = {0};
+        cn_import_stats_t st = {0};
+        run_file(path, threads[t], 0, &c, &st, 0);
+        assert_false(c.out_of_order);
+        assert_int_equal(st.lines, lines);
+        assert_int_equal(st.bad, 3);
+        assert_int_equal(st.hits, lines - 3);
+        assert_int_equal(c.hits, lines - 3);
+        assert_int_equal(st.bad_by_reason[CN_IMPORT_BAD_NO_MATCH], 3);
+        assert_int_equal(c.bad_lines[0], 7);
+        assert_int_equal(c.bad_lines[1], 100007);
+        assert_int_equal(c.bad_lines[2], 200007);
+        assert_int_equal(st.end_offset, bytes);
+        assert_int_equal(st.bytes_total, bytes);
+        assert_int_equal(st.bytes_read, bytes);
+    }
+    unlink(path);
+}
+
+static void gzip_input_gives_the_same_hits(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cn_run_XXXXXX.gz";
+    int fd = mkstemps(path, 3);
+    close(fd);
+    size_t lines = 120000;
+    size_t bytes = write_log(path, lines, true, true);
+    collected_t c = {0};
+    cn_import_stats_t st = {0};
+    run_file(path, 2, 0, &c, &st, 0);
+    assert_false(c.out_of_order);
+    assert_int_equal(st.lines, lines);
+    assert_int_equal(st.hits, lines - 2);
+    assert_int_equal(c.bad_lines[1], 100007);
+    assert_int_equal(st.end_offset, bytes);
+    unlink(path);
+}
+
+static void last_line_without_newline_counts(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cn_run_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    size_t bytes = write_log(path, 5, false, false);
+    collected_t c = {0};
+    cn_import_stats_t st = {0};
+    run_file(path, 2, 0, &c, &st, 0);
+    assert_int_equal(st.lines, 5);
+    assert_int_equal(st.hits, 5);
+    assert_int_equal(st.end_offset, bytes);
+    unlink(path);
+}
+
+static void resumes_at_an_offset(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cn_run_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    write_log(path, 10, false, true);
+    /* the offset after the 4th line */
+    FILE *f = fopen(path, "r");
+    char line[512];
+    long off = 0;
+    for (int i = 0; i < 4; i++) {
+        assert_non_null(fgets(line, sizeof(line), f));
+        off += (long)strlen(line);
+    }
+    fclose(f);
+    collected_t c = {.next_seq = 4};
+    cn_import_stats_t st = {0};
+    run_file(path, 1, (uint64_t)off, &c, &st, 0);
+    assert_false(c.out_of_order);
+    assert_int_equal(st.lines, 6);
+    assert_int_equal(c.hits, 5);         /* line 7 is bad */
+    assert_int_equal(c.bad_lines[0], 3); /* counted from where the import started */
+    unlink(path);
+}
+
+static void over_long_lines_in_a_stream(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cn_run_XXXXXX.gz";
+    int fd = mkstemps(path, 3);
+    close(fd);
+    gzFile g = gzopen(path, "wb1");
+    const char *ok = "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /n%d HTTP/1.1\" 200 1 \"-\" "
+                     "\"ua\"\n";
+    char line[256];
+    int n = snprintf(line, sizeof(line), ok, 0);
+    gzwrite(g, line, (unsigned)n);
+    size_t big = 3 * CN_IMPORT_MAX_LINE;
+    char *junk = malloc(big);
+    memset(junk, 'x', big);
+    gzwrite(g, junk, (unsigned)big);
+    gzwrite(g, "\n", 1);
+    free(junk);
+    n = snprintf(line, sizeof(line), ok, 1);
+    gzwrite(g, line, (unsigned)n);
+    gzclose(g);
+    collected_t c = {0};
+    cn_import_stats_t st = {0};
+    run_file(path, 2, 0, &c, &st, 0);
+    assert_false(c.out_of_order);
+    assert_int_equal(c.hits, 2);
+    assert_int_equal(st.bad, 1);
+    assert_int_equal(st.bad_by_reason[CN_IMPORT_BAD_TOO_LONG], 1);
+    assert_int_equal(c.bad_lines[0], 2);
+    assert_int_equal(st.lines, 3);
+    unlink(path);
+}
+
+static void sink_errors_stop_the_import(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cn_run_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    write_log(path, 50000, false, true);
+    collected_t c = {.fail_after = 10};
+    cn_import_stats_t st = {0};
+    run_file(path, 2, 0, &c, &st, CN_EFULL);
+    assert_int_equal(c.hits, 10);
+    unlink(path);
+}
+
+static void csv_header_from_the_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cn_run_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fputs("ts,url,ip\n971211336,/n0,10.0.0.1\n971211337,/n1,10.0.0.2\nbad\n", f);
+    fclose(f);
+    cn_import_parser_t *p = NULL;
+    cn_import_opts_t o = {.format = "csv", .suite = "s"};
+    assert_int_equal(cn_import_parser_new(&o, &p, NULL), 0);
+    collected_t c = {0};
+    cn_import_stats_t st = {0};
+    cn_import_sink_t sink = {.hit = on_hit, .bad = on_bad, .ud = &c};
+    assert_int_equal(cn_import_run(p, path, 0, 2, &sink, &st, NULL), 0);
+    cn_import_parser_free(p);
+    assert_int_equal(c.hits, 0 + 2); /* path is empty for rows: order is checked elsewhere */
+    assert_int_equal(st.lines, 4);
+    assert_int_equal(st.skipped, 1);
+    assert_int_equal(c.bad_lines[0], 4);
+    assert_int_equal(c.bad_reasons[0], CN_IMPORT_BAD_COLUMNS);
+    unlink(path);
+}
+
+static void missing_file_is_an_error(void **state)
+{
+    (void)state;
+    cn_import_parser_t *p = combined();
+    collected_t c = {0};
+    cn_import_stats_t st = {0};
+    cn_import_sink_t sink = {.hit = on_hit, .ud = &c};
+    cn_err_t err = {0};
+    assert_int_equal(cn_import_run(p, "/nonexistent/x.log", 0, 1, &sink, &st, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, "/nonexistent/x.log"));
+    cn_import_parser_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hits_arrive_in_file_order_with_many_threads),
+        cmocka_unit_test(gzip_input_gives_the_same_hits),
+        cmocka_unit_test(last_line_without_newline_counts),
+        cmocka_unit_test(resumes_at_an_offset),
+        cmocka_unit_test(over_long_lines_in_a_stream),
+        cmocka_unit_test(sink_errors_stop_the_import),
+        cmocka_unit_test(csv_header_from_the_file),
+        cmocka_unit_test(missing_file_is_an_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
