@@ -905,7 +905,8 @@ static void advance_window(cn_gen_t *g)
             human_visit(g, z, start, &vr, seasons[z]);
         }
     }
-    qsort(g->hits, g->nhits, sizeof(*g->hits), cmp_hit);
+    if (g->nhits > 1)
+        qsort(g->hits, g->nhits, sizeof(*g->hits), cmp_hit);
     size_t lo = 0, hi = g->nhits;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;

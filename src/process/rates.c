@@ -147,7 +147,8 @@ int cn_rates_parse(const char *text, size_t len, cn_rates_t **out, cn_err_t *err
         }
         r->v[r->count++] = rt;
     }
-    qsort(r->v, r->count, sizeof(*r->v), cmp_rate);
+    if (r->count > 1)
+        qsort(r->v, r->count, sizeof(*r->v), cmp_rate);
     *out = r;
     return 0;
 }
