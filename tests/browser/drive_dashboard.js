@@ -1,0 +1,239 @@
+// Drives the dashboard (web/dashboard/, served by `canton serve` at /) in
+// headless Chromium (Debian's, through playwright-core; never a downloaded
+// browser) for tests/integration/test_dashboard.py.
+//
+//   node drive_dashboard.js CANTON_ORIGIN SCREENSHOT_DIR [main|realtime|token]
+//
+// Walks through: the overview; a new date range; a new comparison; a click on
+// a country row (a filter); a bad segment; a CSV export; every detail view;
+// realtime for a few refreshes; then every view at phone width. Saves a
+// screenshot of each view (desktop and phone) in SCREENSHOT_DIR and prints
+// one JSON object with what the page showed at each step (URL, headline
+// figures with their raw values, each table's keys and values, errors shown,
+// the CSV text, console errors). The Python test compares it with the API.
+// Phase "realtime" (run while live hits arrive) opens the realtime view only,
+// waits for a refresh and saves its screenshots. Phase "token" (a server whose
+// suite needs the token in $CANTON_TEST_TOKEN) answers the token prompt.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const [origin, shots, phase = 'main'] = process.argv.slice(2);
+if (!origin || !shots) {
+  console.error('usage: node drive_dashboard.js CANTON_ORIGIN SCREENSHOT_DIR');
+  process.exit(2);
+}
+const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--no-first-run', '--disable-sync'];
+const VIEWS = ['overview', 'pages', 'acquisition', 'geography', 'technology', 'ecommerce', 'paths', 'vars', 'realtime'];
+
+async function ready(page) {
+  await page.waitForFunction(() => document.documentElement.dataset.ready === '1', null, { timeout: 30000 });
+}
+
+// What the page shows: figures, tables, chips, errors.
+function snapshot(page) {
+  return page.evaluate(() => {
+    const out = { url: location.href, query: location.search, figures: {}, growth: {}, tables: {}, chips: [], errors: [], charts: 0 };
+    for (const f of document.querySelectorAll('.fig[data-metric]')) {
+      out.figures[f.dataset.metric] = f.dataset.value === undefined ? null : Number(f.dataset.value);
+      const c = f.querySelector('.chg');
+      out.growth[f.dataset.metric] = c ? c.textContent : '';
+      out.figures[f.dataset.metric + ':text'] = f.querySelector('.value').textContent;
+    }
+    for (const sec of document.querySelectorAll('section.panel')) {
+      const rows = [...sec.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.firstChild && td.firstChild.nodeType === 3 ? td.firstChild.textContent : td.textContent));
+      const keys = [...sec.querySelectorAll('tbody tr')].map((tr) => tr.dataset.key);
+      out.tables[sec.dataset.panel] = { dim: sec.dataset.dim || null, keys, rows };
+      const err = sec.querySelector('.err');
+      if (err) out.errors.push(sec.dataset.panel + ': ' + err.textContent);
+    }
+    out.chips = [...document.querySelectorAll('.chip')].map((c) => c.firstChild.textContent);
+    out.charts = document.querySelectorAll('.chart[data-drawn="1"] canvas').length;
+    out.funnel = [...document.querySelectorAll('.fstep')].map((s) => Number(s.dataset.count));
+    out.period = document.querySelector('#period').textContent;
+    return out;
+  });
+}
+
+(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canton-chromium-'));
+  const ctx = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ARGS,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+  });
+  const result = { steps: {}, console: [], views: {}, phone: {} };
+  const page = ctx.pages()[0] || await ctx.newPage();
+  // Console messages, tagged with the step: the bad segment's 400 answer is
+  // logged by Chromium itself ("Failed to load resource") and is expected there.
+  let step = 'start';
+  const note = (what) => {
+    if (step === 'badSegment' && /status of 400/.test(what)) result.expected400 = what;
+    else result.console.push(step + ': ' + what);
+  };
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') note(m.type() + ': ' + m.text()); });
+  page.on('pageerror', (e) => note('pageerror: ' + e.message));
+  page.on('requestfailed', (r) => { if (!/\/api\/v1\/realtime/.test(r.url()) || !closing) note('requestfailed: ' + r.url() + ' ' + (r.failure() || {}).errorText); });
+  let closing = false;
+  try {
+    fs.mkdirSync(shots, { recursive: true });
+    if (phase === 'token') {
+      // The suite needs a token: the dialog asks once, the token stays in sessionStorage.
+      const tok = process.env.CANTON_TEST_TOKEN;
+      await page.goto(origin + '/');
+      await page.waitForSelector('#token-dialog[open]');
+      result.steps.dialog = await page.textContent('#token-why');
+      await page.screenshot({ path: path.join(shots, 'token-desktop.png') });
+      await page.fill('#token-input', tok);
+      await page.press('#token-input', 'Enter');
+      await ready(page);
+      result.steps.afterToken = await snapshot(page);
+      result.steps.stored = await page.evaluate(() => sessionStorage.getItem('canton.token'));
+      await page.reload();
+      await ready(page);
+      result.steps.reloaded = { dialogOpen: await page.evaluate(() => document.querySelector('#token-dialog').open),
+        snap: await snapshot(page) };
+      return;
+    }
+    if (phase === 'realtime') {
+      await page.goto(origin + '/?view=realtime');
+      await ready(page);
+      result.views.realtime = await snapshot(page);
+      const t0 = await page.getAttribute('section[data-panel="realtime"]', 'data-updated');
+      await page.waitForFunction((b) => document.querySelector('section[data-panel="realtime"]').dataset.updated !== b, t0, { timeout: 15000 });
+      result.views.realtime_refreshed = await snapshot(page);
+      await page.screenshot({ path: path.join(shots, 'realtime-desktop.png'), fullPage: true });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(shots, 'realtime-phone.png'), fullPage: true });
+      return;
+    }
+    // 1. The overview, as `scripts/run` opens it.
+    await page.goto(origin + '/');
+    await ready(page);
+    result.steps.overview = await snapshot(page);
+    await page.screenshot({ path: path.join(shots, 'overview-desktop.png'), fullPage: true });
+
+    // 2. Another date range, then another comparison.
+    await page.selectOption('#range', 'last_7_days');
+    await page.waitForFunction(() => location.search.includes('range=last_7_days'));
+    await ready(page);
+    result.steps.range = await snapshot(page);
+    await page.selectOption('#compare', 'previous_year');
+    await page.waitForFunction(() => location.search.includes('compare=previous_year'));
+    await ready(page);
+    result.steps.compare = await snapshot(page);
+    // A custom range: from/to in the URL.
+    await page.selectOption('#range', 'custom');
+    await page.fill('#from', process.env.CANTON_TEST_FROM || '2026-11-01');
+    await page.fill('#to', process.env.CANTON_TEST_TO || '2026-11-10');
+    await page.click('#apply-custom');
+    await page.waitForFunction(() => location.search.includes('range=custom'));
+    await ready(page);
+    result.steps.custom = await snapshot(page);
+    // Back to 30 days against the previous period for the rest.
+    await page.selectOption('#range', 'last_30_days');
+    await page.waitForFunction(() => !location.search.includes('range='));
+    await ready(page);
+    await page.selectOption('#compare', 'previous_period');
+    await ready(page);
+
+    // 3. A click on the second country row (the first is often the home country).
+    const rows = page.locator('section[data-panel="countries"] tbody tr button.key');
+    const n = await rows.count();
+    const target = rows.nth(n > 1 ? 1 : 0);
+    result.steps.clicked = await target.textContent();
+    await target.click();
+    await page.waitForFunction(() => location.search.includes('f=country'));
+    await ready(page);
+    result.steps.filtered = await snapshot(page);
+    await page.screenshot({ path: path.join(shots, 'overview-filtered-desktop.png'), fullPage: true });
+
+    // 4. CSV export of the (filtered) pages table: the file has the rows shown.
+    const [dl] = await Promise.all([page.waitForEvent('download'),
+      page.click('section[data-panel="pages"] button.csv')]);
+    result.steps.csv = { name: dl.suggestedFilename(), text: fs.readFileSync(await dl.path(), 'utf8') };
+
+    // Remove the filter with its chip button.
+    await page.click('.chip button');
+    await page.waitForFunction(() => !location.search.includes('f=country'));
+    await ready(page);
+    result.steps.unfiltered = await snapshot(page);
+
+    // 5. A bad segment shows the API's error with its position; a good one applies.
+    step = 'badSegment';
+    await page.click('#seg-toggle');
+    await page.fill('#seg-text', 'visit(country = "US"');
+    await page.click('#seg-editor button[type="submit"]');
+    await page.waitForSelector('#seg-error:not([hidden])');
+    result.steps.badSegment = { error: await page.textContent('#seg-error'), url: page.url(),
+      position: await page.getAttribute('#seg-error', 'data-position') };
+    await page.screenshot({ path: path.join(shots, 'segment-error-desktop.png') });
+    step = 'goodSegment';
+    await page.fill('#seg-text', 'visit(device = "mobile")');
+    await page.click('#seg-editor button[type="submit"]');
+    await page.waitForFunction(() => location.search.includes('segment='));
+    await ready(page);
+    result.steps.goodSegment = await snapshot(page);
+    await page.click('#seg-clear');
+    await page.waitForFunction(() => !location.search.includes('segment='));
+    await ready(page);
+    await page.click('#seg-toggle');
+
+    // 6. Every view, by its link in the navigation.
+    for (const v of VIEWS) {
+      await page.click(`#views a[data-view="${v}"]`);
+      await page.waitForFunction((x) => document.querySelector('main').dataset.view === x, v);
+      await ready(page);
+      result.views[v] = await snapshot(page);
+      await page.screenshot({ path: path.join(shots, v + '-desktop.png'), fullPage: true });
+    }
+    // Realtime refreshes by itself.
+    const before = await page.getAttribute('section[data-panel="realtime"]', 'data-updated');
+    await page.waitForFunction((b) => document.querySelector('section[data-panel="realtime"]').dataset.updated !== b, before, { timeout: 15000 });
+    result.views.realtime_refreshed = await snapshot(page);
+
+    // 7. Dark scheme by the toggle, then every view at phone width.
+    await page.click('#views a[data-view="overview"]');
+    await ready(page);
+    await page.click('#theme');
+    await ready(page);
+    result.steps.dark = await page.evaluate(() => ({ theme: document.documentElement.dataset.theme,
+      bg: getComputedStyle(document.body).backgroundColor }));
+    await page.screenshot({ path: path.join(shots, 'overview-dark-desktop.png'), fullPage: true });
+    await page.click('#theme');
+    await ready(page);
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const v of VIEWS) {
+      await page.click(`#views a[data-view="${v}"]`);
+      await page.waitForFunction((x) => document.querySelector('main').dataset.view === x, v);
+      await ready(page);
+      result.phone[v] = await page.evaluate(() => ({
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth }));
+      await page.screenshot({ path: path.join(shots, v + '-phone.png'), fullPage: true });
+      if (v === 'overview') await page.screenshot({ path: path.join(shots, 'overview-phone-screen.png') });
+    }
+    // 8. Keyboard: Tab reaches a table row's filter button and Enter adds the filter.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.click('#views a[data-view="overview"]');
+    await ready(page);
+    await page.focus('section[data-panel="devices"] tbody tr button.key');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => location.search.includes('f=device'));
+    await ready(page);
+    result.steps.keyboard = await snapshot(page);
+  } catch (e) {
+    result.failure = String(e && e.stack || e);
+    try { await page.screenshot({ path: path.join(shots, 'failure.png'), fullPage: true }); } catch (e2) { /* closed */ }
+  } finally {
+    closing = true;
+    await ctx.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    process.stdout.write(JSON.stringify(result) + '\n');
+  }
+})();

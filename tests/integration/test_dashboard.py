@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""The dashboard in a real browser against the real server, end to end.
+
+Generates a small history with `canton gen --hitlog`, starts `canton serve`
+on it, waits until /api/v1/suites shows the hits, then drives the dashboard
+in headless Chromium (tests/browser/drive_dashboard.js: playwright-core with
+Debian's /usr/bin/chromium) and checks what it showed against the API:
+the overview's headline figures equal the API's totals; a new date range and
+a new comparison change the URL and the figures; a click on a country row
+adds a filter chip and every panel follows (each table equals the API's
+report with that segment); a bad segment shows the API's error with its
+position; CSV export downloads the rows shown; every view renders without an
+error (e-commerce with the funnel equal to /api/v1/funnel); phone width has
+no horizontal scrolling; the keyboard adds a filter; no console errors.
+Then live hits (`canton gen --url --live`) and the realtime view shows them
+and refreshes. Also checks the serving: / is no-cache, hashed assets are
+immutable, gzip. Screenshots go to $CANTON_BUILD/dashboard-screens/.
+
+Exits 77 (Meson's skip) only when /usr/bin/chromium is missing.
+"""
+import csv
+import datetime
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SRC = os.environ.get("CANTON_SRC", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+BUILD = os.environ.get("CANTON_BUILD", os.path.dirname(os.environ.get("CANTON_BIN", ".")))
+DRIVER = os.path.join(SRC, "tests", "browser", "drive_dashboard.js")
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import canton_test  # noqa: E402
+
+checks = canton_test.Checks()
+check = checks.check
+
+OVERVIEW = ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration", "orders", "revenue", "conversion_rate"]
+# The overview's tables: panel -> (dimension, metrics) of its first tab.
+TABLES = {"pages": ("page", "pageviews,visitors"), "sources": ("channel", "visitors,visits"),
+          "countries": ("country", "visitors,visits"), "devices": ("device", "visitors,visits")}
+
+
+def api(srv, path, params):
+    status, _, body = srv.request("GET", "/api/v1/%s?%s" % (path, urllib.parse.urlencode(params, doseq=True)), timeout=60)
+    if status != 200:
+        raise canton_test.CantonError("%s %r answered %d: %s" % (path, params, status, body[:300]))
+    return json.loads(body)
+
+
+def quote(v):
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def same(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def check_figures(step, shown, params, srv, what):
+    r = api(srv, "report", dict(params, metrics=",".join(OVERVIEW)))
+    for i, m in enumerate(OVERVIEW):
+        check(same(shown["figures"].get(m), r["totals"]["values"][i]),
+              "%s: figure %s is %r, the API says %r" % (what, m, shown["figures"].get(m), r["totals"]["values"][i]))
+        if "growth" in r["totals"] and r["totals"]["growth"][i] is not None:
+            text = shown["growth"].get(m, "")
+            num = re.search(r"([\d.]+)%", text)
+            check(num is not None and abs(float(num.group(1)) - round(abs(r["totals"]["growth"][i]), 1)) < 0.051,
+                  "%s: change of %s shows %r, the API's growth is %r" % (what, m, text, r["totals"]["growth"][i]))
+    return r
+
+
+def check_tables(shown, params, srv, what):
+    for panel, (dim, metrics) in TABLES.items():
+        t = shown["tables"].get(panel)
+        if not check(t is not None and t["dim"] == dim, "%s: panel %s shows %r" % (what, panel, t and t["dim"])):
+            continue
+        r = api(srv, "report", dict(params, dimension=dim, metrics=metrics, limit=10))
+        keys = [row["keys"][0] for row in r["rows"]]
+        check(t["keys"] == keys, "%s: panel %s keys %r, the API's %r" % (what, panel, t["keys"][:5], keys[:5]))
+
+
+def wait_processed(srv, deadline):
+    last, stable_since = None, None
+    while time.monotonic() < deadline:
+        try:
+            s = api(srv, "suites", {})
+            hits = sum(x.get("hits", 0) for x in s["suites"])
+        except (canton_test.CantonError, OSError, ValueError):
+            hits = None
+        if hits and hits == last:
+            if time.monotonic() - stable_since > 2:
+                return hits
+        else:
+            last, stable_since = hits, time.monotonic()
+        time.sleep(0.3)
+    return None
+
+
+def node(srv, shots, phase):
+    out = subprocess.run(["node", DRIVER, srv.url, shots, phase], cwd=SRC, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, timeout=400)
+    sys.stderr.write(out.stderr.decode("utf-8", "replace")[-4000:])
+    try:
+        return json.loads(out.stdout.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise canton_test.CantonError("drive_dashboard.js printed no result (exit %d)" % out.returncode)
+
+
+def check_serving(srv):
+    status, headers, body = srv.request("GET", "/", headers={"Accept-Encoding": "gzip"})
+    check(status == 200 and headers.get("content-type", "").startswith("text/html"), "GET / is the dashboard")
+    check(headers.get("cache-control") == "no-cache", "/ is no-cache: %r" % headers.get("cache-control"))
+    check(headers.get("content-encoding") == "gzip", "/ is gzipped")
+    status, headers, html = srv.request("GET", "/")
+    assets = re.findall(r'(?:src|href)="(/assets/[^"]+)"', html.decode())
+    check(len(assets) == 4, "index.html names 4 hashed assets: %r" % assets)
+    for a in assets:
+        status, headers, body = srv.request("GET", a)
+        check(status == 200 and "immutable" in headers.get("cache-control", "") and "max-age=31536000" in headers.get("cache-control", ""),
+              "%s: 200, cached for a year: %d %r" % (a, status, headers.get("cache-control")))
+        ctype = "text/css" if a.endswith(".css") else "application/javascript"
+        check(headers.get("content-type", "").startswith(ctype), "%s has type %r" % (a, headers.get("content-type")))
+        status, _, _ = srv.request("GET", a, headers={"If-None-Match": headers.get("etag", "")})
+        check(status == 304, "%s: 304 on its ETag" % a)
+    status, _, _ = srv.request("GET", "/assets/app.0000000000.js")
+    check(status == 404, "an unknown asset is 404")
+
+
+def main():
+    if not os.path.exists(CHROMIUM):
+        print("no %s: skipped" % CHROMIUM)
+        sys.exit(77)
+    shots = os.path.join(BUILD, "dashboard-screens")
+    shutil.rmtree(shots, ignore_errors=True)
+    data = tempfile.mkdtemp(prefix="canton-dash-")
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    gen = [canton_test.BIN, "gen", "--suite", "demo", "--from", str(today - datetime.timedelta(days=70)),
+           "--to", str(today - datetime.timedelta(days=1)), "--visits-per-day", "60", "--quiet"]
+    subprocess.run(gen + ["--hitlog", os.path.join(data, "hitlog")], check=True, timeout=300)
+    live = None
+    try:
+        with canton_test.Canton(data=data) as srv:
+            hits = wait_processed(srv, time.monotonic() + 120)
+            if not check(hits, "/api/v1/suites shows the generated hits"):
+                checks.finish()
+            print("processed: %d hits" % hits)
+            check_serving(srv)
+            os.environ["CANTON_TEST_FROM"] = str(today - datetime.timedelta(days=20))
+            os.environ["CANTON_TEST_TO"] = str(today - datetime.timedelta(days=6))
+            res = node(srv, shots, "main")
+            check(not res.get("failure"), "the browser walk finished: %s" % res.get("failure"))
+            steps, views = res["steps"], res["views"]
+            base = {"suite": "demo", "range": "last_30_days", "compare": "previous_period"}
+
+            # Headline figures and tables of the first view equal the API's.
+            if "overview" in steps:
+                ov = steps["overview"]
+                check_figures("overview", ov, base, srv, "overview")
+                check_tables(ov, base, srv, "overview")
+                check(ov["charts"] >= 1, "overview draws the trend chart")
+                check(not ov["errors"], "overview shows no error: %r" % ov["errors"])
+                check("DB-IP" in open(os.path.join(SRC, "web", "dashboard", "index.html")).read(), "DB-IP attribution")
+            # A new range, then a new comparison: URL and figures change.
+            if "range" in steps:
+                r7 = steps["range"]
+                check("range=last_7_days" in r7["query"], "the range is in the URL: %r" % r7["query"])
+                check_figures("range", r7, dict(base, range="last_7_days"), srv, "last 7 days")
+                check(r7["figures"]["visits"] != steps["overview"]["figures"]["visits"], "the range changes the figures")
+            if "compare" in steps:
+                c = steps["compare"]
+                check("compare=previous_year" in c["query"], "the comparison is in the URL: %r" % c["query"])
+                check_figures("compare", c, dict(base, range="last_7_days", compare="previous_year"), srv, "vs previous year")
+                check(c["growth"] != steps["range"]["growth"], "the comparison changes the changes shown")
+            if "custom" in steps:
+                cu = steps["custom"]
+                check("range=custom" in cu["query"] and "from=" + os.environ["CANTON_TEST_FROM"] in cu["query"],
+                      "a custom range is in the URL: %r" % cu["query"])
+                check_figures("custom", cu, {"suite": "demo", "from": os.environ["CANTON_TEST_FROM"],
+                                             "to": os.environ["CANTON_TEST_TO"], "compare": "previous_year"}, srv, "custom range")
+            # A click on a country row filters every panel.
+            if "filtered" in steps:
+                f = steps["filtered"]
+                key = steps["clicked"].strip()
+                check("f=country%3A" + urllib.parse.quote(key, safe="") in f["query"] or
+                      "f=" + urllib.parse.quote_plus("country:" + key) in f["query"],
+                      "the filter is in the URL: %r" % f["query"])
+                check(any(key in chip for chip in f["chips"]), "a chip names the filter: %r" % f["chips"])
+                fp = dict(base, segment="country = " + quote(key))
+                check_figures("filtered", f, fp, srv, "filtered")
+                check_tables(f, fp, srv, "filtered")
+                check(f["tables"]["countries"]["keys"] == [key], "countries shows only %r: %r" % (key, f["tables"]["countries"]["keys"]))
+                check(f["figures"]["visits"] < steps["overview"]["figures"]["visits"], "the filter lowers the visits")
+                # CSV of the filtered pages table: the rows shown, with the API's numbers.
+                if "csv" in steps:
+                    rows = list(csv.reader(io.StringIO(steps["csv"]["text"])))
+                    shown = f["tables"]["pages"]
+                    check(steps["csv"]["name"].endswith(".csv"), "CSV file name %r" % steps["csv"]["name"])
+                    check(len(rows) == len(shown["keys"]) + 1, "CSV has %d rows + header, %d shown" % (len(rows) - 1, len(shown["keys"])))
+                    check([r[0] for r in rows[1:]] == [k or "(none)" for k in shown["keys"]], "CSV keys are the rows shown")
+                    api_rows = api(srv, "report", dict(fp, dimension="page", metrics="pageviews,visitors", limit=10))["rows"]
+                    check(all(same(float(r[1]), a["values"][0]) for r, a in zip(rows[1:], api_rows)), "CSV values are the API's")
+            if "unfiltered" in steps:
+                check("f=" not in steps["unfiltered"]["query"] and not steps["unfiltered"]["chips"], "the chip removes the filter")
+            if "badSegment" in steps:
+                b = steps["badSegment"]
+                check("segment" in b["error"] and "position" in b["error"] and b["position"], "a bad segment shows its error: %r" % b["error"])
+                check("^" in b["error"], "the error marks the position")
+                check("segment=" not in b["url"], "a bad segment is not applied")
+            if "goodSegment" in steps:
+                check_figures("segment", steps["goodSegment"], dict(base, segment='(visit(device = "mobile"))'), srv, "segment")
+            # Every view renders, without an error.
+            for v in ["overview", "pages", "acquisition", "geography", "technology", "ecommerce", "paths", "vars", "realtime"]:
+                s = views.get(v)
+                if not check(s is not None, "view %s rendered" % v):
+                    continue
+                check(not s["errors"], "view %s shows no error: %r" % (v, s["errors"]))
+                check(any(t["keys"] for t in s["tables"].values()) or s["charts"] or v in ("realtime", "vars"),
+                      "view %s shows data" % v)
+            if "ecommerce" in views:
+                fun = api(srv, "funnel", {"suite": "demo", "range": "last_30_days",
+                                          "step": ["product_views > 0", "cart_adds > 0", "checkouts > 0", "orders > 0"]})
+                check(views["ecommerce"]["funnel"] == [s["count"] for s in fun["steps"]],
+                      "funnel shows %r, the API %r" % (views["ecommerce"]["funnel"], [s["count"] for s in fun["steps"]]))
+                check(views["ecommerce"]["charts"] >= 1, "e-commerce draws its trend")
+            if "paths" in views:
+                check(views["paths"]["tables"].get("path-next", {}).get("keys") is not None, "paths shows next pages")
+            check("realtime_refreshed" in views, "realtime refreshes by itself")
+            for v, p in res["phone"].items():
+                check(p["overflow"] <= 1, "view %s at phone width scrolls sideways by %dpx" % (v, p["overflow"]))
+            check(len(res["phone"]) == 9, "every view at phone width")
+            if "dark" in steps:
+                check(steps["dark"]["theme"] == "dark" and steps["dark"]["bg"] != "rgb(246, 247, 249)", "the toggle switches to dark: %r" % steps["dark"])
+            if "keyboard" in steps:
+                check("f=device" in steps["keyboard"]["query"], "Enter on a focused row filters")
+            check(not res["console"], "no console errors: %r" % res["console"][:5])
+
+            # Live hits: realtime shows them and refreshes.
+            live = subprocess.Popen([canton_test.BIN, "gen", "--suite", "demo", "--url", srv.url, "--live", "--rate", "20",
+                                     "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not api(srv, "realtime", {"suite": "demo"}).get("hits"):
+                time.sleep(0.5)
+            rt = node(srv, shots, "realtime")
+            check(not rt.get("failure"), "realtime walk finished: %s" % rt.get("failure"))
+            s = rt["views"].get("realtime_refreshed") or {}
+            check(s.get("figures", {}).get("hits", 0) > 0, "realtime shows live hits: %r" % s.get("figures"))
+            check(s.get("charts", 0) >= 1, "realtime draws its chart")
+            check(not rt["console"], "realtime: no console errors: %r" % rt["console"][:5])
+            live.send_signal(2)
+            live.wait(30)
+            live = None
+    finally:
+        if live is not None:
+            live.kill()
+            live.wait()
+        shutil.rmtree(data, ignore_errors=True)
+    # A suite with a token: the dashboard asks for it once per session.
+    tok = "dashboard-test-token-0123456789"
+    os.environ["CANTON_TEST_TOKEN"] = tok
+    with canton_test.Canton(config="[suite demo]\ntokens = %s\n" % tok) as srv:
+        status, _, _ = srv.request("GET", "/api/v1/report?suite=demo")
+        check(status == 401, "the API wants the token: %d" % status)
+        res = node(srv, shots, "token")
+        check(not res.get("failure"), "token walk finished: %s" % res.get("failure"))
+        st = res["steps"]
+        check("token" in st.get("dialog", ""), "the dialog asks for a token: %r" % st.get("dialog"))
+        check(st.get("stored") == tok, "the token is kept in sessionStorage")
+        a = st.get("afterToken") or {}
+        check(not a.get("errors") and "visits" in a.get("figures", {}), "with the token the overview renders: %r" % a.get("errors"))
+        r = st.get("reloaded") or {}
+        check(r.get("dialogOpen") is False and "visits" in r.get("snap", {}).get("figures", {}), "a reload does not ask again")
+        check(not res["console"] or all("status of 401" in c for c in res["console"]),
+              "token: no console errors but the 401: %r" % res["console"][:5])
+    n = len([x for x in os.listdir(shots) if x.endswith(".png")]) if os.path.isdir(shots) else 0
+    check(n >= 18, "screenshots saved: %d in %s" % (n, shots))
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()
