@@ -1,28 +1,42 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * `canton reprocess --suite S`: replays the whole hitlog for one suite with
- * fresh visitor state, up to the position of the live processing checkpoint,
- * and gives the rows to the suite's sink; then stores the recomputed state
- * in the checkpoint. `--all` replays every suite from empty state to the end
- * of the log, as a first run would (bad-row log and checkpoint rewritten). Rows are counted and
- * hashed (XXH3 over every row), so that two runs can be compared: the same hitlog, configuration,
- * rates and salts give the same digest. Until the store is wired in here, rows are only counted and
- * hashed (docs/processing.md).
+ * `canton reprocess --suite S`: rebuilds suite S's store from the whole
+ * hitlog. Replays the log for S with fresh visitor state, up to the position
+ * of the live processing checkpoint, into a fresh store in
+ * DATA/store/.reprocess-S/store/S, makes it durable with a checkpoint blob at
+ * that position, then swaps it in for DATA/store/S with one atomic
+ * renameat2(RENAME_EXCHANGE) and deletes the old one. The other suites'
+ * stores are not touched. It refuses while another process (`canton serve`,
+ * `canton process`) holds S's store (its LOCK), and holds that lock itself
+ * until the swap is done. The recomputed state of S replaces S's state in
+ * the checkpoint (it is the same state: processing is deterministic).
+ *
+ * Rows are also counted and hashed (XXH3 over every row) so that two runs can
+ * be compared. `--all` is a dry run over every suite from empty state to the
+ * end of the log: it prints the counts and the digest and writes nothing.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "enrich/enrich.h"
 #include "process/process.h"
+#include "store/store.h"
 
 typedef struct digest {
     XXH3_state_t *st;
     uint64_t visits, hits, items, vars, events;
+    cn_sink_t next; /* the store rows also go to (next.ud NULL: none) */
 } digest_t;
-
 static void put_str(XXH3_state_t *st, cn_str_t s)
 {
     uint64_t n = s.len;
@@ -44,7 +58,7 @@ static int d_visit(void *ud, uint32_t visit, const cn_visit_row_t *r)
     XXH3_64bits_update(d->st, &visit, sizeof(visit));
     CN_VISIT_COLUMNS(D_FIELD)
     d->visits++;
-    return 0;
+    return d->next.ud ? d->next.visit(d->next.ud, visit, r) : 0;
 }
 
 static int d_hit(void *ud, const cn_hit_row_t *r, uint32_t *out)
@@ -53,7 +67,7 @@ static int d_hit(void *ud, const cn_hit_row_t *r, uint32_t *out)
     *out = (uint32_t)d->hits++;
     XXH3_64bits_update(d->st, "H", 1);
     CN_HIT_COLUMNS(D_FIELD)
-    return 0;
+    return d->next.ud ? d->next.hit(d->next.ud, r, out) : 0;
 }
 
 static int d_item(void *ud, const cn_item_row_t *r)
@@ -62,7 +76,7 @@ static int d_item(void *ud, const cn_item_row_t *r)
     XXH3_64bits_update(d->st, "I", 1);
     CN_ITEM_COLUMNS(D_FIELD)
     d->items++;
-    return 0;
+    return d->next.ud ? d->next.item(d->next.ud, r) : 0;
 }
 
 static int d_var(void *ud, const cn_var_row_t *r)
@@ -71,7 +85,7 @@ static int d_var(void *ud, const cn_var_row_t *r)
     XXH3_64bits_update(d->st, "R", 1);
     CN_VAR_COLUMNS(D_FIELD)
     d->vars++;
-    return 0;
+    return d->next.ud ? d->next.var(d->next.ud, r) : 0;
 }
 
 static int d_event(void *ud, const cn_event_row_t *r)
@@ -80,7 +94,13 @@ static int d_event(void *ud, const cn_event_row_t *r)
     XXH3_64bits_update(d->st, "E", 1);
     CN_EVENT_COLUMNS(D_FIELD)
     d->events++;
-    return 0;
+    return d->next.ud ? d->next.event(d->next.ud, r) : 0;
+}
+
+static int d_checkpoint(void *ud, const void *blob, size_t len)
+{
+    digest_t *d = ud;
+    return d->next.checkpoint(d->next.ud, blob, len);
 }
 
 static const char *g_suite; /* NULL: every suite */
@@ -89,21 +109,73 @@ static int d_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
 {
     static digest_t none;
     digest_t *d = g_suite == NULL || strcmp(suite->id, g_suite) == 0 ? ud : &none;
-    *out = (cn_sink_t){d, d_visit, d_hit, d_item, d_var, d_event, NULL};
+    *out = (cn_sink_t){d, d_visit, d_hit, d_item, d_var, d_event, d->next.ud ? d_checkpoint : NULL};
     return 0;
 }
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: canton reprocess --suite S [--config FILE] [--data DIR]\n\n"
-            "Replays the whole hitlog (DIR/hitlog) for suite S with fresh visitor state, up\n"
-            "to where live processing has got (its checkpoint), and prints the row counts\n"
-            "and a digest over every row: the same hitlog, configuration, rates and salts\n"
-            "give the same digest. The recomputed state replaces S's state in the checkpoint.\n\n"
-            "  --suite S       the report suite (required)\n"
+            "Usage: canton reprocess --suite S [--config FILE] [--data DIR]\n"
+            "       canton reprocess --all [--config FILE] [--data DIR]\n\n"
+            "Rebuilds suite S's store (DIR/store/S) from the whole hitlog (DIR/hitlog): replays\n"
+            "it for S with fresh visitor state, up to where live processing has got (its\n"
+            "checkpoint), into a fresh store that then replaces the old one atomically. The\n"
+            "other suites' stores are not touched. Refused while `canton serve` or `canton\n"
+            "process` holds the store. Prints the row counts and a digest over every row:\n"
+            "the same hitlog, configuration, rates and salts give the same digest.\n"
+            "--all replays every suite from empty state to the end of the log and only\n"
+            "prints the counts and the digest (a dry run: nothing is written).\n\n"
+            "  --suite S       the report suite to rebuild\n"
+            "  --all           dry run over every suite\n"
             "  --config FILE   INI configuration (default: the built-in demo suite)\n"
             "  --data DIR      data folder (overrides [server] data)\n");
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path) != 0 && errno != ENOENT ? -1 : 0;
+}
+
+static void rm_rf(const char *path)
+{
+    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = fsync(fd) != 0 ? -errno : 0;
+    close(fd);
+    return rc;
+}
+
+/* Takes the live store's LOCK (creating the folder): -1 and a message when it is held. */
+static int lock_live(const char *live, const char *suite)
+{
+    char path[4400];
+    if (mkdir(live, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "canton reprocess: %s: %s\n", live, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/LOCK", live);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "canton reprocess: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        fprintf(stderr,
+                "canton reprocess: the store of suite %s is in use (canton serve or canton "
+                "process holds %s): stop it first\n",
+                suite, path);
+        close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 int cn_cmd_reprocess(int argc, char **argv)
@@ -147,43 +219,102 @@ int cn_cmd_reprocess(int argc, char **argv)
     }
     if (data == NULL)
         data = conf->data_dir;
+    const cn_suite_conf_t *sc = NULL;
+    if (suite != NULL && (sc = cn_conf_suite(conf, suite, strlen(suite))) == NULL) {
+        fprintf(stderr, "canton reprocess: suite '%s' is not configured\n", suite);
+        cn_conf_free(conf);
+        return CN_EXIT_FAIL;
+    }
     g_suite = suite;
     digest_t d = {.st = XXH3_createState()};
     XXH3_64bits_reset(d.st);
-    cn_sink_factory_t f = {&d, d_open};
-    cn_process_opts_t o = {.only_suite = suite, .from_scratch = all};
+    cn_sink_factory_t f = {.ud = &d, .open = d_open};
+    cn_process_opts_t o = {.only_suite = suite, .from_scratch = all, .dry_run = all};
     cn_process_t *p = NULL;
-    int code = CN_EXIT_OK;
+    cn_enrich_t *e = NULL;
+    cn_store_t *store = NULL;
+    int code = CN_EXIT_FAIL, lock_fd = -1;
+    /* live: the suite's store; tmpdata: a data folder for the fresh store, whose
+     * store folder is fresh */
+    char stores[4096], live[4200], tmpdata[4200], fresh[4400];
+    snprintf(stores, sizeof(stores), "%s/store", data);
+    snprintf(live, sizeof(live), "%s/%s", stores, suite ? suite : "");
+    snprintf(tmpdata, sizeof(tmpdata), "%s/.reprocess-%s", stores, suite ? suite : "");
+    snprintf(fresh, sizeof(fresh), "%s/store/%s", tmpdata, suite ? suite : "");
+    if (suite != NULL) {
+        mkdir(data, 0755);
+        mkdir(stores, 0755);
+        if ((lock_fd = lock_live(live, suite)) < 0)
+            goto out;
+        rm_rf(tmpdata); /* left by an interrupted run */
+        cn_store_opts_t so;
+        cn_store_opts_init(&so);
+        if ((rc = cn_store_open(tmpdata, sc, &so, &store, &err)) != 0) {
+            fprintf(stderr, "canton reprocess: %s\n", cn_err_msg(&err, rc));
+            goto out;
+        }
+        d.next = cn_store_sink(store);
+    }
     /* the same enrichment data sets as live processing, so the rows are the same */
     cn_enrich_opts_t eo;
     cn_enrich_paths_t paths;
     cn_enrich_opts_default(&eo, &paths, NULL);
     eo.conf = conf;
-    cn_enrich_t *e = NULL;
     if ((rc = cn_enrich_open(&eo, &e, &err)) != 0) {
         fprintf(stderr, "canton reprocess: enrichment: %s\n", cn_err_msg(&err, rc));
-        XXH3_freeState(d.st);
-        cn_conf_free(conf);
-        return CN_EXIT_FAIL;
+        goto out;
     }
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s/hitlog", data);
+    struct timespec c0, c1, w0, w1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    clock_gettime(CLOCK_MONOTONIC, &w0);
     if ((rc = cn_process_new(conf, e, data, &f, &o, &p, &err)) != 0 ||
         (rc = cn_process_run(p, dir, NULL, &err)) != 0 || (rc = cn_process_checkpoint(p)) != 0) {
         fprintf(stderr, "canton reprocess: %s\n", cn_err_msg(&err, rc));
-        code = CN_EXIT_FAIL;
-    } else {
-        cn_process_stats_t st;
-        cn_process_stats(p, &st);
-        printf("suite %s: %llu raw hits read, %llu visits, %llu hits, %llu items, %llu vars, "
-               "%llu events, %llu bad rows\ndigest %016llx\n",
-               all ? "(all)" : suite, (unsigned long long)st.raw_hits, (unsigned long long)d.visits,
-               (unsigned long long)d.hits, (unsigned long long)d.items, (unsigned long long)d.vars,
-               (unsigned long long)d.events, (unsigned long long)st.bad_rows,
-               (unsigned long long)XXH3_64bits_digest(d.st));
+        goto out;
     }
+    if (store != NULL) {
+        /* durable (the checkpoint above); now swap the folders */
+        cn_store_close(store);
+        store = NULL;
+        if (renameat2(AT_FDCWD, fresh, AT_FDCWD, live, RENAME_EXCHANGE) != 0) {
+            fprintf(stderr, "canton reprocess: swapping %s and %s: %s\n", fresh, live,
+                    strerror(errno));
+            goto out;
+        }
+        if ((rc = fsync_dir(stores)) != 0 || (rc = fsync_dir(tmpdata)) != 0) {
+            fprintf(stderr, "canton reprocess: fsync %s: %s\n", stores, strerror(-rc));
+            goto out;
+        }
+        rm_rf(tmpdata); /* the old store */
+    }
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    printf("suite %s: %llu raw hits read, %llu visits, %llu hits, %llu items, %llu vars, "
+           "%llu events, %llu bad rows\ndigest %016llx\n",
+           all ? "(all)" : suite, (unsigned long long)st.raw_hits, (unsigned long long)d.visits,
+           (unsigned long long)d.hits, (unsigned long long)d.items, (unsigned long long)d.vars,
+           (unsigned long long)d.events, (unsigned long long)st.bad_rows,
+           (unsigned long long)XXH3_64bits_digest(d.st));
+    printf("time %.3f s wall, %.3f s cpu\n",
+           (double)(w1.tv_sec - w0.tv_sec) + (double)(w1.tv_nsec - w0.tv_nsec) / 1e9,
+           (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9);
+    if (suite != NULL)
+        printf("store %s rebuilt\n", live);
+    code = CN_EXIT_OK;
+out:
     cn_process_free(p);
-    cn_enrich_unref(e);
+    if (store != NULL)
+        cn_store_close(store);
+    if (code != CN_EXIT_OK && suite != NULL && lock_fd >= 0)
+        rm_rf(tmpdata);
+    if (lock_fd >= 0)
+        close(lock_fd);
+    if (e != NULL)
+        cn_enrich_unref(e);
     XXH3_freeState(d.st);
     cn_conf_free(conf);
     return code;

@@ -29,27 +29,43 @@ struct cn_pipeline {
     pthread_t thread;
     bool thread_started;
     atomic_bool stop;
+    atomic_bool failed;         /* processing stopped on an error */
     pthread_mutex_t stats_lock; /* guards stats, copied by the processing thread */
     cn_process_stats_t stats;
     char hitlog_dir[4096];
 };
 
+static cn_store_t *suite_store(cn_pipeline_t *pl, const cn_suite_conf_t *suite)
+{
+    for (size_t i = 0; i < pl->conf->suite_count; i++) {
+        if (&pl->conf->suites[i] == suite || strcmp(pl->conf->suites[i].id, suite->id) == 0)
+            return pl->stores[i];
+    }
+    return NULL;
+}
+
 static int open_sink(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
 {
-    cn_pipeline_t *pl = ud;
-    for (size_t i = 0; i < pl->conf->suite_count; i++) {
-        if (&pl->conf->suites[i] == suite || strcmp(pl->conf->suites[i].id, suite->id) == 0) {
-            *out = cn_store_sink(pl->stores[i]);
-            return 0;
-        }
-    }
-    return CN_ENOTFOUND;
+    cn_store_t *store = suite_store(ud, suite);
+    if (store == NULL)
+        return CN_ENOTFOUND;
+    *out = cn_store_sink(store);
+    return 0;
+}
+
+/* The checkpoint blob each store keeps with its rows: processing resumes where they agree. */
+static int store_blob(void *ud, const cn_suite_conf_t *suite, cn_buf_t *out)
+{
+    cn_store_t *store = suite_store(ud, suite);
+    return store == NULL ? CN_ENOTFOUND : cn_store_checkpoint_blob(store, out);
 }
 
 /*
  * Follows the hitlog: processes to its current end (checkpointing), publishes
- * the counters for /metrics, waits a little when there was nothing new. On an
- * error, waits and starts again from the checkpoint.
+ * the counters for /metrics, waits a little when there was nothing new. An
+ * error stops processing for good: a store may hold rows of an unfinished
+ * hit, so only a restart (from the checkpoint the stores agree on) is safe.
+ * Collection goes on meanwhile; the hitlog keeps every hit.
  */
 static void *process_main(void *arg)
 {
@@ -64,13 +80,14 @@ static void *process_main(void *arg)
         pl->stats = after;
         pthread_mutex_unlock(&pl->stats_lock);
         if (rc != 0) {
-            cn_log_error("processing stopped on an error; retrying in 5 s", "err=%s msg=\"%s\"",
-                         cn_errname(rc), cn_err_msg(&err, rc));
-            for (int i = 0; i < 50 && !atomic_load(&pl->stop); i++)
-                usleep(100000);
-        } else if (after.raw_hits == before.raw_hits) {
-            usleep(50000);
+            atomic_store(&pl->failed, true);
+            cn_log_error("processing stopped on an error; collection goes on, restart canton "
+                         "serve to resume processing from the checkpoint",
+                         "err=%s msg=\"%s\"", cn_errname(rc), cn_err_msg(&err, rc));
+            break;
         }
+        if (after.raw_hits == before.raw_hits)
+            usleep(50000);
     }
     return NULL;
 }
@@ -82,6 +99,7 @@ int cn_pipeline_start(const cn_conf_t *conf, cn_http_server_t *srv, cn_pipeline_
     pl->conf = conf;
     pthread_mutex_init(&pl->stats_lock, NULL);
     atomic_init(&pl->stop, false);
+    atomic_init(&pl->failed, false);
     snprintf(pl->hitlog_dir, sizeof(pl->hitlog_dir), "%s/hitlog", conf->data_dir);
     int rc;
 
@@ -107,7 +125,7 @@ int cn_pipeline_start(const cn_conf_t *conf, cn_http_server_t *srv, cn_pipeline_
         as[i].store = pl->stores[i];
     }
 
-    cn_sink_factory_t factory = {.ud = pl, .open = open_sink};
+    cn_sink_factory_t factory = {.ud = pl, .open = open_sink, .blob = store_blob};
     if ((rc = cn_process_new(conf, pl->enrich, conf->data_dir, &factory, NULL, &pl->process,
                              err)) != 0) {
         free(as);
@@ -138,6 +156,10 @@ void cn_pipeline_metrics(cn_pipeline_t *pl, cn_buf_t *out)
     st = pl->stats;
     pthread_mutex_unlock(&pl->stats_lock);
     cn_buf_printf(out,
+                  "# HELP canton_process_up 1 while processing follows the hitlog, 0 after an "
+                  "error.\n"
+                  "# TYPE canton_process_up gauge\n"
+                  "canton_process_up %d\n"
                   "# HELP canton_process_raw_hits_total Raw hits processed.\n"
                   "# TYPE canton_process_raw_hits_total counter\n"
                   "canton_process_raw_hits_total %" PRIu64 "\n"
@@ -152,7 +174,8 @@ void cn_pipeline_metrics(cn_pipeline_t *pl, cn_buf_t *out)
                   "canton_process_orders_total{kind=\"duplicate\"} %" PRIu64 "\n"
                   "# HELP canton_bad_rows_total Raw hits kept as bad rows, by reason.\n"
                   "# TYPE canton_bad_rows_total counter\n",
-                  st.raw_hits, st.hits, st.visits, st.items, st.orders, st.duplicate_orders);
+                  atomic_load(&pl->failed) ? 0 : 1, st.raw_hits, st.hits, st.visits, st.items,
+                  st.orders, st.duplicate_orders);
     for (unsigned r = 1; r < CN_BADROW__COUNT; r++)
         cn_buf_printf(out, "canton_bad_rows_total{reason=\"%s\"} %" PRIu64 "\n",
                       cn_badrow_reason_name(r), st.bad_by_reason[r]);

@@ -770,7 +770,10 @@ int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, c
     int rc = cn_hitlog_reader_open(hitlog_dir, start, &r, err);
     if (rc != 0)
         return rc;
-    int64_t last_ck = cn_time_mono_us();
+    /* Checkpoint every checkpoint_us, but at least 10x as long as the last one
+     * took: the snapshot grows with the visitor state, and writing it must
+     * stay a small share of the time. */
+    int64_t last_ck = cn_time_mono_us(), ck_every = p->checkpoint_us;
     for (;;) {
         if (stop != NULL && atomic_load(stop))
             break;
@@ -795,12 +798,15 @@ int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, c
         rc = 0;
         int64_t now = cn_time_mono_us();
         /* a reprocessing pass checkpoints only once it is complete */
-        if (p->only_suite == NULL && p->dirty && (at_end || now - last_ck >= p->checkpoint_us)) {
+        if (p->only_suite == NULL && p->dirty && now - last_ck >= ck_every) {
             if ((rc = cn_process_checkpoint(p)) != 0) {
                 cn_err_set(err, rc, "checkpoint: %s", cn_strerror(rc));
                 break;
             }
-            last_ck = now;
+            last_ck = cn_time_mono_us();
+            ck_every = p->checkpoint_us;
+            if (10 * (last_ck - now) > ck_every)
+                ck_every = 10 * (last_ck - now);
         }
         if (at_end) {
             if (stop == NULL)

@@ -7,6 +7,7 @@
  * "YYYY-MM-DD <32 hex>" line per UTC day, rewritten atomically, so that
  * reprocessing gives the same keys while a salt is kept. A salt is destroyed
  * when it is older than the retention (in days) before the newest day seen.
+ * A hit of a day already past the retention gets a salt kept in memory only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,11 @@ struct cn_salts {
     int32_t cached_day; /* last lookup */
     uint8_t cached[16];
     bool has_cached;
+    /* Days already past the retention when a hit of theirs came (late or
+     * timestamped hits): salts made in memory only, never written, so that
+     * such hits neither keep a destroyed day's salt nor rewrite the file. */
+    salt_t late[8];
+    size_t late_count, late_next;
 };
 
 static void civil_from_days(int32_t z, int *y, unsigned *m, unsigned *d)
@@ -131,6 +137,7 @@ void cn_salts_free(cn_salts_t *s)
     if (s == NULL)
         return;
     sodium_memzero(s->v, s->cap * sizeof(*s->v));
+    sodium_memzero(s->late, sizeof(s->late));
     free(s->v);
     free(s->path);
     free(s);
@@ -154,6 +161,22 @@ int cn_salts_get(cn_salts_t *s, int64_t ts_us, uint8_t out[16])
         }
     }
     salt_t st = {.day = day};
+    if (s->retention_days >= 0 && s->max_day != INT32_MIN &&
+        (int64_t)s->max_day - day > s->retention_days) {
+        for (size_t i = 0; i < s->late_count; i++) {
+            if (s->late[i].day == day) {
+                memcpy(out, s->late[i].key, 16);
+                return 0;
+            }
+        }
+        randombytes_buf(st.key, 16);
+        s->late[s->late_next] = st;
+        s->late_next = (s->late_next + 1) % 8;
+        if (s->late_count < 8)
+            s->late_count++;
+        memcpy(out, st.key, 16);
+        return 0;
+    }
     randombytes_buf(st.key, 16);
     if (s->count == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 8;

@@ -1,6 +1,6 @@
 """Processing from the command line: `canton rates import` (the shipped sample
-and a bad file), `canton reprocess --all` over a generated hitlog twice (same
-digest), bad rows for a suite that is not configured listed by `canton bad-rows`
+and a bad file), `canton reprocess --all` (a dry run) over a generated hitlog twice (same
+digest), `canton process`, bad rows for a suite that is not configured listed by `canton bad-rows`
 (filters, JSON), and `canton reprocess --suite` giving the same digest as the
 suite's part of the first run."""
 import json
@@ -59,6 +59,10 @@ try:
     r2 = run("reprocess", "--all", "--config", conf, "--data", data)
     c.check(digest(r1.stdout) == digest(r2.stdout), "a second full reprocess gives the same rows")
 
+    # --all is a dry run; `canton process` keeps the bad rows and fills the store
+    r = run("process", "--config", conf, "--data", data, "--until-end")
+    c.check(r.returncode == 0 and b"40 bad rows" in r.stdout, "process: %r %r" % (r.stdout,
+                                                                                 r.stderr))
     r = run("bad-rows", "--data", data)
     c.check(r.returncode == 0 and b"40 bad rows shown (40 in the log), unknown_suite 40" in r.stdout,
             "bad-rows lists each bad row once: %r" % r.stdout[-200:])

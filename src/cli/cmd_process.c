@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `canton process`: processing without the collector. Opens enrichment and
+ * one store per configured suite, then runs cn_process_run over the hitlog
+ * (DIR/hitlog) into the stores, from the checkpoint: to the current end of
+ * the log with --until-end, else following the log until SIGINT/SIGTERM.
+ * For tests, benchmarks and importers (`canton serve` does the same in a
+ * thread, src/cli/pipeline.c).
+ */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "enrich/enrich.h"
+#include "lib/xalloc.h"
+#include "process/process.h"
+#include "store/store.h"
+
+static atomic_bool g_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&g_stop, true);
+}
+
+typedef struct stores {
+    const cn_conf_t *conf;
+    cn_store_t **s;
+} stores_t;
+
+static cn_store_t *store_of(stores_t *st, const cn_suite_conf_t *suite)
+{
+    for (size_t i = 0; i < st->conf->suite_count; i++) {
+        if (&st->conf->suites[i] == suite || strcmp(st->conf->suites[i].id, suite->id) == 0)
+            return st->s[i];
+    }
+    return NULL;
+}
+
+static int open_sink(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
+{
+    cn_store_t *s = store_of(ud, suite);
+    if (s == NULL)
+        return CN_ENOTFOUND;
+    *out = cn_store_sink(s);
+    return 0;
+}
+
+static int sink_blob(void *ud, const cn_suite_conf_t *suite, cn_buf_t *out)
+{
+    cn_store_t *s = store_of(ud, suite);
+    return s == NULL ? CN_ENOTFOUND : cn_store_checkpoint_blob(s, out);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: canton process [--config FILE] [--data DIR] [--until-end] [options]\n\n"
+               "Processes the hitlog (DIR/hitlog) into each suite's store (DIR/store/S), from\n"
+               "processing's checkpoint: raw hits become visits, hits, items, vars and events\n"
+               "(docs/processing.md). With --until-end it stops at the current end of the log;\n"
+               "otherwise it follows the log until SIGINT or SIGTERM. Not while `canton serve`\n"
+               "runs on the same data (the stores are locked).\n\n"
+               "  --config FILE       INI configuration (default: the built-in demo suite)\n"
+               "  --data DIR          data folder (overrides [server] data)\n"
+               "  --until-end         stop at the end of the log\n"
+               "  --checkpoint-ms N   checkpoint this often (default 1000)\n"
+               "  --flush-rows N      flush a store's buffer at N hits (default 1 Mi)\n"
+               "  --maintain-ms N     merge segments in the background this often (default: no\n"
+               "                      background maintenance; `canton serve` runs it)\n"
+               "  --no-enrich         leave enrichment fields empty (tests)\n"
+               "  --no-fsync          skip fsync (benchmarks only: not crash safe)\n");
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s == 0 || *end != 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+int cn_cmd_process(int argc, char **argv)
+{
+    if (cn_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return CN_EXIT_OK;
+    }
+    const char *config = NULL, *data = NULL;
+    bool until_end = false, no_enrich = false, no_fsync = false;
+    uint64_t ck_ms = 0, flush_rows = 0, maintain_ms = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config = argv[++i];
+        else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+            data = argv[++i];
+        else if (strcmp(argv[i], "--until-end") == 0)
+            until_end = true;
+        else if (strcmp(argv[i], "--no-enrich") == 0)
+            no_enrich = true;
+        else if (strcmp(argv[i], "--no-fsync") == 0)
+            no_fsync = true;
+        else if (strcmp(argv[i], "--checkpoint-ms") == 0 && i + 1 < argc &&
+                 parse_u64(argv[i + 1], &ck_ms) && ck_ms > 0)
+            i++;
+        else if (strcmp(argv[i], "--flush-rows") == 0 && i + 1 < argc &&
+                 parse_u64(argv[i + 1], &flush_rows) && flush_rows > 0 && flush_rows < (1u << 30))
+            i++;
+        else if (strcmp(argv[i], "--maintain-ms") == 0 && i + 1 < argc &&
+                 parse_u64(argv[i + 1], &maintain_ms) && maintain_ms > 0)
+            i++;
+        else {
+            fprintf(stderr, "canton process: bad option '%s'\n\n", argv[i]);
+            usage(stderr);
+            return CN_EXIT_USAGE;
+        }
+    }
+    cn_err_t err;
+    cn_err_clear(&err);
+    cn_conf_t *conf = NULL;
+    int rc;
+    if (config != NULL) {
+        if ((rc = cn_conf_load(config, &conf, &err)) != 0) {
+            fprintf(stderr, "canton process: %s\n", cn_err_msg(&err, rc));
+            return CN_EXIT_FAIL;
+        }
+    } else {
+        conf = cn_conf_default();
+    }
+    if (data == NULL)
+        data = conf->data_dir;
+    int code = CN_EXIT_FAIL;
+    cn_enrich_t *e = NULL;
+    cn_process_t *p = NULL;
+    stores_t st = {conf,
+                   cn_xcalloc(conf->suite_count ? conf->suite_count : 1, sizeof(cn_store_t *))};
+    if (!no_enrich) {
+        cn_enrich_opts_t eo;
+        cn_enrich_paths_t paths;
+        cn_enrich_opts_default(&eo, &paths, NULL);
+        eo.conf = conf;
+        if ((rc = cn_enrich_open(&eo, &e, &err)) != 0) {
+            fprintf(stderr, "canton process: enrichment: %s\n", cn_err_msg(&err, rc));
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < conf->suite_count; i++) {
+        cn_store_opts_t so;
+        cn_store_opts_init(&so);
+        if (flush_rows > 0)
+            so.flush_rows = (uint32_t)flush_rows;
+        if (maintain_ms > 0) {
+            so.background = true;
+            so.maintain_interval_us = (int64_t)maintain_ms * 1000;
+        }
+        so.no_fsync = no_fsync;
+        if ((rc = cn_store_open(data, &conf->suites[i], &so, &st.s[i], &err)) != 0) {
+            fprintf(stderr, "canton process: %s\n", cn_err_msg(&err, rc));
+            goto out;
+        }
+    }
+    cn_sink_factory_t f = {.ud = &st, .open = open_sink, .blob = sink_blob};
+    cn_process_opts_t o = {.checkpoint_us = (int64_t)ck_ms * 1000};
+    if ((rc = cn_process_new(conf, e, data, &f, &o, &p, &err)) != 0) {
+        fprintf(stderr, "canton process: %s\n", cn_err_msg(&err, rc));
+        goto out;
+    }
+    atomic_init(&g_stop, false);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/hitlog", data);
+    struct timespec c0, c1, w0, w1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    clock_gettime(CLOCK_MONOTONIC, &w0);
+    if ((rc = cn_process_run(p, dir, until_end ? NULL : &g_stop, &err)) != 0) {
+        fprintf(stderr, "canton process: %s\n", cn_err_msg(&err, rc));
+        goto out;
+    }
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    cn_process_stats_t ps;
+    cn_process_stats(p, &ps);
+    double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+    double wall = (double)(w1.tv_sec - w0.tv_sec) + (double)(w1.tv_nsec - w0.tv_nsec) / 1e9;
+    printf("%llu raw hits processed: %llu visits, %llu hits, %llu items, %llu vars, %llu events, "
+           "%llu bad rows, %llu checkpoints\n",
+           (unsigned long long)ps.raw_hits, (unsigned long long)ps.visits,
+           (unsigned long long)ps.hits, (unsigned long long)ps.items, (unsigned long long)ps.vars,
+           (unsigned long long)ps.events, (unsigned long long)ps.bad_rows,
+           (unsigned long long)ps.checkpoints);
+    printf("time %.3f s wall, %.3f s cpu\n", wall, cpu);
+    code = CN_EXIT_OK;
+out:
+    cn_process_free(p);
+    for (size_t i = 0; i < conf->suite_count; i++) {
+        if (st.s[i] != NULL)
+            cn_store_close(st.s[i]);
+    }
+    free(st.s);
+    if (e != NULL)
+        cn_enrich_unref(e);
+    cn_conf_free(conf);
+    return code;
+}
