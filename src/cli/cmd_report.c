@@ -38,7 +38,7 @@ static void report_usage(FILE *f)
         "  --from YYYY-MM-DD    first day (the suite's time zone)\n"
         "  --to YYYY-MM-DD      last day (default: today)\n"
         "  --granularity G      a trend: hour, day, week or month\n"
-        "  --segment TEXT       e.g. 'visit(channel = \"natural search\" and country = \"US\")'\n"
+        "  --segment TEXT       e.g. 'visit(channel = \"Natural Search\" and country = \"US\")'\n"
         "  --compare C          previous-period, previous-year or previous-bucket\n"
         "  --sort M[:asc]       sort by a metric (default: the first, descending)\n"
         "  --limit N            rows (default 20; 0: all)\n"

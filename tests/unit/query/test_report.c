@@ -263,6 +263,42 @@ static void trend_by_day_with_compare(void **state)
     done(r, &q);
 }
 
+/* Trends with few keys count distinct visits and visitors with a bitset per
+ * key, and convert time to buckets once per 15 minutes: the same answers. */
+static void trend_visit_measures_by_day_and_hour(void **state)
+{
+    (void)state;
+    cn_report_req_t q;
+    cn_report_t *r =
+        run(RANGE "&granularity=day&metrics=visits,visitors,bounces,conversion_rate,entries", &q);
+    assert_int_equal(r->row_count, 2);
+    assert_true(r->rows[0].values[0] == 2 && r->rows[0].values[1] == 2);
+    assert_true(r->rows[0].values[2] == 1 && r->rows[0].values[4] == 2);
+    assert_float_equal(r->rows[0].values[3], 50, 1e-9);
+    assert_true(r->rows[1].values[0] == 1 && r->rows[1].values[1] == 1);
+    assert_true(r->rows[1].values[2] == 0 && r->rows[1].values[3] == 0);
+    assert_true(r->totals[0] == 3 && r->totals[1] == 2);
+    done(r, &q);
+    r = run(RANGE "&granularity=hour&dimension=country&metrics=visitors,pageviews&sort=pageviews",
+            &q);
+    /* every hit is at 10:00-10:05 UTC: two (hour, country) keys on day 1, one on day 2 */
+    size_t nonzero = 0;
+    double pv = 0;
+    for (size_t i = 0; i < r->row_count; i++) {
+        if (r->rows[i].values[1] > 0) {
+            nonzero++;
+            pv += r->rows[i].values[1];
+        }
+    }
+    assert_int_equal(nonzero, 3);
+    assert_true(pv == 7 && r->totals[0] == 2);
+    done(r, &q);
+    r = run(RANGE "&dimension=hour&metrics=pageviews", &q);
+    assert_int_equal(r->row_count, 1);
+    assert_true(cn_str_eq_c(r->rows[0].keys[0], "10") && r->rows[0].values[0] == 7);
+    done(r, &q);
+}
+
 static void products_evars_and_events(void **state)
 {
     (void)state;
@@ -414,6 +450,7 @@ int main(void)
         cmocka_unit_test(visit_dimension_counts_each_visit_once),
         cmocka_unit_test(segments_by_scope),
         cmocka_unit_test(trend_by_day_with_compare),
+        cmocka_unit_test(trend_visit_measures_by_day_and_hour),
         cmocka_unit_test(products_evars_and_events),
         cmocka_unit_test(bad_requests_say_what_is_wrong),
         cmocka_unit_test(funnel_counts_ordered_steps),
