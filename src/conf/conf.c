@@ -394,7 +394,7 @@ static int server_key(cn_conf_t *c, parse_ctx_t *ctx, const char *key, const cha
 static const char *const module_suite_keys[] = {
     "evar*",           "prop*",        "event*",         "list*",          "channel_rules",
     "campaign_params", "referer_list", "salt_retention", "retention_days", "unconverted_currency",
-    "flush_interval",
+    "flush_interval",  "import_static_extensions",
 };
 
 static bool is_module_suite_key(const char *key)

@@ -61,6 +61,7 @@ typedef enum cn_hit_type {
     CN_HIT_LINK = 1,     /* custom link (Adobe lnk_o), custom event */
     CN_HIT_DOWNLOAD = 2, /* Adobe lnk_d */
     CN_HIT_EXIT = 3,     /* outbound link, Adobe lnk_e */
+    CN_HIT_REQUEST = 4,  /* other request of an imported log: static asset, error, redirect */
 } cn_hit_type_t;
 
 /* Commerce event flags (cn_hit_row_t.events), on disk. */

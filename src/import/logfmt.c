@@ -984,8 +984,9 @@ int cn_import__parse_log(const cn_import_logfmt_t *f, cn_import_ctx_t *ctx, cn_s
     CN_ASSERT(sc->ptr == base);
 
     out->body = CN_STR_NULL;
-    info->is_page = (info->status == 0 || (info->status >= 200 && info->status < 400)) &&
-                    !cn_import_is_static_path(out->path) &&
-                    (ctype.len == 0 || (ctype.len >= 9 && memcmp(ctype.ptr, "text/html", 9) == 0));
+    info->is_page =
+        (info->status == 0 || (info->status >= 200 && info->status < 300) || info->status == 304) &&
+        !cn_import_is_static_path(out->path) &&
+        (ctype.len == 0 || (ctype.len >= 9 && memcmp(ctype.ptr, "text/html", 9) == 0));
     return 0;
 }

@@ -505,6 +505,10 @@ int cn_decode_raw(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         return cn_decode_canton_json(raw, b, err);
     case CN_PROTO_CANTON_PIXEL:
         return cn_decode_canton_pixel(raw, b, err);
+    case CN_PROTO_IMPORT_LOG:
+        return cn_decode_import_log(raw, b, err);
+    case CN_PROTO_IMPORT_ROW:
+        return cn_decode_import_row(raw, b, err);
     default:
         cn_err_set(err, CN_BADROW_UNSUPPORTED, "no decoder for protocol %s",
                    cn_proto_name(raw->proto));

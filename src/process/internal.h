@@ -119,7 +119,8 @@ typedef struct cn_dbatch {
     cn_dkv_t *ctx;
     size_t ctx_count, ctx_cap;
     cn_parena_t arena;
-    cn_buf_t body; /* gunzipped body */
+    cn_buf_t body;         /* gunzipped body */
+    const cn_conf_t *conf; /* optional: suite keys for decoders (import_static_extensions) */
 } cn_dbatch_t;
 
 void cn_dbatch_init(cn_dbatch_t *b);
@@ -135,6 +136,16 @@ int cn_decode_raw(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 int cn_decode_canton_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
+/* Imported access-log lines and hit-level rows (import_log.c, import_row.c). */
+int cn_decode_import_log(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
+int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
+/*
+ * True when path ends in a static-asset extension: one of exts (separated by commas or
+ * spaces; the suite key import_static_extensions), or of the default list when exts is NULL.
+ */
+bool cn_import_static_path(cn_str_t path, const char *exts);
+/* True when a request with this status can be a page view: 2xx, 304, or 0 (not logged). */
+bool cn_import_page_status(unsigned status);
 
 /* Appends a variable value / a context-data entry to hit h. Reason or 0. */
 int cn_decode_vars_add(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, cn_str_t value, cn_err_t *err);

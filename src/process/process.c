@@ -663,6 +663,7 @@ static int process_decoded(cn_process_t *p, const cn_rawhit_t *raw, const void *
 {
     cn_err_t err;
     cn_err_clear(&err);
+    p->batch.conf = p->conf; /* suite keys some decoders read (import_log.c) */
     int reason = cn_decode_raw(raw, &p->batch, &err);
     if (reason != 0)
         return bad_row(p, raw, rec, rec_len, pos, reason, err.msg);

@@ -235,7 +235,8 @@ const char *cn_query__enum_name(cn_dimenum_t e, unsigned v)
     static const char *const ref[] = {"none",  "internal", "search", "social",
                                       "email", "paid",     "other"};
     static const char *const dev[] = {"other", "desktop", "mobile", "tablet", "bot"};
-    static const char *const typ[] = {"page view", "link", "download", "exit link"};
+    static const char *const typ[] = {"page view", "link", "download", "exit link",
+                                      "other request"};
     static const char *const yn[] = {"no", "yes"};
     switch (e) {
     case CN_DIMENUM_REF_TYPE:
@@ -243,7 +244,7 @@ const char *cn_query__enum_name(cn_dimenum_t e, unsigned v)
     case CN_DIMENUM_DEVICE:
         return v < 5 ? dev[v] : NULL;
     case CN_DIMENUM_HIT_TYPE:
-        return v < 4 ? typ[v] : NULL;
+        return v < 5 ? typ[v] : NULL;
     case CN_DIMENUM_BOOL:
         return v < 2 ? yn[v] : NULL;
     default:

@@ -330,7 +330,7 @@ static void adobe_rule_breaks_become_reasons(void **state)
     assert_int_equal(decode_query("g=x&events=event1001"), CN_BADROW_BAD_EVENTS);
     assert_int_equal(decode_query("g=x&products=%3BA%3Btwo"), CN_BADROW_BAD_PRODUCTS);
     assert_int_equal(decode_query("g=x&c.&a.&k=v&.c"), CN_BADROW_BAD_QUERY);
-    cn_rawhit_t r = {.proto = CN_PROTO_IMPORT_LOG};
+    cn_rawhit_t r = {.proto = CN_PROTO_UNKNOWN};
     assert_int_equal(cn_decode_raw(&r, &B, &E), CN_BADROW_UNSUPPORTED);
 }
 
