@@ -2,9 +2,11 @@
 /*
  * `canton serve`: wires the boxes of DESIGN.md together. Reads the config,
  * opens the hitlog (<data>/hitlog, cutting a torn tail), starts the HTTP
- * server with the collector's endpoints, prints the URLs to use, and on
- * SIGINT/SIGTERM stops accepting, waits until every hit already taken is
- * acknowledged or failed, closes the hitlog and exits.
+ * server with the collector's endpoints, starts the pipeline behind it
+ * (processing into the stores and the reporting API, pipeline.c), prints
+ * the URLs to use, and on SIGINT/SIGTERM stops accepting, waits until every
+ * hit already taken is acknowledged or failed, stops the pipeline (it
+ * checkpoints), closes the hitlog and exits.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -40,15 +42,19 @@ static void usage(FILE *f)
 {
     fprintf(f, "Usage: canton serve [--config FILE] [--data DIR] [--listen ADDR:PORT]\n"
                "                    [--log-level debug|info|warn|error]\n\n"
-               "Runs the collector: takes hits over HTTP and appends them to the hitlog in\n"
-               "DIR/hitlog. Without --config it runs one suite, \"demo\".\n\n"
+               "Runs canton: the collector takes hits over HTTP and appends them to the\n"
+               "hitlog in DIR/hitlog; processing follows the hitlog into one store per suite\n"
+               "(DIR/store/<suite>); the reporting API (/api/v1/, docs/api.md) and the\n"
+               "dashboard (/) answer from the stores. Without --config it runs one suite,\n"
+               "\"demo\".\n\n"
                "  --config FILE     INI configuration (canton.conf.example documents every key)\n"
                "  --data DIR        data folder (overrides [server] data; default ./data)\n"
                "  --listen ADDR:PORT  address to listen on (overrides [server] listen; default\n"
                "                    127.0.0.1:8080; port 0 picks a free port)\n"
                "  --log-level L     debug, info, warn or error (default info)\n\n"
-               "Endpoints: /b/ss/<suite>/... (Adobe), /api/collect, /i, /canton.js, /healthz,\n"
-               "/metrics; docs/http.md describes answers and limits. Logs go to stderr (logfmt);\n"
+               "Endpoints: / (dashboard), /api/v1/... (reports), /b/ss/<suite>/... (Adobe),\n"
+               "/api/collect, /i, /canton.js, /healthz, /metrics; docs/http.md describes\n"
+               "answers and limits. Logs go to stderr (logfmt);\n"
                "the first line on stdout is \"canton <version> listening on <url>\".\n"
                "SIGINT or SIGTERM stops it after every hit taken has been acknowledged.\n");
 }
@@ -89,12 +95,14 @@ static void print_urls(const char *host, uint16_t port)
              (unsigned)port);
     printf(
         "canton %s listening on %s\n"
+        "  dashboard             %s/\n"
+        "  reports API           %s/api/v1/report?suite=<suite>&dimension=page\n"
         "  Adobe AppMeasurement  %s/b/ss/<suite>/1/JS-2.21.0/s1?AQB=1&pageName=home&AQE=1\n"
         "  canton JSON           %s/api/collect   (POST {\"suite\":\"<suite>\",\"events\":[...]})\n"
         "  canton pixel          %s/i?suite=<suite>&...\n"
         "  tracker               %s/canton.js\n"
         "  health, metrics       %s/healthz  %s/metrics\n",
-        CN_VERSION, base, base, base, base, base, base, base);
+        CN_VERSION, base, base, base, base, base, base, base, base, base);
     fflush(stdout);
 }
 
@@ -201,8 +209,8 @@ int cn_cmd_serve(int argc, char **argv)
     }
     /* Processing, the stores and the reporting API behind the collector. */
     if ((rc = cn_pipeline_start(conf, srv, &pipeline, &err)) != 0) {
-        cn_log_error("cannot start processing and the stores", "err=%s msg=\"%s\"",
-                     cn_errname(rc), cn_err_msg(&err, rc));
+        cn_log_error("cannot start processing and the stores", "err=%s msg=\"%s\"", cn_errname(rc),
+                     cn_err_msg(&err, rc));
         goto done;
     }
     cn_collect_set_metrics_cb(collect, (cn_collect_metrics_cb)cn_pipeline_metrics, pipeline);

@@ -392,9 +392,19 @@ static int server_key(cn_conf_t *c, parse_ctx_t *ctx, const char *key, const cha
  * key is accepted when it equals one of these or starts with one ending in
  * '*'. Add a module's keys here and document them in canton.conf.example. */
 static const char *const module_suite_keys[] = {
-    "evar*",           "prop*",        "event*",         "list*",          "channel_rules",
-    "campaign_params", "referer_list", "salt_retention", "retention_days", "unconverted_currency",
-    "flush_interval",  "import_static_extensions",
+    "evar*",
+    "prop*",
+    "event*",
+    "list*",
+    "channel_rules",
+    "campaign_params",
+    "referer_list",
+    "salt_retention",
+    "retention_days",
+    "unconverted_currency",
+    "store_flush_seconds",
+    "import_static_extensions",
+    "hier*",
 };
 
 static bool is_module_suite_key(const char *key)
