@@ -6,7 +6,9 @@
  * body may be gzip (flagged by the collector or starting with 1f 8b) and is
  * inflated with zlib under CN_DEC_MAX_BODY.
  */
+#include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -79,37 +81,327 @@ static const etype_t *find_etype(cn_str_t s)
     return NULL;
 }
 
-/* Copies a JSON string member into the arena; returns "" when absent, -1 when not a string. */
-static int jstr(cn_dbatch_t *b, json_t *obj, const char *key, cn_str_t *out)
+/*
+ * A light JSON tree in the batch arena. The common body (ASCII strings
+ * without escapes, plain numbers, no duplicate keys) is parsed here in one
+ * pass without a malloc per node; anything else (escapes, non-ASCII bytes,
+ * deep nesting, errors) goes to jansson, whose tree is copied into the same
+ * node shape, so both paths walk one decoder and give the same rows and the
+ * same error texts. The light parser accepts only a subset of what jansson
+ * accepts, so it never lets through a body jansson rejects.
+ */
+enum { JN_NULL, JN_FALSE, JN_TRUE, JN_INT, JN_REAL, JN_STR, JN_ARR, JN_OBJ };
+
+typedef struct jn jn_t;
+struct jn {
+    uint8_t t;
+    const char *key; /* member name when inside an object */
+    size_t klen;
+    const char *s; /* JN_STR */
+    size_t len;
+    int64_t i;
+    double d;
+    jn_t *first, *next; /* containers: children in order */
+    size_t count;
+};
+
+typedef struct jpool {
+    cn_parena_t *a;
+    jn_t *chunk;
+    size_t left;
+} jpool_t;
+
+static jn_t *jn_new(jpool_t *pl, uint8_t t)
 {
-    json_t *v = json_object_get(obj, key);
+    if (pl->left == 0) {
+        pl->chunk = (jn_t *)cn_parena_alloc(pl->a, 128 * sizeof(jn_t));
+        pl->left = 128;
+    }
+    jn_t *n = pl->chunk++;
+    pl->left--;
+    memset(n, 0, sizeof(*n));
+    n->t = t;
+    return n;
+}
+
+typedef struct jp {
+    const char *p, *end;
+    jpool_t pool;
+    int depth;
+} jp_t;
+
+static void jp_ws(jp_t *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
+        j->p++;
+}
+
+/* A string without escapes, control or non-ASCII bytes; false sends the body to jansson. */
+static bool jp_str(jp_t *j, const char **s, size_t *len)
+{
+    const char *p = ++j->p;
+    while (p < j->end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') {
+            *s = j->p;
+            *len = (size_t)(p - j->p);
+            j->p = p + 1;
+            return true;
+        }
+        if (c == '\\' || c < 0x20 || c >= 0x80)
+            return false;
+        p++;
+    }
+    return false;
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static jn_t *jp_num(jp_t *j)
+{
+    const char *p = j->p, *st = p;
+    if (p < j->end && *p == '-')
+        p++;
+    if (p >= j->end || !is_digit(*p))
+        return NULL;
+    if (*p == '0' && p + 1 < j->end && is_digit(p[1]))
+        return NULL;
+    while (p < j->end && is_digit(*p))
+        p++;
+    bool real = false;
+    if (p < j->end && *p == '.') {
+        real = true;
+        p++;
+        if (p >= j->end || !is_digit(*p))
+            return NULL;
+        while (p < j->end && is_digit(*p))
+            p++;
+    }
+    if (p < j->end && (*p == 'e' || *p == 'E')) {
+        real = true;
+        p++;
+        if (p < j->end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= j->end || !is_digit(*p))
+            return NULL;
+        while (p < j->end && is_digit(*p))
+            p++;
+    }
+    size_t n = (size_t)(p - st);
+    if (n >= 64)
+        return NULL;
+    char buf[64];
+    memcpy(buf, st, n);
+    buf[n] = 0;
+    char *e;
+    errno = 0;
+    jn_t *v = jn_new(&j->pool, real ? JN_REAL : JN_INT);
+    if (real)
+        v->d = strtod(buf, &e);
+    else
+        v->i = strtoll(buf, &e, 10);
+    if (errno != 0 || e != buf + n)
+        return NULL;
+    j->p = p;
+    return v;
+}
+
+static bool jp_lit(jp_t *j, const char *lit, size_t n)
+{
+    if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
+        return false;
+    j->p += n;
+    return true;
+}
+
+static jn_t *jp_value(jp_t *j)
+{
+    jp_ws(j);
+    if (j->p >= j->end)
+        return NULL;
+    char c = *j->p;
+    if (c == '"') {
+        jn_t *v = jn_new(&j->pool, JN_STR);
+        return jp_str(j, &v->s, &v->len) ? v : NULL;
+    }
+    if (c == '{' || c == '[') {
+        if (++j->depth > 32)
+            return NULL;
+        bool obj = c == '{';
+        jn_t *v = jn_new(&j->pool, obj ? JN_OBJ : JN_ARR), **tail = &v->first;
+        j->p++;
+        jp_ws(j);
+        if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
+            j->p++;
+            j->depth--;
+            return v;
+        }
+        for (;;) {
+            const char *k = NULL;
+            size_t kl = 0;
+            if (obj) {
+                jp_ws(j);
+                if (j->p >= j->end || *j->p != '"' || !jp_str(j, &k, &kl))
+                    return NULL;
+                if (v->count >= 64)
+                    return NULL;
+                for (jn_t *o = v->first; o; o = o->next) {
+                    if (o->klen == kl && memcmp(o->key, k, kl) == 0)
+                        return NULL; /* duplicate: jansson says which */
+                }
+                jp_ws(j);
+                if (j->p >= j->end || *j->p != ':')
+                    return NULL;
+                j->p++;
+            }
+            jn_t *m = jp_value(j);
+            if (m == NULL)
+                return NULL;
+            m->key = k;
+            m->klen = kl;
+            *tail = m;
+            tail = &m->next;
+            v->count++;
+            jp_ws(j);
+            if (j->p >= j->end)
+                return NULL;
+            if (*j->p == ',') {
+                j->p++;
+                continue;
+            }
+            if (*j->p != (obj ? '}' : ']'))
+                return NULL;
+            j->p++;
+            j->depth--;
+            return v;
+        }
+    }
+    if (c == '-' || is_digit(c))
+        return jp_num(j);
+    if (jp_lit(j, "true", 4))
+        return jn_new(&j->pool, JN_TRUE);
+    if (jp_lit(j, "false", 5))
+        return jn_new(&j->pool, JN_FALSE);
+    if (jp_lit(j, "null", 4))
+        return jn_new(&j->pool, JN_NULL);
+    return NULL;
+}
+
+/* The light parse of a whole body: an object or array and nothing after it. */
+static jn_t *jp_parse(cn_parena_t *a, cn_str_t body)
+{
+    jp_t j = {.p = body.ptr, .end = body.ptr + body.len, .pool = {.a = a}};
+    jp_ws(&j);
+    if (j.p >= j.end || (*j.p != '{' && *j.p != '['))
+        return NULL;
+    jn_t *root = jp_value(&j);
+    if (root == NULL)
+        return NULL;
+    jp_ws(&j);
+    return j.p == j.end ? root : NULL;
+}
+
+/* Copies jansson's tree into nodes; strings point into it (it lives until the walk ends). */
+static jn_t *from_jansson(jpool_t *pl, json_t *v)
+{
+    jn_t *n;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        n = jn_new(pl, JN_OBJ);
+        jn_t **tail = &n->first;
+        const char *k;
+        json_t *m;
+        json_object_foreach(v, k, m)
+        {
+            jn_t *c = from_jansson(pl, m);
+            c->key = k;
+            c->klen = strlen(k);
+            *tail = c;
+            tail = &c->next;
+            n->count++;
+        }
+        return n;
+    }
+    case JSON_ARRAY: {
+        n = jn_new(pl, JN_ARR);
+        jn_t **tail = &n->first;
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m)
+        {
+            jn_t *c = from_jansson(pl, m);
+            *tail = c;
+            tail = &c->next;
+            n->count++;
+        }
+        return n;
+    }
+    case JSON_STRING:
+        n = jn_new(pl, JN_STR);
+        n->s = json_string_value(v);
+        n->len = json_string_length(v);
+        return n;
+    case JSON_INTEGER:
+        n = jn_new(pl, JN_INT);
+        n->i = (int64_t)json_integer_value(v);
+        return n;
+    case JSON_REAL:
+        n = jn_new(pl, JN_REAL);
+        n->d = json_real_value(v);
+        return n;
+    case JSON_TRUE:
+        return jn_new(pl, JN_TRUE);
+    case JSON_FALSE:
+        return jn_new(pl, JN_FALSE);
+    default:
+        return jn_new(pl, JN_NULL);
+    }
+}
+
+static jn_t *jn_get(const jn_t *obj, const char *key)
+{
+    size_t kl = strlen(key);
+    for (jn_t *m = obj->first; m; m = m->next) {
+        if (m->klen == kl && memcmp(m->key, key, kl) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+/* Copies a JSON string member into the arena; returns "" when absent, -1 when not a string. */
+static int jstr(cn_dbatch_t *b, const jn_t *obj, const char *key, cn_str_t *out)
+{
+    const jn_t *v = jn_get(obj, key);
     *out = cn_str("", 0);
-    if (v == NULL || json_is_null(v))
+    if (v == NULL || v->t == JN_NULL)
         return 0;
-    if (!json_is_string(v))
+    if (v->t != JN_STR)
         return -1;
-    *out = cn_parena_dup(&b->arena, cn_str(json_string_value(v), json_string_length(v)));
+    *out = cn_parena_dup(&b->arena, cn_str(v->s, v->len));
     return 0;
 }
 
 /* A JSON number or numeric string as fixed point. */
-static int jmoney(json_t *v, int64_t *out)
+static int jmoney(const jn_t *v, int64_t *out)
 {
-    if (json_is_integer(v)) {
-        json_int_t i = json_integer_value(v);
+    if (v->t == JN_INT) {
+        int64_t i = v->i;
         if (i > 100000000000000LL || i < -100000000000000LL)
             return -1;
-        *out = (int64_t)i * CN_MONEY_SCALE;
+        *out = i * CN_MONEY_SCALE;
         return 0;
     }
     char buf[64];
-    if (json_is_real(v)) {
+    if (v->t == JN_REAL) {
         /* %.6f then exact decimal parsing: 207.6 stays 2076000, not 2075999 */
-        snprintf(buf, sizeof(buf), "%.6f", json_real_value(v));
+        snprintf(buf, sizeof(buf), "%.6f", v->d);
         return cn_parse_money(cn_str_c(buf), out);
     }
-    if (json_is_string(v))
-        return cn_parse_money(cn_str(json_string_value(v), json_string_length(v)), out);
+    if (v->t == JN_STR)
+        return cn_parse_money(cn_str(v->s, v->len), out);
     return -1;
 }
 
@@ -119,9 +411,9 @@ static int jmoney(json_t *v, int64_t *out)
         return code;                                                                               \
     } while (0)
 
-static int decode_event(cn_dbatch_t *b, json_t *ev, size_t idx, cn_str_t visitor, cn_err_t *err)
+static int decode_event(cn_dbatch_t *b, const jn_t *ev, size_t idx, cn_str_t visitor, cn_err_t *err)
 {
-    if (!json_is_object(ev))
+    if (ev->t != JN_OBJ)
         BAD(CN_BADROW_BAD_JSON, "events[%zu] is not an object", idx);
     cn_str_t type;
     if (jstr(b, ev, "type", &type) != 0)
@@ -166,23 +458,21 @@ static int decode_event(cn_dbatch_t *b, json_t *ev, size_t idx, cn_str_t visitor
         b->events[b->event_count++] = e;
         h->ev_count++;
     }
-    json_t *rev = json_object_get(ev, "revenue");
-    if (rev != NULL && !json_is_null(rev)) {
+    const jn_t *rev = jn_get(ev, "revenue");
+    if (rev != NULL && rev->t != JN_NULL) {
         if (jmoney(rev, &h->revenue) != 0)
             BAD(CN_BADROW_BAD_JSON, "events[%zu].revenue is not a number", idx);
         h->has_revenue = true;
     }
-    json_t *items = json_object_get(ev, "items");
-    if (items != NULL && !json_is_null(items)) {
-        if (!json_is_array(items))
+    const jn_t *items = jn_get(ev, "items");
+    if (items != NULL && items->t != JN_NULL) {
+        if (items->t != JN_ARR)
             BAD(CN_BADROW_BAD_JSON, "events[%zu].items is not an array", idx);
-        if (json_array_size(items) > CN_DEC_MAX_PRODUCTS)
+        if (items->count > CN_DEC_MAX_PRODUCTS)
             BAD(CN_BADROW_TOO_BIG, "events[%zu]: more than %d items", idx, CN_DEC_MAX_PRODUCTS);
-        size_t i;
-        json_t *it;
-        json_array_foreach(items, i, it)
-        {
-            if (!json_is_object(it))
+        size_t i = 0;
+        for (const jn_t *it = items->first; it; it = it->next, i++) {
+            if (it->t != JN_OBJ)
                 BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu] is not an object", idx, i);
             cn_dprod_t p = {0};
             if (jstr(b, it, "sku", &p.sku) || jstr(b, it, "category", &p.category))
@@ -192,18 +482,17 @@ static int decode_event(cn_dbatch_t *b, json_t *ev, size_t idx, cn_str_t visitor
                 BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu].name not a string", idx, i);
             if (p.sku.len == 0)
                 BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu] has no sku", idx, i);
-            json_t *q = json_object_get(it, "quantity");
+            const jn_t *q = jn_get(it, "quantity");
             int64_t qty = 1;
-            if (q != NULL && !json_is_null(q)) {
-                if (!json_is_integer(q) || json_integer_value(q) < 0 ||
-                    json_integer_value(q) > 1000000000)
+            if (q != NULL && q->t != JN_NULL) {
+                if (q->t != JN_INT || q->i < 0 || q->i > 1000000000)
                     BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].quantity is bad", idx, i);
-                qty = json_integer_value(q);
+                qty = q->i;
             }
             p.qty = qty;
             p.has_qty = true;
-            json_t *pr = json_object_get(it, "price");
-            if (pr != NULL && !json_is_null(pr)) {
+            const jn_t *pr = jn_get(it, "price");
+            if (pr != NULL && pr->t != JN_NULL) {
                 int64_t unit;
                 if (jmoney(pr, &unit) != 0)
                     BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].price is bad", idx, i);
@@ -220,34 +509,54 @@ static int decode_event(cn_dbatch_t *b, json_t *ev, size_t idx, cn_str_t visitor
             h->prod_count++;
         }
     }
-    json_t *props = json_object_get(ev, "props");
-    if (props != NULL && !json_is_null(props)) {
-        if (!json_is_object(props))
+    const jn_t *props = jn_get(ev, "props");
+    if (props != NULL && props->t != JN_NULL) {
+        if (props->t != JN_OBJ)
             BAD(CN_BADROW_BAD_JSON, "events[%zu].props is not an object", idx);
-        const char *k;
-        json_t *v;
-        json_object_foreach(props, k, v)
-        {
+        for (const jn_t *v = props->first; v; v = v->next) {
             char num[64];
             cn_str_t val;
-            if (json_is_string(v)) {
-                val = cn_str(json_string_value(v), json_string_length(v));
-            } else if (json_is_integer(v)) {
-                snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+            if (v->t == JN_STR) {
+                val = cn_str(v->s, v->len);
+            } else if (v->t == JN_INT) {
+                snprintf(num, sizeof(num), "%lld", (long long)v->i);
                 val = cn_str_c(num);
-            } else if (json_is_real(v)) {
-                snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+            } else if (v->t == JN_REAL) {
+                snprintf(num, sizeof(num), "%.17g", v->d);
                 val = cn_str_c(num);
-            } else if (json_is_boolean(v)) {
-                val = json_is_true(v) ? CN_STR_LIT("true") : CN_STR_LIT("false");
+            } else if (v->t == JN_TRUE || v->t == JN_FALSE) {
+                val = v->t == JN_TRUE ? CN_STR_LIT("true") : CN_STR_LIT("false");
             } else {
-                BAD(CN_BADROW_BAD_JSON, "events[%zu].props.%s is not a string or number", idx, k);
+                BAD(CN_BADROW_BAD_JSON, "events[%zu].props.%.*s is not a string or number", idx,
+                    (int)v->klen, v->key);
             }
-            int rc = cn_decode_ctx_add(b, h, cn_parena_dup(&b->arena, cn_str_c(k)),
+            int rc = cn_decode_ctx_add(b, h, cn_parena_dup(&b->arena, cn_str(v->key, v->klen)),
                                        cn_parena_dup(&b->arena, val), err);
             if (rc != 0)
                 return rc;
         }
+    }
+    return 0;
+}
+
+static int decode_root(const jn_t *root, const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
+{
+    if (root->t != JN_OBJ)
+        BAD(CN_BADROW_BAD_JSON, "body is not a JSON object");
+    cn_str_t suite, visitor;
+    if (jstr(b, root, "suite", &suite) || jstr(b, root, "visitor", &visitor))
+        BAD(CN_BADROW_BAD_JSON, "suite/visitor is not a string");
+    b->suites = raw->suite.len > 0 ? raw->suite : suite;
+    const jn_t *events = jn_get(root, "events");
+    if (events == NULL || events->t != JN_ARR || events->count == 0)
+        BAD(CN_BADROW_BAD_JSON, "events is not a non-empty array");
+    if (events->count > CN_DEC_MAX_HITS)
+        BAD(CN_BADROW_TOO_BIG, "more than %d events", CN_DEC_MAX_HITS);
+    size_t i = 0;
+    for (const jn_t *ev = events->first; ev; ev = ev->next, i++) {
+        int rc = decode_event(b, ev, i, visitor, err);
+        if (rc != 0)
+            return rc;
     }
     return 0;
 }
@@ -264,43 +573,16 @@ int cn_decode_canton_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     }
     if (body.len == 0)
         BAD(CN_BADROW_EMPTY, "empty body");
+    jn_t *root = jp_parse(&b->arena, body);
+    if (root != NULL)
+        return decode_root(root, raw, b, err);
     json_error_t je;
-    json_t *root = json_loadb(body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
-    if (root == NULL)
+    json_t *jroot = json_loadb(body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
+    if (jroot == NULL)
         BAD(CN_BADROW_BAD_JSON, "body is not JSON: %s (at %d)", je.text, je.position);
-    int rc = 0;
-    if (!json_is_object(root)) {
-        cn_err_set(err, CN_BADROW_BAD_JSON, "body is not a JSON object");
-        rc = CN_BADROW_BAD_JSON;
-        goto done;
-    }
-    cn_str_t suite, visitor;
-    if (jstr(b, root, "suite", &suite) || jstr(b, root, "visitor", &visitor)) {
-        cn_err_set(err, CN_BADROW_BAD_JSON, "suite/visitor is not a string");
-        rc = CN_BADROW_BAD_JSON;
-        goto done;
-    }
-    b->suites = raw->suite.len > 0 ? raw->suite : suite;
-    json_t *events = json_object_get(root, "events");
-    if (!json_is_array(events) || json_array_size(events) == 0) {
-        cn_err_set(err, CN_BADROW_BAD_JSON, "events is not a non-empty array");
-        rc = CN_BADROW_BAD_JSON;
-        goto done;
-    }
-    if (json_array_size(events) > CN_DEC_MAX_HITS) {
-        cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d events", CN_DEC_MAX_HITS);
-        rc = CN_BADROW_TOO_BIG;
-        goto done;
-    }
-    size_t i;
-    json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
-        if ((rc = decode_event(b, ev, i, visitor, err)) != 0)
-            goto done;
-    }
-done:
-    json_decref(root);
+    jpool_t pl = {.a = &b->arena};
+    int rc = decode_root(from_jansson(&pl, jroot), raw, b, err);
+    json_decref(jroot);
     return rc;
 }
 

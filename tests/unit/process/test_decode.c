@@ -588,6 +588,83 @@ static void canton_json_rejects_bad_bodies(void **state)
     }
 }
 
+/* A digest of the decoded batch: every field canton JSON fills. */
+static void batch_text(char *out, size_t cap)
+{
+    size_t o = 0;
+    o += (size_t)snprintf(out + o, cap - o, "%.*s|%zu|", CN_STR_FMT(B.suites), B.hit_count);
+    for (size_t i = 0; i < B.hit_count && o < cap; i++) {
+        const cn_dhit_t *h = &B.hits[i];
+        o += (size_t)snprintf(
+            out + o, cap - o, "%d %d %.*s %.*s %.*s %.*s %.*s %.*s %.*s %.*s %.*s %.*s %d %lld|",
+            h->type, h->events, CN_STR_FMT(h->visitor_id), CN_STR_FMT(h->url),
+            CN_STR_FMT(h->referrer), CN_STR_FMT(h->page_name), CN_STR_FMT(h->screen),
+            CN_STR_FMT(h->language), CN_STR_FMT(h->purchase_id), CN_STR_FMT(h->currency),
+            CN_STR_FMT(h->link_name), CN_STR_FMT(h->link_url), h->has_revenue,
+            (long long)h->revenue);
+        for (uint32_t k = 0; k < h->prod_count && o < cap; k++) {
+            const cn_dprod_t *p = &B.prods[h->prod_first + k];
+            o += (size_t)snprintf(out + o, cap - o, "p %.*s %.*s %lld %lld|", CN_STR_FMT(p->sku),
+                                  CN_STR_FMT(p->category), (long long)p->qty, (long long)p->price);
+        }
+        for (uint32_t k = 0; k < h->ctx_count && o < cap; k++)
+            o += (size_t)snprintf(out + o, cap - o, "c %.*s=%.*s|",
+                                  CN_STR_FMT(B.ctx[h->ctx_first + k].key),
+                                  CN_STR_FMT(B.ctx[h->ctx_first + k].value));
+    }
+}
+
+/*
+ * Plain bodies take the light parser, bodies with escapes or non-ASCII bytes
+ * take jansson: the same content must decode the same either way.
+ */
+static void canton_json_light_and_jansson_paths_agree(void **state)
+{
+    (void)state;
+    static const char escaped[] =
+        "{\"suite\":\"demo\",\"visitor\":\"c0ffee\",\"events\":["
+        "{\"type\":\"pageview\",\"url\":\"https://shop.example/p/red-mug?utm_source=x\","
+        "\"referrer\":\"https:\\/\\/www.google.com/\",\"title\":\"Red\\u0020Mug\",\"screen\":"
+        "\"1280x720\",\"lang\":\"en-US\",\"props\":{\"plan\":\"weekly\",\"position\":3}},"
+        "{\"type\":\"purchase\",\"order_id\":\"ORD-1\",\"currency\":\"CNY\",\"revenue\":207.60,"
+        "\"items\":[{\"sku\":\"SKU-RED-MUG\",\"category\":\"Kitchen/Mugs\",\"quantity\":2,"
+        "\"price\":39.90},{\"name\":\"Tea\",\"price\":\"128\"}]},"
+        "{\"type\":\"outbound\",\"name\":\"Partner\",\"target\":\"https://partner.example/\"}]}";
+    static char a[4096], b[4096];
+    cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = CN_STR_LIT(batch_json)};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    batch_text(a, sizeof(a));
+    r.body = CN_STR_LIT(escaped);
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    batch_text(b, sizeof(b));
+    assert_string_equal(a, b);
+    const struct {
+        const char *body;
+        int reason;
+    } cases[] = {
+        /* what the light parser must refuse as jansson does */
+        {"{\"suite\":\"d\",\"x\":{\"a\":1,\"a\":2},\"events\":[{\"url\":\"u\"}]}",
+         CN_BADROW_BAD_JSON},
+        {"{\"suite\":\"d\",\"events\":[{\"url\":\"u\"}]} x", CN_BADROW_BAD_JSON},
+        {"{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"revenue\":01}]}", CN_BADROW_BAD_JSON},
+        {"{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"revenue\":1.}]}", CN_BADROW_BAD_JSON},
+        {"{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"revenue\":99999999999999999999}]}",
+         CN_BADROW_BAD_JSON},
+        {"{\"suite\":\"d\",\"events\":[{\"url\":\"u\"},]}", CN_BADROW_BAD_JSON},
+        {"{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"props\":{\"k\":tru}}]}",
+         CN_BADROW_BAD_JSON},
+        /* and accept */
+        {" {\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"revenue\":-1.5e2,\"props\":{}}]}\n", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r.body = cn_str_c(cases[i].body);
+        int rc = cn_decode_raw(&r, &B, &E);
+        if (rc != cases[i].reason)
+            fail_msg("case %zu: got %d want %d (%s)", i, rc, cases[i].reason, E.msg);
+    }
+    assert_int_equal(B.hits[0].revenue, -150 * CN_MONEY_SCALE);
+}
+
 static void canton_pixel_decodes(void **state)
 {
     (void)state;
@@ -637,6 +714,7 @@ int main(void)
         cmocka_unit_test(canton_json_batch_decodes),
         cmocka_unit_test(canton_json_gzip_body_inflates),
         cmocka_unit_test(canton_json_rejects_bad_bodies),
+        cmocka_unit_test(canton_json_light_and_jansson_paths_agree),
         cmocka_unit_test(canton_pixel_decodes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
