@@ -159,6 +159,7 @@ typedef struct plan {
     int events[CN_REPORT_MAX_METRICS]; /* eventN numbers, in slot order */
     size_t event_count;
     bool need_ts, need_money;
+    bool additive; /* only hit-additive measures: no per-visit or per-visitor state */
     uint64_t key_bound[CN_REPORT_MAX_DIMS + 1]; /* exclusive bound of each key part, 0 unknown */
 } plan_t;
 
@@ -410,6 +411,9 @@ static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_sna
     pl->need_money = pl->need[CN_M_REVENUE] || pl->need[CN_M_UNITS];
     if (pl->item_mode)
         pl->need_money = true;
+    pl->additive = !pl->item_mode && !pl->need[CN_M_VISITS] && !pl->need[CN_M_VISITORS] &&
+                   !pl->need[CN_M_BOUNCES] && !pl->need[CN_M_ENTRIES] && !pl->need[CN_M_EXITS] &&
+                   !pl->need[CN_M_DURATION_US] && !pl->need[CN_M_ORDER_VISITS];
     return 0;
 }
 
@@ -523,6 +527,28 @@ static inline void credit(pass_t *p, uint32_t acc, uint64_t vi, uint8_t type, ui
     credit_visitor(p, acc, p->scan->v_visitor[vi]);
 }
 
+/* Credits a selected hit to acc and the totals when the plan is additive:
+ * no visit or visitor measure is asked for, so no per-visit state. */
+static inline void credit_additive(pass_t *p, uint32_t acc, uint8_t type, uint8_t events,
+                                   int64_t revenue, uint32_t units)
+{
+    agg_t *a = p->agg;
+    int64_t *ms[2] = {a->acc + (size_t)acc * a->nm, a->tot};
+    for (int k = 0; k < 2; k++) {
+        int64_t *m = ms[k];
+        m[CN_M_HITS]++;
+        m[CN_M_PAGEVIEWS] += type == CN_HIT_PAGEVIEW;
+        if (events != 0) {
+            m[CN_M_ORDERS] += (events & CN_EV_PURCHASE) != 0;
+            m[CN_M_CART_ADDS] += (events & CN_EV_CART_ADD) != 0;
+            m[CN_M_CHECKOUTS] += (events & CN_EV_CHECKOUT) != 0;
+            m[CN_M_PROD_VIEWS] += (events & CN_EV_PROD_VIEW) != 0;
+        }
+        m[CN_M_REVENUE] += revenue;
+        m[CN_M_UNITS] += units;
+    }
+}
+
 /* Per-visit and total bookkeeping for one selected hit. */
 static inline void note_hit(pass_t *p, uint64_t vi, uint8_t type, uint8_t events, int64_t ts,
                             int64_t revenue, uint32_t units, uint32_t acc)
@@ -609,6 +635,14 @@ static int run_pass(pass_t *p)
             int64_t rev = ss->revenue ? ss->revenue[i] : 0;
             uint32_t units = ss->units ? ss->units[i] : 0;
             uint32_t acc = NONE32;
+            if (pl->additive) {
+                uint32_t bucket = pl->req->gran != CN_GRAN_NONE ? trend_bucket(p, ts) : 0;
+                acc = acc_of(p->agg, key_of(p, keys, i, bucket));
+                credit_additive(p, acc, ss->type[i], ss->events[i], rev, units);
+                if (hit_acc)
+                    hit_acc[i] = acc;
+                continue;
+            }
             if (!pl->item_mode) {
                 uint32_t bucket = pl->req->gran != CN_GRAN_NONE ? trend_bucket(p, ts) : 0;
                 acc = acc_of(p->agg, key_of(p, keys, i, bucket));
@@ -765,11 +799,13 @@ static int aggregate(const cn_store_t *store, const cn_store_snap_t *snap,
     p.month0 = y * 12 + m;
     agg_init(out, pl);
     agg_init_vbits(out, pl, scan.visitor_count, scan.visit_count);
-    vstate_init(&p.vs, &scan, pl);
+    if (!pl->additive)
+        vstate_init(&p.vs, &scan, pl);
     rc = run_pass(&p);
-    if (rc == 0)
+    if (rc == 0 && !pl->additive)
         finish_visits(&p);
-    vstate_free(&p.vs);
+    if (!pl->additive)
+        vstate_free(&p.vs);
     free(filter);
     cn_scan_close(&scan);
     return rc;
@@ -917,12 +953,40 @@ static int cmp_rows(const void *a, const void *b, void *ud)
             if (r != 0)
                 return r;
         }
-        return 0;
+        /* equal labels (unknown values): by key, a total order */
+        return c->keyv[i] == c->keyv[j] ? 0 : c->keyv[i] < c->keyv[j] ? -1 : 1;
     }
     uint64_t x = c->keyv[i], y = c->keyv[j];
     if (x == y)
         return 0;
     return (x < y) == c->asc ? -1 : 1;
+}
+
+/* The first `need` rows of order[0..n) in sorted order, in order[0..need):
+ * insertion into a short sorted prefix instead of sorting every row. */
+#define TOPK_MAX 256
+
+static void top_rows(size_t *order, size_t n, size_t need, sort_ctx_t *sc)
+{
+    size_t have = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t x = order[i];
+        if (have == need && cmp_rows(&x, &order[have - 1], sc) >= 0)
+            continue;
+        size_t lo = 0, hi = have;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (cmp_rows(&order[mid], &x, sc) <= 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        size_t end = have < need ? have : need - 1;
+        memmove(&order[lo + 1], &order[lo], (end - lo) * sizeof(size_t));
+        order[lo] = x;
+        if (have < need)
+            have++;
+    }
 }
 
 /* --- The report --- */
@@ -971,6 +1035,90 @@ static void shift_range(const cn_report_req_t *req, int32_t *from, int32_t *to)
     *to = last;
 }
 
+/* A compared trend of additive measures whose two ranges overlap (previous
+ * bucket): one pass by local day over the union of the ranges, then each
+ * day's measures are added to the bucket of the current and of the compared
+ * range it falls in. Partitions are local days, so a day holds exactly the
+ * hits the two separate passes would have read. */
+static bool fold_ok(const cn_report_req_t *req, const plan_t *pl, int32_t cfrom, int32_t cto)
+{
+    if (!pl->additive || pl->field_count != 0 || req->segment != NULL)
+        return false;
+    if (req->gran != CN_GRAN_DAY && req->gran != CN_GRAN_WEEK && req->gran != CN_GRAN_MONTH)
+        return false;
+    int32_t u0 = cfrom < req->from_day ? cfrom : req->from_day;
+    int32_t u1 = cto > req->to_day ? cto : req->to_day;
+    int64_t len = (int64_t)(req->to_day - req->from_day + 1) + (cto - cfrom + 1);
+    return (int64_t)u1 - u0 + 1 < len;
+}
+
+static uint32_t day_bucket(cn_gran_t g, int32_t from, int32_t day)
+{
+    int y, m, d, y0, m0;
+    switch (g) {
+    case CN_GRAN_WEEK:
+        return (uint32_t)((day - (from - (((from % 7) + 7 + 3) % 7))) / 7);
+    case CN_GRAN_MONTH:
+        cn_store_day_to_ymd(from, &y0, &m0, &d);
+        cn_store_day_to_ymd(day, &y, &m, &d);
+        return (uint32_t)((y * 12 + m) - (y0 * 12 + m0));
+    default:
+        return (uint32_t)(day - from);
+    }
+}
+
+static void fold_days(const agg_t *days, int32_t u0, const plan_t *pl, int32_t from, int32_t to,
+                      agg_t *out)
+{
+    agg_init(out, pl);
+    for (size_t i = 0; i < days->nacc; i++) {
+        int32_t day = u0 + (int32_t)(uint32_t)days->keyv[i];
+        if (day < from || day > to)
+            continue;
+        uint32_t acc = acc_of(out, day_bucket(pl->req->gran, from, day));
+        const int64_t *src = days->acc + i * days->nm;
+        int64_t *dst = out->acc + (size_t)acc * out->nm;
+        for (size_t j = 0; j < out->nm; j++) {
+            dst[j] += src[j];
+            out->tot[j] += src[j];
+        }
+    }
+}
+
+static int aggregate_folded(const cn_store_t *store, const cn_store_snap_t *snap,
+                            const cn_report_req_t *req, const plan_t *pl, int32_t cfrom,
+                            int32_t cto, agg_t *cur, agg_t *cmp, cn_err_t *err)
+{
+    int32_t u0 = cfrom < req->from_day ? cfrom : req->from_day;
+    int32_t u1 = cto > req->to_day ? cto : req->to_day;
+    cn_report_req_t *dr = cn_xmalloc(sizeof(*dr));
+    *dr = *req;
+    dr->gran = CN_GRAN_DAY;
+    dr->from_day = u0;
+    dr->to_day = u1;
+    plan_t dpl = *pl;
+    dpl.req = dr;
+    dpl.key_bound[0] = bucket_count(CN_GRAN_DAY, u0, u1);
+    agg_t days;
+    memset(&days, 0, sizeof(days));
+    int rc = aggregate(store, snap, dr, &dpl, u0, u1, &days, err);
+    if (rc == 0) {
+        fold_days(&days, u0, pl, req->from_day, req->to_day, cur);
+        cn_report_req_t *cr = cn_xmalloc(sizeof(*cr));
+        *cr = *req;
+        cr->from_day = cfrom;
+        cr->to_day = cto;
+        plan_t cpl = *pl;
+        cpl.req = cr;
+        cpl.key_bound[0] = bucket_count(req->gran, cfrom, cto);
+        fold_days(&days, u0, &cpl, cfrom, cto, cmp);
+        free(cr);
+    }
+    agg_free(&days);
+    free(dr);
+    return rc;
+}
+
 int cn_report_run(const cn_store_t *store, const cn_store_snap_t *snap, const cn_report_req_t *req,
                   cn_report_t **out, cn_err_t *err)
 {
@@ -980,14 +1128,25 @@ int cn_report_run(const cn_store_t *store, const cn_store_snap_t *snap, const cn
     if (rc != 0)
         return rc;
     agg_t cur, cmp;
+    memset(&cur, 0, sizeof(cur));
     memset(&cmp, 0, sizeof(cmp));
-    if ((rc = aggregate(store, snap, req, &pl, req->from_day, req->to_day, &cur, err)) != 0) {
-        agg_free(&cur);
-        return rc;
-    }
     int32_t cfrom = 0, cto = 0;
-    if (req->compare != CN_COMPARE_NONE) {
+    if (req->compare != CN_COMPARE_NONE)
         shift_range(req, &cfrom, &cto);
+    if (req->compare != CN_COMPARE_NONE && fold_ok(req, &pl, cfrom, cto)) {
+        rc = aggregate_folded(store, snap, req, &pl, cfrom, cto, &cur, &cmp, err);
+        if (rc != 0) {
+            agg_free(&cur);
+            agg_free(&cmp);
+            return rc;
+        }
+    } else {
+        if ((rc = aggregate(store, snap, req, &pl, req->from_day, req->to_day, &cur, err)) != 0) {
+            agg_free(&cur);
+            return rc;
+        }
+    }
+    if (req->compare != CN_COMPARE_NONE && cmp.tot == NULL) {
         plan_t cpl = pl;
         if (req->gran != CN_GRAN_NONE) {
             /* Buckets are counted from the compared range's own start. */
@@ -1101,7 +1260,11 @@ int cn_report_run(const cn_store_t *store, const cn_store_snap_t *snap, const cn
             order[kept++] = i;
     }
     sort_ctx_t sc = {pv->rows, r->key_count, req->sort_metric, req->sort_asc, cur.keyv};
-    qsort_r(order, kept, sizeof(size_t), cmp_rows, &sc);
+    size_t need = req->offset + req->limit;
+    if (req->limit > 0 && need <= TOPK_MAX && need < kept)
+        top_rows(order, kept, need, &sc);
+    else
+        qsort_r(order, kept, sizeof(size_t), cmp_rows, &sc);
     r->total_rows = kept;
     size_t from = req->offset < kept ? req->offset : kept;
     size_t count = kept - from;
