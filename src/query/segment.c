@@ -258,8 +258,6 @@ static cn_seg_node_t *parse_cond(parser_t *p)
 
 static cn_seg_node_t *parse_primary(parser_t *p)
 {
-    skip_ws(p);
-    size_t start = p->pos;
     if (accept_char(p, '(')) {
         cn_seg_node_t *n = parse_or(p);
         if (n == NULL)
@@ -294,7 +292,6 @@ static cn_seg_node_t *parse_primary(parser_t *p)
             return n;
         }
     }
-    (void)start;
     return parse_cond(p);
 }
 
