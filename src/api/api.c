@@ -357,6 +357,20 @@ static void on_api(void *ud, cn_http_req_t *req)
                     "unknown endpoint (suites, catalog, report, funnel, paths, realtime)");
         return;
     }
+    if (is_post && body.len > 0) {
+        json_error_t jerr;
+        json_t *j = json_loadb(body.ptr, body.len, 0, &jerr);
+        if (!json_is_object(j)) {
+            char msg[256] = "the request body must be a JSON object";
+            if (j == NULL)
+                snprintf(msg, sizeof(msg), "bad JSON at line %d column %d: %s", jerr.line,
+                         jerr.column, jerr.text);
+            json_decref(j);
+            reply_error(req, 400, msg);
+            return;
+        }
+        json_decref(j);
+    }
     cn_str_t id;
     api_suite_t *s = request_suite(api, req, query, body, is_post, &id);
     if (s == NULL) {

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""The reporting API end to end: every endpoint, tokens, and errors that say what is wrong.
+
+Generates a week of traffic for suite "demo" (open: no token) and configures a second
+suite "shop" that needs a token (one from the config, one made by `canton token create`),
+starts `canton serve`, waits until processing has stored every hit, then checks
+/api/v1/{catalog,suites,report,funnel,paths,realtime}, GET and POST, the error answers,
+and that `canton report` gives the same numbers as the API.
+"""
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import canton_test  # noqa: E402
+
+BIN = canton_test.BIN
+SRC = os.environ.get("CANTON_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
+CONFIG = """[suite demo]
+timezone = Asia/Shanghai
+currency = CNY
+home_country = CN
+domains = shop.canton.test
+[suite shop]
+tokens = config-token-0123456789
+"""
+
+
+def run(*args):
+    out = subprocess.run([BIN] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    if out.returncode != 0:
+        raise canton_test.CantonError("%s: %s" % (" ".join(args), out.stderr.decode()))
+    return out.stdout.decode()
+
+
+def main():
+    t = canton_test.Checks()
+    data = tempfile.mkdtemp(prefix="canton-api-")
+    conf = os.path.join(data, "canton.conf")
+    with open(conf, "w") as f:
+        f.write(CONFIG)
+    today = datetime.datetime.utcnow().date()
+    frm, to = (today - datetime.timedelta(days=7)).isoformat(), (today - datetime.timedelta(days=1)).isoformat()
+    run("rates", "import", os.path.join(SRC, "docs", "rates-sample.csv"), "--data", data)
+    gen = subprocess.run([BIN, "gen", "--suite", "demo", "--from", frm, "--to", to, "--visits-per-day", "150",
+                          "--data", data], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    t.check(gen.returncode == 0, "canton gen")
+    made = run("token", "create", "--suite", "shop", "--config", conf, "--data", data).strip()
+    t.check(len(made) == 64, "canton token create prints a 64-hex token")
+    records = len(run("hitlog", "dump", "--data", data).splitlines())
+
+    with canton_test.Canton(config=CONFIG, data=data) as srv:
+        def get(path, headers=None):
+            status, hdrs, body = srv.request("GET", path, headers=headers)
+            return status, json.loads(body) if body else None
+
+        def post(path, obj, headers=None):
+            status, hdrs, body = srv.request("POST", path, body=json.dumps(obj).encode(), headers=headers)
+            return status, json.loads(body) if body else None
+
+        # Wait until processing has taken every raw hit (the store's hit count stops growing).
+        deadline, last, stable = time.time() + 90, -1, 0
+        while time.time() < deadline:
+            m = srv.metrics()
+            raw = m.get("canton_process_raw_hits_total", 0)
+            if raw >= records:
+                break
+            time.sleep(0.2)
+        t.check(srv.metrics().get("canton_process_raw_hits_total", 0) >= records,
+                "processing took all %d raw hits" % records)
+        t.check(srv.metrics().get("canton_process_up") == 1, "canton_process_up is 1")
+
+        q = "suite=demo&from=%s&to=%s" % (frm, to)
+        status, cat = get("/api/v1/catalog")
+        t.check(status == 200 and any(d["name"] == "page" for d in cat["dimensions"])
+                and any(m["name"] == "revenue" and m["type"] == "currency" for m in cat["metrics"]),
+                "catalog lists page and revenue")
+
+        status, s = get("/api/v1/suites")
+        ids = [x["id"] for x in s["suites"]] if status == 200 else []
+        t.check(ids == ["demo"], "suites without a token: only the open suite (%r)" % ids)
+        demo = s["suites"][0] if ids else {}
+        t.check(demo.get("hits", 0) > 1000 and demo.get("currency") == "CNY", "demo suite has hits")
+        status, s = get("/api/v1/suites", {"Authorization": "Bearer " + made})
+        t.check(status == 200 and [x["id"] for x in s["suites"]] == ["demo", "shop"],
+                "suites with the shop token: both")
+
+        # report: GET and POST give the same numbers
+        status, r = get("/api/v1/report?" + q + "&dimension=country&metrics=pageviews,visits,visitors,revenue&limit=5")
+        t.check(status == 200 and r["keys"] == ["country"] and len(r["rows"]) == 5, "report GET")
+        status, r2 = post("/api/v1/report", {"suite": "demo", "from": frm, "to": to, "dimensions": ["country"],
+                                             "metrics": ["pageviews", "visits", "visitors", "revenue"], "limit": 5})
+        t.check(status == 200 and r2["rows"] == r["rows"] and r2["totals"] == r["totals"], "report POST = GET")
+        # the CLI reads the same store and agrees
+        cli = json.loads(run("report", "--config", conf, "--data", data, "--suite", "demo", "--from", frm,
+                             "--to", to, "--dimension", "country", "--metrics",
+                             "pageviews,visits,visitors,revenue", "--limit", "5", "--format", "json"))
+        t.check(cli["rows"] == r["rows"] and cli["totals"] == r["totals"], "canton report = API")
+        status, tr = get("/api/v1/report?" + q + "&granularity=day&metrics=pageviews&compare=previous_period")
+        t.check(status == 200 and len(tr["rows"]) == 7 and "compare" in tr["rows"][0]
+                and tr["compare_to"] < frm, "trend by day with a compared period")
+        seg = urllib.parse.quote('visit(country = "US") and pageviews > 0')
+        status, sr = get("/api/v1/report?" + q + "&metrics=pageviews&segment=" + seg)
+        status2, us = get("/api/v1/report?" + q + "&dimension=country&metrics=pageviews&limit=0")
+        us_pv = [row["values"][0] for row in us["rows"] if row["keys"] == ["US"]]
+        t.check(status == 200 and us_pv and sr["totals"]["values"][0] == us_pv[0],
+                "a visit segment equals the country row")
+
+        # funnel, paths, realtime
+        fq = q + "&" + urllib.parse.urlencode([("step", "product_views > 0"), ("step", "cart_adds > 0"),
+                                              ("step", "orders > 0")])
+        status, f = get("/api/v1/funnel?" + fq)
+        counts = [s["count"] for s in f["steps"]] if status == 200 else []
+        t.check(len(counts) == 3 and counts[0] >= counts[1] >= counts[2] > 0, "funnel narrows: %r" % counts)
+        status, f2 = post("/api/v1/funnel", {"suite": "demo", "from": frm, "to": to,
+                                             "steps": ["product_views > 0", "cart_adds > 0", "orders > 0"]})
+        t.check(status == 200 and [s["count"] for s in f2["steps"]] == counts, "funnel POST = GET")
+        status, p = get("/api/v1/paths?" + q + "&" + urllib.parse.urlencode([("condition", 'page = "home"')]))
+        t.check(status == 200 and p["direction"] == "next" and len(p["rows"]) > 0, "paths after home")
+        status, rt = get("/api/v1/realtime?suite=demo&minutes=5")
+        t.check(status == 200 and len(rt["minutes"]) == 5, "realtime by minute")
+
+        # tokens
+        shop = "/api/v1/report?suite=shop&metrics=pageviews"
+        status, e = get(shop)
+        t.check(status == 401 and "token" in e["error"], "shop without a token: 401")
+        status, e = get(shop, {"Authorization": "Bearer wrong-token-000000000"})
+        t.check(status == 401, "shop with a wrong token: 401")
+        status, _ = get(shop, {"Authorization": "Bearer config-token-0123456789"})
+        t.check(status == 200, "shop with the config's token: 200")
+        status, _ = get(shop + "&token=" + made)
+        t.check(status == 200, "shop with the created token as ?token=: 200")
+
+        # errors say what is wrong
+        for path, code, words in [
+            ("/api/v1/report?" + q + "&dimension=pagez", 400, "unknown dimension 'pagez'"),
+            ("/api/v1/report?" + q + "&metrics=pageviewz", 400, "unknown metric 'pageviewz'"),
+            ("/api/v1/report?suite=demo&from=2026-02-30", 400, "2026-02-30"),
+            ("/api/v1/report?" + q + "&segment=" + urllib.parse.quote('visit(country = "US"'), 400, "position 20"),
+            ("/api/v1/report?suite=nope", 404, "unknown suite 'nope'"),
+            ("/api/v1/report?metrics=pageviews", 400, "which suite"),
+            ("/api/v1/funnel?" + q + "&step=" + urllib.parse.quote("orders > 0"), 400, "at least 2 steps"),
+            ("/api/v1/nothing", 404, "unknown endpoint"),
+        ]:
+            status, e = get(path)
+            t.check(status == code and e is not None and words in e.get("error", ""),
+                    "%s -> %d %r (got %d %r)" % (path, code, words, status, e))
+        status, hdrs, body = srv.request("POST", "/api/v1/report", body=b"{not json")
+        t.check(status == 400 and b"bad JSON" in body, "POST with bad JSON: 400")
+    t.finish()
+
+
+if __name__ == "__main__":
+    main()
