@@ -66,8 +66,8 @@ struct cn_collect {
     uint64_t *hits; /* [proto][suite] */
     uint64_t unknown[CN_PROTO__COUNT];
     uint64_t bytes[CN_PROTO__COUNT];
-    uint64_t failed;               /* hits answered 503: the hitlog refused or failed them */
-    _Atomic uint64_t async_failed; /* buffered mode: write failures after the answer */
+    uint64_t failed;                    /* hits answered 503: the hitlog refused or failed them */
+    _Atomic uint64_t async_failed;      /* buffered mode: write failures after the answer */
     cn_collect_metrics_cb more_metrics; /* the pipeline's metrics, appended to /metrics */
     void *more_metrics_ud;
 };
