@@ -254,7 +254,7 @@ static void header(out_t *o)
     sep(o);
     cn_buf_append_c(&o->b, "vars");
     sep(o);
-    cn_buf_append_c(&o->b, "events");
+    cn_buf_append_c(&o->b, "event_rows");
     cn_buf_putc(&o->b, '\n');
 }
 
@@ -310,7 +310,7 @@ static void kids_cell(out_t *o, const cn_store_snap_t *sn, kids_t *k, int which,
     /* loaded one page at a time by the caller; rows for this hit are consecutive */
     bool any = false;
     if (o->fmt == FMT_NDJSON) {
-        static const char *names[] = {"items", "vars", "events"};
+        static const char *names[] = {"items", "vars", "event_rows"};
         cn_buf_printf(&o->b, "\"%s\":[", names[which]);
     } else {
         sep(o);

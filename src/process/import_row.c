@@ -375,7 +375,7 @@ int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
             if (parse_type(val, h) != 0)
                 BAD(CN_BADROW_BAD_QUERY, "type '%.*s' is unknown", CN_STR_FMT(val));
             has_type = true;
-        } else if (cn_str_eq_c(name, "events"))
+        } else if (cn_str_eq_c(name, "events") || cn_str_eq_c(name, "event_rows"))
             rc = events_field(b, h, val, &flags_seen, err);
         else if (cn_str_eq_c(name, "items"))
             rc = val.ptr[0] == '[' ? json_field(b, h, val, "items", json_items, err)
@@ -409,8 +409,8 @@ int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         h->has_revenue = true;
     }
     /*
-     * NDJSON export writes "events" twice (the flags, then the numbered events) and the later
-     * wins: a row with an order id or revenue but no flags was a purchase.
+     * A row with an order id or revenue but no commerce flags was a purchase (exports
+     * before the event_rows column wrote "events" twice in NDJSON and the later won).
      */
     if (!flags_seen && (h->purchase_id.len > 0 || (h->has_revenue && h->revenue != 0)))
         h->events |= CN_EV_PURCHASE;

@@ -17,8 +17,8 @@ for (let i = 0; i < args.length; i++) {
 }
 const queries = JSON.parse(readFileSync(0, 'utf8'));
 
-// The export's columns in order (docs/storage.md "Export"); the hit's event
-// flags and the trailing events list share a JSON key, so names are given.
+// The export's columns in order (docs/storage.md "Export"), named here so
+// that the hit's event flags are evflags.
 const cols = [
   ['ts', 'BIGINT'], ['local_time', 'VARCHAR'], ['visit', 'BIGINT'], ['hit_num', 'INTEGER'],
   ['type', 'INTEGER'], ['evflags', 'INTEGER'], ['page', 'VARCHAR'], ['url', 'VARCHAR'],
@@ -32,7 +32,7 @@ const cols = [
   ['country', 'VARCHAR'], ['region', 'VARCHAR'], ['city', 'VARCHAR'], ['cross_border', 'INTEGER'],
   ['browser', 'VARCHAR'], ['browser_version', 'VARCHAR'], ['os', 'VARCHAR'],
   ['os_version', 'VARCHAR'], ['device', 'INTEGER'], ['bot', 'VARCHAR'], ['language', 'VARCHAR'],
-  ['screen', 'VARCHAR'], ['items', 'VARCHAR'], ['vars', 'VARCHAR'], ['events', 'VARCHAR'],
+  ['screen', 'VARCHAR'], ['items', 'VARCHAR'], ['vars', 'VARCHAR'], ['event_rows', 'VARCHAR'],
 ];
 const colspec = '{' + cols.map(([n, t]) => `'${n}': '${t}'`).join(', ') + '}';
 

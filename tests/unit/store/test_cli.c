@@ -99,7 +99,7 @@ static void export_tsv_has_every_hit_of_the_days(void **state)
     assert_int_equal(st, 0);
     assert_int_equal(count_lines(out), 1 + 2001);
     assert_non_null(strstr(out, "ts\tlocal_time\tvisit\thit_num\t"));
-    assert_non_null(strstr(out, "\titems\tvars\tevents\n"));
+    assert_non_null(strstr(out, "\titems\tvars\tevent_rows\n"));
     /* the first hit: 2025-12-01T00:00Z is 2025-11-30 19:00 in New York */
     assert_non_null(strstr(out, "\n1764547200000000\t2025-11-30 19:00:00\t0\t0\t"));
     assert_non_null(strstr(out, "SKU-1;;1;5.0000,SKU-2;;1;5.0000"));
