@@ -12,6 +12,7 @@
 
 #include "collect/internal.h"
 #include "lib/buf.h"
+#include "lib/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -78,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             cn_buf_append_str(&q, v);
         }
         char *dec = malloc(v.len + 1);
-        if (cn_collect__pct_decode(v, dec, true) > v.len)
+        if (cn_url_decode_to(v, dec) > v.len)
             abort();
         free(dec);
     }

@@ -9,6 +9,7 @@
 
 #include "collect/internal.h"
 #include "lib/err.h"
+#include "lib/url.h"
 
 static bool suite_byte_ok(char c)
 {
@@ -92,35 +93,6 @@ bool cn_collect__query_get(cn_str_t query, cn_str_t key, cn_str_t *value)
     return false;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-size_t cn_collect__pct_decode(cn_str_t in, char *out, bool plus_space)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < in.len; i++) {
-        char c = in.ptr[i];
-        if (c == '%' && i + 2 < in.len && hexval(in.ptr[i + 1]) >= 0 &&
-            hexval(in.ptr[i + 2]) >= 0) {
-            out[n++] = (char)(hexval(in.ptr[i + 1]) << 4 | hexval(in.ptr[i + 2]));
-            i += 2;
-        } else if (c == '+' && plus_space) {
-            out[n++] = ' ';
-        } else {
-            out[n++] = c;
-        }
-    }
-    return n;
-}
-
 bool cn_collect__callback_ok(cn_str_t s)
 {
     if (s.len == 0 || s.len > CN_COLLECT_MAX_CALLBACK || (s.ptr[0] >= '0' && s.ptr[0] <= '9'))
@@ -143,7 +115,7 @@ cn_adobe_answer_t cn_collect__adobe_answer(cn_str_t method, const cn_adobe_path_
     if (query.len != 0 && cn_collect__query_get(query, CN_STR_LIT("callback"), &raw) &&
         raw.ptr != NULL && raw.len <= 3 * CN_COLLECT_MAX_CALLBACK) {
         char tmp[3 * CN_COLLECT_MAX_CALLBACK];
-        size_t n = cn_collect__pct_decode(raw, tmp, false);
+        size_t n = cn_url_decode_to(raw, tmp); /* '+' becomes ' ', which callback_ok refuses */
         if (cn_collect__callback_ok(cn_str(tmp, n))) {
             memcpy(cb_buf, tmp, n);
             *callback = cn_str(cb_buf, n);

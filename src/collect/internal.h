@@ -49,13 +49,6 @@ bool cn_collect__query_next(cn_str_t *rest, cn_str_t *key, cn_str_t *value);
 bool cn_collect__query_get(cn_str_t query, cn_str_t key, cn_str_t *value);
 
 /*
- * Percent-decodes in into out (room for in.len bytes); '+' becomes a space
- * when plus_space. Malformed escapes are copied as they are. Returns the
- * decoded length.
- */
-size_t cn_collect__pct_decode(cn_str_t in, char *out, bool plus_space);
-
-/*
  * True when s (decoded) is safe to echo as a JSONP callback: 1 to
  * CN_COLLECT_MAX_CALLBACK bytes of [A-Za-z0-9_$.[\]], not starting with a
  * digit. AppMeasurement sends "s_c_il[0].doPostbacks".

@@ -181,9 +181,8 @@ int cn_enrich__url_split(cn_str_t url, cn_url_t *out);
  */
 bool cn_enrich__query_next(cn_str_t *rest, cn_str_t *key, cn_str_t *val);
 /*
- * Percent-decodes s ('+' as space) into dst (at most cap bytes; longer
- * results are cut at a character boundary of the encoded form). Returns the
- * decoded length.
+ * Percent-decodes s ('+' as space) with cn_url_decode_to() into dst, keeping
+ * at most the first cap decoded bytes. Returns the decoded length.
  */
 size_t cn_enrich__pct_decode(cn_str_t s, char *dst, size_t cap);
 

@@ -5,9 +5,13 @@
  * iterator and percent-decoding into a caller's buffer. Lenient on purpose:
  * referrers arrive as browsers send them, and anything odd is "other".
  */
+#include "lib/url.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 #include "enrich/internal.h"
+#include "lib/xalloc.h"
 
 static bool is_scheme_char(char c)
 {
@@ -90,30 +94,15 @@ bool cn_enrich__query_next(cn_str_t *rest, cn_str_t *key, cn_str_t *val)
     return false;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 size_t cn_enrich__pct_decode(cn_str_t s, char *dst, size_t cap)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < s.len && n < cap; i++) {
-        char c = s.ptr[i];
-        if (c == '+') {
-            c = ' ';
-        } else if (c == '%' && i + 2 < s.len && hexval(s.ptr[i + 1]) >= 0 &&
-                   hexval(s.ptr[i + 2]) >= 0) {
-            c = (char)(hexval(s.ptr[i + 1]) * 16 + hexval(s.ptr[i + 2]));
-            i += 2;
-        }
-        dst[n++] = c;
-    }
+    if (s.len <= cap) /* decoding never grows */
+        return cn_url_decode_to(s, dst);
+    char *tmp = cn_xmalloc(s.len);
+    size_t n = cn_url_decode_to(s, tmp);
+    if (n > cap)
+        n = cap;
+    memcpy(dst, tmp, n);
+    free(tmp);
     return n;
 }

@@ -140,16 +140,6 @@ static void query_get_is_exact_and_first(void **state)
     assert_false(cn_collect__query_get(q, CN_STR_LIT("callback"), &v));
 }
 
-static void pct_decode_cases(void **state)
-{
-    char out[64];
-    size_t n = cn_collect__pct_decode(CN_STR_LIT("a%20b+c%5B0%5d%zz%4"), out, true);
-    assert_int_equal(n, strlen("a b c[0]%zz%4"));
-    assert_memory_equal(out, "a b c[0]%zz%4", n);
-    n = cn_collect__pct_decode(CN_STR_LIT("a+b"), out, false);
-    assert_memory_equal(out, "a+b", n);
-}
-
 static void callback_names(void **state)
 {
     assert_true(cn_collect__callback_ok(CN_STR_LIT("s_c_il[0].doPostbacks")));
@@ -209,7 +199,6 @@ int main(void)
         cmocka_unit_test(query_splits_pairs_and_markers),
         cmocka_unit_test(query_empty_gives_no_pair),
         cmocka_unit_test(query_get_is_exact_and_first),
-        cmocka_unit_test(pct_decode_cases),
         cmocka_unit_test(callback_names),
         cmocka_unit_test(answer_kinds),
     };
