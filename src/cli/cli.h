@@ -18,6 +18,13 @@ CN_COMMANDS(CN__CMD_DECL)
 /* True when argv[1..argc) contains -h or --help. */
 bool cn_cli_wants_help(int argc, char **argv);
 
+/* The configuration of a command: the file at path (--config), or the
+ * defaults when path is NULL. On an error it prints "canton <cmd>: <what is
+ * wrong, with file:line>" to stderr and returns NULL (exit with
+ * CN_EXIT_FAIL). Free with cn_conf_free(). */
+struct cn_conf;
+struct cn_conf *cn_cli_conf(const char *cmd, const char *path);
+
 /* Exit codes: 0 success, 1 failure at run time, 2 usage error. */
 enum { CN_EXIT_OK = 0, CN_EXIT_FAIL = 1, CN_EXIT_USAGE = 2 };
 

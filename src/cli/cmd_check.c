@@ -97,16 +97,9 @@ int cn_cmd_check(int argc, char **argv)
         usage(stderr);
         return CN_EXIT_USAGE;
     }
-    cn_conf_t *conf = NULL;
-    cn_err_t err = {0};
-    if (config) {
-        if (cn_conf_load(config, &conf, &err) != 0) {
-            fprintf(stderr, "canton check: %s\n", err.msg);
-            return CN_EXIT_USAGE;
-        }
-    } else {
-        conf = cn_conf_default();
-    }
+    cn_conf_t *conf = cn_cli_conf("check", config);
+    if (conf == NULL)
+        return CN_EXIT_FAIL;
     if (!data)
         data = conf->data_dir;
     int failed = 0;

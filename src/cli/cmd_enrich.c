@@ -88,15 +88,9 @@ int cn_cmd_enrich(int argc, char **argv)
     }
     cn_err_t err;
     int rc;
-    cn_conf_t *conf = NULL;
-    if (config != NULL) {
-        if ((rc = cn_conf_load(config, &conf, &err)) != 0) {
-            fprintf(stderr, "canton enrich: %s\n", cn_err_msg(&err, rc));
-            return CN_EXIT_FAIL;
-        }
-    } else {
-        conf = cn_conf_default();
-    }
+    cn_conf_t *conf = cn_cli_conf("enrich", config);
+    if (conf == NULL)
+        return CN_EXIT_FAIL;
     const cn_suite_conf_t *suite = NULL;
     if (suite_id != NULL && (suite = cn_conf_suite(conf, suite_id, strlen(suite_id))) == NULL) {
         fprintf(stderr, "canton enrich: no suite \"%s\" in the configuration\n", suite_id);

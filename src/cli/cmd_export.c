@@ -531,16 +531,9 @@ int cn_cmd_export(int argc, char **argv)
         fprintf(stderr, "canton export: --format is tsv, csv or ndjson\n");
         return CN_EXIT_USAGE;
     }
-    cn_conf_t *conf = NULL;
-    cn_err_t err = {0};
-    if (config) {
-        if (cn_conf_load(config, &conf, &err) != 0) {
-            fprintf(stderr, "canton export: %s\n", err.msg);
-            return CN_EXIT_USAGE;
-        }
-    } else {
-        conf = cn_conf_default();
-    }
+    cn_conf_t *conf = cn_cli_conf("export", config);
+    if (conf == NULL)
+        return CN_EXIT_FAIL;
     const cn_suite_conf_t *sc = NULL;
     if (suite)
         sc = cn_conf_suite(conf, suite, strlen(suite));
@@ -556,6 +549,7 @@ int cn_cmd_export(int argc, char **argv)
     cn_store_opts_init(&so);
     so.read_only = true;
     cn_store_t *st = NULL;
+    cn_err_t err = {0};
     int rc = cn_store_open(data ? data : conf->data_dir, sc, &so, &st, &err);
     if (rc < 0) {
         fprintf(stderr, "canton export: %s\n", cn_err_msg(&err, rc));

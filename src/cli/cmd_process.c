@@ -126,14 +126,8 @@ int cn_cmd_process(int argc, char **argv)
     cn_err_clear(&err);
     cn_conf_t *conf = NULL;
     int rc;
-    if (config != NULL) {
-        if ((rc = cn_conf_load(config, &conf, &err)) != 0) {
-            fprintf(stderr, "canton process: %s\n", cn_err_msg(&err, rc));
-            return CN_EXIT_FAIL;
-        }
-    } else {
-        conf = cn_conf_default();
-    }
+    if ((conf = cn_cli_conf("process", config)) == NULL)
+        return CN_EXIT_FAIL;
     if (data == NULL)
         data = conf->data_dir;
     int code = CN_EXIT_FAIL;

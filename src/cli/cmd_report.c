@@ -221,14 +221,8 @@ static int open_suite(const char *config, const char *data, const char *suite, c
                       const cn_suite_conf_t **sc, cn_store_t **store, const char **data_dir)
 {
     cn_err_t err = {0};
-    if (config != NULL) {
-        if (cn_conf_load(config, conf, &err) != 0) {
-            fprintf(stderr, "canton: %s\n", err.msg);
-            return CN_EXIT_USAGE;
-        }
-    } else {
-        *conf = cn_conf_default();
-    }
+    if ((*conf = cn_cli_conf("report", config)) == NULL)
+        return CN_EXIT_FAIL;
     *data_dir = data ? data : (*conf)->data_dir;
     if (suite == NULL) {
         if ((*conf)->suite_count != 1) {

@@ -131,15 +131,9 @@ int cn_cmd_serve(int argc, char **argv)
     }
 
     cn_err_t err;
-    cn_conf_t *conf = NULL;
-    if (config != NULL) {
-        if (cn_conf_load(config, &conf, &err) != 0) {
-            fprintf(stderr, "canton serve: %s\n", err.msg);
-            return CN_EXIT_USAGE;
-        }
-    } else {
-        conf = cn_conf_default();
-    }
+    cn_conf_t *conf = cn_cli_conf("serve", config);
+    if (conf == NULL)
+        return CN_EXIT_FAIL;
     if (data != NULL)
         replace(&conf->data_dir, data);
     if (listen != NULL)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "conf/conf.h"
 
 typedef struct command {
     const char *name;
@@ -58,6 +59,21 @@ bool cn_cli_wants_help(int argc, char **argv)
             break;
     }
     return false;
+}
+
+cn_conf_t *cn_cli_conf(const char *cmd, const char *path)
+{
+    if (path == NULL)
+        return cn_conf_default();
+    cn_err_t err;
+    cn_err_clear(&err);
+    cn_conf_t *conf = NULL;
+    int rc = cn_conf_load(path, &conf, &err);
+    if (rc != 0) {
+        fprintf(stderr, "canton %s: %s\n", cmd, cn_err_msg(&err, rc));
+        return NULL;
+    }
+    return conf;
 }
 
 int main(int argc, char **argv)
