@@ -62,29 +62,11 @@ int cn_collect__adobe_path(cn_str_t path, cn_adobe_path_t *out)
     return 0;
 }
 
-bool cn_collect__query_next(cn_str_t *rest, cn_str_t *key, cn_str_t *value)
-{
-    if (rest->ptr == NULL || rest->len == 0) {
-        *rest = CN_STR_NULL;
-        return false;
-    }
-    cn_str_t pair;
-    *rest = cn_str_split(*rest, '&', &pair);
-    const char *eq = memchr(pair.ptr, '=', pair.len);
-    if (eq == NULL) {
-        *key = pair;
-        *value = CN_STR_NULL;
-    } else {
-        *key = cn_str(pair.ptr, (size_t)(eq - pair.ptr));
-        *value = cn_str(eq + 1, pair.len - (size_t)(eq - pair.ptr) - 1);
-    }
-    return true;
-}
-
 bool cn_collect__query_get(cn_str_t query, cn_str_t key, cn_str_t *value)
 {
     cn_str_t k, v;
-    while (cn_collect__query_next(&query, &k, &v)) {
+    bool has_eq;
+    while (cn_query_next(&query, &k, &v, &has_eq)) {
         if (cn_str_eq(k, key)) {
             *value = v;
             return true;

@@ -36,16 +36,8 @@ typedef struct cn_adobe_path {
  */
 int cn_collect__adobe_path(cn_str_t path, cn_adobe_path_t *out);
 
-/*
- * Query-string tokenizer: takes the next "key=value" pair off *rest
- * (separated by '&'), raw (not percent-decoded). *value is {NULL, 0} when
- * the pair has no '=' (AppMeasurement's "c." markers). Returns false when
- * *rest is exhausted ({NULL, 0}); an empty query gives no pair, nor does a
- * trailing '&'. Empty pairs inside ("a=1&&b=2") come as an empty key.
- */
-bool cn_collect__query_next(cn_str_t *rest, cn_str_t *key, cn_str_t *value);
-
-/* Finds the first pair named key (raw comparison) and sets *value (raw). */
+/* Finds the first pair named key (raw comparison) and sets *value (raw);
+ * the pairs are lib/url.h's cn_query_next(). */
 bool cn_collect__query_get(cn_str_t query, cn_str_t key, cn_str_t *value);
 
 /*

@@ -105,31 +105,6 @@ static void path_suite_length_limit(void **state)
                      CN_EPARSE);
 }
 
-static void query_splits_pairs_and_markers(void **state)
-{
-    cn_str_t rest = CN_STR_LIT("AQB=1&c.&plan=weekly&.c&empty=&&x=a=b&AQE=1"), k, v;
-    const char *keys[] = {"AQB", "c.", "plan", ".c", "empty", "", "x", "AQE"};
-    const char *vals[] = {"1", NULL, "weekly", NULL, "", NULL, "a=b", "1"};
-    for (size_t i = 0; i < 8; i++) {
-        assert_true(cn_collect__query_next(&rest, &k, &v));
-        assert_str(k, keys[i]);
-        if (vals[i] == NULL)
-            assert_null(v.ptr);
-        else
-            assert_str(v, vals[i]);
-    }
-    assert_false(cn_collect__query_next(&rest, &k, &v));
-    assert_false(cn_collect__query_next(&rest, &k, &v));
-}
-
-static void query_empty_gives_no_pair(void **state)
-{
-    cn_str_t rest = CN_STR_LIT(""), k, v;
-    assert_false(cn_collect__query_next(&rest, &k, &v));
-    rest = CN_STR_NULL;
-    assert_false(cn_collect__query_next(&rest, &k, &v));
-}
-
 static void query_get_is_exact_and_first(void **state)
 {
     cn_str_t q = CN_STR_LIT("pageName=a&pagename=b&pageName=c&callbackx=1"), v;
@@ -196,8 +171,6 @@ int main(void)
         cmocka_unit_test(path_keeps_multi_suite_list_raw),
         cmocka_unit_test(path_rejects),
         cmocka_unit_test(path_suite_length_limit),
-        cmocka_unit_test(query_splits_pairs_and_markers),
-        cmocka_unit_test(query_empty_gives_no_pair),
         cmocka_unit_test(query_get_is_exact_and_first),
         cmocka_unit_test(callback_names),
         cmocka_unit_test(answer_kinds),
