@@ -10,6 +10,7 @@ and that `canton report` gives the same numbers as the API.
 import datetime
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,8 +40,15 @@ def run(*args):
 
 
 def main():
-    t = canton_test.Checks()
     data = tempfile.mkdtemp(prefix="canton-api-")
+    try:
+        checks(data)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def checks(data):
+    t = canton_test.Checks()
     conf = os.path.join(data, "canton.conf")
     with open(conf, "w") as f:
         f.write(CONFIG)
