@@ -8,7 +8,8 @@ Each asset NAME ("app.js", "uplot.css"...) is served as
 /assets/<stem>.<hash>.<ext>, where hash is the first 10 hex digits of the
 SHA-256 of its content: a changed file gets a new name, so assets can be
 cached for a year. Every "{{NAME}}" in INDEX.html is replaced by that URL
-and the result is served at "/" (never cached without revalidation).
+and the result is served at "/" (never cached without revalidation). A NAME
+"inline:boot.js" is not an asset: its text replaces "{{inline:boot.js}}".
 Writes OUT.c with the cn_http_static_t table SYMBOL through the functions of
 src/http/embed.py (gzip copy, ETag). Python stdlib only.
 """
@@ -23,6 +24,7 @@ CTYPES = {
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
     ".html": "text/html; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
 }
 
 
@@ -47,6 +49,15 @@ def main(argv):
         name, path = pairs[i], pairs[i + 1]
         with open(path, "rb") as f:
             data = f.read()
+        if name.startswith("inline:"):
+            # Its text goes into index.html itself (boot.js: it must run before any asset arrives).
+            placeholder = "{{%s}}" % name
+            text = data.decode("utf-8")
+            if placeholder not in index or "</script" in text.lower():
+                sys.stderr.write("embed_dashboard: cannot inline %s into %s\n" % (path, index_path))
+                return 1
+            index = index.replace(placeholder, text.strip())
+            continue
         url = hashed_url(name, data)
         placeholder = "{{%s}}" % name
         if placeholder not in index:

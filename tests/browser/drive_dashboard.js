@@ -5,7 +5,9 @@
 //   node drive_dashboard.js CANTON_ORIGIN SCREENSHOT_DIR [main|realtime|token]
 //
 // Walks through: the overview; a new date range; a new comparison; a click on
-// a country row (a filter); a bad segment; a CSV export; every detail view;
+// a country row (a filter); a bad segment; a CSV export; every detail view
+// (the geography map: tooltip, click and Enter filter, revenue; the eVars
+// view's pickers with their filter boxes);
 // realtime for a few refreshes; then every view at phone width. Saves a
 // screenshot of each view (desktop and phone) in SCREENSHOT_DIR and prints
 // one JSON object with what the page showed at each step (URL, headline
@@ -56,6 +58,95 @@ function snapshot(page) {
     out.period = document.querySelector('#period').textContent;
     return out;
   });
+}
+
+// The world map of the geography view: which countries it draws, the tooltip
+// of the second country of the table (hovered with the mouse at a point
+// inside its shape), a click on it (a filter), Enter on a focused country (a
+// filter), and the revenue switch.
+async function checkMap(page, shots) {
+  const out = {};
+  await page.waitForSelector('svg.map');
+  out.codes = await page.$$eval('svg.map [data-cc]', (els) => [...new Set(els.map((e) => e.getAttribute('data-cc')))]);
+  out.withData = await page.$$eval('svg.map [data-value]', (els) => els.map((e) => [e.getAttribute('data-cc'), Number(e.getAttribute('data-value'))]));
+  const keys = await page.$$eval('section[data-panel="country"] tbody tr', (trs) => trs.map((tr) => tr.dataset.key));
+  out.target = keys.find((k, i) => i > 0 && out.withData.some(([c]) => c === k)) || keys[0];
+  // A point inside the target's shape (its bounding box's centre may be another country).
+  const pt = await page.evaluate((cc) => {
+    const els = [...document.querySelectorAll('svg.map [data-cc="' + cc + '"]')];
+    for (const el of els) {
+      el.scrollIntoView({ block: 'center' });
+      const b = el.getBoundingClientRect();
+      for (let i = 1; i < 24; i++) {
+        for (let j = 1; j < 24; j++) {
+          const x = b.left + (b.width * i) / 24;
+          const y = b.top + (b.height * j) / 24;
+          if (document.elementFromPoint(x, y) === el) return { x, y };
+        }
+      }
+    }
+    return null;
+  }, out.target);
+  if (!pt) throw new Error('no point inside the shape of ' + out.target);
+  await page.mouse.move(pt.x, pt.y);
+  await page.waitForSelector('#tip:not([hidden])');
+  out.tip = await page.textContent('#tip');
+  await page.screenshot({ path: path.join(shots, 'geography-map-tooltip-desktop.png') });
+  await page.mouse.click(pt.x, pt.y);
+  await page.waitForFunction(() => location.search.includes('f=country'));
+  await ready(page);
+  out.clicked = await snapshot(page);
+  out.clickedQuery = out.clicked.query;
+  await page.click('.chip button');
+  await page.waitForFunction(() => !location.search.includes('f=country'));
+  await ready(page);
+  // Keyboard: a country with data takes the focus (its tooltip shows) and Enter filters.
+  const first = out.withData[0][0];
+  await page.focus('svg.map [data-cc="' + first + '"][tabindex="0"]');
+  await page.waitForSelector('#tip:not([hidden])');
+  out.focusTip = await page.textContent('#tip');
+  out.focusLabel = await page.getAttribute('svg.map [data-cc="' + first + '"][tabindex="0"]', 'aria-label');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => location.search.includes('f=country'));
+  await ready(page);
+  out.keyboardCountry = first;
+  out.keyboardQuery = await page.evaluate(() => location.search);
+  await page.click('.chip button');
+  await page.waitForFunction(() => !location.search.includes('f=country'));
+  await ready(page);
+  // Revenue instead of visitors.
+  await page.click('section[data-panel="map"] .tabs button[data-metric="revenue"]');
+  await page.waitForFunction(() => location.search.includes('metric=revenue'));
+  await ready(page);
+  out.revenue = { query: await page.evaluate(() => location.search), title: await page.textContent('section[data-panel="map"] h2 span'),
+    withData: await page.$$eval('svg.map [data-value]', (els) => els.map((e) => [e.getAttribute('data-cc'), Number(e.getAttribute('data-value'))])) };
+  await page.screenshot({ path: path.join(shots, 'geography-revenue-desktop.png') });
+  await page.click('section[data-panel="map"] .tabs button[data-metric="visitors"]');
+  await ready(page);
+  return out;
+}
+
+// The pickers of the eVars view: every variable and event of the catalogue, a filter box.
+async function checkPickers(page) {
+  const out = {};
+  out.vars = await page.$$eval('#var-select option', (os) => os.map((o) => o.value));
+  out.events = await page.$$eval('#event-select option', (os) => os.map((o) => o.value));
+  await page.fill('#var-filter', 'prop7');
+  out.filtered = await page.$$eval('#var-select option', (os) => os.map((o) => o.value));
+  out.count = await page.textContent('.pickcount');
+  await page.press('#var-filter', 'Enter');
+  await page.waitForFunction(() => location.search.includes('var=prop7'));
+  await ready(page);
+  out.varQuery = await page.evaluate(() => location.search);
+  out.varTable = await page.getAttribute('section[data-panel="var"]', 'data-dim');
+  await page.fill('#event-filter', 'event 10');
+  out.eventFiltered = await page.$$eval('#event-select option', (os) => os.map((o) => o.value));
+  await page.selectOption('#event-select', 'event10');
+  await page.waitForFunction(() => location.search.includes('ev=event10'));
+  await ready(page);
+  out.eventQuery = await page.evaluate(() => location.search);
+  out.eventChart = await page.evaluate(() => document.querySelectorAll('section[data-panel="trend"] .chart[data-drawn="1"] canvas').length);
+  return out;
 }
 
 (async () => {
@@ -147,7 +238,8 @@ function snapshot(page) {
     const rows = page.locator('section[data-panel="countries"] tbody tr button.key');
     const n = await rows.count();
     const target = rows.nth(n > 1 ? 1 : 0);
-    result.steps.clicked = await target.textContent();
+    result.steps.clicked = await target.evaluate((b) => b.closest('tr').dataset.key);
+    result.steps.clickedText = await target.textContent();
     await target.click();
     await page.waitForFunction(() => location.search.includes('f=country'));
     await ready(page);
@@ -192,6 +284,8 @@ function snapshot(page) {
       await ready(page);
       result.views[v] = await snapshot(page);
       await page.screenshot({ path: path.join(shots, v + '-desktop.png'), fullPage: true });
+      if (v === 'geography') { step = 'map'; result.map = await checkMap(page, shots); step = 'views'; }
+      if (v === 'vars') { step = 'pickers'; result.pickers = await checkPickers(page); step = 'views'; }
     }
     // Realtime refreshes by itself.
     const before = await page.getAttribute('section[data-panel="realtime"]', 'data-updated');
@@ -206,6 +300,11 @@ function snapshot(page) {
     result.steps.dark = await page.evaluate(() => ({ theme: document.documentElement.dataset.theme,
       bg: getComputedStyle(document.body).backgroundColor }));
     await page.screenshot({ path: path.join(shots, 'overview-dark-desktop.png'), fullPage: true });
+    await page.click('#views a[data-view="geography"]');
+    await ready(page);
+    result.steps.darkMap = await page.evaluate(() => ({ countries: document.querySelectorAll('svg.map [data-cc]').length,
+      fill: getComputedStyle(document.querySelector('svg.map .c.l0')).fill }));
+    await page.screenshot({ path: path.join(shots, 'geography-dark-desktop.png'), fullPage: true });
     await page.click('#theme');
     await ready(page);
     await page.setViewportSize({ width: 390, height: 844 });
@@ -214,7 +313,8 @@ function snapshot(page) {
       await page.waitForFunction((x) => document.querySelector('main').dataset.view === x, v);
       await ready(page);
       result.phone[v] = await page.evaluate(() => ({
-        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth }));
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        map: document.querySelector('svg.map') ? document.querySelector('svg.map').getBoundingClientRect().width : null }));
       await page.screenshot({ path: path.join(shots, v + '-phone.png'), fullPage: true });
       if (v === 'overview') await page.screenshot({ path: path.join(shots, 'overview-phone-screen.png') });
     }

@@ -10,7 +10,11 @@ a new comparison change the URL and the figures; a click on a country row
 adds a filter chip and every panel follows (each table equals the API's
 report with that segment); a bad segment shows the API's error with its
 position; CSV export downloads the rows shown; every view renders without an
-error (e-commerce with the funnel equal to /api/v1/funnel); phone width has
+error (e-commerce with the funnel equal to /api/v1/funnel); the geography
+map has every country of the API's country dimension, shades the API's
+visitors and revenue, shows a tooltip on hover and focus, and a click or
+Enter on a country filters by it; the eVars view's pickers list every
+variable and event of the catalogue and their filter boxes work; phone width has
 no horizontal scrolling; the keyboard adds a filter; no console errors.
 Then live hits (`canton gen --url --live`) and the realtime view shows them
 and refreshes. Also checks the serving: / is no-cache, hashed assets are
@@ -88,6 +92,51 @@ def check_tables(shown, params, srv, what):
         check(t["keys"] == keys, "%s: panel %s keys %r, the API's %r" % (what, panel, t["keys"][:5], keys[:5]))
 
 
+def check_map(m, base, srv):
+    """The geography map: ISO codes, tooltip, click and Enter filters, revenue."""
+    r = api(srv, "report", dict(base, dimension="country", metrics="visitors,revenue", limit=0, empty=0))
+    api_rows = {row["keys"][0]: row["values"] for row in r["rows"]}
+    check(len(m["codes"]) > 150, "the map draws the world's countries: %d" % len(m["codes"]))
+    missing = [k for k in api_rows if k not in m["codes"]]
+    check(not missing, "every country of the API's country dimension is on the map: missing %r" % missing)
+    shown = dict(m["withData"])
+    check(set(shown) == set(api_rows), "the map shades the API's countries: %r vs %r" % (sorted(shown), sorted(api_rows)))
+    check(all(same(shown[k], api_rows[k][0]) for k in shown if k in api_rows), "the map's visitors are the API's")
+    t = m["target"]
+    check(t in m["tip"] and "{:,}".format(int(api_rows[t][0])) in m["tip"],
+          "hovering %s shows its visitors (%r): %r" % (t, api_rows.get(t), m["tip"]))
+    check("f=country%3A" + t in m["clickedQuery"], "a click on %s filters by it: %r" % (t, m["clickedQuery"]))
+    ct = m["clicked"]["tables"].get("country") or {}
+    check(ct.get("keys") == [t], "after the click the countries table shows only %s: %r" % (t, ct.get("keys")))
+    check(not m["clicked"]["errors"], "the filtered geography view shows no error: %r" % m["clicked"]["errors"])
+    k = m["keyboardCountry"]
+    check(m["focusTip"] and "(" + k + ")" in m["focusTip"], "focus on %s shows its tooltip: %r" % (k, m["focusTip"]))
+    check(m["focusLabel"] and "{:,}".format(int(api_rows[k][0])) in m["focusLabel"],
+          "the focused country's accessible name has its visitors: %r" % m["focusLabel"])
+    check("f=country%3A" + k in m["keyboardQuery"], "Enter on %s filters by it: %r" % (k, m["keyboardQuery"]))
+    rv = m["revenue"]
+    check("metric=revenue" in rv["query"] and "Revenue" in rv["title"], "the revenue switch: %r" % rv)
+    rshown = dict(rv["withData"])
+    check(all(same(rshown.get(c), v[1]) for c, v in api_rows.items()), "the map's revenue is the API's")
+
+
+def check_pickers(p, srv):
+    """The eVars view lists every variable and event of the catalogue, with a filter box."""
+    cat = api(srv, "catalog", {})
+    want = []
+    for d in cat["dimensions"]:
+        m = re.match(r"^(evar|prop|list|hier)1\.\.\1(\d+)$", d["name"])
+        if m:
+            want += ["%s%d" % (m.group(1), i) for i in range(1, int(m.group(2)) + 1)]
+    check(len(want) > 300 and p["vars"] == want, "the variable picker lists all %d of the catalogue: %d" % (len(want), len(p["vars"])))
+    check(p["events"] == ["event%d" % i for i in range(1, 1001)], "the event picker lists event1..event1000: %d" % len(p["events"]))
+    check(p["filtered"] == ["prop7"] + ["prop%d" % i for i in range(70, 76)], "the filter box narrows to prop7, prop70..75: %r" % p["filtered"])
+    check(p["count"].startswith("%d of " % len(p["filtered"])), "the picker counts what it shows: %r" % p["count"])
+    check("var=prop7" in p["varQuery"] and p["varTable"] == "prop7", "Enter picks the first: %r %r" % (p["varQuery"], p["varTable"]))
+    check(p["eventFiltered"][0] == "event10" and "event100" in p["eventFiltered"], "the event filter: %r" % p["eventFiltered"][:5])
+    check("ev=event10" in p["eventQuery"] and p["eventChart"] >= 1, "a picked event is charted: %r %r" % (p["eventQuery"], p["eventChart"]))
+
+
 def wait_processed(srv, deadline):
     last, stable_since = None, None
     while time.monotonic() < deadline:
@@ -131,6 +180,21 @@ def check_serving(srv):
         check(headers.get("content-type", "").startswith(ctype), "%s has type %r" % (a, headers.get("content-type")))
         status, _, _ = srv.request("GET", a, headers={"If-None-Match": headers.get("etag", "")})
         check(status == 304, "%s: 304 on its ETag" % a)
+    m = re.search(r'name="canton-map" content="(/assets/world\.[0-9a-f]{10}\.json)"', html.decode())
+    if check(m is not None, "index.html names the map's data"):
+        status, headers, body = srv.request("GET", m.group(1), headers={"Accept-Encoding": "gzip"})
+        check(status == 200 and headers.get("content-type", "").startswith("application/json")
+              and "immutable" in headers.get("cache-control", "") and headers.get("content-encoding") == "gzip",
+              "the map's data: 200, JSON, immutable, gzip: %d %r" % (status, headers))
+        status, _, body = srv.request("GET", m.group(1))
+        world = json.loads(body)
+        drawn = {c[0] for c in world["countries"]} | {d[0] for d in world["dots"]}
+        with open(os.path.join(SRC, "node_modules", "i18n-iso-countries", "codes.json"), encoding="utf-8") as f:
+            iso = {row[0] for row in json.load(f)}
+        check(iso - drawn == {"AQ"} and drawn <= iso | {"XK"},
+              "the map has every ISO 3166-1 alpha-2 code but Antarctica: missing %r, unknown %r"
+              % (sorted(iso - drawn), sorted(drawn - iso)))
+    check("{{" not in html.decode() and "window.cantonBoot" in html.decode(), "index.html has boot.js inlined")
     status, _, _ = srv.request("GET", "/assets/app.0000000000.js")
     check(status == 404, "an unknown asset is 404")
 
@@ -194,6 +258,8 @@ def main():
                       "f=" + urllib.parse.quote_plus("country:" + key) in f["query"],
                       "the filter is in the URL: %r" % f["query"])
                 check(any(key in chip for chip in f["chips"]), "a chip names the filter: %r" % f["chips"])
+                check(steps["clickedText"].endswith("(" + key + ")") and len(steps["clickedText"]) > len(key) + 3,
+                      "the country row shows its name and code: %r" % steps["clickedText"])
                 fp = dict(base, segment="country = " + quote(key))
                 check_figures("filtered", f, fp, srv, "filtered")
                 check_tables(f, fp, srv, "filtered")
@@ -231,11 +297,21 @@ def main():
                 check(views["ecommerce"]["funnel"] == [s["count"] for s in fun["steps"]],
                       "funnel shows %r, the API %r" % (views["ecommerce"]["funnel"], [s["count"] for s in fun["steps"]]))
                 check(views["ecommerce"]["charts"] >= 1, "e-commerce draws its trend")
+            if "map" in res:
+                check_map(res["map"], base, srv)
+            if check("pickers" in res, "the eVars view's pickers were checked"):
+                check_pickers(res["pickers"], srv)
+            if "darkMap" in steps:
+                check(steps["darkMap"]["countries"] > 150, "the map draws in the dark scheme: %r" % steps["darkMap"])
+            check("map" in res, "the geography map was checked")
             if "paths" in views:
                 check(views["paths"]["tables"].get("path-next", {}).get("keys") is not None, "paths shows next pages")
             check("realtime_refreshed" in views, "realtime refreshes by itself")
             for v, p in res["phone"].items():
                 check(p["overflow"] <= 1, "view %s at phone width scrolls sideways by %dpx" % (v, p["overflow"]))
+            if "geography" in res["phone"]:
+                check(res["phone"]["geography"]["map"] and res["phone"]["geography"]["map"] <= 390,
+                      "the map fits a phone's width: %r" % res["phone"]["geography"]["map"])
             check(len(res["phone"]) == 9, "every view at phone width")
             if "dark" in steps:
                 check(steps["dark"]["theme"] == "dark" and steps["dark"]["bg"] != "rgb(246, 247, 249)", "the toggle switches to dark: %r" % steps["dark"])

@@ -5,6 +5,8 @@
 // gets data-ready="1" when the last one is drawn (tests and bench/dashboard).
 
 performance.mark('canton-start');
+// index.html's inline boot (boot.js) read the URL and started the first requests.
+const boot = window.cantonBoot;
 const $ = (sel, root = document) => root.querySelector(sel);
 function h(tag, attrs, ...kids) {
   const e = document.createElement(tag);
@@ -26,25 +28,9 @@ const VIEWS = [
   ['geography', 'Geography'], ['technology', 'Technology'], ['ecommerce', 'E-commerce'],
   ['paths', 'Paths'], ['vars', 'eVars, props, events'], ['realtime', 'Realtime'],
 ];
-const RANGES = ['today', 'yesterday', 'last_7_days', 'last_30_days', 'last_90_days', 'month_to_date',
-  'last_month', 'year_to_date', 'last_12_months', 'custom'];
-const DEFAULTS = { suite: '', range: 'last_30_days', from: '', to: '', compare: 'previous_period',
-  segment: '', view: 'overview', metric: '', gran: '', page: '', var: 'evar1' };
+const DEFAULTS = boot.DEFAULTS;
+const readState = () => boot.readState(location.search);
 let state = readState();
-
-function readState() {
-  const q = new URLSearchParams(location.search);
-  const s = { ...DEFAULTS, filters: [] };
-  for (const k of Object.keys(DEFAULTS)) if (q.has(k)) s[k] = q.get(k);
-  if (q.get('compare') === 'off') s.compare = '';
-  for (const f of q.getAll('f')) {
-    const i = f.indexOf(':');
-    if (i > 0) s.filters.push([f.slice(0, i), f.slice(i + 1)]);
-  }
-  if (!RANGES.includes(s.range)) s.range = DEFAULTS.range;
-  if (!VIEWS.some((v) => v[0] === s.view)) s.view = 'overview';
-  return s;
-}
 
 function stateQuery(s) {
   const q = new URLSearchParams();
@@ -74,7 +60,7 @@ class ApiError extends Error {
 const cache = new Map();
 let tokenAsk = null;
 
-function token() { try { return sessionStorage.getItem('canton.token') || ''; } catch (e) { return ''; } }
+const token = boot.token;
 
 function askToken(why) {
   if (tokenAsk) return tokenAsk;
@@ -93,25 +79,13 @@ function askToken(why) {
   return tokenAsk;
 }
 
-function qs(params) {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    if (v == null || v === '') continue;
-    if (Array.isArray(v)) v.forEach((x) => q.append(k, x));
-    else q.set(k, v);
-  }
-  return q.toString();
-}
-
 async function api(path, params, { fresh = false } = {}) {
-  const q = qs(params);
-  const url = '/api/v1/' + path + (q ? '?' + q : '');
+  const url = boot.apiUrl(path, params);
   const hit = cache.get(url);
   if (!fresh && hit && performance.now() - hit.t < 60000) return hit.p;
   const p = (async () => {
-    // index.html started /suites and /catalog early; the first use takes them.
-    let early = !q && window.cantonEarly && window.cantonEarly[path];
-    if (early) window.cantonEarly[path] = null;
+    // index.html's boot started the first view's requests: the first use takes them.
+    let early = boot.take(url);
     for (;;) {
       const headers = {};
       if (token()) headers.Authorization = 'Bearer ' + token();
@@ -198,41 +172,22 @@ function change(name, growth, value) {
   return h('span', { class: 'chg ' + cls, title: 'vs comparison period', text: arrow + ' ' + Math.abs(growth).toFixed(1) + '%' });
 }
 
+// Country codes (ISO 3166-1 alpha-2) by their names in the browser's language: "China (CN)".
+let regionNames = null;
+function countryName(code) {
+  try {
+    if (!regionNames) regionNames = new Intl.DisplayNames(undefined, { type: 'region' });
+    const n = /^[A-Z]{2}$/.test(code) ? regionNames.of(code) : null;
+    return n && n !== code ? n + ' (' + code + ')' : code;
+  } catch (e) { return code; }
+}
+
 // --- Request parameters shared by every panel ---
 
-const quote = (v) => '"' + String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
-const DOW = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
-function condition(dim, value) {
-  if (dim === 'day_of_week' && DOW.includes(value)) return dim + ' = ' + DOW.indexOf(value);
-  if ((dim === 'hour' || dim === 'visit_number') && /^\d+$/.test(value)) return dim + ' = ' + Number(value);
-  return dim + ' = ' + quote(value);
-}
-function segmentText(s = state) {
-  const parts = [];
-  if (s.segment.trim()) parts.push('(' + s.segment.trim() + ')');
-  for (const [d, v] of s.filters) parts.push(condition(d, v));
-  return parts.join(' and ');
-}
-function base(extra = {}) {
-  const p = { suite: state.suite };
-  if (state.range === 'custom' && state.from && state.to) { p.from = state.from; p.to = state.to; }
-  else p.range = state.range === 'custom' ? 'last_30_days' : state.range;
-  const seg = segmentText();
-  if (seg) p.segment = seg;
-  return { ...p, ...extra };
-}
-function rangeDays() {
-  const fixed = { today: 1, yesterday: 1, last_7_days: 7, last_30_days: 30, last_90_days: 90, month_to_date: 31,
-    last_month: 31, year_to_date: 366, last_12_months: 365 };
-  if (state.range !== 'custom') return fixed[state.range];
-  const d = (Date.parse(state.to) - Date.parse(state.from)) / 864e5 + 1;
-  return d > 0 ? d : 30;
-}
-function granularity() {
-  if (['hour', 'day', 'week', 'month'].includes(state.gran)) return state.gran;
-  const d = rangeDays();
-  return d <= 2 ? 'hour' : d <= 92 ? 'day' : d <= 400 ? 'week' : 'month';
-}
+// (boot.js builds them, so that its early requests and these have the same URLs.)
+const quote = boot.quote;
+const base = (extra = {}) => boot.base(state, extra);
+const granularity = () => boot.granularity(state);
 
 // --- Panels ---
 
@@ -264,7 +219,7 @@ async function summary(my, metrics, chartMetric) {
   p.head.remove();
   const tp = panel(metricInfo(chartMetric).title + ' over time', { wide: true, id: 'trend' });
   const g = granularity();
-  const r = await api('report', base({ granularity: g, metrics: metrics.join(','), compare: state.compare, limit: 0 }));
+  const r = await api('report', boot.summaryParams(state, metrics));
   if (my !== gen) return;
   setPeriod(r);
   figures(p, r, metrics, chartMetric);
@@ -439,8 +394,7 @@ async function table(my, title, tabs, { limit = 10, wide = false, id } = {}) {
         onclick: () => load(j).catch((e) => showError(p.body, e)), text: x.label })));
     }
     const filtered = state.filters.some(([d]) => d === t.dim);
-    const r = await api('report', base({ dimension: t.dim, metrics: t.metrics.join(','), limit,
-      compare: state.view === 'overview' ? '' : state.compare, ...(t.params || {}) }));
+    const r = await api('report', boot.tableParams(state, t, limit));
     if (my !== gen) return;
     const total = r.totals && r.totals.values ? r.totals.values[0] : 0;
     const max = Math.max(...r.rows.map((x) => x.values[0]), 0) || 1;
@@ -457,7 +411,7 @@ async function table(my, title, tabs, { limit = 10, wide = false, id } = {}) {
         infos.map((x, j) => h('th', { scope: 'col', class: j > 1 ? 'xtra' : null, text: x.title })), t.share ? h('th', { scope: 'col', text: 'Share' }) : null)),
       h('tbody', {}, r.rows.map((x) => {
         const key = x.keys[0];
-        const label = key === '' ? '(none)' : key;
+        const label = key === '' ? '(none)' : t.dim === 'country' ? countryName(key) : key;
         return h('tr', { 'data-key': key },
           h('td', { title: label },
             h('span', { class: 'barfill', style: 'width:' + (100 * x.values[0] / max).toFixed(1) + '%' }),
@@ -536,16 +490,162 @@ async function pathTable(my, title, params, wide) {
       h('td', { text: nf.format(x.count) }), h('td', { text: (x.share ?? 0).toFixed(1) + '%' }))))));
 }
 
+// --- Pickers: every eVar/prop/event of the catalogue, with a filter box ---
+
+// The catalogue names ranges ("evar1..evar250", "event1..event1000"): every name of those whose stem matches.
+function catalogRange(kind, stem) {
+  const out = [];
+  for (const name of (kind === 'metrics' ? catalog.metrics : catalog.dims).keys()) {
+    const m = /^([a-z]+)(\d+)\.\.\1(\d+)$/.exec(name);
+    if (!m || !stem.test(m[1])) continue;
+    for (let i = Number(m[2]); i <= Number(m[3]); i++) out.push(m[1] + i);
+  }
+  return out;
+}
+
+// A filter box over a list box of names: typing narrows the list (by name or
+// title, spaces ignored), Enter or a pick in the list chooses.
+function picker(id, label, names, value, title, onpick) {
+  const norm = (x) => x.toLowerCase().replace(/[\s-]+/g, '');
+  const list = h('select', { id: id + '-select', size: 8, 'aria-label': label, class: 'picklist',
+    onchange: () => { if (list.value) onpick(list.value); } });
+  const count = h('span', { class: 'pickcount', 'aria-live': 'polite' });
+  const fill = (text) => {
+    const q = norm(text);
+    const shown = names.filter((n) => !q || norm(n).includes(q) || norm(title(n)).includes(q));
+    list.replaceChildren(...shown.map((n) => h('option', { value: n, selected: n === value, text: title(n) + (norm(title(n)) === n ? '' : '  (' + n + ')') })));
+    count.textContent = shown.length + ' of ' + names.length;
+  };
+  const box = h('input', { type: 'search', id: id + '-filter', class: 'pickfilter', placeholder: 'Filter: ' + names.slice(0, 2).concat(names.length > 2 ? [names[names.length - 1]] : []).join(', ') + '…',
+    'aria-label': 'Filter the ' + label.toLowerCase() + ' list', 'aria-controls': id + '-select', autocomplete: 'off',
+    oninput: () => fill(box.value),
+    onkeydown: (e) => {
+      if (e.key === 'Enter' && list.options.length) { e.preventDefault(); onpick(list.options[0].value); }
+      if (e.key === 'ArrowDown' && list.options.length) { e.preventDefault(); list.focus(); }
+    } });
+  fill('');
+  const sel = list.querySelector('option[selected]');
+  if (sel) requestAnimationFrame(() => sel.scrollIntoView({ block: 'nearest' }));
+  return h('div', { class: 'picker' }, h('label', { for: id + '-filter', text: label }), box, count, list);
+}
+
+// --- The world map (geography): countries shaded by visitors or revenue ---
+
+// The shapes: web/build_map.py's world.json (Natural Earth via npm world-atlas,
+// projected at build time), named in index.html's <meta name="canton-map">.
+let worldP = null;
+function world() {
+  if (!worldP) {
+    const url = $('meta[name="canton-map"]').content;
+    worldP = fetch(url).then((r) => {
+      if (!r.ok) throw new Error('the map did not load: HTTP ' + r.status);
+      return r.json();
+    });
+    worldP.catch(() => { worldP = null; });
+  }
+  return worldP;
+}
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v != null) e.setAttribute(k, v);
+  return e;
+}
+const MAP_METRICS = ['visitors', 'revenue'];
+// Shade 1..5 of a value: a square-root scale, so that the small countries still show.
+function shade(v, max) { return v > 0 && max > 0 ? Math.max(1, Math.ceil(5 * Math.sqrt(v / max))) : 0; }
+
+async function countryMap(my) {
+  const m = MAP_METRICS.includes(state.metric) ? state.metric : 'visitors';
+  const mi = MAP_METRICS.indexOf(m);
+  const info = metricInfo(m);
+  const p = panel('Map', { wide: true, id: 'map' });
+  p.head.firstChild.textContent = info.title + ' by country';
+  p.head.append(h('span', { class: 'tabs', role: 'group', 'aria-label': 'Map metric' },
+    MAP_METRICS.map((x) => h('button', { type: 'button', 'aria-pressed': String(x === m), 'data-metric': x,
+      onclick: () => go({ metric: x }, true), text: metricInfo(x).title }))));
+  const [w, r] = await Promise.all([world(),
+    api('report', base({ dimension: 'country', metrics: MAP_METRICS.join(','), limit: 0, empty: 0 }))]);
+  if (my !== gen) return;
+  setPeriod(r);
+  const values = new Map(r.rows.map((x) => [x.keys[0], x.values]));
+  const total = r.totals && r.totals.values ? r.totals.values[mi] : 0;
+  const max = Math.max(0, ...r.rows.map((x) => x.values[mi]));
+  const names = new Map(w.countries.map((c) => [c[0], c[1]]));
+  for (const d of w.dots) if (!names.has(d[0])) names.set(d[0], d[1]);
+  p.head.append(csvButton(() => [['country', 'name', ...MAP_METRICS.map((x) => metricInfo(x).title)],
+    ...r.rows.map((x) => [x.keys[0], names.get(x.keys[0]) || '', ...x.values])], 'map'));
+  const label = (cc) => {
+    const v = values.get(cc);
+    return (names.get(cc) || cc) + ': ' + (v ? fmt(info.type, v[mi]) + ' ' + info.title.toLowerCase() : 'no ' + info.title.toLowerCase());
+  };
+  const map = svg('svg', { viewBox: '0 0 ' + w.w + ' ' + w.h, class: 'map', role: 'group',
+    'aria-label': 'World map of ' + info.title.toLowerCase() + ' by country; Enter on a country filters by it' });
+  const shape = (el, cc) => {
+    const v = values.get(cc);
+    const lv = v ? shade(v[mi], max) : 0;
+    el.setAttribute('data-cc', cc);
+    el.setAttribute('class', 'c l' + lv);
+    if (v) {
+      el.setAttribute('data-value', v[mi]);
+      el.setAttribute('tabindex', '0');
+      el.setAttribute('role', 'button');
+      el.setAttribute('aria-label', label(cc));
+    }
+    return el;
+  };
+  for (const [cc, , d] of w.countries) map.append(shape(svg('path', { d }), cc));
+  // Countries too small to see get a dot when they have data.
+  for (const [cc, , x, y] of w.dots) if (values.has(cc)) map.append(shape(svg('circle', { cx: x, cy: y, r: 3.5 }), cc));
+  const tip = $('#tip');
+  const show = (el, x, y) => {
+    const cc = el.getAttribute('data-cc');
+    const v = values.get(cc);
+    tip.replaceChildren(h('b', { text: (names.get(cc) || cc) + ' (' + cc + ')' }),
+      ...MAP_METRICS.map((x2, j) => h('div', {}, h('span', { text: metricInfo(x2).title + ': ' }),
+        h('b', { text: v ? fmt(metricInfo(x2).type, v[j]) : '–' }),
+        j === mi && v && total ? h('span', { text: ' (' + (100 * v[j] / total).toFixed(1) + '%)' }) : null)),
+      v ? h('div', { class: 'hint', text: 'Click to filter' }) : null);
+    tip.hidden = false;
+    tip.style.left = Math.max(4, Math.min(x + 14, innerWidth - tip.offsetWidth - 8)) + 'px';
+    tip.style.top = Math.max(4, y - tip.offsetHeight - 10) + 'px';
+  };
+  const target = (e) => (e.target && e.target.getAttribute && e.target.getAttribute('data-cc') ? e.target : null);
+  map.addEventListener('mousemove', (e) => { const t = target(e); if (t) show(t, e.clientX, e.clientY); else tip.hidden = true; });
+  map.addEventListener('mouseleave', () => { tip.hidden = true; });
+  map.addEventListener('focusin', (e) => {
+    const t = target(e);
+    if (!t) return;
+    const b = t.getBoundingClientRect();
+    show(t, b.left + b.width / 2, b.top + b.height / 2);
+  });
+  map.addEventListener('focusout', () => { tip.hidden = true; });
+  const pick = (t) => { if (t && values.has(t.getAttribute('data-cc'))) { tip.hidden = true; addFilter('country', t.getAttribute('data-cc')); } };
+  map.addEventListener('click', (e) => pick(target(e)));
+  map.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); pick(target(e)); }
+  });
+  const steps = [1, 2, 3, 4, 5].map((k) => (info.type === 'count' ? Math.ceil : (x) => x)(max * (k / 5) ** 2));
+  const legend = h('div', { class: 'legend maplegend' }, h('span', { text: info.title + ':' }),
+    h('span', {}, h('i', { class: 'sw l0' }), 'none'),
+    ...steps.map((hi, k) => h('span', {}, h('i', { class: 'sw l' + (k + 1) }), '≤ ' + fmt(info.type, hi, true))));
+  p.body.replaceChildren(h('div', { class: 'mapbox' }, map), legend);
+  p.sec.dataset.drawn = '1';
+}
+
 async function events(my) {
-  const p = panel('Events', { id: 'events' });
+  const p = panel('Event totals', { id: 'events' });
+  // event1..event20, and the one picked to chart (any of event1..event1000).
   const names = Array.from({ length: 20 }, (_, i) => 'event' + (i + 1));
+  if (/^event\d+$/.test(state.ev) && !names.includes(state.ev)) names.push(state.ev);
   const r = await api('report', base({ metrics: names.join(','), compare: state.compare }));
   if (my !== gen) return;
   const rows = names.map((n, i) => [n, r.totals.values[i], r.totals.growth ? r.totals.growth[i] : null]).filter((x) => x[1]);
   p.head.append(csvButton(() => [['event', 'total'], ...rows.map((x) => [x[0], x[1]])], 'events'));
-  if (!rows.length) { p.body.replaceChildren(h('p', { class: 'empty', text: 'No custom events (event1–event20) in this period.' })); return; }
+  if (!rows.length) { p.body.replaceChildren(h('p', { class: 'empty', text: 'No custom events (event1–event20' + (names.length > 20 ? ', ' + state.ev : '') + ') in this period.' })); return; }
   p.body.replaceChildren(h('table', {}, h('thead', {}, h('tr', {}, h('th', { text: 'Event' }), h('th', { text: 'Total' }))),
-    h('tbody', {}, rows.map((x) => h('tr', {}, h('td', { text: metricInfo(x[0]).title }),
+    h('tbody', {}, rows.map((x) => h('tr', { 'data-key': x[0] }, h('td', {}, h('button', { type: 'button', class: 'key', text: metricInfo(x[0]).title,
+      title: 'Chart ' + metricInfo(x[0]).title, onclick: () => go({ ev: x[0] }) })),
       h('td', {}, nf.format(x[1]), state.compare && r.totals.growth ? h('small', {}, change(x[0], x[2], x[1])) : null))))));
 }
 
@@ -590,7 +690,7 @@ async function realtime(my) {
 
 // --- Views ---
 
-const OVERVIEW_FIGS = ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration', 'orders', 'revenue', 'conversion_rate'];
+const OVERVIEW_FIGS = boot.OVERVIEW_FIGS;
 const ECOM_FIGS = ['revenue', 'orders', 'aov', 'conversion_rate', 'units', 'revenue_per_visit'];
 const V = ['visitors', 'visits'];
 
@@ -618,6 +718,7 @@ function viewTasks(my) {
       table(my, 'Search terms', [{ label: 'Terms', dim: 'search_term', metrics: V, params: { empty: 0 } }], { limit: 15 }),
     ];
     case 'geography': return [
+      countryMap(my),
       table(my, 'Countries', [{ label: 'Countries', dim: 'country', metrics: ['visits', 'visitors', 'orders', 'revenue'], share: true }], { wide: true, limit: 25 }),
       table(my, 'Regions', [{ label: 'Regions', dim: 'region', metrics: V }], { limit: 15 }),
       table(my, 'Cities', [{ label: 'Cities', dim: 'city', metrics: V }], { limit: 15 }),
@@ -645,32 +746,28 @@ function viewTasks(my) {
     }
     case 'paths': return [paths(my)];
     case 'vars': {
-      const v = /^(evar|prop|list|hier)\d+$/.test(state.var) ? state.var : 'evar1';
-      const pick = panel('Variable', { id: 'var-pick' });
-      const sel = h('select', { id: 'var-select', 'aria-label': 'Variable', onchange: () => go({ var: sel.value }) },
-        [['evar', 20], ['prop', 20], ['list', 3], ['hier', 5]].flatMap(([k, n]) => Array.from({ length: n }, (_, i) =>
-          h('option', { value: k + (i + 1), selected: k + (i + 1) === v, text: dimTitle(k + (i + 1)) }))));
-      pick.body.replaceChildren(h('label', { for: 'var-select', text: 'Show ' }), sel,
-        h('p', { class: 'empty', text: 'eVars and props are set by Adobe AppMeasurement (eVar1, prop1...) or canton JSON; empty values are left out.' }));
+      const vars = catalogRange('dimensions', /^(evar|prop|list|hier)$/);
+      const v = vars.includes(state.var) ? state.var : vars[0] || 'evar1';
+      const evs = catalogRange('metrics', /^event$/);
+      const ev = evs.includes(state.ev) ? state.ev : '';
+      const pick = panel('eVars, props, lists, hierarchies', { id: 'var-pick' });
+      pick.body.replaceChildren(picker('var', 'Variable', vars, v, dimTitle, (x) => go({ var: x })),
+        h('p', { class: 'note', text: 'Every variable the API knows (' + vars.length + '). eVars and props are set by Adobe AppMeasurement (eVar1, prop1...) or canton JSON; empty values are left out.' }));
+      const epick = panel('All events', { id: 'event-pick' });
+      epick.body.replaceChildren(picker('event', 'Event', evs, ev, (x) => metricInfo(x).title, (x) => go({ ev: x })),
+        h('p', { class: 'note', text: 'Every event the API knows (' + evs.length + '): pick one to chart it.' }));
       return [
         events(my),
         table(my, dimTitle(v), [{ label: dimTitle(v), dim: v, metrics: ['visits', 'hits', 'orders', 'revenue'], params: { empty: 0 } }], { wide: true, limit: 25, id: 'var' }),
-      ];
+        ev ? trend(my, ev, metricInfo(ev).title + ' over time') : null,
+      ].filter(Boolean);
     }
     case 'realtime': return [realtime(my)];
     default: {
       const m = metricOf(OVERVIEW_FIGS, 'visitors');
       return [
         summary(my, OVERVIEW_FIGS, m),
-        table(my, 'Top pages', [{ label: 'Pages', dim: 'page', metrics: ['pageviews', 'visitors'] },
-          { label: 'Entry', dim: 'entry_page', metrics: ['entries', 'visitors'] },
-          { label: 'Exit', dim: 'exit_page', metrics: ['exits', 'visitors'] }], { id: 'pages' }),
-        table(my, 'Sources', [{ label: 'Channels', dim: 'channel', metrics: V },
-          { label: 'Referrers', dim: 'referrer_domain', metrics: V },
-          { label: 'Campaigns', dim: 'campaign', metrics: V, params: { empty: 0 } }], { id: 'sources' }),
-        table(my, 'Countries', [{ label: 'Countries', dim: 'country', metrics: V }], { id: 'countries' }),
-        table(my, 'Devices', [{ label: 'Device type', dim: 'device', metrics: V },
-          { label: 'Browser', dim: 'browser', metrics: V }, { label: 'OS', dim: 'os', metrics: V }], { id: 'devices' }),
+        ...boot.OVERVIEW_TABLES.map((t) => table(my, t.title, t.tabs, { id: t.id })),
       ];
     }
   }
@@ -691,7 +788,7 @@ function renderChrome() {
       text: label });
   }));
   const chips = state.filters.map(([d, v], i) => h('span', { class: 'chip', 'data-filter': d },
-    h('span', { text: dimTitle(d) + ' is ' + (v === '' ? '(none)' : v) }),
+    h('span', { text: dimTitle(d) + ' is ' + (v === '' ? '(none)' : d === 'country' ? countryName(v) : v) }),
     h('button', { type: 'button', 'aria-label': 'Remove filter ' + dimTitle(d) + ' is ' + v, text: '×',
       onclick: () => go({ filters: state.filters.filter((_, j) => j !== i) }) })));
   if (state.segment) {
@@ -814,6 +911,7 @@ async function start() {
   setupChrome();
   try {
     const [s, c] = await first;
+    await boot.started;
     suites = s.suites || [];
     for (const d of c.dimensions || []) catalog.dims.set(d.name, d);
     for (const m of c.metrics || []) catalog.metrics.set(m.name, m);

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// The dashboard's first moments. web/embed_dashboard.py inlines this file into
+// index.html, so it runs as soon as the HTML is parsed, before app.js, uPlot
+// and the CSS have arrived: it sets the scheme before the first paint, reads
+// the state from the URL and starts the first view's API requests at once
+// (/suites, /catalog and the overview's reports). app.js takes the answers
+// over: it builds its requests with the same functions (window.cantonBoot),
+// so the URLs are the same, and `take(url)` hands it the request in flight.
+(function () {
+  'use strict';
+  // The scheme before the first paint: the saved toggle, else the system's.
+  try {
+    const t = localStorage.getItem('canton.theme');
+    if (t) document.documentElement.dataset.theme = t;
+  } catch (e) { /* storage off */ }
+
+  const VIEWS = ['overview', 'pages', 'acquisition', 'geography', 'technology', 'ecommerce', 'paths', 'vars', 'realtime'];
+  const RANGES = ['today', 'yesterday', 'last_7_days', 'last_30_days', 'last_90_days', 'month_to_date',
+    'last_month', 'year_to_date', 'last_12_months', 'custom'];
+  const DEFAULTS = { suite: '', range: 'last_30_days', from: '', to: '', compare: 'previous_period',
+    segment: '', view: 'overview', metric: '', gran: '', page: '', var: 'evar1', ev: '' };
+
+  function readState(search) {
+    const q = new URLSearchParams(search);
+    const s = { ...DEFAULTS, filters: [] };
+    for (const k of Object.keys(DEFAULTS)) if (q.has(k)) s[k] = q.get(k);
+    if (q.get('compare') === 'off') s.compare = '';
+    for (const f of q.getAll('f')) {
+      const i = f.indexOf(':');
+      if (i > 0) s.filters.push([f.slice(0, i), f.slice(i + 1)]);
+    }
+    if (!RANGES.includes(s.range)) s.range = DEFAULTS.range;
+    if (!VIEWS.includes(s.view)) s.view = 'overview';
+    return s;
+  }
+
+  function token() { try { return sessionStorage.getItem('canton.token') || ''; } catch (e) { return ''; } }
+
+  function qs(params) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+      if (v == null || v === '') continue;
+      if (Array.isArray(v)) v.forEach((x) => q.append(k, x));
+      else q.set(k, v);
+    }
+    return q.toString();
+  }
+  function apiUrl(path, params) {
+    const q = qs(params || {});
+    return '/api/v1/' + path + (q ? '?' + q : '');
+  }
+
+  // Filters (dimension = value) and the segment, as one segment for the API.
+  const quote = (v) => '"' + String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
+  const DOW = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+  function condition(dim, value) {
+    if (dim === 'day_of_week' && DOW.includes(value)) return dim + ' = ' + DOW.indexOf(value);
+    if ((dim === 'hour' || dim === 'visit_number') && /^\d+$/.test(value)) return dim + ' = ' + Number(value);
+    return dim + ' = ' + quote(value);
+  }
+  function segmentText(s) {
+    const parts = [];
+    if (s.segment.trim()) parts.push('(' + s.segment.trim() + ')');
+    for (const [d, v] of s.filters) parts.push(condition(d, v));
+    return parts.join(' and ');
+  }
+  // The parameters every panel's request shares: suite, range, segment.
+  function base(s, extra) {
+    const p = { suite: s.suite };
+    if (s.range === 'custom' && s.from && s.to) { p.from = s.from; p.to = s.to; }
+    else p.range = s.range === 'custom' ? 'last_30_days' : s.range;
+    const seg = segmentText(s);
+    if (seg) p.segment = seg;
+    return { ...p, ...(extra || {}) };
+  }
+  function rangeDays(s) {
+    const fixed = { today: 1, yesterday: 1, last_7_days: 7, last_30_days: 30, last_90_days: 90, month_to_date: 31,
+      last_month: 31, year_to_date: 366, last_12_months: 365 };
+    if (s.range !== 'custom') return fixed[s.range];
+    const d = (Date.parse(s.to) - Date.parse(s.from)) / 864e5 + 1;
+    return d > 0 ? d : 30;
+  }
+  function granularity(s) {
+    if (['hour', 'day', 'week', 'month'].includes(s.gran)) return s.gran;
+    const d = rangeDays(s);
+    return d <= 2 ? 'hour' : d <= 92 ? 'day' : d <= 400 ? 'week' : 'month';
+  }
+
+  // The overview: headline figures (one trend of all of them) and four ranked tables.
+  const V = ['visitors', 'visits'];
+  const OVERVIEW_FIGS = ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration', 'orders', 'revenue', 'conversion_rate'];
+  const OVERVIEW_TABLES = [
+    { title: 'Top pages', id: 'pages', tabs: [{ label: 'Pages', dim: 'page', metrics: ['pageviews', 'visitors'] },
+      { label: 'Entry', dim: 'entry_page', metrics: ['entries', 'visitors'] },
+      { label: 'Exit', dim: 'exit_page', metrics: ['exits', 'visitors'] }] },
+    { title: 'Sources', id: 'sources', tabs: [{ label: 'Channels', dim: 'channel', metrics: V },
+      { label: 'Referrers', dim: 'referrer_domain', metrics: V },
+      { label: 'Campaigns', dim: 'campaign', metrics: V, params: { empty: 0 } }] },
+    { title: 'Countries', id: 'countries', tabs: [{ label: 'Countries', dim: 'country', metrics: V }] },
+    { title: 'Devices', id: 'devices', tabs: [{ label: 'Device type', dim: 'device', metrics: V },
+      { label: 'Browser', dim: 'browser', metrics: V }, { label: 'OS', dim: 'os', metrics: V }] },
+  ];
+  // A trend of metrics (their totals are the headline figures) against the comparison.
+  function summaryParams(s, metrics) {
+    return base(s, { granularity: granularity(s), metrics: metrics.join(','), compare: s.compare, limit: 0 });
+  }
+  // A ranked table's tab; the overview's tables leave the comparison out (half the scanning).
+  function tableParams(s, tab, limit) {
+    return base(s, { dimension: tab.dim, metrics: tab.metrics.join(','), limit,
+      compare: s.view === 'overview' ? '' : s.compare, ...(tab.params || {}) });
+  }
+  function firstUrls(s) {
+    if (s.view !== 'overview') return [];
+    const m = OVERVIEW_FIGS.includes(s.metric) ? s.metric : 'visitors';
+    return [apiUrl('report', summaryParams({ ...s, metric: m }, OVERVIEW_FIGS)),
+      ...OVERVIEW_TABLES.map((t) => apiUrl('report', tableParams(s, t.tabs[0], 10)))];
+  }
+
+  // Requests in flight, by URL, until app.js takes them.
+  const early = new Map();
+  function fetchEarly(url) {
+    const k = token();
+    early.set(url, fetch(url, { headers: k ? { Authorization: 'Bearer ' + k } : {} }));
+  }
+  function take(url) {
+    const p = early.get(url);
+    early.delete(url);
+    return p;
+  }
+
+  const state = readState(location.search);
+  // Settles once the first view's reports are asked (app.js waits for it, so as not to ask them twice).
+  let started = Promise.resolve();
+  try {
+    fetchEarly('/api/v1/suites');
+    fetchEarly('/api/v1/catalog');
+    // Without a suite in the URL the first suite is shown: its name comes with /suites.
+    const startFor = (suite) => { for (const u of firstUrls({ ...state, suite })) fetchEarly(u); };
+    if (state.suite) startFor(state.suite);
+    else {
+      started = early.get('/api/v1/suites').then((r) => (r.ok ? r.clone().json() : null)).then((j) => {
+        if (j && j.suites && j.suites.length) startFor(j.suites[0].id);
+      }).catch(() => {});
+    }
+  } catch (e) { /* app.js asks again */ }
+
+  window.cantonBoot = { VIEWS, RANGES, DEFAULTS, readState, qs, apiUrl, quote, condition, segmentText, base,
+    rangeDays, granularity, OVERVIEW_FIGS, OVERVIEW_TABLES, summaryParams, tableParams, take, token, started };
+})();
