@@ -26,6 +26,7 @@ typedef struct api_suite {
     cn_store_t *store;
     char **tokens; /* from the config and the tokens file */
     size_t token_count;
+    cn_query_ctx_t *qctx; /* decoded-column cache and threads of this suite's queries */
 } api_suite_t;
 
 typedef enum job_kind {
@@ -148,6 +149,20 @@ static int error_status(int rc)
 
 /* --- Workers --- */
 
+/* Threads one query uses: the machine's two cores (docs/api.md "Speed"). */
+#define QUERY_THREADS 2
+
+/* The suite's decoded-column cache budget: suite key query_cache_mb
+ * (0 turns the cache off), else CN_QUERY_CACHE_DEFAULT. */
+static size_t cache_budget(const cn_suite_conf_t *conf)
+{
+    const char *v = cn_conf_suite_get(conf, "query_cache_mb");
+    int64_t mb;
+    if (v != NULL && cn_str_to_i64(cn_str_c(v), &mb) == 0 && mb >= 0 && mb <= ((int64_t)1 << 30))
+        return (size_t)mb << 20;
+    return CN_QUERY_CACHE_DEFAULT;
+}
+
 static void run_job(job_t *j)
 {
     cn_err_t err = {0};
@@ -166,7 +181,7 @@ static void run_job(job_t *j)
         if (rc == 0) {
             snprintf(req.suite, sizeof(req.suite), "%s", j->suite->conf->id);
             cn_report_t *r;
-            rc = cn_report_run(j->suite->store, snap, &req, &r, &err);
+            rc = cn_report_run_ctx(j->suite->qctx, j->suite->store, snap, &req, &r, &err);
             if (rc == 0) {
                 cn_report_to_json(r, &req, &j->out);
                 cn_report_free(r);
@@ -177,7 +192,7 @@ static void run_job(job_t *j)
         cn_query_fn_t fn = j->kind == JOB_FUNNEL  ? cn_funnel_json
                            : j->kind == JOB_PATHS ? cn_paths_json
                                                   : cn_realtime_json;
-        rc = fn(j->suite->store, snap, j->suite->conf->id,
+        rc = fn(j->suite->qctx, j->suite->store, snap, j->suite->conf->id,
                 j->is_post ? cn_str(j->body, j->body_len) : cn_str_c(j->query), j->is_post, now,
                 &j->out, &err);
     }
@@ -424,6 +439,7 @@ int cn_api_new(const cn_conf_t *conf, const char *data_dir, const cn_api_suite_t
             s->tokens = cn_xrealloc(s->tokens, (s->token_count + 1) * sizeof(char *));
             s->tokens[s->token_count++] = cn_xstrdup(s->conf->tokens[t]);
         }
+        s->qctx = cn_query_ctx_new(cache_budget(s->conf), QUERY_THREADS);
     }
     load_tokens(api, data_dir);
     pthread_mutex_init(&api->lock, NULL);
@@ -457,6 +473,7 @@ void cn_api_free(cn_api_t *api)
         for (size_t t = 0; t < api->suites[i].token_count; t++)
             free(api->suites[i].tokens[t]);
         free(api->suites[i].tokens);
+        cn_query_ctx_free(api->suites[i].qctx);
     }
     free(api->suites);
     pthread_mutex_destroy(&api->lock);

@@ -380,11 +380,13 @@ int cn_cmd_report(int argc, char **argv)
     cn_report_t *r = NULL;
     cn_store_snap_t *snap = NULL;
     int exit_code = CN_EXIT_OK;
+    /* One report: the scan split over both cores, no cache to keep. */
+    cn_query_ctx_t *ctx = cn_query_ctx_new(0, 2);
     if (cn_report_req_parse_params(&req, cn_buf_str(&q), store, cn_time_now_us(), &err) != 0) {
         fprintf(stderr, "canton report: %s\n", err.msg);
         exit_code = CN_EXIT_USAGE;
     } else if (cn_store_snapshot(store, &snap) != 0 ||
-               cn_report_run(store, snap, &req, &r, &err) != 0) {
+               cn_report_run_ctx(ctx, store, snap, &req, &r, &err) != 0) {
         fprintf(stderr, "canton report: %s\n", cn_err_msg(&err, CN_ECORRUPT));
         exit_code = CN_EXIT_FAIL;
     } else {
@@ -405,6 +407,7 @@ int cn_cmd_report(int argc, char **argv)
     cn_report_free(r);
     if (snap)
         cn_store_snap_release(snap);
+    cn_query_ctx_free(ctx);
     cn_report_req_dispose(&req);
     cn_store_close(store);
     cn_conf_free(conf);

@@ -403,6 +403,7 @@ static const char *const module_suite_keys[] = {
     "retention_days",
     "unconverted_currency",
     "store_flush_seconds",
+    "query_cache_mb",
     "import_static_extensions",
     "hier*",
 };

@@ -134,15 +134,16 @@ static void json_day(cn_buf_t *out, const char *name, int32_t day)
 }
 
 /* Range and optional segment filter, shared by funnels and paths. */
-static int open_range(cn_store_t *store, const cn_store_snap_t *snap, const kv_t *kv,
-                      int64_t now_us, cn_scan_t *scan, uint64_t **filter, cn_err_t *err)
+static int open_range(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t *snap,
+                      const kv_t *kv, int64_t now_us, cn_scan_t *scan, uint64_t **filter,
+                      cn_err_t *err)
 {
     int32_t from, to;
     int rc = cn_report_resolve_range(store, now_us, kv_get(kv, "range"), kv_get(kv, "from"),
                                      kv_get(kv, "to"), &from, &to, err);
     if (rc != 0)
         return rc;
-    if ((rc = cn_scan_open(scan, store, snap, from, to, kv_bool(kv, "bots"), err)) != 0)
+    if ((rc = cn_scan_open(scan, ctx, store, snap, from, to, kv_bool(kv, "bots"), err)) != 0)
         return rc;
     *filter = NULL;
     const char *segtext = kv_get(kv, "segment"), *segjson = kv_get(kv, "segment_json");
@@ -184,12 +185,120 @@ static int condition_bits(cn_scan_t *s, const char *what, const char *text, uint
     return 0;
 }
 
+/* --- Threads by entity --- */
+
+/*
+ * Funnels and paths follow each visit (visitor) in time order, so they
+ * split by entity instead of by segment: thread t owns the entities
+ * [lo, hi) and reads every segment (loaded first, cn_scan_load_all), skipping
+ * a segment whose visits are all outside its range. Each entity's state is
+ * touched by one thread only.
+ */
+static void entity_range(uint64_t n, unsigned nt, unsigned t, uint64_t *lo, uint64_t *hi)
+{
+    *lo = n * t / nt;
+    *hi = n * (t + 1) / nt;
+}
+
+static bool seg_visits_outside(const cn_scan_t *s, const cn_scanseg_t *ss, uint64_t lo, uint64_t hi)
+{
+    int64_t mn, mx;
+    cn_store_seg_minmax(ss->seg, CN_COL_HIT_visit, &mn, &mx);
+    return (uint64_t)mx - s->first_visit < lo || (uint64_t)mn - s->first_visit >= hi;
+}
+
 /* --- Funnels --- */
 
 #define FUNNEL_MAX_STEPS 10
 
-int cn_funnel_json(cn_store_t *store, const cn_store_snap_t *snap, const char *suite,
-                   cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out, cn_err_t *err)
+typedef struct funnel_par {
+    cn_scan_t *s;
+    const uint64_t *filter;
+    uint64_t *const *steps;
+    size_t nsteps;
+    bool by_visitor;
+    uint64_t n; /* entities */
+    unsigned nt;
+    uint8_t *state, *entered;
+    uint64_t entered_count[CN_QUERY_MAX_THREADS];
+    /* without a segment filter: each segment's distinct visits, and the hits
+     * that match any step (the others cannot move a visit) */
+    const uint32_t **segvis;
+    size_t *segvis_n;
+    uint64_t *any;
+} funnel_par_t;
+
+/* Segment k without a filter: entries from its visits, steps from its hits
+ * that match a step. Returns the entities entered. */
+static uint64_t funnel_seg_fast(funnel_par_t *f, size_t k, uint64_t lo, uint64_t hi)
+{
+    const cn_scan_t *s = f->s;
+    const cn_scanseg_t *ss = &s->segs[k];
+    uint64_t count = 0;
+    for (size_t j = 0; j < f->segvis_n[k]; j++) {
+        uint64_t vi = f->segvis[k][j] - s->first_visit;
+        uint64_t e = f->by_visitor ? s->v_visitor[vi] : vi;
+        if (e < lo || e >= hi || s->v_bot[vi] || f->entered[e])
+            continue;
+        f->entered[e] = 1;
+        count++;
+    }
+    uint64_t end = ss->base + ss->n;
+    for (uint64_t w = ss->base >> 6; w <= (end - 1) >> 6; w++) {
+        uint64_t m = f->any[w];
+        if (w == ss->base >> 6)
+            m &= ~0ULL << (ss->base & 63);
+        if (w == (end - 1) >> 6 && (end & 63) != 0)
+            m &= (1ULL << (end & 63)) - 1;
+        for (; m != 0; m &= m - 1) {
+            uint64_t g = w * 64 + (uint64_t)__builtin_ctzll(m);
+            size_t i = (size_t)(g - ss->base);
+            uint64_t vi = ss->visit[i] - s->first_visit;
+            uint64_t e = f->by_visitor ? s->v_visitor[vi] : vi;
+            if (e < lo || e >= hi || s->v_bot[vi])
+                continue;
+            uint8_t st = f->state[e];
+            if (st < f->nsteps && cn_bit_get(f->steps[st], g))
+                f->state[e] = st + 1;
+        }
+    }
+    return count;
+}
+
+static void funnel_thread(void *arg, unsigned t)
+{
+    funnel_par_t *f = arg;
+    const cn_scan_t *s = f->s;
+    uint64_t lo, hi, count = 0;
+    entity_range(f->n, f->nt, t, &lo, &hi);
+    for (size_t k = 0; k < s->seg_count; k++) {
+        const cn_scanseg_t *ss = &s->segs[k];
+        if (!f->by_visitor && seg_visits_outside(s, ss, lo, hi))
+            continue;
+        if (f->any != NULL) {
+            count += funnel_seg_fast(f, k, lo, hi);
+            continue;
+        }
+        for (size_t i = 0; i < ss->n; i++) {
+            uint64_t vi = ss->visit[i] - s->first_visit;
+            uint64_t e = f->by_visitor ? s->v_visitor[vi] : vi;
+            if (e < lo || e >= hi || !selected(s, f->filter, ss, i))
+                continue;
+            if (!f->entered[e]) {
+                f->entered[e] = 1;
+                count++;
+            }
+            uint8_t st = f->state[e];
+            if (st < f->nsteps && cn_bit_get(f->steps[st], ss->base + i))
+                f->state[e] = st + 1;
+        }
+    }
+    f->entered_count[t] = count;
+}
+
+int cn_funnel_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t *snap,
+                   const char *suite, cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out,
+                   cn_err_t *err)
 {
     static const char *const allowed[] = {"step", "within", "segment", "segment_json", NULL};
     kv_t kv;
@@ -217,7 +326,7 @@ int cn_funnel_json(cn_store_t *store, const cn_store_snap_t *snap, const char *s
     if (rc == 0 && within != NULL && !by_visitor && strcmp(within, "visit") != 0)
         rc = cn_err_set(err, CN_EINVAL, "within must be visit or visitor");
     if (rc == 0)
-        rc = open_range(store, snap, &kv, now_us, &scan, &filter, err);
+        rc = open_range(ctx, store, snap, &kv, now_us, &scan, &filter, err);
     for (size_t k = 0; rc == 0 && k < nsteps; k++) {
         char what[32];
         snprintf(what, sizeof(what), "step %zu", k + 1);
@@ -228,8 +337,42 @@ int cn_funnel_json(cn_store_t *store, const cn_store_snap_t *snap, const char *s
         uint64_t n = by_visitor ? scan.visitor_count : scan.visit_count;
         state = cn_xcalloc(n ? n : 1, 1);
         uint64_t *entered = cn_xcalloc((n + 63) / 64 + 1, 8);
+        bool par = scan.threads > 1 && scan.seg_count > 1;
+        if (par && (rc = cn_scan_load_all(&scan, CN_COL_COUNT)) == 0) {
+            funnel_par_t fp = {.s = &scan,
+                               .filter = filter,
+                               .steps = steps,
+                               .nsteps = nsteps,
+                               .by_visitor = by_visitor,
+                               .n = n,
+                               .nt = scan.threads,
+                               .state = state,
+                               .entered = cn_xcalloc(n ? n : 1, 1)};
+            if (filter == NULL) {
+                size_t words = (scan.hit_count + 63) / 64 + 1;
+                fp.any = cn_xcalloc(words, 8);
+                for (size_t st = 0; st < nsteps; st++) {
+                    for (size_t w = 0; w < words; w++)
+                        fp.any[w] |= steps[st][w];
+                }
+                fp.segvis = cn_xcalloc(scan.seg_count, sizeof(*fp.segvis));
+                fp.segvis_n = cn_xcalloc(scan.seg_count, sizeof(*fp.segvis_n));
+                for (size_t k = 0; rc == 0 && k < scan.seg_count; k++)
+                    rc = cn_scan_seg_visits(&scan, k, &fp.segvis[k], &fp.segvis_n[k]);
+            }
+            if (rc == 0)
+                cn_query__parallel(fp.nt, funnel_thread, &fp);
+            free(fp.any);
+            free(fp.segvis);
+            free(fp.segvis_n);
+            for (unsigned t = 0; t < fp.nt; t++)
+                counts[0] += fp.entered_count[t];
+            free(fp.entered);
+            for (size_t k = 0; k < scan.seg_count; k++)
+                cn_scan_unload(&scan, k);
+        }
         /* hits in time order: each hit moves its visit (visitor) one step at most */
-        for (size_t k = 0; rc == 0 && k < scan.seg_count; k++) {
+        for (size_t k = 0; rc == 0 && !par && k < scan.seg_count; k++) {
             cn_scanseg_t *ss = &scan.segs[k];
             if ((rc = cn_scan_load(&scan, k, false, false)) != 0)
                 break;
@@ -337,8 +480,67 @@ static void ct_add(ctable_t *t, uint64_t key)
 
 #define PATH_NONE 0xffffffffu /* "(entry)" / "(exit)" */
 
-int cn_paths_json(cn_store_t *store, const cn_store_snap_t *snap, const char *suite, cn_str_t input,
-                  bool is_json, int64_t now_us, cn_buf_t *out, cn_err_t *err)
+static void ct_add_n(ctable_t *t, uint64_t key, uint64_t n)
+{
+    ct_add(t, key);
+    size_t j = (key * 0x9e3779b97f4a7c15ULL >> 20) & (t->cap - 1);
+    while (t->slots[j].key != key)
+        j = (j + 1) & (t->cap - 1);
+    t->slots[j].count += n - 1;
+}
+
+typedef struct paths_par {
+    cn_scan_t *s;
+    const uint64_t *filter, *from_bits;
+    cn_store_col_t col; /* the dimension's hit column, loaded */
+    int64_t plen;
+    bool previous;
+    unsigned nt;
+    uint32_t *last;
+    uint8_t *pending;
+    ctable_t ct[CN_QUERY_MAX_THREADS];
+} paths_par_t;
+
+static void paths_thread(void *arg, unsigned t)
+{
+    paths_par_t *pp = arg;
+    const cn_scan_t *s = pp->s;
+    ctable_t *ct = &pp->ct[t];
+    uint64_t lo, hi;
+    entity_range(s->visit_count, pp->nt, t, &lo, &hi);
+    for (size_t k = 0; k < s->seg_count; k++) {
+        const cn_scanseg_t *ss = &s->segs[k];
+        if (seg_visits_outside(s, ss, lo, hi))
+            continue;
+        const uint32_t *vals = ss->cols32[pp->col];
+        for (size_t i = 0; i < ss->n; i++) {
+            uint64_t vi = ss->visit[i] - s->first_visit;
+            if (vi < lo || vi >= hi || ss->type[i] != CN_HIT_PAGEVIEW ||
+                !selected(s, pp->filter, ss, i))
+                continue;
+            uint32_t cur = vals[i];
+            if (pp->plen > 0) {
+                if (pp->last[vi] != PATH_NONE)
+                    ct_add(ct, (uint64_t)pp->last[vi] << 32 | cur);
+                pp->last[vi] = cur;
+                continue;
+            }
+            bool match = cn_bit_get(pp->from_bits, ss->base + i);
+            if (pp->previous) {
+                if (match)
+                    ct_add(ct, pp->last[vi]);
+            } else if (pp->pending[vi]) {
+                ct_add(ct, cur);
+            }
+            pp->last[vi] = cur;
+            pp->pending[vi] = match;
+        }
+    }
+}
+
+int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t *snap,
+                  const char *suite, cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out,
+                  cn_err_t *err)
 {
     static const char *const allowed[] = {"condition", "direction", "dimension",    "limit",
                                           "length",    "segment",   "segment_json", NULL};
@@ -375,7 +577,7 @@ int cn_paths_json(cn_store_t *store, const cn_store_snap_t *snap, const char *su
     if (rc == 0 && (field.dim == NULL || cn_field_dict(&field) < 0))
         rc = cn_err_set(err, CN_EINVAL, "paths need a text dimension (page, url, section...)");
     if (rc == 0)
-        rc = open_range(store, snap, &kv, now_us, &scan, &filter, err);
+        rc = open_range(ctx, store, snap, &kv, now_us, &scan, &filter, err);
     if (rc == 0 && fromc != NULL && plen == 0)
         rc = condition_bits(&scan, "condition", fromc, &from_bits, err);
     int dict = rc == 0 ? cn_field_dict(&field) : -1;
@@ -385,7 +587,30 @@ int cn_paths_json(cn_store_t *store, const cn_store_snap_t *snap, const char *su
         memset(last, 0xff, nv * sizeof(uint32_t));
         pending = cn_xcalloc(nv, 1);
         size_t cap = 0;
-        for (size_t k = 0; rc == 0 && k < scan.seg_count; k++) {
+        bool par = scan.threads > 1 && scan.seg_count > 1 && field.dim->src == CN_DIMSRC_HIT_COL &&
+                   cn_store_col(field.dim->col)->kind == CN_COLK_DICT;
+        if (par && (rc = cn_scan_load_all(&scan, field.dim->col)) == 0) {
+            paths_par_t pp = {.s = &scan,
+                              .filter = filter,
+                              .from_bits = from_bits,
+                              .col = field.dim->col,
+                              .plen = plen,
+                              .previous = previous,
+                              .nt = scan.threads,
+                              .last = last,
+                              .pending = pending};
+            cn_query__parallel(pp.nt, paths_thread, &pp);
+            for (unsigned t = 0; t < pp.nt; t++) {
+                for (size_t i = 0; i < pp.ct[t].cap; i++) {
+                    if (pp.ct[t].slots[i].count != 0)
+                        ct_add_n(&ct, pp.ct[t].slots[i].key, pp.ct[t].slots[i].count);
+                }
+                free(pp.ct[t].slots);
+            }
+            for (size_t k = 0; k < scan.seg_count; k++)
+                cn_scan_unload(&scan, k);
+        }
+        for (size_t k = 0; rc == 0 && !par && k < scan.seg_count; k++) {
             cn_scanseg_t *ss = &scan.segs[k];
             if ((rc = cn_scan_load(&scan, k, false, false)) != 0)
                 break;
@@ -490,8 +715,9 @@ int cn_paths_json(cn_store_t *store, const cn_store_snap_t *snap, const char *su
 
 /* --- Realtime --- */
 
-int cn_realtime_json(cn_store_t *store, const cn_store_snap_t *snap, const char *suite,
-                     cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out, cn_err_t *err)
+int cn_realtime_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t *snap,
+                     const char *suite, cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out,
+                     cn_err_t *err)
 {
     static const char *const allowed[] = {"minutes", NULL};
     kv_t kv;
@@ -508,7 +734,7 @@ int cn_realtime_json(cn_store_t *store, const cn_store_snap_t *snap, const char 
     int64_t start = (now_us / 60000000 - minutes + 1) * 60000000;
     int32_t today = cn_store_day_of(store, now_us), first = cn_store_day_of(store, start);
     if (rc == 0)
-        rc = cn_scan_open(&scan, store, snap, first, today, kv_bool(&kv, "bots"), err);
+        rc = cn_scan_open(&scan, ctx, store, snap, first, today, kv_bool(&kv, "bots"), err);
     uint64_t *pv = cn_xcalloc((size_t)minutes, 8), *hits = cn_xcalloc((size_t)minutes, 8);
     uint64_t *visitors = NULL;
     ctable_t pages = {0};

@@ -32,6 +32,27 @@
 #include "query/segment.h"
 #include "store/store.h"
 
+/* --- Query context --- */
+
+/*
+ * What the queries of one store share: a cache of columns decoded from
+ * segment files (immutable, so valid for the segment's life), bounded by
+ * cache_bytes (0: no cache), and the number of threads one query may use
+ * (1..CN_QUERY_MAX_THREADS; a scan is split by segments and the partial
+ * aggregates merged exactly). Thread-safe: any number of queries may use one
+ * context at once. A NULL context means no cache and one thread. Free it
+ * after the last query that uses it has returned.
+ */
+#define CN_QUERY_MAX_THREADS 8
+/* The default cache budget (the API's suite key query_cache_mb overrides it). */
+#define CN_QUERY_CACHE_DEFAULT ((size_t)1024 << 20)
+
+typedef struct cn_query_ctx cn_query_ctx_t;
+cn_query_ctx_t *cn_query_ctx_new(size_t cache_bytes, unsigned threads);
+void cn_query_ctx_free(cn_query_ctx_t *ctx);
+/* Bytes and entries held by the cache now. */
+void cn_query_ctx_stats(cn_query_ctx_t *ctx, size_t *out_bytes, size_t *out_entries);
+
 /* --- Catalogue --- */
 
 typedef struct cn_dim_def cn_dim_def_t;
@@ -153,6 +174,9 @@ typedef struct cn_report {
  */
 int cn_report_run(const cn_store_t *store, const cn_store_snap_t *snap, const cn_report_req_t *req,
                   cn_report_t **out, cn_err_t *err);
+/* The same with a query context (NULL: none). */
+int cn_report_run_ctx(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_store_snap_t *snap,
+                      const cn_report_req_t *req, cn_report_t **out, cn_err_t *err);
 void cn_report_free(cn_report_t *r);
 
 /* Writes the report as JSON (docs/api.md "report"). */
@@ -177,14 +201,17 @@ void cn_metric_format(const cn_report_t *r, size_t m, double v, cn_buf_t *out);
  * A condition is segment syntax evaluated on page-view hits (funnels: any
  * hit). Returns 0, or an error with err set (400-class for bad requests).
  */
-typedef int (*cn_query_fn_t)(cn_store_t *store, const cn_store_snap_t *snap, const char *suite,
-                             cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out,
-                             cn_err_t *err);
-int cn_funnel_json(cn_store_t *store, const cn_store_snap_t *snap, const char *suite,
-                   cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out, cn_err_t *err);
-int cn_paths_json(cn_store_t *store, const cn_store_snap_t *snap, const char *suite, cn_str_t input,
-                  bool is_json, int64_t now_us, cn_buf_t *out, cn_err_t *err);
-int cn_realtime_json(cn_store_t *store, const cn_store_snap_t *snap, const char *suite,
-                     cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out, cn_err_t *err);
+typedef int (*cn_query_fn_t)(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t *snap,
+                             const char *suite, cn_str_t input, bool is_json, int64_t now_us,
+                             cn_buf_t *out, cn_err_t *err);
+int cn_funnel_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t *snap,
+                   const char *suite, cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out,
+                   cn_err_t *err);
+int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t *snap,
+                  const char *suite, cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out,
+                  cn_err_t *err);
+int cn_realtime_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t *snap,
+                     const char *suite, cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out,
+                     cn_err_t *err);
 
 #endif

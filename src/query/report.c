@@ -160,6 +160,16 @@ typedef struct plan {
     size_t event_count;
     bool need_ts, need_money;
     bool additive; /* only hit-additive measures: no per-visit or per-visitor state */
+    /* additive, and every metric asked for is made of orders, revenue and
+     * units: only the commerce rows of a segment (cn_scan_orders) add to them */
+    bool orders_only;
+    bool visit_keys; /* every field is constant within a visit (and there is no trend) */
+    /* visit-level keys, and only visits, visitors, order visits and commerce
+     * sums asked for: a visit counts once, whatever its hits (visits_pass) */
+    bool by_visits;
+    bool by_visits_trend; /* by_visits for a day/week/month trend without dimensions */
+    /* hits and page views by one text hit column: counted in flat arrays by id */
+    bool count_only;
     uint64_t key_bound[CN_REPORT_MAX_DIMS + 1]; /* exclusive bound of each key part, 0 unknown */
 } plan_t;
 
@@ -169,8 +179,8 @@ static void agg_init(agg_t *a, const plan_t *pl)
     a->nm = CN_M_BASE_COUNT + pl->event_count;
     a->tot = cn_xcalloc(a->nm, 8);
     size_t nkeys = pl->field_count + (pl->req->gran != CN_GRAN_NONE);
-    if (nkeys == 1 && pl->key_bound[0] > 0 && pl->key_bound[0] <= (1u << 24)) {
-        a->dense_len = (uint32_t)pl->key_bound[0];
+    if (nkeys == 0 || (nkeys == 1 && pl->key_bound[0] > 0 && pl->key_bound[0] <= (1u << 24))) {
+        a->dense_len = nkeys == 0 ? 1 : (uint32_t)pl->key_bound[0];
         a->dense = cn_xmalloc(a->dense_len * 4 + 4);
         memset(a->dense, 0xff, a->dense_len * 4 + 4);
     }
@@ -406,6 +416,16 @@ static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_sna
     }
     if (pl->need[CN_M_BOUNCES] || pl->need[CN_M_DURATION_US] || pl->need[CN_M_ORDER_VISITS])
         pl->need[CN_M_VISITS] = true;
+    bool commerce = pl->event_count == 0, visits = pl->event_count == 0 && !pl->item_mode;
+    bool counts = visits, hit_counts = pl->event_count == 0;
+    for (int m = 0; m < CN_M_BASE_COUNT; m++) {
+        hit_counts &= !pl->need[m] || m == CN_M_HITS || m == CN_M_PAGEVIEWS;
+        bool sum = m == CN_M_ORDERS || m == CN_M_REVENUE || m == CN_M_UNITS;
+        bool distinct = m == CN_M_VISITS || m == CN_M_VISITORS || m == CN_M_ORDER_VISITS;
+        commerce &= !pl->need[m] || sum;
+        visits &= !pl->need[m] || sum || distinct;
+        counts &= !pl->need[m] || sum || distinct || m == CN_M_HITS || m == CN_M_PAGEVIEWS;
+    }
     pl->need[CN_M_HITS] = true;
     pl->need_ts |= pl->need[CN_M_DURATION_US];
     pl->need_money = pl->need[CN_M_REVENUE] || pl->need[CN_M_UNITS];
@@ -414,6 +434,22 @@ static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_sna
     pl->additive = !pl->item_mode && !pl->need[CN_M_VISITS] && !pl->need[CN_M_VISITORS] &&
                    !pl->need[CN_M_BOUNCES] && !pl->need[CN_M_ENTRIES] && !pl->need[CN_M_EXITS] &&
                    !pl->need[CN_M_DURATION_US] && !pl->need[CN_M_ORDER_VISITS];
+    pl->orders_only = pl->additive && commerce;
+    pl->by_visits = visits && pl->visit_level && req->gran == CN_GRAN_NONE;
+    pl->count_only = hit_counts && !pl->item_mode && req->gran == CN_GRAN_NONE &&
+                     pl->field_count == 1 && pl->fields[0].dim->src == CN_DIMSRC_HIT_COL &&
+                     cn_store_col(pl->fields[0].dim->col)->kind != CN_COLK_U8 &&
+                     pl->key_bound[0] > 0 && pl->key_bound[0] <= (1u << 22);
+    /* partitions are local days: a day, week or month bucket is one per segment */
+    pl->by_visits_trend =
+        counts && pl->field_count == 0 &&
+        (req->gran == CN_GRAN_DAY || req->gran == CN_GRAN_WEEK || req->gran == CN_GRAN_MONTH);
+    pl->visit_keys = req->gran == CN_GRAN_NONE && pl->field_count > 0;
+    for (size_t f = 0; f < pl->field_count; f++) {
+        cn_dimsrc_t src = pl->fields[f].dim->src;
+        pl->visit_keys &=
+            src == CN_DIMSRC_VISIT_COL || src == CN_DIMSRC_NEW_RETURN || src == CN_DIMSRC_EXIT_PAGE;
+    }
     return 0;
 }
 
@@ -424,12 +460,14 @@ typedef struct pass {
     const plan_t *pl;
     agg_t *agg;
     vstate_t vs;
-    const uint64_t *filter; /* NULL: every hit */
+    const uint64_t *filter;  /* NULL: every hit */
+    const uint64_t *vfilter; /* NULL: every visit; else only hits of these visits (by index) */
     int32_t from_day;
     int32_t week_monday;
     int month0;
     int64_t tb_slot; /* trend_bucket's cache */
     uint32_t tb_val;
+    uint32_t *cnt_hits, *cnt_pv; /* count_only plans: by key */
 } pass_t;
 
 /* Time zone offsets are whole quarter hours, so the local day and hour are
@@ -469,6 +507,14 @@ static uint32_t trend_bucket_slow(const pass_t *p, int64_t ts)
     default:
         return 0;
     }
+}
+
+/* A hit (segment row i of visit index vi) is in the report: not a bot's,
+ * in the segment. (With only a visit filter, any i of the visit answers.) */
+static inline bool hit_selected(const pass_t *p, const cn_scanseg_t *ss, size_t i, uint64_t vi)
+{
+    return !p->scan->v_bot[vi] && (p->filter == NULL || cn_bit_get(p->filter, ss->base + i)) &&
+           (p->vfilter == NULL || cn_bit_get(p->vfilter, vi));
 }
 
 static inline void credit_visitor(pass_t *p, uint32_t acc, uint32_t visitor)
@@ -533,20 +579,107 @@ static inline void credit_additive(pass_t *p, uint32_t acc, uint8_t type, uint8_
                                    int64_t revenue, uint32_t units)
 {
     agg_t *a = p->agg;
-    int64_t *ms[2] = {a->acc + (size_t)acc * a->nm, a->tot};
-    for (int k = 0; k < 2; k++) {
-        int64_t *m = ms[k];
-        m[CN_M_HITS]++;
-        m[CN_M_PAGEVIEWS] += type == CN_HIT_PAGEVIEW;
-        if (events != 0) {
-            m[CN_M_ORDERS] += (events & CN_EV_PURCHASE) != 0;
-            m[CN_M_CART_ADDS] += (events & CN_EV_CART_ADD) != 0;
-            m[CN_M_CHECKOUTS] += (events & CN_EV_CHECKOUT) != 0;
-            m[CN_M_PROD_VIEWS] += (events & CN_EV_PROD_VIEW) != 0;
-        }
-        m[CN_M_REVENUE] += revenue;
-        m[CN_M_UNITS] += units;
+    int64_t *m = a->acc + (size_t)acc * a->nm;
+    m[CN_M_HITS]++;
+    m[CN_M_PAGEVIEWS] += type == CN_HIT_PAGEVIEW;
+    if (events != 0) {
+        m[CN_M_ORDERS] += (events & CN_EV_PURCHASE) != 0;
+        m[CN_M_CART_ADDS] += (events & CN_EV_CART_ADD) != 0;
+        m[CN_M_CHECKOUTS] += (events & CN_EV_CHECKOUT) != 0;
+        m[CN_M_PROD_VIEWS] += (events & CN_EV_PROD_VIEW) != 0;
     }
+    m[CN_M_REVENUE] += revenue;
+    m[CN_M_UNITS] += units;
+}
+
+/* Additive plans credit only the keys; the totals are their sums. */
+static void additive_totals(agg_t *a)
+{
+    for (size_t i = 0; i < a->nacc; i++) {
+        for (size_t j = 0; j < CN_M_BASE_COUNT; j++)
+            a->tot[j] += a->acc[i * a->nm + j];
+    }
+}
+
+/* The value of a visit-level field for visit index vi (cn_scan_prepare'd). */
+static uint32_t visit_value(const cn_scan_t *s, const cn_field_t *f, uint64_t vi)
+{
+    switch (f->dim->src) {
+    case CN_DIMSRC_EXIT_PAGE:
+        return s->v_exit_page[vi];
+    case CN_DIMSRC_NEW_RETURN:
+        return s->v_cols32[CN_COL_VISIT_visit_num][vi] > 1;
+    default:
+        return cn_store_col(f->dim->col)->kind == CN_COLK_U8 ? s->v_cols8[f->dim->col][vi]
+                                                             : s->v_cols32[f->dim->col][vi];
+    }
+}
+
+static uint64_t visit_key(const pass_t *p, uint64_t vi)
+{
+    uint64_t key = 0;
+    for (size_t f = 0; f < p->pl->field_count; f++) {
+        uint32_t v = visit_value(p->scan, &p->pl->fields[f], vi);
+        key = f == 0 ? v : key << 32 | v;
+    }
+    return key;
+}
+
+/*
+ * An orders-only plan on segment k: the keys that have selected hits (a
+ * row with zeros where they have no order), then the commerce rows. Keys
+ * are the trend bucket alone (every bucket is a row anyway) or visit-level
+ * fields without a segment filter (a key is present when one of the
+ * segment's non-bot visits has it). Returns 1 when done, 0 when the plan
+ * needs the general pass, or an error.
+ */
+static int orders_pass(pass_t *p, size_t k)
+{
+    cn_scan_t *s = p->scan;
+    const plan_t *pl = p->pl;
+    bool visit_keys = pl->visit_keys && p->filter == NULL;
+    const uint64_t *vf = p->vfilter;
+    if (!pl->orders_only || (pl->field_count > 0 && !visit_keys))
+        return 0;
+    cn_scanseg_t *ss = &s->segs[k];
+    const uint32_t *rows, *visits;
+    size_t nrows, nvisits;
+    int rc;
+    if ((rc = cn_scan_load(s, k, pl->need_ts, true)) != 0 ||
+        (rc = cn_scan_orders(s, k, &rows, &nrows)) != 0)
+        return rc;
+    if (visit_keys && vf == NULL && pl->field_count == 1 &&
+        pl->fields[0].dim->src == CN_DIMSRC_VISIT_COL) {
+        /* the keys present: the segment's distinct values, cached */
+        const uint32_t *keys;
+        size_t nkeys;
+        if ((rc = cn_scan_seg_keys(s, k, pl->fields[0].dim->col, &keys, &nkeys)) != 0)
+            return rc;
+        for (size_t j = 0; j < nkeys; j++)
+            (void)acc_of(p->agg, keys[j]);
+    } else if (visit_keys) {
+        if ((rc = cn_scan_seg_visits(s, k, &visits, &nvisits)) != 0)
+            return rc;
+        for (size_t j = 0; j < nvisits; j++) {
+            uint64_t vi = visits[j] - s->first_visit;
+            if (!s->v_bot[vi] && (vf == NULL || cn_bit_get(vf, vi)))
+                (void)acc_of(p->agg, visit_key(p, vi));
+        }
+    }
+    for (size_t j = 0; j < nrows; j++) {
+        size_t i = rows[j];
+        uint64_t vi = ss->visit[i] - s->first_visit;
+        if (!hit_selected(p, ss, i, vi))
+            continue;
+        uint64_t key;
+        if (visit_keys)
+            key = visit_key(p, vi);
+        else
+            key = pl->req->gran != CN_GRAN_NONE ? trend_bucket(p, ss->ts[i]) : 0;
+        credit_additive(p, acc_of(p->agg, key), ss->type[i], ss->events[i], ss->revenue[i],
+                        ss->units[i]);
+    }
+    return 1;
 }
 
 /* Per-visit and total bookkeeping for one selected hit. */
@@ -598,15 +731,182 @@ static uint64_t key_of(const pass_t *p, int64_t *const *keys, size_t i, uint32_t
     return key;
 }
 
-static int run_pass(pass_t *p)
+/*
+ * A by-visits plan on segment k without a segment filter: each distinct
+ * non-bot visit of the segment (cn_scan_seg_visits) is seen and credited
+ * to its key, then the commerce rows add orders, revenue and units and mark
+ * order visits. Returns 1 when done, 0 when the plan needs the general
+ * pass, or an error.
+ */
+static uint32_t day_bucket(cn_gran_t g, int32_t from, int32_t day);
+
+/* Credits visit index vi to acc once (a visit-level acc, or distinct pairs). */
+static inline void credit_visit(pass_t *p, uint32_t acc, uint64_t vi)
+{
+    agg_t *a = p->agg;
+    int64_t *m = a->acc + (size_t)acc * a->nm;
+    if (p->pl->visit_level) {
+        if (p->vs.visit_acc != NULL)
+            p->vs.visit_acc[vi] = acc;
+    } else if (a->wbits != NULL && acc < a->wbits_len) {
+        uint64_t *b = a->wbits[acc];
+        if (b == NULL)
+            b = a->wbits[acc] = cn_xcalloc(a->wbits_words, 8);
+        uint64_t bit = (uint64_t)1 << (vi & 63);
+        if ((b[vi >> 6] & bit) == 0) {
+            b[vi >> 6] |= bit;
+            m[CN_M_VISITS]++;
+        }
+    } else if (p->pl->need[CN_M_VISITS]) {
+        uint32_t dummy = 0;
+        if (!hmap_get_or_put(&a->visit_pairs, (uint64_t)acc << 32 | vi, &dummy))
+            m[CN_M_VISITS]++;
+    }
+}
+
+static int visits_pass(pass_t *p, size_t k)
+{
+    cn_scan_t *s = p->scan;
+    const plan_t *pl = p->pl;
+    if ((!pl->by_visits && !pl->by_visits_trend) || p->filter != NULL)
+        return 0;
+    cn_scanseg_t *ss = &s->segs[k];
+    bool trend = pl->by_visits_trend;
+    /* additive plans keep no visit state and sum their totals at the end */
+    int ntot = pl->additive ? 1 : 2;
+    if (pl->additive && !trend)
+        return 0;
+    uint32_t bucket = 0;
+    if (trend) {
+        bucket =
+            day_bucket(pl->req->gran, p->from_day, cn_store_snap_partition_day(s->snap, ss->part));
+        uint32_t hits = 0, pvs = 0;
+        int rc = 0;
+        if (p->vfilter == NULL) {
+            rc = cn_scan_seg_counts(s, k, &hits, &pvs);
+        } else if ((rc = cn_scan_load(s, k, false, false)) == 0) {
+            for (size_t i = 0; i < ss->n; i++) {
+                if (hit_selected(p, ss, i, ss->visit[i] - s->first_visit)) {
+                    hits++;
+                    pvs += ss->type[i] == CN_HIT_PAGEVIEW;
+                }
+            }
+        }
+        if (rc != 0)
+            return rc;
+        uint32_t acc = acc_of(p->agg, bucket);
+        int64_t *ms[2] = {p->agg->acc + (size_t)acc * p->agg->nm, p->agg->tot};
+        for (int x = 0; x < ntot; x++) {
+            ms[x][CN_M_HITS] += hits;
+            ms[x][CN_M_PAGEVIEWS] += pvs;
+        }
+    }
+    vstate_t *v = &p->vs;
+    agg_t *a = p->agg;
+    const uint32_t *rows, *visits;
+    size_t nrows, nvisits;
+    int rc;
+    if ((rc = cn_scan_load(s, k, false, true)) != 0 ||
+        (rc = cn_scan_orders(s, k, &rows, &nrows)) != 0 ||
+        (rc = cn_scan_seg_visits(s, k, &visits, &nvisits)) != 0)
+        return rc;
+    for (size_t j = 0; j < nvisits && !pl->additive; j++) {
+        uint64_t vi = visits[j] - s->first_visit;
+        if (!hit_selected(p, ss, 0, vi))
+            continue;
+        uint32_t acc = acc_of(a, trend ? bucket : visit_key(p, vi));
+        uint32_t visitor = s->v_visitor[vi];
+        cn_bit_set(v->seen, vi);
+        cn_bit_set(v->visitor_seen, visitor);
+        credit_visit(p, acc, vi);
+        credit_visitor(p, acc, visitor);
+    }
+    for (size_t j = 0; j < nrows; j++) {
+        size_t i = rows[j];
+        uint64_t vi = ss->visit[i] - s->first_visit;
+        if (!hit_selected(p, ss, i, vi))
+            continue;
+        uint32_t acc = acc_of(a, trend ? bucket : visit_key(p, vi));
+        int64_t *ms[2] = {a->acc + (size_t)acc * a->nm, a->tot};
+        uint8_t order = (ss->events[i] & CN_EV_PURCHASE) != 0;
+        for (int x = 0; x < ntot; x++) {
+            ms[x][CN_M_ORDERS] += order;
+            ms[x][CN_M_REVENUE] += ss->revenue[i];
+            ms[x][CN_M_UNITS] += ss->units[i];
+        }
+        if (!pl->additive)
+            v->order[vi] |= order;
+    }
+    return 1;
+}
+
+/* A count-only plan on segment k: hits and page views by key id. */
+static int count_pass(pass_t *p, size_t k)
+{
+    cn_scan_t *s = p->scan;
+    const plan_t *pl = p->pl;
+    if (!pl->count_only)
+        return 0;
+    cn_scanseg_t *ss = &s->segs[k];
+    cn_store_col_t col = pl->fields[0].dim->col;
+    const uint32_t *ids;
+    int rc;
+    if ((rc = cn_scan_load(s, k, false, false)) != 0 ||
+        (rc = cn_scan_hit_u32(s, k, col, &ids)) != 0)
+        return rc;
+    if (p->cnt_hits == NULL) {
+        p->cnt_hits = cn_xcalloc(pl->key_bound[0], 4);
+        p->cnt_pv = cn_xcalloc(pl->key_bound[0], 4);
+    }
+    uint32_t bound = (uint32_t)pl->key_bound[0];
+    for (size_t i = 0; i < ss->n; i++) {
+        uint64_t vi = ss->visit[i] - s->first_visit;
+        if (!hit_selected(p, ss, i, vi))
+            continue;
+        uint32_t id = ids[i];
+        if (id >= bound)
+            return cn_err_set(s->err, CN_ECORRUPT, "an id beyond its dictionary");
+        p->cnt_hits[id]++;
+        p->cnt_pv[id] += ss->type[i] == CN_HIT_PAGEVIEW;
+    }
+    return 1;
+}
+
+/* Moves a count-only pass's counts into its accs. */
+static void count_finish(pass_t *p)
+{
+    if (p->cnt_hits == NULL)
+        return;
+    agg_t *a = p->agg;
+    for (uint64_t id = 0; id < p->pl->key_bound[0]; id++) {
+        if (p->cnt_hits[id] == 0)
+            continue;
+        uint32_t acc = acc_of(a, id); /* may move a->acc */
+        int64_t *m = a->acc + (size_t)acc * a->nm;
+        m[CN_M_HITS] += p->cnt_hits[id];
+        m[CN_M_PAGEVIEWS] += p->cnt_pv[id];
+    }
+    free(p->cnt_hits);
+    free(p->cnt_pv);
+    p->cnt_hits = p->cnt_pv = NULL;
+}
+
+/* The pass over segments [k0, k1). */
+static int run_pass(pass_t *p, size_t k0, size_t k1)
 {
     cn_scan_t *s = p->scan;
     const plan_t *pl = p->pl;
     int rc = 0;
     int64_t *keys[CN_REPORT_MAX_DIMS] = {0};
     size_t cap = 0;
-    for (size_t k = 0; k < s->seg_count && rc == 0; k++) {
+    for (size_t k = k0; k < k1 && rc == 0; k++) {
         cn_scanseg_t *ss = &s->segs[k];
+        if ((rc = orders_pass(p, k)) != 0 || (rc = visits_pass(p, k)) != 0 ||
+            (rc = count_pass(p, k)) != 0) {
+            rc = rc < 0 ? rc : 0;
+            cn_scan_unload(s, k);
+            continue;
+        }
         if ((rc = cn_scan_load(s, k, pl->need_ts, pl->need_money)) != 0)
             break;
         if (ss->n > cap) {
@@ -625,7 +925,7 @@ static int run_pass(pass_t *p)
             hit_acc = cn_xmalloc(ss->n * 4);
         for (size_t i = 0; i < ss->n; i++) {
             uint64_t vi = ss->visit[i] - s->first_visit;
-            bool sel = !s->v_bot[vi] && (p->filter == NULL || cn_bit_get(p->filter, ss->base + i));
+            bool sel = hit_selected(p, ss, i, vi);
             if (!sel) {
                 if (hit_acc)
                     hit_acc[i] = NONE32;
@@ -636,8 +936,12 @@ static int run_pass(pass_t *p)
             uint32_t units = ss->units ? ss->units[i] : 0;
             uint32_t acc = NONE32;
             if (pl->additive) {
-                uint32_t bucket = pl->req->gran != CN_GRAN_NONE ? trend_bucket(p, ts) : 0;
-                acc = acc_of(p->agg, key_of(p, keys, i, bucket));
+                if (pl->field_count == 1 && pl->req->gran == CN_GRAN_NONE) {
+                    acc = acc_of(p->agg, (uint64_t)keys[0][i]);
+                } else {
+                    uint32_t bucket = pl->req->gran != CN_GRAN_NONE ? trend_bucket(p, ts) : 0;
+                    acc = acc_of(p->agg, key_of(p, keys, i, bucket));
+                }
                 credit_additive(p, acc, ss->type[i], ss->events[i], rev, units);
                 if (hit_acc)
                     hit_acc[i] = acc;
@@ -661,7 +965,7 @@ static int run_pass(pass_t *p)
             for (size_t j = 0; rc == 0 && j < count; j++) {
                 size_t i = hit[j];
                 uint64_t vi = ss->visit[i] - s->first_visit;
-                if (s->v_bot[vi] || (p->filter != NULL && !cn_bit_get(p->filter, ss->base + i)))
+                if (!hit_selected(p, ss, i, vi))
                     continue;
                 keys[pl->item_field][i] = ikey[j];
                 uint32_t bucket = pl->req->gran != CN_GRAN_NONE ? trend_bucket(p, ss->ts[i]) : 0;
@@ -683,7 +987,7 @@ static int run_pass(pass_t *p)
             for (size_t j = 0; rc == 0 && j < count; j++) {
                 size_t i = ehit[j];
                 uint64_t vi = ss->visit[i] - s->first_visit;
-                if (s->v_bot[vi] || (p->filter != NULL && !cn_bit_get(p->filter, ss->base + i)))
+                if (!hit_selected(p, ss, i, vi))
                     continue;
                 for (size_t e = 0; e < pl->event_count; e++) {
                     if ((uint32_t)pl->events[e] != enum_[j])
@@ -705,6 +1009,7 @@ static int run_pass(pass_t *p)
     }
     for (size_t f = 0; f < CN_REPORT_MAX_DIMS; f++)
         free(keys[f]);
+    count_finish(p);
     return rc;
 }
 
@@ -774,39 +1079,212 @@ static void finish_visits(pass_t *p)
     a->tot[CN_M_VISITORS] = (int64_t)visitors;
 }
 
-static int aggregate(const cn_store_t *store, const cn_store_snap_t *snap,
+/* --- Splitting the pass over threads --- */
+
+/* Adds the distinct items of set b (bits) to a's set for acc ai (bits when
+ * a keeps bits for ai, else pairs): the measure grows by the items a did
+ * not have. */
+static void merge_bits(agg_t *a, uint64_t **bitsets, size_t len, hmap_t *pairs, uint32_t ai,
+                       size_t words, const uint64_t *b, int m)
+{
+    int64_t *measure = &a->acc[(size_t)ai * a->nm + m];
+    if (ai >= len) {
+        for (size_t w = 0; w < words; w++) {
+            for (uint64_t bits = b[w]; bits != 0; bits &= bits - 1) {
+                uint64_t x = (uint64_t)w * 64 + (uint64_t)__builtin_ctzll(bits);
+                uint32_t dummy = 0;
+                if (!hmap_get_or_put(pairs, (uint64_t)ai << 32 | x, &dummy))
+                    (*measure)++;
+            }
+        }
+        return;
+    }
+    uint64_t **a_bits = &bitsets[ai];
+    if (*a_bits == NULL)
+        *a_bits = cn_xcalloc(words, 8);
+    uint64_t *have = *a_bits;
+    for (size_t w = 0; w < words; w++) {
+        uint64_t add = b[w] & ~have[w];
+        if (add != 0) {
+            *measure += __builtin_popcountll(add);
+            have[w] |= add;
+        }
+    }
+}
+
+static void merge_pairs(agg_t *a, hmap_t *aset, const hmap_t *bset, const uint32_t *map, int m)
+{
+    for (size_t j = 0; j < bset->cap; j++) {
+        if (bset->keys[j] == 0)
+            continue;
+        uint64_t pair = bset->keys[j] - 1;
+        uint32_t ai = map[pair >> 32];
+        uint32_t dummy = 0;
+        if (!hmap_get_or_put(aset, (uint64_t)ai << 32 | (uint32_t)pair, &dummy))
+            a->acc[(size_t)ai * a->nm + m]++;
+    }
+}
+
+/*
+ * Merges the aggregate b of a later run of segments into a: sums, and
+ * distinct visits and visitors as unions (exact). map gets b's acc -> a's acc.
+ */
+static void agg_merge(agg_t *a, const agg_t *b, const plan_t *pl, uint32_t *map)
+{
+    for (size_t i = 0; i < b->nacc; i++) {
+        uint32_t ai = acc_of(a, b->keyv[i]);
+        map[i] = ai;
+        int64_t *dst = a->acc + (size_t)ai * a->nm;
+        const int64_t *src = b->acc + i * b->nm;
+        for (size_t j = 0; j < a->nm; j++) {
+            if (j != CN_M_VISITS && j != CN_M_VISITORS)
+                dst[j] += src[j];
+        }
+    }
+    for (size_t j = 0; j < a->nm; j++)
+        a->tot[j] += b->tot[j];
+    if (pl->need[CN_M_VISITORS]) {
+        for (size_t i = 0; i < b->vbits_len && i < b->nacc; i++) {
+            if (b->vbits[i] != NULL)
+                merge_bits(a, a->vbits, a->vbits_len, &a->visitor_pairs, map[i], a->vbits_words,
+                           b->vbits[i], CN_M_VISITORS);
+        }
+        merge_pairs(a, &a->visitor_pairs, &b->visitor_pairs, map, CN_M_VISITORS);
+    }
+    if (pl->need[CN_M_VISITS] && !pl->visit_level) {
+        for (size_t i = 0; i < b->wbits_len && i < b->nacc; i++) {
+            if (b->wbits[i] != NULL)
+                merge_bits(a, a->wbits, a->wbits_len, &a->visit_pairs, map[i], a->wbits_words,
+                           b->wbits[i], CN_M_VISITS);
+        }
+        merge_pairs(a, &a->visit_pairs, &b->visit_pairs, map, CN_M_VISITS);
+    }
+}
+
+/* Merges the per-visit state of a later run b into a (accs through map). */
+static void vstate_merge(vstate_t *a, const vstate_t *b, size_t visits, size_t visitors,
+                         const uint32_t *map)
+{
+    for (size_t w = 0; w < (visits + 63) / 64; w++) {
+        for (uint64_t bits = b->seen[w]; bits != 0; bits &= bits - 1) {
+            size_t vi = w * 64 + (size_t)__builtin_ctzll(bits);
+            if (!cn_bit_get(a->seen, vi)) {
+                cn_bit_set(a->seen, vi);
+                if (a->first_ts)
+                    a->first_ts[vi] = b->first_ts[vi];
+            }
+            if (a->last_ts)
+                a->last_ts[vi] = b->last_ts[vi];
+            a->order[vi] |= b->order[vi];
+            if (a->entry_acc != NULL && b->pv[vi] > 0) {
+                if (a->pv[vi] == 0)
+                    a->entry_acc[vi] = b->entry_acc[vi] == NONE32 ? NONE32 : map[b->entry_acc[vi]];
+                a->exit_acc[vi] = b->exit_acc[vi] == NONE32 ? NONE32 : map[b->exit_acc[vi]];
+            }
+            a->pv[vi] += b->pv[vi];
+            if (a->visit_acc != NULL && b->visit_acc[vi] != NONE32)
+                a->visit_acc[vi] = map[b->visit_acc[vi]];
+        }
+    }
+    for (size_t w = 0; w < (visitors + 63) / 64; w++)
+        a->visitor_seen[w] |= b->visitor_seen[w];
+}
+
+typedef struct par_pass {
+    pass_t *passes;
+    cn_scan_t *locals;
+    size_t split[CN_QUERY_MAX_THREADS + 1];
+    int rc[CN_QUERY_MAX_THREADS];
+    cn_err_t err[CN_QUERY_MAX_THREADS];
+} par_pass_t;
+
+static void pass_par(void *arg, unsigned t)
+{
+    par_pass_t *pp = arg;
+    pp->rc[t] = run_pass(&pp->passes[t], pp->split[t], pp->split[t + 1]);
+}
+
+static int aggregate(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_store_snap_t *snap,
                      const cn_report_req_t *req, const plan_t *pl, int32_t from, int32_t to,
                      agg_t *out, cn_err_t *err)
 {
     cn_scan_t scan;
-    int rc = cn_scan_open(&scan, store, snap, from, to, req->include_bots, err);
-    uint64_t *filter = NULL;
-    if (rc == 0 && req->segment != NULL)
-        rc = cn_scan_segment(&scan, req->segment, &filter);
+    int rc = cn_scan_open(&scan, ctx, store, snap, from, to, req->include_bots, err);
+    uint64_t *filter = NULL, *vfilter = NULL;
+    if (rc == 0 && req->segment != NULL) {
+        /* a visit container at the top: a set of visits, no hit bitset */
+        rc = cn_scan_segment_visits(&scan, req->segment, &vfilter);
+        if (rc == 0 && vfilter == NULL)
+            rc = cn_scan_segment(&scan, req->segment, &filter);
+    }
+    for (size_t f = 0; rc == 0 && f < pl->field_count; f++)
+        rc = cn_scan_prepare(&scan, &pl->fields[f]);
     if (rc != 0) {
         cn_scan_close(&scan);
+        free(filter);
+        free(vfilter);
         return rc;
     }
-    pass_t p = {.scan = &scan,
-                .pl = pl,
-                .agg = out,
-                .filter = filter,
-                .from_day = from,
-                .tb_slot = INT64_MIN};
-    p.week_monday = from - (((from % 7) + 7 + 3) % 7);
+    unsigned nt = scan.threads;
+    if (nt > scan.seg_count)
+        nt = scan.seg_count ? (unsigned)scan.seg_count : 1;
+    par_pass_t pp;
+    memset(&pp, 0, sizeof(pp));
+    pp.passes = cn_xcalloc(nt, sizeof(pass_t));
+    pp.locals = cn_xcalloc(nt, sizeof(cn_scan_t));
+    cn_scan_split(&scan, nt, pp.split);
     int y, m, d;
     cn_store_day_to_ymd(from, &y, &m, &d);
-    p.month0 = y * 12 + m;
-    agg_init(out, pl);
-    agg_init_vbits(out, pl, scan.visitor_count, scan.visit_count);
-    if (!pl->additive)
-        vstate_init(&p.vs, &scan, pl);
-    rc = run_pass(&p);
+    for (unsigned t = 0; t < nt; t++) {
+        pp.locals[t] = scan;
+        pp.locals[t].err = &pp.err[t];
+        pass_t *p = &pp.passes[t];
+        *p = (pass_t){.scan = &pp.locals[t],
+                      .pl = pl,
+                      .agg = t == 0 ? out : cn_xcalloc(1, sizeof(agg_t)),
+                      .filter = filter,
+                      .vfilter = vfilter,
+                      .from_day = from,
+                      .tb_slot = INT64_MIN};
+        p->week_monday = from - (((from % 7) + 7 + 3) % 7);
+        p->month0 = y * 12 + m;
+        agg_init(p->agg, pl);
+        agg_init_vbits(p->agg, pl, scan.visitor_count, scan.visit_count);
+        if (!pl->additive)
+            vstate_init(&p->vs, &scan, pl);
+    }
+    if (nt == 1)
+        pass_par(&pp, 0);
+    else
+        cn_query__parallel(nt, pass_par, &pp);
+    for (unsigned t = 0; t < nt && rc == 0; t++) {
+        if (pp.rc[t] != 0)
+            rc = cn_err_set(err, pp.rc[t], "%s", cn_err_msg(&pp.err[t], pp.rc[t]));
+    }
+    for (unsigned t = 1; t < nt; t++) {
+        pass_t *p = &pp.passes[t];
+        if (rc == 0) {
+            uint32_t *map = cn_xmalloc((p->agg->nacc + 1) * sizeof(uint32_t));
+            agg_merge(out, p->agg, pl, map);
+            if (!pl->additive)
+                vstate_merge(&pp.passes[0].vs, &p->vs, scan.visit_count, scan.visitor_count, map);
+            free(map);
+        }
+        if (!pl->additive)
+            vstate_free(&p->vs);
+        agg_free(p->agg);
+        free(p->agg);
+    }
+    if (rc == 0 && pl->additive)
+        additive_totals(out);
     if (rc == 0 && !pl->additive)
-        finish_visits(&p);
+        finish_visits(&pp.passes[0]);
     if (!pl->additive)
-        vstate_free(&p.vs);
+        vstate_free(&pp.passes[0].vs);
+    free(pp.passes);
+    free(pp.locals);
     free(filter);
+    free(vfilter);
     cn_scan_close(&scan);
     return rc;
 }
@@ -1085,9 +1563,10 @@ static void fold_days(const agg_t *days, int32_t u0, const plan_t *pl, int32_t f
     }
 }
 
-static int aggregate_folded(const cn_store_t *store, const cn_store_snap_t *snap,
-                            const cn_report_req_t *req, const plan_t *pl, int32_t cfrom,
-                            int32_t cto, agg_t *cur, agg_t *cmp, cn_err_t *err)
+static int aggregate_folded(cn_query_ctx_t *ctx, const cn_store_t *store,
+                            const cn_store_snap_t *snap, const cn_report_req_t *req,
+                            const plan_t *pl, int32_t cfrom, int32_t cto, agg_t *cur, agg_t *cmp,
+                            cn_err_t *err)
 {
     int32_t u0 = cfrom < req->from_day ? cfrom : req->from_day;
     int32_t u1 = cto > req->to_day ? cto : req->to_day;
@@ -1101,7 +1580,7 @@ static int aggregate_folded(const cn_store_t *store, const cn_store_snap_t *snap
     dpl.key_bound[0] = bucket_count(CN_GRAN_DAY, u0, u1);
     agg_t days;
     memset(&days, 0, sizeof(days));
-    int rc = aggregate(store, snap, dr, &dpl, u0, u1, &days, err);
+    int rc = aggregate(ctx, store, snap, dr, &dpl, u0, u1, &days, err);
     if (rc == 0) {
         fold_days(&days, u0, pl, req->from_day, req->to_day, cur);
         cn_report_req_t *cr = cn_xmalloc(sizeof(*cr));
@@ -1122,6 +1601,12 @@ static int aggregate_folded(const cn_store_t *store, const cn_store_snap_t *snap
 int cn_report_run(const cn_store_t *store, const cn_store_snap_t *snap, const cn_report_req_t *req,
                   cn_report_t **out, cn_err_t *err)
 {
+    return cn_report_run_ctx(NULL, store, snap, req, out, err);
+}
+
+int cn_report_run_ctx(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_store_snap_t *snap,
+                      const cn_report_req_t *req, cn_report_t **out, cn_err_t *err)
+{
     int64_t t0 = cn_time_mono_us();
     plan_t pl;
     int rc = plan_build(&pl, req, snap, err);
@@ -1134,14 +1619,15 @@ int cn_report_run(const cn_store_t *store, const cn_store_snap_t *snap, const cn
     if (req->compare != CN_COMPARE_NONE)
         shift_range(req, &cfrom, &cto);
     if (req->compare != CN_COMPARE_NONE && fold_ok(req, &pl, cfrom, cto)) {
-        rc = aggregate_folded(store, snap, req, &pl, cfrom, cto, &cur, &cmp, err);
+        rc = aggregate_folded(ctx, store, snap, req, &pl, cfrom, cto, &cur, &cmp, err);
         if (rc != 0) {
             agg_free(&cur);
             agg_free(&cmp);
             return rc;
         }
     } else {
-        if ((rc = aggregate(store, snap, req, &pl, req->from_day, req->to_day, &cur, err)) != 0) {
+        if ((rc = aggregate(ctx, store, snap, req, &pl, req->from_day, req->to_day, &cur, err)) !=
+            0) {
             agg_free(&cur);
             return rc;
         }
@@ -1156,10 +1642,10 @@ int cn_report_run(const cn_store_t *store, const cn_store_snap_t *snap, const cn
             r2->to_day = cto;
             cpl.req = r2;
             cpl.key_bound[0] = bucket_count(req->gran, cfrom, cto);
-            rc = aggregate(store, snap, r2, &cpl, cfrom, cto, &cmp, err);
+            rc = aggregate(ctx, store, snap, r2, &cpl, cfrom, cto, &cmp, err);
             free(r2);
         } else {
-            rc = aggregate(store, snap, req, &cpl, cfrom, cto, &cmp, err);
+            rc = aggregate(ctx, store, snap, req, &cpl, cfrom, cto, &cmp, err);
         }
         if (rc != 0) {
             agg_free(&cur);

@@ -22,8 +22,9 @@
 
 /* --- Opening --- */
 
-int cn_scan_open(cn_scan_t *s, const cn_store_t *store, const cn_store_snap_t *snap,
-                 int32_t from_day, int32_t to_day, bool include_bots, cn_err_t *err)
+int cn_scan_open(cn_scan_t *s, cn_query_ctx_t *ctx, const cn_store_t *store,
+                 const cn_store_snap_t *snap, int32_t from_day, int32_t to_day, bool include_bots,
+                 cn_err_t *err)
 {
     memset(s, 0, sizeof(*s));
     s->store = store;
@@ -32,6 +33,9 @@ int cn_scan_open(cn_scan_t *s, const cn_store_t *store, const cn_store_snap_t *s
     s->to_day = to_day;
     s->include_bots = include_bots;
     s->err = err;
+    s->ctx = ctx;
+    s->threads = cn_query__threads(ctx);
+    cn_query__cache_sweep(ctx, snap);
     s->first_visit = cn_store_snap_first_visit(snap);
     uint64_t nv = cn_store_snap_visits(snap);
     s->visit_count = nv > s->first_visit ? nv - s->first_visit : 0;
@@ -57,6 +61,25 @@ int cn_scan_open(cn_scan_t *s, const cn_store_t *store, const cn_store_snap_t *s
             ss->n = (size_t)n;
             s->hit_count += n;
         }
+    }
+    /* Only the visits the range's hits point at (a segment's visit min/max
+     * bound them; anything outside the store's visits is caught at load). */
+    if (s->seg_count > 0) {
+        int64_t lo = INT64_MAX, hi = -1;
+        for (size_t k = 0; k < s->seg_count; k++) {
+            int64_t mn, mx;
+            cn_store_seg_minmax(s->segs[k].seg, CN_COL_HIT_visit, &mn, &mx);
+            lo = mn < lo ? mn : lo;
+            hi = mx > hi ? mx : hi;
+        }
+        uint64_t end = s->first_visit + s->visit_count;
+        if (lo >= 0 && (uint64_t)lo > s->first_visit && (uint64_t)lo < end)
+            s->first_visit = (uint64_t)lo;
+        if (hi >= 0 && (uint64_t)hi + 1 < end && (uint64_t)hi >= s->first_visit)
+            end = (uint64_t)hi + 1;
+        s->visit_count = end - s->first_visit;
+    } else {
+        s->visit_count = 0;
     }
 
     int rc = cn_scan_visit_u32(s, CN_COL_VISIT_visitor, (const uint32_t **)&s->v_visitor);
@@ -93,6 +116,8 @@ void cn_scan_close(cn_scan_t *s)
 
 static int load_visit_col(cn_scan_t *s, cn_store_col_t col, void *dst, size_t width)
 {
+    if (s->visit_count == 0)
+        return 0;
     size_t nseg = cn_store_snap_visit_segment_count(s->snap);
     for (size_t k = 0; k < nseg; k++) {
         const cn_store_seg_t *seg = cn_store_snap_visit_segment(s->snap, k);
@@ -106,10 +131,13 @@ static int load_visit_col(cn_scan_t *s, cn_store_col_t col, void *dst, size_t wi
         uint64_t take = n - skip;
         if (at + take > s->visit_count)
             take = s->visit_count - at;
-        int rc = width == 4 ? cn_store_read_u32(seg, col, skip, take, (uint32_t *)dst + at, s->err)
-                            : cn_store_read_u8(seg, col, skip, take, (uint8_t *)dst + at, s->err);
+        const void *src;
+        cn_qent_t *hold;
+        int rc = cn_query__col(s->ctx, seg, col, &src, &hold, s->err);
         if (rc != 0)
             return rc;
+        memcpy((uint8_t *)dst + at * width, (const uint8_t *)src + skip * width, take * width);
+        cn_query__release(s->ctx, hold);
     }
     return 0;
 }
@@ -146,61 +174,78 @@ int cn_scan_visit_u8(cn_scan_t *s, cn_store_col_t col, const uint8_t **out)
 
 /* --- Hit columns --- */
 
-static int read32(cn_scan_t *s, cn_scanseg_t *ss, cn_store_col_t col, uint32_t **dst)
+static void hold(cn_scanseg_t *ss, cn_qent_t *e)
+{
+    if (ss->hold_count == ss->hold_cap) {
+        ss->hold_cap = ss->hold_cap ? ss->hold_cap * 2 : 8;
+        ss->holds = cn_xrealloc(ss->holds, ss->hold_cap * sizeof(*ss->holds));
+    }
+    ss->holds[ss->hold_count++] = e;
+}
+
+/* A whole hit column of the segment, from the query context's cache or decoded. */
+static int readcol(cn_scan_t *s, cn_scanseg_t *ss, cn_store_col_t col, void **dst)
 {
     if (*dst != NULL)
         return 0;
-    uint32_t *a = cn_xmalloc(ss->n * 4);
-    int rc = cn_store_read_u32(ss->seg, col, 0, ss->n, a, s->err);
-    if (rc != 0) {
-        free(a);
+    const void *p;
+    cn_qent_t *e;
+    int rc = cn_query__col(s->ctx, ss->seg, col, &p, &e, s->err);
+    if (rc != 0)
         return rc;
-    }
-    *dst = a;
+    hold(ss, e);
+    *dst = (void *)p; /* read-only: the cache's copy */
     return 0;
+}
+
+static int read32(cn_scan_t *s, cn_scanseg_t *ss, cn_store_col_t col, uint32_t **dst)
+{
+    return readcol(s, ss, col, (void **)dst);
 }
 
 static int read8(cn_scan_t *s, cn_scanseg_t *ss, cn_store_col_t col, uint8_t **dst)
 {
-    if (*dst != NULL)
-        return 0;
-    uint8_t *a = cn_xmalloc(ss->n);
-    int rc = cn_store_read_u8(ss->seg, col, 0, ss->n, a, s->err);
-    if (rc != 0) {
-        free(a);
-        return rc;
-    }
-    *dst = a;
-    return 0;
+    return readcol(s, ss, col, (void **)dst);
 }
 
 static int read64(cn_scan_t *s, cn_scanseg_t *ss, cn_store_col_t col, int64_t **dst)
 {
-    if (*dst != NULL)
-        return 0;
-    int64_t *a = cn_xmalloc(ss->n * 8);
-    int rc = cn_store_read_i64(ss->seg, col, 0, ss->n, a, s->err);
-    if (rc != 0) {
-        free(a);
-        return rc;
-    }
-    *dst = a;
-    return 0;
+    return readcol(s, ss, col, (void **)dst);
+}
+
+int cn_scan_hit_u32(cn_scan_t *s, size_t k, cn_store_col_t col, const uint32_t **out)
+{
+    if (cn_store_col(col)->group != CN_GROUP_HIT || cn_store_col(col)->kind == CN_COLK_U8 ||
+        cn_store_col(col)->kind == CN_COLK_TS || cn_store_col(col)->kind == CN_COLK_MONEY)
+        return cn_err_set(s->err, CN_EINVAL, "not a u32 hit column");
+    cn_scanseg_t *ss = &s->segs[k];
+    int rc = read32(s, ss, col, &ss->cols32[col]);
+    *out = ss->cols32[col];
+    return rc;
 }
 
 int cn_scan_load(cn_scan_t *s, size_t k, bool ts, bool money)
 {
     cn_scanseg_t *ss = &s->segs[k];
     int rc;
-    if ((rc = read32(s, ss, CN_COL_HIT_visit, &ss->visit)) != 0 ||
-        (rc = read8(s, ss, CN_COL_HIT_type, &ss->type)) != 0 ||
+    if (ss->visit == NULL) {
+        if ((rc = read32(s, ss, CN_COL_HIT_visit, &ss->visit)) != 0)
+            return rc;
+        /* Values read are within the column's min/max (the store checks):
+         * when those are within the scan's visits, every row is. */
+        int64_t mn, mx;
+        cn_store_seg_minmax(ss->seg, CN_COL_HIT_visit, &mn, &mx);
+        bool inside = mn >= 0 && (uint64_t)mn >= s->first_visit &&
+                      (uint64_t)mx - s->first_visit < s->visit_count;
+        for (size_t i = 0; !inside && i < ss->n; i++) {
+            if (ss->visit[i] < s->first_visit || ss->visit[i] - s->first_visit >= s->visit_count)
+                return cn_err_set(s->err, CN_ECORRUPT, "hit row %zu points at visit %u, not stored",
+                                  i, ss->visit[i]);
+        }
+    }
+    if ((rc = read8(s, ss, CN_COL_HIT_type, &ss->type)) != 0 ||
         (rc = read8(s, ss, CN_COL_HIT_events, &ss->events)) != 0)
         return rc;
-    for (size_t i = 0; i < ss->n; i++) {
-        if (ss->visit[i] < s->first_visit || ss->visit[i] - s->first_visit >= s->visit_count)
-            return cn_err_set(s->err, CN_ECORRUPT, "hit row %zu points at visit %u, not stored", i,
-                              ss->visit[i]);
-    }
     if (ts && (rc = read64(s, ss, CN_COL_HIT_ts, &ss->ts)) != 0)
         return rc;
     if (money && ((rc = read64(s, ss, CN_COL_HIT_revenue, &ss->revenue)) != 0 ||
@@ -209,19 +254,204 @@ int cn_scan_load(cn_scan_t *s, size_t k, bool ts, bool money)
     return 0;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct build_arg {
+    cn_scan_t *s;
+    size_t k;
+} build_arg_t;
+
+static int build_orders(void *arg, void **data, size_t *bytes, cn_err_t *err)
+{
+    build_arg_t *b = arg;
+    (void)err;
+    int rc = cn_scan_load(b->s, b->k, false, true);
+    if (rc != 0)
+        return rc;
+    const cn_scanseg_t *ss = &b->s->segs[b->k];
+    size_t n = 0, cap = 64;
+    uint32_t *rows = cn_xmalloc(cap * 4);
+    for (size_t i = 0; i < ss->n; i++) {
+        if ((ss->events[i] & CN_EV_PURCHASE) == 0 && ss->revenue[i] == 0 && ss->units[i] == 0)
+            continue;
+        if (n == cap) {
+            cap *= 2;
+            rows = cn_xrealloc(rows, cap * 4);
+        }
+        rows[n++] = (uint32_t)i;
+    }
+    *data = rows;
+    *bytes = n * 4;
+    return 0;
+}
+
+static int build_visits(void *arg, void **data, size_t *bytes, cn_err_t *err)
+{
+    build_arg_t *b = arg;
+    (void)err;
+    int rc = cn_scan_load(b->s, b->k, false, false);
+    if (rc != 0)
+        return rc;
+    const cn_scanseg_t *ss = &b->s->segs[b->k];
+    /* a bitmap over the segment's visit range (loaded: within the scan's visits) */
+    int64_t mn, mx;
+    cn_store_seg_minmax(ss->seg, CN_COL_HIT_visit, &mn, &mx);
+    uint64_t range = (uint64_t)(mx - mn) + 1;
+    uint64_t *bits = cn_xcalloc((range + 63) / 64 + 1, 8);
+    size_t n = 0;
+    for (size_t i = 0; i < ss->n; i++) {
+        uint64_t x = ss->visit[i] - (uint64_t)mn;
+        if (x >= range) {
+            free(bits);
+            return cn_err_set(b->s->err, CN_ECORRUPT, "hit row %zu: visit %u beyond the segment's",
+                              i, ss->visit[i]);
+        }
+        if (!cn_bit_get(bits, x)) {
+            cn_bit_set(bits, x);
+            n++;
+        }
+    }
+    uint32_t *v = cn_xmalloc((n + 1) * 4);
+    size_t j = 0;
+    for (uint64_t w = 0; w < (range + 63) / 64; w++) {
+        for (uint64_t m = bits[w]; m != 0; m &= m - 1)
+            v[j++] = (uint32_t)((uint64_t)mn + w * 64 + (uint64_t)__builtin_ctzll(m));
+    }
+    free(bits);
+    *data = v;
+    *bytes = n * 4;
+    return 0;
+}
+
+typedef struct keys_arg {
+    cn_scan_t *s;
+    size_t k;
+    cn_store_col_t col;
+} keys_arg_t;
+
+static int build_keys(void *arg, void **data, size_t *bytes, cn_err_t *err)
+{
+    keys_arg_t *a = arg;
+    cn_scan_t *s = a->s;
+    (void)err;
+    const uint32_t *visits, *v32 = NULL;
+    const uint8_t *v8 = NULL;
+    size_t nvisits;
+    int rc = cn_scan_seg_visits(s, a->k, &visits, &nvisits);
+    if (rc == 0)
+        rc = cn_store_col(a->col)->kind == CN_COLK_U8 ? cn_scan_visit_u8(s, a->col, &v8)
+                                                      : cn_scan_visit_u32(s, a->col, &v32);
+    if (rc != 0)
+        return rc;
+    uint32_t *keys = cn_xmalloc((nvisits + 1) * 4);
+    size_t n = 0;
+    for (size_t j = 0; j < nvisits; j++) {
+        uint64_t vi = visits[j] - s->first_visit;
+        if (!s->v_bot[vi])
+            keys[n++] = v8 ? v8[vi] : v32[vi];
+    }
+    qsort(keys, n, 4, cmp_u32);
+    size_t m = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (m == 0 || keys[m - 1] != keys[j])
+            keys[m++] = keys[j];
+    }
+    *data = keys;
+    *bytes = m * 4;
+    return 0;
+}
+
+static int build_counts(void *arg, void **data, size_t *bytes, cn_err_t *err)
+{
+    build_arg_t *b = arg;
+    (void)err;
+    int rc = cn_scan_load(b->s, b->k, false, false);
+    if (rc != 0)
+        return rc;
+    const cn_scan_t *s = b->s;
+    const cn_scanseg_t *ss = &s->segs[b->k];
+    uint32_t *c = cn_xcalloc(2, 4);
+    for (size_t i = 0; i < ss->n; i++) {
+        if (s->v_bot[ss->visit[i] - s->first_visit])
+            continue;
+        c[0]++;
+        c[1] += ss->type[i] == CN_HIT_PAGEVIEW;
+    }
+    *data = c;
+    *bytes = 8;
+    return 0;
+}
+
+/* derived keys: counts take 3 and 4 (with bots), keys 16 + 2 col + bots */
+enum { DERIVED_ORDERS = 1, DERIVED_VISITS = 2, DERIVED_COUNTS = 3, DERIVED_KEYS = 16 };
+
+static int derived(cn_scan_t *s, size_t k, uint32_t key, cn_query_build_cb build,
+                   const uint32_t **out, size_t *count)
+{
+    cn_scanseg_t *ss = &s->segs[k];
+    build_arg_t b = {s, k};
+    const void *p;
+    size_t bytes;
+    cn_qent_t *e;
+    int rc = cn_query__derived(s->ctx, ss->seg, key, build, &b, &p, &bytes, &e, s->err);
+    if (rc != 0)
+        return rc;
+    hold(ss, e);
+    *out = p;
+    *count = bytes / 4;
+    return 0;
+}
+
+int cn_scan_orders(cn_scan_t *s, size_t k, const uint32_t **rows, size_t *count)
+{
+    return derived(s, k, DERIVED_ORDERS, build_orders, rows, count);
+}
+
+int cn_scan_seg_visits(cn_scan_t *s, size_t k, const uint32_t **visits, size_t *count)
+{
+    return derived(s, k, DERIVED_VISITS, build_visits, visits, count);
+}
+
+int cn_scan_seg_counts(cn_scan_t *s, size_t k, uint32_t *out_hits, uint32_t *out_pageviews)
+{
+    const uint32_t *c;
+    size_t n;
+    int rc = derived(s, k, DERIVED_COUNTS + (s->include_bots ? 1 : 0), build_counts, &c, &n);
+    if (rc != 0)
+        return rc;
+    *out_hits = c[0];
+    *out_pageviews = c[1];
+    return 0;
+}
+
+int cn_scan_seg_keys(cn_scan_t *s, size_t k, cn_store_col_t col, const uint32_t **keys,
+                     size_t *count)
+{
+    cn_scanseg_t *ss = &s->segs[k];
+    keys_arg_t a = {s, k, col};
+    const void *p;
+    size_t bytes;
+    cn_qent_t *e;
+    uint32_t key = DERIVED_KEYS + (uint32_t)col * 2 + s->include_bots;
+    int rc = cn_query__derived(s->ctx, ss->seg, key, build_keys, &a, &p, &bytes, &e, s->err);
+    if (rc != 0)
+        return rc;
+    hold(ss, e);
+    *keys = p;
+    *count = bytes / 4;
+    return 0;
+}
+
 void cn_scan_unload(cn_scan_t *s, size_t k)
 {
     cn_scanseg_t *ss = &s->segs[k];
-    free(ss->visit);
-    free(ss->type);
-    free(ss->events);
-    free(ss->ts);
-    free(ss->revenue);
-    free(ss->units);
-    for (size_t c = 0; c < CN_COL_COUNT; c++) {
-        free(ss->cols32[c]);
-        free(ss->cols8[c]);
-    }
+    for (size_t i = 0; i < ss->hold_count; i++)
+        cn_query__release(s->ctx, ss->holds[i]);
+    free(ss->holds);
     const cn_store_seg_t *seg = ss->seg;
     size_t part = ss->part, n = ss->n;
     uint64_t base = ss->base, first = ss->first_row;
@@ -262,6 +492,76 @@ int cn_scan_exit_pages(cn_scan_t *s)
     return 0;
 }
 
+typedef struct par_load {
+    cn_scan_t *s;
+    cn_store_col_t col;
+    size_t split[CN_QUERY_MAX_THREADS + 1];
+    int rc[CN_QUERY_MAX_THREADS];
+    cn_err_t err[CN_QUERY_MAX_THREADS];
+} par_load_t;
+
+static void load_par(void *arg, unsigned t)
+{
+    par_load_t *p = arg;
+    cn_scan_t local = *p->s;
+    local.err = &p->err[t];
+    for (size_t k = p->split[t]; k < p->split[t + 1] && p->rc[t] == 0; k++) {
+        cn_scanseg_t *ss = &local.segs[k];
+        p->rc[t] = cn_scan_load(&local, k, false, false);
+        if (p->rc[t] == 0 && p->col != CN_COL_COUNT)
+            p->rc[t] = read32(&local, ss, p->col, &ss->cols32[p->col]);
+    }
+}
+
+static int run_split(cn_scan_t *s, void (*fn)(void *, unsigned), void *arg, size_t *split, int *rcs,
+                     cn_err_t *errs);
+
+int cn_scan_load_all(cn_scan_t *s, cn_store_col_t col32)
+{
+    par_load_t p = {.s = s, .col = col32};
+    return run_split(s, load_par, &p, p.split, p.rc, p.err);
+}
+
+void cn_scan_split(const cn_scan_t *s, unsigned n, size_t *out)
+{
+    out[0] = 0;
+    size_t k = 0;
+    for (unsigned t = 1; t < n; t++) {
+        uint64_t want = s->hit_count * t / n;
+        while (k < s->seg_count && s->segs[k].base + s->segs[k].n <= want)
+            k++;
+        /* the segment holding the cut goes to the side with more of it */
+        if (k < s->seg_count && want - s->segs[k].base > s->segs[k].n / 2)
+            k++;
+        out[t] = k;
+    }
+    out[n] = s->seg_count;
+    for (unsigned t = 1; t <= n; t++) {
+        if (out[t] < out[t - 1])
+            out[t] = out[t - 1];
+    }
+}
+
+int cn_scan_prepare(cn_scan_t *s, const cn_field_t *f)
+{
+    const uint32_t *a32;
+    const uint8_t *a8;
+    if (f->dim == NULL)
+        return 0;
+    switch (f->dim->src) {
+    case CN_DIMSRC_VISIT_COL:
+        return cn_store_col(f->dim->col)->kind == CN_COLK_U8
+                   ? cn_scan_visit_u8(s, f->dim->col, &a8)
+                   : cn_scan_visit_u32(s, f->dim->col, &a32);
+    case CN_DIMSRC_EXIT_PAGE:
+        return cn_scan_exit_pages(s);
+    case CN_DIMSRC_NEW_RETURN:
+        return cn_scan_visit_u32(s, CN_COL_VISIT_visit_num, &a32);
+    default:
+        return 0;
+    }
+}
+
 /* --- Children: items, vars, events --- */
 
 /* Reads a child group of segment k: hit pointers converted to indexes within
@@ -282,9 +582,10 @@ static int child_hits(cn_scan_t *s, cn_scanseg_t *ss, cn_store_group_t g, cn_sto
     }
     for (uint64_t i = 0; i < n; i++) {
         if (h[i] < ss->first_row || h[i] - ss->first_row >= ss->n) {
+            uint32_t bad = h[i];
             free(h);
             return cn_err_set(s->err, CN_ECORRUPT, "a %s row points at hit %u outside its segment",
-                              cn_store_group_name(g), h[i]);
+                              cn_store_group_name(g), bad);
         }
         h[i] -= (uint32_t)ss->first_row;
     }
@@ -375,38 +676,40 @@ int cn_scan_field(cn_scan_t *s, size_t k, const cn_field_t *f, int64_t *out)
         return rc;
     size_t n = ss->n;
     if (f->dim == NULL) {
-        for (size_t i = 0; i < n; i++) {
-            int64_t v = 0;
-            switch (f->metric) {
-            case CN_M_HITS:
-                v = 1;
-                break;
-            case CN_M_PAGEVIEWS:
-                v = ss->type[i] == CN_HIT_PAGEVIEW;
-                break;
-            case CN_M_ORDERS:
-                v = (ss->events[i] & CN_EV_PURCHASE) != 0;
-                break;
-            case CN_M_REVENUE:
-                v = ss->revenue[i];
-                break;
-            case CN_M_UNITS:
-                v = ss->units[i];
-                break;
-            case CN_M_CART_ADDS:
-                v = (ss->events[i] & CN_EV_CART_ADD) != 0;
-                break;
-            case CN_M_CHECKOUTS:
-                v = (ss->events[i] & CN_EV_CHECKOUT) != 0;
-                break;
-            case CN_M_PROD_VIEWS:
-                v = (ss->events[i] & CN_EV_PROD_VIEW) != 0;
-                break;
-            default:
-                return cn_err_set(s->err, CN_EINVAL, "this metric cannot be used per hit");
-            }
-            out[i] = v;
+        uint8_t flag = 0;
+        switch (f->metric) {
+        case CN_M_HITS:
+            for (size_t i = 0; i < n; i++)
+                out[i] = 1;
+            return 0;
+        case CN_M_PAGEVIEWS:
+            for (size_t i = 0; i < n; i++)
+                out[i] = ss->type[i] == CN_HIT_PAGEVIEW;
+            return 0;
+        case CN_M_REVENUE:
+            memcpy(out, ss->revenue, n * sizeof(*out));
+            return 0;
+        case CN_M_UNITS:
+            for (size_t i = 0; i < n; i++)
+                out[i] = ss->units[i];
+            return 0;
+        case CN_M_ORDERS:
+            flag = CN_EV_PURCHASE;
+            break;
+        case CN_M_CART_ADDS:
+            flag = CN_EV_CART_ADD;
+            break;
+        case CN_M_CHECKOUTS:
+            flag = CN_EV_CHECKOUT;
+            break;
+        case CN_M_PROD_VIEWS:
+            flag = CN_EV_PROD_VIEW;
+            break;
+        default:
+            return cn_err_set(s->err, CN_EINVAL, "this metric cannot be used per hit");
         }
+        for (size_t i = 0; i < n; i++)
+            out[i] = (ss->events[i] & flag) != 0;
         return 0;
     }
     const cn_dim_def_t *d = f->dim;
@@ -666,6 +969,19 @@ static int compile_cond(cn_scan_t *s, const cn_seg_node_t *node, cond_t *c)
         c->numeric = true;
         c->scale = m->num == CN_M_REVENUE ? 1.0 / CN_MONEY_SCALE : 1;
     }
+    bool is_text = false;
+    for (size_t i = 0; i < node->value_count; i++)
+        is_text |= !node->values[i].is_num;
+    if (!is_text && node->op != CN_OP_CONTAINS && node->op != CN_OP_STARTS_WITH &&
+        c->field.dim == NULL && c->field.metric != CN_M_REVENUE && c->field.metric != CN_M_UNITS) {
+        /* a per-hit count is 0 or 1: test both values once, rows then test a bit */
+        c->idset = bits_new(2);
+        c->idset_len = 2;
+        for (unsigned v = 0; v < 2; v++) {
+            if (num_match(node->op, v, node->values, node->value_count))
+                cn_bit_set(c->idset, v);
+        }
+    }
     for (size_t i = 0; i < node->value_count; i++) {
         if (!node->values[i].is_num)
             return cn_err_set(s->err, CN_EINVAL,
@@ -688,13 +1004,70 @@ static bool cond_test(const cond_t *c, int64_t v)
     return num_match(c->op, (double)v * c->scale, c->values, c->value_count);
 }
 
+/* Ors word w of a bitset shared by threads (words at segment edges are). */
+static inline void or_word(uint64_t *bits, uint64_t w, uint64_t v)
+{
+    if (v != 0)
+        __atomic_fetch_or(&bits[w], v, __ATOMIC_RELAXED);
+}
+
+/* Sets the bits base + i for the i in 0..n where test[i] is nonzero, one
+ * word at a time. */
+static void set_bits(uint64_t *bits, uint64_t base, const uint8_t *test, size_t n)
+{
+    uint64_t word = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t g = base + i;
+        word |= (uint64_t)(test[i] != 0) << (g & 63);
+        if ((g & 63) == 63 || i + 1 == n) {
+            or_word(bits, g >> 6, word);
+            word = 0;
+        }
+    }
+}
+
+/* Sets the bits base + i for the i in 0..n where lut[bytes[i]] is 1, a
+ * whole word at a time where the words are the segment's own. */
+static void bits_from_bytes(uint64_t *bits, uint64_t base, const uint8_t *bytes, size_t n,
+                            const uint8_t *lut)
+{
+    size_t i = 0;
+    uint64_t word = 0;
+    /* up to the first word boundary (a word shared with the segment before) */
+    for (; i < n && ((base + i) & 63) != 0; i++)
+        word |= (uint64_t)lut[bytes[i]] << ((base + i) & 63);
+    if (i > 0)
+        or_word(bits, (base + i - 1) >> 6, word);
+    for (; i + 64 <= n; i += 64) {
+        word = 0;
+        for (unsigned b = 0; b < 64; b++)
+            word |= (uint64_t)lut[bytes[i + b]] << b;
+        or_word(bits, (base + i) >> 6, word);
+    }
+    word = 0;
+    for (size_t j = i; j < n; j++)
+        word |= (uint64_t)lut[bytes[j]] << ((base + j) & 63);
+    if (i < n)
+        or_word(bits, (base + i) >> 6, word);
+}
+
+typedef struct par_cond {
+    cn_scan_t *s;
+    const struct cond *c;
+    uint64_t *hitbits;
+    size_t split[CN_QUERY_MAX_THREADS + 1];
+    int rc[CN_QUERY_MAX_THREADS];
+    cn_err_t err[CN_QUERY_MAX_THREADS];
+} par_cond_t;
+
 /* Item conditions: a hit matches when one of its items does. */
-static int cond_hits(cn_scan_t *s, const cond_t *c, uint64_t *hitbits)
+static int cond_hits_run(cn_scan_t *s, const cond_t *c, uint64_t *hitbits, size_t k0, size_t k1)
 {
     int64_t *vals = NULL;
+    uint8_t *test = NULL;
     size_t cap = 0;
     int rc = 0;
-    for (size_t k = 0; k < s->seg_count && rc == 0; k++) {
+    for (size_t k = k0; k < k1 && rc == 0; k++) {
         cn_scanseg_t *ss = &s->segs[k];
         if (c->field.dim != NULL && c->field.dim->src == CN_DIMSRC_ITEM_COL) {
             uint32_t *hit, *key, *qty;
@@ -703,8 +1076,10 @@ static int cond_hits(cn_scan_t *s, const cond_t *c, uint64_t *hitbits)
             if ((rc = cn_scan_items(s, k, c->field.dim->col, &hit, &key, &qty, &rev, &count)) != 0)
                 break;
             for (size_t i = 0; i < count; i++) {
-                if (cond_test(c, key[i]))
-                    cn_bit_set(hitbits, ss->base + hit[i]);
+                if (cond_test(c, key[i])) {
+                    uint64_t g = ss->base + hit[i];
+                    or_word(hitbits, g >> 6, 1ULL << (g & 63));
+                }
             }
             free(hit);
             free(key);
@@ -715,16 +1090,177 @@ static int cond_hits(cn_scan_t *s, const cond_t *c, uint64_t *hitbits)
         if (ss->n > cap) {
             cap = ss->n;
             vals = cn_xrealloc(vals, cap * sizeof(*vals));
+            test = cn_xrealloc(test, cap);
+        }
+        const cn_dim_def_t *d = c->field.dim;
+        if (c->idset != NULL && d == NULL && c->field.metric != CN_M_HITS) {
+            /* a per-hit flag: straight from the type and events bytes */
+            if ((rc = cn_scan_load(s, k, false, false)) != 0)
+                break;
+            uint8_t flag = c->field.metric == CN_M_ORDERS       ? CN_EV_PURCHASE
+                           : c->field.metric == CN_M_CART_ADDS  ? CN_EV_CART_ADD
+                           : c->field.metric == CN_M_CHECKOUTS  ? CN_EV_CHECKOUT
+                           : c->field.metric == CN_M_PROD_VIEWS ? CN_EV_PROD_VIEW
+                                                                : 0;
+            uint8_t t0 = cn_bit_get(c->idset, 0), t1 = cn_bit_get(c->idset, 1);
+            uint8_t lut[256];
+            for (unsigned b = 0; b < 256; b++)
+                lut[b] = (flag ? (b & flag) != 0 : b == CN_HIT_PAGEVIEW) ? t1 : t0;
+            bits_from_bytes(hitbits, ss->base, flag ? ss->events : ss->type, ss->n, lut);
+            continue;
+        }
+        if (c->idset != NULL && d != NULL && d->src == CN_DIMSRC_HIT_COL &&
+            cn_store_col(d->col)->kind != CN_COLK_U8) {
+            /* a text hit column: its ids straight into the id set */
+            if ((rc = cn_scan_load(s, k, false, false)) != 0 ||
+                (rc = read32(s, ss, d->col, &ss->cols32[d->col])) != 0)
+                break;
+            const uint32_t *ids = ss->cols32[d->col];
+            for (size_t i = 0; i < ss->n; i++)
+                test[i] = ids[i] < c->idset_len && cn_bit_get(c->idset, ids[i]);
+            set_bits(hitbits, ss->base, test, ss->n);
+            continue;
         }
         if ((rc = cn_scan_field(s, k, &c->field, vals)) != 0)
             break;
-        for (size_t i = 0; i < ss->n; i++) {
-            if (cond_test(c, vals[i]))
-                cn_bit_set(hitbits, ss->base + i);
+        if (c->idset != NULL) {
+            for (size_t i = 0; i < ss->n; i++)
+                test[i] =
+                    (uint64_t)vals[i] < c->idset_len && cn_bit_get(c->idset, (uint64_t)vals[i]);
+        } else {
+            for (size_t i = 0; i < ss->n; i++)
+                test[i] = cond_test(c, vals[i]);
         }
+        set_bits(hitbits, ss->base, test, ss->n);
     }
     free(vals);
+    free(test);
     return rc;
+}
+
+static void cond_hits_par(void *arg, unsigned t)
+{
+    par_cond_t *p = arg;
+    cn_scan_t local = *p->s;
+    local.err = &p->err[t];
+    p->rc[t] = cond_hits_run(&local, p->c, p->hitbits, p->split[t], p->split[t + 1]);
+}
+
+/* Runs fn over the segments on the scan's threads; returns the first error. */
+static int run_split(cn_scan_t *s, void (*fn)(void *, unsigned), void *arg, size_t *split, int *rcs,
+                     cn_err_t *errs)
+{
+    unsigned n = s->threads;
+    if (n > s->seg_count)
+        n = s->seg_count ? (unsigned)s->seg_count : 1;
+    cn_scan_split(s, n, split);
+    for (unsigned t = 0; t < n; t++) {
+        rcs[t] = 0;
+        memset(&errs[t], 0, sizeof(errs[t]));
+    }
+    cn_query__parallel(n, fn, arg);
+    for (unsigned t = 0; t < n; t++) {
+        if (rcs[t] != 0)
+            return cn_err_set(s->err, rcs[t], "%s", cn_err_msg(&errs[t], rcs[t]));
+    }
+    return 0;
+}
+
+static int cond_hits(cn_scan_t *s, const cond_t *c, uint64_t *hitbits)
+{
+    int rc = cn_scan_prepare(s, &c->field);
+    if (rc != 0)
+        return rc;
+    par_cond_t p = {.s = s, .c = c, .hitbits = hitbits};
+    return run_split(s, cond_hits_par, &p, p.split, p.rc, p.err);
+}
+
+/* A condition on a field that is constant within a visit, at the visit
+ * level: tested once per visit. A visit without hits in the range may come
+ * out either way: every projection reads visit bits through the range's hits. */
+static bool visit_field(const cn_field_t *f)
+{
+    return f->dim != NULL &&
+           (f->dim->src == CN_DIMSRC_VISIT_COL || f->dim->src == CN_DIMSRC_NEW_RETURN ||
+            f->dim->src == CN_DIMSRC_EXIT_PAGE);
+}
+
+static int cond_visits(cn_scan_t *s, const cond_t *c, uint64_t *visitbits)
+{
+    const cn_dim_def_t *d = c->field.dim;
+    const uint32_t *a32 = NULL;
+    const uint8_t *a8 = NULL;
+    int rc;
+    if (d->src == CN_DIMSRC_EXIT_PAGE) {
+        if ((rc = cn_scan_exit_pages(s)) != 0)
+            return rc;
+        a32 = s->v_exit_page;
+    } else if (d->src == CN_DIMSRC_NEW_RETURN) {
+        rc = cn_scan_visit_u32(s, CN_COL_VISIT_visit_num, &a32);
+    } else if (cn_store_col(d->col)->kind == CN_COLK_U8) {
+        rc = cn_scan_visit_u8(s, d->col, &a8);
+    } else {
+        rc = cn_scan_visit_u32(s, d->col, &a32);
+    }
+    if (rc != 0)
+        return rc;
+    for (uint64_t v = 0; v < s->visit_count; v++) {
+        int64_t x = a8 ? a8[v] : d->src == CN_DIMSRC_NEW_RETURN ? a32[v] > 1 : a32[v];
+        if (cond_test(c, x))
+            cn_bit_set(visitbits, v);
+    }
+    return 0;
+}
+
+typedef struct par_proj {
+    cn_scan_t *s;
+    const level_set_t *in;
+    level_set_t *out;
+    size_t split[CN_QUERY_MAX_THREADS + 1];
+    int rc[CN_QUERY_MAX_THREADS];
+    cn_err_t err[CN_QUERY_MAX_THREADS];
+} par_proj_t;
+
+static void project_par(void *arg, unsigned t)
+{
+    par_proj_t *p = arg;
+    cn_scan_t local = *p->s;
+    local.err = &p->err[t];
+    cn_scan_t *s = &local;
+    const level_set_t *in = p->in;
+    level_set_t *out = p->out;
+    uint8_t *test = NULL;
+    size_t cap = 0;
+    for (size_t k = p->split[t]; k < p->split[t + 1]; k++) {
+        cn_scanseg_t *ss = &s->segs[k];
+        if ((p->rc[t] = cn_scan_load(s, k, false, false)) != 0)
+            break;
+        if (out->level == CN_SCOPE_HIT) {
+            /* down: a hit is in when its visit (visitor) is */
+            if (ss->n > cap) {
+                cap = ss->n;
+                test = cn_xrealloc(test, cap);
+            }
+            for (size_t i = 0; i < ss->n; i++) {
+                uint64_t v = ss->visit[i] - s->first_visit;
+                uint64_t idx = in->level == CN_SCOPE_VISIT ? v : s->v_visitor[v];
+                test[i] = cn_bit_get(in->bits, idx);
+            }
+            set_bits(out->bits, ss->base, test, ss->n);
+            continue;
+        }
+        for (size_t i = 0; i < ss->n; i++) {
+            uint64_t h = ss->base + i, v = ss->visit[i] - s->first_visit;
+            uint64_t idx[3] = {h, v, s->v_visitor[v]};
+            if (cn_bit_get(in->bits, idx[in->level])) {
+                uint64_t o = idx[out->level];
+                uint64_t bit = 1ULL << (o & 63);
+                if ((__atomic_load_n(&out->bits[o >> 6], __ATOMIC_RELAXED) & bit) == 0)
+                    or_word(out->bits, o >> 6, bit);
+            }
+        }
+    }
+    free(test);
 }
 
 /* Projects a set from one level to another. */
@@ -738,21 +1274,11 @@ static int project(cn_scan_t *s, level_set_t *in, cn_seg_scope_t to, level_set_t
         return 0;
     }
     out->bits = bits_new(out->n);
-    for (size_t k = 0; k < s->seg_count; k++) {
-        cn_scanseg_t *ss = &s->segs[k];
-        int rc = cn_scan_load(s, k, false, false);
-        if (rc != 0)
-            return rc;
-        for (size_t i = 0; i < ss->n; i++) {
-            uint64_t h = ss->base + i, v = ss->visit[i] - s->first_visit;
-            uint64_t idx[3] = {h, v, s->v_visitor[v]};
-            if (cn_bit_get(in->bits, idx[in->level]))
-                cn_bit_set(out->bits, idx[to]);
-        }
-    }
+    par_proj_t p = {.s = s, .in = in, .out = out};
+    int rc = run_split(s, project_par, &p, p.split, p.rc, p.err);
     free(in->bits);
     in->bits = NULL;
-    return 0;
+    return rc;
 }
 
 static int eval(cn_scan_t *s, const cn_seg_node_t *node, cn_seg_scope_t level, level_set_t *out)
@@ -765,6 +1291,12 @@ static int eval(cn_scan_t *s, const cn_seg_node_t *node, cn_seg_scope_t level, l
     case CN_SEG_COND: {
         cond_t c;
         if ((rc = compile_cond(s, node, &c)) != 0) {
+            free(c.idset);
+            return rc;
+        }
+        if (level == CN_SCOPE_VISIT && visit_field(&c.field)) {
+            out->bits = bits_new(out->n);
+            rc = cond_visits(s, &c, out->bits);
             free(c.idset);
             return rc;
         }
@@ -814,8 +1346,43 @@ static int eval(cn_scan_t *s, const cn_seg_node_t *node, cn_seg_scope_t level, l
         }
         return 0;
     }
+    case CN_SEG_THEN: {
+        /* a sequence (sequence.c): each step is a set of hits */
+        if (level == CN_SCOPE_HIT || node->kid_count > CN_SEGMENT_MAX_STEPS)
+            return cn_err_set(s->err, CN_EINVAL,
+                              "segment: 'then' needs a visit(...) or visitor(...) container");
+        uint64_t *steps[CN_SEGMENT_MAX_STEPS] = {0};
+        for (size_t i = 0; rc == 0 && i < node->kid_count; i++) {
+            level_set_t k;
+            rc = eval(s, node->kids[i], CN_SCOPE_HIT, &k);
+            steps[i] = k.bits;
+        }
+        if (rc == 0) {
+            out->bits = bits_new(out->n);
+            rc = cn_scan_sequence(s, steps, node->kid_count, level, out->bits);
+        }
+        for (size_t i = 0; i < node->kid_count; i++)
+            free(steps[i]);
+        return rc;
+    }
     }
     return CN_EINVAL;
+}
+
+int cn_scan_segment_visits(cn_scan_t *s, const cn_segment_t *seg, uint64_t **out_bits)
+{
+    *out_bits = NULL;
+    const cn_seg_node_t *root = seg->root;
+    if (root->kind != CN_SEG_SCOPE || root->scope != CN_SCOPE_VISIT)
+        return 0;
+    level_set_t r;
+    int rc = eval(s, root->kids[0], CN_SCOPE_VISIT, &r);
+    if (rc != 0) {
+        free(r.bits);
+        return rc;
+    }
+    *out_bits = r.bits;
+    return 0;
 }
 
 int cn_scan_segment(cn_scan_t *s, const cn_segment_t *seg, uint64_t **out_bits)

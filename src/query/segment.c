@@ -4,11 +4,12 @@
  * form, and a reader of the JSON form, both building the same tree
  * (segment.h). Grammar (docs/segments.md):
  *
- *   segment := or
+ *   segment := seq
+ *   seq     := or { "then" or }       (only inside a visit or visitor container)
  *   or      := and { "or" and }
  *   and     := unary { "and" unary }
  *   unary   := "not" unary | primary
- *   primary := "(" or ")" | SCOPE "(" or ")" | cond
+ *   primary := "(" seq ")" | SCOPE "(" seq ")" | cond
  *   cond    := FIELD OP value | FIELD "in" "(" value { "," value } ")"
  *   OP      := "=" | "!=" | ">" | "<" | ">=" | "<=" | "contains" | "starts" "with"
  *   value   := STRING | NUMBER
@@ -35,6 +36,7 @@ typedef struct parser {
     size_t pos;
     int depth;
     size_t nodes;
+    cn_seg_scope_t scope; /* the innermost enclosing container (hit at the top) */
     cn_err_t *err;
     size_t err_pos;
     int rc;
@@ -171,6 +173,7 @@ static int parse_value(parser_t *p, cn_seg_value_t *v)
 }
 
 static cn_seg_node_t *parse_or(parser_t *p);
+static cn_seg_node_t *parse_seq(parser_t *p);
 
 static cn_seg_node_t *parse_cond(parser_t *p)
 {
@@ -259,7 +262,7 @@ static cn_seg_node_t *parse_cond(parser_t *p)
 static cn_seg_node_t *parse_primary(parser_t *p)
 {
     if (accept_char(p, '(')) {
-        cn_seg_node_t *n = parse_or(p);
+        cn_seg_node_t *n = parse_seq(p);
         if (n == NULL)
             return NULL;
         if (!accept_char(p, ')')) {
@@ -281,7 +284,10 @@ static cn_seg_node_t *parse_primary(parser_t *p)
             if (n == NULL)
                 return NULL;
             n->scope = (cn_seg_scope_t)s;
-            cn_seg_node_t *kid = parse_or(p);
+            cn_seg_scope_t outer = p->scope;
+            p->scope = n->scope;
+            cn_seg_node_t *kid = parse_seq(p);
+            p->scope = outer;
             if (kid == NULL)
                 return NULL;
             if (!accept_char(p, ')')) {
@@ -351,6 +357,62 @@ static cn_seg_node_t *parse_or(parser_t *p)
     return n;
 }
 
+/* True when n holds a sequence outside any nested container: a step must be
+ * a condition on one hit, so such a step is an error. */
+static bool has_bare_then(const cn_seg_node_t *n)
+{
+    if (n->kind == CN_SEG_THEN)
+        return true;
+    if (n->kind == CN_SEG_SCOPE)
+        return false;
+    for (size_t i = 0; i < n->kid_count; i++) {
+        if (has_bare_then(n->kids[i]))
+            return true;
+    }
+    return false;
+}
+
+#define NESTED_THEN_MSG                                                                            \
+    "a step of a sequence is a condition on one hit; put %s sequence in a visit(...) or "          \
+    "visitor(...) container"
+
+/* A sequence: steps in order within the enclosing visit or visitor container. */
+static cn_seg_node_t *parse_seq(parser_t *p)
+{
+    cn_seg_node_t *first = parse_or(p);
+    if (first == NULL || !peek_keyword(p, "then"))
+        return first;
+    if (p->scope == CN_SCOPE_HIT) {
+        fail_at(p, p->pos, CN_EPARSE, "%s needs a visit(...) or visitor(...) container", "'then'");
+        return NULL;
+    }
+    cn_seg_node_t *n = new_node(p, CN_SEG_THEN);
+    if (n == NULL)
+        return NULL;
+    add_kid(p, n, first);
+    if (has_bare_then(first)) {
+        fail_at(p, p->pos, CN_EPARSE, NESTED_THEN_MSG, "a nested");
+        return NULL;
+    }
+    while (accept_keyword(p, "then")) {
+        if (n->kid_count == CN_SEGMENT_MAX_STEPS) {
+            fail_at(p, p->pos, CN_ETOOBIG, "more than %s steps in a sequence", "32");
+            return NULL;
+        }
+        skip_ws(p);
+        size_t at = p->pos;
+        cn_seg_node_t *kid = parse_or(p);
+        if (kid == NULL)
+            return NULL;
+        if (has_bare_then(kid)) {
+            fail_at(p, at, CN_EPARSE, NESTED_THEN_MSG, "a nested");
+            return NULL;
+        }
+        add_kid(p, n, kid);
+    }
+    return n;
+}
+
 static cn_segment_t *new_segment(void)
 {
     cn_segment_t *seg = cn_xcalloc(1, sizeof(*seg));
@@ -378,7 +440,7 @@ int cn_segment_parse(cn_str_t text, cn_segment_t **out, size_t *err_pos, cn_err_
     }
     cn_segment_t *seg = new_segment();
     parser_t p = {.arena = seg->arena, .s = text.ptr ? text.ptr : "", .len = text.len, .err = err};
-    seg->root = parse_or(&p);
+    seg->root = parse_seq(&p);
     if (seg->root != NULL) {
         skip_ws(&p);
         if (p.pos < p.len)
@@ -434,8 +496,17 @@ static int jvalue(parser_t *p, json_t *j, cn_seg_value_t *v)
 
 static cn_seg_node_t *jlist(parser_t *p, json_t *arr, cn_seg_kind_t kind)
 {
+    const char *name = kind == CN_SEG_AND ? "and" : kind == CN_SEG_OR ? "or" : "then";
     if (!json_is_array(arr) || json_array_size(arr) == 0) {
-        fail_at(p, 0, CN_EPARSE, "'%s' needs a non-empty array", kind == CN_SEG_AND ? "and" : "or");
+        fail_at(p, 0, CN_EPARSE, "'%s' needs a non-empty array", name);
+        return NULL;
+    }
+    if (kind == CN_SEG_THEN && p->scope == CN_SCOPE_HIT) {
+        fail_at(p, 0, CN_EPARSE, "%s needs a \"visit\" or \"visitor\" scope", "'then'");
+        return NULL;
+    }
+    if (kind == CN_SEG_THEN && json_array_size(arr) > CN_SEGMENT_MAX_STEPS) {
+        fail_at(p, 0, CN_ETOOBIG, "more than %s steps in a sequence", "32");
         return NULL;
     }
     cn_seg_node_t *n = new_node(p, kind);
@@ -448,6 +519,10 @@ static cn_seg_node_t *jlist(parser_t *p, json_t *arr, cn_seg_kind_t kind)
         cn_seg_node_t *k = jnode(p, kid);
         if (k == NULL)
             return NULL;
+        if (kind == CN_SEG_THEN && has_bare_then(k)) {
+            fail_at(p, 0, CN_EPARSE, NESTED_THEN_MSG, "a nested");
+            return NULL;
+        }
         add_kid(p, n, k);
     }
     return n->kid_count == 1 ? n->kids[0] : n;
@@ -479,6 +554,8 @@ static cn_seg_node_t *jnode(parser_t *p, json_t *j)
         }
         json_t *inner = json_object_get(j, "match");
         cn_seg_node_t *kid;
+        cn_seg_scope_t outer = p->scope;
+        p->scope = (cn_seg_scope_t)idx;
         if (inner != NULL) {
             kid = jnode(p, inner);
         } else {
@@ -489,6 +566,7 @@ static cn_seg_node_t *jnode(parser_t *p, json_t *j)
                 fail_at(p, 0, CN_EPARSE, "a scope needs %s", "'match', 'and', 'or' or a condition");
             json_decref(copy);
         }
+        p->scope = outer;
         if (kid == NULL)
             return NULL;
         r = new_node(p, CN_SEG_SCOPE);
@@ -500,6 +578,8 @@ static cn_seg_node_t *jnode(parser_t *p, json_t *j)
         r = jlist(p, json_object_get(j, "and"), CN_SEG_AND);
     } else if (json_object_get(j, "or") != NULL) {
         r = jlist(p, json_object_get(j, "or"), CN_SEG_OR);
+    } else if (json_object_get(j, "then") != NULL) {
+        r = jlist(p, json_object_get(j, "then"), CN_SEG_THEN);
     } else if (json_object_get(j, "not") != NULL) {
         cn_seg_node_t *kid = jnode(p, json_object_get(j, "not"));
         if (kid == NULL)
@@ -561,7 +641,7 @@ static cn_seg_node_t *jnode(parser_t *p, json_t *j)
         }
     } else {
         fail_at(p, 0, CN_EPARSE, "a segment node needs %s",
-                "'and', 'or', 'not', 'scope' or 'field'");
+                "'and', 'or', 'then', 'not', 'scope' or 'field'");
     }
     p->depth--;
     return r;
@@ -612,10 +692,13 @@ static void format_node(const cn_seg_node_t *n, cn_buf_t *out)
     switch (n->kind) {
     case CN_SEG_AND:
     case CN_SEG_OR:
+    case CN_SEG_THEN:
         cn_buf_putc(out, '(');
         for (size_t i = 0; i < n->kid_count; i++) {
             if (i)
-                cn_buf_append_c(out, n->kind == CN_SEG_AND ? " and " : " or ");
+                cn_buf_append_c(out, n->kind == CN_SEG_AND  ? " and "
+                                     : n->kind == CN_SEG_OR ? " or "
+                                                            : " then ");
             format_node(n->kids[i], out);
         }
         cn_buf_putc(out, ')');

@@ -6,6 +6,7 @@
  *   visit(channel = "natural search" and country = "US")
  *   hit(page starts with "/product/") and not visitor(country in ("CN", "HK"))
  *   revenue > 100
+ *   visit(page = "home" then page starts with "product:")
  *
  * A segment is a tree of nodes: and/or/not, a scope container (hit, visit,
  * visitor) and conditions (field op value). A condition outside any
@@ -46,6 +47,8 @@ typedef enum cn_seg_kind {
     CN_SEG_NOT,
     CN_SEG_SCOPE, /* a container: its child matches within the scope */
     CN_SEG_COND,
+    CN_SEG_THEN, /* a sequence: kids[0] then later kids[1] ... within the enclosing visit or
+                    visitor container (each kid is a condition on one hit) */
 } cn_seg_kind_t;
 
 typedef struct cn_seg_value {
@@ -76,6 +79,7 @@ typedef struct cn_segment {
 #define CN_SEGMENT_MAX_TEXT  16384
 #define CN_SEGMENT_MAX_DEPTH 32
 #define CN_SEGMENT_MAX_NODES 1024
+#define CN_SEGMENT_MAX_STEPS 32 /* steps of one sequence (a then b then ...) */
 
 /*
  * Parses the text form. Returns 0 and *out (free with cn_segment_free), or
@@ -91,7 +95,8 @@ int cn_segment_parse(cn_str_t text, cn_segment_t **out, size_t *err_pos, cn_err_
  *   {"scope":"visit","and":[{"field":"channel","op":"=","value":"natural search"}, ...]}
  * node = {"and":[...]} | {"or":[...]} | {"not":node} | {"scope":"hit|visit|visitor",
  * "match":node} (or the and/or/not keys directly beside "scope") |
- * {"field":F,"op":OP,"value":V} ("in" takes "values":[...]).
+ * {"field":F,"op":OP,"value":V} ("in" takes "values":[...]) |
+ * {"then":[node, node, ...]} (a sequence; only inside a visit or visitor scope).
  */
 int cn_segment_parse_json(cn_str_t json, cn_segment_t **out, cn_err_t *err);
 

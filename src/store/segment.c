@@ -587,6 +587,11 @@ bool cn_store_seg_is_memory(const cn_store_seg_t *seg)
     return seg->is_mem;
 }
 
+uint64_t cn_store_seg_id(const cn_store_seg_t *seg)
+{
+    return seg->is_mem ? 0 : seg->file_id;
+}
+
 /*
  * The common case of a query's read, decoded without the int64 detour: a whole
  * page of a u32 column that is constant or bit-packed without zstd. Returns 1

@@ -238,6 +238,10 @@ void cn_store_seg_minmax(const cn_store_seg_t *seg, cn_store_col_t col, int64_t 
                          int64_t *out_max);
 /* True when the segment is the in-memory write buffer. */
 bool cn_store_seg_is_memory(const cn_store_seg_t *seg);
+/* The number of the segment's file, never reused within the store (a
+ * segment file is written once and never changed): a key for caches of
+ * decoded columns. 0 for the in-memory write buffer, whose rows change. */
+uint64_t cn_store_seg_id(const cn_store_seg_t *seg);
 
 /*
  * Decode rows [from, from + n) of a column into out. The u32 reader takes

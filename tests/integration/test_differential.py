@@ -84,9 +84,10 @@ def cond_text(field, op, val):
 
 
 def cond_sql(field, op, val):
-    if field in ("orders", "cart_adds", "pageviews"):
+    if field in ("orders", "cart_adds", "pageviews", "product_views"):
         e = {"orders": "CAST(%s AS INT)" % PURCHASE, "cart_adds": "CAST(evflags & 2 <> 0 AS INT)",
-             "pageviews": "CAST(type = 0 AS INT)"}[field]
+             "pageviews": "CAST(type = 0 AS INT)",
+             "product_views": "CAST(evflags & 1 <> 0 AS INT)"}[field]
     elif field == "revenue":
         e = "CASE WHEN %s THEN revenue ELSE 0 END" % PURCHASE
     else:
@@ -120,8 +121,25 @@ def seg_sql(node, a, b):
     return container_sql(col, inner, a, b)
 
 
+def then_sql(col, node, a, b):
+    """Sequential segment: the visits (visitors) with a hit of step 1, then a later
+    hit of step 2, ... Positions are (ts, visit, hit_num); each step takes the
+    first matching hit after the previous step's."""
+    steps = node[1:]
+    flags = ", ".join("%s AS c%d" % (seg_sql(st, a, b), i) for i, st in enumerate(steps))
+    ctes = ["sq_r AS (SELECT %s AS e, struct_pack(t := ts, v := visit, n := hit_num) AS p, %s "
+            "FROM hits WHERE %s)" % (col, flags, day_range(a, b)),
+            "sq_s0 AS (SELECT e, min(p) AS p FROM sq_r WHERE c0 GROUP BY e)"]
+    for i in range(1, len(steps)):
+        ctes.append("sq_s%d AS (SELECT sq_r.e, min(sq_r.p) AS p FROM sq_s%d JOIN sq_r ON sq_r.e = sq_s%d.e "
+                    "AND sq_r.p > sq_s%d.p WHERE sq_r.c%d GROUP BY sq_r.e)" % (i, i - 1, i - 1, i - 1, i))
+    return "(%s IN (WITH %s SELECT e FROM sq_s%d))" % (col, ", ".join(ctes), len(steps) - 1)
+
+
 def container_sql(col, node, a, b):
     kind = node[0]
+    if kind == "then":
+        return then_sql(col, node, a, b)
     if kind == "cond":
         return "(%s IN (SELECT %s FROM hits WHERE %s AND %s))" % (col, col, day_range(a, b), "(" + cond_sql(*node[1:]) + ")")
     if kind == "not":
@@ -137,7 +155,7 @@ def seg_text(node):
         return cond_text(*node[1:])
     if kind == "not":
         return "not " + seg_text(node[1])
-    if kind in ("and", "or"):
+    if kind in ("and", "or", "then"):
         return "(" + (" %s " % kind).join(seg_text(n) for n in node[1:]) + ")"
     return "%s(%s)" % (node[1], seg_text(node[2]))
 
@@ -300,22 +318,23 @@ def run(tmp):
     days = [(datetime.date.fromisoformat(dmin) + datetime.timedelta(d)).isoformat()
             for d in range((datetime.date.fromisoformat(dmax) - datetime.date.fromisoformat(dmin)).days + 1)]
 
-    def rand_cond(hitlevel_ok=True):
-        r = rnd.random()
+    def rand_cond(hitlevel_ok=True, g=None, flds=None):
+        g = g or rnd
+        r = g.random()
         if r < 0.12:
             return ("cond", "orders", ">", 0)
         if r < 0.18:
             return ("cond", "cart_adds", "=", 1)
         if r < 0.22:
-            return ("cond", "revenue", ">", rnd.choice([50, 200, 1000]))
-        f = rnd.choice(fields)
+            return ("cond", "revenue", ">", g.choice([50, 200, 1000]))
+        f = g.choice(flds or fields)
         vals = values[f]
-        op = rnd.choice(["=", "=", "!=", "in", "contains", "starts with"])
+        op = g.choice(["=", "=", "!=", "in", "contains", "starts with"])
         if op == "in":
-            return ("cond", f, "in", rnd.sample(vals, min(len(vals), rnd.randint(1, 3))))
-        v = rnd.choice(vals)
+            return ("cond", f, "in", g.sample(vals, min(len(vals), g.randint(1, 3))))
+        v = g.choice(vals)
         if op in ("contains", "starts with") and len(v) > 2:
-            v = v[:rnd.randint(1, len(v) - 1)] if op == "starts with" else v[1:-1]
+            v = v[:g.randint(1, len(v) - 1)] if op == "starts with" else v[1:-1]
         return ("cond", f, op, v)
 
     def rand_seg():
@@ -373,6 +392,30 @@ def run(tmp):
         metrics = rnd.sample(METRICS, rnd.randint(1, 4))
         seg = rand_seg() if rnd.random() < 0.6 else None
         add_report("R%d" % i, {}, dims, metrics, days[i0], days[i1], gran, seg)
+
+    # Sequential segments (docs/segments.md "Sequences"): fixed ones, then random ones
+    s1 = ("scope", "visit", ("then", ("cond", "page", "=", "home"), ("cond", "page", "starts with", "product:")))
+    add_report("S1", {}, ["page"], ["pageviews", "visits"], a, b, seg=s1)
+    s2 = ("scope", "visit", ("then", ("cond", "product_views", ">", 0), ("cond", "cart_adds", ">", 0),
+                             ("cond", "orders", ">", 0)))
+    add_report("S2", {}, ["entry_page"], ["visits", "orders", "revenue"], a, b, seg=s2)
+    s3 = ("scope", "visitor", ("then", ("scope", "visit", ("cond", "channel", "=", rnd.choice(values["channel"]))),
+                               ("cond", "orders", ">", 0)))
+    add_report("S3", {}, ["channel"], ["visits", "visitors", "revenue"], a, b, seg=s3)
+    s4 = ("not", ("scope", "visit", ("then", ("cond", "page", "starts with", "product:"),
+                                     ("cond", "page", "starts with", "product:"))))
+    add_report("S4", {}, ["country"], ["pageviews", "visits"], a, b, seg=s4)
+    srnd = random.Random(int(os.environ.get("DIFF_SEED", "11")) + 1)
+    for i in range(int(os.environ.get("DIFF_SEQ_REPORTS", "24"))):
+        # steps mostly on what changes from hit to hit (visit attributes are the same on every hit)
+        steps = [rand_cond(g=srnd, flds=["page", "section", "page_type", "hit_type"] if srnd.random() < 0.7
+                           else None) for _ in range(srnd.choice([2, 2, 3]))]
+        seg = ("scope", srnd.choice(["visit", "visitor"]), ("then",) + tuple(steps))
+        i0 = srnd.randrange(len(days))
+        i1 = srnd.randrange(i0, len(days))
+        dims = srnd.sample(dimnames, srnd.choice([0, 1]))
+        add_report("SR%d" % i, {}, dims, srnd.sample(METRICS, srnd.randint(1, 3)), days[i0], days[i1],
+                   seg=seg)
 
     # Q6 funnel, Q7 next pages, Q8 growth: SQL of their own
     funnel_sql = """

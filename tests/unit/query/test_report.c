@@ -22,6 +22,11 @@ static char dir[256];
 static cn_conf_t *conf;
 static cn_store_t *store;
 static int32_t D; /* 2026-11-01, UTC */
+/* The query context of the current group: none, or a cache and threads
+ * (each query then runs twice: decoding, then from the cache). */
+static size_t ctx_cache_bytes;
+static unsigned ctx_threads;
+static cn_query_ctx_t *qctx;
 
 #define S(x) CN_STR_LIT(x)
 #define MIN  (60 * 1000000LL)
@@ -110,17 +115,30 @@ static int setup(void **state)
     add_hit(&k, 3, 1, at(D + 1, 0), "/home", 0, 0, 0);
     add_hit(&k, 3, 2, at(D + 1, 1 * MIN), "/p/mug", CN_EV_PROD_VIEW, 0, 0);
     assert_int_equal(k.checkpoint(k.ud, "x", 1), 0);
+    if (ctx_threads > 0)
+        qctx = cn_query_ctx_new(ctx_cache_bytes, ctx_threads);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
+    cn_query_ctx_free(qctx);
+    qctx = NULL;
     cn_store_close(store);
     cn_conf_free(conf);
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     return system(cmd);
+}
+
+static void same_text(cn_buf_t *a, cn_buf_t *b)
+{
+    cn_buf_putc(a, '\0');
+    cn_buf_putc(b, '\0');
+    assert_string_equal(a->ptr, b->ptr);
+    a->len--;
+    b->len--;
 }
 
 /* Runs a report from URL parameters; returns it (caller frees with done()). */
@@ -134,9 +152,23 @@ static cn_report_t *run(const char *params, cn_report_req_t *req)
     cn_store_snap_t *snap;
     assert_int_equal(cn_store_snapshot(store, &snap), 0);
     cn_report_t *r;
-    rc = cn_report_run(store, snap, req, &r, &err);
+    rc = cn_report_run_ctx(qctx, store, snap, req, &r, &err);
     if (rc != 0)
         fail_msg("run %s: %s", params, err.msg);
+    if (qctx != NULL) {
+        /* again, from the cache: the same answer */
+        cn_report_t *r2;
+        if (cn_report_run_ctx(qctx, store, snap, req, &r2, &err) != 0)
+            fail_msg("run %s again: %s", params, err.msg);
+        cn_buf_t a = CN_BUF_INIT, b = CN_BUF_INIT;
+        r->elapsed_ms = r2->elapsed_ms = 0;
+        cn_report_to_json(r, req, &a);
+        cn_report_to_json(r2, req, &b);
+        same_text(&a, &b);
+        cn_buf_dispose(&a);
+        cn_buf_dispose(&b);
+        cn_report_free(r2);
+    }
     cn_store_snap_release(snap);
     return r;
 }
@@ -395,10 +427,17 @@ static json_t *flow(cn_query_fn_t fn, const char *params, int64_t now)
     cn_buf_t out = CN_BUF_INIT;
     cn_err_t err = {0};
     assert_int_equal(cn_store_snapshot(store, &snap), 0);
-    int rc = fn(store, snap, "t", cn_str_c(params), false, now, &out, &err);
-    cn_store_snap_release(snap);
+    int rc = fn(qctx, store, snap, "t", cn_str_c(params), false, now, &out, &err);
     if (rc != 0)
         fail_msg("%s: %s", params, err.msg);
+    if (qctx != NULL) {
+        cn_buf_t again = CN_BUF_INIT;
+        if (fn(qctx, store, snap, "t", cn_str_c(params), false, now, &again, &err) != 0)
+            fail_msg("%s again: %s", params, err.msg);
+        same_text(&out, &again);
+        cn_buf_dispose(&again);
+    }
+    cn_store_snap_release(snap);
     json_error_t jerr;
     json_t *j = json_loadb(out.ptr, out.len, 0, &jerr);
     assert_non_null(j);
@@ -505,5 +544,15 @@ int main(void)
         cmocka_unit_test(paths_next_previous_and_pairs),
         cmocka_unit_test(realtime_counts_the_last_minutes),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+#if defined(QUERY_CTX_CACHE)
+    /* a cache and two threads: every query runs twice (decoding, then cached) */
+    ctx_cache_bytes = (size_t)64 << 20;
+    ctx_threads = 2;
+#elif defined(QUERY_CTX_TINY_CACHE)
+    /* a cache too small for any column, more threads than segments */
+    ctx_cache_bytes = 8;
+    ctx_threads = 3;
+#endif
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    return failed;
 }
