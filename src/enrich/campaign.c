@@ -64,6 +64,7 @@ typedef struct cond {
     enum key key;
     enum op op;
     char **vals;
+    size_t *val_lens; /* strlen of each of vals */
     size_t val_count;
     pcre2_code *re;
 } cond_t;
@@ -170,6 +171,8 @@ static int parse_cond(parser_t *ps, cond_t *c)
         rest = cn_str_split(rest, ',', &item);
         item = cn_str_trim(item);
         c->vals = cn_xrealloc(c->vals, (c->val_count + 1) * sizeof(*c->vals));
+        c->val_lens = cn_xrealloc(c->val_lens, (c->val_count + 1) * sizeof(*c->val_lens));
+        c->val_lens[c->val_count] = item.len;
         c->vals[c->val_count++] = cn_xstrndup(item.ptr, item.len);
     }
     return 0;
@@ -252,6 +255,7 @@ void cn_enrich__chanrules_free(cn_chanrules_t *c)
                 for (size_t v = 0; v < cd->val_count; v++)
                     free(cd->vals[v]);
                 free(cd->vals);
+                free(cd->val_lens);
                 pcre2_code_free(cd->re);
             }
             free(r->alts[j].conds);
@@ -341,15 +345,16 @@ void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t ad
 
 /* --- Channel --- */
 
-static const char *const ref_type_names[] = {"none",  "internal", "search", "social",
-                                             "email", "paid",     "other"};
+static const cn_str_t ref_type_names[] = {{"none", 4},   {"internal", 8}, {"search", 6},
+                                          {"social", 6}, {"email", 5},    {"paid", 4},
+                                          {"other", 5}};
 
 static cn_str_t key_value(enum key k, const cn_ref_info_t *ref, const cn_campaign_t *camp)
 {
     static const cn_str_t empty = {"", 0};
     switch (k) {
     case K_REF_TYPE:
-        return (unsigned)ref->type < 7 ? cn_str_c(ref_type_names[ref->type]) : empty;
+        return (unsigned)ref->type < 7 ? ref_type_names[ref->type] : empty;
     case K_REF_MEDIUM:
         return ref->medium;
     case K_REF_SOURCE:
@@ -386,7 +391,7 @@ static bool eval(cn_enrich_thread_t *t, const cond_t *c, const cn_ref_info_t *re
     case OP_NE: {
         bool any = false;
         for (size_t i = 0; i < c->val_count && !any; i++)
-            any = cn_str_eq_nocase(v, cn_str_c(c->vals[i]));
+            any = v.len == c->val_lens[i] && cn_str_eq_nocase(v, cn_str(c->vals[i], v.len));
         return c->op == OP_EQ ? any : !any;
     }
     case OP_RE:

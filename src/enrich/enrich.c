@@ -210,6 +210,7 @@ static void thread_bind(cn_enrich_thread_t *t, cn_enrich_t *e)
     memset(&t->stats, 0, sizeof(t->stats));
     t->last_suite = NULL;
     t->last_esuite = NULL;
+    t->geo_sets = cn_xcalloc(CN_ENRICH_GEO_SETS, sizeof(*t->geo_sets));
 }
 
 static void thread_unbind(cn_enrich_thread_t *t)
@@ -218,6 +219,8 @@ static void thread_unbind(cn_enrich_thread_t *t)
     for (size_t i = 0; i < n; i++)
         free(t->slots[i].key);
     free(t->slots);
+    free(t->geo_sets);
+    t->geo_sets = NULL;
     cn_enrich__intern_dispose(&t->names);
     cn_enrich__matcher_dispose(&t->m);
     cn_enrich_unref(t->e);

@@ -139,7 +139,10 @@ typedef struct cn_geo {
  * Looks up a textual IPv4 or IPv6 address (NUL-terminated, as collected).
  * Returns 0, or CN_EPARSE for a string that is not an IP (out is then all "").
  * An address not in the databases gives 0 and empty fields. Strings point
- * into the snapshot's mapped databases and live while t does.
+ * into the snapshot's mapped databases and live while t does. Answers come
+ * from a per-thread cache of networks (32,768 of them, about 2.2 MiB): a
+ * lookup's answer holds for the whole network the databases store it for,
+ * so cached answers are exactly the databases'.
  */
 int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out);
 
@@ -212,6 +215,7 @@ typedef struct cn_enrich_stats {
     uint64_t ua_lookups;
     uint64_t ua_cache_hits;
     uint64_t geo_lookups;
+    uint64_t geo_cache_hits; /* lookups answered by the network cache */
 } cn_enrich_stats_t;
 
 /* Counters of this thread handle since it was created or rebound. */

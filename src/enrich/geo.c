@@ -81,50 +81,57 @@ static const char *const nest_country[] = {"country", "iso_code", NULL};
 static const char *const nest_region[] = {"subdivisions", "0", "names", "en", NULL};
 static const char *const nest_city[] = {"city", "names", "en", NULL};
 
-/* Looks sa up in m; false when m has no entry for it. */
-static bool lookup(MMDB_s *m, const struct sockaddr *sa, MMDB_entry_s *out)
+/*
+ * Looks sa up in m: true with *out when m has an entry. *plen gets the
+ * length of the network the answer holds for (found or not), in bits of
+ * the address family of sa; *ok turns false on a database error.
+ */
+static bool lookup(const MMDB_s *m, const struct sockaddr *sa, bool v6, MMDB_entry_s *out,
+                   unsigned *plen, bool *ok)
 {
     int mmerr;
     MMDB_lookup_result_s r = MMDB_lookup_sockaddr(m, sa, &mmerr);
-    if (mmerr != MMDB_SUCCESS || !r.found_entry)
+    if (mmerr != MMDB_SUCCESS) {
+        *ok = false;
+        return false;
+    }
+    /* an IPv4 address in an IPv6 tree is looked up as ::a.b.c.d: its
+     * netmask counts the 96 leading bits */
+    unsigned n = r.netmask;
+    if (!v6 && m->metadata.ip_version == 6)
+        n = n > 96 ? n - 96 : 0;
+    if (n > *plen)
+        *plen = n;
+    if (!r.found_entry)
         return false;
     *out = r.entry;
     return true;
 }
 
-int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out)
+bool cn_enrich__geo_lookup(const cn_geodb_t *g, const uint8_t *addr, bool v6, cn_geo_t *out,
+                           unsigned *plen)
 {
     out->country = out->region = out->city = CN_STR_LIT("");
+    *plen = 0;
     struct sockaddr_in6 s6;
     struct sockaddr_in s4;
     const struct sockaddr *sa;
-    bool v6;
-    memset(&s4, 0, sizeof(s4));
-    memset(&s6, 0, sizeof(s6));
-    if (ip != NULL && inet_pton(AF_INET, ip, &s4.sin_addr) == 1) {
-        s4.sin_family = AF_INET;
-        sa = (const struct sockaddr *)&s4;
-        v6 = false;
-    } else if (ip != NULL && inet_pton(AF_INET6, ip, &s6.sin6_addr) == 1) {
+    if (v6) {
+        memset(&s6, 0, sizeof(s6));
         s6.sin6_family = AF_INET6;
-        if (IN6_IS_ADDR_V4MAPPED(&s6.sin6_addr)) {
-            s4.sin_family = AF_INET;
-            memcpy(&s4.sin_addr, &s6.sin6_addr.s6_addr[12], 4);
-            sa = (const struct sockaddr *)&s4;
-            v6 = false;
-        } else {
-            sa = (const struct sockaddr *)&s6;
-            v6 = true;
-        }
+        memcpy(&s6.sin6_addr, addr, 16);
+        sa = (const struct sockaddr *)&s6;
     } else {
-        return CN_EPARSE;
+        memset(&s4, 0, sizeof(s4));
+        s4.sin_family = AF_INET;
+        memcpy(&s4.sin_addr, addr, 4);
+        sa = (const struct sockaddr *)&s4;
     }
-    t->stats.geo_lookups++;
-    cn_geodb_t *g = &t->e->geo;
+    bool ok = true;
     MMDB_entry_s ent;
-    if (g->has_country && lookup(&g->country, sa, &ent))
+    if (g->has_country && lookup(&g->country, sa, v6, &ent, plen, &ok))
         out->country = get_str(&ent, nested_layout(&g->country) ? nest_country : flat_country);
-    MMDB_s *city = NULL;
+    const MMDB_s *city = NULL;
     if (!v6 && g->has_city4)
         city = &g->city4;
     else if (v6 && g->has_city6)
@@ -133,7 +140,7 @@ int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out)
         city = &g->city4;
     if (city != NULL && city->metadata.ip_version == 4 && v6)
         city = NULL;
-    if (city != NULL && lookup(city, sa, &ent)) {
+    if (city != NULL && lookup(city, sa, v6, &ent, plen, &ok)) {
         bool nested = nested_layout(city);
         cn_str_t cc = get_str(&ent, nested ? nest_country : flat_country);
         if (out->country.len == 0)
@@ -143,6 +150,105 @@ int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out)
             out->city = get_str(&ent, nested ? nest_city : flat_city);
         }
     }
+    return ok;
+}
+
+/*
+ * The network cache: a lookup's answer holds for a whole network (the
+ * longer of the two databases' prefixes around the address), so a cache
+ * entry is (network, prefix length, result) and any address inside the
+ * network is answered from it: the results are exactly the databases'.
+ * An entry lives in the set of its network's first 16, 20 or 24 bits
+ * (IPv6: 32, 40, 48), the longest of those its prefix covers, so that
+ * wide networks take one entry and the small networks of one neighbourhood
+ * spread over many sets; a lookup probes the address's three sets. 4 ways
+ * per set, round-robin eviction.
+ */
+static const unsigned level_bits[2][3] = {{16, 20, 24}, {32, 40, 48}};
+
+static unsigned geo_level(unsigned plen, bool v6)
+{
+    const unsigned *lb = level_bits[v6];
+    return plen <= lb[0] ? 0 : plen <= lb[1] ? 1 : 2;
+}
+
+/* The mask of the first plen bits of a 64-bit half that starts at bit `from`. */
+static uint64_t half_mask(unsigned plen, unsigned from)
+{
+    if (plen <= from)
+        return 0;
+    if (plen >= from + 64)
+        return ~0ULL;
+    return ~0ULL << (64 - (plen - from));
+}
+
+static cn_geo_set_t *geo_set(cn_enrich_thread_t *t, uint64_t hi, uint64_t lo, bool v6,
+                             unsigned level)
+{
+    unsigned bits = level_bits[v6][level];
+    uint64_t k = v6 ? hi & half_mask(bits, 0) : lo & (~0ULL << (32 - bits)) & 0xffffffffULL;
+    k = (k ^ ((uint64_t)(level + 1 + 3 * v6) << 58)) * 0x9e3779b97f4a7c15ULL;
+    return &t->geo_sets[(k >> 40) & (CN_ENRICH_GEO_SETS - 1)];
+}
+
+int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out)
+{
+    out->country = out->region = out->city = CN_STR_LIT("");
+    uint8_t addr[16];
+    bool v6;
+    if (ip != NULL && inet_pton(AF_INET, ip, addr) == 1) {
+        v6 = false;
+    } else if (ip != NULL && inet_pton(AF_INET6, ip, addr) == 1) {
+        v6 = true;
+        if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)addr)) {
+            memmove(addr, addr + 12, 4);
+            v6 = false;
+        }
+    } else {
+        return CN_EPARSE;
+    }
+    t->stats.geo_lookups++;
+    uint64_t hi = 0, lo = 0;
+    if (v6) {
+        for (int i = 0; i < 8; i++) {
+            hi = hi << 8 | addr[i];
+            lo = lo << 8 | addr[8 + i];
+        }
+    } else {
+        lo = (uint64_t)addr[0] << 24 | (uint64_t)addr[1] << 16 | (uint64_t)addr[2] << 8 | addr[3];
+    }
+    uint8_t kind = v6 ? 6 : 4;
+    cn_geo_set_t *sets[3];
+    for (unsigned level = 0; level < 3; level++) {
+        sets[level] = geo_set(t, hi, lo, v6, level);
+        __builtin_prefetch(sets[level]); /* the three misses overlap */
+    }
+    for (unsigned level = 0; level < 3; level++) {
+        cn_geo_set_t *set = sets[level];
+        for (int w = 0; w < CN_ENRICH_GEO_WAYS; w++) {
+            if (set->kind[w] != kind)
+                continue;
+            unsigned pl = set->plen[w];
+            bool in = v6 ? ((hi ^ set->hi[w]) & half_mask(pl, 0)) == 0 &&
+                               ((lo ^ set->lo[w]) & half_mask(pl, 64)) == 0
+                         : ((lo ^ set->lo[w]) & (half_mask(pl, 0) >> 32)) == 0;
+            if (in) {
+                *out = set->geo[w];
+                t->stats.geo_cache_hits++;
+                return 0;
+            }
+        }
+    }
+    unsigned plen;
+    if (!cn_enrich__geo_lookup(&t->e->geo, addr, v6, out, &plen))
+        return 0; /* a database error: answer, but do not keep it */
+    cn_geo_set_t *set = geo_set(t, hi, lo, v6, geo_level(plen, v6));
+    unsigned w = set->next++ % CN_ENRICH_GEO_WAYS;
+    set->hi[w] = v6 ? hi & half_mask(plen, 0) : 0;
+    set->lo[w] = v6 ? lo & half_mask(plen, 64) : lo & (half_mask(plen, 0) >> 32);
+    set->plen[w] = (uint8_t)plen;
+    set->kind[w] = kind;
+    set->geo[w] = *out;
     return 0;
 }
 

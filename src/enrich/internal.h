@@ -159,6 +159,14 @@ typedef struct cn_geodb {
 } cn_geodb_t;
 
 int cn_enrich__geo_open(cn_geodb_t *g, const cn_enrich_opts_t *opts, cn_err_t *err);
+/*
+ * The uncached lookup behind cn_enrich_geo: fills out for the address (v6:
+ * 16 bytes, else 4) and sets *plen to the length of the prefix on which
+ * every address gives the same result. Returns false when a database
+ * answered with an error (out is still filled; do not cache it).
+ */
+bool cn_enrich__geo_lookup(const cn_geodb_t *g, const uint8_t *addr, bool v6, cn_geo_t *out,
+                           unsigned *plen);
 void cn_enrich__geo_close(cn_geodb_t *g);
 
 /* --- URLs --- */
@@ -241,6 +249,24 @@ typedef struct cn_ua_slot {
 
 #define CN_ENRICH_CACHE_WAYS 4
 
+/*
+ * A set of the geo cache: up to CN_ENRICH_GEO_WAYS networks (the address
+ * masked to plen bits, as two big-endian 64-bit halves; IPv4 in the low
+ * 32 bits of lo) on which both databases give the same records, so every
+ * address in one has its result. The tags come first, so that a probe
+ * reads one or two cache lines.
+ */
+#define CN_ENRICH_GEO_WAYS 4
+#define CN_ENRICH_GEO_SETS 8192 /* 32768 networks, about 2.2 MiB per thread */
+
+typedef struct cn_geo_set {
+    uint64_t hi[CN_ENRICH_GEO_WAYS], lo[CN_ENRICH_GEO_WAYS];
+    uint8_t plen[CN_ENRICH_GEO_WAYS];
+    uint8_t kind[CN_ENRICH_GEO_WAYS]; /* 0 empty, 4 IPv4, 6 IPv6 */
+    uint8_t next;                     /* round-robin victim */
+    cn_geo_t geo[CN_ENRICH_GEO_WAYS];
+} cn_geo_set_t;
+
 struct cn_enrich_thread {
     cn_enrich_t *e;
     cn_matcher_t m;
@@ -255,6 +281,7 @@ struct cn_enrich_thread {
     const cn_suite_conf_t *last_suite; /* one-entry cache of the suite lookup */
     const char *last_suite_id;
     const cn_enrich_suite_t *last_esuite;
+    cn_geo_set_t *geo_sets; /* CN_ENRICH_GEO_SETS */
 };
 
 /* Finds the per-suite settings (NULL when the suite has none). */

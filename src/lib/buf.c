@@ -172,14 +172,18 @@ void cn_buf_append_json_str(cn_buf_t *b, cn_str_t s)
 
 void cn_buf_put_varint(cn_buf_t *b, uint64_t v)
 {
-    uint8_t tmp[10];
+    /* written in place: checkpoints and segments put millions of them */
+    if (b->len + 11 > b->cap)
+        cn_buf_reserve(b, 10);
+    uint8_t *p = (uint8_t *)b->ptr + b->len;
     size_t n = 0;
-    do {
-        uint8_t byte = v & 0x7f;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
         v >>= 7;
-        tmp[n++] = byte | (v ? 0x80 : 0);
-    } while (v);
-    cn_buf_append(b, tmp, n);
+    }
+    p[n++] = (uint8_t)v;
+    b->len += n;
+    b->ptr[b->len] = '\0';
 }
 
 void cn_buf_put_u32le(cn_buf_t *b, uint32_t v)

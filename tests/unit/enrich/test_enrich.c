@@ -485,6 +485,68 @@ static void geo_private_and_invalid(void **state)
     assert_int_equal(cn_enrich_geo(T, "1.2.3.4.5", &g), CN_EPARSE);
 }
 
+/* The network cache answers exactly what an uncached lookup answers. */
+static void geo_cache_agrees_with_lookups(void **state)
+{
+    (void)state;
+    cn_enrich_thread_t *t = cn_enrich_thread_new(E);
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    static const unsigned steps[] = {1, 37, 255, 4099, 65537};
+    size_t n = 0;
+    for (int base = 0; base < 3000; base++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        bool v6 = base % 4 == 3;
+        uint8_t a[16] = {0};
+        if (v6) {
+            static const uint8_t pre[][4] = {
+                {0x24, 0x0e, 0x00, 0x00}, {0x2a, 0x00, 0x14, 0x50}, {0x20, 0x01, 0x48, 0x60}};
+            memcpy(a, pre[x % 3], 4);
+            for (int i = 4; i < 16; i++)
+                a[i] = (uint8_t)(x >> (i * 5 % 56));
+        } else {
+            uint32_t v = (uint32_t)(x >> 16);
+            memcpy(a, &v, 4);
+        }
+        for (int k = 0; k < 24; k++) {
+            uint8_t b[16];
+            memcpy(b, a, 16);
+            /* walk forward from the base address in strides of several sizes */
+            unsigned add = steps[base % 5] * (unsigned)k, carry = 0;
+            int last = v6 ? 15 : 3;
+            for (int i = last; i >= 0; i--) {
+                unsigned s = b[i] + (add & 0xff) + carry;
+                b[i] = (uint8_t)s;
+                carry = s >> 8;
+                add >>= 8;
+            }
+            char ip[64];
+            if (v6)
+                snprintf(ip, sizeof(ip), "%x:%x:%x:%x:%x:%x:%x:%x", b[0] << 8 | b[1],
+                         b[2] << 8 | b[3], b[4] << 8 | b[5], b[6] << 8 | b[7], b[8] << 8 | b[9],
+                         b[10] << 8 | b[11], b[12] << 8 | b[13], b[14] << 8 | b[15]);
+            else
+                snprintf(ip, sizeof(ip), "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+            cn_geo_t got, want;
+            unsigned plen;
+            assert_int_equal(cn_enrich_geo(t, ip, &got), 0);
+            assert_true(cn_enrich__geo_lookup(&E->geo, b, v6, &want, &plen));
+            if (!cn_str_eq(got.country, want.country) || !cn_str_eq(got.region, want.region) ||
+                !cn_str_eq(got.city, want.city))
+                fail_msg("%s: cached %s/%s/%s, lookup %s/%s/%s", ip, cstr(got.country),
+                         cstr(got.region), cstr(got.city), cstr(want.country), cstr(want.region),
+                         cstr(want.city));
+            n++;
+        }
+    }
+    cn_enrich_stats_t st;
+    cn_enrich_thread_stats(t, &st);
+    assert_int_equal(st.geo_lookups, n);
+    /* the neighbours of each base address mostly share its network */
+    assert_true(st.geo_cache_hits > n / 3);
+    assert_true(st.geo_cache_hits < n);
+    cn_enrich_thread_free(t);
+}
+
 static void geo_geolite2_layout(void **state)
 {
     (void)state;
@@ -826,6 +888,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(geo_ipv4_dbip_layout),
         cmocka_unit_test(geo_ipv6_and_mapped),
         cmocka_unit_test(geo_private_and_invalid),
+        cmocka_unit_test(geo_cache_agrees_with_lookups),
         cmocka_unit_test(geo_geolite2_layout),
         cmocka_unit_test(anonymize_ip),
         cmocka_unit_test(referrer_search_with_terms),

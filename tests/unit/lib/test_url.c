@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/url.h"
@@ -71,6 +74,101 @@ static void decode_works_in_place(void **state)
     assert_memory_equal(b, "a=b&c", 5);
 }
 
+/* The byte-at-a-time rules, to check the block-wise decoder against. */
+static size_t ref_decode(const char *s, size_t n, char *dst)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (s[i] == '+') {
+            dst[o++] = ' ';
+            i++;
+        } else if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+                   isxdigit((unsigned char)s[i + 2])) {
+            char hex[3] = {s[i + 1], s[i + 2], 0};
+            dst[o++] = (char)strtol(hex, NULL, 16);
+            i += 3;
+        } else {
+            dst[o++] = s[i++];
+        }
+    }
+    return o;
+}
+
+static void long_strings_decode_and_split_as_bytewise(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "abcXYZ019%%++&&==2Fg?#";
+    uint64_t x = 88172645463325252ULL;
+    char in[300], a[300], b[300];
+    for (int round = 0; round < 20000; round++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t n = (size_t)(x % 290);
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* mostly plain runs, so that the 16-byte paths are taken */
+            in[i] = x % 5 ? (char)('a' + x % 26) : alphabet[(x >> 8) % (sizeof(alphabet) - 1)];
+        }
+        cn_str_t s = cn_str(in, n);
+        size_t want = ref_decode(in, n, a);
+        assert_int_equal(cn_url_decode_to(s, b), want);
+        assert_memory_equal(a, b, want);
+        memcpy(b, in, n);
+        assert_int_equal(cn_url_decode_to(cn_str(b, n), b), want); /* in place */
+        assert_memory_equal(a, b, want);
+        size_t plain = 0;
+        while (plain < n && in[plain] != '%' && in[plain] != '+')
+            plain++;
+        assert_int_equal(cn_url_special_prefix(s), plain);
+        size_t path = 0;
+        while (path < n && in[path] != '?' && in[path] != '#')
+            path++;
+        assert_int_equal(cn_url_strip_query(s).len, path);
+        /* the pair splitter: the same pairs as splitting by hand, flags right */
+        cn_str_t rest = s;
+        cn_query_pair_t pr;
+        size_t at = 0;
+        while (cn_query_next_pair(&rest, &pr)) {
+            while (at < n && in[at] == '&')
+                at++;
+            size_t end = at;
+            while (end < n && in[end] != '&')
+                end++;
+            size_t eq = at;
+            while (eq < end && in[eq] != '=')
+                eq++;
+            assert_ptr_equal(pr.name.ptr, in + at);
+            assert_int_equal(pr.name.len, eq - at);
+            assert_int_equal(pr.has_eq, eq < end);
+            assert_int_equal(pr.value.len, eq < end ? end - eq - 1 : 0);
+            assert_int_equal(pr.name_special, cn_url_needs_decode(pr.name));
+            assert_int_equal(pr.value_special, cn_url_needs_decode(pr.value));
+            at = end;
+        }
+        while (at < n && in[at] == '&')
+            at++;
+        assert_int_equal(at, n);
+        /* the block splitter gives the same pairs, in batches of any size */
+        cn_str_t r1 = s, r2 = s;
+        cn_query_pair_t got[7];
+        size_t cap = 1 + (size_t)(x >> 20) % 7, k;
+        do {
+            k = cn_query_split(&r2, got, cap);
+            for (size_t i = 0; i < k; i++) {
+                assert_true(cn_query_next_pair(&r1, &pr));
+                assert_ptr_equal(got[i].name.ptr, pr.name.ptr);
+                assert_int_equal(got[i].name.len, pr.name.len);
+                assert_ptr_equal(got[i].value.ptr, pr.value.ptr);
+                assert_int_equal(got[i].value.len, pr.value.len);
+                assert_int_equal(got[i].has_eq, pr.has_eq);
+                assert_int_equal(got[i].name_special, pr.name_special);
+                assert_int_equal(got[i].value_special, pr.value_special);
+            }
+        } while (k == cap);
+        assert_int_equal(r2.len, 0);
+        assert_false(cn_query_next_pair(&r1, &pr));
+    }
+}
+
 static void latin1_becomes_utf8(void **state)
 {
     (void)state;
@@ -116,6 +214,7 @@ int main(void)
         cmocka_unit_test(decode_handles_plus_and_percent),
         cmocka_unit_test(decode_keeps_malformed_escapes),
         cmocka_unit_test(decode_works_in_place),
+        cmocka_unit_test(long_strings_decode_and_split_as_bytewise),
         cmocka_unit_test(latin1_becomes_utf8),
         cmocka_unit_test(strip_query_and_host),
         cmocka_unit_test(query_param_finds_exact_name),
