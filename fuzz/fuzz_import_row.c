@@ -41,6 +41,10 @@ static void check(const cn_dbatch_t *b, int rc)
              fam != CN_VAR_HIER) ||
             (v & 0xffff) == 0 || (v & 0xffff) > 250)
             abort();
+        /* a product binding (export's "evarN@K") is an eVar's, within the products limit */
+        int32_t product = b->vars[h->var_first + k].product;
+        if (product >= 0 && (fam != CN_VAR_EVAR || product >= CN_DEC_MAX_PRODUCTS))
+            abort();
     }
     for (uint32_t k = 0; k < h->ev_count; k++) {
         const cn_devent_t *e = &b->events[h->ev_first + k];

@@ -136,6 +136,11 @@ static void var_name(cn_buf_t *b, uint32_t var)
 {
     static const char *fam[] = {"var", "evar", "prop", "list", "hier"};
     uint32_t f = (var & CN_VAR_FAMILY_MASK) >> 16;
+    if ((var & CN_VAR_FAMILY_MASK) == CN_VAR_MERCH) {
+        /* a merchandising eVar bound to the hit's item K (0-based): "evar5@0" */
+        cn_buf_printf(b, "evar%u@%u", cn_var_merch_evar(var), cn_var_merch_item(var));
+        return;
+    }
     cn_buf_printf(b, "%s%u", f < 5 ? fam[f] : "var", var & 0xffff);
 }
 

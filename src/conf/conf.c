@@ -146,13 +146,14 @@ static int ip_to16(const char *ip, size_t len, uint8_t out[16])
     return inet_pton(AF_INET6, buf, out) == 1 ? 0 : CN_EPARSE;
 }
 
-bool cn_conf_is_trusted_proxy(const cn_conf_t *conf, const char *ip, size_t ip_len)
+/* True when the textual IP lies in one of the n ranges. */
+static bool ip_in_ranges(const cn_cidr_t *ranges, size_t n, const char *ip, size_t ip_len)
 {
     uint8_t a[16];
-    if (conf->trusted_proxy_count == 0 || ip_to16(ip, ip_len, a) != 0)
+    if (n == 0 || ip_to16(ip, ip_len, a) != 0)
         return false;
-    for (size_t i = 0; i < conf->trusted_proxy_count; i++) {
-        const cn_cidr_t *c = &conf->trusted_proxies[i];
+    for (size_t i = 0; i < n; i++) {
+        const cn_cidr_t *c = &ranges[i];
         unsigned bits = c->prefix, full = bits / 8, rest = bits % 8;
         if (memcmp(a, c->addr, full) != 0)
             continue;
@@ -164,6 +165,16 @@ bool cn_conf_is_trusted_proxy(const cn_conf_t *conf, const char *ip, size_t ip_l
         return true;
     }
     return false;
+}
+
+bool cn_conf_is_trusted_proxy(const cn_conf_t *conf, const char *ip, size_t ip_len)
+{
+    return ip_in_ranges(conf->trusted_proxies, conf->trusted_proxy_count, ip, ip_len);
+}
+
+bool cn_conf_is_excluded_ip(const cn_suite_conf_t *suite, const char *ip, size_t ip_len)
+{
+    return ip_in_ranges(suite->exclude_ips, suite->exclude_ip_count, ip, ip_len);
 }
 
 /* Splits a comma-separated list into trimmed, non-empty, heap-allocated items. */
@@ -258,6 +269,7 @@ void cn_conf_free(cn_conf_t *c)
         free(s->home_country);
         free_list(s->domains, s->domain_count);
         free_list(s->tokens, s->token_count);
+        free(s->exclude_ips);
         for (size_t k = 0; k < s->kv_count; k++) {
             free(s->kv[k].key);
             free(s->kv[k].value);
@@ -299,6 +311,30 @@ static int bad_value(parse_ctx_t *ctx, const char *key, const char *why)
 {
     return cn_err_set(ctx->err, CN_ECONFIG, "%s:%d: [%s] %s: %s", ctx->name, ctx->line,
                       ctx->section, key, why);
+}
+
+/* Parses a comma-separated list of IPs and CIDR ranges into *out (replacing it). */
+static int cidr_list(parse_ctx_t *ctx, const char *key, const char *value, cn_cidr_t **out,
+                     size_t *out_count)
+{
+    size_t n;
+    char **items = split_list(value, &n);
+    cn_cidr_t *cidrs = cn_xcalloc(n ? n : 1, sizeof(*cidrs));
+    for (size_t i = 0; i < n; i++) {
+        if (parse_cidr(items[i], &cidrs[i]) != 0) {
+            int rc = cn_err_set(ctx->err, CN_ECONFIG,
+                                "%s:%d: [%s] %s: '%s' is not an IP address or CIDR range",
+                                ctx->name, ctx->line, ctx->section, key, items[i]);
+            free(cidrs);
+            free_list(items, n);
+            return rc;
+        }
+    }
+    free_list(items, n);
+    free(*out);
+    *out = cidrs;
+    *out_count = n;
+    return 0;
 }
 
 static void set_str(char **field, const char *value)
@@ -364,23 +400,9 @@ static int server_key(cn_conf_t *c, parse_ctx_t *ctx, const char *key, const cha
             return bad_value(ctx, key, "expected a duration from 1ms to 1h, e.g. 10s");
         c->io_timeout_ms = (uint32_t)(us / 1000);
     } else if (strcmp(key, "trusted_proxies") == 0) {
-        size_t n;
-        char **items = split_list(value, &n);
-        cn_cidr_t *cidrs = cn_xcalloc(n ? n : 1, sizeof(*cidrs));
-        for (size_t i = 0; i < n; i++) {
-            if (parse_cidr(items[i], &cidrs[i]) != 0) {
-                int rc = cn_err_set(ctx->err, CN_ECONFIG,
-                                    "%s:%d: [%s] %s: '%s' is not an IP address or CIDR range",
-                                    ctx->name, ctx->line, ctx->section, key, items[i]);
-                free(cidrs);
-                free_list(items, n);
-                return rc;
-            }
-        }
-        free_list(items, n);
-        free(c->trusted_proxies);
-        c->trusted_proxies = cidrs;
-        c->trusted_proxy_count = n;
+        int rc = cidr_list(ctx, key, value, &c->trusted_proxies, &c->trusted_proxy_count);
+        if (rc != 0)
+            return rc;
     } else {
         return cn_err_set(ctx->err, CN_ECONFIG, "%s:%d: [server] %s: unknown key", ctx->name,
                           ctx->line, key);
@@ -487,6 +509,16 @@ static int suite_key(cn_suite_conf_t *s, parse_ctx_t *ctx, const char *key, cons
     } else if (strcmp(key, "keep_ip") == 0) {
         if (parse_bool(value, &s->keep_ip) != 0)
             return bad_value(ctx, key, "expected true or false");
+    } else if (strcmp(key, "exclude_ips") == 0) {
+        int rc = cidr_list(ctx, key, value, &s->exclude_ips, &s->exclude_ip_count);
+        if (rc != 0)
+            return rc;
+    } else if (strcmp(key, "new_visit_on_campaign") == 0) {
+        if (parse_bool(value, &s->new_visit_on_campaign) != 0)
+            return bad_value(ctx, key, "expected yes or no");
+    } else if (strcmp(key, "new_visit_on_referrer") == 0) {
+        if (parse_bool(value, &s->new_visit_on_referrer) != 0)
+            return bad_value(ctx, key, "expected yes or no");
     } else if (strcmp(key, "tokens") == 0 || strcmp(key, "token") == 0) {
         size_t n;
         char **items = split_list(value, &n);

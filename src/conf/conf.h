@@ -49,7 +49,11 @@ typedef struct cn_suite_conf {
     size_t domain_count;
     int64_t visit_timeout_us; /* default 30 minutes */
     bool keep_ip;             /* keep full IPs; default false: anonymized after geo */
-    char **tokens;            /* bearer tokens for the reporting API */
+    cn_cidr_t *exclude_ips;   /* hits from these ranges become bad rows (excluded_ip) */
+    size_t exclude_ip_count;
+    bool new_visit_on_campaign; /* a hit with another campaign than its visit's starts a visit */
+    bool new_visit_on_referrer; /* a page view from another external site starts a visit */
+    char **tokens;              /* bearer tokens for the reporting API */
     size_t token_count;
     cn_conf_kv_t *kv; /* every key of the section, in file order */
     size_t kv_count;
@@ -97,6 +101,9 @@ const char *cn_conf_suite_get(const cn_suite_conf_t *suite, const char *key);
 
 /* True when the textual IP (v4 or v6) lies in one of the trusted proxy ranges. */
 bool cn_conf_is_trusted_proxy(const cn_conf_t *conf, const char *ip, size_t ip_len);
+
+/* True when the textual IP (v4 or v6) lies in one of the suite's exclude_ips ranges. */
+bool cn_conf_is_excluded_ip(const cn_suite_conf_t *suite, const char *ip, size_t ip_len);
 
 /* Parses "30m", "10s", "500ms", "2h", "1d" into µs. 0 or CN_EPARSE. */
 int cn_conf_parse_duration(const char *s, int64_t *out_us);

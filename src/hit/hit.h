@@ -97,11 +97,35 @@ typedef enum cn_device {
 
 /* Variable families (cn_var_row_t.var = family | number). */
 enum {
-    CN_VAR_EVAR = 0x10000, /* eVar1..eVar250 */
-    CN_VAR_PROP = 0x20000, /* prop1..prop75 */
-    CN_VAR_LIST = 0x30000, /* list1..list3 */
-    CN_VAR_HIER = 0x40000, /* hier1..hier5 */
+    CN_VAR_EVAR = 0x10000,  /* eVar1..eVar250 */
+    CN_VAR_PROP = 0x20000,  /* prop1..prop75 */
+    CN_VAR_LIST = 0x30000,  /* list1..list3 */
+    CN_VAR_HIER = 0x40000,  /* hier1..hier5 */
+    CN_VAR_MERCH = 0x50000, /* merchandising eVar bound to one item row of the hit: below */
     CN_VAR_FAMILY_MASK = 0xff0000,
 };
+
+/*
+ * A merchandising eVar given in the products string (product syntax:
+ * "Cat;SKU;1;9.99;;eVar5=blue") is bound to that product: the var row
+ * has var = CN_VAR_MERCH | n | item index, where n (1..250) is in bits 0-7
+ * and the 0-based index of the item among the hit's item rows (in products
+ * order) is split over bits 8-15 (low byte) and 24-31 (high byte), so that
+ * the family stays in bits 16-23. docs/hit.md.
+ */
+static inline uint32_t cn_var_merch(unsigned evar, unsigned item)
+{
+    return CN_VAR_MERCH | (evar & 0xffu) | (item & 0xffu) << 8 | (item >> 8 & 0xffu) << 24;
+}
+
+static inline unsigned cn_var_merch_evar(uint32_t var)
+{
+    return var & 0xffu;
+}
+
+static inline unsigned cn_var_merch_item(uint32_t var)
+{
+    return (var >> 8 & 0xffu) | (var >> 24) << 8;
+}
 
 #endif

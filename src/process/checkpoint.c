@@ -2,14 +2,15 @@
 /*
  * Creating and freeing a processor, and its checkpoint: the snapshot of
  * processing state in <data>/process/checkpoint, written atomically (temp
- * file, fsync, rename, fsync of the folder). Format (version 1, little
+ * file, fsync, rename, fsync of the folder). Format (version 2, little
  * endian, varints LEB128; docs/processing.md):
  *
  *   "CNPROCK1", varint version, varint seq, u8 has_pos, varint segment,
  *   varint offset, varint bad-row log size, varint suite count, then per
  *   suite: bytes id, varint visit_count, varint pool count + bytes each,
  *   varint visitor count + per visitor (u64 key.a, u64 key.b, zigzag
- *   last_ts, varint visit_num, visit, hit_num, evar count, per eVar: num,
+ *   last_ts, varint visit_num, visit, hit_num, visit_campaign, visit_ref
+ *   (version 2; version 1 has neither: they read as 0), evar count, per eVar: num,
  *   str, zigzag set_ts, set_visit), varint order count + keys, varint
  *   serial count + keys; finally u32 CRC32C of everything before it.
  */
@@ -28,7 +29,7 @@
 #include "process/internal.h"
 
 #define CK_MAGIC   "CNPROCK1"
-#define CK_VERSION 1
+#define CK_VERSION 2
 
 /* --- eVar value pool --- */
 
@@ -151,6 +152,8 @@ static void serialize(const cn_process_t *p, uint64_t badlog_size, cn_buf_t *b)
             cn_buf_put_varint(b, v->visit_num);
             cn_buf_put_varint(b, v->visit);
             cn_buf_put_varint(b, v->hit_num);
+            cn_buf_put_varint(b, v->visit_campaign);
+            cn_buf_put_varint(b, v->visit_ref);
             cn_buf_put_varint(b, v->evar_count);
             for (size_t k = 0; k < v->evar_count; k++) {
                 cn_buf_put_varint(b, v->evars[k].num);
@@ -229,7 +232,8 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
         goto out;
     }
     rd_t r = {(const uint8_t *)b.ptr + 8, (const uint8_t *)b.ptr + b.len - 4, false};
-    if (rv(&r) != CK_VERSION) {
+    uint64_t version = rv(&r);
+    if (version != 1 && version != CK_VERSION) {
         rc = cn_err_set(err, CN_EVERSION, "%s: unknown checkpoint version", path);
         goto out;
     }
@@ -280,6 +284,12 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
             v->visit_num = (uint32_t)rv(&r);
             v->visit = (uint32_t)rv(&r);
             v->hit_num = (uint32_t)rv(&r);
+            if (version >= 2) {
+                v->visit_campaign = (uint32_t)rv(&r);
+                v->visit_ref = (uint32_t)rv(&r);
+                if (v->visit_campaign > s->pool_count || v->visit_ref > s->pool_count)
+                    r.bad = true;
+            }
             uint64_t ec = rv(&r);
             if (ec > 250) {
                 r.bad = true;

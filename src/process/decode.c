@@ -279,21 +279,28 @@ int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, 
 
 /* --- Products string --- */
 
-static int add_var(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, cn_str_t value, cn_err_t *err)
+static int add_var(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, cn_str_t value, int32_t product,
+                   cn_err_t *err)
 {
     if (h->var_count >= CN_DEC_MAX_VARS) {
         cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d variables", CN_DEC_MAX_VARS);
         return CN_BADROW_TOO_BIG;
     }
     GROW(b->vars, b->var_count, b->var_cap);
-    b->vars[b->var_count++] = (cn_dvar_t){var, value};
+    b->vars[b->var_count++] = (cn_dvar_t){.var = var, .product = product, .value = value};
     h->var_count++;
     return 0;
 }
 
 int cn_decode_vars_add(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, cn_str_t value, cn_err_t *err)
 {
-    return add_var(b, h, var, value, err);
+    return add_var(b, h, var, value, -1, err);
+}
+
+int cn_decode_vars_add_at(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, int32_t product,
+                          cn_str_t value, cn_err_t *err)
+{
+    return add_var(b, h, var, value, product, err);
 }
 
 /* "eVar4=Red Mug" → var CN_VAR_EVAR|4. */
@@ -386,7 +393,7 @@ int cn_decode_products(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err)
                                CN_STR_FMT(p.sku), CN_STR_FMT(tok));
                     return CN_BADROW_BAD_PRODUCTS;
                 }
-                int r = add_var(b, h, var, val, err);
+                int r = add_var(b, h, var, val, idx, err);
                 if (r != 0)
                     return r;
             }

@@ -68,8 +68,12 @@ static int parse_type(cn_str_t s, cn_dhit_t *h)
     return -1;
 }
 
-/* "evar3" / "prop1" / "list2" / "hier1" -> CN_VAR_* | n, or 0. */
-static uint32_t var_of(cn_str_t name)
+/*
+ * "evar3" / "prop1" / "list2" / "hier1" -> CN_VAR_* | n, or 0. "evar5@2" (export's
+ * merchandising eVar bound to the hit's item 2) -> CN_VAR_EVAR | 5 with *product = 2;
+ * *product is -1 for the others.
+ */
+static uint32_t var_of(cn_str_t name, int32_t *product)
 {
     static const struct {
         const char *p;
@@ -79,6 +83,21 @@ static uint32_t var_of(cn_str_t name)
                 {"prop", CN_VAR_PROP, 75},
                 {"list", CN_VAR_LIST, 3},
                 {"hier", CN_VAR_HIER, 5}};
+    *product = -1;
+    const char *at = memchr(name.ptr, '@', name.len);
+    if (at != NULL) {
+        int64_t k;
+        cn_str_t idx = cn_str(at + 1, (size_t)(name.ptr + name.len - at - 1));
+        if (idx.len == 0 || idx.len > 4 || cn_str_to_i64(idx, &k) != 0 || k < 0 ||
+            k >= CN_DEC_MAX_PRODUCTS)
+            return 0;
+        name.len = (size_t)(at - name.ptr);
+        uint32_t var = var_of(name, product);
+        if ((var & CN_VAR_FAMILY_MASK) != CN_VAR_EVAR)
+            return 0;
+        *product = (int32_t)k;
+        return var;
+    }
     for (size_t f = 0; f < 4; f++) {
         if (name.len < 5 || name.len > 7 ||
             !cn_str_eq_nocase(cn_str(name.ptr, 4), cn_str_c(fams[f].p)))
@@ -191,10 +210,12 @@ static int json_vars(cn_dbatch_t *b, cn_dhit_t *h, json_t *a, cn_err_t *err)
     json_array_foreach(a, i, it)
     {
         json_t *n = json_object_get(it, "var");
-        uint32_t var = json_is_string(n) ? var_of(cn_str_c(json_string_value(n))) : 0;
+        int32_t product;
+        uint32_t var = json_is_string(n) ? var_of(cn_str_c(json_string_value(n)), &product) : 0;
         if (var == 0)
             BAD(CN_BADROW_BAD_QUERY, "vars[%zu] names no eVar, prop, list or hier", i);
-        int rc = cn_decode_vars_add(b, h, var, jdup(b, json_object_get(it, "value")), err);
+        int rc =
+            cn_decode_vars_add_at(b, h, var, product, jdup(b, json_object_get(it, "value")), err);
         if (rc != 0)
             return rc;
     }
@@ -289,12 +310,13 @@ static int packed_vars(cn_dbatch_t *b, cn_dhit_t *h, cn_str_t v, cn_err_t *err)
         if (ent.len == 0)
             continue;
         const char *eq = memchr(ent.ptr, '=', ent.len);
-        uint32_t var = eq ? var_of(cn_str(ent.ptr, (size_t)(eq - ent.ptr))) : 0;
+        int32_t product;
+        uint32_t var = eq ? var_of(cn_str(ent.ptr, (size_t)(eq - ent.ptr)), &product) : 0;
         if (var == 0)
             BAD(CN_BADROW_BAD_QUERY, "var '%.*s' names no eVar, prop, list or hier",
                 CN_STR_FMT(ent));
         cn_str_t val = unpct(b, cn_str(eq + 1, (size_t)(ent.ptr + ent.len - eq - 1)));
-        int rc = cn_decode_vars_add(b, h, var, val, err);
+        int rc = cn_decode_vars_add_at(b, h, var, product, val, err);
         if (rc != 0)
             return rc;
     }

@@ -59,6 +59,8 @@ typedef struct cn_devent {
 /* A variable value: CN_VAR_EVAR|n, CN_VAR_PROP|n, CN_VAR_LIST|n, CN_VAR_HIER|n. */
 typedef struct cn_dvar {
     uint32_t var;
+    int32_t product; /* merchandising eVar (products string, 6th field): index of its product
+                        in the hit; -1 for hit level */
     cn_str_t value;
 } cn_dvar_t;
 
@@ -149,6 +151,9 @@ bool cn_import_page_status(unsigned status);
 
 /* Appends a variable value / a context-data entry to hit h. Reason or 0. */
 int cn_decode_vars_add(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, cn_str_t value, cn_err_t *err);
+/* The same for a merchandising eVar bound to the hit's product index product (-1: hit level). */
+int cn_decode_vars_add_at(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, int32_t product,
+                          cn_str_t value, cn_err_t *err);
 int cn_decode_ctx_add(cn_dbatch_t *b, cn_dhit_t *h, cn_str_t key, cn_str_t value, cn_err_t *err);
 /* Parses an Adobe products string (decoded) into b for hit h. Reason or 0. */
 int cn_decode_products(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err);
@@ -276,6 +281,10 @@ typedef struct cn_visitor {
     uint32_t visit_num; /* visits so far */
     uint32_t visit;     /* ordinal of the current visit */
     uint32_t hit_num;   /* hits in the current visit */
+    uint32_t
+        visit_campaign; /* new_visit_on_campaign: pool id + 1 of the visit's campaign, 0 none */
+    uint32_t visit_ref; /* new_visit_on_referrer: pool id + 1 of the visit's external
+                           referrer domain, 0 none */
     uint16_t evar_count, evar_cap;
     cn_evar_val_t *evars; /* sorted by num */
 } cn_visitor_t;

@@ -424,6 +424,69 @@ static void fill_visit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     }
 }
 
+/* --- Visit rules beyond the timeout (new_visit_on_campaign, new_visit_on_referrer) --- */
+
+/* The hit's campaign as a visit row would take it: enrichment's, else Adobe v0. */
+static cn_str_t hit_campaign(cn_process_t *p, cn_suite_state_t *s, const cn_dhit_t *h)
+{
+    if (p->et == NULL)
+        return h->campaign;
+    cn_campaign_t camp;
+    cn_enrich_campaign(p->et, h->url, h->campaign, s->conf, &camp);
+    return camp.campaign;
+}
+
+/* The hit's referrer domain when it is another site (not internal, not empty), else "". */
+static cn_str_t external_ref_domain(cn_process_t *p, cn_suite_state_t *s, const cn_dhit_t *h)
+{
+    if (h->referrer.len == 0)
+        return CN_STR_LIT("");
+    if (p->et != NULL) {
+        cn_ref_info_t ref;
+        cn_enrich_referrer(p->et, h->referrer, h->url, s->conf, &ref);
+        if (ref.type == CN_REF_INTERNAL || ref.type == CN_REF_NONE || ref.domain.ptr == NULL)
+            return CN_STR_LIT("");
+        return ref.domain;
+    }
+    cn_str_t host = cn_url_host(h->referrer);
+    if (host.ptr == NULL)
+        return CN_STR_LIT("");
+    for (size_t i = 0; i < s->conf->domain_count; i++) {
+        if (cn_str_eq_nocase(host, cn_str_c(s->conf->domains[i])))
+            return CN_STR_LIT("");
+    }
+    return host;
+}
+
+/* True when a rule opens a new visit at this hit of an ongoing visit. */
+static bool visit_rule_splits(cn_process_t *p, cn_suite_state_t *s, const cn_visitor_t *v,
+                              const cn_dhit_t *h)
+{
+    if (s->conf->new_visit_on_campaign) {
+        cn_str_t c = hit_campaign(p, s, h);
+        if (c.len > 0 && cn__pool_intern(s, c) + 1 != v->visit_campaign)
+            return true;
+    }
+    if (s->conf->new_visit_on_referrer && h->type == CN_HIT_PAGEVIEW) {
+        cn_str_t d = external_ref_domain(p, s, h);
+        if (d.len > 0 && cn__pool_intern(s, d) + 1 != v->visit_ref)
+            return true;
+    }
+    return false;
+}
+
+/* Remembers what the rules compare later hits with: the new visit's campaign and referrer. */
+static void visit_marks(cn_suite_state_t *s, cn_visitor_t *v, const cn_visit_row_t *vr)
+{
+    v->visit_campaign = s->conf->new_visit_on_campaign && vr->campaign.len > 0
+                            ? cn__pool_intern(s, vr->campaign) + 1
+                            : 0;
+    bool external =
+        vr->ref_type != CN_REF_INTERNAL && vr->ref_type != CN_REF_NONE && vr->ref_domain.len > 0;
+    v->visit_ref =
+        s->conf->new_visit_on_referrer && external ? cn__pool_intern(s, vr->ref_domain) + 1 : 0;
+}
+
 /* --- One hit for one suite --- */
 
 typedef struct conv {
@@ -503,7 +566,11 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         return rc;
     cn_visitor_t *v = &s->vis[vord];
     cn_str_t page = h->page_name.len ? h->page_name : url_path(h->url);
-    if (is_new || ts - v->last_ts > s->conf->visit_timeout_us) {
+    bool rules = s->conf->new_visit_on_campaign || s->conf->new_visit_on_referrer;
+    bool split = is_new || ts - v->last_ts > s->conf->visit_timeout_us;
+    if (!split && rules)
+        split = visit_rule_splits(p, s, v, h);
+    if (split) {
         v->visit_num++;
         v->visit = s->visit_count++;
         v->hit_num = 0;
@@ -512,6 +579,8 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         vr.visitor = vord;
         vr.visit_num = v->visit_num;
         vr.start_ts = ts;
+        if (rules)
+            visit_marks(s, v, &vr);
         if ((rc = s->sink.visit(s->sink.ud, v->visit, &vr)) != 0)
             return rc;
         p->stats.visits++;
@@ -588,9 +657,14 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     /* 6. Vars: hit-scoped props, lists, hierarchies; then the eVars in force. */
     for (uint32_t i = 0; i < h->var_count; i++) {
         const cn_dvar_t *dv = &b->vars[h->var_first + i];
-        if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR)
-            continue;
-        cn_var_row_t vr = {.hit = hid, .var = dv->var, .value = dv->value};
+        uint32_t var = dv->var;
+        if ((var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR) {
+            if (dv->product < 0)
+                continue;
+            /* a merchandising eVar of the products string: bound to its item row */
+            var = cn_var_merch(var & 0xffff, (unsigned)dv->product);
+        }
+        cn_var_row_t vr = {.hit = hid, .var = var, .value = dv->value};
         if ((rc = s->sink.var(s->sink.ud, &vr)) != 0)
             return rc;
         p->stats.vars++;
@@ -686,6 +760,15 @@ static int process_decoded(cn_process_t *p, const cn_rawhit_t *raw, const void *
             continue;
         if (s->suppress)
             cn__suite_unsuppress(s, pos);
+        if (s->conf->exclude_ip_count > 0 &&
+            cn_conf_is_excluded_ip(s->conf, raw->ip.ptr, raw->ip.len)) {
+            char d[200];
+            snprintf(d, sizeof(d), "IP %.*s is in suite %.*s's exclude_ips",
+                     (int)(raw->ip.len > 64 ? 64 : raw->ip.len), raw->ip.ptr ? raw->ip.ptr : "",
+                     CN_STR_FMT(s->id));
+            rc = bad_row(p, raw, rec, rec_len, pos, CN_BADROW_EXCLUDED_IP, d);
+            continue;
+        }
         for (size_t i = 0; i < p->batch.hit_count && rc == 0; i++)
             rc = process_hit(p, s, raw, pos, &p->batch, &p->batch.hits[i]);
     }

@@ -48,7 +48,8 @@ typedef struct cn_process cn_process_t;
     XX(BAD_EVENTS, 11, "bad_events")           /* events string does not parse */                  \
     XX(BAD_CURRENCY, 12, "bad_currency")       /* currency code is not 3 letters */                \
     XX(NO_RATE, 13, "no_rate")                 /* no exchange rate for the currency and day */     \
-    XX(BAD_TIMESTAMP, 14, "bad_timestamp")     /* explicit timestamp does not parse */
+    XX(BAD_TIMESTAMP, 14, "bad_timestamp")     /* explicit timestamp does not parse */             \
+    XX(EXCLUDED_IP, 15, "excluded_ip")         /* client IP in the suite's exclude_ips */
 
 typedef enum cn_badrow_reason {
 #define XX(name, val, code) CN_BADROW_##name = val,

@@ -106,6 +106,49 @@ static void trusted_proxies_match_cidrs(void **state)
     cn_conf_free(c);
 }
 
+static void suite_exclude_ips_and_visit_rules(void **state)
+{
+    (void)state;
+    cn_conf_t *c;
+    cn_err_t err;
+    assert_int_equal(parse("[suite shop]\n"
+                           "exclude_ips = 10.0.0.0/8, 192.0.2.7, 2001:db8::/32\n"
+                           "new_visit_on_campaign = yes\n"
+                           "[suite other]\n",
+                           &c, &err),
+                     0);
+    const cn_suite_conf_t *s = cn_conf_suite(c, "shop", 4), *o = cn_conf_suite(c, "other", 5);
+    assert_int_equal(s->exclude_ip_count, 3);
+    assert_true(s->new_visit_on_campaign);
+    assert_false(s->new_visit_on_referrer);
+    assert_false(o->new_visit_on_campaign || o->new_visit_on_referrer);
+    assert_true(cn_conf_is_excluded_ip(s, "10.0.0.0", 8));
+    assert_true(cn_conf_is_excluded_ip(s, "10.255.255.255", 14));
+    assert_false(cn_conf_is_excluded_ip(s, "11.0.0.0", 8));
+    assert_false(cn_conf_is_excluded_ip(s, "9.255.255.255", 13));
+    assert_true(cn_conf_is_excluded_ip(s, "192.0.2.7", 9));
+    assert_false(cn_conf_is_excluded_ip(s, "192.0.2.6", 9));
+    assert_true(cn_conf_is_excluded_ip(s, "::ffff:10.9.8.7", 15)); /* v4-mapped v6 */
+    assert_true(cn_conf_is_excluded_ip(s, "2001:db8:ffff:ffff::1", 21));
+    assert_false(cn_conf_is_excluded_ip(s, "2001:db9::", 10));
+    assert_false(cn_conf_is_excluded_ip(s, "not an ip", 9));
+    assert_false(cn_conf_is_excluded_ip(s, "", 0));
+    assert_false(cn_conf_is_excluded_ip(o, "10.0.0.1", 8)); /* no ranges */
+    cn_conf_free(c);
+
+    assert_int_equal(parse("[suite shop]\n\nexclude_ips = 10.0.0.0/8, 10.0.0.300\n", &c, &err),
+                     CN_ECONFIG);
+    assert_string_equal(err.msg, "t.conf:3: [suite shop] exclude_ips: '10.0.0.300' is not an IP "
+                                 "address or CIDR range");
+    assert_int_equal(parse("[suite shop]\nexclude_ips = 2001:db8::/129\n", &c, &err), CN_ECONFIG);
+    assert_non_null(strstr(err.msg, "t.conf:2: [suite shop] exclude_ips: '2001:db8::/129'"));
+    assert_int_equal(parse("[suite shop]\nnew_visit_on_campaign = maybe\n", &c, &err), CN_ECONFIG);
+    assert_string_equal(err.msg,
+                        "t.conf:2: [suite shop] new_visit_on_campaign: expected yes or no");
+    assert_int_equal(parse("[suite s]\n#\n\nnew_visit_on_referrer = 2\n", &c, &err), CN_ECONFIG);
+    assert_string_equal(err.msg, "t.conf:4: [suite s] new_visit_on_referrer: expected yes or no");
+}
+
 static void durations_and_sizes(void **state)
 {
     (void)state;
@@ -141,6 +184,7 @@ int main(void)
         cmocka_unit_test(parses_server_and_suites),
         cmocka_unit_test(errors_name_file_line_and_key),
         cmocka_unit_test(trusted_proxies_match_cidrs),
+        cmocka_unit_test(suite_exclude_ips_and_visit_rules),
         cmocka_unit_test(durations_and_sizes),
         cmocka_unit_test(load_reports_missing_file),
     };

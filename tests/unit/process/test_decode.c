@@ -432,6 +432,32 @@ static void products_fields_events_and_merch_evars(void **state)
     assert_int_equal(B.vars[h->var_first].var, CN_VAR_EVAR | 4);
     assert_str(B.vars[h->var_first].value, "Red Mug");
     assert_int_equal(B.vars[h->var_first + 1].var, CN_VAR_EVAR | 5);
+    /* merchandising eVars are bound to their product (index in the hit) */
+    assert_int_equal(B.vars[h->var_first].product, 0);
+    assert_int_equal(B.vars[h->var_first + 1].product, 0);
+}
+
+static void merch_evars_name_their_product(void **state)
+{
+    (void)state;
+    cn_dbatch_reset(&B);
+    cn_dhit_t *h = cn_dbatch_add_hit(&B);
+    assert_int_equal(cn_decode_vars_add(&B, h, CN_VAR_EVAR | 1, CN_STR_LIT("hit"), &E), 0);
+    assert_int_equal(cn_decode_products(
+                         CN_STR_LIT(";A;1;10;;eVar5=blue|eVar6=M,;B,;C;1;5;;eVar5=red"), &B, h, &E),
+                     0);
+    assert_int_equal(h->var_count, 4);
+    const cn_dvar_t *v = &B.vars[h->var_first];
+    assert_int_equal(v[0].product, -1);
+    assert_int_equal(v[1].var, CN_VAR_EVAR | 5);
+    assert_int_equal(v[1].product, 0);
+    assert_str(v[1].value, "blue");
+    assert_int_equal(v[2].var, CN_VAR_EVAR | 6);
+    assert_int_equal(v[2].product, 0);
+    assert_str(v[2].value, "M");
+    assert_int_equal(v[3].var, CN_VAR_EVAR | 5);
+    assert_int_equal(v[3].product, 2);
+    assert_str(v[3].value, "red");
 }
 
 static void products_reject_bad_fields(void **state)
@@ -707,6 +733,7 @@ int main(void)
         cmocka_unit_test(events_counters_values_and_serials),
         cmocka_unit_test(events_reject_unknown_and_malformed),
         cmocka_unit_test(products_fields_events_and_merch_evars),
+        cmocka_unit_test(merch_evars_name_their_product),
         cmocka_unit_test(products_reject_bad_fields),
         cmocka_unit_test(contextdata_nests_with_a_stack),
         cmocka_unit_test(contextdata_rejects_unbalanced_groups),

@@ -240,6 +240,22 @@ static void row_packed_cells_and_names(void **state)
     assert_int_equal(row("revenue=abc&url=x"), CN_BADROW_BAD_QUERY);
     assert_int_equal(row("vars=foo%3D1"), CN_BADROW_BAD_QUERY);
     assert_int_equal(row("type=0"), CN_BADROW_NO_PAGE_URL);
+
+    /* export's merchandising eVars: "evarN@K" is eVar N bound to the hit's item K */
+    assert_int_equal(row("url=x&vars=evar4%3Dred%2Cevar5%401%3Dblue"), 0);
+    assert_int_equal(B.hits[0].var_count, 2);
+    assert_int_equal(B.vars[0].var, CN_VAR_EVAR | 4);
+    assert_int_equal(B.vars[0].product, -1);
+    assert_int_equal(B.vars[1].var, CN_VAR_EVAR | 5);
+    assert_int_equal(B.vars[1].product, 1);
+    assert_s(B.vars[1].value, "blue");
+    assert_int_equal(
+        row("url=x&vars=%5B%7B%22var%22%3A%22evar7%400%22%2C%22value%22%3A%22M%22%7D%5D"), 0);
+    assert_int_equal(B.vars[0].var, CN_VAR_EVAR | 7);
+    assert_int_equal(B.vars[0].product, 0);
+    assert_int_equal(row("url=x&vars=prop4%401%3Dx"), CN_BADROW_BAD_QUERY);
+    assert_int_equal(row("url=x&vars=evar4%40%3Dx"), CN_BADROW_BAD_QUERY);
+    assert_int_equal(row("url=x&vars=evar4%40-1%3Dx"), CN_BADROW_BAD_QUERY);
 }
 
 /* --- Through a processor: visitors --- */
