@@ -29,34 +29,61 @@
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "enrich/enrich.h"
+#include "lib/buf.h"
 #include "process/process.h"
 #include "store/store.h"
 
 typedef struct digest {
-    XXH3_state_t *st;
+    XXH3_state_t *st; /* NULL: rows of a suite not digested */
+    cn_buf_t b;       /* row bytes not yet hashed: one XXH3 update per 64 KiB */
     uint64_t visits, hits, items, vars, events;
     cn_sink_t next; /* the store rows also go to (next.ud NULL: none) */
 } digest_t;
-static void put_str(XXH3_state_t *st, cn_str_t s)
+
+static inline void d_put(digest_t *d, const void *p, size_t n)
 {
-    uint64_t n = s.len;
-    XXH3_64bits_update(st, &n, sizeof(n));
-    XXH3_64bits_update(st, s.ptr ? s.ptr : "", s.len);
+    if (d->b.cap - d->b.len < n + 1)
+        cn_buf_reserve(&d->b, n);
+    memcpy(d->b.ptr + d->b.len, p, n);
+    d->b.len += n;
 }
 
-#define D_CN_COLK_TS(st, v)            XXH3_64bits_update(st, &(v), sizeof(v))
-#define D_CN_COLK_MONEY(st, v)         XXH3_64bits_update(st, &(v), sizeof(v))
-#define D_CN_COLK_U8(st, v)            XXH3_64bits_update(st, &(v), sizeof(v))
-#define D_CN_COLK_U32(st, v)           XXH3_64bits_update(st, &(v), sizeof(v))
-#define D_CN_COLK_DICT(st, v)          put_str(st, v)
-#define D_FIELD(name, kind, json, doc) D_##kind(d->st, r->name);
+/* Hashes the buffered bytes: the digest of a stream does not depend on how it is cut. */
+static void d_flush(digest_t *d)
+{
+    if (d->st != NULL && d->b.len > 0)
+        XXH3_64bits_update(d->st, d->b.ptr, d->b.len);
+    d->b.len = 0;
+}
+
+static inline void d_row_end(digest_t *d)
+{
+    if (d->b.len >= (1u << 16))
+        d_flush(d);
+}
+
+static void put_str(digest_t *d, cn_str_t s)
+{
+    uint64_t n = s.len;
+    d_put(d, &n, sizeof(n));
+    if (s.len > 0)
+        d_put(d, s.ptr, s.len);
+}
+
+#define D_CN_COLK_TS(d, v)             d_put(d, &(v), sizeof(v))
+#define D_CN_COLK_MONEY(d, v)          d_put(d, &(v), sizeof(v))
+#define D_CN_COLK_U8(d, v)             d_put(d, &(v), sizeof(v))
+#define D_CN_COLK_U32(d, v)            d_put(d, &(v), sizeof(v))
+#define D_CN_COLK_DICT(d, v)           put_str(d, v)
+#define D_FIELD(name, kind, json, doc) D_##kind(d, r->name);
 
 static int d_visit(void *ud, uint32_t visit, const cn_visit_row_t *r)
 {
     digest_t *d = ud;
-    XXH3_64bits_update(d->st, "V", 1);
-    XXH3_64bits_update(d->st, &visit, sizeof(visit));
+    d_put(d, "V", 1);
+    d_put(d, &visit, sizeof(visit));
     CN_VISIT_COLUMNS(D_FIELD)
+    d_row_end(d);
     d->visits++;
     return d->next.ud ? d->next.visit(d->next.ud, visit, r) : 0;
 }
@@ -65,16 +92,18 @@ static int d_hit(void *ud, const cn_hit_row_t *r, uint32_t *out)
 {
     digest_t *d = ud;
     *out = (uint32_t)d->hits++;
-    XXH3_64bits_update(d->st, "H", 1);
+    d_put(d, "H", 1);
     CN_HIT_COLUMNS(D_FIELD)
+    d_row_end(d);
     return d->next.ud ? d->next.hit(d->next.ud, r, out) : 0;
 }
 
 static int d_item(void *ud, const cn_item_row_t *r)
 {
     digest_t *d = ud;
-    XXH3_64bits_update(d->st, "I", 1);
+    d_put(d, "I", 1);
     CN_ITEM_COLUMNS(D_FIELD)
+    d_row_end(d);
     d->items++;
     return d->next.ud ? d->next.item(d->next.ud, r) : 0;
 }
@@ -82,8 +111,9 @@ static int d_item(void *ud, const cn_item_row_t *r)
 static int d_var(void *ud, const cn_var_row_t *r)
 {
     digest_t *d = ud;
-    XXH3_64bits_update(d->st, "R", 1);
+    d_put(d, "R", 1);
     CN_VAR_COLUMNS(D_FIELD)
+    d_row_end(d);
     d->vars++;
     return d->next.ud ? d->next.var(d->next.ud, r) : 0;
 }
@@ -91,8 +121,9 @@ static int d_var(void *ud, const cn_var_row_t *r)
 static int d_event(void *ud, const cn_event_row_t *r)
 {
     digest_t *d = ud;
-    XXH3_64bits_update(d->st, "E", 1);
+    d_put(d, "E", 1);
     CN_EVENT_COLUMNS(D_FIELD)
+    d_row_end(d);
     d->events++;
     return d->next.ud ? d->next.event(d->next.ud, r) : 0;
 }
@@ -287,6 +318,7 @@ int cn_cmd_reprocess(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &w1);
     cn_process_stats_t st;
     cn_process_stats(p, &st);
+    d_flush(&d);
     printf("suite %s: %llu raw hits read, %llu visits, %llu hits, %llu items, %llu vars, "
            "%llu events, %llu bad rows\ndigest %016llx\n",
            all ? "(all)" : suite, (unsigned long long)st.raw_hits, (unsigned long long)d.visits,
@@ -310,6 +342,7 @@ out:
     if (e != NULL)
         cn_enrich_unref(e);
     XXH3_freeState(d.st);
+    cn_buf_dispose(&d.b);
     cn_conf_free(conf);
     return code;
 }
