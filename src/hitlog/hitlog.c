@@ -59,15 +59,18 @@ const uint64_t cn_hitlog_fsync_buckets_us[12] = {
     50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 1000000, UINT64_MAX,
 };
 
-/* One queued append (or, with len 0, a sync barrier). */
+/* One queued append, a batch of them, or (bytes 0) a sync barrier. */
 typedef struct node {
     struct node *next;
     cn_hitlog_done_cb cb;
     void *ud;
-    uint32_t len;        /* payload bytes; 0: a barrier from cn_hitlog_sync() */
+    uint8_t *data;       /* framed records: frame below, or a batch's buffer (owned) */
+    uint64_t bytes;      /* framed bytes at data; 0: a barrier from cn_hitlog_sync() */
+    uint64_t count;      /* records at data */
+    bool batch;          /* data is a batch buffer, freed with the node */
     int status;          /* set by the writer: 1 pending, 0 done, <0 failed */
-    cn_hitlog_pos_t pos; /* set by the writer */
-    uint8_t frame[];     /* CN_HITLOG__FRAME_LEN bytes of framing, then the payload */
+    cn_hitlog_pos_t pos; /* set by the writer: where the (first) record starts */
+    uint8_t frame[]; /* single append: CN_HITLOG__FRAME_LEN bytes of framing, then the payload */
 } node_t;
 
 struct cn_hitlog {
@@ -306,7 +309,7 @@ static void cut_back(cn_hitlog_t *log, uint64_t good_end)
 static void settle(node_t *from, node_t *to, int status)
 {
     for (node_t *n = from; n != to; n = n->next) {
-        if (n->len > 0 && n->status == 1)
+        if (n->bytes > 0 && n->status == 1)
             n->status = status;
     }
 }
@@ -365,7 +368,7 @@ static void process(cn_hitlog_t *log, node_t *batch)
     }
     for (node_t *n = batch; n != NULL; n = n->next) {
         n->status = 1;
-        if (n->len == 0) {
+        if (n->bytes == 0) {
             barrier = true;
             continue;
         }
@@ -373,35 +376,58 @@ static void process(cn_hitlog_t *log, node_t *batch)
             n->status = rc;
             continue;
         }
-        uint64_t rec_len = CN_HITLOG__FRAME_LEN + (uint64_t)n->len;
-        uint64_t end = log->seg_size + log->pending;
-        if (end > CN_HITLOG__HEADER_LEN && end + rec_len > log->opts.segment_bytes) {
-            bool synced = false;
-            rc = write_pending(log);
-            if (rc == 0)
-                rc = roll(log, &synced);
-            if (synced) {
-                settle(run_first, n, 0);
-            } else if (rc < 0) {
-                cut_back(log, run_start);
-                settle(run_first, n, rc);
+        /* A node goes out in pieces of whole records, one per segment it lands in. */
+        const uint8_t *p = n->data;
+        uint64_t left = n->bytes;
+        bool first = true;
+        while (left > 0) {
+            uint64_t end = log->seg_size + log->pending, take = left;
+            if (end + left > log->opts.segment_bytes) {
+                /* the records that fit; a record larger than a segment gets its own */
+                take = 0;
+                while (take < left) {
+                    uint64_t rec = CN_HITLOG__FRAME_LEN + (uint64_t)cn_load_u32le(p + take);
+                    if (end + take > CN_HITLOG__HEADER_LEN &&
+                        end + take + rec > log->opts.segment_bytes)
+                        break;
+                    take += rec;
+                }
             }
-            run_first = n;
-            run_start = log->seg_size;
-            if (rc < 0) {
-                n->status = rc;
+            if (take == 0) {
+                bool synced = false;
+                rc = write_pending(log);
+                if (rc == 0)
+                    rc = roll(log, &synced);
+                if (synced) {
+                    settle(run_first, n, 0);
+                } else if (rc < 0) {
+                    cut_back(log, run_start);
+                    settle(run_first, n, rc);
+                }
+                run_first = n;
+                run_start = log->seg_size;
+                if (rc < 0) {
+                    n->status = rc;
+                    break;
+                }
                 continue;
             }
-        }
-        n->pos.segment = log->segno;
-        n->pos.offset = log->seg_size + log->pending;
-        log->iov[log->iov_count].iov_base = n->frame;
-        log->iov[log->iov_count].iov_len = (size_t)rec_len;
-        log->iov_count++;
-        log->pending += rec_len;
-        if (log->iov_count == IOV_CHUNK && (rc = write_pending(log)) < 0) {
-            cut_back(log, run_start);
-            settle(run_first, n->next, rc);
+            if (first) {
+                n->pos.segment = log->segno;
+                n->pos.offset = end;
+                first = false;
+            }
+            log->iov[log->iov_count].iov_base = (void *)p;
+            log->iov[log->iov_count].iov_len = (size_t)take;
+            log->iov_count++;
+            log->pending += take;
+            p += take;
+            left -= take;
+            if (log->iov_count == IOV_CHUNK && (rc = write_pending(log)) < 0) {
+                cut_back(log, run_start);
+                settle(run_first, n->next, rc);
+                break;
+            }
         }
     }
     if (rc == 0)
@@ -419,9 +445,9 @@ static void process(cn_hitlog_t *log, node_t *batch)
     }
     uint64_t ok_records = 0, ok_bytes = 0;
     for (node_t *n = batch; n != NULL; n = n->next) {
-        if (n->len > 0 && n->status == 0) {
-            ok_records++;
-            ok_bytes += CN_HITLOG__FRAME_LEN + (uint64_t)n->len;
+        if (n->bytes > 0 && n->status == 0) {
+            ok_records += n->count;
+            ok_bytes += n->bytes;
         }
     }
     pthread_mutex_lock(&log->stats_mu);
@@ -444,11 +470,13 @@ static void process(cn_hitlog_t *log, node_t *batch)
         node_t *next = n->next;
         if (n->cb == NULL) {
             /* fire and forget: the caller learns of errors from cn_hitlog_sync() */
-        } else if (n->len == 0) {
+        } else if (n->bytes == 0) {
             n->cb(n->ud, barrier_status, end);
         } else {
             n->cb(n->ud, n->status, n->pos);
         }
+        if (n->batch)
+            free(n->data);
         free(n);
         n = next;
     }
@@ -741,7 +769,10 @@ int cn_hitlog_append(cn_hitlog_t *log, const void *p, size_t len, cn_hitlog_done
     n->next = NULL;
     n->cb = cb;
     n->ud = ud;
-    n->len = (uint32_t)len;
+    n->data = n->frame;
+    n->bytes = CN_HITLOG__FRAME_LEN + (uint64_t)len;
+    n->count = 1;
+    n->batch = false;
     store_u32le(n->frame, (uint32_t)len);
     store_u32le(n->frame + 4, cn_crc32c(0, p, len));
     memcpy(n->frame + CN_HITLOG__FRAME_LEN, p, len);
@@ -749,6 +780,99 @@ int cn_hitlog_append(cn_hitlog_t *log, const void *p, size_t len, cn_hitlog_done
     if (rc < 0)
         free(n);
     return rc;
+}
+
+/* --- Batches --- */
+
+_Static_assert(CN_HITLOG_FRAME_BYTES == CN_HITLOG__FRAME_LEN, "frame size");
+
+size_t cn_hitlog_batch_begin(cn_hitlog_batch_t *b)
+{
+    static const uint8_t zero[CN_HITLOG__FRAME_LEN];
+    size_t mark = b->buf.len;
+    cn_buf_append(&b->buf, zero, sizeof(zero));
+    return mark;
+}
+
+int cn_hitlog_batch_end(cn_hitlog_batch_t *b, size_t mark)
+{
+    CN_ASSERT(mark + CN_HITLOG__FRAME_LEN <= b->buf.len);
+    size_t len = b->buf.len - mark - CN_HITLOG__FRAME_LEN;
+    if (len == 0 || len > CN_HITLOG__RECORD_MAX) {
+        b->buf.len = mark;
+        b->buf.ptr[mark] = '\0';
+        return len == 0 ? CN_EINVAL : CN_ETOOBIG;
+    }
+    uint8_t *f = (uint8_t *)b->buf.ptr + mark;
+    store_u32le(f, (uint32_t)len);
+    store_u32le(f + 4, cn_crc32c(0, f + CN_HITLOG__FRAME_LEN, len));
+    b->count++;
+    if (len > b->max_len)
+        b->max_len = len;
+    return 0;
+}
+
+int cn_hitlog_batch_add(cn_hitlog_batch_t *b, const void *p, size_t len)
+{
+    if (len == 0)
+        return CN_EINVAL;
+    if (len > CN_HITLOG__RECORD_MAX)
+        return CN_ETOOBIG;
+    cn_buf_reserve(&b->buf, CN_HITLOG__FRAME_LEN + len);
+    size_t mark = cn_hitlog_batch_begin(b);
+    cn_buf_append(&b->buf, p, len);
+    return cn_hitlog_batch_end(b, mark);
+}
+
+int cn_hitlog_batch_next(const cn_hitlog_batch_t *b, size_t *off, const void **p, size_t *len)
+{
+    if (*off + CN_HITLOG__FRAME_LEN > b->buf.len)
+        return 0;
+    uint32_t n = cn_load_u32le(b->buf.ptr + *off);
+    *p = b->buf.ptr + *off + CN_HITLOG__FRAME_LEN;
+    *len = n;
+    *off += CN_HITLOG__FRAME_LEN + (size_t)n;
+    return 1;
+}
+
+void cn_hitlog_batch_clear(cn_hitlog_batch_t *b)
+{
+    cn_buf_clear(&b->buf);
+    b->count = 0;
+    b->max_len = 0;
+}
+
+void cn_hitlog_batch_dispose(cn_hitlog_batch_t *b)
+{
+    cn_buf_dispose(&b->buf);
+    b->count = 0;
+    b->max_len = 0;
+}
+
+int cn_hitlog_append_batch(cn_hitlog_t *log, cn_hitlog_batch_t *b, cn_hitlog_done_cb cb, void *ud)
+{
+    if (b->count == 0 || b->buf.len == 0)
+        return CN_EINVAL;
+    if (b->max_len > log->opts.max_record_bytes)
+        return CN_ETOOBIG;
+    node_t *n = cn_xcalloc(1, sizeof(*n));
+    n->cb = cb;
+    n->ud = ud;
+    n->data = (uint8_t *)b->buf.ptr;
+    n->bytes = b->buf.len;
+    n->count = b->count;
+    n->batch = true;
+    int rc = enqueue(log, n, b->buf.len);
+    if (rc < 0) {
+        free(n);
+        return rc;
+    }
+    /* the writer owns the bytes now (and may have freed them already) */
+    b->buf.ptr = NULL;
+    b->buf.len = b->buf.cap = 0;
+    b->count = 0;
+    b->max_len = 0;
+    return 0;
 }
 
 /* A caller waiting for its callback. */
@@ -809,11 +933,9 @@ int cn_hitlog_sync(cn_hitlog_t *log)
 {
     waiter_t w;
     waiter_init(&w);
-    node_t *n = cn_xmalloc(sizeof(*n));
-    n->next = NULL;
+    node_t *n = cn_xcalloc(1, sizeof(*n));
     n->cb = waiter_cb;
     n->ud = &w;
-    n->len = 0;
     int rc = enqueue(log, n, 0);
     if (rc < 0) {
         free(n);

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/buf.h"
 #include "lib/err.h"
 
 typedef struct cn_hitlog cn_hitlog_t;
@@ -91,6 +92,71 @@ typedef void (*cn_hitlog_done_cb)(void *ud, int status, cn_hitlog_pos_t pos);
  * cn_hitlog_sync(), which then reports a failed write.
  */
 int cn_hitlog_append(cn_hitlog_t *log, const void *p, size_t len, cn_hitlog_done_cb cb, void *ud);
+
+/*
+ * A batch: records framed in the caller's thread (length, CRC32C, payload:
+ * the on-disk layout of docs/hitlog.md, back to back) and appended with one
+ * queue operation and no copy. Bulk appenders (the importer) build one
+ * batch per block of input in their worker threads, so that framing and
+ * CRCs run on every core and the serial part is one lock per batch.
+ * Initialise with CN_HITLOG_BATCH_INIT or memset 0; the fields are for
+ * reading only.
+ */
+typedef struct cn_hitlog_batch {
+    cn_buf_t buf;   /* framed records */
+    size_t count;   /* records in buf */
+    size_t max_len; /* the largest payload in buf */
+} cn_hitlog_batch_t;
+
+#define CN_HITLOG_BATCH_INIT                                                                       \
+    {                                                                                              \
+        CN_BUF_INIT, 0, 0                                                                          \
+    }
+
+/* Bytes of framing before each record's payload. */
+#define CN_HITLOG_FRAME_BYTES 8u
+
+/*
+ * Adds a copy of the record (len bytes at p) to b. Returns 0, CN_EINVAL (len
+ * 0) or CN_ETOOBIG (len above the format's 256 MiB limit; the log's own
+ * max_record_bytes is checked when the batch is appended).
+ */
+int cn_hitlog_batch_add(cn_hitlog_batch_t *b, const void *p, size_t len);
+
+/*
+ * Adds a record encoded in place, without a copy: cn_hitlog_batch_begin()
+ * reserves the frame and returns a mark; the caller appends the payload to
+ * b->buf; cn_hitlog_batch_end(b, mark) frames it. Between the two calls
+ * nothing else may touch b. end returns 0, or CN_EINVAL / CN_ETOOBIG as
+ * batch_add does, and then drops what was appended since begin.
+ */
+size_t cn_hitlog_batch_begin(cn_hitlog_batch_t *b);
+int cn_hitlog_batch_end(cn_hitlog_batch_t *b, size_t mark);
+
+/*
+ * Walks the records of b: start with *off = 0; returns 1 with *p and *len
+ * (the payload, inside b) and *off moved past it, or 0 after the last one.
+ */
+int cn_hitlog_batch_next(const cn_hitlog_batch_t *b, size_t *off, const void **p, size_t *len);
+
+/* Empties b, keeping its memory. */
+void cn_hitlog_batch_clear(cn_hitlog_batch_t *b);
+/* Frees b's memory; b is empty and usable again. */
+void cn_hitlog_batch_dispose(cn_hitlog_batch_t *b);
+
+/*
+ * Appends every record of b, in order, as one unit of the queue: the log
+ * takes b's memory (b is left empty, ready to be filled again) and cb is
+ * called once, from the writer thread, with the position of the first
+ * record and the status of the whole batch, as cn_hitlog_append() describes.
+ * The records are laid out exactly as appended one by one (a batch that
+ * does not fit in the current segment is split at a record boundary across
+ * a roll-over); on failure a prefix of the batch may be kept (cut at a
+ * record boundary). Returns 0, or CN_EINVAL (empty batch), CN_ETOOBIG (a
+ * record above max_record_bytes), CN_EFULL or CN_ECLOSED, and then b is
+ * untouched and cb is never called.
+ */
+int cn_hitlog_append_batch(cn_hitlog_t *log, cn_hitlog_batch_t *b, cn_hitlog_done_cb cb, void *ud);
 
 /*
  * Appends synchronously from the calling thread: returns once the record is

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "hit/rawhit.h"
+#include "hitlog/hitlog.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/str.h"
@@ -150,12 +151,17 @@ typedef struct cn_import_stats {
 /*
  * Where the hits go. Every callback runs in the thread that called
  * cn_import_run(), in file order.
- *   hit:      one encoded raw hit (cn_rawhit_encode) ; return 0, or a negative
- *             code to stop the import with that code;
+ *   batch:    the hits of one block of input, framed as hitlog records; the
+ *             sink may take them (cn_hitlog_append_batch leaves b empty) or
+ *             leave them; return 0, or a negative code to stop the import
+ *             (may be NULL: then hit is called for each);
+ *   hit:      one encoded raw hit (cn_rawhit_encode), when batch is NULL;
+ *             return 0, or a negative code to stop the import with that code;
  *   bad:      one bad line, 1-based line number (may be NULL);
  *   progress: about every 100 ms (may be NULL).
  */
 typedef struct cn_import_sink {
+    int (*batch)(void *ud, cn_hitlog_batch_t *b);
     int (*hit)(void *ud, const void *rec, size_t len);
     void (*bad)(void *ud, uint64_t line_no, cn_import_bad_t reason, size_t column, cn_str_t line);
     void (*progress)(void *ud, const cn_import_stats_t *stats);

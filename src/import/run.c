@@ -7,10 +7,12 @@
  * at a '\n'; stdin and .gz files are read (through zlib) into owned blocks
  * with the partial last line carried into the next one. The blocks sit in a
  * small ring: worker threads (one per core) take the oldest unparsed block
- * and turn its lines into encoded raw hits (u32 length + cn_rawhit_encode
- * payload, back to back) and bad-line records; the calling thread fills the
+ * and turn its lines into encoded raw hits, framed as hitlog records (a
+ * cn_hitlog_batch_t: length, CRC32C, cn_rawhit_encode payload, back to
+ * back), and bad-line records; the calling thread fills the
  * ring and, in block order, hands each block's hits and bad lines to the
- * sink. Hits therefore reach the hitlog in the file's order, which keeps
+ * sink (the whole batch at once when the sink takes batches: one queue
+ * operation per block). Hits therefore reach the hitlog in the file's order, which keeps
  * every visitor's hits in order for processing, while the parsing (the
  * expensive part) runs on every core.
  */
@@ -41,8 +43,8 @@ typedef struct block {
     uint64_t progress; /* input bytes consumed once this block is delivered */
     int state;
     /* output */
-    cn_buf_t recs; /* u32le len | payload, ... */
-    cn_buf_t bads; /* u64le rel line | u32le reason | u32le column | u32le len | bytes */
+    cn_hitlog_batch_t recs; /* the hits, framed as hitlog records (CRCs computed here) */
+    cn_buf_t bads;          /* u64le rel line | u32le reason | u32le column | u32le len | bytes */
     uint64_t lines, hits, pages, skipped, bad;
     uint64_t bad_by_reason[CN_IMPORT_BAD__COUNT];
 } block_t;
@@ -64,7 +66,9 @@ static void parse_block(const cn_import_parser_t *p, cn_import_ctx_t *ctx, block
     const char *s = b->data, *end = b->data + b->len;
     cn_rawhit_t hit;
     cn_import_info_t info;
-    cn_buf_clear(&b->recs);
+    cn_hitlog_batch_clear(&b->recs);
+    if (b->recs.buf.cap == 0) /* given away to the sink: about the size of the input again */
+        cn_buf_reserve(&b->recs.buf, b->len + b->len / 4);
     cn_buf_clear(&b->bads);
     b->lines = b->hits = b->pages = b->skipped = b->bad = 0;
     memset(b->bad_by_reason, 0, sizeof(b->bad_by_reason));
@@ -75,11 +79,10 @@ static void parse_block(const cn_import_parser_t *p, cn_import_ctx_t *ctx, block
         b->lines++;
         int rc = cn_import_parse_line(p, ctx, line, &hit, &info);
         if (rc == 0) {
-            size_t at = b->recs.len;
-            cn_buf_put_u32le(&b->recs, 0);
-            cn_rawhit_encode(&hit, &b->recs);
-            uint32_t n = (uint32_t)(b->recs.len - at - 4);
-            memcpy(b->recs.ptr + at, &n, 4); /* little-endian hosts only, checked below */
+            size_t mark = cn_hitlog_batch_begin(&b->recs);
+            cn_rawhit_encode(&hit, &b->recs.buf);
+            if (cn_hitlog_batch_end(&b->recs, mark) != 0)
+                cn_panic("import: a raw hit of %zu bytes", b->recs.buf.len - mark);
             b->hits++;
             b->pages += info.is_page;
         } else if (rc == CN_IMPORT_SKIPPED) {
@@ -404,13 +407,18 @@ static int source_header(source_t *src, cn_import_parser_t *p, uint64_t start,
 static int deliver(block_t *b, const cn_import_sink_t *sink, cn_import_stats_t *st,
                    uint64_t line_base)
 {
-    const char *r = b->recs.ptr, *end = b->recs.ptr + b->recs.len;
-    while (r < end) {
-        uint32_t n = cn_load_u32le(r);
-        int rc = sink->hit(sink->ud, r + 4, n);
+    if (sink->batch != NULL && b->recs.count > 0) {
+        int rc = sink->batch(sink->ud, &b->recs);
         if (rc < 0)
             return rc;
-        r += 4 + n;
+    } else if (sink->hit != NULL) {
+        size_t off = 0, n;
+        const void *rec;
+        while (cn_hitlog_batch_next(&b->recs, &off, &rec, &n) == 1) {
+            int rc = sink->hit(sink->ud, rec, n);
+            if (rc < 0)
+                return rc;
+        }
     }
     if (sink->bad != NULL) {
         const char *q = b->bads.ptr, *qe = b->bads.ptr + b->bads.len;
@@ -436,12 +444,6 @@ static int deliver(block_t *b, const cn_import_sink_t *sink, cn_import_stats_t *
 int cn_import_run(cn_import_parser_t *p, const char *path, uint64_t start, unsigned threads,
                   const cn_import_sink_t *sink, cn_import_stats_t *st, cn_err_t *err)
 {
-    {
-        uint32_t one = 1;
-        uint8_t first;
-        memcpy(&first, &one, 1);
-        CN_ASSERT(first == 1); /* block records are written in host order */
-    }
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
@@ -542,7 +544,7 @@ int cn_import_run(cn_import_parser_t *p, const char *path, uint64_t start, unsig
         pthread_join(tids[i], NULL);
     for (size_t i = 0; i < pl.nring; i++) {
         free(pl.ring[i].owned);
-        cn_buf_dispose(&pl.ring[i].recs);
+        cn_hitlog_batch_dispose(&pl.ring[i].recs);
         cn_buf_dispose(&pl.ring[i].bads);
     }
     free(pl.ring);

@@ -11,6 +11,8 @@ With GoAccess installed, canton agrees with GoAccess's JSON report on the same l
 total requests == hits with bots; unique visitors == visitors with bots over hits whose
 status is not 4xx (GoAccess leaves 4xx out unless --4xx-to-unique-count), the status
 being a prop set from the context data `http.status` (docs/processing.md).
+`canton import --process` (processing in a thread while importing) gives the same report, and
+importing the same file again adds and processes nothing.
 Then `canton export --format ndjson` imports back into a new data folder with the same
 hits, page views, visits and visitors by page (docs/processing.md "Imported hits").
 """
@@ -119,6 +121,26 @@ def main():
         got = totals(conf, data, "hits,pageviews,visitors", "--bots")
         print("canton (bots included): hits %d pageviews %d visitors %d" % tuple(got))
         assert got == [want_hits, want_pv, want_vis], (got, [want_hits, want_pv, want_vis])
+
+        # `import --process`: processing follows the import in a thread, with the same result
+        data3 = os.path.join(tmp, "data3")
+        s3 = json.loads(run("import", "--config", conf, "--suite", "demo", "--data", data3,
+                            "--process", "--summary", "json", "--quiet", log))
+        assert s3["hits"] == want_hits and s3["processed"]["raw_hits"] == want_hits, s3
+        assert s3["processed"]["ok"] and s3["processed"]["bad_rows"] == 0, s3
+        assert s3["seconds"] >= s3["import_seconds"], s3
+        got3 = totals(conf, data3, "hits,pageviews,visitors", "--bots")
+        assert got3 == got, ("import --process", got3, got)
+        # again: nothing is added, nothing is processed twice
+        s4 = json.loads(run("import", "--config", conf, "--suite", "demo", "--data", data3,
+                            "--process", "--summary", "json", "--quiet", log))
+        assert s4["files"][0]["action"] == "unchanged" and s4["processed"]["raw_hits"] == 0, s4
+        assert totals(conf, data3, "hits,pageviews,visitors", "--bots") == got
+        a3 = report(conf, data, "hits,pageviews,visits,visitors", "--bots", "--dimension", "page")
+        b3 = report(conf, data3, "hits,pageviews,visits,visitors", "--bots", "--dimension", "page")
+        assert a3["rows"] == b3["rows"], "import --process differs from import + process"
+        print("import --process: same totals and pages (%.2f s, import part %.2f s)"
+              % (s3["seconds"], s3["import_seconds"]))
 
         # without bots: fewer, never more, and the hand-written human lines are all there
         nb = totals(conf, data, "hits,pageviews,visitors")

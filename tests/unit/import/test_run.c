@@ -2,14 +2,17 @@
 /*
  * The threaded runner: blocks at line boundaries, hits in file order with
  * any number of threads, bad lines with their line numbers, .gz input,
- * resuming at an offset, a last line without '\n', over-long lines.
+ * resuming at an offset, a last line without '\n', over-long lines, and
+ * block batches appended to a hitlog.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -266,6 +269,90 @@ static void csv_header_from_the_file(void **state)
     unlink(path);
 }
 
+/* A batch sink: takes every other block's batch into a hitlog, copies the others record by record.
+ */
+typedef struct batch_sink {
+    cn_hitlog_t *log;
+    uint64_t batches, records;
+    int fail_at; /* return CN_ECLOSED at this batch (1-based; 0: never) */
+} batch_sink_t;
+
+static int on_batch(void *ud, cn_hitlog_batch_t *b)
+{
+    batch_sink_t *bs = ud;
+    bs->batches++;
+    if (bs->fail_at > 0 && bs->batches == (uint64_t)bs->fail_at)
+        return CN_ECLOSED;
+    size_t count = b->count;
+    assert_true(count > 0);
+    if (bs->batches % 2 == 1) {
+        assert_int_equal(cn_hitlog_append_batch(bs->log, b, NULL, NULL), 0);
+        assert_int_equal(b->count, 0); /* taken */
+    } else {
+        size_t off = 0, len;
+        const void *rec;
+        while (cn_hitlog_batch_next(b, &off, &rec, &len) == 1)
+            assert_int_equal(cn_hitlog_append(bs->log, rec, len, NULL, NULL), 0);
+    }
+    bs->records += count;
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void batches_reach_the_hitlog_in_file_order(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cn_run_XXXXXX", dir[] = "/tmp/cn_run_log_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    assert_non_null(mkdtemp(dir));
+    size_t lines = 120000; /* ~15 MB: several blocks */
+    write_log(path, lines, false, true);
+    for (int fail = 0; fail < 2; fail++) {
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        cn_hitlog_t *log = NULL;
+        assert_int_equal(cn_hitlog_open(dir, NULL, &log, NULL, NULL), 0);
+        batch_sink_t bs = {.log = log, .fail_at = fail ? 2 : 0};
+        collected_t c = {0};
+        cn_import_sink_t sink = {.batch = on_batch, .ud = &bs};
+        cn_import_stats_t st = {0};
+        cn_err_t err = {0};
+        cn_import_parser_t *p = combined();
+        int rc = cn_import_run(p, path, 0, 3, &sink, &st, &err);
+        cn_import_parser_free(p);
+        assert_int_equal(rc, fail ? CN_ECLOSED : 0);
+        assert_int_equal(cn_hitlog_sync(log), 0);
+        cn_hitlog_close(log);
+        if (fail) {
+            assert_int_equal(bs.batches, 2);
+        } else {
+            assert_true(bs.batches >= 3);
+            assert_int_equal(bs.records, lines - 2);
+            assert_int_equal(st.hits, lines - 2);
+        }
+        /* the hitlog holds the hits of the delivered blocks, in file order */
+        cn_hitlog_reader_t *r;
+        assert_int_equal(cn_hitlog_reader_open(dir, (cn_hitlog_pos_t){0, 0}, &r, NULL), 0);
+        const void *rec;
+        size_t len;
+        while ((rc = cn_hitlog_reader_next(r, &rec, &len, NULL, NULL)) == 1)
+            assert_int_equal(on_hit(&c, rec, len), 0);
+        assert_int_equal(rc, 0);
+        cn_hitlog_reader_close(r);
+        assert_false(c.out_of_order);
+        assert_int_equal(c.hits, bs.records);
+    }
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    unlink(path);
+}
+
 static void missing_file_is_an_error(void **state)
 {
     (void)state;
@@ -290,6 +377,7 @@ int main(void)
         cmocka_unit_test(sink_errors_stop_the_import),
         cmocka_unit_test(csv_header_from_the_file),
         cmocka_unit_test(missing_file_is_an_error),
+        cmocka_unit_test(batches_reach_the_hitlog_in_file_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
