@@ -23,6 +23,43 @@ static const struct {
     {CN_GROUP_VISIT, "entry_page", "page"},
 };
 
+/*
+ * Key columns for the KEYED page encoding (docs/storage.md): a column whose
+ * value is mostly a function of another column of its group is coded as
+ * "the same value as the last row of the page with the same key", with the
+ * other rows explicit. The key is recorded in each segment's footer, so this
+ * table only guides the writer. Keys must not form cycles.
+ */
+static const struct {
+    cn_store_col_t col;
+    int key;
+} col_keys[] = {
+    {CN_COL_HIT_url, CN_COL_HIT_page},
+    {CN_COL_HIT_section, CN_COL_HIT_page},
+    {CN_COL_HIT_page_type, CN_COL_HIT_page},
+    {CN_COL_HIT_server, CN_COL_HIT_page},
+    {CN_COL_HIT_currency, CN_COL_HIT_visit},
+    {CN_COL_HIT_link_url, CN_COL_HIT_link_name},
+    {CN_COL_ITEM_category, CN_COL_ITEM_sku},
+    {CN_COL_VISIT_ref_domain, CN_COL_VISIT_ref_url},
+    {CN_COL_VISIT_search_term, CN_COL_VISIT_ref_url},
+    {CN_COL_VISIT_region, CN_COL_VISIT_city},
+    {CN_COL_VISIT_country, CN_COL_VISIT_region},
+    {CN_COL_VISIT_utm_source, CN_COL_VISIT_campaign},
+    {CN_COL_VISIT_utm_medium, CN_COL_VISIT_campaign},
+    {CN_COL_VISIT_channel, CN_COL_VISIT_ref_domain},
+    /* the value in force of an eVar mostly stays for the visit */
+    {CN_COL_VAR_value, CN_STORE__KEY_VAR_VISIT},
+};
+
+int cn_store__col_key(cn_store_col_t col)
+{
+    for (size_t i = 0; i < sizeof(col_keys) / sizeof(col_keys[0]); i++)
+        if (col_keys[i].col == col)
+            return col_keys[i].key;
+    return CN_STORE__KEY_NONE;
+}
+
 static const char *domain_of(cn_store_group_t g, const char *name)
 {
     for (size_t i = 0; i < sizeof(dict_alias) / sizeof(dict_alias[0]); i++)

@@ -3,15 +3,23 @@
  * Page encodings (docs/storage.md "Pages"). A page is up to
  * CN_STORE_PAGE_ROWS values of one column, handled as int64 whatever the
  * column's kind. The encoder measures every encoding exactly and keeps the
- * smallest; with a zstd level (merged segments) it also tries zstd over that
- * encoding and over bit-packing at a byte-aligned width, and keeps zstd when
- * it saves at least an eighth:
+ * smallest; with a zstd level (merged segments, flushed visit segments) it
+ * also measures the slower encodings (RICE, LOCAL, KEYED) and tries zstd over
+ * the best one and over the candidates zstd compresses best, keeping zstd
+ * when it saves at least a thirty-second:
  *
  *   CONST    all values equal base; no payload
  *   BITPACK  value - base in `width` bits, LSB first (dictionary ids, ordinals, flags)
  *   RLE      (run length, zigzag(value - previous run's value)) varint pairs, the
  *            first run's value taken from base (flags, sparse columns, child-to-hit pointers)
- *   DELTA    zigzag varint of value[i] - value[i-1], value[-1] = base (timestamps)
+ *   DELTA    zigzag varint of value[i] - value[i-1], value[-1] = base
+ *   RICE     the same zigzag deltas Rice-coded with parameter k = width (timestamps,
+ *            ordinals: about the entropy of random gaps, where varints round up)
+ *   LOCAL    a page-local dictionary ordered by frequency, then byte planes of
+ *            local ids (under zstd: dictionary ids spread over a wide range)
+ *   KEYED    "the value of the last row of the page with the same key" as a bitmap,
+ *            then the other values bit-packed (a column that is mostly a function
+ *            of another: the key column's values are given by the segment layer)
  *
  * Arithmetic on differences is done in uint64 (wrapping), so every int64
  * range round-trips without overflow. The decoder checks every length
@@ -121,9 +129,406 @@ static void unpack(const uint8_t *p, size_t len, uint32_t n, uint64_t base, unsi
     }
 }
 
-/* Builds the payload of one encoding into out (appended). */
-static void build(const int64_t *v, uint32_t n, uint64_t base, uint8_t enc, unsigned w,
-                  uint64_t len, cn_buf_t *out)
+/* --- LOCAL: a page-local dictionary ordered by frequency --- */
+
+/*
+ * The distinct values of a page, most frequent first (ties by value), and
+ * each row's index in that list. Found with an open-addressing hash table.
+ */
+typedef struct local {
+    uint32_t k;    /* distinct values */
+    int64_t *vals; /* [k], by local id */
+    uint16_t *ids; /* [n], local id of each row */
+    uint64_t len;  /* payload length */
+} local_t;
+
+typedef struct lslot {
+    int64_t v;
+    uint32_t count;
+} lslot_t;
+
+static int cmp_rank(const void *a, const void *b, void *ud)
+{
+    const lslot_t *d = ud;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (d[x].count != d[y].count)
+        return d[x].count > d[y].count ? -1 : 1;
+    return d[x].v < d[y].v ? -1 : d[x].v > d[y].v;
+}
+
+static void local_build(const int64_t *v, uint32_t n, uint64_t base, local_t *L)
+{
+    uint32_t cap = 1;
+    while (cap < 2 * n)
+        cap <<= 1;
+    uint32_t *table = cn_xcalloc(cap, sizeof(uint32_t)); /* distinct index + 1, 0 empty */
+    lslot_t *d = cn_xmalloc(n * sizeof(*d));
+    uint32_t *slot = cn_xmalloc(n * sizeof(uint32_t));
+    uint32_t k = 0;
+    unsigned shift = 64 - (unsigned)__builtin_ctz(cap);
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t h = ((uint64_t)v[i] * 0x9E3779B97F4A7C15ull) >> shift;
+        for (;; h = (h + 1) & (cap - 1)) {
+            uint32_t t = table[h];
+            if (t == 0) {
+                d[k].v = v[i];
+                d[k].count = 1;
+                table[h] = ++k;
+                slot[i] = k - 1;
+                break;
+            }
+            if (d[t - 1].v == v[i]) {
+                d[t - 1].count++;
+                slot[i] = t - 1;
+                break;
+            }
+        }
+    }
+    uint32_t *order = cn_xmalloc(k * sizeof(uint32_t));
+    for (uint32_t j = 0; j < k; j++)
+        order[j] = j;
+    qsort_r(order, k, sizeof(uint32_t), cmp_rank, d);
+    uint32_t *rank = table; /* reused: rank of each distinct index */
+    L->k = k;
+    L->vals = cn_xmalloc(k * sizeof(int64_t));
+    uint64_t len = varint_len(k), prev = base;
+    for (uint32_t j = 0; j < k; j++) {
+        rank[order[j]] = j;
+        L->vals[j] = d[order[j]].v;
+        len += varint_len(zigzag((uint64_t)L->vals[j] - prev));
+        prev = (uint64_t)L->vals[j];
+    }
+    L->ids = cn_xmalloc(n * sizeof(uint16_t));
+    for (uint32_t i = 0; i < n; i++)
+        L->ids[i] = (uint16_t)rank[slot[i]];
+    L->len = len + (uint64_t)n * (k <= 256 ? 1 : 2);
+    free(order);
+    free(slot);
+    free(d);
+    free(table);
+}
+
+static void local_dispose(local_t *L)
+{
+    free(L->vals);
+    free(L->ids);
+}
+
+/* --- RICE: Rice-coded zigzag deltas --- */
+
+#define RICE_ESC 32u /* a quotient of 32 or more: 32 one bits, then the value in 64 bits */
+
+static uint64_t rice_bits(const int64_t *v, uint32_t n, uint64_t base, unsigned k)
+{
+    uint64_t bits = 0, prev = base;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t z = zigzag((uint64_t)v[i] - prev), q = z >> k;
+        prev = (uint64_t)v[i];
+        bits += q < RICE_ESC ? q + 1 + k : RICE_ESC + 64;
+    }
+    return bits;
+}
+
+/* The best Rice parameter near log2 of the mean delta; *out_len its payload length. */
+static unsigned rice_pick(const int64_t *v, uint32_t n, uint64_t base, uint64_t *out_len)
+{
+    double sum = 0;
+    uint64_t prev = base;
+    for (uint32_t i = 0; i < n; i++) {
+        sum += (double)zigzag((uint64_t)v[i] - prev);
+        prev = (uint64_t)v[i];
+    }
+    double mean = sum / n * 0.69;
+    int k0 = 0;
+    while (k0 < 62 && mean >= 2.0) {
+        mean /= 2;
+        k0++;
+    }
+    uint64_t best = UINT64_MAX;
+    unsigned bk = 0;
+    for (int k = k0 - 1; k <= k0 + 1; k++) {
+        if (k < 0 || k > 63)
+            continue;
+        uint64_t b = rice_bits(v, n, base, (unsigned)k);
+        if (b < best) {
+            best = b;
+            bk = (unsigned)k;
+        }
+    }
+    *out_len = (best + 7) / 8;
+    return bk;
+}
+
+typedef struct bitw {
+    uint8_t *p;
+    uint64_t acc;
+    unsigned n;
+} bitw_t;
+
+/* Appends the low `bits` (<= 32) bits of x. */
+static void bw_put(bitw_t *w, uint64_t x, unsigned bits)
+{
+    w->acc |= (x & ((1ull << bits) - 1)) << w->n;
+    w->n += bits;
+    while (w->n >= 8) {
+        *w->p++ = (uint8_t)w->acc;
+        w->acc >>= 8;
+        w->n -= 8;
+    }
+}
+
+static void rice_build(const int64_t *v, uint32_t n, uint64_t base, unsigned k, uint8_t *p)
+{
+    bitw_t w = {p, 0, 0};
+    uint64_t prev = base;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t z = zigzag((uint64_t)v[i] - prev), q = z >> k;
+        prev = (uint64_t)v[i];
+        if (q >= RICE_ESC) {
+            bw_put(&w, 0xffffffffu, 32);
+            bw_put(&w, z & 0xffffffffu, 32);
+            bw_put(&w, z >> 32, 32);
+            continue;
+        }
+        for (uint64_t r = q; r > 0;) {
+            unsigned c = r > 16 ? 16 : (unsigned)r;
+            bw_put(&w, (1u << c) - 1, c);
+            r -= c;
+        }
+        bw_put(&w, 0, 1);
+        if (k > 32) {
+            bw_put(&w, z & 0xffffffffu, 32);
+            bw_put(&w, (z >> 32) & ((1ull << (k - 32)) - 1), k - 32);
+        } else if (k > 0) {
+            bw_put(&w, z, k);
+        }
+    }
+    if (w.n > 0)
+        *w.p++ = (uint8_t)w.acc;
+}
+
+typedef struct bitr {
+    const uint8_t *p;
+    uint64_t len_bits, pos;
+} bitr_t;
+
+/* Reads `bits` (<= 32) bits; CN_ECORRUPT past the end. */
+static int br_get(bitr_t *r, unsigned bits, uint64_t *out)
+{
+    if (bits > r->len_bits - r->pos)
+        return CN_ECORRUPT;
+    uint64_t x = 0;
+    size_t byte = r->pos >> 3;
+    unsigned shift = r->pos & 7;
+    size_t len = (r->len_bits + 7) >> 3;
+    for (unsigned k = 0; k < 5 && byte + k < len; k++)
+        x |= (uint64_t)r->p[byte + k] << (8 * k);
+    *out = (x >> shift) & ((1ull << bits) - 1);
+    r->pos += bits;
+    return 0;
+}
+
+static int rice_decode(const uint8_t *p, size_t len, uint32_t n, uint64_t base, unsigned k,
+                       int64_t *v)
+{
+    bitr_t r = {p, (uint64_t)len * 8, 0};
+    uint64_t prev = base, x, lo, hi;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t q = 0;
+        for (;;) {
+            if (br_get(&r, 1, &x) != 0)
+                return CN_ECORRUPT;
+            if (x == 0)
+                break;
+            if (++q == RICE_ESC)
+                break;
+        }
+        uint64_t z;
+        if (q == RICE_ESC) {
+            if (br_get(&r, 32, &lo) != 0 || br_get(&r, 32, &hi) != 0)
+                return CN_ECORRUPT;
+            z = lo | hi << 32;
+        } else if (k > 32) {
+            if (br_get(&r, 32, &lo) != 0 || br_get(&r, k - 32, &hi) != 0)
+                return CN_ECORRUPT;
+            z = (q << k) | lo | hi << 32;
+        } else {
+            lo = 0;
+            if (k > 0 && br_get(&r, k, &lo) != 0)
+                return CN_ECORRUPT;
+            z = (q << k) | lo;
+        }
+        prev += unzigzag(z);
+        v[i] = (int64_t)prev;
+    }
+    /* the padding of the last byte is zero, and no whole byte is left over */
+    if ((r.pos + 7) / 8 != len)
+        return CN_ECORRUPT;
+    if (r.pos & 7) {
+        uint64_t pad;
+        if (br_get(&r, (unsigned)(8 - (r.pos & 7)), &pad) != 0 || pad != 0)
+            return CN_ECORRUPT;
+    }
+    return 0;
+}
+
+/* --- KEYED: the value of the last row with the same key --- */
+
+/* Key -> last value, open addressing (at most a page of keys). */
+typedef struct kmap {
+    uint32_t cap;
+    unsigned shift;
+    int64_t *key, *val;
+    uint8_t *used;
+} kmap_t;
+
+static void kmap_init(kmap_t *m, uint32_t n)
+{
+    m->cap = 1;
+    while (m->cap < 2 * n)
+        m->cap <<= 1;
+    m->shift = 64 - (unsigned)__builtin_ctz(m->cap);
+    m->key = cn_xmalloc(m->cap * sizeof(int64_t));
+    m->val = cn_xmalloc(m->cap * sizeof(int64_t));
+    m->used = cn_xcalloc(m->cap, 1);
+}
+
+static void kmap_dispose(kmap_t *m)
+{
+    free(m->key);
+    free(m->val);
+    free(m->used);
+}
+
+/* The slot of key (found or empty). */
+static uint32_t kmap_slot(const kmap_t *m, int64_t key)
+{
+    uint32_t h =
+        m->shift == 64 ? 0 : (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> m->shift);
+    while (m->used[h] && m->key[h] != key)
+        h = (h + 1) & (m->cap - 1);
+    return h;
+}
+
+/*
+ * KEYED's payload: a bitmap of ceil(n / 8) bytes (bit i, LSB first: row i
+ * holds the value of the last earlier row of the page with the same key),
+ * then the other rows' values, value - base in w bits. Fills bitmap (zeroed,
+ * may be NULL) and explicit values (may be NULL); returns the payload length.
+ */
+static uint64_t keyed_scan(const int64_t *v, const int64_t *keys, const int64_t *keys2, uint32_t n,
+                           uint64_t base, unsigned w, uint8_t *bitmap, int64_t *explicit_vals)
+{
+    kmap_t m, m2 = {0};
+    kmap_init(&m, n);
+    if (keys2)
+        kmap_init(&m2, n);
+    uint64_t count = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t h = kmap_slot(&m, keys[i]), h2 = 0;
+        bool have = m.used[h];
+        int64_t pred = m.val[h];
+        if (keys2) {
+            h2 = kmap_slot(&m2, keys2[i]);
+            if (!have && m2.used[h2]) {
+                have = true;
+                pred = m2.val[h2];
+            }
+        }
+        if (have && pred == v[i]) {
+            if (bitmap)
+                bitmap[i >> 3] |= (uint8_t)(1u << (i & 7));
+        } else {
+            if (explicit_vals)
+                explicit_vals[count] = v[i];
+            count++;
+        }
+        m.used[h] = 1;
+        m.key[h] = keys[i];
+        m.val[h] = v[i];
+        if (keys2) {
+            m2.used[h2] = 1;
+            m2.key[h2] = keys2[i];
+            m2.val[h2] = v[i];
+        }
+    }
+    kmap_dispose(&m);
+    if (keys2)
+        kmap_dispose(&m2);
+    (void)base;
+    return ((uint64_t)n + 7) / 8 + (count * w + 7) / 8;
+}
+
+static void keyed_build(const int64_t *v, const int64_t *keys, const int64_t *keys2, uint32_t n,
+                        uint64_t base, unsigned w, uint8_t *p, uint64_t len)
+{
+    size_t nb = ((size_t)n + 7) / 8;
+    memset(p, 0, nb);
+    int64_t *ex = cn_xmalloc(n * sizeof(int64_t));
+    keyed_scan(v, keys, keys2, n, base, w, p, ex);
+    uint64_t ones = 0;
+    for (size_t b = 0; b < nb; b++)
+        ones += (unsigned)__builtin_popcount(p[b]);
+    bitpack(ex, (uint32_t)(n - ones), base, w, p + nb, len - nb);
+    free(ex);
+}
+
+static int keyed_decode(const uint8_t *raw, size_t raw_len, uint32_t n, uint64_t base, unsigned w,
+                        const int64_t *keys, const int64_t *keys2, int64_t *v)
+{
+    size_t nb = ((size_t)n + 7) / 8;
+    if (!keys || w == 0 || w > 64 || raw_len < nb)
+        return CN_ECORRUPT;
+    uint64_t ones = 0;
+    for (size_t b = 0; b < nb; b++)
+        ones += (unsigned)__builtin_popcount(raw[b]);
+    if ((n & 7) && (raw[nb - 1] >> (n & 7)) != 0)
+        return CN_ECORRUPT; /* padding bits set */
+    uint64_t count = n - ones;
+    if (raw_len - nb != (count * w + 7) / 8)
+        return CN_ECORRUPT;
+    int64_t *ex = cn_xmalloc((count ? count : 1) * sizeof(int64_t));
+    unpack(raw + nb, raw_len - nb, (uint32_t)count, base, w, ex);
+    kmap_t m, m2 = {0};
+    kmap_init(&m, n);
+    if (keys2)
+        kmap_init(&m2, n);
+    int rc = 0;
+    uint64_t j = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t h = kmap_slot(&m, keys[i]), h2 = keys2 ? kmap_slot(&m2, keys2[i]) : 0;
+        if (raw[i >> 3] & (1u << (i & 7))) {
+            if (m.used[h]) {
+                v[i] = m.val[h];
+            } else if (keys2 && m2.used[h2]) {
+                v[i] = m2.val[h2];
+            } else {
+                rc = CN_ECORRUPT;
+                break;
+            }
+        } else {
+            v[i] = ex[j++];
+        }
+        m.used[h] = 1;
+        m.key[h] = keys[i];
+        m.val[h] = v[i];
+        if (keys2) {
+            m2.used[h2] = 1;
+            m2.key[h2] = keys2[i];
+            m2.val[h2] = v[i];
+        }
+    }
+    kmap_dispose(&m);
+    if (keys2)
+        kmap_dispose(&m2);
+    free(ex);
+    return rc;
+}
+
+/* Builds the payload of one encoding into out (appended). L: LOCAL's analysis. */
+static void build(const int64_t *v, const int64_t *keys, const int64_t *keys2, uint32_t n,
+                  uint64_t base, uint8_t enc, unsigned w, uint64_t len, const local_t *L,
+                  cn_buf_t *out)
 {
     size_t start = out->len;
     cn_buf_reserve(out, len);
@@ -141,6 +546,23 @@ static void build(const int64_t *v, uint32_t n, uint64_t base, uint8_t enc, unsi
             prev = (uint64_t)v[i];
             i = j;
         }
+    } else if (enc == CN_STORE__ENC_KEYED) {
+        keyed_build(v, keys, keys2, n, base, w, p, len);
+    } else if (enc == CN_STORE__ENC_RICE) {
+        memset(p, 0, len);
+        rice_build(v, n, base, w, p);
+    } else if (enc == CN_STORE__ENC_LOCAL) {
+        p = put_varint(p, L->k);
+        uint64_t prev = base;
+        for (uint32_t j = 0; j < L->k; j++) {
+            p = put_varint(p, zigzag((uint64_t)L->vals[j] - prev));
+            prev = (uint64_t)L->vals[j];
+        }
+        for (uint32_t i = 0; i < n; i++)
+            p[i] = (uint8_t)L->ids[i];
+        if (w == 16)
+            for (uint32_t i = 0; i < n; i++)
+                p[n + i] = (uint8_t)(L->ids[i] >> 8);
     } else {
         uint64_t prev = base;
         for (uint32_t i = 0; i < n; i++) {
@@ -153,6 +575,13 @@ static void build(const int64_t *v, uint32_t n, uint64_t base, uint8_t enc, unsi
 
 void cn_store__page_encode(const int64_t *v, uint32_t n, int zstd_level, cn_buf_t *out,
                            cn_store__page_t *pg, void *zctx)
+{
+    cn_store__page_encode_keyed(v, NULL, NULL, n, zstd_level, out, pg, zctx);
+}
+
+void cn_store__page_encode_keyed(const int64_t *v, const int64_t *keys, const int64_t *keys2,
+                                 uint32_t n, int zstd_level, cn_buf_t *out, cn_store__page_t *pg,
+                                 void *zctx)
 {
     CN_ASSERT(n >= 1 && n <= CN_STORE_PAGE_ROWS);
     memset(pg, 0, sizeof(*pg));
@@ -170,6 +599,7 @@ void cn_store__page_encode(const int64_t *v, uint32_t n, int zstd_level, cn_buf_
         out->ptr[out->len] = '\0';
         return;
     }
+    bool more = zstd_level > 0 && zctx; /* the slower encodings only where zstd is tried */
     /* exact sizes of every encoding */
     uint64_t base = (uint64_t)mn;
     unsigned w = bits_for((uint64_t)mx - base);
@@ -188,9 +618,11 @@ void cn_store__page_encode(const int64_t *v, uint32_t n, int zstd_level, cn_buf_
     }
     uint8_t enc;
     uint64_t raw;
+    unsigned ew = 0;
     if (packed <= rle && packed <= delta) {
         enc = CN_STORE__ENC_BITPACK;
         raw = packed;
+        ew = w;
     } else if (rle <= delta) {
         enc = CN_STORE__ENC_RLE;
         raw = rle;
@@ -198,33 +630,80 @@ void cn_store__page_encode(const int64_t *v, uint32_t n, int zstd_level, cn_buf_
         enc = CN_STORE__ENC_DELTA;
         raw = delta;
     }
+    local_t L = {0};
+    bool have_local = false;
+    if (more && w > 1) {
+        uint64_t rice;
+        unsigned k = rice_pick(v, n, base, &rice);
+        if (rice < raw) {
+            enc = CN_STORE__ENC_RICE;
+            raw = rice;
+            ew = k;
+        }
+    }
+    if (more && w > 4) {
+        local_build(v, n, base, &L);
+        have_local = true;
+        if (L.len < raw) {
+            enc = CN_STORE__ENC_LOCAL;
+            raw = L.len;
+            ew = L.k <= 256 ? 8 : 16;
+        }
+    }
+    uint64_t keyed = UINT64_MAX;
+    if (more && keys) {
+        keyed = keyed_scan(v, keys, keys2, n, base, w, NULL, NULL);
+        if (keyed < raw) {
+            enc = CN_STORE__ENC_KEYED;
+            raw = keyed;
+            ew = w;
+        }
+    }
     size_t start = out->len;
-    build(v, n, base, enc, w, raw, out);
+    build(v, keys, keys2, n, base, enc, ew, raw, &L, out);
     pg->enc = enc;
-    pg->width = enc == CN_STORE__ENC_BITPACK ? (uint8_t)w : 0;
+    pg->width = (uint8_t)ew;
     pg->raw_len = (uint32_t)raw;
     pg->stored_len = (uint32_t)raw;
-    if (zstd_level > 0 && zctx && raw >= 64) {
-        /* zstd over the best raw encoding, and over byte-aligned bit-packing, whose
-         * repeats zstd finds where unaligned widths hide them */
+    if (more && raw >= 64) {
+        /* zstd over the best raw encoding, over bit-packing at the minimum and at a
+         * byte-aligned width (whose repeats zstd finds where unaligned widths hide
+         * them), and over the page-local dictionary, whose frequency-ordered byte
+         * planes zstd's entropy coder shrinks; zstd is kept when it saves at least
+         * a thirty-second of the best raw payload (else decoding it is not worth it) */
         cn_buf_t alt = CN_BUF_INIT, z = CN_BUF_INIT;
-        uint64_t best = raw - raw / 8; /* zstd must save an eighth to be worth decoding */
+        uint64_t best = raw - raw / 32;
         unsigned aw = (w + 7) / 8 * 8;
-        for (int cand = 0; cand < 2; cand++) {
+        for (int cand = 0; cand < 5; cand++) {
             uint8_t cenc = enc;
-            unsigned cw = w;
+            unsigned cw = ew;
             uint64_t clen = raw;
-            if (cand == 1) {
-                if (enc != CN_STORE__ENC_BITPACK || aw == w || aw > 64)
-                    break;
-                cw = aw;
-                clen = ((uint64_t)n * aw + 7) / 8;
+            if (cand == 1 || cand == 2) {
+                cenc = CN_STORE__ENC_BITPACK;
+                cw = cand == 1 ? w : aw;
+                if ((enc == CN_STORE__ENC_BITPACK && ew == cw) || (cand == 2 && aw == w) || cw > 64)
+                    continue;
+                clen = ((uint64_t)n * cw + 7) / 8;
+            } else if (cand == 3) {
+                if (!have_local || enc == CN_STORE__ENC_LOCAL || L.len > CN_STORE__MAX_RAW_PAGE)
+                    continue;
+                cenc = CN_STORE__ENC_LOCAL;
+                cw = L.k <= 256 ? 8 : 16;
+                clen = L.len;
+            } else if (cand == 4) {
+                if (keyed == UINT64_MAX || enc == CN_STORE__ENC_KEYED)
+                    continue;
+                cenc = CN_STORE__ENC_KEYED;
+                cw = w;
+                clen = keyed;
             }
+            if (clen > CN_STORE__MAX_RAW_PAGE)
+                continue;
             cn_buf_clear(&alt);
             if (cand == 0)
                 cn_buf_append(&alt, out->ptr + start, raw);
             else
-                build(v, n, base, cenc, cw, clen, &alt);
+                build(v, keys, keys2, n, base, cenc, cw, clen, &L, &alt);
             size_t bound = ZSTD_compressBound(clen);
             cn_buf_clear(&z);
             cn_buf_reserve(&z, bound);
@@ -235,7 +714,7 @@ void cn_store__page_encode(const int64_t *v, uint32_t n, int zstd_level, cn_buf_
             out->len = start;
             cn_buf_append(out, z.ptr, zl);
             pg->enc = cenc;
-            pg->width = cenc == CN_STORE__ENC_BITPACK ? (uint8_t)cw : 0;
+            pg->width = (uint8_t)cw;
             pg->raw_len = (uint32_t)clen;
             pg->stored_len = (uint32_t)zl;
             pg->zstd = 1;
@@ -243,7 +722,68 @@ void cn_store__page_encode(const int64_t *v, uint32_t n, int zstd_level, cn_buf_
         cn_buf_dispose(&alt);
         cn_buf_dispose(&z);
     }
+    if (have_local)
+        local_dispose(&L);
     out->ptr[out->len] = '\0';
+}
+
+void cn_store__page_encode_as(const int64_t *v, const int64_t *keys, const int64_t *keys2,
+                              uint32_t n, uint8_t enc, cn_buf_t *out, cn_store__page_t *pg)
+{
+    CN_ASSERT(n >= 1 && n <= CN_STORE_PAGE_ROWS && enc <= CN_STORE__ENC_MAX);
+    memset(pg, 0, sizeof(*pg));
+    pg->rows = n;
+    int64_t mn = v[0], mx = v[0];
+    for (uint32_t i = 1; i < n; i++) {
+        mn = v[i] < mn ? v[i] : mn;
+        mx = v[i] > mx ? v[i] : mx;
+    }
+    pg->base = mn;
+    pg->enc = enc;
+    uint64_t base = (uint64_t)mn, len = 0;
+    unsigned w = 0;
+    local_t L = {0};
+    switch (enc) {
+    case CN_STORE__ENC_CONST:
+        CN_ASSERT(mn == mx);
+        return;
+    case CN_STORE__ENC_BITPACK:
+        w = bits_for((uint64_t)mx - base);
+        w = w ? w : 1;
+        len = ((uint64_t)n * w + 7) / 8;
+        break;
+    case CN_STORE__ENC_RICE:
+        w = rice_pick(v, n, base, &len);
+        break;
+    case CN_STORE__ENC_LOCAL:
+        local_build(v, n, base, &L);
+        len = L.len;
+        w = L.k <= 256 ? 8 : 16;
+        break;
+    case CN_STORE__ENC_KEYED:
+        CN_ASSERT(keys);
+        w = bits_for((uint64_t)mx - base);
+        w = w ? w : 1;
+        len = keyed_scan(v, keys, keys2, n, base, w, NULL, NULL);
+        break;
+    default: {
+        uint64_t prev = base;
+        for (uint32_t i = 0; i < n;) {
+            uint32_t j = i + 1;
+            while (enc == CN_STORE__ENC_RLE && j < n && v[j] == v[i])
+                j++;
+            len += (enc == CN_STORE__ENC_RLE ? varint_len(j - i) : 0) +
+                   varint_len(zigzag((uint64_t)v[i] - prev));
+            prev = (uint64_t)v[i];
+            i = j;
+        }
+    }
+    }
+    build(v, keys, keys2, n, base, enc, w, len, &L, out);
+    if (enc == CN_STORE__ENC_LOCAL)
+        local_dispose(&L);
+    pg->width = (uint8_t)w;
+    pg->raw_len = pg->stored_len = (uint32_t)len;
 }
 
 void *cn_store__zctx_new(void)
@@ -259,11 +799,18 @@ void cn_store__zctx_free(void *zctx)
 int cn_store__page_decode(const uint8_t *p, const cn_store__page_t *pg, int64_t *v,
                           cn_buf_t *scratch)
 {
+    return cn_store__page_decode_keyed(p, pg, NULL, NULL, v, scratch);
+}
+
+int cn_store__page_decode_keyed(const uint8_t *p, const cn_store__page_t *pg, const int64_t *keys,
+                                const int64_t *keys2, int64_t *v, cn_buf_t *scratch)
+{
     uint32_t n = pg->rows;
     if (n == 0 || n > CN_STORE_PAGE_ROWS)
         return CN_ECORRUPT;
     uint64_t base = (uint64_t)pg->base;
-    if (pg->enc != CN_STORE__ENC_BITPACK && pg->width != 0)
+    if (pg->enc != CN_STORE__ENC_BITPACK && pg->enc != CN_STORE__ENC_RICE &&
+        pg->enc != CN_STORE__ENC_LOCAL && pg->enc != CN_STORE__ENC_KEYED && pg->width != 0)
         return CN_ECORRUPT;
     if (pg->enc == CN_STORE__ENC_CONST) {
         if (pg->stored_len != 0 || pg->raw_len != 0 || pg->zstd)
@@ -309,6 +856,47 @@ int cn_store__page_decode(const uint8_t *p, const cn_store__page_t *pg, int64_t 
                 v[i++] = (int64_t)prev;
         }
         return raw == end ? 0 : CN_ECORRUPT;
+    }
+    case CN_STORE__ENC_KEYED:
+        return keyed_decode(raw, raw_len, n, base, pg->width, keys, keys2, v);
+    case CN_STORE__ENC_RICE:
+        if (pg->width > 63)
+            return CN_ECORRUPT;
+        return rice_decode(raw, raw_len, n, base, pg->width, v);
+    case CN_STORE__ENC_LOCAL: {
+        uint64_t k;
+        unsigned bytes = pg->width / 8;
+        if ((pg->width != 8 && pg->width != 16) || cn_get_varint(&raw, end, &k) != 0 || k == 0 ||
+            k > n || k > (1u << pg->width))
+            return CN_ECORRUPT;
+        int64_t *vals = cn_xmalloc(k * sizeof(int64_t));
+        uint64_t prev = base;
+        for (uint64_t j = 0; j < k; j++) {
+            uint64_t z;
+            if (cn_get_varint(&raw, end, &z) != 0) {
+                free(vals);
+                return CN_ECORRUPT;
+            }
+            prev += unzigzag(z);
+            vals[j] = (int64_t)prev;
+        }
+        int rc = 0;
+        if ((size_t)(end - raw) != (size_t)n * bytes) {
+            rc = CN_ECORRUPT;
+        } else {
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t id = raw[i];
+                if (bytes == 2)
+                    id |= (uint32_t)raw[n + i] << 8;
+                if (id >= k) {
+                    rc = CN_ECORRUPT;
+                    break;
+                }
+                v[i] = vals[id];
+            }
+        }
+        free(vals);
+        return rc;
     }
     case CN_STORE__ENC_DELTA: {
         uint64_t prev = base;

@@ -37,6 +37,15 @@ size_t cn_store__kind_size(cn_colk_t kind);
 /* Smallest and largest value a kind may hold. */
 void cn_store__kind_range(cn_colk_t kind, int64_t *min, int64_t *max);
 
+/* Keys of KEYED pages: a column of the same group (>= 0), none, or the
+ * derived key of var.value: (var.var, hit.visit of var.hit), falling back to
+ * (var.var, hit.page of var.hit), named "var@visit/page" in segment footers. */
+#define CN_STORE__KEY_NONE           (-1)
+#define CN_STORE__KEY_VAR_VISIT      (-2)
+#define CN_STORE__KEY_VAR_VISIT_NAME "var@visit/page"
+/* The key the writer uses for col's KEYED pages (a cn_store_col_t or CN_STORE__KEY_*). */
+int cn_store__col_key(cn_store_col_t col);
+
 /* --- Codec: one page of int64 values --- */
 
 enum {
@@ -44,12 +53,16 @@ enum {
     CN_STORE__ENC_BITPACK = 1,
     CN_STORE__ENC_RLE = 2,
     CN_STORE__ENC_DELTA = 3,
+    CN_STORE__ENC_RICE = 4,  /* width: the Rice parameter k (0..63) */
+    CN_STORE__ENC_LOCAL = 5, /* width: 8 or 16, bytes per local id */
+    CN_STORE__ENC_KEYED = 6, /* width: bits per explicit value; needs the key column's page */
+    CN_STORE__ENC_MAX = CN_STORE__ENC_KEYED,
 };
 
 typedef struct cn_store__page {
     uint32_t rows;
     uint8_t enc;
-    uint8_t width;    /* BITPACK: bits per value, 1..64 */
+    uint8_t width;    /* BITPACK, KEYED: bits per value, 1..64; RICE: k; LOCAL: 8 or 16 */
     uint8_t zstd;     /* 1: payload is zstd-compressed */
     int64_t base;     /* value subtracted before packing (the page minimum) */
     uint32_t raw_len; /* payload length before zstd */
@@ -60,6 +73,16 @@ typedef struct cn_store__page {
  * zstd_level 0 (or zctx NULL): no zstd; else zstd candidates compressed with zctx. */
 void cn_store__page_encode(const int64_t *v, uint32_t n, int zstd_level, cn_buf_t *out,
                            cn_store__page_t *pg, void *zctx);
+/* The same, where keys (NULL: none) are the rows' values of the column's key
+ * and keys2 (NULL: none) those of a fallback key, used for a row whose key
+ * was not seen before in the page: with zstd, KEYED is tried too. */
+void cn_store__page_encode_keyed(const int64_t *v, const int64_t *keys, const int64_t *keys2,
+                                 uint32_t n, int zstd_level, cn_buf_t *out, cn_store__page_t *pg,
+                                 void *zctx);
+/* Encodes v[0..n) with the given encoding, without zstd (tests and fuzz corpora;
+ * CONST only when all values are equal; KEYED needs keys). Appends the payload to out. */
+void cn_store__page_encode_as(const int64_t *v, const int64_t *keys, const int64_t *keys2,
+                              uint32_t n, uint8_t enc, cn_buf_t *out, cn_store__page_t *pg);
 /* A zstd compression context for cn_store__page_encode (one per thread at a time). */
 void *cn_store__zctx_new(void);
 void cn_store__zctx_free(void *zctx);
@@ -67,6 +90,11 @@ void cn_store__zctx_free(void *zctx);
  * (grown as needed). Returns 0 or CN_ECORRUPT. Never reads outside [p, p + pg->stored_len). */
 int cn_store__page_decode(const uint8_t *p, const cn_store__page_t *pg, int64_t *v,
                           cn_buf_t *scratch);
+/* The same for a page that may be KEYED: keys (and keys2, the fallback key,
+ * or NULL) are the decoded key values of the same rows (keys NULL: none; a
+ * KEYED page is then corrupt). */
+int cn_store__page_decode_keyed(const uint8_t *p, const cn_store__page_t *pg, const int64_t *keys,
+                                const int64_t *keys2, int64_t *v, cn_buf_t *scratch);
 
 /* --- Segments --- */
 
@@ -78,6 +106,7 @@ typedef struct cn_store__pageref {
 
 typedef struct cn_store__colmeta {
     bool present;     /* false: the file predates the column; it reads as 0 */
+    int key;          /* key of KEYED pages: a cn_store_col_t, or CN_STORE__KEY_* */
     int64_t min, max; /* over the group's rows */
     uint32_t page_count;
     cn_store__pageref_t *pages;
@@ -125,7 +154,7 @@ typedef struct cn_store__seg_spec {
     int zstd_level; /* 0: no zstd (quick flushes); merges use CN_STORE__ZSTD_LEVEL */
 } cn_store__seg_spec_t;
 
-#define CN_STORE__ZSTD_LEVEL 3
+#define CN_STORE__ZSTD_LEVEL       3
 
 /* Encodes a segment into out (the whole file). */
 int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err_t *err);

@@ -47,10 +47,70 @@ static bool seg_has_group(bool is_visit, cn_store_group_t g)
     return is_visit ? g == CN_GROUP_VISIT : g != CN_GROUP_VISIT;
 }
 
+/*
+ * The derived keys of var rows [from, from + n) (CN_STORE__KEY_VAR_VISIT):
+ * keys = (var << 32) | visit of the row's hit, keys2 = (var << 32) | page of
+ * the row's hit. hit_of holds the rows' var.hit (partition rows); rd reads a
+ * hit column's segment rows [first, first + count).
+ */
+typedef int (*hit_reader_cb)(void *ud, cn_store_col_t col, uint64_t first, size_t count,
+                             int64_t *out);
+
+static int var_visit_keys(const int64_t *var, const int64_t *hit_of, uint32_t n, uint64_t first_row,
+                          uint64_t hits, hit_reader_cb rd, void *ud, int64_t *keys, int64_t *keys2)
+{
+    int64_t lo = hit_of[0], hi = hit_of[0];
+    for (uint32_t i = 1; i < n; i++) {
+        lo = hit_of[i] < lo ? hit_of[i] : lo;
+        hi = hit_of[i] > hi ? hit_of[i] : hi;
+    }
+    if ((uint64_t)lo < first_row || (uint64_t)hi >= first_row + hits)
+        return CN_ECORRUPT;
+    size_t span = (size_t)(hi - lo) + 1;
+    int64_t *vis = cn_xmalloc(span * sizeof(int64_t));
+    int64_t *page = cn_xmalloc(span * sizeof(int64_t));
+    int rc = rd(ud, CN_COL_HIT_visit, (uint64_t)lo - first_row, span, vis);
+    if (rc == 0)
+        rc = rd(ud, CN_COL_HIT_page, (uint64_t)lo - first_row, span, page);
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        uint64_t hi32 = (uint64_t)var[i] << 32;
+        keys[i] = (int64_t)(hi32 | (uint32_t)vis[hit_of[i] - lo]);
+        keys2[i] = (int64_t)(hi32 | (uint32_t)page[hit_of[i] - lo]);
+    }
+    free(vis);
+    free(page);
+    return rc;
+}
+
+static int spec_hits(void *ud, cn_store_col_t col, uint64_t first, size_t count, int64_t *out)
+{
+    const cn_store__seg_spec_t *spec = ud;
+    return spec->fill(spec->ud, col, first, count, out);
+}
+
+/* The key values of rows [from, from + n) of a column keyed by key (keys2:
+ * the fallback key's, for the derived key). */
+static int spec_keys(const cn_store__seg_spec_t *spec, int key, uint64_t from, uint32_t n,
+                     int64_t *keys, int64_t *keys2, int64_t *tmp)
+{
+    if (key >= 0)
+        return spec->fill(spec->ud, (cn_store_col_t)key, from, n, keys);
+    int rc = spec->fill(spec->ud, CN_COL_VAR_var, from, n, keys);
+    if (rc == 0)
+        rc = spec->fill(spec->ud, CN_COL_VAR_hit, from, n, tmp);
+    if (rc == 0)
+        rc = var_visit_keys(keys, tmp, n, spec->first_row, spec->rows[CN_GROUP_HIT], spec_hits,
+                            (void *)spec, keys, keys2);
+    return rc;
+}
+
 int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err_t *err)
 {
     cn_buf_t footer = CN_BUF_INIT;
     int64_t *vals = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    int64_t *kvals = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    int64_t *kvals2 = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    int64_t *ktmp = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
     void *zctx = spec->zstd_level > 0 ? cn_store__zctx_new() : NULL;
     int rc = 0;
     cn_buf_clear(out);
@@ -80,6 +140,14 @@ int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err
             put_u8(&footer, (uint8_t)nl);
             cn_buf_append(&footer, ci->name, nl);
             put_u8(&footer, (uint8_t)ci->kind);
+            int key = cn_store__col_key((cn_store_col_t)c);
+            /* KEYED is tried only with zstd (merges): quick flushes skip the keys */
+            bool use_key = key != CN_STORE__KEY_NONE && spec->zstd_level > 0;
+            const char *kname = key >= 0                         ? cn_store_col(key)->name
+                                : key == CN_STORE__KEY_VAR_VISIT ? CN_STORE__KEY_VAR_VISIT_NAME
+                                                                 : "";
+            put_u8(&footer, (uint8_t)strlen(kname));
+            cn_buf_append(&footer, kname, strlen(kname));
             uint32_t npages = (uint32_t)((rows + CN_STORE_PAGE_ROWS - 1) / CN_STORE_PAGE_ROWS);
             cn_buf_t pages = CN_BUF_INIT;
             int64_t mn = 0, mx = 0;
@@ -88,6 +156,8 @@ int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err
                 uint32_t n =
                     (uint32_t)(rows - from < CN_STORE_PAGE_ROWS ? rows - from : CN_STORE_PAGE_ROWS);
                 rc = spec->fill(spec->ud, (cn_store_col_t)c, from, n, vals);
+                if (rc == 0 && use_key)
+                    rc = spec_keys(spec, key, from, n, kvals, kvals2, ktmp);
                 if (rc < 0) {
                     cn_buf_dispose(&pages);
                     cn_err_set(err, rc, "reading column %s.%s rows %llu..: %s",
@@ -103,7 +173,10 @@ int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err
                 }
                 cn_store__page_t pg;
                 size_t off = out->len;
-                cn_store__page_encode(vals, n, spec->zstd_level, out, &pg, zctx);
+                cn_store__page_encode_keyed(vals, use_key ? kvals : NULL,
+                                            use_key && key == CN_STORE__KEY_VAR_VISIT ? kvals2
+                                                                                      : NULL,
+                                            n, spec->zstd_level, out, &pg, zctx);
                 cn_buf_put_u64le(&pages, off);
                 cn_buf_put_u32le(&pages, pg.stored_len);
                 cn_buf_put_u32le(&pages, pg.raw_len);
@@ -132,6 +205,9 @@ int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err
 done:
     cn_buf_dispose(&footer);
     free(vals);
+    free(kvals);
+    free(kvals2);
+    free(ktmp);
     cn_store__zctx_free(zctx);
     return rc;
 }
@@ -321,10 +397,16 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
                 goto fail;
             cn_str_t cname = cn_str((const char *)c.p, nl);
             c.p += nl;
+            uint8_t kl;
+            if ((rc = rd_u8(&c, &ck, "truncated column")) < 0 ||
+                (rc = rd_u8(&c, &kl, "truncated column")) < 0 ||
+                (rc = need(&c, kl, "truncated key column name")) < 0)
+                goto fail;
+            cn_str_t kname = cn_str((const char *)c.p, kl);
+            c.p += kl;
             uint64_t mn, mx;
             uint32_t npages;
-            if ((rc = rd_u8(&c, &ck, "truncated column")) < 0 ||
-                (rc = rd_u64(&c, &mn, "truncated column")) < 0 ||
+            if ((rc = rd_u64(&c, &mn, "truncated column")) < 0 ||
                 (rc = rd_u64(&c, &mx, "truncated column")) < 0 ||
                 (rc = rd_u32(&c, &npages, "truncated column")) < 0)
                 goto fail;
@@ -347,6 +429,18 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
                     (int64_t)mn < kmin || (int64_t)mx > kmax) {
                     rc = corrupt(&c, "column repeated, of the wrong kind or with a bad range");
                     goto fail;
+                }
+                m->key = CN_STORE__KEY_NONE;
+                if (kl > 0 && col == CN_COL_VAR_value &&
+                    cn_str_eq(kname, cn_str_c(CN_STORE__KEY_VAR_VISIT_NAME))) {
+                    m->key = CN_STORE__KEY_VAR_VISIT;
+                } else if (kl > 0) {
+                    cn_store_col_t kc = cn_store_col_find((cn_store_group_t)g, kname);
+                    if (kc == CN_COL_COUNT || kc == col) {
+                        rc = corrupt(&c, "unknown key column");
+                        goto fail;
+                    }
+                    m->key = (int)kc;
                 }
                 m->present = true;
                 m->min = (int64_t)mn;
@@ -376,7 +470,7 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
                 uint64_t expect =
                     rows - prow < CN_STORE_PAGE_ROWS ? rows - prow : CN_STORE_PAGE_ROWS;
                 if (pr.pg.rows != expect || pr.off < SEG_HEADER || pr.off > foff ||
-                    pr.pg.stored_len > foff - pr.off || pr.pg.enc > CN_STORE__ENC_DELTA ||
+                    pr.pg.stored_len > foff - pr.off || pr.pg.enc > CN_STORE__ENC_MAX ||
                     pr.pg.raw_len > CN_STORE__MAX_RAW_PAGE) {
                     c.p = at;
                     rc = corrupt(&c, "page entry out of bounds");
@@ -409,6 +503,30 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
     free(pagelists);
     pagelists = NULL;
     c.p = p + foff;
+    /* key columns: present, and no cycle (a chain longer than the columns is one) */
+    for (size_t col = 0; col < CN_COL_COUNT; col++) {
+        int kc = seg->cols[col].present ? seg->cols[col].key : -1;
+        for (size_t steps = 0; kc >= 0; steps++) {
+            if (!seg->cols[kc].present || steps >= CN_COL_COUNT) {
+                rc = corrupt(&c, "key column missing or keys in a cycle");
+                goto fail;
+            }
+            kc = seg->cols[kc].key;
+        }
+    }
+    /* var@visit/page reads var.var, var.hit, hit.visit and hit.page, none of them keyed */
+    if (seg->cols[CN_COL_VAR_value].present &&
+        seg->cols[CN_COL_VAR_value].key == CN_STORE__KEY_VAR_VISIT) {
+        static const cn_store_col_t need_cols[] = {CN_COL_VAR_var, CN_COL_VAR_hit, CN_COL_HIT_visit,
+                                                   CN_COL_HIT_page};
+        for (size_t i = 0; i < 4; i++)
+            if (!seg->cols[need_cols[i]].present ||
+                seg->cols[need_cols[i]].key != CN_STORE__KEY_NONE) {
+                rc = corrupt(&c, "var@visit/page key needs var.var, var.hit, hit.visit and "
+                                 "hit.page unkeyed");
+                goto fail;
+            }
+    }
     if ((rc = check_limits(&c, seg, limits)) < 0)
         goto fail;
     *out = seg;
@@ -460,11 +578,113 @@ int cn_store__seg_open(const char *path, uint64_t file_id, const cn_store__seg_l
 
 /* --- Reading --- */
 
+static int var_visit_page(const cn_store_seg_t *seg, uint64_t pi, uint32_t rows, int64_t **out,
+                          int64_t **out2, int depth, cn_err_t *err);
+
+/*
+ * Decodes page pi of col into dst (CN_STORE_PAGE_ROWS values): checksum,
+ * payload, and every value within the column's min/max. A KEYED page first
+ * decodes the same page of its key column (depth bounds the chain; the
+ * parser refused cycles).
+ */
+static int decode_page(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t pi, int64_t *dst,
+                       cn_buf_t *scratch, int depth, cn_err_t *err)
+{
+    const cn_store__colmeta_t *m = &seg->cols[col];
+    const cn_store_col_info_t *ci = cn_store_col(col);
+    const cn_store__pageref_t *pr = &m->pages[pi];
+    const uint8_t *payload = seg->map + pr->off;
+    if (cn_crc32c(0, payload, pr->pg.stored_len) != pr->crc)
+        return cn_err_set(err, CN_ECORRUPT,
+                          "%s: offset %llu: page %llu of %s.%s: checksum mismatch",
+                          seg->path ? seg->path : "segment", (unsigned long long)pr->off,
+                          (unsigned long long)pi, cn_store_group_name(ci->group), ci->name);
+    int64_t *keys = NULL, *keys2 = NULL;
+    int rc = 0;
+    if (pr->pg.enc == CN_STORE__ENC_KEYED && m->key == CN_STORE__KEY_VAR_VISIT) {
+        rc = var_visit_page(seg, pi, pr->pg.rows, &keys, &keys2, depth, err);
+        if (rc < 0)
+            return rc;
+    } else if (pr->pg.enc == CN_STORE__ENC_KEYED && m->key >= 0 && depth < (int)CN_COL_COUNT) {
+        const cn_store__colmeta_t *km = &seg->cols[m->key];
+        if (!km->present || km->page_count <= pi || km->pages[pi].pg.rows != pr->pg.rows) {
+            rc = CN_ECORRUPT;
+        } else {
+            keys = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+            cn_buf_t ks = CN_BUF_INIT;
+            rc = decode_page(seg, (cn_store_col_t)m->key, pi, keys, &ks, depth + 1, err);
+            cn_buf_dispose(&ks);
+            if (rc < 0) {
+                free(keys);
+                return rc;
+            }
+        }
+    }
+    if (rc == 0)
+        rc = cn_store__page_decode_keyed(payload, &pr->pg, keys, keys2, dst, scratch);
+    free(keys);
+    free(keys2);
+    if (rc == 0) {
+        for (uint32_t i = 0; i < pr->pg.rows; i++)
+            if (dst[i] < m->min || dst[i] > m->max) {
+                rc = CN_ECORRUPT;
+                break;
+            }
+    }
+    if (rc < 0)
+        return cn_err_set(err, CN_ECORRUPT, "%s: offset %llu: page %llu of %s.%s does not decode",
+                          seg->path ? seg->path : "segment", (unsigned long long)pr->off,
+                          (unsigned long long)pi, cn_store_group_name(ci->group), ci->name);
+    return 0;
+}
+
+static int read_file_seg(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
+                         int64_t *out, cn_err_t *err);
+
+static int seg_hits(void *ud, cn_store_col_t col, uint64_t first, size_t count, int64_t *out)
+{
+    const cn_store_seg_t *seg = ((void **)ud)[0];
+    return read_file_seg(seg, col, first, count, out, ((void **)ud)[1]);
+}
+
+/* The var@visit/page keys of var page pi (rows values): *out and *out2 are allocated. */
+static int var_visit_page(const cn_store_seg_t *seg, uint64_t pi, uint32_t rows, int64_t **out,
+                          int64_t **out2, int depth, cn_err_t *err)
+{
+    const cn_store__colmeta_t *vm = &seg->cols[CN_COL_VAR_var], *hm = &seg->cols[CN_COL_VAR_hit];
+    if (!vm->present || !hm->present || vm->page_count <= pi || hm->page_count <= pi ||
+        vm->pages[pi].pg.rows != rows || hm->pages[pi].pg.rows != rows ||
+        seg->cols[CN_COL_HIT_visit].key != CN_STORE__KEY_NONE ||
+        seg->cols[CN_COL_HIT_page].key != CN_STORE__KEY_NONE)
+        return CN_ECORRUPT;
+    int64_t *keys = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    int64_t *keys2 = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    int64_t *hits = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    cn_buf_t ks = CN_BUF_INIT;
+    int rc = decode_page(seg, CN_COL_VAR_var, pi, keys, &ks, depth + 1, err);
+    if (rc == 0)
+        rc = decode_page(seg, CN_COL_VAR_hit, pi, hits, &ks, depth + 1, err);
+    if (rc == 0) {
+        void *r[2] = {(void *)seg, err};
+        rc = var_visit_keys(keys, hits, rows, seg->first_row, seg->rows[CN_GROUP_HIT], seg_hits, r,
+                            keys, keys2);
+    }
+    cn_buf_dispose(&ks);
+    free(hits);
+    if (rc < 0) {
+        free(keys);
+        free(keys2);
+        return rc;
+    }
+    *out = keys;
+    *out2 = keys2;
+    return 0;
+}
+
 static int read_file_seg(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
                          int64_t *out, cn_err_t *err)
 {
     const cn_store__colmeta_t *m = &seg->cols[col];
-    const cn_store_col_info_t *ci = cn_store_col(col);
     if (!m->present) {
         memset(out, 0, n * sizeof(*out));
         return 0;
@@ -479,14 +699,6 @@ static int read_file_seg(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t
         const cn_store__pageref_t *pr = &m->pages[pi];
         uint64_t pend = pstart + pr->pg.rows;
         uint64_t take_end = end < pend ? end : pend;
-        const uint8_t *payload = seg->map + pr->off;
-        if (cn_crc32c(0, payload, pr->pg.stored_len) != pr->crc) {
-            rc = cn_err_set(err, CN_ECORRUPT,
-                            "%s: offset %llu: page %llu of %s.%s: checksum mismatch",
-                            seg->path ? seg->path : "segment", (unsigned long long)pr->off,
-                            (unsigned long long)pi, cn_store_group_name(ci->group), ci->name);
-            break;
-        }
         int64_t *dst;
         bool whole = r == pstart && take_end == pend;
         if (whole) {
@@ -496,20 +708,8 @@ static int read_file_seg(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t
                 tmp = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
             dst = tmp;
         }
-        rc = cn_store__page_decode(payload, &pr->pg, dst, &scratch);
-        if (rc == 0) {
-            for (uint32_t i = 0; i < pr->pg.rows; i++)
-                if (dst[i] < m->min || dst[i] > m->max) {
-                    rc = CN_ECORRUPT;
-                    break;
-                }
-        }
-        if (rc < 0) {
-            rc = cn_err_set(err, CN_ECORRUPT, "%s: offset %llu: page %llu of %s.%s does not decode",
-                            seg->path ? seg->path : "segment", (unsigned long long)pr->off,
-                            (unsigned long long)pi, cn_store_group_name(ci->group), ci->name);
+        if ((rc = decode_page(seg, col, pi, dst, &scratch, 0, err)) < 0)
             break;
-        }
         if (!whole)
             memcpy(out + (r - from), tmp + (r - pstart), (take_end - r) * sizeof(int64_t));
         r = take_end;

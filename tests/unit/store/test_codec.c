@@ -123,8 +123,21 @@ static void timestamps_choose_delta(void **state)
         t += 1000 + (i * 37) % 500;
         v[i] = t;
     }
-    cn_store__page_t pg = roundtrip(v, 5000, true, CN_STORE__ENC_DELTA);
+    cn_store__page_t pg = roundtrip(v, 5000, false, CN_STORE__ENC_DELTA);
     assert_true(pg.stored_len < 5000 * 3);
+    /* where merges try the slower encodings, the result is smaller */
+    cn_store__page_t pz = roundtrip(v, 5000, true, -1);
+    assert_true(pz.stored_len < pg.stored_len);
+    /* random gaps (no pattern for zstd): Rice codes them in fewer bits than varints */
+    uint64_t x = 7;
+    for (int i = 0; i < 5000; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        t += 1 + (int64_t)((x >> 33) % 800000);
+        v[i] = t;
+    }
+    cn_store__page_t pd = roundtrip(v, 5000, false, CN_STORE__ENC_DELTA);
+    cn_store__page_t pr = roundtrip(v, 5000, true, CN_STORE__ENC_RICE);
+    assert_true(pr.stored_len < pd.stored_len);
     free(v);
 }
 
@@ -138,6 +151,279 @@ static void zstd_kept_when_it_pays(void **state)
     assert_int_equal(pg.zstd, 1);
     assert_true(pg.stored_len < pg.raw_len);
     free(v);
+}
+
+/* Encodes v with one encoding (no zstd), decodes from an exact-size copy, compares. */
+static cn_store__page_t roundtrip_as(const int64_t *v, uint32_t n, uint8_t enc)
+{
+    cn_buf_t out = CN_BUF_INIT, scratch = CN_BUF_INIT;
+    cn_store__page_t pg;
+    cn_store__page_encode_as(v, NULL, NULL, n, enc, &out, &pg);
+    assert_int_equal(pg.enc, enc);
+    assert_int_equal(out.len, pg.stored_len);
+    int64_t *got = calloc(n, sizeof(int64_t));
+    uint8_t *exact = malloc(pg.stored_len ? pg.stored_len : 1);
+    memcpy(exact, out.ptr, pg.stored_len);
+    assert_int_equal(cn_store__page_decode(exact, &pg, got, &scratch), 0);
+    assert_memory_equal(got, v, n * sizeof(int64_t));
+    free(exact);
+    free(got);
+    cn_buf_dispose(&out);
+    cn_buf_dispose(&scratch);
+    return pg;
+}
+
+/* RICE and LOCAL at the boundaries: one value, two, all equal, all distinct, max width. */
+static void rice_and_local_boundaries(void **state)
+{
+    (void)state;
+    uint8_t encs[2] = {CN_STORE__ENC_RICE, CN_STORE__ENC_LOCAL};
+    int64_t *v = malloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    for (int e = 0; e < 2; e++) {
+        uint8_t enc = encs[e];
+        v[0] = -5;
+        roundtrip_as(v, 1, enc);
+        v[1] = INT64_MAX;
+        roundtrip_as(v, 2, enc);
+        for (int i = 0; i < CN_STORE_PAGE_ROWS; i++)
+            v[i] = 123456789;
+        cn_store__page_t pg = roundtrip_as(v, CN_STORE_PAGE_ROWS, enc);
+        if (enc == CN_STORE__ENC_LOCAL) {
+            assert_int_equal(pg.width, 8);
+        } else {
+            assert_int_equal(pg.width, 0);
+            assert_int_equal(pg.raw_len, CN_STORE_PAGE_ROWS / 8); /* one bit a value */
+        }
+        /* all distinct: a full page of a permutation, and so 16-bit local ids */
+        for (int i = 0; i < CN_STORE_PAGE_ROWS; i++)
+            v[i] = (int64_t)((uint32_t)i * 40503u % CN_STORE_PAGE_ROWS) * 1000;
+        pg = roundtrip_as(v, CN_STORE_PAGE_ROWS, enc);
+        if (enc == CN_STORE__ENC_LOCAL)
+            assert_int_equal(pg.width, 16);
+        /* 256 distinct values still fit one byte; 257 do not */
+        for (int i = 0; i < 1000; i++)
+            v[i] = i % 256;
+        assert_int_equal(roundtrip_as(v, 1000, enc).width, enc == CN_STORE__ENC_LOCAL ? 8 : 0);
+        v[999] = 256;
+        roundtrip_as(v, 1000, enc);
+        /* max width: the whole int64 range, Rice's escapes */
+        int64_t m[6] = {INT64_MIN, INT64_MAX, 0, -1, INT64_MIN + 1, INT64_MAX};
+        roundtrip_as(m, 6, enc);
+    }
+    free(v);
+}
+
+/* Every Rice parameter, including the ones past 32 bits. */
+static void rice_every_k(void **state)
+{
+    (void)state;
+    int64_t v[200];
+    for (unsigned b = 0; b < 63; b++) {
+        uint64_t t = 0;
+        for (int i = 0; i < 200; i++) {
+            t += (1ull << b) + ((uint64_t)i * 0x9E3779B97F4A7C15ull >> (64 - (b ? b : 1)));
+            v[i] = (int64_t)t;
+        }
+        cn_store__page_t pg = roundtrip_as(v, 200, CN_STORE__ENC_RICE);
+        assert_true(pg.width <= 63);
+    }
+}
+
+/* Skewed dictionary ids over a wide range: zstd over the local dictionary wins. */
+static void skewed_ids_choose_local(void **state)
+{
+    (void)state;
+    int64_t *v = malloc(30000 * sizeof(int64_t));
+    uint64_t x = 1;
+    for (int i = 0; i < 30000; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        unsigned r = (unsigned)(x >> 40) % 1000;
+        /* a few frequent values far apart in id space */
+        v[i] = r < 700 ? (int64_t)(r % 7) * 100003 : (int64_t)(r % 40) * 77777;
+    }
+    cn_store__page_t pg = roundtrip(v, 30000, true, CN_STORE__ENC_LOCAL);
+    assert_int_equal(pg.zstd, 1);
+    free(v);
+}
+
+/* KEYED at the boundaries: one row, all equal keys, all distinct keys, max width. */
+static void keyed_boundaries(void **state)
+{
+    (void)state;
+    int64_t *v = malloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    int64_t *k = malloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    cn_buf_t out = CN_BUF_INIT, scratch = CN_BUF_INIT;
+    int64_t *got = malloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    for (int round = 0; round < 5; round++) {
+        uint32_t n = round == 0 ? 1 : CN_STORE_PAGE_ROWS;
+        for (uint32_t i = 0; i < n; i++) {
+            switch (round) {
+            case 0: /* one row */
+                k[i] = 5, v[i] = 9;
+                break;
+            case 1: /* one key: every value after the first predicted */
+                k[i] = -3, v[i] = 77;
+                break;
+            case 2: /* all distinct keys: every value explicit */
+                k[i] = i, v[i] = i % 1000;
+                break;
+            case 3: /* max width, keys at the int64 extremes */
+                k[i] = i % 2 ? INT64_MIN : INT64_MAX;
+                v[i] = i % 3 ? INT64_MIN : INT64_MAX;
+                break;
+            default: /* a function of the key, with exceptions */
+                k[i] = (int64_t)((((uint64_t)i * 0x9E3779B97F4A7C15ull) >> 40) % 300);
+                v[i] = i % 11 ? k[i] * 5 : (int64_t)i;
+            }
+        }
+        cn_store__page_t pg;
+        cn_buf_clear(&out);
+        cn_store__page_encode_as(v, k, NULL, n, CN_STORE__ENC_KEYED, &out, &pg);
+        assert_int_equal(out.len, pg.stored_len);
+        uint8_t *exact = malloc(pg.stored_len);
+        memcpy(exact, out.ptr, pg.stored_len);
+        assert_int_equal(cn_store__page_decode_keyed(exact, &pg, k, NULL, got, &scratch), 0);
+        assert_memory_equal(got, v, n * sizeof(int64_t));
+        /* without its keys the page cannot be read */
+        assert_int_equal(cn_store__page_decode(exact, &pg, got, &scratch), CN_ECORRUPT);
+        if (round == 1)
+            assert_int_equal(pg.raw_len, CN_STORE_PAGE_ROWS / 8 + 1); /* bitmap + one value */
+        if (round == 3)
+            assert_int_equal(pg.width, 64);
+        free(exact);
+        /* the encoder picks it (under zstd) where it pays */
+        if (round == 4) {
+            void *z = cn_store__zctx_new();
+            cn_buf_clear(&out);
+            cn_store__page_encode_keyed(v, k, NULL, n, 3, &out, &pg, z);
+            cn_store__zctx_free(z);
+            assert_int_equal(pg.enc, CN_STORE__ENC_KEYED);
+            assert_int_equal(
+                cn_store__page_decode_keyed((uint8_t *)out.ptr, &pg, k, NULL, got, &scratch), 0);
+            assert_memory_equal(got, v, n * sizeof(int64_t));
+        }
+    }
+    /* damage: a predicted row whose key was not seen, a padding bit, a short payload */
+    int64_t kk[3] = {1, 2, 1}, vv[3] = {4, 5, 4};
+    cn_store__page_t pg;
+    cn_buf_clear(&out);
+    cn_store__page_encode_as(vv, kk, NULL, 3, CN_STORE__ENC_KEYED, &out, &pg);
+    uint8_t p[16];
+    memcpy(p, out.ptr, pg.stored_len);
+    assert_int_equal(p[0], 0x04); /* row 2 predicted */
+    assert_int_equal(cn_store__page_decode_keyed(p, &pg, kk, NULL, got, &scratch), 0);
+    p[0] = 0x02; /* row 1 predicted, but key 2 is new */
+    assert_int_not_equal(cn_store__page_decode_keyed(p, &pg, kk, NULL, got, &scratch), 0);
+    p[0] = 0x0c; /* a padding bit */
+    assert_int_not_equal(cn_store__page_decode_keyed(p, &pg, kk, NULL, got, &scratch), 0);
+    p[0] = 0x04;
+    cn_store__page_t bad = pg;
+    bad.raw_len = bad.stored_len = pg.stored_len - 1;
+    assert_int_not_equal(cn_store__page_decode_keyed(p, &bad, kk, NULL, got, &scratch), 0);
+    bad = pg;
+    bad.width = 0;
+    assert_int_not_equal(cn_store__page_decode_keyed(p, &bad, kk, NULL, got, &scratch), 0);
+    free(v);
+    free(k);
+    free(got);
+    cn_buf_dispose(&out);
+    cn_buf_dispose(&scratch);
+}
+
+/* KEYED with a fallback key: rows whose key is new in the page are predicted by keys2. */
+static void keyed_fallback_key(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    int64_t *v = malloc(N * sizeof(int64_t)), *k = malloc(N * sizeof(int64_t));
+    int64_t *k2 = malloc(N * sizeof(int64_t)), *got = malloc(N * sizeof(int64_t));
+    for (int i = 0; i < N; i++) {
+        k[i] = i;       /* a key never seen twice */
+        k2[i] = i % 50; /* a fallback seen often */
+        v[i] = 1000 + i % 50 + (i % 97 == 0 ? 7 : 0);
+    }
+    cn_buf_t out = CN_BUF_INIT, out1 = CN_BUF_INIT, scratch = CN_BUF_INIT;
+    cn_store__page_t pg, pg1;
+    cn_store__page_encode_as(v, k, k2, N, CN_STORE__ENC_KEYED, &out, &pg);
+    cn_store__page_encode_as(v, k, NULL, N, CN_STORE__ENC_KEYED, &out1, &pg1);
+    assert_true(pg.raw_len < pg1.raw_len / 2); /* the fallback predicts most rows */
+    uint8_t *exact = malloc(pg.stored_len);
+    memcpy(exact, out.ptr, pg.stored_len);
+    assert_int_equal(cn_store__page_decode_keyed(exact, &pg, k, k2, got, &scratch), 0);
+    assert_memory_equal(got, v, N * sizeof(int64_t));
+    /* read without the fallback, the predictions it made have no source */
+    assert_int_equal(cn_store__page_decode_keyed(exact, &pg, k, NULL, got, &scratch), CN_ECORRUPT);
+    free(exact);
+    free(v);
+    free(k);
+    free(k2);
+    free(got);
+    cn_buf_dispose(&out);
+    cn_buf_dispose(&out1);
+    cn_buf_dispose(&scratch);
+}
+
+static void rice_local_reject_damage(void **state)
+{
+    (void)state;
+    cn_buf_t scratch = CN_BUF_INIT;
+    int64_t got[8];
+    /* LOCAL: k = 2, values base+0 and base+1, ids 0 1 1 0 */
+    uint8_t loc[] = {0x02, 0x00, 0x02, 0, 1, 1, 0};
+    cn_store__page_t l = {.rows = 4,
+                          .enc = CN_STORE__ENC_LOCAL,
+                          .width = 8,
+                          .raw_len = 7,
+                          .stored_len = 7,
+                          .base = 10};
+    assert_int_equal(cn_store__page_decode(loc, &l, got, &scratch), 0);
+    assert_int_equal(got[0], 10);
+    assert_int_equal(got[1], 11);
+    cn_store__page_t b = l;
+    b.width = 12;
+    assert_int_equal(cn_store__page_decode(loc, &b, got, &scratch), CN_ECORRUPT);
+    b = l;
+    b.rows = 5; /* one id short */
+    assert_int_equal(cn_store__page_decode(loc, &b, got, &scratch), CN_ECORRUPT);
+    b = l;
+    b.rows = 3; /* one id left over */
+    assert_int_equal(cn_store__page_decode(loc, &b, got, &scratch), CN_ECORRUPT);
+    loc[4] = 2; /* id beyond k */
+    assert_int_equal(cn_store__page_decode(loc, &l, got, &scratch), CN_ECORRUPT);
+    loc[4] = 1;
+    loc[0] = 0; /* k = 0 */
+    assert_int_equal(cn_store__page_decode(loc, &l, got, &scratch), CN_ECORRUPT);
+    loc[0] = 5; /* k > rows */
+    assert_int_equal(cn_store__page_decode(loc, &l, got, &scratch), CN_ECORRUPT);
+    /* RICE k = 1: z values 0, 2, 1 -> bits (LSB first) 0 0, 1 0 0, 0 1 = 0x44, 1 byte */
+    uint8_t ri[] = {0x44, 0x00};
+    cn_store__page_t r = {.rows = 3,
+                          .enc = CN_STORE__ENC_RICE,
+                          .width = 1,
+                          .raw_len = 1,
+                          .stored_len = 1,
+                          .base = 100};
+    assert_int_equal(cn_store__page_decode(ri, &r, got, &scratch), 0);
+    assert_int_equal(got[0], 100);
+    assert_int_equal(got[1], 101);
+    assert_int_equal(got[2], 100);
+    cn_store__page_t rb = r;
+    rb.rows = 4; /* runs out of bits */
+    assert_int_equal(cn_store__page_decode(ri, &rb, got, &scratch), CN_ECORRUPT);
+    rb = r;
+    rb.raw_len = rb.stored_len = 2; /* a whole byte left over */
+    assert_int_equal(cn_store__page_decode(ri, &rb, got, &scratch), CN_ECORRUPT);
+    rb = r;
+    rb.width = 64;
+    assert_int_equal(cn_store__page_decode(ri, &rb, got, &scratch), CN_ECORRUPT);
+    ri[0] = 0xc4; /* padding bit set */
+    assert_int_equal(cn_store__page_decode(ri, &r, got, &scratch), CN_ECORRUPT);
+    /* a unary run of 32 ones (escape) whose 64-bit value is cut off */
+    uint8_t esc[6] = {0xff, 0xff, 0xff, 0xff, 0x01, 0x02};
+    cn_store__page_t e = {
+        .rows = 1, .enc = CN_STORE__ENC_RICE, .width = 0, .raw_len = 6, .stored_len = 6};
+    assert_int_equal(cn_store__page_decode(esc, &e, got, &scratch), CN_ECORRUPT);
+    cn_buf_dispose(&scratch);
 }
 
 static void decode_rejects_damage(void **state)
@@ -196,6 +482,12 @@ int main(void)
         cmocka_unit_test(timestamps_choose_delta),
         cmocka_unit_test(zstd_kept_when_it_pays),
         cmocka_unit_test(decode_rejects_damage),
+        cmocka_unit_test(rice_and_local_boundaries),
+        cmocka_unit_test(rice_every_k),
+        cmocka_unit_test(skewed_ids_choose_local),
+        cmocka_unit_test(rice_local_reject_damage),
+        cmocka_unit_test(keyed_boundaries),
+        cmocka_unit_test(keyed_fallback_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

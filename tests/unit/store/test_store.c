@@ -365,6 +365,45 @@ static void small_segments_merge_on_the_open_day(void **state)
     free(dir);
 }
 
+/* A flushed visit segment (no zstd) is rewritten alone, compressed, once. */
+static void flushed_visit_segment_rewritten_once(void **state)
+{
+    (void)state;
+    char *dir = tmp_data_dir();
+    cn_suite_conf_t suite = test_suite("UTC");
+    cn_store_t *s = open_store(dir, &suite);
+    cn_sink_t k = cn_store_sink(s);
+    assert_int_equal(t_emit(&k, 0, 3000, 1000000), 0);
+    assert_int_equal(k.checkpoint(k.ud, "x", 1), 0);
+    cn_store_snap_t *sn;
+    cn_store_snapshot(s, &sn);
+    assert_int_equal(cn_store_snap_visit_segment_count(sn), 1);
+    uint64_t before = cn_store_seg_id(cn_store_snap_visit_segment(sn, 0));
+    cn_store_snap_release(sn);
+    uint64_t ids[2];
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(cn_store_maintain(s, 0), 0);
+        cn_store_snapshot(s, &sn);
+        assert_int_equal(cn_store_snap_visit_segment_count(sn), 1);
+        const cn_store_seg_t *vs = cn_store_snap_visit_segment(sn, 0);
+        ids[round] = cn_store_seg_id(vs);
+        uint64_t n = cn_store_seg_rows(vs, CN_GROUP_VISIT);
+        assert_int_equal(n, 600);
+        uint32_t *u = malloc(n * sizeof(uint32_t));
+        assert_int_equal(cn_store_read_u32(vs, CN_COL_VISIT_visitor, 0, n, u, NULL), 0);
+        for (uint64_t v = 0; v < n; v++)
+            assert_int_equal(u[v], v % 1000);
+        free(u);
+        cn_store_snap_release(sn);
+    }
+    assert_int_not_equal(ids[0], before); /* rewritten */
+    assert_int_equal(ids[1], ids[0]);     /* and only once */
+    cn_store_close(s);
+    assert_int_equal(cn_store_check(dir, &suite, report, NULL, NULL, NULL), 0);
+    rm_rf(dir);
+    free(dir);
+}
+
 static void retention_drops_whole_days(void **state)
 {
     (void)state;
@@ -615,6 +654,7 @@ int main(void)
         cmocka_unit_test(local_days_across_dst),
         cmocka_unit_test(snapshot_survives_merge),
         cmocka_unit_test(small_segments_merge_on_the_open_day),
+        cmocka_unit_test(flushed_visit_segment_rewritten_once),
         cmocka_unit_test(retention_drops_whole_days),
         cmocka_unit_test(check_detects_flipped_bytes),
         cmocka_unit_test(sink_rejects_bad_references),
