@@ -34,6 +34,7 @@ struct cn_store__dict {
     size_t block_count, block_cap;
     size_t block_used, block_size;
     uint32_t *slots; /* id + 1, 0 = empty */
+    uint32_t *tags;  /* per slot: the high half of the string's hash */
     size_t mask;
     pthread_mutex_t mu;
 };
@@ -54,6 +55,7 @@ cn_store__dict_t *cn_store__dict_new(const char *name)
     atomic_init(&d->len, 1);
     d->mask = 63;
     d->slots = cn_xcalloc(d->mask + 1, sizeof(uint32_t));
+    d->tags = cn_xcalloc(d->mask + 1, sizeof(uint32_t));
     pthread_mutex_init(&d->mu, NULL);
     return d;
 }
@@ -68,6 +70,7 @@ void cn_store__dict_free(cn_store__dict_t *d)
         free(d->blocks[i]);
     free(d->blocks);
     free(d->slots);
+    free(d->tags);
     free(d->name);
     pthread_mutex_destroy(&d->mu);
     free(d);
@@ -90,16 +93,27 @@ static uint64_t hash_str(cn_str_t s)
     return XXH3_64bits(s.ptr, s.len);
 }
 
-/* Probes for s; returns the slot index (an empty one when absent). */
+static inline uint32_t tag_of(uint64_t h)
+{
+    return (uint32_t)(h >> 32);
+}
+
+static inline bool same_str(cn_str_t a, cn_str_t b)
+{
+    return a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0;
+}
+
+/* Probes for s; returns the slot index (an empty one when absent). A slot's
+ * string is compared only when its tag (hash bits) matches. */
 static size_t probe(const cn_store__dict_t *d, cn_str_t s, uint64_t h)
 {
     size_t i = (size_t)h & d->mask;
+    uint32_t tag = tag_of(h);
     for (;;) {
         uint32_t v = d->slots[i];
         if (v == 0)
             return i;
-        uint32_t id = v - 1;
-        if (cn_str_eq(*slot(d, id), s))
+        if (d->tags[i] == tag && same_str(*slot(d, v - 1), s))
             return i;
         i = (i + 1) & d->mask;
     }
@@ -109,16 +123,21 @@ static void grow_locked(cn_store__dict_t *d)
 {
     size_t nmask = d->mask * 2 + 1;
     uint32_t *ns = cn_xcalloc(nmask + 1, sizeof(uint32_t));
+    uint32_t *nt = cn_xcalloc(nmask + 1, sizeof(uint32_t));
     uint32_t len = cn_store__dict_len(d);
     for (uint32_t id = 1; id < len; id++) {
         cn_str_t s = *slot(d, id);
-        size_t i = (size_t)hash_str(s) & nmask;
+        uint64_t h = hash_str(s);
+        size_t i = (size_t)h & nmask;
         while (ns[i])
             i = (i + 1) & nmask;
         ns[i] = id + 1;
+        nt[i] = tag_of(h);
     }
     free(d->slots);
+    free(d->tags);
     d->slots = ns;
+    d->tags = nt;
     d->mask = nmask;
 }
 
@@ -161,6 +180,7 @@ static int append(cn_store__dict_t *d, cn_str_t s, uint64_t h, uint32_t *out)
         grow_locked(d);
     size_t i = probe(d, s, h);
     d->slots[i] = id + 1;
+    d->tags[i] = tag_of(h);
     pthread_mutex_unlock(&d->mu);
     *out = id;
     return 0;
@@ -179,6 +199,54 @@ int cn_store__dict_intern(cn_store__dict_t *d, cn_str_t s, uint32_t *out)
         return 0;
     }
     return append(d, s, h, out);
+}
+
+/* A cheap hash of a string for the writer's small caches: its length and
+ * its first and last (up to) 8 bytes. */
+static inline uint64_t quick_hash(cn_str_t s)
+{
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    uint64_t a, b;
+    if (s.len >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + s.len - 8, 8);
+    } else if (s.len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + s.len - 4, 4);
+        a = x;
+        b = y;
+    } else {
+        a = (uint64_t)p[0] | (uint64_t)p[s.len / 2] << 8 | (uint64_t)p[s.len - 1] << 16;
+        b = 0;
+    }
+    uint64_t h = (a ^ (uint64_t)s.len << 56) * 0x9E3779B97F4A7C15ull;
+    h ^= b * 0xC2B2AE3D27D4EB4Full;
+    return h ^ (h >> 29);
+}
+
+int cn_store__dict_intern_cached(cn_store__dict_t *d, cn_str_t s, cn_store__dict_cache_t *cache,
+                                 uint32_t *out)
+{
+    if (s.len == 0) {
+        *out = 0;
+        return 0;
+    }
+    /* Entries point at the dictionary's own copies, which never move, and
+     * are only filled with ids this writer interned. */
+    cn_store__dict_cache_t *e = &cache[quick_hash(s) >> (64 - CN_STORE__DICT_CACHE_BITS)];
+    if (e->len == s.len && e->ptr != NULL && memcmp(e->ptr, s.ptr, s.len) == 0) {
+        *out = e->id;
+        return 0;
+    }
+    int rc = cn_store__dict_intern(d, s, out);
+    if (rc == 0 && s.len <= UINT32_MAX) {
+        cn_str_t stored = *slot(d, *out);
+        e->ptr = stored.ptr;
+        e->len = (uint32_t)stored.len;
+        e->id = *out;
+    }
+    return rc;
 }
 
 int cn_store__dict_find(cn_store__dict_t *d, cn_str_t s, uint32_t limit, uint32_t *out)

@@ -46,6 +46,27 @@ void cn_store__kind_range(cn_colk_t kind, int64_t *min, int64_t *max);
 /* The key the writer uses for col's KEYED pages (a cn_store_col_t or CN_STORE__KEY_*). */
 int cn_store__col_key(cn_store_col_t col);
 
+/* The first column of each group and its column count, at compile time
+ * (the catalogue lists the groups' columns consecutively in this order). */
+#define CN_STORE__COUNT_COL(n, k, j, d) +1
+enum {
+    CN_STORE__N_VISIT = 0 CN_VISIT_COLUMNS(CN_STORE__COUNT_COL),
+    CN_STORE__N_HIT = 0 CN_HIT_COLUMNS(CN_STORE__COUNT_COL),
+    CN_STORE__N_ITEM = 0 CN_ITEM_COLUMNS(CN_STORE__COUNT_COL),
+    CN_STORE__N_VAR = 0 CN_VAR_COLUMNS(CN_STORE__COUNT_COL),
+    CN_STORE__N_EVENT = 0 CN_EVENT_COLUMNS(CN_STORE__COUNT_COL),
+    CN_STORE__FIRST_VISIT = 0,
+    CN_STORE__FIRST_HIT = CN_STORE__FIRST_VISIT + CN_STORE__N_VISIT,
+    CN_STORE__FIRST_ITEM = CN_STORE__FIRST_HIT + CN_STORE__N_HIT,
+    CN_STORE__FIRST_VAR = CN_STORE__FIRST_ITEM + CN_STORE__N_ITEM,
+    CN_STORE__FIRST_EVENT = CN_STORE__FIRST_VAR + CN_STORE__N_VAR,
+};
+#undef CN_STORE__COUNT_COL
+_Static_assert(CN_STORE__FIRST_EVENT + CN_STORE__N_EVENT == CN_COL_COUNT,
+               "column groups are consecutive");
+_Static_assert((int)CN_COL_HIT_ts == (int)CN_STORE__FIRST_HIT,
+               "hit columns follow the visit columns");
+
 /* --- Codec: one page of int64 values --- */
 
 enum {
@@ -154,7 +175,7 @@ typedef struct cn_store__seg_spec {
     int zstd_level; /* 0: no zstd (quick flushes); merges use CN_STORE__ZSTD_LEVEL */
 } cn_store__seg_spec_t;
 
-#define CN_STORE__ZSTD_LEVEL       3
+#define CN_STORE__ZSTD_LEVEL 3
 
 /* Encodes a segment into out (the whole file). */
 int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err_t *err);
@@ -203,6 +224,9 @@ void cn_store__membuf_unref(cn_store__membuf_t *mb);
 void cn_store__membuf_put(cn_store__membuf_t *mb, cn_store_group_t g, const void *row,
                           const uint32_t *dict_ids);
 int64_t cn_store__membuf_get(const cn_store__membuf_t *mb, cn_store_col_t col, uint64_t row);
+/* Rows [from, from + n) of col as int64 (all below the buffer's row count). */
+void cn_store__membuf_read(const cn_store__membuf_t *mb, cn_store_col_t col, uint64_t from,
+                           size_t n, int64_t *out);
 /* A read-only view of the first rows of a buffer, as a segment. */
 cn_store_seg_t *cn_store__membuf_view(cn_store__membuf_t *mb);
 
@@ -216,6 +240,18 @@ void cn_store__dict_free(cn_store__dict_t *d);
 uint32_t cn_store__dict_len(const cn_store__dict_t *d);
 /* Writer: the id of s, adding it when new. CN_ETOOBIG for an over-long string or a full dict. */
 int cn_store__dict_intern(cn_store__dict_t *d, cn_str_t s, uint32_t *out);
+/* The same, trying first a small direct-mapped cache (the writer's, one per
+ * column, 1 << CN_STORE__DICT_CACHE_BITS entries, zeroed at first) keyed by a
+ * cheap hash of the string: a repeated value skips the hash table. A cache
+ * is used with one dictionary only. */
+#define CN_STORE__DICT_CACHE_BITS 9
+typedef struct cn_store__dict_cache {
+    const char *ptr; /* the dictionary's copy of the string (NULL: empty entry) */
+    uint32_t len;
+    uint32_t id;
+} cn_store__dict_cache_t;
+int cn_store__dict_intern_cached(cn_store__dict_t *d, cn_str_t s, cn_store__dict_cache_t *cache,
+                                 uint32_t *out);
 /* Readers: lookups (thread-safe for id < a length published before). */
 cn_str_t cn_store__dict_str(const cn_store__dict_t *d, uint32_t id);
 int cn_store__dict_find(cn_store__dict_t *d, cn_str_t s, uint32_t limit, uint32_t *out);

@@ -48,6 +48,87 @@ static inline void locate(uint64_t r, size_t *ck, size_t *at)
     *at = (size_t)(r - (uint64_t)CN_STORE__CHUNK_ROWS * ((1ull << k) - 1));
 }
 
+static inline size_t kind_size(cn_colk_t kind)
+{
+    return kind == CN_COLK_TS || kind == CN_COLK_MONEY ? 8 : kind == CN_COLK_U8 ? 1 : 4;
+}
+
+/* Stores the value of one column at row r (chunk ck, position at). kind and
+ * col are constants where this is inlined, so the switch folds away. */
+static inline __attribute__((always_inline)) void put_one(cn_store__membuf_t *mb, size_t col,
+                                                          cn_colk_t kind, uint64_t r, size_t ck,
+                                                          size_t at, const void *f,
+                                                          const uint32_t *dict_id)
+{
+    void **chunks = mb->cols[col].chunks;
+    if (__builtin_expect(chunks[ck] == NULL, 0))
+        chunks[ck] = cn_xmalloc(((size_t)CN_STORE__CHUNK_ROWS << ck) * kind_size(kind));
+    int64_t v;
+    switch (kind) {
+    case CN_COLK_DICT:
+        v = *dict_id;
+        ((uint32_t *)chunks[ck])[at] = *dict_id;
+        break;
+    case CN_COLK_U32: {
+        uint32_t x;
+        memcpy(&x, f, 4);
+        v = x;
+        ((uint32_t *)chunks[ck])[at] = x;
+        break;
+    }
+    case CN_COLK_U8:
+        v = *(const uint8_t *)f;
+        ((uint8_t *)chunks[ck])[at] = (uint8_t)v;
+        break;
+    default:
+        memcpy(&v, f, 8);
+        ((int64_t *)chunks[ck])[at] = v;
+        break;
+    }
+    if (r == 0) {
+        mb->cols[col].min = mb->cols[col].max = v;
+    } else {
+        if (v < mb->cols[col].min)
+            mb->cols[col].min = v;
+        if (v > mb->cols[col].max)
+            mb->cols[col].max = v;
+    }
+}
+
+/* One put function per group, its columns unrolled from columns.def. */
+#define PUT_GROUP(fn, rowtype, COLUMNS, PREFIX, FIRST)                                             \
+    static void fn(cn_store__membuf_t *mb, uint64_t r, size_t ck, size_t at, const rowtype *row,   \
+                   const uint32_t *dict_ids)                                                       \
+    {                                                                                              \
+        COLUMNS(PREFIX)                                                                            \
+    }
+#define PUT_VISIT(n, k, j, d)                                                                      \
+    put_one(mb, CN_COL_VISIT_##n, k, r, ck, at, &row->n,                                           \
+            &dict_ids[CN_COL_VISIT_##n - CN_STORE__FIRST_VISIT]);
+#define PUT_HIT(n, k, j, d)                                                                        \
+    put_one(mb, CN_COL_HIT_##n, k, r, ck, at, &row->n,                                             \
+            &dict_ids[CN_COL_HIT_##n - CN_STORE__FIRST_HIT]);
+#define PUT_ITEM(n, k, j, d)                                                                       \
+    put_one(mb, CN_COL_ITEM_##n, k, r, ck, at, &row->n,                                            \
+            &dict_ids[CN_COL_ITEM_##n - CN_STORE__FIRST_ITEM]);
+#define PUT_VAR(n, k, j, d)                                                                        \
+    put_one(mb, CN_COL_VAR_##n, k, r, ck, at, &row->n,                                             \
+            &dict_ids[CN_COL_VAR_##n - CN_STORE__FIRST_VAR]);
+#define PUT_EVENT(n, k, j, d)                                                                      \
+    put_one(mb, CN_COL_EVENT_##n, k, r, ck, at, &row->n,                                           \
+            &dict_ids[CN_COL_EVENT_##n - CN_STORE__FIRST_EVENT]);
+PUT_GROUP(put_visit, cn_visit_row_t, CN_VISIT_COLUMNS, PUT_VISIT, CN_STORE__FIRST_VISIT)
+PUT_GROUP(put_hit, cn_hit_row_t, CN_HIT_COLUMNS, PUT_HIT, CN_STORE__FIRST_HIT)
+PUT_GROUP(put_item, cn_item_row_t, CN_ITEM_COLUMNS, PUT_ITEM, CN_STORE__FIRST_ITEM)
+PUT_GROUP(put_var, cn_var_row_t, CN_VAR_COLUMNS, PUT_VAR, CN_STORE__FIRST_VAR)
+PUT_GROUP(put_event, cn_event_row_t, CN_EVENT_COLUMNS, PUT_EVENT, CN_STORE__FIRST_EVENT)
+#undef PUT_GROUP
+#undef PUT_VISIT
+#undef PUT_HIT
+#undef PUT_ITEM
+#undef PUT_VAR
+#undef PUT_EVENT
+
 void cn_store__membuf_put(cn_store__membuf_t *mb, cn_store_group_t g, const void *row,
                           const uint32_t *dict_ids)
 {
@@ -56,61 +137,72 @@ void cn_store__membuf_put(cn_store__membuf_t *mb, cn_store_group_t g, const void
     CN_ASSERT(r < CN_STORE__MAX_BUFFER_ROWS);
     size_t ck, at;
     locate(r, &ck, &at);
-    cn_store_col_t first = cn_store_group_first(g);
-    size_t n = cn_store_group_cols(g);
-    for (size_t i = 0; i < n; i++) {
-        const cn_store_col_info_t *ci = cn_store_col((cn_store_col_t)(first + i));
-        size_t es = cn_store__kind_size(ci->kind);
-        void **chunks = mb->cols[first + i].chunks;
-        if (chunks[ck] == NULL)
-            chunks[ck] = cn_xmalloc(((size_t)CN_STORE__CHUNK_ROWS << ck) * es);
-        const char *f = (const char *)row + ci->row_offset;
-        int64_t v;
-        switch (ci->kind) {
-        case CN_COLK_DICT:
-            v = dict_ids[i];
-            ((uint32_t *)chunks[ck])[at] = (uint32_t)v;
-            break;
-        case CN_COLK_U32: {
-            uint32_t x;
-            memcpy(&x, f, 4);
-            v = x;
-            ((uint32_t *)chunks[ck])[at] = x;
-            break;
-        }
-        case CN_COLK_U8:
-            v = *(const uint8_t *)f;
-            ((uint8_t *)chunks[ck])[at] = (uint8_t)v;
-            break;
-        default:
-            memcpy(&v, f, 8);
-            ((int64_t *)chunks[ck])[at] = v;
-            break;
-        }
-        if (r == 0 || v < mb->cols[first + i].min)
-            mb->cols[first + i].min = v;
-        if (r == 0 || v > mb->cols[first + i].max)
-            mb->cols[first + i].max = v;
+    switch (g) {
+    case CN_GROUP_VISIT:
+        put_visit(mb, r, ck, at, row, dict_ids);
+        break;
+    case CN_GROUP_HIT:
+        put_hit(mb, r, ck, at, row, dict_ids);
+        break;
+    case CN_GROUP_ITEM:
+        put_item(mb, r, ck, at, row, dict_ids);
+        break;
+    case CN_GROUP_VAR:
+        put_var(mb, r, ck, at, row, dict_ids);
+        break;
+    case CN_GROUP_EVENT:
+        put_event(mb, r, ck, at, row, dict_ids);
+        break;
+    default:
+        CN_ASSERT(!"group");
     }
     mb->rows[g] = r + 1;
 }
 
 int64_t cn_store__membuf_get(const cn_store__membuf_t *mb, cn_store_col_t col, uint64_t row)
 {
-    const cn_store_col_info_t *ci = cn_store_col(col);
-    size_t ck, at;
-    locate(row, &ck, &at);
-    const void *chunk = mb->cols[col].chunks[ck];
-    switch (ci->kind) {
-    case CN_COLK_DICT:
-    case CN_COLK_U32:
-        return ((const uint32_t *)chunk)[at];
-    case CN_COLK_U8:
-        return ((const uint8_t *)chunk)[at];
-    default:
-        return ((const int64_t *)chunk)[at];
+    int64_t v;
+    cn_store__membuf_read(mb, col, row, 1, &v);
+    return v;
+}
+
+/* Copies n values of one chunk, widened to int64. */
+#define WIDEN(T)                                                                                   \
+    do {                                                                                           \
+        const T *src = (const T *)chunk + at;                                                      \
+        for (size_t i = 0; i < m; i++)                                                             \
+            out[i] = (int64_t)src[i];                                                              \
+    } while (0)
+
+void cn_store__membuf_read(const cn_store__membuf_t *mb, cn_store_col_t col, uint64_t from,
+                           size_t n, int64_t *out)
+{
+    cn_colk_t kind = cn_store_col(col)->kind;
+    while (n > 0) {
+        size_t ck, at;
+        locate(from, &ck, &at);
+        size_t m = ((size_t)CN_STORE__CHUNK_ROWS << ck) - at;
+        if (m > n)
+            m = n;
+        const void *chunk = mb->cols[col].chunks[ck];
+        switch (kind) {
+        case CN_COLK_DICT:
+        case CN_COLK_U32:
+            WIDEN(uint32_t);
+            break;
+        case CN_COLK_U8:
+            WIDEN(uint8_t);
+            break;
+        default:
+            WIDEN(int64_t);
+            break;
+        }
+        out += m;
+        from += m;
+        n -= m;
     }
 }
+#undef WIDEN
 
 cn_store_seg_t *cn_store__membuf_view(cn_store__membuf_t *mb)
 {

@@ -89,6 +89,9 @@ struct cn_store {
     obuf_t *obufs;
     size_t obuf_count, obuf_cap;
     cn_store__membuf_t *last_mb;
+    int col_dict[CN_COL_COUNT]; /* dictionary domain of each DICT column */
+    /* each DICT column's cache of recent ids (cn_store__dict_intern_cached) */
+    cn_store__dict_cache_t (*w_cache)[1u << CN_STORE__DICT_CACHE_BITS];
     uint64_t w_visits, w_visitors;
     uint32_t w_dict_written[MAX_DOMAINS];
     uint64_t w_dict_bytes[MAX_DOMAINS];
@@ -691,6 +694,9 @@ int cn_store_open(const char *data_dir, const cn_suite_conf_t *suite, const cn_s
     pthread_cond_init(&s->bg_cv, NULL);
     s->suite_id = cn_xstrdup(suite->id);
     s->ndict = cn_store_dict_count();
+    for (size_t c = 0; c < CN_COL_COUNT; c++)
+        s->col_dict[c] = cn_store_col((cn_store_col_t)c)->dict;
+    s->w_cache = cn_xcalloc(CN_COL_COUNT, sizeof(*s->w_cache));
     cn_buf_t b = CN_BUF_INIT;
     int rc;
     bool writable = !s->opts.read_only;
@@ -878,6 +884,7 @@ void cn_store_close(cn_store_t *s)
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->maint_mu);
     pthread_cond_destroy(&s->bg_cv);
+    free(s->w_cache);
     free(s->dir);
     free(s->suite_id);
     free(s);
@@ -932,9 +939,7 @@ void cn_store_day_to_ymd(int32_t z, int *y, int *m, int *d)
 /* Source for encoding a buffer into a segment. */
 static int fill_membuf(void *ud, cn_store_col_t col, uint64_t from, size_t n, int64_t *out)
 {
-    const cn_store__membuf_t *mb = ud;
-    for (size_t i = 0; i < n; i++)
-        out[i] = cn_store__membuf_get(mb, col, from + i);
+    cn_store__membuf_read(ud, col, from, n, out);
     return 0;
 }
 
@@ -1247,6 +1252,18 @@ static int flush(cn_store_t *s, bool ck, const void *blob, size_t blob_len, cn_e
         cn_err_set(err, rc, "%s/MANIFEST: %s", s->dir, cn_strerror(rc));
         goto done;
     }
+    /* Readers see the new segments, the dictionaries they reference and no more
+     * of the buffers they came from, all at once: a snapshot published meanwhile
+     * by maintenance (a merge, retention) must not pair these segments with the
+     * old buffer views (rows twice) or with older dictionary lengths. */
+    for (size_t v = 0; v < s->pub_view_count; v++)
+        cn_store__seg_unref(s->pub_views[v]);
+    s->pub_view_count = 0;
+    for (size_t d = 0; d < s->ndict; d++)
+        s->pub_dict_len[d] = cn_store__dict_len(s->dicts[d]);
+    s->pub_visits = s->w_visits;
+    s->pub_visitors = s->w_visitors;
+    publish_locked(s);
     pthread_mutex_unlock(&s->mu);
     if (old_ck && old_ck != ck_id) {
         char *p = ckpt_path(s, old_ck);
@@ -1303,21 +1320,69 @@ static int tick(cn_store_t *s)
     return 0;
 }
 
+/* Interns the value of one column into ids[i] when the column is DICT (kind
+ * is a constant where this is inlined). */
+static inline __attribute__((always_inline)) int
+intern_col(cn_store_t *s, size_t col, cn_colk_t kind, const void *f, uint32_t *id)
+{
+    if (kind != CN_COLK_DICT)
+        return 0;
+    cn_str_t str;
+    memcpy(&str, f, sizeof(str));
+    if (str.len == 0) {
+        *id = 0;
+        return 0;
+    }
+    if (str.ptr == NULL)
+        return CN_EINVAL;
+    return cn_store__dict_intern_cached(s->dicts[s->col_dict[col]], str, s->w_cache[col], id);
+}
+
+/* One intern function per group, its DICT columns unrolled from columns.def:
+ * ids[i] is the id of the group's column i (other entries are left alone). */
+#define INTERN_GROUP(fn, rowtype, COLUMNS, EACH)                                                   \
+    static int fn(cn_store_t *s, const rowtype *row, uint32_t *ids)                                \
+    {                                                                                              \
+        COLUMNS(EACH)                                                                              \
+        return 0;                                                                                  \
+    }
+#define INTERN_COL(G, n, k)                                                                        \
+    CN_RETURN_IF_ERR(intern_col(s, CN_COL_##G##_##n, k, &row->n,                                   \
+                                &ids[CN_COL_##G##_##n - CN_STORE__FIRST_##G]));
+#define INTERN_VISIT(n, k, j, d) INTERN_COL(VISIT, n, k)
+#define INTERN_HIT(n, k, j, d)   INTERN_COL(HIT, n, k)
+#define INTERN_ITEM(n, k, j, d)  INTERN_COL(ITEM, n, k)
+#define INTERN_VAR(n, k, j, d)   INTERN_COL(VAR, n, k)
+#define INTERN_EVENT(n, k, j, d) INTERN_COL(EVENT, n, k)
+INTERN_GROUP(intern_visit, cn_visit_row_t, CN_VISIT_COLUMNS, INTERN_VISIT)
+INTERN_GROUP(intern_hit, cn_hit_row_t, CN_HIT_COLUMNS, INTERN_HIT)
+INTERN_GROUP(intern_item, cn_item_row_t, CN_ITEM_COLUMNS, INTERN_ITEM)
+INTERN_GROUP(intern_var, cn_var_row_t, CN_VAR_COLUMNS, INTERN_VAR)
+INTERN_GROUP(intern_event, cn_event_row_t, CN_EVENT_COLUMNS, INTERN_EVENT)
+#undef INTERN_GROUP
+#undef INTERN_COL
+#undef INTERN_VISIT
+#undef INTERN_HIT
+#undef INTERN_ITEM
+#undef INTERN_VAR
+#undef INTERN_EVENT
+
 static int intern_row(cn_store_t *s, cn_store_group_t g, const void *row, uint32_t *ids)
 {
-    cn_store_col_t first = cn_store_group_first(g);
-    size_t n = cn_store_group_cols(g);
-    for (size_t i = 0; i < n; i++) {
-        const cn_store_col_info_t *ci = cn_store_col((cn_store_col_t)(first + i));
-        if (ci->kind != CN_COLK_DICT)
-            continue;
-        cn_str_t str;
-        memcpy(&str, (const char *)row + ci->row_offset, sizeof(str));
-        if (str.len > 0 && str.ptr == NULL)
-            return CN_EINVAL;
-        CN_RETURN_IF_ERR(cn_store__dict_intern(s->dicts[ci->dict], str, &ids[i]));
+    switch (g) {
+    case CN_GROUP_VISIT:
+        return intern_visit(s, row, ids);
+    case CN_GROUP_HIT:
+        return intern_hit(s, row, ids);
+    case CN_GROUP_ITEM:
+        return intern_item(s, row, ids);
+    case CN_GROUP_VAR:
+        return intern_var(s, row, ids);
+    case CN_GROUP_EVENT:
+        return intern_event(s, row, ids);
+    default:
+        return CN_EINVAL;
     }
-    return 0;
 }
 
 static int sink_visit(void *ud, uint32_t visit, const cn_visit_row_t *row)
@@ -1380,6 +1445,11 @@ static int sink_hit(void *ud, const cn_hit_row_t *row, uint32_t *out_hit)
     return 0;
 }
 
+#define CHILD_MAX_COLS 8
+_Static_assert(CN_STORE__N_ITEM <= CHILD_MAX_COLS && CN_STORE__N_VAR <= CHILD_MAX_COLS &&
+                   CN_STORE__N_EVENT <= CHILD_MAX_COLS,
+               "child rows fit the ids array");
+
 static int child(cn_store_t *s, cn_store_group_t g, const void *row, uint32_t hit)
 {
     cn_store__membuf_t *mb = s->last_mb;
@@ -1387,7 +1457,8 @@ static int child(cn_store_t *s, cn_store_group_t g, const void *row, uint32_t hi
         return CN_EINVAL; /* a child row follows its hit */
     if (mb->rows[g] + 1 >= CN_STORE__MAX_BUFFER_ROWS)
         return CN_ETOOBIG;
-    uint32_t ids[CN_COL_COUNT];
+    /* ids of the child group's DICT columns (entries of other columns stay 0) */
+    uint32_t ids[CHILD_MAX_COLS] = {0};
     CN_RETURN_IF_ERR(intern_row(s, g, row, ids));
     cn_store__membuf_put(mb, g, row, ids);
     return 0;

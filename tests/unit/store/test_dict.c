@@ -119,6 +119,60 @@ static void damaged_files_are_corrupt(void **state)
     cn_buf_dispose(&b);
 }
 
+/* The writer's cache of recent ids gives the same ids as the hash table:
+ * repeats, prefixes and longer strings, strings held in the same buffer with
+ * other bytes, strings sharing their first and last bytes, and a cache entry
+ * beyond the dictionary's length. */
+static void cached_interning_matches_the_table(void **state)
+{
+    (void)state;
+    cn_store__dict_t *d = cn_store__dict_new("page");
+    cn_store__dict_t *ref = cn_store__dict_new("page");
+    cn_store__dict_cache_t cache[1u << CN_STORE__DICT_CACHE_BITS];
+    memset(cache, 0, sizeof(cache));
+    char buf[64];
+    const char *vals[] = {"/a",
+                          "/a",
+                          "/ab",
+                          "/a",
+                          "",
+                          "/a",
+                          "/b",
+                          "/b",
+                          "/",
+                          "/ab",
+                          "/ab",
+                          "/c",
+                          "abcdXefgh",
+                          "abcdYefgh",
+                          "abcdXefgh",
+                          "abcdefgh",
+                          "abcdefgh",
+                          "https://shop.canton.test/p/1/x.html",
+                          "https://shop.canton.test/p/2/x.html"};
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+            snprintf(buf, sizeof(buf), "%s", vals[i]); /* same pointer, new bytes */
+            uint32_t got = 77, want = 88;
+            assert_int_equal(cn_store__dict_intern_cached(d, cn_str_c(buf), cache, &got), 0);
+            assert_int_equal(cn_store__dict_intern(ref, cn_str_c(buf), &want), 0);
+            assert_int_equal(got, want);
+            assert_true(cn_str_eq(cn_store__dict_str(d, got), cn_str_c(vals[i])));
+        }
+    }
+    /* every string of the dictionary is found again through the cache */
+    for (uint32_t id = 1; id < cn_store__dict_len(d); id++) {
+        cn_str_t str = cn_store__dict_str(d, id);
+        memcpy(buf, str.ptr, str.len);
+        uint32_t got;
+        assert_int_equal(cn_store__dict_intern_cached(d, cn_str(buf, str.len), cache, &got), 0);
+        assert_int_equal(got, id);
+    }
+    assert_int_equal(cn_store__dict_len(d), cn_store__dict_len(ref));
+    cn_store__dict_free(d);
+    cn_store__dict_free(ref);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -126,6 +180,7 @@ int main(void)
         cmocka_unit_test(ids_are_dense_and_stable),
         cmocka_unit_test(file_round_trip),
         cmocka_unit_test(damaged_files_are_corrupt),
+        cmocka_unit_test(cached_interning_matches_the_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

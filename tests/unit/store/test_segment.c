@@ -363,6 +363,50 @@ static void keyed_flipped_bytes_detected(void **state)
     cn_buf_dispose(&b);
 }
 
+/* The write buffer: rows put through the per-group writers read back the
+ * same by single gets and by bulk reads across chunk boundaries, with the
+ * columns' min and max. */
+static void membuf_rows_read_back(void **state)
+{
+    (void)state;
+    cn_store__membuf_t *mb = cn_store__membuf_new(false, 20000, 0);
+    const uint32_t n = 3 * CN_STORE__CHUNK_ROWS + 17; /* chunks 0 and 1 */
+    for (uint32_t i = 0; i < n; i++) {
+        cn_var_row_t v = {.hit = i / 3, .var = 1000 + i % 7, .value = CN_STR_LIT("x")};
+        uint32_t ids[8] = {0};
+        ids[CN_COL_VAR_value - CN_STORE__FIRST_VAR] = 5 + i % 11;
+        cn_store__membuf_put(mb, CN_GROUP_VAR, &v, ids);
+        cn_event_row_t e = {.hit = i, .event = i % 3, .value = (int64_t)i * 1000 - 500000};
+        cn_store__membuf_put(mb, CN_GROUP_EVENT, &e, ids);
+    }
+    assert_int_equal(mb->rows[CN_GROUP_VAR], n);
+    assert_int_equal(mb->rows[CN_GROUP_EVENT], n);
+    int64_t *out = calloc(n, sizeof(int64_t));
+    const uint64_t from = CN_STORE__CHUNK_ROWS - 5;
+    cn_store__membuf_read(mb, CN_COL_VAR_value, from, n - from, out);
+    for (uint64_t r = from; r < n; r++) {
+        assert_int_equal(out[r - from], 5 + r % 11);
+        assert_int_equal(cn_store__membuf_get(mb, CN_COL_VAR_value, r), 5 + r % 11);
+    }
+    cn_store__membuf_read(mb, CN_COL_EVENT_value, 0, n, out);
+    for (uint64_t r = 0; r < n; r++)
+        assert_int_equal(out[r], (int64_t)r * 1000 - 500000);
+    cn_store__membuf_read(mb, CN_COL_VAR_var, 1, n - 1, out);
+    assert_int_equal(out[0], 1001);
+    assert_int_equal(out[n - 2], 1000 + (n - 1) % 7);
+    cn_store_seg_t *view = cn_store__membuf_view(mb);
+    assert_int_equal(view->cols[CN_COL_VAR_value].min, 5);
+    assert_int_equal(view->cols[CN_COL_VAR_value].max, 15);
+    assert_int_equal(view->cols[CN_COL_VAR_hit].max, (n - 1) / 3);
+    assert_int_equal(view->cols[CN_COL_EVENT_value].min, -500000);
+    assert_int_equal(view->cols[CN_COL_EVENT_value].max, (int64_t)(n - 1) * 1000 - 500000);
+    assert_true(view->cols[CN_COL_HIT_ts].present);
+    assert_false(view->cols[CN_COL_VISIT_visitor].present);
+    cn_store__seg_unref(view);
+    cn_store__membuf_unref(mb);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +418,7 @@ int main(void)
         cmocka_unit_test(every_flipped_byte_is_detected),
         cmocka_unit_test(keyed_columns_round_trip),
         cmocka_unit_test(keyed_flipped_bytes_detected),
+        cmocka_unit_test(membuf_rows_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
