@@ -186,6 +186,7 @@ int cn_enrich__url_split(cn_str_t url, cn_url_t *out);
 /*
  * Iterates "k=v&k=v" pairs: returns true and sets *key, *val (raw, not
  * decoded) while pairs remain; *rest advances. Empty pairs are skipped.
+ * lib/url.h's cn_query_next() for callers that need not tell "k" from "k=".
  */
 bool cn_enrich__query_next(cn_str_t *rest, cn_str_t *key, cn_str_t *val);
 /*

@@ -76,22 +76,8 @@ int cn_enrich__url_split(cn_str_t url, cn_url_t *out)
 
 bool cn_enrich__query_next(cn_str_t *rest, cn_str_t *key, cn_str_t *val)
 {
-    while (rest->ptr != NULL && rest->len > 0) {
-        cn_str_t pair;
-        *rest = cn_str_split(*rest, '&', &pair);
-        if (pair.len == 0)
-            continue;
-        const char *eq = memchr(pair.ptr, '=', pair.len);
-        if (eq == NULL) {
-            *key = pair;
-            *val = CN_STR_LIT("");
-        } else {
-            *key = cn_str(pair.ptr, (size_t)(eq - pair.ptr));
-            *val = cn_str(eq + 1, pair.len - (size_t)(eq + 1 - pair.ptr));
-        }
-        return true;
-    }
-    return false;
+    bool has_eq;
+    return cn_query_next(rest, key, val, &has_eq);
 }
 
 size_t cn_enrich__pct_decode(cn_str_t s, char *dst, size_t cap)
