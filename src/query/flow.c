@@ -499,13 +499,26 @@ typedef struct paths_par {
     uint32_t *last;
     uint8_t *pending;
     ctable_t ct[CN_QUERY_MAX_THREADS];
+    /* next/previous values: counts by dictionary id in flat arrays, or NULL
+     * (other ids, PATH_NONE among them, go to the tables) */
+    uint64_t *flat[CN_QUERY_MAX_THREADS];
+    uint32_t dict_len;
 } paths_par_t;
+
+static inline void flat_add(const paths_par_t *pp, uint64_t *flat, ctable_t *ct, uint32_t id)
+{
+    if (flat != NULL && id < pp->dict_len)
+        flat[id]++;
+    else
+        ct_add(ct, id);
+}
 
 static void paths_thread(void *arg, unsigned t)
 {
     paths_par_t *pp = arg;
     const cn_scan_t *s = pp->s;
     ctable_t *ct = &pp->ct[t];
+    uint64_t *flat = pp->flat[t];
     uint64_t lo, hi;
     entity_range(s->visit_count, pp->nt, t, &lo, &hi);
     for (size_t k = 0; k < s->seg_count; k++) {
@@ -528,9 +541,9 @@ static void paths_thread(void *arg, unsigned t)
             bool match = cn_bit_get(pp->from_bits, ss->base + i);
             if (pp->previous) {
                 if (match)
-                    ct_add(ct, pp->last[vi]);
+                    flat_add(pp, flat, ct, pp->last[vi]);
             } else if (pp->pending[vi]) {
-                ct_add(ct, cur);
+                flat_add(pp, flat, ct, cur);
             }
             pp->last[vi] = cur;
             pp->pending[vi] = match;
@@ -599,6 +612,12 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
                               .nt = scan.threads,
                               .last = last,
                               .pending = pending};
+            uint64_t dlen = cn_store_snap_dict_len(snap, dict);
+            if (plen == 0 && dlen < ((uint64_t)1 << 22)) {
+                pp.dict_len = (uint32_t)dlen;
+                for (unsigned t = 0; t < pp.nt; t++)
+                    pp.flat[t] = cn_xcalloc(dlen ? dlen : 1, sizeof(uint64_t));
+            }
             cn_query__parallel(pp.nt, paths_thread, &pp);
             for (unsigned t = 0; t < pp.nt; t++) {
                 for (size_t i = 0; i < pp.ct[t].cap; i++) {
@@ -606,6 +625,11 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
                         ct_add_n(&ct, pp.ct[t].slots[i].key, pp.ct[t].slots[i].count);
                 }
                 free(pp.ct[t].slots);
+                for (uint64_t id = 0; pp.flat[t] != NULL && id < dlen; id++) {
+                    if (pp.flat[t][id] != 0)
+                        ct_add_n(&ct, id, pp.flat[t][id]);
+                }
+                free(pp.flat[t]);
             }
             for (size_t k = 0; k < scan.seg_count; k++)
                 cn_scan_unload(&scan, k);

@@ -65,6 +65,8 @@ enum {
     CN_M_CHECKOUTS,
     CN_M_PROD_VIEWS,
     CN_M_ORDER_VISITS, /* visits with at least one order */
+    CN_M_TOP_US,       /* time on page: sum of the gaps from a page view to its visit's next hit */
+    CN_M_TOP_VIEWS,    /* time on page: page views that have a next hit in their visit */
     CN_M_BASE_COUNT,
 };
 

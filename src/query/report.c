@@ -146,6 +146,11 @@ typedef struct vstate {
     uint32_t *entry_acc, *exit_acc;
     uint32_t *visit_acc; /* visit-level key: the visit's acc */
     uint64_t *visitor_seen;
+    /* time on page (any hit of the range, selected or not, closes a page view's gap) */
+    uint64_t *top_seen;   /* bitset: the visit had a hit in this run */
+    int64_t *top_first;   /* ts of the visit's first hit in this run */
+    int64_t *top_pend_ts; /* ts of the visit's last selected page view still open */
+    uint32_t *top_pend;   /* its acc, NONE32 when none is open */
 } vstate_t;
 
 typedef struct plan {
@@ -159,6 +164,7 @@ typedef struct plan {
     int events[CN_REPORT_MAX_METRICS]; /* eventN numbers, in slot order */
     size_t event_count;
     bool need_ts, need_money;
+    bool need_top; /* time on page: every hit of the range is walked */
     bool additive; /* only hit-additive measures: no per-visit or per-visitor state */
     /* additive, and every metric asked for is made of orders, revenue and
      * units: only the commerce rows of a segment (cn_scan_orders) add to them */
@@ -298,6 +304,13 @@ static void vstate_init(vstate_t *v, const cn_scan_t *s, const plan_t *pl)
         memset(v->visit_acc, 0xff, n * 4);
     }
     v->visitor_seen = cn_xcalloc((s->visitor_count + 63) / 64 + 1, 8);
+    if (pl->need_top) {
+        v->top_seen = cn_xcalloc((n + 63) / 64 + 1, 8);
+        v->top_first = cn_xmalloc(n * 8);
+        v->top_pend_ts = cn_xmalloc(n * 8);
+        v->top_pend = cn_xmalloc(n * 4);
+        memset(v->top_pend, 0xff, n * 4);
+    }
 }
 
 static void vstate_free(vstate_t *v)
@@ -311,6 +324,10 @@ static void vstate_free(vstate_t *v)
     free(v->exit_acc);
     free(v->visit_acc);
     free(v->visitor_seen);
+    free(v->top_seen);
+    free(v->top_first);
+    free(v->top_pend_ts);
+    free(v->top_pend);
 }
 
 /* --- Planning --- */
@@ -427,13 +444,18 @@ static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_sna
         counts &= !pl->need[m] || sum || distinct || m == CN_M_HITS || m == CN_M_PAGEVIEWS;
     }
     pl->need[CN_M_HITS] = true;
-    pl->need_ts |= pl->need[CN_M_DURATION_US];
+    pl->need_top = pl->need[CN_M_TOP_US] || pl->need[CN_M_TOP_VIEWS];
+    if (pl->need_top && pl->item_mode)
+        return cn_err_set(err, CN_EINVAL,
+                          "time_on_page is per page view: it cannot be broken down by product "
+                          "or category");
+    pl->need_ts |= pl->need[CN_M_DURATION_US] || pl->need_top;
     pl->need_money = pl->need[CN_M_REVENUE] || pl->need[CN_M_UNITS];
     if (pl->item_mode)
         pl->need_money = true;
     pl->additive = !pl->item_mode && !pl->need[CN_M_VISITS] && !pl->need[CN_M_VISITORS] &&
                    !pl->need[CN_M_BOUNCES] && !pl->need[CN_M_ENTRIES] && !pl->need[CN_M_EXITS] &&
-                   !pl->need[CN_M_DURATION_US] && !pl->need[CN_M_ORDER_VISITS];
+                   !pl->need[CN_M_DURATION_US] && !pl->need[CN_M_ORDER_VISITS] && !pl->need_top;
     pl->orders_only = pl->additive && commerce;
     pl->by_visits = visits && pl->visit_level && req->gran == CN_GRAN_NONE;
     pl->count_only = hit_counts && !pl->item_mode && req->gran == CN_GRAN_NONE &&
@@ -467,7 +489,16 @@ typedef struct pass {
     int month0;
     int64_t tb_slot; /* trend_bucket's cache */
     uint32_t tb_val;
-    uint32_t *cnt_hits, *cnt_pv; /* count_only plans: by key */
+    uint32_t *cnt; /* count_only plans: hits, page views by key (pairs: one cache line) */
+    /* visit_key() without the call: one visit column as the whole key */
+    const uint32_t *vkey32;
+    const uint8_t *vkey8;
+    bool one_key; /* visits_pass credited no visit or visitor to the one key */
+    /* day trends: buckets whose day is one segment (by bucket, or NULL);
+     * their visits and visitors are counted directly, with vstamp (by
+     * visitor: the last segment + 1 that counted it) */
+    const uint8_t *direct;
+    uint32_t *vstamp;
 } pass_t;
 
 /* Time zone offsets are whole quarter hours, so the local day and hour are
@@ -615,7 +646,7 @@ static uint32_t visit_value(const cn_scan_t *s, const cn_field_t *f, uint64_t vi
     }
 }
 
-static uint64_t visit_key(const pass_t *p, uint64_t vi)
+static uint64_t visit_key_slow(const pass_t *p, uint64_t vi)
 {
     uint64_t key = 0;
     for (size_t f = 0; f < p->pl->field_count; f++) {
@@ -623,6 +654,17 @@ static uint64_t visit_key(const pass_t *p, uint64_t vi)
         key = f == 0 ? v : key << 32 | v;
     }
     return key;
+}
+
+static inline uint64_t visit_key(const pass_t *p, uint64_t vi)
+{
+    if (p->vkey32 != NULL)
+        return p->vkey32[vi];
+    if (p->vkey8 != NULL)
+        return p->vkey8[vi];
+    if (p->pl->field_count == 0)
+        return 0;
+    return visit_key_slow(p, vi);
 }
 
 /*
@@ -714,6 +756,31 @@ static inline void note_hit(pass_t *p, uint64_t vi, uint8_t type, uint8_t events
             v->exit_acc[vi] = acc;
         }
         v->pv[vi]++;
+    }
+}
+
+/* Time on page: closes the gap of acc's page view that is open in visit vi at ts. */
+static inline void top_close(agg_t *a, uint32_t acc, int64_t from_ts, int64_t ts)
+{
+    int64_t *m = a->acc + (size_t)acc * a->nm;
+    m[CN_M_TOP_US] += ts - from_ts;
+    m[CN_M_TOP_VIEWS]++;
+    a->tot[CN_M_TOP_US] += ts - from_ts;
+    a->tot[CN_M_TOP_VIEWS]++;
+}
+
+/* Time on page: a hit of visit vi at ts (selected or not) ends the visit's
+ * open page view, if any. */
+static inline void top_hit(pass_t *p, uint64_t vi, int64_t ts)
+{
+    vstate_t *v = &p->vs;
+    if (!cn_bit_get(v->top_seen, vi)) {
+        cn_bit_set(v->top_seen, vi);
+        v->top_first[vi] = ts;
+    }
+    if (v->top_pend[vi] != NONE32) {
+        top_close(p->agg, v->top_pend[vi], v->top_pend_ts[vi], ts);
+        v->top_pend[vi] = NONE32;
     }
 }
 
@@ -810,7 +877,44 @@ static int visits_pass(pass_t *p, size_t k)
         (rc = cn_scan_orders(s, k, &rows, &nrows)) != 0 ||
         (rc = cn_scan_seg_visits(s, k, &visits, &nvisits)) != 0)
         return rc;
-    for (size_t j = 0; j < nvisits && !pl->additive; j++) {
+    if (!pl->additive && !trend && pl->field_count == 0) {
+        /* one key, everything: its visits and visitors are the totals
+         * (finish_visits copies them), so only the seen bits are set */
+        bool any = false;
+        for (size_t j = 0; j < nvisits; j++) {
+            uint64_t vi = visits[j] - s->first_visit;
+            if (s->v_bot[vi] || (p->vfilter != NULL && !cn_bit_get(p->vfilter, vi)))
+                continue;
+            cn_bit_set(v->seen, vi);
+            cn_bit_set(v->visitor_seen, s->v_visitor[vi]);
+            any = true;
+        }
+        if (any)
+            (void)acc_of(a, 0);
+        p->one_key = true;
+    }
+    if (trend && !pl->additive && p->direct != NULL && p->direct[bucket]) {
+        /* no other segment has this bucket: no pairs or bits to dedupe with */
+        if (p->vstamp == NULL)
+            p->vstamp = cn_xcalloc(s->visitor_count + 1, 4);
+        int64_t *m = a->acc + (size_t)acc_of(a, bucket) * a->nm;
+        uint32_t stamp = (uint32_t)k + 1;
+        for (size_t j = 0; j < nvisits; j++) {
+            uint64_t vi = visits[j] - s->first_visit;
+            if (!hit_selected(p, ss, 0, vi))
+                continue;
+            uint32_t visitor = s->v_visitor[vi];
+            cn_bit_set(v->seen, vi);
+            cn_bit_set(v->visitor_seen, visitor);
+            m[CN_M_VISITS]++;
+            if (p->vstamp[visitor] != stamp) {
+                p->vstamp[visitor] = stamp;
+                m[CN_M_VISITORS]++;
+            }
+        }
+        nvisits = 0;
+    }
+    for (size_t j = 0; j < nvisits && !pl->additive && !p->one_key; j++) {
         uint64_t vi = visits[j] - s->first_visit;
         if (!hit_selected(p, ss, 0, vi))
             continue;
@@ -854,10 +958,8 @@ static int count_pass(pass_t *p, size_t k)
     if ((rc = cn_scan_load(s, k, false, false)) != 0 ||
         (rc = cn_scan_hit_u32(s, k, col, &ids)) != 0)
         return rc;
-    if (p->cnt_hits == NULL) {
-        p->cnt_hits = cn_xcalloc(pl->key_bound[0], 4);
-        p->cnt_pv = cn_xcalloc(pl->key_bound[0], 4);
-    }
+    if (p->cnt == NULL)
+        p->cnt = cn_xcalloc(pl->key_bound[0], 8);
     uint32_t bound = (uint32_t)pl->key_bound[0];
     for (size_t i = 0; i < ss->n; i++) {
         uint64_t vi = ss->visit[i] - s->first_visit;
@@ -866,8 +968,8 @@ static int count_pass(pass_t *p, size_t k)
         uint32_t id = ids[i];
         if (id >= bound)
             return cn_err_set(s->err, CN_ECORRUPT, "an id beyond its dictionary");
-        p->cnt_hits[id]++;
-        p->cnt_pv[id] += ss->type[i] == CN_HIT_PAGEVIEW;
+        p->cnt[2 * (size_t)id]++;
+        p->cnt[2 * (size_t)id + 1] += ss->type[i] == CN_HIT_PAGEVIEW;
     }
     return 1;
 }
@@ -875,20 +977,19 @@ static int count_pass(pass_t *p, size_t k)
 /* Moves a count-only pass's counts into its accs. */
 static void count_finish(pass_t *p)
 {
-    if (p->cnt_hits == NULL)
+    if (p->cnt == NULL)
         return;
     agg_t *a = p->agg;
     for (uint64_t id = 0; id < p->pl->key_bound[0]; id++) {
-        if (p->cnt_hits[id] == 0)
+        if (p->cnt[2 * id] == 0)
             continue;
         uint32_t acc = acc_of(a, id); /* may move a->acc */
         int64_t *m = a->acc + (size_t)acc * a->nm;
-        m[CN_M_HITS] += p->cnt_hits[id];
-        m[CN_M_PAGEVIEWS] += p->cnt_pv[id];
+        m[CN_M_HITS] += p->cnt[2 * id];
+        m[CN_M_PAGEVIEWS] += p->cnt[2 * id + 1];
     }
-    free(p->cnt_hits);
-    free(p->cnt_pv);
-    p->cnt_hits = p->cnt_pv = NULL;
+    free(p->cnt);
+    p->cnt = NULL;
 }
 
 /* The pass over segments [k0, k1). */
@@ -926,6 +1027,8 @@ static int run_pass(pass_t *p, size_t k0, size_t k1)
         for (size_t i = 0; i < ss->n; i++) {
             uint64_t vi = ss->visit[i] - s->first_visit;
             bool sel = hit_selected(p, ss, i, vi);
+            if (pl->need_top && !s->v_bot[vi])
+                top_hit(p, vi, ss->ts[i]);
             if (!sel) {
                 if (hit_acc)
                     hit_acc[i] = NONE32;
@@ -953,6 +1056,10 @@ static int run_pass(pass_t *p, size_t k0, size_t k1)
                 credit(p, acc, vi, ss->type[i], ss->events[i], rev, units, false);
                 if (hit_acc)
                     hit_acc[i] = acc;
+                if (pl->need_top && ss->type[i] == CN_HIT_PAGEVIEW) {
+                    p->vs.top_pend[vi] = acc;
+                    p->vs.top_pend_ts[vi] = ts;
+                }
             }
             note_hit(p, vi, ss->type[i], ss->events[i], ts, rev, units, acc);
         }
@@ -1077,6 +1184,12 @@ static void finish_visits(pass_t *p)
     for (uint64_t w = 0; w < (s->visitor_count + 63) / 64; w++)
         visitors += (uint64_t)__builtin_popcountll(v->visitor_seen[w]);
     a->tot[CN_M_VISITORS] = (int64_t)visitors;
+    if (p->one_key && a->nacc == 1) {
+        int64_t *m = a->acc;
+        m[CN_M_VISITS] = a->tot[CN_M_VISITS];
+        m[CN_M_VISITORS] = a->tot[CN_M_VISITORS];
+        m[CN_M_ORDER_VISITS] = a->tot[CN_M_ORDER_VISITS];
+    }
 }
 
 /* --- Splitting the pass over threads --- */
@@ -1129,15 +1242,18 @@ static void merge_pairs(agg_t *a, hmap_t *aset, const hmap_t *bset, const uint32
  * Merges the aggregate b of a later run of segments into a: sums, and
  * distinct visits and visitors as unions (exact). map gets b's acc -> a's acc.
  */
-static void agg_merge(agg_t *a, const agg_t *b, const plan_t *pl, uint32_t *map)
+static void agg_merge(agg_t *a, const agg_t *b, const plan_t *pl, uint32_t *map,
+                      const uint8_t *direct)
 {
     for (size_t i = 0; i < b->nacc; i++) {
         uint32_t ai = acc_of(a, b->keyv[i]);
         map[i] = ai;
         int64_t *dst = a->acc + (size_t)ai * a->nm;
         const int64_t *src = b->acc + i * b->nm;
+        /* a direct bucket's distinct counts are all in one run: plain sums */
+        bool plain = direct != NULL && b->keyv[i] < pl->key_bound[0] && direct[b->keyv[i]];
         for (size_t j = 0; j < a->nm; j++) {
-            if (j != CN_M_VISITS && j != CN_M_VISITORS)
+            if (plain || (j != CN_M_VISITS && j != CN_M_VISITORS))
                 dst[j] += src[j];
         }
     }
@@ -1190,6 +1306,27 @@ static void vstate_merge(vstate_t *a, const vstate_t *b, size_t visits, size_t v
         a->visitor_seen[w] |= b->visitor_seen[w];
 }
 
+/* Time on page across runs: a page view left open at the end of run a is
+ * closed by its visit's first hit in the later run b; b's open page views
+ * stay open (accs through map). out is a's aggregate. */
+static void top_merge(agg_t *out, vstate_t *a, const vstate_t *b, size_t visits,
+                      const uint32_t *map)
+{
+    for (size_t w = 0; w < (visits + 63) / 64; w++) {
+        for (uint64_t bits = b->top_seen[w]; bits != 0; bits &= bits - 1) {
+            size_t vi = w * 64 + (size_t)__builtin_ctzll(bits);
+            if (a->top_pend[vi] != NONE32)
+                top_close(out, a->top_pend[vi], a->top_pend_ts[vi], b->top_first[vi]);
+            if (!cn_bit_get(a->top_seen, vi)) {
+                cn_bit_set(a->top_seen, vi);
+                a->top_first[vi] = b->top_first[vi];
+            }
+            a->top_pend[vi] = b->top_pend[vi] == NONE32 ? NONE32 : map[b->top_pend[vi]];
+            a->top_pend_ts[vi] = b->top_pend_ts[vi];
+        }
+    }
+}
+
 typedef struct par_pass {
     pass_t *passes;
     cn_scan_t *locals;
@@ -1235,6 +1372,22 @@ static int aggregate(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_stor
     cn_scan_split(&scan, nt, pp.split);
     int y, m, d;
     cn_store_day_to_ymd(from, &y, &m, &d);
+    /* day trends counted by visits_pass (no hit filter): a day (partition)
+     * of one segment is a bucket no other segment adds visits to (order
+     * visits need the visit's later days: counted through the bits) */
+    uint8_t *direct = NULL;
+    if (pl->by_visits_trend && !pl->additive && req->gran == CN_GRAN_DAY && filter == NULL &&
+        !pl->need[CN_M_ORDER_VISITS] && pl->key_bound[0] > 0) {
+        direct = cn_xcalloc(pl->key_bound[0], 1);
+        for (size_t k = 0; k < scan.seg_count; k++) {
+            size_t part = scan.segs[k].part;
+            bool alone = (k == 0 || scan.segs[k - 1].part != part) &&
+                         (k + 1 == scan.seg_count || scan.segs[k + 1].part != part);
+            int64_t b = (int64_t)cn_store_snap_partition_day(snap, part) - from;
+            if (alone && b >= 0 && (uint64_t)b < pl->key_bound[0])
+                direct[b] = 1;
+        }
+    }
     for (unsigned t = 0; t < nt; t++) {
         pp.locals[t] = scan;
         pp.locals[t].err = &pp.err[t];
@@ -1245,8 +1398,16 @@ static int aggregate(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_stor
                       .filter = filter,
                       .vfilter = vfilter,
                       .from_day = from,
-                      .tb_slot = INT64_MIN};
+                      .tb_slot = INT64_MIN,
+                      .direct = direct};
         p->week_monday = from - (((from % 7) + 7 + 3) % 7);
+        if (pl->field_count == 1 && pl->fields[0].dim->src == CN_DIMSRC_VISIT_COL) {
+            cn_store_col_t col = pl->fields[0].dim->col;
+            if (cn_store_col(col)->kind == CN_COLK_U8)
+                p->vkey8 = scan.v_cols8[col];
+            else
+                p->vkey32 = scan.v_cols32[col];
+        }
         p->month0 = y * 12 + m;
         agg_init(p->agg, pl);
         agg_init_vbits(p->agg, pl, scan.visitor_count, scan.visit_count);
@@ -1265,9 +1426,11 @@ static int aggregate(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_stor
         pass_t *p = &pp.passes[t];
         if (rc == 0) {
             uint32_t *map = cn_xmalloc((p->agg->nacc + 1) * sizeof(uint32_t));
-            agg_merge(out, p->agg, pl, map);
+            agg_merge(out, p->agg, pl, map, direct);
             if (!pl->additive)
                 vstate_merge(&pp.passes[0].vs, &p->vs, scan.visit_count, scan.visitor_count, map);
+            if (pl->need_top)
+                top_merge(out, &pp.passes[0].vs, &p->vs, scan.visit_count, map);
             free(map);
         }
         if (!pl->additive)
@@ -1281,6 +1444,9 @@ static int aggregate(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_stor
         finish_visits(&pp.passes[0]);
     if (!pl->additive)
         vstate_free(&pp.passes[0].vs);
+    for (unsigned t = 0; t < nt; t++)
+        free(pp.passes[t].vstamp);
+    free(direct);
     free(pp.passes);
     free(pp.locals);
     free(filter);

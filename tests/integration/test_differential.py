@@ -63,8 +63,8 @@ for _d, (_c, _n) in ENUM.items():
 PURCHASE = "(evflags & 64 <> 0)"
 NOT_BOT = "bot = '' AND device <> 4"  # docs/api.md: crawler user agents, device type bot
 METRICS = ["pageviews", "visits", "visitors", "bounces", "entries", "exits", "orders", "revenue",
-           "units", "cart_adds", "conversion_rate", "hits", "checkouts", "product_views"]
-RATES = {"conversion_rate"}
+           "units", "cart_adds", "conversion_rate", "hits", "checkouts", "product_views", "time_on_page"]
+RATES = {"conversion_rate", "time_on_page"}
 
 
 def q(s):
@@ -172,10 +172,11 @@ def report_sql(dims, metrics, a, b, gran=None, seg=None):
     parts = ([bucket_sql(gran)] if gran else []) + [DIMS[d] for d in dims]
     key = "[" + ", ".join(parts) + "]" if parts else "[]::VARCHAR[]"
     where = "%s AND %s" % (day_range(a, b), NOT_BOT)
-    if seg is not None:
-        where += " AND " + seg_sql(seg, a, b)
+    segw = "TRUE" if seg is None else seg_sql(seg, a, b)
+    # time_on_page: nts is the visit's next hit in the range (any non-bot hit, before the segment)
     return """
-WITH sel AS (SELECT *, %(key)s AS k FROM hits WHERE %(where)s),
+WITH rng AS (SELECT *, lead(ts) OVER (PARTITION BY visit ORDER BY ts, hit_num) AS nts FROM hits WHERE %(where)s),
+sel AS (SELECT *, %(key)s AS k FROM rng WHERE %(segw)s),
 vst AS (SELECT visit, count_if(type = 0) AS pv, bool_or(%(p)s) AS ord FROM sel GROUP BY visit),
 epv AS (SELECT arg_min(k, struct_pack(t := ts, n := hit_num)) AS ek,
                arg_max(k, struct_pack(t := ts, n := hit_num)) AS xk FROM sel WHERE type = 0 GROUP BY visit),
@@ -187,17 +188,20 @@ base AS (SELECT k, count_if(type = 0) AS pageviews, count(*) AS hits,
                coalesce(sum(revenue) FILTER (WHERE %(p)s), 0) AS revenue,
                coalesce(sum(units) FILTER (WHERE %(p)s), 0) AS units,
                count_if(evflags & 2 <> 0) AS cart_adds, count_if(evflags & 32 <> 0) AS checkouts,
-               count_if(evflags & 1 <> 0) AS product_views
+               count_if(evflags & 1 <> 0) AS product_views,
+               count_if(type = 0 AND nts IS NOT NULL) AS topviews,
+               CAST(coalesce(sum(nts - ts) FILTER (WHERE type = 0), 0) AS BIGINT) AS topus
         FROM sel JOIN vst USING (visit) GROUP BY k),
 ent AS (SELECT ek AS k, count(*) AS entries FROM epv GROUP BY 1),
 ext AS (SELECT xk AS k, count(*) AS exits FROM epv GROUP BY 1)
 SELECT k, pageviews, hits, visits, visitors, bounces, ordvisits, orders, CAST(revenue AS VARCHAR),
-       units, cart_adds, checkouts, product_views, coalesce(entries, 0), coalesce(exits, 0)
-FROM base LEFT JOIN ent USING (k) LEFT JOIN ext USING (k)""" % {"key": key, "where": where, "p": PURCHASE}
+       units, cart_adds, checkouts, product_views, coalesce(entries, 0), coalesce(exits, 0), topviews, topus
+FROM base LEFT JOIN ent USING (k) LEFT JOIN ext USING (k)""" % {"key": key, "where": where, "segw": segw,
+                                                                "p": PURCHASE}
 
 
 BASE_COLS = ["pageviews", "hits", "visits", "visitors", "bounces", "ordvisits", "orders", "revenue",
-             "units", "cart_adds", "checkouts", "product_views", "entries", "exits"]
+             "units", "cart_adds", "checkouts", "product_views", "entries", "exits", "topviews", "topus"]
 
 
 def metric_value(base, m):
@@ -205,6 +209,8 @@ def metric_value(base, m):
         return 100.0 * base["ordvisits"] / base["visits"] if base["visits"] else 0.0
     if m == "revenue":
         return float(base["revenue"])
+    if m == "time_on_page":
+        return base["topus"] / base["topviews"] / 1e6 if base["topviews"] else 0.0
     return base[m]
 
 
@@ -378,6 +384,18 @@ def run(tmp):
     add_report("Q8", {}, [], ["revenue"], a, b, gran="month")
     q9seg = ("scope", "visit", ("and", ("cond", "channel", "=", "Natural Search"), ("cond", "country", "=", "US")))
     add_report("Q9", {}, ["page"], ["pageviews"], a, b, seg=q9seg)
+    # time on page (docs/api.md): by page, by day, under a hit segment, over part of the range
+    add_report("T1", {}, ["page"], ["time_on_page", "pageviews"], a, b)
+    add_report("T2", {}, [], ["time_on_page"], days[1], days[-3], gran="day")
+    add_report("T3", {}, ["page_type"], ["time_on_page"], a, b,
+               seg=("scope", "hit", ("cond", "page", "starts with", "product:")))
+    add_report("T4", {}, ["entry_page", "channel"], ["time_on_page", "visits"], days[2], days[6])
+    # no dimension (visits and visitors as bits only) and day trends (one segment a day), with
+    # and without a visit container
+    vseg = ("scope", "visit", ("cond", "channel", "=", values["channel"][0]))
+    add_report("V1", {}, [], ["visits", "visitors", "conversion_rate", "orders"], a, b, seg=vseg)
+    add_report("V2", {}, [], ["visits", "visitors", "pageviews"], days[1], days[-2], gran="day", seg=vseg)
+    add_report("V3", {}, [], ["visitors", "visits", "revenue"], days[3], days[-1], gran="day")
 
     dimnames = sorted(DIMS)
     n = int(os.environ.get("DIFF_REPORTS", "200"))

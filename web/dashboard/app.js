@@ -698,7 +698,7 @@ function viewTasks(my) {
   const metricOf = (list, def) => (list.includes(state.metric) ? state.metric : def);
   switch (state.view) {
     case 'pages': return [
-      table(my, 'Pages', [{ label: 'Pages', dim: 'page', metrics: ['pageviews', 'visitors', 'visits', 'visit_duration'] },
+      table(my, 'Pages', [{ label: 'Pages', dim: 'page', metrics: ['pageviews', 'visitors', 'visits', 'time_on_page', 'visit_duration'] },
         { label: 'Page URLs', dim: 'url', metrics: ['pageviews', 'visitors'] }], { wide: true, limit: 25 }),
       table(my, 'Entry pages', [{ label: 'Entry', dim: 'entry_page', metrics: ['entries', 'bounce_rate', 'visit_duration'] }], { limit: 15 }),
       table(my, 'Exit pages', [{ label: 'Exit', dim: 'exit_page', metrics: ['exits', 'visits'] }], { limit: 15 }),
