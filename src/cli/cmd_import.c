@@ -66,7 +66,9 @@ static void usage(FILE *f)
         "  --dry-run             parse and report, write nothing (checks a format)\n"
         "  --quiet               no progress and no summary text\n"
         "  --summary json        print the summary as one JSON object on stdout\n\n"
-        "Importing a file again adds nothing; a file that grew imports only its new tail.\n"
+        "Importing a file again adds nothing; a file that grew imports only its new tail;\n"
+        "an interrupted import (killed, crashed) resumes where it stopped, without\n"
+        "duplicates, when the same command runs again (not for stdin).\n"
         "Bad lines are counted by reason, kept in <data>/import/bad-<time>.log, and the\n"
         "import goes on. See docs/import.md.\n");
 }
@@ -83,21 +85,55 @@ typedef struct run {
     const char *import_dir;
     int64_t t0;
     uint64_t files_bytes_base;
+    /* Progress of the file being imported (docs/import.md, "Resuming"). */
+    cn_import_state_t *state;
+    const cn_import_ident_t *id; /* NULL: stdin or --dry-run, nothing recorded */
+    uint64_t line_base;          /* st.lines when the file started */
+    uint64_t resumed_line;       /* lines before the offset the file resumed at */
+    int64_t ckpt_us, last_ckpt;
+    bool state_failed;
+    pthread_mutex_t pos_mu;
+    /* The first record of the latest batch called back, and the records of
+     * the latest batch appended; before any append, the end of the log at
+     * open and 0: after a cn_hitlog_sync(), the hits that follow are the
+     * ones appended since. */
+    cn_hitlog_pos_t last_pos;
+    uint64_t last_count;
+    /* Resuming: hits past the recorded batch that are already in the hitlog. */
+    cn_hitlog_reader_t *tail;
+    uint64_t dups;
+    cn_hitlog_batch_t rest;
 } run_t;
 
 static void on_done(void *ud, int status, cn_hitlog_pos_t pos)
 {
-    (void)pos;
     run_t *r = ud;
     if (status < 0)
         atomic_store(&r->write_error, status);
+    pthread_mutex_lock(&r->pos_mu);
+    r->last_pos = pos;
+    pthread_mutex_unlock(&r->pos_mu);
 }
 
-static int on_batch(void *ud, cn_hitlog_batch_t *b)
+/* True when the next record of the tail being checked is rec (a duplicate); false ends the check.
+ */
+static bool tail_matches(run_t *r, const void *rec, size_t len)
 {
-    run_t *r = ud;
-    if (r->log == NULL) /* --dry-run */
-        return 0;
+    const void *p;
+    size_t n;
+    if (cn_hitlog_reader_next(r->tail, &p, &n, NULL, NULL) == 1 && n == len &&
+        memcmp(p, rec, len) == 0) {
+        r->dups++;
+        return true;
+    }
+    cn_hitlog_reader_close(r->tail);
+    r->tail = NULL;
+    return false;
+}
+
+static int append_batch(run_t *r, cn_hitlog_batch_t *b)
+{
+    r->last_count = b->count;
     for (;;) {
         int rc = cn_hitlog_append_batch(r->log, b, on_done, r);
         if (rc != CN_EFULL)
@@ -106,17 +142,103 @@ static int on_batch(void *ud, cn_hitlog_batch_t *b)
     }
 }
 
+static int on_batch(void *ud, cn_hitlog_batch_t *b)
+{
+    run_t *r = ud;
+    if (r->log == NULL) /* --dry-run */
+        return 0;
+    if (r->tail == NULL)
+        return append_batch(r, b);
+    /* resuming: drop the hits the interrupted run had already appended */
+    size_t off = 0, n;
+    const void *rec;
+    cn_hitlog_batch_clear(&r->rest);
+    while (cn_hitlog_batch_next(b, &off, &rec, &n) == 1)
+        if (r->tail == NULL || !tail_matches(r, rec, n))
+            CN_RETURN_IF_ERR(cn_hitlog_batch_add(&r->rest, rec, n));
+    return r->rest.count > 0 ? append_batch(r, &r->rest) : 0;
+}
+
 static int on_hit(void *ud, const void *rec, size_t len)
 {
     run_t *r = ud;
     if (r->log == NULL) /* --dry-run */
         return 0;
+    if (r->tail != NULL && tail_matches(r, rec, len))
+        return 0;
+    r->last_count = 1;
     for (;;) {
         int rc = cn_hitlog_append(r->log, rec, len, on_done, r);
         if (rc != CN_EFULL)
             return rc;
         usleep(500); /* the disk is behind: let the writer drain the queue */
     }
+}
+
+/*
+ * Records how far the file is imported: syncs the hitlog first, so that the
+ * record never covers a hit that is not durable, then saves the state file
+ * atomically. Skipped while duplicates are being skipped (the saved entry
+ * still holds: their hits lie before the hits this run appends).
+ */
+static int checkpoint(run_t *r, const cn_import_stats_t *st)
+{
+    if (r->id == NULL || r->log == NULL || r->tail != NULL || r->state_failed)
+        return 0;
+    int rc = cn_hitlog_sync(r->log);
+    if (rc == 0)
+        rc = atomic_load(&r->write_error);
+    if (rc != 0)
+        return rc;
+    cn_import_progress_t prog = {.offset = st->end_offset,
+                                 .lines = st->lines - r->line_base + r->resumed_line,
+                                 .last_count = r->last_count};
+    pthread_mutex_lock(&r->pos_mu);
+    prog.last_batch = r->last_pos;
+    pthread_mutex_unlock(&r->pos_mu);
+    cn_import_state_put(r->state, r->file, r->id, &prog);
+    cn_err_t err = {0};
+    if (cn_import_state_save(r->state, &err) != 0) {
+        /* the hits are safe; only resuming is lost: say so once and go on */
+        fprintf(stderr, "canton import: cannot record progress: %s\n", err.msg);
+        r->state_failed = true;
+    }
+    return 0;
+}
+
+/*
+ * Resuming an interrupted import: a reader just past the batch its last
+ * record names, or NULL (with a warning) when the log no longer has it.
+ */
+static cn_hitlog_reader_t *open_tail(const char *hitlog_dir, const cn_import_progress_t *prog,
+                                     const char *path)
+{
+    cn_hitlog_reader_t *tr = NULL;
+    const void *q;
+    size_t qn;
+    uint64_t k = 0;
+    if (cn_hitlog_reader_open(hitlog_dir, prog->last_batch, &tr, NULL) == 0) {
+        while (k < prog->last_count && cn_hitlog_reader_next(tr, &q, &qn, NULL, NULL) == 1)
+            k++;
+        if (k == prog->last_count)
+            return tr;
+        cn_hitlog_reader_close(tr);
+    }
+    fprintf(stderr,
+            "canton import: %s: the hitlog no longer holds the last batch recorded; resuming "
+            "without checking for hits already there\n",
+            path);
+    return NULL;
+}
+
+static int on_delivered(void *ud, const cn_import_stats_t *st)
+{
+    run_t *r = ud;
+    int64_t now = cn_time_mono_us();
+    if (now - r->last_ckpt < r->ckpt_us)
+        return 0;
+    r->last_ckpt = now;
+    return checkpoint(r, st);
 }
 
 static void on_bad(void *ud, uint64_t line_no, cn_import_bad_t reason, size_t column, cn_str_t line)
@@ -134,15 +256,15 @@ static void on_bad(void *ud, uint64_t line_no, cn_import_bad_t reason, size_t co
     }
     if (r->bad_file != NULL)
         fprintf(r->bad_file, "%s:%llu: %s at column %zu: %.*s\n", r->file,
-                (unsigned long long)line_no, cn_import_bad_name(reason), column + 1,
-                CN_STR_FMT(line));
+                (unsigned long long)(line_no + r->resumed_line), cn_import_bad_name(reason),
+                column + 1, CN_STR_FMT(line));
     if (!r->quiet && r->bad_shown < SHOW_BAD) {
         if (r->progress)
             fprintf(stderr, "\r\033[K");
         int show = line.len > 160 ? 160 : (int)line.len;
-        fprintf(stderr, "%s:%llu: %s at column %zu: %.*s%s\n", r->file, (unsigned long long)line_no,
-                cn_import_bad_name(reason), column + 1, show, line.ptr,
-                (size_t)show < line.len ? "..." : "");
+        fprintf(stderr, "%s:%llu: %s at column %zu: %.*s%s\n", r->file,
+                (unsigned long long)(line_no + r->resumed_line), cn_import_bad_name(reason),
+                column + 1, show, line.ptr, (size_t)show < line.len ? "..." : "");
         r->bad_shown++;
     }
 }
@@ -322,6 +444,8 @@ typedef struct file_result {
     const char *path;
     const char *action; /* "imported", "resumed", "unchanged", "failed" */
     uint64_t start, end;
+    uint64_t start_line; /* lines before start (resumed), 0 when unknown */
+    uint64_t duplicates; /* hits already in the hitlog from an interrupted run, skipped */
     uint64_t lines, hits, bad;
 } file_result_t;
 
@@ -506,8 +630,12 @@ int cn_cmd_import(int argc, char **argv)
         cn_conf_free(conf);
         return CN_EXIT_FAIL;
     }
-    run_t r = {.quiet = quiet, .import_dir = import_dir, .bad_tried = dry};
+    run_t r = {.quiet = quiet, .import_dir = import_dir, .bad_tried = dry, .state = state};
     atomic_init(&r.write_error, 0);
+    pthread_mutex_init(&r.pos_mu, NULL);
+    /* how often an import records its progress (docs/import.md, "Resuming") */
+    const char *ck = getenv("CANTON_IMPORT_CHECKPOINT_MS");
+    r.ckpt_us = ck != NULL && *ck ? (int64_t)strtoul(ck, NULL, 10) * 1000 : 500000;
     r.progress = !quiet && isatty(STDERR_FILENO);
     cn_hitlog_opts_t hopts;
     cn_hitlog_opts_init(&hopts);
@@ -523,12 +651,14 @@ int cn_cmd_import(int argc, char **argv)
     hopts.max_queue_bytes = 32u << 20; /* a small queue stays in memory already touched */
     if (conf != NULL)
         hopts.segment_bytes = conf->hitlog_segment_bytes;
-    if (!dry && cn_hitlog_open(hitlog_dir, &hopts, &r.log, NULL, &err) != 0) {
+    cn_hitlog_recovery_t hrec = {0};
+    if (!dry && cn_hitlog_open(hitlog_dir, &hopts, &r.log, &hrec, &err) != 0) {
         fprintf(stderr, "canton import: hitlog %s: %s\n", hitlog_dir, cn_err_msg(&err, err.code));
         cn_import_state_free(state);
         cn_conf_free(conf);
         return CN_EXIT_FAIL;
     }
+    r.last_pos = hrec.end;
 
     proc_t pr = {0};
     if (process) {
@@ -546,8 +676,12 @@ int cn_cmd_import(int argc, char **argv)
         pr.started = true;
         yield_to_processing();
     }
-    cn_import_sink_t sink = {
-        .batch = on_batch, .hit = on_hit, .bad = on_bad, .progress = on_progress, .ud = &r};
+    cn_import_sink_t sink = {.batch = on_batch,
+                             .hit = on_hit,
+                             .bad = on_bad,
+                             .progress = on_progress,
+                             .delivered = on_delivered,
+                             .ud = &r};
     cn_import_stats_t st = {0};
     size_t nfiles = (size_t)(argc - optind);
     file_result_t *res = cn_xcalloc(nfiles, sizeof(*res));
@@ -568,11 +702,14 @@ int cn_cmd_import(int argc, char **argv)
             status = CN_EXIT_FAIL;
             continue;
         }
+        cn_import_progress_t prog = {0};
+        r.resumed_line = 0;
         if (has_id && !force && !dry) {
             bool unchanged;
-            uint64_t off = cn_import_state_offset(state, path, &id, &unchanged);
+            bool known = cn_import_state_get(state, path, &id, &prog, &unchanged);
+            uint64_t off = prog.offset;
             bool gz = strlen(path) > 3 && strcmp(path + strlen(path) - 3, ".gz") == 0;
-            if (off > 0 && unchanged) {
+            if (known && unchanged) {
                 fr->action = "unchanged";
                 fr->start = fr->end = off;
                 if (!quiet && !json)
@@ -582,9 +719,20 @@ int cn_cmd_import(int argc, char **argv)
                             path, (unsigned long long)off);
                 continue;
             }
-            if (off > 0 && (gz || off < id.size)) {
+            if (known && !prog.done) {
+                /* an interrupted import: go on after the last recorded line */
                 start = off;
                 fr->action = "resumed";
+                r.resumed_line = fr->start_line = prog.lines;
+                if (prog.last_batch.segment > 0)
+                    r.tail = open_tail(hitlog_dir, &prog, path);
+                if (!quiet && !json)
+                    fprintf(stderr, "%s: interrupted import, resuming at line %llu / byte %llu\n",
+                            path, (unsigned long long)prog.lines + 1, (unsigned long long)off);
+            } else if (known && off > 0 && (gz || off < id.size)) {
+                start = off;
+                fr->action = "resumed";
+                r.resumed_line = fr->start_line = prog.lines;
                 if (!quiet && !json)
                     fprintf(stderr, "%s: imported up to byte %llu before, importing the rest\n",
                             path, (unsigned long long)off);
@@ -605,11 +753,32 @@ int cn_cmd_import(int argc, char **argv)
         }
         uint64_t l0 = st.lines, h0 = st.hits, b0 = st.bad;
         fr->start = start;
-        rc = cn_import_run(p, path, start, threads, &sink, &st, &err);
+        r.id = has_id && !dry ? &id : NULL;
+        r.line_base = st.lines;
+        r.dups = 0;
+        r.last_ckpt = cn_time_mono_us();
+        /* record the start first: a kill before the first periodic record
+         * must not leave hits in the log that nothing accounts for */
+        cn_import_stats_t at_start = {.lines = st.lines, .end_offset = start};
+        rc = checkpoint(&r, &at_start);
+        if (rc != 0)
+            cn_err_set(&err, rc, "%s: syncing the hitlog: %s", path, cn_strerror(rc));
+        else
+            rc = cn_import_run(p, path, start, threads, &sink, &st, &err);
         cn_import_parser_free(p);
+        r.id = NULL;
+        if (r.tail != NULL) { /* every hit of the rest was there already */
+            cn_hitlog_reader_close(r.tail);
+            r.tail = NULL;
+        }
+        st.hits -= r.dups;
+        fr->duplicates = r.dups;
         fr->lines = st.lines - l0;
         fr->hits = st.hits - h0;
         fr->bad = st.bad - b0;
+        if (r.dups > 0 && !quiet && !json)
+            fprintf(stderr, "%s: %llu hits of the interrupted import were in the hitlog already\n",
+                    path, (unsigned long long)r.dups);
         if (rc != 0) {
             if (r.progress)
                 fprintf(stderr, "\r\033[K");
@@ -621,8 +790,11 @@ int cn_cmd_import(int argc, char **argv)
             continue;
         }
         fr->end = st.end_offset;
-        if (has_id)
-            cn_import_state_set(state, path, &id, st.end_offset);
+        if (has_id) {
+            cn_import_progress_t fin = {
+                .offset = st.end_offset, .lines = fr->start_line + fr->lines, .done = true};
+            cn_import_state_put(state, path, &id, &fin);
+        }
     }
     if (r.progress)
         fprintf(stderr, "\r\033[K");
@@ -703,10 +875,12 @@ int cn_cmd_import(int argc, char **argv)
             cn_buf_printf(&b, "%s{\"path\":", i ? "," : "");
             cn_buf_append_json_str(&b, cn_str_c(res[i].path));
             cn_buf_printf(&b,
-                          ",\"action\":\"%s\",\"start\":%llu,\"end\":%llu,\"lines\":%llu,"
+                          ",\"action\":\"%s\",\"start\":%llu,\"start_line\":%llu,"
+                          "\"end\":%llu,\"duplicates_skipped\":%llu,\"lines\":%llu,"
                           "\"hits\":%llu,\"bad_lines\":%llu}",
                           res[i].action ? res[i].action : "failed",
-                          (unsigned long long)res[i].start, (unsigned long long)res[i].end,
+                          (unsigned long long)res[i].start, (unsigned long long)res[i].start_line,
+                          (unsigned long long)res[i].end, (unsigned long long)res[i].duplicates,
                           (unsigned long long)res[i].lines, (unsigned long long)res[i].hits,
                           (unsigned long long)res[i].bad);
         }
@@ -737,6 +911,8 @@ int cn_cmd_import(int argc, char **argv)
                    secs - import_secs);
     }
     free(res);
+    cn_hitlog_batch_dispose(&r.rest);
+    pthread_mutex_destroy(&r.pos_mu);
     cn_import_state_free(state);
     cn_conf_free(conf);
     return status;

@@ -145,7 +145,7 @@ typedef struct cn_import_stats {
     uint64_t skipped;     /* blank and comment lines */
     uint64_t bad;         /* bad lines */
     uint64_t bad_by_reason[CN_IMPORT_BAD__COUNT];
-    uint64_t end_offset; /* uncompressed offset just past the last line consumed */
+    uint64_t end_offset; /* uncompressed offset just past the last line delivered */
 } cn_import_stats_t;
 
 /*
@@ -158,13 +158,18 @@ typedef struct cn_import_stats {
  *   hit:      one encoded raw hit (cn_rawhit_encode), when batch is NULL;
  *             return 0, or a negative code to stop the import with that code;
  *   bad:      one bad line, 1-based line number (may be NULL);
- *   progress: about every 100 ms (may be NULL).
+ *   progress: about every 100 ms (may be NULL);
+ *   delivered: after each block's hits and bad lines were handed over, with
+ *             stats->end_offset just past its last line (may be NULL; how an
+ *             importer records its progress); return 0, or a negative code
+ *             to stop the import.
  */
 typedef struct cn_import_sink {
     int (*batch)(void *ud, cn_hitlog_batch_t *b);
     int (*hit)(void *ud, const void *rec, size_t len);
     void (*bad)(void *ud, uint64_t line_no, cn_import_bad_t reason, size_t column, cn_str_t line);
     void (*progress)(void *ud, const cn_import_stats_t *stats);
+    int (*delivered)(void *ud, const cn_import_stats_t *stats);
     void *ud;
 } cn_import_sink_t;
 
@@ -205,15 +210,43 @@ int cn_import_state_load(const char *dir, cn_import_state_t **out, cn_err_t *err
 /*
  * Looks up a file: returns the uncompressed offset already imported for the
  * file whose identity matches id (0: never imported), and sets *out_unchanged
- * (may be NULL) when the file has the size it had then (nothing new). Reads
+ * (may be NULL) when it was imported to its end and the file has the size it
+ * had then (nothing new). Reads
  * path's prefix when an entry has a shorter prefix than id (a file that grew).
  */
 uint64_t cn_import_state_offset(const cn_import_state_t *st, const char *path,
                                 const cn_import_ident_t *id, bool *out_unchanged);
-/* Records that path (identity id) is imported up to offset. */
+/*
+ * How far a file is imported. While an import runs it saves this about
+ * twice a second, after cn_hitlog_sync(), so that every line before offset
+ * is durable in the hitlog; last_batch and last_count name the hitlog batch
+ * that ends with the hit of the last line before offset, so that a resumed
+ * import can find hits appended after it (synced but not yet recorded when
+ * the import was killed) and skip them (docs/import.md, "Resuming").
+ */
+typedef struct cn_import_progress {
+    uint64_t offset;            /* uncompressed bytes imported: a line boundary */
+    uint64_t lines;             /* lines before offset (0: unknown) */
+    bool done;                  /* imported to the end of the file as it was then */
+    cn_hitlog_pos_t last_batch; /* first record of that batch ({0,0}: unknown) */
+    uint64_t last_count;        /* its records */
+} cn_import_progress_t;
+
+/*
+ * Looks up a file: returns true and *out (zeroed when false; may be NULL)
+ * when an entry matches id; *out_unchanged (may be NULL) as for
+ * cn_import_state_offset(), and only for entries that are done.
+ */
+bool cn_import_state_get(const cn_import_state_t *st, const char *path, const cn_import_ident_t *id,
+                         cn_import_progress_t *out, bool *out_unchanged);
+/* Records path's progress (replacing the entry of the same identity). */
+void cn_import_state_put(cn_import_state_t *st, const char *path, const cn_import_ident_t *id,
+                         const cn_import_progress_t *prog);
+/* Records that path (identity id) is imported up to offset, to its end (done). */
 void cn_import_state_set(cn_import_state_t *st, const char *path, const cn_import_ident_t *id,
                          uint64_t offset);
-/* Writes <dir>/state atomically (temp file, fsync, rename). 0 or a negated errno. */
+/* Writes <dir>/state atomically (temp file, fsync, rename, fsync of the folder). 0 or a negated
+ * errno. */
 int cn_import_state_save(const cn_import_state_t *st, cn_err_t *err);
 void cn_import_state_free(cn_import_state_t *st);
 

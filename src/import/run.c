@@ -41,6 +41,7 @@ typedef struct block {
     size_t len;
     char *owned;       /* stream input: the bytes, freed with the block */
     uint64_t progress; /* input bytes consumed once this block is delivered */
+    uint64_t end;      /* uncompressed offset just past the block's last line */
     int state;
     /* output */
     cn_hitlog_batch_t recs; /* the hits, framed as hitlog records (CRCs computed here) */
@@ -500,6 +501,7 @@ int cn_import_run(cn_import_parser_t *p, const char *path, uint64_t start, unsig
             b->len = len;
             b->owned = owned;
             b->progress = source_progress(&src);
+            b->end = src.consumed;
             b->state = SLOT_READY;
             pl.filled++;
             pthread_cond_signal(&pl.work);
@@ -527,6 +529,11 @@ int cn_import_run(cn_import_parser_t *p, const char *path, uint64_t start, unsig
         b->state = SLOT_FREE;
         delivered++;
         st->bytes_read = base_bytes + b->progress;
+        if (rc == 0) {
+            st->end_offset = b->end;
+            if (sink->delivered != NULL)
+                rc = sink->delivered(sink->ud, st);
+        }
         int64_t now = cn_time_mono_us();
         if (sink->progress != NULL && now - last_progress >= 100000) {
             sink->progress(sink->ud, st);

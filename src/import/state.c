@@ -3,18 +3,26 @@
  * What was imported: <data>/import/state, a small text file with one line
  * per file imported (docs/import.md):
  *
- *   # canton import state v1
- *   <xxh64 of the first prefix_len bytes, hex> <prefix_len> <size> <offset> <path>
+ *   # canton import state v2 ...
+ *   <xxh64 of the first prefix_len bytes, hex> <prefix_len> <size> <offset>
+ *       <lines> <done> <segment> <seg_offset> <count> <path>
  *
- * A file is known by the hash of its first 64 KiB (or all of it when it is
- * smaller), not by its name, so a renamed or rotated file is still
- * recognised; a file that grew keeps its prefix and resumes at offset.
+ * (one line; v1 files, with only the first four fields and the path, are
+ * still read: their entries were written once a file was imported to its
+ * end, so they count as done.) A file is known by the hash of its first
+ * 64 KiB (or all of it when it is smaller), not by its name, so a renamed or
+ * rotated file is still recognised; a file that grew keeps its prefix and
+ * resumes at offset. An import in progress saves its entry (done 0) about
+ * twice a second, after syncing the hitlog, with the hitlog position of the
+ * last batch it covers (segment, seg_offset, count) for the tail check of
+ * docs/import.md.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -26,7 +34,7 @@ typedef struct entry {
     uint64_t hash;
     uint32_t prefix_len;
     uint64_t size;
-    uint64_t offset;
+    cn_import_progress_t prog;
     char *path;
 } entry_t;
 
@@ -93,24 +101,37 @@ int cn_import_state_load(const char *dir, cn_import_state_t **out, cn_err_t *err
         return cn_err_set(err, -e, "%s/state: %s", dir, strerror(e));
     }
     char line[8192];
-    int lineno = 0, rc = 0;
+    int lineno = 0, rc = 0, version = 1;
     while (fgets(line, sizeof(line), f) != NULL) {
         lineno++;
         size_t len = strlen(line);
         if (len > 0 && line[len - 1] == '\n')
             line[--len] = '\0';
+        if (lineno == 1 && strncmp(line, "# canton import state v2", 24) == 0)
+            version = 2;
         if (len == 0 || line[0] == '#')
             continue;
         entry_t e = {0};
-        int used = 0;
-        unsigned plen;
-        if (sscanf(line, "%" SCNx64 " %u %" SCNu64 " %" SCNu64 " %n", &e.hash, &plen, &e.size,
-                   &e.offset, &used) != 4 ||
-            used == 0 || plen > CN_IMPORT_IDENT_PREFIX) {
+        int used = 0, ok;
+        unsigned plen, done = 1;
+        if (version == 1) {
+            ok = sscanf(line, "%" SCNx64 " %u %" SCNu64 " %" SCNu64 " %n", &e.hash, &plen, &e.size,
+                        &e.prog.offset, &used) == 4;
+        } else {
+            uint32_t seg;
+            ok = sscanf(line,
+                        "%" SCNx64 " %u %" SCNu64 " %" SCNu64 " %" SCNu64 " %u %" SCNu32 " %" SCNu64
+                        " %" SCNu64 " %n",
+                        &e.hash, &plen, &e.size, &e.prog.offset, &e.prog.lines, &done, &seg,
+                        &e.prog.last_batch.offset, &e.prog.last_count, &used) == 9;
+            e.prog.last_batch.segment = seg;
+        }
+        if (!ok || used == 0 || plen > CN_IMPORT_IDENT_PREFIX || done > 1) {
             rc = cn_err_set(err, CN_ECORRUPT, "%s:%d: not an import state line", st->file, lineno);
             break;
         }
         e.prefix_len = plen;
+        e.prog.done = done == 1;
         e.path = cn_xstrdup(line + used);
         st->e = cn_xrealloc(st->e, (st->count + 1) * sizeof(entry_t));
         st->e[st->count++] = e;
@@ -143,17 +164,31 @@ static long find(const cn_import_state_t *st, const char *path, const cn_import_
     return -1;
 }
 
+bool cn_import_state_get(const cn_import_state_t *st, const char *path, const cn_import_ident_t *id,
+                         cn_import_progress_t *out, bool *out_unchanged)
+{
+    long i = find(st, path, id);
+    if (out != NULL) {
+        if (i >= 0)
+            *out = st->e[i].prog;
+        else
+            memset(out, 0, sizeof(*out));
+    }
+    if (out_unchanged != NULL)
+        *out_unchanged = i >= 0 && st->e[i].prog.done && st->e[i].size == id->size;
+    return i >= 0;
+}
+
 uint64_t cn_import_state_offset(const cn_import_state_t *st, const char *path,
                                 const cn_import_ident_t *id, bool *out_unchanged)
 {
-    long i = find(st, path, id);
-    if (out_unchanged != NULL)
-        *out_unchanged = i >= 0 && st->e[i].size == id->size;
-    return i >= 0 ? st->e[i].offset : 0;
+    cn_import_progress_t prog;
+    cn_import_state_get(st, path, id, &prog, out_unchanged);
+    return prog.offset;
 }
 
-void cn_import_state_set(cn_import_state_t *st, const char *path, const cn_import_ident_t *id,
-                         uint64_t offset)
+void cn_import_state_put(cn_import_state_t *st, const char *path, const cn_import_ident_t *id,
+                         const cn_import_progress_t *prog)
 {
     long i = find(st, path, id);
     if (i < 0) {
@@ -166,11 +201,18 @@ void cn_import_state_set(cn_import_state_t *st, const char *path, const cn_impor
     e->hash = id->prefix_hash;
     e->prefix_len = id->prefix_len;
     e->size = id->size;
-    e->offset = offset;
+    e->prog = *prog;
     e->path = cn_xstrdup(path);
     for (char *c = e->path; *c; c++)
         if (*c == '\n' || *c == '\r')
             *c = '?';
+}
+
+void cn_import_state_set(cn_import_state_t *st, const char *path, const cn_import_ident_t *id,
+                         uint64_t offset)
+{
+    cn_import_progress_t prog = {.offset = offset, .done = true};
+    cn_import_state_put(st, path, id, &prog);
 }
 
 int cn_import_state_save(const cn_import_state_t *st, cn_err_t *err)
@@ -184,19 +226,36 @@ int cn_import_state_save(const cn_import_state_t *st, cn_err_t *err)
         rc = cn_err_set(err, -errno, "%s: %s", tmp, strerror(errno));
         goto out;
     }
-    fprintf(f, "# canton import state v1: xxh64(prefix) prefix_len size offset path\n");
+    fprintf(f, "# canton import state v2: xxh64(prefix) prefix_len size offset lines done "
+               "hitlog_segment hitlog_offset records path\n");
     for (size_t i = 0; i < st->count; i++) {
         const entry_t *e = &st->e[i];
-        fprintf(f, "%016" PRIx64 " %u %" PRIu64 " %" PRIu64 " %s\n", e->hash, e->prefix_len,
-                e->size, e->offset, e->path);
+        fprintf(f,
+                "%016" PRIx64 " %u %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %" PRIu32 " %" PRIu64
+                " %" PRIu64 " %s\n",
+                e->hash, e->prefix_len, e->size, e->prog.offset, e->prog.lines,
+                e->prog.done ? 1 : 0, e->prog.last_batch.segment, e->prog.last_batch.offset,
+                e->prog.last_count, e->path);
     }
     if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
         rc = cn_err_set(err, -errno, "%s: %s", tmp, strerror(errno));
         fclose(f);
         goto out;
     }
-    if (fclose(f) != 0 || rename(tmp, st->file) != 0)
+    if (fclose(f) != 0 || rename(tmp, st->file) != 0) {
         rc = cn_err_set(err, -errno, "%s: %s", st->file, strerror(errno));
+        goto out;
+    }
+    /* make the rename durable: fsync the folder */
+    char *slash = strrchr(tmp, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    int dfd =
+        open(slash != NULL ? (slash == tmp ? "/" : tmp) : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0)
+        rc = cn_err_set(err, -errno, "%s: fsync of its folder: %s", st->file, strerror(errno));
+    if (dfd >= 0)
+        close(dfd);
 out:
     free(tmp);
     return rc;

@@ -2,7 +2,8 @@
 /*
  * The threaded runner: blocks at line boundaries, hits in file order with
  * any number of threads, bad lines with their line numbers, .gz input,
- * resuming at an offset, a last line without '\n', over-long lines, and
+ * resuming at an offset and at every offset reported after a block, a last
+ * line without '\n', over-long lines, and
  * block batches appended to a hitlog.
  */
 #include <errno.h>
@@ -198,6 +199,74 @@ static void resumes_at_an_offset(void **state)
     unlink(path);
 }
 
+/* What an importer records after each delivered block (docs/import.md, "Resuming"). */
+typedef struct marks {
+    collected_t c;
+    uint64_t offsets[64], hits[64], lines[64];
+    size_t n;
+    bool not_increasing;
+} marks_t;
+
+static int on_mark_hit(void *ud, const void *rec, size_t len)
+{
+    return on_hit(&((marks_t *)ud)->c, rec, len);
+}
+
+static int on_delivered(void *ud, const cn_import_stats_t *st)
+{
+    marks_t *m = ud;
+    if (m->n > 0 && st->end_offset <= m->offsets[m->n - 1])
+        m->not_increasing = true;
+    if (m->n < 64) {
+        m->offsets[m->n] = st->end_offset;
+        m->hits[m->n] = m->c.hits;
+        m->lines[m->n] = st->lines;
+        m->n++;
+    }
+    return 0;
+}
+
+/*
+ * After each block, end_offset is a line boundary just past every line whose
+ * hit was delivered: resuming there gives exactly the hits not yet delivered,
+ * for plain and .gz input.
+ */
+static void delivered_offsets_resume_exactly(void **state)
+{
+    (void)state;
+    for (int gz = 0; gz < 2; gz++) {
+        char path[] = "/tmp/cn_run_XXXXXX.gz";
+        if (!gz)
+            path[strlen(path) - 3] = '\0';
+        int fd = mkstemps(path, gz ? 3 : 0);
+        close(fd);
+        size_t bytes = write_log(path, 120000, gz, true);
+        marks_t m = {0};
+        cn_import_parser_t *p = combined();
+        cn_import_sink_t sink = {.hit = on_mark_hit, .delivered = on_delivered, .ud = &m};
+        cn_import_stats_t st = {0};
+        assert_int_equal(cn_import_run(p, path, 0, 2, &sink, &st, NULL), 0);
+        cn_import_parser_free(p);
+        assert_false(m.c.out_of_order);
+        assert_false(m.not_increasing);
+        if (m.n < 3)
+            fail_msg("gz %d: %zu marks for %zu bytes", gz, m.n, bytes);
+        assert_int_equal(m.offsets[m.n - 1], bytes);
+        assert_int_equal(st.end_offset, bytes);
+        assert_int_equal(m.hits[m.n - 1], 120000 - 2);
+        for (size_t i = 0; i + 1 < m.n; i++) {
+            /* the rest from a mark: no hit twice, none lost, lines counted on */
+            collected_t c = {.next_seq = m.hits[i]};
+            cn_import_stats_t rs = {0};
+            run_file(path, 2, m.offsets[i], &c, &rs, 0);
+            assert_false(c.out_of_order);
+            assert_int_equal(m.hits[i] + c.hits, 120000 - 2);
+            assert_int_equal(m.lines[i] + rs.lines, 120000);
+        }
+        unlink(path);
+    }
+}
+
 static void over_long_lines_in_a_stream(void **state)
 {
     (void)state;
@@ -373,6 +442,7 @@ int main(void)
         cmocka_unit_test(gzip_input_gives_the_same_hits),
         cmocka_unit_test(last_line_without_newline_counts),
         cmocka_unit_test(resumes_at_an_offset),
+        cmocka_unit_test(delivered_offsets_resume_exactly),
         cmocka_unit_test(over_long_lines_in_a_stream),
         cmocka_unit_test(sink_errors_stop_the_import),
         cmocka_unit_test(csv_header_from_the_file),

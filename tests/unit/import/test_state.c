@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "import/import.h"
@@ -86,10 +87,111 @@ static void same_file_grown_file_renamed_file(void **state)
     rmdir(dir);
 }
 
+/*
+ * Progress of an unfinished import: saved with its line count and hitlog
+ * batch, read back; an unfinished file is never "unchanged", even at its
+ * full size; v1 files (finished imports only) still load as done.
+ */
+static void progress_of_an_unfinished_import(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cn_state_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char a[256], sp[256];
+    snprintf(a, sizeof(a), "%s/a log.gz", dir);
+    snprintf(sp, sizeof(sp), "%s/state", dir);
+    write_bytes(a, "w", 5000, 'a');
+    cn_import_ident_t id;
+    assert_int_equal(cn_import_ident(a, &id, NULL), 0);
+
+    cn_import_state_t *st = NULL;
+    assert_int_equal(cn_import_state_load(dir, &st, NULL), 0);
+    cn_import_progress_t pr = {.offset = 5000, /* a .gz: uncompressed offsets */
+                               .lines = 50,
+                               .done = false,
+                               .last_batch = {.segment = 3, .offset = 123456789012ull},
+                               .last_count = 17};
+    cn_import_state_put(st, a, &id, &pr);
+    assert_int_equal(cn_import_state_save(st, NULL), 0);
+    assert_int_equal(access(sp, F_OK), 0);
+    char tmp[300];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", sp);
+    assert_int_not_equal(access(tmp, F_OK), 0); /* renamed into place */
+    cn_import_state_free(st);
+
+    assert_int_equal(cn_import_state_load(dir, &st, NULL), 0);
+    cn_import_progress_t got;
+    bool unchanged = true;
+    assert_true(cn_import_state_get(st, a, &id, &got, &unchanged));
+    assert_false(unchanged); /* same size, but not finished */
+    assert_int_equal(got.offset, 5000);
+    assert_int_equal(got.lines, 50);
+    assert_false(got.done);
+    assert_int_equal(got.last_batch.segment, 3);
+    assert_int_equal(got.last_batch.offset, 123456789012ull);
+    assert_int_equal(got.last_count, 17);
+    assert_int_equal(cn_import_state_offset(st, a, &id, &unchanged), 5000);
+    assert_false(unchanged);
+
+    /* finished: unchanged from now on, and the entry is replaced, not added */
+    cn_import_progress_t fin = {.offset = 9000, .lines = 90, .done = true};
+    cn_import_state_put(st, a, &id, &fin);
+    assert_int_equal(cn_import_state_save(st, NULL), 0);
+    cn_import_state_free(st);
+    assert_int_equal(cn_import_state_load(dir, &st, NULL), 0);
+    assert_true(cn_import_state_get(st, a, &id, &got, &unchanged));
+    assert_true(unchanged);
+    assert_true(got.done);
+    assert_int_equal(got.offset, 9000);
+    assert_int_equal(got.last_batch.segment, 0);
+    cn_import_state_free(st);
+    FILE *f = fopen(sp, "r");
+    char line[512];
+    int entries = 0;
+    while (fgets(line, sizeof(line), f) != NULL)
+        entries += line[0] != '#';
+    fclose(f);
+    assert_int_equal(entries, 1);
+
+    /* an unknown file: false, zeroed progress */
+    cn_import_ident_t other = id;
+    other.prefix_hash ^= 1;
+    assert_int_equal(cn_import_state_load(dir, &st, NULL), 0);
+    memset(&got, 0xff, sizeof(got));
+    assert_false(cn_import_state_get(st, a, &other, &got, &unchanged));
+    assert_false(unchanged);
+    assert_int_equal(got.offset, 0);
+    assert_false(got.done);
+    cn_import_state_free(st);
+
+    /* a v1 state file: its entries were finished imports */
+    f = fopen(sp, "w");
+    fprintf(f, "# canton import state v1: xxh64(prefix) prefix_len size offset path\n");
+    fprintf(f, "%016llx %u %llu 4000 %s\n", (unsigned long long)id.prefix_hash, id.prefix_len,
+            (unsigned long long)id.size, a);
+    fclose(f);
+    assert_int_equal(cn_import_state_load(dir, &st, NULL), 0);
+    assert_true(cn_import_state_get(st, a, &id, &got, &unchanged));
+    assert_true(got.done && unchanged);
+    assert_int_equal(got.offset, 4000);
+    cn_import_state_free(st);
+
+    /* a v2 line with a field missing is damage */
+    f = fopen(sp, "w");
+    fprintf(f, "# canton import state v2\n%016llx %u %llu 4000 40 0 1 %s\n",
+            (unsigned long long)id.prefix_hash, id.prefix_len, (unsigned long long)id.size, a);
+    fclose(f);
+    assert_int_equal(cn_import_state_load(dir, &st, NULL), CN_ECORRUPT);
+    unlink(a);
+    unlink(sp);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_file_grown_file_renamed_file),
+        cmocka_unit_test(progress_of_an_unfinished_import),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
