@@ -109,6 +109,25 @@ void cn_scan_close(cn_scan_t *s)
 
 /* --- Visit arrays --- */
 
+/* Which rows of visit segment seg fall in the scan's visits: rows [skip, skip +
+ * take) of the segment go to [at, at + take) of the scan's arrays. -1: the
+ * segment ends before them, 0: it starts after them (so do the next ones). */
+static int visit_slice(const cn_scan_t *s, const cn_store_seg_t *seg, uint64_t *skip, uint64_t *at,
+                       uint64_t *take)
+{
+    uint64_t first = cn_store_seg_first_row(seg), n = cn_store_seg_rows(seg, CN_GROUP_VISIT);
+    if (first + n <= s->first_visit)
+        return -1;
+    *skip = first < s->first_visit ? s->first_visit - first : 0;
+    *at = first + *skip - s->first_visit;
+    if (*at >= s->visit_count)
+        return 0;
+    *take = n - *skip;
+    if (*at + *take > s->visit_count)
+        *take = s->visit_count - *at;
+    return 1;
+}
+
 static int load_visit_col(cn_scan_t *s, cn_store_col_t col, void *dst, size_t width)
 {
     if (s->visit_count == 0)
@@ -116,16 +135,12 @@ static int load_visit_col(cn_scan_t *s, cn_store_col_t col, void *dst, size_t wi
     size_t nseg = cn_store_snap_visit_segment_count(s->snap);
     for (size_t k = 0; k < nseg; k++) {
         const cn_store_seg_t *seg = cn_store_snap_visit_segment(s->snap, k);
-        uint64_t first = cn_store_seg_first_row(seg), n = cn_store_seg_rows(seg, CN_GROUP_VISIT);
-        if (first + n <= s->first_visit)
+        uint64_t skip, at, take;
+        int in = visit_slice(s, seg, &skip, &at, &take);
+        if (in < 0)
             continue;
-        uint64_t skip = first < s->first_visit ? s->first_visit - first : 0;
-        uint64_t at = first + skip - s->first_visit;
-        if (at >= s->visit_count)
+        if (in == 0)
             break;
-        uint64_t take = n - skip;
-        if (at + take > s->visit_count)
-            take = s->visit_count - at;
         const void *src;
         cn_qent_t *hold;
         int rc = cn_query__col(s->ctx, seg, col, &src, &hold, s->err);
@@ -179,16 +194,12 @@ static int load_visit_bots(cn_scan_t *s)
     size_t nseg = cn_store_snap_visit_segment_count(s->snap);
     for (size_t k = 0; k < nseg; k++) {
         const cn_store_seg_t *seg = cn_store_snap_visit_segment(s->snap, k);
-        uint64_t first = cn_store_seg_first_row(seg), n = cn_store_seg_rows(seg, CN_GROUP_VISIT);
-        if (first + n <= s->first_visit)
+        uint64_t skip, at, take;
+        int in = visit_slice(s, seg, &skip, &at, &take);
+        if (in < 0)
             continue;
-        uint64_t skip = first < s->first_visit ? s->first_visit - first : 0;
-        uint64_t at = first + skip - s->first_visit;
-        if (at >= s->visit_count)
+        if (in == 0)
             break;
-        uint64_t take = n - skip;
-        if (at + take > s->visit_count)
-            take = s->visit_count - at;
         bots_arg_t b = {s->ctx, seg};
         const void *src;
         size_t bytes;
