@@ -152,15 +152,21 @@ static int error_status(int rc)
 /* Threads one query uses: the machine's two cores (docs/api.md "Speed"). */
 #define QUERY_THREADS 2
 
-/* The suite's decoded-column cache budget: suite key query_cache_mb
+/* The suite's decoded-column cache budget: suite key query_cache_mb in MiB
  * (0 turns the cache off), else CN_QUERY_CACHE_DEFAULT. */
-static size_t cache_budget(const cn_suite_conf_t *conf)
+static int cache_budget(const cn_suite_conf_t *conf, size_t *out, cn_err_t *err)
 {
     const char *v = cn_conf_suite_get(conf, "query_cache_mb");
     int64_t mb;
-    if (v != NULL && cn_str_to_i64(cn_str_c(v), &mb) == 0 && mb >= 0 && mb <= ((int64_t)1 << 30))
-        return (size_t)mb << 20;
-    return CN_QUERY_CACHE_DEFAULT;
+    *out = CN_QUERY_CACHE_DEFAULT;
+    if (v == NULL)
+        return 0;
+    if (cn_str_to_i64(cn_str_c(v), &mb) != 0 || mb < 0 || mb > ((int64_t)1 << 30))
+        return cn_err_set(err, CN_ECONFIG,
+                          "[suite %s] query_cache_mb: '%s' is not a size in MiB (0 to 1073741824)",
+                          conf->id, v);
+    *out = (size_t)mb << 20;
+    return 0;
 }
 
 static void run_job(job_t *j)
@@ -428,6 +434,14 @@ int cn_api_new(const cn_conf_t *conf, const char *data_dir, const cn_api_suite_t
     (void)conf;
     if (sodium_init() < 0)
         return cn_err_set(err, CN_EINVAL, "libsodium failed to start");
+    size_t *budget = cn_xcalloc(count ? count : 1, sizeof(*budget));
+    for (size_t i = 0; i < count; i++) {
+        int rc = cache_budget(suites[i].conf, &budget[i], err);
+        if (rc != 0) {
+            free(budget);
+            return rc;
+        }
+    }
     cn_api_t *api = cn_xcalloc(1, sizeof(*api));
     api->suites = cn_xcalloc(count ? count : 1, sizeof(*api->suites));
     api->suite_count = count;
@@ -439,8 +453,9 @@ int cn_api_new(const cn_conf_t *conf, const char *data_dir, const cn_api_suite_t
             s->tokens = cn_xrealloc(s->tokens, (s->token_count + 1) * sizeof(char *));
             s->tokens[s->token_count++] = cn_xstrdup(s->conf->tokens[t]);
         }
-        s->qctx = cn_query_ctx_new(cache_budget(s->conf), QUERY_THREADS);
+        s->qctx = cn_query_ctx_new(budget[i], QUERY_THREADS);
     }
+    free(budget);
     load_tokens(api, data_dir);
     pthread_mutex_init(&api->lock, NULL);
     pthread_cond_init(&api->cond, NULL);

@@ -58,6 +58,13 @@ def checks(data):
     gen = subprocess.run([BIN, "gen", "--suite", "demo", "--from", frm, "--to", to, "--visits-per-day", "150",
                           "--data", data], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     t.check(gen.returncode == 0, "canton gen")
+    bad = os.path.join(data, "bad.conf")
+    with open(bad, "w") as f:
+        f.write("[suite demo]\nquery_cache_mb = lots\n")
+    r = subprocess.run([BIN, "serve", "--config", bad, "--data", os.path.join(data, "bad"), "--listen",
+                        "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    t.check(r.returncode == 1 and b"query_cache_mb: 'lots'" in r.stderr,
+            "a bad query_cache_mb stops serve with the key named (got %d)" % r.returncode)
     made = run("token", "create", "--suite", "shop", "--config", conf, "--data", data).strip()
     t.check(len(made) == 64, "canton token create prints a 64-hex token")
     records = len(run("hitlog", "dump", "--data", data).splitlines())
