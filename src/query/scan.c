@@ -218,34 +218,33 @@ static int load_visit_bots(cn_scan_t *s)
     return 0;
 }
 
+/* A visit column as a new array over the scan's visits, or NULL with *rc set. */
+static void *visit_array(cn_scan_t *s, cn_store_col_t col, size_t width, int *rc)
+{
+    void *a = cn_xcalloc(s->visit_count ? s->visit_count : 1, width);
+    if ((*rc = load_visit_col(s, col, a, width)) != 0) {
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
 int cn_scan_visit_u32(cn_scan_t *s, cn_store_col_t col, const uint32_t **out)
 {
-    if (s->v_cols32[col] == NULL) {
-        uint32_t *a = cn_xcalloc(s->visit_count ? s->visit_count : 1, 4);
-        int rc = load_visit_col(s, col, a, 4);
-        if (rc != 0) {
-            free(a);
-            return rc;
-        }
-        s->v_cols32[col] = a;
-    }
+    int rc = 0;
+    if (s->v_cols32[col] == NULL)
+        s->v_cols32[col] = visit_array(s, col, 4, &rc);
     *out = s->v_cols32[col];
-    return 0;
+    return rc;
 }
 
 int cn_scan_visit_u8(cn_scan_t *s, cn_store_col_t col, const uint8_t **out)
 {
-    if (s->v_cols8[col] == NULL) {
-        uint8_t *a = cn_xcalloc(s->visit_count ? s->visit_count : 1, 1);
-        int rc = load_visit_col(s, col, a, 1);
-        if (rc != 0) {
-            free(a);
-            return rc;
-        }
-        s->v_cols8[col] = a;
-    }
+    int rc = 0;
+    if (s->v_cols8[col] == NULL)
+        s->v_cols8[col] = visit_array(s, col, 1, &rc);
     *out = s->v_cols8[col];
-    return 0;
+    return rc;
 }
 
 /* --- Hit columns --- */
