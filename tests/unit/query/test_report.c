@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "lib/clock.h"
 #include "query/query.h"
 
@@ -75,18 +76,8 @@ static uint32_t add_hit(cn_sink_t *k, uint32_t visit, uint32_t num, int64_t ts, 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/cn_test_report_%d", (int)getpid());
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
-    const char *text = "[suite t]\ntimezone = UTC\ncurrency = CNY\n";
-    cn_err_t err;
-    assert_int_equal(cn_conf_parse("t", text, strlen(text), &conf, &err), 0);
-    cn_store_opts_t opts;
-    cn_store_opts_init(&opts);
-    opts.no_fsync = true;
-    if (cn_store_open(dir, &conf->suites[0], &opts, &store, &err) != 0)
-        fail_msg("store: %s", err.msg);
+    fixture_open("report", "[suite t]\ntimezone = UTC\ncurrency = CNY\n", dir, sizeof(dir), &conf,
+                 &store);
     D = cn_store_day_from_ymd(2026, 11, 1);
     cn_sink_t k = cn_store_sink(store);
     /* v0: a converting visit from natural search in the US */
@@ -125,11 +116,7 @@ static int teardown(void **state)
     (void)state;
     cn_query_ctx_free(qctx);
     qctx = NULL;
-    cn_store_close(store);
-    cn_conf_free(conf);
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd);
+    return fixture_close(dir, conf, store);
 }
 
 static void same_text(cn_buf_t *a, cn_buf_t *b)

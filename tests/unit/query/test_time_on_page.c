@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "query/query.h"
 
 #include <cmocka.h>
@@ -60,18 +61,8 @@ static void add_hit(cn_sink_t *k, uint32_t visit, uint32_t num, int64_t t, uint8
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/cn_test_top_%d", (int)getpid());
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
-    const char *text = "[suite t]\ntimezone = UTC\ncurrency = USD\n";
-    cn_err_t err;
-    assert_int_equal(cn_conf_parse("t", text, strlen(text), &conf, &err), 0);
-    cn_store_opts_t opts;
-    cn_store_opts_init(&opts);
-    opts.no_fsync = true;
-    if (cn_store_open(dir, &conf->suites[0], &opts, &store, &err) != 0)
-        fail_msg("store: %s", err.msg);
+    fixture_open("top", "[suite t]\ntimezone = UTC\ncurrency = USD\n", dir, sizeof(dir), &conf,
+                 &store);
     D = cn_store_day_from_ymd(2026, 11, 1);
     cn_sink_t k = cn_store_sink(store);
     /* hits in time order; v0: /a 30 s, /b 70 s (ended by a link hit), /a last */
@@ -100,11 +91,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    cn_store_close(store);
-    cn_conf_free(conf);
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd);
+    return fixture_close(dir, conf, store);
 }
 
 /* Runs a report without a context and with one of two threads: both answers
