@@ -21,10 +21,20 @@ int64_t cn_time_mono_us(void)
 
 void cn_time_fmt_iso(int64_t us, char out[32])
 {
-    time_t s = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
-    int64_t frac = us - (int64_t)s * 1000000;
+    int64_t sec = us / 1000000, frac = us % 1000000;
+    if (frac < 0) { /* floor, without overflowing at INT64_MIN */
+        frac += 1000000;
+        sec--;
+    }
+    time_t s = (time_t)sec;
     struct tm tm;
-    gmtime_r(&s, &tm);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac);
+    if (gmtime_r(&s, &tm) == NULL || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+        snprintf(out, 32, "(time out of range)");
+        return;
+    }
+    /* the modulos tell the compiler each field's width (they change nothing) */
+    snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
+             (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u,
+             (unsigned)frac % 1000000u);
 }
