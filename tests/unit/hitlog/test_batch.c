@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "hitlog/hitlog.h"
 #include "lib/clock.h"
 #include "lib/crc32c.h"
@@ -41,40 +42,19 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture_t *fx = calloc(1, sizeof(*fx));
-    strcpy(fx->dir, "/tmp/cn-hitlog-batch-XXXXXX");
-    strcpy(fx->dir2, "/tmp/cn-hitlog-batch-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL || mkdtemp(fx->dir2) == NULL)
+    if (fixture_mkdtemp(fx->dir, "batch") != 0 || fixture_mkdtemp(fx->dir2, "batch") != 0)
         return -1;
     *state = fx;
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     fixture_t *fx = *state;
-    nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    nftw(fx->dir2, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    fixture_rmtree(fx->dir);
+    fixture_rmtree(fx->dir2);
     free(fx);
     return 0;
-}
-
-static cn_hitlog_t *open_log(const char *dir, const cn_hitlog_opts_t *opts,
-                             cn_hitlog_recovery_t *rec)
-{
-    cn_hitlog_t *log = NULL;
-    cn_err_t err;
-    int rc = cn_hitlog_open(dir, opts, &log, rec, &err);
-    if (rc != 0)
-        fail_msg("cn_hitlog_open: %s", cn_err_msg(&err, rc));
-    return log;
 }
 
 /* Record i: "id <i> " then filler, len bytes (len >= 16). */
@@ -212,7 +192,7 @@ static void append_batch_rejects_empty_and_oversized(void **state)
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
     opts.max_record_bytes = 64;
-    cn_hitlog_t *log = open_log(fx->dir, &opts, NULL);
+    cn_hitlog_t *log = fixture_open_log(fx->dir, &opts, NULL);
     cn_hitlog_batch_t b = CN_HITLOG_BATCH_INIT;
     assert_int_equal(cn_hitlog_append_batch(log, &b, NULL, NULL), CN_EINVAL);
     char rec[128];
@@ -260,7 +240,7 @@ static void batches_lay_out_records_like_single_appends(void **state)
     opts.segment_bytes = 4096;
     char rec[5000];
     cn_hitlog_pos_t pos[N];
-    cn_hitlog_t *log = open_log(fx->dir, &opts, NULL);
+    cn_hitlog_t *log = fixture_open_log(fx->dir, &opts, NULL);
     for (unsigned i = 0; i < N; i++) {
         make_rec(i, rec_len(i), rec);
         assert_int_equal(cn_hitlog_append_sync(log, rec, rec_len(i), &pos[i]), 0);
@@ -270,7 +250,7 @@ static void batches_lay_out_records_like_single_appends(void **state)
     static const unsigned sizes[] = {1, 7, 50, 3, 2, 100, 13, 60, 1, 200};
     calls_t c = {.mu = PTHREAD_MUTEX_INITIALIZER};
     unsigned firsts[64], nb = 0;
-    log = open_log(fx->dir2, &opts, NULL);
+    log = fixture_open_log(fx->dir2, &opts, NULL);
     cn_hitlog_batch_t b = CN_HITLOG_BATCH_INIT;
     unsigned i = 0;
     for (unsigned s = 0; i < N; s++) {
@@ -319,7 +299,7 @@ static void batches_lay_out_records_like_single_appends(void **state)
 
     /* reopening finds the clean end and goes on */
     cn_hitlog_recovery_t rv;
-    log = open_log(fx->dir2, &opts, &rv);
+    log = fixture_open_log(fx->dir2, &opts, &rv);
     assert_int_equal(rv.torn_bytes, 0);
     make_rec(N, 30, rec);
     assert_int_equal(cn_hitlog_batch_add(&b, rec, 30), 0);
@@ -362,7 +342,7 @@ static void concurrent_batches_land_exactly_once(void **state)
     cn_hitlog_opts_init(&opts);
     opts.segment_bytes = 64 << 10;
     opts.buffered = true;
-    cn_hitlog_t *log = open_log(fx->dir, &opts, NULL);
+    cn_hitlog_t *log = fixture_open_log(fx->dir, &opts, NULL);
     appender_t a[3] = {{log, 0, 20000, true}, {log, 1, 20000, true}, {log, 2, 5000, false}};
     pthread_t th[3];
     for (int i = 0; i < 3; i++)
@@ -403,7 +383,7 @@ static void concurrent_batches_land_exactly_once(void **state)
 static void write_error_in_a_batch_keeps_a_clean_prefix(void **state)
 {
     fixture_t *fx = *state;
-    cn_hitlog_t *log = open_log(fx->dir, NULL, NULL);
+    cn_hitlog_t *log = fixture_open_log(fx->dir, NULL, NULL);
     calls_t c = {.mu = PTHREAD_MUTEX_INITIALIZER};
     cn_hitlog_batch_t b = CN_HITLOG_BATCH_INIT;
     char rec[200];
@@ -439,7 +419,7 @@ static void write_error_in_a_batch_keeps_a_clean_prefix(void **state)
     /* room again: the log recovers and continues after the good prefix */
     cn_hitlog_close(log);
     cn_hitlog_recovery_t rv;
-    log = open_log(fx->dir, NULL, &rv);
+    log = fixture_open_log(fx->dir, NULL, &rv);
     assert_int_equal(rv.torn_bytes, 0);
     cn_hitlog_close(log);
     cn_hitlog_batch_dispose(&b);
@@ -463,7 +443,7 @@ static void kill_9_loses_no_acknowledged_batch(void **state)
 {
     fixture_t *fx = *state;
     for (int cycle = 0; cycle < 3; cycle++) {
-        nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        fixture_rmtree(fx->dir);
         int fds[2];
         assert_int_equal(pipe(fds), 0);
         pid_t pid = fork();
@@ -527,7 +507,7 @@ static void kill_9_loses_no_acknowledged_batch(void **state)
         cn_hitlog_opts_t opts;
         cn_hitlog_opts_init(&opts);
         opts.segment_bytes = 128 << 10;
-        cn_hitlog_t *log = open_log(fx->dir, &opts, NULL);
+        cn_hitlog_t *log = fixture_open_log(fx->dir, &opts, NULL);
         cn_hitlog_close(log);
         unsigned n = read_ids(fx->dir);
         assert_true(n >= last + 1);

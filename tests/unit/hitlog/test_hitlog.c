@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "hitlog/hitlog.h"
 #include "lib/clock.h"
 #include "lib/crc32c.h"
@@ -40,25 +41,16 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture_t *fx = calloc(1, sizeof(*fx));
-    strcpy(fx->dir, "/tmp/cn-hitlog-test-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL)
+    if (fixture_mkdtemp(fx->dir, "test") != 0)
         return -1;
     *state = fx;
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     fixture_t *fx = *state;
-    nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    fixture_rmtree(fx->dir);
     free(fx);
     return 0;
 }
@@ -117,12 +109,7 @@ static size_t make_payload(unsigned i, size_t len, char *out)
 static cn_hitlog_t *open_log(const fixture_t *fx, const cn_hitlog_opts_t *opts,
                              cn_hitlog_recovery_t *rec)
 {
-    cn_hitlog_t *log = NULL;
-    cn_err_t err;
-    int rc = cn_hitlog_open(fx->dir, opts, &log, rec, &err);
-    if (rc != 0)
-        fail_msg("cn_hitlog_open: %s", cn_err_msg(&err, rc));
-    return log;
+    return fixture_open_log(fx->dir, opts, rec);
 }
 
 /* Appends count records of len bytes (payload i = first + k), synchronously. */
