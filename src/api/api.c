@@ -37,6 +37,7 @@ typedef enum job_kind {
 } job_kind_t;
 
 typedef struct job job_t;
+typedef struct batch batch_t;
 struct job {
     job_t *next;
     cn_api_t *api;
@@ -46,10 +47,24 @@ struct job {
     char *body;
     size_t body_len;
     bool is_post;
-    cn_http_defer_t *defer;
+    cn_http_defer_t *defer; /* a request of its own; NULL for a batch's item */
+    batch_t *batch;         /* the batch this job is an item of, or NULL */
     int status;
     cn_buf_t out;
 };
+
+/* POST /api/v1/batch: its items (answered on the loop or queued as jobs), answered together. */
+struct batch {
+    cn_http_defer_t *defer;
+    job_t **items;
+    size_t count;
+    size_t pending;    /* queued items not done yet, under cn_api.lock */
+    const char *suite; /* the suite of items without suite=, or NULL */
+    int64_t start_us;
+};
+
+/* The most requests one batch may hold. */
+#define BATCH_MAX 32
 
 struct cn_api {
     api_suite_t *suites;
@@ -232,7 +247,17 @@ static void *worker(void *arg)
         if (j == NULL)
             return NULL; /* stopping and nothing left */
         run_job(j);
-        cn_http_defer_post(j->defer, j->status);
+        if (j->batch == NULL) {
+            cn_http_defer_post(j->defer, j->status);
+            continue;
+        }
+        /* The last item of a batch to finish answers it. */
+        batch_t *b = j->batch;
+        pthread_mutex_lock(&api->lock);
+        bool last = --b->pending == 0;
+        pthread_mutex_unlock(&api->lock);
+        if (last)
+            cn_http_defer_post(b->defer, 200);
     }
 }
 
@@ -309,6 +334,267 @@ static cn_str_t bearer(cn_http_req_t *req, cn_str_t query)
     return param(req, query, "token");
 }
 
+/* GET /api/v1/suites: the suites this token may read. */
+static void suites_json(const cn_api_t *api, cn_str_t token, cn_buf_t *b)
+{
+    cn_buf_append_c(b, "{\"suites\":[");
+    size_t n = 0;
+    for (size_t i = 0; i < api->suite_count; i++) {
+        const api_suite_t *s = &api->suites[i];
+        if (!token_ok(s, token))
+            continue;
+        cn_buf_append_c(b, n++ ? ",{\"id\":" : "{\"id\":");
+        cn_buf_append_json_str(b, cn_str_c(s->conf->id));
+        cn_buf_append_c(b, ",\"name\":");
+        cn_buf_append_json_str(b, cn_str_c(s->conf->name));
+        cn_buf_append_c(b, ",\"timezone\":");
+        cn_buf_append_json_str(b, cn_str_c(s->conf->timezone));
+        cn_buf_append_c(b, ",\"currency\":");
+        cn_buf_append_json_str(b, cn_str_c(s->conf->currency));
+        cn_buf_append_c(b, ",\"home_country\":");
+        cn_buf_append_json_str(b, cn_str_c(s->conf->home_country));
+        cn_store_stats_t st;
+        cn_store_stats(s->store, &st);
+        cn_buf_printf(b, ",\"hits\":%llu,\"visits\":%llu,\"visitors\":%llu}",
+                      (unsigned long long)st.hits, (unsigned long long)st.visits,
+                      (unsigned long long)st.visitors);
+    }
+    cn_buf_append_c(b, "]}");
+}
+
+/* The endpoints that run a query on a worker; false for any other name. */
+static bool query_kind(cn_str_t name, job_kind_t *kind)
+{
+    if (cn_str_eq_c(name, "report"))
+        *kind = JOB_REPORT;
+    else if (cn_str_eq_c(name, "funnel"))
+        *kind = JOB_FUNNEL;
+    else if (cn_str_eq_c(name, "paths"))
+        *kind = JOB_PATHS;
+    else if (cn_str_eq_c(name, "realtime"))
+        *kind = JOB_REALTIME;
+    else
+        return false;
+    return true;
+}
+
+#define UNKNOWN_ENDPOINT                                                                           \
+    "unknown endpoint (suites, catalog, report, funnel, paths, realtime, batch)"
+
+static job_t *job_new(cn_api_t *api, job_kind_t kind, api_suite_t *s, cn_str_t query, cn_str_t body,
+                      bool is_post)
+{
+    job_t *j = cn_xcalloc(1, sizeof(*j));
+    j->api = api;
+    j->kind = kind;
+    j->suite = s;
+    j->is_post = is_post;
+    j->query = cn_xstrndup(query.ptr ? query.ptr : "", query.len);
+    j->body = cn_xstrndup(body.ptr ? body.ptr : "", body.len);
+    j->body_len = body.len;
+    return j;
+}
+
+/* Appends jobs[0..n) to the queue and wakes the workers (one lock for all of a batch). */
+static void enqueue(cn_api_t *api, job_t **jobs, size_t n, batch_t *b, size_t pending)
+{
+    pthread_mutex_lock(&api->lock);
+    if (b != NULL)
+        b->pending = pending;
+    for (size_t i = 0; i < n; i++) {
+        job_t *j = jobs[i];
+        if (j == NULL)
+            continue;
+        j->next = NULL;
+        if (api->tail)
+            api->tail->next = j;
+        else
+            api->head = j;
+        api->tail = j;
+    }
+    pthread_cond_broadcast(&api->cond);
+    pthread_mutex_unlock(&api->lock);
+}
+
+/* An answer known at once: status and a JSON body in j->out. */
+static void job_answer(job_t *j, int status, const char *error)
+{
+    j->status = status;
+    if (error != NULL) {
+        cn_buf_clear(&j->out);
+        cn_buf_append_c(&j->out, "{\"error\":");
+        cn_buf_append_json_str(&j->out, cn_str_c(error));
+        cn_buf_putc(&j->out, '}');
+    }
+}
+
+/* The first suite this token may read (the first of /suites), or NULL. */
+static api_suite_t *first_readable(cn_api_t *api, cn_str_t token)
+{
+    for (size_t i = 0; i < api->suite_count; i++) {
+        if (token_ok(&api->suites[i], token))
+            return &api->suites[i];
+    }
+    return NULL;
+}
+
+/*
+ * One request of a batch, "NAME?QUERY" as after "/api/v1/" in a GET: a job
+ * answered at once (status set) or one to queue (status 0).
+ */
+static job_t *batch_item(cn_api_t *api, cn_http_req_t *req, cn_str_t token, cn_str_t item,
+                         api_suite_t *dflt)
+{
+    cn_str_t name, query = cn_str_split(item, '?', &name);
+    if (cn_str_starts_with(name, CN_STR_LIT("/api/v1/")))
+        name = cn_str(name.ptr + 8, name.len - 8);
+    job_kind_t kind = JOB_REPORT;
+    bool is_query = query_kind(name, &kind);
+    job_t *j = job_new(api, kind, NULL, query, CN_STR_NULL, false);
+    if (cn_str_eq_c(name, "catalog")) {
+        cn_catalog_to_json(&j->out);
+        job_answer(j, 200, NULL);
+    } else if (cn_str_eq_c(name, "suites")) {
+        suites_json(api, token, &j->out);
+        job_answer(j, 200, NULL);
+    } else if (!is_query) {
+        job_answer(j, 404, UNKNOWN_ENDPOINT);
+    } else {
+        cn_str_t id = param(req, query, "suite");
+        api_suite_t *s = id.ptr ? find_suite(api, id) : dflt;
+        char msg[160];
+        if (s == NULL) {
+            snprintf(msg, sizeof(msg), id.ptr ? "unknown suite '%.*s'" : "no suite to read%.*s",
+                     (int)(id.len > 64 ? 64 : id.len), id.ptr ? id.ptr : "");
+            job_answer(j, id.ptr || api->suite_count == 0 ? 404 : 401, msg);
+        } else if (!token_ok(s, token)) {
+            job_answer(j, 401,
+                       token.len ? "this token does not grant access to the suite"
+                                 : "this suite needs a token: Authorization: Bearer <token>");
+        } else {
+            j->suite = s;
+        }
+    }
+    return j;
+}
+
+static void batch_free(batch_t *b)
+{
+    for (size_t i = 0; i < b->count; i++)
+        job_free(b->items[i]);
+    free(b->items);
+    free(b);
+}
+
+/* {"suite":..., "responses":[{"status":200,"body":{...}}, ...], "elapsed_ms":...} */
+static void batch_reply(cn_http_req_t *req, batch_t *b)
+{
+    cn_buf_t out = CN_BUF_INIT;
+    cn_buf_append_c(&out, "{\"suite\":");
+    if (b->suite != NULL)
+        cn_buf_append_json_str(&out, cn_str_c(b->suite));
+    else
+        cn_buf_append_c(&out, "null");
+    cn_buf_append_c(&out, ",\"responses\":[");
+    for (size_t i = 0; i < b->count; i++) {
+        job_t *j = b->items[i];
+        cn_buf_printf(&out, "%s{\"status\":%d,\"body\":", i ? "," : "", j->status);
+        cn_buf_append(&out, j->out.ptr, j->out.len);
+        cn_buf_putc(&out, '}');
+    }
+    cn_buf_printf(&out, "],\"elapsed_ms\":%.3f}", (double)(cn_time_mono_us() - b->start_us) / 1e3);
+    reply_json(req, 200, cn_buf_str(&out));
+    cn_buf_dispose(&out);
+}
+
+static void on_batch_resume(void *ud, cn_http_req_t *req, int status)
+{
+    batch_t *b = ud;
+    (void)status;
+    if (req != NULL)
+        batch_reply(req, b);
+    batch_free(b);
+}
+
+/*
+ * POST /api/v1/batch {"suite": "demo", "requests": ["suites", "report?..."]}:
+ * every request at once (the queries on the workers side by side), answered
+ * together in the requests' order. See docs/api.md.
+ */
+static void on_batch(cn_api_t *api, cn_http_req_t *req, cn_str_t token, cn_str_t body, bool is_post)
+{
+    if (!is_post) {
+        reply_error(req, 400,
+                    "POST a JSON object: {\"suite\": \"ID\", \"requests\": [\"report?...\", ...]}");
+        return;
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb(body.ptr ? body.ptr : "", body.len, 0, &jerr);
+    json_t *list = json_object_get(root, "requests");
+    json_t *suite = json_object_get(root, "suite");
+    char msg[256] = "";
+    if (root == NULL)
+        snprintf(msg, sizeof(msg), "bad JSON at line %d column %d: %s", jerr.line, jerr.column,
+                 jerr.text);
+    else if (!json_is_object(root) || !json_is_array(list) || json_array_size(list) == 0 ||
+             json_array_size(list) > BATCH_MAX)
+        snprintf(msg, sizeof(msg),
+                 "the body must be {\"suite\": \"ID\", \"requests\": [...]} with 1 to %d requests",
+                 BATCH_MAX);
+    else if (suite != NULL && !json_is_string(suite) && !json_is_null(suite))
+        snprintf(msg, sizeof(msg), "\"suite\" must be a suite id");
+    for (size_t i = 0; msg[0] == '\0' && i < json_array_size(list); i++) {
+        if (!json_is_string(json_array_get(list, i)))
+            snprintf(msg, sizeof(msg), "request %zu is not a string like \"report?dimension=page\"",
+                     i + 1);
+    }
+    if (msg[0] != '\0') {
+        json_decref(root);
+        reply_error(req, 400, msg);
+        return;
+    }
+    /* Requests without suite= read the batch's suite, by default the first readable one. */
+    api_suite_t *dflt = NULL;
+    const char *sid = json_string_value(suite);
+    if (sid != NULL && sid[0] != '\0') {
+        dflt = find_suite(api, cn_str_c(sid));
+        if (dflt == NULL) {
+            snprintf(msg, sizeof(msg), "unknown suite '%.64s'", sid);
+            json_decref(root);
+            reply_error(req, 404, msg);
+            return;
+        }
+    } else {
+        dflt = first_readable(api, token);
+    }
+    batch_t *b = cn_xcalloc(1, sizeof(*b));
+    b->start_us = cn_time_mono_us();
+    b->count = json_array_size(list);
+    b->items = cn_xcalloc(b->count, sizeof(job_t *));
+    b->suite = dflt != NULL ? dflt->conf->id : NULL;
+    job_t **queue = cn_xcalloc(b->count, sizeof(job_t *));
+    size_t pending = 0;
+    for (size_t i = 0; i < b->count; i++) {
+        json_t *it = json_array_get(list, i);
+        job_t *j = batch_item(api, req, token,
+                              cn_str(json_string_value(it), json_string_length(it)), dflt);
+        b->items[i] = j;
+        if (j->status == 0) {
+            j->batch = b;
+            queue[pending++] = j;
+        }
+    }
+    json_decref(root);
+    if (pending == 0) {
+        batch_reply(req, b);
+        batch_free(b);
+    } else {
+        b->defer = cn_http_defer(req, on_batch_resume, b);
+        enqueue(api, queue, pending, b, pending);
+    }
+    free(queue);
+}
+
 static void on_api(void *ud, cn_http_req_t *req)
 {
     cn_api_t *api = ud;
@@ -337,45 +623,18 @@ static void on_api(void *ud, cn_http_req_t *req)
     cn_str_t token = bearer(req, query);
     if (cn_str_eq_c(name, "suites")) {
         cn_buf_t b = CN_BUF_INIT;
-        cn_buf_append_c(&b, "{\"suites\":[");
-        size_t n = 0;
-        for (size_t i = 0; i < api->suite_count; i++) {
-            const api_suite_t *s = &api->suites[i];
-            if (!token_ok(s, token))
-                continue;
-            cn_buf_append_c(&b, n++ ? ",{\"id\":" : "{\"id\":");
-            cn_buf_append_json_str(&b, cn_str_c(s->conf->id));
-            cn_buf_append_c(&b, ",\"name\":");
-            cn_buf_append_json_str(&b, cn_str_c(s->conf->name));
-            cn_buf_append_c(&b, ",\"timezone\":");
-            cn_buf_append_json_str(&b, cn_str_c(s->conf->timezone));
-            cn_buf_append_c(&b, ",\"currency\":");
-            cn_buf_append_json_str(&b, cn_str_c(s->conf->currency));
-            cn_buf_append_c(&b, ",\"home_country\":");
-            cn_buf_append_json_str(&b, cn_str_c(s->conf->home_country));
-            cn_store_stats_t st;
-            cn_store_stats(s->store, &st);
-            cn_buf_printf(&b, ",\"hits\":%llu,\"visits\":%llu,\"visitors\":%llu}",
-                          (unsigned long long)st.hits, (unsigned long long)st.visits,
-                          (unsigned long long)st.visitors);
-        }
-        cn_buf_append_c(&b, "]}");
+        suites_json(api, token, &b);
         reply_json(req, 200, cn_buf_str(&b));
         cn_buf_dispose(&b);
         return;
     }
+    if (cn_str_eq_c(name, "batch")) {
+        on_batch(api, req, token, body, is_post);
+        return;
+    }
     job_kind_t kind;
-    if (cn_str_eq_c(name, "report"))
-        kind = JOB_REPORT;
-    else if (cn_str_eq_c(name, "funnel"))
-        kind = JOB_FUNNEL;
-    else if (cn_str_eq_c(name, "paths"))
-        kind = JOB_PATHS;
-    else if (cn_str_eq_c(name, "realtime"))
-        kind = JOB_REALTIME;
-    else {
-        reply_error(req, 404,
-                    "unknown endpoint (suites, catalog, report, funnel, paths, realtime)");
+    if (!query_kind(name, &kind)) {
+        reply_error(req, 404, UNKNOWN_ENDPOINT);
         return;
     }
     if (is_post && body.len > 0) {
@@ -409,23 +668,9 @@ static void on_api(void *ud, cn_http_req_t *req)
                               : "this suite needs a token: Authorization: Bearer <token>");
         return;
     }
-    job_t *j = cn_xcalloc(1, sizeof(*j));
-    j->api = api;
-    j->kind = kind;
-    j->suite = s;
-    j->is_post = is_post;
-    j->query = cn_xstrndup(query.ptr ? query.ptr : "", query.len);
-    j->body = cn_xstrndup(body.ptr ? body.ptr : "", body.len);
-    j->body_len = body.len;
+    job_t *j = job_new(api, kind, s, query, body, is_post);
     j->defer = cn_http_defer(req, on_resume, j);
-    pthread_mutex_lock(&api->lock);
-    if (api->tail)
-        api->tail->next = j;
-    else
-        api->head = j;
-    api->tail = j;
-    pthread_cond_signal(&api->cond);
-    pthread_mutex_unlock(&api->lock);
+    enqueue(api, &j, 1, NULL, 0);
 }
 
 int cn_api_new(const cn_conf_t *conf, const char *data_dir, const cn_api_suite_t *suites,

@@ -4,7 +4,7 @@
 Generates a week of traffic for suite "demo" (open: no token) and configures a second
 suite "shop" that needs a token (one from the config, one made by `canton token create`),
 starts `canton serve`, waits until processing has stored every hit, then checks
-/api/v1/{catalog,suites,report,funnel,paths,realtime}, GET and POST, the error answers,
+/api/v1/{catalog,suites,report,funnel,paths,realtime,batch}, GET and POST, the error answers,
 and that `canton report` gives the same numbers as the API.
 """
 import datetime
@@ -150,6 +150,52 @@ def checks(data):
         t.check(status == 200, "shop with the config's token: 200")
         status, _ = get(shop + "&token=" + made)
         t.check(status == 200, "shop with the created token as ?token=: 200")
+
+        # batch: several GET requests in one POST, answered in order, each as its own GET answers;
+        # requests without suite= read the batch's "suite", by default the first the token may read
+        items = ["suites", "catalog",
+                 "report?" + q + "&dimension=country&metrics=pageviews,visits,visitors,revenue&limit=5",
+                 "report?from=%s&to=%s&granularity=day&metrics=pageviews&compare=previous_period" % (frm, to),
+                 "/api/v1/funnel?" + fq, "report?" + q + "&dimension=pagez",
+                 "report?suite=shop&metrics=pageviews", "nothing"]
+        status, b = post("/api/v1/batch", {"requests": items})
+        codes = [x["status"] for x in b["responses"]] if status == 200 else []
+        t.check(codes == [200, 200, 200, 200, 200, 400, 401, 404] and b["suite"] == "demo"
+                and b["elapsed_ms"] >= 0, "batch: one answer per request, in order (%d %r)" % (status, codes))
+        if len(codes) == len(items):
+            body = [x["body"] for x in b["responses"]]
+            t.check(body[0] == get("/api/v1/suites")[1] and body[1] == cat, "batch: suites and catalog = GET")
+            t.check(body[2]["rows"] == r["rows"] and body[2]["totals"] == r["totals"], "batch: report = GET")
+            t.check(body[3]["suite"] == "demo" and body[3]["rows"] == tr["rows"]
+                    and body[3]["totals"] == tr["totals"], "batch: a report without suite= reads the default suite")
+            t.check([x["count"] for x in body[4]["steps"]] == counts, "batch: funnel = GET")
+            t.check("unknown dimension 'pagez'" in body[5]["error"] and "token" in body[6]["error"]
+                    and "unknown endpoint" in body[7]["error"], "batch: each error says what is wrong")
+        status, b = post("/api/v1/batch", {"suite": "shop", "requests": ["report?metrics=pageviews",
+                                                                        "report?suite=demo&metrics=pageviews"]},
+                         {"Authorization": "Bearer " + made})
+        _, alone = get(shop, {"Authorization": "Bearer " + made})
+        t.check(status == 200 and b["suite"] == "shop" and [x["status"] for x in b["responses"]] == [200, 200]
+                and b["responses"][0]["body"]["totals"] == alone["totals"]
+                and b["responses"][1]["body"]["suite"] == "demo", "batch with a token and \"suite\": shop")
+        status, b = post("/api/v1/batch", {"requests": ["report?suite=shop&metrics=pageviews"]},
+                         {"Authorization": "Bearer wrong-token-000000000"})
+        t.check(status == 200 and b["responses"][0]["status"] == 401, "batch: a wrong token gets 401 per request")
+        for obj, code, words in [
+            ({"requests": []}, 400, "1 to 32 requests"),
+            ({"requests": ["catalog"] * 33}, 400, "1 to 32 requests"),
+            ({"requests": ["catalog", 7]}, 400, "request 2 is not a string"),
+            ({"suite": 3, "requests": ["catalog"]}, 400, "suite"),
+            ({"suite": "nope", "requests": ["catalog"]}, 404, "unknown suite 'nope'"),
+            ([], 400, "the body must be"),
+        ]:
+            status, e = post("/api/v1/batch", obj)
+            t.check(status == code and words in e.get("error", ""),
+                    "batch %r -> %d %r (got %d %r)" % (obj, code, words, status, e))
+        status, e = get("/api/v1/batch")
+        t.check(status == 400 and "POST" in e["error"], "GET /api/v1/batch: 400 saying POST")
+        status, hdrs, body = srv.request("POST", "/api/v1/batch", body=b"{not json")
+        t.check(status == 400 and b"bad JSON" in body, "batch with bad JSON: 400")
 
         # errors say what is wrong
         for path, code, words in [

@@ -84,20 +84,27 @@ async function api(path, params, { fresh = false } = {}) {
   const hit = cache.get(url);
   if (!fresh && hit && performance.now() - hit.t < 60000) return hit.p;
   const p = (async () => {
-    // index.html's boot started the first view's requests: the first use takes them.
-    let early = boot.take(url);
+    // index.html's boot asked the first view's requests in one batch: the first use takes its answer.
+    let early = fresh ? null : await boot.take(url);
+    // A 401 of the batch is stale once a token has been given since: ask again with it.
+    if (early && early.status === 401 && token()) early = null;
     for (;;) {
-      const headers = {};
-      if (token()) headers.Authorization = 'Bearer ' + token();
-      const r = early ? await early.catch(() => fetch(url, { headers })) : await fetch(url, { headers });
-      early = null;
-      if (r.status === 401) {
-        const body = await r.json().catch(() => ({}));
-        await askToken(body.error || 'This suite needs a token.');
+      let status, body;
+      if (early) {
+        ({ status, body } = early);
+        early = null;
+      } else {
+        const headers = {};
+        if (token()) headers.Authorization = 'Bearer ' + token();
+        const r = await fetch(url, { headers });
+        status = r.status;
+        body = await r.json().catch(() => null);
+      }
+      if (status === 401) {
+        await askToken((body && body.error) || 'This suite needs a token.');
         continue;
       }
-      const body = await r.json().catch(() => null);
-      if (!r.ok || body == null) throw new ApiError(r.status, (body && body.error) || 'HTTP ' + r.status);
+      if (status < 200 || status > 299 || body == null) throw new ApiError(status, (body && body.error) || 'HTTP ' + status);
       return body;
     }
   })();
@@ -214,7 +221,8 @@ function setPeriod(r) {
 
 // Headline figures and the trend of one of them, from one request: a trend
 // of every figure, whose totals are the figures. Clicking a figure charts it.
-async function summary(my, metrics, chartMetric) {
+// gate: the chart waits for it (the overview's tables), so that one layout covers the page.
+async function summary(my, metrics, chartMetric, gate) {
   const p = panel('Summary', { wide: true, id: 'figures' });
   p.head.remove();
   const tp = panel(metricInfo(chartMetric).title + ' over time', { wide: true, id: 'trend' });
@@ -223,7 +231,7 @@ async function summary(my, metrics, chartMetric) {
   if (my !== gen) return;
   setPeriod(r);
   figures(p, r, metrics, chartMetric);
-  await drawTrend(my, tp, r, metrics.indexOf(chartMetric), chartMetric, g);
+  await drawTrend(my, tp, r, metrics.indexOf(chartMetric), chartMetric, g, gate);
 }
 
 function figures(p, r, metrics, chartMetric) {
@@ -334,7 +342,7 @@ async function trend(my, metric, title) {
 }
 
 // The trend of column mi of r (a report by time) in panel p, the comparison behind it.
-async function drawTrend(my, p, r, mi, metric, g) {
+async function drawTrend(my, p, r, mi, metric, g, gate) {
   const info = metricInfo(metric);
   const tabs = h('span', { class: 'tabs', role: 'group', 'aria-label': 'Granularity' },
     ['hour', 'day', 'week', 'month'].map((x) => h('button', { type: 'button', 'aria-pressed': String(x === g),
@@ -351,6 +359,7 @@ async function drawTrend(my, p, r, mi, metric, g) {
   p.head.append(tabs, csvButton(() => [['time', ...(hasCmp ? ['comparison ' + metric] : []), metric],
     ...r.rows.map((x) => [x.keys[0], ...(hasCmp ? [x.compare ? x.compare[mi] : ''] : []), x.values[mi]])], 'trend-' + metric));
   await uplotReady;
+  if (gate) await gate;
   if (my !== gen) return;
   p.body.replaceChildren(box, legend);
   chart(box, labels, series, info.type, g);
@@ -765,10 +774,13 @@ function viewTasks(my) {
     case 'realtime': return [realtime(my)];
     default: {
       const m = metricOf(OVERVIEW_FIGS, 'visitors');
-      return [
-        summary(my, OVERVIEW_FIGS, m),
-        ...boot.OVERVIEW_TABLES.map((t) => table(my, t.title, t.tabs, { id: t.id })),
-      ];
+      // The figures and tables first, the chart last (their answers come together, in one batch).
+      let open;
+      const gate = new Promise((resolve) => { open = resolve; });
+      const sum = summary(my, OVERVIEW_FIGS, m, gate);
+      const tables = boot.OVERVIEW_TABLES.map((t) => table(my, t.title, t.tabs, { id: t.id }));
+      Promise.allSettled(tables).then(open);
+      return [sum, ...tables];
     }
   }
 }
@@ -911,7 +923,6 @@ async function start() {
   setupChrome();
   try {
     const [s, c] = await first;
-    await boot.started;
     suites = s.suites || [];
     for (const d of c.dimensions || []) catalog.dims.set(d.name, d);
     for (const m of c.metrics || []) catalog.metrics.set(m.name, m);

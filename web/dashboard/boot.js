@@ -3,17 +3,12 @@
 // index.html, so it runs as soon as the HTML is parsed, before app.js, uPlot
 // and the CSS have arrived: it sets the scheme before the first paint, reads
 // the state from the URL and starts the first view's API requests at once
-// (/suites, /catalog and the overview's reports). app.js takes the answers
-// over: it builds its requests with the same functions (window.cantonBoot),
-// so the URLs are the same, and `take(url)` hands it the request in flight.
+// (/suites, /catalog and the overview's reports, in one POST /api/v1/batch).
+// app.js takes the answers over: it builds its requests with the same
+// functions (window.cantonBoot), so the URLs are the same, and `take(url)`
+// hands it the batch's answer to one of them.
 (function () {
   'use strict';
-  // The scheme before the first paint: the saved toggle, else the system's.
-  try {
-    const t = localStorage.getItem('canton.theme');
-    if (t) document.documentElement.dataset.theme = t;
-  } catch (e) { /* storage off */ }
-
   const VIEWS = ['overview', 'pages', 'acquisition', 'geography', 'technology', 'ecommerce', 'paths', 'vars', 'realtime'];
   const RANGES = ['today', 'yesterday', 'last_7_days', 'last_30_days', 'last_90_days', 'month_to_date',
     'last_month', 'year_to_date', 'last_12_months', 'custom'];
@@ -116,33 +111,47 @@
       ...OVERVIEW_TABLES.map((t) => apiUrl('report', tableParams(s, t.tabs[0], 10)))];
   }
 
-  // Requests in flight, by URL, until app.js takes them.
+  // The first view's answers, by URL, until app.js takes them: {status, body}.
+  // One POST /api/v1/batch asks them all (/suites, /catalog and the view's
+  // reports) at once; requests without a suite read the first suite the token
+  // may read, the one app.js shows when the URL names none, and the answer says
+  // which it is, so the URLs app.js will ask are known when the answer comes.
   const early = new Map();
-  function fetchEarly(url) {
+  function startBatch(s) {
+    const urlsFor = (suite) => ['/api/v1/suites', '/api/v1/catalog', ...firstUrls({ ...s, suite })];
     const k = token();
-    early.set(url, fetch(url, { headers: k ? { Authorization: 'Bearer ' + k } : {} }));
+    const headers = { 'Content-Type': 'application/json' };
+    if (k) headers.Authorization = 'Bearer ' + k;
+    const body = JSON.stringify({ suite: s.suite || null, requests: urlsFor('').map((u) => u.slice(8)) });
+    return fetch('/api/v1/batch', { method: 'POST', headers, body })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((j) => {
+        if (!j || !Array.isArray(j.responses)) return;
+        performance.mark('canton-batch');
+        const keys = urlsFor(j.suite || s.suite);
+        j.responses.forEach((x, i) => { if (keys[i] && x && typeof x.status === 'number') early.set(keys[i], x); });
+      })
+      .catch(() => {});
   }
-  function take(url) {
-    const p = early.get(url);
-    early.delete(url);
-    return p;
-  }
-
-  const state = readState(location.search);
-  // Settles once the first view's reports are asked (app.js waits for it, so as not to ask them twice).
+  // Settles when the batch has answered (or failed: app.js then asks each request itself).
   let started = Promise.resolve();
   try {
-    fetchEarly('/api/v1/suites');
-    fetchEarly('/api/v1/catalog');
-    // Without a suite in the URL the first suite is shown: its name comes with /suites.
-    const startFor = (suite) => { for (const u of firstUrls({ ...state, suite })) fetchEarly(u); };
-    if (state.suite) startFor(state.suite);
-    else {
-      started = early.get('/api/v1/suites').then((r) => (r.ok ? r.clone().json() : null)).then((j) => {
-        if (j && j.suites && j.suites.length) startFor(j.suites[0].id);
-      }).catch(() => {});
-    }
+    started = startBatch(readState(location.search));
   } catch (e) { /* app.js asks again */ }
+  // The scheme before the first paint (after the batch has left): the saved toggle, else the system's.
+  try {
+    const t = localStorage.getItem('canton.theme');
+    if (t) document.documentElement.dataset.theme = t;
+  } catch (e) { /* storage off */ }
+
+  // take(url): a promise of the batch's {status, body} for url, or null when it has none.
+  function take(url) {
+    return started.then(() => {
+      const x = early.get(url);
+      early.delete(url);
+      return x || null;
+    });
+  }
 
   window.cantonBoot = { VIEWS, RANGES, DEFAULTS, readState, qs, apiUrl, quote, condition, segmentText, base,
     rangeDays, granularity, OVERVIEW_FIGS, OVERVIEW_TABLES, summaryParams, tableParams, take, token, started };
