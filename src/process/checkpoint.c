@@ -548,6 +548,7 @@ int cn_process_new(const cn_conf_t *conf, cn_enrich_t *e, const char *data_dir,
     p->no_ck_file = opts->no_checkpoint_file;
     p->dry_run = opts->dry_run;
     p->checkpoint_us = opts->checkpoint_us > 0 ? opts->checkpoint_us : 1000000;
+    p->threads = opts->threads;
     cn_dbatch_init(&p->batch);
     cn_buf_init(&p->recbuf);
     int rc = 0;
@@ -641,6 +642,7 @@ int cn_process_new(const cn_conf_t *conf, cn_enrich_t *e, const char *data_dir,
         goto fail;
     if (e != NULL)
         p->et = cn_enrich_thread_new(e);
+    p->enrich = e;
     *out = p;
     return 0;
 fail:
@@ -655,6 +657,7 @@ void cn_process_free(cn_process_t *p)
     for (size_t i = 0; i < p->suite_count; i++)
         suite_dispose(&p->suites[i]);
     free(p->suites);
+    cn__pipe_free(p->pipe);
     if (p->et != NULL)
         cn_enrich_thread_free(p->et);
     cn_rates_free(p->rates);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "enrich/enrich.h"
 #include "hit/hit.h"
 #include "hit/rawhit.h"
 #include "lib/buf.h"
@@ -341,6 +342,9 @@ struct cn_process {
     uint64_t ck_seq;
     uint64_t badlog_size; /* from the checkpoint; kept as is when reprocessing (no log open) */
     cn_process_stats_t stats;
+    cn_enrich_t *enrich;  /* the snapshot et is on (held by et), or NULL */
+    unsigned threads;     /* cn_process_opts_t.threads */
+    struct cn_pipe *pipe; /* the decoding and enrichment worker (pipe.c), made by its first run */
 };
 
 int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_err_t *err);
@@ -350,5 +354,54 @@ cn_str_t cn__pool_get(const cn_suite_state_t *s, uint32_t id);
 bool cn__pos_le(cn_hitlog_pos_t a, cn_hitlog_pos_t b);
 /* Ends a suite's suppression once pos is past its sink's position. */
 void cn__suite_unsuppress(cn_suite_state_t *s, cn_hitlog_pos_t pos);
+
+/* --- The pipeline (pipe.c): decoding and enrichment ahead of the state, on a worker --- */
+
+/*
+ * What a visit row takes from enrichment for one decoded hit and one suite.
+ * Strings that enrichment derives from the input (referrer domain, search
+ * terms, campaign, utm_*) are copied into an arena when one is given, so the
+ * result outlives the next enrichment call; the others live while the
+ * enrichment thread handle does.
+ */
+typedef struct cn_penrich {
+    bool ok;      /* computed */
+    bool has_geo; /* the IP looked up */
+    cn_ua_info_t ua;
+    cn_geo_t geo;
+    cn_ref_info_t ref;
+    cn_campaign_t camp;
+    cn_str_t channel;
+} cn_penrich_t;
+
+/* Enriches hit h of raw for suite sc with et; keep (may be NULL) holds copies of input strings. */
+void cn__penrich(cn_enrich_thread_t *et, const cn_suite_conf_t *sc, const cn_rawhit_t *raw,
+                 const cn_dhit_t *h, cn_parena_t *keep, cn_penrich_t *out);
+
+/* A hitlog record decoded and enriched by the worker, waiting for the state stage. */
+typedef struct cn_prec {
+    bool init;           /* rec and b are initialized */
+    cn_hitlog_pos_t pos; /* where the record is */
+    cn_buf_t rec;        /* its bytes */
+    bool rec_ok;         /* they decode as a raw hit */
+    cn_rawhit_t raw;     /* slices into rec */
+    int reason;          /* cn_decode_raw's result: 0 or a bad-row reason */
+    cn_dbatch_t b;       /* the decoded hits */
+    cn_penrich_t *pe;    /* [suite index * b.hit_count + hit index]; NULL without enrichment */
+    size_t pe_cap;
+    cn_err_t err; /* reason's detail (last: the state stage seldom reads it) */
+} cn_prec_t;
+
+/* The state stage for one prepared record: as cn_process_record. */
+int cn__process_prec(cn_process_t *p, const cn_prec_t *r);
+/*
+ * cn_process_run's loop over reader r with decoding and enrichment on a
+ * worker thread. Returns 1 when the worker cannot start (the caller then
+ * runs on one thread), else 0 or the first error (err set).
+ */
+int cn__pipe_run(cn_process_t *p, cn_hitlog_reader_t *r, atomic_bool *stop, cn_err_t *err);
+void cn__pipe_free(struct cn_pipe *pp);
+/* Checkpoints when it is time (cn_process_run's rule); 0 or an error with err set. */
+int cn__process_ck_maybe(cn_process_t *p, int64_t *last_ck, int64_t *ck_every, cn_err_t *err);
 
 #endif

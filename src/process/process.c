@@ -363,8 +363,36 @@ static cn_str_t ctx_get(const cn_dbatch_t *b, const cn_dhit_t *h, const char *ke
 
 /* --- Visit rows --- */
 
+static cn_str_t keep_str(cn_parena_t *keep, cn_str_t v)
+{
+    return keep != NULL && v.ptr != NULL ? cn_parena_dup(keep, v) : v;
+}
+
+void cn__penrich(cn_enrich_thread_t *et, const cn_suite_conf_t *sc, const cn_rawhit_t *raw,
+                 const cn_dhit_t *h, cn_parena_t *keep, cn_penrich_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->ok = true;
+    cn_enrich_ua(et, raw->ua, &out->ua);
+    char ip[64];
+    if (raw->ip.len < sizeof(ip)) {
+        memcpy(ip, raw->ip.ptr, raw->ip.len);
+        ip[raw->ip.len] = 0;
+        out->has_geo = cn_enrich_geo(et, ip, &out->geo) == 0;
+    }
+    cn_enrich_referrer(et, h->referrer, h->url, sc, &out->ref);
+    cn_enrich_campaign(et, h->url, h->campaign, sc, &out->camp);
+    out->channel = cn_enrich_channel(et, sc, &out->ref, &out->camp);
+    /* what enrichment derived from the input lives until its next call: copy what rows take */
+    out->ref.domain = keep_str(keep, out->ref.domain);
+    out->ref.terms = keep_str(keep, out->ref.terms);
+    out->camp.campaign = keep_str(keep, out->camp.campaign);
+    out->camp.utm_source = keep_str(keep, out->camp.utm_source);
+    out->camp.utm_medium = keep_str(keep, out->camp.utm_medium);
+}
+
 static void fill_visit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
-                       const cn_dhit_t *h, cn_visit_row_t *r, cn_str_t page)
+                       const cn_dhit_t *h, cn_visit_row_t *r, cn_str_t page, const cn_penrich_t *pe)
 {
     memset(r, 0, sizeof(*r));
     r->entry_page = page;
@@ -374,37 +402,30 @@ static void fill_visit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     r->language = h->language.len
                       ? h->language
                       : primary_language(cn_rawhit_header(raw, CN_STR_LIT("accept-language")));
-    if (p->et != NULL) {
-        cn_ua_info_t ua;
-        cn_enrich_ua(p->et, raw->ua, &ua);
-        r->browser = ua.browser;
-        r->browser_ver = ua.browser_ver;
-        r->os = ua.os;
-        r->os_ver = ua.os_ver;
-        r->device = (uint8_t)ua.type;
-        r->bot = ua.is_bot ? ua.bot : CN_STR_LIT("");
-        char ip[64];
-        if (raw->ip.len < sizeof(ip)) {
-            memcpy(ip, raw->ip.ptr, raw->ip.len);
-            ip[raw->ip.len] = 0;
-            cn_geo_t geo;
-            if (cn_enrich_geo(p->et, ip, &geo) == 0) {
-                r->country = geo.country;
-                r->region = geo.region;
-                r->city = geo.city;
-            }
+    cn_penrich_t local;
+    if ((pe == NULL || !pe->ok) && p->et != NULL) {
+        cn__penrich(p->et, s->conf, raw, h, NULL, &local);
+        pe = &local;
+    }
+    if (pe != NULL && pe->ok) {
+        r->browser = pe->ua.browser;
+        r->browser_ver = pe->ua.browser_ver;
+        r->os = pe->ua.os;
+        r->os_ver = pe->ua.os_ver;
+        r->device = (uint8_t)pe->ua.type;
+        r->bot = pe->ua.is_bot ? pe->ua.bot : CN_STR_LIT("");
+        if (pe->has_geo) {
+            r->country = pe->geo.country;
+            r->region = pe->geo.region;
+            r->city = pe->geo.city;
         }
-        cn_ref_info_t ref;
-        cn_enrich_referrer(p->et, h->referrer, h->url, s->conf, &ref);
-        r->ref_domain = ref.domain;
-        r->ref_type = (uint8_t)ref.type;
-        r->search_term = ref.terms;
-        cn_campaign_t camp;
-        cn_enrich_campaign(p->et, h->url, h->campaign, s->conf, &camp);
-        r->campaign = camp.campaign;
-        r->utm_source = camp.utm_source;
-        r->utm_medium = camp.utm_medium;
-        r->channel = cn_enrich_channel(p->et, s->conf, &ref, &camp);
+        r->ref_domain = pe->ref.domain;
+        r->ref_type = (uint8_t)pe->ref.type;
+        r->search_term = pe->ref.terms;
+        r->campaign = pe->camp.campaign;
+        r->utm_source = pe->camp.utm_source;
+        r->utm_medium = pe->camp.utm_medium;
+        r->channel = pe->channel;
         r->cross_border = r->country.len > 0 && s->conf->home_country[0] != 0 &&
                           !cn_str_eq_c(r->country, s->conf->home_country);
         return;
@@ -427,8 +448,11 @@ static void fill_visit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
 /* --- Visit rules beyond the timeout (new_visit_on_campaign, new_visit_on_referrer) --- */
 
 /* The hit's campaign as a visit row would take it: enrichment's, else Adobe v0. */
-static cn_str_t hit_campaign(cn_process_t *p, cn_suite_state_t *s, const cn_dhit_t *h)
+static cn_str_t hit_campaign(cn_process_t *p, cn_suite_state_t *s, const cn_dhit_t *h,
+                             const cn_penrich_t *pe)
 {
+    if (pe != NULL && pe->ok)
+        return pe->camp.campaign;
     if (p->et == NULL)
         return h->campaign;
     cn_campaign_t camp;
@@ -437,13 +461,17 @@ static cn_str_t hit_campaign(cn_process_t *p, cn_suite_state_t *s, const cn_dhit
 }
 
 /* The hit's referrer domain when it is another site (not internal, not empty), else "". */
-static cn_str_t external_ref_domain(cn_process_t *p, cn_suite_state_t *s, const cn_dhit_t *h)
+static cn_str_t external_ref_domain(cn_process_t *p, cn_suite_state_t *s, const cn_dhit_t *h,
+                                    const cn_penrich_t *pe)
 {
     if (h->referrer.len == 0)
         return CN_STR_LIT("");
-    if (p->et != NULL) {
+    if ((pe != NULL && pe->ok) || p->et != NULL) {
         cn_ref_info_t ref;
-        cn_enrich_referrer(p->et, h->referrer, h->url, s->conf, &ref);
+        if (pe != NULL && pe->ok)
+            ref = pe->ref;
+        else
+            cn_enrich_referrer(p->et, h->referrer, h->url, s->conf, &ref);
         if (ref.type == CN_REF_INTERNAL || ref.type == CN_REF_NONE || ref.domain.ptr == NULL)
             return CN_STR_LIT("");
         return ref.domain;
@@ -460,15 +488,15 @@ static cn_str_t external_ref_domain(cn_process_t *p, cn_suite_state_t *s, const 
 
 /* True when a rule opens a new visit at this hit of an ongoing visit. */
 static bool visit_rule_splits(cn_process_t *p, cn_suite_state_t *s, const cn_visitor_t *v,
-                              const cn_dhit_t *h)
+                              const cn_dhit_t *h, const cn_penrich_t *pe)
 {
     if (s->conf->new_visit_on_campaign) {
-        cn_str_t c = hit_campaign(p, s, h);
+        cn_str_t c = hit_campaign(p, s, h, pe);
         if (c.len > 0 && cn__pool_intern(s, c) + 1 != v->visit_campaign)
             return true;
     }
     if (s->conf->new_visit_on_referrer && h->type == CN_HIT_PAGEVIEW) {
-        cn_str_t d = external_ref_domain(p, s, h);
+        cn_str_t d = external_ref_domain(p, s, h, pe);
         if (d.len > 0 && cn__pool_intern(s, d) + 1 != v->visit_ref)
             return true;
     }
@@ -510,7 +538,8 @@ static int convert(cn_process_t *p, cn_suite_state_t *s, cn_str_t cur, int64_t t
 }
 
 static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
-                       cn_hitlog_pos_t pos, const cn_dbatch_t *b, const cn_dhit_t *h)
+                       cn_hitlog_pos_t pos, const cn_dbatch_t *b, const cn_dhit_t *h,
+                       const cn_penrich_t *pe)
 {
     int64_t ts = h->ts_us ? h->ts_us : raw->recv_us;
     cn_str_t cur = h->currency.len ? h->currency : s->base;
@@ -569,13 +598,13 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     bool rules = s->conf->new_visit_on_campaign || s->conf->new_visit_on_referrer;
     bool split = is_new || ts - v->last_ts > s->conf->visit_timeout_us;
     if (!split && rules)
-        split = visit_rule_splits(p, s, v, h);
+        split = visit_rule_splits(p, s, v, h, pe);
     if (split) {
         v->visit_num++;
         v->visit = s->visit_count++;
         v->hit_num = 0;
         cn_visit_row_t vr;
-        fill_visit(p, s, raw, h, &vr, page);
+        fill_visit(p, s, raw, h, &vr, page, pe);
         vr.visitor = vord;
         vr.visit_num = v->visit_num;
         vr.start_ts = ts;
@@ -732,17 +761,19 @@ no_rate:
 
 /* --- Public entry points --- */
 
-static int process_decoded(cn_process_t *p, const cn_rawhit_t *raw, const void *rec, size_t rec_len,
-                           cn_hitlog_pos_t pos)
+/*
+ * The state stage for one decoded raw hit: b holds its hits (reason 0) or
+ * reason is why it is a bad row; pe (may be NULL) its enrichment computed
+ * ahead, indexed [suite index * b->hit_count + hit index].
+ */
+static int process_batch(cn_process_t *p, const cn_rawhit_t *raw, const void *rec, size_t rec_len,
+                         cn_hitlog_pos_t pos, const cn_dbatch_t *b, int reason, const char *detail,
+                         const cn_penrich_t *pe)
 {
-    cn_err_t err;
-    cn_err_clear(&err);
-    p->batch.conf = p->conf; /* suite keys some decoders read (import_log.c) */
-    int reason = cn_decode_raw(raw, &p->batch, &err);
     if (reason != 0)
-        return bad_row(p, raw, rec, rec_len, pos, reason, err.msg);
+        return bad_row(p, raw, rec, rec_len, pos, reason, detail);
     /* One hit per configured suite of the list. */
-    cn_str_t rest = p->batch.suites, id;
+    cn_str_t rest = b->suites, id;
     size_t matched = 0, unknown = 0;
     int rc = 0;
     while (rest.ptr != NULL && rc == 0) {
@@ -769,20 +800,31 @@ static int process_decoded(cn_process_t *p, const cn_rawhit_t *raw, const void *
             rc = bad_row(p, raw, rec, rec_len, pos, CN_BADROW_EXCLUDED_IP, d);
             continue;
         }
-        for (size_t i = 0; i < p->batch.hit_count && rc == 0; i++)
-            rc = process_hit(p, s, raw, pos, &p->batch, &p->batch.hits[i]);
+        for (size_t i = 0; i < b->hit_count && rc == 0; i++)
+            rc = process_hit(p, s, raw, pos, b, &b->hits[i],
+                             pe ? &pe[(size_t)(s - p->suites) * b->hit_count + i] : NULL);
     }
     if (rc != 0)
         return rc;
     if (matched == 0) {
         char d[160];
         snprintf(d, sizeof(d), "suite '%.*s' is not configured",
-                 (int)(p->batch.suites.len > 100 ? 100 : p->batch.suites.len),
-                 p->batch.suites.ptr ? p->batch.suites.ptr : "");
+                 (int)(b->suites.len > 100 ? 100 : b->suites.len),
+                 b->suites.ptr ? b->suites.ptr : "");
         return bad_row(p, raw, rec, rec_len, pos, CN_BADROW_UNKNOWN_SUITE, d);
     }
     p->stats.skipped_suites += unknown;
     return 0;
+}
+
+static int process_decoded(cn_process_t *p, const cn_rawhit_t *raw, const void *rec, size_t rec_len,
+                           cn_hitlog_pos_t pos)
+{
+    cn_err_t err;
+    cn_err_clear(&err);
+    p->batch.conf = p->conf; /* suite keys some decoders read (import_log.c) */
+    int reason = cn_decode_raw(raw, &p->batch, &err);
+    return process_batch(p, raw, rec, rec_len, pos, &p->batch, reason, err.msg, NULL);
 }
 
 static bool should_skip(cn_process_t *p, cn_hitlog_pos_t pos)
@@ -835,6 +877,31 @@ int cn_process_record(cn_process_t *p, const void *rec, size_t len, cn_hitlog_po
     return rc;
 }
 
+int cn__process_prec(cn_process_t *p, const cn_prec_t *r)
+{
+    if (should_skip(p, r->pos))
+        return 0;
+    p->stats.raw_hits++;
+    int rc;
+    if (!r->rec_ok) {
+        rc = bad_row(p, NULL, r->rec.ptr, r->rec.len, r->pos, CN_BADROW_BAD_RECORD,
+                     "hitlog record does not decode as a raw hit");
+    } else {
+        rc = process_batch(p, &r->raw, r->rec.ptr, r->rec.len, r->pos, &r->b, r->reason, r->err.msg,
+                           r->pe);
+    }
+    if (rc == 0) {
+        if (p->only_suite == NULL) {
+            p->pos = r->pos;
+            p->has_pos = true;
+        }
+        p->last = r->pos;
+        p->has_last = true;
+        p->dirty = true;
+    }
+    return rc;
+}
+
 void cn_process_stats(const cn_process_t *p, cn_process_stats_t *out)
 {
     *out = p->stats;
@@ -843,6 +910,35 @@ void cn_process_stats(const cn_process_t *p, cn_process_stats_t *out)
 cn_hitlog_pos_t cn_process_position(const cn_process_t *p)
 {
     return p->has_pos ? p->pos : (cn_hitlog_pos_t){0, 0};
+}
+
+/* Checkpoint every checkpoint_us, but at least 10x as long as the last one
+ * took: the snapshot grows with the visitor state, and writing it must
+ * stay a small share of the time. */
+int cn__process_ck_maybe(cn_process_t *p, int64_t *last_ck, int64_t *ck_every, cn_err_t *err)
+{
+    int64_t now = cn_time_mono_us();
+    /* a reprocessing pass checkpoints only once it is complete */
+    if (p->only_suite == NULL && p->dirty && now - *last_ck >= *ck_every) {
+        int rc = cn_process_checkpoint(p);
+        if (rc != 0)
+            return cn_err_set(err, rc, "checkpoint: %s", cn_strerror(rc));
+        *last_ck = cn_time_mono_us();
+        *ck_every = p->checkpoint_us;
+        if (10 * (*last_ck - now) > *ck_every)
+            *ck_every = 10 * (*last_ck - now);
+    }
+    return 0;
+}
+
+static bool use_pipe(const cn_process_t *p)
+{
+    if (p->threads == 1)
+        return false;
+    if (p->threads >= 2)
+        return true;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 2;
 }
 
 int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, cn_err_t *err)
@@ -854,9 +950,12 @@ int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, c
     int rc = cn_hitlog_reader_open(hitlog_dir, start, &r, err);
     if (rc != 0)
         return rc;
-    /* Checkpoint every checkpoint_us, but at least 10x as long as the last one
-     * took: the snapshot grows with the visitor state, and writing it must
-     * stay a small share of the time. */
+    if (use_pipe(p) && (rc = cn__pipe_run(p, r, stop, err)) != 1) {
+        if (rc == 0 && p->dirty)
+            rc = cn_process_checkpoint(p);
+        cn_hitlog_reader_close(r);
+        return rc;
+    }
     int64_t last_ck = cn_time_mono_us(), ck_every = p->checkpoint_us;
     for (;;) {
         if (stop != NULL && atomic_load(stop))
@@ -879,19 +978,8 @@ int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, c
                 break;
             }
         }
-        rc = 0;
-        int64_t now = cn_time_mono_us();
-        /* a reprocessing pass checkpoints only once it is complete */
-        if (p->only_suite == NULL && p->dirty && now - last_ck >= ck_every) {
-            if ((rc = cn_process_checkpoint(p)) != 0) {
-                cn_err_set(err, rc, "checkpoint: %s", cn_strerror(rc));
-                break;
-            }
-            last_ck = cn_time_mono_us();
-            ck_every = p->checkpoint_us;
-            if (10 * (last_ck - now) > ck_every)
-                ck_every = 10 * (last_ck - now);
-        }
+        if ((rc = cn__process_ck_maybe(p, &last_ck, &ck_every, err)) != 0)
+            break;
         if (at_end) {
             if (stop == NULL)
                 break;

@@ -13,7 +13,7 @@
  * exactly the rows an uninterrupted run gives. docs/processing.md has the
  * rules and the formats.
  *
- * A cn_process_t is used by one thread.
+ * A cn_process_t is used by one thread (cn_process_run may start a worker of its own).
  */
 #ifndef CN_PROCESS_PROCESS_H
 #define CN_PROCESS_PROCESS_H
@@ -102,6 +102,9 @@ typedef struct cn_process_opts {
     bool no_checkpoint_file; /* keep the checkpoint in memory only (benchmarks) */
     bool dry_run;            /* write nothing: no checkpoint file, no bad-row log */
     int64_t checkpoint_us;   /* cn_process_run checkpoints this often; 0: every second */
+    unsigned threads;        /* cn_process_run: 1 decodes and enriches on the calling thread;
+                                0 (one per core, up to 2) or 2 runs them on a worker thread
+                                ahead of the state (the rows are the same) */
 } cn_process_opts_t;
 
 /* Counters since cn_process_new, for /metrics. */
@@ -154,7 +157,9 @@ int cn_process_checkpoint(cn_process_t *p);
  * Follows the hitlog in hitlog_dir from the checkpoint until *stop is set
  * (checked between records and while waiting for more), checkpointing every
  * second (opts->checkpoint_us) and at the end. When stop is NULL, processes up to the current end
- * of the log and returns. Returns 0 or the first error.
+ * of the log and returns. Returns 0 or the first error. Unless opts->threads is 1 (or there is one
+ * core), a worker thread reads, decodes and enriches the records ahead of the calling thread,
+ * which keeps the state and emits the rows in hitlog order (docs/processing.md).
  */
 int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, cn_err_t *err);
 
