@@ -50,7 +50,49 @@ static const struct {
     {CN_COL_VISIT_channel, CN_COL_VISIT_ref_domain},
     /* the value in force of an eVar mostly stays for the visit */
     {CN_COL_VAR_value, CN_STORE__KEY_VAR_VISIT},
+    /* a hit re-emits the vars of the visit's previous hit, in the same order */
+    {CN_COL_VAR_var, CN_STORE__KEY_VAR_SLOT},
+    /* a product page's hit names its product */
+    {CN_COL_ITEM_sku, CN_STORE__KEY_ITEM_PAGE},
+    /* KEYED_NEXT: the visit's previous hit number + 1; a new visitor's ordinal
+     * is the previous new visitor's + 1 */
+    {CN_COL_HIT_hit_num, CN_COL_HIT_visit},
+    {CN_COL_VISIT_visitor, CN_COL_VISIT_visit_num},
 };
+
+/* Derived keys: the one column each may key, and its footer name. */
+static const struct {
+    int key;
+    cn_store_col_t col;
+    const char *name;
+} derived[] = {
+    {CN_STORE__KEY_VAR_VISIT, CN_COL_VAR_value, CN_STORE__KEY_VAR_VISIT_NAME},
+    {CN_STORE__KEY_VAR_SLOT, CN_COL_VAR_var, CN_STORE__KEY_VAR_SLOT_NAME},
+    {CN_STORE__KEY_ITEM_PAGE, CN_COL_ITEM_sku, CN_STORE__KEY_ITEM_PAGE_NAME},
+};
+
+const char *cn_store__key_name(int key)
+{
+    for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++)
+        if (derived[i].key == key)
+            return derived[i].name;
+    return "";
+}
+
+int cn_store__key_mode(int key)
+{
+    return key == CN_STORE__KEY_VAR_VISIT  ? CN_STORE__KMODE_ADAPTIVE
+           : key == CN_STORE__KEY_VAR_SLOT ? CN_STORE__KMODE_CHAIN
+                                           : CN_STORE__KMODE_PLAIN;
+}
+
+int cn_store__key_find(cn_store_col_t col, cn_str_t name)
+{
+    for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++)
+        if (derived[i].col == col && cn_str_eq(name, cn_str_c(derived[i].name)))
+            return derived[i].key;
+    return CN_STORE__KEY_NONE;
+}
 
 int cn_store__col_key(cn_store_col_t col)
 {

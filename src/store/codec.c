@@ -20,12 +20,17 @@
  *   KEYED    "the value of the last row of the page with the same key" as a bitmap,
  *            then the other values bit-packed (a column that is mostly a function
  *            of another: the key column's values are given by the segment layer)
+ *   SRICE    RICE of the differences divided by their common factor (format 3:
+ *            millisecond times kept in µs)
+ *   KEYED_NEXT  KEYED predicting the key's last value + 1 (format 3: hit numbers
+ *            within a visit, new visitors' ordinals)
  *
  * Arithmetic on differences is done in uint64 (wrapping), so every int64
  * range round-trips without overflow. The decoder checks every length
  * against the page's declared sizes and never reads outside its payload.
  */
 #include <endian.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -218,24 +223,56 @@ static void local_dispose(local_t *L)
 
 #define RICE_ESC 32u /* a quotient of 32 or more: 32 one bits, then the value in 64 bits */
 
-static uint64_t rice_bits(const int64_t *v, uint32_t n, uint64_t base, unsigned k)
+/* zigzag((v - prev) / g): g divides every difference (1: no scale). */
+static uint64_t zz_scaled(uint64_t d, uint64_t g)
+{
+    return zigzag(g == 1 ? d : (uint64_t)((int64_t)d / (int64_t)g));
+}
+
+/*
+ * The common factor of the page's differences (value[i] - value[i-1],
+ * value[-1] = base): 1 when there is none, when a difference is INT64_MIN,
+ * or when it is beyond 2^62 (so that (int64_t)g and the scaled differences
+ * stay in range).
+ */
+static uint64_t delta_gcd(const int64_t *v, uint32_t n, uint64_t base)
+{
+    uint64_t g = 0, prev = base;
+    for (uint32_t i = 0; i < n && g != 1; i++) {
+        int64_t d = (int64_t)((uint64_t)v[i] - prev);
+        prev = (uint64_t)v[i];
+        if (d == INT64_MIN)
+            return 1;
+        uint64_t a = d < 0 ? (uint64_t)-d : (uint64_t)d;
+        while (a != 0) {
+            uint64_t t = g % a;
+            g = a;
+            a = t;
+        }
+    }
+    return g == 0 || g > (1ull << 62) ? 1 : g;
+}
+
+static uint64_t rice_bits(const int64_t *v, uint32_t n, uint64_t base, unsigned k, uint64_t g)
 {
     uint64_t bits = 0, prev = base;
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t z = zigzag((uint64_t)v[i] - prev), q = z >> k;
+        uint64_t z = zz_scaled((uint64_t)v[i] - prev, g), q = z >> k;
         prev = (uint64_t)v[i];
         bits += q < RICE_ESC ? q + 1 + k : RICE_ESC + 64;
     }
     return bits;
 }
 
-/* The best Rice parameter near log2 of the mean delta; *out_len its payload length. */
-static unsigned rice_pick(const int64_t *v, uint32_t n, uint64_t base, uint64_t *out_len)
+/* The best Rice parameter near log2 of the mean (scaled) delta; *out_len its
+ * payload length (without SRICE's varint g). */
+static unsigned rice_pick(const int64_t *v, uint32_t n, uint64_t base, uint64_t g,
+                          uint64_t *out_len)
 {
     double sum = 0;
     uint64_t prev = base;
     for (uint32_t i = 0; i < n; i++) {
-        sum += (double)zigzag((uint64_t)v[i] - prev);
+        sum += (double)zz_scaled((uint64_t)v[i] - prev, g);
         prev = (uint64_t)v[i];
     }
     double mean = sum / n * 0.69;
@@ -249,7 +286,7 @@ static unsigned rice_pick(const int64_t *v, uint32_t n, uint64_t base, uint64_t 
     for (int k = k0 - 1; k <= k0 + 1; k++) {
         if (k < 0 || k > 63)
             continue;
-        uint64_t b = rice_bits(v, n, base, (unsigned)k);
+        uint64_t b = rice_bits(v, n, base, (unsigned)k, g);
         if (b < best) {
             best = b;
             bk = (unsigned)k;
@@ -277,12 +314,13 @@ static void bw_put(bitw_t *w, uint64_t x, unsigned bits)
     }
 }
 
-static void rice_build(const int64_t *v, uint32_t n, uint64_t base, unsigned k, uint8_t *p)
+static void rice_build(const int64_t *v, uint32_t n, uint64_t base, unsigned k, uint64_t g,
+                       uint8_t *p)
 {
     bitw_t w = {p, 0, 0};
     uint64_t prev = base;
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t z = zigzag((uint64_t)v[i] - prev), q = z >> k;
+        uint64_t z = zz_scaled((uint64_t)v[i] - prev, g), q = z >> k;
         prev = (uint64_t)v[i];
         if (q >= RICE_ESC) {
             bw_put(&w, 0xffffffffu, 32);
@@ -329,11 +367,29 @@ static int br_get(bitr_t *r, unsigned bits, uint64_t *out)
 }
 
 static int rice_decode(const uint8_t *p, size_t len, uint32_t n, uint64_t base, unsigned k,
-                       int64_t *v)
+                       uint64_t g, int64_t *v)
 {
     bitr_t r = {p, (uint64_t)len * 8, 0};
     uint64_t prev = base, x, lo, hi;
+    uint64_t kmask = k >= 64 ? ~0ull : (1ull << k) - 1;
     for (uint32_t i = 0; i < n; i++) {
+        /* fast path: the value lies in one 64-bit load that stays inside the payload
+         * (at least 57 valid bits after the shift) */
+        size_t byte = r.pos >> 3;
+        if (k <= 24 && byte + 8 <= len) {
+            uint64_t word;
+            memcpy(&word, p + byte, 8);
+            word = le64toh(word) >> (r.pos & 7);
+            uint64_t zeros = ~word;
+            unsigned q1 = zeros ? (unsigned)__builtin_ctzll(zeros) : 64;
+            if (q1 < RICE_ESC && q1 + 1 + k <= 56) {
+                uint64_t z = ((uint64_t)q1 << k) | ((word >> (q1 + 1)) & kmask);
+                r.pos += q1 + 1 + k;
+                prev += unzigzag(z) * g;
+                v[i] = (int64_t)prev;
+                continue;
+            }
+        }
         uint64_t q = 0;
         for (;;) {
             if (br_get(&r, 1, &x) != 0)
@@ -358,7 +414,7 @@ static int rice_decode(const uint8_t *p, size_t len, uint32_t n, uint64_t base, 
                 return CN_ECORRUPT;
             z = (q << k) | lo;
         }
-        prev += unzigzag(z);
+        prev += unzigzag(z) * g;
         v[i] = (int64_t)prev;
     }
     /* the padding of the last byte is zero, and no whole byte is left over */
@@ -374,68 +430,227 @@ static int rice_decode(const uint8_t *p, size_t len, uint32_t n, uint64_t base, 
 
 /* --- KEYED: the value of the last row with the same key --- */
 
-/* Key -> last value, open addressing (at most a page of keys). */
+/* Key -> last value, open addressing, at most half full (a page has at most
+ * n keys), entries together so that a lookup touches one cache line. The
+ * entries come from a per-thread buffer reused from page to page (no
+ * clearing, no fresh memory): an entry is used when its tag is the map's
+ * generation. */
+typedef struct kent {
+    int64_t key, val;
+    uint64_t tag;
+} kent_t;
+
 typedef struct kmap {
     uint32_t cap;
     unsigned shift;
-    int64_t *key, *val;
-    uint8_t *used;
+    uint64_t gen;
+    int slot; /* the per-thread buffer used, or -1: e is its own allocation */
+    kent_t *e;
 } kmap_t;
+
+typedef struct kbufs {
+    kent_t *buf[2];
+    uint32_t cap[2];
+    bool busy[2];
+    uint64_t gen;
+} kbufs_t;
+
+static pthread_key_t kb_key;
+static pthread_once_t kb_once = PTHREAD_ONCE_INIT;
+
+static void kb_free(void *p)
+{
+    kbufs_t *b = p;
+    free(b->buf[0]);
+    free(b->buf[1]);
+    free(b);
+}
+
+static void kb_init(void)
+{
+    CN_ASSERT(pthread_key_create(&kb_key, kb_free) == 0);
+}
 
 static void kmap_init(kmap_t *m, uint32_t n)
 {
-    m->cap = 1;
+    m->cap = 16;
     while (m->cap < 2 * n)
         m->cap <<= 1;
     m->shift = 64 - (unsigned)__builtin_ctz(m->cap);
-    m->key = cn_xmalloc(m->cap * sizeof(int64_t));
-    m->val = cn_xmalloc(m->cap * sizeof(int64_t));
-    m->used = cn_xcalloc(m->cap, 1);
+    pthread_once(&kb_once, kb_init);
+    kbufs_t *b = pthread_getspecific(kb_key);
+    if (!b) {
+        b = cn_xcalloc(1, sizeof(*b));
+        pthread_setspecific(kb_key, b);
+    }
+    m->slot = -1;
+    for (int i = 0; i < 2; i++) {
+        if (b->busy[i])
+            continue;
+        if (b->cap[i] < m->cap) {
+            free(b->buf[i]);
+            b->buf[i] = cn_xcalloc(m->cap, sizeof(kent_t)); /* tags 0: never a generation */
+            b->cap[i] = m->cap;
+        }
+        b->busy[i] = true;
+        m->slot = i;
+        m->e = b->buf[i];
+        m->gen = ++b->gen;
+        return;
+    }
+    m->e = cn_xcalloc(m->cap, sizeof(kent_t));
+    m->gen = 1;
 }
 
 static void kmap_dispose(kmap_t *m)
 {
-    free(m->key);
-    free(m->val);
-    free(m->used);
+    if (m->slot < 0) {
+        free(m->e);
+        return;
+    }
+    kbufs_t *b = pthread_getspecific(kb_key);
+    b->busy[m->slot] = false;
 }
+
+#define KUSED(m, h) ((m)->e[h].tag == (m)->gen)
 
 /* The slot of key (found or empty). */
 static uint32_t kmap_slot(const kmap_t *m, int64_t key)
 {
-    uint32_t h =
-        m->shift == 64 ? 0 : (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> m->shift);
-    while (m->used[h] && m->key[h] != key)
+    uint32_t h = (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> m->shift);
+    while (KUSED(m, h) && m->e[h].key != key)
         h = (h + 1) & (m->cap - 1);
     return h;
 }
 
+/* Sets key's value; h is kmap_slot(m, key). */
+static void kmap_put(kmap_t *m, uint32_t h, int64_t key, int64_t val)
+{
+    m->e[h].tag = m->gen;
+    m->e[h].key = key;
+    m->e[h].val = val;
+}
+
+/*
+ * The predictor KEYED's encoder and decoder share. Per row: the value of the
+ * last earlier row of the page with the same key (m), else with the same
+ * fallback key (m2), plus step. Modes (given by the column's derived key):
+ *   KMODE_PLAIN     as above;
+ *   KMODE_ADAPTIVE  (var@visit/page) the key's high 32 bits name a var: per
+ *                   var, a running score of which key predicted it better so
+ *                   far decides which one is tried first;
+ *   KMODE_CHAIN     (next@visit/page) a key with bit 63 set is combined with
+ *                   the previous row's value (the var that came before in the
+ *                   same hit), so a hit's list of vars is predicted by its
+ *                   successors in the visit's earlier lists.
+ * Key collisions only cost predictions: both sides compute the same keys.
+ */
+#define KSCORES 1024u
+
+typedef struct kpred {
+    kmap_t m, m2;
+    int mode;
+    bool two;
+    int8_t score[KSCORES];
+    /* the current row */
+    uint32_t h, h2, s;
+    int64_t k1, k2;
+    bool have1, have2;
+    int64_t p1, p2;
+} kpred_t;
+
+static void kpred_init(kpred_t *k, uint32_t n, bool two, int mode)
+{
+    memset(k->score, 0, sizeof(k->score));
+    k->mode = mode;
+    k->two = two;
+    kmap_init(&k->m, n);
+    if (two)
+        kmap_init(&k->m2, n);
+}
+
+static void kpred_dispose(kpred_t *k)
+{
+    kmap_dispose(&k->m);
+    if (k->two)
+        kmap_dispose(&k->m2);
+}
+
+static int64_t chain_key(int64_t key, const int64_t *v, uint32_t i)
+{
+    uint64_t k = (uint64_t)key;
+    if (!(k >> 63) || i == 0)
+        return key;
+    return (int64_t)(((k & ~(1ull << 63)) * 0x9E3779B97F4A7C15ull) ^
+                     ((uint64_t)v[i - 1] * 0xC2B2AE3D27D4EB4Full) ^ 1);
+}
+
+/* The prediction for row i (v[0..i) known): 1 and *pred, or 0 when there is none. */
+static int kpred_row(kpred_t *k, const int64_t *keys, const int64_t *keys2, const int64_t *v,
+                     uint32_t i, uint64_t step, int64_t *pred)
+{
+    int64_t k1 = keys[i], k2 = k->two ? keys2[i] : 0;
+    if (k->mode == CN_STORE__KMODE_CHAIN) {
+        k1 = chain_key(k1, v, i);
+        k2 = chain_key(k2, v, i);
+    }
+    k->k1 = k1;
+    k->k2 = k2;
+    k->h = kmap_slot(&k->m, k1);
+    k->have1 = KUSED(&k->m, k->h);
+    k->p1 = (int64_t)((uint64_t)k->m.e[k->h].val + step);
+    k->have2 = false;
+    if (k->two) {
+        k->h2 = kmap_slot(&k->m2, k2);
+        k->have2 = KUSED(&k->m2, k->h2);
+        k->p2 = (int64_t)((uint64_t)k->m2.e[k->h2].val + step);
+    }
+    bool second_first = false;
+    if (k->mode == CN_STORE__KMODE_ADAPTIVE && k->two) {
+        k->s = (uint32_t)((((uint64_t)keys[i] >> 32) * 0x9E3779B97F4A7C15ull) >> 54) % KSCORES;
+        second_first = k->score[k->s] < 0;
+    }
+    if (second_first ? k->have2 : k->have1) {
+        *pred = second_first ? k->p2 : k->p1;
+        return 1;
+    }
+    if (second_first ? k->have1 : k->have2) {
+        *pred = second_first ? k->p1 : k->p2;
+        return 1;
+    }
+    return 0;
+}
+
+/* Row i's value is x: updates the maps (and the score). */
+static void kpred_update(kpred_t *k, int64_t x)
+{
+    if (k->mode == CN_STORE__KMODE_ADAPTIVE && k->two) {
+        int d = (k->have1 && k->p1 == x) - (k->have2 && k->p2 == x);
+        int s = k->score[k->s] + d;
+        k->score[k->s] = (int8_t)(s > 15 ? 15 : s < -15 ? -15 : s);
+    }
+    kmap_put(&k->m, k->h, k->k1, x);
+    if (k->two) {
+        kmap_put(&k->m2, k->h2, k->k2, x);
+    }
+}
+
 /*
  * KEYED's payload: a bitmap of ceil(n / 8) bytes (bit i, LSB first: row i
- * holds the value of the last earlier row of the page with the same key),
- * then the other rows' values, value - base in w bits. Fills bitmap (zeroed,
- * may be NULL) and explicit values (may be NULL); returns the payload length.
+ * holds the predicted value), then the other rows' values, value - base in
+ * w bits. Fills bitmap (zeroed, may be NULL) and explicit values (may be
+ * NULL); returns the payload length.
  */
 static uint64_t keyed_scan(const int64_t *v, const int64_t *keys, const int64_t *keys2, uint32_t n,
-                           uint64_t base, unsigned w, uint8_t *bitmap, int64_t *explicit_vals)
+                           uint64_t step, int mode, unsigned w, uint8_t *bitmap,
+                           int64_t *explicit_vals)
 {
-    kmap_t m, m2 = {0};
-    kmap_init(&m, n);
-    if (keys2)
-        kmap_init(&m2, n);
+    kpred_t *k = cn_xmalloc(sizeof(*k));
+    kpred_init(k, n, keys2 != NULL, mode);
     uint64_t count = 0;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t h = kmap_slot(&m, keys[i]), h2 = 0;
-        bool have = m.used[h];
-        int64_t pred = m.val[h];
-        if (keys2) {
-            h2 = kmap_slot(&m2, keys2[i]);
-            if (!have && m2.used[h2]) {
-                have = true;
-                pred = m2.val[h2];
-            }
-        }
-        if (have && pred == v[i]) {
+        int64_t pred;
+        if (kpred_row(k, keys, keys2, v, i, step, &pred) && pred == v[i]) {
             if (bitmap)
                 bitmap[i >> 3] |= (uint8_t)(1u << (i & 7));
         } else {
@@ -443,29 +658,21 @@ static uint64_t keyed_scan(const int64_t *v, const int64_t *keys, const int64_t 
                 explicit_vals[count] = v[i];
             count++;
         }
-        m.used[h] = 1;
-        m.key[h] = keys[i];
-        m.val[h] = v[i];
-        if (keys2) {
-            m2.used[h2] = 1;
-            m2.key[h2] = keys2[i];
-            m2.val[h2] = v[i];
-        }
+        kpred_update(k, v[i]);
     }
-    kmap_dispose(&m);
-    if (keys2)
-        kmap_dispose(&m2);
-    (void)base;
+    kpred_dispose(k);
+    free(k);
     return ((uint64_t)n + 7) / 8 + (count * w + 7) / 8;
 }
 
 static void keyed_build(const int64_t *v, const int64_t *keys, const int64_t *keys2, uint32_t n,
-                        uint64_t base, unsigned w, uint8_t *p, uint64_t len)
+                        uint64_t base, uint64_t step, int mode, unsigned w, uint8_t *p,
+                        uint64_t len)
 {
     size_t nb = ((size_t)n + 7) / 8;
     memset(p, 0, nb);
     int64_t *ex = cn_xmalloc(n * sizeof(int64_t));
-    keyed_scan(v, keys, keys2, n, base, w, p, ex);
+    keyed_scan(v, keys, keys2, n, step, mode, w, p, ex);
     uint64_t ones = 0;
     for (size_t b = 0; b < nb; b++)
         ones += (unsigned)__builtin_popcount(p[b]);
@@ -473,8 +680,9 @@ static void keyed_build(const int64_t *v, const int64_t *keys, const int64_t *ke
     free(ex);
 }
 
-static int keyed_decode(const uint8_t *raw, size_t raw_len, uint32_t n, uint64_t base, unsigned w,
-                        const int64_t *keys, const int64_t *keys2, int64_t *v)
+static int keyed_decode(const uint8_t *raw, size_t raw_len, uint32_t n, uint64_t base,
+                        uint64_t step, int mode, unsigned w, const int64_t *keys,
+                        const int64_t *keys2, int64_t *v)
 {
     size_t nb = ((size_t)n + 7) / 8;
     if (!keys || w == 0 || w > 64 || raw_len < nb)
@@ -489,38 +697,53 @@ static int keyed_decode(const uint8_t *raw, size_t raw_len, uint32_t n, uint64_t
         return CN_ECORRUPT;
     int64_t *ex = cn_xmalloc((count ? count : 1) * sizeof(int64_t));
     unpack(raw + nb, raw_len - nb, (uint32_t)count, base, w, ex);
-    kmap_t m, m2 = {0};
-    kmap_init(&m, n);
-    if (keys2)
-        kmap_init(&m2, n);
+    if (mode == CN_STORE__KMODE_PLAIN && !keys2) {
+        /* the common case (a column keyed by another of its group), without the
+         * general predictor's bookkeeping: the same predictions */
+        kmap_t m;
+        kmap_init(&m, n);
+        int rc = 0;
+        uint64_t j = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t h = kmap_slot(&m, keys[i]);
+            int64_t x;
+            if (raw[i >> 3] & (1u << (i & 7))) {
+                if (!KUSED(&m, h)) {
+                    rc = CN_ECORRUPT;
+                    break;
+                }
+                x = (int64_t)((uint64_t)m.e[h].val + step);
+                m.e[h].val = x;
+            } else {
+                x = ex[j++];
+                kmap_put(&m, h, keys[i], x);
+            }
+            v[i] = x;
+        }
+        kmap_dispose(&m);
+        free(ex);
+        return rc;
+    }
+    kpred_t *k = cn_xmalloc(sizeof(*k));
+    kpred_init(k, n, keys2 != NULL, mode);
     int rc = 0;
     uint64_t j = 0;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t h = kmap_slot(&m, keys[i]), h2 = keys2 ? kmap_slot(&m2, keys2[i]) : 0;
+        int64_t pred;
+        int have = kpred_row(k, keys, keys2, v, i, step, &pred);
         if (raw[i >> 3] & (1u << (i & 7))) {
-            if (m.used[h]) {
-                v[i] = m.val[h];
-            } else if (keys2 && m2.used[h2]) {
-                v[i] = m2.val[h2];
-            } else {
+            if (!have) {
                 rc = CN_ECORRUPT;
                 break;
             }
+            v[i] = pred;
         } else {
             v[i] = ex[j++];
         }
-        m.used[h] = 1;
-        m.key[h] = keys[i];
-        m.val[h] = v[i];
-        if (keys2) {
-            m2.used[h2] = 1;
-            m2.key[h2] = keys2[i];
-            m2.val[h2] = v[i];
-        }
+        kpred_update(k, v[i]);
     }
-    kmap_dispose(&m);
-    if (keys2)
-        kmap_dispose(&m2);
+    kpred_dispose(k);
+    free(k);
     free(ex);
     return rc;
 }
@@ -528,7 +751,7 @@ static int keyed_decode(const uint8_t *raw, size_t raw_len, uint32_t n, uint64_t
 /* Builds the payload of one encoding into out (appended). L: LOCAL's analysis. */
 static void build(const int64_t *v, const int64_t *keys, const int64_t *keys2, uint32_t n,
                   uint64_t base, uint8_t enc, unsigned w, uint64_t len, const local_t *L,
-                  cn_buf_t *out)
+                  uint64_t g, int kmode, cn_buf_t *out)
 {
     size_t start = out->len;
     cn_buf_reserve(out, len);
@@ -546,11 +769,15 @@ static void build(const int64_t *v, const int64_t *keys, const int64_t *keys2, u
             prev = (uint64_t)v[i];
             i = j;
         }
-    } else if (enc == CN_STORE__ENC_KEYED) {
-        keyed_build(v, keys, keys2, n, base, w, p, len);
+    } else if (enc == CN_STORE__ENC_KEYED || enc == CN_STORE__ENC_KEYED_NEXT) {
+        keyed_build(v, keys, keys2, n, base, enc == CN_STORE__ENC_KEYED_NEXT, kmode, w, p, len);
     } else if (enc == CN_STORE__ENC_RICE) {
         memset(p, 0, len);
-        rice_build(v, n, base, w, p);
+        rice_build(v, n, base, w, 1, p);
+    } else if (enc == CN_STORE__ENC_SRICE) {
+        memset(p, 0, len);
+        uint8_t *q = put_varint(p, g);
+        rice_build(v, n, base, w, g, q);
     } else if (enc == CN_STORE__ENC_LOCAL) {
         p = put_varint(p, L->k);
         uint64_t prev = base;
@@ -582,6 +809,14 @@ void cn_store__page_encode(const int64_t *v, uint32_t n, int zstd_level, cn_buf_
 void cn_store__page_encode_keyed(const int64_t *v, const int64_t *keys, const int64_t *keys2,
                                  uint32_t n, int zstd_level, cn_buf_t *out, cn_store__page_t *pg,
                                  void *zctx)
+{
+    cn_store__page_encode_kmode(v, keys, keys2, CN_STORE__KMODE_PLAIN, n, zstd_level, out, pg,
+                                zctx);
+}
+
+void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const int64_t *keys2,
+                                 int kmode, uint32_t n, int zstd_level, cn_buf_t *out,
+                                 cn_store__page_t *pg, void *zctx)
 {
     CN_ASSERT(n >= 1 && n <= CN_STORE_PAGE_ROWS);
     memset(pg, 0, sizeof(*pg));
@@ -632,13 +867,26 @@ void cn_store__page_encode_keyed(const int64_t *v, const int64_t *keys, const in
     }
     local_t L = {0};
     bool have_local = false;
+    uint64_t g = 1;
     if (more && w > 1) {
         uint64_t rice;
-        unsigned k = rice_pick(v, n, base, &rice);
+        unsigned k = rice_pick(v, n, base, 1, &rice);
         if (rice < raw) {
             enc = CN_STORE__ENC_RICE;
             raw = rice;
             ew = k;
+        }
+        /* differences with a common factor (millisecond times kept in µs) */
+        uint64_t cg = delta_gcd(v, n, base);
+        if (cg > 1) {
+            k = rice_pick(v, n, base, cg, &rice);
+            rice += varint_len(cg);
+            if (rice < raw) {
+                enc = CN_STORE__ENC_SRICE;
+                raw = rice;
+                ew = k;
+                g = cg;
+            }
         }
     }
     if (more && w > 4) {
@@ -651,16 +899,23 @@ void cn_store__page_encode_keyed(const int64_t *v, const int64_t *keys, const in
         }
     }
     uint64_t keyed = UINT64_MAX;
+    uint8_t kenc = CN_STORE__ENC_KEYED;
     if (more && keys) {
-        keyed = keyed_scan(v, keys, keys2, n, base, w, NULL, NULL);
+        /* the key's last value, or that value + 1 (a hit number within its visit) */
+        keyed = keyed_scan(v, keys, keys2, n, 0, kmode, w, NULL, NULL);
+        uint64_t next = keyed_scan(v, keys, keys2, n, 1, kmode, w, NULL, NULL);
+        if (next < keyed) {
+            keyed = next;
+            kenc = CN_STORE__ENC_KEYED_NEXT;
+        }
         if (keyed < raw) {
-            enc = CN_STORE__ENC_KEYED;
+            enc = kenc;
             raw = keyed;
             ew = w;
         }
     }
     size_t start = out->len;
-    build(v, keys, keys2, n, base, enc, ew, raw, &L, out);
+    build(v, keys, keys2, n, base, enc, ew, raw, &L, g, kmode, out);
     pg->enc = enc;
     pg->width = (uint8_t)ew;
     pg->raw_len = (uint32_t)raw;
@@ -674,7 +929,7 @@ void cn_store__page_encode_keyed(const int64_t *v, const int64_t *keys, const in
         cn_buf_t alt = CN_BUF_INIT, z = CN_BUF_INIT;
         uint64_t best = raw - raw / 32;
         unsigned aw = (w + 7) / 8 * 8;
-        for (int cand = 0; cand < 5; cand++) {
+        for (int cand = 0; cand < 6; cand++) {
             uint8_t cenc = enc;
             unsigned cw = ew;
             uint64_t clen = raw;
@@ -691,11 +946,19 @@ void cn_store__page_encode_keyed(const int64_t *v, const int64_t *keys, const in
                 cw = L.k <= 256 ? 8 : 16;
                 clen = L.len;
             } else if (cand == 4) {
-                if (keyed == UINT64_MAX || enc == CN_STORE__ENC_KEYED)
+                if (keyed == UINT64_MAX || enc == kenc)
                     continue;
-                cenc = CN_STORE__ENC_KEYED;
+                cenc = kenc;
                 cw = w;
                 clen = keyed;
+            } else if (cand == 5) {
+                /* KEYED with byte-aligned explicit values, whose repeats zstd finds */
+                if (keyed == UINT64_MAX || aw == w || aw > 64)
+                    continue;
+                cenc = kenc;
+                cw = aw;
+                clen = keyed_scan(v, keys, keys2, n, kenc == CN_STORE__ENC_KEYED_NEXT, kmode, aw,
+                                  NULL, NULL);
             }
             if (clen > CN_STORE__MAX_RAW_PAGE)
                 continue;
@@ -703,7 +966,7 @@ void cn_store__page_encode_keyed(const int64_t *v, const int64_t *keys, const in
             if (cand == 0)
                 cn_buf_append(&alt, out->ptr + start, raw);
             else
-                build(v, keys, keys2, n, base, cenc, cw, clen, &L, &alt);
+                build(v, keys, keys2, n, base, cenc, cw, clen, &L, g, kmode, &alt);
             size_t bound = ZSTD_compressBound(clen);
             cn_buf_clear(&z);
             cn_buf_reserve(&z, bound);
@@ -730,6 +993,13 @@ void cn_store__page_encode_keyed(const int64_t *v, const int64_t *keys, const in
 void cn_store__page_encode_as(const int64_t *v, const int64_t *keys, const int64_t *keys2,
                               uint32_t n, uint8_t enc, cn_buf_t *out, cn_store__page_t *pg)
 {
+    cn_store__page_encode_as_kmode(v, keys, keys2, CN_STORE__KMODE_PLAIN, n, enc, out, pg);
+}
+
+void cn_store__page_encode_as_kmode(const int64_t *v, const int64_t *keys, const int64_t *keys2,
+                                    int kmode, uint32_t n, uint8_t enc, cn_buf_t *out,
+                                    cn_store__page_t *pg)
+{
     CN_ASSERT(n >= 1 && n <= CN_STORE_PAGE_ROWS && enc <= CN_STORE__ENC_MAX);
     memset(pg, 0, sizeof(*pg));
     pg->rows = n;
@@ -740,7 +1010,7 @@ void cn_store__page_encode_as(const int64_t *v, const int64_t *keys, const int64
     }
     pg->base = mn;
     pg->enc = enc;
-    uint64_t base = (uint64_t)mn, len = 0;
+    uint64_t base = (uint64_t)mn, len = 0, g = 1;
     unsigned w = 0;
     local_t L = {0};
     switch (enc) {
@@ -753,7 +1023,12 @@ void cn_store__page_encode_as(const int64_t *v, const int64_t *keys, const int64
         len = ((uint64_t)n * w + 7) / 8;
         break;
     case CN_STORE__ENC_RICE:
-        w = rice_pick(v, n, base, &len);
+        w = rice_pick(v, n, base, 1, &len);
+        break;
+    case CN_STORE__ENC_SRICE:
+        g = delta_gcd(v, n, base);
+        w = rice_pick(v, n, base, g, &len);
+        len += varint_len(g);
         break;
     case CN_STORE__ENC_LOCAL:
         local_build(v, n, base, &L);
@@ -761,10 +1036,11 @@ void cn_store__page_encode_as(const int64_t *v, const int64_t *keys, const int64
         w = L.k <= 256 ? 8 : 16;
         break;
     case CN_STORE__ENC_KEYED:
+    case CN_STORE__ENC_KEYED_NEXT:
         CN_ASSERT(keys);
         w = bits_for((uint64_t)mx - base);
         w = w ? w : 1;
-        len = keyed_scan(v, keys, keys2, n, base, w, NULL, NULL);
+        len = keyed_scan(v, keys, keys2, n, enc == CN_STORE__ENC_KEYED_NEXT, kmode, w, NULL, NULL);
         break;
     default: {
         uint64_t prev = base;
@@ -779,7 +1055,7 @@ void cn_store__page_encode_as(const int64_t *v, const int64_t *keys, const int64
         }
     }
     }
-    build(v, keys, keys2, n, base, enc, w, len, &L, out);
+    build(v, keys, keys2, n, base, enc, w, len, &L, g, kmode, out);
     if (enc == CN_STORE__ENC_LOCAL)
         local_dispose(&L);
     pg->width = (uint8_t)w;
@@ -805,12 +1081,19 @@ int cn_store__page_decode(const uint8_t *p, const cn_store__page_t *pg, int64_t 
 int cn_store__page_decode_keyed(const uint8_t *p, const cn_store__page_t *pg, const int64_t *keys,
                                 const int64_t *keys2, int64_t *v, cn_buf_t *scratch)
 {
+    return cn_store__page_decode_kmode(p, pg, keys, keys2, CN_STORE__KMODE_PLAIN, v, scratch);
+}
+
+int cn_store__page_decode_kmode(const uint8_t *p, const cn_store__page_t *pg, const int64_t *keys,
+                                const int64_t *keys2, int kmode, int64_t *v, cn_buf_t *scratch)
+{
     uint32_t n = pg->rows;
     if (n == 0 || n > CN_STORE_PAGE_ROWS)
         return CN_ECORRUPT;
     uint64_t base = (uint64_t)pg->base;
     if (pg->enc != CN_STORE__ENC_BITPACK && pg->enc != CN_STORE__ENC_RICE &&
-        pg->enc != CN_STORE__ENC_LOCAL && pg->enc != CN_STORE__ENC_KEYED && pg->width != 0)
+        pg->enc != CN_STORE__ENC_LOCAL && pg->enc != CN_STORE__ENC_KEYED &&
+        pg->enc != CN_STORE__ENC_SRICE && pg->enc != CN_STORE__ENC_KEYED_NEXT && pg->width != 0)
         return CN_ECORRUPT;
     if (pg->enc == CN_STORE__ENC_CONST) {
         if (pg->stored_len != 0 || pg->raw_len != 0 || pg->zstd)
@@ -858,11 +1141,19 @@ int cn_store__page_decode_keyed(const uint8_t *p, const cn_store__page_t *pg, co
         return raw == end ? 0 : CN_ECORRUPT;
     }
     case CN_STORE__ENC_KEYED:
-        return keyed_decode(raw, raw_len, n, base, pg->width, keys, keys2, v);
+    case CN_STORE__ENC_KEYED_NEXT:
+        return keyed_decode(raw, raw_len, n, base, pg->enc == CN_STORE__ENC_KEYED_NEXT, kmode,
+                            pg->width, keys, keys2, v);
     case CN_STORE__ENC_RICE:
         if (pg->width > 63)
             return CN_ECORRUPT;
-        return rice_decode(raw, raw_len, n, base, pg->width, v);
+        return rice_decode(raw, raw_len, n, base, pg->width, 1, v);
+    case CN_STORE__ENC_SRICE: {
+        uint64_t g;
+        if (pg->width > 63 || cn_get_varint(&raw, end, &g) != 0 || g == 0 || g > (1ull << 62))
+            return CN_ECORRUPT;
+        return rice_decode(raw, (size_t)(end - raw), n, base, pg->width, g, v);
+    }
     case CN_STORE__ENC_LOCAL: {
         uint64_t k;
         unsigned bytes = pg->width / 8;

@@ -43,8 +43,19 @@ void cn_store__kind_range(cn_colk_t kind, int64_t *min, int64_t *max);
 #define CN_STORE__KEY_NONE           (-1)
 #define CN_STORE__KEY_VAR_VISIT      (-2)
 #define CN_STORE__KEY_VAR_VISIT_NAME "var@visit/page"
+/* Format 3: var.var keyed by (visit, events, type, the var before it in its
+ * hit), falling back to (events, type, the var before it); item.sku keyed by (page, slot of the row
+ * in its hit), falling back to (visit, slot). */
+#define CN_STORE__KEY_VAR_SLOT       (-3)
+#define CN_STORE__KEY_VAR_SLOT_NAME  "next@visit/events"
+#define CN_STORE__KEY_ITEM_PAGE      (-4)
+#define CN_STORE__KEY_ITEM_PAGE_NAME "slot@page/visit"
 /* The key the writer uses for col's KEYED pages (a cn_store_col_t or CN_STORE__KEY_*). */
 int cn_store__col_key(cn_store_col_t col);
+/* The footer name of a derived key (< CN_STORE__KEY_NONE); "" for none. */
+const char *cn_store__key_name(int key);
+/* The derived key named name that col may have, or CN_STORE__KEY_NONE. */
+int cn_store__key_find(cn_store_col_t col, cn_str_t name);
 
 /* The first column of each group and its column count, at compile time
  * (the catalogue lists the groups' columns consecutively in this order). */
@@ -77,13 +88,15 @@ enum {
     CN_STORE__ENC_RICE = 4,  /* width: the Rice parameter k (0..63) */
     CN_STORE__ENC_LOCAL = 5, /* width: 8 or 16, bytes per local id */
     CN_STORE__ENC_KEYED = 6, /* width: bits per explicit value; needs the key column's page */
-    CN_STORE__ENC_MAX = CN_STORE__ENC_KEYED,
+    CN_STORE__ENC_SRICE = 7, /* format 3: RICE of the differences divided by their common factor */
+    CN_STORE__ENC_KEYED_NEXT = 8, /* format 3: KEYED predicting the key's last value + 1 */
+    CN_STORE__ENC_MAX = CN_STORE__ENC_KEYED_NEXT,
 };
 
 typedef struct cn_store__page {
     uint32_t rows;
     uint8_t enc;
-    uint8_t width;    /* BITPACK, KEYED: bits per value, 1..64; RICE: k; LOCAL: 8 or 16 */
+    uint8_t width;    /* BITPACK, KEYED(_NEXT): bits per value, 1..64; (S)RICE: k; LOCAL: 8 or 16 */
     uint8_t zstd;     /* 1: payload is zstd-compressed */
     int64_t base;     /* value subtracted before packing (the page minimum) */
     uint32_t raw_len; /* payload length before zstd */
@@ -100,6 +113,21 @@ void cn_store__page_encode(const int64_t *v, uint32_t n, int zstd_level, cn_buf_
 void cn_store__page_encode_keyed(const int64_t *v, const int64_t *keys, const int64_t *keys2,
                                  uint32_t n, int zstd_level, cn_buf_t *out, cn_store__page_t *pg,
                                  void *zctx);
+/* KEYED predictors (docs/storage.md "KEYED"): the key's last value, else the
+ * fallback key's; ADAPTIVE: per var (a key's high 32 bits), the key that has
+ * predicted better first; CHAIN: keys with bit 63 set are combined with the
+ * previous row's value. A column's derived key decides its mode. */
+enum { CN_STORE__KMODE_PLAIN = 0, CN_STORE__KMODE_ADAPTIVE = 1, CN_STORE__KMODE_CHAIN = 2 };
+void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const int64_t *keys2,
+                                 int kmode, uint32_t n, int zstd_level, cn_buf_t *out,
+                                 cn_store__page_t *pg, void *zctx);
+void cn_store__page_encode_as_kmode(const int64_t *v, const int64_t *keys, const int64_t *keys2,
+                                    int kmode, uint32_t n, uint8_t enc, cn_buf_t *out,
+                                    cn_store__page_t *pg);
+int cn_store__page_decode_kmode(const uint8_t *p, const cn_store__page_t *pg, const int64_t *keys,
+                                const int64_t *keys2, int kmode, int64_t *v, cn_buf_t *scratch);
+/* The KEYED mode of a column keyed by key (a column or CN_STORE__KEY_*). */
+int cn_store__key_mode(int key);
 /* Encodes v[0..n) with the given encoding, without zstd (tests and fuzz corpora;
  * CONST only when all values are equal; KEYED needs keys). Appends the payload to out. */
 void cn_store__page_encode_as(const int64_t *v, const int64_t *keys, const int64_t *keys2,
@@ -137,6 +165,7 @@ typedef struct cn_store__membuf cn_store__membuf_t;
 
 struct cn_store_seg {
     atomic_int refs;
+    uint64_t uid; /* file segments: unique in the process (decoded-page cache) */
     bool is_mem;
     bool is_visit;      /* visit segment (group VISIT) or hit segment (HIT + children) */
     int32_t day;        /* hit segments: the partition's local day */

@@ -16,6 +16,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,16 +49,24 @@ static bool seg_has_group(bool is_visit, cn_store_group_t g)
 }
 
 /*
- * The derived keys of var rows [from, from + n) (CN_STORE__KEY_VAR_VISIT):
- * keys = (var << 32) | visit of the row's hit, keys2 = (var << 32) | page of
- * the row's hit. hit_of holds the rows' var.hit (partition rows); rd reads a
- * hit column's segment rows [first, first + count).
+ * The derived keys of n child rows of one page (docs/storage.md "KEYED"),
+ * from hit_of, the rows' `hit` (partition rows), and for
+ * CN_STORE__KEY_VAR_VISIT var, the rows' var.var (may alias keys):
+ *   VAR_VISIT  keys = var << 32 | visit, keys2 = var << 32 | page
+ *   VAR_SLOT   keys = C | visit << 16 | events << 8 | type,
+ *              keys2 = C | 1 << 62 | events << 8 | type
+ *   ITEM_PAGE  keys = page << 16 | slot, keys2 = visit << 16 | slot
+ * where visit, page, events and type are the hit's, slot the row's index
+ * among the rows of the page with the same hit (at most 65535), and C is
+ * 1 << 63 when slot > 0 (KMODE_CHAIN then combines the key with the
+ * previous row's value). rd reads a hit column's segment rows [first, first + count).
  */
 typedef int (*hit_reader_cb)(void *ud, cn_store_col_t col, uint64_t first, size_t count,
                              int64_t *out);
 
-static int var_visit_keys(const int64_t *var, const int64_t *hit_of, uint32_t n, uint64_t first_row,
-                          uint64_t hits, hit_reader_cb rd, void *ud, int64_t *keys, int64_t *keys2)
+static int derived_keys(int key, const int64_t *var, const int64_t *hit_of, uint32_t n,
+                        uint64_t first_row, uint64_t hits, hit_reader_cb rd, void *ud,
+                        int64_t *keys, int64_t *keys2)
 {
     int64_t lo = hit_of[0], hi = hit_of[0];
     for (uint32_t i = 1; i < n; i++) {
@@ -69,16 +78,42 @@ static int var_visit_keys(const int64_t *var, const int64_t *hit_of, uint32_t n,
     size_t span = (size_t)(hi - lo) + 1;
     int64_t *vis = cn_xmalloc(span * sizeof(int64_t));
     int64_t *page = cn_xmalloc(span * sizeof(int64_t));
+    int64_t *ev = NULL, *type = NULL;
     int rc = rd(ud, CN_COL_HIT_visit, (uint64_t)lo - first_row, span, vis);
-    if (rc == 0)
+    if (rc == 0 && key != CN_STORE__KEY_VAR_SLOT)
         rc = rd(ud, CN_COL_HIT_page, (uint64_t)lo - first_row, span, page);
+    if (rc == 0 && key == CN_STORE__KEY_VAR_SLOT) {
+        ev = cn_xmalloc(span * sizeof(int64_t));
+        type = cn_xmalloc(span * sizeof(int64_t));
+        rc = rd(ud, CN_COL_HIT_events, (uint64_t)lo - first_row, span, ev);
+        if (rc == 0)
+            rc = rd(ud, CN_COL_HIT_type, (uint64_t)lo - first_row, span, type);
+    }
+    uint64_t slot = 0;
     for (uint32_t i = 0; i < n && rc == 0; i++) {
-        uint64_t hi32 = (uint64_t)var[i] << 32;
-        keys[i] = (int64_t)(hi32 | (uint32_t)vis[hit_of[i] - lo]);
-        keys2[i] = (int64_t)(hi32 | (uint32_t)page[hit_of[i] - lo]);
+        uint64_t v = (uint32_t)vis[hit_of[i] - lo];
+        uint64_t pg = key == CN_STORE__KEY_VAR_SLOT ? 0 : (uint32_t)page[hit_of[i] - lo];
+        slot = i > 0 && hit_of[i] == hit_of[i - 1] ? (slot < 0xffff ? slot + 1 : slot) : 0;
+        if (key == CN_STORE__KEY_VAR_VISIT) {
+            uint64_t hi32 = (uint64_t)var[i] << 32;
+            keys[i] = (int64_t)(hi32 | v);
+            keys2[i] = (int64_t)(hi32 | pg);
+        } else if (key == CN_STORE__KEY_VAR_SLOT) {
+            /* slot > 0: bit 63, the codec combines the key with the previous row's var */
+            uint64_t chain = slot > 0 ? 1ull << 63 : 0;
+            uint64_t et =
+                (uint64_t)(uint8_t)ev[hit_of[i] - lo] << 8 | (uint8_t)type[hit_of[i] - lo];
+            keys[i] = (int64_t)(chain | v << 16 | et);
+            keys2[i] = (int64_t)(chain | 1ull << 62 | et);
+        } else {
+            keys[i] = (int64_t)(pg << 16 | slot);
+            keys2[i] = (int64_t)(v << 16 | slot);
+        }
     }
     free(vis);
     free(page);
+    free(ev);
+    free(type);
     return rc;
 }
 
@@ -95,12 +130,15 @@ static int spec_keys(const cn_store__seg_spec_t *spec, int key, uint64_t from, u
 {
     if (key >= 0)
         return spec->fill(spec->ud, (cn_store_col_t)key, from, n, keys);
-    int rc = spec->fill(spec->ud, CN_COL_VAR_var, from, n, keys);
+    int rc = 0;
+    if (key == CN_STORE__KEY_VAR_VISIT)
+        rc = spec->fill(spec->ud, CN_COL_VAR_var, from, n, keys);
     if (rc == 0)
-        rc = spec->fill(spec->ud, CN_COL_VAR_hit, from, n, tmp);
+        rc = spec->fill(spec->ud, key == CN_STORE__KEY_ITEM_PAGE ? CN_COL_ITEM_hit : CN_COL_VAR_hit,
+                        from, n, tmp);
     if (rc == 0)
-        rc = var_visit_keys(keys, tmp, n, spec->first_row, spec->rows[CN_GROUP_HIT], spec_hits,
-                            (void *)spec, keys, keys2);
+        rc = derived_keys(key, keys, tmp, n, spec->first_row, spec->rows[CN_GROUP_HIT], spec_hits,
+                          (void *)spec, keys, keys2);
     return rc;
 }
 
@@ -143,9 +181,7 @@ int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err
             int key = cn_store__col_key((cn_store_col_t)c);
             /* KEYED is tried only with zstd (merges): quick flushes skip the keys */
             bool use_key = key != CN_STORE__KEY_NONE && spec->zstd_level > 0;
-            const char *kname = key >= 0                         ? cn_store_col(key)->name
-                                : key == CN_STORE__KEY_VAR_VISIT ? CN_STORE__KEY_VAR_VISIT_NAME
-                                                                 : "";
+            const char *kname = key >= 0 ? cn_store_col(key)->name : cn_store__key_name(key);
             put_u8(&footer, (uint8_t)strlen(kname));
             cn_buf_append(&footer, kname, strlen(kname));
             uint32_t npages = (uint32_t)((rows + CN_STORE_PAGE_ROWS - 1) / CN_STORE_PAGE_ROWS);
@@ -173,10 +209,9 @@ int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err
                 }
                 cn_store__page_t pg;
                 size_t off = out->len;
-                cn_store__page_encode_keyed(vals, use_key ? kvals : NULL,
-                                            use_key && key == CN_STORE__KEY_VAR_VISIT ? kvals2
-                                                                                      : NULL,
-                                            n, spec->zstd_level, out, &pg, zctx);
+                cn_store__page_encode_kmode(
+                    vals, use_key ? kvals : NULL, use_key && key < 0 ? kvals2 : NULL,
+                    cn_store__key_mode(key), n, spec->zstd_level, out, &pg, zctx);
                 cn_buf_put_u64le(&pages, off);
                 cn_buf_put_u32le(&pages, pg.stored_len);
                 cn_buf_put_u32le(&pages, pg.raw_len);
@@ -344,6 +379,8 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
 
     cn_store_seg_t *seg = cn_xcalloc(1, sizeof(*seg));
     atomic_init(&seg->refs, 1);
+    static atomic_uint_fast64_t next_uid;
+    seg->uid = atomic_fetch_add(&next_uid, 1) + 1;
     seg->map = p;
     seg->map_len = len;
     c.p = p + foff;
@@ -431,9 +468,9 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
                     goto fail;
                 }
                 m->key = CN_STORE__KEY_NONE;
-                if (kl > 0 && col == CN_COL_VAR_value &&
-                    cn_str_eq(kname, cn_str_c(CN_STORE__KEY_VAR_VISIT_NAME))) {
-                    m->key = CN_STORE__KEY_VAR_VISIT;
+                int dk = kl > 0 ? cn_store__key_find(col, kname) : CN_STORE__KEY_NONE;
+                if (dk != CN_STORE__KEY_NONE) {
+                    m->key = dk;
                 } else if (kl > 0) {
                     cn_store_col_t kc = cn_store_col_find((cn_store_group_t)g, kname);
                     if (kc == CN_COL_COUNT || kc == col) {
@@ -514,18 +551,26 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
             kc = seg->cols[kc].key;
         }
     }
-    /* var@visit/page reads var.var, var.hit, hit.visit and hit.page, none of them keyed */
-    if (seg->cols[CN_COL_VAR_value].present &&
-        seg->cols[CN_COL_VAR_value].key == CN_STORE__KEY_VAR_VISIT) {
-        static const cn_store_col_t need_cols[] = {CN_COL_VAR_var, CN_COL_VAR_hit, CN_COL_HIT_visit,
-                                                   CN_COL_HIT_page};
-        for (size_t i = 0; i < 4; i++)
-            if (!seg->cols[need_cols[i]].present ||
-                seg->cols[need_cols[i]].key != CN_STORE__KEY_NONE) {
-                rc = corrupt(&c, "var@visit/page key needs var.var, var.hit, hit.visit and "
-                                 "hit.page unkeyed");
+    /* a derived key reads its child's hit, hit.visit and hit.page, none of them keyed
+     * (and var@visit/page var.var, keyed at most by slot@visit/page) */
+    for (size_t col = 0; col < CN_COL_COUNT; col++) {
+        int key = seg->cols[col].present ? seg->cols[col].key : CN_STORE__KEY_NONE;
+        if (key >= CN_STORE__KEY_NONE)
+            continue;
+        cn_store_col_t need_cols[] = {
+            key == CN_STORE__KEY_ITEM_PAGE ? CN_COL_ITEM_hit : CN_COL_VAR_hit, CN_COL_HIT_visit,
+            CN_COL_HIT_page, key == CN_STORE__KEY_VAR_VISIT ? CN_COL_VAR_var : CN_COL_HIT_events,
+            CN_COL_HIT_type};
+        size_t nn = key == CN_STORE__KEY_ITEM_PAGE ? 3 : key == CN_STORE__KEY_VAR_VISIT ? 4 : 5;
+        for (size_t i = 0; i < nn; i++) {
+            const cn_store__colmeta_t *nm = &seg->cols[need_cols[i]];
+            if (!nm->present ||
+                (nm->key != CN_STORE__KEY_NONE &&
+                 !(need_cols[i] == CN_COL_VAR_var && nm->key == CN_STORE__KEY_VAR_SLOT))) {
+                rc = corrupt(&c, "a derived key needs its columns present and unkeyed");
                 goto fail;
             }
+        }
     }
     if ((rc = check_limits(&c, seg, limits)) < 0)
         goto fail;
@@ -578,8 +623,121 @@ int cn_store__seg_open(const char *path, uint64_t file_id, const cn_store__seg_l
 
 /* --- Reading --- */
 
-static int var_visit_page(const cn_store_seg_t *seg, uint64_t pi, uint32_t rows, int64_t **out,
-                          int64_t **out2, int depth, cn_err_t *err);
+/*
+ * Per thread: the last few decoded pages of the columns other columns' keys
+ * read (a KEYED page decodes its key's page, and a query reads the key
+ * column too), found by segment uid, column and page; and a pool of page
+ * buffers, so that decoding does not map and unmap memory page after page.
+ * Segments are immutable and uids never reused, so an entry never goes stale.
+ */
+#define PCACHE_N 8
+#define POOL_N   12
+
+typedef struct pcache {
+    struct {
+        uint64_t uid, pi, tick;
+        int col;
+        uint32_t rows;
+        int64_t *v;
+    } e[PCACHE_N];
+    uint64_t tick;
+    int64_t *pool[POOL_N];
+    int npool;
+} pcache_t;
+
+static pthread_key_t pc_key;
+static pthread_once_t pc_once = PTHREAD_ONCE_INIT;
+static bool pc_source[CN_COL_COUNT];
+
+static void pc_free(void *p)
+{
+    pcache_t *c = p;
+    for (int i = 0; i < PCACHE_N; i++)
+        free(c->e[i].v);
+    for (int i = 0; i < c->npool; i++)
+        free(c->pool[i]);
+    free(c);
+}
+
+static void pc_init(void)
+{
+    CN_ASSERT(pthread_key_create(&pc_key, pc_free) == 0);
+    static const cn_store_col_t derived_src[] = {
+        CN_COL_VAR_var,  CN_COL_VAR_hit,    CN_COL_ITEM_hit, CN_COL_HIT_visit,
+        CN_COL_HIT_page, CN_COL_HIT_events, CN_COL_HIT_type};
+    for (size_t i = 0; i < sizeof(derived_src) / sizeof(derived_src[0]); i++)
+        pc_source[derived_src[i]] = true;
+    for (size_t c = 0; c < CN_COL_COUNT; c++) {
+        int k = cn_store__col_key((cn_store_col_t)c);
+        if (k >= 0)
+            pc_source[k] = true;
+    }
+}
+
+static pcache_t *pc_get(void)
+{
+    pthread_once(&pc_once, pc_init);
+    pcache_t *c = pthread_getspecific(pc_key);
+    if (!c) {
+        c = cn_xcalloc(1, sizeof(*c));
+        pthread_setspecific(pc_key, c);
+    }
+    return c;
+}
+
+static int64_t *page_buf(void)
+{
+    pcache_t *c = pc_get();
+    return c->npool > 0 ? c->pool[--c->npool] : cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+}
+
+static void page_buf_put(int64_t *p)
+{
+    if (!p)
+        return;
+    pcache_t *c = pc_get();
+    if (c->npool < POOL_N)
+        c->pool[c->npool++] = p;
+    else
+        free(p);
+}
+
+static bool pc_find(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t pi, int64_t *dst)
+{
+    if (!pc_source[col])
+        return false;
+    pcache_t *c = pc_get();
+    for (int i = 0; i < PCACHE_N; i++)
+        if (c->e[i].v && c->e[i].uid == seg->uid && c->e[i].col == (int)col && c->e[i].pi == pi) {
+            memcpy(dst, c->e[i].v, c->e[i].rows * sizeof(int64_t));
+            c->e[i].tick = ++c->tick;
+            return true;
+        }
+    return false;
+}
+
+static void pc_put(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t pi, uint32_t rows,
+                   const int64_t *src)
+{
+    if (!pc_source[col])
+        return;
+    pcache_t *c = pc_get();
+    int victim = 0;
+    for (int i = 1; i < PCACHE_N; i++)
+        if (c->e[i].tick < c->e[victim].tick)
+            victim = i;
+    if (!c->e[victim].v)
+        c->e[victim].v = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    memcpy(c->e[victim].v, src, rows * sizeof(int64_t));
+    c->e[victim].uid = seg->uid;
+    c->e[victim].col = (int)col;
+    c->e[victim].pi = pi;
+    c->e[victim].rows = rows;
+    c->e[victim].tick = ++c->tick;
+}
+
+static int derived_page(const cn_store_seg_t *seg, int key, uint64_t pi, uint32_t rows,
+                        int64_t **out, int64_t **out2, int depth, cn_err_t *err);
 
 /*
  * Decodes page pi of col into dst (CN_STORE_PAGE_ROWS values): checksum,
@@ -594,6 +752,8 @@ static int decode_page(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t p
     const cn_store_col_info_t *ci = cn_store_col(col);
     const cn_store__pageref_t *pr = &m->pages[pi];
     const uint8_t *payload = seg->map + pr->off;
+    if (pc_find(seg, col, pi, dst))
+        return 0; /* decoded and checked before by this thread */
     if (cn_crc32c(0, payload, pr->pg.stored_len) != pr->crc)
         return cn_err_set(err, CN_ECORRUPT,
                           "%s: offset %llu: page %llu of %s.%s: checksum mismatch",
@@ -601,29 +761,31 @@ static int decode_page(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t p
                           (unsigned long long)pi, cn_store_group_name(ci->group), ci->name);
     int64_t *keys = NULL, *keys2 = NULL;
     int rc = 0;
-    if (pr->pg.enc == CN_STORE__ENC_KEYED && m->key == CN_STORE__KEY_VAR_VISIT) {
-        rc = var_visit_page(seg, pi, pr->pg.rows, &keys, &keys2, depth, err);
+    bool keyed = pr->pg.enc == CN_STORE__ENC_KEYED || pr->pg.enc == CN_STORE__ENC_KEYED_NEXT;
+    if (keyed && m->key < CN_STORE__KEY_NONE && depth < (int)CN_COL_COUNT) {
+        rc = derived_page(seg, m->key, pi, pr->pg.rows, &keys, &keys2, depth, err);
         if (rc < 0)
             return rc;
-    } else if (pr->pg.enc == CN_STORE__ENC_KEYED && m->key >= 0 && depth < (int)CN_COL_COUNT) {
+    } else if (keyed && m->key >= 0 && depth < (int)CN_COL_COUNT) {
         const cn_store__colmeta_t *km = &seg->cols[m->key];
         if (!km->present || km->page_count <= pi || km->pages[pi].pg.rows != pr->pg.rows) {
             rc = CN_ECORRUPT;
         } else {
-            keys = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+            keys = page_buf();
             cn_buf_t ks = CN_BUF_INIT;
             rc = decode_page(seg, (cn_store_col_t)m->key, pi, keys, &ks, depth + 1, err);
             cn_buf_dispose(&ks);
             if (rc < 0) {
-                free(keys);
+                page_buf_put(keys);
                 return rc;
             }
         }
     }
     if (rc == 0)
-        rc = cn_store__page_decode_keyed(payload, &pr->pg, keys, keys2, dst, scratch);
-    free(keys);
-    free(keys2);
+        rc = cn_store__page_decode_kmode(payload, &pr->pg, keys, keys2, cn_store__key_mode(m->key),
+                                         dst, scratch);
+    page_buf_put(keys);
+    page_buf_put(keys2);
     if (rc == 0) {
         for (uint32_t i = 0; i < pr->pg.rows; i++)
             if (dst[i] < m->min || dst[i] > m->max) {
@@ -631,6 +793,8 @@ static int decode_page(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t p
                 break;
             }
     }
+    if (rc == 0)
+        pc_put(seg, col, pi, pr->pg.rows, dst);
     if (rc < 0)
         return cn_err_set(err, CN_ECORRUPT, "%s: offset %llu: page %llu of %s.%s does not decode",
                           seg->path ? seg->path : "segment", (unsigned long long)pr->off,
@@ -647,33 +811,35 @@ static int seg_hits(void *ud, cn_store_col_t col, uint64_t first, size_t count, 
     return read_file_seg(seg, col, first, count, out, ((void **)ud)[1]);
 }
 
-/* The var@visit/page keys of var page pi (rows values): *out and *out2 are allocated. */
-static int var_visit_page(const cn_store_seg_t *seg, uint64_t pi, uint32_t rows, int64_t **out,
-                          int64_t **out2, int depth, cn_err_t *err)
+/* The derived keys (key < 0) of child page pi (rows values): *out and *out2 are allocated. */
+static int derived_page(const cn_store_seg_t *seg, int key, uint64_t pi, uint32_t rows,
+                        int64_t **out, int64_t **out2, int depth, cn_err_t *err)
 {
-    const cn_store__colmeta_t *vm = &seg->cols[CN_COL_VAR_var], *hm = &seg->cols[CN_COL_VAR_hit];
-    if (!vm->present || !hm->present || vm->page_count <= pi || hm->page_count <= pi ||
-        vm->pages[pi].pg.rows != rows || hm->pages[pi].pg.rows != rows ||
+    bool var = key == CN_STORE__KEY_VAR_VISIT;
+    const cn_store__colmeta_t *vm = &seg->cols[CN_COL_VAR_var];
+    const cn_store__colmeta_t *hm =
+        &seg->cols[key == CN_STORE__KEY_ITEM_PAGE ? CN_COL_ITEM_hit : CN_COL_VAR_hit];
+    if ((var && (!vm->present || vm->page_count <= pi || vm->pages[pi].pg.rows != rows)) ||
+        !hm->present || hm->page_count <= pi || hm->pages[pi].pg.rows != rows ||
         seg->cols[CN_COL_HIT_visit].key != CN_STORE__KEY_NONE ||
         seg->cols[CN_COL_HIT_page].key != CN_STORE__KEY_NONE)
         return CN_ECORRUPT;
-    int64_t *keys = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
-    int64_t *keys2 = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
-    int64_t *hits = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    int64_t *keys = page_buf(), *keys2 = page_buf(), *hits = page_buf();
     cn_buf_t ks = CN_BUF_INIT;
-    int rc = decode_page(seg, CN_COL_VAR_var, pi, keys, &ks, depth + 1, err);
+    int rc = var ? decode_page(seg, CN_COL_VAR_var, pi, keys, &ks, depth + 1, err) : 0;
     if (rc == 0)
-        rc = decode_page(seg, CN_COL_VAR_hit, pi, hits, &ks, depth + 1, err);
+        rc = decode_page(seg, key == CN_STORE__KEY_ITEM_PAGE ? CN_COL_ITEM_hit : CN_COL_VAR_hit, pi,
+                         hits, &ks, depth + 1, err);
     if (rc == 0) {
         void *r[2] = {(void *)seg, err};
-        rc = var_visit_keys(keys, hits, rows, seg->first_row, seg->rows[CN_GROUP_HIT], seg_hits, r,
-                            keys, keys2);
+        rc = derived_keys(key, keys, hits, rows, seg->first_row, seg->rows[CN_GROUP_HIT], seg_hits,
+                          r, keys, keys2);
     }
     cn_buf_dispose(&ks);
-    free(hits);
+    page_buf_put(hits);
     if (rc < 0) {
-        free(keys);
-        free(keys2);
+        page_buf_put(keys);
+        page_buf_put(keys2);
         return rc;
     }
     *out = keys;
@@ -705,7 +871,7 @@ static int read_file_seg(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t
             dst = out + (r - from);
         } else {
             if (!tmp)
-                tmp = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+                tmp = page_buf();
             dst = tmp;
         }
         if ((rc = decode_page(seg, col, pi, dst, &scratch, 0, err)) < 0)
@@ -714,7 +880,7 @@ static int read_file_seg(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t
             memcpy(out + (r - from), tmp + (r - pstart), (take_end - r) * sizeof(int64_t));
         r = take_end;
     }
-    free(tmp);
+    page_buf_put(tmp);
     cn_buf_dispose(&scratch);
     return rc;
 }

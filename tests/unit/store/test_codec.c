@@ -469,6 +469,168 @@ static void decode_rejects_damage(void **state)
     cn_buf_dispose(&scratch);
 }
 
+/* SRICE: differences with a common factor (ms times in µs) round-trip at the
+ * boundaries, cost about log2(g) bits less than RICE, and damage is refused. */
+static void srice_boundaries(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    int64_t *v = malloc(N * sizeof(int64_t));
+    /* one value (then two, so that a difference exists), all distinct, negative steps */
+    int64_t one[2] = {1788969602328000, 1788969602329000};
+    cn_store__page_t pg = roundtrip_as(one, 2, CN_STORE__ENC_SRICE);
+    int64_t two_equal_then[3] = {-5000, -5000, 5000};
+    roundtrip_as(two_equal_then, 3, CN_STORE__ENC_SRICE);
+    uint64_t x = 7;
+    for (int i = 0; i < N; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        v[i] = 1788969602328000 + (int64_t)i * 360000 + (int64_t)(x >> 54) * 1000;
+    }
+    pg = roundtrip_as(v, N, CN_STORE__ENC_SRICE);
+    cn_store__page_t pr = roundtrip_as(v, N, CN_STORE__ENC_RICE);
+    assert_true(pg.stored_len * 8 < (pr.stored_len * 8) - (uint32_t)N * 9); /* ~log2(1000) bits */
+    /* the encoder picks it under zstd */
+    cn_store__page_t auto_pg = roundtrip(v, N, true, -1);
+    assert_int_equal(auto_pg.enc, CN_STORE__ENC_SRICE);
+    /* the int64 extremes: no common factor beyond 2^62, INT64_MIN differences */
+    int64_t ext[4] = {INT64_MIN, INT64_MAX, INT64_MIN, 0};
+    roundtrip_as(ext, 4, CN_STORE__ENC_SRICE);
+    int64_t big[3] = {0, (int64_t)1 << 62, 0};
+    roundtrip_as(big, 3, CN_STORE__ENC_SRICE);
+    int64_t gbig[3] = {0, INT64_MAX - 1, 0}; /* g = 2^63 - 2: beyond 2^62, no scale */
+    roundtrip_as(gbig, 3, CN_STORE__ENC_SRICE);
+    /* damage: g 0, a short stream, a Rice parameter beyond 63 */
+    cn_buf_t out = CN_BUF_INIT, scratch = CN_BUF_INIT;
+    int64_t small[4] = {1000, 3000, 2000, 9000};
+    cn_store__page_encode_as(small, NULL, NULL, 4, CN_STORE__ENC_SRICE, &out, &pg);
+    int64_t got[4];
+    uint8_t p[64];
+    memcpy(p, out.ptr, pg.stored_len);
+    assert_int_equal(p[0] & 0x7f, 1000 & 0x7f); /* varint g first */
+    assert_int_equal(cn_store__page_decode(p, &pg, got, &scratch), 0);
+    assert_memory_equal(got, small, sizeof(small));
+    p[0] = 0;
+    p[1] = 0;
+    assert_int_equal(cn_store__page_decode(p, &pg, got, &scratch), CN_ECORRUPT);
+    memcpy(p, out.ptr, pg.stored_len);
+    cn_store__page_t bad = pg;
+    bad.raw_len = bad.stored_len = pg.stored_len - 1;
+    assert_int_equal(cn_store__page_decode(p, &bad, got, &scratch), CN_ECORRUPT);
+    bad = pg;
+    bad.width = 64;
+    assert_int_equal(cn_store__page_decode(p, &bad, got, &scratch), CN_ECORRUPT);
+    free(v);
+    cn_buf_dispose(&out);
+    cn_buf_dispose(&scratch);
+}
+
+/* Encodes with KEYED or KEYED_NEXT in a mode, decodes an exact copy, compares. */
+static cn_store__page_t keyed_roundtrip(const int64_t *v, const int64_t *k, const int64_t *k2,
+                                        int mode, uint32_t n, uint8_t enc)
+{
+    cn_buf_t out = CN_BUF_INIT, scratch = CN_BUF_INIT;
+    cn_store__page_t pg;
+    cn_store__page_encode_as_kmode(v, k, k2, mode, n, enc, &out, &pg);
+    assert_int_equal(pg.enc, enc);
+    uint8_t *exact = malloc(pg.stored_len);
+    memcpy(exact, out.ptr, pg.stored_len);
+    int64_t *got = malloc(n * sizeof(int64_t));
+    assert_int_equal(cn_store__page_decode_kmode(exact, &pg, k, k2, mode, got, &scratch), 0);
+    assert_memory_equal(got, v, n * sizeof(int64_t));
+    free(got);
+    free(exact);
+    cn_buf_dispose(&out);
+    cn_buf_dispose(&scratch);
+    return pg;
+}
+
+/* KEYED_NEXT predicts the key's last value + 1 (a hit number within its visit),
+ * wrapping at the int64 extremes; the encoder picks it where it pays. */
+static void keyed_next_boundaries(void **state)
+{
+    (void)state;
+    enum { N = CN_STORE_PAGE_ROWS };
+    int64_t *v = malloc(N * sizeof(int64_t)), *k = malloc(N * sizeof(int64_t));
+    int64_t last[64] = {0};
+    for (int i = 0; i < N; i++) {
+        k[i] = (int64_t)(((uint64_t)i * 0x9E3779B97F4A7C15ull) >> 58); /* 64 visits */
+        v[i] = ++last[k[i]];
+    }
+    cn_store__page_t pg =
+        keyed_roundtrip(v, k, NULL, CN_STORE__KMODE_PLAIN, N, CN_STORE__ENC_KEYED_NEXT);
+    assert_int_equal(pg.raw_len, N / 8 + (64 * pg.width + 7) / 8); /* only each key's first */
+    cn_buf_t out = CN_BUF_INIT;
+    void *z = cn_store__zctx_new();
+    cn_store__page_encode_keyed(v, k, NULL, N, 3, &out, &pg, z);
+    assert_int_equal(pg.enc, CN_STORE__ENC_KEYED_NEXT);
+    /* one row; all equal keys at the extremes (INT64_MAX + 1 wraps) */
+    int64_t one = 5, ko = 1;
+    keyed_roundtrip(&one, &ko, NULL, CN_STORE__KMODE_PLAIN, 1, CN_STORE__ENC_KEYED_NEXT);
+    int64_t w[3] = {INT64_MAX, INT64_MIN, INT64_MIN + 1}, kw[3] = {9, 9, 9};
+    pg = keyed_roundtrip(w, kw, NULL, CN_STORE__KMODE_PLAIN, 3, CN_STORE__ENC_KEYED_NEXT);
+    assert_int_equal(pg.raw_len, 1 + 8); /* bitmap, one explicit 64-bit value */
+    cn_store__zctx_free(z);
+    cn_buf_dispose(&out);
+    free(v);
+    free(k);
+}
+
+/* CHAIN: a key with bit 63 set is combined with the previous row's value, so
+ * a repeated list (a hit's vars) is predicted row after row; ADAPTIVE: per var
+ * (the key's high half), the key that predicts better is tried first. */
+static void keyed_modes(void **state)
+{
+    (void)state;
+    enum { N = 30000 };
+    int64_t *v = malloc(N * sizeof(int64_t)), *k = malloc(N * sizeof(int64_t));
+    int64_t *k2 = malloc(N * sizeof(int64_t));
+    /* lists of 2..5 vars per "hit", per "visit" the same list with one var inserted sometimes */
+    int i = 0;
+    for (int hit = 0; i < N; hit++) {
+        int visit = hit % 37, len = 2 + visit % 4;
+        for (int j = 0; j < len && i < N; j++, i++) {
+            int64_t chain = j > 0 ? INT64_MIN : 0;
+            k[i] = chain | visit;
+            k2[i] = chain | ((int64_t)1 << 62);
+            v[i] = 100 + ((visit * 7 + j * (hit % 5 == 0 ? 2 : 1)) % 11);
+        }
+    }
+    cn_store__page_t chain =
+        keyed_roundtrip(v, k, k2, CN_STORE__KMODE_CHAIN, N, CN_STORE__ENC_KEYED);
+    cn_store__page_t plain =
+        keyed_roundtrip(v, k, k2, CN_STORE__KMODE_PLAIN, N, CN_STORE__ENC_KEYED);
+    assert_true(chain.raw_len < plain.raw_len);
+    /* a chained key in row 0 has no previous row: the key itself */
+    int64_t c1[2] = {INT64_MIN | 3, INT64_MIN | 3}, cv[2] = {4, 4};
+    keyed_roundtrip(cv, c1, NULL, CN_STORE__KMODE_CHAIN, 2, CN_STORE__ENC_KEYED);
+    /* ADAPTIVE: var 1 follows the first key, var 2 the second */
+    for (i = 0; i < N; i++) {
+        int64_t var = 1 + i % 2, a = (i / 2) % 50, b = (i / 2) % 73;
+        k[i] = var << 32 | a;
+        k2[i] = var << 32 | b;
+        v[i] = var == 1 ? a * 3 : b * 5;
+    }
+    cn_store__page_t ad =
+        keyed_roundtrip(v, k, k2, CN_STORE__KMODE_ADAPTIVE, N, CN_STORE__ENC_KEYED);
+    plain = keyed_roundtrip(v, k, k2, CN_STORE__KMODE_PLAIN, N, CN_STORE__ENC_KEYED);
+    assert_true(ad.raw_len < plain.raw_len / 2);
+    /* read in another mode, the page does not give the same rows back (or is corrupt) */
+    cn_buf_t out = CN_BUF_INIT, scratch = CN_BUF_INIT;
+    cn_store__page_t pg;
+    cn_store__page_encode_as_kmode(v, k, k2, CN_STORE__KMODE_ADAPTIVE, N, CN_STORE__ENC_KEYED, &out,
+                                   &pg);
+    int64_t *got = malloc(N * sizeof(int64_t));
+    int rc = cn_store__page_decode_kmode((uint8_t *)out.ptr, &pg, k, k2, CN_STORE__KMODE_PLAIN, got,
+                                         &scratch);
+    assert_true(rc != 0 || memcmp(got, v, N * sizeof(int64_t)) != 0);
+    free(got);
+    cn_buf_dispose(&out);
+    cn_buf_dispose(&scratch);
+    free(v);
+    free(k);
+    free(k2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +650,9 @@ int main(void)
         cmocka_unit_test(rice_local_reject_damage),
         cmocka_unit_test(keyed_boundaries),
         cmocka_unit_test(keyed_fallback_key),
+        cmocka_unit_test(srice_boundaries),
+        cmocka_unit_test(keyed_next_boundaries),
+        cmocka_unit_test(keyed_modes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -242,8 +242,14 @@ static int64_t keyed_value_of(cn_store_col_t col, uint64_t row)
 {
     uint64_t h = mix(row * 977 + (uint64_t)col);
     switch (col) {
+    case CN_COL_HIT_ts: /* milliseconds, in µs */
+        return 1764000000000000 + (int64_t)row * 1000 + (int64_t)(h % 7) * 1000;
+    case CN_COL_HIT_type: /* page views, a few product views */
+        return 0;
+    case CN_COL_HIT_events:
+        return h % 10 == 0;
     case CN_COL_HIT_page:
-    case CN_COL_ITEM_sku:
+    case CN_COL_ITEM_sku: /* item row r belongs to hit r: its page */
         return (int64_t)(mix(row / 2) % 300);
     case CN_COL_HIT_url:
         return h % 10 ? (keyed_value_of(CN_COL_HIT_page, row) * 3 + 1) % 1000 : (int64_t)(h % 1000);
@@ -257,8 +263,8 @@ static int64_t keyed_value_of(cn_store_col_t col, uint64_t row)
         return keyed_value_of(CN_COL_ITEM_sku, row) % 30;
     case CN_COL_VAR_hit:
         return 500 + (int64_t)(row / 3);
-    case CN_COL_VAR_var:
-        return (int64_t)(row % 3) + 1;
+    case CN_COL_VAR_var: /* each visit's hits repeat its list of three vars */
+        return (keyed_value_of(CN_COL_HIT_visit, row / 3) * 5 + (int64_t)(row % 3) * 7) % 40 + 1;
     case CN_COL_VAR_value: {
         /* mostly a function of (var, visit of the row's hit) */
         int64_t visit = keyed_value_of(CN_COL_HIT_visit, row / 3);
@@ -297,18 +303,24 @@ static void keyed_columns_round_trip(void **state)
     cn_store_seg_t *seg;
     cn_err_t err;
     assert_int_equal(cn_store__seg_parse((uint8_t *)b.ptr, b.len, "t", &l, &seg, &err), 0);
-    cn_store_col_t keyed[] = {CN_COL_HIT_url, CN_COL_HIT_section, CN_COL_HIT_currency,
-                              CN_COL_ITEM_category, CN_COL_VAR_value};
+    cn_store_col_t keyed[] = {CN_COL_HIT_url,       CN_COL_HIT_section, CN_COL_HIT_currency,
+                              CN_COL_ITEM_category, CN_COL_VAR_value,   CN_COL_VAR_var,
+                              CN_COL_ITEM_sku};
     for (size_t k = 0; k < sizeof(keyed) / sizeof(keyed[0]); k++) {
         const cn_store__colmeta_t *m = &seg->cols[keyed[k]];
         assert_true(m->key != CN_STORE__KEY_NONE);
         bool used = false;
         for (uint32_t p = 0; p < m->page_count; p++)
-            used |= m->pages[p].pg.enc == CN_STORE__ENC_KEYED;
+            used |= m->pages[p].pg.enc == CN_STORE__ENC_KEYED ||
+                    m->pages[p].pg.enc == CN_STORE__ENC_KEYED_NEXT;
         if (!used)
             fail_msg("column %s: no KEYED page", cn_store_col(keyed[k])->name);
     }
     assert_int_equal(seg->cols[CN_COL_VAR_value].key, CN_STORE__KEY_VAR_VISIT);
+    assert_int_equal(seg->cols[CN_COL_VAR_var].key, CN_STORE__KEY_VAR_SLOT);
+    assert_int_equal(seg->cols[CN_COL_ITEM_sku].key, CN_STORE__KEY_ITEM_PAGE);
+    assert_int_equal(seg->cols[CN_COL_HIT_hit_num].key, CN_COL_HIT_visit);
+    assert_int_equal(seg->cols[CN_COL_HIT_ts].pages[0].pg.enc, CN_STORE__ENC_SRICE);
     int64_t *buf = malloc(450000 * sizeof(int64_t));
     for (size_t c = 0; c < CN_COL_COUNT; c++) {
         cn_store_group_t g = cn_store_col((cn_store_col_t)c)->group;
@@ -407,6 +419,57 @@ static void membuf_rows_read_back(void **state)
     free(out);
 }
 
+/* Decoded key pages are cached per thread by segment: a segment parsed from
+ * the same bytes' address after another was freed reads its own values. */
+static int64_t shifted_of(cn_store_col_t col, uint64_t row)
+{
+    int64_t v = keyed_value_of(col, row);
+    return col == CN_COL_VAR_var ? v % 40 + 2 : v;
+}
+
+static int fill_shifted(void *ud, cn_store_col_t col, uint64_t from, size_t n, int64_t *out)
+{
+    (void)ud;
+    for (size_t i = 0; i < n; i++)
+        out[i] = shifted_of(col, from + i);
+    return 0;
+}
+
+static void page_cache_keeps_segments_apart(void **state)
+{
+    (void)state;
+    cn_buf_t a = CN_BUF_INIT, b = CN_BUF_INIT;
+    encode_keyed(&a, 3000, 3);
+    cn_store__seg_spec_t spec = {
+        .is_visit = false, .day = 20000, .first_row = 500, .fill = fill_shifted, .zstd_level = 3};
+    spec.rows[CN_GROUP_HIT] = 3000;
+    spec.rows[CN_GROUP_ITEM] = 1500;
+    spec.rows[CN_GROUP_VAR] = 9000;
+    assert_int_equal(cn_store__seg_encode(&spec, &b, NULL), 0);
+    uint8_t *mem = malloc(a.len > b.len ? a.len : b.len);
+    int64_t *got = malloc(9000 * sizeof(int64_t));
+    for (int round = 0; round < 2; round++) {
+        const cn_buf_t *src = round == 0 ? &a : &b;
+        memcpy(mem, src->ptr, src->len); /* the same address both times */
+        cn_store_seg_t *seg;
+        assert_int_equal(cn_store__seg_parse(mem, src->len, "t", NULL, &seg, NULL), 0);
+        for (int rep = 0; rep < 2; rep++) {
+            assert_int_equal(cn_store__seg_read(seg, CN_COL_VAR_var, 0, 9000, got, NULL), 0);
+            for (uint64_t r = 0; r < 9000; r++)
+                assert_int_equal(got[r], round == 0 ? keyed_value_of(CN_COL_VAR_var, r)
+                                                    : shifted_of(CN_COL_VAR_var, r));
+            assert_int_equal(cn_store__seg_read(seg, CN_COL_VAR_value, 0, 9000, got, NULL), 0);
+            for (uint64_t r = 0; r < 9000; r++)
+                assert_int_equal(got[r], keyed_value_of(CN_COL_VAR_value, r));
+        }
+        cn_store__seg_unref(seg);
+    }
+    free(got);
+    free(mem);
+    cn_buf_dispose(&a);
+    cn_buf_dispose(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +482,7 @@ int main(void)
         cmocka_unit_test(keyed_columns_round_trip),
         cmocka_unit_test(keyed_flipped_bytes_detected),
         cmocka_unit_test(membuf_rows_read_back),
+        cmocka_unit_test(page_cache_keeps_segments_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
