@@ -67,6 +67,9 @@ typedef struct cond {
     size_t *val_lens; /* strlen of each of vals */
     size_t val_count;
     pcre2_code *re;
+    /* re's answer for "" (most values are empty), found at load when re has
+     * at most 9 groups (every matcher holds them all: cn_enrich__match's answer) */
+    bool re_empty_known, re_matches_empty;
 } cond_t;
 
 typedef struct conj {
@@ -158,6 +161,14 @@ static int parse_cond(parser_t *ps, cond_t *c)
                               (char *)msg);
         }
         pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+        uint32_t groups = 0;
+        pcre2_pattern_info(c->re, PCRE2_INFO_CAPTURECOUNT, &groups);
+        if (groups <= 9) {
+            pcre2_match_data *md = pcre2_match_data_create(10, NULL);
+            c->re_empty_known = md != NULL;
+            c->re_matches_empty = md && pcre2_match(c->re, (PCRE2_SPTR) "", 0, 0, 0, md, NULL) > 0;
+            pcre2_match_data_free(md);
+        }
         return 0;
     }
     if (op != '=')
@@ -396,7 +407,8 @@ static bool eval(cn_enrich_thread_t *t, const cond_t *c, const cn_ref_info_t *re
     }
     case OP_RE:
     case OP_NRE: {
-        bool m = cn_enrich__match(&t->m, c->re, v) > 0;
+        bool m = v.len == 0 && c->re_empty_known ? c->re_matches_empty
+                                                 : cn_enrich__match(&t->m, c->re, v) > 0;
         return c->op == OP_RE ? m : !m;
     }
     }

@@ -241,9 +241,9 @@ const cn_refent_t *cn_enrich__refdb_lookup(const cn_refdb_t *r, cn_str_t host, c
 /* --- Classification --- */
 
 /* Paid click-id parameters of ad networks, looked for in the landing URL. */
-static const char *const click_ids[] = {"gclid",  "gbraid", "wbraid", "dclid",     "msclkid",
-                                        "fbclid", "ttclid", "twclid", "li_fat_id", "yclid",
-                                        "ScCid",  "epik",   NULL};
+static const cn_str_t click_ids[] = {{"gclid", 5},     {"gbraid", 6}, {"wbraid", 6}, {"dclid", 5},
+                                     {"msclkid", 7},   {"fbclid", 6}, {"ttclid", 6}, {"twclid", 6},
+                                     {"li_fat_id", 9}, {"yclid", 5},  {"ScCid", 5},  {"epik", 4}};
 
 /* Returns the click-id parameter name present in a URL or query, or NULL. */
 const char *cn_enrich__click_id(cn_str_t landing)
@@ -259,9 +259,9 @@ const char *cn_enrich__click_id(cn_str_t landing)
     while (cn_enrich__query_next(&q, &k, &v)) {
         if (v.len == 0)
             continue;
-        for (const char *const *c = click_ids; *c != NULL; c++)
-            if (cn_str_eq_c(k, *c))
-                return *c;
+        for (size_t i = 0; i < sizeof(click_ids) / sizeof(click_ids[0]); i++)
+            if (cn_str_eq(k, click_ids[i])) /* the lengths first, no strlen */
+                return click_ids[i].ptr;
     }
     return NULL;
 }

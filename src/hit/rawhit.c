@@ -64,7 +64,10 @@ int cn_rawhit_decode(const void *p, size_t len, cn_rawhit_t *out)
     q += 2;
     cn_str_t *fields[] = RAWHIT_FIELDS(out);
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        CN_RETURN_IF_ERR(cn_get_varint(&q, end, &v));
+        if (q < end && *q < 0x80) /* a length below 128: one byte (most fields) */
+            v = *q++;
+        else
+            CN_RETURN_IF_ERR(cn_get_varint(&q, end, &v));
         if (v > (uint64_t)(end - q))
             return CN_ECORRUPT;
         *fields[i] = cn_str((const char *)q, (size_t)v);

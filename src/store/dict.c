@@ -12,6 +12,11 @@
  * lock while the writer appends. The hash index (string -> id) is read
  * without a lock by the writer, the only thread that changes it, and under
  * the mutex by readers and by the writer while it changes it.
+ *
+ * An index entry holds the string's address, its id and hash bits, and each
+ * copy in a block is preceded by its length (u32), so that a lookup touches
+ * one entry and one string (the strings of a large dictionary are rarely in
+ * the CPU cache: each memory access missed is what interning costs).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +31,12 @@
 #define MAX_PAGES   19
 #define BLOCK_BYTES (1u << 20)
 
+typedef struct ientry {
+    const char *ptr; /* the dictionary's copy, preceded by its length (u32) */
+    uint32_t id1;    /* id + 1, 0 = empty */
+    uint32_t tag;    /* the high half of the string's hash */
+} ientry_t;
+
 struct cn_store__dict {
     char *name;
     atomic_uint len;
@@ -33,8 +44,7 @@ struct cn_store__dict {
     char **blocks;
     size_t block_count, block_cap;
     size_t block_used, block_size;
-    uint32_t *slots; /* id + 1, 0 = empty */
-    uint32_t *tags;  /* per slot: the high half of the string's hash */
+    ientry_t *slots;
     size_t mask;
     pthread_mutex_t mu;
 };
@@ -54,8 +64,7 @@ cn_store__dict_t *cn_store__dict_new(const char *name)
     d->pages[0][0] = cn_str("", 0);
     atomic_init(&d->len, 1);
     d->mask = 63;
-    d->slots = cn_xcalloc(d->mask + 1, sizeof(uint32_t));
-    d->tags = cn_xcalloc(d->mask + 1, sizeof(uint32_t));
+    d->slots = cn_xcalloc(d->mask + 1, sizeof(ientry_t));
     pthread_mutex_init(&d->mu, NULL);
     return d;
 }
@@ -70,7 +79,6 @@ void cn_store__dict_free(cn_store__dict_t *d)
         free(d->blocks[i]);
     free(d->blocks);
     free(d->slots);
-    free(d->tags);
     free(d->name);
     pthread_mutex_destroy(&d->mu);
     free(d);
@@ -98,9 +106,37 @@ static inline uint32_t tag_of(uint64_t h)
     return (uint32_t)(h >> 32);
 }
 
-static inline bool same_str(cn_str_t a, cn_str_t b)
+/* Whether n bytes at a and b are equal: short strings (most values) without
+ * a call. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
 {
-    return a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0;
+    if (n > 16)
+        return memcmp(a, b, n) == 0;
+    if (n >= 8) {
+        uint64_t a0, a1, b0, b1;
+        memcpy(&a0, a, 8);
+        memcpy(&b0, b, 8);
+        memcpy(&a1, a + n - 8, 8);
+        memcpy(&b1, b + n - 8, 8);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t a0, a1, b0, b1;
+        memcpy(&a0, a, 4);
+        memcpy(&b0, b, 4);
+        memcpy(&a1, a + n - 4, 4);
+        memcpy(&b1, b + n - 4, 4);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+}
+
+/* Whether the index entry e holds s (a block copy, its length before it). */
+static inline bool holds_str(const ientry_t *e, cn_str_t s)
+{
+    uint32_t len;
+    memcpy(&len, e->ptr - sizeof(len), sizeof(len));
+    return len == s.len && same_bytes(e->ptr, s.ptr, s.len);
 }
 
 /* Probes for s; returns the slot index (an empty one when absent). A slot's
@@ -110,10 +146,10 @@ static size_t probe(const cn_store__dict_t *d, cn_str_t s, uint64_t h)
     size_t i = (size_t)h & d->mask;
     uint32_t tag = tag_of(h);
     for (;;) {
-        uint32_t v = d->slots[i];
-        if (v == 0)
+        const ientry_t *e = &d->slots[i];
+        if (e->id1 == 0)
             return i;
-        if (d->tags[i] == tag && same_str(*slot(d, v - 1), s))
+        if (e->tag == tag && holds_str(e, s))
             return i;
         i = (i + 1) & d->mask;
     }
@@ -122,31 +158,28 @@ static size_t probe(const cn_store__dict_t *d, cn_str_t s, uint64_t h)
 static void grow_locked(cn_store__dict_t *d)
 {
     size_t nmask = d->mask * 2 + 1;
-    uint32_t *ns = cn_xcalloc(nmask + 1, sizeof(uint32_t));
-    uint32_t *nt = cn_xcalloc(nmask + 1, sizeof(uint32_t));
+    ientry_t *ns = cn_xcalloc(nmask + 1, sizeof(ientry_t));
     uint32_t len = cn_store__dict_len(d);
     for (uint32_t id = 1; id < len; id++) {
         cn_str_t s = *slot(d, id);
         uint64_t h = hash_str(s);
         size_t i = (size_t)h & nmask;
-        while (ns[i])
+        while (ns[i].id1)
             i = (i + 1) & nmask;
-        ns[i] = id + 1;
-        nt[i] = tag_of(h);
+        ns[i] = (ientry_t){s.ptr, id + 1, tag_of(h)};
     }
     free(d->slots);
-    free(d->tags);
     d->slots = ns;
-    d->tags = nt;
     d->mask = nmask;
 }
 
+/* A copy of s (not empty) in a block, preceded by its length (u32). */
 static const char *copy_str(cn_store__dict_t *d, cn_str_t s)
 {
-    if (s.len == 0)
-        return "";
-    if (d->block_count == 0 || d->block_size - d->block_used < s.len) {
-        size_t sz = s.len > BLOCK_BYTES ? s.len : BLOCK_BYTES;
+    uint32_t len = (uint32_t)s.len; /* s.len <= CN_STORE__MAX_STR */
+    size_t need = sizeof(len) + s.len;
+    if (d->block_count == 0 || d->block_size - d->block_used < need) {
+        size_t sz = need > BLOCK_BYTES ? need : BLOCK_BYTES;
         if (d->block_count == d->block_cap) {
             d->block_cap = d->block_cap ? d->block_cap * 2 : 16;
             d->blocks = cn_xrealloc(d->blocks, d->block_cap * sizeof(char *));
@@ -156,13 +189,15 @@ static const char *copy_str(cn_store__dict_t *d, cn_str_t s)
         d->block_size = sz;
     }
     char *p = d->blocks[d->block_count - 1] + d->block_used;
-    memcpy(p, s.ptr, s.len);
-    d->block_used += s.len;
-    return p;
+    memcpy(p, &len, sizeof(len));
+    memcpy(p + sizeof(len), s.ptr, s.len);
+    d->block_used += need;
+    return p + sizeof(len);
 }
 
-/* Appends s (not present) as the next id; the caller holds no lock. */
-static int append(cn_store__dict_t *d, cn_str_t s, uint64_t h, uint32_t *out)
+/* Appends s (not present) as the next id; the caller holds no lock. *stored
+ * (when not NULL) gets the dictionary's copy. */
+static int append(cn_store__dict_t *d, cn_str_t s, uint64_t h, uint32_t *out, const char **stored)
 {
     uint32_t id = cn_store__dict_len(d);
     if (id >= CN_STORE__MAX_DICT)
@@ -174,16 +209,37 @@ static int append(cn_store__dict_t *d, cn_str_t s, uint64_t h, uint32_t *out)
     unsigned k = 63 - (unsigned)__builtin_clzll(q);
     if (d->pages[k] == NULL)
         d->pages[k] = cn_xcalloc((size_t)FIRST_PAGE << k, sizeof(cn_str_t));
-    *slot(d, id) = cn_str(copy_str(d, s), s.len);
+    const char *copy = copy_str(d, s);
+    *slot(d, id) = cn_str(copy, s.len);
     atomic_store_explicit(&d->len, id + 1, memory_order_release);
     if ((size_t)(id + 1) * 2 > d->mask)
         grow_locked(d);
     size_t i = probe(d, s, h);
-    d->slots[i] = id + 1;
-    d->tags[i] = tag_of(h);
+    d->slots[i] = (ientry_t){copy, id + 1, tag_of(h)};
     pthread_mutex_unlock(&d->mu);
     *out = id;
+    if (stored)
+        *stored = copy;
     return 0;
+}
+
+/* cn_store__dict_intern for s not empty, h = hash_str(s); *stored gets the
+ * dictionary's copy. */
+static int intern_hashed(cn_store__dict_t *d, cn_str_t s, uint64_t h, uint32_t *out,
+                         const char **stored)
+{
+    size_t i = probe(d, s, h);
+    if (d->slots[i].id1) {
+        *out = d->slots[i].id1 - 1;
+        *stored = d->slots[i].ptr;
+        return 0;
+    }
+    return append(d, s, h, out, stored);
+}
+
+static int intern(cn_store__dict_t *d, cn_str_t s, uint32_t *out, const char **stored)
+{
+    return intern_hashed(d, s, hash_str(s), out, stored);
 }
 
 int cn_store__dict_intern(cn_store__dict_t *d, cn_str_t s, uint32_t *out)
@@ -192,13 +248,33 @@ int cn_store__dict_intern(cn_store__dict_t *d, cn_str_t s, uint32_t *out)
         *out = 0;
         return 0;
     }
-    uint64_t h = hash_str(s);
-    size_t i = probe(d, s, h);
-    if (d->slots[i]) {
-        *out = d->slots[i] - 1;
-        return 0;
+    const char *stored;
+    return intern(d, s, out, &stored);
+}
+
+/* The bytes of s (1 to 8 of them) packed in a u64, as a cache entry keeps a
+ * short string: for a given length, equal packs mean equal strings (the
+ * first and last 4 bytes cover 4 to 8; positions 0, n / 2 and n - 1 cover
+ * 1 to 3). */
+static inline uint64_t pack_short(cn_str_t s)
+{
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    if (s.len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + s.len - 4, 4);
+        return (uint64_t)x | (uint64_t)y << 32;
     }
-    return append(d, s, h, out);
+    return (uint64_t)p[0] | (uint64_t)p[s.len / 2] << 8 | (uint64_t)p[s.len - 1] << 16;
+}
+
+/* Whether the cache entry e holds s (not empty; packed is pack_short(s)
+ * when s.len <= 8). */
+static inline bool cache_holds(const cn_store__dict_cache_t *e, cn_str_t s, uint64_t packed)
+{
+    if (e->len != s.len)
+        return false;
+    return s.len <= 8 ? e->bytes == packed : same_bytes(e->ptr, s.ptr, s.len);
 }
 
 /* A cheap hash of a string for the writer's small caches: its length and
@@ -225,6 +301,48 @@ static inline uint64_t quick_hash(cn_str_t s)
     return h ^ (h >> 29);
 }
 
+/* The entry of s's set in a cache; its other way is at index ^ 1. */
+static inline size_t cache_index(cn_str_t s)
+{
+    return (size_t)(quick_hash(s) >> (64 - CN_STORE__DICT_CACHE_BITS));
+}
+
+/* Looks s up in the set of entry i (two ways: i and i ^ 1, one CPU cache
+ * line): true with *out when there. A hit in the second way swaps the two,
+ * so that entry i holds the set's value used last. */
+static inline bool cache_get(cn_store__dict_cache_t *cache, size_t i, cn_str_t s, uint64_t packed,
+                             uint32_t *out)
+{
+    cn_store__dict_cache_t *e = &cache[i], *f = &cache[i ^ 1];
+    if (cache_holds(e, s, packed)) {
+        *out = e->id;
+        return true;
+    }
+    if (cache_holds(f, s, packed)) {
+        cn_store__dict_cache_t t = *f;
+        *f = *e;
+        *e = t;
+        *out = t.id;
+        return true;
+    }
+    return false;
+}
+
+/* Puts s (interned as id, its copy at stored) in entry i, the value there
+ * moving to the set's other way. */
+static inline void cache_put(cn_store__dict_cache_t *cache, size_t i, cn_str_t s, uint64_t packed,
+                             const char *stored, uint32_t id)
+{
+    cn_store__dict_cache_t *e = &cache[i];
+    cache[i ^ 1] = *e;
+    if (s.len <= 8)
+        e->bytes = packed;
+    else
+        e->ptr = stored;
+    e->len = (uint32_t)s.len;
+    e->id = id;
+}
+
 int cn_store__dict_intern_cached(cn_store__dict_t *d, cn_str_t s, cn_store__dict_cache_t *cache,
                                  uint32_t *out)
 {
@@ -232,21 +350,71 @@ int cn_store__dict_intern_cached(cn_store__dict_t *d, cn_str_t s, cn_store__dict
         *out = 0;
         return 0;
     }
-    /* Entries point at the dictionary's own copies, which never move, and
-     * are only filled with ids this writer interned. */
-    cn_store__dict_cache_t *e = &cache[quick_hash(s) >> (64 - CN_STORE__DICT_CACHE_BITS)];
-    if (e->len == s.len && e->ptr != NULL && memcmp(e->ptr, s.ptr, s.len) == 0) {
-        *out = e->id;
+    /* Entries hold short strings' bytes, or point at the dictionary's own
+     * copies, which never move, and are only filled with ids this writer
+     * interned: a hit on a short string touches no memory but the entry's.
+     * Two ways: entries i and i ^ 1 (one CPU cache line) hold the two
+     * values of their set used last, the more recent in i, so that two
+     * frequent values whose hashes collide do not evict each other. */
+    size_t i = cache_index(s);
+    uint64_t packed = s.len <= 8 ? pack_short(s) : 0;
+    if (cache_get(cache, i, s, packed, out))
         return 0;
-    }
-    int rc = cn_store__dict_intern(d, s, out);
-    if (rc == 0 && s.len <= UINT32_MAX) {
-        cn_str_t stored = *slot(d, *out);
-        e->ptr = stored.ptr;
-        e->len = (uint32_t)stored.len;
-        e->id = *out;
-    }
+    const char *stored;
+    int rc = intern(d, s, out, &stored);
+    if (rc == 0) /* s.len <= CN_STORE__MAX_STR: interned */
+        cache_put(cache, i, s, packed, stored, *out);
     return rc;
+}
+
+int cn_store__dict_intern_many(const cn_store__dict_req_t *req, size_t n)
+{
+    /* In passes, so that the memory accesses of the requests overlap rather
+     * than wait for each other: the cache entries (prefetched), then the
+     * cache lookups, hashing the misses and prefetching their index entries,
+     * then the strings those entries point at, then the misses in order (so
+     * ids are given as n calls of cn_store__dict_intern_cached would give
+     * them). */
+    CN_ASSERT(n <= CN_STORE__DICT_MANY);
+    if (n == 1) /* nothing to overlap (a var row's value) */
+        return cn_store__dict_intern_cached(req[0].d, req[0].s, req[0].cache, req[0].out);
+    size_t idx[CN_STORE__DICT_MANY];
+    uint64_t packed[CN_STORE__DICT_MANY], h[CN_STORE__DICT_MANY];
+    for (size_t k = 0; k < n; k++) {
+        idx[k] = cache_index(req[k].s);
+        __builtin_prefetch(&req[k].cache[idx[k]]);
+    }
+    uint64_t missed = 0;
+    for (size_t k = 0; k < n; k++) {
+        cn_str_t s = req[k].s;
+        packed[k] = s.len <= 8 ? pack_short(s) : 0;
+        if (cache_get(req[k].cache, idx[k], s, packed[k], req[k].out))
+            continue;
+        h[k] = hash_str(s);
+        __builtin_prefetch(&req[k].d->slots[(size_t)h[k] & req[k].d->mask]);
+        missed |= 1ull << k;
+    }
+    /* the strings the misses' probes will compare (the tag matches), prefetched */
+    for (uint64_t m = missed; m != 0; m &= m - 1) {
+        size_t k = (size_t)__builtin_ctzll(m);
+        const cn_store__dict_t *d = req[k].d;
+        uint32_t tag = tag_of(h[k]);
+        for (size_t i = (size_t)h[k] & d->mask; d->slots[i].id1 != 0; i = (i + 1) & d->mask) {
+            if (d->slots[i].tag == tag) {
+                __builtin_prefetch(d->slots[i].ptr - sizeof(uint32_t));
+                break;
+            }
+        }
+    }
+    for (; missed != 0; missed &= missed - 1) {
+        size_t k = (size_t)__builtin_ctzll(missed);
+        const char *stored;
+        int rc = intern_hashed(req[k].d, req[k].s, h[k], req[k].out, &stored);
+        if (rc != 0)
+            return rc;
+        cache_put(req[k].cache, idx[k], req[k].s, packed[k], stored, *req[k].out);
+    }
+    return 0;
 }
 
 int cn_store__dict_find(cn_store__dict_t *d, cn_str_t s, uint32_t limit, uint32_t *out)
@@ -258,7 +426,7 @@ int cn_store__dict_find(cn_store__dict_t *d, cn_str_t s, uint32_t limit, uint32_
     uint64_t h = hash_str(s);
     pthread_mutex_lock(&d->mu);
     size_t i = probe(d, s, h);
-    uint32_t v = d->slots[i];
+    uint32_t v = d->slots[i].id1;
     pthread_mutex_unlock(&d->mu);
     if (v == 0 || v - 1 >= limit)
         return CN_ENOTFOUND;
@@ -307,10 +475,10 @@ int cn_store__dict_parse(const uint8_t *p, size_t len, const char *name, cn_stor
         if (d) {
             uint32_t id;
             uint64_t h = hash_str(s);
-            if (d->slots[probe(d, s, h)] != 0)
+            if (d->slots[probe(d, s, h)].id1 != 0)
                 return cn_err_set(err, CN_ECORRUPT, "%s: offset %zu: id %u repeats a string", name,
                                   (size_t)(at - p), n);
-            append(d, s, h, &id);
+            append(d, s, h, &id, NULL);
         }
         n++;
     }

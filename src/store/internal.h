@@ -269,18 +269,32 @@ void cn_store__dict_free(cn_store__dict_t *d);
 uint32_t cn_store__dict_len(const cn_store__dict_t *d);
 /* Writer: the id of s, adding it when new. CN_ETOOBIG for an over-long string or a full dict. */
 int cn_store__dict_intern(cn_store__dict_t *d, cn_str_t s, uint32_t *out);
-/* The same, trying first a small direct-mapped cache (the writer's, one per
+/* The same, trying first a small two-way cache (the writer's, one per
  * column, 1 << CN_STORE__DICT_CACHE_BITS entries, zeroed at first) keyed by a
  * cheap hash of the string: a repeated value skips the hash table. A cache
  * is used with one dictionary only. */
 #define CN_STORE__DICT_CACHE_BITS 9
 typedef struct cn_store__dict_cache {
-    const char *ptr; /* the dictionary's copy of the string (NULL: empty entry) */
-    uint32_t len;
+    union {
+        const char *ptr; /* len > 8: the dictionary's copy of the string */
+        uint64_t bytes;  /* len <= 8: the string's bytes, packed (dict.c) */
+    };
+    uint32_t len; /* 0: empty entry */
     uint32_t id;
 } cn_store__dict_cache_t;
 int cn_store__dict_intern_cached(cn_store__dict_t *d, cn_str_t s, cn_store__dict_cache_t *cache,
                                  uint32_t *out);
+/* One interning of a row's column: s not empty, its id to *out. */
+typedef struct cn_store__dict_req {
+    cn_store__dict_t *d;
+    cn_str_t s;
+    cn_store__dict_cache_t *cache;
+    uint32_t *out;
+} cn_store__dict_req_t;
+#define CN_STORE__DICT_MANY 64
+/* n <= CN_STORE__DICT_MANY cn_store__dict_intern_cached calls in one (the
+ * same ids, in order; their memory accesses overlap); stops at an error. */
+int cn_store__dict_intern_many(const cn_store__dict_req_t *req, size_t n);
 /* Readers: lookups (thread-safe for id < a length published before). */
 cn_str_t cn_store__dict_str(const cn_store__dict_t *d, uint32_t id);
 int cn_store__dict_find(cn_store__dict_t *d, cn_str_t s, uint32_t limit, uint32_t *out);

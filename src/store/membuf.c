@@ -60,9 +60,7 @@ static inline __attribute__((always_inline)) void put_one(cn_store__membuf_t *mb
                                                           size_t at, const void *f,
                                                           const uint32_t *dict_id)
 {
-    void **chunks = mb->cols[col].chunks;
-    if (__builtin_expect(chunks[ck] == NULL, 0))
-        chunks[ck] = cn_xmalloc(((size_t)CN_STORE__CHUNK_ROWS << ck) * kind_size(kind));
+    void **chunks = mb->cols[col].chunks; /* chunks[ck] allocated (alloc_chunks) */
     int64_t v;
     switch (kind) {
     case CN_COLK_DICT:
@@ -129,6 +127,18 @@ PUT_GROUP(put_event, cn_event_row_t, CN_EVENT_COLUMNS, PUT_EVENT, CN_STORE__FIRS
 #undef PUT_VAR
 #undef PUT_EVENT
 
+/* Allocates chunk ck of every column of group g (at the chunk's first row,
+ * rather than a test per column and row). */
+static void alloc_chunks(cn_store__membuf_t *mb, cn_store_group_t g, size_t ck)
+{
+    for (size_t c = 0; c < CN_COL_COUNT; c++) {
+        const cn_store_col_info_t *ci = cn_store_col((cn_store_col_t)c);
+        if (ci->group == g && mb->cols[c].chunks[ck] == NULL)
+            mb->cols[c].chunks[ck] =
+                cn_xmalloc(((size_t)CN_STORE__CHUNK_ROWS << ck) * kind_size(ci->kind));
+    }
+}
+
 void cn_store__membuf_put(cn_store__membuf_t *mb, cn_store_group_t g, const void *row,
                           const uint32_t *dict_ids)
 {
@@ -137,6 +147,8 @@ void cn_store__membuf_put(cn_store__membuf_t *mb, cn_store_group_t g, const void
     CN_ASSERT(r < CN_STORE__MAX_BUFFER_ROWS);
     size_t ck, at;
     locate(r, &ck, &at);
+    if (at == 0)
+        alloc_chunks(mb, g, ck);
     switch (g) {
     case CN_GROUP_VISIT:
         put_visit(mb, r, ck, at, row, dict_ids);

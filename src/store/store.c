@@ -98,6 +98,9 @@ struct cn_store {
     uint32_t w_dict_crc[MAX_DOMAINS];
     uint64_t w_dict_synced[MAX_DOMAINS]; /* bytes known durable (fdatasync'd) */
     uint64_t buffered;
+    /* a put left a day buffer's group within a page of CN_STORE__MAX_BUFFER_ROWS
+     * (tick then flushes; cleared when flush empties the buffers) */
+    bool w_near_full;
     uint32_t tick;
     int64_t last_flush_us, last_publish_us;
 
@@ -1282,6 +1285,7 @@ static int flush(cn_store_t *s, bool ck, const void *blob, size_t blob_len, cn_e
     s->obuf_count = 0;
     s->last_mb = NULL;
     s->buffered = 0;
+    s->w_near_full = false;
     publish(s);
 done:
     s->last_flush_us = cn_time_mono_us();
@@ -1301,11 +1305,7 @@ static int tick(cn_store_t *s)
 {
     if (s->broken)
         return s->broken;
-    bool full = s->buffered >= s->opts.flush_rows;
-    for (size_t i = 0; i < s->obuf_count && !full; i++)
-        for (int g = 0; g < CN_GROUP_COUNT; g++)
-            if (s->obufs[i].mb->rows[g] + CN_STORE_PAGE_ROWS >= CN_STORE__MAX_BUFFER_ROWS)
-                full = true;
+    bool full = s->buffered >= s->opts.flush_rows || s->w_near_full;
     if (s->vbuf && s->vbuf->rows[CN_GROUP_VISIT] + 1 >= CN_STORE__MAX_BUFFER_ROWS)
         full = true;
     if (full)
@@ -1320,10 +1320,13 @@ static int tick(cn_store_t *s)
     return 0;
 }
 
-/* Interns the value of one column into ids[i] when the column is DICT (kind
- * is a constant where this is inlined). */
-static inline __attribute__((always_inline)) int
-intern_col(cn_store_t *s, size_t col, cn_colk_t kind, const void *f, uint32_t *id)
+/* Adds the interning of one column's value (to ids[i]) to req when the
+ * column is DICT and the value not empty (kind is a constant where this is
+ * inlined). */
+static inline __attribute__((always_inline)) int intern_col(cn_store_t *s, size_t col,
+                                                            cn_colk_t kind, const void *f,
+                                                            uint32_t *id, cn_store__dict_req_t *req,
+                                                            size_t *n)
 {
     if (kind != CN_COLK_DICT)
         return 0;
@@ -1335,20 +1338,33 @@ intern_col(cn_store_t *s, size_t col, cn_colk_t kind, const void *f, uint32_t *i
     }
     if (str.ptr == NULL)
         return CN_EINVAL;
-    return cn_store__dict_intern_cached(s->dicts[s->col_dict[col]], str, s->w_cache[col], id);
+    req[(*n)++] = (cn_store__dict_req_t){s->dicts[s->col_dict[col]], str, s->w_cache[col], id};
+    return 0;
 }
 
 /* One intern function per group, its DICT columns unrolled from columns.def:
- * ids[i] is the id of the group's column i (other entries are left alone). */
+ * ids[i] is the id of the group's column i (other entries are left alone).
+ * The row's values are interned in one cn_store__dict_intern_many call (in
+ * column order, up to a column in error). */
+_Static_assert(CN_STORE__N_VISIT <= CN_STORE__DICT_MANY && CN_STORE__N_HIT <= CN_STORE__DICT_MANY &&
+                   CN_STORE__N_ITEM <= CN_STORE__DICT_MANY &&
+                   CN_STORE__N_VAR <= CN_STORE__DICT_MANY &&
+                   CN_STORE__N_EVENT <= CN_STORE__DICT_MANY,
+               "a group's DICT columns fit one cn_store__dict_intern_many call");
 #define INTERN_GROUP(fn, rowtype, COLUMNS, EACH)                                                   \
     static int fn(cn_store_t *s, const rowtype *row, uint32_t *ids)                                \
     {                                                                                              \
+        cn_store__dict_req_t req[CN_STORE__DICT_MANY];                                             \
+        size_t nreq = 0;                                                                           \
+        int rc = 0;                                                                                \
         COLUMNS(EACH)                                                                              \
-        return 0;                                                                                  \
+        int irc = nreq > 0 ? cn_store__dict_intern_many(req, nreq) : 0;                            \
+        return irc != 0 ? irc : rc;                                                                \
     }
 #define INTERN_COL(G, n, k)                                                                        \
-    CN_RETURN_IF_ERR(intern_col(s, CN_COL_##G##_##n, k, &row->n,                                   \
-                                &ids[CN_COL_##G##_##n - CN_STORE__FIRST_##G]));
+    if (rc == 0)                                                                                   \
+        rc = intern_col(s, CN_COL_##G##_##n, k, &row->n,                                           \
+                        &ids[CN_COL_##G##_##n - CN_STORE__FIRST_##G], req, &nreq);
 #define INTERN_VISIT(n, k, j, d) INTERN_COL(VISIT, n, k)
 #define INTERN_HIT(n, k, j, d)   INTERN_COL(HIT, n, k)
 #define INTERN_ITEM(n, k, j, d)  INTERN_COL(ITEM, n, k)
@@ -1439,6 +1455,8 @@ static int sink_hit(void *ud, const cn_hit_row_t *row, uint32_t *out_hit)
     if (id > UINT32_MAX)
         return CN_ETOOBIG;
     cn_store__membuf_put(mb, CN_GROUP_HIT, row, ids);
+    if (mb->rows[CN_GROUP_HIT] + CN_STORE_PAGE_ROWS >= CN_STORE__MAX_BUFFER_ROWS)
+        s->w_near_full = true;
     s->last_mb = mb;
     s->buffered++;
     *out_hit = (uint32_t)id;
@@ -1461,6 +1479,8 @@ static int child(cn_store_t *s, cn_store_group_t g, const void *row, uint32_t hi
     uint32_t ids[CHILD_MAX_COLS] = {0};
     CN_RETURN_IF_ERR(intern_row(s, g, row, ids));
     cn_store__membuf_put(mb, g, row, ids);
+    if (mb->rows[g] + CN_STORE_PAGE_ROWS >= CN_STORE__MAX_BUFFER_ROWS)
+        s->w_near_full = true;
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "enrich/enrich.h"
 #include "enrich/internal.h"
@@ -839,6 +840,56 @@ static void channel_and_campaign_params_per_suite(void **state)
     cn_enrich_unref(e);
 }
 
+/* A regex condition on an empty value (most visits have no utm_medium) is
+ * answered as the regex answers "", for = and !~ alike. */
+static void channel_regex_on_empty_values(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cn-test-chan-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *rules = "A: utm_medium~/^a/ & ref_type=none\n"
+                        "B: utm_medium!~/^a/ & ref_type=none\n"
+                        "C: utm_medium~/^(x|)$/ & ref_type=internal\n"
+                        "D: ref_type=internal\n";
+    assert_int_equal(write(fd, rules, strlen(rules)), (ssize_t)strlen(rules));
+    close(fd);
+    cn_conf_kv_t kv[] = {{"channel_rules", path, 1}};
+    char *domains[] = {"shop.example.com"};
+    cn_suite_conf_t suite = {
+        .id = "shop", .domains = domains, .domain_count = 1, .kv = kv, .kv_count = 1};
+    cn_conf_t conf = {.suites = &suite, .suite_count = 1};
+    cn_enrich_opts_t o;
+    cn_enrich_paths_t p;
+    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
+    o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
+    o.conf = &conf;
+    cn_enrich_t *e;
+    cn_err_t err;
+    assert_int_equal(cn_enrich_open(&o, &e, &err), 0);
+    unlink(path);
+    cn_enrich_thread_t *t = cn_enrich_thread_new(e);
+    static const struct {
+        const char *ref, *landing, *want;
+    } cases[] = {
+        {"", "https://shop.example.com/", "B"},
+        {"", "https://shop.example.com/?utm_medium=abc", "A"},
+        {"", "https://shop.example.com/?utm_medium=b", "B"},
+        {"https://shop.example.com/cart", "https://shop.example.com/", "C"},
+        {"https://shop.example.com/cart", "https://shop.example.com/?utm_medium=x", "C"},
+        {"https://shop.example.com/cart", "https://shop.example.com/?utm_medium=y", "D"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cn_ref_info_t r;
+        cn_campaign_t c;
+        cn_enrich_referrer(t, cn_str_c(cases[i].ref), cn_str_c(cases[i].landing), &suite, &r);
+        cn_enrich_campaign(t, cn_str_c(cases[i].landing), CN_STR_NULL, &suite, &c);
+        assert_str(cn_enrich_channel(t, &suite, &r, &c), cases[i].want);
+    }
+    cn_enrich_thread_free(t);
+    cn_enrich_unref(e);
+}
+
 static void channel_rules_errors_name_the_line(void **state)
 {
     (void)state;
@@ -899,6 +950,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(channel_default_rules),
         cmocka_unit_test(channel_and_campaign_params_per_suite),
         cmocka_unit_test(channel_rules_errors_name_the_line),
+        cmocka_unit_test(channel_regex_on_empty_values),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -173,6 +173,51 @@ static void cached_interning_matches_the_table(void **state)
     cn_store__dict_free(ref);
 }
 
+/* Rows of up to 6 values over 3 columns' caches (two columns on the same
+ * dictionary), interned with cn_store__dict_intern_many: the ids the table
+ * gives one string at a time, for short strings (packed in the cache) that
+ * differ in one byte and long ones, repeating enough to hit both ways. */
+static void interning_many_matches_the_table(void **state)
+{
+    (void)state;
+    cn_store__dict_t *d = cn_store__dict_new("page"), *d2 = cn_store__dict_new("sku");
+    cn_store__dict_t *ref = cn_store__dict_new("page"), *ref2 = cn_store__dict_new("sku");
+    static cn_store__dict_cache_t cache[3][1u << CN_STORE__DICT_CACHE_BITS];
+    memset(cache, 0, sizeof(cache));
+    uint64_t x = 88172645463325252ull;
+    char bufs[6][40];
+    for (int row = 0; row < 20000; row++) {
+        cn_store__dict_req_t req[6];
+        uint32_t got[6], want[6];
+        size_t n = 1 + (size_t)(row % 6);
+        for (size_t k = 0; k < n; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t len = 1 + (size_t)(x % 24);
+            /* one byte of 1..3 different values at one position: many
+             * strings equal but for one byte, any length */
+            memset(bufs[k], 'a', len);
+            bufs[k][(x >> 8) % len] = (char)('a' + (x >> 16) % 3);
+            bufs[k][(x >> 24) % len] = (char)('a' + (x >> 32) % 2);
+            size_t col = k % 3;
+            req[k] = (cn_store__dict_req_t){col == 2 ? d2 : d, cn_str(bufs[k], len), cache[col],
+                                            &got[k]};
+        }
+        assert_int_equal(cn_store__dict_intern_many(req, n), 0);
+        for (size_t k = 0; k < n; k++) {
+            assert_int_equal(cn_store__dict_intern(k % 3 == 2 ? ref2 : ref, req[k].s, &want[k]), 0);
+            assert_int_equal(got[k], want[k]);
+            assert_true(cn_str_eq(cn_store__dict_str(req[k].d, got[k]), req[k].s));
+        }
+    }
+    assert_int_equal(cn_store__dict_len(d), cn_store__dict_len(ref));
+    assert_int_equal(cn_store__dict_len(d2), cn_store__dict_len(ref2));
+    assert_true(cn_store__dict_len(d) > 1000); /* the table grew many times */
+    cn_store__dict_free(d);
+    cn_store__dict_free(d2);
+    cn_store__dict_free(ref);
+    cn_store__dict_free(ref2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +226,7 @@ int main(void)
         cmocka_unit_test(file_round_trip),
         cmocka_unit_test(damaged_files_are_corrupt),
         cmocka_unit_test(cached_interning_matches_the_table),
+        cmocka_unit_test(interning_many_matches_the_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
