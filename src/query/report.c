@@ -287,7 +287,9 @@ static void vstate_init(vstate_t *v, const cn_scan_t *s, const plan_t *pl)
     memset(v, 0, sizeof(*v));
     size_t n = s->visit_count ? s->visit_count : 1;
     v->seen = cn_xcalloc((n + 63) / 64 + 1, 8);
-    v->pv = cn_xcalloc(n, 4);
+    /* page views per visit: for bounces, entries and exits only */
+    if (pl->need[CN_M_BOUNCES] || pl->need[CN_M_ENTRIES] || pl->need[CN_M_EXITS])
+        v->pv = cn_xcalloc(n, 4);
     if (pl->need[CN_M_DURATION_US]) {
         v->first_ts = cn_xcalloc(n, 8);
         v->last_ts = cn_xcalloc(n, 8);
@@ -495,10 +497,10 @@ typedef struct pass {
     const uint8_t *vkey8;
     bool one_key; /* visits_pass credited no visit or visitor to the one key */
     /* day trends: buckets whose day is one segment (by bucket, or NULL);
-     * their visits and visitors are counted directly, with vstamp (by
-     * visitor: the last segment + 1 that counted it) */
+     * their visits and visitors are counted directly, with vmark (a
+     * bitset by visitor: those the segment counted so far, cleared after it) */
     const uint8_t *direct;
-    uint32_t *vstamp;
+    uint64_t *vmark;
 } pass_t;
 
 /* Time zone offsets are whole quarter hours, so the local day and hour are
@@ -544,8 +546,10 @@ static uint32_t trend_bucket_slow(const pass_t *p, int64_t ts)
  * in the segment. (With only a visit filter, any i of the visit answers.) */
 static inline bool hit_selected(const pass_t *p, const cn_scanseg_t *ss, size_t i, uint64_t vi)
 {
-    return !p->scan->v_bot[vi] && (p->filter == NULL || cn_bit_get(p->filter, ss->base + i)) &&
-           (p->vfilter == NULL || cn_bit_get(p->vfilter, vi));
+    /* a visit filter has no bot visits (aggregate() takes them out) */
+    if (p->vfilter != NULL ? !cn_bit_get(p->vfilter, vi) : p->scan->v_bot[vi])
+        return false;
+    return p->filter == NULL || cn_bit_get(p->filter, ss->base + i);
 }
 
 static inline void credit_visitor(pass_t *p, uint32_t acc, uint32_t visitor)
@@ -667,6 +671,26 @@ static inline uint64_t visit_key(const pass_t *p, uint64_t vi)
     return visit_key_slow(p, vi);
 }
 
+static uint32_t day_bucket(cn_gran_t g, int32_t from, int32_t day);
+
+/* Order rows are far apart: the visit arrays a later row reads are fetched
+ * while this one is credited. */
+#define ORDER_PREFETCH 48
+
+static inline void prefetch_visit(const pass_t *p, const cn_orders_t *o, size_t j)
+{
+    if (j + ORDER_PREFETCH >= o->n)
+        return;
+    uint64_t vi = o->visit[j + ORDER_PREFETCH] - p->scan->first_visit;
+    __builtin_prefetch(&p->scan->v_bot[vi]);
+    if (p->vkey32 != NULL)
+        __builtin_prefetch(&p->vkey32[vi]);
+    else if (p->vkey8 != NULL)
+        __builtin_prefetch(&p->vkey8[vi]);
+    if (p->vfilter != NULL)
+        __builtin_prefetch(&p->vfilter[vi >> 6]);
+}
+
 /*
  * An orders-only plan on segment k: the keys that have selected hits (a
  * row with zeros where they have no order), then the commerce rows. Keys
@@ -684,11 +708,18 @@ static int orders_pass(pass_t *p, size_t k)
     if (!pl->orders_only || (pl->field_count > 0 && !visit_keys))
         return 0;
     cn_scanseg_t *ss = &s->segs[k];
-    const uint32_t *rows, *visits;
-    size_t nrows, nvisits;
+    const uint32_t *visits;
+    size_t nvisits;
+    cn_orders_t o;
     int rc;
-    if ((rc = cn_scan_load(s, k, pl->need_ts, true)) != 0 ||
-        (rc = cn_scan_orders(s, k, &rows, &nrows)) != 0)
+    /* day, week and month buckets are the segment's (a partition is a local
+     * day): only hour trends read the time of each row */
+    bool hourly = pl->req->gran == CN_GRAN_HOUR;
+    uint32_t seg_bucket = 0;
+    if (pl->req->gran != CN_GRAN_NONE && !hourly)
+        seg_bucket =
+            day_bucket(pl->req->gran, p->from_day, cn_store_snap_partition_day(s->snap, ss->part));
+    if ((rc = cn_scan_load(s, k, hourly, false)) != 0 || (rc = cn_scan_orders(s, k, &o)) != 0)
         return rc;
     if (visit_keys && vf == NULL && pl->field_count == 1 &&
         pl->fields[0].dim->src == CN_DIMSRC_VISIT_COL) {
@@ -708,18 +739,20 @@ static int orders_pass(pass_t *p, size_t k)
                 (void)acc_of(p->agg, visit_key(p, vi));
         }
     }
-    for (size_t j = 0; j < nrows; j++) {
-        size_t i = rows[j];
-        uint64_t vi = ss->visit[i] - s->first_visit;
+    for (size_t j = 0; j < o.n; j++) {
+        size_t i = o.row[j];
+        uint64_t vi = o.visit[j] - s->first_visit;
+        prefetch_visit(p, &o, j);
         if (!hit_selected(p, ss, i, vi))
             continue;
         uint64_t key;
         if (visit_keys)
             key = visit_key(p, vi);
+        else if (hourly)
+            key = trend_bucket(p, ss->ts[i]);
         else
-            key = pl->req->gran != CN_GRAN_NONE ? trend_bucket(p, ss->ts[i]) : 0;
-        credit_additive(p, acc_of(p->agg, key), ss->type[i], ss->events[i], ss->revenue[i],
-                        ss->units[i]);
+            key = seg_bucket;
+        credit_additive(p, acc_of(p->agg, key), ss->type[i], o.events[j], o.revenue[j], o.units[j]);
     }
     return 1;
 }
@@ -749,7 +782,7 @@ static inline void note_hit(pass_t *p, uint64_t vi, uint8_t type, uint8_t events
         v->last_ts[vi] = ts;
     if (events & CN_EV_PURCHASE)
         v->order[vi] = 1;
-    if (type == CN_HIT_PAGEVIEW) {
+    if (type == CN_HIT_PAGEVIEW && v->pv != NULL) {
         if (v->entry_acc != NULL) {
             if (v->pv[vi] == 0)
                 v->entry_acc[vi] = acc;
@@ -805,8 +838,6 @@ static uint64_t key_of(const pass_t *p, int64_t *const *keys, size_t i, uint32_t
  * order visits. Returns 1 when done, 0 when the plan needs the general
  * pass, or an error.
  */
-static uint32_t day_bucket(cn_gran_t g, int32_t from, int32_t day);
-
 /* Credits visit index vi to acc once (a visit-level acc, or distinct pairs). */
 static inline void credit_visit(pass_t *p, uint32_t acc, uint64_t vi)
 {
@@ -870,11 +901,11 @@ static int visits_pass(pass_t *p, size_t k)
     }
     vstate_t *v = &p->vs;
     agg_t *a = p->agg;
-    const uint32_t *rows, *visits;
-    size_t nrows, nvisits;
+    const uint32_t *visits;
+    size_t nvisits;
+    cn_orders_t o;
     int rc;
-    if ((rc = cn_scan_load(s, k, false, true)) != 0 ||
-        (rc = cn_scan_orders(s, k, &rows, &nrows)) != 0 ||
+    if ((rc = cn_scan_load(s, k, false, false)) != 0 || (rc = cn_scan_orders(s, k, &o)) != 0 ||
         (rc = cn_scan_seg_visits(s, k, &visits, &nvisits)) != 0)
         return rc;
     if (!pl->additive && !trend && pl->field_count == 0) {
@@ -895,10 +926,10 @@ static int visits_pass(pass_t *p, size_t k)
     }
     if (trend && !pl->additive && p->direct != NULL && p->direct[bucket]) {
         /* no other segment has this bucket: no pairs or bits to dedupe with */
-        if (p->vstamp == NULL)
-            p->vstamp = cn_xcalloc(s->visitor_count + 1, 4);
+        if (p->vmark == NULL)
+            p->vmark = cn_xcalloc((s->visitor_count + 63) / 64 + 1, 8);
         int64_t *m = a->acc + (size_t)acc_of(a, bucket) * a->nm;
-        uint32_t stamp = (uint32_t)k + 1;
+        uint64_t *mark = p->vmark;
         for (size_t j = 0; j < nvisits; j++) {
             uint64_t vi = visits[j] - s->first_visit;
             if (!hit_selected(p, ss, 0, vi))
@@ -907,11 +938,13 @@ static int visits_pass(pass_t *p, size_t k)
             cn_bit_set(v->seen, vi);
             cn_bit_set(v->visitor_seen, visitor);
             m[CN_M_VISITS]++;
-            if (p->vstamp[visitor] != stamp) {
-                p->vstamp[visitor] = stamp;
-                m[CN_M_VISITORS]++;
-            }
+            uint64_t bit = 1ULL << (visitor & 63);
+            m[CN_M_VISITORS] += (mark[visitor >> 6] & bit) == 0;
+            mark[visitor >> 6] |= bit;
         }
+        /* every bit set is this segment's: clear the words it touched */
+        for (size_t j = 0; j < nvisits; j++)
+            mark[s->v_visitor[visits[j] - s->first_visit] >> 6] = 0;
         nvisits = 0;
     }
     for (size_t j = 0; j < nvisits && !pl->additive && !p->one_key; j++) {
@@ -925,18 +958,19 @@ static int visits_pass(pass_t *p, size_t k)
         credit_visit(p, acc, vi);
         credit_visitor(p, acc, visitor);
     }
-    for (size_t j = 0; j < nrows; j++) {
-        size_t i = rows[j];
-        uint64_t vi = ss->visit[i] - s->first_visit;
+    for (size_t j = 0; j < o.n; j++) {
+        size_t i = o.row[j];
+        uint64_t vi = o.visit[j] - s->first_visit;
+        prefetch_visit(p, &o, j);
         if (!hit_selected(p, ss, i, vi))
             continue;
         uint32_t acc = acc_of(a, trend ? bucket : visit_key(p, vi));
         int64_t *ms[2] = {a->acc + (size_t)acc * a->nm, a->tot};
-        uint8_t order = (ss->events[i] & CN_EV_PURCHASE) != 0;
+        uint8_t order = (o.events[j] & CN_EV_PURCHASE) != 0;
         for (int x = 0; x < ntot; x++) {
             ms[x][CN_M_ORDERS] += order;
-            ms[x][CN_M_REVENUE] += ss->revenue[i];
-            ms[x][CN_M_UNITS] += ss->units[i];
+            ms[x][CN_M_REVENUE] += o.revenue[j];
+            ms[x][CN_M_UNITS] += o.units[j];
         }
         if (!pl->additive)
             v->order[vi] |= order;
@@ -1127,29 +1161,30 @@ static void finish_visits(pass_t *p)
     vstate_t *v = &p->vs;
     agg_t *a = p->agg;
     const plan_t *pl = p->pl;
-    for (uint64_t vi = 0; vi < s->visit_count; vi++) {
-        if (!cn_bit_get(v->seen, vi))
-            continue;
-        bool bounce = v->pv[vi] == 1;
-        int64_t dur = v->first_ts ? v->last_ts[vi] - v->first_ts[vi] : 0;
-        a->tot[CN_M_VISITS]++;
-        a->tot[CN_M_BOUNCES] += bounce;
-        a->tot[CN_M_DURATION_US] += dur;
-        a->tot[CN_M_ORDER_VISITS] += v->order[vi];
-        if (v->entry_acc != NULL && v->pv[vi] > 0) {
-            a->tot[CN_M_ENTRIES]++;
-            a->tot[CN_M_EXITS]++;
-            if (v->entry_acc[vi] != NONE32)
-                a->acc[(size_t)v->entry_acc[vi] * a->nm + CN_M_ENTRIES]++;
-            if (v->exit_acc[vi] != NONE32)
-                a->acc[(size_t)v->exit_acc[vi] * a->nm + CN_M_EXITS]++;
-        }
-        if (pl->need[CN_M_VISITS] && pl->visit_level && v->visit_acc[vi] != NONE32) {
-            int64_t *m = a->acc + (size_t)v->visit_acc[vi] * a->nm;
-            m[CN_M_VISITS]++;
-            m[CN_M_BOUNCES] += bounce;
-            m[CN_M_DURATION_US] += dur;
-            m[CN_M_ORDER_VISITS] += v->order[vi];
+    for (uint64_t w = 0; w < (s->visit_count + 63) / 64; w++) {
+        for (uint64_t bits = v->seen[w]; bits != 0; bits &= bits - 1) {
+            uint64_t vi = w * 64 + (uint64_t)__builtin_ctzll(bits);
+            bool bounce = v->pv != NULL && v->pv[vi] == 1;
+            int64_t dur = v->first_ts ? v->last_ts[vi] - v->first_ts[vi] : 0;
+            a->tot[CN_M_VISITS]++;
+            a->tot[CN_M_BOUNCES] += bounce;
+            a->tot[CN_M_DURATION_US] += dur;
+            a->tot[CN_M_ORDER_VISITS] += v->order[vi];
+            if (v->entry_acc != NULL && v->pv[vi] > 0) {
+                a->tot[CN_M_ENTRIES]++;
+                a->tot[CN_M_EXITS]++;
+                if (v->entry_acc[vi] != NONE32)
+                    a->acc[(size_t)v->entry_acc[vi] * a->nm + CN_M_ENTRIES]++;
+                if (v->exit_acc[vi] != NONE32)
+                    a->acc[(size_t)v->exit_acc[vi] * a->nm + CN_M_EXITS]++;
+            }
+            if (pl->need[CN_M_VISITS] && pl->visit_level && v->visit_acc[vi] != NONE32) {
+                int64_t *m = a->acc + (size_t)v->visit_acc[vi] * a->nm;
+                m[CN_M_VISITS]++;
+                m[CN_M_BOUNCES] += bounce;
+                m[CN_M_DURATION_US] += dur;
+                m[CN_M_ORDER_VISITS] += v->order[vi];
+            }
         }
     }
     for (size_t acc = 0; acc < a->wbits_len; acc++) {
@@ -1160,7 +1195,7 @@ static void finish_visits(pass_t *p)
         for (size_t w = 0; w < a->wbits_words; w++) {
             for (uint64_t bits = b[w]; bits != 0; bits &= bits - 1) {
                 uint64_t vi = (uint64_t)w * 64 + (uint64_t)__builtin_ctzll(bits);
-                m[CN_M_BOUNCES] += v->pv[vi] == 1;
+                m[CN_M_BOUNCES] += v->pv != NULL && v->pv[vi] == 1;
                 m[CN_M_DURATION_US] += v->first_ts ? v->last_ts[vi] - v->first_ts[vi] : 0;
                 m[CN_M_ORDER_VISITS] += v->order[vi];
             }
@@ -1175,7 +1210,7 @@ static void finish_visits(pass_t *p)
             uint32_t acc = (uint32_t)(pair >> 32);
             uint64_t vi = (uint32_t)pair;
             int64_t *m = a->acc + (size_t)acc * a->nm;
-            m[CN_M_BOUNCES] += v->pv[vi] == 1;
+            m[CN_M_BOUNCES] += v->pv != NULL && v->pv[vi] == 1;
             m[CN_M_DURATION_US] += v->first_ts ? v->last_ts[vi] - v->first_ts[vi] : 0;
             m[CN_M_ORDER_VISITS] += v->order[vi];
         }
@@ -1297,7 +1332,8 @@ static void vstate_merge(vstate_t *a, const vstate_t *b, size_t visits, size_t v
                     a->entry_acc[vi] = b->entry_acc[vi] == NONE32 ? NONE32 : map[b->entry_acc[vi]];
                 a->exit_acc[vi] = b->exit_acc[vi] == NONE32 ? NONE32 : map[b->exit_acc[vi]];
             }
-            a->pv[vi] += b->pv[vi];
+            if (a->pv != NULL)
+                a->pv[vi] += b->pv[vi];
             if (a->visit_acc != NULL && b->visit_acc[vi] != NONE32)
                 a->visit_acc[vi] = map[b->visit_acc[vi]];
         }
@@ -1361,6 +1397,15 @@ static int aggregate(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_stor
         free(filter);
         free(vfilter);
         return rc;
+    }
+    if (vfilter != NULL) {
+        /* bot visits out of the visit filter: a hit then tests one bit */
+        for (uint64_t v0 = 0; v0 < scan.visit_count; v0 += 64) {
+            uint64_t bots = 0, end = scan.visit_count - v0 < 64 ? scan.visit_count - v0 : 64;
+            for (uint64_t b = 0; b < end; b++)
+                bots |= (uint64_t)(scan.v_bot[v0 + b] != 0) << b;
+            vfilter[v0 >> 6] &= ~bots;
+        }
     }
     unsigned nt = scan.threads;
     if (nt > scan.seg_count)
@@ -1445,7 +1490,7 @@ static int aggregate(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_stor
     if (!pl->additive)
         vstate_free(&pp.passes[0].vs);
     for (unsigned t = 0; t < nt; t++)
-        free(pp.passes[t].vstamp);
+        free(pp.passes[t].vmark);
     free(direct);
     free(pp.passes);
     free(pp.locals);

@@ -23,6 +23,7 @@
 /* --- Opening --- */
 
 static int load_visit_bots(cn_scan_t *s);
+static void *visit_borrow(cn_scan_t *s, int col, size_t width, cn_qent_t **hold, int *rc);
 
 int cn_scan_open(cn_scan_t *s, cn_query_ctx_t *ctx, const cn_store_t *store,
                  const cn_store_snap_t *snap, int32_t from_day, int32_t to_day, bool include_bots,
@@ -87,6 +88,10 @@ int cn_scan_open(cn_scan_t *s, cn_query_ctx_t *ctx, const cn_store_t *store,
     int rc = cn_scan_visit_u32(s, CN_COL_VISIT_visitor, (const uint32_t **)&s->v_visitor);
     if (rc != 0)
         return rc;
+    if (!include_bots && (s->v_bot = visit_borrow(s, -1, 1, &s->v_bot_hold, &rc)) != NULL)
+        return 0;
+    if (rc != 0)
+        return rc;
     s->v_bot = cn_xcalloc(s->visit_count ? s->visit_count : 1, 1);
     if (!include_bots)
         rc = load_visit_bots(s);
@@ -99,10 +104,19 @@ void cn_scan_close(cn_scan_t *s)
         cn_scan_unload(s, k);
     free(s->segs);
     for (size_t c = 0; c < CN_COL_COUNT; c++) {
-        free(s->v_cols32[c]);
-        free(s->v_cols8[c]);
+        if (s->v_hold32[c] != NULL)
+            cn_query__release(s->ctx, s->v_hold32[c]);
+        else
+            free(s->v_cols32[c]);
+        if (s->v_hold8[c] != NULL)
+            cn_query__release(s->ctx, s->v_hold8[c]);
+        else
+            free(s->v_cols8[c]);
     }
-    free(s->v_bot);
+    if (s->v_bot_hold != NULL)
+        cn_query__release(s->ctx, s->v_bot_hold);
+    else
+        free(s->v_bot);
     free(s->v_exit_page);
     memset(s, 0, sizeof(*s));
 }
@@ -218,6 +232,116 @@ static int load_visit_bots(cn_scan_t *s)
     return 0;
 }
 
+/*
+ * Visit arrays assembled once. Visit rows never change once they are in a
+ * segment file, so a visit column over the ordinals of the snapshot's file
+ * visit segments is decoded once into one array and cached in the query
+ * context, keyed by the last file segment (a flush or a merge that replaces
+ * it makes a new one; the sweep drops the old). A scan whose visits are all
+ * in it points into it instead of copying its part of every segment. The
+ * array starts with a header: its first ordinal and its length.
+ */
+/* (keys above the hit segments' derived keys, DERIVED_KEYS + 2 columns) */
+enum { DERIVED_VBOTS = 1000, DERIVED_VCOL = 1001 /* + column */ };
+#define VHDR 64
+
+typedef struct vcol_arg {
+    const cn_store_snap_t *snap;
+    size_t nseg; /* file visit segments 0..nseg-1 */
+    int col;     /* -1: the bot flags (build_bots) */
+    size_t width;
+    cn_err_t *err;
+} vcol_arg_t;
+
+static int build_vcol(void *arg, void **data, size_t *bytes, cn_err_t *err)
+{
+    vcol_arg_t *a = arg;
+    const cn_store_seg_t *s0 = cn_store_snap_visit_segment(a->snap, 0);
+    const cn_store_seg_t *sl = cn_store_snap_visit_segment(a->snap, a->nseg - 1);
+    uint64_t first = cn_store_seg_first_row(s0);
+    uint64_t end = cn_store_seg_first_row(sl) + cn_store_seg_rows(sl, CN_GROUP_VISIT);
+    uint64_t n = end - first;
+    uint8_t *buf = cn_xmalloc(VHDR + n * a->width + 1);
+    uint64_t hdr[2] = {first, n};
+    memcpy(buf, hdr, sizeof(hdr));
+    uint32_t *tmp32 = NULL;
+    uint8_t *tmp8 = NULL;
+    int rc = 0;
+    uint64_t at = first;
+    for (size_t k = 0; k < a->nseg && rc == 0; k++) {
+        const cn_store_seg_t *seg = cn_store_snap_visit_segment(a->snap, k);
+        uint64_t f = cn_store_seg_first_row(seg), rows = cn_store_seg_rows(seg, CN_GROUP_VISIT);
+        if (f != at || f + rows > end) {
+            rc = cn_err_set(err, CN_ECORRUPT, "visit segments are not contiguous at visit %llu",
+                            (unsigned long long)at);
+            break;
+        }
+        at = f + rows;
+        uint8_t *dst = buf + VHDR + (f - first) * a->width;
+        if (a->col >= 0 && a->width == 4) {
+            rc = cn_store_read_u32(seg, (cn_store_col_t)a->col, 0, rows, (uint32_t *)dst, err);
+        } else if (a->col >= 0) {
+            rc = cn_store_read_u8(seg, (cn_store_col_t)a->col, 0, rows, dst, err);
+        } else {
+            tmp32 = cn_xrealloc(tmp32, rows * 4 + 4);
+            tmp8 = cn_xrealloc(tmp8, rows + 1);
+            if ((rc = cn_store_read_u32(seg, CN_COL_VISIT_bot, 0, rows, tmp32, err)) == 0 &&
+                (rc = cn_store_read_u8(seg, CN_COL_VISIT_device, 0, rows, tmp8, err)) == 0) {
+                for (uint64_t i = 0; i < rows; i++)
+                    dst[i] = tmp32[i] != 0 || tmp8[i] == CN_DEVICE_BOT;
+            }
+        }
+    }
+    free(tmp32);
+    free(tmp8);
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    *data = buf;
+    *bytes = VHDR + n * a->width;
+    return 0;
+}
+
+/* The scan's visits of column col (-1: bot flags) inside the cached
+ * assembled array, or NULL (no cache, or the scan reaches the in-memory
+ * buffer's visits: the caller copies) with *rc 0, or NULL with *rc set. */
+static void *visit_borrow(cn_scan_t *s, int col, size_t width, cn_qent_t **hold, int *rc)
+{
+    *hold = NULL;
+    *rc = 0;
+    size_t budget = cn_query__budget(s->ctx);
+    if (budget == 0 || s->visit_count == 0)
+        return NULL;
+    size_t total = cn_store_snap_visit_segment_count(s->snap), nf = 0;
+    while (nf < total && cn_store_seg_id(cn_store_snap_visit_segment(s->snap, nf)) != 0)
+        nf++;
+    if (nf == 0)
+        return NULL;
+    const cn_store_seg_t *s0 = cn_store_snap_visit_segment(s->snap, 0);
+    const cn_store_seg_t *sl = cn_store_snap_visit_segment(s->snap, nf - 1);
+    uint64_t first = cn_store_seg_first_row(s0);
+    uint64_t end = cn_store_seg_first_row(sl) + cn_store_seg_rows(sl, CN_GROUP_VISIT);
+    if (s->first_visit < first || s->first_visit + s->visit_count > end ||
+        (end - first) * width + VHDR > budget / 4)
+        return NULL;
+    vcol_arg_t a = {s->snap, nf, col, width, s->err};
+    uint32_t key = col < 0 ? DERIVED_VBOTS : DERIVED_VCOL + (uint32_t)col;
+    const void *p;
+    size_t bytes;
+    if ((*rc = cn_query__derived(s->ctx, sl, key, build_vcol, &a, &p, &bytes, hold, s->err)) != 0)
+        return NULL;
+    uint64_t hdr[2];
+    memcpy(hdr, p, sizeof(hdr));
+    if (bytes < VHDR || s->first_visit < hdr[0] ||
+        s->first_visit + s->visit_count > hdr[0] + hdr[1]) {
+        cn_query__release(s->ctx, *hold); /* an older array of fewer visits */
+        *hold = NULL;
+        return NULL;
+    }
+    return (uint8_t *)p + VHDR + (s->first_visit - hdr[0]) * width;
+}
+
 /* A visit column as a new array over the scan's visits, or NULL with *rc set. */
 static void *visit_array(cn_scan_t *s, cn_store_col_t col, size_t width, int *rc)
 {
@@ -233,6 +357,8 @@ int cn_scan_visit_u32(cn_scan_t *s, cn_store_col_t col, const uint32_t **out)
 {
     int rc = 0;
     if (s->v_cols32[col] == NULL)
+        s->v_cols32[col] = visit_borrow(s, (int)col, 4, &s->v_hold32[col], &rc);
+    if (s->v_cols32[col] == NULL && rc == 0)
         s->v_cols32[col] = visit_array(s, col, 4, &rc);
     *out = s->v_cols32[col];
     return rc;
@@ -242,6 +368,8 @@ int cn_scan_visit_u8(cn_scan_t *s, cn_store_col_t col, const uint8_t **out)
 {
     int rc = 0;
     if (s->v_cols8[col] == NULL)
+        s->v_cols8[col] = visit_borrow(s, (int)col, 1, &s->v_hold8[col], &rc);
+    if (s->v_cols8[col] == NULL && rc == 0)
         s->v_cols8[col] = visit_array(s, col, 1, &rc);
     *out = s->v_cols8[col];
     return rc;
@@ -340,18 +468,29 @@ typedef struct build_arg {
     size_t k;
 } build_arg_t;
 
+/* Order rows of a segment, derived (cached) as one block: the rows, then
+ * their units, revenue and event flags, so that sums of orders, revenue and
+ * units read neither the whole revenue and units columns nor the cache's
+ * room for them. */
 static int build_orders(void *arg, void **data, size_t *bytes, cn_err_t *err)
 {
     build_arg_t *b = arg;
-    (void)err;
-    int rc = cn_scan_load(b->s, b->k, false, true);
+    int rc = cn_scan_load(b->s, b->k, false, false);
     if (rc != 0)
         return rc;
     const cn_scanseg_t *ss = &b->s->segs[b->k];
     size_t n = 0, cap = 64;
+    int64_t *rev = cn_xmalloc(ss->n * 8 + 8);
+    uint32_t *units = cn_xmalloc(ss->n * 4 + 4);
+    if ((rc = cn_store_read_i64(ss->seg, CN_COL_HIT_revenue, 0, ss->n, rev, err)) != 0 ||
+        (rc = cn_store_read_u32(ss->seg, CN_COL_HIT_units, 0, ss->n, units, err)) != 0) {
+        free(rev);
+        free(units);
+        return rc;
+    }
     uint32_t *rows = cn_xmalloc(cap * 4);
     for (size_t i = 0; i < ss->n; i++) {
-        if ((ss->events[i] & CN_EV_PURCHASE) == 0 && ss->revenue[i] == 0 && ss->units[i] == 0)
+        if ((ss->events[i] & CN_EV_PURCHASE) == 0 && rev[i] == 0 && units[i] == 0)
             continue;
         if (n == cap) {
             cap *= 2;
@@ -359,8 +498,28 @@ static int build_orders(void *arg, void **data, size_t *bytes, cn_err_t *err)
         }
         rows[n++] = (uint32_t)i;
     }
-    *data = rows;
-    *bytes = n * 4;
+    /* rows u32[n], visits u32[n], units u32[n] (n rounded up to even for
+     * the alignment of what follows), revenue i64[n], events u8[n] */
+    size_t n2 = (n + 1) & ~(size_t)1;
+    size_t size = 8 + n2 * 12 + n * 8 + n;
+    uint8_t *blk = cn_xmalloc(size + 1);
+    uint64_t count = n;
+    memcpy(blk, &count, 8);
+    uint32_t *o_rows = (uint32_t *)(blk + 8), *o_visits = o_rows + n, *o_units = o_visits + n;
+    int64_t *o_rev = (int64_t *)(blk + 8 + n2 * 12);
+    uint8_t *o_ev = (uint8_t *)(o_rev + n);
+    for (size_t j = 0; j < n; j++) {
+        o_rows[j] = rows[j];
+        o_visits[j] = ss->visit[rows[j]];
+        o_units[j] = units[rows[j]];
+        o_rev[j] = rev[rows[j]];
+        o_ev[j] = ss->events[rows[j]];
+    }
+    free(rows);
+    free(rev);
+    free(units);
+    *data = blk;
+    *bytes = size;
     return 0;
 }
 
@@ -481,9 +640,29 @@ static int derived(cn_scan_t *s, size_t k, uint32_t key, cn_query_build_cb build
     return 0;
 }
 
-int cn_scan_orders(cn_scan_t *s, size_t k, const uint32_t **rows, size_t *count)
+int cn_scan_orders(cn_scan_t *s, size_t k, cn_orders_t *out)
 {
-    return derived(s, k, DERIVED_ORDERS, build_orders, rows, count);
+    cn_scanseg_t *ss = &s->segs[k];
+    build_arg_t b = {s, k};
+    const void *p;
+    size_t bytes;
+    cn_qent_t *e;
+    int rc = cn_query__derived(s->ctx, ss->seg, DERIVED_ORDERS, build_orders, &b, &p, &bytes, &e,
+                               s->err);
+    if (rc != 0)
+        return rc;
+    hold(ss, e);
+    const uint8_t *blk = p;
+    uint64_t n;
+    memcpy(&n, blk, 8);
+    size_t n2 = ((size_t)n + 1) & ~(size_t)1;
+    out->n = (size_t)n;
+    out->row = (const uint32_t *)(blk + 8);
+    out->visit = out->row + n;
+    out->units = out->visit + n;
+    out->revenue = (const int64_t *)(blk + 8 + n2 * 12);
+    out->events = (const uint8_t *)(out->revenue + n);
+    return 0;
 }
 
 int cn_scan_seg_visits(cn_scan_t *s, size_t k, const uint32_t **visits, size_t *count)
@@ -1086,19 +1265,65 @@ static inline void or_word(uint64_t *bits, uint64_t w, uint64_t v)
         __atomic_fetch_or(&bits[w], v, __ATOMIC_RELAXED);
 }
 
-/* Sets the bits base + i for the i in 0..n where test[i] is nonzero, one
- * word at a time. */
+/* Eight bytes that are each 0 or 1 as the low 8 bits (byte j to bit j). */
+static inline uint64_t pack8(uint64_t x)
+{
+    return (x * 0x0102040810204080ULL) >> 56;
+}
+
+/* Sets the bits base + i for the i in 0..n where test[i] is 1 (each test[i]
+ * is 0 or 1), a whole word at a time where the words are the segment's own. */
 static void set_bits(uint64_t *bits, uint64_t base, const uint8_t *test, size_t n)
 {
+    size_t i = 0;
     uint64_t word = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t g = base + i;
-        word |= (uint64_t)(test[i] != 0) << (g & 63);
-        if ((g & 63) == 63 || i + 1 == n) {
-            or_word(bits, g >> 6, word);
-            word = 0;
+    /* up to the first word boundary (a word shared with the segment before) */
+    for (; i < n && ((base + i) & 63) != 0; i++)
+        word |= (uint64_t)test[i] << ((base + i) & 63);
+    if (i > 0)
+        or_word(bits, (base + i - 1) >> 6, word);
+    for (; i + 64 <= n; i += 64) {
+        word = 0;
+        for (unsigned b = 0; b < 64; b += 8) {
+            uint64_t x;
+            memcpy(&x, test + i + b, 8);
+            word |= pack8(x) << b;
         }
+        or_word(bits, (base + i) >> 6, word);
     }
+    word = 0;
+    for (size_t j = i; j < n; j++)
+        word |= (uint64_t)test[j] << ((base + j) & 63);
+    if (i < n)
+        or_word(bits, (base + i) >> 6, word);
+}
+
+/* Sets the bits base + i for the i in 0..n where bit `shift` of bytes[i]
+ * is set (clear when invert), eight bytes at a time. */
+static void bits_from_flag(uint64_t *bits, uint64_t base, const uint8_t *bytes, size_t n,
+                           unsigned shift, bool invert)
+{
+    const uint64_t ones = 0x0101010101010101ULL, inv = invert ? ones : 0;
+    size_t i = 0;
+    uint64_t word = 0;
+    for (; i < n && ((base + i) & 63) != 0; i++)
+        word |= (uint64_t)(((bytes[i] >> shift) & 1) ^ invert) << ((base + i) & 63);
+    if (i > 0)
+        or_word(bits, (base + i - 1) >> 6, word);
+    for (; i + 64 <= n; i += 64) {
+        word = 0;
+        for (unsigned b = 0; b < 64; b += 8) {
+            uint64_t x;
+            memcpy(&x, bytes + i + b, 8);
+            word |= pack8(((x >> shift) & ones) ^ inv) << b;
+        }
+        or_word(bits, (base + i) >> 6, word);
+    }
+    word = 0;
+    for (size_t j = i; j < n; j++)
+        word |= (uint64_t)(((bytes[j] >> shift) & 1) ^ invert) << ((base + j) & 63);
+    if (i < n)
+        or_word(bits, (base + i) >> 6, word);
 }
 
 /* Sets the bits base + i for the i in 0..n where lut[bytes[i]] is 1, a
@@ -1178,6 +1403,11 @@ static int cond_hits_run(cn_scan_t *s, const cond_t *c, uint64_t *hitbits, size_
                            : c->field.metric == CN_M_PROD_VIEWS ? CN_EV_PROD_VIEW
                                                                 : 0;
             uint8_t t0 = cn_bit_get(c->idset, 0), t1 = cn_bit_get(c->idset, 1);
+            if (flag != 0 && t0 != t1) {
+                bits_from_flag(hitbits, ss->base, ss->events, ss->n, (unsigned)__builtin_ctz(flag),
+                               t0 != 0);
+                continue;
+            }
             uint8_t lut[256];
             for (unsigned b = 0; b < 256; b++)
                 lut[b] = (flag ? (b & flag) != 0 : b == CN_HIT_PAGEVIEW) ? t1 : t0;
@@ -1279,6 +1509,28 @@ static int cond_visits(cn_scan_t *s, const cond_t *c, uint64_t *visitbits)
     }
     if (rc != 0)
         return rc;
+    if (c->idset != NULL && d->src != CN_DIMSRC_NEW_RETURN) {
+        /* ids tested against the id set, 64 visits to a word */
+        const uint64_t *set = c->idset;
+        uint32_t len = c->idset_len;
+        uint64_t n = s->visit_count;
+        for (uint64_t w = 0; w * 64 < n; w++) {
+            uint64_t word = 0, v0 = w * 64, end = n - v0 < 64 ? n - v0 : 64;
+            if (a8 != NULL) {
+                for (uint64_t b = 0; b < end; b++) {
+                    uint32_t x = a8[v0 + b];
+                    word |= (uint64_t)(x < len && ((set[x >> 6] >> (x & 63)) & 1)) << b;
+                }
+            } else {
+                for (uint64_t b = 0; b < end; b++) {
+                    uint32_t x = a32[v0 + b];
+                    word |= (uint64_t)(x < len && ((set[x >> 6] >> (x & 63)) & 1)) << b;
+                }
+            }
+            visitbits[w] = word;
+        }
+        return 0;
+    }
     for (uint64_t v = 0; v < s->visit_count; v++) {
         int64_t x = a8 ? a8[v] : d->src == CN_DIMSRC_NEW_RETURN ? a32[v] > 1 : a32[v];
         if (cond_test(c, x))

@@ -43,6 +43,8 @@ int cn_query__derived(cn_query_ctx_t *ctx, const cn_store_seg_t *seg, uint32_t k
                       cn_qent_t **hold, cn_err_t *err);
 /* Drops cached columns of segments that snap no longer has. */
 void cn_query__cache_sweep(cn_query_ctx_t *ctx, const cn_store_snap_t *snap);
+/* The cache's budget in bytes (0 without a context or cache). */
+size_t cn_query__budget(const cn_query_ctx_t *ctx);
 /* Threads a query may use (1 without a context). */
 unsigned cn_query__threads(const cn_query_ctx_t *ctx);
 /* Runs fn(arg, t) for t in 0..n-1, on n threads (the caller's is t = 0). */
@@ -81,6 +83,9 @@ typedef struct cn_scan {
     uint32_t *v_cols32[CN_COL_COUNT]; /* visit columns loaded on demand */
     uint8_t *v_cols8[CN_COL_COUNT];
     uint32_t *v_exit_page; /* per visit: page id of the last page view in range */
+    /* visit arrays above that point into a cached array (released at close)
+     * instead of being the scan's own copies */
+    cn_qent_t *v_hold32[CN_COL_COUNT], *v_hold8[CN_COL_COUNT], *v_bot_hold;
     bool include_bots;
     cn_err_t *err;
     cn_query_ctx_t *ctx; /* may be NULL */
@@ -102,10 +107,19 @@ void cn_scan_close(cn_scan_t *s);
  * read) by different threads at once, once cn_scan_prepare() has loaded the
  * visit arrays the fields need. */
 int cn_scan_load(cn_scan_t *s, size_t k, bool ts, bool money);
-/* The commerce rows of segment k (indexes within the segment, ascending):
- * hits with a purchase, revenue or units. Every other hit has no orders,
- * revenue or units, so sums of those need only these rows. Cached. */
-int cn_scan_orders(cn_scan_t *s, size_t k, const uint32_t **rows, size_t *count);
+/* The commerce rows of segment k: hits with a purchase, revenue or units.
+ * Every other hit has no orders, revenue or units, so sums of those need
+ * only these rows. */
+typedef struct cn_orders {
+    size_t n;
+    const uint32_t *row;    /* index within the segment, ascending */
+    const uint32_t *visit;  /* the row's visit ordinal */
+    const uint32_t *units;  /* the row's units */
+    const int64_t *revenue; /* the row's revenue (fixed point) */
+    const uint8_t *events;  /* the row's event flags */
+} cn_orders_t;
+/* The commerce rows of segment k (cached; valid until cn_scan_unload). */
+int cn_scan_orders(cn_scan_t *s, size_t k, cn_orders_t *out);
 /* The distinct visit ordinals the hits of segment k point at, ascending. Cached. */
 int cn_scan_seg_visits(cn_scan_t *s, size_t k, const uint32_t **visits, size_t *count);
 

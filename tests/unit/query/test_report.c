@@ -297,6 +297,25 @@ static void segments_by_scope(void **state)
     r = run(RANGE "&metrics=pageviews&bots=1", &q);
     assert_true(r->totals[0] == 8);
     done(r, &q);
+    /* per-hit event flags, set and not set */
+    r = run(RANGE "&metrics=pageviews&segment=product_views%20>%200", &q);
+    assert_true(r->totals[0] == 2);
+    done(r, &q);
+    r = run(RANGE "&metrics=pageviews&segment=product_views%20%3D%200", &q);
+    assert_true(r->totals[0] == 5);
+    done(r, &q);
+    r = run(RANGE "&metrics=pageviews&segment=orders%20<%201", &q);
+    assert_true(r->totals[0] == 6);
+    done(r, &q);
+    /* a visit filter leaves the bot's US visit out, unless bots are asked for */
+    r = run(RANGE "&dimension=page&metrics=pageviews&segment=visit(country%20%3D%20%22US%22)", &q);
+    assert_true(r->totals[0] == 6);
+    done(r, &q);
+    r = run(RANGE
+            "&dimension=page&metrics=pageviews&bots=1&segment=visit(country%20%3D%20%22US%22)",
+            &q);
+    assert_true(r->totals[0] == 7);
+    done(r, &q);
 }
 
 static void trend_by_day_with_compare(void **state)
