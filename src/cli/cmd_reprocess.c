@@ -231,7 +231,7 @@ int cn_cmd_reprocess(int argc, char **argv)
             data = argv[++i];
         else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc &&
                  (strcmp(argv[i + 1], "1") == 0 || strcmp(argv[i + 1], "2") == 0))
-            threads = (unsigned)atoi(argv[++i]);
+            threads = (unsigned)(argv[++i][0] - '0');
         else {
             fprintf(stderr, "canton reprocess: unknown option '%s'\n\n", argv[i]);
             usage(stderr);

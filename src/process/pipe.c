@@ -208,16 +208,31 @@ static void prepare(struct cn_pipe *pp, cn_prec_t *r, const void *rec, size_t le
     }
 }
 
-/* The worker's side of the same: the next record's buffers, last read by the other core. */
-static void prefetch_w(const void *p, size_t n)
+/* Asks for the cache lines of p[0..n), at most 8 KiB, to read or to write. */
+static void prefetch_lines(const void *p, size_t n, bool write)
 {
     const char *c = p;
     if (c == NULL)
         return;
     if (n > 8192)
         n = 8192;
-    for (size_t o = 0; o < n; o += 64)
-        __builtin_prefetch(c + o, 1, 3);
+    for (size_t o = 0; o < n; o += 64) {
+        if (write) /* (the builtin wants constants) */
+            __builtin_prefetch(c + o, 1, 3);
+        else
+            __builtin_prefetch(c + o, 0, 3);
+    }
+}
+
+static void prefetch(const void *p, size_t n)
+{
+    prefetch_lines(p, n, false);
+}
+
+/* The worker's side: the next record's buffers, to be written, last read by the other core. */
+static void prefetch_w(const void *p, size_t n)
+{
+    prefetch_lines(p, n, true);
 }
 
 static void prefetch_reuse(const cn_prec_t *r)
@@ -307,17 +322,6 @@ static void *worker(void *arg)
  * lines' transfer as long otherwise). Stage 1: the record itself; stage 2,
  * one record later: what it points to.
  */
-static void prefetch(const void *p, size_t n)
-{
-    const char *c = p;
-    if (c == NULL)
-        return;
-    if (n > 8192)
-        n = 8192;
-    for (size_t o = 0; o < n; o += 64)
-        __builtin_prefetch(c + o, 0, 3);
-}
-
 static void prefetch_rec(const cn_prec_t *r)
 {
     prefetch(r, offsetof(cn_prec_t, err));

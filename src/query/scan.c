@@ -1271,33 +1271,6 @@ static inline uint64_t pack8(uint64_t x)
     return (x * 0x0102040810204080ULL) >> 56;
 }
 
-/* Sets the bits base + i for the i in 0..n where test[i] is 1 (each test[i]
- * is 0 or 1), a whole word at a time where the words are the segment's own. */
-static void set_bits(uint64_t *bits, uint64_t base, const uint8_t *test, size_t n)
-{
-    size_t i = 0;
-    uint64_t word = 0;
-    /* up to the first word boundary (a word shared with the segment before) */
-    for (; i < n && ((base + i) & 63) != 0; i++)
-        word |= (uint64_t)test[i] << ((base + i) & 63);
-    if (i > 0)
-        or_word(bits, (base + i - 1) >> 6, word);
-    for (; i + 64 <= n; i += 64) {
-        word = 0;
-        for (unsigned b = 0; b < 64; b += 8) {
-            uint64_t x;
-            memcpy(&x, test + i + b, 8);
-            word |= pack8(x) << b;
-        }
-        or_word(bits, (base + i) >> 6, word);
-    }
-    word = 0;
-    for (size_t j = i; j < n; j++)
-        word |= (uint64_t)test[j] << ((base + j) & 63);
-    if (i < n)
-        or_word(bits, (base + i) >> 6, word);
-}
-
 /* Sets the bits base + i for the i in 0..n where bit `shift` of bytes[i]
  * is set (clear when invert), eight bytes at a time. */
 static void bits_from_flag(uint64_t *bits, uint64_t base, const uint8_t *bytes, size_t n,
@@ -1324,6 +1297,13 @@ static void bits_from_flag(uint64_t *bits, uint64_t base, const uint8_t *bytes, 
         word |= (uint64_t)(((bytes[j] >> shift) & 1) ^ invert) << ((base + j) & 63);
     if (i < n)
         or_word(bits, (base + i) >> 6, word);
+}
+
+/* Sets the bits base + i for the i in 0..n where test[i] is 1 (each test[i]
+ * is 0 or 1). */
+static void set_bits(uint64_t *bits, uint64_t base, const uint8_t *test, size_t n)
+{
+    bits_from_flag(bits, base, test, n, 0, false);
 }
 
 /* Sets the bits base + i for the i in 0..n where lut[bytes[i]] is 1, a
