@@ -353,25 +353,31 @@ static void *visit_array(cn_scan_t *s, cn_store_col_t col, size_t width, int *rc
     return a;
 }
 
-int cn_scan_visit_u32(cn_scan_t *s, cn_store_col_t col, const uint32_t **out)
+/* A visit column of width bytes, loaded once into *slot (borrowed from the
+ * cache, held by *hold, else a new array). */
+static int visit_col(cn_scan_t *s, cn_store_col_t col, size_t width, void **slot, cn_qent_t **hold)
 {
     int rc = 0;
-    if (s->v_cols32[col] == NULL)
-        s->v_cols32[col] = visit_borrow(s, (int)col, 4, &s->v_hold32[col], &rc);
-    if (s->v_cols32[col] == NULL && rc == 0)
-        s->v_cols32[col] = visit_array(s, col, 4, &rc);
-    *out = s->v_cols32[col];
+    if (*slot == NULL)
+        *slot = visit_borrow(s, (int)col, width, hold, &rc);
+    if (*slot == NULL && rc == 0)
+        *slot = visit_array(s, col, width, &rc);
+    return rc;
+}
+
+int cn_scan_visit_u32(cn_scan_t *s, cn_store_col_t col, const uint32_t **out)
+{
+    void *a = s->v_cols32[col];
+    int rc = visit_col(s, col, 4, &a, &s->v_hold32[col]);
+    *out = s->v_cols32[col] = a;
     return rc;
 }
 
 int cn_scan_visit_u8(cn_scan_t *s, cn_store_col_t col, const uint8_t **out)
 {
-    int rc = 0;
-    if (s->v_cols8[col] == NULL)
-        s->v_cols8[col] = visit_borrow(s, (int)col, 1, &s->v_hold8[col], &rc);
-    if (s->v_cols8[col] == NULL && rc == 0)
-        s->v_cols8[col] = visit_array(s, col, 1, &rc);
-    *out = s->v_cols8[col];
+    void *a = s->v_cols8[col];
+    int rc = visit_col(s, col, 1, &a, &s->v_hold8[col]);
+    *out = s->v_cols8[col] = a;
     return rc;
 }
 

@@ -100,27 +100,21 @@ static inline __attribute__((always_inline)) void put_one(cn_store__membuf_t *mb
     {                                                                                              \
         COLUMNS(PREFIX)                                                                            \
     }
-#define PUT_VISIT(n, k, j, d)                                                                      \
-    put_one(mb, CN_COL_VISIT_##n, k, r, ck, at, &row->n,                                           \
-            &dict_ids[CN_COL_VISIT_##n - CN_STORE__FIRST_VISIT]);
-#define PUT_HIT(n, k, j, d)                                                                        \
-    put_one(mb, CN_COL_HIT_##n, k, r, ck, at, &row->n,                                             \
-            &dict_ids[CN_COL_HIT_##n - CN_STORE__FIRST_HIT]);
-#define PUT_ITEM(n, k, j, d)                                                                       \
-    put_one(mb, CN_COL_ITEM_##n, k, r, ck, at, &row->n,                                            \
-            &dict_ids[CN_COL_ITEM_##n - CN_STORE__FIRST_ITEM]);
-#define PUT_VAR(n, k, j, d)                                                                        \
-    put_one(mb, CN_COL_VAR_##n, k, r, ck, at, &row->n,                                             \
-            &dict_ids[CN_COL_VAR_##n - CN_STORE__FIRST_VAR]);
-#define PUT_EVENT(n, k, j, d)                                                                      \
-    put_one(mb, CN_COL_EVENT_##n, k, r, ck, at, &row->n,                                           \
-            &dict_ids[CN_COL_EVENT_##n - CN_STORE__FIRST_EVENT]);
+#define PUT_COL(G, n, k)                                                                           \
+    put_one(mb, CN_COL_##G##_##n, k, r, ck, at, &row->n,                                           \
+            &dict_ids[CN_COL_##G##_##n - CN_STORE__FIRST_##G]);
+#define PUT_VISIT(n, k, j, d) PUT_COL(VISIT, n, k)
+#define PUT_HIT(n, k, j, d)   PUT_COL(HIT, n, k)
+#define PUT_ITEM(n, k, j, d)  PUT_COL(ITEM, n, k)
+#define PUT_VAR(n, k, j, d)   PUT_COL(VAR, n, k)
+#define PUT_EVENT(n, k, j, d) PUT_COL(EVENT, n, k)
 PUT_GROUP(put_visit, cn_visit_row_t, CN_VISIT_COLUMNS, PUT_VISIT, CN_STORE__FIRST_VISIT)
 PUT_GROUP(put_hit, cn_hit_row_t, CN_HIT_COLUMNS, PUT_HIT, CN_STORE__FIRST_HIT)
 PUT_GROUP(put_item, cn_item_row_t, CN_ITEM_COLUMNS, PUT_ITEM, CN_STORE__FIRST_ITEM)
 PUT_GROUP(put_var, cn_var_row_t, CN_VAR_COLUMNS, PUT_VAR, CN_STORE__FIRST_VAR)
 PUT_GROUP(put_event, cn_event_row_t, CN_EVENT_COLUMNS, PUT_EVENT, CN_STORE__FIRST_EVENT)
 #undef PUT_GROUP
+#undef PUT_COL
 #undef PUT_VISIT
 #undef PUT_HIT
 #undef PUT_ITEM
