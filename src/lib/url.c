@@ -15,17 +15,12 @@
 /* 1 for the bytes the decoder must look at: '%' and '+'. */
 static const uint8_t special[256] = {['%'] = 1, ['+'] = 1};
 
-/* 0..15 for hex digits, 0xff otherwise. */
-static const uint8_t hexv[256] = {
-    ['0'] = 0,  ['1'] = 1,  ['2'] = 2,  ['3'] = 3,  ['4'] = 4,  ['5'] = 5,  ['6'] = 6,  ['7'] = 7,
-    ['8'] = 8,  ['9'] = 9,  ['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13, ['e'] = 14, ['f'] = 15,
-    ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14, ['F'] = 15,
+/* 1 + the value of a hex digit, 0 for the other bytes. */
+static const uint8_t hexp1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
-
-static bool is_hex(unsigned char c)
-{
-    return hexv[c] != 0 || c == '0';
-}
 
 #ifdef __SSE2__
 /* Bit i set when byte i of the 16 at p is '%' or '+'. */
@@ -146,17 +141,31 @@ static void classify64(const unsigned char *p, uint64_t *amp, uint64_t *eq, uint
     *sp = s;
 }
 
-/* Bits [from, 64) set; from may be 64. */
-static inline uint64_t bits_from(size_t from)
+/* Bits [0, n) set; n < 64. */
+static inline uint64_t bits_below(unsigned n)
 {
-    return from >= 64 ? 0 : ~0ULL << from;
+    return (1ULL << n) - 1;
+}
+
+static inline void put_pair(cn_query_pair_t *pr, const unsigned char *p, size_t start, size_t eq,
+                            size_t end, bool spn, bool spv)
+{
+    bool has_eq = eq != SIZE_MAX;
+    size_t ne = has_eq ? eq : end;
+    pr->name = cn_str((const char *)p + start, ne - start);
+    pr->has_eq = has_eq;
+    pr->value =
+        has_eq ? cn_str((const char *)p + eq + 1, end - eq - 1) : cn_str((const char *)p + end, 0);
+    pr->name_special = spn;
+    pr->value_special = has_eq && spv;
 }
 
 size_t cn_query_split(cn_str_t *rest, cn_query_pair_t *out, size_t cap)
 {
     const unsigned char *p = (const unsigned char *)rest->ptr;
     size_t n = rest->len, count = 0;
-    size_t start = 0, eq = SIZE_MAX; /* the pair being read */
+    /* the pair being read: it started at start, and its '=' (if seen) is at eq */
+    size_t start = 0, eq = SIZE_MAX;
     bool spn = false, spv = false;
     if (cap == 0 || n == 0)
         return 0;
@@ -169,59 +178,80 @@ size_t cn_query_split(cn_str_t *rest, cn_query_pair_t *out, size_t cap)
             memcpy(tail, p + base, n - base);
             classify64(tail, &ma, &me, &ms);
         }
-        size_t cur = start > base ? start - base : 0;
-        while (cur < 64) {
-            uint64_t from = bits_from(cur), a = ma & from;
-            uint64_t seg = from & (a ? ((1ULL << __builtin_ctzll(a)) - 1) : ~0ULL);
-            if (eq == SIZE_MAX) {
-                uint64_t e = me & seg;
-                if (e) {
-                    unsigned at = (unsigned)__builtin_ctzll(e);
-                    eq = base + at;
-                    spn |= (ms & seg & ((1ULL << at) - 1)) != 0;
-                    spv |= (ms & seg & bits_from(at + 1)) != 0;
-                } else {
-                    spn |= (ms & seg) != 0;
-                }
+        /* the open pair (it started before this block) goes on up to the first '&' */
+        uint64_t a = ma;
+        uint64_t seg = a ? bits_below((unsigned)__builtin_ctzll(a)) : ~0ULL;
+        if (eq == SIZE_MAX) {
+            uint64_t e = me & seg;
+            if (e) {
+                unsigned at = (unsigned)__builtin_ctzll(e);
+                eq = base + at;
+                spn |= (ms & seg & bits_below(at)) != 0;
+                spv |= (ms & seg) >> at >> 1 != 0;
             } else {
-                spv |= (ms & seg) != 0;
+                spn |= (ms & seg) != 0;
             }
-            if (!a)
-                break; /* the pair goes on in the next block */
-            size_t end = base + (size_t)__builtin_ctzll(a);
-            if (end > start) {
-                cn_query_pair_t *pr = &out[count++];
-                bool has_eq = eq != SIZE_MAX;
-                size_t ne = has_eq ? eq : end;
-                pr->name = cn_str((const char *)p + start, ne - start);
-                pr->has_eq = has_eq;
-                pr->value = has_eq ? cn_str((const char *)p + eq + 1, end - eq - 1)
-                                   : cn_str((const char *)p + end, 0);
-                pr->name_special = spn;
-                pr->value_special = has_eq && spv;
-                if (count == cap) {
-                    rest->ptr = (const char *)p + end + 1;
-                    rest->len = n - end - 1;
-                    return count;
-                }
-            }
-            start = end + 1;
-            eq = SIZE_MAX;
-            spn = spv = false;
-            cur = start - base;
+        } else {
+            spv |= (ms & seg) != 0;
         }
+        if (!a)
+            continue; /* the pair goes on in the next block */
+        /* Each '&' ends a pair; those after the first start and end in this block, so
+         * they need no state across blocks: one bit clear per pair, the masks of the
+         * pair's bytes from its two ends. */
+        unsigned end = (unsigned)__builtin_ctzll(a);
+        a &= a - 1;
+        if (base + end > start) {
+            put_pair(&out[count++], p, start, eq, base + end, spn, spv);
+            if (count == cap)
+                goto full;
+        }
+        while (a) {
+            unsigned s0 = end + 1; /* <= 63: another '&' follows */
+            end = (unsigned)__builtin_ctzll(a);
+            a &= a - 1;
+            if (end == s0)
+                continue; /* an empty pair */
+            uint64_t in = bits_below(end) & ~bits_below(s0);
+            uint64_t e = me & in, sp = ms & in;
+            size_t pe = SIZE_MAX;
+            bool n_sp = sp != 0, v_sp = false;
+            if (e) {
+                unsigned at = (unsigned)__builtin_ctzll(e);
+                pe = base + at;
+                n_sp = (sp & bits_below(at)) != 0;
+                v_sp = (sp >> at >> 1) != 0;
+            }
+            put_pair(&out[count++], p, base + s0, pe, base + end, n_sp, v_sp);
+            if (count == cap)
+                goto full;
+        }
+        /* the pair after the block's last '&' */
+        start = base + end + 1;
+        eq = SIZE_MAX;
+        spn = spv = false;
+        if (end < 63) {
+            uint64_t tailseg = ~bits_below(end + 1);
+            uint64_t e = me & tailseg;
+            if (e) {
+                unsigned at = (unsigned)__builtin_ctzll(e);
+                eq = base + at;
+                spn = (ms & tailseg & bits_below(at)) != 0;
+                spv = (ms >> at >> 1) != 0;
+            } else {
+                spn = (ms & tailseg) != 0;
+            }
+        }
+        continue;
+    full : {
+        size_t stop = base + end;
+        rest->ptr = (const char *)p + stop + 1;
+        rest->len = n - stop - 1;
+        return count;
     }
-    if (n > start) {
-        cn_query_pair_t *pr = &out[count++];
-        bool has_eq = eq != SIZE_MAX;
-        size_t ne = has_eq ? eq : n;
-        pr->name = cn_str((const char *)p + start, ne - start);
-        pr->has_eq = has_eq;
-        pr->value =
-            has_eq ? cn_str((const char *)p + eq + 1, n - eq - 1) : cn_str((const char *)p + n, 0);
-        pr->name_special = spn;
-        pr->value_special = has_eq && spv;
     }
+    if (n > start)
+        put_pair(&out[count++], p, start, eq, n, spn, spv);
     rest->ptr = (const char *)p + n;
     rest->len = 0;
     return count;
@@ -259,52 +289,113 @@ bool cn_url_needs_decode(cn_str_t s)
     return cn_url_special_prefix(s) < s.len;
 }
 
+/*
+ * The escape at p[0] ('%' or '+', n >= 1 bytes left): writes its byte to *out
+ * and returns how many input bytes it took. A '%' without two hex digits
+ * after it stands for itself.
+ */
+static inline size_t decode_escape(const unsigned char *p, size_t n, char *out)
+{
+    if (p[0] == '+') {
+        *out = ' ';
+        return 1;
+    }
+    if (n >= 3) {
+        unsigned hi = hexp1[p[1]], lo = hexp1[p[2]];
+        if (hi != 0 && lo != 0) {
+            *out = (char)((hi - 1) << 4 | (lo - 1));
+            return 3;
+        }
+    }
+    *out = '%';
+    return 1;
+}
+
+/* The byte-at-a-time decoder: in place (no store may run ahead of the reads). */
+static size_t decode_bytes(const unsigned char *p, size_t n, char *dst)
+{
+    size_t o = 0, i = 0;
+    while (i < n) {
+        if (!special[p[i]])
+            dst[o++] = (char)p[i++];
+        else
+            i += decode_escape(p + i, n - i, dst + o++);
+    }
+    return o;
+}
+
+#ifdef __SSE2__
+/*
+ * The last len < 16 bytes of a decode that does not run in place, at in: a
+ * local buffer with 32 readable bytes there, zeros after the len (a NUL is
+ * neither special nor a hex digit, so an escape cut by the end stays as it
+ * is). Blocks move between local buffers, and one copy gives the result to dst.
+ */
+static size_t decode_tail(const unsigned char *in, size_t len, char *dst)
+{
+    char out[32];
+    size_t i = 0, o = 0;
+    unsigned m = special16(in);
+    while (i < len) {
+        _mm_storeu_si128((__m128i *)(out + o), _mm_loadu_si128((const __m128i *)(in + i)));
+        unsigned rest = m >> i;
+        if (rest == 0) {
+            o += len - i;
+            break;
+        }
+        unsigned k = (unsigned)__builtin_ctz(rest);
+        i += k;
+        o += k;
+        i += decode_escape(in + i, len - i, out + o++);
+    }
+    memcpy(dst, out, o);
+    return o;
+}
+#endif
+
 size_t cn_url_decode_to(cn_str_t s, char *dst)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
-    size_t o = 0, i = 0, n = s.len;
+    size_t n = s.len;
 #ifdef __SSE2__
     uintptr_t d0 = (uintptr_t)dst, s0 = (uintptr_t)s.ptr;
-    bool apart = d0 + n <= s0 || s0 + n <= d0; /* not in place, no overlap */
-#endif
-    while (i < n) {
-#ifdef __SSE2__
-        /* 16 bytes at a time: every store stays inside dst (o <= i, and dst
-         * has room for n bytes). Apart, a block is stored whole and the run
-         * up to its first escape kept; in place, only blocks without escape
-         * are stored, so that no unread byte is overwritten. */
-        while (i + 16 <= n) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-            unsigned m = special16(p + i);
-            if (m != 0 && !apart)
-                break;
-            _mm_storeu_si128((__m128i *)(dst + o), v);
-            if (m != 0) {
-                unsigned k = (unsigned)__builtin_ctz(m);
-                i += k;
-                o += k;
-                break;
-            }
+    if (n == 0 || !(d0 + n <= s0 || s0 + n <= d0))
+        return decode_bytes(p, n, dst); /* in place (or overlapping) */
+    /* Apart: 16 bytes at a time, each block stored whole at the output and
+     * the run up to its first escape kept (every store stays inside dst: the
+     * output never runs ahead of the input, and i + 16 <= n). The escape is
+     * decoded and the next block starts right after it. */
+    size_t i = 0, o = 0;
+    while (n - i >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        unsigned m = special16(p + i);
+        _mm_storeu_si128((__m128i *)(dst + o), v);
+        if (m == 0) {
             i += 16;
             o += 16;
+            continue;
         }
-#endif
-        while (i < n && !special[p[i]])
-            dst[o++] = (char)p[i++];
-        if (i == n)
-            break;
-        if (p[i] == '+') {
-            dst[o++] = ' ';
-            i++;
-        } else if (i + 2 < n && is_hex(p[i + 1]) && is_hex(p[i + 2])) {
-            dst[o++] = (char)(hexv[p[i + 1]] << 4 | hexv[p[i + 2]]);
-            i += 3;
+        unsigned k = (unsigned)__builtin_ctz(m);
+        i += k;
+        o += k;
+        i += decode_escape(p + i, n - i, dst + o++);
+    }
+    if (i < n) {
+        size_t len = n - i;
+        unsigned char buf[48] = {0};
+        const unsigned char *in = buf;
+        if (n >= 16) { /* one load of the string's last 16 bytes, the tail at their end */
+            _mm_storeu_si128((__m128i *)buf, _mm_loadu_si128((const __m128i *)(p + n - 16)));
+            in = buf + 16 - len;
         } else {
-            dst[o++] = '%';
-            i++;
+            memcpy(buf, p, n);
         }
+        o += decode_tail(in, len, dst + o);
     }
     return o;
+#else
+    return decode_bytes(p, n, dst);
+#endif
 }
 
 size_t cn_latin1_to_utf8(cn_str_t s, char *dst)

@@ -20,11 +20,9 @@
 
 #define MAX_PARAMS 4096
 
-typedef struct param {
-    cn_str_t name; /* decoded */
-    cn_str_t raw;  /* still encoded */
-    bool special;  /* raw holds '%' or '+' (decoding changes it) */
-} param_t;
+/* A parameter as the splitter gives it, its name then decoded in place: value is
+ * still encoded, value_special tells whether decoding changes it. */
+typedef cn_query_pair_t param_t;
 
 typedef struct actx {
     const cn_rawhit_t *raw;
@@ -38,12 +36,9 @@ typedef struct actx {
 static cn_str_t decode_value(actx_t *c, cn_str_t raw, bool special)
 {
     cn_str_t s = raw;
-    size_t plain = special ? cn_url_special_prefix(raw) : raw.len;
-    if (plain < raw.len) {
+    if (special) { /* (the decoder copies the runs without escapes 16 bytes at a time) */
         char *p = cn_parena_alloc(&c->b->arena, raw.len);
-        memcpy(p, raw.ptr, plain);
-        s = cn_str(p,
-                   plain + cn_url_decode_to(cn_str(raw.ptr + plain, raw.len - plain), p + plain));
+        s = cn_str(p, cn_url_decode_to(raw, p));
     }
     if (c->latin1) {
         bool high = false;
@@ -69,12 +64,12 @@ static const param_t *find_param(const actx_t *c, cn_str_t name)
 /* The value of a parameter with D= resolved (one level: Adobe does not chain). */
 static cn_str_t value_of(actx_t *c, const param_t *p)
 {
-    cn_str_t v = decode_value(c, p->raw, p->special);
+    cn_str_t v = decode_value(c, p->value, p->value_special);
     if (v.len >= 2 && v.ptr[0] == 'D' && v.ptr[1] == '=') {
         cn_str_t ref = cn_str(v.ptr + 2, v.len - 2);
         const param_t *q = find_param(c, ref);
         if (q != NULL)
-            return decode_value(c, q->raw, q->special);
+            return decode_value(c, q->value, q->value_special);
         char lower[128];
         if (ref.len > 0 && ref.len < sizeof(lower)) {
             for (size_t i = 0; i < ref.len; i++) {
@@ -92,32 +87,33 @@ static cn_str_t value_of(actx_t *c, const param_t *p)
 
 static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
 {
-    cn_query_pair_t prs[64];
-    size_t got;
-    do { /* the query is split 64 pairs at a time */
-        got = cn_query_split(&q, prs, 64);
-        for (size_t i = 0; i < got; i++) {
-            const cn_query_pair_t *pr = &prs[i];
-            if (c->count == c->cap) {
-                if (c->count == MAX_PARAMS) {
-                    cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d parameters", MAX_PARAMS);
-                    return CN_BADROW_TOO_BIG;
-                }
-                /* the table starts on the stack; long requests move it to the arena */
-                size_t ncap = c->cap * 4 > MAX_PARAMS ? MAX_PARAMS : c->cap * 4;
-                param_t *np = (param_t *)cn_parena_alloc(&c->b->arena, ncap * sizeof(param_t));
-                memcpy(np, c->params, c->count * sizeof(param_t));
-                c->params = np;
-                c->cap = ncap;
+    /* the splitter writes straight into the table, as many pairs as it has room for */
+    while (q.len > 0) {
+        if (c->count == c->cap) {
+            if (c->count == MAX_PARAMS) {
+                param_t more; /* only empty pairs ("&&") may follow */
+                if (cn_query_split(&q, &more, 1) == 0)
+                    break;
+                cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d parameters", MAX_PARAMS);
+                return CN_BADROW_TOO_BIG;
             }
-            cn_str_t n = pr->name;
-            if (pr->name_special) {
-                char *p = cn_parena_alloc(&c->b->arena, n.len);
-                n = cn_str(p, cn_url_decode_to(pr->name, p));
-            }
-            c->params[c->count++] = (param_t){n, pr->value, pr->value_special};
+            /* the table starts on the stack; long requests move it to the arena */
+            size_t ncap = c->cap * 4 > MAX_PARAMS ? MAX_PARAMS : c->cap * 4;
+            param_t *np = (param_t *)cn_parena_alloc(&c->b->arena, ncap * sizeof(param_t));
+            memcpy(np, c->params, c->count * sizeof(param_t));
+            c->params = np;
+            c->cap = ncap;
         }
-    } while (got == 64);
+        size_t got = cn_query_split(&q, c->params + c->count, c->cap - c->count);
+        for (size_t i = c->count; i < c->count + got; i++) {
+            param_t *pr = &c->params[i];
+            if (pr->name_special) {
+                char *p = cn_parena_alloc(&c->b->arena, pr->name.len);
+                pr->name = cn_str(p, cn_url_decode_to(pr->name, p));
+            }
+        }
+        c->count += got;
+    }
     return 0;
 }
 
@@ -244,7 +240,7 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
 
     const param_t *ce = find_param(&c, CN_STR_LIT("ce"));
     if (ce != NULL) {
-        cn_str_t v = decode_value(&c, ce->raw, ce->special);
+        cn_str_t v = decode_value(&c, ce->value, ce->value_special);
         c.latin1 = cn_str_eq_nocase(v, CN_STR_LIT("ISO-8859-1")) ||
                    cn_str_eq_nocase(v, CN_STR_LIT("latin1")) ||
                    cn_str_eq_nocase(v, CN_STR_LIT("windows-1252"));

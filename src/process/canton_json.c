@@ -117,8 +117,10 @@ typedef struct jpool {
 static jn_t *jn_new(jpool_t *pl, uint8_t t)
 {
     if (pl->left == 0) {
-        pl->chunk = (jn_t *)cn_parena_alloc(pl->a, 128 * sizeof(jn_t));
-        pl->left = 128;
+        /* 32 nodes (2.5 KiB): a one-event body takes about 13, and the chunk stays
+         * inside a small first arena block (the pipeline's 8 KiB, pipe.c) */
+        pl->chunk = (jn_t *)cn_parena_alloc(pl->a, 32 * sizeof(jn_t));
+        pl->left = 32;
     }
     jn_t *n = pl->chunk++;
     pl->left--;
@@ -215,13 +217,25 @@ static jn_t *jp_num(jp_t *j)
     char buf[64];
     memcpy(buf, st, n);
     buf[n] = 0;
+    jn_t *v = jn_new(&j->pool, real ? JN_REAL : JN_INT);
+    if (!real && n <= 18) { /* no overflow: what strtoll gives */
+        const char *q = st + (*st == '-');
+        int64_t i = 0;
+        while (q < p)
+            i = i * 10 + (*q++ - '0');
+        v->i = *st == '-' ? -i : i;
+        j->p = p;
+        return v;
+    }
     char *e;
     errno = 0;
-    jn_t *v = jn_new(&j->pool, real ? JN_REAL : JN_INT);
-    if (real)
+    if (real) {
         v->d = strtod(buf, &e);
-    else
+        v->s = st; /* the text, for amounts (jmoney) */
+        v->len = n;
+    } else {
         v->i = strtoll(buf, &e, 10);
+    }
     if (errno != 0 || e != buf + n)
         return NULL;
     j->p = p;
@@ -390,10 +404,10 @@ static jn_t *jn_get(const jn_t *obj, const char *key)
     return NULL;
 }
 
-/* Copies a JSON string member into the arena; returns "" when absent, -1 when not a string. */
-static int jstr(cn_dbatch_t *b, const jn_t *obj, const char *key, cn_str_t *out)
+/* Copies a JSON string (v: a member or NULL) into the arena; "" when absent, -1 when not a string.
+ */
+static int jstr_of(cn_dbatch_t *b, const jn_t *v, cn_str_t *out)
 {
-    const jn_t *v = jn_get(obj, key);
     *out = cn_str("", 0);
     if (v == NULL || v->t == JN_NULL)
         return 0;
@@ -401,6 +415,80 @@ static int jstr(cn_dbatch_t *b, const jn_t *obj, const char *key, cn_str_t *out)
         return -1;
     *out = cn_parena_dup(&b->arena, cn_str(v->s, v->len));
     return 0;
+}
+
+/* jstr_of() of member key of obj. */
+static int jstr(cn_dbatch_t *b, const jn_t *obj, const char *key, cn_str_t *out)
+{
+    return jstr_of(b, jn_get(obj, key), out);
+}
+
+/* The members of an event the decoder reads. */
+enum {
+    EF_TYPE,
+    EF_URL,
+    EF_REFERRER,
+    EF_TITLE,
+    EF_NAME,
+    EF_TARGET,
+    EF_SCREEN,
+    EF_LANG,
+    EF_ORDER_ID,
+    EF_CURRENCY,
+    EF_REVENUE,
+    EF_ITEMS,
+    EF_PROPS,
+    EF_COUNT
+};
+
+#define KEY_IS(k, kl, lit) ((kl) == sizeof(lit) - 1 && memcmp((k), (lit), sizeof(lit) - 1) == 0)
+
+/* Which EF_ member key k is, or -1. */
+static int ev_field(const char *k, size_t kl)
+{
+    switch (kl) {
+    case 3:
+        return KEY_IS(k, kl, "url") ? EF_URL : -1;
+    case 4:
+        return KEY_IS(k, kl, "type")   ? EF_TYPE
+               : KEY_IS(k, kl, "name") ? EF_NAME
+               : KEY_IS(k, kl, "lang") ? EF_LANG
+                                       : -1;
+    case 5:
+        return KEY_IS(k, kl, "title")   ? EF_TITLE
+               : KEY_IS(k, kl, "items") ? EF_ITEMS
+               : KEY_IS(k, kl, "props") ? EF_PROPS
+                                        : -1;
+    case 6:
+        return KEY_IS(k, kl, "target") ? EF_TARGET : KEY_IS(k, kl, "screen") ? EF_SCREEN : -1;
+    case 7:
+        return KEY_IS(k, kl, "revenue") ? EF_REVENUE : -1;
+    case 8:
+        return KEY_IS(k, kl, "referrer")   ? EF_REFERRER
+               : KEY_IS(k, kl, "order_id") ? EF_ORDER_ID
+               : KEY_IS(k, kl, "currency") ? EF_CURRENCY
+                                           : -1;
+    default:
+        return -1;
+    }
+}
+
+/*
+ * True when a JSON number's text is [-]D.F with at most 9 digits D and 1..6
+ * digits F (no exponent). Such a number is below 2^30, where a double is
+ * closer than 1e-7 to it, so "%.6f" of the double prints the text back
+ * (F padded with zeros), and parsing the text as an amount gives the same.
+ */
+static bool plain_decimal(cn_str_t t)
+{
+    size_t i = t.len > 0 && t.ptr[0] == '-' ? 1 : 0, d = 0, f = 0;
+    while (i < t.len && is_digit(t.ptr[i]))
+        i++, d++;
+    if (d == 0 || d > 9 || i == t.len || t.ptr[i] != '.')
+        return false;
+    for (i++; i < t.len && is_digit(t.ptr[i]); i++)
+        f++;
+    return i == t.len && f >= 1 && f <= 6;
 }
 
 /* A JSON number or numeric string as fixed point. */
@@ -415,6 +503,8 @@ static int jmoney(const jn_t *v, int64_t *out)
     }
     char buf[64];
     if (v->t == JN_REAL) {
+        if (v->s != NULL && plain_decimal(cn_str(v->s, v->len)))
+            return cn_parse_money(cn_str(v->s, v->len), out); /* what %.6f would give */
         /* %.6f then exact decimal parsing: 207.6 stays 2076000, not 2075999 */
         snprintf(buf, sizeof(buf), "%.6f", v->d);
         return cn_parse_money(cn_str_c(buf), out);
@@ -434,8 +524,15 @@ static int decode_event(cn_dbatch_t *b, const jn_t *ev, size_t idx, cn_str_t vis
 {
     if (ev->t != JN_OBJ)
         BAD(CN_BADROW_BAD_JSON, "events[%zu] is not an object", idx);
+    /* one walk over the members (an object has no duplicate keys: both parsers refuse them) */
+    const jn_t *f[EF_COUNT] = {NULL};
+    for (const jn_t *m = ev->first; m; m = m->next) {
+        int k = ev_field(m->key, m->klen);
+        if (k >= 0)
+            f[k] = m;
+    }
     cn_str_t type;
-    if (jstr(b, ev, "type", &type) != 0)
+    if (jstr_of(b, f[EF_TYPE], &type) != 0)
         BAD(CN_BADROW_BAD_JSON, "events[%zu].type is not a string", idx);
     const etype_t *et = find_etype(type.len ? type : CN_STR_LIT("pageview"));
     if (et == NULL)
@@ -446,11 +543,11 @@ static int decode_event(cn_dbatch_t *b, const jn_t *ev, size_t idx, cn_str_t vis
     h->visitor_id = visitor;
     h->vid_src = visitor.len ? CN_VID_VID : CN_VID_NONE;
     cn_str_t name, target;
-    if (jstr(b, ev, "url", &h->url) || jstr(b, ev, "referrer", &h->referrer) ||
-        jstr(b, ev, "title", &h->page_name) || jstr(b, ev, "name", &name) ||
-        jstr(b, ev, "target", &target) || jstr(b, ev, "screen", &h->screen) ||
-        jstr(b, ev, "lang", &h->language) || jstr(b, ev, "order_id", &h->purchase_id) ||
-        jstr(b, ev, "currency", &h->currency))
+    if (jstr_of(b, f[EF_URL], &h->url) || jstr_of(b, f[EF_REFERRER], &h->referrer) ||
+        jstr_of(b, f[EF_TITLE], &h->page_name) || jstr_of(b, f[EF_NAME], &name) ||
+        jstr_of(b, f[EF_TARGET], &target) || jstr_of(b, f[EF_SCREEN], &h->screen) ||
+        jstr_of(b, f[EF_LANG], &h->language) || jstr_of(b, f[EF_ORDER_ID], &h->purchase_id) ||
+        jstr_of(b, f[EF_CURRENCY], &h->currency))
         BAD(CN_BADROW_BAD_JSON, "events[%zu]: a string field has another type", idx);
     if (h->type == CN_HIT_PAGEVIEW && h->url.len == 0)
         BAD(CN_BADROW_NO_PAGE_URL, "events[%zu]: page view without url", idx);
@@ -477,13 +574,13 @@ static int decode_event(cn_dbatch_t *b, const jn_t *ev, size_t idx, cn_str_t vis
         b->events[b->event_count++] = e;
         h->ev_count++;
     }
-    const jn_t *rev = jn_get(ev, "revenue");
+    const jn_t *rev = f[EF_REVENUE];
     if (rev != NULL && rev->t != JN_NULL) {
         if (jmoney(rev, &h->revenue) != 0)
             BAD(CN_BADROW_BAD_JSON, "events[%zu].revenue is not a number", idx);
         h->has_revenue = true;
     }
-    const jn_t *items = jn_get(ev, "items");
+    const jn_t *items = f[EF_ITEMS];
     if (items != NULL && items->t != JN_NULL) {
         if (items->t != JN_ARR)
             BAD(CN_BADROW_BAD_JSON, "events[%zu].items is not an array", idx);
@@ -528,7 +625,7 @@ static int decode_event(cn_dbatch_t *b, const jn_t *ev, size_t idx, cn_str_t vis
             h->prod_count++;
         }
     }
-    const jn_t *props = jn_get(ev, "props");
+    const jn_t *props = f[EF_PROPS];
     if (props != NULL && props->t != JN_NULL) {
         if (props->t != JN_OBJ)
             BAD(CN_BADROW_BAD_JSON, "events[%zu].props is not an object", idx);

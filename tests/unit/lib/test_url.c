@@ -169,6 +169,33 @@ static void long_strings_decode_and_split_as_bytewise(void **state)
     }
 }
 
+/*
+ * Escapes at every place of the 16-byte blocks and of the tail the decoder
+ * copies aside: a cut escape ("%", "%4") at the very end, an escape across
+ * the last block's end, "%zz", "+", apart and in place, at lengths 1..48.
+ */
+static void escapes_at_block_edges_decode_as_bytewise(void **state)
+{
+    (void)state;
+    static const char *const esc[] = {"%", "%4", "%zz", "+", "%2F", "%2f", "%41%42", "%%41"};
+    char in[64], a[64], b[64];
+    for (size_t e = 0; e < sizeof(esc) / sizeof(esc[0]); e++) {
+        size_t el = strlen(esc[e]);
+        for (size_t len = el; len <= 48; len++) {
+            for (size_t at = 0; at + el <= len; at++) {
+                memset(in, 'x', len);
+                memcpy(in + at, esc[e], el);
+                size_t want = ref_decode(in, len, a);
+                assert_int_equal(cn_url_decode_to(cn_str(in, len), b), want);
+                assert_memory_equal(a, b, want);
+                memcpy(b, in, len);
+                assert_int_equal(cn_url_decode_to(cn_str(b, len), b), want);
+                assert_memory_equal(a, b, want);
+            }
+        }
+    }
+}
+
 static void latin1_becomes_utf8(void **state)
 {
     (void)state;
@@ -215,6 +242,7 @@ int main(void)
         cmocka_unit_test(decode_keeps_malformed_escapes),
         cmocka_unit_test(decode_works_in_place),
         cmocka_unit_test(long_strings_decode_and_split_as_bytewise),
+        cmocka_unit_test(escapes_at_block_edges_decode_as_bytewise),
         cmocka_unit_test(latin1_becomes_utf8),
         cmocka_unit_test(strip_query_and_host),
         cmocka_unit_test(query_param_finds_exact_name),

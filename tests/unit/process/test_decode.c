@@ -691,6 +691,60 @@ static void canton_json_light_and_jansson_paths_agree(void **state)
     assert_int_equal(B.hits[0].revenue, -150 * CN_MONEY_SCALE);
 }
 
+/*
+ * Amounts: the light parser reads a plain decimal's text, jansson's tree goes
+ * through "%.6f" of the double; a body with an escape takes jansson's path.
+ * Both give the same fixed-point value, rounding at the fifth decimal.
+ */
+static void canton_json_amounts_agree_on_both_paths(void **state)
+{
+    (void)state;
+    const struct {
+        const char *text;
+        int64_t want;
+    } cases[] = {
+        {"207.60", 2076000},
+        {"39.9", 399000},
+        {"-3.25", -32500},
+        {"0.00005", 1},
+        {"0.00004", 0},
+        {"12.34565", 123457},
+        {"0.1234565", 1235},
+        {"0.1234499", 1235},
+        {"999999999.999999", 10000000000000},
+        {"1234567890.5", 12345678905000},
+        {"1.5e2", 1500000},
+        {"-0.0", 0},
+        {"7", 70000},
+        {"123456789012345678", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char light[256], heavy[256];
+        snprintf(light, sizeof(light),
+                 "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"revenue\":%s}]}", cases[i].text);
+        snprintf(heavy, sizeof(heavy),
+                 "{\"suite\":\"d\",\"events\":[{\"url\":\"\\u0075\",\"revenue\":%s}]}",
+                 cases[i].text);
+        int64_t got[2];
+        int rc[2];
+        const char *bodies[2] = {light, heavy};
+        for (int k = 0; k < 2; k++) {
+            cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str_c(bodies[k])};
+            rc[k] = cn_decode_raw(&r, &B, &E);
+            got[k] = rc[k] == 0 ? B.hits[0].revenue : -1;
+            if (rc[k] == 0)
+                assert_str(B.hits[0].url, "u");
+        }
+        if (rc[0] != rc[1] || got[0] != got[1])
+            fail_msg("%s: light %d/%lld, jansson %d/%lld", cases[i].text, rc[0], (long long)got[0],
+                     rc[1], (long long)got[1]);
+        if (cases[i].want != 0 || rc[0] == 0)
+            if (rc[0] != 0 || got[0] != cases[i].want)
+                fail_msg("%s: got %d/%lld want %lld", cases[i].text, rc[0], (long long)got[0],
+                         (long long)cases[i].want);
+    }
+}
+
 static void canton_pixel_decodes(void **state)
 {
     (void)state;
@@ -742,6 +796,7 @@ int main(void)
         cmocka_unit_test(canton_json_gzip_body_inflates),
         cmocka_unit_test(canton_json_rejects_bad_bodies),
         cmocka_unit_test(canton_json_light_and_jansson_paths_agree),
+        cmocka_unit_test(canton_json_amounts_agree_on_both_paths),
         cmocka_unit_test(canton_pixel_decodes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
