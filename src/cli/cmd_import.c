@@ -812,6 +812,18 @@ int cn_cmd_import(int argc, char **argv)
     }
     if (r.progress)
         fprintf(stderr, "\r\033[K");
+    if (process) {
+        /*
+         * Parsing is over; processing goes on alone. From now on give freed
+         * memory back: a thread's arena keeps its free top (up to the trim
+         * threshold, and the top pad always) even through malloc_trim(), so
+         * with the settings above the parser threads' batch buffers, freed
+         * by the hitlog's writer from here on, would stay resident while
+         * processing grows its state (some 60 MB at 1M lines).
+         */
+        mallopt(M_TRIM_THRESHOLD, 8 << 20);
+        mallopt(M_TOP_PAD, 1 << 20);
+    }
 
     /* make the hits durable, then remember them as imported */
     rc = dry ? 0 : cn_hitlog_sync(r.log);

@@ -57,21 +57,82 @@ cn_str_t cn__pool_get(const cn_suite_state_t *s, uint32_t id)
     return cn_str(s->pool_data.ptr + s->pool_off[id], s->pool_len[id]);
 }
 
+/* --- The visitor table (internal.h) --- */
+
+static void vis_init(cn_suite_state_t *s)
+{
+    s->vis = NULL;
+    s->vis_count = s->vis_chunks = 0;
+    s->vidx_bits = 10;
+    s->vidx = cn_xcalloc((size_t)1 << s->vidx_bits, sizeof(*s->vidx));
+}
+
+static void vis_dispose(cn_suite_state_t *s)
+{
+    for (size_t i = 0; i < s->vis_count; i++)
+        free(cn__vis_at(s, (uint32_t)i)->evars);
+    for (size_t c = 0; c < s->vis_chunks && s->vis[c] != NULL; c++)
+        free(s->vis[c]);
+    free(s->vis);
+    free(s->vidx);
+    s->vis = NULL;
+    s->vidx = NULL;
+    s->vis_count = s->vis_chunks = 0;
+}
+
+static void vidx_insert(uint64_t *idx, unsigned bits, uint64_t slot)
+{
+    size_t mask = ((size_t)1 << bits) - 1;
+    size_t i = (size_t)((uint32_t)(slot >> 32) >> (32 - bits));
+    while (idx[i] != 0)
+        i = (i + 1) & mask;
+    idx[i] = slot;
+}
+
+uint32_t cn__vis_add(cn_suite_state_t *s, cn_key_t key)
+{
+    CN_ASSERT(s->vis_count < UINT32_MAX - 1);
+    uint32_t ord = (uint32_t)s->vis_count;
+    size_t c = ord >> CN_VIS_CHUNK_BITS;
+    if (c == s->vis_chunks) {
+        size_t n = s->vis_chunks ? s->vis_chunks * 2 : 16;
+        s->vis = cn_xrealloc(s->vis, n * sizeof(*s->vis));
+        memset(s->vis + s->vis_chunks, 0, (n - s->vis_chunks) * sizeof(*s->vis));
+        s->vis_chunks = n;
+    }
+    if (s->vis[c] == NULL)
+        s->vis[c] = cn_xmalloc(CN_VIS_CHUNK * sizeof(cn_visitor_t));
+    cn_visitor_t *v = cn__vis_at(s, ord);
+    memset(v, 0, sizeof(*v));
+    v->key = key;
+    s->vis_count++;
+    if (s->vis_count * 2 > ((size_t)1 << s->vidx_bits)) {
+        /* double the index: its slots hold their home (the tag's top bits) */
+        unsigned nbits = s->vidx_bits + 1;
+        CN_ASSERT(nbits <= 32);
+        uint64_t *ni = cn_xcalloc((size_t)1 << nbits, sizeof(*ni));
+        for (size_t i = 0; i < ((size_t)1 << s->vidx_bits); i++)
+            if (s->vidx[i] != 0)
+                vidx_insert(ni, nbits, s->vidx[i]);
+        free(s->vidx);
+        s->vidx = ni;
+        s->vidx_bits = nbits;
+    }
+    vidx_insert(s->vidx, s->vidx_bits,
+                ((uint64_t)(uint32_t)(key.a >> 32) << 32) | ((uint64_t)ord + 1));
+    return ord;
+}
+
 /* --- Suite state --- */
 
 static void suite_reset(cn_suite_state_t *s)
 {
-    for (size_t i = 0; i < s->vis_count; i++)
-        free(s->vis[i].evars);
-    free(s->vis);
-    s->vis = NULL;
-    s->vis_count = s->vis_cap = 0;
+    vis_dispose(s);
+    vis_init(s);
     s->visit_count = 0;
-    cn_kmap_dispose(&s->vmap);
     cn_kmap_dispose(&s->orders);
     cn_kmap_dispose(&s->serials);
     cn_kmap_dispose(&s->pool_map);
-    cn_kmap_init(&s->vmap);
     cn_kmap_init(&s->orders);
     cn_kmap_init(&s->serials);
     cn_kmap_init(&s->pool_map);
@@ -85,7 +146,7 @@ static void suite_reset(cn_suite_state_t *s)
 static void suite_dispose(cn_suite_state_t *s)
 {
     suite_reset(s);
-    cn_kmap_dispose(&s->vmap);
+    vis_dispose(s);
     cn_kmap_dispose(&s->orders);
     cn_kmap_dispose(&s->serials);
     cn_kmap_dispose(&s->pool_map);
@@ -114,17 +175,63 @@ static int64_t unzz(uint64_t v)
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-static void put_set(cn_buf_t *b, const cn_kmap_t *m)
+/*
+ * The checkpoint is written in pieces of about CK_PIECE bytes (its CRC
+ * carried from piece to piece), so writing it takes no buffer the size of
+ * the visitor table: at a million visitors that is some 25 MB every second.
+ */
+#define CK_PIECE (1u << 20)
+
+typedef struct ckw {
+    int fd;
+    cn_buf_t b;
+    uint32_t crc; /* of everything flushed */
+    int rc;       /* the first write error */
+} ckw_t;
+
+static int write_all(int fd, const void *data, size_t len)
 {
-    cn_buf_put_varint(b, m->count);
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, (const char *)data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        off += (size_t)n;
+    }
+    return 0;
+}
+
+static void ckw_flush(ckw_t *w)
+{
+    w->crc = cn_crc32c(w->crc, w->b.ptr, w->b.len);
+    if (w->rc == 0)
+        w->rc = write_all(w->fd, w->b.ptr, w->b.len);
+    cn_buf_clear(&w->b);
+}
+
+static inline void ckw_spill(ckw_t *w)
+{
+    if (w->b.len >= CK_PIECE)
+        ckw_flush(w);
+}
+
+static void put_set(ckw_t *w, const cn_kmap_t *m)
+{
+    cn_buf_put_varint(&w->b, m->count);
     for (size_t i = 0; i < m->cap; i++) {
-        if (m->slots[i].used)
-            put_key(b, m->slots[i].key);
+        if (m->slots[i].used) {
+            put_key(&w->b, m->slots[i].key);
+            ckw_spill(w);
+        }
     }
 }
 
-static void serialize(const cn_process_t *p, uint64_t badlog_size, cn_buf_t *b)
+/* Writes the checkpoint to w->fd; returns 0 or the first write error. */
+static int serialize(const cn_process_t *p, uint64_t badlog_size, ckw_t *w)
 {
+    cn_buf_t *b = &w->b;
     cn_buf_append(b, CK_MAGIC, 8);
     cn_buf_put_varint(b, CK_VERSION);
     cn_buf_put_varint(b, p->ck_seq);
@@ -143,10 +250,11 @@ static void serialize(const cn_process_t *p, uint64_t badlog_size, cn_buf_t *b)
             cn_str_t v = cn__pool_get(s, (uint32_t)i);
             cn_buf_put_varint(b, v.len);
             cn_buf_append_str(b, v);
+            ckw_spill(w);
         }
         cn_buf_put_varint(b, s->vis_count);
         for (size_t i = 0; i < s->vis_count; i++) {
-            const cn_visitor_t *v = &s->vis[i];
+            const cn_visitor_t *v = cn__vis_at(s, (uint32_t)i);
             put_key(b, v->key);
             cn_buf_put_varint(b, zz(v->last_ts));
             cn_buf_put_varint(b, v->visit_num);
@@ -161,11 +269,15 @@ static void serialize(const cn_process_t *p, uint64_t badlog_size, cn_buf_t *b)
                 cn_buf_put_varint(b, zz(v->evars[k].set_ts));
                 cn_buf_put_varint(b, v->evars[k].set_visit);
             }
+            ckw_spill(w);
         }
-        put_set(b, &s->orders);
-        put_set(b, &s->serials);
+        put_set(w, &s->orders);
+        put_set(w, &s->serials);
     }
-    cn_buf_put_u32le(b, cn_crc32c(0, b->ptr, b->len));
+    ckw_flush(w);
+    cn_buf_put_u32le(b, w->crc);
+    ckw_flush(w);
+    return w->rc;
 }
 
 typedef struct rd {
@@ -258,7 +370,7 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
             /* a suite no longer configured: read past its state */
             memset(&dummy, 0, sizeof(dummy));
             cn_buf_init(&dummy.pool_data);
-            cn_kmap_init(&dummy.vmap);
+            vis_init(&dummy);
             cn_kmap_init(&dummy.orders);
             cn_kmap_init(&dummy.serials);
             cn_kmap_init(&dummy.pool_map);
@@ -273,13 +385,14 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
         if (vc > (uint64_t)(r.end - r.p))
             r.bad = true;
         for (uint64_t i = 0; i < vc && !r.bad; i++) {
-            if (s->vis_count == s->vis_cap) {
-                s->vis_cap = s->vis_cap ? s->vis_cap * 2 : 1024;
-                s->vis = cn_xrealloc(s->vis, s->vis_cap * sizeof(*s->vis));
+            cn_key_t key = rkey(&r);
+            if (r.bad)
+                break;
+            if (cn__vis_find(s, key) != UINT32_MAX) {
+                r.bad = true; /* a visitor twice */
+                break;
             }
-            cn_visitor_t *v = &s->vis[s->vis_count++];
-            memset(v, 0, sizeof(*v));
-            v->key = rkey(&r);
+            cn_visitor_t *v = cn__vis_at(s, cn__vis_add(s, key));
             v->last_ts = unzz(rv(&r));
             v->visit_num = (uint32_t)rv(&r);
             v->visit = (uint32_t)rv(&r);
@@ -306,7 +419,6 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
                     v->evars[k].str >= s->pool_count)
                     r.bad = true;
             }
-            cn_kmap_put(&s->vmap, v->key, (uint32_t)(s->vis_count - 1));
         }
         read_set(&r, &s->orders);
         read_set(&r, &s->serials);
@@ -320,32 +432,27 @@ out:
     return rc;
 }
 
-static int write_atomic(const char *dir, const char *name, const void *data, size_t len)
+/* Creates dir/name.tmp; returns an fd or a negated errno. */
+static int tmp_open(const char *dir, const char *name)
 {
-    char tmp[4096], path[4096];
+    char tmp[4096 + 64];
+    snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    return fd < 0 ? -errno : fd;
+}
+
+/* Makes dir/name.tmp (written to fd, which this closes) durable as dir/name; rc: how writing went.
+ */
+static int tmp_commit(const char *dir, const char *name, int fd, int rc)
+{
+    char tmp[4096 + 64], path[4096 + 64];
     snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, name);
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -errno;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, (const char *)data + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int rc = -errno;
-            close(fd);
-            return rc;
-        }
-        off += (size_t)n;
-    }
-    if (fsync(fd) != 0) {
-        int rc = -errno;
-        close(fd);
-        return rc;
-    }
+    if (rc == 0 && fsync(fd) != 0)
+        rc = -errno;
     close(fd);
+    if (rc != 0)
+        return rc;
     if (rename(tmp, path) != 0)
         return -errno;
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -354,6 +461,14 @@ static int write_atomic(const char *dir, const char *name, const void *data, siz
         close(dfd);
     }
     return 0;
+}
+
+static int write_atomic(const char *dir, const char *name, const void *data, size_t len)
+{
+    int fd = tmp_open(dir, name);
+    if (fd < 0)
+        return fd;
+    return tmp_commit(dir, name, fd, write_all(fd, data, len));
 }
 
 /* --- The sinks' blob: "CNPROCK1", u64le seq, u32le segment, u64le offset --- */
@@ -452,13 +567,16 @@ int cn_process_checkpoint(cn_process_t *p)
     /* 2. The file. Reprocessing with no live checkpoint to align with keeps none. */
     bool write_file = !p->no_ck_file && !p->dry_run && !(p->only_suite != NULL && !p->has_limit);
     if (write_file) {
-        cn_buf_t b = CN_BUF_INIT;
-        serialize(p, p->badlog ? cn_badlog_size(p->badlog) : p->badlog_size, &b);
         char dir[4096];
         snprintf(dir, sizeof(dir), "%s/process", p->data_dir);
-        rc = write_atomic(dir, "checkpoint", b.ptr, b.len);
-        cn_buf_dispose(&b);
-        if (rc != 0)
+        int fd = tmp_open(dir, "checkpoint");
+        if (fd < 0)
+            return fd;
+        ckw_t w = {.fd = fd, .b = CN_BUF_INIT};
+        cn_buf_reserve(&w.b, CK_PIECE + 4096);
+        rc = serialize(p, p->badlog ? cn_badlog_size(p->badlog) : p->badlog_size, &w);
+        cn_buf_dispose(&w.b);
+        if ((rc = tmp_commit(dir, "checkpoint", fd, rc)) != 0)
             return rc;
     }
     p->dirty = false;
@@ -576,7 +694,7 @@ int cn_process_new(const cn_conf_t *conf, cn_enrich_t *e, const char *data_dir,
         s->conf = sc;
         s->id = cn_str_c(sc->id);
         s->base = cn_str_c(sc->currency);
-        cn_kmap_init(&s->vmap);
+        vis_init(s);
         cn_kmap_init(&s->orders);
         cn_kmap_init(&s->serials);
         cn_kmap_init(&s->pool_map);

@@ -302,10 +302,13 @@ typedef struct cn_suite_state {
     char *prop_from[76];
     uint8_t event_kind[CN_DEC_MAX_EVENT_NUM + 1];
     bool keep_unconverted;
-    bool has_from;  /* some evar/prop has from= */
-    cn_kmap_t vmap; /* visitor key -> ordinal */
-    cn_visitor_t *vis;
-    size_t vis_count, vis_cap;
+    bool has_from; /* some evar/prop has from= */
+    /* The visitors, by ordinal (cn__vis_at), and their index by key (cn__vis_find). */
+    cn_visitor_t **vis;   /* chunks of CN_VIS_CHUNK visitors: growing never copies them */
+    size_t vis_count;     /* visitors */
+    size_t vis_chunks;    /* chunk pointers allocated in vis */
+    uint64_t *vidx;       /* open addressing: tag << 32 | (ordinal + 1), 0 empty */
+    unsigned vidx_bits;   /* log2 of the slots */
     uint32_t visit_count; /* next visit ordinal */
     cn_kmap_t orders;     /* purchase ids seen */
     cn_kmap_t serials;    /* (eventN, id) seen */
@@ -346,6 +349,43 @@ struct cn_process {
     unsigned threads;     /* cn_process_opts_t.threads */
     struct cn_pipe *pipe; /* the decoding and enrichment worker (pipe.c), made by its first run */
 };
+
+/*
+ * The visitor table (checkpoint.c). Visitors live in chunks of CN_VIS_CHUNK
+ * records, so the table grows without a copy of the records it holds. The
+ * index is an open-addressing table of 8-byte slots (no key: the record has
+ * it), at most half full: the slot's tag is the upper half of key.a, whose
+ * top vidx_bits bits are the home slot, so growing the index reads only the
+ * index. Memory per visitor: the record and 16 to 32 bytes of index.
+ */
+#define CN_VIS_CHUNK_BITS 14
+#define CN_VIS_CHUNK      ((size_t)1 << CN_VIS_CHUNK_BITS)
+
+static inline cn_visitor_t *cn__vis_at(const cn_suite_state_t *s, uint32_t ord)
+{
+    return &s->vis[ord >> CN_VIS_CHUNK_BITS][ord & (CN_VIS_CHUNK - 1)];
+}
+
+/* The ordinal of the visitor with key, or UINT32_MAX. */
+static inline uint32_t cn__vis_find(const cn_suite_state_t *s, cn_key_t key)
+{
+    uint32_t tag = (uint32_t)(key.a >> 32);
+    size_t mask = ((size_t)1 << s->vidx_bits) - 1;
+    for (size_t i = (size_t)(tag >> (32 - s->vidx_bits));; i = (i + 1) & mask) {
+        uint64_t slot = s->vidx[i];
+        if (slot == 0)
+            return UINT32_MAX;
+        if ((uint32_t)(slot >> 32) == tag) {
+            uint32_t ord = (uint32_t)slot - 1;
+            const cn_visitor_t *v = cn__vis_at(s, ord);
+            if (v->key.a == key.a && v->key.b == key.b)
+                return ord;
+        }
+    }
+}
+
+/* Appends a visitor with key (not in the table), zeroed otherwise; returns its ordinal. */
+uint32_t cn__vis_add(cn_suite_state_t *s, cn_key_t key);
 
 int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_err_t *err);
 uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v);

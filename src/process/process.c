@@ -278,22 +278,14 @@ static uint32_t visitor_of(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit
         key = (cn_key_t){a,
                          0x636f6f6b69656c73ULL}; /* "cookiels": never an XXH3 high half by design */
     }
-    uint32_t *v = cn_kmap_get(&s->vmap, key);
-    if (v != NULL) {
+    uint32_t ord = cn__vis_find(s, key);
+    if (ord != UINT32_MAX) {
         *is_new = false;
-        return *v;
+        return ord;
     }
     *is_new = true;
-    uint32_t ord = (uint32_t)s->vis_count;
-    if (s->vis_count == s->vis_cap) {
-        s->vis_cap = s->vis_cap ? s->vis_cap * 2 : 1024;
-        s->vis = cn_xrealloc(s->vis, s->vis_cap * sizeof(*s->vis));
-    }
-    memset(&s->vis[s->vis_count], 0, sizeof(s->vis[0]));
-    s->vis[s->vis_count++].key = key;
-    cn_kmap_put(&s->vmap, key, ord);
     p->stats.visitors++;
-    return ord;
+    return cn__vis_add(s, key);
 }
 
 static void evar_remove(cn_visitor_t *v, size_t i)
@@ -595,7 +587,7 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     uint32_t vord = visitor_of(p, s, raw, h, ts, &is_new, &rc);
     if (rc != 0)
         return rc;
-    cn_visitor_t *v = &s->vis[vord];
+    cn_visitor_t *v = cn__vis_at(s, vord);
     cn_str_t page = h->page_name.len ? h->page_name : url_path(h->url);
     bool rules = s->conf->new_visit_on_campaign || s->conf->new_visit_on_referrer;
     bool split = is_new || ts - v->last_ts > s->conf->visit_timeout_us;

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The visitor table and the checkpoint at scale: tens of thousands of
+ * visitors (several chunks of the table, several doublings of its index, a
+ * checkpoint written in many pieces). A resumed run gives the rows of an
+ * uninterrupted one, every visitor is found again after a restart, and a
+ * checkpoint loaded and written again has the same bytes (but its sequence
+ * number and CRC).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "helpers.h"
+#include "process/process.h"
+
+#include <cmocka.h>
+
+#define VISITORS 40000 /* > 2 chunks of the table; a checkpoint over 1 MiB */
+#define MIN      60000000LL
+#define T0       1795910400000000LL /* 2026-11-29T00:00:00Z */
+
+static const char CONF[] = "[suite shop]\n"
+                           "currency = USD\n"
+                           "evar1 = name=Campaign; allocation=original; expiry=30d\n"
+                           "evar4 = expiry=never\n";
+
+static char DIR_[256];
+static cn_conf_t *C;
+static memsink_t MEM;
+static uint32_t POS;
+
+static int mem_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
+{
+    (void)ud, (void)suite;
+    *out = memsink_sink(&MEM);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(DIR_, sizeof(DIR_), "/tmp/cn-ckpt-test-XXXXXX");
+    if (mkdtemp(DIR_) == NULL)
+        return -1;
+    cn_err_t err;
+    if (cn_conf_parse("test.conf", CONF, sizeof(CONF) - 1, &C, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cn_conf_free(C);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", DIR_);
+    return system(cmd);
+}
+
+static cn_process_t *open_proc(const cn_process_opts_t *o)
+{
+    cn_sink_factory_t f = {NULL, mem_open, NULL};
+    cn_process_t *p;
+    cn_err_t err;
+    if (cn_process_new(C, NULL, DIR_, &f, o, &p, &err) != 0)
+        fail_msg("cn_process_new: %s", err.msg);
+    return p;
+}
+
+/*
+ * Hit i of the script: visitor i % VISITORS (by visitor id, in a scrambled
+ * order) in rounds an hour apart, so that each round starts new visits of
+ * known visitors; some set eVars, some are cookieless (by IP).
+ */
+static void hit(cn_process_t *p, int i)
+{
+    int v = (int)((uint64_t)(i % VISITORS) * 7919 % VISITORS); /* a permutation */
+    int round = i / VISITORS;
+    int64_t ts = T0 + (int64_t)round * 60 * MIN + (i % VISITORS) * 1000;
+    char q[256], ip[32];
+    if (v % 3 == 0)
+        snprintf(q, sizeof(q), "g=https%%3A%%2F%%2Fs%%2Fp%d&v1=c%d&v4=n%d&vid=u%d", i % 50, v % 7,
+                 round, v);
+    else if (v % 3 == 1)
+        snprintf(q, sizeof(q), "g=https%%3A%%2F%%2Fs%%2Fp%d&vid=u%d", i % 50, v);
+    else
+        snprintf(q, sizeof(q), "g=https%%3A%%2F%%2Fs%%2Fq%d", i % 50); /* cookieless */
+    snprintf(ip, sizeof(ip), "198.%d.%d.%d", (v >> 16) & 255, (v >> 8) & 255, v & 255);
+    cn_rawhit_t r = {0};
+    r.recv_us = ts;
+    r.proto = CN_PROTO_ADOBE;
+    r.suite = CN_STR_LIT("shop");
+    r.ip = cn_str_c(ip);
+    r.ua = CN_STR_LIT("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0");
+    r.method = CN_STR_LIT("GET");
+    r.path = CN_STR_LIT("/b/ss/x/1/JS-2.21.0/s1");
+    r.query = cn_str_c(q);
+    assert_int_equal(cn_process_raw(p, &r, (cn_hitlog_pos_t){1, ++POS}), 0);
+}
+
+static void script(cn_process_t *p, int from, int to)
+{
+    POS = (uint32_t)from;
+    for (int i = from; i < to; i++)
+        hit(p, i);
+}
+
+static char *read_checkpoint(size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/process/checkpoint", DIR_);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    cn_buf_t b = CN_BUF_INIT;
+    char tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+        cn_buf_append(&b, tmp, n);
+    fclose(f);
+    *len = b.len;
+    return b.ptr;
+}
+
+static void many_visitors_survive_a_restart(void **state)
+{
+    (void)state;
+    const int N = 3 * VISITORS, CUT = 3 * VISITORS / 2;
+    cn_process_opts_t scratch = {.from_scratch = true};
+
+    /* 1. uninterrupted */
+    memsink_init(&MEM);
+    cn_process_t *p = open_proc(&scratch);
+    script(p, 0, N);
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    assert_int_equal(st.visitors, VISITORS);
+    assert_int_equal(st.visits, N); /* each round is an hour later: a new visit each */
+    cn_process_free(p);
+    char *a = memsink_text(&MEM);
+
+    /* 2. checkpoint in the middle, crash, resume from the checkpoint */
+    memsink_dispose(&MEM);
+    memsink_init(&MEM);
+    p = open_proc(&scratch);
+    script(p, 0, CUT);
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    script(p, CUT, CUT + 1000);
+    cn_process_free(p); /* no checkpoint: a crash */
+    memsink_crash(&MEM);
+    size_t len1;
+    char *ck1 = read_checkpoint(&len1);
+    assert_true(len1 > (1u << 20)); /* written in pieces */
+
+    /* the checkpoint loaded and written again: the same bytes but seq and CRC */
+    p = open_proc(NULL);
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    size_t len2;
+    char *ck2 = read_checkpoint(&len2);
+    assert_int_equal(len1, len2);
+    int diff = 0;
+    for (size_t i = 0; i + 4 < len1; i++)
+        diff += ck1[i] != ck2[i];
+    assert_int_equal(diff, 1); /* the sequence number (a one-byte varint here) */
+    free(ck1);
+    free(ck2);
+
+    /* the resumed run skips what the checkpoint covers and finds every visitor again */
+    script(p, 0, N);
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_stats(p, &st);
+    assert_int_equal(st.visitors, 0);
+    cn_process_free(p);
+    char *b = memsink_text(&MEM);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    memsink_dispose(&MEM);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(many_visitors_survive_a_restart, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
