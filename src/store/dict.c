@@ -46,6 +46,7 @@ struct cn_store__dict {
     size_t block_used, block_size;
     ientry_t *slots;
     size_t mask;
+    uint64_t lookups; /* the writer's, in intern_hashed */
     pthread_mutex_t mu;
 };
 
@@ -228,6 +229,7 @@ static int append(cn_store__dict_t *d, cn_str_t s, uint64_t h, uint32_t *out, co
 static int intern_hashed(cn_store__dict_t *d, cn_str_t s, uint64_t h, uint32_t *out,
                          const char **stored)
 {
+    d->lookups++;
     size_t i = probe(d, s, h);
     if (d->slots[i].id1) {
         *out = d->slots[i].id1 - 1;
@@ -301,15 +303,29 @@ static inline uint64_t quick_hash(cn_str_t s)
     return h ^ (h >> 29);
 }
 
-/* The entry of s's set in a cache; its other way is at index ^ 1. */
+/* The first entry of s's set in a cache (even); its other way is at index
+ * ^ 1. Every string of a set has the same first entry, where the set's value
+ * used last is: were it the other way for some strings, a put would move the
+ * value there onto the other way, and two frequent values of one set would
+ * evict each other at every use. */
 static inline size_t cache_index(cn_str_t s)
 {
-    return (size_t)(quick_hash(s) >> (64 - CN_STORE__DICT_CACHE_BITS));
+    return (size_t)(quick_hash(s) >> (64 - CN_STORE__DICT_CACHE_BITS)) & ~(size_t)1;
 }
 
-/* Looks s up in the set of entry i (two ways: i and i ^ 1, one CPU cache
- * line): true with *out when there. A hit in the second way swaps the two,
- * so that entry i holds the set's value used last. */
+size_t cn_store__dict_cache_set(cn_str_t s)
+{
+    return cache_index(s);
+}
+
+uint64_t cn_store__dict_lookups(const cn_store__dict_t *d)
+{
+    return d->lookups;
+}
+
+/* Looks s up in the set of entry i (two ways: i, even, and i ^ 1): true
+ * with *out when there. A hit in the second way swaps the two, so that
+ * entry i holds the set's value used last. */
 static inline bool cache_get(cn_store__dict_cache_t *cache, size_t i, cn_str_t s, uint64_t packed,
                              uint32_t *out)
 {
@@ -353,9 +369,10 @@ int cn_store__dict_intern_cached(cn_store__dict_t *d, cn_str_t s, cn_store__dict
     /* Entries hold short strings' bytes, or point at the dictionary's own
      * copies, which never move, and are only filled with ids this writer
      * interned: a hit on a short string touches no memory but the entry's.
-     * Two ways: entries i and i ^ 1 (one CPU cache line) hold the two
-     * values of their set used last, the more recent in i, so that two
-     * frequent values whose hashes collide do not evict each other. */
+     * Two ways: entries i (even) and i ^ 1 (one CPU cache line when the
+     * cache is 32-byte aligned) hold the two values of their set used last,
+     * the more recent in i, so that two frequent values whose hashes collide
+     * do not evict each other. */
     size_t i = cache_index(s);
     uint64_t packed = s.len <= 8 ? pack_short(s) : 0;
     if (cache_get(cache, i, s, packed, out))

@@ -243,8 +243,9 @@ struct cn_store__membuf {
     struct {
         void *chunks[CN_STORE__CHUNKS]; /* allocated as rows arrive, never moved */
         bool used;                      /* the column belongs to the buffer's groups */
-        int64_t min, max;
+        int64_t min, max;               /* of the group's first mm_rows rows */
     } cols[CN_COL_COUNT];
+    uint64_t mm_rows[CN_GROUP_COUNT]; /* rows min and max cover (brought up to date by a view) */
 };
 
 cn_store__membuf_t *cn_store__membuf_new(bool is_visit, int32_t day, uint64_t first_row);
@@ -256,7 +257,8 @@ int64_t cn_store__membuf_get(const cn_store__membuf_t *mb, cn_store_col_t col, u
 /* Rows [from, from + n) of col as int64 (all below the buffer's row count). */
 void cn_store__membuf_read(const cn_store__membuf_t *mb, cn_store_col_t col, uint64_t from,
                            size_t n, int64_t *out);
-/* A read-only view of the first rows of a buffer, as a segment. */
+/* A read-only view of the first rows of a buffer, as a segment, with its
+ * columns' min and max (brought up to date here: the writer's thread). */
 cn_store_seg_t *cn_store__membuf_view(cn_store__membuf_t *mb);
 
 /* --- Dictionaries --- */
@@ -270,9 +272,10 @@ uint32_t cn_store__dict_len(const cn_store__dict_t *d);
 /* Writer: the id of s, adding it when new. CN_ETOOBIG for an over-long string or a full dict. */
 int cn_store__dict_intern(cn_store__dict_t *d, cn_str_t s, uint32_t *out);
 /* The same, trying first a small two-way cache (the writer's, one per
- * column, 1 << CN_STORE__DICT_CACHE_BITS entries, zeroed at first) keyed by a
- * cheap hash of the string: a repeated value skips the hash table. A cache
- * is used with one dictionary only. */
+ * column, 1 << CN_STORE__DICT_CACHE_BITS entries, zeroed at first, best
+ * 32-byte aligned: a set in one CPU cache line) keyed by a cheap hash of
+ * the string: a repeated value skips the hash table. A cache is used with
+ * one dictionary only. */
 #define CN_STORE__DICT_CACHE_BITS 9
 typedef struct cn_store__dict_cache {
     union {
@@ -284,6 +287,12 @@ typedef struct cn_store__dict_cache {
 } cn_store__dict_cache_t;
 int cn_store__dict_intern_cached(cn_store__dict_t *d, cn_str_t s, cn_store__dict_cache_t *cache,
                                  uint32_t *out);
+/* The first entry of s's set in a cache (even; the set's other way is the
+ * next entry): the two values of a set used last stay in its two ways. */
+size_t cn_store__dict_cache_set(cn_str_t s);
+/* How many times the writer looked a string up in d's hash table (a cache
+ * miss, or cn_store__dict_intern): tests and statistics. */
+uint64_t cn_store__dict_lookups(const cn_store__dict_t *d);
 /* One interning of a row's column: s not empty, its id to *out. */
 typedef struct cn_store__dict_req {
     cn_store__dict_t *d;

@@ -54,54 +54,39 @@ static inline size_t kind_size(cn_colk_t kind)
 }
 
 /* Stores the value of one column at row r (chunk ck, position at). kind and
- * col are constants where this is inlined, so the switch folds away. */
+ * col are constants where this is inlined, so the switch folds away. The
+ * column's min and max are brought up to date when a view is made
+ * (update_minmax), rather than here for every value. */
 static inline __attribute__((always_inline)) void put_one(cn_store__membuf_t *mb, size_t col,
-                                                          cn_colk_t kind, uint64_t r, size_t ck,
-                                                          size_t at, const void *f,
-                                                          const uint32_t *dict_id)
+                                                          cn_colk_t kind, size_t ck, size_t at,
+                                                          const void *f, const uint32_t *dict_id)
 {
     void **chunks = mb->cols[col].chunks; /* chunks[ck] allocated (alloc_chunks) */
-    int64_t v;
     switch (kind) {
     case CN_COLK_DICT:
-        v = *dict_id;
         ((uint32_t *)chunks[ck])[at] = *dict_id;
         break;
-    case CN_COLK_U32: {
-        uint32_t x;
-        memcpy(&x, f, 4);
-        v = x;
-        ((uint32_t *)chunks[ck])[at] = x;
+    case CN_COLK_U32:
+        memcpy((uint32_t *)chunks[ck] + at, f, 4);
         break;
-    }
     case CN_COLK_U8:
-        v = *(const uint8_t *)f;
-        ((uint8_t *)chunks[ck])[at] = (uint8_t)v;
+        ((uint8_t *)chunks[ck])[at] = *(const uint8_t *)f;
         break;
     default:
-        memcpy(&v, f, 8);
-        ((int64_t *)chunks[ck])[at] = v;
+        memcpy((int64_t *)chunks[ck] + at, f, 8);
         break;
-    }
-    if (r == 0) {
-        mb->cols[col].min = mb->cols[col].max = v;
-    } else {
-        if (v < mb->cols[col].min)
-            mb->cols[col].min = v;
-        if (v > mb->cols[col].max)
-            mb->cols[col].max = v;
     }
 }
 
 /* One put function per group, its columns unrolled from columns.def. */
 #define PUT_GROUP(fn, rowtype, COLUMNS, PREFIX, FIRST)                                             \
-    static void fn(cn_store__membuf_t *mb, uint64_t r, size_t ck, size_t at, const rowtype *row,   \
+    static void fn(cn_store__membuf_t *mb, size_t ck, size_t at, const rowtype *row,               \
                    const uint32_t *dict_ids)                                                       \
     {                                                                                              \
         COLUMNS(PREFIX)                                                                            \
     }
 #define PUT_COL(G, n, k)                                                                           \
-    put_one(mb, CN_COL_##G##_##n, k, r, ck, at, &row->n,                                           \
+    put_one(mb, CN_COL_##G##_##n, k, ck, at, &row->n,                                              \
             &dict_ids[CN_COL_##G##_##n - CN_STORE__FIRST_##G]);
 #define PUT_VISIT(n, k, j, d) PUT_COL(VISIT, n, k)
 #define PUT_HIT(n, k, j, d)   PUT_COL(HIT, n, k)
@@ -145,19 +130,19 @@ void cn_store__membuf_put(cn_store__membuf_t *mb, cn_store_group_t g, const void
         alloc_chunks(mb, g, ck);
     switch (g) {
     case CN_GROUP_VISIT:
-        put_visit(mb, r, ck, at, row, dict_ids);
+        put_visit(mb, ck, at, row, dict_ids);
         break;
     case CN_GROUP_HIT:
-        put_hit(mb, r, ck, at, row, dict_ids);
+        put_hit(mb, ck, at, row, dict_ids);
         break;
     case CN_GROUP_ITEM:
-        put_item(mb, r, ck, at, row, dict_ids);
+        put_item(mb, ck, at, row, dict_ids);
         break;
     case CN_GROUP_VAR:
-        put_var(mb, r, ck, at, row, dict_ids);
+        put_var(mb, ck, at, row, dict_ids);
         break;
     case CN_GROUP_EVENT:
-        put_event(mb, r, ck, at, row, dict_ids);
+        put_event(mb, ck, at, row, dict_ids);
         break;
     default:
         CN_ASSERT(!"group");
@@ -210,8 +195,69 @@ void cn_store__membuf_read(const cn_store__membuf_t *mb, cn_store_col_t col, uin
 }
 #undef WIDEN
 
+/* Min and max of rows [from, to) of one column (to > from), merged into
+ * the column's (set by them when from is 0). */
+#define MINMAX(T)                                                                                  \
+    do {                                                                                           \
+        const T *src = (const T *)chunk + at;                                                      \
+        int64_t lo = (int64_t)src[0], hi = lo;                                                     \
+        for (size_t i = 1; i < m; i++) {                                                           \
+            int64_t v = (int64_t)src[i];                                                           \
+            lo = v < lo ? v : lo;                                                                  \
+            hi = v > hi ? v : hi;                                                                  \
+        }                                                                                          \
+        mn = first || lo < mn ? lo : mn;                                                           \
+        mx = first || hi > mx ? hi : mx;                                                           \
+    } while (0)
+
+static void minmax_range(cn_store__membuf_t *mb, size_t col, cn_colk_t kind, uint64_t from,
+                         uint64_t to)
+{
+    int64_t mn = mb->cols[col].min, mx = mb->cols[col].max;
+    bool first = from == 0;
+    while (from < to) {
+        size_t ck, at;
+        locate(from, &ck, &at);
+        size_t m = ((size_t)CN_STORE__CHUNK_ROWS << ck) - at;
+        if (m > to - from)
+            m = (size_t)(to - from);
+        const void *chunk = mb->cols[col].chunks[ck];
+        switch (kind) {
+        case CN_COLK_DICT:
+        case CN_COLK_U32:
+            MINMAX(uint32_t);
+            break;
+        case CN_COLK_U8:
+            MINMAX(uint8_t);
+            break;
+        default:
+            MINMAX(int64_t);
+            break;
+        }
+        first = false;
+        from += m;
+    }
+    mb->cols[col].min = mn;
+    mb->cols[col].max = mx;
+}
+#undef MINMAX
+
+/* Brings every column's min and max up to the rows appended (writer). */
+static void update_minmax(cn_store__membuf_t *mb)
+{
+    for (size_t c = 0; c < CN_COL_COUNT; c++) {
+        if (!mb->cols[c].used)
+            continue;
+        const cn_store_col_info_t *ci = cn_store_col((cn_store_col_t)c);
+        if (mb->mm_rows[ci->group] < mb->rows[ci->group])
+            minmax_range(mb, c, ci->kind, mb->mm_rows[ci->group], mb->rows[ci->group]);
+    }
+    memcpy(mb->mm_rows, mb->rows, sizeof(mb->mm_rows));
+}
+
 cn_store_seg_t *cn_store__membuf_view(cn_store__membuf_t *mb)
 {
+    update_minmax(mb);
     cn_store_seg_t *seg = cn_xcalloc(1, sizeof(*seg));
     atomic_init(&seg->refs, 1);
     atomic_fetch_add(&mb->refs, 1);

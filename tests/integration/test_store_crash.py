@@ -29,7 +29,7 @@ import canton_test  # noqa: E402
 BIN = canton_test.BIN
 SRC = os.environ.get("CANTON_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
 SECONDS = float(os.environ.get("CANTON_CRASH_SECONDS", "20"))
-HITS = int(os.environ.get("CANTON_CRASH_HITS", "12000"))  # per suite and day
+HITS = int(os.environ.get("CANTON_CRASH_HITS", "20000"))  # per suite and day
 DAYS = ["2026-11-0%d" % d for d in range(1, 5)]
 SUITES = ["demo", "shop2"]
 SEED = int(os.environ.get("CANTON_CRASH_SEED", str(random.randrange(1 << 30))))
@@ -100,7 +100,7 @@ try:
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if time.monotonic() < deadline:
             try:
-                p.wait(timeout=rnd.uniform(0.05, 0.5))
+                p.wait(timeout=rnd.uniform(0.03, 0.3))
             except subprocess.TimeoutExpired:
                 p.send_signal(signal.SIGKILL)
                 p.wait()

@@ -218,6 +218,168 @@ static void interning_many_matches_the_table(void **state)
     cn_store__dict_free(ref2);
 }
 
+/* Strings "<prefix><n>" for n from *next on until one falls in set (of
+ * cn_store__dict_cache_set): written to buf (its length returned). */
+static size_t string_in_set(const char *prefix, size_t set, unsigned *next, char *buf, size_t cap)
+{
+    for (;; (*next)++) {
+        int n = snprintf(buf, cap, "%s%u", prefix, *next);
+        if (cn_store__dict_cache_set(cn_str(buf, (size_t)n)) == set) {
+            (*next)++;
+            return (size_t)n;
+        }
+    }
+}
+
+/* The writer's cache: a repeat is a hit (no table lookup), a new string and
+ * a string evicted are misses; two strings of one set used in turn stay in
+ * its two ways (for every set: the regression where strings of one set
+ * started at different ways and evicted each other at every use); a third
+ * evicts the one used least recently; ids are the table's throughout. */
+static void cache_hits_misses_and_evictions(void **state)
+{
+    (void)state;
+    cn_store__dict_cache_t cache[1u << CN_STORE__DICT_CACHE_BITS];
+    const size_t sets = (1u << CN_STORE__DICT_CACHE_BITS) / 2;
+    char a[3][80], b[80];
+    size_t alen[3];
+    /* strings packed in the entries (up to 8 bytes; some of "/p/" are
+     * longer) and held as the dictionary's copy */
+    const char *prefixes[] = {"/p/", "https://shop.canton.test/product/",
+                              "https://shop.canton.test/category/shoes/product/long-name/"};
+    for (size_t pi = 0; pi < 3; pi++) {
+        const char *prefix = prefixes[pi];
+        cn_store__dict_t *d = cn_store__dict_new("page");
+        memset(cache, 0, sizeof(cache));
+        unsigned next = 0;
+        for (size_t set = 0; set < sets * 2; set += 2) {
+            for (int k = 0; k < 3; k++)
+                alen[k] = string_in_set(prefix, set, &next, a[k], sizeof(a[k]));
+            uint32_t id[3], got;
+            uint64_t before = cn_store__dict_lookups(d);
+            /* two of the set, in turn: two misses, then hits */
+            for (int round = 0; round < 4; round++) {
+                for (int k = 0; k < 2; k++) {
+                    memcpy(b, a[k], alen[k]); /* another copy of the bytes */
+                    assert_int_equal(cn_store__dict_intern_cached(d, cn_str(b, alen[k]), cache,
+                                                                  round == 0 ? &id[k] : &got),
+                                     0);
+                    if (round > 0)
+                        assert_int_equal(got, id[k]);
+                }
+            }
+            assert_int_equal(cn_store__dict_lookups(d), before + 2);
+            /* a third (a miss) evicts a[0], used least recently; a[1] and a[2] hit */
+            assert_int_equal(cn_store__dict_intern_cached(d, cn_str(a[2], alen[2]), cache, &id[2]),
+                             0);
+            assert_int_equal(cn_store__dict_lookups(d), before + 3);
+            for (int k = 1; k <= 2; k++) {
+                assert_int_equal(
+                    cn_store__dict_intern_cached(d, cn_str(a[k], alen[k]), cache, &got), 0);
+                assert_int_equal(got, id[k]);
+            }
+            assert_int_equal(cn_store__dict_lookups(d), before + 3);
+            /* a[0] misses, is found in the table with its id and evicts a[1] (a[2] was used
+             * last); a[2] hits, a[1] misses */
+            assert_int_equal(cn_store__dict_intern_cached(d, cn_str(a[0], alen[0]), cache, &got),
+                             0);
+            assert_int_equal(got, id[0]);
+            assert_int_equal(cn_store__dict_lookups(d), before + 4);
+            assert_int_equal(cn_store__dict_intern_cached(d, cn_str(a[2], alen[2]), cache, &got),
+                             0);
+            assert_int_equal(got, id[2]);
+            assert_int_equal(cn_store__dict_lookups(d), before + 4);
+            assert_int_equal(cn_store__dict_intern_cached(d, cn_str(a[1], alen[1]), cache, &got),
+                             0);
+            assert_int_equal(got, id[1]);
+            assert_int_equal(cn_store__dict_lookups(d), before + 5);
+            for (int k = 0; k < 3; k++) {
+                uint32_t want;
+                assert_int_equal(
+                    cn_store__dict_find(d, cn_str(a[k], alen[k]), cn_store__dict_len(d), &want), 0);
+                assert_int_equal(id[k], want);
+            }
+        }
+        assert_int_equal(cn_store__dict_len(d), 1 + 3 * sets);
+        cn_store__dict_free(d);
+    }
+}
+
+/* Rows through cn_store__dict_intern_many: values repeated from row to row
+ * are hits, and a row's misses are looked up once each. */
+static void interning_many_hits_the_cache(void **state)
+{
+    (void)state;
+    static cn_store__dict_cache_t cache[2][1u << CN_STORE__DICT_CACHE_BITS];
+    memset(cache, 0, sizeof(cache));
+    cn_store__dict_t *d = cn_store__dict_new("country");
+    const char *vals[] = {"CN", "US", "GB", "AU", "NZ", "DE", "BY", "UA", "IL", "CA", "HK", "JP"};
+    size_t nv = sizeof(vals) / sizeof(vals[0]);
+    uint32_t out[2];
+    for (size_t row = 0; row < 1000; row++) {
+        cn_store__dict_req_t req[2] = {
+            {d, cn_str_c(vals[row % nv]), cache[0], &out[0]},
+            {d, cn_str_c(vals[(row * 7 + 3) % nv]), cache[1], &out[1]},
+        };
+        assert_int_equal(cn_store__dict_intern_many(req, 2), 0);
+        for (int k = 0; k < 2; k++)
+            assert_true(cn_str_eq(cn_store__dict_str(d, out[k]), req[k].s));
+    }
+    /* each column's cache missed once per value (two sets of 12 values may
+     * share a way: allow the few evictions that gives) */
+    assert_true(cn_store__dict_lookups(d) >= 2 * nv);
+    assert_true(cn_store__dict_lookups(d) <= 2 * nv + 8);
+    assert_int_equal(cn_store__dict_len(d), 1 + nv);
+    cn_store__dict_free(d);
+}
+
+/* A dictionary reopened from its file (parsed into a new one) with a new,
+ * empty cache: the cache fills with the ids the file gave, and new strings
+ * take the next ids. */
+static void cache_after_reopen(void **state)
+{
+    (void)state;
+    static cn_store__dict_cache_t cache[1u << CN_STORE__DICT_CACHE_BITS];
+    memset(cache, 0, sizeof(cache));
+    cn_store__dict_t *d = cn_store__dict_new("url");
+    char s[64];
+    for (unsigned i = 0; i < 300; i++) {
+        uint32_t id;
+        snprintf(s, sizeof(s), i % 2 ? "/p/%u" : "https://shop.canton.test/p/%u.html", i);
+        assert_int_equal(cn_store__dict_intern_cached(d, cn_str_c(s), cache, &id), 0);
+        assert_int_equal(id, i + 1);
+    }
+    cn_buf_t buf = CN_BUF_INIT;
+    cn_store__dict_header(&buf);
+    cn_store__dict_encode(d, 0, cn_store__dict_len(d), &buf);
+    cn_store__dict_free(d);
+    cn_store__dict_t *r = cn_store__dict_new("url");
+    uint32_t len;
+    cn_err_t err;
+    assert_int_equal(cn_store__dict_parse((const uint8_t *)buf.ptr, buf.len, "url", r, &len, &err),
+                     0);
+    assert_int_equal(len, 301);
+    memset(cache, 0, sizeof(cache)); /* a cache is used with one dictionary only */
+    uint64_t before = cn_store__dict_lookups(r);
+    for (int round = 0; round < 2; round++) {
+        for (unsigned i = 0; i < 300; i += 3) {
+            uint32_t id;
+            snprintf(s, sizeof(s), i % 2 ? "/p/%u" : "https://shop.canton.test/p/%u.html", i);
+            assert_int_equal(cn_store__dict_intern_cached(r, cn_str_c(s), cache, &id), 0);
+            assert_int_equal(id, i + 1);
+        }
+    }
+    /* the first round missed (100 lookups); the second hit all but a few evicted */
+    assert_true(cn_store__dict_lookups(r) - before >= 100);
+    assert_true(cn_store__dict_lookups(r) - before < 150);
+    uint32_t id;
+    assert_int_equal(cn_store__dict_intern_cached(r, CN_STR_LIT("/new"), cache, &id), 0);
+    assert_int_equal(id, 301);
+    assert_int_equal(cn_store__dict_len(r), 302);
+    cn_store__dict_free(r);
+    cn_buf_dispose(&buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +389,9 @@ int main(void)
         cmocka_unit_test(damaged_files_are_corrupt),
         cmocka_unit_test(cached_interning_matches_the_table),
         cmocka_unit_test(interning_many_matches_the_table),
+        cmocka_unit_test(cache_hits_misses_and_evictions),
+        cmocka_unit_test(interning_many_hits_the_cache),
+        cmocka_unit_test(cache_after_reopen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
