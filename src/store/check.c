@@ -57,7 +57,7 @@ static cn_store_seg_t *check_seg(ck_t *c, const char *dir, const cn_store__mseg_
         memcmp(seg->rows, ms->rows, sizeof(ms->rows)) != 0 || (!is_visit && seg->day != day))
         problem(c, "%s: header says %s rows from %llu, the manifest something else", path,
                 seg->is_visit ? "visit" : "hit", (unsigned long long)seg->first_row);
-    for (size_t col = 0; col < CN_COL_COUNT; col++)
+    for (size_t col = 0; col < CN_STORE__NCOLS; col++)
         c->st->pages += seg->cols[col].page_count;
     for (int g = 0; g < CN_GROUP_COUNT; g++)
         c->st->rows += seg->rows[g];

@@ -24,6 +24,8 @@
  *            millisecond times kept in µs)
  *   KEYED_NEXT  KEYED predicting the key's last value + 1 (format 3: hit numbers
  *            within a visit, new visitors' ordinals)
+ *   REF      format 4: exp-Golomb codes of how many rows back the same value was,
+ *            0 for the next new value (a hit's visit: a new visit or one in progress)
  *
  * Arithmetic on differences is done in uint64 (wrapping), so every int64
  * range round-trips without overflow. The decoder checks every length
@@ -748,10 +750,242 @@ static int keyed_decode(const uint8_t *raw, size_t raw_len, uint32_t n, uint64_t
     return rc;
 }
 
+/* --- REF: the distance back to the last row of the same value --- */
+
+/*
+ * A row's symbol s (docs/storage.md "REF"): 0 when the value is `next` (the
+ * largest earlier value of the page + 1; base for row 0), d in 1..i when it
+ * is the value of row i - d (the encoder takes the last such row), i + 1 for
+ * an escape, followed by zigzag(value - next). Symbols are exp-Golomb coded
+ * with parameter k: x = (s >> k) + 1 of L bits as L - 1 zero bits, a one
+ * bit and x's low L - 1 bits, then s's k low bits (bits least significant
+ * first, as RICE). An escape's z: its bit length L (0..64) as the gamma code
+ * of L + 1 (x = L + 1 above, with k = 0), then z's low L - 1 bits (the top
+ * bit is implied). Decoding is a copy from an earlier row: no table.
+ */
+#define REF_MAX_K 24u
+
+static unsigned bitlen64(uint64_t x)
+{
+    return x == 0 ? 0 : 64 - (unsigned)__builtin_clzll(x);
+}
+
+static uint64_t ref_next(bool have, int64_t hi, uint64_t base)
+{
+    return have ? (uint64_t)hi + 1 : base;
+}
+
+/* The rows' symbols and the escapes' zigzag(value - next) (in esc, by row). */
+static void ref_symbols(const int64_t *v, uint32_t n, uint64_t base, uint32_t *sym, uint64_t *esc)
+{
+    kmap_t m;
+    kmap_init(&m, n);
+    bool have = false;
+    int64_t hi = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t next = ref_next(have, hi, base);
+        uint32_t h = kmap_slot(&m, v[i]);
+        if ((uint64_t)v[i] == next) {
+            sym[i] = 0;
+        } else if (KUSED(&m, h)) {
+            sym[i] = i - (uint32_t)m.e[h].val;
+        } else {
+            sym[i] = i + 1;
+            esc[i] = zigzag((uint64_t)v[i] - next);
+        }
+        kmap_put(&m, h, v[i], i);
+        if (!have || v[i] > hi) {
+            hi = v[i];
+            have = true;
+        }
+    }
+    kmap_dispose(&m);
+}
+
+static uint64_t ref_esc_bits(uint64_t z)
+{
+    unsigned l = bitlen64(z);
+    return 2 * bitlen64(l + 1) - 1 + (l > 1 ? l - 1 : 0);
+}
+
+/* Payload bits with parameter k. */
+static uint64_t ref_bits(const uint32_t *sym, const uint64_t *esc, uint32_t n, unsigned k)
+{
+    uint64_t bits = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        bits += 2 * bitlen64(((uint64_t)sym[i] >> k) + 1) - 1 + k;
+        if (sym[i] == i + 1)
+            bits += ref_esc_bits(esc[i]);
+    }
+    return bits;
+}
+
+/* The best k (0..REF_MAX_K) and its payload length. */
+static unsigned ref_pick(const uint32_t *sym, const uint64_t *esc, uint32_t n, uint64_t *out_len)
+{
+    uint64_t best = UINT64_MAX;
+    unsigned bk = 0;
+    for (unsigned k = 0; k <= REF_MAX_K; k++) {
+        uint64_t b = ref_bits(sym, esc, n, k);
+        if (b < best) {
+            best = b;
+            bk = k;
+        } else if (b > best) {
+            break; /* the cost is convex in k */
+        }
+    }
+    *out_len = (best + 7) / 8;
+    return bk;
+}
+
+/* Appends the gamma code of x (>= 1). */
+static void bw_gamma(bitw_t *w, uint64_t x)
+{
+    unsigned l = bitlen64(x);
+    for (unsigned z = l - 1; z > 0;) {
+        unsigned c = z > 32 ? 32 : z;
+        bw_put(w, 0, c);
+        z -= c;
+    }
+    bw_put(w, 1, 1);
+    if (l > 33) {
+        bw_put(w, x & 0xffffffffu, 32);
+        bw_put(w, (x >> 32) & ((1ull << (l - 33)) - 1), l - 33);
+    } else if (l > 1) {
+        bw_put(w, x, l - 1);
+    }
+}
+
+static void ref_build(const uint32_t *sym, const uint64_t *esc, uint32_t n, unsigned k, uint8_t *p)
+{
+    bitw_t w = {p, 0, 0};
+    for (uint32_t i = 0; i < n; i++) {
+        bw_gamma(&w, ((uint64_t)sym[i] >> k) + 1);
+        if (k > 0)
+            bw_put(&w, sym[i], k);
+        if (sym[i] == i + 1) {
+            uint64_t z = esc[i];
+            unsigned l = bitlen64(z);
+            bw_gamma(&w, l + 1);
+            if (l > 33) {
+                bw_put(&w, z & 0xffffffffu, 32);
+                bw_put(&w, (z >> 32) & ((1ull << (l - 33)) - 1), l - 33);
+            } else if (l > 1) {
+                bw_put(&w, z, l - 1);
+            }
+        }
+    }
+    if (w.n > 0)
+        *w.p++ = (uint8_t)w.acc;
+}
+
+/* Reads a gamma code of fewer than maxl (<= 64) leading zero bits; CN_ECORRUPT when damaged. */
+static int br_gamma(bitr_t *r, unsigned maxl, uint64_t *out)
+{
+    unsigned zeros = 0;
+    uint64_t b;
+    for (;;) {
+        if (br_get(r, 1, &b) != 0)
+            return CN_ECORRUPT;
+        if (b)
+            break;
+        if (++zeros >= maxl)
+            return CN_ECORRUPT;
+    }
+    uint64_t x = 1, lo = 0, hi = 0;
+    if (zeros > 32) {
+        if (br_get(r, 32, &lo) != 0 || br_get(r, zeros - 32, &hi) != 0)
+            return CN_ECORRUPT;
+        x = 1ull << zeros | hi << 32 | lo;
+    } else if (zeros > 0) {
+        if (br_get(r, zeros, &lo) != 0)
+            return CN_ECORRUPT;
+        x = 1ull << zeros | lo;
+    }
+    *out = x;
+    return 0;
+}
+
+/* An escape's z (after its symbol): CN_ECORRUPT when damaged. */
+static int ref_escape(bitr_t *r, uint64_t *out)
+{
+    uint64_t l, lo = 0, hi = 0;
+    if (br_gamma(r, 7, &l) != 0 || l > 65)
+        return CN_ECORRUPT;
+    l -= 1;
+    *out = l;
+    if (l > 33) {
+        if (br_get(r, 32, &lo) != 0 || br_get(r, (unsigned)l - 33, &hi) != 0)
+            return CN_ECORRUPT;
+        *out = 1ull << (l - 1) | hi << 32 | lo;
+    } else if (l > 1) {
+        if (br_get(r, (unsigned)l - 1, &lo) != 0)
+            return CN_ECORRUPT;
+        *out = 1ull << (l - 1) | lo;
+    }
+    return 0;
+}
+
+static int ref_decode(const uint8_t *p, size_t len, uint32_t n, uint64_t base, unsigned k,
+                      int64_t *v)
+{
+    if (k > REF_MAX_K)
+        return CN_ECORRUPT;
+    bitr_t r = {p, (uint64_t)len * 8, 0};
+    uint64_t kmask = (1ull << k) - 1;
+    uint64_t next = base; /* the largest value so far + 1 (base for row 0) */
+    int64_t hi = INT64_MIN;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t s;
+        size_t byte = r.pos >> 3;
+        uint64_t word = 0;
+        if (byte + 8 <= len) {
+            memcpy(&word, p + byte, 8);
+            word = le64toh(word) >> (r.pos & 7); /* at least 57 valid bits */
+        }
+        unsigned z = word ? (unsigned)__builtin_ctzll(word) : 64;
+        if (2 * z + 1 + k <= 57) {
+            /* fast path: the whole code lies in the word */
+            uint64_t x = 1ull << z | ((word >> (z + 1)) & ((1ull << z) - 1));
+            s = (x - 1) << k | ((word >> (2 * z + 1)) & kmask);
+            r.pos += 2 * z + 1 + k;
+        } else {
+            uint64_t x, lo = 0;
+            if (br_gamma(&r, 33, &x) != 0 || (k > 0 && br_get(&r, k, &lo) != 0))
+                return CN_ECORRUPT;
+            s = (x - 1) << k | lo;
+        }
+        /* s = 0 reads the `next` just stored: no branch between new and earlier values */
+        v[i] = (int64_t)next;
+        int64_t x;
+        if (s <= i) {
+            x = v[i - s];
+        } else if (s == (uint64_t)i + 1) {
+            uint64_t zz;
+            if (ref_escape(&r, &zz) != 0)
+                return CN_ECORRUPT;
+            x = (int64_t)(next + unzigzag(zz));
+        } else {
+            return CN_ECORRUPT;
+        }
+        v[i] = x;
+        hi = x > hi ? x : hi;
+        next = (uint64_t)hi + 1;
+    }
+    if (r.pos > r.len_bits || (r.pos + 7) / 8 != len)
+        return CN_ECORRUPT;
+    if (r.pos & 7) {
+        uint64_t pad;
+        if (br_get(&r, (unsigned)(8 - (r.pos & 7)), &pad) != 0 || pad != 0)
+            return CN_ECORRUPT;
+    }
+    return 0;
+}
+
 /* Builds the payload of one encoding into out (appended). L: LOCAL's analysis. */
 static void build(const int64_t *v, const int64_t *keys, const int64_t *keys2, uint32_t n,
                   uint64_t base, uint8_t enc, unsigned w, uint64_t len, const local_t *L,
-                  uint64_t g, int kmode, cn_buf_t *out)
+                  uint64_t g, int kmode, const uint32_t *rsym, const uint64_t *resc, cn_buf_t *out)
 {
     size_t start = out->len;
     cn_buf_reserve(out, len);
@@ -774,6 +1008,9 @@ static void build(const int64_t *v, const int64_t *keys, const int64_t *keys2, u
     } else if (enc == CN_STORE__ENC_RICE) {
         memset(p, 0, len);
         rice_build(v, n, base, w, 1, p);
+    } else if (enc == CN_STORE__ENC_REF) {
+        memset(p, 0, len);
+        ref_build(rsym, resc, n, w, p);
     } else if (enc == CN_STORE__ENC_SRICE) {
         memset(p, 0, len);
         uint8_t *q = put_varint(p, g);
@@ -835,6 +1072,8 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
         return;
     }
     bool more = zstd_level > 0 && zctx; /* the slower encodings only where zstd is tried */
+    bool try_ref = (kmode & CN_STORE__KMODE_TRY_REF) != 0;
+    kmode &= ~CN_STORE__KMODE_TRY_REF;
     /* exact sizes of every encoding */
     uint64_t base = (uint64_t)mn;
     unsigned w = bits_for((uint64_t)mx - base);
@@ -914,8 +1153,23 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
             ew = w;
         }
     }
+    uint32_t *rsym = NULL;
+    uint64_t *resc = NULL;
+    if (more && try_ref && w > 1) {
+        /* a recent row's value (a hit's visit among the visits in progress) */
+        uint64_t ref;
+        rsym = cn_xmalloc(n * sizeof(uint32_t));
+        resc = cn_xmalloc(n * sizeof(uint64_t));
+        ref_symbols(v, n, base, rsym, resc);
+        unsigned k = ref_pick(rsym, resc, n, &ref);
+        if (ref < raw) {
+            enc = CN_STORE__ENC_REF;
+            raw = ref;
+            ew = k;
+        }
+    }
     size_t start = out->len;
-    build(v, keys, keys2, n, base, enc, ew, raw, &L, g, kmode, out);
+    build(v, keys, keys2, n, base, enc, ew, raw, &L, g, kmode, rsym, resc, out);
     pg->enc = enc;
     pg->width = (uint8_t)ew;
     pg->raw_len = (uint32_t)raw;
@@ -966,7 +1220,7 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
             if (cand == 0)
                 cn_buf_append(&alt, out->ptr + start, raw);
             else
-                build(v, keys, keys2, n, base, cenc, cw, clen, &L, g, kmode, &alt);
+                build(v, keys, keys2, n, base, cenc, cw, clen, &L, g, kmode, rsym, resc, &alt);
             size_t bound = ZSTD_compressBound(clen);
             cn_buf_clear(&z);
             cn_buf_reserve(&z, bound);
@@ -987,6 +1241,8 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
     }
     if (have_local)
         local_dispose(&L);
+    free(rsym);
+    free(resc);
     out->ptr[out->len] = '\0';
 }
 
@@ -1013,6 +1269,8 @@ void cn_store__page_encode_as_kmode(const int64_t *v, const int64_t *keys, const
     uint64_t base = (uint64_t)mn, len = 0, g = 1;
     unsigned w = 0;
     local_t L = {0};
+    uint32_t *rsym = NULL;
+    uint64_t *resc = NULL;
     switch (enc) {
     case CN_STORE__ENC_CONST:
         CN_ASSERT(mn == mx);
@@ -1035,6 +1293,12 @@ void cn_store__page_encode_as_kmode(const int64_t *v, const int64_t *keys, const
         len = L.len;
         w = L.k <= 256 ? 8 : 16;
         break;
+    case CN_STORE__ENC_REF:
+        rsym = cn_xmalloc(n * sizeof(uint32_t));
+        resc = cn_xmalloc(n * sizeof(uint64_t));
+        ref_symbols(v, n, base, rsym, resc);
+        w = ref_pick(rsym, resc, n, &len);
+        break;
     case CN_STORE__ENC_KEYED:
     case CN_STORE__ENC_KEYED_NEXT:
         CN_ASSERT(keys);
@@ -1055,9 +1319,11 @@ void cn_store__page_encode_as_kmode(const int64_t *v, const int64_t *keys, const
         }
     }
     }
-    build(v, keys, keys2, n, base, enc, w, len, &L, g, kmode, out);
+    build(v, keys, keys2, n, base, enc, w, len, &L, g, kmode, rsym, resc, out);
     if (enc == CN_STORE__ENC_LOCAL)
         local_dispose(&L);
+    free(rsym);
+    free(resc);
     pg->width = (uint8_t)w;
     pg->raw_len = pg->stored_len = (uint32_t)len;
 }
@@ -1093,7 +1359,8 @@ int cn_store__page_decode_kmode(const uint8_t *p, const cn_store__page_t *pg, co
     uint64_t base = (uint64_t)pg->base;
     if (pg->enc != CN_STORE__ENC_BITPACK && pg->enc != CN_STORE__ENC_RICE &&
         pg->enc != CN_STORE__ENC_LOCAL && pg->enc != CN_STORE__ENC_KEYED &&
-        pg->enc != CN_STORE__ENC_SRICE && pg->enc != CN_STORE__ENC_KEYED_NEXT && pg->width != 0)
+        pg->enc != CN_STORE__ENC_SRICE && pg->enc != CN_STORE__ENC_KEYED_NEXT &&
+        pg->enc != CN_STORE__ENC_REF && pg->width != 0)
         return CN_ECORRUPT;
     if (pg->enc == CN_STORE__ENC_CONST) {
         if (pg->stored_len != 0 || pg->raw_len != 0 || pg->zstd)
@@ -1144,6 +1411,8 @@ int cn_store__page_decode_kmode(const uint8_t *p, const cn_store__page_t *pg, co
     case CN_STORE__ENC_KEYED_NEXT:
         return keyed_decode(raw, raw_len, n, base, pg->enc == CN_STORE__ENC_KEYED_NEXT, kmode,
                             pg->width, keys, keys2, v);
+    case CN_STORE__ENC_REF:
+        return ref_decode(raw, raw_len, n, base, pg->width, v);
     case CN_STORE__ENC_RICE:
         if (pg->width > 63)
             return CN_ECORRUPT;

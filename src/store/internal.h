@@ -5,6 +5,7 @@
  *
  *   codec.c     page encodings (const, bit-packed, run-length, delta varint, zstd)
  *   segment.c   segment files: write from a column source, open from bytes, decode
+ *   vardiff.c   the var group stored as changes from the previous hit of the visit
  *   dict.c      dictionaries: in-memory string <-> id, append-only file
  *   manifest.c  the manifest: live segments, dictionary lengths, checkpoint
  *   tz.c        UTC offsets of a time zone, local days
@@ -90,7 +91,8 @@ enum {
     CN_STORE__ENC_KEYED = 6, /* width: bits per explicit value; needs the key column's page */
     CN_STORE__ENC_SRICE = 7, /* format 3: RICE of the differences divided by their common factor */
     CN_STORE__ENC_KEYED_NEXT = 8, /* format 3: KEYED predicting the key's last value + 1 */
-    CN_STORE__ENC_MAX = CN_STORE__ENC_KEYED_NEXT,
+    CN_STORE__ENC_REF = 9, /* format 4: distance back to the row of the same value (width: k) */
+    CN_STORE__ENC_MAX = CN_STORE__ENC_REF,
 };
 
 typedef struct cn_store__page {
@@ -118,6 +120,11 @@ void cn_store__page_encode_keyed(const int64_t *v, const int64_t *keys, const in
  * predicted better first; CHAIN: keys with bit 63 set are combined with the
  * previous row's value. A column's derived key decides its mode. */
 enum { CN_STORE__KMODE_PLAIN = 0, CN_STORE__KMODE_ADAPTIVE = 1, CN_STORE__KMODE_CHAIN = 2 };
+/* Encoder hint ORed into kmode (format 4): also measure REF, for a column whose
+ * value mostly repeats a recent row's (hit.visit: hits of the visits in progress). */
+#define CN_STORE__KMODE_TRY_REF 0x100
+/* The encoder hints of a column (0 or CN_STORE__KMODE_TRY_REF). */
+int cn_store__col_hints(cn_store_col_t col);
 void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const int64_t *keys2,
                                  int kmode, uint32_t n, int zstd_level, cn_buf_t *out,
                                  cn_store__page_t *pg, void *zctx);
@@ -145,6 +152,51 @@ int cn_store__page_decode(const uint8_t *p, const cn_store__page_t *pg, int64_t 
 int cn_store__page_decode_keyed(const uint8_t *p, const cn_store__page_t *pg, const int64_t *keys,
                                 const int64_t *keys2, int64_t *v, cn_buf_t *scratch);
 
+/* --- The var group stored as changes (vardiff.c; format 4) --- */
+
+/* Physical-only columns (not in columns.def), numbered after the catalogue:
+ * var "op" (one per stored var row) and hit "runs" (one per hit), both U8. */
+#define CN_STORE__XCOL_VAR_OP   ((cn_store_col_t)CN_COL_COUNT)
+#define CN_STORE__XCOL_HIT_RUNS ((cn_store_col_t)(CN_COL_COUNT + 1))
+#define CN_STORE__NCOLS         (CN_COL_COUNT + 2)
+/* Ops of stored var rows: the row as it is; a var set or changed; removed.
+ * (Stored as the op minus its likely value, mod 3: docs/storage.md.) */
+enum { CN_STORE__VOP_ROW = 0, CN_STORE__VOP_SET = 1, CN_STORE__VOP_DEL = 2 };
+
+/* n var rows (op: stored rows only, else NULL). */
+typedef struct cn_store__vrows {
+    uint64_t n;
+    uint32_t *hit, *var, *value;
+    uint8_t *op;
+} cn_store__vrows_t;
+
+/* The hit columns the var group's changes follow: hit.visit, hit.type, hit.events. */
+typedef struct cn_store__vhits {
+    uint32_t *visit;
+    uint8_t *type, *events;
+} cn_store__vhits_t;
+
+void cn_store__vrows_alloc(cn_store__vrows_t *r, uint64_t n, bool op);
+void cn_store__vrows_dispose(cn_store__vrows_t *r);
+/*
+ * The stored rows of the logical var rows lg of a segment whose hits
+ * [first_row, first_row + hits) have the columns vh (hits rows): fills *phys
+ * (allocated) and runs[0..hits) (the hit column "runs"). Returns false,
+ * touching nothing, when the rows cannot be stored as changes (not sorted by
+ * hit, or a hit outside the segment): the group is then stored row for row,
+ * without "op" and "runs".
+ */
+bool cn_store__vars_diff(const cn_store__vrows_t *lg, const cn_store__vhits_t *vh, uint64_t hits,
+                         uint64_t first_row, cn_store__vrows_t *phys, uint8_t *runs);
+/*
+ * The inverse: the logical rows into out, allocated with out->n rows (the
+ * group's row count). Returns 0, or CN_ECORRUPT with *why and *at (the
+ * stored row) when the stored rows are inconsistent.
+ */
+int cn_store__vars_expand(const cn_store__vrows_t *phys, const cn_store__vhits_t *vh,
+                          const uint8_t *runs, uint64_t hits, uint64_t first_row,
+                          cn_store__vrows_t *out, const char **why, uint64_t *at);
+
 /* --- Segments --- */
 
 typedef struct cn_store__pageref {
@@ -171,8 +223,10 @@ struct cn_store_seg {
     int32_t day;        /* hit segments: the partition's local day */
     uint64_t first_row; /* hit segments: partition row of hit 0; visit: first ordinal */
     uint64_t rows[CN_GROUP_COUNT];
-    cn_store__colmeta_t cols[CN_COL_COUNT];
+    cn_store__colmeta_t cols[CN_STORE__NCOLS];
     /* file segments */
+    bool var_diff;       /* the var group is stored as changes (columns op, runs) */
+    uint64_t var_stored; /* stored rows of the var group (= rows[CN_GROUP_VAR] unless var_diff) */
     uint64_t file_id;
     char *path;
     const uint8_t *map;

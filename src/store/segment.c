@@ -142,15 +142,212 @@ static int spec_keys(const cn_store__seg_spec_t *spec, int key, uint64_t from, u
     return rc;
 }
 
-int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err_t *err)
+/* The stored var group of a hit segment (format 4): the logical rows read
+ * from the spec, turned into changes (cn_store__vars_diff). */
+typedef struct var_store {
+    const cn_store__seg_spec_t *spec; /* the caller's */
+    bool diff;
+    cn_store__vrows_t phys;
+    uint8_t *runs;
+    int64_t min[3], max[3]; /* logical var.hit, var.var, var.value */
+} var_store_t;
+
+/* Reads all n rows of the ncols columns cols (n may exceed a page) as u32,
+ * a page of each column in turn (a merge's sources expand their var groups once). */
+static int fill_u32(const cn_store__seg_spec_t *spec, const cn_store_col_t *cols,
+                    uint32_t *const *out, int ncols, uint64_t n, int64_t *tmp)
+{
+    for (uint64_t r = 0; r < n; r += CN_STORE_PAGE_ROWS) {
+        size_t k = n - r < CN_STORE_PAGE_ROWS ? (size_t)(n - r) : CN_STORE_PAGE_ROWS;
+        for (int c = 0; c < ncols; c++) {
+            CN_RETURN_IF_ERR(spec->fill(spec->ud, cols[c], r, k, tmp));
+            for (size_t i = 0; i < k; i++) {
+                if (tmp[i] < 0 || tmp[i] > UINT32_MAX)
+                    return CN_ECORRUPT;
+                out[c][r + i] = (uint32_t)tmp[i];
+            }
+        }
+    }
+    return 0;
+}
+
+static int var_store_init(var_store_t *vs, const cn_store__seg_spec_t *spec, int64_t *tmp)
+{
+    memset(vs, 0, sizeof(*vs));
+    vs->spec = spec;
+    uint64_t n = spec->rows[CN_GROUP_VAR], hits = spec->rows[CN_GROUP_HIT];
+    if (spec->is_visit || n == 0)
+        return 0;
+    cn_store__vrows_t lg;
+    cn_store__vrows_alloc(&lg, n, false);
+    size_t hn = hits ? (size_t)hits : 1;
+    uint32_t *h32[3] = {cn_xmalloc(hn * 4), cn_xmalloc(hn * 4), cn_xmalloc(hn * 4)};
+    cn_store__vhits_t vh = {h32[0], cn_xmalloc(hn), cn_xmalloc(hn)};
+    const cn_store_col_t vcols[3] = {CN_COL_VAR_hit, CN_COL_VAR_var, CN_COL_VAR_value};
+    uint32_t *const vout[3] = {lg.hit, lg.var, lg.value};
+    const cn_store_col_t hcols[3] = {CN_COL_HIT_visit, CN_COL_HIT_type, CN_COL_HIT_events};
+    int rc = fill_u32(spec, vcols, vout, 3, n, tmp);
+    if (rc == 0)
+        rc = fill_u32(spec, hcols, h32, 3, hits, tmp);
+    for (uint64_t i = 0; i < hits && rc == 0; i++) {
+        vh.type[i] = (uint8_t)h32[1][i];
+        vh.events[i] = (uint8_t)h32[2][i];
+    }
+    if (rc == 0) {
+        const uint32_t *c[3] = {lg.hit, lg.var, lg.value};
+        for (int k = 0; k < 3; k++) {
+            vs->min[k] = vs->max[k] = c[k][0];
+            for (uint64_t i = 1; i < n; i++) {
+                vs->min[k] = c[k][i] < vs->min[k] ? c[k][i] : vs->min[k];
+                vs->max[k] = c[k][i] > vs->max[k] ? c[k][i] : vs->max[k];
+            }
+        }
+        vs->runs = cn_xmalloc(hits ? hits : 1);
+        vs->diff = cn_store__vars_diff(&lg, &vh, hits, spec->first_row, &vs->phys, vs->runs);
+        if (!vs->diff) {
+            free(vs->runs);
+            vs->runs = NULL;
+        }
+    }
+    cn_store__vrows_dispose(&lg);
+    for (int k = 0; k < 3; k++)
+        free(h32[k]);
+    free(vh.type);
+    free(vh.events);
+    /* a source whose var rows are not u32 is encoded row for row (and fails there) */
+    return rc == CN_ECORRUPT ? 0 : rc;
+}
+
+static void var_store_dispose(var_store_t *vs)
+{
+    cn_store__vrows_dispose(&vs->phys);
+    free(vs->runs);
+}
+
+/* A fill callback over var_store_t: the var group's stored rows, the "op"
+ * and "runs" columns, and everything else from the caller's source. */
+static int var_store_fill(void *ud, cn_store_col_t col, uint64_t from, size_t n, int64_t *out)
+{
+    const var_store_t *vs = ud;
+    const uint32_t *src = NULL;
+    if (col == CN_STORE__XCOL_HIT_RUNS) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = vs->runs[from + i];
+        return 0;
+    }
+    if (col == CN_STORE__XCOL_VAR_OP) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = vs->phys.op[from + i];
+        return 0;
+    }
+    if (col == CN_COL_VAR_hit)
+        src = vs->phys.hit;
+    else if (col == CN_COL_VAR_var)
+        src = vs->phys.var;
+    else if (col == CN_COL_VAR_value)
+        src = vs->phys.value;
+    if (!src)
+        return vs->spec->fill(vs->spec->ud, col, from, n, out);
+    for (size_t i = 0; i < n; i++)
+        out[i] = src[from + i];
+    return 0;
+}
+
+typedef struct enc_bufs {
+    int64_t *vals, *kvals, *kvals2, *ktmp;
+    void *zctx;
+} enc_bufs_t;
+
+/* The footer entry and pages of column c (a catalogue column or
+ * CN_STORE__XCOL_*) over rows stored rows; mm: the min/max to record
+ * instead of the stored values' (NULL: theirs). */
+static int encode_column(const cn_store__seg_spec_t *spec, cn_store_col_t c, uint64_t rows,
+                         const int64_t *mm, enc_bufs_t *eb, cn_buf_t *out, cn_buf_t *footer,
+                         cn_err_t *err)
+{
+    bool x = (size_t)c >= CN_COL_COUNT;
+    const cn_store_col_info_t *ci = x ? NULL : cn_store_col(c);
+    const char *name = !x ? ci->name : c == CN_STORE__XCOL_VAR_OP ? "op" : "runs";
+    const char *gname = !x                           ? cn_store_group_name(ci->group)
+                        : c == CN_STORE__XCOL_VAR_OP ? "var"
+                                                     : "hit";
+    size_t nl = strlen(name);
+    put_u8(footer, (uint8_t)nl);
+    cn_buf_append(footer, name, nl);
+    put_u8(footer, (uint8_t)(x ? CN_COLK_U8 : ci->kind));
+    int key = x ? CN_STORE__KEY_NONE : cn_store__col_key(c);
+    /* KEYED is tried only with zstd (merges): quick flushes skip the keys */
+    bool use_key = key != CN_STORE__KEY_NONE && spec->zstd_level > 0;
+    const char *kname = key >= 0 ? cn_store_col(key)->name : cn_store__key_name(key);
+    put_u8(footer, (uint8_t)strlen(kname));
+    cn_buf_append(footer, kname, strlen(kname));
+    uint32_t npages = (uint32_t)((rows + CN_STORE_PAGE_ROWS - 1) / CN_STORE_PAGE_ROWS);
+    cn_buf_t pages = CN_BUF_INIT;
+    int64_t mn = 0, mx = 0;
+    for (uint32_t p = 0; p < npages; p++) {
+        uint64_t from = (uint64_t)p * CN_STORE_PAGE_ROWS;
+        uint32_t n =
+            (uint32_t)(rows - from < CN_STORE_PAGE_ROWS ? rows - from : CN_STORE_PAGE_ROWS);
+        int rc = spec->fill(spec->ud, c, from, n, eb->vals);
+        if (rc == 0 && use_key)
+            rc = spec_keys(spec, key, from, n, eb->kvals, eb->kvals2, eb->ktmp);
+        if (rc < 0) {
+            cn_buf_dispose(&pages);
+            return cn_err_set(err, rc, "reading column %s.%s rows %llu..: %s", gname, name,
+                              (unsigned long long)from, cn_strerror(rc));
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            if ((p == 0 && i == 0) || eb->vals[i] < mn)
+                mn = eb->vals[i];
+            if ((p == 0 && i == 0) || eb->vals[i] > mx)
+                mx = eb->vals[i];
+        }
+        cn_store__page_t pg;
+        size_t off = out->len;
+        cn_store__page_encode_kmode(eb->vals, use_key ? eb->kvals : NULL,
+                                    use_key && key < 0 ? eb->kvals2 : NULL,
+                                    cn_store__key_mode(key) | cn_store__col_hints(c), n,
+                                    spec->zstd_level, out, &pg, eb->zctx);
+        cn_buf_put_u64le(&pages, off);
+        cn_buf_put_u32le(&pages, pg.stored_len);
+        cn_buf_put_u32le(&pages, pg.raw_len);
+        cn_buf_put_u32le(&pages, pg.rows);
+        put_u8(&pages, pg.enc);
+        put_u8(&pages, pg.width);
+        put_u8(&pages, pg.zstd);
+        put_u8(&pages, 0);
+        put_i64(&pages, pg.base);
+        cn_buf_put_u32le(&pages, cn_crc32c(0, out->ptr + off, pg.stored_len));
+    }
+    put_i64(footer, mm ? mm[0] : mn);
+    put_i64(footer, mm ? mm[1] : mx);
+    cn_buf_put_u32le(footer, npages);
+    cn_buf_append(footer, pages.ptr, pages.len);
+    cn_buf_dispose(&pages);
+    return 0;
+}
+
+int cn_store__seg_encode(const cn_store__seg_spec_t *spec_in, cn_buf_t *out, cn_err_t *err)
 {
     cn_buf_t footer = CN_BUF_INIT;
-    int64_t *vals = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
-    int64_t *kvals = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
-    int64_t *kvals2 = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
-    int64_t *ktmp = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
-    void *zctx = spec->zstd_level > 0 ? cn_store__zctx_new() : NULL;
-    int rc = 0;
+    enc_bufs_t eb = {cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t)),
+                     cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t)),
+                     cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t)),
+                     cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t)),
+                     spec_in->zstd_level > 0 ? cn_store__zctx_new() : NULL};
+    var_store_t vs;
+    int rc = var_store_init(&vs, spec_in, eb.vals);
+    if (rc < 0) {
+        cn_err_set(err, rc, "reading the var group: %s", cn_strerror(rc));
+        goto done;
+    }
+    /* the var group's columns come from its stored rows */
+    cn_store__seg_spec_t spec_v = *spec_in;
+    if (vs.diff) {
+        spec_v.fill = var_store_fill;
+        spec_v.ud = &vs;
+    }
+    const cn_store__seg_spec_t *spec = &spec_v;
     cn_buf_clear(out);
     cn_buf_append(out, SEG_MAGIC, 8);
     cn_buf_put_u32le(out, CN_STORE_FORMAT);
@@ -163,73 +360,37 @@ int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err
     cn_buf_put_u32le(&footer, (uint32_t)spec->day);
     cn_buf_put_u64le(&footer, spec->first_row);
     cn_buf_put_u32le(&footer, ngroups);
-    for (int g = 0; g < CN_GROUP_COUNT; g++) {
+    for (int g = 0; g < CN_GROUP_COUNT && rc == 0; g++) {
         if (!seg_has_group(spec->is_visit, (cn_store_group_t)g))
             continue;
         uint64_t rows = spec->rows[g];
+        bool var = g == CN_GROUP_VAR && vs.diff;
+        uint64_t stored = var ? vs.phys.n : rows;
+        /* the hit and var groups of a diffed var group have one more column each */
+        bool extra = vs.diff && (g == CN_GROUP_HIT || g == CN_GROUP_VAR);
         cn_buf_put_u32le(&footer, (uint32_t)g);
         cn_buf_put_u64le(&footer, rows);
+        cn_buf_put_u64le(&footer, stored);
         cn_store_col_t first = cn_store_group_first((cn_store_group_t)g);
         size_t ncols = cn_store_group_cols((cn_store_group_t)g);
-        cn_buf_put_u32le(&footer, (uint32_t)ncols);
-        for (size_t c = first; c < first + ncols; c++) {
-            const cn_store_col_info_t *ci = cn_store_col((cn_store_col_t)c);
-            size_t nl = strlen(ci->name);
-            put_u8(&footer, (uint8_t)nl);
-            cn_buf_append(&footer, ci->name, nl);
-            put_u8(&footer, (uint8_t)ci->kind);
-            int key = cn_store__col_key((cn_store_col_t)c);
-            /* KEYED is tried only with zstd (merges): quick flushes skip the keys */
-            bool use_key = key != CN_STORE__KEY_NONE && spec->zstd_level > 0;
-            const char *kname = key >= 0 ? cn_store_col(key)->name : cn_store__key_name(key);
-            put_u8(&footer, (uint8_t)strlen(kname));
-            cn_buf_append(&footer, kname, strlen(kname));
-            uint32_t npages = (uint32_t)((rows + CN_STORE_PAGE_ROWS - 1) / CN_STORE_PAGE_ROWS);
-            cn_buf_t pages = CN_BUF_INIT;
-            int64_t mn = 0, mx = 0;
-            for (uint32_t p = 0; p < npages; p++) {
-                uint64_t from = (uint64_t)p * CN_STORE_PAGE_ROWS;
-                uint32_t n =
-                    (uint32_t)(rows - from < CN_STORE_PAGE_ROWS ? rows - from : CN_STORE_PAGE_ROWS);
-                rc = spec->fill(spec->ud, (cn_store_col_t)c, from, n, vals);
-                if (rc == 0 && use_key)
-                    rc = spec_keys(spec, key, from, n, kvals, kvals2, ktmp);
-                if (rc < 0) {
-                    cn_buf_dispose(&pages);
-                    cn_err_set(err, rc, "reading column %s.%s rows %llu..: %s",
-                               cn_store_group_name(ci->group), ci->name, (unsigned long long)from,
-                               cn_strerror(rc));
-                    goto done;
-                }
-                for (uint32_t i = 0; i < n; i++) {
-                    if ((p == 0 && i == 0) || vals[i] < mn)
-                        mn = vals[i];
-                    if ((p == 0 && i == 0) || vals[i] > mx)
-                        mx = vals[i];
-                }
-                cn_store__page_t pg;
-                size_t off = out->len;
-                cn_store__page_encode_kmode(
-                    vals, use_key ? kvals : NULL, use_key && key < 0 ? kvals2 : NULL,
-                    cn_store__key_mode(key), n, spec->zstd_level, out, &pg, zctx);
-                cn_buf_put_u64le(&pages, off);
-                cn_buf_put_u32le(&pages, pg.stored_len);
-                cn_buf_put_u32le(&pages, pg.raw_len);
-                cn_buf_put_u32le(&pages, pg.rows);
-                put_u8(&pages, pg.enc);
-                put_u8(&pages, pg.width);
-                put_u8(&pages, pg.zstd);
-                put_u8(&pages, 0);
-                put_i64(&pages, pg.base);
-                cn_buf_put_u32le(&pages, cn_crc32c(0, out->ptr + off, pg.stored_len));
+        cn_buf_put_u32le(&footer, (uint32_t)(ncols + extra));
+        for (size_t c = first; c < first + ncols && rc == 0; c++) {
+            int64_t mm[2];
+            if (var) {
+                size_t k = c == CN_COL_VAR_hit ? 0 : c == CN_COL_VAR_var ? 1 : 2;
+                mm[0] = vs.min[k];
+                mm[1] = vs.max[k];
             }
-            put_i64(&footer, mn);
-            put_i64(&footer, mx);
-            cn_buf_put_u32le(&footer, npages);
-            cn_buf_append(&footer, pages.ptr, pages.len);
-            cn_buf_dispose(&pages);
+            rc = encode_column(spec, (cn_store_col_t)c, stored, var ? mm : NULL, &eb, out, &footer,
+                               err);
         }
+        if (extra && rc == 0)
+            rc = encode_column(spec,
+                               g == CN_GROUP_VAR ? CN_STORE__XCOL_VAR_OP : CN_STORE__XCOL_HIT_RUNS,
+                               stored, NULL, &eb, out, &footer, err);
     }
+    if (rc < 0)
+        goto done;
     uint64_t footer_off = out->len;
     cn_buf_append(out, footer.ptr, footer.len);
     cn_buf_put_u64le(out, footer_off);
@@ -238,12 +399,13 @@ int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err
     cn_buf_put_u32le(out, CN_STORE_FORMAT);
     cn_buf_append(out, SEG_END_MAGIC, 8);
 done:
+    var_store_dispose(&vs);
     cn_buf_dispose(&footer);
-    free(vals);
-    free(kvals);
-    free(kvals2);
-    free(ktmp);
-    cn_store__zctx_free(zctx);
+    free(eb.vals);
+    free(eb.kvals);
+    free(eb.kvals2);
+    free(eb.ktmp);
+    cn_store__zctx_free(eb.zctx);
     return rc;
 }
 
@@ -388,7 +550,7 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
     int rc;
     uint32_t kind, day, ngroups;
     size_t npages_total = 0, pages_cap = 0;
-    cn_store__pageref_t **pagelists = cn_xcalloc(CN_COL_COUNT, sizeof(*pagelists));
+    cn_store__pageref_t **pagelists = cn_xcalloc(CN_STORE__NCOLS, sizeof(*pagelists));
     if ((rc = rd_u32(&c, &kind, "truncated footer")) < 0 ||
         (rc = rd_u32(&c, &day, "truncated footer")) < 0 ||
         (rc = rd_u64(&c, &seg->first_row, "truncated footer")) < 0 ||
@@ -407,9 +569,10 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
     bool seen_group[CN_GROUP_COUNT] = {0};
     for (uint32_t gi = 0; gi < ngroups; gi++) {
         uint32_t g, ncols;
-        uint64_t rows;
+        uint64_t rows, stored;
         if ((rc = rd_u32(&c, &g, "truncated group")) < 0 ||
             (rc = rd_u64(&c, &rows, "truncated group")) < 0 ||
+            (rc = rd_u64(&c, &stored, "truncated group")) < 0 ||
             (rc = rd_u32(&c, &ncols, "truncated group")) < 0)
             goto fail;
         if (g >= CN_GROUP_COUNT || seen_group[g] || !seg_has_group(seg->is_visit, g)) {
@@ -417,12 +580,19 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
             goto fail;
         }
         seen_group[g] = true;
-        if (rows > CN_STORE__MAX_GROUP_ROWS) {
+        if (rows > CN_STORE__MAX_GROUP_ROWS || stored > CN_STORE__MAX_GROUP_ROWS) {
             rc = corrupt(&c, "group row count too large");
             goto fail;
         }
+        /* only the var group stores other rows than it holds (format 4, "op") */
+        if (stored != rows && g != CN_GROUP_VAR) {
+            rc = corrupt(&c, "stored rows differ from the group's rows");
+            goto fail;
+        }
         seg->rows[g] = rows;
-        uint64_t want_pages = (rows + CN_STORE_PAGE_ROWS - 1) / CN_STORE_PAGE_ROWS;
+        if (g == CN_GROUP_VAR)
+            seg->var_stored = stored;
+        uint64_t want_pages = (stored + CN_STORE_PAGE_ROWS - 1) / CN_STORE_PAGE_ROWS;
         if (ncols > 4096) {
             rc = corrupt(&c, "too many columns");
             goto fail;
@@ -456,13 +626,22 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
                 goto fail;
             }
             cn_store_col_t col = cn_store_col_find((cn_store_group_t)g, cname);
+            bool known = col != CN_COL_COUNT;
+            if (!known && g == CN_GROUP_VAR && cn_str_eq_c(cname, "op")) {
+                col = CN_STORE__XCOL_VAR_OP;
+                known = true;
+            } else if (!known && g == CN_GROUP_HIT && cn_str_eq_c(cname, "runs")) {
+                col = CN_STORE__XCOL_HIT_RUNS;
+                known = true;
+            }
             cn_store__colmeta_t *m = NULL;
-            if (col != CN_COL_COUNT) {
-                const cn_store_col_info_t *ci = cn_store_col(col);
+            if (known) {
+                bool x = (size_t)col >= CN_COL_COUNT;
+                cn_colk_t ckind = x ? CN_COLK_U8 : cn_store_col(col)->kind;
                 m = &seg->cols[col];
                 int64_t kmin, kmax;
-                cn_store__kind_range(ci->kind, &kmin, &kmax);
-                if (m->present || ck != ci->kind || (int64_t)mn > (int64_t)mx ||
+                cn_store__kind_range(ckind, &kmin, &kmax);
+                if (m->present || ck != ckind || (int64_t)mn > (int64_t)mx || (x && kl > 0) ||
                     (int64_t)mn < kmin || (int64_t)mx > kmax) {
                     rc = corrupt(&c, "column repeated, of the wrong kind or with a bad range");
                     goto fail;
@@ -505,7 +684,7 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
                 pr.pg.base = (int64_t)base;
                 uint64_t prow = (uint64_t)pi * CN_STORE_PAGE_ROWS;
                 uint64_t expect =
-                    rows - prow < CN_STORE_PAGE_ROWS ? rows - prow : CN_STORE_PAGE_ROWS;
+                    stored - prow < CN_STORE_PAGE_ROWS ? stored - prow : CN_STORE_PAGE_ROWS;
                 if (pr.pg.rows != expect || pr.off < SEG_HEADER || pr.off > foff ||
                     pr.pg.stored_len > foff - pr.off || pr.pg.enc > CN_STORE__ENC_MAX ||
                     pr.pg.raw_len > CN_STORE__MAX_RAW_PAGE) {
@@ -527,7 +706,7 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
     /* one allocation for every page table */
     seg->page_store = cn_xmalloc((npages_total ? npages_total : 1) * sizeof(cn_store__pageref_t));
     size_t k = 0;
-    for (size_t col = 0; col < CN_COL_COUNT; col++) {
+    for (size_t col = 0; col < CN_STORE__NCOLS; col++) {
         if (!pagelists[col])
             continue;
         memcpy(seg->page_store + k, pagelists[col],
@@ -572,13 +751,24 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
             }
         }
     }
+    /* format 4: a var group stored as changes has both "op" and "runs" and
+     * its three columns; any other stores its rows as they are */
+    seg->var_diff = seg->cols[CN_STORE__XCOL_VAR_OP].present;
+    if (seg->var_diff != seg->cols[CN_STORE__XCOL_HIT_RUNS].present ||
+        (!seg->var_diff && seg->var_stored != seg->rows[CN_GROUP_VAR]) ||
+        (seg->var_diff &&
+         (!seg->cols[CN_COL_VAR_hit].present || !seg->cols[CN_COL_VAR_var].present ||
+          !seg->cols[CN_COL_VAR_value].present))) {
+        rc = corrupt(&c, "var group: columns op, runs, hit, var and value not all present");
+        goto fail;
+    }
     if ((rc = check_limits(&c, seg, limits)) < 0)
         goto fail;
     *out = seg;
     return 0;
 fail:
     if (pagelists) {
-        for (size_t col = 0; col < CN_COL_COUNT; col++)
+        for (size_t col = 0; col < CN_STORE__NCOLS; col++)
             free(pagelists[col]);
         free(pagelists);
     }
@@ -629,9 +819,12 @@ int cn_store__seg_open(const char *path, uint64_t file_id, const cn_store__seg_l
  * column too), found by segment uid, column and page; and a pool of page
  * buffers, so that decoding does not map and unmap memory page after page.
  * Segments are immutable and uids never reused, so an entry never goes stale.
+ * Also the logical var rows of the last VX_N segments whose var group is
+ * stored as changes (expanded whole: a reader reads hit, var and value in turn).
  */
 #define PCACHE_N 8
 #define POOL_N   12
+#define VX_N     2
 
 typedef struct pcache {
     struct {
@@ -643,11 +836,15 @@ typedef struct pcache {
     uint64_t tick;
     int64_t *pool[POOL_N];
     int npool;
+    struct {
+        uint64_t uid, tick; /* uid 0: empty */
+        cn_store__vrows_t r;
+    } vx[VX_N];
 } pcache_t;
 
 static pthread_key_t pc_key;
 static pthread_once_t pc_once = PTHREAD_ONCE_INIT;
-static bool pc_source[CN_COL_COUNT];
+static bool pc_source[CN_STORE__NCOLS];
 
 static void pc_free(void *p)
 {
@@ -656,6 +853,8 @@ static void pc_free(void *p)
         free(c->e[i].v);
     for (int i = 0; i < c->npool; i++)
         free(c->pool[i]);
+    for (int i = 0; i < VX_N; i++)
+        cn_store__vrows_dispose(&c->vx[i].r);
     free(c);
 }
 
@@ -739,6 +938,18 @@ static void pc_put(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t pi, u
 static int derived_page(const cn_store_seg_t *seg, int key, uint64_t pi, uint32_t rows,
                         int64_t **out, int64_t **out2, int depth, cn_err_t *err);
 
+/* "group.name" of a column or a physical-only column, for messages. */
+static void col_label(cn_store_col_t col, char *buf, size_t len)
+{
+    if (col == CN_STORE__XCOL_VAR_OP)
+        snprintf(buf, len, "var.op");
+    else if (col == CN_STORE__XCOL_HIT_RUNS)
+        snprintf(buf, len, "hit.runs");
+    else
+        snprintf(buf, len, "%s.%s", cn_store_group_name(cn_store_col(col)->group),
+                 cn_store_col(col)->name);
+}
+
 /*
  * Decodes page pi of col into dst (CN_STORE_PAGE_ROWS values): checksum,
  * payload, and every value within the column's min/max. A KEYED page first
@@ -749,16 +960,17 @@ static int decode_page(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t p
                        cn_buf_t *scratch, int depth, cn_err_t *err)
 {
     const cn_store__colmeta_t *m = &seg->cols[col];
-    const cn_store_col_info_t *ci = cn_store_col(col);
     const cn_store__pageref_t *pr = &m->pages[pi];
     const uint8_t *payload = seg->map + pr->off;
+    char label[80];
     if (pc_find(seg, col, pi, dst))
         return 0; /* decoded and checked before by this thread */
-    if (cn_crc32c(0, payload, pr->pg.stored_len) != pr->crc)
-        return cn_err_set(err, CN_ECORRUPT,
-                          "%s: offset %llu: page %llu of %s.%s: checksum mismatch",
+    if (cn_crc32c(0, payload, pr->pg.stored_len) != pr->crc) {
+        col_label(col, label, sizeof(label));
+        return cn_err_set(err, CN_ECORRUPT, "%s: offset %llu: page %llu of %s: checksum mismatch",
                           seg->path ? seg->path : "segment", (unsigned long long)pr->off,
-                          (unsigned long long)pi, cn_store_group_name(ci->group), ci->name);
+                          (unsigned long long)pi, label);
+    }
     int64_t *keys = NULL, *keys2 = NULL;
     int rc = 0;
     bool keyed = pr->pg.enc == CN_STORE__ENC_KEYED || pr->pg.enc == CN_STORE__ENC_KEYED_NEXT;
@@ -795,10 +1007,12 @@ static int decode_page(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t p
     }
     if (rc == 0)
         pc_put(seg, col, pi, pr->pg.rows, dst);
-    if (rc < 0)
-        return cn_err_set(err, CN_ECORRUPT, "%s: offset %llu: page %llu of %s.%s does not decode",
+    if (rc < 0) {
+        col_label(col, label, sizeof(label));
+        return cn_err_set(err, CN_ECORRUPT, "%s: offset %llu: page %llu of %s does not decode",
                           seg->path ? seg->path : "segment", (unsigned long long)pr->off,
-                          (unsigned long long)pi, cn_store_group_name(ci->group), ci->name);
+                          (unsigned long long)pi, label);
+    }
     return 0;
 }
 
@@ -847,8 +1061,9 @@ static int derived_page(const cn_store_seg_t *seg, int key, uint64_t pi, uint32_
     return 0;
 }
 
-static int read_file_seg(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
-                         int64_t *out, cn_err_t *err)
+/* Rows [from, from + n) of col as stored in the file (pages). */
+static int read_stored(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
+                       int64_t *out, cn_err_t *err)
 {
     const cn_store__colmeta_t *m = &seg->cols[col];
     if (!m->present) {
@@ -885,6 +1100,132 @@ static int read_file_seg(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t
     return rc;
 }
 
+/* All n stored rows of col (u32 or u8 values) into out32 or out8. */
+static int read_stored_all(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t n,
+                           uint32_t *out32, uint8_t *out8, cn_err_t *err)
+{
+    int64_t *tmp = page_buf();
+    int rc = 0;
+    for (uint64_t r = 0; r < n && rc == 0; r += CN_STORE_PAGE_ROWS) {
+        size_t k = n - r < CN_STORE_PAGE_ROWS ? (size_t)(n - r) : CN_STORE_PAGE_ROWS;
+        rc = read_stored(seg, col, r, k, tmp, err);
+        for (size_t i = 0; i < k && rc == 0; i++) {
+            if (out32)
+                out32[r + i] = (uint32_t)tmp[i];
+            else
+                out8[r + i] = (uint8_t)tmp[i];
+        }
+    }
+    page_buf_put(tmp);
+    return rc;
+}
+
+/* The logical var rows of a segment whose var group is stored as changes
+ * (docs/storage.md "Var group"), expanded once per thread and kept (VX_N). */
+static int var_rows(const cn_store_seg_t *seg, const cn_store__vrows_t **out, cn_err_t *err)
+{
+    pcache_t *c = pc_get();
+    int victim = 0;
+    for (int i = 0; i < VX_N; i++) {
+        if (c->vx[i].uid == seg->uid) {
+            c->vx[i].tick = ++c->tick;
+            *out = &c->vx[i].r;
+            return 0;
+        }
+        if (c->vx[i].tick < c->vx[victim].tick)
+            victim = i;
+    }
+    uint64_t hits = seg->rows[CN_GROUP_HIT], stored = seg->var_stored;
+    /* a run holds at most the vars set in the segment: no more rows than
+     * stored + 2 * hits * stored can expand from the stored ones */
+    uint64_t most = stored == 0                            ? 0
+                    : hits > (UINT64_MAX / 2 - 1) / stored ? UINT64_MAX
+                                                           : stored * (2 * hits + 1);
+    if (seg->rows[CN_GROUP_VAR] > most)
+        return cn_err_set(err, CN_ECORRUPT,
+                          "%s: offset %llu: var group: %llu rows cannot expand from %llu",
+                          seg->path ? seg->path : "segment",
+                          (unsigned long long)(seg->cols[CN_COL_VAR_hit].page_count > 0
+                                                   ? seg->cols[CN_COL_VAR_hit].pages[0].off
+                                                   : 0),
+                          (unsigned long long)seg->rows[CN_GROUP_VAR], (unsigned long long)stored);
+    cn_store__vrows_t phys, lg;
+    cn_store__vrows_alloc(&phys, stored, true);
+    cn_store__vrows_alloc(&lg, seg->rows[CN_GROUP_VAR], false);
+    size_t hn = hits ? (size_t)hits : 1;
+    cn_store__vhits_t vh = {cn_xmalloc(hn * 4), cn_xmalloc(hn), cn_xmalloc(hn)};
+    uint8_t *runs = cn_xmalloc(hn);
+    int rc = read_stored_all(seg, CN_COL_HIT_visit, hits, vh.visit, NULL, err);
+    if (rc == 0)
+        rc = read_stored_all(seg, CN_COL_HIT_type, hits, NULL, vh.type, err);
+    if (rc == 0)
+        rc = read_stored_all(seg, CN_COL_HIT_events, hits, NULL, vh.events, err);
+    if (rc == 0)
+        rc = read_stored_all(seg, CN_STORE__XCOL_HIT_RUNS, hits, NULL, runs, err);
+    if (rc == 0)
+        rc = read_stored_all(seg, CN_COL_VAR_hit, stored, phys.hit, NULL, err);
+    if (rc == 0)
+        rc = read_stored_all(seg, CN_COL_VAR_var, stored, phys.var, NULL, err);
+    if (rc == 0)
+        rc = read_stored_all(seg, CN_COL_VAR_value, stored, phys.value, NULL, err);
+    if (rc == 0)
+        rc = read_stored_all(seg, CN_STORE__XCOL_VAR_OP, stored, NULL, phys.op, err);
+    const char *why = NULL;
+    uint64_t at = 0;
+    if (rc == 0 &&
+        cn_store__vars_expand(&phys, &vh, runs, hits, seg->first_row, &lg, &why, &at) != 0) {
+        const cn_store__colmeta_t *m = &seg->cols[CN_COL_VAR_hit];
+        uint64_t off =
+            m->page_count > 0
+                ? m->pages[at / CN_STORE_PAGE_ROWS < m->page_count ? at / CN_STORE_PAGE_ROWS
+                                                                   : m->page_count - 1]
+                      .off
+                : 0;
+        rc = cn_err_set(err, CN_ECORRUPT, "%s: offset %llu: var group, stored row %llu: %s",
+                        seg->path ? seg->path : "segment", (unsigned long long)off,
+                        (unsigned long long)at, why);
+    }
+    /* every expanded hit within the column's recorded range, as for any column */
+    const cn_store__colmeta_t *hm = &seg->cols[CN_COL_VAR_hit];
+    for (uint64_t i = 0; i < lg.n && rc == 0; i++)
+        if (lg.hit[i] < hm->min || lg.hit[i] > hm->max)
+            rc = cn_err_set(err, CN_ECORRUPT,
+                            "%s: offset %llu: var group: row %llu points at hit %u outside "
+                            "var.hit's range",
+                            seg->path ? seg->path : "segment",
+                            (unsigned long long)seg->cols[CN_COL_VAR_hit].pages[0].off,
+                            (unsigned long long)i, lg.hit[i]);
+    cn_store__vrows_dispose(&phys);
+    free(vh.visit);
+    free(vh.type);
+    free(vh.events);
+    free(runs);
+    if (rc < 0) {
+        cn_store__vrows_dispose(&lg);
+        return rc;
+    }
+    cn_store__vrows_dispose(&c->vx[victim].r);
+    c->vx[victim].r = lg;
+    c->vx[victim].uid = seg->uid;
+    c->vx[victim].tick = ++c->tick;
+    *out = &c->vx[victim].r;
+    return 0;
+}
+
+static int read_file_seg(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
+                         int64_t *out, cn_err_t *err)
+{
+    if (!seg->var_diff ||
+        (col != CN_COL_VAR_hit && col != CN_COL_VAR_var && col != CN_COL_VAR_value))
+        return read_stored(seg, col, from, n, out, err);
+    const cn_store__vrows_t *r;
+    CN_RETURN_IF_ERR(var_rows(seg, &r, err));
+    const uint32_t *v = col == CN_COL_VAR_hit ? r->hit : col == CN_COL_VAR_var ? r->var : r->value;
+    for (size_t i = 0; i < n; i++)
+        out[i] = v[from + i];
+    return 0;
+}
+
 int cn_store__seg_read(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t from, size_t n,
                        int64_t *out, cn_err_t *err)
 {
@@ -911,7 +1252,8 @@ int cn_store__seg_verify(const cn_store_seg_t *seg, cn_err_t *err)
     if (seg->is_mem)
         return 0;
     int64_t *buf = cn_xmalloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
-    int rc = 0;
+    const cn_store__vrows_t *vr;
+    int rc = seg->var_diff ? var_rows(seg, &vr, err) : 0;
     for (size_t col = 0; col < CN_COL_COUNT && rc == 0; col++) {
         const cn_store_col_info_t *ci = cn_store_col((cn_store_col_t)col);
         uint64_t rows = seg->rows[ci->group];
@@ -1022,7 +1364,8 @@ static int read_narrow(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t f
 {
     if (n == 0)
         return cn_store__seg_read(seg, col, from, 0, NULL, err);
-    if (width == 4 && !seg->is_mem && seg->cols[col].present &&
+    bool var_diff = seg->var_diff && cn_store_col(col)->group == CN_GROUP_VAR;
+    if (width == 4 && !seg->is_mem && seg->cols[col].present && !var_diff &&
         from + n <= seg->rows[cn_store_col(col)->group]) {
         /* whole pages straight into the caller's buffer */
         size_t done = 0;

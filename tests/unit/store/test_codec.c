@@ -173,6 +173,26 @@ static cn_store__page_t roundtrip_as(const int64_t *v, uint32_t n, uint8_t enc)
     return pg;
 }
 
+/* Encodes v as a merge does (zstd) with an encoder hint, decodes, compares. */
+static cn_store__page_t roundtrip_hinted(const int64_t *v, uint32_t n, int hint)
+{
+    cn_buf_t out = CN_BUF_INIT, scratch = CN_BUF_INIT;
+    cn_store__page_t pg;
+    void *z = cn_store__zctx_new();
+    cn_store__page_encode_kmode(v, NULL, NULL, CN_STORE__KMODE_PLAIN | hint, n, 3, &out, &pg, z);
+    cn_store__zctx_free(z);
+    int64_t *got = calloc(n, sizeof(int64_t));
+    uint8_t *exact = malloc(pg.stored_len ? pg.stored_len : 1);
+    memcpy(exact, out.ptr, pg.stored_len);
+    assert_int_equal(cn_store__page_decode(exact, &pg, got, &scratch), 0);
+    assert_memory_equal(got, v, n * sizeof(int64_t));
+    free(exact);
+    free(got);
+    cn_buf_dispose(&out);
+    cn_buf_dispose(&scratch);
+    return pg;
+}
+
 /* RICE and LOCAL at the boundaries: one value, two, all equal, all distinct, max width. */
 static void rice_and_local_boundaries(void **state)
 {
@@ -445,7 +465,7 @@ static void decode_rejects_damage(void **state)
     bad.width = 65;
     assert_int_equal(cn_store__page_decode((uint8_t *)out.ptr, &bad, got, &scratch), CN_ECORRUPT);
     bad = pg;
-    bad.enc = 9;
+    bad.enc = CN_STORE__ENC_MAX + 1;
     assert_int_equal(cn_store__page_decode((uint8_t *)out.ptr, &bad, got, &scratch), CN_ECORRUPT);
     bad = pg;
     bad.zstd = 1; /* not zstd data */
@@ -631,6 +651,119 @@ static void keyed_modes(void **state)
     free(k2);
 }
 
+/* REF (format 4): a recent row's value by its distance back. Round trips at
+ * the boundaries (one value, all equal, all distinct, the int64 extremes,
+ * escapes), its choice for a hit's visit under zstd, and damaged payloads. */
+static void ref_boundaries(void **state)
+{
+    (void)state;
+    enum { N = CN_STORE_PAGE_ROWS };
+    int64_t *v = malloc(N * sizeof(int64_t));
+    int64_t one = 77;
+    cn_store__page_t pg = roundtrip_as(&one, 1, CN_STORE__ENC_REF);
+    assert_int_equal(pg.raw_len, 1); /* symbol 0: base */
+    for (int i = 0; i < N; i++)
+        v[i] = -3;
+    pg = roundtrip_as(v, N, CN_STORE__ENC_REF);
+    assert_int_equal(pg.width, 1); /* k = 1: two bits a row (symbols 0, then 1) */
+    assert_int_equal(pg.raw_len, 2 * N / 8);
+    /* all distinct ascending by one: every row is `next` */
+    for (int i = 0; i < N; i++)
+        v[i] = 1000 + i;
+    pg = roundtrip_as(v, N, CN_STORE__ENC_REF);
+    assert_int_equal(pg.raw_len, N / 8);
+    /* all distinct in a random order: escapes */
+    for (int i = 0; i < N; i++)
+        v[i] = (int64_t)((uint32_t)i * 40503u % N) * 1000 - 5000000;
+    roundtrip_as(v, N, CN_STORE__ENC_REF);
+    /* the int64 extremes: escapes of every bit length, next wrapping past INT64_MAX */
+    int64_t ext[8] = {INT64_MAX, INT64_MIN, 0, INT64_MAX, -1, INT64_MIN + 1, 1, INT64_MIN};
+    roundtrip_as(ext, 8, CN_STORE__ENC_REF);
+    int64_t ext2[4] = {INT64_MIN, INT64_MAX, INT64_MIN, INT64_MAX};
+    roundtrip_as(ext2, 4, CN_STORE__ENC_REF);
+    /* hits of the visits in progress: new visits in order, earlier ones again */
+    uint64_t x = 11;
+    int64_t nv = 5000;
+    for (int i = 0; i < N; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        if (i < 50 || (x >> 60) < 5)
+            v[i] = nv++;
+        else
+            v[i] = v[i - 1 - (int)((x >> 33) % (i < 200 ? (uint64_t)i : 200))];
+    }
+    cn_store__page_t r = roundtrip_as(v, N, CN_STORE__ENC_REF);
+    cn_store__page_t ri = roundtrip_as(v, N, CN_STORE__ENC_RICE);
+    assert_true(r.raw_len < ri.raw_len);
+    cn_store__page_t a = roundtrip_hinted(v, N, CN_STORE__KMODE_TRY_REF);
+    assert_int_equal(a.enc, CN_STORE__ENC_REF);
+    a = roundtrip_hinted(v, N, 0); /* without the column's hint: never */
+    assert_true(a.enc != CN_STORE__ENC_REF);
+    /* damage */
+    cn_buf_t out = CN_BUF_INIT, scratch = CN_BUF_INIT;
+    int64_t small[6] = {10, 11, 10, 500, 11, 12};
+    cn_store__page_encode_as(small, NULL, NULL, 6, CN_STORE__ENC_REF, &out, &pg);
+    int64_t got[6];
+    uint8_t p[64];
+    memcpy(p, out.ptr, pg.stored_len);
+    assert_int_equal(cn_store__page_decode(p, &pg, got, &scratch), 0);
+    assert_memory_equal(got, small, sizeof(small));
+    cn_store__page_t bad = pg;
+    bad.raw_len = bad.stored_len = pg.stored_len - 1; /* short */
+    assert_int_equal(cn_store__page_decode(p, &bad, got, &scratch), CN_ECORRUPT);
+    bad = pg;
+    bad.raw_len = bad.stored_len = pg.stored_len + 1; /* a byte left over */
+    p[pg.stored_len] = 0;
+    assert_int_equal(cn_store__page_decode(p, &bad, got, &scratch), CN_ECORRUPT);
+    bad = pg;
+    bad.width = 25; /* k beyond 24 */
+    assert_int_equal(cn_store__page_decode(p, &bad, got, &scratch), CN_ECORRUPT);
+    bad = pg;
+    bad.rows = 7; /* runs out of bits */
+    assert_int_equal(cn_store__page_decode(p, &bad, got, &scratch), CN_ECORRUPT);
+    /* a distance beyond the row (row 0 referring back): gamma(3) = 0 1 1, k 0 */
+    uint8_t far[1] = {0x06};
+    cn_store__page_t f = {.rows = 1, .enc = CN_STORE__ENC_REF, .raw_len = 1, .stored_len = 1};
+    assert_int_equal(cn_store__page_decode(far, &f, got, &scratch), CN_ECORRUPT);
+    /* padding bits set */
+    uint8_t pad[1] = {0x03}; /* symbol 0 (bit 1), then a 1 in the padding */
+    f.rows = 1;
+    assert_int_equal(cn_store__page_decode(pad, &f, got, &scratch), CN_ECORRUPT);
+    pad[0] = 0x01;
+    assert_int_equal(cn_store__page_decode(pad, &f, got, &scratch), 0);
+    assert_int_equal(got[0], 0);
+    /* all zero bits: a gamma code without its one bit */
+    uint8_t zeros[16] = {0};
+    f.raw_len = f.stored_len = 16;
+    assert_int_equal(cn_store__page_decode(zeros, &f, got, &scratch), CN_ECORRUPT);
+    /* an escape whose length code is beyond 64 bits: symbol 1 at row 0 (0 1 0),
+     * then gamma(127) = six zeros, a one, six ones */
+    /* bits: 0:0 1:1 2:0 | 3..8: six zeros | 9: one | 10..15: six ones */
+    uint8_t esc[2] = {0x02, 0xfe};
+    f.raw_len = f.stored_len = 2;
+    assert_int_equal(cn_store__page_decode(esc, &f, got, &scratch), CN_ECORRUPT);
+    /* random payloads: 0 or CN_ECORRUPT, never a read outside them (ASan) */
+    for (int t = 0; t < 3000; t++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        size_t len = 1 + (x >> 58);
+        uint8_t *rp = malloc(len);
+        for (size_t b = 0; b < len; b++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            rp[b] = (uint8_t)(x >> (t % 2 ? 56 : 60)); /* half of them sparse in ones */
+        }
+        cn_store__page_t rpg = {.rows = 1 + (uint32_t)(x >> 40) % 64,
+                                .enc = CN_STORE__ENC_REF,
+                                .width = (uint8_t)((x >> 20) % 26),
+                                .raw_len = (uint32_t)len,
+                                .stored_len = (uint32_t)len};
+        int rc = cn_store__page_decode(rp, &rpg, v, &scratch);
+        assert_true(rc == 0 || rc == CN_ECORRUPT);
+        free(rp);
+    }
+    cn_buf_dispose(&out);
+    cn_buf_dispose(&scratch);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -653,6 +786,7 @@ int main(void)
         cmocka_unit_test(srice_boundaries),
         cmocka_unit_test(keyed_next_boundaries),
         cmocka_unit_test(keyed_modes),
+        cmocka_unit_test(ref_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
