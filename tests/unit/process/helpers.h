@@ -15,10 +15,41 @@
 #include <string.h>
 #include <time.h>
 
+#include "conf/conf.h"
 #include "hit/hit.h"
 #include "hit/rawhit.h"
 #include "hit/sink.h"
 #include "lib/buf.h"
+
+/* --- A test's data folder and configuration --- */
+
+/*
+ * Makes a fresh folder named after prefix (e.g. "/tmp/cn-proc-test") into
+ * dir and, when conf_text is not NULL, parses it into *conf. Returns 0, or
+ * -1 with a message on stderr.
+ */
+static inline int test_dir_setup(char *dir, size_t cap, const char *prefix, const char *conf_text,
+                                 size_t conf_len, cn_conf_t **conf)
+{
+    snprintf(dir, cap, "%s-XXXXXX", prefix);
+    if (mkdtemp(dir) == NULL)
+        return -1;
+    cn_err_t err;
+    if (conf_text != NULL && cn_conf_parse("test.conf", conf_text, conf_len, conf, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Frees conf (may be NULL) and removes dir with everything in it. */
+static inline int test_dir_teardown(const char *dir, cn_conf_t *conf)
+{
+    cn_conf_free(conf);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd);
+}
 
 /* --- Fixtures --- */
 

@@ -43,24 +43,13 @@ static int mem_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(DIR_, sizeof(DIR_), "/tmp/cn-ckpt-test-XXXXXX");
-    if (mkdtemp(DIR_) == NULL)
-        return -1;
-    cn_err_t err;
-    if (cn_conf_parse("test.conf", CONF, sizeof(CONF) - 1, &C, &err) != 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
-    return 0;
+    return test_dir_setup(DIR_, sizeof(DIR_), "/tmp/cn-ckpt-test", CONF, sizeof(CONF) - 1, &C);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    cn_conf_free(C);
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", DIR_);
-    return system(cmd);
+    return test_dir_teardown(DIR_, C);
 }
 
 static cn_process_t *open_proc(const cn_process_opts_t *o)

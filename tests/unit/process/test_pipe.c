@@ -99,8 +99,7 @@ static void append(cn_hitlog_t *log, cn_buf_t *b, int i)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(DIR_, sizeof(DIR_), "/tmp/cn-pipe-test-XXXXXX");
-    if (mkdtemp(DIR_) == NULL)
+    if (test_dir_setup(DIR_, sizeof(DIR_), "/tmp/cn-pipe-test", CONF, sizeof(CONF) - 1, &C) != 0)
         return -1;
     char path[512];
     snprintf(path, sizeof(path), "%s/rates.csv", DIR_);
@@ -110,10 +109,6 @@ static int setup(void **state)
     fputs("# base=CNY\ndate,currency,rate\n2026-11-01,USD,7.10\n", f);
     fclose(f);
     cn_err_t err;
-    if (cn_conf_parse("test.conf", CONF, sizeof(CONF) - 1, &C, &err) != 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
     char hl[512];
     snprintf(hl, sizeof(hl), "%s/hitlog", DIR_);
     cn_hitlog_opts_t ho;
@@ -143,10 +138,7 @@ static int teardown(void **state)
 {
     (void)state;
     cn_enrich_unref(E);
-    cn_conf_free(C);
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", DIR_);
-    return system(cmd);
+    return test_dir_teardown(DIR_, C);
 }
 
 /* Runs a processor over the whole hitlog; out gets both suites' rows. */

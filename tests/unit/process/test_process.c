@@ -145,8 +145,7 @@ static cn_conf_t *C;
 static int setup(void **state)
 {
     (void)state;
-    snprintf(DIR_, sizeof(DIR_), "/tmp/cn-proc-test-XXXXXX");
-    if (mkdtemp(DIR_) == NULL)
+    if (test_dir_setup(DIR_, sizeof(DIR_), "/tmp/cn-proc-test", CONF, sizeof(CONF) - 1, &C) != 0)
         return -1;
     char path[512];
     snprintf(path, sizeof(path), "%s/rates.csv", DIR_);
@@ -155,11 +154,6 @@ static int setup(void **state)
           "2026-11-01,EUR,7.70\n",
           f);
     fclose(f);
-    cn_err_t err;
-    if (cn_conf_parse("test.conf", CONF, sizeof(CONF) - 1, &C, &err) != 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
     memset(REC, 0, sizeof(REC));
     return 0;
 }
@@ -167,10 +161,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    cn_conf_free(C);
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", DIR_);
-    return system(cmd);
+    return test_dir_teardown(DIR_, C);
 }
 
 static cn_process_t *open_proc(const cn_sink_factory_t *f, const cn_process_opts_t *o)

@@ -16,6 +16,7 @@
 
 #include "conf/conf.h"
 #include "enrich/enrich.h"
+#include "helpers.h"
 #include "hit/hit.h"
 #include "hit/sink.h"
 #include "process/process.h"
@@ -107,14 +108,8 @@ static uint32_t POS;
 static int setup(void **state)
 {
     (void)state;
-    snprintf(DIR_, sizeof(DIR_), "/tmp/cn-rules-test-XXXXXX");
-    if (mkdtemp(DIR_) == NULL)
+    if (test_dir_setup(DIR_, sizeof(DIR_), "/tmp/cn-rules-test", CONF, sizeof(CONF) - 1, &C) != 0)
         return -1;
-    cn_err_t err;
-    if (cn_conf_parse("test.conf", CONF, sizeof(CONF) - 1, &C, &err) != 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        return -1;
-    }
     memset(REC, 0, sizeof(REC));
     POS = 0;
     return 0;
@@ -123,10 +118,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    cn_conf_free(C);
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", DIR_);
-    return system(cmd);
+    return test_dir_teardown(DIR_, C);
 }
 
 static cn_process_t *open_proc_with(cn_enrich_t *e)
