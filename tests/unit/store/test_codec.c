@@ -12,10 +12,29 @@
 
 #include <cmocka.h>
 
+/*
+ * Decodes the page pg at payload (keys, keys2 and kmode as for
+ * cn_store__page_decode_kmode) from an exact-size copy, so that ASan sees any
+ * overread, and checks that it gives v[0..n).
+ */
+static void decodes_back(const void *payload, const cn_store__page_t *pg, const int64_t *keys,
+                         const int64_t *keys2, int kmode, const int64_t *v, uint32_t n)
+{
+    cn_buf_t scratch = CN_BUF_INIT;
+    int64_t *got = calloc(n, sizeof(int64_t));
+    uint8_t *exact = malloc(pg->stored_len ? pg->stored_len : 1);
+    memcpy(exact, payload, pg->stored_len);
+    assert_int_equal(cn_store__page_decode_kmode(exact, pg, keys, keys2, kmode, got, &scratch), 0);
+    assert_memory_equal(got, v, n * sizeof(int64_t));
+    free(exact);
+    free(got);
+    cn_buf_dispose(&scratch);
+}
+
 /* Encodes v, checks the encoding chosen (enc < 0: any), decodes, compares. */
 static cn_store__page_t roundtrip(const int64_t *v, uint32_t n, bool zstd, int want_enc)
 {
-    cn_buf_t out = CN_BUF_INIT, scratch = CN_BUF_INIT;
+    cn_buf_t out = CN_BUF_INIT;
     cn_buf_append(&out, "xx", 2); /* payloads are appended after what is there */
     cn_store__page_t pg;
     void *z = cn_store__zctx_new();
@@ -24,16 +43,8 @@ static cn_store__page_t roundtrip(const int64_t *v, uint32_t n, bool zstd, int w
     assert_int_equal(out.len - 2, pg.stored_len);
     if (want_enc >= 0)
         assert_int_equal(pg.enc, want_enc);
-    int64_t *got = calloc(n, sizeof(int64_t));
-    /* decode from an exact-size copy so ASan sees any overread */
-    uint8_t *exact = malloc(pg.stored_len ? pg.stored_len : 1);
-    memcpy(exact, out.ptr + 2, pg.stored_len);
-    assert_int_equal(cn_store__page_decode(exact, &pg, got, &scratch), 0);
-    assert_memory_equal(got, v, n * sizeof(int64_t));
-    free(exact);
-    free(got);
+    decodes_back(out.ptr + 2, &pg, NULL, NULL, CN_STORE__KMODE_PLAIN, v, n);
     cn_buf_dispose(&out);
-    cn_buf_dispose(&scratch);
     return pg;
 }
 
@@ -156,40 +167,26 @@ static void zstd_kept_when_it_pays(void **state)
 /* Encodes v with one encoding (no zstd), decodes from an exact-size copy, compares. */
 static cn_store__page_t roundtrip_as(const int64_t *v, uint32_t n, uint8_t enc)
 {
-    cn_buf_t out = CN_BUF_INIT, scratch = CN_BUF_INIT;
+    cn_buf_t out = CN_BUF_INIT;
     cn_store__page_t pg;
     cn_store__page_encode_as(v, NULL, NULL, n, enc, &out, &pg);
     assert_int_equal(pg.enc, enc);
     assert_int_equal(out.len, pg.stored_len);
-    int64_t *got = calloc(n, sizeof(int64_t));
-    uint8_t *exact = malloc(pg.stored_len ? pg.stored_len : 1);
-    memcpy(exact, out.ptr, pg.stored_len);
-    assert_int_equal(cn_store__page_decode(exact, &pg, got, &scratch), 0);
-    assert_memory_equal(got, v, n * sizeof(int64_t));
-    free(exact);
-    free(got);
+    decodes_back(out.ptr, &pg, NULL, NULL, CN_STORE__KMODE_PLAIN, v, n);
     cn_buf_dispose(&out);
-    cn_buf_dispose(&scratch);
     return pg;
 }
 
 /* Encodes v as a merge does (zstd) with an encoder hint, decodes, compares. */
 static cn_store__page_t roundtrip_hinted(const int64_t *v, uint32_t n, int hint)
 {
-    cn_buf_t out = CN_BUF_INIT, scratch = CN_BUF_INIT;
+    cn_buf_t out = CN_BUF_INIT;
     cn_store__page_t pg;
     void *z = cn_store__zctx_new();
     cn_store__page_encode_kmode(v, NULL, NULL, CN_STORE__KMODE_PLAIN | hint, n, 3, &out, &pg, z);
     cn_store__zctx_free(z);
-    int64_t *got = calloc(n, sizeof(int64_t));
-    uint8_t *exact = malloc(pg.stored_len ? pg.stored_len : 1);
-    memcpy(exact, out.ptr, pg.stored_len);
-    assert_int_equal(cn_store__page_decode(exact, &pg, got, &scratch), 0);
-    assert_memory_equal(got, v, n * sizeof(int64_t));
-    free(exact);
-    free(got);
+    decodes_back(out.ptr, &pg, NULL, NULL, CN_STORE__KMODE_PLAIN, v, n);
     cn_buf_dispose(&out);
-    cn_buf_dispose(&scratch);
     return pg;
 }
 
@@ -548,19 +545,12 @@ static void srice_boundaries(void **state)
 static cn_store__page_t keyed_roundtrip(const int64_t *v, const int64_t *k, const int64_t *k2,
                                         int mode, uint32_t n, uint8_t enc)
 {
-    cn_buf_t out = CN_BUF_INIT, scratch = CN_BUF_INIT;
+    cn_buf_t out = CN_BUF_INIT;
     cn_store__page_t pg;
     cn_store__page_encode_as_kmode(v, k, k2, mode, n, enc, &out, &pg);
     assert_int_equal(pg.enc, enc);
-    uint8_t *exact = malloc(pg.stored_len);
-    memcpy(exact, out.ptr, pg.stored_len);
-    int64_t *got = malloc(n * sizeof(int64_t));
-    assert_int_equal(cn_store__page_decode_kmode(exact, &pg, k, k2, mode, got, &scratch), 0);
-    assert_memory_equal(got, v, n * sizeof(int64_t));
-    free(got);
-    free(exact);
+    decodes_back(out.ptr, &pg, k, k2, mode, v, n);
     cn_buf_dispose(&out);
-    cn_buf_dispose(&scratch);
     return pg;
 }
 
