@@ -368,6 +368,18 @@ static int br_get(bitr_t *r, unsigned bits, uint64_t *out)
     return 0;
 }
 
+/* The end of a bit stream of len bytes: every byte read, and the padding
+ * bits of the last one zero. 0 or CN_ECORRUPT. */
+static int br_end(bitr_t *r, size_t len)
+{
+    if (r->pos > r->len_bits || (r->pos + 7) / 8 != len)
+        return CN_ECORRUPT;
+    uint64_t pad = 0;
+    if ((r->pos & 7) && (br_get(r, (unsigned)(8 - (r->pos & 7)), &pad) != 0 || pad != 0))
+        return CN_ECORRUPT;
+    return 0;
+}
+
 static int rice_decode(const uint8_t *p, size_t len, uint32_t n, uint64_t base, unsigned k,
                        uint64_t g, int64_t *v)
 {
@@ -420,14 +432,7 @@ static int rice_decode(const uint8_t *p, size_t len, uint32_t n, uint64_t base, 
         v[i] = (int64_t)prev;
     }
     /* the padding of the last byte is zero, and no whole byte is left over */
-    if ((r.pos + 7) / 8 != len)
-        return CN_ECORRUPT;
-    if (r.pos & 7) {
-        uint64_t pad;
-        if (br_get(&r, (unsigned)(8 - (r.pos & 7)), &pad) != 0 || pad != 0)
-            return CN_ECORRUPT;
-    }
-    return 0;
+    return br_end(&r, len);
 }
 
 /* --- KEYED: the value of the last row with the same key --- */
@@ -972,14 +977,7 @@ static int ref_decode(const uint8_t *p, size_t len, uint32_t n, uint64_t base, u
         hi = x > hi ? x : hi;
         next = (uint64_t)hi + 1;
     }
-    if (r.pos > r.len_bits || (r.pos + 7) / 8 != len)
-        return CN_ECORRUPT;
-    if (r.pos & 7) {
-        uint64_t pad;
-        if (br_get(&r, (unsigned)(8 - (r.pos & 7)), &pad) != 0 || pad != 0)
-            return CN_ECORRUPT;
-    }
-    return 0;
+    return br_end(&r, len);
 }
 
 /* Builds the payload of one encoding into out (appended). L: LOCAL's analysis. */
