@@ -100,19 +100,11 @@ static int parse_map(cn_import_rowfmt_t *r, const char *map, cn_err_t *err)
 /* Reads a whole small file into a buffer (limit 64 MiB). */
 static int slurp(const char *path, cn_buf_t *out, cn_err_t *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return cn_err_set(err, -errno, "%s: %s", path, strerror(errno));
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
-        if (out->len + n > (64u << 20)) {
-            fclose(f);
-            return cn_err_set(err, CN_ETOOBIG, "%s: larger than 64 MiB", path);
-        }
-        cn_buf_append(out, tmp, n);
-    }
-    fclose(f);
+    int rc = cn_buf_append_file(out, path, 64u << 20);
+    if (rc == CN_ETOOBIG)
+        return cn_err_set(err, rc, "%s: larger than 64 MiB", path);
+    if (rc != 0)
+        return cn_err_set(err, rc, "%s: %s", path, cn_strerror(rc));
     return 0;
 }
 

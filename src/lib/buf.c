@@ -2,6 +2,7 @@
 /* Growable byte buffer; see buf.h. */
 #include "lib/buf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -216,4 +217,29 @@ int cn_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
         }
     }
     return CN_ECORRUPT;
+}
+
+int cn_buf_append_file(cn_buf_t *b, const char *path, size_t limit)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -errno;
+    size_t start = b->len;
+    int rc = 0;
+    for (;;) {
+        cn_buf_reserve(b, 65536);
+        size_t n = fread(b->ptr + b->len, 1, 65536, f);
+        b->len += n;
+        b->ptr[b->len] = '\0';
+        if (limit > 0 && b->len - start > limit) {
+            rc = CN_ETOOBIG;
+            break;
+        }
+        if (n < 65536) {
+            rc = ferror(f) ? -EIO : 0;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
 }

@@ -34,6 +34,9 @@ void cn_buf_append_c(cn_buf_t *b, const char *s);
 void cn_buf_putc(cn_buf_t *b, char c);
 void cn_buf_printf(cn_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cn_buf_vprintf(cn_buf_t *b, const char *fmt, va_list ap);
+/* Appends the whole file at path. Returns 0, -errno (-ENOENT: no such file),
+ * or CN_ETOOBIG when limit > 0 and the file holds more than limit bytes. */
+int cn_buf_append_file(cn_buf_t *b, const char *path, size_t limit);
 /* Appends s as a JSON string literal, quotes included, escaping as RFC 8259
  * requires; invalid UTF-8 bytes become U+FFFD. */
 void cn_buf_append_json_str(cn_buf_t *b, cn_str_t s);

@@ -325,19 +325,12 @@ static void read_set(rd_t *r, cn_kmap_t *m)
 
 static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err_t *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        return cn_err_set(err, -errno, "%s: %s", path, strerror(errno));
-    }
     cn_buf_t b = CN_BUF_INIT;
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        cn_buf_append(&b, tmp, n);
-    fclose(f);
-    int rc = 0;
+    int rc = cn_buf_append_file(&b, path, 0);
+    if (rc != 0) {
+        cn_buf_dispose(&b);
+        return rc == -ENOENT ? 0 : cn_err_set(err, rc, "%s: %s", path, cn_strerror(rc));
+    }
     if (b.len < 12 || memcmp(b.ptr, CK_MAGIC, 8) != 0 ||
         cn_crc32c(0, b.ptr, b.len - 4) != cn_load_u32le(b.ptr + b.len - 4)) {
         rc = cn_err_set(err, CN_ECORRUPT, "%s: not a checkpoint or damaged", path);
@@ -799,15 +792,11 @@ int cn_process_rates_import(const char *data_dir, const char *csv_path, size_t *
         return rc;
     *out_count = cn_rates_count(r);
     cn_rates_free(r);
-    FILE *f = fopen(csv_path, "rb");
-    if (f == NULL)
-        return cn_err_set(err, -errno, "%s: %s", csv_path, strerror(errno));
     cn_buf_t b = CN_BUF_INIT;
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        cn_buf_append(&b, tmp, n);
-    fclose(f);
+    if ((rc = cn_buf_append_file(&b, csv_path, 0)) != 0) {
+        cn_buf_dispose(&b);
+        return cn_err_set(err, rc, "%s: %s", csv_path, cn_strerror(rc));
+    }
     if ((rc = mkdir_p(data_dir)) == 0)
         rc = write_atomic(data_dir, "rates.csv", b.ptr ? b.ptr : "", b.len);
     cn_buf_dispose(&b);

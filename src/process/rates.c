@@ -155,19 +155,14 @@ int cn_rates_parse(const char *text, size_t len, cn_rates_t **out, cn_err_t *err
 
 int cn_rates_load(const char *path, cn_rates_t **out, cn_err_t *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        if (errno == ENOENT)
-            return cn_rates_parse("", 0, out, err);
-        return cn_err_set(err, -errno, "%s: %s", path, strerror(errno));
-    }
     cn_buf_t b = CN_BUF_INIT;
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        cn_buf_append(&b, tmp, n);
-    fclose(f);
-    int rc = cn_rates_parse(b.ptr ? b.ptr : "", b.len, out, err);
+    int rc = cn_buf_append_file(&b, path, 0);
+    if (rc == -ENOENT)
+        rc = cn_rates_parse("", 0, out, err);
+    else if (rc != 0)
+        cn_err_set(err, rc, "%s: %s", path, cn_strerror(rc));
+    else
+        rc = cn_rates_parse(b.ptr ? b.ptr : "", b.len, out, err);
     cn_buf_dispose(&b);
     return rc;
 }

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/err.h"
@@ -68,6 +73,45 @@ static void printf_appends(void **state)
     cn_buf_dispose(&b);
 }
 
+/* Whole files: empty, across the 64 KiB read size, appended after what the
+ * buffer holds; a missing file and one past the limit. */
+static void append_file_reads_whole_files(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cn-buf-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    const size_t sizes[] = {0, 1, 65535, 65536, 65537, 200000};
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        size_t n = sizes[k];
+        char *data = malloc(n + 1);
+        for (size_t i = 0; i < n; i++)
+            data[i] = (char)('a' + i % 23);
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, 1, n, f), n);
+        fclose(f);
+        cn_buf_t b = CN_BUF_INIT;
+        cn_buf_append_c(&b, "xy");
+        assert_int_equal(cn_buf_append_file(&b, path, 0), 0);
+        assert_int_equal(b.len, n + 2);
+        assert_memory_equal(b.ptr, "xy", 2);
+        assert_memory_equal(b.ptr + 2, data, n);
+        assert_int_equal(b.ptr[b.len], '\0');
+        cn_buf_clear(&b);
+        assert_int_equal(cn_buf_append_file(&b, path, n), 0); /* exactly the limit */
+        if (n >= 2)                                           /* (a limit of 0 is none) */
+            assert_int_equal(cn_buf_append_file(&b, path, n - 1), CN_ETOOBIG);
+        cn_buf_dispose(&b);
+        free(data);
+    }
+    unlink(path);
+    cn_buf_t b = CN_BUF_INIT;
+    assert_int_equal(cn_buf_append_file(&b, path, 0), -ENOENT);
+    cn_buf_dispose(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -76,6 +120,7 @@ int main(void)
         cmocka_unit_test(varint_round_trips_boundaries),
         cmocka_unit_test(varint_rejects_truncated_and_overlong),
         cmocka_unit_test(printf_appends),
+        cmocka_unit_test(append_file_reads_whole_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,14 +104,8 @@ static char *read_checkpoint(size_t *len)
 {
     char path[512];
     snprintf(path, sizeof(path), "%s/process/checkpoint", DIR_);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
     cn_buf_t b = CN_BUF_INIT;
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-        cn_buf_append(&b, tmp, n);
-    fclose(f);
+    assert_int_equal(cn_buf_append_file(&b, path, 0), 0);
     *len = b.len;
     return b.ptr;
 }
