@@ -51,7 +51,7 @@ int cn_cmd_rates(int argc, char **argv)
     cn_err_clear(&err);
     int rc = cn_process_rates_import(data, file, &n, &err);
     if (rc != 0) {
-        fprintf(stderr, "canton rates import: %s: %s\n", file, cn_err_msg(&err, rc));
+        fprintf(stderr, "canton rates import: %s\n", cn_err_msg(&err, rc)); /* names the file */
         return CN_EXIT_FAIL;
     }
     printf("%zu rates imported into %s/rates.csv (processing reads them at start)\n", n, data);

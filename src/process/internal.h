@@ -213,7 +213,7 @@ typedef struct cn_rates cn_rates_t;
  * err naming the line.
  */
 int cn_rates_parse(const char *text, size_t len, cn_rates_t **out, cn_err_t *err);
-/* Loads <data>/rates.csv; a missing file gives an empty table. */
+/* Loads <data>/rates.csv; a missing file gives an empty table. Errors name the file. */
 int cn_rates_load(const char *path, cn_rates_t **out, cn_err_t *err);
 void cn_rates_free(cn_rates_t *r);
 size_t cn_rates_count(const cn_rates_t *r);

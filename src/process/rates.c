@@ -161,8 +161,11 @@ int cn_rates_load(const char *path, cn_rates_t **out, cn_err_t *err)
         rc = cn_rates_parse("", 0, out, err);
     else if (rc != 0)
         cn_err_set(err, rc, "%s: %s", path, cn_strerror(rc));
-    else
-        rc = cn_rates_parse(b.ptr ? b.ptr : "", b.len, out, err);
+    else if ((rc = cn_rates_parse(b.ptr ? b.ptr : "", b.len, out, err)) != 0 && err != NULL) {
+        char msg[sizeof(err->msg)]; /* every message names the file */
+        memcpy(msg, err->msg, sizeof(msg));
+        cn_err_set(err, rc, "%s: %s", path, msg);
+    }
     cn_buf_dispose(&b);
     return rc;
 }

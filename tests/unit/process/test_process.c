@@ -908,6 +908,33 @@ static void throughput_is_measured(void **state)
     cn_enrich_unref(e);
 }
 
+/* A rates file that cannot be imported says which file, and why. */
+static void rates_import_errors_name_the_file(void **state)
+{
+    (void)state;
+    char csv[512], dest[512];
+    snprintf(csv, sizeof(csv), "%s/in.csv", DIR_);
+    snprintf(dest, sizeof(dest), "%s/imported", DIR_);
+    size_t n = 0;
+    cn_err_t err;
+    assert_int_not_equal(cn_process_rates_import(dest, csv, &n, &err), 0);
+    assert_non_null(strstr(err.msg, csv));
+    assert_non_null(strstr(err.msg, "No such file"));
+    FILE *f = fopen(csv, "w");
+    assert_non_null(f);
+    fputs("date,currency,rate\n2026-11-01,USD,7.1\n2026-11-02,USD,abc\n", f);
+    fclose(f);
+    assert_int_not_equal(cn_process_rates_import(dest, csv, &n, &err), 0);
+    assert_non_null(strstr(err.msg, csv));
+    assert_non_null(strstr(err.msg, "line 3"));
+    f = fopen(csv, "w");
+    assert_non_null(f);
+    fputs("date,currency,rate\n2026-11-01,USD,7.1\n", f);
+    fclose(f);
+    assert_int_equal(cn_process_rates_import(dest, csv, &n, &err), 0);
+    assert_int_equal(n, 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -923,6 +950,7 @@ int main(void)
         T(run_follows_the_hitlog_and_resumes_from_the_checkpoint),
         T(sinks_ahead_of_the_checkpoint_file_get_each_row_once),
         T(late_hits_past_salt_retention_do_not_rewrite_the_salts),
+        T(rates_import_errors_name_the_file),
         T(throughput_is_measured),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
