@@ -42,6 +42,18 @@ static inline int test_dir_setup(char *dir, size_t cap, const char *prefix, cons
     return 0;
 }
 
+/* Writes text to the file name in dir. Returns 0 or -1. */
+static inline int test_write_file(const char *dir, const char *name, const char *text)
+{
+    char p[4096];
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    if (f == NULL)
+        return -1;
+    int rc = fputs(text, f) < 0 ? -1 : 0;
+    return fclose(f) != 0 ? -1 : rc;
+}
+
 /* Frees conf (may be NULL) and removes dir with everything in it. */
 static inline int test_dir_teardown(const char *dir, cn_conf_t *conf)
 {

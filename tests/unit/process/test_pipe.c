@@ -101,13 +101,9 @@ static int setup(void **state)
     (void)state;
     if (test_dir_setup(DIR_, sizeof(DIR_), "/tmp/cn-pipe-test", CONF, sizeof(CONF) - 1, &C) != 0)
         return -1;
-    char path[512];
-    snprintf(path, sizeof(path), "%s/rates.csv", DIR_);
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
+    if (test_write_file(DIR_, "rates.csv",
+                        "# base=CNY\ndate,currency,rate\n2026-11-01,USD,7.10\n") != 0)
         return -1;
-    fputs("# base=CNY\ndate,currency,rate\n2026-11-01,USD,7.10\n", f);
-    fclose(f);
     cn_err_t err;
     char hl[512];
     snprintf(hl, sizeof(hl), "%s/hitlog", DIR_);

@@ -147,13 +147,10 @@ static int setup(void **state)
     (void)state;
     if (test_dir_setup(DIR_, sizeof(DIR_), "/tmp/cn-proc-test", CONF, sizeof(CONF) - 1, &C) != 0)
         return -1;
-    char path[512];
-    snprintf(path, sizeof(path), "%s/rates.csv", DIR_);
-    FILE *f = fopen(path, "w");
-    fputs("# base=CNY\ndate,currency,rate\n2026-11-01,USD,7.10\n2026-11-28,USD,7.20\n"
-          "2026-11-01,EUR,7.70\n",
-          f);
-    fclose(f);
+    if (test_write_file(DIR_, "rates.csv",
+                        "# base=CNY\ndate,currency,rate\n2026-11-01,USD,7.10\n"
+                        "2026-11-28,USD,7.20\n2026-11-01,EUR,7.70\n") != 0)
+        return -1;
     memset(REC, 0, sizeof(REC));
     return 0;
 }
@@ -912,7 +909,7 @@ static void throughput_is_measured(void **state)
 static void rates_import_errors_name_the_file(void **state)
 {
     (void)state;
-    char csv[512], dest[512];
+    char csv[4096], dest[512];
     snprintf(csv, sizeof(csv), "%s/in.csv", DIR_);
     snprintf(dest, sizeof(dest), "%s/imported", DIR_);
     size_t n = 0;
@@ -920,17 +917,15 @@ static void rates_import_errors_name_the_file(void **state)
     assert_int_not_equal(cn_process_rates_import(dest, csv, &n, &err), 0);
     assert_non_null(strstr(err.msg, csv));
     assert_non_null(strstr(err.msg, "No such file"));
-    FILE *f = fopen(csv, "w");
-    assert_non_null(f);
-    fputs("date,currency,rate\n2026-11-01,USD,7.1\n2026-11-02,USD,abc\n", f);
-    fclose(f);
+    assert_int_equal(
+        test_write_file(DIR_, "in.csv",
+                        "date,currency,rate\n2026-11-01,USD,7.1\n2026-11-02,USD,abc\n"),
+        0);
     assert_int_not_equal(cn_process_rates_import(dest, csv, &n, &err), 0);
     assert_non_null(strstr(err.msg, csv));
     assert_non_null(strstr(err.msg, "line 3"));
-    f = fopen(csv, "w");
-    assert_non_null(f);
-    fputs("date,currency,rate\n2026-11-01,USD,7.1\n", f);
-    fclose(f);
+    assert_int_equal(test_write_file(DIR_, "in.csv", "date,currency,rate\n2026-11-01,USD,7.1\n"),
+                     0);
     assert_int_equal(cn_process_rates_import(dest, csv, &n, &err), 0);
     assert_int_equal(n, 1);
 }
