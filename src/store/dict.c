@@ -2,8 +2,10 @@
 /*
  * Dictionaries (docs/storage.md "Dictionaries"): per domain, the strings of
  * a DICT column as dense u32 ids, stable for the life of the suite. Id 0 is
- * the empty string and is not stored. The file is a header and then one
- * entry per id from 1 on (varint length, bytes); it only grows, and the
+ * the empty string and is not stored. The file is a header and then blocks,
+ * one per append, of entries for the next ids (each string front-coded
+ * against the one before it), raw or a zstd frame compressed with the tail
+ * of the entries before as a prefix (format 5); it only grows, and the
  * manifest says how many of its bytes are live.
  *
  * In memory, entries sit in fixed pages of slices whose directory never
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+#include <zstd.h>
 
 #include "lib/xalloc.h"
 #include "store/internal.h"
@@ -30,6 +33,19 @@
 #define FIRST_PAGE  1024u
 #define MAX_PAGES   19
 #define BLOCK_BYTES (1u << 20)
+/* The file's blocks (docs/storage.md "Dictionaries"): at most BLOCK_RAW_MAX
+ * bytes of entries each (one entry always fits), compressed with the last
+ * PREFIX_LEN bytes of the entries before. zstd is tried from ZSTD_MIN_RAW
+ * bytes of entries on (below, a frame's overhead is more than it can save),
+ * at ZSTD_LEVEL. Measured on bench/store's dictionaries (2M hits): level 9
+ * is 10-15% smaller than 3 for URLs and pages and costs 0.04 s a MB; 19 is
+ * 10% smaller again but 15 times slower. A prefix of 64 KiB compresses
+ * within 1% of 128 KiB and 512 KiB, and loading it costs a block of one
+ * string 0.3-0.7 ms (flushes append such blocks every few seconds). */
+#define BLOCK_RAW_MAX (2 * CN_STORE__MAX_STR + 16)
+#define PREFIX_LEN    CN_STORE__DICT_PREFIX_LEN
+#define ZSTD_MIN_RAW  24
+#define ZSTD_LEVEL    9
 
 typedef struct ientry {
     const char *ptr; /* the dictionary's copy, preceded by its length (u32) */
@@ -458,15 +474,129 @@ void cn_store__dict_header(cn_buf_t *out)
     cn_buf_put_u32le(out, 0);
 }
 
+/* --- File blocks --- */
+
+static size_t varint_len(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* The length of the prefix s shares with prev. */
+static size_t shared_len(cn_str_t prev, cn_str_t s)
+{
+    size_t n = prev.len < s.len ? prev.len : s.len, i = 0;
+    while (i < n && prev.ptr[i] == s.ptr[i])
+        i++;
+    return i;
+}
+
+/* An entry: s front-coded against the string of the id before (prev). */
+static size_t entry_len(cn_str_t prev, cn_str_t s)
+{
+    size_t k = shared_len(prev, s);
+    return varint_len(k) + varint_len(s.len - k) + s.len - k;
+}
+
+static void put_entry(cn_buf_t *b, cn_str_t prev, cn_str_t s)
+{
+    size_t k = shared_len(prev, s);
+    cn_buf_put_varint(b, k);
+    cn_buf_put_varint(b, s.len - k);
+    cn_buf_append(b, s.ptr + k, s.len - k);
+}
+
+/* Keeps the last PREFIX_LEN bytes of win (the entry stream's tail). */
+static void keep_prefix(cn_buf_t *win)
+{
+    if (win->len > PREFIX_LEN) {
+        memmove(win->ptr, win->ptr + win->len - PREFIX_LEN, PREFIX_LEN);
+        win->len = PREFIX_LEN;
+    }
+}
+
+/* Appends the block of count raw entries win[base, win->len), compressed with
+ * win[0, base) as its prefix when that is smaller; *zc is created on first
+ * use (zc NULL: raw). */
+static void put_block(cn_buf_t *win, size_t base, uint32_t count, ZSTD_CCtx **zc, cn_buf_t *out)
+{
+    size_t raw_len = win->len - base;
+    size_t raw_cost = varint_len((uint64_t)count << 1) + raw_len;
+    if (zc && raw_len >= ZSTD_MIN_RAW) {
+        if (!*zc) {
+            *zc = ZSTD_createCCtx();
+            CN_ASSERT(*zc);
+            ZSTD_CCtx_setParameter(*zc, ZSTD_c_compressionLevel, ZSTD_LEVEL);
+            ZSTD_CCtx_setParameter(*zc, ZSTD_c_contentSizeFlag, 0); /* the block says */
+        }
+        size_t bound = ZSTD_compressBound(raw_len);
+        /* the frame after room for the block header (two varints and the NUL) */
+        cn_buf_reserve(out, 24 + bound);
+        uint8_t *z = (uint8_t *)out->ptr + out->len + 24;
+        size_t zl = ZSTD_CCtx_refPrefix(*zc, win->ptr, base);
+        if (!ZSTD_isError(zl))
+            zl = ZSTD_compress2(*zc, z, bound, win->ptr + base, raw_len);
+        if (!ZSTD_isError(zl) &&
+            varint_len((uint64_t)zl << 1 | 1) + varint_len(raw_len) + zl < raw_cost) {
+            cn_buf_put_varint(out, (uint64_t)zl << 1 | 1);
+            cn_buf_put_varint(out, raw_len);
+            memmove(out->ptr + out->len, z, zl);
+            out->len += zl;
+            out->ptr[out->len] = '\0';
+            return;
+        }
+        if (ZSTD_isError(zl)) { /* no such error seen: start afresh, keep the raw block */
+            ZSTD_freeCCtx(*zc);
+            *zc = NULL;
+        }
+    }
+    cn_buf_put_varint(out, (uint64_t)count << 1);
+    cn_buf_append(out, win->ptr + base, raw_len);
+}
+
 void cn_store__dict_encode(const cn_store__dict_t *d, uint32_t from, uint32_t to, cn_buf_t *out)
 {
     if (from == 0)
         from = 1;
-    for (uint32_t id = from; id < to; id++) {
-        cn_str_t s = *slot(d, id);
-        cn_buf_put_varint(out, s.len);
-        cn_buf_append(out, s.ptr, s.len);
+    if (from >= to)
+        return;
+    cn_buf_t win = CN_BUF_INIT;
+    /* too few bytes for zstd (a flush of one or two short strings): no prefix */
+    size_t total = 0;
+    for (uint32_t id = from; id < to && total < ZSTD_MIN_RAW; id++)
+        total += entry_len(*slot(d, id - 1), *slot(d, id));
+    if (total < ZSTD_MIN_RAW) {
+        for (uint32_t id = from; id < to; id++)
+            put_entry(&win, *slot(d, id - 1), *slot(d, id));
+        put_block(&win, 0, to - from, NULL, out);
+        cn_buf_dispose(&win);
+        return;
     }
+    /* the prefix: the tail of the entries of ids < from, rebuilt from the strings */
+    uint32_t first = from;
+    for (size_t tail = 0; first > 1 && tail < PREFIX_LEN;)
+        first--, tail += entry_len(*slot(d, first - 1), *slot(d, first));
+    for (uint32_t id = first; id < from; id++)
+        put_entry(&win, *slot(d, id - 1), *slot(d, id));
+    keep_prefix(&win);
+    ZSTD_CCtx *zc = NULL;
+    for (uint32_t id = from; id < to;) {
+        size_t base = win.len;
+        uint32_t start = id;
+        do {
+            put_entry(&win, *slot(d, id - 1), *slot(d, id));
+            id++;
+        } while (id < to &&
+                 win.len - base + entry_len(*slot(d, id - 1), *slot(d, id)) <= BLOCK_RAW_MAX);
+        put_block(&win, base, id - start, &zc, out);
+        keep_prefix(&win);
+    }
+    ZSTD_freeCCtx(zc);
+    cn_buf_dispose(&win);
 }
 
 int cn_store__dict_parse(const uint8_t *p, size_t len, const char *name, cn_store__dict_t *d,
@@ -480,25 +610,114 @@ int cn_store__dict_parse(const uint8_t *p, size_t len, const char *name, cn_stor
                           version, CN_STORE_FORMAT);
     const uint8_t *q = p + CN_STORE__DICT_HEADER_LEN, *end = p + len;
     uint32_t n = 1;
+    int rc = 0;
+    /* win: the entry stream's tail (the next block's prefix), then a zstd block's entries */
+    uint8_t *win = NULL;
+    size_t win_len = 0, win_cap = 0;
+    char *cur = NULL; /* the last string read (of cur_len bytes) */
+    size_t cur_len = 0, cur_cap = 0;
+    ZSTD_DCtx *zd = NULL;
     while (q < end) {
         const uint8_t *at = q;
-        uint64_t sl;
-        if (cn_get_varint(&q, end, &sl) != 0 || sl == 0 || sl > CN_STORE__MAX_STR ||
-            sl > (uint64_t)(end - q) || n >= CN_STORE__MAX_DICT)
-            return cn_err_set(err, CN_ECORRUPT, "%s: offset %zu: bad entry for id %u", name,
-                              (size_t)(at - p), n);
-        cn_str_t s = cn_str((const char *)q, (size_t)sl);
-        q += sl;
-        if (d) {
-            uint32_t id;
-            uint64_t h = hash_str(s);
-            if (d->slots[probe(d, s, h)].id1 != 0)
-                return cn_err_set(err, CN_ECORRUPT, "%s: offset %zu: id %u repeats a string", name,
-                                  (size_t)(at - p), n);
-            append(d, s, h, &id, NULL);
+        uint64_t tag, stored = 0, raw_len = 0;
+        if (cn_get_varint(&q, end, &tag) != 0 || tag >> 1 == 0) {
+            rc = cn_err_set(err, CN_ECORRUPT, "%s: offset %zu: bad block header", name,
+                            (size_t)(at - p));
+            break;
         }
-        n++;
+        bool zstd = tag & 1;
+        /* the block's entries: [e, eend) (a raw block's entries end where their count does) */
+        const uint8_t *e, *eend;
+        uint64_t count = 0; /* raw: entries left */
+        if (zstd) {
+            stored = tag >> 1;
+            if (cn_get_varint(&q, end, &raw_len) != 0 || stored > (uint64_t)(end - q) ||
+                raw_len == 0 || raw_len > BLOCK_RAW_MAX) {
+                rc = cn_err_set(err, CN_ECORRUPT, "%s: offset %zu: bad block header", name,
+                                (size_t)(at - p));
+                break;
+            }
+            if (win_len + raw_len > win_cap) {
+                win_cap = win_len + (size_t)raw_len;
+                win = cn_xrealloc(win, win_cap);
+            }
+            if (!zd) {
+                zd = ZSTD_createDCtx();
+                CN_ASSERT(zd);
+            }
+            size_t got = ZSTD_DCtx_refPrefix(zd, win, win_len);
+            if (!ZSTD_isError(got))
+                got = ZSTD_decompressDCtx(zd, win + win_len, (size_t)raw_len, q, (size_t)stored);
+            if (ZSTD_isError(got) || got != raw_len) {
+                rc = cn_err_set(err, CN_ECORRUPT, "%s: offset %zu: damaged zstd block (%s)", name,
+                                (size_t)(at - p),
+                                ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short");
+                break;
+            }
+            e = win + win_len;
+            eend = e + raw_len;
+        } else {
+            count = tag >> 1;
+            e = q;
+            eend = (size_t)(end - q) > BLOCK_RAW_MAX ? q + BLOCK_RAW_MAX : end;
+        }
+        const uint8_t *first = e;
+        while (zstd ? e < eend : count > 0) {
+            uint64_t k, sl;
+            if (cn_get_varint(&e, eend, &k) != 0 || k > cur_len ||
+                cn_get_varint(&e, eend, &sl) != 0 || sl > (uint64_t)(eend - e) || k + sl == 0 ||
+                k + sl > CN_STORE__MAX_STR || n >= CN_STORE__MAX_DICT) {
+                rc = cn_err_set(err, CN_ECORRUPT, "%s: offset %zu: bad entry for id %u", name,
+                                (size_t)(at - p), n);
+                break;
+            }
+            /* the string before's first k bytes (in cur already), then sl new ones */
+            if (k + sl > cur_cap) {
+                cur_cap = (size_t)(k + sl) * 2;
+                cur = cn_xrealloc(cur, cur_cap);
+            }
+            memcpy(cur + k, e, (size_t)sl);
+            e += sl;
+            cur_len = (size_t)(k + sl);
+            cn_str_t s = cn_str(cur, cur_len);
+            if (d) {
+                uint32_t id;
+                uint64_t h = hash_str(s);
+                if (d->slots[probe(d, s, h)].id1 != 0) {
+                    rc = cn_err_set(err, CN_ECORRUPT, "%s: offset %zu: id %u repeats a string",
+                                    name, (size_t)(at - p), n);
+                    break;
+                }
+                append(d, s, h, &id, NULL);
+            }
+            n++;
+            count -= count > 0;
+        }
+        if (rc < 0)
+            break;
+        /* the prefix of the next block */
+        size_t span = (size_t)(e - first);
+        if (zstd) {
+            q += stored;
+        } else {
+            q = e;
+            if (win_len + span > win_cap) {
+                win_cap = win_len + span;
+                win = cn_xrealloc(win, win_cap);
+            }
+            memcpy(win + win_len, first, span);
+        }
+        win_len += span;
+        if (win_len > PREFIX_LEN) {
+            memmove(win, win + win_len - PREFIX_LEN, PREFIX_LEN);
+            win_len = PREFIX_LEN;
+        }
     }
+    ZSTD_freeDCtx(zd);
+    free(cur);
+    free(win);
+    if (rc < 0)
+        return rc;
     *out_len = n;
     return 0;
 }

@@ -361,16 +361,20 @@ int cn_store__dict_intern_many(const cn_store__dict_req_t *req, size_t n);
 /* Readers: lookups (thread-safe for id < a length published before). */
 cn_str_t cn_store__dict_str(const cn_store__dict_t *d, uint32_t id);
 int cn_store__dict_find(cn_store__dict_t *d, cn_str_t s, uint32_t limit, uint32_t *out);
-/* The file encoding of entries [from, to) (appended to out). */
+/* The file encoding of entries [from, to) (appended to out): blocks, raw or
+ * zstd with the entries of ids < from as a prefix (docs/storage.md
+ * "Dictionaries"), to follow the file's blocks of ids < from. */
 void cn_store__dict_encode(const cn_store__dict_t *d, uint32_t from, uint32_t to, cn_buf_t *out);
 /*
- * Parses a dictionary file's bytes [p, p + len): header then entries. Adds
+ * Parses a dictionary file's bytes [p, p + len): header then blocks. Adds
  * every entry to d (which must be empty) when d is not NULL. Returns 0 and
  * the entry count including id 0, or CN_ECORRUPT naming the offset.
  */
 int cn_store__dict_parse(const uint8_t *p, size_t len, const char *name, cn_store__dict_t *d,
                          uint32_t *out_len, cn_err_t *err);
 #define CN_STORE__DICT_HEADER_LEN 16
+/* A block's zstd prefix: the last this many bytes of the entries before it. */
+#define CN_STORE__DICT_PREFIX_LEN (64u << 10)
 void cn_store__dict_header(cn_buf_t *out);
 
 /* --- Manifest --- */

@@ -48,7 +48,7 @@
 #include "lib/str.h"
 
 /* The on-disk format version (docs/storage.md); bumped by any change to columns.def. */
-#define CN_STORE_FORMAT 4
+#define CN_STORE_FORMAT 5
 
 /* Columns are stored in pages of this many rows. Reads aligned to page
  * boundaries decode straight into the caller's buffer. */

@@ -51,71 +51,482 @@ static void ids_are_dense_and_stable(void **state)
     cn_store__dict_free(d);
 }
 
+/* --- The file: blocks (docs/storage.md "Dictionaries") --- */
+
+typedef struct block {
+    size_t at;  /* offset in the file */
+    size_t end; /* offset of the next block */
+    bool zstd;
+} block_t;
+
+/* The blocks of a dictionary file (read by the documented layout); returns
+ * their count. */
+static size_t blocks_of(const cn_buf_t *b, block_t *out, size_t max)
+{
+    const uint8_t *p = (const uint8_t *)b->ptr, *q = p + CN_STORE__DICT_HEADER_LEN,
+                  *end = p + b->len;
+    size_t n = 0;
+    while (q < end) {
+        const uint8_t *at = q;
+        uint64_t tag, raw_len, k, sl;
+        assert_int_equal(cn_get_varint(&q, end, &tag), 0);
+        if (tag & 1) { /* zstd: varint stored length << 1 | 1, varint raw length, frame */
+            assert_int_equal(cn_get_varint(&q, end, &raw_len), 0);
+            q += tag >> 1;
+        } else { /* raw: varint count << 1, entries (varint shared, varint length, bytes) */
+            for (uint64_t i = 0; i < tag >> 1; i++) {
+                assert_int_equal(cn_get_varint(&q, end, &k), 0);
+                assert_int_equal(cn_get_varint(&q, end, &sl), 0);
+                q += sl;
+            }
+        }
+        assert_true(q <= end);
+        assert_true(n < max);
+        out[n++] = (block_t){(size_t)(at - p), (size_t)(q - p), tag & 1};
+    }
+    return n;
+}
+
+static int parse(const cn_buf_t *b, size_t len, cn_store__dict_t *d, uint32_t *n, cn_err_t *err)
+{
+    return cn_store__dict_parse((const uint8_t *)b->ptr, len, "t", d, n, err);
+}
+
+/* Parses b into a new dictionary and checks it holds the strings of ref. */
+static void parses_to(const cn_buf_t *b, const cn_store__dict_t *ref)
+{
+    cn_store__dict_t *e = cn_store__dict_new("t");
+    uint32_t n = 0;
+    cn_err_t err;
+    int rc = parse(b, b->len, e, &n, &err);
+    if (rc != 0)
+        fail_msg("%s", cn_err_msg(&err, rc));
+    assert_int_equal(n, cn_store__dict_len(ref));
+    assert_int_equal(cn_store__dict_len(e), n);
+    for (uint32_t i = 0; i < n; i++)
+        assert_true(cn_str_eq(cn_store__dict_str(ref, i), cn_store__dict_str(e, i)));
+    cn_store__dict_free(e);
+}
+
+static uint64_t rnd(uint64_t *x)
+{
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    return *x;
+}
+
+/* A string of len random bytes (zstd cannot compress them) starting with first. */
+static cn_str_t random_str(char *buf, size_t len, char first, uint64_t *x)
+{
+    buf[0] = first;
+    for (size_t i = 1; i < len; i++)
+        buf[i] = (char)rnd(x);
+    return cn_str(buf, len);
+}
+
 static void file_round_trip(void **state)
 {
     (void)state;
     cn_store__dict_t *d = cn_store__dict_new("url");
-    const char *words[] = {"a", "bb", "https://example.com/x?y", "\xe2\x82\xac", "with\ttab"};
+    const char *words[] = {"a", "bb", "https://example.com/x?y", "\xe2\x82\xac", "with\ttab", "b"};
     uint32_t id;
-    for (size_t i = 0; i < 5; i++)
+    for (size_t i = 0; i < 6; i++)
         cn_store__dict_intern(d, cn_str_c(words[i]), &id);
     char big[300];
     memset(big, 'z', sizeof(big));
     cn_store__dict_intern(d, cn_str(big, sizeof(big)), &id);
     cn_buf_t b = CN_BUF_INIT;
     cn_store__dict_header(&b);
-    cn_store__dict_encode(d, 0, 3, &b); /* in two appends, as flushes do */
+    cn_store__dict_encode(d, 0, 3, &b); /* in appends, as flushes do */
+    cn_store__dict_encode(d, 3, 3, &b); /* nothing new: no block */
     cn_store__dict_encode(d, 3, cn_store__dict_len(d), &b);
-    cn_store__dict_t *e = cn_store__dict_new("url");
-    uint32_t n;
-    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, b.len, "t", e, &n, NULL), 0);
-    assert_int_equal(n, 7);
-    for (uint32_t i = 0; i < n; i++)
-        assert_true(cn_str_eq(cn_store__dict_str(d, i), cn_store__dict_str(e, i)));
+    parses_to(&b, d);
+    block_t bl[4];
+    assert_int_equal(blocks_of(&b, bl, 4), 2);
+    /* a few short strings are kept raw; 300 equal bytes are compressed */
+    assert_false(bl[0].zstd);
+    assert_true(bl[1].zstd);
+    assert_true(b.len < CN_STORE__DICT_HEADER_LEN + 100);
     /* a header alone is an empty dictionary */
-    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, 16, "t", NULL, &n, NULL), 0);
+    uint32_t n;
+    assert_int_equal(parse(&b, CN_STORE__DICT_HEADER_LEN, NULL, &n, NULL), 0);
     assert_int_equal(n, 1);
+    /* strings of many URLs, compressed in one block much smaller than they are */
+    cn_store__dict_t *u = cn_store__dict_new("url");
+    size_t raw = 0;
+    char s[128];
+    for (unsigned i = 0; i < 2000; i++) {
+        snprintf(s, sizeof(s), "https://shop.canton.test/c/%u/p/%u-item.html?ref=%u", i % 37,
+                 i * 7919 % 10007, i % 5);
+        assert_int_equal(cn_store__dict_intern(u, cn_str_c(s), &id), 0);
+        raw += strlen(s) + 1;
+    }
+    cn_buf_clear(&b);
+    cn_store__dict_header(&b);
+    cn_store__dict_encode(u, 1, cn_store__dict_len(u), &b);
+    parses_to(&b, u);
+    assert_int_equal(blocks_of(&b, bl, 4), 1);
+    assert_true(bl[0].zstd);
+    assert_true(b.len * 5 < raw);
+    cn_store__dict_free(u);
     cn_store__dict_free(d);
-    cn_store__dict_free(e);
     cn_buf_dispose(&b);
+}
+
+/* Order-id-like and URL-like strings appended a few at a time (flushes of a
+ * live server), the file parsed again (a reopen), more appended to the
+ * parsed dictionary: every id keeps its string, the blocks the reopened
+ * dictionary appends are those the original would have, and blocks of one
+ * short string cost no more than it does. */
+static void many_small_appends_then_reopen(void **state)
+{
+    (void)state;
+    cn_store__dict_t *d = cn_store__dict_new("x");
+    cn_buf_t b = CN_BUF_INIT, more = CN_BUF_INIT, again = CN_BUF_INIT;
+    cn_store__dict_header(&b);
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    char s[128];
+    uint32_t id, written = 1;
+    bool raw = false, zstd = false;
+    size_t singles = 0, singles_raw = 0;
+    for (unsigned i = 0; i < 4000; i++) {
+        if (rnd(&x) % 3 == 0)
+            snprintf(s, sizeof(s), "ORD-20260703-%07u", i);
+        else
+            snprintf(s, sizeof(s), "https://shop.canton.test/%s/%u.html?q=%u",
+                     i % 2 ? "product" : "category", (unsigned)(rnd(&x) % 100000), i % 11);
+        assert_int_equal(cn_store__dict_intern(d, cn_str_c(s), &id), 0);
+        if (rnd(&x) % 5 == 0 || i == 3999) {
+            size_t before = b.len;
+            uint32_t len = cn_store__dict_len(d);
+            cn_store__dict_encode(d, written, len, &b);
+            const uint8_t *p = (const uint8_t *)b.ptr + before;
+            *(p[0] & 1 ? &zstd : &raw) = true;
+            if (len - written == 1) { /* one string: a tag, the entry (shared, length, bytes) */
+                cn_str_t one = cn_store__dict_str(d, written);
+                assert_true(b.len - before <= 3 + one.len);
+                singles += b.len - before;
+                singles_raw += one.len + 1; /* as entries were before blocks */
+            }
+            written = len;
+        }
+    }
+    assert_true(raw && zstd);
+    assert_true(singles_raw > 0 && singles < singles_raw);
+    parses_to(&b, d);
+    /* reopened: the parsed dictionary goes on where the file ends */
+    cn_store__dict_t *r = cn_store__dict_new("x");
+    uint32_t n;
+    assert_int_equal(parse(&b, b.len, r, &n, NULL), 0);
+    for (unsigned i = 0; i < 300; i++) {
+        snprintf(s, sizeof(s), "https://shop.canton.test/new/%u.html", i);
+        assert_int_equal(cn_store__dict_intern(r, cn_str_c(s), &id), 0);
+        assert_int_equal(id, n + i);
+        assert_int_equal(cn_store__dict_intern(d, cn_str_c(s), &id), 0);
+        assert_int_equal(id, n + i);
+    }
+    cn_store__dict_encode(r, n, n + 100, &more);
+    cn_store__dict_encode(r, n + 100, n + 300, &more);
+    cn_store__dict_encode(d, n, n + 100, &again);
+    cn_store__dict_encode(d, n + 100, n + 300, &again);
+    assert_int_equal(more.len, again.len);
+    assert_memory_equal(more.ptr, again.ptr, more.len);
+    cn_buf_append(&b, more.ptr, more.len);
+    parses_to(&b, d);
+    cn_store__dict_free(r);
+    cn_store__dict_free(d);
+    cn_buf_dispose(&b);
+    cn_buf_dispose(&more);
+    cn_buf_dispose(&again);
+}
+
+/*
+ * The zstd prefix is the last CN_STORE__DICT_PREFIX_LEN bytes of the entries
+ * before a block. A random string X and then random filler, and last a
+ * string equal to X but for its last byte, alone in a block: when the
+ * prefix starts at X's entry, one byte before or after it, or at X's first
+ * byte, the block compresses (it refers to X in the prefix) and parses back;
+ * when the prefix starts just after X's entry, the block is random bytes to
+ * zstd and stays raw. The entries before are written in one block or one
+ * block per string.
+ */
+static void prefix_window_boundary(void **state)
+{
+    (void)state;
+    static char xs[400], fill[1200];
+    /* where the prefix starts, from X's entry on */
+    const int starts[] = {-1, 0, 1, 3, 403};
+    for (size_t si = 0; si < sizeof(starts) / sizeof(starts[0]); si++) {
+        for (int per_id = 0; per_id < 2; per_id++) {
+            uint64_t x = 0x9E3779B97F4A7C15ull + si;
+            cn_store__dict_t *d = cn_store__dict_new("w");
+            uint32_t id;
+            /* Strings of random bytes whose first byte differs from the string
+             * before's (nothing shared): entries of 1 + 1 + len bytes (len < 128)
+             * or 1 + 2 + len (len < 16384). A: before the prefix. */
+            for (int i = 0; i < 3; i++)
+                cn_store__dict_intern(d, random_str(fill, 500, i % 2 ? 'a' : 'b', &x), &id);
+            /* X */
+            cn_store__dict_intern(d, random_str(xs, 400, 'X', &x), &id);
+            size_t xentry = 1 + 2 + 400;
+            /* B: the prefix is X's entry and B, less starts[si] bytes */
+            size_t want = CN_STORE__DICT_PREFIX_LEN - xentry + (size_t)starts[si];
+            int k = 0;
+            while (want > 1003 + 300) {
+                cn_store__dict_intern(d, random_str(fill, 1000, k++ % 2 ? 'a' : 'b', &x), &id);
+                want -= 1003;
+            }
+            cn_store__dict_intern(d, random_str(fill, want - 102 - 3, 'c', &x), &id);
+            cn_store__dict_intern(d, random_str(fill, 100, 'd', &x), &id);
+            cn_buf_t b = CN_BUF_INIT;
+            cn_store__dict_header(&b);
+            uint32_t len = cn_store__dict_len(d);
+            if (per_id)
+                for (uint32_t i = 1; i < len; i++)
+                    cn_store__dict_encode(d, i, i + 1, &b);
+            else
+                cn_store__dict_encode(d, 1, len, &b);
+            /* Y: X but for its last byte */
+            size_t before = b.len;
+            memcpy(fill, xs, 400);
+            fill[399] ^= 1;
+            cn_store__dict_intern(d, cn_str(fill, 400), &id);
+            cn_store__dict_encode(d, len, len + 1, &b);
+            parses_to(&b, d);
+            if (starts[si] <= 3) {
+                assert_int_equal(b.ptr[before] & 1, 1);
+                assert_true(b.len - before < 40);
+            } else {
+                assert_int_equal(b.ptr[before] & 1, 0);
+                assert_int_equal(b.len - before, 1 + xentry); /* tag, entry */
+            }
+            cn_store__dict_free(d);
+            cn_buf_dispose(&b);
+        }
+    }
+}
+
+/* A file of a few blocks, the last raw or zstd, cut at every byte of its
+ * last block: refused (CN_ECORRUPT naming the block) but at the block's
+ * start, where it is the file before the last append. */
+static void truncated_last_block(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 2; kind++) {
+        cn_store__dict_t *d = cn_store__dict_new("t");
+        cn_buf_t b = CN_BUF_INIT;
+        cn_store__dict_header(&b);
+        char s[96];
+        uint32_t id, written = 1;
+        for (unsigned i = 0; i < 600; i++) {
+            snprintf(s, sizeof(s), "https://shop.canton.test/p/%u.html", i * 31);
+            cn_store__dict_intern(d, cn_str_c(s), &id);
+            if (i % 200 == 199) {
+                cn_store__dict_encode(d, written, cn_store__dict_len(d), &b);
+                written = cn_store__dict_len(d);
+            }
+        }
+        if (kind == 0) { /* a raw block last */
+            cn_store__dict_intern(d, CN_STR_LIT("ab"), &id);
+            cn_store__dict_encode(d, written, cn_store__dict_len(d), &b);
+        }
+        block_t bl[8];
+        size_t nb = blocks_of(&b, bl, 8);
+        assert_int_equal(bl[nb - 1].zstd, kind == 1);
+        assert_true(bl[nb - 2].zstd);
+        uint32_t n;
+        cn_err_t err;
+        char want[64];
+        snprintf(want, sizeof(want), "offset %zu", bl[nb - 1].at);
+        for (size_t cut = bl[nb - 1].at + 1; cut < b.len; cut++) {
+            cn_store__dict_t *e = cn_store__dict_new("t");
+            assert_int_equal(parse(&b, cut, e, &n, &err), CN_ECORRUPT);
+            assert_non_null(strstr(err.msg, want));
+            cn_store__dict_free(e);
+        }
+        assert_int_equal(parse(&b, bl[nb - 1].at, NULL, &n, NULL), 0);
+        assert_int_equal(n, kind == 0 ? 601 : 401);
+        assert_int_equal(parse(&b, b.len, NULL, &n, NULL), 0);
+        assert_int_equal(n, cn_store__dict_len(d));
+        cn_store__dict_free(d);
+        cn_buf_dispose(&b);
+    }
+}
+
+/* zstd blocks damaged: a wrong raw length, garbage, a frame cut short, the
+ * prefix missing (the block alone) are CN_ECORRUPT naming the block's
+ * offset; any flipped bit is CN_ECORRUPT or (zstd keeps no checksum: the
+ * manifest's CRC32C catches it) another valid dictionary, never a crash. */
+static void damaged_zstd_blocks(void **state)
+{
+    (void)state;
+    cn_store__dict_t *d = cn_store__dict_new("t");
+    cn_buf_t b = CN_BUF_INIT, c = CN_BUF_INIT;
+    cn_store__dict_header(&b);
+    char s[96];
+    uint32_t id;
+    for (unsigned i = 0; i < 300; i++) {
+        snprintf(s, sizeof(s), "https://shop.canton.test/p/%u.html", i * 31);
+        cn_store__dict_intern(d, cn_str_c(s), &id);
+    }
+    cn_store__dict_encode(d, 1, 200, &b);
+    cn_store__dict_encode(d, 200, cn_store__dict_len(d), &b);
+    block_t bl[4];
+    assert_int_equal(blocks_of(&b, bl, 4), 2);
+    assert_true(bl[0].zstd && bl[1].zstd);
+    const uint8_t *p = (const uint8_t *)b.ptr + bl[1].at, *q = p;
+    uint64_t tag, raw_len;
+    cn_get_varint(&q, (const uint8_t *)b.ptr + b.len, &tag);
+    cn_get_varint(&q, (const uint8_t *)b.ptr + b.len, &raw_len);
+    size_t frame = (size_t)(q - (const uint8_t *)b.ptr), stored = (size_t)(tag >> 1);
+    char want[64];
+    snprintf(want, sizeof(want), "offset %zu", bl[1].at);
+    uint32_t n;
+    cn_err_t err;
+    /* the last block rewritten: header (tag, raw length) then frame bytes */
+    struct {
+        uint64_t tag, raw_len;
+        size_t frame_len;
+        bool garbage;
+    } cases[] = {
+        {tag, raw_len + 1, stored, false},     /* more bytes than the frame holds */
+        {tag, raw_len - 1, stored, false},     /* fewer */
+        {tag, raw_len, stored, true},          /* garbage */
+        {tag - 2, raw_len, stored - 1, false}, /* the frame cut short */
+        {tag, 0, stored, false},               /* no bytes */
+        {tag, 3u << 20, stored, false},        /* beyond a block's limit */
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        cn_buf_clear(&c);
+        cn_buf_append(&c, b.ptr, bl[1].at);
+        cn_buf_put_varint(&c, cases[k].tag);
+        cn_buf_put_varint(&c, cases[k].raw_len);
+        for (size_t i = 0; i < cases[k].frame_len; i++)
+            cn_buf_putc(&c, cases[k].garbage ? (char)(0xa5 ^ i) : b.ptr[frame + i]);
+        err.msg[0] = '\0';
+        assert_int_equal(parse(&c, c.len, NULL, &n, &err), CN_ECORRUPT);
+        assert_non_null(strstr(err.msg, want));
+    }
+    /* the prefix missing: the last block alone after the header */
+    cn_buf_clear(&c);
+    cn_buf_append(&c, b.ptr, CN_STORE__DICT_HEADER_LEN);
+    cn_buf_append(&c, b.ptr + bl[1].at, b.len - bl[1].at);
+    assert_int_equal(parse(&c, c.len, NULL, &n, &err), CN_ECORRUPT);
+    assert_non_null(strstr(err.msg, "offset 16: damaged zstd block"));
+    /* every bit of both frames flipped */
+    size_t corrupt = 0, flips = 0;
+    for (size_t at = CN_STORE__DICT_HEADER_LEN; at < b.len; at++) {
+        for (int bit = 0; bit < 8; bit++) {
+            b.ptr[at] ^= (char)(1 << bit);
+            cn_store__dict_t *e = cn_store__dict_new("t");
+            int rc = parse(&b, b.len, e, &n, NULL);
+            assert_true(rc == 0 || rc == CN_ECORRUPT);
+            corrupt += rc == CN_ECORRUPT;
+            flips++;
+            cn_store__dict_free(e);
+            b.ptr[at] ^= (char)(1 << bit);
+        }
+    }
+    assert_true(corrupt * 2 > flips);
+    parses_to(&b, d);
+    cn_store__dict_free(d);
+    cn_buf_dispose(&b);
+    cn_buf_dispose(&c);
+}
+
+/* A raw block of entries given as (shared, suffix) pairs. */
+static void raw_block(cn_buf_t *b, const uint64_t *shared, const char *const *suffix, size_t n)
+{
+    cn_buf_t e = CN_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        cn_buf_put_varint(&e, shared[i]);
+        cn_buf_put_varint(&e, strlen(suffix[i]));
+        cn_buf_append_c(&e, suffix[i]);
+    }
+    cn_buf_put_varint(b, (uint64_t)n << 1);
+    cn_buf_append(b, e.ptr, e.len);
+    cn_buf_dispose(&e);
 }
 
 static void damaged_files_are_corrupt(void **state)
 {
     (void)state;
     cn_buf_t b = CN_BUF_INIT;
-    cn_store__dict_header(&b);
-    cn_buf_put_varint(&b, 3);
-    cn_buf_append(&b, "abc", 3);
     uint32_t n;
     cn_err_t err;
-    /* truncated entry */
-    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, b.len - 1, "t", NULL, &n, &err),
-                     CN_ECORRUPT);
-    assert_non_null(strstr(err.msg, "offset 16"));
-    /* bad magic */
-    b.ptr[0] = 'X';
-    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, b.len, "t", NULL, &n, NULL),
-                     CN_ECORRUPT);
-    b.ptr[0] = 'C';
-    /* a repeated string */
-    cn_buf_put_varint(&b, 3);
-    cn_buf_append(&b, "abc", 3);
+    /* two strings, the second sharing "ab" with the first: "abc", "abd" */
+    cn_store__dict_header(&b);
+    raw_block(&b, (uint64_t[]){0, 2}, (const char *[]){"abc", "d"}, 2);
     cn_store__dict_t *d = cn_store__dict_new("x");
-    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, b.len, "t", d, &n, NULL), CN_ECORRUPT);
+    assert_int_equal(parse(&b, b.len, d, &n, NULL), 0);
+    assert_int_equal(n, 3);
+    assert_true(cn_str_eq_c(cn_store__dict_str(d, 2), "abd"));
     cn_store__dict_free(d);
-    /* an empty entry (id 0 is implicit) */
-    cn_buf_clear(&b);
-    cn_store__dict_header(&b);
-    cn_buf_put_varint(&b, 0);
-    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, b.len, "t", NULL, &n, NULL),
-                     CN_ECORRUPT);
-    /* a length beyond the file */
-    cn_buf_clear(&b);
-    cn_store__dict_header(&b);
-    cn_buf_put_varint(&b, 1u << 30);
-    assert_int_equal(cn_store__dict_parse((uint8_t *)b.ptr, b.len, "t", NULL, &n, NULL),
-                     CN_ECORRUPT);
+    /* truncated entry */
+    assert_int_equal(parse(&b, b.len - 1, NULL, &n, &err), CN_ECORRUPT);
+    assert_non_null(strstr(err.msg, "offset 16"));
+    /* bad magic; another format */
+    b.ptr[0] = 'X';
+    assert_int_equal(parse(&b, b.len, NULL, &n, NULL), CN_ECORRUPT);
+    b.ptr[0] = 'C';
+    b.ptr[8] ^= 1;
+    assert_int_equal(parse(&b, b.len, NULL, &n, NULL), CN_EVERSION);
+    b.ptr[8] ^= 1;
+    /* a repeated string, in the same block and in the next */
+    cn_buf_t c = CN_BUF_INIT;
+    cn_store__dict_header(&c);
+    raw_block(&c, (uint64_t[]){0, 1}, (const char *[]){"abc", "bc"}, 2);
+    d = cn_store__dict_new("x");
+    assert_int_equal(parse(&c, c.len, d, &n, &err), CN_ECORRUPT);
+    assert_non_null(strstr(err.msg, "id 2 repeats"));
+    cn_store__dict_free(d);
+    raw_block(&b, (uint64_t[]){0}, (const char *[]){"abc"}, 1);
+    d = cn_store__dict_new("x");
+    assert_int_equal(parse(&b, b.len, d, &n, &err), CN_ECORRUPT);
+    assert_non_null(strstr(err.msg, "id 3 repeats"));
+    cn_store__dict_free(d);
+    /* an empty entry (id 0 is implicit); more shared than the string before has */
+    cn_buf_clear(&c);
+    cn_store__dict_header(&c);
+    raw_block(&c, (uint64_t[]){0, 3}, (const char *[]){"ab", ""}, 2);
+    assert_int_equal(parse(&c, c.len, NULL, &n, &err), CN_ECORRUPT);
+    assert_non_null(strstr(err.msg, "bad entry for id 2"));
+    cn_buf_clear(&c);
+    cn_store__dict_header(&c);
+    raw_block(&c, (uint64_t[]){2}, (const char *[]){"ab"}, 1);
+    assert_int_equal(parse(&c, c.len, NULL, &n, &err), CN_ECORRUPT);
+    cn_buf_clear(&c);
+    cn_store__dict_header(&c);
+    raw_block(&c, (uint64_t[]){0}, (const char *[]){""}, 1);
+    assert_int_equal(parse(&c, c.len, NULL, &n, &err), CN_ECORRUPT);
+    /* an empty block; a block longer than the file; an entry longer than its block */
+    const uint64_t bad[][3] = {{0, 0, 0}, {2 * 10, 0, 0}, {2 * 3, 0, 9}};
+    for (size_t k = 0; k < 3; k++) {
+        cn_buf_clear(&c);
+        cn_store__dict_header(&c);
+        for (size_t i = 0; i < 3; i++)
+            cn_buf_put_varint(&c, bad[k][i]);
+        assert_int_equal(parse(&c, c.len, NULL, &n, &err), CN_ECORRUPT);
+        assert_non_null(strstr(err.msg, "offset 16"));
+    }
+    /* a string at the limit, then one over it (sharing all of it) */
+    cn_buf_clear(&c);
+    cn_store__dict_header(&c);
+    cn_buf_put_varint(&c, 2 * 2);
+    cn_buf_put_varint(&c, 0);
+    cn_buf_put_varint(&c, CN_STORE__MAX_STR);
+    for (size_t i = 0; i < CN_STORE__MAX_STR; i++)
+        cn_buf_putc(&c, 'x');
+    assert_int_equal(parse(&c, c.len, NULL, &n, &err), CN_ECORRUPT); /* 1 of 2 entries */
+    size_t one = c.len;
+    cn_buf_put_varint(&c, CN_STORE__MAX_STR);
+    cn_buf_put_varint(&c, 1);
+    cn_buf_putc(&c, 'y');
+    assert_int_equal(parse(&c, c.len, NULL, &n, &err), CN_ECORRUPT);
+    assert_non_null(strstr(err.msg, "bad entry for id 2"));
+    c.ptr[16] = 2 * 1; /* the first alone */
+    assert_int_equal(parse(&c, one, NULL, &n, &err), 0);
+    assert_int_equal(n, 2);
+    cn_buf_dispose(&c);
     cn_buf_dispose(&b);
 }
 
@@ -386,6 +797,10 @@ int main(void)
         cmocka_unit_test(empty_string_is_id_zero),
         cmocka_unit_test(ids_are_dense_and_stable),
         cmocka_unit_test(file_round_trip),
+        cmocka_unit_test(many_small_appends_then_reopen),
+        cmocka_unit_test(prefix_window_boundary),
+        cmocka_unit_test(truncated_last_block),
+        cmocka_unit_test(damaged_zstd_blocks),
         cmocka_unit_test(damaged_files_are_corrupt),
         cmocka_unit_test(cached_interning_matches_the_table),
         cmocka_unit_test(interning_many_matches_the_table),
