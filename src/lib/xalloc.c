@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 _Noreturn void cn_panic(const char *fmt, ...)
 {
@@ -53,4 +54,22 @@ char *cn_xstrndup(const char *s, size_t len)
 char *cn_xstrdup(const char *s)
 {
     return cn_xstrndup(s, strlen(s));
+}
+
+void *cn_xmalloc_huge(size_t size, _Bool zero)
+{
+#ifdef MADV_HUGEPAGE
+    const size_t huge = (size_t)2 << 20;
+    if (size >= huge / 2) {
+        size_t sz = (size + huge - 1) & ~(huge - 1);
+        void *p = aligned_alloc(huge, sz);
+        if (p != NULL) {
+            (void)madvise(p, sz, MADV_HUGEPAGE); /* advice: without it, small pages */
+            if (zero)
+                memset(p, 0, size);
+            return p;
+        }
+    }
+#endif
+    return zero ? cn_xcalloc(1, size) : cn_xmalloc(size);
 }

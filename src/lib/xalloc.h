@@ -15,6 +15,16 @@ void *cn_xcalloc(size_t count, size_t size);
 void *cn_xrealloc(void *ptr, size_t size);
 char *cn_xstrdup(const char *s);
 char *cn_xstrndup(const char *s, size_t len);
+/*
+ * For big arrays read at random (hash indexes, the visitor table): from
+ * 1 MiB on, whole 2 MiB-aligned blocks that the kernel is asked to back with
+ * huge pages (transparent huge pages in "madvise" mode, the usual default),
+ * so that a lookup seldom misses the TLB as well as the cache (a page walk
+ * costs as much again, the more so in a virtual machine); smaller, or where
+ * the advice does not exist, plain malloc. Zeroed when zero is set; freed
+ * with free().
+ */
+void *cn_xmalloc_huge(size_t size, _Bool zero);
 /* Aborts the process with msg on stderr; for invariants that cannot fail. */
 _Noreturn void cn_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -101,7 +101,7 @@ uint32_t cn__vis_add(cn_suite_state_t *s, cn_key_t key)
         s->vis_chunks = n;
     }
     if (s->vis[c] == NULL)
-        s->vis[c] = cn_xmalloc(CN_VIS_CHUNK * sizeof(cn_visitor_t));
+        s->vis[c] = cn_xmalloc_huge(CN_VIS_CHUNK * sizeof(cn_visitor_t), false);
     cn_visitor_t *v = cn__vis_at(s, ord);
     memset(v, 0, sizeof(*v));
     v->key = key;
@@ -110,7 +110,7 @@ uint32_t cn__vis_add(cn_suite_state_t *s, cn_key_t key)
         /* double the index: its slots hold their home (the tag's top bits) */
         unsigned nbits = s->vidx_bits + 1;
         CN_ASSERT(nbits <= 32);
-        uint64_t *ni = cn_xcalloc((size_t)1 << nbits, sizeof(*ni));
+        uint64_t *ni = cn_xmalloc_huge(((size_t)1 << nbits) * sizeof(*ni), true);
         for (size_t i = 0; i < ((size_t)1 << s->vidx_bits); i++)
             if (s->vidx[i] != 0)
                 vidx_insert(ni, nbits, s->vidx[i]);

@@ -358,7 +358,7 @@ struct cn_process {
  * top vidx_bits bits are the home slot, so growing the index reads only the
  * index. Memory per visitor: the record and 16 to 32 bytes of index.
  */
-#define CN_VIS_CHUNK_BITS 14
+#define CN_VIS_CHUNK_BITS 15 /* a chunk fills most of a 2 MiB huge page (checkpoint.c) */
 #define CN_VIS_CHUNK      ((size_t)1 << CN_VIS_CHUNK_BITS)
 
 static inline cn_visitor_t *cn__vis_at(const cn_suite_state_t *s, uint32_t ord)

@@ -175,7 +175,8 @@ static size_t probe(const cn_store__dict_t *d, cn_str_t s, uint64_t h)
 static void grow_locked(cn_store__dict_t *d)
 {
     size_t nmask = d->mask * 2 + 1;
-    ientry_t *ns = cn_xcalloc(nmask + 1, sizeof(ientry_t));
+    /* every lookup lands on a random entry: huge pages from 1 MiB (65,536 entries) */
+    ientry_t *ns = cn_xmalloc_huge((nmask + 1) * sizeof(ientry_t), true);
     uint32_t len = cn_store__dict_len(d);
     for (uint32_t id = 1; id < len; id++) {
         cn_str_t s = *slot(d, id);

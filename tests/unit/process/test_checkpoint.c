@@ -19,7 +19,9 @@
 
 #include <cmocka.h>
 
-#define VISITORS 40000 /* > 2 chunks of the table; a checkpoint over 1 MiB */
+/* 2 chunks of the table, its index (1 MiB) in huge-page blocks (checkpoint.c); a checkpoint
+ * over 1 MiB */
+#define VISITORS 40000
 #define MIN      60000000LL
 #define T0       1795910400000000LL /* 2026-11-29T00:00:00Z */
 
