@@ -232,7 +232,9 @@ static void scripted_visit_gives_visits_evar_credit_revenue_and_dedup(void **sta
     adobe(p, "shop", T0 + 4 * MIN,
           "g=https%3A%2F%2Fshop.canton.test%2Fcheckout&pe=lnk_o&cc=CNY"
           "&purchaseID=ORD-1&events=purchase" PRODUCTS MID);
-    adobe(p, "shop", T0 + 120 * MIN, "g=https%3A%2F%2Fshop.canton.test%2F&pageName=Home" MID);
+    /* 0.75 s into a second: the visit starts at that second (format 5) */
+    adobe(p, "shop", T0 + 120 * MIN + 750000,
+          "g=https%3A%2F%2Fshop.canton.test%2F&pageName=Home" MID);
 
     /* visits: two, 2 h apart > 30 min timeout */
     assert_int_equal(s->nvisits, 2);
@@ -243,6 +245,8 @@ static void scripted_visit_gives_visits_evar_credit_revenue_and_dedup(void **sta
     assert_int_equal(s->visits[0].visit_num, 1);
     assert_int_equal(s->visits[1].visit_num, 2);
     assert_true(s->visits[0].start_ts == T0);
+    assert_true(s->visits[1].start_ts == T0 + 120 * MIN);
+    assert_true(s->hits[5].row.ts == T0 + 120 * MIN + 750000);
     assert_string_equal(s->ref_domain[0], "search.example.net");
     assert_int_equal(s->nhits, 6);
     const uint32_t hit_nums[] = {1, 2, 3, 4, 5, 1};
