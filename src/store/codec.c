@@ -142,10 +142,14 @@ static void unpack(const uint8_t *p, size_t len, uint32_t n, uint64_t base, unsi
  * The distinct values of a page, most frequent first (ties by value), and
  * each row's index in that list. Found with an open-addressing hash table.
  */
+/* LOCAL's ids are one or two bytes: a page with more distinct values is
+ * never LOCAL (format 5 pages hold up to 262144 rows) */
+#define LOCAL_MAX_K 65536u
+
 typedef struct local {
     uint32_t k;    /* distinct values */
     int64_t *vals; /* [k], by local id */
-    uint16_t *ids; /* [n], local id of each row */
+    uint32_t *ids; /* [n], local id of each row */
     uint64_t len;  /* payload length */
 } local_t;
 
@@ -205,9 +209,9 @@ static void local_build(const int64_t *v, uint32_t n, uint64_t base, local_t *L)
         len += varint_len(zigzag((uint64_t)L->vals[j] - prev));
         prev = (uint64_t)L->vals[j];
     }
-    L->ids = cn_xmalloc(n * sizeof(uint16_t));
+    L->ids = cn_xmalloc(n * sizeof(uint32_t));
     for (uint32_t i = 0; i < n; i++)
-        L->ids[i] = (uint16_t)rank[slot[i]];
+        L->ids[i] = rank[slot[i]];
     L->len = len + (uint64_t)n * (k <= 256 ? 1 : 2);
     free(order);
     free(slot);
@@ -643,114 +647,154 @@ static void kpred_update(kpred_t *k, int64_t x)
 }
 
 /*
- * KEYED's payload: a bitmap of ceil(n / 8) bytes (bit i, LSB first: row i
- * holds the predicted value), then the other rows' values, value - base in
- * w bits. Fills bitmap (zeroed, may be NULL) and explicit values (may be
- * NULL); returns the payload length.
+ * KEYED's payload (format 5): varint b, the number of rows that have a
+ * prediction (kpred_row), a bitmap of ceil(b / 8) bytes with one bit per
+ * such row in row order (LSB first: 1 = the row holds the predicted value),
+ * then the other rows' values (the rows without a prediction and those whose
+ * bit is 0), value - base in w bits. Fills bitmap (zeroed, ceil(n / 8)
+ * bytes; may be NULL) and the explicit values (may be NULL); *nbits (may be
+ * NULL) gets b. Returns the payload length.
  */
 static uint64_t keyed_scan(const int64_t *v, const int64_t *keys, const int64_t *keys2, uint32_t n,
                            uint64_t step, int mode, unsigned w, uint8_t *bitmap,
-                           int64_t *explicit_vals)
+                           int64_t *explicit_vals, uint32_t *nbits)
 {
     kpred_t *k = cn_xmalloc(sizeof(*k));
     kpred_init(k, n, keys2 != NULL, mode);
     uint64_t count = 0;
+    uint32_t b = 0;
     for (uint32_t i = 0; i < n; i++) {
         int64_t pred;
-        if (kpred_row(k, keys, keys2, v, i, step, &pred) && pred == v[i]) {
+        int have = kpred_row(k, keys, keys2, v, i, step, &pred);
+        if (have && pred == v[i]) {
             if (bitmap)
-                bitmap[i >> 3] |= (uint8_t)(1u << (i & 7));
+                bitmap[b >> 3] |= (uint8_t)(1u << (b & 7));
         } else {
             if (explicit_vals)
                 explicit_vals[count] = v[i];
             count++;
         }
+        b += (uint32_t)have;
         kpred_update(k, v[i]);
     }
     kpred_dispose(k);
     free(k);
-    return ((uint64_t)n + 7) / 8 + (count * w + 7) / 8;
+    if (nbits)
+        *nbits = b;
+    return varint_len(b) + ((uint64_t)b + 7) / 8 + (count * w + 7) / 8;
 }
 
 static void keyed_build(const int64_t *v, const int64_t *keys, const int64_t *keys2, uint32_t n,
                         uint64_t base, uint64_t step, int mode, unsigned w, uint8_t *p,
                         uint64_t len)
 {
-    size_t nb = ((size_t)n + 7) / 8;
-    memset(p, 0, nb);
+    uint8_t *bm = cn_xcalloc(((size_t)n + 7) / 8, 1);
     int64_t *ex = cn_xmalloc(n * sizeof(int64_t));
-    keyed_scan(v, keys, keys2, n, step, mode, w, p, ex);
+    uint32_t b = 0;
+    keyed_scan(v, keys, keys2, n, step, mode, w, bm, ex, &b);
+    size_t nb = ((size_t)b + 7) / 8;
+    uint8_t *q = put_varint(p, b);
+    memcpy(q, bm, nb);
+    q += nb;
     uint64_t ones = 0;
-    for (size_t b = 0; b < nb; b++)
-        ones += (unsigned)__builtin_popcount(p[b]);
-    bitpack(ex, (uint32_t)(n - ones), base, w, p + nb, len - nb);
+    for (size_t i = 0; i < nb; i++)
+        ones += (unsigned)__builtin_popcount(bm[i]);
+    bitpack(ex, (uint32_t)(n - ones), base, w, q, len - (uint64_t)(q - p));
     free(ex);
+    free(bm);
 }
 
 static int keyed_decode(const uint8_t *raw, size_t raw_len, uint32_t n, uint64_t base,
                         uint64_t step, int mode, unsigned w, const int64_t *keys,
                         const int64_t *keys2, int64_t *v)
 {
-    size_t nb = ((size_t)n + 7) / 8;
-    if (!keys || w == 0 || w > 64 || raw_len < nb)
+    const uint8_t *end = raw + raw_len;
+    uint64_t b;
+    if (!keys || w == 0 || w > 64 || cn_get_varint(&raw, end, &b) != 0 || b > n)
+        return CN_ECORRUPT;
+    size_t nb = ((size_t)b + 7) / 8;
+    if ((size_t)(end - raw) < nb)
         return CN_ECORRUPT;
     uint64_t ones = 0;
-    for (size_t b = 0; b < nb; b++)
-        ones += (unsigned)__builtin_popcount(raw[b]);
-    if ((n & 7) && (raw[nb - 1] >> (n & 7)) != 0)
+    for (size_t i = 0; i < nb; i++)
+        ones += (unsigned)__builtin_popcount(raw[i]);
+    if ((b & 7) && (raw[nb - 1] >> (b & 7)) != 0)
         return CN_ECORRUPT; /* padding bits set */
     uint64_t count = n - ones;
-    if (raw_len - nb != (count * w + 7) / 8)
+    if ((size_t)(end - raw) - nb != (count * w + 7) / 8)
         return CN_ECORRUPT;
+    const uint8_t *bm = raw;
     int64_t *ex = cn_xmalloc((count ? count : 1) * sizeof(int64_t));
-    unpack(raw + nb, raw_len - nb, (uint32_t)count, base, w, ex);
+    unpack(raw + nb, (size_t)(end - raw) - nb, (uint32_t)count, base, w, ex);
+    int rc = 0;
+    uint64_t j = 0, bi = 0;
     if (mode == CN_STORE__KMODE_PLAIN && !keys2) {
         /* the common case (a column keyed by another of its group), without the
          * general predictor's bookkeeping: the same predictions */
         kmap_t m;
         kmap_init(&m, n);
-        int rc = 0;
-        uint64_t j = 0;
         for (uint32_t i = 0; i < n; i++) {
             uint32_t h = kmap_slot(&m, keys[i]);
             int64_t x;
-            if (raw[i >> 3] & (1u << (i & 7))) {
-                if (!KUSED(&m, h)) {
+            if (KUSED(&m, h)) {
+                if (bi >= b) {
                     rc = CN_ECORRUPT;
                     break;
                 }
-                x = (int64_t)((uint64_t)m.e[h].val + step);
+                if (bm[bi >> 3] & (1u << (bi & 7))) {
+                    x = (int64_t)((uint64_t)m.e[h].val + step);
+                } else {
+                    if (j >= count) {
+                        rc = CN_ECORRUPT;
+                        break;
+                    }
+                    x = ex[j++];
+                }
+                bi++;
                 m.e[h].val = x;
             } else {
+                if (j >= count) {
+                    rc = CN_ECORRUPT;
+                    break;
+                }
                 x = ex[j++];
                 kmap_put(&m, h, keys[i], x);
             }
             v[i] = x;
         }
         kmap_dispose(&m);
-        free(ex);
-        return rc;
-    }
-    kpred_t *k = cn_xmalloc(sizeof(*k));
-    kpred_init(k, n, keys2 != NULL, mode);
-    int rc = 0;
-    uint64_t j = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        int64_t pred;
-        int have = kpred_row(k, keys, keys2, v, i, step, &pred);
-        if (raw[i >> 3] & (1u << (i & 7))) {
-            if (!have) {
-                rc = CN_ECORRUPT;
-                break;
+    } else {
+        kpred_t *k = cn_xmalloc(sizeof(*k));
+        kpred_init(k, n, keys2 != NULL, mode);
+        for (uint32_t i = 0; i < n; i++) {
+            int64_t pred;
+            int have = kpred_row(k, keys, keys2, v, i, step, &pred);
+            bool one = false;
+            if (have) {
+                if (bi >= b) {
+                    rc = CN_ECORRUPT;
+                    break;
+                }
+                one = (bm[bi >> 3] & (1u << (bi & 7))) != 0;
+                bi++;
             }
-            v[i] = pred;
-        } else {
-            v[i] = ex[j++];
+            if (one) {
+                v[i] = pred;
+            } else {
+                if (j >= count) {
+                    rc = CN_ECORRUPT;
+                    break;
+                }
+                v[i] = ex[j++];
+            }
+            kpred_update(k, v[i]);
         }
-        kpred_update(k, v[i]);
+        kpred_dispose(k);
+        free(k);
     }
-    kpred_dispose(k);
-    free(k);
+    /* every bit of the bitmap was a row's, and every explicit value was used */
+    if (rc == 0 && (bi != b || j != count))
+        rc = CN_ECORRUPT;
     free(ex);
     return rc;
 }
@@ -980,10 +1024,550 @@ static int ref_decode(const uint8_t *p, size_t len, uint32_t n, uint64_t base, u
     return br_end(&r, len);
 }
 
-/* Builds the payload of one encoding into out (appended). L: LOCAL's analysis. */
+/* --- HUFF: an order-0 canonical Huffman code over the page's values --- */
+
+/*
+ * Payload (docs/storage.md "HUFF"): varint k (2..rows distinct values),
+ * varints b0, b1, b2 (the byte lengths of row streams 0..2), then the table,
+ * a bit stream (LSB first, as RICE): 6 bits kg; HUFF_MAX_LEN x 3 bits, the
+ * length (0: unused, 1..7) of the "meta" code of each code length 1..
+ * HUFF_MAX_LEN; k - 1 gaps d[j] - d[j-1] - 1 between the ascending distinct
+ * values (d[0] = base), exp-Golomb with parameter kg (REF's code); each
+ * value's code length as its meta code; zero padding to a byte. Then four
+ * row streams, stream s the codes of rows s, s + 4, s + 8, ..., each padded
+ * with zero bits to a byte (stream 3 ends the payload): four independent
+ * streams let the decoder overlap four table lookups. Both codes are
+ * canonical (codes given in order of (length, symbol)), complete, and
+ * written first bit first; width is the longest code length.
+ * The decoder is table driven: 8..16 bits index a primary table whose
+ * entries hold a code (symbol, length) or point to a sub-table for the
+ * longer codes of that prefix.
+ */
+#define HUFF_MAX_LEN  20u
+#define HUFF_META_MAX 7u
+#define HUFF_TB_MAX   16u
+#define HUFF_MIN_ROWS 64u
+#define HUFF_STREAMS  4u
+
+typedef struct huff {
+    uint32_t k;
+    unsigned maxlen; /* the longest code (width) */
+    unsigned kg;     /* the gaps' exp-Golomb parameter */
+    uint8_t *len;    /* [k] code length, by LOCAL rank */
+    uint32_t *code;  /* [k] code, first bit least significant, by rank */
+    uint32_t *byval; /* [k] ranks in ascending value order */
+    uint8_t mlen[HUFF_MAX_LEN];
+    uint32_t mcode[HUFF_MAX_LEN];
+    uint64_t sbytes[HUFF_STREAMS]; /* bytes of each row stream */
+    uint64_t len_bytes;            /* payload length */
+} huff_t;
+
+/* The low bits (1..32) of c in reverse order. */
+static uint32_t rev_bits(uint32_t c, unsigned bits)
+{
+    c = ((c >> 1) & 0x55555555u) | ((c & 0x55555555u) << 1);
+    c = ((c >> 2) & 0x33333333u) | ((c & 0x33333333u) << 2);
+    c = ((c >> 4) & 0x0F0F0F0Fu) | ((c & 0x0F0F0F0Fu) << 4);
+    c = __builtin_bswap32(c);
+    return c >> (32 - bits);
+}
+
+static int cmp_freq(const void *a, const void *b, void *ud)
+{
+    const uint32_t *f = ud;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (f[x] != f[y])
+        return f[x] < f[y] ? -1 : 1;
+    return x < y ? 1 : x > y ? -1 : 0; /* ties: the later symbol first (gets the longer code) */
+}
+
+/*
+ * Minimum-redundancy code lengths of the nondecreasing weights A[0..m)
+ * (m >= 2), in place (Moffat and Katajainen's in-place method): on return
+ * A[i] is the length of symbol i's code (nonincreasing in i).
+ */
+static void mk_lengths(uint32_t *A, uint32_t m)
+{
+    uint32_t root = 0, leaf = 2, next;
+    A[0] += A[1];
+    for (next = 1; next < m - 1; next++) {
+        if (leaf >= m || A[root] < A[leaf]) {
+            A[next] = A[root];
+            A[root++] = next;
+        } else {
+            A[next] = A[leaf++];
+        }
+        if (leaf >= m || (root < next && A[root] < A[leaf])) {
+            A[next] += A[root];
+            A[root++] = next;
+        } else {
+            A[next] += A[leaf++];
+        }
+    }
+    A[m - 2] = 0;
+    for (int64_t j = (int64_t)m - 3; j >= 0; j--)
+        A[j] = A[A[j]] + 1;
+    int64_t avbl = 1, used = 0, dpth = 0, r = (int64_t)m - 2, nx = (int64_t)m - 1;
+    while (avbl > 0) {
+        while (r >= 0 && A[r] == (uint32_t)dpth) {
+            used++;
+            r--;
+        }
+        while (avbl > used) {
+            A[nx--] = (uint32_t)dpth;
+            avbl--;
+        }
+        avbl = 2 * used;
+        dpth++;
+        used = 0;
+    }
+}
+
+/*
+ * Code lengths (at most limit) of the symbols 0..m) with the given
+ * frequencies (0: no code). At least two frequencies are non-zero and m <=
+ * 2^limit. Lengths beyond the limit are cut and the code made complete
+ * again by lengthening the shortest codes that can be (the frequent symbols
+ * keep the shorter codes).
+ */
+static void huff_lengths(const uint32_t *freq, uint32_t m, unsigned limit, uint8_t *len)
+{
+    uint32_t *ord = cn_xmalloc(m * sizeof(uint32_t)), nz = 0;
+    for (uint32_t s = 0; s < m; s++) {
+        len[s] = 0;
+        if (freq[s])
+            ord[nz++] = s;
+    }
+    CN_ASSERT(nz >= 2);
+    qsort_r(ord, nz, sizeof(uint32_t), cmp_freq, (void *)freq);
+    uint32_t *A = cn_xmalloc(nz * sizeof(uint32_t));
+    for (uint32_t i = 0; i < nz; i++)
+        A[i] = freq[ord[i]];
+    mk_lengths(A, nz);
+    uint64_t cnt[HUFF_MAX_LEN + 1] = {0}, total = 0;
+    for (uint32_t i = 0; i < nz; i++) {
+        unsigned l = A[i] > limit ? limit : A[i];
+        cnt[l]++;
+        total += 1ull << (limit - l);
+    }
+    while (total > (1ull << limit)) {
+        cnt[limit]--;
+        for (unsigned l = limit - 1; l > 0; l--) {
+            if (cnt[l]) {
+                cnt[l]--;
+                cnt[l + 1] += 2;
+                break;
+            }
+        }
+        total--;
+    }
+    /* the most frequent symbols (the end of ord) get the shortest codes */
+    int64_t i = (int64_t)nz - 1;
+    for (unsigned l = 1; l <= limit; l++)
+        for (uint64_t c = 0; c < cnt[l]; c++)
+            len[ord[i--]] = (uint8_t)l;
+    free(A);
+    free(ord);
+}
+
+/* Canonical codes of symbols 0..m) with lengths len (0: none, at most
+ * HUFF_MAX_LEN): code[s] bit-reversed (its first bit least significant). */
+static void huff_codes(const uint8_t *len, const uint32_t *order, uint32_t m, uint32_t *code)
+{
+    uint32_t cnt[HUFF_MAX_LEN + 1] = {0}, next[HUFF_MAX_LEN + 2];
+    for (uint32_t s = 0; s < m; s++)
+        cnt[len[s]]++;
+    cnt[0] = 0;
+    uint32_t c = 0;
+    for (unsigned l = 1; l <= HUFF_MAX_LEN; l++) {
+        c = (c + cnt[l - 1]) << 1;
+        next[l] = c;
+    }
+    for (uint32_t j = 0; j < m; j++) {
+        uint32_t s = order ? order[j] : j;
+        if (len[s])
+            code[s] = rev_bits(next[len[s]]++, len[s]);
+    }
+}
+
+static uint64_t eg_bits(uint64_t g, unsigned kg)
+{
+    return 2 * bitlen64((g >> kg) + 1) - 1 + kg;
+}
+
+static int cmp_val(const void *a, const void *b, void *ud)
+{
+    const int64_t *v = ud;
+    int64_t x = v[*(const uint32_t *)a], y = v[*(const uint32_t *)b];
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * A lower bound of HUFF's payload length over L (bytes): the rows' codes
+ * take at least their entropy, the sum over the values of f log2(n / f)
+ * bits (f a value's rows), here with each log2 rounded down, and the table
+ * at least one bit per gap and per length. The writer plans HUFF only when
+ * this is below the best length so far (a page of distinct times never).
+ */
+static uint64_t huff_bound(const local_t *L, uint32_t n)
+{
+    uint32_t *freq = cn_xcalloc(L->k, sizeof(uint32_t));
+    for (uint32_t i = 0; i < n; i++)
+        freq[L->ids[i]]++;
+    uint64_t bits = 2ull * L->k - 1;
+    for (uint32_t r = 0; r < L->k; r++)
+        bits += (uint64_t)freq[r] * (bitlen64(n / freq[r]) - 1);
+    free(freq);
+    return bits / 8;
+}
+
+/* Plans HUFF over LOCAL's analysis L of the n rows: codes and exact length. */
+static void huff_plan(const local_t *L, uint32_t n, huff_t *H)
+{
+    uint32_t k = L->k;
+    CN_ASSERT(k >= 2);
+    memset(H, 0, sizeof(*H));
+    H->k = k;
+    uint32_t *freq = cn_xcalloc(k, sizeof(uint32_t));
+    for (uint32_t i = 0; i < n; i++)
+        freq[L->ids[i]]++;
+    H->len = cn_xmalloc(k);
+    huff_lengths(freq, k, HUFF_MAX_LEN, H->len);
+    H->byval = cn_xmalloc(k * sizeof(uint32_t));
+    for (uint32_t j = 0; j < k; j++)
+        H->byval[j] = j;
+    qsort_r(H->byval, k, sizeof(uint32_t), cmp_val, L->vals);
+    H->code = cn_xmalloc(k * sizeof(uint32_t));
+    huff_codes(H->len, H->byval, k, H->code);
+    /* the meta code of the code lengths (complete: two symbols at least) */
+    uint32_t mf[HUFF_MAX_LEN] = {0};
+    uint64_t bits = 6 + 3 * HUFF_MAX_LEN, sbits[HUFF_STREAMS] = {0};
+    for (uint32_t r = 0; r < k; r++) {
+        mf[H->len[r] - 1]++;
+        H->maxlen = H->len[r] > H->maxlen ? H->len[r] : H->maxlen;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        sbits[i % HUFF_STREAMS] += H->len[L->ids[i]];
+    unsigned used = 0;
+    for (unsigned s = 0; s < HUFF_MAX_LEN; s++)
+        used += mf[s] != 0;
+    if (used == 1)
+        mf[mf[0] ? 1 : 0] = 1; /* a phantom second symbol */
+    huff_lengths(mf, HUFF_MAX_LEN, HUFF_META_MAX, H->mlen);
+    huff_codes(H->mlen, NULL, HUFF_MAX_LEN, H->mcode);
+    for (uint32_t r = 0; r < k; r++)
+        bits += H->mlen[H->len[r] - 1];
+    /* the gaps' parameter */
+    uint64_t best = UINT64_MAX;
+    for (unsigned kg = 0; kg < 64; kg++) {
+        uint64_t b = 0;
+        for (uint32_t j = 1; j < k; j++)
+            b += eg_bits((uint64_t)L->vals[H->byval[j]] - (uint64_t)L->vals[H->byval[j - 1]] - 1,
+                         kg);
+        if (b < best) {
+            best = b;
+            H->kg = kg;
+        } else if (b > best) {
+            break; /* the cost is convex in kg */
+        }
+    }
+    bits += best;
+    H->len_bytes = varint_len(k) + (bits + 7) / 8;
+    for (unsigned st = 0; st < HUFF_STREAMS; st++) {
+        H->sbytes[st] = (sbits[st] + 7) / 8;
+        H->len_bytes += H->sbytes[st] + (st + 1 < HUFF_STREAMS ? varint_len(H->sbytes[st]) : 0);
+    }
+    free(freq);
+}
+
+static void huff_dispose(huff_t *H)
+{
+    free(H->len);
+    free(H->code);
+    free(H->byval);
+}
+
+/* Appends the exp-Golomb code of g with parameter kg (0..63). */
+static void bw_eg(bitw_t *w, uint64_t g, unsigned kg)
+{
+    bw_gamma(w, (g >> kg) + 1);
+    if (kg > 32) {
+        bw_put(w, g & 0xffffffffu, 32);
+        bw_put(w, (g >> 32) & ((1ull << (kg - 32)) - 1), kg - 32);
+    } else if (kg > 0) {
+        bw_put(w, g, kg);
+    }
+}
+
+static void huff_build(const local_t *L, const huff_t *H, uint32_t n, uint8_t *p)
+{
+    p = put_varint(p, H->k);
+    for (unsigned st = 0; st + 1 < HUFF_STREAMS; st++)
+        p = put_varint(p, H->sbytes[st]);
+    bitw_t w = {p, 0, 0};
+    bw_put(&w, H->kg, 6);
+    for (unsigned s = 0; s < HUFF_MAX_LEN; s++)
+        bw_put(&w, H->mlen[s], 3);
+    for (uint32_t j = 1; j < H->k; j++)
+        bw_eg(&w, (uint64_t)L->vals[H->byval[j]] - (uint64_t)L->vals[H->byval[j - 1]] - 1, H->kg);
+    for (uint32_t j = 0; j < H->k; j++) {
+        unsigned s = H->len[H->byval[j]] - 1u;
+        bw_put(&w, H->mcode[s], H->mlen[s]);
+    }
+    if (w.n > 0)
+        *w.p++ = (uint8_t)w.acc;
+    for (unsigned st = 0; st < HUFF_STREAMS; st++) {
+        bitw_t sw = {w.p, 0, 0};
+        for (uint32_t i = st; i < n; i += HUFF_STREAMS) {
+            uint32_t r = L->ids[i];
+            bw_put(&sw, H->code[r], H->len[r]);
+        }
+        if (sw.n > 0)
+            *sw.p++ = (uint8_t)sw.acc;
+        CN_ASSERT((uint64_t)(sw.p - w.p) == H->sbytes[st]);
+        w.p = sw.p;
+    }
+}
+
+/* At least 57 bits of the stream from bit pos; zeros past its end. */
+static uint64_t br_peek(const uint8_t *p, size_t len, uint64_t pos)
+{
+    size_t byte = pos >> 3;
+    uint64_t w = 0;
+    if (byte + 8 <= len) {
+        memcpy(&w, p + byte, 8);
+        w = le64toh(w);
+    } else {
+        for (unsigned b = 0; byte + b < len; b++)
+            w |= (uint64_t)p[byte + b] << (8 * b);
+    }
+    return w >> (pos & 7);
+}
+
+/*
+ * A decoding table of a complete canonical code: entry (symbol << 8 |
+ * length) for a code of at most tb bits, replicated over the bits after
+ * it; (offset << 8 | 0x80 | sub bits) for a prefix of longer codes, whose
+ * sub-table at offset is indexed by the next sub bits.
+ */
+typedef struct htab {
+    unsigned tb;
+    uint32_t *e;
+} htab_t;
+
+/* Builds the table of the symbols 0..m) of lengths len (1..maxlen, a
+ * complete code: checked by the caller). */
+static void htab_build(const uint8_t *len, uint32_t m, unsigned maxlen, unsigned tb_max, htab_t *t)
+{
+    unsigned tb = maxlen < tb_max ? maxlen : tb_max;
+    uint32_t *code = cn_xmalloc((m ? m : 1) * sizeof(uint32_t));
+    huff_codes(len, NULL, m, code); /* bit-reversed */
+    uint8_t *sb = cn_xcalloc(1u << tb, 1);
+    for (uint32_t s = 0; s < m; s++)
+        if (len[s] > tb) {
+            uint32_t pfx = code[s] & ((1u << tb) - 1);
+            unsigned d = len[s] - tb;
+            sb[pfx] = d > sb[pfx] ? (uint8_t)d : sb[pfx];
+        }
+    size_t size = 1u << tb;
+    for (uint32_t x = 0; x < (1u << tb); x++)
+        if (sb[x])
+            size += 1u << sb[x];
+    t->tb = tb;
+    t->e = cn_xcalloc(size, sizeof(uint32_t));
+    size_t off = 1u << tb;
+    for (uint32_t x = 0; x < (1u << tb); x++)
+        if (sb[x]) {
+            t->e[x] = (uint32_t)off << 8 | 0x80u | sb[x];
+            off += 1u << sb[x];
+        }
+    for (uint32_t s = 0; s < m; s++) {
+        unsigned l = len[s];
+        if (l == 0)
+            continue;
+        if (l <= tb) {
+            for (uint32_t x = code[s]; x < (1u << tb); x += 1u << l)
+                t->e[x] = s << 8 | l;
+        } else {
+            uint32_t pfx = code[s] & ((1u << tb) - 1), ptr = t->e[pfx];
+            uint32_t *sub = t->e + (ptr >> 8);
+            unsigned bits = ptr & 31, d = l - tb;
+            for (uint32_t x = code[s] >> tb; x < (1u << bits); x += 1u << d)
+                sub[x] = s << 8 | l;
+        }
+    }
+    free(sb);
+    free(code);
+}
+
+/* The entry of the code at the start of word (at least maxlen valid bits).
+ * Without a branch (the second load reads the primary entry again when it
+ * is a code): a sub-table taken or not is not predictable. */
+static inline uint32_t htab_get(const htab_t *t, uint64_t word)
+{
+    uint32_t x = (uint32_t)word & ((1u << t->tb) - 1);
+    uint32_t e = t->e[x];
+    uint32_t sub = (e >> 8) + ((uint32_t)(word >> t->tb) & ((1u << (e & 31)) - 1));
+    return t->e[(e & 0x80) ? sub : x];
+}
+
+/* 0 when a stream ending at bit end (a whole byte) was read up to bit pos
+ * with only zero padding left. */
+static int huff_stream_end(const uint8_t *p, uint64_t end, uint64_t pos)
+{
+    if (pos > end || end - pos >= 8)
+        return CN_ECORRUPT;
+    return pos == end || (p[pos >> 3] >> (pos & 7)) == 0 ? 0 : CN_ECORRUPT;
+}
+
+/* 0 when the lengths len[0..m) (0..maxlen, 0 unused) make a complete code. */
+static int huff_complete(const uint8_t *len, uint32_t m, unsigned maxlen)
+{
+    uint64_t total = 0;
+    for (uint32_t s = 0; s < m; s++)
+        if (len[s])
+            total += 1ull << (maxlen - len[s]);
+    return total == 1ull << maxlen ? 0 : CN_ECORRUPT;
+}
+
+static int huff_decode(const uint8_t *raw, size_t raw_len, uint32_t n, uint64_t base,
+                       unsigned width, int64_t *v)
+{
+    const uint8_t *end = raw + raw_len;
+    uint64_t k, kg;
+    uint64_t sb[HUFF_STREAMS];
+    if (width < 1 || width > HUFF_MAX_LEN || cn_get_varint(&raw, end, &k) != 0 || k < 2 || k > n ||
+        k > (1ull << width))
+        return CN_ECORRUPT;
+    for (unsigned st = 0; st + 1 < HUFF_STREAMS; st++)
+        if (cn_get_varint(&raw, end, &sb[st]) != 0 || sb[st] > raw_len)
+            return CN_ECORRUPT;
+    size_t len = (size_t)(end - raw);
+    bitr_t r = {raw, (uint64_t)len * 8, 0};
+    uint8_t mlen[HUFF_MAX_LEN];
+    unsigned mmax = 0;
+    if (br_get(&r, 6, &kg) != 0)
+        return CN_ECORRUPT;
+    for (unsigned s = 0; s < HUFF_MAX_LEN; s++) {
+        uint64_t x;
+        if (br_get(&r, 3, &x) != 0)
+            return CN_ECORRUPT;
+        mlen[s] = (uint8_t)x;
+        mmax = x > mmax ? (unsigned)x : mmax;
+    }
+    if (mmax == 0 || huff_complete(mlen, HUFF_MAX_LEN, mmax) != 0)
+        return CN_ECORRUPT;
+    int64_t *vals = cn_xmalloc(k * sizeof(int64_t));
+    uint8_t *clen = cn_xmalloc(k);
+    htab_t meta = {0}, t = {0};
+    int rc = CN_ECORRUPT;
+    /* the distinct values: gaps */
+    uint64_t off = 0;
+    vals[0] = (int64_t)base;
+    for (uint64_t j = 1; j < k; j++) {
+        uint64_t x, lo = 0, hi = 0;
+        uint64_t word = br_peek(raw, len, r.pos);
+        unsigned z = word ? (unsigned)__builtin_ctzll(word) : 64;
+        if (2 * z + 1 + kg <= 57) {
+            /* fast path: the whole code lies in the word */
+            uint64_t g = ((1ull << z | ((word >> (z + 1)) & ((1ull << z) - 1))) - 1) << kg |
+                         ((word >> (2 * z + 1)) & ((1ull << kg) - 1));
+            r.pos += 2 * z + 1 + kg;
+            if (r.pos > r.len_bits || g >= UINT64_MAX - off)
+                goto out;
+            off += g + 1;
+            vals[j] = (int64_t)(base + off);
+            continue;
+        }
+        if (br_gamma(&r, 64, &x) != 0 || x - 1 > (UINT64_MAX >> kg))
+            goto out;
+        if (kg > 32) {
+            if (br_get(&r, 32, &lo) != 0 || br_get(&r, (unsigned)kg - 32, &hi) != 0)
+                goto out;
+            lo |= hi << 32;
+        } else if (kg > 0 && br_get(&r, (unsigned)kg, &lo) != 0) {
+            goto out;
+        }
+        uint64_t g = (x - 1) << kg | lo;
+        if (g >= UINT64_MAX - off)
+            goto out; /* beyond 2^64 - 1 above base */
+        off += g + 1;
+        vals[j] = (int64_t)(base + off);
+    }
+    /* the code lengths */
+    htab_build(mlen, HUFF_MAX_LEN, mmax, HUFF_META_MAX, &meta);
+    for (uint64_t j = 0; j < k; j++) {
+        uint32_t e = htab_get(&meta, br_peek(raw, len, r.pos));
+        r.pos += e & 31;
+        if (r.pos > r.len_bits || (e >> 8) + 1 > width)
+            goto out;
+        clen[j] = (uint8_t)((e >> 8) + 1);
+    }
+    if (huff_complete(clen, (uint32_t)k, width) != 0)
+        goto out;
+    /* the table's padding, then the row streams' bounds */
+    uint64_t st_start[HUFF_STREAMS + 1];
+    st_start[0] = (r.pos + 7) / 8 * 8;
+    if (huff_stream_end(raw, st_start[0], r.pos) != 0)
+        goto out;
+    for (unsigned st = 0; st + 1 < HUFF_STREAMS; st++) {
+        if (sb[st] > len - st_start[st] / 8)
+            goto out;
+        st_start[st + 1] = st_start[st] + sb[st] * 8;
+    }
+    st_start[HUFF_STREAMS] = (uint64_t)len * 8;
+    /* the rows: one code of each stream in turn, the four lookups independent */
+    unsigned tb = 8; /* a primary table of at most about n / 4 entries, 2^8..2^16 */
+    while (tb < HUFF_TB_MAX && (1u << (tb + 2)) < n)
+        tb++;
+    htab_build(clen, (uint32_t)k, width, tb, &t);
+    uint64_t p0 = st_start[0], p1 = st_start[1], p2 = st_start[2], p3 = st_start[3];
+    uint32_t i = 0;
+#define HUFF_STEP(ps, s)                                                                           \
+    do {                                                                                           \
+        uint64_t w_;                                                                               \
+        memcpy(&w_, raw + (ps >> 3), 8);                                                           \
+        uint32_t e_ = htab_get(&t, le64toh(w_) >> (ps & 7));                                       \
+        ps += e_ & 31;                                                                             \
+        v[i + s] = vals[e_ >> 8];                                                                  \
+    } while (0)
+    for (; i + HUFF_STREAMS <= n; i += HUFF_STREAMS) {
+        uint64_t mx = p0 > p1 ? p0 : p1, m2 = p2 > p3 ? p2 : p3;
+        mx = mx > m2 ? mx : m2;
+        if ((mx >> 3) + 8 > len)
+            break; /* near the end of the payload: the careful loop */
+        HUFF_STEP(p0, 0);
+        HUFF_STEP(p1, 1);
+        HUFF_STEP(p2, 2);
+        HUFF_STEP(p3, 3);
+    }
+#undef HUFF_STEP
+    uint64_t pos[HUFF_STREAMS] = {p0, p1, p2, p3};
+    for (; i < n; i++) {
+        uint64_t *ps = &pos[i % HUFF_STREAMS];
+        if (*ps > (uint64_t)len * 8)
+            goto out;
+        uint32_t e = htab_get(&t, br_peek(raw, len, *ps));
+        *ps += e & 31;
+        v[i] = vals[e >> 8];
+    }
+    rc = 0;
+    for (unsigned st = 0; st < HUFF_STREAMS && rc == 0; st++)
+        rc = huff_stream_end(raw, st_start[st + 1], pos[st]);
+out:
+    free(meta.e);
+    free(t.e);
+    free(clen);
+    free(vals);
+    return rc;
+}
+
+/* Builds the payload of one encoding into out (appended). L: LOCAL's analysis,
+ * H: HUFF's plan (over L). */
 static void build(const int64_t *v, const int64_t *keys, const int64_t *keys2, uint32_t n,
                   uint64_t base, uint8_t enc, unsigned w, uint64_t len, const local_t *L,
-                  uint64_t g, int kmode, const uint32_t *rsym, const uint64_t *resc, cn_buf_t *out)
+                  const huff_t *H, uint64_t g, int kmode, const uint32_t *rsym,
+                  const uint64_t *resc, cn_buf_t *out)
 {
     size_t start = out->len;
     cn_buf_reserve(out, len);
@@ -1009,6 +1593,9 @@ static void build(const int64_t *v, const int64_t *keys, const int64_t *keys2, u
     } else if (enc == CN_STORE__ENC_REF) {
         memset(p, 0, len);
         ref_build(rsym, resc, n, w, p);
+    } else if (enc == CN_STORE__ENC_HUFF) {
+        memset(p, 0, len);
+        huff_build(L, H, n, p);
     } else if (enc == CN_STORE__ENC_SRICE) {
         memset(p, 0, len);
         uint8_t *q = put_varint(p, g);
@@ -1103,7 +1690,8 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
         raw = delta;
     }
     local_t L = {0};
-    bool have_local = false;
+    huff_t H = {0};
+    bool have_local = false, built_local = false, have_huff = false;
     uint64_t g = 1;
     if (more && w > 1) {
         uint64_t rice;
@@ -1128,19 +1716,34 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
     }
     if (more && w > 4) {
         local_build(v, n, base, &L);
-        have_local = true;
-        if (L.len < raw) {
+        have_local = built_local = true;
+        if (L.k <= LOCAL_MAX_K && L.len < raw) {
             enc = CN_STORE__ENC_LOCAL;
             raw = L.len;
             ew = L.k <= 256 ? 8 : 16;
+        }
+    }
+    if (more && w > 1 && n >= HUFF_MIN_ROWS) {
+        /* format 5: a Huffman code over the page's values (dictionary ids, enums) */
+        if (!built_local)
+            local_build(v, n, base, &L);
+        built_local = true;
+        if (huff_bound(&L, n) < raw) {
+            huff_plan(&L, n, &H);
+            have_huff = true;
+        }
+        if (have_huff && H.len_bytes < raw) {
+            enc = CN_STORE__ENC_HUFF;
+            raw = H.len_bytes;
+            ew = H.maxlen;
         }
     }
     uint64_t keyed = UINT64_MAX;
     uint8_t kenc = CN_STORE__ENC_KEYED;
     if (more && keys) {
         /* the key's last value, or that value + 1 (a hit number within its visit) */
-        keyed = keyed_scan(v, keys, keys2, n, 0, kmode, w, NULL, NULL);
-        uint64_t next = keyed_scan(v, keys, keys2, n, 1, kmode, w, NULL, NULL);
+        keyed = keyed_scan(v, keys, keys2, n, 0, kmode, w, NULL, NULL, NULL);
+        uint64_t next = keyed_scan(v, keys, keys2, n, 1, kmode, w, NULL, NULL, NULL);
         if (next < keyed) {
             keyed = next;
             kenc = CN_STORE__ENC_KEYED_NEXT;
@@ -1167,7 +1770,7 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
         }
     }
     size_t start = out->len;
-    build(v, keys, keys2, n, base, enc, ew, raw, &L, g, kmode, rsym, resc, out);
+    build(v, keys, keys2, n, base, enc, ew, raw, &L, &H, g, kmode, rsym, resc, out);
     pg->enc = enc;
     pg->width = (uint8_t)ew;
     pg->raw_len = (uint32_t)raw;
@@ -1181,6 +1784,7 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
         cn_buf_t alt = CN_BUF_INIT, z = CN_BUF_INIT;
         uint64_t best = raw - raw / 32;
         unsigned aw = (w + 7) / 8 * 8;
+        int won = -1; /* the candidate zstd kept */
         for (int cand = 0; cand < 6; cand++) {
             uint8_t cenc = enc;
             unsigned cw = ew;
@@ -1192,7 +1796,8 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
                     continue;
                 clen = ((uint64_t)n * cw + 7) / 8;
             } else if (cand == 3) {
-                if (!have_local || enc == CN_STORE__ENC_LOCAL || L.len > CN_STORE__MAX_RAW_PAGE)
+                if (!have_local || enc == CN_STORE__ENC_LOCAL || L.k > LOCAL_MAX_K ||
+                    L.len > CN_STORE__MAX_RAW_PAGE)
                     continue;
                 cenc = CN_STORE__ENC_LOCAL;
                 cw = L.k <= 256 ? 8 : 16;
@@ -1210,7 +1815,7 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
                 cenc = kenc;
                 cw = aw;
                 clen = keyed_scan(v, keys, keys2, n, kenc == CN_STORE__ENC_KEYED_NEXT, kmode, aw,
-                                  NULL, NULL);
+                                  NULL, NULL, NULL);
             }
             if (clen > CN_STORE__MAX_RAW_PAGE)
                 continue;
@@ -1218,7 +1823,7 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
             if (cand == 0)
                 cn_buf_append(&alt, out->ptr + start, raw);
             else
-                build(v, keys, keys2, n, base, cenc, cw, clen, &L, g, kmode, rsym, resc, &alt);
+                build(v, keys, keys2, n, base, cenc, cw, clen, &L, &H, g, kmode, rsym, resc, &alt);
             size_t bound = ZSTD_compressBound(clen);
             cn_buf_clear(&z);
             cn_buf_reserve(&z, bound);
@@ -1233,12 +1838,36 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
             pg->raw_len = (uint32_t)clen;
             pg->stored_len = (uint32_t)zl;
             pg->zstd = 1;
+            won = cand;
+        }
+        int final_level =
+            zstd_level < CN_STORE__ZSTD_FINAL_LEVEL ? CN_STORE__ZSTD_FINAL_LEVEL : zstd_level;
+        if (won >= 0 && final_level > zstd_level) {
+            /* the trials above ran at the quick level to choose; the one kept is
+             * compressed once more at the final level (a closed day is merged once) */
+            cn_buf_clear(&alt);
+            if (won == 0)
+                build(v, keys, keys2, n, base, enc, ew, raw, &L, &H, g, kmode, rsym, resc, &alt);
+            else
+                build(v, keys, keys2, n, base, pg->enc, pg->width, pg->raw_len, &L, &H, g, kmode,
+                      rsym, resc, &alt);
+            size_t bound = ZSTD_compressBound(pg->raw_len);
+            cn_buf_clear(&z);
+            cn_buf_reserve(&z, bound);
+            size_t zl = ZSTD_compressCCtx(zctx, z.ptr, bound, alt.ptr, pg->raw_len, final_level);
+            if (!ZSTD_isError(zl) && zl < pg->stored_len) {
+                out->len = start;
+                cn_buf_append(out, z.ptr, zl);
+                pg->stored_len = (uint32_t)zl;
+            }
         }
         cn_buf_dispose(&alt);
         cn_buf_dispose(&z);
     }
-    if (have_local)
+    if (built_local)
         local_dispose(&L);
+    if (have_huff)
+        huff_dispose(&H);
     free(rsym);
     free(resc);
     out->ptr[out->len] = '\0';
@@ -1267,6 +1896,7 @@ void cn_store__page_encode_as_kmode(const int64_t *v, const int64_t *keys, const
     uint64_t base = (uint64_t)mn, len = 0, g = 1;
     unsigned w = 0;
     local_t L = {0};
+    huff_t H = {0};
     uint32_t *rsym = NULL;
     uint64_t *resc = NULL;
     switch (enc) {
@@ -1288,8 +1918,16 @@ void cn_store__page_encode_as_kmode(const int64_t *v, const int64_t *keys, const
         break;
     case CN_STORE__ENC_LOCAL:
         local_build(v, n, base, &L);
+        CN_ASSERT(L.k <= LOCAL_MAX_K);
         len = L.len;
         w = L.k <= 256 ? 8 : 16;
+        break;
+    case CN_STORE__ENC_HUFF:
+        CN_ASSERT(mn != mx);
+        local_build(v, n, base, &L);
+        huff_plan(&L, n, &H);
+        len = H.len_bytes;
+        w = H.maxlen;
         break;
     case CN_STORE__ENC_REF:
         rsym = cn_xmalloc(n * sizeof(uint32_t));
@@ -1302,7 +1940,8 @@ void cn_store__page_encode_as_kmode(const int64_t *v, const int64_t *keys, const
         CN_ASSERT(keys);
         w = bits_for((uint64_t)mx - base);
         w = w ? w : 1;
-        len = keyed_scan(v, keys, keys2, n, enc == CN_STORE__ENC_KEYED_NEXT, kmode, w, NULL, NULL);
+        len = keyed_scan(v, keys, keys2, n, enc == CN_STORE__ENC_KEYED_NEXT, kmode, w, NULL, NULL,
+                         NULL);
         break;
     default: {
         uint64_t prev = base;
@@ -1317,9 +1956,11 @@ void cn_store__page_encode_as_kmode(const int64_t *v, const int64_t *keys, const
         }
     }
     }
-    build(v, keys, keys2, n, base, enc, w, len, &L, g, kmode, rsym, resc, out);
-    if (enc == CN_STORE__ENC_LOCAL)
+    build(v, keys, keys2, n, base, enc, w, len, &L, &H, g, kmode, rsym, resc, out);
+    if (enc == CN_STORE__ENC_LOCAL || enc == CN_STORE__ENC_HUFF)
         local_dispose(&L);
+    if (enc == CN_STORE__ENC_HUFF)
+        huff_dispose(&H);
     free(rsym);
     free(resc);
     pg->width = (uint8_t)w;
@@ -1358,7 +1999,7 @@ int cn_store__page_decode_kmode(const uint8_t *p, const cn_store__page_t *pg, co
     if (pg->enc != CN_STORE__ENC_BITPACK && pg->enc != CN_STORE__ENC_RICE &&
         pg->enc != CN_STORE__ENC_LOCAL && pg->enc != CN_STORE__ENC_KEYED &&
         pg->enc != CN_STORE__ENC_SRICE && pg->enc != CN_STORE__ENC_KEYED_NEXT &&
-        pg->enc != CN_STORE__ENC_REF && pg->width != 0)
+        pg->enc != CN_STORE__ENC_REF && pg->enc != CN_STORE__ENC_HUFF && pg->width != 0)
         return CN_ECORRUPT;
     if (pg->enc == CN_STORE__ENC_CONST) {
         if (pg->stored_len != 0 || pg->raw_len != 0 || pg->zstd)
@@ -1411,6 +2052,8 @@ int cn_store__page_decode_kmode(const uint8_t *p, const cn_store__page_t *pg, co
                             pg->width, keys, keys2, v);
     case CN_STORE__ENC_REF:
         return ref_decode(raw, raw_len, n, base, pg->width, v);
+    case CN_STORE__ENC_HUFF:
+        return huff_decode(raw, raw_len, n, base, pg->width, v);
     case CN_STORE__ENC_RICE:
         if (pg->width > 63)
             return CN_ECORRUPT;

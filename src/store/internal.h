@@ -91,14 +91,16 @@ enum {
     CN_STORE__ENC_KEYED = 6, /* width: bits per explicit value; needs the key column's page */
     CN_STORE__ENC_SRICE = 7, /* format 3: RICE of the differences divided by their common factor */
     CN_STORE__ENC_KEYED_NEXT = 8, /* format 3: KEYED predicting the key's last value + 1 */
-    CN_STORE__ENC_REF = 9, /* format 4: distance back to the row of the same value (width: k) */
-    CN_STORE__ENC_MAX = CN_STORE__ENC_REF,
+    CN_STORE__ENC_REF = 9,   /* format 4: distance back to the row of the same value (width: k) */
+    CN_STORE__ENC_HUFF = 10, /* format 5: canonical Huffman code (width: the longest code) */
+    CN_STORE__ENC_MAX = CN_STORE__ENC_HUFF,
 };
 
 typedef struct cn_store__page {
     uint32_t rows;
     uint8_t enc;
-    uint8_t width;    /* BITPACK, KEYED(_NEXT): bits per value, 1..64; (S)RICE: k; LOCAL: 8 or 16 */
+    uint8_t width;    /* BITPACK, KEYED(_NEXT): bits per value, 1..64; (S)RICE: k; LOCAL: 8 or 16;
+                         HUFF: the longest code, 1..20 */
     uint8_t zstd;     /* 1: payload is zstd-compressed */
     int64_t base;     /* value subtracted before packing (the page minimum) */
     uint32_t raw_len; /* payload length before zstd */
@@ -259,6 +261,9 @@ typedef struct cn_store__seg_spec {
 } cn_store__seg_spec_t;
 
 #define CN_STORE__ZSTD_LEVEL 3
+/* The level a merged page's zstd payload is written at, once its encoding was
+ * chosen by trials at CN_STORE__ZSTD_LEVEL (format 5). */
+#define CN_STORE__ZSTD_FINAL_LEVEL 15
 
 /* Encodes a segment into out (the whole file). */
 int cn_store__seg_encode(const cn_store__seg_spec_t *spec, cn_buf_t *out, cn_err_t *err);

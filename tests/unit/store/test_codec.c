@@ -211,10 +211,12 @@ static void rice_and_local_boundaries(void **state)
             assert_int_equal(pg.width, 0);
             assert_int_equal(pg.raw_len, CN_STORE_PAGE_ROWS / 8); /* one bit a value */
         }
-        /* all distinct: a full page of a permutation, and so 16-bit local ids */
-        for (int i = 0; i < CN_STORE_PAGE_ROWS; i++)
-            v[i] = (int64_t)((uint32_t)i * 40503u % CN_STORE_PAGE_ROWS) * 1000;
-        pg = roundtrip_as(v, CN_STORE_PAGE_ROWS, enc);
+        /* all distinct: a permutation, and so 16-bit local ids (LOCAL holds at
+         * most 65536 distinct values; RICE takes a full page) */
+        uint32_t nd = enc == CN_STORE__ENC_LOCAL ? 65536 : CN_STORE_PAGE_ROWS;
+        for (uint32_t i = 0; i < nd; i++)
+            v[i] = (int64_t)(i * 40503u % nd) * 1000;
+        pg = roundtrip_as(v, nd, enc);
         if (enc == CN_STORE__ENC_LOCAL)
             assert_int_equal(pg.width, 16);
         /* 256 distinct values still fit one byte; 257 do not */
@@ -246,8 +248,9 @@ static void rice_every_k(void **state)
     }
 }
 
-/* Skewed dictionary ids over a wide range: zstd over the local dictionary wins. */
-static void skewed_ids_choose_local(void **state)
+/* Skewed dictionary ids over a wide range, in no order: format 5's Huffman
+ * code wins over zstd over the local dictionary (which won before). */
+static void skewed_ids_choose_huff(void **state)
 {
     (void)state;
     int64_t *v = malloc(30000 * sizeof(int64_t));
@@ -258,8 +261,8 @@ static void skewed_ids_choose_local(void **state)
         /* a few frequent values far apart in id space */
         v[i] = r < 700 ? (int64_t)(r % 7) * 100003 : (int64_t)(r % 40) * 77777;
     }
-    cn_store__page_t pg = roundtrip(v, 30000, true, CN_STORE__ENC_LOCAL);
-    assert_int_equal(pg.zstd, 1);
+    cn_store__page_t pg = roundtrip(v, 30000, true, CN_STORE__ENC_HUFF);
+    assert_int_equal(pg.zstd, 0);
     free(v);
 }
 
@@ -303,8 +306,11 @@ static void keyed_boundaries(void **state)
         assert_memory_equal(got, v, n * sizeof(int64_t));
         /* without its keys the page cannot be read */
         assert_int_equal(cn_store__page_decode(exact, &pg, got, &scratch), CN_ECORRUPT);
-        if (round == 1)
-            assert_int_equal(pg.raw_len, CN_STORE_PAGE_ROWS / 8 + 1); /* bitmap + one value */
+        /* format 5: a bitmap bit only for the rows that have a prediction */
+        if (round == 1) /* varint b = n - 1 (3 bytes), ceil(b / 8) bitmap bytes, one value */
+            assert_int_equal(pg.raw_len, 3 + CN_STORE_PAGE_ROWS / 8 + 1);
+        if (round == 2) /* no row has a prediction: b = 0, no bitmap */
+            assert_int_equal(pg.raw_len, 1 + ((uint64_t)n * pg.width + 7) / 8);
         if (round == 3)
             assert_int_equal(pg.width, 64);
         free(exact);
@@ -320,20 +326,29 @@ static void keyed_boundaries(void **state)
             assert_memory_equal(got, v, n * sizeof(int64_t));
         }
     }
-    /* damage: a predicted row whose key was not seen, a padding bit, a short payload */
+    /* damage: a bitmap length other than the rows with a prediction, a padding
+     * bit, a short payload */
     int64_t kk[3] = {1, 2, 1}, vv[3] = {4, 5, 4};
     cn_store__page_t pg;
     cn_buf_clear(&out);
     cn_store__page_encode_as(vv, kk, NULL, 3, CN_STORE__ENC_KEYED, &out, &pg);
     uint8_t p[16];
     memcpy(p, out.ptr, pg.stored_len);
-    assert_int_equal(p[0], 0x04); /* row 2 predicted */
+    assert_int_equal(pg.raw_len, 3);
+    assert_int_equal(p[0], 1);    /* b: only row 2 has a prediction (key 1 seen) */
+    assert_int_equal(p[1], 0x01); /* and holds it */
+    assert_int_equal(p[2], 0x02); /* rows 0 and 1: 4 and 5, 1 bit each above base 4 */
     assert_int_equal(cn_store__page_decode_keyed(p, &pg, kk, NULL, got, &scratch), 0);
-    p[0] = 0x02; /* row 1 predicted, but key 2 is new */
+    assert_memory_equal(got, vv, sizeof(vv));
+    for (uint8_t b = 0; b < 8; b++) {
+        p[0] = b; /* b 0 leaves a byte too many, 2..3 more bits than predicted rows, 4+ > n */
+        if (b != 1)
+            assert_int_not_equal(cn_store__page_decode_keyed(p, &pg, kk, NULL, got, &scratch), 0);
+    }
+    p[0] = 1;
+    p[1] = 0x03; /* a padding bit */
     assert_int_not_equal(cn_store__page_decode_keyed(p, &pg, kk, NULL, got, &scratch), 0);
-    p[0] = 0x0c; /* a padding bit */
-    assert_int_not_equal(cn_store__page_decode_keyed(p, &pg, kk, NULL, got, &scratch), 0);
-    p[0] = 0x04;
+    p[1] = 0x01;
     cn_store__page_t bad = pg;
     bad.raw_len = bad.stored_len = pg.stored_len - 1;
     assert_int_not_equal(cn_store__page_decode_keyed(p, &bad, kk, NULL, got, &scratch), 0);
@@ -364,6 +379,14 @@ static void keyed_fallback_key(void **state)
     cn_store__page_encode_as(v, k, k2, N, CN_STORE__ENC_KEYED, &out, &pg);
     cn_store__page_encode_as(v, k, NULL, N, CN_STORE__ENC_KEYED, &out1, &pg1);
     assert_true(pg.raw_len < pg1.raw_len / 2); /* the fallback predicts most rows */
+    /* bitmap bits: every row but the first of each fallback key (keys never repeat);
+     * without the fallback no row has a prediction: no bitmap at all */
+    const uint8_t *q = (const uint8_t *)out.ptr;
+    uint64_t b = 0;
+    assert_int_equal(cn_get_varint(&q, q + pg.raw_len, &b), 0);
+    assert_int_equal(b, N - 50);
+    assert_int_equal(((const uint8_t *)out1.ptr)[0], 0);
+    assert_int_equal(pg1.raw_len, 1 + ((uint64_t)N * pg1.width + 7) / 8);
     uint8_t *exact = malloc(pg.stored_len);
     memcpy(exact, out.ptr, pg.stored_len);
     assert_int_equal(cn_store__page_decode_keyed(exact, &pg, k, k2, got, &scratch), 0);
@@ -568,7 +591,8 @@ static void keyed_next_boundaries(void **state)
     }
     cn_store__page_t pg =
         keyed_roundtrip(v, k, NULL, CN_STORE__KMODE_PLAIN, N, CN_STORE__ENC_KEYED_NEXT);
-    assert_int_equal(pg.raw_len, N / 8 + (64 * pg.width + 7) / 8); /* only each key's first */
+    /* only each key's first row explicit, and without a bitmap bit */
+    assert_int_equal(pg.raw_len, 3 + (N - 64) / 8 + (64 * pg.width + 7) / 8);
     cn_buf_t out = CN_BUF_INIT;
     void *z = cn_store__zctx_new();
     cn_store__page_encode_keyed(v, k, NULL, N, 3, &out, &pg, z);
@@ -578,7 +602,7 @@ static void keyed_next_boundaries(void **state)
     keyed_roundtrip(&one, &ko, NULL, CN_STORE__KMODE_PLAIN, 1, CN_STORE__ENC_KEYED_NEXT);
     int64_t w[3] = {INT64_MAX, INT64_MIN, INT64_MIN + 1}, kw[3] = {9, 9, 9};
     pg = keyed_roundtrip(w, kw, NULL, CN_STORE__KMODE_PLAIN, 3, CN_STORE__ENC_KEYED_NEXT);
-    assert_int_equal(pg.raw_len, 1 + 8); /* bitmap, one explicit 64-bit value */
+    assert_int_equal(pg.raw_len, 1 + 1 + 8); /* b = 2, bitmap, one explicit 64-bit value */
     cn_store__zctx_free(z);
     cn_buf_dispose(&out);
     free(v);
@@ -754,6 +778,292 @@ static void ref_boundaries(void **state)
     free(v);
 }
 
+/* --- HUFF (format 5) --- */
+
+/* A bit stream written as the store's: least significant bit of each byte first. */
+typedef struct tbits {
+    uint8_t b[256];
+    unsigned n;
+} tbits_t;
+
+static void tput(tbits_t *t, uint64_t x, unsigned bits)
+{
+    for (unsigned i = 0; i < bits; i++, t->n++)
+        if ((x >> i) & 1)
+            t->b[t->n >> 3] |= (uint8_t)(1u << (t->n & 7));
+}
+
+/* A HUFF payload of k (< 128) values: the byte lengths of row streams 0..2,
+ * then the table: kg, the meta lengths of code lengths 1..20, then the bits
+ * of `spec` ('0'/'1' in stream order) up to its first '|', padded to a byte;
+ * each further section separated by '|' is a row stream (0..3), padded to a
+ * byte (missing ones empty). Returns the payload's length in bytes. */
+static size_t huff_payload(uint8_t *p, unsigned k, unsigned kg, const uint8_t *meta,
+                           const char *spec)
+{
+    tbits_t t;
+    memset(&t, 0, sizeof(t));
+    const char *sec[5] = {spec, "", "", "", ""};
+    size_t slen[5];
+    for (int i = 1; i < 5; i++) {
+        const char *bar = strchr(sec[i - 1], '|');
+        if (!bar)
+            break;
+        sec[i] = bar + 1;
+    }
+    for (int i = 0; i < 5; i++) {
+        const char *bar = strchr(sec[i], '|');
+        slen[i] = bar ? (size_t)(bar - sec[i]) : strlen(sec[i]);
+    }
+    tput(&t, k, 8);
+    for (int i = 1; i < 4; i++)
+        tput(&t, (slen[i] + 7) / 8, 8);
+    tput(&t, kg, 6);
+    for (int s = 0; s < 20; s++)
+        tput(&t, meta[s], 3);
+    for (int i = 0; i < 5; i++) {
+        for (size_t c = 0; c < slen[i]; c++)
+            tput(&t, sec[i][c] == '1', 1);
+        t.n = (t.n + 7) / 8 * 8;
+    }
+    memcpy(p, t.b, t.n / 8);
+    return t.n / 8;
+}
+
+static int huff_dec(const uint8_t *p, size_t len, uint32_t rows, unsigned width, int64_t base,
+                    int64_t *got)
+{
+    cn_buf_t scratch = CN_BUF_INIT;
+    uint8_t *exact = malloc(len ? len : 1);
+    memcpy(exact, p, len);
+    cn_store__page_t pg = {.rows = rows,
+                           .enc = CN_STORE__ENC_HUFF,
+                           .width = (uint8_t)width,
+                           .base = base,
+                           .raw_len = (uint32_t)len,
+                           .stored_len = (uint32_t)len};
+    int rc = cn_store__page_decode(exact, &pg, got, &scratch);
+    free(exact);
+    cn_buf_dispose(&scratch);
+    return rc;
+}
+
+/* Zipf-like ids over a wide range (a page of hit.page). */
+static void zipf_ids(int64_t *v, uint32_t n, unsigned distinct, uint64_t seed)
+{
+    uint64_t x = seed;
+    for (uint32_t i = 0; i < n; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        double u = (double)((x >> 11) + 1) / 9007199254740993.0;   /* (0, 1] */
+        unsigned r = (unsigned)((double)distinct * u * u * u * u); /* mass near 0 */
+        v[i] = 1000 + (int64_t)((r * 2654435761u) % (distinct * 3u));
+    }
+}
+
+static void huff_boundaries(void **state)
+{
+    (void)state;
+    int64_t *v = malloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    /* two distinct values: one bit each, the width of the page's values no matter */
+    int64_t two[2] = {INT64_MAX, -5};
+    cn_store__page_t pg = roundtrip_as(two, 2, CN_STORE__ENC_HUFF);
+    assert_int_equal(pg.width, 1);
+    for (int i = 0; i < 1000; i++)
+        v[i] = i % 3 == 0 ? 7 : 9;
+    pg = roundtrip_as(v, 1000, CN_STORE__ENC_HUFF);
+    assert_int_equal(pg.width, 1);
+    /* max width: the whole int64 range, gaps near 2^64 */
+    int64_t m[7] = {INT64_MIN, INT64_MAX, 0, -1, INT64_MIN + 1, INT64_MAX, INT64_MAX - 1};
+    roundtrip_as(m, 7, CN_STORE__ENC_HUFF);
+    int64_t m2[3] = {INT64_MIN, INT64_MAX, INT64_MIN};
+    roundtrip_as(m2, 3, CN_STORE__ENC_HUFF);
+    /* all distinct, a full page: every code log2(rows) bits */
+    for (int i = 0; i < CN_STORE_PAGE_ROWS; i++)
+        v[i] = (int64_t)((uint32_t)i * 40503u % CN_STORE_PAGE_ROWS) * 1000 - 5;
+    pg = roundtrip_as(v, CN_STORE_PAGE_ROWS, CN_STORE__ENC_HUFF);
+    assert_int_equal(pg.width, __builtin_ctz(CN_STORE_PAGE_ROWS));
+    /* max code length: Fibonacci frequencies would give a 21-bit code; cut to 20 */
+    uint32_t n = 0, f0 = 1, f1 = 1;
+    for (int s = 0; s < 22; s++) {
+        for (uint32_t c = 0; c < f0; c++)
+            v[n++] = s * 11;
+        uint32_t f2 = f0 + f1;
+        f0 = f1;
+        f1 = f2;
+    }
+    assert_true(n <= CN_STORE_PAGE_ROWS);
+    for (uint32_t i = 0; i < n; i++) { /* shuffle */
+        uint32_t j = (uint32_t)(((uint64_t)i * 0x9E3779B97F4A7C15ull >> 20) % n);
+        int64_t t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+    }
+    pg = roundtrip_as(v, n, CN_STORE__ENC_HUFF);
+    assert_int_equal(pg.width, 20);
+    /* a full page and a short one of skewed ids: the encoder's choice, and smaller
+     * than LOCAL and bit-packing with or without zstd */
+    zipf_ids(v, CN_STORE_PAGE_ROWS, 15000, 7);
+    pg = roundtrip(v, CN_STORE_PAGE_ROWS, true, CN_STORE__ENC_HUFF);
+    assert_int_equal(pg.zstd, 0);
+    cn_store__page_t loc = roundtrip_as(v, CN_STORE_PAGE_ROWS, CN_STORE__ENC_LOCAL);
+    cn_store__page_t bp = roundtrip_as(v, CN_STORE_PAGE_ROWS, CN_STORE__ENC_BITPACK);
+    assert_true(pg.stored_len < loc.stored_len && pg.stored_len < bp.stored_len);
+    assert_true(pg.width <= 20);
+    zipf_ids(v, 100, 50, 3);
+    roundtrip_as(v, 100, CN_STORE__ENC_HUFF);
+    /* a small enum, skewed: 2 bits wide */
+    for (int i = 0; i < 5000; i++)
+        v[i] = (i * 7919) % 100 < 90 ? 1 : 2 + (i % 3);
+    pg = roundtrip(v, 5000, true, -1);
+    cn_store__page_t h = roundtrip_as(v, 5000, CN_STORE__ENC_HUFF);
+    assert_true(pg.stored_len <= h.stored_len);
+    /* without zstd (flushed segments): never */
+    zipf_ids(v, 5000, 1000, 5);
+    pg = roundtrip(v, 5000, false, -1);
+    assert_true(pg.enc != CN_STORE__ENC_HUFF);
+    free(v);
+}
+
+static void huff_rejects_damage(void **state)
+{
+    (void)state;
+    uint8_t p[256];
+    int64_t got[64];
+    uint8_t meta[20] = {1, 1}; /* code lengths 1 and 2: meta codes 0 and 1 */
+    /* k 2, gap 0 (gamma 1), lengths 1 1 | rows 0 1 1 in streams 0 1 2 */
+    size_t len = huff_payload(p, 2, 0, meta, "100|0|1|1");
+    assert_int_equal(huff_dec(p, len, 3, 1, 40, got), 0);
+    assert_int_equal(got[0], 40);
+    assert_int_equal(got[1], 41);
+    assert_int_equal(got[2], 41);
+    /* gap 2 with kg 1: gamma(2) = 010, low bit 0; five rows, stream 0 two of them */
+    len = huff_payload(p, 2, 1, meta, "010000|10|0|0|1");
+    assert_int_equal(huff_dec(p, len, 5, 1, 40, got), 0);
+    int64_t want[5] = {43, 40, 40, 43, 40};
+    assert_memory_equal(got, want, sizeof(want));
+    /* the width: 0, beyond 20, or shorter than a code */
+    assert_int_equal(huff_dec(p, len, 5, 0, 40, got), CN_ECORRUPT);
+    assert_int_equal(huff_dec(p, len, 5, 21, 40, got), CN_ECORRUPT);
+    len = huff_payload(p, 2, 0, meta, "111|00|00");
+    assert_int_equal(huff_dec(p, len, 2, 1, 40, got), CN_ECORRUPT); /* lengths 2 > width 1 */
+    /* an incomplete code (lengths 2 2) and an over-subscribed one (1 1 1) */
+    assert_int_equal(huff_dec(p, len, 2, 2, 40, got), CN_ECORRUPT);
+    len = huff_payload(p, 3, 0, meta, "11000|0|0|0");
+    assert_int_equal(huff_dec(p, len, 3, 2, 40, got), CN_ECORRUPT);
+    /* k: 1, beyond the rows, beyond 2^width */
+    len = huff_payload(p, 1, 0, meta, "0|0|0|0");
+    assert_int_equal(huff_dec(p, len, 3, 1, 40, got), CN_ECORRUPT);
+    len = huff_payload(p, 2, 0, meta, "100|0");
+    assert_int_equal(huff_dec(p, len, 1, 1, 40, got), CN_ECORRUPT);
+    len = huff_payload(p, 3, 0, meta, "11000|0|0|0");
+    assert_int_equal(huff_dec(p, len, 3, 1, 40, got), CN_ECORRUPT);
+    /* a bad meta code: none, incomplete, over-subscribed, all symbols */
+    uint8_t m0[20] = {0}, m1[20] = {1}, m3[20] = {1, 1, 1}, m7[20];
+    memset(m7, 7, sizeof(m7));
+    len = huff_payload(p, 2, 0, m0, "100|0|1");
+    assert_int_equal(huff_dec(p, len, 2, 1, 40, got), CN_ECORRUPT);
+    len = huff_payload(p, 2, 0, m1, "100|0|1");
+    assert_int_equal(huff_dec(p, len, 2, 1, 40, got), CN_ECORRUPT);
+    len = huff_payload(p, 2, 0, m3, "100|0|1");
+    assert_int_equal(huff_dec(p, len, 2, 1, 40, got), CN_ECORRUPT);
+    len = huff_payload(p, 2, 0, m7, "100000000000000|0|1");
+    assert_int_equal(huff_dec(p, len, 2, 1, 40, got), CN_ECORRUPT);
+    /* values beyond 2^64 - 1 above base: two gaps of 2^63 (kg 63: gamma(2), low bits 0) */
+    char big[256] = "";
+    for (int g = 0; g < 2; g++) {
+        strcat(big, "010");
+        for (int b = 0; b < 63; b++)
+            strcat(big, "0");
+    }
+    strcat(big, "0101|0|1|1"); /* lengths 1 2 2 */
+    len = huff_payload(p, 3, 63, meta, big);
+    assert_int_equal(huff_dec(p, len, 3, 2, 0, got), CN_ECORRUPT);
+    /* one gap of 2^64 - 2 is the largest there is; 2^64 - 1 is not */
+    char one[256] = "", over[256] = "";
+    strcat(one, "010"); /* gamma(2) = 2^63 with kg 63 ... */
+    for (int b = 0; b < 63; b++)
+        strcat(one, b == 0 ? "0" : "1"); /* ... | 2^63 - 2 */
+    strcat(one, "00|0|1");
+    len = huff_payload(p, 2, 63, meta, one);
+    assert_int_equal(huff_dec(p, len, 2, 1, INT64_MIN, got), 0);
+    assert_int_equal(got[1], INT64_MAX);
+    strcat(over, "010");
+    for (int b = 0; b < 63; b++)
+        strcat(over, "1");
+    strcat(over, "00|0|1");
+    len = huff_payload(p, 2, 63, meta, over);
+    assert_int_equal(huff_dec(p, len, 2, 1, INT64_MIN, got), CN_ECORRUPT);
+    /* gamma codes of 64 or more zero bits */
+    char zeros[256] = "";
+    for (int b = 0; b < 70; b++)
+        strcat(zeros, "0");
+    len = huff_payload(p, 2, 0, meta, zeros);
+    assert_int_equal(huff_dec(p, len, 2, 1, 0, got), CN_ECORRUPT);
+    /* stream lengths beyond the payload, a stream too long or too short */
+    len = huff_payload(p, 2, 0, meta, "100|0|1|1");
+    p[1] = 100;
+    assert_int_equal(huff_dec(p, len, 3, 1, 40, got), CN_ECORRUPT);
+    len = huff_payload(p, 2, 0, meta, "100|00000000|0|1|1"); /* a byte left over in stream 0 */
+    assert_int_equal(huff_dec(p, len, 3, 1, 40, got), CN_ECORRUPT);
+    len = huff_payload(p, 2, 0, meta, "100|0|1|1|1"); /* stream 3 not read */
+    assert_int_equal(huff_dec(p, len, 3, 1, 40, got), CN_ECORRUPT);
+    len = huff_payload(p, 2, 0, meta, "100||1|1|0"); /* stream 0 empty: row 0 overruns it */
+    assert_int_equal(huff_dec(p, len, 3, 1, 40, got), CN_ECORRUPT);
+    /* padding: a one bit in the table's or in a stream's; a whole byte left over */
+    len = huff_payload(p, 2, 0, meta, "100|0|1|1");
+    assert_int_equal(huff_dec(p, len, 3, 1, 40, got), 0);
+    p[len - 1] |= 0x80; /* stream 2 */
+    assert_int_equal(huff_dec(p, len, 3, 1, 40, got), CN_ECORRUPT);
+    len = huff_payload(p, 2, 0, meta, "100|0|1|1");
+    p[len - 4] |= 0x80; /* the table */
+    assert_int_equal(huff_dec(p, len, 3, 1, 40, got), CN_ECORRUPT);
+    len = huff_payload(p, 2, 0, meta, "100|0|1|1");
+    p[len] = 0;
+    assert_int_equal(huff_dec(p, len + 1, 3, 1, 40, got), CN_ECORRUPT);
+    assert_int_equal(huff_dec(p, len, 30, 1, 40, got), CN_ECORRUPT); /* rows beyond the bits */
+    /* a real page cut short anywhere, and each of its bytes damaged: never a read
+     * outside the payload (ASan), 0 or CN_ECORRUPT */
+    int64_t *v = malloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    int64_t *out = malloc(CN_STORE_PAGE_ROWS * sizeof(int64_t));
+    zipf_ids(v, 3000, 800, 11);
+    cn_buf_t buf = CN_BUF_INIT;
+    cn_store__page_t pg;
+    cn_store__page_encode_as(v, NULL, NULL, 3000, CN_STORE__ENC_HUFF, &buf, &pg);
+    const uint8_t *raw = (const uint8_t *)buf.ptr;
+    assert_int_equal(huff_dec(raw, pg.stored_len, 3000, pg.width, pg.base, out), 0);
+    assert_memory_equal(out, v, 3000 * sizeof(int64_t));
+    for (uint32_t l = 0; l < pg.stored_len; l++)
+        assert_int_equal(huff_dec(raw, l, 3000, pg.width, pg.base, out), CN_ECORRUPT);
+    uint8_t *dam = malloc(pg.stored_len);
+    uint64_t x = 99;
+    for (uint32_t b = 0; b < pg.stored_len; b++) {
+        memcpy(dam, raw, pg.stored_len);
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        dam[b] ^= (uint8_t)(1u << ((x >> 40) & 7));
+        int rc = huff_dec(dam, pg.stored_len, 3000, pg.width, pg.base, out);
+        assert_true(rc == 0 || rc == CN_ECORRUPT);
+    }
+    free(dam);
+    /* random payloads */
+    for (int t = 0; t < 3000; t++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        size_t rl = 1 + (x >> 57);
+        uint8_t *rp = malloc(rl);
+        for (size_t b = 0; b < rl; b++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            rp[b] = (uint8_t)(x >> 56);
+        }
+        rp[0] = (uint8_t)(2 + (x >> 20) % 6); /* a plausible k */
+        int rc =
+            huff_dec(rp, rl, 1 + (uint32_t)(x >> 40) % 64, 1 + (unsigned)(x >> 30) % 20, 0, out);
+        assert_true(rc == 0 || rc == CN_ECORRUPT);
+        free(rp);
+    }
+    cn_buf_dispose(&buf);
+    free(v);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -769,7 +1079,7 @@ int main(void)
         cmocka_unit_test(decode_rejects_damage),
         cmocka_unit_test(rice_and_local_boundaries),
         cmocka_unit_test(rice_every_k),
-        cmocka_unit_test(skewed_ids_choose_local),
+        cmocka_unit_test(skewed_ids_choose_huff),
         cmocka_unit_test(rice_local_reject_damage),
         cmocka_unit_test(keyed_boundaries),
         cmocka_unit_test(keyed_fallback_key),
@@ -777,6 +1087,8 @@ int main(void)
         cmocka_unit_test(keyed_next_boundaries),
         cmocka_unit_test(keyed_modes),
         cmocka_unit_test(ref_boundaries),
+        cmocka_unit_test(huff_boundaries),
+        cmocka_unit_test(huff_rejects_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -309,7 +309,7 @@ static void many_pages(void **state)
 {
     (void)state;
     rows_t r;
-    rows_init(&r, 60000);
+    rows_init(&r, CN_STORE_PAGE_ROWS);
     uint32_t in_force[40][8];
     memset(in_force, 0, sizeof(in_force));
     for (uint64_t h = 0; h < r.hits; h++) {
