@@ -42,6 +42,16 @@ int cn_buf_append_file(cn_buf_t *b, const char *path, size_t limit);
 void cn_buf_append_json_str(cn_buf_t *b, cn_str_t s);
 /* Unsigned LEB128 varint. */
 void cn_buf_put_varint(cn_buf_t *b, uint64_t v);
+/* The bytes cn_buf_put_varint writes for v (1..10). */
+static inline unsigned cn_varint_len(uint64_t v)
+{
+    unsigned n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
 void cn_buf_put_u32le(cn_buf_t *b, uint32_t v);
 void cn_buf_put_u64le(cn_buf_t *b, uint64_t v);
 void cn_buf_clear(cn_buf_t *b);

@@ -40,16 +40,6 @@
 #include "lib/xalloc.h"
 #include "store/internal.h"
 
-static unsigned varint_len(uint64_t v)
-{
-    unsigned n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 static uint8_t *put_varint(uint8_t *p, uint64_t v)
 {
     while (v >= 0x80) {
@@ -202,11 +192,11 @@ static void local_build(const int64_t *v, uint32_t n, uint64_t base, local_t *L)
     uint32_t *rank = table; /* reused: rank of each distinct index */
     L->k = k;
     L->vals = cn_xmalloc(k * sizeof(int64_t));
-    uint64_t len = varint_len(k), prev = base;
+    uint64_t len = cn_varint_len(k), prev = base;
     for (uint32_t j = 0; j < k; j++) {
         rank[order[j]] = j;
         L->vals[j] = d[order[j]].v;
-        len += varint_len(zigzag((uint64_t)L->vals[j] - prev));
+        len += cn_varint_len(zigzag((uint64_t)L->vals[j] - prev));
         prev = (uint64_t)L->vals[j];
     }
     L->ids = cn_xmalloc(n * sizeof(uint32_t));
@@ -681,7 +671,7 @@ static uint64_t keyed_scan(const int64_t *v, const int64_t *keys, const int64_t 
     free(k);
     if (nbits)
         *nbits = b;
-    return varint_len(b) + ((uint64_t)b + 7) / 8 + (count * w + 7) / 8;
+    return cn_varint_len(b) + ((uint64_t)b + 7) / 8 + (count * w + 7) / 8;
 }
 
 static void keyed_build(const int64_t *v, const int64_t *keys, const int64_t *keys2, uint32_t n,
@@ -1272,10 +1262,10 @@ static void huff_plan(const local_t *L, uint32_t n, huff_t *H)
         }
     }
     bits += best;
-    H->len_bytes = varint_len(k) + (bits + 7) / 8;
+    H->len_bytes = cn_varint_len(k) + (bits + 7) / 8;
     for (unsigned st = 0; st < HUFF_STREAMS; st++) {
         H->sbytes[st] = (sbits[st] + 7) / 8;
-        H->len_bytes += H->sbytes[st] + (st + 1 < HUFF_STREAMS ? varint_len(H->sbytes[st]) : 0);
+        H->len_bytes += H->sbytes[st] + (st + 1 < HUFF_STREAMS ? cn_varint_len(H->sbytes[st]) : 0);
     }
     free(freq);
 }
@@ -1667,12 +1657,12 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
         uint32_t j = i + 1;
         while (j < n && v[j] == v[i])
             j++;
-        rle += varint_len(j - i) + varint_len(zigzag((uint64_t)v[i] - rprev));
+        rle += cn_varint_len(j - i) + cn_varint_len(zigzag((uint64_t)v[i] - rprev));
         rprev = (uint64_t)v[i];
         i = j;
     }
     for (uint32_t i = 0; i < n; i++) {
-        delta += varint_len(zigzag((uint64_t)v[i] - prev));
+        delta += cn_varint_len(zigzag((uint64_t)v[i] - prev));
         prev = (uint64_t)v[i];
     }
     uint8_t enc;
@@ -1705,7 +1695,7 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
         uint64_t cg = delta_gcd(v, n, base);
         if (cg > 1) {
             k = rice_pick(v, n, base, cg, &rice);
-            rice += varint_len(cg);
+            rice += cn_varint_len(cg);
             if (rice < raw) {
                 enc = CN_STORE__ENC_SRICE;
                 raw = rice;
@@ -1914,7 +1904,7 @@ void cn_store__page_encode_as_kmode(const int64_t *v, const int64_t *keys, const
     case CN_STORE__ENC_SRICE:
         g = delta_gcd(v, n, base);
         w = rice_pick(v, n, base, g, &len);
-        len += varint_len(g);
+        len += cn_varint_len(g);
         break;
     case CN_STORE__ENC_LOCAL:
         local_build(v, n, base, &L);
@@ -1949,8 +1939,8 @@ void cn_store__page_encode_as_kmode(const int64_t *v, const int64_t *keys, const
             uint32_t j = i + 1;
             while (enc == CN_STORE__ENC_RLE && j < n && v[j] == v[i])
                 j++;
-            len += (enc == CN_STORE__ENC_RLE ? varint_len(j - i) : 0) +
-                   varint_len(zigzag((uint64_t)v[i] - prev));
+            len += (enc == CN_STORE__ENC_RLE ? cn_varint_len(j - i) : 0) +
+                   cn_varint_len(zigzag((uint64_t)v[i] - prev));
             prev = (uint64_t)v[i];
             i = j;
         }

@@ -477,16 +477,6 @@ void cn_store__dict_header(cn_buf_t *out)
 
 /* --- File blocks --- */
 
-static size_t varint_len(uint64_t v)
-{
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
 /* The length of the prefix s shares with prev. */
 static size_t shared_len(cn_str_t prev, cn_str_t s)
 {
@@ -500,7 +490,7 @@ static size_t shared_len(cn_str_t prev, cn_str_t s)
 static size_t entry_len(cn_str_t prev, cn_str_t s)
 {
     size_t k = shared_len(prev, s);
-    return varint_len(k) + varint_len(s.len - k) + s.len - k;
+    return cn_varint_len(k) + cn_varint_len(s.len - k) + s.len - k;
 }
 
 static void put_entry(cn_buf_t *b, cn_str_t prev, cn_str_t s)
@@ -526,7 +516,7 @@ static void keep_prefix(cn_buf_t *win)
 static void put_block(cn_buf_t *win, size_t base, uint32_t count, ZSTD_CCtx **zc, cn_buf_t *out)
 {
     size_t raw_len = win->len - base;
-    size_t raw_cost = varint_len((uint64_t)count << 1) + raw_len;
+    size_t raw_cost = cn_varint_len((uint64_t)count << 1) + raw_len;
     if (zc && raw_len >= ZSTD_MIN_RAW) {
         if (!*zc) {
             *zc = ZSTD_createCCtx();
@@ -542,7 +532,7 @@ static void put_block(cn_buf_t *win, size_t base, uint32_t count, ZSTD_CCtx **zc
         if (!ZSTD_isError(zl))
             zl = ZSTD_compress2(*zc, z, bound, win->ptr + base, raw_len);
         if (!ZSTD_isError(zl) &&
-            varint_len((uint64_t)zl << 1 | 1) + varint_len(raw_len) + zl < raw_cost) {
+            cn_varint_len((uint64_t)zl << 1 | 1) + cn_varint_len(raw_len) + zl < raw_cost) {
             cn_buf_put_varint(out, (uint64_t)zl << 1 | 1);
             cn_buf_put_varint(out, raw_len);
             memmove(out->ptr + out->len, z, zl);
