@@ -20,6 +20,7 @@
 #include "hit/rawhit.h"
 #include "hit/sink.h"
 #include "lib/buf.h"
+#include "process/process.h"
 
 /* --- A test's data folder and configuration --- */
 
@@ -61,6 +62,25 @@ static inline int test_dir_teardown(const char *dir, cn_conf_t *conf)
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     return system(cmd);
+}
+
+/*
+ * cn_process_new over dir with a sink factory of open alone (no blob). NULL,
+ * with the error on stderr, when it fails: callers assert_non_null.
+ */
+static inline cn_process_t *
+test_process_open(const cn_conf_t *conf, cn_enrich_t *e, const char *dir,
+                  int (*open)(void *, const cn_suite_conf_t *, cn_sink_t *),
+                  const cn_process_opts_t *o)
+{
+    cn_sink_factory_t f = {NULL, open, NULL};
+    cn_process_t *p;
+    cn_err_t err;
+    if (cn_process_new(conf, e, dir, &f, o, &p, &err) != 0) {
+        fprintf(stderr, "cn_process_new: %s\n", err.msg);
+        return NULL;
+    }
+    return p;
 }
 
 /* --- Fixtures --- */

@@ -56,11 +56,8 @@ static int teardown(void **state)
 
 static cn_process_t *open_proc(const cn_process_opts_t *o)
 {
-    cn_sink_factory_t f = {NULL, mem_open, NULL};
-    cn_process_t *p;
-    cn_err_t err;
-    if (cn_process_new(C, NULL, DIR_, &f, o, &p, &err) != 0)
-        fail_msg("cn_process_new: %s", err.msg);
+    cn_process_t *p = test_process_open(C, NULL, DIR_, mem_open, o);
+    assert_non_null(p);
     return p;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "helpers.h"
 #include "process/internal.h"
 
 #include <cmocka.h>
@@ -330,13 +331,10 @@ static void visitor_key_is_ip_ua_and_day(void **state)
     (void)state;
     char dir[] = "/tmp/cn-import-decode-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    cn_sink_factory_t f = {NULL, r_open, NULL};
     cn_process_opts_t o = {.from_scratch = true, .dry_run = true};
-    cn_process_t *p;
-    cn_err_t err;
     memset(&R, 0, sizeof(R));
-    if (cn_process_new(C, NULL, dir, &f, &o, &p, &err) != 0)
-        fail_msg("%s", err.msg);
+    cn_process_t *p = test_process_open(C, NULL, dir, r_open, &o);
+    assert_non_null(p);
     const int64_t day = 86400LL * 1000000, t0 = 1728518400LL * 1000000; /* 2024-10-10 00:00Z */
     const char *ua1 = "Mozilla/5.0 A", *ua2 = "Mozilla/5.0 B";
     process_line(p, 1, t0 + 3600LL * 1000000, "10.0.0.1", ua1, "/");

@@ -148,10 +148,9 @@ static void run(cn_enrich_t *e, unsigned threads, const char *only, cn_buf_t *ou
                            .dry_run = true,
                            .threads = threads,
                            .only_suite = only};
-    cn_process_t *p;
     cn_err_t err;
-    if (cn_process_new(C, e, DIR_, &(cn_sink_factory_t){NULL, sink_open, NULL}, &o, &p, &err) != 0)
-        fail_msg("cn_process_new: %s", err.msg);
+    cn_process_t *p = test_process_open(C, e, DIR_, sink_open, &o);
+    assert_non_null(p);
     char hl[512];
     snprintf(hl, sizeof(hl), "%s/hitlog", DIR_);
     assert_int_equal(cn_process_run(p, hl, NULL, &err), 0);
@@ -199,12 +198,11 @@ static void reprocessing_one_suite_on_two_threads_gives_its_rows(void **state)
     for (int i = 0; i < 2; i++)
         memsink_init(&MEM[i]);
     cn_process_opts_t o = {.from_scratch = true, .threads = 1};
-    cn_process_t *p;
     cn_err_t err;
     char hl[512];
     snprintf(hl, sizeof(hl), "%s/hitlog", DIR_);
-    if (cn_process_new(C, E, DIR_, &(cn_sink_factory_t){NULL, sink_open, NULL}, &o, &p, &err) != 0)
-        fail_msg("cn_process_new: %s", err.msg);
+    cn_process_t *p = test_process_open(C, E, DIR_, sink_open, &o);
+    assert_non_null(p);
     assert_int_equal(cn_process_run(p, hl, NULL, &err), 0);
     cn_process_free(p);
     cn_buf_t live = CN_BUF_INIT, re = CN_BUF_INIT;

@@ -844,12 +844,9 @@ static int64_t cpu_us(void)
  */
 static void bench(const char *scenario, int seq, const char *what, int visitors, cn_enrich_t *e)
 {
-    cn_sink_factory_t f = {NULL, ring_open, NULL};
     cn_process_opts_t o = {.from_scratch = true, .no_checkpoint_file = true};
-    cn_process_t *p;
-    cn_err_t err;
-    if (cn_process_new(C, e, DIR_, &f, &o, &p, &err) != 0)
-        fail_msg("%s", err.msg);
+    cn_process_t *p = test_process_open(C, e, DIR_, ring_open, &o);
+    assert_non_null(p);
     fixture_t fx;
     assert_int_equal(fixture_load(&fx, "adobe-appmeasurement", scenario, seq), 0);
     fx.raw.suite = CN_STR_LIT("shop");

@@ -123,11 +123,8 @@ static int teardown(void **state)
 
 static cn_process_t *open_proc_with(cn_enrich_t *e)
 {
-    cn_sink_factory_t f = {NULL, rec_open, NULL};
-    cn_process_t *p;
-    cn_err_t err;
-    if (cn_process_new(C, e, DIR_, &f, NULL, &p, &err) != 0)
-        fail_msg("cn_process_new: %s", err.msg);
+    cn_process_t *p = test_process_open(C, e, DIR_, rec_open, NULL);
+    assert_non_null(p);
     return p;
 }
 
