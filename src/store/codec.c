@@ -68,27 +68,25 @@ static unsigned bits_for(uint64_t range)
 static void bitpack(const int64_t *v, uint32_t n, uint64_t base, unsigned w, uint8_t *out,
                     size_t out_len)
 {
-    memset(out, 0, out_len);
-    uint64_t bitpos = 0;
-    for (uint32_t i = 0; i < n; i++, bitpos += w) {
+    /* LSB first, through a 64-bit accumulator: whole words stored as they fill,
+     * the last (partial) one byte by byte; out_len = ceil(n * w / 8) */
+    uint64_t acc = 0;
+    unsigned bits = 0;
+    size_t o = 0;
+    for (uint32_t i = 0; i < n; i++) {
         uint64_t x = (uint64_t)v[i] - base;
-        size_t byte = bitpos >> 3;
-        unsigned shift = bitpos & 7;
-        unsigned left = w;
-        /* first partial byte */
-        out[byte] |= (uint8_t)(x << shift);
-        unsigned done = 8 - shift;
-        if (done >= left)
-            continue;
-        x >>= done;
-        left -= done;
-        byte++;
-        while (left > 0) {
-            out[byte++] = (uint8_t)x;
-            x >>= 8;
-            left = left > 8 ? left - 8 : 0;
+        acc |= x << bits; /* bits < 64 */
+        bits += w;
+        if (bits >= 64) {
+            uint64_t le = htole64(acc);
+            memcpy(out + o, &le, 8);
+            o += 8;
+            bits -= 64;
+            acc = bits ? x >> (w - bits) : 0;
         }
     }
+    for (; o < out_len; o++, acc >>= 8)
+        out[o] = (uint8_t)acc;
 }
 
 static void unpack(const uint8_t *p, size_t len, uint32_t n, uint64_t base, unsigned w, int64_t *v)
@@ -1626,20 +1624,60 @@ void cn_store__page_encode_keyed(const int64_t *v, const int64_t *keys, const in
                                 zctx);
 }
 
+/*
+ * One pass over v[0..n) (n >= 1): min, max, and the sizes of RLE and DELTA
+ * but for the first row's term (which depends on the minimum, the base):
+ * *rle_rest is every run's length varint plus the value varints of the runs
+ * after the first, *delta_rest the varints of rows 1..n-1. A new run starts
+ * where a row differs from the one before, and its value varint is then that
+ * row's delta varint.
+ */
+static void size_pass(const int64_t *v, uint32_t n, int64_t *out_mn, int64_t *out_mx,
+                      uint64_t *rle_rest, uint64_t *delta_rest)
+{
+    int64_t mn = v[0], mx = v[0];
+    uint64_t rle = 0, delta = 0, run = 1, prev = (uint64_t)v[0];
+    for (uint32_t i = 1; i < n; i++) {
+        int64_t x = v[i];
+        mn = x < mn ? x : mn;
+        mx = x > mx ? x : mx;
+        uint64_t d = (uint64_t)x - prev;
+        if (d != 0) {
+            unsigned l = cn_varint_len(zigzag(d));
+            delta += l;
+            rle += cn_varint_len(run) + l;
+            run = 1;
+        } else {
+            delta++;
+            run++;
+        }
+        prev = (uint64_t)x;
+    }
+    *out_mn = mn;
+    *out_mx = mx;
+    *rle_rest = rle + cn_varint_len(run);
+    *delta_rest = delta;
+}
+
 void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const int64_t *keys2,
                                  int kmode, uint32_t n, int zstd_level, cn_buf_t *out,
                                  cn_store__page_t *pg, void *zctx)
 {
+    int64_t mx;
+    cn_store__page_encode_mx(v, keys, keys2, kmode, n, zstd_level, out, pg, zctx, &mx);
+}
+
+void cn_store__page_encode_mx(const int64_t *v, const int64_t *keys, const int64_t *keys2,
+                              int kmode, uint32_t n, int zstd_level, cn_buf_t *out,
+                              cn_store__page_t *pg, void *zctx, int64_t *out_max)
+{
     CN_ASSERT(n >= 1 && n <= CN_STORE_PAGE_ROWS);
     memset(pg, 0, sizeof(*pg));
     pg->rows = n;
-    int64_t mn = v[0], mx = v[0];
-    for (uint32_t i = 1; i < n; i++) {
-        if (v[i] < mn)
-            mn = v[i];
-        if (v[i] > mx)
-            mx = v[i];
-    }
+    int64_t mn, mx;
+    uint64_t rle, delta;
+    size_pass(v, n, &mn, &mx, &rle, &delta);
+    *out_max = mx;
     pg->base = mn;
     if (mn == mx) {
         pg->enc = CN_STORE__ENC_CONST;
@@ -1649,22 +1687,13 @@ void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const in
     bool more = zstd_level > 0 && zctx; /* the slower encodings only where zstd is tried */
     bool try_ref = (kmode & CN_STORE__KMODE_TRY_REF) != 0;
     kmode &= ~CN_STORE__KMODE_TRY_REF;
-    /* exact sizes of every encoding */
+    /* exact sizes of every encoding: the first row's terms now that the base is known */
     uint64_t base = (uint64_t)mn;
     unsigned w = bits_for((uint64_t)mx - base);
-    uint64_t packed = ((uint64_t)n * w + 7) / 8, rle = 0, delta = 0, prev = base, rprev = base;
-    for (uint32_t i = 0; i < n;) {
-        uint32_t j = i + 1;
-        while (j < n && v[j] == v[i])
-            j++;
-        rle += cn_varint_len(j - i) + cn_varint_len(zigzag((uint64_t)v[i] - rprev));
-        rprev = (uint64_t)v[i];
-        i = j;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        delta += cn_varint_len(zigzag((uint64_t)v[i] - prev));
-        prev = (uint64_t)v[i];
-    }
+    unsigned first = cn_varint_len(zigzag((uint64_t)v[0] - base));
+    uint64_t packed = ((uint64_t)n * w + 7) / 8;
+    rle += first;
+    delta += first;
     uint8_t enc;
     uint64_t raw;
     unsigned ew = 0;

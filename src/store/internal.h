@@ -130,6 +130,10 @@ int cn_store__col_hints(cn_store_col_t col);
 void cn_store__page_encode_kmode(const int64_t *v, const int64_t *keys, const int64_t *keys2,
                                  int kmode, uint32_t n, int zstd_level, cn_buf_t *out,
                                  cn_store__page_t *pg, void *zctx);
+/* The same, also giving the largest value of v (the segment footer's max). */
+void cn_store__page_encode_mx(const int64_t *v, const int64_t *keys, const int64_t *keys2,
+                              int kmode, uint32_t n, int zstd_level, cn_buf_t *out,
+                              cn_store__page_t *pg, void *zctx, int64_t *out_max);
 void cn_store__page_encode_as_kmode(const int64_t *v, const int64_t *keys, const int64_t *keys2,
                                     int kmode, uint32_t n, uint8_t enc, cn_buf_t *out,
                                     cn_store__page_t *pg);

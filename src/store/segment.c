@@ -296,18 +296,17 @@ static int encode_column(const cn_store__seg_spec_t *spec, cn_store_col_t c, uin
             return cn_err_set(err, rc, "reading column %s.%s rows %llu..: %s", gname, name,
                               (unsigned long long)from, cn_strerror(rc));
         }
-        for (uint32_t i = 0; i < n; i++) {
-            if ((p == 0 && i == 0) || eb->vals[i] < mn)
-                mn = eb->vals[i];
-            if ((p == 0 && i == 0) || eb->vals[i] > mx)
-                mx = eb->vals[i];
-        }
         cn_store__page_t pg;
         size_t off = out->len;
-        cn_store__page_encode_kmode(eb->vals, use_key ? eb->kvals : NULL,
-                                    use_key && key < 0 ? eb->kvals2 : NULL,
-                                    cn_store__key_mode(key) | cn_store__col_hints(c), n,
-                                    spec->zstd_level, out, &pg, eb->zctx);
+        int64_t pmx; /* the page's minimum is its base */
+        cn_store__page_encode_mx(eb->vals, use_key ? eb->kvals : NULL,
+                                 use_key && key < 0 ? eb->kvals2 : NULL,
+                                 cn_store__key_mode(key) | cn_store__col_hints(c), n,
+                                 spec->zstd_level, out, &pg, eb->zctx, &pmx);
+        if (p == 0 || pg.base < mn)
+            mn = pg.base;
+        if (p == 0 || pmx > mx)
+            mx = pmx;
         cn_buf_put_u64le(&pages, off);
         cn_buf_put_u32le(&pages, pg.stored_len);
         cn_buf_put_u32le(&pages, pg.raw_len);

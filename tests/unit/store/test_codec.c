@@ -1064,9 +1064,118 @@ static void huff_rejects_damage(void **state)
     free(out);
 }
 
+/* The sizes of BITPACK, RLE and DELTA computed the plain way (one loop each,
+ * cn_varint_len), against which the encoder's single pass is checked. */
+static uint64_t zz(uint64_t d)
+{
+    return (d << 1) ^ (uint64_t)((int64_t)d >> 63);
+}
+
+static void plain_sizes(const int64_t *v, uint32_t n, int64_t *mn, int64_t *mx, uint64_t *packed,
+                        uint64_t *rle, uint64_t *delta)
+{
+    *mn = *mx = v[0];
+    for (uint32_t i = 1; i < n; i++) {
+        *mn = v[i] < *mn ? v[i] : *mn;
+        *mx = v[i] > *mx ? v[i] : *mx;
+    }
+    uint64_t range = (uint64_t)*mx - (uint64_t)*mn;
+    unsigned w = range == 0 ? 0 : 64 - (unsigned)__builtin_clzll(range);
+    *packed = ((uint64_t)n * w + 7) / 8;
+    uint64_t prev = (uint64_t)*mn;
+    *rle = *delta = 0;
+    for (uint32_t i = 0; i < n;) {
+        uint32_t j = i + 1;
+        while (j < n && v[j] == v[i])
+            j++;
+        *rle += cn_varint_len(j - i) + cn_varint_len(zz((uint64_t)v[i] - prev));
+        prev = (uint64_t)v[i];
+        i = j;
+    }
+    prev = (uint64_t)*mn;
+    for (uint32_t i = 0; i < n; i++) {
+        *delta += cn_varint_len(zz((uint64_t)v[i] - prev));
+        prev = (uint64_t)v[i];
+    }
+}
+
+/* A quick encoding (no zstd) picks the smallest of BITPACK, RLE and DELTA as
+ * the plain sizes say (ties: BITPACK, then RLE), gives the page's maximum,
+ * and decodes back: random pages of every shape (runs of every length up to
+ * past 2^14, deltas of every varint length, all widths, negative values). */
+static void quick_encoding_sizes_exact(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    int64_t *v = malloc(40000 * sizeof(int64_t));
+    for (int t = 0; t < 600; t++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t n = 1 + (uint32_t)((x >> 33) % (t % 50 == 0 ? 40000 : 3000));
+        unsigned shape = (unsigned)(x >> 20) % 5, bits = 1 + (unsigned)(x >> 8) % 64;
+        int64_t cur = (int64_t)(x >> 3);
+        for (uint32_t i = 0; i < n;) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            uint64_t r = x ^ (x >> 29);
+            uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+            uint32_t run = 1;
+            if (shape == 1)
+                run = 1 + (uint32_t)(r % 20);
+            else if (shape == 2)
+                run = 1 + (uint32_t)(r % 20000);
+            if (shape == 3)
+                cur = (int64_t)((uint64_t)cur + (r & mask) - ((r & mask) >> 1)); /* a walk */
+            else if (shape == 4)
+                cur = (int64_t)(r % 5) - 2;
+            else
+                cur = (int64_t)(r & mask);
+            for (uint32_t k = 0; k < run && i < n; k++)
+                v[i++] = cur;
+        }
+        int64_t mn, mx, gmx;
+        uint64_t packed, rle, delta;
+        plain_sizes(v, n, &mn, &mx, &packed, &rle, &delta);
+        cn_buf_t out = CN_BUF_INIT;
+        cn_buf_append(&out, "xx", 2); /* payloads are appended after what is there */
+        cn_store__page_t pg;
+        cn_store__page_encode_mx(v, NULL, NULL, CN_STORE__KMODE_PLAIN, n, 0, &out, &pg, NULL, &gmx);
+        assert_int_equal(gmx, mx);
+        assert_int_equal(pg.base, mn);
+        assert_int_equal(pg.zstd, 0);
+        if (mn == mx) {
+            assert_int_equal(pg.enc, CN_STORE__ENC_CONST);
+        } else if (packed <= rle && packed <= delta) {
+            assert_int_equal(pg.enc, CN_STORE__ENC_BITPACK);
+            assert_int_equal(pg.raw_len, packed);
+        } else if (rle <= delta) {
+            assert_int_equal(pg.enc, CN_STORE__ENC_RLE);
+            assert_int_equal(pg.raw_len, rle);
+        } else {
+            assert_int_equal(pg.enc, CN_STORE__ENC_DELTA);
+            assert_int_equal(pg.raw_len, delta);
+        }
+        assert_int_equal(out.len - 2, pg.stored_len);
+        decodes_back(out.ptr + 2, &pg, NULL, NULL, CN_STORE__KMODE_PLAIN, v, n);
+        /* every encoding of the three, forced, decodes back too (bit-packing at every width) */
+        for (uint8_t e = CN_STORE__ENC_BITPACK; e <= CN_STORE__ENC_DELTA; e++) {
+            if (mn == mx)
+                break;
+            cn_buf_clear(&out);
+            cn_buf_append(&out, "xx", 2);
+            cn_store__page_encode_as(v, NULL, NULL, n, e, &out, &pg);
+            assert_int_equal(pg.raw_len, e == CN_STORE__ENC_BITPACK ? packed
+                                         : e == CN_STORE__ENC_RLE   ? rle
+                                                                    : delta);
+            decodes_back(out.ptr + 2, &pg, NULL, NULL, CN_STORE__KMODE_PLAIN, v, n);
+        }
+        cn_buf_dispose(&out);
+    }
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(quick_encoding_sizes_exact),
         cmocka_unit_test(one_value),
         cmocka_unit_test(all_equal_is_const),
         cmocka_unit_test(all_distinct_bitpacks_at_min_width),
