@@ -25,6 +25,23 @@ static void check(const cn_dbatch_t *b, int rc)
         const cn_dhit_t *h = &b->hits[i];
         if (h->type == CN_HIT_PAGEVIEW && h->url.len == 0)
             abort();
+        /* read every string: a slice into freed memory (jansson's tree) shows under ASan */
+        cn_str_t s[] = {h->url,       h->referrer, h->page_name, h->visitor_id, h->link_url,
+                        h->link_name, h->screen,   h->language,  h->currency,   h->purchase_id};
+        unsigned sum = 0;
+        for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++) {
+            for (size_t j = 0; j < s[k].len; j++)
+                sum += (unsigned char)s[k].ptr[j];
+        }
+        for (uint32_t k = 0; k < h->ctx_count; k++) {
+            const cn_dkv_t *kv = &b->ctx[h->ctx_first + k];
+            for (size_t j = 0; j < kv->key.len; j++)
+                sum += (unsigned char)kv->key.ptr[j];
+            for (size_t j = 0; j < kv->value.len; j++)
+                sum += (unsigned char)kv->value.ptr[j];
+        }
+        volatile unsigned sink = sum;
+        (void)sink;
         if (h->currency.len != 0 && h->currency.len != 3)
             abort();
         for (uint32_t k = 0; k < h->prod_count; k++) {

@@ -64,10 +64,19 @@ int cn_rawhit_decode(const void *p, size_t len, cn_rawhit_t *out)
     q += 2;
     cn_str_t *fields[] = RAWHIT_FIELDS(out);
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        if (q < end && *q < 0x80) /* a length below 128: one byte (most fields) */
-            v = *q++;
-        else
-            CN_RETURN_IF_ERR(cn_get_varint(&q, end, &v));
+        /* Lengths below 16384 (every field but a large body) take one or two bytes:
+         * read them here, with q in a register; cn_get_varint reads the rest. */
+        if (end - q >= 2 && q[0] < 0x80) {
+            v = q[0];
+            q += 1;
+        } else if (end - q >= 2 && q[1] < 0x80) {
+            v = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
+            q += 2;
+        } else {
+            const uint8_t *r = q;
+            CN_RETURN_IF_ERR(cn_get_varint(&r, end, &v));
+            q = r;
+        }
         if (v > (uint64_t)(end - q))
             return CN_ECORRUPT;
         *fields[i] = cn_str((const char *)q, (size_t)v);

@@ -206,23 +206,26 @@ size_t cn_query_split(cn_str_t *rest, cn_query_pair_t *out, size_t cap)
             if (count == cap)
                 goto full;
         }
+        const char *bp = (const char *)p + base;
         while (a) {
             unsigned s0 = end + 1; /* <= 63: another '&' follows */
             end = (unsigned)__builtin_ctzll(a);
             a &= a - 1;
             if (end == s0)
                 continue; /* an empty pair */
+            /* Without a branch: the pair is bits [s0, end); its '=' is the first '=' there, or
+             * end when there is none (the '&' at end stops the search), and the name's bits are
+             * those below it. The '=' is not special, so the value's specials are the rest. */
             uint64_t in = bits_below(end) & ~bits_below(s0);
-            uint64_t e = me & in, sp = ms & in;
-            size_t pe = SIZE_MAX;
-            bool n_sp = sp != 0, v_sp = false;
-            if (e) {
-                unsigned at = (unsigned)__builtin_ctzll(e);
-                pe = base + at;
-                n_sp = (sp & bits_below(at)) != 0;
-                v_sp = (sp >> at >> 1) != 0;
-            }
-            put_pair(&out[count++], p, base + s0, pe, base + end, n_sp, v_sp);
+            unsigned at = (unsigned)__builtin_ctzll((me & in) | 1ULL << end);
+            uint64_t sp = ms & in, name_bits = bits_below(at) & in;
+            bool has_eq = at < end;
+            cn_query_pair_t *pr = &out[count++];
+            pr->name = cn_str(bp + s0, at - s0);
+            pr->value = cn_str(bp + at + has_eq, end - at - has_eq);
+            pr->has_eq = has_eq;
+            pr->name_special = (sp & name_bits) != 0;
+            pr->value_special = (sp & ~name_bits) != 0;
             if (count == cap)
                 goto full;
         }
@@ -379,6 +382,14 @@ size_t cn_url_decode_to(cn_str_t s, char *dst)
         i += k;
         o += k;
         i += decode_escape(p + i, n - i, dst + o++);
+        /* a run of escapes ("%3A%2F%2F", UTF-8 text) without a block each */
+        while (n - i >= 3 && p[i] == '%') {
+            unsigned hi = hexp1[p[i + 1]], lo = hexp1[p[i + 2]];
+            if (hi == 0 || lo == 0)
+                break;
+            dst[o++] = (char)((hi - 1) << 4 | (lo - 1));
+            i += 3;
+        }
     }
     if (i < n) {
         size_t len = n - i;

@@ -404,23 +404,35 @@ static jn_t *jn_get(const jn_t *obj, const char *key)
     return NULL;
 }
 
-/* Copies a JSON string (v: a member or NULL) into the arena; "" when absent, -1 when not a string.
+/*
+ * The tree's strings point into the body when the light parser made it (the
+ * raw hit's, or the batch's inflated copy: both outlive the batch's use, as
+ * adobe.c's slices into the query do), and into jansson's tree, freed once
+ * the walk ends, when jansson made it. keep() copies them in that case only.
  */
-static int jstr_of(cn_dbatch_t *b, const jn_t *v, cn_str_t *out)
+static cn_str_t keep(cn_dbatch_t *b, bool borrow, cn_str_t s)
+{
+    if (borrow)
+        return s.len > 0 ? s : cn_str("", 0);
+    return cn_parena_dup(&b->arena, s);
+}
+
+/* A JSON string (v: a member or NULL), kept; "" when absent, -1 when not a string. */
+static int jstr_of(cn_dbatch_t *b, bool borrow, const jn_t *v, cn_str_t *out)
 {
     *out = cn_str("", 0);
     if (v == NULL || v->t == JN_NULL)
         return 0;
     if (v->t != JN_STR)
         return -1;
-    *out = cn_parena_dup(&b->arena, cn_str(v->s, v->len));
+    *out = keep(b, borrow, cn_str(v->s, v->len));
     return 0;
 }
 
 /* jstr_of() of member key of obj. */
-static int jstr(cn_dbatch_t *b, const jn_t *obj, const char *key, cn_str_t *out)
+static int jstr(cn_dbatch_t *b, bool borrow, const jn_t *obj, const char *key, cn_str_t *out)
 {
-    return jstr_of(b, jn_get(obj, key), out);
+    return jstr_of(b, borrow, jn_get(obj, key), out);
 }
 
 /* The members of an event the decoder reads. */
@@ -520,7 +532,8 @@ static int jmoney(const jn_t *v, int64_t *out)
         return code;                                                                               \
     } while (0)
 
-static int decode_event(cn_dbatch_t *b, const jn_t *ev, size_t idx, cn_str_t visitor, cn_err_t *err)
+static int decode_event(cn_dbatch_t *b, bool borrow, const jn_t *ev, size_t idx, cn_str_t visitor,
+                        cn_err_t *err)
 {
     if (ev->t != JN_OBJ)
         BAD(CN_BADROW_BAD_JSON, "events[%zu] is not an object", idx);
@@ -532,7 +545,7 @@ static int decode_event(cn_dbatch_t *b, const jn_t *ev, size_t idx, cn_str_t vis
             f[k] = m;
     }
     cn_str_t type;
-    if (jstr_of(b, f[EF_TYPE], &type) != 0)
+    if (jstr_of(b, borrow, f[EF_TYPE], &type) != 0)
         BAD(CN_BADROW_BAD_JSON, "events[%zu].type is not a string", idx);
     const etype_t *et = find_etype(type.len ? type : CN_STR_LIT("pageview"));
     if (et == NULL)
@@ -543,11 +556,13 @@ static int decode_event(cn_dbatch_t *b, const jn_t *ev, size_t idx, cn_str_t vis
     h->visitor_id = visitor;
     h->vid_src = visitor.len ? CN_VID_VID : CN_VID_NONE;
     cn_str_t name, target;
-    if (jstr_of(b, f[EF_URL], &h->url) || jstr_of(b, f[EF_REFERRER], &h->referrer) ||
-        jstr_of(b, f[EF_TITLE], &h->page_name) || jstr_of(b, f[EF_NAME], &name) ||
-        jstr_of(b, f[EF_TARGET], &target) || jstr_of(b, f[EF_SCREEN], &h->screen) ||
-        jstr_of(b, f[EF_LANG], &h->language) || jstr_of(b, f[EF_ORDER_ID], &h->purchase_id) ||
-        jstr_of(b, f[EF_CURRENCY], &h->currency))
+    if (jstr_of(b, borrow, f[EF_URL], &h->url) ||
+        jstr_of(b, borrow, f[EF_REFERRER], &h->referrer) ||
+        jstr_of(b, borrow, f[EF_TITLE], &h->page_name) || jstr_of(b, borrow, f[EF_NAME], &name) ||
+        jstr_of(b, borrow, f[EF_TARGET], &target) || jstr_of(b, borrow, f[EF_SCREEN], &h->screen) ||
+        jstr_of(b, borrow, f[EF_LANG], &h->language) ||
+        jstr_of(b, borrow, f[EF_ORDER_ID], &h->purchase_id) ||
+        jstr_of(b, borrow, f[EF_CURRENCY], &h->currency))
         BAD(CN_BADROW_BAD_JSON, "events[%zu]: a string field has another type", idx);
     if (h->type == CN_HIT_PAGEVIEW && h->url.len == 0)
         BAD(CN_BADROW_NO_PAGE_URL, "events[%zu]: page view without url", idx);
@@ -591,10 +606,10 @@ static int decode_event(cn_dbatch_t *b, const jn_t *ev, size_t idx, cn_str_t vis
             if (it->t != JN_OBJ)
                 BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu] is not an object", idx, i);
             cn_dprod_t p = {0};
-            if (jstr(b, it, "sku", &p.sku) || jstr(b, it, "category", &p.category))
+            if (jstr(b, borrow, it, "sku", &p.sku) || jstr(b, borrow, it, "category", &p.category))
                 BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu]: sku/category not a string", idx,
                     i);
-            if (p.sku.len == 0 && jstr(b, it, "name", &p.sku) != 0)
+            if (p.sku.len == 0 && jstr(b, borrow, it, "name", &p.sku) != 0)
                 BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu].name not a string", idx, i);
             if (p.sku.len == 0)
                 BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu] has no sku", idx, i);
@@ -646,8 +661,10 @@ static int decode_event(cn_dbatch_t *b, const jn_t *ev, size_t idx, cn_str_t vis
                 BAD(CN_BADROW_BAD_JSON, "events[%zu].props.%.*s is not a string or number", idx,
                     (int)v->klen, v->key);
             }
-            int rc = cn_decode_ctx_add(b, h, cn_parena_dup(&b->arena, cn_str(v->key, v->klen)),
-                                       cn_parena_dup(&b->arena, val), err);
+            /* (val may be num, on the stack: always copied) */
+            int rc = cn_decode_ctx_add(
+                b, h, keep(b, borrow, cn_str(v->key, v->klen)),
+                v->t == JN_STR ? keep(b, borrow, val) : cn_parena_dup(&b->arena, val), err);
             if (rc != 0)
                 return rc;
         }
@@ -655,12 +672,13 @@ static int decode_event(cn_dbatch_t *b, const jn_t *ev, size_t idx, cn_str_t vis
     return 0;
 }
 
-static int decode_root(const jn_t *root, const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
+static int decode_root(const jn_t *root, bool borrow, const cn_rawhit_t *raw, cn_dbatch_t *b,
+                       cn_err_t *err)
 {
     if (root->t != JN_OBJ)
         BAD(CN_BADROW_BAD_JSON, "body is not a JSON object");
     cn_str_t suite, visitor;
-    if (jstr(b, root, "suite", &suite) || jstr(b, root, "visitor", &visitor))
+    if (jstr(b, borrow, root, "suite", &suite) || jstr(b, borrow, root, "visitor", &visitor))
         BAD(CN_BADROW_BAD_JSON, "suite/visitor is not a string");
     b->suites = raw->suite.len > 0 ? raw->suite : suite;
     const jn_t *events = jn_get(root, "events");
@@ -670,7 +688,7 @@ static int decode_root(const jn_t *root, const cn_rawhit_t *raw, cn_dbatch_t *b,
         BAD(CN_BADROW_TOO_BIG, "more than %d events", CN_DEC_MAX_HITS);
     size_t i = 0;
     for (const jn_t *ev = events->first; ev; ev = ev->next, i++) {
-        int rc = decode_event(b, ev, i, visitor, err);
+        int rc = decode_event(b, borrow, ev, i, visitor, err);
         if (rc != 0)
             return rc;
     }
@@ -691,13 +709,13 @@ int cn_decode_canton_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         BAD(CN_BADROW_EMPTY, "empty body");
     jn_t *root = jp_parse(&b->arena, body);
     if (root != NULL)
-        return decode_root(root, raw, b, err);
+        return decode_root(root, true, raw, b, err);
     json_error_t je;
     json_t *jroot = json_loadb(body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
     if (jroot == NULL)
         BAD(CN_BADROW_BAD_JSON, "body is not JSON: %s (at %d)", je.text, je.position);
     jpool_t pl = {.a = &b->arena};
-    int rc = decode_root(from_jansson(&pl, jroot), raw, b, err);
+    int rc = decode_root(from_jansson(&pl, jroot), false, raw, b, err);
     json_decref(jroot);
     return rc;
 }

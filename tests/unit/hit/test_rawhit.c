@@ -66,6 +66,39 @@ static void rawhit_decode_rejects_every_truncation(void **state)
     cn_buf_dispose(&b);
 }
 
+/* Field lengths of one, two and three varint bytes (the decoder reads the first two
+ * kinds itself), every truncation of such records, and a non-minimal length. */
+static void rawhit_lengths_of_every_varint_size_decode(void **state)
+{
+    (void)state;
+    static char big[20000];
+    static const size_t lens[] = {0, 1, 127, 128, 129, 16383, 16384, 20000};
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (char)('a' + i % 26);
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        cn_rawhit_t in = sample(), out;
+        in.query = cn_str(big, lens[i]);
+        in.body = cn_str(big, lens[(i + 3) % 8]);
+        cn_buf_t b = CN_BUF_INIT;
+        cn_rawhit_encode(&in, &b);
+        assert_int_equal(cn_rawhit_decode(b.ptr, b.len, &out), 0);
+        assert_true(cn_str_eq(out.query, in.query));
+        assert_true(cn_str_eq(out.body, in.body));
+        assert_true(cn_str_eq(out.headers, in.headers));
+        for (size_t n = 0; n < b.len; n++)
+            assert_int_not_equal(cn_rawhit_decode(b.ptr, n, &out), 0);
+        cn_buf_dispose(&b);
+    }
+    /* version, recv_us 5, proto, flags, then suite's length as 0x81 0x00 (1, not minimal) */
+    static const char odd[] = "\x01\x05\x01\x00\x81\x00x\x00\x00\x00\x00\x00\x00\x00";
+    cn_rawhit_t out;
+    assert_int_equal(cn_rawhit_decode(odd, sizeof(odd) - 1, &out), 0);
+    assert_true(cn_str_eq_c(out.suite, "x"));
+    /* a length that runs past the end, in one and in two bytes */
+    assert_int_equal(cn_rawhit_decode("\x01\x05\x01\x00\x02x", 6, &out), CN_ECORRUPT);
+    assert_int_equal(cn_rawhit_decode("\x01\x05\x01\x00\x80\x01x", 7, &out), CN_ECORRUPT);
+}
+
 static void rawhit_decode_rejects_unknown_version(void **state)
 {
     (void)state;
@@ -89,6 +122,7 @@ int main(void)
         cmocka_unit_test(rawhit_empty_fields_round_trip),
         cmocka_unit_test(rawhit_decode_rejects_every_truncation),
         cmocka_unit_test(rawhit_decode_rejects_unknown_version),
+        cmocka_unit_test(rawhit_lengths_of_every_varint_size_decode),
         cmocka_unit_test(rawhit_header_finds_by_lower_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -172,12 +172,16 @@ static void long_strings_decode_and_split_as_bytewise(void **state)
 /*
  * Escapes at every place of the 16-byte blocks and of the tail the decoder
  * copies aside: a cut escape ("%", "%4") at the very end, an escape across
- * the last block's end, "%zz", "+", apart and in place, at lengths 1..48.
+ * the last block's end, "%zz", "+", runs of escapes ending in a good, a cut or
+ * a bad one, apart and in place, at lengths 1..48.
  */
 static void escapes_at_block_edges_decode_as_bytewise(void **state)
 {
     (void)state;
-    static const char *const esc[] = {"%", "%4", "%zz", "+", "%2F", "%2f", "%41%42", "%%41"};
+    static const char *const esc[] = {"%",          "%4",    "%zz",
+                                      "+",          "%2F",   "%2f",
+                                      "%41%42",     "%%41",  "%E4%B8%AD%E6%96%87",
+                                      "%3A%2F%2F%", "%41%4", "%41%zz%42+%43"};
     char in[64], a[64], b[64];
     for (size_t e = 0; e < sizeof(esc) / sizeof(esc[0]); e++) {
         size_t el = strlen(esc[e]);
@@ -191,6 +195,47 @@ static void escapes_at_block_edges_decode_as_bytewise(void **state)
                 memcpy(b, in, len);
                 assert_int_equal(cn_url_decode_to(cn_str(b, len), b), want);
                 assert_memory_equal(a, b, want);
+            }
+        }
+    }
+}
+
+/*
+ * The block splitter's in-block path: '&', '=' and '%' at the places where
+ * 16- and 64-byte blocks meet (15/16/17, 31/32/33, 63/64/65), empty pairs and
+ * names without '=' among them, against the pair-at-a-time splitter.
+ */
+static void split_at_block_edges_matches_pairwise(void **state)
+{
+    (void)state;
+    static const size_t edges[] = {0, 1, 15, 16, 17, 31, 32, 33, 47, 48, 62, 63, 64, 65, 66, 127};
+    static const char marks[] = "&=%+";
+    char in[160];
+    for (size_t m1 = 0; m1 < 4; m1++) {
+        for (size_t m2 = 0; m2 < 4; m2++) {
+            for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+                for (size_t j = 0; j < sizeof(edges) / sizeof(edges[0]); j++) {
+                    size_t n = 140;
+                    for (size_t k = 0; k < n; k++)
+                        in[k] = k % 7 == 3 ? '&' : (k % 7 == 5 ? '=' : 'a');
+                    in[edges[i]] = marks[m1];
+                    in[edges[j]] = marks[m2];
+                    cn_str_t r1 = cn_str(in, n), r2 = r1;
+                    cn_query_pair_t got[64], pr;
+                    size_t k = cn_query_split(&r2, got, 64);
+                    for (size_t q = 0; q < k; q++) {
+                        assert_true(cn_query_next_pair(&r1, &pr));
+                        assert_ptr_equal(got[q].name.ptr, pr.name.ptr);
+                        assert_int_equal(got[q].name.len, pr.name.len);
+                        assert_ptr_equal(got[q].value.ptr, pr.value.ptr);
+                        assert_int_equal(got[q].value.len, pr.value.len);
+                        assert_int_equal(got[q].has_eq, pr.has_eq);
+                        assert_int_equal(got[q].name_special, cn_url_needs_decode(pr.name));
+                        assert_int_equal(got[q].value_special, cn_url_needs_decode(pr.value));
+                    }
+                    assert_int_equal(r2.len, 0);
+                    assert_false(cn_query_next_pair(&r1, &pr));
+                }
             }
         }
     }
@@ -243,6 +288,7 @@ int main(void)
         cmocka_unit_test(decode_works_in_place),
         cmocka_unit_test(long_strings_decode_and_split_as_bytewise),
         cmocka_unit_test(escapes_at_block_edges_decode_as_bytewise),
+        cmocka_unit_test(split_at_block_edges_matches_pairwise),
         cmocka_unit_test(latin1_becomes_utf8),
         cmocka_unit_test(strip_query_and_host),
         cmocka_unit_test(query_param_finds_exact_name),

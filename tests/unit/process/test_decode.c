@@ -565,6 +565,51 @@ static void canton_json_batch_decodes(void **state)
     assert_str(h->link_url, "https://partner.example/");
 }
 
+/* True when s lies inside [p, p + n). */
+static bool within(cn_str_t s, const char *p, size_t n)
+{
+    return s.ptr >= p && s.ptr + s.len <= p + n;
+}
+
+/*
+ * The light parser's strings are the body's bytes, kept as slices (the raw
+ * hit outlives the batch); jansson's are copied into the batch's arena,
+ * since its tree is freed when the decoder returns (ASan sees any slip).
+ */
+static void canton_json_keeps_body_slices_and_copies_jansson_strings(void **state)
+{
+    (void)state;
+    static const char plain[] = "{\"suite\":\"demo\",\"visitor\":\"v1\",\"events\":[{\"url\":"
+                                "\"https://a.example/x\",\"title\":\"T\",\"props\":{\"k\":\"w\","
+                                "\"n\":7},\"items\":[{\"sku\":\"S1\",\"category\":\"C\"}]}]}";
+    static const char esc[] = "{\"suite\":\"demo\",\"visitor\":\"v1\",\"events\":[{\"url\":"
+                              "\"https:\\/\\/a.example/x\",\"title\":\"T\",\"props\":{\"k\":\"w\","
+                              "\"n\":7},\"items\":[{\"sku\":\"S1\",\"category\":\"C\"}]}]}";
+    const char *bodies[] = {plain, esc};
+    for (int k = 0; k < 2; k++) {
+        size_t n = strlen(bodies[k]);
+        cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str(bodies[k], n)};
+        assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+        const cn_dhit_t *h = &B.hits[0];
+        bool light = k == 0;
+        assert_str(h->url, "https://a.example/x");
+        assert_str(h->visitor_id, "v1");
+        assert_str(B.suites, "demo");
+        assert_int_equal(within(h->url, bodies[k], n), light);
+        assert_int_equal(within(h->page_name, bodies[k], n), light);
+        assert_int_equal(within(h->visitor_id, bodies[k], n), light);
+        assert_int_equal(within(B.suites, bodies[k], n), light);
+        assert_int_equal(within(B.prods[h->prod_first].sku, bodies[k], n), light);
+        assert_int_equal(h->ctx_count, 2);
+        assert_str(B.ctx[h->ctx_first].key, "k");
+        assert_str(B.ctx[h->ctx_first].value, "w");
+        assert_int_equal(within(B.ctx[h->ctx_first].key, bodies[k], n), light);
+        assert_int_equal(within(B.ctx[h->ctx_first].value, bodies[k], n), light);
+        assert_str(B.ctx[h->ctx_first + 1].value, "7"); /* a number's text is made: copied */
+        assert_false(within(B.ctx[h->ctx_first + 1].value, bodies[k], n));
+    }
+}
+
 static void canton_json_gzip_body_inflates(void **state)
 {
     (void)state;
@@ -794,6 +839,7 @@ int main(void)
         cmocka_unit_test(money_parses_exactly),
         cmocka_unit_test(canton_json_batch_decodes),
         cmocka_unit_test(canton_json_gzip_body_inflates),
+        cmocka_unit_test(canton_json_keeps_body_slices_and_copies_jansson_strings),
         cmocka_unit_test(canton_json_rejects_bad_bodies),
         cmocka_unit_test(canton_json_light_and_jansson_paths_agree),
         cmocka_unit_test(canton_json_amounts_agree_on_both_paths),
