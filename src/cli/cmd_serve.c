@@ -195,6 +195,7 @@ int cn_cmd_serve(int argc, char **argv)
         .max_header_bytes = conf->max_header_bytes,
         .max_body_bytes = conf->max_body_bytes,
         .io_timeout_ms = conf->io_timeout_ms,
+        .no_compress = !conf->compress,
     };
     srv = cn_http_server_new(&limits);
     if ((rc = cn_collect_new(conf, log, srv, &collect, &err)) != 0) {

@@ -217,6 +217,7 @@ static void server_defaults(cn_conf_t *c)
     c->max_header_bytes = 65536;
     c->max_body_bytes = 2ULL << 20;
     c->io_timeout_ms = 10000;
+    c->compress = true;
 }
 
 static cn_suite_conf_t *add_suite(cn_conf_t *c, const char *id, size_t id_len)
@@ -399,6 +400,9 @@ static int server_key(cn_conf_t *c, parse_ctx_t *ctx, const char *key, const cha
         if (cn_conf_parse_duration(value, &us) != 0 || us < 1000 || us > 3600 * 1000000LL)
             return bad_value(ctx, key, "expected a duration from 1ms to 1h, e.g. 10s");
         c->io_timeout_ms = (uint32_t)(us / 1000);
+    } else if (strcmp(key, "compress") == 0) {
+        if (parse_bool(value, &c->compress) != 0)
+            return bad_value(ctx, key, "expected on or off");
     } else if (strcmp(key, "trusted_proxies") == 0) {
         int rc = cidr_list(ctx, key, value, &c->trusted_proxies, &c->trusted_proxy_count);
         if (rc != 0)

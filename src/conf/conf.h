@@ -72,6 +72,7 @@ typedef struct cn_conf {
     uint32_t max_header_bytes;     /* request head limit → 431, default 65536 */
     uint64_t max_body_bytes;       /* request body limit → 413, default 2 MiB */
     uint32_t io_timeout_ms;        /* slow-client timeout, default 10000 */
+    bool compress;                 /* gzip HTTP answers clients accept it for, default on */
     cn_cidr_t *trusted_proxies;
     size_t trusted_proxy_count;
     cn_suite_conf_t *suites;

@@ -46,7 +46,20 @@ typedef struct cn_http_limits {
     uint32_t max_header_bytes; /* headers as "name: value\n" text -> 431. default 65536 */
     uint64_t max_body_bytes;   /* request body -> 413 (answered by h2o). default 2 MiB */
     uint32_t io_timeout_ms;    /* idle/slow client timeout. default 10000 */
+    bool no_compress;          /* true: never gzip answers (see "Compression" below) */
 } cn_http_limits_t;
+
+/*
+ * Compression: unless no_compress, answers pass through h2o's compress filter
+ * (h2o_compress_register): a 200 answer to GET/POST of a compressible type
+ * (text, JSON, JavaScript, SVG, ... as h2o's mime map says)
+ * with a body of at least CN_HTTP_COMPRESS_MIN_BYTES is gzipped at
+ * CN_HTTP_GZIP_LEVEL when the request's Accept-Encoding allows gzip. Such
+ * answers carry Vary: Accept-Encoding whether compressed or not. Smaller
+ * bodies (the collector's pixel and 204s) and other statuses go as they are.
+ */
+#define CN_HTTP_COMPRESS_MIN_BYTES 256
+#define CN_HTTP_GZIP_LEVEL         1
 
 /*
  * h2o keeps at most this many bytes of request head in its buffer and answers
@@ -171,6 +184,12 @@ void cn_http_add_header(cn_http_req_t *req, const char *name, cn_str_t value);
  * cn_http_req_alloc). Ends the request; do not touch req afterwards.
  */
 void cn_http_reply(cn_http_req_t *req, int status, const char *content_type, cn_str_t body);
+
+/*
+ * Leaves this answer uncompressed whatever the client accepts (for bodies
+ * that are compressed already or chosen by the handler). Before replying.
+ */
+void cn_http_req_no_compress(cn_http_req_t *req);
 
 /* cn_http_reply() with a copy of body in the request's memory. */
 void cn_http_reply_copy(cn_http_req_t *req, int status, const char *content_type, cn_str_t body);

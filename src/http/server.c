@@ -443,9 +443,23 @@ void cn_http_reply(cn_http_req_t *req, int status, const char *content_type, cn_
         hr->res.content_length = body.len;
     else
         body.len = 0;
+    /* Answers h2o's compress filter would gzip for a client that accepts it
+     * vary by Accept-Encoding, also when this client gets them plain. */
+    if (!req->srv->limits.no_compress && status == 200 && body.len >= CN_HTTP_COMPRESS_MIN_BYTES &&
+        hr->compress_hint != H2O_COMPRESS_HINT_DISABLE) {
+        h2o_req_fill_mime_attributes(hr);
+        if (hr->res.mime_attr->is_compressible)
+            h2o_set_header_token(&hr->pool, &hr->res.headers, H2O_TOKEN_VARY,
+                                 H2O_STRLIT("Accept-Encoding"));
+    }
     h2o_start_response(hr, &generator);
     h2o_iovec_t buf = h2o_iovec_init(body.ptr, body.len);
     h2o_send(hr, &buf, body.len != 0 ? 1 : 0, H2O_SEND_STATE_FINAL);
+}
+
+void cn_http_req_no_compress(cn_http_req_t *req)
+{
+    req->h2o->compress_hint = H2O_COMPRESS_HINT_DISABLE;
 }
 
 void cn_http_reply_copy(cn_http_req_t *req, int status, const char *content_type, cn_str_t body)
@@ -637,6 +651,13 @@ cn_http_server_t *cn_http_server_new(const cn_http_limits_t *limits)
     handler_t *h = (handler_t *)h2o_create_handler(pathconf, sizeof(*h));
     h->super.on_req = on_req;
     h->srv = srv;
+    if (!l.no_compress) {
+        /* h2o's gzip output filter; level 1 keeps the query path fast */
+        h2o_compress_args_t ca = {.min_size = CN_HTTP_COMPRESS_MIN_BYTES,
+                                  .gzip = {.quality = CN_HTTP_GZIP_LEVEL},
+                                  .brotli = {.quality = -1}};
+        h2o_compress_register(pathconf, &ca);
+    }
 
     srv->loop = h2o_evloop_create();
     h2o_context_init(&srv->ctx, srv->loop, &srv->config);

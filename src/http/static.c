@@ -3,7 +3,8 @@
  * Static files embedded in the binary at build time (embed.py turns files
  * into a cn_http_static_t table with a precomputed gzip copy and ETag), and
  * the reply that serves them: no file system access, no compression at run
- * time, 304 on a matching If-None-Match.
+ * time (h2o's filter is told to leave these alone), 304 on a matching
+ * If-None-Match.
  */
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +68,8 @@ void cn_http_static_reply(cn_http_req_t *req, const cn_http_static_t *file, uint
     cn_http_add_header(req, "cache-control", cn_str(cc, (size_t)cc_len));
     cn_http_add_header(req, "etag", cn_str_c(file->etag));
     cn_http_add_header(req, "vary", CN_STR_LIT("Accept-Encoding"));
+    /* the gzip copy was made at build time (level 9); never again at run time */
+    cn_http_req_no_compress(req);
     cn_str_t inm = cn_http_req_header(req, CN_STR_LIT("if-none-match"));
     if (inm.ptr != NULL && etag_matches(inm, file->etag)) {
         cn_http_reply(req, 304, NULL, CN_STR_NULL);

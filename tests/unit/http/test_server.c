@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -71,6 +72,15 @@ static void on_headers(void *ud, cn_http_req_t *req)
     cn_http_req_headers_text(req, &b);
     cn_http_reply_copy(req, 200, "text/plain", cn_buf_str(&b));
     cn_buf_dispose(&b);
+}
+
+/* 4000 bytes of text: over CN_HTTP_COMPRESS_MIN_BYTES, so gzipped for clients that accept it */
+static void on_big(void *ud, cn_http_req_t *req)
+{
+    char *out = cn_http_req_alloc(req, 4000);
+    for (size_t i = 0; i < 4000; i++)
+        out[i] = (char)('a' + i % 26);
+    cn_http_reply(req, 200, "text/plain; charset=utf-8", cn_str(out, 4000));
 }
 
 static void on_long(void *ud, cn_http_req_t *req)
@@ -204,6 +214,7 @@ static int setup(void **state)
     assert_int_equal(cn_http_server_route(f->srv, "/p/long/", CN_HTTP_GET, "long", on_long, NULL),
                      0);
     assert_int_equal(cn_http_server_route(f->srv, "/h", CN_HTTP_GET, "h", on_headers, NULL), 0);
+    assert_int_equal(cn_http_server_route(f->srv, "/big", CN_HTTP_GET, "big", on_big, NULL), 0);
     assert_int_equal(cn_http_server_route(f->srv, "/defer", CN_HTTP_GET, "defer", on_defer, NULL),
                      0);
     assert_int_equal(cn_http_server_route(f->srv, "/t.js", CN_HTTP_GET, "static", on_static, NULL),
@@ -461,6 +472,53 @@ static void static_file_gzip_etag(void **state)
     assert_null(cn_http_static_find(files, CN_STR_LIT("/t.jsx")));
 }
 
+static bool has_header_nocase(const char *resp, const char *line)
+{
+    const char *end = strstr(resp, "\r\n\r\n");
+    size_t n = strlen(line);
+    for (const char *p = resp; end != NULL && p < end; p++) {
+        if ((p == resp || p[-1] == '\n') && strncasecmp(p, line, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void answers_gzipped_when_accepted(void **state)
+{
+    fixture_t *f = *state;
+    char *r = get(f, "/big", NULL);
+    assert_int_equal(status_of(r), 200);
+    assert_int_equal(strlen(body_of(r)), 4000);
+    assert_false(has_header_nocase(r, "content-encoding"));
+    assert_true(has_header_nocase(r, "vary: accept-encoding")); /* varies, also when plain */
+    free(r);
+    size_t len;
+    const char req[] = "GET /big HTTP/1.1\r\nHost: t\r\nAccept-Encoding: br, gzip\r\n"
+                       "Connection: close\r\n\r\n";
+    r = exchange(f, req, sizeof(req) - 1, &len);
+    assert_int_equal(status_of(r), 200);
+    assert_true(has_header_nocase(r, "content-encoding: gzip"));
+    assert_true(has_header_nocase(r, "vary: accept-encoding"));
+    assert_true(has_header_nocase(r, "transfer-encoding: chunked"));
+    /* first chunk: "<hex size>\r\n" then the gzip magic; far fewer than 4000 bytes */
+    const char *b = body_of(r), *crlf = strstr(b, "\r\n");
+    assert_non_null(crlf);
+    assert_int_equal((uint8_t)crlf[2], 0x1f);
+    assert_int_equal((uint8_t)crlf[3], 0x8b);
+    assert_true(len - (size_t)(b - r) < 1000);
+    free(r);
+    r = get(f, "/big", "Accept-Encoding: gzip;q=0\r\n");
+    assert_false(has_header_nocase(r, "content-encoding"));
+    assert_int_equal(strlen(body_of(r)), 4000);
+    free(r);
+    /* small answers go as they are, without Vary */
+    r = get(f, "/x", "Accept-Encoding: gzip\r\n");
+    assert_string_equal(body_of(r), "exact");
+    assert_false(has_header_nocase(r, "content-encoding"));
+    assert_false(has_header_nocase(r, "vary"));
+    free(r);
+}
+
 static void metrics_count_by_route_and_status(void **state)
 {
     fixture_t *f = *state;
@@ -509,6 +567,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(deferred_answer_from_another_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(deferred_request_whose_client_left, setup, teardown),
         cmocka_unit_test_setup_teardown(static_file_gzip_etag, setup, teardown),
+        cmocka_unit_test_setup_teardown(answers_gzipped_when_accepted, setup, teardown),
         cmocka_unit_test_setup_teardown(metrics_count_by_route_and_status, setup, teardown),
         cmocka_unit_test_setup_teardown(stop_waits_for_deferred_answers, setup, teardown),
     };
