@@ -84,10 +84,89 @@ typedef struct rule {
     size_t count;
 } rule_t;
 
+/*
+ * The rules as cn_enrich_channel walks them: one array of conditions, one of
+ * alternatives and one of the compared values, made once after parsing. A
+ * channel is looked up once per visit, when the rules have long left the
+ * cache: walking the parsed tree (a heap block per condition and per value)
+ * cost a miss per condition; these arrays take a few lines in all.
+ */
+typedef struct fcond {
+    uint8_t key, op;
+    bool re_empty_known, re_matches_empty;
+    uint32_t val_first, val_count; /* into fvals */
+    const pcre2_code *re;
+} fcond_t;
+
+typedef struct fval {
+    uint32_t off, len; /* into vtext */
+} fval_t;
+
+typedef struct falt {
+    uint32_t cond_first, cond_count;
+} falt_t;
+
+typedef struct frule {
+    uint32_t alt_first, alt_count;
+} frule_t;
+
 struct cn_chanrules {
     rule_t *rules;
     size_t count;
+    frule_t *frules; /* [count] */
+    falt_t *falts;
+    fcond_t *fconds;
+    fval_t *fvals;
+    char *vtext; /* every value, back to back */
 };
+
+static void flatten(cn_chanrules_t *c)
+{
+    size_t na = 0, nc = 0, nv = 0, nt = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        na += c->rules[i].count;
+        for (size_t a = 0; a < c->rules[i].count; a++) {
+            const conj_t *cj = &c->rules[i].alts[a];
+            nc += cj->count;
+            for (size_t k = 0; k < cj->count; k++) {
+                nv += cj->conds[k].val_count;
+                for (size_t v = 0; v < cj->conds[k].val_count; v++)
+                    nt += cj->conds[k].val_lens[v];
+            }
+        }
+    }
+    c->frules = cn_xcalloc(c->count, sizeof(*c->frules));
+    c->falts = cn_xcalloc(na ? na : 1, sizeof(*c->falts));
+    c->fconds = cn_xcalloc(nc ? nc : 1, sizeof(*c->fconds));
+    c->fvals = cn_xcalloc(nv ? nv : 1, sizeof(*c->fvals));
+    c->vtext = cn_xmalloc(nt ? nt : 1);
+    na = nc = nv = nt = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        const rule_t *r = &c->rules[i];
+        c->frules[i] = (frule_t){(uint32_t)na, (uint32_t)r->count};
+        for (size_t a = 0; a < r->count; a++) {
+            const conj_t *cj = &r->alts[a];
+            c->falts[na++] = (falt_t){(uint32_t)nc, (uint32_t)cj->count};
+            for (size_t k = 0; k < cj->count; k++) {
+                const cond_t *cd = &cj->conds[k];
+                c->fconds[nc++] = (fcond_t){
+                    .key = (uint8_t)cd->key,
+                    .op = (uint8_t)cd->op,
+                    .re_empty_known = cd->re_empty_known,
+                    .re_matches_empty = cd->re_matches_empty,
+                    .val_first = (uint32_t)nv,
+                    .val_count = (uint32_t)cd->val_count,
+                    .re = cd->re,
+                };
+                for (size_t v = 0; v < cd->val_count; v++) {
+                    memcpy(c->vtext + nt, cd->vals[v], cd->val_lens[v]);
+                    c->fvals[nv++] = (fval_t){(uint32_t)nt, (uint32_t)cd->val_lens[v]};
+                    nt += cd->val_lens[v];
+                }
+            }
+        }
+    }
+}
 
 /* --- Parsing --- */
 
@@ -250,6 +329,7 @@ int cn_enrich__chanrules_parse(const char *name, const char *text, size_t len, c
         cn_enrich__chanrules_free(c);
         return rc;
     }
+    flatten(c);
     *out = c;
     return 0;
 }
@@ -275,10 +355,29 @@ void cn_enrich__chanrules_free(cn_chanrules_t *c)
         free(r->name);
     }
     free(c->rules);
+    free(c->frules);
+    free(c->falts);
+    free(c->fconds);
+    free(c->fvals);
+    free(c->vtext);
     free(c);
 }
 
 /* --- Campaign --- */
+
+bool cn_enrich__has_scheme_sep(cn_str_t s)
+{
+    const char *p = s.ptr, *end = s.ptr + s.len;
+    while (p != NULL && end - p >= 3) {
+        p = memchr(p, ':', (size_t)(end - p - 2));
+        if (p == NULL)
+            return false;
+        if (p[1] == '/' && p[2] == '/')
+            return true;
+        p++;
+    }
+    return false;
+}
 
 static cn_str_t query_of(cn_str_t url)
 {
@@ -287,7 +386,7 @@ static cn_str_t query_of(cn_str_t url)
     const char *qm = memchr(url.ptr, '?', url.len);
     if (qm != NULL) {
         url = cn_str(qm + 1, url.len - (size_t)(qm + 1 - url.ptr));
-    } else if (url.len >= 3 && memmem(url.ptr, url.len, "://", 3) != NULL) {
+    } else if (cn_enrich__has_scheme_sep(url)) {
         return CN_STR_LIT(""); /* a URL without a query */
     }
     const char *hash = memchr(url.ptr, '#', url.len);
@@ -316,13 +415,15 @@ void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t ad
         *fields[i] = CN_STR_LIT("");
     cn_str_t query = query_of(landing_url);
     cn_str_t q = query, k, v;
+    const char *click = NULL; /* cn_enrich__click_id(query), in the same walk */
     while (cn_enrich__query_next(&q, &k, &v)) {
         for (int i = 0; i < 5; i++) {
             if (fields[i]->len == 0 && cn_str_eq_c(k, utm[i]))
                 *fields[i] = decode_into(v, t->camp_buf[i], sizeof(t->camp_buf[i]));
         }
+        if (click == NULL && v.len > 0)
+            click = cn_enrich__click_name(k);
     }
-    const char *click = cn_enrich__click_id(query);
     if (click != NULL)
         out->click_id = cn_str_c(click);
     cn_str_t v0 = cn_str_trim(adobe_v0.ptr ? adobe_v0 : CN_STR_LIT(""));
@@ -360,39 +461,28 @@ static const cn_str_t ref_type_names[] = {{"none", 4},   {"internal", 8}, {"sear
                                           {"social", 6}, {"email", 5},    {"paid", 4},
                                           {"other", 5}};
 
-static cn_str_t key_value(enum key k, const cn_ref_info_t *ref, const cn_campaign_t *camp)
+/* The value of every key for one channel lookup, by enum key; never a NULL ptr. */
+static void key_values(const cn_ref_info_t *ref, const cn_campaign_t *camp, cn_str_t *kv)
 {
-    static const cn_str_t empty = {"", 0};
-    switch (k) {
-    case K_REF_TYPE:
-        return (unsigned)ref->type < 7 ? ref_type_names[ref->type] : empty;
-    case K_REF_MEDIUM:
-        return ref->medium;
-    case K_REF_SOURCE:
-        return ref->source;
-    case K_REF_DOMAIN:
-        return ref->domain;
-    case K_CAMPAIGN:
-        return camp->campaign;
-    case K_UTM_SOURCE:
-        return camp->utm_source;
-    case K_UTM_MEDIUM:
-        return camp->utm_medium;
-    case K_UTM_CAMPAIGN:
-        return camp->utm_campaign;
-    case K_CLICK_ID:
-        return camp->click_id;
-    default:
-        return empty;
+    kv[K_REF_TYPE] = (unsigned)ref->type < 7 ? ref_type_names[ref->type] : CN_STR_LIT("");
+    kv[K_REF_MEDIUM] = ref->medium;
+    kv[K_REF_SOURCE] = ref->source;
+    kv[K_REF_DOMAIN] = ref->domain;
+    kv[K_CAMPAIGN] = camp->campaign;
+    kv[K_UTM_SOURCE] = camp->utm_source;
+    kv[K_UTM_MEDIUM] = camp->utm_medium;
+    kv[K_UTM_CAMPAIGN] = camp->utm_campaign;
+    kv[K_CLICK_ID] = camp->click_id;
+    for (int k = 0; k < K__COUNT; k++) {
+        if (kv[k].ptr == NULL)
+            kv[k] = CN_STR_LIT("");
     }
 }
 
-static bool eval(cn_enrich_thread_t *t, const cond_t *c, const cn_ref_info_t *ref,
-                 const cn_campaign_t *camp)
+static bool eval(cn_enrich_thread_t *t, const cn_chanrules_t *rules, const fcond_t *c,
+                 const cn_str_t *kv)
 {
-    cn_str_t v = key_value(c->key, ref, camp);
-    if (v.ptr == NULL)
-        v = CN_STR_LIT("");
+    cn_str_t v = kv[c->key];
     switch (c->op) {
     case OP_SET:
         return v.len > 0;
@@ -401,8 +491,10 @@ static bool eval(cn_enrich_thread_t *t, const cond_t *c, const cn_ref_info_t *re
     case OP_EQ:
     case OP_NE: {
         bool any = false;
-        for (size_t i = 0; i < c->val_count && !any; i++)
-            any = v.len == c->val_lens[i] && cn_str_eq_nocase(v, cn_str(c->vals[i], v.len));
+        for (uint32_t i = 0; i < c->val_count && !any; i++) {
+            const fval_t *fv = &rules->fvals[c->val_first + i];
+            any = v.len == fv->len && cn_str_eq_nocase(v, cn_str(rules->vtext + fv->off, v.len));
+        }
         return c->op == OP_EQ ? any : !any;
     }
     case OP_RE:
@@ -420,14 +512,17 @@ cn_str_t cn_enrich_channel(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
 {
     const cn_enrich_suite_t *es = cn_enrich__suite(t, suite);
     const cn_chanrules_t *rules = es != NULL && es->rules != NULL ? es->rules : t->e->default_rules;
+    cn_str_t kv[K__COUNT];
+    key_values(ref, camp, kv);
     for (size_t i = 0; i < rules->count; i++) {
-        const rule_t *r = &rules->rules[i];
-        for (size_t a = 0; a < r->count; a++) {
+        const frule_t *r = &rules->frules[i];
+        for (uint32_t a = 0; a < r->alt_count; a++) {
+            const falt_t *alt = &rules->falts[r->alt_first + a];
             bool all = true;
-            for (size_t c = 0; c < r->alts[a].count && all; c++)
-                all = eval(t, &r->alts[a].conds[c], ref, camp);
+            for (uint32_t c = 0; c < alt->cond_count && all; c++)
+                all = eval(t, rules, &rules->fconds[alt->cond_first + c], kv);
             if (all)
-                return cn_str(r->name, r->name_len);
+                return cn_str(rules->rules[i].name, rules->rules[i].name_len);
         }
     }
     return CN_STR_LIT("Other");

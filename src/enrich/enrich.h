@@ -199,6 +199,15 @@ void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t ad
                         const cn_suite_conf_t *suite, cn_campaign_t *out);
 
 /*
+ * cn_enrich_campaign and cn_enrich_referrer of one landing hit together, with the same
+ * results: the landing URL's query is walked once for the campaign fields and the paid
+ * click id both need. Returns cn_enrich_referrer's result.
+ */
+int cn_enrich_landing(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
+                      cn_str_t adobe_v0, const cn_suite_conf_t *suite, cn_ref_info_t *ref,
+                      cn_campaign_t *camp);
+
+/*
  * The marketing channel of a visit's first hit: the suite's channel rules
  * (suite key channel_rules = FILE, loaded at open through opts.conf) or the
  * default rules, first match wins (docs/enrich.md lists them). Returns the

@@ -301,5 +301,9 @@ typedef struct cn_refent {
 const cn_refent_t *cn_enrich__refdb_lookup(const cn_refdb_t *r, cn_str_t host, cn_str_t path);
 /* The paid click-id parameter (gclid...) present in a landing URL or query, or NULL. */
 const char *cn_enrich__click_id(cn_str_t landing);
+/* True when s holds "://" (memmem's answer, without its set-up cost on short strings). */
+bool cn_enrich__has_scheme_sep(cn_str_t s);
+/* The click-id parameter name key is (static), or NULL. */
+const char *cn_enrich__click_name(cn_str_t key);
 
 #endif

@@ -245,6 +245,14 @@ static const cn_str_t click_ids[] = {{"gclid", 5},     {"gbraid", 6}, {"wbraid",
                                      {"msclkid", 7},   {"fbclid", 6}, {"ttclid", 6}, {"twclid", 6},
                                      {"li_fat_id", 9}, {"yclid", 5},  {"ScCid", 5},  {"epik", 4}};
 
+const char *cn_enrich__click_name(cn_str_t key)
+{
+    for (size_t i = 0; i < sizeof(click_ids) / sizeof(click_ids[0]); i++)
+        if (cn_str_eq(key, click_ids[i])) /* the lengths first, no strlen */
+            return click_ids[i].ptr;
+    return NULL;
+}
+
 /* Returns the click-id parameter name present in a URL or query, or NULL. */
 const char *cn_enrich__click_id(cn_str_t landing)
 {
@@ -287,8 +295,10 @@ static bool is_own_domain(cn_str_t host, const cn_suite_conf_t *suite)
     return false;
 }
 
-int cn_enrich_referrer(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
-                       const cn_suite_conf_t *suite, cn_ref_info_t *out)
+/* cn_enrich_referrer; click_known: *click is the landing URL's click id (else looked up). */
+static int referrer(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
+                    bool click_known, const char *click, const cn_suite_conf_t *suite,
+                    cn_ref_info_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->type = CN_REF_NONE;
@@ -314,7 +324,8 @@ int cn_enrich_referrer(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t la
             return 0;
         }
     }
-    const char *click = cn_enrich__click_id(landing_url.ptr ? landing_url : CN_STR_LIT(""));
+    if (!click_known)
+        click = cn_enrich__click_id(landing_url.ptr ? landing_url : CN_STR_LIT(""));
     const cn_refent_t *ent = NULL;
     if (have) {
         const cn_enrich_suite_t *es = cn_enrich__suite(t, suite);
@@ -346,4 +357,23 @@ int cn_enrich_referrer(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t la
     if (click != NULL)
         out->type = CN_REF_PAID; /* medium and source stay: "paid" + "search" is paid search */
     return rc;
+}
+
+int cn_enrich_referrer(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
+                       const cn_suite_conf_t *suite, cn_ref_info_t *out)
+{
+    return referrer(t, referrer_url, landing_url, false, NULL, suite, out);
+}
+
+int cn_enrich_landing(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
+                      cn_str_t adobe_v0, const cn_suite_conf_t *suite, cn_ref_info_t *ref,
+                      cn_campaign_t *camp)
+{
+    cn_enrich_campaign(t, landing_url, adobe_v0, suite, camp);
+    /* the campaign's click id is the one the referrer looks for, unless the URL has no '?'
+     * but a scheme: the campaign then sees no query, the referrer the whole URL */
+    cn_str_t l = landing_url.ptr ? landing_url : CN_STR_LIT("");
+    bool same = memchr(l.ptr, '?', l.len) != NULL || !cn_enrich__has_scheme_sep(l);
+    return referrer(t, referrer_url, landing_url, same,
+                    camp->click_id.len ? camp->click_id.ptr : NULL, suite, ref);
 }

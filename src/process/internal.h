@@ -441,7 +441,12 @@ int cn__process_prec(cn_process_t *p, const cn_prec_t *r);
  */
 int cn__pipe_run(cn_process_t *p, cn_hitlog_reader_t *r, atomic_bool *stop, cn_err_t *err);
 void cn__pipe_free(struct cn_pipe *pp);
-/* Checkpoints when it is time (cn_process_run's rule); 0 or an error with err set. */
+/*
+ * Checkpoints when it is time (cn_process_run's rule); 0 or an error with err set. The run
+ * loops call it every CN_CK_EVERY_RECS records and at the end of what they read (it reads the
+ * clock).
+ */
+#define CN_CK_EVERY_RECS 64
 int cn__process_ck_maybe(cn_process_t *p, int64_t *last_ck, int64_t *ck_every, cn_err_t *err);
 
 #endif

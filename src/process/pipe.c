@@ -436,7 +436,8 @@ int cn__pipe_run(cn_process_t *p, cn_hitlog_reader_t *r, atomic_bool *stop, cn_e
                            (unsigned long long)pr->pos.offset, cn_strerror(rc));
                 break;
             }
-            rc = cn__process_ck_maybe(p, &last_ck, &ck_every, err);
+            if (i % CN_CK_EVERY_RECS == CN_CK_EVERY_RECS - 1 || i + 1 == sl->count)
+                rc = cn__process_ck_maybe(p, &last_ck, &ck_every, err);
         }
         if (rc != 0 || stopped)
             break;

@@ -700,6 +700,25 @@ static void referrer_internal_paid_none_bad(void **state)
     assert_str(r.domain, "");
 }
 
+/* cn_enrich__has_scheme_sep answers as memmem(s, "://") does. */
+static void scheme_sep_like_memmem(void **state)
+{
+    (void)state;
+    const char *cases[] = {
+        "",       ":",    "://",   "a://",      "https://x", "x:/", "x:/y://", "::://",
+        ":/:/:/", "abc:", "abc:/", "p&gclid=1", "a:b:c://d", "//x", "x://"};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cn_str_t c = cn_str_c(cases[i]);
+        bool want = c.len >= 3 && memmem(c.ptr, c.len, "://", 3) != NULL;
+        assert_int_equal(cn_enrich__has_scheme_sep(c), want);
+        /* and on a slice that ends inside the separator */
+        if (c.len > 0)
+            assert_int_equal(cn_enrich__has_scheme_sep(cn_str(c.ptr, c.len - 1)),
+                             c.len - 1 >= 3 && memmem(c.ptr, c.len - 1, "://", 3) != NULL);
+    }
+    assert_false(cn_enrich__has_scheme_sep(CN_STR_NULL));
+}
+
 static void url_split_parts(void **state)
 {
     (void)state;
@@ -762,6 +781,80 @@ static cn_str_t channel_of(const char *ref, const char *landing, const cn_suite_
     cn_enrich_referrer(T, cn_str_c(ref), cn_str_c(landing), s, &r);
     cn_enrich_campaign(T, cn_str_c(landing), CN_STR_NULL, s, &c);
     return cn_enrich_channel(T, s, &r, &c);
+}
+
+static bool str_same(cn_str_t a, cn_str_t b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* cn_enrich_landing gives what cn_enrich_referrer and cn_enrich_campaign give, and the same
+ * channel, including URLs where the campaign sees no query but the referrer sees a click id. */
+static void landing_equals_referrer_and_campaign(void **state)
+{
+    (void)state;
+    cn_suite_conf_t s = shop_suite();
+    const char *refs[] = {"",
+                          "https://www.google.com/search?q=red+shoes",
+                          "https://l.facebook.com/",
+                          "https://shop.example.com/cart",
+                          "https://blog.someone.net/post",
+                          "not a url",
+                          "https://outlook.live.com/mail/0/",
+                          "https://chatgpt.com/"};
+    const char *lands[] = {
+        "",
+        "https://shop.example.com/",
+        "https://shop.example.com/?gclid=1&utm_source=g",
+        "https://shop.example.com/p&gclid=1",
+        "https://shop.example.com/?gclid=&fbclid=x",
+        "https://shop.example.com/?utm_medium=cpc&utm_campaign=%20spring%20&cid=c9#gclid=2",
+        "/p?cid=abc&msclkid=z",
+        "utm_medium=e-mail&li_fat_id=7",
+        "gclid=5",
+        "https://shop.example.com/?utm_medium=banner&ttclid=1&gclid=2",
+        "https:/x&gclid=1",
+        "?",
+    };
+    const char *v0s[] = {NULL, " cmp1 "};
+    for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+        for (size_t j = 0; j < sizeof(lands) / sizeof(lands[0]); j++) {
+            for (size_t k = 0; k < 2; k++) {
+                cn_str_t v0 = v0s[k] ? cn_str_c(v0s[k]) : CN_STR_NULL;
+                cn_ref_info_t r1, r2;
+                cn_campaign_t c1, c2;
+                int rc1 = cn_enrich_referrer(T, cn_str_c(refs[i]), cn_str_c(lands[j]), &s, &r1);
+                cn_enrich_campaign(T, cn_str_c(lands[j]), v0, &s, &c1);
+                cn_str_t ch1 = cn_enrich_channel(T, &s, &r1, &c1);
+                char want[2048];
+                snprintf(want, sizeof(want),
+                         "%d %d %.*s %.*s %.*s %.*s|%.*s %.*s %.*s %.*s %.*s %s", rc1, (int)r1.type,
+                         CN_STR_FMT(r1.domain), CN_STR_FMT(r1.source), CN_STR_FMT(r1.medium),
+                         CN_STR_FMT(r1.terms), CN_STR_FMT(c1.campaign), CN_STR_FMT(c1.utm_source),
+                         CN_STR_FMT(c1.utm_medium), CN_STR_FMT(c1.utm_campaign),
+                         CN_STR_FMT(c1.click_id), ch1.ptr);
+                int rc2 =
+                    cn_enrich_landing(T, cn_str_c(refs[i]), cn_str_c(lands[j]), v0, &s, &r2, &c2);
+                cn_str_t ch2 = cn_enrich_channel(T, &s, &r2, &c2);
+                char got[2048];
+                snprintf(got, sizeof(got), "%d %d %.*s %.*s %.*s %.*s|%.*s %.*s %.*s %.*s %.*s %s",
+                         rc2, (int)r2.type, CN_STR_FMT(r2.domain), CN_STR_FMT(r2.source),
+                         CN_STR_FMT(r2.medium), CN_STR_FMT(r2.terms), CN_STR_FMT(c2.campaign),
+                         CN_STR_FMT(c2.utm_source), CN_STR_FMT(c2.utm_medium),
+                         CN_STR_FMT(c2.utm_campaign), CN_STR_FMT(c2.click_id), ch2.ptr);
+                assert_string_equal(got, want);
+                assert_true(str_same(c1.utm_term, c2.utm_term));
+                assert_true(str_same(c1.utm_content, c2.utm_content));
+            }
+        }
+    }
+    /* the case that needs the referrer's own look: no '?', a scheme, a click id in the path */
+    cn_ref_info_t r;
+    cn_campaign_t c;
+    cn_enrich_landing(T, cn_str_c("https://www.google.com/"),
+                      cn_str_c("https://shop.example.com/p&gclid=1"), CN_STR_NULL, &s, &r, &c);
+    assert_int_equal(r.type, CN_REF_PAID);
+    assert_str(c.click_id, "");
 }
 
 static void channel_default_rules(void **state)
@@ -946,8 +1039,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(referrer_social_email_ai_other),
         cmocka_unit_test(referrer_internal_paid_none_bad),
         cmocka_unit_test(url_split_parts),
+        cmocka_unit_test(scheme_sep_like_memmem),
         cmocka_unit_test(campaign_from_utm_cid_and_v0),
         cmocka_unit_test(channel_default_rules),
+        cmocka_unit_test(landing_equals_referrer_and_campaign),
         cmocka_unit_test(channel_and_campaign_params_per_suite),
         cmocka_unit_test(channel_rules_errors_name_the_line),
         cmocka_unit_test(channel_regex_on_empty_values),
