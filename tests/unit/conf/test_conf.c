@@ -25,6 +25,7 @@ static void defaults_have_demo_suite(void **state)
     assert_string_equal(s->currency, "CNY");
     assert_string_equal(s->home_country, "CN");
     assert_true(s->visit_timeout_us == 30 * 60 * 1000000LL);
+    assert_true(c->compress);
     cn_conf_free(c);
 }
 
@@ -39,6 +40,7 @@ static void parses_server_and_suites(void **state)
                        "durability = buffered\n"
                        "max_body_size = 4M\n"
                        "io_timeout = 500ms\n"
+                       "compress = off\n"
                        "trusted_proxies = 10.0.0.0/8, ::1\n"
                        "[suite \"shop\"]\n"
                        "  ; another comment\n"
@@ -54,6 +56,7 @@ static void parses_server_and_suites(void **state)
     assert_int_equal(c->durability, CN_DURABILITY_BUFFERED);
     assert_true(c->max_body_bytes == 4u << 20);
     assert_int_equal(c->io_timeout_ms, 500);
+    assert_false(c->compress);
     assert_int_equal(c->suite_count, 2);
     const cn_suite_conf_t *s = cn_conf_suite(c, "shop", 4);
     assert_string_equal(s->name, " My Shop ");
@@ -87,6 +90,8 @@ static void errors_name_file_line_and_key(void **state)
     assert_int_equal(parse("[suite x]\ntimezone = Mars/Base\n", &c, &err), CN_ECONFIG);
     assert_int_equal(parse("[server]\ntrusted_proxies = 10.0.0.0/33\n", &c, &err), CN_ECONFIG);
     assert_non_null(strstr(err.msg, "10.0.0.0/33"));
+    assert_int_equal(parse("[server]\ncompress = maybe\n", &c, &err), CN_ECONFIG);
+    assert_non_null(strstr(err.msg, "t.conf:2: [server] compress: expected on or off"));
 }
 
 static void trusted_proxies_match_cidrs(void **state)
