@@ -33,6 +33,9 @@
 #include <string.h>
 #include <time.h>
 #include <xxhash.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 
 #include "lib/clock.h"
 #include "lib/xalloc.h"
@@ -224,8 +227,9 @@ static bool have_prefetchw(void)
     static atomic_int have = -1; /* every thread that races here computes the same answer */
     int h = atomic_load_explicit(&have, memory_order_relaxed);
     if (h < 0) {
-        __builtin_cpu_init();
-        h = __builtin_cpu_supports("prfchw") != 0;
+        /* CPUID leaf 0x80000001, ECX bit 8 (clang's __builtin_cpu_supports has no "prfchw") */
+        unsigned a, b, c, d;
+        h = __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & bit_PRFCHW) != 0;
         atomic_store_explicit(&have, h, memory_order_relaxed);
     }
     return h != 0;
