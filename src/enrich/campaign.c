@@ -379,7 +379,7 @@ bool cn_enrich__has_scheme_sep(cn_str_t s)
     return false;
 }
 
-static cn_str_t query_of(cn_str_t url)
+cn_str_t cn_enrich__landing_query(cn_str_t url)
 {
     if (url.ptr == NULL)
         return CN_STR_LIT("");
@@ -413,7 +413,7 @@ void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t ad
     out->campaign = out->click_id = CN_STR_LIT("");
     for (int i = 0; i < 5; i++)
         *fields[i] = CN_STR_LIT("");
-    cn_str_t query = query_of(landing_url);
+    cn_str_t query = cn_enrich__landing_query(landing_url);
     cn_str_t q = query, k, v;
     const char *click = NULL; /* cn_enrich__click_id(query), in the same walk */
     while (cn_enrich__query_next(&q, &k, &v)) {

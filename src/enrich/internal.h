@@ -299,7 +299,13 @@ typedef struct cn_refent {
 
 /* host in lower case; path as in the URL. */
 const cn_refent_t *cn_enrich__refdb_lookup(const cn_refdb_t *r, cn_str_t host, cn_str_t path);
-/* The paid click-id parameter (gclid...) present in a landing URL or query, or NULL. */
+/*
+ * The query of a landing URL: after its '?', or the whole string when it has neither '?' nor
+ * a scheme (a bare query); "" for a URL with a scheme and no '?'. Without the '#' fragment.
+ * The campaign fields and the paid click id are both read from it.
+ */
+cn_str_t cn_enrich__landing_query(cn_str_t url);
+/* The paid click-id parameter (gclid...) present in a landing URL's query, or NULL. */
 const char *cn_enrich__click_id(cn_str_t landing);
 /* True when s holds "://" (memmem's answer, without its set-up cost on short strings). */
 bool cn_enrich__has_scheme_sep(cn_str_t s);

@@ -253,23 +253,14 @@ const char *cn_enrich__click_name(cn_str_t key)
     return NULL;
 }
 
-/* Returns the click-id parameter name present in a URL or query, or NULL. */
+/* Returns the click-id parameter name present in a landing URL's query, or NULL. */
 const char *cn_enrich__click_id(cn_str_t landing)
 {
-    cn_str_t q = landing;
-    const char *qm = landing.len ? memchr(landing.ptr, '?', landing.len) : NULL;
-    if (qm != NULL)
-        q = cn_str(qm + 1, landing.len - (size_t)(qm + 1 - landing.ptr));
-    const char *hash = q.len ? memchr(q.ptr, '#', q.len) : NULL;
-    if (hash != NULL)
-        q.len = (size_t)(hash - q.ptr);
-    cn_str_t k, v;
+    cn_str_t q = cn_enrich__landing_query(landing), k, v;
     while (cn_enrich__query_next(&q, &k, &v)) {
-        if (v.len == 0)
-            continue;
-        for (size_t i = 0; i < sizeof(click_ids) / sizeof(click_ids[0]); i++)
-            if (cn_str_eq(k, click_ids[i])) /* the lengths first, no strlen */
-                return click_ids[i].ptr;
+        const char *click = v.len > 0 ? cn_enrich__click_name(k) : NULL;
+        if (click != NULL)
+            return click;
     }
     return NULL;
 }
@@ -325,7 +316,7 @@ static int referrer(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landi
         }
     }
     if (!click_known)
-        click = cn_enrich__click_id(landing_url.ptr ? landing_url : CN_STR_LIT(""));
+        click = cn_enrich__click_id(landing_url);
     const cn_refent_t *ent = NULL;
     if (have) {
         const cn_enrich_suite_t *es = cn_enrich__suite(t, suite);
@@ -369,11 +360,8 @@ int cn_enrich_landing(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t lan
                       cn_str_t adobe_v0, const cn_suite_conf_t *suite, cn_ref_info_t *ref,
                       cn_campaign_t *camp)
 {
+    /* both read the click id from cn_enrich__landing_query: the campaign's is the referrer's */
     cn_enrich_campaign(t, landing_url, adobe_v0, suite, camp);
-    /* the campaign's click id is the one the referrer looks for, unless the URL has no '?'
-     * but a scheme: the campaign then sees no query, the referrer the whole URL */
-    cn_str_t l = landing_url.ptr ? landing_url : CN_STR_LIT("");
-    bool same = memchr(l.ptr, '?', l.len) != NULL || !cn_enrich__has_scheme_sep(l);
-    return referrer(t, referrer_url, landing_url, same,
+    return referrer(t, referrer_url, landing_url, true,
                     camp->click_id.len ? camp->click_id.ptr : NULL, suite, ref);
 }

@@ -848,13 +848,18 @@ static void landing_equals_referrer_and_campaign(void **state)
             }
         }
     }
-    /* the case that needs the referrer's own look: no '?', a scheme, a click id in the path */
+    /* a URL with a scheme and no '?' has no query: "gclid=1" in its path is no click id, for
+     * the referrer as for the campaign */
     cn_ref_info_t r;
     cn_campaign_t c;
     cn_enrich_landing(T, cn_str_c("https://www.google.com/"),
                       cn_str_c("https://shop.example.com/p&gclid=1"), CN_STR_NULL, &s, &r, &c);
-    assert_int_equal(r.type, CN_REF_PAID);
+    assert_int_equal(r.type, CN_REF_SEARCH);
     assert_str(c.click_id, "");
+    cn_enrich_landing(T, cn_str_c("https://www.google.com/"), cn_str_c("/p?x=1&gclid=1#y"),
+                      CN_STR_NULL, &s, &r, &c);
+    assert_int_equal(r.type, CN_REF_PAID);
+    assert_str(c.click_id, "gclid");
 }
 
 static void channel_default_rules(void **state)
