@@ -24,6 +24,9 @@
 #include <string.h>
 #include <xxhash.h>
 #include <zstd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "lib/xalloc.h"
 #include "store/internal.h"
@@ -123,12 +126,41 @@ static inline uint32_t tag_of(uint64_t h)
     return (uint32_t)(h >> 32);
 }
 
-/* Whether n bytes at a and b are equal: short strings (most values) without
- * a call. */
+/* Whether n > 16 bytes at a and b are equal, without a call (a call would
+ * make the cache's hit path save registers for every value): 16 bytes at a
+ * time, the last 16 overlapping. */
+static inline bool same_long_bytes(const char *a, const char *b, size_t n)
+{
+#ifdef __SSE2__
+    for (size_t i = 0; i + 16 < n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(a + i));
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) != 0xffff)
+            return false;
+    }
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(a + n - 16));
+    __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(b + n - 16));
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) == 0xffff;
+#else
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return false;
+    }
+    uint64_t x, y;
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    return x == y;
+#endif
+}
+
+/* Whether n bytes at a and b are equal: without a call. */
 static inline bool same_bytes(const char *a, const char *b, size_t n)
 {
     if (n > 16)
-        return memcmp(a, b, n) == 0;
+        return same_long_bytes(a, b, n);
     if (n >= 8) {
         uint64_t a0, a1, b0, b1;
         memcpy(&a0, a, 8);
@@ -271,24 +303,56 @@ int cn_store__dict_intern(cn_store__dict_t *d, cn_str_t s, uint32_t *out)
     return intern(d, s, out, &stored);
 }
 
-/* The bytes of s (1 to 8 of them) packed in a u64, as a cache entry keeps a
- * short string: for a given length, equal packs mean equal strings (the
- * first and last 4 bytes cover 4 to 8; positions 0, n / 2 and n - 1 cover
- * 1 to 3). */
-static inline uint64_t pack_short(cn_str_t s)
+/* A string's place in a writer's cache: the first entry of its set (even;
+ * its other way is at idx ^ 1), and for s.len <= 8 its bytes packed in a
+ * u64, as an entry keeps a short string (for a given length, equal packs
+ * mean equal strings: the first and last 4 bytes cover 4 to 8, positions 0,
+ * n / 2 and n - 1 cover 1 to 3). Both come from the same loads of the
+ * string's first and last (up to) 8 bytes. */
+typedef struct ckey {
+    size_t idx;
+    uint64_t packed;
+} ckey_t;
+
+/* The first entry of a string's set in a cache (even; the other way is at
+ * index ^ 1), from a cheap hash of its length and of a and b, its first and
+ * last (up to) 8 bytes (cache_key). Every string of a set has the same first
+ * entry, where the set's value used last is: were it the other way for some
+ * strings, a put would move the value there onto the other way, and two
+ * frequent values of one set would evict each other at every use. */
+static inline size_t set_of(uint64_t a, uint64_t b, size_t len)
+{
+    uint64_t h = (a ^ (uint64_t)len << 56) * 0x9E3779B97F4A7C15ull;
+    h ^= b * 0xC2B2AE3D27D4EB4Full;
+    h ^= h >> 29;
+    return (size_t)(h >> (64 - CN_STORE__DICT_CACHE_BITS)) & ~(size_t)1;
+}
+
+/* The cache key of s (not empty). */
+static inline ckey_t cache_key(cn_str_t s)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
-    if (s.len >= 4) {
+    uint64_t a, b, packed;
+    if (s.len >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + s.len - 8, 8);
+        packed = a; /* len 8: the 8 bytes, as first 4 | last 4 << 32; len > 8: unused */
+    } else if (s.len >= 4) {
         uint32_t x, y;
         memcpy(&x, p, 4);
         memcpy(&y, p + s.len - 4, 4);
-        return (uint64_t)x | (uint64_t)y << 32;
+        a = x;
+        b = y;
+        packed = (uint64_t)x | (uint64_t)y << 32;
+    } else {
+        a = (uint64_t)p[0] | (uint64_t)p[s.len / 2] << 8 | (uint64_t)p[s.len - 1] << 16;
+        b = 0;
+        packed = a;
     }
-    return (uint64_t)p[0] | (uint64_t)p[s.len / 2] << 8 | (uint64_t)p[s.len - 1] << 16;
+    return (ckey_t){set_of(a, b, s.len), packed};
 }
 
-/* Whether the cache entry e holds s (not empty; packed is pack_short(s)
- * when s.len <= 8). */
+/* Whether the cache entry e holds s (not empty; packed as cache_key gives). */
 static inline bool cache_holds(const cn_store__dict_cache_t *e, cn_str_t s, uint64_t packed)
 {
     if (e->len != s.len)
@@ -296,43 +360,9 @@ static inline bool cache_holds(const cn_store__dict_cache_t *e, cn_str_t s, uint
     return s.len <= 8 ? e->bytes == packed : same_bytes(e->ptr, s.ptr, s.len);
 }
 
-/* A cheap hash of a string for the writer's small caches: its length and
- * its first and last (up to) 8 bytes. */
-static inline uint64_t quick_hash(cn_str_t s)
-{
-    const unsigned char *p = (const unsigned char *)s.ptr;
-    uint64_t a, b;
-    if (s.len >= 8) {
-        memcpy(&a, p, 8);
-        memcpy(&b, p + s.len - 8, 8);
-    } else if (s.len >= 4) {
-        uint32_t x, y;
-        memcpy(&x, p, 4);
-        memcpy(&y, p + s.len - 4, 4);
-        a = x;
-        b = y;
-    } else {
-        a = (uint64_t)p[0] | (uint64_t)p[s.len / 2] << 8 | (uint64_t)p[s.len - 1] << 16;
-        b = 0;
-    }
-    uint64_t h = (a ^ (uint64_t)s.len << 56) * 0x9E3779B97F4A7C15ull;
-    h ^= b * 0xC2B2AE3D27D4EB4Full;
-    return h ^ (h >> 29);
-}
-
-/* The first entry of s's set in a cache (even); its other way is at index
- * ^ 1. Every string of a set has the same first entry, where the set's value
- * used last is: were it the other way for some strings, a put would move the
- * value there onto the other way, and two frequent values of one set would
- * evict each other at every use. */
-static inline size_t cache_index(cn_str_t s)
-{
-    return (size_t)(quick_hash(s) >> (64 - CN_STORE__DICT_CACHE_BITS)) & ~(size_t)1;
-}
-
 size_t cn_store__dict_cache_set(cn_str_t s)
 {
-    return cache_index(s);
+    return cache_key(s).idx;
 }
 
 uint64_t cn_store__dict_lookups(const cn_store__dict_t *d)
@@ -376,8 +406,22 @@ static inline void cache_put(cn_store__dict_cache_t *cache, size_t i, cn_str_t s
     e->id = id;
 }
 
-int cn_store__dict_intern_cached(cn_store__dict_t *d, cn_str_t s, cn_store__dict_cache_t *cache,
-                                 uint32_t *out)
+/* A cache miss: s (not empty) looked up in (or added to) d, then put in the
+ * cache. Out of line and with few arguments (a tail call), so that the hit
+ * path saves no registers for it. */
+static __attribute__((noinline)) int intern_missed(cn_store__dict_t *d, cn_str_t s,
+                                                   cn_store__dict_cache_t *cache, uint32_t *out)
+{
+    ckey_t key = cache_key(s);
+    const char *stored;
+    int rc = intern(d, s, out, &stored);
+    if (rc == 0) /* s.len <= CN_STORE__MAX_STR: interned */
+        cache_put(cache, key.idx, s, key.packed, stored, *out);
+    return rc;
+}
+
+static inline __attribute__((always_inline)) int
+intern_cached(cn_store__dict_t *d, cn_str_t s, cn_store__dict_cache_t *cache, uint32_t *out)
 {
     if (s.len == 0) {
         *out = 0;
@@ -390,44 +434,46 @@ int cn_store__dict_intern_cached(cn_store__dict_t *d, cn_str_t s, cn_store__dict
      * cache is 32-byte aligned) hold the two values of their set used last,
      * the more recent in i, so that two frequent values whose hashes collide
      * do not evict each other. */
-    size_t i = cache_index(s);
-    uint64_t packed = s.len <= 8 ? pack_short(s) : 0;
-    if (cache_get(cache, i, s, packed, out))
+    ckey_t key = cache_key(s);
+    if (cache_get(cache, key.idx, s, key.packed, out))
         return 0;
-    const char *stored;
-    int rc = intern(d, s, out, &stored);
-    if (rc == 0) /* s.len <= CN_STORE__MAX_STR: interned */
-        cache_put(cache, i, s, packed, stored, *out);
-    return rc;
+    return intern_missed(d, s, cache, out);
+}
+
+int cn_store__dict_intern_cached(cn_store__dict_t *d, cn_str_t s, cn_store__dict_cache_t *cache,
+                                 uint32_t *out)
+{
+    return intern_cached(d, s, cache, out);
 }
 
 int cn_store__dict_intern_many(const cn_store__dict_req_t *req, size_t n)
 {
-    /* In passes, so that the memory accesses of the requests overlap rather
-     * than wait for each other: the cache entries (prefetched), then the
-     * cache lookups, hashing the misses and prefetching their index entries,
-     * then the strings those entries point at, then the misses in order (so
-     * ids are given as n calls of cn_store__dict_intern_cached would give
-     * them). */
+    /* The cache lookups first, hashing the misses and prefetching their
+     * index entries; then the strings those entries point at; then the
+     * misses in order (so ids are given as n calls of
+     * cn_store__dict_intern_cached would give them): the memory accesses of
+     * the misses overlap rather than wait for each other. The lookups of a
+     * row's columns are independent, so their cache entries' loads overlap
+     * without a prefetch pass (which cost more instructions than it saved). */
     CN_ASSERT(n <= CN_STORE__DICT_MANY);
     if (n == 1) /* nothing to overlap (a var row's value) */
-        return cn_store__dict_intern_cached(req[0].d, req[0].s, req[0].cache, req[0].out);
+        return intern_cached(req[0].d, req[0].s, req[0].cache, req[0].out);
     size_t idx[CN_STORE__DICT_MANY];
     uint64_t packed[CN_STORE__DICT_MANY], h[CN_STORE__DICT_MANY];
-    for (size_t k = 0; k < n; k++) {
-        idx[k] = cache_index(req[k].s);
-        __builtin_prefetch(&req[k].cache[idx[k]]);
-    }
     uint64_t missed = 0;
     for (size_t k = 0; k < n; k++) {
         cn_str_t s = req[k].s;
-        packed[k] = s.len <= 8 ? pack_short(s) : 0;
-        if (cache_get(req[k].cache, idx[k], s, packed[k], req[k].out))
+        ckey_t key = cache_key(s);
+        if (cache_get(req[k].cache, key.idx, s, key.packed, req[k].out))
             continue;
+        idx[k] = key.idx;
+        packed[k] = key.packed;
         h[k] = hash_str(s);
         __builtin_prefetch(&req[k].d->slots[(size_t)h[k] & req[k].d->mask]);
         missed |= 1ull << k;
     }
+    if (missed == 0)
+        return 0;
     /* the strings the misses' probes will compare (the tag matches), prefetched */
     for (uint64_t m = missed; m != 0; m &= m - 1) {
         size_t k = (size_t)__builtin_ctzll(m);

@@ -449,6 +449,23 @@ void cn_store__tz_dispose(cn_store__tz_t *tz);
 int32_t cn_store__tz_offset(const cn_store__tz_t *tz, int64_t ts_s);
 int32_t cn_store__tz_day(const cn_store__tz_t *tz, int64_t ts_us);
 void cn_store__tz_bounds(const cn_store__tz_t *tz, int32_t day, int64_t *start_us, int64_t *end_us);
+/* A writer's memo of cn_store__tz_day: the instants [from_us, to_us), all of
+ * local day `day` under one UTC offset (zeroed: empty). */
+typedef struct cn_store__tz_memo {
+    int64_t from_us, to_us;
+    int32_t day;
+} cn_store__tz_memo_t;
+/* cn_store__tz_day, filling *m with the instants around ts_us of the same day. */
+int32_t cn_store__tz_day_fill(const cn_store__tz_t *tz, int64_t ts_us, cn_store__tz_memo_t *m);
+/* cn_store__tz_day of ts_us, from *m when it holds ts_us (hits come in time
+ * order: nearly always), else refilling it. */
+static inline int32_t cn_store__tz_day_memo(const cn_store__tz_t *tz, int64_t ts_us,
+                                            cn_store__tz_memo_t *m)
+{
+    if (ts_us >= m->from_us && ts_us < m->to_us)
+        return m->day;
+    return cn_store__tz_day_fill(tz, ts_us, m);
+}
 
 /* --- Files --- */
 

@@ -78,37 +78,11 @@ static inline __attribute__((always_inline)) void put_one(cn_store__membuf_t *mb
     }
 }
 
-/* One put function per group, its columns unrolled from columns.def. */
-#define PUT_GROUP(fn, rowtype, COLUMNS, PREFIX, FIRST)                                             \
-    static void fn(cn_store__membuf_t *mb, size_t ck, size_t at, const rowtype *row,               \
-                   const uint32_t *dict_ids)                                                       \
-    {                                                                                              \
-        COLUMNS(PREFIX)                                                                            \
-    }
-#define PUT_COL(G, n, k)                                                                           \
-    put_one(mb, CN_COL_##G##_##n, k, ck, at, &row->n,                                              \
-            &dict_ids[CN_COL_##G##_##n - CN_STORE__FIRST_##G]);
-#define PUT_VISIT(n, k, j, d) PUT_COL(VISIT, n, k)
-#define PUT_HIT(n, k, j, d)   PUT_COL(HIT, n, k)
-#define PUT_ITEM(n, k, j, d)  PUT_COL(ITEM, n, k)
-#define PUT_VAR(n, k, j, d)   PUT_COL(VAR, n, k)
-#define PUT_EVENT(n, k, j, d) PUT_COL(EVENT, n, k)
-PUT_GROUP(put_visit, cn_visit_row_t, CN_VISIT_COLUMNS, PUT_VISIT, CN_STORE__FIRST_VISIT)
-PUT_GROUP(put_hit, cn_hit_row_t, CN_HIT_COLUMNS, PUT_HIT, CN_STORE__FIRST_HIT)
-PUT_GROUP(put_item, cn_item_row_t, CN_ITEM_COLUMNS, PUT_ITEM, CN_STORE__FIRST_ITEM)
-PUT_GROUP(put_var, cn_var_row_t, CN_VAR_COLUMNS, PUT_VAR, CN_STORE__FIRST_VAR)
-PUT_GROUP(put_event, cn_event_row_t, CN_EVENT_COLUMNS, PUT_EVENT, CN_STORE__FIRST_EVENT)
-#undef PUT_GROUP
-#undef PUT_COL
-#undef PUT_VISIT
-#undef PUT_HIT
-#undef PUT_ITEM
-#undef PUT_VAR
-#undef PUT_EVENT
-
 /* Allocates chunk ck of every column of group g (at the chunk's first row,
- * rather than a test per column and row). */
-static void alloc_chunks(cn_store__membuf_t *mb, cn_store_group_t g, size_t ck)
+ * rather than a test per column and row). Out of line: inlined, it would
+ * make every put save registers. */
+static __attribute__((noinline, cold)) void alloc_chunks(cn_store__membuf_t *mb, cn_store_group_t g,
+                                                         size_t ck)
 {
     for (size_t c = 0; c < CN_COL_COUNT; c++) {
         const cn_store_col_info_t *ci = cn_store_col((cn_store_col_t)c);
@@ -118,36 +92,87 @@ static void alloc_chunks(cn_store__membuf_t *mb, cn_store_group_t g, size_t ck)
     }
 }
 
-void cn_store__membuf_put(cn_store__membuf_t *mb, cn_store_group_t g, const void *row,
-                          const uint32_t *dict_ids)
+/* One put function per group, its columns unrolled from columns.def, for a
+ * row whose chunks are allocated: without a call, each saves few registers
+ * (a var row, the most frequent, is three values). */
+#define PUT_GROUP(fn, rowtype, COLUMNS, PREFIX, G)                                                 \
+    static __attribute__((noinline)) void fn(cn_store__membuf_t *mb, const rowtype *row,           \
+                                             const uint32_t *dict_ids)                             \
+    {                                                                                              \
+        uint64_t r = mb->rows[G];                                                                  \
+        CN_ASSERT(r < CN_STORE__MAX_BUFFER_ROWS);                                                  \
+        size_t ck, at;                                                                             \
+        locate(r, &ck, &at);                                                                       \
+        COLUMNS(PREFIX)                                                                            \
+        mb->rows[G] = r + 1;                                                                       \
+    }
+#define PUT_COL(G, n, k)                                                                           \
+    put_one(mb, CN_COL_##G##_##n, k, ck, at, &row->n,                                              \
+            &dict_ids[CN_COL_##G##_##n - CN_STORE__FIRST_##G]);
+#define PUT_VISIT(n, k, j, d) PUT_COL(VISIT, n, k)
+#define PUT_HIT(n, k, j, d)   PUT_COL(HIT, n, k)
+#define PUT_ITEM(n, k, j, d)  PUT_COL(ITEM, n, k)
+#define PUT_VAR(n, k, j, d)   PUT_COL(VAR, n, k)
+#define PUT_EVENT(n, k, j, d) PUT_COL(EVENT, n, k)
+PUT_GROUP(put_visit, cn_visit_row_t, CN_VISIT_COLUMNS, PUT_VISIT, CN_GROUP_VISIT)
+PUT_GROUP(put_hit, cn_hit_row_t, CN_HIT_COLUMNS, PUT_HIT, CN_GROUP_HIT)
+PUT_GROUP(put_item, cn_item_row_t, CN_ITEM_COLUMNS, PUT_ITEM, CN_GROUP_ITEM)
+PUT_GROUP(put_var, cn_var_row_t, CN_VAR_COLUMNS, PUT_VAR, CN_GROUP_VAR)
+PUT_GROUP(put_event, cn_event_row_t, CN_EVENT_COLUMNS, PUT_EVENT, CN_GROUP_EVENT)
+#undef PUT_GROUP
+#undef PUT_COL
+#undef PUT_VISIT
+#undef PUT_HIT
+#undef PUT_ITEM
+#undef PUT_VAR
+#undef PUT_EVENT
+
+static inline __attribute__((always_inline)) void
+put_row(cn_store__membuf_t *mb, cn_store_group_t g, const void *row, const uint32_t *dict_ids)
 {
-    CN_ASSERT(holds(mb, g));
+    switch (g) {
+    case CN_GROUP_VISIT:
+        put_visit(mb, row, dict_ids);
+        break;
+    case CN_GROUP_HIT:
+        put_hit(mb, row, dict_ids);
+        break;
+    case CN_GROUP_ITEM:
+        put_item(mb, row, dict_ids);
+        break;
+    case CN_GROUP_VAR:
+        put_var(mb, row, dict_ids);
+        break;
+    case CN_GROUP_EVENT:
+        put_event(mb, row, dict_ids);
+        break;
+    default:
+        CN_ASSERT(!"group");
+    }
+}
+
+/* A put at a row that may start a chunk: the chunk's columns allocated first. */
+static __attribute__((noinline)) void put_at_chunk(cn_store__membuf_t *mb, cn_store_group_t g,
+                                                   const void *row, const uint32_t *dict_ids)
+{
     uint64_t r = mb->rows[g];
     CN_ASSERT(r < CN_STORE__MAX_BUFFER_ROWS);
     size_t ck, at;
     locate(r, &ck, &at);
     if (at == 0)
         alloc_chunks(mb, g, ck);
-    switch (g) {
-    case CN_GROUP_VISIT:
-        put_visit(mb, ck, at, row, dict_ids);
-        break;
-    case CN_GROUP_HIT:
-        put_hit(mb, ck, at, row, dict_ids);
-        break;
-    case CN_GROUP_ITEM:
-        put_item(mb, ck, at, row, dict_ids);
-        break;
-    case CN_GROUP_VAR:
-        put_var(mb, ck, at, row, dict_ids);
-        break;
-    case CN_GROUP_EVENT:
-        put_event(mb, ck, at, row, dict_ids);
-        break;
-    default:
-        CN_ASSERT(!"group");
-    }
-    mb->rows[g] = r + 1;
+    put_row(mb, g, row, dict_ids);
+}
+
+void cn_store__membuf_put(cn_store__membuf_t *mb, cn_store_group_t g, const void *row,
+                          const uint32_t *dict_ids)
+{
+    CN_ASSERT(holds(mb, g));
+    /* a chunk starts at a multiple of CHUNK_ROWS (not at every one) */
+    if ((mb->rows[g] & (CN_STORE__CHUNK_ROWS - 1)) == 0)
+        put_at_chunk(mb, g, row, dict_ids);
+    else
+        put_row(mb, g, row, dict_ids);
 }
 
 int64_t cn_store__membuf_get(const cn_store__membuf_t *mb, cn_store_col_t col, uint64_t row)
@@ -200,12 +225,13 @@ void cn_store__membuf_read(const cn_store__membuf_t *mb, cn_store_col_t col, uin
 #define MINMAX(T)                                                                                  \
     do {                                                                                           \
         const T *src = (const T *)chunk + at;                                                      \
-        int64_t lo = (int64_t)src[0], hi = lo;                                                     \
+        T lo_t = src[0], hi_t = lo_t; /* in T: the same order as in int64, and vectorized */       \
         for (size_t i = 1; i < m; i++) {                                                           \
-            int64_t v = (int64_t)src[i];                                                           \
-            lo = v < lo ? v : lo;                                                                  \
-            hi = v > hi ? v : hi;                                                                  \
+            T v = src[i];                                                                          \
+            lo_t = v < lo_t ? v : lo_t;                                                            \
+            hi_t = v > hi_t ? v : hi_t;                                                            \
         }                                                                                          \
+        int64_t lo = (int64_t)lo_t, hi = (int64_t)hi_t;                                            \
         mn = first || lo < mn ? lo : mn;                                                           \
         mx = first || hi > mx ? hi : mx;                                                           \
     } while (0)

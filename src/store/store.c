@@ -94,6 +94,7 @@ struct cn_store {
     cn_store__dict_cache_t (*w_cache)[1u << CN_STORE__DICT_CACHE_BITS];
     void *w_cache_mem; /* w_cache's allocation (w_cache is 64-byte aligned in it) */
     uint64_t w_visits, w_visitors;
+    cn_store__tz_memo_t w_tz_memo; /* the local day of the hits written last */
     uint32_t w_dict_written[MAX_DOMAINS];
     uint64_t w_dict_bytes[MAX_DOMAINS];
     uint32_t w_dict_crc[MAX_DOMAINS];
@@ -1351,20 +1352,27 @@ static inline __attribute__((always_inline)) int intern_col(cn_store_t *s, size_
 /* One intern function per group, its DICT columns unrolled from columns.def:
  * ids[i] is the id of the group's column i (other entries are left alone).
  * The row's values are interned in one cn_store__dict_intern_many call (in
- * column order, up to a column in error). */
+ * column order, up to a column in error), or one cn_store__dict_intern_cached
+ * call for a single value. Inlined where the group is a constant, so that a
+ * var row's value costs no call but the cache lookup's. */
 _Static_assert(CN_STORE__N_VISIT <= CN_STORE__DICT_MANY && CN_STORE__N_HIT <= CN_STORE__DICT_MANY &&
                    CN_STORE__N_ITEM <= CN_STORE__DICT_MANY &&
                    CN_STORE__N_VAR <= CN_STORE__DICT_MANY &&
                    CN_STORE__N_EVENT <= CN_STORE__DICT_MANY,
                "a group's DICT columns fit one cn_store__dict_intern_many call");
 #define INTERN_GROUP(fn, rowtype, COLUMNS, EACH)                                                   \
-    static int fn(cn_store_t *s, const rowtype *row, uint32_t *ids)                                \
+    static inline __attribute__((always_inline)) int fn(cn_store_t *s, const rowtype *row,         \
+                                                        uint32_t *ids)                             \
     {                                                                                              \
         cn_store__dict_req_t req[CN_STORE__DICT_MANY];                                             \
         size_t nreq = 0;                                                                           \
         int rc = 0;                                                                                \
         COLUMNS(EACH)                                                                              \
-        int irc = nreq > 0 ? cn_store__dict_intern_many(req, nreq) : 0;                            \
+        int irc = 0;                                                                               \
+        if (nreq == 1) /* nothing to overlap: a var row's value, most often */                     \
+            irc = cn_store__dict_intern_cached(req[0].d, req[0].s, req[0].cache, req[0].out);      \
+        else if (nreq > 1)                                                                         \
+            irc = cn_store__dict_intern_many(req, nreq);                                           \
         return irc != 0 ? irc : rc;                                                                \
     }
 #define INTERN_COL(G, n, k)                                                                        \
@@ -1389,7 +1397,8 @@ INTERN_GROUP(intern_event, cn_event_row_t, CN_EVENT_COLUMNS, INTERN_EVENT)
 #undef INTERN_VAR
 #undef INTERN_EVENT
 
-static int intern_row(cn_store_t *s, cn_store_group_t g, const void *row, uint32_t *ids)
+static inline __attribute__((always_inline)) int intern_row(cn_store_t *s, cn_store_group_t g,
+                                                            const void *row, uint32_t *ids)
 {
     switch (g) {
     case CN_GROUP_VISIT:
@@ -1456,7 +1465,7 @@ static int sink_hit(void *ud, const cn_hit_row_t *row, uint32_t *out_hit)
         return CN_EINVAL; /* the visit must have been emitted */
     uint32_t ids[CN_COL_COUNT];
     CN_RETURN_IF_ERR(intern_row(s, CN_GROUP_HIT, row, ids));
-    cn_store__membuf_t *mb = obuf_for(s, cn_store__tz_day(&s->tz, row->ts));
+    cn_store__membuf_t *mb = obuf_for(s, cn_store__tz_day_memo(&s->tz, row->ts, &s->w_tz_memo));
     uint64_t id = mb->first_row + mb->rows[CN_GROUP_HIT];
     if (id > UINT32_MAX)
         return CN_ETOOBIG;
@@ -1474,7 +1483,9 @@ _Static_assert(CN_STORE__N_ITEM <= CHILD_MAX_COLS && CN_STORE__N_VAR <= CHILD_MA
                    CN_STORE__N_EVENT <= CHILD_MAX_COLS,
                "child rows fit the ids array");
 
-static int child(cn_store_t *s, cn_store_group_t g, const void *row, uint32_t hit)
+/* Inlined in each sink function, where g is a constant. */
+static inline __attribute__((always_inline)) int child(cn_store_t *s, cn_store_group_t g,
+                                                       const void *row, uint32_t hit)
 {
     cn_store__membuf_t *mb = s->last_mb;
     if (!mb || hit < mb->first_row || hit >= mb->first_row + mb->rows[CN_GROUP_HIT])

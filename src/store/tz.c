@@ -141,7 +141,8 @@ void cn_store__tz_dispose(cn_store__tz_t *tz)
     memset(tz, 0, sizeof(*tz));
 }
 
-int32_t cn_store__tz_offset(const cn_store__tz_t *tz, int64_t ts_s)
+/* The transition in force at ts_s: at[i] <= ts_s < at[i + 1] (or i = count - 1). */
+static size_t transition_at(const cn_store__tz_t *tz, int64_t ts_s)
 {
     size_t lo = 0, hi = tz->count; /* at[lo] <= ts_s < at[hi] */
     while (hi - lo > 1) {
@@ -151,7 +152,12 @@ int32_t cn_store__tz_offset(const cn_store__tz_t *tz, int64_t ts_s)
         else
             hi = mid;
     }
-    return tz->off[lo];
+    return lo;
+}
+
+int32_t cn_store__tz_offset(const cn_store__tz_t *tz, int64_t ts_s)
+{
+    return tz->off[transition_at(tz, ts_s)];
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -166,6 +172,31 @@ int32_t cn_store__tz_day(const cn_store__tz_t *tz, int64_t ts_us)
 {
     int64_t s = floor_div(ts_us, 1000000);
     return (int32_t)floor_div(s + cn_store__tz_offset(tz, s), 86400);
+}
+
+int32_t cn_store__tz_day_fill(const cn_store__tz_t *tz, int64_t ts_us, cn_store__tz_memo_t *m)
+{
+    int64_t s = floor_div(ts_us, 1000000);
+    size_t i = transition_at(tz, s);
+    int64_t off = tz->off[i];
+    int64_t day = floor_div(s + off, 86400);
+    /* The seconds of this day under this offset, within the offset's span:
+     * each second t of them has t + off in [day * 86400, (day + 1) * 86400),
+     * so every instant of them has this day. Not memoized when a bound is
+     * out of range in microseconds (the ends of int64). */
+    int64_t a = day * 86400 - off, b = (day + 1) * 86400 - off;
+    if (a < tz->at[i])
+        a = tz->at[i];
+    if (i + 1 < tz->count && b > tz->at[i + 1])
+        b = tz->at[i + 1];
+    int64_t from, to;
+    if (__builtin_mul_overflow(a, (int64_t)1000000, &from) ||
+        __builtin_mul_overflow(b, (int64_t)1000000, &to))
+        from = to = 0;
+    m->from_us = from;
+    m->to_us = to;
+    m->day = (int32_t)day;
+    return (int32_t)day;
 }
 
 void cn_store__tz_bounds(const cn_store__tz_t *tz, int32_t day, int64_t *start_us, int64_t *end_us)
