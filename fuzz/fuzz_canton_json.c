@@ -4,11 +4,14 @@
  * and, with the same bytes as a query string, the pixel. Invariants: on
  * success there are 1..500 hits, page views have a URL, items have a sku and
  * a non-negative quantity, currencies are 3 upper-case letters; a failure is
- * always one of the bad-row reasons.
+ * always one of the bad-row reasons. The JSON body is also decoded through
+ * jansson alone (cn__decode_canton_json_ref): the light parser must give the
+ * same reason, message and batch.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "dbatch_eq.h"
 #include "process/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -58,7 +61,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cn_dbatch_init(&b);
     cn_err_t err;
     cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str((const char *)data, size)};
-    check(&b, cn_decode_raw(&r, &b, &err));
+    int rj = cn_decode_raw(&r, &b, &err);
+    check(&b, rj);
+    cn_dbatch_t ref;
+    cn_dbatch_init(&ref);
+    cn_err_t ref_err;
+    int rr = cn__decode_canton_json_ref(&r, &ref, &ref_err);
+    dbatch_expect_eq(&b, rj, &err, &ref, rr, &ref_err);
+    cn_dbatch_dispose(&ref);
     cn_rawhit_t px = {.proto = CN_PROTO_CANTON_PIXEL, .query = cn_str((const char *)data, size)};
     check(&b, cn_decode_raw(&px, &b, &err));
     cn_rawhit_t ad = {.proto = CN_PROTO_ADOBE, .query = cn_str((const char *)data, size)};

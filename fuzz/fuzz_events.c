@@ -5,10 +5,13 @@
  * (flag set, no number, no value) or eventN with 1 <= N <= 1000; values are
  * within the money range; the hit's flags are the union of the commerce
  * events; the only failure reasons are bad_events and too_big.
+ * The result must equal the reference decoder's (decode_ref.h).
  */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "dbatch_eq.h"
+#include "decode_ref.h"
 #include "process/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,6 +23,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cn_dhit_t *h = cn_dbatch_add_hit(&b);
     cn_err_t err;
     int rc = cn_decode_events(cn_str((const char *)data, size), &b, h, -1, &err);
+    /* the one-pass decoder gives what the reference (decode_ref.h) gives */
+    cn_dbatch_t rb;
+    cn_dbatch_init(&rb);
+    cn_dhit_t *rh = cn_dbatch_add_hit(&rb);
+    cn_err_t rerr;
+    int rrc = ref_decode_events(cn_str((const char *)data, size), &rb, rh, -1, &rerr);
+    dbatch_expect_eq(&b, rc, &err, &rb, rrc, &rerr);
+    cn_dbatch_dispose(&rb);
     if (rc == 0) {
         uint8_t flags = 0;
         for (uint32_t i = 0; i < h->ev_count; i++) {

@@ -5,10 +5,13 @@
  * product id, quantities are within limits, product events are eventN
  * bound to an existing product, and counts stay within CN_DEC_MAX_*; on
  * failure the reason is a products or size reason.
+ * The result must equal the reference decoder's (decode_ref.h).
  */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "dbatch_eq.h"
+#include "decode_ref.h"
 #include "process/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,6 +23,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cn_dhit_t *h = cn_dbatch_add_hit(&b);
     cn_err_t err;
     int rc = cn_decode_products(cn_str((const char *)data, size), &b, h, &err);
+    /* the one-pass decoder gives what the reference (decode_ref.h) gives */
+    cn_dbatch_t rb;
+    cn_dbatch_init(&rb);
+    cn_dhit_t *rh = cn_dbatch_add_hit(&rb);
+    cn_err_t rerr;
+    int rrc = ref_decode_products(cn_str((const char *)data, size), &rb, rh, &rerr);
+    dbatch_expect_eq(&b, rc, &err, &rb, rrc, &rerr);
+    cn_dbatch_dispose(&rb);
     if (rc == 0) {
         if (h->prod_count > CN_DEC_MAX_PRODUCTS || h->ev_count > CN_DEC_MAX_EVENTS ||
             h->var_count > CN_DEC_MAX_VARS)

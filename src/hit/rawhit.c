@@ -44,6 +44,51 @@ void cn_rawhit_encode(const cn_rawhit_t *hit, cn_buf_t *out)
     }
 }
 
+/* cn_get_varint() with the bounds checked once when 10 bytes (the longest varint) are there. */
+static inline int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *q = *p;
+    if (end - q < 10)
+        return cn_get_varint(p, end, out);
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        uint8_t byte = *q++;
+        if (shift == 63 && byte > 1)
+            return CN_ECORRUPT;
+        v |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) {
+            *p = q;
+            *out = v;
+            return 0;
+        }
+    }
+    return CN_ECORRUPT;
+}
+
+/* One field (varint length, bytes) at *p into *out, *p moved past it; false when corrupt. */
+static inline __attribute__((always_inline)) bool get_field(const uint8_t **p, const uint8_t *end,
+                                                            cn_str_t *out)
+{
+    /* Lengths below 16384 (every field but a large body) take one or two bytes:
+     * read them here, with q in a register; get_varint reads the rest. */
+    const uint8_t *q = *p;
+    uint64_t v;
+    if (end - q >= 2 && q[0] < 0x80) {
+        v = q[0];
+        q += 1;
+    } else if (end - q >= 2 && q[1] < 0x80) {
+        v = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
+        q += 2;
+    } else if (get_varint(&q, end, &v) != 0) {
+        return false;
+    }
+    if (v > (uint64_t)(end - q))
+        return false;
+    *out = cn_str((const char *)q, (size_t)v);
+    *p = q + v;
+    return true;
+}
+
 int cn_rawhit_decode(const void *p, size_t len, cn_rawhit_t *out)
 {
     const uint8_t *q = p, *end = q + len;
@@ -53,7 +98,7 @@ int cn_rawhit_decode(const void *p, size_t len, cn_rawhit_t *out)
     if (*q != CN_RAWHIT_VERSION)
         return CN_EVERSION;
     q++;
-    CN_RETURN_IF_ERR(cn_get_varint(&q, end, &v));
+    CN_RETURN_IF_ERR(get_varint(&q, end, &v));
     if (v > INT64_MAX)
         return CN_ECORRUPT;
     out->recv_us = (int64_t)v;
@@ -62,26 +107,12 @@ int cn_rawhit_decode(const void *p, size_t len, cn_rawhit_t *out)
     out->proto = q[0];
     out->flags = q[1];
     q += 2;
-    cn_str_t *fields[] = RAWHIT_FIELDS(out);
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        /* Lengths below 16384 (every field but a large body) take one or two bytes:
-         * read them here, with q in a register; cn_get_varint reads the rest. */
-        if (end - q >= 2 && q[0] < 0x80) {
-            v = q[0];
-            q += 1;
-        } else if (end - q >= 2 && q[1] < 0x80) {
-            v = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
-            q += 2;
-        } else {
-            const uint8_t *r = q;
-            CN_RETURN_IF_ERR(cn_get_varint(&r, end, &v));
-            q = r;
-        }
-        if (v > (uint64_t)(end - q))
-            return CN_ECORRUPT;
-        *fields[i] = cn_str((const char *)q, (size_t)v);
-        q += v;
-    }
+    /* the fields in record order, one call each (no table of pointers to walk) */
+    if (!get_field(&q, end, &out->suite) || !get_field(&q, end, &out->ip) ||
+        !get_field(&q, end, &out->ua) || !get_field(&q, end, &out->method) ||
+        !get_field(&q, end, &out->path) || !get_field(&q, end, &out->query) ||
+        !get_field(&q, end, &out->headers) || !get_field(&q, end, &out->body))
+        return CN_ECORRUPT;
     if (q != end)
         return CN_ECORRUPT;
     return 0;
@@ -89,12 +120,17 @@ int cn_rawhit_decode(const void *p, size_t len, cn_rawhit_t *out)
 
 cn_str_t cn_rawhit_header(const cn_rawhit_t *hit, cn_str_t name)
 {
-    cn_str_t rest = hit->headers, line;
-    while (rest.ptr != NULL) {
-        rest = cn_str_split(rest, '\n', &line);
-        if (line.len > name.len + 1 && line.ptr[name.len] == ':' &&
-            memcmp(line.ptr, name.ptr, name.len) == 0)
-            return cn_str_trim(cn_str(line.ptr + name.len + 1, line.len - name.len - 1));
+    /* one memchr per line (the visit row reads Accept-Language once per visit) */
+    const char *p = hit->headers.ptr, *end = p + hit->headers.len;
+    if (p == NULL)
+        return CN_STR_NULL;
+    for (;;) {
+        const char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+        size_t len = (size_t)((nl != NULL ? nl : end) - p);
+        if (len > name.len + 1 && p[name.len] == ':' && memcmp(p, name.ptr, name.len) == 0)
+            return cn_str_trim(cn_str(p + name.len + 1, len - name.len - 1));
+        if (nl == NULL)
+            return CN_STR_NULL;
+        p = nl + 1;
     }
-    return CN_STR_NULL;
 }

@@ -243,6 +243,24 @@ static int damaged(cn_hitlog__file_t *f, uint64_t off, uint64_t hint, const char
 int cn_hitlog__file_record(cn_hitlog__file_t *f, uint64_t off, cn_hitlog__rec_t *out)
 {
     const uint8_t *p = NULL;
+    /* The common case first: a good record wholly inside the read window. Anything
+     * else (the window's edge, the end of the file, damage) takes the steps below. */
+    if (off >= f->buf_off && off - f->buf_off <= f->buf_len &&
+        f->buf_len - (off - f->buf_off) >= CN_HITLOG__FRAME_LEN && off < f->size &&
+        f->size - off >= CN_HITLOG__FRAME_LEN) {
+        p = f->buf + (off - f->buf_off);
+        uint32_t len = cn_load_u32le(p), crc = cn_load_u32le(p + 4);
+        uint64_t avail = f->buf_len - (off - f->buf_off) - CN_HITLOG__FRAME_LEN;
+        if (len != 0 && len <= CN_HITLOG__RECORD_MAX &&
+            len <= f->size - off - CN_HITLOG__FRAME_LEN && len <= avail &&
+            cn_crc32c(0, p + CN_HITLOG__FRAME_LEN, len) == crc) {
+            *out = (cn_hitlog__rec_t){.kind = CN_HITLOG__REC_OK,
+                                      .payload = p + CN_HITLOG__FRAME_LEN,
+                                      .len = len,
+                                      .next = off + CN_HITLOG__FRAME_LEN + len};
+            return 0;
+        }
+    }
     memset(out, 0, sizeof(*out));
     if (off == f->size) {
         out->kind = CN_HITLOG__REC_END;

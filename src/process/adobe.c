@@ -395,7 +395,8 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
 
     if (g_rest.len > 0) {
         char *p = cn_parena_alloc(&b->arena, g.len + g_rest.len);
-        memcpy(p, g.ptr, g.len);
+        if (g.len > 0) /* g may be absent: no memcpy from NULL */
+            memcpy(p, g.ptr, g.len);
         memcpy(p + g.len, g_rest.ptr, g_rest.len);
         g = cn_str(p, g.len + g_rest.len);
     }

@@ -100,10 +100,10 @@ struct jn {
     uint8_t t;
     const char *key; /* member name when inside an object */
     size_t klen;
-    const char *s; /* JN_STR */
+    const char *s; /* JN_STR; a JN_INT or JN_REAL number's text (then i or d is unset) */
     size_t len;
-    int64_t i;
-    double d;
+    int64_t i;          /* JN_INT without text; read it with jn_int() */
+    double d;           /* JN_REAL without text; read it with jn_real() */
     jn_t *first, *next; /* containers: children in order */
     size_t count;
 };
@@ -124,56 +124,61 @@ static jn_t *jn_new(jpool_t *pl, uint8_t t)
     }
     jn_t *n = pl->chunk++;
     pl->left--;
-    memset(n, 0, sizeof(*n));
-    n->t = t;
+    *n = (jn_t){.t = t};
     return n;
 }
 
+/* A number's text as a C string for strtod/strtoll; false when it does not fit. */
+static bool num_text(const char *s, size_t n, char buf[64])
+{
+    if (n >= 64)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    return true;
+}
+
+/*
+ * The value of a JN_INT: the light parser keeps the text of one below 19 bytes (it
+ * cannot overflow, and most numbers, such as the "ts" the decoder ignores, are never
+ * read); jansson's tree and longer numbers keep the value.
+ */
+static int64_t jn_int(const jn_t *v)
+{
+    if (v->s == NULL)
+        return v->i;
+    const char *q = v->s + (v->s[0] == '-'), *e = v->s + v->len;
+    int64_t i = 0;
+    while (q < e)
+        i = i * 10 + (*q++ - '0');
+    return v->s[0] == '-' ? -i : i;
+}
+
+/* The value of a JN_REAL: the light parser keeps only the text (strtod is slow and most
+ * amounts never need the double, see jmoney), jansson's tree the double. */
+static double jn_real(const jn_t *v)
+{
+    if (v->s == NULL)
+        return v->d;
+    char buf[64];
+    if (!num_text(v->s, v->len, buf)) /* the light parser refuses these */
+        return 0;
+    return strtod(buf, NULL);
+}
+
 typedef struct jp {
-    const char *p, *end;
+    const char *end;
     jpool_t pool;
     int depth;
 } jp_t;
 
-static void jp_ws(jp_t *j)
+static inline const char *jp_ws(const char *p, const char *end)
 {
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
-        j->p++;
-}
-
-/* A string without escapes, control or non-ASCII bytes; false sends the body to jansson. */
-static bool jp_str(jp_t *j, const char **s, size_t *len)
-{
-    const char *p = ++j->p;
-#ifdef __SSE2__
-    /* 16 bytes at a time: stop at '"', '\\', a control byte or a non-ASCII one
-     * (as signed bytes, both are below 0x20); the byte loop below decides */
-    while (j->end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)p);
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        if (bits) {
-            p += __builtin_ctz(bits);
-            break;
-        }
-        p += 16;
-    }
-#endif
-    while (p < j->end) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '"') {
-            *s = j->p;
-            *len = (size_t)(p - j->p);
-            j->p = p + 1;
-            return true;
-        }
-        if (c == '\\' || c < 0x20 || c >= 0x80)
-            return false;
+    /* one test for the common case: the next byte is not white space */
+    while (p < end && (unsigned char)*p <= ' ' &&
+           (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
         p++;
-    }
-    return false;
+    return p;
 }
 
 static bool is_digit(char c)
@@ -181,160 +186,269 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static jn_t *jp_num(jp_t *j)
+/* The first byte at or after p that is not a decimal digit (or end). */
+static inline const char *skip_digits(const char *p, const char *end)
 {
-    const char *p = j->p, *st = p;
-    if (p < j->end && *p == '-')
-        p++;
-    if (p >= j->end || !is_digit(*p))
-        return NULL;
-    if (*p == '0' && p + 1 < j->end && is_digit(p[1]))
-        return NULL;
-    while (p < j->end && is_digit(*p))
-        p++;
-    bool real = false;
-    if (p < j->end && *p == '.') {
-        real = true;
-        p++;
-        if (p >= j->end || !is_digit(*p))
-            return NULL;
-        while (p < j->end && is_digit(*p))
-            p++;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* 8 bytes at a time: a byte is a digit when its high nibble is 3 and stays 3 after
+     * adding 6; a carry out of a byte only reaches bytes after the first non-digit */
+    while (end - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        uint64_t nd =
+            ((x & 0xf0f0f0f0f0f0f0f0ull) ^ 0x3030303030303030ull) |
+            (((x + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) ^ 0x3030303030303030ull);
+        if (nd)
+            return p + (__builtin_ctzll(nd) >> 3);
+        p += 8;
     }
-    if (p < j->end && (*p == 'e' || *p == 'E')) {
+#endif
+    while (p < end && is_digit(*p))
+        p++;
+    return p;
+}
+
+/*
+ * p just after a string's opening quote: its closing quote, or NULL when the
+ * string has an escape, a control or non-ASCII byte, or no end (jansson decides).
+ */
+static inline const char *jp_str_end(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    /* 16 bytes at a time: stop at '"', '\\', a control byte or a non-ASCII one
+     * (as signed bytes, both are below 0x20) */
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits) {
+            p += __builtin_ctz(bits);
+            return *p == '"' ? p : NULL;
+        }
+        p += 16;
+    }
+#endif
+    for (; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"')
+            return p;
+        if (c == '\\' || c < 0x20 || c >= 0x80)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* A number at *pp (a '-' or a digit) as a node, *pp moved past it; NULL sends the body to
+ * jansson (bad syntax, 64 bytes or more, out of range). */
+static jn_t *jp_num(jp_t *j, const char **pp)
+{
+    const char *p = *pp, *st = p, *end = j->end;
+    if (*p == '-')
+        p++;
+    if (p >= end || !is_digit(*p))
+        return NULL;
+    if (*p == '0') {
+        p++;
+        if (p < end && is_digit(*p))
+            return NULL;
+    } else {
+        p = skip_digits(p, end);
+    }
+    bool real = false, expo = false;
+    if (p < end && *p == '.') {
         real = true;
         p++;
-        if (p < j->end && (*p == '+' || *p == '-'))
-            p++;
-        if (p >= j->end || !is_digit(*p))
+        if (p >= end || !is_digit(*p))
             return NULL;
-        while (p < j->end && is_digit(*p))
+        p = skip_digits(p, end);
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        real = expo = true;
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
             p++;
+        if (p >= end || !is_digit(*p))
+            return NULL;
+        p = skip_digits(p, end);
     }
     size_t n = (size_t)(p - st);
+    char buf[64];
     if (n >= 64)
         return NULL;
-    char buf[64];
-    memcpy(buf, st, n);
-    buf[n] = 0;
-    jn_t *v = jn_new(&j->pool, real ? JN_REAL : JN_INT);
-    if (!real && n <= 18) { /* no overflow: what strtoll gives */
-        const char *q = st + (*st == '-');
-        int64_t i = 0;
-        while (q < p)
-            i = i * 10 + (*q++ - '0');
-        v->i = *st == '-' ? -i : i;
-        j->p = p;
-        return v;
-    }
-    char *e;
-    errno = 0;
+    jn_t *v;
     if (real) {
-        v->d = strtod(buf, &e);
+        /* Without an exponent and below 64 bytes, a number is within 1e-63..1e64:
+         * strtod cannot overflow or underflow, so the double waits for jn_real(). */
+        if (expo) {
+            char *e;
+            num_text(st, n, buf);
+            errno = 0;
+            strtod(buf, &e);
+            if (errno != 0 || e != buf + n)
+                return NULL;
+        }
+        v = jn_new(&j->pool, JN_REAL);
         v->s = st; /* the text, for amounts (jmoney) */
         v->len = n;
+    } else if (n <= 18) { /* no overflow: jn_int() gives what strtoll gives */
+        v = jn_new(&j->pool, JN_INT);
+        v->s = st;
+        v->len = n;
     } else {
-        v->i = strtoll(buf, &e, 10);
+        char *e;
+        num_text(st, n, buf);
+        errno = 0;
+        long long i = strtoll(buf, &e, 10);
+        if (errno != 0 || e != buf + n)
+            return NULL;
+        v = jn_new(&j->pool, JN_INT);
+        v->i = i;
     }
-    if (errno != 0 || e != buf + n)
-        return NULL;
-    j->p = p;
+    *pp = p;
     return v;
 }
 
-static bool jp_lit(jp_t *j, const char *lit, size_t n)
+/*
+ * A member name's slot in an object's 64-bit "names seen" mask: only a name
+ * whose slot is taken is compared with the earlier names (duplicates go to
+ * jansson, which names them).
+ */
+static inline unsigned key_slot(const char *k, size_t kl)
 {
-    if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
-        return false;
-    j->p += n;
-    return true;
+    unsigned h = (unsigned)kl * 7u;
+    if (kl > 0)
+        h += (unsigned char)k[0] * 3u + (unsigned char)k[kl - 1] + (unsigned char)k[kl >> 1];
+    return h & 63u;
 }
 
-static jn_t *jp_value(jp_t *j)
+static jn_t *jp_value(jp_t *j, const char **pp);
+
+/* An object or array at *pp ('{' or '['), *pp moved past it. */
+static jn_t *jp_container(jp_t *j, const char **pp)
 {
-    jp_ws(j);
-    if (j->p >= j->end)
+    const char *p = *pp, *end = j->end;
+    if (++j->depth > 32)
         return NULL;
-    char c = *j->p;
-    if (c == '"') {
-        jn_t *v = jn_new(&j->pool, JN_STR);
-        return jp_str(j, &v->s, &v->len) ? v : NULL;
+    bool obj = *p == '{';
+    char close = obj ? '}' : ']';
+    jn_t *v = jn_new(&j->pool, obj ? JN_OBJ : JN_ARR), **tail = &v->first;
+    uint64_t seen = 0;
+    p = jp_ws(p + 1, end);
+    if (p < end && *p == close) {
+        *pp = p + 1;
+        j->depth--;
+        return v;
     }
-    if (c == '{' || c == '[') {
-        if (++j->depth > 32)
-            return NULL;
-        bool obj = c == '{';
-        jn_t *v = jn_new(&j->pool, obj ? JN_OBJ : JN_ARR), **tail = &v->first;
-        j->p++;
-        jp_ws(j);
-        if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
-            j->p++;
-            j->depth--;
-            return v;
-        }
-        for (;;) {
-            const char *k = NULL;
-            size_t kl = 0;
-            if (obj) {
-                jp_ws(j);
-                if (j->p >= j->end || *j->p != '"' || !jp_str(j, &k, &kl))
-                    return NULL;
-                if (v->count >= 64)
-                    return NULL;
+    for (;;) {
+        const char *k = NULL;
+        size_t kl = 0;
+        if (obj) {
+            p = jp_ws(p, end);
+            if (p >= end || *p != '"')
+                return NULL;
+            const char *q = jp_str_end(p + 1, end);
+            if (q == NULL)
+                return NULL;
+            k = p + 1;
+            kl = (size_t)(q - k);
+            if (v->count >= 64)
+                return NULL;
+            uint64_t bit = (uint64_t)1 << key_slot(k, kl);
+            if (seen & bit) {
                 for (jn_t *o = v->first; o; o = o->next) {
                     if (o->klen == kl && memcmp(o->key, k, kl) == 0)
                         return NULL; /* duplicate: jansson says which */
                 }
-                jp_ws(j);
-                if (j->p >= j->end || *j->p != ':')
-                    return NULL;
-                j->p++;
             }
-            jn_t *m = jp_value(j);
-            if (m == NULL)
+            seen |= bit;
+            p = jp_ws(q + 1, end);
+            if (p >= end || *p != ':')
                 return NULL;
-            m->key = k;
-            m->klen = kl;
-            *tail = m;
-            tail = &m->next;
-            v->count++;
-            jp_ws(j);
-            if (j->p >= j->end)
-                return NULL;
-            if (*j->p == ',') {
-                j->p++;
-                continue;
-            }
-            if (*j->p != (obj ? '}' : ']'))
-                return NULL;
-            j->p++;
-            j->depth--;
-            return v;
+            p++;
         }
+        jn_t *m = jp_value(j, &p);
+        if (m == NULL)
+            return NULL;
+        m->key = k;
+        m->klen = kl;
+        *tail = m;
+        tail = &m->next;
+        v->count++;
+        p = jp_ws(p, end);
+        if (p >= end)
+            return NULL;
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p != close)
+            return NULL;
+        *pp = p + 1;
+        j->depth--;
+        return v;
     }
-    if (c == '-' || is_digit(c))
-        return jp_num(j);
-    if (jp_lit(j, "true", 4))
-        return jn_new(&j->pool, JN_TRUE);
-    if (jp_lit(j, "false", 5))
-        return jn_new(&j->pool, JN_FALSE);
-    if (jp_lit(j, "null", 4))
-        return jn_new(&j->pool, JN_NULL);
-    return NULL;
+}
+
+static bool jp_lit(const char **pp, const char *end, const char *lit, size_t n)
+{
+    if ((size_t)(end - *pp) < n || memcmp(*pp, lit, n) != 0)
+        return false;
+    *pp += n;
+    return true;
+}
+
+/* Any value at *pp (after white space), *pp moved past it. */
+static jn_t *jp_value(jp_t *j, const char **pp)
+{
+    const char *p = jp_ws(*pp, j->end);
+    if (p >= j->end)
+        return NULL;
+    char c = *p;
+    if (c == '"') {
+        const char *q = jp_str_end(p + 1, j->end);
+        if (q == NULL)
+            return NULL;
+        jn_t *v = jn_new(&j->pool, JN_STR);
+        v->s = p + 1;
+        v->len = (size_t)(q - p - 1);
+        *pp = q + 1;
+        return v;
+    }
+    if (c == '{' || c == '[') {
+        *pp = p;
+        return jp_container(j, pp);
+    }
+    if (c == '-' || is_digit(c)) {
+        *pp = p;
+        return jp_num(j, pp);
+    }
+    uint8_t t;
+    if (jp_lit(&p, j->end, "true", 4))
+        t = JN_TRUE;
+    else if (jp_lit(&p, j->end, "false", 5))
+        t = JN_FALSE;
+    else if (jp_lit(&p, j->end, "null", 4))
+        t = JN_NULL;
+    else
+        return NULL;
+    *pp = p;
+    return jn_new(&j->pool, t);
 }
 
 /* The light parse of a whole body: an object or array and nothing after it. */
 static jn_t *jp_parse(cn_parena_t *a, cn_str_t body)
 {
-    jp_t j = {.p = body.ptr, .end = body.ptr + body.len, .pool = {.a = a}};
-    jp_ws(&j);
-    if (j.p >= j.end || (*j.p != '{' && *j.p != '['))
+    jp_t j = {.end = body.ptr + body.len, .pool = {.a = a}};
+    const char *p = jp_ws(body.ptr, j.end);
+    if (p >= j.end || (*p != '{' && *p != '['))
         return NULL;
-    jn_t *root = jp_value(&j);
+    jn_t *root = jp_container(&j, &p);
     if (root == NULL)
         return NULL;
-    jp_ws(&j);
-    return j.p == j.end ? root : NULL;
+    p = jp_ws(p, j.end);
+    return p == j.end ? root : NULL;
 }
 
 /* Copies jansson's tree into nodes; strings point into it (it lives until the walk ends). */
@@ -394,16 +508,6 @@ static jn_t *from_jansson(jpool_t *pl, json_t *v)
     }
 }
 
-static jn_t *jn_get(const jn_t *obj, const char *key)
-{
-    size_t kl = strlen(key);
-    for (jn_t *m = obj->first; m; m = m->next) {
-        if (m->klen == kl && memcmp(m->key, key, kl) == 0)
-            return m;
-    }
-    return NULL;
-}
-
 /*
  * The tree's strings point into the body when the light parser made it (the
  * raw hit's, or the batch's inflated copy: both outlive the batch's use, as
@@ -427,12 +531,6 @@ static int jstr_of(cn_dbatch_t *b, bool borrow, const jn_t *v, cn_str_t *out)
         return -1;
     *out = keep(b, borrow, cn_str(v->s, v->len));
     return 0;
-}
-
-/* jstr_of() of member key of obj. */
-static int jstr(cn_dbatch_t *b, bool borrow, const jn_t *obj, const char *key, cn_str_t *out)
-{
-    return jstr_of(b, borrow, jn_get(obj, key), out);
 }
 
 /* The members of an event the decoder reads. */
@@ -507,7 +605,7 @@ static bool plain_decimal(cn_str_t t)
 static int jmoney(const jn_t *v, int64_t *out)
 {
     if (v->t == JN_INT) {
-        int64_t i = v->i;
+        int64_t i = jn_int(v);
         if (i > 100000000000000LL || i < -100000000000000LL)
             return -1;
         *out = i * CN_MONEY_SCALE;
@@ -518,7 +616,7 @@ static int jmoney(const jn_t *v, int64_t *out)
         if (v->s != NULL && plain_decimal(cn_str(v->s, v->len)))
             return cn_parse_money(cn_str(v->s, v->len), out); /* what %.6f would give */
         /* %.6f then exact decimal parsing: 207.6 stays 2076000, not 2075999 */
-        snprintf(buf, sizeof(buf), "%.6f", v->d);
+        snprintf(buf, sizeof(buf), "%.6f", jn_real(v));
         return cn_parse_money(cn_str_c(buf), out);
     }
     if (v->t == JN_STR)
@@ -532,18 +630,10 @@ static int jmoney(const jn_t *v, int64_t *out)
         return code;                                                                               \
     } while (0)
 
-static int decode_event(cn_dbatch_t *b, bool borrow, const jn_t *ev, size_t idx, cn_str_t visitor,
-                        cn_err_t *err)
+/* Event idx from its members the decoder reads (f[EF_*], NULL when absent). */
+static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[EF_COUNT],
+                               size_t idx, cn_str_t visitor, cn_err_t *err)
 {
-    if (ev->t != JN_OBJ)
-        BAD(CN_BADROW_BAD_JSON, "events[%zu] is not an object", idx);
-    /* one walk over the members (an object has no duplicate keys: both parsers refuse them) */
-    const jn_t *f[EF_COUNT] = {NULL};
-    for (const jn_t *m = ev->first; m; m = m->next) {
-        int k = ev_field(m->key, m->klen);
-        if (k >= 0)
-            f[k] = m;
-    }
     cn_str_t type;
     if (jstr_of(b, borrow, f[EF_TYPE], &type) != 0)
         BAD(CN_BADROW_BAD_JSON, "events[%zu].type is not a string", idx);
@@ -605,24 +695,36 @@ static int decode_event(cn_dbatch_t *b, bool borrow, const jn_t *ev, size_t idx,
         for (const jn_t *it = items->first; it; it = it->next, i++) {
             if (it->t != JN_OBJ)
                 BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu] is not an object", idx, i);
+            /* one walk over the members, as for the event */
+            const jn_t *f_sku = NULL, *f_cat = NULL, *f_name = NULL, *q = NULL, *pr = NULL;
+            for (const jn_t *m = it->first; m; m = m->next) {
+                if (KEY_IS(m->key, m->klen, "sku"))
+                    f_sku = m;
+                else if (KEY_IS(m->key, m->klen, "category"))
+                    f_cat = m;
+                else if (KEY_IS(m->key, m->klen, "name"))
+                    f_name = m;
+                else if (KEY_IS(m->key, m->klen, "quantity"))
+                    q = m;
+                else if (KEY_IS(m->key, m->klen, "price"))
+                    pr = m;
+            }
             cn_dprod_t p = {0};
-            if (jstr(b, borrow, it, "sku", &p.sku) || jstr(b, borrow, it, "category", &p.category))
+            if (jstr_of(b, borrow, f_sku, &p.sku) || jstr_of(b, borrow, f_cat, &p.category))
                 BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu]: sku/category not a string", idx,
                     i);
-            if (p.sku.len == 0 && jstr(b, borrow, it, "name", &p.sku) != 0)
+            if (p.sku.len == 0 && jstr_of(b, borrow, f_name, &p.sku) != 0)
                 BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu].name not a string", idx, i);
             if (p.sku.len == 0)
                 BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu] has no sku", idx, i);
-            const jn_t *q = jn_get(it, "quantity");
             int64_t qty = 1;
             if (q != NULL && q->t != JN_NULL) {
-                if (q->t != JN_INT || q->i < 0 || q->i > 1000000000)
+                if (q->t != JN_INT || jn_int(q) < 0 || jn_int(q) > 1000000000)
                     BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].quantity is bad", idx, i);
-                qty = q->i;
+                qty = jn_int(q);
             }
             p.qty = qty;
             p.has_qty = true;
-            const jn_t *pr = jn_get(it, "price");
             if (pr != NULL && pr->t != JN_NULL) {
                 int64_t unit;
                 if (jmoney(pr, &unit) != 0)
@@ -650,10 +752,10 @@ static int decode_event(cn_dbatch_t *b, bool borrow, const jn_t *ev, size_t idx,
             if (v->t == JN_STR) {
                 val = cn_str(v->s, v->len);
             } else if (v->t == JN_INT) {
-                snprintf(num, sizeof(num), "%lld", (long long)v->i);
+                snprintf(num, sizeof(num), "%lld", (long long)jn_int(v));
                 val = cn_str_c(num);
             } else if (v->t == JN_REAL) {
-                snprintf(num, sizeof(num), "%.17g", v->d);
+                snprintf(num, sizeof(num), "%.17g", jn_real(v));
                 val = cn_str_c(num);
             } else if (v->t == JN_TRUE || v->t == JN_FALSE) {
                 val = v->t == JN_TRUE ? CN_STR_LIT("true") : CN_STR_LIT("false");
@@ -672,16 +774,39 @@ static int decode_event(cn_dbatch_t *b, bool borrow, const jn_t *ev, size_t idx,
     return 0;
 }
 
+static int decode_event(cn_dbatch_t *b, bool borrow, const jn_t *ev, size_t idx, cn_str_t visitor,
+                        cn_err_t *err)
+{
+    if (ev->t != JN_OBJ)
+        BAD(CN_BADROW_BAD_JSON, "events[%zu] is not an object", idx);
+    /* one walk over the members (an object has no duplicate keys: both parsers refuse them) */
+    const jn_t *f[EF_COUNT] = {NULL};
+    for (const jn_t *m = ev->first; m; m = m->next) {
+        int k = ev_field(m->key, m->klen);
+        if (k >= 0)
+            f[k] = m;
+    }
+    return decode_event_fields(b, borrow, f, idx, visitor, err);
+}
+
 static int decode_root(const jn_t *root, bool borrow, const cn_rawhit_t *raw, cn_dbatch_t *b,
                        cn_err_t *err)
 {
     if (root->t != JN_OBJ)
         BAD(CN_BADROW_BAD_JSON, "body is not a JSON object");
+    const jn_t *f_suite = NULL, *f_visitor = NULL, *events = NULL;
+    for (const jn_t *m = root->first; m; m = m->next) {
+        if (KEY_IS(m->key, m->klen, "suite"))
+            f_suite = m;
+        else if (KEY_IS(m->key, m->klen, "visitor"))
+            f_visitor = m;
+        else if (KEY_IS(m->key, m->klen, "events"))
+            events = m;
+    }
     cn_str_t suite, visitor;
-    if (jstr(b, borrow, root, "suite", &suite) || jstr(b, borrow, root, "visitor", &visitor))
+    if (jstr_of(b, borrow, f_suite, &suite) || jstr_of(b, borrow, f_visitor, &visitor))
         BAD(CN_BADROW_BAD_JSON, "suite/visitor is not a string");
     b->suites = raw->suite.len > 0 ? raw->suite : suite;
-    const jn_t *events = jn_get(root, "events");
     if (events == NULL || events->t != JN_ARR || events->count == 0)
         BAD(CN_BADROW_BAD_JSON, "events is not a non-empty array");
     if (events->count > CN_DEC_MAX_HITS)
@@ -695,7 +820,224 @@ static int decode_root(const jn_t *root, bool borrow, const cn_rawhit_t *raw, cn
     return 0;
 }
 
-int cn_decode_canton_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
+/*
+ * --- Fast path ---
+ *
+ * The common body decoded while it is parsed: the root object's "suite",
+ * "visitor" and "events" and each event's members go straight into the
+ * slots decode_event_fields() reads, without a tree, the later walks and the
+ * member-name hashing (names the decoder knows are told apart exactly).
+ * Strings are the light parser's (jp_str_end); any other value (numbers,
+ * null, items, props, members the decoder ignores) is a light-parser node.
+ * Anything else, and every error, is left to the general path above, which
+ * then decides from the same body: the fast path returns FAST_NO and the
+ * caller forgets what it added. So it only has to be right on success, where
+ * fuzz_canton_json compares it with jansson's decoding.
+ */
+enum { FAST_NO = -1 };
+
+/* Up to 8 member names the decoder ignores, per object, for the duplicate check. */
+typedef struct fnames {
+    const char *k[8];
+    size_t kl[8];
+    int n;
+} fnames_t;
+
+/* False when name k is a duplicate or one too many (the general path decides). */
+static bool fnames_add(fnames_t *u, const char *k, size_t kl)
+{
+    for (int i = 0; i < u->n; i++) {
+        if (u->kl[i] == kl && memcmp(u->k[i], k, kl) == 0)
+            return false;
+    }
+    if (u->n == 8)
+        return false;
+    u->k[u->n] = k;
+    u->kl[u->n++] = kl;
+    return true;
+}
+
+/* A member name at *pp ('"' after white space) and its ':', *pp moved to the value. */
+static inline __attribute__((always_inline)) bool fast_key(jp_t *j, const char **pp, const char **k,
+                                                           size_t *kl)
+{
+    const char *p = jp_ws(*pp, j->end);
+    if (p >= j->end || *p != '"')
+        return false;
+    const char *q = jp_str_end(p + 1, j->end);
+    if (q == NULL)
+        return false;
+    *k = p + 1;
+    *kl = (size_t)(q - p - 1);
+    p = jp_ws(q + 1, j->end);
+    if (p >= j->end || *p != ':')
+        return false;
+    *pp = jp_ws(p + 1, j->end);
+    return true;
+}
+
+/* After a member or element: true at ',' (*more) or at close, *pp moved past it. */
+static bool fast_next(jp_t *j, const char **pp, char close, bool *more)
+{
+    const char *p = jp_ws(*pp, j->end);
+    if (p >= j->end)
+        return false;
+    *more = *p == ',';
+    if (!*more && *p != close)
+        return false;
+    *pp = p + 1;
+    return true;
+}
+
+/* A value at *pp (after white space): a string into *str, else a node into *node. */
+static bool fast_value(jp_t *j, const char **pp, jn_t *str, const jn_t **node)
+{
+    const char *p = *pp;
+    if (p < j->end && *p == '"') {
+        const char *q = jp_str_end(p + 1, j->end);
+        if (q == NULL)
+            return false;
+        str->t = JN_STR;
+        str->s = p + 1;
+        str->len = (size_t)(q - p - 1);
+        *node = str;
+        *pp = q + 1;
+        return true;
+    }
+    *node = jp_value(j, pp);
+    return *node != NULL;
+}
+
+/* Event idx, an object at *pp, decoded into b; 0 or FAST_NO. */
+static int fast_event(jp_t *j, const char **pp, cn_dbatch_t *b, size_t idx)
+{
+    const char *p = *pp;
+    if (p >= j->end || *p != '{')
+        return FAST_NO;
+    j->depth = 3; /* root, events, this event: as the light parser counts */
+    /* the slots, zeroed in 16-byte stores: the compiler makes an initializer a rep stos,
+     * which starts slowly (the asm hides that z is zero, as in cn_dbatch_add_hit) */
+    const jn_t *f[(EF_COUNT + 1) & ~1];
+#ifdef __SSE2__
+    __m128i z = _mm_setzero_si128();
+    __asm__("" : "+x"(z));
+    for (size_t i = 0; i < sizeof(f) / 16; i++)
+        _mm_storeu_si128((__m128i *)f + i, z);
+#else
+    memset(f, 0, sizeof(f));
+#endif
+    jn_t strs[EF_COUNT]; /* the string members' nodes */
+    uint32_t seen = 0;
+    fnames_t other;
+    other.n = 0; /* (not an initializer: zeroing the arrays costs more than the rest) */
+    p = jp_ws(p + 1, j->end);
+    bool more = true;
+    if (p < j->end && *p == '}') {
+        p++;
+        more = false;
+    }
+    for (size_t count = 0; more; count++) {
+        const char *k;
+        size_t kl;
+        if (count == 64 || !fast_key(j, &p, &k, &kl))
+            return FAST_NO;
+        int fi = ev_field(k, kl);
+        const jn_t *v;
+        jn_t tmp;
+        if (fi >= 0) {
+            if (seen & (1u << fi))
+                return FAST_NO;
+            seen |= 1u << fi;
+            if (!fast_value(j, &p, &strs[fi], &f[fi]))
+                return FAST_NO;
+        } else if (!fnames_add(&other, k, kl) || !fast_value(j, &p, &tmp, &v)) {
+            return FAST_NO;
+        }
+        if (!fast_next(j, &p, '}', &more))
+            return FAST_NO;
+    }
+    *pp = p;
+    cn_err_t err;
+    return decode_event_fields(b, true, f, idx, CN_STR_NULL, &err) == 0 ? 0 : FAST_NO;
+}
+
+/* The events array at *pp: 1..CN_DEC_MAX_HITS events decoded into b; 0 or FAST_NO. */
+static int fast_events(jp_t *j, const char **pp, cn_dbatch_t *b)
+{
+    const char *p = *pp;
+    if (p >= j->end || *p != '[')
+        return FAST_NO;
+    p++;
+    bool more = true;
+    for (size_t i = 0; more; i++) {
+        if (i == CN_DEC_MAX_HITS)
+            return FAST_NO;
+        p = jp_ws(p, j->end);
+        if (fast_event(j, &p, b, i) != 0 || !fast_next(j, &p, ']', &more))
+            return FAST_NO;
+    }
+    j->depth = 1;
+    *pp = p;
+    return 0;
+}
+
+/* A string member of the root ("suite", "visitor"): a string, or null for "". */
+static bool fast_root_str(jp_t *j, const char **pp, cn_str_t *out)
+{
+    jn_t str;
+    const jn_t *v;
+    if (!fast_value(j, pp, &str, &v) || (v->t != JN_STR && v->t != JN_NULL))
+        return false;
+    *out = v->t == JN_STR && v->len > 0 ? cn_str(v->s, v->len) : cn_str("", 0);
+    return true;
+}
+
+static int fast_root(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_str_t body)
+{
+    jp_t j = {.end = body.ptr + body.len, .pool = {.a = &b->arena}, .depth = 1};
+    const char *p = jp_ws(body.ptr, j.end);
+    if (p >= j.end || *p != '{')
+        return FAST_NO;
+    p = jp_ws(p + 1, j.end);
+    cn_str_t suite = cn_str("", 0), visitor = cn_str("", 0);
+    bool has_suite = false, has_visitor = false, has_events = false, more = true;
+    fnames_t other;
+    other.n = 0;
+    for (size_t count = 0; more; count++) {
+        const char *k;
+        size_t kl;
+        if (count == 64 || !fast_key(&j, &p, &k, &kl))
+            return FAST_NO;
+        bool ok;
+        if (KEY_IS(k, kl, "events")) {
+            ok = !has_events && fast_events(&j, &p, b) == 0;
+            has_events = true;
+        } else if (KEY_IS(k, kl, "suite")) {
+            ok = !has_suite && fast_root_str(&j, &p, &suite);
+            has_suite = true;
+        } else if (KEY_IS(k, kl, "visitor")) {
+            ok = !has_visitor && fast_root_str(&j, &p, &visitor);
+            has_visitor = true;
+        } else {
+            ok = fnames_add(&other, k, kl) && jp_value(&j, &p) != NULL;
+        }
+        if (!ok || !fast_next(&j, &p, '}', &more))
+            return FAST_NO;
+    }
+    if (!has_events || jp_ws(p, j.end) != j.end)
+        return FAST_NO;
+    /* what decode_root() and decode_event() set from the root's members */
+    b->suites = raw->suite.len > 0 ? raw->suite : suite;
+    for (size_t i = 0; i < b->hit_count; i++) {
+        b->hits[i].visitor_id = visitor;
+        b->hits[i].vid_src = visitor.len ? CN_VID_VID : CN_VID_NONE;
+    }
+    return 0;
+}
+
+/* The body decoded by the fast path or the light parser when light and they take the body,
+ * else by jansson. */
+static int decode_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err, bool light)
 {
     cn_str_t body = raw->body;
     if ((raw->flags & CN_RAWHIT_GZIP_BODY) ||
@@ -707,7 +1049,14 @@ int cn_decode_canton_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     }
     if (body.len == 0)
         BAD(CN_BADROW_EMPTY, "empty body");
-    jn_t *root = jp_parse(&b->arena, body);
+    if (light && b->hit_count == 0 && b->event_count == 0 && b->prod_count == 0 &&
+        b->var_count == 0 && b->ctx_count == 0) {
+        if (fast_root(raw, b, body) == 0)
+            return 0;
+        /* forget what the fast path added (its arena bytes stay until the batch resets) */
+        b->hit_count = b->event_count = b->prod_count = b->var_count = b->ctx_count = 0;
+    }
+    jn_t *root = light ? jp_parse(&b->arena, body) : NULL;
     if (root != NULL)
         return decode_root(root, true, raw, b, err);
     json_error_t je;
@@ -718,6 +1067,16 @@ int cn_decode_canton_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     int rc = decode_root(from_jansson(&pl, jroot), false, raw, b, err);
     json_decref(jroot);
     return rc;
+}
+
+int cn_decode_canton_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
+{
+    return decode_json(raw, b, err, true);
+}
+
+int cn__decode_canton_json_ref(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
+{
+    return decode_json(raw, b, err, false);
 }
 
 int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)

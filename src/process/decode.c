@@ -119,6 +119,7 @@ cn_dhit_t *cn_dbatch_add_hit(cn_dbatch_t *b)
     size_t i = 0;
     __m128i zv = _mm_setzero_si128();
     __asm__("" : "+x"(zv));
+#pragma GCC unroll 32
     for (; i + 16 <= sizeof(*h); i += 16)
         _mm_storeu_si128((__m128i *)(z + i), zv);
     memset(z + i, 0, sizeof(*h) - i);
@@ -206,33 +207,113 @@ const char *cn_commerce_event_name(uint8_t flag)
     return NULL;
 }
 
-/* Parses one event token: "purchase", "event5", "event5=2.5", "event5:ID". */
-static int parse_event(cn_str_t tok, cn_devent_t *ev, cn_err_t *err)
+static bool is_space(char c)
 {
-    memset(ev, 0, sizeof(*ev));
-    ev->product = -1;
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* cn_str_trim() inline: most slices here have no white space to trim. */
+static inline cn_str_t trim(cn_str_t s)
+{
+    /* every white space byte is below '!' */
+    if (s.len == 0 || ((unsigned char)s.ptr[0] > ' ' && (unsigned char)s.ptr[s.len - 1] > ' '))
+        return s;
+    while (s.len > 0 && is_space(s.ptr[0])) {
+        s.ptr++;
+        s.len--;
+    }
+    while (s.len > 0 && is_space(s.ptr[s.len - 1]))
+        s.len--;
+    return s;
+}
+
+/*
+ * The first byte in [p, end) that is a or b, or end. [base, end) must be
+ * readable (base <= p): the last 16 bytes of it are read once fewer than 16
+ * are left after p, so short fields need no byte loop.
+ */
+static inline const char *find_sep2(const char *p, const char *end, const char *base, char a,
+                                    char b)
+{
+#ifdef __SSE2__
+    const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        unsigned m =
+            (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+    if (p < end && end - base >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(end - 16));
+        unsigned m =
+            (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
+        m >>= 16 - (end - p); /* bit 0: the byte at p */
+        return m ? p + __builtin_ctz(m) : end;
+    }
+#else
+    (void)base;
+#endif
+    while (p < end && *p != a && *p != b)
+        p++;
+    return p;
+}
+
+/* The first sep in [p, end), or end; [base, end) readable. */
+static inline const char *find_sep(const char *p, const char *end, const char *base, char sep)
+{
+    return find_sep2(p, end, base, sep, sep);
+}
+
+#define NAME_IS(s, lit) ((s).len == sizeof(lit) - 1 && memcmp((s).ptr, (lit), sizeof(lit) - 1) == 0)
+
+/* The CN_EV_* flag of a commerce event name, or 0. */
+static uint8_t commerce_flag(cn_str_t name)
+{
+    switch (name.len) {
+    case 5:
+        return NAME_IS(name, "scAdd") ? CN_EV_CART_ADD : 0;
+    case 6:
+        return NAME_IS(name, "scOpen")   ? CN_EV_CART_OPEN
+               : NAME_IS(name, "scView") ? CN_EV_CART_VIEW
+                                         : 0;
+    case 8:
+        return NAME_IS(name, "prodView")   ? CN_EV_PROD_VIEW
+               : NAME_IS(name, "purchase") ? CN_EV_PURCHASE
+               : NAME_IS(name, "scRemove") ? CN_EV_CART_REMOVE
+                                           : 0;
+    case 10:
+        return NAME_IS(name, "scCheckout") ? CN_EV_CHECKOUT : 0;
+    default:
+        return 0;
+    }
+}
+
+/* Parses one event token: "purchase", "event5", "event5=2.5", "event5:ID" ([base, the end of
+ * tok) readable). */
+static int parse_event(const char *base, cn_str_t tok, cn_devent_t *ev, cn_err_t *err)
+{
+    *ev = (cn_devent_t){.product = -1};
     cn_str_t name = tok, value = CN_STR_NULL;
     bool has_eq = false, has_colon = false;
-    for (size_t i = 0; i < tok.len; i++) {
-        if (tok.ptr[i] == '=' || tok.ptr[i] == ':') {
-            has_eq = tok.ptr[i] == '=';
-            has_colon = !has_eq;
-            name = cn_str(tok.ptr, i);
-            value = cn_str(tok.ptr + i + 1, tok.len - i - 1);
-            break;
-        }
+    const char *sep = find_sep2(tok.ptr, tok.ptr + tok.len, base, '=', ':');
+    if (sep < tok.ptr + tok.len) {
+        size_t i = (size_t)(sep - tok.ptr);
+        has_eq = *sep == '=';
+        has_colon = !has_eq;
+        name = cn_str(tok.ptr, i);
+        value = cn_str(tok.ptr + i + 1, tok.len - i - 1);
     }
-    name = cn_str_trim(name);
-    for (size_t i = 0; i < sizeof(commerce_events) / sizeof(commerce_events[0]); i++) {
-        if (cn_str_eq_c(name, commerce_events[i].name)) {
-            ev->flag = commerce_events[i].flag;
-            if (has_eq || has_colon) {
-                cn_err_set(err, CN_BADROW_BAD_EVENTS, "event '%.*s' takes no value",
-                           CN_STR_FMT(name));
-                return CN_BADROW_BAD_EVENTS;
-            }
-            return 0;
+    name = trim(name);
+    uint8_t flag = commerce_flag(name);
+    if (flag != 0) {
+        ev->flag = flag;
+        if (has_eq || has_colon) {
+            cn_err_set(err, CN_BADROW_BAD_EVENTS, "event '%.*s' takes no value", CN_STR_FMT(name));
+            return CN_BADROW_BAD_EVENTS;
         }
+        return 0;
     }
     if (name.len < 6 || name.len > 9 || memcmp(name.ptr, "event", 5) != 0)
         goto bad;
@@ -246,7 +327,7 @@ static int parse_event(cn_str_t tok, cn_devent_t *ev, cn_err_t *err)
         goto bad;
     ev->num = (uint16_t)n;
     if (has_eq) {
-        if (cn_parse_money(cn_str_trim(value), &ev->value) != 0) {
+        if (cn_parse_money(trim(value), &ev->value) != 0) {
             cn_err_set(err, CN_BADROW_BAD_EVENTS, "event%u has a bad value '%.*s'", n,
                        CN_STR_FMT(value));
             return CN_BADROW_BAD_EVENTS;
@@ -267,41 +348,73 @@ bad:
 
 int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, cn_err_t *err)
 {
-    char sep = product >= 0 ? '|' : ',';
-    cn_str_t rest = s, tok;
-    while (rest.ptr != NULL) {
-        rest = cn_str_split(rest, sep, &tok);
-        tok = cn_str_trim(tok);
-        if (tok.len == 0)
-            continue;
-        cn_devent_t ev;
-        int r = parse_event(tok, &ev, err);
-        if (r != 0)
-            return r;
-        if (product >= 0 && ev.num == 0) {
-            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product event '%.*s' is not eventN",
-                       CN_STR_FMT(tok));
-            return CN_BADROW_BAD_PRODUCTS;
+    if (s.ptr == NULL)
+        return 0;
+    if (product < 0) {
+        /* the whole string one commerce event ("prodView"): what the loop below gives */
+        uint8_t flag = commerce_flag(s);
+        if (flag != 0) {
+            cn_devent_t ev = {.flag = flag, .product = -1};
+            h->events |= flag;
+            return add_event(b, h, &ev, err);
         }
-        ev.product = product;
-        if (product < 0)
-            h->events |= ev.flag;
-        if ((r = add_event(b, h, &ev, err)) != 0)
-            return r;
     }
-    return 0;
+    char sep = product >= 0 ? '|' : ',';
+    const char *p = s.ptr, *end = s.ptr + s.len;
+    for (;;) {
+        const char *q = find_sep(p, end, s.ptr, sep);
+        cn_str_t tok = trim(cn_str(p, (size_t)(q - p)));
+        if (tok.len > 0) {
+            cn_devent_t ev;
+            int r = parse_event(s.ptr, tok, &ev, err);
+            if (r != 0)
+                return r;
+            if (product >= 0 && ev.num == 0) {
+                cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product event '%.*s' is not eventN",
+                           CN_STR_FMT(tok));
+                return CN_BADROW_BAD_PRODUCTS;
+            }
+            ev.product = product;
+            if (product < 0)
+                h->events |= ev.flag;
+            if ((r = add_event(b, h, &ev, err)) != 0)
+                return r;
+        }
+        if (q == end)
+            return 0;
+        p = q + 1;
+    }
 }
 
 /* --- Products string --- */
 
-static int add_var(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, cn_str_t value, int32_t product,
-                   cn_err_t *err)
+/*
+ * add_var() is called for most parameters of a hit: its common path (room
+ * left) calls nothing, so it saves no registers; growing the array and the
+ * error are tail calls to functions of their own.
+ */
+static __attribute__((noinline)) int add_var_grow(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var,
+                                                  cn_str_t value, int32_t product)
 {
-    if (h->var_count >= CN_DEC_MAX_VARS) {
-        cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d variables", CN_DEC_MAX_VARS);
-        return CN_BADROW_TOO_BIG;
-    }
     GROW(b->vars, b->var_count, b->var_cap);
+    b->vars[b->var_count++] = (cn_dvar_t){.var = var, .product = product, .value = value};
+    h->var_count++;
+    return 0;
+}
+
+static __attribute__((noinline)) int too_many_vars(cn_err_t *err)
+{
+    cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d variables", CN_DEC_MAX_VARS);
+    return CN_BADROW_TOO_BIG;
+}
+
+static inline int add_var(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, cn_str_t value,
+                          int32_t product, cn_err_t *err)
+{
+    if (h->var_count >= CN_DEC_MAX_VARS)
+        return too_many_vars(err);
+    if (b->var_count == b->var_cap)
+        return add_var_grow(b, h, var, value, product);
     b->vars[b->var_count++] = (cn_dvar_t){.var = var, .product = product, .value = value};
     h->var_count++;
     return 0;
@@ -318,14 +431,15 @@ int cn_decode_vars_add_at(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, int32_t pr
     return add_var(b, h, var, value, product, err);
 }
 
-/* "eVar4=Red Mug" → var CN_VAR_EVAR|4. */
-static int parse_merch_evar(cn_str_t tok, uint32_t *var, cn_str_t *value)
+/* "eVar4=Red Mug" → var CN_VAR_EVAR|4 ([base, the end of tok) readable). */
+static int parse_merch_evar(const char *base, cn_str_t tok, uint32_t *var, cn_str_t *value)
 {
-    const char *eq = memchr(tok.ptr, '=', tok.len);
-    if (eq == NULL)
+    const char *eq = find_sep(tok.ptr, tok.ptr + tok.len, base, '=');
+    if (eq == tok.ptr + tok.len)
         return -1;
     cn_str_t name = cn_str(tok.ptr, (size_t)(eq - tok.ptr));
-    if (name.len < 5 || name.len > 7 || !cn_str_eq_nocase(cn_str(name.ptr, 4), CN_STR_LIT("evar")))
+    if (name.len < 5 || name.len > 7 || (name.ptr[0] | 0x20) != 'e' ||
+        (name.ptr[1] | 0x20) != 'v' || (name.ptr[2] | 0x20) != 'a' || (name.ptr[3] | 0x20) != 'r')
         return -1;
     unsigned n = 0;
     for (size_t i = 4; i < name.len; i++) {
@@ -340,70 +454,52 @@ static int parse_merch_evar(cn_str_t tok, uint32_t *var, cn_str_t *value)
     return 0;
 }
 
-int cn_decode_products(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err)
+/* One product (its text between commas, not blank) with its fields f[0..nf-1], all inside
+ * the products string that starts at base. */
+static int add_product(const char *base, cn_str_t prod, const cn_str_t *f, int nf, cn_dbatch_t *b,
+                       cn_dhit_t *h, cn_err_t *err)
 {
-    cn_str_t rest = s, prod;
-    while (rest.ptr != NULL) {
-        rest = cn_str_split(rest, ',', &prod);
-        if (cn_str_trim(prod).len == 0)
-            continue;
-        if (h->prod_count >= CN_DEC_MAX_PRODUCTS) {
-            cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d products", CN_DEC_MAX_PRODUCTS);
-            return CN_BADROW_TOO_BIG;
-        }
-        cn_str_t f[6] = {{0}};
-        cn_str_t r2 = prod;
-        int nf = 0;
-        while (r2.ptr != NULL && nf < 6)
-            r2 = cn_str_split(r2, ';', &f[nf++]);
-        if (r2.ptr != NULL) {
-            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product '%.*s' has more than 6 fields",
-                       CN_STR_FMT(prod));
+    cn_dprod_t p = {.category = trim(f[0]), .sku = nf > 1 ? trim(f[1]) : cn_str(NULL, 0)};
+    if (p.sku.len == 0) {
+        cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product '%.*s' has no product id",
+                   CN_STR_FMT(prod));
+        return CN_BADROW_BAD_PRODUCTS;
+    }
+    cn_str_t q = nf > 2 ? trim(f[2]) : cn_str(NULL, 0), pr = nf > 3 ? trim(f[3]) : cn_str(NULL, 0);
+    if (q.len > 0) {
+        if (cn_str_to_i64(q, &p.qty) != 0 || p.qty < 0 || p.qty > 1000000000) {
+            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad quantity '%.*s'",
+                       CN_STR_FMT(p.sku), CN_STR_FMT(q));
             return CN_BADROW_BAD_PRODUCTS;
         }
-        cn_dprod_t p = {0};
-        p.category = cn_str_trim(f[0]);
-        p.sku = cn_str_trim(f[1]);
-        if (p.sku.len == 0) {
-            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product '%.*s' has no product id",
-                       CN_STR_FMT(prod));
+        p.has_qty = true;
+    }
+    if (pr.len > 0) {
+        if (cn_parse_money(pr, &p.price) != 0) {
+            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad price '%.*s'",
+                       CN_STR_FMT(p.sku), CN_STR_FMT(pr));
             return CN_BADROW_BAD_PRODUCTS;
         }
-        cn_str_t q = cn_str_trim(f[2]), pr = cn_str_trim(f[3]);
-        if (q.len > 0) {
-            if (cn_str_to_i64(q, &p.qty) != 0 || p.qty < 0 || p.qty > 1000000000) {
-                cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad quantity '%.*s'",
-                           CN_STR_FMT(p.sku), CN_STR_FMT(q));
-                return CN_BADROW_BAD_PRODUCTS;
-            }
-            p.has_qty = true;
-        }
-        if (pr.len > 0) {
-            if (cn_parse_money(pr, &p.price) != 0) {
-                cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad price '%.*s'",
-                           CN_STR_FMT(p.sku), CN_STR_FMT(pr));
-                return CN_BADROW_BAD_PRODUCTS;
-            }
-            p.has_price = true;
-        }
-        int32_t idx = (int32_t)h->prod_count;
-        GROW(b->prods, b->prod_count, b->prod_cap);
-        b->prods[b->prod_count++] = p;
-        h->prod_count++;
-        if (nf > 4 && f[4].len > 0) {
-            int r = cn_decode_events(f[4], b, h, idx, err);
-            if (r != 0)
-                return r;
-        }
-        if (nf > 5 && f[5].len > 0) {
-            cn_str_t r3 = f[5], tok;
-            while (r3.ptr != NULL) {
-                r3 = cn_str_split(r3, '|', &tok);
-                if (cn_str_trim(tok).len == 0)
-                    continue;
+        p.has_price = true;
+    }
+    int32_t idx = (int32_t)h->prod_count;
+    GROW(b->prods, b->prod_count, b->prod_cap);
+    b->prods[b->prod_count++] = p;
+    h->prod_count++;
+    if (nf > 4 && f[4].len > 0) {
+        int r = cn_decode_events(f[4], b, h, idx, err);
+        if (r != 0)
+            return r;
+    }
+    if (nf > 5 && f[5].len > 0) {
+        const char *s = f[5].ptr, *end = f[5].ptr + f[5].len;
+        for (;;) {
+            const char *e = find_sep(s, end, base, '|');
+            cn_str_t tok = cn_str(s, (size_t)(e - s)), t = trim(tok);
+            if (t.len > 0) {
                 uint32_t var;
                 cn_str_t val;
-                if (parse_merch_evar(cn_str_trim(tok), &var, &val) != 0) {
+                if (parse_merch_evar(base, t, &var, &val) != 0) {
                     cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad eVar '%.*s'",
                                CN_STR_FMT(p.sku), CN_STR_FMT(tok));
                     return CN_BADROW_BAD_PRODUCTS;
@@ -412,9 +508,57 @@ int cn_decode_products(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err)
                 if (r != 0)
                     return r;
             }
+            if (e == end)
+                break;
+            s = e + 1;
         }
     }
     return 0;
+}
+
+/*
+ * One pass over the string: each product runs to the next ',' and its
+ * fields split at the first five ';' (a sixth means more than six fields).
+ */
+int cn_decode_products(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err)
+{
+    if (s.ptr == NULL)
+        return 0;
+    const char *p = s.ptr, *end = s.ptr + s.len;
+    for (;;) {
+        const char *st = p, *fs = p;
+        cn_str_t f[6];
+        int nf = 0;
+        bool more_fields = false;
+        while ((p = find_sep2(p, end, s.ptr, ',', ';')) < end && *p == ';') {
+            if (nf == 5) {
+                more_fields = true;
+                p = find_sep(p, end, s.ptr, ',');
+                break;
+            }
+            f[nf++] = cn_str(fs, (size_t)(p - fs));
+            fs = ++p;
+        }
+        f[nf++] = cn_str(fs, (size_t)(p - fs));
+        cn_str_t prod = cn_str(st, (size_t)(p - st));
+        if (trim(prod).len > 0) {
+            if (h->prod_count >= CN_DEC_MAX_PRODUCTS) {
+                cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d products", CN_DEC_MAX_PRODUCTS);
+                return CN_BADROW_TOO_BIG;
+            }
+            if (more_fields) {
+                cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product '%.*s' has more than 6 fields",
+                           CN_STR_FMT(prod));
+                return CN_BADROW_BAD_PRODUCTS;
+            }
+            int r = add_product(s.ptr, prod, f, nf, b, h, err);
+            if (r != 0)
+                return r;
+        }
+        if (p == end)
+            return 0;
+        p++;
+    }
 }
 
 /* --- Context data --- */

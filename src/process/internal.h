@@ -139,6 +139,9 @@ int cn_decode_raw(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 int cn_decode_canton_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
+/* cn_decode_canton_json() through jansson only, without the light parser: the reference
+ * the fast path must match (fuzz_canton_json compares them). */
+int cn__decode_canton_json_ref(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 /* Imported access-log lines and hit-level rows (import_log.c, import_row.c). */
 int cn_decode_import_log(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);

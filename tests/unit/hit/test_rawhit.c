@@ -2,6 +2,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "hit/rawhit.h"
 #include "lib/err.h"
@@ -115,6 +117,68 @@ static void rawhit_header_finds_by_lower_name(void **state)
     assert_null(cn_rawhit_header(&h, CN_STR_LIT("user")).ptr);
 }
 
+/* The header lookup as a plain loop over the lines: the reference. */
+static cn_str_t ref_header(cn_str_t headers, cn_str_t name)
+{
+    cn_str_t rest = headers, line;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, '\n', &line);
+        if (line.len > name.len + 1 && line.ptr[name.len] == ':' &&
+            memcmp(line.ptr, name.ptr, name.len) == 0)
+            return cn_str_trim(cn_str(line.ptr + name.len + 1, line.len - name.len - 1));
+    }
+    return CN_STR_NULL;
+}
+
+/* cn_rawhit_header answers as a plain split of the lines (ref_header) does: names at
+ * the start, middle and end, absent, as a prefix of another name, with an empty value, without
+ * the last newline, with CRs and blanks, and over random header blobs. */
+static void rawhit_header_equals_line_split(void **state)
+{
+    (void)state;
+    const char *blobs[] = {
+        "",
+        "\n",
+        "accept-language: en-US,en;q=0.9\n",
+        "host: x\naccept-language: de\nuser-agent: y\n",
+        "host: x\naccept-language:\naccept-language: fr\n",
+        "accept-languages: no\naccept-language:  zh-CN \r\n",
+        "accept-language:x",
+        "host: x\naccept-language",
+        "host: x\n\n\naccept-language: it",
+        "Accept-Language: en\naccept-language:: pt\n",
+        "x-accept-language: no\n",
+    };
+    const char *names[] = {"accept-language", "host", "user-agent", "cookie", "a", ""};
+    cn_rawhit_t raw = {0};
+    for (size_t i = 0; i < sizeof(blobs) / sizeof(blobs[0]) + 1; i++) {
+        raw.headers = i < sizeof(blobs) / sizeof(blobs[0]) ? cn_str_c(blobs[i]) : CN_STR_NULL;
+        for (size_t j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
+            cn_str_t want = ref_header(raw.headers, cn_str_c(names[j]));
+            cn_str_t got = cn_rawhit_header(&raw, cn_str_c(names[j]));
+            assert_true(got.ptr == want.ptr && got.len == want.len);
+        }
+    }
+    const char alpha[] = "accept-language:: \r\n\nxe";
+    uint64_t x = 88172645463325252ULL;
+    char blob[64];
+    for (int n = 0; n < 200000; n++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % sizeof(blob));
+        for (size_t k = 0; k < len; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            blob[k] = alpha[x % (sizeof(alpha) - 1)];
+        }
+        raw.headers = cn_str(blob, len);
+        for (size_t j = 0; j < 2; j++) {
+            cn_str_t name = j == 0 ? CN_STR_LIT("accept-language") : CN_STR_LIT("acc");
+            cn_str_t want = ref_header(raw.headers, name);
+            cn_str_t got = cn_rawhit_header(&raw, name);
+            assert_true(got.ptr == want.ptr && got.len == want.len);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +188,7 @@ int main(void)
         cmocka_unit_test(rawhit_decode_rejects_unknown_version),
         cmocka_unit_test(rawhit_lengths_of_every_varint_size_decode),
         cmocka_unit_test(rawhit_header_finds_by_lower_name),
+        cmocka_unit_test(rawhit_header_equals_line_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,21 @@ static void split_walks_tokens(void **state)
     assert_null(rest.ptr);
 }
 
+/* White space at one end only, and edge bytes that are not white space (the short cut). */
+static void trim_one_side_and_non_space_edges(void **state)
+{
+    (void)state;
+    assert_true(cn_str_eq_c(cn_str_trim(CN_STR_LIT("x \f")), "x"));
+    assert_true(cn_str_eq_c(cn_str_trim(CN_STR_LIT("\vx")), "x"));
+    assert_true(cn_str_eq_c(cn_str_trim(CN_STR_LIT("x")), "x"));
+    assert_true(cn_str_eq_c(cn_str_trim(CN_STR_LIT("\xa0x \xa0")), "\xa0x \xa0"));
+    assert_true(cn_str_eq_c(cn_str_trim(CN_STR_LIT("!x\x01")), "!x\x01"));
+    assert_int_equal(cn_str_trim(CN_STR_LIT("\x01")).len, 1);
+    assert_int_equal(cn_str_trim(CN_STR_LIT("\t")).len, 0);
+    cn_str_t empty = cn_str_trim(cn_str("abc", 0));
+    assert_int_equal(empty.len, 0);
+}
+
 static void trim_removes_white_space(void **state)
 {
     (void)state;
@@ -65,6 +80,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(split_walks_tokens),
         cmocka_unit_test(trim_removes_white_space),
+        cmocka_unit_test(trim_one_side_and_non_space_edges),
         cmocka_unit_test(to_i64_accepts_limits_rejects_overflow),
         cmocka_unit_test(to_double_parses_decimals),
         cmocka_unit_test(eq_nocase_folds_ascii),

@@ -268,6 +268,9 @@ static void adobe_long_url_joins_g_and_dash_g(void **state)
     assert_int_equal(decode_query("g=https%3A%2F%2Fs%2Fabc&-g=def%3Fx%3D1&pageName=P"), 0);
     assert_str(B.hits[0].url, "https://s/abcdef?x=1");
     assert_true(B.hits[0].truncated); /* no AQE=1 */
+    /* -g without g: the URL is -g alone (UBSan: no copy from g's NULL) */
+    assert_int_equal(decode_query("-g=https%3A%2F%2Fs%2Fx&pageName=P"), 0);
+    assert_str(B.hits[0].url, "https://s/x");
 }
 
 static void adobe_dynamic_variables_copy_params_and_headers(void **state)
@@ -471,6 +474,88 @@ static void products_reject_bad_fields(void **state)
         if (cn_decode_products(cn_str_c(bad[i]), &B, h, &E) != CN_BADROW_BAD_PRODUCTS)
             fail_msg("'%s' was accepted", bad[i]);
     }
+}
+
+/*
+ * The products and events strings are split 16 bytes at a time, the last
+ * ones read as the final 16 bytes of the string: a separator at every
+ * position of strings around that length must still be found.
+ */
+static void products_split_at_every_length(void **state)
+{
+    (void)state;
+    char s[128], sku[64];
+    for (size_t n = 1; n < 48; n++) {
+        memset(sku, 'X', n);
+        sku[n] = 0;
+        sku[n - 1] = 'Z';
+        /* "Cat;XX..Z;3;1.5;;eVar7=v" then a second product "C2;Q" */
+        snprintf(s, sizeof(s), "Cat;%s;3;1.5;;eVar7=v,C2;Q", sku);
+        cn_dbatch_reset(&B);
+        cn_dhit_t *h = cn_dbatch_add_hit(&B);
+        assert_int_equal(cn_decode_products(cn_str_c(s), &B, h, &E), 0);
+        assert_int_equal(h->prod_count, 2);
+        assert_str(B.prods[h->prod_first].sku, sku);
+        assert_int_equal(B.prods[h->prod_first].qty, 3);
+        assert_int_equal(B.prods[h->prod_first].price, 15000);
+        assert_str(B.prods[h->prod_first + 1].sku, "Q");
+        assert_int_equal(h->var_count, 1);
+        assert_str(B.vars[h->var_first].value, "v");
+        /* the last field running to the end of the string, n bytes long */
+        snprintf(s, sizeof(s), ";A;;;;eVar9=%s", sku);
+        cn_dbatch_reset(&B);
+        h = cn_dbatch_add_hit(&B);
+        assert_int_equal(cn_decode_products(cn_str_c(s), &B, h, &E), 0);
+        assert_str(B.vars[h->var_first].value, sku);
+        /* a seventh field, its ';' at the end */
+        snprintf(s, sizeof(s), ";%s;;;;;", sku);
+        cn_dbatch_reset(&B);
+        h = cn_dbatch_add_hit(&B);
+        assert_int_equal(cn_decode_products(cn_str_c(s), &B, h, &E), CN_BADROW_BAD_PRODUCTS);
+        assert_string_equal(E.msg + strlen(E.msg) - strlen("has more than 6 fields"),
+                            "has more than 6 fields");
+        /* an events value n digits long, then its '=' found in a longer list */
+        snprintf(s, sizeof(s), "event%zu=%.*s,scAdd", n % 9 + 1, (int)(n % 12 + 1), "123456789012");
+        cn_dbatch_reset(&B);
+        h = cn_dbatch_add_hit(&B);
+        assert_int_equal(cn_decode_events(cn_str_c(s), &B, h, -1, &E), 0);
+        assert_int_equal(h->ev_count, 2);
+        assert_true(B.events[h->ev_first].has_value);
+        assert_int_equal(h->events, CN_EV_CART_ADD);
+    }
+}
+
+/* A whole events string that is one commerce event takes a short cut: the same result. */
+static void events_single_commerce_event(void **state)
+{
+    (void)state;
+    const struct {
+        const char *s;
+        int rc;
+        uint8_t flags;
+    } cases[] = {
+        {"prodView", 0, CN_EV_PROD_VIEW},      {" prodView ", 0, CN_EV_PROD_VIEW},
+        {"scCheckout", 0, CN_EV_CHECKOUT},     {"scRemove", 0, CN_EV_CART_REMOVE},
+        {"prodview", CN_BADROW_BAD_EVENTS, 0}, {"prodView=1", CN_BADROW_BAD_EVENTS, 0},
+        {"scAdd:X", CN_BADROW_BAD_EVENTS, 0},  {"", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cn_dbatch_reset(&B);
+        cn_dhit_t *h = cn_dbatch_add_hit(&B);
+        int rc = cn_decode_events(cn_str_c(cases[i].s), &B, h, -1, &E);
+        if (rc != cases[i].rc || (rc == 0 && h->events != cases[i].flags))
+            fail_msg("'%s': %d %u", cases[i].s, rc, h->events);
+        if (rc == 0 && cases[i].flags != 0) {
+            assert_int_equal(h->ev_count, 1);
+            assert_int_equal(B.events[h->ev_first].flag, cases[i].flags);
+            assert_int_equal(B.events[h->ev_first].product, -1);
+        }
+    }
+    /* a product's events string (| separated) never takes it: commerce events are refused */
+    cn_dbatch_reset(&B);
+    cn_dhit_t *h = cn_dbatch_add_hit(&B);
+    assert_int_equal(cn_decode_events(CN_STR_LIT("prodView"), &B, h, 0, &E),
+                     CN_BADROW_BAD_PRODUCTS);
 }
 
 /* --- Context data --- */
@@ -737,6 +822,100 @@ static void canton_json_light_and_jansson_paths_agree(void **state)
 }
 
 /*
+ * The fast path (decoding while parsing) against jansson alone: bodies that
+ * take it and bodies it must leave to the general path, all with the same
+ * reason, message and batch either way.
+ */
+static void canton_json_fast_path_matches_reference(void **state)
+{
+    (void)state;
+    static char many[64 * 1024], a[8192], b[8192];
+    const char *bodies[] = {
+        /* visitor and suite after the events, null and absent members */
+        "{\"events\":[{\"url\":\"u\",\"title\":null,\"type\":null}],\"visitor\":\"v9\","
+        "\"suite\":\"s\"}",
+        "{\"suite\":null,\"visitor\":null,\"events\":[{\"url\":\"u\"}]}",
+        "{\"events\":[{\"type\":\"event\",\"name\":\"n\",\"target\":\"t\"}]}",
+        /* members the decoder ignores, nested, and the limit of 8 such names */
+        "{\"suite\":\"d\",\"sent_at\":1,\"x\":{\"y\":[1,2,{\"z\":null}]},\"events\":[{\"url\":"
+        "\"u\",\"ts\":17,\"a\":[],\"b\":{},\"c\":true,\"d\":false,\"e\":-0,\"f\":1e2}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"a\":1,\"b\":1,\"c\":1,\"d\":1,\"e\":1,"
+        "\"f\":1,\"g\":1,\"h\":1,\"i\":1}]}",
+        /* duplicates: known, ignored, root */
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"url\":\"w\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"ts\":1,\"ts\":2}]}",
+        "{\"suite\":\"d\",\"suite\":\"e\",\"events\":[{\"url\":\"u\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\"}],\"events\":[{\"url\":\"u\"}]}",
+        /* wrong types and shapes */
+        "{\"suite\":1,\"events\":[{\"url\":\"u\"}]}",
+        "{\"suite\":\"d\",\"events\":[]}",
+        "{\"suite\":\"d\",\"events\":{}}",
+        "{\"suite\":\"d\",\"events\":[1]}",
+        "{\"suite\":\"d\",\"events\":[{\"type\":7}]}",
+        "{\"suite\":\"d\",\"events\":[{\"type\":\"warp\",\"url\":\"u\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"title\":\"no url\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"currency\":\"usd\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"items\":\"x\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"props\":{\"k\":null}}]}",
+        "[{\"suite\":\"d\"}]",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\"}]}x",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\"}]",
+        /* commerce: items, quantities, prices, revenue, props of every kind */
+        "{\"suite\":\"d\",\"visitor\":\"v\",\"events\":[{\"type\":\"purchase\",\"order_id\":"
+        "\"O1\",\"currency\":\"EUR\",\"revenue\":12.5,\"items\":[{\"sku\":\"A\",\"quantity\":3,"
+        "\"price\":2.25},{\"name\":\"B\",\"price\":\"4\",\"category\":\"C\"},{\"sku\":\"\","
+        "\"name\":\"N\",\"quantity\":null}],\"props\":{\"s\":\"x\",\"i\":-5,\"r\":0.5,\"t\":true,"
+        "\"f\":false,\"e\":2E-3}},{\"type\":\"cart_add\",\"url\":\"u2\",\"items\":[{\"sku\":"
+        "\"A\",\"quantity\":1000000001}]}]}",
+        "{\"suite\":\"d\",\"events\":[{\"type\":\"checkout\",\"revenue\":1e400}]}",
+        "{\"suite\":\"d\",\"events\":[{\"type\":\"checkout\",\"revenue\":123456789012345678901}]}",
+        /* escapes and non-ASCII bytes: jansson's side of the general path */
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"\\u0075\",\"title\":\"caf\xc3\xa9\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"t\\u0069tle\":\"x\"}]}",
+        " \n{ \"suite\" : \"d\" , \"events\" : [ { \"url\" : \"u\" } ] }\t",
+    };
+    size_t n = sizeof(bodies) / sizeof(bodies[0]);
+    for (size_t i = 0; i < n + 2; i++) {
+        cn_str_t body = cn_str_c(bodies[i < n ? i : 0]);
+        if (i >= n) {
+            /* CN_DEC_MAX_HITS events, then one more */
+            int events = CN_DEC_MAX_HITS + (int)(i - n);
+            size_t o = (size_t)snprintf(many, sizeof(many), "{\"suite\":\"d\",\"events\":[");
+            for (int e = 0; e < events; e++)
+                o += (size_t)snprintf(many + o, sizeof(many) - o, "%s{\"url\":\"u%d\"}",
+                                      e ? "," : "", e);
+            o += (size_t)snprintf(many + o, sizeof(many) - o, "]}");
+            body = cn_str(many, o);
+        }
+        cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = body};
+        cn_err_clear(&E);
+        int rc_fast = cn_decode_raw(&r, &B, &E);
+        char msg[sizeof(E.msg)];
+        memcpy(msg, E.msg, sizeof(msg));
+        if (rc_fast == 0)
+            batch_text(a, sizeof(a));
+        if (i == n)
+            assert_int_equal(B.hit_count, CN_DEC_MAX_HITS);
+        cn_dbatch_reset(&B);
+        cn_err_clear(&E);
+        int rc_ref = cn__decode_canton_json_ref(&r, &B, &E);
+        if (rc_ref == 0)
+            batch_text(b, sizeof(b));
+        if (rc_fast != rc_ref || strcmp(msg, E.msg) != 0)
+            fail_msg("body %zu: fast %d '%s', reference %d '%s'", i, rc_fast, msg, rc_ref, E.msg);
+        if (rc_fast == 0 && strcmp(a, b) != 0)
+            fail_msg("body %zu: fast %s\nreference %s", i, a, b);
+    }
+    assert_int_equal(
+        cn_decode_raw(&(cn_rawhit_t){.proto = CN_PROTO_CANTON_JSON, .body = cn_str_c(bodies[0])},
+                      &B, &E),
+        0);
+    assert_str(B.hits[0].visitor_id, "v9");
+    assert_int_equal(B.hits[0].vid_src, CN_VID_VID);
+    assert_str(B.suites, "s");
+}
+
+/*
  * Amounts: the light parser reads a plain decimal's text, jansson's tree goes
  * through "%.6f" of the double; a body with an escape takes jansson's path.
  * Both give the same fixed-point value, rounding at the fifth decimal.
@@ -834,6 +1013,8 @@ int main(void)
         cmocka_unit_test(products_fields_events_and_merch_evars),
         cmocka_unit_test(merch_evars_name_their_product),
         cmocka_unit_test(products_reject_bad_fields),
+        cmocka_unit_test(products_split_at_every_length),
+        cmocka_unit_test(events_single_commerce_event),
         cmocka_unit_test(contextdata_nests_with_a_stack),
         cmocka_unit_test(contextdata_rejects_unbalanced_groups),
         cmocka_unit_test(money_parses_exactly),
@@ -842,6 +1023,7 @@ int main(void)
         cmocka_unit_test(canton_json_keeps_body_slices_and_copies_jansson_strings),
         cmocka_unit_test(canton_json_rejects_bad_bodies),
         cmocka_unit_test(canton_json_light_and_jansson_paths_agree),
+        cmocka_unit_test(canton_json_fast_path_matches_reference),
         cmocka_unit_test(canton_json_amounts_agree_on_both_paths),
         cmocka_unit_test(canton_pixel_decodes),
     };
