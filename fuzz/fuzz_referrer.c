@@ -6,7 +6,9 @@
  * Invariants: every slice handed out lies inside the input or canton's own
  * buffers and strings; the referrer domain is lower case and no longer than
  * the input's host; percent-decoding never grows a string; the channel is
- * one of the default rules' names; the same input gives the same answer.
+ * one of the default rules' names; the same input gives the same answer;
+ * the referrer, campaign and channel memos give what the full paths give,
+ * on a miss and on a hit. An optional third line is Adobe's v0.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -46,6 +48,60 @@ static const char *const channels[] = {"Paid Search",
                                        "Other",
                                        NULL};
 
+/* Every field as text: the memo's answers and the full path's share buffers of T. */
+static size_t ref_text(int rc, const cn_ref_info_t *r, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "%d %d %.*s|%.*s|%.*s|%.*s", rc, (int)r->type, CN_STR_FMT(r->domain),
+                     CN_STR_FMT(r->source), CN_STR_FMT(r->medium), CN_STR_FMT(r->terms));
+    return n < 0 ? 0 : (size_t)n;
+}
+
+static size_t camp_text(const cn_campaign_t *c, char *buf, size_t cap)
+{
+    int n =
+        snprintf(buf, cap, "%.*s|%.*s|%.*s|%.*s|%.*s|%.*s|%.*s", CN_STR_FMT(c->campaign),
+                 CN_STR_FMT(c->utm_source), CN_STR_FMT(c->utm_medium), CN_STR_FMT(c->utm_campaign),
+                 CN_STR_FMT(c->utm_term), CN_STR_FMT(c->utm_content), CN_STR_FMT(c->click_id));
+    return n < 0 ? 0 : (size_t)n;
+}
+
+static void memos_match(cn_str_t ref, cn_str_t land, cn_str_t v0, const cn_suite_conf_t *suite)
+{
+    static char a[8192], b[8192];
+    for (int pass = 0; pass < 2; pass++) { /* a miss, then a hit */
+        cn_ref_info_t rm, rn;
+        int rc = cn_enrich_referrer(T, ref, land, suite, &rm);
+        ref_text(rc, &rm, a, sizeof(a));
+        rc = cn_enrich__referrer_nomemo(T, ref, land, suite, &rn);
+        ref_text(rc, &rn, b, sizeof(b));
+        if (strcmp(a, b) != 0)
+            abort();
+        cn_campaign_t cm, cn;
+        cn_enrich_campaign(T, land, v0, suite, &cm);
+        camp_text(&cm, a, sizeof(a));
+        cn_enrich__campaign_nomemo(T, land, v0, suite, &cn);
+        camp_text(&cn, b, sizeof(b));
+        if (strcmp(a, b) != 0)
+            abort();
+        if (!cn_str_eq(cn_enrich_channel(T, suite, &rn, &cn),
+                       cn_enrich__channel_walk(T, suite, &rn, &cn)))
+            abort();
+        cn_ref_info_t rl;
+        cn_campaign_t cl;
+        rc = cn_enrich_landing(T, ref, land, v0, suite, &rl, &cl);
+        ref_text(rc, &rl, a, sizeof(a));
+        size_t n = strlen(a);
+        camp_text(&cl, a + n, sizeof(a) - n);
+        rc = cn_enrich__referrer_nomemo(T, ref, land, suite, &rn);
+        ref_text(rc, &rn, b, sizeof(b));
+        n = strlen(b);
+        cn_enrich__campaign_nomemo(T, land, v0, suite, &cn);
+        camp_text(&cn, b + n, sizeof(b) - n);
+        if (strcmp(a, b) != 0)
+            abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (E == NULL)
@@ -54,6 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     land = cn_str_split(in, '\n', &ref);
     if (land.ptr == NULL)
         land = CN_STR_LIT("");
+    cn_str_t v0 = cn_str_split(land, '\n', &land);
 
     cn_url_t u;
     if (cn_enrich__url_split(ref, &u) == 0) {
@@ -93,5 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r2.type != r.type || !cn_str_eq(r2.domain, cn_str(keep_domain, dl)) ||
         !cn_str_eq(r2.source, r.source))
         abort();
+    memos_match(ref, land, v0, &suite);
+    memos_match(ref, land, v0, NULL);
     return 0;
 }

@@ -40,12 +40,17 @@ typedef struct digest {
     cn_sink_t next; /* the store rows also go to (next.ud NULL: none) */
 } digest_t;
 
-static inline void d_put(digest_t *d, const void *p, size_t n)
+/*
+ * Row bytes go to the buffer through a cursor: each row reserves its largest
+ * size once (fixed columns plus every string with its u64 length), then
+ * writes its columns without further checks. A fixed column is its bytes in
+ * memory, a string its length as a u64 then its bytes.
+ */
+static inline char *d_begin(digest_t *d, size_t n)
 {
     if (d->b.cap - d->b.len < n + 1)
         cn_buf_reserve(&d->b, n);
-    memcpy(d->b.ptr + d->b.len, p, n);
-    d->b.len += n;
+    return d->b.ptr + d->b.len;
 }
 
 /* Hashes the buffered bytes: the digest of a stream does not depend on how it is cut. */
@@ -56,34 +61,46 @@ static void d_flush(digest_t *d)
     d->b.len = 0;
 }
 
-static inline void d_row_end(digest_t *d)
+static inline void d_end(digest_t *d, char *w)
 {
+    d->b.len = (size_t)(w - d->b.ptr);
     if (d->b.len >= (1u << 16))
         d_flush(d);
 }
 
-static void put_str(digest_t *d, cn_str_t s)
+static inline char *w_str(char *w, cn_str_t s)
 {
     uint64_t n = s.len;
-    d_put(d, &n, sizeof(n));
-    if (s.len > 0)
-        d_put(d, s.ptr, s.len);
+    memcpy(w, &n, sizeof(n));
+    w += sizeof(n);
+    if (n > 0)
+        memcpy(w, s.ptr, n);
+    return w + n;
 }
 
-#define D_CN_COLK_TS(d, v)             d_put(d, &(v), sizeof(v))
-#define D_CN_COLK_MONEY(d, v)          d_put(d, &(v), sizeof(v))
-#define D_CN_COLK_U8(d, v)             d_put(d, &(v), sizeof(v))
-#define D_CN_COLK_U32(d, v)            d_put(d, &(v), sizeof(v))
-#define D_CN_COLK_DICT(d, v)           put_str(d, v)
-#define D_FIELD(name, kind, json, doc) D_##kind(d, r->name);
+#define W_FIX(w, v)                    (memcpy(w, &(v), sizeof(v)), w += sizeof(v))
+#define W_CN_COLK_TS(w, v)             W_FIX(w, v)
+#define W_CN_COLK_MONEY(w, v)          W_FIX(w, v)
+#define W_CN_COLK_U8(w, v)             W_FIX(w, v)
+#define W_CN_COLK_U32(w, v)            W_FIX(w, v)
+#define W_CN_COLK_DICT(w, v)           (w = w_str(w, v))
+#define W_FIELD(name, kind, json, doc) W_##kind(w, r->name);
+/* the size a column takes at most: its bytes, or a string's length word and bytes */
+#define L_CN_COLK_TS(v)                sizeof(v)
+#define L_CN_COLK_MONEY(v)             sizeof(v)
+#define L_CN_COLK_U8(v)                sizeof(v)
+#define L_CN_COLK_U32(v)               sizeof(v)
+#define L_CN_COLK_DICT(v)              (sizeof(uint64_t) + (v).len)
+#define L_FIELD(name, kind, json, doc) +L_##kind(r->name)
 
 static int d_visit(void *ud, uint32_t visit, const cn_visit_row_t *r)
 {
     digest_t *d = ud;
-    d_put(d, "V", 1);
-    d_put(d, &visit, sizeof(visit));
-    CN_VISIT_COLUMNS(D_FIELD)
-    d_row_end(d);
+    char *w = d_begin(d, 1 + sizeof(visit) CN_VISIT_COLUMNS(L_FIELD));
+    *w++ = 'V';
+    W_FIX(w, visit);
+    CN_VISIT_COLUMNS(W_FIELD)
+    d_end(d, w);
     d->visits++;
     return d->next.ud ? d->next.visit(d->next.ud, visit, r) : 0;
 }
@@ -92,18 +109,20 @@ static int d_hit(void *ud, const cn_hit_row_t *r, uint32_t *out)
 {
     digest_t *d = ud;
     *out = (uint32_t)d->hits++;
-    d_put(d, "H", 1);
-    CN_HIT_COLUMNS(D_FIELD)
-    d_row_end(d);
+    char *w = d_begin(d, 1 CN_HIT_COLUMNS(L_FIELD));
+    *w++ = 'H';
+    CN_HIT_COLUMNS(W_FIELD)
+    d_end(d, w);
     return d->next.ud ? d->next.hit(d->next.ud, r, out) : 0;
 }
 
 static int d_item(void *ud, const cn_item_row_t *r)
 {
     digest_t *d = ud;
-    d_put(d, "I", 1);
-    CN_ITEM_COLUMNS(D_FIELD)
-    d_row_end(d);
+    char *w = d_begin(d, 1 CN_ITEM_COLUMNS(L_FIELD));
+    *w++ = 'I';
+    CN_ITEM_COLUMNS(W_FIELD)
+    d_end(d, w);
     d->items++;
     return d->next.ud ? d->next.item(d->next.ud, r) : 0;
 }
@@ -111,9 +130,10 @@ static int d_item(void *ud, const cn_item_row_t *r)
 static int d_var(void *ud, const cn_var_row_t *r)
 {
     digest_t *d = ud;
-    d_put(d, "R", 1);
-    CN_VAR_COLUMNS(D_FIELD)
-    d_row_end(d);
+    char *w = d_begin(d, 1 CN_VAR_COLUMNS(L_FIELD));
+    *w++ = 'R';
+    CN_VAR_COLUMNS(W_FIELD)
+    d_end(d, w);
     d->vars++;
     return d->next.ud ? d->next.var(d->next.ud, r) : 0;
 }
@@ -121,9 +141,10 @@ static int d_var(void *ud, const cn_var_row_t *r)
 static int d_event(void *ud, const cn_event_row_t *r)
 {
     digest_t *d = ud;
-    d_put(d, "E", 1);
-    CN_EVENT_COLUMNS(D_FIELD)
-    d_row_end(d);
+    char *w = d_begin(d, 1 CN_EVENT_COLUMNS(L_FIELD));
+    *w++ = 'E';
+    CN_EVENT_COLUMNS(W_FIELD)
+    d_end(d, w);
     d->events++;
     return d->next.ud ? d->next.event(d->next.ud, r) : 0;
 }

@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "enrich/internal.h"
 #include "lib/xalloc.h"
@@ -403,8 +404,9 @@ static cn_str_t decode_into(cn_str_t v, char *buf, size_t cap)
 
 static const char *const default_campaign_params[] = {"utm_campaign", "cid"};
 
-void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t adobe_v0,
-                        const cn_suite_conf_t *suite, cn_campaign_t *out)
+/* cn_enrich_campaign of the landing URL's query and the trimmed v0. */
+static void campaign(cn_enrich_thread_t *t, cn_str_t query, cn_str_t v0,
+                     const cn_suite_conf_t *suite, cn_campaign_t *out)
 {
     static const char *const utm[] = {"utm_source", "utm_medium", "utm_campaign", "utm_term",
                                       "utm_content"};
@@ -413,7 +415,6 @@ void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t ad
     out->campaign = out->click_id = CN_STR_LIT("");
     for (int i = 0; i < 5; i++)
         *fields[i] = CN_STR_LIT("");
-    cn_str_t query = cn_enrich__landing_query(landing_url);
     cn_str_t q = query, k, v;
     const char *click = NULL; /* cn_enrich__click_id(query), in the same walk */
     while (cn_enrich__query_next(&q, &k, &v)) {
@@ -426,7 +427,6 @@ void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t ad
     }
     if (click != NULL)
         out->click_id = cn_str_c(click);
-    cn_str_t v0 = cn_str_trim(adobe_v0.ptr ? adobe_v0 : CN_STR_LIT(""));
     if (v0.len > 0) {
         if (v0.len > sizeof(t->camp_buf[5]))
             v0.len = sizeof(t->camp_buf[5]);
@@ -452,6 +452,78 @@ void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t ad
                 return;
             }
         }
+    }
+}
+
+void cn_enrich__campaign_nomemo(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t adobe_v0,
+                                const cn_suite_conf_t *suite, cn_campaign_t *out)
+{
+    campaign(t, cn_enrich__landing_query(landing_url),
+             cn_str_trim(adobe_v0.ptr ? adobe_v0 : CN_STR_LIT("")), suite, out);
+}
+
+/*
+ * campaign through the memo (cn_camp_memo_t): the fields are a function of
+ * the landing URL's query, the trimmed v0 and the suite, and landing pages
+ * repeat their queries (a campaign's link, a social post's utm_* tags). A
+ * slot answers only for the same campaign parameters (the suite's, or the
+ * defaults) and the same query and v0 bytes; the
+ * fields are copied into it (they live until the slot is reused: at the
+ * earliest the next call, as t->camp_buf's do). Landing URLs without a query
+ * cost little and are not kept.
+ */
+void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t adobe_v0,
+                        const cn_suite_conf_t *suite, cn_campaign_t *out)
+{
+    cn_str_t query = cn_enrich__landing_query(landing_url);
+    cn_str_t v0 = cn_str_trim(adobe_v0.ptr ? adobe_v0 : CN_STR_LIT(""));
+    if (query.len == 0 || query.len + v0.len > CN_ENRICH_CAMP_TEXT) {
+        campaign(t, query, v0, suite, out);
+        return;
+    }
+    uint64_t h = XXH3_64bits(query.ptr, query.len);
+    if (v0.len > 0)
+        h ^= XXH3_64bits(v0.ptr, v0.len) * 0x9e3779b97f4a7c15ULL;
+    cn_camp_memo_t *m = &t->camp_memo[h & (CN_ENRICH_CAMP_SLOTS - 1)];
+    /* what the suite changes: its campaign parameters (NULL: the defaults) */
+    const cn_enrich_suite_t *es = cn_enrich__suite(t, suite);
+    const void *params = es != NULL && es->campaign_param_count > 0 ? es->campaign_params : NULL;
+    cn_str_t *fields[6] = {&out->campaign,     &out->utm_source, &out->utm_medium,
+                           &out->utm_campaign, &out->utm_term,   &out->utm_content};
+    if (m->used && m->hash == h && m->params == params && m->key_len == query.len &&
+        m->v0_len == v0.len && memcmp(m->text, query.ptr, query.len) == 0 &&
+        (v0.len == 0 || memcmp(m->text + query.len, v0.ptr, v0.len) == 0)) {
+        size_t off = m->key_len + m->v0_len;
+        for (int i = 0; i < 6; i++) {
+            *fields[i] = m->len[i] ? cn_str(m->text + off, m->len[i]) : CN_STR_LIT("");
+            off += m->len[i];
+        }
+        out->click_id = m->click_id != NULL ? cn_str_c(m->click_id) : CN_STR_LIT("");
+        return;
+    }
+    campaign(t, query, v0, suite, out);
+    size_t need = query.len + v0.len;
+    for (int i = 0; i < 6; i++)
+        need += fields[i]->len;
+    if (need > CN_ENRICH_CAMP_TEXT) {
+        m->used = false;
+        return;
+    }
+    m->used = true;
+    m->hash = h;
+    m->params = params;
+    m->key_len = (uint16_t)query.len;
+    m->v0_len = (uint16_t)v0.len;
+    m->click_id = out->click_id.len > 0 ? out->click_id.ptr : NULL;
+    memcpy(m->text, query.ptr, query.len);
+    if (v0.len > 0)
+        memcpy(m->text + query.len, v0.ptr, v0.len);
+    size_t off = query.len + v0.len;
+    for (int i = 0; i < 6; i++) {
+        m->len[i] = (uint16_t)fields[i]->len;
+        if (fields[i]->len > 0)
+            memcpy(m->text + off, fields[i]->ptr, fields[i]->len);
+        off += fields[i]->len;
     }
 }
 
@@ -507,13 +579,8 @@ static bool eval(cn_enrich_thread_t *t, const cn_chanrules_t *rules, const fcond
     return false;
 }
 
-cn_str_t cn_enrich_channel(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
-                           const cn_ref_info_t *ref, const cn_campaign_t *camp)
+static cn_str_t walk(cn_enrich_thread_t *t, const cn_chanrules_t *rules, const cn_str_t *kv)
 {
-    const cn_enrich_suite_t *es = cn_enrich__suite(t, suite);
-    const cn_chanrules_t *rules = es != NULL && es->rules != NULL ? es->rules : t->e->default_rules;
-    cn_str_t kv[K__COUNT];
-    key_values(ref, camp, kv);
     for (size_t i = 0; i < rules->count; i++) {
         const frule_t *r = &rules->frules[i];
         for (uint32_t a = 0; a < r->alt_count; a++) {
@@ -526,4 +593,53 @@ cn_str_t cn_enrich_channel(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
         }
     }
     return CN_STR_LIT("Other");
+}
+
+static const cn_chanrules_t *rules_of(cn_enrich_thread_t *t, const cn_suite_conf_t *suite)
+{
+    const cn_enrich_suite_t *es = cn_enrich__suite(t, suite);
+    return es != NULL && es->rules != NULL ? es->rules : t->e->default_rules;
+}
+
+cn_str_t cn_enrich__channel_walk(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
+                                 const cn_ref_info_t *ref, const cn_campaign_t *camp)
+{
+    cn_str_t kv[K__COUNT];
+    key_values(ref, camp, kv);
+    return walk(t, rules_of(t, suite), kv);
+}
+
+/*
+ * The channel through the memo (cn_chan_slot_t): the key values serialized
+ * (a u16 length then the bytes, each) are the key; a slot answers only when
+ * its rules and its key bytes are the same, so the answer is the walk's.
+ */
+cn_str_t cn_enrich_channel(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
+                           const cn_ref_info_t *ref, const cn_campaign_t *camp)
+{
+    const cn_chanrules_t *rules = rules_of(t, suite);
+    cn_str_t kv[K__COUNT];
+    key_values(ref, camp, kv);
+    char key[CN_ENRICH_CHAN_KEY];
+    size_t n = 0;
+    for (int k = 0; k < K__COUNT; k++) {
+        if (kv[k].len > CN_ENRICH_CHAN_KEY - 2 || n + 2 + kv[k].len > CN_ENRICH_CHAN_KEY)
+            return walk(t, rules, kv); /* too long to keep */
+        uint16_t len = (uint16_t)kv[k].len;
+        memcpy(key + n, &len, sizeof(len));
+        memcpy(key + n + 2, kv[k].ptr, len);
+        n += 2 + len;
+    }
+    uint64_t h = XXH3_64bits(key, n);
+    cn_chan_slot_t *slot = &t->chan[h & (CN_ENRICH_CHAN_SLOTS - 1)];
+    if (slot->rules == rules && slot->hash == h && slot->key_len == n &&
+        memcmp(slot->key, key, n) == 0)
+        return slot->channel;
+    cn_str_t ch = walk(t, rules, kv);
+    slot->rules = rules;
+    slot->hash = h;
+    slot->channel = ch;
+    slot->key_len = (uint16_t)n;
+    memcpy(slot->key, key, n);
+    return ch;
 }

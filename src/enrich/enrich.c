@@ -211,6 +211,9 @@ static void thread_bind(cn_enrich_thread_t *t, cn_enrich_t *e)
     t->last_suite = NULL;
     t->last_esuite = NULL;
     t->geo_sets = cn_xcalloc(CN_ENRICH_GEO_SETS, sizeof(*t->geo_sets));
+    t->chan = cn_xcalloc(CN_ENRICH_CHAN_SLOTS, sizeof(*t->chan));
+    t->ref_memo = cn_xcalloc(CN_ENRICH_REF_SLOTS, sizeof(*t->ref_memo));
+    t->camp_memo = cn_xcalloc(CN_ENRICH_CAMP_SLOTS, sizeof(*t->camp_memo));
 }
 
 static void thread_unbind(cn_enrich_thread_t *t)
@@ -221,6 +224,12 @@ static void thread_unbind(cn_enrich_thread_t *t)
     free(t->slots);
     free(t->geo_sets);
     t->geo_sets = NULL;
+    free(t->chan); /* its channels point into the rules of t->e */
+    t->chan = NULL;
+    free(t->ref_memo); /* its sources and media point into t->e's lists */
+    t->ref_memo = NULL;
+    free(t->camp_memo);
+    t->camp_memo = NULL;
     cn_enrich__intern_dispose(&t->names);
     cn_enrich__matcher_dispose(&t->m);
     cn_enrich_unref(t->e);

@@ -191,12 +191,50 @@ static cn_geo_set_t *geo_set(cn_enrich_thread_t *t, uint64_t hi, uint64_t lo, bo
     return &t->geo_sets[(k >> 40) & (CN_ENRICH_GEO_SETS - 1)];
 }
 
+int cn_enrich__ipv4_parse(const char *ip, uint8_t out[4])
+{
+    /* glibc's inet_pton4 accepts exactly this: four groups of 1 to 3 digits joined by dots, no
+     * leading zero, none above 255, nothing after */
+    const unsigned char *p = (const unsigned char *)ip;
+    uint8_t tmp[4];
+    for (int o = 0; o < 4; o++) {
+        unsigned v = (unsigned)p[0] - '0';
+        if (v > 9)
+            return 0;
+        p++;
+        unsigned d = (unsigned)p[0] - '0';
+        if (d <= 9) {
+            if (v == 0)
+                return 0; /* a leading zero */
+            v = v * 10 + d;
+            p++;
+            d = (unsigned)p[0] - '0';
+            if (d <= 9) {
+                v = v * 10 + d;
+                p++;
+                if (v > 255 || (unsigned)p[0] - '0' <= 9)
+                    return 0;
+            }
+        }
+        tmp[o] = (uint8_t)v;
+        if (o < 3) {
+            if (p[0] != '.')
+                return 0;
+            p++;
+        }
+    }
+    if (p[0] != 0)
+        return 0;
+    memcpy(out, tmp, 4);
+    return 1;
+}
+
 int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out)
 {
     out->country = out->region = out->city = CN_STR_LIT("");
     uint8_t addr[16];
     bool v6;
-    if (ip != NULL && inet_pton(AF_INET, ip, addr) == 1) {
+    if (ip != NULL && cn_enrich__ipv4_parse(ip, addr) == 1) {
         v6 = false;
     } else if (ip != NULL && inet_pton(AF_INET6, ip, addr) == 1) {
         v6 = true;

@@ -268,6 +268,60 @@ typedef struct cn_geo_set {
     cn_geo_t geo[CN_ENRICH_GEO_WAYS];
 } cn_geo_set_t;
 
+/*
+ * A slot of the channel memo (campaign.c): the rules and the nine key values
+ * a channel was found for (serialized: a u16 length then the bytes, each),
+ * and the channel. A channel is a pure function of those, and a shop's
+ * visits repeat few combinations (direct, one search engine, a campaign), so
+ * one lookup usually replaces the walk of the rules.
+ */
+#define CN_ENRICH_CHAN_SLOTS 256
+#define CN_ENRICH_CHAN_KEY   232 /* longer keys are not kept */
+typedef struct cn_chan_slot {
+    const void *rules; /* NULL: empty */
+    uint64_t hash;
+    cn_str_t channel;
+    uint16_t key_len;
+    char key[CN_ENRICH_CHAN_KEY];
+} cn_chan_slot_t;
+
+/*
+ * A slot of the referrer memo (referrer.c): a referrer URL and the suite's
+ * own list it was looked up with, and its classification by the lists
+ * (before the suite's own domains and the landing URL's click id are
+ * applied); text holds the URL, then the domain, then the search terms.
+ */
+#define CN_ENRICH_REF_SLOTS 1024
+#define CN_ENRICH_REF_TEXT  232 /* longer referrers are not kept */
+typedef struct cn_ref_memo {
+    bool used;
+    int rc;
+    uint64_t hash;           /* of the URL */
+    const cn_refdb_t *refdb; /* the suite's own list, or NULL */
+    cn_ref_info_t info;      /* its domain and terms: from text */
+    uint16_t key_len, domain_len, terms_len;
+    char text[CN_ENRICH_REF_TEXT];
+} cn_ref_memo_t;
+
+/*
+ * A slot of the campaign memo (campaign.c): a landing query, a v0 and the
+ * campaign parameters read (a suite's, or NULL for the defaults), and the
+ * campaign fields found for them; text holds the query, the
+ * v0, then campaign, utm_source, utm_medium, utm_campaign, utm_term and
+ * utm_content (len[] each).
+ */
+#define CN_ENRICH_CAMP_SLOTS 1024
+#define CN_ENRICH_CAMP_TEXT  224 /* longer ones are not kept */
+typedef struct cn_camp_memo {
+    bool used;
+    uint64_t hash;        /* of the query, mixed with the v0's */
+    const void *params;   /* cn_enrich_suite_t.campaign_params, or NULL */
+    const char *click_id; /* the click-id parameter's name, or NULL */
+    uint16_t key_len, v0_len;
+    uint16_t len[6];
+    char text[CN_ENRICH_CAMP_TEXT];
+} cn_camp_memo_t;
+
 struct cn_enrich_thread {
     cn_enrich_t *e;
     cn_matcher_t m;
@@ -282,8 +336,26 @@ struct cn_enrich_thread {
     const cn_suite_conf_t *last_suite; /* one-entry cache of the suite lookup */
     const char *last_suite_id;
     const cn_enrich_suite_t *last_esuite;
-    cn_geo_set_t *geo_sets; /* CN_ENRICH_GEO_SETS */
+    cn_geo_set_t *geo_sets;    /* CN_ENRICH_GEO_SETS */
+    cn_chan_slot_t *chan;      /* CN_ENRICH_CHAN_SLOTS, direct-mapped */
+    cn_ref_memo_t *ref_memo;   /* CN_ENRICH_REF_SLOTS, direct-mapped */
+    cn_camp_memo_t *camp_memo; /* CN_ENRICH_CAMP_SLOTS, direct-mapped */
 };
+
+/* inet_pton(AF_INET, ip, out) without the library call: the same answer (1 or 0) and bytes. */
+int cn_enrich__ipv4_parse(const char *ip, uint8_t out[4]);
+
+/* cn_enrich_referrer without its memo (for tests of the memo). */
+int cn_enrich__referrer_nomemo(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
+                               const cn_suite_conf_t *suite, cn_ref_info_t *out);
+
+/* cn_enrich_campaign without its memo (for tests of the memo). */
+void cn_enrich__campaign_nomemo(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t adobe_v0,
+                                const cn_suite_conf_t *suite, cn_campaign_t *out);
+
+/* cn_enrich_channel without its memo: walks the rules (for tests of the memo). */
+cn_str_t cn_enrich__channel_walk(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
+                                 const cn_ref_info_t *ref, const cn_campaign_t *camp);
 
 /* Finds the per-suite settings (NULL when the suite has none). */
 const cn_enrich_suite_t *cn_enrich__suite(cn_enrich_thread_t *t, const cn_suite_conf_t *suite);

@@ -286,65 +286,124 @@ static bool is_own_domain(cn_str_t host, const cn_suite_conf_t *suite)
     return false;
 }
 
-/* cn_enrich_referrer; click_known: *click is the landing URL's click id (else looked up). */
-static int referrer(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
-                    bool click_known, const char *click, const cn_suite_conf_t *suite,
+/*
+ * The referrer's classification from the lists alone: type, domain, source,
+ * medium and terms as if the host were not one of the suite's own and the
+ * landing URL held no click id. refdb is the suite's own list (may be NULL).
+ * Input-derived strings point into t->ref_host and t->ref_terms.
+ * referrer_url is trimmed.
+ */
+static int classify(cn_enrich_thread_t *t, cn_str_t referrer_url, const cn_refdb_t *refdb,
                     cn_ref_info_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->type = CN_REF_NONE;
     out->domain = out->source = out->terms = out->medium = CN_STR_LIT("");
-    referrer_url = cn_str_trim(referrer_url.ptr ? referrer_url : CN_STR_LIT(""));
+    if (referrer_url.len == 0)
+        return 0;
     cn_url_t u;
-    int rc = 0;
-    bool have = false;
-    if (referrer_url.len > 0) {
-        rc = cn_enrich__url_split(referrer_url, &u);
-        have = rc == 0;
-        if (!have)
-            out->type = CN_REF_OTHER;
+    int rc = cn_enrich__url_split(referrer_url, &u);
+    if (rc != 0) {
+        out->type = CN_REF_OTHER;
+        return rc;
     }
-    if (have) {
-        size_t n = u.host.len < sizeof(t->ref_host) ? u.host.len : sizeof(t->ref_host);
-        for (size_t i = 0; i < n; i++)
-            t->ref_host[i] = (char)tolower((unsigned char)u.host.ptr[i]);
-        out->domain = cn_str(t->ref_host, n);
-        if (is_own_domain(out->domain, suite)) {
-            out->type = CN_REF_INTERNAL;
-            out->medium = CN_STR_LIT("internal");
-            return 0;
+    size_t n = u.host.len < sizeof(t->ref_host) ? u.host.len : sizeof(t->ref_host);
+    for (size_t i = 0; i < n; i++)
+        t->ref_host[i] = (char)tolower((unsigned char)u.host.ptr[i]);
+    out->domain = cn_str(t->ref_host, n);
+    const cn_refent_t *ent = NULL;
+    if (refdb != NULL)
+        ent = cn_enrich__refdb_lookup(refdb, out->domain, u.path);
+    if (ent == NULL)
+        ent = cn_enrich__refdb_lookup(t->e->refdb, out->domain, u.path);
+    if (ent == NULL) {
+        out->type = CN_REF_OTHER;
+        return 0;
+    }
+    out->type = ent->type;
+    out->source = ent->name;
+    out->medium = ent->medium;
+    if (ent->type == CN_REF_SEARCH) {
+        cn_str_t q = u.query, k, v;
+        while (cn_enrich__query_next(&q, &k, &v)) {
+            bool match = false;
+            for (size_t i = 0; i < ent->param_count && !match; i++)
+                match = cn_str_eq_c(k, ent->params[i]);
+            if (match) {
+                size_t len = cn_enrich__pct_decode(v, t->ref_terms, sizeof(t->ref_terms));
+                out->terms = cn_str_trim(cn_str(t->ref_terms, len));
+                break;
+            }
         }
+    }
+    return 0;
+}
+
+/*
+ * classify through the memo (cn_ref_memo_t): a shop sees few distinct
+ * referrers (the search engines' home pages, a few social sites), so most
+ * visits find theirs. A slot answers only for the same referrer bytes and the
+ * same suite list, with what classify gave for them; the domain and terms
+ * are copied into the slot (they live until the slot is reused: at the
+ * earliest the next call, as t->ref_host's do). Empty referrers cost nothing
+ * to classify and are not kept.
+ */
+static int classify_memo(cn_enrich_thread_t *t, cn_str_t referrer_url, const cn_refdb_t *refdb,
+                         cn_ref_info_t *out)
+{
+    if (referrer_url.len == 0 || referrer_url.len > CN_ENRICH_REF_TEXT)
+        return classify(t, referrer_url, refdb, out);
+    uint64_t h = XXH3_64bits(referrer_url.ptr, referrer_url.len);
+    cn_ref_memo_t *m = &t->ref_memo[h & (CN_ENRICH_REF_SLOTS - 1)];
+    if (m->used && m->hash == h && m->refdb == refdb && m->key_len == referrer_url.len &&
+        memcmp(m->text, referrer_url.ptr, m->key_len) == 0) {
+        *out = m->info;
+        out->domain = m->domain_len ? cn_str(m->text + m->key_len, m->domain_len) : CN_STR_LIT("");
+        out->terms = m->terms_len ? cn_str(m->text + m->key_len + m->domain_len, m->terms_len)
+                                  : CN_STR_LIT("");
+        return m->rc;
+    }
+    int rc = classify(t, referrer_url, refdb, out);
+    size_t need = referrer_url.len + out->domain.len + out->terms.len;
+    if (need > CN_ENRICH_REF_TEXT) {
+        m->used = false;
+        return rc;
+    }
+    m->used = true;
+    m->hash = h;
+    m->refdb = refdb;
+    m->rc = rc;
+    m->info = *out;
+    m->key_len = (uint16_t)referrer_url.len;
+    m->domain_len = (uint16_t)out->domain.len;
+    m->terms_len = (uint16_t)out->terms.len;
+    memcpy(m->text, referrer_url.ptr, referrer_url.len);
+    if (out->domain.len > 0)
+        memcpy(m->text + m->key_len, out->domain.ptr, out->domain.len);
+    if (out->terms.len > 0)
+        memcpy(m->text + m->key_len + m->domain_len, out->terms.ptr, out->terms.len);
+    return rc;
+}
+
+/* cn_enrich_referrer; click_known: *click is the landing URL's click id (else looked up). */
+static int referrer(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
+                    bool click_known, const char *click, const cn_suite_conf_t *suite,
+                    cn_ref_info_t *out, bool memo)
+{
+    referrer_url = cn_str_trim(referrer_url.ptr ? referrer_url : CN_STR_LIT(""));
+    const cn_enrich_suite_t *es = referrer_url.len > 0 ? cn_enrich__suite(t, suite) : NULL;
+    const cn_refdb_t *refdb = es != NULL ? es->refdb : NULL;
+    int rc =
+        memo ? classify_memo(t, referrer_url, refdb, out) : classify(t, referrer_url, refdb, out);
+    if (rc == 0 && out->domain.len > 0 && is_own_domain(out->domain, suite)) {
+        /* the suite's own site: internal, whatever the lists or the landing URL say */
+        out->type = CN_REF_INTERNAL;
+        out->source = out->terms = CN_STR_LIT("");
+        out->medium = CN_STR_LIT("internal");
+        return 0;
     }
     if (!click_known)
         click = cn_enrich__click_id(landing_url);
-    const cn_refent_t *ent = NULL;
-    if (have) {
-        const cn_enrich_suite_t *es = cn_enrich__suite(t, suite);
-        if (es != NULL && es->refdb != NULL)
-            ent = cn_enrich__refdb_lookup(es->refdb, out->domain, u.path);
-        if (ent == NULL)
-            ent = cn_enrich__refdb_lookup(t->e->refdb, out->domain, u.path);
-    }
-    if (ent != NULL) {
-        out->type = ent->type;
-        out->source = ent->name;
-        out->medium = ent->medium;
-        if (ent->type == CN_REF_SEARCH) {
-            cn_str_t q = u.query, k, v;
-            while (cn_enrich__query_next(&q, &k, &v)) {
-                bool match = false;
-                for (size_t i = 0; i < ent->param_count && !match; i++)
-                    match = cn_str_eq_c(k, ent->params[i]);
-                if (match) {
-                    size_t len = cn_enrich__pct_decode(v, t->ref_terms, sizeof(t->ref_terms));
-                    out->terms = cn_str_trim(cn_str(t->ref_terms, len));
-                    break;
-                }
-            }
-        }
-    } else if (have) {
-        out->type = CN_REF_OTHER;
-    }
     if (click != NULL)
         out->type = CN_REF_PAID; /* medium and source stay: "paid" + "search" is paid search */
     return rc;
@@ -353,7 +412,13 @@ static int referrer(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landi
 int cn_enrich_referrer(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
                        const cn_suite_conf_t *suite, cn_ref_info_t *out)
 {
-    return referrer(t, referrer_url, landing_url, false, NULL, suite, out);
+    return referrer(t, referrer_url, landing_url, false, NULL, suite, out, true);
+}
+
+int cn_enrich__referrer_nomemo(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
+                               const cn_suite_conf_t *suite, cn_ref_info_t *out)
+{
+    return referrer(t, referrer_url, landing_url, false, NULL, suite, out, false);
 }
 
 int cn_enrich_landing(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
@@ -363,5 +428,5 @@ int cn_enrich_landing(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t lan
     /* both read the click id from cn_enrich__landing_query: the campaign's is the referrer's */
     cn_enrich_campaign(t, landing_url, adobe_v0, suite, camp);
     return referrer(t, referrer_url, landing_url, true,
-                    camp->click_id.len ? camp->click_id.ptr : NULL, suite, ref);
+                    camp->click_id.len ? camp->click_id.ptr : NULL, suite, ref, true);
 }

@@ -540,7 +540,8 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
 {
     int64_t ts = h->ts_us ? h->ts_us : raw->recv_us;
     /* hit and visit times are kept to the millisecond (docs/hit.md), in µs */
-    ts -= ((ts % 1000) + 1000) % 1000;
+    int64_t ms_rest = ts % 1000;
+    ts -= ms_rest < 0 ? ms_rest + 1000 : ms_rest;
     cn_str_t cur = h->currency.len ? h->currency : s->base;
     conv_t cv = {0};
     uint8_t events = h->events;

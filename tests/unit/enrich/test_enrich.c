@@ -6,6 +6,7 @@
  * are the pinned ones (CANTON_SRC/node_modules, Debian's referers.yml); the
  * GeoLite2-layout database is written by mkmmdb.py (its path is argv[1]).
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -887,6 +888,309 @@ static void channel_default_rules(void **state)
     assert_str(channel_of("", "https://shop.example.com/?cid=x1", &s), "Other Campaigns");
 }
 
+/* The channel memo answers what the walk of the rules answers: two suites with different rules
+ * over the same key values, more combinations than the memo has slots (evictions and
+ * collisions), values too long to keep, and each combination seen many times. */
+static void channel_memo_equals_walk(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/tests/data/enrich/channels-test.conf", getenv("CANTON_SRC"));
+    cn_conf_kv_t kv[] = {{"channel_rules", path, 1}, {"campaign_params", "src, cmp", 2}};
+    char *domains[] = {"shop.example.com"};
+    cn_suite_conf_t suites[2] = {
+        {.id = "custom", .domains = domains, .domain_count = 1, .kv = kv, .kv_count = 2},
+        {.id = "plain", .domains = domains, .domain_count = 1},
+    };
+    cn_conf_t conf = {.suites = suites, .suite_count = 2};
+    cn_enrich_opts_t o;
+    cn_enrich_paths_t p;
+    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
+    o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
+    o.conf = &conf;
+    cn_enrich_t *e;
+    cn_err_t err;
+    assert_int_equal(cn_enrich_open(&o, &e, &err), 0);
+    cn_enrich_thread_t *t = cn_enrich_thread_new(e);
+    const char *refs[] = {"",
+                          "https://www.google.com/search?q=red+shoes",
+                          "https://l.facebook.com/",
+                          "https://shop.example.com/cart",
+                          "https://affiliate.partners.example/x",
+                          "https://outlook.live.com/mail/0/",
+                          "https://www.bing.com/?q=x"};
+    const char *lands[] = {"https://shop.example.com/",
+                           "https://shop.example.com/?gclid=1&utm_source=g",
+                           "/?cmp=summer&utm_campaign=ignored",
+                           "/?utm_medium=cpc&utm_campaign=c%u",
+                           "/?utm_medium=e-mail&utm_source=news%u",
+                           "/?src=aff&utm_medium=banner&cid=x%u"};
+    char big[400];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = 0;
+    size_t walked = 0;
+    for (unsigned round = 0; round < 3; round++) {
+        for (unsigned n = 0; n < 60; n++) {
+            for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+                for (size_t j = 0; j < sizeof(lands) / sizeof(lands[0]) + 1; j++) {
+                    char land[600];
+                    if (j == sizeof(lands) / sizeof(lands[0]))
+                        snprintf(land, sizeof(land), "/?utm_medium=cpc&utm_campaign=%s%u", big,
+                                 n % 3);
+                    else
+                        snprintf(land, sizeof(land), lands[j], n % 20);
+                    for (size_t si = 0; si < 2; si++) {
+                        cn_ref_info_t r;
+                        cn_campaign_t c;
+                        cn_enrich_landing(t, cn_str_c(refs[i]), cn_str_c(land), CN_STR_NULL,
+                                          &suites[si], &r, &c);
+                        cn_str_t want = cn_enrich__channel_walk(t, &suites[si], &r, &c);
+                        cn_str_t got = cn_enrich_channel(t, &suites[si], &r, &c);
+                        assert_string_equal(cstr(got), cstr(want));
+                        walked++;
+                    }
+                }
+            }
+        }
+    }
+    assert_true(walked > 3 * CN_ENRICH_CHAN_SLOTS);
+    /* the rules of the two suites differ on the same values: the memo keeps them apart */
+    cn_ref_info_t r;
+    cn_campaign_t c;
+    cn_enrich_landing(t, CN_STR_LIT("https://affiliate.partners.example/x"),
+                      CN_STR_LIT("/?src=aff&cmp=summer"), CN_STR_NULL, &suites[0], &r, &c);
+    cn_str_t a = cn_enrich_channel(t, &suites[0], &r, &c);
+    cn_str_t b = cn_enrich_channel(t, &suites[1], &r, &c);
+    assert_string_equal(cstr(a), cstr(cn_enrich__channel_walk(t, &suites[0], &r, &c)));
+    assert_string_equal(cstr(b), cstr(cn_enrich__channel_walk(t, &suites[1], &r, &c)));
+    assert_string_not_equal(cstr(a), cstr(b));
+    cn_enrich_thread_free(t);
+    cn_enrich_unref(e);
+}
+
+/* The referrer memo answers what classifying anew answers, through cn_enrich_referrer and
+ * cn_enrich_landing: internal, search with terms, social, unknown, unparseable and too-long
+ * referrers, landing URLs with and without click ids, three suites (own domains and lists
+ * differ), more referrers than slots, each seen many times. */
+static void referrer_memo_equals_classifying(void **state)
+{
+    (void)state;
+    char refs_path[4096];
+    snprintf(refs_path, sizeof(refs_path), "%s/tests/data/enrich/referers-suite.yml",
+             getenv("CANTON_SRC"));
+    cn_conf_kv_t kv[] = {{"referer_list", refs_path, 1}};
+    char *domains0[] = {"partner-shop.example", "shop.example.com"};
+    char *domains1[] = {"www.example.cn"};
+    cn_suite_conf_t suites[2] = {
+        {.id = "custom", .domains = domains0, .domain_count = 2, .kv = kv, .kv_count = 1},
+        {.id = "plain", .domains = domains1, .domain_count = 1},
+    };
+    cn_conf_t conf = {.suites = suites, .suite_count = 2};
+    cn_enrich_opts_t o;
+    cn_enrich_paths_t p;
+    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
+    o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
+    o.conf = &conf;
+    cn_enrich_t *e;
+    cn_err_t err;
+    assert_int_equal(cn_enrich_open(&o, &e, &err), 0);
+    cn_enrich_thread_t *t = cn_enrich_thread_new(e);
+    const char *refs[] = {"",
+                          "  ",
+                          "https://www.google.com/search?q=red+shoes%20x&hl=en",
+                          "https://www.google.com/search?q=%u",
+                          "https://www.bing.com/?q=x",
+                          "https://l.facebook.com/",
+                          "https://shop.example.com/cart",
+                          "https://www.example.cn/p",
+                          "https://affiliate.partners.example/x",
+                          "https://chatgpt.com/",
+                          "https://blog%u.someone.net/post",
+                          "not a url",
+                          " https://WWW.Google.COM/ ",
+                          "//x.example/",
+                          "https://[::1]/x",
+                          "https://outlook.live.com/mail/0/"};
+    const char *lands[] = {"", "https://shop.example.com/", "https://shop.example.com/?gclid=1",
+                           "/p?x=1&msclkid=z", "utm_medium=cpc&fbclid=2"};
+    char big[500];
+    snprintf(big, sizeof(big), "https://www.google.com/search?q=%0400d", 7);
+    for (unsigned round = 0; round < 2; round++) {
+        for (unsigned n = 0; n < 150; n++) {
+            for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]) + 1; i++) {
+                char ref[600];
+                if (i == sizeof(refs) / sizeof(refs[0]))
+                    snprintf(ref, sizeof(ref), "%s", big);
+                else
+                    snprintf(ref, sizeof(ref), refs[i], n % 97);
+                for (size_t j = 0; j < sizeof(lands) / sizeof(lands[0]); j++) {
+                    for (size_t si = 0; si < 3; si++) {
+                        const cn_suite_conf_t *s = si < 2 ? &suites[si] : NULL;
+                        cn_ref_info_t want, got;
+                        int rcw = cn_enrich__referrer_nomemo(t, cn_str_c(ref), cn_str_c(lands[j]),
+                                                             s, &want);
+                        char wbuf[2048];
+                        snprintf(wbuf, sizeof(wbuf), "%d %d %.*s|%.*s|%.*s|%.*s", rcw,
+                                 (int)want.type, CN_STR_FMT(want.domain), CN_STR_FMT(want.source),
+                                 CN_STR_FMT(want.medium), CN_STR_FMT(want.terms));
+                        int rcg = cn_enrich_referrer(t, cn_str_c(ref), cn_str_c(lands[j]), s, &got);
+                        char gbuf[2048];
+                        snprintf(gbuf, sizeof(gbuf), "%d %d %.*s|%.*s|%.*s|%.*s", rcg,
+                                 (int)got.type, CN_STR_FMT(got.domain), CN_STR_FMT(got.source),
+                                 CN_STR_FMT(got.medium), CN_STR_FMT(got.terms));
+                        assert_string_equal(gbuf, wbuf);
+                        cn_campaign_t c;
+                        rcg = cn_enrich_landing(t, cn_str_c(ref), cn_str_c(lands[j]), CN_STR_NULL,
+                                                s, &got, &c);
+                        snprintf(gbuf, sizeof(gbuf), "%d %d %.*s|%.*s|%.*s|%.*s", rcg,
+                                 (int)got.type, CN_STR_FMT(got.domain), CN_STR_FMT(got.source),
+                                 CN_STR_FMT(got.medium), CN_STR_FMT(got.terms));
+                        assert_string_equal(gbuf, wbuf);
+                    }
+                }
+            }
+        }
+    }
+    /* the same referrer is internal for one suite and not for the other */
+    cn_ref_info_t a, b;
+    cn_enrich_referrer(t, CN_STR_LIT("https://www.example.cn/p"), CN_STR_LIT("/?gclid=1"),
+                       &suites[1], &a);
+    cn_enrich_referrer(t, CN_STR_LIT("https://www.example.cn/p"), CN_STR_LIT("/?gclid=1"),
+                       &suites[0], &b);
+    assert_int_equal(a.type, CN_REF_INTERNAL);
+    assert_int_equal(b.type, CN_REF_PAID);
+    cn_enrich_thread_free(t);
+    cn_enrich_unref(e);
+}
+
+static void camp_text(const cn_campaign_t *c, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%.*s|%.*s|%.*s|%.*s|%.*s|%.*s|%.*s", CN_STR_FMT(c->campaign),
+             CN_STR_FMT(c->utm_source), CN_STR_FMT(c->utm_medium), CN_STR_FMT(c->utm_campaign),
+             CN_STR_FMT(c->utm_term), CN_STR_FMT(c->utm_content), CN_STR_FMT(c->click_id));
+}
+
+/* The campaign memo answers what reading the query anew answers: utm_* fields, campaign
+ * parameters of a suite and the defaults, v0 (blank, set, too long to keep), click ids,
+ * fragments, percent-escapes, bare queries, more queries than slots, each seen many times. */
+static void campaign_memo_equals_reading(void **state)
+{
+    (void)state;
+    cn_conf_kv_t kv[] = {{"campaign_params", "src, cmp", 1}};
+    cn_suite_conf_t suites[2] = {{.id = "custom", .kv = kv, .kv_count = 1}, {.id = "plain"}};
+    cn_conf_t conf = {.suites = suites, .suite_count = 2};
+    cn_enrich_opts_t o;
+    cn_enrich_paths_t p;
+    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
+    o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
+    o.conf = &conf;
+    cn_enrich_t *e;
+    cn_err_t err;
+    assert_int_equal(cn_enrich_open(&o, &e, &err), 0);
+    cn_enrich_thread_t *t = cn_enrich_thread_new(e);
+    const char *lands[] = {"",
+                           "https://shop.example.com/",
+                           "https://shop.example.com/?utm_source=g&utm_medium=cpc&utm_campaign=c%u",
+                           "https://shop.example.com/?cid=aff_%u",
+                           "/?cmp=summer%u&utm_campaign=ignored&src=s",
+                           "/p?src=&cmp=&cid=x&gclid=%u",
+                           "utm_medium=e-mail&utm_term=%%20shoes%%20&utm_content=top+%u",
+                           "https://shop.example.com/?fbclid=&msclkid=z%u#utm_source=no",
+                           "?",
+                           "https://shop.example.com/p?utm_campaign=%%E4%%B9%%8C%u&x=1"};
+    char big_v0[700];
+    memset(big_v0, 'v', sizeof(big_v0) - 1);
+    big_v0[sizeof(big_v0) - 1] = 0;
+    const char *v0s[] = {NULL, "", "  ", " brand_search ", big_v0};
+    for (unsigned round = 0; round < 2; round++) {
+        for (unsigned n = 0; n < 120; n++) {
+            for (size_t i = 0; i < sizeof(lands) / sizeof(lands[0]) + 1; i++) {
+                char land[1200];
+                if (i == sizeof(lands) / sizeof(lands[0]))
+                    snprintf(land, sizeof(land), "/?utm_campaign=%s%u", big_v0, n % 2);
+                else
+                    snprintf(land, sizeof(land), lands[i], n % 70);
+                for (size_t k = 0; k < sizeof(v0s) / sizeof(v0s[0]); k++) {
+                    cn_str_t v0 = v0s[k] ? cn_str_c(v0s[k]) : CN_STR_NULL;
+                    for (size_t si = 0; si < 3; si++) {
+                        const cn_suite_conf_t *s = si < 2 ? &suites[si] : NULL;
+                        cn_campaign_t want, got;
+                        char wbuf[4096], gbuf[4096];
+                        cn_enrich__campaign_nomemo(t, cn_str_c(land), v0, s, &want);
+                        camp_text(&want, wbuf, sizeof(wbuf));
+                        cn_enrich_campaign(t, cn_str_c(land), v0, s, &got);
+                        camp_text(&got, gbuf, sizeof(gbuf));
+                        assert_string_equal(gbuf, wbuf);
+                    }
+                }
+            }
+        }
+    }
+    /* the same query reads differently for a suite with its own campaign parameters */
+    cn_campaign_t a, b;
+    cn_enrich_campaign(t, CN_STR_LIT("/?cmp=summer&cid=c1"), CN_STR_NULL, &suites[0], &a);
+    cn_enrich_campaign(t, CN_STR_LIT("/?cmp=summer&cid=c1"), CN_STR_NULL, &suites[0], &a);
+    assert_str(a.campaign, "summer");
+    cn_enrich_campaign(t, CN_STR_LIT("/?cmp=summer&cid=c1"), CN_STR_NULL, &suites[1], &b);
+    assert_str(b.campaign, "c1");
+    cn_enrich_thread_free(t);
+    cn_enrich_unref(e);
+}
+
+/* cn_enrich__ipv4_parse answers as inet_pton(AF_INET) does: chosen edge cases, then random
+ * strings over digits, dots and a few other characters. */
+static void ipv4_parse_equals_inet_pton(void **state)
+{
+    (void)state;
+    const char *cases[] = {"1.2.3.4",        "0.0.0.0",    "255.255.255.255", "256.1.1.1",
+                           "01.2.3.4",       "1.2.3.04",   "1.2.3",           "1.2.3.4.",
+                           ".1.2.3.4",       "1..2.3",     "1.2.3.4.5",       "",
+                           "1.2.3.4 ",       " 1.2.3.4",   "1.2.3.-4",        "::1",
+                           "::ffff:1.2.3.4", "0.00.0.0",   "192.168.001.1",   "1.2.3.999",
+                           "1.2.3.25a",      "4294967296", "10.0.0.255",      "100.200.250.199"};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t a[16] = {0}, b[16] = {0};
+        int want = inet_pton(AF_INET, cases[i], a);
+        int got = cn_enrich__ipv4_parse(cases[i], b);
+        assert_int_equal(got, want);
+        if (want == 1)
+            assert_memory_equal(a, b, 4);
+    }
+    /* 3 to 5 groups of 0 to 4 characters, mostly digits, joined mostly by dots */
+    const char alpha[] = "01234567890123456789012345678901234567890123456789.:x ";
+    const char seps[] = "........:x";
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    size_t ok = 0;
+    for (int n = 0; n < 300000; n++) {
+        char s[40];
+        size_t len = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        unsigned groups = 3 + (unsigned)(x % 3);
+        for (unsigned g = 0; g < groups; g++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            if (g > 0)
+                s[len++] = seps[x % (sizeof(seps) - 1)];
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            unsigned glen = (unsigned)(x % 5);
+            for (unsigned i = 0; i < glen; i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                s[len++] = alpha[x % (sizeof(alpha) - 1)];
+            }
+        }
+        s[len] = 0;
+        uint8_t a[16] = {0}, b[16] = {0};
+        int want = inet_pton(AF_INET, s, a);
+        int got = cn_enrich__ipv4_parse(s, b);
+        if (got != want)
+            fail_msg("'%s': inet_pton %d, ours %d", s, want, got);
+        if (want == 1) {
+            assert_memory_equal(a, b, 4);
+            ok++;
+        }
+    }
+    assert_true(ok > 1000); /* the random strings do hold addresses */
+}
+
 static void channel_and_campaign_params_per_suite(void **state)
 {
     (void)state;
@@ -1049,6 +1353,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(channel_default_rules),
         cmocka_unit_test(landing_equals_referrer_and_campaign),
         cmocka_unit_test(channel_and_campaign_params_per_suite),
+        cmocka_unit_test(channel_memo_equals_walk),
+        cmocka_unit_test(ipv4_parse_equals_inet_pton),
+        cmocka_unit_test(referrer_memo_equals_classifying),
+        cmocka_unit_test(campaign_memo_equals_reading),
         cmocka_unit_test(channel_rules_errors_name_the_line),
         cmocka_unit_test(channel_regex_on_empty_values),
     };

@@ -17,6 +17,7 @@
 #include "enrich/enrich.h"
 #include "helpers.h"
 #include "lib/clock.h"
+#include "process/internal.h"
 #include "process/process.h"
 
 #include <cmocka.h>
