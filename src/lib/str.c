@@ -29,11 +29,8 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-cn_str_t cn_str_trim(cn_str_t s)
+cn_str_t cn_str__trim_ends(cn_str_t s)
 {
-    /* most slices have nothing to trim, and every white space byte is below '!' */
-    if (s.len == 0 || ((unsigned char)s.ptr[0] > ' ' && (unsigned char)s.ptr[s.len - 1] > ' '))
-        return s;
     while (s.len > 0 && is_space(s.ptr[0])) {
         s.ptr++;
         s.len--;

@@ -50,8 +50,16 @@ static inline bool cn_str_starts_with(cn_str_t s, cn_str_t prefix)
 
 /* Case-insensitive ASCII comparison. */
 bool cn_str_eq_nocase(cn_str_t a, cn_str_t b);
-/* Slice with leading and trailing ASCII white space removed. */
-cn_str_t cn_str_trim(cn_str_t s);
+/* cn_str_trim() of a slice that starts or ends with a byte below '!'. */
+cn_str_t cn_str__trim_ends(cn_str_t s);
+/* Slice with leading and trailing ASCII white space removed. Inline: most slices
+ * have nothing to trim, and every white space byte is below '!'. */
+static inline cn_str_t cn_str_trim(cn_str_t s)
+{
+    if (s.len == 0 || ((unsigned char)s.ptr[0] > ' ' && (unsigned char)s.ptr[s.len - 1] > ' '))
+        return s;
+    return cn_str__trim_ends(s);
+}
 /*
  * Splits s at the first occurrence of sep: *head gets the part before it,
  * and the function returns the rest after it. When sep does not occur, *head

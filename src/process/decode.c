@@ -207,26 +207,6 @@ const char *cn_commerce_event_name(uint8_t flag)
     return NULL;
 }
 
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-/* cn_str_trim() inline: most slices here have no white space to trim. */
-static inline cn_str_t trim(cn_str_t s)
-{
-    /* every white space byte is below '!' */
-    if (s.len == 0 || ((unsigned char)s.ptr[0] > ' ' && (unsigned char)s.ptr[s.len - 1] > ' '))
-        return s;
-    while (s.len > 0 && is_space(s.ptr[0])) {
-        s.ptr++;
-        s.len--;
-    }
-    while (s.len > 0 && is_space(s.ptr[s.len - 1]))
-        s.len--;
-    return s;
-}
-
 /*
  * The first byte in [p, end) that is a or b, or end. [base, end) must be
  * readable (base <= p): the last 16 bytes of it are read once fewer than 16
@@ -305,7 +285,7 @@ static int parse_event(const char *base, cn_str_t tok, cn_devent_t *ev, cn_err_t
         name = cn_str(tok.ptr, i);
         value = cn_str(tok.ptr + i + 1, tok.len - i - 1);
     }
-    name = trim(name);
+    name = cn_str_trim(name);
     uint8_t flag = commerce_flag(name);
     if (flag != 0) {
         ev->flag = flag;
@@ -327,7 +307,7 @@ static int parse_event(const char *base, cn_str_t tok, cn_devent_t *ev, cn_err_t
         goto bad;
     ev->num = (uint16_t)n;
     if (has_eq) {
-        if (cn_parse_money(trim(value), &ev->value) != 0) {
+        if (cn_parse_money(cn_str_trim(value), &ev->value) != 0) {
             cn_err_set(err, CN_BADROW_BAD_EVENTS, "event%u has a bad value '%.*s'", n,
                        CN_STR_FMT(value));
             return CN_BADROW_BAD_EVENTS;
@@ -363,7 +343,7 @@ int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, 
     const char *p = s.ptr, *end = s.ptr + s.len;
     for (;;) {
         const char *q = find_sep(p, end, s.ptr, sep);
-        cn_str_t tok = trim(cn_str(p, (size_t)(q - p)));
+        cn_str_t tok = cn_str_trim(cn_str(p, (size_t)(q - p)));
         if (tok.len > 0) {
             cn_devent_t ev;
             int r = parse_event(s.ptr, tok, &ev, err);
@@ -459,13 +439,15 @@ static int parse_merch_evar(const char *base, cn_str_t tok, uint32_t *var, cn_st
 static int add_product(const char *base, cn_str_t prod, const cn_str_t *f, int nf, cn_dbatch_t *b,
                        cn_dhit_t *h, cn_err_t *err)
 {
-    cn_dprod_t p = {.category = trim(f[0]), .sku = nf > 1 ? trim(f[1]) : cn_str(NULL, 0)};
+    cn_dprod_t p = {.category = cn_str_trim(f[0]),
+                    .sku = nf > 1 ? cn_str_trim(f[1]) : cn_str(NULL, 0)};
     if (p.sku.len == 0) {
         cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product '%.*s' has no product id",
                    CN_STR_FMT(prod));
         return CN_BADROW_BAD_PRODUCTS;
     }
-    cn_str_t q = nf > 2 ? trim(f[2]) : cn_str(NULL, 0), pr = nf > 3 ? trim(f[3]) : cn_str(NULL, 0);
+    cn_str_t q = nf > 2 ? cn_str_trim(f[2]) : cn_str(NULL, 0),
+             pr = nf > 3 ? cn_str_trim(f[3]) : cn_str(NULL, 0);
     if (q.len > 0) {
         if (cn_str_to_i64(q, &p.qty) != 0 || p.qty < 0 || p.qty > 1000000000) {
             cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad quantity '%.*s'",
@@ -495,7 +477,7 @@ static int add_product(const char *base, cn_str_t prod, const cn_str_t *f, int n
         const char *s = f[5].ptr, *end = f[5].ptr + f[5].len;
         for (;;) {
             const char *e = find_sep(s, end, base, '|');
-            cn_str_t tok = cn_str(s, (size_t)(e - s)), t = trim(tok);
+            cn_str_t tok = cn_str(s, (size_t)(e - s)), t = cn_str_trim(tok);
             if (t.len > 0) {
                 uint32_t var;
                 cn_str_t val;
@@ -541,7 +523,7 @@ int cn_decode_products(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err)
         }
         f[nf++] = cn_str(fs, (size_t)(p - fs));
         cn_str_t prod = cn_str(st, (size_t)(p - st));
-        if (trim(prod).len > 0) {
+        if (cn_str_trim(prod).len > 0) {
             if (h->prod_count >= CN_DEC_MAX_PRODUCTS) {
                 cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d products", CN_DEC_MAX_PRODUCTS);
                 return CN_BADROW_TOO_BIG;

@@ -888,6 +888,20 @@ static void channel_default_rules(void **state)
     assert_str(channel_of("", "https://shop.example.com/?cid=x1", &s), "Other Campaigns");
 }
 
+/* An enrichment snapshot for conf without the crawler list and the geo databases, and a thread
+ * handle on it. */
+static cn_enrich_thread_t *open_without_geo(const cn_conf_t *conf, cn_enrich_t **e)
+{
+    cn_enrich_opts_t o;
+    cn_enrich_paths_t p;
+    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
+    o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
+    o.conf = conf;
+    cn_err_t err;
+    assert_int_equal(cn_enrich_open(&o, e, &err), 0);
+    return cn_enrich_thread_new(*e);
+}
+
 /* The channel memo answers what the walk of the rules answers: two suites with different rules
  * over the same key values, more combinations than the memo has slots (evictions and
  * collisions), values too long to keep, and each combination seen many times. */
@@ -903,15 +917,8 @@ static void channel_memo_equals_walk(void **state)
         {.id = "plain", .domains = domains, .domain_count = 1},
     };
     cn_conf_t conf = {.suites = suites, .suite_count = 2};
-    cn_enrich_opts_t o;
-    cn_enrich_paths_t p;
-    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
-    o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
-    o.conf = &conf;
     cn_enrich_t *e;
-    cn_err_t err;
-    assert_int_equal(cn_enrich_open(&o, &e, &err), 0);
-    cn_enrich_thread_t *t = cn_enrich_thread_new(e);
+    cn_enrich_thread_t *t = open_without_geo(&conf, &e);
     const char *refs[] = {"",
                           "https://www.google.com/search?q=red+shoes",
                           "https://l.facebook.com/",
@@ -986,15 +993,8 @@ static void referrer_memo_equals_classifying(void **state)
         {.id = "plain", .domains = domains1, .domain_count = 1},
     };
     cn_conf_t conf = {.suites = suites, .suite_count = 2};
-    cn_enrich_opts_t o;
-    cn_enrich_paths_t p;
-    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
-    o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
-    o.conf = &conf;
     cn_enrich_t *e;
-    cn_err_t err;
-    assert_int_equal(cn_enrich_open(&o, &e, &err), 0);
-    cn_enrich_thread_t *t = cn_enrich_thread_new(e);
+    cn_enrich_thread_t *t = open_without_geo(&conf, &e);
     const char *refs[] = {"",
                           "  ",
                           "https://www.google.com/search?q=red+shoes%20x&hl=en",
@@ -1079,15 +1079,8 @@ static void campaign_memo_equals_reading(void **state)
     cn_conf_kv_t kv[] = {{"campaign_params", "src, cmp", 1}};
     cn_suite_conf_t suites[2] = {{.id = "custom", .kv = kv, .kv_count = 1}, {.id = "plain"}};
     cn_conf_t conf = {.suites = suites, .suite_count = 2};
-    cn_enrich_opts_t o;
-    cn_enrich_paths_t p;
-    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
-    o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
-    o.conf = &conf;
     cn_enrich_t *e;
-    cn_err_t err;
-    assert_int_equal(cn_enrich_open(&o, &e, &err), 0);
-    cn_enrich_thread_t *t = cn_enrich_thread_new(e);
+    cn_enrich_thread_t *t = open_without_geo(&conf, &e);
     const char *lands[] = {"",
                            "https://shop.example.com/",
                            "https://shop.example.com/?utm_source=g&utm_medium=cpc&utm_campaign=c%u",
@@ -1205,15 +1198,8 @@ static void channel_and_campaign_params_per_suite(void **state)
         {.id = "plain"},
     };
     cn_conf_t conf = {.suites = suites, .suite_count = 2};
-    cn_enrich_opts_t o;
-    cn_enrich_paths_t p;
-    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
-    o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
-    o.conf = &conf;
     cn_enrich_t *e;
-    cn_err_t err;
-    assert_int_equal(cn_enrich_open(&o, &e, &err), 0);
-    cn_enrich_thread_t *t = cn_enrich_thread_new(e);
+    cn_enrich_thread_t *t = open_without_geo(&conf, &e);
     cn_ref_info_t r;
     cn_campaign_t c;
     cn_enrich_referrer(t, CN_STR_LIT("https://affiliate.partners.example/x"), CN_STR_NULL,
