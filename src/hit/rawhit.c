@@ -44,33 +44,12 @@ void cn_rawhit_encode(const cn_rawhit_t *hit, cn_buf_t *out)
     }
 }
 
-/* cn_get_varint() with the bounds checked once when 10 bytes (the longest varint) are there. */
-static inline int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
-{
-    const uint8_t *q = *p;
-    if (end - q < 10)
-        return cn_get_varint(p, end, out);
-    uint64_t v = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        uint8_t byte = *q++;
-        if (shift == 63 && byte > 1)
-            return CN_ECORRUPT;
-        v |= (uint64_t)(byte & 0x7f) << shift;
-        if (!(byte & 0x80)) {
-            *p = q;
-            *out = v;
-            return 0;
-        }
-    }
-    return CN_ECORRUPT;
-}
-
 /* One field (varint length, bytes) at *p into *out, *p moved past it; false when corrupt. */
 static inline __attribute__((always_inline)) bool get_field(const uint8_t **p, const uint8_t *end,
                                                             cn_str_t *out)
 {
     /* Lengths below 16384 (every field but a large body) take one or two bytes:
-     * read them here, with q in a register; get_varint reads the rest. */
+     * read them here, with q in a register; cn_get_varint reads the rest. */
     const uint8_t *q = *p;
     uint64_t v;
     if (end - q >= 2 && q[0] < 0x80) {
@@ -79,7 +58,7 @@ static inline __attribute__((always_inline)) bool get_field(const uint8_t **p, c
     } else if (end - q >= 2 && q[1] < 0x80) {
         v = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
         q += 2;
-    } else if (get_varint(&q, end, &v) != 0) {
+    } else if (cn_get_varint(&q, end, &v) != 0) {
         return false;
     }
     if (v > (uint64_t)(end - q))
@@ -98,7 +77,7 @@ int cn_rawhit_decode(const void *p, size_t len, cn_rawhit_t *out)
     if (*q != CN_RAWHIT_VERSION)
         return CN_EVERSION;
     q++;
-    CN_RETURN_IF_ERR(get_varint(&q, end, &v));
+    CN_RETURN_IF_ERR(cn_get_varint(&q, end, &v));
     if (v > INT64_MAX)
         return CN_ECORRUPT;
     out->recv_us = (int64_t)v;

@@ -202,9 +202,11 @@ void cn_buf_put_u64le(cn_buf_t *b, uint64_t v)
 int cn_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 {
     const uint8_t *q = *p;
+    /* with 10 bytes there (the longest varint) no byte needs its own bounds test */
+    bool room = end - q >= 10;
     uint64_t v = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
-        if (q >= end)
+        if (!room && q >= end)
             return CN_ECORRUPT;
         uint8_t byte = *q++;
         if (shift == 63 && byte > 1)
