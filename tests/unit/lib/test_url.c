@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,84 @@ static void assert_same_pair(const cn_query_pair_t *got, const cn_query_pair_t *
     assert_int_equal(got->has_eq, pr->has_eq);
     assert_int_equal(got->name_special, pr->name_special);
     assert_int_equal(got->value_special, pr->value_special);
+}
+
+/*
+ * Exact pairs from the block splitter for the edge cases: empty pairs, a pair without '=',
+ * '=' in a value, '%' and '+' in names and values and as the last byte, pairs across the 16-,
+ * 32- and 64-byte block edges, names that start like a known one, a very long query taken a
+ * few pairs at a time.
+ */
+static void split_edge_cases_exact(void **state)
+{
+    (void)state;
+    /* a 40-byte value puts the later pairs across the 32- and 64-byte block edges */
+    static const char q[] = "&&a=1&&b&=x&c==d%&p+g=%zz%&=&e=v%2&long=0123456789012345678901234567"
+                            "890123456789&pageNam=x&pageNames=y&z%41=%41&last=";
+    static const struct {
+        const char *name, *value;
+        bool has_eq, nsp, vsp;
+    } want[] = {
+        {"a", "1", true, false, false},
+        {"b", "", false, false, false},
+        {"", "x", true, false, false},
+        {"c", "=d%", true, false, true},
+        {"p+g", "%zz%", true, true, true},
+        {"", "", true, false, false},
+        {"e", "v%2", true, false, true},
+        {"long", "0123456789012345678901234567890123456789", true, false, false},
+        {"pageNam", "x", true, false, false},
+        {"pageNames", "y", true, false, false},
+        {"z%41", "%41", true, true, true},
+        {"last", "", true, false, false},
+    };
+    cn_str_t rest = cn_str(q, sizeof(q) - 1);
+    cn_query_pair_t got[16];
+    size_t k = cn_query_split(&rest, got, 16);
+    assert_int_equal(k, sizeof(want) / sizeof(want[0]));
+    assert_int_equal(rest.len, 0);
+    for (size_t i = 0; i < k; i++) {
+        assert_int_equal(got[i].name.len, strlen(want[i].name));
+        assert_memory_equal(got[i].name.ptr, want[i].name, got[i].name.len);
+        assert_int_equal(got[i].value.len, strlen(want[i].value));
+        assert_memory_equal(got[i].value.ptr, want[i].value, got[i].value.len);
+        assert_int_equal(got[i].has_eq, want[i].has_eq);
+        assert_int_equal(got[i].name_special, want[i].nsp);
+        assert_int_equal(got[i].value_special, want[i].vsp);
+    }
+    /* a '%' and a '+' as the very last bytes, in a value and in a name */
+    rest = cn_str("x=1&y=%", 7);
+    assert_int_equal(cn_query_split(&rest, got, 16), 2);
+    assert_true(got[1].value_special);
+    assert_int_equal(got[1].value.len, 1);
+    rest = cn_str("x=1&y+", 6);
+    assert_int_equal(cn_query_split(&rest, got, 16), 2);
+    assert_true(got[1].name_special);
+    assert_false(got[1].has_eq);
+    assert_int_equal(got[1].name.len, 2);
+    /* a very long query: 600 pairs "nK=vK" over ~5,000 bytes, taken 16 at a time */
+    char big[8000];
+    size_t n = 0;
+    for (int i = 0; i < 600; i++)
+        n += (size_t)snprintf(big + n, sizeof(big) - n, "%sn%d=v%d%s", i ? "&" : "", i, i,
+                              i % 7 ? "" : "%20+");
+    rest = cn_str(big, n);
+    int seen = 0;
+    size_t got_n;
+    do {
+        got_n = cn_query_split(&rest, got, 16);
+        for (size_t i = 0; i < got_n; i++, seen++) {
+            char nm[16], vl[16];
+            int nl = snprintf(nm, sizeof(nm), "n%d", seen);
+            int vlen = snprintf(vl, sizeof(vl), "v%d%s", seen, seen % 7 ? "" : "%20+");
+            assert_int_equal(got[i].name.len, (size_t)nl);
+            assert_memory_equal(got[i].name.ptr, nm, (size_t)nl);
+            assert_int_equal(got[i].value.len, (size_t)vlen);
+            assert_memory_equal(got[i].value.ptr, vl, (size_t)vlen);
+            assert_int_equal(got[i].value_special, seen % 7 == 0);
+        }
+    } while (got_n == 16);
+    assert_int_equal(seen, 600);
 }
 
 static void long_strings_decode_and_split_as_bytewise(void **state)
@@ -291,6 +370,7 @@ int main(void)
         cmocka_unit_test(long_strings_decode_and_split_as_bytewise),
         cmocka_unit_test(escapes_at_block_edges_decode_as_bytewise),
         cmocka_unit_test(split_at_block_edges_matches_pairwise),
+        cmocka_unit_test(split_edge_cases_exact),
         cmocka_unit_test(latin1_becomes_utf8),
         cmocka_unit_test(strip_query_and_host),
         cmocka_unit_test(query_param_finds_exact_name),

@@ -262,6 +262,35 @@ static void adobe_variables_and_aliases(void **state)
     }
 }
 
+/* Names that start like a known one, or are one but escaped or in another case: only the
+ * vocabulary's names are read (eVar's "var" in any case; an escaped name decoded first). */
+static void adobe_names_like_known_ones(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("g=u&pageNam=a&pageNames=b&page%4Eame=N&eVar251=no&evar5=e5"
+                                  "&EVAR6=no&eVAR7=e7&prop76=no&prop0=no&Prop3=no&c01=no&c7=p7"
+                                  "&l4=no&h6=no&gg=no&events2=no&pev3=no&v0=&cc=USD&c%31=p1"),
+                     0);
+    cn_dhit_t *h = &B.hits[0];
+    assert_str(h->url, "u");
+    assert_str(h->page_name, "N");
+    assert_str(h->campaign, "");
+    assert_str(h->currency, "USD");
+    assert_int_equal(h->ev_count, 0);
+    const struct {
+        uint32_t var;
+        const char *v;
+    } want[] = {{CN_VAR_EVAR | 5, "e5"},
+                {CN_VAR_EVAR | 7, "e7"},
+                {CN_VAR_PROP | 7, "p7"},
+                {CN_VAR_PROP | 1, "p1"}};
+    assert_int_equal(h->var_count, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < h->var_count; i++) {
+        assert_int_equal(B.vars[h->var_first + i].var, want[i].var);
+        assert_str(B.vars[h->var_first + i].value, want[i].v);
+    }
+}
+
 static void adobe_long_url_joins_g_and_dash_g(void **state)
 {
     (void)state;
@@ -1000,6 +1029,7 @@ int main(void)
         cmocka_unit_test(adobe_s_vi_cookie_is_last_resort),
         cmocka_unit_test(adobe_post_body_carries_the_query),
         cmocka_unit_test(adobe_variables_and_aliases),
+        cmocka_unit_test(adobe_names_like_known_ones),
         cmocka_unit_test(adobe_long_url_joins_g_and_dash_g),
         cmocka_unit_test(adobe_dynamic_variables_copy_params_and_headers),
         cmocka_unit_test(adobe_latin1_charset_becomes_utf8),
