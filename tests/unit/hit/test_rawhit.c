@@ -101,6 +101,65 @@ static void rawhit_lengths_of_every_varint_size_decode(void **state)
     assert_int_equal(cn_rawhit_decode("\x01\x05\x01\x00\x80\x01x", 7, &out), CN_ECORRUPT);
 }
 
+/* Receive times of every varint size, 1 to 9 bytes (the decoder reads those of up to 8
+ * bytes from one load), as cn_get_varint reads them; every truncation fails. */
+static void rawhit_recv_us_of_every_varint_size_decode(void **state)
+{
+    (void)state;
+    for (unsigned bits = 0; bits <= 63; bits++) {
+        int64_t vals[3] = {
+            (int64_t)(((uint64_t)1 << bits) - 1), (int64_t)((uint64_t)1 << bits),
+            (int64_t)(((uint64_t)1 << bits) + 0x5a5a5a5a5a5a5a5aull % ((uint64_t)1 << bits | 1))};
+        for (int k = 0; k < 3; k++) {
+            if (vals[k] < 0)
+                continue;
+            cn_rawhit_t in = sample(), out;
+            in.recv_us = vals[k];
+            in.suite = CN_STR_NULL; /* fields after it of every length: the fast read's 8 bytes may
+                                       end in them */
+            cn_buf_t b = CN_BUF_INIT;
+            cn_rawhit_encode(&in, &b);
+            assert_int_equal(cn_rawhit_decode(b.ptr, b.len, &out), 0);
+            assert_true(out.recv_us == in.recv_us);
+            assert_true(cn_str_eq(out.ip, in.ip));
+            const uint8_t *q = (const uint8_t *)b.ptr + 1;
+            uint64_t v;
+            assert_int_equal(cn_get_varint(&q, (const uint8_t *)b.ptr + b.len, &v), 0);
+            assert_true(v == (uint64_t)in.recv_us);
+            for (size_t n = 0; n < b.len; n++)
+                assert_int_not_equal(cn_rawhit_decode(b.ptr, n, &out), 0);
+            cn_buf_dispose(&b);
+        }
+    }
+    /* not minimal: 5 in four bytes, 0 in eight, 2^49-1 in eight; then proto, flags, 8 empty fields
+     */
+    static const struct {
+        const char *rec;
+        size_t len;
+        int64_t want;
+    } odd[] = {
+        {"\x01\x85\x80\x80\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00", 15, 5},
+        {"\x01\x80\x80\x80\x80\x80\x80\x80\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00", 19, 0},
+        {"\x01\xff\xff\xff\xff\xff\xff\xff\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00", 19,
+         ((int64_t)1 << 49) - 1},
+    };
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        cn_rawhit_t out;
+        assert_int_equal(cn_rawhit_decode(odd[i].rec, odd[i].len, &out), 0);
+        assert_true(out.recv_us == odd[i].want);
+        assert_int_equal(out.proto, 1);
+        assert_int_equal(out.body.len, 0);
+    }
+    /* ten bytes, above INT64_MAX, and a varint with no end within the record */
+    cn_rawhit_t out;
+    assert_int_equal(cn_rawhit_decode("\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01\x01\x00"
+                                      "\x00\x00\x00\x00\x00\x00\x00\x00",
+                                      21, &out),
+                     CN_ECORRUPT);
+    assert_int_equal(cn_rawhit_decode("\x01\xff\xff\xff\xff\xff\xff\xff\xff", 9, &out),
+                     CN_ECORRUPT);
+}
+
 static void rawhit_decode_rejects_unknown_version(void **state)
 {
     (void)state;
@@ -187,6 +246,7 @@ int main(void)
         cmocka_unit_test(rawhit_decode_rejects_every_truncation),
         cmocka_unit_test(rawhit_decode_rejects_unknown_version),
         cmocka_unit_test(rawhit_lengths_of_every_varint_size_decode),
+        cmocka_unit_test(rawhit_recv_us_of_every_varint_size_decode),
         cmocka_unit_test(rawhit_header_finds_by_lower_name),
         cmocka_unit_test(rawhit_header_equals_line_split),
     };

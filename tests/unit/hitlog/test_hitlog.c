@@ -275,6 +275,65 @@ static void crc_mismatch_in_middle_is_corruption(void **state)
     cn_hitlog_reader_close(r);
 }
 
+/*
+ * Records of sizes around and above the reader's read window (64 KiB) and
+ * the old one (256 KiB), so that many start, end or lie across a window's
+ * edge: every one reads back, and a byte flipped in each of several records
+ * in turn is found at that record, whatever part of the window it is in.
+ */
+static void records_across_read_windows_read_back(void **state)
+{
+    fixture_t *fx = *state;
+    static const size_t sizes[] = {1,         1100,   9000, (64u << 10) - 8,  64u << 10, 70000,
+                                   140000,    300000, 33,   (256u << 10) + 1, 1100,      65536 - 7,
+                                   131072 + 9};
+    enum { N = 3 * sizeof(sizes) / sizeof(sizes[0]) };
+    static char buf[300001], want[300001];
+    cn_hitlog_t *log = open_log(fx, NULL, NULL);
+    cn_hitlog_pos_t pos[N];
+    for (unsigned i = 0; i < N; i++) {
+        size_t n = make_payload(i, sizes[i % (N / 3)], buf);
+        assert_int_equal(cn_hitlog_append_sync(log, buf, n, &pos[i]), 0);
+    }
+    cn_hitlog_close(log);
+    for (unsigned flip = 0; flip <= N; flip += 5) {
+        /* flip == N: no damage; else damage inside record flip (its last byte for odd ones) */
+        size_t len = flip < N ? sizes[flip % (N / 3)] : 0;
+        uint64_t at = flip < N ? pos[flip].offset + FRAME + (flip % 2 ? len - 1 : len / 2) : 0;
+        if (flip < N)
+            flip_byte(fx, 1, at);
+        cn_hitlog_reader_t *r;
+        cn_err_t err;
+        assert_int_equal(cn_hitlog_reader_open(fx->dir, (cn_hitlog_pos_t){0, 0}, &r, &err), 0);
+        const void *p;
+        size_t n;
+        cn_hitlog_pos_t got;
+        unsigned i = 0;
+        int rc;
+        while ((rc = cn_hitlog_reader_next(r, &p, &n, &got, &err)) == 1) {
+            assert_true(i < N);
+            assert_int_equal(got.offset, pos[i].offset);
+            assert_int_equal(n, make_payload(i, sizes[i % (N / 3)], want));
+            assert_memory_equal(p, want, n);
+            i++;
+        }
+        cn_hitlog_reader_close(r);
+        if (flip == N) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(i, N);
+        } else {
+            char msg[64];
+            snprintf(msg, sizeof(msg), "corrupt at offset %llu",
+                     (unsigned long long)pos[flip].offset);
+            /* (flip < N - 1: a valid record follows the damage) */
+            assert_int_equal(rc, CN_ECORRUPT);
+            assert_int_equal(i, flip);
+            assert_non_null(strstr(err.msg, msg));
+            flip_byte(fx, 1, at); /* mended for the next round */
+        }
+    }
+}
+
 static void bad_length_in_middle_is_corruption(void **state)
 {
     fixture_t *fx = *state;
@@ -1058,6 +1117,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_magic_is_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(segments_roll_over, setup, teardown),
         cmocka_unit_test_setup_teardown(record_larger_than_segment_gets_its_own, setup, teardown),
+        cmocka_unit_test_setup_teardown(records_across_read_windows_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(reader_follows_growing_log, setup, teardown),
         cmocka_unit_test_setup_teardown(reader_waits_on_partial_record, setup, teardown),
         cmocka_unit_test_setup_teardown(reader_on_empty_and_missing_logs, setup, teardown),
