@@ -2,7 +2,7 @@
 /*
  * Creating and freeing a processor, and its checkpoint: the snapshot of
  * processing state in <data>/process/checkpoint, written atomically (temp
- * file, fsync, rename, fsync of the folder). Format (version 2, little
+ * file, fsync, rename, fsync of the folder). Format (version 3, little
  * endian, varints LEB128; docs/processing.md):
  *
  *   "CNPROCK1", varint version, varint seq, u8 has_pos, varint segment,
@@ -11,7 +11,9 @@
  *   varint visitor count + per visitor (u64 key.a, u64 key.b, zigzag
  *   last_ts, varint visit_num, visit, hit_num, visit_campaign, visit_ref
  *   (version 2; version 1 has neither: they read as 0), evar count, per eVar: num,
- *   str, zigzag set_ts, set_visit), varint order count + keys, varint
+ *   str, zigzag set_ts, set_visit, then (version 3; versions 1 and 2 read as
+ *   none) merchandising binding count, per binding: evar, sku, value (pool
+ *   ids), zigzag set_ts, set_visit), varint order count + keys, varint
  *   serial count + keys; finally u32 CRC32C of everything before it.
  */
 #include <errno.h>
@@ -29,7 +31,7 @@
 #include "process/internal.h"
 
 #define CK_MAGIC   "CNPROCK1"
-#define CK_VERSION 2
+#define CK_VERSION 3
 
 /* --- eVar value pool --- */
 
@@ -129,6 +131,8 @@ static void suite_reset(cn_suite_state_t *s)
 {
     vis_dispose(s);
     vis_init(s);
+    cn__merch_free(s->merch);
+    s->merch = NULL;
     s->visit_count = 0;
     cn_kmap_dispose(&s->orders);
     cn_kmap_dispose(&s->serials);
@@ -269,6 +273,7 @@ static int serialize(const cn_process_t *p, uint64_t badlog_size, ckw_t *w)
                 cn_buf_put_varint(b, zz(v->evars[k].set_ts));
                 cn_buf_put_varint(b, v->evars[k].set_visit);
             }
+            cn__merch_put(s, (uint32_t)i, b);
             ckw_spill(w);
         }
         put_set(w, &s->orders);
@@ -338,7 +343,7 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
     }
     rd_t r = {(const uint8_t *)b.ptr + 8, (const uint8_t *)b.ptr + b.len - 4, false};
     uint64_t version = rv(&r);
-    if (version != 1 && version != CK_VERSION) {
+    if (version < 1 || version > CK_VERSION) {
         rc = cn_err_set(err, CN_EVERSION, "%s: unknown checkpoint version", path);
         goto out;
     }
@@ -385,7 +390,8 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
                 r.bad = true; /* a visitor twice */
                 break;
             }
-            cn_visitor_t *v = cn__vis_at(s, cn__vis_add(s, key));
+            uint32_t ord = cn__vis_add(s, key);
+            cn_visitor_t *v = cn__vis_at(s, ord);
             v->last_ts = unzz(rv(&r));
             v->visit_num = (uint32_t)rv(&r);
             v->visit = (uint32_t)rv(&r);
@@ -410,6 +416,20 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
                 v->evars[k].set_visit = (uint32_t)rv(&r);
                 if (v->evars[k].num == 0 || v->evars[k].num > 250 ||
                     v->evars[k].str >= s->pool_count)
+                    r.bad = true;
+            }
+            /* merchandising bindings (version 3; older checkpoints have none) */
+            uint64_t mc = version >= 3 ? rv(&r) : 0;
+            if (mc > CN_MERCH_MAX)
+                r.bad = true;
+            for (uint64_t k = 0; k < mc && !r.bad; k++) {
+                uint64_t n = rv(&r), sku = rv(&r), val = rv(&r);
+                int64_t set_ts = unzz(rv(&r));
+                uint64_t set_visit = rv(&r);
+                if (r.bad || n > 250 || sku > UINT32_MAX || val > UINT32_MAX ||
+                    set_visit > UINT32_MAX ||
+                    cn__merch_restore(s, ord, (unsigned)n, (uint32_t)sku, (uint32_t)val, set_ts,
+                                      (uint32_t)set_visit) != 0)
                     r.bad = true;
             }
         }

@@ -319,6 +319,7 @@ typedef struct cn_suite_state {
     uint32_t *pool_off, *pool_len;
     size_t pool_count, pool_cap;
     cn_buf_t pool_data;
+    struct cn_merch *merch; /* merchandising eVar bindings (merch.c); NULL until one is made */
 } cn_suite_state_t;
 
 struct cn_process {
@@ -393,6 +394,26 @@ uint32_t cn__vis_add(cn_suite_state_t *s, cn_key_t key);
 int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_err_t *err);
 uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v);
 cn_str_t cn__pool_get(const cn_suite_state_t *s, uint32_t id);
+
+/* --- Merchandising eVar bindings (merch.c; docs/processing.md "Merchandising eVars") --- */
+
+#define CN_MERCH_MAX 512 /* bindings per visitor; beyond, the oldest set one is dropped */
+typedef struct cn_merch cn_merch_t;
+/*
+ * For hit h (row hid) of visitor vord, after its own var rows: expires the visitor's bindings,
+ * binds the hit's merchandising eVars to their SKUs, writes a CN_VAR_MERCH row for each item
+ * whose SKU is bound and that does not give that eVar itself, then ends the bindings that
+ * expire on the hit's events. Call it for hits with products, and for hits with events when
+ * s->merch is not NULL. Returns 0 or the sink's error.
+ */
+int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_dbatch_t *b,
+                  const cn_dhit_t *h, uint32_t hid, int64_t ts, uint8_t events);
+void cn__merch_free(cn_merch_t *m);
+/* Checkpoint: writes visitor vord's live bindings (count, then evar, sku, val, zigzag set_ts,
+ * set_visit each); cn__merch_restore adds one back (-1 when it is out of range or too many). */
+void cn__merch_put(const cn_suite_state_t *s, uint32_t vord, cn_buf_t *b);
+int cn__merch_restore(cn_suite_state_t *s, uint32_t vord, unsigned evar, uint32_t sku, uint32_t val,
+                      int64_t set_ts, uint32_t set_visit);
 /* a <= b in log order */
 bool cn__pos_le(cn_hitlog_pos_t a, cn_hitlog_pos_t b);
 /* Ends a suite's suppression once pos is past its sink's position. */

@@ -713,6 +713,10 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
             return rc;
         p->stats.vars++;
     }
+    /* merchandising eVars bound to products on earlier hits (merch.c) */
+    if ((h->prod_count > 0 || (s->merch != NULL && (events != 0 || h->ev_count > 0))) &&
+        (rc = cn__merch_hit(p, s, vord, b, h, hid, ts, events)) != 0)
+        return rc;
     if (h->ctx_count > 0 && s->has_from) {
         for (unsigned n = 1; n <= 75; n++) {
             if (s->prop_from[n] == NULL)

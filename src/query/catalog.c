@@ -96,6 +96,11 @@ static const cn_dim_def_t dims[] = {
      .src = CN_DIMSRC_VAR,
      .var_family = CN_VAR_HIER,
      .max_arg = 5},
+    {.name = "merch",
+     .title = "eVar (merchandising)",
+     .src = CN_DIMSRC_ITEM_MERCH,
+     .var_family = CN_VAR_MERCH,
+     .max_arg = 250},
 };
 
 #define BASE(n, t, u, m)                                                                           \
@@ -185,13 +190,14 @@ const cn_metric_def_t *cn_query__metrics(size_t *count)
     return metrics;
 }
 
-/* Splits "evar12" into ("evar", 12). Returns the number or 0 when there is none. */
+/* Splits "evar12" (or "evar:12") into ("evar", 12). Returns the number or 0 when there is
+ * none. */
 static int split_number(cn_str_t name, cn_str_t *base)
 {
     size_t i = name.len;
     while (i > 0 && name.ptr[i - 1] >= '0' && name.ptr[i - 1] <= '9')
         i--;
-    *base = cn_str(name.ptr, i);
+    *base = cn_str(name.ptr, i > 1 && i < name.len && name.ptr[i - 1] == ':' ? i - 1 : i);
     if (i == name.len || name.len - i > 4 || name.ptr[i] == '0')
         return 0;
     int n = 0;
@@ -206,7 +212,7 @@ const cn_dim_def_t *cn_dim_find(cn_str_t name, int *out_arg)
     int n = split_number(name, &base);
     *out_arg = 0;
     for (size_t i = 0; i < sizeof(dims) / sizeof(dims[0]); i++) {
-        if (dims[i].src == CN_DIMSRC_VAR) {
+        if (dims[i].max_arg > 0) {
             if (n >= 1 && n <= dims[i].max_arg && cn_str_eq_c(base, dims[i].name)) {
                 *out_arg = n;
                 return &dims[i];
@@ -272,10 +278,11 @@ void cn_catalog_to_json(cn_buf_t *out)
         const char *scope = d->src == CN_DIMSRC_VISIT_COL || d->src == CN_DIMSRC_EXIT_PAGE ||
                                     d->src == CN_DIMSRC_NEW_RETURN
                                 ? "visit"
-                            : d->src == CN_DIMSRC_ITEM_COL ? "item"
-                                                           : "hit";
+                            : d->src == CN_DIMSRC_ITEM_COL || d->src == CN_DIMSRC_ITEM_MERCH
+                                ? "item"
+                                : "hit";
         cn_buf_append_c(out, i ? ",{\"name\":" : "{\"name\":");
-        if (d->src == CN_DIMSRC_VAR) {
+        if (d->max_arg > 0) {
             char tmp[32];
             snprintf(tmp, sizeof(tmp), "%s1..%s%d", d->name, d->name, d->max_arg);
             cn_buf_append_json_str(out, cn_str_c(tmp));

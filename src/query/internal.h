@@ -18,6 +18,8 @@ typedef enum cn_dimsrc {
     CN_DIMSRC_DOW,        /* local day of week, Monday = 0 */
     CN_DIMSRC_VAR,        /* eVarN / propN / listN value (var rows) */
     CN_DIMSRC_ITEM_COL,   /* product / category (item rows) */
+    CN_DIMSRC_ITEM_MERCH, /* merchN: the merchandising eVar N value bound to each item row
+                             (var rows CN_VAR_MERCH naming the item) */
 } cn_dimsrc_t;
 
 /* How a U8 column's values are named. */
@@ -36,7 +38,7 @@ struct cn_dim_def {
     cn_store_col_t col;  /* HIT_COL, VISIT_COL, ITEM_COL */
     cn_dimenum_t names;  /* U8 columns */
     uint32_t var_family; /* VAR: CN_VAR_EVAR... */
-    int max_arg;         /* VAR: highest N */
+    int max_arg;         /* VAR, ITEM_MERCH: highest N (0: the dimension takes no number) */
 };
 
 /* Units, for formatting and for the API's "type" of a metric. */

@@ -157,8 +157,9 @@ typedef struct plan {
     const cn_report_req_t *req;
     cn_field_t fields[CN_REPORT_MAX_DIMS]; /* non-trend keys */
     size_t field_count;
-    bool item_mode;   /* a product/category dimension: rows are items */
-    int item_field;   /* which field is the item one */
+    bool item_mode;                      /* an item dimension (product, category, merchN): */
+    int item_fields[CN_REPORT_MAX_DIMS]; /* rows are items; which fields are item ones */
+    size_t item_count;
     bool visit_level; /* every key is constant within a visit */
     bool need[CN_M_BASE_COUNT];
     int events[CN_REPORT_MAX_METRICS]; /* eventN numbers, in slot order */
@@ -390,7 +391,6 @@ static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_sna
 {
     memset(pl, 0, sizeof(*pl));
     pl->req = req;
-    pl->item_field = -1;
     pl->visit_level = true;
     size_t kp = 0;
     if (req->gran != CN_GRAN_NONE) {
@@ -403,11 +403,9 @@ static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_sna
         f->dim = req->dims[i].def;
         f->arg = req->dims[i].arg;
         cn_dimsrc_t src = f->dim->src;
-        if (src == CN_DIMSRC_ITEM_COL) {
-            if (pl->item_mode)
-                return cn_err_set(err, CN_EINVAL, "only one of product and category per report");
+        if (src == CN_DIMSRC_ITEM_COL || src == CN_DIMSRC_ITEM_MERCH) {
             pl->item_mode = true;
-            pl->item_field = (int)i;
+            pl->item_fields[pl->item_count++] = (int)i;
         }
         if (src == CN_DIMSRC_HOUR || src == CN_DIMSRC_DOW)
             pl->need_ts = true;
@@ -1026,6 +1024,76 @@ static void count_finish(pass_t *p)
     p->cnt = NULL;
 }
 
+/*
+ * The item rows of segment k (an item dimension: product, category, merchN): each selected
+ * item is credited to the key of its hit's fields with its item fields' values. A hit counts
+ * once per key (its hit, order and event counts), however many of its items have that key;
+ * units and revenue are the sums of those items.
+ */
+static int item_pass(pass_t *p, size_t k, int64_t **keys)
+{
+    cn_scan_t *s = p->scan;
+    const plan_t *pl = p->pl;
+    cn_scanseg_t *ss = &s->segs[k];
+    uint32_t *hit = NULL, *ikey[CN_REPORT_MAX_DIMS] = {0}, *qty = NULL;
+    int64_t *irev = NULL;
+    size_t count = 0;
+    int rc = cn_scan_item_field(s, k, &pl->fields[pl->item_fields[0]], &hit, &ikey[0], &qty, &irev,
+                                &count);
+    for (size_t x = 1; rc == 0 && count > 0 && x < pl->item_count; x++) {
+        uint32_t *h2, *q2;
+        int64_t *r2;
+        size_t c2;
+        rc =
+            cn_scan_item_field(s, k, &pl->fields[pl->item_fields[x]], &h2, &ikey[x], &q2, &r2, &c2);
+        if (rc == 0) {
+            free(h2);
+            free(q2);
+            free(r2);
+            if (c2 != count)
+                rc = cn_err_set(s->err, CN_ECORRUPT, "item rows changed while read");
+        }
+    }
+    uint32_t *seen = NULL; /* the accs the current hit was credited to */
+    size_t nseen = 0, seen_cap = 0, cur = SIZE_MAX;
+    for (size_t j = 0; rc == 0 && j < count; j++) {
+        size_t i = hit[j];
+        uint64_t vi = ss->visit[i] - s->first_visit;
+        if (!hit_selected(p, ss, i, vi))
+            continue;
+        for (size_t x = 0; x < pl->item_count; x++)
+            keys[pl->item_fields[x]][i] = ikey[x][j];
+        uint32_t bucket = pl->req->gran != CN_GRAN_NONE ? trend_bucket(p, ss->ts[i]) : 0;
+        uint32_t acc = acc_of(p->agg, key_of(p, keys, i, bucket));
+        if (i != cur) {
+            cur = i;
+            nseen = 0;
+        }
+        bool again = false;
+        for (size_t x = 0; x < nseen && !again; x++)
+            again = seen[x] == acc;
+        if (!again) {
+            if (nseen == seen_cap) {
+                seen_cap = seen_cap ? seen_cap * 2 : 16;
+                seen = cn_xrealloc(seen, seen_cap * sizeof(*seen));
+            }
+            seen[nseen++] = acc;
+            credit(p, acc, vi, ss->type[i], ss->events[i], irev[j], qty[j], true);
+        } else if (ss->events[i] & CN_EV_PURCHASE) {
+            int64_t *m = p->agg->acc + (size_t)acc * p->agg->nm;
+            m[CN_M_REVENUE] += irev[j];
+            m[CN_M_UNITS] += qty[j];
+        }
+    }
+    free(seen);
+    free(hit);
+    for (size_t x = 0; x < CN_REPORT_MAX_DIMS; x++)
+        free(ikey[x]);
+    free(qty);
+    free(irev);
+    return rc;
+}
+
 /* The pass over segments [k0, k1). */
 static int run_pass(pass_t *p, size_t k0, size_t k1)
 {
@@ -1050,7 +1118,10 @@ static int run_pass(pass_t *p, size_t k0, size_t k1)
                 keys[f] = cn_xrealloc(keys[f], cap * 8);
         }
         for (size_t f = 0; f < pl->field_count && rc == 0; f++) {
-            if ((int)f != pl->item_field)
+            bool item = false;
+            for (size_t x = 0; x < pl->item_count; x++)
+                item |= pl->item_fields[x] == (int)f;
+            if (!item)
                 rc = cn_scan_field(s, k, &pl->fields[f], keys[f]);
         }
         if (rc != 0)
@@ -1097,29 +1168,8 @@ static int run_pass(pass_t *p, size_t k0, size_t k1)
             }
             note_hit(p, vi, ss->type[i], ss->events[i], ts, rev, units, acc);
         }
-        if (pl->item_mode) {
-            uint32_t *hit, *ikey, *qty;
-            int64_t *irev;
-            size_t count;
-            rc = cn_scan_items(s, k, pl->fields[pl->item_field].dim->col, &hit, &ikey, &qty, &irev,
-                               &count);
-            for (size_t j = 0; rc == 0 && j < count; j++) {
-                size_t i = hit[j];
-                uint64_t vi = ss->visit[i] - s->first_visit;
-                if (!hit_selected(p, ss, i, vi))
-                    continue;
-                keys[pl->item_field][i] = ikey[j];
-                uint32_t bucket = pl->req->gran != CN_GRAN_NONE ? trend_bucket(p, ss->ts[i]) : 0;
-                uint32_t acc = acc_of(p->agg, key_of(p, keys, i, bucket));
-                credit(p, acc, vi, ss->type[i], ss->events[i], irev[j], qty[j], true);
-            }
-            if (rc == 0 && count > 0) {
-                free(hit);
-                free(ikey);
-                free(qty);
-                free(irev);
-            }
-        }
+        if (pl->item_mode)
+            rc = item_pass(p, k, keys);
         if (rc == 0 && pl->event_count > 0) {
             uint32_t *ehit, *enum_;
             int64_t *eval_;

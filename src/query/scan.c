@@ -881,6 +881,62 @@ int cn_scan_items(cn_scan_t *s, size_t k, cn_store_col_t col, uint32_t **hit, ui
     return rc;
 }
 
+/* For the item rows of segment k (ihit: their hits, ascending), the value id of merchandising
+ * eVar evar bound to each: item row j is item (j - the first item row of its hit) of its hit,
+ * and the binding is the var row cn_var_merch(evar, that index) of the same hit (0: none). */
+static int item_merch(cn_scan_t *s, size_t k, unsigned evar, const uint32_t *ihit, size_t icount,
+                      uint32_t *out)
+{
+    cn_scanseg_t *ss = &s->segs[k];
+    uint32_t *vhit;
+    size_t vcount;
+    memset(out, 0, icount * sizeof(*out));
+    int rc = child_hits(s, ss, CN_GROUP_VAR, CN_COL_VAR_hit, &vhit, &vcount);
+    if (rc != 0 || vcount == 0)
+        return rc;
+    uint32_t *var = cn_xmalloc(vcount * 4), *val = cn_xmalloc(vcount * 4);
+    if ((rc = cn_store_read_u32(ss->seg, CN_COL_VAR_var, 0, vcount, var, s->err)) == 0 &&
+        (rc = cn_store_read_u32(ss->seg, CN_COL_VAR_value, 0, vcount, val, s->err)) == 0) {
+        size_t v = 0;
+        unsigned idx = 0;
+        for (size_t j = 0; j < icount; j++) {
+            idx = j > 0 && ihit[j] == ihit[j - 1] ? idx + 1 : 0;
+            while (v < vcount && vhit[v] < ihit[j])
+                v++;
+            uint32_t want = cn_var_merch(evar, idx);
+            for (size_t x = v; x < vcount && vhit[x] == ihit[j]; x++) {
+                if (var[x] == want) {
+                    out[j] = val[x];
+                    break;
+                }
+            }
+        }
+    }
+    free(vhit);
+    free(var);
+    free(val);
+    return rc;
+}
+
+int cn_scan_item_field(cn_scan_t *s, size_t k, const cn_field_t *f, uint32_t **hit, uint32_t **key,
+                       uint32_t **qty, int64_t **rev, size_t *count)
+{
+    bool merch = f->dim->src == CN_DIMSRC_ITEM_MERCH;
+    int rc = cn_scan_items(s, k, merch ? CN_COL_ITEM_sku : f->dim->col, hit, key, qty, rev, count);
+    if (rc != 0 || !merch || *count == 0)
+        return rc;
+    if ((rc = item_merch(s, k, (unsigned)f->arg, *hit, *count, *key)) != 0) {
+        free(*hit);
+        free(*key);
+        free(*qty);
+        free(*rev);
+        *hit = *key = *qty = NULL;
+        *rev = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
 int cn_scan_events(cn_scan_t *s, size_t k, uint32_t **hit, uint32_t **num, int64_t **val,
                    size_t *count)
 {
@@ -919,6 +975,7 @@ int cn_field_dict(const cn_field_t *f)
     case CN_DIMSRC_EXIT_PAGE:
         return cn_store_col(CN_COL_HIT_page)->dict;
     case CN_DIMSRC_VAR:
+    case CN_DIMSRC_ITEM_MERCH:
         return cn_store_col(CN_COL_VAR_value)->dict;
     default:
         return -1;
@@ -1060,12 +1117,13 @@ int cn_scan_field(cn_scan_t *s, size_t k, const cn_field_t *f, int64_t *out)
         free(val);
         return rc;
     }
-    case CN_DIMSRC_ITEM_COL: {
+    case CN_DIMSRC_ITEM_COL:
+    case CN_DIMSRC_ITEM_MERCH: {
         uint32_t *hit, *key, *qty;
         int64_t *rev;
         size_t count;
         memset(out, 0, n * sizeof(*out));
-        if ((rc = cn_scan_items(s, k, d->col, &hit, &key, &qty, &rev, &count)) != 0)
+        if ((rc = cn_scan_item_field(s, k, f, &hit, &key, &qty, &rev, &count)) != 0)
             return rc;
         for (size_t i = count; i > 0; i--)
             out[hit[i - 1]] = key[i - 1];
@@ -1355,11 +1413,12 @@ static int cond_hits_run(cn_scan_t *s, const cond_t *c, uint64_t *hitbits, size_
     int rc = 0;
     for (size_t k = k0; k < k1 && rc == 0; k++) {
         cn_scanseg_t *ss = &s->segs[k];
-        if (c->field.dim != NULL && c->field.dim->src == CN_DIMSRC_ITEM_COL) {
+        if (c->field.dim != NULL && (c->field.dim->src == CN_DIMSRC_ITEM_COL ||
+                                     c->field.dim->src == CN_DIMSRC_ITEM_MERCH)) {
             uint32_t *hit, *key, *qty;
             int64_t *rev;
             size_t count;
-            if ((rc = cn_scan_items(s, k, c->field.dim->col, &hit, &key, &qty, &rev, &count)) != 0)
+            if ((rc = cn_scan_item_field(s, k, &c->field, &hit, &key, &qty, &rev, &count)) != 0)
                 break;
             for (size_t i = 0; i < count; i++) {
                 if (cond_test(c, key[i])) {

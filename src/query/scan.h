@@ -173,6 +173,10 @@ int cn_scan_field(cn_scan_t *s, size_t k, const cn_field_t *f, int64_t *out);
  * column col, quantity and revenue. Arrays are malloc'd; *count may be 0. */
 int cn_scan_items(cn_scan_t *s, size_t k, cn_store_col_t col, uint32_t **hit, uint32_t **key,
                   uint32_t **qty, int64_t **rev, size_t *count);
+/* The same for an item dimension f (product, category: its item column; merchN: the value id
+ * of the CN_VAR_MERCH row of eVar N that names the item, 0 when none). */
+int cn_scan_item_field(cn_scan_t *s, size_t k, const cn_field_t *f, uint32_t **hit, uint32_t **key,
+                       uint32_t **qty, int64_t **rev, size_t *count);
 
 /* Event rows of segment k with event numbers in [1..1000]: hit index within the
  * segment, event number and value. Arrays are malloc'd. */

@@ -125,7 +125,7 @@ def check_pickers(p, srv):
     cat = api(srv, "catalog", {})
     want = []
     for d in cat["dimensions"]:
-        m = re.match(r"^(evar|prop|list|hier)1\.\.\1(\d+)$", d["name"])
+        m = re.match(r"^(evar|prop|list|hier|merch)1\.\.\1(\d+)$", d["name"])
         if m:
             want += ["%s%d" % (m.group(1), i) for i in range(1, int(m.group(2)) + 1)]
     check(len(want) > 300 and p["vars"] == want, "the variable picker lists all %d of the catalogue: %d" % (len(want), len(p["vars"])))

@@ -131,8 +131,9 @@ function metricInfo(name) {
 function dimTitle(name) {
   const d = catalog.dims.get(name);
   if (d) return d.title;
-  const v = /^(evar|prop|list|hier)(\d+)$/.exec(name);
-  if (v) return { evar: 'eVar', prop: 'Prop', list: 'List', hier: 'Hierarchy' }[v[1]] + ' ' + v[2];
+  const v = /^(evar|prop|list|hier|merch)(\d+)$/.exec(name);
+  if (v) return v[1] === 'merch' ? 'eVar ' + v[2] + ' (merchandising)'
+    : { evar: 'eVar', prop: 'Prop', list: 'List', hier: 'Hierarchy' }[v[1]] + ' ' + v[2];
   return name;
 }
 
@@ -755,19 +756,19 @@ function viewTasks(my) {
     }
     case 'paths': return [paths(my)];
     case 'vars': {
-      const vars = catalogRange('dimensions', /^(evar|prop|list|hier)$/);
+      const vars = catalogRange('dimensions', /^(evar|prop|list|hier|merch)$/);
       const v = vars.includes(state.var) ? state.var : vars[0] || 'evar1';
       const evs = catalogRange('metrics', /^event$/);
       const ev = evs.includes(state.ev) ? state.ev : '';
-      const pick = panel('eVars, props, lists, hierarchies', { id: 'var-pick' });
+      const pick = panel('eVars, props, lists, hierarchies, merchandising eVars', { id: 'var-pick' });
       pick.body.replaceChildren(picker('var', 'Variable', vars, v, dimTitle, (x) => go({ var: x })),
-        h('p', { class: 'note', text: 'Every variable the API knows (' + vars.length + '). eVars and props are set by Adobe AppMeasurement (eVar1, prop1...) or canton JSON; empty values are left out.' }));
+        h('p', { class: 'note', text: 'Every variable the API knows (' + vars.length + '). eVars and props are set by Adobe AppMeasurement (eVar1, prop1...) or canton JSON; a merchandising eVar is the value a products string bound to each product, credited with that product\'s units and revenue; empty values are left out.' }));
       const epick = panel('All events', { id: 'event-pick' });
       epick.body.replaceChildren(picker('event', 'Event', evs, ev, (x) => metricInfo(x).title, (x) => go({ ev: x })),
         h('p', { class: 'note', text: 'Every event the API knows (' + evs.length + '): pick one to chart it.' }));
       return [
         events(my),
-        table(my, dimTitle(v), [{ label: dimTitle(v), dim: v, metrics: ['visits', 'hits', 'orders', 'revenue'], params: { empty: 0 } }], { wide: true, limit: 25, id: 'var' }),
+        table(my, dimTitle(v), [{ label: dimTitle(v), dim: v, metrics: v.startsWith('merch') ? ['revenue', 'units', 'orders', 'product_views', 'cart_adds'] : ['visits', 'hits', 'orders', 'revenue'], params: { empty: 0 } }], { wide: true, limit: 25, id: 'var' }),
         ev ? trend(my, ev, metricInfo(ev).title + ' over time') : null,
       ].filter(Boolean);
     }

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Merchandising eVar bindings (Adobe's product syntax, docs/processing.md
+ * "Merchandising eVars"): per visitor, (eVar N, product SKU) -> value, set
+ * when a products string gives eVarN for that SKU (most recent allocation:
+ * a new value replaces the old), ending with eVar N's configured expiry
+ * (visit, hit, N days, event, never). A later hit whose products string
+ * lists the SKU without its own eVarN gets a CN_VAR_MERCH row for that item
+ * with the bound value, so that the item's units and revenue are credited
+ * to the value the product was found with.
+ *
+ * State: a 16-byte list header per visitor ordinal, each list sorted by
+ * (eVar, SKU pool id), at most CN_MERCH_MAX entries (the oldest set is
+ * dropped). Values and SKUs are ids in the suite's value pool, which the
+ * checkpoint keeps, so a restart and a reprocess see the same ids and emit
+ * the same rows; an item is matched with a binding by a 64-bit hash of its
+ * SKU (XXH3, kept in the binding), as the pool itself identifies strings by
+ * their 128-bit hash. Hits without products and visitors without bindings
+ * cost one test each.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "lib/xalloc.h"
+#include "process/internal.h"
+
+typedef struct cn_merch_bind {
+    uint32_t sku;       /* pool id of the SKU */
+    uint32_t val;       /* pool id of the value */
+    int64_t set_ts;     /* when it was set */
+    uint32_t set_visit; /* the visitor's visit number then */
+    uint16_t evar;      /* N of eVarN */
+    uint64_t fp;        /* sku_fp() of the SKU */
+} cn_merch_bind_t;
+
+/* The SKU's identity within a visitor's bindings: items are matched by it, without a look
+ * into the value pool. */
+static inline uint64_t sku_fp(cn_str_t s)
+{
+    return XXH3_64bits_withSeed(s.ptr ? s.ptr : "", s.len, 0x6d65726368);
+}
+
+static inline bool same_sku(const cn_merch_bind_t *e, uint64_t fp)
+{
+    return e->fp == fp;
+}
+
+typedef struct cn_merch_list {
+    uint16_t count, cap;
+    uint32_t checked_visit; /* the visit number its visit-scoped bindings were expired for */
+    cn_merch_bind_t *b;     /* sorted by (evar, sku) */
+} cn_merch_list_t;
+
+struct cn_merch {
+    cn_merch_list_t *lists; /* by visitor ordinal */
+    size_t list_len;
+    uint64_t (*mask)[4]; /* scratch: per item of a hit, the eVars it gives itself (bit N) */
+    size_t mask_cap;
+    bool any_days;  /* some eVar expires after N days: expiry is checked on every hit */
+    bool any_event; /* some eVar expires on an event */
+};
+
+static cn_merch_t *merch_of(cn_suite_state_t *s)
+{
+    if (s->merch == NULL) {
+        cn_merch_t *m = s->merch = cn_xcalloc(1, sizeof(*s->merch));
+        for (int n = 1; n <= 250; n++) {
+            m->any_days |= s->evar[n].exp == CN_EXP_DAYS;
+            m->any_event |= s->evar[n].exp == CN_EXP_EVENT;
+        }
+    }
+    return s->merch;
+}
+
+void cn__merch_free(cn_merch_t *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->list_len; i++)
+        free(m->lists[i].b);
+    free(m->lists);
+    free(m->mask);
+    free(m);
+}
+
+static cn_merch_list_t *list_of(const cn_merch_t *m, uint32_t vord)
+{
+    if (m == NULL || vord >= m->list_len)
+        return NULL;
+    return &m->lists[vord];
+}
+
+static cn_merch_list_t *list_make(cn_suite_state_t *s, uint32_t vord)
+{
+    cn_merch_t *m = merch_of(s);
+    if (vord >= m->list_len) {
+        size_t n = m->list_len ? m->list_len : 1024;
+        while (n <= vord)
+            n *= 2;
+        m->lists = cn_xrealloc(m->lists, n * sizeof(*m->lists));
+        memset(m->lists + m->list_len, 0, (n - m->list_len) * sizeof(*m->lists));
+        m->list_len = n;
+    }
+    return &m->lists[vord];
+}
+
+static void list_remove(cn_merch_list_t *l, size_t i)
+{
+    memmove(&l->b[i], &l->b[i + 1], (l->count - i - 1) * sizeof(l->b[0]));
+    l->count--;
+}
+
+/* Sets (evar, sku) -> val: replaces the value in force (most recent), or inserts in order,
+ * dropping the oldest set binding when the list is full. */
+static void bind(cn_merch_list_t *l, cn_merch_bind_t nb)
+{
+    size_t lo = 0, hi = l->count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const cn_merch_bind_t *e = &l->b[mid];
+        if (e->evar < nb.evar || (e->evar == nb.evar && e->sku < nb.sku))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < l->count && l->b[lo].evar == nb.evar && l->b[lo].sku == nb.sku) {
+        l->b[lo] = nb;
+        return;
+    }
+    if (l->count == CN_MERCH_MAX) {
+        size_t old = 0;
+        for (size_t i = 1; i < l->count; i++) {
+            if (l->b[i].set_ts < l->b[old].set_ts)
+                old = i;
+        }
+        list_remove(l, old);
+        if (old < lo)
+            lo--;
+    }
+    if (l->count == l->cap) {
+        l->cap = l->cap ? (uint16_t)(l->cap * 2) : 2;
+        l->b = cn_xrealloc(l->b, l->cap * sizeof(*l->b));
+    }
+    memmove(&l->b[lo + 1], &l->b[lo], (l->count - lo) * sizeof(l->b[0]));
+    l->b[lo] = nb;
+    l->count++;
+}
+
+int cn__merch_restore(cn_suite_state_t *s, uint32_t vord, unsigned evar, uint32_t sku, uint32_t val,
+                      int64_t set_ts, uint32_t set_visit)
+{
+    if (evar < 1 || evar > 250 || sku >= s->pool_count || val >= s->pool_count)
+        return -1;
+    cn_merch_list_t *l = list_make(s, vord);
+    if (l->count == CN_MERCH_MAX)
+        return -1;
+    bind(l, (cn_merch_bind_t){sku, val, set_ts, set_visit, (uint16_t)evar,
+                              sku_fp(cn__pool_get(s, sku))});
+    return 0;
+}
+
+/* A binding of this visitor that can never be used again: an eVar that ends with its visit,
+ * set in an earlier one (visit numbers only grow). */
+static bool dead(const cn_suite_state_t *s, const cn_visitor_t *v, const cn_merch_bind_t *e)
+{
+    return s->evar[e->evar].exp == CN_EXP_VISIT && e->set_visit != v->visit_num;
+}
+
+void cn__merch_put(const cn_suite_state_t *s, uint32_t vord, cn_buf_t *b)
+{
+    const cn_merch_list_t *l = list_of(s->merch, vord);
+    const cn_visitor_t *v = cn__vis_at(s, vord);
+    size_t live = 0;
+    for (size_t i = 0; l != NULL && i < l->count; i++)
+        live += !dead(s, v, &l->b[i]);
+    cn_buf_put_varint(b, live);
+    for (size_t i = 0; live > 0 && i < l->count; i++) {
+        const cn_merch_bind_t *e = &l->b[i];
+        if (dead(s, v, e))
+            continue;
+        cn_buf_put_varint(b, e->evar);
+        cn_buf_put_varint(b, e->sku);
+        cn_buf_put_varint(b, e->val);
+        cn_buf_put_varint(b, ((uint64_t)e->set_ts << 1) ^ (uint64_t)(e->set_ts >> 63));
+        cn_buf_put_varint(b, e->set_visit);
+    }
+}
+
+/* True when eVar config c ends on a hit with these events (as the visitor's eVars do). */
+static bool ends_on(const cn_evar_conf_t *c, const cn_dbatch_t *b, const cn_dhit_t *h,
+                    uint8_t events)
+{
+    if (c->exp != CN_EXP_EVENT)
+        return false;
+    if (c->exp_flag != 0 && (events & c->exp_flag) != 0)
+        return true;
+    for (uint32_t k = 0; c->exp_event != 0 && k < h->ev_count; k++) {
+        if (b->events[h->ev_first + k].num == c->exp_event)
+            return true;
+    }
+    return false;
+}
+
+int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_dbatch_t *b,
+                  const cn_dhit_t *h, uint32_t hid, int64_t ts, uint8_t events)
+{
+    cn_merch_list_t *l = list_of(s->merch, vord);
+    bool explicit = false;
+    for (uint32_t i = 0; i < h->var_count && !explicit; i++) {
+        const cn_dvar_t *dv = &b->vars[h->var_first + i];
+        explicit = dv->product >= 0 && (dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR;
+    }
+    if ((l == NULL || l->count == 0) && !explicit)
+        return 0;
+    const cn_visitor_t *v = cn__vis_at(s, vord);
+
+    /* 1. Bindings that expired before this hit (visit end, N days; hit-scoped ones are never
+     * kept), as evars_expire_before does for the visitor's eVars. Once per visit unless some
+     * eVar expires after N days: the bindings made since are this visit's. */
+    bool check = l != NULL && l->count > 0 &&
+                 (l->checked_visit != v->visit_num || (s->merch != NULL && s->merch->any_days));
+    if (l != NULL)
+        l->checked_visit = v->visit_num;
+    for (size_t i = check ? l->count : 0; i > 0; i--) {
+        const cn_merch_bind_t *e = &l->b[i - 1];
+        const cn_evar_conf_t *c = &s->evar[e->evar];
+        if ((c->exp == CN_EXP_VISIT && e->set_visit != v->visit_num) ||
+            (c->exp == CN_EXP_DAYS && ts >= e->set_ts + c->exp_us) || c->exp == CN_EXP_HIT)
+            list_remove(l, i - 1);
+    }
+
+    /* 2. The hit's own values: bound to their SKU, and marked so that the item gets no
+     * carried row for that eVar (its own row is written already). */
+    cn_merch_t *m = s->merch;
+    if (explicit) {
+        m = merch_of(s);
+        if (h->prod_count > m->mask_cap) {
+            m->mask_cap = h->prod_count;
+            m->mask = cn_xrealloc(m->mask, m->mask_cap * sizeof(*m->mask));
+        }
+        memset(m->mask, 0, h->prod_count * sizeof(*m->mask));
+        for (uint32_t i = 0; i < h->var_count; i++) {
+            const cn_dvar_t *dv = &b->vars[h->var_first + i];
+            if (dv->product < 0 || (dv->var & CN_VAR_FAMILY_MASK) != CN_VAR_EVAR ||
+                (uint32_t)dv->product >= h->prod_count)
+                continue;
+            unsigned n = dv->var & 0xffff;
+            m->mask[dv->product][n >> 6] |= 1ull << (n & 63);
+            if (dv->value.len == 0 || s->evar[n].exp == CN_EXP_HIT)
+                continue;
+            cn_str_t sku = b->prods[h->prod_first + (uint32_t)dv->product].sku;
+            uint64_t fp = sku_fp(sku);
+            uint32_t sid = UINT32_MAX, vid = UINT32_MAX;
+            l = list_make(s, vord); /* may move the lists */
+            /* pool ids without hashing when the visitor has them at hand: the SKU from one
+             * of its bindings, the value from its eVar N in force (this hit set it) */
+            for (size_t j = 0; j < l->count && sid == UINT32_MAX; j++) {
+                if (same_sku(&l->b[j], fp))
+                    sid = l->b[j].sku;
+            }
+            for (size_t j = 0; j < v->evar_count && vid == UINT32_MAX; j++) {
+                if (v->evars[j].num == n && cn_str_eq(cn__pool_get(s, v->evars[j].str), dv->value))
+                    vid = v->evars[j].str;
+            }
+            if (sid == UINT32_MAX)
+                sid = cn__pool_intern(s, sku);
+            if (vid == UINT32_MAX)
+                vid = cn__pool_intern(s, dv->value);
+            bind(l, (cn_merch_bind_t){sid, vid, ts, v->visit_num, (uint16_t)n, fp});
+        }
+    }
+
+    /* 3. Carried rows: each item whose SKU is bound, for each bound eVar it does not give
+     * itself, in products order, then eVar order. */
+    for (uint32_t k = 0; l != NULL && l->count > 0 && k < h->prod_count; k++) {
+        unsigned only = l->b[0].evar == l->b[l->count - 1].evar ? l->b[0].evar : 0;
+        if (explicit && only != 0 && (m->mask[k][only >> 6] >> (only & 63) & 1))
+            continue; /* the one eVar bound: the item gives it itself */
+        cn_str_t sku = b->prods[h->prod_first + k].sku;
+        uint64_t fp = sku_fp(sku);
+        uint32_t sid = UINT32_MAX;
+        for (size_t i = 0; i < l->count; i++) {
+            const cn_merch_bind_t *e = &l->b[i];
+            if (sid == UINT32_MAX && same_sku(e, fp))
+                sid = e->sku;
+            if (e->sku != sid || (explicit && (m->mask[k][e->evar >> 6] >> (e->evar & 63) & 1)))
+                continue;
+            cn_var_row_t vr = {
+                .hit = hid, .var = cn_var_merch(e->evar, k), .value = cn__pool_get(s, e->val)};
+            int rc = s->sink.var(s->sink.ud, &vr);
+            if (rc != 0)
+                return rc;
+            p->stats.vars++;
+        }
+    }
+
+    /* 4. After the hit: bindings of eVars that end on one of its events. */
+    bool ev = l != NULL && m != NULL && m->any_event && (events != 0 || h->ev_count > 0);
+    for (size_t i = ev ? l->count : 0; i > 0; i--) {
+        if (ends_on(&s->evar[l->b[i - 1].evar], b, h, events))
+            list_remove(l, i - 1);
+    }
+    return 0;
+}
