@@ -791,6 +791,63 @@ static void cache_after_reopen(void **state)
     cn_buf_dispose(&buf);
 }
 
+/* Strings of one length (SKUs, many URLs) through a cache: each gets the
+ * table's id, whether its set's entries hold strings of its length or not,
+ * and once interned each repeat is a hit; a string beyond CN_STORE__MAX_STR
+ * whose bytes and length agree with a cached string's in the low 21 bits
+ * (what a cache keeping fewer bits of the length would compare) is refused
+ * through the cache and through cn_store__dict_intern_many as through the
+ * table, and adds nothing. */
+static void cache_same_length_and_over_long(void **state)
+{
+    (void)state;
+    static cn_store__dict_cache_t cache[1u << CN_STORE__DICT_CACHE_BITS];
+    memset(cache, 0, sizeof(cache));
+    cn_store__dict_t *d = cn_store__dict_new("sku"), *ref = cn_store__dict_new("sku");
+    char buf[64];
+    for (int round = 0; round < 3; round++) {
+        for (unsigned i = 0; i < 600; i++) {
+            int n = snprintf(buf, sizeof(buf), i % 3 ? "TFL-%05u" : "https://s.test/p/%06u", i);
+            uint32_t got, want;
+            assert_int_equal(cn_store__dict_intern_cached(d, cn_str(buf, (size_t)n), cache, &got),
+                             0);
+            assert_int_equal(cn_store__dict_intern(ref, cn_str(buf, (size_t)n), &want), 0);
+            assert_int_equal(got, want);
+        }
+    }
+    uint64_t before = cn_store__dict_lookups(d);
+    for (unsigned i = 590; i < 600; i++) { /* used last: in the cache */
+        int n = snprintf(buf, sizeof(buf), i % 3 ? "TFL-%05u" : "https://s.test/p/%06u", i);
+        uint32_t got;
+        assert_int_equal(cn_store__dict_intern_cached(d, cn_str(buf, (size_t)n), cache, &got), 0);
+        assert_int_equal(got, i + 1);
+    }
+    assert_int_equal(cn_store__dict_lookups(d), before);
+    /* over-long strings whose lengths are a cached string's plus 1 << 21 and more */
+    size_t big = ((size_t)4 << 21) + 16;
+    char *p = malloc(big);
+    assert_non_null(p);
+    memset(p, 'x', big);
+    for (unsigned i = 0; i < 600; i += 7) {
+        int n = snprintf(buf, sizeof(buf), i % 3 ? "TFL-%05u" : "https://s.test/p/%06u", i);
+        for (size_t k = 1; k <= 3; k++) {
+            size_t len = ((size_t)k << 21) + (size_t)n;
+            memcpy(p, buf, (size_t)n);
+            memcpy(p + len - (size_t)n, buf, (size_t)n);
+            uint32_t got = 7;
+            assert_int_equal(cn_store__dict_intern_cached(d, cn_str(p, len), cache, &got),
+                             CN_ETOOBIG);
+            cn_store__dict_req_t req[2] = {{d, cn_str(p, len), cache, &got},
+                                           {d, cn_str(buf, (size_t)n), cache, &got}};
+            assert_int_equal(cn_store__dict_intern_many(req, 2), CN_ETOOBIG);
+        }
+    }
+    free(p);
+    assert_int_equal(cn_store__dict_len(d), 601);
+    cn_store__dict_free(d);
+    cn_store__dict_free(ref);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -807,6 +864,7 @@ int main(void)
         cmocka_unit_test(cache_hits_misses_and_evictions),
         cmocka_unit_test(interning_many_hits_the_cache),
         cmocka_unit_test(cache_after_reopen),
+        cmocka_unit_test(cache_same_length_and_over_long),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
