@@ -12,8 +12,8 @@
  *   last_ts, varint visit_num, visit, hit_num, visit_campaign, visit_ref
  *   (version 2; version 1 has neither: they read as 0), evar count, per eVar: num,
  *   str, zigzag set_ts, set_visit, then (version 3; versions 1 and 2 read as
- *   none) merchandising binding count, per binding: evar, sku, value (pool
- *   ids), zigzag set_ts, set_visit), varint order count + keys, varint
+ *   none) merchandising binding count, per binding: evar, SKU hash (64 bits),
+ *   value (pool id), zigzag set_ts, set_visit), varint order count + keys, varint
  *   serial count + keys; finally u32 CRC32C of everything before it.
  */
 #include <errno.h>
@@ -426,9 +426,8 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
                 uint64_t n = rv(&r), sku = rv(&r), val = rv(&r);
                 int64_t set_ts = unzz(rv(&r));
                 uint64_t set_visit = rv(&r);
-                if (r.bad || n > 250 || sku > UINT32_MAX || val > UINT32_MAX ||
-                    set_visit > UINT32_MAX ||
-                    cn__merch_restore(s, ord, (unsigned)n, (uint32_t)sku, (uint32_t)val, set_ts,
+                if (r.bad || n > 250 || val > UINT32_MAX || set_visit > UINT32_MAX ||
+                    cn__merch_restore(s, ord, (unsigned)n, sku, (uint32_t)val, set_ts,
                                       (uint32_t)set_visit) != 0)
                     r.bad = true;
             }

@@ -409,11 +409,11 @@ typedef struct cn_merch cn_merch_t;
 int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_dbatch_t *b,
                   const cn_dhit_t *h, uint32_t hid, int64_t ts, uint8_t events);
 void cn__merch_free(cn_merch_t *m);
-/* Checkpoint: writes visitor vord's live bindings (count, then evar, sku, val, zigzag set_ts,
+/* Checkpoint: writes visitor vord's live bindings (count, then evar, SKU hash, val, zigzag set_ts,
  * set_visit each); cn__merch_restore adds one back (-1 when it is out of range or too many). */
 void cn__merch_put(const cn_suite_state_t *s, uint32_t vord, cn_buf_t *b);
-int cn__merch_restore(cn_suite_state_t *s, uint32_t vord, unsigned evar, uint32_t sku, uint32_t val,
-                      int64_t set_ts, uint32_t set_visit);
+int cn__merch_restore(cn_suite_state_t *s, uint32_t vord, unsigned evar, uint64_t sku_fp,
+                      uint32_t val, int64_t set_ts, uint32_t set_visit);
 /* a <= b in log order */
 bool cn__pos_le(cn_hitlog_pos_t a, cn_hitlog_pos_t b);
 /* Ends a suite's suppression once pos is past its sink's position. */

@@ -10,13 +10,11 @@
  * to the value the product was found with.
  *
  * State: a 16-byte list header per visitor ordinal, each list sorted by
- * (eVar, SKU pool id), at most CN_MERCH_MAX entries (the oldest set is
- * dropped). Values and SKUs are ids in the suite's value pool, which the
- * checkpoint keeps, so a restart and a reprocess see the same ids and emit
- * the same rows; an item is matched with a binding by a 64-bit hash of its
- * SKU (XXH3, kept in the binding), as the pool itself identifies strings by
- * their 128-bit hash. Hits without products and visitors without bindings
- * cost one test each.
+ * (eVar, SKU hash), at most CN_MERCH_MAX entries (the oldest set is
+ * dropped). A SKU is known by its 64-bit XXH3 hash (an item is matched with
+ * a binding by it), a value by its id in the suite's value pool; the
+ * checkpoint keeps both, so a restart and a reprocess emit the same rows.
+ * Hits without products and visitors without bindings cost one test each.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,30 +24,24 @@
 #include "process/internal.h"
 
 typedef struct cn_merch_bind {
-    uint32_t sku;       /* pool id of the SKU */
-    uint32_t val;       /* pool id of the value */
+    uint64_t fp;        /* sku_fp() of the SKU */
     int64_t set_ts;     /* when it was set */
+    uint32_t val;       /* pool id of the value */
     uint32_t set_visit; /* the visitor's visit number then */
     uint16_t evar;      /* N of eVarN */
-    uint64_t fp;        /* sku_fp() of the SKU */
 } cn_merch_bind_t;
 
-/* The SKU's identity within a visitor's bindings: items are matched by it, without a look
- * into the value pool. */
+/* The SKU's identity within a visitor's bindings: items are matched by it, and the
+ * checkpoint keeps it, so SKUs never go into the value pool (a hash-table probe per binding). */
 static inline uint64_t sku_fp(cn_str_t s)
 {
     return XXH3_64bits_withSeed(s.ptr ? s.ptr : "", s.len, 0x6d65726368);
 }
 
-static inline bool same_sku(const cn_merch_bind_t *e, uint64_t fp)
-{
-    return e->fp == fp;
-}
-
 typedef struct cn_merch_list {
     uint16_t count, cap;
     uint32_t checked_visit; /* the visit number its visit-scoped bindings were expired for */
-    cn_merch_bind_t *b;     /* sorted by (evar, sku) */
+    cn_merch_bind_t *b;     /* sorted by (evar, fp) */
 } cn_merch_list_t;
 
 struct cn_merch {
@@ -111,7 +103,7 @@ static void list_remove(cn_merch_list_t *l, size_t i)
     l->count--;
 }
 
-/* Sets (evar, sku) -> val: replaces the value in force (most recent), or inserts in order,
+/* Sets (evar, SKU) -> val: replaces the value in force (most recent), or inserts in order,
  * dropping the oldest set binding when the list is full. */
 static void bind(cn_merch_list_t *l, cn_merch_bind_t nb)
 {
@@ -119,12 +111,12 @@ static void bind(cn_merch_list_t *l, cn_merch_bind_t nb)
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         const cn_merch_bind_t *e = &l->b[mid];
-        if (e->evar < nb.evar || (e->evar == nb.evar && e->sku < nb.sku))
+        if (e->evar < nb.evar || (e->evar == nb.evar && e->fp < nb.fp))
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo < l->count && l->b[lo].evar == nb.evar && l->b[lo].sku == nb.sku) {
+    if (lo < l->count && l->b[lo].evar == nb.evar && l->b[lo].fp == nb.fp) {
         l->b[lo] = nb;
         return;
     }
@@ -147,16 +139,15 @@ static void bind(cn_merch_list_t *l, cn_merch_bind_t nb)
     l->count++;
 }
 
-int cn__merch_restore(cn_suite_state_t *s, uint32_t vord, unsigned evar, uint32_t sku, uint32_t val,
-                      int64_t set_ts, uint32_t set_visit)
+int cn__merch_restore(cn_suite_state_t *s, uint32_t vord, unsigned evar, uint64_t sku_fp,
+                      uint32_t val, int64_t set_ts, uint32_t set_visit)
 {
-    if (evar < 1 || evar > 250 || sku >= s->pool_count || val >= s->pool_count)
+    if (evar < 1 || evar > 250 || val >= s->pool_count)
         return -1;
     cn_merch_list_t *l = list_make(s, vord);
     if (l->count == CN_MERCH_MAX)
         return -1;
-    bind(l, (cn_merch_bind_t){sku, val, set_ts, set_visit, (uint16_t)evar,
-                              sku_fp(cn__pool_get(s, sku))});
+    bind(l, (cn_merch_bind_t){sku_fp, set_ts, val, set_visit, (uint16_t)evar});
     return 0;
 }
 
@@ -180,7 +171,7 @@ void cn__merch_put(const cn_suite_state_t *s, uint32_t vord, cn_buf_t *b)
         if (dead(s, v, e))
             continue;
         cn_buf_put_varint(b, e->evar);
-        cn_buf_put_varint(b, e->sku);
+        cn_buf_put_varint(b, e->fp);
         cn_buf_put_varint(b, e->val);
         cn_buf_put_varint(b, ((uint64_t)e->set_ts << 1) ^ (uint64_t)(e->set_ts >> 63));
         cn_buf_put_varint(b, e->set_visit);
@@ -249,25 +240,18 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
             m->mask[dv->product][n >> 6] |= 1ull << (n & 63);
             if (dv->value.len == 0 || s->evar[n].exp == CN_EXP_HIT)
                 continue;
-            cn_str_t sku = b->prods[h->prod_first + (uint32_t)dv->product].sku;
-            uint64_t fp = sku_fp(sku);
-            uint32_t sid = UINT32_MAX, vid = UINT32_MAX;
+            uint64_t fp = sku_fp(b->prods[h->prod_first + (uint32_t)dv->product].sku);
+            uint32_t vid = UINT32_MAX;
             l = list_make(s, vord); /* may move the lists */
-            /* pool ids without hashing when the visitor has them at hand: the SKU from one
-             * of its bindings, the value from its eVar N in force (this hit set it) */
-            for (size_t j = 0; j < l->count && sid == UINT32_MAX; j++) {
-                if (same_sku(&l->b[j], fp))
-                    sid = l->b[j].sku;
-            }
+            /* the value's pool id without hashing when the visitor has it at hand: its eVar N
+             * in force (this hit set it) */
             for (size_t j = 0; j < v->evar_count && vid == UINT32_MAX; j++) {
                 if (v->evars[j].num == n && cn_str_eq(cn__pool_get(s, v->evars[j].str), dv->value))
                     vid = v->evars[j].str;
             }
-            if (sid == UINT32_MAX)
-                sid = cn__pool_intern(s, sku);
             if (vid == UINT32_MAX)
                 vid = cn__pool_intern(s, dv->value);
-            bind(l, (cn_merch_bind_t){sid, vid, ts, v->visit_num, (uint16_t)n, fp});
+            bind(l, (cn_merch_bind_t){fp, ts, vid, v->visit_num, (uint16_t)n});
         }
     }
 
@@ -277,14 +261,10 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
         unsigned only = l->b[0].evar == l->b[l->count - 1].evar ? l->b[0].evar : 0;
         if (explicit && only != 0 && (m->mask[k][only >> 6] >> (only & 63) & 1))
             continue; /* the one eVar bound: the item gives it itself */
-        cn_str_t sku = b->prods[h->prod_first + k].sku;
-        uint64_t fp = sku_fp(sku);
-        uint32_t sid = UINT32_MAX;
+        uint64_t fp = sku_fp(b->prods[h->prod_first + k].sku);
         for (size_t i = 0; i < l->count; i++) {
             const cn_merch_bind_t *e = &l->b[i];
-            if (sid == UINT32_MAX && same_sku(e, fp))
-                sid = e->sku;
-            if (e->sku != sid || (explicit && (m->mask[k][e->evar >> 6] >> (e->evar & 63) & 1)))
+            if (e->fp != fp || (explicit && (m->mask[k][e->evar >> 6] >> (e->evar & 63) & 1)))
                 continue;
             cn_var_row_t vr = {
                 .hit = hid, .var = cn_var_merch(e->evar, k), .value = cn__pool_get(s, e->val)};
