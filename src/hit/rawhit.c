@@ -44,32 +44,6 @@ void cn_rawhit_encode(const cn_rawhit_t *hit, cn_buf_t *out)
     }
 }
 
-/*
- * A varint of up to 8 bytes (the receive time takes 8) from one 8-byte load,
- * without a loop: the first byte with its top bit clear ends it, and the
- * 7-bit groups are packed in three steps. Longer varints, and fewer than 8
- * bytes left, go to cn_get_varint. Same values, same errors.
- */
-static inline __attribute__((always_inline)) bool get_varint(const uint8_t **p, const uint8_t *end,
-                                                             uint64_t *out)
-{
-    const uint8_t *q = *p;
-    if (end - q >= 8) {
-        uint64_t x = cn_load_u64le(q);
-        uint64_t stop = ~x & 0x8080808080808080ull; /* top bit of each final-byte candidate */
-        if (stop != 0) {
-            x &= (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7full; /* the varint's bytes, 7 bits each */
-            x = (x & 0x007f007f007f007full) | (x & 0x7f007f007f007f00ull) >> 1;
-            x = (x & 0x00003fff00003fffull) | (x & 0x3fff00003fff0000ull) >> 2;
-            x = (x & 0x000000000fffffffull) | (x & 0x0fffffff00000000ull) >> 4;
-            *out = x;
-            *p = q + __builtin_ctzll(stop) / 8 + 1;
-            return true;
-        }
-    }
-    return cn_get_varint(p, end, out) == 0;
-}
-
 /* One field (varint length, bytes) at *p into *out, *p moved past it; false when corrupt. */
 static inline __attribute__((always_inline)) bool get_field(const uint8_t **p, const uint8_t *end,
                                                             cn_str_t *out)
@@ -103,8 +77,7 @@ int cn_rawhit_decode(const void *p, size_t len, cn_rawhit_t *out)
     if (*q != CN_RAWHIT_VERSION)
         return CN_EVERSION;
     q++;
-    if (!get_varint(&q, end, &v))
-        return CN_ECORRUPT;
+    CN_RETURN_IF_ERR(cn_get_varint(&q, end, &v));
     if (v > INT64_MAX)
         return CN_ECORRUPT;
     out->recv_us = (int64_t)v;

@@ -202,6 +202,27 @@ void cn_buf_put_u64le(cn_buf_t *b, uint64_t v)
 int cn_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 {
     const uint8_t *q = *p;
+    if (q < end && q[0] < 0x80) {
+        *p = q + 1;
+        *out = q[0];
+        return 0;
+    }
+    /* Up to 8 bytes from one load, without a loop: the first byte with its top bit clear
+     * ends the varint, and its 7-bit groups are packed in three steps (8 groups are 56 bits:
+     * no overflow test). 9 and 10 bytes, and fewer than 8 left, take the loop. */
+    if (end - q >= 8) {
+        uint64_t x = cn_load_u64le(q);
+        uint64_t stop = ~x & 0x8080808080808080ull; /* top bit of each final-byte candidate */
+        if (stop != 0) {
+            x &= (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7full; /* the varint's bytes, 7 bits each */
+            x = (x & 0x007f007f007f007full) | (x & 0x7f007f007f007f00ull) >> 1;
+            x = (x & 0x00003fff00003fffull) | (x & 0x3fff00003fff0000ull) >> 2;
+            x = (x & 0x000000000fffffffull) | (x & 0x0fffffff00000000ull) >> 4;
+            *p = q + __builtin_ctzll(stop) / 8 + 1;
+            *out = x;
+            return 0;
+        }
+    }
     /* with 10 bytes there (the longest varint) no byte needs its own bounds test */
     bool room = end - q >= 10;
     uint64_t v = 0;

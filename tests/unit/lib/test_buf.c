@@ -50,6 +50,42 @@ static void varint_round_trips_boundaries(void **state)
     cn_buf_dispose(&b);
 }
 
+/* Every length 1..10, with and without 8 bytes after the start (the one-load path and the
+ * loop), minimal and with padding groups, against a byte-at-a-time reference. */
+static void varint_every_length_both_paths(void **state)
+{
+    (void)state;
+    for (unsigned len = 1; len <= 10; len++) {
+        for (unsigned pad = 0; pad < 3; pad++) {
+            for (uint64_t seed = 1; seed < 200; seed++) {
+                uint8_t in[16];
+                uint64_t want = 0, r = seed * 0x9e3779b97f4a7c15ull;
+                for (unsigned i = 0; i < len; i++) {
+                    uint8_t g = (uint8_t)(r >> (7 * i % 57) & 0x7f);
+                    if (i == 9)
+                        g &= 1; /* the 10th byte holds bit 63 only */
+                    if (i + 1 == len && seed % 5 == 0)
+                        g = 0; /* a padding group: accepted, as the loop does */
+                    in[i] = (uint8_t)(g | (i + 1 < len ? 0x80 : 0));
+                    want |= (uint64_t)g << (7 * i);
+                }
+                memset(in + len, 0xff, sizeof(in) - len); /* continuation bits after it */
+                const uint8_t *p = in;
+                uint64_t v;
+                assert_int_equal(cn_get_varint(&p, in + len + pad * 4, &v), 0);
+                assert_true(v == want);
+                assert_ptr_equal(p, in + len);
+            }
+        }
+        /* cut one byte short: an error, with or without room for the one-load path */
+        uint8_t cut[16];
+        memset(cut, 0x80, sizeof(cut));
+        const uint8_t *p = cut;
+        uint64_t v;
+        assert_int_equal(cn_get_varint(&p, cut + len, &v), CN_ECORRUPT);
+    }
+}
+
 static void varint_rejects_truncated_and_overlong(void **state)
 {
     (void)state;
@@ -118,6 +154,7 @@ int main(void)
         cmocka_unit_test(json_str_escapes_controls_quotes_and_bad_utf8),
         cmocka_unit_test(json_str_rejects_overlong_and_surrogates),
         cmocka_unit_test(varint_round_trips_boundaries),
+        cmocka_unit_test(varint_every_length_both_paths),
         cmocka_unit_test(varint_rejects_truncated_and_overlong),
         cmocka_unit_test(printf_appends),
         cmocka_unit_test(append_file_reads_whole_files),
