@@ -13,6 +13,12 @@
 // one JSON object with what the page showed at each step (URL, headline
 // figures with their raw values, each table's keys and values, errors shown,
 // the CSV text, console errors). The Python test compares it with the API.
+// Every request the page makes to /api/ is logged (method, path, a batch's
+// requests and their statuses): result.requests has those of the first view
+// (first), the date range change (range), each view (by its name), a direct
+// load of a view (direct) and, in phase "token", a batch answered 401
+// (token401), so that the test can tell that each view's reports came in one
+// POST /api/v1/batch.
 // Phase "realtime" (run while live hits arrive) opens the realtime view only,
 // waits for a refresh and saves its screenshots. Phase "token" (a server whose
 // suite needs the token in $CANTON_TEST_TOKEN) answers the token prompt.
@@ -158,13 +164,42 @@ async function checkPickers(page) {
     acceptDownloads: true,
     viewport: { width: 1280, height: 900 },
   });
-  const result = { steps: {}, console: [], views: {}, phone: {} };
+  const result = { steps: {}, console: [], views: {}, phone: {}, requests: {} };
   const page = ctx.pages()[0] || await ctx.newPage();
+  // The page's API requests: {method, path, requests (a batch's), status, statuses (a batch's answers)}.
+  const apiLog = [];
+  const entries = new Map();
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (!u.pathname.startsWith('/api/')) return;
+    const e = { method: r.method(), path: u.pathname, query: u.search };
+    if (u.pathname === '/api/v1/batch') {
+      try { e.requests = JSON.parse(r.postData() || '{}').requests || null; } catch (err) { e.requests = null; }
+    }
+    apiLog.push(e);
+    entries.set(r, e);
+  });
+  page.on('response', (resp) => {
+    const e = entries.get(resp.request());
+    if (!e) return;
+    e.status = resp.status();
+    if (e.path === '/api/v1/batch' && e.status === 200) {
+      resp.json().then((j) => { e.statuses = (j.responses || []).map((x) => x.status); }, () => {});
+    }
+  });
+  // The API requests made while fn runs (fn ends when the page is ready).
+  const counted = async (name, fn) => {
+    const mark = apiLog.length;
+    await fn();
+    await page.waitForTimeout(50);
+    result.requests[name] = apiLog.slice(mark);
+  };
   // Console messages, tagged with the step: the bad segment's 400 answer is
   // logged by Chromium itself ("Failed to load resource") and is expected there.
   let step = 'start';
   const note = (what) => {
     if (step === 'badSegment' && /status of 400/.test(what)) result.expected400 = what;
+    else if (step === 'fallback' && /status of 503/.test(what)) result.expected503 = what;
     else result.console.push(step + ': ' + what);
   };
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') note(m.type() + ': ' + m.text()); });
@@ -189,6 +224,19 @@ async function checkPickers(page) {
       await ready(page);
       result.steps.reloaded = { dialogOpen: await page.evaluate(() => document.querySelector('#token-dialog').open),
         snap: await snapshot(page) };
+      // A token that stops working: the next view's batch answers 401 for each
+      // report; the dialog asks once and the reports are asked again, together.
+      await page.evaluate(() => sessionStorage.setItem('canton.token', 'not-the-token'));
+      await counted('token401', async () => {
+        await page.click('#views a[data-view="technology"]');
+        await page.waitForSelector('#token-dialog[open]');
+        result.steps.dialog401 = await page.textContent('#token-why');
+        await page.fill('#token-input', tok);
+        await page.press('#token-input', 'Enter');
+        await page.waitForFunction(() => document.querySelector('main').dataset.view === 'technology');
+        await ready(page);
+      });
+      result.steps.retried = await snapshot(page);
       return;
     }
     if (phase === 'realtime') {
@@ -205,15 +253,19 @@ async function checkPickers(page) {
       return;
     }
     // 1. The overview, as `scripts/run` opens it.
-    await page.goto(origin + '/');
-    await ready(page);
+    await counted('first', async () => {
+      await page.goto(origin + '/');
+      await ready(page);
+    });
     result.steps.overview = await snapshot(page);
     await page.screenshot({ path: path.join(shots, 'overview-desktop.png'), fullPage: true });
 
     // 2. Another date range, then another comparison.
-    await page.selectOption('#range', 'last_7_days');
-    await page.waitForFunction(() => location.search.includes('range=last_7_days'));
-    await ready(page);
+    await counted('range', async () => {
+      await page.selectOption('#range', 'last_7_days');
+      await page.waitForFunction(() => location.search.includes('range=last_7_days'));
+      await ready(page);
+    });
     result.steps.range = await snapshot(page);
     await page.selectOption('#compare', 'previous_year');
     await page.waitForFunction(() => location.search.includes('compare=previous_year'));
@@ -279,9 +331,11 @@ async function checkPickers(page) {
 
     // 6. Every view, by its link in the navigation.
     for (const v of VIEWS) {
-      await page.click(`#views a[data-view="${v}"]`);
-      await page.waitForFunction((x) => document.querySelector('main').dataset.view === x, v);
-      await ready(page);
+      await counted(v, async () => {
+        await page.click(`#views a[data-view="${v}"]`);
+        await page.waitForFunction((x) => document.querySelector('main').dataset.view === x, v);
+        await ready(page);
+      });
       result.views[v] = await snapshot(page);
       await page.screenshot({ path: path.join(shots, v + '-desktop.png'), fullPage: true });
       if (v === 'geography') { step = 'map'; result.map = await checkMap(page, shots); step = 'views'; }
@@ -327,6 +381,25 @@ async function checkPickers(page) {
     await page.waitForFunction(() => location.search.includes('f=device'));
     await ready(page);
     result.steps.keyboard = await snapshot(page);
+
+    // 9. A view other than the overview loaded directly: boot.js's batch
+    // (/suites, /catalog), then the view's reports in one batch.
+    await counted('direct', async () => {
+      await page.goto(origin + '/?view=acquisition&range=last_90_days');
+      await ready(page);
+    });
+    result.views.direct = await snapshot(page);
+
+    // 10. A batch that fails (503): its requests are asked again as plain GETs.
+    step = 'fallback';
+    await page.route('**/api/v1/batch', (route) => route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"down"}' }));
+    await counted('fallback', async () => {
+      await page.goto(origin + '/?view=technology&range=last_7_days');
+      await ready(page);
+    });
+    result.views.fallback = await snapshot(page);
+    await page.unroute('**/api/v1/batch');
+    step = 'end';
   } catch (e) {
     result.failure = String(e && e.stack || e);
     try { await page.screenshot({ path: path.join(shots, 'failure.png'), fullPage: true }); } catch (e2) { /* closed */ }

@@ -16,6 +16,10 @@ visitors and revenue, shows a tooltip on hover and focus, and a click or
 Enter on a country filters by it; the eVars view's pickers list every
 variable and event of the catalogue and their filter boxes work; phone width has
 no horizontal scrolling; the keyboard adds a filter; no console errors.
+Each view's reports come in one POST /api/v1/batch: the API requests the
+page makes are counted for the first view, a date range change, every view
+and a view loaded directly (a batch of 401s asks for the token once and is
+asked again as one batch), and tables of those views equal the API's reports.
 Then live hits (`canton gen --url --live`) and the realtime view shows them
 and refreshes. Also checks the serving: / is no-cache, hashed assets are
 immutable, gzip. Screenshots go to $CANTON_BUILD/dashboard-screens/.
@@ -135,6 +139,92 @@ def check_pickers(p, srv):
     check("var=prop7" in p["varQuery"] and p["varTable"] == "prop7", "Enter picks the first: %r %r" % (p["varQuery"], p["varTable"]))
     check(p["eventFiltered"][0] == "event10" and "event100" in p["eventFiltered"], "the event filter: %r" % p["eventFiltered"][:5])
     check("ev=event10" in p["eventQuery"] and p["eventChart"] >= 1, "a picked event is charted: %r %r" % (p["eventQuery"], p["eventChart"]))
+
+
+# The reports (and funnels, paths) each view asks: one batch of this many.
+VIEW_BATCH = {"pages": 5, "acquisition": 5, "geography": 6, "technology": 4, "ecommerce": 6, "vars": 2}
+
+
+def check_one_batch(reqs, n, what, kinds=("report?", "funnel?")):
+    """reqs (the page's API requests during a step) are one POST /api/v1/batch of n distinct requests."""
+    if not check(reqs is not None and len(reqs) == 1, "%s: one API request, not %r" %
+                 (what, [(r["method"], r["path"]) for r in reqs or []])):
+        return None
+    b = reqs[0]
+    items = b.get("requests") or []
+    check(b["method"] == "POST" and b["path"] == "/api/v1/batch" and b.get("status") == 200,
+          "%s: the request is POST /api/v1/batch answered 200: %s %s %r" % (what, b["method"], b["path"], b.get("status")))
+    check(len(items) == n and len(set(items)) == n and all(x.startswith(kinds) for x in items),
+          "%s: the batch holds the view's %d requests: %r" % (what, n, items))
+    check(b.get("statuses") == [200] * len(items), "%s: each answered 200: %r" % (what, b.get("statuses")))
+    return items
+
+
+def check_shown_table(t, srv, params, what):
+    """A table shown (panel snapshot) equals the API's report: keys, and the first metric of each row."""
+    r = api(srv, "report", params)
+    if not check(t is not None and t["keys"], "%s: the table is shown" % what):
+        return
+    check(t["keys"] == [row["keys"][0] for row in r["rows"]], "%s: keys %r, the API's %r" %
+          (what, t["keys"][:4], [row["keys"][0] for row in r["rows"]][:4]))
+    shown = [float(re.sub(r"[^\d.]", "", row[1])) if re.search(r"\d", row[1]) else None for row in t["rows"]]
+    check(all(same(a, b["values"][0]) for a, b in zip(shown, r["rows"])) and len(shown) == len(r["rows"]),
+          "%s: first column %r, the API's %r" % (what, shown[:4], [row["values"][0] for row in r["rows"]][:4]))
+
+
+def check_requests(res, srv, base):
+    """Each view's reports came in one batch, and what they show is the API's."""
+    req = res["requests"]
+    views = res["views"]
+    items = check_one_batch(req.get("first"), 7, "first view", ("suites", "catalog", "report?"))
+    if items:
+        check(items[:2] == ["suites", "catalog"], "the first view's batch asks /suites and /catalog: %r" % items[:2])
+    check_one_batch(req.get("range"), 5, "date range change", ("report?",))
+    for v, n in VIEW_BATCH.items():
+        check_one_batch(req.get(v), n, "view " + v)
+    # Paths: the top pages (its input's list and the page to start from), then the three path tables at once.
+    p = req.get("paths") or []
+    check(len(p) == 2 and p[0]["method"] == "GET" and p[0]["path"] == "/api/v1/report"
+          and p[1]["path"] == "/api/v1/batch" and len(p[1].get("requests") or []) == 3
+          and all(x.startswith("paths?") for x in p[1]["requests"]),
+          "view paths: the top pages, then one batch of 3 paths: %r" % [(x["method"], x["path"], x.get("requests")) for x in p])
+    rt = req.get("realtime") or []
+    check(len(rt) == 1 and rt[0]["method"] == "GET" and rt[0]["path"] == "/api/v1/realtime",
+          "view realtime: one request, a plain GET: %r" % [(x["method"], x["path"]) for x in rt])
+    d = req.get("direct") or []
+    if check(len(d) == 2 and all(x["path"] == "/api/v1/batch" for x in d),
+             "a view loaded directly: two batches: %r" % [(x["method"], x["path"]) for x in d]):
+        check(d[0].get("requests") == ["suites", "catalog"], "boot.js's batch: %r" % d[0].get("requests"))
+        check_one_batch(d[1:], 5, "acquisition loaded directly")
+    # A batch that fails (503 from the test's route): its requests go again as plain GETs.
+    fb = req.get("fallback") or []
+    gets = sorted(x["path"] for x in fb if x["method"] == "GET")
+    check(fb and all(x.get("status") == 503 for x in fb if x["path"] == "/api/v1/batch")
+          and gets == ["/api/v1/catalog"] + ["/api/v1/report"] * 4 + ["/api/v1/suites"],
+          "a failed batch: its requests asked as plain GETs: %r" % [(x["method"], x["path"], x.get("status")) for x in fb])
+    check(not views.get("fallback", {}).get("errors") and res.get("expected503"),
+          "the view renders after failed batches: %r" % views.get("fallback", {}).get("errors"))
+    check_shown_table(views.get("fallback", {}).get("tables", {}).get("device"), srv,
+                      dict(base, range="last_7_days", dimension="device", metrics="visitors,visits,bounce_rate", limit=10),
+                      "technology view by plain GETs, devices")
+    # What the batched views show equals the API's reports.
+    cmp = dict(base)
+    check_shown_table(views.get("pages", {}).get("tables", {}).get("page"), srv,
+                      dict(cmp, dimension="page", metrics="pageviews,visitors,visits,time_on_page,visit_duration", limit=25),
+                      "pages view, page table")
+    check_shown_table(views.get("acquisition", {}).get("tables", {}).get("channel"), srv,
+                      dict(cmp, dimension="channel", metrics="visits,visitors,bounce_rate,conversion_rate,revenue", limit=15),
+                      "acquisition view, channels")
+    check_shown_table(views.get("technology", {}).get("tables", {}).get("device"), srv,
+                      dict(cmp, dimension="device", metrics="visitors,visits,bounce_rate", limit=10),
+                      "technology view, devices")
+    check_shown_table(views.get("geography", {}).get("tables", {}).get("country"), srv,
+                      dict(cmp, dimension="country", metrics="visits,visitors,orders,revenue", limit=25),
+                      "geography view, countries")
+    check_shown_table(views.get("direct", {}).get("tables", {}).get("channel"), srv,
+                      dict(cmp, range="last_90_days", dimension="channel",
+                           metrics="visits,visitors,bounce_rate,conversion_rate,revenue", limit=15),
+                      "acquisition loaded directly, channels")
 
 
 def wait_processed(srv, deadline):
@@ -318,6 +408,7 @@ def main():
             if "keyboard" in steps:
                 check("f=device" in steps["keyboard"]["query"], "Enter on a focused row filters")
             check(not res["console"], "no console errors: %r" % res["console"][:5])
+            check_requests(res, srv, base)
 
             # Live hits: realtime shows them and refreshes.
             live = subprocess.Popen([canton_test.BIN, "gen", "--suite", "demo", "--url", srv.url, "--live", "--rate", "20",
@@ -354,6 +445,15 @@ def main():
         check(not a.get("errors") and "visits" in a.get("figures", {}), "with the token the overview renders: %r" % a.get("errors"))
         r = st.get("reloaded") or {}
         check(r.get("dialogOpen") is False and "visits" in r.get("snap", {}).get("figures", {}), "a reload does not ask again")
+        t = res["requests"].get("token401") or []
+        check("does not grant" in st.get("dialog401", ""), "a 401 inside a batch asks for the token: %r" % st.get("dialog401"))
+        check(len(t) == 2 and all(x["path"] == "/api/v1/batch" and len(x.get("requests") or []) == 4 for x in t)
+              and t[0].get("statuses") == [401] * 4 and t[1].get("statuses") == [200] * 4 and t[0]["requests"] == t[1]["requests"],
+              "the view's batch answered 401 each, then asked again as one batch: %r"
+              % [(x["path"], x.get("requests"), x.get("statuses")) for x in t])
+        rt = st.get("retried") or {}
+        check(not rt.get("errors") and rt.get("tables", {}).get("device", {}).get("dim") == "device",
+              "with the token again the view renders: %r" % rt.get("errors"))
         check(not res["console"] or all("status of 401" in c for c in res["console"]),
               "token: no console errors but the 401: %r" % res["console"][:5])
     n = len([x for x in os.listdir(shots) if x.endswith(".png")]) if os.path.isdir(shots) else 0

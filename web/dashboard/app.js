@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The canton dashboard: every figure comes from the public /api/v1/ (docs/api.md).
 // State lives in the URL (suite, range, from/to, compare, f=filters, segment,
-// view, metric, gran, page, var); panels fetch in parallel and the document
-// gets data-ready="1" when the last one is drawn (tests and bench/dashboard).
+// view, metric, gran, page, var); a view's panels ask their reports in one
+// POST /api/v1/batch (api() below) and the document gets data-ready="1" when
+// the last one is drawn (tests and bench/dashboard).
 
 performance.mark('canton-start');
 // index.html's inline boot (boot.js) read the URL and started the first requests.
@@ -79,35 +80,85 @@ function askToken(why) {
   return tokenAsk;
 }
 
-async function api(path, params, { fresh = false } = {}) {
+// One round trip per render: the requests api() is asked for in one turn of
+// the event loop (a view's panels, each synchronously up to its request) wait
+// in `queue` and leave together after it, in a microtask, as one
+// POST /api/v1/batch (docs/api.md; at most BATCH_MAX requests a batch, a
+// lone request as a plain GET). Each request still gets its own answer: a
+// 401 asks for the token and asks again, any other error fails that request
+// only. When the batch itself fails (network, 5xx, not a batch answer), its
+// requests are asked one by one with plain GETs.
+const BATCH_MAX = 32;
+let queue = [];
+
+function authHeaders() {
+  const k = token();
+  return k ? { Authorization: 'Bearer ' + k } : {};
+}
+// {status, body, token} of a plain GET (token: the one it was sent with).
+async function getOne(url) {
+  const k = token();
+  const r = await fetch(url, { headers: authHeaders() });
+  return { status: r.status, body: await r.json().catch(() => null), token: k };
+}
+async function postBatch(part) {
+  const k = token();
+  let j = null;
+  try {
+    const r = await fetch('/api/v1/batch', { method: 'POST', headers: { ...authHeaders(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ requests: part.map((x) => x.url.slice('/api/v1/'.length)) }) });
+    if (r.ok) j = await r.json();
+  } catch (e) { j = null; }
+  const ok = j && Array.isArray(j.responses) && j.responses.length === part.length;
+  part.forEach((x, i) => {
+    const a = ok ? j.responses[i] : null;
+    if (a && typeof a.status === 'number') x.resolve({ status: a.status, body: a.body ?? null, token: k });
+    else getOne(x.url).then(x.resolve, x.reject);
+  });
+}
+function flush() {
+  const q = queue;
+  queue = [];
+  for (let i = 0; i < q.length; i += BATCH_MAX) {
+    const part = q.slice(i, i + BATCH_MAX);
+    if (part.length === 1) getOne(part[0].url).then(part[0].resolve, part[0].reject);
+    else postBatch(part);
+  }
+}
+// The answer to url, {status, body, token}, asked with the others of this turn.
+function send(url) {
+  return new Promise((resolve, reject) => {
+    queue.push({ url, resolve, reject });
+    if (queue.length === 1) queueMicrotask(flush);
+  });
+}
+
+// early: index.html's boot batch's answer to url, or null.
+async function answer(url, early) {
+  // A 401 of the boot batch is stale once a token has been given since: ask again with it.
+  if (early && early.status === 401 && token()) early = null;
+  for (;;) {
+    const { status, body, token: sent } = early || await send(url);
+    early = null;
+    if (status === 401) {
+      // Asked without the token given since (another request's dialog): ask again with it.
+      if (sent !== undefined && sent !== token()) continue;
+      await askToken((body && body.error) || 'This suite needs a token.');
+      continue;
+    }
+    if (status < 200 || status > 299 || body == null) throw new ApiError(status, (body && body.error) || 'HTTP ' + status);
+    return body;
+  }
+}
+
+function api(path, params, { fresh = false } = {}) {
   const url = boot.apiUrl(path, params);
   const hit = cache.get(url);
   if (!fresh && hit && performance.now() - hit.t < 60000) return hit.p;
-  const p = (async () => {
-    // index.html's boot asked the first view's requests in one batch: the first use takes its answer.
-    let early = fresh ? null : await boot.take(url);
-    // A 401 of the batch is stale once a token has been given since: ask again with it.
-    if (early && early.status === 401 && token()) early = null;
-    for (;;) {
-      let status, body;
-      if (early) {
-        ({ status, body } = early);
-        early = null;
-      } else {
-        const headers = {};
-        if (token()) headers.Authorization = 'Bearer ' + token();
-        const r = await fetch(url, { headers });
-        status = r.status;
-        body = await r.json().catch(() => null);
-      }
-      if (status === 401) {
-        await askToken((body && body.error) || 'This suite needs a token.');
-        continue;
-      }
-      if (status < 200 || status > 299 || body == null) throw new ApiError(status, (body && body.error) || 'HTTP ' + status);
-      return body;
-    }
-  })();
+  // index.html's boot asked the first view's requests in one batch: the first use takes its answer.
+  // Once it has answered (always so by the first render), at once: the request joins this turn's batch.
+  const p = fresh ? answer(url, null) : boot.settled() ? answer(url, boot.takeNow(url))
+    : boot.take(url).then((early) => answer(url, early));
   if (!fresh) {
     cache.set(url, { t: performance.now(), p });
     p.catch(() => cache.delete(url));
@@ -463,14 +514,16 @@ async function funnel(my) {
 
 async function paths(my) {
   const p = panel('Next and previous pages', { wide: true, id: 'paths' });
+  // The top pages for the input's list; without a page in the URL, the first of them.
+  const top = api('report', base({ dimension: 'page', metrics: 'pageviews', limit: 50, empty: 0 }));
   let page = state.page;
   if (!page) {
-    const top = await api('report', base({ dimension: 'page', metrics: 'pageviews', limit: 1, empty: 0 }));
-    page = top.rows.length ? top.rows[0].keys[0] : '/';
+    const r = await top;
+    page = r.rows.length ? r.rows[0].keys[0] : '/';
   }
   if (my !== gen) return;
   const list = h('datalist', { id: 'page-list' });
-  api('report', base({ dimension: 'page', metrics: 'pageviews', limit: 50, empty: 0 })).then((r) => {
+  top.then((r) => {
     list.replaceChildren(...r.rows.map((x) => h('option', { value: x.keys[0] })));
   }).catch(() => {});
   const input = h('input', { type: 'text', id: 'path-page', list: 'page-list', value: page, 'aria-label': 'Page' });

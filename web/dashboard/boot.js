@@ -144,15 +144,22 @@
     if (t) document.documentElement.dataset.theme = t;
   } catch (e) { /* storage off */ }
 
-  // take(url): a promise of the batch's {status, body} for url, or null when it has none.
+  // Once the batch has answered (or failed), app.js takes its answers at once
+  // (takeNow), so that a render's requests are asked in the same turn.
+  let settled = false;
+  started = started.then(() => { settled = true; });
+  // takeNow(url): the batch's {status, body} for url, or null when it has none.
+  function takeNow(url) {
+    const x = early.get(url);
+    early.delete(url);
+    return x || null;
+  }
+  // take(url): the same, as a promise that waits for the batch.
   function take(url) {
-    return started.then(() => {
-      const x = early.get(url);
-      early.delete(url);
-      return x || null;
-    });
+    return started.then(() => takeNow(url));
   }
 
   window.cantonBoot = { VIEWS, RANGES, DEFAULTS, readState, qs, apiUrl, quote, condition, segmentText, base,
-    rangeDays, granularity, OVERVIEW_FIGS, OVERVIEW_TABLES, summaryParams, tableParams, take, token, started };
+    rangeDays, granularity, OVERVIEW_FIGS, OVERVIEW_TABLES, summaryParams, tableParams, take, takeNow,
+    settled: () => settled, token, started };
 })();
