@@ -289,7 +289,9 @@ typedef struct cn_visitor {
         visit_campaign; /* new_visit_on_campaign: pool id + 1 of the visit's campaign, 0 none */
     uint32_t visit_ref; /* new_visit_on_referrer: pool id + 1 of the visit's external
                            referrer domain, 0 none */
-    uint16_t evar_count, evar_cap;
+    uint16_t evar_count;
+    uint16_t evar_cap : 15;
+    uint16_t merch : 1;   /* has merchandising bindings (merch.c sets and clears it) */
     cn_evar_val_t *evars; /* sorted by num */
 } cn_visitor_t;
 
@@ -403,11 +405,16 @@ typedef struct cn_merch cn_merch_t;
  * For hit h (row hid) of visitor vord, after its own var rows: expires the visitor's bindings,
  * binds the hit's merchandising eVars to their SKUs, writes a CN_VAR_MERCH row for each item
  * whose SKU is bound and that does not give that eVar itself, then ends the bindings that
- * expire on the hit's events. Call it for hits with products, and for hits with events when
- * s->merch is not NULL. Returns 0 or the sink's error.
+ * expire on the hit's events. own: the index (from h->var_first) of the hit's first
+ * merchandising eVar (a CN_VAR_EVAR var with product >= 0), UINT32_MAX when none. Call it
+ * for hits with products and such a var, and, when the visitor's merch bit is set, for hits
+ * with products or events (without either it has nothing to do). Returns 0 or the sink's
+ * error.
  */
 int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_dbatch_t *b,
-                  const cn_dhit_t *h, uint32_t hid, int64_t ts, uint8_t events);
+                  const cn_dhit_t *h, uint32_t hid, int64_t ts, uint8_t events, uint32_t own);
+/* Starts loading visitor vord's bindings' list header (a cache miss), to be read later. */
+void cn__merch_prefetch(const cn_suite_state_t *s, uint32_t vord);
 void cn__merch_free(cn_merch_t *m);
 /* Checkpoint: writes visitor vord's live bindings (count, then evar, SKU hash, val, zigzag set_ts,
  * set_visit each); cn__merch_restore adds one back (-1 when it is out of range or too many). */

@@ -2,8 +2,9 @@
 /*
  * Merchandising eVar bindings (Adobe's product syntax, docs/processing.md
  * "Merchandising eVars"): per visitor, (eVar N, product SKU) -> value, set
- * when a products string gives eVarN for that SKU (most recent allocation:
- * a new value replaces the old), ending with eVar N's configured expiry
+ * when a products string gives eVarN for that SKU (with eVar N's allocation:
+ * most recent, a new value replaces the old; original, the first value stays
+ * until the binding ends), ending with eVar N's configured expiry
  * (visit, hit, N days, event, never). A later hit whose products string
  * lists the SKU without its own eVarN gets a CN_VAR_MERCH row for that item
  * with the bound value, so that the item's units and revenue are credited
@@ -14,7 +15,9 @@
  * dropped). A SKU is known by its 64-bit XXH3 hash (an item is matched with
  * a binding by it), a value by its id in the suite's value pool; the
  * checkpoint keeps both, so a restart and a reprocess emit the same rows.
- * Hits without products and visitors without bindings cost one test each.
+ * A bit in the visitor's record (cn_visitor_t.merch, kept here) tells
+ * process.c whether the visitor has bindings: a hit that binds nothing, of a
+ * visitor without any, does not come here (nor load its list header).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +48,7 @@ typedef struct cn_merch_list {
 } cn_merch_list_t;
 
 struct cn_merch {
-    cn_merch_list_t *lists; /* by visitor ordinal */
+    cn_merch_list_t *lists; /* by visitor ordinal (cn_xmalloc_huge: read at random) */
     size_t list_len;
     uint64_t (*mask)[4]; /* scratch: per item of a hit, the eVars it gives itself (bit N) */
     size_t mask_cap;
@@ -83,6 +86,13 @@ static cn_merch_list_t *list_of(const cn_merch_t *m, uint32_t vord)
     return &m->lists[vord];
 }
 
+void cn__merch_prefetch(const cn_suite_state_t *s, uint32_t vord)
+{
+    const cn_merch_t *m = s->merch;
+    if (m != NULL && vord < m->list_len)
+        __builtin_prefetch(&m->lists[vord], 1);
+}
+
 static cn_merch_list_t *list_make(cn_suite_state_t *s, uint32_t vord)
 {
     cn_merch_t *m = merch_of(s);
@@ -90,8 +100,11 @@ static cn_merch_list_t *list_make(cn_suite_state_t *s, uint32_t vord)
         size_t n = m->list_len ? m->list_len : 1024;
         while (n <= vord)
             n *= 2;
-        m->lists = cn_xrealloc(m->lists, n * sizeof(*m->lists));
-        memset(m->lists + m->list_len, 0, (n - m->list_len) * sizeof(*m->lists));
+        cn_merch_list_t *nl = cn_xmalloc_huge(n * sizeof(*nl), true);
+        if (m->list_len > 0)
+            memcpy(nl, m->lists, m->list_len * sizeof(*nl));
+        free(m->lists);
+        m->lists = nl;
         m->list_len = n;
     }
     return &m->lists[vord];
@@ -103,20 +116,27 @@ static void list_remove(cn_merch_list_t *l, size_t i)
     l->count--;
 }
 
-/* Sets (evar, SKU) -> val: replaces the value in force (most recent), or inserts in order,
- * dropping the oldest set binding when the list is full. */
-static void bind(cn_merch_list_t *l, cn_merch_bind_t nb)
+/* The index of (evar, fp) in l, or where it would go; *found tells which. */
+static size_t find(const cn_merch_list_t *l, uint16_t evar, uint64_t fp, bool *found)
 {
     size_t lo = 0, hi = l->count;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         const cn_merch_bind_t *e = &l->b[mid];
-        if (e->evar < nb.evar || (e->evar == nb.evar && e->fp < nb.fp))
+        if (e->evar < evar || (e->evar == evar && e->fp < fp))
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo < l->count && l->b[lo].evar == nb.evar && l->b[lo].fp == nb.fp) {
+    *found = lo < l->count && l->b[lo].evar == evar && l->b[lo].fp == fp;
+    return lo;
+}
+
+/* Sets (evar, SKU) -> val at lo (from find()): replaces the value in force (found), or
+ * inserts in order, dropping the oldest set binding when the list is full. */
+static void bind_at(cn_merch_list_t *l, size_t lo, bool found, cn_merch_bind_t nb)
+{
+    if (found) {
         l->b[lo] = nb;
         return;
     }
@@ -147,7 +167,10 @@ int cn__merch_restore(cn_suite_state_t *s, uint32_t vord, unsigned evar, uint64_
     cn_merch_list_t *l = list_make(s, vord);
     if (l->count == CN_MERCH_MAX)
         return -1;
-    bind(l, (cn_merch_bind_t){sku_fp, set_ts, val, set_visit, (uint16_t)evar});
+    bool found;
+    size_t at = find(l, (uint16_t)evar, sku_fp, &found);
+    bind_at(l, at, found, (cn_merch_bind_t){sku_fp, set_ts, val, set_visit, (uint16_t)evar});
+    cn__vis_at(s, vord)->merch = 1;
     return 0;
 }
 
@@ -194,17 +217,15 @@ static bool ends_on(const cn_evar_conf_t *c, const cn_dbatch_t *b, const cn_dhit
 }
 
 int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_dbatch_t *b,
-                  const cn_dhit_t *h, uint32_t hid, int64_t ts, uint8_t events)
+                  const cn_dhit_t *h, uint32_t hid, int64_t ts, uint8_t events, uint32_t own)
 {
     cn_merch_list_t *l = list_of(s->merch, vord);
-    bool explicit = false;
-    for (uint32_t i = 0; i < h->var_count && !explicit; i++) {
-        const cn_dvar_t *dv = &b->vars[h->var_first + i];
-        explicit = dv->product >= 0 && (dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR;
-    }
-    if ((l == NULL || l->count == 0) && !explicit)
+    cn_visitor_t *v = cn__vis_at(s, vord);
+    bool explicit = own < h->var_count && h->prod_count > 0;
+    if ((l == NULL || l->count == 0) && !explicit) {
+        v->merch = 0;
         return 0;
-    const cn_visitor_t *v = cn__vis_at(s, vord);
+    }
 
     /* 1. Bindings that expired before this hit (visit end, N days; hit-scoped ones are never
      * kept), as evars_expire_before does for the visitor's eVars. Once per visit unless some
@@ -231,7 +252,7 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
             m->mask = cn_xrealloc(m->mask, m->mask_cap * sizeof(*m->mask));
         }
         memset(m->mask, 0, h->prod_count * sizeof(*m->mask));
-        for (uint32_t i = 0; i < h->var_count; i++) {
+        for (uint32_t i = own; i < h->var_count; i++) {
             const cn_dvar_t *dv = &b->vars[h->var_first + i];
             if (dv->product < 0 || (dv->var & CN_VAR_FAMILY_MASK) != CN_VAR_EVAR ||
                 (uint32_t)dv->product >= h->prod_count)
@@ -241,8 +262,12 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
             if (dv->value.len == 0 || s->evar[n].exp == CN_EXP_HIT)
                 continue;
             uint64_t fp = sku_fp(b->prods[h->prod_first + (uint32_t)dv->product].sku);
-            uint32_t vid = UINT32_MAX;
             l = list_make(s, vord); /* may move the lists */
+            bool found;
+            size_t at = find(l, (uint16_t)n, fp, &found);
+            if (found && s->evar[n].alloc == CN_ALLOC_ORIGINAL)
+                continue; /* the first value stays until it expires */
+            uint32_t vid = UINT32_MAX;
             /* the value's pool id without hashing when the visitor has it at hand: its eVar N
              * in force (this hit set it) */
             for (size_t j = 0; j < v->evar_count && vid == UINT32_MAX; j++) {
@@ -251,9 +276,10 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
             }
             if (vid == UINT32_MAX)
                 vid = cn__pool_intern(s, dv->value);
-            bind(l, (cn_merch_bind_t){fp, ts, vid, v->visit_num, (uint16_t)n});
+            bind_at(l, at, found, (cn_merch_bind_t){fp, ts, vid, v->visit_num, (uint16_t)n});
         }
     }
+    v->merch = l != NULL && l->count > 0;
 
     /* 3. Carried rows: each item whose SKU is bound, for each bound eVar it does not give
      * itself, in products order, then eVar order. */
@@ -281,5 +307,6 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
         if (ends_on(&s->evar[l->b[i - 1].evar], b, h, events))
             list_remove(l, i - 1);
     }
+    v->merch = l != NULL && l->count > 0;
     return 0;
 }

@@ -636,13 +636,21 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     /* 3. eVars: expire, then apply this hit's values (query, products, context-data rules). */
     evars_expire_before(s, v, ts);
     bool sets_evar = false;
+    uint32_t own = UINT32_MAX; /* the first merchandising eVar, for cn__merch_hit */
     for (uint32_t i = 0; i < h->var_count; i++) {
         const cn_dvar_t *dv = &b->vars[h->var_first + i];
         if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR) {
             evar_set(s, v, dv->var & 0xffff, dv->value, ts);
             sets_evar = true;
+            own = dv->product >= 0 && own == UINT32_MAX ? i : own;
         }
     }
+    /* merchandising eVars (merch.c): for hits that bind some, and for hits with products or
+     * events of visitors with bindings; those are read after the rows below: start loading */
+    bool merch = v->merch ? h->prod_count > 0 || events != 0 || h->ev_count > 0
+                          : own != UINT32_MAX && h->prod_count > 0;
+    if (merch)
+        cn__merch_prefetch(s, vord);
     if (h->ctx_count > 0 && s->has_from) {
         for (unsigned n = 1; n <= 250; n++) {
             if (s->evar[n].from == NULL)
@@ -714,8 +722,7 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         p->stats.vars++;
     }
     /* merchandising eVars bound to products on earlier hits (merch.c) */
-    if ((h->prod_count > 0 || (s->merch != NULL && (events != 0 || h->ev_count > 0))) &&
-        (rc = cn__merch_hit(p, s, vord, b, h, hid, ts, events)) != 0)
+    if (merch && (rc = cn__merch_hit(p, s, vord, b, h, hid, ts, events, own)) != 0)
         return rc;
     if (h->ctx_count > 0 && s->has_from) {
         for (unsigned n = 1; n <= 75; n++) {

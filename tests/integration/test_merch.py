@@ -4,7 +4,8 @@ products strings bind eVar4 (finding method) to SKUs on product views are collec
 values the products were found with: the `merch4` report (API, `canton report`, after
 `canton reprocess --suite` too) gives the exact units, revenue and orders per value; a
 purchase in a later visit is not credited (eVar4 expires with the visit); a repeated
-purchaseID adds no units; the catalogue lists merch1..merch250 (docs/hit.md,
+purchaseID adds no units; an eVar with allocation=original keeps crediting the first value
+bound to a product, a most recent one the last; the catalogue lists merch1..merch250 (docs/hit.md,
 docs/processing.md "Merchandising eVars")."""
 import json
 import os
@@ -25,6 +26,8 @@ currency = CNY
 domains = shop.canton.test
 unconverted_currency = keep
 evar4 = name=Finding method
+evar5 = name=First finding method; allocation=original
+evar6 = name=Last finding method
 """
 T0 = 1793527200  # 2026-11-01T10:00:00Z
 DAY = "from=2026-11-01&to=2026-11-01"
@@ -51,7 +54,17 @@ HITS = [
     # visitor v2: A found in a list, bought in a later visit: not credited
     adobe("v2", 0, events="prodView", products="Mugs;A;;;;eVar4=list"),
     adobe("v2", 40, events="purchase", purchaseID="o2", currency="CNY", products="Mugs;A;1;10.00"),
+    # visitor v3: D found first by search, then by list: eVar5 (original) credits the order
+    # to search, eVar6 (most recent) to list
+    adobe("v3", 0, events="prodView", products="Mugs;D;;;;eVar5=search|eVar6=search"),
+    adobe("v3", 1, events="prodView", products="Mugs;D;;;;eVar5=list|eVar6=list"),
+    adobe("v3", 2, events="purchase", purchaseID="o3", currency="CNY", products="Mugs;D;1;8.00"),
 ]
+# merch:N x product, units and revenue: allocation original vs most recent on the same hits
+WANT_ALLOC = {
+    "5": {("search", "D"): [1, 8.0], ("list", "D"): [0, 0.0]},
+    "6": {("search", "D"): [0, 0.0], ("list", "D"): [1, 8.0]},
+}
 
 METRICS = "units,revenue,orders,cart_adds,product_views"
 # value -> [units, revenue, orders, cart adds, product views]; "" is items without a value
@@ -59,7 +72,7 @@ WANT = {
     "search": [2, 20.0, 1, 1, 1],
     "browse": [1, 5.0, 1, 1, 1],
     "list": [0, 0.0, 0, 0, 1],
-    "": [2, 20.0, 2, 0, 0],
+    "": [3, 28.0, 3, 0, 2],
 }
 
 
@@ -104,6 +117,12 @@ def main():
             got = rows(json.loads(body)) if status == 200 else {}
             t.check(got == {("search", "A"): [2, 20.0], ("browse", "B"): [1, 5.0], ("list", "A"): [0, 0.0]},
                     "API merch:4 x product: %r" % got)
+            for n, want in WANT_ALLOC.items():
+                status, _, body = srv.request(
+                    "GET", "/api/v1/report?suite=shop&%s&dimension=merch:%s,product&metrics=units,revenue"
+                    "&empty=0" % (DAY, n))
+                got = rows(json.loads(body)) if status == 200 else {}
+                t.check(got == want, "API merch:%s x product: %r" % (n, got))
             status, _, body = srv.request("GET", "/api/v1/catalog")
             cat = json.loads(body)["dimensions"] if status == 200 else []
             t.check({"name": "merch1..merch250", "title": "eVar (merchandising)", "scope": "item"} in cat,

@@ -4,8 +4,10 @@
  * a value given to a SKU in a products string (eVarN=... in the 6th field) is
  * credited to later hits that list the SKU without their own eVarN, as
  * CN_VAR_MERCH rows naming the item, until eVar N's expiry (visit by default,
- * N days, an event, a hit, never). Exact rows through a recording sink; a run
- * with a checkpoint and restart mid-visit gives the same rows as one without;
+ * N days, an event, a hit, never), with the eVar's allocation (most recent:
+ * a newer value replaces the bound one; original: the first stays until it
+ * ends). Exact rows through a recording sink; a run with a checkpoint and
+ * restart mid-visit gives the same rows as one without;
  * a version 2 checkpoint (before bindings) loads as "no bindings".
  */
 #include <setjmp.h>
@@ -100,6 +102,9 @@ static const char CONF[] = "[suite shop]\n"
                            "evar7 = expiry=event:purchase\n"
                            "evar8 = expiry=hit\n"
                            "evar9 = expiry=never\n"
+                           "evar10 = allocation=original\n"
+                           "evar11 = allocation=original; expiry=2d\n"
+                           "evar12 = allocation=original; expiry=event:purchase\n"
                            "unconverted_currency = keep\n";
 
 static char DIR_[256];
@@ -131,12 +136,12 @@ static cn_process_t *open_proc(void)
     return p;
 }
 
-/* One Adobe hit of visitor 42 at ts with query q (products and events given decoded in
+/* One Adobe hit of visitor mid at ts with query q (products and events given decoded in
  * the macros below). */
-static void hit(cn_process_t *p, int64_t ts, const char *q)
+static void hit_as(cn_process_t *p, int64_t ts, const char *mid, const char *q)
 {
     char full[2048];
-    snprintf(full, sizeof(full), "g=https%%3A%%2F%%2Fshop.test%%2Fp&mid=42&%s", q);
+    snprintf(full, sizeof(full), "g=https%%3A%%2F%%2Fshop.test%%2Fp&mid=%s&%s", mid, q);
     cn_rawhit_t r = {0};
     r.recv_us = ts;
     r.proto = CN_PROTO_ADOBE;
@@ -147,6 +152,12 @@ static void hit(cn_process_t *p, int64_t ts, const char *q)
     r.path = CN_STR_LIT("/b/ss/shop/1/JS-2.21.0/s1");
     r.query = cn_str_c(full);
     assert_int_equal(cn_process_raw(p, &r, (cn_hitlog_pos_t){1, ++POS}), 0);
+}
+
+/* One hit of visitor 42. */
+static void hit(cn_process_t *p, int64_t ts, const char *q)
+{
+    hit_as(p, ts, "42", q);
 }
 
 /* products strings, percent-encoded: ";" %3B, "," %2C, "=" %3D, "|" %7C */
@@ -255,18 +266,104 @@ static void binding_ends_on_its_event_and_never_outlives_its_hit(void **state)
     cn_process_free(p);
 }
 
-/* The hits of one visit, with a checkpoint and restart after hit `cut` (or none, -1). */
-static char *run_visit(int cut)
+/* evar4 (most recent) and evar10 (original, visit) given the same values on the same hits */
+static void original_allocation_keeps_the_first_value_most_recent_the_last(void **state)
 {
-    static const char *const q[] = {
-        VIEW_A_SEARCH "%7CeVar6%3DL",
-        VIEW_B_BROWSE,
-        "events=event1",
-        "events=scAdd&products=%3BA%2C%3BB",
-        "events=prodView&products=%3BC%3B%3B%3B%3BeVar4%3Dlist",
-    };
+    (void)state;
     cn_process_t *p = open_proc();
-    for (int i = 0; i < 5; i++) {
+    hit(p, T0, "events=prodView&products=%3BA%3B%3B%3B%3BeVar4%3Dsearch%7CeVar10%3Dsearch");
+    assert_string_equal(take(), "0:evar4@0=search;0:evar10@0=search;");
+    /* a later value for A: its own rows as ever; only evar4's binding follows it */
+    hit(p, T0 + MIN, "events=prodView&products=%3BA%3B%3B%3B%3BeVar4%3Dlist%7CeVar10%3Dlist");
+    assert_string_equal(take(), "1:evar4@0=list;1:evar10@0=list;");
+    hit(p, T0 + 2 * MIN, "events=scAdd&products=%3BA");
+    assert_string_equal(take(), "2:evar4@0=list;2:evar10@0=search;");
+    /* one hit: item 1 gives reco itself, item 0 is carried (most recent: reco, this hit's) */
+    hit(p, T0 + 3 * MIN,
+        "events=scAdd&products=%3BA%2C%3BA%3B%3B%3B%3BeVar4%3Dreco%7CeVar10%3Dreco");
+    assert_string_equal(take(), "3:evar4@1=reco;3:evar10@1=reco;3:evar4@0=reco;3:evar10@0=search;");
+    /* a SKU first bound twice on one hit: original keeps the first item's, most recent the
+     * last's */
+    hit(p, T0 + 4 * MIN,
+        "events=prodView&products=%3BB%3B%3B%3B%3BeVar4%3Dx%7CeVar10%3Dx%2C%3BB%3B%3B%3B%3BeVar4%"
+        "3Dy%7CeVar10%3Dy%2C%3BB");
+    assert_string_equal(take(), "4:evar4@0=x;4:evar10@0=x;4:evar4@1=y;4:evar10@1=y;"
+                                "4:evar4@2=y;4:evar10@2=x;");
+    hit(p, T0 + 5 * MIN, "events=purchase&purchaseID=o20&products=%3BB%3B1%3B3%2C%3BA%3B1%3B10");
+    assert_string_equal(take(), "5:evar4@0=y;5:evar10@0=x;5:evar4@1=reco;5:evar10@1=search;");
+    cn_process_free(p);
+}
+
+/* Once an original binding has ended (visit, N days, event), the next value is the new first */
+static void original_allocation_takes_a_new_first_value_after_expiry(void **state)
+{
+    (void)state;
+    cn_process_t *p = open_proc();
+    hit(p, T0, "events=prodView&products=%3BA%3B%3B%3B%3BeVar10%3Dv1%7CeVar11%3DM%7CeVar12%3Dp1");
+    take();
+    hit(p, T0 + MIN,
+        "events=prodView&products=%3BA%3B%3B%3B%3BeVar10%3Dv2%7CeVar11%3DL%7CeVar12%3Dp2");
+    assert_string_equal(take(), "1:evar10@0=v2;1:evar11@0=L;1:evar12@0=p2;");
+    /* the purchase is credited to the first values; eVar12 ends after it */
+    hit(p, T0 + 2 * MIN, "events=purchase&purchaseID=o21&products=%3BA%3B1%3B10");
+    assert_string_equal(take(), "2:evar10@0=v1;2:evar11@0=M;2:evar12@0=p1;");
+    hit(p, T0 + 3 * MIN, "events=prodView&products=%3BA%3B%3B%3B%3BeVar12%3Dp3");
+    assert_string_equal(take(), "3:evar12@0=p3;3:evar10@0=v1;3:evar11@0=M;");
+    hit(p, T0 + 4 * MIN, "events=scAdd&products=%3BA");
+    assert_string_equal(take(), "4:evar10@0=v1;4:evar11@0=M;4:evar12@0=p3;");
+    /* a new visit a day later: eVar10 (visit) ended, its next value is bound; eVar11 (2d)
+     * keeps M, the clock running from the first value (a later value does not restart it) */
+    hit(p, T0 + DAY, "events=prodView&products=%3BA%3B%3B%3B%3BeVar10%3Dv3%7CeVar11%3DS");
+    assert_string_equal(take(), "5:evar10@0=v3;5:evar11@0=S;5:evar12@0=p3;");
+    hit(p, T0 + DAY + MIN, "events=scAdd&products=%3BA");
+    assert_string_equal(take(), "6:evar10@0=v3;6:evar11@0=M;6:evar12@0=p3;");
+    /* two days after M was set (not after L or S): ended, so the next value is bound */
+    hit(p, T0 + 2 * DAY, "events=prodView&products=%3BA%3B%3B%3B%3BeVar11%3DXL");
+    assert_string_equal(take(), "7:evar11@0=XL;7:evar12@0=p3;");
+    hit(p, T0 + 2 * DAY + MIN, "events=scAdd&products=%3BA");
+    assert_string_equal(take(), "8:evar11@0=XL;8:evar12@0=p3;");
+    cn_process_free(p);
+}
+
+/* Visitors' bindings are kept apart, however their storage is reused: visitor 1 grows past
+ * its first two bindings, visitor 2's first takes the room it left, visitor 3 gets new room;
+ * the visitors without bindings (4) get nothing; all of it survives a restart. */
+static void bindings_of_several_visitors_stay_apart(void **state)
+{
+    (void)state;
+    cn_process_t *p = open_proc();
+    hit_as(p, T0, "1", "events=prodView&products=%3BA%3B%3B%3B%3BeVar4%3Da1%7CeVar9%3Dn1");
+    hit_as(p, T0 + MIN, "2", "events=prodView&products=%3BC%3B%3B%3B%3BeVar4%3Dc2");
+    hit_as(p, T0 + 2 * MIN, "1", "events=prodView&products=%3BB%3B%3B%3B%3BeVar4%3Db1");
+    hit_as(p, T0 + 3 * MIN, "3", "events=prodView&products=%3BD%3B%3B%3B%3BeVar4%3Dd3");
+    hit_as(p, T0 + 4 * MIN, "2", "events=prodView&products=%3BA%3B%3B%3B%3BeVar4%3Da2");
+    take();
+    for (int restart = 0; restart < 2; restart++) {
+        const char *const buy = "events=scAdd&products=%3BA%2C%3BB%2C%3BC%2C%3BD";
+        uint32_t h0 = NHITS;
+        hit_as(p, T0 + (5 + restart) * MIN, "1", buy);
+        hit_as(p, T0 + (5 + restart) * MIN, "2", buy);
+        hit_as(p, T0 + (5 + restart) * MIN, "3", buy);
+        hit_as(p, T0 + (5 + restart) * MIN, "4", buy);
+        char want[512];
+        snprintf(want, sizeof(want),
+                 "%u:evar4@0=a1;%u:evar9@0=n1;%u:evar4@1=b1;%u:evar4@0=a2;%u:evar4@2=c2;"
+                 "%u:evar4@3=d3;",
+                 h0, h0, h0, h0 + 1, h0 + 1, h0 + 2);
+        assert_string_equal(take(), want);
+        assert_int_equal(cn_process_checkpoint(p), 0);
+        cn_process_free(p);
+        p = open_proc();
+    }
+    cn_process_free(p);
+}
+
+/* The hits q[0..n-1] of one visit a minute apart, then two orders of A, B and C (the second
+ * two days later), with a checkpoint and restart after hit `cut` (or none, -1). */
+static char *run_hits(const char *const *q, int n, int cut)
+{
+    cn_process_t *p = open_proc();
+    for (int i = 0; i < n; i++) {
         hit(p, T0 + i * MIN, q[i]);
         if (i == cut) {
             assert_int_equal(cn_process_checkpoint(p), 0);
@@ -275,7 +372,7 @@ static char *run_visit(int cut)
             p = open_proc();
         }
     }
-    buy_abc(p, T0 + 6 * MIN, "o9");
+    buy_abc(p, T0 + (n + 1) * MIN, "o9");
     buy_abc(p, T0 + 2 * DAY, "o10");
     assert_int_equal(cn_process_checkpoint(p), 0);
     cn_process_free(p);
@@ -285,15 +382,13 @@ static char *run_visit(int cut)
     return rows;
 }
 
-static void a_restart_mid_visit_gives_the_same_rows(void **state)
+/* Runs q once uninterrupted (its merchandising rows must be want), then with a restart after
+ * each hit in turn: every run gives the same rows, byte for byte. */
+static void same_rows_with_a_restart_after_each_hit(const char *const *q, int n, const char *want)
 {
-    (void)state;
-    char *whole = run_visit(-1);
-    assert_string_equal(take(), "0:evar4@0=search;0:evar6@0=L;1:evar4@0=browse;"
-                                "3:evar4@0=search;3:evar6@0=L;3:evar4@1=browse;"
-                                "4:evar4@0=list;"
-                                "5:evar4@0=search;5:evar6@0=L;5:evar4@1=browse;5:evar4@2=list;");
-    for (int cut = 0; cut < 5; cut++) {
+    char *whole = run_hits(q, n, -1);
+    assert_string_equal(take(), want);
+    for (int cut = 0; cut < n; cut++) {
         char dir2[256];
         cn_conf_t *c2 = NULL;
         assert_int_equal(test_dir_setup(dir2, sizeof(dir2), "/tmp/cn-merch-test", NULL, 0, &c2), 0);
@@ -301,14 +396,57 @@ static void a_restart_mid_visit_gives_the_same_rows(void **state)
         snprintf(saved, sizeof(saved), "%s", DIR_);
         snprintf(DIR_, sizeof(DIR_), "%s", dir2);
         POS = 0;
-        char *resumed = run_visit(cut);
+        char *resumed = run_hits(q, n, cut);
         assert_string_equal(resumed, whole);
+        assert_string_equal(take(), want);
         free(resumed);
-        take();
         test_dir_teardown(DIR_, NULL);
         snprintf(DIR_, sizeof(DIR_), "%s", saved);
     }
     free(whole);
+}
+
+static void a_restart_mid_visit_gives_the_same_rows(void **state)
+{
+    (void)state;
+    static const char *const q[] = {
+        VIEW_A_SEARCH "%7CeVar6%3DL",
+        VIEW_B_BROWSE,
+        "events=event1",
+        "events=scAdd&products=%3BA%2C%3BB",
+        "events=prodView&products=%3BC%3B%3B%3B%3BeVar4%3Dlist",
+    };
+    same_rows_with_a_restart_after_each_hit(
+        q, 5,
+        "0:evar4@0=search;0:evar6@0=L;1:evar4@0=browse;"
+        "3:evar4@0=search;3:evar6@0=L;3:evar4@1=browse;"
+        "4:evar4@0=list;"
+        "5:evar4@0=search;5:evar6@0=L;5:evar4@1=browse;5:evar4@2=list;");
+}
+
+static void a_restart_keeps_original_values(void **state)
+{
+    (void)state;
+    static const char *const q[] = {
+        "events=prodView&products=%3BA%3B%3B%3B%3BeVar4%3Dsearch%7CeVar10%3Ds1%7CeVar11%3DM",
+        "events=prodView&products=%3BA%3B%3B%3B%3BeVar4%3Dlist%7CeVar10%3Ds2%7CeVar11%3DL",
+        "events=scAdd&products=%3BA%2C%3BB%3B%3B%3B%3BeVar10%3Db1%7CeVar12%3Dp1",
+        "events=prodView&products=%3BB%3B%3B%3B%3BeVar10%3Db2%7CeVar12%3Dp2%2C%3BC%3B%3B%3B%"
+        "3BeVar11%"
+        "3DS",
+        "events=prodView&products=%3BC%3B%3B%3B%3BeVar11%3DXS",
+    };
+    same_rows_with_a_restart_after_each_hit(
+        q, 5,
+        "0:evar4@0=search;0:evar10@0=s1;0:evar11@0=M;"
+        "1:evar4@0=list;1:evar10@0=s2;1:evar11@0=L;"
+        "2:evar10@1=b1;2:evar12@1=p1;2:evar4@0=list;2:evar10@0=s1;2:evar11@0=M;"
+        "3:evar10@0=b2;3:evar12@0=p2;3:evar11@1=S;"
+        "4:evar11@0=XS;"
+        /* the order of A, B and C: the first values; two days after the first hit, C's S
+         * (set at minute 3) is the only one left */
+        "5:evar4@0=list;5:evar10@0=s1;5:evar11@0=M;5:evar10@1=b1;5:evar12@1=p1;5:evar11@2=S;"
+        "6:evar11@2=S;");
 }
 
 /* A version 2 checkpoint (before bindings): visitor 42 in its first visit, no bindings. */
@@ -386,7 +524,11 @@ int main(void)
         T(binding_ends_with_the_visit_by_default),
         T(binding_ends_after_n_days_when_configured),
         T(binding_ends_on_its_event_and_never_outlives_its_hit),
+        T(original_allocation_keeps_the_first_value_most_recent_the_last),
+        T(original_allocation_takes_a_new_first_value_after_expiry),
         T(a_restart_mid_visit_gives_the_same_rows),
+        T(a_restart_keeps_original_values),
+        T(bindings_of_several_visitors_stay_apart),
         T(a_version_2_checkpoint_loads_with_no_bindings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
