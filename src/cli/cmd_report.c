@@ -21,7 +21,7 @@ static void report_usage(FILE *f)
 {
     fprintf(
         f,
-        "Usage: canton report --suite S [options]\n"
+        "Usage: canton report [--suite S] [options]\n"
         "\n"
         "Runs a report on a suite's store and prints it (docs/api.md lists every\n"
         "dimension and metric; `canton report --catalog` prints them).\n"
@@ -40,7 +40,8 @@ static void report_usage(FILE *f)
         "  --granularity G      a trend: hour, day, week or month\n"
         "  --segment TEXT       e.g. 'visit(channel = \"Natural Search\" and country = \"US\")'\n"
         "  --compare C          previous-period, previous-year or previous-bucket\n"
-        "  --sort M[:asc]       sort by a metric (default: the first, descending)\n"
+        "  --sort S[:asc|:desc] a metric, or key (time in a trend), up or down\n"
+        "                       (default: the first metric, descending; trends by time)\n"
         "  --limit N            rows (default 20; 0: all)\n"
         "  --calc NAME=FORMULA  a calculated metric, e.g. rpv=revenue/visits\n"
         "  --bots               include bot traffic\n"

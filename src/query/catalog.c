@@ -242,6 +242,14 @@ const cn_metric_def_t *cn_metric_find(cn_str_t name, int *out_arg)
     return NULL;
 }
 
+void cn_query__dim_name(const cn_dim_def_t *d, int arg, char *out, size_t n)
+{
+    if (d->max_arg > 0)
+        snprintf(out, n, "%s%d", d->name, arg);
+    else
+        snprintf(out, n, "%s", d->name);
+}
+
 const char *cn_query__enum_name(cn_dimenum_t e, unsigned v)
 {
     static const char *const ref[] = {"none",  "internal", "search", "social",

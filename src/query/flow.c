@@ -693,8 +693,10 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
         json_day(out, "from", scan.from_day);
         cn_buf_putc(out, ',');
         json_day(out, "to", scan.to_day);
+        char dname[32];
+        cn_query__dim_name(field.dim, field.arg, dname, sizeof(dname));
         cn_buf_append_c(out, ",\"dimension\":");
-        cn_buf_append_json_str(out, cn_str_c(field.dim->name));
+        cn_buf_append_json_str(out, cn_str_c(dname));
         if (plen == 0) {
             cn_buf_printf(out,
                           ",\"direction\":\"%s\",\"condition\":", previous ? "previous" : "next");

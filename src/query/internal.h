@@ -83,6 +83,9 @@ struct cn_metric_def {
 
 const cn_dim_def_t *cn_query__dims(size_t *count);
 const cn_metric_def_t *cn_query__metrics(size_t *count);
+/* The name of dimension d with number arg as the catalogue spells it ("evar3",
+ * "merch4"; "page" for a dimension without a number), in out (32 bytes are enough). */
+void cn_query__dim_name(const cn_dim_def_t *d, int arg, char *out, size_t n);
 /* Name of value v of a U8 enum dimension (static), or NULL. */
 const char *cn_query__enum_name(cn_dimenum_t e, unsigned v);
 

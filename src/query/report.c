@@ -1597,7 +1597,8 @@ static double metric_value(const cn_report_req_t *req, const plan_t *pl, size_t 
 /* --- Labels --- */
 
 typedef struct report_priv {
-    cn_buf_t labels; /* every label, NUL-separated */
+    cn_buf_t labels;                        /* every label, NUL-separated */
+    char key_names[CN_REPORT_MAX_DIMS][32]; /* "evar3": the dimensions' names as the catalogue's */
     double *values;
     cn_report_row_t *rows;
     const cn_report_req_t *req;
@@ -1672,7 +1673,28 @@ typedef struct sort_ctx {
     int metric;
     bool asc;
     uint64_t *keyv;
+    /* key parts ordered by their number rather than their label: time
+     * buckets, and dimensions whose values are numbers (visit_number, hour,
+     * day_of_week from Monday, new_returning) */
+    bool by_value[CN_REPORT_MAX_DIMS + 1];
 } sort_ctx_t;
+
+/* Part k of a row's key (key_of() packs two 32-bit parts). */
+static inline uint32_t key_part(uint64_t key, size_t key_count, size_t k)
+{
+    return key_count == 1 ? (uint32_t)key : (uint32_t)(k == 0 ? key >> 32 : key);
+}
+
+/* Labels by their bytes (UTF-8 by code point, as SQL's binary collation;
+ * the empty label first). */
+static int cmp_label(cn_str_t s, cn_str_t t)
+{
+    size_t n = s.len < t.len ? s.len : t.len;
+    int r = n ? memcmp(s.ptr, t.ptr, n) : 0;
+    if (r == 0 && s.len != t.len)
+        r = s.len < t.len ? -1 : 1;
+    return r;
+}
 
 static int cmp_rows(const void *a, const void *b, void *ud)
 {
@@ -1684,21 +1706,27 @@ static int cmp_rows(const void *a, const void *b, void *ud)
             return (x < y) == c->asc ? -1 : 1;
         /* ties: by label, so that equal answers come in one order */
         for (size_t k = 0; k < c->key_count; k++) {
-            cn_str_t s = c->rows[i].keys[k], t = c->rows[j].keys[k];
-            size_t n = s.len < t.len ? s.len : t.len;
-            int r = n ? memcmp(s.ptr, t.ptr, n) : 0;
-            if (r == 0 && s.len != t.len)
-                r = s.len < t.len ? -1 : 1;
+            int r = cmp_label(c->rows[i].keys[k], c->rows[j].keys[k]);
             if (r != 0)
                 return r;
         }
         /* equal labels (unknown values): by key, a total order */
         return c->keyv[i] == c->keyv[j] ? 0 : c->keyv[i] < c->keyv[j] ? -1 : 1;
     }
-    uint64_t x = c->keyv[i], y = c->keyv[j];
-    if (x == y)
-        return 0;
-    return (x < y) == c->asc ? -1 : 1;
+    /* by key: part after part, each by its number or its label */
+    int r = 0;
+    for (size_t k = 0; k < c->key_count && r == 0; k++) {
+        if (c->by_value[k]) {
+            uint32_t x = key_part(c->keyv[i], c->key_count, k);
+            uint32_t y = key_part(c->keyv[j], c->key_count, k);
+            r = x == y ? 0 : x < y ? -1 : 1;
+        } else {
+            r = cmp_label(c->rows[i].keys[k], c->rows[j].keys[k]);
+        }
+    }
+    if (r == 0)
+        r = c->keyv[i] == c->keyv[j] ? 0 : c->keyv[i] < c->keyv[j] ? -1 : 1;
+    return c->asc ? r : -r;
 }
 
 /* The first `need` rows of order[0..n) in sorted order, in order[0..need):
@@ -1730,12 +1758,30 @@ static void top_rows(size_t *order, size_t n, size_t need, sort_ctx_t *sc)
 
 /* --- The report --- */
 
+/* The first day of the month after (y, m). */
+static int32_t next_month_start(int y, int m)
+{
+    return cn_store_day_from_ymd(m == 12 ? y + 1 : y, m % 12 + 1, 1);
+}
+
+/*
+ * The compared range. previous_period: a range of whole calendar months (the
+ * 1st of a month to the last day of a month) compares with as many whole
+ * months just before (Feb 1-28 with Jan 1-31, Nov 1-30 with Oct 1-31); any
+ * other range with the same number of days just before. previous_year (and
+ * previous_bucket by month): whole months with the same whole months a year
+ * (a month) before (Feb 1-28 2025 with Feb 1-29 2024); other ranges with the
+ * same days of the month, a day past the month's end becoming its last day
+ * (Feb 29 with Feb 28). previous_bucket by hour or day: a day before; by
+ * week: 7 days before.
+ */
 static void shift_range(const cn_report_req_t *req, int32_t *from, int32_t *to)
 {
     int y0, m0, d0, y1, m1, d1;
     int32_t len = req->to_day - req->from_day + 1;
     cn_store_day_to_ymd(req->from_day, &y0, &m0, &d0);
     cn_store_day_to_ymd(req->to_day, &y1, &m1, &d1);
+    bool whole = d0 == 1 && req->to_day + 1 == next_month_start(y1, m1);
     int months = 0;
     switch (req->compare) {
     case CN_COMPARE_PREVIOUS_YEAR:
@@ -1751,10 +1797,7 @@ static void shift_range(const cn_report_req_t *req, int32_t *from, int32_t *to)
             return;
         }
         break;
-    default: {
-        /* Whole months shift by months, anything else by its length in days. */
-        bool whole = d0 == 1 && cn_store_day_from_ymd(y1, m1, d1) + 1 ==
-                                    cn_store_day_from_ymd(m1 == 12 ? y1 + 1 : y1, m1 % 12 + 1, 1);
+    default:
         if (!whole) {
             *from = req->from_day - len;
             *to = req->to_day - len;
@@ -1762,14 +1805,15 @@ static void shift_range(const cn_report_req_t *req, int32_t *from, int32_t *to)
         }
         months = (y1 * 12 + m1) - (y0 * 12 + m0) + 1;
     }
-    }
     int a = y0 * 12 + (m0 - 1) - months, b = y1 * 12 + (m1 - 1) - months;
     int fy = a / 12, fm = a % 12 + 1, ty = b / 12, tm = b % 12 + 1;
-    int32_t first_next = cn_store_day_from_ymd(tm == 12 ? ty + 1 : ty, tm % 12 + 1, 1);
-    int32_t last = cn_store_day_from_ymd(ty, tm, 1) + (d1 - 1);
-    if (last >= first_next)
-        last = first_next - 1; /* Feb 29 -> Feb 28, Mar 31 -> Feb 28 */
-    int32_t first = cn_store_day_from_ymd(fy, fm, 1) + (d0 - 1);
+    int32_t first = cn_store_day_from_ymd(fy, fm, 1), last = next_month_start(ty, tm) - 1;
+    if (!whole) {
+        int32_t from_end = next_month_start(fy, fm) - 1;
+        int32_t day = first + (d0 - 1), tday = cn_store_day_from_ymd(ty, tm, 1) + (d1 - 1);
+        first = day < from_end ? day : from_end; /* Feb 29 -> Feb 28 */
+        last = tday < last ? tday : last;        /* Mar 31 -> Feb 28 */
+    }
     *from = first;
     *to = last;
 }
@@ -1923,8 +1967,11 @@ int cn_report_run_ctx(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_sto
     size_t kn = 0;
     if (req->gran != CN_GRAN_NONE)
         r->key_names[kn++] = "time";
-    for (size_t i = 0; i < req->dim_count; i++)
-        r->key_names[kn++] = req->dims[i].def->name;
+    for (size_t i = 0; i < req->dim_count; i++) {
+        cn_query__dim_name(req->dims[i].def, req->dims[i].arg, pv->key_names[i],
+                           sizeof(pv->key_names[i]));
+        r->key_names[kn++] = pv->key_names[i];
+    }
     r->metric_count = req->metric_count;
     for (size_t i = 0; i < req->metric_count; i++)
         r->metric_names[i] = req->metrics[i].name;
@@ -2006,7 +2053,12 @@ int cn_report_run_ctx(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_sto
         if (include_empty || !empty)
             order[kept++] = i;
     }
-    sort_ctx_t sc = {pv->rows, r->key_count, req->sort_metric, req->sort_asc, cur.keyv};
+    sort_ctx_t sc = {pv->rows, r->key_count, req->sort_metric, req->sort_asc, cur.keyv, {false}};
+    for (size_t part = 0; part < r->key_count; part++) {
+        bool time = req->gran != CN_GRAN_NONE && part == 0;
+        const cn_field_t *f = time ? NULL : &pl.fields[part - (req->gran != CN_GRAN_NONE)];
+        sc.by_value[part] = time || (cn_field_dict(f) < 0 && f->dim->names == CN_DIMENUM_NONE);
+    }
     size_t need = req->offset + req->limit;
     if (req->limit > 0 && need <= TOPK_MAX && need < kept)
         top_rows(order, kept, need, &sc);

@@ -221,20 +221,23 @@ static int apply(cn_report_req_t *req, raw_req_t *raw, const cn_store_t *store, 
         }
     }
     if (raw->sort != NULL && raw->sort[0] != '\0') {
+        /* NAME, NAME:asc or NAME:desc; without a direction, keys go up and
+         * metrics down */
         char *s = raw->sort;
         size_t n = strlen(s);
-        req->sort_asc = false;
+        int dir = 0; /* 1 asc, -1 desc, 0 not given */
         if (n > 4 && strcmp(s + n - 4, ":asc") == 0) {
-            req->sort_asc = true;
+            dir = 1;
             s[n - 4] = '\0';
         } else if (n > 5 && strcmp(s + n - 5, ":desc") == 0) {
+            dir = -1;
             s[n - 5] = '\0';
         }
         if (strcmp(s, "key") == 0 || strcmp(s, "time") == 0) {
             req->sort_metric = -1;
-            if (n <= 4 || strcmp(raw->sort + strlen(s), "") == 0)
-                req->sort_asc = req->sort_asc || strstr(raw->sort, ":desc") == NULL;
+            req->sort_asc = dir >= 0;
         } else {
+            req->sort_asc = dir > 0;
             req->sort_metric = -2;
             for (size_t i = 0; i < req->metric_count; i++) {
                 if (strcmp(req->metrics[i].name, s) == 0)

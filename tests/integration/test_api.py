@@ -116,6 +116,35 @@ def checks(data):
                              "--to", to, "--dimension", "country", "--metrics",
                              "pageviews,visits,visitors,revenue", "--limit", "5", "--format", "json"))
         t.check(cli["rows"] == r["rows"] and cli["totals"] == r["totals"], "canton report = API")
+        # sorting by key: labels by their bytes, both ways; trends by time, both ways
+        status, up = get("/api/v1/report?" + q + "&dimension=country&sort=key:asc&limit=0")
+        status2, down = get("/api/v1/report?" + q + "&dimension=country&sort=key:desc&limit=0")
+        labels = [row["keys"][0].encode() for row in up["rows"]] if status == 200 else []
+        t.check(len(labels) > 3 and labels == sorted(labels) and status2 == 200
+                and [row["keys"] for row in down["rows"]] == [row["keys"] for row in reversed(up["rows"])],
+                "sort=key:asc orders countries by label, key:desc the other way (%r)" % labels[:6])
+        cli = json.loads(run("report", "--config", conf, "--data", data, "--suite", "demo", "--from", frm,
+                             "--to", to, "--dimension", "country", "--sort", "key:desc", "--limit", "0", "--format", "json"))
+        t.check(cli["rows"] == down["rows"], "canton report --sort key:desc = API")
+        status, days = get("/api/v1/report?" + q + "&granularity=day&metrics=pageviews&sort=time:desc")
+        dates = [row["keys"][0] for row in days["rows"]] if status == 200 else []
+        t.check(len(dates) == 7 and dates == sorted(dates, reverse=True) and dates[0] == to,
+                "sort=time:desc: the last day first (%r)" % dates)
+        # numbered dimensions are named with their number
+        status, m4 = get("/api/v1/report?" + q + "&dimension=merch:4&metrics=units")
+        status2, e3 = get("/api/v1/report?" + q + "&granularity=week&dimension=evar3")
+        t.check(status == 200 and m4["keys"] == ["merch4"] and status2 == 200 and e3["keys"] == ["time", "evar3"],
+                "merch:4 answers keys [merch4], evar3 [time, evar3] (%r %r)" % (m4.get("keys"), e3.get("keys")))
+        csv_head = run("report", "--config", conf, "--data", data, "--suite", "demo", "--from", frm, "--to", to,
+                       "--dimension", "evar:3", "--format", "csv").splitlines()[0]
+        t.check(csv_head.startswith("evar3,"), "canton report names the evar3 column (%r)" % csv_head)
+        t.check("Usage: canton report [--suite S]" in run("report", "--help"), "--suite shown as optional")
+        # a whole month compares with the whole month before
+        status, feb = get("/api/v1/report?suite=demo&from=2026-02-01&to=2026-02-28&compare=previous_period")
+        status2, nov = get("/api/v1/report?suite=demo&from=2025-11-01&to=2025-11-30&compare=previous_year")
+        t.check(status == 200 and (feb["compare_from"], feb["compare_to"]) == ("2026-01-01", "2026-01-31")
+                and status2 == 200 and (nov["compare_from"], nov["compare_to"]) == ("2024-11-01", "2024-11-30"),
+                "whole months compare with whole months (%r)" % (feb,))
         status, tr = get("/api/v1/report?" + q + "&granularity=day&metrics=pageviews&compare=previous_period")
         t.check(status == 200 and len(tr["rows"]) == 7 and "compare" in tr["rows"][0]
                 and tr["compare_to"] < frm, "trend by day with a compared period")
