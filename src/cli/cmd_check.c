@@ -2,7 +2,8 @@
 /*
  * `canton check`: verifies the stores on disk (docs/storage.md) without
  * changing them, and says what is wrong where. Safe while `canton serve`
- * writes: it reads the manifest and the files it lists.
+ * writes: it checks one snapshot, the files of one manifest opened before
+ * the writer could delete them (cn_store_check starts over when it did).
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -20,7 +21,9 @@ static void usage(FILE *f)
                "Verifies the store of each suite (or of suite S): the manifest, every\n"
                "checksum, every page, dictionary references, visit ordinals, and that each\n"
                "hit lies in the partition of its local day. Prints one line per problem and\n"
-               "a summary per suite; exits 1 when a problem was found.\n\n"
+               "a summary per suite; exits 1 when a problem was found. Safe while\n"
+               "`canton serve` or `canton process` writes the store: it checks the files of\n"
+               "one manifest, starting over when the writer replaced them under it.\n\n"
                "Options:\n"
                "  --config FILE   canton.conf (suites and their time zones; default: built-in)\n"
                "  --data DIR      data folder (default: the config's, else ./data)\n"
@@ -47,6 +50,11 @@ static int check_one(const char *data, const cn_suite_conf_t *sc, bool quiet)
         printf("%s: cannot check: %s\n", sc->id, cn_err_msg(&err, rc));
         return 1;
     }
+    if (!quiet && st.retries)
+        fprintf(stderr,
+                "canton check: %s: a writer replaced the store's files under the check "
+                "(%llu restarts); checked the snapshot of a later manifest\n",
+                sc->id, (unsigned long long)st.retries);
     if (!quiet || st.problems)
         printf("%s: %s: %llu segments, %llu pages, %llu rows, %llu dictionary entries, "
                "%llu problems\n",

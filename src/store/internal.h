@@ -467,6 +467,13 @@ static inline int32_t cn_store__tz_day_memo(const cn_store__tz_t *tz, int64_t ts
     return cn_store__tz_day_fill(tz, ts_us, m);
 }
 
+/* --- Check (check.c) --- */
+
+/* Tests only: when set, cn_store_check calls it after reading the MANIFEST
+ * and before opening the files it names (attempt: 0, then 1 after a retry),
+ * so that a test can change the store at that moment. */
+extern void (*cn_store__check_hook)(unsigned attempt);
+
 /* --- Files --- */
 
 /* Writes len bytes to path (created/truncated), fsyncs unless no_fsync. */

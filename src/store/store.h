@@ -266,9 +266,11 @@ int cn_store_read_i64(const cn_store_seg_t *seg, cn_store_col_t col, uint64_t fr
 /* Called once per problem found by cn_store_check (what and where, one line). */
 typedef void (*cn_store_problem_cb)(void *ud, const char *msg);
 
-/* What cn_store_check looked at. */
+/* What cn_store_check looked at. retries: how many times a writer replaced
+ * the manifest (and deleted files it named) while the check opened them, so
+ * that it started over with the new one. */
 typedef struct cn_store_check_stats {
-    uint64_t segments, pages, rows, dict_entries, problems;
+    uint64_t segments, pages, rows, dict_entries, problems, retries;
 } cn_store_check_stats_t;
 
 /*
@@ -277,7 +279,16 @@ typedef struct cn_store_check_stats {
  * lengths, visit ordinals dense and in range, child rows point at hits of
  * their segment, hits in the partition of their local day. Reports each
  * problem through cb. Returns 0 when there is none, CN_ECORRUPT when there
- * are problems, another negative code when the check could not run.
+ * are problems, another negative code when the check could not run
+ * (CN_ENOTFOUND: no store; -EAGAIN: a writer replaced the manifest under
+ * the check every time it tried).
+ *
+ * Safe while another process writes the store (`canton serve`): it checks
+ * one consistent snapshot, the files of one manifest, opened before they
+ * are read; when the writer replaced the manifest and deleted a file it
+ * named before the check had it open, the check starts over with the new
+ * manifest (stats->retries), so a checkpoint or merge under it is never
+ * reported as a problem.
  */
 int cn_store_check(const char *data_dir, const cn_suite_conf_t *suite, cn_store_problem_cb cb,
                    void *ud, cn_store_check_stats_t *stats, cn_err_t *err);
