@@ -565,11 +565,19 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     }
     cv.item_rev = p->tmp_items;
     cv.ev_val = p->tmp_events;
+    cn_dhit_t dup_hit;
     if (events & CN_EV_PURCHASE) {
         if (h->purchase_id.len > 0 &&
             cn_kmap_get(&s->orders, cn_key_of(0x6f72646572, h->purchase_id)) != NULL) {
+            /* A repeat of an order (a refreshed confirmation page): as Adobe does with a
+             * duplicate purchase, the hit keeps its traffic data (page view, props) and loses
+             * its conversion data: every event, its products and the eVars it sets. */
             cv.dup = true;
-            events &= (uint8_t)~CN_EV_PURCHASE;
+            events = 0;
+            dup_hit = *h;
+            dup_hit.ev_count = 0;
+            dup_hit.prod_count = 0;
+            h = &dup_hit;
         } else {
             cv.purchase = true;
         }
@@ -639,7 +647,7 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     uint32_t own = UINT32_MAX; /* the first merchandising eVar, for cn__merch_hit */
     for (uint32_t i = 0; i < h->var_count; i++) {
         const cn_dvar_t *dv = &b->vars[h->var_first + i];
-        if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR) {
+        if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR && !cv.dup) {
             evar_set(s, v, dv->var & 0xffff, dv->value, ts);
             sets_evar = true;
             own = dv->product >= 0 && own == UINT32_MAX ? i : own;
@@ -651,7 +659,7 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
                           : own != UINT32_MAX && h->prod_count > 0;
     if (merch)
         cn__merch_prefetch(s, vord);
-    if (h->ctx_count > 0 && s->has_from) {
+    if (h->ctx_count > 0 && s->has_from && !cv.dup) {
         for (unsigned n = 1; n <= 250; n++) {
             if (s->evar[n].from == NULL)
                 continue;
@@ -711,7 +719,7 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         const cn_dvar_t *dv = &b->vars[h->var_first + i];
         uint32_t var = dv->var;
         if ((var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR) {
-            if (dv->product < 0)
+            if (dv->product < 0 || cv.dup)
                 continue;
             /* a merchandising eVar of the products string: bound to its item row */
             var = cn_var_merch(var & 0xffff, (unsigned)dv->product);

@@ -231,8 +231,8 @@ static void scripted_visit_gives_visits_evar_credit_revenue_and_dedup(void **sta
           "&events=purchase%2Cevent10%3D10.00" PRODUCTS MID);
     adobe(p, "shop", T0 + 3 * MIN, "g=https%3A%2F%2Fshop.canton.test%2Fthanks&pageName=Thanks" MID);
     adobe(p, "shop", T0 + 4 * MIN,
-          "g=https%3A%2F%2Fshop.canton.test%2Fcheckout&pe=lnk_o&cc=CNY"
-          "&purchaseID=ORD-1&events=purchase" PRODUCTS MID);
+          "g=https%3A%2F%2Fshop.canton.test%2Fcheckout&pe=lnk_o&cc=CNY&v3=paypal&c5=again"
+          "&purchaseID=ORD-1&events=purchase%2Cevent10%3D10.00%2CscAdd" PRODUCTS MID);
     /* 0.75 s into a second: the visit starts at that second (format 5) */
     adobe(p, "shop", T0 + 120 * MIN + 750000,
           "g=https%3A%2F%2Fshop.canton.test%2F&pageName=Home" MID);
@@ -267,7 +267,7 @@ static void scripted_visit_gives_visits_evar_credit_revenue_and_dedup(void **sta
     assert_int_equal(pu->row.revenue, 2078000);
     assert_int_equal(pu->row.revenue_orig, 2078000);
     assert_int_equal(pu->row.units, 3);
-    assert_int_equal(s->nitems, 5); /* 1 (prodView) + 2 (purchase) + 2 (repeat) */
+    assert_int_equal(s->nitems, 3); /* 1 (prodView) + 2 (purchase); the repeat has none */
 
     /* eVar credit: what was in force on each hit */
     char buf[512];
@@ -288,9 +288,13 @@ static void scripted_visit_gives_visits_evar_credit_revenue_and_dedup(void **sta
     assert_int_equal(s->events[0].event, 10);
     assert_int_equal(s->events[0].value, 100000);
 
-    /* the repeat of ORD-1: kept as a hit, but no order, revenue or units */
+    /* the repeat of ORD-1: kept as a hit with its props, but no order, revenue, units, events
+     * (event10 and scAdd are dropped with the purchase: s->nevents is 1 above), items, or eVars
+     * (v3=paypal is not set: hit 5 above has only v1) */
     rec_hit_t *re = &s->hits[4];
     assert_int_equal(re->row.events, 0);
+    assert_int_equal(vars_of(s, 4, buf, sizeof(buf)), 1);
+    assert_string_equal(buf, "c5=again");
     assert_string_equal(re->order, "");
     assert_int_equal(re->row.revenue, 0);
     assert_int_equal(re->row.units, 0);
