@@ -35,7 +35,7 @@ typedef enum { FMT_TSV, FMT_CSV, FMT_NDJSON } fmt_t;
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: canton export --suite S --from YYYY-MM-DD --to YYYY-MM-DD [options]\n\n"
+    fprintf(f, "Usage: canton export --from YYYY-MM-DD [--to YYYY-MM-DD] [--suite S] [options]\n\n"
                "Writes every hit of the days from..to (inclusive, the suite's time zone) with\n"
                "every column decoded: hit columns, then the columns of the hit's visit, then\n"
                "its items, vars and events (docs/storage.md, \"Export\"). Rows stream in\n"
@@ -955,7 +955,7 @@ int cn_cmd_export(int argc, char **argv)
     int32_t d0, d1;
     if (optind != argc || !from || parse_date(from, &d0) != 0 ||
         parse_date(to ? to : from, &d1) != 0 || d1 < d0) {
-        fprintf(stderr, "canton export: give --from and --to as YYYY-MM-DD, from <= to\n");
+        fprintf(stderr, "canton export: give --from (and --to) as YYYY-MM-DD, from <= to\n");
         return CN_EXIT_USAGE;
     }
     if (strcmp(format, "tsv") == 0)

@@ -36,7 +36,9 @@ static void usage(FILE *f)
            "What to simulate:\n"
            "  --suite S             report suite id (default demo)\n"
            "  --from YYYY-MM-DD     first day, UTC (default: 7 days before today)\n"
-           "  --to YYYY-MM-DD       last day, inclusive (default: yesterday)\n"
+           "  --to YYYY-MM-DD       last day, inclusive (default: yesterday, so up to 00:00 UTC\n"
+           "                        today); or an instant, exclusive: 'now' or\n"
+           "                        YYYY-MM-DDTHH:MM:SSZ (history right up to a live trickle)\n"
            "  --visits-per-day N    human visits on an average day near --to (default 2000);\n"
            "                        a year earlier there are about 40%% fewer\n"
            "  --hits N              stop after N hits; without --visits-per-day the volume is\n"
@@ -60,7 +62,8 @@ static void usage(FILE *f)
            "  --connections N       HTTP connections (default 8)\n"
            "  --live                with --url (or --out): send hits stamped with the current\n"
            "                        time, --rate per second, until interrupted (SIGINT)\n"
-           "  --rate N              hits per second for --live (default 20)\n"
+           "  --rate N              hits per second for --live (default 20); a fraction such as\n"
+           "                        0.05 sends one hit every 20 s\n"
            "  --quiet               no summary on stderr\n\n"
            "The summary line gives hits, visits, orders and hits per second. See docs/gen.md.\n");
 }
@@ -82,6 +85,22 @@ static int parse_day(const char *s, int64_t *out)
         return -1;
     time_t t = timegm(&tm);
     *out = (int64_t)t * 1000000;
+    return 0;
+}
+
+/* --to as an instant: "now" or YYYY-MM-DDTHH:MM:SSZ, in µs. */
+static int parse_instant(const char *s, int64_t *out)
+{
+    if (strcmp(s, "now") == 0) {
+        *out = cn_time_now_us();
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (!end || *end)
+        return -1;
+    *out = (int64_t)timegm(&tm) * 1000000;
     return 0;
 }
 
@@ -231,7 +250,8 @@ int cn_cmd_gen(int argc, char **argv)
     cn_gen_opts_init(&o);
     bool vpd_given = false, live = false, quiet = false, nginx = false;
     const char *hitlog_dir = NULL, *data_dir = NULL, *url = NULL, *out_path = NULL;
-    uint64_t connections = 8, rate = 20, u;
+    uint64_t connections = 8, u;
+    double rate = 20;
     char *endp;
     int c;
     optind = 1;
@@ -243,8 +263,11 @@ int cn_cmd_gen(int argc, char **argv)
         case O_FROM:
         case O_TO: {
             int64_t t;
+            if (c == O_TO && parse_instant(optarg, &o.to_us) == 0)
+                break;
             if (parse_day(optarg, &t) < 0) {
-                fprintf(stderr, "canton gen: bad date '%s' (want YYYY-MM-DD)\n", optarg);
+                fprintf(stderr, "canton gen: bad date '%s' (want YYYY-MM-DD%s)\n", optarg,
+                        c == O_TO ? ", YYYY-MM-DDTHH:MM:SSZ or now" : "");
                 return CN_EXIT_USAGE;
             }
             if (c == O_FROM)
@@ -323,7 +346,8 @@ int cn_cmd_gen(int argc, char **argv)
             live = true;
             break;
         case O_RATE:
-            if (parse_u64(optarg, &rate) < 0 || rate == 0 || rate > 10000000) {
+            rate = strtod(optarg, &endp);
+            if (endp == optarg || *endp || !(rate >= 0.0001 && rate <= 10000000)) {
                 fprintf(stderr, "canton gen: bad --rate '%s'\n", optarg);
                 return CN_EXIT_USAGE;
             }
@@ -364,7 +388,7 @@ int cn_cmd_gen(int argc, char **argv)
         o.to_us = INT64_MAX;
         if (!vpd_given) {
             /* Simulated traffic as fast as the trickle, so that visits look real. */
-            o.visits_per_day = (double)rate * 86400.0 / hits_per_visit(&o) / 1.05;
+            o.visits_per_day = rate * 86400.0 / hits_per_visit(&o) / 1.05;
         }
     }
 
@@ -427,13 +451,22 @@ int cn_cmd_gen(int argc, char **argv)
     uint64_t sent = 0;
     while (!stop_flag) {
         if (live) {
-            uint64_t due = (uint64_t)((double)(cn_time_mono_us() - t0) * (double)rate / 1e6);
+            int64_t now = cn_time_mono_us() - t0;
+            uint64_t due = (uint64_t)((double)now * rate / 1e6);
             if (sent >= due) {
-                if (s.http)
-                    cn_gen_http_poll(s.http, 2);
-                else {
+                /* Hit number sent + 1 is due (sent + 1) / rate seconds after the start: sleep
+                 * until then (a response or a signal ends the wait early), at most 100 ms. */
+                int64_t next = (int64_t)((double)(sent + 1) * 1e6 / rate) + 1;
+                int64_t wait_us = next - now;
+                if (wait_us < 1)
+                    wait_us = 1;
+                if (wait_us > 100000)
+                    wait_us = 100000;
+                if (s.http) {
+                    cn_gen_http_poll(s.http, (int)((wait_us + 999) / 1000));
+                } else {
                     sink_flush(&s);
-                    usleep(2000);
+                    usleep((useconds_t)wait_us);
                 }
                 continue;
             }

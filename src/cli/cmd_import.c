@@ -714,7 +714,7 @@ int cn_cmd_import(int argc, char **argv)
         cn_import_ident_t id = {0};
         bool has_id = strcmp(path, "-") != 0 && cn_import_ident(path, &id, &err) == 0;
         uint64_t start = 0;
-        fr->action = "imported";
+        fr->action = dry ? "dry-run" : "imported";
         if (strcmp(path, "-") != 0 && !has_id) {
             fprintf(stderr, "canton import: %s\n", err.msg);
             fr->action = "failed";
@@ -870,12 +870,13 @@ int cn_cmd_import(int argc, char **argv)
         cn_buf_t b = CN_BUF_INIT;
         cn_buf_printf(&b, "{\"suite\":");
         cn_buf_append_json_str(&b, cn_str_c(opts.suite));
-        cn_buf_printf(&b,
-                      ",\"lines\":%llu,\"hits\":%llu,\"page_views\":%llu,\"skipped\":%llu,"
-                      "\"bad_lines\":%llu,\"bad_by_reason\":{",
-                      (unsigned long long)st.lines, (unsigned long long)st.hits,
-                      (unsigned long long)st.pages, (unsigned long long)st.skipped,
-                      (unsigned long long)st.bad);
+        cn_buf_printf(
+            &b,
+            ",\"dry_run\":%s,\"lines\":%llu,\"hits\":%llu,\"page_views\":%llu,\"skipped\":%llu,"
+            "\"bad_lines\":%llu,\"bad_by_reason\":{",
+            dry ? "true" : "false", (unsigned long long)st.lines, (unsigned long long)st.hits,
+            (unsigned long long)st.pages, (unsigned long long)st.skipped,
+            (unsigned long long)st.bad);
         bool first = true;
         for (int i = 0; i < CN_IMPORT_BAD__COUNT; i++) {
             if (st.bad_by_reason[i] == 0)
@@ -921,10 +922,18 @@ int cn_cmd_import(int argc, char **argv)
     } else if (!quiet) {
         char rate[16];
         fmt_count(rate, sizeof(rate), secs > 0 ? (double)st.lines / secs : 0);
-        printf("imported %llu lines into suite %s in %.2f s (%s lines/s, %.1f MB/s)\n",
-               (unsigned long long)st.lines, opts.suite, secs, rate,
-               secs > 0 ? (double)st.bytes_read / secs / 1e6 : 0.0);
-        printf("  hits        %llu\n  page views  %llu (2xx/3xx, not static assets)\n"
+        if (dry)
+            printf("dry run: parsed %llu lines for suite %s in %.2f s (%s lines/s, %.1f MB/s); "
+                   "nothing was written\n",
+                   (unsigned long long)st.lines, opts.suite, secs, rate,
+                   secs > 0 ? (double)st.bytes_read / secs / 1e6 : 0.0);
+        else
+            printf("imported %llu lines into suite %s in %.2f s (%s lines/s, %.1f MB/s)\n",
+                   (unsigned long long)st.lines, opts.suite, secs, rate,
+                   secs > 0 ? (double)st.bytes_read / secs / 1e6 : 0.0);
+        /* The page-view rule is cn_import_logfmt's is_page (docs/import.md). */
+        printf("  hits        %llu\n  page views  %llu (status 2xx, 304 or none; not a static "
+               "asset; text/html when the type is logged)\n"
                "  skipped     %llu (blank, comments, header rows)\n  bad lines   %llu\n",
                (unsigned long long)st.hits, (unsigned long long)st.pages,
                (unsigned long long)st.skipped, (unsigned long long)st.bad);

@@ -415,34 +415,67 @@ static int server_key(cn_conf_t *c, parse_ctx_t *ctx, const char *key, const cha
 }
 
 /* Suite keys that other modules interpret (read with cn_conf_suite_get). A
- * key is accepted when it equals one of these or starts with one ending in
- * '*'. Add a module's keys here and document them in canton.conf.example. */
+ * key is accepted when it equals one of these. Add a module's keys here and
+ * document them in canton.conf.example. */
 static const char *const module_suite_keys[] = {
-    "evar*",
-    "prop*",
-    "event*",
-    "list*",
-    "channel_rules",
-    "campaign_params",
-    "referer_list",
-    "salt_retention",
-    "retention_days",
-    "unconverted_currency",
-    "store_flush_seconds",
-    "query_cache_mb",
-    "import_static_extensions",
-    "hier*",
+    "channel_rules",       "campaign_params", "referer_list",
+    "salt_retention",      "retention_days",  "unconverted_currency",
+    "store_flush_seconds", "query_cache_mb",  "import_static_extensions",
 };
+
+/* Numbered suite keys that processing reads (src/process/process.c): eVar,
+ * prop and event definitions, numbered as Adobe numbers them (1..max, no
+ * leading zero). */
+static const struct {
+    const char *prefix;
+    unsigned max;
+    const char *hint; /* for an unknown key with the prefix */
+} numbered_suite_keys[] = {
+    {"evar", 250, " (eVars are evar1..evar250)"},
+    {"prop", 75, " (props are prop1..prop75)"},
+    {"event", 1000, " (events are event1..event1000)"},
+};
+
+/* The number N of PREFIXN, or 0. */
+static unsigned key_number(const char *key, const char *prefix, unsigned max)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(key, prefix, n) != 0 || key[n] < '1' || key[n] > '9')
+        return 0;
+    unsigned v = 0;
+    for (const char *p = key + n; *p; p++) {
+        if (*p < '0' || *p > '9' || v > max)
+            return 0;
+        v = v * 10 + (unsigned)(*p - '0');
+    }
+    return v <= max ? v : 0;
+}
 
 static bool is_module_suite_key(const char *key)
 {
     for (size_t i = 0; i < sizeof(module_suite_keys) / sizeof(module_suite_keys[0]); i++) {
-        const char *k = module_suite_keys[i];
-        size_t n = strlen(k);
-        if (k[n - 1] == '*' ? strncmp(key, k, n - 1) == 0 : strcmp(key, k) == 0)
+        if (strcmp(key, module_suite_keys[i]) == 0)
+            return true;
+    }
+    for (size_t i = 0; i < sizeof(numbered_suite_keys) / sizeof(numbered_suite_keys[0]); i++) {
+        if (key_number(key, numbered_suite_keys[i].prefix, numbered_suite_keys[i].max) != 0)
             return true;
     }
     return false;
+}
+
+/* What to add to "unknown key" for a key that looks like a numbered one. */
+static const char *unknown_key_hint(const char *key)
+{
+    if (strncmp(key, "list", 4) == 0 || strncmp(key, "hier", 4) == 0)
+        return " (list variables are split at ',' and hierarchies kept whole: neither takes "
+               "settings, see docs/configuration.md)";
+    for (size_t i = 0; i < sizeof(numbered_suite_keys) / sizeof(numbered_suite_keys[0]); i++) {
+        const char *prefix = numbered_suite_keys[i].prefix;
+        if (strncmp(key, prefix, strlen(prefix)) == 0)
+            return numbered_suite_keys[i].hint;
+    }
+    return "";
 }
 
 static bool is_valid_id(const char *s, size_t len)
@@ -537,8 +570,8 @@ static int suite_key(cn_suite_conf_t *s, parse_ctx_t *ctx, const char *key, cons
         s->token_count += n;
         free(items);
     } else if (!is_module_suite_key(key)) {
-        return cn_err_set(ctx->err, CN_ECONFIG, "%s:%d: [%s] %s: unknown key", ctx->name, ctx->line,
-                          ctx->section, key);
+        return cn_err_set(ctx->err, CN_ECONFIG, "%s:%d: [%s] %s: unknown key%s", ctx->name,
+                          ctx->line, ctx->section, key, unknown_key_hint(key));
     }
     s->kv = cn_xrealloc(s->kv, (s->kv_count + 1) * sizeof(*s->kv));
     s->kv[s->kv_count++] = (cn_conf_kv_t){cn_xstrdup(key), cn_xstrdup(value), ctx->line};

@@ -132,7 +132,11 @@ typedef struct cn_gen_http_stats {
 int cn_gen_http_new(const char *base_url, unsigned connections, cn_gen_http_t **out, cn_err_t *err);
 /* Queues one request; the client IP travels in X-Forwarded-For. */
 int cn_gen_http_send(cn_gen_http_t *h, const cn_gen_hit_t *hit);
-/* Lets transfers progress for up to timeout_ms. */
+/*
+ * Lets transfers progress, waiting up to timeout_ms for network activity (a
+ * response, a connection ready); with no request in flight it sleeps the
+ * whole timeout_ms, or until a signal arrives. 0: no wait.
+ */
 void cn_gen_http_poll(cn_gen_http_t *h, int timeout_ms);
 /* Waits until every queued request is answered. */
 void cn_gen_http_drain(cn_gen_http_t *h);

@@ -100,9 +100,13 @@ static void reap(cn_gen_http_t *h)
 void cn_gen_http_poll(cn_gen_http_t *h, int timeout_ms)
 {
     int running;
+    unsigned was_busy = h->busy;
     curl_multi_perform(h->multi, &running);
     reap(h);
-    if (timeout_ms > 0 && h->busy > 0) {
+    if (timeout_ms > 0 && (h->busy > 0 || was_busy == 0)) {
+        /* Called with nothing in flight, curl_multi_poll sleeps the whole timeout (a signal
+         * ends it early): the live trickle waits here for its next hit instead of spinning.
+         * Called while requests were in flight that have all just ended, it returns at once. */
         curl_multi_poll(h->multi, NULL, 0, timeout_ms, NULL);
         curl_multi_perform(h->multi, &running);
         reap(h);

@@ -116,7 +116,8 @@ typedef struct cn_import_info {
     cn_import_bad_t bad; /* the reason, when cn_import_parse_line returned CN_EPARSE */
     size_t column;       /* 0-based byte column where parsing failed */
     int status;          /* HTTP status, 0 when the log has none */
-    bool is_page;        /* status 2xx/3xx (or none) and not a static asset (docs/import.md) */
+    bool is_page;        /* status 2xx or 304 (or none), not a static asset, text/html when
+                            the type is logged (docs/import.md) */
 } cn_import_info_t;
 
 #define CN_IMPORT_SKIPPED 1

@@ -174,6 +174,30 @@ def main():
         # a missing file fails, the others are imported
         s, _ = imp(os.path.join(tmp, "d5"), [os.path.join(tmp, "nope.log"), log], want=1)
         check(s["files"][0]["action"] == "failed" and s["hits"] == 3005 and not s["ok"], s)
+
+        # page views are 2xx and 304 (not other 3xx, not 4xx, not static assets), and the
+        # summary says so; a dry run says it wrote nothing, and writes nothing
+        plog = os.path.join(tmp, "pv.log")
+        with open(plog, "w") as f:
+            for st, path in ((200, "/a"), (304, "/b"), (301, "/c"), (302, "/d"), (404, "/e"),
+                             (200, "/app.js"), (206, "/f")):
+                f.write('10.3.3.3 - - [01/Nov/2024:10:00:00 +0000] "GET %s HTTP/1.1" %d 5 "-" "ua"\n'
+                        % (path, st))
+        d6 = os.path.join(tmp, "d6")
+        for extra in (["--dry-run"], []):
+            r = run(["import", "--suite", "shop", "--data", d6, plog] + extra)
+            out = r.stdout.decode()
+            check("page views  3 (status 2xx, 304 or none;" in out, out)
+            if extra:
+                check(out.startswith("dry run: parsed 7 lines for suite shop") and
+                      "nothing was written" in out and "imported" not in out, out)
+                check(not os.path.exists(os.path.join(d6, "hitlog")), "a dry run wrote a hitlog")
+                s, _ = imp(d6, [plog], "--dry-run")
+                check(s["dry_run"] is True and s["files"][0]["action"] == "dry-run"
+                      and s["hits"] == 7 and s["page_views"] == 3, s)
+            else:
+                check(out.startswith("imported 7 lines into suite shop"), out)
+                check(len(dump(d6)) == 7, "7 hits imported")
         print("ok")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -92,6 +92,27 @@ static void errors_name_file_line_and_key(void **state)
     assert_non_null(strstr(err.msg, "10.0.0.0/33"));
     assert_int_equal(parse("[server]\ncompress = maybe\n", &c, &err), CN_ECONFIG);
     assert_non_null(strstr(err.msg, "t.conf:2: [server] compress: expected on or off"));
+    /* Suite keys nothing reads are refused, not kept silently. */
+    assert_int_equal(parse("[suite x]\n\nlist1 = delimiter=|\n", &c, &err), CN_ECONFIG);
+    assert_non_null(strstr(err.msg, "t.conf:3: [suite x] list1: unknown key (list variables"));
+    assert_int_equal(parse("[suite x]\nhier2 = delimiter=/\n", &c, &err), CN_ECONFIG);
+    assert_non_null(strstr(err.msg, "[suite x] hier2: unknown key (list variables"));
+    assert_int_equal(parse("[suite x]\nevar251 = name=x\n", &c, &err), CN_ECONFIG);
+    assert_string_equal(err.msg,
+                        "t.conf:2: [suite x] evar251: unknown key (eVars are evar1..evar250)");
+    assert_int_equal(parse("[suite x]\nprop0 = from=c.a\n", &c, &err), CN_ECONFIG);
+    assert_non_null(strstr(err.msg, "prop0: unknown key (props are prop1..prop75)"));
+    assert_int_equal(parse("[suite x]\nevents = currency\n", &c, &err), CN_ECONFIG);
+    assert_non_null(strstr(err.msg, "events: unknown key (events are event1..event1000)"));
+    assert_int_equal(parse("[suite x]\nretention = 3\n", &c, &err), CN_ECONFIG);
+    assert_string_equal(err.msg, "t.conf:2: [suite x] retention: unknown key");
+    /* The numbered keys processing reads, at both ends of their ranges. */
+    assert_int_equal(parse("[suite x]\nevar1 = a\nevar250 = b\nprop75 = from=c.a\n"
+                           "event1000 = type=currency\nretention_days = 3\n",
+                           &c, &err),
+                     0);
+    assert_string_equal(cn_conf_suite_get(cn_conf_suite(c, "x", 1), "event1000"), "type=currency");
+    cn_conf_free(c);
 }
 
 static void trusted_proxies_match_cidrs(void **state)
