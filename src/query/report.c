@@ -2176,6 +2176,14 @@ void cn_report_to_json(const cn_report_t *r, const cn_report_req_t *req, cn_buf_
         fmt_day(r->cmp_to_day, b, sizeof(b));
         cn_buf_printf(out, ",\"compare_from\":\"%s\",\"compare_to\":\"%s\"", a, b);
     }
+    if (req->segment != NULL) {
+        /* the segment as canton read it, in its canonical text form (docs/segments.md) */
+        cn_buf_t seg = CN_BUF_INIT;
+        cn_segment_format(req->segment, &seg);
+        cn_buf_append_c(out, ",\"segment\":");
+        cn_buf_append_json_str(out, cn_str(seg.ptr, seg.len));
+        cn_buf_dispose(&seg);
+    }
     cn_buf_append_c(out, ",\"keys\":[");
     for (size_t k = 0; k < r->key_count; k++) {
         if (k)

@@ -154,6 +154,8 @@ def checks(data):
         us_pv = [row["values"][0] for row in us["rows"] if row["keys"] == ["US"]]
         t.check(status == 200 and us_pv and sr["totals"]["values"][0] == us_pv[0],
                 "a visit segment equals the country row")
+        t.check(sr.get("segment") == '(visit(country = "US") and pageviews > 0)' and "segment" not in us,
+                "the answer gives the segment as read, in canonical form: %r" % sr.get("segment"))
 
         # funnel, paths, realtime
         fq = q + "&" + urllib.parse.urlencode([("step", "product_views > 0"), ("step", "cart_adds > 0"),
