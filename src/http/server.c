@@ -362,12 +362,26 @@ static int on_req(h2o_handler_t *self, h2o_req_t *hr)
         return 0;
     }
     route_t *r = find_route(srv, cn_http_req_path(req));
-    if (r == NULL) {
+    bool allowed = r != NULL && (method_bit(hr->input.method) & r->methods) != 0;
+    if (r == NULL || (!allowed && r->prefix && r->len == 1)) {
+        /* no route, or only the catch-all "/" (the dashboard's files), which has no
+         * resource to refuse the method of: POST /matomo.php is not found */
         cn_http_reply(req, 404, plain, CN_STR_LIT("not found\n"));
         return 0;
     }
     req->route = r;
-    if ((method_bit(hr->input.method) & r->methods) == 0) {
+    if (!allowed) {
+        /* RFC 9110 15.5.6: a 405 lists the methods the resource has */
+        static const char *const names[] = {"GET",    "HEAD",    "POST", "PUT",
+                                            "DELETE", "OPTIONS", "PATCH"};
+        char allow[64];
+        size_t n = 0;
+        for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            if (r->methods & (1u << i))
+                n +=
+                    (size_t)snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "", names[i]);
+        }
+        cn_http_add_header(req, "allow", cn_str(allow, n));
         cn_http_reply(req, 405, plain, CN_STR_LIT("method not allowed\n"));
         return 0;
     }
@@ -425,8 +439,10 @@ void cn_http_defer_post(cn_http_defer_t *d, int status)
 void cn_http_add_header(cn_http_req_t *req, const char *name, cn_str_t value)
 {
     h2o_req_t *hr = req->h2o;
-    h2o_add_header_by_str(&hr->pool, &hr->res.headers, name, strlen(name), 1, NULL, value.ptr,
-                          value.len);
+    /* h2o keeps the pointer: the value is copied into the request's pool, so that it may live
+     * on the caller's stack */
+    h2o_iovec_t v = h2o_strdup(&hr->pool, value.ptr, value.len);
+    h2o_add_header_by_str(&hr->pool, &hr->res.headers, name, strlen(name), 1, NULL, v.base, v.len);
 }
 
 void cn_http_reply(cn_http_req_t *req, int status, const char *content_type, cn_str_t body)

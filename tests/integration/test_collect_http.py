@@ -239,8 +239,16 @@ def bad_requests(srv):
     still_serving(srv, "clients that left")
     status, _, _ = srv.request("GET", "/nothing/here")
     t.check(status == 404, "unknown path: %d" % status)
-    status, _, _ = srv.request("PUT", "/b/ss/demo/1/JS/s1")
-    t.check(status == 405, "PUT on the Adobe path: %d" % status)
+    status, h, _ = srv.request("PUT", "/b/ss/demo/1/JS/s1")
+    t.check(status == 405 and h.get("allow") == "GET, POST, OPTIONS",
+            "PUT on the Adobe path: 405 with the methods it has: %d %r" % (status, h.get("allow")))
+    # Another tracker's endpoint (Matomo): not found, not "method not allowed" by the dashboard's
+    # catch-all route, and counted as routed nowhere.
+    before = srv.metrics().get('canton_http_requests_total{endpoint="none",status="404"}', 0)
+    status, _, _ = srv.request("POST", "/matomo.php", body=b"idsite=1&rec=1")
+    t.check(status == 404, "POST /matomo.php: %d" % status)
+    after = srv.metrics().get('canton_http_requests_total{endpoint="none",status="404"}', 0)
+    t.check(after == before + 1, "POST /matomo.php counted as endpoint none: %r -> %r" % (before, after))
     # Pipelining: two requests in one write, two answers in order.
     resp = raw(srv, b"GET /i?suite=demo&pipe=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                whole=True, read_timeout=3)

@@ -329,11 +329,19 @@ static void wrong_method_is_405(void **state)
     const char req[] = "DELETE /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
     char *r = exchange(f, req, sizeof(req) - 1, NULL);
     assert_int_equal(status_of(r), 405);
+    assert_non_null(strstr(r, "\r\nallow: GET\r\n")); /* the methods the path has */
     free(r);
     const char req2[] =
         "POST /p/long/a HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     r = exchange(f, req2, sizeof(req2) - 1, NULL);
     assert_int_equal(status_of(r), 405);
+    assert_non_null(strstr(r, "\r\nallow: GET\r\n"));
+    free(r);
+    const char req3[] =
+        "PUT /p/a HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    r = exchange(f, req3, sizeof(req3) - 1, NULL);
+    assert_int_equal(status_of(r), 405);
+    assert_non_null(strstr(r, "\r\nallow: GET, POST\r\n"));
     free(r);
 }
 
