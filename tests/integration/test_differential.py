@@ -8,8 +8,21 @@ docs/api.md and docs/segments.md: the canonical queries Q1-Q9 of the reports
 issue and a few hundred random ranked, trended and segmented reports.
 Counts and money must be equal; rates to 1e-9 relative.
 
+Also (docs/api.md "Order", "Compared ranges"): rows sorted by key (text by
+the bytes of UTF-8, which is DuckDB's default collation, checked; numbers by
+value; time buckets by time), key:desc, time:desc, a metric :asc, and pages of
+them, against SQL ORDER BY / LIMIT / OFFSET; compare=previous_period,
+previous_year and previous_bucket: compare_from/compare_to against the
+documented rules (whole calendar months, a leap February) and each row's
+compare, change and growth against SQL over the compared range, also on a
+thin second history (2026-12 to 2028-03; a second export holds it with the
+two weeks) and a visitor with 12 visits imported from a web server log;
+numbered dimensions named with their number in "keys" (merch4, evar5). The
+SQL leaves out the measures a report does not ask for (report_sql lean).
+
 Environment: CANTON_BIN, CANTON_SRC; DIFF_REPORTS=N changes the number of
-random reports (default 200), DIFF_SEED the seed.
+random reports (default 200), DIFF_SEQ_REPORTS the sequential ones (24),
+DIFF_CMP_REPORTS the random compared ones (6), DIFF_SEED the seed.
 """
 import datetime
 import json
@@ -29,6 +42,7 @@ BIN = canton_test.BIN
 SRC = os.environ.get("CANTON_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
 FROM, TO = "2026-11-01", "2026-11-14"  # generated (UTC); local days run to 11-15
 Q_FROM, Q_TO = "2026-10-31", "2026-11-15"
+M_FROM, M_TO = "2026-12-01", "2028-03-05"  # the months (their export has the two weeks too)
 
 # Export column expressions for each dimension of the catalogue (labels as
 # canton prints them). Visit attributes are repeated on every exported hit.
@@ -59,6 +73,10 @@ DIMS = {
 }
 for _d, (_c, _n) in ENUM.items():
     DIMS[_d] = enum_sql(_c, _n)
+
+# Numbered dimensions (docs/api.md: the answer names them "prop3"): a hit's own
+# traffic variables, from the export's vars column ("prop3=zh-CN,evar5=new").
+NUMBERED = {"prop3": "coalesce(regexp_extract(vars, '(?:^|,)prop3=([^,]*)', 1), '')"}
 
 PURCHASE = "(evflags & 64 <> 0)"
 NOT_BOT = "bot = '' AND device <> 4"  # docs/api.md: crawler user agents, device type bot
@@ -163,19 +181,30 @@ def seg_text(node):
 # --- The SQL of a ranked / trended report ---
 
 def bucket_sql(gran):
-    return {"day": "strftime(day, '%Y-%m-%d')",
+    return {"hour": "strftime(lt, '%Y-%m-%dT%H:00')", "day": "strftime(day, '%Y-%m-%d')",
             "week": "strftime(date_trunc('week', day), '%Y-%m-%d')",
             "month": "strftime(day, '%Y-%m')"}[gran]
 
 
-def report_sql(dims, metrics, a, b, gran=None, seg=None):
-    parts = ([bucket_sql(gran)] if gran else []) + [DIMS[d] for d in dims]
-    key = "[" + ", ".join(parts) + "]" if parts else "[]::VARCHAR[]"
+def key_sql(dims, gran=None):
+    parts = ([bucket_sql(gran)] if gran else []) + [DIMS[d] if d in DIMS else NUMBERED[d] for d in dims]
+    return "[" + ", ".join(parts) + "]" if parts else "[]::VARCHAR[]"
+
+
+def report_sql(dims, metrics, a, b, gran=None, seg=None, lean=False):
+    """lean: the measures `metrics` does not need are left out (0): a third of the time."""
+    key = key_sql(dims, gran)
     where = "%s AND %s" % (day_range(a, b), NOT_BOT)
     segw = "TRUE" if seg is None else seg_sql(seg, a, b)
+    need = set(metrics) if lean else set(METRICS)
+    nts = "lead(ts) OVER (PARTITION BY visit ORDER BY ts, hit_num)" if "time_on_page" in need else "NULL::BIGINT"
+    withv = ("sel JOIN vst USING (visit)" if need & {"bounces", "conversion_rate"}
+             else "(SELECT *, NULL::BIGINT AS pv, NULL::BOOLEAN AS ord FROM sel)")
+    full = bool(need & {"entries", "exits"})
+    ent = "FROM epv GROUP BY 1" if full else "FROM base WHERE FALSE GROUP BY 1"
     # time_on_page: nts is the visit's next hit in the range (any non-bot hit, before the segment)
     return """
-WITH rng AS (SELECT *, lead(ts) OVER (PARTITION BY visit ORDER BY ts, hit_num) AS nts FROM hits WHERE %(where)s),
+WITH rng AS (SELECT *, %(nts)s AS nts FROM hits WHERE %(where)s),
 sel AS (SELECT *, %(key)s AS k FROM rng WHERE %(segw)s),
 vst AS (SELECT visit, count_if(type = 0) AS pv, bool_or(%(p)s) AS ord FROM sel GROUP BY visit),
 epv AS (SELECT arg_min(k, struct_pack(t := ts, n := hit_num)) AS ek,
@@ -191,13 +220,14 @@ base AS (SELECT k, count_if(type = 0) AS pageviews, count(*) AS hits,
                count_if(evflags & 1 <> 0) AS product_views,
                count_if(type = 0 AND nts IS NOT NULL) AS topviews,
                CAST(coalesce(sum(nts - ts) FILTER (WHERE type = 0), 0) AS BIGINT) AS topus
-        FROM sel JOIN vst USING (visit) GROUP BY k),
-ent AS (SELECT ek AS k, count(*) AS entries FROM epv GROUP BY 1),
-ext AS (SELECT xk AS k, count(*) AS exits FROM epv GROUP BY 1)
+        FROM %(withv)s GROUP BY k),
+ent AS (SELECT %(ek)s AS k, count(*) AS entries %(ent)s),
+ext AS (SELECT %(xk)s AS k, count(*) AS exits %(ext)s)
 SELECT k, pageviews, hits, visits, visitors, bounces, ordvisits, orders, CAST(revenue AS VARCHAR),
        units, cart_adds, checkouts, product_views, coalesce(entries, 0), coalesce(exits, 0), topviews, topus
-FROM base LEFT JOIN ent USING (k) LEFT JOIN ext USING (k)""" % {"key": key, "where": where, "segw": segw,
-                                                                "p": PURCHASE}
+FROM base LEFT JOIN ent USING (k) LEFT JOIN ext USING (k)""" % {
+        "key": key, "where": where, "segw": segw, "p": PURCHASE, "nts": nts, "withv": withv, "ent": ent,
+        "ext": ent, "ek": "ek" if full else "k", "xk": "xk" if full else "k"}
 
 
 BASE_COLS = ["pageviews", "hits", "visits", "visitors", "bounces", "ordvisits", "orders", "revenue",
@@ -224,13 +254,27 @@ def sql_rows(res):
 
 # --- Running both sides ---
 
-def duck(export, sqls):
+def duck_start(export, sqls):
+    """DuckDB at work on sqls in the background; duck_wait() gives the rows."""
     script = os.path.join(SRC, "tests", "duckdb", "duckq.mjs")
-    p = subprocess.run(["node", script, export, "--threads", "1"], input=json.dumps(sqls).encode(), capture_output=True,
-                       cwd=SRC, timeout=300)
+    inp = tempfile.TemporaryFile()
+    inp.write(json.dumps(sqls).encode())
+    inp.seek(0)
+    p = subprocess.Popen(["node", script, export, "--threads", "1"], stdin=inp, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=SRC)
+    inp.close()
+    return p
+
+
+def duck_wait(p):
+    out, err = p.communicate(timeout=300)
     if p.returncode != 0:
-        raise SystemExit("duckdb failed: " + p.stderr.decode()[-3000:])
-    return [r["rows"] for r in json.loads(p.stdout)["results"]]
+        raise SystemExit("duckdb failed: " + err.decode()[-3000:])
+    return [r["rows"] for r in json.loads(out)["results"]]
+
+
+def duck(export, sqls):
+    return duck_wait(duck_start(export, sqls))
 
 
 def api(srv, path, body):
@@ -290,6 +334,203 @@ def totals_check(name, req, ans, tot, metrics):
             raise Mismatch("%s totals %s: canton %r duckdb %r\n  request %s" % (name, m, gv, wv, json.dumps(req)))
 
 
+# --- Order (sort=key, key:desc, time:desc, a metric :asc) and compared ranges ---
+
+DOW = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def order_part_sql(i, part):
+    """ORDER BY expression of key part i (docs/api.md "Order"): time buckets by
+    time, numbers by value, text (and named values) as DuckDB's default
+    collation orders it, which is the bytes of the UTF-8 label (checked)."""
+    e = "k[%d]" % (i + 1)
+    if part.startswith("@"):
+        return {"hour": "CAST(replace(%s, 'T', ' ') || ':00' AS TIMESTAMP)" % e,
+                "day": "CAST(%s AS DATE)" % e, "week": "CAST(%s AS DATE)" % e,
+                "month": "CAST(%s || '-01' AS DATE)" % e}[part[1:]]
+    if part in ("visit_number", "hour"):
+        return "CAST(%s AS INTEGER)" % e
+    if part == "day_of_week":
+        return "list_position(%s, %s)" % ("[" + ", ".join(q(d) for d in DOW) + "]", e)
+    if part == "new_returning":
+        return "list_position(['new', 'returning'], %s)" % e
+    return e
+
+
+SORT_COLS = ["pageviews", "hits", "visits", "visitors"]  # what the order checks ask for
+
+
+def sort_sql(dims, a, b, sort, gran=None, seg=None):
+    """The report's rows (key, SORT_COLS) in the order `sort` asks for. A trend
+    without a dimension lists every bucket of the range (NULL measures when empty)."""
+    parts = (["@" + gran] if gran else []) + list(dims)
+    field, _, dirn = sort.partition(":")
+    if field in ("key", "time"):
+        d = " DESC" if dirn == "desc" else " ASC"
+        order = ", ".join(order_part_sql(i, p) + d for i, p in enumerate(parts))
+    else:  # a metric; equal values by label (bytes) ascending, whatever the direction
+        order = ", ".join(["%s %s" % (field, "ASC" if dirn == "asc" else "DESC")] +
+                          ["k[%d] ASC" % (i + 1) for i in range(len(parts))])
+    inner = """WITH sel AS (SELECT *, %s AS k FROM hits WHERE %s AND %s AND %s)
+SELECT k, count_if(type = 0) AS pageviews, count(*) AS hits, count(DISTINCT visit) AS visits,
+       count(DISTINCT visitor) AS visitors FROM sel GROUP BY k""" % (
+        key_sql(dims, gran), day_range(a, b), NOT_BOT, "TRUE" if seg is None else seg_sql(seg, a, b))
+    if gran and not dims:
+        inner = """WITH r AS (%s),
+bk AS (SELECT DISTINCT [%s] AS k FROM (SELECT CAST(t AS DATE) AS day, t AS lt FROM
+       generate_series(TIMESTAMP '%s 00:00:00', TIMESTAMP '%s 23:00:00', INTERVAL 1 HOUR) g(t)))
+SELECT bk.k AS k, r.* EXCLUDE (k) FROM bk LEFT JOIN r ON r.k = bk.k""" % (inner, bucket_sql(gran), a, b)
+    return "SELECT * FROM (%s) ORDER BY %s" % (inner, order)
+
+
+def check_sorted(name, req, ans, rows, metrics):
+    """canton's rows in DuckDB's order (the page limit/offset asks for), same figures."""
+    keys = [tuple(r[0]) for r in rows]
+    base = {tuple(r[0]): dict(zip(SORT_COLS, r[1:])) for r in rows if r[1] is not None}
+    lim, off = req.get("limit", 0), req.get("offset", 0)
+    want = keys[off:off + lim] if lim else keys[off:]
+    got = [tuple(r["keys"]) for r in ans["rows"]]
+    errs = []
+    if got != want:
+        i = next((j for j, (x, y) in enumerate(zip(got, want)) if x != y), min(len(got), len(want)))
+        errs.append("order differs at row %d of %d/%d: canton %r duckdb %r" % (
+            i, len(got), len(want), got[i:i + 3], want[i:i + 3]))
+    if ans["total_rows"] != len(keys):
+        errs.append("total_rows canton %d duckdb %d" % (ans["total_rows"], len(keys)))
+    for r in ans["rows"]:
+        b = base.get(tuple(r["keys"]))
+        w = [metric_value(b, m) if b else 0 for m in metrics]
+        for m, gv, wv in zip(metrics, r["values"], w):
+            if not close(gv, wv, m in RATES):
+                errs.append("row %r %s: canton %r duckdb %r" % (r["keys"], m, gv, wv))
+    if errs:
+        raise Mismatch("%s: %s\n  request %s" % (name, "; ".join(errs[:4]), json.dumps(req)))
+    return len(got)
+
+
+def _d(s):
+    return datetime.date.fromisoformat(s)
+
+
+def month_last(y, m):
+    return datetime.date(y + m // 12, m % 12 + 1, 1) - datetime.timedelta(1)
+
+
+def months_back(day, k, keep_day):
+    """The 1st (or, keep_day, the same day, at most the month's last) of the month k months before."""
+    n = day.year * 12 + day.month - 1 - k
+    y, m = n // 12, n % 12 + 1
+    return datetime.date(y, m, min(day.day, month_last(y, m).day) if keep_day else 1)
+
+
+def compared_range(a, b, compare, gran=None):
+    """docs/api.md "Compared ranges", as (compare_from, compare_to)."""
+    a, b = _d(a), _d(b)
+    whole = a.day == 1 and (b + datetime.timedelta(1)).day == 1
+    if compare == "previous_bucket" and gran != "month":
+        step = datetime.timedelta(7 if gran == "week" else 1)
+        return (a - step).isoformat(), (b - step).isoformat()
+    if compare == "previous_period":
+        if not whole:
+            n = datetime.timedelta((b - a).days + 1)
+            return (a - n).isoformat(), (b - n).isoformat()
+        months = (b.year * 12 + b.month) - (a.year * 12 + a.month) + 1
+    else:  # previous_year, previous_bucket by month
+        months = 12 if compare == "previous_year" else 1
+    f = months_back(a, months, not whole)
+    t = months_back(b, months, not whole)
+    if whole:
+        t = month_last(t.year, t.month)
+    return f.isoformat(), t.isoformat()
+
+
+def bucket_index(label, start, gran):
+    """A trend bucket's number counted from the range's first day (canton compares bucket i
+    of the range with bucket i of the compared range)."""
+    s = _d(start)
+    if gran == "hour":
+        return (_d(label[:10]) - s).days * 24 + int(label[11:13])
+    if gran == "day":
+        return (_d(label) - s).days
+    if gran == "week":
+        return (_d(label) - (s - datetime.timedelta(s.weekday()))).days // 7
+    return int(label[:4]) * 12 + int(label[5:7]) - (s.year * 12 + s.month)
+
+
+def compare_sqls(dims, metrics, a, b, cf, ct, gran=None, seg=None):
+    return [report_sql(dims, metrics, a, b, gran, seg, True), report_sql(dims, metrics, cf, ct, gran, seg, True),
+            report_sql([], metrics, a, b, None, seg, True), report_sql([], metrics, cf, ct, None, seg, True)]
+
+
+def close_delta(got, want, v, c, rate):
+    """change (v - c; exact for counts and money) and growth (percent, printed to 10 digits)."""
+    if got is None or want is None:
+        return got == want
+    return abs(got - want) <= (1e-9 if rate else 1e-12) * (abs(v) + abs(c) + abs(want) + 1e-3)
+
+
+def check_compare(name, req, ans, res, metrics, cf, ct):
+    """compare_from/compare_to, values, and per row and in the totals: compare (the same key,
+    trend buckets by their number, in the compared range; 0 when absent), change, growth."""
+    gran = req.get("granularity")
+    cur, prev = sql_rows(res[0]), sql_rows(res[1])
+    zero = dict.fromkeys(BASE_COLS, 0)
+    tot, ptot = sql_rows(res[2]).get((), zero), sql_rows(res[3]).get((), zero)
+    errs = []
+    if (ans.get("compare_from"), ans.get("compare_to")) != (cf, ct):
+        errs.append("compared range canton %s..%s, docs %s..%s" % (ans.get("compare_from"), ans.get("compare_to"),
+                                                                   cf, ct))
+    compare_report(name, req, ans, cur, metrics)
+    totals_check(name, req, ans, tot, metrics)
+
+    def bk(k, start):
+        return (bucket_index(k[0], start, gran),) + k[1:] if gran else k
+
+    prev = {bk(k, cf): v for k, v in prev.items()}
+    nonzero = 0
+    blocks = [(tuple(r["keys"]), r, cur.get(tuple(r["keys"])), prev.get(bk(tuple(r["keys"]), req["from"])))
+              for r in ans["rows"]] + [("totals", ans["totals"], tot, ptot)]
+    for k, r, cb, pb in blocks:
+        for i, m in enumerate(metrics):
+            v = metric_value(cb, m) if cb else 0
+            c = metric_value(pb, m) if pb else 0
+            nonzero += c != 0
+            want = {"compare": c, "change": v - c, "growth": None if c == 0 else 100.0 * (v - c) / abs(c)}
+            for what, w in want.items():
+                g = r.get(what, [None] * len(metrics))[i]
+                ok = close(g, w, m in RATES) if what == "compare" else close_delta(
+                    g, w, v, c, m in RATES or what == "growth")
+                if not ok:
+                    errs.append("%r %s %s: canton %r duckdb %r" % (k, m, what, g, w))
+    if errs:
+        raise Mismatch("%s: %s\n  request %s\n  %d mismatches" % (name, "; ".join(errs[:6]), json.dumps(req),
+                                                                  len(errs)))
+    return nonzero
+
+
+def numbered(srv, a, b, failures):
+    """docs/api.md: "keys" names numbered dimensions as the catalogue does (merch:4 -> merch4)."""
+    base = {"suite": "demo", "from": a, "to": b, "limit": 0}
+    for dims, extra, want in [(["merch:4"], {"metrics": ["units"]}, ["merch4"]),
+                              (["evar:5"], {}, ["evar5"]), (["evar5"], {}, ["evar5"]),
+                              (["prop:3"], {"granularity": "week"}, ["time", "prop3"]),
+                              (["evar5", "merch:4"], {"metrics": ["units"]}, ["evar5", "merch4"]),
+                              (["page", "evar:4"], {}, ["page", "evar4"])]:
+        req = dict(base, dimensions=dims, **extra)
+        ans = api(srv, "/api/v1/report", req)
+        if ans["keys"] != want or not any(all(k for k in r["keys"]) for r in ans["rows"]):
+            failures.append("numbered: %s answers keys %r (want %r), %d rows" % (dims, ans["keys"], want,
+                                                                                 len(ans["rows"])))
+    one, other = (api(srv, "/api/v1/report", dict(base, dimensions=[d])) for d in ("evar:5", "evar5"))
+    if one["rows"] != other["rows"]:
+        failures.append("numbered: evar:5 and evar5 answer different rows")
+    ans = api(srv, "/api/v1/paths", {"suite": "demo", "from": a, "to": b, "dimension": "evar:4",
+                                     "condition": 'evar4 = "browse"', "limit": 5})
+    if ans.get("dimension") != "evar4" or not ans.get("rows"):
+        failures.append("numbered: paths by evar:4 answers dimension %r, %d rows" % (ans.get("dimension"),
+                                                                                     len(ans.get("rows", []))))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="canton-diff-")
     try:
@@ -303,12 +544,28 @@ def run(tmp):
     os.makedirs(data)
     subprocess.run([BIN, "gen", "--data", data, "--from", FROM, "--to", TO, "--visits-per-day", "300",
                     "--seed", "7"], check=True, capture_output=True)
+    # one visitor's 12 visits (visit_number 10 after 9 when sorted by key), from a web server log
+    # (an IP and user agent are one visitor for a UTC day): 2026-11-16, after the two weeks
+    alog = os.path.join(tmp, "access.log")
+    with open(alog, "w") as f:
+        for i in range(24):
+            t = datetime.datetime(2026, 11, 16, 1, 0) + datetime.timedelta(minutes=40 * (i // 2) + i % 2)
+            f.write('81.2.69.160 - - [%s] "GET /p/tea-%d HTTP/1.1" 200 512 "-" "Mozilla/5.0 (Windows NT 10.0; '
+                    'Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"\n'
+                    % (t.strftime("%d/%b/%Y:%H:%M:%S +0000"), i % 2))
+    subprocess.run([BIN, "import", "--suite", "demo", "--data", data, alog], check=True, capture_output=True)
+    # and a thin year and a quarter after it, for compared whole months (a leap February)
+    subprocess.run([BIN, "gen", "--data", data, "--from", M_FROM, "--to", M_TO, "--visits-per-day", "12",
+                    "--seed", "8"], check=True, capture_output=True)
     subprocess.run([BIN, "rates", "import", os.path.join(SRC, "docs", "rates-sample.csv"), "--data", data],
                    check=True, capture_output=True)
     subprocess.run([BIN, "process", "--data", data, "--until-end"], check=True, capture_output=True)
     export = os.path.join(tmp, "hits.tsv")
     subprocess.run([BIN, "export", "--data", data, "--from", Q_FROM, "--to", Q_TO, "--format", "tsv",
                     "--out", export], check=True, capture_output=True)
+    export2 = os.path.join(tmp, "months.tsv")
+    subprocess.run([BIN, "export", "--data", data, "--from", Q_FROM, "--to", "2028-03-31", "--format", "tsv",
+                    "--out", export2], check=True, capture_output=True)
 
     # values present in the data, for random segments
     fields = ["page", "country", "channel", "browser", "device", "referrer_type", "section", "os",
@@ -370,8 +627,8 @@ def run(tmp):
             r["granularity"] = gran
         if seg is not None:
             r["segment"] = seg_text(seg)
-        cases.append((name, r, report_sql(dims, metrics, a, b, gran, seg), metrics))
-        cases.append((name + " totals", r, report_sql([], metrics, a, b, None, seg), metrics))
+        cases.append((name, r, report_sql(dims, metrics, a, b, gran, seg, True), metrics))
+        cases.append((name + " totals", r, report_sql([], metrics, a, b, None, seg, True), metrics))
 
     last30 = (days[-1 - 29] if len(days) >= 30 else days[0], days[-1])
     a, b = days[0], days[-1]
@@ -454,10 +711,166 @@ SELECT coalesce(nxt, '(exit)'), count(*) FROM pv WHERE starts_with(page, 'produc
 SELECT strftime(day, '%%Y-%%m') AS m, CAST(sum(revenue) FILTER (WHERE %s) AS VARCHAR)
 FROM hits WHERE %s AND %s GROUP BY 1 ORDER BY 1""" % (PURCHASE, day_range("2026-10-01", b), NOT_BOT)
 
+    # Order: sort=key / key:desc / time:desc / a metric :asc against ORDER BY (docs/api.md "Order");
+    # compared ranges against the documented rules, each side's figures against SQL.
+    extra = {export: [], export2: []}  # export -> [(kind, name, request, sqls, metrics, (cf, ct))]
+
+    def add_sort(name, dims, metrics, fa, fb, sort, gran=None, seg=None, limit=0, offset=0, exp=export):
+        r = {"suite": "demo", "from": fa, "to": fb, "metrics": metrics, "sort": sort, "limit": limit,
+             "offset": offset}
+        if dims:
+            r["dimensions"] = dims
+        if gran:
+            r["granularity"] = gran
+        if seg is not None:
+            r["segment"] = seg_text(seg)
+        extra[exp].append(("sort", name, r, [sort_sql(dims, fa, fb, sort, gran, seg)], metrics, None))
+
+    def add_cmp(name, exp, dims, metrics, fa, fb, compare, gran=None, seg=None, want=None):
+        cf, ct = compared_range(fa, fb, compare, gran)
+        if want is not None and (cf, ct) != want:  # the test's own reading of the docs
+            raise SystemExit("%s: compared_range %s..%s, docs say %s..%s" % ((name, cf, ct) + want))
+        r = {"suite": "demo", "from": fa, "to": fb, "metrics": metrics, "compare": compare, "limit": 0}
+        if dims:
+            r["dimensions"] = dims
+        if gran:
+            r["granularity"] = gran
+        if seg is not None:
+            r["segment"] = seg_text(seg)
+        extra[exp].append(("cmp", name, r, compare_sqls(dims, metrics, fa, fb, cf, ct, gran, seg), metrics, (cf, ct)))
+
+    for i, (dims, gran, sort) in enumerate([
+            (["country"], None, "key"), (["country"], None, "key:desc"), (["search_term"], None, "key:asc"),
+            (["search_term"], None, "key:desc"), (["city"], None, "key"), (["region"], None, "key:desc"),
+            (["browser"], None, "key"), (["os"], None, "key:desc"), (["link_name"], None, "key"),
+            (["device"], None, "key:desc"), (["referrer_type"], None, "key"), (["hit_type"], None, "key:desc"),
+            (["cross_border"], None, "key:desc"), (["section"], None, "key"), (["visit_number"], None, "key"),
+            (["visit_number"], None, "key:desc"), (["hour"], None, "key:desc"), (["day_of_week"], None, "key"),
+            (["day_of_week"], None, "key:desc"), (["new_returning"], None, "key:desc"), (["prop3"], None, "key"),
+            (["country", "visit_number"], None, "key:desc"), (["day_of_week", "device"], None, "key"),
+            (["visit_number", "search_term"], None, "key"), (["hour", "language"], None, "key:desc"),
+            ([], "day", "time:desc"), ([], "week", "time"), ([], "day", "key:desc"), ([], "hour", "time:desc"),
+            ([], "month", "time:desc"), (["day_of_week"], "week", "time:desc"), (["country"], "day", "key"),
+            (["hour"], "day", "key:desc"), (["visit_number"], "week", "key:asc"),
+            (["visit_number"], None, "pageviews:asc"), (["city"], None, "visits:asc"),
+            (["day_of_week", "device"], None, "hits:asc"), (["search_term"], None, "visitors")]):
+        field = sort.split(":")[0]
+        metrics = ["pageviews", "visits"] if i % 2 else ["visitors", "hits"]
+        if field not in ("key", "time"):
+            metrics = [m for m in metrics if m != field] + [field]
+        add_sort("O%d" % i, dims, metrics, days[1], days[-2], sort, gran, vseg if i % 5 == 4 else None)
+    # paged: the first `limit` rows after `offset` of the same order (a partial sort in canton)
+    add_sort("P1", ["page"], ["pageviews"], a, b, "key:desc", limit=10, offset=5)
+    # visit numbers past 9 (the imported visitor) by value, in the months' export
+    for i, (dims, gran, sort) in enumerate([
+            (["visit_number"], None, "key"), (["visit_number"], None, "key:desc"),
+            (["visit_number", "device"], None, "key:desc"), (["visit_number"], None, "visits:asc"),
+            (["visit_number"], "day", "key"), (["day_of_week", "visit_number"], None, "key")]):
+        add_sort("N%d" % i, dims, ["visits", "pageviews"], "2026-11-02", "2026-11-30", sort, gran, exp=export2)
+    add_sort("P2", ["visit_number"], ["visits"], "2026-11-02", "2026-11-30", "key", limit=7, offset=4,
+             exp=export2)
+    add_sort("P3", ["city"], ["visitors"], a, b, "key", limit=20, offset=3)
+    add_sort("P4", ["search_term", "day_of_week"], ["hits"], a, b, "key:desc", limit=15)
+    add_sort("P5", [], ["pageviews"], a, b, "time:desc", gran="day", limit=4, offset=2)
+    add_sort("P6", ["visit_number"], ["pageviews"], a, b, "pageviews:asc", limit=6, offset=1)
+
+    # compared ranges over the two weeks (previous_bucket by day and week reads the folded days
+    # when every metric adds up, no dimension, no segment; the others read both ranges)
+    add_cmp("C1", export, ["country"], ["visits", "revenue", "orders"], "2026-11-08", "2026-11-14",
+            "previous_period", want=("2026-11-01", "2026-11-07"))
+    add_cmp("C2", export, [], ["pageviews", "visits", "visitors"], "2026-11-05", "2026-11-10", "previous_period",
+            "day", want=("2026-10-30", "2026-11-04"))
+    add_cmp("C3", export, [], ["pageviews", "hits", "orders", "revenue"], "2026-11-02", "2026-11-14",
+            "previous_bucket", "day", want=("2026-11-01", "2026-11-13"))
+    add_cmp("C4", export, [], ["visits", "conversion_rate", "time_on_page"], "2026-11-02", "2026-11-14",
+            "previous_bucket", "day")
+    add_cmp("C5", export, [], ["pageviews", "revenue", "units"], "2026-11-04", "2026-11-15", "previous_bucket",
+            "week", want=("2026-10-28", "2026-11-08"))
+    add_cmp("C6", export, [], ["pageviews", "visits"], "2026-11-10", "2026-11-11", "previous_bucket", "hour")
+    add_cmp("C7", export, ["channel"], ["visits", "bounces", "time_on_page"], "2026-11-09", "2026-11-14",
+            "previous_period", seg=vseg)
+    add_cmp("C8", export, ["device", "new_returning"], ["visitors", "cart_adds"], "2026-11-06", "2026-11-13",
+            "previous_period")
+    add_cmp("C9", export, ["channel"], ["pageviews", "entries"], "2026-11-08", "2026-11-14", "previous_period",
+            "day")
+    add_cmp("C10", export, [], ["pageviews", "exits"], "2026-11-03", "2026-11-14", "previous_bucket", "day",
+            seg=("scope", "hit", ("cond", "page", "starts with", "product:")))
+    add_cmp("C11", export, ["country"], ["visits"], "2026-11-03", "2026-11-09", "previous_year",
+            want=("2025-11-03", "2025-11-09"))
+    # whole calendar months and the leap February (docs/api.md "Compared ranges")
+    e2 = export2
+    add_cmp("M1", e2, ["country"], ["visits", "pageviews", "revenue"], "2027-02-01", "2027-02-28",
+            "previous_period", want=("2027-01-01", "2027-01-31"))
+    add_cmp("M2", e2, [], ["pageviews", "visits"], "2028-02-01", "2028-02-29", "previous_period", "day",
+            want=("2028-01-01", "2028-01-31"))
+    add_cmp("M3", e2, ["browser"], ["visits", "hits"], "2027-11-01", "2027-11-30", "previous_period",
+            want=("2027-10-01", "2027-10-31"))
+    add_cmp("M4", e2, [], ["revenue", "orders", "visitors"], "2027-01-01", "2027-02-28", "previous_period",
+            "month", want=("2026-11-01", "2026-12-31"))
+    add_cmp("M5", e2, ["device"], ["visits", "pageviews"], "2028-02-01", "2028-02-29", "previous_year",
+            want=("2027-02-01", "2027-02-28"))
+    add_cmp("M6", e2, [], ["pageviews", "hits"], "2028-02-29", "2028-02-29", "previous_year",
+            want=("2027-02-28", "2027-02-28"))
+    add_cmp("M7", e2, [], ["visits"], "2027-02-01", "2027-02-28", "previous_year",
+            want=("2026-02-01", "2026-02-28"))
+    add_cmp("M8", e2, ["channel"], ["visits", "conversion_rate"], "2028-02-10", "2028-03-04", "previous_year",
+            want=("2027-02-10", "2027-03-04"))
+    add_cmp("M9", e2, [], ["revenue", "pageviews"], "2027-12-01", "2028-02-29", "previous_bucket", "month",
+            want=("2027-11-01", "2028-01-31"))
+    add_cmp("M10", e2, [], ["visits", "visitors", "bounces"], "2027-12-01", "2028-02-29", "previous_bucket",
+            "month")
+    add_cmp("M11", e2, [], ["hits", "orders"], "2027-12-15", "2028-03-03", "previous_bucket", "month",
+            want=("2027-11-15", "2028-02-03"))
+    add_cmp("M12", e2, ["new_returning"], ["visits", "pageviews"], "2027-02-02", "2027-02-28", "previous_period",
+            want=("2027-01-06", "2027-02-01"))
+    add_cmp("M13", e2, [], ["pageviews", "visits"], "2027-02-01", "2027-02-28", "previous_period", "week")
+    add_cmp("M14", e2, [], ["visits", "time_on_page"], "2027-03-01", "2027-03-31", "previous_period", "day",
+            want=("2027-02-01", "2027-02-28"))
+    add_cmp("M15", e2, ["device"], ["visits", "orders"], "2028-01-01", "2028-02-29", "previous_period",
+            seg=("scope", "visitor", ("cond", "new_returning", "=", "returning")), want=("2027-11-01", "2027-12-31"))
+    # random ones: whole months (1-3) or any days, any compare, some trends, dimensions and segments
+    crnd = random.Random(int(os.environ.get("DIFF_SEED", "11")) + 2)
+    for i in range(int(os.environ.get("DIFF_CMP_REPORTS", "6"))):
+        if crnd.random() < 0.5:
+            m0 = crnd.randrange(3, 15)  # months after 2026-12
+            fa = months_back(datetime.date(2026, 12, 1), -m0, False)
+            y, m = divmod(fa.year * 12 + fa.month - 1 + crnd.randint(0, 2), 12)
+            fb = month_last(y, m + 1)
+        else:
+            fa = datetime.date(2027, 1, 1) + datetime.timedelta(crnd.randrange(420))
+            fb = fa + datetime.timedelta(crnd.randrange(60))
+        fb = min(fb, datetime.date(2028, 3, 5))
+        gran = crnd.choice([None, None, "day", "week", "month"])
+        compare = crnd.choice(["previous_period", "previous_year"] + (["previous_bucket"] if gran else []))
+        dims = crnd.sample(["country", "channel", "device", "browser", "visit_number", "day_of_week"],
+                           crnd.choice([0, 1] if gran else [0, 1, 1]))
+        seg = rand_seg() if crnd.random() < 0.3 else None
+        add_cmp("CR%d" % i, e2, dims, crnd.sample(METRICS, crnd.randint(1, 3)), fa.isoformat(), fb.isoformat(),
+                compare, gran, seg)
+
     sqls = [c[2] for c in cases] + [funnel_sql, paths_sql, growth_sql]
+    nbase = len(sqls)
+    uniq = {export: {}, export2: {}}  # SQL text -> position (no-dimension totals = rows)
+    for exp in (export, export2):
+        for e in extra[exp]:
+            for q_ in e[3]:
+                uniq[exp].setdefault(q_, len(uniq[exp]))
+    sqls += list(uniq[export])
+    # DuckDB's default collation is the bytes of UTF-8 (what sort=key promises for text)
+    probe = ["", "B", "Z", "a", "ab", "e", "\u00c5", "\u00e9", "\u6771", "z\u00e9", "ze"]
+    sqls.append("SELECT list(x ORDER BY x) FROM (VALUES %s) t(x)" % ", ".join("(%s)" % q(x) for x in probe))
     t0 = time.time()
+    sqls2 = list(uniq[export2])
+    p2 = duck_start(export2, sqls2)  # the months' export, alongside
     results = duck(export, sqls)
-    print("duckdb: %d queries in %.1f s" % (len(sqls), time.time() - t0))
+    results2 = duck_wait(p2)
+    print("duckdb: %d queries in %.1f s" % (len(sqls) + len(sqls2), time.time() - t0))
+    if results[-1][0][0] != sorted(probe, key=lambda x: x.encode()):
+        raise SystemExit("DuckDB's default collation is not UTF-8 byte order: %r" % results[-1][0][0])
+    extra_res = []
+    for exp, res in ((export, results[nbase:]), (export2, results2)):
+        for e in extra[exp]:
+            extra_res.append((e, [res[uniq[exp][q_]] for q_ in e[3]]))
     t0 = time.time()
     failures = []
     with canton_test.Canton(data=data) as srv:
@@ -471,7 +884,7 @@ FROM hits WHERE %s AND %s GROUP BY 1 ORDER BY 1""" % (PURCHASE, day_range("2026-
                     compare_report(name, req, ans, exp, metrics)
             except (Mismatch, AssertionError) as e:
                 failures.append(str(e))
-        fres, pres, gres = results[len(cases):]
+        fres, pres, gres = results[len(cases):nbase]
         # Q6
         try:
             ans = api(srv, "/api/v1/funnel", {"suite": "demo", "from": a, "to": b,
@@ -512,8 +925,31 @@ FROM hits WHERE %s AND %s GROUP BY 1 ORDER BY 1""" % (PURCHASE, day_range("2026-
                     failures.append("Q8 %s growth: canton %r duckdb %r" % (m, g, wg))
         except AssertionError as e:
             failures.append(str(e))
+        # order and compared ranges
+        nsorted = nsortrows = ncmp = ncmpvals = 0
+        for (kind, name, req, _, metrics, rng), res in extra_res:
+            try:
+                ans = api(srv, "/api/v1/report", req)
+                if kind == "sort":
+                    nsortrows += check_sorted(name, req, ans, res[0], metrics)
+                    nsorted += 1
+                else:
+                    ncmpvals += check_compare(name, req, ans, res, metrics, *rng)
+                    ncmp += 1
+            except (Mismatch, AssertionError) as e:
+                failures.append(str(e))
+        # numbered dimensions keep their number in the answer's keys (and paths' dimension)
+        try:
+            numbered(srv, a, b, failures)
+        except AssertionError as e:
+            failures.append(str(e))
     print("canton: %.1f s" % (time.time() - t0))
-    print("%d reports compared (+ funnel, paths, growth), %d mismatches" % (len(cases), len(failures)))
+    print("order: %d reports (%d rows) in DuckDB's order; compared ranges: %d reports, %d nonzero compared values"
+          % (nsorted, nsortrows, ncmp, ncmpvals))
+    if ncmpvals < 200 or nsortrows < 1000:
+        failures.append("too little compared: %d compared values, %d sorted rows" % (ncmpvals, nsortrows))
+    print("%d reports compared (+ funnel, paths, growth, %d sorted, %d with compare), %d mismatches"
+          % (len(cases), nsorted, ncmp, len(failures)))
     for f in failures[:30]:
         print("MISMATCH " + f)
     if failures:
