@@ -121,19 +121,15 @@ static void pin_dict(pinned_t *p, const char *dir, size_t d)
     }
     cn_buf_t *b = &p->dict[d];
     cn_buf_reserve(b, md->bytes);
-    size_t got = 0;
-    while (got < md->bytes) {
-        ssize_t r = pread(fd, b->ptr + got, md->bytes - got, (off_t)got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
+    int rc = cn_store__pread_all(fd, b->ptr, md->bytes, 0);
     close(fd);
-    if (got != md->bytes) {
+    if (rc == CN_ECORRUPT) {
         pin_problem(p, "%s: shorter than the %llu bytes the manifest lists", path,
                     (unsigned long long)md->bytes);
+        return;
+    }
+    if (rc < 0) {
+        pin_problem(p, "%s: %s", path, cn_strerror(rc));
         return;
     }
     b->len = md->bytes;

@@ -480,5 +480,7 @@ extern void (*cn_store__check_hook)(unsigned attempt);
 int cn_store__write_file(const char *path, const void *p, size_t len, bool no_fsync);
 /* Reads a whole file into out (cleared first); CN_ETOOBIG beyond max. */
 int cn_store__read_file(const char *path, size_t max, cn_buf_t *out);
+/* Reads exactly len bytes at off: 0, CN_ECORRUPT when the file ends first, or -errno. */
+int cn_store__pread_all(int fd, void *p, size_t len, uint64_t off);
 
 #endif

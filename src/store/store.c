@@ -140,7 +140,7 @@ int cn_store__write_file(const char *path, const void *p, size_t len, bool no_fs
     return close(fd) == 0 ? 0 : -errno;
 }
 
-static int pread_all(int fd, void *p, size_t len, uint64_t off)
+int cn_store__pread_all(int fd, void *p, size_t len, uint64_t off)
 {
     char *q = p;
     while (len > 0) {
@@ -193,7 +193,7 @@ int cn_store__read_file(const char *path, size_t max, cn_buf_t *out)
         return CN_ETOOBIG;
     }
     cn_buf_reserve(out, (size_t)st.st_size);
-    int rc = pread_all(fd, out->ptr, (size_t)st.st_size, 0);
+    int rc = cn_store__pread_all(fd, out->ptr, (size_t)st.st_size, 0);
     close(fd);
     if (rc < 0)
         return rc;
@@ -571,7 +571,7 @@ static int load_dicts(cn_store_t *s, bool writable, cn_err_t *err)
             /* cut to w_dict_bytes only once the recovered manifest is written (open) */
         } else {
             cn_buf_reserve(&b, (size_t)bytes);
-            rc = pread_all(fd, b.ptr, (size_t)bytes, 0);
+            rc = cn_store__pread_all(fd, b.ptr, (size_t)bytes, 0);
             if (rc == CN_ECORRUPT)
                 cn_err_set(err, rc, "%s: shorter than the %llu bytes the manifest lists", p,
                            (unsigned long long)bytes);
