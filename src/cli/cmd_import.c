@@ -922,15 +922,11 @@ int cn_cmd_import(int argc, char **argv)
     } else if (!quiet) {
         char rate[16];
         fmt_count(rate, sizeof(rate), secs > 0 ? (double)st.lines / secs : 0);
-        if (dry)
-            printf("dry run: parsed %llu lines for suite %s in %.2f s (%s lines/s, %.1f MB/s); "
-                   "nothing was written\n",
-                   (unsigned long long)st.lines, opts.suite, secs, rate,
-                   secs > 0 ? (double)st.bytes_read / secs / 1e6 : 0.0);
-        else
-            printf("imported %llu lines into suite %s in %.2f s (%s lines/s, %.1f MB/s)\n",
-                   (unsigned long long)st.lines, opts.suite, secs, rate,
-                   secs > 0 ? (double)st.bytes_read / secs / 1e6 : 0.0);
+        printf("%s %llu lines %s suite %s in %.2f s (%s lines/s, %.1f MB/s)%s\n",
+               dry ? "dry run: parsed" : "imported", (unsigned long long)st.lines,
+               dry ? "for" : "into", opts.suite, secs, rate,
+               secs > 0 ? (double)st.bytes_read / secs / 1e6 : 0.0,
+               dry ? "; nothing was written" : "");
         /* The page-view rule is cn_import_logfmt's is_page (docs/import.md). */
         printf("  hits        %llu\n  page views  %llu (status 2xx, 304 or none; not a static "
                "asset; text/html when the type is logged)\n"

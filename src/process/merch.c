@@ -279,7 +279,6 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
             bind_at(l, at, found, (cn_merch_bind_t){fp, ts, vid, v->visit_num, (uint16_t)n});
         }
     }
-    v->merch = l != NULL && l->count > 0;
 
     /* 3. Carried rows: each item whose SKU is bound, for each bound eVar it does not give
      * itself, in products order, then eVar order. */

@@ -27,6 +27,22 @@ static inline void rm_rf(const char *dir)
         abort();
 }
 
+/* A writer on dir without fsync; aborts with the reason when it cannot open. */
+static inline cn_store_t *t_open_store(const char *dir, const cn_suite_conf_t *suite)
+{
+    cn_store_opts_t o;
+    cn_store_opts_init(&o);
+    o.no_fsync = true;
+    cn_store_t *s = NULL;
+    cn_err_t err;
+    int rc = cn_store_open(dir, suite, &o, &s, &err);
+    if (rc != 0) {
+        fprintf(stderr, "open %s: %s\n", dir, cn_err_msg(&err, rc));
+        abort();
+    }
+    return s;
+}
+
 static inline cn_suite_conf_t test_suite(const char *tz)
 {
     cn_suite_conf_t s;

@@ -24,19 +24,6 @@
 
 #define STEP_US 20000000LL /* 20 s between hits: 4320 a day */
 
-static cn_store_t *open_writer(const char *dir, const cn_suite_conf_t *suite)
-{
-    cn_store_opts_t o;
-    cn_store_opts_init(&o);
-    o.no_fsync = true;
-    cn_store_t *s = NULL;
-    cn_err_t err;
-    int rc = cn_store_open(dir, suite, &o, &s, &err);
-    if (rc != 0)
-        fail_msg("open: %s", cn_err_msg(&err, rc));
-    return s;
-}
-
 typedef struct msgs {
     char text[8192];
     size_t n;
@@ -97,7 +84,7 @@ static void change_store(unsigned attempt)
  * three segments, which a maintenance pass merges. */
 static void three_segments_on_a_closed_day(const char *dir, const cn_suite_conf_t *suite)
 {
-    g_store = open_writer(dir, suite);
+    g_store = t_open_store(dir, suite);
     emit_ck(g_store, 0, 1500);
     emit_ck(g_store, 1500, 3000);
     emit_ck(g_store, 3000, 4400);
@@ -249,7 +236,7 @@ static void check_of_a_live_store_is_ok_and_still_finds_damage(void **state)
     cn_suite_conf_t suite = test_suite("UTC");
     live_t l;
     memset(&l, 0, sizeof(l));
-    l.s = open_writer(dir, &suite);
+    l.s = t_open_store(dir, &suite);
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, live_writer, &l), 0);
     while (atomic_load(&l.checkpoints) < 40)

@@ -17,19 +17,6 @@
 
 #include <cmocka.h>
 
-static cn_store_t *open_store(const char *dir, const cn_suite_conf_t *suite)
-{
-    cn_store_opts_t o;
-    cn_store_opts_init(&o);
-    o.no_fsync = true;
-    cn_store_t *s = NULL;
-    cn_err_t err;
-    int rc = cn_store_open(dir, suite, &o, &s, &err);
-    if (rc != 0)
-        fail_msg("open: %s", cn_err_msg(&err, rc));
-    return s;
-}
-
 /* Reads every hit of a snapshot: checks hit_num values are exactly 0..n-1 once. */
 static uint64_t verify_hits(cn_store_snap_t *sn, uint64_t n, int64_t step_us)
 {
@@ -80,13 +67,13 @@ static void write_checkpoint_reopen(void **state)
     (void)state;
     char *dir = tmp_data_dir();
     cn_suite_conf_t suite = test_suite("UTC");
-    cn_store_t *s = open_store(dir, &suite);
+    cn_store_t *s = t_open_store(dir, &suite);
     cn_sink_t k = cn_store_sink(s);
     assert_int_equal(t_emit(&k, 0, 1000, 60000000), 0);
     assert_int_equal(k.checkpoint(k.ud, "ck-1000", 7), 0);
     cn_store_close(s);
 
-    s = open_store(dir, &suite);
+    s = t_open_store(dir, &suite);
     cn_buf_t blob = CN_BUF_INIT;
     assert_int_equal(cn_store_checkpoint_blob(s, &blob), 0);
     assert_true(cn_str_eq_c(cn_buf_str(&blob), "ck-1000"));
@@ -140,7 +127,7 @@ static void rows_after_the_checkpoint_are_dropped(void **state)
     (void)state;
     char *dir = tmp_data_dir();
     cn_suite_conf_t suite = test_suite("UTC");
-    cn_store_t *s = open_store(dir, &suite);
+    cn_store_t *s = t_open_store(dir, &suite);
     cn_sink_t k = cn_store_sink(s);
     assert_int_equal(t_emit(&k, 0, 500, 1000000), 0);
     assert_int_equal(k.checkpoint(k.ud, "500", 3), 0);
@@ -169,7 +156,7 @@ static void rows_after_the_checkpoint_are_dropped(void **state)
     assert_int_equal(t_emit(&k, 801, 900, 1000000), 0);
     cn_store_close(s);
 
-    s = open_store(dir, &suite);
+    s = t_open_store(dir, &suite);
     cn_buf_t blob = CN_BUF_INIT;
     cn_store_checkpoint_blob(s, &blob);
     assert_true(cn_str_eq_c(cn_buf_str(&blob), "500"));
@@ -205,7 +192,7 @@ static void buffered_rows_are_visible(void **state)
     (void)state;
     char *dir = tmp_data_dir();
     cn_suite_conf_t suite = test_suite("UTC");
-    cn_store_t *s = open_store(dir, &suite);
+    cn_store_t *s = t_open_store(dir, &suite);
     cn_sink_t k = cn_store_sink(s);
     assert_int_equal(t_emit(&k, 0, 100, 1000000), 0);
     usleep(250000);
@@ -229,7 +216,7 @@ static void local_days_across_dst(void **state)
     (void)state;
     char *dir = tmp_data_dir();
     cn_suite_conf_t suite = test_suite("America/New_York");
-    cn_store_t *s = open_store(dir, &suite);
+    cn_store_t *s = t_open_store(dir, &suite);
     int32_t mar8 = cn_store_day_from_ymd(2026, 3, 8), nov1 = cn_store_day_from_ymd(2026, 11, 1);
     int64_t a, b;
     cn_store_day_bounds(s, mar8, &a, &b);
@@ -301,7 +288,7 @@ static void snapshot_survives_merge(void **state)
     (void)state;
     char *dir = tmp_data_dir();
     cn_suite_conf_t suite = test_suite("UTC");
-    cn_store_t *s = open_store(dir, &suite);
+    cn_store_t *s = t_open_store(dir, &suite);
     cn_sink_t k = cn_store_sink(s);
     /* day 1 in three checkpoints, then day 2 (one hit every 20 min: 72 a day) */
     int64_t step = 1200000000LL;
@@ -331,7 +318,7 @@ static void snapshot_survives_merge(void **state)
     assert_int_equal(t_emit(&k, 100, 150, step), 0);
     assert_int_equal(k.checkpoint(k.ud, "d", 1), 0);
     cn_store_close(s);
-    s = open_store(dir, &suite);
+    s = t_open_store(dir, &suite);
     cn_store_snapshot(s, &sn);
     assert_int_equal(verify_hits(sn, 150, step), 150);
     cn_store_snap_release(sn);
@@ -346,7 +333,7 @@ static void small_segments_merge_on_the_open_day(void **state)
     (void)state;
     char *dir = tmp_data_dir();
     cn_suite_conf_t suite = test_suite("UTC");
-    cn_store_t *s = open_store(dir, &suite);
+    cn_store_t *s = t_open_store(dir, &suite);
     cn_sink_t k = cn_store_sink(s);
     for (int i = 0; i < 12; i++) {
         assert_int_equal(t_emit(&k, (uint64_t)i * 10, (uint64_t)i * 10 + 10, 1000000), 0);
@@ -371,7 +358,7 @@ static void flushed_visit_segment_rewritten_once(void **state)
     (void)state;
     char *dir = tmp_data_dir();
     cn_suite_conf_t suite = test_suite("UTC");
-    cn_store_t *s = open_store(dir, &suite);
+    cn_store_t *s = t_open_store(dir, &suite);
     cn_sink_t k = cn_store_sink(s);
     assert_int_equal(t_emit(&k, 0, 3000, 1000000), 0);
     assert_int_equal(k.checkpoint(k.ud, "x", 1), 0);
@@ -412,7 +399,7 @@ static void retention_drops_whole_days(void **state)
     cn_conf_kv_t kv = {(char *)"retention_days", (char *)"3", 1};
     suite.kv = &kv;
     suite.kv_count = 1;
-    cn_store_t *s = open_store(dir, &suite);
+    cn_store_t *s = t_open_store(dir, &suite);
     cn_sink_t k = cn_store_sink(s);
     int64_t step = 8 * 3600000000LL; /* 3 hits a day, 10 days */
     assert_int_equal(t_emit(&k, 0, 30, step), 0);
@@ -461,7 +448,7 @@ static void check_detects_flipped_bytes(void **state)
     (void)state;
     char *dir = tmp_data_dir();
     cn_suite_conf_t suite = test_suite("UTC");
-    cn_store_t *s = open_store(dir, &suite);
+    cn_store_t *s = t_open_store(dir, &suite);
     cn_sink_t k = cn_store_sink(s);
     assert_int_equal(t_emit(&k, 0, 3000, 1000000), 0);
     assert_int_equal(k.checkpoint(k.ud, "x", 1), 0);
@@ -546,7 +533,7 @@ static void sink_rejects_bad_references(void **state)
     (void)state;
     char *dir = tmp_data_dir();
     cn_suite_conf_t suite = test_suite("UTC");
-    cn_store_t *s = open_store(dir, &suite);
+    cn_store_t *s = t_open_store(dir, &suite);
     cn_sink_t k = cn_store_sink(s);
     cn_visit_row_t v = {0};
     assert_int_equal(k.visit(k.ud, 1, &v), CN_EINVAL); /* ordinals start at 0 */
@@ -634,7 +621,7 @@ static void readers_during_writes_and_merges(void **state)
         pthread_join(th[i], NULL);
     assert_true(args[0].reads > 0);
     cn_store_close(s);
-    s = open_store(dir, &suite);
+    s = t_open_store(dir, &suite);
     cn_store_snap_t *sn;
     cn_store_snapshot(s, &sn);
     assert_int_equal(verify_hits(sn, 6000, step), 6000);
