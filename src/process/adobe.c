@@ -32,6 +32,38 @@ typedef struct actx {
     bool latin1;
 } actx_t;
 
+/*
+ * ISO-8859-1 text to UTF-8 as browsers read it: the WHATWG Encoding standard
+ * decodes the labels iso-8859-1, latin1 and windows-1252 all as windows-1252,
+ * whose 0x80-0x9F are printable (0x80 is the euro sign, 0x92 a right quote);
+ * the five bytes it leaves undefined keep their C1 code points. At most 3
+ * output bytes per input byte.
+ */
+static size_t cp1252_to_utf8(cn_str_t s, char *dst)
+{
+    static const uint16_t c1[32] = {0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+                                    0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
+                                    0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+                                    0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178};
+    size_t o = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned cp = (unsigned char)s.ptr[i];
+        if (cp >= 0x80 && cp < 0xa0)
+            cp = c1[cp - 0x80];
+        if (cp < 0x80) {
+            dst[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            dst[o++] = (char)(0xc0 | cp >> 6);
+            dst[o++] = (char)(0x80 | (cp & 0x3f));
+        } else {
+            dst[o++] = (char)(0xe0 | cp >> 12);
+            dst[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            dst[o++] = (char)(0x80 | (cp & 0x3f));
+        }
+    }
+    return o;
+}
+
 /* Decodes a parameter value; special says whether it holds '%' or '+'. */
 static cn_str_t decode_value(actx_t *c, cn_str_t raw, bool special)
 {
@@ -45,8 +77,8 @@ static cn_str_t decode_value(actx_t *c, cn_str_t raw, bool special)
         for (size_t i = 0; i < s.len && !high; i++)
             high = (unsigned char)s.ptr[i] >= 0x80;
         if (high) {
-            char *p = cn_parena_alloc(&c->b->arena, 2 * s.len);
-            s = cn_str(p, cn_latin1_to_utf8(s, p));
+            char *p = cn_parena_alloc(&c->b->arena, 3 * s.len);
+            s = cn_str(p, cp1252_to_utf8(s, p));
         }
     }
     return s;
@@ -134,7 +166,24 @@ static unsigned var_num(cn_str_t name, size_t prefix_len, unsigned hi)
     return n;
 }
 
-/* Unix seconds, or ISO 8601 "YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]". */
+/* n digits at *p as a number (advancing *p), or -1. */
+static int digits(const char **p, const char *end, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (*p >= end || **p < '0' || **p > '9')
+            return -1;
+        v = v * 10 + (**p - '0');
+    }
+    return v;
+}
+
+/*
+ * Unix seconds, or ISO 8601 in the forms Adobe's timestamp variable takes: a
+ * date and a time separated by T, each in the extended (2024-01-01T10:30:00)
+ * or the basic form (20240101T103000); seconds optional, fraction optional;
+ * zone Z, +HH:MM, +HHMM, +HH or none (UTC).
+ */
 static int parse_ts(cn_str_t s, int64_t *out)
 {
     int64_t secs;
@@ -144,43 +193,60 @@ static int parse_ts(cn_str_t s, int64_t *out)
         *out = secs * 1000000;
         return 0;
     }
-    char buf[40];
-    if (s.len < 19 || s.len >= sizeof(buf))
+    const char *p = s.ptr, *end = s.ptr + s.len;
+    int y = digits(&p, end, 4), mo, d, hh, mi, ss = 0;
+    bool ext = p < end && *p == '-'; /* extended form: separators */
+    if (y < 0)
         return -1;
-    memcpy(buf, s.ptr, s.len);
-    buf[s.len] = 0;
-    struct tm tm = {0};
-    char *end = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (end == NULL)
+    p += ext;
+    if ((mo = digits(&p, end, 2)) < 0)
+        return -1;
+    if (ext && (p >= end || *p++ != '-'))
+        return -1;
+    if ((d = digits(&p, end, 2)) < 0 || p >= end || *p++ != 'T' || (hh = digits(&p, end, 2)) < 0)
+        return -1;
+    if (ext && (p >= end || *p++ != ':'))
+        return -1;
+    if ((mi = digits(&p, end, 2)) < 0)
         return -1;
     int64_t frac_us = 0;
-    if (*end == '.') {
-        int64_t scale = 100000;
-        end++;
-        if (*end < '0' || *end > '9')
+    if (p < end && (ext ? *p == ':' : (*p >= '0' && *p <= '9'))) {
+        p += ext;
+        if ((ss = digits(&p, end, 2)) < 0)
             return -1;
-        while (*end >= '0' && *end <= '9') {
-            frac_us += (*end - '0') * scale;
-            scale /= 10;
-            end++;
+        if (p < end && (*p == '.' || *p == ',')) {
+            p++;
+            if (p >= end || *p < '0' || *p > '9')
+                return -1;
+            for (int64_t scale = 100000; p < end && *p >= '0' && *p <= '9'; p++, scale /= 10)
+                frac_us += (*p - '0') * scale;
         }
     }
     int64_t off = 0;
-    if (*end == 'Z') {
-        end++;
-    } else if (*end == '+' || *end == '-') {
-        int sign = *end == '-' ? -1 : 1;
-        int hh, mm;
-        if (strlen(end) != 6 || sscanf(end + 1, "%2d:%2d", &hh, &mm) != 2)
+    if (p < end && *p == 'Z') {
+        p++;
+    } else if (p < end && (*p == '+' || *p == '-')) {
+        int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
+        if ((oh = digits(&p, end, 2)) < 0 || oh > 23)
             return -1;
-        off = sign * (hh * 3600 + mm * 60);
-        end += 6;
+        if (p < end) {
+            p += *p == ':';
+            if ((om = digits(&p, end, 2)) < 0 || om > 59)
+                return -1;
+        }
+        off = sign * (oh * 3600 + om * 60);
     }
-    if (*end != 0)
+    if (p != end || mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59 || ss > 60)
         return -1;
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = hh,
+                    .tm_min = mi,
+                    .tm_sec = ss};
     time_t t = timegm(&tm);
     *out = ((int64_t)t - off) * 1000000 + frac_us;
-    return 0;
+    return *out < 0 || *out > 32503680000LL * 1000000 ? -1 : 0;
 }
 
 /* The id inside an s_vi cookie: "[CS]v1|<id>[CE]". */
@@ -227,6 +293,7 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     int rc = 0;
     if ((rc = collect(&c, raw->query, err)) != 0)
         return rc;
+    size_t query_count = c.count; /* context data does not run on from the query into the body */
     if (raw->body.len > 0 && !(raw->flags & CN_RAWHIT_GZIP_BODY) &&
         memchr(raw->body.ptr, '=', raw->body.len) != NULL) {
         if ((rc = collect(&c, raw->body, err)) != 0)
@@ -255,16 +322,24 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     cn_str_t events = CN_STR_NULL, products = CN_STR_NULL;
     bool has_events = false, has_products = false;
 
+    bool in_ctx = false; /* between c. and .c: context data (decoded below), not variables */
     for (size_t i = 0; i < c.count; i++) {
         const param_t *p = &c.params[i];
         cn_str_t n = p->name;
+        if (in_ctx) { /* contextData["pageName"] is not the page name */
+            if (i != query_count) {
+                in_ctx = !(p->value.len == 0 && cn_str_eq_c(n, ".c"));
+                continue;
+            }
+            in_ctx = false;
+        }
         if (n.len == 0)
             continue;
         unsigned num;
         switch (n.ptr[0]) {
         case 'c':
-            if (cn_str_eq_c(n, "c.")) {
-                has_ctx = true;
+            if (p->value.len == 0 && cn_str_eq_c(n, "c.")) { /* "c." or "c.=" */
+                has_ctx = in_ctx = true;
                 continue;
             }
             if (cn_str_eq_c(n, "ch")) {

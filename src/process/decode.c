@@ -577,6 +577,8 @@ int cn_decode_contextdata(cn_str_t q, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *er
     bool eq;
     while (cn_query_next(&q, &name, &value, &eq)) {
         name = decode_into_arena(b, name);
+        /* markers (c., group., .group, .c) have no value; some senders write "c.=" */
+        eq = eq && value.len > 0;
         if (!in) {
             if (!eq && cn_str_eq_c(name, "c.")) {
                 in = true;

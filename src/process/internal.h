@@ -238,9 +238,11 @@ void cn_salts_free(cn_salts_t *s);
 /*
  * The 16-byte salt of the UTC day of ts_us, created (random) and persisted
  * when missing; salts older than retention days before the newest day seen
- * are destroyed. Returns 0 or a negated errno.
+ * are destroyed. A day past the retention gets a salt kept in memory only; a
+ * day after the day of recv_us (the receive time; 0: unknown) gets the receive
+ * day's salt hashed with the day. Returns 0 or a negated errno.
  */
-int cn_salts_get(cn_salts_t *s, int64_t ts_us, uint8_t out[16]);
+int cn_salts_get(cn_salts_t *s, int64_t ts_us, int64_t recv_us, uint8_t out[16]);
 
 /* --- Bad-row log (badrows.c); format in docs/processing.md --- */
 

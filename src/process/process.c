@@ -263,7 +263,7 @@ static uint32_t visitor_of(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit
         key = cn_key_of(0x7669736974, h->visitor_id);
     } else {
         uint8_t salt[16], out[crypto_shorthash_BYTES];
-        if ((*rc = cn_salts_get(p->salts, ts, salt)) != 0)
+        if ((*rc = cn_salts_get(p->salts, ts, raw->recv_us, salt)) != 0)
             return 0;
         /* SipHash over (suite, IP, UA), separated by NULs, keyed with the day's salt */
         cn_buf_clear(&p->recbuf);

@@ -7,7 +7,9 @@
  * "YYYY-MM-DD <32 hex>" line per UTC day, rewritten atomically, so that
  * reprocessing gives the same keys while a salt is kept. A salt is destroyed
  * when it is older than the retention (in days) before the newest day seen.
- * A hit of a day already past the retention gets a salt kept in memory only.
+ * A hit of a day already past the retention gets a salt kept in memory only;
+ * one stamped with a day after the one it was received on gets a salt derived
+ * from the receive day's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -143,10 +145,14 @@ void cn_salts_free(cn_salts_t *s)
     free(s);
 }
 
-int cn_salts_get(cn_salts_t *s, int64_t ts_us, uint8_t out[16])
+static int32_t day_of(int64_t us)
 {
-    int32_t day =
-        (int32_t)(ts_us >= 0 ? ts_us / 86400000000LL : (ts_us - 86399999999LL) / 86400000000LL);
+    return (int32_t)(us >= 0 ? us / 86400000000LL : (us - 86399999999LL) / 86400000000LL);
+}
+
+int cn_salts_get(cn_salts_t *s, int64_t ts_us, int64_t recv_us, uint8_t out[16])
+{
+    int32_t day = day_of(ts_us);
     if (s->has_cached && s->cached_day == day) {
         memcpy(out, s->cached, 16);
         return 0;
@@ -159,6 +165,19 @@ int cn_salts_get(cn_salts_t *s, int64_t ts_us, uint8_t out[16])
             s->has_cached = true;
             return 0;
         }
+    }
+    /* A hit stamped after the day it was received (Adobe ts from a device's clock ahead)
+     * is of a future day. Its salt is derived from the receive day's salt and the stamped
+     * day, so that it neither destroys the salts of the days before it nor makes them
+     * late, is the same in a restart or a reprocess, and is gone with the receive day's. */
+    if (recv_us > 0 && day > day_of(recv_us)) {
+        uint8_t base[16], msg[4] = {(uint8_t)day, (uint8_t)(day >> 8), (uint8_t)(day >> 16),
+                                    (uint8_t)((uint32_t)day >> 24)};
+        int rc = cn_salts_get(s, recv_us, 0, base);
+        if (rc == 0 && crypto_generichash(out, 16, msg, sizeof(msg), base, 16) != 0)
+            rc = -EINVAL;
+        sodium_memzero(base, sizeof(base));
+        return rc;
     }
     salt_t st = {.day = day};
     if (s->retention_days >= 0 && s->max_day != INT32_MIN &&

@@ -326,6 +326,12 @@ static void adobe_latin1_charset_becomes_utf8(void **state)
     assert_str(B.hits[0].page_name, "Caf\xc3\xa9");
     assert_int_equal(decode_query("ce=UTF-8&pageName=Caf%C3%A9+noir&g=x"), 0);
     assert_str(B.hits[0].page_name, "Caf\xc3\xa9 noir");
+    /* windows-1252 (what browsers report for ISO-8859-1 pages too): 0x80-0x9F are printable */
+    assert_int_equal(decode_query("ce=windows-1252&pageName=%80+5%2C+%93q%94%96%81&g=x"), 0);
+    assert_str(B.hits[0].page_name,
+               "\xe2\x82\xac 5, \xe2\x80\x9cq\xe2\x80\x9d\xe2\x80\x93\xc2\x81");
+    assert_int_equal(decode_query("ce=iso-8859-1&pageName=%92%FF&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xe2\x80\x99\xc3\xbf");
 }
 
 static void adobe_link_types(void **state)
@@ -351,6 +357,49 @@ static void adobe_timestamp_param(void **state)
     assert_int_equal(decode_query("g=x&ts=2026-11-29T00%3A48%3A05.5Z"), 0);
     assert_int_equal(B.hits[0].ts_us, 1795913285500000LL);
     assert_int_equal(decode_query("g=x&ts=yesterday"), CN_BADROW_BAD_TIMESTAMP);
+    /* every ISO 8601 form Adobe's timestamp variable documents */
+    static const struct {
+        const char *ts;
+        int64_t us;
+    } ok[] = {
+        {"2024-01-01T00%3A00%3A00%2B00%3A00", 1704067200000000LL},
+        {"2024-01-01T00%3A00%3A00Z", 1704067200000000LL},
+        {"2024-01-01T00%3A00%3A00", 1704067200000000LL},
+        {"2024-01-01T00%3A00", 1704067200000000LL},
+        {"20240101T000000%2B0000", 1704067200000000LL},
+        {"20240101T000000Z", 1704067200000000LL},
+        {"20240101T000000", 1704067200000000LL},
+        {"20240101T0000", 1704067200000000LL},
+        {"20240101T103000-0130", 1704067200000000LL + (10 * 60 + 30 + 90) * 60000000LL},
+        {"2024-01-01T10%3A30%2B08", 1704067200000000LL + (10 * 60 + 30 - 480) * 60000000LL},
+        {"2024-01-01T10%3A30%3A15%2C25%2B08%3A00",
+         1704067200000000LL + ((10 * 60 + 30 - 480) * 60 + 15) * 1000000LL + 250000},
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        char q[128];
+        snprintf(q, sizeof(q), "g=x&ts=%s", ok[i].ts);
+        assert_int_equal(decode_query(q), 0);
+        if (B.hits[0].ts_us != ok[i].us)
+            fail_msg("ts=%s: %lld, want %lld", ok[i].ts, (long long)B.hits[0].ts_us,
+                     (long long)ok[i].us);
+    }
+    static const char *bad[] = {"2024-01-01",
+                                "2024-01-01T",
+                                "2024-01-01T10",
+                                "2024-13-01T10%3A00",
+                                "2024-01-01T24%3A00",
+                                "2024-01-01T10%3A00%3A00%2B0",
+                                "2024-01-01T10%3A00%3A00.Z",
+                                "2024-01-0110%3A00",
+                                "20240101T1000Zx",
+                                "2024-01-01T10%3A00%3A00 Z",
+                                "99991231T0000"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char q[128];
+        snprintf(q, sizeof(q), "g=x&ts=%s", bad[i]);
+        if (decode_query(q) != CN_BADROW_BAD_TIMESTAMP)
+            fail_msg("ts=%s was taken", bad[i]);
+    }
 }
 
 static void adobe_rule_breaks_become_reasons(void **state)
@@ -615,6 +664,41 @@ static void contextdata_rejects_unbalanced_groups(void **state)
                      CN_BADROW_BAD_QUERY);
     assert_int_equal(cn_decode_contextdata(CN_STR_LIT("c.&a.&k=v"), &B, h, &E),
                      CN_BADROW_BAD_QUERY);
+}
+
+/* Context data keys that are also Adobe variable names (s.contextData["pageName"]) stay
+ * context data: they never set the hit's variables. Markers written "c.=" (as generic URL
+ * encoders write empty values) open and close groups as "c." does. */
+static void contextdata_keys_are_not_variables(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("pageName=Real&g=https%3A%2F%2Fs%2Fa&c.&pageName=Ctx&server=x"
+                                  "&v1=ctx&events=purchase&g=no&.c&c2=p2&AQE=1"),
+                     0);
+    cn_dhit_t *h = &B.hits[0];
+    assert_str(h->page_name, "Real");
+    assert_str(h->url, "https://s/a");
+    assert_str(h->server, "");
+    assert_int_equal(h->events, 0);
+    assert_int_equal(h->var_count, 1);
+    assert_int_equal(B.vars[h->var_first].var, CN_VAR_PROP | 2);
+    assert_int_equal(h->ctx_count, 5);
+    assert_str(B.ctx[h->ctx_first].key, "pageName");
+    assert_str(B.ctx[h->ctx_first].value, "Ctx");
+    assert_false(h->truncated); /* AQE after .c is read */
+
+    assert_int_equal(decode_query("g=u&c.=&nl.=&plan=weekly&.nl=&src=ft&.c=&pageName=P"), 0);
+    h = &B.hits[0];
+    assert_str(h->page_name, "P");
+    assert_int_equal(h->ctx_count, 2);
+    assert_str(B.ctx[h->ctx_first].key, "nl.plan");
+    assert_str(B.ctx[h->ctx_first].value, "weekly");
+    assert_str(B.ctx[h->ctx_first + 1].key, "src");
+
+    /* "c.=x" is a parameter with a value, not the start of context data */
+    assert_int_equal(decode_query("g=u&c.=x&pageName=P"), 0);
+    assert_str(B.hits[0].page_name, "P");
+    assert_int_equal(B.hits[0].ctx_count, 0);
 }
 
 /* --- Amounts --- */
@@ -1047,6 +1131,7 @@ int main(void)
         cmocka_unit_test(events_single_commerce_event),
         cmocka_unit_test(contextdata_nests_with_a_stack),
         cmocka_unit_test(contextdata_rejects_unbalanced_groups),
+        cmocka_unit_test(contextdata_keys_are_not_variables),
         cmocka_unit_test(money_parses_exactly),
         cmocka_unit_test(canton_json_batch_decodes),
         cmocka_unit_test(canton_json_gzip_body_inflates),

@@ -174,6 +174,21 @@ static cn_process_t *open_proc(const cn_sink_factory_t *f, const cn_process_opts
 
 static uint32_t POS;
 
+static void adobe_from(cn_process_t *p, const char *suite, const char *ip, int64_t ts,
+                       const char *q)
+{
+    cn_rawhit_t r = {0};
+    r.recv_us = ts;
+    r.proto = CN_PROTO_ADOBE;
+    r.suite = cn_str_c(suite);
+    r.ip = cn_str_c(ip);
+    r.ua = CN_STR_LIT("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0");
+    r.method = CN_STR_LIT("GET");
+    r.path = CN_STR_LIT("/b/ss/x/1/JS-2.21.0/s1");
+    r.query = cn_str_c(q);
+    assert_int_equal(cn_process_raw(p, &r, (cn_hitlog_pos_t){1, ++POS}), 0);
+}
+
 static void adobe(cn_process_t *p, const char *suite, int64_t ts, const char *q)
 {
     cn_rawhit_t r = {0};
@@ -343,6 +358,164 @@ static void contextdata_rules_set_evars_and_props(void **state)
     assert_int_equal(REC[0].nevents, 1);
     assert_int_equal(REC[0].events[0].value, 10000); /* a counter counts 1 */
     cn_process_free(p);
+}
+
+/* Expiry in days and never outlive visits; a value set with allocation=original stays
+ * until its days are over, then a new first value is taken; counter and numeric events
+ * keep their values, a currency event is converted like revenue. */
+static void evar_expiry_in_days_and_never_and_event_values(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open, NULL};
+    cn_process_t *p = open_proc(&f, NULL);
+    recsink_t *s = &REC[0];
+    const int64_t DAY = 86400000000LL;
+    char buf[512];
+    /* evar1: original, 30d; evar2: hit; evar4: never; evar7: default (most recent, visit) */
+    adobe(p, "shop", T0, "g=x&v1=A&v2=H&v4=N&v7=V" MID);
+    adobe(p, "shop", T0 + MIN, "g=x&v1=B&v4=N2&v7=V2" MID);
+    adobe(p, "shop", T0 + 2 * DAY, "g=x&v1=C" MID);        /* a new visit */
+    adobe(p, "shop", T0 + 30 * DAY - MIN, "g=x" MID);      /* evar1 still in force */
+    adobe(p, "shop", T0 + 30 * DAY, "g=x" MID);            /* 30 days after A: gone */
+    adobe(p, "shop", T0 + 30 * DAY + MIN, "g=x&v1=D" MID); /* a new first value */
+    adobe(p, "shop", T0 + 400 * DAY, "g=x" MID);           /* never: still there */
+    const char *want[] = {"v1=A v2=H v4=N v7=V",
+                          "v1=A v4=N2 v7=V2",
+                          "v1=A v4=N2",
+                          "v1=A v4=N2",
+                          "v4=N2",
+                          "v1=D v4=N2",
+                          "v4=N2"};
+    assert_int_equal(s->nhits, 7);
+    for (uint32_t i = 0; i < 7; i++) {
+        vars_of(s, i, buf, sizeof(buf));
+        if (strcmp(buf, want[i]) != 0)
+            fail_msg("hit %u: '%s', want '%s'", i, buf, want[i]);
+    }
+    /* events: a counter 1, a counter given 5 keeps 5, currency event10 converted */
+    adobe(p, "shop", T0 + 401 * DAY, "g=x&cc=EUR&events=event3%2Cevent4%3D5%2Cevent10%3D2.00" MID);
+    assert_int_equal(s->nevents, 3);
+    assert_int_equal(s->events[0].value, 10000);
+    assert_int_equal(s->events[1].value, 50000);
+    assert_int_equal(s->events[2].event, 10);
+    assert_int_equal(s->events[2].value, 154000); /* 2.00 EUR x 7.70 */
+    cn_process_free(p);
+}
+
+static int test_read_file(const char *path, char *out, size_t cap)
+{
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL)
+        return -1;
+    size_t n = fread(out, 1, cap - 1, fp);
+    out[n] = 0;
+    fclose(fp);
+    return 0;
+}
+
+/* A salt is destroyed once its day is more than salt_retention days before the newest day
+ * (3 days here, the largest of the suites'); a cookieless hit stamped days after the day
+ * it was received on (Adobe ts, a device's clock) destroys none. */
+static void salts_are_destroyed_after_the_retention(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open, NULL};
+    cn_process_t *p = open_proc(&f, NULL);
+    const int64_t DAY = 86400000000LL;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/salts", DIR_);
+    adobe(p, "shop", T0, "g=x");
+    adobe(p, "shop", T0 + 1 * DAY, "g=x");
+    adobe(p, "shop", T0 + 2 * DAY, "g=x");
+    /* received on day 2, stamped 2030-01-01 */
+    adobe(p, "shop", T0 + 2 * DAY + MIN, "g=x&ts=1893456000");
+    char text[512];
+    assert_int_equal(test_read_file(path, text, sizeof(text)), 0);
+    assert_non_null(strstr(text, "2026-11-29 "));
+    assert_null(strstr(text, "2030-"));
+    assert_int_equal(strlen(text), 3 * 44);
+    adobe(p, "shop", T0 + 4 * DAY, "g=x"); /* day 0 is now 4 > 3 days old */
+    assert_int_equal(test_read_file(path, text, sizeof(text)), 0);
+    assert_null(strstr(text, "2026-11-29 "));
+    assert_non_null(strstr(text, "2026-11-30 "));
+    assert_non_null(strstr(text, "2026-12-03 "));
+    assert_int_equal(strlen(text), 3 * 44);
+    /* the same IP and UA: one visitor a day, and the future-stamped hit one of its own */
+    assert_int_equal(REC[0].nvisits, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(REC[0].visits[i].visitor, (uint32_t)i);
+    cn_process_free(p);
+}
+
+/* Cross-border: the visit's country (geo of the client IP) is not the suite's home
+ * country; a suite without a home country flags nothing. */
+/* A day stamped after the receive day: its salt comes from the receive day's, the same
+ * after a restart, and gone when that salt is destroyed. */
+static void future_stamped_days_get_a_salt_derived_from_the_receive_day(void **state)
+{
+    (void)state;
+    const int64_t DAY = 86400000000LL, FUT = 1893456000000000LL; /* 2030-01-01 */
+    char path[512];
+    snprintf(path, sizeof(path), "%s/salts-future", DIR_);
+    cn_salts_t *s;
+    cn_err_t err;
+    uint8_t a[16], b[16], c[16];
+    assert_int_equal(cn_salts_open(path, 3, &s, &err), 0);
+    assert_int_equal(cn_salts_get(s, FUT, T0, a), 0);
+    assert_int_equal(cn_salts_get(s, FUT + 60 * MIN, T0 + MIN, b), 0);
+    assert_memory_equal(a, b, 16);
+    assert_int_equal(cn_salts_get(s, T0, T0, c), 0);
+    assert_memory_not_equal(a, c, 16);
+    assert_int_equal(cn_salts_get(s, FUT + DAY, T0, b), 0);
+    assert_memory_not_equal(a, b, 16);
+    cn_salts_free(s);
+    char text[512];
+    assert_int_equal(test_read_file(path, text, sizeof(text)), 0);
+    assert_string_equal(strchr(text, '\n') + 1, ""); /* only the receive day is kept */
+    assert_non_null(strstr(text, "2026-11-29 "));
+
+    assert_int_equal(cn_salts_open(path, 3, &s, &err), 0); /* a restart or a reprocess */
+    assert_int_equal(cn_salts_get(s, FUT, T0 + 2 * MIN, b), 0);
+    assert_memory_equal(a, b, 16);
+    assert_int_equal(cn_salts_get(s, T0 + 5 * DAY, T0 + 5 * DAY, c), 0); /* destroys day 0 */
+    cn_salts_free(s);
+    assert_int_equal(cn_salts_open(path, 3, &s, &err), 0);
+    assert_int_equal(cn_salts_get(s, FUT, T0 + 3 * MIN, b), 0);
+    assert_memory_not_equal(a, b, 16);
+    cn_salts_free(s);
+}
+
+static void cross_border_compares_the_country_with_home(void **state)
+{
+    (void)state;
+    cn_enrich_opts_t eo;
+    cn_enrich_paths_t paths;
+    cn_enrich_opts_default(&eo, &paths, NULL);
+    eo.conf = C;
+    cn_enrich_t *e = NULL;
+    cn_err_t err;
+    if (cn_enrich_open(&eo, &e, &err) != 0)
+        fail_msg("enrichment data: %s", err.msg);
+    cn_process_t *p;
+    cn_sink_factory_t f = {NULL, rec_open, NULL};
+    if (cn_process_new(C, e, DIR_, &f, NULL, &p, &err) != 0)
+        fail_msg("cn_process_new: %s", err.msg);
+    adobe_from(p, "shop", "1.0.1.1", T0, "g=x&vid=cn");
+    adobe_from(p, "shop", "8.8.8.8", T0, "g=x&vid=us");
+    adobe_from(p, "shop", "10.1.2.3", T0, "g=x&vid=none"); /* no geo: not cross-border */
+    adobe_from(p, "usshop", "8.8.8.8", T0, "g=x&vid=us");
+    recsink_t *s = &REC[0];
+    assert_int_equal(s->nvisits, 3);
+    assert_true(cn_str_eq_c(s->visits[0].country, "CN"));
+    assert_int_equal(s->visits[0].cross_border, 0);
+    assert_true(cn_str_eq_c(s->visits[1].country, "US"));
+    assert_int_equal(s->visits[1].cross_border, 1);
+    assert_int_equal(s->visits[2].country.len, 0);
+    assert_int_equal(s->visits[2].cross_border, 0);
+    assert_true(cn_str_eq_c(REC[1].visits[0].country, "US"));
+    assert_int_equal(REC[1].visits[0].cross_border, 0);
+    cn_process_free(p);
+    cn_enrich_unref(e);
 }
 
 static void currency_converts_with_the_rate_of_the_day(void **state)
@@ -944,6 +1117,10 @@ int main(void)
         T(scripted_visit_gives_visits_evar_credit_revenue_and_dedup),
         T(items_count_quantity_and_revenue_only_on_purchases),
         T(contextdata_rules_set_evars_and_props),
+        T(evar_expiry_in_days_and_never_and_event_values),
+        T(salts_are_destroyed_after_the_retention),
+        T(future_stamped_days_get_a_salt_derived_from_the_receive_day),
+        T(cross_border_compares_the_country_with_home),
         T(currency_converts_with_the_rate_of_the_day),
         T(bad_rows_are_logged_with_reason_and_raw_bytes),
         T(cookieless_visitors_are_keyed_by_salted_ip_and_ua),

@@ -99,7 +99,8 @@ static const char CONF[] = "[suite shop]\n"
                            "new_visit_on_campaign = yes\n"
                            "new_visit_on_referrer = yes\n"
                            "[suite plain]\n"
-                           "domains = shop.canton.test\n";
+                           "domains = shop.canton.test\n"
+                           "visit_timeout = 10m\n";
 
 static char DIR_[256];
 static cn_conf_t *C;
@@ -252,6 +253,28 @@ static void campaign_change_opens_a_visit(void **state)
     cn_process_free(p);
 }
 
+/* The suite's visit_timeout: a gap of exactly the timeout stays in the visit, a longer one
+ * opens the next; the default is 30 minutes. */
+static void visit_timeout_is_per_suite(void **state)
+{
+    (void)state;
+    cn_process_t *p = open_proc();
+    const int64_t at[] = {0, 10 * MIN, 20 * MIN + 1000000, 45 * MIN, 76 * MIN};
+    for (int i = 0; i < 5; i++) {
+        hit(p, "plain", T0 + at[i], "g=x" MID);
+        hit(p, "shop", T0 + at[i], "g=x" MID);
+    }
+    const uint32_t plain[] = {0, 0, 1, 2, 3}, shop[] = {0, 0, 0, 0, 1};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(REC[1].hit_visit[i], plain[i]);
+        assert_int_equal(REC[0].hit_visit[i], shop[i]);
+    }
+    assert_int_equal(REC[1].nvisits, 4);
+    assert_string_equal(REC[1].visits[3], "3 4  ");
+    assert_int_equal(REC[0].nvisits, 2);
+    cn_process_free(p);
+}
+
 static void external_referrer_opens_a_visit(void **state)
 {
     (void)state;
@@ -385,9 +408,13 @@ static void merch_evars_are_bound_to_their_items(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(excluded_ips_become_bad_rows),         T(campaign_change_opens_a_visit),
-        T(external_referrer_opens_a_visit),      T(visit_rules_use_enrichment),
-        T(visit_rules_survive_a_restart),        cmocka_unit_test(merch_var_encoding_round_trips),
+        T(excluded_ips_become_bad_rows),
+        T(campaign_change_opens_a_visit),
+        T(visit_timeout_is_per_suite),
+        T(external_referrer_opens_a_visit),
+        T(visit_rules_use_enrichment),
+        T(visit_rules_survive_a_restart),
+        cmocka_unit_test(merch_var_encoding_round_trips),
         T(merch_evars_are_bound_to_their_items),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
