@@ -5,14 +5,18 @@
  * their reason, detail and hitlog position, optionally filtered by suite and
  * reason, as a table or as JSON lines (with the raw hit's request).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "conf/conf.h"
 #include "hit/rawhit.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
+#include "lib/xalloc.h"
 #include "process/process.h"
 
 typedef struct filter {
@@ -25,11 +29,14 @@ typedef struct filter {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: canton bad-rows [--data DIR] [--suite S] [--reason R] [--json]\n\n"
+    fprintf(f, "Usage: canton bad-rows [--config FILE] [--data DIR] [--suite S] [--reason R]\n"
+               "                       [--json]\n\n"
                "Lists the raw hits that processing could not turn into rows, oldest first,\n"
                "from DIR/badrows/badrows.log, then a count per reason.\n\n"
-               "  --data DIR    data folder (default ./data)\n"
-               "  --suite S     only bad rows whose suite field contains S\n"
+               "  --config FILE canton.conf, for its [server] data\n"
+               "  --data DIR    data folder (default: the config's, else ./data)\n"
+               "  --suite S     only bad rows of suite S (a hit naming several suites\n"
+               "                matches each)\n"
                "  --reason R    only this reason:");
     for (unsigned i = 1; i < CN_BADROW__COUNT; i++)
         fprintf(f, " %s", cn_badrow_reason_name(i));
@@ -99,11 +106,13 @@ int cn_cmd_bad_rows(int argc, char **argv)
         usage(stdout);
         return CN_EXIT_OK;
     }
-    const char *data = "./data";
+    const char *data = NULL, *config = NULL;
     filter_t f = {0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
             data = argv[++i];
+        } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config = argv[++i];
         } else if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc) {
             f.suite = argv[++i];
         } else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc) {
@@ -121,9 +130,25 @@ int cn_cmd_bad_rows(int argc, char **argv)
             return CN_EXIT_USAGE;
         }
     }
+    cn_conf_t *conf = NULL;
+    if (config != NULL && (conf = cn_cli_conf("bad-rows", config)) == NULL)
+        return CN_EXIT_FAIL;
+    char *dir = cn_xstrdup(data ? data : conf ? conf->data_dir : "./data");
+    cn_conf_free(conf);
+    /* A data folder that is not there is a mistyped --data, not "no bad rows". */
+    struct stat st;
+    const char *why = stat(dir, &st) != 0    ? strerror(errno)
+                      : !S_ISDIR(st.st_mode) ? "not a folder"
+                                             : NULL;
+    if (why != NULL) {
+        fprintf(stderr, "canton bad-rows: %s: %s (the data folder; see --data)\n", dir, why);
+        free(dir);
+        return CN_EXIT_FAIL;
+    }
     cn_err_t err;
     cn_err_clear(&err);
-    int rc = cn_badrows_read(data, on_row, &f, &err);
+    int rc = cn_badrows_read(dir, on_row, &f, &err);
+    free(dir);
     if (!f.json) {
         printf("%zu bad rows shown (%zu in the log)", f.shown, f.total);
         for (unsigned i = 1; i < CN_BADROW__COUNT; i++) {

@@ -6,10 +6,12 @@
  * the writer could delete them (cn_store_check starts over when it did).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "conf/conf.h"
@@ -17,7 +19,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: canton check [--config FILE] [--data DIR] [--suite S]\n\n"
+    fprintf(f, "Usage: canton check [--config FILE] [--data DIR] [--suite S] [--quiet]\n\n"
                "Verifies the store of each suite (or of suite S): the manifest, every\n"
                "checksum, every page, dictionary references, visit ordinals, and that each\n"
                "hit lies in the partition of its local day. Prints one line per problem and\n"
@@ -31,17 +33,57 @@ static void usage(FILE *f)
                "  --quiet         print problems only\n");
 }
 
+typedef struct problems {
+    const char *suite;
+    unsigned long long outside_day; /* problems that are a hit outside its local day */
+} problems_t;
+
 static void on_problem(void *ud, const char *msg)
 {
-    fprintf(stdout, "%s: %s\n", (const char *)ud, msg);
+    problems_t *p = ud;
+    if (strstr(msg, "outside its day's partition") != NULL)
+        p->outside_day++;
+    fprintf(stdout, "%s: %s\n", p->suite, msg);
+}
+
+/* The segment and checkpoint files in the store folder of a suite (0 when it has none).
+ * Dictionaries do not count: a writer creating a store makes them just before its first
+ * manifest, while segments and checkpoints only come after one. */
+static size_t store_files(const char *data, const char *suite)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/store/%s", data, suite);
+    DIR *d = opendir(path);
+    size_t n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        const char *dot = strrchr(e->d_name, '.');
+        if (dot != NULL && dot != e->d_name &&
+            (strcmp(dot, ".seg") == 0 || strcmp(dot, ".ckpt") == 0))
+            n++;
+    }
+    if (d)
+        closedir(d);
+    return n;
 }
 
 static int check_one(const char *data, const cn_suite_conf_t *sc, bool quiet)
 {
     cn_store_check_stats_t st;
     cn_err_t err = {0};
-    int rc = cn_store_check(data, sc, on_problem, sc->id, &st, &err);
+    problems_t pr = {.suite = sc->id};
+    int rc = cn_store_check(data, sc, on_problem, &pr, &st, &err);
     if (rc == CN_ENOTFOUND) {
+        /* No manifest: a store never written, or one whose MANIFEST was lost. Without it
+         * nothing of the files is live: a writer would start the store empty. */
+        size_t files = store_files(data, sc->id);
+        if (files > 0) {
+            printf("%s: %s/store/%s/MANIFEST: missing, but the folder holds %zu store files "
+                   "(rebuild the store with `canton reprocess --suite %s`)\n",
+                   sc->id, data, sc->id, files, sc->id);
+            printf("%s: DAMAGED: no manifest, 1 problems\n", sc->id);
+            return 1;
+        }
         if (!quiet)
             printf("%s: no store\n", sc->id);
         return 0;
@@ -61,6 +103,13 @@ static int check_one(const char *data, const cn_suite_conf_t *sc, bool quiet)
                sc->id, st.problems ? "DAMAGED" : "ok", (unsigned long long)st.segments,
                (unsigned long long)st.pages, (unsigned long long)st.rows,
                (unsigned long long)st.dict_entries, (unsigned long long)st.problems);
+    /* The store does not record the time zone its days were cut in: a suite whose
+     * timezone changed since looks like this, with nothing damaged on disk. */
+    if (st.problems && pr.outside_day == st.problems)
+        printf("%s: every problem is a hit outside its local day: the store was probably "
+               "written with another timezone than %s; `canton reprocess --suite %s` "
+               "rebuilds it with this one\n",
+               sc->id, sc->timezone, sc->id);
     return st.problems ? 1 : 0;
 }
 
@@ -110,6 +159,16 @@ int cn_cmd_check(int argc, char **argv)
         return CN_EXIT_FAIL;
     if (!data)
         data = conf->data_dir;
+    /* A data folder that is not there is a mistyped --data, not "no store". */
+    struct stat dst;
+    const char *why = stat(data, &dst) != 0   ? strerror(errno)
+                      : !S_ISDIR(dst.st_mode) ? "not a folder"
+                                              : NULL;
+    if (why != NULL) {
+        fprintf(stderr, "canton check: %s: %s (the data folder; see --data)\n", data, why);
+        cn_conf_free(conf);
+        return CN_EXIT_FAIL;
+    }
     int failed = 0;
     if (suite) {
         const cn_suite_conf_t *sc = cn_conf_suite(conf, suite, strlen(suite));

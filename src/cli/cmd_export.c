@@ -953,8 +953,11 @@ int cn_cmd_export(int argc, char **argv)
     }
     out_t o = {.b = CN_BUF_INIT, .fd = STDOUT_FILENO};
     int32_t d0, d1;
-    if (optind != argc || !from || parse_date(from, &d0) != 0 ||
-        parse_date(to ? to : from, &d1) != 0 || d1 < d0) {
+    if (optind != argc) {
+        fprintf(stderr, "canton export: unexpected argument '%s'\n", argv[optind]);
+        return CN_EXIT_USAGE;
+    }
+    if (!from || parse_date(from, &d0) != 0 || parse_date(to ? to : from, &d1) != 0 || d1 < d0) {
         fprintf(stderr, "canton export: give --from (and --to) as YYYY-MM-DD, from <= to\n");
         return CN_EXIT_USAGE;
     }
@@ -978,8 +981,11 @@ int cn_cmd_export(int argc, char **argv)
     else if (conf->suite_count == 1)
         sc = &conf->suites[0];
     if (!sc) {
-        fprintf(stderr, "canton export: %s\n",
-                suite ? "unknown suite" : "which suite? use --suite");
+        if (suite)
+            fprintf(stderr, "canton export: unknown suite '%s' (not in %s)\n", suite,
+                    config ? config : "the built-in configuration: use --config");
+        else
+            fprintf(stderr, "canton export: which suite? use --suite\n");
         cn_conf_free(conf);
         return CN_EXIT_USAGE;
     }
@@ -995,7 +1001,7 @@ int cn_cmd_export(int argc, char **argv)
         return CN_EXIT_FAIL;
     }
     if (outp && (o.fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
-        perror(outp);
+        fprintf(stderr, "canton export: %s: %s\n", outp, strerror(errno));
         cn_store_close(st);
         cn_conf_free(conf);
         return CN_EXIT_FAIL;

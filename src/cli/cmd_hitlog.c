@@ -258,6 +258,7 @@ static int dump(int argc, char **argv)
     const void *p;
     size_t len;
     cn_hitlog_pos_t pos;
+    size_t records = 0;
     for (;;) {
         rc = cn_hitlog_reader_next(r, &p, &len, &pos, &err);
         if (rc == 0 && follow) {
@@ -272,6 +273,7 @@ static int dump(int argc, char **argv)
         }
         if (rc != 1)
             break;
+        records++;
         cn_rawhit_t h;
         int drc = cn_rawhit_decode(p, len, &h);
         if (drc < 0)
@@ -294,7 +296,12 @@ static int dump(int argc, char **argv)
         return CN_EXIT_FAIL;
     }
     if (rc < 0) {
-        fprintf(stderr, "canton hitlog dump: %s\n", cn_err_msg(&err, rc));
+        /* a --from in the middle of a record reads as a damaged frame right there */
+        bool at_from = records == 0 && (from.segment != 0 || from.offset != 0);
+        fprintf(stderr, "canton hitlog dump: %s%s\n", cn_err_msg(&err, rc),
+                at_from ? " (is --from the start of a record? use a position dump printed, "
+                          "e.g. 1:16)"
+                        : "");
         return CN_EXIT_FAIL;
     }
     return CN_EXIT_OK;

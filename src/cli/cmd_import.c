@@ -65,7 +65,8 @@ static void usage(FILE *f)
         "  --force               import again files that were already imported\n"
         "  --dry-run             parse and report, write nothing (checks a format)\n"
         "  --quiet               no progress and no summary text\n"
-        "  --summary json        print the summary as one JSON object on stdout\n\n"
+        "  --summary json|text   json: the summary as one JSON object on stdout (default\n"
+        "                        text)\n\n"
         "Importing a file again adds nothing; a file that grew imports only its new tail;\n"
         "an interrupted import (killed, crashed) resumes where it stopped, without\n"
         "duplicates, when the same command runs again (not for stdin).\n"
@@ -540,9 +541,16 @@ int cn_cmd_import(int argc, char **argv)
         case O_LOOKUP:
             opts.lookup_dir = optarg;
             break;
-        case O_THREADS:
-            threads = (unsigned)atoi(optarg);
+        case O_THREADS: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || n < 1 || n > 256) {
+                fprintf(stderr, "canton import: --threads takes a number from 1 to 256\n");
+                return CN_EXIT_USAGE;
+            }
+            threads = (unsigned)n;
             break;
+        }
         case O_FORCE:
             force = true;
             break;
@@ -571,6 +579,21 @@ int cn_cmd_import(int argc, char **argv)
         fprintf(stderr, "canton import: %s\n\n",
                 opts.suite == NULL ? "--suite is required" : "no FILE given");
         usage(stderr);
+        return CN_EXIT_USAGE;
+    }
+    /* Options that only some formats read: refused elsewhere rather than silently ignored. */
+    const char *fmt = opts.format ? opts.format : "combined";
+    bool rows = strcmp(fmt, "csv") == 0 || strcmp(fmt, "tsv") == 0 || strcmp(fmt, "ndjson") == 0 ||
+                strcmp(fmt, "adobe-feed") == 0;
+    const char *misplaced = NULL;
+    if (opts.map && !rows)
+        misplaced = "--map applies to csv, tsv, ndjson and adobe-feed";
+    else if (opts.lookup_dir && strcmp(fmt, "adobe-feed") != 0)
+        misplaced = "--lookup-dir applies to adobe-feed";
+    else if ((opts.date_format || opts.time_format) && strncmp(fmt, "goaccess:", 9) != 0)
+        misplaced = "--date-format and --time-format apply to goaccess: formats";
+    if (misplaced != NULL) {
+        fprintf(stderr, "canton import: %s (--format is %s)\n", misplaced, fmt);
         return CN_EXIT_USAGE;
     }
     bool json = strcmp(summary, "json") == 0;
@@ -731,6 +754,7 @@ int cn_cmd_import(int argc, char **argv)
             if (known && unchanged) {
                 fr->action = "unchanged";
                 fr->start = fr->end = off;
+                fr->start_line = prog.lines; /* 0 for entries of a v1 state file */
                 if (!quiet && !json)
                     fprintf(stderr,
                             "%s: already imported (%llu bytes), nothing to add; "
@@ -930,7 +954,8 @@ int cn_cmd_import(int argc, char **argv)
         /* The page-view rule is cn_import_logfmt's is_page (docs/import.md). */
         printf("  hits        %llu\n  page views  %llu (status 2xx, 304 or none; not a static "
                "asset; text/html when the type is logged)\n"
-               "  skipped     %llu (blank, comments, header rows)\n  bad lines   %llu\n",
+               "  skipped     %llu (blank, comments, header rows, excluded feed rows)\n  bad lines "
+               "  %llu\n",
                (unsigned long long)st.hits, (unsigned long long)st.pages,
                (unsigned long long)st.skipped, (unsigned long long)st.bad);
         for (int i = 0; i < CN_IMPORT_BAD__COUNT; i++)

@@ -189,62 +189,82 @@ static void print_table(const cn_report_t *r, bool with_cmp)
     free(w);
 }
 
+/* One line per row: the keys, then each metric (and its comparison). Without a
+ * dimension there are no key columns (the first column is the first metric) and the one
+ * line is the totals, also when nothing matched (as table and json print them). */
 static void print_sv(const cn_report_t *r, char sep)
 {
-    for (size_t c = 0; c < r->key_count; c++) {
-        if (c)
+    size_t col = 0;
+    for (size_t c = 0; c < r->key_count; c++, col++) {
+        if (col)
             putchar(sep);
         fputs(r->key_names[c], stdout);
     }
     for (size_t m = 0; m < r->metric_count; m++) {
-        printf("%c%s", sep, r->metric_names[m]);
+        if (col++)
+            putchar(sep);
+        fputs(r->metric_names[m], stdout);
         if (r->compare_totals)
             printf("%c%s_compare", sep, r->metric_names[m]);
     }
     putchar('\n');
-    for (size_t i = 0; i < r->row_count; i++) {
-        for (size_t c = 0; c < r->key_count; c++) {
-            if (c)
+    for (size_t i = 0; i < r->row_count || (i == 0 && r->key_count == 0); i++) {
+        const double *values = i < r->row_count ? r->rows[i].values : r->totals;
+        const double *compare = i < r->row_count ? r->rows[i].compare : r->compare_totals;
+        col = 0;
+        for (size_t c = 0; c < r->key_count; c++, col++) {
+            if (col)
                 putchar(sep);
             print_cell(r->rows[i].keys[c], sep);
         }
         for (size_t m = 0; m < r->metric_count; m++) {
-            printf("%c%.10g", sep, r->rows[i].values[m]);
+            if (col++)
+                putchar(sep);
+            printf("%.10g", values[m]);
             if (r->compare_totals)
-                printf("%c%.10g", sep, r->rows[i].compare[m]);
+                printf("%c%.10g", sep, compare[m]);
         }
         putchar('\n');
     }
 }
 
-/* Opens config and the suite's store read-only. */
-static int open_suite(const char *config, const char *data, const char *suite, cn_conf_t **conf,
-                      const cn_suite_conf_t **sc, cn_store_t **store, const char **data_dir)
+/* Opens config and the suite's store read-only. cmd names the command in messages; on an
+ * error nothing stays open (*conf is NULL). */
+static int open_suite(const char *cmd, const char *config, const char *data, const char *suite,
+                      cn_conf_t **conf, const cn_suite_conf_t **sc, cn_store_t **store,
+                      const char **data_dir)
 {
     cn_err_t err = {0};
-    if ((*conf = cn_cli_conf("report", config)) == NULL)
+    if ((*conf = cn_cli_conf(cmd, config)) == NULL)
         return CN_EXIT_FAIL;
     *data_dir = data ? data : (*conf)->data_dir;
+    int rc = 0;
     if (suite == NULL) {
         if ((*conf)->suite_count != 1) {
-            fprintf(stderr, "canton: which suite? use --suite\n");
-            return CN_EXIT_USAGE;
+            fprintf(stderr, "canton %s: which suite? use --suite\n", cmd);
+            rc = CN_EXIT_USAGE;
+        } else {
+            *sc = &(*conf)->suites[0];
         }
-        *sc = &(*conf)->suites[0];
     } else if ((*sc = cn_conf_suite(*conf, suite, strlen(suite))) == NULL) {
-        fprintf(stderr, "canton: unknown suite '%s'\n", suite);
-        return CN_EXIT_USAGE;
+        fprintf(stderr, "canton %s: unknown suite '%s' (not in %s)\n", cmd, suite,
+                config ? config : "the built-in configuration: use --config");
+        rc = CN_EXIT_USAGE;
     }
-    if (store == NULL)
-        return 0;
-    cn_store_opts_t opts;
-    cn_store_opts_init(&opts);
-    opts.read_only = true;
-    if (cn_store_open(*data_dir, *sc, &opts, store, &err) != 0) {
-        fprintf(stderr, "canton: %s\n", err.msg);
-        return CN_EXIT_FAIL;
+    if (rc == 0 && store != NULL) {
+        cn_store_opts_t opts;
+        cn_store_opts_init(&opts);
+        opts.read_only = true;
+        if (cn_store_open(*data_dir, *sc, &opts, store, &err) != 0) {
+            fprintf(stderr, "canton %s: %s\n", cmd, err.msg);
+            rc = CN_EXIT_FAIL;
+        }
     }
-    return 0;
+    if (rc != 0) {
+        cn_conf_free(*conf);
+        *conf = NULL;
+    }
+    return rc;
 }
 
 int cn_cmd_report(int argc, char **argv)
@@ -370,7 +390,7 @@ int cn_cmd_report(int argc, char **argv)
     const cn_suite_conf_t *sc;
     cn_store_t *store;
     const char *data_dir;
-    int rc = open_suite(config, data, suite, &conf, &sc, &store, &data_dir);
+    int rc = open_suite("report", config, data, suite, &conf, &sc, &store, &data_dir);
     if (rc != 0) {
         cn_buf_dispose(&q);
         return rc;
@@ -420,10 +440,12 @@ int cn_cmd_token(int argc, char **argv)
 {
     if (cn_cli_wants_help(argc, argv) || argc < 2 || strcmp(argv[1], "create") != 0) {
         fprintf(argc < 2 || !cn_cli_wants_help(argc, argv) ? stderr : stdout,
-                "Usage: canton token create --suite S [--config FILE] [--data DIR]\n\n"
-                "Creates a bearer token for the reporting API of suite S, keeps it in\n"
-                "<data>/tokens and prints it. Restart `canton serve` to load it.\n"
-                "Use it as `Authorization: Bearer <token>`.\n");
+                "Usage: canton token create [--suite S] [--config FILE] [--data DIR]\n\n"
+                "Creates a bearer token for the reporting API of suite S (default: the\n"
+                "only suite configured), keeps it in <data>/tokens and prints it.\n"
+                "Restart `canton serve` to load it. Use it as\n"
+                "`Authorization: Bearer <token>`. Once a suite has a token, its reports\n"
+                "need one (docs/api.md, \"Access\").\n");
         return cn_cli_wants_help(argc, argv) ? CN_EXIT_OK : CN_EXIT_USAGE;
     }
     const char *suite = NULL, *config = NULL, *data = NULL;
@@ -442,7 +464,7 @@ int cn_cmd_token(int argc, char **argv)
     cn_conf_t *conf;
     const cn_suite_conf_t *sc;
     const char *data_dir;
-    int rc = open_suite(config, data, suite, &conf, &sc, NULL, &data_dir);
+    int rc = open_suite("token", config, data, suite, &conf, &sc, NULL, &data_dir);
     if (rc != 0)
         return rc;
     char token[65];

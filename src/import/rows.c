@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "import/internal.h"
 #include "lib/xalloc.h"
@@ -35,6 +36,9 @@ struct cn_import_rowfmt {
     lookup_t *lookups;
     size_t lookup_count;
     int col_lookup[MAX_COLUMNS]; /* lookup index per column, -1 none */
+    /* Adobe feed columns read here (-1: absent): rows Adobe says to leave out, and the
+     * hit's kind, which becomes the `type` field */
+    int col_exclude_hit, col_hit_source, col_page_event;
 };
 
 /* Canonical field names and the column names that mean them. */
@@ -59,6 +63,10 @@ static const char *canonical(const char *name)
         {"page_url", "url"},
         {"referrer", "referrer"},
         {"referer", "referrer"},
+        /* Adobe data feed columns with a field of their own */
+        {"pagename", "page"},
+        {"purchaseid", "order_id"},
+        {"product_list", "products"},
     };
     for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
         if (strcmp(name, aliases[i].alias) == 0)
@@ -115,6 +123,7 @@ static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_
                           MAX_COLUMNS);
     r->cols = cn_xcalloc(count, sizeof(char *));
     r->col_count = count;
+    r->col_exclude_hit = r->col_hit_source = r->col_page_event = -1;
     for (size_t i = 0; i < count; i++) {
         char *raw = cn_xstrndup(names[i].ptr, names[i].len);
         r->cols[i] = cn_xstrdup(mapped(r, raw));
@@ -122,7 +131,36 @@ static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_
         for (size_t k = 0; k < r->lookup_count; k++)
             if (strcmp(raw, r->lookups[k].column) == 0)
                 r->col_lookup[i] = (int)k;
+        /* An Adobe feed's date_time is the report suite's local time without a zone:
+         * with hit_time_gmt (UTC) present it stays a plain column, not the time. */
+        bool renamed = false; /* by --map: then the user's choice stands */
+        for (size_t k = 0; k < r->map_count; k++)
+            renamed |= strcmp(r->map_from[k], raw) == 0;
+        if (strcmp(raw, "date_time") == 0 && strcmp(r->cols[i], "ts") == 0 && !renamed) {
+            for (size_t k = 0; k < count; k++)
+                if (cn_str_eq_c(names[k], "hit_time_gmt")) {
+                    free(r->cols[i]);
+                    r->cols[i] = cn_xstrdup(raw);
+                    break;
+                }
+        }
+        if (r->kind == CN_IMPORT_KIND_ADOBE && strcmp(r->cols[i], raw) == 0) {
+            if (strcmp(raw, "exclude_hit") == 0)
+                r->col_exclude_hit = (int)i;
+            else if (strcmp(raw, "hit_source") == 0)
+                r->col_hit_source = (int)i;
+            else if (strcmp(raw, "page_event") == 0)
+                r->col_page_event = (int)i;
+        }
         free(raw);
+    }
+    /* page_event becomes the type, unless a column already is the type */
+    for (size_t i = 0; i < count && r->col_page_event >= 0; i++)
+        if (strcmp(r->cols[i], "type") == 0)
+            r->col_page_event = -1;
+    if (r->col_page_event >= 0) {
+        free(r->cols[r->col_page_event]);
+        r->cols[r->col_page_event] = cn_xstrdup("type");
     }
     return 0;
 }
@@ -390,6 +428,81 @@ static int bad(cn_import_info_t *info, cn_import_bad_t why, size_t column)
 }
 
 /*
+ * True for a column that names an eVar, prop, list variable or hierarchy the way
+ * processing's import-row decoder numbers them in its packed `vars` cell: evar1..evar250,
+ * prop1..prop75, list1..list3, hier1..hier5 (prefix in any case, no leading zero).
+ */
+static bool is_var_column(const char *key)
+{
+    static const struct {
+        const char *prefix;
+        long max;
+    } fams[] = {{"evar", 250}, {"prop", 75}, {"list", 3}, {"hier", 5}};
+    size_t len = strlen(key);
+    if (len < 5 || len > 7 || key[4] < '1' || key[4] > '9')
+        return false;
+    for (size_t f = 0; f < 4; f++) {
+        if (strncasecmp(key, fams[f].prefix, 4) != 0)
+            continue;
+        long n = 0;
+        for (size_t i = 4; i < len; i++) {
+            if (key[i] < '0' || key[i] > '9')
+                return false;
+            n = n * 10 + (key[i] - '0');
+        }
+        return n <= fams[f].max;
+    }
+    return false;
+}
+
+/* True when a row's `type` value names a page view for processing (docs/processing.md). */
+static bool type_is_page(cn_str_t v)
+{
+    return cn_str_eq_c(v, "0") || cn_str_eq_nocase(v, CN_STR_LIT("pageview")) ||
+           cn_str_eq_nocase(v, CN_STR_LIT("page view"));
+}
+
+/*
+ * Folds evarN, propN, listN and hierN columns into the `vars` field, as the packed cell
+ * "evar1=v,prop2=w" that processing reads (values percent-encoded, so that a ',' or '='
+ * in a value stays in it), after the packed `vars` cell the row may already have. A row
+ * whose `vars` is a JSON array (export NDJSON) keeps such columns as they are. Returns
+ * the new count of kvs; the cell is built in *cell.
+ */
+static size_t fold_vars(kv_t *kvs, size_t m, cn_buf_t *cell)
+{
+    size_t vars_at = m, nvar = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (strcmp(kvs[i].key, "vars") == 0)
+            vars_at = i;
+        else if (is_var_column(kvs[i].key))
+            nvar++;
+    }
+    if (nvar == 0 || (vars_at < m && kvs[vars_at].value.ptr[0] == '['))
+        return m;
+    cn_buf_clear(cell);
+    if (vars_at < m)
+        cn_buf_append(cell, kvs[vars_at].value.ptr, kvs[vars_at].value.len);
+    size_t out = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (i == vars_at)
+            continue;
+        if (!is_var_column(kvs[i].key)) {
+            kvs[out++] = kvs[i];
+            continue;
+        }
+        if (cell->len > 0)
+            cn_buf_putc(cell, ',');
+        for (const char *k = kvs[i].key; *k; k++)
+            cn_buf_putc(cell, (char)((*k >= 'A' && *k <= 'Z') ? *k + 32 : *k));
+        cn_buf_putc(cell, '=');
+        cn_import__put_qescaped(cell, kvs[i].value);
+    }
+    kvs[out++] = (kv_t){"vars", cn_buf_str(cell)};
+    return out;
+}
+
+/*
  * Finishes a row given as (key, value) pairs: picks ts, ip, ua; the rest
  * go into the canonical query string (in ctx->scratch, after the values).
  */
@@ -418,9 +531,11 @@ static int build(cn_import_ctx_t *ctx, kv_t *kvs, size_t n, cn_rawhit_t *out,
     }
     if (!has_ts)
         return bad(info, CN_IMPORT_BAD_NO_TIMESTAMP, 0);
+    cn_buf_t vars = CN_BUF_INIT;
+    m = fold_vars(kvs, m, &vars);
     qsort(kvs, m, sizeof(kv_t), kv_cmp);
     cn_buf_clear(qbuf);
-    cn_str_t url = CN_STR_NULL;
+    cn_str_t url = CN_STR_NULL, type = CN_STR_NULL;
     for (size_t i = 0; i < m; i++) {
         if (i > 0)
             cn_buf_putc(qbuf, '&');
@@ -429,7 +544,10 @@ static int build(cn_import_ctx_t *ctx, kv_t *kvs, size_t n, cn_rawhit_t *out,
         cn_import__put_qescaped(qbuf, kvs[i].value);
         if (strcmp(kvs[i].key, "url") == 0)
             url = kvs[i].value;
+        else if (strcmp(kvs[i].key, "type") == 0)
+            type = kvs[i].value;
     }
+    cn_buf_dispose(&vars);
     /* ip and ua may hold escaped control bytes (TSV "\n"): they become spaces */
     size_t qlen = qbuf->len;
     cn_str_t *clean[] = {&out->ip, &out->ua};
@@ -459,12 +577,32 @@ static int build(cn_import_ctx_t *ctx, kv_t *kvs, size_t n, cn_rawhit_t *out,
     const char *q = path.len ? memchr(path.ptr, '?', path.len) : NULL;
     if (q != NULL)
         path.len = (size_t)(q - path.ptr);
-    info->is_page = url.len > 0 && !cn_import_is_static_path(path);
+    /* a row that says its type (export's `type`) is a page view only when it says so */
+    info->is_page =
+        type.ptr != NULL ? type_is_page(type) : url.len > 0 && !cn_import_is_static_path(path);
     return 0;
 }
 
-static int parse_json_row(cn_import_ctx_t *ctx, cn_str_t line, cn_rawhit_t *out,
-                          cn_import_info_t *info)
+/*
+ * Writes d in the fewest significant digits that read back as d (12.5, 0.1, 19.99: what
+ * the file most likely said, not 0.10000000000000001) into out (64 bytes); returns the length.
+ */
+static size_t shortest_double(double d, char *out)
+{
+    /* whole numbers as digits, never 1.79e+15 (a µs timestamp written as a real) */
+    if (d > -1e17 && d < 1e17 && d == (double)(long long)d)
+        return (size_t)snprintf(out, 64, "%lld", (long long)d);
+    int len = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        len = snprintf(out, 64, "%.*g", prec, d);
+        if (strtod(out, NULL) == d)
+            break;
+    }
+    return (size_t)len;
+}
+
+static int parse_json_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_str_t line,
+                          cn_rawhit_t *out, cn_import_info_t *info)
 {
     json_error_t jerr;
     json_t *root = json_loadb(line.ptr, line.len, JSON_DECODE_ANY, &jerr);
@@ -479,6 +617,9 @@ static int parse_json_row(cn_import_ctx_t *ctx, cn_str_t line, cn_rawhit_t *out,
         return bad(info, CN_IMPORT_BAD_COLUMNS, 0);
     }
     kv_t *kvs = cn_xmalloc((n + 1) * sizeof(kv_t));
+    /* nested values dumped once, in the first pass, and copied in the second */
+    char **dumps = cn_xcalloc(n + 1, sizeof(char *));
+    size_t ndump = 0;
     cn_buf_t *sc = &ctx->scratch;
     cn_buf_clear(sc);
     size_t m = 0;
@@ -494,19 +635,20 @@ static int parse_json_row(cn_import_ctx_t *ctx, cn_str_t line, cn_rawhit_t *out,
         } else if (json_is_array(v) || json_is_object(v)) {
             char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
             need += (t ? strlen(t) : 0) + 1;
-            free(t);
+            dumps[ndump++] = t;
         } else {
             need += 64;
         }
     }
     cn_buf_reserve(sc, need + 16);
+    size_t idump = 0;
     json_object_foreach(root, key, v)
     {
         char *k = sc->ptr + sc->len;
         size_t kl = strlen(key);
         memcpy(k, key, kl + 1);
         sc->len += kl + 1;
-        const char *canon = canonical(k);
+        const char *canon = mapped(r, k);
         char *val = sc->ptr + sc->len;
         size_t vl = 0;
         if (json_is_string(v)) {
@@ -515,17 +657,16 @@ static int parse_json_row(cn_import_ctx_t *ctx, cn_str_t line, cn_rawhit_t *out,
         } else if (json_is_integer(v)) {
             vl = (size_t)snprintf(val, 64, "%lld", (long long)json_integer_value(v));
         } else if (json_is_real(v)) {
-            vl = (size_t)snprintf(val, 64, "%.17g", json_real_value(v));
+            vl = shortest_double(json_real_value(v), val);
         } else if (json_is_true(v) || json_is_false(v)) {
             vl = (size_t)snprintf(val, 64, "%s", json_is_true(v) ? "true" : "false");
         } else if (json_is_array(v) || json_is_object(v)) {
             /* nested values (export's items, vars, events) are kept as compact JSON */
-            char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            const char *t = dumps[idump++];
             if (t == NULL)
                 continue;
             vl = strlen(t);
             memcpy(val, t, vl);
-            free(t);
         } else {
             continue; /* null is an absent field */
         }
@@ -534,15 +675,46 @@ static int parse_json_row(cn_import_ctx_t *ctx, cn_str_t line, cn_rawhit_t *out,
     }
     int rc = build(ctx, kvs, m, out, info, &ctx->query);
     json_decref(root);
+    for (size_t i = 0; i < ndump; i++)
+        free(dumps[i]);
+    free(dumps);
     free(kvs);
     return rc;
+}
+
+/*
+ * An Adobe data feed row: true when Adobe's rules leave it out of every metric
+ * (exclude_hit > 0: excluded by a rule, a bot or a filter; hit_source 5, 7, 8 or 9: data
+ * sources and summary rows), else turns page_event into the type processing reads
+ * (0 page view, 10 custom link, 11 download, 12 exit link; other kinds left to
+ * processing's default).
+ */
+static bool adobe_row(const cn_import_rowfmt_t *r, kv_t *kvs)
+{
+    int64_t n;
+    if (r->col_exclude_hit >= 0 && cn_str_to_i64(kvs[r->col_exclude_hit].value, &n) == 0 && n > 0)
+        return true;
+    if (r->col_hit_source >= 0 && cn_str_to_i64(kvs[r->col_hit_source].value, &n) == 0 &&
+        (n == 5 || n == 7 || n == 8 || n == 9))
+        return true;
+    if (r->col_page_event >= 0) {
+        cn_str_t *v = &kvs[r->col_page_event].value;
+        n = -1;
+        (void)cn_str_to_i64(*v, &n);
+        *v = n == 0    ? CN_STR_LIT("pageview")
+             : n == 10 ? CN_STR_LIT("link")
+             : n == 11 ? CN_STR_LIT("download")
+             : n == 12 ? CN_STR_LIT("exit")
+                       : CN_STR_LIT("");
+    }
+    return false;
 }
 
 int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_str_t line,
                          cn_rawhit_t *out, cn_import_info_t *info)
 {
     if (r->kind == CN_IMPORT_KIND_NDJSON)
-        return parse_json_row(ctx, line, out, info);
+        return parse_json_row(r, ctx, line, out, info);
     if (r->cols == NULL)
         return bad(info, CN_IMPORT_BAD_COLUMNS, 0);
     cn_buf_t *sc = &ctx->scratch;
@@ -574,6 +746,11 @@ int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_s
                 v = cn_str_c(L->values[id]);
         }
         kvs[i] = (kv_t){r->cols[i], v};
+    }
+    if (r->kind == CN_IMPORT_KIND_ADOBE && adobe_row(r, kvs)) {
+        free(kvs);
+        rc = CN_IMPORT_SKIPPED;
+        goto out;
     }
     /* the query goes to a second buffer: scratch must not move under the cells */
     rc = build(ctx, kvs, (size_t)n, out, info, &ctx->query);

@@ -160,7 +160,7 @@ def main():
         check(s["hits"] == 1 and s["skipped"] == 1, s)
         h = dump(data3)[-1]
         check(h["proto"] == "import-row" and h["ua"] == "UA, 2" and h["ip"] == "10.2.2.2", h)
-        check(h["query"] == "evar1=gold&url=https%3A%2F%2Fshop.example%2Fp", h)
+        check(h["query"] == "url=https%3A%2F%2Fshop.example%2Fp&vars=evar1%3Dgold", h)
 
         # a format that does not compile: usage error, nothing written
         r = run(["import", "--suite", "shop", "--data", os.path.join(tmp, "d4"), "--format",

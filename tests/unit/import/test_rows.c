@@ -67,9 +67,10 @@ static void csv_with_quotes_and_canonical_query(void **state)
     assert_str(f.hit.ip, "203.0.113.9");
     assert_str(f.hit.ua, "Mozilla/5.0 (X11, Linux)");
     assert_str(f.hit.suite, "shop");
-    /* sorted by name, empty fields left out, RFC 3986 percent-encoding */
-    assert_str(f.hit.query, "evar1=gold&note=say%20%22hi%22%20%26%20go&"
-                            "url=https%3A%2F%2Fshop.example%2Fp%2Fmug%3Fx%3D1");
+    /* sorted by name, empty fields left out, RFC 3986 percent-encoding; evar1 goes into
+     * the packed vars cell processing reads eVars from */
+    assert_str(f.hit.query, "note=say%20%22hi%22%20%26%20go&"
+                            "url=https%3A%2F%2Fshop.example%2Fp%2Fmug%3Fx%3D1&vars=evar1%3Dgold");
     assert_true(f.info.is_page);
     close_parser(&f);
 }
@@ -111,6 +112,33 @@ static void tsv_with_map(void **state)
     close_parser(&f);
 }
 
+/* evarN, propN, listN and hierN columns become the packed vars cell ("evar1=v,prop2=w",
+ * values percent-encoded), after a vars cell the row has; others stay plain fields. */
+static void var_columns_fold_into_vars(void **state)
+{
+    (void)state;
+    fixture_t f;
+    open_parser(&f, "csv", NULL, "ts,url,eVar1,prop75,vars,evar251,evar01,list3,type");
+    assert_int_equal(row(&f, "971211336,/a,\"a,b=c\",x,evar9=z,y,w,l,link"), 0);
+    /* the cell: vars=evar9=z,evar1=a%2Cb%3Dc,prop75=x,list3=l, then encoded once more */
+    assert_str(f.hit.query, "evar01=w&evar251=y&type=link&url=%2Fa&"
+                            "vars=evar9%3Dz%2Cevar1%3Da%252Cb%253Dc%2Cprop75%3Dx%2Clist3%3Dl");
+    /* a row that says it is a link is not counted as a page view by the summary */
+    assert_false(f.info.is_page);
+    assert_int_equal(row(&f, "971211336,/a,,,,,,,pageview"), 0);
+    assert_str(f.hit.query, "type=pageview&url=%2Fa");
+    assert_true(f.info.is_page);
+    close_parser(&f);
+    /* NDJSON with vars as a JSON array (export): eVar fields stay as they are */
+    open_parser(&f, "ndjson", NULL, NULL);
+    assert_int_equal(row(&f, "{\"ts\":1,\"evar2\":\"q\",\"vars\":[{\"var\":\"evar3\","
+                             "\"value\":\"v\"}]}"),
+                     0);
+    assert_str(f.hit.query,
+               "evar2=q&vars=%5B%7B%22var%22%3A%22evar3%22%2C%22value%22%3A%22v%22%7D%5D");
+    close_parser(&f);
+}
+
 static void map_errors(void **state)
 {
     (void)state;
@@ -137,6 +165,15 @@ static void ndjson_rows(void **state)
     assert_str(f.hit.query,
                "new=true&obj=%7B%22a%22%3A1%7D&qty=2&referrer=https%3A%2F%2Fg.example%2F&"
                "revenue=12.5&url=%2Fp");
+    /* reals as written (0.1, not 0.10000000000000001); whole reals as digits */
+    assert_int_equal(row(&f, "{\"ts\":1700000000123000.0,\"price\":0.1,\"rating\":4.1,"
+                             "\"big\":1e300,\"tiny\":-2.5e-7}"),
+                     0);
+    assert_true(f.hit.recv_us == 1700000000123000LL);
+    assert_str(f.hit.query, "big=1e%2B300&price=0.1&rating=4.1&tiny=-2.5e-07");
+    /* --map renames NDJSON keys too */
+    assert_int_equal(row(&f, "{\"ts\":1,\"page_title\":\"Home\",\"items\":[{\"sku\":\"a\"}]}"), 0);
+    assert_str(f.hit.query, "items=%5B%7B%22sku%22%3A%22a%22%7D%5D&title=Home");
     assert_int_equal(row(&f, "{\"ts\":1700000000123,\"url\":\"/\"}"), 0);
     assert_true(f.hit.recv_us == 1700000000123000LL);
     assert_int_equal(row(&f, "[1,2]"), CN_EPARSE);
@@ -204,15 +241,64 @@ static void adobe_feed_with_lookups(void **state)
     rmdir(dir);
 }
 
+/* A feed's date_time (local, no zone) before hit_time_gmt (UTC): the UTC time wins; pagename,
+ * purchaseid, product_list, evarN and page_event reach the fields processing reads; rows with
+ * exclude_hit > 0 or hit_source 5, 7, 8, 9 are skipped. */
+static void adobe_feed_times_and_names(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cn_adobe_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/column_headers.tsv", dir);
+    write_file(path, "date_time\tevar1\thit_time_gmt\tpagename\tproduct_list\tpurchaseid\t"
+                     "exclude_hit\thit_source\tpage_event\n");
+    cn_err_t err = {0};
+    cn_import_parser_t *p = NULL;
+    cn_import_opts_t o = {.format = "adobe-feed", .lookup_dir = dir, .suite = "shop"};
+    if (cn_import_parser_new(&o, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    cn_import_ctx_t ctx;
+    cn_import_ctx_init(&ctx);
+    cn_rawhit_t h;
+    cn_import_info_t info;
+    const char *line = "2000-10-11 04:55:36\tgold\t971211336\thome\t;SKU1;1;12.50\to1\t0\t1\t0";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
+    assert_true(h.recv_us == T0 * 1000000);
+    /* page_event 0 is a page view; exclude_hit and hit_source stay as columns */
+    assert_str(h.query, "date_time=2000-10-11%2004%3A55%3A36&exclude_hit=0&hit_source=1&"
+                        "order_id=o1&page=home&products=%3BSKU1%3B1%3B12.50&type=pageview&"
+                        "vars=evar1%3Dgold");
+    assert_true(info.is_page);
+    /* 10: a custom link; 70 (not a kind processing knows): no type */
+    line = "\t\t971211336\t\t\t\t0\t1\t10";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
+    assert_str(h.query, "exclude_hit=0&hit_source=1&type=link");
+    line = "\t\t971211336\t\t\t\t0\t1\t70";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
+    assert_str(h.query, "exclude_hit=0&hit_source=1");
+    /* rows Adobe leaves out of every metric are skipped */
+    line = "\t\t971211336\t\t\t\t1\t1\t0";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), CN_IMPORT_SKIPPED);
+    line = "\t\t971211336\t\t\t\t0\t5\t0";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), CN_IMPORT_SKIPPED);
+    cn_import_ctx_dispose(&ctx);
+    cn_import_parser_free(p);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(csv_with_quotes_and_canonical_query),
         cmocka_unit_test(csv_bad_rows),
         cmocka_unit_test(tsv_with_map),
+        cmocka_unit_test(var_columns_fold_into_vars),
         cmocka_unit_test(map_errors),
         cmocka_unit_test(ndjson_rows),
         cmocka_unit_test(adobe_feed_with_lookups),
+        cmocka_unit_test(adobe_feed_times_and_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

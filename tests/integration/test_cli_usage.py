@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""What a new user meets on the command line around the data folder: mistyped folders
+and suites, options that do not apply, damaged stores, hit-level files with eVar columns.
+
+Each case runs the real binary ($CANTON_BIN) and checks the exit status and the message
+(under ASan a leak turns the exit status into LeakSanitizer's, so the status checks also
+catch the leaks the error paths had):
+
+- `report --format csv|tsv` without a dimension: no empty first column, totals even of 0;
+- `token create` / `report` with an unknown suite: "canton token: unknown suite 'x'", 2;
+- `export`: an extra argument is named, an unknown suite is named, --out errors say
+  "canton export:";
+- `bad-rows` and `check` with a data folder that is not there: exit 1 naming it, not
+  "0 bad rows" / "no store"; `bad-rows --config` reads the file's [server] data;
+- `check` on a store folder whose MANIFEST is gone: DAMAGED, exit 1; with a config whose
+  time zone differs from the store's, it says that may be why;
+- `import`: --threads x, --map with a log format, --date-format without goaccess: refused;
+- `hitlog dump --from` in the middle of a record: the message asks whether it is one;
+- `import --format csv` with an evar1 column: the eVar is set (report --dimension evar1);
+  importing it again adds nothing and the JSON summary gives the line it stopped at.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+BIN = os.environ.get("CANTON_BIN", "canton")
+
+
+def run(*args, stdin=None):
+    p = subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=120, input=stdin)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def expect(args, code, err_has=None, out_has=None):
+    rc, out, err = run(*args)
+    check(rc == code, "%s: exit %d, want %d\nstdout: %s\nstderr: %s" % (args, rc, code, out, err[-2000:]))
+    if err_has is not None:
+        check(err_has in err, "%s: stderr lacks %r: %s" % (args, err_has, err[-2000:]))
+    if out_has is not None:
+        check(out_has in out, "%s: stdout lacks %r: %s" % (args, out_has, out[-2000:]))
+    return out, err
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="canton-cli-")
+    try:
+        data = os.path.join(tmp, "data")
+        missing = os.path.join(tmp, "nope")
+        # a small store: three CSV rows with an eVar column, processed by the import
+        csv = os.path.join(tmp, "rows.csv")
+        with open(csv, "w") as f:
+            f.write("timestamp,client_ip,user_agent,url,eVar1,prop2,type,visitor\n"
+                    "2026-11-02T10:00:00Z,203.0.113.5,Mozilla/5.0,https://shop.canton.test/a,"
+                    "\"blue, green\",x,pageview,v1\n"
+                    "2026-11-02T10:01:00Z,203.0.113.5,Mozilla/5.0,https://shop.canton.test/b,,,link,v1\n"
+                    "2026-11-02T10:02:00Z,203.0.113.5,Mozilla/5.0,https://shop.canton.test/c,red,,,v1\n"
+                    # 04:00 on 3 November in Shanghai (the built-in demo's zone), 2 November in UTC
+                    "2026-11-02T20:00:00Z,203.0.113.5,Mozilla/5.0,https://shop.canton.test/d,,,,v1\n")
+        out, _ = expect(["import", "--suite", "demo", "--data", data, "--format", "csv", "--process",
+                         "--summary", "json", csv], 0)
+        check('"hits":4' in out and '"page_views":3' in out, out)  # the link row is no page view
+        # the same file again: nothing added, and the summary says how far it was imported
+        out, _ = expect(["import", "--suite", "demo", "--data", data, "--format", "csv",
+                         "--summary", "json", csv], 0)
+        check('"action":"unchanged"' in out and '"start_line":5' in out and '"hits":0' in out, out)
+        out, _ = expect(["report", "--data", data, "--from", "2026-11-01", "--to", "2026-11-03",
+                         "--dimension", "evar1", "--metrics", "hits", "--format", "csv", "--bots"], 0)
+        check("\"blue, green\",1" in out and "red,1" in out, out)
+        # csv without a dimension: the metrics alone, and the totals also when nothing matched
+        out, _ = expect(["report", "--data", data, "--from", "2026-11-01", "--to", "2026-11-03",
+                         "--metrics", "hits,visits", "--format", "csv", "--bots"], 0)
+        check(out == "hits,visits\n4,2\n", repr(out))
+        out, _ = expect(["report", "--data", data, "--from", "2025-11-01", "--to", "2025-11-03",
+                         "--metrics", "hits", "--format", "tsv", "--bots"], 0)
+        check(out == "hits\n0\n", repr(out))
+
+        # unknown suites are named, by the command that was run
+        expect(["token", "create", "--suite", "nosuch", "--data", data], 2,
+               err_has="canton token: unknown suite 'nosuch'")
+        expect(["report", "--suite", "nosuch", "--data", data], 2,
+               err_has="canton report: unknown suite 'nosuch'")
+        expect(["export", "--suite", "nosuch", "--data", data, "--from", "2026-11-02"], 2,
+               err_has="canton export: unknown suite 'nosuch'")
+        expect(["export", "--data", data, "--from", "2026-11-02", "extra"], 2,
+               err_has="unexpected argument 'extra'")
+        expect(["export", "--data", data, "--from", "2026-11-02", "--out", os.path.join(missing, "x")], 1,
+               err_has="canton export: " + os.path.join(missing, "x"))
+
+        # a data folder that is not there is an error, not an empty answer
+        expect(["bad-rows", "--data", missing], 1, err_has=missing)
+        expect(["check", "--data", missing], 1, err_has=missing)
+        conf = os.path.join(tmp, "c.conf")
+        with open(conf, "w") as f:
+            f.write("[server]\ndata = %s\n[suite demo]\n" % data)
+        expect(["bad-rows", "--config", conf], 0, out_has="0 bad rows shown (0 in the log)")
+        expect(["check", "--data", data], 0, out_has="demo: ok")
+        # the same store checked with a config whose demo suite is in UTC: the days differ
+        out, _ = expect(["check", "--config", conf], 1, out_has="demo: DAMAGED")
+        check("written with another timezone than UTC" in out, out)
+
+        # a store folder without its manifest is damaged, not "no store"
+        os.rename(os.path.join(data, "store", "demo", "MANIFEST"), os.path.join(tmp, "MANIFEST"))
+        out, _ = expect(["check", "--data", data], 1, out_has="demo: DAMAGED")
+        check("MANIFEST: missing" in out, out)
+        os.rename(os.path.join(tmp, "MANIFEST"), os.path.join(data, "store", "demo", "MANIFEST"))
+        expect(["check", "--data", data], 0, out_has="demo: ok")
+
+        # a --from that is not the start of a record says so, not only "corrupt"
+        expect(["hitlog", "dump", "--data", data, "--from", "1:17"], 1, err_has="start of a record")
+        expect(["hitlog", "dump", "--data", data, "--from", "1:16"], 0)
+
+        # import options that do not apply, or do not parse
+        log = os.path.join(tmp, "a.log")
+        with open(log, "w") as f:
+            f.write('10.0.0.1 - - [01/Nov/2026:08:03:55 +0800] "GET / HTTP/1.1" 200 5 "-" "ua"\n')
+        base = ["import", "--suite", "demo", "--data", data, "--dry-run", "--quiet"]
+        expect(base + ["--threads", "x", log], 2, err_has="--threads")
+        expect(base + ["--threads", "0", log], 2, err_has="--threads")
+        expect(base + ["--map", "a=b", log], 2, err_has="--map applies to")
+        expect(base + ["--lookup-dir", tmp, log], 2, err_has="--lookup-dir applies to")
+        expect(base + ["--date-format", "%Y", log], 2, err_has="--date-format")
+        expect(base + ["--threads", "2", log], 0)
+        print("ok")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print("FAIL:", e, file=sys.stderr)
+        sys.exit(1)
