@@ -3,7 +3,8 @@
  * `canton process`: processing without the collector. Opens enrichment and
  * one store per configured suite, then runs cn_process_run over the hitlog
  * (DIR/hitlog) into the stores, from the checkpoint: to the current end of
- * the log with --until-end, else following the log until SIGINT/SIGTERM.
+ * the log with --until-end, else following the log until SIGINT/SIGTERM
+ * (SIGHUP then reloads the enrichment data sets, src/cli/pipeline.h).
  * For tests, benchmarks and importers (`canton serve` does the same in a
  * thread, src/cli/pipeline.c).
  */
@@ -15,6 +16,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/pipeline.h"
 #include "conf/conf.h"
 #include "enrich/enrich.h"
 #include "lib/xalloc.h"
@@ -22,6 +24,13 @@
 #include "store/store.h"
 
 static atomic_bool g_stop;
+static atomic_bool g_reload; /* SIGHUP: reload enrichment */
+
+static void on_reload_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&g_reload, true);
+}
 
 static void on_signal(int sig)
 {
@@ -64,8 +73,9 @@ static void usage(FILE *f)
                "Processes the hitlog (DIR/hitlog) into each suite's store (DIR/store/S), from\n"
                "processing's checkpoint: raw hits become visits, hits, items, vars and events\n"
                "(docs/processing.md). With --until-end it stops at the current end of the log;\n"
-               "otherwise it follows the log until SIGINT or SIGTERM. Not while `canton serve`\n"
-               "runs on the same data (the stores are locked).\n\n"
+               "otherwise it follows the log until SIGINT or SIGTERM, and SIGHUP reloads the\n"
+               "enrichment data sets (as `canton serve` does; an error keeps the ones in use).\n"
+               "Not while `canton serve` runs on the same data (the stores are locked).\n\n"
                "  --config FILE       INI configuration (default: the built-in demo suite)\n"
                "  --data DIR          data folder (overrides [server] data)\n"
                "  --until-end         stop at the end of the log\n"
@@ -132,6 +142,16 @@ int cn_cmd_process(int argc, char **argv)
     cn_err_clear(&err);
     cn_conf_t *conf = NULL;
     int rc;
+    if (!until_end && !no_enrich) {
+        /* following the log, SIGHUP reloads enrichment; from the start on (one that comes while
+         * the data sets load reloads once processing runs), so that it never ends the process */
+        struct sigaction hup;
+        memset(&hup, 0, sizeof(hup));
+        hup.sa_handler = on_reload_signal;
+        sigemptyset(&hup.sa_mask);
+        hup.sa_flags = SA_RESTART; /* the reload must not fail a read or a write */
+        sigaction(SIGHUP, &hup, NULL);
+    }
     if ((conf = cn_cli_conf("process", config)) == NULL)
         return CN_EXIT_FAIL;
     if (data == NULL)
@@ -172,18 +192,27 @@ int cn_cmd_process(int argc, char **argv)
         fprintf(stderr, "canton process: %s\n", cn_err_msg(&err, rc));
         goto out;
     }
+    if (e != NULL) { /* p holds it while it uses it: a reload frees it */
+        cn_enrich_unref(e);
+        e = NULL;
+    }
     atomic_init(&g_stop, false);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    cn_reloader_t *reloader = NULL;
+    if (!until_end && !no_enrich)
+        reloader = cn_reloader_start(conf, p, &g_reload);
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s/hitlog", data);
     struct timespec c0, c1, w0, w1;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     clock_gettime(CLOCK_MONOTONIC, &w0);
-    if ((rc = cn_process_run(p, dir, until_end ? NULL : &g_stop, &err)) != 0) {
+    rc = cn_process_run(p, dir, until_end ? NULL : &g_stop, &err);
+    cn_reloader_stop(reloader);
+    if (rc != 0) {
         fprintf(stderr, "canton process: %s\n", cn_err_msg(&err, rc));
         goto out;
     }

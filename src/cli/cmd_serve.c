@@ -6,11 +6,13 @@
  * (processing into the stores and the reporting API, pipeline.c), prints
  * the URLs to use, and on SIGINT/SIGTERM stops accepting, waits until every
  * hit already taken is acknowledged or failed, stops the pipeline (it
- * checkpoints), closes the hitlog and exits.
+ * checkpoints), closes the hitlog and exits. SIGHUP reloads the enrichment
+ * data sets (pipeline.h): collection and processing go on meanwhile.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,15 @@
 
 /* The one server a signal handler may stop (signal handlers take no argument). */
 static cn_http_server_t *volatile signal_target;
+
+/* Set by SIGHUP (an atomic store is all the handler does): the pipeline reloads enrichment. */
+static atomic_bool reload_asked;
+
+static void on_reload_signal(int sig)
+{
+    (void)sig;
+    atomic_store(&reload_asked, true);
+}
 
 static void on_stop_signal(int sig)
 {
@@ -56,7 +67,11 @@ static void usage(FILE *f)
                "/api/collect, /i, /canton.js, /healthz, /metrics; docs/http.md describes\n"
                "answers and limits. Logs go to stderr (logfmt);\n"
                "the first line on stdout is \"canton <version> listening on <url>\".\n"
-               "SIGINT or SIGTERM stops it after every hit taken has been acknowledged.\n");
+               "SIGINT or SIGTERM stops it after every hit taken has been acknowledged.\n"
+               "SIGHUP reloads the enrichment data sets (uap-core, crawler-user-agents, the\n"
+               "mmdb files, the referrer lists, the suites' referer_list and channel_rules\n"
+               "files) without a stop: processing takes them between two batches; when one\n"
+               "does not load, an error is logged and the data sets in use stay.\n");
 }
 
 /* Takes "--name value" or "--name=value" at argv[*i]; returns the value or NULL. */
@@ -151,6 +166,13 @@ int cn_cmd_serve(int argc, char **argv)
     raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file size limit fails the write (503), it does not kill */
+    /* SIGHUP reloads enrichment from the start on: one during startup reloads once it is up */
+    struct sigaction hup;
+    memset(&hup, 0, sizeof(hup));
+    hup.sa_handler = on_reload_signal;
+    sigemptyset(&hup.sa_mask);
+    hup.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &hup, NULL);
 
     int exit_code = CN_EXIT_FAIL;
     cn_hitlog_t *log = NULL;
@@ -203,7 +225,7 @@ int cn_cmd_serve(int argc, char **argv)
         goto done;
     }
     /* Processing, the stores and the reporting API behind the collector. */
-    if ((rc = cn_pipeline_start(conf, srv, &pipeline, &err)) != 0) {
+    if ((rc = cn_pipeline_start(conf, srv, &reload_asked, &pipeline, &err)) != 0) {
         cn_log_error("cannot start processing and the stores", "err=%s msg=\"%s\"", cn_errname(rc),
                      cn_err_msg(&err, rc));
         goto done;

@@ -15,14 +15,113 @@
 
 #include "api/api.h"
 #include "enrich/enrich.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "process/process.h"
 #include "store/store.h"
 
+int cn_pipeline_enrich_open(const cn_conf_t *conf, const char *msg, cn_enrich_t **out,
+                            cn_err_t *err)
+{
+    cn_enrich_opts_t eo;
+    cn_enrich_paths_t paths;
+    cn_enrich_opts_default(&eo, &paths, NULL);
+    eo.conf = conf;
+    int64_t t0 = cn_time_mono_us();
+    int rc = cn_enrich_open(&eo, out, err);
+    if (rc != 0)
+        return rc;
+    size_t lists = 0;
+    for (size_t i = 0; conf != NULL && i < conf->suite_count; i++) {
+        const char *rl = cn_conf_suite_get(&conf->suites[i], "referer_list");
+        const char *cr = cn_conf_suite_get(&conf->suites[i], "channel_rules");
+        lists += (rl != NULL && rl[0] != '\0') + (cr != NULL && cr[0] != '\0');
+    }
+    cn_log_info(msg,
+                "ms=%lld uap=\"%s\" crawlers=\"%s\" geo_country=\"%s\" geo_city_v4=\"%s\" "
+                "geo_city_v6=\"%s\" referers=\"%s\" referers_extra=\"%s\" suite_files=%zu",
+                (long long)((cn_time_mono_us() - t0) / 1000), eo.uap_regexes,
+                eo.crawlers ? eo.crawlers : "", eo.geo_country ? eo.geo_country : "",
+                eo.geo_city_v4 ? eo.geo_city_v4 : "", eo.geo_city_v6 ? eo.geo_city_v6 : "",
+                eo.referers ? eo.referers : "", eo.referers_extra ? eo.referers_extra : "", lists);
+    return 0;
+}
+
+/* --- Reload on request (SIGHUP) --- */
+
+struct cn_reloader {
+    const cn_conf_t *conf;
+    cn_process_t *p;
+    atomic_bool *flag;
+    atomic_bool stop;
+    _Atomic uint64_t done, failed;
+    pthread_t thread;
+};
+
+static void *reloader_main(void *arg)
+{
+    cn_reloader_t *r = arg;
+    while (!atomic_load(&r->stop)) {
+        if (!atomic_exchange(r->flag, false)) {
+            usleep(50000);
+            continue;
+        }
+        cn_err_t err;
+        cn_err_clear(&err);
+        cn_enrich_t *e;
+        int rc = cn_pipeline_enrich_open(r->conf, "enrichment reloaded", &e, &err);
+        if (rc != 0) {
+            atomic_fetch_add(&r->failed, 1);
+            cn_log_error("enrichment reload failed: processing goes on with the data sets it had",
+                         "err=%s msg=\"%s\"", cn_errname(rc), cn_err_msg(&err, rc));
+            continue;
+        }
+        cn_process_set_enrich(r->p, e); /* taken between two batches */
+        cn_enrich_unref(e);
+        atomic_fetch_add(&r->done, 1);
+    }
+    return NULL;
+}
+
+cn_reloader_t *cn_reloader_start(const cn_conf_t *conf, cn_process_t *p, atomic_bool *flag)
+{
+    cn_reloader_t *r = cn_xcalloc(1, sizeof(*r));
+    r->conf = conf;
+    r->p = p;
+    r->flag = flag;
+    atomic_init(&r->stop, false);
+    atomic_init(&r->done, 0);
+    atomic_init(&r->failed, 0);
+    if (pthread_create(&r->thread, NULL, reloader_main, r) != 0) {
+        cn_log_error("cannot start the enrichment reload thread: no reload on SIGHUP", NULL);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void cn_reloader_counts(const cn_reloader_t *r, uint64_t *done, uint64_t *failed)
+{
+    *done = r != NULL ? atomic_load(&((cn_reloader_t *)r)->done) : 0;
+    *failed = r != NULL ? atomic_load(&((cn_reloader_t *)r)->failed) : 0;
+}
+
+void cn_reloader_stop(cn_reloader_t *r)
+{
+    if (r == NULL)
+        return;
+    atomic_store(&r->stop, true);
+    pthread_join(r->thread, NULL);
+    free(r);
+}
+
+/* --- The pipeline --- */
+
 struct cn_pipeline {
     const cn_conf_t *conf;
-    cn_enrich_t *enrich;
+    cn_enrich_t *enrich; /* the first snapshot, until processing holds it */
+    cn_reloader_t *reloader;
     cn_store_t **stores; /* one per configured suite, in config order */
     cn_process_t *process;
     cn_api_t *api;
@@ -92,8 +191,8 @@ static void *process_main(void *arg)
     return NULL;
 }
 
-int cn_pipeline_start(const cn_conf_t *conf, cn_http_server_t *srv, cn_pipeline_t **out,
-                      cn_err_t *err)
+int cn_pipeline_start(const cn_conf_t *conf, cn_http_server_t *srv, atomic_bool *reload,
+                      cn_pipeline_t **out, cn_err_t *err)
 {
     cn_pipeline_t *pl = cn_xcalloc(1, sizeof(*pl));
     pl->conf = conf;
@@ -103,11 +202,7 @@ int cn_pipeline_start(const cn_conf_t *conf, cn_http_server_t *srv, cn_pipeline_
     snprintf(pl->hitlog_dir, sizeof(pl->hitlog_dir), "%s/hitlog", conf->data_dir);
     int rc;
 
-    cn_enrich_opts_t eo;
-    cn_enrich_paths_t paths;
-    cn_enrich_opts_default(&eo, &paths, NULL);
-    eo.conf = conf;
-    if ((rc = cn_enrich_open(&eo, &pl->enrich, err)) != 0)
+    if ((rc = cn_pipeline_enrich_open(conf, "enrichment loaded", &pl->enrich, err)) != 0)
         goto fail;
 
     pl->stores = cn_xcalloc(conf->suite_count ? conf->suite_count : 1, sizeof(cn_store_t *));
@@ -131,6 +226,8 @@ int cn_pipeline_start(const cn_conf_t *conf, cn_http_server_t *srv, cn_pipeline_
         free(as);
         goto fail;
     }
+    cn_enrich_unref(pl->enrich); /* processing holds it while it uses it: a reload frees it */
+    pl->enrich = NULL;
     rc = cn_api_new(conf, conf->data_dir, as, conf->suite_count, 2, srv, &pl->api, err);
     free(as);
     if (rc != 0)
@@ -140,6 +237,8 @@ int cn_pipeline_start(const cn_conf_t *conf, cn_http_server_t *srv, cn_pipeline_
         goto fail;
     }
     pl->thread_started = true;
+    if (reload != NULL)
+        pl->reloader = cn_reloader_start(conf, pl->process, reload);
     cn_log_info("processing started", "suites=%zu hitlog=%s", conf->suite_count, pl->hitlog_dir);
     *out = pl;
     return 0;
@@ -195,6 +294,21 @@ void cn_pipeline_metrics(cn_pipeline_t *pl, cn_buf_t *out)
         cn_buf_printf(out, "canton_store_bytes{suite=\"%s\"} %" PRIu64 "\n", pl->conf->suites[i].id,
                       ss.bytes);
     }
+    uint64_t reloads, reload_errors;
+    cn_reloader_counts(pl->reloader, &reloads, &reload_errors);
+    cn_buf_printf(out,
+                  "# HELP canton_enrich_reloads_total Enrichment data sets reloaded (SIGHUP).\n"
+                  "# TYPE canton_enrich_reloads_total counter\n"
+                  "canton_enrich_reloads_total %" PRIu64 "\n"
+                  "# HELP canton_enrich_reload_errors_total Reloads that failed (the data sets "
+                  "in use stay).\n"
+                  "# TYPE canton_enrich_reload_errors_total counter\n"
+                  "canton_enrich_reload_errors_total %" PRIu64 "\n"
+                  "# HELP canton_enrich_switches_total Reloaded data sets processing took into "
+                  "use.\n"
+                  "# TYPE canton_enrich_switches_total counter\n"
+                  "canton_enrich_switches_total %" PRIu64 "\n",
+                  reloads, reload_errors, st.enrich_switches);
 }
 
 void cn_pipeline_stop(cn_pipeline_t *pl)
@@ -202,6 +316,7 @@ void cn_pipeline_stop(cn_pipeline_t *pl)
     if (pl == NULL)
         return;
     atomic_store(&pl->stop, true);
+    cn_reloader_stop(pl->reloader); /* before processing goes: it hands reloads to it */
     if (pl->thread_started)
         pthread_join(pl->thread, NULL);
     cn_api_free(pl->api);

@@ -790,6 +790,7 @@ void cn_process_free(cn_process_t *p)
     cn__pipe_free(p->pipe);
     if (p->et != NULL)
         cn_enrich_thread_free(p->et);
+    cn_enrich_unref(atomic_exchange(&p->enrich_next, NULL)); /* a reload never taken */
     cn_rates_free(p->rates);
     cn_salts_free(p->salts);
     cn_badlog_close(p->badlog);

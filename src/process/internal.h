@@ -356,7 +356,16 @@ struct cn_process {
     cn_enrich_t *enrich;  /* the snapshot et is on (held by et), or NULL */
     unsigned threads;     /* cn_process_opts_t.threads */
     struct cn_pipe *pipe; /* the decoding and enrichment worker (pipe.c), made by its first run */
+    _Atomic(cn_enrich_t *) enrich_next; /* cn_process_set_enrich's snapshot, with a reference,
+                                           until a run takes it (cn__process_enrich_use) */
 };
+
+/*
+ * The state stage's side of a reload (process.h, cn_process_set_enrich): moves p->et to
+ * snapshot e (rebinding it, or making it when p had no enrichment) and drops the reference e
+ * came with. Called by the thread that runs p, between two records.
+ */
+void cn__process_enrich_use(cn_process_t *p, cn_enrich_t *e);
 
 /*
  * The visitor table (checkpoint.c). Visitors live in chunks of CN_VIS_CHUNK

@@ -61,11 +61,17 @@ typedef struct slot {
     bool at_end; /* the worker was at the end of the log after these records */
     bool last;   /* no slot follows: past the reprocessing limit, or a read error */
     int rc;      /* a read error (negative), with err */
+    /* A reload (cn_process_set_enrich) the worker took before filling this slot: its records
+     * are enriched with a new handle on next; the state stage moves to next when it takes the
+     * slot and then frees old_et, the worker's handle for the slots before (all consumed). */
+    cn_enrich_t *next; /* with the reference cn_process_set_enrich gave; NULL: no reload */
+    cn_enrich_thread_t *old_et;
     cn_err_t err;
 } slot_t;
 
 struct cn_pipe {
     cn_enrich_thread_t *et; /* the worker's handle on p->enrich, kept across runs (warm caches) */
+    cn_enrich_t *enrich;    /* the snapshot et is on (held by et) */
     guess_t *guess;         /* PIPE_GUESS visitors, by key */
     slot_t slots[PIPE_SLOTS];
     pthread_mutex_t mu;
@@ -95,6 +101,9 @@ void cn__pipe_free(struct cn_pipe *pp)
         for (size_t k = 0; pp->slots[i].recs != NULL && k < PIPE_RECS; k++)
             rec_dispose(&pp->slots[i].recs[k]);
         free(pp->slots[i].recs);
+        if (pp->slots[i].old_et != NULL) /* (cn__pipe_run leaves none) */
+            cn_enrich_thread_free(pp->slots[i].old_et);
+        cn_enrich_unref(pp->slots[i].next);
     }
     if (pp->et != NULL)
         cn_enrich_thread_free(pp->et);
@@ -113,6 +122,7 @@ static struct cn_pipe *pipe_new(cn_process_t *p)
         pp->slots[i].recs = cn_xcalloc(PIPE_RECS, sizeof(cn_prec_t));
     if (p->enrich != NULL)
         pp->et = cn_enrich_thread_new(p->enrich);
+    pp->enrich = p->enrich;
     pp->guess = cn_xcalloc(PIPE_GUESS, sizeof(*pp->guess));
     return pp;
 }
@@ -291,10 +301,43 @@ static void prefetch_reuse(const cn_prec_t *r)
     prefetch_w(r->pe, r->pe_cap * sizeof(*r->pe)); /* its ok flags are cleared first */
 }
 
+/*
+ * The worker's reload point, before it fills slot sl (a batch boundary): a snapshot handed to
+ * cn_process_set_enrich is taken, and the slot's records are enriched with a new handle on it.
+ * The old handle stays with the slot until the state stage takes it: the slots before still
+ * hold names it interned.
+ */
+static void worker_enrich_switch(struct cn_pipe *pp, slot_t *sl)
+{
+    cn_process_t *p = pp->p;
+    if (atomic_load_explicit(&p->enrich_next, memory_order_relaxed) == NULL)
+        return;
+    cn_enrich_t *e = atomic_exchange(&p->enrich_next, NULL);
+    if (e == NULL)
+        return;
+    sl->next = e;
+    sl->old_et = pp->et;
+    pp->et = cn_enrich_thread_new(e);
+    pp->enrich = e;
+}
+
+/* The state stage's side, when it takes slot sl, or at the end of a run for a slot not taken. */
+static void state_enrich_switch(struct cn_pipe *pp, slot_t *sl)
+{
+    if (sl->next == NULL)
+        return;
+    if (sl->old_et != NULL)
+        cn_enrich_thread_free(sl->old_et);
+    sl->old_et = NULL;
+    cn__process_enrich_use(pp->p, sl->next);
+    sl->next = NULL;
+}
+
 /* Fills one slot from the reader: up to PIPE_RECS records, or fewer at the end of the log. */
 static void fill(struct cn_pipe *pp, slot_t *sl)
 {
     const cn_process_t *p = pp->p;
+    worker_enrich_switch(pp, sl);
     sl->count = 0;
     sl->at_end = sl->last = false;
     sl->rc = 0;
@@ -393,6 +436,13 @@ int cn__pipe_run(cn_process_t *p, cn_hitlog_reader_t *r, atomic_bool *stop, cn_e
     if (p->pipe == NULL)
         p->pipe = pipe_new(p);
     struct cn_pipe *pp = p->pipe;
+    if (pp->enrich != p->enrich) { /* p took a reload between two runs: the worker's too */
+        if (pp->et != NULL && p->enrich != NULL)
+            cn_enrich_thread_rebind(pp->et, p->enrich);
+        else if (pp->et == NULL)
+            pp->et = cn_enrich_thread_new(p->enrich);
+        pp->enrich = p->enrich;
+    }
     for (int i = 0; i < PIPE_SLOTS; i++)
         pp->slots[i].full = false;
     pp->quit = false;
@@ -404,7 +454,8 @@ int cn__pipe_run(cn_process_t *p, cn_hitlog_reader_t *r, atomic_bool *stop, cn_e
         return 1;
     int64_t last_ck = cn_time_mono_us(), ck_every = p->checkpoint_us;
     int rc = 0;
-    for (size_t ri = 0;; ri++) {
+    size_t ri = 0;
+    for (;; ri++) {
         slot_t *sl = &pp->slots[ri % PIPE_SLOTS];
         bool stopped = false;
         pthread_mutex_lock(&pp->mu);
@@ -419,6 +470,7 @@ int cn__pipe_run(cn_process_t *p, cn_hitlog_reader_t *r, atomic_bool *stop, cn_e
         pthread_mutex_unlock(&pp->mu);
         if (stopped)
             break;
+        state_enrich_switch(pp, sl); /* the worker took a reload before this slot */
         if (sl->count > 0) {
             prefetch_rec(&sl->recs[0]);
             prefetch_data(&sl->recs[0]);
@@ -466,6 +518,9 @@ int cn__pipe_run(cn_process_t *p, cn_hitlog_reader_t *r, atomic_bool *stop, cn_e
     pthread_cond_broadcast(&pp->cv);
     pthread_mutex_unlock(&pp->mu);
     pthread_join(th, NULL);
+    /* reloads the worker took for slots not processed: in the order it filled them */
+    for (size_t k = 0; k < PIPE_SLOTS; k++)
+        state_enrich_switch(pp, &pp->slots[(ri + k) % PIPE_SLOTS]);
     pp->r = NULL;
     return rc;
 }

@@ -941,6 +941,33 @@ void cn_process_stats(const cn_process_t *p, cn_process_stats_t *out)
     *out = p->stats;
 }
 
+void cn_process_set_enrich(cn_process_t *p, cn_enrich_t *e)
+{
+    cn_enrich_ref(e);
+    cn_enrich_unref(atomic_exchange(&p->enrich_next, e)); /* one not yet taken is replaced */
+}
+
+void cn__process_enrich_use(cn_process_t *p, cn_enrich_t *e)
+{
+    if (p->et != NULL)
+        cn_enrich_thread_rebind(p->et, e);
+    else
+        p->et = cn_enrich_thread_new(e);
+    p->enrich = e;
+    cn_enrich_unref(e); /* the handle holds its own reference */
+    p->stats.enrich_switches++;
+}
+
+/* A one-thread run's reload point, between two records. */
+static void enrich_switch(cn_process_t *p)
+{
+    if (atomic_load_explicit(&p->enrich_next, memory_order_relaxed) == NULL)
+        return;
+    cn_enrich_t *e = atomic_exchange(&p->enrich_next, NULL);
+    if (e != NULL)
+        cn__process_enrich_use(p, e);
+}
+
 cn_hitlog_pos_t cn_process_position(const cn_process_t *p)
 {
     return p->has_pos ? p->pos : (cn_hitlog_pos_t){0, 0};
@@ -986,6 +1013,7 @@ int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, c
     int rc = cn_hitlog_reader_open(hitlog_dir, start, &r, err);
     if (rc != 0)
         return rc;
+    enrich_switch(p); /* a reload asked for between two runs */
     if (use_pipe(p) && (rc = cn__pipe_run(p, r, stop, err)) != 1) {
         if (rc == 0 && p->dirty)
             rc = cn_process_checkpoint(p);
@@ -1019,6 +1047,8 @@ int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, c
         if ((at_end || tick % CN_CK_EVERY_RECS == 0) &&
             (rc = cn__process_ck_maybe(p, &last_ck, &ck_every, err)) != 0)
             break;
+        if (at_end || tick % CN_CK_EVERY_RECS == 0)
+            enrich_switch(p); /* a reload (cn_process_set_enrich), between two records */
         if (at_end) {
             if (stop == NULL)
                 break;

@@ -117,6 +117,7 @@ typedef struct cn_process_stats {
     uint64_t bad_by_reason[CN_BADROW__COUNT];
     uint64_t skipped_suites; /* suites of a multi-suite list that are not configured */
     uint64_t checkpoints;
+    uint64_t enrich_switches; /* snapshots of cn_process_set_enrich taken into use */
 } cn_process_stats_t;
 
 /*
@@ -164,6 +165,22 @@ int cn_process_checkpoint(cn_process_t *p);
 int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, cn_err_t *err);
 
 void cn_process_stats(const cn_process_t *p, cn_process_stats_t *out);
+
+/*
+ * Reloading enrichment: hands p a new snapshot e (opened like the first one, e.g. after the
+ * data sets changed; p takes its own reference, the caller keeps its own). The one call on p
+ * that may come from any thread, also while cn_process_run runs: it only stores e for
+ * processing to take. Processing switches between two batches, never while one is being
+ * enriched: a one-thread run between two records, every CN_CK_EVERY_RECS records
+ * (internal.h); with the worker (threads 2), the worker enriches its next slot of records
+ * with a new thread handle on e and the state stage moves its own handle to e when it comes
+ * to that slot, then frees the worker's old handle, which no record in flight uses any more.
+ * The old snapshot goes when its last handle does. A p not running takes e at its next
+ * cn_process_run. A second call before the switch replaces the first's snapshot. Rows from
+ * then on carry what e gives; rows already emitted keep the old data's. A p created without
+ * enrichment (e NULL) starts enriching. stats.enrich_switches counts the switches.
+ */
+void cn_process_set_enrich(cn_process_t *p, cn_enrich_t *e);
 
 /* Position of the last raw hit processed ({0,0} when none). */
 cn_hitlog_pos_t cn_process_position(const cn_process_t *p);
