@@ -4,7 +4,8 @@ A month of `canton gen` history goes into a hitlog; `canton serve` processes
 it into the store (checkpointing every second, flushing every second,
 merging closed days) while `canton gen --live` feeds it more hits over HTTP.
 Meanwhile `canton check` runs again and again (CANTON_CHECK_LIVE_SECONDS,
-default 8, and at least 10 times): every run must say "ok" and exit 0 --
+default 8, at least 10 times, and until serve has written 5 checkpoint files
+meanwhile): every run must say "ok" and exit 0 --
 the checkpoint files, segments and manifests that serve replaces under it
 are not damage. Then a byte of a dictionary is flipped while serve runs:
 check must say DAMAGED naming the file and exit 1; with the byte restored,
@@ -71,8 +72,13 @@ try:
 
         checks = restarts = 0
         seen = ckpts(store)
-        end = time.monotonic() + SECONDS
-        while (time.monotonic() < end or checks < 10) and checks < 500:
+        # SECONDS and 10 checks at least, and until serve has replaced its checkpoint 5 times
+        # during them: how often it does depends on the machine (a slow checkpoint spaces the
+        # next ones out), so that is waited for (120 s at most), not assumed
+        start = time.monotonic()
+        end = start + SECONDS
+        while ((time.monotonic() < end or checks < 10 or len(seen) < 5) and checks < 500
+               and time.monotonic() < start + 120):
             r = run("check", "--config", conf, "--data", tmp)
             checks += 1
             out, err = r.stdout.decode(), r.stderr.decode()

@@ -74,6 +74,11 @@ try:
     path = os.path.join(tmp, "live.jsonl")
     p = subprocess.Popen([BIN, "gen", "--live", "--rate", "2.5", "--out", path],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # 3 s from its first hit, not from the exec: starting takes a while on a busy machine
+    # (a SIGINT before gen has its handler ends it with no summary)
+    deadline = time.time() + 30
+    while time.time() < deadline and p.poll() is None and not (os.path.exists(path) and os.path.getsize(path)):
+        time.sleep(0.05)
     time.sleep(3.0)
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=30)
@@ -124,8 +129,17 @@ try:
                 "--url", srv.url, "--connections", "4")
         c.check(r.returncode == 0, "gen --url exits 0: %s" % r.stderr.decode())
         c.check(b"400 2xx" in r.stderr, "every request answered 2xx: %s" % r.stderr.decode())
+        def hits_total():
+            return sum(v for k, v in srv.metrics().items()
+                       if k.startswith("canton_collect_hits_total"))
+
+        # 2 s from its first hit, not from the exec: starting takes a while on a busy machine
+        before = hits_total()
         p = subprocess.Popen([BIN, "gen", "--live", "--rate", "100", "--url", srv.url],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.time() + 30
+        while hits_total() == before and time.time() < deadline and p.poll() is None:
+            time.sleep(0.05)
         time.sleep(2.0)
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=30)
@@ -146,10 +160,6 @@ try:
 
         # Between hits the trickle sleeps: at 5 hits/s it takes next to no CPU (it once
         # spun polling a clock, 30-50% of a core). Measured over 2 s once it has started.
-        def hits_total():
-            return sum(v for k, v in srv.metrics().items()
-                       if k.startswith("canton_collect_hits_total"))
-
         def cpu_s(pid):
             f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
             return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")

@@ -98,14 +98,22 @@ def main():
                               "--data", data, "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
         t.check(gen.returncode == 0, "canton gen: %s" % gen.stderr.decode()[-500:])
         report = "/api/v1/report?suite=demo&from=%s&to=%s&dimension=page&metrics=pageviews,visits&limit=50" % (frm, to)
+        dump = subprocess.run([BIN, "hitlog", "dump", "--data", data], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=120)
+        records = len(dump.stdout.splitlines())
+        t.check(dump.returncode == 0 and records > 0, "hitlog dump: %d records" % records)
         with canton_test.Canton(data=data) as srv:
-            # processing runs in the server: wait until the hits are in the store
+            # processing runs in the server: wait until it has taken every hit (the report
+            # grows while it runs, and the two answers compared below must be of the same rows)
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline:
+                done = srv.metrics().get("canton_process_raw_hits_total", 0) >= records
                 st, _, body = srv.request("GET", report)
-                if st == 200 and body.count(b'"keys"') >= 20:
+                if done and st == 200 and body.count(b'"keys"') >= 20:
                     break
                 time.sleep(0.3)
+            t.check(srv.metrics().get("canton_process_raw_hits_total", 0) >= records,
+                    "processing took all %d raw hits" % records)
             t.check(body.count(b'"keys"') >= 20, "the report has rows: %r" % body[:300])
             same_both_ways(srv, report, "report")
             metrics(srv)

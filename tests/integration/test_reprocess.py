@@ -31,6 +31,17 @@ def export(suite):
     return r.stdout
 
 
+def ready(pid, lock):
+    """pid holds the flock on the file lock (/proc/locks) and has its SIGTERM handler."""
+    ino = os.stat(lock).st_ino if os.path.exists(lock) else -1
+    with open("/proc/locks") as f:
+        held = any(len(p) > 5 and p[4] == str(pid) and p[5].endswith(":%d" % ino)
+                   for p in (line.split() for line in f))
+    with open("/proc/%d/status" % pid) as f:
+        cgt = [int(line.split()[1], 16) for line in f if line.startswith("SigCgt:")]
+    return held and bool(cgt and cgt[0] & (1 << (signal.SIGTERM - 1)))
+
+
 def listing(d):
     out = []
     for name in sorted(os.listdir(d)):
@@ -67,7 +78,13 @@ try:
     # refused while another process holds the store
     p = subprocess.Popen([BIN, "process", "--config", conf, "--data", data, "--no-enrich"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
+    # once it holds the store (taking it takes a while on a busy machine; after it, so does
+    # setting up the SIGTERM handler)
+    deadline = time.monotonic() + 60
+    while (time.monotonic() < deadline and p.poll() is None
+           and not ready(p.pid, os.path.join(data, "store", "demo", "LOCK"))):
+        time.sleep(0.02)
+    c.check(p.poll() is None, "process runs: %r" % p.returncode)
     r = run("reprocess", "--suite", "demo", "--config", conf, "--data", data)
     c.check(r.returncode == 1 and b"in use" in r.stderr,
             "reprocess is refused while the store is held: %r" % r.stderr)
