@@ -75,7 +75,7 @@ static int check_one(const char *data, const cn_suite_conf_t *sc, bool quiet)
     int rc = cn_store_check(data, sc, on_problem, &pr, &st, &err);
     if (rc == CN_ENOTFOUND) {
         /* No manifest: a store never written, or one whose MANIFEST was lost. Without it
-         * nothing of the files is live: a writer would start the store empty. */
+         * nothing of the files is live, and a writer refuses to open the store. */
         size_t files = store_files(data, sc->id);
         if (files > 0) {
             printf("%s: %s/store/%s/MANIFEST: missing, but the folder holds %zu store files "

@@ -623,6 +623,28 @@ static bool referenced(const cn_store__manifest_t *m, uint64_t id)
     return false;
 }
 
+/* The count of segment and checkpoint files in the store folder. A writer writes the
+ * store's first manifest before any of them, so without a manifest there are none, unless
+ * the manifest was lost. */
+static size_t count_store_files(const cn_store_t *s)
+{
+    DIR *d = opendir(s->dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        unsigned long long id;
+        char ext[8];
+        int len = 0;
+        if (sscanf(e->d_name, "%llu.%7s%n", &id, ext, &len) == 2 && e->d_name[len] == '\0' &&
+            (strcmp(ext, "seg") == 0 || strcmp(ext, "ckpt") == 0))
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
 /* Deletes segment and checkpoint files the manifest does not list (left by a crash). */
 static void collect_garbage(cn_store_t *s)
 {
@@ -761,6 +783,16 @@ int cn_store_open(const char *data_dir, const cn_suite_conf_t *suite, const cn_s
             free(mp);
             if (!writable) {
                 rc = cn_err_set(err, CN_ENOTFOUND, "%s: no store for suite %s", s->dir, suite->id);
+                goto fail;
+            }
+            /* a lost manifest: starting empty would delete the files as garbage */
+            size_t files = count_store_files(s);
+            if (files > 0) {
+                rc = cn_err_set(err, CN_ECORRUPT,
+                                "%s/MANIFEST is missing but the folder holds %zu segment and "
+                                "checkpoint files: the store is damaged, nothing was changed "
+                                "(`canton reprocess --suite %s` rebuilds it from the hitlog)",
+                                s->dir, files, suite->id);
                 goto fail;
             }
             memset(&s->man, 0, sizeof(s->man));

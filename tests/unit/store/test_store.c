@@ -122,6 +122,50 @@ static void write_checkpoint_reopen(void **state)
     free(dir);
 }
 
+/* A store folder whose MANIFEST is lost is refused for writing, and nothing in it is deleted
+ * (a writer used to start it empty and delete its segments as garbage). */
+static void a_lost_manifest_is_refused_not_emptied(void **state)
+{
+    (void)state;
+    char *dir = tmp_data_dir();
+    cn_suite_conf_t suite = test_suite("UTC");
+    cn_store_t *s = t_open_store(dir, &suite);
+    cn_sink_t k = cn_store_sink(s);
+    assert_int_equal(t_emit(&k, 0, 1000, 60000000), 0);
+    assert_int_equal(k.checkpoint(k.ud, "ck-1000", 7), 0);
+    cn_store_close(s);
+    char man[600], cmd[700];
+    snprintf(man, sizeof(man), "%s/store/shop/MANIFEST", dir);
+    assert_int_equal(unlink(man), 0);
+    snprintf(cmd, sizeof(cmd), "ls '%s'/store/shop | grep -cE '\\.(seg|ckpt)$'", dir);
+    FILE *f = popen(cmd, "r");
+    unsigned before = 0, after = 0;
+    assert_int_equal(fscanf(f, "%u", &before), 1);
+    pclose(f);
+    assert_true(before >= 2);
+
+    cn_store_opts_t o;
+    cn_store_opts_init(&o);
+    o.no_fsync = true;
+    cn_err_t err;
+    cn_err_clear(&err);
+    s = NULL;
+    assert_int_equal(cn_store_open(dir, &suite, &o, &s, &err), CN_ECORRUPT);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "MANIFEST is missing"));
+    assert_non_null(strstr(err.msg, "canton reprocess --suite shop"));
+    f = popen(cmd, "r");
+    assert_int_equal(fscanf(f, "%u", &after), 1);
+    pclose(f);
+    assert_int_equal(after, before);
+    assert_false(access(man, F_OK) == 0);
+    /* read-only, it is no store, as before */
+    o.read_only = true;
+    assert_int_equal(cn_store_open(dir, &suite, &o, &s, &err), CN_ENOTFOUND);
+    rm_rf(dir);
+    free(dir);
+}
+
 static void rows_after_the_checkpoint_are_dropped(void **state)
 {
     (void)state;
@@ -636,6 +680,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(write_checkpoint_reopen),
+        cmocka_unit_test(a_lost_manifest_is_refused_not_emptied),
         cmocka_unit_test(rows_after_the_checkpoint_are_dropped),
         cmocka_unit_test(buffered_rows_are_visible),
         cmocka_unit_test(local_days_across_dst),
