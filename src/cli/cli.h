@@ -25,6 +25,11 @@ bool cn_cli_wants_help(int argc, char **argv);
 struct cn_conf;
 struct cn_conf *cn_cli_conf(const char *cmd, const char *path);
 
+/* True when dir is a folder; else prints "canton <cmd>: <dir>: <why> (the data
+ * folder; see --data)" to stderr: a data folder that is not there is a
+ * mistyped --data, not an empty store. */
+bool cn_cli_data_dir_exists(const char *cmd, const char *dir);
+
 /* Exit codes: 0 success, 1 failure at run time, 2 usage error. */
 enum { CN_EXIT_OK = 0, CN_EXIT_FAIL = 1, CN_EXIT_USAGE = 2 };
 

@@ -5,11 +5,9 @@
  * their reason, detail and hitlog position, optionally filtered by suite and
  * reason, as a table or as JSON lines (with the raw hit's request).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "conf/conf.h"
@@ -135,13 +133,7 @@ int cn_cmd_bad_rows(int argc, char **argv)
         return CN_EXIT_FAIL;
     char *dir = cn_xstrdup(data ? data : conf ? conf->data_dir : "./data");
     cn_conf_free(conf);
-    /* A data folder that is not there is a mistyped --data, not "no bad rows". */
-    struct stat st;
-    const char *why = stat(dir, &st) != 0    ? strerror(errno)
-                      : !S_ISDIR(st.st_mode) ? "not a folder"
-                                             : NULL;
-    if (why != NULL) {
-        fprintf(stderr, "canton bad-rows: %s: %s (the data folder; see --data)\n", dir, why);
+    if (!cn_cli_data_dir_exists("bad-rows", dir)) {
         free(dir);
         return CN_EXIT_FAIL;
     }

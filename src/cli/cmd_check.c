@@ -6,12 +6,10 @@
  * the writer could delete them (cn_store_check starts over when it did).
  */
 #include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "conf/conf.h"
@@ -159,13 +157,7 @@ int cn_cmd_check(int argc, char **argv)
         return CN_EXIT_FAIL;
     if (!data)
         data = conf->data_dir;
-    /* A data folder that is not there is a mistyped --data, not "no store". */
-    struct stat dst;
-    const char *why = stat(data, &dst) != 0   ? strerror(errno)
-                      : !S_ISDIR(dst.st_mode) ? "not a folder"
-                                              : NULL;
-    if (why != NULL) {
-        fprintf(stderr, "canton check: %s: %s (the data folder; see --data)\n", data, why);
+    if (!cn_cli_data_dir_exists("check", data)) {
         cn_conf_free(conf);
         return CN_EXIT_FAIL;
     }

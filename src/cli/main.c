@@ -4,8 +4,10 @@
  * `serve` wires the boxes of DESIGN.md together; the other subcommands are
  * tools over the same modules.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "conf/conf.h"
@@ -48,6 +50,17 @@ static void usage(FILE *f)
     }
     fprintf(f, "\nRun `canton <command> --help` for a command's options.\n"
                "Documentation: README.md and docs/ in the source tree.\n");
+}
+
+bool cn_cli_data_dir_exists(const char *cmd, const char *dir)
+{
+    struct stat st;
+    const char *why = stat(dir, &st) != 0    ? strerror(errno)
+                      : !S_ISDIR(st.st_mode) ? "not a folder"
+                                             : NULL;
+    if (why != NULL)
+        fprintf(stderr, "canton %s: %s: %s (the data folder; see --data)\n", cmd, dir, why);
+    return why == NULL;
 }
 
 bool cn_cli_wants_help(int argc, char **argv)

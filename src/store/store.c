@@ -623,6 +623,15 @@ static bool referenced(const cn_store__manifest_t *m, uint64_t id)
     return false;
 }
 
+/* True for the name of a segment or checkpoint file, "<id>.seg" or "<id>.ckpt". */
+static bool seg_or_ckpt_name(const char *name, unsigned long long *id)
+{
+    char ext[8];
+    int n = 0;
+    return sscanf(name, "%llu.%7s%n", id, ext, &n) == 2 && name[n] == '\0' &&
+           (strcmp(ext, "seg") == 0 || strcmp(ext, "ckpt") == 0);
+}
+
 /* The count of segment and checkpoint files in the store folder. A writer writes the
  * store's first manifest before any of them, so without a manifest there are none, unless
  * the manifest was lost. */
@@ -633,14 +642,9 @@ static size_t count_store_files(const cn_store_t *s)
         return 0;
     size_t n = 0;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        unsigned long long id;
-        char ext[8];
-        int len = 0;
-        if (sscanf(e->d_name, "%llu.%7s%n", &id, ext, &len) == 2 && e->d_name[len] == '\0' &&
-            (strcmp(ext, "seg") == 0 || strcmp(ext, "ckpt") == 0))
-            n++;
-    }
+    unsigned long long id;
+    while ((e = readdir(d)) != NULL)
+        n += seg_or_ckpt_name(e->d_name, &id);
     closedir(d);
     return n;
 }
@@ -654,10 +658,7 @@ static void collect_garbage(cn_store_t *s)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         unsigned long long id;
-        char ext[8];
-        int n = 0;
-        if (sscanf(e->d_name, "%llu.%7s%n", &id, ext, &n) == 2 && e->d_name[n] == '\0' &&
-            (strcmp(ext, "seg") == 0 || strcmp(ext, "ckpt") == 0) && !referenced(&s->man, id))
+        if (seg_or_ckpt_name(e->d_name, &id) && !referenced(&s->man, id))
             unlinkat(s->dir_fd, e->d_name, 0);
         else if (strcmp(e->d_name, "MANIFEST.tmp") == 0)
             unlinkat(s->dir_fd, e->d_name, 0);
