@@ -187,7 +187,10 @@ int cn_cmd_process(int argc, char **argv)
         }
     }
     cn_sink_factory_t f = {.ud = &st, .open = open_sink, .blob = sink_blob};
-    cn_process_opts_t o = {.checkpoint_us = (int64_t)ck_ms * 1000, .threads = (unsigned)threads};
+    /* following the log is the live pass: salts also expire by the wall clock */
+    cn_process_opts_t o = {.checkpoint_us = (int64_t)ck_ms * 1000,
+                           .threads = (unsigned)threads,
+                           .salt_clock = !until_end};
     if ((rc = cn_process_new(conf, e, data, &f, &o, &p, &err)) != 0) {
         fprintf(stderr, "canton process: %s\n", cn_err_msg(&err, rc));
         goto out;

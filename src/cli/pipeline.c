@@ -221,8 +221,10 @@ int cn_pipeline_start(const cn_conf_t *conf, cn_http_server_t *srv, atomic_bool 
     }
 
     cn_sink_factory_t factory = {.ud = pl, .open = open_sink, .blob = store_blob};
-    if ((rc = cn_process_new(conf, pl->enrich, conf->data_dir, &factory, NULL, &pl->process,
-                             err)) != 0) {
+    /* the live pass: salts also expire by the wall clock, on the processing thread */
+    cn_process_opts_t po = {.salt_clock = true};
+    rc = cn_process_new(conf, pl->enrich, conf->data_dir, &factory, &po, &pl->process, err);
+    if (rc != 0) {
         free(as);
         goto fail;
     }

@@ -679,6 +679,7 @@ int cn_process_new(const cn_conf_t *conf, cn_enrich_t *e, const char *data_dir,
     p->dry_run = opts->dry_run;
     p->checkpoint_us = opts->checkpoint_us > 0 ? opts->checkpoint_us : 1000000;
     p->threads = opts->threads;
+    p->salt_clock = opts->salt_clock && opts->only_suite == NULL && !opts->dry_run;
     cn_dbatch_init(&p->batch);
     cn_buf_init(&p->recbuf);
     int rc = 0;

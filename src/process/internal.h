@@ -243,6 +243,16 @@ void cn_salts_free(cn_salts_t *s);
  * day's salt hashed with the day. Returns 0 or a negated errno.
  */
 int cn_salts_get(cn_salts_t *s, int64_t ts_us, int64_t recv_us, uint8_t out[16]);
+/*
+ * The wall clock's side of the retention (the live pass only: a pass by hit times stays
+ * repeatable): the UTC day of now_us becomes the newest day seen when it is later, and the
+ * salts more than the retention before the newest day are destroyed (zeroed; also ones the
+ * file kept from a longer retention), the file rewritten when one went. A later hit of a
+ * destroyed day gets a salt kept in memory only, as a late hit does. Nothing with retention
+ * never. Returns how many salts went (0 when none: the file is not touched), or a negated
+ * errno from writing the file.
+ */
+int cn_salts_expire(cn_salts_t *s, int64_t now_us);
 
 /* --- Bad-row log (badrows.c); format in docs/processing.md --- */
 
@@ -355,6 +365,8 @@ struct cn_process {
     cn_process_stats_t stats;
     cn_enrich_t *enrich;  /* the snapshot et is on (held by et), or NULL */
     unsigned threads;     /* cn_process_opts_t.threads */
+    bool salt_clock;      /* cn_process_opts_t.salt_clock */
+    int64_t salt_next_us; /* cn_time_mono_us of the next expiry by the clock (salt_clock) */
     struct cn_pipe *pipe; /* the decoding and enrichment worker (pipe.c), made by its first run */
     _Atomic(cn_enrich_t *) enrich_next; /* cn_process_set_enrich's snapshot, with a reference,
                                            until a run takes it (cn__process_enrich_use) */
@@ -484,11 +496,13 @@ int cn__process_prec(cn_process_t *p, const cn_prec_t *r);
 int cn__pipe_run(cn_process_t *p, cn_hitlog_reader_t *r, atomic_bool *stop, cn_err_t *err);
 void cn__pipe_free(struct cn_pipe *pp);
 /*
- * Checkpoints when it is time (cn_process_run's rule); 0 or an error with err set. The run
+ * Checkpoints when it is time (cn_process_run's rule), and with p->salt_clock expires the
+ * salts by the wall clock every CN_SALT_CLOCK_US; 0 or an error with err set. The run
  * loops call it every CN_CK_EVERY_RECS records and at the end of what they read (it reads the
  * clock).
  */
 #define CN_CK_EVERY_RECS 64
+#define CN_SALT_CLOCK_US (60 * 1000000LL)
 int cn__process_ck_maybe(cn_process_t *p, int64_t *last_ck, int64_t *ck_every, cn_err_t *err);
 
 #endif

@@ -26,6 +26,7 @@
 
 #include "enrich/enrich.h"
 #include "lib/clock.h"
+#include "lib/log.h"
 #include "lib/url.h"
 #include "lib/xalloc.h"
 #include "process/internal.h"
@@ -979,9 +980,17 @@ cn_hitlog_pos_t cn_process_position(const cn_process_t *p)
 int cn__process_ck_maybe(cn_process_t *p, int64_t *last_ck, int64_t *ck_every, cn_err_t *err)
 {
     /* a reprocessing pass checkpoints only once it is complete */
-    if (p->only_suite != NULL || !p->dirty)
+    if (p->only_suite != NULL || (!p->dirty && !p->salt_clock))
         return 0;
     int64_t now = cn_time_mono_us();
+    if (p->salt_clock && now >= p->salt_next_us) {
+        p->salt_next_us = now + CN_SALT_CLOCK_US;
+        int rc = cn_process_expire_salts(p, cn_time_now_us());
+        if (rc < 0)
+            return cn_err_set(err, rc, "salts: %s", cn_strerror(rc));
+    }
+    if (!p->dirty)
+        return 0;
     if (now - *last_ck >= *ck_every) {
         int rc = cn_process_checkpoint(p);
         if (rc != 0)
@@ -992,6 +1001,14 @@ int cn__process_ck_maybe(cn_process_t *p, int64_t *last_ck, int64_t *ck_every, c
             *ck_every = 10 * (*last_ck - now);
     }
     return 0;
+}
+
+int cn_process_expire_salts(cn_process_t *p, int64_t now_us)
+{
+    int rc = cn_salts_expire(p->salts, now_us);
+    if (rc > 0)
+        cn_log_info("salts expired", "count=%d", rc);
+    return rc;
 }
 
 static bool use_pipe(const cn_process_t *p)

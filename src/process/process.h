@@ -105,6 +105,9 @@ typedef struct cn_process_opts {
     unsigned threads;        /* cn_process_run: 1 decodes and enriches on the calling thread;
                                 0 (one per core, up to 2) or 2 runs them on a worker thread
                                 ahead of the state (the rows are the same) */
+    bool salt_clock;         /* the live pass: cn_process_run also expires the salts by the
+                                wall clock (cn_process_expire_salts) at its first checkpoint
+                                check and then at most once a minute; not when reprocessing */
 } cn_process_opts_t;
 
 /* Counters since cn_process_new, for /metrics. */
@@ -165,6 +168,18 @@ int cn_process_checkpoint(cn_process_t *p);
 int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, cn_err_t *err);
 
 void cn_process_stats(const cn_process_t *p, cn_process_stats_t *out);
+
+/*
+ * Expires the cookieless salts by the wall clock: the salts more than salt_retention days
+ * before the UTC day of now_us (cn_time_now_us), or before the newest day processed when that
+ * is later, are destroyed and <data>/salts rewritten (docs/processing.md "Visitors"), so that
+ * they go also when cookieless hits stop coming. For the live pass only: a pass that goes by hit times
+ * alone (reprocess, process --until-end, import) gives the same keys whenever it runs. Call it
+ * from the thread that runs p, never during a cn_process_run of another thread (opts
+ * salt_clock has cn_process_run call it). Returns the number of salts destroyed, or a negated
+ * errno (the file could not be written).
+ */
+int cn_process_expire_salts(cn_process_t *p, int64_t now_us);
 
 /*
  * Reloading enrichment: hands p a new snapshot e (opened like the first one, e.g. after the

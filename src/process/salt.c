@@ -6,7 +6,9 @@
  * across days once the salt is gone. The salts are kept in <data>/salts, one
  * "YYYY-MM-DD <32 hex>" line per UTC day, rewritten atomically, so that
  * reprocessing gives the same keys while a salt is kept. A salt is destroyed
- * when it is older than the retention (in days) before the newest day seen.
+ * when it is older than the retention (in days) before the newest day seen:
+ * of the hits' times, and in the live pass also of the wall clock
+ * (cn_salts_expire), so that salts go when cookieless traffic stops.
  * A hit of a day already past the retention gets a salt kept in memory only;
  * one stamped with a day after the one it was received on gets a salt derived
  * from the receive day's.
@@ -150,6 +152,38 @@ static int32_t day_of(int64_t us)
     return (int32_t)(us >= 0 ? us / 86400000000LL : (us - 86399999999LL) / 86400000000LL);
 }
 
+/* Destroys the salts more than the retention before max_day; returns how many went. */
+static size_t destroy_old(cn_salts_t *s)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < s->count; i++) {
+        if (s->retention_days >= 0 && (int64_t)s->max_day - s->v[i].day > s->retention_days) {
+            sodium_memzero(&s->v[i], sizeof(s->v[i]));
+            continue;
+        }
+        s->v[o++] = s->v[i];
+    }
+    size_t gone = s->count - o;
+    s->count = o;
+    if (gone > 0)
+        s->has_cached = false;
+    return gone;
+}
+
+int cn_salts_expire(cn_salts_t *s, int64_t now_us)
+{
+    if (s->retention_days < 0)
+        return 0;
+    int32_t day = day_of(now_us);
+    if (day > s->max_day)
+        s->max_day = day;
+    size_t gone = destroy_old(s);
+    if (gone == 0)
+        return 0;
+    int rc = save(s);
+    return rc != 0 ? rc : (int)gone;
+}
+
 int cn_salts_get(cn_salts_t *s, int64_t ts_us, int64_t recv_us, uint8_t out[16])
 {
     int32_t day = day_of(ts_us);
@@ -204,17 +238,7 @@ int cn_salts_get(cn_salts_t *s, int64_t ts_us, int64_t recv_us, uint8_t out[16])
     s->v[s->count++] = st;
     if (day > s->max_day)
         s->max_day = day;
-    /* destroy salts past the retention */
-    size_t o = 0;
-    for (size_t i = 0; i < s->count; i++) {
-        if (s->retention_days >= 0 && (int64_t)s->max_day - s->v[i].day > s->retention_days) {
-            sodium_memzero(&s->v[i], sizeof(s->v[i]));
-            continue;
-        }
-        s->v[o++] = s->v[i];
-    }
-    s->count = o;
-    s->has_cached = false;
+    destroy_old(s);
     int rc = save(s);
     if (rc != 0)
         return rc;

@@ -485,6 +485,92 @@ static void future_stamped_days_get_a_salt_derived_from_the_receive_day(void **s
     cn_salts_free(s);
 }
 
+/* The live pass's clock: a day on the clock after the newest salt's becomes the newest day, and
+ * the salts past the retention before it go (also the one cached by the last lookup), the file
+ * rewritten only when one went; a clock not past the newest day destroys nothing more than the
+ * hits' days do, retention never nothing at all. */
+static void salts_expire_by_the_clock(void **state)
+{
+    (void)state;
+    const int64_t DAY = 86400000000LL;
+    const char *k25 = "000102030405060708090a0b0c0d0e0f", *k27 = "101112131415161718191a1b1c1d1e1f",
+               *k28 = "202122232425262728292a2b2c2d2e2f";
+    char text[512], lines[512], path[512];
+    snprintf(lines, sizeof(lines), "2026-11-25 %s\n2026-11-27 %s\n2026-11-28 %s\n", k25, k27, k28);
+    assert_int_equal(test_write_file(DIR_, "salts-clock", lines), 0);
+    snprintf(path, sizeof(path), "%s/salts-clock", DIR_);
+    cn_salts_t *s;
+    cn_err_t err;
+    uint8_t a[16], b[16];
+    struct stat st0, st1;
+    assert_int_equal(cn_salts_open(path, 3, &s, &err), 0);
+    assert_int_equal(cn_salts_get(s, T0 - 2 * DAY + MIN, T0 - 2 * DAY + MIN, a), 0); /* 11-27 */
+    assert_int_equal(a[0], 0x10);
+    assert_int_equal(stat(path, &st0), 0);
+    /* a clock on the newest day or before it: nothing goes, the file is not written */
+    assert_int_equal(cn_salts_expire(s, T0 - DAY + 5 * MIN), 0);
+    assert_int_equal(cn_salts_expire(s, T0 - 30 * DAY), 0);
+    assert_int_equal(cn_salts_expire(s, 0), 0);
+    /* 2026-11-29: 11-25 is 4 days old */
+    assert_int_equal(cn_salts_expire(s, T0 + 12 * 60 * MIN), 1);
+    assert_int_equal(test_read_file(path, text, sizeof(text)), 0);
+    snprintf(lines, sizeof(lines), "2026-11-27 %s\n2026-11-28 %s\n", k27, k28);
+    assert_string_equal(text, lines);
+    assert_int_equal(stat(path, &st1), 0);
+    assert_int_not_equal(st0.st_ino, st1.st_ino); /* rewritten (a new file renamed over) */
+    /* the same day again: nothing goes, the file stays */
+    assert_int_equal(cn_salts_expire(s, T0 + 23 * 60 * MIN), 0);
+    assert_int_equal(stat(path, &st0), 0);
+    assert_int_equal(st0.st_ino, st1.st_ino);
+    /* 2026-12-01: 11-27 goes, the cached lookup with it; its day is late from now on */
+    assert_int_equal(cn_salts_expire(s, T0 + 2 * DAY), 1);
+    assert_int_equal(cn_salts_get(s, T0 - 2 * DAY + 2 * MIN, 0, b), 0);
+    assert_memory_not_equal(a, b, 16);
+    assert_int_equal(cn_salts_get(s, T0 - 2 * DAY + 3 * MIN, 0, a), 0);
+    assert_memory_equal(a, b, 16);                              /* kept in memory for the day */
+    assert_int_equal(cn_salts_get(s, T0 - DAY + MIN, 0, a), 0); /* 11-28 is kept */
+    assert_int_equal(a[0], 0x20);
+    assert_int_equal(cn_salts_get(s, T0 + 2 * DAY + MIN, 0, b), 0); /* today's: written */
+    assert_int_equal(test_read_file(path, text, sizeof(text)), 0);
+    assert_int_equal(strlen(text), 2 * 44);
+    assert_null(strstr(text, "2026-11-27 "));
+    assert_non_null(strstr(text, "2026-11-28 "));
+    assert_non_null(strstr(text, "2026-12-01 "));
+    /* ten days on: all go, the file is empty */
+    assert_int_equal(cn_salts_expire(s, T0 + 10 * DAY), 2);
+    assert_int_equal(test_read_file(path, text, sizeof(text)), 0);
+    assert_string_equal(text, "");
+    cn_salts_free(s);
+    assert_int_equal(cn_salts_open(path, 3, &s, &err), 0);
+    assert_int_equal(cn_salts_expire(s, T0 + 20 * DAY), 0);
+    cn_salts_free(s);
+
+    /* a shorter retention than the file was kept with: the clock's pass applies it */
+    snprintf(lines, sizeof(lines), "2026-11-25 %s\n2026-11-28 %s\n", k25, k28);
+    assert_int_equal(test_write_file(DIR_, "salts-clock", lines), 0);
+    assert_int_equal(cn_salts_open(path, 1, &s, &err), 0);
+    assert_int_equal(cn_salts_expire(s, T0 - 5 * DAY), 1);
+    cn_salts_free(s);
+    assert_int_equal(test_read_file(path, text, sizeof(text)), 0);
+    snprintf(lines, sizeof(lines), "2026-11-28 %s\n", k28);
+    assert_string_equal(text, lines);
+
+    /* retention never: the clock destroys nothing */
+    snprintf(lines, sizeof(lines), "2020-01-01 %s\n2026-11-28 %s\n", k25, k28);
+    assert_int_equal(test_write_file(DIR_, "salts-clock", lines), 0);
+    assert_int_equal(stat(path, &st0), 0);
+    assert_int_equal(cn_salts_open(path, -1, &s, &err), 0);
+    assert_int_equal(cn_salts_expire(s, T0 + 1000 * DAY), 0);
+    assert_int_equal(cn_salts_get(s, 1577836800000000LL + MIN, 0, a), 0); /* 2020-01-01 */
+    assert_int_equal(a[0], 0x00);
+    assert_int_equal(a[15], 0x0f);
+    cn_salts_free(s);
+    assert_int_equal(test_read_file(path, text, sizeof(text)), 0);
+    assert_string_equal(text, lines);
+    assert_int_equal(stat(path, &st1), 0);
+    assert_int_equal(st0.st_ino, st1.st_ino);
+}
+
 static void cross_border_compares_the_country_with_home(void **state)
 {
     (void)state;
@@ -1120,6 +1206,7 @@ int main(void)
         T(evar_expiry_in_days_and_never_and_event_values),
         T(salts_are_destroyed_after_the_retention),
         T(future_stamped_days_get_a_salt_derived_from_the_receive_day),
+        T(salts_expire_by_the_clock),
         T(cross_border_compares_the_country_with_home),
         T(currency_converts_with_the_rate_of_the_day),
         T(bad_rows_are_logged_with_reason_and_raw_bytes),
