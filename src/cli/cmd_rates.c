@@ -17,7 +17,17 @@ static void usage(FILE *f)
                "date,currency,rate: on that date one unit of currency is worth `rate` units of\n"
                "the base currency, named by a line \"# base=CNY\" (without it, the table is\n"
                "taken to be in each suite's own base currency). Processing converts revenue\n"
-               "with the latest rate on or before the hit's day. Sample: docs/rates-sample.csv.\n");
+               "with the latest rate on or before the hit's day. Sample: docs/rates-sample.csv.\n\n"
+               "Rules: date is a calendar day YYYY-MM-DD; currency and the base are 3\n"
+               "upper-case letters (ISO 4217: USD, not usd); rate is a positive decimal like\n"
+               "7.1234 (kept to 9 digits after the point). A line for the base itself must\n"
+               "give 1. One rate per date and currency: a second, different rate is an error\n"
+               "naming both lines (the same rate repeated is kept once). Blank lines, '#'\n"
+               "comments and the header date,currency,rate are skipped; a file with no rate\n"
+               "lines is refused. DIR/rates.csv is replaced (atomically) only when the whole\n"
+               "file is valid; on an error it is left as it was, and the message names the\n"
+               "file, the line and the field (date, currency, rate or base).\n"
+               "Processing reads DIR/rates.csv with the same rules at start.\n");
 }
 
 int cn_cmd_rates(int argc, char **argv)
@@ -51,7 +61,9 @@ int cn_cmd_rates(int argc, char **argv)
     cn_err_clear(&err);
     int rc = cn_process_rates_import(data, file, &n, &err);
     if (rc != 0) {
-        fprintf(stderr, "canton rates import: %s\n", cn_err_msg(&err, rc)); /* names the file */
+        /* the message names the file; nothing was installed */
+        fprintf(stderr, "canton rates import: %s\n(%s/rates.csv left unchanged)\n",
+                cn_err_msg(&err, rc), data);
         return CN_EXIT_FAIL;
     }
     printf("%zu rates imported into %s/rates.csv (processing reads them at start)\n", n, data);

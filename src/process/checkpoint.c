@@ -807,16 +807,34 @@ void cn_process_free(cn_process_t *p)
 int cn_process_rates_import(const char *data_dir, const char *csv_path, size_t *out_count,
                             cn_err_t *err)
 {
-    cn_rates_t *r;
-    int rc = cn_rates_load(csv_path, &r, err);
-    if (rc != 0)
-        return rc;
-    *out_count = cn_rates_count(r);
-    cn_rates_free(r);
+    /* the bytes checked are the bytes installed: the file is read once */
     cn_buf_t b = CN_BUF_INIT;
-    if ((rc = cn_buf_append_file(&b, csv_path, 0)) != 0) {
+    int rc = cn_buf_append_file(&b, csv_path, 0);
+    if (rc != 0) {
         cn_buf_dispose(&b);
         return cn_err_set(err, rc, "%s: %s", csv_path, cn_strerror(rc));
+    }
+    cn_rates_t *r;
+    if ((rc = cn_rates_parse(b.ptr ? b.ptr : "", b.len, &r, err)) != 0) {
+        cn_buf_dispose(&b);
+        if (err != NULL) {
+            char msg[sizeof(err->msg)]; /* every message names the file */
+            memcpy(msg, err->msg, sizeof(msg));
+            cn_err_set(err, rc, "%s: %s", csv_path, msg);
+        }
+        return rc;
+    }
+    *out_count = cn_rates_count(r);
+    cn_rates_free(r);
+    if (*out_count == 0) {
+        /* A table without rates would leave every foreign amount unconvertible: almost
+         * always the wrong file, so it is refused rather than installed. (Processing still
+         * reads an installed file without rates as an empty table.) */
+        cn_buf_dispose(&b);
+        return cn_err_set(err, CN_EPARSE,
+                          "%s: no rate lines: want date,currency,rate lines like "
+                          "2026-01-31,USD,7.1234",
+                          csv_path);
     }
     if ((rc = mkdir_p(data_dir)) == 0)
         rc = write_atomic(data_dir, "rates.csv", b.ptr ? b.ptr : "", b.len);

@@ -44,7 +44,20 @@ try:
     with open(bad, "w") as f:
         f.write("date,currency,rate\n2026-13-01,USD,7.1\n")
     r = run("rates", "import", bad, "--data", os.path.join(tmp, "other"))
-    c.check(r.returncode == 1 and b"line 2" in r.stderr, "a bad rates file is refused with its line")
+    c.check(r.returncode == 1 and b"line 2, date" in r.stderr,
+            "a bad rates file is refused with its line and field")
+    # A file without rates (or with a conflicting duplicate) leaves the installed table as it was.
+    with open(os.path.join(data, "rates.csv"), "rb") as f:
+        installed = f.read()
+    for text, want in (("# base=CNY\ndate,currency,rate\n", b"no rate lines"),
+                       ("2026-11-01,USD,7.1\n2026-11-01,USD,7.2\n", b"line 2, rate: 7.2")):
+        with open(bad, "w") as f:
+            f.write(text)
+        r = run("rates", "import", bad, "--data", data)
+        with open(os.path.join(data, "rates.csv"), "rb") as f:
+            after = f.read()
+        c.check(r.returncode == 1 and want in r.stderr and b"left unchanged" in r.stderr
+                and after == installed, "refused, rates.csv unchanged: %r" % r.stderr)
 
     for suite, hits in (("demo", "6000"), ("nosuch", "40")):
         r = run("gen", "--data", data, "--suite", suite, "--hits", hits, "--from", "2026-11-20",
