@@ -173,11 +173,11 @@ void cn_process_stats(const cn_process_t *p, cn_process_stats_t *out);
  * Expires the cookieless salts by the wall clock: the salts more than salt_retention days
  * before the UTC day of now_us (cn_time_now_us), or before the newest day processed when that
  * is later, are destroyed and <data>/salts rewritten (docs/processing.md "Visitors"), so that
- * they go also when cookieless hits stop coming. For the live pass only: a pass that goes by hit times
- * alone (reprocess, process --until-end, import) gives the same keys whenever it runs. Call it
- * from the thread that runs p, never during a cn_process_run of another thread (opts
- * salt_clock has cn_process_run call it). Returns the number of salts destroyed, or a negated
- * errno (the file could not be written).
+ * they go also when cookieless hits stop coming. For the live pass only: a pass that goes by hit
+ * times alone (reprocess, process --until-end, import) gives the same keys whenever it runs. Call
+ * it from the thread that runs p, never during a cn_process_run of another thread (opts salt_clock
+ * has cn_process_run call it). Returns the number of salts destroyed, or a negated errno (the file
+ * could not be written).
  */
 int cn_process_expire_salts(cn_process_t *p, int64_t now_us);
 
