@@ -463,10 +463,12 @@ static int tmp_commit(const char *dir, const char *name, int fd, int rc)
     if (rc == 0 && fsync(fd) != 0)
         rc = -errno;
     close(fd);
-    if (rc != 0)
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -errno;
+    if (rc != 0) {
+        unlink(tmp); /* a failed write leaves nothing behind */
         return rc;
-    if (rename(tmp, path) != 0)
-        return -errno;
+    }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         fsync(dfd);

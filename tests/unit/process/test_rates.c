@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "process/internal.h"
@@ -230,6 +231,22 @@ static void a_missing_installed_file_is_an_empty_table(void **state)
     cn_rates_free(r);
 }
 
+/* An install that fails (here rates.csv is a folder, so the rename fails) reports the error
+ * and leaves no rates.csv.tmp behind. */
+static void a_failed_install_leaves_no_temp_file(void **state)
+{
+    (void)state;
+    char cmd[1400], tmp[700];
+    snprintf(cmd, sizeof(cmd), "rm -f '%s' && mkdir -p '%s/x'", INSTALLED, INSTALLED);
+    assert_int_equal(system(cmd), 0);
+    size_t n;
+    cn_err_t err;
+    assert_true(import("2026-11-01,USD,7.1\n", &n, &err) != 0);
+    assert_non_null(strstr(err.msg, "rates.csv"));
+    snprintf(tmp, sizeof(tmp), "%s.tmp", INSTALLED);
+    assert_int_equal(access(tmp, F_OK), -1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -243,6 +260,7 @@ int main(void)
         T(a_bad_line_names_the_field_and_what_is_expected),
         T(the_sample_still_imports),
         T(a_missing_installed_file_is_an_empty_table),
+        T(a_failed_install_leaves_no_temp_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
