@@ -25,6 +25,10 @@ bool cn_cli_wants_help(int argc, char **argv);
 struct cn_conf;
 struct cn_conf *cn_cli_conf(const char *cmd, const char *path);
 
+/* Runs fn on signal sig (sigaction, SA_RESTART: a signal fails no read or write). fn must
+ * be async-signal-safe: an atomic store, say. */
+void cn_cli_on_signal(int sig, void (*fn)(int));
+
 /* True when dir is a folder; else prints "canton <cmd>: <dir>: <why> (the data
  * folder; see --data)" to stderr: a data folder that is not there is a
  * mistyped --data, not an empty store. */

@@ -145,12 +145,7 @@ int cn_cmd_process(int argc, char **argv)
     if (!until_end && !no_enrich) {
         /* following the log, SIGHUP reloads enrichment; from the start on (one that comes while
          * the data sets load reloads once processing runs), so that it never ends the process */
-        struct sigaction hup;
-        memset(&hup, 0, sizeof(hup));
-        hup.sa_handler = on_reload_signal;
-        sigemptyset(&hup.sa_mask);
-        hup.sa_flags = SA_RESTART; /* the reload must not fail a read or a write */
-        sigaction(SIGHUP, &hup, NULL);
+        cn_cli_on_signal(SIGHUP, on_reload_signal);
     }
     if ((conf = cn_cli_conf("process", config)) == NULL)
         return CN_EXIT_FAIL;
@@ -161,12 +156,9 @@ int cn_cmd_process(int argc, char **argv)
     cn_process_t *p = NULL;
     stores_t st = {conf,
                    cn_xcalloc(conf->suite_count ? conf->suite_count : 1, sizeof(cn_store_t *))};
+    /* opened as serve opens it, and as a reload opens it again (pipeline.h) */
     if (!no_enrich) {
-        cn_enrich_opts_t eo;
-        cn_enrich_paths_t paths;
-        cn_enrich_opts_default(&eo, &paths, NULL);
-        eo.conf = conf;
-        if ((rc = cn_enrich_open(&eo, &e, &err)) != 0) {
+        if ((rc = cn_pipeline_enrich_open(conf, "enrichment loaded", &e, &err)) != 0) {
             fprintf(stderr, "canton process: enrichment: %s\n", cn_err_msg(&err, rc));
             goto out;
         }
@@ -200,11 +192,8 @@ int cn_cmd_process(int argc, char **argv)
         e = NULL;
     }
     atomic_init(&g_stop, false);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cn_cli_on_signal(SIGINT, on_signal);
+    cn_cli_on_signal(SIGTERM, on_signal);
     cn_reloader_t *reloader = NULL;
     if (!until_end && !no_enrich)
         reloader = cn_reloader_start(conf, p, &g_reload);

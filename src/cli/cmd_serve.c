@@ -167,12 +167,7 @@ int cn_cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file size limit fails the write (503), it does not kill */
     /* SIGHUP reloads enrichment from the start on: one during startup reloads once it is up */
-    struct sigaction hup;
-    memset(&hup, 0, sizeof(hup));
-    hup.sa_handler = on_reload_signal;
-    sigemptyset(&hup.sa_mask);
-    hup.sa_flags = SA_RESTART;
-    sigaction(SIGHUP, &hup, NULL);
+    cn_cli_on_signal(SIGHUP, on_reload_signal);
 
     int exit_code = CN_EXIT_FAIL;
     cn_hitlog_t *log = NULL;
@@ -248,13 +243,8 @@ int cn_cmd_serve(int argc, char **argv)
     print_urls(host, port);
 
     signal_target = srv;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cn_cli_on_signal(SIGINT, on_stop_signal);
+    cn_cli_on_signal(SIGTERM, on_stop_signal);
 
     rc = cn_http_server_run(srv, DRAIN_TIMEOUT_MS);
     signal(SIGINT, SIG_DFL);

@@ -5,6 +5,7 @@
  * tools over the same modules.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,6 +51,16 @@ static void usage(FILE *f)
     }
     fprintf(f, "\nRun `canton <command> --help` for a command's options.\n"
                "Documentation: README.md and docs/ in the source tree.\n");
+}
+
+void cn_cli_on_signal(int sig, void (*fn)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = fn;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(sig, &sa, NULL);
 }
 
 bool cn_cli_data_dir_exists(const char *cmd, const char *dir)

@@ -3,6 +3,7 @@
 #ifndef CN_TESTS_STORE_HELPERS_H
 #define CN_TESTS_STORE_HELPERS_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,24 @@ static inline cn_store_t *t_open_store(const char *dir, const cn_suite_conf_t *s
         abort();
     }
     return s;
+}
+
+/* The files of suite shop's store folder whose name ends in ext (".seg", ".ckpt"). */
+static inline size_t t_count_files(const char *dir, const char *ext)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s/store/shop", dir);
+    DIR *d = opendir(p);
+    if (!d)
+        abort();
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name), el = strlen(ext);
+        n += l > el && strcmp(e->d_name + l - el, ext) == 0;
+    }
+    closedir(d);
+    return n;
 }
 
 static inline cn_suite_conf_t test_suite(const char *tz)

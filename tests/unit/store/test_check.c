@@ -15,9 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "helpers.h"
+#include "lib/clock.h"
 #include "store/internal.h"
 #include "store/store.h"
 
@@ -47,19 +47,6 @@ static void emit_ck(cn_store_t *s, uint64_t from, uint64_t to)
     char blob[32];
     int n = snprintf(blob, sizeof(blob), "%llu", (unsigned long long)to);
     assert_int_equal(k.checkpoint(k.ud, blob, (size_t)n), 0);
-}
-
-static size_t count_files(const char *dir, const char *ext)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "ls '%s'/store/shop | grep -c '\\.%s$'", dir, ext);
-    FILE *f = popen(cmd, "r");
-    assert_non_null(f);
-    unsigned long n = 0;
-    if (fscanf(f, "%lu", &n) != 1)
-        n = 0;
-    pclose(f);
-    return n;
 }
 
 /* --- the writer acts between the check's reading of the manifest and its opening of files --- */
@@ -92,23 +79,31 @@ static void three_segments_on_a_closed_day(const char *dir, const cn_suite_conf_
     g_next = 4400;
 }
 
+/* A check during which the writer changes the store at its first act_until attempts. */
+static int check_changing(const char *dir, const cn_suite_conf_t *suite, unsigned act_until,
+                          msgs_t *m, cn_store_check_stats_t *st, cn_err_t *err)
+{
+    g_act_until = act_until;
+    g_calls = 0;
+    cn_err_clear(err);
+    cn_store__check_hook = change_store;
+    int rc = cn_store_check(dir, suite, collect, m, st, err);
+    cn_store__check_hook = NULL;
+    return rc;
+}
+
 static void check_starts_over_when_a_checkpoint_and_a_merge_replace_files(void **state)
 {
     (void)state;
     char *dir = tmp_data_dir();
     cn_suite_conf_t suite = test_suite("UTC");
     three_segments_on_a_closed_day(dir, &suite);
-    size_t segs_before = count_files(dir, "seg");
+    size_t segs_before = t_count_files(dir, ".seg");
 
-    g_act_until = 1;
-    g_calls = 0;
-    cn_store__check_hook = change_store;
     msgs_t m = {"", 0};
     cn_store_check_stats_t st;
     cn_err_t err;
-    cn_err_clear(&err);
-    int rc = cn_store_check(dir, &suite, collect, &m, &st, &err);
-    cn_store__check_hook = NULL;
+    int rc = check_changing(dir, &suite, 1, &m, &st, &err);
     if (rc != 0)
         fail_msg("check: %s / %s", cn_err_msg(&err, rc), m.text);
     assert_int_equal(st.problems, 0);
@@ -116,8 +111,8 @@ static void check_starts_over_when_a_checkpoint_and_a_merge_replace_files(void *
     assert_int_equal(st.retries, 1);
     assert_int_equal(g_calls, 2);
     /* the merge did replace day 1's three segments by one */
-    assert_true(count_files(dir, "seg") < segs_before);
-    assert_int_equal(count_files(dir, "ckpt"), 1);
+    assert_true(t_count_files(dir, ".seg") < segs_before);
+    assert_int_equal(t_count_files(dir, ".ckpt"), 1);
     assert_true(st.segments >= 2);
     assert_true(st.rows >= 4500);
     cn_store_close(g_store);
@@ -133,15 +128,10 @@ static void check_of_a_store_that_never_settles_says_try_again(void **state)
     char *dir = tmp_data_dir();
     cn_suite_conf_t suite = test_suite("UTC");
     three_segments_on_a_closed_day(dir, &suite);
-    g_act_until = 1000000;
-    g_calls = 0;
-    cn_store__check_hook = change_store;
     msgs_t m = {"", 0};
     cn_store_check_stats_t st;
     cn_err_t err;
-    cn_err_clear(&err);
-    int rc = cn_store_check(dir, &suite, collect, &m, &st, &err);
-    cn_store__check_hook = NULL;
+    int rc = check_changing(dir, &suite, 1000000, &m, &st, &err);
     /* not "damaged": nothing was reported, the check could not run */
     assert_int_equal(rc, -EAGAIN);
     assert_int_equal(st.problems, 0);
@@ -219,13 +209,6 @@ static void *live_writer(void *arg)
     return NULL;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void flip(const char *path, off_t off)
 {
     int fd = open(path, O_RDWR);
@@ -253,10 +236,10 @@ static void check_of_a_live_store_is_ok_and_still_finds_damage(void **state)
      * files 10 times during them: how many checkpoints a check overlaps depends
      * on the machine's fsync and CPU, so the count is waited for, not assumed */
     uint64_t retries = 0, ck0 = atomic_load(&l.checkpoints);
-    double t0 = now_s();
+    int64_t t0 = cn_time_mono_us();
     int n = 0;
     for (; n < 40 || atomic_load(&l.checkpoints) <= ck0 + 10; n++) {
-        if (now_s() - t0 > 120)
+        if (cn_time_mono_us() - t0 > 120000000)
             fail_msg("only %llu checkpoints during %d checks in 120 s",
                      (unsigned long long)(atomic_load(&l.checkpoints) - ck0), n);
         msgs_t m = {"", 0};
@@ -290,9 +273,9 @@ static void check_of_a_live_store_is_ok_and_still_finds_damage(void **state)
     cn_store_snap_release(sn);
     flip(seg, 20);
     uint64_t ck2 = atomic_load(&l.checkpoints);
-    t0 = now_s();
+    t0 = cn_time_mono_us();
     for (n = 0; n < 5 || atomic_load(&l.checkpoints) <= ck2; n++) {
-        if (now_s() - t0 > 120)
+        if (cn_time_mono_us() - t0 > 120000000)
             fail_msg("no checkpoint during %d checks in 120 s", n);
         msgs_t m = {"", 0};
         cn_store_check_stats_t st;

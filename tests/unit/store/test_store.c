@@ -134,14 +134,10 @@ static void a_lost_manifest_is_refused_not_emptied(void **state)
     assert_int_equal(t_emit(&k, 0, 1000, 60000000), 0);
     assert_int_equal(k.checkpoint(k.ud, "ck-1000", 7), 0);
     cn_store_close(s);
-    char man[600], cmd[700];
+    char man[600];
     snprintf(man, sizeof(man), "%s/store/shop/MANIFEST", dir);
     assert_int_equal(unlink(man), 0);
-    snprintf(cmd, sizeof(cmd), "ls '%s'/store/shop | grep -cE '\\.(seg|ckpt)$'", dir);
-    FILE *f = popen(cmd, "r");
-    unsigned before = 0, after = 0;
-    assert_int_equal(fscanf(f, "%u", &before), 1);
-    pclose(f);
+    size_t before = t_count_files(dir, ".seg") + t_count_files(dir, ".ckpt");
     assert_true(before >= 2);
 
     cn_store_opts_t o;
@@ -154,10 +150,7 @@ static void a_lost_manifest_is_refused_not_emptied(void **state)
     assert_null(s);
     assert_non_null(strstr(err.msg, "MANIFEST is missing"));
     assert_non_null(strstr(err.msg, "canton reprocess --suite shop"));
-    f = popen(cmd, "r");
-    assert_int_equal(fscanf(f, "%u", &after), 1);
-    pclose(f);
-    assert_int_equal(after, before);
+    assert_int_equal(t_count_files(dir, ".seg") + t_count_files(dir, ".ckpt"), before);
     assert_false(access(man, F_OK) == 0);
     /* read-only, it is no store, as before */
     o.read_only = true;
@@ -312,21 +305,6 @@ static void local_days_across_dst(void **state)
     free(dir);
 }
 
-static size_t count_files(const char *dir, const char *ext)
-{
-    char p[512];
-    snprintf(p, sizeof(p), "%s/store/shop", dir);
-    DIR *d = opendir(p);
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        size_t l = strlen(e->d_name), el = strlen(ext);
-        n += l > el && strcmp(e->d_name + l - el, ext) == 0;
-    }
-    closedir(d);
-    return n;
-}
-
 static void snapshot_survives_merge(void **state)
 {
     (void)state;
@@ -346,9 +324,9 @@ static void snapshot_survives_merge(void **state)
     cn_store_snapshot(s, &old);
     assert_int_equal(cn_store_snap_partition_count(old), 2);
     assert_int_equal(cn_store_snap_segment_count(old, 0), 3);
-    size_t before = count_files(dir, ".seg");
+    size_t before = t_count_files(dir, ".seg");
     assert_int_equal(cn_store_maintain(s, 0), 0);
-    assert_true(count_files(dir, ".seg") < before); /* the merged-away files are gone */
+    assert_true(t_count_files(dir, ".seg") < before); /* the merged-away files are gone */
     cn_store_snap_t *sn;
     cn_store_snapshot(s, &sn);
     assert_int_equal(cn_store_snap_segment_count(sn, 0), 1);
