@@ -70,8 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     bool found;
     (void)cn_url_query_param(s, CN_STR_LIT("utm_source"), &found);
-    char *u8 = malloc(2 * size + 1);
-    if (cn_latin1_to_utf8(s, u8) > 2 * size)
+    char *u8 = malloc(3 * size + 1);
+    if (cn_cp1252_to_utf8(s, u8) > 3 * size)
         abort();
     free(u8);
     free(out);

@@ -409,16 +409,26 @@ size_t cn_url_decode_to(cn_str_t s, char *dst)
 #endif
 }
 
-size_t cn_latin1_to_utf8(cn_str_t s, char *dst)
+size_t cn_cp1252_to_utf8(cn_str_t s, char *dst)
 {
+    static const uint16_t c1[32] = {0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+                                    0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
+                                    0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+                                    0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178};
     size_t o = 0;
     for (size_t i = 0; i < s.len; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
-        if (c < 0x80) {
-            dst[o++] = (char)c;
+        unsigned cp = (unsigned char)s.ptr[i];
+        if (cp >= 0x80 && cp < 0xa0)
+            cp = c1[cp - 0x80];
+        if (cp < 0x80) {
+            dst[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            dst[o++] = (char)(0xc0 | cp >> 6);
+            dst[o++] = (char)(0x80 | (cp & 0x3f));
         } else {
-            dst[o++] = (char)(0xc0 | c >> 6);
-            dst[o++] = (char)(0x80 | (c & 0x3f));
+            dst[o++] = (char)(0xe0 | cp >> 12);
+            dst[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            dst[o++] = (char)(0x80 | (cp & 0x3f));
         }
     }
     return o;

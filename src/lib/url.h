@@ -58,10 +58,13 @@ bool cn_url_needs_decode(cn_str_t s);
 size_t cn_url_decode_to(cn_str_t s, char *dst);
 
 /*
- * Converts ISO-8859-1 bytes to UTF-8 into dst, which must have room for
- * 2 * s.len bytes. Returns the length written.
+ * Converts windows-1252 bytes to UTF-8 into dst, which must have room for
+ * 3 * s.len bytes. Returns the length written. Browsers (the WHATWG Encoding
+ * standard) decode the labels iso-8859-1, latin1 and windows-1252 all this
+ * way: 0x80-0x9F are printable (0x80 is the euro sign, 0x92 a right quote),
+ * the five bytes windows-1252 leaves undefined keep their C1 code points.
  */
-size_t cn_latin1_to_utf8(cn_str_t s, char *dst);
+size_t cn_cp1252_to_utf8(cn_str_t s, char *dst);
 
 /* The URL without its query string and fragment ("https://a/b?x#y" -> "https://a/b"). */
 cn_str_t cn_url_strip_query(cn_str_t url);

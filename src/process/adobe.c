@@ -32,38 +32,6 @@ typedef struct actx {
     bool latin1;
 } actx_t;
 
-/*
- * ISO-8859-1 text to UTF-8 as browsers read it: the WHATWG Encoding standard
- * decodes the labels iso-8859-1, latin1 and windows-1252 all as windows-1252,
- * whose 0x80-0x9F are printable (0x80 is the euro sign, 0x92 a right quote);
- * the five bytes it leaves undefined keep their C1 code points. At most 3
- * output bytes per input byte.
- */
-static size_t cp1252_to_utf8(cn_str_t s, char *dst)
-{
-    static const uint16_t c1[32] = {0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
-                                    0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d, 0x017d, 0x008f,
-                                    0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-                                    0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e, 0x0178};
-    size_t o = 0;
-    for (size_t i = 0; i < s.len; i++) {
-        unsigned cp = (unsigned char)s.ptr[i];
-        if (cp >= 0x80 && cp < 0xa0)
-            cp = c1[cp - 0x80];
-        if (cp < 0x80) {
-            dst[o++] = (char)cp;
-        } else if (cp < 0x800) {
-            dst[o++] = (char)(0xc0 | cp >> 6);
-            dst[o++] = (char)(0x80 | (cp & 0x3f));
-        } else {
-            dst[o++] = (char)(0xe0 | cp >> 12);
-            dst[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-            dst[o++] = (char)(0x80 | (cp & 0x3f));
-        }
-    }
-    return o;
-}
-
 /* Decodes a parameter value; special says whether it holds '%' or '+'. */
 static cn_str_t decode_value(actx_t *c, cn_str_t raw, bool special)
 {
@@ -78,7 +46,7 @@ static cn_str_t decode_value(actx_t *c, cn_str_t raw, bool special)
             high = (unsigned char)s.ptr[i] >= 0x80;
         if (high) {
             char *p = cn_parena_alloc(&c->b->arena, 3 * s.len);
-            s = cn_str(p, cp1252_to_utf8(s, p));
+            s = cn_str(p, cn_cp1252_to_utf8(s, p));
         }
     }
     return s;

@@ -322,13 +322,17 @@ static void split_at_block_edges_matches_pairwise(void **state)
     }
 }
 
-static void latin1_becomes_utf8(void **state)
+static void cp1252_becomes_utf8(void **state)
 {
     (void)state;
-    char out[16];
-    size_t n = cn_latin1_to_utf8(CN_STR_LIT("caf\xe9"), out);
+    char out[32];
+    size_t n = cn_cp1252_to_utf8(CN_STR_LIT("caf\xe9"), out);
     assert_int_equal(n, 5);
     assert_memory_equal(out, "caf\xc3\xa9", 5);
+    /* 0x80-0x9F as windows-1252: the euro sign, a right quote; 0x81 stays U+0081 */
+    n = cn_cp1252_to_utf8(CN_STR_LIT("\x80\x92\x81"), out);
+    assert_int_equal(n, 3 + 3 + 2);
+    assert_memory_equal(out, "\xe2\x82\xac\xe2\x80\x99\xc2\x81", n);
 }
 
 static void strip_query_and_host(void **state)
@@ -371,7 +375,7 @@ int main(void)
         cmocka_unit_test(escapes_at_block_edges_decode_as_bytewise),
         cmocka_unit_test(split_at_block_edges_matches_pairwise),
         cmocka_unit_test(split_edge_cases_exact),
-        cmocka_unit_test(latin1_becomes_utf8),
+        cmocka_unit_test(cp1252_becomes_utf8),
         cmocka_unit_test(strip_query_and_host),
         cmocka_unit_test(query_param_finds_exact_name),
     };
