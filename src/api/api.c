@@ -184,6 +184,12 @@ static int cache_budget(const cn_suite_conf_t *conf, size_t *out, cn_err_t *err)
     return 0;
 }
 
+int cn_api_check_suite_conf(const cn_suite_conf_t *suite, cn_err_t *err)
+{
+    size_t budget;
+    return cache_budget(suite, &budget, err);
+}
+
 static void run_job(job_t *j)
 {
     cn_err_t err = {0};

@@ -50,6 +50,10 @@ int cn_api_new(const cn_conf_t *conf, const char *data_dir, const cn_api_suite_t
  * Call after the HTTP server has stopped running. */
 void cn_api_free(cn_api_t *api);
 
+/* Checks the keys of suite the API reads (query_cache_mb) as cn_api_new does. 0, or
+ * CN_ECONFIG with err "[suite ID] KEY: what is wrong". */
+int cn_api_check_suite_conf(const cn_suite_conf_t *suite, cn_err_t *err);
+
 /* --- Tokens (shared with `canton token`) --- */
 
 /* Appends a new random token for suite to <data_dir>/tokens and writes it

@@ -19,11 +19,20 @@ CN_COMMANDS(CN__CMD_DECL)
 bool cn_cli_wants_help(int argc, char **argv);
 
 /* The configuration of a command: the file at path (--config), or the
- * defaults when path is NULL. On an error it prints "canton <cmd>: <what is
- * wrong, with file:line>" to stderr and returns NULL (exit with
- * CN_EXIT_FAIL). Free with cn_conf_free(). */
+ * defaults when path is NULL. A file is checked whole: conf.c's keys and the
+ * suite keys other modules read (cn_pipeline_check_conf), so that every
+ * command refuses what `canton process` or `serve` would. On an error it
+ * prints "canton <cmd>: <what is wrong, with file:line>" to stderr and returns
+ * NULL (exit with CN_EXIT_FAIL). Sets the log level to the file's log_level
+ * (unless cn_cli_log_level set one) and logs "config loaded" at debug. Free
+ * with cn_conf_free(). */
 struct cn_conf;
 struct cn_conf *cn_cli_conf(const char *cmd, const char *path);
+
+/* Sets the log level from a --log-level option; it wins over the config's
+ * log_level (call before cn_cli_conf). On an unknown name prints "canton
+ * <cmd>: unknown log level ..." and returns false (exit with CN_EXIT_USAGE). */
+bool cn_cli_log_level(const char *cmd, const char *name);
 
 /* Runs fn on signal sig (sigaction, SA_RESTART: a signal fails no read or write). fn must
  * be async-signal-safe: an atomic store, say. */

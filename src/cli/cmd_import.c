@@ -611,10 +611,8 @@ int cn_cmd_import(int argc, char **argv)
     cn_err_t err = {0};
     cn_conf_t *conf = NULL;
     if (config != NULL) {
-        if (cn_conf_load(config, &conf, &err) != 0) {
-            fprintf(stderr, "canton import: %s\n", err.msg);
+        if ((conf = cn_cli_conf("import", config)) == NULL)
             return CN_EXIT_FAIL;
-        }
         if (cn_conf_suite(conf, opts.suite, strlen(opts.suite)) == NULL) {
             fprintf(stderr, "canton import: suite '%s' is not in %s\n", opts.suite, config);
             cn_conf_free(conf);

@@ -62,7 +62,8 @@ static void usage(FILE *f)
                "  --data DIR        data folder (overrides [server] data; default ./data)\n"
                "  --listen ADDR:PORT  address to listen on (overrides [server] listen; default\n"
                "                    127.0.0.1:8080; port 0 picks a free port)\n"
-               "  --log-level L     debug, info, warn or error (default info)\n\n"
+               "  --log-level L     debug, info, warn or error (default: the config's log_level,\n"
+               "                    else info; docs/configuration.md says what debug adds)\n\n"
                "Endpoints: / (dashboard), /api/v1/... (reports), /b/ss/<suite>/... (Adobe),\n"
                "/api/collect, /i, /canton.js, /healthz, /metrics; docs/http.md describes\n"
                "answers and limits. Logs go to stderr (logfmt);\n"
@@ -146,7 +147,9 @@ int cn_cmd_serve(int argc, char **argv)
     }
 
     cn_err_t err;
-    cn_conf_t *conf = cn_cli_conf("serve", config);
+    if (level != NULL && !cn_cli_log_level("serve", level))
+        return CN_EXIT_USAGE;
+    cn_conf_t *conf = cn_cli_conf("serve", config); /* sets the file's log_level */
     if (conf == NULL)
         return CN_EXIT_FAIL;
     if (data != NULL)
@@ -155,14 +158,6 @@ int cn_cmd_serve(int argc, char **argv)
         replace(&conf->listen, listen);
     if (level != NULL)
         replace(&conf->log_level, level);
-    cn_log_level_t lvl;
-    if (cn_log_parse_level(conf->log_level, &lvl) != 0) {
-        fprintf(stderr, "canton serve: unknown log level '%s' (debug, info, warn, error)\n",
-                conf->log_level);
-        cn_conf_free(conf);
-        return CN_EXIT_USAGE;
-    }
-    cn_log_set_level(lvl);
     raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file size limit fails the write (503), it does not kill */

@@ -11,7 +11,10 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/pipeline.h"
 #include "conf/conf.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 typedef struct command {
     const char *name;
@@ -85,6 +88,22 @@ bool cn_cli_wants_help(int argc, char **argv)
     return false;
 }
 
+/* Set by cn_cli_log_level (a --log-level option, once at start): cn_cli_conf leaves the level. */
+static bool log_level_pinned;
+
+bool cn_cli_log_level(const char *cmd, const char *name)
+{
+    cn_log_level_t level;
+    if (cn_log_parse_level(name, &level) != 0) {
+        fprintf(stderr, "canton %s: unknown log level '%s' (debug, info, warn, error)\n", cmd,
+                name);
+        return false;
+    }
+    cn_log_set_level(level);
+    log_level_pinned = true;
+    return true;
+}
+
 cn_conf_t *cn_cli_conf(const char *cmd, const char *path)
 {
     if (path == NULL)
@@ -92,11 +111,23 @@ cn_conf_t *cn_cli_conf(const char *cmd, const char *path)
     cn_err_t err;
     cn_err_clear(&err);
     cn_conf_t *conf = NULL;
+    int64_t t0 = cn_time_mono_us();
     int rc = cn_conf_load(path, &conf, &err);
+    if (rc == 0 && (rc = cn_pipeline_check_conf(conf, &err)) != 0) {
+        cn_conf_free(conf);
+        conf = NULL;
+    }
     if (rc != 0) {
         fprintf(stderr, "canton %s: %s\n", cmd, cn_err_msg(&err, rc));
         return NULL;
     }
+    cn_log_level_t level;
+    if (!log_level_pinned && cn_log_parse_level(conf->log_level, &level) == 0) /* conf.c checked */
+        cn_log_set_level(level);
+    char q[512];
+    cn_log_debug("config loaded", "path=%s suites=%zu ms=%lld",
+                 cn_log_quote(q, sizeof(q), cn_str_c(path)), conf->suite_count,
+                 (long long)((cn_time_mono_us() - t0) / 1000));
     return conf;
 }
 

@@ -21,6 +21,39 @@
 #include "process/process.h"
 #include "store/store.h"
 
+/* --- The configuration --- */
+
+int cn_pipeline_check_conf(const cn_conf_t *conf, cn_err_t *err)
+{
+    static int (*const checks[])(const cn_suite_conf_t *, cn_err_t *) = {
+        cn_process_check_suite_conf,
+        cn_enrich_check_suite_conf,
+        cn_store_check_suite_conf,
+        cn_api_check_suite_conf,
+    };
+    for (size_t i = 0; i < conf->suite_count; i++) {
+        const cn_suite_conf_t *sc = &conf->suites[i];
+        for (size_t k = 0; k < sc->kv_count; k++) {
+            /* One key at a time, so that the error has its line: the suite as it would be
+             * with this key alone (the checks read only the keys they know). */
+            cn_suite_conf_t one = *sc;
+            one.kv = &sc->kv[k];
+            one.kv_count = 1;
+            for (size_t c = 0; c < sizeof(checks) / sizeof(checks[0]); c++) {
+                cn_err_t e;
+                cn_err_clear(&e);
+                int rc = checks[c](&one, &e);
+                if (rc != 0)
+                    return cn_err_set(err, rc, "%s:%d: %s", conf->path ? conf->path : "(config)",
+                                      sc->kv[k].line, cn_err_msg(&e, rc));
+            }
+        }
+    }
+    return 0;
+}
+
+/* --- Enrichment --- */
+
 int cn_pipeline_enrich_open(const cn_conf_t *conf, const char *msg, cn_enrich_t **out,
                             cn_err_t *err)
 {

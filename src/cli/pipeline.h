@@ -22,6 +22,20 @@
 typedef struct cn_pipeline cn_pipeline_t;
 
 /*
+ * Checks the suite keys of conf that other modules than conf read (conf.c's
+ * module_suite_keys and numbered_suite_keys), by those modules' own rules:
+ * processing (evarN, propN, eventN, unconverted_currency, salt_retention),
+ * enrichment (channel_rules, referer_list, campaign_params: the files are read),
+ * the store (retention_days, store_flush_seconds) and the API (query_cache_mb).
+ * Every command runs it on the --config file it loads (cn_cli_conf), so that
+ * all of them refuse what `canton process` or `serve` would. Returns 0, or
+ * CN_ECONFIG (or the file error of a rules file) with err naming the first bad
+ * key in file order as conf.c names its own: "FILE:LINE: [suite ID] KEY...: what
+ * is wrong".
+ */
+int cn_pipeline_check_conf(const cn_conf_t *conf, cn_err_t *err);
+
+/*
  * Opens the enrichment data sets as `canton serve` and `canton process` do: the default
  * paths (cn_enrich_opts_default) and the suites' keys of conf (referer_list, channel_rules,
  * campaign_params). On success logs an info line with msg ("enrichment loaded",

@@ -415,8 +415,11 @@ static int server_key(cn_conf_t *c, parse_ctx_t *ctx, const char *key, const cha
 }
 
 /* Suite keys that other modules interpret (read with cn_conf_suite_get). A
- * key is accepted when it equals one of these. Add a module's keys here and
- * document them in canton.conf.example. */
+ * key is accepted here when it equals one of these; its value is checked by
+ * the module that reads it, through its cn_<module>_check_suite_conf(), which
+ * the command line runs on every file it loads (cn_pipeline_check_conf in
+ * src/cli/pipeline.c). Add a module's keys here, its rules to its check
+ * function, and document them in canton.conf.example. */
 static const char *const module_suite_keys[] = {
     "channel_rules",       "campaign_params", "referer_list",
     "salt_retention",      "retention_days",  "unconverted_currency",
@@ -425,7 +428,8 @@ static const char *const module_suite_keys[] = {
 
 /* Numbered suite keys that processing reads (src/process/process.c): eVar,
  * prop and event definitions, numbered as Adobe numbers them (1..max, no
- * leading zero). */
+ * leading zero). Their attributes are checked as above
+ * (cn_process_check_suite_conf). */
 static const struct {
     const char *prefix;
     unsigned max;

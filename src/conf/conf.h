@@ -10,7 +10,9 @@
  * Errors name the file, line and key: "canton.conf:12: [server] listen: ...".
  * Suite sections may also hold keys other modules define (eVar settings,
  * channel rules); they are kept as raw (key, value, line) entries that
- * modules read through cn_conf_suite_get().
+ * modules read through cn_conf_suite_get() and check with their own
+ * cn_<module>_check_suite_conf(): the command line runs those on every file it
+ * loads (cn_pipeline_check_conf), so that a bad value is refused at once.
  */
 #ifndef CN_CONF_CONF_H
 #define CN_CONF_CONF_H

@@ -16,6 +16,8 @@
 
 #include "enrich/internal.h"
 #include "lib/buf.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 
 #ifndef CN_ENRICH_SOURCE_ROOT
@@ -87,6 +89,77 @@ static int read_file(const char *path, char **out, size_t *out_len, cn_err_t *er
     return 0;
 }
 
+/* The debug line of a data set loaded (entries: its regexes, patterns, tree nodes or hosts;
+ * 0 where not counted); *t is when its loading began, and becomes now. */
+static void log_loaded(const char *set, const char *suite, const char *path, size_t entries,
+                       int64_t *t)
+{
+    if (!cn_log_enabled(CN_LOG_DEBUG))
+        return;
+    int64_t now = cn_time_mono_us();
+    char q[1024];
+    cn_log_debug("enrichment data set loaded", "set=%s%s%s path=%s entries=%zu ms=%.1f", set,
+                 suite != NULL ? " suite=" : "", suite != NULL ? suite : "",
+                 cn_log_quote(q, sizeof(q), cn_str_c(path != NULL ? path : "")), entries,
+                 (double)(now - *t) / 1000.0);
+    *t = now;
+}
+
+/* Puts "[suite ID] key: " before the message err holds. Returns rc. */
+static int suite_key_err(cn_err_t *err, int rc, const cn_suite_conf_t *sc, const char *key)
+{
+    char msg[sizeof(err->msg)];
+    snprintf(msg, sizeof(msg), "%s", err != NULL ? err->msg : "");
+    return cn_err_set(err, rc, "[suite %s] %s: %s", sc->id, key, msg);
+}
+
+/* Reads the suite's channel_rules, referer_list and campaign_params into s. An error names
+ * the suite and key, then the file: "[suite shop] channel_rules: rules.conf:3: ...". */
+static int load_suite(cn_enrich_suite_t *s, const cn_suite_conf_t *sc, cn_err_t *err)
+{
+    int rc = 0;
+    const char *rules = cn_conf_suite_get(sc, "channel_rules");
+    if (rules != NULL && rules[0] != '\0') {
+        char *text;
+        size_t len;
+        rc = read_file(rules, &text, &len, err);
+        if (rc == 0) {
+            rc = cn_enrich__chanrules_parse(rules, text, len, &s->rules, err);
+            free(text);
+        }
+        if (rc < 0)
+            return suite_key_err(err, rc, sc, "channel_rules");
+    }
+    const char *refs = cn_conf_suite_get(sc, "referer_list");
+    if (refs != NULL && refs[0] != '\0' &&
+        (rc = cn_enrich__refdb_load(NULL, refs, &s->refdb, err)) < 0)
+        return suite_key_err(err, rc, sc, "referer_list");
+    const char *params = cn_conf_suite_get(sc, "campaign_params");
+    if (params != NULL) {
+        cn_str_t rest = cn_str_c(params), item;
+        while (rest.ptr != NULL) {
+            rest = cn_str_split(rest, ',', &item);
+            item = cn_str_trim(item);
+            if (item.len == 0)
+                continue;
+            s->campaign_params =
+                cn_xrealloc(s->campaign_params, (s->campaign_param_count + 1) * sizeof(char *));
+            s->campaign_params[s->campaign_param_count++] = cn_xstrndup(item.ptr, item.len);
+        }
+    }
+    return 0;
+}
+
+static void suite_dispose(cn_enrich_suite_t *s)
+{
+    free(s->id);
+    cn_enrich__chanrules_free(s->rules);
+    cn_enrich__refdb_free(s->refdb);
+    for (size_t j = 0; j < s->campaign_param_count; j++)
+        free(s->campaign_params[j]);
+    free(s->campaign_params);
+}
+
 static int load_suites(cn_enrich_t *e, const cn_conf_t *conf, cn_err_t *err)
 {
     if (conf == NULL || conf->suite_count == 0)
@@ -96,34 +169,24 @@ static int load_suites(cn_enrich_t *e, const cn_conf_t *conf, cn_err_t *err)
         const cn_suite_conf_t *sc = &conf->suites[i];
         cn_enrich_suite_t *s = &e->suites[e->suite_count++];
         s->id = cn_xstrdup(sc->id);
-        const char *rules = cn_conf_suite_get(sc, "channel_rules");
-        if (rules != NULL && rules[0] != '\0') {
-            char *text;
-            size_t len;
-            CN_RETURN_IF_ERR(read_file(rules, &text, &len, err));
-            int rc = cn_enrich__chanrules_parse(rules, text, len, &s->rules, err);
-            free(text);
-            if (rc < 0)
-                return rc;
-        }
-        const char *refs = cn_conf_suite_get(sc, "referer_list");
-        if (refs != NULL && refs[0] != '\0')
-            CN_RETURN_IF_ERR(cn_enrich__refdb_load(NULL, refs, &s->refdb, err));
-        const char *params = cn_conf_suite_get(sc, "campaign_params");
-        if (params != NULL) {
-            cn_str_t rest = cn_str_c(params), item;
-            while (rest.ptr != NULL) {
-                rest = cn_str_split(rest, ',', &item);
-                item = cn_str_trim(item);
-                if (item.len == 0)
-                    continue;
-                s->campaign_params =
-                    cn_xrealloc(s->campaign_params, (s->campaign_param_count + 1) * sizeof(char *));
-                s->campaign_params[s->campaign_param_count++] = cn_xstrndup(item.ptr, item.len);
-            }
-        }
+        int64_t t = cn_time_mono_us();
+        CN_RETURN_IF_ERR(load_suite(s, sc, err));
+        if (s->rules != NULL)
+            log_loaded("channel_rules", sc->id, cn_conf_suite_get(sc, "channel_rules"), 0, &t);
+        if (s->refdb != NULL)
+            log_loaded("referer_list", sc->id, cn_conf_suite_get(sc, "referer_list"),
+                       cn_enrich__refdb_count(s->refdb), &t);
     }
     return 0;
+}
+
+int cn_enrich_check_suite_conf(const cn_suite_conf_t *sc, cn_err_t *err)
+{
+    cn_enrich_suite_t s;
+    memset(&s, 0, sizeof(s));
+    int rc = load_suite(&s, sc, err);
+    suite_dispose(&s);
+    return rc < 0 ? rc : 0;
 }
 
 static void enrich_free(cn_enrich_t *e)
@@ -133,14 +196,8 @@ static void enrich_free(cn_enrich_t *e)
     cn_enrich__geo_close(&e->geo);
     cn_enrich__refdb_free(e->refdb);
     cn_enrich__chanrules_free(e->default_rules);
-    for (size_t i = 0; i < e->suite_count; i++) {
-        free(e->suites[i].id);
-        cn_enrich__chanrules_free(e->suites[i].rules);
-        cn_enrich__refdb_free(e->suites[i].refdb);
-        for (size_t j = 0; j < e->suites[i].campaign_param_count; j++)
-            free(e->suites[i].campaign_params[j]);
-        free(e->suites[i].campaign_params);
-    }
+    for (size_t i = 0; i < e->suite_count; i++)
+        suite_dispose(&e->suites[i]);
     free(e->suites);
     free(e);
 }
@@ -152,15 +209,29 @@ int cn_enrich_open(const cn_enrich_opts_t *opts, cn_enrich_t **out, cn_err_t *er
         return cn_err_set(err, CN_ECONFIG, "enrich: no uap-core regexes.yaml path");
     cn_enrich_t *e = cn_xcalloc(1, sizeof(*e));
     atomic_init(&e->refs, 1);
+    int64_t t = cn_time_mono_us();
     int rc = cn_enrich__uap_load(opts->uap_regexes, &e->uap, err);
-    if (rc == 0 && given(opts->crawlers))
-        rc = cn_enrich__bots_load(opts->crawlers, &e->bots, err);
-    if (rc == 0)
-        rc = cn_enrich__geo_open(&e->geo, opts, err);
-    if (rc == 0)
-        rc = cn_enrich__refdb_load(given(opts->referers) ? opts->referers : NULL,
-                                   given(opts->referers_extra) ? opts->referers_extra : NULL,
-                                   &e->refdb, err);
+    if (rc == 0) {
+        size_t os, dev, ua = cn_enrich__uap_count(e->uap, &os, &dev);
+        log_loaded("uap", NULL, opts->uap_regexes, ua + os + dev, &t);
+    }
+    if (rc == 0 && given(opts->crawlers) &&
+        (rc = cn_enrich__bots_load(opts->crawlers, &e->bots, err)) == 0)
+        log_loaded("crawlers", NULL, opts->crawlers, cn_enrich__bots_count(e->bots), &t);
+    if (rc == 0 && (rc = cn_enrich__geo_open(&e->geo, opts, err)) == 0) {
+        /* one line for the country and city databases: their search tree nodes */
+        const cn_geodb_t *g = &e->geo;
+        size_t nodes = (g->has_country ? g->country.metadata.node_count : 0) +
+                       (g->has_city4 ? g->city4.metadata.node_count : 0) +
+                       (g->has_city6 && !g->city6_is_city4 ? g->city6.metadata.node_count : 0);
+        log_loaded("geo", NULL, g->has_country ? opts->geo_country : opts->geo_city_v4, nodes, &t);
+    }
+    if (rc == 0 &&
+        (rc = cn_enrich__refdb_load(given(opts->referers) ? opts->referers : NULL,
+                                    given(opts->referers_extra) ? opts->referers_extra : NULL,
+                                    &e->refdb, err)) == 0)
+        log_loaded("referers", NULL, given(opts->referers) ? opts->referers : opts->referers_extra,
+                   cn_enrich__refdb_count(e->refdb), &t);
     if (rc == 0)
         rc = cn_enrich__chanrules_parse("default channel rules", cn_enrich__default_channel_rules,
                                         strlen(cn_enrich__default_channel_rules), &e->default_rules,

@@ -89,6 +89,13 @@ void cn_enrich_opts_default(cn_enrich_opts_t *opts, cn_enrich_paths_t *paths, co
  * literal prefilters built). Thread-safe: e may be opened while others run.
  */
 int cn_enrich_open(const cn_enrich_opts_t *opts, cn_enrich_t **out, cn_err_t *err);
+
+/*
+ * Checks the keys of sc that enrichment reads (channel_rules and referer_list: their files are
+ * read and parsed; campaign_params) as cn_enrich_open does, keeping nothing. 0, or an error
+ * with err "[suite ID] KEY: FILE:LINE: what is wrong". Thread-safe.
+ */
+int cn_enrich_check_suite_conf(const cn_suite_conf_t *sc, cn_err_t *err);
 void cn_enrich_ref(cn_enrich_t *e);
 void cn_enrich_unref(cn_enrich_t *e);
 

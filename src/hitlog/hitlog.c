@@ -49,6 +49,7 @@
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/crc32c.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 
 #define IOV_CHUNK      1024
@@ -333,6 +334,10 @@ static int roll(cn_hitlog_t *log, bool *synced)
         /* Harmless: the reserved blocks lie past the end of the file. */
     }
     close(log->seg_fd);
+    char q[PATH_LEN + 16];
+    cn_log_debug("hitlog segment rolled", "dir=%s closed=%u closed_bytes=%llu opened=%u",
+                 cn_log_quote(q, sizeof(q), cn_str_c(log->dir)), log->segno,
+                 (unsigned long long)log->seg_size, log->segno + 1);
     log->disk_base += log->seg_size;
     log->seg_fd = fd;
     log->segno++;
@@ -712,6 +717,9 @@ int cn_hitlog_open(const char *dir, const cn_hitlog_opts_t *opts, cn_hitlog_t **
         goto fail;
     }
     free(segs);
+    cn_log_debug("hitlog segment opened", "for=append dir=%s segment=%u offset=%llu",
+                 cn_log_quote(path, sizeof(path), cn_str_c(dir)), log->segno,
+                 (unsigned long long)log->seg_size);
     if (recovery != NULL)
         *recovery = rec;
     *out = log;

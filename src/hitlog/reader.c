@@ -20,6 +20,7 @@
 
 #include "hitlog/hitlog.h"
 #include "hitlog/internal.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 
 #define PATH_LEN 4096
@@ -225,6 +226,7 @@ int cn_hitlog_reader_next(cn_hitlog_reader_t *r, const void **p, size_t *len, cn
         if (rec.kind == CN_HITLOG__REC_TORN)
             return corrupt(r, rec.why, err);
         close_segment(r);
+        cn_log_debug("hitlog reader moved on", "segment=%u next=%u", r->segno, next);
         r->segno = next;
         r->off = CN_HITLOG__HEADER_LEN;
     }

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "http/http.h"
@@ -445,10 +446,28 @@ void cn_http_add_header(cn_http_req_t *req, const char *name, cn_str_t value)
     h2o_add_header_by_str(&hr->pool, &hr->res.headers, name, strlen(name), 1, NULL, v.base, v.len);
 }
 
+/* The debug line of an answer: method, path (without the query), status, body bytes and the
+ * time since the request began. */
+static void log_request(const cn_http_req_t *req, int status, size_t bytes)
+{
+    const h2o_req_t *hr = req->h2o;
+    char method[32], path[512];
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    int64_t us = (int64_t)(now.tv_sec - hr->timestamps.request_begin_at.tv_sec) * 1000000 +
+                 (now.tv_usec - hr->timestamps.request_begin_at.tv_usec);
+    cn_log_debug("http request", "method=%s path=%s status=%d bytes=%zu us=%lld",
+                 cn_log_quote(method, sizeof(method), cn_http_req_method(req)),
+                 cn_log_quote(path, sizeof(path), cn_http_req_path(req)), status, bytes,
+                 (long long)us);
+}
+
 void cn_http_reply(cn_http_req_t *req, int status, const char *content_type, cn_str_t body)
 {
     static h2o_generator_t generator = {NULL, NULL};
     h2o_req_t *hr = req->h2o;
+    if (cn_log_enabled(CN_LOG_DEBUG))
+        log_request(req, status, status != 204 && status != 304 ? body.len : 0);
     req->route->count[status_index(status)]++;
     hr->res.status = status;
     hr->res.reason = reason_phrase(status);

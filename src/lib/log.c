@@ -12,12 +12,12 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 
-static cn_log_level_t min_level = CN_LOG_INFO; /* set once at start, before threads */
+cn_log_level_t cn_log__min_level = CN_LOG_INFO; /* set once at start, before threads */
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void cn_log_set_level(cn_log_level_t level)
 {
-    min_level = level;
+    cn_log__min_level = level;
 }
 
 int cn_log_parse_level(const char *name, cn_log_level_t *out)
@@ -31,14 +31,34 @@ int cn_log_parse_level(const char *name, cn_log_level_t *out)
     return CN_EINVAL;
 }
 
-bool cn_log_enabled(cn_log_level_t level)
+const char *cn_log_quote(char *out, size_t out_len, cn_str_t s)
 {
-    return level >= min_level;
+    bool plain = s.len > 0;
+    for (size_t i = 0; i < s.len && plain; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        plain = c > ' ' && c < 0x7f && c != '"' && c != '\\' && c != '=';
+    }
+    if (out_len == 0)
+        return out;
+    if (plain) {
+        snprintf(out, out_len, "%.*s", (int)(s.len < out_len ? s.len : out_len - 1), s.ptr);
+        return out;
+    }
+    cn_buf_t b = CN_BUF_INIT;
+    cn_buf_append_json_str(&b, s);
+    if (b.len >= out_len) {
+        /* too long: escape a head of s that fits even if every byte takes 6 ("\u00XX") */
+        cn_buf_clear(&b);
+        cn_buf_append_json_str(&b, cn_str(s.ptr, out_len > 3 ? (out_len - 3) / 6 : 0));
+    }
+    snprintf(out, out_len, "%.*s", (int)(b.len < out_len ? b.len : out_len - 1), b.ptr);
+    cn_buf_dispose(&b);
+    return out;
 }
 
 void cn_log(cn_log_level_t level, const char *msg, const char *fmt, ...)
 {
-    if (level < min_level)
+    if (level < cn_log__min_level)
         return;
     struct timeval tv;
     struct tm tm;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lib/crc32c.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 #include "process/internal.h"
 
@@ -90,9 +91,21 @@ static void put_bytes(cn_buf_t *b, cn_str_t s)
     cn_buf_append(b, s.ptr, s.len);
 }
 
+/* The debug line of a bad row kept: its reason, suite, hitlog position and detail. */
+static void log_badrow(const cn_badrow_t *row)
+{
+    char suite[80], detail[256];
+    cn_log_debug("bad row", "reason=%s suite=%s pos=%u:%llu detail=%s",
+                 cn_badrow_reason_name(row->reason), cn_log_quote(suite, sizeof(suite), row->suite),
+                 row->pos.segment, (unsigned long long)row->pos.offset,
+                 cn_log_quote(detail, sizeof(detail), row->detail));
+}
+
 int cn_badlog_append(cn_badlog_t *l, const cn_badrow_t *row)
 {
     cn_buf_t *b = &l->buf;
+    if (cn_log_enabled(CN_LOG_DEBUG))
+        log_badrow(row);
     cn_buf_clear(b);
     cn_buf_put_u32le(b, 0);
     cn_buf_put_u32le(b, 0);

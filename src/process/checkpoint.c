@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "enrich/enrich.h"
+#include "lib/clock.h"
 #include "lib/crc32c.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -552,8 +553,20 @@ void cn__suite_unsuppress(cn_suite_state_t *s, cn_hitlog_pos_t pos)
     }
 }
 
+/* The debug line of a checkpoint: where, how many visitors its state holds, how long. */
+static void log_checkpoint(const cn_process_t *p, cn_hitlog_pos_t at, bool file, int64_t t0)
+{
+    size_t visitors = 0;
+    for (size_t i = 0; i < p->suite_count; i++)
+        visitors += p->suites[i].vis_count;
+    cn_log_debug("checkpoint written", "pos=%u:%llu visitors=%zu file=%s ms=%.1f", at.segment,
+                 (unsigned long long)at.offset, visitors, file ? "yes" : "no",
+                 (double)(cn_time_mono_us() - t0) / 1000.0);
+}
+
 int cn_process_checkpoint(cn_process_t *p)
 {
+    int64_t t0 = cn_log_enabled(CN_LOG_DEBUG) ? cn_time_mono_us() : 0;
     int rc;
     if (p->badlog != NULL && (rc = cn_badlog_sync(p->badlog)) != 0)
         return rc;
@@ -595,6 +608,8 @@ int cn_process_checkpoint(cn_process_t *p)
     }
     p->dirty = false;
     p->stats.checkpoints++;
+    if (cn_log_enabled(CN_LOG_DEBUG))
+        log_checkpoint(p, at, write_file, t0);
     return 0;
 }
 
@@ -720,21 +735,8 @@ int cn_process_new(const cn_conf_t *conf, cn_enrich_t *e, const char *data_dir,
             s->has_from |= s->evar[k].from != NULL;
         for (int k = 1; k <= 75; k++)
             s->has_from |= s->prop_from[k] != NULL;
-        const char *sr = cn_conf_suite_get(sc, "salt_retention");
-        if (sr != NULL) {
-            int64_t us;
-            if (strcmp(sr, "never") == 0) {
-                retention = -1;
-            } else if (cn_conf_parse_duration(sr, &us) == 0 && us >= 86400000000LL) {
-                int64_t d = us / 86400000000LL;
-                if (retention >= 0 && d > retention)
-                    retention = d;
-            } else {
-                rc = cn_err_set(err, CN_ECONFIG,
-                                "[suite %s] salt_retention: want Nd (N >= 1) or never", sc->id);
-                goto fail;
-            }
-        }
+        if ((rc = cn__process_salt_retention(sc, &retention, err)) != 0)
+            goto fail;
     }
     snprintf(path, sizeof(path), "%s/rates.csv", data_dir);
     if ((rc = cn_rates_load(path, &p->rates, err)) != 0)

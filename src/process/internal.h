@@ -417,6 +417,9 @@ static inline uint32_t cn__vis_find(const cn_suite_state_t *s, cn_key_t key)
 uint32_t cn__vis_add(cn_suite_state_t *s, cn_key_t key);
 
 int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_err_t *err);
+/* salt_retention of sc (confcheck.c): leaves *days, or raises it to the suite's days (-1 for
+ * never, which wins over any number). 0 or CN_ECONFIG. */
+int cn__process_salt_retention(const cn_suite_conf_t *sc, int64_t *days, cn_err_t *err);
 uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v);
 cn_str_t cn__pool_get(const cn_suite_state_t *s, uint32_t id);
 

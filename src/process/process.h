@@ -137,6 +137,14 @@ int cn_process_new(const cn_conf_t *conf, cn_enrich_t *e, const char *data_dir,
 void cn_process_free(cn_process_t *p);
 
 /*
+ * Checks the keys of sc that processing reads (evarN, propN, eventN, unconverted_currency,
+ * salt_retention) by the rules cn_process_new applies, without opening anything. 0 when they
+ * are fine (other keys are not looked at), else CN_ECONFIG with err "[suite ID] KEY...: what
+ * is wrong". Thread-safe.
+ */
+int cn_process_check_suite_conf(const cn_suite_conf_t *sc, cn_err_t *err);
+
+/*
  * Processes one raw hit found at pos of the hitlog. A hit at or before the
  * checkpoint's position has been processed already and is skipped (returns
  * 0). Returns 0 (rows emitted or a bad row kept) or a sink/IO error, after

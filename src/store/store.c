@@ -296,6 +296,30 @@ static int suite_uint(const cn_suite_conf_t *suite, const char *key, uint64_t ma
     return 0;
 }
 
+/* The suite keys the store reads into o: retention_days (unless o has one) and
+ * store_flush_seconds. 0 or CN_ECONFIG. */
+static int suite_opts(const cn_suite_conf_t *suite, cn_store_opts_t *o, cn_err_t *err)
+{
+    uint64_t x;
+    int rc;
+    if ((rc = suite_uint(suite, "retention_days", 100000, &x, err)) < 0)
+        return rc;
+    if (rc == 0 && o->retention_days == 0)
+        o->retention_days = (uint32_t)x;
+    if ((rc = suite_uint(suite, "store_flush_seconds", 86400, &x, err)) < 0)
+        return rc;
+    if (rc == 0 && x > 0)
+        o->flush_interval_us = (int64_t)x * 1000000;
+    return 0;
+}
+
+int cn_store_check_suite_conf(const cn_suite_conf_t *suite, cn_err_t *err)
+{
+    cn_store_opts_t o;
+    cn_store_opts_init(&o);
+    return suite_opts(suite, &o, err);
+}
+
 /* --- Snapshots --- */
 
 static void snap_free(cn_store_snap_t *sn)
@@ -734,15 +758,8 @@ int cn_store_open(const char *data_dir, const cn_suite_conf_t *suite, const cn_s
     int rc;
     bool writable = !s->opts.read_only;
 
-    uint64_t x;
-    if ((rc = suite_uint(suite, "retention_days", 100000, &x, err)) < 0)
+    if ((rc = suite_opts(suite, &s->opts, err)) < 0)
         goto fail;
-    if (rc == 0 && s->opts.retention_days == 0)
-        s->opts.retention_days = (uint32_t)x;
-    if ((rc = suite_uint(suite, "store_flush_seconds", 86400, &x, err)) < 0)
-        goto fail;
-    if (rc == 0 && x > 0)
-        s->opts.flush_interval_us = (int64_t)x * 1000000;
     if (s->opts.flush_rows == 0)
         s->opts.flush_rows = 1u << 20;
     if (s->opts.flush_rows > CN_STORE__MAX_BUFFER_ROWS / 2)

@@ -128,6 +128,11 @@ typedef struct cn_store_opts {
 /* Defaults (see the fields); suite keys in the suite's section override them at open. */
 void cn_store_opts_init(cn_store_opts_t *opts);
 
+/* Checks the keys of suite the store reads (retention_days, store_flush_seconds) as
+ * cn_store_open does, opening nothing. 0, or CN_ECONFIG with err "[suite ID] KEY: what is
+ * wrong". */
+int cn_store_check_suite_conf(const cn_suite_conf_t *suite, cn_err_t *err);
+
 /*
  * Opens (creating when missing, unless read_only) the store of a suite in
  * <data_dir>/store/<suite->id>/. opts may be NULL (defaults). A writable open

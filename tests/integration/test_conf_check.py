@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Every command that takes --config checks the whole file, also the suite keys that other
+modules read (evarN attributes, channel_rules, salt_retention...), and refuses a bad one the
+way `canton process` and `canton serve` do: exit status 1 and one line on stderr,
+"canton <command>: FILE:LINE: [suite ID] KEY...: what is wrong" (docs/configuration.md).
+
+For each of three bad files (an eVar attribute, a channel rule, a salt_retention) each command
+must print exactly that line and nothing else (under ASan a leak would add its report and
+change the status); then the same file with good values works for every command.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import canton_test
+
+BIN = os.environ.get("CANTON_BIN", "canton")
+DAY = "2026-11-01"
+
+
+def run(args):
+    p = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def conf_text(data, line5):
+    # line 5 is the key under test: errors name it as FILE:5
+    return "[server]\ndata = %s\n[suite demo]\nname = Demo\n%s\n" % (data, line5)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="canton-conf-")
+    try:
+        data = os.path.join(tmp, "data")
+        log = os.path.join(tmp, "a.log")
+        with open(log, "w") as f:
+            f.write('10.0.0.1 - - [01/Nov/2026:08:03:55 +0800] "GET / HTTP/1.1" 200 5 "-" "ua"\n')
+        bad_rules = os.path.join(tmp, "channels-bad.txt")
+        with open(bad_rules, "w") as f:
+            f.write("Partners: ref_source\n")
+        good_rules = os.path.join(tmp, "channels.txt")
+        with open(good_rules, "w") as f:
+            f.write("Partners: ref_source=Partner Network\nRest: campaign? | campaign!\n")
+
+        # each command with the arguments it needs to get as far as reading its config
+        commands = [
+            ("import", ["import", "--suite", "demo", log]),
+            ("process", ["process", "--until-end"]),
+            ("reprocess", ["reprocess", "--suite", "demo"]),
+            ("report", ["report", "--from", DAY, "--to", DAY]),
+            ("export", ["export", "--from", DAY, "--to", DAY]),
+            ("check", ["check"]),
+            ("enrich", ["enrich", "--suite", "demo", "--referrer", "https://x.test/"]),
+            ("token", ["token", "create", "--suite", "demo"]),
+            ("bad-rows", ["bad-rows"]),
+            ("serve", ["serve", "--listen", "127.0.0.1:0"]),
+        ]
+        bad = [
+            ("evar", "evar1 = allocation=first",
+             "[suite demo] evar1 = allocation=first: allocation is most_recent or original"),
+            ("rules", "channel_rules = %s" % bad_rules,
+             "[suite demo] channel_rules: %s:1: operator expected after the key" % bad_rules),
+            ("salt", "salt_retention = 0d", "[suite demo] salt_retention: want Nd (N >= 1) or never"),
+        ]
+        refused = 0
+        for name, line, what in bad:
+            conf = os.path.join(tmp, "bad-%s.conf" % name)
+            with open(conf, "w") as f:
+                f.write(conf_text(data, line))
+            for cmd, args in commands:
+                rc, out, err = run(args + ["--config", conf])
+                want = "canton %s: %s:5: %s\n" % (cmd, conf, what)
+                check((rc, err) == (1, want),
+                      "%s with a bad %s: exit %d, stderr %r; want 1, %r" % (cmd, name, rc, err, want))
+                refused += 1
+        check(not os.path.exists(data), "a refused config wrote nothing to the data folder")
+
+        # the same keys with good values: every command works
+        good = os.path.join(tmp, "good.conf")
+        with open(good, "w") as f:
+            f.write(conf_text(data, "evar1 = allocation=original; expiry=visit\n"
+                                    "channel_rules = %s\nsalt_retention = 7d" % good_rules))
+        for cmd, args in commands:
+            if cmd == "serve":
+                continue  # below: it keeps running
+            rc, out, err = run(args + ["--config", good])
+            check(rc == 0, "%s with the good config: exit %d\n%s" % (cmd, rc, err[-2000:]))
+        with open(good) as f:
+            text = f.read().replace("data = %s\n" % data, "")
+        with canton_test.Canton(config=text) as srv:
+            status, _, _ = srv.request("GET", "/healthz")
+            check(status == 200, "serve with the good config: /healthz %d" % status)
+        print("ok: %d refusals, %d commands with the good config" % (refused, len(commands)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print("FAIL:", e, file=sys.stderr)
+        sys.exit(1)
