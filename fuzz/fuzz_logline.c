@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz target: import line parsers (access-log presets, an nginx and a
- * GoAccess format, CSV/TSV with a header, NDJSON). The first byte picks the
- * parser, the rest is one line. Invariants: a parsed line gives a raw hit
+ * GoAccess format, CSV/TSV with a header, NDJSON, an Adobe data feed with
+ * event.tsv). The first byte picks the parser (0xf0 and above: the Adobe
+ * feed), the rest is one line. Invariants: a parsed line gives a raw hit
  * that encodes and decodes to the same fields, whose headers are
  * "name: value\n" lines, and whose strings hold no line end; a bad line has
  * a known reason and a column inside the line.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "import/import.h"
 
@@ -19,14 +22,45 @@ static const char *const formats[] = {
     "combined",
     "common",
     "vhost_combined",
-    "nginx:$remote_addr [$time_iso8601] \"$request\" $status $bytes_sent $request_time "
-    "\"$http_referer\" \"$http_user_agent\" $cookie_uid \"$http_x_forwarded_for\"",
+    ("nginx:$remote_addr [$time_iso8601] \"$request\" $status $bytes_sent $request_time "
+     "\"$http_referer\" \"$http_user_agent\" $cookie_uid \"$http_x_forwarded_for\""),
     "goaccess:~h{, } %^[%x] \"%m %U %H\" %s %b %T \"%R\" \"%u\" %v",
     "csv",
     "tsv",
     "ndjson",
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
+
+/* The Adobe feed parser: column_headers.tsv and event.tsv in a temporary folder, read once
+ * (the parser keeps what it needs) and removed. */
+static cn_import_parser_t *adobe_parser(void)
+{
+    char dir[] = "/tmp/fuzz_adobe_XXXXXX", path[64];
+    if (mkdtemp(dir) == NULL)
+        abort();
+    static const char *const files[][2] = {
+        {"column_headers.tsv", "hit_time_gmt\tip\tuser_agent\tpage_url\tpage_event\t"
+                               "event_list\tpost_event_list\tproduct_list\texclude_hit\n"},
+        {"event.tsv", "1\tPurchase\n2\tProduct View\n12\tCart Add\n104\tInstance of eVar5\n"
+                      "200\tCustom Event 1\n201\tCustom Event 2\n20100\tCustom Event 101\n"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i][0]);
+        FILE *f = fopen(path, "w");
+        if (f == NULL || fputs(files[i][1], f) < 0 || fclose(f) != 0)
+            abort();
+    }
+    cn_import_opts_t o = {.format = "adobe-feed", .lookup_dir = dir, .suite = "fz"};
+    cn_import_parser_t *p = NULL;
+    if (cn_import_parser_new(&o, &p, NULL) != 0)
+        abort();
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i][0]);
+        unlink(path);
+    }
+    rmdir(dir);
+    return p;
+}
 
 static bool has_newline(cn_str_t s)
 {
@@ -50,9 +84,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         }
     }
+    static cn_import_parser_t *adobe;
+    if (adobe == NULL)
+        adobe = adobe_parser();
     if (size < 1)
         return 0;
-    const cn_import_parser_t *p = parsers[data[0] % NFORMATS];
+    const cn_import_parser_t *p = data[0] >= 0xf0 ? adobe : parsers[data[0] % NFORMATS];
     cn_str_t line = cn_str((const char *)data + 1, size - 1);
     /* the runner never passes a '\n' inside a line */
     if (has_newline(line))

@@ -44,7 +44,8 @@
     XX(TOO_LONG, "too-long")         /* longer than CN_IMPORT_MAX_LINE */                          \
     XX(JSON, "bad-json")             /* NDJSON line is not a JSON object */                        \
     XX(COLUMNS, "bad-columns")       /* CSV/TSV row with the wrong number of columns */            \
-    XX(QUOTING, "bad-quoting")       /* CSV field with an unterminated quote */
+    XX(QUOTING, "bad-quoting")       /* CSV field with an unterminated quote */                    \
+    XX(EVENTS, "bad-events")         /* Adobe feed event list: an id or value that is not valid */
 
 typedef enum cn_import_bad {
 #define XX(name, str) CN_IMPORT_BAD_##name,
@@ -103,6 +104,7 @@ int cn_import_parser_set_header(cn_import_parser_t *p, cn_str_t line, cn_err_t *
 typedef struct cn_import_ctx {
     cn_buf_t scratch;  /* unescaped values, headers */
     cn_buf_t query;    /* rows: the canonical query string */
+    cn_buf_t events;   /* Adobe feed rows: the event list as an events string */
     int64_t tcache_us; /* last timestamp parsed, and its text */
     char tcache_key[64];
     size_t tcache_len;

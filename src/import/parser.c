@@ -109,12 +109,14 @@ void cn_import_ctx_init(cn_import_ctx_t *ctx)
     memset(ctx, 0, sizeof(*ctx));
     cn_buf_init(&ctx->scratch);
     cn_buf_init(&ctx->query);
+    cn_buf_init(&ctx->events);
 }
 
 void cn_import_ctx_dispose(cn_import_ctx_t *ctx)
 {
     cn_buf_dispose(&ctx->scratch);
     cn_buf_dispose(&ctx->query);
+    cn_buf_dispose(&ctx->events);
 }
 
 int cn_import_parse_line(const cn_import_parser_t *p, cn_import_ctx_t *ctx, cn_str_t line,

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -39,6 +40,10 @@ struct cn_import_rowfmt {
     /* Adobe feed columns read here (-1: absent): rows Adobe says to leave out, and the
      * hit's kind, which becomes the `type` field */
     int col_exclude_hit, col_hit_source, col_page_event;
+    /* Adobe feed: post_event_list (else event_list), which becomes the `events` field (-1:
+     * none), and event.tsv when the lookup folder has it (count 0: not given) */
+    int col_event_list;
+    lookup_t event_tsv;
 };
 
 /* Canonical field names and the column names that mean them. */
@@ -68,8 +73,9 @@ static const char *canonical(const char *name)
         {"purchaseid", "order_id"},
         {"product_list", "products"},
     };
+    /* NDJSON asks for every key of every line: the first byte rules most out */
     for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-        if (strcmp(name, aliases[i].alias) == 0)
+        if (name[0] == aliases[i].alias[0] && strcmp(name, aliases[i].alias) == 0)
             return aliases[i].field;
     return name;
 }
@@ -77,7 +83,7 @@ static const char *canonical(const char *name)
 static const char *mapped(const cn_import_rowfmt_t *r, const char *name)
 {
     for (size_t i = 0; i < r->map_count; i++)
-        if (strcmp(r->map_from[i], name) == 0)
+        if (name[0] == r->map_from[i][0] && strcmp(r->map_from[i], name) == 0)
             return r->map_to[i];
     return canonical(name);
 }
@@ -123,7 +129,8 @@ static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_
                           MAX_COLUMNS);
     r->cols = cn_xcalloc(count, sizeof(char *));
     r->col_count = count;
-    r->col_exclude_hit = r->col_hit_source = r->col_page_event = -1;
+    r->col_exclude_hit = r->col_hit_source = r->col_page_event = r->col_event_list = -1;
+    int col_post_events = -1;
     for (size_t i = 0; i < count; i++) {
         char *raw = cn_xstrndup(names[i].ptr, names[i].len);
         r->cols[i] = cn_xstrdup(mapped(r, raw));
@@ -151,9 +158,20 @@ static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_
                 r->col_hit_source = (int)i;
             else if (strcmp(raw, "page_event") == 0)
                 r->col_page_event = (int)i;
+            else if (strcmp(raw, "event_list") == 0)
+                r->col_event_list = (int)i;
+            else if (strcmp(raw, "post_event_list") == 0)
+                col_post_events = (int)i;
         }
         free(raw);
     }
+    /* the events after Adobe's processing (serialization, processing rules) win over those
+     * sent; either becomes the `events` field unless a column already is `events` */
+    if (col_post_events >= 0)
+        r->col_event_list = col_post_events;
+    for (size_t i = 0; i < count && r->col_event_list >= 0; i++)
+        if (strcmp(r->cols[i], "events") == 0)
+            r->col_event_list = -1;
     /* page_event becomes the type, unless a column already is the type */
     for (size_t i = 0; i < count && r->col_page_event >= 0; i++)
         if (strcmp(r->cols[i], "type") == 0)
@@ -165,16 +183,15 @@ static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_
     return 0;
 }
 
-/* Adobe lookup files: "<id>\t<value>" lines, keyed by the column they decode. */
-static void load_lookup(cn_import_rowfmt_t *r, const char *dir, const char *file,
-                        const char *column)
+/* Reads an Adobe lookup file of "<id>\t<value>" lines into *lk; false when it is absent. */
+static bool read_lookup(const char *dir, const char *file, const char *column, lookup_t *out)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", dir, file);
     cn_buf_t b = CN_BUF_INIT;
     if (slurp(path, &b, NULL) != 0) {
         cn_buf_dispose(&b);
-        return;
+        return false;
     }
     lookup_t lk = {.column = cn_xstrdup(column)};
     cn_str_t rest = cn_buf_str(&b), line;
@@ -196,8 +213,27 @@ static void load_lookup(cn_import_rowfmt_t *r, const char *dir, const char *file
         lk.values[id] = cn_xstrndup(value.ptr, value.len);
     }
     cn_buf_dispose(&b);
+    *out = lk;
+    return true;
+}
+
+/* A lookup file keyed by the column it decodes. */
+static void load_lookup(cn_import_rowfmt_t *r, const char *dir, const char *file,
+                        const char *column)
+{
+    lookup_t lk;
+    if (!read_lookup(dir, file, column, &lk))
+        return;
     r->lookups = cn_xrealloc(r->lookups, (r->lookup_count + 1) * sizeof(lookup_t));
     r->lookups[r->lookup_count++] = lk;
+}
+
+static void lookup_dispose(lookup_t *lk)
+{
+    for (size_t k = 0; k < lk->count; k++)
+        free(lk->values[k]);
+    free(lk->values);
+    free(lk->column);
 }
 
 static int adobe_setup(cn_import_rowfmt_t *r, const char *dir, cn_err_t *err)
@@ -223,6 +259,7 @@ static int adobe_setup(cn_import_rowfmt_t *r, const char *dir, cn_err_t *err)
         dir = ".";
     for (size_t i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++)
         load_lookup(r, dir, lookups[i].file, lookups[i].column);
+    (void)read_lookup(dir, "event.tsv", "event_list", &r->event_tsv);
     char path[4096];
     snprintf(path, sizeof(path), "%s/column_headers.tsv", dir);
     cn_buf_t b = CN_BUF_INIT;
@@ -276,13 +313,10 @@ void cn_import__rowfmt_free(cn_import_rowfmt_t *r)
     for (size_t i = 0; i < r->col_count; i++)
         free(r->cols[i]);
     free(r->cols);
-    for (size_t i = 0; i < r->lookup_count; i++) {
-        for (size_t k = 0; k < r->lookups[i].count; k++)
-            free(r->lookups[i].values[k]);
-        free(r->lookups[i].values);
-        free(r->lookups[i].column);
-    }
+    for (size_t i = 0; i < r->lookup_count; i++)
+        lookup_dispose(&r->lookups[i]);
     free(r->lookups);
+    lookup_dispose(&r->event_tsv);
     free(r);
 }
 
@@ -710,6 +744,102 @@ static bool adobe_row(const cn_import_rowfmt_t *r, kv_t *kvs)
     return false;
 }
 
+/*
+ * Adobe's numbering of the ids in a data feed's event_list (the ids event.tsv names, the same
+ * in every report suite): 1 purchase, 2 prodView, 10 scOpen, 11 scCheckout, 12 scAdd,
+ * 13 scRemove, 14 scView, 200..299 event1..event100, 20100..20999 event101..event1000.
+ * Writes the name processing reads into out (16 bytes) and returns 1 for a commerce event,
+ * 2 for a numbered one, 0 for any other id (instances of eVars, ClickMap...: no success event).
+ */
+static int adobe_event_name(int64_t id, char *out)
+{
+    static const char *const commerce[15] = {
+        [1] = "purchase", [2] = "prodView",  [10] = "scOpen", [11] = "scCheckout",
+        [12] = "scAdd",   [13] = "scRemove", [14] = "scView",
+    };
+    if (id >= 1 && id <= 14 && commerce[id] != NULL) {
+        snprintf(out, 16, "%s", commerce[id]);
+        return 1;
+    }
+    if (id >= 200 && id <= 299) {
+        snprintf(out, 16, "event%d", (int)(id - 199));
+        return 2;
+    }
+    if (id >= 20100 && id <= 20999) {
+        snprintf(out, 16, "event%d", (int)(id - 19999));
+        return 2;
+    }
+    return 0;
+}
+
+/* True for an event value: [-]digits[.digits]. */
+static bool is_event_value(cn_str_t v)
+{
+    size_t i = v.len > 0 && v.ptr[0] == '-' ? 1 : 0, digits = 0;
+    bool dot = false;
+    for (; i < v.len; i++) {
+        if (v.ptr[i] >= '0' && v.ptr[i] <= '9')
+            digits++;
+        else if (v.ptr[i] == '.' && !dot)
+            dot = true;
+        else
+            return false;
+    }
+    return digits > 0 && digits <= 30;
+}
+
+/*
+ * Turns an Adobe event list ("1,200,201=2.5") into the events string processing reads
+ * ("purchase,event1,event2=2.5") in out. Ids without a success event are left out (the
+ * column itself stays in the row as context data); with event.tsv, an id it does not name
+ * is an error. Returns 0, or -1 with *bad_at the byte offset of the bad entry in list.
+ */
+static int adobe_events(const cn_import_rowfmt_t *r, cn_str_t list, cn_buf_t *out, size_t *bad_at)
+{
+    cn_buf_clear(out);
+    size_t i = 0;
+    while (i < list.len) {
+        const char *comma = memchr(list.ptr + i, ',', list.len - i);
+        size_t j = comma ? (size_t)(comma - list.ptr) : list.len;
+        cn_str_t ent = cn_str_trim(cn_str(list.ptr + i, j - i)), idtext = ent, value = CN_STR_NULL;
+        size_t at = i;
+        i = j + 1;
+        if (ent.len == 0)
+            continue;
+        const char *eq = memchr(ent.ptr, '=', ent.len);
+        if (eq != NULL) {
+            idtext = cn_str_trim(cn_str(ent.ptr, (size_t)(eq - ent.ptr)));
+            value = cn_str_trim(cn_str(eq + 1, (size_t)(ent.ptr + ent.len - eq - 1)));
+        }
+        int64_t id;
+        bool digits = idtext.len > 0 && idtext.len <= 9;
+        for (size_t k = 0; k < idtext.len && digits; k++)
+            digits = idtext.ptr[k] >= '0' && idtext.ptr[k] <= '9';
+        if (!digits || cn_str_to_i64(idtext, &id) != 0 || (eq != NULL && !is_event_value(value)) ||
+            (r->event_tsv.count > 0 &&
+             ((size_t)id >= r->event_tsv.count || r->event_tsv.values[id] == NULL))) {
+            *bad_at = at;
+            return -1;
+        }
+        char name[16];
+        int kind = adobe_event_name(id, name);
+        if (kind == 0)
+            continue;
+        if (kind == 1 && eq != NULL) { /* a commerce event counts, it takes no value */
+            *bad_at = at;
+            return -1;
+        }
+        if (out->len > 0)
+            cn_buf_putc(out, ',');
+        cn_buf_append(out, name, strlen(name));
+        if (eq != NULL) {
+            cn_buf_putc(out, '=');
+            cn_buf_append(out, value.ptr, value.len);
+        }
+    }
+    return 0;
+}
+
 int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_str_t line,
                          cn_rawhit_t *out, cn_import_info_t *info)
 {
@@ -734,7 +864,7 @@ int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_s
         goto out;
     }
     CN_ASSERT(sc->ptr == base);
-    kv_t *kvs = cn_xmalloc((size_t)n * sizeof(kv_t));
+    kv_t *kvs = cn_xmalloc(((size_t)n + 1) * sizeof(kv_t));
     for (long i = 0; i < n; i++) {
         cn_str_t v = cells[i];
         int lk = r->col_lookup[i];
@@ -752,8 +882,24 @@ int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_s
         rc = CN_IMPORT_SKIPPED;
         goto out;
     }
+    size_t nkv = (size_t)n;
+    if (r->col_event_list >= 0 && cells[r->col_event_list].len > 0) {
+        cn_str_t list = cells[r->col_event_list];
+        size_t at = 0;
+        if (adobe_events(r, list, &ctx->events, &at) != 0) {
+            /* the column in the line, when the cell is the line's own bytes (no escapes) */
+            size_t col = list.ptr >= line.ptr && list.ptr < line.ptr + line.len
+                             ? (size_t)(list.ptr - line.ptr) + at
+                             : 0;
+            free(kvs);
+            rc = bad(info, CN_IMPORT_BAD_EVENTS, col);
+            goto out;
+        }
+        if (ctx->events.len > 0)
+            kvs[nkv++] = (kv_t){"events", cn_buf_str(&ctx->events)};
+    }
     /* the query goes to a second buffer: scratch must not move under the cells */
-    rc = build(ctx, kvs, (size_t)n, out, info, &ctx->query);
+    rc = build(ctx, kvs, nkv, out, info, &ctx->query);
     free(kvs);
 out:
     free(cells);

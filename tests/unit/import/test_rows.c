@@ -288,6 +288,90 @@ static void adobe_feed_times_and_names(void **state)
     rmdir(dir);
 }
 
+/* event_list ids become the events string processing reads: Adobe's numbering without
+ * event.tsv; post_event_list wins; ids without a success event are left out; bad ids and values
+ * make bad lines; with event.tsv an id it does not name is bad. */
+static void adobe_feed_events(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cn_adobe_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], evpath[256];
+    snprintf(path, sizeof(path), "%s/column_headers.tsv", dir);
+    write_file(path, "hit_time_gmt\tevent_list\tpurchaseid\n");
+    cn_err_t err = {0};
+    cn_import_parser_t *p = NULL;
+    cn_import_opts_t o = {.format = "adobe-feed", .lookup_dir = dir, .suite = "shop"};
+    if (cn_import_parser_new(&o, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    cn_import_ctx_t ctx;
+    cn_import_ctx_init(&ctx);
+    cn_rawhit_t h;
+    cn_import_info_t info;
+    const char *line =
+        "971211336\t1,2,10,11,12,13,14,200,201=2.5,299,20100,20999,100,10036,500\to1";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
+    assert_str(h.query,
+               "event_list=1%2C2%2C10%2C11%2C12%2C13%2C14%2C200%2C201%3D2.5%2C299%2C20100%2C"
+               "20999%2C100%2C10036%2C500&events=purchase%2CprodView%2CscOpen%2C"
+               "scCheckout%2CscAdd%2CscRemove%2CscView%2Cevent1%2Cevent2%3D2.5%2Cevent100%2C"
+               "event101%2Cevent1000&order_id=o1");
+    /* only instances of eVars: no events field */
+    line = "971211336\t100,101\t";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
+    assert_str(h.query, "event_list=100%2C101");
+    /* not an id, a value on a commerce event, a bad value: bad lines at the entry */
+    line = "971211336\t1,abc\t";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), CN_EPARSE);
+    assert_int_equal(info.bad, CN_IMPORT_BAD_EVENTS);
+    assert_int_equal(info.column, 12);
+    assert_string_equal(cn_import_bad_name(info.bad), "bad-events");
+    line = "971211336\t1=5\t";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), CN_EPARSE);
+    assert_int_equal(info.bad, CN_IMPORT_BAD_EVENTS);
+    line = "971211336\t200=x\t";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), CN_EPARSE);
+    line = "971211336\t-1\t";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), CN_EPARSE);
+    cn_import_ctx_dispose(&ctx);
+    cn_import_parser_free(p);
+
+    /* post_event_list wins over event_list, which stays a plain column; with event.tsv */
+    write_file(path, "hit_time_gmt\tevent_list\tpost_event_list\n");
+    snprintf(evpath, sizeof(evpath), "%s/event.tsv", dir);
+    write_file(evpath, "1\tPurchase\n12\tCart Add\n104\tInstance of eVar5\n"
+                       "204\tNewsletter signups\n");
+    if (cn_import_parser_new(&o, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    cn_import_ctx_init(&ctx);
+    line = "971211336\t1,204,12\t204,104,12";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
+    assert_str(h.query, "event_list=1%2C204%2C12&events=event5%2CscAdd&"
+                        "post_event_list=204%2C104%2C12");
+    /* 2 (prodView) is not in this event.tsv: a bad line */
+    line = "971211336\t\t1,2";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), CN_EPARSE);
+    assert_int_equal(info.bad, CN_IMPORT_BAD_EVENTS);
+    assert_int_equal(info.column, 13);
+    cn_import_ctx_dispose(&ctx);
+    cn_import_parser_free(p);
+
+    /* a column mapped to `events` stays the events: the list is a plain column */
+    write_file(path, "hit_time_gmt\tevent_list\tmy_events\n");
+    o.map = "my_events=events";
+    if (cn_import_parser_new(&o, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    cn_import_ctx_init(&ctx);
+    line = "971211336\t1\tcheckout";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
+    assert_str(h.query, "event_list=1&events=checkout");
+    cn_import_ctx_dispose(&ctx);
+    cn_import_parser_free(p);
+    unlink(evpath);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +383,7 @@ int main(void)
         cmocka_unit_test(ndjson_rows),
         cmocka_unit_test(adobe_feed_with_lookups),
         cmocka_unit_test(adobe_feed_times_and_names),
+        cmocka_unit_test(adobe_feed_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
