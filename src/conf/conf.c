@@ -427,8 +427,8 @@ static const char *const module_suite_keys[] = {
 };
 
 /* Numbered suite keys that processing reads (src/process/process.c): eVar,
- * prop and event definitions, numbered as Adobe numbers them (1..max, no
- * leading zero). Their attributes are checked as above
+ * prop, event and list variable definitions, numbered as Adobe numbers them
+ * (1..max, no leading zero). Their attributes are checked as above
  * (cn_process_check_suite_conf). */
 static const struct {
     const char *prefix;
@@ -438,6 +438,7 @@ static const struct {
     {"evar", 250, " (eVars are evar1..evar250)"},
     {"prop", 75, " (props are prop1..prop75)"},
     {"event", 1000, " (events are event1..event1000)"},
+    {"list", 3, " (list variables are list1..list3)"},
 };
 
 /* The number N of PREFIXN, or 0. */
@@ -471,9 +472,8 @@ static bool is_module_suite_key(const char *key)
 /* What to add to "unknown key" for a key that looks like a numbered one. */
 static const char *unknown_key_hint(const char *key)
 {
-    if (strncmp(key, "list", 4) == 0 || strncmp(key, "hier", 4) == 0)
-        return " (list variables are split at ',' and hierarchies kept whole: neither takes "
-               "settings, see docs/configuration.md)";
+    if (strncmp(key, "hier", 4) == 0)
+        return " (hierarchies are kept whole and take no settings, see docs/configuration.md)";
     for (size_t i = 0; i < sizeof(numbered_suite_keys) / sizeof(numbered_suite_keys[0]); i++) {
         const char *prefix = numbered_suite_keys[i].prefix;
         if (strncmp(key, prefix, strlen(prefix)) == 0)

@@ -341,14 +341,10 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
             continue;
         case 'l':
             if ((num = var_num(n, 1, 3)) != 0) {
-                cn_str_t v = value_of(&c, p), rest = v, item;
-                while (rest.ptr != NULL && v.len > 0) {
-                    rest = cn_str_split(rest, ',', &item);
-                    item = cn_str_trim(item);
-                    if (item.len > 0 &&
-                        (rc = cn_decode_vars_add(b, h, CN_VAR_LIST | num, item, err)) != 0)
-                        return rc;
-                }
+                /* kept whole: processing splits it with the suite's delimiter (listN) */
+                cn_str_t v = value_of(&c, p);
+                if (v.len > 0 && (rc = cn_decode_vars_add(b, h, CN_VAR_LIST | num, v, err)) != 0)
+                    return rc;
             }
             continue;
         case 'h':

@@ -2,7 +2,7 @@
 /*
  * Creating and freeing a processor, and its checkpoint: the snapshot of
  * processing state in <data>/process/checkpoint, written atomically (temp
- * file, fsync, rename, fsync of the folder). Format (version 3, little
+ * file, fsync, rename, fsync of the folder). Format (version 4, little
  * endian, varints LEB128; docs/processing.md):
  *
  *   "CNPROCK1", varint version, varint seq, u8 has_pos, varint segment,
@@ -13,7 +13,9 @@
  *   (version 2; version 1 has neither: they read as 0), evar count, per eVar: num,
  *   str, zigzag set_ts, set_visit, then (version 3; versions 1 and 2 read as
  *   none) merchandising binding count, per binding: evar, SKU hash (64 bits),
- *   value (pool id), zigzag set_ts, set_visit), varint order count + keys, varint
+ *   value (pool id), zigzag set_ts, set_visit, then (version 4; older read as none)
+ *   list value count, per value: list number 1..3, str, zigzag set_ts, set_visit, by
+ *   list and oldest first), varint order count + keys, varint
  *   serial count + keys; finally u32 CRC32C of everything before it.
  */
 #include <errno.h>
@@ -32,7 +34,7 @@
 #include "process/internal.h"
 
 #define CK_MAGIC   "CNPROCK1"
-#define CK_VERSION 3
+#define CK_VERSION 4
 
 /* --- eVar value pool --- */
 
@@ -156,7 +158,7 @@ static void suite_dispose(cn_suite_state_t *s)
     cn_kmap_dispose(&s->serials);
     cn_kmap_dispose(&s->pool_map);
     cn_buf_dispose(&s->pool_data);
-    for (int i = 0; i < 251; i++)
+    for (size_t i = 0; i < sizeof(s->evar) / sizeof(s->evar[0]); i++)
         free(s->evar[i].from);
     for (int i = 0; i < 76; i++)
         free(s->prop_from[i]);
@@ -267,14 +269,24 @@ static int serialize(const cn_process_t *p, uint64_t badlog_size, ckw_t *w)
             cn_buf_put_varint(b, v->hit_num);
             cn_buf_put_varint(b, v->visit_campaign);
             cn_buf_put_varint(b, v->visit_ref);
-            cn_buf_put_varint(b, v->evar_count);
-            for (size_t k = 0; k < v->evar_count; k++) {
+            size_t ec = 0; /* the eVars; then, after the bindings, the list values */
+            while (ec < v->evar_count && v->evars[ec].num <= CN_LIST_BASE)
+                ec++;
+            cn_buf_put_varint(b, ec);
+            for (size_t k = 0; k < ec; k++) {
                 cn_buf_put_varint(b, v->evars[k].num);
                 cn_buf_put_varint(b, v->evars[k].str);
                 cn_buf_put_varint(b, zz(v->evars[k].set_ts));
                 cn_buf_put_varint(b, v->evars[k].set_visit);
             }
             cn__merch_put(s, (uint32_t)i, b);
+            cn_buf_put_varint(b, v->evar_count - ec);
+            for (size_t k = ec; k < v->evar_count; k++) {
+                cn_buf_put_varint(b, v->evars[k].num - CN_LIST_BASE);
+                cn_buf_put_varint(b, v->evars[k].str);
+                cn_buf_put_varint(b, zz(v->evars[k].set_ts));
+                cn_buf_put_varint(b, v->evars[k].set_visit);
+            }
             ckw_spill(w);
         }
         put_set(w, &s->orders);
@@ -431,6 +443,32 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
                     cn__merch_restore(s, ord, (unsigned)n, sku, (uint32_t)val, set_ts,
                                       (uint32_t)set_visit) != 0)
                     r.bad = true;
+            }
+            /* list values in force (version 4; older checkpoints have none): by list, oldest
+             * first, after the eVars in the visitor's array */
+            uint64_t lc = version >= 4 ? rv(&r) : 0;
+            if (lc > 3 * CN_LIST_MAX_VALUES) {
+                r.bad = true;
+                break;
+            }
+            if (lc > 0) {
+                v->evar_cap = (uint16_t)(ec + lc);
+                v->evars = cn_xrealloc(v->evars, v->evar_cap * sizeof(*v->evars));
+            }
+            unsigned last = 0, run = 0;
+            for (uint64_t k = 0; k < lc && !r.bad; k++) {
+                uint64_t n = rv(&r), str = rv(&r);
+                int64_t set_ts = unzz(rv(&r));
+                uint64_t set_visit = rv(&r);
+                run = n == last ? run + 1 : 1;
+                if (n < last || n < 1 || n > 3 || str >= s->pool_count || set_visit > UINT32_MAX ||
+                    run > CN_LIST_MAX_VALUES) {
+                    r.bad = true;
+                    break;
+                }
+                last = (unsigned)n;
+                v->evars[v->evar_count++] = (cn_evar_val_t){
+                    (uint16_t)(CN_LIST_BASE + n), (uint32_t)str, set_ts, (uint32_t)set_visit};
             }
         }
         read_set(&r, &s->orders);

@@ -283,9 +283,18 @@ typedef struct cn_evar_conf {
     char *from;         /* context-data key that sets it (without "c."), or NULL */
 } cn_evar_conf_t;
 
-/* An eVar value in force for a visitor. */
+/*
+ * List variables (suite key listN, docs/processing.md "List variables"): list N's values in
+ * force are kept in the visitor's evars array under the number CN_LIST_BASE + N, after the
+ * eVars, oldest first, and its expiry in the suite's evar[CN_LIST_BASE + N]. A hit-scoped list
+ * (expiry=hit, the default) keeps nothing: its rows are the hit's own values.
+ */
+#define CN_LIST_BASE       250
+#define CN_LIST_MAX_VALUES 250 /* values in force per list and visitor (Adobe's cap) */
+
+/* An eVar value (or a list value: num > CN_LIST_BASE) in force for a visitor. */
 typedef struct cn_evar_val {
-    uint16_t num;       /* N of eVarN */
+    uint16_t num;       /* N of eVarN; CN_LIST_BASE + N for a value of listN */
     uint32_t str;       /* id in the suite's value pool */
     int64_t set_ts;     /* when it was set */
     uint32_t set_visit; /* the visitor's visit number when it was set */
@@ -304,7 +313,7 @@ typedef struct cn_visitor {
     uint16_t evar_count;
     uint16_t evar_cap : 15;
     uint16_t merch : 1;   /* has merchandising bindings (merch.c sets and clears it) */
-    cn_evar_val_t *evars; /* sorted by num */
+    cn_evar_val_t *evars; /* sorted by num; a list's values oldest first */
 } cn_visitor_t;
 
 typedef struct cn_suite_state {
@@ -314,8 +323,10 @@ typedef struct cn_suite_state {
     cn_sink_t sink;      /* the sink rows go to: real_sink, or a null sink while suppressed */
     cn_sink_t real_sink; /* from the factory */
     bool suppress;       /* the sink holds rows up to suppress_to already (it is ahead of the */
-    cn_hitlog_pos_t suppress_to; /* checkpoint file): emit nothing until pos passes it */
-    cn_evar_conf_t evar[251];
+    cn_hitlog_pos_t suppress_to;           /* checkpoint file): emit nothing until pos passes it */
+    cn_evar_conf_t evar[CN_LIST_BASE + 4]; /* eVars 1..250, then lists 1..3 (expiry only) */
+    char list_delim[4];                    /* listN's value delimiter */
+    uint16_t list_max[4];                  /* listN's max values; 0: none set */
     char *prop_from[76];
     uint8_t event_kind[CN_DEC_MAX_EVENT_NUM + 1];
     bool keep_unconverted;

@@ -114,6 +114,43 @@ static int evar_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
     return cn_err_set(err, CN_ECONFIG, "unknown attribute '%.*s'", CN_STR_FMT(k));
 }
 
+/* listN = name=TEXT; delimiter=X; expiry=...; allocation=full; max=N */
+typedef struct list_conf {
+    cn_evar_conf_t *e; /* the expiry (evar[CN_LIST_BASE + N]) */
+    char *delim;
+    uint16_t *max;
+} list_conf_t;
+
+static int list_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
+{
+    list_conf_t *l = ud;
+    if (cn_str_eq_c(k, "name"))
+        return 0;
+    if (cn_str_eq_c(k, "delimiter")) {
+        /* one byte, as Adobe's Value Delimiter: a multi-byte character is not supported */
+        if (v.len != 1)
+            return cn_err_set(err, CN_ECONFIG,
+                              "delimiter is one byte (multi-byte delimiters are not supported)");
+        *l->delim = v.ptr[0];
+        return 0;
+    }
+    if (cn_str_eq_c(k, "expiry") || cn_str_eq_c(k, "expiration"))
+        return evar_attr(l->e, k, v, err);
+    if (cn_str_eq_c(k, "allocation") || (k.len == 0 && cn_str_eq_c(v, "full"))) {
+        if (cn_str_eq_c(v, "full"))
+            return 0;
+        return cn_err_set(err, CN_ECONFIG, "allocation is full (linear is not offered)");
+    }
+    if (cn_str_eq_c(k, "max")) {
+        int64_t n;
+        if (cn_str_to_i64(v, &n) != 0 || n < 1 || n > CN_LIST_MAX_VALUES)
+            return cn_err_set(err, CN_ECONFIG, "max is 1..%d", CN_LIST_MAX_VALUES);
+        *l->max = (uint16_t)n;
+        return 0;
+    }
+    return cn_err_set(err, CN_ECONFIG, "unknown attribute '%.*s'", CN_STR_FMT(k));
+}
+
 static int prop_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
 {
     char **from = ud;
@@ -164,12 +201,21 @@ static unsigned key_num(const char *key, const char *prefix, unsigned hi)
 
 int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_err_t *err)
 {
+    for (unsigned n = 1; n <= 3; n++) {
+        /* a list without settings: split at ',', hit-scoped, no max */
+        s->evar[CN_LIST_BASE + n].exp = CN_EXP_HIT;
+        s->list_delim[n] = ',';
+        s->list_max[n] = 0;
+    }
     for (size_t i = 0; i < sc->kv_count; i++) {
         const char *k = sc->kv[i].key, *v = sc->kv[i].value;
         unsigned n;
         int rc = 0;
         if ((n = key_num(k, "evar", 250)) != 0) {
             rc = parse_attrs(sc, k, v, evar_attr, &s->evar[n], err);
+        } else if ((n = key_num(k, "list", 3)) != 0) {
+            list_conf_t l = {&s->evar[CN_LIST_BASE + n], &s->list_delim[n], &s->list_max[n]};
+            rc = parse_attrs(sc, k, v, list_attr, &l, err);
         } else if ((n = key_num(k, "prop", 75)) != 0) {
             rc = parse_attrs(sc, k, v, prop_attr, &s->prop_from[n], err);
         } else if ((n = key_num(k, "event", CN_DEC_MAX_EVENT_NUM)) != 0) {
@@ -353,6 +399,83 @@ static void evars_expire_after(cn_suite_state_t *s, cn_visitor_t *v, const cn_db
         if (hit)
             evar_remove(v, i - 1);
     }
+}
+
+/* --- List variables (listN: values in force per visitor, after the eVars) --- */
+
+/* The next value of a list split at delim, trimmed; empty ones are skipped. False at the end. */
+static bool list_next(cn_str_t *rest, char delim, cn_str_t *item)
+{
+    while (rest->ptr != NULL) {
+        *rest = cn_str_split(*rest, delim, item);
+        *item = cn_str_trim(*item);
+        if (item->len > 0)
+            return true;
+    }
+    return false;
+}
+
+static size_t list_count(cn_str_t v, char delim)
+{
+    size_t n = 0;
+    cn_str_t item;
+    while (list_next(&v, delim, &item))
+        n++;
+    return n;
+}
+
+/* Adds value to list n's values in force as the most recent one (a value already in force
+ * moves there, with a new set time), then drops the oldest beyond the list's max. */
+static void list_add(cn_suite_state_t *s, cn_visitor_t *v, unsigned n, cn_str_t value, int64_t ts)
+{
+    unsigned num = CN_LIST_BASE + n;
+    size_t lo = 0, hi;
+    while (lo < v->evar_count && v->evars[lo].num < num)
+        lo++;
+    for (hi = lo; hi < v->evar_count && v->evars[hi].num == num; hi++)
+        ;
+    for (size_t i = lo; i < hi; i++) {
+        if (cn_str_eq(cn__pool_get(s, v->evars[i].str), value)) {
+            evar_remove(v, i);
+            hi--;
+            break;
+        }
+    }
+    if (v->evar_count == v->evar_cap) {
+        v->evar_cap = v->evar_cap ? (uint16_t)(v->evar_cap * 2) : 4;
+        v->evars = cn_xrealloc(v->evars, v->evar_cap * sizeof(*v->evars));
+    }
+    memmove(&v->evars[hi + 1], &v->evars[hi], (v->evar_count - hi) * sizeof(v->evars[0]));
+    v->evar_count++;
+    v->evars[hi++] = (cn_evar_val_t){(uint16_t)num, cn__pool_intern(s, value), ts, v->visit_num};
+    size_t max = s->list_max[n] ? s->list_max[n] : CN_LIST_MAX_VALUES;
+    for (; hi - lo > max; hi--)
+        evar_remove(v, lo);
+}
+
+/* Rows of a hit-scoped list value: its values on this hit, the last `max` of them. */
+static int list_hit_rows(cn_process_t *p, cn_suite_state_t *s, uint32_t hid, unsigned n,
+                         cn_str_t value)
+{
+    char delim = s->list_delim[n];
+    size_t skip = 0;
+    if (s->list_max[n] != 0) {
+        size_t count = list_count(value, delim);
+        skip = count > s->list_max[n] ? count - s->list_max[n] : 0;
+    }
+    cn_str_t item;
+    while (list_next(&value, delim, &item)) {
+        if (skip > 0) {
+            skip--;
+            continue;
+        }
+        cn_var_row_t vr = {.hit = hid, .var = CN_VAR_LIST | n, .value = item};
+        int rc = s->sink.var(s->sink.ud, &vr);
+        if (rc != 0)
+            return rc;
+        p->stats.vars++;
+    }
+    return 0;
 }
 
 static cn_str_t ctx_get(const cn_dbatch_t *b, const cn_dhit_t *h, const char *key)
@@ -599,6 +722,21 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         if (convert(p, s, cur, ts, cv.revenue_orig, &cv.revenue) != 0)
             goto no_rate;
     }
+    /* the hit's lists split with the suite's delimiters: more than the decoder's limit on
+     * variables makes it a bad row, as when the decoder split them */
+    bool has_list = false;
+    size_t nvars = h->var_count;
+    for (uint32_t i = 0; i < h->var_count; i++) {
+        const cn_dvar_t *dv = &b->vars[h->var_first + i];
+        if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_LIST) {
+            has_list = true;
+            nvars += list_count(dv->value, s->list_delim[dv->var & 0xffff]) - 1;
+        }
+    }
+    if (nvars > CN_DEC_MAX_VARS) {
+        snprintf(detail, sizeof(detail), "more than %d variables", CN_DEC_MAX_VARS);
+        return bad_row(p, raw, NULL, 0, pos, CN_BADROW_TOO_BIG, detail);
+    }
     for (uint32_t i = 0; i < h->ev_count; i++) {
         const cn_devent_t *ev = &b->events[h->ev_first + i];
         cv.ev_val[i] = ev->has_value ? ev->value : CN_MONEY_SCALE;
@@ -644,14 +782,21 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
 
     /* 3. eVars: expire, then apply this hit's values (query, products, context-data rules). */
     evars_expire_before(s, v, ts);
-    bool sets_evar = false;
     uint32_t own = UINT32_MAX; /* the first merchandising eVar, for cn__merch_hit */
+    bool sets_list = false;    /* sets a list that persists */
     for (uint32_t i = 0; i < h->var_count; i++) {
         const cn_dvar_t *dv = &b->vars[h->var_first + i];
         if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR && !cv.dup) {
             evar_set(s, v, dv->var & 0xffff, dv->value, ts);
-            sets_evar = true;
             own = dv->product >= 0 && own == UINT32_MAX ? i : own;
+        } else if (has_list && (dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_LIST && !cv.dup &&
+                   s->evar[CN_LIST_BASE + (dv->var & 0xffff)].exp != CN_EXP_HIT) {
+            unsigned n = dv->var & 0xffff;
+            cn_str_t rest = dv->value, item;
+            while (list_next(&rest, s->list_delim[n], &item)) {
+                list_add(s, v, n, item, ts);
+                sets_list = true;
+            }
         }
     }
     /* merchandising eVars (merch.c): for hits that bind some, and for hits with products or
@@ -665,10 +810,8 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
             if (s->evar[n].from == NULL)
                 continue;
             cn_str_t val = ctx_get(b, h, s->evar[n].from);
-            if (val.len > 0) {
+            if (val.len > 0)
                 evar_set(s, v, n, val, ts);
-                sets_evar = true;
-            }
         }
     }
 
@@ -715,10 +858,17 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         p->stats.items++;
     }
 
-    /* 6. Vars: hit-scoped props, lists, hierarchies; then the eVars in force. */
+    /* 6. Vars: hit-scoped props, lists, hierarchies; then the eVars and lists in force. */
     for (uint32_t i = 0; i < h->var_count; i++) {
         const cn_dvar_t *dv = &b->vars[h->var_first + i];
         uint32_t var = dv->var;
+        if ((var & CN_VAR_FAMILY_MASK) == CN_VAR_LIST) {
+            /* split with the suite's delimiter; a list that persists is written below */
+            if (s->evar[CN_LIST_BASE + (var & 0xffff)].exp == CN_EXP_HIT &&
+                (rc = list_hit_rows(p, s, hid, var & 0xffff, dv->value)) != 0)
+                return rc;
+            continue;
+        }
         if ((var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR) {
             if (dv->product < 0 || cv.dup)
                 continue;
@@ -746,15 +896,31 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
             p->stats.vars++;
         }
     }
-    if (h->type == CN_HIT_PAGEVIEW || events != 0 || h->ev_count > 0 || sets_evar) {
-        for (uint32_t i = 0; i < v->evar_count; i++) {
+    /* list values in force (lists that persist), on hits with success events and hits that
+     * set a list: each value gets the events' full credit. Before the eVars: the store codes
+     * the eVar rows that end a hit's rows as changes (docs/storage.md "Var group"). */
+    uint32_t ne = 0; /* the eVars in force: evars[0..ne) */
+    while (ne < v->evar_count && v->evars[ne].num <= CN_LIST_BASE)
+        ne++;
+    if (ne < v->evar_count && (events != 0 || h->ev_count > 0 || sets_list)) {
+        for (uint32_t k = ne; k < v->evar_count; k++) {
             cn_var_row_t vr = {.hit = hid,
-                               .var = CN_VAR_EVAR | v->evars[i].num,
-                               .value = cn__pool_get(s, v->evars[i].str)};
+                               .var = CN_VAR_LIST | (v->evars[k].num - CN_LIST_BASE),
+                               .value = cn__pool_get(s, v->evars[k].str)};
             if ((rc = s->sink.var(s->sink.ud, &vr)) != 0)
                 return rc;
             p->stats.vars++;
         }
+    }
+    /* every hit carries the eVars in force (Adobe credits a hit, link or page view, to the
+     * values set or persisting on it) */
+    for (uint32_t k = 0; k < ne; k++) {
+        cn_var_row_t vr = {.hit = hid,
+                           .var = CN_VAR_EVAR | v->evars[k].num,
+                           .value = cn__pool_get(s, v->evars[k].str)};
+        if ((rc = s->sink.var(s->sink.ud, &vr)) != 0)
+            return rc;
+        p->stats.vars++;
     }
 
     /* 7. Numbered events (serialized ones once per id and suite). */

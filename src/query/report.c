@@ -160,6 +160,8 @@ typedef struct plan {
     bool item_mode;                      /* an item dimension (product, category, merchN): */
     int item_fields[CN_REPORT_MAX_DIMS]; /* rows are items; which fields are item ones */
     size_t item_count;
+    bool list_mode;   /* item_mode for a list dimension (listN): rows are the hits' list values,
+                         item_fields[0] its field (list_pass) */
     bool visit_level; /* every key is constant within a visit */
     bool need[CN_M_BASE_COUNT];
     int events[CN_REPORT_MAX_METRICS]; /* eventN numbers, in slot order */
@@ -403,8 +405,10 @@ static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_sna
         f->dim = req->dims[i].def;
         f->arg = req->dims[i].arg;
         cn_dimsrc_t src = f->dim->src;
-        if (src == CN_DIMSRC_ITEM_COL || src == CN_DIMSRC_ITEM_MERCH) {
+        if (src == CN_DIMSRC_ITEM_COL || src == CN_DIMSRC_ITEM_MERCH ||
+            (src == CN_DIMSRC_VAR && f->dim->var_family == CN_VAR_LIST)) {
             pl->item_mode = true;
+            pl->list_mode |= src == CN_DIMSRC_VAR;
             pl->item_fields[pl->item_count++] = (int)i;
         }
         if (src == CN_DIMSRC_HOUR || src == CN_DIMSRC_DOW)
@@ -420,6 +424,10 @@ static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_sna
                                                             : 0;
         pl->key_bound[kp++] = bound;
     }
+    if (pl->list_mode && pl->item_count > 1)
+        return cn_err_set(err, CN_EINVAL,
+                          "a list dimension (listN) cannot be crossed with product, category, "
+                          "merchN or another list");
     if (req->dim_count == 0 && req->gran == CN_GRAN_NONE)
         pl->visit_level = true; /* one key: everything */
     for (size_t i = 0; i < req->metric_count; i++) {
@@ -447,8 +455,8 @@ static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_sna
     pl->need_top = pl->need[CN_M_TOP_US] || pl->need[CN_M_TOP_VIEWS];
     if (pl->need_top && pl->item_mode)
         return cn_err_set(err, CN_EINVAL,
-                          "time_on_page is per page view: it cannot be broken down by product "
-                          "or category");
+                          "time_on_page is per page view: it cannot be broken down by product, "
+                          "category, merchN or listN");
     pl->need_ts |= pl->need[CN_M_DURATION_US] || pl->need_top;
     pl->need_money = pl->need[CN_M_REVENUE] || pl->need[CN_M_UNITS];
     if (pl->item_mode)
@@ -1094,6 +1102,97 @@ static int item_pass(pass_t *p, size_t k, int64_t **keys)
     return rc;
 }
 
+/*
+ * The var rows of segment k for a list dimension (listN, item_fields[0]): each selected hit is
+ * credited once to each distinct value of the list it has (Adobe's full allocation: each value
+ * gets the hit's counts, revenue and events in full), and a hit without one to "" (id 0).
+ * The totals count the hit once (note_hit, run_pass).
+ */
+static int list_pass(pass_t *p, size_t k, int64_t **keys)
+{
+    cn_scan_t *s = p->scan;
+    const plan_t *pl = p->pl;
+    cn_scanseg_t *ss = &s->segs[k];
+    int lf = pl->item_fields[0];
+    uint32_t want = pl->fields[lf].dim->var_family | (uint32_t)pl->fields[lf].arg;
+    uint32_t *hit = NULL, *var = NULL, *val = NULL;
+    size_t count = 0, n = ss->n;
+    int rc = cn_scan_vars(s, k, &hit, &var, &val, &count);
+    if (rc != 0)
+        return rc;
+    /* the list's values by hit, in row order (first[i]..first[i + 1]) */
+    uint32_t *first = cn_xcalloc(n + 1, 4);
+    size_t nval = 0;
+    for (size_t x = 0; x < count; x++) {
+        if (var[x] == want) {
+            first[hit[x] + 1]++;
+            nval++;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        first[i + 1] += first[i];
+    uint32_t *vals = cn_xmalloc((nval + 1) * 4), *fill = cn_xcalloc(n + 1, 4);
+    for (size_t x = 0; x < count; x++) {
+        if (var[x] == want)
+            vals[first[hit[x]] + fill[hit[x]]++] = val[x];
+    }
+    /* the accs each hit was credited to, for its events: acc_first[i], acc_count[i] */
+    uint32_t *accs = cn_xmalloc((nval + n + 1) * 4), *acc_first = fill; /* fill is spent */
+    uint32_t *acc_count = cn_xcalloc(n + 1, 4);
+    size_t nacc = 0;
+    for (size_t i = 0; i < n; i++) {
+        acc_first[i] = (uint32_t)nacc;
+        uint64_t vi = ss->visit[i] - s->first_visit;
+        if (!hit_selected(p, ss, i, vi))
+            continue;
+        uint32_t bucket = pl->req->gran != CN_GRAN_NONE ? trend_bucket(p, ss->ts[i]) : 0;
+        int64_t rev = ss->revenue ? ss->revenue[i] : 0;
+        uint32_t units = ss->units ? ss->units[i] : 0;
+        uint32_t lo = first[i], hi = first[i + 1];
+        for (uint32_t x = lo; x < (hi > lo ? hi : lo + 1); x++) {
+            keys[lf][i] = hi > lo ? vals[x] : 0;
+            uint32_t acc = acc_of(p->agg, key_of(p, keys, i, bucket));
+            bool again = false;
+            for (uint32_t y = acc_first[i]; y < nacc && !again; y++)
+                again = accs[y] == acc;
+            if (again)
+                continue;
+            accs[nacc++] = acc;
+            acc_count[i]++;
+            credit(p, acc, vi, ss->type[i], ss->events[i], rev, units, false);
+        }
+    }
+    free(hit);
+    free(var);
+    free(val);
+    if (pl->event_count > 0) {
+        uint32_t *ehit, *enum_;
+        int64_t *eval_;
+        size_t ecount;
+        rc = cn_scan_events(s, k, &ehit, &enum_, &eval_, &ecount);
+        for (size_t j = 0; rc == 0 && j < ecount; j++) {
+            size_t i = ehit[j];
+            for (size_t e = 0; e < pl->event_count; e++) {
+                if ((uint32_t)pl->events[e] != enum_[j])
+                    continue;
+                for (uint32_t y = acc_first[i]; y < acc_first[i] + acc_count[i]; y++)
+                    p->agg->acc[(size_t)accs[y] * p->agg->nm + CN_M_BASE_COUNT + e] += eval_[j];
+            }
+        }
+        if (rc == 0 && ecount > 0) {
+            free(ehit);
+            free(enum_);
+            free(eval_);
+        }
+    }
+    free(first);
+    free(vals);
+    free(fill);
+    free(accs);
+    free(acc_count);
+    return rc;
+}
+
 /* The pass over segments [k0, k1). */
 static int run_pass(pass_t *p, size_t k0, size_t k1)
 {
@@ -1169,7 +1268,7 @@ static int run_pass(pass_t *p, size_t k0, size_t k1)
             note_hit(p, vi, ss->type[i], ss->events[i], ts, rev, units, acc);
         }
         if (pl->item_mode)
-            rc = item_pass(p, k, keys);
+            rc = pl->list_mode ? list_pass(p, k, keys) : item_pass(p, k, keys);
         if (rc == 0 && pl->event_count > 0) {
             uint32_t *ehit, *enum_;
             int64_t *eval_;

@@ -937,6 +937,28 @@ int cn_scan_item_field(cn_scan_t *s, size_t k, const cn_field_t *f, uint32_t **h
     return rc;
 }
 
+int cn_scan_vars(cn_scan_t *s, size_t k, uint32_t **hit, uint32_t **var, uint32_t **val,
+                 size_t *count)
+{
+    cn_scanseg_t *ss = &s->segs[k];
+    *var = *val = NULL;
+    int rc = child_hits(s, ss, CN_GROUP_VAR, CN_COL_VAR_hit, hit, count);
+    if (rc != 0 || *count == 0)
+        return rc;
+    size_t n = *count;
+    *var = cn_xmalloc(n * 4);
+    *val = cn_xmalloc(n * 4);
+    if ((rc = cn_store_read_u32(ss->seg, CN_COL_VAR_var, 0, n, *var, s->err)) != 0 ||
+        (rc = cn_store_read_u32(ss->seg, CN_COL_VAR_value, 0, n, *val, s->err)) != 0) {
+        free(*hit);
+        free(*var);
+        free(*val);
+        *hit = *var = *val = NULL;
+        *count = 0;
+    }
+    return rc;
+}
+
 int cn_scan_events(cn_scan_t *s, size_t k, uint32_t **hit, uint32_t **num, int64_t **val,
                    size_t *count)
 {
@@ -1430,6 +1452,40 @@ static int cond_hits_run(cn_scan_t *s, const cond_t *c, uint64_t *hitbits, size_
             free(key);
             free(qty);
             free(rev);
+            continue;
+        }
+        if (c->field.dim != NULL && c->field.dim->src == CN_DIMSRC_VAR &&
+            c->field.dim->var_family == CN_VAR_LIST) {
+            /* a list (listN): a hit matches when one of its values does, a hit without one
+             * when "" does */
+            uint32_t *hit, *var, *val;
+            size_t count;
+            if ((rc = cn_scan_vars(s, k, &hit, &var, &val, &count)) != 0)
+                break;
+            uint32_t want = CN_VAR_LIST | (uint32_t)c->field.arg;
+            uint8_t *has = cn_xcalloc(ss->n + 1, 1);
+            for (size_t i = 0; i < count; i++) {
+                if (var[i] != want)
+                    continue;
+                has[hit[i]] = 1;
+                if (cond_test(c, val[i])) {
+                    uint64_t g = ss->base + hit[i];
+                    or_word(hitbits, g >> 6, 1ULL << (g & 63));
+                }
+            }
+            bool none = cond_test(c, 0);
+            for (size_t i = 0; none && i < ss->n; i++) {
+                if (!has[i]) {
+                    uint64_t g = ss->base + i;
+                    or_word(hitbits, g >> 6, 1ULL << (g & 63));
+                }
+            }
+            free(has);
+            if (count > 0) {
+                free(hit);
+                free(var);
+                free(val);
+            }
             continue;
         }
         if (ss->n > cap) {

@@ -178,6 +178,11 @@ int cn_scan_items(cn_scan_t *s, size_t k, cn_store_col_t col, uint32_t **hit, ui
 int cn_scan_item_field(cn_scan_t *s, size_t k, const cn_field_t *f, uint32_t **hit, uint32_t **key,
                        uint32_t **qty, int64_t **rev, size_t *count);
 
+/* Var rows of segment k: hit index within the segment, var (family | number) and value id,
+ * in row order. Arrays are malloc'd; *count may be 0. */
+int cn_scan_vars(cn_scan_t *s, size_t k, uint32_t **hit, uint32_t **var, uint32_t **val,
+                 size_t *count);
+
 /* Event rows of segment k with event numbers in [1..1000]: hit index within the
  * segment, event number and value. Arrays are malloc'd. */
 int cn_scan_events(cn_scan_t *s, size_t k, uint32_t **hit, uint32_t **num, int64_t **val,

@@ -72,7 +72,8 @@ def main():
         check('"action":"unchanged"' in out and '"start_line":5' in out and '"hits":0' in out, out)
         out, _ = expect(["report", "--data", data, "--from", "2026-11-01", "--to", "2026-11-03",
                          "--dimension", "evar1", "--metrics", "hits", "--format", "csv", "--bots"], 0)
-        check("\"blue, green\",1" in out and "red,1" in out, out)
+        # the link row carries the eVar in force: two hits for blue, green
+        check("\"blue, green\",2" in out and "red,1" in out, out)
         # csv without a dimension: the metrics alone, and the totals also when nothing matched
         out, _ = expect(["report", "--data", data, "--from", "2026-11-01", "--to", "2026-11-03",
                          "--metrics", "hits,visits", "--format", "csv", "--bots"], 0)

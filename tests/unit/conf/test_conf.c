@@ -93,10 +93,11 @@ static void errors_name_file_line_and_key(void **state)
     assert_int_equal(parse("[server]\ncompress = maybe\n", &c, &err), CN_ECONFIG);
     assert_non_null(strstr(err.msg, "t.conf:2: [server] compress: expected on or off"));
     /* Suite keys nothing reads are refused, not kept silently. */
-    assert_int_equal(parse("[suite x]\n\nlist1 = delimiter=|\n", &c, &err), CN_ECONFIG);
-    assert_non_null(strstr(err.msg, "t.conf:3: [suite x] list1: unknown key (list variables"));
+    assert_int_equal(parse("[suite x]\n\nlist4 = delimiter=|\n", &c, &err), CN_ECONFIG);
+    assert_string_equal(err.msg,
+                        "t.conf:3: [suite x] list4: unknown key (list variables are list1..list3)");
     assert_int_equal(parse("[suite x]\nhier2 = delimiter=/\n", &c, &err), CN_ECONFIG);
-    assert_non_null(strstr(err.msg, "[suite x] hier2: unknown key (list variables"));
+    assert_non_null(strstr(err.msg, "[suite x] hier2: unknown key (hierarchies are kept whole"));
     assert_int_equal(parse("[suite x]\nevar251 = name=x\n", &c, &err), CN_ECONFIG);
     assert_string_equal(err.msg,
                         "t.conf:2: [suite x] evar251: unknown key (eVars are evar1..evar250)");
@@ -108,10 +109,12 @@ static void errors_name_file_line_and_key(void **state)
     assert_string_equal(err.msg, "t.conf:2: [suite x] retention: unknown key");
     /* The numbered keys processing reads, at both ends of their ranges. */
     assert_int_equal(parse("[suite x]\nevar1 = a\nevar250 = b\nprop75 = from=c.a\n"
-                           "event1000 = type=currency\nretention_days = 3\n",
+                           "event1000 = type=currency\nretention_days = 3\n"
+                           "list1 = delimiter=|\nlist3 = max=5\n",
                            &c, &err),
                      0);
     assert_string_equal(cn_conf_suite_get(cn_conf_suite(c, "x", 1), "event1000"), "type=currency");
+    assert_string_equal(cn_conf_suite_get(cn_conf_suite(c, "x", 1), "list1"), "delimiter=|");
     cn_conf_free(c);
 }
 

@@ -503,7 +503,7 @@ static void a_version_2_checkpoint_loads_with_no_bindings(void **state)
     buy_abc(p, T0 + MIN, "o11");
     assert_int_equal(NHITS, before + 1);
     assert_string_equal(take(), ""); /* the same visit, but no binding came through */
-    /* a checkpoint written now is version 3 and reads back */
+    /* a checkpoint written now (the current version) reads back */
     hit(p, T0 + 2 * MIN, VIEW_B_BROWSE);
     take();
     assert_int_equal(cn_process_checkpoint(p), 0);

@@ -303,13 +303,13 @@ static void scripted_visit_gives_visits_evar_credit_revenue_and_dedup(void **sta
     assert_int_equal(s->events[0].event, 10);
     assert_int_equal(s->events[0].value, 100000);
 
-    /* the repeat of ORD-1: kept as a hit with its props, but no order, revenue, units, events
-     * (event10 and scAdd are dropped with the purchase: s->nevents is 1 above), items, or eVars
-     * (v3=paypal is not set: hit 5 above has only v1) */
+    /* the repeat of ORD-1: kept as a hit with its props and the eVars in force, but no order,
+     * revenue, units, events (event10 and scAdd are dropped with the purchase: s->nevents is 1
+     * above), items, or eVars it gives (v3=paypal is not set: hit 5 above has only v1) */
     rec_hit_t *re = &s->hits[4];
     assert_int_equal(re->row.events, 0);
-    assert_int_equal(vars_of(s, 4, buf, sizeof(buf)), 1);
-    assert_string_equal(buf, "c5=again");
+    assert_int_equal(vars_of(s, 4, buf, sizeof(buf)), 3);
+    assert_string_equal(buf, "c5=again v1=SPRING v7=x");
     assert_string_equal(re->order, "");
     assert_int_equal(re->row.revenue, 0);
     assert_int_equal(re->row.units, 0);
@@ -399,6 +399,37 @@ static void evar_expiry_in_days_and_never_and_event_values(void **state)
     assert_int_equal(s->events[1].value, 50000);
     assert_int_equal(s->events[2].event, 10);
     assert_int_equal(s->events[2].value, 154000); /* 2.00 EUR x 7.70 */
+    cn_process_free(p);
+}
+
+/* Every hit carries the eVars in force: plain link, download and exit hits without events
+ * and without an eVar of their own too (Adobe credits a hit to the values set or persisting on
+ * it), and a hit-scoped eVar only its own hit. */
+static void link_hits_carry_the_evars_in_force(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open, NULL};
+    cn_process_t *p = open_proc(&f, NULL);
+    recsink_t *s = &REC[0];
+    char buf[256];
+    adobe(p, "shop", T0, "g=x&pageName=Home&v4=N&v7=V&v2=H" MID);
+    adobe(p, "shop", T0 + MIN, "g=x&pe=lnk_o&pev2=Menu" MID);
+    adobe(p, "shop", T0 + 2 * MIN, "g=x&pe=lnk_d&pev1=https%3A%2F%2Fshop.canton.test%2Fa.pdf" MID);
+    adobe(p, "shop", T0 + 3 * MIN, "g=x&pe=lnk_e&pev1=https%3A%2F%2Fother.example%2F" MID);
+    adobe(p, "shop", T0 + 4 * MIN, "g=x&pe=lnk_o&pev2=Menu&v2=H2" MID);
+    adobe(p, "shop", T0 + 90 * MIN, "g=x&pe=lnk_o&pev2=Menu" MID); /* a new visit: v7 ended */
+    const char *want[] = {"v2=H v4=N v7=V", "v4=N v7=V",       "v4=N v7=V",
+                          "v4=N v7=V",      "v2=H2 v4=N v7=V", "v4=N"};
+    const uint8_t type[] = {CN_HIT_PAGEVIEW, CN_HIT_LINK, CN_HIT_DOWNLOAD,
+                            CN_HIT_EXIT,     CN_HIT_LINK, CN_HIT_LINK};
+    assert_int_equal(s->nhits, 6);
+    for (uint32_t i = 0; i < 6; i++) {
+        assert_int_equal(s->hits[i].row.type, type[i]);
+        vars_of(s, i, buf, sizeof(buf));
+        if (strcmp(buf, want[i]) != 0)
+            fail_msg("hit %u: '%s', want '%s'", i, buf, want[i]);
+    }
+    assert_int_equal(s->nvars, 13);
     cn_process_free(p);
 }
 
@@ -1204,6 +1235,7 @@ int main(void)
         T(items_count_quantity_and_revenue_only_on_purchases),
         T(contextdata_rules_set_evars_and_props),
         T(evar_expiry_in_days_and_never_and_event_values),
+        T(link_hits_carry_the_evars_in_force),
         T(salts_are_destroyed_after_the_retention),
         T(future_stamped_days_get_a_salt_derived_from_the_receive_day),
         T(salts_expire_by_the_clock),

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The list dimensions listN: a hit is credited to each distinct value of the list it has,
+ * in full (its hits, orders, revenue, visits, visitors and events), a hit without one to
+ * "", and the totals count it once (docs/api.md, docs/processing.md "List variables");
+ * crossed with a hit dimension and a trend; not with an item dimension; a segment condition
+ * on a list matches a hit when one of its values does. A hand-made store
+ * with known answers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "hit/hit.h"
+#include "query/query.h"
+
+#include <cmocka.h>
+
+static char dir[256];
+static cn_conf_t *conf;
+static cn_store_t *store;
+static int32_t D; /* 2026-11-01, UTC */
+
+#define S(x)  CN_STR_LIT(x)
+#define MIN   (60 * 1000000LL)
+#define MONEY CN_MONEY_SCALE
+
+static int64_t at(int64_t offset_us)
+{
+    return (int64_t)D * 86400 * 1000000LL + 10 * 3600 * 1000000LL + offset_us;
+}
+
+static uint32_t add_hit(cn_sink_t *k, uint32_t visit, uint32_t num, int64_t ts, uint8_t events,
+                        int64_t revenue, uint32_t units)
+{
+    cn_hit_row_t h = {0};
+    h.ts = ts;
+    h.visit = visit;
+    h.hit_num = num;
+    h.type = CN_HIT_PAGEVIEW;
+    h.events = events;
+    h.page = S("/p");
+    h.revenue = revenue;
+    h.units = units;
+    uint32_t id;
+    assert_int_equal(k->hit(k->ud, &h, &id), 0);
+    return id;
+}
+
+static void add_var(cn_sink_t *k, uint32_t hit, uint32_t var, const char *value)
+{
+    cn_var_row_t v = {.hit = hit, .var = var, .value = cn_str_c(value)};
+    assert_int_equal(k->var(k->ud, &v), 0);
+}
+
+static void add_event(cn_sink_t *k, uint32_t hit, uint16_t num, int64_t value)
+{
+    cn_event_row_t e = {.hit = hit, .event = num, .value = value};
+    assert_int_equal(k->event(k->ud, &e), 0);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    fixture_open("lists", "[suite t]\ntimezone = UTC\ncurrency = CNY\n", dir, sizeof(dir), &conf,
+                 &store);
+    D = cn_store_day_from_ymd(2026, 11, 1);
+    cn_sink_t k = cn_store_sink(store);
+    cn_visit_row_t v = {.visitor = 0, .visit_num = 1, .start_ts = at(0), .entry_page = S("/p")};
+    assert_int_equal(k.visit(k.ud, 0, &v), 0);
+    /* visit 0: list1 a and b set; an event hit without list rows; an order with a, b and c in
+     * force (event1 = 2); a hit that gives a twice */
+    uint32_t h = add_hit(&k, 0, 1, at(0), 0, 0, 0);
+    add_var(&k, h, CN_VAR_LIST | 1, "a");
+    add_var(&k, h, CN_VAR_LIST | 1, "b");
+    h = add_hit(&k, 0, 2, at(MIN), 0, 0, 0);
+    add_event(&k, h, 1, 1 * MONEY);
+    h = add_hit(&k, 0, 3, at(2 * MIN), CN_EV_PURCHASE, 10 * MONEY, 1);
+    add_var(&k, h, CN_VAR_EVAR | 2, "e");
+    add_var(&k, h, CN_VAR_LIST | 1, "a");
+    add_var(&k, h, CN_VAR_LIST | 1, "b");
+    add_var(&k, h, CN_VAR_LIST | 1, "c");
+    add_var(&k, h, CN_VAR_LIST | 2, "z");
+    add_event(&k, h, 1, 2 * MONEY);
+    add_event(&k, h, 5, 1 * MONEY);
+    h = add_hit(&k, 0, 4, at(3 * MIN), 0, 0, 0);
+    add_var(&k, h, CN_VAR_LIST | 1, "a");
+    add_var(&k, h, CN_VAR_LIST | 1, "a");
+    /* visit 1, another visitor: c with event1 = 4 */
+    v = (cn_visit_row_t){
+        .visitor = 1, .visit_num = 1, .start_ts = at(4 * MIN), .entry_page = S("/p")};
+    assert_int_equal(k.visit(k.ud, 1, &v), 0);
+    h = add_hit(&k, 1, 1, at(4 * MIN), 0, 0, 0);
+    add_var(&k, h, CN_VAR_LIST | 1, "c");
+    add_event(&k, h, 1, 4 * MONEY);
+    assert_int_equal(k.checkpoint(k.ud, "x", 1), 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return fixture_close(dir, conf, store);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Runs a report and writes its rows as "key[/key2]=v1,v2...;" sorted by text, then
+ * "total=...". */
+static const char *report(const char *params)
+{
+    static char out[2048];
+    char qs[512];
+    snprintf(qs, sizeof(qs), "from=2026-11-01&to=2026-11-01&%s", params);
+    cn_report_req_t req;
+    cn_err_t err = {0};
+    cn_report_req_init(&req);
+    if (cn_report_req_parse_params(&req, cn_str_c(qs), store, at(0), &err) != 0)
+        fail_msg("parse %s: %s", qs, err.msg);
+    cn_store_snap_t *snap;
+    assert_int_equal(cn_store_snapshot(store, &snap), 0);
+    cn_report_t *r;
+    if (cn_report_run(store, snap, &req, &r, &err) != 0)
+        fail_msg("run %s: %s", qs, err.msg);
+    char *lines[64];
+    size_t n = 0;
+    for (size_t i = 0; i < r->row_count && n < 64; i++) {
+        char line[256];
+        int len = 0;
+        for (size_t kk = 0; kk < r->key_count; kk++)
+            len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%.*s", kk ? "/" : "",
+                            CN_STR_FMT(r->rows[i].keys[kk]));
+        for (size_t m = 0; m < r->metric_count; m++)
+            len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%g", m ? "," : "=",
+                            r->rows[i].values[m]);
+        lines[n++] = strdup(line);
+    }
+    qsort(lines, n, sizeof(*lines), cmp_str);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        len += (size_t)snprintf(out + len, sizeof(out) - len, "%s;", lines[i]);
+        free(lines[i]);
+    }
+    len += (size_t)snprintf(out + len, sizeof(out) - len, "total=");
+    for (size_t m = 0; m < r->metric_count; m++)
+        len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%g", m ? "," : "", r->totals[m]);
+    cn_report_free(r);
+    cn_store_snap_release(snap);
+    cn_report_req_dispose(&req);
+    return out;
+}
+
+static void list_values_get_the_hits_and_events_in_full(void **state)
+{
+    (void)state;
+    assert_string_equal(
+        report("dimension=list1&metrics=hits,event1,event5,orders,revenue,visits,visitors"),
+        "=1,1,0,0,0,1,1;a=3,2,1,1,10,1,1;b=2,2,1,1,10,1,1;c=2,6,1,1,10,2,2;"
+        "total=5,7,1,1,10,2,2");
+    /* only pageviews and hits: the same path */
+    assert_string_equal(report("dimension=list1&metrics=pageviews&empty=0"), "a=3;b=2;c=2;total=5");
+    /* list2: one hit has z */
+    assert_string_equal(report("dimension=list2&metrics=hits,event1"), "=4,5;z=1,2;total=5,7");
+}
+
+static void list_values_crossed_and_by_day(void **state)
+{
+    (void)state;
+    assert_string_equal(report("dimension=list1,evar2&metrics=hits,event1"),
+                        "/=1,1;a/=2,0;a/e=1,2;b/=1,0;b/e=1,2;c/=1,4;c/e=1,2;total=5,7");
+    assert_string_equal(report("dimension=list1&metrics=event1&granularity=day&empty=0"),
+                        "2026-11-01/a=2;2026-11-01/b=2;2026-11-01/c=6;total=7");
+    /* a condition on a list: a hit matches when one of its values does */
+    assert_string_equal(report("metrics=hits,event1&segment=list1%20%3D%20%22b%22"),
+                        "=2,2;total=2,2");
+    assert_string_equal(report("dimension=list1&metrics=hits&segment=list1%20%3D%20%22c%22"),
+                        "a=1;b=1;c=2;total=2");
+    /* a segment keeps the hits, the list credits their values */
+    assert_string_equal(report("dimension=list1&metrics=hits&segment=orders%20>%200"),
+                        "a=1;b=1;c=1;total=1");
+}
+
+static void a_list_is_not_crossed_with_an_item_dimension(void **state)
+{
+    (void)state;
+    cn_report_req_t req;
+    cn_err_t err = {0};
+    cn_report_req_init(&req);
+    assert_int_equal(
+        cn_report_req_parse_params(&req, S("from=2026-11-01&dimension=list1,product&metrics=hits"),
+                                   store, at(0), &err),
+        0);
+    cn_store_snap_t *snap;
+    assert_int_equal(cn_store_snapshot(store, &snap), 0);
+    cn_report_t *r = NULL;
+    assert_int_equal(cn_report_run(store, snap, &req, &r, &err), CN_EINVAL);
+    assert_string_equal(err.msg, "a list dimension (listN) cannot be crossed with product, "
+                                 "category, merchN or another list");
+    cn_store_snap_release(snap);
+    cn_report_req_dispose(&req);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(list_values_get_the_hits_and_events_in_full),
+        cmocka_unit_test(list_values_crossed_and_by_day),
+        cmocka_unit_test(a_list_is_not_crossed_with_an_item_dimension),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
