@@ -128,8 +128,8 @@ int cn_cmd_enrich(int argc, char **argv)
     }
     if (ip != NULL) {
         cn_geo_t g;
-        char anon[64];
-        if (cn_enrich_geo(t, ip, &g) != 0 || cn_enrich_anonymize_ip(ip, anon, sizeof(anon)) != 0) {
+        char anon[CN_ENRICH_IP_TEXT_CAP];
+        if (cn_enrich_geo(t, ip, &g) != 0 || cn_enrich_ip_text(cn_str_c(ip), false, anon) == 0) {
             fprintf(stderr, "canton enrich: --ip %s: not an IP address\n", ip);
             code = CN_EXIT_USAGE;
             goto done;

@@ -153,12 +153,18 @@ typedef struct cn_geo {
  */
 int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out);
 
+#define CN_ENRICH_IP_TEXT_CAP 46 /* INET6_ADDRSTRLEN: an IPv6 address in text and its NUL */
+
 /*
- * Anonymizes a textual IP into out (at least 46 bytes): IPv4 keeps its first
- * three octets (a.b.c.0), IPv6 its first 48 bits (the last 80 zeroed), in
- * canonical text form. Returns 0, or CN_EPARSE (out is then "").
+ * A client IP as canton keeps it (the visit column `ip`, `canton enrich --ip`):
+ * ip (text, not NUL-terminated) parsed as IPv4 or IPv6, anonymized unless keep
+ * (IPv4: last octet zeroed, 203.0.113.77 -> 203.0.113.0; IPv6: all but the
+ * first 48 bits zeroed, 2001:db8:1234:5678::1 -> 2001:db8:1234::), an
+ * IPv4-mapped IPv6 address (::ffff:a.b.c.d) taken as its IPv4 address, written
+ * in canonical form (the text inet_ntop writes) into out, NUL-terminated.
+ * Returns its length: 0 (out "") when ip is not an IP address. Thread-safe.
  */
-int cn_enrich_anonymize_ip(const char *ip, char *out, size_t out_len);
+size_t cn_enrich_ip_text(cn_str_t ip, bool keep, char out[CN_ENRICH_IP_TEXT_CAP]);
 
 /* --- Referrer --- */
 

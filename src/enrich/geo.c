@@ -290,24 +290,50 @@ int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out)
     return 0;
 }
 
-int cn_enrich_anonymize_ip(const char *ip, char *out, size_t out_len)
+/* a.b.c.d without inet_ntop's sprintf per octet (an IPv4 visit's row costs a quarter of it) */
+static size_t put_v4(char *out, const uint8_t a[4])
 {
-    struct in_addr a4;
-    struct in6_addr a6;
-    if (out_len > 0)
-        out[0] = '\0';
-    if (ip == NULL || out_len < INET6_ADDRSTRLEN)
-        return CN_EPARSE;
-    if (inet_pton(AF_INET, ip, &a4) == 1) {
-        ((uint8_t *)&a4.s_addr)[3] = 0;
-        return inet_ntop(AF_INET, &a4, out, (socklen_t)out_len) ? 0 : CN_EPARSE;
+    char *p = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (i > 0)
+            *p++ = '.';
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
     }
-    if (inet_pton(AF_INET6, ip, &a6) == 1) {
-        if (IN6_IS_ADDR_V4MAPPED(&a6))
-            a6.s6_addr[15] = 0; /* an IPv4 address in IPv6 form: the IPv4 rule */
-        else
-            memset(&a6.s6_addr[6], 0, 10);
-        return inet_ntop(AF_INET6, &a6, out, (socklen_t)out_len) ? 0 : CN_EPARSE;
+    *p = '\0';
+    return (size_t)(p - out);
+}
+
+size_t cn_enrich_ip_text(cn_str_t ip, bool keep, char out[CN_ENRICH_IP_TEXT_CAP])
+{
+    char text[CN_ENRICH_IP_TEXT_CAP];
+    uint8_t a[16];
+    out[0] = '\0';
+    if (ip.len == 0 || ip.len >= sizeof(text) || memchr(ip.ptr, 0, ip.len) != NULL)
+        return 0;
+    memcpy(text, ip.ptr, ip.len);
+    text[ip.len] = '\0';
+    if (memchr(text, ':', ip.len) == NULL) {
+        if (inet_pton(AF_INET, text, a) != 1)
+            return 0;
+    } else {
+        if (inet_pton(AF_INET6, text, a) != 1)
+            return 0;
+        if (!IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
+            if (!keep)
+                memset(a + 6, 0, 10); /* a /48, the prefix a site is given */
+            if (inet_ntop(AF_INET6, a, out, CN_ENRICH_IP_TEXT_CAP) == NULL)
+                return 0;
+            return strlen(out);
+        }
+        /* ::ffff:a.b.c.d, as a dual-stack socket reports an IPv4 client: the IPv4 address */
+        memmove(a, a + 12, 4);
     }
-    return CN_EPARSE;
+    if (!keep)
+        a[3] = 0;
+    return put_v4(out, a);
 }

@@ -522,11 +522,17 @@ void cn__penrich(cn_enrich_thread_t *et, const cn_suite_conf_t *sc, const cn_raw
  * follows are dropped by the compiler. */
 #define ZERO_FIELD(name, kind, json, doc) row->name = (CN_COLK_CTYPE(kind)){0};
 
+/* ip_buf (CN_ENRICH_IP_TEXT_CAP bytes) holds the row's ip until the row is emitted. */
 static void fill_visit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
-                       const cn_dhit_t *h, cn_visit_row_t *r, cn_str_t page, const cn_penrich_t *pe)
+                       const cn_dhit_t *h, cn_visit_row_t *r, cn_str_t page, const cn_penrich_t *pe,
+                       char *ip_buf)
 {
     cn_visit_row_t *row = r;
     CN_VISIT_COLUMNS(ZERO_FIELD)
+    /* the IP geo is looked up from, anonymized unless the suite keeps it
+     * (cn_enrich_ip_text); with or
+     * without enrichment */
+    r->ip = cn_str(ip_buf, cn_enrich_ip_text(raw->ip, s->conf->keep_ip, ip_buf));
     r->entry_page = page;
     r->ref_url = h->referrer;
     r->campaign = h->campaign;
@@ -763,7 +769,8 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         v->visit = s->visit_count++;
         v->hit_num = 0;
         cn_visit_row_t vr;
-        fill_visit(p, s, raw, h, &vr, page, pe);
+        char ip_buf[CN_ENRICH_IP_TEXT_CAP];
+        fill_visit(p, s, raw, h, &vr, page, pe, ip_buf);
         vr.visitor = vord;
         vr.visit_num = v->visit_num;
         /* to the second, as Adobe's visit_start_time_gmt: the exact time is

@@ -50,6 +50,7 @@ static const cn_dim_def_t dims[] = {
     VISC("country", "Country", country),
     VISC("region", "Region", region),
     VISC("city", "City", city),
+    VISC("ip", "IP address (anonymized unless keep_ip)", ip),
     {.name = "cross_border",
      .title = "Cross-border",
      .src = CN_DIMSRC_VISIT_COL,

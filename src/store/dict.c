@@ -642,9 +642,9 @@ int cn_store__dict_parse(const uint8_t *p, size_t len, const char *name, cn_stor
     if (len < CN_STORE__DICT_HEADER_LEN || memcmp(p, DICT_MAGIC, 8) != 0)
         return cn_err_set(err, CN_ECORRUPT, "%s: offset 0: not a dictionary file", name);
     uint32_t version = cn_load_u32le(p + 8);
-    if (version != CN_STORE_FORMAT)
-        return cn_err_set(err, CN_EVERSION, "%s: dictionary format %u, this canton reads %u", name,
-                          version, CN_STORE_FORMAT);
+    if (version < CN_STORE_FORMAT_MIN || version > CN_STORE_FORMAT)
+        return cn_err_set(err, CN_EVERSION, "%s: dictionary format %u, this canton reads %u to %u",
+                          name, version, CN_STORE_FORMAT_MIN, CN_STORE_FORMAT);
     const uint8_t *q = p + CN_STORE__DICT_HEADER_LEN, *end = p + len;
     uint32_t n = 1;
     int rc = 0;

@@ -131,11 +131,12 @@ int cn_store__manifest_parse(const uint8_t *p, size_t len, const char *name,
     rd_t r = {p, p, p + len, name, err};
     if (len < 16 || memcmp(p, MAN_MAGIC, 8) != 0)
         return bad(&r, "not a manifest");
-    if (cn_load_u32le(p + 8) != CN_STORE_FORMAT)
+    uint32_t version = cn_load_u32le(p + 8);
+    if (version < CN_STORE_FORMAT_MIN || version > CN_STORE_FORMAT)
         return cn_err_set(err, CN_EVERSION,
-                          "%s: store format %u, this canton reads %u: rebuild the store from the "
-                          "hitlog with `canton reprocess --suite <suite>`",
-                          name, cn_load_u32le(p + 8), CN_STORE_FORMAT);
+                          "%s: store format %u, this canton reads %u to %u: rebuild the store "
+                          "from the hitlog with `canton reprocess --suite <suite>`",
+                          name, version, CN_STORE_FORMAT_MIN, CN_STORE_FORMAT);
     if (cn_crc32c(0, p, len - 4) != cn_load_u32le(p + len - 4)) {
         r.p = p + len - 4;
         return bad(&r, "checksum mismatch");

@@ -520,14 +520,14 @@ int cn_store__seg_parse(const uint8_t *p, size_t len, const char *name,
     if (len < SEG_HEADER + SEG_TRAILER || memcmp(p, SEG_MAGIC, 8) != 0)
         return corrupt(&c, "not a segment file (bad header)");
     uint32_t version = cn_load_u32le(p + 8);
-    if (version != CN_STORE_FORMAT)
-        return cn_err_set(err, CN_EVERSION, "%s: segment format %u, this canton reads %u", name,
-                          version, CN_STORE_FORMAT);
+    if (version < CN_STORE_FORMAT_MIN || version > CN_STORE_FORMAT)
+        return cn_err_set(err, CN_EVERSION, "%s: segment format %u, this canton reads %u to %u",
+                          name, version, CN_STORE_FORMAT_MIN, CN_STORE_FORMAT);
     if (cn_load_u32le(p + 12) != 0)
         return corrupt(&c, "reserved header bytes are not zero");
     const uint8_t *tr = p + len - SEG_TRAILER;
     c.p = tr;
-    if (memcmp(tr + 24, SEG_END_MAGIC, 8) != 0 || cn_load_u32le(tr + 20) != CN_STORE_FORMAT)
+    if (memcmp(tr + 24, SEG_END_MAGIC, 8) != 0 || cn_load_u32le(tr + 20) != version)
         return corrupt(&c, "bad trailer (torn or truncated file)");
     uint64_t foff = cn_load_u64le(tr), flen = cn_load_u64le(tr + 8);
     uint32_t fcrc = cn_load_u32le(tr + 16);

@@ -47,8 +47,14 @@
 #include "lib/err.h"
 #include "lib/str.h"
 
-/* The on-disk format version (docs/storage.md); bumped by any change to columns.def. */
-#define CN_STORE_FORMAT 5
+/* The on-disk format version (docs/storage.md) this canton writes; bumped by any change to
+ * columns.def. */
+#define CN_STORE_FORMAT 6
+/* The oldest format it still reads: formats 5 and 6 differ only in columns (format 6 added
+ * visit.ip), and a column a file lacks reads as zeros (empty strings), so a store written by
+ * format 5 opens and is appended to without a reprocess; files keep the version they were
+ * written with. */
+#define CN_STORE_FORMAT_MIN 5
 
 /* Columns are stored in pages of this many rows. Reads aligned to page
  * boundaries decode straight into the caller's buffer. Format 5: 262144

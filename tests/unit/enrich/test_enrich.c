@@ -587,16 +587,15 @@ static void geo_geolite2_layout(void **state)
 static void anonymize_ip(void **state)
 {
     (void)state;
-    char out[64];
-    assert_int_equal(cn_enrich_anonymize_ip("192.168.1.77", out, sizeof(out)), 0);
+    char out[CN_ENRICH_IP_TEXT_CAP];
+    assert_int_equal(cn_enrich_ip_text(cn_str_c("192.168.1.77"), false, out), 11);
     assert_string_equal(out, "192.168.1.0");
-    assert_int_equal(cn_enrich_anonymize_ip("2001:db8:abcd:1234:5678::1", out, sizeof(out)), 0);
+    assert_int_equal(cn_enrich_ip_text(cn_str_c("2001:db8:abcd:1234:5678::1"), false, out), 15);
     assert_string_equal(out, "2001:db8:abcd::");
-    assert_int_equal(cn_enrich_anonymize_ip("::ffff:1.2.3.4", out, sizeof(out)), 0);
-    assert_string_equal(out, "::ffff:1.2.3.0");
-    assert_int_equal(cn_enrich_anonymize_ip("nope", out, sizeof(out)), CN_EPARSE);
+    assert_int_equal(cn_enrich_ip_text(cn_str_c("::ffff:1.2.3.4"), false, out), 7);
+    assert_string_equal(out, "1.2.3.0");
+    assert_int_equal(cn_enrich_ip_text(cn_str_c("nope"), false, out), 0);
     assert_string_equal(out, "");
-    assert_int_equal(cn_enrich_anonymize_ip("1.2.3.4", out, 10), CN_EPARSE);
 }
 
 /* --- Referrers --- */

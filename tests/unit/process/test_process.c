@@ -42,6 +42,7 @@ typedef struct recsink {
     cn_visit_row_t visits[64];
     uint32_t visit_ids[64];
     char ref_domain[64][64];
+    char ip[64][48]; /* the rows' ip, which they only borrow */
     int nvisits;
     rec_hit_t hits[64];
     int nhits;
@@ -62,6 +63,7 @@ static int r_visit(void *ud, uint32_t visit, const cn_visit_row_t *r)
 {
     recsink_t *s = ud;
     cpy(s->ref_domain[s->nvisits], 64, r->ref_domain);
+    cpy(s->ip[s->nvisits], sizeof(s->ip[0]), r->ip);
     s->visit_ids[s->nvisits] = visit;
     s->visits[s->nvisits++] = *r;
     return 0;
@@ -138,7 +140,8 @@ static const char CONF[] = "[suite shop]\n"
                            "[suite usshop]\n"
                            "currency = USD\n"
                            "unconverted_currency = keep\n"
-                           "salt_retention = 3d\n";
+                           "salt_retention = 3d\n"
+                           "keep_ip = yes\n";
 
 static char DIR_[256];
 static cn_conf_t *C;
@@ -633,6 +636,37 @@ static void cross_border_compares_the_country_with_home(void **state)
     assert_int_equal(REC[1].visits[0].cross_border, 0);
     cn_process_free(p);
     cn_enrich_unref(e);
+}
+
+/* The visit column ip: the first hit's IP, anonymized (IPv4 /24, IPv6 /48, IPv4-mapped as
+ * IPv4) unless the suite says keep_ip = yes; "" for what is not an address; with or
+ * without enrichment (this processor has none). */
+static void visit_ip_is_anonymized_unless_the_suite_keeps_it(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open, NULL};
+    cn_process_t *p = open_proc(&f, NULL);
+    const char *ips[] = {"203.0.113.77", "2001:DB8:1234:5678:0:0:0:1", "::ffff:198.51.100.23",
+                         "unknown"};
+    for (int i = 0; i < 4; i++) {
+        char q[64];
+        snprintf(q, sizeof(q), "g=x&vid=v%d", i);
+        adobe_from(p, "shop", ips[i], T0 + i * MIN, q);
+        adobe_from(p, "usshop", ips[i], T0 + i * MIN, q);
+    }
+    /* a later hit of the visit from another IP leaves the visit's ip; a new visit takes its own */
+    adobe_from(p, "shop", "192.0.2.200", T0 + 10 * MIN, "g=x&vid=v0");
+    adobe_from(p, "shop", "192.0.2.200", T0 + 60 * MIN, "g=x&vid=v0");
+    const char *anon[] = {"203.0.113.0", "2001:db8:1234::", "198.51.100.0", "", "192.0.2.0"};
+    const char *kept[] = {"203.0.113.77", "2001:db8:1234:5678::1", "198.51.100.23", ""};
+    assert_int_equal(REC[0].nvisits, 5);
+    assert_int_equal(REC[0].nhits, 6);
+    for (int i = 0; i < 5; i++)
+        assert_string_equal(REC[0].ip[i], anon[i]);
+    assert_int_equal(REC[1].nvisits, 4);
+    for (int i = 0; i < 4; i++)
+        assert_string_equal(REC[1].ip[i], kept[i]);
+    cn_process_free(p);
 }
 
 static void currency_converts_with_the_rate_of_the_day(void **state)
@@ -1240,6 +1274,7 @@ int main(void)
         T(future_stamped_days_get_a_salt_derived_from_the_receive_day),
         T(salts_expire_by_the_clock),
         T(cross_border_compares_the_country_with_home),
+        T(visit_ip_is_anonymized_unless_the_suite_keeps_it),
         T(currency_converts_with_the_rate_of_the_day),
         T(bad_rows_are_logged_with_reason_and_raw_bytes),
         T(cookieless_visitors_are_keyed_by_salted_ip_and_ua),

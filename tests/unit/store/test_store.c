@@ -654,6 +654,228 @@ static void readers_during_writes_and_merges(void **state)
     free(dir);
 }
 
+/* --- The visit column ip (format 6), and stores written before it (format 5) --- */
+
+/* The strings of visit column col for visits [from, from + n) of snapshot sn. */
+static void visit_strs(cn_store_snap_t *sn, cn_store_col_t col, uint64_t from, size_t n,
+                       const char **out)
+{
+    int dict = cn_store_col(col)->dict;
+    for (size_t i = 0; i < n; i++) {
+        const cn_store_seg_t *vg = cn_store_snap_visit_find(sn, from + i);
+        assert_non_null(vg);
+        uint32_t id;
+        assert_int_equal(
+            cn_store_read_u32(vg, col, from + i - cn_store_seg_first_row(vg), 1, &id, NULL), 0);
+        cn_str_t s = cn_store_snap_dict_str(sn, dict, id);
+        static char buf[8][64];
+        snprintf(buf[i % 8], sizeof(buf[0]), "%.*s", CN_STR_FMT(s));
+        out[i] = buf[i % 8];
+    }
+}
+
+static uint32_t file_version(const char *dir, const char *name)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s/store/shop/%s", dir, name);
+    uint8_t h[12];
+    FILE *f = fopen(p, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(h, 1, sizeof(h), f), sizeof(h));
+    fclose(f);
+    return (uint32_t)h[8] | (uint32_t)h[9] << 8 | (uint32_t)h[10] << 16 | (uint32_t)h[11] << 24;
+}
+
+static cn_store_t *open_read_only(const char *dir, const cn_suite_conf_t *suite)
+{
+    cn_store_opts_t o;
+    cn_store_opts_init(&o);
+    o.read_only = true;
+    cn_store_t *s = NULL;
+    cn_err_t err;
+    int rc = cn_store_open(dir, suite, &o, &s, &err);
+    if (rc != 0)
+        fail_msg("read-only open %s: %s", dir, cn_err_msg(&err, rc));
+    return s;
+}
+
+/* Appends visit `visit` (its first hit at ts, entry page Home) with the given ip, and its hit. */
+static void emit_ip_visit(cn_sink_t *k, uint32_t visit, int64_t ts, const char *ip)
+{
+    cn_visit_row_t v;
+    memset(&v, 0, sizeof(v));
+    v.visitor = visit;
+    v.visit_num = 1;
+    v.start_ts = ts;
+    v.entry_page = CN_STR_LIT("Home");
+    v.ip = cn_str_c(ip);
+    assert_int_equal(k->visit(k->ud, visit, &v), 0);
+    cn_hit_row_t h;
+    memset(&h, 0, sizeof(h));
+    h.ts = ts;
+    h.visit = visit;
+    h.hit_num = 1;
+    h.page = CN_STR_LIT("Home");
+    uint32_t id;
+    assert_int_equal(k->hit(k->ud, &h, &id), 0);
+}
+
+static void visit_ip_round_trips(void **state)
+{
+    (void)state;
+    char *dir = tmp_data_dir();
+    cn_suite_conf_t suite = test_suite("UTC");
+    cn_store_t *s = t_open_store(dir, &suite);
+    cn_sink_t k = cn_store_sink(s);
+    const char *ips[] = {"203.0.113.0", "2001:db8:1234::", "", "203.0.113.0",
+                         "2001:db8:1234:5678::1"};
+    for (uint32_t i = 0; i < 5; i++)
+        emit_ip_visit(&k, i, T_BASE_TS + (int64_t)i * 60000000, ips[i]);
+    assert_int_equal(k.checkpoint(k.ud, "ck", 2), 0);
+    cn_store_close(s);
+
+    s = open_read_only(dir, &suite);
+    cn_store_snap_t *sn;
+    assert_int_equal(cn_store_snapshot(s, &sn), 0);
+    assert_int_equal(cn_store_snap_visits(sn), 5);
+    const char *got[5];
+    visit_strs(sn, CN_COL_VISIT_ip, 0, 5, got);
+    for (int i = 0; i < 5; i++)
+        assert_string_equal(got[i], ips[i]);
+    /* its own dictionary: the same address is one id, "" is id 0 */
+    int d = cn_store_col(CN_COL_VISIT_ip)->dict;
+    assert_string_equal(cn_store_dict_name(d), "ip");
+    assert_int_equal(cn_store_snap_dict_len(sn, d), 4);
+    cn_store_snap_release(sn);
+    cn_store_close(s);
+    assert_int_equal(file_version(dir, "MANIFEST"), CN_STORE_FORMAT);
+    assert_int_equal(file_version(dir, "ip.dict"), CN_STORE_FORMAT);
+    cn_store_check_stats_t st;
+    assert_int_equal(cn_store_check(dir, &suite, report, NULL, &st, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    rm_rf(dir);
+    free(dir);
+}
+
+/*
+ * A store written by format 5 (no visit.ip, no ip.dict) opens, reads ip as "" and its other
+ * columns as written, passes `canton check`, and takes new visits whose ip is kept. The
+ * fixture tests/data/store-v5.tar.gz is store/shop of a data folder made by canton at commit
+ * 8112a3a (format 5): `canton import --suite shop --format csv --process` of three rows on
+ * 2026-11-02 (UTC): visitor v1 from 203.0.113.77 (Home 10:00, Product 10:01) and visitor v2
+ * from 2001:db8:1234:5678::1 (Home 10:02); geography from the test mmdb gave AU and JP.
+ */
+static void a_format_5_store_opens_and_reads_ip_as_empty(void **state)
+{
+    (void)state;
+    const char *src = getenv("CANTON_SRC");
+    assert_non_null(src);
+    char *dir = tmp_data_dir();
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "tar -xzf '%s/tests/data/store-v5.tar.gz' -C '%s'", src, dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(file_version(dir, "MANIFEST"), 5);
+    cn_suite_conf_t suite = test_suite("UTC");
+
+    cn_store_t *s = open_read_only(dir, &suite);
+    cn_store_snap_t *sn;
+    assert_int_equal(cn_store_snapshot(s, &sn), 0);
+    assert_int_equal(cn_store_snap_visits(sn), 2);
+    assert_int_equal(cn_store_snap_partition_count(sn), 1);
+    assert_int_equal(cn_store_snap_partition_day(sn, 0), cn_store_day_from_ymd(2026, 11, 2));
+    assert_int_equal(cn_store_seg_rows(cn_store_snap_segment(sn, 0, 0), CN_GROUP_HIT), 3);
+    const char *got[2];
+    visit_strs(sn, CN_COL_VISIT_ip, 0, 2, got);
+    assert_string_equal(got[0], "");
+    assert_string_equal(got[1], "");
+    visit_strs(sn, CN_COL_VISIT_country, 0, 2, got);
+    assert_string_equal(got[0], "AU");
+    assert_string_equal(got[1], "JP");
+    visit_strs(sn, CN_COL_VISIT_entry_page, 0, 2, got);
+    assert_string_equal(got[0], "Home");
+    assert_string_equal(got[1], "Home");
+    assert_int_equal(cn_store_snap_dict_len(sn, cn_store_col(CN_COL_VISIT_ip)->dict), 1);
+    cn_store_snap_release(sn);
+    cn_store_close(s);
+    /* a reader writes nothing: no ip.dict, the manifest still format 5 */
+    char p[512];
+    snprintf(p, sizeof(p), "%s/store/shop/ip.dict", dir);
+    assert_int_equal(access(p, F_OK), -1);
+    assert_int_equal(file_version(dir, "MANIFEST"), 5);
+    cn_store_check_stats_t st;
+    assert_int_equal(cn_store_check(dir, &suite, report, NULL, &st, NULL), 0);
+    assert_int_equal(st.problems, 0);
+
+    /* a writer appends: the new visit keeps its ip, the old ones stay "" */
+    s = t_open_store(dir, &suite);
+    cn_buf_t blob = CN_BUF_INIT;
+    assert_int_equal(cn_store_checkpoint_blob(s, &blob), 0);
+    assert_true(blob.len > 0);
+    cn_buf_dispose(&blob);
+    cn_sink_t k = cn_store_sink(s);
+    emit_ip_visit(&k, 2, 1793617200000000LL /* 2026-11-02T11:00:00Z */, "203.0.113.0");
+    assert_int_equal(k.checkpoint(k.ud, "ck", 2), 0);
+    cn_store_close(s);
+    assert_int_equal(file_version(dir, "MANIFEST"), CN_STORE_FORMAT);
+    assert_int_equal(file_version(dir, "0000000001.seg"), 5);
+    assert_int_equal(file_version(dir, "page.dict"), 5);
+
+    s = open_read_only(dir, &suite);
+    assert_int_equal(cn_store_snapshot(s, &sn), 0);
+    assert_int_equal(cn_store_snap_visits(sn), 3);
+    const char *all[3];
+    visit_strs(sn, CN_COL_VISIT_ip, 0, 3, all);
+    assert_string_equal(all[0], "");
+    assert_string_equal(all[1], "");
+    assert_string_equal(all[2], "203.0.113.0");
+    visit_strs(sn, CN_COL_VISIT_country, 0, 3, all);
+    assert_string_equal(all[0], "AU");
+    assert_string_equal(all[2], "");
+    cn_store_snap_release(sn);
+    cn_store_close(s);
+    assert_int_equal(cn_store_check(dir, &suite, report, NULL, &st, NULL), 0);
+    assert_int_equal(st.problems, 0);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* A format this canton does not read (4, or one newer than it) is refused by name. */
+static void other_formats_are_refused(void **state)
+{
+    (void)state;
+    const char *src = getenv("CANTON_SRC");
+    assert_non_null(src);
+    cn_suite_conf_t suite = test_suite("UTC");
+    const uint32_t bad[] = {CN_STORE_FORMAT_MIN - 1, CN_STORE_FORMAT + 1};
+    for (size_t i = 0; i < 2; i++) {
+        char *dir = tmp_data_dir();
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd), "tar -xzf '%s/tests/data/store-v5.tar.gz' -C '%s'", src, dir);
+        assert_int_equal(system(cmd), 0);
+        /* the segment's header version (its CRC covers the footer only) */
+        char p[512];
+        snprintf(p, sizeof(p), "%s/store/shop/0000000001.seg", dir);
+        FILE *f = fopen(p, "r+b");
+        assert_non_null(f);
+        uint8_t v[4] = {(uint8_t)bad[i], 0, 0, 0};
+        assert_int_equal(fseek(f, 8, SEEK_SET), 0);
+        assert_int_equal(fwrite(v, 1, 4, f), 4);
+        fclose(f);
+        cn_store_opts_t o;
+        cn_store_opts_init(&o);
+        o.read_only = true;
+        cn_store_t *s = NULL;
+        cn_err_t err;
+        assert_int_equal(cn_store_open(dir, &suite, &o, &s, &err), CN_EVERSION);
+        char want[64];
+        snprintf(want, sizeof(want), "segment format %u, this canton reads %u to %u", bad[i],
+                 CN_STORE_FORMAT_MIN, CN_STORE_FORMAT);
+        assert_non_null(strstr(err.msg, want));
+        rm_rf(dir);
+        free(dir);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -669,6 +891,9 @@ int main(void)
         cmocka_unit_test(check_detects_flipped_bytes),
         cmocka_unit_test(sink_rejects_bad_references),
         cmocka_unit_test(readers_during_writes_and_merges),
+        cmocka_unit_test(visit_ip_round_trips),
+        cmocka_unit_test(a_format_5_store_opens_and_reads_ip_as_empty),
+        cmocka_unit_test(other_formats_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
