@@ -551,6 +551,20 @@ static void paths_thread(void *arg, unsigned t)
     }
 }
 
+/*
+ * A dimension that can have several values on one hit: listN (one var row per value), and
+ * product, category and merchN (one value per item row). A path is a sequence of one value per
+ * page view, and there is no documented order among the values of one hit (Adobe's flows take
+ * such dimensions without saying how the values of a hit follow each other), so paths refuse
+ * them rather than pick one value. Conditions on them are fine: a page view matches when one of
+ * its values does (scan.c).
+ */
+static bool multi_valued(const cn_dim_def_t *d)
+{
+    return d->src == CN_DIMSRC_ITEM_COL || d->src == CN_DIMSRC_ITEM_MERCH ||
+           (d->src == CN_DIMSRC_VAR && d->var_family == CN_VAR_LIST);
+}
+
 int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t *snap,
                   const char *suite, cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out,
                   cn_err_t *err)
@@ -589,6 +603,14 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
     field.arg = arg;
     if (rc == 0 && (field.dim == NULL || cn_field_dict(&field) < 0))
         rc = cn_err_set(err, CN_EINVAL, "paths need a text dimension (page, url, section...)");
+    if (rc == 0 && multi_valued(field.dim)) {
+        char dname[32];
+        cn_query__dim_name(field.dim, field.arg, dname, sizeof(dname));
+        rc = cn_err_set(err, CN_EINVAL,
+                        "%s has several values per hit: paths cannot follow it; use a report "
+                        "(dimension=%s) or a condition on it (condition=%s = \"...\")",
+                        dname, dname, dname);
+    }
     if (rc == 0)
         rc = open_range(ctx, store, snap, &kv, now_us, &scan, &filter, err);
     if (rc == 0 && fromc != NULL && plen == 0)

@@ -195,7 +195,8 @@ void cn_metric_format(const cn_report_t *r, size_t m, double v, cn_buf_t *out);
  *   funnel:   step=<condition> (2..10, in order; JSON "steps":[...]),
  *             within=visit|visitor, range/from/to, segment, bots
  *   paths:    condition=<condition>, direction=next|previous, dimension (default
- *             page), limit; or length=N (2..5) for the top paths of N pages
+ *             page; one with one value per hit: listN, product, category and
+ *             merchN are refused), limit; or length=2 for the top pairs of pages
  *   realtime: minutes (default 30, at most 180)
  *
  * A condition is segment syntax evaluated on page-view hits (funnels: any

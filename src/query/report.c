@@ -457,6 +457,18 @@ static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_sna
         return cn_err_set(err, CN_EINVAL,
                           "time_on_page is per page view: it cannot be broken down by product, "
                           "category, merchN or listN");
+    if ((pl->need[CN_M_ENTRIES] || pl->need[CN_M_EXITS]) && pl->item_mode) {
+        /* A visit's entry (exit) is credited to one key, the one of its first (last) page view;
+         * a hit with several values has no one key to credit. */
+        char dname[32];
+        const cn_field_t *f = &pl->fields[pl->item_fields[0]];
+        cn_query__dim_name(f->dim, f->arg, dname, sizeof(dname));
+        return cn_err_set(err, CN_EINVAL,
+                          "entries and exits credit a visit's first and last page view to one "
+                          "value: they cannot be broken down by %s, which has several values per "
+                          "hit; use visits, or entry_page and exit_page with a segment on %s",
+                          dname, dname);
+    }
     pl->need_ts |= pl->need[CN_M_DURATION_US] || pl->need_top;
     pl->need_money = pl->need[CN_M_REVENUE] || pl->need[CN_M_UNITS];
     if (pl->item_mode)

@@ -1122,6 +1122,13 @@ int cn_scan_field(cn_scan_t *s, size_t k, const cn_field_t *f, int64_t *out)
     case CN_DIMSRC_VAR: {
         uint32_t *hit;
         size_t count;
+        if (d->var_family == CN_VAR_LIST) {
+            /* several rows per hit: one value per hit would be one of them, silently */
+            return cn_err_set(s->err, CN_EINVAL,
+                              "list%d has several values per hit: this query cannot read it as "
+                              "one value per hit",
+                              f->arg);
+        }
         memset(out, 0, n * sizeof(*out));
         if ((rc = child_hits(s, ss, CN_GROUP_VAR, CN_COL_VAR_hit, &hit, &count)) != 0 || count == 0)
             return rc;

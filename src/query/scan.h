@@ -165,7 +165,8 @@ int cn_scan_exit_pages(cn_scan_t *s);
  * enum values or numbers (dimensions), or per-hit measure values (metric
  * fields; money in fixed point). For item dimensions the value is the id of
  * the hit's first item (0 when none): callers that need every item use
- * cn_scan_items(). Returns 0 or an error.
+ * cn_scan_items(). A list dimension (listN) has no one value per hit: CN_EINVAL
+ * (callers read its rows with cn_scan_vars()). Returns 0 or an error.
  */
 int cn_scan_field(cn_scan_t *s, size_t k, const cn_field_t *f, int64_t *out);
 

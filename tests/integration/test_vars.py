@@ -9,7 +9,10 @@
   credited to the value in force from an earlier hit; after the visit it is not; a list
   without settings (list2) stays split at ',' on its hit only.
 - Reports by listN credit a hit (and its events) to each value in force on it, in full, and
-  count it once in the totals; listN cannot be crossed with an item dimension.
+  count it once in the totals; listN cannot be crossed with an item dimension, nor give
+  entries or exits.
+- Paths refuse listN as their dimension; a path's condition and funnel steps on listN match
+  a hit by any of its values.
 - `canton export` shows each hit's var rows: the eVar on every hit of the visit, the list
   values on the hit that sets them and on the event hit.
 """
@@ -125,6 +128,42 @@ def main():
             status, _, body = srv.request(
                 "GET", "/api/v1/report?suite=shop&%s&dimension=list1,product&metrics=hits" % DAY)
             t.check(status == 400 and b"cannot be crossed" in body, "list1 x product refused: %d %r" % (status, body))
+            # entries and exits have no one list value to credit: refused, naming the list
+            status, _, body = srv.request(
+                "GET", "/api/v1/report?suite=shop&%s&dimension=list1&metrics=entries" % DAY)
+            t.check(status == 400 and json.loads(body).get("error", "").startswith(
+                "entries and exits credit a visit's first and last page view to one value: they "
+                "cannot be broken down by list1, which has several values per hit"),
+                "entries by list1 refused: %d %r" % (status, body))
+            # paths cannot follow a list (several values per hit), GET and POST
+            status, _, body = srv.request(
+                "GET", "/api/v1/paths?suite=shop&%s&dimension=list1&length=2" % DAY)
+            want = ("list1 has several values per hit: paths cannot follow it; use a report "
+                    "(dimension=list1) or a condition on it (condition=list1 = \"...\")")
+            t.check(status == 400 and json.loads(body) == {"error": want},
+                    "paths by list1 refused: %d %r" % (status, body))
+            status, _, body = srv.request(
+                "POST", "/api/v1/paths", body=json.dumps({"suite": "shop", "from": "2026-11-01", "to": "2026-11-01",
+                                                          "dimension": "list:1", "condition": 'page = "p1"'}).encode(),
+                headers={"Content-Type": "application/json"})
+            t.check(status == 400 and json.loads(body) == {"error": want},
+                    "POST paths by list:1 refused: %d %r" % (status, body))
+            # a path's condition on a list matches a page view by any of its values: b's p1
+            # (music and jazz,rock) is the last page view of its visit, after p0
+            cond = urllib.parse.quote('list1 = "jazz,rock"')
+            got = []
+            for d in ("next", "previous"):
+                status, _, body = srv.request(
+                    "GET", "/api/v1/paths?suite=shop&%s&direction=%s&condition=%s" % (DAY, d, cond))
+                got.append([(r["keys"], r["count"]) for r in json.loads(body)["rows"]] if status == 200 else status)
+            t.check(got == [[(["(exit)"], 1)], [(["p0"], 1)]], "paths by a list condition: %r" % got)
+            # funnel steps on a list: music, then jazz,rock on a later hit: b's event hit has
+            # both in force (list1 persists for the visit); one hit is never two steps
+            steps = "&".join("step=" + urllib.parse.quote('list1 = "%s"' % v) for v in ("music", "jazz,rock"))
+            status, _, body = srv.request("GET", "/api/v1/funnel?suite=shop&%s&%s" % (DAY, steps))
+            f = json.loads(body) if status == 200 else {}
+            got = (f.get("total"), [s["count"] for s in f.get("steps", [])])
+            t.check(got == (3, [1, 1]), "funnel by list1 values: %r" % (got,))
 
         out = run("report", "--config", conf, "--data", data, "--suite", "shop", "--dimension", "evar2",
                   "--metrics", "hits", "--from", "2026-11-01", "--to", "2026-11-01", "--format", "json")

@@ -3,8 +3,9 @@
  * The list dimensions listN: a hit is credited to each distinct value of the list it has,
  * in full (its hits, orders, revenue, visits, visitors and events), a hit without one to
  * "", and the totals count it once (docs/api.md, docs/processing.md "List variables");
- * crossed with a hit dimension and a trend; not with an item dimension; a segment condition
- * on a list matches a hit when one of its values does. A hand-made store
+ * crossed with a hit dimension and a trend; not with an item dimension; no entries or exits
+ * per value (errors); a segment condition on a list matches a hit when one of its values
+ * does; the scan layer refuses to read a list as one value per hit. A hand-made store
  * with known answers.
  */
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include "fixture.h"
 #include "hit/hit.h"
 #include "query/query.h"
+#include "query/scan.h"
 
 #include <cmocka.h>
 
@@ -208,12 +210,107 @@ static void a_list_is_not_crossed_with_an_item_dimension(void **state)
     cn_report_req_dispose(&req);
 }
 
+/* The run error of a report request, or "" when it runs. */
+static const char *report_error(const char *params)
+{
+    static char out[512];
+    char qs[512];
+    snprintf(qs, sizeof(qs), "from=2026-11-01&to=2026-11-01&%s", params);
+    cn_report_req_t req;
+    cn_err_t err = {0};
+    cn_report_req_init(&req);
+    assert_int_equal(cn_report_req_parse_params(&req, cn_str_c(qs), store, at(0), &err), 0);
+    cn_store_snap_t *snap;
+    assert_int_equal(cn_store_snapshot(store, &snap), 0);
+    cn_report_t *r = NULL;
+    int rc = cn_report_run(store, snap, &req, &r, &err);
+    snprintf(out, sizeof(out), "%s", rc == 0 ? "" : err.msg);
+    if (rc == 0)
+        cn_report_free(r);
+    else
+        assert_int_equal(rc, CN_EINVAL);
+    cn_store_snap_release(snap);
+    cn_report_req_dispose(&req);
+    return out;
+}
+
+static void entries_and_exits_are_not_broken_down_by_a_list(void **state)
+{
+    (void)state;
+    /* the first page view of visit 0 has a and b: no one value gets the entry */
+    assert_string_equal(report_error("dimension=list1&metrics=visits,entries"),
+                        "entries and exits credit a visit's first and last page view to one "
+                        "value: they cannot be broken down by list1, which has several values per "
+                        "hit; use visits, or entry_page and exit_page with a segment on list1");
+    assert_string_equal(report_error("dimension=page,list2&metrics=exits"),
+                        "entries and exits credit a visit's first and last page view to one "
+                        "value: they cannot be broken down by list2, which has several values per "
+                        "hit; use visits, or entry_page and exit_page with a segment on list2");
+    /* items too (each hit may have several), and through a calculated metric */
+    assert_string_equal(report_error("dimension=product&metrics=x&calc.x=exits/visits"),
+                        "entries and exits credit a visit's first and last page view to one "
+                        "value: they cannot be broken down by product, which has several values "
+                        "per hit; use visits, or entry_page and exit_page with a segment on "
+                        "product");
+    /* the totals alone and single-valued dimensions are fine (visit 0 enters and leaves on
+     * hits without evar2) */
+    assert_string_equal(report_error("metrics=entries,exits&segment=list1%20%3D%20%22a%22"), "");
+    assert_string_equal(
+        report("dimension=evar2&metrics=entries,exits&segment=list1%20%3D%20%22a%22"),
+        "=1,1;e=0,0;total=1,1");
+}
+
+static void not_equal_on_a_list_and_not_equal(void **state)
+{
+    (void)state;
+    /* != keeps a hit that has another value (or none): all but the hit with only a */
+    assert_string_equal(report("metrics=hits&segment=list1%20!%3D%20%22a%22"), "=4;total=4");
+    /* not(= a) keeps the hits without a: the event hit of visit 0 and visit 1's hit */
+    assert_string_equal(report("metrics=hits&segment=not%20list1%20%3D%20%22a%22"), "=2;total=2");
+}
+
+static void no_query_reads_a_list_as_one_value_per_hit(void **state)
+{
+    (void)state;
+    /* the scan layer refuses a list as a per-hit field, as a new query path would get it */
+    cn_store_snap_t *snap;
+    assert_int_equal(cn_store_snapshot(store, &snap), 0);
+    cn_scan_t scan;
+    cn_err_t err = {0};
+    assert_int_equal(cn_scan_open(&scan, NULL, store, snap, D, D, false, &err), 0);
+    assert_true(scan.seg_count > 0);
+    int arg;
+    cn_field_t f = {.dim = cn_dim_find(S("list2"), &arg)};
+    f.arg = arg;
+    int64_t *vals = calloc(scan.segs[0].n + 1, sizeof(*vals));
+    assert_int_equal(cn_scan_field(&scan, 0, &f, vals), CN_EINVAL);
+    assert_string_equal(err.msg,
+                        "list2 has several values per hit: this query cannot read it as one value "
+                        "per hit");
+    /* an eVar is one value per hit: hit 3 of visit 0 has e */
+    f.dim = cn_dim_find(S("evar2"), &arg);
+    f.arg = arg;
+    assert_int_equal(scan.seg_count, 1);
+    assert_int_equal(scan.segs[0].n, 5);
+    assert_int_equal(cn_scan_field(&scan, 0, &f, vals), 0);
+    for (size_t i = 0; i < 5; i++) {
+        cn_str_t v = cn_store_snap_dict_str(snap, cn_field_dict(&f), (uint32_t)vals[i]);
+        assert_true(cn_str_eq_c(v, i == 2 ? "e" : ""));
+    }
+    free(vals);
+    cn_scan_close(&scan);
+    cn_store_snap_release(snap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(list_values_get_the_hits_and_events_in_full),
         cmocka_unit_test(list_values_crossed_and_by_day),
         cmocka_unit_test(a_list_is_not_crossed_with_an_item_dimension),
+        cmocka_unit_test(entries_and_exits_are_not_broken_down_by_a_list),
+        cmocka_unit_test(not_equal_on_a_list_and_not_equal),
+        cmocka_unit_test(no_query_reads_a_list_as_one_value_per_hit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
