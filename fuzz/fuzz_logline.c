@@ -2,8 +2,9 @@
 /*
  * Fuzz target: import line parsers (access-log presets, an nginx and a
  * GoAccess format, CSV/TSV with a header, NDJSON, an Adobe data feed with
- * event.tsv). The first byte picks the parser (0xf0 and above: the Adobe
- * feed), the rest is one line. Invariants: a parsed line gives a raw hit
+ * event.tsv, as sent or with post_ columns). The first byte picks the parser
+ * (0xf0..0xf7: the Adobe feed, 0xf8..0xff: the one with post_ columns), the
+ * rest is one line. Invariants: a parsed line gives a raw hit
  * that encodes and decodes to the same fields, whose headers are
  * "name: value\n" lines, and whose strings hold no line end; a bad line has
  * a known reason and a column inside the line.
@@ -31,16 +32,15 @@ static const char *const formats[] = {
 };
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
-/* The Adobe feed parser: column_headers.tsv and event.tsv in a temporary folder, read once
- * (the parser keeps what it needs) and removed. */
-static cn_import_parser_t *adobe_parser(void)
+/* The Adobe feed parser for column_headers.tsv = header: it and event.tsv in a temporary
+ * folder, read once (the parser keeps what it needs) and removed. */
+static cn_import_parser_t *adobe_parser(const char *header)
 {
     char dir[] = "/tmp/fuzz_adobe_XXXXXX", path[64];
     if (mkdtemp(dir) == NULL)
         abort();
-    static const char *const files[][2] = {
-        {"column_headers.tsv", "hit_time_gmt\tip\tuser_agent\tpage_url\tpage_event\t"
-                               "event_list\tpost_event_list\tproduct_list\texclude_hit\n"},
+    const char *const files[][2] = {
+        {"column_headers.tsv", header},
         {"event.tsv", "1\tPurchase\n2\tProduct View\n12\tCart Add\n104\tInstance of eVar5\n"
                       "200\tCustom Event 1\n201\tCustom Event 2\n20100\tCustom Event 101\n"},
     };
@@ -84,12 +84,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         }
     }
-    static cn_import_parser_t *adobe;
-    if (adobe == NULL)
-        adobe = adobe_parser();
+    /* 0xf0..0xf7: a feed with the columns as sent; 0xf8..0xff: one with post_ columns */
+    static cn_import_parser_t *adobe, *adobe_post;
+    if (adobe == NULL) {
+        adobe = adobe_parser("hit_time_gmt\tip\tuser_agent\tpage_url\tpage_event\t"
+                             "event_list\tpost_event_list\tproduct_list\texclude_hit\n");
+        adobe_post = adobe_parser("hit_time_gmt\tpagename\tpost_pagename\tpurchaseid\t"
+                                  "post_purchaseid\tproduct_list\tpost_product_list\tcurrency\t"
+                                  "post_event_list\n");
+    }
     if (size < 1)
         return 0;
-    const cn_import_parser_t *p = data[0] >= 0xf0 ? adobe : parsers[data[0] % NFORMATS];
+    const cn_import_parser_t *p = data[0] >= 0xf8   ? adobe_post
+                                  : data[0] >= 0xf0 ? adobe
+                                                    : parsers[data[0] % NFORMATS];
     cn_str_t line = cn_str((const char *)data + 1, size - 1);
     /* the runner never passes a '\n' inside a line */
     if (has_newline(line))

@@ -44,6 +44,9 @@ struct cn_import_rowfmt {
      * none), and event.tsv when the lookup folder has it (count 0: not given) */
     int col_event_list;
     lookup_t event_tsv;
+    /* Adobe feed: post_product_list when it is the `products` field (-1: not), whose
+     * merchandising eVar instances are dropped (merch_instances) */
+    int col_post_products;
 };
 
 /* Canonical field names and the column names that mean them. */
@@ -122,6 +125,68 @@ static int slurp(const char *path, cn_buf_t *out, cn_err_t *err)
     return 0;
 }
 
+/* The column named name in the header and left alone by --map (-1: none). */
+static int plain_column(const cn_import_rowfmt_t *r, cn_str_t *names, size_t count,
+                        const char *name)
+{
+    for (size_t k = 0; k < r->map_count; k++)
+        if (strcmp(r->map_from[k], name) == 0)
+            return -1;
+    for (size_t i = 0; i < count; i++)
+        if (cn_str_eq_c(names[i], name))
+            return (int)i;
+    return -1;
+}
+
+/*
+ * An Adobe feed's post_ columns hold the values after Adobe's processing (processing rules,
+ * VISTA rules, currency conversion), the ones Adobe's reports show: post_pagename,
+ * post_page_url, post_purchaseid and post_product_list become page, url, order_id and
+ * products, and the column as sent stays context data under its own name. The amounts in
+ * post_product_list and post_event_list are converted to the report suite's base currency, so
+ * with either of them `currency` (the hit's currency as sent) is not the amounts' currency: it
+ * becomes the context column `currency_sent` and the amounts are taken in the suite's own
+ * currency. Columns renamed by --map are the user's choice and left alone.
+ * Not here: post_evarN and post_campaign hold the value in force (persisted) on every hit,
+ * and processing persists eVars and campaigns itself (docs/import.md "Adobe feed post_
+ * columns").
+ */
+static void prefer_post(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, bool post_events)
+{
+    static const struct {
+        const char *sent, *post, *field;
+    } pairs[] = {
+        {"pagename", "post_pagename", "page"},
+        {"page_url", "post_page_url", "url"},
+        {"purchaseid", "post_purchaseid", "order_id"},
+        {"product_list", "post_product_list", "products"},
+    };
+    bool post_money = post_events;
+    for (size_t p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
+        int post = plain_column(r, names, count, pairs[p].post);
+        if (post < 0)
+            continue;
+        if (strcmp(pairs[p].field, "products") == 0) {
+            post_money = true;
+            r->col_post_products = post;
+        }
+        int sent = plain_column(r, names, count, pairs[p].sent);
+        if (sent >= 0) {
+            free(r->cols[sent]);
+            r->cols[sent] = cn_xstrdup(pairs[p].sent);
+        }
+        free(r->cols[post]);
+        r->cols[post] = cn_xstrdup(pairs[p].field);
+    }
+    if (!post_money)
+        return;
+    int sent = plain_column(r, names, count, "currency");
+    if (sent >= 0) {
+        free(r->cols[sent]);
+        r->cols[sent] = cn_xstrdup("currency_sent");
+    }
+}
+
 static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_err_t *err)
 {
     if (count == 0 || count > MAX_COLUMNS)
@@ -130,6 +195,7 @@ static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_
     r->cols = cn_xcalloc(count, sizeof(char *));
     r->col_count = count;
     r->col_exclude_hit = r->col_hit_source = r->col_page_event = r->col_event_list = -1;
+    r->col_post_products = -1;
     int col_post_events = -1;
     for (size_t i = 0; i < count; i++) {
         char *raw = cn_xstrndup(names[i].ptr, names[i].len);
@@ -169,6 +235,8 @@ static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_
      * sent; either becomes the `events` field unless a column already is `events` */
     if (col_post_events >= 0)
         r->col_event_list = col_post_events;
+    if (r->kind == CN_IMPORT_KIND_ADOBE)
+        prefer_post(r, names, count, col_post_events >= 0);
     for (size_t i = 0; i < count && r->col_event_list >= 0; i++)
         if (strcmp(r->cols[i], "events") == 0)
             r->col_event_list = -1;
@@ -840,6 +908,81 @@ static int adobe_events(const cn_import_rowfmt_t *r, cn_str_t list, cn_buf_t *ou
     return 0;
 }
 
+/* True for the number of a merchandising eVar instance in post_product_list: Adobe's own
+ * numbering there, 101..175 eVar1..eVar75, 275..299 eVar76..eVar100, 1200..1349
+ * eVar101..eVar250 (not event_list's). */
+static bool is_merch_instance(cn_str_t id)
+{
+    id = cn_str_trim(id);
+    if (id.len < 3 || id.len > 4)
+        return false;
+    int64_t n = 0;
+    for (size_t i = 0; i < id.len; i++) {
+        if (id.ptr[i] < '0' || id.ptr[i] > '9')
+            return false;
+        n = n * 10 + (id.ptr[i] - '0');
+    }
+    return (n >= 101 && n <= 175) || (n >= 275 && n <= 299) || (n >= 1200 && n <= 1349);
+}
+
+/* The next piece of *rest up to sep (all of it without one); *rest is then past the sep, or
+ * CN_STR_NULL after the last piece. */
+static cn_str_t piece(cn_str_t *rest, char sep)
+{
+    const char *at = memchr(rest->ptr, sep, rest->len);
+    cn_str_t out = at != NULL ? cn_str(rest->ptr, (size_t)(at - rest->ptr)) : *rest;
+    *rest = at != NULL ? cn_str(at + 1, rest->len - out.len - 1) : CN_STR_NULL;
+    return out;
+}
+
+/*
+ * post_product_list without its merchandising eVar instances (a bare number in a product's
+ * events field, the 5th: ";SKU;1;9.99;101|event3=2"), into out: they count no success event
+ * and processing reads only eventN there. False (out untouched) when there are none.
+ */
+static bool merch_instances(cn_str_t list, cn_buf_t *out)
+{
+    bool any = false;
+    /* the 5th field of each product, entry by entry */
+    cn_str_t prods = list;
+    while (prods.ptr != NULL && !any) {
+        cn_str_t prod = piece(&prods, ','), fields = prod;
+        for (int k = 0; fields.ptr != NULL && k <= 4; k++) {
+            cn_str_t f = piece(&fields, ';');
+            while (k == 4 && f.ptr != NULL && !any)
+                any = is_merch_instance(piece(&f, '|'));
+        }
+    }
+    if (!any)
+        return false;
+    cn_buf_clear(out);
+    prods = list;
+    for (bool first = true; prods.ptr != NULL; first = false) {
+        cn_str_t prod = piece(&prods, ','), fields = prod;
+        if (!first)
+            cn_buf_putc(out, ',');
+        for (int k = 0; fields.ptr != NULL; k++) {
+            cn_str_t f = piece(&fields, ';');
+            if (k > 0)
+                cn_buf_putc(out, ';');
+            if (k != 4) {
+                cn_buf_append(out, f.ptr, f.len);
+                continue;
+            }
+            for (bool kept = false; f.ptr != NULL;) {
+                cn_str_t ent = piece(&f, '|');
+                if (is_merch_instance(ent))
+                    continue;
+                if (kept)
+                    cn_buf_putc(out, '|');
+                cn_buf_append(out, ent.ptr, ent.len);
+                kept = true;
+            }
+        }
+    }
+    return true;
+}
+
 int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_str_t line,
                          cn_rawhit_t *out, cn_import_info_t *info)
 {
@@ -864,7 +1007,7 @@ int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_s
         goto out;
     }
     CN_ASSERT(sc->ptr == base);
-    kv_t *kvs = cn_xmalloc(((size_t)n + 1) * sizeof(kv_t));
+    kv_t *kvs = cn_xmalloc(((size_t)n + 2) * sizeof(kv_t)); /* + events, post_product_list */
     for (long i = 0; i < n; i++) {
         cn_str_t v = cells[i];
         int lk = r->col_lookup[i];
@@ -898,8 +1041,15 @@ int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_s
         if (ctx->events.len > 0)
             kvs[nkv++] = (kv_t){"events", cn_buf_str(&ctx->events)};
     }
+    /* post_product_list without merchandising eVar instances; as sent, it stays context data */
+    cn_buf_t prods = CN_BUF_INIT;
+    if (r->col_post_products >= 0 && merch_instances(cells[r->col_post_products], &prods)) {
+        kvs[r->col_post_products].value = cn_buf_str(&prods);
+        kvs[nkv++] = (kv_t){"post_product_list", cells[r->col_post_products]};
+    }
     /* the query goes to a second buffer: scratch must not move under the cells */
     rc = build(ctx, kvs, nkv, out, info, &ctx->query);
+    cn_buf_dispose(&prods);
     free(kvs);
 out:
     free(cells);

@@ -9,9 +9,23 @@ events), a custom link with event1 and event2=4 (its event_list also has event3,
 processing removed: post_event_list wins). A row with exclude_hit 1 is skipped; a row with
 "1,abc" and one with id 7 (not in event.tsv) are bad lines (bad-events). The report must give
 exactly the figures worked out by hand from the file: 7 hits, 6 page views, 2 visits,
-2 orders, revenue 46.00 (25.00 + 10.50 + 10.50 from product_list), 4 units, 1 product view,
+2 orders, revenue 46.00 (25.00 + 10.50 + 10.50 from post_product_list), 4 units, 1 product view,
 1 cart add, 1 checkout, event1 2, event2 6.5, event3 0. Without event.tsv the same feed
 gives the same figures (Adobe's fixed numbering) and id 7 is left out, not a bad line.
+
+The feed also has post_pagename, post_page_url, post_product_list, post_purchaseid and
+post_currency (docs/import.md "Adobe feed post_ columns"), which differ from the columns as
+sent on four rows: the page "mug-page" a processing rule names "Mug", a checkout URL with a
+";jsessionid=42" that is gone after processing, an order sent in USD (currency USD,
+product_list 3.50 + 1.50) that post_product_list has converted to the report suite's CNY
+(25.00 + 10.50), and an order sent with the purchaseid o1 again (a repeat: no order) that
+post_purchaseid gives as o2; that order's post_product_list also carries the merchandising
+eVar5 instance 105 (Adobe's numbering in post_product_list) and eVar5=search. The post columns
+win: the figures above (no USD rate needed: the USD is only context data), pages Home, Mug,
+Cart, Checkout and Thanks x2, URLs without the session id, both orders in CNY, 10.50 of revenue
+and 1 unit bound to merch5 "search" and the instance left out (not a bad row). With
+`--map post_pagename=pagename_post` the page as sent, "mug-page", is back and nothing else
+changes.
 """
 import json
 import os
@@ -46,48 +60,84 @@ def run(*args, want=0):
     return r.stdout.decode(), r.stderr.decode()
 
 
-def import_and_report(tmp, name, feed_dir):
+def report(conf, data, *args):
+    out, _ = run("report", "--config", conf, "--data", data, "--suite", "demo",
+                 "--from", "2025-03-01", "--to", "2025-03-31", "--format", "json", *args)
+    return json.loads(out)
+
+
+def breakdown(conf, data, dimension, metrics):
+    rows = report(conf, data, "--dimension", dimension, "--metrics", metrics)["rows"]
+    return {r["keys"][0]: r["values"] for r in rows}
+
+
+def import_and_report(tmp, name, feed_dir, *extra):
     data = os.path.join(tmp, name)
     conf = os.path.join(tmp, name + ".conf")
     with open(conf, "w") as f:
         f.write(CONF % data)
     out, err = run("import", "--config", conf, "--suite", "demo", "--data", data,
-                   "--format", "adobe-feed", "--summary", "json",
+                   "--format", "adobe-feed", "--summary", "json", *extra,
                    os.path.join(feed_dir, "hit_data.tsv"))
     s = json.loads(out)
     run("process", "--config", conf, "--data", data, "--until-end")
     bad, _ = run("bad-rows", "--data", data)
     assert "0 in the log" in bad, bad
-    out, _ = run("report", "--config", conf, "--data", data, "--suite", "demo",
-                 "--metrics", METRICS, "--from", "2025-03-01", "--to", "2025-03-31",
-                 "--format", "json")
-    return s, err, json.loads(out)["totals"]["values"]
+    got = report(conf, data, "--metrics", METRICS)["totals"]["values"]
+    by = {d: breakdown(conf, data, d, m)
+          for d, m in (("page", "pageviews"), ("url", "hits"), ("currency", "orders,revenue"),
+                       ("merch5", "revenue,units"))}
+    return s, err, got, by
+
+
+PAGES = {"Home": [1], "Mug": [1], "Cart": [1], "Checkout": [1], "Thanks": [2],
+         "/thanks": [0]}  # the custom link's URL names its (non-page-view) row
+URLS = {"https://shop.example/": [1], "https://shop.example/p/mug": [1],
+        "https://shop.example/cart": [1], "https://shop.example/checkout": [1],
+        "https://shop.example/thanks": [3]}
+CURRENCIES = {"CNY": [2, 46]}
+MERCH5 = {"search": [10.5, 1], "": [35.5, 3]}  # SKU2 of order o2 bound to eVar5 "search"
 
 
 def main():
     tmp = tempfile.mkdtemp(prefix="canton-import-adobe-")
     try:
-        s, err, got = import_and_report(tmp, "data", FEED)
+        s, err, got, by = import_and_report(tmp, "data", FEED)
         assert (s["lines"], s["hits"], s["skipped"], s["bad_lines"]) == (10, 7, 1, 2), s
         assert s["bad_by_reason"] == {"bad-events": 2}, s
         # the bad entries are named by line and column: "abc" and the id 7
         assert "hit_data.tsv:9: bad-events at column 197:" in err, err
         assert "hit_data.tsv:10: bad-events at column 191:" in err, err
-        print("report:", dict(zip(METRICS.split(","), got)))
+        print("report:", dict(zip(METRICS.split(","), got)), by)
         assert got == WANT, (got, WANT)
+        # the post_ columns win: page, URL, order id, products and their currency
+        assert by == {"page": PAGES, "url": URLS, "currency": CURRENCIES, "merch5": MERCH5}, by
+
+        # --map renames post_pagename away: the page as sent is back, nothing else moves
+        s, err, got, by = import_and_report(tmp, "data3", FEED, "--map",
+                                            "post_pagename=pagename_post")
+        assert got == WANT, (got, WANT)
+        pages = dict(PAGES)
+        pages["mug-page"] = pages.pop("Mug")
+        assert by == {"page": pages, "url": URLS, "currency": CURRENCIES, "merch5": MERCH5}, by
 
         # without event.tsv: Adobe's fixed numbering; id 7 (no success event) is left out
         bare = os.path.join(tmp, "feed")
         os.mkdir(bare)
         for f in ("hit_data.tsv", "column_headers.tsv"):
             shutil.copy(os.path.join(FEED, f), bare)
-        s, err, got = import_and_report(tmp, "data2", bare)
+        s, err, got, by = import_and_report(tmp, "data2", bare)
         assert (s["hits"], s["bad_lines"]) == (8, 1), s
         assert "hit_data.tsv:9: bad-events at column 197:" in err, err
         want = list(WANT)
         want[0] += 1  # the row with id 7 is a page view of its own
         want[1] += 1
         assert got == want, (got, want)
+        pages = dict(PAGES)
+        pages["Home"] = [2]
+        urls = dict(URLS)
+        urls["https://shop.example/"] = [2]
+        assert by == {"page": pages, "url": urls, "currency": CURRENCIES, "merch5": MERCH5}, by
         print("ok")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

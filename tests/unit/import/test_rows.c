@@ -288,6 +288,90 @@ static void adobe_feed_times_and_names(void **state)
     rmdir(dir);
 }
 
+/* Opens an Adobe feed parser on a folder holding only column_headers.tsv = header. */
+static cn_import_parser_t *adobe_parser(char *dir, const char *header, const char *map)
+{
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/column_headers.tsv", dir);
+    write_file(path, header);
+    cn_err_t err = {0};
+    cn_import_parser_t *p = NULL;
+    cn_import_opts_t o = {.format = "adobe-feed", .lookup_dir = dir, .map = map, .suite = "shop"};
+    if (cn_import_parser_new(&o, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    unlink(path);
+    rmdir(dir);
+    return p;
+}
+
+static void adobe_query(cn_import_parser_t *p, const char *line, const char *want)
+{
+    cn_import_ctx_t ctx;
+    cn_import_ctx_init(&ctx);
+    cn_rawhit_t h;
+    cn_import_info_t info;
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
+    assert_str(h.query, want);
+    cn_import_ctx_dispose(&ctx);
+    cn_import_parser_free(p);
+}
+
+/* post_pagename, post_page_url, post_purchaseid and post_product_list win over the columns as
+ * sent, which stay context data under their names; the post amounts are in the report suite's
+ * currency, so `currency` (as sent) becomes currency_sent; post_currency, post_evarN and
+ * post_campaign stay context data; --map renaming a post_ column away gives the column as sent
+ * back, and --map post_currency=currency names the post amounts' currency. */
+static void adobe_feed_post_columns(void **state)
+{
+    (void)state;
+    const char *header = "hit_time_gmt\tpagename\tpost_pagename\tpage_url\tpost_page_url\t"
+                         "purchaseid\tpost_purchaseid\tproduct_list\tpost_product_list\t"
+                         "currency\tpost_currency\tevar1\tpost_evar1\tcampaign\t"
+                         "post_campaign\n";
+    const char *line = "971211336\tmug-page\tMug\thttp://s/p?sid=1\thttp://s/p\to1\to2\t"
+                       ";A;1;3.50\t;A;1;25.00\tUSD\tCNY\t\tgold\t\tcmp1";
+    char dir[] = "/tmp/cn_adobe_XXXXXX";
+    adobe_query(adobe_parser(dir, header, NULL), line,
+                "currency_sent=USD&order_id=o2&page=Mug&page_url=http%3A%2F%2Fs%2Fp%3Fsid%3D1&"
+                "pagename=mug-page&post_campaign=cmp1&post_currency=CNY&post_evar1=gold&"
+                "product_list=%3BA%3B1%3B3.50&products=%3BA%3B1%3B25.00&purchaseid=o1&"
+                "url=http%3A%2F%2Fs%2Fp");
+    char dir4[] = "/tmp/cn_adobe_XXXXXX";
+    adobe_query(adobe_parser(dir4, header, "post_currency=currency"), line,
+                "currency=CNY&currency_sent=USD&order_id=o2&page=Mug&page_url=http%3A%2F%2Fs%2F"
+                "p%3Fsid%3D1&pagename=mug-page&post_campaign=cmp1&post_evar1=gold&"
+                "product_list=%3BA%3B1%3B3.50&products=%3BA%3B1%3B25.00&purchaseid=o1&"
+                "url=http%3A%2F%2Fs%2Fp");
+    /* renamed away by --map: the columns as sent are the fields again */
+    char dir2[] = "/tmp/cn_adobe_XXXXXX";
+    adobe_query(adobe_parser(dir2, header,
+                             "post_pagename=pp,post_page_url=pu,post_purchaseid=po,"
+                             "post_product_list=pl,post_currency=pc"),
+                line,
+                "currency=USD&order_id=o1&page=mug-page&pc=CNY&pl=%3BA%3B1%3B25.00&po=o2&"
+                "post_campaign=cmp1&post_evar1=gold&pp=Mug&products=%3BA%3B1%3B3.50&"
+                "pu=http%3A%2F%2Fs%2Fp&url=http%3A%2F%2Fs%2Fp%3Fsid%3D1");
+    /* merchandising eVar instances in post_product_list's events field (Adobe's numbering
+     * there: 101..175, 275..299, 1200..1349) are left out; the column as sent stays context */
+    char dir5[] = "/tmp/cn_adobe_XXXXXX";
+    adobe_query(adobe_parser(dir5, "hit_time_gmt\tpost_product_list\n", NULL),
+                "971211336\t;A;1;9.99;101|event3=2;eVar1=x,;B;1;1.00;;,;C;1;2.00;1349",
+                "post_product_list=%3BA%3B1%3B9.99%3B101%7Cevent3%3D2%3BeVar1%3Dx%2C%3BB%3B1%3B1."
+                "00%3B%3B%2C%3BC%3B1%3B2.00%3B1349&products=%3BA%3B1%3B9.99%3Bevent3%3D2%3BeVar1%"
+                "3Dx%2C%3BB%3B1%3B1.00%3B%3B%2C%3BC%3B1%3B2.00%3B");
+    /* 100 (event_list's eVar1 instance) and 1350 are no instances here: kept as they are */
+    char dir6[] = "/tmp/cn_adobe_XXXXXX";
+    adobe_query(adobe_parser(dir6, "hit_time_gmt\tpost_product_list\n", NULL),
+                "971211336\t;D;1;1.00;100|1350", "products=%3BD%3B1%3B1.00%3B100%7C1350");
+    /* post_event_list alone: its currency event values are after conversion too */
+    char dir3[] = "/tmp/cn_adobe_XXXXXX";
+    adobe_query(adobe_parser(dir3, "hit_time_gmt\tpost_event_list\tcurrency\n", NULL),
+                "971211336\t201=2.5\tUSD",
+                "currency_sent=USD&events=event2%3D2.5&"
+                "post_event_list=201%3D2.5");
+}
+
 /* event_list ids become the events string processing reads: Adobe's numbering without
  * event.tsv; post_event_list wins; ids without a success event are left out; bad ids and values
  * make bad lines; with event.tsv an id it does not name is bad. */
@@ -384,6 +468,7 @@ int main(void)
         cmocka_unit_test(adobe_feed_with_lookups),
         cmocka_unit_test(adobe_feed_times_and_names),
         cmocka_unit_test(adobe_feed_events),
+        cmocka_unit_test(adobe_feed_post_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
