@@ -2,8 +2,10 @@
 
 Generates a combined log (bench/import/genlog.py) with a few bad and blank lines,
 imports it once cleanly (the reference), then imports it into a second data folder
-while killing the process with SIGKILL at random moments, several times, re-running
-the same command until it completes. The second hitlog must hold every hit exactly
+while killing the process with SIGKILL several times, re-running the same command
+until it completes: the first run is killed once it has recorded progress (a condition,
+not a time: however fast or loaded the machine, one kill lands in an unfinished import),
+the later ones at random moments. The second hitlog must hold every hit exactly
 once, in the same order (`canton hitlog dump --json` equals the reference), and
 `canton process` + `canton report` must give the reference's totals.
 
@@ -11,9 +13,12 @@ The gap between a synced hitlog and the progress record saved after it is tested
 deterministically: a progress record saved after one of the kills is put back once
 the import has completed, as if the process had died just before saving a newer
 one; re-running must skip every hit already in the hitlog (docs/import.md,
-"Resuming"). The same holds for a .gz file (resumed by decompressing again and
-skipping). CANTON_IMPORT_CHECKPOINT_MS (documented) makes progress records more
-frequent so that kills land between several of them.
+"Resuming"). The record put back is the furthest one with lines left to import: a kill
+after the last periodic record and before the final one leaves a record of an unfinished
+import at the file's end, which resumes with nothing to do (also checked). The same
+holds for a .gz file (resumed by decompressing again and skipping).
+CANTON_IMPORT_CHECKPOINT_MS (documented) makes progress records more frequent so that
+kills land between several of them.
 """
 import gzip
 import json
@@ -89,26 +94,64 @@ def killed_import(conf, data, path, delay, env):
         return True
 
 
-def interrupted(conf, data, path, clean_secs, rng, kills, env):
-    """Kills imports at random moments, then completes; returns a partial state seen, if any."""
+def killed_after_record(conf, data, path, env):
+    """Starts an import into a data folder without state and SIGKILLs it as soon as it has
+    recorded progress of an unfinished import. True when killed so; False when it finished
+    before the record was seen (it saves one at its start, so only if this script did not
+    run for the whole import)."""
+    assert not state(data)
+    p = subprocess.Popen([BIN] + imp_args(conf, data, path), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, env=env)
+    try:
+        while p.poll() is None:
+            st = state(data)  # written to state.tmp and renamed: never seen half-written
+            if st and st[0][5] == "0":
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+                return True
+            time.sleep(0.001)  # a poll interval, not a wait for the import
+        return False
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def interrupted(conf, data, path, size, clean_secs, rng, kills, env):
+    """Kills imports (the first once it has recorded progress, the others at random
+    moments), then completes. Returns the summary, the furthest progress record seen with
+    lines left to import (offset < size, the input's uncompressed bytes) and how many kills
+    left such a record."""
     snapshot, snapshot_at = None, -1
-    partial_seen = 0
-    for _ in range(kills):
-        if not killed_import(conf, data, path, rng.uniform(0.05, 0.6) * clean_secs, env):
+    partial = 0
+    for k in range(kills):
+        if k == 0:
+            killed = killed_after_record(conf, data, path, env)
+            assert killed, "the import finished before it was seen recording progress"
+        elif not killed_import(conf, data, path, rng.uniform(0.05, 0.6) * clean_secs, env):
             break
         st = state(data)
-        if st and st[0][5] == "0":  # a progress record of an unfinished import
-            partial_seen += 1
-            offsets = int(st[0][3])
-            print("killed at byte %d (line %s)" % (offsets, st[0][4]))
-            # keep the record furthest into the file: resuming from it skips the most
-            if snapshot is None or offsets > snapshot_at:
-                snapshot = open(os.path.join(data, "import", "state")).read()
-                snapshot_at = offsets
+        if not st or st[0][5] != "0":
+            continue  # killed before its start record, or after its final one
+        offset = int(st[0][3])
+        if offset == size:
+            # between the last periodic record (at the end) and the final one: an
+            # unfinished record with no line left; resuming from it adds nothing
+            print("killed at the end (line %s), before the final record" % st[0][4])
+            continue
+        assert offset < size, st
+        partial += 1
+        print("killed at byte %d (line %s)" % (offset, st[0][4]))
+        # keep the record furthest into the file: resuming from it skips the most
+        if offset > snapshot_at:
+            snapshot = open(os.path.join(data, "import", "state")).read()
+            snapshot_at = offset
     s = imp(conf, data, path, env=env)
     # "unchanged" when the last run finished before its kill
     assert s["ok"] and s["files"][0]["action"] in ("resumed", "imported", "unchanged"), s
-    return s, snapshot, partial_seen
+    if s["files"][0]["action"] == "resumed" and s["files"][0]["start"] == size:
+        assert s["hits"] == 0 and s["files"][0]["duplicates_skipped"] == 0, s
+    return s, snapshot, partial
 
 
 def main():
@@ -127,6 +170,7 @@ def main():
             lines.insert(at, "\n")
         with open(log, "w") as f:
             f.writelines(lines)
+        size = os.path.getsize(log)
         want_hits = len(lines) - 5
 
         # the reference: one clean import
@@ -145,8 +189,8 @@ def main():
         # killed several times, then completed
         data = os.path.join(tmp, "data")
         env = dict(os.environ, CANTON_IMPORT_CHECKPOINT_MS="20")
-        s, snapshot, partial = interrupted(conf, data, log, clean_secs, rng, 6, env)
-        assert partial >= 1, "no kill landed after a progress record; log too small?"
+        s, snapshot, partial = interrupted(conf, data, log, size, clean_secs, rng, 6, env)
+        assert partial >= 1 and snapshot is not None, "no kill left a record with lines left"
         got = dump(data)
         assert len(got) == want_hits, ("hits in the hitlog", len(got), want_hits)
         assert got == ref_dump, "the hitlog differs from a clean import's"
@@ -174,8 +218,9 @@ def main():
 
         # .gz: resumed by decompressing again and skipping what is imported
         gz = os.path.join(tmp, "access.log.gz")
+        gz_text = "".join(lines[:120000]).encode()
         with gzip.open(gz, "wb", compresslevel=1) as f:
-            f.write("".join(lines[:120000]).encode())
+            f.write(gz_text)
         want_gz = 120000 - 2  # a blank line and a bad line in the first 120000
         gdata = os.path.join(tmp, "gzdata")
         with open(conf, "w") as f:
@@ -185,15 +230,15 @@ def main():
         s = imp(conf, gref, gz)
         gz_secs = time.monotonic() - t0
         assert s["hits"] == want_gz, s
-        s, snapshot, partial = interrupted(conf, gdata, gz, gz_secs, rng, 3, env)
+        s, snapshot, partial = interrupted(conf, gdata, gz, len(gz_text), gz_secs, rng, 3, env)
+        assert partial >= 1 and snapshot is not None, "no .gz kill left a record with lines left"
         got = dump(gdata)
         assert len(got) == want_gz and got == dump(gref), ("gz hits", len(got), want_gz)
-        if snapshot is not None:
-            with open(os.path.join(gdata, "import", "state"), "w") as f:
-                f.write(snapshot)
-            s = imp(conf, gdata, gz)
-            assert s["hits"] == 0 and s["files"][0]["duplicates_skipped"] > 0, s
-            assert dump(gdata) == got
+        with open(os.path.join(gdata, "import", "state"), "w") as f:
+            f.write(snapshot)
+        s = imp(conf, gdata, gz)
+        assert s["hits"] == 0 and s["files"][0]["duplicates_skipped"] > 0, s
+        assert dump(gdata) == got
         print("gz: %d kills after a progress record, %d hits once each" % (partial, len(got)))
         print("ok")
     finally:
