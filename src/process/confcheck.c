@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The suite keys processing reads, checked without processing anything: the
- * rules are cn__process_suite_conf's (process.c: evarN, propN, eventN,
+ * rules are cn__process_suite_conf's (process.c: evarN, propN, eventN, listN,
  * unconverted_currency) and cn__process_salt_retention's (here), the ones
  * cn_process_new applies. `canton` runs them on every --config file when it
  * loads it (cn_cli_conf), so that a command that never processes refuses the

@@ -137,7 +137,7 @@ int cn_process_new(const cn_conf_t *conf, cn_enrich_t *e, const char *data_dir,
 void cn_process_free(cn_process_t *p);
 
 /*
- * Checks the keys of sc that processing reads (evarN, propN, eventN, unconverted_currency,
+ * Checks the keys of sc that processing reads (evarN, propN, eventN, listN, unconverted_currency,
  * salt_retention) by the rules cn_process_new applies, without opening anything. 0 when they
  * are fine (other keys are not looked at), else CN_ECONFIG with err "[suite ID] KEY...: what
  * is wrong". Thread-safe.
