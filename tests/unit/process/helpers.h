@@ -162,6 +162,8 @@ typedef struct memsink {
     uint32_t committed_hits, pending_hits;
     uint32_t visits, hits, items, vars, events; /* counts of everything emitted */
     int checkpoints;
+    /* called with each var row before it is kept (a test's own view of some rows), or NULL */
+    void (*on_var)(const cn_var_row_t *r);
 } memsink_t;
 
 static inline void ms_str(cn_buf_t *b, cn_str_t s)
@@ -220,6 +222,8 @@ static inline int ms_var(void *ud, const cn_var_row_t *r)
 {
     memsink_t *m = ud;
     cn_buf_t *b = &m->pending;
+    if (m->on_var != NULL)
+        m->on_var(r);
     cn_buf_append_c(b, "R ");
 #define XX(name, kind, json, doc) ms_put_##kind(b, r->name);
     CN_VAR_COLUMNS(XX)

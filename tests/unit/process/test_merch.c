@@ -34,54 +34,19 @@
 /* --- A sink that keeps the merchandising rows as text: "hit:evarN@K=value;" --- */
 
 static cn_buf_t MERCH;
-static uint32_t NHITS;
 static memsink_t MEM; /* every row, for the restart comparison */
 
-static int r_visit(void *ud, uint32_t visit, const cn_visit_row_t *r)
+static void keep_merch_row(const cn_var_row_t *r)
 {
-    (void)ud;
-    return ms_visit(&MEM, visit, r);
-}
-
-static int r_hit(void *ud, const cn_hit_row_t *r, uint32_t *out)
-{
-    (void)ud;
-    int rc = ms_hit(&MEM, r, out);
-    NHITS++;
-    return rc;
-}
-
-static int r_item(void *ud, const cn_item_row_t *r)
-{
-    (void)ud;
-    return ms_item(&MEM, r);
-}
-
-static int r_var(void *ud, const cn_var_row_t *r)
-{
-    (void)ud;
     if ((r->var & CN_VAR_FAMILY_MASK) == CN_VAR_MERCH)
         cn_buf_printf(&MERCH, "%u:evar%u@%u=%.*s;", r->hit, cn_var_merch_evar(r->var),
                       cn_var_merch_item(r->var), CN_STR_FMT(r->value));
-    return ms_var(&MEM, r);
-}
-
-static int r_event(void *ud, const cn_event_row_t *r)
-{
-    (void)ud;
-    return ms_event(&MEM, r);
-}
-
-static int r_ck(void *ud, const void *blob, size_t len)
-{
-    (void)ud;
-    return ms_checkpoint(&MEM, blob, len);
 }
 
 static int rec_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
 {
     (void)ud, (void)suite;
-    *out = (cn_sink_t){NULL, r_visit, r_hit, r_item, r_var, r_event, r_ck};
+    *out = memsink_sink(&MEM);
     return 0;
 }
 
@@ -116,7 +81,7 @@ static int setup(void **state)
     (void)state;
     cn_buf_init(&MERCH);
     memsink_init(&MEM);
-    NHITS = 0;
+    MEM.on_var = keep_merch_row;
     POS = 0;
     return test_dir_setup(DIR_, sizeof(DIR_), "/tmp/cn-merch-test", CONF, sizeof(CONF) - 1, &C);
 }
@@ -340,7 +305,7 @@ static void bindings_of_several_visitors_stay_apart(void **state)
     take();
     for (int restart = 0; restart < 2; restart++) {
         const char *const buy = "events=scAdd&products=%3BA%2C%3BB%2C%3BC%2C%3BD";
-        uint32_t h0 = NHITS;
+        uint32_t h0 = MEM.hits;
         hit_as(p, T0 + (5 + restart) * MIN, "1", buy);
         hit_as(p, T0 + (5 + restart) * MIN, "2", buy);
         hit_as(p, T0 + (5 + restart) * MIN, "3", buy);
@@ -379,6 +344,7 @@ static char *run_hits(const char *const *q, int n, int cut)
     char *rows = memsink_text(&MEM);
     memsink_dispose(&MEM);
     memsink_init(&MEM);
+    MEM.on_var = keep_merch_row;
     return rows;
 }
 
@@ -499,9 +465,9 @@ static void a_version_2_checkpoint_loads_with_no_bindings(void **state)
     cn_buf_dispose(&b);
 
     p = open_proc();
-    uint32_t before = NHITS;
+    uint32_t before = MEM.hits;
     buy_abc(p, T0 + MIN, "o11");
-    assert_int_equal(NHITS, before + 1);
+    assert_int_equal(MEM.hits, before + 1);
     assert_string_equal(take(), ""); /* the same visit, but no binding came through */
     /* a checkpoint written now (the current version) reads back */
     hit(p, T0 + 2 * MIN, VIEW_B_BROWSE);

@@ -50,12 +50,6 @@ static uint32_t add_hit(cn_sink_t *k, uint32_t visit, uint32_t num, int64_t ts, 
     return id;
 }
 
-static void add_var(cn_sink_t *k, uint32_t hit, uint32_t var, const char *value)
-{
-    cn_var_row_t v = {.hit = hit, .var = var, .value = cn_str_c(value)};
-    assert_int_equal(k->var(k->ud, &v), 0);
-}
-
 static void add_item(cn_sink_t *k, uint32_t hit, const char *sku)
 {
     cn_item_row_t it = {.hit = hit, .sku = cn_str_c(sku), .category = S("Mugs"), .quantity = 1};
@@ -73,21 +67,21 @@ static int setup(void **state)
     cn_visit_row_t v = {.visitor = 0, .visit_num = 1, .start_ts = at(0), .entry_page = S("/home")};
     assert_int_equal(k.visit(k.ud, 0, &v), 0);
     uint32_t h = add_hit(&k, 0, 1, at(0), "/home");
-    add_var(&k, h, CN_VAR_LIST | 1, "a");
-    add_var(&k, h, CN_VAR_LIST | 1, "b");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "a");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "b");
     add_item(&k, h, "A");
     add_item(&k, h, "B");
     h = add_hit(&k, 0, 2, at(MIN), "/cart");
-    add_var(&k, h, CN_VAR_LIST | 1, "c");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "c");
     add_hit(&k, 0, 3, at(2 * MIN), "/done");
     /* visit 1, another visitor: /home with b, then /done with a */
     v = (cn_visit_row_t){
         .visitor = 1, .visit_num = 1, .start_ts = at(3 * MIN), .entry_page = S("/home")};
     assert_int_equal(k.visit(k.ud, 1, &v), 0);
     h = add_hit(&k, 1, 1, at(3 * MIN), "/home");
-    add_var(&k, h, CN_VAR_LIST | 1, "b");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "b");
     h = add_hit(&k, 1, 2, at(4 * MIN), "/done");
-    add_var(&k, h, CN_VAR_LIST | 1, "a");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "a");
     assert_int_equal(k.checkpoint(k.ud, "x", 1), 0);
     return 0;
 }

@@ -54,12 +54,6 @@ static uint32_t add_hit(cn_sink_t *k, uint32_t visit, uint32_t num, int64_t ts, 
     return id;
 }
 
-static void add_var(cn_sink_t *k, uint32_t hit, uint32_t var, const char *value)
-{
-    cn_var_row_t v = {.hit = hit, .var = var, .value = cn_str_c(value)};
-    assert_int_equal(k->var(k->ud, &v), 0);
-}
-
 static void add_event(cn_sink_t *k, uint32_t hit, uint16_t num, int64_t value)
 {
     cn_event_row_t e = {.hit = hit, .event = num, .value = value};
@@ -78,27 +72,27 @@ static int setup(void **state)
     /* visit 0: list1 a and b set; an event hit without list rows; an order with a, b and c in
      * force (event1 = 2); a hit that gives a twice */
     uint32_t h = add_hit(&k, 0, 1, at(0), 0, 0, 0);
-    add_var(&k, h, CN_VAR_LIST | 1, "a");
-    add_var(&k, h, CN_VAR_LIST | 1, "b");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "a");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "b");
     h = add_hit(&k, 0, 2, at(MIN), 0, 0, 0);
     add_event(&k, h, 1, 1 * MONEY);
     h = add_hit(&k, 0, 3, at(2 * MIN), CN_EV_PURCHASE, 10 * MONEY, 1);
-    add_var(&k, h, CN_VAR_EVAR | 2, "e");
-    add_var(&k, h, CN_VAR_LIST | 1, "a");
-    add_var(&k, h, CN_VAR_LIST | 1, "b");
-    add_var(&k, h, CN_VAR_LIST | 1, "c");
-    add_var(&k, h, CN_VAR_LIST | 2, "z");
+    fixture_var(&k, h, CN_VAR_EVAR | 2, "e");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "a");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "b");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "c");
+    fixture_var(&k, h, CN_VAR_LIST | 2, "z");
     add_event(&k, h, 1, 2 * MONEY);
     add_event(&k, h, 5, 1 * MONEY);
     h = add_hit(&k, 0, 4, at(3 * MIN), 0, 0, 0);
-    add_var(&k, h, CN_VAR_LIST | 1, "a");
-    add_var(&k, h, CN_VAR_LIST | 1, "a");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "a");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "a");
     /* visit 1, another visitor: c with event1 = 4 */
     v = (cn_visit_row_t){
         .visitor = 1, .visit_num = 1, .start_ts = at(4 * MIN), .entry_page = S("/p")};
     assert_int_equal(k.visit(k.ud, 1, &v), 0);
     h = add_hit(&k, 1, 1, at(4 * MIN), 0, 0, 0);
-    add_var(&k, h, CN_VAR_LIST | 1, "c");
+    fixture_var(&k, h, CN_VAR_LIST | 1, "c");
     add_event(&k, h, 1, 4 * MONEY);
     assert_int_equal(k.checkpoint(k.ud, "x", 1), 0);
     return 0;
@@ -110,54 +104,9 @@ static int teardown(void **state)
     return fixture_close(dir, conf, store);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Runs a report and writes its rows as "key[/key2]=v1,v2...;" sorted by text, then
- * "total=...". */
 static const char *report(const char *params)
 {
-    static char out[2048];
-    char qs[512];
-    snprintf(qs, sizeof(qs), "from=2026-11-01&to=2026-11-01&%s", params);
-    cn_report_req_t req;
-    cn_err_t err = {0};
-    cn_report_req_init(&req);
-    if (cn_report_req_parse_params(&req, cn_str_c(qs), store, at(0), &err) != 0)
-        fail_msg("parse %s: %s", qs, err.msg);
-    cn_store_snap_t *snap;
-    assert_int_equal(cn_store_snapshot(store, &snap), 0);
-    cn_report_t *r;
-    if (cn_report_run(store, snap, &req, &r, &err) != 0)
-        fail_msg("run %s: %s", qs, err.msg);
-    char *lines[64];
-    size_t n = 0;
-    for (size_t i = 0; i < r->row_count && n < 64; i++) {
-        char line[256];
-        int len = 0;
-        for (size_t kk = 0; kk < r->key_count; kk++)
-            len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%.*s", kk ? "/" : "",
-                            CN_STR_FMT(r->rows[i].keys[kk]));
-        for (size_t m = 0; m < r->metric_count; m++)
-            len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%g", m ? "," : "=",
-                            r->rows[i].values[m]);
-        lines[n++] = strdup(line);
-    }
-    qsort(lines, n, sizeof(*lines), cmp_str);
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        len += (size_t)snprintf(out + len, sizeof(out) - len, "%s;", lines[i]);
-        free(lines[i]);
-    }
-    len += (size_t)snprintf(out + len, sizeof(out) - len, "total=");
-    for (size_t m = 0; m < r->metric_count; m++)
-        len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%g", m ? "," : "", r->totals[m]);
-    cn_report_free(r);
-    cn_store_snap_release(snap);
-    cn_report_req_dispose(&req);
-    return out;
+    return fixture_report(store, at(0), params, true);
 }
 
 static void list_values_get_the_hits_and_events_in_full(void **state)

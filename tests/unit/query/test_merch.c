@@ -57,12 +57,6 @@ static void add_item(cn_sink_t *k, uint32_t hit, const char *sku, uint32_t qty, 
     assert_int_equal(k->item(k->ud, &it), 0);
 }
 
-static void add_var(cn_sink_t *k, uint32_t hit, uint32_t var, const char *value)
-{
-    cn_var_row_t v = {.hit = hit, .var = var, .value = cn_str_c(value)};
-    assert_int_equal(k->var(k->ud, &v), 0);
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -75,18 +69,18 @@ static int setup(void **state)
     /* visit 0: A found by search, B by browse, then an order of A, B and C (C unbound) */
     uint32_t h = add_hit(&k, 0, 1, at(0), CN_EV_PROD_VIEW, 0, 0);
     add_item(&k, h, "A", 0, 0);
-    add_var(&k, h, cn_var_merch(4, 0), "search");
+    fixture_var(&k, h, cn_var_merch(4, 0), "search");
     h = add_hit(&k, 0, 2, at(MIN), CN_EV_PROD_VIEW, 0, 0);
     add_item(&k, h, "B", 0, 0);
-    add_var(&k, h, cn_var_merch(4, 0), "browse");
+    fixture_var(&k, h, cn_var_merch(4, 0), "browse");
     h = add_hit(&k, 0, 3, at(2 * MIN), CN_EV_PURCHASE, 35 * MONEY, 4);
     add_item(&k, h, "A", 2, 20 * MONEY);
     add_item(&k, h, "B", 1, 5 * MONEY);
     add_item(&k, h, "C", 1, 10 * MONEY);
-    add_var(&k, h, CN_VAR_PROP | 1, "p");
-    add_var(&k, h, cn_var_merch(4, 0), "search");
-    add_var(&k, h, cn_var_merch(4, 1), "browse");
-    add_var(&k, h, CN_VAR_EVAR | 4, "browse");
+    fixture_var(&k, h, CN_VAR_PROP | 1, "p");
+    fixture_var(&k, h, cn_var_merch(4, 0), "search");
+    fixture_var(&k, h, cn_var_merch(4, 1), "browse");
+    fixture_var(&k, h, CN_VAR_EVAR | 4, "browse");
     /* visit 1: one order of A and D, both found by search; A also has eVar6 = M */
     v = (cn_visit_row_t){
         .visitor = 1, .visit_num = 1, .start_ts = at(3 * MIN), .entry_page = S("/p")};
@@ -94,9 +88,9 @@ static int setup(void **state)
     h = add_hit(&k, 1, 1, at(3 * MIN), CN_EV_PURCHASE, 14 * MONEY, 2);
     add_item(&k, h, "A", 1, 10 * MONEY);
     add_item(&k, h, "D", 1, 4 * MONEY);
-    add_var(&k, h, cn_var_merch(4, 0), "search");
-    add_var(&k, h, cn_var_merch(6, 0), "M");
-    add_var(&k, h, cn_var_merch(4, 1), "search");
+    fixture_var(&k, h, cn_var_merch(4, 0), "search");
+    fixture_var(&k, h, cn_var_merch(6, 0), "M");
+    fixture_var(&k, h, cn_var_merch(4, 1), "search");
     assert_int_equal(k.checkpoint(k.ud, "x", 1), 0);
     return 0;
 }
@@ -107,51 +101,9 @@ static int teardown(void **state)
     return fixture_close(dir, conf, store);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Runs a report and writes its rows as "key[/key2]=v1,v2...;" sorted by text, then
- * "total=...". */
 static const char *report(const char *params)
 {
-    static char out[2048];
-    char qs[512];
-    snprintf(qs, sizeof(qs), "from=2026-11-01&to=2026-11-01&%s", params);
-    cn_report_req_t req;
-    cn_err_t err = {0};
-    cn_report_req_init(&req);
-    if (cn_report_req_parse_params(&req, cn_str_c(qs), store, at(0), &err) != 0)
-        fail_msg("parse %s: %s", qs, err.msg);
-    cn_store_snap_t *snap;
-    assert_int_equal(cn_store_snapshot(store, &snap), 0);
-    cn_report_t *r;
-    if (cn_report_run(store, snap, &req, &r, &err) != 0)
-        fail_msg("run %s: %s", qs, err.msg);
-    char *lines[64];
-    size_t n = 0;
-    for (size_t i = 0; i < r->row_count && n < 64; i++) {
-        char line[256];
-        int len = 0;
-        for (size_t kk = 0; kk < r->key_count; kk++)
-            len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%.*s", kk ? "/" : "",
-                            CN_STR_FMT(r->rows[i].keys[kk]));
-        for (size_t m = 0; m < r->metric_count; m++)
-            len += snprintf(line + len, sizeof(line) - (size_t)len, "%s%g", m ? "," : "=",
-                            r->rows[i].values[m]);
-        lines[n++] = strdup(line);
-    }
-    qsort(lines, n, sizeof(*lines), cmp_str);
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        len += (size_t)snprintf(out + len, sizeof(out) - len, "%s;", lines[i]);
-        free(lines[i]);
-    }
-    cn_report_free(r);
-    cn_store_snap_release(snap);
-    cn_report_req_dispose(&req);
-    return out;
+    return fixture_report(store, at(0), params, false);
 }
 
 static void merch_values_get_their_items_units_and_revenue(void **state)
