@@ -46,7 +46,10 @@ static void report_usage(FILE *f)
         "  --calc NAME=FORMULA  a calculated metric, e.g. rpv=revenue/visits\n"
         "  --bots               include bot traffic\n"
         "  --format F           table (default), csv, tsv or json\n"
-        "  --catalog            print the dimensions and metrics and exit\n");
+        "  --catalog            print the dimensions and metrics (JSON, as GET\n"
+        "                       /api/v1/catalog: \"multi\" marks the dimensions with\n"
+        "                       several values per hit, \"paths\" those paths follow)\n"
+        "                       and exit\n");
 }
 
 static void add_param(cn_buf_t *q, const char *name, const char *value)

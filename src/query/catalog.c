@@ -2,7 +2,10 @@
 /*
  * The report catalogue: every dimension and metric a request may name,
  * with where its values come from (GoAccess's paneling[] idea, with
- * designated initializers). docs/api.md lists the same names.
+ * designated initializers). docs/api.md lists the same names. The JSON form
+ * (GET /api/v1/catalog) also says, per dimension, whether it has several
+ * values per hit and whether paths follow it, from the functions that make
+ * reports and paths refuse it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -243,6 +246,12 @@ const cn_metric_def_t *cn_metric_find(cn_str_t name, int *out_arg)
     return NULL;
 }
 
+bool cn_query__dim_is_multi(const cn_dim_def_t *d)
+{
+    return d->src == CN_DIMSRC_ITEM_COL || d->src == CN_DIMSRC_ITEM_MERCH ||
+           (d->src == CN_DIMSRC_VAR && d->var_family == CN_VAR_LIST);
+}
+
 void cn_query__dim_name(const cn_dim_def_t *d, int arg, char *out, size_t n)
 {
     if (d->max_arg > 0)
@@ -300,7 +309,10 @@ void cn_catalog_to_json(cn_buf_t *out)
         }
         cn_buf_append_c(out, ",\"title\":");
         cn_buf_append_json_str(out, cn_str_c(d->title));
-        cn_buf_printf(out, ",\"scope\":\"%s\"}", scope);
+        /* what reports and paths do with it (the functions that decide there) */
+        cn_buf_printf(out, ",\"scope\":\"%s\",\"multi\":%s,\"paths\":%s}", scope,
+                      cn_query__dim_is_multi(d) ? "true" : "false",
+                      cn_query__paths_dim(d, d->max_arg > 0 ? 1 : 0, NULL) == 0 ? "true" : "false");
     }
     cn_buf_append_c(out, "],\"metrics\":[");
     for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {

@@ -552,17 +552,26 @@ static void paths_thread(void *arg, unsigned t)
 }
 
 /*
- * A dimension that can have several values on one hit: listN (one var row per value), and
- * product, category and merchN (one value per item row). A path is a sequence of one value per
- * page view, and there is no documented order among the values of one hit (Adobe's flows take
- * such dimensions without saying how the values of a hit follow each other), so paths refuse
- * them rather than pick one value. Conditions on them are fine: a page view matches when one of
- * its values does (scan.c).
+ * A path is a sequence of one value per page view, and there is no documented order among the
+ * values of one hit (Adobe's flows take such dimensions without saying how the values of a hit
+ * follow each other), so paths refuse a dimension with several values per hit
+ * (cn_query__dim_is_multi) rather than pick one value. Conditions on them are fine: a page view
+ * matches when one of its values does (scan.c).
  */
-static bool multi_valued(const cn_dim_def_t *d)
+int cn_query__paths_dim(const cn_dim_def_t *d, int arg, cn_err_t *err)
 {
-    return d->src == CN_DIMSRC_ITEM_COL || d->src == CN_DIMSRC_ITEM_MERCH ||
-           (d->src == CN_DIMSRC_VAR && d->var_family == CN_VAR_LIST);
+    cn_field_t field = {.dim = d, .arg = arg};
+    if (d == NULL || cn_field_dict(&field) < 0)
+        return cn_err_set(err, CN_EINVAL, "paths need a text dimension (page, url, section...)");
+    if (cn_query__dim_is_multi(d)) {
+        char dname[32];
+        cn_query__dim_name(d, arg, dname, sizeof(dname));
+        return cn_err_set(err, CN_EINVAL,
+                          "%s has several values per hit: paths cannot follow it; use a report "
+                          "(dimension=%s) or a condition on it (condition=%s = \"...\")",
+                          dname, dname, dname);
+    }
+    return 0;
 }
 
 int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t *snap,
@@ -601,16 +610,8 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
     int arg = 0;
     field.dim = cn_dim_find(cn_str_c(dimname ? dimname : "page"), &arg);
     field.arg = arg;
-    if (rc == 0 && (field.dim == NULL || cn_field_dict(&field) < 0))
-        rc = cn_err_set(err, CN_EINVAL, "paths need a text dimension (page, url, section...)");
-    if (rc == 0 && multi_valued(field.dim)) {
-        char dname[32];
-        cn_query__dim_name(field.dim, field.arg, dname, sizeof(dname));
-        rc = cn_err_set(err, CN_EINVAL,
-                        "%s has several values per hit: paths cannot follow it; use a report "
-                        "(dimension=%s) or a condition on it (condition=%s = \"...\")",
-                        dname, dname, dname);
-    }
+    if (rc == 0)
+        rc = cn_query__paths_dim(field.dim, field.arg, err);
     if (rc == 0)
         rc = open_range(ctx, store, snap, &kv, now_us, &scan, &filter, err);
     if (rc == 0 && fromc != NULL && plen == 0)

@@ -86,6 +86,21 @@ const cn_metric_def_t *cn_query__metrics(size_t *count);
 /* The name of dimension d with number arg as the catalogue spells it ("evar3",
  * "merch4"; "page" for a dimension without a number), in out (32 bytes are enough). */
 void cn_query__dim_name(const cn_dim_def_t *d, int arg, char *out, size_t n);
+/*
+ * Whether dimension d can have several values on one hit: listN (one var row per value),
+ * product, category and merchN (one value per item row). The one rule for every query that
+ * needs one value per hit: paths refuse such a dimension (cn_query__paths_dim), entries, exits
+ * and time_on_page cannot be broken down by it (report.c's item mode), and the catalogue says
+ * so ("multi").
+ */
+bool cn_query__dim_is_multi(const cn_dim_def_t *d);
+/*
+ * Whether paths can follow dimension d (number arg, for the message): 0 when it has a text
+ * value (a dictionary) and one value per hit, else CN_EINVAL with a message in err (NULL: not
+ * wanted) that names the dimension and what to use instead. flow.c refuses a paths request
+ * with it and the catalogue's "paths" reads it.
+ */
+int cn_query__paths_dim(const cn_dim_def_t *d, int arg, cn_err_t *err);
 /* Name of value v of a U8 enum dimension (static), or NULL. */
 const char *cn_query__enum_name(cn_dimenum_t e, unsigned v);
 

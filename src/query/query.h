@@ -63,7 +63,8 @@ typedef struct cn_metric_def cn_metric_def_t;
 const cn_dim_def_t *cn_dim_find(cn_str_t name, int *out_arg);
 /* Finds a metric by name ("pageviews", "revenue", "event5"...); NULL when unknown. */
 const cn_metric_def_t *cn_metric_find(cn_str_t name, int *out_arg);
-/* Writes the catalogue as JSON: {"dimensions":[{name,title,scope}],"metrics":[...]}. */
+/* Writes the catalogue as JSON: {"dimensions":[{name,title,scope,multi,paths}],
+ * "metrics":[{name,title,type}]} (docs/api.md "GET /api/v1/catalog"). */
 void cn_catalog_to_json(cn_buf_t *out);
 
 /* --- Requests --- */

@@ -405,8 +405,7 @@ static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_sna
         f->dim = req->dims[i].def;
         f->arg = req->dims[i].arg;
         cn_dimsrc_t src = f->dim->src;
-        if (src == CN_DIMSRC_ITEM_COL || src == CN_DIMSRC_ITEM_MERCH ||
-            (src == CN_DIMSRC_VAR && f->dim->var_family == CN_VAR_LIST)) {
+        if (cn_query__dim_is_multi(f->dim)) {
             pl->item_mode = true;
             pl->list_mode |= src == CN_DIMSRC_VAR;
             pl->item_fields[pl->item_count++] = (int)i;

@@ -6,8 +6,8 @@
 //
 // Walks through: the overview; a new date range; a new comparison; a click on
 // a country row (a filter); a bad segment; a CSV export; every detail view
-// (the geography map: tooltip, click and Enter filter, revenue; the eVars
-// view's pickers with their filter boxes);
+// (the geography map: tooltip, click and Enter filter, revenue; the paths
+// view's dimension picker; the eVars view's pickers with their filter boxes);
 // realtime for a few refreshes; then every view at phone width. Saves a
 // screenshot of each view (desktop and phone) in SCREENSHOT_DIR and prints
 // one JSON object with what the page showed at each step (URL, headline
@@ -152,6 +152,24 @@ async function checkPickers(page) {
   await ready(page);
   out.eventQuery = await page.evaluate(() => location.search);
   out.eventChart = await page.evaluate(() => document.querySelectorAll('section[data-panel="trend"] .chart[data-drawn="1"] canvas').length);
+  return out;
+}
+
+// The paths view's dimension picker: the dimensions of the catalogue that paths follow (none
+// with several values per hit); picking one (filter box, Enter) shows its paths.
+async function checkPathPicker(page) {
+  const out = {};
+  out.dims = await page.$$eval('#pathdim-select option', (os) => os.map((o) => o.value));
+  out.selected = await page.$$eval('#pathdim-select', (s) => (s.length ? s[0].value : null));
+  if (out.selected === null) return out; // no picker: the test says so, the walk goes on
+  await page.fill('#pathdim-filter', 'section');
+  out.filtered = await page.$$eval('#pathdim-select option', (os) => os.map((o) => o.value));
+  await page.press('#pathdim-filter', 'Enter');
+  await page.waitForFunction(() => location.search.includes('pathdim=section'));
+  await ready(page);
+  out.picked = await snapshot(page);
+  out.value = await page.inputValue('#path-page');
+  out.label = await page.textContent('label[for="path-page"]');
   return out;
 }
 
@@ -340,6 +358,7 @@ async function checkPickers(page) {
       await page.screenshot({ path: path.join(shots, v + '-desktop.png'), fullPage: true });
       if (v === 'geography') { step = 'map'; result.map = await checkMap(page, shots); step = 'views'; }
       if (v === 'vars') { step = 'pickers'; result.pickers = await checkPickers(page); step = 'views'; }
+      if (v === 'paths') { step = 'pathPicker'; result.pathPicker = await checkPathPicker(page); step = 'views'; }
     }
     // Realtime refreshes by itself.
     const before = await page.getAttribute('section[data-panel="realtime"]', 'data-updated');

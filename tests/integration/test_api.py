@@ -10,6 +10,7 @@ and that `canton report` gives the same numbers as the API.
 import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -95,6 +96,38 @@ def checks(data):
         t.check(status == 200 and any(d["name"] == "page" for d in cat["dimensions"])
                 and any(m["name"] == "revenue" and m["type"] == "currency" for m in cat["metrics"]),
                 "catalog lists page and revenue")
+        # Each dimension says whether it has several values per hit ("multi") and whether
+        # paths follow it ("paths"); the other fields are as before (docs/api.md).
+        dims = {d["name"]: d for d in cat["dimensions"]} if status == 200 else {}
+        want = {"product": (True, False), "category": (True, False), "list1..list3": (True, False),
+                "merch1..merch250": (True, False), "page": (False, True), "evar1..evar250": (False, True),
+                "prop1..prop75": (False, True), "country": (False, True), "hour": (False, False)}
+        got = {n: (dims.get(n, {}).get("multi"), dims.get(n, {}).get("paths")) for n in want}
+        t.check(got == want, "catalog: multi and paths of %s: %r" % (", ".join(want), got))
+        t.check(dims and all(list(d) == ["name", "title", "scope", "multi", "paths"] for d in dims.values()),
+                "catalog: every dimension has name, title, scope, multi, paths: %r"
+                % [list(d) for d in dims.values()][:3])
+        t.check(dims.get("product", {}).get("scope") == "item" and dims.get("page", {}).get("title") == "Page",
+                "catalog: scope and title unchanged")
+        # What it says is what the API does, for every dimension (the first and last of a range):
+        # paths refuse the multi ones and those that are not text, and entries by a multi one.
+        wrong = []
+        for d in dims.values():
+            m = re.match(r"^([a-z]+)(\d+)\.\.\1(\d+)$", d["name"])
+            for name in [m.group(1) + m.group(2), m.group(1) + m.group(3)] if m else [d["name"]]:
+                st, b = get("/api/v1/paths?" + q + "&length=2&dimension=" + name)
+                err = (b or {}).get("error", "")
+                ok = (st == 400 and err.startswith(name + " has several values per hit: paths cannot follow it")
+                      if d.get("multi") else st == 200 if d.get("paths") else
+                      st == 400 and err == "paths need a text dimension (page, url, section...)")
+                st2, b2 = get("/api/v1/report?" + q + "&dimension=" + name + "&metrics=entries,visits&limit=1")
+                ok2 = (st2 == 400 and "which has several values per hit" in (b2 or {}).get("error", "")
+                       if d.get("multi") else st2 == 200)
+                if not (ok and ok2):
+                    wrong.append((name, d.get("multi"), d.get("paths"), st, err, st2))
+        t.check(len(dims) == 43 and not wrong, "catalog: paths and entries answer as multi and paths say: %r" % wrong)
+        cli_cat = json.loads(run("report", "--catalog"))
+        t.check(cli_cat == cat, "canton report --catalog prints GET /api/v1/catalog")
 
         status, s = get("/api/v1/suites")
         ids = [x["id"] for x in s["suites"]] if status == 200 else []

@@ -13,7 +13,9 @@ position; CSV export downloads the rows shown; every view renders without an
 error (e-commerce with the funnel equal to /api/v1/funnel); the geography
 map has every country of the API's country dimension, shades the API's
 visitors and revenue, shows a tooltip on hover and focus, and a click or
-Enter on a country filters by it; the eVars view's pickers list every
+Enter on a country filters by it; the paths view's dimension picker lists
+the catalogue's dimensions that paths follow and none with several values per
+hit, and a picked one shows the API's paths; the eVars view's pickers list every
 variable and event of the catalogue and their filter boxes work; phone width has
 no horizontal scrolling; the keyboard adds a filter; no console errors.
 Each view's reports come in one POST /api/v1/batch: the API requests the
@@ -139,6 +141,41 @@ def check_pickers(p, srv):
     check("var=prop7" in p["varQuery"] and p["varTable"] == "prop7", "Enter picks the first: %r %r" % (p["varQuery"], p["varTable"]))
     check(p["eventFiltered"][0] == "event10" and "event100" in p["eventFiltered"], "the event filter: %r" % p["eventFiltered"][:5])
     check("ev=event10" in p["eventQuery"] and p["eventChart"] >= 1, "a picked event is charted: %r %r" % (p["eventQuery"], p["eventChart"]))
+
+
+def check_path_picker(pp, srv):
+    """The paths view offers the dimensions the catalogue says paths follow, and none with several
+    values per hit (listN, product, category, merchN: /api/v1/paths refuses them); a picked one
+    shows the API's paths."""
+    cat = api(srv, "catalog", {})
+    want, multi = [], []
+    for d in cat["dimensions"]:
+        m = re.match(r"^([a-z]+)(\d+)\.\.\1(\d+)$", d["name"])
+        names = ["%s%d" % (m.group(1), i) for i in range(int(m.group(2)), int(m.group(3)) + 1)] if m else [d["name"]]
+        if d.get("multi"):
+            multi += names
+        elif d.get("paths"):
+            want += names
+    check(len(want) > 300 and pp["dims"] == want,
+          "the path picker lists the %d dimensions paths follow: %d (%r...)" % (len(want), len(pp["dims"]), pp["dims"][:5]))
+    check(multi and not set(multi) & set(pp["dims"]) and "product" not in pp["dims"] and "list1" not in pp["dims"],
+          "the path picker offers no dimension with several values per hit: %r" % sorted(set(multi) & set(pp["dims"]))[:5])
+    check({"page", "evar1", "prop1", "section"} <= set(pp["dims"]) and pp["selected"] == "page",
+          "the path picker offers page (picked), evar1, prop1, section: %r" % pp["selected"])
+    if not check(pp["selected"] is not None, "the paths view has a dimension picker"):
+        return
+    check(pp["filtered"] == ["section"], "the path picker's filter box narrows to section: %r" % pp["filtered"])
+    s = pp["picked"]
+    check("pathdim=section" in s["query"] and not s["errors"] and pp["label"] == "Site section",
+          "a picked path dimension is in the URL and shows no error: %r %r %r" % (s["query"], s["errors"], pp["label"]))
+    params = {"suite": "demo", "range": "last_30_days", "dimension": "section", "limit": 15}
+    for panel, extra in (("path-next", {"condition": "section = " + quote(pp["value"]), "direction": "next"}),
+                         ("path-pairs", {"length": 2})):
+        r = api(srv, "paths", dict(params, **extra))
+        shown = s["tables"].get(panel, {}).get("rows") or []
+        check(r["rows"] and [row[0] for row in shown] == [" → ".join(k or "(none)" for k in x["keys"]) for x in r["rows"]]
+              and [int(re.sub(r"\D", "", row[1])) for row in shown] == [x["count"] for x in r["rows"]],
+              "paths by section, %s: %r, the API's %r" % (panel, shown[:3], r["rows"][:3]))
 
 
 # The reports (and funnels, paths) each view asks: one batch of this many.
@@ -404,6 +441,8 @@ def main():
             check("map" in res, "the geography map was checked")
             if "paths" in views:
                 check(views["paths"]["tables"].get("path-next", {}).get("keys") is not None, "paths shows next pages")
+            if check("pathPicker" in res, "the paths view's dimension picker was checked"):
+                check_path_picker(res["pathPicker"], srv)
             check("realtime_refreshed" in views, "realtime refreshes by itself")
             for v, p in res["phone"].items():
                 check(p["overflow"] <= 1, "view %s at phone width scrolls sideways by %dpx" % (v, p["overflow"]))

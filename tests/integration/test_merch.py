@@ -125,7 +125,8 @@ def main():
                 t.check(got == want, "API merch:%s x product: %r" % (n, got))
             status, _, body = srv.request("GET", "/api/v1/catalog")
             cat = json.loads(body)["dimensions"] if status == 200 else []
-            t.check({"name": "merch1..merch250", "title": "eVar (merchandising)", "scope": "item"} in cat,
+            t.check({"name": "merch1..merch250", "title": "eVar (merchandising)", "scope": "item",
+                     "multi": True, "paths": False} in cat,
                     "the catalogue lists merch1..merch250")
 
         def cli():

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The canton dashboard: every figure comes from the public /api/v1/ (docs/api.md).
 // State lives in the URL (suite, range, from/to, compare, f=filters, segment,
-// view, metric, gran, page, var); a view's panels ask their reports in one
+// view, metric, gran, page, pathdim, var); a view's panels ask their reports in one
 // POST /api/v1/batch (api() below) and the document gets data-ready="1" when
 // the last one is drawn (tests and bench/dashboard).
 
@@ -512,44 +512,69 @@ async function funnel(my) {
         ' · ' + nf.format(s.dropoff) + ' dropped off')))));
 }
 
+// Paths follow one value per page view: the dimensions the catalogue marks "paths" (text, one
+// value per hit). Those with several values on one hit ("multi": listN, product, category,
+// merchN) are refused by /api/v1/paths and never offered.
+function pathDims() {
+  const out = [];
+  for (const [name, d] of catalog.dims) {
+    if (d.paths !== true || d.multi !== false) continue;
+    const m = /^([a-z]+)(\d+)\.\.\1(\d+)$/.exec(name);
+    if (!m) { out.push(name); continue; }
+    for (let i = Number(m[2]); i <= Number(m[3]); i++) out.push(m[1] + i);
+  }
+  return out;
+}
+
 async function paths(my) {
-  const p = panel('Next and previous pages', { wide: true, id: 'paths' });
-  // The top pages for the input's list; without a page in the URL, the first of them.
-  const top = api('report', base({ dimension: 'page', metrics: 'pageviews', limit: 50, empty: 0 }));
+  const dims = pathDims();
+  const dim = dims.includes(state.pathdim) ? state.pathdim : 'page';
+  const label = dim === 'page' ? 'Page' : dimTitle(dim);
+  const pick = panel('Path dimension', { id: 'path-dim-pick' });
+  pick.body.replaceChildren(picker('pathdim', 'Dimension', dims, dim, dimTitle, (x) => go({ pathdim: x, page: '' })),
+    h('p', { class: 'note', text: 'Paths follow one value per page view (' + dims.length + ' dimensions). List variables, products, categories and merchandising eVars can have several values on one hit, so paths cannot follow them: report on them, or filter by one of their values.' }));
+  const p = panel(dim === 'page' ? 'Next and previous pages' : 'Next and previous: ' + label, { wide: true, id: 'paths' });
+  // The top values for the input's list; without one in the URL, the first of them.
+  const top = api('report', base({ dimension: dim, metrics: 'pageviews', limit: 50, empty: 0 }));
   let page = state.page;
   if (!page) {
     const r = await top;
-    page = r.rows.length ? r.rows[0].keys[0] : '/';
+    page = r.rows.length ? r.rows[0].keys[0] : dim === 'page' ? '/' : '';
   }
   if (my !== gen) return;
   const list = h('datalist', { id: 'page-list' });
   top.then((r) => {
     list.replaceChildren(...r.rows.map((x) => h('option', { value: x.keys[0] })));
   }).catch(() => {});
-  const input = h('input', { type: 'text', id: 'path-page', list: 'page-list', value: page, 'aria-label': 'Page' });
+  const input = h('input', { type: 'text', id: 'path-page', list: 'page-list', value: page, 'aria-label': label });
   p.body.replaceChildren(h('form', { class: 'pathbar', onsubmit: (e) => { e.preventDefault(); go({ page: input.value.trim() }); } },
-    h('label', { for: 'path-page', text: 'Page' }), input, list, h('button', { type: 'submit', text: 'Show' })));
-  const cond = 'page = ' + quote(page);
+    h('label', { for: 'path-page', text: label }), input, list, h('button', { type: 'submit', text: 'Show' })));
+  const cond = dim + ' = ' + quote(page);
+  // The API's default dimension is page: the page view's requests stay as they were.
+  const by = dim === 'page' ? {} : { dimension: dim };
+  const shown = page === '' ? '(none)' : page;
   await Promise.all([
-    pathTable(my, 'Next after ' + page, { condition: cond, direction: 'next' }),
-    pathTable(my, 'Previous before ' + page, { condition: cond, direction: 'previous' }),
-    pathTable(my, 'Most common page pairs', { length: 2 }, true),
+    pathTable(my, 'Next after ' + shown, { condition: cond, direction: 'next', ...by }, false, label),
+    pathTable(my, 'Previous before ' + shown, { condition: cond, direction: 'previous', ...by }, false, label),
+    pathTable(my, dim === 'page' ? 'Most common page pairs' : 'Most common pairs: ' + label, { length: 2, ...by }, true, label),
   ]);
 }
-async function pathTable(my, title, params, wide) {
+async function pathTable(my, title, params, wide, label) {
   const p = panel(title, { wide, id: 'path-' + (params.direction || 'pairs') });
   const r = await api('paths', base({ ...params, limit: 15 }));
   if (my !== gen) return;
-  p.head.append(csvButton(() => [['value', 'count', 'share %'], ...r.rows.map((x) => [x.keys.join(' → '), x.count, x.share])], 'paths-' + (params.direction || 'pairs')));
+  // A page view without a value of the dimension is the key "": "(none)", as in the tables.
+  const text = (x) => x.keys.map((k) => (k === '' ? '(none)' : k)).join(' → ');
+  p.head.append(csvButton(() => [['value', 'count', 'share %'], ...r.rows.map((x) => [text(x), x.count, x.share])], 'paths-' + (params.direction || 'pairs')));
   if (!r.rows.length) { p.body.replaceChildren(h('p', { class: 'empty', text: 'No page views match.' })); return; }
   const max = Math.max(...r.rows.map((x) => x.count), 1);
   p.body.replaceChildren(h('table', {},
-    h('thead', {}, h('tr', {}, h('th', { text: params.length ? 'Pages' : 'Page' }), h('th', { text: 'Count' }), h('th', { text: 'Share' }))),
+    h('thead', {}, h('tr', {}, h('th', { text: label === 'Page' ? (params.length ? 'Pages' : 'Page') : label }), h('th', { text: 'Count' }), h('th', { text: 'Share' }))),
     h('tbody', {}, r.rows.map((x) => h('tr', {},
-      h('td', { title: x.keys.join(' → ') }, h('span', { class: 'barfill', style: 'width:' + (100 * x.count / max).toFixed(1) + '%' }),
-        x.keys.length === 1 && !/^\((exit|entry)\)$/.test(x.keys[0])
+      h('td', { title: text(x) }, h('span', { class: 'barfill', style: 'width:' + (100 * x.count / max).toFixed(1) + '%' }),
+        x.keys.length === 1 && x.keys[0] !== '' && !/^\((exit|entry)\)$/.test(x.keys[0])
           ? h('button', { type: 'button', class: 'key', text: x.keys[0], title: 'Paths of ' + x.keys[0], onclick: () => go({ page: x.keys[0] }) })
-          : h('span', { class: 'key', text: x.keys.join(' → ') })),
+          : h('span', { class: 'key', text: text(x) })),
       h('td', { text: nf.format(x.count) }), h('td', { text: (x.share ?? 0).toFixed(1) + '%' }))))));
 }
 

@@ -145,7 +145,8 @@ static void merch_values_as_a_segment_and_in_the_catalogue(void **state)
     cn_buf_putc(&b, 0);
     assert_non_null(strstr(
         b.ptr,
-        "{\"name\":\"merch1..merch250\",\"title\":\"eVar (merchandising)\",\"scope\":\"item\"}"));
+        "{\"name\":\"merch1..merch250\",\"title\":\"eVar (merchandising)\",\"scope\":\"item\","
+        "\"multi\":true,\"paths\":false}"));
     cn_buf_dispose(&b);
     int arg = 0;
     assert_non_null(cn_dim_find(S("merch250"), &arg));
