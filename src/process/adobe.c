@@ -475,7 +475,23 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     }
     if (has_events && (rc = cn_decode_events(events, b, h, -1, err)) != 0)
         return rc;
+    uint8_t cart_events = h->events; /* the events variable's; products add custom ones only */
     if (has_products && (rc = cn_decode_products(products, b, h, err)) != 0)
+        return rc;
+    /*
+     * Adobe's automatic product view (the Product Views metric's definition): a hit whose
+     * products give at least one item and whose events variable holds no shopping-cart event
+     * (any event that is not a custom eventN: prodView, scOpen, scView, scAdd, scRemove,
+     * scCheckout, purchase) counts a prodView, as if it had said prodView (decoded the same
+     * way, so the rows are the same). Custom events alone (event1...) do not take it away.
+     * Products that give no item (blank) count none: an item without a product id is a
+     * bad_products bad row, so no view is ever counted for an empty product, and an unknown
+     * event name is a bad_events bad row. Adobe hits only: canton JSON says product_view
+     * itself, and imported rows carry the events as Adobe (post_event_list) or canton
+     * (export) counted them.
+     */
+    if (cart_events == 0 && h->prod_count > 0 &&
+        (rc = cn_decode_events(CN_STR_LIT("prodView"), b, h, -1, err)) != 0)
         return rc;
     if (has_ctx) {
         cn_str_t q = raw->query;

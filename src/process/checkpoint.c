@@ -341,6 +341,32 @@ static void read_set(rd_t *r, cn_kmap_t *m)
         cn_kmap_put(m, rkey(r), 0);
 }
 
+/*
+ * Keeps, of each list's values in force read from a checkpoint (v->evars[first..evar_count),
+ * by list, oldest first), the most recent as many as the list's max allows now. A checkpoint
+ * written under a higher max can hold more, and list_add (process.c) trims a list only when a
+ * hit sets it: trimmed here, on the way in, the values in force never exceed max. Suite
+ * settings only change with a restart, and a restart reads them back through here. As max
+ * keeps the most recent values, the values kept are the ones processing under the new max
+ * from the start would have.
+ */
+static void trim_lists(const cn_suite_state_t *s, cn_visitor_t *v, size_t first)
+{
+    size_t out = first;
+    for (size_t i = first; i < v->evar_count;) {
+        unsigned n = v->evars[i].num - CN_LIST_BASE;
+        size_t end = i;
+        while (end < v->evar_count && v->evars[end].num == v->evars[i].num)
+            end++;
+        size_t max = s->list_max[n] ? s->list_max[n] : CN_LIST_MAX_VALUES;
+        size_t from = end - i > max ? end - max : i;
+        memmove(&v->evars[out], &v->evars[from], (end - from) * sizeof(v->evars[0]));
+        out += end - from;
+        i = end;
+    }
+    v->evar_count = (uint16_t)out;
+}
+
 static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err_t *err)
 {
     cn_buf_t b = CN_BUF_INIT;
@@ -470,6 +496,8 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
                 v->evars[v->evar_count++] = (cn_evar_val_t){
                     (uint16_t)(CN_LIST_BASE + n), (uint32_t)str, set_ts, (uint32_t)set_visit};
             }
+            if (lc > 0 && !r.bad)
+                trim_lists(s, v, (size_t)ec);
         }
         read_set(&r, &s->orders);
         read_set(&r, &s->serials);

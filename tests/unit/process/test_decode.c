@@ -415,6 +415,73 @@ static void adobe_rule_breaks_become_reasons(void **state)
     assert_int_equal(cn_decode_raw(&r, &B, &E), CN_BADROW_UNSUPPORTED);
 }
 
+/*
+ * Adobe's automatic product view: products that give an item and an events variable without a
+ * shopping-cart event (absent, empty, blank, only commas, only custom eventN; `ev` as well)
+ * count a prodView, decoded as events=prodView is: one commerce event after the other events.
+ * Any commerce event in the variable (prodView, scAdd, purchase...) takes it away; blank
+ * products count none; unknown event names and items without a product id stay bad rows.
+ */
+static void adobe_products_without_events_count_a_product_view(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *q;
+        uint8_t events;    /* the hit's flags */
+        uint32_t ev_count; /* its events, the automatic prodView included */
+        uint32_t prod_count;
+    } cases[] = {
+        {"g=x&products=Mugs%3BA%2C%3BB", CN_EV_PROD_VIEW, 1, 2},
+        {"g=x&events=&products=%3BA", CN_EV_PROD_VIEW, 1, 1},
+        {"g=x&events=%2C%20%2C&products=%3BA", CN_EV_PROD_VIEW, 1, 1},
+        {"g=x&ev=&pl=%3BA", CN_EV_PROD_VIEW, 1, 1},
+        {"g=x&pe=lnk_o&pev2=more&products=%3BA", CN_EV_PROD_VIEW, 1, 1},
+        {"g=x&products=%3BA%3B%3B%3Bevent3%3D2%3BeVar4%3Dblue", CN_EV_PROD_VIEW, 2, 1},
+        {"g=x&events=prodView&products=%3BA", CN_EV_PROD_VIEW, 1, 1},
+        {"g=x&events=event1&products=%3BA", CN_EV_PROD_VIEW, 2, 1},
+        {"g=x&events=scAdd&products=%3BA", CN_EV_CART_ADD, 1, 1},
+        {"g=x&events=event7%3D2&products=%3BA%3B%3B%3Bevent3%3D2", CN_EV_PROD_VIEW, 3, 1},
+        {"g=x&events=event1%2Cpurchase&products=%3BA", CN_EV_PURCHASE, 2, 1},
+        {"g=x&events=scCheckout&products=%3BA", CN_EV_CHECKOUT, 1, 1},
+        {"g=x&products=", 0, 0, 0},
+        {"g=x&products=%2C%20%2C", 0, 0, 0},
+        {"g=x&events=", 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (decode_query(cases[i].q) != 0)
+            fail_msg("%s: %s", cases[i].q, E.msg);
+        const cn_dhit_t *h = &B.hits[0];
+        if (h->events != cases[i].events || h->ev_count != cases[i].ev_count ||
+            h->prod_count != cases[i].prod_count)
+            fail_msg("%s: events %u, %u events, %u products", cases[i].q, h->events, h->ev_count,
+                     h->prod_count);
+    }
+    /* the automatic one is the event events=prodView gives, after the products' events */
+    assert_int_equal(decode_query("g=x&products=%3BA%3B%3B%3Bevent3%3D2"), 0);
+    const cn_devent_t *e = &B.events[B.hits[0].ev_first];
+    assert_int_equal(e[0].num, 3);
+    assert_int_equal(e[0].product, 0);
+    assert_int_equal(e[1].flag, CN_EV_PROD_VIEW);
+    assert_int_equal(e[1].num, 0);
+    assert_int_equal(e[1].product, -1);
+    assert_false(e[1].has_value);
+    assert_int_equal(e[1].serial.len, 0);
+    /* Adobe's other case, events that are all unknown names, is a bad row in canton; so is a
+     * product without a product id (Adobe's "empty product") */
+    assert_int_equal(decode_query("g=x&events=shoppingCart&products=%3BA"), CN_BADROW_BAD_EVENTS);
+    assert_int_equal(decode_query("g=x&products=%3B"), CN_BADROW_BAD_PRODUCTS);
+    /* canton JSON says product_view itself: an event with items counts none */
+    cn_rawhit_t r = {0};
+    r.proto = CN_PROTO_CANTON_JSON;
+    r.method = CN_STR_LIT("POST");
+    r.body = CN_STR_LIT("{\"suite\":\"d\",\"events\":[{\"type\":\"event\",\"name\":\"n\","
+                        "\"items\":[{\"sku\":\"A\"}]}]}");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_int_equal(B.hits[0].prod_count, 1);
+    assert_int_equal(B.hits[0].events, 0);
+    assert_int_equal(B.hits[0].ev_count, 0);
+}
+
 static void adobe_many_parameters_grow_then_hit_the_limit(void **state)
 {
     (void)state;
@@ -1120,6 +1187,7 @@ int main(void)
         cmocka_unit_test(adobe_link_types),
         cmocka_unit_test(adobe_timestamp_param),
         cmocka_unit_test(adobe_rule_breaks_become_reasons),
+        cmocka_unit_test(adobe_products_without_events_count_a_product_view),
         cmocka_unit_test(adobe_many_parameters_grow_then_hit_the_limit),
         cmocka_unit_test(adobe_multi_suite_list_from_path),
         cmocka_unit_test(events_counters_values_and_serials),

@@ -206,6 +206,19 @@ static void row_export_ndjson_fields(void **state)
     assert_int_equal(B.events[0].value, 25000);
 }
 
+/* An imported row's events are the ones its source counted (an Adobe feed's post_event_list
+ * holds Adobe's automatic prodView already): products without events count none here. */
+static void row_products_without_events_count_no_product_view(void **state)
+{
+    (void)state;
+    int rc = row("products=%3BMUG-1&type=0&url=https%3A%2F%2Fshop.example%2Fp");
+    if (rc != 0)
+        fail_msg("%s", E.msg);
+    assert_int_equal(B.hits[0].prod_count, 1);
+    assert_int_equal(B.hits[0].events, 0);
+    assert_int_equal(B.hits[0].ev_count, 0);
+}
+
 static void row_packed_cells_and_names(void **state)
 {
     (void)state;
@@ -366,6 +379,7 @@ int main(void)
         cmocka_unit_test(log_cookie_visitor_id),
         cmocka_unit_test(row_export_ndjson_fields),
         cmocka_unit_test(row_packed_cells_and_names),
+        cmocka_unit_test(row_products_without_events_count_no_product_view),
         cmocka_unit_test(visitor_key_is_ip_ua_and_day),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -7,7 +7,9 @@
  * recent `max`, and a hit with success events (or that sets a list) gets one
  * row per value in force. Exact rows through a recording sink; a restart
  * after each hit gives the rows of an uninterrupted run; a version 3
- * checkpoint (before list values) loads with none; bad settings are refused.
+ * checkpoint (before list values) loads with none; a checkpoint written under
+ * a higher max loads with the most recent max values; bad settings are
+ * refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -391,6 +393,80 @@ static void a_version_3_checkpoint_loads_with_no_list_values(void **state)
     cn_process_free(p);
 }
 
+/* --- A lowered max --- */
+
+static const char CONF_MAX3[] = "[suite shop]\n"
+                                "currency = USD\n"
+                                "list1 = expiry=never; max=3\n"
+                                "list2 = expiry=visit; max=3\n"
+                                "list3 = expiry=visit\n";
+static const char CONF_MAX1[] = "[suite shop]\n"
+                                "currency = USD\n"
+                                "list1 = expiry=never; max=1\n"
+                                "list2 = expiry=visit; max=2\n"
+                                "list3 = expiry=visit\n";
+
+static cn_process_t *open_conf(const cn_conf_t *c, const char *dir)
+{
+    cn_process_t *p = test_process_open(c, NULL, dir, rec_open, NULL);
+    assert_non_null(p);
+    return p;
+}
+
+/* The list rows of the hits after the first, of a run whose first hit sets the lists under
+ * first_conf, then (after a checkpoint and restart when restart) goes on under conf. */
+static char *lowered_max_run(const cn_conf_t *first_conf, const cn_conf_t *conf, bool restart,
+                             const char *dir)
+{
+    static char out[8192];
+    POS = 0;
+    memsink_dispose(&MEM); /* hit ids from 0 */
+    memsink_init(&MEM);
+    MEM.on_var = keep_list_row;
+    cn_process_t *p = open_conf(first_conf, dir);
+    hit(p, T0, "l1=a%2Cb%2Cc&l2=p%2Cq%2Cr&l3=x%2Cy");
+    take();
+    if (restart) {
+        assert_int_equal(cn_process_checkpoint(p), 0);
+        cn_process_free(p);
+        p = open_conf(conf, dir);
+    }
+    hit(p, T0 + MIN, "events=event1");
+    hit(p, T0 + 2 * MIN, "l1=b");
+    /* a checkpoint written under the lower max, and a restart under it */
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_free(p);
+    p = open_conf(conf, dir);
+    hit(p, T0 + 3 * MIN, "events=event1");
+    cn_process_free(p);
+    snprintf(out, sizeof(out), "%s", take());
+    return out;
+}
+
+/* A checkpoint written under max=3 (list1, list2), restarted under max=1 (list1) and max=2
+ * (list2): the values in force are the most recent max from the first hit after the restart
+ * on, before the list is set again, and the rows are those of processing under the lower max
+ * from the start. A list whose max did not change keeps all of its values. */
+static void a_lowered_max_trims_the_values_of_a_checkpoint(void **state)
+{
+    (void)state;
+    cn_conf_t *c3, *c1;
+    cn_err_t err;
+    assert_int_equal(cn_conf_parse("t.conf", CONF_MAX3, sizeof(CONF_MAX3) - 1, &c3, &err), 0);
+    assert_int_equal(cn_conf_parse("t.conf", CONF_MAX1, sizeof(CONF_MAX1) - 1, &c1, &err), 0);
+    static const char want[] = "1:l1=c;1:l2=q;1:l2=r;1:l3=x;1:l3=y;"
+                               "2:l1=b;2:l2=q;2:l2=r;2:l3=x;2:l3=y;"
+                               "3:l1=b;3:l2=q;3:l2=r;3:l3=x;3:l3=y;";
+    assert_string_equal(lowered_max_run(c3, c1, true, DIR_), want);
+    /* processing under the lower max from the start, in a folder of its own */
+    char dir2[256];
+    assert_int_equal(test_dir_setup(dir2, sizeof(dir2), "/tmp/cn-lists-test", NULL, 0, NULL), 0);
+    assert_string_equal(lowered_max_run(c1, c1, false, dir2), want);
+    test_dir_teardown(dir2, NULL);
+    cn_conf_free(c3);
+    cn_conf_free(c1);
+}
+
 /* --- Settings --- */
 
 static void bad_settings_are_refused_with_the_key(void **state)
@@ -438,6 +514,7 @@ int main(void)
         T(imported_rows_are_split_with_the_suites_delimiter),
         T(a_restart_after_each_hit_gives_the_same_rows),
         T(a_version_3_checkpoint_loads_with_no_list_values),
+        T(a_lowered_max_trims_the_values_of_a_checkpoint),
         T(bad_settings_are_refused_with_the_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,10 +2,9 @@
 /*
  * Processing tests: a scripted visit (Adobe requests with eVars, a purchase
  * in CNY, the same purchaseID again) checked row by row; eVar allocation and
- * expiry; currency conversion and no_rate; bad rows in the log; cookieless
- * keys; multi-suite hits; and determinism: an uninterrupted run, a run
- * interrupted after a checkpoint and resumed, and a reprocess from scratch
- * give the same rows byte for byte.
+ * expiry; Adobe's automatic product view; currency conversion and no_rate; bad rows in the log;
+ * cookieless keys; multi-suite hits; and determinism: an uninterrupted run, a run interrupted after
+ * a checkpoint and resumed, and a reprocess from scratch give the same rows byte for byte.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -137,6 +136,8 @@ static const char CONF[] = "[suite shop]\n"
                            "evar5 = name=Plan; from=c.newsletter.plan\n"
                            "prop9 = from=c.newsletter.source\n"
                            "event10 = name=Shipping; type=currency\n"
+                           "evar8 = name=Finding; expiry=event:prodView\n"
+                           "list1 = expiry=visit\n"
                            "[suite usshop]\n"
                            "currency = USD\n"
                            "unconverted_currency = keep\n"
@@ -434,6 +435,71 @@ static void link_hits_carry_the_evars_in_force(void **state)
     }
     assert_int_equal(s->nvars, 13);
     cn_process_free(p);
+}
+
+/* The rows (hits, items, vars, events: not visits) of a visit with a product view whose
+ * events are `view` ("events=prodView&" or ""), from a fresh state. */
+static char *product_view_rows(const char *view)
+{
+    memsink_init(&MEM[0]);
+    memsink_init(&MEM[1]);
+    cn_sink_factory_t f = {NULL, mem_open, NULL};
+    cn_process_opts_t o = {.from_scratch = true};
+    cn_process_t *p = open_proc(&f, &o);
+    char q[512];
+    POS = 0;
+    adobe(p, "shop", T0, "g=x&v4=N&v8=search&l1=a%2Cb" MID);
+    /* Mugs;SKU-RED-MUG;;;event5=2;eVar9=blue */
+    snprintf(q, sizeof(q),
+             "g=x&pageName=Mug&%sproducts=Mugs%%3BSKU-RED-MUG%%3B%%3B%%3Bevent5%%3D2%%3BeVar9%%3D"
+             "blue" MID,
+             view);
+    adobe(p, "shop", T0 + MIN, q);
+    adobe(p, "shop", T0 + 2 * MIN, "g=x&pe=lnk_o&events=event1" MID);
+    cn_process_free(p);
+    char *all = memsink_text(&MEM[0]);
+    memsink_dispose(&MEM[0]);
+    memsink_dispose(&MEM[1]);
+    /* the visit row (enrichment's columns) is left out */
+    char *keep = all, *w = all;
+    for (char *line = all; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        if (line[0] != 'V') {
+            memmove(w, line, len);
+            w += len;
+        }
+        line += len;
+    }
+    *w = 0;
+    return keep;
+}
+
+/* Adobe's automatic product view: a hit with products and an empty events variable counts a
+ * prodView, with exactly the rows of the same hit sent with events=prodView: the hit's events
+ * flag, its item, its product event and merchandising row, the list values in force (a hit
+ * with a success event), and eVar8, which ends on prodView, credited then ended. */
+static void products_without_events_count_a_product_view(void **state)
+{
+    (void)state;
+    static const char want[] =
+        "H 0 1795910400000000 0 1 0 0 \"x\" \"x\" \"\" \"\" \"\" \"\" \"\" \"\" \"CNY\" 0 0 0 \n"
+        "R 0 196609 \"a\" \nR 0 196609 \"b\" \nR 0 65540 \"N\" \nR 0 65544 \"search\" \n"
+        "H 1 1795910460000000 0 2 0 1 \"Mug\" \"x\" \"\" \"\" \"\" \"\" \"\" \"\" \"CNY\" 0 0 0 \n"
+        "I 1 \"SKU-RED-MUG\" \"Mugs\" 0 0 \n"
+        "R 1 327689 \"blue\" \n"
+        "R 1 196609 \"a\" \nR 1 196609 \"b\" \n"
+        "R 1 65540 \"N\" \nR 1 65544 \"search\" \nR 1 65545 \"blue\" \n"
+        "E 1 5 20000 \n"
+        "H 2 1795910520000000 0 3 1 0 \"x\" \"x\" \"\" \"\" \"\" \"\" \"\" \"\" \"CNY\" 0 0 0 \n"
+        "R 2 196609 \"a\" \nR 2 196609 \"b\" \nR 2 65540 \"N\" \nR 2 65545 \"blue\" \n"
+        "E 2 1 10000 \n";
+    char *sent = product_view_rows("events=prodView&");
+    char *automatic = product_view_rows("");
+    assert_string_equal(sent, want);
+    assert_string_equal(automatic, want);
+    free(sent);
+    free(automatic);
 }
 
 static int test_read_file(const char *path, char *out, size_t cap)
@@ -1270,6 +1336,7 @@ int main(void)
         T(contextdata_rules_set_evars_and_props),
         T(evar_expiry_in_days_and_never_and_event_values),
         T(link_hits_carry_the_evars_in_force),
+        T(products_without_events_count_a_product_view),
         T(salts_are_destroyed_after_the_retention),
         T(future_stamped_days_get_a_salt_derived_from_the_receive_day),
         T(salts_expire_by_the_clock),

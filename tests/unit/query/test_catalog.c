@@ -197,7 +197,7 @@ static void catalogue_agrees_with_what_paths_and_entries_refuse(void **state)
         if (is_multi < 0 || is_paths < 0)
             fail_msg("%s: the catalogue says no \"multi\" and \"paths\"", name[0]);
         for (int i = 0; i < n; i++) {
-            char params[200], want[300];
+            char params[200], want[512];
             snprintf(params, sizeof(params), "length=2&dimension=%s", name[i]);
             const char *got = run(cn_paths_json, params);
             if (is_multi)
