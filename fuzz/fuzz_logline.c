@@ -2,12 +2,11 @@
 /*
  * Fuzz target: import line parsers (access-log presets, an nginx and a
  * GoAccess format, CSV/TSV with a header, NDJSON, an Adobe data feed with
- * event.tsv, as sent or with post_ columns). The first byte picks the parser
- * (0xf0..0xf7: the Adobe feed, 0xf8..0xff: the one with post_ columns), the
- * rest is one line. Invariants: a parsed line gives a raw hit
- * that encodes and decodes to the same fields, whose headers are
- * "name: value\n" lines, and whose strings hold no line end; a bad line has
- * a known reason and a column inside the line.
+ * event.tsv, as sent or with post_ columns, post_page_event and the link columns). The first byte
+ * picks the parser (0xf0..0xf7: the Adobe feed, 0xf8..0xff: the one with post_ columns), the rest
+ * is one line. Invariants: a parsed line gives a raw hit that encodes and decodes to the same
+ * fields, whose headers are "name: value\n" lines, and whose strings hold no line end; a bad line
+ * has a known reason and a column inside the line.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -91,7 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                              "event_list\tpost_event_list\tproduct_list\texclude_hit\n");
         adobe_post = adobe_parser("hit_time_gmt\tpagename\tpost_pagename\tpurchaseid\t"
                                   "post_purchaseid\tproduct_list\tpost_product_list\tcurrency\t"
-                                  "post_event_list\n");
+                                  "post_event_list\tpage_event\tpost_page_event\t"
+                                  "page_event_var1\tpost_page_event_var1\tpage_event_var2\t"
+                                  "post_page_event_var2\tpost_currency\n");
     }
     if (size < 1)
         return 0;

@@ -38,8 +38,10 @@ struct cn_import_rowfmt {
     size_t lookup_count;
     int col_lookup[MAX_COLUMNS]; /* lookup index per column, -1 none */
     /* Adobe feed columns read here (-1: absent): rows Adobe says to leave out, and the
-     * hit's kind, which becomes the `type` field */
+     * hit's kind, which becomes the `type` field: post_page_event (page_event_post true, its
+     * numbering 0, 100, 101, 102), else page_event (0, 10, 11, 12) */
     int col_exclude_hit, col_hit_source, col_page_event;
+    bool page_event_post;
     /* Adobe feed: post_event_list (else event_list), which becomes the `events` field (-1:
      * none), and event.tsv when the lookup folder has it (count 0: not given) */
     int col_event_list;
@@ -75,6 +77,8 @@ static const char *canonical(const char *name)
         {"pagename", "page"},
         {"purchaseid", "order_id"},
         {"product_list", "products"},
+        {"page_event_var1", "link_url"},
+        {"page_event_var2", "link_name"},
     };
     /* NDJSON asks for every key of every line: the first byte rules most out */
     for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
@@ -141,12 +145,19 @@ static int plain_column(const cn_import_rowfmt_t *r, cn_str_t *names, size_t cou
 /*
  * An Adobe feed's post_ columns hold the values after Adobe's processing (processing rules,
  * VISTA rules, currency conversion), the ones Adobe's reports show: post_pagename,
- * post_page_url, post_purchaseid and post_product_list become page, url, order_id and
- * products, and the column as sent stays context data under its own name. The amounts in
- * post_product_list and post_event_list are converted to the report suite's base currency, so
- * with either of them `currency` (the hit's currency as sent) is not the amounts' currency: it
- * becomes the context column `currency_sent` and the amounts are taken in the suite's own
- * currency. Columns renamed by --map are the user's choice and left alone.
+ * post_page_url, post_purchaseid, post_product_list, post_page_event_var1 and
+ * post_page_event_var2 become page, url, order_id, products, link_url and link_name, and the
+ * column as sent stays context data under its own name (post_event_list and post_page_event
+ * are chosen in set_columns). Columns renamed by --map are the user's choice and left alone.
+ *
+ * Currency: post_product_list holds its amounts converted to the report suite's base currency
+ * (Adobe's "Calculate metrics" page), and so, as a post_ column, does post_event_list for
+ * currency events; product_list and event_list hold them as sent, in `currency` (the
+ * transaction's currency code; post_currency is that code after processing, not the suite's).
+ * A hit has one currency, so the products column decides: post_product_list, or no products
+ * column and post_event_list, make the amounts the suite's own and `currency` becomes the
+ * context column `currency_sent`; with product_list the amounts are as sent and `currency`
+ * stays the hit's currency. post_currency stays context data either way.
  * Not here: post_evarN and post_campaign hold the value in force (persisted) on every hit,
  * and processing persists eVars and campaigns itself (docs/import.md "Adobe feed post_
  * columns").
@@ -160,8 +171,10 @@ static void prefer_post(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, bo
         {"page_url", "post_page_url", "url"},
         {"purchaseid", "post_purchaseid", "order_id"},
         {"product_list", "post_product_list", "products"},
+        {"page_event_var1", "post_page_event_var1", "link_url"},
+        {"page_event_var2", "post_page_event_var2", "link_name"},
     };
-    bool post_money = post_events;
+    bool post_money = post_events && plain_column(r, names, count, "product_list") < 0;
     for (size_t p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
         int post = plain_column(r, names, count, pairs[p].post);
         if (post < 0)
@@ -196,7 +209,8 @@ static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_
     r->col_count = count;
     r->col_exclude_hit = r->col_hit_source = r->col_page_event = r->col_event_list = -1;
     r->col_post_products = -1;
-    int col_post_events = -1;
+    r->page_event_post = false;
+    int col_post_events = -1, col_post_page_event = -1;
     for (size_t i = 0; i < count; i++) {
         char *raw = cn_xstrndup(names[i].ptr, names[i].len);
         r->cols[i] = cn_xstrdup(mapped(r, raw));
@@ -228,6 +242,8 @@ static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_
                 r->col_event_list = (int)i;
             else if (strcmp(raw, "post_event_list") == 0)
                 col_post_events = (int)i;
+            else if (strcmp(raw, "post_page_event") == 0)
+                col_post_page_event = (int)i;
         }
         free(raw);
     }
@@ -240,7 +256,12 @@ static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_
     for (size_t i = 0; i < count && r->col_event_list >= 0; i++)
         if (strcmp(r->cols[i], "events") == 0)
             r->col_event_list = -1;
-    /* page_event becomes the type, unless a column already is the type */
+    /* post_page_event (the hit type Adobe reports, after its processing), else page_event,
+     * becomes the type, unless a column already is the type; the other stays a plain column */
+    if (col_post_page_event >= 0) {
+        r->col_page_event = col_post_page_event;
+        r->page_event_post = true;
+    }
     for (size_t i = 0; i < count && r->col_page_event >= 0; i++)
         if (strcmp(r->cols[i], "type") == 0)
             r->col_page_event = -1;
@@ -787,9 +808,10 @@ static int parse_json_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_
 /*
  * An Adobe data feed row: true when Adobe's rules leave it out of every metric
  * (exclude_hit > 0: excluded by a rule, a bot or a filter; hit_source 5, 7, 8 or 9: data
- * sources and summary rows), else turns page_event into the type processing reads
- * (0 page view, 10 custom link, 11 download, 12 exit link; other kinds left to
- * processing's default).
+ * sources and summary rows), else turns the page event into the type processing reads.
+ * Adobe's "Page event lookup" numbers page_event 0 page view, 10 custom link, 11 download,
+ * 12 exit link, and the same kinds in post_page_event 0, 100, 101, 102; other kinds (media,
+ * survey, Target: 31.., 76..) are left to processing's default.
  */
 static bool adobe_row(const cn_import_rowfmt_t *r, kv_t *kvs)
 {
@@ -803,11 +825,12 @@ static bool adobe_row(const cn_import_rowfmt_t *r, kv_t *kvs)
         cn_str_t *v = &kvs[r->col_page_event].value;
         n = -1;
         (void)cn_str_to_i64(*v, &n);
-        *v = n == 0    ? CN_STR_LIT("pageview")
-             : n == 10 ? CN_STR_LIT("link")
-             : n == 11 ? CN_STR_LIT("download")
-             : n == 12 ? CN_STR_LIT("exit")
-                       : CN_STR_LIT("");
+        int64_t link = r->page_event_post ? 100 : 10; /* the custom link; +1, +2 follow */
+        *v = n == 0          ? CN_STR_LIT("pageview")
+             : n == link     ? CN_STR_LIT("link")
+             : n == link + 1 ? CN_STR_LIT("download")
+             : n == link + 2 ? CN_STR_LIT("exit")
+                             : CN_STR_LIT("");
     }
     return false;
 }
@@ -815,7 +838,8 @@ static bool adobe_row(const cn_import_rowfmt_t *r, kv_t *kvs)
 /*
  * Adobe's numbering of the ids in a data feed's event_list (the ids event.tsv names, the same
  * in every report suite): 1 purchase, 2 prodView, 10 scOpen, 11 scCheckout, 12 scAdd,
- * 13 scRemove, 14 scView, 200..299 event1..event100, 20100..20999 event101..event1000.
+ * 13 scRemove, 14 scView, 200..299 event1..event100, 20100..20999 event101..event1000
+ * (sources in docs/import.md "Adobe feed events").
  * Writes the name processing reads into out (16 bytes) and returns 1 for a commerce event,
  * 2 for a numbered one, 0 for any other id (instances of eVars, ClickMap...: no success event).
  */
@@ -856,11 +880,58 @@ static bool is_event_value(cn_str_t v)
     return digits > 0 && digits <= 30;
 }
 
+/* True for an event's serialization ID: 1..64 bytes, none a space, control byte, ',', ':' or
+ * '=' (Adobe takes up to 20 alphanumeric bytes; a feed may have kept more). */
+static bool is_event_serial(cn_str_t v)
+{
+    if (v.len == 0 || v.len > 64)
+        return false;
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned char c = (unsigned char)v.ptr[i];
+        if (c <= 0x20 || c == 0x7f || c == ',' || c == ':' || c == '=')
+            return false;
+    }
+    return true;
+}
+
 /*
- * Turns an Adobe event list ("1,200,201=2.5") into the events string processing reads
- * ("purchase,event1,event2=2.5") in out. Ids without a success event are left out (the
- * column itself stays in the row as context data); with event.tsv, an id it does not name
- * is an error. Returns 0, or -1 with *bad_at the byte offset of the bad entry in list.
+ * Splits one entry of an Adobe event list: the id, then at most one "=value" and at most one
+ * ":serial" in either order ("201", "201=2.5", "201:ABC", "201:ABC=2.5", "201=2.5:ABC"; Adobe:
+ * entries "may have a value and/or a unique ID", s.events writes the ID "event1:ABC").
+ * value and serial are CN_STR_NULL when absent. False when the entry is not of that form.
+ */
+static bool event_entry(cn_str_t ent, cn_str_t *id, cn_str_t *value, cn_str_t *serial)
+{
+    size_t k = 0;
+    while (k < ent.len && ent.ptr[k] >= '0' && ent.ptr[k] <= '9')
+        k++;
+    *id = cn_str(ent.ptr, k);
+    *value = *serial = CN_STR_NULL;
+    cn_str_t rest = cn_str_trim(cn_str(ent.ptr + k, ent.len - k));
+    while (rest.len > 0) {
+        char kind = rest.ptr[0];
+        size_t end = 1;
+        while (end < rest.len && rest.ptr[end] != '=' && rest.ptr[end] != ':')
+            end++;
+        cn_str_t part = cn_str_trim(cn_str(rest.ptr + 1, end - 1));
+        if (kind == '=' && value->ptr == NULL && is_event_value(part))
+            *value = part;
+        else if (kind == ':' && serial->ptr == NULL && is_event_serial(part))
+            *serial = part;
+        else
+            return false;
+        rest = cn_str(rest.ptr + end, rest.len - end);
+    }
+    return id->len > 0 && id->len <= 9;
+}
+
+/*
+ * Turns an Adobe event list ("1,200,201=2.5,202:ABC") into the events string processing reads
+ * ("purchase,event1,event2=2.5,event3") in out. Serialization IDs are dropped: canton does not
+ * de-duplicate by them (post_event_list is already de-duplicated by Adobe). Ids without a
+ * success event are left out (the column itself stays in the row as context data); with
+ * event.tsv, an id it does not name is an error. Returns 0, or -1 with *bad_at the byte offset
+ * of the bad entry in list.
  */
 static int adobe_events(const cn_import_rowfmt_t *r, cn_str_t list, cn_buf_t *out, size_t *bad_at)
 {
@@ -869,21 +940,13 @@ static int adobe_events(const cn_import_rowfmt_t *r, cn_str_t list, cn_buf_t *ou
     while (i < list.len) {
         const char *comma = memchr(list.ptr + i, ',', list.len - i);
         size_t j = comma ? (size_t)(comma - list.ptr) : list.len;
-        cn_str_t ent = cn_str_trim(cn_str(list.ptr + i, j - i)), idtext = ent, value = CN_STR_NULL;
+        cn_str_t ent = cn_str_trim(cn_str(list.ptr + i, j - i)), idtext, value, serial;
         size_t at = i;
         i = j + 1;
         if (ent.len == 0)
             continue;
-        const char *eq = memchr(ent.ptr, '=', ent.len);
-        if (eq != NULL) {
-            idtext = cn_str_trim(cn_str(ent.ptr, (size_t)(eq - ent.ptr)));
-            value = cn_str_trim(cn_str(eq + 1, (size_t)(ent.ptr + ent.len - eq - 1)));
-        }
         int64_t id;
-        bool digits = idtext.len > 0 && idtext.len <= 9;
-        for (size_t k = 0; k < idtext.len && digits; k++)
-            digits = idtext.ptr[k] >= '0' && idtext.ptr[k] <= '9';
-        if (!digits || cn_str_to_i64(idtext, &id) != 0 || (eq != NULL && !is_event_value(value)) ||
+        if (!event_entry(ent, &idtext, &value, &serial) || cn_str_to_i64(idtext, &id) != 0 ||
             (r->event_tsv.count > 0 &&
              ((size_t)id >= r->event_tsv.count || r->event_tsv.values[id] == NULL))) {
             *bad_at = at;
@@ -893,14 +956,14 @@ static int adobe_events(const cn_import_rowfmt_t *r, cn_str_t list, cn_buf_t *ou
         int kind = adobe_event_name(id, name);
         if (kind == 0)
             continue;
-        if (kind == 1 && eq != NULL) { /* a commerce event counts, it takes no value */
+        if (kind == 1 && value.ptr != NULL) { /* a commerce event counts, it takes no value */
             *bad_at = at;
             return -1;
         }
         if (out->len > 0)
             cn_buf_putc(out, ',');
         cn_buf_append(out, name, strlen(name));
-        if (eq != NULL) {
+        if (value.ptr != NULL) {
             cn_buf_putc(out, '=');
             cn_buf_append(out, value.ptr, value.len);
         }

@@ -5,27 +5,32 @@ tests/data/adobe-feed holds a small feed: hit_data.tsv (no header), column_heade
 and event.tsv beside it (found there without --lookup-dir). Its post_event_list carries
 the success events: prodView, scAdd + scOpen, scCheckout + scView, two purchases (one with
 event1 and event2=2.5, one with an instance of eVar5 and a ClickMap id, which are no success
-events), a custom link with event1 and event2=4 (its event_list also has event3, which Adobe's
-processing removed: post_event_list wins). A row with exclude_hit 1 is skipped; a row with
-"1,abc" and one with id 7 (not in event.tsv) are bad lines (bad-events). The report must give
+events), a custom link with event1 (with a serialization ID, "200:s7", dropped) and event2=4
+(its event_list also has event3, which Adobe's processing removed: post_event_list wins). A
+row with exclude_hit 1 is skipped; a row with "1,abc" and one with id 7 (not in event.tsv) are
+bad lines (bad-events). The report must give
 exactly the figures worked out by hand from the file: 7 hits, 6 page views, 2 visits,
 2 orders, revenue 46.00 (25.00 + 10.50 + 10.50 from post_product_list), 4 units, 1 product view,
 1 cart add, 1 checkout, event1 2, event2 6.5, event3 0. Without event.tsv the same feed
 gives the same figures (Adobe's fixed numbering) and id 7 is left out, not a bad line.
 
-The feed also has post_pagename, post_page_url, post_product_list, post_purchaseid and
-post_currency (docs/import.md "Adobe feed post_ columns"), which differ from the columns as
-sent on four rows: the page "mug-page" a processing rule names "Mug", a checkout URL with a
-";jsessionid=42" that is gone after processing, an order sent in USD (currency USD,
-product_list 3.50 + 1.50) that post_product_list has converted to the report suite's CNY
-(25.00 + 10.50), and an order sent with the purchaseid o1 again (a repeat: no order) that
-post_purchaseid gives as o2; that order's post_product_list also carries the merchandising
-eVar5 instance 105 (Adobe's numbering in post_product_list) and eVar5=search. The post columns
-win: the figures above (no USD rate needed: the USD is only context data), pages Home, Mug,
-Cart, Checkout and Thanks x2, URLs without the session id, both orders in CNY, 10.50 of revenue
-and 1 unit bound to merch5 "search" and the instance left out (not a bad row). With
-`--map post_pagename=pagename_post` the page as sent, "mug-page", is back and nothing else
-changes.
+The feed also has post_pagename, post_page_url, post_product_list, post_purchaseid,
+post_page_event, post_page_event_var1/2 and post_currency (docs/import.md "Adobe feed post_
+columns"), which differ from the columns as sent on five rows: the page "mug-page" a processing
+rule names "Mug", a checkout URL with a ";jsessionid=42" that is gone after processing, an order
+sent in USD (currency and post_currency USD, the transaction's currency; product_list
+3.50 + 1.50) that post_product_list has converted to the report suite's CNY (25.00 + 10.50), an
+order sent with the purchaseid o1 again (a repeat: no order) that post_purchaseid gives as o2,
+and the link hit, sent as a download (page_event 11) with the link name "signup" and a URL with
+"?cid=9", which post_page_event 100 makes a custom link named "Newsletter signup" (as a VISTA
+rule can) with the URL without the query. The o2 order's post_product_list also carries the
+merchandising eVar5 instance 105 (Adobe's numbering in post_product_list) and eVar5=search. The
+post columns win: the figures above (no USD rate needed: the USD is only context data), pages
+Home, Mug, Cart, Checkout and Thanks x2, URLs without the session id, both orders in CNY, 10.50
+of revenue and 1 unit bound to merch5 "search" and the instance left out (not a bad row), hit
+types 6 page views and 1 link, the link's post_ name and URL. With `--map` renaming
+post_pagename, post_page_event and post_page_event_var2 away the page as sent, "mug-page", the
+download and the name "signup" are back and nothing else changes.
 """
 import json
 import os
@@ -86,7 +91,8 @@ def import_and_report(tmp, name, feed_dir, *extra):
     got = report(conf, data, "--metrics", METRICS)["totals"]["values"]
     by = {d: breakdown(conf, data, d, m)
           for d, m in (("page", "pageviews"), ("url", "hits"), ("currency", "orders,revenue"),
-                       ("merch5", "revenue,units"))}
+                       ("merch5", "revenue,units"), ("hit_type", "hits"), ("link_name", "hits"),
+                       ("link_url", "hits"))}
     return s, err, got, by
 
 
@@ -97,6 +103,14 @@ URLS = {"https://shop.example/": [1], "https://shop.example/p/mug": [1],
         "https://shop.example/thanks": [3]}
 CURRENCIES = {"CNY": [2, 46]}
 MERCH5 = {"search": [10.5, 1], "": [35.5, 3]}  # SKU2 of order o2 bound to eVar5 "search"
+
+
+def want_by(pages=PAGES, urls=URLS, link_type="link", link_name="Newsletter signup", views=6):
+    """The breakdowns: views page views (no link name or URL) and the one link hit."""
+    return {"page": pages, "url": urls, "currency": CURRENCIES, "merch5": MERCH5,
+            "hit_type": {"page view": [views], link_type: [1]},
+            "link_name": {link_name: [1], "": [views]},
+            "link_url": {"https://shop.example/thanks": [1], "": [views]}}
 
 
 def main():
@@ -110,16 +124,20 @@ def main():
         assert "hit_data.tsv:10: bad-events at column 191:" in err, err
         print("report:", dict(zip(METRICS.split(","), got)), by)
         assert got == WANT, (got, WANT)
-        # the post_ columns win: page, URL, order id, products and their currency
-        assert by == {"page": PAGES, "url": URLS, "currency": CURRENCIES, "merch5": MERCH5}, by
+        # the post_ columns win: page, URL, order id, products and their currency, hit type,
+        # link name and URL
+        assert by == want_by(), by
 
-        # --map renames post_pagename away: the page as sent is back, nothing else moves
-        s, err, got, by = import_and_report(tmp, "data3", FEED, "--map",
-                                            "post_pagename=pagename_post")
+        # --map renames post_ columns away: the page, hit type and link name as sent are
+        # back, nothing else moves
+        s, err, got, by = import_and_report(
+            tmp, "data3", FEED, "--map",
+            "post_pagename=pagename_post,post_page_event=page_event_post,"
+            "post_page_event_var2=link_name_post")
         assert got == WANT, (got, WANT)
         pages = dict(PAGES)
         pages["mug-page"] = pages.pop("Mug")
-        assert by == {"page": pages, "url": URLS, "currency": CURRENCIES, "merch5": MERCH5}, by
+        assert by == want_by(pages=pages, link_type="download", link_name="signup"), by
 
         # without event.tsv: Adobe's fixed numbering; id 7 (no success event) is left out
         bare = os.path.join(tmp, "feed")
@@ -137,7 +155,7 @@ def main():
         pages["Home"] = [2]
         urls = dict(URLS)
         urls["https://shop.example/"] = [2]
-        assert by == {"page": pages, "url": urls, "currency": CURRENCIES, "merch5": MERCH5}, by
+        assert by == want_by(pages=pages, urls=urls, views=7), by
         print("ok")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

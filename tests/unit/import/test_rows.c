@@ -319,9 +319,10 @@ static void adobe_query(cn_import_parser_t *p, const char *line, const char *wan
 
 /* post_pagename, post_page_url, post_purchaseid and post_product_list win over the columns as
  * sent, which stay context data under their names; the post amounts are in the report suite's
- * currency, so `currency` (as sent) becomes currency_sent; post_currency, post_evarN and
+ * currency, so `currency` (as sent) becomes currency_sent; post_currency (the transaction's
+ * currency code after processing, USD here as sent: not the suite's), post_evarN and
  * post_campaign stay context data; --map renaming a post_ column away gives the column as sent
- * back, and --map post_currency=currency names the post amounts' currency. */
+ * back. */
 static void adobe_feed_post_columns(void **state)
 {
     (void)state;
@@ -330,17 +331,11 @@ static void adobe_feed_post_columns(void **state)
                          "currency\tpost_currency\tevar1\tpost_evar1\tcampaign\t"
                          "post_campaign\n";
     const char *line = "971211336\tmug-page\tMug\thttp://s/p?sid=1\thttp://s/p\to1\to2\t"
-                       ";A;1;3.50\t;A;1;25.00\tUSD\tCNY\t\tgold\t\tcmp1";
+                       ";A;1;3.50\t;A;1;25.00\tUSD\tUSD\t\tgold\t\tcmp1";
     char dir[] = "/tmp/cn_adobe_XXXXXX";
     adobe_query(adobe_parser(dir, header, NULL), line,
                 "currency_sent=USD&order_id=o2&page=Mug&page_url=http%3A%2F%2Fs%2Fp%3Fsid%3D1&"
-                "pagename=mug-page&post_campaign=cmp1&post_currency=CNY&post_evar1=gold&"
-                "product_list=%3BA%3B1%3B3.50&products=%3BA%3B1%3B25.00&purchaseid=o1&"
-                "url=http%3A%2F%2Fs%2Fp");
-    char dir4[] = "/tmp/cn_adobe_XXXXXX";
-    adobe_query(adobe_parser(dir4, header, "post_currency=currency"), line,
-                "currency=CNY&currency_sent=USD&order_id=o2&page=Mug&page_url=http%3A%2F%2Fs%2F"
-                "p%3Fsid%3D1&pagename=mug-page&post_campaign=cmp1&post_evar1=gold&"
+                "pagename=mug-page&post_campaign=cmp1&post_currency=USD&post_evar1=gold&"
                 "product_list=%3BA%3B1%3B3.50&products=%3BA%3B1%3B25.00&purchaseid=o1&"
                 "url=http%3A%2F%2Fs%2Fp");
     /* renamed away by --map: the columns as sent are the fields again */
@@ -349,7 +344,7 @@ static void adobe_feed_post_columns(void **state)
                              "post_pagename=pp,post_page_url=pu,post_purchaseid=po,"
                              "post_product_list=pl,post_currency=pc"),
                 line,
-                "currency=USD&order_id=o1&page=mug-page&pc=CNY&pl=%3BA%3B1%3B25.00&po=o2&"
+                "currency=USD&order_id=o1&page=mug-page&pc=USD&pl=%3BA%3B1%3B25.00&po=o2&"
                 "post_campaign=cmp1&post_evar1=gold&pp=Mug&products=%3BA%3B1%3B3.50&"
                 "pu=http%3A%2F%2Fs%2Fp&url=http%3A%2F%2Fs%2Fp%3Fsid%3D1");
     /* merchandising eVar instances in post_product_list's events field (Adobe's numbering
@@ -370,6 +365,67 @@ static void adobe_feed_post_columns(void **state)
                 "971211336\t201=2.5\tUSD",
                 "currency_sent=USD&events=event2%3D2.5&"
                 "post_event_list=201%3D2.5");
+    /* post_event_list beside product_list (no post_product_list): the products' amounts are
+     * as sent, in `currency`, which stays the hit's currency */
+    char dir7[] = "/tmp/cn_adobe_XXXXXX";
+    adobe_query(adobe_parser(dir7, "hit_time_gmt\tproduct_list\tpost_event_list\tcurrency\n", NULL),
+                "971211336\t;A;1;3.50\t1,201=2.5\tUSD",
+                "currency=USD&events=purchase%2Cevent2%3D2.5&post_event_list=1%2C201%3D2.5&"
+                "products=%3BA%3B1%3B3.50");
+}
+
+/* post_page_event (Adobe's numbering 0, 100, 101, 102) wins over page_event (0, 10, 11, 12) for
+ * the type, post_page_event_var1 and _var2 over page_event_var1 and _var2 for link_url and
+ * link_name; the columns as sent stay context data; --map renaming the post_ ones away gives
+ * the columns as sent back; without post_ columns the columns as sent are used. */
+static void adobe_feed_post_page_event(void **state)
+{
+    (void)state;
+    const char *header = "hit_time_gmt\tpage_event\tpost_page_event\tpage_event_var1\t"
+                         "post_page_event_var1\tpage_event_var2\tpost_page_event_var2\n";
+    char dir[] = "/tmp/cn_adobe_XXXXXX";
+    cn_import_parser_t *p = adobe_parser(dir, header, NULL);
+    cn_import_ctx_t ctx;
+    cn_import_ctx_init(&ctx);
+    cn_rawhit_t h;
+    cn_import_info_t info;
+    const char *line = "971211336\t11\t100\thttp://s/a?x=1\thttp://s/a\tsignup\tNewsletter";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
+    assert_str(h.query, "link_name=Newsletter&link_url=http%3A%2F%2Fs%2Fa&page_event=11&"
+                        "page_event_var1=http%3A%2F%2Fs%2Fa%3Fx%3D1&page_event_var2=signup&"
+                        "type=link");
+    static const struct {
+        const char *line, *want;
+    } kinds[] = {
+        {"971211336\t0\t0\t\t\t\t", "page_event=0&type=pageview"},
+        {"971211336\t11\t101\t\t\t\t", "page_event=11&type=download"},
+        {"971211336\t12\t102\t\t\t\t", "page_event=12&type=exit"},
+        /* page_event's numbers are no kinds in post_page_event; media (76): processing's */
+        {"971211336\t10\t10\t\t\t\t", "page_event=10"},
+        {"971211336\t31\t76\t\t\t\t", "page_event=31"},
+    };
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(kinds[i].line), &h, &info), 0);
+        assert_str(h.query, kinds[i].want);
+    }
+    cn_import_ctx_dispose(&ctx);
+    cn_import_parser_free(p);
+    /* renamed away by --map: page_event and the link columns as sent are the fields again */
+    char dir2[] = "/tmp/cn_adobe_XXXXXX";
+    adobe_query(adobe_parser(dir2, header,
+                             "post_page_event=ppe,post_page_event_var1=pv1,"
+                             "post_page_event_var2=pv2"),
+                line,
+                "link_name=signup&link_url=http%3A%2F%2Fs%2Fa%3Fx%3D1&ppe=100&"
+                "pv1=http%3A%2F%2Fs%2Fa&pv2=Newsletter&type=download");
+    /* a feed with the columns as sent only */
+    char dir3[] = "/tmp/cn_adobe_XXXXXX";
+    adobe_query(adobe_parser(dir3,
+                             "hit_time_gmt\tpage_event\tpage_event_var1\t"
+                             "page_event_var2\n",
+                             NULL),
+                "971211336\t12\thttp://x/\tout",
+                "link_name=out&link_url=http%3A%2F%2Fx%2F&type=exit");
 }
 
 /* event_list ids become the events string processing reads: Adobe's numbering without
@@ -400,6 +456,23 @@ static void adobe_feed_events(void **state)
                "20999%2C100%2C10036%2C500&events=purchase%2CprodView%2CscOpen%2C"
                "scCheckout%2CscAdd%2CscRemove%2CscView%2Cevent1%2Cevent2%3D2.5%2Cevent100%2C"
                "event101%2Cevent1000&order_id=o1");
+    /* serialization IDs (":ID", before or after a value) are dropped; a commerce event may
+     * have one */
+    line = "971211336\t12:c1,201:ABC=2.5,202=3:x-9,200 : s1,1:o1\to1";
+    assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
+    assert_str(h.query, "event_list=12%3Ac1%2C201%3AABC%3D2.5%2C202%3D3%3Ax-9%2C200%20%3A%20s1%2C"
+                        "1%3Ao1&events=scAdd%2Cevent2%3D2.5%2Cevent3%3D3%2Cevent1%2Cpurchase&"
+                        "order_id=o1");
+    /* an empty or second ID, a second value, a value on a commerce event: bad lines */
+    static const char *const bad_serials[] = {"971211336\t200,201:\t", "971211336\t201:A:B\t",
+                                              "971211336\t201=1=2\t", "971211336\t1:o1=5\t",
+                                              "971211336\t1,201:a b\t"};
+    for (size_t k = 0; k < sizeof(bad_serials) / sizeof(bad_serials[0]); k++) {
+        assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(bad_serials[k]), &h, &info),
+                         CN_EPARSE);
+        assert_int_equal(info.bad, CN_IMPORT_BAD_EVENTS);
+    }
+    assert_int_equal(info.column, 12);
     /* only instances of eVars: no events field */
     line = "971211336\t100,101\t";
     assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), 0);
@@ -469,6 +542,7 @@ int main(void)
         cmocka_unit_test(adobe_feed_times_and_names),
         cmocka_unit_test(adobe_feed_events),
         cmocka_unit_test(adobe_feed_post_columns),
+        cmocka_unit_test(adobe_feed_post_page_event),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
