@@ -30,6 +30,12 @@ install_debian_packages() {
 
 install_npm_packages() {
     [ -f package-lock.json ] || return 0
+    # A node_modules that is a link to another tree's is that tree's to install: npm ci
+    # would empty the folder it points to.
+    if [ -L node_modules ]; then
+        log "node_modules is a link to $(readlink node_modules): left as it is"
+        return 0
+    fi
     # npm ci only when the lockfile changed since the last install.
     if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
         log "installing npm packages (package-lock.json)"

@@ -570,7 +570,8 @@ static int suite_key(cn_suite_conf_t *s, parse_ctx_t *ctx, const char *key, cons
             }
         }
         s->tokens = cn_xrealloc(s->tokens, (s->token_count + n + 1) * sizeof(char *));
-        memcpy(s->tokens + s->token_count, items, n * sizeof(char *));
+        if (n > 0) /* "tokens =" adds none; items is NULL then */
+            memcpy(s->tokens + s->token_count, items, n * sizeof(char *));
         s->token_count += n;
         free(items);
     } else if (!is_module_suite_key(key)) {

@@ -100,9 +100,10 @@ int cn_rawhit_decode(const void *p, size_t len, cn_rawhit_t *out)
 cn_str_t cn_rawhit_header(const cn_rawhit_t *hit, cn_str_t name)
 {
     /* one memchr per line (the visit row reads Accept-Language once per visit) */
-    const char *p = hit->headers.ptr, *end = p + hit->headers.len;
+    const char *p = hit->headers.ptr;
     if (p == NULL)
-        return CN_STR_NULL;
+        return CN_STR_NULL; /* no headers (NULL + 0 would be undefined) */
+    const char *end = p + hit->headers.len;
     for (;;) {
         const char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
         size_t len = (size_t)((nl != NULL ? nl : end) - p);

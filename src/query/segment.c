@@ -29,6 +29,11 @@
 #include "lib/arena.h"
 #include "lib/xalloc.h"
 
+/* The text parser's recursion (two steps for each pair of parentheses or
+ * container, one for each 'not') has its own bound, apart from the tree's
+ * depth (add_kid): the canonical text of a tree 32 deep takes 66 steps at most. */
+#define MAX_TEXT_DEPTH (4 * CN_SEGMENT_MAX_DEPTH)
+
 typedef struct parser {
     cn_arena_t *arena;
     const char *s;
@@ -113,16 +118,28 @@ static cn_seg_node_t *new_node(parser_t *p, cn_seg_kind_t kind)
     }
     cn_seg_node_t *n = cn_arena_calloc(p->arena, 1, sizeof(*n));
     n->kind = kind;
+    n->height = 1;
     return n;
 }
 
-static void add_kid(parser_t *p, cn_seg_node_t *parent, cn_seg_node_t *kid)
+/* Adds kid under parent. The depth limit is on the tree, as the JSON form
+ * counts it: the same segment is as deep whatever parentheses its text has, so
+ * that the canonical form of any segment read (which puts every combination in
+ * parentheses) reads again. False (and the error) when the tree gets deeper. */
+static bool add_kid(parser_t *p, cn_seg_node_t *parent, cn_seg_node_t *kid)
 {
+    if (kid->height + 1 > parent->height)
+        parent->height = kid->height + 1;
+    if (parent->height > CN_SEGMENT_MAX_DEPTH) {
+        fail_at(p, p->pos, CN_ETOOBIG, "nested deeper than %s levels", "32");
+        return false;
+    }
     cn_seg_node_t **kids = cn_arena_alloc(p->arena, (parent->kid_count + 1) * sizeof(*kids));
     if (parent->kid_count)
         memcpy(kids, parent->kids, parent->kid_count * sizeof(*kids));
     kids[parent->kid_count++] = kid;
     parent->kids = kids;
+    return true;
 }
 
 static int parse_value(parser_t *p, cn_seg_value_t *v)
@@ -294,7 +311,8 @@ static cn_seg_node_t *parse_primary(parser_t *p)
                 fail_at(p, p->pos, CN_EPARSE, "expected %s to close the container", "')'");
                 return NULL;
             }
-            add_kid(p, n, kid);
+            if (!add_kid(p, n, kid))
+                return NULL;
             return n;
         }
     }
@@ -303,8 +321,8 @@ static cn_seg_node_t *parse_primary(parser_t *p)
 
 static cn_seg_node_t *parse_unary(parser_t *p)
 {
-    if (++p->depth > CN_SEGMENT_MAX_DEPTH) {
-        fail_at(p, p->pos, CN_ETOOBIG, "nested deeper than %s levels", "32");
+    if (++p->depth > MAX_TEXT_DEPTH) {
+        fail_at(p, p->pos, CN_ETOOBIG, "%s nested too deeply", "parentheses, containers or 'not'");
         return NULL;
     }
     cn_seg_node_t *r;
@@ -313,8 +331,8 @@ static cn_seg_node_t *parse_unary(parser_t *p)
         if (kid == NULL)
             return NULL;
         r = new_node(p, CN_SEG_NOT);
-        if (r != NULL)
-            add_kid(p, r, kid);
+        if (r != NULL && !add_kid(p, r, kid))
+            r = NULL;
     } else {
         r = parse_primary(p);
     }
@@ -331,12 +349,12 @@ static cn_seg_node_t *parse_list(parser_t *p, const char *kw, cn_seg_kind_t kind
     cn_seg_node_t *n = new_node(p, kind);
     if (n == NULL)
         return NULL;
-    add_kid(p, n, first);
+    if (!add_kid(p, n, first))
+        return NULL;
     while (accept_keyword(p, kw)) {
         cn_seg_node_t *kid = sub(p);
-        if (kid == NULL)
+        if (kid == NULL || !add_kid(p, n, kid))
             return NULL;
-        add_kid(p, n, kid);
     }
     return n;
 }
@@ -348,8 +366,8 @@ static cn_seg_node_t *parse_and(parser_t *p)
 
 static cn_seg_node_t *parse_or(parser_t *p)
 {
-    if (++p->depth > CN_SEGMENT_MAX_DEPTH) {
-        fail_at(p, p->pos, CN_ETOOBIG, "nested deeper than %s levels", "32");
+    if (++p->depth > MAX_TEXT_DEPTH) {
+        fail_at(p, p->pos, CN_ETOOBIG, "%s nested too deeply", "parentheses, containers or 'not'");
         return NULL;
     }
     cn_seg_node_t *n = parse_list(p, "or", CN_SEG_OR, parse_and);
@@ -389,7 +407,8 @@ static cn_seg_node_t *parse_seq(parser_t *p)
     cn_seg_node_t *n = new_node(p, CN_SEG_THEN);
     if (n == NULL)
         return NULL;
-    add_kid(p, n, first);
+    if (!add_kid(p, n, first))
+        return NULL;
     if (has_bare_then(first)) {
         fail_at(p, p->pos, CN_EPARSE, NESTED_THEN_MSG, "a nested");
         return NULL;
@@ -408,7 +427,8 @@ static cn_seg_node_t *parse_seq(parser_t *p)
             fail_at(p, at, CN_EPARSE, NESTED_THEN_MSG, "a nested");
             return NULL;
         }
-        add_kid(p, n, kid);
+        if (!add_kid(p, n, kid))
+            return NULL;
     }
     return n;
 }
@@ -523,7 +543,8 @@ static cn_seg_node_t *jlist(parser_t *p, json_t *arr, cn_seg_kind_t kind)
             fail_at(p, 0, CN_EPARSE, NESTED_THEN_MSG, "a nested");
             return NULL;
         }
-        add_kid(p, n, k);
+        if (!add_kid(p, n, k))
+            return NULL;
     }
     return n->kid_count == 1 ? n->kids[0] : n;
 }
@@ -573,7 +594,8 @@ static cn_seg_node_t *jnode(parser_t *p, json_t *j)
         if (r == NULL)
             return NULL;
         r->scope = (cn_seg_scope_t)idx;
-        add_kid(p, r, kid);
+        if (!add_kid(p, r, kid))
+            return NULL;
     } else if (json_object_get(j, "and") != NULL) {
         r = jlist(p, json_object_get(j, "and"), CN_SEG_AND);
     } else if (json_object_get(j, "or") != NULL) {
@@ -585,8 +607,8 @@ static cn_seg_node_t *jnode(parser_t *p, json_t *j)
         if (kid == NULL)
             return NULL;
         r = new_node(p, CN_SEG_NOT);
-        if (r != NULL)
-            add_kid(p, r, kid);
+        if (r != NULL && !add_kid(p, r, kid))
+            return NULL;
     } else if (json_is_string(field)) {
         const char *f = json_string_value(field);
         const char *op = json_string_value(json_object_get(j, "op"));

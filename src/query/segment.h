@@ -63,6 +63,7 @@ struct cn_seg_node {
     cn_seg_scope_t scope; /* CN_SEG_SCOPE: the container's scope */
     cn_seg_node_t **kids; /* AND/OR: 2+; NOT/SCOPE: 1 */
     size_t kid_count;
+    int height; /* nodes on the longest path down from this one, itself included */
     /* CN_SEG_COND: */
     char *field; /* dimension or metric name, e.g. "country", "evar3", "revenue" */
     cn_seg_op_t op;

@@ -178,6 +178,30 @@ static void suite_exclude_ips_and_visit_rules(void **state)
     assert_string_equal(err.msg, "t.conf:4: [suite s] new_visit_on_referrer: expected yes or no");
 }
 
+/* "tokens =" (empty, or only commas) adds no token and is not an error; a
+ * later "token" line still adds its own (found by fuzz_conf: an empty list
+ * used to reach memcpy with a NULL source). */
+static void empty_token_list_adds_none(void **state)
+{
+    (void)state;
+    cn_conf_t *c;
+    cn_err_t err;
+    assert_int_equal(parse("[suite shop]\ntokens =\ntokens = ,\n", &c, &err), 0);
+    const cn_suite_conf_t *s = cn_conf_suite(c, "shop", 4);
+    assert_int_equal(s->token_count, 0);
+    cn_conf_free(c);
+
+    assert_int_equal(parse("[suite shop]\ntokens =\ntoken = 0123456789abcdef\n", &c, &err), 0);
+    s = cn_conf_suite(c, "shop", 4);
+    assert_int_equal(s->token_count, 1);
+    assert_string_equal(s->tokens[0], "0123456789abcdef");
+    cn_conf_free(c);
+
+    assert_int_equal(parse("[suite shop]\ntokens = , short\n", &c, &err), CN_ECONFIG);
+    assert_string_equal(err.msg,
+                        "t.conf:2: [suite shop] tokens: a token must be at least 16 characters");
+}
+
 static void durations_and_sizes(void **state)
 {
     (void)state;
@@ -214,6 +238,7 @@ int main(void)
         cmocka_unit_test(errors_name_file_line_and_key),
         cmocka_unit_test(trusted_proxies_match_cidrs),
         cmocka_unit_test(suite_exclude_ips_and_visit_rules),
+        cmocka_unit_test(empty_token_list_adds_none),
         cmocka_unit_test(durations_and_sizes),
         cmocka_unit_test(load_reports_missing_file),
     };

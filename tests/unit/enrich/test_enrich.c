@@ -273,8 +273,8 @@ static void bot_prefilter_agrees_with_alternation(void **state)
     (void)state;
     static const char *const uas[] = {
         "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "Chrome/120.0.0.0 Safari/537.36",
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Chrome/120.0.0.0 Safari/537.36"),
         "Wget/1.21",
         "python-requests/2.31.0",
         "facebookexternalhit/1.1",

@@ -174,6 +174,9 @@ static void rawhit_header_finds_by_lower_name(void **state)
     assert_true(cn_str_eq_c(cn_rawhit_header(&h, CN_STR_LIT("referer")), "https://a.example/"));
     assert_null(cn_rawhit_header(&h, CN_STR_LIT("cookie")).ptr);
     assert_null(cn_rawhit_header(&h, CN_STR_LIT("user")).ptr);
+    /* a hit without headers (a decoder's own raw hit) has none to find */
+    h.headers = CN_STR_NULL;
+    assert_null(cn_rawhit_header(&h, CN_STR_LIT("cookie")).ptr);
 }
 
 /* The header lookup as a plain loop over the lines: the reference. */

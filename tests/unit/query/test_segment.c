@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +128,71 @@ static void depth_and_size_are_bounded(void **state)
     free(big);
 }
 
+/* "a = 1 or b = 1 and not (...)", k times around "c = 1": three levels (or, and,
+ * not) for each k, with one pair of parentheses where the canonical form has
+ * three. */
+static void deep_text(char *out, size_t cap, const char *head, int k)
+{
+    size_t n = (size_t)snprintf(out, cap, "%s", head);
+    for (int i = 0; i < k; i++)
+        n += (size_t)snprintf(out + n, cap - n, "a = 1 or b = 1 and not (");
+    n += (size_t)snprintf(out + n, cap - n, "c = 1");
+    for (int i = 0; i < k; i++)
+        n += (size_t)snprintf(out + n, cap - n, ")");
+    if (*head)
+        snprintf(out + n, cap - n, ")");
+}
+
+/* The depth limit counts the levels of the segment, not the parentheses of its
+ * text: a segment 32 levels deep reads, whether written with few parentheses or
+ * in the canonical form (every combination in parentheses), and 33 levels do
+ * not. Found by fuzz_segment: the canonical form of a deep segment, the one a
+ * report's answer gives back, used to be refused. */
+static void depth_counts_levels_not_parentheses(void **state)
+{
+    (void)state;
+    cn_segment_t *seg;
+    cn_err_t err;
+    char text[1024];
+    deep_text(text, sizeof(text), "not (", 10); /* 1 + 3 * 10 + 1 = 32 levels */
+    char *canon = roundtrip(text);
+    assert_non_null(canon);
+    const char *start = "not (a = 1 or (b = 1 and not (a = 1 or (b = 1 and not (";
+    assert_int_equal(strncmp(canon, start, strlen(start)), 0);
+    char *again = roundtrip(canon);
+    assert_non_null(again);
+    assert_string_equal(again, canon);
+    free(again);
+    free(canon);
+
+    deep_text(text, sizeof(text), "not not (", 10); /* 33 levels */
+    size_t len = strlen(text);
+    assert_int_equal(cn_segment_parse(cn_str(text, len), &seg, NULL, &err), CN_ETOOBIG);
+    char want[128];
+    snprintf(want, sizeof(want), "segment: nested deeper than 32 levels at position %zu", len);
+    assert_string_equal(err.msg, want);
+
+    /* the JSON form counts levels too: 31 nots around a condition read, and so does
+     * their canonical text */
+    char json[1024];
+    size_t n = 0;
+    for (int i = 0; i < 31; i++)
+        n += (size_t)snprintf(json + n, sizeof(json) - n, "{\"not\":");
+    n += (size_t)snprintf(json + n, sizeof(json) - n, "{\"field\":\"a\",\"op\":\"=\",\"value\":1}");
+    for (int i = 0; i < 31; i++)
+        json[n++] = '}';
+    assert_int_equal(cn_segment_parse_json(cn_str(json, n), &seg, &err), 0);
+    cn_buf_t b = CN_BUF_INIT;
+    cn_segment_format(seg, &b);
+    cn_segment_free(seg);
+    assert_int_equal(b.len, 31 * 4 + 5);
+    canon = roundtrip(b.ptr);
+    assert_non_null(canon);
+    assert_string_equal(canon, b.ptr);
+    free(canon);
+    cn_buf_dispose(&b);
+}
+
 static void json_form_matches_text_form(void **state)
 {
     (void)state;
@@ -162,6 +228,7 @@ int main(void)
         cmocka_unit_test(a_field_named_visit_is_a_field),
         cmocka_unit_test(errors_give_position),
         cmocka_unit_test(depth_and_size_are_bounded),
+        cmocka_unit_test(depth_counts_levels_not_parentheses),
         cmocka_unit_test(json_form_matches_text_form),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
