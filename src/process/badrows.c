@@ -188,7 +188,8 @@ int cn_badrows_read(const char *data_dir, int (*cb)(void *ud, const cn_badrow_t 
         if (n == 0)
             break;
         uint32_t len = cn_load_u32le(hdr), crc = cn_load_u32le(hdr + 4);
-        if (n < 8 || len > MAX_FRAME) {
+        /* a payload holds at least its version and reason */
+        if (n < 8 || len < 2 || len > MAX_FRAME) {
             rc =
                 cn_err_set(err, CN_ECORRUPT, "%s: bad frame at %llu", path, (unsigned long long)at);
             break;
@@ -205,9 +206,9 @@ int cn_badrows_read(const char *data_dir, int (*cb)(void *ud, const cn_badrow_t 
         const uint8_t *p = buf, *end = buf + len;
         cn_badrow_t row = {0};
         uint64_t zz, seg, off;
-        if (len < 2 || p[0] != BADROW_VERSION) {
+        if (p[0] != BADROW_VERSION) {
             rc = cn_err_set(err, CN_EVERSION, "%s: frame at %llu has version %u", path,
-                            (unsigned long long)at, len ? p[0] : 0);
+                            (unsigned long long)at, p[0]);
             break;
         }
         row.reason = p[1];

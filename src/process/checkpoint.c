@@ -416,8 +416,13 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
         suite_reset(s);
         s->visit_count = (uint32_t)rv(&r);
         uint64_t pc = rv(&r);
-        for (uint64_t i = 0; i < pc && !r.bad; i++)
-            cn__pool_intern(s, rbytes(&r));
+        for (uint64_t i = 0; i < pc && !r.bad; i++) {
+            cn_str_t v = rbytes(&r);
+            /* the writer's pool holds each value once, in id order: a value twice would
+             * shift the ids of the values after it onto other values */
+            if (!r.bad && cn__pool_intern(s, v) != i)
+                r.bad = true;
+        }
         uint64_t vc = rv(&r);
         if (vc > (uint64_t)(r.end - r.p))
             r.bad = true;

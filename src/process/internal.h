@@ -222,8 +222,8 @@ void cn_rates_free(cn_rates_t *r);
 size_t cn_rates_count(const cn_rates_t *r);
 /*
  * Converts amount (fixed point) from currency `from` to `to` on the UTC day of
- * ts_us, with the latest rates on or before that day. Returns 0, or
- * CN_ENOTFOUND when a rate is missing.
+ * ts_us, with the latest rates on or before that day. Returns 0, CN_ENOTFOUND
+ * when a rate is missing, or CN_ETOOBIG when the result does not fit 64 bits.
  */
 int cn_rates_convert(const cn_rates_t *r, cn_str_t from, cn_str_t to, int64_t ts_us, int64_t amount,
                      int64_t *out);

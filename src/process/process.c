@@ -663,16 +663,17 @@ typedef struct conv {
     bool purchase;     /* counted purchase */
 } conv_t;
 
+/* 0, CN_ENOTFOUND (no rate, amount not kept) or CN_ETOOBIG (the result does not fit 64
+ * bits: never kept unconverted, as a rate exists). */
 static int convert(cn_process_t *p, cn_suite_state_t *s, cn_str_t cur, int64_t ts, int64_t amount,
                    int64_t *out)
 {
-    if (cn_rates_convert(p->rates, cur, s->base, ts, amount, out) == 0)
-        return 0;
-    if (s->keep_unconverted) {
+    int rc = cn_rates_convert(p->rates, cur, s->base, ts, amount, out);
+    if (rc == CN_ENOTFOUND && s->keep_unconverted) {
         *out = amount;
         return 0;
     }
-    return -1;
+    return rc;
 }
 
 static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
@@ -713,6 +714,7 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         }
     }
     char detail[160];
+    int crc = 0; /* why an amount could not be converted */
     if (cv.purchase) {
         int64_t sum = 0;
         for (uint32_t i = 0; i < h->prod_count; i++) {
@@ -720,12 +722,16 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
             cv.item_rev[i] = 0;
             if (!pr->has_price)
                 continue;
-            sum += pr->price;
-            if (convert(p, s, cur, ts, pr->price, &cv.item_rev[i]) != 0)
+            /* up to 1000 prices of up to 10^13: their sum can pass 64 bits */
+            if (__builtin_add_overflow(sum, pr->price, &sum)) {
+                crc = CN_ETOOBIG;
+                goto no_rate;
+            }
+            if ((crc = convert(p, s, cur, ts, pr->price, &cv.item_rev[i])) != 0)
                 goto no_rate;
         }
         cv.revenue_orig = h->has_revenue ? h->revenue : sum;
-        if (convert(p, s, cur, ts, cv.revenue_orig, &cv.revenue) != 0)
+        if ((crc = convert(p, s, cur, ts, cv.revenue_orig, &cv.revenue)) != 0)
             goto no_rate;
     }
     /* the hit's lists split with the suite's delimiters: more than the decoder's limit on
@@ -747,7 +753,7 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         const cn_devent_t *ev = &b->events[h->ev_first + i];
         cv.ev_val[i] = ev->has_value ? ev->value : CN_MONEY_SCALE;
         if (ev->num != 0 && ev->has_value && s->event_kind[ev->num] == CN_EVK_CURRENCY &&
-            convert(p, s, cur, ts, ev->value, &cv.ev_val[i]) != 0)
+            (crc = convert(p, s, cur, ts, ev->value, &cv.ev_val[i])) != 0)
             goto no_rate;
     }
 
@@ -962,6 +968,12 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     return 0;
 
 no_rate:
+    if (crc == CN_ETOOBIG) {
+        snprintf(detail, sizeof(detail),
+                 "an amount in %.*s does not fit 64 bits summed or converted to %.*s",
+                 CN_STR_FMT(cur), CN_STR_FMT(s->base));
+        return bad_row(p, raw, NULL, 0, pos, CN_BADROW_TOO_BIG, detail);
+    }
     snprintf(detail, sizeof(detail), "no %.*s->%.*s rate on or before the hit's day",
              CN_STR_FMT(cur), CN_STR_FMT(s->base));
     return bad_row(p, raw, NULL, 0, pos, CN_BADROW_NO_RATE, detail);

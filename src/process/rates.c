@@ -378,6 +378,10 @@ int cn_rates_convert(const cn_rates_t *r, cn_str_t from, cn_str_t to, int64_t ts
         rem = -rem;
     if (rem * 2 >= rt)
         q += amount >= 0 ? 1 : -1;
+    /* A rate can be up to 9e18 times another: the result may not fit 64 bits, and is then
+     * refused rather than wrapped into a wrong amount of the other sign. */
+    if (q > INT64_MAX || q < INT64_MIN)
+        return CN_ETOOBIG;
     *out = (int64_t)q;
     return 0;
 }

@@ -68,6 +68,45 @@ static int32_t days_of(int y, unsigned m, unsigned d)
     return era * 146097 + (int32_t)doe - 719468;
 }
 
+/*
+ * One line of the file as save() writes it ("%04d-%02u-%02u <32 hex>": "2026-11-30 ...", and
+ * for a day far off, a year of more digits or a sign), into *out; 0, or -1 when it is anything
+ * else (a calendar day that does not exist included: read as another day, it would give that
+ * day's visitors a salt that is not theirs).
+ */
+static int parse_line(cn_str_t line, salt_t *out)
+{
+    size_t i = line.len > 0 && line.ptr[0] == '-' ? 1 : 0, y0 = i;
+    int y = 0;
+    while (i < line.len && i - y0 < 7 && line.ptr[i] >= '0' && line.ptr[i] <= '9')
+        y = y * 10 + (line.ptr[i++] - '0');
+    if (i == y0 || y > 5000000 || line.len != i + 6 + 1 + 32 || line.ptr[i] != '-' ||
+        line.ptr[i + 3] != '-' || line.ptr[i + 6] != ' ')
+        return -1;
+    if (y0 == 1)
+        y = -y;
+    int v[2] = {0};
+    for (int k = 0; k < 2; k++) {
+        for (size_t j = i + 1 + 3 * (size_t)k; j < i + 3 + 3 * (size_t)k; j++) {
+            char c = line.ptr[j];
+            if (c < '0' || c > '9')
+                return -1;
+            v[k] = v[k] * 10 + (c - '0');
+        }
+    }
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (v[0] < 1 || v[0] > 12 || v[1] < 1 || v[1] > mdays[v[0] - 1] ||
+        (v[0] == 2 && v[1] == 29 && !leap))
+        return -1;
+    size_t bin_len;
+    if (sodium_hex2bin(out->key, 16, line.ptr + i + 7, 32, NULL, &bin_len, NULL) != 0 ||
+        bin_len != 16)
+        return -1;
+    out->day = days_of(y, (unsigned)v[0], (unsigned)v[1]);
+    return 0;
+}
+
 static int save(cn_salts_t *s)
 {
     char tmp[4096];
@@ -102,26 +141,33 @@ int cn_salts_open(const char *path, int64_t retention_days, cn_salts_t **out, cn
     s->path = cn_xstrdup(path);
     s->retention_days = retention_days;
     s->max_day = INT32_MIN;
-    FILE *f = fopen(path, "r");
-    if (f == NULL && errno != ENOENT) {
-        int rc = cn_err_set(err, -errno, "%s: %s", path, strerror(errno));
+    cn_buf_t b = CN_BUF_INIT;
+    int rc = cn_buf_append_file(&b, path, 0);
+    if (rc != 0 && rc != -ENOENT) {
+        cn_buf_dispose(&b);
         cn_salts_free(s);
-        return rc;
+        return cn_err_set(err, rc, "%s: %s", path, cn_strerror(rc));
     }
-    char line[128];
-    while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-        int y;
-        unsigned m, d;
-        char hex[64];
+    rc = 0; /* a missing file: no salts yet */
+    /* Errors name the line, never its bytes: a salt is not for the log. */
+    cn_str_t rest = cn_str(b.ptr, b.len), line;
+    for (int lineno = 1; rc == 0 && rest.ptr != NULL && rest.len > 0; lineno++) {
+        rest = cn_str_split(rest, '\n', &line);
         salt_t st;
-        size_t bin_len;
-        if (sscanf(line, "%d-%u-%u %40s", &y, &m, &d, hex) != 4 || strlen(hex) != 32 ||
-            sodium_hex2bin(st.key, 16, hex, 32, NULL, &bin_len, NULL) != 0 || bin_len != 16) {
-            fclose(f);
-            cn_salts_free(s);
-            return cn_err_set(err, CN_ECORRUPT, "%s: bad line '%s'", path, line);
+        if (parse_line(line, &st) != 0) {
+            rc = cn_err_set(err, CN_ECORRUPT,
+                            "%s: line %d: want 'YYYY-MM-DD' (a calendar day), a space and 32 "
+                            "hex digits",
+                            path, lineno);
+            break;
         }
-        st.day = days_of(y, m, d);
+        for (size_t i = 0; i < s->count; i++) {
+            if (s->v[i].day == st.day)
+                rc = cn_err_set(err, CN_ECORRUPT, "%s: line %d: a second salt for line %zu's day",
+                                path, lineno, i + 1);
+        }
+        if (rc != 0)
+            break;
         if (s->count == s->cap) {
             s->cap = s->cap ? s->cap * 2 : 8;
             s->v = cn_xrealloc(s->v, s->cap * sizeof(*s->v));
@@ -130,8 +176,13 @@ int cn_salts_open(const char *path, int64_t retention_days, cn_salts_t **out, cn
         if (st.day > s->max_day)
             s->max_day = st.day;
     }
-    if (f != NULL)
-        fclose(f);
+    if (b.ptr != NULL)
+        sodium_memzero(b.ptr, b.len);
+    cn_buf_dispose(&b);
+    if (rc != 0) {
+        cn_salts_free(s);
+        return rc;
+    }
     *out = s;
     return 0;
 }

@@ -179,6 +179,11 @@ int cn_store__manifest_parse(const uint8_t *p, size_t len, const char *name,
             rc = bad(&r, "inconsistent dictionary lengths");
             goto fail;
         }
+        /* a NUL in the name would cut it short: another dictionary's name */
+        if (strlen(d->name) != nl) {
+            rc = bad(&r, "bad dictionary name");
+            goto fail;
+        }
         for (char *c = d->name; *c; c++)
             if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) {
                 rc = bad(&r, "bad dictionary name");

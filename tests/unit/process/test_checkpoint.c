@@ -15,6 +15,7 @@
 
 #include "conf/conf.h"
 #include "helpers.h"
+#include "lib/crc32c.h"
 #include "process/process.h"
 
 #include <cmocka.h>
@@ -166,10 +167,63 @@ static void many_visitors_survive_a_restart(void **state)
     memsink_dispose(&MEM);
 }
 
+/* The checkpoint's eVar value pool is loaded by id: a value twice (bytes a correct CRC
+ * covers, as the writer never repeats one) shifted the ids of the values after it, so that a
+ * visitor's eVar silently became another value. Such a file does not decode. */
+static void a_pool_value_twice_does_not_decode(void **state)
+{
+    (void)state;
+    memsink_init(&MEM);
+    cn_process_t *p = open_proc(&(cn_process_opts_t){.from_scratch = true});
+    POS = 0;
+    static const char *const q[] = {"g=x&vid=u1&v4=qa", "g=x&vid=u2&v4=qb", "g=x&vid=u3&v4=qc",
+                                    "g=x&vid=u3&v4=qa"}; /* qc in the pool, no longer used */
+    for (int i = 0; i < 4; i++) {
+        cn_rawhit_t r = {0};
+        r.recv_us = T0 + i * MIN;
+        r.proto = CN_PROTO_ADOBE;
+        r.suite = CN_STR_LIT("shop");
+        r.ip = CN_STR_LIT("198.51.100.7");
+        r.ua = CN_STR_LIT("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0");
+        r.method = CN_STR_LIT("GET");
+        r.path = CN_STR_LIT("/b/ss/x/1/JS-2.21.0/s1");
+        r.query = cn_str_c(q[i]);
+        assert_int_equal(cn_process_raw(p, &r, (cn_hitlog_pos_t){1, ++POS}), 0);
+    }
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_free(p);
+    memsink_dispose(&MEM);
+    size_t len;
+    char *ck = read_checkpoint(&len);
+    /* the pool "qa", "qb", "qc": qb becomes qa, and the CRC is made right again */
+    char *at = memmem(ck, len, "\x02qa\x02qb\x02qc", 9);
+    assert_non_null(at);
+    at[5] = 'a';
+    uint32_t crc = cn_crc32c(0, ck, len - 4);
+    for (int i = 0; i < 4; i++)
+        ck[len - 4 + i] = (char)(crc >> (8 * i));
+    char path[512];
+    snprintf(path, sizeof(path), "%s/process/checkpoint", DIR_);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(ck, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    free(ck);
+    cn_sink_factory_t fac = {NULL, mem_open, NULL};
+    cn_err_t err;
+    char want[600];
+    snprintf(want, sizeof(want), "%s: checkpoint does not decode", path);
+    memsink_init(&MEM);
+    assert_int_equal(cn_process_new(C, NULL, DIR_, &fac, NULL, &p, &err), CN_ECORRUPT);
+    assert_string_equal(err.msg, want);
+    memsink_dispose(&MEM);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(many_visitors_survive_a_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_pool_value_twice_does_not_decode, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -547,6 +547,64 @@ static void salts_are_destroyed_after_the_retention(void **state)
     cn_process_free(p);
 }
 
+/* The salts file is read strictly (fuzz_salts found a year of 2147483647 overflowing int,
+ * undefined behaviour, and a month 13 or a day 45 was read as another day): each line is
+ * save()'s "YYYY-MM-DD <32 hex>" with a real calendar day, one salt per day; a damaged line
+ * is CN_ECORRUPT naming the file and the line, never the salt. */
+static void a_damaged_salts_file_is_refused_naming_the_line(void **state)
+{
+    (void)state;
+    const char *hex = "8eca6501c0c61da7ca56d4dde4078c84";
+    char path[512], text[512], want[700];
+    snprintf(path, sizeof(path), "%s/salts", DIR_);
+    static const char *const bad[][2] = {
+        {"2147483647-01-01 ", "2"}, {"2026-13-01 ", "2"},  {"2026-02-29 ", "2"},
+        {"+2026-11-2 ", "2"},       {"2026-11-30  ", "2"},
+    };
+    cn_salts_t *s;
+    cn_err_t err;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(text, sizeof(text), "2026-11-29 %s\n%s%s\n", hex, bad[i][0], hex);
+        assert_int_equal(test_write_file(DIR_, "salts", text), 0);
+        assert_int_equal(cn_salts_open(path, 2, &s, &err), CN_ECORRUPT);
+        snprintf(want, sizeof(want),
+                 "%s: line %s: want 'YYYY-MM-DD' (a calendar day), a space and 32 hex digits", path,
+                 bad[i][1]);
+        assert_string_equal(err.msg, want);
+    }
+    snprintf(text, sizeof(text), "2026-11-29 %s\n2026-11-30 %s\n2026-11-29 %s\n", hex, hex, hex);
+    assert_int_equal(test_write_file(DIR_, "salts", text), 0);
+    assert_int_equal(cn_salts_open(path, 2, &s, &err), CN_ECORRUPT);
+    snprintf(want, sizeof(want), "%s: line 3: a second salt for line 1's day", path);
+    assert_string_equal(err.msg, want);
+    /* the file as save() writes it, and without its last newline: the day's salt as written */
+    snprintf(text, sizeof(text), "2024-02-29 %s\n2026-11-29 %s", hex, hex);
+    assert_int_equal(test_write_file(DIR_, "salts", text), 0);
+    assert_int_equal(cn_salts_open(path, -1, &s, &err), 0);
+    uint8_t salt[16];
+    assert_int_equal(cn_salts_get(s, T0 + 3600000000LL, 0, salt), 0);
+    assert_memory_equal(salt, "\x8e\xca\x65\x01\xc0\xc6\x1d\xa7\xca\x56\xd4\xdd\xe4\x07\x8c\x84",
+                        16);
+    assert_int_equal(test_read_file(path, text, sizeof(text)), 0);
+    assert_int_equal(strlen(text), 2 * 44 - 1); /* found, not made: the file is not rewritten */
+    cn_salts_free(s);
+    /* days far off, as save() writes them (a year of five digits, a year before 0), read back */
+    static const int64_t far[] = {10000LL * 365 * 86400 * 1000000, -62200000000LL * 1000000};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(test_write_file(DIR_, "salts", ""), 0);
+        assert_int_equal(cn_salts_open(path, -1, &s, &err), 0);
+        assert_int_equal(cn_salts_get(s, far[i], 0, salt), 0);
+        cn_salts_free(s);
+        assert_int_equal(test_read_file(path, text, sizeof(text)), 0);
+        assert_true(text[0] == '-' || strlen(text) == 45); /* "11970-..." or "-0002-..." */
+        assert_int_equal(cn_salts_open(path, -1, &s, &err), 0);
+        uint8_t again[16];
+        assert_int_equal(cn_salts_get(s, far[i], 0, again), 0);
+        assert_memory_equal(salt, again, 16);
+        cn_salts_free(s);
+    }
+}
+
 /* Cross-border: the visit's country (geo of the client IP) is not the suite's home
  * country; a suite without a home country flags nothing. */
 /* A day stamped after the receive day: its salt comes from the receive day's, the same
@@ -824,6 +882,93 @@ static void bad_rows_are_logged_with_reason_and_raw_bytes(void **state)
     assert_int_equal(s.pos[2].offset, 3);
     assert_string_equal(cn_badrow_reason_name(CN_BADROW_NO_RATE), "no_rate");
     assert_int_equal(cn_badrow_reason_parse("bad_json"), CN_BADROW_BAD_JSON);
+}
+
+/* Amounts past 64 bits are too_big bad rows, never wrapped or undefined: the sum of a
+ * purchase's prices (93 prices of 9999999999999, the most cn_parse_money takes, overflowed
+ * int64: undefined behaviour) and a conversion with a rate far from the base (XAU at 30000
+ * CNY: 9999999999999 XAU came out as a wrapped amount; on a suite that keeps unconverted
+ * amounts it was kept unconverted, as if there were no rate). */
+static void amounts_past_64_bits_are_too_big_bad_rows(void **state)
+{
+    (void)state;
+    assert_int_equal(test_write_file(DIR_, "rates.csv",
+                                     "# base=CNY\n2026-11-01,USD,7.20\n2026-11-01,XAU,30000\n"),
+                     0);
+    cn_sink_factory_t f = {NULL, rec_open, NULL};
+    cn_process_t *p = open_proc(&f, NULL);
+    POS = 0;
+    /* 1 XAU = 30000.0000 CNY: converted */
+    adobe(p, "shop", T0, "g=x&cc=XAU&events=purchase&purchaseID=X1&products=%3BA%3B1%3B1" MID);
+    adobe(p, "shop", T0,
+          "g=x&cc=XAU&events=purchase&purchaseID=X2&products=%3BA%3B1%3B9999999999999" MID);
+    adobe(p, "usshop", T0,
+          "g=x&cc=XAU&events=purchase&purchaseID=X3&products=%3BA%3B1%3B9999999999999" MID);
+    cn_buf_t q = CN_BUF_INIT;
+    cn_buf_append_c(&q, "g=x&events=purchase&purchaseID=S1&products=");
+    for (int i = 0; i < 93; i++)
+        cn_buf_printf(&q, "%s%%3BP%d%%3B1%%3B9999999999999", i ? "%2C" : "", i);
+    cn_buf_append_c(&q, MID);
+    cn_buf_putc(&q, '\0');
+    adobe(p, "shop", T0, q.ptr);
+    cn_buf_dispose(&q);
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    assert_int_equal(REC[0].nhits, 1);
+    assert_int_equal(REC[0].hits[0].row.revenue, 300000000);
+    assert_int_equal(REC[0].hits[0].row.revenue_orig, 10000);
+    assert_int_equal(REC[1].nhits, 0);
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    assert_int_equal(st.bad_rows, 3);
+    assert_int_equal(st.bad_by_reason[CN_BADROW_TOO_BIG], 3);
+    cn_process_free(p);
+    seen_t s = {0};
+    cn_err_t err;
+    assert_int_equal(cn_badrows_read(DIR_, on_bad, &s, &err), 0);
+    assert_int_equal(s.count, 3);
+    assert_string_equal(s.detail[0],
+                        "an amount in XAU does not fit 64 bits summed or converted to CNY");
+    assert_string_equal(s.detail[1],
+                        "an amount in XAU does not fit 64 bits summed or converted to USD");
+    assert_string_equal(s.detail[2],
+                        "an amount in CNY does not fit 64 bits summed or converted to CNY");
+}
+
+/* A frame too short for its version and reason is a bad frame (fuzz_badrows: an empty frame,
+ * whose CRC is 0, made the reader compute NULL + 0, undefined behaviour, and report a
+ * "version 0"); the rows before it are delivered. */
+static void a_bad_row_frame_shorter_than_its_header_is_a_bad_frame(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open, NULL};
+    cn_process_t *p = open_proc(&f, NULL);
+    POS = 0;
+    adobe(p, "nosuchsuite", T0, "g=x");
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_free(p);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/badrows/badrows.log", DIR_);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    /* an empty frame (length 0, CRC32C of nothing 0), then a frame of 1 byte */
+    static const uint8_t tails[][9] = {{0, 0, 0, 0, 0, 0, 0, 0},
+                                       {1, 0, 0, 0, 0x52, 0xd0, 0x16, 0xa0, 1}};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(truncate(path, st.st_size), 0);
+        FILE *fp = fopen(path, "ab");
+        assert_non_null(fp);
+        size_t n = i == 0 ? 8 : 9;
+        assert_int_equal(fwrite(tails[i], 1, n, fp), n);
+        assert_int_equal(fclose(fp), 0);
+        seen_t s = {0};
+        cn_err_t err;
+        assert_int_equal(cn_badrows_read(DIR_, on_bad, &s, &err), CN_ECORRUPT);
+        char want[600];
+        snprintf(want, sizeof(want), "%s: bad frame at %lld", path, (long long)st.st_size);
+        assert_string_equal(err.msg, want);
+        assert_int_equal(s.count, 1);
+        assert_int_equal(s.reasons[0], CN_BADROW_UNKNOWN_SUITE);
+    }
 }
 
 /* --- Cookieless --- */
@@ -1338,12 +1483,15 @@ int main(void)
         T(link_hits_carry_the_evars_in_force),
         T(products_without_events_count_a_product_view),
         T(salts_are_destroyed_after_the_retention),
+        T(a_damaged_salts_file_is_refused_naming_the_line),
         T(future_stamped_days_get_a_salt_derived_from_the_receive_day),
         T(salts_expire_by_the_clock),
         T(cross_border_compares_the_country_with_home),
         T(visit_ip_is_anonymized_unless_the_suite_keeps_it),
         T(currency_converts_with_the_rate_of_the_day),
         T(bad_rows_are_logged_with_reason_and_raw_bytes),
+        T(amounts_past_64_bits_are_too_big_bad_rows),
+        T(a_bad_row_frame_shorter_than_its_header_is_a_bad_frame),
         T(cookieless_visitors_are_keyed_by_salted_ip_and_ua),
         T(restart_and_reprocess_give_the_same_rows),
         T(run_follows_the_hitlog_and_resumes_from_the_checkpoint),

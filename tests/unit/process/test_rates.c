@@ -133,6 +133,31 @@ static void a_repeated_identical_rate_is_kept_once(void **state)
     cn_rates_free(r);
 }
 
+/* Rates can be 9e18 apart (9000000000 and 0.000000001): a conversion whose result does not fit
+ * 64 bits is refused (CN_ETOOBIG) and *out left alone, never wrapped into an amount of the other
+ * sign (fuzz_rates found it: 2 units came out as -446744073709551616). */
+static void a_conversion_past_64_bits_is_refused_not_wrapped(void **state)
+{
+    (void)state;
+    cn_rates_t *r;
+    cn_err_t err;
+    const char t[] = "# base=CNY\n2026-11-01,USD,9000000000\n2026-11-01,JPY,0.000000001\n";
+    assert_int_equal(cn_rates_parse(t, sizeof(t) - 1, &r, &err), 0);
+    int64_t ts = 1793707200LL * 1000000, out = 42;
+    assert_int_equal(cn_rates_convert(r, cn_str_c("USD"), cn_str_c("JPY"), ts, 1, &out), 0);
+    assert_int_equal(out, 9000000000000000000LL);
+    out = 42;
+    assert_int_equal(cn_rates_convert(r, cn_str_c("USD"), cn_str_c("JPY"), ts, 2, &out),
+                     CN_ETOOBIG);
+    assert_int_equal(cn_rates_convert(r, cn_str_c("USD"), cn_str_c("JPY"), ts, -2, &out),
+                     CN_ETOOBIG);
+    assert_int_equal(out, 42);
+    /* the other way round is tiny: 2 JPY are 0 USD (rounded half away from zero) */
+    assert_int_equal(cn_rates_convert(r, cn_str_c("JPY"), cn_str_c("USD"), ts, 2, &out), 0);
+    assert_int_equal(out, 0);
+    cn_rates_free(r);
+}
+
 /* The base is 3 upper-case letters, like every currency in the table and in hits. */
 static void a_base_not_in_upper_case_is_refused(void **state)
 {
@@ -255,6 +280,7 @@ int main(void)
         T(a_file_without_rates_is_refused_and_nothing_is_replaced),
         T(a_duplicate_date_and_currency_names_both_lines),
         T(a_repeated_identical_rate_is_kept_once),
+        T(a_conversion_past_64_bits_is_refused_not_wrapped),
         T(a_base_not_in_upper_case_is_refused),
         T(a_base_rate_other_than_1_is_refused),
         T(a_bad_line_names_the_field_and_what_is_expected),

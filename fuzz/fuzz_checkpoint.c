@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fuzz target: processing's checkpoint file (<data>/process/checkpoint, bytes
+ * from disk), read by cn_process_new. An input that starts with the file's
+ * magic is written as it is (a torn or damaged file: the CRC check); any
+ * other input is the body of a checkpoint, written between the magic and a
+ * correct CRC, so that the decoder behind the CRC is fuzzed too. Whatever
+ * the bytes, cn_process_new ends in 0, CN_ECORRUPT or CN_EVERSION with a
+ * message naming the file, never a crash or a read past the end. A
+ * checkpoint that loads is written back (cn_process_checkpoint) and that
+ * file must load again: state a load accepts is state processing can keep.
+ */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "lib/crc32c.h"
+#include "process/process.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAGIC "CNPROCK1"
+
+/* Two suites (a checkpoint may also hold one no longer configured): eVars,
+ * merchandising eVars and list variables with a lowered max, all of which a
+ * checkpoint carries. */
+static const char CONF[] = "[suite shop]\n"
+                           "currency = USD\n"
+                           "evar1 = name=Campaign; allocation=original; expiry=30d\n"
+                           "evar6 = name=Size; expiry=2d\n"
+                           "list1 = name=Interests; delimiter=|; expiry=visit\n"
+                           "list2 = name=Filters; expiry=2d; max=3\n"
+                           "[suite other]\n"
+                           "currency = USD\n"
+                           "list1 = expiry=never; max=2\n";
+
+static cn_conf_t *conf;
+static char dir[64], path[128];
+
+static int remove_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(p);
+    return 0;
+}
+
+static void cleanup(void)
+{
+    cn_conf_free(conf);
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int null_visit(void *ud, uint32_t visit, const cn_visit_row_t *row)
+{
+    (void)ud, (void)visit, (void)row;
+    return 0;
+}
+
+static int null_hit(void *ud, const cn_hit_row_t *row, uint32_t *out_hit)
+{
+    (void)ud, (void)row;
+    *out_hit = 0;
+    return 0;
+}
+
+static int null_item(void *ud, const cn_item_row_t *row)
+{
+    (void)ud, (void)row;
+    return 0;
+}
+
+static int null_var(void *ud, const cn_var_row_t *row)
+{
+    (void)ud, (void)row;
+    return 0;
+}
+
+static int null_event(void *ud, const cn_event_row_t *row)
+{
+    (void)ud, (void)row;
+    return 0;
+}
+
+static int null_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
+{
+    (void)ud, (void)suite;
+    memset(out, 0, sizeof(*out));
+    out->visit = null_visit;
+    out->hit = null_hit;
+    out->item = null_item;
+    out->var = null_var;
+    out->event = null_event;
+    return 0;
+}
+
+static void setup(void)
+{
+    cn_err_t err;
+    snprintf(dir, sizeof(dir), "%s", "/tmp/cn-fuzz-ckpt-XXXXXX");
+    if (mkdtemp(dir) == NULL)
+        abort();
+    if (cn_conf_parse("f", CONF, sizeof(CONF) - 1, &conf, &err) != 0)
+        abort();
+    char sub[128];
+    snprintf(sub, sizeof(sub), "%s/process", dir);
+    if (mkdir(sub, 0755) != 0)
+        abort();
+    snprintf(path, sizeof(path), "%s/process/checkpoint", dir);
+    atexit(cleanup);
+}
+
+static void write_file(const uint8_t *data, size_t size, bool wrap)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        abort();
+    uint32_t crc = 0;
+    if (wrap) {
+        fwrite(MAGIC, 1, 8, f);
+        crc = cn_crc32c(0, MAGIC, 8);
+        crc = cn_crc32c(crc, data, size);
+    }
+    if (size > 0 && fwrite(data, 1, size, f) != size)
+        abort();
+    if (wrap) {
+        uint8_t le[4] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
+                         (uint8_t)(crc >> 24)};
+        fwrite(le, 1, 4, f);
+    }
+    if (fclose(f) != 0)
+        abort();
+}
+
+static const cn_sink_factory_t factory = {NULL, null_open, NULL};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (conf == NULL)
+        setup();
+    write_file(data, size, size < 8 || memcmp(data, MAGIC, 8) != 0);
+    /* dry run: nothing written while loading */
+    cn_process_opts_t dry = {.dry_run = true};
+    cn_process_t *p = NULL;
+    cn_err_t err = {0};
+    int rc = cn_process_new(conf, NULL, dir, &factory, &dry, &p, &err);
+    if (rc != 0) {
+        if ((rc != CN_ECORRUPT && rc != CN_EVERSION) || strstr(err.msg, "checkpoint") == NULL)
+            abort();
+        return 0;
+    }
+    cn_process_free(p);
+    /* accepted: written back by a live process, it must load again */
+    cn_process_opts_t live = {0};
+    if (cn_process_new(conf, NULL, dir, &factory, &live, &p, &err) != 0)
+        abort();
+    if (cn_process_checkpoint(p) != 0)
+        abort();
+    cn_process_free(p);
+    if (cn_process_new(conf, NULL, dir, &factory, &dry, &p, &err) != 0) {
+        fprintf(stderr, "a checkpoint written back does not load: %s\n", err.msg);
+        abort();
+    }
+    cn_process_free(p);
+    return 0;
+}
