@@ -21,35 +21,18 @@
 
 #include "process/internal.h"
 #include "process/process.h"
+#include "tmpfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char path[64], data_dir[96];
-
-static void cleanup(void)
-{
-    unlink(path);
-}
-
-static void setup(void)
-{
-    snprintf(path, sizeof(path), "%s", "/tmp/cn-fuzz-rates-XXXXXX");
-    int fd = mkstemp(path);
-    if (fd < 0)
-        abort();
-    close(fd);
-    /* below a regular file: mkdir fails with ENOTDIR, after the parse */
-    snprintf(data_dir, sizeof(data_dir), "%s/data", path);
-    atexit(cleanup);
-}
+static char data_dir[96];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (path[0] == '\0')
-        setup();
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || (size > 0 && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
-        abort();
+    const char *path = fuzz_tmpfile("rates");
+    if (data_dir[0] == '\0') /* below a regular file: mkdir fails with ENOTDIR, after the parse */
+        snprintf(data_dir, sizeof(data_dir), "%s/data", path);
+    fuzz_write_file(path, data, size);
 
     cn_rates_t *r = NULL;
     cn_err_t err = {0};

@@ -15,33 +15,14 @@
 #include <unistd.h>
 
 #include "enrich/internal.h"
+#include "tmpfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char path[64];
-
-static void cleanup(void)
-{
-    unlink(path);
-}
-
-static void setup(void)
-{
-    snprintf(path, sizeof(path), "%s", "/tmp/cn-fuzz-referers-XXXXXX");
-    int fd = mkstemp(path);
-    if (fd < 0)
-        abort();
-    close(fd);
-    atexit(cleanup);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (path[0] == '\0')
-        setup();
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || (size > 0 && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
-        abort();
+    const char *path = fuzz_tmpfile("referers");
+    fuzz_write_file(path, data, size);
     cn_refdb_t *r = NULL;
     cn_err_t err = {0};
     int rc = cn_enrich__refdb_load(NULL, path, &r, &err);

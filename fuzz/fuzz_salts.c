@@ -17,33 +17,14 @@
 #include <unistd.h>
 
 #include "process/internal.h"
+#include "tmpfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char path[64];
-
-static void cleanup(void)
-{
-    unlink(path);
-}
-
-static void setup(void)
-{
-    snprintf(path, sizeof(path), "%s", "/tmp/cn-fuzz-salts-XXXXXX");
-    int fd = mkstemp(path);
-    if (fd < 0)
-        abort();
-    close(fd);
-    atexit(cleanup);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (path[0] == '\0')
-        setup();
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || (size > 0 && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
-        abort();
+    const char *path = fuzz_tmpfile("salts");
+    fuzz_write_file(path, data, size);
     cn_salts_t *s = NULL;
     cn_err_t err = {0};
     /* retention: never, so that no salt goes and nothing is rewritten */

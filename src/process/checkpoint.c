@@ -613,8 +613,7 @@ static int null_event(void *ud, const cn_event_row_t *row)
     (void)ud, (void)row;
     return 0;
 }
-static const cn_sink_t null_sink = {NULL,     null_visit, null_hit, null_item,
-                                    null_var, null_event, NULL};
+const cn_sink_t cn__null_sink = {NULL, null_visit, null_hit, null_item, null_var, null_event, NULL};
 
 void cn__suite_unsuppress(cn_suite_state_t *s, cn_hitlog_pos_t pos)
 {
@@ -733,7 +732,7 @@ static int reconcile(cn_process_t *p, const cn_sink_factory_t *factory, cn_err_t
         }
         s->suppress = true;
         s->suppress_to = at;
-        s->sink = null_sink;
+        s->sink = cn__null_sink;
         cn_log_info("a suite's store is ahead of processing's checkpoint: its rows are suppressed "
                     "until the hitlog passes its position",
                     "suite=%s store_pos=%u:%llu", s->conf->id, at.segment,

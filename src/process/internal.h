@@ -433,6 +433,8 @@ int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_er
 int cn__process_salt_retention(const cn_suite_conf_t *sc, int64_t *days, cn_err_t *err);
 uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v);
 cn_str_t cn__pool_get(const cn_suite_state_t *s, uint32_t id);
+/* A sink that drops every row: what a suppressed suite emits to (checkpoint.c). */
+extern const cn_sink_t cn__null_sink;
 
 /* --- Merchandising eVar bindings (merch.c; docs/processing.md "Merchandising eVars") --- */
 
