@@ -241,6 +241,23 @@ static void adobe_feed_with_lookups(void **state)
     rmdir(dir);
 }
 
+/* Opens an Adobe feed parser on a folder holding only column_headers.tsv = header. */
+static cn_import_parser_t *adobe_parser(char *dir, const char *header, const char *map)
+{
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/column_headers.tsv", dir);
+    write_file(path, header);
+    cn_err_t err = {0};
+    cn_import_parser_t *p = NULL;
+    cn_import_opts_t o = {.format = "adobe-feed", .lookup_dir = dir, .map = map, .suite = "shop"};
+    if (cn_import_parser_new(&o, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    unlink(path);
+    rmdir(dir);
+    return p;
+}
+
 /* A feed's date_time (local, no zone) before hit_time_gmt (UTC): the UTC time wins; pagename,
  * purchaseid, product_list, evarN and page_event reach the fields processing reads; rows with
  * exclude_hit > 0 or hit_source 5, 7, 8, 9 are skipped. */
@@ -248,16 +265,11 @@ static void adobe_feed_times_and_names(void **state)
 {
     (void)state;
     char dir[] = "/tmp/cn_adobe_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[256];
-    snprintf(path, sizeof(path), "%s/column_headers.tsv", dir);
-    write_file(path, "date_time\tevar1\thit_time_gmt\tpagename\tproduct_list\tpurchaseid\t"
-                     "exclude_hit\thit_source\tpage_event\n");
-    cn_err_t err = {0};
-    cn_import_parser_t *p = NULL;
-    cn_import_opts_t o = {.format = "adobe-feed", .lookup_dir = dir, .suite = "shop"};
-    if (cn_import_parser_new(&o, &p, &err) != 0)
-        fail_msg("%s", err.msg);
+    cn_import_parser_t *p =
+        adobe_parser(dir,
+                     "date_time\tevar1\thit_time_gmt\tpagename\tproduct_list\tpurchaseid\t"
+                     "exclude_hit\thit_source\tpage_event\n",
+                     NULL);
     cn_import_ctx_t ctx;
     cn_import_ctx_init(&ctx);
     cn_rawhit_t h;
@@ -284,25 +296,6 @@ static void adobe_feed_times_and_names(void **state)
     assert_int_equal(cn_import_parse_line(p, &ctx, cn_str_c(line), &h, &info), CN_IMPORT_SKIPPED);
     cn_import_ctx_dispose(&ctx);
     cn_import_parser_free(p);
-    unlink(path);
-    rmdir(dir);
-}
-
-/* Opens an Adobe feed parser on a folder holding only column_headers.tsv = header. */
-static cn_import_parser_t *adobe_parser(char *dir, const char *header, const char *map)
-{
-    assert_non_null(mkdtemp(dir));
-    char path[256];
-    snprintf(path, sizeof(path), "%s/column_headers.tsv", dir);
-    write_file(path, header);
-    cn_err_t err = {0};
-    cn_import_parser_t *p = NULL;
-    cn_import_opts_t o = {.format = "adobe-feed", .lookup_dir = dir, .map = map, .suite = "shop"};
-    if (cn_import_parser_new(&o, &p, &err) != 0)
-        fail_msg("%s", err.msg);
-    unlink(path);
-    rmdir(dir);
-    return p;
 }
 
 static void adobe_query(cn_import_parser_t *p, const char *line, const char *want)
