@@ -368,6 +368,8 @@ void cn_enrich__chanrules_free(cn_chanrules_t *c)
 
 bool cn_enrich__has_scheme_sep(cn_str_t s)
 {
+    if (s.len < 3)
+        return false;
     const char *p = s.ptr, *end = s.ptr + s.len;
     while (p != NULL && end - p >= 3) {
         p = memchr(p, ':', (size_t)(end - p - 2));

@@ -421,7 +421,7 @@ static int deliver(block_t *b, const cn_import_sink_t *sink, cn_import_stats_t *
                 return rc;
         }
     }
-    if (sink->bad != NULL) {
+    if (sink->bad != NULL && b->bads.len > 0) {
         const char *q = b->bads.ptr, *qe = b->bads.ptr + b->bads.len;
         while (q < qe) {
             uint64_t rel = cn_load_u64le(q);

@@ -455,6 +455,8 @@ cn_str_t cn_url_strip_query(cn_str_t url)
 
 cn_str_t cn_url_host(cn_str_t url)
 {
+    if (url.len < 3)
+        return CN_STR_NULL;
     const char *p = url.ptr, *end = url.ptr + url.len;
     const char *sep = NULL;
     for (const char *q = p; q + 2 < end; q++) {

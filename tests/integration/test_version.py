@@ -36,7 +36,9 @@ LIBS = {
     "glibc": ("libc.so", None, None),
 }
 # needed but not a library of their own (glibc's libm; sanitizer runtimes)
-NOT_LISTED = ("libm.so", "libasan.so", "libubsan.so", "libpthread.so", "libdl.so", "ld-linux")
+# the C library's parts and the compilers' runtimes (clang's sanitizers need libgcc_s)
+NOT_LISTED = ("libm.so", "libasan.so", "libubsan.so", "libgcc_s.so", "libpthread.so", "libdl.so",
+              "ld-linux")
 
 r = subprocess.run([BIN, "version"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
 out = r.stdout.decode()
