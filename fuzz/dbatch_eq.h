@@ -21,8 +21,9 @@ static void eq_str(cn_str_t a, cn_str_t b)
 static void eq_hit(const cn_dhit_t *a, const cn_dhit_t *b)
 {
     if (a->type != b->type || a->events != b->events || a->vid_src != b->vid_src ||
-        a->truncated != b->truncated || a->ts_us != b->ts_us || a->has_revenue != b->has_revenue ||
-        a->revenue != b->revenue || a->ev_first != b->ev_first || a->ev_count != b->ev_count ||
+        a->truncated != b->truncated || a->dup_purchase != b->dup_purchase ||
+        a->ts_us != b->ts_us || a->has_revenue != b->has_revenue || a->revenue != b->revenue ||
+        a->ev_first != b->ev_first || a->ev_count != b->ev_count ||
         a->prod_first != b->prod_first || a->prod_count != b->prod_count ||
         a->var_first != b->var_first || a->var_count != b->var_count ||
         a->ctx_first != b->ctx_first || a->ctx_count != b->ctx_count)

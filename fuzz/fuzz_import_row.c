@@ -6,7 +6,8 @@
  * imported log line. Invariants: on success there is one hit, of a known
  * type; a page view has a URL or a page; items have a sku and a
  * non-negative quantity; vars are of a known family; numbered events are
- * 1..1000; a currency is 3 letters; a failure is one of the bad-row reasons.
+ * 1..1000; a currency is 3 letters; a hit marked a duplicate purchase is a
+ * purchase; a failure is one of the bad-row reasons.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@ static void check(const cn_dbatch_t *b, int rc)
     if (h->type == CN_HIT_PAGEVIEW && h->url.len == 0 && h->page_name.len == 0)
         abort();
     if (h->currency.len != 0 && h->currency.len != 3)
+        abort();
+    if (h->dup_purchase && !(h->events & CN_EV_PURCHASE))
         abort();
     for (uint32_t k = 0; k < h->prod_count; k++) {
         const cn_dprod_t *p = &b->prods[h->prod_first + k];

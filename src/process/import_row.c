@@ -352,7 +352,7 @@ int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     cn_dhit_t *h = cn_dbatch_add_hit(b);
     cn_str_t q = raw->query, name, val, title = CN_STR_NULL, rev_orig = CN_STR_NULL;
     cn_str_t rev = CN_STR_NULL;
-    bool eq, flags_seen = false, has_type = false;
+    bool eq, flags_seen = false, has_type = false, dup_purchase = false;
     int rc = 0;
     while (rc == 0 && cn_query_next(&q, &name, &val, &eq)) {
         name = dec(b, name);
@@ -379,7 +379,12 @@ int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
             h->link_name = val;
         else if (cn_str_eq_c(name, "order_id") || cn_str_eq_c(name, "purchase_id"))
             h->purchase_id = val;
-        else if (cn_str_eq_c(name, "currency"))
+        else if (cn_str_eq_c(name, "duplicate_purchase")) {
+            if (!cn_str_eq_c(val, "0") && !cn_str_eq_c(val, "1"))
+                BAD(CN_BADROW_BAD_QUERY, "duplicate_purchase '%.*s' is not 0 or 1",
+                    CN_STR_FMT(val));
+            dup_purchase = val.ptr[0] == '1';
+        } else if (cn_str_eq_c(name, "currency"))
             h->currency = val;
         else if (cn_str_eq_c(name, "revenue_orig"))
             rev_orig = val;
@@ -442,5 +447,16 @@ int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
                                                              : CN_HIT_LINK;
     if (h->type == CN_HIT_PAGEVIEW && h->url.len == 0 && h->page_name.len == 0)
         BAD(CN_BADROW_NO_PAGE_URL, "page view without url or page");
+    /*
+     * duplicate_purchase=1 (an Adobe feed's flag: Adobe found the purchase a repeat of a
+     * purchase ID it had already recorded) makes the hit a purchase that processing treats as
+     * the repeat of an order id it has seen itself (process.c), whether or not the events still
+     * show the purchase and whether or not canton saw that id: no order, revenue, units, other
+     * events, items or eVars it sets. After the type: the flag does not make a page a link.
+     */
+    if (dup_purchase) {
+        h->events |= CN_EV_PURCHASE;
+        h->dup_purchase = true;
+    }
     return 0;
 }

@@ -92,11 +92,12 @@ typedef enum cn_vid_src {
 
 /* One decoded hit. Slices point into the raw hit or the decoder's arena. */
 typedef struct cn_dhit {
-    uint8_t type;    /* cn_hit_type_t */
-    uint8_t events;  /* CN_EV_* of the hit's events list */
-    uint8_t vid_src; /* cn_vid_src_t */
-    bool truncated;  /* Adobe request without AQE=1 */
-    int64_t ts_us;   /* explicit hit time (Adobe ts), 0 = receive time */
+    uint8_t type;      /* cn_hit_type_t */
+    uint8_t events;    /* CN_EV_* of the hit's events list */
+    uint8_t vid_src;   /* cn_vid_src_t */
+    bool truncated;    /* Adobe request without AQE=1 */
+    bool dup_purchase; /* a purchase its source marked a repeat (Adobe feed duplicate_purchase) */
+    int64_t ts_us;     /* explicit hit time (Adobe ts), 0 = receive time */
     cn_str_t page_name, url, referrer, section, server, page_type;
     cn_str_t link_url, link_name, campaign, purchase_id, currency;
     cn_str_t visitor_id, screen, language;

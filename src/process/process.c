@@ -698,11 +698,14 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     cv.ev_val = p->tmp_events;
     cn_dhit_t dup_hit;
     if (events & CN_EV_PURCHASE) {
-        if (h->purchase_id.len > 0 &&
-            cn_kmap_get(&s->orders, cn_key_of(0x6f72646572, h->purchase_id)) != NULL) {
-            /* A repeat of an order (a refreshed confirmation page): as Adobe does with a
-             * duplicate purchase, the hit keeps its traffic data (page view, props) and loses
-             * its conversion data: every event, its products and the eVars it sets. */
+        if (h->dup_purchase ||
+            (h->purchase_id.len > 0 &&
+             cn_kmap_get(&s->orders, cn_key_of(0x6f72646572, h->purchase_id)) != NULL)) {
+            /* A repeat of an order (a refreshed confirmation page), seen here or marked by the
+             * source (an Adobe feed's duplicate_purchase, for an order canton may never have
+             * seen): as Adobe does with a duplicate purchase, the hit keeps its traffic data
+             * (page view, props) and loses its conversion data: every event, its products and
+             * the eVars it sets. */
             cv.dup = true;
             events = 0;
             dup_hit = *h;
@@ -964,6 +967,9 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
             cn_kmap_put(&s->orders, cn_key_of(0x6f72646572, h->purchase_id), 0);
     } else if (cv.dup) {
         p->stats.duplicate_orders++;
+        /* a marked repeat's id is spent too: the order it repeats was counted by its source */
+        if (h->dup_purchase && h->purchase_id.len > 0)
+            cn_kmap_put(&s->orders, cn_key_of(0x6f72646572, h->purchase_id), 0);
     }
     return 0;
 

@@ -31,6 +31,19 @@ of revenue and 1 unit bound to merch5 "search" and the instance left out (not a 
 types 6 page views and 1 link, the link's post_ name and URL. With `--map` renaming
 post_pagename, post_page_event and post_page_event_var2 away the page as sent, "mug-page", the
 download and the name "signup" are back and nothing else changes.
+
+The second feed, written by the test, has only event_list (no post_ columns) and
+duplicate_purchase, Adobe's flag that a hit's purchase is a repeat of a purchase ID Adobe had
+already recorded. Visitor A: a home page; a product page with products and no event (no
+product view: canton adds none to a feed's rows, docs/import.md); the order o1 (2 units, 20.00,
+event1); its repeat, flagged and with o1 again. Visitor B, whose original orders are before the
+feed starts: o9 flagged (never seen by canton; with event1 and a prodView), a flagged purchase
+without an order id, and a new order o7 (1 unit, 7.00). Flagged hits count as canton's own
+repeats: page views, but no order, revenue, units, events or items. The report: 7 hits, 7 page
+views, 2 visits, 2 orders, revenue 27.00, 3 units, 0 product views, event1 1; products SKU1 and
+SKU7 only. With `--map duplicate_purchase=duplicate_purchase_sent` the flag is only context
+data and o9, the order without an id and their events and items count (as before the flag was
+read): 4 orders, 62.00, 7 units, 1 product view, event1 2.
 """
 import json
 import os
@@ -113,6 +126,55 @@ def want_by(pages=PAGES, urls=URLS, link_type="link", link_name="Newsletter sign
             "link_url": {"https://shop.example/thanks": [1], "": [views]}}
 
 
+DUP_HEADER = ["hit_time_gmt", "ip", "user_agent", "pagename", "page_url", "page_event",
+              "event_list", "product_list", "purchaseid", "duplicate_purchase"]
+UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
+      "Safari/537.36")
+DUP_ROWS = [
+    # visitor A: home, a product page (products, no event), the order o1, its flagged repeat
+    (0, "198.51.100.7", "Home", "/", "", "", "", "0"),
+    (60, "198.51.100.7", "Mug", "/p/mug", "", ";SKU1", "", "0"),
+    (120, "198.51.100.7", "Thanks", "/thanks", "1,200", ";SKU1;2;20.00", "o1", "0"),
+    (180, "198.51.100.7", "Thanks", "/thanks", "1,200", ";SKU1;2;20.00", "o1", "1"),
+    # visitor B: repeats of orders Adobe recorded before the feed starts, then a new order
+    (240, "203.0.113.20", "Thanks", "/thanks", "1,200,2", ";SKU9;3;30.00", "o9", "1"),
+    (300, "203.0.113.20", "Thanks", "/thanks", "1", ";SKU8;1;5.00", "", "1"),
+    (360, "203.0.113.20", "Thanks", "/thanks", "1", ";SKU7;1;7.00", "o7", "0"),
+]
+DUP_METRICS = "hits,pageviews,visits,orders,revenue,units,product_views,event1"
+
+
+def duplicate_purchase_feed(tmp):
+    """A feed with event_list only and duplicate_purchase (the module's docstring)."""
+    feed = os.path.join(tmp, "dupfeed")
+    os.mkdir(feed)
+    with open(os.path.join(feed, "column_headers.tsv"), "w") as f:
+        f.write("\t".join(DUP_HEADER) + "\n")
+    with open(os.path.join(feed, "hit_data.tsv"), "w") as f:
+        for dt, ip, page, path, events, products, order, dup in DUP_ROWS:
+            f.write("\t".join([str(1741600800 + dt), ip, UA, page, "https://shop.example" + path,
+                               "0", events, products, order, dup]) + "\n")
+    results = []
+    for name, extra in (("dup", ()), ("dupmap", ("--map",
+                                                 "duplicate_purchase=duplicate_purchase_sent"))):
+        data = os.path.join(tmp, name)
+        conf = os.path.join(tmp, name + ".conf")
+        with open(conf, "w") as f:
+            f.write(CONF % data)
+        out, _ = run("import", "--config", conf, "--suite", "demo", "--data", data,
+                     "--format", "adobe-feed", "--summary", "json", *extra,
+                     os.path.join(feed, "hit_data.tsv"))
+        s = json.loads(out)
+        assert (s["lines"], s["hits"], s["bad_lines"]) == (7, 7, 0), s
+        run("process", "--config", conf, "--data", data, "--until-end")
+        bad, _ = run("bad-rows", "--data", data)
+        assert "0 in the log" in bad, bad
+        got = report(conf, data, "--metrics", DUP_METRICS)["totals"]["values"]
+        products = breakdown(conf, data, "product", "hits,orders,units,revenue")
+        results.append((got, products))
+    return results
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="canton-import-adobe-")
     try:
@@ -156,6 +218,16 @@ def main():
         urls = dict(URLS)
         urls["https://shop.example/"] = [2]
         assert by == want_by(pages=pages, urls=urls, views=7), by
+
+        # duplicate_purchase: flagged purchases count as canton's own repeats; --map renaming
+        # the column away counts them
+        (got, products), (got_map, products_map) = duplicate_purchase_feed(tmp)
+        print("duplicate_purchase:", got, products, "mapped away:", got_map, products_map)
+        assert got == [7, 7, 2, 2, 27, 3, 0, 1], got
+        assert products == {"SKU1": [2, 1, 2, 20], "SKU7": [1, 1, 1, 7]}, products
+        assert got_map == [7, 7, 2, 4, 62, 7, 1, 2], got_map
+        assert products_map == {"SKU1": [2, 1, 2, 20], "SKU9": [1, 1, 3, 30],
+                                "SKU8": [1, 1, 1, 5], "SKU7": [1, 1, 1, 7]}, products_map
         print("ok")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

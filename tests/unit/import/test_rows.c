@@ -367,6 +367,27 @@ static void adobe_feed_post_columns(void **state)
                 "products=%3BA%3B1%3B3.50");
 }
 
+/* duplicate_purchase reaches processing as the field of that name (docs/import.md: the hit is
+ * then a repeated purchase), 0 included; --map renaming it away leaves it context data. With
+ * event_list only, products without an event give no events field: the import adds no
+ * automatic product view (prodView, 2) to a feed's row. */
+static void adobe_feed_duplicate_purchase_and_event_list_only(void **state)
+{
+    (void)state;
+    const char *header = "hit_time_gmt\tevent_list\tproduct_list\tpurchaseid\tduplicate_purchase\n";
+    char dir[] = "/tmp/cn_adobe_XXXXXX";
+    adobe_query(adobe_parser(dir, header, NULL), "971211336\t1,200\t;A;2;30.00\to9\t1",
+                "duplicate_purchase=1&event_list=1%2C200&events=purchase%2Cevent1&order_id=o9&"
+                "products=%3BA%3B2%3B30.00");
+    char dir2[] = "/tmp/cn_adobe_XXXXXX";
+    adobe_query(adobe_parser(dir2, header, NULL), "971211336\t\t;A\t\t0",
+                "duplicate_purchase=0&products=%3BA");
+    char dir3[] = "/tmp/cn_adobe_XXXXXX";
+    adobe_query(adobe_parser(dir3, header, "duplicate_purchase=dup_sent"),
+                "971211336\t1\t;A;1;5.00\t\t1",
+                "dup_sent=1&event_list=1&events=purchase&products=%3BA%3B1%3B5.00");
+}
+
 /* post_page_event (Adobe's numbering 0, 100, 101, 102) wins over page_event (0, 10, 11, 12) for
  * the type, post_page_event_var1 and _var2 over page_event_var1 and _var2 for link_url and
  * link_name; the columns as sent stay context data; --map renaming the post_ ones away gives
@@ -536,6 +557,7 @@ int main(void)
         cmocka_unit_test(adobe_feed_events),
         cmocka_unit_test(adobe_feed_post_columns),
         cmocka_unit_test(adobe_feed_post_page_event),
+        cmocka_unit_test(adobe_feed_duplicate_purchase_and_event_list_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -206,8 +206,8 @@ static void row_export_ndjson_fields(void **state)
     assert_int_equal(B.events[0].value, 25000);
 }
 
-/* An imported row's events are the ones its source counted (an Adobe feed's post_event_list
- * holds Adobe's automatic prodView already): products without events count none here. */
+/* An imported row's events are the ones its source counted (an Adobe feed's row has a product
+ * view only with the id 2 in its list, docs/import.md): products without events count none. */
 static void row_products_without_events_count_no_product_view(void **state)
 {
     (void)state;
@@ -217,6 +217,44 @@ static void row_products_without_events_count_no_product_view(void **state)
     assert_int_equal(B.hits[0].prod_count, 1);
     assert_int_equal(B.hits[0].events, 0);
     assert_int_equal(B.hits[0].ev_count, 0);
+}
+
+/* duplicate_purchase (an Adobe feed's flag): 1 marks the hit a purchase that is a repeat, also
+ * when its events have no purchase and it has no order id; the type stays what the row says
+ * (a row without a type that is a page view stays one); 0 is no mark; other values are bad. */
+static void row_duplicate_purchase_marks_a_repeated_purchase(void **state)
+{
+    (void)state;
+    int rc = row("duplicate_purchase=1&events=purchase%2Cevent2&order_id=o-7&"
+                 "products=%3BSKU-1%3B2%3B30.00&type=0&url=%2Fthanks");
+    if (rc != 0)
+        fail_msg("%s", E.msg);
+    const cn_dhit_t *h = &B.hits[0];
+    assert_true(h->dup_purchase);
+    assert_int_equal(h->events, CN_EV_PURCHASE);
+    assert_int_equal(h->type, CN_HIT_PAGEVIEW);
+    assert_s(h->purchase_id, "o-7");
+    assert_int_equal(h->prod_count, 1); /* processing drops them (test_process.c) */
+    assert_int_equal(h->ev_count, 2);   /* purchase (number 0) and event2 */
+    assert_int_equal(B.events[h->ev_first + 1].num, 2);
+    assert_int_equal(h->ctx_count, 0); /* the flag is no context data */
+
+    assert_int_equal(row("duplicate_purchase=1&url=%2Fthanks"), 0);
+    assert_true(B.hits[0].dup_purchase);
+    assert_int_equal(B.hits[0].events, CN_EV_PURCHASE);
+    assert_int_equal(B.hits[0].type, CN_HIT_PAGEVIEW);
+
+    assert_int_equal(row("duplicate_purchase=0&events=purchase&order_id=o-7&url=%2Fthanks"), 0);
+    assert_false(B.hits[0].dup_purchase);
+    assert_int_equal(B.hits[0].events, CN_EV_PURCHASE);
+    assert_int_equal(row("duplicate_purchase=0&url=%2Fa"), 0);
+    assert_false(B.hits[0].dup_purchase);
+    assert_int_equal(B.hits[0].events, 0);
+    assert_int_equal(B.hits[0].type, CN_HIT_PAGEVIEW);
+
+    assert_int_equal(row("duplicate_purchase=2&url=%2Fa"), CN_BADROW_BAD_QUERY);
+    assert_string_equal(E.msg, "duplicate_purchase '2' is not 0 or 1");
+    assert_int_equal(row("duplicate_purchase=yes&url=%2Fa"), CN_BADROW_BAD_QUERY);
 }
 
 static void row_packed_cells_and_names(void **state)
@@ -380,6 +418,7 @@ int main(void)
         cmocka_unit_test(row_export_ndjson_fields),
         cmocka_unit_test(row_packed_cells_and_names),
         cmocka_unit_test(row_products_without_events_count_no_product_view),
+        cmocka_unit_test(row_duplicate_purchase_marks_a_repeated_purchase),
         cmocka_unit_test(visitor_key_is_ip_ua_and_day),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

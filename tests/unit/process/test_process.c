@@ -327,6 +327,81 @@ static void scripted_visit_gives_visits_evar_credit_revenue_and_dedup(void **sta
     cn_process_free(p);
 }
 
+/* An imported row (proto import-row) of the visitor V1, as an Adobe feed's becomes. */
+static void feed_row(cn_process_t *p, int64_t ts, const char *q)
+{
+    cn_rawhit_t r = {0};
+    r.recv_us = ts;
+    r.proto = CN_PROTO_IMPORT_ROW;
+    r.suite = CN_STR_LIT("shop");
+    r.ip = CN_STR_LIT("203.0.113.9");
+    r.ua = CN_STR_LIT("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0");
+    r.method = CN_STR_LIT("GET");
+    r.query = cn_str_c(q);
+    assert_int_equal(cn_process_raw(p, &r, (cn_hitlog_pos_t){1, ++POS}), 0);
+}
+
+#define THANKS "&type=0&url=https%3A%2F%2Fshop.canton.test%2Fthanks&visitor=V1"
+
+/*
+ * An Adobe feed's duplicate_purchase=1: the repeat of an order Adobe had recorded, here of
+ * purchase ids canton never saw. The hit gets the outcome of a purchase id canton has seen
+ * (the scripted visit above): a page view with its props, but no order, revenue, units,
+ * events (event7 goes too), items or eVars it sets, and no automatic product view. Its id is
+ * spent: the same id again without the flag is a repeat. A flag on a hit whose events lost the
+ * purchase and that has no id is a repeat all the same. A new id afterwards is an order.
+ */
+static void feed_duplicate_purchase_counts_no_order(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open, NULL};
+    cn_process_t *p = open_proc(&f, NULL);
+    recsink_t *s = &REC[0];
+    feed_row(p, T0,
+             "duplicate_purchase=1&events=purchase%2Cevent7&order_id=NEW-1"
+             "&products=%3BSKU-A%3B2%3B30.00&vars=evar4%3Dgold%2Cprop3%3Dx" THANKS);
+    feed_row(p, T0 + MIN,
+             "duplicate_purchase=0&events=purchase&order_id=NEW-1"
+             "&products=%3BSKU-A%3B2%3B30.00" THANKS);
+    feed_row(p, T0 + 2 * MIN, "duplicate_purchase=1&events=event7&products=%3BSKU-B" THANKS);
+    feed_row(p, T0 + 3 * MIN,
+             "events=purchase&order_id=NEW-2&products=%3BSKU-C%3B1%3B12.50" THANKS);
+
+    assert_int_equal(s->nhits, 4);
+    for (int i = 0; i < 3; i++) {
+        rec_hit_t *h = &s->hits[i];
+        assert_int_equal(h->row.type, CN_HIT_PAGEVIEW);
+        assert_int_equal(h->row.events, 0);
+        assert_string_equal(h->order, "");
+        assert_int_equal(h->row.revenue, 0);
+        assert_int_equal(h->row.revenue_orig, 0);
+        assert_int_equal(h->row.units, 0);
+    }
+    char buf[512];
+    assert_int_equal(vars_of(s, 0, buf, sizeof(buf)), 1);
+    assert_string_equal(buf, "c3=x"); /* the prop; eVar4 is not set */
+    assert_int_equal(vars_of(s, 1, buf, sizeof(buf)), 0);
+    assert_int_equal(vars_of(s, 2, buf, sizeof(buf)), 0);
+
+    /* the order NEW-2: the only item, no event rows at all */
+    rec_hit_t *o = &s->hits[3];
+    assert_int_equal(o->row.events, CN_EV_PURCHASE);
+    assert_string_equal(o->order, "NEW-2");
+    assert_int_equal(o->row.revenue, 125000);
+    assert_int_equal(o->row.units, 1);
+    assert_int_equal(s->nitems, 1);
+    assert_int_equal(s->items[0].hit, 3);
+    assert_int_equal(s->items[0].quantity, 1);
+    assert_int_equal(s->items[0].revenue, 125000);
+    assert_int_equal(s->nevents, 0);
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    assert_int_equal(st.orders, 1);
+    assert_int_equal(st.duplicate_orders, 3);
+    assert_int_equal(st.hits, 4);
+    cn_process_free(p);
+}
+
 static void items_count_quantity_and_revenue_only_on_purchases(void **state)
 {
     (void)state;
@@ -1477,6 +1552,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(scripted_visit_gives_visits_evar_credit_revenue_and_dedup),
+        T(feed_duplicate_purchase_counts_no_order),
         T(items_count_quantity_and_revenue_only_on_purchases),
         T(contextdata_rules_set_evars_and_props),
         T(evar_expiry_in_days_and_never_and_event_values),
