@@ -2,7 +2,8 @@
 /*
  * Fuzz target: the raw-hit record decoder (bytes from the hitlog on disk).
  * Invariants: it decodes as a plain reading of the layout does, and whatever
- * decodes re-encodes to the same bytes.
+ * decodes re-encodes to the same bytes (varints are read only in their
+ * shortest form, the one cn_rawhit_encode writes).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,10 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     cn_buf_t b = CN_BUF_INIT;
     cn_rawhit_encode(&h, &b);
-    /* varints may be non-minimal in the input, so compare by decoding again */
-    cn_rawhit_t h2;
-    if (cn_rawhit_decode(b.ptr, b.len, &h2) != 0 || h2.recv_us != h.recv_us ||
-        !cn_str_eq(h2.body, h.body) || !cn_str_eq(h2.query, h.query) || h2.proto != h.proto)
+    if (b.len != size || memcmp(b.ptr, data, size) != 0)
         abort();
     cn_buf_dispose(&b);
     return 0;

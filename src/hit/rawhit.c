@@ -49,13 +49,14 @@ static inline __attribute__((always_inline)) bool get_field(const uint8_t **p, c
                                                             cn_str_t *out)
 {
     /* Lengths below 16384 (every field but a large body) take one or two bytes:
-     * read them here, with q in a register; cn_get_varint reads the rest. */
+     * read them here, with q in a register; cn_get_varint reads the rest, and
+     * refuses a two-byte varint whose last byte is 0 (not the shortest encoding). */
     const uint8_t *q = *p;
     uint64_t v;
     if (q < end && q[0] < 0x80) {
         v = q[0];
         q += 1;
-    } else if (end - q >= 2 && q[1] < 0x80) {
+    } else if (end - q >= 2 && (uint8_t)(q[1] - 1) < 0x7f) {
         v = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
         q += 2;
     } else if (cn_get_varint(&q, end, &v) != 0) {

@@ -214,6 +214,11 @@ int cn_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
         uint64_t x = cn_load_u64le(q);
         uint64_t stop = ~x & 0x8080808080808080ull; /* top bit of each final-byte candidate */
         if (stop != 0) {
+            /* q[0] has its top bit set, so the varint has two bytes or more: its last byte,
+             * the lowest stop bit's, holds a group that is not zero (canonical) */
+            uint64_t last = stop & (0 - stop);
+            if ((x & (last - (last >> 7))) == 0)
+                return CN_ECORRUPT;
             x &= (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7full; /* the varint's bytes, 7 bits each */
             x = (x & 0x007f007f007f007full) | (x & 0x7f007f007f007f00ull) >> 1;
             x = (x & 0x00003fff00003fffull) | (x & 0x3fff00003fff0000ull) >> 2;
@@ -234,6 +239,8 @@ int cn_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
             return CN_ECORRUPT;
         v |= (uint64_t)(byte & 0x7f) << shift;
         if (!(byte & 0x80)) {
+            if (byte == 0 && shift > 0)
+                return CN_ECORRUPT; /* a zero last group: not the shortest encoding */
             *p = q;
             *out = v;
             return 0;

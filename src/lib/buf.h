@@ -63,7 +63,11 @@ static inline cn_str_t cn_buf_str(const cn_buf_t *b)
 
 /*
  * Reads an unsigned LEB128 varint from [*p, end). Advances *p and returns 0,
- * or returns CN_ECORRUPT when the bytes run out or the value exceeds 64 bits.
+ * or returns CN_ECORRUPT when the bytes run out, the value exceeds 64 bits, or
+ * the encoding is not the shortest one (a last byte of 0x00 after a
+ * continuation byte, such as 0x80 0x00 for 0): only the bytes
+ * cn_buf_put_varint writes for a value are read as that value, so that every
+ * value has one encoding.
  */
 int cn_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out);
 

@@ -17,9 +17,15 @@
  *   list value count, per value: list number 1..3, str, zigzag set_ts, set_visit, by
  *   list and oldest first), varint order count + keys, varint
  *   serial count + keys; finally u32 CRC32C of everything before it.
+ *
+ * Loading refuses, beyond bytes that do not fit this layout, visit numbers
+ * that processing cannot have written (load(); docs/processing.md lists the
+ * rules), with the offset and the numbers in the message.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,15 +305,31 @@ static int serialize(const cn_process_t *p, uint64_t badlog_size, ckw_t *w)
 }
 
 typedef struct rd {
-    const uint8_t *p, *end;
+    const uint8_t *base, *p, *end;
     bool bad;
+    size_t why_at; /* where the first inconsistency named in why was found */
+    char why[160]; /* what it is; empty when the bytes simply do not decode */
 } rd_t;
+
+/* Marks the checkpoint bad for the reason given, unless it already is (the first reason is
+ * the one reported). */
+static void __attribute__((format(printf, 2, 3))) refuse(rd_t *r, const char *fmt, ...)
+{
+    if (r->bad)
+        return;
+    r->bad = true;
+    r->why_at = (size_t)(r->p - r->base);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->why, sizeof(r->why), fmt, ap);
+    va_end(ap);
+}
 
 static uint64_t rv(rd_t *r)
 {
     uint64_t v = 0;
     if (!r->bad && cn_get_varint(&r->p, r->end, &v) != 0)
-        r->bad = true;
+        refuse(r, "bad varint (cut short, past 64 bits or not in its shortest form)");
     return r->bad ? 0 : v;
 }
 
@@ -380,7 +402,9 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
         rc = cn_err_set(err, CN_ECORRUPT, "%s: not a checkpoint or damaged", path);
         goto out;
     }
-    rd_t r = {(const uint8_t *)b.ptr + 8, (const uint8_t *)b.ptr + b.len - 4, false};
+    rd_t r = {.base = (const uint8_t *)b.ptr,
+              .p = (const uint8_t *)b.ptr + 8,
+              .end = (const uint8_t *)b.ptr + b.len - 4};
     uint64_t version = rv(&r);
     if (version < 1 || version > CK_VERSION) {
         rc = cn_err_set(err, CN_EVERSION, "%s: unknown checkpoint version", path);
@@ -414,7 +438,19 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
             s = &dummy;
         }
         suite_reset(s);
-        s->visit_count = (uint32_t)rv(&r);
+        /* the suite's id, as a string for the messages below: at most 64 bytes of it */
+        int idl = id.len > 64 ? 64 : (int)id.len;
+        uint64_t visit_count = rv(&r);
+        if (visit_count > UINT32_MAX)
+            refuse(&r, "suite %.*s: visit count %" PRIu64 " out of range", idl, id.ptr,
+                   visit_count);
+        s->visit_count = (uint32_t)visit_count;
+        /* The visits of the suite's visitors, checked against its visit count: processing
+         * starts a visit with visit_num++ and visit = visit_count++ together (process.c), and
+         * never drops a visitor, so each visitor has visit numbers 1..visit_num with its
+         * current visit's ordinal below visit_count, and their visit numbers add up to
+         * visit_count. A value in force was set in one of the visitor's visits so far. */
+        uint64_t visit_sum = 0;
         uint64_t pc = rv(&r);
         for (uint64_t i = 0; i < pc && !r.bad; i++) {
             cn_str_t v = rbytes(&r);
@@ -437,8 +473,20 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
             uint32_t ord = cn__vis_add(s, key);
             cn_visitor_t *v = cn__vis_at(s, ord);
             v->last_ts = unzz(rv(&r));
-            v->visit_num = (uint32_t)rv(&r);
-            v->visit = (uint32_t)rv(&r);
+            uint64_t visit_num = rv(&r), visit = rv(&r);
+            if (!r.bad && (visit_num == 0 || visit_num > s->visit_count))
+                refuse(&r,
+                       "suite %.*s: a visitor's visit number %" PRIu64 " is not in 1..%" PRIu32
+                       " (the visits started)",
+                       idl, id.ptr, visit_num, s->visit_count);
+            if (!r.bad && visit >= s->visit_count)
+                refuse(&r,
+                       "suite %.*s: a visitor's current visit %" PRIu64
+                       " is not below the visit count %" PRIu32,
+                       idl, id.ptr, visit, s->visit_count);
+            visit_sum += visit_num;
+            v->visit_num = (uint32_t)visit_num;
+            v->visit = (uint32_t)visit;
             v->hit_num = (uint32_t)rv(&r);
             if (version >= 2) {
                 v->visit_campaign = (uint32_t)rv(&r);
@@ -457,10 +505,16 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
                 v->evars[k].num = (uint16_t)rv(&r);
                 v->evars[k].str = (uint32_t)rv(&r);
                 v->evars[k].set_ts = unzz(rv(&r));
-                v->evars[k].set_visit = (uint32_t)rv(&r);
+                uint64_t set_visit = rv(&r);
                 if (v->evars[k].num == 0 || v->evars[k].num > 250 ||
                     v->evars[k].str >= s->pool_count)
                     r.bad = true;
+                if (set_visit > v->visit_num)
+                    refuse(&r,
+                           "suite %.*s: an eVar set in visit %" PRIu64
+                           " of a visitor at visit %" PRIu32,
+                           idl, id.ptr, set_visit, v->visit_num);
+                v->evars[k].set_visit = (uint32_t)set_visit;
             }
             /* merchandising bindings (version 3; older checkpoints have none) */
             uint64_t mc = version >= 3 ? rv(&r) : 0;
@@ -470,7 +524,12 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
                 uint64_t n = rv(&r), sku = rv(&r), val = rv(&r);
                 int64_t set_ts = unzz(rv(&r));
                 uint64_t set_visit = rv(&r);
-                if (r.bad || n > 250 || val > UINT32_MAX || set_visit > UINT32_MAX ||
+                if (!r.bad && set_visit > v->visit_num)
+                    refuse(&r,
+                           "suite %.*s: a merchandising binding set in visit %" PRIu64
+                           " of a visitor at visit %" PRIu32,
+                           idl, id.ptr, set_visit, v->visit_num);
+                if (r.bad || n > 250 || val > UINT32_MAX ||
                     cn__merch_restore(s, ord, (unsigned)n, sku, (uint32_t)val, set_ts,
                                       (uint32_t)set_visit) != 0)
                     r.bad = true;
@@ -492,7 +551,12 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
                 int64_t set_ts = unzz(rv(&r));
                 uint64_t set_visit = rv(&r);
                 run = n == last ? run + 1 : 1;
-                if (n < last || n < 1 || n > 3 || str >= s->pool_count || set_visit > UINT32_MAX ||
+                if (!r.bad && set_visit > v->visit_num)
+                    refuse(&r,
+                           "suite %.*s: a list value set in visit %" PRIu64
+                           " of a visitor at visit %" PRIu32,
+                           idl, id.ptr, set_visit, v->visit_num);
+                if (r.bad || n < last || n < 1 || n > 3 || str >= s->pool_count ||
                     run > CN_LIST_MAX_VALUES) {
                     r.bad = true;
                     break;
@@ -504,12 +568,20 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
             if (lc > 0 && !r.bad)
                 trim_lists(s, v, (size_t)ec);
         }
+        if (!r.bad && visit_sum != s->visit_count)
+            refuse(&r,
+                   "suite %.*s: the visitors' visit numbers add up to %" PRIu64
+                   ", not the visit count %" PRIu32,
+                   idl, id.ptr, visit_sum, s->visit_count);
         read_set(&r, &s->orders);
         read_set(&r, &s->serials);
         if (s == &dummy)
             suite_dispose(&dummy);
     }
-    if (r.bad || r.p != r.end)
+    if (r.bad && r.why[0] != '\0')
+        rc = cn_err_set(err, CN_ECORRUPT, "%s: checkpoint does not decode: offset %zu: %s", path,
+                        r.why_at, r.why);
+    else if (r.bad || r.p != r.end)
         rc = cn_err_set(err, CN_ECORRUPT, "%s: checkpoint does not decode", path);
 out:
     cn_buf_dispose(&b);

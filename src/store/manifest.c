@@ -5,9 +5,11 @@
  * day, the live length and checksum of every dictionary file, the counts of
  * visits and visitors, and the checkpoint: processing's blob file and the
  * state at the moment it was taken. Segments and dictionary bytes written
- * after the checkpoint are marked tentative: recovery drops them. The file is
- * replaced atomically (temp file, fsync, rename, fsync of the folder), so a
- * crash leaves either the old or the new manifest, each complete.
+ * after the checkpoint are marked tentative: recovery drops them. Each
+ * dictionary is listed once, by name; a manifest that names one twice is
+ * refused. The file is replaced atomically (temp file, fsync, rename, fsync of
+ * the folder), so a crash leaves either the old or the new manifest, each
+ * complete.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +82,7 @@ static int bad(rd_t *r, const char *what)
 static int v64(rd_t *r, uint64_t *v)
 {
     if (cn_get_varint(&r->p, r->end, v) != 0)
-        return bad(r, "truncated or bad varint");
+        return bad(r, "bad varint (cut short, past 64 bits or not in its shortest form)");
     return 0;
 }
 
@@ -114,6 +116,35 @@ static int get_seg(rd_t *r, cn_store__mseg_t *s)
     return 0;
 }
 
+/* A dictionary entry's name and where the entry ends, for the duplicate check. */
+typedef struct dname {
+    const char *name;
+    size_t end; /* offset just past the entry */
+} dname_t;
+
+static int dname_cmp(const void *a, const void *b)
+{
+    const dname_t *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c != 0 ? c : (x->end > y->end) - (x->end < y->end);
+}
+
+/*
+ * Each dictionary name once: the store finds a domain's entry by name, so a second entry
+ * of a name would be ignored (its lengths and CRC never checked) or, written back, kept
+ * beside the first. The writer adds an entry only for a name it does not find. Sorted
+ * copies, so that a long list costs n log n; the error is at the later entry.
+ */
+static int dicts_unique(rd_t *r, const cn_store__manifest_t *m, dname_t *names)
+{
+    qsort(names, m->dict_count, sizeof(*names), dname_cmp);
+    for (size_t i = 1; i < m->dict_count; i++)
+        if (strcmp(names[i - 1].name, names[i].name) == 0)
+            return cn_err_set(r->err, CN_ECORRUPT, "%s: offset %zu: dictionary %s listed twice",
+                              r->name, names[i].end, names[i].name);
+    return 0;
+}
+
 static int count(rd_t *r, size_t *out)
 {
     uint64_t n;
@@ -144,6 +175,7 @@ int cn_store__manifest_parse(const uint8_t *p, size_t len, const char *name,
     r.p = p + 12;
     r.end = p + len - 4;
     int rc;
+    dname_t *names = NULL;
     uint64_t *head[] = {&m->generation,  &m->next_file_id, &m->visits,
                         &m->visitors,    &m->first_visit,  &m->ck_visits,
                         &m->ck_visitors, &m->ck_file_id,   &m->ck_len};
@@ -159,6 +191,7 @@ int cn_store__manifest_parse(const uint8_t *p, size_t len, const char *name,
     if ((rc = count(&r, &m->dict_count)) < 0)
         goto fail;
     m->dicts = cn_xcalloc(m->dict_count ? m->dict_count : 1, sizeof(*m->dicts));
+    names = cn_xcalloc(m->dict_count ? m->dict_count : 1, sizeof(*names));
     for (size_t i = 0; i < m->dict_count; i++) {
         cn_store__mdict_t *d = &m->dicts[i];
         size_t nl;
@@ -189,7 +222,12 @@ int cn_store__manifest_parse(const uint8_t *p, size_t len, const char *name,
                 rc = bad(&r, "bad dictionary name");
                 goto fail;
             }
+        names[i] = (dname_t){d->name, (size_t)(r.p - r.base)};
     }
+    if ((rc = dicts_unique(&r, m, names)) < 0)
+        goto fail;
+    free(names);
+    names = NULL;
     if ((rc = count(&r, &m->vseg_count)) < 0)
         goto fail;
     m->vseg_cap = m->vseg_count;
@@ -226,6 +264,7 @@ int cn_store__manifest_parse(const uint8_t *p, size_t len, const char *name,
     }
     return 0;
 fail:
+    free(names);
     cn_store__manifest_dispose(m);
     return rc;
 }

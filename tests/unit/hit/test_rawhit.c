@@ -69,7 +69,8 @@ static void rawhit_decode_rejects_every_truncation(void **state)
 }
 
 /* Field lengths of one, two and three varint bytes (the decoder reads the first two
- * kinds itself), every truncation of such records, and a non-minimal length. */
+ * kinds itself), every truncation of such records, and a length not in its shortest
+ * encoding (refused: cn_rawhit_encode never writes one). */
 static void rawhit_lengths_of_every_varint_size_decode(void **state)
 {
     (void)state;
@@ -91,10 +92,16 @@ static void rawhit_lengths_of_every_varint_size_decode(void **state)
             assert_int_not_equal(cn_rawhit_decode(b.ptr, n, &out), 0);
         cn_buf_dispose(&b);
     }
-    /* version, recv_us 5, proto, flags, then suite's length as 0x81 0x00 (1, not minimal) */
+    /* version, recv_us 5, proto, flags, then suite's length as 0x81 0x00 (1, not minimal;
+     * the decoder's own two-byte read), then as 0x81 0x80 0x00 (cn_get_varint's); the same
+     * record with the length in one byte decodes */
     static const char odd[] = "\x01\x05\x01\x00\x81\x00x\x00\x00\x00\x00\x00\x00\x00";
+    static const char odd3[] = "\x01\x05\x01\x00\x81\x80\x00x\x00\x00\x00\x00\x00\x00\x00";
+    static const char ok[] = "\x01\x05\x01\x00\x01x\x00\x00\x00\x00\x00\x00\x00";
     cn_rawhit_t out;
-    assert_int_equal(cn_rawhit_decode(odd, sizeof(odd) - 1, &out), 0);
+    assert_int_equal(cn_rawhit_decode(odd, sizeof(odd) - 1, &out), CN_ECORRUPT);
+    assert_int_equal(cn_rawhit_decode(odd3, sizeof(odd3) - 1, &out), CN_ECORRUPT);
+    assert_int_equal(cn_rawhit_decode(ok, sizeof(ok) - 1, &out), 0);
     assert_true(cn_str_eq_c(out.suite, "x"));
     /* a length that runs past the end, in one and in two bytes */
     assert_int_equal(cn_rawhit_decode("\x01\x05\x01\x00\x02x", 6, &out), CN_ECORRUPT);
@@ -131,8 +138,9 @@ static void rawhit_recv_us_of_every_varint_size_decode(void **state)
             cn_buf_dispose(&b);
         }
     }
-    /* not minimal: 5 in four bytes, 0 in eight, 2^49-1 in eight; then proto, flags, 8 empty fields
-     */
+    /* not minimal, so refused (cn_rawhit_encode never writes them): 5 in four bytes (the
+     * loop), 0 in eight, 2^49-1 in eight (the one-load path); then proto, flags, 8 empty
+     * fields */
     static const struct {
         const char *rec;
         size_t len;
@@ -145,10 +153,22 @@ static void rawhit_recv_us_of_every_varint_size_decode(void **state)
     };
     for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
         cn_rawhit_t out;
-        assert_int_equal(cn_rawhit_decode(odd[i].rec, odd[i].len, &out), 0);
+        assert_int_equal(cn_rawhit_decode(odd[i].rec, odd[i].len, &out), CN_ECORRUPT);
+        /* the same record with the value's shortest encoding decodes to it */
+        cn_buf_t b = CN_BUF_INIT;
+        cn_buf_putc(&b, 1);
+        cn_buf_put_varint(&b, (uint64_t)odd[i].want);
+        size_t vlen = b.len - 1, olen = 0;
+        while ((uint8_t)odd[i].rec[1 + olen] & 0x80)
+            olen++;
+        olen++;
+        cn_buf_append(&b, odd[i].rec + 1 + olen, odd[i].len - 1 - olen);
+        assert_int_equal(b.len, odd[i].len - olen + vlen);
+        assert_int_equal(cn_rawhit_decode(b.ptr, b.len, &out), 0);
         assert_true(out.recv_us == odd[i].want);
         assert_int_equal(out.proto, 1);
         assert_int_equal(out.body.len, 0);
+        cn_buf_dispose(&b);
     }
     /* ten bytes, above INT64_MAX, and a varint with no end within the record */
     cn_rawhit_t out;

@@ -51,7 +51,8 @@ static void varint_round_trips_boundaries(void **state)
 }
 
 /* Every length 1..10, with and without 8 bytes after the start (the one-load path and the
- * loop), minimal and with padding groups, against a byte-at-a-time reference. */
+ * loop), shortest and with a zero last group, against a byte-at-a-time reference: the
+ * shortest encodings read as their value, the others are refused. */
 static void varint_every_length_both_paths(void **state)
 {
     (void)state;
@@ -60,21 +61,29 @@ static void varint_every_length_both_paths(void **state)
             for (uint64_t seed = 1; seed < 200; seed++) {
                 uint8_t in[16];
                 uint64_t want = 0, r = seed * 0x9e3779b97f4a7c15ull;
+                uint8_t g = 0;
                 for (unsigned i = 0; i < len; i++) {
-                    uint8_t g = (uint8_t)(r >> (7 * i % 57) & 0x7f);
+                    g = (uint8_t)(r >> (7 * i % 57) & 0x7f);
                     if (i == 9)
                         g &= 1; /* the 10th byte holds bit 63 only */
                     if (i + 1 == len && seed % 5 == 0)
-                        g = 0; /* a padding group: accepted, as the loop does */
+                        g = 0; /* a zero last group: a padded encoding when len > 1 */
                     in[i] = (uint8_t)(g | (i + 1 < len ? 0x80 : 0));
                     want |= (uint64_t)g << (7 * i);
                 }
                 memset(in + len, 0xff, sizeof(in) - len); /* continuation bits after it */
                 const uint8_t *p = in;
-                uint64_t v;
+                uint64_t v = 12345;
+                if (len > 1 && g == 0) {
+                    assert_int_equal(cn_get_varint(&p, in + len + pad * 4, &v), CN_ECORRUPT);
+                    assert_ptr_equal(p, in); /* nothing read */
+                    assert_true(v == 12345);
+                    continue;
+                }
                 assert_int_equal(cn_get_varint(&p, in + len + pad * 4, &v), 0);
                 assert_true(v == want);
                 assert_ptr_equal(p, in + len);
+                assert_int_equal(cn_varint_len(v), len); /* the writer's length for v */
             }
         }
         /* cut one byte short: an error, with or without room for the one-load path */
@@ -96,6 +105,57 @@ static void varint_rejects_truncated_and_overlong(void **state)
     assert_int_equal(cn_get_varint(&p, trunc + sizeof(trunc), &v), CN_ECORRUPT);
     p = overlong;
     assert_int_equal(cn_get_varint(&p, overlong + sizeof(overlong), &v), CN_ECORRUPT);
+}
+
+/* Only the shortest encoding of a value reads (what cn_buf_put_varint writes): a last byte
+ * of 0x00 after continuation bytes is refused, at every length, from the one-load path (8
+ * bytes or more in the buffer) and from the loop (fewer); so are 11 bytes, and a 10th byte
+ * with bits beyond 64. The largest values of each length read. */
+static void varint_rejects_non_shortest(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t bytes[11];
+        unsigned len;
+        int rc;
+        uint64_t want;
+    } cases[] = {
+        {{0x00}, 1, 0, 0},
+        {{0x80, 0x00}, 2, CN_ECORRUPT, 0},       /* 0 in two bytes */
+        {{0x85, 0x80, 0x00}, 3, CN_ECORRUPT, 0}, /* 5 in three */
+        {{0xff, 0x00}, 2, CN_ECORRUPT, 0},       /* 127 in two */
+        {{0x80, 0x01}, 2, 0, 128},
+        {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00}, 8, CN_ECORRUPT, 0},
+        {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, 8, 0, (1ull << 56) - 1},
+        {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, 9, CN_ECORRUPT, 0},
+        {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, 10, CN_ECORRUPT, 0},
+        {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, 10, 0, 1ull << 63},
+        {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, 10, 0, UINT64_MAX},
+        {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x03}, 10, CN_ECORRUPT, 0},
+        {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, 11, CN_ECORRUPT, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (unsigned room = 0; room <= 8; room += 8) {
+            uint8_t in[32];
+            memset(in, 0, sizeof(in));
+            memcpy(in, cases[i].bytes, cases[i].len);
+            const uint8_t *p = in;
+            uint64_t v = 0;
+            /* exactly the varint, or 8 more bytes (zeros: any could end a varint) */
+            assert_int_equal(cn_get_varint(&p, in + cases[i].len + room, &v), cases[i].rc);
+            if (cases[i].rc == 0) {
+                assert_true(v == cases[i].want);
+                assert_ptr_equal(p, in + cases[i].len);
+                cn_buf_t b = CN_BUF_INIT;
+                cn_buf_put_varint(&b, v);
+                assert_int_equal(b.len, cases[i].len);
+                assert_memory_equal(b.ptr, cases[i].bytes, cases[i].len);
+                cn_buf_dispose(&b);
+            } else {
+                assert_ptr_equal(p, in);
+            }
+        }
+    }
 }
 
 static void printf_appends(void **state)
@@ -156,6 +216,7 @@ int main(void)
         cmocka_unit_test(varint_round_trips_boundaries),
         cmocka_unit_test(varint_every_length_both_paths),
         cmocka_unit_test(varint_rejects_truncated_and_overlong),
+        cmocka_unit_test(varint_rejects_non_shortest),
         cmocka_unit_test(printf_appends),
         cmocka_unit_test(append_file_reads_whole_files),
     };

@@ -16,6 +16,7 @@
 #include "conf/conf.h"
 #include "helpers.h"
 #include "lib/crc32c.h"
+#include "process/internal.h"
 #include "process/process.h"
 
 #include <cmocka.h>
@@ -219,11 +220,229 @@ static void a_pool_value_twice_does_not_decode(void **state)
     memsink_dispose(&MEM);
 }
 
+/* --- The visit numbers a checkpoint holds --- */
+
+/* A visitor of a hand-made checkpoint: its visit number, current visit's ordinal, the visit
+ * number when its one eVar (eVar4 = "x") was set, and when a merchandising binding (eVar1)
+ * and a value of list1 were set (0: it has none). */
+typedef struct ckvis {
+    uint64_t visit_num, visit, set_visit, merch_visit, list_visit;
+} ckvis_t;
+
+/* Where the fields of visitor i end in a hand-made checkpoint, for the expected offsets. */
+typedef struct ckoff {
+    size_t visit[4];     /* just past the visitor's visit ordinal */
+    size_t set_visit[4]; /* just past its eVar's set_visit */
+    size_t merch[4];     /* just past its binding's set_visit */
+    size_t list[4];      /* just past its list value's set_visit */
+    size_t visitors;     /* just past the last visitor */
+} ckoff_t;
+
+/* A version 4 checkpoint of suite shop, as serialize() lays it out, with visit count vc and
+ * the n visitors vis (one hit each in their current visit), written to the checkpoint file. */
+static void write_ck(uint64_t vc, const ckvis_t *vis, size_t n, ckoff_t *off)
+{
+    cn_buf_t b = CN_BUF_INIT;
+    cn_buf_append(&b, "CNPROCK1", 8);
+    cn_buf_put_varint(&b, 4); /* version */
+    cn_buf_put_varint(&b, 7); /* sequence */
+    cn_buf_putc(&b, 1);       /* has a position: */
+    cn_buf_put_varint(&b, 1); /* segment */
+    cn_buf_put_varint(&b, 9); /* offset */
+    cn_buf_put_varint(&b, 0); /* bad-row log size */
+    cn_buf_put_varint(&b, 1); /* suites */
+    cn_buf_put_varint(&b, 4);
+    cn_buf_append(&b, "shop", 4);
+    cn_buf_put_varint(&b, vc); /* visit count */
+    cn_buf_put_varint(&b, 1);  /* pool: "x" */
+    cn_buf_put_varint(&b, 1);
+    cn_buf_append(&b, "x", 1);
+    cn_buf_put_varint(&b, n); /* visitors */
+    for (size_t i = 0; i < n; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "u%zu", i);
+        cn_key_t k = cn_key_of(0x7669736974, cn_str_c(id));
+        cn_buf_put_u64le(&b, k.a);
+        cn_buf_put_u64le(&b, k.b);
+        cn_buf_put_varint(&b, (uint64_t)T0 << 1); /* last_ts, zigzag */
+        cn_buf_put_varint(&b, vis[i].visit_num);
+        cn_buf_put_varint(&b, vis[i].visit);
+        off->visit[i] = b.len;
+        cn_buf_put_varint(&b, 1); /* hit_num */
+        cn_buf_put_varint(&b, 0); /* visit_campaign */
+        cn_buf_put_varint(&b, 0); /* visit_ref */
+        cn_buf_put_varint(&b, 1); /* eVars: eVar4 = pool id 0 */
+        cn_buf_put_varint(&b, 4);
+        cn_buf_put_varint(&b, 0);
+        cn_buf_put_varint(&b, (uint64_t)T0 << 1);
+        cn_buf_put_varint(&b, vis[i].set_visit);
+        off->set_visit[i] = b.len;
+        cn_buf_put_varint(&b, vis[i].merch_visit ? 1 : 0); /* merchandising bindings */
+        if (vis[i].merch_visit) {
+            cn_buf_put_varint(&b, 1);      /* eVar1 */
+            cn_buf_put_varint(&b, 0x5a5a); /* the SKU's hash */
+            cn_buf_put_varint(&b, 0);      /* value: pool id 0 */
+            cn_buf_put_varint(&b, (uint64_t)T0 << 1);
+            cn_buf_put_varint(&b, vis[i].merch_visit);
+        }
+        off->merch[i] = b.len;
+        cn_buf_put_varint(&b, vis[i].list_visit ? 1 : 0); /* list values */
+        if (vis[i].list_visit) {
+            cn_buf_put_varint(&b, 1); /* list1 */
+            cn_buf_put_varint(&b, 0); /* pool id 0 */
+            cn_buf_put_varint(&b, (uint64_t)T0 << 1);
+            cn_buf_put_varint(&b, vis[i].list_visit);
+        }
+        off->list[i] = b.len;
+    }
+    off->visitors = b.len;
+    cn_buf_put_varint(&b, 0); /* orders */
+    cn_buf_put_varint(&b, 0); /* serials */
+    cn_buf_put_u32le(&b, cn_crc32c(0, b.ptr, b.len));
+    char path[512];
+    snprintf(path, sizeof(path), "%s/process", DIR_);
+    mkdir(path, 0755); /* made by processing; the first call here may come before */
+    snprintf(path, sizeof(path), "%s/process/checkpoint", DIR_);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b.ptr, 1, b.len, f), b.len);
+    assert_int_equal(fclose(f), 0);
+    cn_buf_dispose(&b);
+}
+
+/* Loads the checkpoint file: CN_ECORRUPT with the message "<path>: checkpoint does not
+ * decode: offset <at>: <what>" when what is given, else 0 (and the processor is freed). */
+static void expect_load(const char *what, size_t at)
+{
+    cn_sink_factory_t fac = {NULL, mem_open, NULL};
+    cn_process_opts_t dry = {.dry_run = true};
+    cn_process_t *p = NULL;
+    cn_err_t err = {0};
+    memsink_init(&MEM);
+    int rc = cn_process_new(C, NULL, DIR_, &fac, &dry, &p, &err);
+    if (what == NULL) {
+        if (rc != 0)
+            fprintf(stderr, "%s\n", err.msg);
+        assert_int_equal(rc, 0);
+        cn_process_free(p);
+    } else {
+        char want[600];
+        snprintf(want, sizeof(want),
+                 "%s/process/checkpoint: checkpoint does not decode: offset %zu: %s", DIR_, at,
+                 what);
+        assert_int_equal(rc, CN_ECORRUPT);
+        assert_string_equal(err.msg, want);
+    }
+    memsink_dispose(&MEM);
+}
+
+/* Processing starts a visit with visit_num++ and visit = visit_count++ together and never
+ * drops a visitor: in every checkpoint it writes, each visitor's visit number is 1..visit
+ * count, its current visit is below the visit count, the visit numbers add up to the visit
+ * count, and a value was set in a visit so far. A checkpoint that holds to that loads; each
+ * way of breaking it (bytes a correct CRC covers) is refused, naming the file, the offset
+ * and the numbers. Before, each loaded: visits numbered past the count, a current visit
+ * the suite would hand out again, values set in visits to come. */
+static void visit_numbers_beyond_the_visits_started_do_not_decode(void **state)
+{
+    (void)state;
+    ckoff_t o;
+    /* two visitors, at their 2nd and 1st visit: visits 0 and 2 were u0's, 1 was u1's */
+    write_ck(3, (ckvis_t[]){{2, 2, 1, 0, 0}, {1, 1, 1, 0, 0}}, 2, &o);
+    expect_load(NULL, 0);
+    write_ck(3, (ckvis_t[]){{2, 2, 2, 2, 2}, {1, 1, 1, 1, 1}}, 2, &o);
+    expect_load(NULL, 0);
+
+    write_ck(3, (ckvis_t[]){{4, 2, 1, 0, 0}, {1, 1, 1, 0, 0}}, 2, &o);
+    expect_load("suite shop: a visitor's visit number 4 is not in 1..3 (the visits started)",
+                o.visit[0]);
+    write_ck(3, (ckvis_t[]){{2, 2, 1, 0, 0}, {0, 1, 0, 0, 0}}, 2, &o);
+    expect_load("suite shop: a visitor's visit number 0 is not in 1..3 (the visits started)",
+                o.visit[1]);
+    write_ck(3, (ckvis_t[]){{2, 3, 1, 0, 0}, {1, 1, 1, 0, 0}}, 2, &o);
+    expect_load("suite shop: a visitor's current visit 3 is not below the visit count 3",
+                o.visit[0]);
+    /* a value above 32 bits (it was cut to 32: 2^32 + 1 read as 1) */
+    write_ck(3, (ckvis_t[]){{2, 2, 1, 0, 0}, {1, (1ull << 32) + 1, 1, 0, 0}}, 2, &o);
+    expect_load("suite shop: a visitor's current visit 4294967297 is not below the visit count 3",
+                o.visit[1]);
+    write_ck(4, (ckvis_t[]){{2, 2, 1, 0, 0}, {1, 1, 1, 0, 0}}, 2, &o);
+    expect_load("suite shop: the visitors' visit numbers add up to 3, not the visit count 4",
+                o.visitors);
+    write_ck(3, (ckvis_t[]){{2, 2, 3, 0, 0}, {1, 1, 1, 0, 0}}, 2, &o);
+    expect_load("suite shop: an eVar set in visit 3 of a visitor at visit 2", o.set_visit[0]);
+    write_ck(3, (ckvis_t[]){{2, 2, 1, 0, 0}, {1, 1, 1, 2, 0}}, 2, &o);
+    expect_load("suite shop: a merchandising binding set in visit 2 of a visitor at visit 1",
+                o.merch[1]);
+    write_ck(3, (ckvis_t[]){{2, 2, 1, 0, 3}, {1, 1, 1, 0, 0}}, 2, &o);
+    expect_load("suite shop: a list value set in visit 3 of a visitor at visit 2", o.list[0]);
+    /* an empty suite: no visitors, no visits */
+    write_ck(0, NULL, 0, &o);
+    expect_load(NULL, 0);
+    write_ck(1, NULL, 0, &o);
+    expect_load("suite shop: the visitors' visit numbers add up to 0, not the visit count 1",
+                o.visitors);
+}
+
+/* A checkpoint canton writes after many visitors' visits, new and returning, loads again
+ * under those rules (processed, checkpointed, reopened, checkpointed again: same visits). */
+static void a_written_checkpoint_holds_its_visit_numbers(void **state)
+{
+    (void)state;
+    memsink_init(&MEM);
+    cn_process_t *p = open_proc(&(cn_process_opts_t){.from_scratch = true});
+    /* 2,000 visitors, each seen in 3 rounds an hour apart: 6,000 visits */
+    POS = 0;
+    for (int i = 0; i < 3 * 2000; i++) {
+        char q[128];
+        int v = i % 2000, round = i / 2000;
+        snprintf(q, sizeof(q), "g=x&vid=u%d&v4=r%d", v, round);
+        cn_rawhit_t r = {0};
+        r.recv_us = T0 + (int64_t)round * 60 * MIN + v * 1000;
+        r.proto = CN_PROTO_ADOBE;
+        r.suite = CN_STR_LIT("shop");
+        r.ip = CN_STR_LIT("198.51.100.7");
+        r.ua = CN_STR_LIT("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0");
+        r.method = CN_STR_LIT("GET");
+        r.path = CN_STR_LIT("/b/ss/x/1/JS-2.21.0/s1");
+        r.query = cn_str_c(q);
+        assert_int_equal(cn_process_raw(p, &r, (cn_hitlog_pos_t){1, ++POS}), 0);
+    }
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    assert_int_equal(st.visits, 6000);
+    cn_process_free(p);
+    memsink_dispose(&MEM);
+    expect_load(NULL, 0);
+    /* reopened live, written again: the same bytes but the sequence number and CRC */
+    size_t len1, len2;
+    char *a = read_checkpoint(&len1);
+    memsink_init(&MEM);
+    p = open_proc(NULL);
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_free(p);
+    memsink_dispose(&MEM);
+    char *b = read_checkpoint(&len2);
+    assert_int_equal(len1, len2);
+    int diff = 0;
+    for (size_t i = 0; i + 4 < len1; i++)
+        diff += a[i] != b[i];
+    assert_int_equal(diff, 1);
+    free(a);
+    free(b);
+    expect_load(NULL, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(many_visitors_survive_a_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(a_pool_value_twice_does_not_decode, setup, teardown),
+        cmocka_unit_test_setup_teardown(visit_numbers_beyond_the_visits_started_do_not_decode,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(a_written_checkpoint_holds_its_visit_numbers, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
