@@ -40,7 +40,8 @@ static void kv_free(kv_t *kv)
     free(kv->vals);
 }
 
-static void kv_json_value(kv_t *kv, const char *key, json_t *v)
+/* Adds a string, a whole number or a boolean as text; false for any other value. */
+static bool kv_json_value(kv_t *kv, const char *key, json_t *v)
 {
     char tmp[64];
     if (json_is_string(v))
@@ -50,6 +51,9 @@ static void kv_json_value(kv_t *kv, const char *key, json_t *v)
         kv_add(kv, key, strlen(key), tmp, strlen(tmp));
     } else if (json_is_boolean(v))
         kv_add(kv, key, strlen(key), json_is_true(v) ? "true" : "false", json_is_true(v) ? 4 : 5);
+    else
+        return false;
+    return true;
 }
 
 static int kv_parse(kv_t *kv, cn_str_t input, bool is_json, cn_err_t *err)
@@ -77,6 +81,7 @@ static int kv_parse(kv_t *kv, cn_str_t input, bool is_json, cn_err_t *err)
     }
     const char *key;
     json_t *v;
+    int rc = 0;
     json_object_foreach(j, key, v)
     {
         if (json_is_array(v)) {
@@ -84,17 +89,30 @@ static int kv_parse(kv_t *kv, cn_str_t input, bool is_json, cn_err_t *err)
             json_t *x;
             /* "steps": [...] is the JSON spelling of repeated step= */
             const char *k = strcmp(key, "steps") == 0 ? "step" : key;
-            json_array_foreach(v, i, x) kv_json_value(kv, k, x);
+            json_array_foreach(v, i, x)
+            {
+                if (!kv_json_value(kv, k, x)) {
+                    rc = cn_err_set(err, CN_EINVAL,
+                                    "'%.64s': item %zu is not a string (a condition is segment "
+                                    "text)",
+                                    key, i + 1);
+                    break;
+                }
+            }
         } else if (json_is_object(v) && strcmp(key, "segment") == 0) {
             char *s = json_dumps(v, JSON_COMPACT);
             kv_add(kv, "segment_json", 12, s, strlen(s));
             free(s);
-        } else {
-            kv_json_value(kv, key, v);
+        } else if (!json_is_null(v) && !kv_json_value(kv, key, v)) {
+            /* null is a key left out */
+            rc = cn_err_set(err, CN_EINVAL,
+                            "'%.64s' must be a string, a whole number or true/false", key);
         }
+        if (rc != 0)
+            break;
     }
     json_decref(j);
-    return 0;
+    return rc;
 }
 
 static const char *kv_get(const kv_t *kv, const char *key)
@@ -106,16 +124,23 @@ static const char *kv_get(const kv_t *kv, const char *key)
     return NULL;
 }
 
-static int kv_check(const kv_t *kv, const char *const *allowed, cn_err_t *err)
+/* ranged: the query reads a date range (range, from, to); realtime reads the last minutes. */
+static int kv_check(const kv_t *kv, const char *const *allowed, bool ranged, cn_err_t *err)
 {
     for (size_t i = 0; i < kv->n; i++) {
-        bool ok = strcmp(kv->keys[i], "suite") == 0 || strcmp(kv->keys[i], "token") == 0 ||
-                  strcmp(kv->keys[i], "range") == 0 || strcmp(kv->keys[i], "from") == 0 ||
-                  strcmp(kv->keys[i], "to") == 0 || strcmp(kv->keys[i], "bots") == 0;
+        const char *k = kv->keys[i];
+        bool range = strcmp(k, "range") == 0 || strcmp(k, "from") == 0 || strcmp(k, "to") == 0;
+        if (range && !ranged)
+            return cn_err_set(err, CN_EINVAL,
+                              "realtime reads the last minutes=N (1..180), not a date range "
+                              "('%s')",
+                              k);
+        bool ok =
+            range || strcmp(k, "suite") == 0 || strcmp(k, "token") == 0 || strcmp(k, "bots") == 0;
         for (size_t a = 0; allowed[a] != NULL && !ok; a++)
-            ok = strcmp(kv->keys[i], allowed[a]) == 0;
+            ok = strcmp(k, allowed[a]) == 0;
         if (!ok)
-            return cn_err_set(err, CN_EINVAL, "unknown parameter '%.64s'", kv->keys[i]);
+            return cn_err_set(err, CN_EINVAL, "unknown parameter '%.64s'", k);
     }
     return 0;
 }
@@ -310,7 +335,7 @@ int cn_funnel_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t
     int rc = kv_parse(&kv, input, is_json, err);
     memset(&scan, 0, sizeof(scan));
     if (rc == 0)
-        rc = kv_check(&kv, allowed, err);
+        rc = kv_check(&kv, allowed, true, err);
     for (size_t i = 0; rc == 0 && i < kv.n; i++) {
         if (strcmp(kv.keys[i], "step") != 0)
             continue;
@@ -590,7 +615,7 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
     ctable_t ct = {0};
     int rc = kv_parse(&kv, input, is_json, err);
     if (rc == 0)
-        rc = kv_check(&kv, allowed, err);
+        rc = kv_check(&kv, allowed, true, err);
     const char *dir = kv_get(&kv, "direction"), *fromc = kv_get(&kv, "condition");
     const char *dimname = kv_get(&kv, "dimension"), *lim = kv_get(&kv, "limit");
     const char *lenp = kv_get(&kv, "length");
@@ -774,7 +799,7 @@ int cn_realtime_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap
     memset(&scan, 0, sizeof(scan));
     int rc = kv_parse(&kv, input, is_json, err);
     if (rc == 0)
-        rc = kv_check(&kv, allowed, err);
+        rc = kv_check(&kv, allowed, false, err);
     int64_t minutes = 30;
     const char *mp = kv_get(&kv, "minutes");
     if (rc == 0 && mp != NULL &&

@@ -292,6 +292,8 @@ static int apply(cn_report_req_t *req, raw_req_t *raw, const cn_store_t *store, 
 
 /* --- JSON --- */
 
+/* A list given as an array of strings or as one comma-separated string; NULL for any other
+ * value, or an array with an item that is not a string. */
 static char *jdup_list(json_t *v)
 {
     if (json_is_string(v))
@@ -304,8 +306,10 @@ static char *jdup_list(json_t *v)
     cn_buf_append_c(&b, "");
     json_array_foreach(v, i, x)
     {
-        if (!json_is_string(x))
-            continue;
+        if (!json_is_string(x)) {
+            cn_buf_dispose(&b);
+            return NULL;
+        }
         if (b.len)
             cn_buf_putc(&b, ',');
         cn_buf_append_c(&b, json_string_value(x));
@@ -313,6 +317,7 @@ static char *jdup_list(json_t *v)
     return b.ptr;
 }
 
+/* A string, a whole number or a boolean as text; NULL for any other value. */
 static char *jdup_scalar(json_t *v)
 {
     char tmp[64];
@@ -347,49 +352,84 @@ int cn_report_req_parse_json(cn_report_req_t *req, cn_str_t json, const cn_store
     int rc = 0;
     json_object_foreach(j, key, v)
     {
+        /* null is a key left out */
+        if (json_is_null(v))
+            continue;
+        char **slot = NULL;
+        bool list = false;
         if (strcmp(key, "suite") == 0)
-            raw.suite = jdup_scalar(v);
+            slot = &raw.suite;
         else if (strcmp(key, "range") == 0)
-            raw.range = jdup_scalar(v);
+            slot = &raw.range;
         else if (strcmp(key, "from") == 0)
-            raw.from = jdup_scalar(v);
+            slot = &raw.from;
         else if (strcmp(key, "to") == 0)
-            raw.to = jdup_scalar(v);
-        else if (strcmp(key, "dimensions") == 0 || strcmp(key, "dimension") == 0)
-            raw.dims = jdup_list(v);
-        else if (strcmp(key, "metrics") == 0)
-            raw.metrics = jdup_list(v);
-        else if (strcmp(key, "segment") == 0) {
-            if (json_is_object(v))
+            slot = &raw.to;
+        else if (strcmp(key, "dimensions") == 0 || strcmp(key, "dimension") == 0) {
+            slot = &raw.dims;
+            list = true;
+        } else if (strcmp(key, "metrics") == 0) {
+            slot = &raw.metrics;
+            list = true;
+        } else if (strcmp(key, "segment") == 0) {
+            if (json_is_object(v)) {
+                free(raw.segment_json);
                 raw.segment_json = json_dumps(v, JSON_COMPACT);
-            else
-                raw.segment = jdup_scalar(v);
+                continue;
+            }
+            slot = &raw.segment;
         } else if (strcmp(key, "granularity") == 0)
-            raw.gran = jdup_scalar(v);
+            slot = &raw.gran;
         else if (strcmp(key, "sort") == 0)
-            raw.sort = jdup_scalar(v);
+            slot = &raw.sort;
         else if (strcmp(key, "limit") == 0)
-            raw.limit = jdup_scalar(v);
+            slot = &raw.limit;
         else if (strcmp(key, "offset") == 0)
-            raw.offset = jdup_scalar(v);
+            slot = &raw.offset;
         else if (strcmp(key, "compare") == 0)
-            raw.compare = jdup_scalar(v);
+            slot = &raw.compare;
         else if (strcmp(key, "bots") == 0)
-            raw.bots = jdup_scalar(v);
+            slot = &raw.bots;
         else if (strcmp(key, "empty") == 0)
-            raw.empty = jdup_scalar(v);
-        else if (strcmp(key, "calculated") == 0 && json_is_object(v)) {
+            slot = &raw.empty;
+        else if (strcmp(key, "calculated") == 0) {
+            if (!json_is_object(v)) {
+                rc = cn_err_set(
+                    err, CN_EINVAL,
+                    "'calculated' must be an object of formulas: {\"NAME\": \"FORMULA\"}");
+                break;
+            }
             const char *ck;
             json_t *cv;
             json_object_foreach(v, ck, cv)
             {
-                if (raw.calc_count == CN_REPORT_MAX_METRICS || !json_is_string(cv))
-                    continue;
+                if (!json_is_string(cv)) {
+                    rc = cn_err_set(err, CN_EINVAL,
+                                    "calculated metric '%.64s': the formula must be a string", ck);
+                    break;
+                }
+                if (raw.calc_count == CN_REPORT_MAX_METRICS) {
+                    rc = cn_err_set(err, CN_EINVAL, "at most %d calculated metrics",
+                                    CN_REPORT_MAX_METRICS);
+                    break;
+                }
                 raw.calc_names[raw.calc_count] = cn_xstrdup(ck);
                 raw.calc_formulas[raw.calc_count++] = cn_xstrdup(json_string_value(cv));
             }
+            if (rc != 0)
+                break;
+            continue;
         } else {
             rc = cn_err_set(err, CN_EINVAL, "unknown request key '%s'", key);
+            break;
+        }
+        free(*slot);
+        *slot = list ? jdup_list(v) : jdup_scalar(v);
+        if (*slot == NULL) {
+            rc = cn_err_set(err, CN_EINVAL,
+                            list ? "'%s' must be a string or an array of strings"
+                                 : "'%s' must be a string, a whole number or true/false",
+                            key);
             break;
         }
     }

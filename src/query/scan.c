@@ -15,6 +15,7 @@
 #include "query/scan.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1294,6 +1295,29 @@ static int compile_cond(cn_scan_t *s, const cn_seg_node_t *node, cond_t *c)
                              : str_match(node->op, cn_str_c(name), node->values, node->value_count);
                 if (m)
                     cn_bit_set(c->idset, v);
+            }
+            /* = != in: a name that is none of the values is a mistake, not "nothing matches" */
+            bool exact = node->op == CN_OP_EQ || node->op == CN_OP_NE || node->op == CN_OP_IN;
+            for (size_t i = 0; exact && i < node->value_count; i++) {
+                if (node->values[i].is_num)
+                    continue;
+                char names[128] = "";
+                bool known = false;
+                for (unsigned v = 0; v < 256; v++) {
+                    const char *name = d->src == CN_DIMSRC_NEW_RETURN
+                                           ? (v == 0   ? "new"
+                                              : v == 1 ? "returning"
+                                                       : NULL)
+                                           : cn_query__enum_name(d->names, v);
+                    if (name == NULL)
+                        break;
+                    known |= strcmp(name, node->values[i].str) == 0;
+                    size_t n = strlen(names);
+                    snprintf(names + n, sizeof(names) - n, "%s\"%s\"", n ? ", " : "", name);
+                }
+                if (!known)
+                    return cn_err_set(s->err, CN_EINVAL, "segment: '%s' is one of %s, not \"%s\"",
+                                      node->field, names, node->values[i].str);
             }
             return 0;
         }

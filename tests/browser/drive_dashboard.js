@@ -18,7 +18,8 @@
 // (first), the date range change (range), each view (by its name), a direct
 // load of a view (direct) and, in phase "token", a batch answered 401
 // (token401), so that the test can tell that each view's reports came in one
-// POST /api/v1/batch.
+// POST /api/v1/batch. At the end: an hourly trend asked over a year (longHours) and a
+// range the API refuses (badRange).
 // Phase "realtime" (run while live hits arrive) opens the realtime view only,
 // waits for a refresh and saves its screenshots. Phase "token" (a server whose
 // suite needs the token in $CANTON_TEST_TOKEN) answers the token prompt.
@@ -418,6 +419,23 @@ async function checkPathPicker(page) {
     });
     result.views.fallback = await snapshot(page);
     await page.unroute('**/api/v1/batch');
+
+    // 11. An hourly trend asked for over more days than the API gives one of (93): the trend
+    // falls back to the range's own granularity and the hour button is disabled.
+    step = 'longHours';
+    await page.goto(origin + '/?range=last_12_months&gran=hour');
+    await ready(page);
+    result.steps.longHours = await snapshot(page);
+    result.steps.longHours.hourDisabled = await page.$eval('section[data-panel="trend"] .tabs button', (b) => b.textContent === 'hour' && b.disabled);
+    result.steps.longHours.gran = await page.$$eval('section[data-panel="trend"] .tabs button[aria-pressed="true"]', (bs) => bs.map((b) => b.textContent));
+
+    // 12. A range the API refuses (from after to, by hand in the URL): each panel shows the
+    // error in its own place, none is left loading.
+    step = 'badRange';
+    await page.goto(origin + '/?range=custom&from=2026-11-12&to=2026-11-10');
+    await ready(page);
+    result.steps.badRange = await snapshot(page);
+    result.steps.badRange.loading = await page.$$eval('section.panel', (ss) => ss.filter((x) => x.querySelector('.body > .empty') && /Loading/.test(x.textContent)).map((x) => x.dataset.panel));
     step = 'end';
   } catch (e) {
     result.failure = String(e && e.stack || e);

@@ -22,6 +22,9 @@ Each view's reports come in one POST /api/v1/batch: the API requests the
 page makes are counted for the first view, a date range change, every view
 and a view loaded directly (a batch of 401s asks for the token once and is
 asked again as one batch), and tables of those views equal the API's reports.
+Every view's period line equals the API's from/to (and compared days);
+an hourly trend asked over a year falls back with the hour button disabled;
+a range the API refuses shows its error in every panel.
 Then live hits (`canton gen --url --live`) and the realtime view shows them
 and refreshes. Also checks the serving: / is no-cache, hashed assets are
 immutable, gzip. Screenshots go to $CANTON_BUILD/dashboard-screens/.
@@ -331,6 +334,46 @@ def check_serving(srv):
     check(status == 404, "an unknown asset is 404")
 
 
+def period_text(r):
+    """The dashboard's period line for a report's answer (without the time zone)."""
+    t = r["from"] if r["from"] == r["to"] else "%s – %s" % (r["from"], r["to"])
+    if r.get("compare_from"):
+        t += "  ·  compared with " + (r["compare_from"] if r["compare_from"] == r["compare_to"]
+                                      else "%s – %s" % (r["compare_from"], r["compare_to"]))
+    return t
+
+
+def check_periods(res, srv, base):
+    """Every view says which days it shows (and compares with); realtime, a range of none."""
+    want = period_text(api(srv, "report", base))
+    for v in ["overview", "pages", "acquisition", "geography", "technology", "ecommerce", "vars"]:
+        s = res["views"].get(v)
+        if s is not None:
+            check(s["period"].startswith(want + "  ("), "view %s shows the period %r: %r" % (v, want, s["period"]))
+    if "paths" in res["views"]:
+        plain = period_text(api(srv, "report", dict(base, compare="")))
+        check(res["views"]["paths"]["period"].startswith(plain + "  ("),
+              "paths (never compared) shows the period %r: %r" % (plain, res["views"]["paths"]["period"]))
+    if "realtime" in res["views"]:
+        check(res["views"]["realtime"]["period"] == "", "realtime shows no date range: %r" % res["views"]["realtime"]["period"])
+    # The technology view loaded directly (its tables only): the period of its range.
+    if "fallback" in res["views"]:
+        want = period_text(api(srv, "report", dict(base, range="last_7_days")))
+        check(res["views"]["fallback"]["period"].startswith(want + "  ("),
+              "a view of tables loaded directly shows the period %r: %r" % (want, res["views"]["fallback"]["period"]))
+    lh = res["steps"].get("longHours")
+    if check(lh is not None, "the hourly trend over a year was tried"):
+        check(not lh["errors"] and lh["charts"] >= 1, "an hourly trend over a year falls back: %r" % lh["errors"])
+        check(lh["hourDisabled"] and lh["gran"] == ["week"], "the hour button is disabled, weeks shown: %r" % lh)
+        check_figures("longHours", lh, dict(base, range="last_12_months"), srv, "last 12 months")
+    br = res["steps"].get("badRange")
+    if check(br is not None, "a refused range was tried"):
+        panels = ["figures", "trend", "pages", "sources", "countries", "devices"]
+        check(sorted(e.split(": ", 1)[0] for e in br["errors"]) == sorted(panels) and
+              all(e.endswith(": from is after to") for e in br["errors"]) and not br["loading"],
+              "each panel shows the API's error: %r, loading %r" % (br["errors"], br["loading"]))
+
+
 def main():
     if not os.path.exists(CHROMIUM):
         print("no %s: skipped" % CHROMIUM)
@@ -456,6 +499,7 @@ def main():
                 check("f=device" in steps["keyboard"]["query"], "Enter on a focused row filters")
             check(not res["console"], "no console errors: %r" % res["console"][:5])
             check_requests(res, srv, base)
+            check_periods(res, srv, base)
 
             # Live hits: realtime shows them and refreshes.
             live = subprocess.Popen([canton_test.BIN, "gen", "--suite", "demo", "--url", srv.url, "--live", "--rate", "20",

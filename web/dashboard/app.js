@@ -262,12 +262,17 @@ function panel(title, opts = {}) {
 function showError(body, e) {
   body.replaceChildren(h('p', { class: 'err', role: 'alert', text: e.message || String(e) }));
 }
+// The period line under the header: every view's panels set it from their answers (render()
+// empties it), one with the comparison over one without (the overview's tables ask none).
 function setPeriod(r) {
   if (!r || !r.from) return;
+  const el = $('#period');
+  if (!r.compare_from && el.dataset.cmp === '1') return;
+  el.dataset.cmp = r.compare_from ? '1' : '';
   let t = r.from === r.to ? r.from : r.from + ' – ' + r.to;
   if (r.compare_from) t += '  ·  compared with ' + (r.compare_from === r.compare_to ? r.compare_from : r.compare_from + ' – ' + r.compare_to);
   const tz = suiteInfo().timezone;
-  $('#period').textContent = t + (tz ? '  (' + tz + ')' : '');
+  el.textContent = t + (tz ? '  (' + tz + ')' : '');
   if (state.range !== 'custom') { $('#from').value = r.from; $('#to').value = r.to; }
 }
 
@@ -279,7 +284,13 @@ async function summary(my, metrics, chartMetric, gate) {
   p.head.remove();
   const tp = panel(metricInfo(chartMetric).title + ' over time', { wide: true, id: 'trend' });
   const g = granularity();
-  const r = await api('report', boot.summaryParams(state, metrics));
+  let r;
+  try {
+    r = await api('report', boot.summaryParams(state, metrics));
+  } catch (e) {
+    if (my === gen) { showError(p.body, e); showError(tp.body, e); }
+    return;
+  }
   if (my !== gen) return;
   setPeriod(r);
   figures(p, r, metrics, chartMetric);
@@ -387,7 +398,13 @@ const uplotReady = new Promise((resolve) => {
 async function trend(my, metric, title) {
   const g = granularity();
   const p = panel(title || metricInfo(metric).title + ' over time', { wide: true, id: 'trend' });
-  const r = await api('report', base({ granularity: g, metrics: metric, compare: state.compare, limit: 0 }));
+  let r;
+  try {
+    r = await api('report', base({ granularity: g, metrics: metric, compare: state.compare, limit: 0 }));
+  } catch (e) {
+    if (my === gen) showError(p.body, e);
+    return;
+  }
   if (my !== gen) return;
   setPeriod(r);
   await drawTrend(my, p, r, 0, metric, g);
@@ -396,8 +413,11 @@ async function trend(my, metric, title) {
 // The trend of column mi of r (a report by time) in panel p, the comparison behind it.
 async function drawTrend(my, p, r, mi, metric, g, gate) {
   const info = metricInfo(metric);
+  // The API's hourly trends cover at most 93 days (boot.granularity() does not ask more).
+  const noHours = boot.rangeDays(state) > boot.MAX_HOUR_DAYS;
   const tabs = h('span', { class: 'tabs', role: 'group', 'aria-label': 'Granularity' },
     ['hour', 'day', 'week', 'month'].map((x) => h('button', { type: 'button', 'aria-pressed': String(x === g),
+      disabled: x === 'hour' && noHours, title: x === 'hour' && noHours ? 'Hourly trends cover at most ' + boot.MAX_HOUR_DAYS + ' days' : null,
       onclick: () => go({ gran: x }, true), text: x })));
   const labels = r.rows.map((x) => x.keys[0]);
   const series = [];
@@ -457,6 +477,7 @@ async function table(my, title, tabs, { limit = 10, wide = false, id } = {}) {
     const filtered = state.filters.some(([d]) => d === t.dim);
     const r = await api('report', boot.tableParams(state, t, limit));
     if (my !== gen) return;
+    setPeriod(r);
     const total = r.totals && r.totals.values ? r.totals.values[0] : 0;
     const max = Math.max(...r.rows.map((x) => x.values[0]), 0) || 1;
     const infos = t.metrics.map(metricInfo);
@@ -484,7 +505,8 @@ async function table(my, title, tabs, { limit = 10, wide = false, id } = {}) {
           t.share ? h('td', { text: total ? (100 * x.values[0] / total).toFixed(1) + '%' : '–' }) : null);
       }))));
   }
-  await load(0);
+  // An error shows in this table's panel (another panel's may still be loading).
+  await load(0).catch((e) => { if (my === gen) showError(p.body, e); });
 }
 
 function addFilter(dim, value) {
@@ -563,6 +585,7 @@ async function pathTable(my, title, params, wide, label) {
   const p = panel(title, { wide, id: 'path-' + (params.direction || 'pairs') });
   const r = await api('paths', base({ ...params, limit: 15 }));
   if (my !== gen) return;
+  setPeriod(r);
   // A page view without a value of the dimension is the key "": "(none)", as in the tables.
   const text = (x) => x.keys.map((k) => (k === '' ? '(none)' : k)).join(' → ');
   p.head.append(csvButton(() => [['value', 'count', 'share %'], ...r.rows.map((x) => [text(x), x.count, x.share])], 'paths-' + (params.direction || 'pairs')));
@@ -976,6 +999,8 @@ function render() {
   const main = $('#main');
   main.replaceChildren();
   main.dataset.view = state.view;
+  $('#period').textContent = '';
+  $('#period').dataset.cmp = '';
   document.title = 'canton · ' + (VIEWS.find((v) => v[0] === state.view) || VIEWS[0])[1] + (state.suite ? ' · ' + state.suite : '');
   if (!state.suite) {
     main.append(h('section', { class: 'panel wide' }, h('p', { class: 'empty', text: 'No report suites yet: send hits to canton, or run `canton gen`.' })));

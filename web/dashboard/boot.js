@@ -75,8 +75,10 @@
     const d = (Date.parse(s.to) - Date.parse(s.from)) / 864e5 + 1;
     return d > 0 ? d : 30;
   }
+  // The longest range /api/v1/report gives an hourly trend of.
+  const MAX_HOUR_DAYS = 93;
   function granularity(s) {
-    if (['hour', 'day', 'week', 'month'].includes(s.gran)) return s.gran;
+    if (['hour', 'day', 'week', 'month'].includes(s.gran) && !(s.gran === 'hour' && rangeDays(s) > MAX_HOUR_DAYS)) return s.gran;
     const d = rangeDays(s);
     return d <= 2 ? 'hour' : d <= 92 ? 'day' : d <= 400 ? 'week' : 'month';
   }
@@ -160,6 +162,6 @@
   }
 
   window.cantonBoot = { VIEWS, RANGES, DEFAULTS, readState, qs, apiUrl, quote, condition, segmentText, base,
-    rangeDays, granularity, OVERVIEW_FIGS, OVERVIEW_TABLES, summaryParams, tableParams, take, takeNow,
+    rangeDays, granularity, MAX_HOUR_DAYS, OVERVIEW_FIGS, OVERVIEW_TABLES, summaryParams, tableParams, take, takeNow,
     settled: () => settled, token, started };
 })();

@@ -426,6 +426,90 @@ static void bad_requests_say_what_is_wrong(void **state)
     cn_report_req_dispose(&q);
 }
 
+/* A report that parses but does not run: its error (rc, message in msg). */
+static int run_error(const char *params, char *msg, size_t n)
+{
+    cn_report_req_t req;
+    cn_err_t err = {0};
+    cn_report_req_init(&req);
+    int rc = cn_report_req_parse_params(&req, cn_str_c(params), store, at(D + 1, 0), &err);
+    if (rc != 0)
+        fail_msg("parse %s: %s", params, err.msg);
+    cn_store_snap_t *snap;
+    assert_int_equal(cn_store_snapshot(store, &snap), 0);
+    cn_report_t *r = NULL;
+    rc = cn_report_run_ctx(qctx, store, snap, &req, &r, &err);
+    cn_store_snap_release(snap);
+    if (rc == 0) {
+        cn_report_free(r);
+        fail_msg("%s ran", params);
+    }
+    snprintf(msg, n, "%s", err.msg);
+    cn_report_req_dispose(&req);
+    return rc;
+}
+
+/* device, referrer_type, hit_type, cross_border and new_returning have a fixed set of names:
+ * one that is not among them is an error, not a segment that keeps nothing. */
+static void named_values_outside_their_names_are_errors(void **state)
+{
+    (void)state;
+    cn_report_req_t q;
+    cn_report_t *r = run(RANGE "&metrics=pageviews&segment=device%20%3D%20%22desktop%22", &q);
+    assert_true(r->totals[0] == 7);
+    done(r, &q);
+    r = run(RANGE "&metrics=pageviews&segment=device%20contains%20%22phone%22", &q);
+    assert_true(r->totals[0] == 0);
+    done(r, &q);
+    char msg[256];
+    assert_int_equal(run_error(RANGE "&segment=device%20%3D%20%22phone%22", msg, sizeof(msg)),
+                     CN_EINVAL);
+    assert_string_equal(msg, "segment: 'device' is one of \"other\", \"desktop\", \"mobile\", "
+                             "\"tablet\", \"bot\", not \"phone\"");
+    assert_int_equal(run_error(RANGE "&segment=referrer_type%20in%20(%22search%22%2C%22Search%22)",
+                               msg, sizeof(msg)),
+                     CN_EINVAL);
+    assert_non_null(strstr(msg, "not \"Search\""));
+    assert_int_equal(
+        run_error(RANGE "&segment=new_returning%20!%3D%20%22repeat%22", msg, sizeof(msg)),
+        CN_EINVAL);
+    assert_string_equal(msg, "segment: 'new_returning' is one of \"new\", \"returning\", not "
+                             "\"repeat\"");
+}
+
+/* A POST body's value of the wrong type is an error that names the key, never left out. */
+static void json_values_of_the_wrong_type_are_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body, *msg;
+    } bad[] = {
+        {"{\"limit\": 2.5}", "'limit' must be a string, a whole number or true/false"},
+        {"{\"limit\": [2]}", "'limit' must be a string, a whole number or true/false"},
+        {"{\"dimension\": [\"page\", 3]}", "'dimension' must be a string or an array of strings"},
+        {"{\"metrics\": {\"a\": 1}}", "'metrics' must be a string or an array of strings"},
+        {"{\"calculated\": \"rpv=revenue/visits\"}",
+         "'calculated' must be an object of formulas: {\"NAME\": \"FORMULA\"}"},
+        {"{\"calculated\": {\"rpv\": 1}}", "calculated metric 'rpv': the formula must be a string"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cn_report_req_t q;
+        cn_err_t err = {0};
+        cn_report_req_init(&q);
+        assert_int_equal(cn_report_req_parse_json(&q, cn_str_c(bad[i].body), store, 0, &err),
+                         CN_EINVAL);
+        assert_string_equal(err.msg, bad[i].msg);
+        cn_report_req_dispose(&q);
+    }
+    /* null is a key left out: the default limit */
+    cn_report_req_t q;
+    cn_err_t err = {0};
+    cn_report_req_init(&q);
+    assert_int_equal(cn_report_req_parse_json(&q, S("{\"limit\": null}"), store, 0, &err), 0);
+    assert_int_equal(q.limit, 100);
+    cn_report_req_dispose(&q);
+}
+
 /* Runs a flow query (funnel, paths, realtime) and returns its parsed JSON answer. */
 static json_t *flow(cn_query_fn_t fn, const char *params, int64_t now)
 {
@@ -532,12 +616,63 @@ static void realtime_counts_the_last_minutes(void **state)
     assert_int_equal(jint(j, "minutes.28.hits"), 1);
     assert_int_equal(jint(j, "minutes.27.hits"), 1);
     json_decref(j);
+    /* a date range is not what realtime reads: an error, not a range left unread */
+    cn_store_snap_t *snap;
+    cn_buf_t out = CN_BUF_INIT;
+    cn_err_t err = {0};
+    assert_int_equal(cn_store_snapshot(store, &snap), 0);
+    assert_int_equal(cn_realtime_json(qctx, store, snap, "t", S("minutes=30&range=today"), false,
+                                      at(D + 1, 2 * MIN), &out, &err),
+                     CN_EINVAL);
+    assert_string_equal(err.msg,
+                        "realtime reads the last minutes=N (1..180), not a date range ('range')");
+    cn_buf_dispose(&out);
+    cn_store_snap_release(snap);
+}
+
+/* A funnel step sent as a JSON object is an error naming it, not a step left out. */
+static void funnel_json_steps_must_be_text(void **state)
+{
+    (void)state;
+    cn_store_snap_t *snap;
+    cn_buf_t out = CN_BUF_INIT;
+    cn_err_t err = {0};
+    assert_int_equal(cn_store_snapshot(store, &snap), 0);
+    const char *body = "{\"from\": \"2026-11-01\", \"to\": \"2026-11-02\", \"steps\": "
+                       "[{\"field\": \"product_views\", \"op\": \">\", \"value\": 0}, "
+                       "\"orders > 0\"]}";
+    assert_int_equal(cn_funnel_json(qctx, store, snap, "t", cn_str_c(body), true, 0, &out, &err),
+                     CN_EINVAL);
+    assert_string_equal(err.msg, "'steps': item 1 is not a string (a condition is segment text)");
+    cn_buf_clear(&out);
+    body = "{\"from\": \"2026-11-01\", \"to\": \"2026-11-02\", \"within\": 1.5, "
+           "\"steps\": [\"product_views > 0\", \"orders > 0\"]}";
+    assert_int_equal(cn_funnel_json(qctx, store, snap, "t", cn_str_c(body), true, 0, &out, &err),
+                     CN_EINVAL);
+    assert_string_equal(err.msg, "'within' must be a string, a whole number or true/false");
+    cn_buf_clear(&out);
+    /* the same funnel with text steps */
+    body = "{\"from\": \"2026-11-01\", \"to\": \"2026-11-02\", \"segment\": null, "
+           "\"steps\": [\"product_views > 0\", \"orders > 0\"]}";
+    assert_int_equal(cn_funnel_json(qctx, store, snap, "t", cn_str_c(body), true, 0, &out, &err),
+                     0);
+    json_error_t jerr;
+    json_t *j = json_loadb(out.ptr, out.len, 0, &jerr);
+    assert_non_null(j);
+    assert_int_equal(jint(j, "steps.0.count"), 2);
+    assert_int_equal(jint(j, "steps.1.count"), 1);
+    json_decref(j);
+    cn_buf_dispose(&out);
+    cn_store_snap_release(snap);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(totals_are_exact_and_bots_excluded),
+        cmocka_unit_test(named_values_outside_their_names_are_errors),
+        cmocka_unit_test(json_values_of_the_wrong_type_are_errors),
+        cmocka_unit_test(funnel_json_steps_must_be_text),
         cmocka_unit_test(ranked_by_page_with_visits_entries_exits),
         cmocka_unit_test(limited_pages_match_the_full_sort),
         cmocka_unit_test(visit_dimension_counts_each_visit_once),
