@@ -34,6 +34,13 @@ struct cn_conf *cn_cli_conf(const char *cmd, const char *path);
  * <cmd>: unknown log level ..." and returns false (exit with CN_EXIT_USAGE). */
 bool cn_cli_log_level(const char *cmd, const char *name);
 
+/* The message for an argument a hand-written option loop took no branch for: "canton <cmd>:
+ * <arg> needs a value" when arg is the last argument and one of value_opts (the options that
+ * take a value, NULL-terminated), else "canton <cmd>: unknown option '<arg>'" (or
+ * "unexpected argument" when it does not begin with '-'). To stderr;
+ * the caller prints its usage and exits with CN_EXIT_USAGE. */
+void cn_cli_bad_arg(const char *cmd, const char *arg, bool is_last, const char *const *value_opts);
+
 /* Runs fn on signal sig (sigaction, SA_RESTART: a signal fails no read or write). fn must
  * be async-signal-safe: an atomic store, say. */
 void cn_cli_on_signal(int sig, void (*fn)(int));

@@ -123,7 +123,9 @@ int cn_cmd_bad_rows(int argc, char **argv)
         } else if (strcmp(argv[i], "--json") == 0) {
             f.json = true;
         } else {
-            fprintf(stderr, "canton bad-rows: unknown option '%s'\n\n", argv[i]);
+            static const char *const value_opts[] = {"--data", "--config", "--suite", "--reason",
+                                                     NULL};
+            cn_cli_bad_arg("bad-rows", argv[i], i + 1 == argc, value_opts);
             usage(stderr);
             return CN_EXIT_USAGE;
         }

@@ -19,7 +19,7 @@ static const char *const ref_types[] = {"none",  "internal", "search", "social",
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: canton enrich [--config FILE] [--suite ID] [--ua UA] [--ip IP]\n"
+    fprintf(f, "Usage: canton enrich [--config FILE] [--suite ID] [--ua UA] [--ip IP]\n"
                "                     [--referrer URL] [--landing URL] [--v0 CODE]\n"
                "\n"
                "Prints, as JSON, what processing's enrichment makes of the inputs given:\n"

@@ -237,7 +237,8 @@ static int dump(int argc, char **argv)
         } else if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "-f") == 0) {
             follow = true;
         } else {
-            fprintf(stderr, "canton hitlog dump: unknown option '%s'\n\n", argv[i]);
+            static const char *const value_opts[] = {"--data", "--from", NULL};
+            cn_cli_bad_arg("hitlog dump", argv[i], i + 1 == argc, value_opts);
             usage(stderr);
             return CN_EXIT_USAGE;
         }

@@ -61,7 +61,8 @@ static void usage(FILE *f)
         "                        events, products, purchase id, page event, link URL and\n"
         "                        name) win over those as sent, not post_evarN,\n"
         "                        post_campaign or post_currency: --map to switch\n"
-        "  --threads N           parser threads (default: one per core)\n"
+        "  --threads N           parser threads, 1 to 64 (default: one per core, at most\n"
+        "                        64)\n"
         "  --process             also process the hits into the stores (UA, bots, geo,\n"
         "                        visits), in a thread that follows the import; returns once\n"
         "                        the stores hold every hit (the suite must be configured)\n"
@@ -547,8 +548,8 @@ int cn_cmd_import(int argc, char **argv)
         case O_THREADS: {
             char *end;
             long n = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || n < 1 || n > 256) {
-                fprintf(stderr, "canton import: --threads takes a number from 1 to 256\n");
+            if (end == optarg || *end != '\0' || n < 1 || n > 64) {
+                fprintf(stderr, "canton import: --threads takes a number from 1 to 64\n");
                 return CN_EXIT_USAGE;
             }
             threads = (unsigned)n;

@@ -77,7 +77,7 @@ static void usage(FILE *f)
                "enrichment data sets (as `canton serve` does; an error keeps the ones in use).\n"
                "Not while `canton serve` runs on the same data (the stores are locked).\n\n"
                "  --config FILE       INI configuration (default: the built-in demo suite)\n"
-               "  --data DIR          data folder (overrides [server] data)\n"
+               "  --data DIR          data folder (default: the config's, else ./data)\n"
                "  --until-end         stop at the end of the log\n"
                "  --checkpoint-ms N   checkpoint this often (default 1000)\n"
                "  --flush-rows N      flush a store's buffer at N hits (default 1 Mi)\n"
@@ -100,6 +100,13 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+/* "canton process: --name takes WANT, not 'value'": a usage error. */
+static int bad_value(const char *name, const char *want, const char *value)
+{
+    fprintf(stderr, "canton process: %s takes %s, not '%s'\n", name, want, value);
+    return CN_EXIT_USAGE;
+}
+
 int cn_cmd_process(int argc, char **argv)
 {
     if (cn_cli_wants_help(argc, argv)) {
@@ -120,20 +127,23 @@ int cn_cmd_process(int argc, char **argv)
             no_enrich = true;
         else if (strcmp(argv[i], "--no-fsync") == 0)
             no_fsync = true;
-        else if (strcmp(argv[i], "--checkpoint-ms") == 0 && i + 1 < argc &&
-                 parse_u64(argv[i + 1], &ck_ms) && ck_ms > 0)
-            i++;
-        else if (strcmp(argv[i], "--flush-rows") == 0 && i + 1 < argc &&
-                 parse_u64(argv[i + 1], &flush_rows) && flush_rows > 0 && flush_rows < (1u << 30))
-            i++;
-        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc &&
-                 parse_u64(argv[i + 1], &threads) && threads >= 1 && threads <= 2)
-            i++;
-        else if (strcmp(argv[i], "--maintain-ms") == 0 && i + 1 < argc &&
-                 parse_u64(argv[i + 1], &maintain_ms) && maintain_ms > 0)
-            i++;
-        else {
-            fprintf(stderr, "canton process: bad option '%s'\n\n", argv[i]);
+        else if (strcmp(argv[i], "--checkpoint-ms") == 0 && i + 1 < argc) {
+            if (!parse_u64(argv[++i], &ck_ms) || ck_ms == 0)
+                return bad_value("--checkpoint-ms", "a number of ms, at least 1", argv[i]);
+        } else if (strcmp(argv[i], "--flush-rows") == 0 && i + 1 < argc) {
+            if (!parse_u64(argv[++i], &flush_rows) || flush_rows == 0 || flush_rows >= (1u << 30))
+                return bad_value("--flush-rows", "a number from 1 to 1073741823", argv[i]);
+        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            if (!parse_u64(argv[++i], &threads) || threads < 1 || threads > 2)
+                return bad_value("--threads", "1 or 2", argv[i]);
+        } else if (strcmp(argv[i], "--maintain-ms") == 0 && i + 1 < argc) {
+            if (!parse_u64(argv[++i], &maintain_ms) || maintain_ms == 0)
+                return bad_value("--maintain-ms", "a number of ms, at least 1", argv[i]);
+        } else {
+            static const char *const value_opts[] = {
+                "--config",      "--data", "--checkpoint-ms", "--flush-rows", "--threads",
+                "--maintain-ms", NULL};
+            cn_cli_bad_arg("process", argv[i], i + 1 == argc, value_opts);
             usage(stderr);
             return CN_EXIT_USAGE;
         }

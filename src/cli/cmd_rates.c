@@ -47,7 +47,8 @@ int cn_cmd_rates(int argc, char **argv)
         } else if (file == NULL && argv[i][0] != '-') {
             file = argv[i];
         } else {
-            fprintf(stderr, "canton rates: unknown option '%s'\n\n", argv[i]);
+            static const char *const value_opts[] = {"--data", NULL};
+            cn_cli_bad_arg("rates", argv[i], i + 1 == argc, value_opts);
             usage(stderr);
             return CN_EXIT_USAGE;
         }

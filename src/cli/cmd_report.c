@@ -30,13 +30,15 @@ static void report_usage(FILE *f)
         "  --suite S            the report suite (default: the only one configured)\n"
         "  --config FILE        configuration (default: built-in demo suite)\n"
         "  --data DIR           data folder (default: the config's, else ./data)\n"
-        "  --dimension D[,D2]   break down by one or two dimensions (page, country...)\n"
+        "  --dimension D[,D2]   break down by one or two dimensions (page, country...);\n"
+        "                       --dimensions is the same\n"
         "  --metrics M,...      metrics (default: pageviews,visits,visitors)\n"
         "  --range PRESET       today, yesterday, last_7_days, last_30_days, last_90_days,\n"
         "                       month_to_date, last_month, year_to_date, last_year,\n"
-        "                       last_12_months\n"
-        "  --from YYYY-MM-DD    first day (the suite's time zone)\n"
-        "  --to YYYY-MM-DD      last day (default: today)\n"
+        "                       last_12_months; it wins over --from and --to\n"
+        "  --from YYYY-MM-DD    first day, in the suite's time zone (default: 29 days\n"
+        "                       before --to: 30 days in all)\n"
+        "  --to YYYY-MM-DD      last day (default: today, or --from if that is later)\n"
         "  --granularity G      a trend: hour, day, week or month\n"
         "  --segment TEXT       e.g. 'visit(channel = \"Natural Search\" and country = \"US\")'\n"
         "  --compare C          previous-period, previous-year or previous-bucket\n"
@@ -460,7 +462,8 @@ int cn_cmd_token(int argc, char **argv)
         else if (i + 1 < argc && strcmp(argv[i], "--data") == 0)
             data = argv[++i];
         else {
-            fprintf(stderr, "canton token: unexpected argument '%s'\n", argv[i]);
+            static const char *const value_opts[] = {"--suite", "--config", "--data", NULL};
+            cn_cli_bad_arg("token", argv[i], i + 1 == argc, value_opts);
             return CN_EXIT_USAGE;
         }
     }

@@ -187,8 +187,8 @@ static int d_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: canton reprocess --suite S [--config FILE] [--data DIR]\n"
-            "       canton reprocess --all [--config FILE] [--data DIR]\n\n"
+            "Usage: canton reprocess --suite S [--config FILE] [--data DIR] [--threads N]\n"
+            "       canton reprocess --all [--config FILE] [--data DIR] [--threads N]\n\n"
             "Rebuilds suite S's store (DIR/store/S) from the whole hitlog (DIR/hitlog): replays\n"
             "it for S with fresh visitor state, up to where live processing has got (its\n"
             "checkpoint), into a fresh store that then replaces the old one atomically. The\n"
@@ -200,7 +200,7 @@ static void usage(FILE *f)
             "  --suite S       the report suite to rebuild\n"
             "  --all           dry run over every suite\n"
             "  --config FILE   INI configuration (default: the built-in demo suite)\n"
-            "  --data DIR      data folder (overrides [server] data)\n"
+            "  --data DIR      data folder (default: the config's, else ./data)\n"
             "  --threads N     1: decode and enrich on the processing thread; 2: on a worker\n"
             "                  thread ahead of it (default: 2 on 2+ cores; same rows)\n");
 }
@@ -269,16 +269,23 @@ int cn_cmd_reprocess(int argc, char **argv)
             config = argv[++i];
         else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
             data = argv[++i];
-        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc &&
-                 (strcmp(argv[i + 1], "1") == 0 || strcmp(argv[i + 1], "2") == 0))
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            if (strcmp(argv[i + 1], "1") != 0 && strcmp(argv[i + 1], "2") != 0) {
+                fprintf(stderr, "canton reprocess: --threads takes 1 or 2, not '%s'\n",
+                        argv[i + 1]);
+                return CN_EXIT_USAGE;
+            }
             threads = (unsigned)(argv[++i][0] - '0');
-        else {
-            fprintf(stderr, "canton reprocess: unknown option '%s'\n\n", argv[i]);
+        } else {
+            static const char *const value_opts[] = {"--suite", "--config", "--data", "--threads",
+                                                     NULL};
+            cn_cli_bad_arg("reprocess", argv[i], i + 1 == argc, value_opts);
             usage(stderr);
             return CN_EXIT_USAGE;
         }
     }
     if ((suite == NULL) == !all) {
+        fprintf(stderr, "canton reprocess: give one of --suite S and --all\n\n");
         usage(stderr);
         return CN_EXIT_USAGE;
     }

@@ -60,8 +60,9 @@ static void usage(FILE *f)
                "\"demo\".\n\n"
                "  --config FILE     INI configuration (canton.conf.example documents every key)\n"
                "  --data DIR        data folder (overrides [server] data; default ./data)\n"
-               "  --listen ADDR:PORT  address to listen on (overrides [server] listen; default\n"
-               "                    127.0.0.1:8080; port 0 picks a free port)\n"
+               "  --listen ADDR:PORT  address to listen on: a numeric IPv4 or [IPv6] address\n"
+               "                    (overrides [server] listen; default 127.0.0.1:8080; port 0\n"
+               "                    picks a free port)\n"
                "  --log-level L     debug, info, warn or error (default: the config's log_level,\n"
                "                    else info; docs/configuration.md says what debug adds)\n\n"
                "Endpoints: / (dashboard), /api/v1/... (reports), /b/ss/<suite>/... (Adobe),\n"
@@ -147,6 +148,11 @@ int cn_cmd_serve(int argc, char **argv)
     }
 
     cn_err_t err;
+    const char *why;
+    if (listen != NULL && (why = cn_conf_listen_error(listen, true)) != NULL) {
+        fprintf(stderr, "canton serve: --listen '%s': %s\n", listen, why);
+        return CN_EXIT_USAGE;
+    }
     if (level != NULL && !cn_cli_log_level("serve", level))
         return CN_EXIT_USAGE;
     cn_conf_t *conf = cn_cli_conf("serve", config); /* sets the file's log_level */

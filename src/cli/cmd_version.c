@@ -59,6 +59,10 @@ int cn_cmd_version(int argc, char **argv)
                "the version\nit runs with now.\n");
         return CN_EXIT_OK;
     }
+    if (argc > 1) {
+        fprintf(stderr, "canton version: unexpected argument '%s' (it takes none)\n", argv[1]);
+        return CN_EXIT_USAGE;
+    }
     printf("canton %s\n", CN_VERSION);
     printf("libraries (built against, runs with):\n");
     lib_line("jansson", JANSSON_VERSION, jansson_version_str());

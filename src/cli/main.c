@@ -77,6 +77,18 @@ bool cn_cli_data_dir_exists(const char *cmd, const char *dir)
     return why == NULL;
 }
 
+void cn_cli_bad_arg(const char *cmd, const char *arg, bool is_last, const char *const *value_opts)
+{
+    for (size_t i = 0; is_last && value_opts[i] != NULL; i++) {
+        if (strcmp(arg, value_opts[i]) == 0) {
+            fprintf(stderr, "canton %s: %s needs a value\n\n", cmd, arg);
+            return;
+        }
+    }
+    fprintf(stderr, "canton %s: %s '%s'\n\n", cmd,
+            arg[0] == '-' ? "unknown option" : "unexpected argument", arg);
+}
+
 bool cn_cli_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -145,8 +157,14 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
         return cn_cmd_version(1, argv + 1);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        if (command_is(argv[1], commands[i].name))
+        if (command_is(argv[1], commands[i].name)) {
+            /* getopt_long names argv[0] in its messages: "canton import: unrecognized
+             * option '--x'", as the commands' own messages begin */
+            char prog[64];
+            snprintf(prog, sizeof(prog), "canton %s", argv[1]);
+            argv[1] = prog;
             return commands[i].fn(argc - 1, argv + 1);
+        }
     }
     fprintf(stderr, "canton: unknown command '%s'\n\n", argv[1]);
     usage(stderr);

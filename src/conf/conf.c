@@ -177,6 +177,33 @@ bool cn_conf_is_excluded_ip(const cn_suite_conf_t *suite, const char *ip, size_t
     return ip_in_ranges(suite->exclude_ips, suite->exclude_ip_count, ip, ip_len);
 }
 
+const char *cn_conf_listen_error(const char *value, bool allow_port0)
+{
+    const char *colon = strrchr(value, ':');
+    if (colon == NULL || colon == value || colon[1] == '\0')
+        return "expected ADDRESS:PORT, e.g. 127.0.0.1:8080";
+    char *end;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || errno != 0 || colon[1] < '0' || colon[1] > '9' ||
+        port < (allow_port0 ? 0 : 1) || port > 65535)
+        return allow_port0 ? "port must be 0..65535" : "port must be 1..65535";
+    char host[INET6_ADDRSTRLEN + 2];
+    size_t len = (size_t)(colon - value);
+    if (len >= 2 && value[0] == '[' && value[len - 1] == ']') {
+        value++;
+        len -= 2;
+    }
+    uint8_t addr[16];
+    if (len == 0 || len >= sizeof(host))
+        return "the address must be a numeric IPv4 or IPv6 address, e.g. 127.0.0.1 or [::1]";
+    memcpy(host, value, len);
+    host[len] = '\0';
+    if (inet_pton(AF_INET, host, addr) != 1 && inet_pton(AF_INET6, host, addr) != 1)
+        return "the address must be a numeric IPv4 or IPv6 address, e.g. 127.0.0.1 or [::1]";
+    return NULL;
+}
+
 /* Splits a comma-separated list into trimmed, non-empty, heap-allocated items. */
 static char **split_list(const char *s, size_t *count)
 {
@@ -349,13 +376,9 @@ static int server_key(cn_conf_t *c, parse_ctx_t *ctx, const char *key, const cha
     int64_t us;
     uint64_t size;
     if (strcmp(key, "listen") == 0) {
-        const char *colon = strrchr(value, ':');
-        if (colon == NULL || colon == value || colon[1] == '\0')
-            return bad_value(ctx, key, "expected ADDRESS:PORT, e.g. 127.0.0.1:8080");
-        char *end;
-        long port = strtol(colon + 1, &end, 10);
-        if (*end != '\0' || port < 1 || port > 65535)
-            return bad_value(ctx, key, "port must be 1..65535");
+        const char *why = cn_conf_listen_error(value, false);
+        if (why != NULL)
+            return bad_value(ctx, key, why);
         set_str(&c->listen, value);
     } else if (strcmp(key, "data") == 0) {
         if (value[0] == '\0')

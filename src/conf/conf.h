@@ -108,6 +108,12 @@ bool cn_conf_is_trusted_proxy(const cn_conf_t *conf, const char *ip, size_t ip_l
 /* True when the textual IP (v4 or v6) lies in one of the suite's exclude_ips ranges. */
 bool cn_conf_is_excluded_ip(const cn_suite_conf_t *suite, const char *ip, size_t ip_len);
 
+/* Checks a listen address as the HTTP server binds it: ADDRESS:PORT with a numeric IPv4 or
+ * IPv6 address (brackets optional: "[::1]:8080"), port 1..65535, or 0 too when allow_port0
+ * (`canton serve --listen`: the kernel picks a free port). NULL when it is good, else what is
+ * wrong (a static string). */
+const char *cn_conf_listen_error(const char *value, bool allow_port0);
+
 /* Parses "30m", "10s", "500ms", "2h", "1d" into µs. 0 or CN_EPARSE. */
 int cn_conf_parse_duration(const char *s, int64_t *out_us);
 /* Parses "64k", "2M", "1G", "512" (bytes, powers of 1024). 0 or CN_EPARSE. */

@@ -59,6 +59,14 @@ static int parse_attrs(const cn_suite_conf_t *sc, const char *key, const char *v
     return 0;
 }
 
+/* The error for an attribute no rule took; a bare word (k empty) is named as written. */
+static int unknown_attr(cn_str_t k, cn_str_t v, cn_err_t *err)
+{
+    if (k.len == 0)
+        return cn_err_set(err, CN_ECONFIG, "'%.*s' is not an attribute=value pair", CN_STR_FMT(v));
+    return cn_err_set(err, CN_ECONFIG, "unknown attribute '%.*s'", CN_STR_FMT(k));
+}
+
 static int evar_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
 {
     cn_evar_conf_t *e = ud;
@@ -111,7 +119,7 @@ static int evar_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
         }
         return 0;
     }
-    return cn_err_set(err, CN_ECONFIG, "unknown attribute '%.*s'", CN_STR_FMT(k));
+    return unknown_attr(k, v, err);
 }
 
 /* listN = name=TEXT; delimiter=X; expiry=...; allocation=full; max=N */
@@ -148,7 +156,7 @@ static int list_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
         *l->max = (uint16_t)n;
         return 0;
     }
-    return cn_err_set(err, CN_ECONFIG, "unknown attribute '%.*s'", CN_STR_FMT(k));
+    return unknown_attr(k, v, err);
 }
 
 static int prop_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
@@ -163,7 +171,7 @@ static int prop_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
         *from = cn_xstrndup(v.ptr, v.len);
         return 0;
     }
-    return cn_err_set(err, CN_ECONFIG, "unknown attribute '%.*s'", CN_STR_FMT(k));
+    return unknown_attr(k, v, err);
 }
 
 static int event_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
@@ -182,7 +190,7 @@ static int event_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
             return cn_err_set(err, CN_ECONFIG, "type is counter, numeric or currency");
         return 0;
     }
-    return cn_err_set(err, CN_ECONFIG, "unknown attribute '%.*s'", CN_STR_FMT(k));
+    return unknown_attr(k, v, err);
 }
 
 static unsigned key_num(const char *key, const char *prefix, unsigned hi)

@@ -17,9 +17,17 @@ catch the leaks the error paths had):
 - `import`: --threads x, --map with a log format, --date-format without goaccess: refused;
 - `hitlog dump --from` in the middle of a record: the message asks whether it is one;
 - `import --format csv` with an evar1 column: the eVar is set (report --dimension evar1);
-  importing it again adds nothing and the JSON summary gives the line it stopped at.
+  importing it again adds nothing and the JSON summary gives the line it stopped at;
+- every command's --help lists every option its parser in src/cli/ accepts, and names no
+  option the parser does not accept (help_lists_every_option); README.md, docs/*.md and
+  canton.conf.example show no option a command's --help does not name;
+- values the help rules out are usage errors that name the option, before anything is
+  opened: `serve --listen` with a host name or a bad port, `process`/`reprocess --threads 3`,
+  `import --threads 65`, `version` with an argument; an option missing its value says
+  "needs a value"; getopt's own messages begin with "canton <command>:".
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -48,7 +56,90 @@ def expect(args, code, err_has=None, out_has=None):
     return out, err
 
 
+SRC = os.environ.get("CANTON_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def command_parsers():
+    """{command: the C text of its parser}: a command's part of src/cli/cmd_*.c runs from its
+    cn_cmd_<name>() to the next cn_cmd_ function (the file's first one from the file's start,
+    so that static option parsers before it count)."""
+    parsers = {}
+    cli = os.path.join(SRC, "src", "cli")
+    for name in sorted(os.listdir(cli)):
+        if not (name.startswith("cmd_") and name.endswith(".c")):
+            continue
+        with open(os.path.join(cli, name)) as f:
+            text = f.read()
+        starts = [(m.start(), m.group(1)) for m in re.finditer(r"^int cn_cmd_(\w+)\(", text, re.M)]
+        for k, (pos, cmd) in enumerate(starts):
+            begin = 0 if k == 0 else pos
+            end = starts[k + 1][0] if k + 1 < len(starts) else len(text)
+            parsers[cmd.replace("_", "-")] = text[begin:end]
+    return parsers
+
+
+def help_lists_every_option():
+    """The options a command's parser accepts (getopt_long tables, strcmp/opt_value on
+    "--name" or "-x") are the options its --help names, both ways."""
+    rc, top, _ = run("--help")
+    check(rc == 0, "canton --help: exit %d" % rc)
+    commands = re.findall(r"^  ([a-z][a-z-]*)  ", top, re.M)
+    parsers = command_parsers()
+    check(len(commands) >= 14 and set(commands) == set(parsers),
+          "commands in --help %s, parsers in src/cli %s" % (commands, sorted(parsers)))
+    for cmd in commands:
+        rc, text, err = run(cmd, "--help")
+        check(rc == 0 and text.startswith("Usage: canton %s" % cmd),
+              "%s --help: exit %d, %r" % (cmd, rc, (text + err)[:200]))
+        named = set(re.findall(r"(?<![\w-])(--?[a-z][a-z0-9-]*)", text))
+        c = parsers[cmd]
+        parsed = {"--" + m for m in re.findall(
+            r'\{"([a-z][a-z0-9-]*)",\s*(?:required|no|optional)_argument', c)}
+        parsed |= set(re.findall(r'"(--?[a-z][a-z0-9-]*)"', c))
+        parsed -= {"--help", "-h"}  # every command: cn_cli_wants_help
+        check(parsed <= named, "%s --help does not name %s" % (cmd, sorted(parsed - named)))
+        unknown = {o for o in named - parsed if o.startswith("--")}
+        check(not unknown, "%s --help names %s, which its parser does not take"
+              % (cmd, sorted(unknown)))
+
+
+def docs_show_only_options_there_are():
+    """Every option README.md, canton.conf.example and docs/*.md show on a `canton <command>`
+    line (a code span, or a line of a code block) is one its --help names."""
+    named = {}
+    files = [os.path.join(SRC, "README.md"), os.path.join(SRC, "canton.conf.example")]
+    docs = os.path.join(SRC, "docs")
+    files += [os.path.join(docs, n) for n in sorted(os.listdir(docs)) if n.endswith(".md")]
+    shown = 0
+    for path in files:
+        with open(path) as f:
+            text = f.read()
+        uses = re.findall(r"`canton ([a-z][a-z-]*)([^`]*)`", text)
+        in_block = False
+        for line in text.split("\n"):
+            if line.startswith("```"):
+                in_block = not in_block
+            elif in_block:
+                m = re.match(r"\s*canton ([a-z][a-z-]*)(.*)$", line)
+                if m:
+                    uses.append((m.group(1), m.group(2)))
+        for cmd, rest in uses:
+            if cmd not in named:
+                rc, text, _ = run(cmd, "--help")
+                check(rc == 0, "%s: `canton %s` is not a command" % (path, cmd))
+                named[cmd] = set(re.findall(r"(?<![\w-])(--?[a-z][a-z0-9-]*)", text))
+            rest = re.split(r"\s\|\s|\s#", rest)[0]  # up to a pipe or a comment
+            rest = re.sub(r"'[^']*'|\"[^\"]*\"", "", rest)  # quoted values
+            opts = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", rest)) - {"--help"}
+            shown += len(opts)
+            check(opts <= named[cmd], "%s: `canton %s%s`: %s --help does not name %s"
+                  % (os.path.basename(path), cmd, rest, cmd, sorted(opts - named[cmd])))
+    check(shown >= 50, "options found on canton lines of the docs: %d" % shown)
+
+
 def main():
+    help_lists_every_option()
+    docs_show_only_options_there_are()
     tmp = tempfile.mkdtemp(prefix="canton-cli-")
     try:
         data = os.path.join(tmp, "data")
@@ -127,7 +218,41 @@ def main():
         expect(base + ["--map", "a=b", log], 2, err_has="--map applies to")
         expect(base + ["--lookup-dir", tmp, log], 2, err_has="--lookup-dir applies to")
         expect(base + ["--date-format", "%Y", log], 2, err_has="--date-format")
+        expect(base + ["--threads", "65", log], 2, err_has="--threads takes a number from 1 to 64")
         expect(base + ["--threads", "2", log], 0)
+
+        # values the help rules out: usage errors naming the option, nothing opened
+        fresh = os.path.join(tmp, "fresh")
+        for listen, why in (("localhost:8080", "the address must be a numeric IPv4 or IPv6"),
+                            ("nowhere", "expected ADDRESS:PORT"),
+                            ("127.0.0.1:65536", "port must be 0..65535")):
+            expect(["serve", "--data", fresh, "--listen", listen], 2,
+                   err_has="canton serve: --listen '%s': %s" % (listen, why))
+        check(not os.path.exists(fresh), "serve with a bad --listen made its data folder")
+        with open(conf, "w") as f:
+            f.write("[server]\ndata = %s\nlisten = localhost:8080\n" % data)
+        expect(["check", "--config", conf], 1,
+               err_has="c.conf:3: [server] listen: the address must be a numeric")
+        expect(["process", "--data", fresh, "--threads", "3"], 2,
+               err_has="canton process: --threads takes 1 or 2, not '3'")
+        expect(["process", "--data", fresh, "--checkpoint-ms", "0"], 2,
+               err_has="canton process: --checkpoint-ms takes")
+        expect(["reprocess", "--all", "--data", fresh, "--threads", "3"], 2,
+               err_has="canton reprocess: --threads takes 1 or 2, not '3'")
+        expect(["reprocess", "--data", fresh], 2, err_has="give one of --suite S and --all")
+        check(not os.path.exists(fresh), "a refused process or reprocess made the data folder")
+        expect(["version", "--json"], 2, err_has="canton version: unexpected argument '--json'")
+        # an option that takes a value, given none, is named as such, not as unknown
+        expect(["bad-rows", "--data"], 2, err_has="canton bad-rows: --data needs a value")
+        expect(["hitlog", "dump", "--from"], 2, err_has="canton hitlog dump: --from needs a value")
+        expect(["process", "--data", fresh, "--threads"], 2,
+               err_has="canton process: --threads needs a value")
+        expect(["token", "create", "--suite"], 2, err_has="canton token: --suite needs a value")
+        expect(["token", "create", "extra"], 2, err_has="canton token: unexpected argument 'extra'")
+        expect(["rates", "import", "a.csv", "b.csv"], 2,
+               err_has="canton rates: unexpected argument 'b.csv'")
+        _, err = expect(["enrich", "--bogus"], 2)
+        check(err.startswith("canton enrich: unrecognized option '--bogus'"), err[:200])
         print("ok")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

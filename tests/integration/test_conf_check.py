@@ -7,7 +7,12 @@ way `canton process` and `canton serve` do: exit status 1 and one line on stderr
 For each of three bad files (an eVar attribute, a channel rule, a salt_retention) each command
 must print exactly that line and nothing else (under ASan a leak would add its report and
 change the status); then the same file with good values works for every command.
+
+canton.conf.example is the reference for the keys: the examples it gives in comments
+(`# evar1 = ...`, `# tokens = ...`, `# name = ...`) are accepted once uncommented
+(example_keys_are_accepted; the file itself running is test_collect_http's).
 """
+import re
 import os
 import shutil
 import subprocess
@@ -35,9 +40,35 @@ def conf_text(data, line5):
     return "[server]\ndata = %s\n[suite demo]\nname = Demo\n%s\n" % (data, line5)
 
 
+def example_keys_are_accepted(tmp):
+    src = os.environ.get("CANTON_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
+    with open(os.path.join(src, "canton.conf.example")) as f:
+        lines = f.read().split("\n")
+    data = os.path.join(tmp, "example-data")
+    os.makedirs(data)
+    uncommented = []
+    for i, line in enumerate(lines):
+        m = re.match(r"# ([a-z_]+[0-9]*) = (.*)$", line)
+        # the files of channel_rules and referer_list are read: the example paths are not there
+        if m and m.group(1) not in ("channel_rules", "referer_list"):
+            lines[i] = "%s = %s" % (m.group(1), m.group(2))
+            uncommented.append(m.group(1))
+        elif line.startswith("data = "):
+            lines[i] = "data = %s" % data
+    check(len(uncommented) >= 10, "examples found in canton.conf.example: %s" % uncommented)
+    conf = os.path.join(tmp, "example.conf")
+    with open(conf, "w") as f:
+        f.write("\n".join(lines))
+    rc, out, err = run(["bad-rows", "--config", conf])
+    check((rc, out) == (0, "0 bad rows shown (0 in the log)\n"),
+          "canton.conf.example with its examples uncommented (%s): exit %d\n%s"
+          % (", ".join(uncommented), rc, err[-2000:]))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="canton-conf-")
     try:
+        example_keys_are_accepted(tmp)
         data = os.path.join(tmp, "data")
         log = os.path.join(tmp, "a.log")
         with open(log, "w") as f:

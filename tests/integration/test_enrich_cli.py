@@ -87,7 +87,7 @@ def main():
         check("rule error names the line", "channels.conf:1:" in p.stderr, True)
 
     p = subprocess.run([BIN, "enrich", "--help"], capture_output=True, text=True, timeout=30)
-    check("help", (p.returncode, "usage: canton enrich" in p.stdout), (0, True))
+    check("help", (p.returncode, "Usage: canton enrich" in p.stdout), (0, True))
     print(f"{len(passes)} passed, {len(failures)} failed")
     return 1 if failures else 0
 

@@ -221,6 +221,33 @@ static void durations_and_sizes(void **state)
     assert_int_equal(cn_conf_parse_size("k", &n), CN_EPARSE);
 }
 
+/* listen is checked as the HTTP server binds it, when the file is read: a host name would
+ * otherwise pass and fail only once the hitlog and the stores were open. */
+static void listen_addresses(void **state)
+{
+    (void)state;
+    cn_conf_t *c;
+    cn_err_t err;
+    assert_int_equal(parse("[server]\nlisten = localhost:8080\n", &c, &err), CN_ECONFIG);
+    assert_string_equal(err.msg, "t.conf:2: [server] listen: the address must be a numeric IPv4 "
+                                 "or IPv6 address, e.g. 127.0.0.1 or [::1]");
+    assert_int_equal(parse("[server]\nlisten = 127.0.0.1:0\n", &c, &err), CN_ECONFIG);
+    assert_string_equal(err.msg, "t.conf:2: [server] listen: port must be 1..65535");
+    assert_int_equal(parse("[server]\nlisten = 127.0.0.1:+80\n", &c, &err), CN_ECONFIG);
+    assert_int_equal(parse("[server]\nlisten = []:80\n", &c, &err), CN_ECONFIG);
+    assert_int_equal(parse("[server]\nlisten = [::1]:8080\n", &c, &err), 0);
+    assert_string_equal(c->listen, "[::1]:8080");
+    cn_conf_free(c);
+    assert_int_equal(parse("[server]\nlisten = 0.0.0.0:65535\n", &c, &err), 0);
+    cn_conf_free(c);
+    /* `canton serve --listen`: port 0 picks a free port */
+    assert_null(cn_conf_listen_error("127.0.0.1:0", true));
+    assert_null(cn_conf_listen_error("::1:8080", true));
+    assert_string_equal(cn_conf_listen_error("127.0.0.1:65536", true), "port must be 0..65535");
+    assert_string_equal(cn_conf_listen_error("8080", true),
+                        "expected ADDRESS:PORT, e.g. 127.0.0.1:8080");
+}
+
 static void load_reports_missing_file(void **state)
 {
     (void)state;
@@ -236,6 +263,7 @@ int main(void)
         cmocka_unit_test(defaults_have_demo_suite),
         cmocka_unit_test(parses_server_and_suites),
         cmocka_unit_test(errors_name_file_line_and_key),
+        cmocka_unit_test(listen_addresses),
         cmocka_unit_test(trusted_proxies_match_cidrs),
         cmocka_unit_test(suite_exclude_ips_and_visit_rules),
         cmocka_unit_test(empty_token_list_adds_none),

@@ -484,6 +484,7 @@ static void bad_settings_are_refused_with_the_key(void **state)
         {"expiry=week", "expiry is hit, visit, Nd, event:NAME or never"},
         {"expiry=event:nope", "unknown event in expiry"},
         {"from=c.x", "unknown attribute 'from'"},
+        {"weekly", "[suite s] list2 = weekly: 'weekly' is not an attribute=value pair"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char text[256];
