@@ -260,6 +260,20 @@ void cn_query__dim_name(const cn_dim_def_t *d, int arg, char *out, size_t n)
         snprintf(out, n, "%s", d->name);
 }
 
+int cn_query__flag(const char *name, const char *value, bool *out, cn_err_t *err)
+{
+    if (value == NULL)
+        return 0;
+    if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0 || strcmp(value, "yes") == 0)
+        *out = true;
+    else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 || strcmp(value, "no") == 0)
+        *out = false;
+    else
+        return cn_err_set(err, CN_EINVAL, "'%s' is 1, true or yes, or 0, false or no, not '%.64s'",
+                          name, value);
+    return 0;
+}
+
 const char *cn_query__enum_name(cn_dimenum_t e, unsigned v)
 {
     static const char *const ref[] = {"none",  "internal", "search", "social",

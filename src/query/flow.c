@@ -145,10 +145,11 @@ static int kv_check(const kv_t *kv, const char *const *allowed, bool ranged, cn_
     return 0;
 }
 
-static bool kv_bool(const kv_t *kv, const char *key)
+/* The bots parameter (cn_query__flag): false when not given. */
+static int kv_bots(const kv_t *kv, bool *out, cn_err_t *err)
 {
-    const char *v = kv_get(kv, key);
-    return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+    *out = false;
+    return cn_query__flag("bots", kv_get(kv, "bots"), out, err);
 }
 
 static void json_day(cn_buf_t *out, const char *name, int32_t day)
@@ -168,7 +169,9 @@ static int open_range(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_sna
                                      kv_get(kv, "to"), &from, &to, err);
     if (rc != 0)
         return rc;
-    if ((rc = cn_scan_open(scan, ctx, store, snap, from, to, kv_bool(kv, "bots"), err)) != 0)
+    bool bots;
+    if ((rc = kv_bots(kv, &bots, err)) != 0 ||
+        (rc = cn_scan_open(scan, ctx, store, snap, from, to, bots, err)) != 0)
         return rc;
     *filter = NULL;
     const char *segtext = kv_get(kv, "segment"), *segjson = kv_get(kv, "segment_json");
@@ -807,8 +810,11 @@ int cn_realtime_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap
         rc = cn_err_set(err, CN_EINVAL, "minutes must be 1..180");
     int64_t start = (now_us / 60000000 - minutes + 1) * 60000000;
     int32_t today = cn_store_day_of(store, now_us), first = cn_store_day_of(store, start);
+    bool bots;
     if (rc == 0)
-        rc = cn_scan_open(&scan, ctx, store, snap, first, today, kv_bool(&kv, "bots"), err);
+        rc = kv_bots(&kv, &bots, err);
+    if (rc == 0)
+        rc = cn_scan_open(&scan, ctx, store, snap, first, today, bots, err);
     uint64_t *pv = cn_xcalloc((size_t)minutes, 8), *hits = cn_xcalloc((size_t)minutes, 8);
     uint64_t *visitors = NULL;
     ctable_t pages = {0};

@@ -103,6 +103,12 @@ bool cn_query__dim_is_multi(const cn_dim_def_t *d);
 int cn_query__paths_dim(const cn_dim_def_t *d, int arg, cn_err_t *err);
 /* Name of value v of a U8 enum dimension (static), or NULL. */
 const char *cn_query__enum_name(cn_dimenum_t e, unsigned v);
+/*
+ * A yes/no parameter (bots, empty): "1", "true" or "yes" is true, "0", "false" or "no"
+ * false; anything else is CN_EINVAL naming the parameter (a misspelt value is never read as
+ * one or the other). NULL leaves *out as it is.
+ */
+int cn_query__flag(const char *name, const char *value, bool *out, cn_err_t *err);
 
 /* Calculated metrics: a formula over metric names, + - * / and parentheses. */
 typedef struct cn_calc cn_calc_t;

@@ -275,10 +275,9 @@ static int apply(cn_report_req_t *req, raw_req_t *raw, const cn_store_t *store, 
                               "previous_bucket with a granularity)",
                               raw->compare);
     }
-    if (raw->bots != NULL)
-        req->include_bots = strcmp(raw->bots, "1") == 0 || strcmp(raw->bots, "true") == 0;
-    if (raw->empty != NULL)
-        req->include_empty = strcmp(raw->empty, "0") != 0 && strcmp(raw->empty, "false") != 0;
+    if ((rc = cn_query__flag("bots", raw->bots, &req->include_bots, err)) != 0 ||
+        (rc = cn_query__flag("empty", raw->empty, &req->include_empty, err)) != 0)
+        return rc;
     if (raw->segment != NULL && raw->segment[0] != '\0') {
         size_t pos;
         if ((rc = cn_segment_parse(cn_str_c(raw->segment), &req->segment, &pos, err)) != 0)

@@ -293,10 +293,19 @@ static void segments_by_scope(void **state)
     r = run(RANGE "&metrics=pageviews&segment=not%20visit(country%20%3D%20%22US%22)", &q);
     assert_true(r->totals[0] == 1);
     done(r, &q);
-    /* bots in only when asked */
-    r = run(RANGE "&metrics=pageviews&bots=1", &q);
-    assert_true(r->totals[0] == 8);
-    done(r, &q);
+    /* bots in only when asked, with any spelling of yes; a spelling of no leaves them out */
+    static const char *const yes[] = {"1", "true", "yes"}, *const no[] = {"0", "false", "no"};
+    for (size_t i = 0; i < 3; i++) {
+        char p[256];
+        snprintf(p, sizeof(p), RANGE "&metrics=pageviews&bots=%s", yes[i]);
+        r = run(p, &q);
+        assert_true(r->totals[0] == 8);
+        done(r, &q);
+        snprintf(p, sizeof(p), RANGE "&metrics=pageviews&bots=%s", no[i]);
+        r = run(p, &q);
+        assert_true(r->totals[0] == 7);
+        done(r, &q);
+    }
     /* per-hit event flags, set and not set */
     r = run(RANGE "&metrics=pageviews&segment=product_views%20>%200", &q);
     assert_true(r->totals[0] == 2);
@@ -491,6 +500,9 @@ static void json_values_of_the_wrong_type_are_errors(void **state)
         {"{\"calculated\": \"rpv=revenue/visits\"}",
          "'calculated' must be an object of formulas: {\"NAME\": \"FORMULA\"}"},
         {"{\"calculated\": {\"rpv\": 1}}", "calculated metric 'rpv': the formula must be a string"},
+        /* a yes/no parameter spelt otherwise is not read as either */
+        {"{\"bots\": \"all\"}", "'bots' is 1, true or yes, or 0, false or no, not 'all'"},
+        {"{\"empty\": \"none\"}", "'empty' is 1, true or yes, or 0, false or no, not 'none'"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         cn_report_req_t q;
@@ -626,6 +638,11 @@ static void realtime_counts_the_last_minutes(void **state)
                      CN_EINVAL);
     assert_string_equal(err.msg,
                         "realtime reads the last minutes=N (1..180), not a date range ('range')");
+    cn_buf_clear(&out);
+    assert_int_equal(cn_realtime_json(qctx, store, snap, "t", S("minutes=30&bots=maybe"), false,
+                                      at(D + 1, 2 * MIN), &out, &err),
+                     CN_EINVAL);
+    assert_string_equal(err.msg, "'bots' is 1, true or yes, or 0, false or no, not 'maybe'");
     cn_buf_dispose(&out);
     cn_store_snap_release(snap);
 }
