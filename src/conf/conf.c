@@ -6,7 +6,8 @@
  * Syntax: `# ...` and `; ...` comment lines, `[server]`, `[suite ID]` (or
  * `[suite "ID"]`) section headers, `key = value` lines. Values are trimmed;
  * a value may be wrapped in double quotes to keep leading or trailing
- * spaces. Keys are case-sensitive and unique within a section.
+ * spaces. Keys are case-sensitive and unique within a section (a key set
+ * twice is an error), except a suite's `tokens` (`token`): each line adds.
  */
 #include "conf/conf.h"
 
@@ -608,6 +609,54 @@ static int suite_key(cn_suite_conf_t *s, parse_ctx_t *ctx, const char *key, cons
 
 /* --- The reader --- */
 
+/* A key of the section being read and its line, for the check that no key is set twice. */
+typedef struct seen_key {
+    cn_str_t key; /* into the configuration's text */
+    int line;
+} seen_key_t;
+
+static int seen_cmp(const void *a, const void *b)
+{
+    const seen_key_t *x = a, *y = b;
+    size_t n = x->key.len < y->key.len ? x->key.len : y->key.len;
+    int c = memcmp(x->key.ptr, y->key.ptr, n);
+    if (c == 0)
+        c = (x->key.len > y->key.len) - (x->key.len < y->key.len);
+    return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/*
+ * A section's keys, each once: a key set twice is an error at the first line that sets one
+ * again (a later value silently winning would hide the earlier one). Sorted, so that a long
+ * section costs n log n. Empties the list.
+ */
+static int keys_unique(const char *name, const char *section, seen_key_t *keys, size_t *n,
+                       cn_err_t *err)
+{
+    if (*n < 2) {
+        *n = 0;
+        return 0;
+    }
+    qsort(keys, *n, sizeof(*keys), seen_cmp);
+    /* in a run of one key (by line), the first is its first setting, the second its first
+     * setting again; of all runs, the one set again first in the file is reported */
+    const seen_key_t *again = NULL, *first = NULL;
+    for (size_t i = 1; i < *n; i++) {
+        if (!cn_str_eq(keys[i - 1].key, keys[i].key) ||
+            (i >= 2 && cn_str_eq(keys[i - 2].key, keys[i].key)))
+            continue;
+        if (again == NULL || keys[i].line < again->line) {
+            again = &keys[i];
+            first = &keys[i - 1];
+        }
+    }
+    *n = 0;
+    if (again == NULL)
+        return 0;
+    return cn_err_set(err, CN_ECONFIG, "%s:%d: [%s] %.*s is set twice (first at line %d)", name,
+                      again->line, section, CN_STR_FMT(again->key), first->line);
+}
+
 int cn_conf_parse(const char *name, const char *text, size_t len, cn_conf_t **out, cn_err_t *err)
 {
     cn_conf_t *c = cn_xcalloc(1, sizeof(*c));
@@ -617,6 +666,8 @@ int cn_conf_parse(const char *name, const char *text, size_t len, cn_conf_t **ou
     cn_suite_conf_t *suite = NULL;
     char section[128] = "";
     char *key = NULL, *value = NULL;
+    seen_key_t *keys = NULL;
+    size_t nkeys = 0, keys_cap = 0;
     int rc = 0;
 
     if (len > MAX_CONF_BYTES) {
@@ -635,6 +686,8 @@ int cn_conf_parse(const char *name, const char *text, size_t len, cn_conf_t **ou
         if (line.len == 0 || line.ptr[0] == '#' || line.ptr[0] == ';')
             continue;
         if (line.ptr[0] == '[') {
+            if ((rc = keys_unique(name, section, keys, &nkeys, err)) != 0)
+                goto fail;
             if (line.ptr[line.len - 1] != ']') {
                 rc = cn_err_set(err, CN_ECONFIG, "%s:%d: section header without ']'", name,
                                 ctx.line);
@@ -693,6 +746,13 @@ int cn_conf_parse(const char *name, const char *text, size_t len, cn_conf_t **ou
         }
         key = cn_xstrndup(k.ptr, k.len);
         value = cn_xstrndup(v.ptr, v.len);
+        if (nkeys == keys_cap) {
+            keys_cap = keys_cap ? 2 * keys_cap : 64;
+            keys = cn_xrealloc(keys, keys_cap * sizeof(*keys));
+        }
+        /* a suite's token lines add up (suite_key): the one key that may come again */
+        if (!cn_str_eq_c(k, "tokens") && !cn_str_eq_c(k, "token"))
+            keys[nkeys++] = (seen_key_t){k, ctx.line};
         if (where == NONE) {
             rc = cn_err_set(err, CN_ECONFIG, "%s:%d: %s: key outside a section", name, ctx.line,
                             key);
@@ -705,6 +765,9 @@ int cn_conf_parse(const char *name, const char *text, size_t len, cn_conf_t **ou
         free(value);
         key = value = NULL;
     }
+    if ((rc = keys_unique(name, section, keys, &nkeys, err)) != 0)
+        goto fail;
+    free(keys);
     for (size_t i = 0; i < c->suite_count; i++) {
         if (c->suites[i].name == NULL)
             c->suites[i].name = cn_xstrdup(c->suites[i].id);
@@ -715,6 +778,7 @@ int cn_conf_parse(const char *name, const char *text, size_t len, cn_conf_t **ou
 fail:
     free(key);
     free(value);
+    free(keys);
     cn_conf_free(c);
     return rc;
 }

@@ -47,14 +47,26 @@ def example_keys_are_accepted(tmp):
     data = os.path.join(tmp, "example-data")
     os.makedirs(data)
     uncommented = []
+    active = {}  # key -> line index of its setting in the current section
     for i, line in enumerate(lines):
+        if line.startswith("["):
+            active = {}
+            continue
         m = re.match(r"# ([a-z_]+[0-9]*) = (.*)$", line)
         # the files of channel_rules and referer_list are read: the example paths are not there
         if m and m.group(1) not in ("channel_rules", "referer_list"):
+            # an example below a key's default replaces it: a key is set once in a section
+            if m.group(1) in active:
+                lines[active[m.group(1)]] = "# " + lines[active[m.group(1)]]
             lines[i] = "%s = %s" % (m.group(1), m.group(2))
             uncommented.append(m.group(1))
-        elif line.startswith("data = "):
+            active[m.group(1)] = i
+            continue
+        if line.startswith("data = "):
             lines[i] = "data = %s" % data
+        m = re.match(r"([a-z_]+[0-9]*) =", line)
+        if m:
+            active[m.group(1)] = i
     check(len(uncommented) >= 10, "examples found in canton.conf.example: %s" % uncommented)
     conf = os.path.join(tmp, "example.conf")
     with open(conf, "w") as f:

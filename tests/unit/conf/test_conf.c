@@ -248,6 +248,44 @@ static void listen_addresses(void **state)
                         "expected ADDRESS:PORT, e.g. 127.0.0.1:8080");
 }
 
+/* A key set twice in one section is an error at the first line that sets one again, whatever
+ * the other keys between; the same key in two sections is two keys. */
+static void a_key_set_twice_is_an_error(void **state)
+{
+    (void)state;
+    cn_conf_t *c;
+    cn_err_t err;
+    assert_int_equal(parse("[server]\nlisten = 127.0.0.1:1\nlog_level = info\n"
+                           "listen = 127.0.0.1:2\n",
+                           &c, &err),
+                     CN_ECONFIG);
+    assert_string_equal(err.msg, "t.conf:4: [server] listen is set twice (first at line 2)");
+    /* two keys set again: the one set again first is named, at the end of the file too */
+    assert_int_equal(parse("[suite x]\nevar9 = a\ncurrency = EUR\nevar1 = b\ncurrency = USD\n"
+                           "evar9 = c\nevar9 = d\n",
+                           &c, &err),
+                     CN_ECONFIG);
+    assert_string_equal(err.msg, "t.conf:5: [suite x] currency is set twice (first at line 3)");
+    /* found when the next section begins, before its keys are read */
+    assert_int_equal(
+        parse("[suite x]\nevar1 = a\nevar1 = a\n[suite y]\ncurrency = yuan\n", &c, &err),
+        CN_ECONFIG);
+    assert_string_equal(err.msg, "t.conf:3: [suite x] evar1 is set twice (first at line 2)");
+    /* token lines add up: the one key that may come again */
+    assert_int_equal(parse("[suite x]\ntoken = 0123456789abcdef\ntoken = 0123456789abcdeg\n"
+                           "tokens = 0123456789abcdeh\n",
+                           &c, &err),
+                     0);
+    assert_int_equal(cn_conf_suite(c, "x", 1)->token_count, 3);
+    cn_conf_free(c);
+    /* keys are case-sensitive, and each section has its own */
+    assert_int_equal(parse("[suite x]\ncurrency = EUR\n[suite y]\ncurrency = EUR\n"
+                           "[server]\nlisten = 127.0.0.1:1\n",
+                           &c, &err),
+                     0);
+    cn_conf_free(c);
+}
+
 static void load_reports_missing_file(void **state)
 {
     (void)state;
@@ -268,6 +306,7 @@ int main(void)
         cmocka_unit_test(suite_exclude_ips_and_visit_rules),
         cmocka_unit_test(empty_token_list_adds_none),
         cmocka_unit_test(durations_and_sizes),
+        cmocka_unit_test(a_key_set_twice_is_an_error),
         cmocka_unit_test(load_reports_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
