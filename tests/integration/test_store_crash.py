@@ -10,6 +10,15 @@ the end of the log. Then `canton check` must pass and `canton export` of every
 suite must equal the reference's byte for byte (per-day row counts and a
 digest): every hit is in the store exactly once.
 
+The moments scale with the machine's speed: the reference run is timed, and
+each run is killed after 2% to 20% of its time (with more than 20000 hits per
+suite and day, of its time per 20000: the bench's kills come as often as the
+test's). The crash runs' settings and restarts only add work, so a killed
+run has processed at most a fifth of the log and at least four kills land
+before a run can reach the end, however fast the machine is (25-250 ms on
+the 2-core build machine when it is quiet, up to about 900 ms when it is busy,
+2 s in an ASan build).
+
 Kill cycles go on for up to CANTON_CRASH_SECONDS (default 20; ~30 s in all)
 or until processing reaches the end of the log;
 bench/process/crash runs it with many more cycles and hits."""
@@ -83,9 +92,13 @@ try:
     shutil.copytree(os.path.join(ref, "hitlog"), os.path.join(crash, "hitlog"))
     shutil.copy(os.path.join(ref, "rates.csv"), os.path.join(crash, "rates.csv"))
 
-    # the reference: one uninterrupted run
+    # the reference: one uninterrupted run, timed (the kills' moments are fractions of its time
+    # per 20000 hits per suite and day, so that bench/process/crash's are the test's)
+    t = time.monotonic()
     r = run("process", "--config", conf, "--data", ref, "--until-end", "--no-enrich")
+    unit = (time.monotonic() - t) * min(1.0, 20000.0 / HITS)
     c.check(r.returncode == 0, "reference run: %r" % r.stderr)
+    print("# kills after %.0f to %.0f ms" % (20 * unit, 200 * unit))
     # the same salts, so that cookieless visitor keys are the same
     shutil.copy(os.path.join(ref, "salts"), os.path.join(crash, "salts"))
     want, e = export(conf, ref)
@@ -100,7 +113,7 @@ try:
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if time.monotonic() < deadline:
             try:
-                p.wait(timeout=rnd.uniform(0.03, 0.3))
+                p.wait(timeout=rnd.uniform(0.02, 0.2) * unit)
             except subprocess.TimeoutExpired:
                 p.send_signal(signal.SIGKILL)
                 p.wait()
