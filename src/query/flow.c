@@ -627,13 +627,15 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
     if (rc == 0 && dir != NULL && !previous && strcmp(dir, "next") != 0)
         rc = cn_err_set(err, CN_EINVAL, "direction must be next or previous");
     if (rc == 0 && lim != NULL &&
-        (cn_str_to_i64(cn_str_c(lim), &limit) != 0 || limit < 1 || limit > 10000))
-        rc = cn_err_set(err, CN_EINVAL, "limit must be 1..10000");
+        (cn_str_to_i64(cn_str_c(lim), &limit) != 0 || limit < 0 || limit > 10000))
+        rc = cn_err_set(err, CN_EINVAL, "limit must be 0 (all rows) or 1..10000");
+    if (limit == 0) /* every row, as a report's limit=0 */
+        limit = INT64_MAX;
     if (rc == 0 && lenp != NULL && (cn_str_to_i64(cn_str_c(lenp), &plen) != 0 || plen != 2))
         rc = cn_err_set(err, CN_EINVAL, "length must be 2 (pairs of consecutive pages)");
     if (rc == 0 && plen == 0 && fromc == NULL)
         rc = cn_err_set(err, CN_EINVAL,
-                        "paths need condition=<condition> (e.g. page = \"/cart\") or length=2");
+                        "paths need condition=<condition> (e.g. page = \"cart\") or length=2");
     cn_field_t field = {0};
     int arg = 0;
     field.dim = cn_dim_find(cn_str_c(dimname ? dimname : "page"), &arg);

@@ -613,7 +613,26 @@ static void paths_next_previous_and_pairs(void **state)
     assert_string_equal(jstr(j, "rows.0.keys.0"), "/home");
     assert_string_equal(jstr(j, "rows.0.keys.1"), "/p/mug");
     assert_int_equal(jint(j, "rows.0.count"), 2);
+    size_t all = json_array_size(json_object_get(j, "rows"));
+    assert_true(all >= 2);
     json_decref(j);
+    /* limit: 1 row; 0 every row, as a report's limit=0; past 10000 an error */
+    j = flow(cn_paths_json, RANGE "&length=2&limit=1", 0);
+    assert_int_equal(json_array_size(json_object_get(j, "rows")), 1);
+    json_decref(j);
+    j = flow(cn_paths_json, RANGE "&length=2&limit=0", 0);
+    assert_int_equal(json_array_size(json_object_get(j, "rows")), all);
+    json_decref(j);
+    cn_store_snap_t *snap;
+    cn_buf_t out = CN_BUF_INIT;
+    cn_err_t err = {0};
+    assert_int_equal(cn_store_snapshot(store, &snap), 0);
+    assert_int_equal(cn_paths_json(qctx, store, snap, "t", S(RANGE "&length=2&limit=10001"), false,
+                                   0, &out, &err),
+                     CN_EINVAL);
+    assert_string_equal(err.msg, "limit must be 0 (all rows) or 1..10000");
+    cn_buf_dispose(&out);
+    cn_store_snap_release(snap);
 }
 
 static void realtime_counts_the_last_minutes(void **state)
