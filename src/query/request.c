@@ -31,18 +31,24 @@ void cn_report_req_dispose(cn_report_req_t *req)
     memset(req, 0, sizeof(*req));
 }
 
-static int parse_ymd(const char *s, int32_t *out)
+/* A day parameter (name: from, to): exactly YYYY-MM-DD, a day that exists, from 1970 on. */
+static int parse_ymd(const char *name, const char *s, int32_t *out, cn_err_t *err)
 {
-    int y, m, d;
-    char extra;
-    if (s == NULL || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || y < 1970 || y > 9999 ||
-        m < 1 || m > 12 || d < 1 || d > 31)
-        return CN_EPARSE;
+    static const char shape[] = "dddd-dd-dd";
+    bool ok = strlen(s) == sizeof(shape) - 1;
+    for (size_t i = 0; ok && i < sizeof(shape) - 1; i++)
+        ok = shape[i] == 'd' ? s[i] >= '0' && s[i] <= '9' : s[i] == shape[i];
+    if (!ok)
+        return cn_err_set(err, CN_EINVAL, "bad date %s='%.64s' (expected YYYY-MM-DD)", name, s);
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    if (y < 1970)
+        return cn_err_set(err, CN_EINVAL, "date %s='%s' is before 1970-01-01, where reports begin",
+                          name, s);
     int32_t day = cn_store_day_from_ymd(y, m, d);
     int y2, m2, d2;
     cn_store_day_to_ymd(day, &y2, &m2, &d2);
-    if (y2 != y || m2 != m || d2 != d)
-        return CN_EPARSE; /* 2026-02-30 */
+    if (m < 1 || m > 12 || d < 1 || y2 != y || m2 != m || d2 != d) /* 2026-02-30 */
+        return cn_err_set(err, CN_EINVAL, "bad date %s='%s' (no such day)", name, s);
     *out = day;
     return 0;
 }
@@ -97,10 +103,11 @@ int cn_report_resolve_range(const cn_store_t *store, int64_t now_us, const char 
         return 0;
     }
     int32_t f = today - 29, t = today;
-    if (from != NULL && parse_ymd(from, &f) != 0)
-        return cn_err_set(err, CN_EINVAL, "bad date from='%s' (expected YYYY-MM-DD)", from);
-    if (to != NULL && parse_ymd(to, &t) != 0)
-        return cn_err_set(err, CN_EINVAL, "bad date to='%s' (expected YYYY-MM-DD)", to);
+    int rc;
+    if (from != NULL && (rc = parse_ymd("from", from, &f, err)) != 0)
+        return rc;
+    if (to != NULL && (rc = parse_ymd("to", to, &t, err)) != 0)
+        return rc;
     if (from != NULL && to == NULL)
         t = today > f ? today : f;
     if (to != NULL && from == NULL)
