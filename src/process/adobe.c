@@ -204,7 +204,12 @@ static int parse_ts(cn_str_t s, int64_t *out)
         }
         off = sign * (oh * 3600 + om * 60);
     }
-    if (p != end || mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59 || ss > 60)
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (p != end || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || hh > 23 || mi > 59 ||
+        ss > 60)
+        return -1;
+    if (mo == 2 && d == 29 && !leap) /* timegm would make 2026-02-29 March 1st */
         return -1;
     struct tm tm = {.tm_year = y - 1900,
                     .tm_mon = mo - 1,
@@ -424,8 +429,8 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
             cn_str_t v = value_of(&c, p);
             if (parse_ts(v, &h->ts_us) != 0) {
                 cn_err_set(err, CN_BADROW_BAD_TIMESTAMP,
-                           "ts '%.*s' is neither Unix seconds nor "
-                           "ISO 8601",
+                           "ts '%.*s' is neither Unix seconds nor an ISO 8601 "
+                           "time from 1970 to 3000",
                            CN_STR_FMT(v));
                 return CN_BADROW_BAD_TIMESTAMP;
             }

@@ -1042,9 +1042,12 @@ static int process_batch(cn_process_t *p, const cn_rawhit_t *raw, const void *re
         return rc;
     if (matched == 0) {
         char d[160];
-        snprintf(d, sizeof(d), "suite '%.*s' is not configured",
-                 (int)(b->suites.len > 100 ? 100 : b->suites.len),
-                 b->suites.ptr ? b->suites.ptr : "");
+        if (unknown == 0) /* say so, not "suite '' is not configured" (a pixel without suite=) */
+            snprintf(d, sizeof(d), "the hit names no suite");
+        else
+            snprintf(d, sizeof(d), "suite '%.*s' is not configured",
+                     (int)(b->suites.len > 100 ? 100 : b->suites.len),
+                     b->suites.ptr ? b->suites.ptr : "");
         return bad_row(p, raw, rec, rec_len, pos, CN_BADROW_UNKNOWN_SUITE, d);
     }
     p->stats.skipped_suites += unknown;

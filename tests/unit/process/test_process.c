@@ -938,18 +938,29 @@ static void bad_rows_are_logged_with_reason_and_raw_bytes(void **state)
     adobe(p, "shop", T0, "g=x&products=%3BA%3Bx");
     adobe(p, "shop,nosuch", T0, "g=x" MID); /* one configured suite: fine */
     assert_int_equal(cn_process_record(p, "\x09junk", 5, (cn_hitlog_pos_t){1, ++POS}), 0);
+    /* a pixel without suite= (Snowplow's GET /i): a reason that says so */
+    cn_rawhit_t px = {0};
+    px.recv_us = T0;
+    px.proto = CN_PROTO_CANTON_PIXEL;
+    px.ip = CN_STR_LIT("203.0.113.9");
+    px.method = CN_STR_LIT("GET");
+    px.path = CN_STR_LIT("/i");
+    px.query = CN_STR_LIT("e=pv&url=https%3A%2F%2Fs%2F");
+    assert_int_equal(cn_process_raw(p, &px, (cn_hitlog_pos_t){1, ++POS}), 0);
     assert_int_equal(cn_process_checkpoint(p), 0);
     cn_process_stats_t st;
     cn_process_stats(p, &st);
-    assert_int_equal(st.bad_rows, 4);
+    assert_int_equal(st.bad_rows, 5);
     assert_int_equal(st.skipped_suites, 1);
     assert_int_equal(REC[0].nhits, 1);
     cn_process_free(p);
     seen_t s = {0};
     cn_err_t err;
     assert_int_equal(cn_badrows_read(DIR_, on_bad, &s, &err), 0);
-    assert_int_equal(s.count, 4);
+    assert_int_equal(s.count, 5);
     assert_int_equal(s.reasons[3], CN_BADROW_BAD_RECORD);
+    assert_int_equal(s.reasons[4], CN_BADROW_UNKNOWN_SUITE);
+    assert_string_equal(s.detail[4], "the hit names no suite");
     assert_int_equal(s.reasons[0], CN_BADROW_UNKNOWN_SUITE);
     assert_string_equal(s.detail[0], "suite 'nosuchsuite' is not configured");
     assert_int_equal(s.reasons[1], CN_BADROW_NO_PAGE_URL);
