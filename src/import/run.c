@@ -220,6 +220,18 @@ static ssize_t stream_read(source_t *src, char *buf, size_t n, cn_err_t *err)
             const char *msg = gzerror(src->gz, &zerr);
             return cn_err_set(err, CN_ECORRUPT, "%s: %s", src->path, msg);
         }
+        if (r == 0) {
+            /* zlib ends a stream cut short (a copy or a compression still running) as if
+             * it were complete, only noting Z_BUF_ERROR: its last line is cut too, and
+             * the rest of the log is missing */
+            int zerr;
+            gzerror(src->gz, &zerr);
+            if (zerr == Z_BUF_ERROR)
+                return cn_err_set(err, CN_ECORRUPT,
+                                  "%s: the gzip data ends early (a truncated or unfinished "
+                                  "file)",
+                                  src->path);
+        }
         return r;
     }
     for (;;) {
@@ -242,6 +254,16 @@ static uint64_t source_progress(const source_t *src)
 }
 
 /*
+ * The length of a UTF-8 byte order mark at the start of s (3), else 0. Spreadsheets ("CSV
+ * UTF-8") and Windows tools write one before the first line; it is not part of the first
+ * field (a CSV header's first column, a log's address) and is dropped at offset 0.
+ */
+static size_t bom_len(const char *s, size_t n)
+{
+    return n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
+
+/*
  * Hands out the next run of whole lines: *data and *len, *owned (free it after
  * parsing; NULL for mmap). Returns 1, 0 at the end, or a negative code.
  */
@@ -261,10 +283,11 @@ static int source_next(source_t *src, const char **data, size_t *len, char **own
                 cut = nl ? nl + 1 : src->map + src->map_len;
             }
         }
-        *data = s;
-        *len = (size_t)(cut - s);
+        size_t skip = src->pos == 0 ? bom_len(s, (size_t)(cut - s)) : 0;
+        *data = s + skip;
+        *len = (size_t)(cut - s) - skip;
         *owned = NULL;
-        src->pos += *len;
+        src->pos += (size_t)(cut - s);
         src->consumed = src->pos;
         return 1;
     }
@@ -319,9 +342,11 @@ static int source_next(source_t *src, const char **data, size_t *len, char **own
         }
         if (start > 0)
             memmove(buf, buf + start, cut - start);
-        *data = *owned = buf;
-        *len = cut - start;
-        src->consumed += *len;
+        size_t skip = src->consumed == 0 ? bom_len(buf, cut - start) : 0;
+        *owned = buf;
+        *data = buf + skip;
+        *len = cut - start - skip;
+        src->consumed += cut - start;
         return 1;
     }
 }
@@ -363,8 +388,8 @@ static int source_header(source_t *src, cn_import_parser_t *p, uint64_t start,
 {
     if (src->map != NULL) {
         const char *nl = memchr(src->map, '\n', src->map_len);
-        size_t n = nl ? (size_t)(nl - src->map) : src->map_len;
-        CN_RETURN_IF_ERR(cn_import_parser_set_header(p, cn_str(src->map, n), err));
+        size_t n = nl ? (size_t)(nl - src->map) : src->map_len, b = bom_len(src->map, n);
+        CN_RETURN_IF_ERR(cn_import_parser_set_header(p, cn_str(src->map + b, n - b), err));
         if (start == 0) {
             src->pos = nl ? n + 1 : n;
             src->consumed = src->pos;

@@ -3,7 +3,7 @@
  * The threaded runner: blocks at line boundaries, hits in file order with
  * any number of threads, bad lines with their line numbers, .gz input,
  * resuming at an offset and at every offset reported after a block, a last
- * line without '\n', over-long lines, and
+ * line without '\n', over-long lines, a UTF-8 byte order mark, a truncated .gz, and
  * block batches appended to a hitlog.
  */
 #include <errno.h>
@@ -154,6 +154,24 @@ static void gzip_input_gives_the_same_hits(void **state)
     assert_int_equal(st.hits, lines - 2);
     assert_int_equal(c.bad_lines[1], 100007);
     assert_int_equal(st.end_offset, bytes);
+    unlink(path);
+}
+
+/* A .gz cut short is an error, not a complete import of its first part. */
+static void truncated_gzip_is_an_error(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/cn_run_XXXXXX.gz";
+    int fd = mkstemps(path, 3);
+    close(fd);
+    write_log(path, 20000, true, true);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(truncate(path, sb.st_size / 2), 0);
+    collected_t c = {0};
+    cn_import_stats_t st = {0};
+    run_file(path, 2, 0, &c, &st, CN_ECORRUPT);
+    assert_true(c.hits < 20000);
     unlink(path);
 }
 
@@ -338,6 +356,65 @@ static void csv_header_from_the_file(void **state)
     unlink(path);
 }
 
+/* Writes text to a new temporary file (gzip-compressed when path ends in .gz). */
+static void write_text(char *path, int suffix_len, const char *text)
+{
+    int fd = mkstemps(path, suffix_len);
+    assert_true(fd >= 0);
+    close(fd);
+    if (suffix_len > 0) {
+        gzFile g = gzopen(path, "wb1");
+        gzwrite(g, text, (unsigned)strlen(text));
+        gzclose(g);
+    } else {
+        FILE *f = fopen(path, "w");
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* A UTF-8 byte order mark before the first line is not part of its first field. */
+static void utf8_bom_is_dropped(void **state)
+{
+    (void)state;
+    const char *log =
+        "\xef\xbb\xbf"
+        "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /n0 HTTP/1.1\" 200 1 \"-\" \"u\"\r\n"
+        "10.0.0.2 - - [10/Oct/2000:13:55:37 -0700] \"GET /n1 HTTP/1.1\" 200 1 \"-\" \"u\"\r\n";
+    for (int gz = 0; gz < 2; gz++) { /* mapped, then read as a stream */
+        char path[32];
+        snprintf(path, sizeof(path), "/tmp/cn_run_XXXXXX%s", gz ? ".gz" : "");
+        write_text(path, gz ? 3 : 0, log);
+        collected_t c = {0};
+        cn_import_stats_t st = {0};
+        run_file(path, 2, 0, &c, &st, 0);
+        assert_int_equal(c.bad, 0);
+        assert_int_equal(st.hits, 2);
+        assert_false(c.out_of_order);
+        assert_int_equal(st.end_offset, strlen(log));
+        unlink(path);
+    }
+    /* a CSV header: the first column is "ts", not "\xef\xbb\xbfts" */
+    for (int gz = 0; gz < 2; gz++) {
+        char path[32];
+        snprintf(path, sizeof(path), "/tmp/cn_run_XXXXXX%s", gz ? ".gz" : "");
+        write_text(path, gz ? 3 : 0, "\xef\xbb\xbfts,url,ip\r\n971211336,/n0,10.0.0.1\r\n");
+        cn_import_parser_t *p = NULL;
+        cn_import_opts_t o = {.format = "csv", .suite = "s"};
+        assert_int_equal(cn_import_parser_new(&o, &p, NULL), 0);
+        collected_t c = {0};
+        cn_import_stats_t st = {0};
+        cn_import_sink_t sink = {.hit = on_hit, .bad = on_bad, .ud = &c};
+        assert_int_equal(cn_import_run(p, path, 0, 2, &sink, &st, NULL), 0);
+        cn_import_parser_free(p);
+        assert_int_equal(c.bad, 0);
+        assert_int_equal(st.hits, 1);
+        assert_int_equal(st.lines, 2);
+        assert_int_equal(st.skipped, 1);
+        unlink(path);
+    }
+}
+
 /* A batch sink: takes every other block's batch into a hitlog, copies the others record by record.
  */
 typedef struct batch_sink {
@@ -440,12 +517,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hits_arrive_in_file_order_with_many_threads),
         cmocka_unit_test(gzip_input_gives_the_same_hits),
+        cmocka_unit_test(truncated_gzip_is_an_error),
         cmocka_unit_test(last_line_without_newline_counts),
         cmocka_unit_test(resumes_at_an_offset),
         cmocka_unit_test(delivered_offsets_resume_exactly),
         cmocka_unit_test(over_long_lines_in_a_stream),
         cmocka_unit_test(sink_errors_stop_the_import),
         cmocka_unit_test(csv_header_from_the_file),
+        cmocka_unit_test(utf8_bom_is_dropped),
         cmocka_unit_test(missing_file_is_an_error),
         cmocka_unit_test(batches_reach_the_hitlog_in_file_order),
     };
