@@ -1247,6 +1247,15 @@ static bool num_match(cn_seg_op_t op, double x, const cn_seg_value_t *vals, size
     }
 }
 
+/* The name of value v of a dimension with named values (new_returning, or an enum), or NULL
+ * past the last (the names have no gaps). */
+static const char *value_name(const cn_dim_def_t *d, unsigned v)
+{
+    if (d->src == CN_DIMSRC_NEW_RETURN)
+        return v == 0 ? "new" : v == 1 ? "returning" : NULL;
+    return cn_query__enum_name(d->names, v);
+}
+
 static int compile_cond(cn_scan_t *s, const cn_seg_node_t *node, cond_t *c)
 {
     memset(c, 0, sizeof(*c));
@@ -1283,11 +1292,7 @@ static int compile_cond(cn_scan_t *s, const cn_seg_node_t *node, cond_t *c)
             c->idset = bits_new(256);
             c->idset_len = 256;
             for (unsigned v = 0; v < 256; v++) {
-                const char *name = d->src == CN_DIMSRC_NEW_RETURN
-                                       ? (v == 0   ? "new"
-                                          : v == 1 ? "returning"
-                                                   : NULL)
-                                       : cn_query__enum_name(d->names, v);
+                const char *name = value_name(d, v);
                 if (name == NULL)
                     continue;
                 bool m = node->values[0].is_num
@@ -1304,11 +1309,7 @@ static int compile_cond(cn_scan_t *s, const cn_seg_node_t *node, cond_t *c)
                 char names[128] = "";
                 bool known = false;
                 for (unsigned v = 0; v < 256; v++) {
-                    const char *name = d->src == CN_DIMSRC_NEW_RETURN
-                                           ? (v == 0   ? "new"
-                                              : v == 1 ? "returning"
-                                                       : NULL)
-                                           : cn_query__enum_name(d->names, v);
+                    const char *name = value_name(d, v);
                     if (name == NULL)
                         break;
                     known |= strcmp(name, node->values[i].str) == 0;
