@@ -719,9 +719,17 @@ static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[
                 BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu] has no sku", idx, i);
             int64_t qty = 1;
             if (q != NULL && q->t != JN_NULL) {
-                if (q->t != JN_INT || jn_int(q) < 0 || jn_int(q) > 1000000000)
+                /* a whole number, also written as one with a zero fraction (2.0: what
+                 * Python's json.dumps writes for a float) */
+                double d = q->t == JN_REAL ? jn_real(q) : -1;
+                if (q->t == JN_INT)
+                    qty = jn_int(q);
+                else if (d >= 0 && d <= 1000000000 && d == (double)(int64_t)d)
+                    qty = (int64_t)d;
+                else
+                    qty = -1;
+                if (qty < 0 || qty > 1000000000)
                     BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].quantity is bad", idx, i);
-                qty = jn_int(q);
             }
             p.qty = qty;
             p.has_qty = true;

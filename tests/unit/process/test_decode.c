@@ -812,6 +812,36 @@ static const char batch_json[] =
     "\"price\":39.90},{\"name\":\"Tea\",\"price\":\"128\"}]},"
     "{\"type\":\"outbound\",\"name\":\"Partner\",\"target\":\"https://partner.example/\"}]}";
 
+/* A quantity is a whole number, also when written with a zero fraction (2.0: Python's
+ * json.dumps of a float); 2.5, a negative or a string is bad_products. */
+static void canton_json_quantity_whole_numbers(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *q;
+        int64_t qty; /* -1: bad_products */
+    } cases[] = {{"2", 2},    {"2.0", 2},   {"2.000", 2},  {"3e0", 3},          {"0.0", 0},
+                 {"2.5", -1}, {"-1.0", -1}, {"\"2\"", -1}, {"1000000001.0", -1}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char body[256];
+        snprintf(body, sizeof(body),
+                 "{\"suite\":\"d\",\"events\":[{\"type\":\"purchase\",\"order_id\":\"O\","
+                 "\"items\":[{\"sku\":\"A\",\"quantity\":%s,\"price\":1.5}]}]}",
+                 cases[i].q);
+        cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str_c(body)};
+        int rc = cn_decode_raw(&r, &B, &E);
+        if (cases[i].qty < 0) {
+            assert_int_equal(rc, CN_BADROW_BAD_PRODUCTS);
+            assert_string_equal(E.msg, "events[0].items[0].quantity is bad");
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        const cn_dhit_t *h = &B.hits[0];
+        assert_int_equal(B.prods[h->prod_first].qty, cases[i].qty);
+        assert_int_equal(B.prods[h->prod_first].price, 15000 * cases[i].qty);
+    }
+}
+
 static void canton_json_batch_decodes(void **state)
 {
     (void)state;
@@ -1212,6 +1242,7 @@ int main(void)
         cmocka_unit_test(contextdata_keys_are_not_variables),
         cmocka_unit_test(money_parses_exactly),
         cmocka_unit_test(canton_json_batch_decodes),
+        cmocka_unit_test(canton_json_quantity_whole_numbers),
         cmocka_unit_test(canton_json_gzip_body_inflates),
         cmocka_unit_test(canton_json_keeps_body_slices_and_copies_jansson_strings),
         cmocka_unit_test(canton_json_rejects_bad_bodies),
