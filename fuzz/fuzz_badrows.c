@@ -7,46 +7,26 @@
  * error is CN_ECORRUPT or CN_EVERSION with a message naming the file; every
  * row delivered has its byte strings inside the frame.
  */
-#define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "hit/rawhit.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "process/process.h"
+#include "tmpfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[64], path[128];
-
-static int remove_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    remove(p);
-    return 0;
-}
-
-static void cleanup(void)
-{
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
+static const char *dir;
+static char path[128];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof(dir), "%s", "/tmp/cn-fuzz-badrows-XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        abort();
-    snprintf(path, sizeof(path), "%s/badrows", dir);
-    if (mkdir(path, 0755) != 0)
-        abort();
+    dir = fuzz_tmpdir("badrows", "badrows");
     snprintf(path, sizeof(path), "%s/badrows/badrows.log", dir);
-    atexit(cleanup);
 }
 
 static int on_row(void *ud, const cn_badrow_t *row)
@@ -74,11 +54,9 @@ static int on_row(void *ud, const cn_badrow_t *row)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (dir[0] == '\0')
+    if (dir == NULL)
         setup();
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || (size > 0 && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
-        abort();
+    fuzz_write_file(path, data, size);
     size_t rows = 0;
     cn_err_t err = {0};
     int rc = cn_badrows_read(dir, on_row, &rows, &err);

@@ -10,19 +10,16 @@
  * checkpoint that loads is written back (cn_process_checkpoint) and that
  * file must load again: state a load accepts is state processing can keep.
  */
-#define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "conf/conf.h"
 #include "lib/crc32c.h"
 #include "process/internal.h"
 #include "process/process.h"
+#include "tmpfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,19 +39,12 @@ static const char CONF[] = "[suite shop]\n"
                            "list1 = expiry=never; max=2\n";
 
 static cn_conf_t *conf;
-static char dir[64], path[128];
+static const char *dir;
+static char path[128];
 
-static int remove_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    remove(p);
-    return 0;
-}
-
-static void cleanup(void)
+static void free_conf(void)
 {
     cn_conf_free(conf);
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Rows of the state a checkpoint loads are not the subject here: they are dropped. */
@@ -68,17 +58,11 @@ static int null_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
 static void setup(void)
 {
     cn_err_t err;
-    snprintf(dir, sizeof(dir), "%s", "/tmp/cn-fuzz-ckpt-XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        abort();
+    dir = fuzz_tmpdir("ckpt", "process");
     if (cn_conf_parse("f", CONF, sizeof(CONF) - 1, &conf, &err) != 0)
         abort();
-    char sub[128];
-    snprintf(sub, sizeof(sub), "%s/process", dir);
-    if (mkdir(sub, 0755) != 0)
-        abort();
     snprintf(path, sizeof(path), "%s/process/checkpoint", dir);
-    atexit(cleanup);
+    atexit(free_conf);
 }
 
 static void write_file(const uint8_t *data, size_t size, bool wrap)

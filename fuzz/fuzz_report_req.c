@@ -4,48 +4,33 @@
  * byte picks URL parameters or JSON). Invariants: never crashes; an accepted
  * request has 1..32 metrics, at most 2 dimensions and from <= to.
  */
-#define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "conf/conf.h"
 #include "query/query.h"
+#include "tmpfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static cn_store_t *store;
 static cn_conf_t *conf;
-static char dir[64];
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
-/* The store's folder is the run's own and goes at exit: a stale one (an
- * earlier run's, another format) must never be opened. */
+/* The store's folder is the run's own (fuzz_tmpdir) and goes at exit, after the store is
+ * closed: a stale one (an earlier run's, another format) must never be opened. */
 static void close_store(void)
 {
     cn_store_close(store);
     cn_conf_free(conf);
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void open_store(void)
 {
     static const char text[] = "[suite f]\ntimezone = UTC\n";
     cn_err_t err;
-    snprintf(dir, sizeof(dir), "%s", "/tmp/cn-fuzz-req-XXXXXX");
-    if (mkdtemp(dir) == NULL)
-        abort();
+    const char *dir = fuzz_tmpdir("req", NULL);
     if (cn_conf_parse("f", text, sizeof(text) - 1, &conf, &err) != 0)
         abort();
     cn_store_opts_t opts;
