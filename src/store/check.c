@@ -167,6 +167,15 @@ static int pin(const char *dir, unsigned attempt, pinned_t *p, cn_err_t *err)
         return 0;
     }
     p->parsed = true;
+    /* the checkpoint blob first: a writer replaces it at every checkpoint, so it is opened
+     * right after the manifest is read, not after every dictionary and segment (a writer
+     * checkpointing more often than those take to open would make every attempt miss it) */
+    if (p->m.ck_file_id) {
+        snprintf(path, sizeof(path), "%s/%010llu.ckpt", dir, (unsigned long long)p->m.ck_file_id);
+        p->ck_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (p->ck_fd < 0)
+            pin_problem(p, "%s: %s", path, strerror(errno));
+    }
     size_t ndict = cn_store_dict_count();
     CN_ASSERT(ndict <= MAX_DOMAINS);
     for (size_t d = 0; d < ndict; d++) {
@@ -186,12 +195,6 @@ static int pin(const char *dir, unsigned attempt, pinned_t *p, cn_err_t *err)
     for (size_t i = 0; i < p->m.part_count; i++)
         for (size_t k = 0; k < p->m.parts[i].count; k++)
             pin_seg(p, dir, &p->m.parts[i].segs[k]);
-    if (p->m.ck_file_id) {
-        snprintf(path, sizeof(path), "%s/%010llu.ckpt", dir, (unsigned long long)p->m.ck_file_id);
-        p->ck_fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (p->ck_fd < 0)
-            pin_problem(p, "%s: %s", path, strerror(errno));
-    }
     return 0;
 }
 
