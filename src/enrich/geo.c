@@ -318,7 +318,7 @@ size_t cn_enrich_ip_text(cn_str_t ip, bool keep, char out[CN_ENRICH_IP_TEXT_CAP]
     memcpy(text, ip.ptr, ip.len);
     text[ip.len] = '\0';
     if (memchr(text, ':', ip.len) == NULL) {
-        if (inet_pton(AF_INET, text, a) != 1)
+        if (cn_enrich__ipv4_parse(text, a) != 1)
             return 0;
     } else {
         if (inet_pton(AF_INET6, text, a) != 1)
