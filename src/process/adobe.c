@@ -29,7 +29,7 @@ typedef struct actx {
     cn_dbatch_t *b;
     param_t *params;
     size_t count, cap;
-    bool latin1;
+    int charset; /* ce: CN_CHARSET_* (charset.c) */
 } actx_t;
 
 /* Decodes a parameter value; special says whether it holds '%' or '+'. */
@@ -40,15 +40,8 @@ static cn_str_t decode_value(actx_t *c, cn_str_t raw, bool special)
         char *p = cn_parena_alloc(&c->b->arena, raw.len);
         s = cn_str(p, cn_url_decode_to(raw, p));
     }
-    if (c->latin1) {
-        bool high = false;
-        for (size_t i = 0; i < s.len && !high; i++)
-            high = (unsigned char)s.ptr[i] >= 0x80;
-        if (high) {
-            char *p = cn_parena_alloc(&c->b->arena, 3 * s.len);
-            s = cn_str(p, cn_cp1252_to_utf8(s, p));
-        }
-    }
+    if (c->charset != CN_CHARSET_UTF8)
+        s = cn_charset_to_utf8(c->b, c->charset, s);
     return s;
 }
 
@@ -262,7 +255,7 @@ static cn_str_t suite_from_path(cn_str_t path)
 int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
 {
     param_t stack_params[256];
-    actx_t c = {raw, b, stack_params, 0, 256, false};
+    actx_t c = {raw, b, stack_params, 0, 256, CN_CHARSET_UTF8};
     int rc = 0;
     if ((rc = collect(&c, raw->query, err)) != 0)
         return rc;
@@ -280,10 +273,7 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
 
     const param_t *ce = find_param(&c, CN_STR_LIT("ce"));
     if (ce != NULL) {
-        cn_str_t v = decode_value(&c, ce->value, ce->value_special);
-        c.latin1 = cn_str_eq_nocase(v, CN_STR_LIT("ISO-8859-1")) ||
-                   cn_str_eq_nocase(v, CN_STR_LIT("latin1")) ||
-                   cn_str_eq_nocase(v, CN_STR_LIT("windows-1252"));
+        c.charset = cn_charset_find(b, decode_value(&c, ce->value, ce->value_special));
     }
 
     cn_dhit_t *h = cn_dbatch_add_hit(b);

@@ -90,6 +90,7 @@ void cn_dbatch_dispose(cn_dbatch_t *b)
     free(b->ctx);
     cn_parena_dispose(&b->arena);
     cn_buf_dispose(&b->body);
+    cn_charsets_free(b->charsets);
 }
 
 void cn_dbatch_reset(cn_dbatch_t *b)

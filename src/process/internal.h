@@ -123,14 +123,27 @@ typedef struct cn_dbatch {
     cn_dkv_t *ctx;
     size_t ctx_count, ctx_cap;
     cn_parena_t arena;
-    cn_buf_t body;         /* gunzipped body */
-    const cn_conf_t *conf; /* optional: suite keys for decoders (import_static_extensions) */
+    cn_buf_t body;                /* gunzipped body */
+    const cn_conf_t *conf;        /* optional: suite keys for decoders (import_static_extensions) */
+    struct cn_charsets *charsets; /* request charsets' converters (charset.c), made on first use */
 } cn_dbatch_t;
 
 void cn_dbatch_init(cn_dbatch_t *b);
 void cn_dbatch_dispose(cn_dbatch_t *b);
 void cn_dbatch_reset(cn_dbatch_t *b);
 cn_dhit_t *cn_dbatch_add_hit(cn_dbatch_t *b);
+
+/*
+ * Request charsets (charset.c): cn_charset_find() gives the charset a label names (the Adobe
+ * `ce` parameter), as browsers read labels: CN_CHARSET_UTF8 for UTF-8 and for a label no
+ * converter reads (the value is then taken as UTF-8), CN_CHARSET_CP1252 for the windows-1252
+ * family, or a converter of glibc's iconv kept in b. cn_charset_to_utf8() converts a value,
+ * into b's arena when anything changes; a byte the charset does not have becomes U+FFFD.
+ */
+enum { CN_CHARSET_UTF8 = 0, CN_CHARSET_CP1252 = 1, CN_CHARSET_ICONV = 2 };
+int cn_charset_find(cn_dbatch_t *b, cn_str_t label);
+cn_str_t cn_charset_to_utf8(cn_dbatch_t *b, int charset, cn_str_t s);
+void cn_charsets_free(struct cn_charsets *cs);
 
 /*
  * Decoders. Each returns 0 and fills b, or a bad-row reason (> 0, a

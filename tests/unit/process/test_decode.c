@@ -334,6 +334,60 @@ static void adobe_latin1_charset_becomes_utf8(void **state)
     assert_str(B.hits[0].page_name, "\xe2\x80\x99\xc3\xbf");
 }
 
+static void adobe_other_charsets_become_utf8(void **state)
+{
+    (void)state;
+    /* GBK, by any of its labels (browsers read gb2312 with the gb18030 decoder, so a GBK-only
+     * character such as U+4E02 in 0x81 0x40 decodes too) */
+    assert_int_equal(decode_query("ce=GBK&pageName=%C4%E3%BA%C3&v1=%81%40&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xe4\xbd\xa0\xe5\xa5\xbd"); /* 你好 */
+    assert_str(B.vars[B.hits[0].var_first].value, "\xe4\xb8\x82");
+    assert_int_equal(decode_query("ce=+gb2312+&pageName=%C4%E3%81%40&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xe4\xbd\xa0\xe4\xb8\x82");
+    /* Shift_JIS, windows-1251, Big5, EUC-KR */
+    assert_int_equal(decode_query("ce=Shift_JIS&pageName=%93%FA%96%7B&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xe6\x97\xa5\xe6\x9c\xac"); /* 日本 */
+    assert_int_equal(decode_query("ce=windows-1251&pageName=%CF%F0%E8%E2%E5%F2&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82");
+    assert_int_equal(decode_query("ce=big5&pageName=%A4%A4%A4%E5&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xe4\xb8\xad\xe6\x96\x87"); /* 中文 */
+    assert_int_equal(decode_query("ce=EUC-KR&pageName=%C7%D1&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xed\x95\x9c"); /* 한 */
+    /* a stateful charset: its escapes switch it out of ASCII, and each value starts afresh */
+    assert_int_equal(decode_query("ce=ISO-2022-JP&pageName=%1B%24B%46%7C%1B%28B&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xe6\x97\xa5"); /* 日 */
+    assert_int_equal(decode_query("ce=ISO-2022-JP&pageName=%1B%24B%46%7C&v1=%46%7C&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xe6\x97\xa5");
+    assert_str(B.vars[B.hits[0].var_first].value, "F|");
+    /* a byte sequence the charset does not have, or one cut short, is U+FFFD a byte; ASCII
+     * around it is kept */
+    assert_int_equal(decode_query("ce=GBK&pageName=a%FFb%C4&g=x"), 0);
+    assert_str(B.hits[0].page_name, "a\xef\xbf\xbd"
+                                    "b\xef\xbf\xbd");
+    /* the converters are kept per batch: many labels in turn still decode each right */
+    for (int round = 0; round < 2; round++) {
+        static const char *const labels[] = {"gbk",        "big5",      "sjis",   "euc-kr",
+                                             "koi8-r",     "cp1251",    "cp1250", "gb18030",
+                                             "iso-8859-5", "iso-8859-2"};
+        for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+            char q[128];
+            snprintf(q, sizeof(q), "ce=%s&pageName=Az&g=x", labels[i]);
+            assert_int_equal(decode_query(q), 0);
+            assert_str(B.hits[0].page_name, "Az");
+        }
+        assert_int_equal(decode_query("ce=koi8-r&pageName=%F0%D2&g=x"), 0);
+        assert_str(B.hits[0].page_name, "\xd0\x9f\xd1\x80"); /* Пр */
+    }
+    /* a label no converter reads, one that is not ASCII-compatible (UTF-16) and one that is
+     * not a label at all leave the bytes as UTF-8, as before */
+    assert_int_equal(decode_query("ce=x-no-such-charset&pageName=Caf%C3%A9&g=x"), 0);
+    assert_str(B.hits[0].page_name, "Caf\xc3\xa9");
+    assert_int_equal(decode_query("ce=UTF-16LE&pageName=Caf%C3%A9&g=x"), 0);
+    assert_str(B.hits[0].page_name, "Caf\xc3\xa9");
+    assert_int_equal(decode_query("ce=GBK%2F%2FTRANSLIT&pageName=Caf%C3%A9&g=x"), 0);
+    assert_str(B.hits[0].page_name, "Caf\xc3\xa9");
+}
+
 static void adobe_link_types(void **state)
 {
     (void)state;
@@ -1224,6 +1278,7 @@ int main(void)
         cmocka_unit_test(adobe_long_url_joins_g_and_dash_g),
         cmocka_unit_test(adobe_dynamic_variables_copy_params_and_headers),
         cmocka_unit_test(adobe_latin1_charset_becomes_utf8),
+        cmocka_unit_test(adobe_other_charsets_become_utf8),
         cmocka_unit_test(adobe_link_types),
         cmocka_unit_test(adobe_timestamp_param),
         cmocka_unit_test(adobe_rule_breaks_become_reasons),

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fuzz target: the whole Adobe AppMeasurement decoder (process/adobe.c) with
+ * its charsets (process/charset.c). The input is the query string and, after
+ * a NUL byte, a POST body. Invariants: a failure is one of the bad-row
+ * reasons; the same request decodes the same way with a batch that has kept
+ * converters from earlier inputs (as processing's batches do) and with a
+ * fresh one; every string of the result can be read.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbatch_eq.h"
+#include "process/internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static unsigned touch(cn_str_t s)
+{
+    unsigned sum = 0;
+    for (size_t i = 0; i < s.len; i++)
+        sum += (unsigned char)s.ptr[i];
+    return sum;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static cn_dbatch_t kept; /* lives across inputs, converters and all */
+    static bool kept_ready;
+    if (!kept_ready) {
+        cn_dbatch_init(&kept);
+        kept_ready = true;
+    }
+    const char *p = (const char *)data;
+    const char *nul = memchr(p, 0, size);
+    cn_rawhit_t r = {.proto = CN_PROTO_ADOBE, .suite = CN_STR_LIT("s1")};
+    r.method = CN_STR_LIT("GET");
+    r.path = CN_STR_LIT("/b/ss/s1/1/JS-2.21.0/s1");
+    r.headers = CN_STR_LIT("user-agent: Mozilla/5.0\nreferer: https://r/\n");
+    if (nul != NULL) {
+        r.query = cn_str(p, (size_t)(nul - p));
+        r.body = cn_str(nul + 1, size - (size_t)(nul - p) - 1);
+        r.method = CN_STR_LIT("POST");
+    } else {
+        r.query = cn_str(p, size);
+    }
+    cn_err_t e1, e2;
+    cn_dbatch_reset(&kept);
+    int r1 = cn_decode_raw(&r, &kept, &e1);
+    if (r1 < 0 || r1 >= CN_BADROW__COUNT)
+        abort();
+    cn_dbatch_t fresh;
+    cn_dbatch_init(&fresh);
+    int r2 = cn_decode_raw(&r, &fresh, &e2);
+    dbatch_expect_eq(&kept, r1, &e1, &fresh, r2, &e2);
+    unsigned sum = 0;
+    for (size_t i = 0; r1 == 0 && i < kept.hit_count; i++) {
+        const cn_dhit_t *h = &kept.hits[i];
+        sum += touch(h->url) + touch(h->referrer) + touch(h->page_name) + touch(h->visitor_id) +
+               touch(h->link_url) + touch(h->link_name) + touch(h->currency) +
+               touch(h->purchase_id);
+    }
+    for (size_t i = 0; r1 == 0 && i < kept.var_count; i++)
+        sum += touch(kept.vars[i].value);
+    volatile unsigned sink = sum;
+    (void)sink;
+    cn_dbatch_dispose(&fresh);
+    return 0;
+}
