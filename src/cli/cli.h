@@ -6,6 +6,7 @@
 #ifndef CN_CLI_CLI_H
 #define CN_CLI_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -34,12 +35,18 @@ struct cn_conf *cn_cli_conf(const char *cmd, const char *path);
  * <cmd>: unknown log level ..." and returns false (exit with CN_EXIT_USAGE). */
 bool cn_cli_log_level(const char *cmd, const char *name);
 
-/* The message for an argument a hand-written option loop took no branch for: "canton <cmd>:
- * <arg> needs a value" when arg is the last argument and one of value_opts (the options that
- * take a value, NULL-terminated), else "canton <cmd>: unknown option '<arg>'" (or
- * "unexpected argument" when it does not begin with '-'). To stderr;
- * the caller prints its usage and exits with CN_EXIT_USAGE. */
-void cn_cli_bad_arg(const char *cmd, const char *arg, bool is_last, const char *const *value_opts);
+/* getopt_long(3) for every command, so that each takes `--name value` and `--name=value`
+ * alike (and a unique abbreviation of a long name). shortopts lists the short options ("" for
+ * none; -h/--help is cn_cli_wants_help's). Returns the option's val, or -1 after the last
+ * option: the arguments that are not options are then argv[optind..argc) (getopt moves them
+ * there). On an option it cannot take it prints a line naming it (and a blank line, for the
+ * usage that follows) to stderr and returns '?':
+ * "canton <cmd>: --name needs a value", "canton <cmd>: unknown option '--x'",
+ * "canton <cmd>: ambiguous option '--d' (--data, --dimension)" or "canton <cmd>: --flag takes no
+ * value ('--flag=1')"; the caller prints its usage and exits with CN_EXIT_USAGE. Set
+ * optind = 1 before the first call. */
+int cn_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+                  const struct option *longopts);
 
 /* Runs fn on signal sig (sigaction, SA_RESTART: a signal fails no read or write). fn must
  * be async-signal-safe: an atomic store, say. */

@@ -106,29 +106,48 @@ int cn_cmd_bad_rows(int argc, char **argv)
     }
     const char *data = NULL, *config = NULL;
     filter_t f = {0};
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
-            data = argv[++i];
-        } else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-            config = argv[++i];
-        } else if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc) {
-            f.suite = argv[++i];
-        } else if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc) {
-            f.reason = cn_badrow_reason_parse(argv[++i]);
+    enum { O_DATA = 256, O_CONFIG, O_SUITE, O_REASON, O_JSON };
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, O_DATA},   {"config", required_argument, NULL, O_CONFIG},
+        {"suite", required_argument, NULL, O_SUITE}, {"reason", required_argument, NULL, O_REASON},
+        {"json", no_argument, NULL, O_JSON},         {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = cn_cli_getopt("bad-rows", argc, argv, "", longopts)) != -1) {
+        switch (c) {
+        case O_DATA:
+            data = optarg;
+            break;
+        case O_CONFIG:
+            config = optarg;
+            break;
+        case O_SUITE:
+            f.suite = optarg;
+            break;
+        case O_REASON:
+            f.reason = cn_badrow_reason_parse(optarg);
             if (f.reason == 0) {
-                fprintf(stderr, "canton bad-rows: unknown reason '%s'\n\n", argv[i]);
+                fprintf(stderr, "canton bad-rows: unknown --reason '%s' (", optarg);
+                for (unsigned i = 1; i < CN_BADROW__COUNT; i++)
+                    fprintf(stderr, "%s%s", i > 1 ? ", " : "", cn_badrow_reason_name(i));
+                fprintf(stderr, ")\n\n");
                 usage(stderr);
                 return CN_EXIT_USAGE;
             }
-        } else if (strcmp(argv[i], "--json") == 0) {
+            break;
+        case O_JSON:
             f.json = true;
-        } else {
-            static const char *const value_opts[] = {"--data", "--config", "--suite", "--reason",
-                                                     NULL};
-            cn_cli_bad_arg("bad-rows", argv[i], i + 1 == argc, value_opts);
+            break;
+        default:
             usage(stderr);
             return CN_EXIT_USAGE;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "canton bad-rows: unexpected argument '%s'\n\n", argv[optind]);
+        usage(stderr);
+        return CN_EXIT_USAGE;
     }
     cn_conf_t *conf = NULL;
     if (config != NULL && (conf = cn_cli_conf("bad-rows", config)) == NULL)

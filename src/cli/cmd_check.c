@@ -129,7 +129,7 @@ int cn_cmd_check(int argc, char **argv)
     bool quiet = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = cn_cli_getopt("check", argc, argv, "", longopts)) != -1) {
         switch (c) {
         case O_CONFIG:
             config = optarg;
@@ -149,6 +149,7 @@ int cn_cmd_check(int argc, char **argv)
         }
     }
     if (optind != argc) {
+        fprintf(stderr, "canton check: unexpected argument '%s'\n\n", argv[optind]);
         usage(stderr);
         return CN_EXIT_USAGE;
     }

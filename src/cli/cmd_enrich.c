@@ -54,7 +54,7 @@ int cn_cmd_enrich(int argc, char **argv)
                *v0 = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = cn_cli_getopt("enrich", argc, argv, "", opts)) != -1) {
         switch (c) {
         case 'c':
             config = optarg;
@@ -83,6 +83,7 @@ int cn_cmd_enrich(int argc, char **argv)
         }
     }
     if (optind != argc) {
+        fprintf(stderr, "canton enrich: unexpected argument '%s'\n\n", argv[optind]);
         usage(stderr);
         return CN_EXIT_USAGE;
     }

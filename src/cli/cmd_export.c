@@ -923,7 +923,7 @@ int cn_cmd_export(int argc, char **argv)
     const char *config = NULL, *data = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = cn_cli_getopt("export", argc, argv, "", longopts)) != -1) {
         switch (c) {
         case O_SUITE:
             suite = optarg;

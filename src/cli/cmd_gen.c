@@ -61,11 +61,11 @@ static void usage(FILE *f)
            "                        proto, method, path, query, headers, body, body_encoding};\n"
            "                        nginx: the shop web server's own requests (pages and static\n"
            "                        assets, 200/304/404) as nginx combined log lines (--out only)\n"
-           "  --connections N       HTTP connections (default 8)\n"
+           "  --connections N       HTTP connections, with --url only (default 8)\n"
            "  --live                with --url (or --out): send hits stamped with the current\n"
            "                        time, --rate per second, until SIGINT or SIGTERM\n"
-           "  --rate N              hits per second for --live (default 20); a fraction such as\n"
-           "                        0.05 sends one hit every 20 s\n"
+           "  --rate N              hits per second, with --live only (default 20); a\n"
+           "                        fraction too: 0.05 sends one hit every 20 s\n"
            "  --quiet               no summary on stderr\n\n"
            "The summary line gives hits, visits, orders and hits per second. See docs/gen.md.\n");
 }
@@ -251,13 +251,14 @@ int cn_cmd_gen(int argc, char **argv)
     cn_gen_opts_t o;
     cn_gen_opts_init(&o);
     bool vpd_given = false, live = false, quiet = false, nginx = false;
+    bool connections_given = false, rate_given = false;
     const char *hitlog_dir = NULL, *data_dir = NULL, *url = NULL, *out_path = NULL;
     uint64_t connections = 8, u;
     double rate = 20;
     char *endp;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = cn_cli_getopt("gen", argc, argv, "", longopts)) != -1) {
         switch (c) {
         case O_SUITE:
             o.suite = optarg;
@@ -268,7 +269,8 @@ int cn_cmd_gen(int argc, char **argv)
             if (c == O_TO && parse_instant(optarg, &o.to_us) == 0)
                 break;
             if (parse_day(optarg, &t) < 0) {
-                fprintf(stderr, "canton gen: bad date '%s' (want YYYY-MM-DD%s)\n", optarg,
+                fprintf(stderr, "canton gen: bad --%s '%s' (want YYYY-MM-DD%s)\n",
+                        c == O_TO ? "to" : "from", optarg,
                         c == O_TO ? ", YYYY-MM-DDTHH:MM:SSZ or now" : "");
                 return CN_EXIT_USAGE;
             }
@@ -343,6 +345,7 @@ int cn_cmd_gen(int argc, char **argv)
                 fprintf(stderr, "canton gen: bad --connections '%s' (1..256)\n", optarg);
                 return CN_EXIT_USAGE;
             }
+            connections_given = true;
             break;
         case O_LIVE:
             live = true;
@@ -353,6 +356,7 @@ int cn_cmd_gen(int argc, char **argv)
                 fprintf(stderr, "canton gen: bad --rate '%s'\n", optarg);
                 return CN_EXIT_USAGE;
             }
+            rate_given = true;
             break;
         case O_QUIET:
             quiet = true;
@@ -373,6 +377,15 @@ int cn_cmd_gen(int argc, char **argv)
     }
     if (nginx && !out_path) {
         fprintf(stderr, "canton gen: --format nginx writes to --out only\n");
+        return CN_EXIT_USAGE;
+    }
+    /* options that only apply with another are refused without it, not ignored */
+    if (connections_given && !url) {
+        fprintf(stderr, "canton gen: --connections applies to --url only (HTTP connections)\n");
+        return CN_EXIT_USAGE;
+    }
+    if (rate_given && !live) {
+        fprintf(stderr, "canton gen: --rate applies to --live only (hits per second)\n");
         return CN_EXIT_USAGE;
     }
     if (live && (hitlog_dir || data_dir)) {

@@ -223,25 +223,42 @@ static int dump(int argc, char **argv)
     const char *data = "./data";
     cn_hitlog_pos_t from = {0, 0};
     bool json = false, follow = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
-            data = argv[++i];
-        } else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc) {
-            if (parse_pos(argv[++i], &from) != 0) {
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, 'd'},
+        {"from", required_argument, NULL, 'F'},
+        {"json", no_argument, NULL, 'j'},
+        {"follow", no_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = cn_cli_getopt("hitlog dump", argc, argv, "f", longopts)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'F':
+            if (parse_pos(optarg, &from) != 0) {
                 fprintf(stderr, "canton hitlog dump: --from wants SEG:OFF, e.g. 1:16, not '%s'\n",
-                        argv[i]);
+                        optarg);
                 return CN_EXIT_USAGE;
             }
-        } else if (strcmp(argv[i], "--json") == 0) {
+            break;
+        case 'j':
             json = true;
-        } else if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "-f") == 0) {
+            break;
+        case 'f':
             follow = true;
-        } else {
-            static const char *const value_opts[] = {"--data", "--from", NULL};
-            cn_cli_bad_arg("hitlog dump", argv[i], i + 1 == argc, value_opts);
+            break;
+        default:
             usage(stderr);
             return CN_EXIT_USAGE;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "canton hitlog dump: unexpected argument '%s'\n\n", argv[optind]);
+        usage(stderr);
+        return CN_EXIT_USAGE;
     }
     char dir[4096];
     if (snprintf(dir, sizeof(dir), "%s/hitlog", data) >= (int)sizeof(dir)) {

@@ -518,8 +518,7 @@ int cn_cmd_import(int argc, char **argv)
     bool force = false, quiet = false, dry = false, process = false;
     int c;
     optind = 1;
-    opterr = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = cn_cli_getopt("import", argc, argv, "", longopts)) != -1) {
         switch (c) {
         case O_SUITE:
             opts.suite = optarg;
@@ -549,7 +548,8 @@ int cn_cmd_import(int argc, char **argv)
             char *end;
             long n = strtol(optarg, &end, 10);
             if (end == optarg || *end != '\0' || n < 1 || n > 64) {
-                fprintf(stderr, "canton import: --threads takes a number from 1 to 64\n");
+                fprintf(stderr, "canton import: --threads takes a number from 1 to 64, not '%s'\n",
+                        optarg);
                 return CN_EXIT_USAGE;
             }
             threads = (unsigned)n;
@@ -569,7 +569,7 @@ int cn_cmd_import(int argc, char **argv)
             break;
         case O_SUMMARY:
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-                fprintf(stderr, "canton import: --summary takes json or text\n");
+                fprintf(stderr, "canton import: --summary takes json or text, not '%s'\n", optarg);
                 return CN_EXIT_USAGE;
             }
             summary = optarg;

@@ -8,6 +8,7 @@
  * For tests, benchmarks and importers (`canton serve` does the same in a
  * thread, src/cli/pipeline.c).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -90,11 +91,13 @@ static void usage(FILE *f)
                "                      cores; the rows are the same)\n");
 }
 
+/* A decimal number, digits only (strtoull alone takes "-1" as 2^64 - 1, and " 5"). */
 static bool parse_u64(const char *s, uint64_t *out)
 {
     char *end;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*s == 0 || *end != 0)
+    if (*s < '0' || *s > '9' || *end != 0 || errno != 0)
         return false;
     *out = v;
     return true;
@@ -116,37 +119,73 @@ int cn_cmd_process(int argc, char **argv)
     const char *config = NULL, *data = NULL;
     bool until_end = false, no_enrich = false, no_fsync = false;
     uint64_t ck_ms = 0, flush_rows = 0, maintain_ms = 0, threads = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-            config = argv[++i];
-        else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
-            data = argv[++i];
-        else if (strcmp(argv[i], "--until-end") == 0)
+    enum {
+        O_CONFIG = 256,
+        O_DATA,
+        O_UNTIL_END,
+        O_NO_ENRICH,
+        O_NO_FSYNC,
+        O_CHECKPOINT_MS,
+        O_FLUSH_ROWS,
+        O_THREADS,
+        O_MAINTAIN_MS
+    };
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, O_CONFIG},
+        {"data", required_argument, NULL, O_DATA},
+        {"until-end", no_argument, NULL, O_UNTIL_END},
+        {"no-enrich", no_argument, NULL, O_NO_ENRICH},
+        {"no-fsync", no_argument, NULL, O_NO_FSYNC},
+        {"checkpoint-ms", required_argument, NULL, O_CHECKPOINT_MS},
+        {"flush-rows", required_argument, NULL, O_FLUSH_ROWS},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"maintain-ms", required_argument, NULL, O_MAINTAIN_MS},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = cn_cli_getopt("process", argc, argv, "", longopts)) != -1) {
+        switch (c) {
+        case O_CONFIG:
+            config = optarg;
+            break;
+        case O_DATA:
+            data = optarg;
+            break;
+        case O_UNTIL_END:
             until_end = true;
-        else if (strcmp(argv[i], "--no-enrich") == 0)
+            break;
+        case O_NO_ENRICH:
             no_enrich = true;
-        else if (strcmp(argv[i], "--no-fsync") == 0)
+            break;
+        case O_NO_FSYNC:
             no_fsync = true;
-        else if (strcmp(argv[i], "--checkpoint-ms") == 0 && i + 1 < argc) {
-            if (!parse_u64(argv[++i], &ck_ms) || ck_ms == 0)
-                return bad_value("--checkpoint-ms", "a number of ms, at least 1", argv[i]);
-        } else if (strcmp(argv[i], "--flush-rows") == 0 && i + 1 < argc) {
-            if (!parse_u64(argv[++i], &flush_rows) || flush_rows == 0 || flush_rows >= (1u << 30))
-                return bad_value("--flush-rows", "a number from 1 to 1073741823", argv[i]);
-        } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-            if (!parse_u64(argv[++i], &threads) || threads < 1 || threads > 2)
-                return bad_value("--threads", "1 or 2", argv[i]);
-        } else if (strcmp(argv[i], "--maintain-ms") == 0 && i + 1 < argc) {
-            if (!parse_u64(argv[++i], &maintain_ms) || maintain_ms == 0)
-                return bad_value("--maintain-ms", "a number of ms, at least 1", argv[i]);
-        } else {
-            static const char *const value_opts[] = {
-                "--config",      "--data", "--checkpoint-ms", "--flush-rows", "--threads",
-                "--maintain-ms", NULL};
-            cn_cli_bad_arg("process", argv[i], i + 1 == argc, value_opts);
+            break;
+        case O_CHECKPOINT_MS:
+            if (!parse_u64(optarg, &ck_ms) || ck_ms == 0)
+                return bad_value("--checkpoint-ms", "a number of ms, at least 1", optarg);
+            break;
+        case O_FLUSH_ROWS:
+            if (!parse_u64(optarg, &flush_rows) || flush_rows == 0 || flush_rows >= (1u << 30))
+                return bad_value("--flush-rows", "a number from 1 to 1073741823", optarg);
+            break;
+        case O_THREADS:
+            if (!parse_u64(optarg, &threads) || threads < 1 || threads > 2)
+                return bad_value("--threads", "1 or 2", optarg);
+            break;
+        case O_MAINTAIN_MS:
+            if (!parse_u64(optarg, &maintain_ms) || maintain_ms == 0)
+                return bad_value("--maintain-ms", "a number of ms, at least 1", optarg);
+            break;
+        default:
             usage(stderr);
             return CN_EXIT_USAGE;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "canton process: unexpected argument '%s'\n\n", argv[optind]);
+        usage(stderr);
+        return CN_EXIT_USAGE;
     }
     cn_err_t err;
     cn_err_clear(&err);

@@ -36,27 +36,38 @@ int cn_cmd_rates(int argc, char **argv)
         usage(stdout);
         return CN_EXIT_OK;
     }
-    const char *data = "./data", *file = NULL;
+    const char *data = "./data";
     if (argc < 2 || strcmp(argv[1], "import") != 0) {
         usage(stderr);
         return CN_EXIT_USAGE;
     }
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
-            data = argv[++i];
-        } else if (file == NULL && argv[i][0] != '-') {
-            file = argv[i];
-        } else {
-            static const char *const value_opts[] = {"--data", NULL};
-            cn_cli_bad_arg("rates", argv[i], i + 1 == argc, value_opts);
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, 'd'},
+        {NULL, 0, NULL, 0},
+    };
+    /* the options after `import`: argv[1] is getopt's argv[0] */
+    argc--;
+    argv++;
+    int c;
+    optind = 1;
+    while ((c = cn_cli_getopt("rates", argc, argv, "", longopts)) != -1) {
+        if (c != 'd') {
             usage(stderr);
             return CN_EXIT_USAGE;
         }
+        data = optarg;
     }
-    if (file == NULL) {
+    if (argc - optind > 1) {
+        fprintf(stderr, "canton rates: unexpected argument '%s'\n\n", argv[optind + 1]);
         usage(stderr);
         return CN_EXIT_USAGE;
     }
+    if (optind == argc) {
+        fprintf(stderr, "canton rates: give the FILE.csv to import\n\n");
+        usage(stderr);
+        return CN_EXIT_USAGE;
+    }
+    const char *file = argv[optind];
     size_t n;
     cn_err_t err;
     cn_err_clear(&err);

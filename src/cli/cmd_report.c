@@ -35,7 +35,7 @@ static void report_usage(FILE *f)
         "  --metrics M,...      metrics (default: pageviews,visits,visitors)\n"
         "  --range PRESET       today, yesterday, last_7_days, last_30_days, last_90_days,\n"
         "                       month_to_date, last_month, year_to_date, last_year,\n"
-        "                       last_12_months; it wins over --from and --to\n"
+        "                       last_12_months; not with --from or --to\n"
         "  --from YYYY-MM-DD    first day, in the suite's time zone (default: 29 days\n"
         "                       before --to: 30 days in all)\n"
         "  --to YYYY-MM-DD      last day (default: today, or --from if that is later)\n"
@@ -47,7 +47,9 @@ static void report_usage(FILE *f)
         "  --limit N            rows (default 20; 0: all)\n"
         "  --calc NAME=FORMULA  a calculated metric, e.g. rpv=revenue/visits\n"
         "  --bots               include bot traffic\n"
-        "  --format F           table (default), csv, tsv or json\n"
+        "  --format F           table (default), csv, tsv or json; json, csv and tsv write\n"
+        "                       the API's numbers, money to 4 decimals (docs/api.md,\n"
+        "                       \"Numbers\"), and the table pads money to 4 decimals\n"
         "  --catalog            print the dimensions and metrics (JSON, as GET\n"
         "                       /api/v1/catalog: \"multi\" marks the dimensions with\n"
         "                       several values per hit, \"paths\" those paths follow)\n"
@@ -199,6 +201,7 @@ static void print_table(const cn_report_t *r, bool with_cmp)
  * line is the totals, also when nothing matched (as table and json print them). */
 static void print_sv(const cn_report_t *r, char sep)
 {
+    cn_buf_t num = CN_BUF_INIT;
     size_t col = 0;
     for (size_t c = 0; c < r->key_count; c++, col++) {
         if (col)
@@ -225,12 +228,18 @@ static void print_sv(const cn_report_t *r, char sep)
         for (size_t m = 0; m < r->metric_count; m++) {
             if (col++)
                 putchar(sep);
-            printf("%.10g", values[m]);
-            if (r->compare_totals)
-                printf("%c%.10g", sep, compare[m]);
+            /* the numbers of the API's JSON, character for character */
+            cn_buf_clear(&num);
+            cn_metric_text(r, m, values[m], &num);
+            if (r->compare_totals) {
+                cn_buf_putc(&num, sep);
+                cn_metric_text(r, m, compare[m], &num);
+            }
+            fwrite(num.ptr, 1, num.len, stdout);
         }
         putchar('\n');
     }
+    cn_buf_dispose(&num);
 }
 
 /* Opens config and the suite's store read-only. cmd names the command in messages; on an
@@ -320,11 +329,12 @@ int cn_cmd_report(int argc, char **argv)
     bool has_limit = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = cn_cli_getopt("report", argc, argv, "h", opts)) != -1) {
         char name[64];
         switch (c) {
         case 'h':
             report_usage(stdout);
+            cn_buf_dispose(&q);
             return CN_EXIT_OK;
         case O_SUITE:
             suite = optarg;
@@ -343,13 +353,14 @@ int cn_cmd_report(int argc, char **argv)
             cn_catalog_to_json(&b);
             puts(b.ptr);
             cn_buf_dispose(&b);
+            cn_buf_dispose(&q);
             return CN_EXIT_OK;
         }
         case O_CALC: {
             const char *eq = strchr(optarg, '=');
             if (eq == NULL || eq == optarg || eq - optarg > 40) {
-                fprintf(stderr, "canton report: --calc wants NAME=FORMULA\n");
-                return CN_EXIT_USAGE;
+                fprintf(stderr, "canton report: --calc wants NAME=FORMULA, not '%s'\n", optarg);
+                goto usage_error;
             }
             snprintf(name, sizeof(name), "calc.%.*s", (int)(eq - optarg), optarg);
             add_param(&q, name, eq + 1);
@@ -370,7 +381,7 @@ int cn_cmd_report(int argc, char **argv)
         default: {
             if (c < O_DIM || c > O_LIMIT) {
                 report_usage(stderr);
-                return CN_EXIT_USAGE;
+                goto usage_error;
             }
             static const char *const names[] = {"dimension", "metrics",     "range",   "from",
                                                 "to",        "granularity", "segment", "compare",
@@ -382,14 +393,14 @@ int cn_cmd_report(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "canton report: unexpected argument '%s'\n", argv[optind]);
-        return CN_EXIT_USAGE;
+        goto usage_error;
     }
     if (!has_limit)
         add_param(&q, "limit", "20");
     if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "tsv") &&
         strcmp(format, "json")) {
-        fprintf(stderr, "canton report: --format is table, csv, tsv or json\n");
-        return CN_EXIT_USAGE;
+        fprintf(stderr, "canton report: --format is table, csv, tsv or json, not '%s'\n", format);
+        goto usage_error;
     }
     cn_conf_t *conf;
     const cn_suite_conf_t *sc;
@@ -439,33 +450,64 @@ int cn_cmd_report(int argc, char **argv)
     cn_conf_free(conf);
     cn_buf_dispose(&q);
     return exit_code;
+usage_error:
+    cn_buf_dispose(&q);
+    return CN_EXIT_USAGE;
+}
+
+static void token_usage(FILE *f)
+{
+    fprintf(f, "Usage: canton token create [--suite S] [--config FILE] [--data DIR]\n\n"
+               "Creates a bearer token for the reporting API of suite S (default: the\n"
+               "only suite configured), keeps it in <data>/tokens and prints it.\n"
+               "Restart `canton serve` to load it. Use it as\n"
+               "`Authorization: Bearer <token>`. Once a suite has a token, its reports\n"
+               "need one (docs/api.md, \"Access\").\n");
 }
 
 int cn_cmd_token(int argc, char **argv)
 {
-    if (cn_cli_wants_help(argc, argv) || argc < 2 || strcmp(argv[1], "create") != 0) {
-        fprintf(argc < 2 || !cn_cli_wants_help(argc, argv) ? stderr : stdout,
-                "Usage: canton token create [--suite S] [--config FILE] [--data DIR]\n\n"
-                "Creates a bearer token for the reporting API of suite S (default: the\n"
-                "only suite configured), keeps it in <data>/tokens and prints it.\n"
-                "Restart `canton serve` to load it. Use it as\n"
-                "`Authorization: Bearer <token>`. Once a suite has a token, its reports\n"
-                "need one (docs/api.md, \"Access\").\n");
-        return cn_cli_wants_help(argc, argv) ? CN_EXIT_OK : CN_EXIT_USAGE;
+    if (cn_cli_wants_help(argc, argv)) {
+        token_usage(stdout);
+        return CN_EXIT_OK;
     }
+    if (argc < 2 || strcmp(argv[1], "create") != 0) {
+        token_usage(stderr);
+        return CN_EXIT_USAGE;
+    }
+    enum { O_SUITE = 256, O_CONFIG, O_DATA };
+    static const struct option longopts[] = {
+        {"suite", required_argument, NULL, O_SUITE},
+        {"config", required_argument, NULL, O_CONFIG},
+        {"data", required_argument, NULL, O_DATA},
+        {NULL, 0, NULL, 0},
+    };
     const char *suite = NULL, *config = NULL, *data = NULL;
-    for (int i = 2; i < argc; i++) {
-        if (i + 1 < argc && strcmp(argv[i], "--suite") == 0)
-            suite = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--config") == 0)
-            config = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--data") == 0)
-            data = argv[++i];
-        else {
-            static const char *const value_opts[] = {"--suite", "--config", "--data", NULL};
-            cn_cli_bad_arg("token", argv[i], i + 1 == argc, value_opts);
+    /* the options after `create`: argv[1] is getopt's argv[0] */
+    argc--;
+    argv++;
+    int c;
+    optind = 1;
+    while ((c = cn_cli_getopt("token", argc, argv, "", longopts)) != -1) {
+        switch (c) {
+        case O_SUITE:
+            suite = optarg;
+            break;
+        case O_CONFIG:
+            config = optarg;
+            break;
+        case O_DATA:
+            data = optarg;
+            break;
+        default:
+            token_usage(stderr);
             return CN_EXIT_USAGE;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "canton token: unexpected argument '%s'\n\n", argv[optind]);
+        token_usage(stderr);
+        return CN_EXIT_USAGE;
     }
     cn_conf_t *conf;
     const cn_suite_conf_t *sc;

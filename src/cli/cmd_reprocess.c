@@ -260,29 +260,44 @@ int cn_cmd_reprocess(int argc, char **argv)
     const char *config = NULL, *data = NULL, *suite = NULL;
     bool all = false;
     unsigned threads = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--suite") == 0 && i + 1 < argc)
-            suite = argv[++i];
-        else if (strcmp(argv[i], "--all") == 0)
+    enum { O_SUITE = 256, O_ALL, O_CONFIG, O_DATA, O_THREADS };
+    static const struct option longopts[] = {
+        {"suite", required_argument, NULL, O_SUITE},     {"all", no_argument, NULL, O_ALL},
+        {"config", required_argument, NULL, O_CONFIG},   {"data", required_argument, NULL, O_DATA},
+        {"threads", required_argument, NULL, O_THREADS}, {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = cn_cli_getopt("reprocess", argc, argv, "", longopts)) != -1) {
+        switch (c) {
+        case O_SUITE:
+            suite = optarg;
+            break;
+        case O_ALL:
             all = true;
-        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-            config = argv[++i];
-        else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
-            data = argv[++i];
-        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-            if (strcmp(argv[i + 1], "1") != 0 && strcmp(argv[i + 1], "2") != 0) {
-                fprintf(stderr, "canton reprocess: --threads takes 1 or 2, not '%s'\n",
-                        argv[i + 1]);
+            break;
+        case O_CONFIG:
+            config = optarg;
+            break;
+        case O_DATA:
+            data = optarg;
+            break;
+        case O_THREADS:
+            if (strcmp(optarg, "1") != 0 && strcmp(optarg, "2") != 0) {
+                fprintf(stderr, "canton reprocess: --threads takes 1 or 2, not '%s'\n", optarg);
                 return CN_EXIT_USAGE;
             }
-            threads = (unsigned)(argv[++i][0] - '0');
-        } else {
-            static const char *const value_opts[] = {"--suite", "--config", "--data", "--threads",
-                                                     NULL};
-            cn_cli_bad_arg("reprocess", argv[i], i + 1 == argc, value_opts);
+            threads = (unsigned)(optarg[0] - '0');
+            break;
+        default:
             usage(stderr);
             return CN_EXIT_USAGE;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "canton reprocess: unexpected argument '%s'\n\n", argv[optind]);
+        usage(stderr);
+        return CN_EXIT_USAGE;
     }
     if ((suite == NULL) == !all) {
         fprintf(stderr, "canton reprocess: give one of --suite S and --all\n\n");

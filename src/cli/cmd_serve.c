@@ -76,19 +76,6 @@ static void usage(FILE *f)
                "does not load, an error is logged and the data sets in use stay.\n");
 }
 
-/* Takes "--name value" or "--name=value" at argv[*i]; returns the value or NULL. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0' || *i + 1 >= argc)
-        return NULL;
-    return argv[++*i];
-}
-
 static void replace(char **field, const char *value)
 {
     free(*field);
@@ -130,21 +117,39 @@ int cn_cmd_serve(int argc, char **argv)
         return CN_EXIT_OK;
     }
     const char *config = NULL, *data = NULL, *listen = NULL, *level = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if ((v = opt_value(argc, argv, &i, "--config")) != NULL)
-            config = v;
-        else if ((v = opt_value(argc, argv, &i, "--data")) != NULL)
-            data = v;
-        else if ((v = opt_value(argc, argv, &i, "--listen")) != NULL)
-            listen = v;
-        else if ((v = opt_value(argc, argv, &i, "--log-level")) != NULL)
-            level = v;
-        else {
-            fprintf(stderr, "canton serve: unknown or incomplete option '%s'\n\n", argv[i]);
+    enum { O_CONFIG = 256, O_DATA, O_LISTEN, O_LOG_LEVEL };
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, O_CONFIG},
+        {"data", required_argument, NULL, O_DATA},
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"log-level", required_argument, NULL, O_LOG_LEVEL},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = cn_cli_getopt("serve", argc, argv, "", longopts)) != -1) {
+        switch (c) {
+        case O_CONFIG:
+            config = optarg;
+            break;
+        case O_DATA:
+            data = optarg;
+            break;
+        case O_LISTEN:
+            listen = optarg;
+            break;
+        case O_LOG_LEVEL:
+            level = optarg;
+            break;
+        default:
             usage(stderr);
             return CN_EXIT_USAGE;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "canton serve: unexpected argument '%s'\n\n", argv[optind]);
+        usage(stderr);
+        return CN_EXIT_USAGE;
     }
 
     cn_err_t err;

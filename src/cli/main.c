@@ -77,16 +77,70 @@ bool cn_cli_data_dir_exists(const char *cmd, const char *dir)
     return why == NULL;
 }
 
-void cn_cli_bad_arg(const char *cmd, const char *arg, bool is_last, const char *const *value_opts)
+/* The long option arg (text as typed: "--name", "--name=value" or an abbreviation) names: the
+ * options whose names begin with its name part. Returns how many; *out is the first
+ * (or the one named exactly). */
+static size_t long_matches(const struct option *longopts, const char *arg,
+                           const struct option **out)
 {
-    for (size_t i = 0; is_last && value_opts[i] != NULL; i++) {
-        if (strcmp(arg, value_opts[i]) == 0) {
-            fprintf(stderr, "canton %s: %s needs a value\n\n", cmd, arg);
-            return;
+    const char *name = arg + 2;
+    size_t len = strcspn(name, "=");
+    size_t n = 0;
+    for (const struct option *o = longopts; o->name != NULL; o++) {
+        if (strncmp(o->name, name, len) == 0) {
+            if (strlen(o->name) == len) { /* an exact name is never ambiguous */
+                *out = o;
+                return 1;
+            }
+            if (n++ == 0)
+                *out = o;
         }
     }
-    fprintf(stderr, "canton %s: %s '%s'\n\n", cmd,
-            arg[0] == '-' ? "unknown option" : "unexpected argument", arg);
+    return n;
+}
+
+int cn_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+                  const struct option *longopts)
+{
+    /* A leading ':' makes getopt quiet and return ':' for a missing value; the messages are
+     * ours, in the form of every other usage error. */
+    char spec[32];
+    snprintf(spec, sizeof(spec), ":%s", shortopts);
+    opterr = 0;
+    int c = getopt_long(argc, argv, spec, longopts, NULL);
+    if (c != '?' && c != ':')
+        return c;
+    /* After an error on a long option, getopt has moved optind past it. A short option's
+     * error (optopt is its letter) may leave optind inside its cluster, so that
+     * argv[optind - 1] is another argument; a long option's text is told apart by its name. */
+    const char *arg = optind >= 1 && optind <= argc ? argv[optind - 1] : "";
+    const struct option *o = NULL;
+    size_t n = strncmp(arg, "--", 2) == 0 ? long_matches(longopts, arg, &o) : 0;
+    bool is_long = n > 0 && (optopt == 0 || o->val == optopt);
+    if (c == ':') {
+        if (is_long)
+            fprintf(stderr, "canton %s: --%s needs a value\n\n", cmd, o->name);
+        else
+            fprintf(stderr, "canton %s: -%c needs a value\n\n", cmd, optopt);
+    } else if (is_long && optopt != 0) { /* a value given to an option that takes none */
+        fprintf(stderr, "canton %s: --%s takes no value ('%s')\n\n", cmd, o->name, arg);
+    } else if (n > 1 && optopt == 0) {
+        fprintf(stderr, "canton %s: ambiguous option '%s' (", cmd, arg);
+        size_t len = strcspn(arg + 2, "=");
+        const char *sep = "";
+        for (o = longopts; o->name != NULL; o++) {
+            if (strncmp(o->name, arg + 2, len) == 0) {
+                fprintf(stderr, "%s--%s", sep, o->name);
+                sep = ", ";
+            }
+        }
+        fprintf(stderr, ")\n\n");
+    } else if (optopt == 0) {
+        fprintf(stderr, "canton %s: unknown option '%s'\n\n", cmd, arg);
+    } else {
+        fprintf(stderr, "canton %s: unknown option '-%c'\n\n", cmd, optopt);
+    }
+    return '?';
 }
 
 bool cn_cli_wants_help(int argc, char **argv)
@@ -157,14 +211,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
         return cn_cmd_version(1, argv + 1);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        if (command_is(argv[1], commands[i].name)) {
-            /* getopt_long names argv[0] in its messages: "canton import: unrecognized
-             * option '--x'", as the commands' own messages begin */
-            char prog[64];
-            snprintf(prog, sizeof(prog), "canton %s", argv[1]);
-            argv[1] = prog;
+        if (command_is(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
-        }
     }
     fprintf(stderr, "canton: unknown command '%s'\n\n", argv[1]);
     usage(stderr);

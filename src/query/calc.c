@@ -2,7 +2,9 @@
 /*
  * Calculated metrics: a formula over metric names and numbers with + - * /
  * and parentheses, e.g. "revenue / visits" or "(orders / visits) * 100".
- * Parsed once into a small postfix program; evaluated per row.
+ * Parsed once into a small postfix program; evaluated per row. A formula
+ * whose result is an amount of money (revenue / visits) is money, formatted
+ * as the built-in money metrics are (calc_unit).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@ typedef struct calc_ins {
 struct cn_calc {
     calc_ins_t ins[CALC_MAX_OPS];
     size_t n;
+    cn_unit_t unit; /* CN_UNIT_MONEY or CN_UNIT_RATIO (calc_unit) */
 };
 
 typedef struct cparser {
@@ -138,6 +141,51 @@ static void expr(cparser_t *p)
     }
 }
 
+/*
+ * The unit of a formula's result, by its power of money: a money metric is money^1, any other
+ * metric money^0; * adds the powers and / subtracts them, + and - keep the one both sides
+ * share. A number takes the power of what it is added to, and counts as money^0 in * and /.
+ * So revenue / visits, aov * orders and revenue - 10 are money, revenue / revenue and
+ * orders / visits are not; revenue + visits mixes units and is a plain ratio.
+ */
+enum { POW_NUMBER = 1000, POW_MIXED = 1001 };
+
+static cn_unit_t calc_unit(const cn_calc_t *c)
+{
+    int st[CALC_MAX_OPS];
+    size_t sp = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const calc_ins_t *in = &c->ins[i];
+        int arg;
+        switch (in->op) {
+        case OP_NUM:
+            st[sp++] = POW_NUMBER;
+            break;
+        case OP_NAME: {
+            const cn_metric_def_t *def = cn_metric_find(cn_str_c(in->name), &arg);
+            st[sp++] = def != NULL && def->unit == CN_UNIT_MONEY ? 1 : 0;
+            break;
+        }
+        case OP_NEG:
+            break;
+        default: {
+            int b = st[--sp], a = st[sp - 1], r;
+            if (a == POW_MIXED || b == POW_MIXED)
+                r = POW_MIXED;
+            else if (in->op == OP_ADD || in->op == OP_SUB)
+                r = a == POW_NUMBER ? b : b == POW_NUMBER || a == b ? a : POW_MIXED;
+            else if (a == POW_NUMBER && b == POW_NUMBER)
+                r = POW_NUMBER;
+            else
+                r = (a == POW_NUMBER ? 0 : a) +
+                    (in->op == OP_MUL ? 1 : -1) * (b == POW_NUMBER ? 0 : b);
+            st[sp - 1] = r;
+        }
+        }
+    }
+    return sp == 1 && st[0] == 1 ? CN_UNIT_MONEY : CN_UNIT_RATIO;
+}
+
 int cn_calc_parse(const char *formula, cn_calc_t **out, cn_err_t *err)
 {
     if (strlen(formula) > 1024)
@@ -151,8 +199,14 @@ int cn_calc_parse(const char *formula, cn_calc_t **out, cn_err_t *err)
         free(p.c);
         return p.rc;
     }
+    p.c->unit = calc_unit(p.c);
     *out = p.c;
     return 0;
+}
+
+cn_unit_t cn_calc_unit(const cn_calc_t *c)
+{
+    return c->unit;
 }
 
 void cn_calc_free(cn_calc_t *c)

@@ -118,5 +118,8 @@ void cn_calc_free(cn_calc_t *c);
 double cn_calc_eval(const cn_calc_t *c, double (*lookup)(void *ud, const char *name), void *ud);
 /* Calls fn for each metric name the formula uses. */
 void cn_calc_names(const cn_calc_t *c, void (*fn)(void *ud, const char *name), void *ud);
+/* The unit of the formula's result: CN_UNIT_MONEY when it is an amount of money (revenue /
+ * visits, aov * orders: calc.c says how that is told), else CN_UNIT_RATIO. */
+cn_unit_t cn_calc_unit(const cn_calc_t *c);
 
 #endif

@@ -183,8 +183,15 @@ void cn_report_free(cn_report_t *r);
 /* Writes the report as JSON (docs/api.md "report"). */
 void cn_report_to_json(const cn_report_t *r, const cn_report_req_t *req, cn_buf_t *out);
 
-/* Formats a metric value for people: counts as integers, money with 2
- * decimals, rates in percent, durations as seconds. */
+/* Appends metric m's value v as the API's JSON writes it, for CSV and TSV: whole counts as
+ * integers, money to 4 decimals without trailing zeros (the store keeps 4), other values to 10
+ * significant digits; nothing for a value that is not finite (JSON's null). A calculated
+ * metric that is an amount of money (revenue / visits) is money. */
+void cn_metric_text(const cn_report_t *r, size_t m, double v, cn_buf_t *out);
+
+/* Formats a metric value for people (the table): counts as integers, money with the same 4
+ * decimals as every other format (padded: 12.5000), rates in percent, durations as minutes
+ * and seconds, other values to 2 decimals. */
 void cn_metric_format(const cn_report_t *r, size_t m, double v, cn_buf_t *out);
 
 /* --- Funnels, paths, realtime (flow.c) --- */

@@ -1681,7 +1681,14 @@ static double base_value(const plan_t *pl, const cn_metric_def_t *def, int arg, 
     if (def->den < 0)
         return num * def->scale;
     double den = (double)m[def->den];
-    return den == 0 ? 0 : num / den * def->scale;
+    if (den == 0)
+        return 0;
+    /* Money per something (aov, revenue_per_visit) is the revenue metric's value divided, in
+     * the order the formula revenue / visits computes it: the built-in and the calculated
+     * metric are the same double, so the same in every format. */
+    if (def->unit == CN_UNIT_MONEY)
+        return num * def->scale / den;
+    return num / den * def->scale;
 }
 
 static double lookup_metric(void *ud, const char *name)
@@ -2209,16 +2216,21 @@ void cn_report_free(cn_report_t *r)
 static cn_unit_t metric_unit(const cn_report_req_t *req, size_t m)
 {
     const cn_req_metric_t *rm = &req->metrics[m];
-    return rm->def != NULL ? rm->def->unit : CN_UNIT_RATIO;
+    return rm->def != NULL    ? rm->def->unit
+           : rm->calc != NULL ? cn_calc_unit(rm->calc)
+                              : CN_UNIT_RATIO;
 }
 
-/* JSON number: integers as integers, money to 4 decimals, others to 10 digits. */
-static void json_num(cn_buf_t *out, double v, cn_unit_t unit)
+_Static_assert(CN_MONEY_SCALE == 10000, "money is written to 4 decimals");
+
+/*
+ * A finite value as JSON, CSV and TSV write it (one rule, so that the API and the command
+ * line give the same figures): whole counts as integers; money to 4 decimals, the store's
+ * fixed point (CN_MONEY_SCALE: docs/hit.md), rounded once here, trailing zeros dropped
+ * (12.5, not 12.5000); anything else to 10 significant digits.
+ */
+static void value_text(cn_buf_t *out, double v, cn_unit_t unit)
 {
-    if (!isfinite(v)) {
-        cn_buf_append_c(out, "null");
-        return;
-    }
     if (unit == CN_UNIT_COUNT && v == floor(v) && fabs(v) < 9e15) {
         cn_buf_printf(out, "%.0f", v);
         return;
@@ -2239,6 +2251,15 @@ static void json_num(cn_buf_t *out, double v, cn_unit_t unit)
     if (strcmp(tmp, "-0") == 0)
         strcpy(tmp, "0");
     cn_buf_append_c(out, tmp);
+}
+
+/* A JSON number: value_text, or null for a value that is not finite. */
+static void json_num(cn_buf_t *out, double v, cn_unit_t unit)
+{
+    if (isfinite(v))
+        value_text(out, v, unit);
+    else
+        cn_buf_append_c(out, "null");
 }
 
 static void json_values(cn_buf_t *out, const cn_report_req_t *req, const double *v, size_t n)
@@ -2334,6 +2355,13 @@ void cn_report_to_json(const cn_report_t *r, const cn_report_req_t *req, cn_buf_
     cn_buf_printf(out, "},\"total_rows\":%zu,\"elapsed_ms\":%.3f}", r->total_rows, r->elapsed_ms);
 }
 
+void cn_metric_text(const cn_report_t *r, size_t m, double v, cn_buf_t *out)
+{
+    const report_priv_t *pv = r->priv;
+    if (isfinite(v))
+        value_text(out, v, metric_unit(pv->req, m));
+}
+
 void cn_metric_format(const cn_report_t *r, size_t m, double v, cn_buf_t *out)
 {
     const report_priv_t *pv = r->priv;
@@ -2344,9 +2372,12 @@ void cn_metric_format(const cn_report_t *r, size_t m, double v, cn_buf_t *out)
         else
             cn_buf_printf(out, "%.2f", v);
         break;
-    case CN_UNIT_MONEY:
-        cn_buf_printf(out, "%.2f", v);
+    case CN_UNIT_MONEY: { /* the 4 decimals of every format, padded to line up */
+        char tmp[64];
+        snprintf(tmp, sizeof(tmp), "%.4f", v);
+        cn_buf_append_c(out, strcmp(tmp, "-0.0000") == 0 ? "0.0000" : tmp);
         break;
+    }
     case CN_UNIT_PERCENT:
         cn_buf_printf(out, "%.2f%%", v);
         break;

@@ -66,7 +66,16 @@ int cn_report_resolve_range(const cn_store_t *store, int64_t now_us, const char 
                             cn_err_t *err)
 {
     int32_t today = cn_store_day_of(store, now_us);
-    if (preset != NULL && preset[0] != '\0') {
+    bool has_preset = preset != NULL && preset[0] != '\0';
+    if (has_preset && (from != NULL || to != NULL)) {
+        /* two answers to "which days": neither is taken over the other in silence */
+        return cn_err_set(err, CN_EINVAL,
+                          "give either range or from/to, not both (range=%.32s, %s%.32s%s%s%.32s)",
+                          preset, from != NULL ? "from=" : "", from != NULL ? from : "",
+                          from != NULL && to != NULL ? ", " : "", to != NULL ? "to=" : "",
+                          to != NULL ? to : "");
+    }
+    if (has_preset) {
         int y, m, d;
         cn_store_day_to_ymd(today, &y, &m, &d);
         int32_t f, t = today;

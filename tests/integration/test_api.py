@@ -7,6 +7,7 @@ starts `canton serve`, waits until processing has stored every hit, then checks
 /api/v1/{catalog,suites,report,funnel,paths,realtime,batch}, GET and POST, the error answers,
 and that `canton report` gives the same numbers as the API.
 """
+import csv
 import datetime
 import json
 import os
@@ -38,6 +39,45 @@ def run(*args):
     if out.returncode != 0:
         raise canton_test.CantonError("%s: %s" % (" ".join(args), out.stderr.decode()))
     return out.stdout.decode()
+
+
+MONEY_RE = re.compile(r"^-?\d+(\.\d{1,4})?$")
+
+
+def money_agrees_everywhere(t, srv, conf, data, q, frm, to):
+    """Money has one rule (4 decimals: the store's fixed point, docs/hit.md) in the API's JSON
+    and in `canton report` json, csv, tsv and table, and the built-in money ratios are the
+    same figures as the calculated metrics revenue / visits and revenue / orders."""
+    metrics = "revenue,revenue_per_visit,rpv,aov,apo,visits,orders"
+    status, _, body = srv.request("GET", "/api/v1/report?" + q + "&dimension=country&metrics=" + metrics
+                                  + "&calc.rpv=revenue%2Fvisits&calc.apo=revenue%2Forders&limit=0")
+    # numbers as the text the API wrote them
+    api = json.loads(body, parse_float=str, parse_int=str) if status == 200 else {"rows": []}
+    rows = [row["keys"] + row["values"] for row in api["rows"]]
+    t.check(len(rows) > 5, "money report: %d countries (%d %r)" % (len(rows), status, body[:200]))
+    args = ["report", "--config", conf, "--data", data, "--suite", "demo", "--from", frm, "--to", to,
+            "--metrics", metrics, "--calc", "rpv=revenue/visits", "--calc", "apo=revenue/orders"]
+    by_country = args + ["--dimension", "country", "--limit", "0"]
+    cli = json.loads(run(*by_country, "--format", "json"), parse_float=str, parse_int=str)
+    t.check([row["keys"] + row["values"] for row in cli["rows"]] == rows
+            and cli["totals"]["values"] == api["totals"]["values"],
+            "money: canton report --format json writes the API's numbers")
+    for fmt, sep in (("csv", ","), ("tsv", "\t")):
+        got = list(csv.reader(run(*by_country, "--format", fmt).splitlines(), delimiter=sep))
+        t.check(got and got[0] == ["country"] + metrics.split(",") and got[1:] == rows,
+                "money: canton report --format %s writes the API's numbers: %r vs %r" % (fmt, got[1:3], rows[:2]))
+    wrong = [row for row in rows
+             if not all(MONEY_RE.match(v) for v in row[1:6]) or row[2] != row[3] or row[4] != row[5]]
+    t.check(not wrong, "money to 4 decimals, revenue_per_visit = revenue/visits, aov = revenue/orders: %r"
+            % wrong[:3])
+    t.check(any(len(row[2].partition(".")[2]) == 4 for row in rows),
+            "some revenue per visit has 4 decimals (a real test of the rounding): %r" % rows[:3])
+    # the table (for people) pads money to the same 4 decimals
+    totals = list(csv.reader(run(*args, "--format", "csv").splitlines()))
+    table = run(*args, "--format", "table").splitlines()
+    t.check(len(totals) == 2 and totals[1] == api["totals"]["values"]
+            and table[-1].split() == ["%.4f" % float(v) if i < 5 else v for i, v in enumerate(totals[1])],
+            "money: the table's totals are the csv's, to 4 decimals: %r vs %r" % (table[-1:], totals[1:]))
 
 
 def main():
@@ -149,6 +189,7 @@ def checks(data):
                              "--to", to, "--dimension", "country", "--metrics",
                              "pageviews,visits,visitors,revenue", "--limit", "5", "--format", "json"))
         t.check(cli["rows"] == r["rows"] and cli["totals"] == r["totals"], "canton report = API")
+        money_agrees_everywhere(t, srv, conf, data, q, frm, to)
         # sorting by key: labels by their bytes, both ways; trends by time, both ways
         status, up = get("/api/v1/report?" + q + "&dimension=country&sort=key:asc&limit=0")
         status2, down = get("/api/v1/report?" + q + "&dimension=country&sort=key:desc&limit=0")
@@ -271,12 +312,26 @@ def checks(data):
             ("/api/v1/report?metrics=pageviews", 400, "which suite"),
             ("/api/v1/funnel?" + q + "&step=" + urllib.parse.quote("orders > 0"), 400, "at least 2 steps"),
             ("/api/v1/nothing", 404, "unknown endpoint"),
+            # a preset and days are two answers to "which days": an error naming both
+            ("/api/v1/report?" + q + "&range=last_7_days", 400,
+             "give either range or from/to, not both (range=last_7_days, from=%s, to=%s)" % (frm, to)),
+            ("/api/v1/paths?range=today&suite=demo&length=2&to=" + to, 400,
+             "give either range or from/to, not both (range=today, to=%s)" % to),
         ]:
             status, e = get(path)
             t.check(status == code and e is not None and words in e.get("error", ""),
                     "%s -> %d %r (got %d %r)" % (path, code, words, status, e))
         status, hdrs, body = srv.request("POST", "/api/v1/report", body=b"{not json")
         t.check(status == 400 and b"bad JSON" in body, "POST with bad JSON: 400")
+        status, e = post("/api/v1/report", {"suite": "demo", "range": "today", "from": frm})
+        t.check(status == 400 and "not both (range=today, from=%s)" % frm in e.get("error", ""),
+                "POST with range and from: 400 naming both (%d %r)" % (status, e))
+        # the command line refuses the same, with the same words
+        p = subprocess.run([BIN, "report", "--config", conf, "--data", data, "--suite", "demo",
+                            "--range", "last_7_days", "--from", frm], capture_output=True, text=True, timeout=120)
+        t.check(p.returncode == 2 and p.stderr.startswith(
+            "canton report: give either range or from/to, not both (range=last_7_days, from=%s)" % frm),
+            "canton report --range --from: usage error naming both (%d %r)" % (p.returncode, p.stderr))
     t.finish()
 
 

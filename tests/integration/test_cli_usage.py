@@ -25,7 +25,12 @@ catch the leaks the error paths had):
   opened: `serve --listen` with a host name or a bad port, `process`/`reprocess --threads 3`,
   `import --threads 65`, `version` with an argument; an option missing its value says
   "needs a value"; getopt's own messages begin with "canton <command>:".
+- every command parses its options one way, cn_cli_getopt (getopt_long), so that every option
+  that takes a value takes `--opt=value` as well as `--opt value` (every_option_takes_both_forms
+  tries each one of each command), a flag given a value says it takes none, an abbreviation
+  that fits several options names them.
 """
+import concurrent.futures
 import os
 import re
 import shutil
@@ -103,6 +108,49 @@ def help_lists_every_option():
               % (cmd, sorted(unknown)))
 
 
+def every_option_takes_both_forms():
+    """Every command parses its options one way, with cn_cli_getopt (getopt_long), so that an
+    option that takes a value takes it as `--opt=value` as well as `--opt value`: for each
+    such option of each command (the getopt tables in src/cli/), `--opt=x1 --zz-none` is a
+    usage error either about --zz-none (x1 was taken, nothing ran) or naming the option and
+    its value x1 (the value's own check), never "unknown option '--opt=x1'". A flag given a
+    value says it takes none."""
+    parsers = command_parsers()
+    runs = []
+    for cmd, c in sorted(parsers.items()):
+        table = re.findall(r'\{"([a-z][a-z0-9-]*)",\s*(required|no|optional)_argument', c)
+        if not table:
+            check(not re.search(r'"--[a-z]', c), "%s: options parsed without a getopt table" % cmd)
+            continue
+        check("cn_cli_getopt(" in c and not re.search(r"strcmp\(argv\[i\]", c),
+              "%s: parse the options with cn_cli_getopt, not by hand" % cmd)
+        rc, text, _ = run(cmd, "--help")
+        sub = re.match(r"Usage: canton %s((?: [a-z]+)*)" % re.escape(cmd), text).group(1).split()
+        runs += [([cmd] + sub, name, arg) for name, arg in table]
+
+    def one(r):
+        base, name, arg = r
+        if arg == "no":
+            args = base + ["--%s=1" % name]
+        else:
+            args = base + ["--%s=x1" % name, "--zz-none"]
+        return r, args, run(*args)
+
+    checked = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        for (base, name, arg), args, (rc, out, err) in pool.map(one, runs):
+            first = err.split("\n")[0]
+            what = "canton %s: exit %d, %r" % (" ".join(args), rc, err[:300])
+            check(rc == 2 and re.match(r"canton %s( [a-z]+)?: " % base[0], first), what)
+            if arg == "no":
+                check(first.endswith("--%s takes no value ('--%s=1')" % (name, name)), what)
+                continue
+            check(first.endswith("unknown option '--zz-none'")
+                  or ("--" + name in first and "x1" in first), what)
+            checked += 1
+    check(checked >= 60, "options that take a value, checked: %d" % checked)
+
+
 def docs_show_only_options_there_are():
     """Every option README.md, canton.conf.example and docs/*.md show on a `canton <command>`
     line (a code span, or a line of a code block) is one its --help names."""
@@ -139,6 +187,7 @@ def docs_show_only_options_there_are():
 
 def main():
     help_lists_every_option()
+    every_option_takes_both_forms()
     docs_show_only_options_there_are()
     tmp = tempfile.mkdtemp(prefix="canton-cli-")
     try:
@@ -252,7 +301,33 @@ def main():
         expect(["rates", "import", "a.csv", "b.csv"], 2,
                err_has="canton rates: unexpected argument 'b.csv'")
         _, err = expect(["enrich", "--bogus"], 2)
-        check(err.startswith("canton enrich: unrecognized option '--bogus'"), err[:200])
+        check(err.startswith("canton enrich: unknown option '--bogus'"), err[:200])
+        # the same messages from every command's getopt: values, flags, abbreviations
+        expect(["process", "--data=" + fresh, "--threads=3"], 2,
+               err_has="canton process: --threads takes 1 or 2, not '3'")
+        expect(["reprocess", "--all", "--data=" + fresh, "--thr=3"], 2,
+               err_has="canton reprocess: --threads takes 1 or 2, not '3'")
+        expect(["process", "--until-end=yes"], 2,
+               err_has="canton process: --until-end takes no value ('--until-end=yes')")
+        expect(["report", "--d", "x"], 2,
+               err_has="canton report: ambiguous option '--d' (--data, --dimension, --dimensions)")
+        expect(["report", "--dim"], 2, err_has="canton report: --dimension needs a value")
+        expect(["hitlog", "dump", "--json", "-zf"], 2, err_has="canton hitlog dump: unknown option '-z'")
+        expect(["check", "--data=" + data, "extra"], 2, err_has="canton check: unexpected argument 'extra'")
+        expect(["bad-rows", "--data=" + data, "--reason=no_such"], 2,
+               err_has="canton bad-rows: unknown --reason 'no_such' (bad_record, ")
+        conf2 = os.path.join(tmp, "c2.conf")
+        with open(conf2, "w") as f:
+            f.write("[server]\ndata = %s\n" % data)
+        expect(["bad-rows", "--config=" + conf2], 0, out_has="0 bad rows shown (0 in the log)")
+        expect(["hitlog", "dump", "--data=" + data, "--from=1:16"], 0)
+        expect(["token", "create", "--suite=nosuch", "--data=" + data], 2,
+               err_has="canton token: unknown suite 'nosuch'")
+        expect(["rates", "import", "--data=" + missing, os.path.join(tmp, "none.csv")], 1,
+               err_has="none.csv")
+        expect(["serve", "--data=" + fresh, "--listen=nowhere"], 2,
+               err_has="canton serve: --listen 'nowhere': expected ADDRESS:PORT")
+        check(not os.path.exists(fresh), "a refused command made the data folder")
         print("ok")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

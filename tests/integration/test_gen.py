@@ -91,6 +91,13 @@ try:
     for bad in ("0", "-1", "x", "1e9"):
         r = gen("--live", "--rate", bad, "--out", path)
         c.check(r.returncode == 2, "--rate %s is a usage error" % bad)
+    # options that apply only with another are refused without it, not ignored
+    r = gen("--connections", "4", "--out", path)
+    c.check(r.returncode == 2 and b"canton gen: --connections applies to --url only" in r.stderr,
+            "--connections without --url: %r" % r.stderr[-300:])
+    r = gen("--rate=5", "--out", path)
+    c.check(r.returncode == 2 and b"canton gen: --rate applies to --live only" in r.stderr,
+            "--rate without --live: %r" % r.stderr[-300:])
 
     path = os.path.join(tmp, "access.log")
     r = gen("--format", "nginx", "--from", "2026-11-01", "--to", "2026-11-02",

@@ -434,6 +434,14 @@ static void bad_requests_say_what_is_wrong(void **state)
         {"from=%202026-01-05", "bad date from=' 2026-01-05' (expected YYYY-MM-DD)"},
         {"to=2026-01-05x", "bad date to='2026-01-05x' (expected YYYY-MM-DD)"},
         {"from=1969-12-31", "date from='1969-12-31' is before 1970-01-01, where reports begin"},
+        /* a preset and days: an error naming both, whatever their order (range won before) */
+        {"range=last_7_days&from=2026-11-01",
+         "give either range or from/to, not both (range=last_7_days, from=2026-11-01)"},
+        {"to=2026-11-30&range=today",
+         "give either range or from/to, not both (range=today, to=2026-11-30)"},
+        {"from=2026-11-01&range=last_month&to=2026-11-30",
+         "give either range or from/to, not both (range=last_month, from=2026-11-01, "
+         "to=2026-11-30)"},
     };
     for (size_t i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
         cn_report_req_init(&q);
@@ -445,6 +453,12 @@ static void bad_requests_say_what_is_wrong(void **state)
     cn_report_req_init(&q);
     assert_int_equal(
         cn_report_req_parse_params(&q, S("from=1970-01-01&to=1970-01-31"), store, 0, &err), 0);
+    cn_report_req_dispose(&q);
+    /* an empty range is no range: from/to decide */
+    cn_report_req_init(&q);
+    assert_int_equal(
+        cn_report_req_parse_params(&q, S("range=&from=1970-01-01&to=1970-01-31"), store, 0, &err),
+        0);
     cn_report_req_dispose(&q);
     cn_report_req_init(&q);
     assert_int_equal(cn_report_req_parse_params(&q, S("segment=visit(a%20%3D"), store, 0, &err),
