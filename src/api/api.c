@@ -463,6 +463,9 @@ static job_t *batch_item(cn_api_t *api, cn_http_req_t *req, cn_str_t token, cn_s
     } else if (cn_str_eq_c(name, "suites")) {
         suites_json(api, token, &j->out);
         job_answer(j, 200, NULL);
+    } else if (cn_str_eq_c(name, "batch")) {
+        /* listed among the endpoints, but one batch does not run another */
+        job_answer(j, 400, "a batch cannot hold a batch: list its requests in this one");
     } else if (!is_query) {
         job_answer(j, 404, UNKNOWN_ENDPOINT);
     } else {

@@ -74,7 +74,10 @@ static int kv_parse(kv_t *kv, cn_str_t input, bool is_json, cn_err_t *err)
         return 0;
     }
     json_error_t jerr;
-    json_t *j = json_loadb(input.ptr ? input.ptr : "", input.len, 0, &jerr);
+    json_t *j = json_loadb(input.ptr ? input.ptr : "", input.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (j == NULL)
+        return cn_err_set(err, CN_EPARSE, "bad JSON at line %d column %d: %s", jerr.line,
+                          jerr.column, jerr.text);
     if (!json_is_object(j)) {
         json_decref(j);
         return cn_err_set(err, CN_EPARSE, "the request must be a JSON object");
@@ -141,6 +144,11 @@ static int kv_check(const kv_t *kv, const char *const *allowed, bool ranged, cn_
             ok = strcmp(k, allowed[a]) == 0;
         if (!ok)
             return cn_err_set(err, CN_EINVAL, "unknown parameter '%.64s'", k);
+        /* one value each (steps excepted): a second condition or limit would go unread */
+        for (size_t e = 0; e < i && strcmp(k, "step") != 0; e++) {
+            if (strcmp(kv->keys[e], k) == 0)
+                return cn_err_set(err, CN_EINVAL, "'%.64s' is given twice (give it once)", k);
+        }
     }
     return 0;
 }
@@ -465,12 +473,44 @@ typedef struct counter {
     uint64_t count;
 } counter_t;
 
-static int cmp_counter(const void *a, const void *b)
+#define PATH_NONE 0xffffffffu /* "(entry)" / "(exit)" */
+
+/* How counted keys are named, to order equal counts by label as reports do (docs/api.md
+ * "Order"): dictionary ids of dict, a pair of them (pairs), or PATH_NONE, named none. */
+typedef struct label_ctx {
+    const cn_store_snap_t *snap;
+    int dict;
+    bool pairs;
+    const char *none;
+} label_ctx_t;
+
+static cn_str_t key_label(const label_ctx_t *c, uint32_t id)
+{
+    return id == PATH_NONE ? cn_str_c(c->none) : cn_store_snap_dict_str(c->snap, c->dict, id);
+}
+
+/* The bytes of a and b, as SQL's binary collation: a prefix first. */
+static int label_cmp(cn_str_t a, cn_str_t b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int r = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    return r != 0 ? r : a.len < b.len ? -1 : a.len > b.len;
+}
+
+/* Counts descending, then labels ascending (the first of a pair first). */
+static int cmp_counter(const void *a, const void *b, void *ud)
 {
     const counter_t *x = a, *y = b;
+    const label_ctx_t *c = ud;
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
-    return x->key < y->key ? -1 : x->key > y->key;
+    int r = 0;
+    if (c->pairs)
+        r = label_cmp(key_label(c, (uint32_t)(x->key >> 32)),
+                      key_label(c, (uint32_t)(y->key >> 32)));
+    if (r == 0)
+        r = label_cmp(key_label(c, (uint32_t)x->key), key_label(c, (uint32_t)y->key));
+    return r != 0 ? r : x->key < y->key ? -1 : x->key > y->key;
 }
 
 /* A small open-addressing counter table keyed by u64. */
@@ -505,8 +545,6 @@ static void ct_add(ctable_t *t, uint64_t key)
     }
     t->slots[j].count++;
 }
-
-#define PATH_NONE 0xffffffffu /* "(entry)" / "(exit)" */
 
 static void ct_add_n(ctable_t *t, uint64_t key, uint64_t n)
 {
@@ -633,6 +671,11 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
         limit = INT64_MAX;
     if (rc == 0 && lenp != NULL && (cn_str_to_i64(cn_str_c(lenp), &plen) != 0 || plen != 2))
         rc = cn_err_set(err, CN_EINVAL, "length must be 2 (pairs of consecutive pages)");
+    if (rc == 0 && plen > 0 && (fromc != NULL || dir != NULL))
+        rc = cn_err_set(err, CN_EINVAL,
+                        "length=2 gives the top pairs of the range: it takes no %s (that is the "
+                        "next or previous values after condition=...)",
+                        fromc != NULL ? "condition" : "direction");
     if (rc == 0 && plen == 0 && fromc == NULL)
         rc = cn_err_set(err, CN_EINVAL,
                         "paths need condition=<condition> (e.g. page = \"cart\") or length=2");
@@ -739,7 +782,8 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
                 total += ct.slots[i].count;
             }
         }
-        qsort(list, n, sizeof(*list), cmp_counter);
+        label_ctx_t lc = {snap, dict, plen > 0, previous ? "(entry)" : "(exit)"};
+        qsort_r(list, n, sizeof(*list), cmp_counter, &lc);
         cn_buf_append_c(out, "{\"suite\":");
         cn_buf_append_json_str(out, cn_str_c(suite));
         cn_buf_putc(out, ',');
@@ -890,8 +934,9 @@ int cn_realtime_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap
             if (pages.slots[i].count != 0)
                 list[n++] = pages.slots[i];
         }
-        qsort(list, n, sizeof(*list), cmp_counter);
         int dict = cn_store_col(CN_COL_HIT_page)->dict;
+        label_ctx_t lc = {snap, dict, false, ""};
+        qsort_r(list, n, sizeof(*list), cmp_counter, &lc);
         for (size_t i = 0; i < n && i < 10; i++) {
             cn_buf_append_c(out, i ? ",{\"page\":" : "{\"page\":");
             cn_buf_append_json_str(out, cn_store_snap_dict_str(snap, dict, (uint32_t)list[i].key));

@@ -1935,6 +1935,28 @@ static void shift_range(const cn_report_req_t *req, int32_t *from, int32_t *to)
     *to = last;
 }
 
+/*
+ * A day or hour trend compared with the previous year: the bucket, in the compared range
+ * [cfrom, cto], of the same day (and hour) a year before bucket b of the range, Feb 29 becoming
+ * Feb 28 as in shift_range(); false when that day is not in the compared range. Matching the
+ * buckets by their place in each range instead would compare March 1 of a leap year with
+ * March 2 of the year before, and leave the range's last day without a compared value.
+ */
+static bool year_back_bucket(const cn_report_req_t *req, uint32_t b, int32_t cfrom, int32_t cto,
+                             uint32_t *out)
+{
+    bool hourly = req->gran == CN_GRAN_HOUR;
+    int32_t day = req->from_day + (int32_t)(hourly ? b / 24 : b);
+    int y, m, d;
+    cn_store_day_to_ymd(day, &y, &m, &d);
+    int32_t first = cn_store_day_from_ymd(y - 1, m, 1), end = next_month_start(y - 1, m) - 1;
+    int32_t cday = first + (d - 1) < end ? first + (d - 1) : end;
+    if (cday < cfrom || cday > cto)
+        return false;
+    *out = (uint32_t)(cday - cfrom) * (hourly ? 24 : 1) + (hourly ? b % 24 : 0);
+    return true;
+}
+
 /* A compared trend of additive measures whose two ranges overlap (previous
  * bucket): one pass by local day over the union of the ranges, then each
  * day's measures are added to the bucket of the current and of the compared
@@ -2106,6 +2128,8 @@ int cn_report_run_ctx(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_sto
 
     size_t nm = req->metric_count, nrows = cur.nacc;
     bool with_cmp = req->compare != CN_COMPARE_NONE;
+    bool by_date = req->compare == CN_COMPARE_PREVIOUS_YEAR &&
+                   (req->gran == CN_GRAN_DAY || req->gran == CN_GRAN_HOUR);
     size_t per_row = nm * (with_cmp ? 2 : 1);
     pv->values = cn_xcalloc((nrows + 1) * per_row + 2 * nm + 1, sizeof(double));
     pv->rows = cn_xcalloc(nrows + 1, sizeof(cn_report_row_t));
@@ -2138,12 +2162,21 @@ int cn_report_run_ctx(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_sto
         if (with_cmp) {
             row->compare = row->values + nm;
             uint32_t ci;
-            bool found = false;
-            if (cmp.dense != NULL && cur.keyv[i] < cmp.dense_len) {
-                ci = cmp.dense[cur.keyv[i]];
+            bool found = false, in_range = true;
+            uint64_t ckey = cur.keyv[i];
+            if (by_date) {
+                /* the same day a year before, not the bucket at the same place */
+                uint32_t b = r->key_count == 1 ? (uint32_t)ckey : (uint32_t)(ckey >> 32), cb = 0;
+                in_range = year_back_bucket(req, b, cfrom, cto, &cb);
+                ckey = r->key_count == 1 ? cb : (uint64_t)cb << 32 | (uint32_t)ckey;
+            }
+            if (!in_range) {
+                found = false;
+            } else if (cmp.dense != NULL && ckey < cmp.dense_len) {
+                ci = cmp.dense[ckey];
                 found = ci != NONE32;
             } else if (cmp.dense == NULL) {
-                found = hmap_find(&cmp.map, cur.keyv[i], &ci);
+                found = hmap_find(&cmp.map, ckey, &ci);
             }
             for (size_t j = 0; j < nm; j++)
                 row->compare[j] = found ? metric_value(req, &pl, j, cmp.acc + ci * cmp.nm) : 0;

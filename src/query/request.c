@@ -210,6 +210,15 @@ static int apply(cn_report_req_t *req, raw_req_t *raw, const cn_store_t *store, 
     if ((rc = cn_report_resolve_range(store, now_us, raw->range, raw->from, raw->to, &req->from_day,
                                       &req->to_day, err)) != 0)
         return rc;
+    for (size_t i = 0; i < raw->calc_count; i++) {
+        /* metrics=pageviews&calc.pageviews=...: the catalogue's metric would win unseen */
+        int arg;
+        if (cn_metric_find(cn_str_c(raw->calc_names[i]), &arg) != NULL)
+            return cn_err_set(err, CN_EINVAL,
+                              "calculated metric '%.64s': the catalogue has a metric of that "
+                              "name; give the formula another name",
+                              raw->calc_names[i]);
+    }
     if (raw->dims != NULL && (rc = add_list(req, raw->dims, true, raw, err)) != 0)
         return rc;
     if ((rc = add_list(req, raw->metrics ? raw->metrics : "pageviews,visits,visitors", false, raw,
@@ -353,7 +362,8 @@ int cn_report_req_parse_json(cn_report_req_t *req, cn_str_t json, const cn_store
     if (json.len > (1u << 20))
         return cn_err_set(err, CN_ETOOBIG, "request body larger than 1 MiB");
     json_error_t jerr;
-    json_t *j = json_loadb(json.ptr ? json.ptr : "", json.len, 0, &jerr);
+    /* a key given twice would leave one of its values unread: an error, as in a query string */
+    json_t *j = json_loadb(json.ptr ? json.ptr : "", json.len, JSON_REJECT_DUPLICATES, &jerr);
     if (j == NULL)
         return cn_err_set(err, CN_EPARSE, "bad JSON at line %d column %d: %s", jerr.line,
                           jerr.column, jerr.text);
@@ -388,7 +398,6 @@ int cn_report_req_parse_json(cn_report_req_t *req, cn_str_t json, const cn_store
             list = true;
         } else if (strcmp(key, "segment") == 0) {
             if (json_is_object(v)) {
-                free(raw.segment_json);
                 raw.segment_json = json_dumps(v, JSON_COMPACT);
                 continue;
             }
@@ -438,7 +447,11 @@ int cn_report_req_parse_json(cn_report_req_t *req, cn_str_t json, const cn_store
             rc = cn_err_set(err, CN_EINVAL, "unknown request key '%s'", key);
             break;
         }
-        free(*slot);
+        if (*slot != NULL) {
+            /* "dimension" and "dimensions" both: one list would be left out */
+            rc = cn_err_set(err, CN_EINVAL, "'%s' is given twice (give '%s' once)", key, key);
+            break;
+        }
         *slot = list ? jdup_list(v) : jdup_scalar(v);
         if (*slot == NULL) {
             rc = cn_err_set(err, CN_EINVAL,
@@ -500,12 +513,16 @@ int cn_report_req_parse_params(cn_report_req_t *req, cn_str_t query, const cn_st
         else if (strcmp(n, "empty") == 0)
             slot = &raw.empty;
         else if (strncmp(n, "calc.", 5) == 0 && n[5] != '\0') {
-            if (raw.calc_count < CN_REPORT_MAX_METRICS) {
+            if (raw.calc_count == CN_REPORT_MAX_METRICS) {
+                rc = cn_err_set(err, CN_EINVAL, "at most %d calculated metrics",
+                                CN_REPORT_MAX_METRICS);
+            } else {
                 raw.calc_names[raw.calc_count] = cn_xstrdup(n + 5);
                 raw.calc_formulas[raw.calc_count++] = v;
                 v = NULL;
             }
-        } else if (strcmp(n, "token") != 0 && strcmp(n, "format") != 0) {
+        } else if (strcmp(n, "token") != 0) {
+            /* anything else, format=csv too (the API answers JSON only): unknown, not ignored */
             rc = cn_err_set(err, CN_EINVAL, "unknown parameter '%.64s'", n);
         }
         if (slot != NULL) {
@@ -515,8 +532,10 @@ int cn_report_req_parse_params(cn_report_req_t *req, cn_str_t query, const cn_st
                 *slot = cn_xrealloc(*slot, a + b + 2);
                 (*slot)[a] = ',';
                 memcpy(*slot + a + 1, v, b + 1);
+            } else if (*slot != NULL) {
+                /* limit=1&limit=2: which one was meant? */
+                rc = cn_err_set(err, CN_EINVAL, "'%.64s' is given twice (give it once)", n);
             } else {
-                free(*slot);
                 *slot = v;
                 v = NULL;
             }

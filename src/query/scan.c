@@ -1197,7 +1197,10 @@ typedef struct cond {
     cn_seg_op_t op;
     const cn_seg_value_t *values;
     size_t value_count;
-    double scale; /* numeric values are compared after multiplying by this */
+    double div; /* numeric values are compared after dividing by this: CN_MONEY_SCALE for revenue
+                   (a division, not a product with 1 / CN_MONEY_SCALE: 487902 / 10000 is the
+                   double nearest 48.7902, as the segment's value is, and the product may be one
+                   ulp off, so that revenue = 48.7902 would miss it) */
 } cond_t;
 
 static bool str_match(cn_seg_op_t op, cn_str_t s, const cn_seg_value_t *vals, size_t nvals)
@@ -1323,7 +1326,7 @@ static int compile_cond(cn_scan_t *s, const cn_seg_node_t *node, cond_t *c)
             return 0;
         }
         c->numeric = true;
-        c->scale = 1;
+        c->div = 1;
     } else {
         const cn_metric_def_t *m = cn_metric_find(cn_str_c(node->field), &arg);
         static const int per_hit[] = {CN_M_HITS,  CN_M_PAGEVIEWS, CN_M_ORDERS,    CN_M_REVENUE,
@@ -1339,7 +1342,7 @@ static int compile_cond(cn_scan_t *s, const cn_seg_node_t *node, cond_t *c)
                               node->field);
         c->field.metric = m->num;
         c->numeric = true;
-        c->scale = m->num == CN_M_REVENUE ? 1.0 / CN_MONEY_SCALE : 1;
+        c->div = m->num == CN_M_REVENUE ? CN_MONEY_SCALE : 1;
     }
     bool is_text = false;
     for (size_t i = 0; i < node->value_count; i++)
@@ -1373,7 +1376,7 @@ static bool cond_test(const cond_t *c, int64_t v)
 {
     if (c->idset != NULL)
         return v >= 0 && (uint64_t)v < c->idset_len && cn_bit_get(c->idset, (uint64_t)v);
-    return num_match(c->op, (double)v * c->scale, c->values, c->value_count);
+    return num_match(c->op, (double)v / c->div, c->values, c->value_count);
 }
 
 /* Ors word w of a bitset shared by threads (words at segment edges are). */
@@ -1458,7 +1461,14 @@ typedef struct par_cond {
     cn_err_t err[CN_QUERY_MAX_THREADS];
 } par_cond_t;
 
-/* Item conditions: a hit matches when one of its items does. */
+/* Conditions on a dimension with several values per hit (cn_query__dim_is_multi: listN,
+ * product, category, merchN) test the values the hit has, and nothing else: a hit matches when
+ * one of its values does. A hit without a value (no list value, no item, or only items without
+ * the value: an uncategorised product, an item no merchandising eVar is bound to) has nothing to
+ * test, so no condition matches it, != and "" included, as a segment rule in Adobe Analytics
+ * tests only the values a hit has (Adobe's "exists" is `listN != ""`, "does not exist"
+ * `not listN != ""`: docs/segments.md "Dimensions with several values"). Value id 0 is the empty
+ * string: no value. */
 static int cond_hits_run(cn_scan_t *s, const cond_t *c, uint64_t *hitbits, size_t k0, size_t k1)
 {
     int64_t *vals = NULL;
@@ -1475,7 +1485,7 @@ static int cond_hits_run(cn_scan_t *s, const cond_t *c, uint64_t *hitbits, size_
             if ((rc = cn_scan_item_field(s, k, &c->field, &hit, &key, &qty, &rev, &count)) != 0)
                 break;
             for (size_t i = 0; i < count; i++) {
-                if (cond_test(c, key[i])) {
+                if (key[i] != 0 && cond_test(c, key[i])) {
                     uint64_t g = ss->base + hit[i];
                     or_word(hitbits, g >> 6, 1ULL << (g & 63));
                 }
@@ -1488,31 +1498,18 @@ static int cond_hits_run(cn_scan_t *s, const cond_t *c, uint64_t *hitbits, size_
         }
         if (c->field.dim != NULL && c->field.dim->src == CN_DIMSRC_VAR &&
             c->field.dim->var_family == CN_VAR_LIST) {
-            /* a list (listN): a hit matches when one of its values does, a hit without one
-             * when "" does */
+            /* a list (listN): a hit matches when one of its values does */
             uint32_t *hit, *var, *val;
             size_t count;
             if ((rc = cn_scan_vars(s, k, &hit, &var, &val, &count)) != 0)
                 break;
             uint32_t want = CN_VAR_LIST | (uint32_t)c->field.arg;
-            uint8_t *has = cn_xcalloc(ss->n + 1, 1);
             for (size_t i = 0; i < count; i++) {
-                if (var[i] != want)
-                    continue;
-                has[hit[i]] = 1;
-                if (cond_test(c, val[i])) {
+                if (var[i] == want && val[i] != 0 && cond_test(c, val[i])) {
                     uint64_t g = ss->base + hit[i];
                     or_word(hitbits, g >> 6, 1ULL << (g & 63));
                 }
             }
-            bool none = cond_test(c, 0);
-            for (size_t i = 0; none && i < ss->n; i++) {
-                if (!has[i]) {
-                    uint64_t g = ss->base + i;
-                    or_word(hitbits, g >> 6, 1ULL << (g & 63));
-                }
-            }
-            free(has);
             if (count > 0) {
                 free(hit);
                 free(var);

@@ -262,10 +262,11 @@ def checks(data):
                  "report?" + q + "&dimension=country&metrics=pageviews,visits,visitors,revenue&limit=5",
                  "report?from=%s&to=%s&granularity=day&metrics=pageviews&compare=previous_period" % (frm, to),
                  "/api/v1/funnel?" + fq, "report?" + q + "&dimension=pagez",
-                 "report?suite=shop&metrics=pageviews", "nothing"]
+                 "report?suite=shop&metrics=pageviews", "nothing", "batch?requests=suites",
+                 "report?" + q + "&limit=1&limit=2"]
         status, b = post("/api/v1/batch", {"requests": items})
         codes = [x["status"] for x in b["responses"]] if status == 200 else []
-        t.check(codes == [200, 200, 200, 200, 200, 400, 401, 404] and b["suite"] == "demo"
+        t.check(codes == [200, 200, 200, 200, 200, 400, 401, 404, 400, 400] and b["suite"] == "demo"
                 and b["elapsed_ms"] >= 0, "batch: one answer per request, in order (%d %r)" % (status, codes))
         if len(codes) == len(items):
             body = [x["body"] for x in b["responses"]]
@@ -275,7 +276,10 @@ def checks(data):
                     and body[3]["totals"] == tr["totals"], "batch: a report without suite= reads the default suite")
             t.check([x["count"] for x in body[4]["steps"]] == counts, "batch: funnel = GET")
             t.check("unknown dimension 'pagez'" in body[5]["error"] and "token" in body[6]["error"]
-                    and "unknown endpoint" in body[7]["error"], "batch: each error says what is wrong")
+                    and "unknown endpoint" in body[7]["error"]
+                    and body[8]["error"] == "a batch cannot hold a batch: list its requests in this one"
+                    and body[9]["error"] == "'limit' is given twice (give it once)",
+                    "batch: each error says what is wrong")
         status, b = post("/api/v1/batch", {"suite": "shop", "requests": ["report?metrics=pageviews",
                                                                         "report?suite=demo&metrics=pageviews"]},
                          {"Authorization": "Bearer " + made})

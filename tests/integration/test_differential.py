@@ -447,7 +447,8 @@ def compared_range(a, b, compare, gran=None):
 
 def bucket_index(label, start, gran):
     """A trend bucket's number counted from the range's first day (canton compares bucket i
-    of the range with bucket i of the compared range)."""
+    of the range with bucket i of the compared range, but by day and hour with previous_year
+    the same day a year before: compared_bucket)."""
     s = _d(start)
     if gran == "hour":
         return (_d(label[:10]) - s).days * 24 + int(label[11:13])
@@ -487,9 +488,21 @@ def check_compare(name, req, ans, res, metrics, cf, ct):
     def bk(k, start):
         return (bucket_index(k[0], start, gran),) + k[1:] if gran else k
 
+    def compared_bucket(k):
+        """The compared bucket of row k: by day and hour with previous_year, the same day (hour)
+        a year before, 29 February becoming the 28th (docs/api.md "Compared ranges"); else the
+        bucket at the same place in the compared range."""
+        if gran not in ("day", "hour") or req.get("compare") != "previous_year":
+            return bk(k, req["from"])
+        day = months_back(_d(k[0][:10]), 12, True)
+        if day < _d(cf) or day > _d(ct):
+            return None
+        i = (day - _d(cf)).days
+        return ((i * 24 + int(k[0][11:13])) if gran == "hour" else i,) + k[1:]
+
     prev = {bk(k, cf): v for k, v in prev.items()}
     nonzero = 0
-    blocks = [(tuple(r["keys"]), r, cur.get(tuple(r["keys"])), prev.get(bk(tuple(r["keys"]), req["from"])))
+    blocks = [(tuple(r["keys"]), r, cur.get(tuple(r["keys"])), prev.get(compared_bucket(tuple(r["keys"]))))
               for r in ans["rows"]] + [("totals", ans["totals"], tot, ptot)]
     for k, r, cb, pb in blocks:
         for i, m in enumerate(metrics):
@@ -829,6 +842,13 @@ FROM hits WHERE %s AND %s GROUP BY 1 ORDER BY 1""" % (PURCHASE, day_range("2026-
             want=("2027-02-01", "2027-02-28"))
     add_cmp("M15", e2, ["device"], ["visits", "orders"], "2028-01-01", "2028-02-29", "previous_period",
             seg=("scope", "visitor", ("cond", "new_returning", "=", "returning")), want=("2027-11-01", "2027-12-31"))
+    # day and hour trends over 29 February, a year later: each day with the same day a year before
+    add_cmp("M16", e2, [], ["pageviews", "visits"], "2028-02-20", "2028-03-04", "previous_year", "day",
+            want=("2027-02-20", "2027-03-04"))
+    add_cmp("M17", e2, ["device"], ["hits"], "2028-02-28", "2028-03-01", "previous_year", "hour",
+            want=("2027-02-28", "2027-03-01"))
+    add_cmp("M18", e2, [], ["pageviews"], "2027-02-25", "2027-03-03", "previous_year", "day",
+            want=("2026-02-25", "2026-03-03"))
     # random ones: whole months (1-3) or any days, any compare, some trends, dimensions and segments
     crnd = random.Random(int(os.environ.get("DIFF_SEED", "11")) + 2)
     for i in range(int(os.environ.get("DIFF_CMP_REPORTS", "6"))):

@@ -69,6 +69,7 @@ static inline const char *fixture_report(cn_store_t *store, int64_t now, const c
 {
     static char out[2048];
     char qs[512];
+    out[0] = '\0'; /* a report without rows is "" (not the last call's text) */
     snprintf(qs, sizeof(qs), "from=2026-11-01&to=2026-11-01&%s", params);
     cn_report_req_t req;
     cn_err_t err = {0};

@@ -71,9 +71,14 @@ static int setup(void **state)
     fixture_var(&k, h, CN_VAR_LIST | 1, "b");
     add_item(&k, h, "A");
     add_item(&k, h, "B");
+    /* eVar 2: x set on /home and in force on /cart (processing writes it on every hit), y on
+     * /done */
+    fixture_var(&k, h, CN_VAR_EVAR | 2, "x");
     h = add_hit(&k, 0, 2, at(MIN), "/cart");
     fixture_var(&k, h, CN_VAR_LIST | 1, "c");
-    add_hit(&k, 0, 3, at(2 * MIN), "/done");
+    fixture_var(&k, h, CN_VAR_EVAR | 2, "x");
+    h = add_hit(&k, 0, 3, at(2 * MIN), "/done");
+    fixture_var(&k, h, CN_VAR_EVAR | 2, "y");
     /* visit 1, another visitor: /home with b, then /done with a */
     v = (cn_visit_row_t){
         .visitor = 1, .visit_num = 1, .start_ts = at(3 * MIN), .entry_page = S("/home")};
@@ -82,6 +87,7 @@ static int setup(void **state)
     fixture_var(&k, h, CN_VAR_LIST | 1, "b");
     h = add_hit(&k, 1, 2, at(4 * MIN), "/done");
     fixture_var(&k, h, CN_VAR_LIST | 1, "a");
+    fixture_var(&k, h, CN_VAR_EVAR | 2, "x");
     assert_int_equal(k.checkpoint(k.ud, "x", 1), 0);
     return 0;
 }
@@ -170,13 +176,34 @@ static void a_path_condition_on_a_list_matches_any_of_a_hits_values(void **state
     assert_string_equal(paths("condition=list1%20%3D%20%22b%22"),
                         "\"total\":2,\"rows\":[{\"keys\":[\"/cart\"],\"count\":1,\"share\":50},"
                         "{\"keys\":[\"/done\"],\"count\":1,\"share\":50}]}");
-    /* page views with a: /home of visit 0 (entry) and /done of visit 1 (after /home) */
+    /* page views with a: /home of visit 0 (entry) and /done of visit 1 (after /home); equal
+     * counts by label, as in reports: "(" before "/" */
     assert_string_equal(paths("direction=previous&condition=list1%20%3D%20%22a%22"),
-                        "\"total\":2,\"rows\":[{\"keys\":[\"/home\"],\"count\":1,\"share\":50},"
-                        "{\"keys\":[\"(entry)\"],\"count\":1,\"share\":50}]}");
+                        "\"total\":2,\"rows\":[{\"keys\":[\"(entry)\"],\"count\":1,\"share\":50},"
+                        "{\"keys\":[\"/home\"],\"count\":1,\"share\":50}]}");
     /* the same with a product: /home of visit 0 has A and B */
     assert_string_equal(paths("condition=product%20%3D%20%22B%22"),
                         "\"total\":1,\"rows\":[{\"keys\":[\"/cart\"],\"count\":1,\"share\":100}]}");
+}
+
+/* Paths by an eVar follow its value on each page view, the value in force there (as a report
+ * credits it), a page view without one being "", and keep a value that follows itself (docs/api.md
+ * "paths"). */
+static void paths_by_an_evar_follow_the_value_in_force(void **state)
+{
+    (void)state;
+    /* visit 0: x, x, y; visit 1: "", x */
+    assert_string_equal(
+        paths("length=2&dimension=evar2"),
+        "\"total\":3,\"rows\":[{\"keys\":[\"\",\"x\"],\"count\":1,\"share\":33.3333},"
+        "{\"keys\":[\"x\",\"x\"],\"count\":1,\"share\":33.3333},"
+        "{\"keys\":[\"x\",\"y\"],\"count\":1,\"share\":33.3333}]}");
+    /* after x: x (/cart), y (/done), the end of visit 1 */
+    assert_string_equal(
+        paths("condition=evar2%20%3D%20%22x%22&dimension=evar2"),
+        "\"total\":3,\"rows\":[{\"keys\":[\"(exit)\"],\"count\":1,\"share\":33.3333},"
+        "{\"keys\":[\"x\"],\"count\":1,\"share\":33.3333},"
+        "{\"keys\":[\"y\"],\"count\":1,\"share\":33.3333}]}");
 }
 
 static void funnel_steps_on_a_list_need_a_later_hit(void **state)
@@ -227,6 +254,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(paths_refuse_a_dimension_with_several_values_per_hit),
         cmocka_unit_test(a_path_condition_on_a_list_matches_any_of_a_hits_values),
+        cmocka_unit_test(paths_by_an_evar_follow_the_value_in_force),
         cmocka_unit_test(funnel_steps_on_a_list_need_a_later_hit),
         cmocka_unit_test(a_sequence_on_a_list_needs_a_later_hit),
     };

@@ -460,6 +460,11 @@ static void bad_requests_say_what_is_wrong(void **state)
         cn_report_req_parse_params(&q, S("range=&from=1970-01-01&to=1970-01-31"), store, 0, &err),
         0);
     cn_report_req_dispose(&q);
+    /* the API answers JSON: a format asked for is not quietly left out */
+    cn_report_req_init(&q);
+    assert_int_equal(cn_report_req_parse_params(&q, S("format=csv"), store, 0, &err), CN_EINVAL);
+    assert_string_equal(err.msg, "unknown parameter 'format'");
+    cn_report_req_dispose(&q);
     cn_report_req_init(&q);
     assert_int_equal(cn_report_req_parse_params(&q, S("segment=visit(a%20%3D"), store, 0, &err),
                      CN_EPARSE);
@@ -734,6 +739,122 @@ static void funnel_json_steps_must_be_text(void **state)
     cn_store_snap_release(snap);
 }
 
+/* A parameter given twice (or a key of a POST body), and parameters that are two different
+ * questions, are errors: one of the values would otherwise go unread. List parameters
+ * (dimension, metrics, step) add up, as documented. */
+static void parameters_given_twice_are_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *params, *msg;
+    } bad[] = {
+        {RANGE "&limit=1&limit=2", "'limit' is given twice (give it once)"},
+        {RANGE "&segment=page%3D%22/home%22&segment=orders%3E0",
+         "'segment' is given twice (give it once)"},
+        {RANGE "&to=2026-11-02", "'to' is given twice (give it once)"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cn_report_req_t q;
+        cn_err_t err = {0};
+        cn_report_req_init(&q);
+        assert_int_equal(cn_report_req_parse_params(&q, cn_str_c(bad[i].params), store, 0, &err),
+                         CN_EINVAL);
+        assert_string_equal(err.msg, bad[i].msg);
+        cn_report_req_dispose(&q);
+    }
+    static const struct {
+        const char *body, *msg;
+    } jbad[] = {
+        {"{\"limit\": 1, \"limit\": 2}",
+         "bad JSON at line 1 column 20: duplicate object key near '\"limit\"'"},
+        {"{\"dimension\": \"page\", \"dimensions\": [\"country\"]}",
+         "'dimensions' is given twice (give 'dimensions' once)"},
+    };
+    for (size_t i = 0; i < sizeof(jbad) / sizeof(jbad[0]); i++) {
+        cn_report_req_t q;
+        cn_err_t err = {0};
+        cn_report_req_init(&q);
+        assert_int_not_equal(cn_report_req_parse_json(&q, cn_str_c(jbad[i].body), store, 0, &err),
+                             0);
+        assert_string_equal(err.msg, jbad[i].msg);
+        cn_report_req_dispose(&q);
+    }
+    /* 33 calculated metrics: an error, not the 33rd left out */
+    char qs[2048];
+    size_t n = (size_t)snprintf(qs, sizeof(qs), RANGE "&metrics=c0");
+    for (int c = 0; c <= CN_REPORT_MAX_METRICS; c++)
+        n += (size_t)snprintf(qs + n, sizeof(qs) - n, "&calc.c%d=hits", c);
+    cn_report_req_t q;
+    cn_err_t err = {0};
+    cn_report_req_init(&q);
+    assert_int_equal(cn_report_req_parse_params(&q, cn_str_c(qs), store, 0, &err), CN_EINVAL);
+    assert_string_equal(err.msg, "at most 32 calculated metrics");
+    cn_report_req_dispose(&q);
+    /* a calculated metric named as a metric of the catalogue: it would never be read */
+    cn_report_req_init(&q);
+    assert_int_equal(cn_report_req_parse_params(
+                         &q, S(RANGE "&metrics=pageviews&calc.pageviews=visits*2"), store, 0, &err),
+                     CN_EINVAL);
+    assert_string_equal(err.msg, "calculated metric 'pageviews': the catalogue has a metric of "
+                                 "that name; give the formula another name");
+    cn_report_req_dispose(&q);
+    cn_report_req_init(&q);
+    assert_int_equal(
+        cn_report_req_parse_json(&q, S("{\"metrics\": \"x\", \"calculated\": {\"event7\": \"1\"}}"),
+                                 store, 0, &err),
+        CN_EINVAL);
+    assert_string_equal(err.msg, "calculated metric 'event7': the catalogue has a metric of "
+                                 "that name; give the formula another name");
+    cn_report_req_dispose(&q);
+    /* paths and funnels: a second condition, limit or within; length=2 with a condition */
+    static const struct {
+        cn_query_fn_t fn;
+        const char *params, *msg;
+    } fbad[] = {
+        {cn_paths_json, RANGE "&condition=page%3D%22/home%22&condition=page%3D%22/p/mug%22",
+         "'condition' is given twice (give it once)"},
+        {cn_paths_json, RANGE "&length=2&limit=1&limit=2", "'limit' is given twice (give it once)"},
+        {cn_paths_json, RANGE "&length=2&condition=page%3D%22/home%22",
+         "length=2 gives the top pairs of the range: it takes no condition (that is the next or "
+         "previous values after condition=...)"},
+        {cn_paths_json, RANGE "&length=2&direction=previous",
+         "length=2 gives the top pairs of the range: it takes no direction (that is the next or "
+         "previous values after condition=...)"},
+        {cn_funnel_json, RANGE "&step=hits%3E0&step=orders%3E0&within=visit&within=visitor",
+         "'within' is given twice (give it once)"},
+    };
+    cn_store_snap_t *snap;
+    assert_int_equal(cn_store_snapshot(store, &snap), 0);
+    for (size_t i = 0; i < sizeof(fbad) / sizeof(fbad[0]); i++) {
+        cn_buf_t out = CN_BUF_INIT;
+        cn_err_t ferr = {0};
+        assert_int_equal(
+            fbad[i].fn(qctx, store, snap, "t", cn_str_c(fbad[i].params), false, 0, &out, &ferr),
+            CN_EINVAL);
+        assert_string_equal(ferr.msg, fbad[i].msg);
+        cn_buf_dispose(&out);
+    }
+    /* a JSON body: a key twice, and a list for a one-value key */
+    const char *body = "{\"from\": \"2026-11-01\", \"to\": \"2026-11-02\", \"length\": 2, "
+                       "\"limit\": [1, 2]}";
+    cn_buf_t out = CN_BUF_INIT;
+    assert_int_equal(cn_paths_json(qctx, store, snap, "t", cn_str_c(body), true, 0, &out, &err),
+                     CN_EINVAL);
+    assert_string_equal(err.msg, "'limit' is given twice (give it once)");
+    body = "{\"length\": 2, \"length\": 2}";
+    assert_int_equal(cn_paths_json(qctx, store, snap, "t", cn_str_c(body), true, 0, &out, &err),
+                     CN_EPARSE);
+    assert_string_equal(err.msg,
+                        "bad JSON at line 1 column 22: duplicate object key near '\"length\"'");
+    /* steps add up */
+    assert_int_equal(cn_funnel_json(qctx, store, snap, "t",
+                                    S(RANGE "&step=hits%3E0&step=orders%3E0"), false, 0, &out,
+                                    &err),
+                     0);
+    cn_buf_dispose(&out);
+    cn_store_snap_release(snap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -741,6 +862,7 @@ int main(void)
         cmocka_unit_test(named_values_outside_their_names_are_errors),
         cmocka_unit_test(json_values_of_the_wrong_type_are_errors),
         cmocka_unit_test(funnel_json_steps_must_be_text),
+        cmocka_unit_test(parameters_given_twice_are_errors),
         cmocka_unit_test(ranked_by_page_with_visits_entries_exits),
         cmocka_unit_test(limited_pages_match_the_full_sort),
         cmocka_unit_test(visit_dimension_counts_each_visit_once),
