@@ -10,6 +10,7 @@
  *   GET|POST /b/ss/<suite>/<n>[/<codever>[/<random>]]   Adobe AppMeasurement
  *   POST     /api/collect                              canton JSON batch
  *   GET      /i?suite=<id>&...                         canton pixel
+ *   HEAD     on /b/ss/... and /i                       the GET answer's head, no hit
  *   OPTIONS  on the three above                        CORS preflight
  *   GET      /canton.js                                the tracker (embedded)
  *   GET      /healthz, /metrics                        for operators

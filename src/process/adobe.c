@@ -19,6 +19,8 @@
 #include "process/internal.h"
 
 #define MAX_PARAMS 4096
+/* How far an explicit timestamp (ts) may be ahead of the hit's receive time. */
+#define MAX_TS_AHEAD_US (24 * 3600 * 1000000LL)
 
 /* A parameter as the splitter gives it, its name then decoded in place: value is
  * still encoded, value_special tells whether decoding changes it. */
@@ -241,6 +243,58 @@ static cn_str_t s_vi_cookie(const cn_rawhit_t *raw, cn_parena_t *a)
     return CN_STR_NULL;
 }
 
+/*
+ * The products string's events (field 5) as Adobe counts them, against the events variable:
+ * - a product's eventN counts only when the events variable lists eventN too (Adobe: the
+ *   addProductEvent plug-in "also automatically adds the event to the events variable, since
+ *   it is also required there"); unlisted, it is dropped (the item row stays);
+ * - listed bare ("event1") and given a value by products ("...;event1=4.5"), the products'
+ *   values are what counts: the bare entry only names the event (Adobe's example of a
+ *   numeric event "using the products variable" sends events=event1 and counts 4.5);
+ * - listed with a value ("event1=5") or a serialization id ("event1:ID") while products give
+ *   eventN too, the events variable's value is used and the products' are dropped (Adobe:
+ *   "the value in events is used").
+ * The hit's events are the batch's last ones (an Adobe request is one hit): compacted in place.
+ */
+static void product_events_by_the_events_variable(cn_dbatch_t *b, cn_dhit_t *h)
+{
+    if (h->prod_count == 0 || h->ev_count == 0)
+        return;
+    cn_devent_t *ev = b->events + h->ev_first;
+    uint32_t i = 0;
+    while (i < h->ev_count && ev[i].product < 0)
+        i++;
+    if (i == h->ev_count) /* no product events: the common case */
+        return;
+    uint64_t bare[(CN_DEC_MAX_EVENT_NUM + 64) / 64] = {0};
+    uint64_t valued[(CN_DEC_MAX_EVENT_NUM + 64) / 64] = {0};
+    uint64_t by_product[(CN_DEC_MAX_EVENT_NUM + 64) / 64] = {0};
+#define BIT(set, n) (((set)[(n) >> 6] >> ((n)&63)) & 1)
+    for (i = 0; i < h->ev_count; i++) {
+        unsigned n = ev[i].num;
+        if (n == 0)
+            continue;
+        uint64_t *set = ev[i].product >= 0                        ? by_product
+                        : ev[i].has_value || ev[i].serial.len > 0 ? valued
+                                                                  : bare;
+        set[n >> 6] |= (uint64_t)1 << (n & 63);
+    }
+    uint32_t out = 0;
+    for (i = 0; i < h->ev_count; i++) {
+        unsigned n = ev[i].num;
+        bool keep = true;
+        if (n != 0 && ev[i].product >= 0)
+            keep = BIT(bare, n) && !BIT(valued, n);
+        else if (n != 0 && !ev[i].has_value && ev[i].serial.len == 0)
+            keep = !BIT(by_product, n) || BIT(valued, n);
+        if (keep)
+            ev[out++] = ev[i];
+    }
+#undef BIT
+    b->event_count -= h->ev_count - out;
+    h->ev_count = out;
+}
+
 /* The suite list from the path /b/ss/<rsid>/... when the collector gave none. */
 static cn_str_t suite_from_path(cn_str_t path)
 {
@@ -424,6 +478,20 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
                            CN_STR_FMT(v));
                 return CN_BADROW_BAD_TIMESTAMP;
             }
+            /* A device clock far ahead would move the visitor's last-hit time into the future
+             * and merge all their later hits into one visit: refused, by the receive time
+             * (never the wall clock: a reprocess decides the same). */
+            if (raw->recv_us < h->ts_us - MAX_TS_AHEAD_US) { /* (no overflow: ts_us >= 0) */
+                char recv[32] = "?";
+                time_t rt = (time_t)(raw->recv_us / 1000000);
+                struct tm tm;
+                if (gmtime_r(&rt, &tm) != NULL)
+                    strftime(recv, sizeof(recv), "%Y-%m-%dT%H:%M:%SZ", &tm);
+                cn_err_set(err, CN_BADROW_BAD_TIMESTAMP,
+                           "ts '%.*s' is more than 24 hours after the hit's receive time %s",
+                           CN_STR_FMT(v), recv);
+                return CN_BADROW_BAD_TIMESTAMP;
+            }
         }
     }
 
@@ -473,6 +541,7 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     uint8_t cart_events = h->events; /* the events variable's; products add custom ones only */
     if (has_products && (rc = cn_decode_products(products, b, h, err)) != 0)
         return rc;
+    product_events_by_the_events_variable(b, h);
     /*
      * Adobe's automatic product view (the Product Views metric's definition): a hit whose
      * products give at least one item and whose events variable holds no shopping-cart event

@@ -683,6 +683,8 @@ static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[
     if (rev != NULL && rev->t != JN_NULL) {
         if (jmoney(rev, &h->revenue) != 0)
             BAD(CN_BADROW_BAD_JSON, "events[%zu].revenue is not a number", idx);
+        if (h->revenue < 0) /* as a negative price: no order takes revenue away */
+            BAD(CN_BADROW_BAD_JSON, "events[%zu].revenue is negative", idx);
         h->has_revenue = true;
     }
     const jn_t *items = f[EF_ITEMS];
@@ -737,6 +739,8 @@ static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[
                 int64_t unit;
                 if (jmoney(pr, &unit) != 0)
                     BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].price is bad", idx, i);
+                if (unit < 0) /* a negative price would take revenue away from the order */
+                    BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].price is negative", idx, i);
                 p.price = unit * qty; /* the JSON carries the unit price; rows keep line totals */
                 p.has_price = true;
             }
@@ -1043,6 +1047,23 @@ static int fast_root(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_str_t body)
     return 0;
 }
 
+/*
+ * A canton request (JSON batch or pixel) names one suite: its suite is a suite id, which has
+ * no comma ([suite ID] in the configuration: letters, digits, '_', '-', '.'). Processing
+ * splits a hit's suite field at commas for Adobe's multi-suite tagging (/b/ss/a,b/...) only;
+ * "a,b" here is one name that is not configured, as the collector counts it: an
+ * unknown_suite bad row.
+ */
+static int one_suite(const cn_dbatch_t *b, cn_err_t *err)
+{
+    if (b->suites.len > 0 && memchr(b->suites.ptr, ',', b->suites.len) != NULL)
+        BAD(CN_BADROW_UNKNOWN_SUITE,
+            "suite '%.*s' is not configured (a canton request names one suite, and a suite "
+            "id has no comma)",
+            (int)(b->suites.len > 100 ? 100 : b->suites.len), b->suites.ptr);
+    return 0;
+}
+
 /* The body decoded by the fast path or the light parser when light and they take the body,
  * else by jansson. */
 static int decode_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err, bool light)
@@ -1055,18 +1076,24 @@ static int decode_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err, bo
             return rc;
         body = cn_buf_str(&b->body);
     }
+    /* a UTF-8 byte order mark before the JSON (RFC 8259 8.1 lets a parser ignore it; the
+     * collector drops it too) */
+    if (body.len >= 3 && memcmp(body.ptr, "\xef\xbb\xbf", 3) == 0)
+        body = cn_str(body.ptr + 3, body.len - 3);
     if (body.len == 0)
         BAD(CN_BADROW_EMPTY, "empty body");
     if (light && b->hit_count == 0 && b->event_count == 0 && b->prod_count == 0 &&
         b->var_count == 0 && b->ctx_count == 0) {
         if (fast_root(raw, b, body) == 0)
-            return 0;
+            return one_suite(b, err);
         /* forget what the fast path added (its arena bytes stay until the batch resets) */
         b->hit_count = b->event_count = b->prod_count = b->var_count = b->ctx_count = 0;
     }
     jn_t *root = light ? jp_parse(&b->arena, body) : NULL;
-    if (root != NULL)
-        return decode_root(root, true, raw, b, err);
+    if (root != NULL) {
+        int rc = decode_root(root, true, raw, b, err);
+        return rc != 0 ? rc : one_suite(b, err);
+    }
     json_error_t je;
     json_t *jroot = json_loadb(body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
     if (jroot == NULL)
@@ -1074,7 +1101,7 @@ static int decode_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err, bo
     jpool_t pl = {.a = &b->arena};
     int rc = decode_root(from_jansson(&pl, jroot), false, raw, b, err);
     json_decref(jroot);
-    return rc;
+    return rc != 0 ? rc : one_suite(b, err);
 }
 
 int cn_decode_canton_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
@@ -1123,7 +1150,12 @@ int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err
     const etype_t *et = find_etype(type.len ? type : CN_STR_LIT("pageview"));
     if (et == NULL)
         BAD(CN_BADROW_BAD_QUERY, "type '%.*s' is unknown", CN_STR_FMT(type));
-    b->suites = raw->suite.len > 0 ? raw->suite : suite;
+    /* the decoded suite= (what the collector looks up; hitlogs written before it decoded
+     * the value keep it encoded in the raw hit's suite) */
+    b->suites = suite.len > 0 ? suite : raw->suite;
+    int rc = one_suite(b, err);
+    if (rc != 0)
+        return rc;
     cn_dhit_t *h = cn_dbatch_add_hit(b);
     h->type = et->type;
     h->events = et->ev;

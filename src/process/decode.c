@@ -463,6 +463,14 @@ static int add_product(const char *base, cn_str_t prod, const cn_str_t *f, int n
                        CN_STR_FMT(p.sku), CN_STR_FMT(pr));
             return CN_BADROW_BAD_PRODUCTS;
         }
+        /* A price is what the products were sold for: a negative one would take revenue
+         * away from the order (Adobe documents the field as the products' total price and
+         * has no returns in it; refunds are a currency event) */
+        if (p.price < 0) {
+            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: negative price '%.*s'",
+                       CN_STR_FMT(p.sku), CN_STR_FMT(pr));
+            return CN_BADROW_BAD_PRODUCTS;
+        }
         p.has_price = true;
     }
     int32_t idx = (int32_t)h->prod_count;

@@ -193,6 +193,8 @@ static int json_items(cn_dbatch_t *b, cn_dhit_t *h, json_t *a, cn_err_t *err)
         if (r != NULL && !json_is_null(r)) {
             if (jmoney(r, &p.price) != 0)
                 BAD(CN_BADROW_BAD_PRODUCTS, "items[%zu].revenue is bad", i);
+            if (p.price < 0) /* as a products string's price (decode.c) */
+                BAD(CN_BADROW_BAD_PRODUCTS, "items[%zu].revenue is negative", i);
             p.has_price = true;
         }
         int rc = add_prod(b, h, &p, err);
@@ -291,6 +293,8 @@ static int packed_items(cn_dbatch_t *b, cn_dhit_t *h, cn_str_t v, cn_err_t *err)
         if (cn_str_trim(f[3]).len > 0) {
             if (cn_parse_money(cn_str_trim(f[3]), &p.price) != 0)
                 BAD(CN_BADROW_BAD_PRODUCTS, "item %.*s: bad revenue", CN_STR_FMT(p.sku));
+            if (p.price < 0)
+                BAD(CN_BADROW_BAD_PRODUCTS, "item %.*s: negative revenue", CN_STR_FMT(p.sku));
             p.has_price = true;
         }
         int rc = add_prod(b, h, &p, err);
@@ -433,6 +437,8 @@ int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     if (r.len > 0) {
         if (cn_parse_money(r, &h->revenue) != 0)
             BAD(CN_BADROW_BAD_QUERY, "revenue '%.*s' is not a number", CN_STR_FMT(r));
+        if (h->revenue < 0)
+            BAD(CN_BADROW_BAD_QUERY, "revenue '%.*s' is negative", CN_STR_FMT(r));
         h->has_revenue = true;
     }
     /*

@@ -240,7 +240,7 @@ def bad_requests(srv):
     status, _, _ = srv.request("GET", "/nothing/here")
     t.check(status == 404, "unknown path: %d" % status)
     status, h, _ = srv.request("PUT", "/b/ss/demo/1/JS/s1")
-    t.check(status == 405 and h.get("allow") == "GET, POST, OPTIONS",
+    t.check(status == 405 and h.get("allow") == "GET, HEAD, POST, OPTIONS",
             "PUT on the Adobe path: 405 with the methods it has: %d %r" % (status, h.get("allow")))
     # Another tracker's endpoint (Matomo): not found, not "method not allowed" by the dashboard's
     # catch-all route, and counted as routed nowhere.

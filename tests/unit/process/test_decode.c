@@ -39,9 +39,13 @@ static void assert_true_msg(bool ok, cn_str_t got, const char *want)
         fail_msg("got '%.*s', want '%s'", CN_STR_FMT(got), want);
 }
 
+/* The receive time of decode_query's hits: 2026-11-30T00:00:00Z. */
+#define RECV_US 1795996800000000LL
+
 static int decode_query(const char *q)
 {
     cn_rawhit_t r = {0};
+    r.recv_us = RECV_US;
     r.proto = CN_PROTO_ADOBE;
     r.suite = CN_STR_LIT("s1");
     r.method = CN_STR_LIT("GET");
@@ -466,6 +470,26 @@ static void adobe_timestamp_param(void **state)
     }
 }
 
+/* A ts more than 24 hours after the receive time is a bad_timestamp bad row (a device clock
+ * far ahead would hold the visitor's visit open for good); up to 24 hours, and any time
+ * before, is taken. The receive time decides, never the wall clock. */
+static void adobe_timestamp_far_ahead_of_the_receive_time_is_refused(void **state)
+{
+    (void)state;
+    /* exactly 24 hours ahead: taken */
+    assert_int_equal(decode_query("g=x&ts=1796083200"), 0);
+    assert_int_equal(B.hits[0].ts_us, RECV_US + 86400000000LL);
+    assert_int_equal(decode_query("g=x&ts=2026-12-01T08%3A00%3A00%2B08%3A00"), 0);
+    /* one second more: refused, naming the value and the receive time */
+    assert_int_equal(decode_query("g=x&ts=1796083201"), CN_BADROW_BAD_TIMESTAMP);
+    assert_string_equal(E.msg, "ts '1796083201' is more than 24 hours after the hit's receive "
+                               "time 2026-11-30T00:00:00Z");
+    assert_int_equal(decode_query("g=x&ts=2030-01-01T00%3A00Z"), CN_BADROW_BAD_TIMESTAMP);
+    /* long ago is taken (late, offline hits) */
+    assert_int_equal(decode_query("g=x&ts=1000000000"), 0);
+    assert_int_equal(B.hits[0].ts_us, 1000000000000000LL);
+}
+
 static void adobe_rule_breaks_become_reasons(void **state)
 {
     (void)state;
@@ -500,11 +524,14 @@ static void adobe_products_without_events_count_a_product_view(void **state)
         {"g=x&events=%2C%20%2C&products=%3BA", CN_EV_PROD_VIEW, 1, 1},
         {"g=x&ev=&pl=%3BA", CN_EV_PROD_VIEW, 1, 1},
         {"g=x&pe=lnk_o&pev2=more&products=%3BA", CN_EV_PROD_VIEW, 1, 1},
-        {"g=x&products=%3BA%3B%3B%3Bevent3%3D2%3BeVar4%3Dblue", CN_EV_PROD_VIEW, 2, 1},
+        /* event3 of the products, unlisted in events, is not counted (below) */
+        {"g=x&products=%3BA%3B%3B%3Bevent3%3D2%3BeVar4%3Dblue", CN_EV_PROD_VIEW, 1, 1},
+        {"g=x&events=event3&products=%3BA%3B%3B%3Bevent3%3D2%3BeVar4%3Dblue", CN_EV_PROD_VIEW, 2,
+         1},
         {"g=x&events=prodView&products=%3BA", CN_EV_PROD_VIEW, 1, 1},
         {"g=x&events=event1&products=%3BA", CN_EV_PROD_VIEW, 2, 1},
         {"g=x&events=scAdd&products=%3BA", CN_EV_CART_ADD, 1, 1},
-        {"g=x&events=event7%3D2&products=%3BA%3B%3B%3Bevent3%3D2", CN_EV_PROD_VIEW, 3, 1},
+        {"g=x&events=event7%3D2%2Cevent3&products=%3BA%3B%3B%3Bevent3%3D2", CN_EV_PROD_VIEW, 3, 1},
         {"g=x&events=event1%2Cpurchase&products=%3BA", CN_EV_PURCHASE, 2, 1},
         {"g=x&events=scCheckout&products=%3BA", CN_EV_CHECKOUT, 1, 1},
         {"g=x&products=", 0, 0, 0},
@@ -521,7 +548,7 @@ static void adobe_products_without_events_count_a_product_view(void **state)
                      h->prod_count);
     }
     /* the automatic one is the event events=prodView gives, after the products' events */
-    assert_int_equal(decode_query("g=x&products=%3BA%3B%3B%3Bevent3%3D2"), 0);
+    assert_int_equal(decode_query("g=x&events=event3&products=%3BA%3B%3B%3Bevent3%3D2"), 0);
     const cn_devent_t *e = &B.events[B.hits[0].ev_first];
     assert_int_equal(e[0].num, 3);
     assert_int_equal(e[0].product, 0);
@@ -1084,7 +1111,7 @@ static void canton_json_light_and_jansson_paths_agree(void **state)
         {"{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"props\":{\"k\":tru}}]}",
          CN_BADROW_BAD_JSON},
         /* and accept */
-        {" {\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"revenue\":-1.5e2,\"props\":{}}]}\n", 0},
+        {" {\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"revenue\":1.5e2,\"props\":{}}]}\n", 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         r.body = cn_str_c(cases[i].body);
@@ -1092,7 +1119,7 @@ static void canton_json_light_and_jansson_paths_agree(void **state)
         if (rc != cases[i].reason)
             fail_msg("case %zu: got %d want %d (%s)", i, rc, cases[i].reason, E.msg);
     }
-    assert_int_equal(B.hits[0].revenue, -150 * CN_MONEY_SCALE);
+    assert_int_equal(B.hits[0].revenue, 150 * CN_MONEY_SCALE);
 }
 
 /*
@@ -1203,7 +1230,7 @@ static void canton_json_amounts_agree_on_both_paths(void **state)
     } cases[] = {
         {"207.60", 2076000},
         {"39.9", 399000},
-        {"-3.25", -32500},
+        {"-3.25", 0}, /* negative: refused on both paths (bad_json) */
         {"0.00005", 1},
         {"0.00004", 0},
         {"12.34565", 123457},
@@ -1265,6 +1292,167 @@ static void canton_pixel_decodes(void **state)
     assert_int_equal(cn_decode_raw(&r, &B, &E), CN_BADROW_BAD_QUERY);
 }
 
+/* The products string's events as Adobe counts them against the events variable: unlisted
+ * ones are dropped, a bare listed one takes the products' values, a listed value wins over
+ * the products'. Item rows and hit-level events are kept as they are. */
+static void adobe_product_events_need_the_events_variable(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *q;
+        const char *want; /* the hit's events: "N[=value][:id][@product]" or "f<flag>" (f1:
+                             the automatic prodView of a hit without a cart event) */
+    } cases[] = {
+        /* unlisted: not counted (the item stays) */
+        {"g=x&events=purchase&products=%3BA%3B1%3B10%3Bevent3%3D2", "f64"},
+        {"g=x&events=event4&products=%3BA%3B1%3B10%3Bevent3%3D2%7Cevent4%3D5", "4=50000@0 f1"},
+        /* listed bare: the products' values count, the bare entry does not count again */
+        {"g=x&events=event1&products=%3BA%3B1%3B0%3Bevent1%3D4.5", "1=45000@0 f1"},
+        {"g=x&events=event1%2Cpurchase&products=%3BA%3B1%3B1%3Bevent1%3D2%2C%3BB%3B1%3B1%3Bevent1"
+         "%3D3",
+         "f64 1=20000@0 1=30000@1"},
+        /* listed with a value: the events variable's value is used */
+        {"g=x&events=event1%3D5&products=%3BA%3B1%3B0%3Bevent1%3D4.5", "1=50000 f1"},
+        {"g=x&events=event1%3AORD1&products=%3BA%3B1%3B0%3Bevent1%3D4.5", "1:ORD1 f1"},
+        /* hit-level events without product ones are as before */
+        {"g=x&events=event1%2Cevent2%3D3&products=%3BA", "1 2=30000 f1"},
+        /* a serialized product event, listed bare */
+        {"g=x&events=event9&products=%3BA%3B%3B%3Bevent9%3AX", "9:X@0 f1"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (decode_query(cases[i].q) != 0)
+            fail_msg("%s: %s", cases[i].q, E.msg);
+        const cn_dhit_t *h = &B.hits[0];
+        char got[256] = "";
+        size_t o = 0;
+        for (uint32_t k = 0; k < h->ev_count; k++) {
+            const cn_devent_t *e = &B.events[h->ev_first + k];
+            o += (size_t)snprintf(got + o, sizeof(got) - o, "%s", k ? " " : "");
+            if (e->num == 0) {
+                o += (size_t)snprintf(got + o, sizeof(got) - o, "f%u", e->flag);
+                continue;
+            }
+            o += (size_t)snprintf(got + o, sizeof(got) - o, "%u", e->num);
+            if (e->has_value)
+                o += (size_t)snprintf(got + o, sizeof(got) - o, "=%lld", (long long)e->value);
+            if (e->serial.len > 0)
+                o += (size_t)snprintf(got + o, sizeof(got) - o, ":%.*s", CN_STR_FMT(e->serial));
+            if (e->product >= 0)
+                o += (size_t)snprintf(got + o, sizeof(got) - o, "@%d", e->product);
+        }
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("%s: events '%s', want '%s'", cases[i].q, got, cases[i].want);
+        assert_int_equal(B.event_count, h->ev_first + h->ev_count);
+    }
+    /* the item keeps its row: one product, its price */
+    assert_int_equal(decode_query("g=x&events=purchase&products=%3BA%3B1%3B10%3Bevent3%3D2"), 0);
+    assert_int_equal(B.hits[0].prod_count, 1);
+    assert_int_equal(B.prods[0].price, 100000);
+}
+
+/* A negative price would lower the order's revenue: a bad_products bad row naming it, in a
+ * products string and in a canton JSON item; a negative JSON revenue is bad_json. Zero, also
+ * written "-0", is a price. */
+static void negative_prices_are_bad_products(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("g=x&events=purchase&products=%3BA%3B1%3B10%2C%3BB%3B1%3B-5"),
+                     CN_BADROW_BAD_PRODUCTS);
+    assert_string_equal(E.msg, "product B: negative price '-5'");
+    assert_int_equal(decode_query("g=x&events=purchase&products=%3BA%3B1%3B-0.01"),
+                     CN_BADROW_BAD_PRODUCTS);
+    assert_string_equal(E.msg, "product A: negative price '-0.01'");
+    assert_int_equal(decode_query("g=x&events=purchase&products=%3BA%3B1%3B-0%2C%3BB%3B1%3B0"), 0);
+    assert_int_equal(B.prods[0].price, 0);
+    const char *item = "{\"suite\":\"d\",\"events\":[{\"type\":\"purchase\",\"items\":"
+                       "[{\"sku\":\"A\",\"quantity\":2,\"price\":-1.5}]}]}";
+    const char *rev = "{\"suite\":\"d\",\"events\":[{\"type\":\"purchase\",\"revenue\":"
+                      "\"-3\"}]}";
+    for (int ref = 0; ref < 2; ref++) {
+        cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str_c(item)};
+        cn_dbatch_reset(&B);
+        int rc = ref ? cn__decode_canton_json_ref(&r, &B, &E) : cn_decode_raw(&r, &B, &E);
+        assert_int_equal(rc, CN_BADROW_BAD_PRODUCTS);
+        assert_string_equal(E.msg, "events[0].items[0].price is negative");
+        r.body = cn_str_c(rev);
+        cn_dbatch_reset(&B);
+        rc = ref ? cn__decode_canton_json_ref(&r, &B, &E) : cn_decode_raw(&r, &B, &E);
+        assert_int_equal(rc, CN_BADROW_BAD_JSON);
+        assert_string_equal(E.msg, "events[0].revenue is negative");
+    }
+}
+
+/* A canton request names one suite: "a,b" in a JSON batch or a pixel is one name, not
+ * configured (as the collector counts it), never split into two suites as Adobe's
+ * /b/ss/a,b/ is. */
+static void canton_suite_with_a_comma_is_one_unknown_suite(void **state)
+{
+    (void)state;
+    const char *body = "{\"suite\":\"shop,plain\",\"events\":[{\"type\":\"pageview\","
+                       "\"url\":\"https://s/\"}]}";
+    cn_rawhit_t r = {
+        .proto = CN_PROTO_CANTON_JSON, .suite = CN_STR_LIT("shop,plain"), .body = cn_str_c(body)};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), CN_BADROW_UNKNOWN_SUITE);
+    assert_string_equal(E.msg, "suite 'shop,plain' is not configured (a canton request names "
+                               "one suite, and a suite id has no comma)");
+    /* the reference path (jansson) says the same */
+    cn_dbatch_reset(&B);
+    assert_int_equal(cn__decode_canton_json_ref(&r, &B, &E), CN_BADROW_UNKNOWN_SUITE);
+    r.suite = CN_STR_LIT("shop");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.suites, "shop");
+    cn_rawhit_t px = {.proto = CN_PROTO_CANTON_PIXEL,
+                      .query = CN_STR_LIT("suite=shop%2Cplain&url=https%3A%2F%2Fs%2F")};
+    assert_int_equal(cn_decode_raw(&px, &B, &E), CN_BADROW_UNKNOWN_SUITE);
+    px.query = CN_STR_LIT("suite=shop,plain&url=x");
+    assert_int_equal(cn_decode_raw(&px, &B, &E), CN_BADROW_UNKNOWN_SUITE);
+}
+
+/* The pixel's suite= is percent-decoded like its other parameters, also when the raw hit
+ * kept it encoded (hitlogs from before the collector decoded it). */
+static void canton_pixel_suite_is_percent_decoded(void **state)
+{
+    (void)state;
+    cn_rawhit_t r = {.proto = CN_PROTO_CANTON_PIXEL,
+                     .suite = CN_STR_LIT("my%2Dshop"),
+                     .query = CN_STR_LIT("suite=my%2Dshop&url=https%3A%2F%2Fs%2F")};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.suites, "my-shop");
+    r.suite = CN_STR_LIT("my-shop");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.suites, "my-shop");
+}
+
+/* A UTF-8 byte order mark before the JSON is dropped, plain or inside gzip, on both paths. */
+static void canton_json_byte_order_mark_is_dropped(void **state)
+{
+    (void)state;
+    char body[sizeof(batch_json) + 3];
+    memcpy(body, "\xef\xbb\xbf", 3);
+    memcpy(body + 3, batch_json, sizeof(batch_json));
+    cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str(body, sizeof(body) - 1)};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_int_equal(B.hit_count, 3);
+    cn_dbatch_reset(&B);
+    assert_int_equal(cn__decode_canton_json_ref(&r, &B, &E), 0);
+    assert_int_equal(B.hit_count, 3);
+    unsigned char gz[2048];
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)body;
+    z.avail_in = sizeof(body) - 1;
+    z.next_out = gz;
+    z.avail_out = sizeof(gz);
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    r.body = cn_str((char *)gz, sizeof(gz) - z.avail_out);
+    deflateEnd(&z);
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_int_equal(B.hit_count, 3);
+    /* only a BOM: an empty body */
+    r.body = CN_STR_LIT("\xef\xbb\xbf");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), CN_BADROW_EMPTY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1281,6 +1469,7 @@ int main(void)
         cmocka_unit_test(adobe_other_charsets_become_utf8),
         cmocka_unit_test(adobe_link_types),
         cmocka_unit_test(adobe_timestamp_param),
+        cmocka_unit_test(adobe_timestamp_far_ahead_of_the_receive_time_is_refused),
         cmocka_unit_test(adobe_rule_breaks_become_reasons),
         cmocka_unit_test(adobe_products_without_events_count_a_product_view),
         cmocka_unit_test(adobe_many_parameters_grow_then_hit_the_limit),
@@ -1305,6 +1494,11 @@ int main(void)
         cmocka_unit_test(canton_json_fast_path_matches_reference),
         cmocka_unit_test(canton_json_amounts_agree_on_both_paths),
         cmocka_unit_test(canton_pixel_decodes),
+        cmocka_unit_test(canton_suite_with_a_comma_is_one_unknown_suite),
+        cmocka_unit_test(negative_prices_are_bad_products),
+        cmocka_unit_test(adobe_product_events_need_the_events_variable),
+        cmocka_unit_test(canton_pixel_suite_is_percent_decoded),
+        cmocka_unit_test(canton_json_byte_order_mark_is_dropped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -290,6 +290,12 @@ static void row_packed_cells_and_names(void **state)
     assert_int_equal(row("items=%5B1%5D&url=x"), CN_BADROW_BAD_PRODUCTS);
     assert_int_equal(row("items=%5Bnope&url=x"), CN_BADROW_BAD_JSON);
     assert_int_equal(row("revenue=abc&url=x"), CN_BADROW_BAD_QUERY);
+    /* negative amounts, as in a products string (test_decode.c) */
+    assert_int_equal(row("revenue=-1&url=x"), CN_BADROW_BAD_QUERY);
+    assert_int_equal(row("items=A%3Bc%3B1%3B-2.50&url=x"), CN_BADROW_BAD_PRODUCTS);
+    assert_int_equal(row("items=%5B%7B%22sku%22%3A%22A%22%2C%22revenue%22%3A-1%7D%5D&url=x"),
+                     CN_BADROW_BAD_PRODUCTS);
+    assert_int_equal(row("products=%3BA%3B1%3B-5&url=x"), CN_BADROW_BAD_PRODUCTS);
     assert_int_equal(row("vars=foo%3D1"), CN_BADROW_BAD_QUERY);
     assert_int_equal(row("type=0"), CN_BADROW_NO_PAGE_URL);
 

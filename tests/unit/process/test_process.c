@@ -402,6 +402,26 @@ static void feed_duplicate_purchase_counts_no_order(void **state)
     cn_process_free(p);
 }
 
+/* A device clock a year ahead: its hit (ts more than 24 hours after the receive time) is a
+ * bad_timestamp bad row, so the visitor's later hits still split into visits by the timeout
+ * instead of all joining the visit the future time held open. */
+static void a_timestamp_far_ahead_does_not_hold_the_visit_open(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open, NULL};
+    cn_process_t *p = open_proc(&f, NULL);
+    adobe(p, "shop", T0, "g=x" MID);
+    adobe(p, "shop", T0 + MIN, "g=x&ts=1827446400" MID); /* 2027-11-29: a year ahead */
+    adobe(p, "shop", T0 + 60 * MIN, "g=x" MID);
+    adobe(p, "shop", T0 + 120 * MIN, "g=x" MID);
+    assert_int_equal(REC[0].nvisits, 3);
+    assert_int_equal(REC[0].nhits, 3);
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    assert_int_equal(st.bad_by_reason[CN_BADROW_BAD_TIMESTAMP], 1);
+    cn_process_free(p);
+}
+
 static void items_count_quantity_and_revenue_only_on_purchases(void **state)
 {
     (void)state;
@@ -513,7 +533,8 @@ static void link_hits_carry_the_evars_in_force(void **state)
 }
 
 /* The rows (hits, items, vars, events: not visits) of a visit with a product view whose
- * events are `view` ("events=prodView&" or ""), from a fresh state. */
+ * events are `view` ("events=prodView%2Cevent5&" or "events=event5&": the products' event5
+ * counts only when the events variable lists it), from a fresh state. */
 static char *product_view_rows(const char *view)
 {
     memsink_init(&MEM[0]);
@@ -550,7 +571,7 @@ static char *product_view_rows(const char *view)
     return keep;
 }
 
-/* Adobe's automatic product view: a hit with products and an empty events variable counts a
+/* Adobe's automatic product view: a hit with products and no cart event counts a
  * prodView, with exactly the rows of the same hit sent with events=prodView: the hit's events
  * flag, its item, its product event and merchandising row, the list values in force (a hit
  * with a success event), and eVar8, which ends on prodView, credited then ended. */
@@ -569,8 +590,8 @@ static void products_without_events_count_a_product_view(void **state)
         "H 2 1795910520000000 0 3 1 0 \"x\" \"x\" \"\" \"\" \"\" \"\" \"\" \"\" \"CNY\" 0 0 0 \n"
         "R 2 196609 \"a\" \nR 2 196609 \"b\" \nR 2 65540 \"N\" \nR 2 65545 \"blue\" \n"
         "E 2 1 10000 \n";
-    char *sent = product_view_rows("events=prodView&");
-    char *automatic = product_view_rows("");
+    char *sent = product_view_rows("events=prodView%2Cevent5&");
+    char *automatic = product_view_rows("events=event5&");
     assert_string_equal(sent, want);
     assert_string_equal(automatic, want);
     free(sent);
@@ -589,8 +610,8 @@ static int test_read_file(const char *path, char *out, size_t cap)
 }
 
 /* A salt is destroyed once its day is more than salt_retention days before the newest day
- * (3 days here, the largest of the suites'); a cookieless hit stamped days after the day
- * it was received on (Adobe ts, a device's clock) destroys none. */
+ * (3 days here, the largest of the suites'); a cookieless hit stamped on a day after the day
+ * it was received on (Adobe ts, a device's clock ahead) destroys none. */
 static void salts_are_destroyed_after_the_retention(void **state)
 {
     (void)state;
@@ -602,12 +623,12 @@ static void salts_are_destroyed_after_the_retention(void **state)
     adobe(p, "shop", T0, "g=x");
     adobe(p, "shop", T0 + 1 * DAY, "g=x");
     adobe(p, "shop", T0 + 2 * DAY, "g=x");
-    /* received on day 2, stamped 2030-01-01 */
-    adobe(p, "shop", T0 + 2 * DAY + MIN, "g=x&ts=1893456000");
+    /* received on day 2 at 23:00, stamped day 3 at 01:00 (2 hours ahead: taken) */
+    adobe(p, "shop", T0 + 2 * DAY + 23 * 60 * MIN, "g=x&ts=1796173200");
     char text[512];
     assert_int_equal(test_read_file(path, text, sizeof(text)), 0);
     assert_non_null(strstr(text, "2026-11-29 "));
-    assert_null(strstr(text, "2030-"));
+    assert_null(strstr(text, "2026-12-02 "));
     assert_int_equal(strlen(text), 3 * 44);
     adobe(p, "shop", T0 + 4 * DAY, "g=x"); /* day 0 is now 4 > 3 days old */
     assert_int_equal(test_read_file(path, text, sizeof(text)), 0);
@@ -1569,6 +1590,7 @@ int main(void)
         T(evar_expiry_in_days_and_never_and_event_values),
         T(link_hits_carry_the_evars_in_force),
         T(products_without_events_count_a_product_view),
+        T(a_timestamp_far_ahead_does_not_hold_the_visit_open),
         T(salts_are_destroyed_after_the_retention),
         T(a_damaged_salts_file_is_refused_naming_the_line),
         T(future_stamped_days_get_a_salt_derived_from_the_receive_day),
