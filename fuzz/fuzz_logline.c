@@ -5,8 +5,10 @@
  * event.tsv, as sent or with post_ columns, post_page_event and the link columns). The first byte
  * picks the parser (0xf0..0xf7: the Adobe feed, 0xf8..0xff: the one with post_ columns), the rest
  * is one line. Invariants: a parsed line gives a raw hit that encodes and decodes to the same
- * fields, whose headers are "name: value\n" lines, and whose strings hold no line end; a bad line
- * has a known reason and a column inside the line.
+ * fields, whose headers are "name: value\n" lines, whose strings hold no line end, and whose
+ * address and user agent no control byte at all (they become spaces), and which processing's
+ * decoder, when it takes it, makes a page view exactly when the import summary counts one; a
+ * bad line has a known reason and a column inside the line.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "import/import.h"
+#include "process/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,6 +69,15 @@ static bool has_newline(cn_str_t s)
     return s.len > 0 && memchr(s.ptr, '\n', s.len) != NULL;
 }
 
+/* True when s holds a control byte (0x00-0x1f, 0x7f). */
+static bool has_ctl(cn_str_t s)
+{
+    for (size_t i = 0; i < s.len; i++)
+        if ((unsigned char)s.ptr[i] < 0x20 || s.ptr[i] == 0x7f)
+            return true;
+    return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static cn_import_parser_t *parsers[NFORMATS];
@@ -109,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cn_import_info_t info;
     int rc = cn_import_parse_line(p, &ctx, line, &h, &info);
     if (rc == 0) {
-        if (has_newline(h.ip) || has_newline(h.ua) || has_newline(h.path) || has_newline(h.query) ||
+        if (has_ctl(h.ip) || has_ctl(h.ua) || has_newline(h.path) || has_newline(h.query) ||
             has_newline(h.method))
             abort();
         if (h.headers.len > 0 && h.headers.ptr[h.headers.len - 1] != '\n')
@@ -130,6 +142,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             !cn_str_eq(d.headers, h.headers) || !cn_str_eq(d.ip, h.ip) || d.proto != h.proto)
             abort();
         cn_buf_dispose(&b);
+        /* numbers agree: the summary's page view is processing's (hit/pagerule.h) */
+        cn_dbatch_t db;
+        cn_dbatch_init(&db);
+        int drc = h.proto == CN_PROTO_IMPORT_LOG ? cn_decode_import_log(&h, &db, NULL)
+                                                 : cn_decode_import_row(&h, &db, NULL);
+        if (drc == 0 && info.is_page != (db.hits[0].type == CN_HIT_PAGEVIEW))
+            abort();
+        cn_dbatch_dispose(&db);
     } else if (rc == CN_EPARSE) {
         if (info.bad >= CN_IMPORT_BAD__COUNT || info.column > line.len)
             abort();

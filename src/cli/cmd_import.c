@@ -45,7 +45,8 @@ static void usage(FILE *f)
         "Usage: canton import --suite S [options] FILE...\n\n"
         "Imports web server access logs or hit-level files as raw hits into the hitlog,\n"
         "where processing turns them into visits and page views like collected hits.\n"
-        "FILE may be '-' for stdin; names ending in .gz are decompressed.\n\n"
+        "FILE may be '-' for stdin; names ending in .gz are decompressed (they must be\n"
+        "gzip data, and gzip data needs the name); an empty file imports nothing.\n\n"
         "Options:\n"
         "  --suite S             report suite the hits belong to (required)\n"
         "  --data DIR            data folder (default: [server] data of --config, or ./data)\n"
@@ -67,6 +68,10 @@ static void usage(FILE *f)
         "                        visits), in a thread that follows the import; returns once\n"
         "                        the stores hold every hit (the suite must be configured)\n"
         "  --force               import again files that were already imported\n"
+        "  --final               the logs are complete: import an access log's last line\n"
+        "                        that has no line end (by default it is left for the next\n"
+        "                        run, as a line still being written; csv, tsv, ndjson and\n"
+        "                        adobe-feed files always give their last line)\n"
         "  --dry-run             parse and report, write nothing (checks a format)\n"
         "  --quiet               no progress and no summary text\n"
         "  --summary json|text   json: the summary as one JSON object on stdout (default\n"
@@ -471,6 +476,7 @@ typedef struct file_result {
     uint64_t start_line; /* lines before start (resumed), 0 when unknown */
     uint64_t duplicates; /* hits already in the hitlog from an interrupted run, skipped */
     uint64_t lines, hits, bad;
+    uint64_t held; /* bytes of a last line without a line end, left for the next run */
 } file_result_t;
 
 int cn_cmd_import(int argc, char **argv)
@@ -493,7 +499,8 @@ int cn_cmd_import(int argc, char **argv)
         O_QUIET,
         O_SUMMARY,
         O_DRY,
-        O_PROCESS
+        O_PROCESS,
+        O_FINAL
     };
     static const struct option longopts[] = {
         {"suite", required_argument, NULL, O_SUITE},
@@ -506,6 +513,7 @@ int cn_cmd_import(int argc, char **argv)
         {"lookup-dir", required_argument, NULL, O_LOOKUP},
         {"threads", required_argument, NULL, O_THREADS},
         {"force", no_argument, NULL, O_FORCE},
+        {"final", no_argument, NULL, O_FINAL},
         {"dry-run", no_argument, NULL, O_DRY},
         {"process", no_argument, NULL, O_PROCESS},
         {"quiet", no_argument, NULL, O_QUIET},
@@ -557,6 +565,9 @@ int cn_cmd_import(int argc, char **argv)
         }
         case O_FORCE:
             force = true;
+            break;
+        case O_FINAL:
+            opts.final = true;
             break;
         case O_DRY:
             dry = true;
@@ -753,11 +764,20 @@ int cn_cmd_import(int argc, char **argv)
             bool known = cn_import_state_get(state, path, &id, &prog, &unchanged);
             uint64_t off = prog.offset;
             bool gz = strlen(path) > 3 && strcmp(path + strlen(path) - 3, ".gz") == 0;
+            /* a last line left without a line end: --final takes it from the file as it is */
+            if (known && unchanged && opts.final && !gz && off < id.size)
+                unchanged = false;
             if (known && unchanged) {
                 fr->action = "unchanged";
                 fr->start = fr->end = off;
                 fr->start_line = prog.lines; /* 0 for entries of a v1 state file */
-                if (!quiet && !json)
+                if (!quiet && !json && !gz && off < id.size)
+                    fprintf(stderr,
+                            "%s: already imported up to its last line, which has no line end "
+                            "(%llu bytes): it is imported once the line ends; --final imports "
+                            "it as it is\n",
+                            path, (unsigned long long)(id.size - off));
+                else if (!quiet && !json)
                     fprintf(stderr,
                             "%s: already imported (%llu bytes), nothing to add; "
                             "--force imports it again\n",
@@ -796,7 +816,7 @@ int cn_cmd_import(int argc, char **argv)
             status = CN_EXIT_FAIL;
             continue;
         }
-        uint64_t l0 = st.lines, h0 = st.hits, b0 = st.bad;
+        uint64_t l0 = st.lines, h0 = st.hits, b0 = st.bad, held0 = st.held;
         fr->start = start;
         r.id = has_id && !dry ? &id : NULL;
         r.line_base = st.lines;
@@ -835,6 +855,14 @@ int cn_cmd_import(int argc, char **argv)
             continue;
         }
         fr->end = st.end_offset;
+        fr->held = st.held - held0;
+        if (fr->held > 0 && !quiet && !json)
+            fprintf(stderr,
+                    "%s: the last line has no line end (%llu bytes): left for the next run, "
+                    "which imports it once the line ends; --final imports it as it is\n",
+                    path, (unsigned long long)fr->held);
+        else if (fr->lines == 0 && start == 0 && !quiet && !json)
+            fprintf(stderr, "%s: empty, nothing to import\n", path);
         if (has_id) {
             cn_import_progress_t fin = {
                 .offset = st.end_offset, .lines = fr->start_line + fr->lines, .done = true};
@@ -935,12 +963,12 @@ int cn_cmd_import(int argc, char **argv)
             cn_buf_printf(&b,
                           ",\"action\":\"%s\",\"start\":%llu,\"start_line\":%llu,"
                           "\"end\":%llu,\"duplicates_skipped\":%llu,\"lines\":%llu,"
-                          "\"hits\":%llu,\"bad_lines\":%llu}",
+                          "\"hits\":%llu,\"bad_lines\":%llu,\"held_back\":%llu}",
                           res[i].action ? res[i].action : "failed",
                           (unsigned long long)res[i].start, (unsigned long long)res[i].start_line,
                           (unsigned long long)res[i].end, (unsigned long long)res[i].duplicates,
                           (unsigned long long)res[i].lines, (unsigned long long)res[i].hits,
-                          (unsigned long long)res[i].bad);
+                          (unsigned long long)res[i].bad, (unsigned long long)res[i].held);
         }
         cn_buf_printf(&b, "],\"ok\":%s}\n", status == CN_EXIT_OK ? "true" : "false");
         fwrite(b.ptr, 1, b.len, stdout);
@@ -953,12 +981,15 @@ int cn_cmd_import(int argc, char **argv)
                dry ? "for" : "into", opts.suite, secs, rate,
                secs > 0 ? (double)st.bytes_read / secs / 1e6 : 0.0,
                dry ? "; nothing was written" : "");
-        /* The page-view rule is cn_import_logfmt's is_page (docs/import.md). */
-        printf("  hits        %llu\n  page views  %llu (status 2xx, 304 or none; not a static "
-               "asset; text/html when the type is logged)\n"
+        /* The page-view rule is processing's, hit/pagerule.h (docs/import.md). */
+        printf("  hits        %llu\n  page views  %llu (%s)\n"
                "  skipped     %llu (blank, comments, header rows, excluded feed rows)\n  bad lines "
                "  %llu\n",
                (unsigned long long)st.hits, (unsigned long long)st.pages,
+               rows ? "a page view type, else a URL that is not a static asset or a page "
+                      "name, without commerce events"
+                    : "status 2xx, 304 or none; not a static asset; text/html when the type is "
+                      "logged",
                (unsigned long long)st.skipped, (unsigned long long)st.bad);
         for (int i = 0; i < CN_IMPORT_BAD__COUNT; i++)
             if (st.bad_by_reason[i] > 0)

@@ -74,6 +74,7 @@ typedef struct cn_import_opts {
     const char *map;        /* rows: "column=field,..." renames (see docs/import.md); may be NULL */
     const char *lookup_dir; /* adobe-feed: folder with column_headers.tsv and lookup files */
     const char *suite;      /* report suite id written into every raw hit (required) */
+    bool final; /* cn_import_run(): take a regular file's last line even without a line end */
 } cn_import_opts_t;
 
 typedef struct cn_import_parser cn_import_parser_t;
@@ -105,6 +106,7 @@ typedef struct cn_import_ctx {
     cn_buf_t scratch;  /* unescaped values, headers */
     cn_buf_t query;    /* rows: the canonical query string */
     cn_buf_t events;   /* Adobe feed rows: the event list as an events string */
+    cn_buf_t clean;    /* rows: values whose control bytes became spaces */
     int64_t tcache_us; /* last timestamp parsed, and its text */
     char tcache_key[64];
     size_t tcache_len;
@@ -134,9 +136,6 @@ typedef struct cn_import_info {
 int cn_import_parse_line(const cn_import_parser_t *p, cn_import_ctx_t *ctx, cn_str_t line,
                          cn_rawhit_t *out, cn_import_info_t *info);
 
-/* True when path (a URL path, no query) names a static asset by its extension. */
-bool cn_import_is_static_path(cn_str_t path);
-
 /* --- Running an import --- */
 
 typedef struct cn_import_stats {
@@ -149,6 +148,7 @@ typedef struct cn_import_stats {
     uint64_t bad;         /* bad lines */
     uint64_t bad_by_reason[CN_IMPORT_BAD__COUNT];
     uint64_t end_offset; /* uncompressed offset just past the last line delivered */
+    uint64_t held;       /* bytes of last lines without a line end left for the next run */
 } cn_import_stats_t;
 
 /*
@@ -181,6 +181,12 @@ typedef struct cn_import_sink {
  * uncompressed byte offset start (0: the whole file; a line boundary) with
  * threads parser threads (0: one per core). p must have its header set when
  * it needs one and start > 0; otherwise the first line is taken as the header.
+ * An empty input (no bytes, or a UTF-8 byte order mark alone) gives no lines
+ * and no error, for rows (no header) as for logs. A regular, uncompressed
+ * file's last line without a line end may still be being written: unless
+ * the parser's options say final, it is left unread (stats->held counts its
+ * bytes and stats->end_offset stops before it), so that a later run imports
+ * it whole; stdin and .gz input, complete once read, give it as a line.
  * Blocks are parsed in parallel and delivered in order. stats (zeroed by
  * the caller) accumulates. Returns 0, a negated errno (read errors), or the
  * sink's error, with err set.
@@ -242,7 +248,8 @@ typedef struct cn_import_progress {
  */
 bool cn_import_state_get(const cn_import_state_t *st, const char *path, const cn_import_ident_t *id,
                          cn_import_progress_t *out, bool *out_unchanged);
-/* Records path's progress (replacing the entry of the same identity). */
+/* Records path's progress (replacing the entry of the same identity); an empty file (size 0)
+ * is not recorded. */
 void cn_import_state_put(cn_import_state_t *st, const char *path, const cn_import_ident_t *id,
                          const cn_import_progress_t *prog);
 /* Records that path (identity id) is imported up to offset, to its end (done). */

@@ -6,6 +6,7 @@
 #ifndef CN_IMPORT_INTERNAL_H
 #define CN_IMPORT_INTERNAL_H
 
+#include "hit/pagerule.h"
 #include "import/import.h"
 
 /* What a field of a log format captures. */
@@ -102,11 +103,21 @@ int cn_import__rowfmt_set_header(cn_import_rowfmt_t *r, cn_str_t line, cn_err_t 
 int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_str_t line,
                          cn_rawhit_t *out, cn_import_info_t *info);
 
+/*
+ * Control bytes (0x00-0x1f, 0x7f) in the client address and the user agent become spaces, in
+ * logs and rows alike; other fields keep them (docs/import.md "Control bytes"). has_ctl: true when s holds one. ctl_to_space: appends s
+ * to b with each one a space and returns the copy; b must have room for s.len + 1 bytes
+ * (it never moves, so that earlier copies stay valid).
+ */
+bool cn_import__has_ctl(cn_str_t s);
+cn_str_t cn_import__ctl_to_space(cn_str_t s, cn_buf_t *b);
+
 /* Appends s to b percent-encoded for a query string value (RFC 3986 unreserved kept). */
 void cn_import__put_qescaped(cn_buf_t *b, cn_str_t s);
 
 struct cn_import_parser {
     cn_import_kind_t kind;
+    bool final; /* take a regular file's last line without a line end (opts.final) */
     char *suite;
     cn_import_logfmt_t log;
     cn_import_rowfmt_t *row;

@@ -17,6 +17,8 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "import/internal.h"
 #include "lib/xalloc.h"
@@ -568,10 +570,12 @@ static int hexval(char c)
 
 /*
  * Undoes the escaping web servers apply to logged values (\" \\ \xHH).
- * Escapes that would give a control byte are kept as written. Appends to
- * scratch, which was reserved large enough by the caller.
+ * An escape that would give a control byte is kept as written (a header value
+ * is one line), or, with ctl_space, gives a space (the user agent: docs/import.md
+ * "Control bytes"). Appends to scratch, which was reserved large enough by the
+ * caller.
  */
-static cn_str_t unescape(cn_str_t s, cn_buf_t *scratch)
+static cn_str_t unescape_ctl(cn_str_t s, cn_buf_t *scratch, bool ctl_space)
 {
     if (s.len == 0 || memchr(s.ptr, '\\', s.len) == NULL)
         return s;
@@ -587,8 +591,9 @@ static cn_str_t unescape(cn_str_t s, cn_buf_t *scratch)
             }
             if (n == 'x' && i + 3 < s.len) {
                 int h = hexval(s.ptr[i + 2]), l = hexval(s.ptr[i + 3]);
-                if (h >= 0 && l >= 0 && h * 16 + l >= 0x20 && h * 16 + l != 0x7f) {
-                    *o++ = (char)(h * 16 + l);
+                int byte = h * 16 + l;
+                if (h >= 0 && l >= 0 && (ctl_space || (byte >= 0x20 && byte != 0x7f))) {
+                    *o++ = byte < 0x20 || byte == 0x7f ? ' ' : (char)byte;
                     i += 3;
                     continue;
                 }
@@ -600,11 +605,17 @@ static cn_str_t unescape(cn_str_t s, cn_buf_t *scratch)
     return cn_str(start, (size_t)(o - start));
 }
 
+static cn_str_t unescape(cn_str_t s, cn_buf_t *scratch)
+{
+    return unescape_ctl(s, scratch, false);
+}
+
 static bool is_ip(cn_str_t s)
 {
     char tmp[64];
     unsigned char addr[16];
-    if (s.len < 2 || s.len >= sizeof(tmp))
+    /* a NUL would end the text inet_pton() reads: "10.0.0.1\0x" is no address */
+    if (s.len < 2 || s.len >= sizeof(tmp) || cn_import__has_ctl(s))
         return false;
     memcpy(tmp, s.ptr, s.len);
     tmp[s.len] = '\0';
@@ -749,6 +760,35 @@ static bool valid_method(cn_str_t m)
     return true;
 }
 
+/*
+ * A request target in absolute form, as proxies log it ("GET http://host:8080/p?q
+ * HTTP/1.1", RFC 9112 3.2.2), without its query: returns the path ("/" when the URL has
+ * none) and sets *host to the authority without user info; any other path is returned as
+ * it is and *host left alone.
+ */
+static cn_str_t absolute_form(cn_str_t path, cn_str_t *host)
+{
+    size_t k;
+    if (path.len >= 7 && strncasecmp(path.ptr, "http://", 7) == 0)
+        k = 7;
+    else if (path.len >= 8 && strncasecmp(path.ptr, "https://", 8) == 0)
+        k = 8;
+    else
+        return path;
+    const char *a = path.ptr + k, *end = path.ptr + path.len, *s = a;
+    while (s < end && *s != '/' && *s != '#')
+        s++;
+    cn_str_t auth = cn_str(a, (size_t)(s - a));
+    const char *at = auth.len ? memrchr(auth.ptr, '@', auth.len) : NULL;
+    if (at != NULL)
+        auth = cn_str(at + 1, (size_t)(auth.ptr + auth.len - at - 1));
+    if (auth.len > 0)
+        *host = auth;
+    if (s == end || *s == '#')
+        return CN_STR_LIT("/");
+    return cn_str(s, (size_t)(end - s));
+}
+
 static int bad(cn_import_info_t *info, cn_import_bad_t why, size_t column)
 {
     info->bad = why;
@@ -811,7 +851,7 @@ int cn_import__parse_log(const cn_import_logfmt_t *f, cn_import_ctx_t *ctx, cn_s
     int op;
     cn_buf_t *sc = &ctx->scratch;
     cn_buf_clear(sc);
-    cn_buf_reserve(sc, 2 * line.len + 2 * f->names_len + 512);
+    cn_buf_reserve(sc, 3 * line.len + 2 * f->names_len + 512);
     char *const base = sc->ptr;
     memset(out, 0, sizeof(*out));
     out->proto = CN_PROTO_IMPORT_LOG;
@@ -882,6 +922,8 @@ int cn_import__parse_log(const cn_import_logfmt_t *f, cn_import_ctx_t *ctx, cn_s
     }
     if ((op = f->field_op[CN_IF_QUERY]) >= 0 && !is_dash(cap[op]))
         out->query = cap[op];
+    cn_str_t uri_host = CN_STR_NULL;
+    out->path = absolute_form(out->path, &uri_host);
 
     /* status and size */
     cn_str_t status = CN_STR_NULL, bytes = CN_STR_NULL, rt = CN_STR_NULL;
@@ -918,8 +960,12 @@ int cn_import__parse_log(const cn_import_logfmt_t *f, cn_import_ctx_t *ctx, cn_s
     }
 
     /* user agent, referrer, host and the other headers */
-    if ((op = f->field_op[CN_IF_UA]) >= 0 && !is_dash(cap[op]))
-        out->ua = f->ops[op].quoted ? unescape(cap[op], sc) : cap[op];
+    if ((op = f->field_op[CN_IF_UA]) >= 0 && !is_dash(cap[op])) {
+        /* no control byte in the user agent, raw or escaped: a space, as in rows */
+        out->ua = f->ops[op].quoted ? unescape_ctl(cap[op], sc, true) : cap[op];
+        if (cn_import__has_ctl(out->ua))
+            out->ua = cn_import__ctl_to_space(out->ua, sc);
+    }
 
     /* unescape every header value first, so that the headers come out contiguous */
     cn_str_t referer = CN_STR_NULL, user = CN_STR_NULL, host = CN_STR_NULL, ctype = CN_STR_NULL;
@@ -929,6 +975,8 @@ int cn_import__parse_log(const cn_import_logfmt_t *f, cn_import_ctx_t *ctx, cn_s
         user = f->ops[op].quoted ? unescape(cap[op], sc) : cap[op];
     if ((op = f->field_op[CN_IF_HOST]) >= 0 && !is_dash(cap[op]))
         host = cap[op];
+    if (host.len == 0)
+        host = uri_host; /* the host of an absolute-form request, when none is logged */
     if ((op = f->field_op[CN_IF_CONTENT_TYPE]) >= 0 && !is_dash(cap[op]))
         ctype = cap[op];
     if (f->has_extra)
@@ -984,9 +1032,6 @@ int cn_import__parse_log(const cn_import_logfmt_t *f, cn_import_ctx_t *ctx, cn_s
     CN_ASSERT(sc->ptr == base);
 
     out->body = CN_STR_NULL;
-    info->is_page =
-        (info->status == 0 || (info->status >= 200 && info->status < 300) || info->status == 304) &&
-        !cn_import_is_static_path(out->path) &&
-        (ctype.len == 0 || (ctype.len >= 9 && memcmp(ctype.ptr, "text/html", 9) == 0));
+    info->is_page = cn_hit_log_is_page((unsigned)info->status, out->path, ctype, NULL);
     return 0;
 }

@@ -38,6 +38,7 @@ int cn_import_parser_new(const cn_import_opts_t *opts, cn_import_parser_t **out,
         return cn_err_set(err, CN_EINVAL, "a report suite is required (--suite)");
     cn_import_parser_t *p = cn_xcalloc(1, sizeof(*p));
     p->suite = cn_xstrdup(opts->suite);
+    p->final = opts->final;
     const char *fmt = opts->format ? opts->format : "combined";
     int rc = 0;
     p->kind = CN_IMPORT_KIND_LOG;
@@ -110,6 +111,7 @@ void cn_import_ctx_init(cn_import_ctx_t *ctx)
     cn_buf_init(&ctx->scratch);
     cn_buf_init(&ctx->query);
     cn_buf_init(&ctx->events);
+    cn_buf_init(&ctx->clean);
 }
 
 void cn_import_ctx_dispose(cn_import_ctx_t *ctx)
@@ -117,6 +119,28 @@ void cn_import_ctx_dispose(cn_import_ctx_t *ctx)
     cn_buf_dispose(&ctx->scratch);
     cn_buf_dispose(&ctx->query);
     cn_buf_dispose(&ctx->events);
+    cn_buf_dispose(&ctx->clean);
+}
+
+bool cn_import__has_ctl(cn_str_t s)
+{
+    bool ctl = false;
+    for (size_t i = 0; i < s.len; i++)
+        ctl |= (unsigned char)s.ptr[i] < 0x20 || s.ptr[i] == 0x7f;
+    return ctl;
+}
+
+cn_str_t cn_import__ctl_to_space(cn_str_t s, cn_buf_t *b)
+{
+    CN_ASSERT(b->cap - b->len >= s.len + 1);
+    char *o = b->ptr + b->len;
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        o[i] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+    }
+    b->len += s.len;
+    b->ptr[b->len] = '\0';
+    return cn_str(o, s.len);
 }
 
 int cn_import_parse_line(const cn_import_parser_t *p, cn_import_ctx_t *ctx, cn_str_t line,
@@ -147,26 +171,4 @@ int cn_import_parse_line(const cn_import_parser_t *p, cn_import_ctx_t *ctx, cn_s
     if (rc == 0)
         out->suite = cn_str_c(p->suite);
     return rc;
-}
-
-bool cn_import_is_static_path(cn_str_t path)
-{
-    static const char *const exts[] = {
-        "css", "js",  "mjs", "map",  "png",  "jpg",   "jpeg", "gif", "webp", "avif", "svg",
-        "ico", "bmp", "tif", "tiff", "woff", "woff2", "ttf",  "otf", "eot",  "mp4",  "webm",
-        "mp3", "ogg", "wav", "flac", "m4a",  "mov",   "avi",  "txt", "xml",  "pdf",  "zip",
-        "gz",  "tgz", "tar", "rar",  "7z",   "exe",   "dmg",  "iso", "swf",  "flv",  "json",
-    };
-    size_t i = path.len;
-    while (i > 0 && path.ptr[i - 1] != '.' && path.ptr[i - 1] != '/')
-        i--;
-    if (i == 0 || path.ptr[i - 1] != '.')
-        return false;
-    cn_str_t ext = cn_str(path.ptr + i, path.len - i);
-    if (ext.len == 0 || ext.len > 5)
-        return false;
-    for (size_t k = 0; k < sizeof(exts) / sizeof(exts[0]); k++)
-        if (cn_str_eq_nocase(ext, cn_str_c(exts[k])))
-            return true;
-    return false;
 }

@@ -578,13 +578,6 @@ static bool is_var_column(const char *key)
     return false;
 }
 
-/* True when a row's `type` value names a page view for processing (docs/processing.md). */
-static bool type_is_page(cn_str_t v)
-{
-    return cn_str_eq_c(v, "0") || cn_str_eq_nocase(v, CN_STR_LIT("pageview")) ||
-           cn_str_eq_nocase(v, CN_STR_LIT("page view"));
-}
-
 /*
  * Folds evarN, propN, listN and hierN columns into the `vars` field, as the packed cell
  * "evar1=v,prop2=w" that processing reads (values percent-encoded, so that a ',' or '='
@@ -658,51 +651,36 @@ static int build(cn_import_ctx_t *ctx, kv_t *kvs, size_t n, cn_rawhit_t *out,
     m = fold_vars(kvs, m, &vars);
     qsort(kvs, m, sizeof(kv_t), kv_cmp);
     cn_buf_clear(qbuf);
-    cn_str_t url = CN_STR_NULL, type = CN_STR_NULL;
+    cn_hit_rowfacts_t facts = {0};
     for (size_t i = 0; i < m; i++) {
         if (i > 0)
             cn_buf_putc(qbuf, '&');
         cn_import__put_qescaped(qbuf, cn_str_c(kvs[i].key));
         cn_buf_putc(qbuf, '=');
         cn_import__put_qescaped(qbuf, kvs[i].value);
-        if (strcmp(kvs[i].key, "url") == 0)
-            url = kvs[i].value;
-        else if (strcmp(kvs[i].key, "type") == 0)
-            type = kvs[i].value;
+        cn_hit_rowfacts_add(&facts, cn_str_c(kvs[i].key), kvs[i].value);
     }
     cn_buf_dispose(&vars);
-    /* ip and ua may hold escaped control bytes (TSV "\n"): they become spaces */
-    size_t qlen = qbuf->len;
-    cn_str_t *clean[] = {&out->ip, &out->ua};
-    size_t offs[2] = {0, 0};
-    for (int k = 0; k < 2; k++) {
-        cn_str_t v = *clean[k];
-        bool ctl = false;
-        for (size_t i = 0; i < v.len && !ctl; i++)
-            ctl = (unsigned char)v.ptr[i] < 0x20;
-        if (!ctl)
-            continue;
-        offs[k] = qbuf->len + 1;
-        for (size_t i = 0; i < v.len; i++)
-            cn_buf_putc(qbuf, (unsigned char)v.ptr[i] < 0x20 ? ' ' : v.ptr[i]);
+    out->query = cn_buf_str(qbuf);
+    /*
+     * The address and user agent never hold a control byte (raw, or from a TSV or JSON
+     * escape): it becomes a space, as in logs (docs/import.md "Control bytes").
+     */
+    size_t ctl_len = 0;
+    if (cn_import__has_ctl(out->ip))
+        ctl_len += out->ip.len + 1;
+    if (cn_import__has_ctl(out->ua))
+        ctl_len += out->ua.len + 1;
+    if (ctl_len > 0) {
+        cn_buf_clear(&ctx->clean);
+        cn_buf_reserve(&ctx->clean, ctl_len);
+        if (cn_import__has_ctl(out->ip))
+            out->ip = cn_import__ctl_to_space(out->ip, &ctx->clean);
+        if (cn_import__has_ctl(out->ua))
+            out->ua = cn_import__ctl_to_space(out->ua, &ctx->clean);
     }
-    for (int k = 0; k < 2; k++)
-        if (offs[k] > 0)
-            *clean[k] = cn_str(qbuf->ptr + offs[k] - 1, clean[k]->len);
-    out->query = cn_str(qbuf->ptr, qlen);
-    (void)ctx;
-    cn_str_t path = url;
-    const char *ss = url.len > 3 ? memmem(url.ptr, url.len, "://", 3) : NULL;
-    if (ss != NULL) {
-        const char *slash = memchr(ss + 3, '/', (size_t)(url.ptr + url.len - ss - 3));
-        path = slash ? cn_str(slash, (size_t)(url.ptr + url.len - slash)) : CN_STR_LIT("/");
-    }
-    const char *q = path.len ? memchr(path.ptr, '?', path.len) : NULL;
-    if (q != NULL)
-        path.len = (size_t)(q - path.ptr);
-    /* a row that says its type (export's `type`) is a page view only when it says so */
-    info->is_page =
-        type.ptr != NULL ? type_is_page(type) : url.len > 0 && !cn_import_is_static_path(path);
+    /* a page view by processing's rule, with the default static extensions (hit/pagerule.h) */
+    info->is_page = cn_hit_row_type(&facts, NULL) == CN_HIT_PAGEVIEW;
     return 0;
 }
 

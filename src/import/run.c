@@ -144,6 +144,9 @@ typedef struct source {
     size_t carry_len;
     bool eof;
     bool skip_line;        /* discarding the rest of an over-long line */
+    bool magic_checked;    /* the first bytes were checked for gzip data */
+    bool hold_partial;     /* leave a last line without '\n' unread (a file still written) */
+    uint64_t held;         /* the bytes of that line */
     uint64_t stream_bytes; /* uncompressed bytes read from the stream */
     uint64_t consumed;     /* uncompressed offset just past the last line handed out */
 } source_t;
@@ -154,7 +157,23 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-static int source_open(source_t *src, const char *path, cn_import_stats_t *st, cn_err_t *err)
+/* True when s starts with gzip's magic bytes (RFC 1952: 1f 8b). */
+static bool is_gzip_magic(const char *s, size_t n)
+{
+    return n >= 2 && (unsigned char)s[0] == 0x1f && (unsigned char)s[1] == 0x8b;
+}
+
+/* The error for gzip data in an input not named .gz (docs/import.md). */
+static int gzip_unnamed(const source_t *src, cn_err_t *err)
+{
+    return cn_err_set(err, CN_EPARSE,
+                      "%s: gzip data, though the name does not end in .gz (name it .gz, or pipe "
+                      "it through zcat)",
+                      strcmp(src->path, "-") == 0 ? "stdin" : src->path);
+}
+
+static int source_open(source_t *src, const char *path, bool hold, cn_import_stats_t *st,
+                       cn_err_t *err)
 {
     memset(src, 0, sizeof(*src));
     src->path = path;
@@ -177,6 +196,19 @@ static int source_open(source_t *src, const char *path, cn_import_stats_t *st, c
         return cn_err_set(err, -EISDIR, "%s: is a folder", path);
     }
     st->bytes_total += S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+    if (ends_with(path, ".gz") && S_ISREG(sb.st_mode) && sb.st_size > 0) {
+        /* the name says gzip: the bytes must too, else the file would be read as text */
+        unsigned char magic[2] = {0, 0};
+        if (pread(fd, magic, 2, 0) != 2 || !is_gzip_magic((const char *)magic, 2)) {
+            close(fd);
+            return cn_err_set(err, CN_EPARSE,
+                              "%s: not gzip data, though the name ends in .gz (rename the file "
+                              "to import it as text)",
+                              path);
+        }
+    }
+    /* a regular file may still be written; stdin and .gz are complete once read */
+    src->hold_partial = hold && S_ISREG(sb.st_mode) && !ends_with(path, ".gz");
     if (ends_with(path, ".gz")) {
         src->gz = gzdopen(fd, "rb");
         if (src->gz == NULL) {
@@ -193,6 +225,12 @@ static int source_open(source_t *src, const char *path, cn_import_stats_t *st, c
             src->map = m;
             src->map_len = (size_t)sb.st_size;
             close(fd);
+            if (is_gzip_magic(src->map, src->map_len)) {
+                int rc = gzip_unnamed(src, err);
+                munmap((void *)src->map, src->map_len);
+                src->map = NULL;
+                return rc;
+            }
             return 0;
         }
     }
@@ -283,6 +321,17 @@ static int source_next(source_t *src, const char **data, size_t *len, char **own
                 cut = nl ? nl + 1 : src->map + src->map_len;
             }
         }
+        if (cut == src->map + src->map_len && src->hold_partial && cut[-1] != '\n') {
+            /* the last line has no line end yet: leave it for a later run */
+            const char *nl = memrchr(s, '\n', (size_t)(cut - s));
+            const char *keep = nl ? nl + 1 : s;
+            src->held = (uint64_t)(cut - keep);
+            cut = keep;
+            if (cut == s) {
+                src->pos = src->map_len;
+                return 0;
+            }
+        }
         size_t skip = src->pos == 0 ? bom_len(s, (size_t)(cut - s)) : 0;
         *data = s + skip;
         *len = (size_t)(cut - s) - skip;
@@ -313,6 +362,13 @@ static int source_next(source_t *src, const char **data, size_t *len, char **own
             src->stream_bytes += (uint64_t)r;
             have += (size_t)r;
         }
+        if (src->gz == NULL && src->consumed == 0 && !src->magic_checked) {
+            src->magic_checked = true;
+            if (is_gzip_magic(buf, have)) {
+                free(buf);
+                return gzip_unnamed(src, err);
+            }
+        }
         size_t start = 0;
         if (src->skip_line) { /* the rest of an over-long line already handed out */
             const char *nl = have ? memchr(buf, '\n', have) : NULL;
@@ -324,7 +380,12 @@ static int source_next(source_t *src, const char **data, size_t *len, char **own
         size_t cut;
         if (nl != NULL)
             cut = (size_t)(nl - buf) + 1;
-        else if (src->eof)
+        else if (src->eof && src->hold_partial) {
+            src->held = have - start; /* a last line without '\n': left for a later run */
+            free(buf);
+            src->carry_len = 0;
+            return 0;
+        } else if (src->eof)
             cut = have; /* a last line without '\n' */
         else if (have - start > CN_IMPORT_MAX_LINE) {
             cut = have; /* hand out this much as one (too long) line, skip the rest */
@@ -389,6 +450,11 @@ static int source_header(source_t *src, cn_import_parser_t *p, uint64_t start,
     if (src->map != NULL) {
         const char *nl = memchr(src->map, '\n', src->map_len);
         size_t n = nl ? (size_t)(nl - src->map) : src->map_len, b = bom_len(src->map, n);
+        if (nl == NULL && n == b) { /* a byte order mark alone: an empty file */
+            src->pos = src->map_len;
+            src->consumed = src->pos;
+            return 0;
+        }
         CN_RETURN_IF_ERR(cn_import_parser_set_header(p, cn_str(src->map + b, n - b), err));
         if (start == 0) {
             src->pos = nl ? n + 1 : n;
@@ -405,8 +471,12 @@ static int source_header(source_t *src, cn_import_parser_t *p, uint64_t start,
     size_t len;
     char *owned;
     int rc = source_next(src, &data, &len, &owned, err);
-    if (rc <= 0)
-        return rc < 0 ? rc : cn_err_set(err, CN_EPARSE, "%s: empty, no header row", src->path);
+    if (rc <= 0) /* an empty file (or stream): no header and no rows, nothing to import */
+        return rc;
+    if (len == 0 && src->eof && src->carry_len == 0) { /* a byte order mark alone */
+        free(owned);
+        return 0;
+    }
     const char *nl = memchr(data, '\n', len);
     size_t n = nl ? (size_t)(nl - data) : len;
     rc = cn_import_parser_set_header(p, cn_str(data, n), err);
@@ -477,7 +547,10 @@ int cn_import_run(cn_import_parser_t *p, const char *path, uint64_t start, unsig
     if (threads > 64)
         threads = 64;
     source_t src;
-    CN_RETURN_IF_ERR(source_open(&src, path, st, err));
+    /* A server ends every log line with a line end, so a log whose last line has none is
+     * still being written; rows files (exports, hand-made CSV) often just lack the last one. */
+    bool hold = !p->final && p->kind == CN_IMPORT_KIND_LOG;
+    CN_RETURN_IF_ERR(source_open(&src, path, hold, st, err));
     int rc = 0;
     uint64_t base_bytes = st->bytes_read, base_lines = st->lines;
     if (cn_import_parser_needs_header(p))
@@ -586,6 +659,7 @@ int cn_import_run(cn_import_parser_t *p, const char *path, uint64_t start, unsig
     pthread_cond_destroy(&pl.done);
     if (rc == 0) {
         st->end_offset = src.consumed;
+        st->held += src.held;
         st->bytes_read = base_bytes + (src.map != NULL ? src.map_len : source_progress(&src));
         if (sink->progress != NULL)
             sink->progress(sink->ud, st);

@@ -153,11 +153,15 @@ static long find(const cn_import_state_t *st, const char *path, const cn_import_
         if (e->prefix_len == id->prefix_len && e->hash == id->prefix_hash)
             return (long)i;
     }
-    /* a file that was smaller than the identity prefix and has grown since */
+    /*
+     * A file that was smaller than the identity prefix and has grown since. Not an empty
+     * one: its prefix (no bytes) is every file's (state files written before empty files
+     * were left out can hold one; it would take a grown file back to offset 0).
+     */
     for (size_t i = 0; i < st->count; i++) {
         const entry_t *e = &st->e[i];
         uint64_t h;
-        if (e->prefix_len < id->prefix_len && e->size <= id->size &&
+        if (e->prefix_len > 0 && e->prefix_len < id->prefix_len && e->size <= id->size &&
             hash_prefix(path, e->prefix_len, &h, NULL) == 0 && h == e->hash)
             return (long)i;
     }
@@ -190,6 +194,8 @@ uint64_t cn_import_state_offset(const cn_import_state_t *st, const char *path,
 void cn_import_state_put(cn_import_state_t *st, const char *path, const cn_import_ident_t *id,
                          const cn_import_progress_t *prog)
 {
+    if (id->size == 0)
+        return; /* an empty file: nothing imported, nothing to know it by */
     long i = find(st, path, id);
     if (i < 0) {
         st->e = cn_xrealloc(st->e, (st->count + 1) * sizeof(entry_t));

@@ -143,12 +143,20 @@ static int get_epoch(cn_str_t s, size_t *i, int64_t *out)
 {
     int64_t v = 0;
     size_t n = 0;
-    while (*i < s.len && s.ptr[*i] >= '0' && s.ptr[*i] <= '9' && n < 18) {
+    while (*i < s.len && s.ptr[*i] >= '0' && s.ptr[*i] <= '9') {
+        if (n == 16)
+            return -1; /* 17 digits or more: no unit */
         v = v * 10 + (s.ptr[*i] - '0');
         (*i)++;
         n++;
     }
-    if (n == 0)
+    /*
+     * The unit is told by the count of digits (docs/import.md "Times"): up to 10 are seconds,
+     * 12 or 13 milliseconds, 15 or 16 microseconds: the unit in which the number is a time
+     * between 1973 and 2286. 11 and 14 digits are such a time in no unit (11 as seconds is
+     * past 2286, as milliseconds before March 1973) and are refused rather than guessed.
+     */
+    if (n == 0 || n == 11 || n == 14)
         return -1;
     int us = 0;
     if (*i < s.len && s.ptr[*i] == '.') {
@@ -157,7 +165,6 @@ static int get_epoch(cn_str_t s, size_t *i, int64_t *out)
         if (us < 0)
             return -1;
     }
-    /* milliseconds or µs since the epoch are told apart by magnitude */
     if (n >= 15)
         *out = v;
     else if (n >= 12)

@@ -146,48 +146,6 @@ static int add_event(cn_dbatch_t *b, cn_dhit_t *h, const cn_devent_t *ev, cn_err
     return 0;
 }
 
-/* --- Amounts --- */
-
-int cn_parse_money(cn_str_t s, int64_t *out)
-{
-    size_t i = 0;
-    bool neg = false;
-    if (i < s.len && (s.ptr[i] == '-' || s.ptr[i] == '+'))
-        neg = s.ptr[i++] == '-';
-    int64_t whole = 0;
-    size_t digits = 0;
-    while (i < s.len && s.ptr[i] >= '0' && s.ptr[i] <= '9') {
-        if (whole >= 100000000000000LL / 10)
-            return CN_EPARSE;
-        whole = whole * 10 + (s.ptr[i++] - '0');
-        digits++;
-    }
-    int64_t frac = 0;
-    int fdigits = 0;
-    bool round_up = false;
-    if (i < s.len && s.ptr[i] == '.') {
-        i++;
-        while (i < s.len && s.ptr[i] >= '0' && s.ptr[i] <= '9') {
-            if (fdigits < 4) {
-                frac = frac * 10 + (s.ptr[i] - '0');
-                fdigits++;
-            } else if (fdigits == 4) {
-                round_up = s.ptr[i] >= '5';
-                fdigits++;
-            }
-            i++;
-            digits++;
-        }
-    }
-    if (i != s.len || digits == 0)
-        return CN_EPARSE;
-    for (int k = fdigits > 4 ? 4 : fdigits; k < 4; k++)
-        frac *= 10;
-    int64_t v = whole * CN_MONEY_SCALE + frac + (round_up ? 1 : 0);
-    *out = neg ? -v : v;
-    return 0;
-}
-
 /* --- Events string --- */
 
 static const struct {
@@ -247,30 +205,6 @@ static inline const char *find_sep(const char *p, const char *end, const char *b
     return find_sep2(p, end, base, sep, sep);
 }
 
-#define NAME_IS(s, lit) ((s).len == sizeof(lit) - 1 && memcmp((s).ptr, (lit), sizeof(lit) - 1) == 0)
-
-/* The CN_EV_* flag of a commerce event name, or 0. */
-static uint8_t commerce_flag(cn_str_t name)
-{
-    switch (name.len) {
-    case 5:
-        return NAME_IS(name, "scAdd") ? CN_EV_CART_ADD : 0;
-    case 6:
-        return NAME_IS(name, "scOpen")   ? CN_EV_CART_OPEN
-               : NAME_IS(name, "scView") ? CN_EV_CART_VIEW
-                                         : 0;
-    case 8:
-        return NAME_IS(name, "prodView")   ? CN_EV_PROD_VIEW
-               : NAME_IS(name, "purchase") ? CN_EV_PURCHASE
-               : NAME_IS(name, "scRemove") ? CN_EV_CART_REMOVE
-                                           : 0;
-    case 10:
-        return NAME_IS(name, "scCheckout") ? CN_EV_CHECKOUT : 0;
-    default:
-        return 0;
-    }
-}
-
 /* Parses one event token: "purchase", "event5", "event5=2.5", "event5:ID" ([base, the end of
  * tok) readable). */
 static int parse_event(const char *base, cn_str_t tok, cn_devent_t *ev, cn_err_t *err)
@@ -287,7 +221,7 @@ static int parse_event(const char *base, cn_str_t tok, cn_devent_t *ev, cn_err_t
         value = cn_str(tok.ptr + i + 1, tok.len - i - 1);
     }
     name = cn_str_trim(name);
-    uint8_t flag = commerce_flag(name);
+    uint8_t flag = cn_hit_commerce_flag(name);
     if (flag != 0) {
         ev->flag = flag;
         if (has_eq || has_colon) {
@@ -333,7 +267,7 @@ int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, 
         return 0;
     if (product < 0) {
         /* the whole string one commerce event ("prodView"): what the loop below gives */
-        uint8_t flag = commerce_flag(s);
+        uint8_t flag = cn_hit_commerce_flag(s);
         if (flag != 0) {
             cn_devent_t ev = {.flag = flag, .product = -1};
             h->events |= flag;

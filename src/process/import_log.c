@@ -12,61 +12,6 @@
 #include "conf/conf.h"
 #include "process/internal.h"
 
-/* The default static-asset extensions (docs/import.md; the import summary uses the same list). */
-static const char *const default_exts[] = {
-    "css", "js",  "mjs", "map",  "png",  "jpg",   "jpeg", "gif", "webp", "avif", "svg",
-    "ico", "bmp", "tif", "tiff", "woff", "woff2", "ttf",  "otf", "eot",  "mp4",  "webm",
-    "mp3", "ogg", "wav", "flac", "m4a",  "mov",   "avi",  "txt", "xml",  "pdf",  "zip",
-    "gz",  "tgz", "tar", "rar",  "7z",   "exe",   "dmg",  "iso", "swf",  "flv",  "json",
-};
-
-/* The extension of path's last segment ("" when none). */
-static cn_str_t path_ext(cn_str_t path)
-{
-    size_t i = path.len;
-    while (i > 0 && path.ptr[i - 1] != '.' && path.ptr[i - 1] != '/')
-        i--;
-    if (i == 0 || path.ptr[i - 1] != '.')
-        return cn_str("", 0);
-    return cn_str(path.ptr + i, path.len - i);
-}
-
-bool cn_import_static_path(cn_str_t path, const char *exts)
-{
-    cn_str_t ext = path_ext(path);
-    if (ext.len == 0)
-        return false;
-    if (exts == NULL) {
-        for (size_t k = 0; k < sizeof(default_exts) / sizeof(default_exts[0]); k++)
-            if (cn_str_eq_nocase(ext, cn_str_c(default_exts[k])))
-                return true;
-        return false;
-    }
-    /* the suite's list: extensions separated by commas or spaces, an optional leading dot */
-    const char *p = exts;
-    while (*p) {
-        while (*p == ',' || *p == ' ' || *p == '\t' || *p == '.')
-            p++;
-        const char *s = p;
-        while (*p && *p != ',' && *p != ' ' && *p != '\t')
-            p++;
-        if (p > s && cn_str_eq_nocase(ext, cn_str(s, (size_t)(p - s))))
-            return true;
-    }
-    return false;
-}
-
-bool cn_import_page_status(unsigned status)
-{
-    return status == 0 || (status >= 200 && status < 300) || status == 304;
-}
-
-static bool is_html(cn_str_t ctype)
-{
-    ctype = cn_str_trim(ctype);
-    return ctype.len == 0 || cn_str_starts_with(ctype, CN_STR_LIT("text/html"));
-}
-
 /* The value of cookie `name` in a Cookie header ("a=1; b=2"), or an empty slice. */
 static cn_str_t cookie_value(cn_str_t cookies, const char *name)
 {
@@ -136,9 +81,8 @@ int cn_decode_import_log(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     }
     b->suites = raw->suite;
     cn_dhit_t *h = cn_dbatch_add_hit(b);
-    bool page =
-        cn_import_page_status(code) && !cn_import_static_path(raw->path, exts) && is_html(ctype);
-    h->type = page ? CN_HIT_PAGEVIEW : CN_HIT_REQUEST;
+    /* the rule the import summary counts with (hit/pagerule.h) */
+    h->type = cn_hit_log_is_page(code, raw->path, ctype, exts) ? CN_HIT_PAGEVIEW : CN_HIT_REQUEST;
     h->page_name = raw->path;
     h->referrer = referer.len && !cn_str_eq_c(referer, "-") ? referer : cn_str("", 0);
     /* the URL: [scheme://host]path[?query]; the query stays for campaign parameters */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/conf.h"
 #include "lib/url.h"
 #include "process/internal.h"
 
@@ -26,46 +27,6 @@ static cn_str_t dec(cn_dbatch_t *b, cn_str_t s)
         return s;
     char *p = cn_parena_alloc(&b->arena, s.len ? s.len : 1);
     return cn_str(p, cn_url_decode_to(s, p));
-}
-
-static const struct {
-    const char *name;
-    uint8_t type, ev;
-} type_names[] = {
-    {"pageview", CN_HIT_PAGEVIEW, 0},
-    {"page view", CN_HIT_PAGEVIEW, 0},
-    {"link", CN_HIT_LINK, 0},
-    {"event", CN_HIT_LINK, 0},
-    {"download", CN_HIT_DOWNLOAD, 0},
-    {"exit", CN_HIT_EXIT, 0},
-    {"exit link", CN_HIT_EXIT, 0},
-    {"outbound", CN_HIT_EXIT, 0},
-    {"request", CN_HIT_REQUEST, 0},
-    {"other request", CN_HIT_REQUEST, 0},
-    {"product_view", CN_HIT_LINK, CN_EV_PROD_VIEW},
-    {"cart_add", CN_HIT_LINK, CN_EV_CART_ADD},
-    {"cart_remove", CN_HIT_LINK, CN_EV_CART_REMOVE},
-    {"checkout", CN_HIT_LINK, CN_EV_CHECKOUT},
-    {"purchase", CN_HIT_LINK, CN_EV_PURCHASE},
-};
-
-static int parse_type(cn_str_t s, cn_dhit_t *h)
-{
-    int64_t n;
-    if (cn_str_to_i64(s, &n) == 0) {
-        if (n < 0 || n > CN_HIT_REQUEST)
-            return -1;
-        h->type = (uint8_t)n;
-        return 0;
-    }
-    for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
-        if (cn_str_eq_nocase(s, cn_str_c(type_names[i].name))) {
-            h->type = type_names[i].type;
-            h->events |= type_names[i].ev;
-            return 0;
-        }
-    }
-    return -1;
 }
 
 /*
@@ -331,23 +292,18 @@ static int packed_vars(cn_dbatch_t *b, cn_dhit_t *h, cn_str_t v, cn_err_t *err)
  * events: the commerce flags (an integer, export's hit column), a JSON array of numbered
  * events (export NDJSON), or an events string ("purchase,event5=2", export's packed cell).
  */
-static int events_field(cn_dbatch_t *b, cn_dhit_t *h, cn_str_t v, bool *flags_seen, cn_err_t *err)
+static int events_field(cn_dbatch_t *b, cn_dhit_t *h, cn_str_t v, cn_err_t *err)
 {
     int64_t n;
     if (cn_str_to_i64(v, &n) == 0) {
         if (n < 0 || n > 0x7f)
             BAD(CN_BADROW_BAD_EVENTS, "events flags %lld out of range", (long long)n);
         h->events |= (uint8_t)n;
-        *flags_seen = true;
         return 0;
     }
     if (v.len > 0 && v.ptr[0] == '[')
         return json_field(b, h, v, "events", json_events, err);
-    uint8_t before = h->events;
-    int rc = cn_decode_events(v, b, h, -1, err);
-    if (h->events != before)
-        *flags_seen = true;
-    return rc;
+    return cn_decode_events(v, b, h, -1, err);
 }
 
 int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
@@ -356,13 +312,15 @@ int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     cn_dhit_t *h = cn_dbatch_add_hit(b);
     cn_str_t q = raw->query, name, val, title = CN_STR_NULL, rev_orig = CN_STR_NULL;
     cn_str_t rev = CN_STR_NULL;
-    bool eq, flags_seen = false, has_type = false, dup_purchase = false;
+    bool eq, has_type = false, dup_purchase = false;
+    cn_hit_rowfacts_t facts = {0};
     int rc = 0;
     while (rc == 0 && cn_query_next(&q, &name, &val, &eq)) {
         name = dec(b, name);
         val = dec(b, val);
         if (val.len == 0)
             continue;
+        cn_hit_rowfacts_add(&facts, name, val);
         if (cn_str_eq_c(name, "url"))
             h->url = val;
         else if (cn_str_eq_c(name, "page") || cn_str_eq_c(name, "page_name"))
@@ -403,11 +361,11 @@ int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         else if (cn_str_eq_c(name, "visitor") || cn_str_eq_c(name, "visitor_id"))
             h->visitor_id = val;
         else if (cn_str_eq_c(name, "type")) {
-            if (parse_type(val, h) != 0)
+            if (cn_hit_type_parse(val, &h->type, &h->events) != 0)
                 BAD(CN_BADROW_BAD_QUERY, "type '%.*s' is unknown", CN_STR_FMT(val));
             has_type = true;
         } else if (cn_str_eq_c(name, "events") || cn_str_eq_c(name, "event_rows"))
-            rc = events_field(b, h, val, &flags_seen, err);
+            rc = events_field(b, h, val, err);
         else if (cn_str_eq_c(name, "items"))
             rc = val.ptr[0] == '[' ? json_field(b, h, val, "items", json_items, err)
                                    : packed_items(b, h, val, err);
@@ -442,15 +400,22 @@ int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         h->has_revenue = true;
     }
     /*
-     * A row with an order id or revenue but no commerce flags was a purchase (exports
-     * before the event_rows column wrote "events" twice in NDJSON and the later won).
+     * A row with an order id or revenue but no commerce flags was a purchase (exports before
+     * the event_rows column wrote "events" twice in NDJSON and the later won). The type of a
+     * row without one: the rule the import summary counts with (hit/pagerule.h).
      */
-    if (!flags_seen && (h->purchase_id.len > 0 || (h->has_revenue && h->revenue != 0)))
+    if (cn_hit_row_implies_purchase(&facts))
         h->events |= CN_EV_PURCHASE;
-    if (!has_type)
-        h->type = h->events != 0                             ? CN_HIT_LINK
-                  : (h->url.len > 0 || h->page_name.len > 0) ? CN_HIT_PAGEVIEW
-                                                             : CN_HIT_LINK;
+    if (!has_type) {
+        const char *exts = NULL;
+        if (b->conf != NULL) {
+            const cn_suite_conf_t *sc = cn_conf_suite(b->conf, raw->suite.ptr, raw->suite.len);
+            if (sc != NULL)
+                exts = cn_conf_suite_get(sc, "import_static_extensions");
+        }
+        int type = cn_hit_row_type(&facts, exts);
+        h->type = type >= 0 ? (uint8_t)type : CN_HIT_LINK;
+    }
     if (h->type == CN_HIT_PAGEVIEW && h->url.len == 0 && h->page_name.len == 0)
         BAD(CN_BADROW_NO_PAGE_URL, "page view without url or page");
     /*

@@ -15,6 +15,7 @@
 
 #include "enrich/enrich.h"
 #include "hit/hit.h"
+#include "hit/pagerule.h"
 #include "hit/rawhit.h"
 #include "lib/buf.h"
 #include "lib/err.h"
@@ -159,13 +160,6 @@ int cn__decode_canton_json_ref(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t 
 /* Imported access-log lines and hit-level rows (import_log.c, import_row.c). */
 int cn_decode_import_log(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
-/*
- * True when path ends in a static-asset extension: one of exts (separated by commas or
- * spaces; the suite key import_static_extensions), or of the default list when exts is NULL.
- */
-bool cn_import_static_path(cn_str_t path, const char *exts);
-/* True when a request with this status can be a page view: 2xx, 304, or 0 (not logged). */
-bool cn_import_page_status(unsigned status);
 
 /* Appends a variable value / a context-data entry to hit h. Reason or 0. */
 int cn_decode_vars_add(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, cn_str_t value, cn_err_t *err);
@@ -183,12 +177,7 @@ int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, 
  * entries to b for hit h. For the fuzz target and the Adobe decoder.
  */
 int cn_decode_contextdata(cn_str_t q, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err);
-/*
- * Parses a decimal amount ("79.80", "-1", "1e3" is rejected) into fixed point
- * with CN_MONEY_SCALE, rounding half away from zero past 4 decimals.
- * |value| must stay below 10^14. Returns 0 or CN_EPARSE.
- */
-int cn_parse_money(cn_str_t s, int64_t *out);
+/* cn_parse_money(): hit/pagerule.h. */
 /* Name of a commerce event flag ("purchase"...) or NULL. */
 const char *cn_commerce_event_name(uint8_t flag);
 

@@ -300,12 +300,34 @@ static void escaped_quotes_in_fields(void **state)
     assert_str(r->hit.ua, "UA \"quoted\" \\ x\"y");
     assert_str(header(&r->hit, "referer"), "https://r.example/?a=\"q\"");
     done(r);
-    /* control bytes stay escaped, so headers keep one line each */
+    /* control bytes stay escaped in headers, so headers keep one line each */
     r = parse("combined", "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 1 "
                           "\"a\\x0ab\" \"u\"");
     assert_int_equal(r->rc, 0);
     assert_str(header(&r->hit, "referer"), "a\\x0ab");
     done(r);
+    /* the user agent holds none, raw or escaped: spaces, as in rows; other fields keep
+     * raw ones as rows keep them */
+    r = parse("combined", "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /a\tb?x=\x01 "
+                          "HTTP/1.1\" 200 1 \"r\tx\" \"Moz\tilla\\x0a/5\x7f\\x01\"");
+    assert_int_equal(r->rc, 0);
+    assert_str(r->hit.ua, "Moz illa /5  ");
+    assert_str(r->hit.path, "/a\tb");
+    assert_str(r->hit.query, "x=\x01");
+    assert_str(header(&r->hit, "referer"), "r\tx");
+    done(r);
+    /* an address with a NUL in it is a bad address (inet_pton would stop at the NUL) */
+    const char nul_ip[] = "10.0.0.1\0 - - [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 1 "
+                          "\"-\" \"u\"";
+    parsed_t *q = calloc(1, sizeof(*q));
+    cn_import_opts_t o = {.format = "combined", .suite = "shop"};
+    assert_int_equal(cn_import_parser_new(&o, &q->p, NULL), 0);
+    cn_import_ctx_init(&q->ctx);
+    q->rc =
+        cn_import_parse_line(q->p, &q->ctx, cn_str(nul_ip, sizeof(nul_ip) - 1), &q->hit, &q->info);
+    assert_int_equal(q->rc, CN_EPARSE);
+    assert_int_equal(q->info.bad, CN_IMPORT_BAD_IP);
+    done(q);
 }
 
 static void nginx_pasted_directive(void **state)
@@ -469,15 +491,51 @@ static void goaccess_compile_errors(void **state)
     assert_int_equal(compile_err("goaccess:%h %r", &err), CN_EPARSE);
 }
 
+static void absolute_form_request_lines(void **state)
+{
+    (void)state;
+    /* a proxy's log: the path and query, and the host when none is logged */
+    parsed_t *r = parse("combined", "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET "
+                                    "http://user:pw@Shop.example:8080/p/mug.css?v=2 HTTP/1.1\" "
+                                    "200 1 \"-\" \"u\"");
+    assert_int_equal(r->rc, 0);
+    assert_str(r->hit.path, "/p/mug.css");
+    assert_str(r->hit.query, "v=2");
+    assert_str(header(&r->hit, "host"), "Shop.example:8080");
+    assert_false(r->info.is_page); /* the static rule sees the path */
+    done(r);
+    r = parse("combined", "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET HTTPS://a.example?x=1 "
+                          "HTTP/1.1\" 200 1 \"-\" \"u\"");
+    assert_int_equal(r->rc, 0);
+    assert_str(r->hit.path, "/");
+    assert_str(r->hit.query, "x=1");
+    assert_str(header(&r->hit, "host"), "a.example");
+    assert_true(r->info.is_page);
+    done(r);
+    /* a logged host wins; $request_uri in absolute form too */
+    r = parse("nginx:$remote_addr [$time_local] \"$request_uri\" $host",
+              "10.0.0.1 [10/Oct/2000:13:55:36 -0700] \"http://b.example/q\" a.example");
+    assert_int_equal(r->rc, 0);
+    assert_str(r->hit.path, "/q");
+    assert_str(header(&r->hit, "host"), "a.example");
+    done(r);
+    /* other targets stay as they are */
+    r = parse("combined", "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /http://x/ HTTP/1.1\" "
+                          "200 1 \"-\" \"u\"");
+    assert_str(r->hit.path, "/http://x/");
+    assert_int_equal(header(&r->hit, "host").len, 0);
+    done(r);
+}
+
 static void static_paths(void **state)
 {
     (void)state;
-    assert_true(cn_import_is_static_path(cn_str_c("/a/b.CSS")));
-    assert_true(cn_import_is_static_path(cn_str_c("/img/x.webp")));
-    assert_false(cn_import_is_static_path(cn_str_c("/a.b/page")));
-    assert_false(cn_import_is_static_path(cn_str_c("/p/mug.html")));
-    assert_false(cn_import_is_static_path(cn_str_c("/")));
-    assert_false(cn_import_is_static_path(cn_str_c("")));
+    assert_true(cn_hit_static_path(cn_str_c("/a/b.CSS"), NULL));
+    assert_true(cn_hit_static_path(cn_str_c("/img/x.webp"), NULL));
+    assert_false(cn_hit_static_path(cn_str_c("/a.b/page"), NULL));
+    assert_false(cn_hit_static_path(cn_str_c("/p/mug.html"), NULL));
+    assert_false(cn_hit_static_path(cn_str_c("/"), NULL));
+    assert_false(cn_hit_static_path(cn_str_c(""), NULL));
 }
 
 int main(void)
@@ -504,6 +562,7 @@ int main(void)
         cmocka_unit_test(goaccess_specifiers),
         cmocka_unit_test(goaccess_epoch_and_xff_list),
         cmocka_unit_test(goaccess_compile_errors),
+        cmocka_unit_test(absolute_form_request_lines),
         cmocka_unit_test(static_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

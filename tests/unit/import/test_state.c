@@ -88,6 +88,57 @@ static void same_file_grown_file_renamed_file(void **state)
 }
 
 /*
+ * An empty file is not recorded, and an entry of one (older state files) does not take a
+ * small file that grew back to offset 0: it would import that file twice.
+ */
+static void empty_files_match_no_grown_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cn_state_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char a[256], e[256], sp[256];
+    snprintf(a, sizeof(a), "%s/a.log", dir);
+    snprintf(e, sizeof(e), "%s/empty.log", dir);
+    snprintf(sp, sizeof(sp), "%s/state", dir);
+    write_bytes(e, "w", 0, 'e');
+    write_bytes(a, "w", 1000, 'a');
+    cn_import_ident_t ide, ida;
+    assert_int_equal(cn_import_ident(e, &ide, NULL), 0);
+    assert_int_equal(ide.prefix_len, 0);
+    assert_int_equal(cn_import_ident(a, &ida, NULL), 0);
+
+    cn_import_state_t *st = NULL;
+    assert_int_equal(cn_import_state_load(dir, &st, NULL), 0);
+    cn_import_state_set(st, e, &ide, 0);
+    assert_false(cn_import_state_get(st, e, &ide, NULL, NULL));
+    cn_import_state_free(st);
+
+    /* a state file with an empty file's entry before a.log's */
+    FILE *f = fopen(sp, "w");
+    fprintf(f,
+            "# canton import state v2: xxh64(prefix) prefix_len size offset lines done "
+            "hitlog_segment hitlog_offset records path\n"
+            "%016llx 0 0 0 0 1 0 0 0 %s\n"
+            "%016llx 1000 1000 1000 10 1 0 0 0 %s\n",
+            (unsigned long long)ide.prefix_hash, e, (unsigned long long)ida.prefix_hash, a);
+    fclose(f);
+    assert_int_equal(cn_import_state_load(dir, &st, NULL), 0);
+    write_bytes(a, "a", 500, 'a');
+    assert_int_equal(cn_import_ident(a, &ida, NULL), 0);
+    bool unchanged = true;
+    assert_int_equal(cn_import_state_offset(st, a, &ida, &unchanged), 1000);
+    assert_false(unchanged);
+    /* the empty file itself is still known by its entry */
+    assert_true(cn_import_state_get(st, e, &ide, NULL, &unchanged));
+    assert_true(unchanged);
+    cn_import_state_free(st);
+    unlink(a);
+    unlink(e);
+    unlink(sp);
+    rmdir(dir);
+}
+
+/*
  * Progress of an unfinished import: saved with its line count and hitlog
  * batch, read back; an unfinished file is never "unchanged", even at its
  * full size; v1 files (finished imports only) still load as done.
@@ -192,6 +243,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_file_grown_file_renamed_file),
         cmocka_unit_test(progress_of_an_unfinished_import),
+        cmocka_unit_test(empty_files_match_no_grown_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

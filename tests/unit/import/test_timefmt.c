@@ -97,6 +97,31 @@ static void epoch_seconds_ms_us(void **state)
     assert_int_equal(cn_import__parse_epoch(cn_str_c(""), &us), CN_EPARSE);
 }
 
+/* The unit by the count of digits: the one in which the number is a time in 1973..2286. */
+static void epoch_digit_counts(void **state)
+{
+    (void)state;
+    int64_t us;
+    assert_int_equal(cn_import__parse_epoch(cn_str_c("9999999999"), &us), 0);
+    assert_int_equal(us, 9999999999000000LL); /* 10 digits: seconds, 2286-11-20 */
+    assert_int_equal(cn_import__parse_epoch(cn_str_c("1"), &us), 0);
+    assert_int_equal(us, 1000000);
+    /* 11 digits: past 2286 as seconds, before 1973-03 as ms: refused, not the year 2537 */
+    assert_int_equal(cn_import__parse_epoch(cn_str_c("17000000001"), &us), CN_EPARSE);
+    assert_int_equal(cn_import__parse_epoch(cn_str_c("17000000001.5"), &us), CN_EPARSE);
+    /* 14 digits: the same between ms and µs */
+    assert_int_equal(cn_import__parse_epoch(cn_str_c("17000000001234"), &us), CN_EPARSE);
+    assert_int_equal(cn_import__parse_epoch(cn_str_c("170000000012345"), &us), 0);
+    assert_int_equal(us, 170000000012345LL); /* 15 digits: µs, 1975 */
+    /* 17 digits and more: no unit */
+    assert_int_equal(cn_import__parse_epoch(cn_str_c("17000000001234567"), &us), CN_EPARSE);
+    assert_int_equal(cn_import__parse_epoch(cn_str_c("1700000000123456789"), &us), CN_EPARSE);
+    assert_int_equal(cn_import__parse_epoch(cn_str_c("99999999999999999999999"), &us), CN_EPARSE);
+    /* GoAccess %s takes the same rule */
+    cn_import_tm_t tm = {0};
+    assert_int_equal(cn_import__strptime("%s", cn_str_c("17000000001"), &tm), CN_EPARSE);
+}
+
 static void strptime_goaccess_formats(void **state)
 {
     (void)state;
@@ -126,13 +151,10 @@ static void strptime_rejects(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(days_from_civil_known_dates),
-        cmocka_unit_test(clf_with_zone),
-        cmocka_unit_test(clf_rejects_bad_values),
-        cmocka_unit_test(iso_variants),
-        cmocka_unit_test(epoch_seconds_ms_us),
-        cmocka_unit_test(strptime_goaccess_formats),
-        cmocka_unit_test(strptime_rejects),
+        cmocka_unit_test(days_from_civil_known_dates), cmocka_unit_test(clf_with_zone),
+        cmocka_unit_test(clf_rejects_bad_values),      cmocka_unit_test(iso_variants),
+        cmocka_unit_test(epoch_seconds_ms_us),         cmocka_unit_test(epoch_digit_counts),
+        cmocka_unit_test(strptime_goaccess_formats),   cmocka_unit_test(strptime_rejects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -139,10 +139,10 @@ static void log_suite_static_extensions(void **state)
     assert_int_equal(B.hits[0].type, CN_HIT_PAGEVIEW);
     assert_int_equal(log_line("mini", "/a.js", "", "x-canton-status: 200\n"), 0);
     assert_int_equal(B.hits[0].type, CN_HIT_REQUEST);
-    assert_true(cn_import_static_path(CN_STR_LIT("/x/y.woff2"), NULL));
-    assert_false(cn_import_static_path(CN_STR_LIT("/x.y/z"), NULL));
-    assert_false(cn_import_static_path(CN_STR_LIT("/x/y.html"), NULL));
-    assert_true(cn_import_static_path(CN_STR_LIT("/x.MAP"), " map ,css"));
+    assert_true(cn_hit_static_path(CN_STR_LIT("/x/y.woff2"), NULL));
+    assert_false(cn_hit_static_path(CN_STR_LIT("/x.y/z"), NULL));
+    assert_false(cn_hit_static_path(CN_STR_LIT("/x/y.html"), NULL));
+    assert_true(cn_hit_static_path(CN_STR_LIT("/x.MAP"), " map ,css"));
 }
 
 static void log_cookie_visitor_id(void **state)
