@@ -105,9 +105,9 @@ int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_s
 
 /*
  * Control bytes (0x00-0x1f, 0x7f) in the client address and the user agent become spaces, in
- * logs and rows alike; other fields keep them (docs/import.md "Control bytes"). has_ctl: true when s holds one. ctl_to_space: appends s
- * to b with each one a space and returns the copy; b must have room for s.len + 1 bytes
- * (it never moves, so that earlier copies stay valid).
+ * logs and rows alike; other fields keep them (docs/import.md "Control bytes"). has_ctl: true when
+ * s holds one. ctl_to_space: appends s to b with each one a space and returns the copy; b must have
+ * room for s.len + 1 bytes (it never moves, so that earlier copies stay valid).
  */
 bool cn_import__has_ctl(cn_str_t s);
 cn_str_t cn_import__ctl_to_space(cn_str_t s, cn_buf_t *b);
