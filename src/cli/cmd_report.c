@@ -23,8 +23,10 @@ static void report_usage(FILE *f)
         f,
         "Usage: canton report [--suite S] [options]\n"
         "\n"
-        "Runs a report on a suite's store and prints it (docs/api.md lists every\n"
-        "dimension and metric; `canton report --catalog` prints them).\n"
+        "Runs a report on a suite's store and prints it: the parameters and defaults of\n"
+        "GET /api/v1/report, as options (docs/api.md lists every dimension and metric;\n"
+        "`canton report --catalog` prints them). Without --dimension or --granularity,\n"
+        "the one row of totals (zeros when nothing matches).\n"
         "\n"
         "Options:\n"
         "  --suite S            the report suite (default: the only one configured)\n"
@@ -44,9 +46,13 @@ static void report_usage(FILE *f)
         "  --compare C          previous-period, previous-year or previous-bucket\n"
         "  --sort S[:asc|:desc] a metric, or key (time in a trend), up or down\n"
         "                       (default: the first metric, descending; trends by time)\n"
-        "  --limit N            rows (default 20; 0: all)\n"
-        "  --calc NAME=FORMULA  a calculated metric, e.g. rpv=revenue/visits\n"
-        "  --bots               include bot traffic\n"
+        "  --limit N            rows (default 100, as the API; 0: all)\n"
+        "  --offset N           rows to skip first, for paging (default 0)\n"
+        "  --calc NAME=FORMULA  a calculated metric, e.g. rpv=revenue/visits, listed in\n"
+        "                       --metrics (a --calc not listed there is an error)\n"
+        "  --bots               include bot traffic (default: left out)\n"
+        "  --empty yes|no       no: leave out the row whose key is empty, (none)\n"
+        "                       (default yes: keep it; also 1/0, true/false)\n"
         "  --format F           table (default), csv, tsv or json; json, csv and tsv write\n"
         "                       the API's numbers, money to 4 decimals (docs/api.md,\n"
         "                       \"Numbers\"), and the table pads money to 4 decimals\n"
@@ -105,10 +111,13 @@ static size_t width(cn_str_t s)
     return w;
 }
 
+/* The table: a header, the rows, then the totals. Without a dimension the one row is the
+ * totals, printed once (header, a line, the totals), whether anything matched or not. */
 static void print_table(const cn_report_t *r, bool with_cmp)
 {
     size_t ncols = r->key_count + r->metric_count * (with_cmp ? 2 : 1);
-    size_t nrows = r->row_count + 2; /* header, rows, total */
+    size_t row_count = r->key_count == 0 ? 0 : r->row_count;
+    size_t nrows = row_count + 2; /* header, rows, total */
     cn_buf_t *cells = cn_xcalloc(ncols * nrows, sizeof(cn_buf_t));
     size_t *w = cn_xcalloc(ncols, sizeof(size_t));
     for (size_t c = 0; c < r->key_count; c++)
@@ -118,8 +127,8 @@ static void print_table(const cn_report_t *r, bool with_cmp)
         if (with_cmp)
             cn_buf_append_c(&cells[r->key_count + m * 2 + 1], "change");
     }
-    for (size_t i = 0; i <= r->row_count; i++) {
-        bool total = i == r->row_count;
+    for (size_t i = 0; i <= row_count; i++) {
+        bool total = i == row_count;
         const double *v = total ? r->totals : r->rows[i].values;
         const double *cv = total ? r->compare_totals : r->rows[i].compare;
         cn_buf_t *row = cells + (i + 1) * ncols;
@@ -150,7 +159,7 @@ static void print_table(const cn_report_t *r, bool with_cmp)
             w[i % ncols] = ww;
     }
     for (size_t i = 0; i < nrows; i++) {
-        if (i == 1 || i == nrows - 1) {
+        if (i == 1 || (i == nrows - 1 && nrows > 2)) {
             for (size_t c = 0; c < ncols; c++) {
                 for (size_t k = 0; k < w[c] + (c ? 2 : 0); k++)
                     putchar('-');
@@ -198,7 +207,7 @@ static void print_table(const cn_report_t *r, bool with_cmp)
 
 /* One line per row: the keys, then each metric (and its comparison). Without a
  * dimension there are no key columns (the first column is the first metric) and the one
- * line is the totals, also when nothing matched (as table and json print them). */
+ * line is the totals (the report's one row; zeros when nothing matched). */
 static void print_sv(const cn_report_t *r, char sep)
 {
     cn_buf_t num = CN_BUF_INIT;
@@ -216,9 +225,10 @@ static void print_sv(const cn_report_t *r, char sep)
             printf("%c%s_compare", sep, r->metric_names[m]);
     }
     putchar('\n');
-    for (size_t i = 0; i < r->row_count || (i == 0 && r->key_count == 0); i++) {
-        const double *values = i < r->row_count ? r->rows[i].values : r->totals;
-        const double *compare = i < r->row_count ? r->rows[i].compare : r->compare_totals;
+    size_t row_count = r->key_count == 0 ? 1 : r->row_count;
+    for (size_t i = 0; i < row_count; i++) {
+        const double *values = r->key_count == 0 ? r->totals : r->rows[i].values;
+        const double *compare = r->key_count == 0 ? r->compare_totals : r->rows[i].compare;
         col = 0;
         for (size_t c = 0; c < r->key_count; c++, col++) {
             if (col)
@@ -297,6 +307,8 @@ int cn_cmd_report(int argc, char **argv)
         O_COMPARE,
         O_SORT,
         O_LIMIT,
+        O_OFFSET,
+        O_EMPTY,
         O_CALC,
         O_BOTS,
         O_FORMAT,
@@ -317,6 +329,8 @@ int cn_cmd_report(int argc, char **argv)
         {"compare", required_argument, NULL, O_COMPARE},
         {"sort", required_argument, NULL, O_SORT},
         {"limit", required_argument, NULL, O_LIMIT},
+        {"offset", required_argument, NULL, O_OFFSET},
+        {"empty", required_argument, NULL, O_EMPTY},
         {"calc", required_argument, NULL, O_CALC},
         {"bots", no_argument, NULL, O_BOTS},
         {"format", required_argument, NULL, O_FORMAT},
@@ -326,7 +340,6 @@ int cn_cmd_report(int argc, char **argv)
     };
     const char *suite = NULL, *config = NULL, *data = NULL, *format = "table";
     cn_buf_t q = CN_BUF_INIT;
-    bool has_limit = false;
     int c;
     optind = 1;
     while ((c = cn_cli_getopt("report", argc, argv, "h", opts)) != -1) {
@@ -379,14 +392,14 @@ int cn_cmd_report(int argc, char **argv)
             break;
         }
         default: {
-            if (c < O_DIM || c > O_LIMIT) {
+            if (c < O_DIM || c > O_EMPTY) {
                 report_usage(stderr);
                 goto usage_error;
             }
+            /* the API's parameters, checked by the API's parser (its messages name them) */
             static const char *const names[] = {"dimension", "metrics",     "range",   "from",
                                                 "to",        "granularity", "segment", "compare",
-                                                "sort",      "limit"};
-            has_limit |= c == O_LIMIT;
+                                                "sort",      "limit",       "offset",  "empty"};
             add_param(&q, names[c - O_DIM], optarg);
         }
         }
@@ -395,8 +408,6 @@ int cn_cmd_report(int argc, char **argv)
         fprintf(stderr, "canton report: unexpected argument '%s'\n", argv[optind]);
         goto usage_error;
     }
-    if (!has_limit)
-        add_param(&q, "limit", "20");
     if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "tsv") &&
         strcmp(format, "json")) {
         fprintf(stderr, "canton report: --format is table, csv, tsv or json, not '%s'\n", format);
@@ -436,7 +447,8 @@ int cn_cmd_report(int argc, char **argv)
         } else if (strcmp(format, "table") == 0) {
             print_table(r, r->compare_totals != NULL);
             if (isatty(STDOUT_FILENO))
-                printf("%zu of %zu rows, %.1f ms\n", r->row_count, r->total_rows, r->elapsed_ms);
+                printf("%zu of %zu rows%s, %.1f ms\n", r->row_count, r->total_rows,
+                       req.offset > 0 ? " (after --offset)" : "", r->elapsed_ms);
         } else {
             print_sv(r, format[0] == 'c' ? ',' : '\t');
         }

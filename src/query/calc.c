@@ -7,6 +7,7 @@
  * as the built-in money metrics are (calc_unit).
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@ struct cn_calc {
 };
 
 typedef struct cparser {
+    const char *name; /* the calculated metric, for messages: "calc.rpv" */
     const char *s;
     size_t pos;
     cn_calc_t *c;
@@ -38,12 +40,26 @@ typedef struct cparser {
     int depth;
 } cparser_t;
 
+/* "calc.rpv: unknown metric 'x' at position 0": which formula, what, where. */
 static int cfail(cparser_t *p, const char *what)
 {
     if (p->rc == 0)
-        p->rc =
-            cn_err_set(p->err, CN_EPARSE, "calculated metric: %s at position %zu", what, p->pos);
+        p->rc = cn_err_set(p->err, CN_EPARSE, "%s: %s at position %zu", p->name, what, p->pos);
     return p->rc;
+}
+
+/* The length of the decimal number at s ("12", "0.5", ".5", "3."), 0 when there is none. */
+static size_t decimal_len(const char *s)
+{
+    size_t n = 0, digits = 0;
+    while (isdigit((unsigned char)s[n]))
+        n++, digits++;
+    if (s[n] == '.') {
+        n++;
+        while (isdigit((unsigned char)s[n]))
+            n++, digits++;
+    }
+    return digits > 0 ? n : 0;
 }
 
 static void emit(cparser_t *p, calc_ins_t ins)
@@ -85,14 +101,25 @@ static void primary(cparser_t *p)
         primary(p);
         emit(p, (calc_ins_t){.op = OP_NEG});
     } else if (isdigit((unsigned char)ch) || ch == '.') {
-        char *end;
-        double v = strtod(p->s + p->pos, &end);
-        if (end == p->s + p->pos) {
-            cfail(p, "bad number");
+        /* decimal numbers only: strtod alone would also read 0x10, 1e5, 0x1p3 */
+        const char *at = p->s + p->pos;
+        size_t n = decimal_len(at);
+        if (n == 0 || isalnum((unsigned char)at[n]) || at[n] == '_' || at[n] == '.') {
+            size_t bad = n;
+            while (isalnum((unsigned char)at[bad]) || at[bad] == '_' || at[bad] == '.')
+                bad++;
+            char what[96];
+            snprintf(what, sizeof(what),
+                     "bad number '%.*s' (decimal digits with at most one '.', e.g. 100 or 0.5)",
+                     (int)(bad > 32 ? 32 : bad), at);
+            cfail(p, what);
             return;
         }
-        p->pos = (size_t)(end - p->s);
-        emit(p, (calc_ins_t){.op = OP_NUM, .num = v});
+        char tmp[1025]; /* a formula has at most 1024 bytes (cn_calc_parse) */
+        memcpy(tmp, at, n);
+        tmp[n] = '\0';
+        p->pos += n;
+        emit(p, (calc_ins_t){.op = OP_NUM, .num = strtod(tmp, NULL)});
     } else if (isalpha((unsigned char)ch) || ch == '_') {
         size_t start = p->pos;
         while (isalnum((unsigned char)p->s[p->pos]) || p->s[p->pos] == '_')
@@ -101,7 +128,10 @@ static void primary(cparser_t *p)
         int arg;
         if (len >= 32 || cn_metric_find(cn_str(p->s + start, len), &arg) == NULL) {
             p->pos = start;
-            cfail(p, "unknown metric");
+            char what[96];
+            snprintf(what, sizeof(what), "unknown metric '%.*s'%s", (int)(len > 32 ? 32 : len),
+                     p->s + start, len > 32 ? "..." : "");
+            cfail(p, what);
             return;
         }
         calc_ins_t ins = {.op = OP_NAME};
@@ -186,11 +216,13 @@ static cn_unit_t calc_unit(const cn_calc_t *c)
     return sp == 1 && st[0] == 1 ? CN_UNIT_MONEY : CN_UNIT_RATIO;
 }
 
-int cn_calc_parse(const char *formula, cn_calc_t **out, cn_err_t *err)
+int cn_calc_parse(const char *name, const char *formula, cn_calc_t **out, cn_err_t *err)
 {
+    if (name == NULL)
+        name = "calculated metric";
     if (strlen(formula) > 1024)
-        return cn_err_set(err, CN_ETOOBIG, "calculated metric: formula longer than 1024 bytes");
-    cparser_t p = {.s = formula, .c = cn_xcalloc(1, sizeof(cn_calc_t)), .err = err};
+        return cn_err_set(err, CN_ETOOBIG, "%.64s: formula longer than 1024 bytes", name);
+    cparser_t p = {.name = name, .s = formula, .c = cn_xcalloc(1, sizeof(cn_calc_t)), .err = err};
     expr(&p);
     ws(&p);
     if (p.rc == 0 && p.s[p.pos] != '\0')

@@ -617,25 +617,65 @@ static void paths_thread(void *arg, unsigned t)
     }
 }
 
+/* The dimensions paths take, as the catalogue names them ("page, url, ..., evar1..evar250"). */
+static void paths_dims_list(char *out, size_t n)
+{
+    size_t count, len = 0;
+    const cn_dim_def_t *dims = cn_query__dims(&count);
+    out[0] = '\0';
+    for (size_t i = 0; i < count; i++) {
+        const cn_dim_def_t *d = &dims[i];
+        if (cn_query__paths_dim(d, d->max_arg > 0 ? 1 : 0, NULL) != 0)
+            continue;
+        int w = d->max_arg > 0 ? snprintf(out + len, n - len, "%s%s1..%s%d", len ? ", " : "",
+                                          d->name, d->name, d->max_arg)
+                               : snprintf(out + len, n - len, "%s%s", len ? ", " : "", d->name);
+        if (w < 0 || (size_t)w >= n - len)
+            break;
+        len += (size_t)w;
+    }
+}
+
 /*
  * A path is a sequence of one value per page view, and there is no documented order among the
  * values of one hit (Adobe's flows take such dimensions without saying how the values of a hit
  * follow each other), so paths refuse a dimension with several values per hit
  * (cn_query__dim_is_multi) rather than pick one value. Conditions on them are fine: a page view
- * matches when one of its values does (scan.c).
+ * matches when one of its values does (scan.c). A visit dimension (country, channel, entry_page,
+ * exit_page...) has one value for all the page views of a visit: its path would be the value
+ * followed by itself, then (exit), so paths refuse it too and name the dimensions they take.
  */
 int cn_query__paths_dim(const cn_dim_def_t *d, int arg, cn_err_t *err)
 {
     cn_field_t field = {.dim = d, .arg = arg};
-    if (d == NULL || cn_field_dict(&field) < 0)
-        return cn_err_set(err, CN_EINVAL, "paths need a text dimension (page, url, section...)");
-    if (cn_query__dim_is_multi(d)) {
-        char dname[32];
+    char dname[32], list[160];
+    if (d != NULL)
         cn_query__dim_name(d, arg, dname, sizeof(dname));
+    if (d == NULL || cn_field_dict(&field) < 0) {
+        if (err == NULL)
+            return CN_EINVAL;
+        paths_dims_list(list, sizeof(list));
+        if (d == NULL)
+            return cn_err_set(err, CN_EINVAL, "paths need a text dimension of hits: %s", list);
+        return cn_err_set(err, CN_EINVAL,
+                          "paths cannot follow %s: it is not a text dimension; paths take %s",
+                          dname, list);
+    }
+    if (cn_query__dim_is_multi(d)) {
         return cn_err_set(err, CN_EINVAL,
                           "%s has several values per hit: paths cannot follow it; use a report "
                           "(dimension=%s) or a condition on it (condition=%s = \"...\")",
                           dname, dname, dname);
+    }
+    if (d->src == CN_DIMSRC_VISIT_COL || d->src == CN_DIMSRC_EXIT_PAGE ||
+        d->src == CN_DIMSRC_NEW_RETURN) {
+        if (err == NULL)
+            return CN_EINVAL;
+        paths_dims_list(list, sizeof(list));
+        return cn_err_set(err, CN_EINVAL,
+                          "paths cannot follow %s: it has one value per visit (it would only "
+                          "follow itself); paths take %s",
+                          dname, list);
     }
     return 0;
 }

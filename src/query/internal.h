@@ -112,7 +112,9 @@ int cn_query__flag(const char *name, const char *value, bool *out, cn_err_t *err
 
 /* Calculated metrics: a formula over metric names, + - * / and parentheses. */
 typedef struct cn_calc cn_calc_t;
-int cn_calc_parse(const char *formula, cn_calc_t **out, cn_err_t *err);
+/* Parses formula; an error message begins with name ("calc.rpv: unknown metric 'x' at position
+ * 0"; NULL: "calculated metric"). Numbers are decimal only (100, 0.5): no hex, no exponent. */
+int cn_calc_parse(const char *name, const char *formula, cn_calc_t **out, cn_err_t *err);
 void cn_calc_free(cn_calc_t *c);
 /* Evaluates with lookup(name) giving each metric's value; division by 0 gives 0. */
 double cn_calc_eval(const cn_calc_t *c, double (*lookup)(void *ud, const char *name), void *ud);

@@ -2125,6 +2125,10 @@ int cn_report_run_ctx(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_sto
         for (uint64_t b = 0; b < nb && b < CN_REPORT_MAX_LIMIT; b++)
             (void)acc_of(&cur, b);
     }
+    /* Totals only: always the one row, zeros when nothing matched (as the totals are), so a
+     * client never has to tell "no row" from "a row of zeros". */
+    if (r->key_count == 0)
+        (void)acc_of(&cur, 0);
 
     size_t nm = req->metric_count, nrows = cur.nacc;
     bool with_cmp = req->compare != CN_COMPARE_NONE;

@@ -182,10 +182,12 @@ static int add_list(cn_report_req_t *req, const char *list, bool dims, const raw
         memcpy(m->name, item.ptr, item.len);
         m->def = cn_metric_find(item, &m->arg);
         if (m->def == NULL) {
-            /* the last definition of a name wins */
-            for (size_t i = raw->calc_count; i > 0 && m->calc == NULL; i--) {
-                if (strcmp(raw->calc_names[i - 1], m->name) == 0) {
-                    int rc = cn_calc_parse(raw->calc_formulas[i - 1], &m->calc, err);
+            /* a name is defined once (apply checks) */
+            for (size_t i = 0; i < raw->calc_count && m->calc == NULL; i++) {
+                if (strcmp(raw->calc_names[i], m->name) == 0) {
+                    char cname[80];
+                    snprintf(cname, sizeof(cname), "calc.%.64s", m->name);
+                    int rc = cn_calc_parse(cname, raw->calc_formulas[i], &m->calc, err);
                     if (rc != 0)
                         return rc;
                 }
@@ -218,6 +220,12 @@ static int apply(cn_report_req_t *req, raw_req_t *raw, const cn_store_t *store, 
                               "calculated metric '%.64s': the catalogue has a metric of that "
                               "name; give the formula another name",
                               raw->calc_names[i]);
+        /* calc.x=a&calc.x=b (or --calc twice): which formula was meant? */
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(raw->calc_names[j], raw->calc_names[i]) == 0)
+                return cn_err_set(err, CN_EINVAL, "'calc.%.64s' is given twice (give it once)",
+                                  raw->calc_names[i]);
+        }
     }
     if (raw->dims != NULL && (rc = add_list(req, raw->dims, true, raw, err)) != 0)
         return rc;
@@ -226,6 +234,17 @@ static int apply(cn_report_req_t *req, raw_req_t *raw, const cn_store_t *store, 
         return rc;
     if (req->metric_count == 0)
         return cn_err_set(err, CN_EINVAL, "no metrics");
+    for (size_t i = 0; i < raw->calc_count; i++) {
+        /* a formula no metric asks for would be left unread: say so, not a report without it */
+        bool used = false;
+        for (size_t j = 0; j < req->metric_count && !used; j++)
+            used = strcmp(req->metrics[j].name, raw->calc_names[i]) == 0;
+        if (!used)
+            return cn_err_set(err, CN_EINVAL,
+                              "calc.%.64s is not in metrics: add it (metrics=...,%.64s) or leave "
+                              "the formula out",
+                              raw->calc_names[i], raw->calc_names[i]);
+    }
     if (raw->gran != NULL && raw->gran[0] != '\0') {
         static const char *const names[] = {"none", "hour", "day", "week", "month"};
         int g = -1;

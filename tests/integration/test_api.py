@@ -141,7 +141,7 @@ def checks(data):
         dims = {d["name"]: d for d in cat["dimensions"]} if status == 200 else {}
         want = {"product": (True, False), "category": (True, False), "list1..list3": (True, False),
                 "merch1..merch250": (True, False), "page": (False, True), "evar1..evar250": (False, True),
-                "prop1..prop75": (False, True), "country": (False, True), "hour": (False, False)}
+                "prop1..prop75": (False, True), "country": (False, False), "hour": (False, False)}
         got = {n: (dims.get(n, {}).get("multi"), dims.get(n, {}).get("paths")) for n in want}
         t.check(got == want, "catalog: multi and paths of %s: %r" % (", ".join(want), got))
         t.check(dims and all(list(d) == ["name", "title", "scope", "multi", "paths"] for d in dims.values()),
@@ -151,6 +151,12 @@ def checks(data):
                 "catalog: scope and title unchanged")
         # What it says is what the API does, for every dimension (the first and last of a range):
         # paths refuse the multi ones and those that are not text, and entries by a multi one.
+        # A refusal names the dimensions paths take: those the catalogue says "paths" of
+        # (a visit dimension, one value per visit, would only follow itself).
+        paths_take = ", ".join(d["name"] for d in dims.values() if d.get("paths"))
+        t.check(paths_take == "page, url, page_type, section, server, link_url, link_name, currency, "
+                "evar1..evar250, prop1..prop75, hier1..hier5",
+                "catalog: paths take the text dimensions of hits: %s" % paths_take)
         wrong = []
         for d in dims.values():
             m = re.match(r"^([a-z]+)(\d+)\.\.\1(\d+)$", d["name"])
@@ -159,7 +165,8 @@ def checks(data):
                 err = (b or {}).get("error", "")
                 ok = (st == 400 and err.startswith(name + " has several values per hit: paths cannot follow it")
                       if d.get("multi") else st == 200 if d.get("paths") else
-                      st == 400 and err == "paths need a text dimension (page, url, section...)")
+                      st == 400 and err.startswith("paths cannot follow %s: " % name)
+                      and err.endswith("; paths take " + paths_take))
                 st2, b2 = get("/api/v1/report?" + q + "&dimension=" + name + "&metrics=entries,visits&limit=1")
                 ok2 = (st2 == 400 and "which has several values per hit" in (b2 or {}).get("error", "")
                        if d.get("multi") else st2 == 200)
@@ -190,6 +197,32 @@ def checks(data):
                              "pageviews,visits,visitors,revenue", "--limit", "5", "--format", "json"))
         t.check(cli["rows"] == r["rows"] and cli["totals"] == r["totals"], "canton report = API")
         money_agrees_everywhere(t, srv, conf, data, q, frm, to)
+        # CLI and API take the same parameters with the same defaults: without --limit, 100 rows
+        # (the API's default); --offset and --empty as offset= and empty=
+        status, pr = get("/api/v1/report?" + q + "&dimension=page&metrics=pageviews&offset=3&empty=0")
+        cli = json.loads(run("report", "--config", conf, "--data", data, "--suite", "demo", "--from", frm,
+                             "--to", to, "--dimension", "page", "--metrics", "pageviews", "--offset", "3",
+                             "--empty", "no", "--format", "json"))
+        t.check(status == 200 and pr["total_rows"] > 103 and len(pr["rows"]) == 100
+                and cli["rows"] == pr["rows"] and cli["total_rows"] == pr["total_rows"],
+                "canton report --offset 3 --empty no = API offset=3&empty=0, 100 rows by default: %d %d"
+                % (len(pr.get("rows", [])), len(cli["rows"])))
+        # totals only: one row, the totals, also when nothing matches (zeros), API and CLI alike
+        for seg in ("", "&segment=page%20%3D%20%22%2Fno-such-page%22"):
+            status, pr = get("/api/v1/report?" + q + "&metrics=pageviews,revenue" + seg)
+            want = [0, 0] if seg else pr["totals"]["values"]
+            t.check(status == 200 and pr["rows"] == [{"keys": [], "values": want}]
+                    and pr["totals"]["values"] == want and pr["total_rows"] == 1,
+                    "totals only: one row of the totals %r: %r" % (want, pr.get("rows")))
+        cli = json.loads(run("report", "--config", conf, "--data", data, "--suite", "demo", "--from", frm,
+                             "--to", to, "--metrics", "pageviews,revenue", "--segment",
+                             'page = "/no-such-page"', "--format", "json"))
+        t.check(cli["rows"] == pr["rows"], "totals only: canton report = API: %r" % cli["rows"])
+        # a calculated metric no metric asks for: a 400 naming it, not a formula left unread
+        status, eb = get("/api/v1/report?" + q + "&metrics=pageviews&calc.rpv=revenue%2Fvisits")
+        t.check(status == 400 and eb["error"] ==
+                "calc.rpv is not in metrics: add it (metrics=...,rpv) or leave the formula out",
+                "an unused calc is a 400: %d %r" % (status, eb))
         # sorting by key: labels by their bytes, both ways; trends by time, both ways
         status, up = get("/api/v1/report?" + q + "&dimension=country&sort=key:asc&limit=0")
         status2, down = get("/api/v1/report?" + q + "&dimension=country&sort=key:desc&limit=0")

@@ -6,7 +6,10 @@ Each case runs the real binary ($CANTON_BIN) and checks the exit status and the 
 (under ASan a leak turns the exit status into LeakSanitizer's, so the status checks also
 catch the leaks the error paths had):
 
-- `report --format csv|tsv` without a dimension: no empty first column, totals even of 0;
+- `report --format csv|tsv` without a dimension: no empty first column, totals even of 0; the
+  table prints that one row once;
+- `report` offers every parameter of GET /api/v1/report (docs/api.md's table) with its defaults:
+  --offset, --empty, limit 100;
 - `token create` / `report` with an unknown suite: "canton token: unknown suite 'x'", 2;
 - `export`: an extra argument is named, an unknown suite is named, --out errors say
   "canton export:";
@@ -185,7 +188,30 @@ def docs_show_only_options_there_are():
     check(shown >= 50, "options found on canton lines of the docs: %d" % shown)
 
 
+def report_takes_every_api_parameter():
+    """`canton report` offers every parameter GET /api/v1/report takes (the table of docs/api.md:
+    `calc.NAME` is --calc), and says the API's defaults: limit 100, offset 0."""
+    with open(os.path.join(SRC, "docs", "api.md")) as f:
+        text = f.read()
+    start = text.index("| parameter | meaning | default |", text.index("## GET|POST /api/v1/report"))
+    table = text[start:text.index("\n\n", start)]
+    params = []
+    for line in table.split("\n"):
+        m = re.match(r"^\| ((?:`[a-z.A-Z_]+`(?:, )?)+) \|", line)
+        if m:
+            params += [p.split(".")[0] for p in re.findall(r"`([a-z.A-Z_]+)`", m.group(1))]
+    check(len(params) >= 15 and "offset" in params and "empty" in params,
+          "docs/api.md's report parameters: %r" % params)
+    rc, text, _ = run("report", "--help")
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", text))
+    missing = sorted("--" + p for p in params if "--" + p not in named)
+    check(rc == 0 and not missing, "report --help lacks the API's %s" % missing)
+    check(re.search(r"--limit N +rows \(default 100\b", text) and re.search(r"--offset N .*default 0", text),
+          "report --help: limit 100 and offset 0 by default, as the API: %r" % text)
+
+
 def main():
+    report_takes_every_api_parameter()
     help_lists_every_option()
     every_option_takes_both_forms()
     docs_show_only_options_there_are()
@@ -221,6 +247,20 @@ def main():
         out, _ = expect(["report", "--data", data, "--from", "2025-11-01", "--to", "2025-11-03",
                          "--metrics", "hits", "--format", "tsv", "--bots"], 0)
         check(out == "hits\n0\n", repr(out))
+        # the table without a dimension: the one row of totals, printed once, zeros or not
+        for frm, to, want in (("2026-11-01", "2026-11-03", "   4       2"), ("2025-11-01", "2025-11-03", "   0       0")):
+            out, _ = expect(["report", "--data", data, "--from", frm, "--to", to,
+                             "--metrics", "hits,visits", "--bots"], 0)
+            check(out == "hits  visits\n------------\n" + want + "\n", repr(out))
+        # --offset and --empty, as the API's offset= and empty=; limit 100 unless told
+        out, _ = expect(["report", "--data", data, "--from", "2026-11-01", "--to", "2026-11-03",
+                         "--dimension", "evar1", "--metrics", "hits", "--format", "csv", "--bots",
+                         "--empty", "no", "--offset", "1"], 0)
+        check(out == "evar1,hits\nred,1\n", repr(out))
+        expect(["report", "--data", data, "--empty", "maybe"], 2,
+               err_has="canton report: 'empty' is 1, true or yes, or 0, false or no, not 'maybe'")
+        expect(["report", "--data", data, "--metrics", "pageviews", "--calc", "rpv=revenue/visits"], 2,
+               err_has="canton report: calc.rpv is not in metrics")
 
         # unknown suites are named, by the command that was run
         expect(["token", "create", "--suite", "nosuch", "--data", data], 2,

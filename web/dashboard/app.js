@@ -535,8 +535,9 @@ async function funnel(my) {
 }
 
 // Paths follow one value per page view: the dimensions the catalogue marks "paths" (text, one
-// value per hit). Those with several values on one hit ("multi": listN, product, category,
-// merchN) are refused by /api/v1/paths and never offered.
+// value per hit, hit scope). Those with several values on one hit ("multi": listN, product,
+// category, merchN) and visit dimensions (one value per visit) are refused by /api/v1/paths and
+// never offered.
 function pathDims() {
   const out = [];
   for (const [name, d] of catalog.dims) {
@@ -554,7 +555,7 @@ async function paths(my) {
   const label = dim === 'page' ? 'Page' : dimTitle(dim);
   const pick = panel('Path dimension', { id: 'path-dim-pick' });
   pick.body.replaceChildren(picker('pathdim', 'Dimension', dims, dim, dimTitle, (x) => go({ pathdim: x, page: '' })),
-    h('p', { class: 'note', text: 'Paths follow one value per page view (' + dims.length + ' dimensions). List variables, products, categories and merchandising eVars can have several values on one hit, so paths cannot follow them: report on them, or filter by one of their values.' }));
+    h('p', { class: 'note', text: 'Paths follow one value per page view (' + dims.length + ' dimensions). List variables, products, categories and merchandising eVars can have several values on one hit, and visit dimensions (country, channel, entry page...) have one value per visit, so paths cannot follow them: report on them, or filter by one of their values.' }));
   const p = panel(dim === 'page' ? 'Next and previous pages' : 'Next and previous: ' + label, { wide: true, id: 'paths' });
   // The top values for the input's list; without one in the URL, the first of them.
   const top = api('report', base({ dimension: dim, metrics: 'pageviews', limit: 50, empty: 0 }));

@@ -19,6 +19,11 @@
 #include "hit/hit.h"
 #include "query/query.h"
 
+/* The dimensions paths take, as their refusals name them. */
+#define PATHS_TAKE                                                                                 \
+    "page, url, page_type, section, server, link_url, link_name, currency, evar1..evar250, "       \
+    "prop1..prop75, hier1..hier5"
+
 #include <cmocka.h>
 
 static char dir[256];
@@ -93,8 +98,11 @@ static void catalogue_says_which_dimensions_have_several_values_per_hit(void **s
         "\"paths\":true}",
         "{\"name\":\"prop1..prop75\",\"title\":\"Prop\",\"scope\":\"hit\",\"multi\":false,"
         "\"paths\":true}",
+        /* one value per visit: a path would only follow it to itself */
         "{\"name\":\"country\",\"title\":\"Country\",\"scope\":\"visit\",\"multi\":false,"
-        "\"paths\":true}",
+        "\"paths\":false}",
+        "{\"name\":\"exit_page\",\"title\":\"Exit page\",\"scope\":\"visit\",\"multi\":false,"
+        "\"paths\":false}",
         /* one value per hit, not text: paths need text */
         "{\"name\":\"hour\",\"title\":\"Hour of day\",\"scope\":\"hit\",\"multi\":false,"
         "\"paths\":false}",
@@ -174,7 +182,7 @@ static void catalogue_agrees_with_what_paths_and_entries_refuse(void **state)
     const char *stop = strstr(catalog, "\"metrics\":[");
     assert_non_null(p);
     assert_non_null(stop);
-    size_t seen = 0, multi = 0, paths = 0;
+    size_t seen = 0, multi = 0, paths = 0, visit_text = 0;
     while ((p = strstr(p, "{\"name\":\"")) != NULL && p < stop) {
         const char *obj = p;
         p += 9;
@@ -194,6 +202,16 @@ static void catalogue_agrees_with_what_paths_and_entries_refuse(void **state)
             snprintf(name[0], sizeof(name[0]), "%.*s", (int)len, p);
         }
         int is_multi = flag(obj, "multi"), is_paths = flag(obj, "paths");
+        /* the catalogue's scope; the dimensions with numbers or named values, not text */
+        const char *end = strchr(obj, '}');
+        const char *scope = strstr(obj, "\"scope\":\"visit\"");
+        bool is_visit = scope != NULL && scope < end;
+        static const char *const not_text[] = {"hit_type", "referrer_type", "cross_border",
+                                               "device",   "visit_number",  "new_returning",
+                                               "hour",     "day_of_week"};
+        bool is_text = true;
+        for (size_t k = 0; k < sizeof(not_text) / sizeof(not_text[0]); k++)
+            is_text &= strcmp(name[0], not_text[k]) != 0;
         if (is_multi < 0 || is_paths < 0)
             fail_msg("%s: the catalogue says no \"multi\" and \"paths\"", name[0]);
         for (int i = 0; i < n; i++) {
@@ -205,8 +223,15 @@ static void catalogue_agrees_with_what_paths_and_entries_refuse(void **state)
                          "%s has several values per hit: paths cannot follow it; use a report "
                          "(dimension=%s) or a condition on it (condition=%s = \"...\")",
                          name[i], name[i], name[i]);
-            else if (!is_paths)
-                snprintf(want, sizeof(want), "paths need a text dimension (page, url, section...)");
+            else if (!is_text)
+                snprintf(want, sizeof(want),
+                         "paths cannot follow %s: it is not a text dimension; paths take %s",
+                         name[i], PATHS_TAKE);
+            else if (is_visit)
+                snprintf(want, sizeof(want),
+                         "paths cannot follow %s: it has one value per visit (it would only "
+                         "follow itself); paths take %s",
+                         name[i], PATHS_TAKE);
             else
                 want[0] = 0;
             if (strcmp(got, want) != 0)
@@ -227,11 +252,14 @@ static void catalogue_agrees_with_what_paths_and_entries_refuse(void **state)
         seen++;
         multi += (size_t)is_multi;
         paths += (size_t)is_paths;
+        visit_text += is_visit && is_text && !is_multi;
     }
-    /* every dimension was tried: 43 in the catalogue, 4 with several values, 31 for paths */
+    /* every dimension was tried: 43 in the catalogue, 4 with several values, 11 for paths (the
+     * text dimensions of hits), 20 text dimensions of visits refused */
     assert_int_equal(seen, 43);
     assert_int_equal(multi, 4);
-    assert_int_equal(paths, 31);
+    assert_int_equal(paths, 11);
+    assert_int_equal(visit_text, 20);
 }
 
 int main(void)

@@ -169,6 +169,30 @@ static void paths_refuse_a_dimension_with_several_values_per_hit(void **state)
                         "(condition=merch4 = \"...\")");
 }
 
+/* A visit dimension has one value for every page view of a visit: its path would be the value,
+ * itself again, then (exit). Paths refuse it, naming the dimensions they take. */
+static void paths_refuse_a_visit_dimension(void **state)
+{
+    (void)state;
+    static const char *const dims[] = {"country", "channel", "entry_page", "exit_page"};
+    for (size_t i = 0; i < sizeof(dims) / sizeof(dims[0]); i++) {
+        char params[128], want[400];
+        snprintf(params, sizeof(params), "condition=page%%20%%3D%%20%%22/home%%22&dimension=%s",
+                 dims[i]);
+        snprintf(want, sizeof(want),
+                 "EINVAL: paths cannot follow %s: it has one value per visit (it would only "
+                 "follow itself); paths take page, url, page_type, section, server, link_url, "
+                 "link_name, currency, evar1..evar250, prop1..prop75, hier1..hier5",
+                 dims[i]);
+        assert_string_equal(paths(params), want);
+    }
+    /* a dimension that is not text: the other refusal, which names them too */
+    assert_string_equal(paths("length=2&dimension=hour"),
+                        "EINVAL: paths cannot follow hour: it is not a text dimension; paths "
+                        "take page, url, page_type, section, server, link_url, link_name, "
+                        "currency, evar1..evar250, prop1..prop75, hier1..hier5");
+}
+
 static void a_path_condition_on_a_list_matches_any_of_a_hits_values(void **state)
 {
     (void)state;
@@ -253,6 +277,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(paths_refuse_a_dimension_with_several_values_per_hit),
+        cmocka_unit_test(paths_refuse_a_visit_dimension),
         cmocka_unit_test(a_path_condition_on_a_list_matches_any_of_a_hits_values),
         cmocka_unit_test(paths_by_an_evar_follow_the_value_in_force),
         cmocka_unit_test(funnel_steps_on_a_list_need_a_later_hit),

@@ -201,6 +201,50 @@ static void totals_are_exact_and_bots_excluded(void **state)
     done(r, &q);
 }
 
+/* A report of totals (no dimension, no trend) has its one row whether anything matched or not:
+ * zeros when nothing did, as its totals are; never "rows": []. With a segment that keeps
+ * nothing, with a range without hits, with a comparison, in JSON. */
+static void totals_only_always_has_one_row(void **state)
+{
+    (void)state;
+    static const char *const params[] = {
+        RANGE "&metrics=pageviews,visits,revenue",
+        "from=2025-01-01&to=2025-01-31&metrics=pageviews,visits,revenue",
+        RANGE "&metrics=pageviews,visits,revenue&segment=page%3D%22/nowhere%22",
+        "from=2025-01-01&to=2025-01-31&metrics=pageviews,visits,revenue&compare=previous_year",
+    };
+    static const double want[][3] = {{7, 3, 100.5}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
+    for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+        cn_report_req_t q;
+        cn_report_t *r = run(params[i], &q);
+        if (r->row_count != 1 || r->total_rows != 1)
+            fail_msg("%s: %zu rows (total_rows %zu), want 1", params[i], r->row_count,
+                     r->total_rows);
+        assert_int_equal(r->key_count, 0);
+        for (size_t m = 0; m < 3; m++) {
+            assert_float_equal(r->rows[0].values[m], want[i][m], 1e-9);
+            assert_float_equal(r->totals[m], want[i][m], 1e-9);
+        }
+        cn_buf_t b = CN_BUF_INIT;
+        r->elapsed_ms = 0;
+        cn_report_to_json(r, &q, &b);
+        cn_buf_putc(&b, '\0');
+        if (i == 1)
+            assert_string_equal(b.ptr,
+                                "{\"suite\":\"\",\"from\":\"2025-01-01\",\"to\":\"2025-01-31\","
+                                "\"keys\":[],\"metrics\":[\"pageviews\",\"visits\",\"revenue\"],"
+                                "\"rows\":[{\"keys\":[],\"values\":[0,0,0]}],"
+                                "\"totals\":{\"values\":[0,0,0]},\"total_rows\":1,"
+                                "\"elapsed_ms\":0.000}");
+        if (i == 3)
+            assert_non_null(strstr(b.ptr, "\"rows\":[{\"keys\":[],\"values\":[0,0,0],"
+                                          "\"compare\":[0,0,0],\"change\":[0,0,0],"
+                                          "\"growth\":[null,null,null]}]"));
+        cn_buf_dispose(&b);
+        done(r, &q);
+    }
+}
+
 /* A limited page of a ranked report (the top rows kept by insertion) is the
  * same slice of the fully sorted report, ties and ascending sorts included. */
 static void limited_pages_match_the_full_sort(void **state)
@@ -464,6 +508,50 @@ static void bad_requests_say_what_is_wrong(void **state)
     cn_report_req_init(&q);
     assert_int_equal(cn_report_req_parse_params(&q, S("format=csv"), store, 0, &err), CN_EINVAL);
     assert_string_equal(err.msg, "unknown parameter 'format'");
+    cn_report_req_dispose(&q);
+    /* calculated metrics: each error names its formula; decimal numbers only; a formula no
+     * metric asks for, or one given twice, is an error naming it */
+    static const struct {
+        const char *params, *msg;
+    } calcs[] = {
+        {"metrics=rpv,apo&calc.apo=revenue%2Forders&calc.rpv=x%2Fvisits",
+         "calc.rpv: unknown metric 'x' at position 0"},
+        {"metrics=apo,rpv&calc.apo=revenue%2F(orders&calc.rpv=revenue%2Fvisits",
+         "calc.apo: expected ')' at position 15"},
+        {"metrics=a&calc.a=visits*0x10", "calc.a: bad number '0x10' (decimal digits with at "
+                                         "most one '.', e.g. 100 or 0.5) at position 7"},
+        {"metrics=a&calc.a=1e5", "calc.a: bad number '1e5' (decimal digits with at most one "
+                                 "'.', e.g. 100 or 0.5) at position 0"},
+        {"metrics=a&calc.a=1.2.3", "calc.a: bad number '1.2.3' (decimal digits with at most "
+                                   "one '.', e.g. 100 or 0.5) at position 0"},
+        {"metrics=a&calc.a=visits%2B.", "calc.a: bad number '.' (decimal digits with at most "
+                                        "one '.', e.g. 100 or 0.5) at position 7"},
+        {"metrics=pageviews&calc.rpv=revenue%2Fvisits",
+         "calc.rpv is not in metrics: add it (metrics=...,rpv) or leave the formula out"},
+        {"calc.rpv=revenue%2Fvisits",
+         "calc.rpv is not in metrics: add it (metrics=...,rpv) or leave the formula out"},
+        {"metrics=rpv&calc.rpv=revenue%2Fvisits&calc.rpv=revenue",
+         "'calc.rpv' is given twice (give it once)"},
+    };
+    for (size_t i = 0; i < sizeof(calcs) / sizeof(calcs[0]); i++) {
+        cn_report_req_init(&q);
+        if (cn_report_req_parse_params(&q, cn_str_c(calcs[i].params), store, 0, &err) == 0)
+            fail_msg("%s parsed", calcs[i].params);
+        assert_string_equal(err.msg, calcs[i].msg);
+        cn_report_req_dispose(&q);
+    }
+    cn_report_req_init(&q);
+    assert_int_not_equal(
+        cn_report_req_parse_json(
+            &q, S("{\"metrics\": \"pageviews\", \"calculated\": {\"r\": \"1\"}}"), store, 0, &err),
+        0);
+    assert_string_equal(
+        err.msg, "calc.r is not in metrics: add it (metrics=...,r) or leave the formula out");
+    cn_report_req_dispose(&q);
+    /* decimal numbers: 12, 0.5, .5 and 3. */
+    cn_report_req_init(&q);
+    assert_int_equal(
+        cn_report_req_parse_params(&q, S("metrics=a&calc.a=12*0.5%2B.5-3."), store, 0, &err), 0);
     cn_report_req_dispose(&q);
     cn_report_req_init(&q);
     assert_int_equal(cn_report_req_parse_params(&q, S("segment=visit(a%20%3D"), store, 0, &err),
@@ -859,6 +947,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(totals_are_exact_and_bots_excluded),
+        cmocka_unit_test(totals_only_always_has_one_row),
         cmocka_unit_test(named_values_outside_their_names_are_errors),
         cmocka_unit_test(json_values_of_the_wrong_type_are_errors),
         cmocka_unit_test(funnel_json_steps_must_be_text),
