@@ -505,13 +505,20 @@ int cn_cmd_gen(int argc, char **argv)
     cn_gen_stats_t st;
     cn_gen_stats(gen, &st);
     if (!quiet) {
+        /* nginx lines are the web server's requests, neither Adobe nor JSON hits */
+        char made[96];
+        if (nginx)
+            snprintf(made, sizeof(made), "%llu access-log lines", (unsigned long long)sent);
+        else
+            snprintf(made, sizeof(made), "%llu hits (%llu adobe, %llu json)",
+                     (unsigned long long)sent, (unsigned long long)st.adobe_hits,
+                     (unsigned long long)st.json_hits);
         fprintf(stderr,
-                "canton gen: %llu hits (%llu adobe, %llu json), %llu visits (%llu returning, "
-                "%llu crawlers), %llu orders in %.2f s: %.0f hits/s\n",
-                (unsigned long long)sent, (unsigned long long)st.adobe_hits,
-                (unsigned long long)st.json_hits, (unsigned long long)st.visits,
-                (unsigned long long)st.returning_visits, (unsigned long long)st.bot_visits,
-                (unsigned long long)st.orders, secs, secs > 0 ? (double)sent / secs : 0.0);
+                "canton gen: %s, %llu visits (%llu returning, %llu crawlers), %llu orders in "
+                "%.2f s: %.0f %s/s\n",
+                made, (unsigned long long)st.visits, (unsigned long long)st.returning_visits,
+                (unsigned long long)st.bot_visits, (unsigned long long)st.orders, secs,
+                secs > 0 ? (double)sent / secs : 0.0, nginx ? "lines" : "hits");
     }
     if (s.http) {
         cn_gen_http_stats_t hs;

@@ -38,6 +38,10 @@ int cn_cmd_rates(int argc, char **argv)
     }
     const char *data = "./data";
     if (argc < 2 || strcmp(argv[1], "import") != 0) {
+        if (argc < 2)
+            fprintf(stderr, "canton rates: missing subcommand (import)\n\n");
+        else
+            fprintf(stderr, "canton rates: unknown subcommand '%s' (import)\n\n", argv[1]);
         usage(stderr);
         return CN_EXIT_USAGE;
     }

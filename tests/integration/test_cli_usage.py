@@ -19,6 +19,7 @@ catch the leaks the error paths had):
   time zone differs from the store's, it says that may be why;
 - `import`: --threads x, --map with a log format, --date-format without goaccess: refused;
 - `hitlog dump --from` in the middle of a record: the message asks whether it is one;
+- `rates` without its subcommand, or with another word, says which (not the usage alone);
 - `import --format csv` with an evar1 column: the eVar is set (report --dimension evar1);
   importing it again adds nothing and the JSON summary gives the line it stopped at;
 - every command's --help lists every option its parser in src/cli/ accepts, and names no
@@ -296,6 +297,9 @@ def main():
         # a --from that is not the start of a record says so, not only "corrupt"
         expect(["hitlog", "dump", "--data", data, "--from", "1:17"], 1, err_has="start of a record")
         expect(["hitlog", "dump", "--data", data, "--from", "1:16"], 0)
+        # a subcommand missing or mistyped is named, not answered with the usage alone
+        expect(["rates"], 2, err_has="canton rates: missing subcommand (import)")
+        expect(["rates", "imp", "x.csv"], 2, err_has="canton rates: unknown subcommand 'imp' (import)")
 
         # import options that do not apply, or do not parse
         log = os.path.join(tmp, "a.log")

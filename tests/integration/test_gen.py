@@ -109,6 +109,12 @@ try:
         lines = f.read().splitlines()
     bad = [l for l in lines if not line_re.match(l)]
     c.check(len(lines) > 1000 and not bad, "nginx combined lines (%d, bad: %r)" % (len(lines), bad[:2]))
+    # The summary counts the lines written, not Adobe or JSON hits (it said "N hits (0 adobe,
+    # 0 json)").
+    m = re.match(rb"canton gen: (\d+) access-log lines, \d+ visits \(\d+ returning, \d+ crawlers\), "
+                 rb"\d+ orders in [\d.]+ s: \d+ lines/s\n$", r.stderr)
+    c.check(m is not None and int(m.group(1)) == len(lines),
+            "gen --format nginx summary names the %d lines: %r" % (len(lines), r.stderr[-300:]))
 
     # Straight into a hitlog, read back with `canton hitlog dump`.
     data = os.path.join(tmp, "data")
