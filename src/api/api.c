@@ -613,12 +613,17 @@ static void on_api(void *ud, cn_http_req_t *req)
     cn_str_t name = cn_str(path.ptr + 8, path.len - 8); /* after "/api/v1/" */
 
     if (cn_str_eq_c(method, "OPTIONS")) {
-        cn_str_t origin = cn_http_req_header(req, CN_STR_LIT("origin"));
-        if (origin.ptr != NULL)
-            cn_http_add_header(req, "access-control-allow-origin", origin);
-        cn_http_add_header(req, "access-control-allow-headers",
-                           CN_STR_LIT("authorization, content-type"));
-        cn_http_add_header(req, "access-control-allow-methods", CN_STR_LIT("GET, POST, OPTIONS"));
+        /* The API is same-origin: the dashboard is served from the same origin, and no
+         * answer carries CORS headers (private data). So a cross-origin preflight (a
+         * request with an Origin) is refused, not approved for answers the page could not
+         * read anyway; a plain OPTIONS gets the methods. */
+        if (cn_http_req_header(req, CN_STR_LIT("origin")).ptr != NULL) {
+            reply_error(req, 403,
+                        "the reporting API is same-origin: cross-origin requests are not "
+                        "allowed (docs/api.md, \"Access\")");
+            return;
+        }
+        cn_http_add_header(req, "allow", CN_STR_LIT("GET, POST, OPTIONS"));
         cn_http_reply(req, 204, NULL, CN_STR_NULL);
         return;
     }

@@ -22,7 +22,8 @@ static void usage(FILE *f)
     fprintf(f, "Usage: canton enrich [--config FILE] [--suite ID] [--ua UA] [--ip IP]\n"
                "                     [--referrer URL] [--landing URL] [--v0 CODE]\n"
                "\n"
-               "Prints, as JSON, what processing's enrichment makes of the inputs given:\n"
+               "Prints, as JSON, what processing's enrichment makes of the inputs given (at\n"
+               "least one of --ua, --ip, --referrer, --landing, --v0):\n"
                "browser, OS, device type and bot flag (--ua); country, region, city and the\n"
                "anonymized IP (--ip); referrer type, domain and search terms, campaign and\n"
                "marketing channel (--referrer, --landing, --v0). --suite applies that suite's\n"
@@ -84,6 +85,12 @@ int cn_cmd_enrich(int argc, char **argv)
     }
     if (optind != argc) {
         fprintf(stderr, "canton enrich: unexpected argument '%s'\n\n", argv[optind]);
+        usage(stderr);
+        return CN_EXIT_USAGE;
+    }
+    if (ua == NULL && ip == NULL && ref == NULL && land == NULL && v0 == NULL) {
+        fprintf(stderr, "canton enrich: nothing to enrich: give --ua, --ip, --referrer, --landing "
+                        "or --v0\n\n");
         usage(stderr);
         return CN_EXIT_USAGE;
     }

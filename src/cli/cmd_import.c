@@ -708,7 +708,11 @@ int cn_cmd_import(int argc, char **argv)
         hopts.segment_bytes = conf->hitlog_segment_bytes;
     cn_hitlog_recovery_t hrec = {0};
     if (!dry && cn_hitlog_open(hitlog_dir, &hopts, &r.log, &hrec, &err) != 0) {
-        fprintf(stderr, "canton import: hitlog %s: %s\n", hitlog_dir, cn_err_msg(&err, err.code));
+        /* The hitlog's messages name its folder (or a file in it). */
+        fprintf(stderr, "canton import: %s\n", cn_err_msg(&err, err.code));
+        if (err.code == CN_EEXIST)
+            fprintf(stderr, "(`canton serve`, `canton gen` or another import is writing to it: "
+                            "stop it, then import again)\n");
         cn_import_state_free(state);
         cn_conf_free(conf);
         return CN_EXIT_FAIL;

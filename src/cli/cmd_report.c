@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "lib/clock.h"
+#include "lib/str.h"
 #include "lib/xalloc.h"
 #include "query/query.h"
 
@@ -56,6 +57,8 @@ static void report_usage(FILE *f)
         "  --format F           table (default), csv, tsv or json; json, csv and tsv write\n"
         "                       the API's numbers, money to 4 decimals (docs/api.md,\n"
         "                       \"Numbers\"), and the table pads money to 4 decimals\n"
+        "                       and lines columns up by display width (a CJK\n"
+        "                       character takes 2 columns)\n"
         "  --catalog            print the dimensions and metrics (JSON, as GET\n"
         "                       /api/v1/catalog: \"multi\" marks the dimensions with\n"
         "                       several values per hit, \"paths\" those paths follow)\n"
@@ -102,14 +105,8 @@ static void print_cell(cn_str_t s, char sep)
         putchar(s.ptr[i] == '\t' || s.ptr[i] == '\n' ? ' ' : s.ptr[i]);
 }
 
-/* Display width of a UTF-8 string (code points; good enough for a table). */
-static size_t width(cn_str_t s)
-{
-    size_t w = 0;
-    for (size_t i = 0; i < s.len; i++)
-        w += ((unsigned char)s.ptr[i] & 0xc0) != 0x80;
-    return w;
-}
+/* Labels longer than this many display columns are cut, with "…". */
+#define TABLE_MAX_COLS 60
 
 /* The table: a header, the rows, then the totals. Without a dimension the one row is the
  * totals, printed once (header, a line, the totals), whether anything matched or not. */
@@ -151,10 +148,11 @@ static void print_table(const cn_report_t *r, bool with_cmp)
             }
         }
     }
+    /* Widths are display columns (cn_str_width): 你好 takes 4, as a terminal shows it. */
     for (size_t i = 0; i < nrows * ncols; i++) {
-        size_t ww = width(cn_buf_str(&cells[i]));
-        if (ww > 60)
-            ww = 60;
+        size_t ww = cn_str_width(cn_buf_str(&cells[i]));
+        if (ww > TABLE_MAX_COLS)
+            ww = TABLE_MAX_COLS;
         if (ww > w[i % ncols])
             w[i % ncols] = ww;
     }
@@ -168,23 +166,12 @@ static void print_table(const cn_report_t *r, bool with_cmp)
         }
         for (size_t c = 0; c < ncols; c++) {
             cn_str_t s = cn_buf_str(&cells[i * ncols + c]);
-            size_t sw = width(s);
-            if (sw > 60) {
-                /* cut long labels on a character boundary */
-                size_t keep = 0, n = 0;
-                while (keep < s.len && n < 59) {
-                    keep++;
-                    while (keep < s.len && ((unsigned char)s.ptr[keep] & 0xc0) == 0x80)
-                        keep++;
-                    n++;
-                }
-                s.len = keep;
-                sw = 60;
-                if (c)
-                    fputs("  ", stdout);
-                fwrite(s.ptr, 1, s.len, stdout);
-                fputs("…", stdout);
-                continue;
+            size_t sw = cn_str_width(s);
+            bool cut = sw > TABLE_MAX_COLS;
+            if (cut) {
+                /* cut long labels on a character boundary, "…" (1 column) after */
+                s.len = cn_str_width_prefix(s, TABLE_MAX_COLS - 1, &sw);
+                sw++;
             }
             bool right = c >= r->key_count;
             if (c)
@@ -193,6 +180,8 @@ static void print_table(const cn_report_t *r, bool with_cmp)
                 for (size_t k = sw; k < w[c]; k++)
                     putchar(' ');
             fwrite(s.ptr, 1, s.len, stdout);
+            if (cut)
+                fputs("…", stdout);
             if (!right && c + 1 < ncols)
                 for (size_t k = sw; k < w[c]; k++)
                     putchar(' ');
@@ -484,6 +473,10 @@ int cn_cmd_token(int argc, char **argv)
         return CN_EXIT_OK;
     }
     if (argc < 2 || strcmp(argv[1], "create") != 0) {
+        if (argc < 2)
+            fprintf(stderr, "canton token: missing subcommand (create)\n\n");
+        else
+            fprintf(stderr, "canton token: unknown subcommand '%s' (create)\n\n", argv[1]);
         token_usage(stderr);
         return CN_EXIT_USAGE;
     }

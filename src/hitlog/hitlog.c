@@ -578,7 +578,7 @@ static int recover_last(cn_hitlog_t *log, uint32_t segno, cn_hitlog_recovery_t *
             for (ssize_t i = 0; i < n; i++)
                 zeros = zeros && hdr[i] == 0;
             if (n != (ssize_t)size || !zeros) {
-                rc = cn_err_set(err, CN_ECORRUPT, "hitlog segment %u: damaged header", segno);
+                rc = cn_err_set(err, CN_ECORRUPT, "%s: damaged header", path);
                 goto fail;
             }
         }
@@ -594,8 +594,15 @@ static int recover_last(cn_hitlog_t *log, uint32_t segno, cn_hitlog_recovery_t *
             rc = cn_err_set(err, CN_ECORRUPT, "%s: cannot read header", path);
             goto fail;
         }
-        if ((rc = cn_hitlog__header_check(hdr, segno, err)) < 0)
+        if ((rc = cn_hitlog__header_check(hdr, segno, err)) < 0) {
+            if (err != NULL) {
+                /* the check names the segment by number: add the folder */
+                char why[sizeof(err->msg)];
+                snprintf(why, sizeof(why), "%s", err->msg);
+                cn_err_set(err, rc, "hitlog %s: %s", log->dir, why);
+            }
             goto fail;
+        }
     }
 
     cn_hitlog__file_t f;
@@ -609,9 +616,9 @@ static int recover_last(cn_hitlog_t *log, uint32_t segno, cn_hitlog_recovery_t *
     }
     if (scan.kind == CN_HITLOG__REC_CORRUPT) {
         rc = cn_err_set(err, CN_ECORRUPT,
-                        "hitlog segment %u is corrupt at offset %llu (%s) with valid records "
-                        "after it; not cutting them",
-                        segno, (unsigned long long)scan.end, scan.why);
+                        "hitlog %s: segment %u is corrupt at offset %llu (%s) with valid "
+                        "records after it; not cutting them",
+                        log->dir, segno, (unsigned long long)scan.end, scan.why);
         goto fail;
     }
     if (scan.kind == CN_HITLOG__REC_TORN) {

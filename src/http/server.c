@@ -362,11 +362,13 @@ static int on_req(h2o_handler_t *self, h2o_req_t *hr)
         cn_http_reply(req, 431, plain, CN_STR_LIT("request headers too large\n"));
         return 0;
     }
-    route_t *r = find_route(srv, cn_http_req_path(req));
+    cn_str_t path = cn_http_req_path(req);
+    route_t *r = find_route(srv, path);
     bool allowed = r != NULL && (method_bit(hr->input.method) & r->methods) != 0;
-    if (r == NULL || (!allowed && r->prefix && r->len == 1)) {
+    if (r == NULL || (!allowed && r->prefix && r->len == 1 && path.len != 1)) {
         /* no route, or only the catch-all "/" (the dashboard's files), which has no
-         * resource to refuse the method of: POST /matomo.php is not found */
+         * resource to refuse the method of: POST /matomo.php is not found. "/" itself is
+         * the dashboard's page, a resource like the others: PUT / is a 405. */
         cn_http_reply(req, 404, plain, CN_STR_LIT("not found\n"));
         return 0;
     }

@@ -3,8 +3,12 @@
 #include "lib/str.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <wchar.h>
 
 #include "lib/err.h"
 
@@ -103,4 +107,59 @@ int cn_str_to_double(cn_str_t s, double *out)
         return CN_EPARSE;
     *out = v;
     return 0;
+}
+
+/* --- Display width --- */
+
+/* The C.UTF-8 character table, made once and kept; (locale_t)0 when libc lacks it. */
+static locale_t utf8_locale;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_locale_make(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+size_t cn_str_width_prefix(cn_str_t s, size_t max_cols, size_t *out_cols)
+{
+    /* for this thread only and during the call: the process locale is never changed */
+    pthread_once(&utf8_once, utf8_locale_make);
+    locale_t utf8 = utf8_locale;
+    locale_t old = utf8 != (locale_t)0 ? uselocale(utf8) : (locale_t)0;
+    mbstate_t st;
+    memset(&st, 0, sizeof(st));
+    size_t i = 0, cols = 0;
+    while (i < s.len) {
+        size_t n, w = 1;
+        wchar_t wc;
+        if (utf8 == (locale_t)0) {
+            for (n = 1; i + n < s.len && ((unsigned char)s.ptr[i + n] & 0xc0) == 0x80; n++)
+                ;
+        } else if ((n = mbrtowc(&wc, s.ptr + i, s.len - i, &st)) == (size_t)-1) {
+            n = 1; /* not UTF-8: one byte, one column */
+            memset(&st, 0, sizeof(st));
+        } else if (n == (size_t)-2) {
+            n = s.len - i; /* a character cut short by the end: one column */
+        } else {
+            int x = wcwidth(wc);
+            w = x < 0 ? 0 : (size_t)x;
+            if (n == 0) /* a NUL byte */
+                n = 1;
+        }
+        if (cols + w > max_cols)
+            break;
+        cols += w;
+        i += n;
+    }
+    if (utf8 != (locale_t)0)
+        uselocale(old);
+    *out_cols = cols;
+    return i;
+}
+
+size_t cn_str_width(cn_str_t s)
+{
+    size_t cols;
+    cn_str_width_prefix(s, SIZE_MAX, &cols);
+    return cols;
 }

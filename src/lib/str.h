@@ -71,4 +71,24 @@ int cn_str_to_i64(cn_str_t s, int64_t *out);
 /* Parses a whole slice as a decimal number (strtod rules, no hex/inf/nan). */
 int cn_str_to_double(cn_str_t s, double *out);
 
+/*
+ * Display width: the columns s takes on a terminal, for tables that line up
+ * whatever the script. Counts each UTF-8 character as wcwidth(3) does in the
+ * C.UTF-8 locale: 2 for East Asian wide and full-width characters (你好 is 4),
+ * 0 for combining marks and control characters, 1 for the others; a byte that
+ * is not part of valid UTF-8, or a character cut short by the end of s, counts
+ * 1 (the replacement character a terminal shows). Sets the locale for the
+ * calling thread only, for the call (uselocale), so the process's locale is
+ * untouched; thread-safe. Without C.UTF-8 in libc, each character counts 1.
+ */
+size_t cn_str_width(cn_str_t s);
+/*
+ * The longest prefix of s that takes at most max_cols columns (cn_str_width),
+ * cut on a character boundary: returns its length in bytes and sets
+ * *out_cols to its width (which can be max_cols - 1 when the next character
+ * is 2 columns wide). Zero-width characters after the last one kept (combining
+ * marks) stay with it.
+ */
+size_t cn_str_width_prefix(cn_str_t s, size_t max_cols, size_t *out_cols);
+
 #endif

@@ -19,6 +19,7 @@
 typedef struct kv {
     char **keys, **vals;
     size_t n;
+    char *segment_json; /* a JSON "segment" given as an object, in its JSON form; else NULL */
 } kv_t;
 
 static void kv_add(kv_t *kv, const char *k, size_t klen, const char *v, size_t vlen)
@@ -38,6 +39,7 @@ static void kv_free(kv_t *kv)
     }
     free(kv->keys);
     free(kv->vals);
+    free(kv->segment_json);
 }
 
 /* Adds a string, a whole number or a boolean as text; false for any other value. */
@@ -103,9 +105,9 @@ static int kv_parse(kv_t *kv, cn_str_t input, bool is_json, cn_err_t *err)
                 }
             }
         } else if (json_is_object(v) && strcmp(key, "segment") == 0) {
-            char *s = json_dumps(v, JSON_COMPACT);
-            kv_add(kv, "segment_json", 12, s, strlen(s));
-            free(s);
+            /* the segment's JSON form, as reports take it; kept apart from the parameters
+             * so that it is no parameter a request could name */
+            kv->segment_json = json_dumps(v, JSON_COMPACT);
         } else if (!json_is_null(v) && !kv_json_value(kv, key, v)) {
             /* null is a key left out */
             rc = cn_err_set(err, CN_EINVAL,
@@ -182,7 +184,7 @@ static int open_range(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_sna
         (rc = cn_scan_open(scan, ctx, store, snap, from, to, bots, err)) != 0)
         return rc;
     *filter = NULL;
-    const char *segtext = kv_get(kv, "segment"), *segjson = kv_get(kv, "segment_json");
+    const char *segtext = kv_get(kv, "segment"), *segjson = kv->segment_json;
     if (segtext != NULL || segjson != NULL) {
         cn_segment_t *seg;
         rc = segtext ? cn_segment_parse(cn_str_c(segtext), &seg, NULL, err)
@@ -336,7 +338,7 @@ int cn_funnel_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t
                    const char *suite, cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out,
                    cn_err_t *err)
 {
-    static const char *const allowed[] = {"step", "within", "segment", "segment_json", NULL};
+    static const char *const allowed[] = {"step", "within", "segment", NULL};
     kv_t kv;
     cn_scan_t scan;
     uint64_t *filter = NULL, *steps[FUNNEL_MAX_STEPS] = {0};
@@ -684,8 +686,8 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
                   const char *suite, cn_str_t input, bool is_json, int64_t now_us, cn_buf_t *out,
                   cn_err_t *err)
 {
-    static const char *const allowed[] = {"condition", "direction", "dimension",    "limit",
-                                          "length",    "segment",   "segment_json", NULL};
+    static const char *const allowed[] = {"condition", "direction", "dimension", "limit",
+                                          "length",    "segment",   NULL};
     kv_t kv;
     cn_scan_t scan;
     memset(&scan, 0, sizeof(scan));

@@ -119,6 +119,22 @@ def checks(data):
             status, hdrs, body = srv.request("POST", path, body=json.dumps(obj).encode(), headers=headers)
             return status, json.loads(body) if body else None
 
+        # The API is same-origin: a cross-origin preflight is refused, with no CORS headers,
+        # as the answers carry none; a plain OPTIONS lists the methods.
+        status, hdrs, body = srv.request("OPTIONS", "/api/v1/report?suite=demo", headers={
+            "Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization"})
+        t.check(status == 403 and not any(k.lower().startswith("access-control-") for k in hdrs)
+                and json.loads(body)["error"].startswith("the reporting API is same-origin"),
+                "cross-origin preflight: %d %r %r" % (status, hdrs, body))
+        status, hdrs, body = srv.request("OPTIONS", "/api/v1/report")
+        t.check(status == 204 and hdrs.get("allow") == "GET, POST, OPTIONS"
+                and not any(k.lower().startswith("access-control-") for k in hdrs),
+                "plain OPTIONS: %d %r" % (status, hdrs))
+        status, hdrs, _ = srv.request("GET", "/api/v1/suites", headers={"Origin": "https://elsewhere.example"})
+        t.check(status == 200 and not any(k.lower().startswith("access-control-") for k in hdrs),
+                "cross-origin GET: no CORS headers: %r" % hdrs)
+
         # Wait until processing has taken every raw hit (the store's hit count stops growing).
         deadline, last, stable = time.time() + 90, -1, 0
         while time.time() < deadline:

@@ -7,7 +7,7 @@ Each case runs the real binary ($CANTON_BIN) and checks the exit status and the 
 catch the leaks the error paths had):
 
 - `report --format csv|tsv` without a dimension: no empty first column, totals even of 0; the
-  table prints that one row once;
+  table prints that one row once; the table lines up by display width (你好 takes 4 columns);
 - `report` offers every parameter of GET /api/v1/report (docs/api.md's table) with its defaults:
   --offset, --empty, limit 100;
 - `token create` / `report` with an unknown suite: "canton token: unknown suite 'x'", 2;
@@ -19,7 +19,8 @@ catch the leaks the error paths had):
   time zone differs from the store's, it says that may be why;
 - `import`: --threads x, --map with a log format, --date-format without goaccess: refused;
 - `hitlog dump --from` in the middle of a record: the message asks whether it is one;
-- `rates` without its subcommand, or with another word, says which (not the usage alone);
+- `rates` and `token` without their subcommand, or with another word, say which (not the usage
+  alone);
 - `import --format csv` with an evar1 column: the eVar is set (report --dimension evar1);
   importing it again adds nothing and the JSON summary gives the line it stopped at;
 - every command's --help lists every option its parser in src/cli/ accepts, and names no
@@ -263,6 +264,28 @@ def main():
         expect(["report", "--data", data, "--metrics", "pageviews", "--calc", "rpv=revenue/visits"], 2,
                err_has="canton report: calc.rpv is not in metrics")
 
+        # the table lines up by display width: a Chinese or Japanese character takes two
+        # columns, and a label wider than 60 is cut on a character with "…" (1 column)
+        cjk = os.path.join(tmp, "cjk.csv")
+        with open(cjk, "w", encoding="utf-8") as f:
+            f.write("timestamp,client_ip,user_agent,url,page,visitor\n"
+                    "2026-11-02T10:00:00Z,203.0.113.5,Mozilla/5.0,https://shop.canton.test/a,你好,v1\n"
+                    "2026-11-02T10:01:00Z,203.0.113.5,Mozilla/5.0,https://shop.canton.test/b,abc,v1\n"
+                    "2026-11-02T10:02:00Z,203.0.113.6,Mozilla/5.0,https://shop.canton.test/b,abc,v2\n"
+                    "2026-11-02T10:03:00Z,203.0.113.6,Mozilla/5.0,https://shop.canton.test/c,%s,v2\n"
+                    % ("こんにちは" * 7))  # 70 columns
+        cjk_data = os.path.join(tmp, "cjk")
+        expect(["import", "--suite", "demo", "--data", cjk_data, "--format", "csv", "--process", cjk], 0)
+        out, _ = expect(["report", "--data", cjk_data, "--from", "2026-11-01", "--to", "2026-11-03",
+                         "--dimension", "page", "--metrics", "pageviews,visits", "--bots"], 0)
+        nums = lambda pv, v: "  " + " " * 8 + pv + "  " + " " * 5 + v  # noqa: E731
+        want = ("page" + " " * 56 + "  pageviews  visits\n" + "-" * 79 + "\n"
+                + "abc" + " " * 57 + nums("2", "2") + "\n"
+                + "こんにちは" * 5 + "こんにち…" + " " + nums("1", "1") + "\n"  # 58 + 1 columns
+                + "你好" + " " * 56 + nums("1", "1") + "\n"
+                + "-" * 79 + "\n" + "Total" + " " * 55 + nums("4", "2") + "\n")
+        check(out == want, "table by display width:\n%s\nwant:\n%s" % (out, want))
+
         # unknown suites are named, by the command that was run
         expect(["token", "create", "--suite", "nosuch", "--data", data], 2,
                err_has="canton token: unknown suite 'nosuch'")
@@ -300,6 +323,9 @@ def main():
         # a subcommand missing or mistyped is named, not answered with the usage alone
         expect(["rates"], 2, err_has="canton rates: missing subcommand (import)")
         expect(["rates", "imp", "x.csv"], 2, err_has="canton rates: unknown subcommand 'imp' (import)")
+        expect(["token"], 2, err_has="canton token: missing subcommand (create)")
+        expect(["token", "crate", "--data", data], 2,
+               err_has="canton token: unknown subcommand 'crate' (create)")
 
         # import options that do not apply, or do not parse
         log = os.path.join(tmp, "a.log")

@@ -242,6 +242,11 @@ def bad_requests(srv):
     status, h, _ = srv.request("PUT", "/b/ss/demo/1/JS/s1")
     t.check(status == 405 and h.get("allow") == "GET, HEAD, POST, OPTIONS",
             "PUT on the Adobe path: 405 with the methods it has: %d %r" % (status, h.get("allow")))
+    # "/" is the dashboard's page: a known path, so another method is a 405 with its methods
+    for target in ("/", "/?x=1"):
+        status, h, _ = srv.request("PUT", target, body=b"x")
+        t.check(status == 405 and h.get("allow") == "GET, HEAD",
+                "PUT %s: 405 with the methods it has: %d %r" % (target, status, h.get("allow")))
     # Another tracker's endpoint (Matomo): not found, not "method not allowed" by the dashboard's
     # catch-all route, and counted as routed nowhere.
     before = srv.metrics().get('canton_http_requests_total{endpoint="none",status="404"}', 0)

@@ -79,12 +79,19 @@ def main():
               ("social", "c1", "Partners"))
         r = enrich("--suite", "shop", "--referrer", "https://www.shop.example/cart", config=conf)
         check("suite internal", (r["referrer"]["type"], r["channel"]), ("internal", "Rest"))
-        p = enrich("--suite", "nope", config=conf, expect_rc=2)
+        p = enrich("--suite", "nope", "--referrer", "https://x.example/", config=conf, expect_rc=2)
         check("unknown suite", "no suite" in p.stderr, True)
         with open(rules, "w") as f:
             f.write("Broken: colour=red\n")
-        p = enrich("--suite", "shop", config=conf, expect_rc=1)
+        p = enrich("--suite", "shop", "--referrer", "https://x.example/", config=conf, expect_rc=1)
         check("rule error names the line", "channels.conf:1:" in p.stderr, True)
+
+    # no input at all: a usage error naming the options, not an empty object
+    p = enrich(expect_rc=2)
+    check("no input", (p.stdout, p.stderr.splitlines()[0]),
+          ("", "canton enrich: nothing to enrich: give --ua, --ip, --referrer, --landing or --v0"))
+    p = enrich("--suite", "shop", config=os.devnull, expect_rc=2)
+    check("no input with a suite", "nothing to enrich" in p.stderr, True)
 
     p = subprocess.run([BIN, "enrich", "--help"], capture_output=True, text=True, timeout=30)
     check("help", (p.returncode, "Usage: canton enrich" in p.stdout), (0, True))

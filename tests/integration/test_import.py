@@ -5,8 +5,10 @@ into a fresh data folder and reads the hits back with `canton hitlog dump --json
 every line becomes one hit in file order with the documented fields and
 pseudo-headers; bad lines are counted by reason, printed and kept with their line
 numbers; importing again adds nothing, a grown file adds only its tail, --force
-imports again; stdin and .gz work; a format that does not compile is a usage error.
+imports again; stdin and .gz work; a format that does not compile is a usage error; a hitlog
+that another process writes is named once, with what to do.
 """
+import fcntl
 import gzip
 import json
 import os
@@ -174,6 +176,16 @@ def main():
         # a missing file fails, the others are imported
         s, _ = imp(os.path.join(tmp, "d5"), [os.path.join(tmp, "nope.log"), log], want=1)
         check(s["files"][0]["action"] == "failed" and s["hits"] == 3005 and not s["ok"], s)
+
+        # the hitlog held by another writer (as `canton serve` holds it): the message names
+        # the folder once and says what to do
+        hl = os.path.join(data, "hitlog")
+        with open(os.path.join(hl, "LOCK"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            r = run(["import", "--suite", "shop", "--data", data, "--force", log], want=1)
+        err = r.stderr.decode()
+        check(err.startswith("canton import: hitlog %s is open for writing by another process\n"
+                             "(`canton serve`" % hl) and err.count(hl) == 1, err)
 
         # page views are 2xx and 304 (not other 3xx, not 4xx, not static assets), and the
         # summary says so; a dry run says it wrote nothing, and writes nothing

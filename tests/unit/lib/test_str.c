@@ -75,6 +75,42 @@ static void eq_nocase_folds_ascii(void **state)
     assert_false(cn_str_eq_nocase(CN_STR_LIT("a"), CN_STR_LIT("ab")));
 }
 
+/* Display columns: East Asian wide characters take 2, combining marks 0 (wcwidth, C.UTF-8). */
+static void width_counts_display_columns(void **state)
+{
+    (void)state;
+    assert_int_equal(cn_str_width(CN_STR_LIT("")), 0);
+    assert_int_equal(cn_str_width(CN_STR_LIT("/home")), 5);
+    assert_int_equal(cn_str_width(CN_STR_LIT("你好")), 4);          /* 2 wide */
+    assert_int_equal(cn_str_width(CN_STR_LIT("こんにちは/a")), 12); /* 5 wide, 2 narrow */
+    assert_int_equal(cn_str_width(CN_STR_LIT("ＡＢ")), 4);          /* full-width Latin */
+    assert_int_equal(cn_str_width(CN_STR_LIT("caf\xc3\xa9")), 4);   /* é: 2 bytes, 1 col */
+    assert_int_equal(cn_str_width(CN_STR_LIT("cafe\xcc\x81")), 4);  /* e + combining acute */
+    assert_int_equal(cn_str_width(CN_STR_LIT("…")), 1);
+    assert_int_equal(cn_str_width(CN_STR_LIT("a\xff"
+                                             "b")),
+                     3);                                        /* a bad byte: 1 */
+    assert_int_equal(cn_str_width(CN_STR_LIT("a\xe4\xbd")), 2); /* cut short: 1 */
+}
+
+static void width_prefix_cuts_on_a_character(void **state)
+{
+    (void)state;
+    size_t cols;
+    /* 你好 in 3 columns: 你 alone (a wide character is not split) */
+    assert_int_equal(cn_str_width_prefix(CN_STR_LIT("你好"), 3, &cols), 3);
+    assert_int_equal(cols, 2);
+    assert_int_equal(cn_str_width_prefix(CN_STR_LIT("你好"), 4, &cols), 6);
+    assert_int_equal(cols, 4);
+    assert_int_equal(cn_str_width_prefix(CN_STR_LIT("你好"), 1, &cols), 0);
+    assert_int_equal(cols, 0);
+    assert_int_equal(cn_str_width_prefix(CN_STR_LIT("ab你"), 3, &cols), 2);
+    assert_int_equal(cols, 2);
+    /* a combining mark stays with its letter */
+    assert_int_equal(cn_str_width_prefix(CN_STR_LIT("e\xcc\x81x"), 1, &cols), 3);
+    assert_int_equal(cols, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -84,6 +120,8 @@ int main(void)
         cmocka_unit_test(to_i64_accepts_limits_rejects_overflow),
         cmocka_unit_test(to_double_parses_decimals),
         cmocka_unit_test(eq_nocase_folds_ascii),
+        cmocka_unit_test(width_counts_display_columns),
+        cmocka_unit_test(width_prefix_cuts_on_a_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
