@@ -3,7 +3,9 @@
  * The reference decoders of the Adobe events and products strings: the
  * straightforward versions (cn_str_split and cn_str_trim on every token) that
  * decode.c replaced with one-pass ones. fuzz_events and fuzz_products decode
- * each input both ways and compare the results (dbatch_eq.h).
+ * each input both ways and compare the results (dbatch_eq.h). The words after
+ * a refused amount or quantity come from decode.c's cn_decode_money_why and
+ * cn_decode_qty_why: the reference checks where and whether, not the wording.
  */
 #ifndef CN_FUZZ_DECODE_REF_H
 #define CN_FUZZ_DECODE_REF_H
@@ -78,21 +80,30 @@ static int ref_parse_event(cn_str_t tok, cn_devent_t *ev, cn_err_t *err)
     ev->num = (uint16_t)n;
     if (has_eq) {
         if (cn_parse_money(cn_str_trim(value), &ev->value) != 0) {
-            cn_err_set(err, CN_BADROW_BAD_EVENTS, "event%u has a bad value '%.*s'", n,
-                       CN_STR_FMT(value));
+            cn_err_set(err, CN_BADROW_BAD_EVENTS, "event%u value '%.*s' %s", n, CN_STR_FMT(value),
+                       cn_decode_money_why(cn_str_trim(value)));
             return CN_BADROW_BAD_EVENTS;
         }
         ev->has_value = true;
     } else if (has_colon) {
         if (value.len == 0 || value.len > 100) {
-            cn_err_set(err, CN_BADROW_BAD_EVENTS, "event%u has a bad serialization id", n);
+            cn_err_set(err, CN_BADROW_BAD_EVENTS, "event%u serialization id %s", n,
+                       value.len == 0 ? "is empty" : "is longer than 100 bytes");
             return CN_BADROW_BAD_EVENTS;
         }
         ev->serial = value;
     }
     return 0;
-bad:
-    cn_err_set(err, CN_BADROW_BAD_EVENTS, "unknown event '%.*s'", CN_STR_FMT(name));
+bad:;
+    const char *hint = "eventN, purchase, prodView, scOpen, scAdd, scRemove, scView or "
+                       "scCheckout, case-sensitive";
+    size_t d = 5;
+    while (d < name.len && name.ptr[d] >= '0' && name.ptr[d] <= '9')
+        d++;
+    if (name.len > 5 && d == name.len && memcmp(name.ptr, "event", 5) == 0)
+        hint = name.ptr[5] == '0' && name.len > 6 ? "eventN is written without leading zeros"
+                                                  : "eventN is event1 to event1000";
+    cn_err_set(err, CN_BADROW_BAD_EVENTS, "unknown event '%.*s' (%s)", CN_STR_FMT(name), hint);
     return CN_BADROW_BAD_EVENTS;
 }
 
@@ -125,6 +136,7 @@ static int ref_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t p
 }
 
 /* "eVar4=Red Mug" → var CN_VAR_EVAR|4. */
+/* 0, -1 (not eVarN=value) or -2 (N out of 1..250). */
 static int ref_parse_merch_evar(cn_str_t tok, uint32_t *var, cn_str_t *value)
 {
     const char *eq = memchr(tok.ptr, '=', tok.len);
@@ -140,7 +152,7 @@ static int ref_parse_merch_evar(cn_str_t tok, uint32_t *var, cn_str_t *value)
         n = n * 10 + (unsigned)(name.ptr[i] - '0');
     }
     if (n < 1 || n > 250)
-        return -1;
+        return -2;
     *var = CN_VAR_EVAR | n;
     *value = cn_str(eq + 1, tok.len - name.len - 1);
     return 0;
@@ -178,15 +190,20 @@ static inline int ref_decode_products(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, 
         cn_str_t q = cn_str_trim(f[2]), pr = cn_str_trim(f[3]);
         if (q.len > 0) {
             if (cn_str_to_i64(q, &p.qty) != 0 || p.qty < 0 || p.qty > 1000000000) {
-                cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad quantity '%.*s'",
-                           CN_STR_FMT(p.sku), CN_STR_FMT(q));
+                cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: quantity '%.*s' %s",
+                           CN_STR_FMT(p.sku), CN_STR_FMT(q), cn_decode_qty_why(q));
                 return CN_BADROW_BAD_PRODUCTS;
             }
             p.has_qty = true;
         }
         if (pr.len > 0) {
             if (cn_parse_money(pr, &p.price) != 0) {
-                cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad price '%.*s'",
+                cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: price '%.*s' %s",
+                           CN_STR_FMT(p.sku), CN_STR_FMT(pr), cn_decode_money_why(pr));
+                return CN_BADROW_BAD_PRODUCTS;
+            }
+            if (p.price < 0) {
+                cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: negative price '%.*s'",
                            CN_STR_FMT(p.sku), CN_STR_FMT(pr));
                 return CN_BADROW_BAD_PRODUCTS;
             }
@@ -212,9 +229,12 @@ static inline int ref_decode_products(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, 
                     continue;
                 uint32_t var;
                 cn_str_t val;
-                if (ref_parse_merch_evar(cn_str_trim(tok), &var, &val) != 0) {
-                    cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad eVar '%.*s'",
-                               CN_STR_FMT(p.sku), CN_STR_FMT(tok));
+                int me = ref_parse_merch_evar(cn_str_trim(tok), &var, &val);
+                if (me != 0) {
+                    cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: eVar '%.*s' %s",
+                               CN_STR_FMT(p.sku), CN_STR_FMT(tok),
+                               me == -2 ? "names an eVar outside eVar1 to eVar250"
+                                        : "is not eVarN=value");
                     return CN_BADROW_BAD_PRODUCTS;
                 }
                 int r = cn_decode_vars_add_at(b, h, var, idx, val, err);

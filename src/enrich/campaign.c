@@ -12,7 +12,9 @@
  * key~/regex/ (PCRE2, caseless), key!~/regex/, key? (not empty) or key!
  * (empty), and '&' binds tighter than '|'. Keys: ref_type (none, internal,
  * search, social, email, paid, other), ref_medium, ref_source, ref_domain,
- * campaign, utm_source, utm_medium, utm_campaign, click_id. A suite's
+ * campaign, utm_source, utm_medium, utm_campaign, click_id (one of
+ * cn_enrich__click_ids). A value of ref_type or click_id outside its set, or a
+ * regex that matches none of them, is an error at load. A suite's
  * channel_rules file replaces the defaults below (docs/enrich.md).
  */
 #include <ctype.h>
@@ -58,6 +60,11 @@ static const char *const key_names[K__COUNT] = {
     "ref_type",   "ref_medium", "ref_source",   "ref_domain", "campaign",
     "utm_source", "utm_medium", "utm_campaign", "click_id",
 };
+
+/* The values of ref_type, by cn_ref_type_t. */
+static const cn_str_t ref_type_names[] = {{"none", 4},   {"internal", 8}, {"search", 6},
+                                          {"social", 6}, {"email", 5},    {"paid", 4},
+                                          {"other", 5}};
 
 enum op { OP_EQ, OP_NE, OP_RE, OP_NRE, OP_SET, OP_UNSET };
 
@@ -189,6 +196,87 @@ static int perr(parser_t *ps, const char *what)
     return cn_err_set(ps->err, CN_ECONFIG, "%s:%d: %s", ps->name, ps->line, what);
 }
 
+/*
+ * ref_type and click_id take one of a fixed set of values: a value outside it
+ * never matches, so it is a typo, and an error. Sets *names and *count to the
+ * key's known values, or returns false for a free-text key.
+ */
+static bool key_known_values(enum key k, const cn_str_t **names, size_t *count)
+{
+    if (k == K_REF_TYPE) {
+        *names = ref_type_names;
+        *count = sizeof(ref_type_names) / sizeof(ref_type_names[0]);
+        return true;
+    }
+    if (k == K_CLICK_ID) {
+        *names = cn_enrich__click_ids;
+        *count = cn_enrich__click_id_count;
+        return true;
+    }
+    return false;
+}
+
+/* "none, internal, ..." into buf (truncated to cap). */
+static const char *join_names(const cn_str_t *names, size_t count, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < count && n < cap; i++) {
+        int w =
+            snprintf(buf + n, cap - n, "%s%.*s", i ? ", " : "", (int)names[i].len, names[i].ptr);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+    return buf;
+}
+
+/* Checks c's values (=, !=) or regex (~, !~) against its key's known values, if it has any. */
+static int check_known(parser_t *ps, const cond_t *c)
+{
+    const cn_str_t *names;
+    size_t count;
+    if (!key_known_values(c->key, &names, &count))
+        return 0;
+    char list[160];
+    const char *key = key_names[c->key];
+    if (c->op == OP_EQ || c->op == OP_NE) {
+        for (size_t v = 0; v < c->val_count; v++) {
+            cn_str_t val = cn_str(c->vals[v], c->val_lens[v]);
+            bool known = false;
+            for (size_t i = 0; i < count && !known; i++)
+                known = cn_str_eq_nocase(val, names[i]);
+            if (known)
+                continue;
+            if (val.len == 0)
+                return cn_err_set(ps->err, CN_ECONFIG,
+                                  "%s:%d: empty value in %s%s (known: %s; %s? tests for a value, "
+                                  "%s! for none)",
+                                  ps->name, ps->line, key, c->op == OP_EQ ? "=" : "!=",
+                                  join_names(names, count, list, sizeof(list)), key, key);
+            return cn_err_set(ps->err, CN_ECONFIG, "%s:%d: unknown %s \"%.*s\" (known: %s)",
+                              ps->name, ps->line, key, (int)(val.len > 40 ? 40 : val.len), val.ptr,
+                              join_names(names, count, list, sizeof(list)));
+        }
+        return 0;
+    }
+    if ((c->op == OP_RE || c->op == OP_NRE) && c->re != NULL) {
+        /* a regex that matches no known value (nor, for click_id, the empty value of a
+         * landing URL without one) is always false, or always true after !~ */
+        bool any = c->key == K_CLICK_ID && c->re_empty_known && c->re_matches_empty;
+        pcre2_match_data *md = pcre2_match_data_create_from_pattern(c->re, NULL);
+        for (size_t i = 0; i < count && !any && md != NULL; i++)
+            any = pcre2_match(c->re, (PCRE2_SPTR)names[i].ptr, names[i].len, 0, 0, md, NULL) >= 0;
+        bool checked = md != NULL;
+        pcre2_match_data_free(md);
+        if (checked && !any)
+            return cn_err_set(ps->err, CN_ECONFIG,
+                              "%s:%d: %s regex matches none of the known values (%s)", ps->name,
+                              ps->line, key, join_names(names, count, list, sizeof(list)));
+    }
+    return 0;
+}
+
 static int parse_cond(parser_t *ps, cond_t *c)
 {
     skip_ws(ps);
@@ -200,9 +288,20 @@ static int parse_cond(parser_t *ps, cond_t *c)
     for (int i = 0; i < K__COUNT; i++)
         if (cn_str_eq_c(key, key_names[i]))
             ki = i;
-    if (ki < 0)
-        return perr(ps, "unknown key (ref_type, ref_medium, ref_source, ref_domain, campaign, "
-                        "utm_source, utm_medium, utm_campaign, click_id)");
+    if (ki < 0) {
+        /* the whole word in the message, also past an upper-case letter or digit */
+        const char *e = ps->p;
+        while (e < ps->end && (isalnum((unsigned char)*e) || *e == '_'))
+            e++;
+        int wl = (int)(e - k > 40 ? 40 : e - k);
+        if (wl == 0)
+            return perr(ps, "key expected (ref_type, ref_medium, ref_source, ref_domain, "
+                            "campaign, utm_source, utm_medium, utm_campaign, click_id)");
+        return cn_err_set(ps->err, CN_ECONFIG,
+                          "%s:%d: unknown key \"%.*s\" (ref_type, ref_medium, ref_source, "
+                          "ref_domain, campaign, utm_source, utm_medium, utm_campaign, click_id)",
+                          ps->name, ps->line, wl, k);
+    }
     c->key = (enum key)ki;
     skip_ws(ps);
     if (ps->p >= ps->end)
@@ -288,6 +387,7 @@ static int parse_line(parser_t *ps, rule_t *r)
         memset(&cj->conds[cj->count], 0, sizeof(cond_t));
         cj->count++;
         CN_RETURN_IF_ERR(parse_cond(ps, &cj->conds[cj->count - 1]));
+        CN_RETURN_IF_ERR(check_known(ps, &cj->conds[cj->count - 1]));
         skip_ws(ps);
         if (ps->p >= ps->end)
             return 0;
@@ -530,10 +630,6 @@ void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t ad
 }
 
 /* --- Channel --- */
-
-static const cn_str_t ref_type_names[] = {{"none", 4},   {"internal", 8}, {"search", 6},
-                                          {"social", 6}, {"email", 5},    {"paid", 4},
-                                          {"other", 5}};
 
 /* The value of every key for one channel lookup, by enum key; never a NULL ptr. */
 static void key_values(const cn_ref_info_t *ref, const cn_campaign_t *camp, cn_str_t *kv)

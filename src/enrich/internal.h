@@ -383,5 +383,8 @@ const char *cn_enrich__click_id(cn_str_t landing);
 bool cn_enrich__has_scheme_sep(cn_str_t s);
 /* The click-id parameter name key is (static), or NULL. */
 const char *cn_enrich__click_name(cn_str_t key);
+/* The click-id parameter names cn_enrich__click_name knows (channel rules check click_id=...). */
+extern const cn_str_t cn_enrich__click_ids[];
+extern const size_t cn_enrich__click_id_count;
 
 #endif

@@ -241,15 +241,17 @@ const cn_refent_t *cn_enrich__refdb_lookup(const cn_refdb_t *r, cn_str_t host, c
 /* --- Classification --- */
 
 /* Paid click-id parameters of ad networks, looked for in the landing URL. */
-static const cn_str_t click_ids[] = {{"gclid", 5},     {"gbraid", 6}, {"wbraid", 6}, {"dclid", 5},
-                                     {"msclkid", 7},   {"fbclid", 6}, {"ttclid", 6}, {"twclid", 6},
-                                     {"li_fat_id", 9}, {"yclid", 5},  {"ScCid", 5},  {"epik", 4}};
+const cn_str_t cn_enrich__click_ids[] = {
+    {"gclid", 5},  {"gbraid", 6}, {"wbraid", 6},    {"dclid", 5}, {"msclkid", 7}, {"fbclid", 6},
+    {"ttclid", 6}, {"twclid", 6}, {"li_fat_id", 9}, {"yclid", 5}, {"ScCid", 5},   {"epik", 4}};
+const size_t cn_enrich__click_id_count =
+    sizeof(cn_enrich__click_ids) / sizeof(cn_enrich__click_ids[0]);
 
 const char *cn_enrich__click_name(cn_str_t key)
 {
-    for (size_t i = 0; i < sizeof(click_ids) / sizeof(click_ids[0]); i++)
-        if (cn_str_eq(key, click_ids[i])) /* the lengths first, no strlen */
-            return click_ids[i].ptr;
+    for (size_t i = 0; i < cn_enrich__click_id_count; i++)
+        if (cn_str_eq(key, cn_enrich__click_ids[i])) /* the lengths first, no strlen */
+            return cn_enrich__click_ids[i].ptr;
     return NULL;
 }
 

@@ -145,14 +145,23 @@ static int digits(const char **p, const char *end, int n)
  * Unix seconds, or ISO 8601 in the forms Adobe's timestamp variable takes: a
  * date and a time separated by T, each in the extended (2024-01-01T10:30:00)
  * or the basic form (20240101T103000); seconds optional, fraction optional;
- * zone Z, +HH:MM, +HHMM, +HH or none (UTC).
+ * zone Z, +HH:MM, +HHMM, +HH or none (UTC). 0, or -1 with why (why_len bytes) saying
+ * what is wrong (after "ts '...' "), for the bad row's detail.
  */
-static int parse_ts(cn_str_t s, int64_t *out)
+static int parse_ts(cn_str_t s, int64_t *out, char *why, size_t why_len)
 {
+    static const char *const form = "is neither Unix seconds nor an ISO 8601 time "
+                                    "(YYYY-MM-DDThh:mm[:ss][Z|+hh:mm], or without separators)";
+    static const char *const range = "is before 1970 or after 3000";
+#define TS_BAD(...)                                                                                \
+    do {                                                                                           \
+        snprintf(why, why_len, __VA_ARGS__);                                                       \
+        return -1;                                                                                 \
+    } while (0)
     int64_t secs;
     if (cn_str_to_i64(s, &secs) == 0) {
         if (secs < 0 || secs > 32503680000LL)
-            return -1;
+            TS_BAD("is Unix seconds before 1970 or after 3000");
         *out = secs * 1000000;
         return 0;
     }
@@ -160,27 +169,27 @@ static int parse_ts(cn_str_t s, int64_t *out)
     int y = digits(&p, end, 4), mo, d, hh, mi, ss = 0;
     bool ext = p < end && *p == '-'; /* extended form: separators */
     if (y < 0)
-        return -1;
+        TS_BAD("%s", form);
     p += ext;
     if ((mo = digits(&p, end, 2)) < 0)
-        return -1;
+        TS_BAD("%s", form);
     if (ext && (p >= end || *p++ != '-'))
-        return -1;
+        TS_BAD("%s", form);
     if ((d = digits(&p, end, 2)) < 0 || p >= end || *p++ != 'T' || (hh = digits(&p, end, 2)) < 0)
-        return -1;
+        TS_BAD("%s", form);
     if (ext && (p >= end || *p++ != ':'))
-        return -1;
+        TS_BAD("%s", form);
     if ((mi = digits(&p, end, 2)) < 0)
-        return -1;
+        TS_BAD("%s", form);
     int64_t frac_us = 0;
     if (p < end && (ext ? *p == ':' : (*p >= '0' && *p <= '9'))) {
         p += ext;
         if ((ss = digits(&p, end, 2)) < 0)
-            return -1;
+            TS_BAD("%s", form);
         if (p < end && (*p == '.' || *p == ',')) {
             p++;
             if (p >= end || *p < '0' || *p > '9')
-                return -1;
+                TS_BAD("%s", form);
             for (int64_t scale = 100000; p < end && *p >= '0' && *p <= '9'; p++, scale /= 10)
                 frac_us += (*p - '0') * scale;
         }
@@ -190,22 +199,38 @@ static int parse_ts(cn_str_t s, int64_t *out)
         p++;
     } else if (p < end && (*p == '+' || *p == '-')) {
         int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
-        if ((oh = digits(&p, end, 2)) < 0 || oh > 23)
-            return -1;
+        if ((oh = digits(&p, end, 2)) < 0)
+            TS_BAD("%s", form);
+        if (oh > 23)
+            TS_BAD("has a zone offset of %d hours (at most 23)", oh);
         if (p < end) {
             p += *p == ':';
-            if ((om = digits(&p, end, 2)) < 0 || om > 59)
-                return -1;
+            if ((om = digits(&p, end, 2)) < 0)
+                TS_BAD("%s", form);
+            if (om > 59)
+                TS_BAD("has a zone offset of %d minutes (at most 59)", om);
         }
         off = sign * (oh * 3600 + om * 60);
     }
+    if (p != end)
+        TS_BAD("%s", form);
     static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    static const char *const months[12] = {"January",   "February", "March",    "April",
+                                           "May",       "June",     "July",     "August",
+                                           "September", "October",  "November", "December"};
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (p != end || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || hh > 23 || mi > 59 ||
-        ss > 60)
-        return -1;
-    if (mo == 2 && d == 29 && !leap) /* timegm would make 2026-02-29 March 1st */
-        return -1;
+    if (mo < 1 || mo > 12)
+        TS_BAD("has month %02d, which does not exist (01 to 12)", mo);
+    /* timegm would make 2026-02-31 March 3rd: refused */
+    if (d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
+        TS_BAD("has day %02d, which %s %04d does not have (01 to %02d)", d, months[mo - 1], y,
+               mo == 2 && !leap ? 28 : mdays[mo - 1]);
+    if (hh > 23)
+        TS_BAD("has hour %02d (00 to 23)", hh);
+    if (mi > 59)
+        TS_BAD("has minute %02d (00 to 59)", mi);
+    if (ss > 60)
+        TS_BAD("has second %02d (00 to 60)", ss);
     struct tm tm = {.tm_year = y - 1900,
                     .tm_mon = mo - 1,
                     .tm_mday = d,
@@ -214,7 +239,10 @@ static int parse_ts(cn_str_t s, int64_t *out)
                     .tm_sec = ss};
     time_t t = timegm(&tm);
     *out = ((int64_t)t - off) * 1000000 + frac_us;
-    return *out < 0 || *out > 32503680000LL * 1000000 ? -1 : 0;
+    if (*out < 0 || *out > 32503680000LL * 1000000)
+        TS_BAD("%s", range);
+    return 0;
+#undef TS_BAD
 }
 
 /* The id inside an s_vi cookie: "[CS]v1|<id>[CE]". */
@@ -471,11 +499,9 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
             h->truncated = false;
         } else if (cn_str_eq_c(n, "ts")) {
             cn_str_t v = value_of(&c, p);
-            if (parse_ts(v, &h->ts_us) != 0) {
-                cn_err_set(err, CN_BADROW_BAD_TIMESTAMP,
-                           "ts '%.*s' is neither Unix seconds nor an ISO 8601 "
-                           "time from 1970 to 3000",
-                           CN_STR_FMT(v));
+            char why[128];
+            if (parse_ts(v, &h->ts_us, why, sizeof(why)) != 0) {
+                cn_err_set(err, CN_BADROW_BAD_TIMESTAMP, "ts '%.*s' %s", CN_STR_FMT(v), why);
                 return CN_BADROW_BAD_TIMESTAMP;
             }
             /* A device clock far ahead would move the visitor's last-hit time into the future

@@ -624,6 +624,48 @@ static int jmoney(const jn_t *v, int64_t *out)
     return -1;
 }
 
+/*
+ * Why jmoney refused v (it did): not a number, not a decimal amount, or too big. Bad-row
+ * details name the member but not a number's text: the light parser keeps the text, jansson
+ * (cn__decode_canton_json_ref) only the value, and both must give the same detail.
+ */
+static const char *jmoney_why(const jn_t *v)
+{
+    if (v->t == JN_STR)
+        return cn_decode_money_why(cn_str(v->s, v->len));
+    if (v->t == JN_INT || v->t == JN_REAL)
+        return "is out of range (at most 14 digits before the point)";
+    return "is not a number";
+}
+
+/*
+ * A quantity: a whole number from 0 to CN_DEC_MAX_QTY, also written with a zero fraction
+ * (2.0: what Python's json.dumps writes for a float). NULL and *out, or why q is not one.
+ */
+static const char *jqty(const jn_t *q, int64_t *out)
+{
+    if (q->t == JN_INT) {
+        int64_t v = jn_int(q);
+        if (v < 0)
+            return "is negative";
+        if (v > CN_DEC_MAX_QTY)
+            return "is over 1000000000";
+        *out = v;
+        return NULL;
+    }
+    if (q->t != JN_REAL)
+        return q->t == JN_STR ? "is a string, not a number" : "is not a number";
+    double d = jn_real(q);
+    if (d < 0)
+        return "is negative";
+    if (d > CN_DEC_MAX_QTY)
+        return "is over 1000000000";
+    if (d != (double)(int64_t)d)
+        return "is not a whole number";
+    *out = (int64_t)d;
+    return NULL;
+}
+
 #define BAD(code, ...)                                                                             \
     do {                                                                                           \
         cn_err_set(err, code, __VA_ARGS__);                                                        \
@@ -682,7 +724,7 @@ static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[
     const jn_t *rev = f[EF_REVENUE];
     if (rev != NULL && rev->t != JN_NULL) {
         if (jmoney(rev, &h->revenue) != 0)
-            BAD(CN_BADROW_BAD_JSON, "events[%zu].revenue is not a number", idx);
+            BAD(CN_BADROW_BAD_JSON, "events[%zu].revenue %s", idx, jmoney_why(rev));
         if (h->revenue < 0) /* as a negative price: no order takes revenue away */
             BAD(CN_BADROW_BAD_JSON, "events[%zu].revenue is negative", idx);
         h->has_revenue = true;
@@ -720,25 +762,16 @@ static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[
             if (p.sku.len == 0)
                 BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu] has no sku", idx, i);
             int64_t qty = 1;
-            if (q != NULL && q->t != JN_NULL) {
-                /* a whole number, also written as one with a zero fraction (2.0: what
-                 * Python's json.dumps writes for a float) */
-                double d = q->t == JN_REAL ? jn_real(q) : -1;
-                if (q->t == JN_INT)
-                    qty = jn_int(q);
-                else if (d >= 0 && d <= 1000000000 && d == (double)(int64_t)d)
-                    qty = (int64_t)d;
-                else
-                    qty = -1;
-                if (qty < 0 || qty > 1000000000)
-                    BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].quantity is bad", idx, i);
-            }
+            const char *qty_why = q != NULL && q->t != JN_NULL ? jqty(q, &qty) : NULL;
+            if (qty_why != NULL)
+                BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].quantity %s", idx, i, qty_why);
             p.qty = qty;
             p.has_qty = true;
             if (pr != NULL && pr->t != JN_NULL) {
                 int64_t unit;
                 if (jmoney(pr, &unit) != 0)
-                    BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].price is bad", idx, i);
+                    BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].price %s", idx, i,
+                        jmoney_why(pr));
                 if (unit < 0) /* a negative price would take revenue away from the order */
                     BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].price is negative", idx, i);
                 p.price = unit * qty; /* the JSON carries the unit price; rows keep line totals */

@@ -205,6 +205,47 @@ static inline const char *find_sep(const char *p, const char *end, const char *b
     return find_sep2(p, end, base, sep, sep);
 }
 
+/* --- Why a number is refused --- */
+
+/* [+-]digits[.digits] with a digit somewhere: what cn_parse_money reads. */
+static bool is_decimal(cn_str_t s, bool *has_point)
+{
+    size_t i = s.len > 0 && (s.ptr[0] == '-' || s.ptr[0] == '+') ? 1 : 0, digits = 0;
+    *has_point = false;
+    for (; i < s.len; i++) {
+        if (s.ptr[i] >= '0' && s.ptr[i] <= '9')
+            digits++;
+        else if (s.ptr[i] == '.' && !*has_point)
+            *has_point = true;
+        else
+            return false;
+    }
+    return digits > 0;
+}
+
+const char *cn_decode_money_why(cn_str_t s)
+{
+    bool point;
+    if (!is_decimal(s, &point))
+        return "is not a decimal amount such as 12.50";
+    return "is out of range (at most 14 digits before the point)";
+}
+
+const char *cn_decode_qty_why(cn_str_t s)
+{
+    bool point;
+    int64_t q;
+    if (!is_decimal(s, &point))
+        return "is not a number";
+    if (point)
+        return "is not a whole number";
+    if (s.ptr[0] == '-' && (cn_str_to_i64(s, &q) != 0 || q < 0))
+        return "is negative";
+    if (cn_str_to_i64(s, &q) != 0 || q > CN_DEC_MAX_QTY)
+        return "is over 1000000000";
+    return NULL;
+}
+
 /* Parses one event token: "purchase", "event5", "event5=2.5", "event5:ID" ([base, the end of
  * tok) readable). */
 static int parse_event(const char *base, cn_str_t tok, cn_devent_t *ev, cn_err_t *err)
@@ -243,21 +284,31 @@ static int parse_event(const char *base, cn_str_t tok, cn_devent_t *ev, cn_err_t
     ev->num = (uint16_t)n;
     if (has_eq) {
         if (cn_parse_money(cn_str_trim(value), &ev->value) != 0) {
-            cn_err_set(err, CN_BADROW_BAD_EVENTS, "event%u has a bad value '%.*s'", n,
-                       CN_STR_FMT(value));
+            cn_err_set(err, CN_BADROW_BAD_EVENTS, "event%u value '%.*s' %s", n, CN_STR_FMT(value),
+                       cn_decode_money_why(cn_str_trim(value)));
             return CN_BADROW_BAD_EVENTS;
         }
         ev->has_value = true;
     } else if (has_colon) {
         if (value.len == 0 || value.len > 100) {
-            cn_err_set(err, CN_BADROW_BAD_EVENTS, "event%u has a bad serialization id", n);
+            cn_err_set(err, CN_BADROW_BAD_EVENTS, "event%u serialization id %s", n,
+                       value.len == 0 ? "is empty" : "is longer than 100 bytes");
             return CN_BADROW_BAD_EVENTS;
         }
         ev->serial = value;
     }
     return 0;
-bad:
-    cn_err_set(err, CN_BADROW_BAD_EVENTS, "unknown event '%.*s'", CN_STR_FMT(name));
+bad:;
+    /* "event" and digits: the number is out of range or has a leading zero */
+    size_t d = 5;
+    while (d < name.len && name.ptr[d] >= '0' && name.ptr[d] <= '9')
+        d++;
+    bool numbered = name.len > 5 && d == name.len && memcmp(name.ptr, "event", 5) == 0;
+    cn_err_set(err, CN_BADROW_BAD_EVENTS, "unknown event '%.*s' (%s)", CN_STR_FMT(name),
+               !numbered ? "eventN, purchase, prodView, scOpen, scAdd, scRemove, scView "
+                           "or scCheckout, case-sensitive"
+               : name.ptr[5] == '0' && name.len > 6 ? "eventN is written without leading zeros"
+                                                    : "eventN is event1 to event1000");
     return CN_BADROW_BAD_EVENTS;
 }
 
@@ -346,27 +397,28 @@ int cn_decode_vars_add_at(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, int32_t pr
     return add_var(b, h, var, value, product, err);
 }
 
-/* "eVar4=Red Mug" → var CN_VAR_EVAR|4 ([base, the end of tok) readable). */
-static int parse_merch_evar(const char *base, cn_str_t tok, uint32_t *var, cn_str_t *value)
+/* "eVar4=Red Mug" → var CN_VAR_EVAR|4 ([base, the end of tok) readable); NULL, or why tok is
+ * not one (to follow it in a bad row's detail). */
+static const char *parse_merch_evar(const char *base, cn_str_t tok, uint32_t *var, cn_str_t *value)
 {
     const char *eq = find_sep(tok.ptr, tok.ptr + tok.len, base, '=');
     if (eq == tok.ptr + tok.len)
-        return -1;
+        return "is not eVarN=value";
     cn_str_t name = cn_str(tok.ptr, (size_t)(eq - tok.ptr));
     if (name.len < 5 || name.len > 7 || (name.ptr[0] | 0x20) != 'e' ||
         (name.ptr[1] | 0x20) != 'v' || (name.ptr[2] | 0x20) != 'a' || (name.ptr[3] | 0x20) != 'r')
-        return -1;
+        return "is not eVarN=value";
     unsigned n = 0;
     for (size_t i = 4; i < name.len; i++) {
         if (name.ptr[i] < '0' || name.ptr[i] > '9')
-            return -1;
+            return "is not eVarN=value";
         n = n * 10 + (unsigned)(name.ptr[i] - '0');
     }
     if (n < 1 || n > 250)
-        return -1;
+        return "names an eVar outside eVar1 to eVar250";
     *var = CN_VAR_EVAR | n;
     *value = cn_str(eq + 1, tok.len - name.len - 1);
-    return 0;
+    return NULL;
 }
 
 /* One product (its text between commas, not blank) with its fields f[0..nf-1], all inside
@@ -384,17 +436,18 @@ static int add_product(const char *base, cn_str_t prod, const cn_str_t *f, int n
     cn_str_t q = nf > 2 ? cn_str_trim(f[2]) : cn_str(NULL, 0),
              pr = nf > 3 ? cn_str_trim(f[3]) : cn_str(NULL, 0);
     if (q.len > 0) {
-        if (cn_str_to_i64(q, &p.qty) != 0 || p.qty < 0 || p.qty > 1000000000) {
-            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad quantity '%.*s'",
-                       CN_STR_FMT(p.sku), CN_STR_FMT(q));
+        if (cn_str_to_i64(q, &p.qty) != 0 || p.qty < 0 || p.qty > CN_DEC_MAX_QTY) {
+            const char *why = cn_decode_qty_why(q);
+            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: quantity '%.*s' %s",
+                       CN_STR_FMT(p.sku), CN_STR_FMT(q), why ? why : "is bad");
             return CN_BADROW_BAD_PRODUCTS;
         }
         p.has_qty = true;
     }
     if (pr.len > 0) {
         if (cn_parse_money(pr, &p.price) != 0) {
-            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad price '%.*s'",
-                       CN_STR_FMT(p.sku), CN_STR_FMT(pr));
+            cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: price '%.*s' %s",
+                       CN_STR_FMT(p.sku), CN_STR_FMT(pr), cn_decode_money_why(pr));
             return CN_BADROW_BAD_PRODUCTS;
         }
         /* A price is what the products were sold for: a negative one would take revenue
@@ -424,9 +477,10 @@ static int add_product(const char *base, cn_str_t prod, const cn_str_t *f, int n
             if (t.len > 0) {
                 uint32_t var;
                 cn_str_t val;
-                if (parse_merch_evar(base, t, &var, &val) != 0) {
-                    cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: bad eVar '%.*s'",
-                               CN_STR_FMT(p.sku), CN_STR_FMT(tok));
+                const char *why = parse_merch_evar(base, t, &var, &val);
+                if (why != NULL) {
+                    cn_err_set(err, CN_BADROW_BAD_PRODUCTS, "product %.*s: eVar '%.*s' %s",
+                               CN_STR_FMT(p.sku), CN_STR_FMT(tok), why);
                     return CN_BADROW_BAD_PRODUCTS;
                 }
                 int r = add_var(b, h, var, val, idx, err);

@@ -47,6 +47,7 @@ cn_str_t cn_parena_dup(cn_parena_t *a, cn_str_t s);
 #define CN_DEC_MAX_CTX       1000       /* context-data entries of one hit */
 #define CN_DEC_MAX_BODY      (8u << 20) /* decompressed body */
 #define CN_DEC_MAX_EVENT_NUM 1000
+#define CN_DEC_MAX_QTY       1000000000 /* a product's quantity */
 
 /* A success event: a commerce event (num 0, flag set) or eventN. */
 typedef struct cn_devent {
@@ -178,6 +179,17 @@ int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, 
  */
 int cn_decode_contextdata(cn_str_t q, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err);
 /* cn_parse_money(): hit/pagerule.h. */
+/*
+ * Why cn_parse_money refused s, for a bad row's detail (a static string, to follow the value):
+ * "is not a decimal amount such as 12.50" or "is out of range (at most 14 digits before the
+ * point)".
+ */
+const char *cn_decode_money_why(cn_str_t s);
+/*
+ * Why s is not a quantity (a whole number from 0 to CN_DEC_MAX_QTY), or NULL when it is one
+ * (static): "is not a number", "is not a whole number", "is negative", "is over 1000000000".
+ */
+const char *cn_decode_qty_why(cn_str_t s);
 /* Name of a commerce event flag ("purchase"...) or NULL. */
 const char *cn_commerce_event_name(uint8_t flag);
 

@@ -4,9 +4,10 @@ modules read (evarN attributes, channel_rules, salt_retention...), and refuses a
 way `canton process` and `canton serve` do: exit status 1 and one line on stderr,
 "canton <command>: FILE:LINE: [suite ID] KEY...: what is wrong" (docs/configuration.md).
 
-For each of three bad files (an eVar attribute, a channel rule, a salt_retention) each command
-must print exactly that line and nothing else (under ASan a leak would add its report and
-change the status); then the same file with good values works for every command.
+For each of four bad files (an eVar attribute, a channel rule that does not parse, one with an
+unknown ref_type, a salt_retention) each command must print exactly that line and nothing else
+(under ASan a leak would add its report and change the status); then the same file with good
+values works for every command.
 
 canton.conf.example is the reference for the keys: the examples it gives in comments
 (`# evar1 = ...`, `# tokens = ...`, `# name = ...`) are accepted once uncommented
@@ -88,6 +89,10 @@ def main():
         bad_rules = os.path.join(tmp, "channels-bad.txt")
         with open(bad_rules, "w") as f:
             f.write("Partners: ref_source\n")
+        # a referrer type that does not exist never matches: refused, with the known ones
+        bogus_rules = os.path.join(tmp, "channels-reftype.txt")
+        with open(bogus_rules, "w") as f:
+            f.write("# partners\nPartners: ref_type=bogus & ref_source?\n")
         good_rules = os.path.join(tmp, "channels.txt")
         with open(good_rules, "w") as f:
             f.write("Partners: ref_source=Partner Network\nRest: campaign? | campaign!\n")
@@ -110,6 +115,9 @@ def main():
              "[suite demo] evar1 = allocation=first: allocation is most_recent or original"),
             ("rules", "channel_rules = %s" % bad_rules,
              "[suite demo] channel_rules: %s:1: operator expected after the key" % bad_rules),
+            ("ref_type", "channel_rules = %s" % bogus_rules,
+             "[suite demo] channel_rules: %s:2: unknown ref_type \"bogus\" (known: none, "
+             "internal, search, social, email, paid, other)" % bogus_rules),
             ("salt", "salt_retention = 0d", "[suite demo] salt_retention: want Nd (N >= 1) or never"),
         ]
         refused = 0

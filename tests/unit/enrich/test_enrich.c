@@ -1300,6 +1300,57 @@ static void channel_rules_errors_name_the_line(void **state)
     cn_enrich__chanrules_free(c);
 }
 
+/* ref_type and click_id take a fixed set of values: another value (or a regex matching none of
+ * them) never matches, so it is refused at load with the line, the value and the known values. */
+static void channel_rules_refuse_unknown_values(void **state)
+{
+    (void)state;
+    cn_chanrules_t *c;
+    cn_err_t err;
+    const char *bogus = "A: ref_type=search\n\nB: utm_medium=x | ref_type=Social,bogus\n";
+    assert_int_equal(cn_enrich__chanrules_parse("r.conf", bogus, strlen(bogus), &c, &err),
+                     CN_ECONFIG);
+    assert_string_equal(err.msg, "r.conf:3: unknown ref_type \"bogus\" (known: none, internal, "
+                                 "search, social, email, paid, other)");
+    const char *ne = "A: ref_type!=none,direct\n";
+    assert_int_equal(cn_enrich__chanrules_parse("r.conf", ne, strlen(ne), &c, &err), CN_ECONFIG);
+    assert_string_equal(err.msg, "r.conf:1: unknown ref_type \"direct\" (known: none, internal, "
+                                 "search, social, email, paid, other)");
+    const char *click = "A: click_id=gclid,gclidd\n";
+    assert_int_equal(cn_enrich__chanrules_parse("r.conf", click, strlen(click), &c, &err),
+                     CN_ECONFIG);
+    assert_string_equal(err.msg,
+                        "r.conf:1: unknown click_id \"gclidd\" (known: gclid, gbraid, "
+                        "wbraid, dclid, msclkid, fbclid, ttclid, twclid, li_fat_id, yclid, "
+                        "ScCid, epik)");
+    const char *empty = "A: ref_type=paid,\n";
+    assert_int_equal(cn_enrich__chanrules_parse("r.conf", empty, strlen(empty), &c, &err),
+                     CN_ECONFIG);
+    assert_string_equal(err.msg, "r.conf:1: empty value in ref_type= (known: none, internal, "
+                                 "search, social, email, paid, other; ref_type? tests for a "
+                                 "value, ref_type! for none)");
+    const char *re = "A: campaign? & ref_type~/^(organic|seo)$/\n";
+    assert_int_equal(cn_enrich__chanrules_parse("r.conf", re, strlen(re), &c, &err), CN_ECONFIG);
+    assert_string_equal(err.msg, "r.conf:1: ref_type regex matches none of the known values "
+                                 "(none, internal, search, social, email, paid, other)");
+    const char *key = "A: refType=search\n";
+    assert_int_equal(cn_enrich__chanrules_parse("r.conf", key, strlen(key), &c, &err), CN_ECONFIG);
+    assert_string_equal(err.msg, "r.conf:1: unknown key \"refType\" (ref_type, ref_medium, "
+                                 "ref_source, ref_domain, campaign, utm_source, utm_medium, "
+                                 "utm_campaign, click_id)");
+    /* known values in any case, regexes matching one, click_id~ matching no click id, and the
+     * free-text keys (ref_medium takes the referrer list's media, which a suite may extend) */
+    const char *ok = "A: ref_type=SEARCH,paid & click_id!=GCLID | ref_type!~/^(none|internal)$/\n"
+                     "B: click_id~/^$/ & ref_medium=ai,anything & utm_medium=whatever\n";
+    assert_int_equal(cn_enrich__chanrules_parse("r.conf", ok, strlen(ok), &c, &err), 0);
+    cn_enrich__chanrules_free(c);
+    /* the default rules pass their own check */
+    assert_int_equal(cn_enrich__chanrules_parse("d", cn_enrich__default_channel_rules,
+                                                strlen(cn_enrich__default_channel_rules), &c, &err),
+                     0);
+    cn_enrich__chanrules_free(c);
+}
+
 int main(int argc, char **argv)
 {
     test_mmdb = argc > 1 ? argv[1] : NULL;
@@ -1343,6 +1394,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(referrer_memo_equals_classifying),
         cmocka_unit_test(campaign_memo_equals_reading),
         cmocka_unit_test(channel_rules_errors_name_the_line),
+        cmocka_unit_test(channel_rules_refuse_unknown_values),
         cmocka_unit_test(channel_regex_on_empty_values),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

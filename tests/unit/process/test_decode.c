@@ -442,31 +442,58 @@ static void adobe_timestamp_param(void **state)
             fail_msg("ts=%s: %lld, want %lld", ok[i].ts, (long long)B.hits[0].ts_us,
                      (long long)ok[i].us);
     }
-    static const char *bad[] = {
-        "2024-01-01",
-        "2024-01-01T",
-        "2024-01-01T10",
-        "2024-13-01T10%3A00",
-        "2024-01-01T24%3A00",
-        "2024-01-01T10%3A00%3A00%2B0",
-        "2024-01-01T10%3A00%3A00.Z",
-        "2024-01-0110%3A00",
-        "20240101T1000Zx",
-        "2024-01-01T10%3A00%3A00 Z",
-        "99991231T0000",
+    /* each refusal says what is wrong: the form, or which field is out of range */
+#define FORM                                                                                       \
+    "is neither Unix seconds nor an ISO 8601 time (YYYY-MM-DDThh:mm[:ss][Z|+hh:mm], or without "   \
+    "separators)"
+    static const struct {
+        const char *ts, *msg;
+    } bad[] = {
+        {"2024-01-01", "ts '2024-01-01' " FORM},
+        {"2024-01-01T", "ts '2024-01-01T' " FORM},
+        {"2024-01-01T10", "ts '2024-01-01T10' " FORM},
+        {"2024-13-01T10%3A00",
+         "ts '2024-13-01T10:00' has month 13, which does not exist (01 to 12)"},
+        {"2024-01-01T24%3A00", "ts '2024-01-01T24:00' has hour 24 (00 to 23)"},
+        {"2024-01-01T10%3A60", "ts '2024-01-01T10:60' has minute 60 (00 to 59)"},
+        {"2024-01-01T10%3A00%3A61", "ts '2024-01-01T10:00:61' has second 61 (00 to 60)"},
+        {"2024-01-01T10%3A00%2B24",
+         "ts '2024-01-01T10:00+24' has a zone offset of 24 hours (at most 23)"},
+        {"2024-01-01T10%3A00%2B01%3A60",
+         "ts '2024-01-01T10:00+01:60' has a zone offset of 60 minutes (at most 59)"},
+        {"2024-01-01T10%3A00%3A00%2B0", "ts '2024-01-01T10:00:00+0' " FORM},
+        {"2024-01-01T10%3A00%3A00.Z", "ts '2024-01-01T10:00:00.Z' " FORM},
+        {"2024-01-0110%3A00", "ts '2024-01-0110:00' " FORM},
+        {"20240101T1000Zx", "ts '20240101T1000Zx' " FORM},
+        {"2024-01-01T10%3A00%3A00 Z", "ts '2024-01-01T10:00:00 Z' " FORM},
+        {"99991231T0000", "ts '99991231T0000' is before 1970 or after 3000"},
+        {"1969-12-31T23%3A59Z", "ts '1969-12-31T23:59Z' is before 1970 or after 3000"},
+        {"-1", "ts '-1' is Unix seconds before 1970 or after 3000"},
         /* days a month does not have: not moved to the next month */
-        "2026-02-31T10%3A00%3A00Z",
-        "2025-02-29T10%3A00",
-        "2100-02-29T10%3A00",
-        "20260431T1000",
-        "2026-11-31T00%3A00",
-        "2026-11-00T00%3A00",
+        {"2026-02-31T10%3A00%3A00Z",
+         "ts '2026-02-31T10:00:00Z' has day 31, which February 2026 does not have (01 to 28)"},
+        {"2026-02-31T10%3A00%3A00",
+         "ts '2026-02-31T10:00:00' has day 31, which February 2026 does not have (01 to 28)"},
+        {"2025-02-29T10%3A00",
+         "ts '2025-02-29T10:00' has day 29, which February 2025 does not have (01 to 28)"},
+        {"2100-02-29T10%3A00",
+         "ts '2100-02-29T10:00' has day 29, which February 2100 does not have (01 to 28)"},
+        {"2024-02-30T10%3A00",
+         "ts '2024-02-30T10:00' has day 30, which February 2024 does not have (01 to 29)"},
+        {"20260431T1000",
+         "ts '20260431T1000' has day 31, which April 2026 does not have (01 to 30)"},
+        {"2026-11-31T00%3A00",
+         "ts '2026-11-31T00:00' has day 31, which November 2026 does not have (01 to 30)"},
+        {"2026-11-00T00%3A00",
+         "ts '2026-11-00T00:00' has day 00, which November 2026 does not have (01 to 30)"},
     };
+#undef FORM
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char q[128];
-        snprintf(q, sizeof(q), "g=x&ts=%s", bad[i]);
+        snprintf(q, sizeof(q), "g=x&ts=%s", bad[i].ts);
         if (decode_query(q) != CN_BADROW_BAD_TIMESTAMP)
-            fail_msg("ts=%s was taken", bad[i]);
+            fail_msg("ts=%s was taken", bad[i].ts);
+        assert_string_equal(E.msg, bad[i].msg);
     }
 }
 
@@ -488,6 +515,87 @@ static void adobe_timestamp_far_ahead_of_the_receive_time_is_refused(void **stat
     /* long ago is taken (late, offline hits) */
     assert_int_equal(decode_query("g=x&ts=1000000000"), 0);
     assert_int_equal(B.hits[0].ts_us, 1000000000000000LL);
+}
+
+/* A bad row's detail names what is wrong with the value, not only that it is bad. */
+static void bad_row_details_say_what_is_wrong(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *q;
+        int reason;
+        const char *msg;
+    } adobe[] = {
+        {"g=x&products=%3BA%3Btwo", CN_BADROW_BAD_PRODUCTS,
+         "product A: quantity 'two' is not a number"},
+        {"g=x&products=%3BA%3B1.5", CN_BADROW_BAD_PRODUCTS,
+         "product A: quantity '1.5' is not a whole number"},
+        {"g=x&products=%3BA%3B-2", CN_BADROW_BAD_PRODUCTS, "product A: quantity '-2' is negative"},
+        {"g=x&products=%3BA%3B1000000001", CN_BADROW_BAD_PRODUCTS,
+         "product A: quantity '1000000001' is over 1000000000"},
+        {"g=x&products=%3BA%3B99999999999999999999", CN_BADROW_BAD_PRODUCTS,
+         "product A: quantity '99999999999999999999' is over 1000000000"},
+        {"g=x&products=%3BA%3B1%3B%2412", CN_BADROW_BAD_PRODUCTS,
+         "product A: price '$12' is not a decimal amount such as 12.50"},
+        {"g=x&products=%3BA%3B1%3B1e3", CN_BADROW_BAD_PRODUCTS,
+         "product A: price '1e3' is not a decimal amount such as 12.50"},
+        {"g=x&products=%3BA%3B1%3B100000000000000", CN_BADROW_BAD_PRODUCTS,
+         "product A: price '100000000000000' is out of range (at most 14 digits before the point)"},
+        {"g=x&products=%3BA%3B1%3B1%3B%3BeVar251%3Dred", CN_BADROW_BAD_PRODUCTS,
+         "product A: eVar 'eVar251=red' names an eVar outside eVar1 to eVar250"},
+        {"g=x&products=%3BA%3B1%3B1%3B%3Bcolour%3Dred", CN_BADROW_BAD_PRODUCTS,
+         "product A: eVar 'colour=red' is not eVarN=value"},
+        {"g=x&events=event3%3Dabc", CN_BADROW_BAD_EVENTS,
+         "event3 value 'abc' is not a decimal amount such as 12.50"},
+        {"g=x&events=event3%3A", CN_BADROW_BAD_EVENTS, "event3 serialization id is empty"},
+        {"g=x&events=event1001", CN_BADROW_BAD_EVENTS,
+         "unknown event 'event1001' (eventN is event1 to event1000)"},
+        {"g=x&events=event0", CN_BADROW_BAD_EVENTS,
+         "unknown event 'event0' (eventN is event1 to event1000)"},
+        {"g=x&events=event05", CN_BADROW_BAD_EVENTS,
+         "unknown event 'event05' (eventN is written without leading zeros)"},
+        {"g=x&events=Purchase", CN_BADROW_BAD_EVENTS,
+         "unknown event 'Purchase' (eventN, purchase, prodView, scOpen, scAdd, scRemove, scView or "
+         "scCheckout, case-sensitive)"},
+    };
+    for (size_t i = 0; i < sizeof(adobe) / sizeof(adobe[0]); i++) {
+        if (decode_query(adobe[i].q) != adobe[i].reason)
+            fail_msg("%s: reason %d, want %d", adobe[i].q, decode_query(adobe[i].q),
+                     adobe[i].reason);
+        assert_string_equal(E.msg, adobe[i].msg);
+    }
+    static const struct {
+        const char *item, *revenue;
+        int reason;
+        const char *msg;
+    } json[] = {
+        {"\"price\":\"12,50\"", "null", CN_BADROW_BAD_PRODUCTS,
+         "events[0].items[0].price is not a decimal amount such as 12.50"},
+        {"\"price\":true", "null", CN_BADROW_BAD_PRODUCTS,
+         "events[0].items[0].price is not a number"},
+        {"\"price\":1e15", "null", CN_BADROW_BAD_PRODUCTS,
+         "events[0].items[0].price is out of range (at most 14 digits before the point)"},
+        {"\"price\":-1", "null", CN_BADROW_BAD_PRODUCTS, "events[0].items[0].price is negative"},
+        {"\"price\":1", "\"lots\"", CN_BADROW_BAD_JSON,
+         "events[0].revenue is not a decimal amount such as 12.50"},
+        {"\"price\":1", "{}", CN_BADROW_BAD_JSON, "events[0].revenue is not a number"},
+        {"\"price\":1", "1000000000000000", CN_BADROW_BAD_JSON,
+         "events[0].revenue is out of range (at most 14 digits before the point)"},
+    };
+    for (size_t i = 0; i < sizeof(json) / sizeof(json[0]); i++) {
+        char body[256];
+        snprintf(body, sizeof(body),
+                 "{\"suite\":\"d\",\"events\":[{\"type\":\"purchase\",\"order_id\":\"O\","
+                 "\"revenue\":%s,\"items\":[{\"sku\":\"A\",%s}]}]}",
+                 json[i].revenue, json[i].item);
+        cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str_c(body)};
+        if (cn_decode_raw(&r, &B, &E) != json[i].reason)
+            fail_msg("%s: %s", body, E.msg);
+        assert_string_equal(E.msg, json[i].msg);
+        /* the jansson reference decoder gives the same detail */
+        assert_int_equal(cn__decode_canton_json_ref(&r, &B, &E), json[i].reason);
+        assert_string_equal(E.msg, json[i].msg);
+    }
 }
 
 static void adobe_rule_breaks_become_reasons(void **state)
@@ -900,9 +1008,23 @@ static void canton_json_quantity_whole_numbers(void **state)
     (void)state;
     static const struct {
         const char *q;
-        int64_t qty; /* -1: bad_products */
-    } cases[] = {{"2", 2},    {"2.0", 2},   {"2.000", 2},  {"3e0", 3},          {"0.0", 0},
-                 {"2.5", -1}, {"-1.0", -1}, {"\"2\"", -1}, {"1000000001.0", -1}};
+        int64_t qty;     /* -1: bad_products */
+        const char *why; /* the detail after "events[0].items[0].quantity " */
+    } cases[] = {{"2", 2, NULL},
+                 {"2.0", 2, NULL},
+                 {"2.000", 2, NULL},
+                 {"3e0", 3, NULL},
+                 {"0.0", 0, NULL},
+                 {"1000000000", 1000000000, NULL},
+                 {"2.5", -1, "is not a whole number"},
+                 {"-1.0", -1, "is negative"},
+                 {"-1", -1, "is negative"},
+                 {"\"2\"", -1, "is a string, not a number"},
+                 {"true", -1, "is not a number"},
+                 {"[2]", -1, "is not a number"},
+                 {"1000000001.0", -1, "is over 1000000000"},
+                 {"1000000001", -1, "is over 1000000000"},
+                 {"1e300", -1, "is over 1000000000"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char body[256];
         snprintf(body, sizeof(body),
@@ -913,7 +1035,9 @@ static void canton_json_quantity_whole_numbers(void **state)
         int rc = cn_decode_raw(&r, &B, &E);
         if (cases[i].qty < 0) {
             assert_int_equal(rc, CN_BADROW_BAD_PRODUCTS);
-            assert_string_equal(E.msg, "events[0].items[0].quantity is bad");
+            char want[128];
+            snprintf(want, sizeof(want), "events[0].items[0].quantity %s", cases[i].why);
+            assert_string_equal(E.msg, want);
             continue;
         }
         assert_int_equal(rc, 0);
@@ -1471,6 +1595,7 @@ int main(void)
         cmocka_unit_test(adobe_timestamp_param),
         cmocka_unit_test(adobe_timestamp_far_ahead_of_the_receive_time_is_refused),
         cmocka_unit_test(adobe_rule_breaks_become_reasons),
+        cmocka_unit_test(bad_row_details_say_what_is_wrong),
         cmocka_unit_test(adobe_products_without_events_count_a_product_view),
         cmocka_unit_test(adobe_many_parameters_grow_then_hit_the_limit),
         cmocka_unit_test(adobe_multi_suite_list_from_path),
