@@ -57,10 +57,11 @@ static void usage(FILE *f)
            "                        the visitor IP goes in X-Forwarded-For\n"
            "  --out FILE            write one request per line ('-': stdout)\n\n"
            "Output options:\n"
-           "  --format F            json (default): fixture-style records {seq, received_at, ip,\n"
-           "                        proto, method, path, query, headers, body, body_encoding};\n"
-           "                        nginx: the shop web server's own requests (pages and static\n"
-           "                        assets, 200/304/404) as nginx combined log lines (--out only)\n"
+           "  --format F            with --out only: json (default): fixture-style records {seq,\n"
+           "                        received_at, ip, proto, method, path, query, headers, body,\n"
+           "                        body_encoding}; nginx: the shop web server's own requests\n"
+           "                        (pages and static assets, 200/304/404) as nginx combined\n"
+           "                        log lines\n"
            "  --connections N       HTTP connections, with --url only (default 8)\n"
            "  --live                with --url (or --out): send hits stamped with the current\n"
            "                        time, --rate per second, until SIGINT or SIGTERM\n"
@@ -251,7 +252,7 @@ int cn_cmd_gen(int argc, char **argv)
     cn_gen_opts_t o;
     cn_gen_opts_init(&o);
     bool vpd_given = false, live = false, quiet = false, nginx = false;
-    bool connections_given = false, rate_given = false;
+    bool connections_given = false, rate_given = false, format_given = false;
     const char *hitlog_dir = NULL, *data_dir = NULL, *url = NULL, *out_path = NULL;
     uint64_t connections = 8, u;
     double rate = 20;
@@ -333,6 +334,7 @@ int cn_cmd_gen(int argc, char **argv)
             out_path = optarg;
             break;
         case O_FORMAT:
+            format_given = true;
             if (strcmp(optarg, "nginx") == 0) {
                 nginx = true;
             } else if (strcmp(optarg, "json") != 0) {
@@ -375,8 +377,8 @@ int cn_cmd_gen(int argc, char **argv)
         fprintf(stderr, "canton gen: give exactly one of --hitlog, --data, --url, --out\n");
         return CN_EXIT_USAGE;
     }
-    if (nginx && !out_path) {
-        fprintf(stderr, "canton gen: --format nginx writes to --out only\n");
+    if (format_given && !out_path) { /* the hitlog and HTTP have one form each */
+        fprintf(stderr, "canton gen: --format applies to --out only (the lines it writes)\n");
         return CN_EXIT_USAGE;
     }
     /* options that only apply with another are refused without it, not ignored */

@@ -95,6 +95,10 @@ try:
     r = gen("--connections", "4", "--out", path)
     c.check(r.returncode == 2 and b"canton gen: --connections applies to --url only" in r.stderr,
             "--connections without --url: %r" % r.stderr[-300:])
+    for fmt in ("json", "nginx"):
+        r = gen("--format", fmt, "--hitlog", os.path.join(tmp, "fmt-hitlog"))
+        c.check(r.returncode == 2 and b"canton gen: --format applies to --out only" in r.stderr,
+                "--format %s without --out: %r" % (fmt, r.stderr[-300:]))
     r = gen("--rate=5", "--out", path)
     c.check(r.returncode == 2 and b"canton gen: --rate applies to --live only" in r.stderr,
             "--rate without --live: %r" % r.stderr[-300:])
