@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/clock.h"
 #include "lib/url.h"
 #include "process/internal.h"
 
@@ -508,11 +509,8 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
              * and merge all their later hits into one visit: refused, by the receive time
              * (never the wall clock: a reprocess decides the same). */
             if (raw->recv_us < h->ts_us - MAX_TS_AHEAD_US) { /* (no overflow: ts_us >= 0) */
-                char recv[32] = "?";
-                time_t rt = (time_t)(raw->recv_us / 1000000);
-                struct tm tm;
-                if (gmtime_r(&rt, &tm) != NULL)
-                    strftime(recv, sizeof(recv), "%Y-%m-%dT%H:%M:%SZ", &tm);
+                char recv[32];
+                cn_time_fmt_iso(raw->recv_us, recv);
                 cn_err_set(err, CN_BADROW_BAD_TIMESTAMP,
                            "ts '%.*s' is more than 24 hours after the hit's receive time %s",
                            CN_STR_FMT(v), recv);

@@ -78,8 +78,9 @@ static const char *const cp1252_labels[] = {
     "windows-1252",   "x-cp1252",
 };
 
-static const char *const utf8_labels[] = {
-    "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "utf-8", "utf8", "x-unicode20utf8"};
+/* (the label nearly every request sends first) */
+static const char *const utf8_labels[] = {"utf-8",         "utf8",          "unicode-1-1-utf-8",
+                                          "unicode11utf8", "unicode20utf8", "x-unicode20utf8"};
 
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
