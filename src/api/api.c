@@ -200,7 +200,7 @@ static void run_job(job_t *j)
         cn_err_set(&err, rc, "cannot read the store: %s", cn_strerror(rc));
     } else if (j->kind == JOB_REPORT) {
         cn_report_req_t req;
-        cn_report_req_init(&req);
+        cn_report_req_init_suite(&req, j->suite->conf);
         rc = j->is_post
                  ? cn_report_req_parse_json(&req, cn_str(j->body, j->body_len), j->suite->store,
                                             now, &err)
@@ -359,6 +359,10 @@ static void suites_json(const cn_api_t *api, cn_str_t token, cn_buf_t *b)
         cn_buf_append_json_str(b, cn_str_c(s->conf->currency));
         cn_buf_append_c(b, ",\"home_country\":");
         cn_buf_append_json_str(b, cn_str_c(s->conf->home_country));
+        /* the events the suite defines, as the catalogue lists them (names, money or not) */
+        cn_buf_append_c(b, ",\"events\":[");
+        cn_query_events_json(s->conf, true, b);
+        cn_buf_putc(b, ']');
         cn_store_stats_t st;
         cn_store_stats(s->store, &st);
         cn_buf_printf(b, ",\"hits\":%llu,\"visits\":%llu,\"visitors\":%llu}",
@@ -366,6 +370,43 @@ static void suites_json(const cn_api_t *api, cn_str_t token, cn_buf_t *b)
                       (unsigned long long)st.visitors);
     }
     cn_buf_append_c(b, "]}");
+}
+
+/*
+ * GET /api/v1/catalog into out: the catalogue; with suite=ID, the suite's own events too (their
+ * names and whether they are money), for a token that may read the suite, as its reports need.
+ * Returns the HTTP status; out then holds the answer or {"error":...}.
+ */
+static int catalog_json(cn_api_t *api, cn_http_req_t *req, cn_str_t query, cn_str_t token,
+                        cn_buf_t *out)
+{
+    cn_str_t id = param(req, query, "suite");
+    if (id.ptr == NULL) {
+        cn_catalog_to_json(NULL, out);
+        return 200;
+    }
+    api_suite_t *s = find_suite(api, id);
+    const char *msg = NULL;
+    char tmp[160];
+    int status = 200;
+    if (s == NULL) {
+        snprintf(tmp, sizeof(tmp), "unknown suite '%.*s'", (int)(id.len > 64 ? 64 : id.len),
+                 id.ptr);
+        msg = tmp;
+        status = 404;
+    } else if (!token_ok(s, token)) {
+        msg = token.len ? "this token does not grant access to the suite"
+                        : "this suite needs a token: Authorization: Bearer <token>";
+        status = 401;
+    }
+    if (msg != NULL) {
+        cn_buf_append_c(out, "{\"error\":");
+        cn_buf_append_json_str(out, cn_str_c(msg));
+        cn_buf_putc(out, '}');
+        return status;
+    }
+    cn_catalog_to_json(s->conf, out);
+    return 200;
 }
 
 /* The endpoints that run a query on a worker; false for any other name. */
@@ -458,8 +499,7 @@ static job_t *batch_item(cn_api_t *api, cn_http_req_t *req, cn_str_t token, cn_s
     bool is_query = query_kind(name, &kind);
     job_t *j = job_new(api, kind, NULL, query, CN_STR_NULL, false);
     if (cn_str_eq_c(name, "catalog")) {
-        cn_catalog_to_json(&j->out);
-        job_answer(j, 200, NULL);
+        job_answer(j, catalog_json(api, req, query, token, &j->out), NULL);
     } else if (cn_str_eq_c(name, "suites")) {
         suites_json(api, token, &j->out);
         job_answer(j, 200, NULL);
@@ -627,14 +667,16 @@ static void on_api(void *ud, cn_http_req_t *req)
         cn_http_reply(req, 204, NULL, CN_STR_NULL);
         return;
     }
+    cn_str_t token = bearer(req, query);
     if (cn_str_eq_c(name, "catalog")) {
         cn_buf_t b = CN_BUF_INIT;
-        cn_catalog_to_json(&b);
-        reply_json(req, 200, cn_buf_str(&b));
+        int status = catalog_json(api, req, query, token, &b);
+        if (status == 401)
+            cn_http_add_header(req, "www-authenticate", CN_STR_LIT("Bearer"));
+        reply_json(req, status, cn_buf_str(&b));
         cn_buf_dispose(&b);
         return;
     }
-    cn_str_t token = bearer(req, query);
     if (cn_str_eq_c(name, "suites")) {
         cn_buf_t b = CN_BUF_INIT;
         suites_json(api, token, &b);

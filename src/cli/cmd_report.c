@@ -62,7 +62,9 @@ static void report_usage(FILE *f)
         "  --catalog            print the dimensions and metrics (JSON, as GET\n"
         "                       /api/v1/catalog: \"multi\" marks the dimensions with\n"
         "                       several values per hit, \"paths\" those paths follow)\n"
-        "                       and exit\n");
+        "                       and exit; with --suite, also the events the suite\n"
+        "                       defines (eventN = name=...; type=currency), with their\n"
+        "                       names and types (a currency event is money)\n");
 }
 
 static void add_param(cn_buf_t *q, const char *name, const char *value)
@@ -328,6 +330,7 @@ int cn_cmd_report(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *suite = NULL, *config = NULL, *data = NULL, *format = "table";
+    bool catalog = false;
     cn_buf_t q = CN_BUF_INIT;
     int c;
     optind = 1;
@@ -350,14 +353,9 @@ int cn_cmd_report(int argc, char **argv)
         case O_FORMAT:
             format = optarg;
             break;
-        case O_CATALOG: {
-            cn_buf_t b = CN_BUF_INIT;
-            cn_catalog_to_json(&b);
-            puts(b.ptr);
-            cn_buf_dispose(&b);
-            cn_buf_dispose(&q);
-            return CN_EXIT_OK;
-        }
+        case O_CATALOG:
+            catalog = true;
+            break;
         case O_CALC: {
             const char *eq = strchr(optarg, '=');
             if (eq == NULL || eq == optarg || eq - optarg > 40) {
@@ -397,6 +395,26 @@ int cn_cmd_report(int argc, char **argv)
         fprintf(stderr, "canton report: unexpected argument '%s'\n", argv[optind]);
         goto usage_error;
     }
+    if (catalog) {
+        /* with --suite, its events too (names, money or not), as GET /api/v1/catalog?suite= */
+        cn_conf_t *conf = NULL;
+        const cn_suite_conf_t *sc = NULL;
+        const char *data_dir;
+        if (suite != NULL) {
+            int rc = open_suite("report", config, data, suite, &conf, &sc, NULL, &data_dir);
+            if (rc != 0) {
+                cn_buf_dispose(&q);
+                return rc;
+            }
+        }
+        cn_buf_t b = CN_BUF_INIT;
+        cn_catalog_to_json(sc, &b);
+        puts(b.ptr);
+        cn_buf_dispose(&b);
+        cn_conf_free(conf);
+        cn_buf_dispose(&q);
+        return CN_EXIT_OK;
+    }
     if (strcmp(format, "table") && strcmp(format, "csv") && strcmp(format, "tsv") &&
         strcmp(format, "json")) {
         fprintf(stderr, "canton report: --format is table, csv, tsv or json, not '%s'\n", format);
@@ -412,7 +430,7 @@ int cn_cmd_report(int argc, char **argv)
         return rc;
     }
     cn_report_req_t req;
-    cn_report_req_init(&req);
+    cn_report_req_init_suite(&req, sc);
     cn_err_t err = {0};
     cn_report_t *r = NULL;
     cn_store_snap_t *snap = NULL;

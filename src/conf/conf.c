@@ -57,6 +57,27 @@ int cn_conf_parse_duration(const char *s, int64_t *out_us)
     return 0;
 }
 
+int cn_conf_attrs(const char *value, int (*cb)(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err),
+                  void *ud, cn_err_t *err)
+{
+    cn_str_t rest = cn_str_c(value), part;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, ';', &part);
+        part = cn_str_trim(part);
+        if (part.len == 0)
+            continue;
+        cn_str_t k, v = cn_str_split(part, '=', &k);
+        if (v.ptr == NULL) {
+            v = k;
+            k = CN_STR_LIT("");
+        }
+        int rc = cb(ud, cn_str_trim(k), cn_str_trim(v), err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 int cn_conf_parse_size(const char *s, uint64_t *out)
 {
     char *end;
@@ -272,7 +293,9 @@ cn_conf_t *cn_conf_default(void)
                                "timezone = Asia/Shanghai\n"
                                "currency = CNY\n"
                                "home_country = CN\n"
-                               "domains = shop.canton.test\n";
+                               "domains = shop.canton.test\n"
+                               "event1 = name=Newsletter signups\n"
+                               "event10 = name=Shipping; type=currency\n";
     cn_conf_t *c;
     cn_err_t err;
     if (cn_conf_parse("(defaults)", demo, sizeof(demo) - 1, &c, &err) != 0)

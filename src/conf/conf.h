@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
+#include "lib/str.h"
 
 typedef enum cn_durability {
     CN_DURABILITY_FSYNC = 0, /* answer after the record is on disk (default) */
@@ -118,5 +119,14 @@ const char *cn_conf_listen_error(const char *value, bool allow_port0);
 int cn_conf_parse_duration(const char *s, int64_t *out_us);
 /* Parses "64k", "2M", "1G", "512" (bytes, powers of 1024). 0 or CN_EPARSE. */
 int cn_conf_parse_size(const char *s, uint64_t *out);
+
+/*
+ * Walks the attributes of a suite key's value ("name=Shipping; type=currency", the
+ * evarN/listN/propN/eventN keys of docs/processing.md): parts split at ';', each "k=v" with
+ * spaces trimmed; a bare word ("currency", "most_recent") comes with k empty. Calls
+ * cb(ud, k, v, err) for each in order and stops at the first nonzero return, which it returns.
+ */
+int cn_conf_attrs(const char *value, int (*cb)(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err),
+                  void *ud, cn_err_t *err);
 
 #endif

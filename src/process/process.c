@@ -37,24 +37,10 @@ static int parse_attrs(const cn_suite_conf_t *sc, const char *key, const char *v
                        int (*cb)(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err), void *ud,
                        cn_err_t *err)
 {
-    cn_str_t rest = cn_str_c(value), part;
-    while (rest.ptr != NULL) {
-        rest = cn_str_split(rest, ';', &part);
-        part = cn_str_trim(part);
-        if (part.len == 0)
-            continue;
-        cn_str_t k, v = cn_str_split(part, '=', &k);
-        if (v.ptr == NULL) {
-            /* a bare word: "currency" for events, "most_recent" for eVars */
-            v = k;
-            k = CN_STR_LIT("");
-        }
-        int rc = cb(ud, cn_str_trim(k), cn_str_trim(v), err);
-        if (rc != 0) {
-            char msg[256];
-            snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
-            return cn_err_set(err, CN_ECONFIG, "[suite %s] %s = %s: %s", sc->id, key, value, msg);
-        }
+    if (cn_conf_attrs(value, cb, ud, err) != 0) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
+        return cn_err_set(err, CN_ECONFIG, "[suite %s] %s = %s: %s", sc->id, key, value, msg);
     }
     return 0;
 }

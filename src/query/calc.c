@@ -172,15 +172,16 @@ static void expr(cparser_t *p)
 }
 
 /*
- * The unit of a formula's result, by its power of money: a money metric is money^1, any other
- * metric money^0; * adds the powers and / subtracts them, + and - keep the one both sides
- * share. A number takes the power of what it is added to, and counts as money^0 in * and /.
- * So revenue / visits, aov * orders and revenue - 10 are money, revenue / revenue and
- * orders / visits are not; revenue + visits mixes units and is a plain ratio.
+ * The unit of a formula's result, by its power of money: a money metric (a currency event
+ * too) is money^1, any other metric money^0; * adds the powers and / subtracts them, + and -
+ * keep the one both sides share. A number takes the power of what it is added to, and counts
+ * as money^0 in * and /. So revenue / visits, aov * orders and revenue - 10 are money,
+ * revenue / revenue and orders / visits are not; revenue + visits mixes units and is a plain
+ * ratio.
  */
 enum { POW_NUMBER = 1000, POW_MIXED = 1001 };
 
-static cn_unit_t calc_unit(const cn_calc_t *c)
+static cn_unit_t calc_unit(const cn_calc_t *c, const cn_query_events_t *ev)
 {
     int st[CALC_MAX_OPS];
     size_t sp = 0;
@@ -193,7 +194,7 @@ static cn_unit_t calc_unit(const cn_calc_t *c)
             break;
         case OP_NAME: {
             const cn_metric_def_t *def = cn_metric_find(cn_str_c(in->name), &arg);
-            st[sp++] = def != NULL && def->unit == CN_UNIT_MONEY ? 1 : 0;
+            st[sp++] = def != NULL && cn_query__metric_unit(def, arg, ev) == CN_UNIT_MONEY ? 1 : 0;
             break;
         }
         case OP_NEG:
@@ -216,7 +217,8 @@ static cn_unit_t calc_unit(const cn_calc_t *c)
     return sp == 1 && st[0] == 1 ? CN_UNIT_MONEY : CN_UNIT_RATIO;
 }
 
-int cn_calc_parse(const char *name, const char *formula, cn_calc_t **out, cn_err_t *err)
+int cn_calc_parse(const char *name, const char *formula, const cn_query_events_t *ev,
+                  cn_calc_t **out, cn_err_t *err)
 {
     if (name == NULL)
         name = "calculated metric";
@@ -231,7 +233,7 @@ int cn_calc_parse(const char *name, const char *formula, cn_calc_t **out, cn_err
         free(p.c);
         return p.rc;
     }
-    p.c->unit = calc_unit(p.c);
+    p.c->unit = calc_unit(p.c, ev);
     *out = p.c;
     return 0;
 }

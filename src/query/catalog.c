@@ -5,12 +5,15 @@
  * designated initializers). docs/api.md lists the same names. The JSON form
  * (GET /api/v1/catalog) also says, per dimension, whether it has several
  * values per hit and whether paths follow it, from the functions that make
- * reports and paths refuse it.
+ * reports and paths refuse it. A suite's own event definitions (eventN = name=...;
+ * type=currency) add its events with their names and whether they are money.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hit/hit.h"
+#include "lib/xalloc.h"
 #include "query/internal.h"
 
 #define HITC(n, t, c)                                                                              \
@@ -302,7 +305,113 @@ static const char *unit_name(cn_unit_t u)
     return names[u];
 }
 
-void cn_catalog_to_json(cn_buf_t *out)
+/* --- A suite's events --- */
+
+/* N of a key "eventN" (1..CN_QUERY_MAX_EVENT, no leading zero), else 0. */
+static int event_key(const char *key)
+{
+    if (strncmp(key, "event", 5) != 0 || key[5] < '1' || key[5] > '9')
+        return 0;
+    int n = 0;
+    for (const char *p = key + 5; *p; p++) {
+        if (*p < '0' || *p > '9' || n > CN_QUERY_MAX_EVENT)
+            return 0;
+        n = n * 10 + (*p - '0');
+    }
+    return n <= CN_QUERY_MAX_EVENT ? n : 0;
+}
+
+/* The attributes of an eventN value as processing reads them ("name=Shipping; type=currency";
+ * a bare word is the type): the name (empty when none) and whether the type is currency. A
+ * later attribute overrides an earlier one. */
+typedef struct event_def {
+    cn_str_t name;
+    bool money;
+} event_def_t;
+
+static int event_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
+{
+    (void)err;
+    event_def_t *d = ud;
+    if (cn_str_eq_c(k, "name"))
+        d->name = v;
+    else if (cn_str_eq_c(k, "type") || k.len == 0)
+        d->money = cn_str_eq_c(v, "currency");
+    return 0;
+}
+
+static void event_attrs(const char *value, cn_str_t *name, bool *money)
+{
+    event_def_t d = {*name, *money};
+    (void)cn_conf_attrs(value, event_attr, &d, NULL);
+    *name = d.name;
+    *money = d.money;
+}
+
+void cn_query_events_init(cn_query_events_t *out, const cn_suite_conf_t *sc)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; sc != NULL && i < sc->kv_count; i++) {
+        int n = event_key(sc->kv[i].key);
+        if (n == 0)
+            continue;
+        cn_str_t name = CN_STR_NULL;
+        bool money = cn_query_event_is_money(out, n);
+        event_attrs(sc->kv[i].value, &name, &money);
+        if (money)
+            out->money[n / 64] |= 1ULL << (n % 64);
+        else
+            out->money[n / 64] &= ~(1ULL << (n % 64));
+    }
+}
+
+cn_unit_t cn_query__metric_unit(const cn_metric_def_t *def, int arg, const cn_query_events_t *ev)
+{
+    return def->is_event && cn_query_event_is_money(ev, arg) ? CN_UNIT_MONEY : def->unit;
+}
+
+bool cn_query_event_is_money(const cn_query_events_t *ev, int n)
+{
+    return ev != NULL && n >= 1 && n <= CN_QUERY_MAX_EVENT &&
+           (ev->money[n / 64] >> (n % 64) & 1) != 0;
+}
+
+void cn_query_events_json(const cn_suite_conf_t *sc, bool first, cn_buf_t *out)
+{
+    /* the last key of each event wins, attribute by attribute, as in processing */
+    typedef struct {
+        cn_str_t name;
+        bool money, set;
+    } ev_t;
+    ev_t *evs = cn_xcalloc(CN_QUERY_MAX_EVENT + 1, sizeof(*evs));
+    for (size_t i = 0; sc != NULL && i < sc->kv_count; i++) {
+        int n = event_key(sc->kv[i].key);
+        if (n == 0)
+            continue;
+        evs[n].set = true;
+        event_attrs(sc->kv[i].value, &evs[n].name, &evs[n].money);
+    }
+    for (int n = 1; n <= CN_QUERY_MAX_EVENT; n++) {
+        if (!evs[n].set)
+            continue;
+        cn_buf_printf(out, "%s{\"name\":\"event%d\",\"title\":", first ? "" : ",", n);
+        first = false;
+        if (evs[n].name.len > 0) {
+            cn_buf_append_json_str(out, evs[n].name);
+        } else {
+            char tmp[32];
+            snprintf(tmp, sizeof(tmp), "Event %d", n);
+            cn_buf_append_json_str(out, cn_str_c(tmp));
+        }
+        cn_buf_printf(out, ",\"type\":\"%s\"}",
+                      unit_name(evs[n].money ? CN_UNIT_MONEY : CN_UNIT_COUNT));
+    }
+    free(evs);
+}
+
+/* --- The catalogue as JSON --- */
+
+void cn_catalog_to_json(const cn_suite_conf_t *sc, cn_buf_t *out)
 {
     cn_buf_append_c(out, "{\"dimensions\":[");
     for (size_t i = 0; i < sizeof(dims) / sizeof(dims[0]); i++) {
@@ -337,5 +446,7 @@ void cn_catalog_to_json(cn_buf_t *out)
         cn_buf_append_json_str(out, cn_str_c(m->title));
         cn_buf_printf(out, ",\"type\":\"%s\"}", unit_name(m->unit));
     }
+    if (sc != NULL)
+        cn_query_events_json(sc, false, out);
     cn_buf_append_c(out, "]}");
 }

@@ -82,6 +82,9 @@ struct cn_metric_def {
 };
 
 const cn_dim_def_t *cn_query__dims(size_t *count);
+/* The unit of metric def (number arg) in a suite whose events are ev (NULL: none is money):
+ * def's own, except that a currency event (eventN, type=currency) is money. */
+cn_unit_t cn_query__metric_unit(const cn_metric_def_t *def, int arg, const cn_query_events_t *ev);
 const cn_metric_def_t *cn_query__metrics(size_t *count);
 /* The name of dimension d with number arg as the catalogue spells it ("evar3",
  * "merch4"; "page" for a dimension without a number), in out (32 bytes are enough). */
@@ -113,15 +116,18 @@ int cn_query__flag(const char *name, const char *value, bool *out, cn_err_t *err
 /* Calculated metrics: a formula over metric names, + - * / and parentheses. */
 typedef struct cn_calc cn_calc_t;
 /* Parses formula; an error message begins with name ("calc.rpv: unknown metric 'x' at position
- * 0"; NULL: "calculated metric"). Numbers are decimal only (100, 0.5): no hex, no exponent. */
-int cn_calc_parse(const char *name, const char *formula, cn_calc_t **out, cn_err_t *err);
+ * 0"; NULL: "calculated metric"). Numbers are decimal only (100, 0.5): no hex, no exponent.
+ * ev says which events are money (NULL: none), for the result's unit (cn_calc_unit). */
+int cn_calc_parse(const char *name, const char *formula, const cn_query_events_t *ev,
+                  cn_calc_t **out, cn_err_t *err);
 void cn_calc_free(cn_calc_t *c);
 /* Evaluates with lookup(name) giving each metric's value; division by 0 gives 0. */
 double cn_calc_eval(const cn_calc_t *c, double (*lookup)(void *ud, const char *name), void *ud);
 /* Calls fn for each metric name the formula uses. */
 void cn_calc_names(const cn_calc_t *c, void (*fn)(void *ud, const char *name), void *ud);
 /* The unit of the formula's result: CN_UNIT_MONEY when it is an amount of money (revenue /
- * visits, aov * orders: calc.c says how that is told), else CN_UNIT_RATIO. */
+ * visits, aov * orders, event10 / orders for a currency event: calc.c says how that is told),
+ * else CN_UNIT_RATIO. */
 cn_unit_t cn_calc_unit(const cn_calc_t *c);
 
 #endif

@@ -64,8 +64,33 @@ const cn_dim_def_t *cn_dim_find(cn_str_t name, int *out_arg);
 /* Finds a metric by name ("pageviews", "revenue", "event5"...); NULL when unknown. */
 const cn_metric_def_t *cn_metric_find(cn_str_t name, int *out_arg);
 /* Writes the catalogue as JSON: {"dimensions":[{name,title,scope,multi,paths}],
- * "metrics":[{name,title,type}]} (docs/api.md "GET /api/v1/catalog"). */
-void cn_catalog_to_json(cn_buf_t *out);
+ * "metrics":[{name,title,type}]} (docs/api.md "GET /api/v1/catalog"). With a suite (sc not
+ * NULL), the metrics go on with each event the suite defines (cn_query_events_json). */
+void cn_catalog_to_json(const cn_suite_conf_t *sc, cn_buf_t *out);
+
+/* --- A suite's events --- */
+
+#define CN_QUERY_MAX_EVENT 1000 /* event1..event1000 */
+
+/*
+ * What reports need of a suite's event definitions (suite keys "eventN = name=TEXT;
+ * type=counter|numeric|currency", docs/processing.md): which events are amounts of money.
+ * Processing converts a currency event's values to the base currency as it converts revenue,
+ * so reports write them as money, as they write revenue (docs/api.md "Numbers").
+ */
+typedef struct cn_query_events {
+    uint64_t money[(CN_QUERY_MAX_EVENT + 64) / 64]; /* bit N: eventN is type=currency */
+} cn_query_events_t;
+
+/* Reads sc's eventN keys into out (all zero for NULL or a suite without currency events). A
+ * key that processing would refuse (cn_process_check_suite_conf) is read as far as it goes. */
+void cn_query_events_init(cn_query_events_t *out, const cn_suite_conf_t *sc);
+/* Whether event n is money in ev (NULL: none is). */
+bool cn_query_event_is_money(const cn_query_events_t *ev, int n);
+/* Appends the events sc defines, in event order, as catalogue metrics:
+ * {"name":"event10","title":"Shipping","type":"currency"} (title: its name=, else "Event 10";
+ * type: "currency" for type=currency, else "count"), each after a comma unless first. */
+void cn_query_events_json(const cn_suite_conf_t *sc, bool first, cn_buf_t *out);
 
 /* --- Requests --- */
 
@@ -113,11 +138,15 @@ typedef struct cn_report_req {
     bool sort_asc;         /* default: descending by metric, ascending by key */
     size_t limit, offset;
     cn_compare_t compare;
-    bool include_bots;  /* default false: bot visits excluded */
-    bool include_empty; /* default true: the "" key (shown as "(none)") is a row */
+    bool include_bots;        /* default false: bot visits excluded */
+    bool include_empty;       /* default true: the "" key (shown as "(none)") is a row */
+    cn_query_events_t events; /* the suite's currency events: money (cn_report_req_init_suite) */
 } cn_report_req_t;
 
 void cn_report_req_init(cn_report_req_t *req);
+/* cn_report_req_init, then the events of suite sc (NULL: none) that are money, so that a
+ * report writes them, and calculated metrics over them, as money. Call it before parsing. */
+void cn_report_req_init_suite(cn_report_req_t *req, const cn_suite_conf_t *sc);
 void cn_report_req_dispose(cn_report_req_t *req);
 
 /*
@@ -185,12 +214,14 @@ void cn_report_to_json(const cn_report_t *r, const cn_report_req_t *req, cn_buf_
 
 /* Appends metric m's value v as the API's JSON writes it, for CSV and TSV: whole counts as
  * integers, money to 4 decimals without trailing zeros (the store keeps 4), other values to 10
- * significant digits; nothing for a value that is not finite (JSON's null). A calculated
- * metric that is an amount of money (revenue / visits) is money. */
+ * significant digits; nothing for a value that is not finite (JSON's null). A currency event
+ * (the request's events) and a calculated metric that is an amount of money (revenue / visits,
+ * event10 / orders) are money. */
 void cn_metric_text(const cn_report_t *r, size_t m, double v, cn_buf_t *out);
 
-/* Formats a metric value for people (the table): counts as integers, money with the same 4
- * decimals as every other format (padded: 12.5000), rates in percent, durations as minutes
+/* Formats a metric value for people (the table): counts as integers (a numeric event's sum
+ * with its decimals, as cn_metric_text writes it: 2.5), money with the same 4 decimals as every
+ * other format (padded: 12.5000; a currency event too), rates in percent, durations as minutes
  * and seconds, other values to 2 decimals. */
 void cn_metric_format(const cn_report_t *r, size_t m, double v, cn_buf_t *out);
 

@@ -2253,7 +2253,7 @@ void cn_report_free(cn_report_t *r)
 static cn_unit_t metric_unit(const cn_report_req_t *req, size_t m)
 {
     const cn_req_metric_t *rm = &req->metrics[m];
-    return rm->def != NULL    ? rm->def->unit
+    return rm->def != NULL    ? cn_query__metric_unit(rm->def, rm->arg, &req->events)
            : rm->calc != NULL ? cn_calc_unit(rm->calc)
                               : CN_UNIT_RATIO;
 }
@@ -2404,10 +2404,11 @@ void cn_metric_format(const cn_report_t *r, size_t m, double v, cn_buf_t *out)
     const report_priv_t *pv = r->priv;
     switch (metric_unit(pv->req, m)) {
     case CN_UNIT_COUNT:
+        /* a numeric event's sum keeps its decimals (the store keeps 4): as the API writes it */
         if (v == floor(v))
             cn_buf_printf(out, "%.0f", v);
         else
-            cn_buf_printf(out, "%.2f", v);
+            value_text(out, v, CN_UNIT_COUNT);
         break;
     case CN_UNIT_MONEY: { /* the 4 decimals of every format, padded to line up */
         char tmp[64];

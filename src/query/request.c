@@ -23,6 +23,12 @@ void cn_report_req_init(cn_report_req_t *req)
     req->from_day = req->to_day = INT32_MIN;
 }
 
+void cn_report_req_init_suite(cn_report_req_t *req, const cn_suite_conf_t *sc)
+{
+    cn_report_req_init(req);
+    cn_query_events_init(&req->events, sc);
+}
+
 void cn_report_req_dispose(cn_report_req_t *req)
 {
     cn_segment_free(req->segment);
@@ -187,7 +193,8 @@ static int add_list(cn_report_req_t *req, const char *list, bool dims, const raw
                 if (strcmp(raw->calc_names[i], m->name) == 0) {
                     char cname[80];
                     snprintf(cname, sizeof(cname), "calc.%.64s", m->name);
-                    int rc = cn_calc_parse(cname, raw->calc_formulas[i], &m->calc, err);
+                    int rc =
+                        cn_calc_parse(cname, raw->calc_formulas[i], &req->events, &m->calc, err);
                     if (rc != 0)
                         return rc;
                 }

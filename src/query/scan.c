@@ -1045,6 +1045,23 @@ int cn_scan_field(cn_scan_t *s, size_t k, const cn_field_t *f, int64_t *out)
         case CN_M_PROD_VIEWS:
             flag = CN_EV_PROD_VIEW;
             break;
+        case CN_M_BASE_COUNT: {
+            /* eventN: the sum of the hit's values of it (0 without one), as the store keeps them */
+            uint32_t *hit, *num;
+            int64_t *val;
+            size_t count;
+            memset(out, 0, n * sizeof(*out));
+            if ((rc = cn_scan_events(s, k, &hit, &num, &val, &count)) != 0 || count == 0)
+                return rc;
+            for (size_t i = 0; i < count; i++) {
+                if (num[i] == (uint32_t)f->arg)
+                    out[hit[i]] += val[i];
+            }
+            free(hit);
+            free(num);
+            free(val);
+            return 0;
+        }
         default:
             return cn_err_set(s->err, CN_EINVAL, "this metric cannot be used per hit");
         }
@@ -1331,24 +1348,33 @@ static int compile_cond(cn_scan_t *s, const cn_seg_node_t *node, cond_t *c)
         const cn_metric_def_t *m = cn_metric_find(cn_str_c(node->field), &arg);
         static const int per_hit[] = {CN_M_HITS,  CN_M_PAGEVIEWS, CN_M_ORDERS,    CN_M_REVENUE,
                                       CN_M_UNITS, CN_M_CART_ADDS, CN_M_CHECKOUTS, CN_M_PROD_VIEWS};
-        bool ok = false;
+        bool ok = m != NULL && m->is_event;
         for (size_t i = 0; m != NULL && m->den < 0 && !m->is_event && i < 8; i++)
             ok |= m->num == per_hit[i];
         if (!ok)
             return cn_err_set(s->err, CN_EINVAL,
                               "segment: unknown field '%s' (a dimension, or one of hits, "
                               "pageviews, orders, revenue, units, cart_adds, checkouts, "
-                              "product_views)",
+                              "product_views, event1..event1000)",
                               node->field);
-        c->field.metric = m->num;
         c->numeric = true;
-        c->div = m->num == CN_M_REVENUE ? CN_MONEY_SCALE : 1;
+        if (m->is_event) {
+            /* the hit's value of eventN, kept in ten-thousandths as revenue is: compared as
+             * revenue is (div), so that event10 = 5.5 or event10 = 48.7902 is exact */
+            c->field.metric = CN_M_BASE_COUNT;
+            c->field.arg = arg;
+            c->div = CN_MONEY_SCALE;
+        } else {
+            c->field.metric = m->num;
+            c->div = m->num == CN_M_REVENUE ? CN_MONEY_SCALE : 1;
+        }
     }
     bool is_text = false;
     for (size_t i = 0; i < node->value_count; i++)
         is_text |= !node->values[i].is_num;
     if (!is_text && node->op != CN_OP_CONTAINS && node->op != CN_OP_STARTS_WITH &&
-        c->field.dim == NULL && c->field.metric != CN_M_REVENUE && c->field.metric != CN_M_UNITS) {
+        c->field.dim == NULL && c->field.metric != CN_M_REVENUE && c->field.metric != CN_M_UNITS &&
+        c->field.metric != CN_M_BASE_COUNT) {
         /* a per-hit count is 0 or 1: test both values once, rows then test a bit */
         c->idset = bits_new(2);
         c->idset_len = 2;

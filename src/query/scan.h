@@ -22,7 +22,8 @@
 typedef struct cn_field {
     const cn_dim_def_t *dim; /* NULL for a metric field */
     int arg;
-    int metric; /* CN_M_* per-hit measure when dim is NULL */
+    int metric; /* CN_M_* per-hit measure when dim is NULL; CN_M_BASE_COUNT: eventN (arg), the sum
+                   of the hit's values of it, fixed point (CN_MONEY_SCALE) */
 } cn_field_t;
 
 /* --- The query context's cache and threads (cache.c) --- */

@@ -153,6 +153,10 @@ async function checkPickers(page) {
   await ready(page);
   out.eventQuery = await page.evaluate(() => location.search);
   out.eventChart = await page.evaluate(() => document.querySelectorAll('section[data-panel="trend"] .chart[data-drawn="1"] canvas').length);
+  // event10 (the suite's Shipping, a currency event) in the event totals and the chart's title
+  out.eventRow = await page.$$eval('section[data-panel="events"] tr[data-key="event10"] td', (tds) => tds.map((t) => t.textContent));
+  out.eventTitle = await page.textContent('section[data-panel="trend"] h2');
+  out.eventSearch = await page.evaluate(() => location.search);
   return out;
 }
 

@@ -16,7 +16,8 @@ visitors and revenue, shows a tooltip on hover and focus, and a click or
 Enter on a country filters by it; the paths view's dimension picker lists
 the catalogue's dimensions that paths follow and none with several values per
 hit, and a picked one shows the API's paths; the eVars view's pickers list every
-variable and event of the catalogue and their filter boxes work; phone width has
+variable and event of the catalogue and their filter boxes work, and event10 (the
+suite's Shipping, a currency event) is named so and shown in money; phone width has
 no horizontal scrolling; the keyboard adds a filter; no console errors.
 Each view's reports come in one POST /api/v1/batch: the API requests the
 page makes are counted for the first view, a date range change, every view
@@ -59,6 +60,18 @@ import canton_test  # noqa: E402
 checks = canton_test.Checks()
 check = checks.check
 
+# The built-in demo suite (cn_conf_default), with event10, the shipping `canton gen` sends with
+# each order, declared a currency event (an order's shipping is in the order's currency).
+DEMO_CONFIG = """[server]
+trusted_proxies = 127.0.0.1, ::1
+[suite demo]
+name = Demo shop
+timezone = Asia/Shanghai
+currency = CNY
+home_country = CN
+domains = shop.canton.test
+event10 = name=Shipping; type=currency
+"""
 OVERVIEW = ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration", "orders", "revenue", "conversion_rate"]
 # The overview's tables: panel -> (dimension, metrics) of its first tab.
 TABLES = {"pages": ("page", "pageviews,visitors"), "sources": ("channel", "visitors,visits"),
@@ -148,6 +161,20 @@ def check_pickers(p, srv):
     check("var=prop7" in p["varQuery"] and p["varTable"] == "prop7", "Enter picks the first: %r %r" % (p["varQuery"], p["varTable"]))
     check(p["eventFiltered"][0] == "event10" and "event100" in p["eventFiltered"], "the event filter: %r" % p["eventFiltered"][:5])
     check("ev=event10" in p["eventQuery"] and p["eventChart"] >= 1, "a picked event is charted: %r %r" % (p["eventQuery"], p["eventChart"]))
+    # event10 is the suite's Shipping, a currency event: named so, and shown as money (as
+    # revenue is: the suite's currency, 2 decimals under 1,000, none above), not as a count
+    row = p.get("eventRow") or []
+    q = dict(urllib.parse.parse_qsl(p.get("eventSearch", "").lstrip("?")))
+    r = api(srv, "report", {"suite": "demo", "range": q.get("range", "last_30_days"), "metrics": "event10"})
+    total = r["totals"]["values"][0]
+    big = abs(total) >= 1000
+    m = re.match(r"CN\u00a5(-?[\d,]+%s)" % ("" if big else r"\.\d\d"), row[1] if len(row) == 2 else "")
+    shown = float(m.group(1).replace(",", "")) if m else None
+    check(len(row) == 2 and row[0] == "Shipping" and shown is not None
+          and abs(shown - total) <= (0.5 if big else 0.005) + 1e-9,
+          "event10 in the event totals is Shipping, in money (the API's %r): %r" % (total, row))
+    check(p.get("eventTitle", "").startswith("Shipping over time"), "the picked event's chart is titled by its name: %r"
+          % p.get("eventTitle"))
 
 
 def check_path_picker(pp, srv):
@@ -529,7 +556,7 @@ def main():
     records = len(dump.stdout.splitlines())
     live = None
     try:
-        with canton_test.Canton(data=data) as srv:
+        with canton_test.Canton(config=DEMO_CONFIG, data=data) as srv:
             hits = wait_processed(srv, time.monotonic() + 120, records)
             if not check(hits, "/api/v1/suites shows the generated hits"):
                 checks.finish()

@@ -20,6 +20,11 @@ two weeks) and a visitor with 12 visits imported from a web server log;
 numbered dimensions named with their number in "keys" (merch4, evar5). The
 SQL leaves out the measures a report does not ask for (report_sql lean).
 
+The suite declares event10 (the shipping `canton gen` sends with each order,
+in the order's currency) a currency event: processing converts it as it
+converts revenue, and reports and segments (event10 > 20.5) on it must equal
+the SQL sums of the export's event_rows, exactly (docs/api.md "Numbers").
+
 Environment: CANTON_BIN, CANTON_SRC; DIFF_REPORTS=N changes the number of
 random reports (default 200), DIFF_SEQ_REPORTS the sequential ones (24),
 DIFF_CMP_REPORTS the random compared ones (6), DIFF_SEED the seed.
@@ -79,10 +84,26 @@ for _d, (_c, _n) in ENUM.items():
 # traffic variables, from the export's vars column ("prop3=zh-CN,evar5=new").
 NUMBERED = {"prop3": "coalesce(regexp_extract(vars, '(?:^|,)prop3=([^,]*)', 1), '')"}
 
+# The suite: the built-in demo suite's settings, with event10 (canton gen's shipping, in the
+# order's currency) a currency event, converted to CNY like revenue.
+CONFIG = """[server]
+trusted_proxies = 127.0.0.1, ::1
+[suite demo]
+name = Demo shop
+timezone = Asia/Shanghai
+currency = CNY
+home_country = CN
+domains = shop.canton.test
+event10 = name=Shipping; type=currency
+"""
+# A hit's event10 (its event_rows cell holds "event10=12.3400" among others), 0 without one.
+EV10 = ("CAST(coalesce(nullif(regexp_extract(event_rows, '(?:^|,)event10=([^,]*)', 1), ''), '0') "
+        "AS DECIMAL(18,4))")
 PURCHASE = "(evflags & 64 <> 0)"
 NOT_BOT = "bot = '' AND device <> 4"  # docs/api.md: crawler user agents, device type bot
 METRICS = ["pageviews", "visits", "visitors", "bounces", "entries", "exits", "orders", "revenue",
-           "units", "cart_adds", "conversion_rate", "hits", "checkouts", "product_views", "time_on_page"]
+           "units", "cart_adds", "conversion_rate", "hits", "checkouts", "product_views", "time_on_page",
+           "event10"]
 RATES = {"conversion_rate", "time_on_page"}
 
 
@@ -109,6 +130,8 @@ def cond_sql(field, op, val):
              "product_views": "CAST(evflags & 1 <> 0 AS INT)"}[field]
     elif field == "revenue":
         e = "CASE WHEN %s THEN revenue ELSE 0 END" % PURCHASE
+    elif field == "event10":
+        e = EV10
     else:
         e = DIMS[field]
     if op == "in":
@@ -202,6 +225,7 @@ def report_sql(dims, metrics, a, b, gran=None, seg=None, lean=False):
     withv = ("sel JOIN vst USING (visit)" if need & {"bounces", "conversion_rate"}
              else "(SELECT *, NULL::BIGINT AS pv, NULL::BOOLEAN AS ord FROM sel)")
     full = bool(need & {"entries", "exits"})
+    ev10 = EV10 if "event10" in need else "0"
     ent = "FROM epv GROUP BY 1" if full else "FROM base WHERE FALSE GROUP BY 1"
     # time_on_page: nts is the visit's next hit in the range (any non-bot hit, before the segment)
     return """
@@ -220,26 +244,29 @@ base AS (SELECT k, count_if(type = 0) AS pageviews, count(*) AS hits,
                count_if(evflags & 2 <> 0) AS cart_adds, count_if(evflags & 32 <> 0) AS checkouts,
                count_if(evflags & 1 <> 0) AS product_views,
                count_if(type = 0 AND nts IS NOT NULL) AS topviews,
-               CAST(coalesce(sum(nts - ts) FILTER (WHERE type = 0), 0) AS BIGINT) AS topus
+               CAST(coalesce(sum(nts - ts) FILTER (WHERE type = 0), 0) AS BIGINT) AS topus,
+               coalesce(sum(%(ev10)s), 0) AS event10
         FROM %(withv)s GROUP BY k),
 ent AS (SELECT %(ek)s AS k, count(*) AS entries %(ent)s),
 ext AS (SELECT %(xk)s AS k, count(*) AS exits %(ext)s)
 SELECT k, pageviews, hits, visits, visitors, bounces, ordvisits, orders, CAST(revenue AS VARCHAR),
-       units, cart_adds, checkouts, product_views, coalesce(entries, 0), coalesce(exits, 0), topviews, topus
+       units, cart_adds, checkouts, product_views, coalesce(entries, 0), coalesce(exits, 0), topviews, topus,
+       CAST(event10 AS VARCHAR)
 FROM base LEFT JOIN ent USING (k) LEFT JOIN ext USING (k)""" % {
         "key": key, "where": where, "segw": segw, "p": PURCHASE, "nts": nts, "withv": withv, "ent": ent,
-        "ext": ent, "ek": "ek" if full else "k", "xk": "xk" if full else "k"}
+        "ext": ent, "ek": "ek" if full else "k", "xk": "xk" if full else "k",
+        "ev10": ev10}
 
 
 BASE_COLS = ["pageviews", "hits", "visits", "visitors", "bounces", "ordvisits", "orders", "revenue",
-             "units", "cart_adds", "checkouts", "product_views", "entries", "exits", "topviews", "topus"]
+             "units", "cart_adds", "checkouts", "product_views", "entries", "exits", "topviews", "topus", "event10"]
 
 
 def metric_value(base, m):
     if m == "conversion_rate":
         return 100.0 * base["ordvisits"] / base["visits"] if base["visits"] else 0.0
-    if m == "revenue":
-        return float(base["revenue"])
+    if m in ("revenue", "event10"):
+        return float(base[m])
     if m == "time_on_page":
         return base["topus"] / base["topviews"] / 1e6 if base["topviews"] else 0.0
     return base[m]
@@ -573,7 +600,10 @@ def run(tmp):
                     "--seed", "8"], check=True, capture_output=True)
     subprocess.run([BIN, "rates", "import", os.path.join(SRC, "docs", "rates-sample.csv"), "--data", data],
                    check=True, capture_output=True)
-    subprocess.run([BIN, "process", "--data", data, "--until-end"], check=True, capture_output=True)
+    conf = os.path.join(tmp, "canton.conf")
+    with open(conf, "w") as f:
+        f.write(CONFIG)
+    subprocess.run([BIN, "process", "--config", conf, "--data", data, "--until-end"], check=True, capture_output=True)
     export = os.path.join(tmp, "hits.tsv")
     subprocess.run([BIN, "export", "--data", data, "--from", Q_FROM, "--to", Q_TO, "--format", "tsv",
                     "--out", export], check=True, capture_output=True)
@@ -604,6 +634,8 @@ def run(tmp):
             return ("cond", "cart_adds", "=", 1)
         if r < 0.22:
             return ("cond", "revenue", ">", g.choice([50, 200, 1000]))
+        if r < 0.26:
+            return ("cond", "event10", g.choice([">", "<=", "="]), g.choice([0, 10, 20.5, 48.7902]))
         f = g.choice(flds or fields)
         vals = values[f]
         op = g.choice(["=", "=", "!=", "in", "contains", "starts with"])
@@ -667,6 +699,10 @@ def run(tmp):
     add_report("V1", {}, [], ["visits", "visitors", "conversion_rate", "orders"], a, b, seg=vseg)
     add_report("V2", {}, [], ["visits", "visitors", "pageviews"], days[1], days[-2], gran="day", seg=vseg)
     add_report("V3", {}, [], ["visitors", "visits", "revenue"], days[3], days[-1], gran="day")
+    # the currency event: converted amounts summed exactly, by country and under an exact condition
+    add_report("E1", {}, ["country"], ["event10", "revenue", "orders"], a, b)
+    add_report("E2", {}, ["currency"], ["event10", "hits"], a, b, seg=("scope", "hit", ("cond", "event10", ">", 20.5)))
+    add_report("E3", {}, [], ["event10"], a, b, gran="day", seg=("scope", "visit", ("cond", "event10", "<=", 10)))
 
     dimnames = sorted(DIMS)
     n = int(os.environ.get("DIFF_REPORTS", "200"))
@@ -811,6 +847,7 @@ FROM hits WHERE %s AND %s GROUP BY 1 ORDER BY 1""" % (PURCHASE, day_range("2026-
             seg=("scope", "hit", ("cond", "page", "starts with", "product:")))
     add_cmp("C11", export, ["country"], ["visits"], "2026-11-03", "2026-11-09", "previous_year",
             want=("2025-11-03", "2025-11-09"))
+    add_cmp("C12", export, ["channel"], ["event10", "revenue"], "2026-11-08", "2026-11-14", "previous_period")
     # whole calendar months and the leap February (docs/api.md "Compared ranges")
     e2 = export2
     add_cmp("M1", e2, ["country"], ["visits", "pageviews", "revenue"], "2027-02-01", "2027-02-28",
@@ -894,7 +931,7 @@ FROM hits WHERE %s AND %s GROUP BY 1 ORDER BY 1""" % (PURCHASE, day_range("2026-
             extra_res.append((e, [res[uniq[exp][q_]] for q_ in e[3]]))
     t0 = time.time()
     failures = []
-    with canton_test.Canton(data=data) as srv:
+    with canton_test.Canton(config=CONFIG, data=data) as srv:
         for (name, req, _, metrics), rows in zip(cases, results):
             try:
                 ans = api(srv, "/api/v1/report", req)

@@ -172,7 +172,11 @@ let catalog = { dims: new Map(), metrics: new Map() };
 let suites = [];
 const suiteInfo = () => suites.find((s) => s.id === state.suite) || {};
 
+// A metric's title and type ("currency" formats as money): the suite's own events first
+// (/suites: "event10 = name=Shipping; type=currency" is money, titled Shipping), then the catalogue.
 function metricInfo(name) {
+  const own = (suiteInfo().events || []).find((e) => e.name === name);
+  if (own) return own;
   const m = catalog.metrics.get(name);
   if (m) return m;
   const ev = /^event(\d+)$/.exec(name);
@@ -189,6 +193,8 @@ function dimTitle(name) {
 }
 
 const nf = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+// A count with decimals is a numeric event's sum (2.5): its decimals as the store keeps them (4).
+const nf4 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 4 });
 const moneyFmts = new Map();
 function moneyFormat(cur, compact, digits) {
   const k = cur + compact + digits;
@@ -202,7 +208,7 @@ const nfc = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFract
 function money(v, compact) {
   const cur = suiteInfo().currency || 'USD';
   try {
-    return moneyFormat(cur, !!compact, compact || Math.abs(v) >= 1000 ? 0 : 2).format(v);
+    return moneyFormat(cur, !!compact, compact ? 1 : Math.abs(v) >= 1000 ? 0 : 2).format(v);
   } catch (e) { return nf.format(v) + ' ' + cur; }
 }
 function duration(s) {
@@ -218,7 +224,7 @@ function fmt(type, v, compact) {
     case 'percent': return v.toFixed(1) + '%';
     case 'seconds': return duration(v);
     case 'ratio': return v.toFixed(2);
-    default: return compact ? nfc.format(v) : nf.format(v);
+    default: return compact ? nfc.format(v) : Number.isInteger(v) ? nf.format(v) : nf4.format(v);
   }
 }
 const LOWER_IS_BETTER = new Set(['bounce_rate', 'bounces']);
@@ -758,7 +764,7 @@ async function events(my) {
   p.body.replaceChildren(h('table', {}, h('thead', {}, h('tr', {}, h('th', { text: 'Event' }), h('th', { text: 'Total' }))),
     h('tbody', {}, rows.map((x) => h('tr', { 'data-key': x[0] }, h('td', {}, h('button', { type: 'button', class: 'key', text: metricInfo(x[0]).title,
       title: 'Chart ' + metricInfo(x[0]).title, onclick: () => go({ ev: x[0] }) })),
-      h('td', {}, nf.format(x[1]), state.compare && r.totals.growth ? h('small', {}, change(x[0], x[2], x[1])) : null))))));
+      h('td', {}, fmt(metricInfo(x[0]).type, x[1]), state.compare && r.totals.growth ? h('small', {}, change(x[0], x[2], x[1])) : null))))));
 }
 
 // Realtime: the last 30 minutes by minute, refreshed every 5 seconds.

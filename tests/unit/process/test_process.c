@@ -894,11 +894,15 @@ static void currency_converts_with_the_rate_of_the_day(void **state)
     (void)state;
     cn_sink_factory_t f = {NULL, rec_open, NULL};
     cn_process_t *p = open_proc(&f, NULL);
-    /* USD on the CNY suite: 10.00 USD x 7.20 (rate of 2026-11-28, latest before the 29th) */
-    adobe(p, "shop", T0, "g=x&cc=USD&events=purchase&purchaseID=U1&products=%3BA%3B1%3B10.00" MID);
-    /* the 27th: 7.10 */
+    /* USD on the CNY suite: 10.00 USD x 7.20 (rate of 2026-11-28, latest before the 29th); the
+     * currency event10 with it, rounded to the ten-thousandth as revenue is (88.88904) */
+    adobe(p, "shop", T0,
+          "g=x&cc=USD&events=purchase%2Cevent10%3D12.3457&purchaseID=U1&products=%3BA%3B1%3B10."
+          "00" MID);
+    /* the 27th: 7.10 (87.65447) */
     adobe(p, "shop", T0 - 2 * 86400000000LL,
-          "g=x&cc=USD&events=purchase&purchaseID=U2&products=%3BA%3B1%3B10.00&vid=other");
+          "g=x&cc=USD&events=purchase%2Cevent10%3D12.3457&purchaseID=U2&products=%3BA%3B1%3B10.00"
+          "&vid=other");
     /* CNY on the USD suite: cross rate 207.80 / 7.20 = 28.8611 */
     adobe(p, "usshop", T0, "g=x&cc=CNY&events=purchase&purchaseID=C1" PRODUCTS MID);
     /* GBP has no rate: bad row on shop, kept unconverted on usshop (unconverted_currency = keep) */
@@ -910,6 +914,10 @@ static void currency_converts_with_the_rate_of_the_day(void **state)
     assert_string_equal(REC[0].hits[0].cur, "USD");
     assert_int_equal(REC[0].items[0].revenue, 720000);
     assert_int_equal(REC[0].hits[1].row.revenue, 710000);
+    assert_int_equal(REC[0].nevents, 2);
+    assert_int_equal(REC[0].events[0].event, 10);
+    assert_int_equal(REC[0].events[0].value, 888890);
+    assert_int_equal(REC[0].events[1].value, 876545);
     assert_int_equal(REC[1].hits[0].row.revenue, 288611);
     assert_int_equal(REC[1].hits[0].row.revenue_orig, 2078000);
     assert_int_equal(REC[1].hits[1].row.revenue, 50000);

@@ -65,7 +65,7 @@ static int setup(void **state)
     }
     assert_int_equal(k.checkpoint(k.ud, "x", 1), 0);
     cn_buf_t b = CN_BUF_INIT;
-    cn_catalog_to_json(&b);
+    cn_catalog_to_json(NULL, &b);
     assert_true(b.len < sizeof(catalog));
     memcpy(catalog, b.ptr, b.len);
     catalog[b.len] = 0;

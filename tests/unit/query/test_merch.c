@@ -141,7 +141,7 @@ static void merch_values_as_a_segment_and_in_the_catalogue(void **state)
     assert_string_equal(report("dimension=merch4&metrics=hits&empty=0&segment=orders%20>%200"),
                         "browse=1;search=2;");
     cn_buf_t b = CN_BUF_INIT;
-    cn_catalog_to_json(&b);
+    cn_catalog_to_json(NULL, &b);
     cn_buf_putc(&b, 0);
     assert_non_null(strstr(
         b.ptr,

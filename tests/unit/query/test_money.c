@@ -122,7 +122,7 @@ static void calculated_metric_is_money_when_its_result_is_an_amount(void **state
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         cn_calc_t *c;
         cn_err_t err = {0};
-        assert_int_equal(cn_calc_parse(NULL, cases[i].formula, &c, &err), 0);
+        assert_int_equal(cn_calc_parse(NULL, cases[i].formula, NULL, &c, &err), 0);
         if (cn_calc_unit(c) != cases[i].unit)
             fail_msg("%s: unit %d, want %d", cases[i].formula, (int)cn_calc_unit(c),
                      (int)cases[i].unit);
