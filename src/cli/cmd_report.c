@@ -5,6 +5,7 @@
  * from the store on disk (read-only: it works while `canton serve` runs).
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,8 @@ static void report_usage(FILE *f)
         "  --to YYYY-MM-DD      last day (default: today, or --from if that is later)\n"
         "  --granularity G      a trend: hour, day, week or month\n"
         "  --segment TEXT       e.g. 'visit(channel = \"Natural Search\" and country = \"US\")'\n"
-        "  --compare C          previous-period, previous-year or previous-bucket\n"
+        "  --compare C          previous-period, previous-year or previous-bucket (a\n"
+        "                       trend's buckets, each against the one before)\n"
         "  --sort S[:asc|:desc] a metric, or key (time in a trend), up or down\n"
         "                       (default: the first metric, descending; trends by time)\n"
         "  --limit N            rows (default 100, as the API; 0: all)\n"
@@ -85,11 +87,13 @@ static void add_param(cn_buf_t *q, const char *name, const char *value)
     }
 }
 
+/* A label in CSV (RFC 4180: quoted when it holds a comma, a quote or a line end, CR included)
+ * or TSV (tabs and line ends become spaces: TSV has no quoting, one row is one line). */
 static void print_cell(cn_str_t s, char sep)
 {
     if (sep == ',') {
-        bool quote =
-            memchr(s.ptr, ',', s.len) || memchr(s.ptr, '"', s.len) || memchr(s.ptr, '\n', s.len);
+        bool quote = memchr(s.ptr, ',', s.len) || memchr(s.ptr, '"', s.len) ||
+                     memchr(s.ptr, '\n', s.len) || memchr(s.ptr, '\r', s.len);
         if (!quote) {
             fwrite(s.ptr, 1, s.len, stdout);
             return;
@@ -104,7 +108,17 @@ static void print_cell(cn_str_t s, char sep)
         return;
     }
     for (size_t i = 0; i < s.len; i++)
-        putchar(s.ptr[i] == '\t' || s.ptr[i] == '\n' ? ' ' : s.ptr[i]);
+        putchar(s.ptr[i] == '\t' || s.ptr[i] == '\n' || s.ptr[i] == '\r' ? ' ' : s.ptr[i]);
+}
+
+/* A label in a table cell: control bytes (tabs, line ends, escapes) become spaces, so that a
+ * row stays one line and a label cannot drive the terminal. */
+static void append_label(cn_buf_t *b, cn_str_t s)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char ch = (unsigned char)s.ptr[i];
+        cn_buf_putc(b, ch < 0x20 || ch == 0x7f ? ' ' : (char)ch);
+    }
 }
 
 /* Labels longer than this many display columns are cut, with "…". */
@@ -137,7 +151,7 @@ static void print_table(const cn_report_t *r, bool with_cmp)
             else if (r->rows[i].keys[c].len == 0)
                 cn_buf_append_c(&row[c], "(none)");
             else
-                cn_buf_append_str(&row[c], r->rows[i].keys[c]);
+                append_label(&row[c], r->rows[i].keys[c]);
         }
         for (size_t m = 0; m < r->metric_count; m++) {
             size_t c = r->key_count + m * (with_cmp ? 2 : 1);
@@ -145,8 +159,8 @@ static void print_table(const cn_report_t *r, bool with_cmp)
             if (with_cmp) {
                 if (cv == NULL || cv[m] == 0)
                     cn_buf_append_c(&row[c + 1], "-");
-                else
-                    cn_buf_printf(&row[c + 1], "%+.1f%%", (v[m] - cv[m]) / cv[m] * 100);
+                else /* the API's growth: over the compared value's magnitude */
+                    cn_buf_printf(&row[c + 1], "%+.1f%%", (v[m] - cv[m]) / fabs(cv[m]) * 100);
             }
         }
     }

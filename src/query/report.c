@@ -2219,7 +2219,8 @@ int cn_report_run_ctx(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_sto
     else
         qsort_r(order, kept, sizeof(size_t), cmp_rows, &sc);
     r->total_rows = kept;
-    size_t from = req->offset < kept ? req->offset : kept;
+    /* Totals only: the one row whatever the paging, as the CLI's table and CSV print it. */
+    size_t from = r->key_count == 0 ? 0 : req->offset < kept ? req->offset : kept;
     size_t count = kept - from;
     if (req->limit > 0 && count > req->limit)
         count = req->limit;

@@ -294,6 +294,10 @@ static int apply(cn_report_req_t *req, raw_req_t *raw, const cn_store_t *store, 
                 if (strcmp(req->metrics[i].name, s) == 0)
                     req->sort_metric = (int)i;
             }
+            /* key:up, visits:descending: the direction was misspelled, not the metric */
+            if (req->sort_metric == -2 && dir == 0 && strchr(s, ':') != NULL)
+                return cn_err_set(err, CN_EINVAL,
+                                  "sort '%s': the direction after ':' is asc or desc", s);
             if (req->sort_metric == -2)
                 return cn_err_set(err, CN_EINVAL, "sort by '%s': not one of the metrics asked for",
                                   s);
@@ -320,6 +324,11 @@ static int apply(cn_report_req_t *req, raw_req_t *raw, const cn_store_t *store, 
             req->compare = CN_COMPARE_PREVIOUS_YEAR;
         else if (strcmp(raw->compare, "previous_bucket") == 0 && req->gran != CN_GRAN_NONE)
             req->compare = CN_COMPARE_PREVIOUS_BUCKET;
+        else if (strcmp(raw->compare, "previous_bucket") == 0)
+            return cn_err_set(err, CN_EINVAL,
+                              "compare=previous_bucket needs a trend: give a granularity (hour, "
+                              "day, week or month), or compare with previous_period or "
+                              "previous_year");
         else
             return cn_err_set(err, CN_EINVAL,
                               "unknown compare '%s' (previous_period, previous_year, or "

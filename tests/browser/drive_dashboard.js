@@ -59,6 +59,10 @@ function snapshot(page) {
       const err = sec.querySelector('.err');
       if (err) out.errors.push(sec.dataset.panel + ': ' + err.textContent);
     }
+    // Figures in tables that do not fit their cell (cut, "CN¥505,…"): labels may be cut, numbers not.
+    out.cut = [...document.querySelectorAll('section.panel tbody td:not(:first-child)')]
+      .filter((td) => td.scrollWidth > td.clientWidth + 1)
+      .map((td) => td.closest('section').dataset.panel + ': ' + td.textContent);
     out.chips = [...document.querySelectorAll('.chip')].map((c) => c.firstChild.textContent);
     out.charts = document.querySelectorAll('.chart[data-drawn="1"] canvas').length;
     out.funnel = [...document.querySelectorAll('.fstep')].map((s) => Number(s.dataset.count));

@@ -234,6 +234,17 @@ def checks(data):
                              "--to", to, "--metrics", "pageviews,revenue", "--segment",
                              'page = "/no-such-page"', "--format", "json"))
         t.check(cli["rows"] == pr["rows"], "totals only: canton report = API: %r" % cli["rows"])
+        # the table's change column is the API's growth, also for a compared value below zero
+        # (a loss that shrank grew: growth is the change over the compared value's magnitude)
+        status, pr = get("/api/v1/report?" + q + "&calc.x=revenue-1000000&metrics=x,revenue"
+                         "&compare=previous_period")
+        table = run("report", "--config", conf, "--data", data, "--suite", "demo", "--from", frm,
+                    "--to", to, "--calc", "x=revenue-1000000", "--metrics", "x,revenue",
+                    "--compare", "previous-period").split("\n")
+        want = ["-" if g is None else "%+.1f%%" % g for g in pr["totals"]["growth"]]
+        got = table[2].split()[1::2] if len(table) > 2 else []
+        t.check(status == 200 and pr["totals"]["compare"][0] < 0 and got == want,
+                "canton report's change = the API's growth, below zero too: %r, API %r" % (got, want))
         # a calculated metric no metric asks for: a 400 naming it, not a formula left unread
         status, eb = get("/api/v1/report?" + q + "&metrics=pageviews&calc.rpv=revenue%2Fvisits")
         t.check(status == 400 and eb["error"] ==

@@ -505,6 +505,7 @@ def walk(srv, shots, today):
         if not check(s is not None, "view %s rendered" % v):
             continue
         check(not s["errors"], "view %s shows no error: %r" % (v, s["errors"]))
+        check(not s["cut"], "view %s shows every figure of its tables whole: %r" % (v, s["cut"][:5]))
         check(any(t["keys"] for t in s["tables"].values()) or s["charts"] or v in ("realtime", "vars"),
               "view %s shows data" % v)
     if "ecommerce" in views:

@@ -160,6 +160,36 @@ try:
         c.check(any(ch in p for p in pages) and any(ch in x for x in values),
                 "strings with %r are exported" % ch)
 
+    # `canton report` writes those labels too: its CSV reads back (RFC 4180: a label with a
+    # CR is quoted) to the labels and numbers of its JSON; TSV and the table keep one row
+    # per line (tabs and line ends, and in the table every control byte, become spaces)
+    rspan = ["report", "--config", conf, "--suite", "w", "--from", "2025-12-30", "--to",
+             "2026-01-03", "--dimension", "page", "--metrics", "pageviews,visits", "--limit", "0"]
+    rep = {}
+    for fmt in ("json", "csv", "tsv", "table"):
+        r = run(*rspan, "--format", fmt)
+        c.check(r.returncode == 0 and r.stderr == b"", "report %s: %r" % (fmt, r.stderr))
+        rep[fmt] = r.stdout.decode("utf-8")
+    rj = json.loads(rep["json"])
+    want = [[row["keys"][0]] + [str(v) for v in row["values"]] for row in rj["rows"]]
+    c.check(len(want) > 500 and any("\r" in w[0] for w in want), "report rows: %d" % len(want))
+    try:
+        got = list(csv.reader(io.StringIO(rep["csv"], newline="")))
+    except csv.Error as e:
+        got = [["csv.Error: %s" % e]]
+    c.check(got[1:] == want, "report --format csv reads back to its JSON rows: %r" %
+            [(g, w) for g, w in zip(got[1:], want) if g != w][:3])
+    flat = [[w[0].replace("\t", " ").replace("\n", " ").replace("\r", " ")] + w[1:] for w in want]
+    got = [line.split("\t") for line in rep["tsv"].split("\n")[1:-1]]
+    c.check(got == flat, "report --format tsv: one line per row, tabs and line ends as spaces: %r"
+            % [(g, w) for g, w in zip(got, flat) if g != w][:3])
+    lines = rep["table"].split("\n")[:-1]
+    c.check(len(lines) == len(want) + 4 and lines[-1].startswith("Total"),
+            "report table: header, line, one line per row, line, totals (%d lines for %d rows)"
+            % (len(lines), len(want)))
+    c.check(not any(ch in rep["table"] for ch in ("\t", "\r", "\x01", "\x1f", "\x7f")),
+            "the report table holds no control bytes")
+
     # --out writes the same bytes as stdout
     dest = os.path.join(tmp, "out.ndjson")
     r = run("export", *span, "--format", "ndjson", "--out", dest)

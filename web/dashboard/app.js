@@ -494,7 +494,7 @@ async function table(my, title, tabs, { limit = 10, wide = false, id } = {}) {
       ...(t.share ? [total ? (100 * x.values[0] / total).toFixed(1) : ''] : []),
       ...(state.compare && x.compare ? x.compare : [])])];
     if (!r.rows.length) { p.body.replaceChildren(h('p', { class: 'empty', text: 'No data for this period.' })); return; }
-    p.body.replaceChildren(h('table', { class: t.metrics.length + (t.share ? 1 : 0) >= 4 ? 'many' : null },
+    p.body.replaceChildren(h('table', {},
       h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: dimTitle(t.dim) }),
         infos.map((x, j) => h('th', { scope: 'col', class: j > 1 ? 'xtra' : null, text: x.title })), t.share ? h('th', { scope: 'col', text: 'Share' }) : null)),
       h('tbody', {}, r.rows.map((x) => {

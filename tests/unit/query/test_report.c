@@ -203,7 +203,8 @@ static void totals_are_exact_and_bots_excluded(void **state)
 
 /* A report of totals (no dimension, no trend) has its one row whether anything matched or not:
  * zeros when nothing did, as its totals are; never "rows": []. With a segment that keeps
- * nothing, with a range without hits, with a comparison, in JSON. */
+ * nothing, with a range without hits, with a comparison, in JSON; paging does not apply (an
+ * offset once answered "rows": [] while `canton report --format csv` printed the row). */
 static void totals_only_always_has_one_row(void **state)
 {
     (void)state;
@@ -212,8 +213,11 @@ static void totals_only_always_has_one_row(void **state)
         "from=2025-01-01&to=2025-01-31&metrics=pageviews,visits,revenue",
         RANGE "&metrics=pageviews,visits,revenue&segment=page%3D%22/nowhere%22",
         "from=2025-01-01&to=2025-01-31&metrics=pageviews,visits,revenue&compare=previous_year",
+        RANGE "&metrics=pageviews,visits,revenue&offset=1",
+        RANGE "&metrics=pageviews,visits,revenue&offset=8&limit=1",
     };
-    static const double want[][3] = {{7, 3, 100.5}, {0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
+    static const double want[][3] = {{7, 3, 100.5}, {0, 0, 0},     {0, 0, 0},
+                                     {0, 0, 0},     {7, 3, 100.5}, {7, 3, 100.5}};
     for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
         cn_report_req_t q;
         cn_report_t *r = run(params[i], &q);
@@ -532,6 +536,18 @@ static void bad_requests_say_what_is_wrong(void **state)
          "calc.rpv is not in metrics: add it (metrics=...,rpv) or leave the formula out"},
         {"metrics=rpv&calc.rpv=revenue%2Fvisits&calc.rpv=revenue",
          "'calc.rpv' is given twice (give it once)"},
+        /* sort: a metric not asked for, or a direction misspelled (not "not a metric") */
+        {"metrics=visits&sort=revenue", "sort by 'revenue': not one of the metrics asked for"},
+        {"metrics=visits&sort=key:up", "sort 'key:up': the direction after ':' is asc or desc"},
+        {"metrics=visits&sort=visits:descending",
+         "sort 'visits:descending': the direction after ':' is asc or desc"},
+        /* previous_bucket without a trend: not "unknown compare", which it is not */
+        {"metrics=visits&compare=previous_bucket",
+         "compare=previous_bucket needs a trend: give a granularity (hour, day, week or month), "
+         "or compare with previous_period or previous_year"},
+        {"metrics=visits&compare=previous_month",
+         "unknown compare 'previous_month' (previous_period, previous_year, or previous_bucket "
+         "with a granularity)"},
     };
     for (size_t i = 0; i < sizeof(calcs) / sizeof(calcs[0]); i++) {
         cn_report_req_init(&q);
@@ -552,6 +568,13 @@ static void bad_requests_say_what_is_wrong(void **state)
     cn_report_req_init(&q);
     assert_int_equal(
         cn_report_req_parse_params(&q, S("metrics=a&calc.a=12*0.5%2B.5-3."), store, 0, &err), 0);
+    cn_report_req_dispose(&q);
+    /* a calculated metric's name may hold a ':' (sorted by its whole name) */
+    cn_report_req_init(&q);
+    assert_int_equal(
+        cn_report_req_parse_params(&q, S("metrics=a:b&calc.a:b=visits&sort=a:b"), store, 0, &err),
+        0);
+    assert_int_equal(q.sort_metric, 0);
     cn_report_req_dispose(&q);
     cn_report_req_init(&q);
     assert_int_equal(cn_report_req_parse_params(&q, S("segment=visit(a%20%3D"), store, 0, &err),
