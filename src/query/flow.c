@@ -557,15 +557,77 @@ static void ct_add_n(ctable_t *t, uint64_t key, uint64_t n)
     t->slots[j].count += n - 1;
 }
 
+/*
+ * A visit's path is the sequence of its steps. With repeats=include a step is a page view; with
+ * repeats=exclude (the default, as "Include repeat instances" is off by default in Analysis
+ * Workspace's Flow) it is a run of consecutive page views with the same value, so a reload or a
+ * persisting eVar is one step. "Consecutive" is among the page views the path reads (those of
+ * the segment, bots left out): other hits (link clicks, custom events) never split a run.
+ *
+ * A step matches the condition when one of its page views does, and it counts once, however
+ * many of its page views match:
+ *   next      the value of the step after it (the first value after the run that differs from
+ *             it), or PATH_NONE ("(exit)") when the run ends the visit;
+ *   previous  the value of the step before it (the last value before the run, which differs from
+ *             it), or PATH_NONE ("(entry)") when the run starts the visit;
+ *   length=2  each pair of consecutive steps once: without repeats no pair is a value and itself.
+ * total is then the number of matching steps (of pairs of steps), and each row's share its count
+ * over total. Repeats included, each page view is a step and these are the page-view counts.
+ *
+ * path_step() reads one page view of a visit in time order and says what it counts; the state
+ * is per visit (arrays indexed by visit ordinal), so a visit is read by one thread only.
+ */
+typedef struct path_state {
+    int64_t plen;     /* 2: pairs; 0: next or previous after a condition */
+    bool previous;    /* previous rather than next */
+    bool repeats;     /* repeats=include: every page view is a step */
+    uint32_t *last;   /* the value of the visit's current step; PATH_NONE before its first */
+    uint32_t *before; /* previous: the value of the step before the current one */
+    uint8_t *pending; /* next: the current step matches; previous: it has been counted */
+} path_state_t;
+
+/* Reads the page view of visit vi with value cur, matching the condition or not; true when it
+ * counts a key, in out: a value id or PATH_NONE, or a pair (first << 32 | second). */
+static inline bool path_step(path_state_t *ps, uint64_t vi, uint32_t cur, bool match, uint64_t *out)
+{
+    uint32_t last = ps->last[vi];
+    bool same_step = !ps->repeats && last == cur; /* PATH_NONE is never a value id */
+    if (ps->plen > 0) {
+        if (same_step)
+            return false;
+        ps->last[vi] = cur;
+        *out = (uint64_t)last << 32 | cur;
+        return last != PATH_NONE;
+    }
+    if (!ps->previous) {
+        if (same_step) {
+            ps->pending[vi] |= match;
+            return false;
+        }
+        bool counts = ps->pending[vi];
+        ps->pending[vi] = match;
+        ps->last[vi] = cur;
+        *out = cur;
+        return counts;
+    }
+    if (!same_step) {
+        ps->before[vi] = last;
+        ps->last[vi] = cur;
+        ps->pending[vi] = 0;
+    }
+    if (!match || ps->pending[vi])
+        return false;
+    ps->pending[vi] = 1;
+    *out = ps->before[vi];
+    return true;
+}
+
 typedef struct paths_par {
     cn_scan_t *s;
     const uint64_t *filter, *from_bits;
     cn_store_col_t col; /* the dimension's hit column, loaded */
-    int64_t plen;
-    bool previous;
+    path_state_t ps;
     unsigned nt;
-    uint32_t *last;
-    uint8_t *pending;
     ctable_t ct[CN_QUERY_MAX_THREADS];
     /* next/previous values: counts by dictionary id in flat arrays, or NULL
      * (other ids, PATH_NONE among them, go to the tables) */
@@ -599,22 +661,14 @@ static void paths_thread(void *arg, unsigned t)
             if (vi < lo || vi >= hi || ss->type[i] != CN_HIT_PAGEVIEW ||
                 !selected(s, pp->filter, ss, i))
                 continue;
-            uint32_t cur = vals[i];
-            if (pp->plen > 0) {
-                if (pp->last[vi] != PATH_NONE)
-                    ct_add(ct, (uint64_t)pp->last[vi] << 32 | cur);
-                pp->last[vi] = cur;
+            bool match = pp->from_bits != NULL && cn_bit_get(pp->from_bits, ss->base + i);
+            uint64_t key;
+            if (!path_step(&pp->ps, vi, vals[i], match, &key))
                 continue;
-            }
-            bool match = cn_bit_get(pp->from_bits, ss->base + i);
-            if (pp->previous) {
-                if (match)
-                    flat_add(pp, flat, ct, pp->last[vi]);
-            } else if (pp->pending[vi]) {
-                flat_add(pp, flat, ct, cur);
-            }
-            pp->last[vi] = cur;
-            pp->pending[vi] = match;
+            if (pp->ps.plen > 0)
+                ct_add(ct, key);
+            else
+                flat_add(pp, flat, ct, (uint32_t)key);
         }
     }
 }
@@ -687,13 +741,12 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
                   cn_err_t *err)
 {
     static const char *const allowed[] = {"condition", "direction", "dimension", "limit",
-                                          "length",    "segment",   NULL};
+                                          "length",    "repeats",   "segment",   NULL};
     kv_t kv;
     cn_scan_t scan;
     memset(&scan, 0, sizeof(scan));
     uint64_t *filter = NULL, *from_bits = NULL;
-    uint32_t *last = NULL;
-    uint8_t *pending = NULL;
+    path_state_t ps = {0};
     int64_t *vals = NULL;
     ctable_t ct = {0};
     int rc = kv_parse(&kv, input, is_json, err);
@@ -701,8 +754,14 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
         rc = kv_check(&kv, allowed, true, err);
     const char *dir = kv_get(&kv, "direction"), *fromc = kv_get(&kv, "condition");
     const char *dimname = kv_get(&kv, "dimension"), *lim = kv_get(&kv, "limit");
-    const char *lenp = kv_get(&kv, "length");
+    const char *lenp = kv_get(&kv, "length"), *repeats = kv_get(&kv, "repeats");
     bool previous = dir != NULL && strcmp(dir, "previous") == 0;
+    bool include = repeats != NULL && strcmp(repeats, "include") == 0;
+    if (rc == 0 && repeats != NULL && !include && strcmp(repeats, "exclude") != 0)
+        rc = cn_err_set(err, CN_EINVAL,
+                        "repeats must be exclude (the default: consecutive page views with the "
+                        "same value are one step) or include, not '%.64s'",
+                        repeats);
     int64_t limit = 10, plen = 0;
     if (rc == 0 && dir != NULL && !previous && strcmp(dir, "next") != 0)
         rc = cn_err_set(err, CN_EINVAL, "direction must be next or previous");
@@ -734,9 +793,12 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
     int dict = rc == 0 ? cn_field_dict(&field) : -1;
     if (rc == 0) {
         size_t nv = scan.visit_count ? scan.visit_count : 1;
-        last = cn_xmalloc(nv * sizeof(uint32_t));
-        memset(last, 0xff, nv * sizeof(uint32_t));
-        pending = cn_xcalloc(nv, 1);
+        ps = (path_state_t){.plen = plen, .previous = previous, .repeats = include};
+        ps.last = cn_xmalloc(nv * sizeof(uint32_t));
+        memset(ps.last, 0xff, nv * sizeof(uint32_t));
+        if (previous && plen == 0)
+            ps.before = cn_xmalloc(nv * sizeof(uint32_t));
+        ps.pending = cn_xcalloc(nv, 1);
         size_t cap = 0;
         bool par = scan.threads > 1 && scan.seg_count > 1 && field.dim->src == CN_DIMSRC_HIT_COL &&
                    cn_store_col(field.dim->col)->kind == CN_COLK_DICT;
@@ -745,11 +807,8 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
                               .filter = filter,
                               .from_bits = from_bits,
                               .col = field.dim->col,
-                              .plen = plen,
-                              .previous = previous,
-                              .nt = scan.threads,
-                              .last = last,
-                              .pending = pending};
+                              .ps = ps,
+                              .nt = scan.threads};
             uint64_t dlen = cn_store_snap_dict_len(snap, dict);
             if (plen == 0 && dlen < ((uint64_t)1 << 22)) {
                 pp.dict_len = (uint32_t)dlen;
@@ -786,30 +845,17 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
                 if (ss->type[i] != CN_HIT_PAGEVIEW || !selected(&scan, filter, ss, i))
                     continue;
                 uint64_t vi = ss->visit[i] - scan.first_visit;
-                uint32_t cur = (uint32_t)vals[i];
-                if (plen > 0) {
-                    /* pairs of consecutive page views within the visit */
-                    if (last[vi] != PATH_NONE)
-                        ct_add(&ct, (uint64_t)last[vi] << 32 | cur);
-                    last[vi] = cur;
-                    continue;
-                }
-                bool match = cn_bit_get(from_bits, ss->base + i);
-                if (previous) {
-                    if (match)
-                        ct_add(&ct, last[vi]);
-                } else if (pending[vi]) {
-                    ct_add(&ct, cur);
-                }
-                last[vi] = cur;
-                pending[vi] = match;
+                bool match = from_bits != NULL && cn_bit_get(from_bits, ss->base + i);
+                uint64_t key;
+                if (path_step(&ps, vi, (uint32_t)vals[i], match, &key))
+                    ct_add(&ct, key);
             }
             cn_scan_unload(&scan, k);
         }
-        /* next: a matching last page view leads to the visit's exit */
+        /* next: a matching last step leads to the visit's exit */
         if (rc == 0 && plen == 0 && !previous) {
             for (uint64_t v = 0; v < scan.visit_count; v++) {
-                if (pending[v])
+                if (ps.pending[v])
                     ct_add(&ct, PATH_NONE);
             }
         }
@@ -843,7 +889,8 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
         } else {
             cn_buf_printf(out, ",\"length\":%lld", (long long)plen);
         }
-        cn_buf_printf(out, ",\"total\":%llu,\"rows\":[", (unsigned long long)total);
+        cn_buf_printf(out, ",\"repeats\":\"%s\",\"total\":%llu,\"rows\":[",
+                      include ? "include" : "exclude", (unsigned long long)total);
         for (size_t i = 0; i < n && i < (size_t)limit; i++) {
             cn_buf_append_c(out, i ? ",{\"keys\":[" : "{\"keys\":[");
             if (plen == 0) {
@@ -868,8 +915,9 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
     }
     free(ct.slots);
     free(vals);
-    free(last);
-    free(pending);
+    free(ps.last);
+    free(ps.before);
+    free(ps.pending);
     free(filter);
     free(from_bits);
     if (scan.segs != NULL || scan.v_bot != NULL)

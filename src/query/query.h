@@ -235,7 +235,9 @@ void cn_metric_format(const cn_report_t *r, size_t m, double v, cn_buf_t *out);
  *             within=visit|visitor, range/from/to, segment, bots
  *   paths:    condition=<condition>, direction=next|previous, dimension (default
  *             page; one with one value per hit: listN, product, category and
- *             merchN are refused), limit; or length=2 for the top pairs of pages
+ *             merchN are refused), limit; or length=2 for the top pairs of pages;
+ *             repeats=exclude (default: consecutive page views with the same value
+ *             are one step) or include (each page view is a step)
  *   realtime: minutes (default 30, at most 180)
  *
  * A condition is segment syntax evaluated on page-view hits (funnels: any

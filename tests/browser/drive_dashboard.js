@@ -179,6 +179,18 @@ async function checkPathPicker(page) {
   out.picked = await snapshot(page);
   out.value = await page.inputValue('#path-page');
   out.label = await page.textContent('label[for="path-page"]');
+  // "Include repeats": off by default; ticked, it is in the URL and the tables count each page view.
+  out.repeatsBefore = await page.isChecked('#path-repeats');
+  await page.check('#path-repeats');
+  await page.waitForFunction(() => location.search.includes('repeats=include'));
+  await ready(page);
+  out.repeats = await snapshot(page);
+  out.repeatsAfter = await page.isChecked('#path-repeats');
+  out.repeatsValue = await page.inputValue('#path-page');
+  await page.uncheck('#path-repeats');
+  await page.waitForFunction(() => !location.search.includes('repeats='));
+  await ready(page);
+  out.repeatsOff = await snapshot(page);
   return out;
 }
 

@@ -203,13 +203,38 @@ def check_path_picker(pp, srv):
     check("pathdim=section" in s["query"] and not s["errors"] and pp["label"] == "Site section",
           "a picked path dimension is in the URL and shows no error: %r %r %r" % (s["query"], s["errors"], pp["label"]))
     params = {"suite": "demo", "range": "last_30_days", "dimension": "section", "limit": 15}
-    for panel, extra in (("path-next", {"condition": "section = " + quote(pp["value"]), "direction": "next"}),
-                         ("path-pairs", {"length": 2})):
-        r = api(srv, "paths", dict(params, **extra))
-        shown = s["tables"].get(panel, {}).get("rows") or []
-        check(r["rows"] and [row[0] for row in shown] == [" → ".join(k or "(none)" for k in x["keys"]) for x in r["rows"]]
-              and [int(re.sub(r"\D", "", row[1])) for row in shown] == [x["count"] for x in r["rows"]],
-              "paths by section, %s: %r, the API's %r" % (panel, shown[:3], r["rows"][:3]))
+
+    def same_paths(snap, repeats, what):
+        """The path tables of snap are the API's with repeats (None: left out, the default)."""
+        for panel, extra in (("path-next", {"condition": "section = " + quote(pp["value"]), "direction": "next"}),
+                             ("path-previous", {"condition": "section = " + quote(pp["value"]),
+                                                "direction": "previous"}),
+                             ("path-pairs", {"length": 2})):
+            r = api(srv, "paths", dict(params, **extra, **({"repeats": repeats} if repeats else {})))
+            shown = snap["tables"].get(panel, {}).get("rows") or []
+            check(r["rows"] and [row[0] for row in shown] == [" → ".join(k or "(none)" for k in x["keys"])
+                                                              for x in r["rows"]]
+                  and [int(re.sub(r"\D", "", row[1])) for row in shown] == [x["count"] for x in r["rows"]],
+                  "paths by section%s, %s: %r, the API's %r" % (what, panel, shown[:3], r["rows"][:3]))
+            yield r
+
+    # without repeats (the default) no pair is a section and itself; with them, sections persist
+    # over page views, so some are
+    pairs = list(same_paths(s, None, ""))[2]
+    check(all(x["keys"][0] != x["keys"][1] for x in pairs["rows"]),
+          "paths by section: no pair repeats a value by default: %r" % pairs["rows"][:3])
+    check(pp.get("repeatsBefore") is False, "Include repeats is off by default: %r" % pp.get("repeatsBefore"))
+    r = pp.get("repeats")
+    if check(r is not None and "repeats=include" in r["query"] and "pathdim=section" in r["query"]
+             and not r["errors"] and pp.get("repeatsAfter") is True and pp.get("repeatsValue") == pp["value"],
+             "Include repeats ticked: in the URL, the dimension and value kept, no error: %r %r" %
+             (r and r["query"], r and r["errors"])):
+        pairs = list(same_paths(r, "include", " with repeats"))[2]
+        check(any(x["keys"][0] == x["keys"][1] for x in pairs["rows"]),
+              "paths by section with repeats: a section follows itself: %r" % pairs["rows"][:3])
+    off = pp.get("repeatsOff")
+    if check(off is not None and "repeats=" not in off["query"], "Include repeats unticked: out of the URL"):
+        list(same_paths(off, None, " (repeats unticked)"))
 
 
 # The reports (and funnels, paths) each view asks: one batch of this many.

@@ -757,6 +757,20 @@ WITH pv AS (SELECT visit, page, lead(page) OVER (PARTITION BY visit ORDER BY ts,
             FROM hits WHERE %s AND %s AND type = 0)
 SELECT coalesce(nxt, '(exit)'), count(*) FROM pv WHERE starts_with(page, 'product:') GROUP BY 1""" % (
         day_range(a, b), NOT_BOT)
+    # Without repeats (docs/api.md "Repeats"): runs of consecutive page views with one value are
+    # steps; a step matches when one of its page views does, and its next is the next step's value.
+    # By section, a run matches when one of its page views is a product page.
+    def steps_next_sql(dim):
+        return """
+WITH pv AS (SELECT visit, ts, hit_num, %s AS v, starts_with(page, 'product:') AS m,
+                   lag(%s) OVER (PARTITION BY visit ORDER BY ts, hit_num) AS prv
+            FROM hits WHERE %s AND %s AND type = 0),
+runs AS (SELECT visit, v, m, sum(CASE WHEN prv IS NOT DISTINCT FROM v THEN 0 ELSE 1 END)
+                OVER (PARTITION BY visit ORDER BY ts, hit_num) AS run FROM pv),
+steps AS (SELECT visit, run, any_value(v) AS v, bool_or(m) AS m FROM runs GROUP BY visit, run),
+nx AS (SELECT m, lead(v) OVER (PARTITION BY visit ORDER BY run) AS nxt FROM steps)
+SELECT coalesce(nxt, '(exit)'), count(*) FROM nx WHERE m GROUP BY 1""" % (dim, dim, day_range(a, b), NOT_BOT)
+    paths_steps_sql = [steps_next_sql("page"), steps_next_sql("section")]
     growth_sql = """
 SELECT strftime(day, '%%Y-%%m') AS m, CAST(sum(revenue) FILTER (WHERE %s) AS VARCHAR)
 FROM hits WHERE %s AND %s GROUP BY 1 ORDER BY 1""" % (PURCHASE, day_range("2026-10-01", b), NOT_BOT)
@@ -906,7 +920,7 @@ FROM hits WHERE %s AND %s GROUP BY 1 ORDER BY 1""" % (PURCHASE, day_range("2026-
         add_cmp("CR%d" % i, e2, dims, crnd.sample(METRICS, crnd.randint(1, 3)), fa.isoformat(), fb.isoformat(),
                 compare, gran, seg)
 
-    sqls = [c[2] for c in cases] + [funnel_sql, paths_sql, growth_sql]
+    sqls = [c[2] for c in cases] + [funnel_sql, paths_sql, growth_sql] + paths_steps_sql
     nbase = len(sqls)
     uniq = {export: {}, export2: {}}  # SQL text -> position (no-dimension totals = rows)
     for exp in (export, export2):
@@ -942,7 +956,7 @@ FROM hits WHERE %s AND %s GROUP BY 1 ORDER BY 1""" % (PURCHASE, day_range("2026-
                     compare_report(name, req, ans, exp, metrics)
             except (Mismatch, AssertionError) as e:
                 failures.append(str(e))
-        fres, pres, gres = results[len(cases):nbase]
+        fres, pres, gres, spres, ssres = results[len(cases):nbase]
         # Q6
         try:
             ans = api(srv, "/api/v1/funnel", {"suite": "demo", "from": a, "to": b,
@@ -953,17 +967,24 @@ FROM hits WHERE %s AND %s GROUP BY 1 ORDER BY 1""" % (PURCHASE, day_range("2026-
                 failures.append("Q6 funnel: canton total %r steps %r, duckdb %r %r" % (ans["total"], got, total, [c1, c2, c3]))
         except AssertionError as e:
             failures.append(str(e))
-        # Q7
-        try:
-            ans = api(srv, "/api/v1/paths", {"suite": "demo", "from": a, "to": b,
-                                             "condition": 'page starts with "product:"', "limit": 10})
-            want = sorted(((-c, k.encode()) for k, c in pres))
-            total = sum(c for _, c in pres)
-            got = [(-r["count"], r["keys"][0].encode()) for r in ans["rows"]]
-            if ans["total"] != total or got != want[:10]:
-                failures.append("Q7 paths: canton total %r %r\n  duckdb total %r %r" % (ans["total"], got, total, want[:10]))
-        except AssertionError as e:
-            failures.append(str(e))
+        # Q7: each page view a step (repeats=include), then runs of one value a step (the default)
+        print("Q7 paths after product pages (duckdb totals): %d page views, %d steps; by section %d steps" %
+              (sum(c for _, c in pres), sum(c for _, c in spres), sum(c for _, c in ssres)))
+        for what, extra, rows in (("Q7 paths", {"repeats": "include"}, pres),
+                                  ("Q7 paths without repeats", {}, spres),
+                                  ("Q7 paths by section without repeats", {"dimension": "section"}, ssres)):
+            try:
+                ans = api(srv, "/api/v1/paths", dict({"suite": "demo", "from": a, "to": b,
+                                                      "condition": 'page starts with "product:"', "limit": 10},
+                                                     **extra))
+                want = sorted(((-c, k.encode()) for k, c in rows))
+                total = sum(c for _, c in rows)
+                got = [(-r["count"], r["keys"][0].encode()) for r in ans["rows"]]
+                if ans["total"] != total or got != want[:10] or not rows:
+                    failures.append("%s: canton total %r %r\n  duckdb total %r %r" % (what, ans["total"], got, total,
+                                                                                        want[:10]))
+            except AssertionError as e:
+                failures.append(str(e))
         # Q8 with growth over the previous month
         try:
             req = {"suite": "demo", "from": "2026-10-01", "to": b, "metrics": ["revenue"], "granularity": "month",

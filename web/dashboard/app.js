@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The canton dashboard: every figure comes from the public /api/v1/ (docs/api.md).
 // State lives in the URL (suite, range, from/to, compare, f=filters, segment,
-// view, metric, gran, page, pathdim, var); a view's panels ask their reports in one
+// view, metric, gran, page, pathdim, repeats, var); a view's panels ask their reports in one
 // POST /api/v1/batch (api() below) and the document gets data-ready="1" when
 // the last one is drawn (tests and bench/dashboard).
 
@@ -576,11 +576,18 @@ async function paths(my) {
     list.replaceChildren(...r.rows.map((x) => h('option', { value: x.keys[0] })));
   }).catch(() => {});
   const input = h('input', { type: 'text', id: 'path-page', list: 'page-list', value: page, 'aria-label': label });
+  // Repeats (docs/api.md "Repeats"): by default consecutive page views with the same value are
+  // one step, as in Workspace's Flow; the box counts each page view instead.
+  const include = state.repeats === 'include';
+  const repeats = h('input', { type: 'checkbox', id: 'path-repeats', checked: include,
+    onchange: (e) => go({ repeats: e.target.checked ? 'include' : 'exclude' }) });
   p.body.replaceChildren(h('form', { class: 'pathbar', onsubmit: (e) => { e.preventDefault(); go({ page: input.value.trim() }); } },
-    h('label', { for: 'path-page', text: label }), input, list, h('button', { type: 'submit', text: 'Show' })));
+    h('label', { for: 'path-page', text: label }), input, list, h('button', { type: 'submit', text: 'Show' }),
+    h('label', { class: 'pathrepeats', title: 'Off: consecutive page views with the same value (a reload, a value that persists) are one step. On: each page view is a step, so a value can follow itself.' },
+      repeats, ' Include repeats')));
   const cond = dim + ' = ' + quote(page);
-  // The API's default dimension is page: the page view's requests stay as they were.
-  const by = dim === 'page' ? {} : { dimension: dim };
+  // The API's defaults (dimension page, repeats exclude) are left out of the requests.
+  const by = { ...(dim === 'page' ? {} : { dimension: dim }), ...(include ? { repeats: 'include' } : {}) };
   const shown = page === '' ? '(none)' : page;
   await Promise.all([
     pathTable(my, 'Next after ' + shown, { condition: cond, direction: 'next', ...by }, false, label),

@@ -13,7 +13,7 @@
   const RANGES = ['today', 'yesterday', 'last_7_days', 'last_30_days', 'last_90_days', 'month_to_date',
     'last_month', 'year_to_date', 'last_12_months', 'custom'];
   const DEFAULTS = { suite: '', range: 'last_30_days', from: '', to: '', compare: 'previous_period',
-    segment: '', view: 'overview', metric: '', gran: '', page: '', pathdim: 'page', var: 'evar1', ev: '' };
+    segment: '', view: 'overview', metric: '', gran: '', page: '', pathdim: 'page', repeats: 'exclude', var: 'evar1', ev: '' };
 
   function readState(search) {
     const q = new URLSearchParams(search);
@@ -26,6 +26,7 @@
     }
     if (!RANGES.includes(s.range)) s.range = DEFAULTS.range;
     if (!VIEWS.includes(s.view)) s.view = 'overview';
+    if (s.repeats !== 'include') s.repeats = DEFAULTS.repeats;
     return s;
   }
 

@@ -173,6 +173,9 @@ static const char *const paths[] = {
     RANGE "&condition=page%20starts%20with%20%22/p/%22",
     RANGE "&direction=previous&condition=page%20%3D%20%22/cart%22",
     RANGE "&length=2",
+    RANGE "&condition=page%20starts%20with%20%22/p/%22&repeats=include",
+    RANGE "&direction=previous&condition=page%20%3D%20%22/cart%22&repeats=include",
+    RANGE "&length=2&repeats=include",
 };
 
 /* Every query with ctx equals the same without a context. */

@@ -234,20 +234,27 @@ static void a_path_condition_on_a_list_matches_any_of_a_hits_values(void **state
 }
 
 /* Paths by an eVar follow its value on each page view, the value in force there (as a report
- * credits it), a page view without one being "", and keep a value that follows itself (docs/api.md
- * "paths"). */
+ * credits it), a page view without one being ""; a value that persists is one step, unless
+ * repeats=include keeps it following itself (docs/api.md "paths"). */
 static void paths_by_an_evar_follow_the_value_in_force(void **state)
 {
     (void)state;
-    /* visit 0: x, x, y; visit 1: "", x */
+    /* visit 0: x, x, y; visit 1: "", x. By default x, x is one step. */
+    assert_string_equal(paths("length=2&dimension=evar2"),
+                        "\"total\":2,\"rows\":[{\"keys\":[\"\",\"x\"],\"count\":1,\"share\":50},"
+                        "{\"keys\":[\"x\",\"y\"],\"count\":1,\"share\":50}]}");
     assert_string_equal(
-        paths("length=2&dimension=evar2"),
+        paths("length=2&dimension=evar2&repeats=include"),
         "\"total\":3,\"rows\":[{\"keys\":[\"\",\"x\"],\"count\":1,\"share\":33.3333},"
         "{\"keys\":[\"x\",\"x\"],\"count\":1,\"share\":33.3333},"
         "{\"keys\":[\"x\",\"y\"],\"count\":1,\"share\":33.3333}]}");
-    /* after x: x (/cart), y (/done), the end of visit 1 */
+    /* after x: y (after /home and /cart, one step), the end of visit 1 */
+    assert_string_equal(paths("condition=evar2%20%3D%20%22x%22&dimension=evar2"),
+                        "\"total\":2,\"rows\":[{\"keys\":[\"(exit)\"],\"count\":1,\"share\":50},"
+                        "{\"keys\":[\"y\"],\"count\":1,\"share\":50}]}");
+    /* repeats included: x (/cart), y (/done), the end of visit 1 */
     assert_string_equal(
-        paths("condition=evar2%20%3D%20%22x%22&dimension=evar2"),
+        paths("condition=evar2%20%3D%20%22x%22&dimension=evar2&repeats=include"),
         "\"total\":3,\"rows\":[{\"keys\":[\"(exit)\"],\"count\":1,\"share\":33.3333},"
         "{\"keys\":[\"x\"],\"count\":1,\"share\":33.3333},"
         "{\"keys\":[\"y\"],\"count\":1,\"share\":33.3333}]}");
