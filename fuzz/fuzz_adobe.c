@@ -2,7 +2,8 @@
 /*
  * Fuzz target: the whole Adobe AppMeasurement decoder (process/adobe.c) with
  * its charsets (process/charset.c). The input is the query string and, after
- * a NUL byte, a POST body. Invariants: a failure is one of the bad-row
+ * a NUL byte, a POST body (gzip when it starts with 1f 8b, flagged as the
+ * collector flags it). Invariants: a failure is one of the bad-row
  * reasons; the same request decodes the same way with a batch that has kept
  * converters from earlier inputs (as processing's batches do) and with a
  * fresh one; every string of the result can be read.
@@ -42,6 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         r.query = cn_str(p, (size_t)(nul - p));
         r.body = cn_str(nul + 1, size - (size_t)(nul - p) - 1);
         r.method = CN_STR_LIT("POST");
+        /* a gzip body, flagged as the collector flags it (by its magic bytes) */
+        if (r.body.len >= 2 && (uint8_t)r.body.ptr[0] == 0x1f && (uint8_t)r.body.ptr[1] == 0x8b)
+            r.flags |= CN_RAWHIT_GZIP_BODY;
     } else {
         r.query = cn_str(p, size);
     }

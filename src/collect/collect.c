@@ -257,13 +257,30 @@ static void append_hit(cn_collect_t *c, cn_http_req_t *req, cn_proto_t proto, cn
         c->unknown[proto]++;
 }
 
-/* Counts a hit for each known suite of a (comma-separated) suite field; true if all are known. */
+/* True when the comma-separated list names id. */
+static bool named_before(cn_str_t list, cn_str_t id)
+{
+    cn_str_t item;
+    while (list.ptr != NULL && list.len != 0) {
+        list = cn_str_split(list, ',', &item);
+        if (cn_str_eq(item, id))
+            return true;
+    }
+    return false;
+}
+
+/* Counts a hit for each known suite of a (comma-separated) suite field, once for a suite named
+ * twice (shop,shop), as processing makes one hit of it; true if all are known. */
 static bool count_suites(cn_collect_t *c, cn_proto_t proto, cn_str_t field)
 {
     bool all_known = true;
+    const cn_str_t list = field;
     cn_str_t id;
     do {
+        const char *at = field.ptr;
         field = cn_str_split(field, ',', &id);
+        if (id.len != 0 && named_before(cn_str(list.ptr, (size_t)(at - list.ptr)), id))
+            continue;
         const cn_suite_conf_t *s = id.len ? cn_conf_suite(c->conf, id.ptr, id.len) : NULL;
         if (s == NULL)
             all_known = false;
@@ -275,13 +292,18 @@ static bool count_suites(cn_collect_t *c, cn_proto_t proto, cn_str_t field)
 
 /*
  * The ?suite= of a request's query, percent-decoded as processing decodes every pixel
- * parameter ('+' is a space), in the request's memory; "" when absent.
+ * parameter ('+' is a space), in the request's memory; "" when absent. Given twice, the last
+ * one, as processing takes every pixel parameter.
  */
 static cn_str_t query_suite(cn_http_req_t *req)
 {
-    cn_str_t raw;
-    if (!cn_collect__query_get(cn_http_req_query(req), CN_STR_LIT("suite"), &raw) ||
-        raw.ptr == NULL || raw.len == 0)
+    cn_str_t raw = CN_STR_NULL, q = cn_http_req_query(req), k, v;
+    bool has_eq;
+    while (cn_query_next(&q, &k, &v, &has_eq)) {
+        if (cn_str_eq_c(k, "suite"))
+            raw = v;
+    }
+    if (raw.ptr == NULL || raw.len == 0)
         return cn_str("", 0);
     if (!cn_url_needs_decode(raw))
         return raw;
@@ -458,7 +480,11 @@ static void on_json(void *ud, cn_http_req_t *req)
     }
     if (root == NULL) {
         char msg[256];
-        snprintf(msg, sizeof(msg), "malformed JSON: %s (line %d, column %d)", jerr.text, jerr.line,
+        /* jansson names its own flag for a NUL escape: say what is wrong in the body instead */
+        const char *why = strstr(jerr.text, "JSON_ALLOW_NUL") != NULL
+                              ? "\\u0000 (a NUL character) is not allowed in a string"
+                              : jerr.text;
+        snprintf(msg, sizeof(msg), "malformed JSON: %s (line %d, column %d)", why, jerr.line,
                  jerr.column);
         reply_error(c, req, 400, msg);
         return;
@@ -610,8 +636,10 @@ static void put_escaped_label(cn_buf_t *out, const char *s)
 
 void cn_collect_metrics(cn_collect_t *c, cn_buf_t *out)
 {
-    cn_buf_append_c(out, "# HELP canton_collect_hits_total Hits accepted, by protocol and "
-                         "configured suite.\n# TYPE canton_collect_hits_total counter\n");
+    cn_buf_append_c(out, "# HELP canton_collect_hits_total Hits received, by protocol and "
+                         "configured suite (also those the hitlog then failed to store: "
+                         "canton_collect_hit_failures_total).\n"
+                         "# TYPE canton_collect_hits_total counter\n");
     for (unsigned p = 0; p < CN_PROTO__COUNT; p++) {
         for (size_t s = 0; s < c->conf->suite_count; s++) {
             uint64_t n = c->hits[(size_t)p * c->conf->suite_count + s];

@@ -54,7 +54,8 @@ typedef struct route {
     const char *name;
     cn_http_handler_cb cb;
     void *ud;
-    uint64_t count[N_STATUS];
+    uint64_t count[N_STATUS];      /* answers to every method but HEAD */
+    uint64_t head_count[N_STATUS]; /* answers to HEAD: never a hit, so kept apart */
 } route_t;
 
 typedef struct conn {
@@ -470,7 +471,8 @@ void cn_http_reply(cn_http_req_t *req, int status, const char *content_type, cn_
     h2o_req_t *hr = req->h2o;
     if (cn_log_enabled(CN_LOG_DEBUG))
         log_request(req, status, status != 204 && status != 304 ? body.len : 0);
-    req->route->count[status_index(status)]++;
+    bool head = hr->input.method.len == 4 && memcmp(hr->input.method.base, "HEAD", 4) == 0;
+    (head ? req->route->head_count : req->route->count)[status_index(status)]++;
     hr->res.status = status;
     hr->res.reason = reason_phrase(status);
     if (content_type != NULL)
@@ -874,27 +876,37 @@ uint32_t cn_http_server_open_connections(const cn_http_server_t *srv)
     return srv->open_conns;
 }
 
-static void route_metrics(const route_t *r, cn_buf_t *out)
+static void route_metrics(const route_t *r, const uint64_t count[N_STATUS], const char *family,
+                          cn_buf_t *out)
 {
     for (size_t i = 0; i < N_STATUS; i++) {
-        if (r->count[i] == 0)
+        if (count[i] == 0)
             continue;
         if (i < N_STATUS - 1)
-            cn_buf_printf(out, "canton_http_requests_total{endpoint=\"%s\",status=\"%d\"} %lu\n",
-                          r->name, counted_status[i], (unsigned long)r->count[i]);
+            cn_buf_printf(out, "%s{endpoint=\"%s\",status=\"%d\"} %lu\n", family, r->name,
+                          counted_status[i], (unsigned long)count[i]);
         else
-            cn_buf_printf(out, "canton_http_requests_total{endpoint=\"%s\",status=\"other\"} %lu\n",
-                          r->name, (unsigned long)r->count[i]);
+            cn_buf_printf(out, "%s{endpoint=\"%s\",status=\"other\"} %lu\n", family, r->name,
+                          (unsigned long)count[i]);
     }
 }
 
 void cn_http_server_metrics(cn_http_server_t *srv, cn_buf_t *out)
 {
     cn_buf_append_c(out, "# HELP canton_http_requests_total HTTP requests answered, by endpoint "
-                         "and status.\n# TYPE canton_http_requests_total counter\n");
+                         "and status; HEAD requests are apart, in "
+                         "canton_http_head_requests_total.\n"
+                         "# TYPE canton_http_requests_total counter\n");
     for (size_t i = 0; i < srv->route_count; i++)
-        route_metrics(&srv->routes[i], out);
-    route_metrics(&srv->unrouted, out);
+        route_metrics(&srv->routes[i], srv->routes[i].count, "canton_http_requests_total", out);
+    route_metrics(&srv->unrouted, srv->unrouted.count, "canton_http_requests_total", out);
+    cn_buf_append_c(out, "# HELP canton_http_head_requests_total HEAD requests answered, by "
+                         "endpoint and status (no HEAD is a hit).\n"
+                         "# TYPE canton_http_head_requests_total counter\n");
+    for (size_t i = 0; i < srv->route_count; i++)
+        route_metrics(&srv->routes[i], srv->routes[i].head_count, "canton_http_head_requests_total",
+                      out);
+    route_metrics(&srv->unrouted, srv->unrouted.head_count, "canton_http_head_requests_total", out);
     cn_buf_printf(out,
                   "# HELP canton_http_open_connections Open client connections.\n"
                   "# TYPE canton_http_open_connections gauge\n"

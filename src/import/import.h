@@ -45,7 +45,8 @@
     XX(JSON, "bad-json")             /* NDJSON line is not a JSON object */                        \
     XX(COLUMNS, "bad-columns")       /* CSV/TSV row with the wrong number of columns */            \
     XX(QUOTING, "bad-quoting")       /* CSV field with an unterminated quote */                    \
-    XX(EVENTS, "bad-events")         /* Adobe feed event list: an id or value that is not valid */
+    XX(EVENTS, "bad-events")         /* Adobe feed event list: an id or value that is not valid */ \
+    XX(LINE_END, "cr-line-end")      /* a log line goes on after a carriage return (CR line ends) */
 
 typedef enum cn_import_bad {
 #define XX(name, str) CN_IMPORT_BAD_##name,

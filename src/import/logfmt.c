@@ -847,6 +847,12 @@ int cn_import__parse_log(const cn_import_logfmt_t *f, cn_import_ctx_t *ctx, cn_s
         cap[i] = cn_str(p, (size_t)(e - p));
         p = e;
     }
+    /* Text after the last field is ignored, but not a carriage return there: a file whose lines
+     * end in CR alone (classic Mac OS) reads as one line, and the lines after the first would be
+     * lost without a word. (A CR inside a quoted field is a control byte of that field.) */
+    const char *cr = memchr(p, '\r', (size_t)(end - p));
+    if (cr != NULL)
+        return bad(info, CN_IMPORT_BAD_LINE_END, (size_t)(cr - line.ptr));
 
     int op;
     cn_buf_t *sc = &ctx->scratch;

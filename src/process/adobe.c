@@ -32,7 +32,8 @@ typedef struct actx {
     cn_dbatch_t *b;
     param_t *params;
     size_t count, cap;
-    int charset; /* ce: CN_CHARSET_* (charset.c) */
+    size_t query_count; /* params[0..query_count) come from the query, the rest from the body */
+    int charset;        /* ce: CN_CHARSET_* (charset.c) */
 } actx_t;
 
 /* Decodes a parameter value; special says whether it holds '%' or '+'. */
@@ -48,13 +49,33 @@ static cn_str_t decode_value(actx_t *c, cn_str_t raw, bool special)
     return s;
 }
 
+/* True for "c." or "c.=", the parameter that opens context data. */
+static bool opens_ctx(const param_t *p)
+{
+    return p->value.len == 0 && cn_str_eq_c(p->name, "c.");
+}
+
+/*
+ * The variable named name as the hit takes it: the last parameter of that name outside
+ * context data (between c. and .c a key is context data, never a variable: ce, D= and the
+ * hit's fields all skip it), as the decoding loop below files a variable given twice (the
+ * last value wins). NULL when there is none.
+ */
 static const param_t *find_param(const actx_t *c, cn_str_t name)
 {
+    const param_t *found = NULL;
+    bool in_ctx = false;
     for (size_t i = 0; i < c->count; i++) {
-        if (cn_str_eq(c->params[i].name, name))
-            return &c->params[i];
+        const param_t *p = &c->params[i];
+        if (in_ctx && i != c->query_count) { /* context data does not run on into the body */
+            in_ctx = !(p->value.len == 0 && cn_str_eq_c(p->name, ".c"));
+            continue;
+        }
+        in_ctx = opens_ctx(p);
+        if (!in_ctx && cn_str_eq(p->name, name))
+            found = p;
     }
-    return NULL;
+    return found;
 }
 
 /* The value of a parameter with D= resolved (one level: Adobe does not chain). */
@@ -324,6 +345,25 @@ static void product_events_by_the_events_variable(cn_dbatch_t *b, cn_dhit_t *h)
     h->ev_count = out;
 }
 
+/*
+ * Files a hit-scoped variable (prop, list, hierarchy), whose row number in b->vars plus 1 is
+ * kept in *row (0: none yet): given twice (c1=a&c1=b, or c1 and prop1), the last value
+ * replaces the first in its row, as every other variable given twice is taken (the last one
+ * wins), so that the hit has one row per variable.
+ */
+static int add_hit_var(cn_dbatch_t *b, cn_dhit_t *h, uint32_t *row, uint32_t var, cn_str_t v,
+                       cn_err_t *err)
+{
+    if (*row != 0) {
+        b->vars[*row - 1].value = v;
+        return 0;
+    }
+    int rc = cn_decode_vars_add(b, h, var, v, err);
+    if (rc == 0)
+        *row = (uint32_t)b->var_count;
+    return rc;
+}
+
 /* The suite list from the path /b/ss/<rsid>/... when the collector gave none. */
 static cn_str_t suite_from_path(cn_str_t path)
 {
@@ -338,14 +378,21 @@ static cn_str_t suite_from_path(cn_str_t path)
 int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
 {
     param_t stack_params[256];
-    actx_t c = {raw, b, stack_params, 0, 256, CN_CHARSET_UTF8};
+    actx_t c = {.raw = raw, .b = b, .params = stack_params, .cap = 256, .charset = CN_CHARSET_UTF8};
     int rc = 0;
     if ((rc = collect(&c, raw->query, err)) != 0)
         return rc;
-    size_t query_count = c.count; /* context data does not run on from the query into the body */
-    if (raw->body.len > 0 && !(raw->flags & CN_RAWHIT_GZIP_BODY) &&
-        memchr(raw->body.ptr, '=', raw->body.len) != NULL) {
-        if ((rc = collect(&c, raw->body, err)) != 0)
+    c.query_count = c.count; /* context data does not run on from the query into the body */
+    /* A long request's body holds the query string; a server-side sender may gzip it (the
+     * collector flags a body that starts with 1f 8b). */
+    cn_str_t body = raw->body;
+    if (raw->flags & CN_RAWHIT_GZIP_BODY) {
+        if ((rc = cn_decode_gunzip(body, &b->body, err)) != 0)
+            return rc;
+        body = cn_buf_str(&b->body);
+    }
+    if (body.len > 0 && memchr(body.ptr, '=', body.len) != NULL) {
+        if ((rc = collect(&c, body, err)) != 0)
             return rc;
     }
     if (c.count == 0) {
@@ -367,13 +414,14 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     bool has_ctx = false;
     cn_str_t events = CN_STR_NULL, products = CN_STR_NULL;
     bool has_events = false, has_products = false;
+    uint32_t prop_row[76] = {0}, list_row[4] = {0}, hier_row[6] = {0}; /* add_hit_var */
 
     bool in_ctx = false; /* between c. and .c: context data (decoded below), not variables */
     for (size_t i = 0; i < c.count; i++) {
         const param_t *p = &c.params[i];
         cn_str_t n = p->name;
         if (in_ctx) { /* contextData["pageName"] is not the page name */
-            if (i != query_count) {
+            if (i != c.query_count) {
                 in_ctx = !(p->value.len == 0 && cn_str_eq_c(n, ".c"));
                 continue;
             }
@@ -384,7 +432,7 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         unsigned num;
         switch (n.ptr[0]) {
         case 'c':
-            if (p->value.len == 0 && cn_str_eq_c(n, "c.")) { /* "c." or "c.=" */
+            if (opens_ctx(p)) { /* "c." or "c.=" */
                 has_ctx = in_ctx = true;
                 continue;
             }
@@ -398,7 +446,8 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
             }
             if ((num = var_num(n, 1, 75)) != 0) {
                 cn_str_t v = value_of(&c, p);
-                if (v.len > 0 && (rc = cn_decode_vars_add(b, h, CN_VAR_PROP | num, v, err)) != 0)
+                if (v.len > 0 &&
+                    (rc = add_hit_var(b, h, &prop_row[num], CN_VAR_PROP | num, v, err)) != 0)
                     return rc;
             }
             continue;
@@ -421,14 +470,16 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
             if ((num = var_num(n, 1, 3)) != 0) {
                 /* kept whole: processing splits it with the suite's delimiter (listN) */
                 cn_str_t v = value_of(&c, p);
-                if (v.len > 0 && (rc = cn_decode_vars_add(b, h, CN_VAR_LIST | num, v, err)) != 0)
+                if (v.len > 0 &&
+                    (rc = add_hit_var(b, h, &list_row[num], CN_VAR_LIST | num, v, err)) != 0)
                     return rc;
             }
             continue;
         case 'h':
             if ((num = var_num(n, 1, 5)) != 0) {
                 cn_str_t v = value_of(&c, p);
-                if (v.len > 0 && (rc = cn_decode_vars_add(b, h, CN_VAR_HIER | num, v, err)) != 0)
+                if (v.len > 0 &&
+                    (rc = add_hit_var(b, h, &hier_row[num], CN_VAR_HIER | num, v, err)) != 0)
                     return rc;
             }
             continue;
@@ -448,7 +499,8 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         case 'p':
             if ((num = var_num(n, 4, 75)) != 0 && memcmp(n.ptr, "prop", 4) == 0) {
                 cn_str_t v = value_of(&c, p);
-                if (v.len > 0 && (rc = cn_decode_vars_add(b, h, CN_VAR_PROP | num, v, err)) != 0)
+                if (v.len > 0 &&
+                    (rc = add_hit_var(b, h, &prop_row[num], CN_VAR_PROP | num, v, err)) != 0)
                     return rc;
             } else if (cn_str_eq_c(n, "pageName")) {
                 h->page_name = value_of(&c, p);
@@ -585,8 +637,7 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         cn_str_t q = raw->query;
         if ((rc = cn_decode_contextdata(q, b, h, err)) != 0)
             return rc;
-        if (raw->body.len > 0 && !(raw->flags & CN_RAWHIT_GZIP_BODY) &&
-            (rc = cn_decode_contextdata(raw->body, b, h, err)) != 0)
+        if (body.len > 0 && (rc = cn_decode_contextdata(body, b, h, err)) != 0)
             return rc;
     }
     return 0;

@@ -4,58 +4,18 @@
  * one object with "suite", "visitor" and 1..500 "events") and the pixel
  * (GET /i?suite=..&type=..&url=..). The vocabulary is in docs/hit.md; the
  * body may be gzip (flagged by the collector or starting with 1f 8b) and is
- * inflated with zlib under CN_DEC_MAX_BODY.
+ * inflated under CN_DEC_MAX_BODY (cn_decode_gunzip, decode.c).
  */
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
 #include "lib/url.h"
 #include "process/internal.h"
-
-static int gunzip(cn_str_t in, cn_buf_t *out, cn_err_t *err)
-{
-    z_stream z;
-    memset(&z, 0, sizeof(z));
-    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
-        cn_err_set(err, CN_BADROW_BAD_GZIP, "zlib cannot start");
-        return CN_BADROW_BAD_GZIP;
-    }
-    z.next_in = (Bytef *)in.ptr;
-    z.avail_in = (uInt)in.len;
-    int rc = Z_OK;
-    while (rc != Z_STREAM_END) {
-        if (out->len >= CN_DEC_MAX_BODY) {
-            inflateEnd(&z);
-            cn_err_set(err, CN_BADROW_TOO_BIG, "body inflates past %u bytes", CN_DEC_MAX_BODY);
-            return CN_BADROW_TOO_BIG;
-        }
-        cn_buf_reserve(out, 64 * 1024);
-        z.next_out = (Bytef *)out->ptr + out->len;
-        z.avail_out = (uInt)(out->cap - out->len - 1);
-        size_t before = z.avail_out;
-        rc = inflate(&z, Z_NO_FLUSH);
-        out->len += before - z.avail_out;
-        if (rc != Z_OK && rc != Z_STREAM_END) {
-            inflateEnd(&z);
-            cn_err_set(err, CN_BADROW_BAD_GZIP, "gzip body does not inflate (zlib %d)", rc);
-            return CN_BADROW_BAD_GZIP;
-        }
-        if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
-            inflateEnd(&z);
-            cn_err_set(err, CN_BADROW_BAD_GZIP, "gzip body is truncated");
-            return CN_BADROW_BAD_GZIP;
-        }
-    }
-    inflateEnd(&z);
-    out->ptr[out->len] = 0;
-    return 0;
-}
 
 typedef struct etype {
     const char *name;
@@ -1104,7 +1064,7 @@ static int decode_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err, bo
     cn_str_t body = raw->body;
     if ((raw->flags & CN_RAWHIT_GZIP_BODY) ||
         (body.len >= 2 && (uint8_t)body.ptr[0] == 0x1f && (uint8_t)body.ptr[1] == 0x8b)) {
-        int rc = gunzip(body, &b->body, err);
+        int rc = cn_decode_gunzip(body, &b->body, err);
         if (rc != 0)
             return rc;
         body = cn_buf_str(&b->body);

@@ -5,8 +5,10 @@
  * context data. Protocol decoders (adobe.c, canton_json.c) fill a cn_dbatch_t
  * that processing then turns into rows.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -640,11 +642,111 @@ int cn_decode_contextdata(cn_str_t q, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *er
     return 0;
 }
 
+/* --- Bodies --- */
+
+int cn_decode_gunzip(cn_str_t in, cn_buf_t *out, cn_err_t *err)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+        cn_err_set(err, CN_BADROW_BAD_GZIP, "zlib cannot start");
+        return CN_BADROW_BAD_GZIP;
+    }
+    z.next_in = (Bytef *)in.ptr;
+    z.avail_in = (uInt)in.len;
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END) {
+        if (out->len >= CN_DEC_MAX_BODY) {
+            inflateEnd(&z);
+            cn_err_set(err, CN_BADROW_TOO_BIG, "body inflates past %u bytes", CN_DEC_MAX_BODY);
+            return CN_BADROW_TOO_BIG;
+        }
+        cn_buf_reserve(out, 64 * 1024);
+        z.next_out = (Bytef *)out->ptr + out->len;
+        z.avail_out = (uInt)(out->cap - out->len - 1);
+        size_t before = z.avail_out;
+        rc = inflate(&z, Z_NO_FLUSH);
+        out->len += before - z.avail_out;
+        if (rc != Z_OK && rc != Z_STREAM_END) {
+            inflateEnd(&z);
+            cn_err_set(err, CN_BADROW_BAD_GZIP, "gzip body does not inflate (zlib %d)", rc);
+            return CN_BADROW_BAD_GZIP;
+        }
+        if (rc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
+            inflateEnd(&z);
+            cn_err_set(err, CN_BADROW_BAD_GZIP, "gzip body is truncated");
+            return CN_BADROW_BAD_GZIP;
+        }
+    }
+    inflateEnd(&z);
+    out->ptr[out->len] = 0;
+    return 0;
+}
+
+/* CN_BADROW_TOO_BIG naming what, when s is longer than CN_DEC_MAX_VALUE; else 0. */
+static int check_len(cn_str_t s, const char *what, uint32_t num, cn_err_t *err)
+{
+    if (s.len <= CN_DEC_MAX_VALUE)
+        return 0;
+    char n[16] = "";
+    if (num != 0)
+        snprintf(n, sizeof(n), "%u", (unsigned)num);
+    cn_err_set(err, CN_BADROW_TOO_BIG, "%s%s is %zu bytes (a value is at most %u bytes)", what, n,
+               s.len, (unsigned)CN_DEC_MAX_VALUE);
+    return CN_BADROW_TOO_BIG;
+}
+
+/*
+ * Every value a decoded hit can put in a store's dictionary fits one (CN_DEC_MAX_VALUE), so
+ * that a request with a value of megabytes is a too_big bad row, not a row the store refuses,
+ * which would stop processing.
+ */
+static int check_value_lengths(const cn_dbatch_t *b, cn_err_t *err)
+{
+    static const char *const var_family[] = {"", "eVar", "prop", "list", "hier", "eVar"};
+    int rc = 0;
+    for (size_t i = 0; i < b->hit_count; i++) {
+        const cn_dhit_t *h = &b->hits[i];
+        const struct {
+            cn_str_t s;
+            const char *what;
+        } f[] = {{h->page_name, "the page name"}, {h->url, "the page URL"},
+                 {h->referrer, "the referrer"},   {h->section, "the site section"},
+                 {h->server, "the server"},       {h->page_type, "the page type"},
+                 {h->link_url, "the link URL"},   {h->link_name, "the link name"},
+                 {h->campaign, "the campaign"},   {h->purchase_id, "the purchase id"},
+                 {h->currency, "the currency"},   {h->screen, "the screen"},
+                 {h->language, "the language"}};
+        for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+            if ((rc = check_len(f[k].s, f[k].what, 0, err)) != 0)
+                return rc;
+        }
+        for (uint32_t k = 0; k < h->var_count; k++) {
+            const cn_dvar_t *v = &b->vars[h->var_first + k];
+            uint32_t fam = (v->var >> 16) & 0xff;
+            if ((rc = check_len(v->value, fam < 6 ? var_family[fam] : "variable ", v->var & 0xff,
+                                err)) != 0)
+                return rc;
+        }
+        for (uint32_t k = 0; k < h->prod_count; k++) {
+            const cn_dprod_t *pr = &b->prods[h->prod_first + k];
+            if ((rc = check_len(pr->sku, "a product id", 0, err)) != 0 ||
+                (rc = check_len(pr->category, "a product category", 0, err)) != 0)
+                return rc;
+        }
+        for (uint32_t k = 0; k < h->ctx_count; k++) {
+            const cn_dkv_t *kv = &b->ctx[h->ctx_first + k];
+            if ((rc = check_len(kv->value, "a context-data value", 0, err)) != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 /* --- Dispatch --- */
 
-int cn_decode_raw(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
+static int decode_proto(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
 {
-    cn_dbatch_reset(b);
     switch (raw->proto) {
     case CN_PROTO_ADOBE:
         return cn_decode_adobe(raw, b, err);
@@ -661,4 +763,16 @@ int cn_decode_raw(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
                    cn_proto_name(raw->proto));
         return CN_BADROW_UNSUPPORTED;
     }
+}
+
+int cn_decode_raw(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
+{
+    cn_dbatch_reset(b);
+    int rc = decode_proto(raw, b, err);
+    /* A decoded value is at most 3 bytes for each byte it came from (a charset's conversion
+     * to UTF-8, U+FFFD for a byte it lacks), so only a raw hit of over a third of the limit,
+     * counting an inflated body, can hold one too long: the others skip the walk. */
+    if (rc == 0 && (raw->query.len + raw->body.len + b->body.len) > CN_DEC_MAX_VALUE / 3)
+        rc = check_value_lengths(b, err);
+    return rc;
 }

@@ -40,12 +40,15 @@ cn_str_t cn_parena_dup(cn_parena_t *a, cn_str_t s);
 /* --- The decoded hit --- */
 
 /* Limits on what one raw hit may carry; beyond them it becomes a bad row (too_big). */
-#define CN_DEC_MAX_HITS      500        /* events of a canton JSON batch */
-#define CN_DEC_MAX_PRODUCTS  1000       /* products of one hit */
-#define CN_DEC_MAX_EVENTS    2000       /* success events of one hit, product events included */
-#define CN_DEC_MAX_VARS      1000       /* props, eVars, list and hierarchy values of one hit */
-#define CN_DEC_MAX_CTX       1000       /* context-data entries of one hit */
-#define CN_DEC_MAX_BODY      (8u << 20) /* decompressed body */
+#define CN_DEC_MAX_HITS     500        /* events of a canton JSON batch */
+#define CN_DEC_MAX_PRODUCTS 1000       /* products of one hit */
+#define CN_DEC_MAX_EVENTS   2000       /* success events of one hit, product events included */
+#define CN_DEC_MAX_VARS     1000       /* props, eVars, list and hierarchy values of one hit */
+#define CN_DEC_MAX_CTX      1000       /* context-data entries of one hit */
+#define CN_DEC_MAX_BODY     (8u << 20) /* decompressed body */
+#define CN_DEC_MAX_VALUE                                                                           \
+    (1u << 20) /* one value (page, URL, variable...): a store's longest                            \
+                  dictionary string (CN_STORE__MAX_STR) */
 #define CN_DEC_MAX_EVENT_NUM 1000
 #define CN_DEC_MAX_QTY       1000000000 /* a product's quantity */
 
@@ -152,6 +155,9 @@ void cn_charsets_free(struct cn_charsets *cs);
  * cn_badrow_reason_t) with a detail in err. The raw hit must outlive b's use.
  */
 int cn_decode_raw(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
+/* Inflates a gzip body into out (appended, NUL-terminated), at most CN_DEC_MAX_BODY bytes:
+ * 0, CN_BADROW_BAD_GZIP or CN_BADROW_TOO_BIG (err says why). */
+int cn_decode_gunzip(cn_str_t in, cn_buf_t *out, cn_err_t *err);
 int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 int cn_decode_canton_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);

@@ -981,6 +981,18 @@ no_rate:
 
 /* --- Public entry points --- */
 
+/* True when the comma-separated list names id (items trimmed as process_batch trims them). */
+static bool named_before(cn_str_t list, cn_str_t id)
+{
+    cn_str_t item;
+    while (list.ptr != NULL && list.len != 0) {
+        list = cn_str_split(list, ',', &item);
+        if (cn_str_eq(cn_str_trim(item), id))
+            return true;
+    }
+    return false;
+}
+
 /*
  * The state stage for one decoded raw hit: b holds its hits (reason 0) or
  * reason is why it is a bad row; pe (may be NULL) its enrichment computed
@@ -992,14 +1004,15 @@ static int process_batch(cn_process_t *p, const cn_rawhit_t *raw, const void *re
 {
     if (reason != 0)
         return bad_row(p, raw, rec, rec_len, pos, reason, detail);
-    /* One hit per configured suite of the list. */
+    /* One hit per configured suite of the list; a suite named twice (shop,shop) is one. */
     cn_str_t rest = b->suites, id;
     size_t matched = 0, unknown = 0;
     int rc = 0;
     while (rest.ptr != NULL && rc == 0) {
+        const char *at = rest.ptr;
         rest = cn_str_split(rest, ',', &id);
         id = cn_str_trim(id);
-        if (id.len == 0)
+        if (id.len == 0 || named_before(cn_str(b->suites.ptr, (size_t)(at - b->suites.ptr)), id))
             continue;
         cn_suite_state_t *s = find_suite(p, id);
         if (s == NULL) {

@@ -103,6 +103,7 @@ def canton_json(srv):
         "non-utf8": b'{"suite":"demo","events":[{"type":"event","name":"\xff\xfe"}]}',
         "bad-gzip": gz[:-8],
         "gzip-garbage": gzip.compress(b"not json"),
+        "nul-escape": b'{"suite":"demo","events":[{"type":"event","name":"a\\u0000b"}]}',
     }
     for name, body in bad.items():
         status, h, answer = srv.request("POST", "/api/collect?bad=" + name, body=body)
@@ -114,6 +115,11 @@ def canton_json(srv):
         t.check(ok, "%s body: %d %r" % (name, status, answer))
         t.check(h.get("content-type") == "application/json", "%s: error content type" % name)
         still_serving(srv, name)
+    # the error names what is wrong in the body, not a jansson flag (JSON_ALLOW_NUL)
+    status, _, answer = srv.request("POST", "/api/collect?bad=nul-escape", body=bad["nul-escape"])
+    t.check(status == 400 and json.loads(answer)["error"]
+            == "malformed JSON: \\u0000 (a NUL character) is not allowed in a string (line 1, column 59)",
+            "NUL escape error: %r" % answer)
     status, _, _ = srv.request("GET", "/api/collect")
     t.check(status == 405, "GET /api/collect: %d" % status)
 
@@ -134,7 +140,7 @@ def canton_json(srv):
     t.check(not [q for q in queries if q.startswith("bad=")], "a rejected body was stored")
     m = srv.metrics()
     t.check(m.get('canton_collect_unknown_suite_hits_total{protocol="canton-json"}') == 1, "unknown suite counted")
-    t.check(m.get('canton_http_requests_total{endpoint="canton-json",status="400"}') == len(bad), "400s counted")
+    t.check(m.get('canton_http_requests_total{endpoint="canton-json",status="400"}') == len(bad) + 1, "400s counted")
 
 
 def pixel(srv):

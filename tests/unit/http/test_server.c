@@ -214,6 +214,8 @@ static int setup(void **state)
     assert_int_equal(cn_http_server_route(f->srv, "/p/long/", CN_HTTP_GET, "long", on_long, NULL),
                      0);
     assert_int_equal(cn_http_server_route(f->srv, "/h", CN_HTTP_GET, "h", on_headers, NULL), 0);
+    assert_int_equal(
+        cn_http_server_route(f->srv, "/gh", CN_HTTP_GET | CN_HTTP_HEAD, "gh", on_exact, NULL), 0);
     assert_int_equal(cn_http_server_route(f->srv, "/big", CN_HTTP_GET, "big", on_big, NULL), 0);
     assert_int_equal(cn_http_server_route(f->srv, "/defer", CN_HTTP_GET, "defer", on_defer, NULL),
                      0);
@@ -539,6 +541,31 @@ static void metrics_count_by_route_and_status(void **state)
     free(r);
 }
 
+/* HEAD answers are counted apart: a monitor probing a hit endpoint with HEAD must not look
+ * like hits answered 200 (canton_http_requests_total{endpoint="adobe",status="200"}). */
+static void metrics_count_head_apart(void **state)
+{
+    fixture_t *f = *state;
+    const char head[] = "HEAD /gh HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    const char head_404[] = "HEAD /nowhere HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    free(get(f, "/gh", NULL));
+    for (int i = 0; i < 2; i++) {
+        char *r = exchange(f, head, sizeof(head) - 1, NULL);
+        assert_int_equal(status_of(r), 200);
+        free(r);
+    }
+    free(exchange(f, head_404, sizeof(head_404) - 1, NULL));
+    char *r = get(f, "/metrics", NULL);
+    assert_non_null(strstr(r, "\ncanton_http_requests_total{endpoint=\"gh\",status=\"200\"} 1\n"));
+    assert_non_null(
+        strstr(r, "\ncanton_http_head_requests_total{endpoint=\"gh\",status=\"200\"} 2\n"));
+    assert_non_null(
+        strstr(r, "\ncanton_http_head_requests_total{endpoint=\"none\",status=\"404\"} 1\n"));
+    assert_null(strstr(r, "canton_http_requests_total{endpoint=\"none\""));
+    assert_non_null(strstr(r, "# TYPE canton_http_head_requests_total counter\n"));
+    free(r);
+}
+
 static void stop_waits_for_deferred_answers(void **state)
 {
     fixture_t *f = *state;
@@ -577,6 +604,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(static_file_gzip_etag, setup, teardown),
         cmocka_unit_test_setup_teardown(answers_gzipped_when_accepted, setup, teardown),
         cmocka_unit_test_setup_teardown(metrics_count_by_route_and_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(metrics_count_head_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(stop_waits_for_deferred_answers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,6 +218,32 @@ static void truncated_lines(void **state)
     }
 }
 
+/* Lines ending in CR alone (classic Mac OS) are not split: the text after a CR that follows
+ * the last field is a bad line, not ignored as other text there is (the lines after it would
+ * be lost without a word). A CRLF line end, or a CR inside a quoted field, is no such line. */
+static void carriage_return_after_the_last_field_is_a_bad_line(void **state)
+{
+    (void)state;
+    parsed_t *r =
+        parse("combined", "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /a HTTP/1.1\" 200 "
+                          "1 \"-\" \"ua\"\r10.0.0.2 - - [10/Oct/2000:13:55:37 -0700] "
+                          "\"GET /b HTTP/1.1\" 200 1 \"-\" \"ua\"");
+    assert_int_equal(r->rc, CN_EPARSE);
+    assert_int_equal(r->info.bad, CN_IMPORT_BAD_LINE_END);
+    assert_int_equal(r->info.column, 74); /* at the CR */
+    assert_string_equal(cn_import_bad_name(r->info.bad), "cr-line-end");
+    done(r);
+    r = parse("combined", "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /a HTTP/1.1\" 200 "
+                          "1 \"-\" \"ua\" extra text\r"); /* CRLF, less the LF */
+    assert_int_equal(r->rc, 0);
+    done(r);
+    r = parse("combined", "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"GET /a HTTP/1.1\" 200 "
+                          "1 \"-\" \"u\ra\"");
+    assert_int_equal(r->rc, 0);
+    assert_true(cn_str_eq_c(r->hit.ua, "u a"));
+    done(r);
+}
+
 static void no_match_and_bad_fields(void **state)
 {
     (void)state;
@@ -550,6 +576,7 @@ int main(void)
         cmocka_unit_test(bad_timestamps),
         cmocka_unit_test(truncated_lines),
         cmocka_unit_test(no_match_and_bad_fields),
+        cmocka_unit_test(carriage_return_after_the_last_field_is_a_bad_line),
         cmocka_unit_test(crlf_blank_and_comments),
         cmocka_unit_test(very_long_lines),
         cmocka_unit_test(escaped_quotes_in_fields),

@@ -323,6 +323,111 @@ static void adobe_dynamic_variables_copy_params_and_headers(void **state)
     assert_str(B.vars[h->var_first + 3].value, "Mozilla/5.0 X");
 }
 
+/* D= and ce take the variable as the hit does: the last one given, never a context-data key
+ * of that name (c.&pageName=...&.c is contextData["pageName"], not the page name). */
+static void adobe_dynamic_variables_and_charset_skip_context_data(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("g=u&pageName=A&pageName=B&v1=D%3DpageName"), 0);
+    cn_dhit_t *h = &B.hits[0];
+    assert_str(h->page_name, "B");
+    assert_int_equal(h->var_count, 1);
+    assert_str(B.vars[h->var_first].value, "B");
+
+    assert_int_equal(decode_query("g=u&c.&pageName=Ctx&ce=ISO-8859-1&.c&pageName=Caf%C3%A9"
+                                  "&v1=D%3DpageName"),
+                     0);
+    h = &B.hits[0];
+    assert_str(h->page_name, "Caf\xc3\xa9"); /* read as UTF-8: the context's ce is no charset */
+    assert_int_equal(h->var_count, 1);
+    assert_str(B.vars[h->var_first].value, "Caf\xc3\xa9");
+
+    /* a key only in context data is no parameter: D= of it is empty and sets nothing */
+    assert_int_equal(decode_query("g=u&pageName=P&c.&only=x&.c&v1=D%3Donly"), 0);
+    assert_int_equal(B.hits[0].var_count, 0);
+}
+
+/* A prop, list or hierarchy given twice (c1 and prop1 are one prop) is one row with the last
+ * value, as reports take it; eVars keep each value for allocation, whose last one wins. */
+static void adobe_hit_variables_given_twice_keep_the_last(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("g=u&c1=p&prop1=q&c1=r&l1=a%2Cb&l1=c&h1=x&h1=y&c2=&c2=s&c3=t"
+                                  "&c3=&v2=e&v2=f"),
+                     0);
+    cn_dhit_t *h = &B.hits[0];
+    const struct {
+        uint32_t var;
+        const char *v;
+    } want[] = {{CN_VAR_PROP | 1, "r"}, {CN_VAR_LIST | 1, "c"}, {CN_VAR_HIER | 1, "y"},
+                {CN_VAR_PROP | 2, "s"}, {CN_VAR_PROP | 3, "t"}, /* an empty value sets nothing */
+                {CN_VAR_EVAR | 2, "e"}, {CN_VAR_EVAR | 2, "f"}};
+    assert_int_equal(h->var_count, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < h->var_count; i++) {
+        assert_int_equal(B.vars[h->var_first + i].var, want[i].var);
+        assert_str(B.vars[h->var_first + i].value, want[i].v);
+    }
+}
+
+/* A value longer than a store's dictionary string is a too_big bad row naming it (the store
+ * would refuse the row and stop processing); 1 MiB exactly is kept. */
+static void values_over_a_mebibyte_are_too_big(void **state)
+{
+    (void)state;
+    size_t cap = CN_DEC_MAX_VALUE + 64;
+    char *q = malloc(cap);
+    int n = snprintf(q, cap, "g=u&c7=");
+    memset(q + n, 'x', CN_DEC_MAX_VALUE);
+    q[n + CN_DEC_MAX_VALUE] = '\0';
+    assert_int_equal(decode_query(q), 0);
+    assert_int_equal(B.vars[B.hits[0].var_first].value.len, CN_DEC_MAX_VALUE);
+    strcpy(q + n + CN_DEC_MAX_VALUE, "y");
+    assert_int_equal(decode_query(q), CN_BADROW_TOO_BIG);
+    assert_string_equal(E.msg, "prop7 is 1048577 bytes (a value is at most 1048576 bytes)");
+    memcpy(q, "c7=u&g=", 7); /* the URL */
+    assert_int_equal(decode_query(q), CN_BADROW_TOO_BIG);
+    assert_string_equal(E.msg, "the page URL is 1048577 bytes (a value is at most 1048576 bytes)");
+    free(q);
+}
+
+/* A long request's body gzipped (a server-side sender; the collector flags it): inflated and
+ * read as the plain body is, context data included; not inflatable, a bad_gzip bad row. */
+static void adobe_gzip_body_is_inflated(void **state)
+{
+    (void)state;
+    static const char body[] = "pageName=Gz&g=https%3A%2F%2Fs%2Fgz&c.&plan=weekly&.c&v3=e3&AQE=1";
+    unsigned char gz[512];
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)body;
+    z.avail_in = sizeof(body) - 1;
+    z.next_out = gz;
+    z.avail_out = sizeof(gz);
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t n = sizeof(gz) - z.avail_out;
+    deflateEnd(&z);
+    cn_rawhit_t r = {.proto = CN_PROTO_ADOBE,
+                     .flags = CN_RAWHIT_GZIP_BODY,
+                     .suite = CN_STR_LIT("s1"),
+                     .method = CN_STR_LIT("POST"),
+                     .path = CN_STR_LIT("/b/ss/s1/1/JS-2.21.0/s1"),
+                     .query = CN_STR_LIT("AQB=1&vid=v1"),
+                     .body = cn_str((char *)gz, n)};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    cn_dhit_t *h = &B.hits[0];
+    assert_str(h->page_name, "Gz");
+    assert_str(h->url, "https://s/gz");
+    assert_str(h->visitor_id, "v1");
+    assert_false(h->truncated);
+    assert_int_equal(h->var_count, 1);
+    assert_str(B.vars[h->var_first].value, "e3");
+    assert_int_equal(h->ctx_count, 1);
+    assert_str(B.ctx[h->ctx_first].key, "plan");
+    r.body = cn_str((char *)gz, n / 2);
+    assert_int_equal(cn_decode_raw(&r, &B, &E), CN_BADROW_BAD_GZIP);
+    assert_string_equal(E.msg, "gzip body is truncated");
+}
+
 static void adobe_latin1_charset_becomes_utf8(void **state)
 {
     (void)state;
@@ -1609,6 +1714,10 @@ int main(void)
         cmocka_unit_test(contextdata_nests_with_a_stack),
         cmocka_unit_test(contextdata_rejects_unbalanced_groups),
         cmocka_unit_test(contextdata_keys_are_not_variables),
+        cmocka_unit_test(adobe_dynamic_variables_and_charset_skip_context_data),
+        cmocka_unit_test(adobe_hit_variables_given_twice_keep_the_last),
+        cmocka_unit_test(values_over_a_mebibyte_are_too_big),
+        cmocka_unit_test(adobe_gzip_body_is_inflated),
         cmocka_unit_test(money_parses_exactly),
         cmocka_unit_test(canton_json_batch_decodes),
         cmocka_unit_test(canton_json_quantity_whole_numbers),
