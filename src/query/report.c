@@ -11,6 +11,14 @@
  * measures (bounce, duration, conversion, entry, exit) are gathered per
  * visit during the pass and credited to the visit's keys after it, because
  * a visit's last hit is only known at the end.
+ *
+ * Visit duration by time: a visit's time runs from each selected hit to its
+ * next selected hit, and belongs to the earlier hit (Adobe's time spent, as
+ * time on page). A key's time part (trend bucket, hour, day of week) gets
+ * only the time of the visit's hits in it, so a visit over midnight adds up
+ * to its duration over the days instead of counting whole on each. While a
+ * visit's hits keep one time part (a run) only the run's start is kept; a
+ * run that ends is added to a small map by (visit, time part) (spans_t).
  */
 #include <math.h>
 #include <stdio.h>
@@ -117,6 +125,78 @@ static void hset_init(hmap_t *m)
     m->keys = cn_xcalloc(m->cap, 8);
 }
 
+/* --- Visit time by time part: (visit index, time part) -> microseconds --- */
+
+typedef struct spans {
+    uint64_t *vis; /* visit index + 1; 0 = empty slot */
+    uint64_t *tk;  /* time part of a key (plan_t time_mask) */
+    int64_t *us;
+    size_t cap, count;
+} spans_t;
+
+static inline size_t spans_slot(const spans_t *m, uint64_t vi, uint64_t tk)
+{
+    return mix64(tk * 0x9e3779b97f4a7c15ULL ^ (vi + 1)) & (m->cap - 1);
+}
+
+static void spans_add(spans_t *m, uint64_t vi, uint64_t tk, int64_t us)
+{
+    if (us == 0)
+        return;
+    if ((m->count + 1) * 4 >= m->cap * 3) {
+        spans_t n = {.cap = m->cap ? m->cap * 2 : 256};
+        n.vis = cn_xcalloc(n.cap, 8);
+        n.tk = cn_xmalloc(n.cap * 8);
+        n.us = cn_xmalloc(n.cap * 8);
+        for (size_t i = 0; i < m->cap; i++) {
+            if (m->vis[i] == 0)
+                continue;
+            size_t j = spans_slot(&n, m->vis[i] - 1, m->tk[i]);
+            while (n.vis[j] != 0)
+                j = (j + 1) & (n.cap - 1);
+            n.vis[j] = m->vis[i];
+            n.tk[j] = m->tk[i];
+            n.us[j] = m->us[i];
+        }
+        n.count = m->count;
+        free(m->vis);
+        free(m->tk);
+        free(m->us);
+        *m = n;
+    }
+    size_t j = spans_slot(m, vi, tk);
+    while (m->vis[j] != 0) {
+        if (m->vis[j] == vi + 1 && m->tk[j] == tk) {
+            m->us[j] += us;
+            return;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    m->vis[j] = vi + 1;
+    m->tk[j] = tk;
+    m->us[j] = us;
+    m->count++;
+}
+
+static int64_t spans_get(const spans_t *m, uint64_t vi, uint64_t tk)
+{
+    if (m->count == 0)
+        return 0;
+    for (size_t j = spans_slot(m, vi, tk); m->vis[j] != 0; j = (j + 1) & (m->cap - 1)) {
+        if (m->vis[j] == vi + 1 && m->tk[j] == tk)
+            return m->us[j];
+    }
+    return 0;
+}
+
+static void spans_free(spans_t *m)
+{
+    free(m->vis);
+    free(m->tk);
+    free(m->us);
+    memset(m, 0, sizeof(*m));
+}
+
 /* --- Aggregation state --- */
 
 typedef struct agg {
@@ -151,6 +231,12 @@ typedef struct vstate {
     int64_t *top_first;   /* ts of the visit's first hit in this run */
     int64_t *top_pend_ts; /* ts of the visit's last selected page view still open */
     uint32_t *top_pend;   /* its acc, NONE32 when none is open */
+    /* visit duration by time part (plan_t time_mask): the time part of the visit's current
+     * run of hits and the run's first hit; the time of runs that ended */
+    uint64_t *run_tk;
+    int64_t *run_ts;
+    spans_t spans;
+    uint64_t *split; /* bitset: visits with an ended run (in spans) */
 } vstate_t;
 
 typedef struct plan {
@@ -180,6 +266,9 @@ typedef struct plan {
     /* hits and page views by one text hit column: counted in flat arrays by id */
     bool count_only;
     uint64_t key_bound[CN_REPORT_MAX_DIMS + 1]; /* exclusive bound of each key part, 0 unknown */
+    /* the bits of a key that are its time parts (trend bucket, hour, day_of_week); with
+     * visit_duration asked for, a visit's time is credited by time part (vstate_t run_tk) */
+    uint64_t time_mask;
 } plan_t;
 
 static void agg_init(agg_t *a, const plan_t *pl)
@@ -296,6 +385,11 @@ static void vstate_init(vstate_t *v, const cn_scan_t *s, const plan_t *pl)
     if (pl->need[CN_M_DURATION_US]) {
         v->first_ts = cn_xcalloc(n, 8);
         v->last_ts = cn_xcalloc(n, 8);
+        if (pl->time_mask != 0) {
+            v->run_tk = cn_xcalloc(n, 8);
+            v->run_ts = cn_xcalloc(n, 8);
+            v->split = cn_xcalloc((n + 63) / 64 + 1, 8);
+        }
     }
     v->order = cn_xcalloc(n, 1);
     if (pl->need[CN_M_ENTRIES] || pl->need[CN_M_EXITS]) {
@@ -333,6 +427,10 @@ static void vstate_free(vstate_t *v)
     free(v->top_first);
     free(v->top_pend_ts);
     free(v->top_pend);
+    free(v->run_tk);
+    free(v->run_ts);
+    spans_free(&v->spans);
+    free(v->split);
 }
 
 /* --- Planning --- */
@@ -422,6 +520,16 @@ static int plan_build(plan_t *pl, const cn_report_req_t *req, const cn_store_sna
                          : src == CN_DIMSRC_DOW             ? 7
                                                             : 0;
         pl->key_bound[kp++] = bound;
+    }
+    /* the time parts of a key (key_of() packs two parts as high and low 32 bits) */
+    for (size_t k = 0; k < kp; k++) {
+        bool time = req->gran != CN_GRAN_NONE && k == 0;
+        if (!time) {
+            cn_dimsrc_t src = pl->fields[k - (req->gran != CN_GRAN_NONE)].dim->src;
+            time = src == CN_DIMSRC_HOUR || src == CN_DIMSRC_DOW;
+        }
+        if (time)
+            pl->time_mask |= kp == 1 ? UINT64_MAX : k == 0 ? 0xffffffff00000000ULL : 0xffffffffULL;
     }
     if (pl->list_mode && pl->item_count > 1)
         return cn_err_set(err, CN_EINVAL,
@@ -774,9 +882,10 @@ static int orders_pass(pass_t *p, size_t k)
     return 1;
 }
 
-/* Per-visit and total bookkeeping for one selected hit. */
+/* Per-visit and total bookkeeping for one selected hit; tk is its key's time part (when the
+ * visit's time is kept by time part: vstate_t run_tk). */
 static inline void note_hit(pass_t *p, uint64_t vi, uint8_t type, uint8_t events, int64_t ts,
-                            int64_t revenue, uint32_t units, uint32_t acc)
+                            int64_t revenue, uint32_t units, uint32_t acc, uint64_t tk)
 {
     vstate_t *v = &p->vs;
     int64_t *t = p->agg->tot;
@@ -792,8 +901,18 @@ static inline void note_hit(pass_t *p, uint64_t vi, uint8_t type, uint8_t events
         cn_bit_set(v->seen, vi);
         if (v->first_ts)
             v->first_ts[vi] = ts;
+        if (v->run_tk) {
+            v->run_tk[vi] = tk;
+            v->run_ts[vi] = ts;
+        }
         uint32_t visitor = p->scan->v_visitor[vi];
         cn_bit_set(v->visitor_seen, visitor);
+    } else if (v->run_tk && v->run_tk[vi] != tk) {
+        /* the run of the previous time part ends at this hit */
+        spans_add(&v->spans, vi, v->run_tk[vi], ts - v->run_ts[vi]);
+        cn_bit_set(v->split, vi);
+        v->run_tk[vi] = tk;
+        v->run_ts[vi] = ts;
     }
     if (v->last_ts)
         v->last_ts[vi] = ts;
@@ -845,6 +964,25 @@ static uint64_t key_of(const pass_t *p, int64_t *const *keys, size_t i, uint32_t
     }
     for (size_t f = 0; f < pl->field_count; f++, part++)
         key = part == 0 ? (uint64_t)keys[f][i] : key << 32 | (uint32_t)keys[f][i];
+    return key;
+}
+
+/* The time part of hit i's key: key_of() with every part but the trend bucket, hour and
+ * day_of_week zero (the key & plan_t time_mask). Item fields are never time parts. */
+static uint64_t time_key(pass_t *p, int64_t *const *keys, size_t i, int64_t ts)
+{
+    const plan_t *pl = p->pl;
+    uint64_t key = 0;
+    size_t part = 0;
+    if (pl->req->gran != CN_GRAN_NONE) {
+        key = trend_bucket(p, ts);
+        part++;
+    }
+    for (size_t f = 0; f < pl->field_count; f++, part++) {
+        cn_dimsrc_t src = pl->fields[f].dim->src;
+        uint64_t v = src == CN_DIMSRC_HOUR || src == CN_DIMSRC_DOW ? (uint64_t)keys[f][i] : 0;
+        key = part == 0 ? v : key << 32 | (uint32_t)v;
+    }
     return key;
 }
 
@@ -1276,7 +1414,8 @@ static int run_pass(pass_t *p, size_t k0, size_t k1)
                     p->vs.top_pend_ts[vi] = ts;
                 }
             }
-            note_hit(p, vi, ss->type[i], ss->events[i], ts, rev, units, acc);
+            uint64_t tk = p->vs.run_tk != NULL ? time_key(p, keys, i, ts) : 0;
+            note_hit(p, vi, ss->type[i], ss->events[i], ts, rev, units, acc, tk);
         }
         if (pl->item_mode)
             rc = pl->list_mode ? list_pass(p, k, keys) : item_pass(p, k, keys);
@@ -1312,6 +1451,21 @@ static int run_pass(pass_t *p, size_t k0, size_t k1)
         free(keys[f]);
     count_finish(p);
     return rc;
+}
+
+/* The time of visit vi that a key gets: the time of its hits in the key's time part, or, when
+ * keys have no time part, the visit's duration (first to last selected hit). */
+static int64_t visit_time(const vstate_t *v, const plan_t *pl, uint64_t vi, uint64_t key)
+{
+    if (v->first_ts == NULL)
+        return 0;
+    if (v->run_tk == NULL)
+        return v->last_ts[vi] - v->first_ts[vi];
+    uint64_t tk = key & pl->time_mask;
+    int64_t us = cn_bit_get(v->split, vi) ? spans_get(&v->spans, vi, tk) : 0;
+    if (v->run_tk[vi] == tk)
+        us += v->last_ts[vi] - v->run_ts[vi]; /* the last run */
+    return us;
 }
 
 /* Credits the visit-level measures after the pass. */
@@ -1356,7 +1510,7 @@ static void finish_visits(pass_t *p)
             for (uint64_t bits = b[w]; bits != 0; bits &= bits - 1) {
                 uint64_t vi = (uint64_t)w * 64 + (uint64_t)__builtin_ctzll(bits);
                 m[CN_M_BOUNCES] += v->pv != NULL && v->pv[vi] == 1;
-                m[CN_M_DURATION_US] += v->first_ts ? v->last_ts[vi] - v->first_ts[vi] : 0;
+                m[CN_M_DURATION_US] += visit_time(v, pl, vi, a->keyv[acc]);
                 m[CN_M_ORDER_VISITS] += v->order[vi];
             }
         }
@@ -1371,7 +1525,7 @@ static void finish_visits(pass_t *p)
             uint64_t vi = (uint32_t)pair;
             int64_t *m = a->acc + (size_t)acc * a->nm;
             m[CN_M_BOUNCES] += v->pv != NULL && v->pv[vi] == 1;
-            m[CN_M_DURATION_US] += v->first_ts ? v->last_ts[vi] - v->first_ts[vi] : 0;
+            m[CN_M_DURATION_US] += visit_time(v, pl, vi, a->keyv[acc]);
             m[CN_M_ORDER_VISITS] += v->order[vi];
         }
     }
@@ -1472,13 +1626,23 @@ static void agg_merge(agg_t *a, const agg_t *b, const plan_t *pl, uint32_t *map,
     }
 }
 
-/* Merges the per-visit state of a later run b into a (accs through map). */
+/* Merges the per-visit state of a later run b into a (accs through map). A visit's time by
+ * time part: a's last run of the visit ends at the visit's first hit in b, whose runs follow. */
 static void vstate_merge(vstate_t *a, const vstate_t *b, size_t visits, size_t visitors,
                          const uint32_t *map)
 {
     for (size_t w = 0; w < (visits + 63) / 64; w++) {
         for (uint64_t bits = b->seen[w]; bits != 0; bits &= bits - 1) {
             size_t vi = w * 64 + (size_t)__builtin_ctzll(bits);
+            if (a->run_tk != NULL && cn_bit_get(a->seen, vi)) {
+                /* a's last run of the visit ends at its first hit in b */
+                spans_add(&a->spans, vi, a->run_tk[vi], b->first_ts[vi] - a->run_ts[vi]);
+                cn_bit_set(a->split, vi);
+            }
+            if (a->run_tk != NULL) {
+                a->run_tk[vi] = b->run_tk[vi];
+                a->run_ts[vi] = b->run_ts[vi];
+            }
             if (!cn_bit_get(a->seen, vi)) {
                 cn_bit_set(a->seen, vi);
                 if (a->first_ts)
@@ -1500,6 +1664,12 @@ static void vstate_merge(vstate_t *a, const vstate_t *b, size_t visits, size_t v
     }
     for (size_t w = 0; w < (visitors + 63) / 64; w++)
         a->visitor_seen[w] |= b->visitor_seen[w];
+    for (size_t j = 0; j < b->spans.cap; j++) {
+        if (b->spans.vis[j] != 0) {
+            spans_add(&a->spans, b->spans.vis[j] - 1, b->spans.tk[j], b->spans.us[j]);
+            cn_bit_set(a->split, b->spans.vis[j] - 1);
+        }
+    }
 }
 
 /* Time on page across runs: a page view left open at the end of run a is

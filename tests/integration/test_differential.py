@@ -17,7 +17,9 @@ documented rules (whole calendar months, a leap February) and each row's
 compare, change and growth against SQL over the compared range, also on a
 thin second history (2026-12 to 2028-03; a second export holds it with the
 two weeks) and a visitor with 12 visits imported from a web server log;
-numbered dimensions named with their number in "keys" (merch4, evar5). The
+numbered dimensions named with their number in "keys" (merch4, evar5);
+visit_duration, whose time buckets (trend, hour, day_of_week) get the time
+of their own hits (the data must have visits over local midnight). The
 SQL leaves out the measures a report does not ask for (report_sql lean).
 
 The suite declares event10 (the shipping `canton gen` sends with each order,
@@ -103,8 +105,9 @@ PURCHASE = "(evflags & 64 <> 0)"
 NOT_BOT = "bot = '' AND device <> 4"  # docs/api.md: crawler user agents, device type bot
 METRICS = ["pageviews", "visits", "visitors", "bounces", "entries", "exits", "orders", "revenue",
            "units", "cart_adds", "conversion_rate", "hits", "checkouts", "product_views", "time_on_page",
-           "event10"]
-RATES = {"conversion_rate", "time_on_page"}
+           "event10", "visit_duration"]
+RATES = {"conversion_rate", "time_on_page", "visit_duration"}
+TIME_DIMS = {"hour", "day_of_week"}  # with a trend bucket, the time parts of a key (visit_duration)
 
 
 def q(s):
@@ -215,6 +218,13 @@ def key_sql(dims, gran=None):
     return "[" + ", ".join(parts) + "]" if parts else "[]::VARCHAR[]"
 
 
+def time_key_sql(dims, gran=None):
+    """The time parts of a key (trend bucket, hour, day_of_week) as text: a visit's time is
+    credited by them (docs/api.md, visit_duration)."""
+    parts = ([bucket_sql(gran)] if gran else []) + [DIMS[d] for d in dims if d in TIME_DIMS]
+    return "CAST(%s AS VARCHAR)" % ("[" + ", ".join(parts) + "]" if parts else "[]::VARCHAR[]")
+
+
 def report_sql(dims, metrics, a, b, gran=None, seg=None, lean=False):
     """lean: the measures `metrics` does not need are left out (0): a third of the time."""
     key = key_sql(dims, gran)
@@ -227,10 +237,18 @@ def report_sql(dims, metrics, a, b, gran=None, seg=None, lean=False):
     full = bool(need & {"entries", "exits"})
     ev10 = EV10 if "event10" in need else "0"
     ent = "FROM epv GROUP BY 1" if full else "FROM base WHERE FALSE GROUP BY 1"
+    # visit_duration: nsel is the visit's next selected hit; the time to it belongs to the hit's
+    # time part tk; a row gets, for each of its visits, the visit's time in the row's time part
+    dur = "visit_duration" in need
+    nsel = "lead(ts) OVER (PARTITION BY visit ORDER BY ts, hit_num)" if dur else "NULL::BIGINT"
+    durq = ("SELECT k, CAST(sum(vus) AS BIGINT) AS durus FROM (SELECT DISTINCT k, visit, tk FROM sel)"
+            " JOIN vt USING (visit, tk) GROUP BY k" if dur else "SELECT k, 0::BIGINT AS durus FROM sel WHERE FALSE")
     # time_on_page: nts is the visit's next hit in the range (any non-bot hit, before the segment)
     return """
 WITH rng AS (SELECT *, %(nts)s AS nts FROM hits WHERE %(where)s),
-sel AS (SELECT *, %(key)s AS k FROM rng WHERE %(segw)s),
+sel AS (SELECT *, %(key)s AS k, %(tkey)s AS tk, %(nsel)s AS nsel FROM rng WHERE %(segw)s),
+vt AS (SELECT visit, tk, sum(coalesce(nsel - ts, 0)) AS vus FROM sel GROUP BY visit, tk),
+dur AS (%(durq)s),
 vst AS (SELECT visit, count_if(type = 0) AS pv, bool_or(%(p)s) AS ord FROM sel GROUP BY visit),
 epv AS (SELECT arg_min(k, struct_pack(t := ts, n := hit_num)) AS ek,
                arg_max(k, struct_pack(t := ts, n := hit_num)) AS xk FROM sel WHERE type = 0 GROUP BY visit),
@@ -251,15 +269,16 @@ ent AS (SELECT %(ek)s AS k, count(*) AS entries %(ent)s),
 ext AS (SELECT %(xk)s AS k, count(*) AS exits %(ext)s)
 SELECT k, pageviews, hits, visits, visitors, bounces, ordvisits, orders, CAST(revenue AS VARCHAR),
        units, cart_adds, checkouts, product_views, coalesce(entries, 0), coalesce(exits, 0), topviews, topus,
-       CAST(event10 AS VARCHAR)
-FROM base LEFT JOIN ent USING (k) LEFT JOIN ext USING (k)""" % {
+       CAST(event10 AS VARCHAR), coalesce(durus, 0)
+FROM base LEFT JOIN ent USING (k) LEFT JOIN ext USING (k) LEFT JOIN dur USING (k)""" % {
         "key": key, "where": where, "segw": segw, "p": PURCHASE, "nts": nts, "withv": withv, "ent": ent,
-        "ext": ent, "ek": "ek" if full else "k", "xk": "xk" if full else "k",
-        "ev10": ev10}
+        "ext": ent, "ek": "ek" if full else "k", "xk": "xk" if full else "k", "tkey": time_key_sql(dims, gran),
+        "nsel": nsel, "durq": durq, "ev10": ev10}
 
 
 BASE_COLS = ["pageviews", "hits", "visits", "visitors", "bounces", "ordvisits", "orders", "revenue",
-             "units", "cart_adds", "checkouts", "product_views", "entries", "exits", "topviews", "topus", "event10"]
+             "units", "cart_adds", "checkouts", "product_views", "entries", "exits", "topviews", "topus",
+             "event10", "durus"]
 
 
 def metric_value(base, m):
@@ -269,6 +288,8 @@ def metric_value(base, m):
         return float(base[m])
     if m == "time_on_page":
         return base["topus"] / base["topviews"] / 1e6 if base["topviews"] else 0.0
+    if m == "visit_duration":
+        return base["durus"] / base["visits"] / 1e6 if base["visits"] else 0.0
     return base[m]
 
 
@@ -616,10 +637,16 @@ def run(tmp):
               "new_returning", "hit_type", "page_type", "entry_page", "campaign"]
     pre = ["SELECT min(day)::VARCHAR, max(day)::VARCHAR, count(*) FROM hits"]
     pre += ["SELECT DISTINCT %s FROM hits ORDER BY 1" % DIMS[f] for f in fields]
+    # visits over local midnight, whose visit_duration each day gets a part of (D1..D5)
+    pre += ["SELECT count(*) FROM (SELECT visit FROM hits WHERE %s GROUP BY visit HAVING count(DISTINCT day) > 1)"
+            % NOT_BOT]
     res = duck(export, pre)
     dmin, dmax, nhits = res[0][0]
-    values = {f: [r[0] for r in rows if r[0] is not None] for f, rows in zip(fields, res[1:])}
-    print("export: %d hits, days %s..%s" % (nhits, dmin, dmax))
+    values = {f: [r[0] for r in rows if r[0] is not None] for f, rows in zip(fields, res[1:-1])}
+    midnight = res[-1][0][0]
+    print("export: %d hits, days %s..%s, %d visits over midnight" % (nhits, dmin, dmax, midnight))
+    if midnight == 0:
+        raise Mismatch("no visit runs over local midnight: D1..D5 would test nothing")
 
     rnd = random.Random(int(os.environ.get("DIFF_SEED", "11")))
     days = [(datetime.date.fromisoformat(dmin) + datetime.timedelta(d)).isoformat()
@@ -693,6 +720,15 @@ def run(tmp):
     add_report("T3", {}, ["page_type"], ["time_on_page"], a, b,
                seg=("scope", "hit", ("cond", "page", "starts with", "product:")))
     add_report("T4", {}, ["entry_page", "channel"], ["time_on_page", "visits"], days[2], days[6])
+    # visit duration (docs/api.md): a time bucket (trend, hour, day_of_week) gets the time of
+    # its own hits; other dimensions the visit's (in the bucket); under a hit segment, between
+    # the selected hits
+    add_report("D1", {}, [], ["visit_duration", "visits"], a, b, gran="day")
+    add_report("D2", {}, [], ["visit_duration"], days[3], days[5], gran="hour")
+    add_report("D3", {}, ["hour"], ["visit_duration", "visits"], a, b)
+    add_report("D4", {}, ["page"], ["visit_duration"], days[1], days[-2], gran="week",
+               seg=("scope", "hit", ("cond", "page", "starts with", "product:")))
+    add_report("D5", {}, ["day_of_week", "channel"], ["visit_duration", "bounces"], a, b)
     # no dimension (visits and visitors as bits only) and day trends (one segment a day), with
     # and without a visit container
     vseg = ("scope", "visit", ("cond", "channel", "=", values["channel"][0]))
@@ -846,8 +882,8 @@ FROM hits WHERE %s AND %s GROUP BY 1 ORDER BY 1""" % (PURCHASE, day_range("2026-
             "day", want=("2026-10-30", "2026-11-04"))
     add_cmp("C3", export, [], ["pageviews", "hits", "orders", "revenue"], "2026-11-02", "2026-11-14",
             "previous_bucket", "day", want=("2026-11-01", "2026-11-13"))
-    add_cmp("C4", export, [], ["visits", "conversion_rate", "time_on_page"], "2026-11-02", "2026-11-14",
-            "previous_bucket", "day")
+    add_cmp("C4", export, [], ["visits", "conversion_rate", "time_on_page", "visit_duration"], "2026-11-02",
+            "2026-11-14", "previous_bucket", "day")
     add_cmp("C5", export, [], ["pageviews", "revenue", "units"], "2026-11-04", "2026-11-15", "previous_bucket",
             "week", want=("2026-10-28", "2026-11-08"))
     add_cmp("C6", export, [], ["pageviews", "visits"], "2026-11-10", "2026-11-11", "previous_bucket", "hour")
