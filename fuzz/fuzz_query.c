@@ -5,7 +5,10 @@
  * name, a value or a separator), decoding never grows a string, decoding in
  * place equals decoding into another buffer, a string without '%' or
  * '+' decodes to itself, and cn_query_next_pair() splits as cn_query_next()
- * does, with the right "needs decoding" flags.
+ * does, with the right "needs decoding" flags. The escape() decoder
+ * (cn_url_unescape_to) matches a slow reference that reads UTF-16 code units
+ * first and pairs surrogates afterwards, apart and in place, and
+ * cn_url_decode_to_u decodes as cn_url_decode_to and tells %u escapes right.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,8 +18,106 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static unsigned hexv(uint8_t c)
+{
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+static bool ishex(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+static bool at_u_escape(const uint8_t *p, size_t n)
+{
+    return n >= 6 && p[0] == '%' && (p[1] == 'u' || p[1] == 'U') && ishex(p[2]) && ishex(p[3]) &&
+           ishex(p[4]) && ishex(p[5]);
+}
+
+/*
+ * The reference for cn_url_unescape_to: first the input as units (a byte kept as it is, or a
+ * UTF-16 code unit from an escape, as unescape() makes a JavaScript string), then the units
+ * as UTF-8 with the surrogates paired. Returns the output length.
+ */
+static size_t ref_unescape(const uint8_t *p, size_t n, char *dst)
+{
+    uint32_t *unit = malloc((n + 1) * sizeof(uint32_t)); /* bit 31: a raw byte */
+    size_t u = 0, o = 0;
+    for (size_t i = 0; i < n;) {
+        if (p[i] == '+') {
+            unit[u++] = ' ';
+            i++;
+        } else if (p[i] == '%' && i + 2 < n && ishex(p[i + 1]) && ishex(p[i + 2])) {
+            unit[u++] = hexv(p[i + 1]) << 4 | hexv(p[i + 2]);
+            i += 3;
+        } else if (at_u_escape(p + i, n - i)) {
+            unit[u++] =
+                hexv(p[i + 2]) << 12 | hexv(p[i + 3]) << 8 | hexv(p[i + 4]) << 4 | hexv(p[i + 5]);
+            i += 6;
+        } else {
+            unit[u++] = 0x80000000u | p[i++];
+        }
+    }
+    for (size_t k = 0; k < u; k++) {
+        uint32_t cp = unit[k];
+        if (cp & 0x80000000u) {
+            dst[o++] = (char)(cp & 0xff);
+            continue;
+        }
+        if (cp >= 0xd800 && cp <= 0xdbff && k + 1 < u && unit[k + 1] >= 0xdc00 &&
+            unit[k + 1] <= 0xdfff) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (unit[k + 1] - 0xdc00);
+            k++;
+        } else if (cp >= 0xd800 && cp <= 0xdfff) {
+            cp = 0xfffd;
+        }
+        if (cp < 0x80) {
+            dst[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            dst[o++] = (char)(0xc0 | cp >> 6);
+            dst[o++] = (char)(0x80 | (cp & 0x3f));
+        } else if (cp < 0x10000) {
+            dst[o++] = (char)(0xe0 | cp >> 12);
+            dst[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            dst[o++] = (char)(0x80 | (cp & 0x3f));
+        } else {
+            dst[o++] = (char)(0xf0 | cp >> 18);
+            dst[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+            dst[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            dst[o++] = (char)(0x80 | (cp & 0x3f));
+        }
+    }
+    free(unit);
+    return o;
+}
+
+/* The escape() checks over the whole input (one value, say). */
+static void check_unescape(const uint8_t *data, size_t size)
+{
+    char *ref = malloc(4 * size + 1), *out = malloc(size + 1), *inplace = malloc(size + 1);
+    cn_str_t s = cn_str((const char *)data, size);
+    size_t want = ref_unescape(data, size, ref);
+    size_t got = cn_url_unescape_to(s, out);
+    if (got > size || got != want || memcmp(out, ref, got) != 0)
+        abort();
+    if (size > 0)
+        memcpy(inplace, data, size);
+    if (cn_url_unescape_to(cn_str(inplace, size), inplace) != got || memcmp(inplace, out, got) != 0)
+        abort();
+    bool has_u = false, want_u = false;
+    for (size_t i = 0; i < size && !want_u; i++)
+        want_u = at_u_escape(data + i, size - i);
+    size_t a = cn_url_decode_to(s, out), b = cn_url_decode_to_u(s, inplace, &has_u);
+    if (a != b || memcmp(out, inplace, a) != 0 || has_u != want_u)
+        abort();
+    free(ref);
+    free(out);
+    free(inplace);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    check_unescape(data, size);
     cn_str_t rest = cn_str((const char *)data, size), n, v;
     bool eq;
     size_t covered = 0, pairs = 0;

@@ -292,12 +292,32 @@ bool cn_url_needs_decode(cn_str_t s)
     return cn_url_special_prefix(s) < s.len;
 }
 
+/* Whether the n >= 1 bytes at p (p[0] is '%') start a %u escape: 'u' or 'U', four hex digits. */
+static inline bool is_u_escape(const unsigned char *p, size_t n)
+{
+    return n >= 6 && (p[1] | 0x20) == 'u' && hexp1[p[2]] != 0 && hexp1[p[3]] != 0 &&
+           hexp1[p[4]] != 0 && hexp1[p[5]] != 0;
+}
+
+/*
+ * A '%' at p (n >= 3 bytes left) that starts no %XX escape, and so stands for
+ * itself: sets *has_u when it starts a %u escape. Out of line, so that the
+ * decoder's loops stay as they were without the test.
+ */
+static __attribute__((noinline, cold)) void bad_escape(const unsigned char *p, size_t n,
+                                                       bool *has_u)
+{
+    if (is_u_escape(p, n))
+        *has_u = true;
+}
+
 /*
  * The escape at p[0] ('%' or '+', n >= 1 bytes left): writes its byte to *out
  * and returns how many input bytes it took. A '%' without two hex digits
- * after it stands for itself.
+ * after it stands for itself; when it starts a %u escape, *has_u is set (if
+ * has_u is not NULL).
  */
-static inline size_t decode_escape(const unsigned char *p, size_t n, char *out)
+static inline size_t decode_escape(const unsigned char *p, size_t n, char *out, bool *has_u)
 {
     if (p[0] == '+') {
         *out = ' ';
@@ -309,20 +329,23 @@ static inline size_t decode_escape(const unsigned char *p, size_t n, char *out)
             *out = (char)((hi - 1) << 4 | (lo - 1));
             return 3;
         }
+        if (has_u != NULL)
+            bad_escape(p, n, has_u);
     }
     *out = '%';
     return 1;
 }
 
 /* The byte-at-a-time decoder: in place (no store may run ahead of the reads). */
-static size_t decode_bytes(const unsigned char *p, size_t n, char *dst)
+static inline __attribute__((always_inline)) size_t decode_bytes(const unsigned char *p, size_t n,
+                                                                 char *dst, bool *has_u)
 {
     size_t o = 0, i = 0;
     while (i < n) {
         if (!special[p[i]])
             dst[o++] = (char)p[i++];
         else
-            i += decode_escape(p + i, n - i, dst + o++);
+            i += decode_escape(p + i, n - i, dst + o++, has_u);
     }
     return o;
 }
@@ -334,7 +357,8 @@ static size_t decode_bytes(const unsigned char *p, size_t n, char *dst)
  * neither special nor a hex digit, so an escape cut by the end stays as it
  * is). Blocks move between local buffers, and one copy gives the result to dst.
  */
-static size_t decode_tail(const unsigned char *in, size_t len, char *dst)
+static inline __attribute__((always_inline)) size_t decode_tail(const unsigned char *in, size_t len,
+                                                                char *dst, bool *has_u)
 {
     char out[32];
     size_t i = 0, o = 0;
@@ -349,21 +373,26 @@ static size_t decode_tail(const unsigned char *in, size_t len, char *dst)
         unsigned k = (unsigned)__builtin_ctz(rest);
         i += k;
         o += k;
-        i += decode_escape(in + i, len - i, out + o++);
+        i += decode_escape(in + i, len - i, out + o++, has_u);
     }
     memcpy(dst, out, o);
     return o;
 }
 #endif
 
-size_t cn_url_decode_to(cn_str_t s, char *dst)
+/*
+ * cn_url_decode_to(), telling through *has_u whether s holds a %u escape (never clearing it);
+ * has_u NULL tells nothing. Inlined whole into both callers, so that cn_url_decode_to's copy
+ * (NULL) has no test at all and only cn_url_decode_to_u pays for it.
+ */
+static inline __attribute__((always_inline)) size_t decode_to(cn_str_t s, char *dst, bool *has_u)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
     size_t n = s.len;
 #ifdef __SSE2__
     uintptr_t d0 = (uintptr_t)dst, s0 = (uintptr_t)s.ptr;
     if (n == 0 || !(d0 + n <= s0 || s0 + n <= d0))
-        return decode_bytes(p, n, dst); /* in place (or overlapping) */
+        return decode_bytes(p, n, dst, has_u); /* in place (or overlapping) */
     /* Apart: 16 bytes at a time, each block stored whole at the output and
      * the run up to its first escape kept (every store stays inside dst: the
      * output never runs ahead of the input, and i + 16 <= n). The escape is
@@ -381,7 +410,7 @@ size_t cn_url_decode_to(cn_str_t s, char *dst)
         unsigned k = (unsigned)__builtin_ctz(m);
         i += k;
         o += k;
-        i += decode_escape(p + i, n - i, dst + o++);
+        i += decode_escape(p + i, n - i, dst + o++, has_u);
         /* a run of escapes ("%3A%2F%2F", UTF-8 text) without a block each */
         while (n - i >= 3 && p[i] == '%') {
             unsigned hi = hexp1[p[i + 1]], lo = hexp1[p[i + 2]];
@@ -401,12 +430,108 @@ size_t cn_url_decode_to(cn_str_t s, char *dst)
         } else {
             memcpy(buf, p, n);
         }
-        o += decode_tail(in, len, dst + o);
+        o += decode_tail(in, len, dst + o, has_u);
     }
     return o;
 #else
-    return decode_bytes(p, n, dst);
+    return decode_bytes(p, n, dst, has_u);
 #endif
+}
+
+size_t cn_url_decode_to_u(cn_str_t s, char *dst, bool *out_has_u)
+{
+    *out_has_u = false;
+    return decode_to(s, dst, out_has_u);
+}
+
+size_t cn_url_decode_to(cn_str_t s, char *dst)
+{
+    return decode_to(s, dst, NULL);
+}
+
+/* --- JavaScript's escape() --- */
+
+/* The four hex digits after "%u" at p as a number. */
+static inline unsigned u_escape_value(const unsigned char *p)
+{
+    return (hexp1[p[2]] - 1u) << 12 | (hexp1[p[3]] - 1u) << 8 | (hexp1[p[4]] - 1u) << 4 |
+           (hexp1[p[5]] - 1u);
+}
+
+/* Writes code point cp (at most U+10FFFF, not a surrogate) as UTF-8; returns its length. */
+static size_t put_utf8(unsigned cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xc0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xe0 | cp >> 12);
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | cp >> 18);
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    out[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+size_t cn_url_unescape_next(cn_str_t s, char *out, size_t *out_len)
+{
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    size_t n = s.len;
+    if (p[0] == '+') {
+        out[0] = ' ';
+        *out_len = 1;
+        return 1;
+    }
+    if (n >= 3 && hexp1[p[1]] != 0 && hexp1[p[2]] != 0) { /* %XX: U+00XX */
+        *out_len = put_utf8((hexp1[p[1]] - 1u) << 4 | (hexp1[p[2]] - 1u), out);
+        return 3;
+    }
+    if (!is_u_escape(p, n)) {
+        out[0] = '%';
+        *out_len = 1;
+        return 1;
+    }
+    unsigned cp = u_escape_value(p);
+    if (cp >= 0xd800 && cp < 0xdc00 && n >= 12 && p[6] == '%' && is_u_escape(p + 6, n - 6)) {
+        unsigned lo = u_escape_value(p + 6);
+        if (lo >= 0xdc00 && lo < 0xe000) { /* a surrogate pair: one code point */
+            *out_len = put_utf8(0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00), out);
+            return 12;
+        }
+    }
+    if (cp >= 0xd800 && cp < 0xe000)
+        cp = 0xfffd; /* a lone (or reversed) surrogate is no character */
+    *out_len = put_utf8(cp, out);
+    return 6;
+}
+
+size_t cn_url_unescape_to(cn_str_t s, char *dst)
+{
+    size_t o = 0;
+    while (s.len > 0) {
+        size_t k = cn_url_special_prefix(s);
+        memmove(dst + o, s.ptr, k); /* (in place, the output is never ahead of the input) */
+        o += k;
+        s = cn_str(s.ptr + k, s.len - k);
+        if (s.len == 0)
+            break;
+        char ch[4]; /* the escape is read whole before its character is written */
+        size_t w, took = cn_url_unescape_next(s, ch, &w);
+        memcpy(dst + o, ch, w);
+        o += w;
+        s = cn_str(s.ptr + took, s.len - took);
+    }
+    return o;
 }
 
 size_t cn_cp1252_to_utf8(cn_str_t s, char *dst)

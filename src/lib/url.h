@@ -2,7 +2,8 @@
 /*
  * URL helpers for decoding tracker requests: the query-string splitter and
  * percent-decoding with '+' as a space (the rules Adobe's server-side decoder
- * applies, and what HTML forms send). Used by the Adobe and pixel decoders in
+ * applies, and what HTML forms send), and JavaScript's unescape() for values
+ * that escape() wrote (%uXXXX). Used by the Adobe and pixel decoders in
  * process/; pure functions over slices, no allocation.
  */
 #ifndef CN_LIB_URL_H
@@ -56,6 +57,36 @@ bool cn_url_needs_decode(cn_str_t s);
  * kept as it is. Returns the decoded length. dst may equal s.ptr (in place).
  */
 size_t cn_url_decode_to(cn_str_t s, char *dst);
+
+/*
+ * cn_url_decode_to() (the same bytes out) that also sets *out_has_u to
+ * whether s holds a %u escape ("%u" or "%U" and four hex digits, which
+ * cn_url_decode_to keeps as text): the sign of a value written by
+ * JavaScript's escape(), to be decoded again with cn_url_unescape_to().
+ * The test runs only at a '%' that starts no %XX escape (out of line).
+ */
+size_t cn_url_decode_to_u(cn_str_t s, char *dst, bool *out_has_u);
+
+/*
+ * Decodes s as JavaScript's unescape() reads what escape() wrote, with '+' as
+ * a space (as Adobe's H-code reads it back): every escape is a character, not
+ * a byte. %XX is U+00XX; %uXXXX ('u' or 'U', hex digits in either case) is
+ * U+XXXX, and a high surrogate escape followed at once by a low one
+ * ("%uD83D%uDE00") is the one code point they make (U+1F600); a lone or
+ * reversed surrogate is U+FFFD. A '%' that starts none of these stays as it
+ * is, and so do all other bytes. Characters are written as UTF-8. dst must
+ * have room for s.len bytes (decoding never grows); dst may equal s.ptr.
+ * Returns the decoded length.
+ */
+size_t cn_url_unescape_to(cn_str_t s, char *dst);
+
+/*
+ * cn_url_unescape_to() for the one escape at the start of s (s.len >= 1,
+ * s.ptr[0] is '%' or '+'): writes its character (at most 4 bytes of UTF-8) to
+ * out, sets *out_len to their count, and returns how many bytes of s it took
+ * (1, 3, 6 or 12).
+ */
+size_t cn_url_unescape_next(cn_str_t s, char *out, size_t *out_len);
 
 /*
  * Converts windows-1252 bytes to UTF-8 into dst, which must have room for

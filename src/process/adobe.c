@@ -36,13 +36,51 @@ typedef struct actx {
     int charset;        /* ce: CN_CHARSET_* (charset.c) */
 } actx_t;
 
+/*
+ * A value that holds a %uXXXX escape was written by JavaScript's escape(), as old s_code
+ * versions write values (the oldest always; H-code in browsers without
+ * encodeURIComponent). escape() writes a Latin-1 character as %XX and any other as %uXXXX,
+ * on any page; with an s.charSet set, s_code even rewrites a value's first %XX above 0x7F
+ * as %u00XX, so that the value shows its escapes are characters, not bytes in ce. So every
+ * escape of such a value is a character (%XX is U+00XX, whatever ce says), as unescape()
+ * reads it; the bytes between the escapes (escape() leaves none above 0x7F, but a request
+ * may hold some) are still in the charset ce names. docs/hit.md says the same for users.
+ */
+static __attribute__((noinline, cold)) cn_str_t decode_escaped(actx_t *c, cn_str_t raw)
+{
+    if (c->charset == CN_CHARSET_UTF8) {
+        char *p = cn_parena_alloc(&c->b->arena, raw.len);
+        return cn_str(p, cn_url_unescape_to(raw, p));
+    }
+    /* a run of n bytes gives at most 4n (charset.c); an escape is shorter than it was */
+    char *out = cn_parena_alloc(&c->b->arena, 4 * raw.len);
+    size_t o = 0;
+    while (raw.len > 0) {
+        size_t k = cn_url_special_prefix(raw);
+        if (k > 0) {
+            cn_str_t run = cn_charset_to_utf8(c->b, c->charset, cn_str(raw.ptr, k));
+            memcpy(out + o, run.ptr, run.len);
+            o += run.len;
+            raw = cn_str(raw.ptr + k, raw.len - k);
+            continue;
+        }
+        size_t w, took = cn_url_unescape_next(raw, out + o, &w);
+        o += w;
+        raw = cn_str(raw.ptr + took, raw.len - took);
+    }
+    return cn_str(out, o);
+}
+
 /* Decodes a parameter value; special says whether it holds '%' or '+'. */
-static cn_str_t decode_value(actx_t *c, cn_str_t raw, bool special)
+static inline cn_str_t decode_value(actx_t *c, cn_str_t raw, bool special)
 {
     cn_str_t s = raw;
     if (special) { /* (the decoder copies the runs without escapes 16 bytes at a time) */
         char *p = cn_parena_alloc(&c->b->arena, raw.len);
-        s = cn_str(p, cn_url_decode_to(raw, p));
+        bool has_u;
+        s = cn_str(p, cn_url_decode_to_u(raw, p, &has_u));
+        if (has_u) /* rare: decoded again, the other way */
+            return decode_escaped(c, raw);
     }
     if (c->charset != CN_CHARSET_UTF8)
         s = cn_charset_to_utf8(c->b, c->charset, s);

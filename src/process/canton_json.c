@@ -794,6 +794,33 @@ static int decode_event(cn_dbatch_t *b, bool borrow, const jn_t *ev, size_t idx,
     return decode_event_fields(b, borrow, f, idx, visitor, err);
 }
 
+/*
+ * The suite of a JSON batch: the raw hit's (what the collector looked up: the body's "suite",
+ * else the query's suite= percent-decoded), else the body's. Hitlogs written before the
+ * collector decoded suite= keep it as sent ("my%20shop"): a raw suite that is byte for byte
+ * the query's suite= as sent, in a body without a suite, is decoded here, so an old and a
+ * new record of one request give one suite (when decoding changes a value, the decoded one
+ * is never the value as sent, and when it does not, decoding again is harmless).
+ */
+static cn_str_t batch_suite(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_str_t body_suite)
+{
+    if (raw->suite.len == 0)
+        return body_suite;
+    if (body_suite.len > 0 || !cn_url_needs_decode(raw->suite))
+        return raw->suite;
+    cn_str_t q = raw->query, n, v;
+    bool eq;
+    while (cn_query_next(&q, &n, &v, &eq)) {
+        if (cn_str_eq_c(n, "suite")) { /* the collector's lookup: the first suite= */
+            if (!cn_str_eq(v, raw->suite))
+                break;
+            char *p = cn_parena_alloc(&b->arena, v.len);
+            return cn_str(p, cn_url_decode_to(v, p));
+        }
+    }
+    return raw->suite;
+}
+
 static int decode_root(const jn_t *root, bool borrow, const cn_rawhit_t *raw, cn_dbatch_t *b,
                        cn_err_t *err)
 {
@@ -811,7 +838,7 @@ static int decode_root(const jn_t *root, bool borrow, const cn_rawhit_t *raw, cn
     cn_str_t suite, visitor;
     if (jstr_of(b, borrow, f_suite, &suite) || jstr_of(b, borrow, f_visitor, &visitor))
         BAD(CN_BADROW_BAD_JSON, "suite/visitor is not a string");
-    b->suites = raw->suite.len > 0 ? raw->suite : suite;
+    b->suites = batch_suite(raw, b, suite);
     if (events == NULL || events->t != JN_ARR || events->count == 0)
         BAD(CN_BADROW_BAD_JSON, "events is not a non-empty array");
     if (events->count > CN_DEC_MAX_HITS)
@@ -1032,7 +1059,7 @@ static int fast_root(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_str_t body)
     if (!has_events || jp_ws(p, j.end) != j.end)
         return FAST_NO;
     /* what decode_root() and decode_event() set from the root's members */
-    b->suites = raw->suite.len > 0 ? raw->suite : suite;
+    b->suites = batch_suite(raw, b, suite);
     for (size_t i = 0; i < b->hit_count; i++) {
         b->hits[i].visitor_id = visitor;
         b->hits[i].vid_src = visitor.len ? CN_VID_VID : CN_VID_NONE;

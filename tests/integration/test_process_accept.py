@@ -8,7 +8,8 @@ context data keys named like variables (contextData["pageName"]) set no variable
 "c.=" markers reach a from= rule; referrer types and marketing channels (e-mail, AI
 assistant, paid search, natural search, social, internal, a configured campaign
 parameter); cross-border as a dimension and a segment; bots kept but out of reports
-unless asked for; Adobe ts in ISO 8601 basic form; a purchaseID repeated after a restart
+unless asked for; Adobe ts in ISO 8601 basic form; a value written by escape() (%uXXXX);
+a purchaseID repeated after a restart
 is not counted again; `canton reprocess --suite` gives the same export
 (docs/processing.md, docs/hit.md, docs/enrich.md)."""
 import hashlib
@@ -75,9 +76,10 @@ HITS = [
            "&c.&pageName=Ctx&v4=ctx&.c&AQE=1" % at(1)), CN, UA),
     (adobe(raw="AQB=1&vid=C2&ts=%s&pageName=Plan&g=https%%3A%%2F%%2Fshop.test%%2Fplan"
            "&c.=&nl.=&plan=weekly&.nl=&.c=&AQE=1" % at(1)), CN, UA),
-    # ISO 8601 basic form and windows-1252
+    # ISO 8601 basic form and windows-1252; a prop written by escape() (%u: every escape a
+    # character, %E8 is U+00E8 whatever ce says)
     (adobe(raw="AQB=1&vid=T1&ts=20261121T100000Z&ce=windows-1252&pageName=Caf%E9+%80"
-           "&g=https%3A%2F%2Fshop.test%2Fcafe&AQE=1"), CN, UA),
+           "&c1=cr%u00E8me+%u4E2D%uD83D%uDE00&g=https%3A%2F%2Fshop.test%2Fcafe&AQE=1"), CN, UA),
     # referrers and channels, one visitor each
     (adobe(vid="R1", ts=at(1), pageName="L", g="https://shop.test/", r="https://www.google.com/search?q=red+mug"),
      CN, UA),
@@ -176,6 +178,9 @@ def main():
                         lambda g: "Real" in g and "Caf\u00e9 \u20ac" in g, deadline)
             t.check("Real" in got and "Ctx" not in got, "contextData pageName is not the page: %r" % got)
             t.check("Caf\u00e9 \u20ac" in got, "ts basic form and windows-1252: %r" % got)
+            want = "cr\u00e8me \u4e2d\U0001f600"
+            got = until(srv, "dimension=prop1&metrics=pageviews", lambda g: want in g, deadline)
+            t.check(got.get(want) == [1] and len(got) == 2, "escape() %%u prop1: %r" % got)
             got = until(srv, "dimension=evar6&metrics=pageviews", lambda g: g.get("weekly") == [1], deadline)
             t.check(got.get("weekly") == [1], "c.= context data reaches evar6 = from=c.nl.plan: %r" % got)
 

@@ -66,6 +66,105 @@ static void decode_keeps_malformed_escapes(void **state)
     assert_memory_equal(out, "aA", 2);
 }
 
+/* %u escapes (JavaScript's escape()) are text to cn_url_decode_to; cn_url_decode_to_u tells. */
+static void decode_to_u_tells_u_escapes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+        bool has_u;
+    } cases[] = {
+        {"Caf%E9%20%u4E2D%u6587", "Caf\xe9 %u4E2D%u6587", true},
+        {"%U4e2d", "%U4e2d", true},
+        {"x%uD83D%uDE00", "x%uD83D%uDE00", true},
+        {"%u4E2", "%u4E2", false},   /* three hex digits */
+        {"%u4E2G", "%u4E2G", false}, /* a digit that is not hex */
+        {"%25u4E2D", "%u4E2D", false},
+        {"%%u4E2D", "%%u4E2D", true},
+        {"a+b%41",
+         "a b"
+         "A",
+         false},
+        {"%u", "%u", false},
+        /* at the end of the 16-byte blocks and in the copied-aside tail */
+        {"0123456789abcdef0123456789%u4E2D", "0123456789abcdef0123456789%u4E2D", true},
+        {"0123456789%u4E2Dabcdef0123456789", "0123456789%u4E2Dabcdef0123456789", true},
+        {"0123456789abcdef0123456789%u4E2", "0123456789abcdef0123456789%u4E2", false},
+    };
+    char out[64], plain[64];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cn_str_t s = cn_str_c(cases[i].in);
+        bool has_u = !cases[i].has_u;
+        size_t n = cn_url_decode_to_u(s, out, &has_u);
+        assert_int_equal(n, strlen(cases[i].out));
+        assert_memory_equal(out, cases[i].out, n);
+        assert_int_equal(has_u, cases[i].has_u);
+        assert_int_equal(cn_url_decode_to(s, plain), n);
+        assert_memory_equal(plain, out, n);
+    }
+}
+
+static void unescape_reads_escape_output(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        /* %XX is U+00XX (escape() of a Latin-1 character), %u a code point, + a space */
+        {"Caf%E9%20%u4E2D%u6587", "Caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87"},
+        {"%u00E9+%80%FF", "\xc3\xa9 \xc2\x80\xc3\xbf"},
+        {"%U4e2d%u4E2d", "\xe4\xb8\xad\xe4\xb8\xad"},
+        {"%u20AC%uFFFF", "\xe2\x82\xac\xef\xbf\xbf"},
+        /* a surrogate pair is one code point; lone, reversed or cut it is U+FFFD */
+        {"%uD83D%uDE00", "\xf0\x9f\x98\x80"},
+        {"%udbff%udfff!", "\xf4\x8f\xbf\xbf!"},
+        {"%uD83Dx", "\xef\xbf\xbdx"},
+        {"%uD83D", "\xef\xbf\xbd"},
+        {"%uDE00%uD83D", "\xef\xbf\xbd\xef\xbf\xbd"},
+        {"%uD83D%uD83D%uDE00", "\xef\xbf\xbd\xf0\x9f\x98\x80"},
+        {"%uD83D%E9", "\xef\xbf\xbd\xc3\xa9"},
+        {"%uD83D%uDE0", "\xef\xbf\xbd%uDE0"},
+        /* a '%' that starts no escape stays, and so do other bytes */
+        {"%u4E2%u%zz%", "%u4E2%u%zz%"},
+        {"\xe9%u4E2D", "\xe9\xe4\xb8\xad"},
+        {"", ""},
+    };
+    char out[64], inplace[64];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t in_len = strlen(cases[i].in);
+        size_t want = strlen(cases[i].out);
+        size_t n = cn_url_unescape_to(cn_str(cases[i].in, in_len), out);
+        if (n != want || memcmp(out, cases[i].out, want) != 0)
+            fail_msg("unescape '%s': got '%.*s'", cases[i].in, (int)n, out);
+        memcpy(inplace, cases[i].in, in_len);
+        assert_int_equal(cn_url_unescape_to(cn_str(inplace, in_len), inplace), want);
+        assert_memory_equal(inplace, out, want);
+    }
+    /* %u0000 is a NUL, as %00 is */
+    assert_int_equal(cn_url_unescape_to(CN_STR_LIT("%u0041%u0000z"), out), 3);
+    assert_memory_equal(out, "A\0z", 3);
+}
+
+static void unescape_next_reports_lengths(void **state)
+{
+    (void)state;
+    char out[4];
+    size_t w;
+    assert_int_equal(cn_url_unescape_next(CN_STR_LIT("%uD83D%uDE00x"), out, &w), 12);
+    assert_int_equal(w, 4);
+    assert_int_equal(cn_url_unescape_next(CN_STR_LIT("%u4E2Dx"), out, &w), 6);
+    assert_int_equal(w, 3);
+    assert_int_equal(cn_url_unescape_next(CN_STR_LIT("%E9"), out, &w), 3);
+    assert_int_equal(w, 2);
+    assert_int_equal(cn_url_unescape_next(CN_STR_LIT("%41"), out, &w), 3);
+    assert_int_equal(w, 1);
+    assert_int_equal(cn_url_unescape_next(CN_STR_LIT("+"), out, &w), 1);
+    assert_int_equal(w, 1);
+    assert_int_equal(cn_url_unescape_next(CN_STR_LIT("%"), out, &w), 1);
+    assert_int_equal(w, 1);
+    assert_int_equal(out[0], '%');
+}
+
 static void decode_works_in_place(void **state)
 {
     (void)state;
@@ -266,7 +365,8 @@ static void escapes_at_block_edges_decode_as_bytewise(void **state)
     static const char *const esc[] = {"%",          "%4",    "%zz",
                                       "+",          "%2F",   "%2f",
                                       "%41%42",     "%%41",  "%E4%B8%AD%E6%96%87",
-                                      "%3A%2F%2F%", "%41%4", "%41%zz%42+%43"};
+                                      "%3A%2F%2F%", "%41%4", "%41%zz%42+%43",
+                                      "%u4E2D",     "%u4E2", "%E9%uD83D%uDE00"};
     char in[64], a[64], b[64];
     for (size_t e = 0; e < sizeof(esc) / sizeof(esc[0]); e++) {
         size_t el = strlen(esc[e]);
@@ -277,6 +377,10 @@ static void escapes_at_block_edges_decode_as_bytewise(void **state)
                 size_t want = ref_decode(in, len, a);
                 assert_int_equal(cn_url_decode_to(cn_str(in, len), b), want);
                 assert_memory_equal(a, b, want);
+                bool has_u, want_u = strstr(esc[e], "%u") != NULL && strcmp(esc[e], "%u4E2") != 0;
+                assert_int_equal(cn_url_decode_to_u(cn_str(in, len), b, &has_u), want);
+                assert_memory_equal(a, b, want);
+                assert_int_equal(has_u, want_u);
                 memcpy(b, in, len);
                 assert_int_equal(cn_url_decode_to(cn_str(b, len), b), want);
                 assert_memory_equal(a, b, want);
@@ -371,6 +475,9 @@ int main(void)
         cmocka_unit_test(decode_handles_plus_and_percent),
         cmocka_unit_test(decode_keeps_malformed_escapes),
         cmocka_unit_test(decode_works_in_place),
+        cmocka_unit_test(decode_to_u_tells_u_escapes),
+        cmocka_unit_test(unescape_reads_escape_output),
+        cmocka_unit_test(unescape_next_reports_lengths),
         cmocka_unit_test(long_strings_decode_and_split_as_bytewise),
         cmocka_unit_test(escapes_at_block_edges_decode_as_bytewise),
         cmocka_unit_test(split_at_block_edges_matches_pairwise),

@@ -497,6 +497,63 @@ static void adobe_other_charsets_become_utf8(void **state)
     assert_str(B.hits[0].page_name, "Caf\xc3\xa9");
 }
 
+/*
+ * Values written by JavaScript's escape() (H-code s_code without encodeURIComponent, or with
+ * s.charSet "AUTO"): a value that holds a %uXXXX escape has every escape read as a character
+ * (%XX is U+00XX, whatever ce says); bytes not escaped still go through ce; a value without
+ * one decodes as before.
+ */
+static void adobe_escape_u_values_are_code_points(void **state)
+{
+    (void)state;
+    /* Latin-1 and CJK in one value, with ISO-8859-1 (what H-code sends for "AUTO") */
+    assert_int_equal(decode_query("ce=ISO-8859-1&pageName=Caf%E9%20%u4E2D%u6587&g=x"), 0);
+    assert_str(B.hits[0].page_name, "Caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87"); /* Café 中文 */
+    /* %80 is U+0080 in an escape() value, the euro sign in a windows-1252 one */
+    assert_int_equal(decode_query("ce=ISO-8859-1&pageName=%80%u20AC&v1=%80&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xc2\x80\xe2\x82\xac");
+    assert_str(B.vars[B.hits[0].var_first].value, "\xe2\x82\xac");
+    /* windows-1251: escape() gives %u for Cyrillic and %XX for Latin-1, and H-code marks a value
+     * of Latin-1 alone by writing its first such escape as %u00XX: crème, not crиme */
+    assert_int_equal(
+        decode_query("ce=windows-1251&pageName=%u041F%u0440%u0438%u0432%u0435%u0442%20%E9"
+                     "&v1=cr%u00E8me+br%FBl%E9e&v2=%CF%F0&g=x"),
+        0);
+    assert_str(B.hits[0].page_name, "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 "
+                                    "\xc3\xa9"); /* Привет é */
+    assert_str(B.vars[B.hits[0].var_first].value, "cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+                                                  "e");                    /* crème brûlée */
+    assert_str(B.vars[B.hits[0].var_first + 1].value, "\xd0\x9f\xd1\x80"); /* Пр: no %u */
+    /* bytes sent unescaped are still in the page's charset (0xCF is П in windows-1251) */
+    assert_int_equal(decode_query("ce=windows-1251&pageName=\xcf%u0440+\xcf&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xd0\x9f\xd1\x80 \xd0\x9f");
+    /* GBK: %u is the code point, unescaped GBK bytes are GBK, a value without %u as before */
+    assert_int_equal(
+        decode_query("ce=GBK&pageName=%u4E2D%u6587&v1=\xd6\xd0%u6587&v2=%D6%D0%CE%C4&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xe4\xb8\xad\xe6\x96\x87");
+    assert_str(B.vars[B.hits[0].var_first].value, "\xe4\xb8\xad\xe6\x96\x87");
+    assert_str(B.vars[B.hits[0].var_first + 1].value, "\xe4\xb8\xad\xe6\x96\x87");
+    /* UTF-8 (or no ce): the same rules; UTF-8 %XX bytes without %u as before */
+    assert_int_equal(decode_query("ce=UTF-8&pageName=%u4E2D%E9&v1=%E4%B8%AD%C3%A9&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xe4\xb8\xad\xc3\xa9"); /* 中é */
+    assert_str(B.vars[B.hits[0].var_first].value, "\xe4\xb8\xad\xc3\xa9");
+    /* a surrogate pair is one code point; a lone or reversed one is U+FFFD */
+    assert_int_equal(
+        decode_query("pageName=%uD83D%uDE00&v1=a%uD83Db&v2=%uDE00%uD83D&c1=%ud83d%ude00&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xf0\x9f\x98\x80"); /* 😀 */
+    assert_str(B.vars[B.hits[0].var_first].value, "a\xef\xbf\xbd"
+                                                  "b");
+    assert_str(B.vars[B.hits[0].var_first + 1].value, "\xef\xbf\xbd\xef\xbf\xbd");
+    assert_str(B.vars[B.hits[0].var_first + 2].value, "\xf0\x9f\x98\x80");
+    /* %u without four hex digits stays as it is, as a bare % does; %U is %u */
+    assert_int_equal(decode_query("ce=ISO-8859-1&pageName=100%u+%u4E2&v1=%U4e2d&g=x"), 0);
+    assert_str(B.hits[0].page_name, "100%u %u4E2");
+    assert_str(B.vars[B.hits[0].var_first].value, "\xe4\xb8\xad");
+    /* a %u value that a D= reference names */
+    assert_int_equal(decode_query("ce=ISO-8859-1&pageName=D%3Dv1&v1=%u4E2D&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xe4\xb8\xad");
+}
+
 static void adobe_link_types(void **state)
 {
     (void)state;
@@ -1652,6 +1709,48 @@ static void canton_pixel_suite_is_percent_decoded(void **state)
     assert_str(B.suites, "my-shop");
 }
 
+/* A JSON batch's suite from ?suite= (no "suite" in the body) is the decoded value too when the
+ * raw hit kept it encoded (hitlogs from before the collector decoded it), on both paths; a
+ * value the collector decoded is not decoded again, and a body's suite is taken as it is. */
+static void canton_json_query_suite_is_percent_decoded(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *raw_suite, *query, *body, *want;
+    } cases[] = {
+        /* old record (encoded) and new record (decoded) of one request: one suite */
+        {"my%20shop", "suite=my%20shop", "{\"events\":[{\"type\":\"pageview\",\"url\":\"u\"}]}",
+         "my shop"},
+        {"my shop", "suite=my%20shop", "{\"events\":[{\"type\":\"pageview\",\"url\":\"u\"}]}",
+         "my shop"},
+        {"my+shop", "x=1&suite=my+shop&suite=b",
+         "{\"suite\":null,\"events\":[{\"type\":\"pageview\",\"url\":\"u\"}]}", "my shop"},
+        /* decoded once, whether old or new: "a%2525b" is "a%25b" */
+        {"a%2525b", "suite=a%2525b", "{\"events\":[{\"type\":\"pageview\",\"url\":\"u\"}]}",
+         "a%25b"},
+        {"a%25b", "suite=a%2525b", "{\"events\":[{\"type\":\"pageview\",\"url\":\"u\"}]}", "a%25b"},
+        /* the body's suite (what the collector took) is never decoded */
+        {"my%20shop", "suite=my%20shop",
+         "{\"suite\":\"my%20shop\",\"events\":[{\"type\":\"pageview\",\"url\":\"u\"}]}",
+         "my%20shop"},
+        /* no raw suite (imported, say): the body's */
+        {"", "suite=x%20y",
+         "{\"suite\":\"s%20t\",\"events\":[{\"type\":\"pageview\",\"url\":\"u\"}]}", "s%20t"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON,
+                         .suite = cn_str_c(cases[i].raw_suite),
+                         .query = cn_str_c(cases[i].query),
+                         .body = cn_str_c(cases[i].body)};
+        cn_dbatch_reset(&B);
+        assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+        assert_str(B.suites, cases[i].want);
+        cn_dbatch_reset(&B);
+        assert_int_equal(cn__decode_canton_json_ref(&r, &B, &E), 0);
+        assert_str(B.suites, cases[i].want);
+    }
+}
+
 /* A UTF-8 byte order mark before the JSON is dropped, plain or inside gzip, on both paths. */
 static void canton_json_byte_order_mark_is_dropped(void **state)
 {
@@ -1696,6 +1795,7 @@ int main(void)
         cmocka_unit_test(adobe_dynamic_variables_copy_params_and_headers),
         cmocka_unit_test(adobe_latin1_charset_becomes_utf8),
         cmocka_unit_test(adobe_other_charsets_become_utf8),
+        cmocka_unit_test(adobe_escape_u_values_are_code_points),
         cmocka_unit_test(adobe_link_types),
         cmocka_unit_test(adobe_timestamp_param),
         cmocka_unit_test(adobe_timestamp_far_ahead_of_the_receive_time_is_refused),
@@ -1732,6 +1832,7 @@ int main(void)
         cmocka_unit_test(negative_prices_are_bad_products),
         cmocka_unit_test(adobe_product_events_need_the_events_variable),
         cmocka_unit_test(canton_pixel_suite_is_percent_decoded),
+        cmocka_unit_test(canton_json_query_suite_is_percent_decoded),
         cmocka_unit_test(canton_json_byte_order_mark_is_dropped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
