@@ -108,9 +108,13 @@ typedef struct cn_import_ctx {
     cn_buf_t query;    /* rows: the canonical query string */
     cn_buf_t events;   /* Adobe feed rows: the event list as an events string */
     cn_buf_t clean;    /* rows: values whose control bytes became spaces */
+    cn_buf_t jmembers; /* NDJSON: the members of a line (cn_import_jmember_t) */
+    cn_buf_t jkeys;    /* NDJSON: member names of the open objects, for duplicates */
     int64_t tcache_us; /* last timestamp parsed, and its text */
     char tcache_key[64];
     size_t tcache_len;
+    /* NDJSON: the field names of the last line's members, by position (rows.c) */
+    struct cn_import_jnames *jnames;
 } cn_import_ctx_t;
 
 void cn_import_ctx_init(cn_import_ctx_t *ctx);

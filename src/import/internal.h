@@ -102,6 +102,38 @@ bool cn_import__rowfmt_needs_header(const cn_import_rowfmt_t *r);
 int cn_import__rowfmt_set_header(cn_import_rowfmt_t *r, cn_str_t line, cn_err_t *err);
 int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_str_t line,
                          cn_rawhit_t *out, cn_import_info_t *info);
+/* NDJSON lines all through jansson, the reference the fast scanner is checked against
+ * (fuzz_import_row, tests/unit/import/test_rows.c). */
+void cn_import__rowfmt_use_jansson(cn_import_rowfmt_t *r);
+
+/* The field names of NDJSON members by position, as the last line mapped them (ctx->jnames);
+ * freed with the ctx. */
+typedef struct cn_import_jnames cn_import_jnames_t;
+void cn_import__jnames_free(cn_import_jnames_t *c);
+
+/* One member of an NDJSON line found by cn_import__json_scan. */
+typedef struct cn_import_jmember {
+    size_t key;     /* offset of the NUL-terminated name in the output buffer */
+    size_t val;     /* offset of the value (NUL-terminated too) */
+    size_t val_len; /* its length */
+    bool is_null;   /* null: an absent field (the value is empty) */
+} cn_import_jmember_t;
+
+/*
+ * NDJSON without a JSON tree (ndjson.c): scans line as one JSON object and appends each
+ * member's name and value to out as the import takes them from jansson's tree (strings
+ * unescaped; integers as "%lld" and reals as cn_import__shortest_double print them; arrays
+ * and objects as json_dumps(JSON_COMPACT) writes them), and a cn_import_jmember_t per member,
+ * in the line's order, to members (emptied first). keys is scratch space. Returns the member
+ * count, or -1 when the line is outside what it is sure of (any error, duplicate names,
+ * escaped names, \u0000, numbers it cannot hold as jansson does, nesting deeper than 32,
+ * more than 2048 members): then jansson must parse it. out keeps what was appended either way.
+ */
+long cn_import__json_scan(cn_str_t line, cn_buf_t *out, cn_buf_t *members, cn_buf_t *keys);
+
+/* Writes d in the fewest significant digits that read back as d into out (64 bytes); returns
+ * the length. Whole numbers below 1e17 as integer digits. */
+size_t cn_import__shortest_double(double d, char *out);
 
 /*
  * Control bytes (0x00-0x1f, 0x7f) in the client address and the user agent become spaces, in

@@ -112,6 +112,8 @@ void cn_import_ctx_init(cn_import_ctx_t *ctx)
     cn_buf_init(&ctx->query);
     cn_buf_init(&ctx->events);
     cn_buf_init(&ctx->clean);
+    cn_buf_init(&ctx->jmembers);
+    cn_buf_init(&ctx->jkeys);
 }
 
 void cn_import_ctx_dispose(cn_import_ctx_t *ctx)
@@ -120,6 +122,10 @@ void cn_import_ctx_dispose(cn_import_ctx_t *ctx)
     cn_buf_dispose(&ctx->query);
     cn_buf_dispose(&ctx->events);
     cn_buf_dispose(&ctx->clean);
+    cn_buf_dispose(&ctx->jmembers);
+    cn_buf_dispose(&ctx->jkeys);
+    cn_import__jnames_free(ctx->jnames);
+    ctx->jnames = NULL;
 }
 
 bool cn_import__has_ctl(cn_str_t s)

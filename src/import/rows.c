@@ -49,6 +49,9 @@ struct cn_import_rowfmt {
     /* Adobe feed: post_product_list when it is the `products` field (-1: not), whose
      * merchandising eVar instances are dropped (merch_instances) */
     int col_post_products;
+    /* NDJSON: every line through jansson, without the fast scanner (the fuzz target's
+     * reference; cn_import__rowfmt_use_jansson) */
+    bool json_ref;
 };
 
 /* Canonical field names and the column names that mean them. */
@@ -409,6 +412,11 @@ void cn_import__rowfmt_free(cn_import_rowfmt_t *r)
     free(r);
 }
 
+void cn_import__rowfmt_use_jansson(cn_import_rowfmt_t *r)
+{
+    r->json_ref = true;
+}
+
 bool cn_import__rowfmt_needs_header(const cn_import_rowfmt_t *r)
 {
     return (r->kind == CN_IMPORT_KIND_CSV || r->kind == CN_IMPORT_KIND_TSV) && r->cols == NULL;
@@ -685,25 +693,11 @@ static int build(cn_import_ctx_t *ctx, kv_t *kvs, size_t n, cn_rawhit_t *out,
 }
 
 /*
- * Writes d in the fewest significant digits that read back as d (12.5, 0.1, 19.99: what
- * the file most likely said, not 0.10000000000000001) into out (64 bytes); returns the length.
+ * An NDJSON line through jansson: the reference, which takes every line (and names the column
+ * of an error); json_row_fast gives the same for the lines it takes.
  */
-static size_t shortest_double(double d, char *out)
-{
-    /* whole numbers as digits, never 1.79e+15 (a µs timestamp written as a real) */
-    if (d > -1e17 && d < 1e17 && d == (double)(long long)d)
-        return (size_t)snprintf(out, 64, "%lld", (long long)d);
-    int len = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        len = snprintf(out, 64, "%.*g", prec, d);
-        if (strtod(out, NULL) == d)
-            break;
-    }
-    return (size_t)len;
-}
-
-static int parse_json_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_str_t line,
-                          cn_rawhit_t *out, cn_import_info_t *info)
+static int parse_json_row_ref(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_str_t line,
+                              cn_rawhit_t *out, cn_import_info_t *info)
 {
     json_error_t jerr;
     json_t *root = json_loadb(line.ptr, line.len, JSON_DECODE_ANY, &jerr);
@@ -758,7 +752,7 @@ static int parse_json_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_
         } else if (json_is_integer(v)) {
             vl = (size_t)snprintf(val, 64, "%lld", (long long)json_integer_value(v));
         } else if (json_is_real(v)) {
-            vl = shortest_double(json_real_value(v), val);
+            vl = cn_import__shortest_double(json_real_value(v), val);
         } else if (json_is_true(v) || json_is_false(v)) {
             vl = (size_t)snprintf(val, 64, "%s", json_is_true(v) ? "true" : "false");
         } else if (json_is_array(v) || json_is_object(v)) {
@@ -781,6 +775,98 @@ static int parse_json_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_
     free(dumps);
     free(kvs);
     return rc;
+}
+
+/*
+ * The field names of the last NDJSON line's members by position: lines of one file mostly
+ * have the same names in the same order (an export's always), and mapped() would otherwise
+ * compare every name of every line with the aliases and --map. canon NULL: the name itself.
+ */
+typedef struct jname {
+    char *key;
+    size_t len;
+    const char *canon;
+} jname_t;
+
+struct cn_import_jnames {
+    const cn_import_rowfmt_t *r; /* the parser the names were mapped by */
+    jname_t *names;
+    size_t count;
+};
+
+void cn_import__jnames_free(cn_import_jnames_t *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->count; i++)
+        free(c->names[i].key);
+    free(c->names);
+    free(c);
+}
+
+/* mapped(r, key) for the member at index i of a line (key NUL-terminated, len bytes). */
+static const char *field_name(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, size_t i,
+                              const char *key, size_t len)
+{
+    cn_import_jnames_t *c = ctx->jnames;
+    if (c == NULL || c->r != r) {
+        cn_import__jnames_free(c);
+        c = ctx->jnames = cn_xcalloc(1, sizeof(*c));
+        c->r = r;
+    }
+    if (i < c->count && c->names[i].len == len && memcmp(c->names[i].key, key, len) == 0)
+        return c->names[i].canon != NULL ? c->names[i].canon : key;
+    if (i >= c->count) {
+        /* the scanner gives at most MAX_COLUMNS members */
+        c->names = cn_xrealloc(c->names, (i + 1) * sizeof(jname_t));
+        memset(c->names + c->count, 0, (i + 1 - c->count) * sizeof(jname_t));
+        c->count = i + 1;
+    }
+    const char *canon = mapped(r, key);
+    jname_t *jn = &c->names[i];
+    free(jn->key);
+    *jn = (jname_t){cn_xstrndup(key, len), len, canon == key ? NULL : canon};
+    return canon;
+}
+
+/*
+ * An NDJSON line without jansson's tree (ndjson.c), when the scanner takes it: the same
+ * (key, value) pairs in the same order as parse_json_row_ref, so the same raw hit. 1 when
+ * the scanner leaves the line to jansson.
+ */
+static int json_row_fast(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_str_t line,
+                         cn_rawhit_t *out, cn_import_info_t *info)
+{
+    cn_buf_t *sc = &ctx->scratch;
+    cn_buf_clear(sc);
+    long n = cn_import__json_scan(line, sc, &ctx->jmembers, &ctx->jkeys);
+    if (n < 0)
+        return 1;
+    /* scratch is complete: slices into it stay valid from here on */
+    const cn_import_jmember_t *mem = (const cn_import_jmember_t *)(void *)ctx->jmembers.ptr;
+    kv_t *kvs = cn_xmalloc(((size_t)n + 1) * sizeof(kv_t));
+    size_t m = 0;
+    for (long i = 0; i < n; i++) {
+        if (mem[i].is_null)
+            continue; /* null is an absent field */
+        const char *key = sc->ptr + mem[i].key;
+        kvs[m++] = (kv_t){field_name(r, ctx, (size_t)i, key, mem[i].val - mem[i].key - 1),
+                          cn_str(sc->ptr + mem[i].val, mem[i].val_len)};
+    }
+    int rc = build(ctx, kvs, m, out, info, &ctx->query);
+    free(kvs);
+    return rc;
+}
+
+static int parse_json_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_str_t line,
+                          cn_rawhit_t *out, cn_import_info_t *info)
+{
+    if (!r->json_ref) {
+        int rc = json_row_fast(r, ctx, line, out, info);
+        if (rc != 1)
+            return rc;
+    }
+    return parse_json_row_ref(r, ctx, line, out, info);
 }
 
 /*

@@ -185,6 +185,122 @@ static void ndjson_rows(void **state)
     close_parser(&f);
 }
 
+/* One parsed line as text for the golden file: the fields of the raw hit (what the hitlog
+ * record holds) or the bad-line reason and column (what the message prints). Bytes outside
+ * printable ASCII, and '\', are written \xHH. */
+static void put_field(cn_buf_t *b, const char *name, cn_str_t s)
+{
+    cn_buf_printf(b, " %s=", name);
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c < 0x20 || c >= 0x7f || c == '\\')
+            cn_buf_printf(b, "\\x%02x", c);
+        else
+            cn_buf_putc(b, (char)c);
+    }
+}
+
+static void render_line(cn_buf_t *b, size_t lineno, int rc, const cn_rawhit_t *h,
+                        const cn_import_info_t *info)
+{
+    cn_buf_printf(b, "%zu", lineno);
+    if (rc == CN_IMPORT_SKIPPED) {
+        cn_buf_append(b, " skipped\n", 9);
+        return;
+    }
+    if (rc != 0) {
+        cn_buf_printf(b, " bad %s at column %zu\n", cn_import_bad_name(info->bad), info->column);
+        return;
+    }
+    cn_buf_printf(b, " ok proto=%d recv_us=%lld page=%d", (int)h->proto, (long long)h->recv_us,
+                  (int)info->is_page);
+    put_field(b, "suite", h->suite);
+    put_field(b, "ip", h->ip);
+    put_field(b, "ua", h->ua);
+    put_field(b, "method", h->method);
+    put_field(b, "path", h->path);
+    put_field(b, "headers", h->headers);
+    put_field(b, "body", h->body);
+    put_field(b, "query", h->query);
+    cn_buf_putc(b, '\n');
+}
+
+/*
+ * NDJSON lines of every kind (odd types, escapes, raw and escaped unicode, bad UTF-8, nulls,
+ * nested values, duplicate keys, huge numbers, syntax errors, deep nesting, 2100 keys)
+ * against tests/data/import/ndjson-varied.expected, written by the jansson-only parser: the
+ * raw hits and bad-line reasons and columns must stay the same byte for byte. On a
+ * difference the output is in $CANTON_BUILD/ndjson-varied.actual.
+ */
+static void ndjson_varied_golden(void **state)
+{
+    (void)state;
+    const char *src = getenv("CANTON_SRC");
+    const char *build = getenv("CANTON_BUILD");
+    assert_non_null(src);
+    char path[4096];
+    cn_buf_t in = CN_BUF_INIT, want = CN_BUF_INIT, got = CN_BUF_INIT;
+    snprintf(path, sizeof(path), "%s/tests/data/import/ndjson-varied.ndjson", src);
+    assert_int_equal(cn_buf_append_file(&in, path, 1u << 20), 0);
+    snprintf(path, sizeof(path), "%s/tests/data/import/ndjson-varied.expected", src);
+    assert_int_equal(cn_buf_append_file(&want, path, 1u << 20), 0);
+    /* the parser as the import runs it (the fast scanner, jansson for what it leaves), then
+     * jansson alone */
+    for (int ref = 0; ref < 2; ref++) {
+        fixture_t f;
+        open_parser(&f, "ndjson", "page_title=title", NULL);
+        if (ref)
+            cn_import__rowfmt_use_jansson(f.p->row);
+        cn_buf_clear(&got);
+        cn_str_t rest = cn_buf_str(&in), line;
+        for (size_t n = 1; rest.ptr != NULL; n++) {
+            rest = cn_str_split(rest, '\n', &line);
+            int rc = cn_import_parse_line(f.p, &f.ctx, line, &f.hit, &f.info);
+            render_line(&got, n, rc, &f.hit, &f.info);
+        }
+        close_parser(&f);
+        if (got.len == want.len && memcmp(got.ptr, want.ptr, got.len) == 0)
+            continue;
+        if (build != NULL) {
+            snprintf(path, sizeof(path), "%s/ndjson-varied.actual", build);
+            FILE *o = fopen(path, "wb");
+            if (o != NULL) {
+                fwrite(got.ptr, 1, got.len, o);
+                fclose(o);
+            }
+        }
+        size_t i = 0;
+        while (i < got.len && i < want.len && got.ptr[i] == want.ptr[i])
+            i++;
+        size_t ls = i;
+        while (ls > 0 && want.ptr[ls - 1] != '\n')
+            ls--;
+        fail_msg("%s: differs from ndjson-varied.expected at byte %zu: got '%.200s', "
+                 "want '%.200s'",
+                 ref ? "jansson" : "fast", i, got.ptr + ls, want.ptr + ls);
+    }
+    /* which lines the fast scanner takes (F) and which it leaves to jansson (J): the golden
+     * output above is only a check of the scanner for the F lines */
+    cn_buf_t out = CN_BUF_INIT, members = CN_BUF_INIT, keys = CN_BUF_INIT;
+    cn_buf_clear(&got);
+    cn_str_t rest = cn_buf_str(&in), line;
+    while (rest.ptr != NULL) {
+        rest = cn_str_split(rest, '\n', &line);
+        if (line.len > 0 && line.ptr[line.len - 1] == '\r')
+            line.len--;
+        cn_buf_clear(&out);
+        cn_buf_putc(&got, cn_import__json_scan(line, &out, &members, &keys) >= 0 ? 'F' : 'J');
+    }
+    assert_string_equal(got.ptr, "FFFFJJFJJJJJJJJFJJJJJJFFFFFFFFFFFFFFJJJJJJJJJJJJJJJJJJJJJJJJ"
+                                 "JJJJJJJJJJJJJJJJJFFJJJFFJJJJJJJJJJJJFJJFFFFFFJJFFFFJJJJFJFF");
+    cn_buf_dispose(&out);
+    cn_buf_dispose(&members);
+    cn_buf_dispose(&keys);
+    cn_buf_dispose(&in);
+    cn_buf_dispose(&want);
+    cn_buf_dispose(&got);
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -552,6 +668,7 @@ int main(void)
         cmocka_unit_test(var_columns_fold_into_vars),
         cmocka_unit_test(map_errors),
         cmocka_unit_test(ndjson_rows),
+        cmocka_unit_test(ndjson_varied_golden),
         cmocka_unit_test(adobe_feed_with_lookups),
         cmocka_unit_test(adobe_feed_times_and_names),
         cmocka_unit_test(adobe_feed_events),
