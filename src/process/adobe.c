@@ -33,6 +33,8 @@ typedef struct actx {
     param_t *params;
     size_t count, cap;
     size_t query_count; /* params[0..query_count) come from the query, the rest from the body */
+    bool ctx_opens;     /* some parameter is "c." (context data may hide a variable's name) */
+    size_t ce_last;     /* 1 + the index of the last parameter named ce; 0: none */
     int charset;        /* ce: CN_CHARSET_* (charset.c) */
 } actx_t;
 
@@ -101,16 +103,36 @@ static bool opens_ctx(const param_t *p)
  */
 static const param_t *find_param(const actx_t *c, cn_str_t name)
 {
+    if (!c->ctx_opens) { /* nearly every hit: the last of that name, from the end */
+        for (size_t i = c->count; i-- > 0;) {
+            const param_t *p = &c->params[i];
+            if (p->name.len == name.len &&
+                (name.len == 0 ||
+                 (p->name.ptr[0] == name.ptr[0] && memcmp(p->name.ptr, name.ptr, name.len) == 0)))
+                return p;
+        }
+        return NULL;
+    }
     const param_t *found = NULL;
     bool in_ctx = false;
     for (size_t i = 0; i < c->count; i++) {
         const param_t *p = &c->params[i];
-        if (in_ctx && i != c->query_count) { /* context data does not run on into the body */
-            in_ctx = !(p->value.len == 0 && cn_str_eq_c(p->name, ".c"));
-            continue;
+        if (i == c->query_count)
+            in_ctx = false; /* context data does not run on into the body */
+        if (p->value.len == 0 && p->name.len == 2) { /* "c." opens context data, ".c" ends it */
+            if (!in_ctx && p->name.ptr[0] == 'c' && p->name.ptr[1] == '.') {
+                in_ctx = true;
+                continue;
+            }
+            if (in_ctx && p->name.ptr[0] == '.' && p->name.ptr[1] == 'c') {
+                in_ctx = false;
+                continue;
+            }
         }
-        in_ctx = opens_ctx(p);
-        if (!in_ctx && cn_str_eq(p->name, name))
+        /* the first byte before memcmp: most names are a few bytes and differ there */
+        if (!in_ctx && p->name.len == name.len &&
+            (name.len == 0 ||
+             (p->name.ptr[0] == name.ptr[0] && memcmp(p->name.ptr, name.ptr, name.len) == 0)))
             found = p;
     }
     return found;
@@ -165,6 +187,13 @@ static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
             if (pr->name_special) {
                 char *p = cn_parena_alloc(&c->b->arena, pr->name.len);
                 pr->name = cn_str(p, cn_url_decode_to(pr->name, p));
+            }
+            /* ce and c. are noted here, in the one pass over the names (the charset below) */
+            if (pr->name.len == 2 && pr->name.ptr[0] == 'c') {
+                if (pr->name.ptr[1] == 'e')
+                    c->ce_last = i + 1;
+                else if (pr->name.ptr[1] == '.' && pr->value.len == 0)
+                    c->ctx_opens = true;
             }
         }
         c->count += got;
@@ -439,7 +468,10 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     }
     b->suites = raw->suite.len > 0 ? raw->suite : suite_from_path(raw->path);
 
-    const param_t *ce = find_param(&c, CN_STR_LIT("ce"));
+    /* the last ce, as find_param() gives it: without context data, the last named so */
+    const param_t *ce = c.ctx_opens     ? find_param(&c, CN_STR_LIT("ce"))
+                        : c.ce_last > 0 ? &c.params[c.ce_last - 1]
+                                        : NULL;
     if (ce != NULL) {
         c.charset = cn_charset_find(b, decode_value(&c, ce->value, ce->value_special));
     }
