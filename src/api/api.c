@@ -340,9 +340,54 @@ static cn_str_t bearer(cn_http_req_t *req, cn_str_t query)
     return param(req, query, "token");
 }
 
-/* GET /api/v1/suites: the suites this token may read. */
-static void suites_json(const cn_api_t *api, cn_str_t token, cn_buf_t *b)
+/*
+ * Checks the parameters of an endpoint that takes only those of allowed (NULL-ended) and
+ * token, each once, as reports do: 0, or 400 with msg set naming the first one that is not
+ * (docs/api.md: an unknown parameter is a 400, not ignored).
+ */
+static int check_params(cn_str_t query, const char *const *allowed, char *msg, size_t size)
 {
+    cn_str_t rest = query, n, v;
+    bool eq;
+    int status = 0;
+    while (status == 0 && cn_query_next(&rest, &n, &v, &eq)) {
+        char *name = cn_xmalloc(n.len + 1);
+        size_t len = cn_url_decode_to(n, name);
+        name[len] = '\0';
+        bool known = strlen(name) == len && strcmp(name, "token") == 0;
+        for (size_t i = 0; strlen(name) == len && !known && allowed[i] != NULL; i++)
+            known = strcmp(name, allowed[i]) == 0;
+        if (!known) {
+            snprintf(msg, size, "unknown parameter '%.64s'", name);
+            status = 400;
+        }
+        cn_str_t again = rest, n2, v2;
+        while (status == 0 && cn_query_next(&again, &n2, &v2, &eq)) {
+            char *name2 = cn_xmalloc(n2.len + 1);
+            size_t len2 = cn_url_decode_to(n2, name2);
+            if (len2 == len && memcmp(name, name2, len) == 0) {
+                snprintf(msg, size, "'%s' is given twice (give it once)", name);
+                status = 400;
+            }
+            free(name2);
+        }
+        free(name);
+    }
+    return status;
+}
+
+/* GET /api/v1/suites: the suites this token may read; an unknown parameter is a 400. Returns
+ * the HTTP status. */
+static int suites_json(const cn_api_t *api, cn_str_t query, cn_str_t token, cn_buf_t *b)
+{
+    static const char *const allowed[] = {NULL};
+    char msg[160];
+    if (check_params(query, allowed, msg, sizeof(msg)) != 0) {
+        cn_buf_append_c(b, "{\"error\":");
+        cn_buf_append_json_str(b, cn_str_c(msg));
+        cn_buf_putc(b, '}');
+        return 400;
+    }
     cn_buf_append_c(b, "{\"suites\":[");
     size_t n = 0;
     for (size_t i = 0; i < api->suite_count; i++) {
@@ -370,6 +415,7 @@ static void suites_json(const cn_api_t *api, cn_str_t token, cn_buf_t *b)
                       (unsigned long long)st.visitors);
     }
     cn_buf_append_c(b, "]}");
+    return 200;
 }
 
 /*
@@ -380,21 +426,22 @@ static void suites_json(const cn_api_t *api, cn_str_t token, cn_buf_t *b)
 static int catalog_json(cn_api_t *api, cn_http_req_t *req, cn_str_t query, cn_str_t token,
                         cn_buf_t *out)
 {
+    static const char *const allowed[] = {"suite", NULL};
+    char tmp[160];
+    int status = check_params(query, allowed, tmp, sizeof(tmp));
+    const char *msg = status != 0 ? tmp : NULL;
     cn_str_t id = param(req, query, "suite");
-    if (id.ptr == NULL) {
+    if (msg == NULL && id.ptr == NULL) {
         cn_catalog_to_json(NULL, out);
         return 200;
     }
-    api_suite_t *s = find_suite(api, id);
-    const char *msg = NULL;
-    char tmp[160];
-    int status = 200;
-    if (s == NULL) {
+    api_suite_t *s = NULL;
+    if (msg == NULL && (s = find_suite(api, id)) == NULL) {
         snprintf(tmp, sizeof(tmp), "unknown suite '%.*s'", (int)(id.len > 64 ? 64 : id.len),
                  id.ptr);
         msg = tmp;
         status = 404;
-    } else if (!token_ok(s, token)) {
+    } else if (msg == NULL && !token_ok(s, token)) {
         msg = token.len ? "this token does not grant access to the suite"
                         : "this suite needs a token: Authorization: Bearer <token>";
         status = 401;
@@ -501,8 +548,7 @@ static job_t *batch_item(cn_api_t *api, cn_http_req_t *req, cn_str_t token, cn_s
     if (cn_str_eq_c(name, "catalog")) {
         job_answer(j, catalog_json(api, req, query, token, &j->out), NULL);
     } else if (cn_str_eq_c(name, "suites")) {
-        suites_json(api, token, &j->out);
-        job_answer(j, 200, NULL);
+        job_answer(j, suites_json(api, query, token, &j->out), NULL);
     } else if (cn_str_eq_c(name, "batch")) {
         /* listed among the endpoints, but one batch does not run another */
         job_answer(j, 400, "a batch cannot hold a batch: list its requests in this one");
@@ -679,8 +725,8 @@ static void on_api(void *ud, cn_http_req_t *req)
     }
     if (cn_str_eq_c(name, "suites")) {
         cn_buf_t b = CN_BUF_INIT;
-        suites_json(api, token, &b);
-        reply_json(req, 200, cn_buf_str(&b));
+        int status = suites_json(api, query, token, &b);
+        reply_json(req, status, cn_buf_str(&b));
         cn_buf_dispose(&b);
         return;
     }

@@ -66,7 +66,18 @@ static void report_usage(FILE *f)
         "                       several values per hit, \"paths\" those paths follow)\n"
         "                       and exit; with --suite, also the events the suite\n"
         "                       defines (eventN = name=...; type=currency), with their\n"
-        "                       names and types (a currency event is money)\n");
+        "                       names and types (a currency event is money); it takes\n"
+        "                       only --suite, --config and --data\n");
+}
+
+/* The long name of option c (the first one: --dimension for --dimensions too), or NULL. */
+static const char *option_name(const struct option *opts, int c)
+{
+    for (size_t i = 0; opts[i].name != NULL; i++) {
+        if (opts[i].val == c)
+            return opts[i].name;
+    }
+    return NULL;
 }
 
 static void add_param(cn_buf_t *q, const char *name, const char *value)
@@ -345,11 +356,14 @@ int cn_cmd_report(int argc, char **argv)
     };
     const char *suite = NULL, *config = NULL, *data = NULL, *format = "table";
     bool catalog = false;
+    const char *other = NULL; /* the first option --catalog does not take */
     cn_buf_t q = CN_BUF_INIT;
     int c;
     optind = 1;
     while ((c = cn_cli_getopt("report", argc, argv, "h", opts)) != -1) {
         char name[64];
+        if (other == NULL && c != O_SUITE && c != O_CONFIG && c != O_DATA && c != O_CATALOG)
+            other = option_name(opts, c);
         switch (c) {
         case 'h':
             report_usage(stdout);
@@ -407,6 +421,12 @@ int cn_cmd_report(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "canton report: unexpected argument '%s'\n", argv[optind]);
+        goto usage_error;
+    }
+    if (catalog && other != NULL) {
+        fprintf(stderr,
+                "canton report: --catalog takes only --suite, --config and --data, not --%s\n",
+                other);
         goto usage_error;
     }
     if (catalog) {

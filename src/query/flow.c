@@ -69,9 +69,16 @@ static int kv_parse(kv_t *kv, cn_str_t input, bool is_json, cn_err_t *err)
         while (cn_query_next(&rest, &n, &v, &eq)) {
             char *kb = cn_xmalloc(n.len + 1), *vb = cn_xmalloc(v.len + 1);
             size_t kl = cn_url_decode_to(n, kb), vl = cn_url_decode_to(v, vb);
-            kv_add(kv, kb, kl, vb, vl);
+            /* %00 would cut the text where it is (a JSON body cannot hold one either) */
+            bool nul = memchr(kb, '\0', kl) != NULL || memchr(vb, '\0', vl) != NULL;
+            if (!nul)
+                kv_add(kv, kb, kl, vb, vl);
             free(kb);
             free(vb);
+            if (nul)
+                return cn_err_set(err, CN_EINVAL,
+                                  "parameter %zu holds a NUL byte (%%00): parameters are text",
+                                  kv->n + 1);
         }
         return 0;
     }

@@ -2310,6 +2310,7 @@ int cn_report_run_ctx(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_sto
     size_t *order = cn_xmalloc((nrows + 1) * sizeof(size_t));
     /* Labels: build all of them first (the buffer moves while it grows). */
     size_t *label_off = cn_xmalloc((nrows * r->key_count + 1) * sizeof(size_t));
+    size_t *label_len = cn_xmalloc((nrows * r->key_count + 1) * sizeof(size_t));
     for (size_t i = 0; i < nrows; i++) {
         uint64_t key = cur.keyv[i];
         for (size_t part = 0; part < r->key_count; part++) {
@@ -2319,6 +2320,7 @@ int cn_report_run_ctx(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_sto
             cn_str_t lab;
             label_for(snap, &pl, part, v, tmp, sizeof(tmp), &lab);
             label_off[i * r->key_count + part] = pv->labels.len;
+            label_len[i * r->key_count + part] = lab.len;
             cn_buf_append_str(&pv->labels, lab);
             cn_buf_putc(&pv->labels, '\0');
         }
@@ -2326,8 +2328,9 @@ int cn_report_run_ctx(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_sto
     for (size_t i = 0; i < nrows; i++) {
         cn_report_row_t *row = &pv->rows[i];
         for (size_t part = 0; part < r->key_count; part++) {
-            const char *l = pv->labels.ptr + label_off[i * r->key_count + part];
-            row->keys[part] = cn_str_c(l);
+            /* whole: a label may hold a NUL byte (pageName=a%00b is kept whole) */
+            row->keys[part] = cn_str(pv->labels.ptr + label_off[i * r->key_count + part],
+                                     label_len[i * r->key_count + part]);
         }
         row->values = pv->values + i * per_row;
         const int64_t *m = cur.acc + i * cur.nm;
@@ -2358,6 +2361,7 @@ int cn_report_run_ctx(cn_query_ctx_t *ctx, const cn_store_t *store, const cn_sto
         order[i] = i;
     }
     free(label_off);
+    free(label_len);
     r->totals = pv->values + nrows * per_row;
     for (size_t j = 0; j < nm; j++)
         r->totals[j] = metric_value(req, &pl, j, cur.tot);

@@ -483,8 +483,14 @@ int cn_report_req_parse_json(cn_report_req_t *req, cn_str_t json, const cn_store
             break;
         }
         if (*slot != NULL) {
-            /* "dimension" and "dimensions" both: one list would be left out */
-            rc = cn_err_set(err, CN_EINVAL, "'%s' is given twice (give '%s' once)", key, key);
+            /* JSON keys are unique, so this is "dimension" and "dimensions" both, the two
+             * spellings of one list: one of the lists would be left out */
+            if (slot == &raw.dims)
+                rc = cn_err_set(err, CN_EINVAL,
+                                "both 'dimension' and 'dimensions' are given (they are one list: "
+                                "give one of them)");
+            else
+                rc = cn_err_set(err, CN_EINVAL, "'%s' is given twice (give '%s' once)", key, key);
             break;
         }
         *slot = list ? jdup_list(v) : jdup_scalar(v);
@@ -516,8 +522,17 @@ int cn_report_req_parse_params(cn_report_req_t *req, cn_str_t query, const cn_st
     int rc = 0;
     while (rc == 0 && cn_query_next(&rest, &name, &value, &has_eq)) {
         char *n = cn_xmalloc(name.len + 1), *v = cn_xmalloc(value.len + 1);
-        n[cn_url_decode_to(name, n)] = '\0';
-        v[cn_url_decode_to(value, v)] = '\0';
+        size_t nl = cn_url_decode_to(name, n), vl = cn_url_decode_to(value, v);
+        n[nl] = '\0';
+        v[vl] = '\0';
+        if (memchr(n, '\0', nl) != NULL || memchr(v, '\0', vl) != NULL) {
+            /* as funnels and paths: %00 would cut the text where C strings end */
+            rc = cn_err_set(err, CN_EINVAL,
+                            "parameter '%.64s' holds a NUL byte (%%00): parameters are text", n);
+            free(n);
+            free(v);
+            break;
+        }
         char **slot = NULL;
         if (strcmp(n, "suite") == 0)
             slot = &raw.suite;

@@ -15,6 +15,7 @@
 #include "query/scan.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1276,6 +1277,53 @@ static const char *value_name(const cn_dim_def_t *d, unsigned v)
     return cn_query__enum_name(d->names, v);
 }
 
+/*
+ * The values a numeric dimension takes (docs/segments.md "Fields"): hour 0..23, day_of_week
+ * 0..6 (Monday = 0), visit_number 1 and up. A condition that tests a value outside them
+ * (hour = 24, day_of_week in (1, 7), visit_number = 0) or a comparison that no value meets
+ * (hour >= 25, visit_number < 1) is an error naming them, not a segment that keeps nothing.
+ */
+static int check_bounds(cn_scan_t *s, const cn_seg_node_t *node, const cn_dim_def_t *d)
+{
+    double lo, hi;
+    const char *range;
+    if (d->src == CN_DIMSRC_HOUR) {
+        lo = 0, hi = 23, range = "a whole number 0..23";
+    } else if (d->src == CN_DIMSRC_DOW) {
+        lo = 0, hi = 6, range = "a whole number 0..6 (Monday = 0, Sunday = 6)";
+    } else if (d->src == CN_DIMSRC_VISIT_COL && d->col == CN_COL_VISIT_visit_num) {
+        lo = 1, hi = UINT32_MAX, range = "a whole number 1 or more";
+    } else {
+        return 0;
+    }
+    for (size_t i = 0; i < node->value_count; i++) {
+        if (!node->values[i].is_num)
+            return 0; /* the "is a number" error below */
+    }
+    if (node->op == CN_OP_GT || node->op == CN_OP_LT || node->op == CN_OP_GE ||
+        node->op == CN_OP_LE) {
+        /* the values met are an interval of lo..hi: none when neither end is met */
+        if (!num_match(node->op, lo, node->values, 1) && !num_match(node->op, hi, node->values, 1))
+            return cn_err_set(s->err, CN_EINVAL, "segment: '%s %s %s' keeps nothing: '%s' is %s",
+                              node->field,
+                              node->op == CN_OP_GT   ? ">"
+                              : node->op == CN_OP_LT ? "<"
+                              : node->op == CN_OP_GE ? ">="
+                                                     : "<=",
+                              node->values[0].str, node->field, range);
+        return 0;
+    }
+    if (node->op != CN_OP_EQ && node->op != CN_OP_NE && node->op != CN_OP_IN)
+        return 0;
+    for (size_t i = 0; i < node->value_count; i++) {
+        double v = node->values[i].num;
+        if (!(v >= lo && v <= hi) || v != floor(v))
+            return cn_err_set(s->err, CN_EINVAL, "segment: '%s' is %s, not %s", node->field, range,
+                              node->values[i].str);
+    }
+    return 0;
+}
+
 static int compile_cond(cn_scan_t *s, const cn_seg_node_t *node, cond_t *c)
 {
     memset(c, 0, sizeof(*c));
@@ -1344,6 +1392,9 @@ static int compile_cond(cn_scan_t *s, const cn_seg_node_t *node, cond_t *c)
         }
         c->numeric = true;
         c->div = 1;
+        int rc = check_bounds(s, node, d);
+        if (rc != 0)
+            return rc;
     } else {
         const cn_metric_def_t *m = cn_metric_find(cn_str_c(node->field), &arg);
         static const int per_hit[] = {CN_M_HITS,  CN_M_PAGEVIEWS, CN_M_ORDERS,    CN_M_REVENUE,

@@ -191,6 +191,27 @@ def checks(data):
         t.check(len(dims) == 43 and not wrong, "catalog: paths and entries answer as multi and paths say: %r" % wrong)
         cli_cat = json.loads(run("report", "--catalog"))
         t.check(cli_cat == cat, "canton report --catalog prints GET /api/v1/catalog")
+        # /suites and /catalog name a parameter they do not take with a 400, as reports do
+        for path, msg in (("/api/v1/suites?x=1", "unknown parameter 'x'"),
+                          ("/api/v1/catalog?x=1", "unknown parameter 'x'"),
+                          ("/api/v1/catalog?suite=demo&dimension=page", "unknown parameter 'dimension'"),
+                          ("/api/v1/catalog?suite=demo&suite=shop", "'suite' is given twice (give it once)")):
+            status, e = get(path)
+            t.check(status == 400 and e == {"error": msg}, "%s: 400 %r (got %d %r)" % (path, msg, status, e))
+        status, e = post("/api/v1/batch", {"requests": ["suites?x=1", "catalog?suite=demo&x=1"]})
+        t.check(status == 200 and [(x["status"], x["body"]) for x in e["responses"]]
+                == [(400, {"error": "unknown parameter 'x'"})] * 2,
+                "batch: suites and catalog with an unknown parameter: 400 (%d %r)" % (status, e))
+        t.check(get("/api/v1/catalog?suite=demo&token=nothing")[0] == 200
+                and get("/api/v1/suites?token=nothing")[0] == 200, "token= is a parameter of /suites and /catalog")
+        # --catalog takes only --suite, --config and --data
+        p = subprocess.run([BIN, "report", "--catalog", "--suite", "demo", "--config", conf, "--data", data,
+                            "--dimension", "page"], capture_output=True, text=True, timeout=120)
+        t.check(p.returncode == 2 and p.stdout == "" and p.stderr ==
+                "canton report: --catalog takes only --suite, --config and --data, not --dimension\n",
+                "canton report --catalog --dimension: usage error (%d %r)" % (p.returncode, p.stderr))
+        t.check(json.loads(run("report", "--catalog", "--suite", "demo", "--config", conf, "--data", data))
+                == get("/api/v1/catalog?suite=demo")[1], "canton report --catalog --suite = GET /api/v1/catalog?suite=")
 
         status, s = get("/api/v1/suites")
         ids = [x["id"] for x in s["suites"]] if status == 200 else []

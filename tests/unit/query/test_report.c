@@ -634,6 +634,57 @@ static void named_values_outside_their_names_are_errors(void **state)
                              "\"repeat\"");
 }
 
+/* hour (0..23), day_of_week (0..6) and visit_number (1 and up) take known numbers: a value
+ * outside them, or a comparison no value meets, is an error naming them, not a segment that
+ * keeps nothing; comparisons every value meets (hour < 24, hour >= 0) still run. */
+static void bounded_numbers_outside_their_range_are_errors(void **state)
+{
+    (void)state;
+    cn_report_req_t q;
+    static const char *const all[] = {
+        "hour%20%3C%2024",                              /* hour < 24 */
+        "hour%20%3E%3D%200",                            /* hour >= 0 */
+        "day_of_week%20%3C%3D%206",                     /* day_of_week <= 6 */
+        "visit_number%20%3E%3D%201",                    /* visit_number >= 1 */
+        "hour%20in%20(0%2C23)%20or%20hour%20!%3D%2023", /* hour in (0,23) or hour != 23 */
+    };
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        char params[256];
+        snprintf(params, sizeof(params), RANGE "&metrics=pageviews&segment=%s", all[i]);
+        cn_report_t *r = run(params, &q);
+        assert_true(r->totals[0] == 7);
+        done(r, &q);
+    }
+    static const struct {
+        const char *segment, *msg;
+    } bad[] = {
+        {"hour%20%3E%3D%2025",
+         "segment: 'hour >= 25' keeps nothing: 'hour' is a whole number 0..23"},
+        {"hour%20%3E%2023", "segment: 'hour > 23' keeps nothing: 'hour' is a whole number 0..23"},
+        {"hour%20%3C%200", "segment: 'hour < 0' keeps nothing: 'hour' is a whole number 0..23"},
+        {"hour%20%3D%2024", "segment: 'hour' is a whole number 0..23, not 24"},
+        {"hour%20%3D%2010.5", "segment: 'hour' is a whole number 0..23, not 10.5"},
+        {"hour%20in%20(10%2C-1)", "segment: 'hour' is a whole number 0..23, not -1"},
+        {"day_of_week%20%3D%207",
+         "segment: 'day_of_week' is a whole number 0..6 (Monday = 0, Sunday = 6), not 7"},
+        {"day_of_week%20!%3D%207",
+         "segment: 'day_of_week' is a whole number 0..6 (Monday = 0, Sunday = 6), not 7"},
+        {"day_of_week%20%3E%206", "segment: 'day_of_week > 6' keeps nothing: 'day_of_week' is a "
+                                  "whole number 0..6 (Monday = 0, Sunday = 6)"},
+        {"visit_number%20%3D%200", "segment: 'visit_number' is a whole number 1 or more, not 0"},
+        {"visit_number%20%3C%201",
+         "segment: 'visit_number < 1' keeps nothing: 'visit_number' is a whole number 1 or more"},
+        /* in a container too */
+        {"visit(hour%20%3D%2099)", "segment: 'hour' is a whole number 0..23, not 99"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char params[256], msg[256];
+        snprintf(params, sizeof(params), RANGE "&metrics=pageviews&segment=%s", bad[i].segment);
+        assert_int_equal(run_error(params, msg, sizeof(msg)), CN_EINVAL);
+        assert_string_equal(msg, bad[i].msg);
+    }
+}
+
 /* A POST body's value of the wrong type is an error that names the key, never left out. */
 static void json_values_of_the_wrong_type_are_errors(void **state)
 {
@@ -863,6 +914,10 @@ static void parameters_given_twice_are_errors(void **state)
         {RANGE "&segment=page%3D%22/home%22&segment=orders%3E0",
          "'segment' is given twice (give it once)"},
         {RANGE "&to=2026-11-02", "'to' is given twice (give it once)"},
+        /* not a repeat, but read by the same loop: %00 would cut the value short */
+        {RANGE "&limit=5%00x", "parameter 'limit' holds a NUL byte (%00): parameters are text"},
+        {RANGE "&metrics=visits%00&x",
+         "parameter 'metrics' holds a NUL byte (%00): parameters are text"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         cn_report_req_t q;
@@ -879,7 +934,9 @@ static void parameters_given_twice_are_errors(void **state)
         {"{\"limit\": 1, \"limit\": 2}",
          "bad JSON at line 1 column 20: duplicate object key near '\"limit\"'"},
         {"{\"dimension\": \"page\", \"dimensions\": [\"country\"]}",
-         "'dimensions' is given twice (give 'dimensions' once)"},
+         "both 'dimension' and 'dimensions' are given (they are one list: give one of them)"},
+        {"{\"dimensions\": [\"country\"], \"dimension\": \"page\"}",
+         "both 'dimension' and 'dimensions' are given (they are one list: give one of them)"},
     };
     for (size_t i = 0; i < sizeof(jbad) / sizeof(jbad[0]); i++) {
         cn_report_req_t q;
@@ -933,6 +990,13 @@ static void parameters_given_twice_are_errors(void **state)
          "previous values after condition=...)"},
         {cn_funnel_json, RANGE "&step=hits%3E0&step=orders%3E0&within=visit&within=visitor",
          "'within' is given twice (give it once)"},
+        /* a NUL byte (%00) is no text cut where it is (a JSON body cannot hold one either) */
+        {cn_paths_json, RANGE "&length=2&limit=5%00x",
+         "parameter 4 holds a NUL byte (%00): parameters are text"},
+        {cn_funnel_json, RANGE "&step=hits%3E0%00junk&step=orders%3E0",
+         "parameter 3 holds a NUL byte (%00): parameters are text"},
+        {cn_funnel_json, RANGE "&step=hits%3E0&step=orders%3E0&a%00b=1",
+         "parameter 5 holds a NUL byte (%00): parameters are text"},
     };
     cn_store_snap_t *snap;
     assert_int_equal(cn_store_snapshot(store, &snap), 0);
@@ -972,6 +1036,7 @@ int main(void)
         cmocka_unit_test(totals_are_exact_and_bots_excluded),
         cmocka_unit_test(totals_only_always_has_one_row),
         cmocka_unit_test(named_values_outside_their_names_are_errors),
+        cmocka_unit_test(bounded_numbers_outside_their_range_are_errors),
         cmocka_unit_test(json_values_of_the_wrong_type_are_errors),
         cmocka_unit_test(funnel_json_steps_must_be_text),
         cmocka_unit_test(parameters_given_twice_are_errors),
