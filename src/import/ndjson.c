@@ -18,11 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "import/internal.h"
+#include "lib/str.h"
 
 #define MAX_MEMBERS 2048 /* rows.c MAX_COLUMNS: more are jansson's (a bad-columns line) */
 #define MAX_DEPTH   32
@@ -52,32 +50,6 @@ static inline const char *skip_ws(const char *p, const char *end)
            (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
     return p;
-}
-
-/* The first byte at or after p that needs a look in a string ('"', '\\', a control byte or
- * a non-ASCII one), or end. */
-static inline const char *plain_run(const char *p, const char *end)
-{
-#ifdef __SSE2__
-    while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)p);
-        /* as signed bytes, control and non-ASCII bytes are both below 0x20 */
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        if (bits)
-            return p + __builtin_ctz(bits);
-        p += 16;
-    }
-#endif
-    while (p < end) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
-            return p;
-        p++;
-    }
-    return end;
 }
 
 /* The length (2..4) of the valid UTF-8 sequence at p, or 0: jansson's rule (RFC 3629: no
@@ -199,7 +171,7 @@ static const char *scan_string(scan_t *s, const char *p, bool dump)
     if (dump)
         *o++ = '"';
     for (;;) {
-        const char *q = plain_run(p, end);
+        const char *q = cn_json_plain_run(p, end);
         memcpy(o, p, (size_t)(q - p));
         o += q - p;
         p = q;
@@ -420,7 +392,7 @@ static const char *scan_key(scan_t *s, const char *p, size_t base, seen_t *seen)
 {
     const char *k = p + 1, *q = k, *end = s->end;
     for (;;) {
-        q = plain_run(q, end);
+        q = cn_json_plain_run(q, end);
         if (q >= end)
             return NULL;
         if (*q == '"')

@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 typedef struct cn_str {
     const char *ptr;
@@ -90,5 +93,34 @@ size_t cn_str_width(cn_str_t s);
  * marks) stay with it.
  */
 size_t cn_str_width_prefix(cn_str_t s, size_t max_cols, size_t *out_cols);
+
+/*
+ * In a JSON string's text, the first byte at or after p that needs a look: '"', '\\', a
+ * control byte or a non-ASCII one; end when there is none. The JSON fast paths (canton
+ * JSON batches, NDJSON import rows) take the run before it as it is, 16 bytes at a time.
+ */
+static inline const char *cn_json_plain_run(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        /* as signed bytes, control and non-ASCII bytes are both below 0x20 */
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return p + __builtin_ctz(bits);
+        p += 16;
+    }
+#endif
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
+            return p;
+        p++;
+    }
+    return end;
+}
 
 #endif

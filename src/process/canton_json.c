@@ -174,30 +174,8 @@ static inline const char *skip_digits(const char *p, const char *end)
  */
 static inline const char *jp_str_end(const char *p, const char *end)
 {
-#ifdef __SSE2__
-    /* 16 bytes at a time: stop at '"', '\\', a control byte or a non-ASCII one
-     * (as signed bytes, both are below 0x20) */
-    while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)p);
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-        unsigned bits = (unsigned)_mm_movemask_epi8(m);
-        if (bits) {
-            p += __builtin_ctz(bits);
-            return *p == '"' ? p : NULL;
-        }
-        p += 16;
-    }
-#endif
-    for (; p < end; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '"')
-            return p;
-        if (c == '\\' || c < 0x20 || c >= 0x80)
-            return NULL;
-    }
-    return NULL;
+    const char *q = cn_json_plain_run(p, end);
+    return q < end && *q == '"' ? q : NULL;
 }
 
 /* A number at *pp (a '-' or a digit) as a node, *pp moved past it; NULL sends the body to
