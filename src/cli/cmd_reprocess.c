@@ -174,13 +174,26 @@ static int d_checkpoint(void *ud, const void *blob, size_t len)
     return d->next.checkpoint(d->next.ud, blob, len);
 }
 
+static const char *d_why(void *ud)
+{
+    digest_t *d = ud;
+    return d->next.why != NULL ? d->next.why(d->next.ud) : NULL;
+}
+
 static const char *g_suite; /* NULL: every suite */
 
 static int d_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
 {
     static digest_t none;
     digest_t *d = g_suite == NULL || strcmp(suite->id, g_suite) == 0 ? ud : &none;
-    *out = (cn_sink_t){d, d_visit, d_hit, d_item, d_var, d_event, d->next.ud ? d_checkpoint : NULL};
+    *out = (cn_sink_t){d,
+                       d_visit,
+                       d_hit,
+                       d_item,
+                       d_var,
+                       d_event,
+                       d->next.ud ? d_checkpoint : NULL,
+                       d->next.ud ? d_why : NULL};
     return 0;
 }
 
@@ -364,7 +377,9 @@ int cn_cmd_reprocess(int argc, char **argv)
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     clock_gettime(CLOCK_MONOTONIC, &w0);
     if ((rc = cn_process_new(conf, e, data, &f, &o, &p, &err)) != 0 ||
-        (rc = cn_process_run(p, dir, NULL, &err)) != 0 || (rc = cn_process_checkpoint(p)) != 0) {
+        (rc = cn_process_run(p, dir, NULL, &err)) != 0 ||
+        ((rc = cn_process_checkpoint(p)) != 0 &&
+         cn_err_set(&err, rc, "checkpoint: %s", cn_process_why(p, rc)) != 0)) {
         fprintf(stderr, "canton reprocess: %s\n", cn_err_msg(&err, rc));
         goto out;
     }

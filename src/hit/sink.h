@@ -15,7 +15,12 @@
  * processing itself, not by the sink: they may belong to no configured suite.
  *
  * Every function returns 0 or a negative error code; an error stops
- * processing, which resumes from its last checkpoint.
+ * processing, which resumes from its last checkpoint. So a sink must refuse
+ * nothing that bytes from outside can put in a row: processing makes such a
+ * hit a bad row before it emits any of its rows (the limits below, and
+ * CN_DEC_MAX_* in src/process/internal.h). What a sink may refuse is its
+ * capacity (a dictionary or a partition full) and its disk; docs/storage.md
+ * "When the store refuses a row" lists each case.
  */
 #ifndef CN_HIT_SINK_H
 #define CN_HIT_SINK_H
@@ -23,6 +28,11 @@
 #include <stdint.h>
 
 #include "hit/hit.h"
+
+/* Processing gives fewer than this many item rows, var rows and event rows (each) for one
+ * hit, whatever the hit holds (the store flushes a buffer that is this close to full before
+ * the next hit; src/process/internal.h checks its worst case against it). */
+#define CN_SINK_HIT_CHILD_ROWS 262144u
 
 typedef struct cn_sink {
     void *ud;
@@ -38,6 +48,10 @@ typedef struct cn_sink {
      * (opaque to the sink, stored atomically with the rows when the sink
      * supports it; may be NULL). */
     int (*checkpoint)(void *ud, const void *blob, size_t len);
+    /* After a function above returned an error: what was refused or failed and why, for a
+     * person (naming the suite, the column or file, the limit); NULL or "" when the sink has
+     * nothing to add to the error code. May be NULL. */
+    const char *(*why)(void *ud);
 } cn_sink_t;
 
 #endif

@@ -685,7 +685,8 @@ static int null_event(void *ud, const cn_event_row_t *row)
     (void)ud, (void)row;
     return 0;
 }
-const cn_sink_t cn__null_sink = {NULL, null_visit, null_hit, null_item, null_var, null_event, NULL};
+const cn_sink_t cn__null_sink = {NULL,     null_visit, null_hit, null_item,
+                                 null_var, null_event, NULL,     NULL};
 
 void cn__suite_unsuppress(cn_suite_state_t *s, cn_hitlog_pos_t pos)
 {
@@ -710,8 +711,12 @@ int cn_process_checkpoint(cn_process_t *p)
 {
     int64_t t0 = cn_log_enabled(CN_LOG_DEBUG) ? cn_time_mono_us() : 0;
     int rc;
-    if (p->badlog != NULL && (rc = cn_badlog_sync(p->badlog)) != 0)
+    p->ck_why[0] = 0;
+    if (p->badlog != NULL && (rc = cn_badlog_sync(p->badlog)) != 0) {
+        snprintf(p->ck_why, sizeof(p->ck_why), "%s/badrows/badrows.log: %s", p->data_dir,
+                 cn_strerror(rc));
         return rc;
+    }
     p->ck_seq++;
     /* 1. The sinks first: the file below is never ahead of any sink. A
      * reprocessing pass gives its sink the last position it read. */
@@ -739,14 +744,17 @@ int cn_process_checkpoint(cn_process_t *p)
         char dir[4096];
         snprintf(dir, sizeof(dir), "%s/process", p->data_dir);
         int fd = tmp_open(dir, "checkpoint");
-        if (fd < 0)
-            return fd;
-        ckw_t w = {.fd = fd, .b = CN_BUF_INIT};
-        cn_buf_reserve(&w.b, CK_PIECE + 4096);
-        rc = serialize(p, p->badlog ? cn_badlog_size(p->badlog) : p->badlog_size, &w);
-        cn_buf_dispose(&w.b);
-        if ((rc = tmp_commit(dir, "checkpoint", fd, rc)) != 0)
+        if (fd >= 0) {
+            ckw_t w = {.fd = fd, .b = CN_BUF_INIT};
+            cn_buf_reserve(&w.b, CK_PIECE + 4096);
+            rc = serialize(p, p->badlog ? cn_badlog_size(p->badlog) : p->badlog_size, &w);
+            cn_buf_dispose(&w.b);
+            rc = tmp_commit(dir, "checkpoint", fd, rc);
+        }
+        if ((rc = fd < 0 ? fd : rc) != 0) {
+            snprintf(p->ck_why, sizeof(p->ck_why), "%s/checkpoint: %s", dir, cn_strerror(rc));
             return rc;
+        }
     }
     p->dirty = false;
     p->stats.checkpoints++;

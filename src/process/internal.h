@@ -17,6 +17,7 @@
 #include "hit/hit.h"
 #include "hit/pagerule.h"
 #include "hit/rawhit.h"
+#include "hit/sink.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/str.h"
@@ -313,6 +314,17 @@ typedef struct cn_evar_conf {
 #define CN_LIST_BASE       250
 #define CN_LIST_MAX_VALUES 250 /* values in force per list and visitor (Adobe's cap) */
 
+/* The most var rows one hit can give (items and events are fewer): its own values, lists
+ * split (CN_DEC_MAX_VARS, a too_big bad row beyond); merchandising eVars bound earlier, each
+ * of the 250 eVars at most once per item (merch.c); the 250 eVars and 3 lists in force; the
+ * 75 props from context data. The store takes fewer than CN_SINK_HIT_CHILD_ROWS per hit. */
+#define CN_HIT_MAX_VAR_ROWS                                                                        \
+    (CN_DEC_MAX_VARS + CN_DEC_MAX_PRODUCTS * 250 + 250 + 3 * CN_LIST_MAX_VALUES + 75)
+_Static_assert(CN_HIT_MAX_VAR_ROWS < CN_SINK_HIT_CHILD_ROWS &&
+                   CN_DEC_MAX_PRODUCTS < CN_SINK_HIT_CHILD_ROWS &&
+                   CN_DEC_MAX_EVENTS < CN_SINK_HIT_CHILD_ROWS,
+               "the rows of any hit fit what the sink takes (a store's write buffer)");
+
 /* An eVar value (or a list value: num > CN_LIST_BASE) in force for a visitor. */
 typedef struct cn_evar_val {
     uint16_t num;       /* N of eVarN; CN_LIST_BASE + N for a value of listN */
@@ -371,6 +383,7 @@ typedef struct cn_suite_state {
 struct cn_process {
     const cn_conf_t *conf;
     char *data_dir;
+    char ck_why[4096 + 128]; /* what failed in the last cn_process_checkpoint (cn_process_why) */
     char *only_suite;
     bool no_ck_file;
     bool dry_run;          /* no checkpoint file, no bad-row log */

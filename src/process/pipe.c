@@ -489,7 +489,7 @@ int cn__pipe_run(cn_process_t *p, cn_hitlog_reader_t *r, atomic_bool *stop, cn_e
             const cn_prec_t *pr = &sl->recs[i];
             if ((rc = cn__process_prec(p, pr)) != 0) {
                 cn_err_set(err, rc, "processing the record at %u:%llu: %s", pr->pos.segment,
-                           (unsigned long long)pr->pos.offset, cn_strerror(rc));
+                           (unsigned long long)pr->pos.offset, cn_process_why(p, rc));
                 break;
             }
             if (i % CN_CK_EVERY_RECS == CN_CK_EVERY_RECS - 1 || i + 1 == sl->count)

@@ -1195,7 +1195,7 @@ int cn__process_ck_maybe(cn_process_t *p, int64_t *last_ck, int64_t *ck_every, c
     if (now - *last_ck >= *ck_every) {
         int rc = cn_process_checkpoint(p);
         if (rc != 0)
-            return cn_err_set(err, rc, "checkpoint: %s", cn_strerror(rc));
+            return cn_err_set(err, rc, "checkpoint: %s", cn_process_why(p, rc));
         *last_ck = cn_time_mono_us();
         *ck_every = p->checkpoint_us;
         if (10 * (*last_ck - now) > *ck_every)
@@ -1222,6 +1222,19 @@ static bool use_pipe(const cn_process_t *p)
     return n >= 2;
 }
 
+const char *cn_process_why(const cn_process_t *p, int rc)
+{
+    if (p->ck_why[0] != 0)
+        return p->ck_why;
+    for (size_t i = 0; i < p->suite_count; i++) {
+        const cn_sink_t *k = &p->suites[i].sink;
+        const char *why = k->why != NULL ? k->why(k->ud) : NULL;
+        if (why != NULL && why[0] != 0)
+            return why;
+    }
+    return cn_strerror(rc);
+}
+
 int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, cn_err_t *err)
 {
     cn_hitlog_reader_t *r;
@@ -1233,8 +1246,8 @@ int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, c
         return rc;
     enrich_switch(p); /* a reload asked for between two runs */
     if (use_pipe(p) && (rc = cn__pipe_run(p, r, stop, err)) != 1) {
-        if (rc == 0 && p->dirty)
-            rc = cn_process_checkpoint(p);
+        if (rc == 0 && p->dirty && (rc = cn_process_checkpoint(p)) != 0)
+            cn_err_set(err, rc, "checkpoint: %s", cn_process_why(p, rc));
         cn_hitlog_reader_close(r);
         return rc;
     }
@@ -1256,7 +1269,7 @@ int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, c
             }
             if ((rc = cn_process_record(p, rec, len, pos)) != 0) {
                 cn_err_set(err, rc, "processing the record at %u:%llu: %s", pos.segment,
-                           (unsigned long long)pos.offset, cn_strerror(rc));
+                           (unsigned long long)pos.offset, cn_process_why(p, rc));
                 break;
             }
         }
@@ -1274,8 +1287,8 @@ int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, c
             nanosleep(&ts, NULL);
         }
     }
-    if (rc == 0 && p->dirty)
-        rc = cn_process_checkpoint(p);
+    if (rc == 0 && p->dirty && (rc = cn_process_checkpoint(p)) != 0)
+        cn_err_set(err, rc, "checkpoint: %s", cn_process_why(p, rc));
     cn_hitlog_reader_close(r);
     return rc;
 }

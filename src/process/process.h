@@ -164,6 +164,10 @@ int cn_process_record(cn_process_t *p, const void *rec, size_t len, cn_hitlog_po
  * Returns 0 or an error.
  */
 int cn_process_checkpoint(cn_process_t *p);
+/* The text for rc, an error of cn_process_run's records or of a checkpoint: what the sink
+ * that failed says (cn_sink_t why: the suite, the column or file, the limit), else
+ * cn_strerror(rc). */
+const char *cn_process_why(const cn_process_t *p, int rc);
 
 /*
  * Follows the hitlog in hitlog_dir from the checkpoint until *stop is set

@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,7 @@ struct cn_store {
 
     /* writer state (sink thread) */
     int broken;
+    char w_why[384]; /* what the sink's last error refused, for a person (cn_sink_t why) */
     cn_store__membuf_t *vbuf;
     obuf_t *obufs;
     size_t obuf_count, obuf_cap;
@@ -1361,21 +1363,59 @@ int cn_store_flush(cn_store_t *s)
     return flush(s, false, NULL, 0, NULL);
 }
 
+/* Sets the sink's why (cn_sink_t why) to "store of suite ID: " and the message; returns rc.
+ * Only on the way out of an error. */
+static int __attribute__((cold, format(printf, 3, 4)))
+refuse(cn_store_t *s, int rc, const char *fmt, ...)
+{
+    int n = snprintf(s->w_why, sizeof(s->w_why), "store of suite %s: ", s->suite_id);
+    if (n < 0 || (size_t)n >= sizeof(s->w_why))
+        return rc;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->w_why + n, sizeof(s->w_why) - (size_t)n, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* The error of a store whose manifest could not be written. */
+static int __attribute__((cold)) broken(cn_store_t *s)
+{
+    return refuse(s, s->broken,
+                  "writing its manifest failed earlier (%s): it takes no more rows until it is "
+                  "opened again",
+                  cn_strerror(s->broken));
+}
+
+/* A flush from the sink: on an error, its message (the file and the errno's text) is the
+ * sink's why. */
+static int sink_flush(cn_store_t *s, bool ck, const void *blob, size_t len)
+{
+    cn_err_t err;
+    cn_err_clear(&err);
+    int rc = flush(s, ck, blob, len, &err);
+    if (rc == 0)
+        return 0;
+    if (err.msg[0] == 0 && s->broken)
+        return broken(s);
+    return refuse(s, rc, "%s", cn_err_msg(&err, rc));
+}
+
 /* Periodic work at a row boundary: publish, or flush when due. */
 static int tick(cn_store_t *s)
 {
     if (s->broken)
-        return s->broken;
+        return broken(s);
     bool full = s->buffered >= s->opts.flush_rows || s->w_near_full;
     if (s->vbuf && s->vbuf->rows[CN_GROUP_VISIT] + 1 >= CN_STORE__MAX_BUFFER_ROWS)
         full = true;
     if (full)
-        return flush(s, false, NULL, 0, NULL);
+        return sink_flush(s, false, NULL, 0);
     if ((++s->tick & 255) != 0)
         return 0;
     int64_t now = cn_time_mono_us();
     if (now - s->last_flush_us >= s->opts.flush_interval_us)
-        return flush(s, false, NULL, 0, NULL);
+        return sink_flush(s, false, NULL, 0);
     if (now - s->last_publish_us >= PUBLISH_US)
         publish(s);
     return 0;
@@ -1470,14 +1510,46 @@ static inline __attribute__((always_inline)) int intern_row(cn_store_t *s, cn_st
     }
 }
 
+/* The sink's why when interning a row of group g failed with rc: the value too long for a
+ * dictionary, or the dictionary full. */
+static int __attribute__((cold, noinline))
+intern_failed(cn_store_t *s, cn_store_group_t g, const void *row, int rc)
+{
+    cn_store_col_t first = cn_store_group_first(g);
+    for (size_t c = first; c < first + cn_store_group_cols(g); c++) {
+        const cn_store_col_info_t *ci = cn_store_col((cn_store_col_t)c);
+        if (ci->kind != CN_COLK_DICT)
+            continue;
+        cn_str_t str;
+        memcpy(&str, (const char *)row + ci->row_offset, sizeof(str));
+        if (str.len > CN_STORE__MAX_STR)
+            return refuse(s, rc,
+                          "%s.%s: a value of %zu bytes (a dictionary string is at most %u bytes)",
+                          cn_store_group_name(g), ci->name, str.len, CN_STORE__MAX_STR);
+        if (str.len > 0 && str.ptr == NULL)
+            return refuse(s, rc, "%s.%s: a value of %zu bytes without its bytes",
+                          cn_store_group_name(g), ci->name, str.len);
+        if (str.len > 0 && cn_store__dict_len(s->dicts[s->col_dict[c]]) >= CN_STORE__MAX_DICT)
+            return refuse(s, rc,
+                          "%s.%s: dictionary %s is full (%u distinct values, the most one "
+                          "holds); docs/storage.md \"When the store refuses a row\"",
+                          cn_store_group_name(g), ci->name, cn_store_dict_name(s->col_dict[c]),
+                          CN_STORE__MAX_DICT);
+    }
+    return refuse(s, rc, "a %s row's values: %s", cn_store_group_name(g), cn_strerror(rc));
+}
+
 static int sink_visit(void *ud, uint32_t visit, const cn_visit_row_t *row)
 {
     cn_store_t *s = ud;
     CN_RETURN_IF_ERR(tick(s));
     if (visit != s->w_visits)
-        return CN_EINVAL; /* visit ordinals are dense, in order */
+        return refuse(s, CN_EINVAL, "visit ordinal %u given where %llu was next", visit,
+                      (unsigned long long)s->w_visits); /* visit ordinals are dense, in order */
     uint32_t ids[CN_COL_COUNT];
-    CN_RETURN_IF_ERR(intern_row(s, CN_GROUP_VISIT, row, ids));
+    int rc = intern_row(s, CN_GROUP_VISIT, row, ids);
+    if (rc != 0)
+        return intern_failed(s, CN_GROUP_VISIT, row, rc);
     if (!s->vbuf)
         s->vbuf = cn_store__membuf_new(true, 0, s->w_visits);
     cn_store__membuf_put(s->vbuf, CN_GROUP_VISIT, row, ids);
@@ -1516,13 +1588,19 @@ static int sink_hit(void *ud, const cn_hit_row_t *row, uint32_t *out_hit)
     cn_store_t *s = ud;
     CN_RETURN_IF_ERR(tick(s));
     if (row->visit >= s->w_visits)
-        return CN_EINVAL; /* the visit must have been emitted */
+        return refuse(s, CN_EINVAL, "a hit of visit %u, before that visit's row",
+                      row->visit); /* the visit must have been emitted */
     uint32_t ids[CN_COL_COUNT];
-    CN_RETURN_IF_ERR(intern_row(s, CN_GROUP_HIT, row, ids));
+    int rc = intern_row(s, CN_GROUP_HIT, row, ids);
+    if (rc != 0)
+        return intern_failed(s, CN_GROUP_HIT, row, rc);
     cn_store__membuf_t *mb = obuf_for(s, cn_store__tz_day_memo(&s->tz, row->ts, &s->w_tz_memo));
     uint64_t id = mb->first_row + mb->rows[CN_GROUP_HIT];
     if (id > UINT32_MAX)
-        return CN_ETOOBIG;
+        return refuse(s, CN_ETOOBIG,
+                      "the partition of day %d (days since 1970-01-01) holds %llu hits, the "
+                      "most one holds",
+                      mb->day, (unsigned long long)UINT32_MAX + 1);
     cn_store__membuf_put(mb, CN_GROUP_HIT, row, ids);
     if (mb->rows[CN_GROUP_HIT] + CN_STORE_PAGE_ROWS >= CN_STORE__MAX_BUFFER_ROWS)
         s->w_near_full = true;
@@ -1531,6 +1609,9 @@ static int sink_hit(void *ud, const cn_hit_row_t *row, uint32_t *out_hit)
     *out_hit = (uint32_t)id;
     return 0;
 }
+
+_Static_assert(CN_STORE_PAGE_ROWS >= CN_SINK_HIT_CHILD_ROWS,
+               "a hit's child rows fit the page a near-full buffer keeps free");
 
 #define CHILD_MAX_COLS 8
 _Static_assert(CN_STORE__N_ITEM <= CHILD_MAX_COLS && CN_STORE__N_VAR <= CHILD_MAX_COLS &&
@@ -1543,12 +1624,18 @@ static inline __attribute__((always_inline)) int child(cn_store_t *s, cn_store_g
 {
     cn_store__membuf_t *mb = s->last_mb;
     if (!mb || hit < mb->first_row || hit >= mb->first_row + mb->rows[CN_GROUP_HIT])
-        return CN_EINVAL; /* a child row follows its hit */
+        return refuse(s, CN_EINVAL, "%s row of hit %u, which is not the hit written last",
+                      cn_store_group_name(g), hit); /* a child row follows its hit */
     if (mb->rows[g] + 1 >= CN_STORE__MAX_BUFFER_ROWS)
-        return CN_ETOOBIG;
+        return refuse(s, CN_ETOOBIG,
+                      "a hit with more %s rows than a write buffer holds (a hit has fewer "
+                      "than %u)",
+                      cn_store_group_name(g), CN_SINK_HIT_CHILD_ROWS);
     /* ids of the child group's DICT columns (entries of other columns stay 0) */
     uint32_t ids[CHILD_MAX_COLS] = {0};
-    CN_RETURN_IF_ERR(intern_row(s, g, row, ids));
+    int rc = intern_row(s, g, row, ids);
+    if (rc != 0)
+        return intern_failed(s, g, row, rc);
     cn_store__membuf_put(mb, g, row, ids);
     if (mb->rows[g] + CN_STORE_PAGE_ROWS >= CN_STORE__MAX_BUFFER_ROWS)
         s->w_near_full = true;
@@ -1572,7 +1659,13 @@ static int sink_event(void *ud, const cn_event_row_t *row)
 
 static int sink_checkpoint(void *ud, const void *blob, size_t len)
 {
-    return flush(ud, true, blob, blob ? len : 0, NULL);
+    return sink_flush(ud, true, blob, blob ? len : 0);
+}
+
+static const char *sink_why(void *ud)
+{
+    cn_store_t *s = ud;
+    return s->w_why;
 }
 
 cn_sink_t cn_store_sink(cn_store_t *s)
@@ -1584,7 +1677,8 @@ cn_sink_t cn_store_sink(cn_store_t *s)
                        .item = sink_item,
                        .var = sink_var,
                        .event = sink_event,
-                       .checkpoint = sink_checkpoint};
+                       .checkpoint = sink_checkpoint,
+                       .why = sink_why};
 }
 
 int cn_store_checkpoint_blob(cn_store_t *s, cn_buf_t *out)

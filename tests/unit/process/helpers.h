@@ -291,7 +291,7 @@ static inline void memsink_dispose(memsink_t *m)
 
 static inline cn_sink_t memsink_sink(memsink_t *m)
 {
-    return (cn_sink_t){m, ms_visit, ms_hit, ms_item, ms_var, ms_event, ms_checkpoint};
+    return (cn_sink_t){m, ms_visit, ms_hit, ms_item, ms_var, ms_event, ms_checkpoint, NULL};
 }
 
 #endif

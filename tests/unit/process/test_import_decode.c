@@ -364,7 +364,7 @@ static int r_event(void *ud, const cn_event_row_t *row)
 static int r_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
 {
     (void)ud, (void)suite;
-    *out = (cn_sink_t){&R, r_visit, r_hit, r_item, r_var, r_event, NULL};
+    *out = (cn_sink_t){&R, r_visit, r_hit, r_item, r_var, r_event, NULL, NULL};
     return 0;
 }
 

@@ -111,7 +111,7 @@ static int rec_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
 {
     (void)ud;
     int i = strcmp(suite->id, "shop") == 0 ? 0 : 1;
-    *out = (cn_sink_t){&REC[i], r_visit, r_hit, r_item, r_var, r_event, NULL};
+    *out = (cn_sink_t){&REC[i], r_visit, r_hit, r_item, r_var, r_event, NULL, NULL};
     return 0;
 }
 
@@ -1481,7 +1481,7 @@ static int ring_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
 {
     (void)ud;
     (void)suite;
-    *out = (cn_sink_t){&RING, g_visit, g_hit, g_item, g_var, g_event, NULL};
+    *out = (cn_sink_t){&RING, g_visit, g_hit, g_item, g_var, g_event, NULL, NULL};
     return 0;
 }
 

@@ -123,7 +123,7 @@ static int f_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
     (void)ud;
     if (strcmp(suite->id, g_suite) != 0) {
         *out = (cn_sink_t){NULL,       ignore_visit, ignore_hit, ignore_item,
-                           ignore_var, ignore_event, NULL};
+                           ignore_var, ignore_event, NULL,       NULL};
         return 0;
     }
     cn_store_opts_t o;
@@ -135,7 +135,7 @@ static int f_open(void *ud, const cn_suite_conf_t *suite, cn_sink_t *out)
         return rc;
     }
     g_t.inner = cn_store_sink(g_t.store);
-    *out = (cn_sink_t){NULL, t_visit, t_hit, t_item, t_var, t_event, t_ck};
+    *out = (cn_sink_t){NULL, t_visit, t_hit, t_item, t_var, t_event, t_ck, NULL};
     return 0;
 }
 

@@ -2,13 +2,16 @@
 /* The store through its public API: sink, checkpoints and recovery, local-day
  * partitions across DST, snapshots during merges, retention, check. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "helpers.h"
@@ -584,6 +587,124 @@ static void sink_rejects_bad_references(void **state)
     free(dir);
 }
 
+/* Each refusal of the sink says what was refused (cn_sink_t why), and a refused value leaves
+ * nothing behind: the next rows are taken. */
+static void sink_says_why_it_refuses(void **state)
+{
+    (void)state;
+    char *dir = tmp_data_dir();
+    cn_suite_conf_t suite = test_suite("UTC");
+    cn_store_t *s = t_open_store(dir, &suite);
+    cn_sink_t k = cn_store_sink(s);
+    assert_non_null(k.why);
+    assert_string_equal(k.why(k.ud), "");
+    cn_visit_row_t v = {0};
+    assert_int_equal(k.visit(k.ud, 1, &v), CN_EINVAL);
+    assert_string_equal(k.why(k.ud), "store of suite shop: visit ordinal 1 given where 0 was next");
+    cn_hit_row_t h = {.ts = T_BASE_TS, .visit = 0};
+    uint32_t id;
+    assert_int_equal(k.hit(k.ud, &h, &id), CN_EINVAL);
+    assert_string_equal(k.why(k.ud),
+                        "store of suite shop: a hit of visit 0, before that visit's row");
+    cn_event_row_t ev = {.hit = 0, .event = 1, .value = 1};
+    assert_int_equal(k.event(k.ud, &ev), CN_EINVAL);
+    assert_string_equal(
+        k.why(k.ud), "store of suite shop: event row of hit 0, which is not the hit written last");
+
+    /* a value one byte longer than a dictionary string, in a visit, a hit and a child row */
+    size_t len = (1u << 20) + 1;
+    char *big = malloc(len);
+    memset(big, 'a', len);
+    v.entry_page = cn_str(big, len);
+    assert_int_equal(k.visit(k.ud, 0, &v), CN_ETOOBIG);
+    assert_string_equal(k.why(k.ud), "store of suite shop: visit.entry_page: a value of 1048577 "
+                                     "bytes (a dictionary string is at most 1048576 bytes)");
+    v.entry_page = CN_STR_LIT("/home");
+    assert_int_equal(k.visit(k.ud, 0, &v), 0);
+    h.url = cn_str(big, len);
+    assert_int_equal(k.hit(k.ud, &h, &id), CN_ETOOBIG);
+    assert_string_equal(k.why(k.ud), "store of suite shop: hit.url: a value of 1048577 bytes (a "
+                                     "dictionary string is at most 1048576 bytes)");
+    h.url = CN_STR_LIT("https://example.com/");
+    assert_int_equal(k.hit(k.ud, &h, &id), 0);
+    assert_int_equal(id, 0);
+    cn_var_row_t vr = {.hit = id, .var = 0x10000 | 7, .value = cn_str(big, len)};
+    assert_int_equal(k.var(k.ud, &vr), CN_ETOOBIG);
+    assert_string_equal(k.why(k.ud), "store of suite shop: var.value: a value of 1048577 bytes (a "
+                                     "dictionary string is at most 1048576 bytes)");
+    vr.value = cn_str(big, len - 1); /* the longest a dictionary holds */
+    assert_int_equal(k.var(k.ud, &vr), 0);
+    free(big);
+    assert_int_equal(k.checkpoint(k.ud, "ck", 2), 0);
+    cn_store_close(s);
+
+    s = t_open_store(dir, &suite);
+    cn_store_snap_t *sn;
+    assert_int_equal(cn_store_snapshot(s, &sn), 0);
+    assert_int_equal(cn_store_snap_visits(sn), 1);
+    const cn_store_seg_t *g = cn_store_snap_segment(sn, 0, 0);
+    assert_non_null(g);
+    assert_int_equal(cn_store_seg_rows(g, CN_GROUP_HIT), 1);
+    assert_int_equal(cn_store_seg_rows(g, CN_GROUP_VAR), 1);
+    cn_store_snap_release(sn);
+    cn_store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* A write that fails (here a file size limit, as a full disk would) stops the sink with the
+ * file and the system's reason; reopened, the store is at its last checkpoint with every row
+ * of it, and takes the replayed rows. */
+static void a_failed_write_says_which_file_and_loses_nothing(void **state)
+{
+    (void)state;
+    char *dir = tmp_data_dir();
+    cn_suite_conf_t suite = test_suite("UTC");
+    cn_store_t *s = t_open_store(dir, &suite);
+    cn_sink_t k = cn_store_sink(s);
+    assert_int_equal(t_emit(&k, 0, 1000, 60000000), 0);
+    assert_int_equal(k.checkpoint(k.ud, "ck-1000", 7), 0);
+    assert_int_equal(t_emit(&k, 1000, 1500, 60000000), 0);
+
+    struct rlimit old, small = {.rlim_cur = 64};
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small.rlim_max = old.rlim_max;
+    void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int rc = k.checkpoint(k.ud, "ck-1500", 7);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(rc, -EFBIG);
+    char want[512];
+    snprintf(want, sizeof(want), "store of suite shop: %s/store/shop/", dir);
+    const char *why = k.why(k.ud);
+    assert_int_equal(strncmp(why, want, strlen(want)), 0);
+    assert_string_equal(why + strlen(why) - strlen(".seg: File too large"), ".seg: File too large");
+    cn_store_close(s);
+
+    /* processing restarts from the checkpoint it has: ck-1000, and replays */
+    s = t_open_store(dir, &suite);
+    cn_buf_t blob = CN_BUF_INIT;
+    assert_int_equal(cn_store_checkpoint_blob(s, &blob), 0);
+    assert_true(cn_str_eq_c(cn_buf_str(&blob), "ck-1000"));
+    cn_store_snap_t *sn;
+    assert_int_equal(cn_store_snapshot(s, &sn), 0);
+    assert_int_equal(cn_store_snap_visits(sn), 200);
+    assert_int_equal(verify_hits(sn, 1000, 60000000), 1000);
+    cn_store_snap_release(sn);
+    k = cn_store_sink(s);
+    assert_int_equal(t_emit(&k, 1000, 1500, 60000000), 0);
+    assert_int_equal(k.checkpoint(k.ud, "ck-1500", 7), 0);
+    assert_int_equal(cn_store_snapshot(s, &sn), 0);
+    assert_int_equal(cn_store_snap_visits(sn), 300);
+    assert_int_equal(verify_hits(sn, 1500, 60000000), 1500);
+    cn_store_snap_release(sn);
+    cn_buf_dispose(&blob);
+    cn_store_close(s);
+    rm_rf(dir);
+    free(dir);
+}
+
 /* Readers in threads while the writer writes and maintenance merges. */
 typedef struct rd_arg {
     cn_store_t *s;
@@ -890,6 +1011,8 @@ int main(void)
         cmocka_unit_test(retention_drops_whole_days),
         cmocka_unit_test(check_detects_flipped_bytes),
         cmocka_unit_test(sink_rejects_bad_references),
+        cmocka_unit_test(sink_says_why_it_refuses),
+        cmocka_unit_test(a_failed_write_says_which_file_and_loses_nothing),
         cmocka_unit_test(readers_during_writes_and_merges),
         cmocka_unit_test(visit_ip_round_trips),
         cmocka_unit_test(a_format_5_store_opens_and_reads_ip_as_empty),
