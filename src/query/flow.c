@@ -457,11 +457,14 @@ int cn_funnel_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t
             cn_buf_printf(out, "%zu,\"condition\":", s + 1);
             cn_buf_append_json_str(out, cn_str_c(texts[s]));
             cn_buf_printf(out,
-                          ",\"count\":%llu,\"dropoff\":%llu,\"conversion\":%.6g,"
-                          "\"conversion_from_start\":%.6g}",
-                          (unsigned long long)c, (unsigned long long)(prev - c),
-                          prev ? (double)c / (double)prev * 100 : 0.0,
-                          counts[0] ? (double)c / (double)counts[0] * 100 : 0.0);
+                          ",\"count\":%llu,\"dropoff\":%llu,\"conversion\":", (unsigned long long)c,
+                          (unsigned long long)(prev - c));
+            cn_query__json_number(out, prev ? (double)c / (double)prev * 100 : 0.0,
+                                  CN_UNIT_PERCENT);
+            cn_buf_append_c(out, ",\"conversion_from_start\":");
+            cn_query__json_number(out, counts[0] ? (double)c / (double)counts[0] * 100 : 0.0,
+                                  CN_UNIT_PERCENT);
+            cn_buf_putc(out, '}');
         }
         cn_buf_append_c(out, "]}");
     }
@@ -913,9 +916,10 @@ int cn_paths_json(cn_query_ctx_t *ctx, cn_store_t *store, const cn_store_snap_t 
                 cn_buf_append_json_str(out,
                                        cn_store_snap_dict_str(snap, dict, (uint32_t)list[i].key));
             }
-            cn_buf_printf(out, "],\"count\":%llu,\"share\":%.6g}",
-                          (unsigned long long)list[i].count,
-                          total ? (double)list[i].count / (double)total * 100 : 0.0);
+            cn_buf_printf(out, "],\"count\":%llu,\"share\":", (unsigned long long)list[i].count);
+            cn_query__json_number(out, total ? (double)list[i].count / (double)total * 100 : 0.0,
+                                  CN_UNIT_PERCENT);
+            cn_buf_putc(out, '}');
         }
         cn_buf_append_c(out, "]}");
         free(list);

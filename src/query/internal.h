@@ -130,4 +130,9 @@ void cn_calc_names(const cn_calc_t *c, void (*fn)(void *ud, const char *name), v
  * else CN_UNIT_RATIO. */
 cn_unit_t cn_calc_unit(const cn_calc_t *c);
 
+/* A number as every JSON answer writes it (reports, funnels, paths: docs/api.md "Numbers"):
+ * whole counts as integers, money to 4 decimals, anything else (percentages) to 10
+ * significant digits, trailing zeros dropped; null when not finite. */
+void cn_query__json_number(cn_buf_t *out, double v, cn_unit_t unit);
+
 #endif

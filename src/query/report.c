@@ -2474,6 +2474,11 @@ static void json_num(cn_buf_t *out, double v, cn_unit_t unit)
         cn_buf_append_c(out, "null");
 }
 
+void cn_query__json_number(cn_buf_t *out, double v, cn_unit_t unit)
+{
+    json_num(out, v, unit);
+}
+
 static void json_values(cn_buf_t *out, const cn_report_req_t *req, const double *v, size_t n)
 {
     cn_buf_putc(out, '[');

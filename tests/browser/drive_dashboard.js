@@ -19,7 +19,7 @@
 // load of a view (direct) and, in phase "token", a batch answered 401
 // (token401), so that the test can tell that each view's reports came in one
 // POST /api/v1/batch. At the end: an hourly trend asked over a year (longHours) and a
-// range the API refuses (badRange).
+// range the API refuses (badRange); presets early in their period on a set clock (periodStart).
 // Phase "realtime" (run while live hits arrive) opens the realtime view only,
 // waits for a refresh and saves its screenshots. Phase "token" (a server whose
 // suite needs the token in $CANTON_TEST_TOKEN) answers the token prompt.
@@ -102,6 +102,12 @@ async function checkMap(page, shots) {
   await page.mouse.move(pt.x, pt.y);
   await page.waitForSelector('#tip:not([hidden])');
   out.tip = await page.textContent('#tip');
+  out.tipName = await page.textContent('#tip b');
+  // The names of the countries table (its rows' labels) and of the map's CSV download.
+  out.tableNames = await page.$$eval('section[data-panel="country"] tbody tr', (trs) =>
+    trs.map((tr) => [tr.dataset.key, tr.querySelector('td .key').textContent]));
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('section[data-panel="map"] button.csv')]);
+  out.csv = fs.readFileSync(await dl.path(), 'utf8');
   await page.screenshot({ path: path.join(shots, 'geography-map-tooltip-desktop.png') });
   await page.mouse.click(pt.x, pt.y);
   await page.waitForFunction(() => location.search.includes('f=country'));
@@ -456,6 +462,33 @@ async function checkPathPicker(page) {
     await ready(page);
     result.steps.badRange = await snapshot(page);
     result.steps.badRange.loading = await page.$$eval('section.panel', (ss) => ss.filter((x) => x.querySelector('.body > .empty') && /Loading/.test(x.textContent)).map((x) => x.dataset.panel));
+
+    // 13. A preset early in its period, on a browser clock set to a day of the suite
+    // (Asia/Shanghai, UTC+8; the browser's own zone may differ): the trend's granularity
+    // follows the range's real length (month_to_date on the 1st is one day: hours).
+    step = 'periodStart';
+    result.steps.periodStart = [];
+    for (const [at, range] of [['2026-11-30T17:00:00Z', 'month_to_date'], ['2026-12-20T04:00:00Z', 'month_to_date'],
+      ['2027-01-10T04:00:00Z', 'year_to_date'], ['2027-04-01T04:00:00Z', 'year_to_date'], ['2027-03-01T04:00:00Z', 'last_month']]) {
+      const p2 = await ctx.newPage();
+      await p2.clock.setFixedTime(new Date(at));
+      const asked = [];
+      p2.on('request', (r) => {
+        const u = new URL(r.url());
+        // the trend's granularity, asked alone or in boot.js's batch
+        let urls = [u.pathname.slice(8) + u.search];
+        if (u.pathname === '/api/v1/batch') try { urls = JSON.parse(r.postData() || '{}').requests || []; } catch (err) { urls = []; }
+        for (const x of urls) {
+          const q = new URLSearchParams(x.slice(x.indexOf('?') + 1));
+          if (x.startsWith('report?') && q.has('granularity')) asked.push(q.get('granularity'));
+        }
+      });
+      await p2.goto(origin + '/?range=' + range);
+      await ready(p2);
+      const gran = await p2.$$eval('section[data-panel="trend"] .tabs button[aria-pressed="true"]', (bs) => bs.map((b) => b.textContent));
+      result.steps.periodStart.push({ at, range, gran, asked });
+      await p2.close();
+    }
     step = 'end';
   } catch (e) {
     result.failure = String(e && e.stack || e);

@@ -318,6 +318,13 @@ def checks(data):
         status, f = get("/api/v1/funnel?" + fq)
         counts = [s["count"] for s in f["steps"]] if status == 200 else []
         t.check(len(counts) == 3 and counts[0] >= counts[1] >= counts[2] > 0, "funnel narrows: %r" % counts)
+        # percentages to 10 significant digits, as reports write them (docs/api.md "Numbers")
+        if len(counts) == 3:
+            conv = [(s["conversion"], s["conversion_from_start"]) for s in f["steps"]]
+            prev = [f["total"]] + counts[:2]
+            want = [(float("%.10g" % (c / p * 100)), float("%.10g" % (c / f["total"] * 100)))
+                    for c, p in zip(counts, prev)]
+            t.check(conv == want, "funnel conversions to 10 significant digits: %r, want %r" % (conv, want))
         status, f2 = post("/api/v1/funnel", {"suite": "demo", "from": frm, "to": to,
                                              "steps": ["product_views > 0", "cart_adds > 0", "orders > 0"]})
         t.check(status == 200 and [s["count"] for s in f2["steps"]] == counts, "funnel POST = GET")

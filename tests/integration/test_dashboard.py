@@ -131,6 +131,16 @@ def check_map(m, base, srv):
     t = m["target"]
     check(t in m["tip"] and "{:,}".format(int(api_rows[t][0])) in m["tip"],
           "hovering %s shows its visitors (%r): %r" % (t, api_rows.get(t), m["tip"]))
+    # one source of country names: the table's label is the map's CSV name and tooltip, with the code
+    table = dict(m["tableNames"])
+    rows = list(csv.reader(io.StringIO(m["csv"])))
+    named = {row[0]: row[1] for row in rows[1:]}
+    check(rows and rows[0][:2] == ["country", "name"] and set(named) == set(api_rows),
+          "the map's CSV has the API's countries: %r" % rows[:3])
+    check("US" in table and table["US"] == "United States (US)", "the table names US: %r" % table.get("US"))
+    bad = [(k, v, named.get(k)) for k, v in table.items() if v != (named[k] + " (" + k + ")" if named.get(k) else k)]
+    check(table and not bad, "the map's CSV names countries as the table does: %r" % bad)
+    check(m["tipName"] == table.get(t), "the tooltip names %s as the table does: %r vs %r" % (t, m["tipName"], table.get(t)))
     check("f=country%3A" + t in m["clickedQuery"], "a click on %s filters by it: %r" % (t, m["clickedQuery"]))
     ct = m["clicked"]["tables"].get("country") or {}
     check(ct.get("keys") == [t], "after the click the countries table shows only %s: %r" % (t, ct.get("keys")))
@@ -430,6 +440,20 @@ def check_periods(res, srv, base):
               "each panel shows the API's error: %r, loading %r" % (br["errors"], br["loading"]))
 
 
+def check_period_start(res):
+    """A preset's trend granularity follows the days the server gives it in the suite's zone."""
+    ps = res["steps"].get("periodStart")
+    # (browser clock, range): the granularity; Shanghai's day, not UTC's, decides
+    want = [("2026-11-30T17:00:00Z", "month_to_date", "hour"),  # December 1 (1 day)
+            ("2026-12-20T04:00:00Z", "month_to_date", "day"),  # 20 days
+            ("2027-01-10T04:00:00Z", "year_to_date", "day"),  # 10 days
+            ("2027-04-01T04:00:00Z", "year_to_date", "day"),  # 91 days
+            ("2027-03-01T04:00:00Z", "last_month", "day")]  # February, 28 days
+    if check(ps is not None, "presets early in their period were tried"):
+        got = [(x["at"], x["range"], x["gran"], x["asked"]) for x in ps]
+        check(got == [(a, r, [g], [g]) for a, r, g in want], "the trend's granularity by the range's days: %r" % got)
+
+
 def suite_day(srv):
     """The suite's today (in its time zone, Asia/Shanghai), as the server resolves range=today."""
     return api(srv, "report", {"suite": "demo", "range": "today", "metrics": "visits"})["from"]
@@ -564,6 +588,7 @@ def walk(srv, shots, today):
     check(not res["console"], "no console errors: %r" % res["console"][:5])
     check_requests(res, srv, base)
     check_periods(res, srv, base)
+    check_period_start(res)
 
 
 def main():

@@ -237,14 +237,20 @@ function change(name, growth, value) {
   return h('span', { class: 'chg ' + cls, title: 'vs comparison period', text: arrow + ' ' + Math.abs(growth).toFixed(1) + '%' });
 }
 
-// Country codes (ISO 3166-1 alpha-2) by their names in the browser's language: "China (CN)".
+// Country codes (ISO 3166-1 alpha-2) by their names in the browser's language: the one source
+// of country names (tables, filter chips, the map's tooltips and CSV). regionName: "China", or
+// '' for a code the browser has no name for; countryName: "China (CN)", or the code alone.
 let regionNames = null;
-function countryName(code) {
+function regionName(code) {
   try {
     if (!regionNames) regionNames = new Intl.DisplayNames(undefined, { type: 'region' });
     const n = /^[A-Z]{2}$/.test(code) ? regionNames.of(code) : null;
-    return n && n !== code ? n + ' (' + code + ')' : code;
-  } catch (e) { return code; }
+    return n && n !== code ? n : '';
+  } catch (e) { return ''; }
+}
+function countryName(code) {
+  const n = regionName(code);
+  return n ? n + ' (' + code + ')' : code;
 }
 
 // --- Request parameters shared by every panel ---
@@ -696,13 +702,17 @@ async function countryMap(my) {
   const values = new Map(r.rows.map((x) => [x.keys[0], x.values]));
   const total = r.totals && r.totals.values ? r.totals.values[mi] : 0;
   const max = Math.max(0, ...r.rows.map((x) => x.values[mi]));
+  // The names the tables give (countryName); the map data's own (Natural Earth's, "United States
+  // of America") only for a code the browser has no name for.
   const names = new Map(w.countries.map((c) => [c[0], c[1]]));
   for (const d of w.dots) if (!names.has(d[0])) names.set(d[0], d[1]);
+  for (const cc of [...names.keys(), ...values.keys()]) names.set(cc, regionName(cc) || names.get(cc) || '');
   p.head.append(csvButton(() => [['country', 'name', ...MAP_METRICS.map((x) => metricInfo(x).title)],
     ...r.rows.map((x) => [x.keys[0], names.get(x.keys[0]) || '', ...x.values])], 'map'));
+  const full = (cc) => (names.get(cc) ? names.get(cc) + ' (' + cc + ')' : cc);
   const label = (cc) => {
     const v = values.get(cc);
-    return (names.get(cc) || cc) + ': ' + (v ? fmt(info.type, v[mi]) + ' ' + info.title.toLowerCase() : 'no ' + info.title.toLowerCase());
+    return full(cc) + ': ' + (v ? fmt(info.type, v[mi]) + ' ' + info.title.toLowerCase() : 'no ' + info.title.toLowerCase());
   };
   const map = svg('svg', { viewBox: '0 0 ' + w.w + ' ' + w.h, class: 'map', role: 'group',
     'aria-label': 'World map of ' + info.title.toLowerCase() + ' by country; Enter on a country filters by it' });
@@ -726,7 +736,7 @@ async function countryMap(my) {
   const show = (el, x, y) => {
     const cc = el.getAttribute('data-cc');
     const v = values.get(cc);
-    tip.replaceChildren(h('b', { text: (names.get(cc) || cc) + ' (' + cc + ')' }),
+    tip.replaceChildren(h('b', { text: full(cc) }),
       ...MAP_METRICS.map((x2, j) => h('div', {}, h('span', { text: metricInfo(x2).title + ': ' }),
         h('b', { text: v ? fmt(metricInfo(x2).type, v[j]) : '–' }),
         j === mi && v && total ? h('span', { text: ' (' + (100 * v[j] / total).toFixed(1) + '%)' }) : null)),
@@ -1009,6 +1019,8 @@ function render() {
   timers = [];
   document.documentElement.dataset.ready = '0';
   $('#tip').hidden = true;
+  // The suite's days decide a preset's length, hence the trend's granularity (boot.rangeDays).
+  if (suiteInfo().timezone) boot.setZone(suiteInfo().timezone);
   renderChrome();
   const main = $('#main');
   main.replaceChildren();

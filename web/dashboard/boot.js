@@ -69,10 +69,39 @@
     if (seg) p.segment = seg;
     return { ...p, ...(extra || {}) };
   }
-  function rangeDays(s) {
-    const fixed = { today: 1, yesterday: 1, last_7_days: 7, last_30_days: 30, last_90_days: 90, month_to_date: 31,
-      last_month: 31, year_to_date: 366, last_12_months: 365 };
-    if (s.range !== 'custom') return fixed[s.range];
+  // The time zone of the suite shown: the server resolves presets (month_to_date...) by the
+  // suite's days. app.js sets it from /suites (setZone); until then, the one of the suite shown
+  // last (saved), else the browser's.
+  let zone = '';
+  try { zone = localStorage.getItem('canton.tz') || ''; } catch (e) { /* storage off */ }
+  function setZone(tz) {
+    zone = tz || '';
+    try { if (zone) localStorage.setItem('canton.tz', zone); } catch (e) { /* storage off */ }
+  }
+  // Today in the zone (the browser's when tz is empty or unknown) as a day number (days since 1970-01-01).
+  function today(tz) {
+    let f;
+    try { f = new Intl.DateTimeFormat('en-US', { timeZone: tz || undefined, year: 'numeric', month: 'numeric', day: 'numeric' }); }
+    catch (e) { f = new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'numeric', day: 'numeric' }); }
+    const p = {};
+    for (const x of f.formatToParts(new Date())) p[x.type] = Number(x.value);
+    return Date.UTC(p.year, p.month - 1, p.day) / 864e5;
+  }
+  // The first day of the month `back` months before the month of day t.
+  function monthStart(t, back) {
+    const d = new Date(t * 864e5);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - back, 1) / 864e5;
+  }
+  // The number of days of the range, as the server resolves it (src/query/request.c) on the
+  // suite's today: month_to_date is 1 day long on the 1st, year_to_date 10 days on January 10.
+  function rangeDays(s, t) {
+    if (t == null) t = today(zone);
+    const y = new Date(t * 864e5).getUTCFullYear();
+    const from = { today: t, yesterday: t - 1, last_7_days: t - 6, last_30_days: t - 29, last_90_days: t - 89,
+      month_to_date: monthStart(t, 0), last_month: monthStart(t, 1), year_to_date: Date.UTC(y, 0, 1) / 864e5,
+      last_12_months: monthStart(t, 11) };
+    const to = { yesterday: t - 1, last_month: monthStart(t, 0) - 1 };
+    if (s.range !== 'custom') return from[s.range] === undefined ? 30 : (to[s.range] ?? t) - from[s.range] + 1;
     const d = (Date.parse(s.to) - Date.parse(s.from)) / 864e5 + 1;
     return d > 0 ? d : 30;
   }
@@ -163,6 +192,6 @@
   }
 
   window.cantonBoot = { VIEWS, RANGES, DEFAULTS, readState, qs, apiUrl, quote, condition, segmentText, base,
-    rangeDays, granularity, MAX_HOUR_DAYS, OVERVIEW_FIGS, OVERVIEW_TABLES, summaryParams, tableParams, take, takeNow,
+    setZone, today, rangeDays, granularity, MAX_HOUR_DAYS, OVERVIEW_FIGS, OVERVIEW_TABLES, summaryParams, tableParams, take, takeNow,
     settled: () => settled, token, started };
 })();

@@ -245,9 +245,9 @@ static void paths_by_an_evar_follow_the_value_in_force(void **state)
                         "{\"keys\":[\"x\",\"y\"],\"count\":1,\"share\":50}]}");
     assert_string_equal(
         paths("length=2&dimension=evar2&repeats=include"),
-        "\"total\":3,\"rows\":[{\"keys\":[\"\",\"x\"],\"count\":1,\"share\":33.3333},"
-        "{\"keys\":[\"x\",\"x\"],\"count\":1,\"share\":33.3333},"
-        "{\"keys\":[\"x\",\"y\"],\"count\":1,\"share\":33.3333}]}");
+        "\"total\":3,\"rows\":[{\"keys\":[\"\",\"x\"],\"count\":1,\"share\":33.33333333},"
+        "{\"keys\":[\"x\",\"x\"],\"count\":1,\"share\":33.33333333},"
+        "{\"keys\":[\"x\",\"y\"],\"count\":1,\"share\":33.33333333}]}");
     /* after x: y (after /home and /cart, one step), the end of visit 1 */
     assert_string_equal(paths("condition=evar2%20%3D%20%22x%22&dimension=evar2"),
                         "\"total\":2,\"rows\":[{\"keys\":[\"(exit)\"],\"count\":1,\"share\":50},"
@@ -255,9 +255,9 @@ static void paths_by_an_evar_follow_the_value_in_force(void **state)
     /* repeats included: x (/cart), y (/done), the end of visit 1 */
     assert_string_equal(
         paths("condition=evar2%20%3D%20%22x%22&dimension=evar2&repeats=include"),
-        "\"total\":3,\"rows\":[{\"keys\":[\"(exit)\"],\"count\":1,\"share\":33.3333},"
-        "{\"keys\":[\"x\"],\"count\":1,\"share\":33.3333},"
-        "{\"keys\":[\"y\"],\"count\":1,\"share\":33.3333}]}");
+        "\"total\":3,\"rows\":[{\"keys\":[\"(exit)\"],\"count\":1,\"share\":33.33333333},"
+        "{\"keys\":[\"x\"],\"count\":1,\"share\":33.33333333},"
+        "{\"keys\":[\"y\"],\"count\":1,\"share\":33.33333333}]}");
 }
 
 static void funnel_steps_on_a_list_need_a_later_hit(void **state)

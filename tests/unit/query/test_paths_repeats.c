@@ -148,24 +148,24 @@ static void paths_pairs_without_and_with_repeats(void **state)
 {
     (void)state;
     const char *without = "\"repeats\":\"exclude\",\"total\":6,\"rows\":["
-                          "{\"keys\":[\"/list\",\"/p/mug\"],\"count\":2,\"share\":33.3333},"
-                          "{\"keys\":[\"/cart\",\"/done\"],\"count\":1,\"share\":16.6667},"
-                          "{\"keys\":[\"/home\",\"/list\"],\"count\":1,\"share\":16.6667},"
-                          "{\"keys\":[\"/p/mug\",\"/cart\"],\"count\":1,\"share\":16.6667},"
-                          "{\"keys\":[\"/p/mug\",\"/list\"],\"count\":1,\"share\":16.6667}]}";
+                          "{\"keys\":[\"/list\",\"/p/mug\"],\"count\":2,\"share\":33.33333333},"
+                          "{\"keys\":[\"/cart\",\"/done\"],\"count\":1,\"share\":16.66666667},"
+                          "{\"keys\":[\"/home\",\"/list\"],\"count\":1,\"share\":16.66666667},"
+                          "{\"keys\":[\"/p/mug\",\"/cart\"],\"count\":1,\"share\":16.66666667},"
+                          "{\"keys\":[\"/p/mug\",\"/list\"],\"count\":1,\"share\":16.66666667}]}";
     assert_string_equal(paths_steps("length=2"), without);
     assert_string_equal(paths_steps("length=2&repeats=exclude"), without);
     assert_string_equal(paths_steps("length=2&repeats=include&limit=0"),
                         "\"repeats\":\"include\",\"total\":11,\"rows\":["
-                        "{\"keys\":[\"/cart\",\"/cart\"],\"count\":2,\"share\":18.1818},"
-                        "{\"keys\":[\"/list\",\"/p/mug\"],\"count\":2,\"share\":18.1818},"
-                        "{\"keys\":[\"/cart\",\"/done\"],\"count\":1,\"share\":9.09091},"
-                        "{\"keys\":[\"/home\",\"/home\"],\"count\":1,\"share\":9.09091},"
-                        "{\"keys\":[\"/home\",\"/list\"],\"count\":1,\"share\":9.09091},"
-                        "{\"keys\":[\"/list\",\"/list\"],\"count\":1,\"share\":9.09091},"
-                        "{\"keys\":[\"/p/mug\",\"/cart\"],\"count\":1,\"share\":9.09091},"
-                        "{\"keys\":[\"/p/mug\",\"/list\"],\"count\":1,\"share\":9.09091},"
-                        "{\"keys\":[\"/p/mug\",\"/p/mug\"],\"count\":1,\"share\":9.09091}]}");
+                        "{\"keys\":[\"/cart\",\"/cart\"],\"count\":2,\"share\":18.18181818},"
+                        "{\"keys\":[\"/list\",\"/p/mug\"],\"count\":2,\"share\":18.18181818},"
+                        "{\"keys\":[\"/cart\",\"/done\"],\"count\":1,\"share\":9.090909091},"
+                        "{\"keys\":[\"/home\",\"/home\"],\"count\":1,\"share\":9.090909091},"
+                        "{\"keys\":[\"/home\",\"/list\"],\"count\":1,\"share\":9.090909091},"
+                        "{\"keys\":[\"/list\",\"/list\"],\"count\":1,\"share\":9.090909091},"
+                        "{\"keys\":[\"/p/mug\",\"/cart\"],\"count\":1,\"share\":9.090909091},"
+                        "{\"keys\":[\"/p/mug\",\"/list\"],\"count\":1,\"share\":9.090909091},"
+                        "{\"keys\":[\"/p/mug\",\"/p/mug\"],\"count\":1,\"share\":9.090909091}]}");
 }
 
 /* next: a run that matches is one step, followed by the first different value after it, or
@@ -180,14 +180,14 @@ static void paths_next_skips_the_rest_of_a_run(void **state)
                         "{\"keys\":[\"/list\"],\"count\":1,\"share\":50}]}");
     assert_string_equal(paths_steps("condition=" PAGE_IS("/p/mug") "&repeats=include"),
                         "\"repeats\":\"include\",\"total\":3,\"rows\":["
-                        "{\"keys\":[\"/cart\"],\"count\":1,\"share\":33.3333},"
-                        "{\"keys\":[\"/list\"],\"count\":1,\"share\":33.3333},"
-                        "{\"keys\":[\"/p/mug\"],\"count\":1,\"share\":33.3333}]}");
+                        "{\"keys\":[\"/cart\"],\"count\":1,\"share\":33.33333333},"
+                        "{\"keys\":[\"/list\"],\"count\":1,\"share\":33.33333333},"
+                        "{\"keys\":[\"/p/mug\"],\"count\":1,\"share\":33.33333333}]}");
     /* /list: A's and B's first lead to /p/mug; B's last run (/list, /list) ends the visit */
     assert_string_equal(paths_steps("condition=" PAGE_IS("/list")),
                         "\"repeats\":\"exclude\",\"total\":3,\"rows\":["
-                        "{\"keys\":[\"/p/mug\"],\"count\":2,\"share\":66.6667},"
-                        "{\"keys\":[\"(exit)\"],\"count\":1,\"share\":33.3333}]}");
+                        "{\"keys\":[\"/p/mug\"],\"count\":2,\"share\":66.66666667},"
+                        "{\"keys\":[\"(exit)\"],\"count\":1,\"share\":33.33333333}]}");
     assert_string_equal(paths_steps("condition=" PAGE_IS("/list") "&repeats=include"),
                         "\"repeats\":\"include\",\"total\":4,\"rows\":["
                         "{\"keys\":[\"/p/mug\"],\"count\":2,\"share\":50},"
@@ -233,8 +233,8 @@ static void paths_a_run_matches_when_one_of_its_page_views_does(void **state)
     (void)state;
     assert_string_equal(paths_steps("dimension=evar3&condition=" PAGE_IS("/cart")),
                         "\"repeats\":\"exclude\",\"total\":3,\"rows\":["
-                        "{\"keys\":[\"(exit)\"],\"count\":2,\"share\":66.6667},"
-                        "{\"keys\":[\"c\"],\"count\":1,\"share\":33.3333}]}");
+                        "{\"keys\":[\"(exit)\"],\"count\":2,\"share\":66.66666667},"
+                        "{\"keys\":[\"c\"],\"count\":1,\"share\":33.33333333}]}");
     assert_string_equal(
         paths_steps("dimension=evar3&condition=" PAGE_IS("/cart") "&repeats=include"),
         "\"repeats\":\"include\",\"total\":4,\"rows\":["
@@ -244,9 +244,9 @@ static void paths_a_run_matches_when_one_of_its_page_views_does(void **state)
     assert_string_equal(
         paths_steps("dimension=evar3&direction=previous&condition=" PAGE_IS("/cart")),
         "\"repeats\":\"exclude\",\"total\":3,\"rows\":["
-        "{\"keys\":[\"\"],\"count\":1,\"share\":33.3333},"
-        "{\"keys\":[\"(entry)\"],\"count\":1,\"share\":33.3333},"
-        "{\"keys\":[\"s\"],\"count\":1,\"share\":33.3333}]}");
+        "{\"keys\":[\"\"],\"count\":1,\"share\":33.33333333},"
+        "{\"keys\":[\"(entry)\"],\"count\":1,\"share\":33.33333333},"
+        "{\"keys\":[\"s\"],\"count\":1,\"share\":33.33333333}]}");
     assert_string_equal(paths_steps("dimension=evar3&direction=previous&condition=" PAGE_IS(
                             "/cart") "&repeats=include"),
                         "\"repeats\":\"include\",\"total\":4,\"rows\":["
