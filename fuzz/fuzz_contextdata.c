@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cn_dbatch_init(&b);
     cn_dhit_t *h = cn_dbatch_add_hit(&b);
     cn_err_t err;
-    int rc = cn_decode_contextdata(cn_str((const char *)data, size), &b, h, &err);
+    int rc = cn_decode_contextdata(cn_str((const char *)data, size), &b, h, CN_CHARSET_UTF8, &err);
     if (rc == 0) {
         for (uint32_t i = 0; i < h->ctx_count; i++) {
             const cn_dkv_t *kv = &b.ctx[h->ctx_first + i];

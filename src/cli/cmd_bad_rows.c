@@ -34,7 +34,8 @@ static void usage(FILE *f)
                "  --config FILE canton.conf, for its [server] data\n"
                "  --data DIR    data folder (default: the config's, else ./data)\n"
                "  --suite S     only bad rows of suite S (a hit naming several suites\n"
-               "                matches each)\n"
+               "                matches each); a suite that is not configured is an\n"
+               "                error unless the log has bad rows of it (unknown_suite)\n"
                "  --reason R    only this reason:");
     for (unsigned i = 1; i < CN_BADROW__COUNT; i++)
         fprintf(f, " %s", cn_badrow_reason_name(i));
@@ -50,6 +51,15 @@ static bool suite_matches(cn_str_t list, const char *want)
             return true;
     }
     return false;
+}
+
+/* Counts the rows of suite *ud names (the first pass for a suite that is not configured). */
+static int count_suite_row(void *ud, const cn_badrow_t *row)
+{
+    filter_t *f = ud;
+    if (suite_matches(row->suite, f->suite))
+        f->total++;
+    return 0;
 }
 
 static int on_row(void *ud, const cn_badrow_t *row)
@@ -149,18 +159,39 @@ int cn_cmd_bad_rows(int argc, char **argv)
         usage(stderr);
         return CN_EXIT_USAGE;
     }
-    cn_conf_t *conf = NULL;
-    if (config != NULL && (conf = cn_cli_conf("bad-rows", config)) == NULL)
+    cn_conf_t *conf = cn_cli_conf("bad-rows", config);
+    if (conf == NULL)
         return CN_EXIT_FAIL;
-    char *dir = cn_xstrdup(data ? data : conf ? conf->data_dir : "./data");
-    cn_conf_free(conf);
+    char *dir = cn_xstrdup(data ? data : config ? conf->data_dir : "./data");
     if (!cn_cli_data_dir_exists("bad-rows", dir)) {
         free(dir);
+        cn_conf_free(conf);
         return CN_EXIT_FAIL;
     }
     cn_err_t err;
     cn_err_clear(&err);
-    int rc = cn_badrows_read(dir, on_row, &f, &err);
+    int rc = 0;
+    /* a suite that is not configured is a mistake (a typo), unless the log has bad rows of
+     * it: the hits of a suite not configured (unknown_suite) are kept under its name */
+    if (f.suite != NULL && cn_conf_suite(conf, f.suite, strlen(f.suite)) == NULL) {
+        filter_t count = {.suite = f.suite};
+        rc = cn_badrows_read(dir, count_suite_row, &count, &err);
+        if (rc == 0 && count.total == 0) {
+            fprintf(stderr, "canton bad-rows: suite '%s' is not configured (", f.suite);
+            if (conf->suite_count == 0)
+                fprintf(stderr, "no suites");
+            for (size_t i = 0; i < conf->suite_count; i++)
+                fprintf(stderr, "%s%s", i ? ", " : "configured: ", conf->suites[i].id);
+            fprintf(stderr, " in %s) and has no bad rows\n",
+                    config ? config : "the built-in configuration: use --config");
+            free(dir);
+            cn_conf_free(conf);
+            return CN_EXIT_USAGE;
+        }
+    }
+    cn_conf_free(conf);
+    if (rc == 0)
+        rc = cn_badrows_read(dir, on_row, &f, &err);
     free(dir);
     if (!f.json) {
         printf("%zu bad rows shown (%zu in the log)", f.shown, f.total);

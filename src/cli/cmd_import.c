@@ -251,9 +251,18 @@ static int on_delivered(void *ud, const cn_import_stats_t *st)
     return checkpoint(r, st);
 }
 
-static void on_bad(void *ud, uint64_t line_no, cn_import_bad_t reason, size_t column, cn_str_t line)
+static void on_bad(void *ud, uint64_t line_no, cn_import_bad_t reason, size_t column,
+                   uint32_t cells, uint32_t want, cn_str_t line)
 {
     run_t *r = ud;
+    /* bad-columns: how many columns the row has and the header names */
+    char counts[96] = "";
+    if (want > 0 && cells > 2048)
+        snprintf(counts, sizeof(counts), " (the row has more than 2048 columns, the header %u)",
+                 want);
+    else if (want > 0)
+        snprintf(counts, sizeof(counts), " (the row has %u column%s, the header %u)", cells,
+                 cells == 1 ? "" : "s", want);
     if (r->bad_file == NULL && !r->bad_tried) {
         r->bad_tried = true;
         char stamp[32];
@@ -265,16 +274,16 @@ static void on_bad(void *ud, uint64_t line_no, cn_import_bad_t reason, size_t co
         r->bad_file = fopen(r->bad_path, "a");
     }
     if (r->bad_file != NULL)
-        fprintf(r->bad_file, "%s:%llu: %s at column %zu: %.*s\n", r->file,
+        fprintf(r->bad_file, "%s:%llu: %s at column %zu%s: %.*s\n", r->file,
                 (unsigned long long)(line_no + r->resumed_line), cn_import_bad_name(reason),
-                column + 1, CN_STR_FMT(line));
+                column + 1, counts, CN_STR_FMT(line));
     if (!r->quiet && r->bad_shown < SHOW_BAD) {
         if (r->progress)
             fprintf(stderr, "\r\033[K");
         int show = line.len > 160 ? 160 : (int)line.len;
-        fprintf(stderr, "%s:%llu: %s at column %zu: %.*s%s\n", r->file,
+        fprintf(stderr, "%s:%llu: %s at column %zu%s: %.*s%s\n", r->file,
                 (unsigned long long)(line_no + r->resumed_line), cn_import_bad_name(reason),
-                column + 1, show, line.ptr, (size_t)show < line.len ? "..." : "");
+                column + 1, counts, show, line.ptr, (size_t)show < line.len ? "..." : "");
         r->bad_shown++;
     }
 }

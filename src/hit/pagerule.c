@@ -54,8 +54,11 @@ bool cn_hit_static_path(cn_str_t path, const char *exts)
     return false;
 }
 
-bool cn_hit_log_is_page(unsigned status, cn_str_t path, cn_str_t ctype, const char *exts)
+bool cn_hit_log_is_page(cn_str_t method, unsigned status, cn_str_t path, cn_str_t ctype,
+                        const char *exts)
 {
+    if (cn_str_eq_c(method, "HEAD"))
+        return false;
     if (!(status == 0 || (status >= 200 && status < 300) || status == 304))
         return false;
     if (cn_hit_static_path(path, exts))

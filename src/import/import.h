@@ -124,6 +124,9 @@ void cn_import_ctx_dispose(cn_import_ctx_t *ctx);
 typedef struct cn_import_info {
     cn_import_bad_t bad; /* the reason, when cn_import_parse_line returned CN_EPARSE */
     size_t column;       /* 0-based byte column where parsing failed */
+    uint32_t cells;      /* bad-columns of a CSV/TSV row: the row's cells (2049: more than the
+                            2048 a header may name) */
+    uint32_t want;       /* and the header's columns; 0 for other bad lines */
     int status;          /* HTTP status, 0 when the log has none */
     bool is_page;        /* status 2xx or 304 (or none), not a static asset, text/html when
                             the type is logged (docs/import.md) */
@@ -165,7 +168,8 @@ typedef struct cn_import_stats {
  *             (may be NULL: then hit is called for each);
  *   hit:      one encoded raw hit (cn_rawhit_encode), when batch is NULL;
  *             return 0, or a negative code to stop the import with that code;
- *   bad:      one bad line, 1-based line number (may be NULL);
+ *   bad:      one bad line, 1-based line number, with cells and want as
+ *             cn_import_info_t has them (may be NULL);
  *   progress: about every 100 ms (may be NULL);
  *   delivered: after each block's hits and bad lines were handed over, with
  *             stats->end_offset just past its last line (may be NULL; how an
@@ -175,7 +179,8 @@ typedef struct cn_import_stats {
 typedef struct cn_import_sink {
     int (*batch)(void *ud, cn_hitlog_batch_t *b);
     int (*hit)(void *ud, const void *rec, size_t len);
-    void (*bad)(void *ud, uint64_t line_no, cn_import_bad_t reason, size_t column, cn_str_t line);
+    void (*bad)(void *ud, uint64_t line_no, cn_import_bad_t reason, size_t column, uint32_t cells,
+                uint32_t want, cn_str_t line);
     void (*progress)(void *ud, const cn_import_stats_t *stats);
     int (*delivered)(void *ud, const cn_import_stats_t *stats);
     void *ud;

@@ -1038,6 +1038,6 @@ int cn_import__parse_log(const cn_import_logfmt_t *f, cn_import_ctx_t *ctx, cn_s
     CN_ASSERT(sc->ptr == base);
 
     out->body = CN_STR_NULL;
-    info->is_page = cn_hit_log_is_page((unsigned)info->status, out->path, ctype, NULL);
+    info->is_page = cn_hit_log_is_page(out->method, (unsigned)info->status, out->path, ctype, NULL);
     return 0;
 }

@@ -208,6 +208,14 @@ static int set_columns(cn_import_rowfmt_t *r, cn_str_t *names, size_t count, cn_
     if (count == 0 || count > MAX_COLUMNS)
         return cn_err_set(err, CN_EPARSE, "the header has %zu columns (1..%d allowed)", count,
                           MAX_COLUMNS);
+    /* a column named twice would give its field twice (two prop rows, two page names):
+     * which one the user meant is theirs to say (an Adobe feed's names are Adobe's) */
+    for (size_t i = 0; r->kind != CN_IMPORT_KIND_ADOBE && i < count; i++)
+        for (size_t k = i + 1; k < count; k++)
+            if (cn_str_eq(names[i], names[k]))
+                return cn_err_set(err, CN_EPARSE,
+                                  "the header names column '%.*s' twice (columns %zu and %zu)",
+                                  CN_STR_FMT(names[i]), i + 1, k + 1);
     r->cols = cn_xcalloc(count, sizeof(char *));
     r->col_count = count;
     r->col_exclude_hit = r->col_hit_source = r->col_page_event = r->col_event_list = -1;
@@ -555,6 +563,7 @@ static int bad(cn_import_info_t *info, cn_import_bad_t why, size_t column)
 {
     info->bad = why;
     info->column = column;
+    info->cells = info->want = 0;
     return CN_EPARSE;
 }
 
@@ -1131,6 +1140,17 @@ int cn_import__parse_row(const cn_import_rowfmt_t *r, cn_import_ctx_t *ctx, cn_s
     }
     if ((size_t)n != r->col_count) {
         rc = bad(info, CN_IMPORT_BAD_COLUMNS, 0);
+        info->want = (uint32_t)r->col_count;
+        info->cells = (uint32_t)n;
+        if ((size_t)n > r->col_count) { /* split stopped after one too many: count them all */
+            cn_str_t *all = cn_xmalloc((MAX_COLUMNS + 1) * sizeof(cn_str_t));
+            cn_buf_clear(sc);
+            cn_buf_reserve(sc, line.len * 2 + 64);
+            long m = split_cells(r, line, sc, all, MAX_COLUMNS);
+            if (m > 0)
+                info->cells = (uint32_t)m;
+            free(all);
+        }
         goto out;
     }
     CN_ASSERT(sc->ptr == base);

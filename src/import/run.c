@@ -45,7 +45,8 @@ typedef struct block {
     int state;
     /* output */
     cn_hitlog_batch_t recs; /* the hits, framed as hitlog records (CRCs computed here) */
-    cn_buf_t bads;          /* u64le rel line | u32le reason | u32le column | u32le len | bytes */
+    cn_buf_t bads; /* u64le rel line | u32le reason | u32le column | u32le cells | u32le want |
+                      u32le len | bytes */
     uint64_t lines, hits, pages, skipped, bad;
     uint64_t bad_by_reason[CN_IMPORT_BAD__COUNT];
 } block_t;
@@ -97,6 +98,8 @@ static void parse_block(const cn_import_parser_t *p, cn_import_ctx_t *ctx, block
             cn_buf_put_u64le(&b->bads, b->lines);
             cn_buf_put_u32le(&b->bads, (uint32_t)info.bad);
             cn_buf_put_u32le(&b->bads, (uint32_t)info.column);
+            cn_buf_put_u32le(&b->bads, info.bad == CN_IMPORT_BAD_COLUMNS ? info.cells : 0);
+            cn_buf_put_u32le(&b->bads, info.bad == CN_IMPORT_BAD_COLUMNS ? info.want : 0);
             cn_buf_put_u32le(&b->bads, (uint32_t)keep);
             cn_buf_append(&b->bads, line.ptr, keep);
         }
@@ -521,10 +524,11 @@ static int deliver(block_t *b, const cn_import_sink_t *sink, cn_import_stats_t *
         while (q < qe) {
             uint64_t rel = cn_load_u64le(q);
             uint32_t reason = cn_load_u32le(q + 8), col = cn_load_u32le(q + 12),
-                     n = cn_load_u32le(q + 16);
-            sink->bad(sink->ud, st->lines - line_base + rel, (cn_import_bad_t)reason, col,
-                      cn_str(q + 20, n));
-            q += 20 + n;
+                     cells = cn_load_u32le(q + 16), want = cn_load_u32le(q + 20),
+                     n = cn_load_u32le(q + 24);
+            sink->bad(sink->ud, st->lines - line_base + rel, (cn_import_bad_t)reason, col, cells,
+                      want, cn_str(q + 28, n));
+            q += 28 + n;
         }
     }
     st->lines += b->lines;

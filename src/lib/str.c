@@ -8,7 +8,11 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <wchar.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "lib/err.h"
 
@@ -162,4 +166,101 @@ size_t cn_str_width(cn_str_t s)
     size_t cols;
     cn_str_width_prefix(s, SIZE_MAX, &cols);
     return cols;
+}
+
+/*
+ * The sequence at p (avail >= 1 bytes, p[0] >= 0x80), as the WHATWG UTF-8 decoder reads it:
+ * returns how many bytes it takes and sets *ok to whether they are one valid character. An
+ * invalid sequence takes the bytes up to (not including) the first one that cannot continue
+ * it, at least one.
+ */
+static size_t utf8_next(const unsigned char *p, size_t avail, bool *ok)
+{
+    unsigned c = p[0];
+    size_t need;
+    unsigned lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 2;
+        if (c == 0xe0)
+            lo = 0xa0;
+        else if (c == 0xed)
+            hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 3;
+        if (c == 0xf0)
+            lo = 0x90;
+        else if (c == 0xf4)
+            hi = 0x8f;
+    } else {
+        *ok = false;
+        return 1;
+    }
+    for (size_t i = 1; i <= need; i++) {
+        if (i >= avail || p[i] < lo || p[i] > hi) {
+            *ok = false;
+            return i;
+        }
+        lo = 0x80;
+        hi = 0xbf;
+    }
+    *ok = true;
+    return need + 1;
+}
+
+/* Length of the prefix of [p, p + n) below 0x80. */
+static inline size_t ascii_prefix(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; i + 16 <= n; i += 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(p + i)));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    while (i < n && p[i] < 0x80)
+        i++;
+    return i;
+}
+
+size_t cn_utf8_valid_prefix(cn_str_t s)
+{
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    size_t i = ascii_prefix(p, s.len);
+    while (i < s.len) {
+        bool ok;
+        size_t n = utf8_next(p + i, s.len - i, &ok);
+        if (!ok)
+            return i;
+        i += n;
+        i += ascii_prefix(p + i, s.len - i);
+    }
+    return i;
+}
+
+size_t cn_utf8_repair_to(cn_str_t s, char *dst)
+{
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    size_t i = 0, o = 0;
+    while (i < s.len) {
+        size_t a = ascii_prefix(p + i, s.len - i);
+        memcpy(dst + o, p + i, a);
+        i += a;
+        o += a;
+        if (i == s.len)
+            break;
+        bool ok;
+        size_t n = utf8_next(p + i, s.len - i, &ok);
+        if (ok) {
+            memcpy(dst + o, p + i, n);
+            o += n;
+        } else {
+            memcpy(dst + o, "\xef\xbf\xbd", 3);
+            o += 3;
+        }
+        i += n;
+    }
+    return o;
 }

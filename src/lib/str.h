@@ -123,4 +123,51 @@ static inline const char *cn_json_plain_run(const char *p, const char *end)
     return end;
 }
 
+/*
+ * True when every byte of s is ASCII (below 0x80). Inline, 8 bytes a load (the last load
+ * overlaps the one before it): the check every decoded value passes, so the common value
+ * (short, ASCII) costs a few instructions and no call.
+ */
+static inline bool cn_str_is_ascii(cn_str_t s)
+{
+    const char *p = s.ptr;
+    size_t n = s.len;
+    if (n >= 8) {
+        uint64_t acc = 0, w;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&w, p + i, 8);
+            acc |= w;
+        }
+        memcpy(&w, p + n - 8, 8);
+        return ((acc | w) & 0x8080808080808080ULL) == 0;
+    }
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        return ((a | b) & 0x80808080U) == 0;
+    }
+    unsigned acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= (unsigned char)p[i];
+    return acc < 0x80;
+}
+
+/*
+ * Length of the prefix of s that is valid UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF); s.len when all of it is. ASCII runs are
+ * checked 16 bytes at a time where SSE2 is available, so a value that is all
+ * ASCII (nearly every one) costs one pass of vector compares.
+ */
+size_t cn_utf8_valid_prefix(cn_str_t s);
+/*
+ * Copies s to dst as valid UTF-8: each byte or sequence that is not valid
+ * UTF-8 becomes one U+FFFD, as browsers' UTF-8 decoder (the WHATWG Encoding
+ * standard) reads it: a sequence cut short (E2 82 then 'A', or at the end of
+ * s) is one U+FFFD, a byte that starts no sequence (80..C1, F5..FF) is one.
+ * dst must have room for 3 * s.len bytes and must not overlap s. Returns the
+ * length written.
+ */
+size_t cn_utf8_repair_to(cn_str_t s, char *dst);
+
 #endif

@@ -48,19 +48,20 @@ typedef struct actx {
  * reads it; the bytes between the escapes (escape() leaves none above 0x7F, but a request
  * may hold some) are still in the charset ce names. docs/hit.md says the same for users.
  */
-static __attribute__((noinline, cold)) cn_str_t decode_escaped(actx_t *c, cn_str_t raw)
+static __attribute__((noinline, cold)) cn_str_t decode_escaped(cn_dbatch_t *b, int charset,
+                                                               cn_str_t raw)
 {
-    if (c->charset == CN_CHARSET_UTF8) {
-        char *p = cn_parena_alloc(&c->b->arena, raw.len);
-        return cn_str(p, cn_url_unescape_to(raw, p));
+    if (charset == CN_CHARSET_UTF8) {
+        char *p = cn_parena_alloc(&b->arena, raw.len);
+        return cn_utf8_valid(b, cn_str(p, cn_url_unescape_to(raw, p)));
     }
     /* a run of n bytes gives at most 4n (charset.c); an escape is shorter than it was */
-    char *out = cn_parena_alloc(&c->b->arena, 4 * raw.len);
+    char *out = cn_parena_alloc(&b->arena, 4 * raw.len);
     size_t o = 0;
     while (raw.len > 0) {
         size_t k = cn_url_special_prefix(raw);
         if (k > 0) {
-            cn_str_t run = cn_charset_to_utf8(c->b, c->charset, cn_str(raw.ptr, k));
+            cn_str_t run = cn_charset_to_utf8(b, charset, cn_str(raw.ptr, k));
             memcpy(out + o, run.ptr, run.len);
             o += run.len;
             raw = cn_str(raw.ptr + k, raw.len - k);
@@ -73,20 +74,40 @@ static __attribute__((noinline, cold)) cn_str_t decode_escaped(actx_t *c, cn_str
     return cn_str(out, o);
 }
 
-/* Decodes a parameter value; special says whether it holds '%' or '+'. */
-static inline cn_str_t decode_value(actx_t *c, cn_str_t raw, bool special)
+/*
+ * Decodes a parameter value in the charset ce names; special says whether it holds '%' or
+ * '+'. The result is always valid UTF-8: a byte or sequence that is not (in a value taken
+ * as UTF-8) becomes U+FFFD here, once, so every output shows the same text.
+ */
+static inline cn_str_t decode_value_in(cn_dbatch_t *b, int charset, cn_str_t raw, bool special)
 {
     cn_str_t s = raw;
     if (special) { /* (the decoder copies the runs without escapes 16 bytes at a time) */
-        char *p = cn_parena_alloc(&c->b->arena, raw.len);
+        char *p = cn_parena_alloc(&b->arena, raw.len);
         bool has_u;
         s = cn_str(p, cn_url_decode_to_u(raw, p, &has_u));
         if (has_u) /* rare: decoded again, the other way */
-            return decode_escaped(c, raw);
+            return decode_escaped(b, charset, raw);
     }
-    if (c->charset != CN_CHARSET_UTF8)
-        s = cn_charset_to_utf8(c->b, c->charset, s);
-    return s;
+    return charset == CN_CHARSET_UTF8 ? cn_utf8_valid(b, s) : cn_charset_to_utf8(b, charset, s);
+}
+
+static inline cn_str_t decode_value(actx_t *c, cn_str_t raw, bool special)
+{
+    return decode_value_in(c->b, c->charset, raw, special);
+}
+
+/* decode_value_in() out of line, for the callers outside the per-value loop (ce, context
+ * data): one copy, so that the loop's callers keep their inlining. */
+static __attribute__((noinline)) cn_str_t decode_value_ool(cn_dbatch_t *b, int charset,
+                                                           cn_str_t raw, bool special)
+{
+    return decode_value_in(b, charset, raw, special);
+}
+
+cn_str_t cn_adobe_decode_value(cn_dbatch_t *b, int charset, cn_str_t raw)
+{
+    return decode_value_ool(b, charset, raw, cn_url_needs_decode(raw));
 }
 
 /* True for "c." or "c.=", the parameter that opens context data. */
@@ -101,7 +122,7 @@ static bool opens_ctx(const param_t *p)
  * hit's fields all skip it), as the decoding loop below files a variable given twice (the
  * last value wins). NULL when there is none.
  */
-static const param_t *find_param(const actx_t *c, cn_str_t name)
+static inline const param_t *find_param(const actx_t *c, cn_str_t name)
 {
     if (!c->ctx_opens) { /* nearly every hit: the last of that name, from the end */
         for (size_t i = c->count; i-- > 0;) {
@@ -473,7 +494,8 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
                         : c.ce_last > 0 ? &c.params[c.ce_last - 1]
                                         : NULL;
     if (ce != NULL) {
-        c.charset = cn_charset_find(b, decode_value(&c, ce->value, ce->value_special));
+        c.charset =
+            cn_charset_find(b, decode_value_ool(b, c.charset, ce->value, ce->value_special));
     }
 
     cn_dhit_t *h = cn_dbatch_add_hit(b);
@@ -705,9 +727,9 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         return rc;
     if (has_ctx) {
         cn_str_t q = raw->query;
-        if ((rc = cn_decode_contextdata(q, b, h, err)) != 0)
+        if ((rc = cn_decode_contextdata(q, b, h, c.charset, err)) != 0)
             return rc;
-        if (body.len > 0 && (rc = cn_decode_contextdata(body, b, h, err)) != 0)
+        if (body.len > 0 && (rc = cn_decode_contextdata(body, b, h, c.charset, err)) != 0)
             return rc;
     }
     return 0;

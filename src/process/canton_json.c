@@ -1124,6 +1124,11 @@ int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err
     while (cn_query_next(&q, &n, &v, &eq)) {
         char *p = cn_parena_alloc(&b->arena, v.len ? v.len : 1);
         cn_str_t d = cn_str(p, cn_url_decode_to(v, p));
+        /* percent escapes can make any bytes: a value is made valid UTF-8 here, as an Adobe
+         * value is (each invalid byte or sequence is U+FFFD); the suite stays as sent, the
+         * name the collector looked up */
+        if (!cn_str_eq_c(n, "suite"))
+            d = cn_utf8_valid(b, d);
         if (cn_str_eq_c(n, "type"))
             type = d;
         else if (cn_str_eq_c(n, "suite"))

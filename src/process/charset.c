@@ -167,9 +167,18 @@ static bool needs_convert(int charset, cn_str_t s)
     return false;
 }
 
+cn_str_t cn_utf8_repair(cn_dbatch_t *b, cn_str_t s, size_t valid)
+{
+    char *p = cn_parena_alloc(&b->arena, valid + 3 * (s.len - valid));
+    memcpy(p, s.ptr, valid);
+    return cn_str(p, valid + cn_utf8_repair_to(cn_str(s.ptr + valid, s.len - valid), p + valid));
+}
+
 cn_str_t cn_charset_to_utf8(cn_dbatch_t *b, int charset, cn_str_t s)
 {
-    if (charset == CN_CHARSET_UTF8 || !needs_convert(charset, s))
+    if (charset == CN_CHARSET_UTF8)
+        return cn_utf8_valid(b, s);
+    if (!needs_convert(charset, s))
         return s;
     if (charset == CN_CHARSET_CP1252) {
         char *p = cn_parena_alloc(&b->arena, 3 * s.len);

@@ -559,15 +559,12 @@ int cn_decode_ctx_add(cn_dbatch_t *b, cn_dhit_t *h, cn_str_t key, cn_str_t value
     return 0;
 }
 
-static cn_str_t decode_into_arena(cn_dbatch_t *b, cn_str_t s)
-{
-    if (!cn_url_needs_decode(s))
-        return s;
-    char *p = cn_parena_alloc(&b->arena, s.len ? s.len : 1);
-    return cn_str(p, cn_url_decode_to(s, p));
-}
-
-int cn_decode_contextdata(cn_str_t q, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err)
+/*
+ * Keys and values decode as the hit's other Adobe values do (cn_adobe_decode_value): percent
+ * escapes, %uXXXX, the charset ce names (charset is its CN_CHARSET_*), valid UTF-8. The
+ * markers (c., .c, group., .group) are ASCII, which every charset ce may name leaves as it is.
+ */
+int cn_decode_contextdata(cn_str_t q, cn_dbatch_t *b, cn_dhit_t *h, int charset, cn_err_t *err)
 {
     cn_str_t stack[CTX_MAX_DEPTH];
     int depth = 0;
@@ -575,7 +572,7 @@ int cn_decode_contextdata(cn_str_t q, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *er
     cn_str_t name, value;
     bool eq;
     while (cn_query_next(&q, &name, &value, &eq)) {
-        name = decode_into_arena(b, name);
+        name = cn_adobe_decode_value(b, charset, name);
         /* markers (c., group., .group, .c) have no value; some senders write "c.=" */
         eq = eq && value.len > 0;
         if (!in) {
@@ -630,7 +627,8 @@ int cn_decode_contextdata(cn_str_t q, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *er
             k[o++] = '.';
         }
         memcpy(k + o, name.ptr, name.len);
-        int r = cn_decode_ctx_add(b, h, cn_str(k, klen), decode_into_arena(b, value), err);
+        int r =
+            cn_decode_ctx_add(b, h, cn_str(k, klen), cn_adobe_decode_value(b, charset, value), err);
         if (r != 0)
             return r;
     }

@@ -82,7 +82,8 @@ int cn_decode_import_log(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     b->suites = raw->suite;
     cn_dhit_t *h = cn_dbatch_add_hit(b);
     /* the rule the import summary counts with (hit/pagerule.h) */
-    h->type = cn_hit_log_is_page(code, raw->path, ctype, exts) ? CN_HIT_PAGEVIEW : CN_HIT_REQUEST;
+    h->type = cn_hit_log_is_page(raw->method, code, raw->path, ctype, exts) ? CN_HIT_PAGEVIEW
+                                                                            : CN_HIT_REQUEST;
     h->page_name = raw->path;
     h->referrer = referer.len && !cn_str_eq_c(referer, "-") ? referer : cn_str("", 0);
     /* the URL: [scheme://host]path[?query]; the query stays for campaign parameters */

@@ -144,11 +144,26 @@ cn_dhit_t *cn_dbatch_add_hit(cn_dbatch_t *b);
  * `ce` parameter), as browsers read labels: CN_CHARSET_UTF8 for UTF-8 and for a label no
  * converter reads (the value is then taken as UTF-8), CN_CHARSET_CP1252 for the windows-1252
  * family, or a converter of glibc's iconv kept in b. cn_charset_to_utf8() converts a value,
- * into b's arena when anything changes; a byte the charset does not have becomes U+FFFD.
+ * into b's arena when anything changes; a byte the charset does not have becomes U+FFFD, and
+ * so does each invalid byte or sequence of a value taken as UTF-8 (cn_utf8_valid).
  */
 enum { CN_CHARSET_UTF8 = 0, CN_CHARSET_CP1252 = 1, CN_CHARSET_ICONV = 2 };
 int cn_charset_find(cn_dbatch_t *b, cn_str_t label);
 cn_str_t cn_charset_to_utf8(cn_dbatch_t *b, int charset, cn_str_t s);
+/* s as valid UTF-8: s itself when it is (the common case: an ASCII scan), else a copy in b's
+ * arena where each invalid byte or sequence is U+FFFD (cn_utf8_repair_to). Values taken as
+ * UTF-8 (CN_CHARSET_UTF8, the pixel's) pass here once, when they are decoded. */
+cn_str_t cn_utf8_repair(cn_dbatch_t *b, cn_str_t s, size_t valid);
+static inline cn_str_t cn_utf8_valid(cn_dbatch_t *b, cn_str_t s)
+{
+    if (cn_str_is_ascii(s))
+        return s;
+    size_t v = cn_utf8_valid_prefix(s);
+    return v == s.len ? s : cn_utf8_repair(b, s, v);
+}
+/* An Adobe parameter value (still encoded) decoded as adobe.c decodes every value: percent
+ * escapes, %uXXXX (escape()), the charset ce names, then valid UTF-8. */
+cn_str_t cn_adobe_decode_value(cn_dbatch_t *b, int charset, cn_str_t raw);
 void cn_charsets_free(struct cn_charsets *cs);
 
 /*
@@ -184,7 +199,7 @@ int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, 
  * of q between "c." and ".c" with a stack of open groups and appends the
  * entries to b for hit h. For the fuzz target and the Adobe decoder.
  */
-int cn_decode_contextdata(cn_str_t q, cn_dbatch_t *b, cn_dhit_t *h, cn_err_t *err);
+int cn_decode_contextdata(cn_str_t q, cn_dbatch_t *b, cn_dhit_t *h, int charset, cn_err_t *err);
 /* cn_parse_money(): hit/pagerule.h. */
 /*
  * Why cn_parse_money refused s, for a bad row's detail (a static string, to follow the value):

@@ -4,7 +4,7 @@ A generated nginx combined log (bench/import/genlog.py: pages, 30% static assets
 3xx/4xx/5xx, bots, campaigns, 30 days) plus a few hand-written lines is imported,
 processed, and reported. The report must equal counts computed here from the log:
   hits (bots included)       == every valid line
-  pageviews (bots included)  == lines with status 2xx or 304, not a static asset
+  pageviews (bots included)  == lines with status 2xx or 304, not a static asset, not HEAD
   visitors (bots included)   == distinct (IP, UTC date, UA): the cookieless key
   the same without bots, and campaign hits by utm_campaign.
 With GoAccess installed, canton agrees with GoAccess's JSON report on the same log:
@@ -46,6 +46,8 @@ EXTRA = [
     '10.9.9.9 - - [03/Nov/2024:10:00:01 +0000] "GET /old HTTP/1.1" 301 0 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"\n',
     '10.9.9.9 - - [03/Nov/2024:10:00:02 +0000] "GET /x.CSS?v=2 HTTP/1.1" 200 10 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"\n',
     '10.9.9.9 - - [04/Nov/2024:10:00:02 +0000] "GET /v1.2/ HTTP/1.1" 200 10 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"\n',
+    # a HEAD (a link checker): a request, no page view
+    '10.9.9.8 - - [04/Nov/2024:10:00:03 +0000] "HEAD /about HTTP/1.1" 200 0 "-" "LinkChecker/10.2"\n',
 ]
 
 
@@ -59,10 +61,12 @@ def parse(line):
     query = req.split(" ")[1].split("?", 1)[1] if "?" in req.split(" ")[1] else ""
     status = int(line.split('"')[2].split()[0])
     ua = line.rsplit('"', 2)[1]
-    return ip, date, path, query, status, ua
+    return ip, date, path, query, status, ua, req.split(" ")[0]
 
 
-def is_page(path, status):
+def is_page(path, status, method="GET"):
+    if method == "HEAD":
+        return False
     last = path.rsplit("/", 1)[-1]
     ext = last.rsplit(".", 1)[1].lower() if "." in last else ""
     return (200 <= status < 300 or status == 304) and ext not in STATIC
@@ -105,7 +109,7 @@ def main():
         bots = [r for r in recs if "bot" in r[5].lower() or "spider" in r[5].lower()
                 or "crawl" in r[5].lower()]
         want_hits = len(recs)
-        want_pv = sum(1 for r in recs if is_page(r[2], r[4]))
+        want_pv = sum(1 for r in recs if is_page(r[2], r[4], r[6]))
         want_vis = len({(r[0], r[1], r[5]) for r in recs})
         print("log: %d lines, %d page views, %d visitors (IP+date+UA), ~%d bot lines"
               % (want_hits, want_pv, want_vis, len(bots)))

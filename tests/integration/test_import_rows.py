@@ -119,6 +119,31 @@ def epoch_digits(tmp):
     check("epoch.csv:4: bad-timestamp" in bad and "epoch.csv:5: bad-timestamp" in bad, bad)
 
 
+def header_and_column_counts(tmp):
+    """A header naming a column twice is refused; a row with a wrong column count says both
+    counts, on stderr and in the bad-lines file."""
+    dup = os.path.join(tmp, "dup.csv")
+    with open(dup, "w") as f:
+        f.write("ts,url,prop1,prop1\n1709287200,/a,x,y\n")
+    d = Folder(tmp, "dupcols")
+    r = run(["import", "--config", d.conf, "--suite", "demo", "--data", d.data, "--format", "csv",
+             dup], want=1)
+    check("the header names column 'prop1' twice (columns 3 and 4)" in r.stderr.decode(),
+          r.stderr)
+    cols = os.path.join(tmp, "cols.csv")
+    with open(cols, "w") as f:
+        f.write("ts,url,prop1\n1709287200,/a\n1709287200,/b,x,\"y,z\"\n1709287200,/c,x\n")
+    d = Folder(tmp, "badcols")
+    s, err = d.imp([cols], "--format", "csv")
+    check(s["hits"] == 1 and s["bad_by_reason"] == {"bad-columns": 2}, s)
+    bad = open(s["bad_lines_file"]).read()
+    for text in (err, bad):
+        check("cols.csv:2: bad-columns at column 1 (the row has 2 columns, the header 3): "
+              "1709287200,/a" in text, text)
+        check("cols.csv:3: bad-columns at column 1 (the row has 4 columns, the header 3): "
+              in text, text)
+
+
 def empty_files(tmp):
     """An empty file imports nothing and is no error, whatever its format."""
     files = {"empty.csv": b"", "bom.csv": b"\xef\xbb\xbf", "empty.tsv": b"",
@@ -274,7 +299,7 @@ def absolute_form(tmp):
 def main():
     tmp = tempfile.mkdtemp(prefix="canton-import-rows-")
     parts = [rows_page_views, absolute_form, epoch_digits, empty_files, gzip_by_name,
-             control_bytes, partial_last_line]
+             control_bytes, partial_last_line, header_and_column_counts]
     only = sys.argv[1:]  # names of parts to run (all by default)
     try:
         for part in parts:

@@ -86,6 +86,15 @@ try:
     rows = [json.loads(line) for line in r.stdout.decode().splitlines()]
     c.check(len(rows) == 40 and all(x["reason"] == "unknown_suite" and x["path"].startswith("/")
                                     for x in rows), "bad-rows --json keeps the raw request")
+    # a suite that is neither configured nor in the log is an error naming the configured ones
+    r = run("bad-rows", "--data", data, "--suite", "nosuch2")
+    c.check(r.returncode == 2 and r.stdout == b"" and
+            b"suite 'nosuch2' is not configured (configured: demo in the built-in "
+            b"configuration: use --config) and has no bad rows" in r.stderr,
+            "bad-rows --suite names an unknown suite: %r" % r.stderr)
+    r = run("bad-rows", "--data", data, "--suite", "demo")
+    c.check(r.returncode == 0 and r.stdout.startswith(b"0 bad rows shown (40 in the log)"),
+            "bad-rows --suite of a configured suite without bad rows: %r" % r.stdout)
     r = run("bad-rows", "--reason", "nonsense", "--data", data)
     c.check(r.returncode == 2, "an unknown reason is a usage error")
 

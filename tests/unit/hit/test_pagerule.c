@@ -92,16 +92,21 @@ static void row_type_column_decides(void **state)
 static void log_page_rule(void **state)
 {
     (void)state;
-    cn_str_t none = CN_STR_LIT("");
-    assert_true(cn_hit_log_is_page(200, CN_STR_LIT("/"), none, NULL));
-    assert_true(cn_hit_log_is_page(0, CN_STR_LIT("/a"), none, NULL));
-    assert_true(
-        cn_hit_log_is_page(304, CN_STR_LIT("/a"), CN_STR_LIT(" text/html; charset=utf-8"), NULL));
-    assert_false(cn_hit_log_is_page(301, CN_STR_LIT("/a"), none, NULL));
-    assert_false(cn_hit_log_is_page(404, CN_STR_LIT("/a"), none, NULL));
-    assert_false(cn_hit_log_is_page(200, CN_STR_LIT("/a.js"), none, NULL));
-    assert_false(cn_hit_log_is_page(200, CN_STR_LIT("/a"), CN_STR_LIT("image/png"), NULL));
-    assert_true(cn_hit_log_is_page(200, CN_STR_LIT("/a.js"), none, "css"));
+    cn_str_t none = CN_STR_LIT(""), get = CN_STR_LIT("GET");
+    assert_true(cn_hit_log_is_page(get, 200, CN_STR_LIT("/"), none, NULL));
+    assert_true(cn_hit_log_is_page(get, 0, CN_STR_LIT("/a"), none, NULL));
+    assert_true(cn_hit_log_is_page(get, 304, CN_STR_LIT("/a"),
+                                   CN_STR_LIT(" text/html; charset=utf-8"), NULL));
+    assert_false(cn_hit_log_is_page(get, 301, CN_STR_LIT("/a"), none, NULL));
+    assert_false(cn_hit_log_is_page(get, 404, CN_STR_LIT("/a"), none, NULL));
+    assert_false(cn_hit_log_is_page(get, 200, CN_STR_LIT("/a.js"), none, NULL));
+    assert_false(cn_hit_log_is_page(get, 200, CN_STR_LIT("/a"), CN_STR_LIT("image/png"), NULL));
+    assert_true(cn_hit_log_is_page(get, 200, CN_STR_LIT("/a.js"), none, "css"));
+    /* a HEAD is no page view (no page was sent); other methods and no method are */
+    assert_false(cn_hit_log_is_page(CN_STR_LIT("HEAD"), 200, CN_STR_LIT("/"), none, NULL));
+    assert_false(cn_hit_log_is_page(CN_STR_LIT("HEAD"), 0, CN_STR_LIT("/a"), none, NULL));
+    assert_true(cn_hit_log_is_page(CN_STR_LIT("POST"), 200, CN_STR_LIT("/a"), none, NULL));
+    assert_true(cn_hit_log_is_page(CN_STR_NULL, 200, CN_STR_LIT("/a"), none, NULL));
 }
 
 int main(void)

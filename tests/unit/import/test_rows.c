@@ -151,6 +151,46 @@ static void map_errors(void **state)
     assert_int_equal(cn_import_parser_new(&o, &p, &err), CN_EINVAL);
 }
 
+/* A header that names a column twice is refused, naming the column and where it is. */
+static void header_names_a_column_twice(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *format, *header, *msg;
+    } cases[] = {
+        {"csv", "url,prop1,ts,prop1", "the header names column 'prop1' twice (columns 2 and 4)"},
+        {"tsv", "prop1\tprop1", "the header names column 'prop1' twice (columns 1 and 2)"},
+        {"csv", "url,\"url\"", "the header names column 'url' twice (columns 1 and 2)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cn_err_t err = {0};
+        cn_import_parser_t *p = NULL;
+        cn_import_opts_t o = {.format = cases[i].format, .suite = "s"};
+        assert_int_equal(cn_import_parser_new(&o, &p, &err), 0);
+        assert_int_equal(cn_import_parser_set_header(p, cn_str_c(cases[i].header), &err),
+                         CN_EPARSE);
+        assert_string_equal(err.msg, cases[i].msg);
+        cn_import_parser_free(p);
+    }
+}
+
+/* A row with too few or too many cells says how many it has and the header names. */
+static void bad_columns_counts_the_cells(void **state)
+{
+    (void)state;
+    fixture_t f;
+    open_parser(&f, "csv", NULL, "url,prop1,ts");
+    assert_int_equal(row(&f, "/a,x"), CN_EPARSE);
+    assert_int_equal(f.info.bad, CN_IMPORT_BAD_COLUMNS);
+    assert_int_equal(f.info.cells, 2);
+    assert_int_equal(f.info.want, 3);
+    assert_int_equal(row(&f, "/a,x,2024-01-01T00:00:00Z,\"y,z\",,"), CN_EPARSE);
+    assert_int_equal(f.info.cells, 6);
+    assert_int_equal(f.info.want, 3);
+    assert_int_equal(row(&f, "/a,x,2024-01-01T00:00:00Z"), 0);
+    close_parser(&f);
+}
+
 static void ndjson_rows(void **state)
 {
     (void)state;
@@ -667,6 +707,8 @@ int main(void)
         cmocka_unit_test(tsv_with_map),
         cmocka_unit_test(var_columns_fold_into_vars),
         cmocka_unit_test(map_errors),
+        cmocka_unit_test(header_names_a_column_twice),
+        cmocka_unit_test(bad_columns_counts_the_cells),
         cmocka_unit_test(ndjson_rows),
         cmocka_unit_test(ndjson_varied_golden),
         cmocka_unit_test(adobe_feed_with_lookups),

@@ -46,10 +46,13 @@ static int on_hit(void *ud, const void *rec, size_t len)
     return 0;
 }
 
-static void on_bad(void *ud, uint64_t line_no, cn_import_bad_t reason, size_t column, cn_str_t line)
+static void on_bad(void *ud, uint64_t line_no, cn_import_bad_t reason, size_t column,
+                   uint32_t cells, uint32_t want, cn_str_t line)
 {
     collected_t *c = ud;
     (void)column;
+    (void)cells;
+    (void)want;
     (void)line;
     if (c->bad < 16) {
         c->bad_lines[c->bad] = line_no;

@@ -111,6 +111,60 @@ static void width_prefix_cuts_on_a_character(void **state)
     assert_int_equal(cols, 1);
 }
 
+/* Repairs s and checks the bytes out (and that the repaired text is valid throughout). */
+static void repairs(const char *in, size_t n, const char *want, size_t want_n)
+{
+    char out[256];
+    size_t got = cn_utf8_repair_to(cn_str(in, n), out);
+    assert_int_equal(got, want_n);
+    assert_memory_equal(out, want, want_n);
+    assert_int_equal(cn_utf8_valid_prefix(cn_str(out, got)), got);
+}
+#define REPAIRS(in, want) repairs(in, sizeof(in) - 1, want, sizeof(want) - 1)
+
+static void utf8_valid_prefix_stops_at_the_first_bad_byte(void **state)
+{
+    (void)state;
+    assert_int_equal(cn_utf8_valid_prefix(CN_STR_LIT("")), 0);
+    assert_int_equal(cn_utf8_valid_prefix(CN_STR_LIT("plain ascii, longer than sixteen")), 32);
+    assert_int_equal(cn_utf8_valid_prefix(CN_STR_LIT("Caf\xc3\xa9 \xe4\xbd\xa0\xf0\x9f\x98\x80")),
+                     13);
+    assert_int_equal(cn_utf8_valid_prefix(CN_STR_LIT("Caf\xe9")), 3);
+    /* past the first 16 ASCII bytes */
+    assert_int_equal(cn_utf8_valid_prefix(CN_STR_LIT("0123456789abcdefgh\xff")), 18);
+    assert_int_equal(cn_utf8_valid_prefix(CN_STR_LIT("\xc0\xaf")), 0);         /* overlong */
+    assert_int_equal(cn_utf8_valid_prefix(CN_STR_LIT("a\xed\xa0\x80")), 1);    /* surrogate */
+    assert_int_equal(cn_utf8_valid_prefix(CN_STR_LIT("\xf4\x90\x80\x80")), 0); /* > U+10FFFF */
+    assert_int_equal(cn_utf8_valid_prefix(CN_STR_LIT("ab\xe2\x82")), 2);       /* cut short */
+}
+
+static void utf8_repair_replaces_each_bad_sequence(void **state)
+{
+    (void)state;
+    REPAIRS("Caf\xe9", "Caf\xef\xbf\xbd");
+    REPAIRS("Caf\xc3\xa9", "Caf\xc3\xa9");
+    /* a sequence cut short by a byte that cannot continue it is one U+FFFD, the byte stays */
+    REPAIRS("\xe2\x82"
+            "A",
+            "\xef\xbf\xbd"
+            "A");
+    REPAIRS("\xe2\x82\xe2\x82\xac", "\xef\xbf\xbd\xe2\x82\xac");
+    /* bytes that start nothing are one each */
+    REPAIRS("\x80\xbf", "\xef\xbf\xbd\xef\xbf\xbd");
+    REPAIRS("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd");
+    REPAIRS("\xff"
+            "x",
+            "\xef\xbf\xbd"
+            "x");
+    /* the second byte is out of range for E0, ED, F0, F4 */
+    REPAIRS("\xe0\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    REPAIRS("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    REPAIRS("\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    /* cut short at the end */
+    REPAIRS("x\xf0\x9f\x98", "x\xef\xbf\xbd");
+    REPAIRS("0123456789abcdef\xf0\x9f\x98\x80z", "0123456789abcdef\xf0\x9f\x98\x80z");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +176,8 @@ int main(void)
         cmocka_unit_test(eq_nocase_folds_ascii),
         cmocka_unit_test(width_counts_display_columns),
         cmocka_unit_test(width_prefix_cuts_on_a_character),
+        cmocka_unit_test(utf8_valid_prefix_stops_at_the_first_bad_byte),
+        cmocka_unit_test(utf8_repair_replaces_each_bad_sequence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -428,6 +428,31 @@ static void adobe_gzip_body_is_inflated(void **state)
     assert_string_equal(E.msg, "gzip body is truncated");
 }
 
+/*
+ * A value taken as UTF-8 (no ce, ce=UTF-8, a ce no converter reads) is made valid UTF-8 when
+ * it is decoded: each invalid byte or sequence becomes U+FFFD, escaped or sent raw, with or
+ * without %u escapes, so the store, the API and the CSV report show the same text.
+ */
+static void adobe_invalid_utf8_becomes_replacement_characters(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("pageName=Caf%E9&v1=Caf\xe9+%E2%82%AC&c2=%E2%82A&g=x"), 0);
+    assert_str(B.hits[0].page_name, "Caf\xef\xbf\xbd");
+    assert_str(B.vars[B.hits[0].var_first].value, "Caf\xef\xbf\xbd \xe2\x82\xac");
+    assert_str(B.vars[B.hits[0].var_first + 1].value, "\xef\xbf\xbd"
+                                                      "A");
+    assert_int_equal(decode_query("ce=UTF-8&pageName=%C0%AFok%F0%9F%98%80&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xef\xbf\xbd\xef\xbf\xbdok\xf0\x9f\x98\x80");
+    assert_int_equal(decode_query("ce=x-no-such-charset&pageName=%FF&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xef\xbf\xbd");
+    /* a %u value: its escapes are characters, the raw bytes between them UTF-8 */
+    assert_int_equal(decode_query("pageName=%u4E2D\xff&g=x"), 0);
+    assert_str(B.hits[0].page_name, "\xe4\xb8\xad\xef\xbf\xbd");
+    /* valid values stay as they were */
+    assert_int_equal(decode_query("pageName=Caf%C3%A9&g=x"), 0);
+    assert_str(B.hits[0].page_name, "Caf\xc3\xa9");
+}
+
 static void adobe_latin1_charset_becomes_utf8(void **state)
 {
     (void)state;
@@ -1073,7 +1098,7 @@ static void contextdata_nests_with_a_stack(void **state)
     cn_dhit_t *h = cn_dbatch_add_hit(&B);
     assert_int_equal(cn_decode_contextdata(CN_STR_LIT("g=x&c.&newsletter.&plan=weekly&deep.&x=1&"
                                                       ".deep&.newsletter&top=a%20b&.c&after=no"),
-                                           &B, h, &E),
+                                           &B, h, CN_CHARSET_UTF8, &E),
                      0);
     assert_int_equal(h->ctx_count, 3);
     assert_str(B.ctx[h->ctx_first].key, "newsletter.plan");
@@ -1088,15 +1113,38 @@ static void contextdata_rejects_unbalanced_groups(void **state)
     (void)state;
     cn_dbatch_reset(&B);
     cn_dhit_t *h = cn_dbatch_add_hit(&B);
-    assert_int_equal(cn_decode_contextdata(CN_STR_LIT("c.&a.&.b&.c"), &B, h, &E),
+    assert_int_equal(cn_decode_contextdata(CN_STR_LIT("c.&a.&.b&.c"), &B, h, CN_CHARSET_UTF8, &E),
                      CN_BADROW_BAD_QUERY);
-    assert_int_equal(cn_decode_contextdata(CN_STR_LIT("c.&a.&k=v"), &B, h, &E),
+    assert_int_equal(cn_decode_contextdata(CN_STR_LIT("c.&a.&k=v"), &B, h, CN_CHARSET_UTF8, &E),
                      CN_BADROW_BAD_QUERY);
 }
 
 /* Context data keys that are also Adobe variable names (s.contextData["pageName"]) stay
  * context data: they never set the hit's variables. Markers written "c.=" (as generic URL
  * encoders write empty values) open and close groups as "c." does. */
+/* Context data decodes as the hit's other values: the charset ce names (also when ce comes
+ * after c.), %uXXXX escapes, and invalid UTF-8 becomes U+FFFD; keys as well as values. */
+static void contextdata_follows_ce_and_escapes(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("g=x&ce=ISO-8859-1&c.&key=Caf%E9&k%E9y=%80&.c"), 0);
+    cn_dhit_t *h = &B.hits[0];
+    assert_int_equal(h->ctx_count, 2);
+    assert_str(B.ctx[h->ctx_first].key, "key");
+    assert_str(B.ctx[h->ctx_first].value, "Caf\xc3\xa9");
+    assert_str(B.ctx[h->ctx_first + 1].key, "k\xc3\xa9y");
+    assert_str(B.ctx[h->ctx_first + 1].value, "\xe2\x82\xac");
+    assert_int_equal(decode_query("g=x&c.&a=%u4E2D%E9&.c&ce=windows-1251&c.&b=%CF&.c"), 0);
+    h = &B.hits[0];
+    assert_int_equal(h->ctx_count, 2);
+    assert_str(B.ctx[h->ctx_first].value, "\xe4\xb8\xad\xc3\xa9");
+    assert_str(B.ctx[h->ctx_first + 1].value, "\xd0\x9f");
+    assert_int_equal(decode_query("g=x&c.&a=Caf%E9&b%FF=1&.c"), 0);
+    h = &B.hits[0];
+    assert_str(B.ctx[h->ctx_first].value, "Caf\xef\xbf\xbd");
+    assert_str(B.ctx[h->ctx_first + 1].key, "b\xef\xbf\xbd");
+}
+
 static void contextdata_keys_are_not_variables(void **state)
 {
     (void)state;
@@ -1556,6 +1604,20 @@ static void canton_json_amounts_agree_on_both_paths(void **state)
     }
 }
 
+/* The pixel's values are made valid UTF-8 as they are decoded (each invalid byte or
+ * sequence is U+FFFD), as Adobe values are. */
+static void canton_pixel_invalid_utf8_becomes_replacement_characters(void **state)
+{
+    (void)state;
+    cn_rawhit_t r = {.proto = CN_PROTO_CANTON_PIXEL,
+                     .query = CN_STR_LIT("suite=demo&url=https%3A%2F%2Fs%2Fa%E9&title=Caf%E9+"
+                                         "%C3%A9&ref=\xff&visitor=v1")};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.hits[0].url, "https://s/a\xef\xbf\xbd");
+    assert_str(B.hits[0].page_name, "Caf\xef\xbf\xbd \xc3\xa9");
+    assert_str(B.hits[0].referrer, "\xef\xbf\xbd");
+}
+
 static void canton_pixel_decodes(void **state)
 {
     (void)state;
@@ -1793,6 +1855,7 @@ int main(void)
         cmocka_unit_test(adobe_names_like_known_ones),
         cmocka_unit_test(adobe_long_url_joins_g_and_dash_g),
         cmocka_unit_test(adobe_dynamic_variables_copy_params_and_headers),
+        cmocka_unit_test(adobe_invalid_utf8_becomes_replacement_characters),
         cmocka_unit_test(adobe_latin1_charset_becomes_utf8),
         cmocka_unit_test(adobe_other_charsets_become_utf8),
         cmocka_unit_test(adobe_escape_u_values_are_code_points),
@@ -1813,6 +1876,7 @@ int main(void)
         cmocka_unit_test(events_single_commerce_event),
         cmocka_unit_test(contextdata_nests_with_a_stack),
         cmocka_unit_test(contextdata_rejects_unbalanced_groups),
+        cmocka_unit_test(contextdata_follows_ce_and_escapes),
         cmocka_unit_test(contextdata_keys_are_not_variables),
         cmocka_unit_test(adobe_dynamic_variables_and_charset_skip_context_data),
         cmocka_unit_test(adobe_hit_variables_given_twice_keep_the_last),
@@ -1827,6 +1891,7 @@ int main(void)
         cmocka_unit_test(canton_json_light_and_jansson_paths_agree),
         cmocka_unit_test(canton_json_fast_path_matches_reference),
         cmocka_unit_test(canton_json_amounts_agree_on_both_paths),
+        cmocka_unit_test(canton_pixel_invalid_utf8_becomes_replacement_characters),
         cmocka_unit_test(canton_pixel_decodes),
         cmocka_unit_test(canton_suite_with_a_comma_is_one_unknown_suite),
         cmocka_unit_test(negative_prices_are_bad_products),
