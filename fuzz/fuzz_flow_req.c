@@ -16,35 +16,13 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "empty_store.h"
 #include "lib/url.h"
 #include "query/query.h"
-#include "tmpfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static cn_store_t *store;
-static cn_conf_t *conf;
-
-static void close_store(void)
-{
-    cn_store_close(store);
-    cn_conf_free(conf);
-}
-
-static void open_store(void)
-{
-    static const char text[] = "[suite f]\ntimezone = UTC\n";
-    cn_err_t err;
-    const char *dir = fuzz_tmpdir("flow", NULL);
-    if (cn_conf_parse("f", text, sizeof(text) - 1, &conf, &err) != 0)
-        abort();
-    cn_store_opts_t opts;
-    cn_store_opts_init(&opts);
-    opts.no_fsync = true;
-    if (cn_store_open(dir, &conf->suites[0], &opts, &store, &err) != 0)
-        abort();
-    atexit(close_store);
-}
 
 typedef struct answer {
     int rc;
@@ -104,8 +82,7 @@ static char *as_json(cn_str_t in, bool *nul)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (store == NULL)
-        open_store();
+    store = fuzz_empty_store("flow");
     if (size == 0)
         return 0;
     cn_query_fn_t fn = data[0] & 1 ? cn_paths_json : cn_funnel_json;

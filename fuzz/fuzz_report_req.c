@@ -10,41 +10,16 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "empty_store.h"
 #include "query/query.h"
-#include "tmpfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static cn_store_t *store;
-static cn_conf_t *conf;
-
-/* The store's folder is the run's own (fuzz_tmpdir) and goes at exit, after the store is
- * closed: a stale one (an earlier run's, another format) must never be opened. */
-static void close_store(void)
-{
-    cn_store_close(store);
-    cn_conf_free(conf);
-}
-
-static void open_store(void)
-{
-    static const char text[] = "[suite f]\ntimezone = UTC\n";
-    cn_err_t err;
-    const char *dir = fuzz_tmpdir("req", NULL);
-    if (cn_conf_parse("f", text, sizeof(text) - 1, &conf, &err) != 0)
-        abort();
-    cn_store_opts_t opts;
-    cn_store_opts_init(&opts);
-    opts.no_fsync = true;
-    if (cn_store_open(dir, &conf->suites[0], &opts, &store, &err) != 0)
-        abort();
-    atexit(close_store);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (store == NULL)
-        open_store();
+    store = fuzz_empty_store("req");
     if (size == 0)
         return 0;
     cn_report_req_t req;
