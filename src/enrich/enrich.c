@@ -372,11 +372,23 @@ const char *cn_enrich_device_name(cn_device_t d)
     }
 }
 
+/* A name taken from a user agent, interned: at most CN_ENRICH_NAME_MAX bytes of valid UTF-8
+ * (a user agent's bytes may not be: each invalid byte or sequence becomes U+FFFD, as values
+ * are decoded; a name cut at the limit ends at a character's boundary). */
 static cn_str_t name(cn_enrich_thread_t *t, cn_str_t s)
 {
     if (s.len > CN_ENRICH_NAME_MAX)
         s.len = CN_ENRICH_NAME_MAX;
-    return cn_enrich__intern(&t->names, s);
+    if (cn_str_is_ascii(s))
+        return cn_enrich__intern(&t->names, s);
+    char buf[3 * CN_ENRICH_NAME_MAX];
+    size_t n = cn_utf8_repair_to(s, buf);
+    if (n > CN_ENRICH_NAME_MAX) {
+        n = CN_ENRICH_NAME_MAX;
+        while (n > 0 && ((unsigned char)buf[n] & 0xc0) == 0x80)
+            n--;
+    }
+    return cn_enrich__intern(&t->names, cn_str(buf, n));
 }
 
 static void parse_ua(cn_enrich_thread_t *t, cn_str_t ua, cn_ua_info_t *out)

@@ -446,6 +446,17 @@ static int source_skip(source_t *src, uint64_t start, cn_err_t *err)
     return 0;
 }
 
+/* A header row's error (a parser's, which knows no file), naming the file as other errors do. */
+static int header_err(const source_t *src, int rc, cn_err_t *err)
+{
+    if (rc != 0 && err != NULL) {
+        char msg[sizeof(err->msg)];
+        snprintf(msg, sizeof(msg), "%s", cn_err_msg(err, rc));
+        cn_err_set(err, rc, "%s: %s", strcmp(src->path, "-") == 0 ? "stdin" : src->path, msg);
+    }
+    return rc;
+}
+
 /* Reads the first line (a CSV/TSV header) from the start of the input. */
 static int source_header(source_t *src, cn_import_parser_t *p, uint64_t start,
                          cn_import_stats_t *st, cn_err_t *err)
@@ -458,7 +469,8 @@ static int source_header(source_t *src, cn_import_parser_t *p, uint64_t start,
             src->consumed = src->pos;
             return 0;
         }
-        CN_RETURN_IF_ERR(cn_import_parser_set_header(p, cn_str(src->map + b, n - b), err));
+        CN_RETURN_IF_ERR(
+            header_err(src, cn_import_parser_set_header(p, cn_str(src->map + b, n - b), err), err));
         if (start == 0) {
             src->pos = nl ? n + 1 : n;
             src->consumed = src->pos;
@@ -482,7 +494,7 @@ static int source_header(source_t *src, cn_import_parser_t *p, uint64_t start,
     }
     const char *nl = memchr(data, '\n', len);
     size_t n = nl ? (size_t)(nl - data) : len;
-    rc = cn_import_parser_set_header(p, cn_str(data, n), err);
+    rc = header_err(src, cn_import_parser_set_header(p, cn_str(data, n), err), err);
     if (rc == 0) {
         st->lines++;
         st->skipped++;

@@ -84,8 +84,11 @@ int cn_decode_import_log(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     /* the rule the import summary counts with (hit/pagerule.h) */
     h->type = cn_hit_log_is_page(raw->method, code, raw->path, ctype, exts) ? CN_HIT_PAGEVIEW
                                                                             : CN_HIT_REQUEST;
-    h->page_name = raw->path;
-    h->referrer = referer.len && !cn_str_eq_c(referer, "-") ? referer : cn_str("", 0);
+    /* the line's text as valid UTF-8, as Adobe values are (cn_utf8_valid: each invalid byte or
+     * sequence, a Latin-1 byte in a path, becomes U+FFFD); ASCII is kept as it is */
+    h->page_name = cn_utf8_valid(b, raw->path);
+    h->referrer =
+        referer.len && !cn_str_eq_c(referer, "-") ? cn_utf8_valid(b, referer) : cn_str("", 0);
     /* the URL: [scheme://host]path[?query]; the query stays for campaign parameters */
     size_t n = raw->path.len + (raw->query.len ? raw->query.len + 1 : 0);
     bool with_host = host.len > 0 && !cn_str_eq_c(host, "-");
@@ -109,9 +112,9 @@ int cn_decode_import_log(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         memcpy(w, raw->query.ptr, raw->query.len);
         w += raw->query.len;
     }
-    h->url = cn_str(u, (size_t)(w - u));
+    h->url = cn_utf8_valid(b, cn_str(u, (size_t)(w - u)));
     if (vid.len > 0) {
-        h->visitor_id = vid;
+        h->visitor_id = cn_utf8_valid(b, vid);
         h->vid_src = CN_VID_COOKIE;
     }
     /* the response, as context data for from= rules (docs/processing.md) */
@@ -119,8 +122,8 @@ int cn_decode_import_log(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     if (status.len > 0)
         rc = cn_decode_ctx_add(b, h, CN_STR_LIT("http.status"), status, err);
     if (rc == 0 && ctype.len > 0)
-        rc = cn_decode_ctx_add(b, h, CN_STR_LIT("http.content_type"), ctype, err);
+        rc = cn_decode_ctx_add(b, h, CN_STR_LIT("http.content_type"), cn_utf8_valid(b, ctype), err);
     if (rc == 0 && user.len > 0 && !cn_str_eq_c(user, "-"))
-        rc = cn_decode_ctx_add(b, h, CN_STR_LIT("http.user"), user, err);
+        rc = cn_decode_ctx_add(b, h, CN_STR_LIT("http.user"), cn_utf8_valid(b, user), err);
     return rc;
 }

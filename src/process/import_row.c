@@ -21,12 +21,14 @@
         return code;                                                                               \
     } while (0)
 
+/* A field's name or value percent-decoded, as valid UTF-8 (cn_utf8_valid: each invalid byte or
+ * sequence becomes U+FFFD, as Adobe and pixel values do when they are decoded). */
 static cn_str_t dec(cn_dbatch_t *b, cn_str_t s)
 {
     if (!cn_url_needs_decode(s))
-        return s;
+        return cn_utf8_valid(b, s);
     char *p = cn_parena_alloc(&b->arena, s.len ? s.len : 1);
-    return cn_str(p, cn_url_decode_to(s, p));
+    return cn_utf8_valid(b, cn_str(p, cn_url_decode_to(s, p)));
 }
 
 /*

@@ -9,6 +9,7 @@
   and are no error.
 - `.gz` by name: a .gz that is not gzip data, and gzip data under another name (or on
   stdin), are errors naming the input; an empty .gz is an empty file.
+- Bytes that are not valid UTF-8 (Latin-1) in a log line or a CSV row are U+FFFD in reports.
 """
 import gzip
 import json
@@ -128,8 +129,8 @@ def header_and_column_counts(tmp):
     d = Folder(tmp, "dupcols")
     r = run(["import", "--config", d.conf, "--suite", "demo", "--data", d.data, "--format", "csv",
              dup], want=1)
-    check("the header names column 'prop1' twice (columns 3 and 4)" in r.stderr.decode(),
-          r.stderr)
+    check("%s: the header names column 'prop1' twice (columns 3 and 4)" % dup
+          in r.stderr.decode(), r.stderr)
     cols = os.path.join(tmp, "cols.csv")
     with open(cols, "w") as f:
         f.write("ts,url,prop1\n1709287200,/a\n1709287200,/b,x,\"y,z\"\n1709287200,/c,x\n")
@@ -296,10 +297,32 @@ def absolute_form(tmp):
     check("/p/mug" in out and "/a.css" in out and "http:" not in out, out)
 
 
+def latin1_bytes(tmp):
+    """Bytes that are not valid UTF-8 in a log's path or a CSV cell are U+FFFD once processed:
+    `canton report --format csv` writes the text the API shows (docs/hit.md)."""
+    log = os.path.join(tmp, "latin1.log")
+    with open(log, "wb") as f:
+        f.write(b'10.0.0.1 - - [01/Mar/2024:10:00:00 +0000] "GET /caf\xe9 HTTP/1.1" 200 1 '
+                b'"http://r.example/\xe9" "' + UA.encode() + b'"\n')
+    csv = os.path.join(tmp, "latin1.csv")
+    with open(csv, "wb") as f:
+        f.write(b"ts,ip,ua,url,page\n1709287201,10.0.0.2," + UA.encode() +
+                b",/t\xe9,Th\xe9 \xc3\xa9\n")
+    d = Folder(tmp, "latin1")
+    d.imp([log], "--format", "combined")
+    d.imp([csv], "--format", "csv")
+    check(d.totals("hits,pageviews") == [2, 2], d.totals("hits,pageviews"))
+    out = run(["report", "--config", d.conf, "--data", d.data, "--suite", "demo", "--dimension",
+               "page", "--metrics", "hits", "--from", "2024-03-01", "--to", "2024-03-01",
+               "--format", "csv", "--bots"]).stdout
+    text = out.decode("utf-8")  # strict: raises on bytes that are not valid UTF-8
+    check("/caf\ufffd," in text and "Th\ufffd \u00e9," in text, text)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="canton-import-rows-")
     parts = [rows_page_views, absolute_form, epoch_digits, empty_files, gzip_by_name,
-             control_bytes, partial_last_line, header_and_column_counts]
+             control_bytes, partial_last_line, header_and_column_counts, latin1_bytes]
     only = sys.argv[1:]  # names of parts to run (all by default)
     try:
         for part in parts:

@@ -202,6 +202,30 @@ static void ua_unknown_is_other(void **state)
     assert_false(u.is_bot);
 }
 
+/*
+ * A user agent's names are valid UTF-8 whatever its bytes (an imported log's Latin-1 byte): each
+ * invalid byte or sequence a rule captures becomes one U+FFFD (EF BF BD), as values are decoded.
+ */
+static void ua_names_are_valid_utf8(void **state)
+{
+    (void)state;
+    cn_ua_info_t u;
+    cn_enrich_ua(T, CN_STR_LIT("Liferea/1\xe9.2.3"), &u);
+    assert_str(u.browser, "Liferea");
+    assert_str(u.browser_ver, "1\xef\xbf\xbd");
+    cn_enrich_ua(T, CN_STR_LIT("Peapod/\xe9\xff.2"), &u);
+    assert_str(u.browser_ver, "\xef\xbf\xbd\xef\xbf\xbd");
+    cn_enrich_ua(T,
+                 CN_STR_LIT("Mozilla/5.0 (Linux; Android 10; Caf\xe9 \xc3\xa9 Build/QP1A) "
+                            "AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36"),
+                 &u);
+    assert_str(u.browser, "Chrome");
+    assert_str(u.os, "Android");
+    assert_str(u.model, "Caf\xef\xbf\xbd \xc3\xa9");      /* valid UTF-8 stays */
+    cn_enrich_ua(T, CN_STR_LIT("Liferea/1\xe9.2.3"), &u); /* from the cache */
+    assert_str(u.browser_ver, "1\xef\xbf\xbd");
+}
+
 /* --- Bots --- */
 
 static void bot_googlebot_has_list_tag(void **state)
@@ -1363,6 +1387,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(ua_mac_firefox_is_desktop),
         cmocka_unit_test(ua_tv_and_console_are_other),
         cmocka_unit_test(ua_unknown_is_other),
+        cmocka_unit_test(ua_names_are_valid_utf8),
         cmocka_unit_test(bot_googlebot_has_list_tag),
         cmocka_unit_test(bot_http_libraries_and_headless),
         cmocka_unit_test(bot_empty_ua),

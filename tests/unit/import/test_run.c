@@ -461,6 +461,34 @@ static void write_text(char *path, int suffix_len, const char *text)
     }
 }
 
+/* A bad header row's error names the file, as the other errors of an input do, whether the
+ * file is mapped (plain) or read as a stream (gzip). */
+static void header_error_names_the_file(void **state)
+{
+    (void)state;
+    char plain[] = "/tmp/cn_run_XXXXXX", gz[] = "/tmp/cn_run_XXXXXX.gz";
+    char *paths[] = {plain, gz};
+    int suffix[] = {0, 3};
+    for (int i = 0; i < 2; i++) {
+        write_text(paths[i], suffix[i], "url,prop1,prop1\n/a,x,y\n");
+        cn_import_parser_t *p = NULL;
+        cn_import_opts_t o = {.format = "csv", .suite = "s"};
+        assert_int_equal(cn_import_parser_new(&o, &p, NULL), 0);
+        collected_t c = {0};
+        cn_import_stats_t st = {0};
+        cn_import_sink_t sink = {.hit = on_hit, .bad = on_bad, .ud = &c};
+        cn_err_t err = {0};
+        assert_int_equal(cn_import_run(p, paths[i], 0, 1, &sink, &st, &err), CN_EPARSE);
+        cn_import_parser_free(p);
+        char want[256];
+        snprintf(want, sizeof(want), "%s: the header names column 'prop1' twice (columns 2 and 3)",
+                 paths[i]);
+        assert_string_equal(err.msg, want);
+        assert_int_equal(c.hits, 0);
+        unlink(paths[i]);
+    }
+}
+
 /* A UTF-8 byte order mark before the first line is not part of its first field. */
 static void utf8_bom_is_dropped(void **state)
 {
@@ -613,6 +641,7 @@ int main(void)
         cmocka_unit_test(over_long_lines_in_a_stream),
         cmocka_unit_test(sink_errors_stop_the_import),
         cmocka_unit_test(csv_header_from_the_file),
+        cmocka_unit_test(header_error_names_the_file),
         cmocka_unit_test(utf8_bom_is_dropped),
         cmocka_unit_test(missing_file_is_an_error),
         cmocka_unit_test(batches_reach_the_hitlog_in_file_order),

@@ -15,6 +15,7 @@
 
 #include "conf/conf.h"
 #include "helpers.h"
+#include "import/import.h"
 #include "process/internal.h"
 
 #include <cmocka.h>
@@ -316,6 +317,85 @@ static void row_packed_cells_and_names(void **state)
     assert_int_equal(row("url=x&vars=evar4%40-1%3Dx"), CN_BADROW_BAD_QUERY);
 }
 
+/* The parser and its context of the last import_and_decode: B's strings may point into them. */
+static cn_import_parser_t *IP;
+static cn_import_ctx_t IC;
+
+static void import_done(void)
+{
+    if (IP != NULL) {
+        cn_import_ctx_dispose(&IC);
+        cn_import_parser_free(IP);
+        IP = NULL;
+    }
+}
+
+/* Parses one line of an input of format fmt (a CSV header first when header is not NULL) as
+ * `canton import` does, and decodes its raw hit into B; *raw is the raw hit. */
+static void import_and_decode(const char *fmt, const char *header, const char *line,
+                              cn_rawhit_t *raw)
+{
+    import_done();
+    cn_import_opts_t o = {.format = fmt, .suite = "shop"};
+    cn_err_t err = {0};
+    if (cn_import_parser_new(&o, &IP, &err) != 0)
+        fail_msg("%s", err.msg);
+    cn_import_ctx_init(&IC);
+    if (header != NULL && cn_import_parser_set_header(IP, cn_str_c(header), &err) != 0)
+        fail_msg("%s", err.msg);
+    cn_import_info_t info = {0};
+    if (cn_import_parse_line(IP, &IC, cn_str_c(line), raw, &info) != 0)
+        fail_msg("bad line: reason %d at column %zu", (int)info.bad, info.column);
+    cn_err_clear(&E);
+    if (cn_decode_raw(raw, &B, &E) != 0)
+        fail_msg("%s", E.msg);
+}
+
+/*
+ * Imported text is made valid UTF-8 as Adobe values are (docs/hit.md): each invalid byte or
+ * sequence becomes one U+FFFD (EF BF BD), here a Latin-1 byte (E9), a byte that starts no
+ * sequence (FF, 80), a sequence cut short (E2 82 then 'A') and an overlong form (C0 AF, one
+ * each byte). Valid UTF-8 (C3 A9) and ASCII stay as they are.
+ */
+static void imported_text_is_valid_utf8(void **state)
+{
+    (void)state;
+    cn_rawhit_t raw = {0};
+    import_and_decode("combined", NULL,
+                      "10.0.0.1 - - [10/Oct/2024:13:55:36 +0000] \"GET /caf\xe9/\xc3\xa9?q=\xe2\x82"
+                      "A HTTP/1.1\" "
+                      "200 512 \"http://ref.example/\xe9t\xe9\" \"Bot\xe9/1.0\"",
+                      &raw);
+    const cn_dhit_t *h = &B.hits[0];
+    assert_s(h->page_name, "/caf\xef\xbf\xbd/\xc3\xa9");
+    assert_s(h->url, "/caf\xef\xbf\xbd/\xc3\xa9?q=\xef\xbf\xbd"
+                     "A");
+    assert_s(h->referrer, "http://ref.example/\xef\xbf\xbdt\xef\xbf\xbd");
+    assert_s(raw.ua, "Bot\xe9/1.0"); /* as sent: its names are made valid (enrich) */
+
+    import_and_decode(
+        "csv", "ts,url,page,referrer,user_agent,prop1,visitor,note",
+        "1728568536,https://shop.example/caf\xe9,Caf\xe9 \xc3\xa9,http://r.example/\xff,"
+        "Bot\xe9,\xc0\xaf,v\x80,ok",
+        &raw);
+    h = &B.hits[0];
+    assert_s(h->url, "https://shop.example/caf\xef\xbf\xbd");
+    assert_s(h->page_name, "Caf\xef\xbf\xbd \xc3\xa9");
+    assert_s(h->referrer, "http://r.example/\xef\xbf\xbd");
+    assert_s(h->visitor_id, "v\xef\xbf\xbd");
+    assert_s(raw.ua, "Bot\xe9");
+    assert_int_equal(h->var_count, 1);
+    assert_int_equal(B.vars[h->var_first].var, CN_VAR_PROP | 1);
+    assert_s(B.vars[h->var_first].value, "\xef\xbf\xbd\xef\xbf\xbd");
+    assert_s(ctx(h, "note"), "ok");
+    import_done();
+
+    /* a row's %XX escapes are decoded first (export's packed cells too) */
+    assert_int_equal(row("url=%2Fcaf%E9&vars=prop2%3Dx%25E9"), 0);
+    assert_s(B.hits[0].url, "/caf\xef\xbf\xbd");
+    assert_s(B.vars[B.hits[0].var_first].value, "x\xef\xbf\xbd");
+}
+
 /* --- Through a processor: visitors --- */
 
 typedef struct rec {
@@ -425,6 +505,7 @@ int main(void)
         cmocka_unit_test(row_packed_cells_and_names),
         cmocka_unit_test(row_products_without_events_count_no_product_view),
         cmocka_unit_test(row_duplicate_purchase_marks_a_repeated_purchase),
+        cmocka_unit_test(imported_text_is_valid_utf8),
         cmocka_unit_test(visitor_key_is_ip_ua_and_day),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
