@@ -257,18 +257,6 @@ static void append_hit(cn_collect_t *c, cn_http_req_t *req, cn_proto_t proto, cn
         c->unknown[proto]++;
 }
 
-/* True when the comma-separated list names id. */
-static bool named_before(cn_str_t list, cn_str_t id)
-{
-    cn_str_t item;
-    while (list.ptr != NULL && list.len != 0) {
-        list = cn_str_split(list, ',', &item);
-        if (cn_str_eq(item, id))
-            return true;
-    }
-    return false;
-}
-
 /* Counts a hit for each known suite of a (comma-separated) suite field, once for a suite named
  * twice (shop,shop), as processing makes one hit of it; true if all are known. */
 static bool count_suites(cn_collect_t *c, cn_proto_t proto, cn_str_t field)
@@ -279,7 +267,8 @@ static bool count_suites(cn_collect_t *c, cn_proto_t proto, cn_str_t field)
     do {
         const char *at = field.ptr;
         field = cn_str_split(field, ',', &id);
-        if (id.len != 0 && named_before(cn_str(list.ptr, (size_t)(at - list.ptr)), id))
+        id = cn_str_trim(id); /* as processing reads the list */
+        if (id.len != 0 && cn_str_list_has(cn_str(list.ptr, (size_t)(at - list.ptr)), ',', id))
             continue;
         const cn_suite_conf_t *s = id.len ? cn_conf_suite(c->conf, id.ptr, id.len) : NULL;
         if (s == NULL)

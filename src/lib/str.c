@@ -59,6 +59,17 @@ cn_str_t cn_str_split(cn_str_t s, char sep, cn_str_t *head)
     return cn_str(p + 1, s.len - (size_t)(p - s.ptr) - 1);
 }
 
+bool cn_str_list_has(cn_str_t list, char sep, cn_str_t item)
+{
+    cn_str_t it;
+    while (list.ptr != NULL && list.len != 0) {
+        list = cn_str_split(list, sep, &it);
+        if (cn_str_eq(cn_str_trim(it), item))
+            return true;
+    }
+    return false;
+}
+
 int cn_str_to_i64(cn_str_t s, int64_t *out)
 {
     size_t i = 0;

@@ -69,6 +69,9 @@ static inline cn_str_t cn_str_trim(cn_str_t s)
  * is s and the result is {NULL, 0}. Used as a tokenizer loop.
  */
 cn_str_t cn_str_split(cn_str_t s, char sep, cn_str_t *head);
+/* True when the sep-separated list has an item equal to item, the items' spaces trimmed (a
+ * suite list "a, b": the collector and processing read it so). */
+bool cn_str_list_has(cn_str_t list, char sep, cn_str_t item);
 /* Parses a whole slice as a decimal signed 64-bit integer; 0 or CN_EPARSE. */
 int cn_str_to_i64(cn_str_t s, int64_t *out);
 /* Parses a whole slice as a decimal number (strtod rules, no hex/inf/nan). */

@@ -981,18 +981,6 @@ no_rate:
 
 /* --- Public entry points --- */
 
-/* True when the comma-separated list names id (items trimmed as process_batch trims them). */
-static bool named_before(cn_str_t list, cn_str_t id)
-{
-    cn_str_t item;
-    while (list.ptr != NULL && list.len != 0) {
-        list = cn_str_split(list, ',', &item);
-        if (cn_str_eq(cn_str_trim(item), id))
-            return true;
-    }
-    return false;
-}
-
 /*
  * The state stage for one decoded raw hit: b holds its hits (reason 0) or
  * reason is why it is a bad row; pe (may be NULL) its enrichment computed
@@ -1012,7 +1000,8 @@ static int process_batch(cn_process_t *p, const cn_rawhit_t *raw, const void *re
         const char *at = rest.ptr;
         rest = cn_str_split(rest, ',', &id);
         id = cn_str_trim(id);
-        if (id.len == 0 || named_before(cn_str(b->suites.ptr, (size_t)(at - b->suites.ptr)), id))
+        if (id.len == 0 ||
+            cn_str_list_has(cn_str(b->suites.ptr, (size_t)(at - b->suites.ptr)), ',', id))
             continue;
         cn_suite_state_t *s = find_suite(p, id);
         if (s == NULL) {
