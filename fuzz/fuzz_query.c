@@ -128,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* the flagged splitter gives the same pairs, and its flags are right */
         if (!cn_query_next_pair(&rest2, &pr) || pr.name.ptr != n.ptr || pr.name.len != n.len ||
             pr.value.ptr != v.ptr || pr.value.len != v.len || pr.has_eq != eq ||
-            pr.name_special != cn_url_needs_decode(n) || pr.value_special != cn_url_needs_decode(v))
+            pr.name_special != cn_query_special(n) || pr.value_special != cn_query_special(v))
             abort();
         pairs++;
         covered += n.len + v.len + (eq ? 1 : 0);

@@ -15,6 +15,9 @@
 /* 1 for the bytes the decoder must look at: '%' and '+'. */
 static const uint8_t special[256] = {['%'] = 1, ['+'] = 1};
 
+/* 1 for the bytes that make a split part "special" (url.h): '%', '+' and 0x80-0xff. */
+static const uint8_t split_special[256] = {['%'] = 1, ['+'] = 1, [0x80 ... 0xff] = 1};
+
 /* 1 + the value of a hex digit, 0 for the other bytes. */
 static const uint8_t hexp1[256] = {
     ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
@@ -36,8 +39,8 @@ static inline unsigned special16(const unsigned char *p)
 /*
  * Scans one pair from p (n bytes left in the query): returns the pair's
  * length (up to '&' or the end), sets *eq to the offset of its first '='
- * (or the length), and *sp_name / *sp_value to whether '%' or '+' occur
- * before / after it.
+ * (or the length), and *sp_name / *sp_value to whether '%', '+' or a byte
+ * >= 0x80 occur before / after it.
  */
 static size_t scan_pair(const unsigned char *p, size_t n, size_t *eq, bool *sp_name, bool *sp_value)
 {
@@ -50,8 +53,11 @@ static size_t scan_pair(const unsigned char *p, size_t n, size_t *eq, bool *sp_n
         __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
         unsigned ma = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, amp));
         unsigned me = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, eqc));
-        unsigned ms = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, pct), _mm_cmpeq_epi8(v, plus)));
+        unsigned ms =
+            (unsigned)_mm_movemask_epi8(/* (a byte >= 0x80 has its sign bit) */
+                                        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, pct),
+                                                                  _mm_cmpeq_epi8(v, plus)),
+                                                     v));
         unsigned lim = ma ? (1u << __builtin_ctz(ma)) - 1 : 0xffffu;
         me &= lim;
         ms &= lim;
@@ -76,7 +82,7 @@ static size_t scan_pair(const unsigned char *p, size_t n, size_t *eq, bool *sp_n
     for (; i < n && p[i] != '&'; i++) {
         if (p[i] == '=' && e == SIZE_MAX)
             e = i;
-        else if (special[p[i]])
+        else if (split_special[p[i]])
             *(e == SIZE_MAX ? &spn : &spv) |= 1;
     }
 #ifdef __SSE2__
@@ -114,7 +120,7 @@ bool cn_query_next_pair(cn_str_t *rest, cn_query_pair_t *out)
     return false;
 }
 
-/* Masks of '&', '=' and '%'/'+' over 64 bytes (bit i: byte i). */
+/* Masks of '&', '=' and '%'/'+'/0x80-0xff over 64 bytes (bit i: byte i). */
 static void classify64(const unsigned char *p, uint64_t *amp, uint64_t *eq, uint64_t *sp)
 {
     uint64_t a = 0, e = 0, s = 0;
@@ -125,15 +131,18 @@ static void classify64(const unsigned char *p, uint64_t *amp, uint64_t *eq, uint
              << (16 * k);
         e |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')))
              << (16 * k);
-        s |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_or_si128(
-                 _mm_cmpeq_epi8(v, _mm_set1_epi8('%')), _mm_cmpeq_epi8(v, _mm_set1_epi8('+'))))
+        s |= (uint64_t)(unsigned)_mm_movemask_epi8(
+                 _mm_or_si128(/* sign bit: >= 0x80 */
+                              _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('%')),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('+'))),
+                              v))
              << (16 * k);
     }
 #else
     for (int i = 0; i < 64; i++) {
         a |= (uint64_t)(p[i] == '&') << i;
         e |= (uint64_t)(p[i] == '=') << i;
-        s |= (uint64_t)special[p[i]] << i;
+        s |= (uint64_t)split_special[p[i]] << i;
     }
 #endif
     *amp = a;

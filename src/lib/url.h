@@ -26,7 +26,7 @@ bool cn_query_next(cn_str_t *rest, cn_str_t *name, cn_str_t *value, bool *has_eq
 typedef struct cn_query_pair {
     cn_str_t name, value; /* raw (still encoded) */
     bool has_eq;          /* a '=' was present */
-    bool name_special;    /* name holds '%' or '+' (cn_url_decode_to would change it) */
+    bool name_special;    /* name holds '%', '+' or a byte >= 0x80: cn_query_special() */
     bool value_special;   /* the same for value */
 } cn_query_pair_t;
 
@@ -50,6 +50,13 @@ size_t cn_url_special_prefix(cn_str_t s);
 
 /* True when s contains '%' or '+', i.e. cn_url_decode() would change it. */
 bool cn_url_needs_decode(cn_str_t s);
+
+/* A part the splitters flag special: one that decoding (cn_url_decode_to) would change, or
+ * that is not ASCII. A part that is not special is its own decoded, valid UTF-8 text. */
+static inline bool cn_query_special(cn_str_t s)
+{
+    return cn_url_needs_decode(s) || !cn_str_is_ascii(s);
+}
 
 /*
  * Percent-decodes s into dst, which must have room for s.len bytes (decoding

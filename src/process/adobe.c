@@ -24,7 +24,8 @@
 #define MAX_TS_AHEAD_US (24 * 3600 * 1000000LL)
 
 /* A parameter as the splitter gives it, its name then decoded in place: value is
- * still encoded, value_special tells whether decoding changes it. */
+ * still encoded; value_special tells whether decoding or the UTF-8 check may change it
+ * (it holds '%', '+' or a byte >= 0x80: cn_query_special()). */
 typedef cn_query_pair_t param_t;
 
 typedef struct actx {
@@ -75,20 +76,23 @@ static __attribute__((noinline, cold)) cn_str_t decode_escaped(cn_dbatch_t *b, i
 }
 
 /*
- * Decodes a parameter value in the charset ce names; special says whether it holds '%' or
- * '+'. The result is always valid UTF-8: a byte or sequence that is not (in a value taken
- * as UTF-8) becomes U+FFFD here, once, so every output shows the same text.
+ * Decodes a parameter value in the charset ce names; special says whether it holds '%', '+'
+ * or a byte >= 0x80 (cn_query_special(): the splitter's flag). The result is always valid
+ * UTF-8: a byte or sequence that is not (in a value taken as UTF-8) becomes U+FFFD here,
+ * once, so every output shows the same text. A value that is not special is ASCII without
+ * escapes, valid UTF-8 as it is: taken without a scan when the charset is UTF-8 (a stateful
+ * charset such as ISO-2022-JP still reads its ESC, SO and SI bytes: converted as before).
  */
 static inline cn_str_t decode_value_in(cn_dbatch_t *b, int charset, cn_str_t raw, bool special)
 {
-    cn_str_t s = raw;
-    if (special) { /* (the decoder copies the runs without escapes 16 bytes at a time) */
-        char *p = cn_parena_alloc(&b->arena, raw.len);
-        bool has_u;
-        s = cn_str(p, cn_url_decode_to_u(raw, p, &has_u));
-        if (has_u) /* rare: decoded again, the other way */
-            return decode_escaped(b, charset, raw);
-    }
+    if (!special)
+        return charset == CN_CHARSET_UTF8 ? raw : cn_charset_to_utf8(b, charset, raw);
+    /* (the decoder copies the runs without escapes 16 bytes at a time) */
+    char *p = cn_parena_alloc(&b->arena, raw.len);
+    bool has_u;
+    cn_str_t s = cn_str(p, cn_url_decode_to_u(raw, p, &has_u));
+    if (has_u) /* rare: decoded again, the other way */
+        return decode_escaped(b, charset, raw);
     return charset == CN_CHARSET_UTF8 ? cn_utf8_valid(b, s) : cn_charset_to_utf8(b, charset, s);
 }
 
@@ -107,7 +111,7 @@ static __attribute__((noinline)) cn_str_t decode_value_ool(cn_dbatch_t *b, int c
 
 cn_str_t cn_adobe_decode_value(cn_dbatch_t *b, int charset, cn_str_t raw)
 {
-    return decode_value_ool(b, charset, raw, cn_url_needs_decode(raw));
+    return decode_value_ool(b, charset, raw, cn_query_special(raw));
 }
 
 /* True for "c." or "c.=", the parameter that opens context data. */

@@ -112,6 +112,11 @@ static iconv_t open_ascii_compatible(const char *name)
 
 int cn_charset_find(cn_dbatch_t *b, cn_str_t label)
 {
+    /* "UTF-8" in any case, as AppMeasurement sends it on nearly every hit: no lookup */
+    const char *l = label.ptr;
+    if (label.len == 5 && (l[0] | 0x20) == 'u' && (l[1] | 0x20) == 't' && (l[2] | 0x20) == 'f' &&
+        l[3] == '-' && l[4] == '8')
+        return CN_CHARSET_UTF8;
     char norm[LABEL_MAX + 1];
     /* trim ASCII white space, as the standard's label lookup does */
     while (label.len > 0 && (label.ptr[0] == ' ' || label.ptr[0] == '\t'))

@@ -208,7 +208,8 @@ static void assert_same_pair(const cn_query_pair_t *got, const cn_query_pair_t *
 
 /*
  * Exact pairs from the block splitter for the edge cases: empty pairs, a pair without '=',
- * '=' in a value, '%' and '+' in names and values and as the last byte, pairs across the 16-,
+ * '=' in a value, '%' and '+' in names and values and as the last byte, bytes >= 0x80 (which
+ * make a part special as '%' does), pairs across the 16-,
  * 32- and 64-byte block edges, names that start like a known one, a very long query taken a
  * few pairs at a time.
  */
@@ -217,7 +218,8 @@ static void split_edge_cases_exact(void **state)
     (void)state;
     /* a 40-byte value puts the later pairs across the 32- and 64-byte block edges */
     static const char q[] = "&&a=1&&b&=x&c==d%&p+g=%zz%&=&e=v%2&long=0123456789012345678901234567"
-                            "890123456789&pageNam=x&pageNames=y&z%41=%41&last=";
+                            "890123456789&pageNam=x&pageNames=y&z%41=%41&\xc3\xa9t\xc3\xa9=x"
+                            "&v=caf\xc3\xa9&last=";
     static const struct {
         const char *name, *value;
         bool has_eq, nsp, vsp;
@@ -233,6 +235,8 @@ static void split_edge_cases_exact(void **state)
         {"pageNam", "x", true, false, false},
         {"pageNames", "y", true, false, false},
         {"z%41", "%41", true, true, true},
+        {"\xc3\xa9t\xc3\xa9", "x", true, true, false}, /* not ASCII: special too */
+        {"v", "caf\xc3\xa9", true, false, true},
         {"last", "", true, false, false},
     };
     cn_str_t rest = cn_str(q, sizeof(q) - 1);
@@ -287,7 +291,7 @@ static void split_edge_cases_exact(void **state)
 static void long_strings_decode_and_split_as_bytewise(void **state)
 {
     (void)state;
-    static const char alphabet[] = "abcXYZ019%%++&&==2Fg?#";
+    static const char alphabet[] = "abcXYZ019%%++&&==2Fg?#\xc3\xa9\x80";
     uint64_t x = 88172645463325252ULL;
     char in[300], a[300], b[300];
     for (int round = 0; round < 20000; round++) {
@@ -330,8 +334,8 @@ static void long_strings_decode_and_split_as_bytewise(void **state)
             assert_int_equal(pr.name.len, eq - at);
             assert_int_equal(pr.has_eq, eq < end);
             assert_int_equal(pr.value.len, eq < end ? end - eq - 1 : 0);
-            assert_int_equal(pr.name_special, cn_url_needs_decode(pr.name));
-            assert_int_equal(pr.value_special, cn_url_needs_decode(pr.value));
+            assert_int_equal(pr.name_special, cn_query_special(pr.name));
+            assert_int_equal(pr.value_special, cn_query_special(pr.value));
             at = end;
         }
         while (at < n && in[at] == '&')
@@ -398,10 +402,10 @@ static void split_at_block_edges_matches_pairwise(void **state)
 {
     (void)state;
     static const size_t edges[] = {0, 1, 15, 16, 17, 31, 32, 33, 47, 48, 62, 63, 64, 65, 66, 127};
-    static const char marks[] = "&=%+";
+    static const char marks[] = "&=%+\xe9";
     char in[160];
-    for (size_t m1 = 0; m1 < 4; m1++) {
-        for (size_t m2 = 0; m2 < 4; m2++) {
+    for (size_t m1 = 0; m1 < 5; m1++) {
+        for (size_t m2 = 0; m2 < 5; m2++) {
             for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
                 for (size_t j = 0; j < sizeof(edges) / sizeof(edges[0]); j++) {
                     size_t n = 140;
@@ -415,8 +419,8 @@ static void split_at_block_edges_matches_pairwise(void **state)
                     for (size_t q = 0; q < k; q++) {
                         assert_true(cn_query_next_pair(&r1, &pr));
                         assert_same_pair(&got[q], &pr);
-                        assert_int_equal(got[q].name_special, cn_url_needs_decode(pr.name));
-                        assert_int_equal(got[q].value_special, cn_url_needs_decode(pr.value));
+                        assert_int_equal(got[q].name_special, cn_query_special(pr.name));
+                        assert_int_equal(got[q].value_special, cn_query_special(pr.value));
                     }
                     assert_int_equal(r2.len, 0);
                     assert_false(cn_query_next_pair(&r1, &pr));
