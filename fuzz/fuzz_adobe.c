@@ -6,9 +6,12 @@
  * collector flags it). Invariants: a failure is one of the bad-row
  * reasons; the same request decodes the same way with a batch that has kept
  * converters from earlier inputs (as processing's batches do) and with a
- * fresh one; every string of the result can be read.
+ * fresh one; every string of the result can be read; the purchase id has no white space
+ * around it, is at most 20 bytes and valid UTF-8; the visitor id is valid UTF-8, also when
+ * it comes from an s_vi cookie (the query's bytes are sent again as one).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +19,29 @@
 #include "process/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool is_valid(cn_str_t s)
+{
+    return cn_utf8_valid_prefix(s) == s.len;
+}
+
+/* The query's bytes (up to a line end) as the id of an s_vi cookie, on a hit without ids:
+ * the visitor id it gives is valid UTF-8. */
+static void check_s_vi(cn_dbatch_t *b, cn_str_t q)
+{
+    static char hdr[4096];
+    int n = snprintf(hdr, sizeof(hdr), "cookie: s_vi=[CS]v1|%.*s[CE]\n",
+                     (int)(q.len > 4000 ? 4000 : q.len), q.len > 0 ? q.ptr : "");
+    for (int i = 0; i < n - 1; i++)
+        if (hdr[i] == '\n' || hdr[i] == '\r' || hdr[i] == 0)
+            hdr[i] = ' ';
+    cn_rawhit_t r = {.proto = CN_PROTO_ADOBE, .suite = CN_STR_LIT("s1")};
+    r.query = CN_STR_LIT("g=x");
+    r.headers = cn_str(hdr, (size_t)n);
+    cn_err_t e;
+    if (cn_decode_raw(&r, b, &e) != 0 || b->hit_count != 1 || !is_valid(b->hits[0].visitor_id))
+        abort();
+}
 
 static unsigned touch(cn_str_t s)
 {
@@ -64,7 +90,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sum += touch(h->url) + touch(h->referrer) + touch(h->page_name) + touch(h->visitor_id) +
                touch(h->link_url) + touch(h->link_name) + touch(h->currency) +
                touch(h->purchase_id);
+        cn_str_t id = h->purchase_id;
+        if (id.len > 20 || !is_valid(id) || !is_valid(h->visitor_id) ||
+            (id.len > 0 && cn_str_trim(id).len != id.len))
+            abort();
     }
+    check_s_vi(&fresh, r.query);
     for (size_t i = 0; r1 == 0 && i < kept.var_count; i++)
         sum += touch(kept.vars[i].value);
     volatile unsigned sink = sum;

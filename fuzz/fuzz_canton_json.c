@@ -3,7 +3,8 @@
  * Fuzz target: canton's JSON batch (POST /api/collect body, plain or gzip)
  * and, with the same bytes as a query string, the pixel. Invariants: on
  * success there are 1..500 hits, page views have a URL, items have a sku and
- * a non-negative quantity, currencies are 3 upper-case letters; a failure is
+ * a non-negative quantity, currencies are 3 upper-case letters, order ids have no
+ * white space around them, a revenue is not negative; a failure is
  * always one of the bad-row reasons. The JSON body is also decoded through
  * jansson alone (cn__decode_canton_json_ref): the light parser must give the
  * same reason, message and batch.
@@ -46,6 +47,8 @@ static void check(const cn_dbatch_t *b, int rc)
         volatile unsigned sink = sum;
         (void)sink;
         if (h->currency.len != 0 && h->currency.len != 3)
+            abort();
+        if (cn_str_trim(h->purchase_id).len != h->purchase_id.len || h->revenue < 0)
             abort();
         for (uint32_t k = 0; k < h->prod_count; k++) {
             const cn_dprod_t *p = &b->prods[h->prod_first + k];

@@ -359,8 +359,12 @@ static int parse_ts(cn_str_t s, int64_t *out, char *why, size_t why_len)
 #undef TS_BAD
 }
 
-/* The id inside an s_vi cookie: "[CS]v1|<id>[CE]". */
-static cn_str_t s_vi_cookie(const cn_rawhit_t *raw, cn_parena_t *a)
+/*
+ * The id inside an s_vi cookie: "[CS]v1|<id>[CE]", percent-decoded and made valid UTF-8 as
+ * every other Adobe value is (cn_utf8_valid: each invalid byte or sequence is one U+FFFD), so
+ * that the visitor key a hit gives does not depend on which of the ids it came by.
+ */
+static cn_str_t s_vi_cookie(const cn_rawhit_t *raw, cn_dbatch_t *b)
 {
     cn_str_t cookies = cn_rawhit_header(raw, CN_STR_LIT("cookie"));
     cn_str_t rest = cookies, kv;
@@ -371,7 +375,7 @@ static cn_str_t s_vi_cookie(const cn_rawhit_t *raw, cn_parena_t *a)
             continue;
         cn_str_t v = cn_str(kv.ptr + 5, kv.len - 5);
         if (cn_url_needs_decode(v)) {
-            char *p = cn_parena_alloc(a, v.len);
+            char *p = cn_parena_alloc(&b->arena, v.len);
             v = cn_str(p, cn_url_decode_to(v, p));
         }
         const char *bar = memchr(v.ptr, '|', v.len);
@@ -380,9 +384,31 @@ static cn_str_t s_vi_cookie(const cn_rawhit_t *raw, cn_parena_t *a)
         cn_str_t id = cn_str(bar + 1, v.len - (size_t)(bar + 1 - v.ptr));
         if (id.len >= 4 && memcmp(id.ptr + id.len - 4, "[CE]", 4) == 0)
             id.len -= 4;
-        return id.len > 0 ? id : CN_STR_NULL;
+        return id.len > 0 ? cn_utf8_valid(b, id) : CN_STR_NULL;
     }
     return CN_STR_NULL;
+}
+
+/* The most of a purchaseID that Adobe keeps, in bytes. */
+#define PURCHASE_ID_MAX 20
+
+/*
+ * A purchaseID (decoded, valid UTF-8) as it identifies an order: without the white space
+ * around it (Adobe documents none; ` O17 ` and `O17` are one order, docs/processing.md
+ * "Orders and currency" says why), then at most PURCHASE_ID_MAX bytes, as Adobe keeps it
+ * (its purchaseID page: a longer value is truncated, and a later purchase whose truncated
+ * value matches is a repeat), cut back to a character's boundary so that the id stays valid
+ * UTF-8.
+ */
+static cn_str_t purchase_id(cn_str_t v)
+{
+    v = cn_str_trim(v);
+    if (v.len <= PURCHASE_ID_MAX)
+        return v;
+    size_t n = PURCHASE_ID_MAX;
+    while (n > 0 && ((unsigned char)v.ptr[n] & 0xc0) == 0x80)
+        n--; /* v.ptr[n] is the first byte cut off: a continuation byte belongs to the cut */
+    return cn_str_trim(cn_str(v.ptr, n));
 }
 
 /*
@@ -606,7 +632,7 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
                 products = value_of(&c, p);
                 has_products = true;
             } else if (cn_str_eq_c(n, "purchaseID")) {
-                h->purchase_id = value_of(&c, p);
+                h->purchase_id = purchase_id(value_of(&c, p));
             } else if (cn_str_eq_c(n, "pe")) {
                 cn_str_t v = value_of(&c, p);
                 if (cn_str_eq_c(v, "lnk_d"))
@@ -688,7 +714,7 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         h->visitor_id = fid;
         h->vid_src = CN_VID_FID;
     } else {
-        cn_str_t ck = s_vi_cookie(raw, &b->arena);
+        cn_str_t ck = s_vi_cookie(raw, b);
         if (ck.len > 0) {
             h->visitor_id = ck;
             h->vid_src = CN_VID_COOKIE;

@@ -610,6 +610,34 @@ static const char *jqty(const jn_t *q, int64_t *out)
         return code;                                                                               \
     } while (0)
 
+/* Empty (the suite's currency) or an ISO 4217 code: 3 upper-case letters. */
+static bool is_currency(cn_str_t c)
+{
+    if (c.len == 0)
+        return true;
+    bool ok = c.len == 3;
+    for (size_t i = 0; ok && i < 3; i++)
+        ok = c.ptr[i] >= 'A' && c.ptr[i] <= 'Z';
+    return ok;
+}
+
+/* The commerce event the hit's type names (a purchase, a cart add...), as an event entry of
+ * its own, as the Adobe decoder files one; nothing for the types without one. */
+static void add_type_event(cn_dbatch_t *b, cn_dhit_t *h)
+{
+    if (h->events == 0)
+        return;
+    cn_devent_t e = {.flag = h->events, .product = -1};
+    if (b->event_count == b->event_cap) {
+        b->event_cap = b->event_cap ? b->event_cap * 2 : 16;
+        b->events = realloc(b->events, b->event_cap * sizeof(*b->events));
+        if (b->events == NULL)
+            abort();
+    }
+    b->events[b->event_count++] = e;
+    h->ev_count++;
+}
+
 /* Event idx from its members the decoder reads (f[EF_*], NULL when absent). */
 static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[EF_COUNT],
                                size_t idx, cn_str_t visitor, cn_err_t *err)
@@ -640,25 +668,13 @@ static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[
         h->link_name = name;
         h->link_url = target;
     }
-    if (h->currency.len > 0) {
-        bool ok = h->currency.len == 3;
-        for (size_t i = 0; ok && i < 3; i++)
-            ok = h->currency.ptr[i] >= 'A' && h->currency.ptr[i] <= 'Z';
-        if (!ok)
-            BAD(CN_BADROW_BAD_CURRENCY, "events[%zu]: currency '%.*s' is not ISO 4217", idx,
-                CN_STR_FMT(h->currency));
-    }
-    if (h->events) {
-        cn_devent_t e = {.flag = h->events, .product = -1};
-        if (b->event_count == b->event_cap) {
-            b->event_cap = b->event_cap ? b->event_cap * 2 : 16;
-            b->events = realloc(b->events, b->event_cap * sizeof(*b->events));
-            if (b->events == NULL)
-                abort();
-        }
-        b->events[b->event_count++] = e;
-        h->ev_count++;
-    }
+    if (h->purchase_id.len > 0)
+        h->purchase_id = cn_str_trim(h->purchase_id); /* " O17 " is the order O17 */
+    if (h->currency.len > 0 && !is_currency(h->currency))
+        BAD(CN_BADROW_BAD_CURRENCY, "events[%zu]: currency '%.*s' is not ISO 4217", idx,
+            CN_STR_FMT(h->currency));
+    if (h->events != 0)
+        add_type_event(b, h);
     const jn_t *rev = f[EF_REVENUE];
     if (rev != NULL && rev->t != JN_NULL) {
         if (jmoney(rev, &h->revenue) != 0)
@@ -1120,7 +1136,7 @@ int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err
         BAD(CN_BADROW_EMPTY, "pixel request without parameters");
     cn_str_t type = CN_STR_NULL, suite = CN_STR_NULL, visitor = CN_STR_NULL;
     cn_str_t f_url = {0}, f_ref = {0}, f_title = {0}, f_name = {0}, f_target = {0}, f_screen = {0},
-             f_lang = {0};
+             f_lang = {0}, f_order = {0}, f_revenue = {0}, f_currency = {0};
     while (cn_query_next(&q, &n, &v, &eq)) {
         char *p = cn_parena_alloc(&b->arena, v.len ? v.len : 1);
         cn_str_t d = cn_str(p, cn_url_decode_to(v, p));
@@ -1149,6 +1165,12 @@ int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err
             f_screen = d;
         else if (cn_str_eq_c(n, "lang"))
             f_lang = d;
+        else if (cn_str_eq_c(n, "order_id"))
+            f_order = d;
+        else if (cn_str_eq_c(n, "revenue"))
+            f_revenue = d;
+        else if (cn_str_eq_c(n, "currency"))
+            f_currency = d;
     }
     const etype_t *et = find_etype(type.len ? type : CN_STR_LIT("pageview"));
     if (et == NULL)
@@ -1175,5 +1197,22 @@ int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err
     }
     if (h->type == CN_HIT_PAGEVIEW && h->url.len == 0)
         BAD(CN_BADROW_NO_PAGE_URL, "page view without url");
+    /* an order as the JSON batch gives one (its keys order_id, revenue and currency; items
+     * do not flatten into a query string): a purchase with an order id counts once per
+     * suite, one without counts each time it is sent (docs/collect.md) */
+    h->purchase_id = cn_str_trim(f_order);
+    h->currency = f_currency;
+    if (!is_currency(h->currency))
+        BAD(CN_BADROW_BAD_CURRENCY, "currency '%.*s' is not ISO 4217", CN_STR_FMT(h->currency));
+    f_revenue = cn_str_trim(f_revenue);
+    if (f_revenue.len > 0) {
+        if (cn_parse_money(f_revenue, &h->revenue) != 0)
+            BAD(CN_BADROW_BAD_QUERY, "revenue '%.*s' %s", CN_STR_FMT(f_revenue),
+                cn_decode_money_why(f_revenue));
+        if (h->revenue < 0) /* as in the batch: no order takes revenue away */
+            BAD(CN_BADROW_BAD_QUERY, "revenue '%.*s' is negative", CN_STR_FMT(f_revenue));
+        h->has_revenue = true;
+    }
+    add_type_event(b, h);
     return 0;
 }

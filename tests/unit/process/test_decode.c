@@ -1843,6 +1843,173 @@ static void canton_json_byte_order_mark_is_dropped(void **state)
     assert_int_equal(cn_decode_raw(&r, &B, &E), CN_BADROW_EMPTY);
 }
 
+/* --- Orders and the s_vi cookie (issue 3) --- */
+
+/* A purchaseID identifies its order without the white space around it, and at most its first
+ * 20 bytes count, as Adobe keeps it; the cut never splits a character. */
+static void adobe_purchase_id_is_trimmed_and_cut_to_20_bytes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *q, *want;
+    } cases[] = {
+        {"g=x&events=purchase&purchaseID=O17", "O17"},
+        {"g=x&events=purchase&purchaseID=+O17+", "O17"},
+        {"g=x&events=purchase&purchaseID=%09O17%20%0A", "O17"},
+        {"g=x&events=purchase&purchaseID=O+17", "O 17"},
+        {"g=x&events=purchase&purchaseID=+", ""},
+        {"g=x&events=purchase&purchaseID=ABCDEFGHIJKLMNOPQRST", "ABCDEFGHIJKLMNOPQRST"},
+        {"g=x&events=purchase&purchaseID=ORD-20261130-0000001-RETRY", "ORD-20261130-0000001"},
+        {"g=x&events=purchase&purchaseID=++ABCDEFGHIJKLMNOPQRSTU", "ABCDEFGHIJKLMNOPQRST"},
+        /* the 20th byte ends a space: cut there, then trimmed */
+        {"g=x&events=purchase&purchaseID=ABCDEFGHIJKLMNOPQRS+TU", "ABCDEFGHIJKLMNOPQRS"},
+        /* é (2 bytes) ends at byte 20: kept; one byte later it would be split: dropped */
+        {"g=x&events=purchase&purchaseID=ABCDEFGHIJKLMNOPQR%C3%A9X", "ABCDEFGHIJKLMNOPQR\xc3\xa9"},
+        {"g=x&events=purchase&purchaseID=ABCDEFGHIJKLMNOPQRS%C3%A9", "ABCDEFGHIJKLMNOPQRS"},
+        /* 中 is 3 bytes: six fit in 18, the seventh would end at byte 21 */
+        {"g=x&events=purchase&purchaseID=%E4%B8%AD%E4%B8%AD%E4%B8%AD%E4%B8%AD%E4%B8%AD%E4%B8%AD"
+         "%E4%B8%AD",
+         "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"},
+        /* by D=, the copied value is cut the same way */
+        {"g=x&events=purchase&v9=+ORD-20261130-0000001-B&purchaseID=D%3Dv9",
+         "ORD-20261130-0000001"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (decode_query(cases[i].q) != 0)
+            fail_msg("%s: %s", cases[i].q, E.msg);
+        if (!cn_str_eq_c(B.hits[0].purchase_id, cases[i].want))
+            fail_msg("%s: got '%.*s', want '%s'", cases[i].q, CN_STR_FMT(B.hits[0].purchase_id),
+                     cases[i].want);
+    }
+}
+
+/* The products string's quantity is optional: an empty one counts no units (Adobe's Units
+ * metric sums the Quantity fields), and the price is the line's revenue all the same. */
+static void adobe_empty_quantity_keeps_the_price(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("g=x&events=purchase&products=%3BMug%3B%3B9.99%2C%3BTea%3B+%3B1"),
+                     0);
+    const cn_dhit_t *h = &B.hits[0];
+    assert_int_equal(h->prod_count, 2);
+    const cn_dprod_t *p = &B.prods[h->prod_first];
+    assert_str(p[0].sku, "Mug");
+    assert_false(p[0].has_qty);
+    assert_int_equal(p[0].qty, 0);
+    assert_true(p[0].has_price);
+    assert_int_equal(p[0].price, 99900);
+    assert_false(p[1].has_qty);
+    assert_int_equal(p[1].price, 10000);
+}
+
+/* The s_vi cookie's id is valid UTF-8 as every other Adobe value is: each invalid byte or
+ * sequence, sent as it is or percent-escaped, is one U+FFFD. */
+static void adobe_s_vi_cookie_is_made_valid_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cookie, *want;
+    } cases[] = {
+        {"s_vi=[CS]v1|A%E9B[CE]", "A\xef\xbf\xbd"
+                                  "B"},
+        {"s_vi=%5BCS%5Dv1%7C2B8C%FF%FE60A%5BCE%5D", "2B8C\xef\xbf\xbd\xef\xbf\xbd"
+                                                    "60A"},
+        {"s_vi=[CS]v1|\xff\xfeZ[CE]", "\xef\xbf\xbd\xef\xbf\xbdZ"},
+        {"s_vi=[CS]v1|Z\xe2\x82[CE]", "Z\xef\xbf\xbd"}, /* a sequence cut short: one */
+        {"s_vi=[CS]v1|Caf%C3%A9[CE]", "Caf\xc3\xa9"},   /* valid UTF-8 stays */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char hdr[128];
+        snprintf(hdr, sizeof(hdr), "cookie: x=1; %s\n", cases[i].cookie);
+        cn_rawhit_t r = {.proto = CN_PROTO_ADOBE,
+                         .suite = CN_STR_LIT("s1"),
+                         .query = CN_STR_LIT("g=x"),
+                         .headers = cn_str_c(hdr)};
+        assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+        assert_int_equal(B.hits[0].vid_src, CN_VID_COOKIE);
+        if (!cn_str_eq_c(B.hits[0].visitor_id, cases[i].want))
+            fail_msg("%s: got '%.*s'", cases[i].cookie, CN_STR_FMT(B.hits[0].visitor_id));
+    }
+}
+
+/* A canton JSON order id is trimmed as a purchaseID is (it is not cut: 20 bytes is Adobe's
+ * limit, not canton's). */
+static void canton_json_order_id_is_trimmed(void **state)
+{
+    (void)state;
+    cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON,
+                     .body = CN_STR_LIT("{\"suite\":\"d\",\"events\":[{\"type\":\"purchase\","
+                                        "\"order_id\":\" O17\\t\"},{\"type\":\"purchase\","
+                                        "\"order_id\":\"ORD-20261130-0000001-RETRY\"}]}")};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.hits[0].purchase_id, "O17");
+    assert_str(B.hits[1].purchase_id, "ORD-20261130-0000001-RETRY");
+}
+
+/* The pixel carries an order as the JSON batch does: order_id (trimmed), revenue, currency,
+ * and its purchase is an event entry as the batch's is. */
+static void canton_pixel_carries_an_order(void **state)
+{
+    (void)state;
+    cn_rawhit_t r = {.proto = CN_PROTO_CANTON_PIXEL,
+                     .query = CN_STR_LIT("suite=demo&type=purchase&order_id=+O17+&revenue=207.60"
+                                         "&currency=EUR&visitor=v1")};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    const cn_dhit_t *h = &B.hits[0];
+    assert_int_equal(h->type, CN_HIT_LINK);
+    assert_int_equal(h->events, CN_EV_PURCHASE);
+    assert_int_equal(h->ev_count, 1);
+    assert_int_equal(B.events[h->ev_first].flag, CN_EV_PURCHASE);
+    assert_str(h->purchase_id, "O17");
+    assert_true(h->has_revenue);
+    assert_int_equal(h->revenue, 2076000);
+    assert_str(h->currency, "EUR");
+    /* the same purchase in a JSON batch decodes to the same hit (its strings are the
+     * literals above: the next decode reuses the arena) */
+    cn_dhit_t px = *h;
+    cn_rawhit_t j = {.proto = CN_PROTO_CANTON_JSON,
+                     .body = CN_STR_LIT("{\"suite\":\"demo\",\"visitor\":\"v1\",\"events\":[{"
+                                        "\"type\":\"purchase\",\"order_id\":\" O17 \","
+                                        "\"revenue\":207.60,\"currency\":\"EUR\"}]}")};
+    assert_int_equal(cn_decode_raw(&j, &B, &E), 0);
+    h = &B.hits[0];
+    assert_int_equal(h->type, px.type);
+    assert_int_equal(h->events, px.events);
+    assert_int_equal(h->ev_count, px.ev_count);
+    assert_str(h->purchase_id, "O17");
+    assert_int_equal(h->revenue, px.revenue);
+    assert_int_equal(h->has_revenue, px.has_revenue);
+    assert_str(h->currency, "EUR");
+    /* without order_id or revenue: an order without an id, of the items' sum (none: 0) */
+    r.query = CN_STR_LIT("suite=demo&type=purchase");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_int_equal(B.hits[0].purchase_id.len, 0);
+    assert_false(B.hits[0].has_revenue);
+    assert_int_equal(B.hits[0].ev_count, 1);
+    /* a page view has no event entry */
+    r.query = CN_STR_LIT("suite=demo&url=https%3A%2F%2Fs%2F");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_int_equal(B.hits[0].ev_count, 0);
+    static const struct {
+        const char *q;
+        int rc;
+        const char *msg;
+    } bad[] = {
+        {"suite=demo&type=purchase&revenue=%2412", CN_BADROW_BAD_QUERY,
+         "revenue '$12' is not a decimal amount such as 12.50"},
+        {"suite=demo&type=purchase&revenue=-5", CN_BADROW_BAD_QUERY, "revenue '-5' is negative"},
+        {"suite=demo&type=purchase&revenue=1e3", CN_BADROW_BAD_QUERY,
+         "revenue '1e3' is not a decimal amount such as 12.50"},
+        {"suite=demo&type=purchase&currency=eur", CN_BADROW_BAD_CURRENCY,
+         "currency 'eur' is not ISO 4217"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        r.query = cn_str_c(bad[i].q);
+        assert_int_equal(cn_decode_raw(&r, &B, &E), bad[i].rc);
+        assert_string_equal(E.msg, bad[i].msg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1899,6 +2066,11 @@ int main(void)
         cmocka_unit_test(canton_pixel_suite_is_percent_decoded),
         cmocka_unit_test(canton_json_query_suite_is_percent_decoded),
         cmocka_unit_test(canton_json_byte_order_mark_is_dropped),
+        cmocka_unit_test(adobe_purchase_id_is_trimmed_and_cut_to_20_bytes),
+        cmocka_unit_test(adobe_empty_quantity_keeps_the_price),
+        cmocka_unit_test(adobe_s_vi_cookie_is_made_valid_utf8),
+        cmocka_unit_test(canton_json_order_id_is_trimmed),
+        cmocka_unit_test(canton_pixel_carries_an_order),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

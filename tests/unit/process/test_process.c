@@ -402,6 +402,109 @@ static void feed_duplicate_purchase_counts_no_order(void **state)
     cn_process_free(p);
 }
 
+/* A canton pixel (q without suite) or JSON batch for the suite shop, processed at ts. */
+static void canton(cn_process_t *p, int64_t ts, int proto, const char *q_or_body)
+{
+    char q[512];
+    cn_rawhit_t r = {0};
+    r.recv_us = ts;
+    r.proto = (uint8_t)proto;
+    r.suite = CN_STR_LIT("shop");
+    r.ip = CN_STR_LIT("203.0.113.9");
+    r.ua = CN_STR_LIT("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0");
+    if (proto == CN_PROTO_CANTON_PIXEL) {
+        r.method = CN_STR_LIT("GET");
+        r.path = CN_STR_LIT("/i");
+        snprintf(q, sizeof(q), "suite=shop&visitor=v1&%s", q_or_body);
+        r.query = cn_str_c(q);
+    } else {
+        r.method = CN_STR_LIT("POST");
+        r.path = CN_STR_LIT("/api/collect");
+        r.body = cn_str_c(q_or_body);
+    }
+    assert_int_equal(cn_process_raw(p, &r, (cn_hitlog_pos_t){1, ++POS}), 0);
+}
+
+/*
+ * Issue 3: an order is known by its id without the spaces around it, an Adobe purchaseID by
+ * its first 20 bytes, across protocols of a suite; a pixel's purchase carries order_id and
+ * revenue as the JSON batch's does; a purchase without an id (pixel, JSON) counts each time.
+ */
+static void orders_are_known_by_trimmed_ids_across_protocols(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open, NULL};
+    cn_process_t *p = open_proc(&f, NULL);
+    recsink_t *s = &REC[0];
+    int64_t t = T0;
+    adobe(p, "shop", t += MIN, "g=x&events=purchase&purchaseID=O17&products=%3BA%3B1%3B10" MID);
+    adobe(p, "shop", t += MIN, "g=x&events=purchase&purchaseID=+O17+&products=%3BA%3B1%3B10" MID);
+    adobe(p, "shop", t += MIN,
+          "g=x&events=purchase&purchaseID=ORD-20261130-0000001-A&products=%3BA%3B1%3B10" MID);
+    adobe(p, "shop", t += MIN,
+          "g=x&events=purchase&purchaseID=ORD-20261130-0000001-B&products=%3BA%3B1%3B10" MID);
+    canton(p, t += MIN, CN_PROTO_CANTON_JSON,
+           "{\"suite\":\"shop\",\"events\":[{\"type\":\"purchase\",\"order_id\":\" O17 \","
+           "\"revenue\":10}]}");
+    canton(p, t += MIN, CN_PROTO_CANTON_PIXEL, "type=purchase&order_id=P1&revenue=12.50");
+    canton(p, t += MIN, CN_PROTO_CANTON_PIXEL, "type=purchase&order_id=+P1&revenue=12.50");
+    canton(p, t += MIN, CN_PROTO_CANTON_PIXEL, "type=purchase&revenue=3");
+    canton(p, t += MIN, CN_PROTO_CANTON_PIXEL, "type=purchase&revenue=3");
+    canton(p, t += MIN, CN_PROTO_CANTON_JSON,
+           "{\"suite\":\"shop\",\"events\":[{\"type\":\"purchase\",\"revenue\":4},"
+           "{\"type\":\"purchase\",\"revenue\":4}]}");
+
+    static const struct {
+        const char *order;
+        uint8_t events;
+        int64_t revenue;
+    } want[] = {
+        {"O17", CN_EV_PURCHASE, 100000},
+        {"", 0, 0},
+        {"ORD-20261130-0000001", CN_EV_PURCHASE, 100000},
+        {"", 0, 0},
+        {"", 0, 0},
+        {"P1", CN_EV_PURCHASE, 125000},
+        {"", 0, 0},
+        {"", CN_EV_PURCHASE, 30000},
+        {"", CN_EV_PURCHASE, 30000},
+        {"", CN_EV_PURCHASE, 40000},
+        {"", CN_EV_PURCHASE, 40000},
+    };
+    assert_int_equal(s->nhits, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        if (strcmp(s->hits[i].order, want[i].order) != 0 ||
+            s->hits[i].row.events != want[i].events || s->hits[i].row.revenue != want[i].revenue)
+            fail_msg("hit %zu: order '%s' events %u revenue %lld", i, s->hits[i].order,
+                     s->hits[i].row.events, (long long)s->hits[i].row.revenue);
+    }
+    cn_process_stats_t st;
+    cn_process_stats(p, &st);
+    assert_int_equal(st.orders, 7);
+    assert_int_equal(st.duplicate_orders, 4);
+    cn_process_free(p);
+}
+
+/* An empty quantity in the products string counts no units; its price is revenue. */
+static void an_empty_quantity_counts_no_units_but_its_price(void **state)
+{
+    (void)state;
+    cn_sink_factory_t f = {NULL, rec_open, NULL};
+    cn_process_t *p = open_proc(&f, NULL);
+    recsink_t *s = &REC[0];
+    adobe(p, "shop", T0,
+          "g=x&events=purchase&purchaseID=Q1&products=%3BMug%3B%3B9.99%2C%3BTea%3B2%3B5" MID);
+    assert_int_equal(s->nhits, 1);
+    assert_int_equal(s->hits[0].row.units, 2);
+    assert_int_equal(s->hits[0].row.revenue, 149900);
+    assert_int_equal(s->nitems, 2);
+    assert_int_equal(s->items[0].quantity, 0);
+    assert_int_equal(s->items[0].revenue, 99900);
+    assert_int_equal(s->items[1].quantity, 2);
+    assert_int_equal(s->items[1].revenue, 50000);
+    cn_process_free(p);
+}
+
 /* A device clock a year ahead: its hit (ts more than 24 hours after the receive time) is a
  * bad_timestamp bad row, so the visitor's later hits still split into visits by the timeout
  * instead of all joining the visit the future time held open. */
@@ -1594,6 +1697,8 @@ int main(void)
         T(scripted_visit_gives_visits_evar_credit_revenue_and_dedup),
         T(feed_duplicate_purchase_counts_no_order),
         T(items_count_quantity_and_revenue_only_on_purchases),
+        T(orders_are_known_by_trimmed_ids_across_protocols),
+        T(an_empty_quantity_counts_no_units_but_its_price),
         T(contextdata_rules_set_evars_and_props),
         T(evar_expiry_in_days_and_never_and_event_values),
         T(link_hits_carry_the_evars_in_force),
