@@ -57,6 +57,20 @@ int cn_conf_parse_duration(const char *s, int64_t *out_us)
     return 0;
 }
 
+unsigned cn_conf_key_num(const char *key, const char *prefix, unsigned hi)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(key, prefix, n) != 0 || key[n] == 0 || key[n] == '0')
+        return 0;
+    unsigned v = 0;
+    for (const char *p = key + n; *p; p++) {
+        if (*p < '0' || *p > '9' || v > 10000)
+            return 0;
+        v = v * 10 + (unsigned)(*p - '0');
+    }
+    return v <= hi ? v : 0;
+}
+
 int cn_conf_attrs(const char *value, int (*cb)(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err),
                   void *ud, cn_err_t *err)
 {

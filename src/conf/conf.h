@@ -129,4 +129,8 @@ int cn_conf_parse_size(const char *s, uint64_t *out);
 int cn_conf_attrs(const char *value, int (*cb)(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err),
                   void *ud, cn_err_t *err);
 
+/* N of a numbered suite key such as "evar12" or "event10" (prefix "evar", "event"...): 1..hi,
+ * written without a leading zero; 0 when key is not prefix followed by such a number. */
+unsigned cn_conf_key_num(const char *key, const char *prefix, unsigned hi);
+
 #endif

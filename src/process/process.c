@@ -179,20 +179,6 @@ static int event_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
     return unknown_attr(k, v, err);
 }
 
-static unsigned key_num(const char *key, const char *prefix, unsigned hi)
-{
-    size_t n = strlen(prefix);
-    if (strncmp(key, prefix, n) != 0 || key[n] == 0 || key[n] == '0')
-        return 0;
-    unsigned v = 0;
-    for (const char *p = key + n; *p; p++) {
-        if (*p < '0' || *p > '9' || v > 10000)
-            return 0;
-        v = v * 10 + (unsigned)(*p - '0');
-    }
-    return v <= hi ? v : 0;
-}
-
 int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_err_t *err)
 {
     for (unsigned n = 1; n <= 3; n++) {
@@ -205,14 +191,14 @@ int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_er
         const char *k = sc->kv[i].key, *v = sc->kv[i].value;
         unsigned n;
         int rc = 0;
-        if ((n = key_num(k, "evar", 250)) != 0) {
+        if ((n = cn_conf_key_num(k, "evar", 250)) != 0) {
             rc = parse_attrs(sc, k, v, evar_attr, &s->evar[n], err);
-        } else if ((n = key_num(k, "list", 3)) != 0) {
+        } else if ((n = cn_conf_key_num(k, "list", 3)) != 0) {
             list_conf_t l = {&s->evar[CN_LIST_BASE + n], &s->list_delim[n], &s->list_max[n]};
             rc = parse_attrs(sc, k, v, list_attr, &l, err);
-        } else if ((n = key_num(k, "prop", 75)) != 0) {
+        } else if ((n = cn_conf_key_num(k, "prop", 75)) != 0) {
             rc = parse_attrs(sc, k, v, prop_attr, &s->prop_from[n], err);
-        } else if ((n = key_num(k, "event", CN_DEC_MAX_EVENT_NUM)) != 0) {
+        } else if ((n = cn_conf_key_num(k, "event", CN_DEC_MAX_EVENT_NUM)) != 0) {
             rc = parse_attrs(sc, k, v, event_attr, &s->event_kind[n], err);
         } else if (strcmp(k, "unconverted_currency") == 0) {
             if (strcmp(v, "keep") == 0)

@@ -307,20 +307,6 @@ static const char *unit_name(cn_unit_t u)
 
 /* --- A suite's events --- */
 
-/* N of a key "eventN" (1..CN_QUERY_MAX_EVENT, no leading zero), else 0. */
-static int event_key(const char *key)
-{
-    if (strncmp(key, "event", 5) != 0 || key[5] < '1' || key[5] > '9')
-        return 0;
-    int n = 0;
-    for (const char *p = key + 5; *p; p++) {
-        if (*p < '0' || *p > '9' || n > CN_QUERY_MAX_EVENT)
-            return 0;
-        n = n * 10 + (*p - '0');
-    }
-    return n <= CN_QUERY_MAX_EVENT ? n : 0;
-}
-
 /* The attributes of an eventN value as processing reads them ("name=Shipping; type=currency";
  * a bare word is the type): the name (empty when none) and whether the type is currency. A
  * later attribute overrides an earlier one. */
@@ -352,7 +338,7 @@ void cn_query_events_init(cn_query_events_t *out, const cn_suite_conf_t *sc)
 {
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; sc != NULL && i < sc->kv_count; i++) {
-        int n = event_key(sc->kv[i].key);
+        int n = (int)cn_conf_key_num(sc->kv[i].key, "event", CN_QUERY_MAX_EVENT);
         if (n == 0)
             continue;
         cn_str_t name = CN_STR_NULL;
@@ -385,7 +371,7 @@ void cn_query_events_json(const cn_suite_conf_t *sc, bool first, cn_buf_t *out)
     } ev_t;
     ev_t *evs = cn_xcalloc(CN_QUERY_MAX_EVENT + 1, sizeof(*evs));
     for (size_t i = 0; sc != NULL && i < sc->kv_count; i++) {
-        int n = event_key(sc->kv[i].key);
+        int n = (int)cn_conf_key_num(sc->kv[i].key, "event", CN_QUERY_MAX_EVENT);
         if (n == 0)
             continue;
         evs[n].set = true;
