@@ -59,11 +59,26 @@ static int ref_parse_event(cn_str_t tok, cn_devent_t *ev, cn_err_t *err)
     for (size_t i = 0; i < sizeof(commerce_events) / sizeof(commerce_events[0]); i++) {
         if (cn_str_eq_c(name, commerce_events[i].name)) {
             ev->flag = commerce_events[i].flag;
-            if (has_eq || has_colon) {
+            if (has_eq) {
                 cn_err_set(err, CN_BADROW_BAD_EVENTS, "event '%.*s' takes no value",
                            CN_STR_FMT(name));
                 return CN_BADROW_BAD_EVENTS;
             }
+            if (!has_colon)
+                return 0;
+            /* a serialization id, as for eventN; purchase takes none (purchaseID) */
+            if (ev->flag == CN_EV_PURCHASE) {
+                cn_err_set(err, CN_BADROW_BAD_EVENTS,
+                           "purchase takes no serialization id (a repeated order is known by "
+                           "its purchaseID)");
+                return CN_BADROW_BAD_EVENTS;
+            }
+            if (value.len == 0 || value.len > 100) {
+                cn_err_set(err, CN_BADROW_BAD_EVENTS, "%.*s serialization id %s", CN_STR_FMT(name),
+                           value.len == 0 ? "is empty" : "is longer than 100 bytes");
+                return CN_BADROW_BAD_EVENTS;
+            }
+            ev->serial = value;
             return 0;
         }
     }

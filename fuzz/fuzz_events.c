@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (uint32_t i = 0; i < h->ev_count; i++) {
             const cn_devent_t *e = &b.events[h->ev_first + i];
             if (e->flag != 0) {
-                if (e->num != 0 || e->has_value || e->serial.len != 0 ||
+                if (e->num != 0 || e->has_value || e->serial.len > 100 ||
+                    (e->flag == CN_EV_PURCHASE && e->serial.len != 0) ||
                     cn_commerce_event_name(e->flag) == NULL)
                     abort();
                 flags |= e->flag;

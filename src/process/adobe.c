@@ -482,6 +482,28 @@ static int add_hit_var(cn_dbatch_t *b, cn_dhit_t *h, uint32_t *row, uint32_t var
     return rc;
 }
 
+/*
+ * Files an eVar of the query (vN or eVarN): given twice (v1=a&v1=b, or v1 and eVar1), its last
+ * value is the hit's, as a prop's is (add_hit_var), so that allocation=original takes b too.
+ * given: a bit per eVar number filed so far, so that an eVar given once (the usual case) needs
+ * no search.
+ */
+static int add_hit_evar(cn_dbatch_t *b, cn_dhit_t *h, uint64_t *given, unsigned num, cn_str_t v,
+                        cn_err_t *err)
+{
+    uint32_t var = CN_VAR_EVAR | num;
+    if (given[num >> 6] >> (num & 63) & 1) {
+        for (size_t i = b->var_count; i > h->var_first; i--) {
+            if (b->vars[i - 1].var == var && b->vars[i - 1].product < 0) {
+                b->vars[i - 1].value = v;
+                return 0;
+            }
+        }
+    }
+    given[num >> 6] |= (uint64_t)1 << (num & 63);
+    return cn_decode_vars_add(b, h, var, v, err);
+}
+
 /* The suite list from the path /b/ss/<rsid>/... when the collector gave none. */
 static cn_str_t suite_from_path(cn_str_t path)
 {
@@ -537,6 +559,7 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     cn_str_t events = CN_STR_NULL, products = CN_STR_NULL;
     bool has_events = false, has_products = false;
     uint32_t prop_row[76] = {0}, list_row[4] = {0}, hier_row[6] = {0}; /* add_hit_var */
+    uint64_t evar_given[4] = {0};                                      /* add_hit_evar */
 
     bool in_ctx = false; /* between c. and .c: context data (decoded below), not variables */
     for (size_t i = 0; i < c.count; i++) {
@@ -584,7 +607,7 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
             }
             if ((num = var_num(n, 1, 250)) != 0) {
                 cn_str_t v = value_of(&c, p);
-                if (v.len > 0 && (rc = cn_decode_vars_add(b, h, CN_VAR_EVAR | num, v, err)) != 0)
+                if (v.len > 0 && (rc = add_hit_evar(b, h, evar_given, num, v, err)) != 0)
                     return rc;
             }
             continue;
@@ -609,7 +632,7 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
             if ((num = var_num(n, 4, 250)) != 0 &&
                 cn_str_eq_nocase(cn_str(n.ptr, 4), CN_STR_LIT("evar"))) {
                 cn_str_t v = value_of(&c, p);
-                if (v.len > 0 && (rc = cn_decode_vars_add(b, h, CN_VAR_EVAR | num, v, err)) != 0)
+                if (v.len > 0 && (rc = add_hit_evar(b, h, evar_given, num, v, err)) != 0)
                     return rc;
                 continue;
             }

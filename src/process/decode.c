@@ -267,9 +267,24 @@ static int parse_event(const char *base, cn_str_t tok, cn_devent_t *ev, cn_err_t
     uint8_t flag = cn_hit_commerce_flag(name);
     if (flag != 0) {
         ev->flag = flag;
-        if (has_eq || has_colon) {
+        if (has_eq) {
             cn_err_set(err, CN_BADROW_BAD_EVENTS, "event '%.*s' takes no value", CN_STR_FMT(name));
             return CN_BADROW_BAD_EVENTS;
+        }
+        if (has_colon && flag == CN_EV_PURCHASE) {
+            /* Adobe: the one event that cannot be serialized; purchaseID dedups orders */
+            cn_err_set(err, CN_BADROW_BAD_EVENTS,
+                       "purchase takes no serialization id (a repeated order is known by its "
+                       "purchaseID)");
+            return CN_BADROW_BAD_EVENTS;
+        }
+        if (has_colon) {
+            if (value.len == 0 || value.len > 100) {
+                cn_err_set(err, CN_BADROW_BAD_EVENTS, "%.*s serialization id %s", CN_STR_FMT(name),
+                           value.len == 0 ? "is empty" : "is longer than 100 bytes");
+                return CN_BADROW_BAD_EVENTS;
+            }
+            ev->serial = value;
         }
         return 0;
     }
@@ -345,6 +360,7 @@ int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, 
             ev.product = product;
             if (product < 0)
                 h->events |= ev.flag;
+            h->has_serial |= ev.serial.len > 0;
             if ((r = add_event(b, h, &ev, err)) != 0)
                 return r;
         }

@@ -103,6 +103,7 @@ typedef struct cn_dhit {
     uint8_t vid_src;   /* cn_vid_src_t */
     bool truncated;    /* Adobe request without AQE=1 */
     bool dup_purchase; /* a purchase its source marked a repeat (Adobe feed duplicate_purchase) */
+    bool has_serial;   /* some event has a serialization id (cn_decode_events) */
     int64_t ts_us;     /* explicit hit time (Adobe ts), 0 = receive time */
     cn_str_t page_name, url, referrer, section, server, page_type;
     cn_str_t link_url, link_name, campaign, purchase_id, currency;
@@ -310,6 +311,10 @@ enum { CN_ALLOC_RECENT = 0, CN_ALLOC_ORIGINAL = 1 };
 enum { CN_EXP_VISIT = 0, CN_EXP_HIT, CN_EXP_DAYS, CN_EXP_EVENT, CN_EXP_NEVER };
 enum { CN_EVK_COUNTER = 0, CN_EVK_NUMERIC, CN_EVK_CURRENCY };
 
+/* The value processing gives an event of a hit whose serialization id (eventN:ID, scAdd:ID)
+ * was seen before: it is not counted and ends no eVar (no amount is this far out of range). */
+#define CN_EV_REPEAT INT64_MIN
+
 /* How one eVar persists (suite key evarN). */
 typedef struct cn_evar_conf {
     uint8_t alloc;      /* CN_ALLOC_* */
@@ -493,14 +498,17 @@ typedef struct cn_merch cn_merch_t;
  * For hit h (row hid) of visitor vord, after its own var rows: expires the visitor's bindings,
  * binds the hit's merchandising eVars to their SKUs, writes a CN_VAR_MERCH row for each item
  * whose SKU is bound and that does not give that eVar itself, then ends the bindings that
- * expire on the hit's events. own: the index (from h->var_first) of the hit's first
+ * expire on the hit's events. ev_val: the value of each of the hit's
+ * events, CN_EV_REPEAT for a serialized event already seen (it ends nothing). own: the
+ * index (from h->var_first) of the hit's first
  * merchandising eVar (a CN_VAR_EVAR var with product >= 0), UINT32_MAX when none. Call it
  * for hits with products and such a var, and, when the visitor's merch bit is set, for hits
  * with products or events (without either it has nothing to do). Returns 0 or the sink's
  * error.
  */
 int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_dbatch_t *b,
-                  const cn_dhit_t *h, uint32_t hid, int64_t ts, uint8_t events, uint32_t own);
+                  const cn_dhit_t *h, uint32_t hid, int64_t ts, uint8_t events,
+                  const int64_t *ev_val, uint32_t own);
 /* Starts loading visitor vord's bindings' list header (a cache miss), to be read later. */
 void cn__merch_prefetch(const cn_suite_state_t *s, uint32_t vord);
 void cn__merch_free(cn_merch_t *m);

@@ -203,21 +203,22 @@ void cn__merch_put(const cn_suite_state_t *s, uint32_t vord, cn_buf_t *b)
 
 /* True when eVar config c ends on a hit with these events (as the visitor's eVars do). */
 static bool ends_on(const cn_evar_conf_t *c, const cn_dbatch_t *b, const cn_dhit_t *h,
-                    uint8_t events)
+                    uint8_t events, const int64_t *ev_val)
 {
     if (c->exp != CN_EXP_EVENT)
         return false;
     if (c->exp_flag != 0 && (events & c->exp_flag) != 0)
         return true;
     for (uint32_t k = 0; c->exp_event != 0 && k < h->ev_count; k++) {
-        if (b->events[h->ev_first + k].num == c->exp_event)
+        if (b->events[h->ev_first + k].num == c->exp_event && ev_val[k] != CN_EV_REPEAT)
             return true;
     }
     return false;
 }
 
 int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_dbatch_t *b,
-                  const cn_dhit_t *h, uint32_t hid, int64_t ts, uint8_t events, uint32_t own)
+                  const cn_dhit_t *h, uint32_t hid, int64_t ts, uint8_t events,
+                  const int64_t *ev_val, uint32_t own)
 {
     cn_merch_list_t *l = list_of(s->merch, vord);
     cn_visitor_t *v = cn__vis_at(s, vord);
@@ -303,7 +304,7 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
     /* 4. After the hit: bindings of eVars that end on one of its events. */
     bool ev = l != NULL && m != NULL && m->any_event && (events != 0 || h->ev_count > 0);
     for (size_t i = ev ? l->count : 0; i > 0; i--) {
-        if (ends_on(&s->evar[l->b[i - 1].evar], b, h, events))
+        if (ends_on(&s->evar[l->b[i - 1].evar], b, h, events, ev_val))
             list_remove(l, i - 1);
     }
     v->merch = l != NULL && l->count > 0;

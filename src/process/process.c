@@ -87,7 +87,8 @@ static int evar_attr(void *ud, cn_str_t k, cn_str_t v, cn_err_t *err)
             cn_dbatch_init(&b);
             cn_dhit_t *h = cn_dbatch_add_hit(&b);
             int rc = cn_decode_events(cn_str(v.ptr + 6, v.len - 6), &b, h, -1, NULL);
-            if (rc == 0 && h->ev_count == 1) {
+            if (rc == 0 && h->ev_count == 1 && !b.events[0].has_value &&
+                b.events[0].serial.len == 0) {
                 e->exp = CN_EXP_EVENT;
                 e->exp_flag = b.events[0].flag;
                 e->exp_event = b.events[0].num;
@@ -365,9 +366,10 @@ static void evar_set(cn_suite_state_t *s, cn_visitor_t *v, unsigned num, cn_str_
     v->evars[i] = (cn_evar_val_t){(uint16_t)num, cn__pool_intern(s, value), ts, v->visit_num};
 }
 
-/* Drops eVar values that expire on an event this hit carries. */
+/* Drops eVar values that expire on an event this hit carries (events: its commerce flags
+ * that count; ev_val: CN_EV_REPEAT for a serialized event already seen, which ends nothing). */
 static void evars_expire_after(cn_suite_state_t *s, cn_visitor_t *v, const cn_dbatch_t *b,
-                               const cn_dhit_t *h, uint8_t events)
+                               const cn_dhit_t *h, uint8_t events, const int64_t *ev_val)
 {
     for (size_t i = v->evar_count; i > 0; i--) {
         const cn_evar_conf_t *c = &s->evar[v->evars[i - 1].num];
@@ -375,7 +377,8 @@ static void evars_expire_after(cn_suite_state_t *s, cn_visitor_t *v, const cn_db
             continue;
         bool hit = c->exp_flag ? (events & c->exp_flag) != 0 : false;
         for (uint32_t k = 0; !hit && k < h->ev_count; k++)
-            hit = b->events[h->ev_first + k].num == c->exp_event && c->exp_event != 0;
+            hit = b->events[h->ev_first + k].num == c->exp_event && c->exp_event != 0 &&
+                  ev_val[k] != CN_EV_REPEAT;
         if (hit)
             evar_remove(v, i - 1);
     }
@@ -466,6 +469,18 @@ static cn_str_t ctx_get(const cn_dbatch_t *b, const cn_dhit_t *h, const char *ke
             return kv->value;
     }
     return CN_STR_NULL;
+}
+
+/* True when the hit sets var (CN_VAR_EVAR|n, CN_VAR_PROP|n) itself: a from= rule of
+ * context data then gives way (docs/processing.md "eVars, props, events"). Only asked when a
+ * rule found its key in the hit's context data. */
+static bool hit_sets(const cn_dbatch_t *b, const cn_dhit_t *h, uint32_t var)
+{
+    for (uint32_t i = 0; i < h->var_count; i++) {
+        if (b->vars[h->var_first + i].var == var)
+            return true;
+    }
+    return false;
 }
 
 /* --- Visit rows --- */
@@ -635,6 +650,14 @@ static void visit_marks(cn_suite_state_t *s, cn_visitor_t *v, const cn_visit_row
 
 /* --- One hit for one suite --- */
 
+/* The key of a serialized event in the suite's set: eventN by N (1..1000), a commerce
+ * event by its flag above that range (the keys of eventN are those of earlier versions). */
+static cn_key_t serial_key(const cn_devent_t *ev)
+{
+    return cn_key_of(0x73657269616c ^ (ev->num != 0 ? ev->num : (uint64_t)ev->flag << 16),
+                     ev->serial);
+}
+
 typedef struct conv {
     int64_t revenue, revenue_orig;
     int64_t *item_rev; /* per product, base currency */
@@ -739,6 +762,22 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
             (crc = convert(p, s, cur, ts, ev->value, &cv.ev_val[i])) != 0)
             goto no_rate;
     }
+    /* Serialized events (eventN:ID, scAdd:ID...) count once per (event, id) and suite, ever:
+     * a repeat is not counted and ends no eVar; a commerce flag goes when every entry of it
+     * is a repeat. After the amounts: a hit that becomes a bad row spends no id. */
+    uint8_t repeat_flags = 0, counted_flags = 0;
+    uint32_t repeats = 0; /* events of the hit that are repeats */
+    for (uint32_t i = 0; h->has_serial && i < h->ev_count; i++) {
+        const cn_devent_t *ev = &b->events[h->ev_first + i];
+        if (ev->serial.len > 0 && !cn_kmap_put(&s->serials, serial_key(ev), 0)) {
+            cv.ev_val[i] = CN_EV_REPEAT;
+            repeat_flags |= ev->flag;
+            repeats++;
+        } else {
+            counted_flags |= ev->flag;
+        }
+    }
+    events &= (uint8_t) ~(repeat_flags & ~counted_flags);
 
     /* 2. Visitor and visit. */
     bool is_new;
@@ -806,7 +845,7 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
             if (s->evar[n].from == NULL)
                 continue;
             cn_str_t val = ctx_get(b, h, s->evar[n].from);
-            if (val.len > 0)
+            if (val.len > 0 && !hit_sets(b, h, CN_VAR_EVAR | n))
                 evar_set(s, v, n, val, ts);
         }
     }
@@ -877,14 +916,14 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         p->stats.vars++;
     }
     /* merchandising eVars bound to products on earlier hits (merch.c) */
-    if (merch && (rc = cn__merch_hit(p, s, vord, b, h, hid, ts, events, own)) != 0)
+    if (merch && (rc = cn__merch_hit(p, s, vord, b, h, hid, ts, events, cv.ev_val, own)) != 0)
         return rc;
     if (h->ctx_count > 0 && s->has_from) {
         for (unsigned n = 1; n <= 75; n++) {
             if (s->prop_from[n] == NULL)
                 continue;
             cn_str_t val = ctx_get(b, h, s->prop_from[n]);
-            if (val.len == 0)
+            if (val.len == 0 || hit_sets(b, h, CN_VAR_PROP | n))
                 continue;
             cn_var_row_t vr = {.hit = hid, .var = CN_VAR_PROP | n, .value = val};
             if ((rc = s->sink.var(s->sink.ud, &vr)) != 0)
@@ -892,13 +931,14 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
             p->stats.vars++;
         }
     }
-    /* list values in force (lists that persist), on hits with success events and hits that
-     * set a list: each value gets the events' full credit. Before the eVars: the store codes
-     * the eVar rows that end a hit's rows as changes (docs/storage.md "Var group"). */
+    /* list values in force (lists that persist), on hits with success events (repeats of
+     * serialized ones are none) and hits that set a list: each value gets the events' full credit.
+     * Before the eVars: the store codes the eVar rows that end a hit's rows as changes
+     * (docs/storage.md "Var group"). */
     uint32_t ne = 0; /* the eVars in force: evars[0..ne) */
     while (ne < v->evar_count && v->evars[ne].num <= CN_LIST_BASE)
         ne++;
-    if (ne < v->evar_count && (events != 0 || h->ev_count > 0 || sets_list)) {
+    if (ne < v->evar_count && (events != 0 || h->ev_count > repeats || sets_list)) {
         for (uint32_t k = ne; k < v->evar_count; k++) {
             cn_var_row_t vr = {.hit = hid,
                                .var = CN_VAR_LIST | (v->evars[k].num - CN_LIST_BASE),
@@ -922,13 +962,8 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     /* 7. Numbered events (serialized ones once per id and suite). */
     for (uint32_t i = 0; i < h->ev_count; i++) {
         const cn_devent_t *ev = &b->events[h->ev_first + i];
-        if (ev->num == 0)
+        if (ev->num == 0 || cv.ev_val[i] == CN_EV_REPEAT)
             continue;
-        if (ev->serial.len > 0) {
-            cn_key_t key = cn_key_of(0x73657269616c ^ ev->num, ev->serial);
-            if (!cn_kmap_put(&s->serials, key, 0))
-                continue;
-        }
         cn_event_row_t er = {.hit = hid, .event = ev->num, .value = cv.ev_val[i]};
         if ((rc = s->sink.event(s->sink.ud, &er)) != 0)
             return rc;
@@ -936,7 +971,7 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     }
 
     /* 8. After the hit: event- and hit-scoped eVars end; the order id is spent. */
-    evars_expire_after(s, v, b, h, events);
+    evars_expire_after(s, v, b, h, events, cv.ev_val);
     for (size_t i = v->evar_count; i > 0; i--) {
         if (s->evar[v->evars[i - 1].num].exp == CN_EXP_HIT)
             evar_remove(v, i - 1);

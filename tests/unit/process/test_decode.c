@@ -347,13 +347,14 @@ static void adobe_dynamic_variables_and_charset_skip_context_data(void **state)
     assert_int_equal(B.hits[0].var_count, 0);
 }
 
-/* A prop, list or hierarchy given twice (c1 and prop1 are one prop) is one row with the last
- * value, as reports take it; eVars keep each value for allocation, whose last one wins. */
+/* A prop, list, hierarchy or eVar given twice (c1 and prop1 are one prop, v3 and eVar3 one
+ * eVar) is one row with the last value, as reports take it; so an eVar's allocation, original
+ * too, sees the last value (before, each eVar value was a row, and original took the first). */
 static void adobe_hit_variables_given_twice_keep_the_last(void **state)
 {
     (void)state;
     assert_int_equal(decode_query("g=u&c1=p&prop1=q&c1=r&l1=a%2Cb&l1=c&h1=x&h1=y&c2=&c2=s&c3=t"
-                                  "&c3=&v2=e&v2=f"),
+                                  "&c3=&v2=e&v2=f&eVar3=g&v3=h&v2="),
                      0);
     cn_dhit_t *h = &B.hits[0];
     const struct {
@@ -361,7 +362,7 @@ static void adobe_hit_variables_given_twice_keep_the_last(void **state)
         const char *v;
     } want[] = {{CN_VAR_PROP | 1, "r"}, {CN_VAR_LIST | 1, "c"}, {CN_VAR_HIER | 1, "y"},
                 {CN_VAR_PROP | 2, "s"}, {CN_VAR_PROP | 3, "t"}, /* an empty value sets nothing */
-                {CN_VAR_EVAR | 2, "e"}, {CN_VAR_EVAR | 2, "f"}};
+                {CN_VAR_EVAR | 2, "f"}, {CN_VAR_EVAR | 3, "h"}};
     assert_int_equal(h->var_count, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < h->var_count; i++) {
         assert_int_equal(B.vars[h->var_first + i].var, want[i].var);
@@ -919,6 +920,40 @@ static void events_counters_values_and_serials(void **state)
     assert_str(e[5].serial, "ABC");
 }
 
+/* The cart events take a serialization id as eventN does (Adobe serializes every event but
+ * purchase, whose repeats purchaseID finds); before, any of them with an id was refused. */
+static void cart_events_take_a_serialization_id(void **state)
+{
+    (void)state;
+    cn_dbatch_reset(&B);
+    cn_dhit_t *h = cn_dbatch_add_hit(&B);
+    assert_int_equal(
+        cn_decode_events(CN_STR_LIT("scAdd:k1, prodView:p ,scCheckout"), &B, h, -1, &E), 0);
+    assert_int_equal(h->events, CN_EV_CART_ADD | CN_EV_PROD_VIEW | CN_EV_CHECKOUT);
+    assert_int_equal(h->ev_count, 3);
+    cn_devent_t *e = &B.events[h->ev_first];
+    assert_int_equal(e[0].flag, CN_EV_CART_ADD);
+    assert_int_equal(e[0].num, 0);
+    assert_str(e[0].serial, "k1");
+    assert_str(e[1].serial, "p");
+    assert_int_equal(e[2].serial.len, 0);
+    const struct {
+        const char *in, *msg;
+    } bad[] = {
+        {"purchase:o1", "purchase takes no serialization id (a repeated order is known by its "
+                        "purchaseID)"},
+        {"scAdd:", "scAdd serialization id is empty"},
+        {"scAdd=2", "event 'scAdd' takes no value"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cn_dbatch_reset(&B);
+        h = cn_dbatch_add_hit(&B);
+        assert_int_equal(cn_decode_events(cn_str_c(bad[i].in), &B, h, -1, &E),
+                         CN_BADROW_BAD_EVENTS);
+        assert_string_equal(E.msg, bad[i].msg);
+    }
+}
+
 static void events_reject_unknown_and_malformed(void **state)
 {
     (void)state;
@@ -1065,10 +1100,15 @@ static void events_single_commerce_event(void **state)
         int rc;
         uint8_t flags;
     } cases[] = {
-        {"prodView", 0, CN_EV_PROD_VIEW},      {" prodView ", 0, CN_EV_PROD_VIEW},
-        {"scCheckout", 0, CN_EV_CHECKOUT},     {"scRemove", 0, CN_EV_CART_REMOVE},
-        {"prodview", CN_BADROW_BAD_EVENTS, 0}, {"prodView=1", CN_BADROW_BAD_EVENTS, 0},
-        {"scAdd:X", CN_BADROW_BAD_EVENTS, 0},  {"", 0, 0},
+        {"prodView", 0, CN_EV_PROD_VIEW},
+        {" prodView ", 0, CN_EV_PROD_VIEW},
+        {"scCheckout", 0, CN_EV_CHECKOUT},
+        {"scRemove", 0, CN_EV_CART_REMOVE},
+        {"prodview", CN_BADROW_BAD_EVENTS, 0},
+        {"prodView=1", CN_BADROW_BAD_EVENTS, 0},
+        {"scAdd:X", 0, CN_EV_CART_ADD},
+        {"purchase:X", CN_BADROW_BAD_EVENTS, 0},
+        {"", 0, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         cn_dbatch_reset(&B);
@@ -2035,6 +2075,7 @@ int main(void)
         cmocka_unit_test(adobe_many_parameters_grow_then_hit_the_limit),
         cmocka_unit_test(adobe_multi_suite_list_from_path),
         cmocka_unit_test(events_counters_values_and_serials),
+        cmocka_unit_test(cart_events_take_a_serialization_id),
         cmocka_unit_test(events_reject_unknown_and_malformed),
         cmocka_unit_test(products_fields_events_and_merch_evars),
         cmocka_unit_test(merch_evars_name_their_product),
