@@ -23,12 +23,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static cn_enrich_t *E;
 static cn_enrich_thread_t *T;
 
+/* A suite with its own campaign parameters: more than the one walk of a query looks for, some
+ * of them utm_* fields, one twice. */
+static cn_conf_kv_t params_kv[] = {
+    {"campaign_params", "cmp, utm_source, cid, cmp, a, b, c, utm_term, d, e, f", 1}};
+static cn_suite_conf_t params_suite[] = {{.id = "params", .kv = params_kv, .kv_count = 1}};
+static cn_conf_t params_conf = {.suites = params_suite, .suite_count = 1};
+
 static void init(void)
 {
     cn_enrich_opts_t o;
     cn_enrich_paths_t p;
     cn_enrich_opts_default(&o, &p, NULL);
     o.crawlers = o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
+    o.conf = &params_conf;
     cn_err_t err;
     if (cn_enrich_open(&o, &E, &err) != 0)
         cn_panic("fuzz_referrer: %s", err.msg);
@@ -79,6 +87,10 @@ static void memos_match(cn_str_t ref, cn_str_t land, cn_str_t v0, const cn_suite
         cn_campaign_t cm, cn;
         cn_enrich_campaign(T, land, v0, suite, &cm);
         camp_text(&cm, a, sizeof(a));
+        cn_enrich__campaign_slow(T, land, v0, suite, &cn);
+        camp_text(&cn, b, sizeof(b));
+        if (strcmp(a, b) != 0)
+            abort(); /* the one walk of the query reads what a walk per parameter reads */
         cn_enrich__campaign_nomemo(T, land, v0, suite, &cn);
         camp_text(&cn, b, sizeof(b));
         if (strcmp(a, b) != 0)
@@ -152,5 +164,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     memos_match(ref, land, v0, &suite);
     memos_match(ref, land, v0, NULL);
+    memos_match(ref, land, v0, &params_suite[0]);
     return 0;
 }

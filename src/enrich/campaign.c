@@ -126,7 +126,12 @@ struct cn_chanrules {
     fcond_t *fconds;
     fval_t *fvals;
     char *vtext; /* every value, back to back */
+    /* what the conditions read of each key: USE_NONE, USE_SET (only whether it is empty:
+     * key? and key!) or USE_VALUE; the channel memo's key holds just that */
+    uint8_t use[K__COUNT];
 };
+
+enum { USE_NONE, USE_SET, USE_VALUE };
 
 static void flatten(cn_chanrules_t *c)
 {
@@ -157,6 +162,9 @@ static void flatten(cn_chanrules_t *c)
             c->falts[na++] = (falt_t){(uint32_t)nc, (uint32_t)cj->count};
             for (size_t k = 0; k < cj->count; k++) {
                 const cond_t *cd = &cj->conds[k];
+                uint8_t u = cd->op == OP_SET || cd->op == OP_UNSET ? USE_SET : USE_VALUE;
+                if (u > c->use[cd->key])
+                    c->use[cd->key] = u;
                 c->fconds[nc++] = (fcond_t){
                     .key = (uint8_t)cd->key,
                     .op = (uint8_t)cd->op,
@@ -506,22 +514,146 @@ static cn_str_t decode_into(cn_str_t v, char *buf, size_t cap)
 
 static const char *const default_campaign_params[] = {"utm_campaign", "cid"};
 
-/* cn_enrich_campaign of the landing URL's query and the trimmed v0. */
+/* The utm_* fields, in the order of cn_campaign_t and of t->camp_buf. */
+static const cn_str_t utm_names[5] = {{"utm_source", 10},
+                                      {"utm_medium", 10},
+                                      {"utm_campaign", 12},
+                                      {"utm_term", 8},
+                                      {"utm_content", 11}};
+
+/* The index in utm_names of key, or -1: one compare of the "utm_" prefix first. */
+static int utm_index(cn_str_t key)
+{
+    if (key.len < 8 || memcmp(key.ptr, "utm_", 4) != 0)
+        return -1;
+    for (int i = 0; i < 5; i++)
+        if (cn_str_eq(key, utm_names[i]))
+            return i;
+    return -1;
+}
+
+/* Campaign parameters looked for in the one walk of a query; a suite with more walks again. */
+#define WALK_PARAMS 8
+
+/*
+ * cn_enrich_campaign of the landing URL's query and the trimmed v0. One walk of the query
+ * finds the utm_* fields, the click id and, when there is no v0, the campaign: for each
+ * campaign parameter its first value that is not empty once decoded and trimmed, and of
+ * those the first parameter's. A utm_* parameter's is its field (the same decoding into a
+ * buffer of the same size).
+ */
 static void campaign(cn_enrich_thread_t *t, cn_str_t query, cn_str_t v0,
                      const cn_suite_conf_t *suite, cn_campaign_t *out)
 {
-    static const char *const utm[] = {"utm_source", "utm_medium", "utm_campaign", "utm_term",
-                                      "utm_content"};
+    cn_str_t *fields[] = {&out->utm_source, &out->utm_medium, &out->utm_campaign, &out->utm_term,
+                          &out->utm_content};
+    out->campaign = out->click_id = CN_STR_LIT("");
+    for (int i = 0; i < 5; i++)
+        *fields[i] = CN_STR_LIT("");
+    if (query.len == 0 && v0.len == 0)
+        return;
+    /* the campaign parameters, when the campaign is to come from the query: each one's utm_*
+     * field, or -1 */
+    const char *const *params = default_campaign_params;
+    size_t count = 0;
+    cn_str_t pname[WALK_PARAMS];
+    int putm[WALK_PARAMS];
+    if (v0.len == 0) {
+        const cn_enrich_suite_t *es = cn_enrich__suite(t, suite);
+        count = 2;
+        if (es != NULL && es->campaign_param_count > 0) {
+            params = (const char *const *)es->campaign_params;
+            count = es->campaign_param_count;
+        }
+        for (size_t i = 0; i < count && i < WALK_PARAMS; i++) {
+            pname[i] = cn_str_c(params[i]);
+            putm[i] = utm_index(pname[i]);
+        }
+    }
+    size_t walked = count < WALK_PARAMS ? count : WALK_PARAMS;
+    size_t best = walked; /* the first parameter with a value so far (in camp_buf[5]) */
+    cn_str_t q = query, k, v;
+    const char *click = NULL; /* cn_enrich__click_id(query), in the same walk */
+    while (cn_enrich__query_next(&q, &k, &v)) {
+        int u = utm_index(k);
+        if (u >= 0 && fields[u]->len == 0)
+            *fields[u] = decode_into(v, t->camp_buf[u], sizeof(t->camp_buf[u]));
+        if (click == NULL && v.len > 0)
+            click = cn_enrich__click_name(k);
+        for (size_t i = 0; i < best; i++) {
+            if (putm[i] >= 0 || !cn_str_eq(k, pname[i]))
+                continue;
+            /* the parameter's first value that decodes to text; an earlier parameter's
+             * later value still wins over it */
+            cn_str_t d = decode_into(v, t->camp_buf[6], sizeof(t->camp_buf[6]));
+            if (d.len > 0) {
+                memcpy(t->camp_buf[5], d.ptr, d.len);
+                out->campaign = cn_str(t->camp_buf[5], d.len);
+                best = i;
+            }
+            break;
+        }
+    }
+    if (click != NULL)
+        out->click_id = cn_str_c(click);
+    if (v0.len > 0) {
+        if (v0.len > sizeof(t->camp_buf[5]))
+            v0.len = sizeof(t->camp_buf[5]);
+        memcpy(t->camp_buf[5], v0.ptr, v0.len);
+        out->campaign = cn_str(t->camp_buf[5], v0.len);
+        return;
+    }
+    for (size_t i = 0; i < best; i++) {
+        if (putm[i] >= 0 && fields[putm[i]]->len > 0) {
+            out->campaign = *fields[putm[i]];
+            return;
+        }
+    }
+    if (best < walked)
+        return; /* out->campaign was set in the walk */
+    for (size_t i = walked; i < count; i++) {
+        cn_str_t name = cn_str_c(params[i]);
+        int u = utm_index(name);
+        if (u >= 0) {
+            if (fields[u]->len > 0) {
+                out->campaign = *fields[u];
+                return;
+            }
+            continue;
+        }
+        q = query;
+        while (cn_enrich__query_next(&q, &k, &v)) {
+            if (!cn_str_eq(k, name))
+                continue;
+            cn_str_t d = decode_into(v, t->camp_buf[5], sizeof(t->camp_buf[5]));
+            if (d.len > 0) {
+                out->campaign = d;
+                return;
+            }
+        }
+    }
+}
+
+/*
+ * The campaign fields as the rules read (docs/enrich.md): one walk for the utm_* fields and
+ * the click id, then a walk per campaign parameter, in order, for its first value that is not
+ * empty once decoded and trimmed. The reference campaign() is compared with.
+ */
+void cn_enrich__campaign_slow(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t adobe_v0,
+                              const cn_suite_conf_t *suite, cn_campaign_t *out)
+{
+    cn_str_t query = cn_enrich__landing_query(landing_url);
+    cn_str_t v0 = cn_str_trim(adobe_v0.ptr ? adobe_v0 : CN_STR_LIT(""));
     cn_str_t *fields[] = {&out->utm_source, &out->utm_medium, &out->utm_campaign, &out->utm_term,
                           &out->utm_content};
     out->campaign = out->click_id = CN_STR_LIT("");
     for (int i = 0; i < 5; i++)
         *fields[i] = CN_STR_LIT("");
     cn_str_t q = query, k, v;
-    const char *click = NULL; /* cn_enrich__click_id(query), in the same walk */
+    const char *click = NULL;
     while (cn_enrich__query_next(&q, &k, &v)) {
         for (int i = 0; i < 5; i++) {
-            if (fields[i]->len == 0 && cn_str_eq_c(k, utm[i]))
+            if (fields[i]->len == 0 && cn_str_eq(k, utm_names[i]))
                 *fields[i] = decode_into(v, t->camp_buf[i], sizeof(t->camp_buf[i]));
         }
         if (click == NULL && v.len > 0)
@@ -708,9 +840,11 @@ cn_str_t cn_enrich__channel_walk(cn_enrich_thread_t *t, const cn_suite_conf_t *s
 }
 
 /*
- * The channel through the memo (cn_chan_slot_t): the key values serialized
- * (a u16 length then the bytes, each) are the key; a slot answers only when
- * its rules and its key bytes are the same, so the answer is the walk's.
+ * The channel through the memo (cn_chan_slot_t). The walk reads of each key
+ * only what rules->use says: the value (key=, key~...), whether it is empty
+ * (key?, key!) or nothing. The key is that, serialized: for a value a u16
+ * length then the bytes, for emptiness one byte. A slot answers only when its
+ * rules and its key bytes are the same, so the answer is the walk's.
  */
 cn_str_t cn_enrich_channel(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
                            const cn_ref_info_t *ref, const cn_campaign_t *camp)
@@ -721,6 +855,14 @@ cn_str_t cn_enrich_channel(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
     char key[CN_ENRICH_CHAN_KEY];
     size_t n = 0;
     for (int k = 0; k < K__COUNT; k++) {
+        if (rules->use[k] == USE_NONE)
+            continue;
+        if (rules->use[k] == USE_SET) {
+            if (n + 1 > CN_ENRICH_CHAN_KEY)
+                return walk(t, rules, kv); /* too long to keep */
+            key[n++] = kv[k].len > 0;
+            continue;
+        }
         if (kv[k].len > CN_ENRICH_CHAN_KEY - 2 || n + 2 + kv[k].len > CN_ENRICH_CHAN_KEY)
             return walk(t, rules, kv); /* too long to keep */
         uint16_t len = (uint16_t)kv[k].len;

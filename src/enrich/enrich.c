@@ -282,6 +282,7 @@ static void thread_bind(cn_enrich_thread_t *t, cn_enrich_t *e)
     t->last_suite = NULL;
     t->last_esuite = NULL;
     t->geo_sets = cn_xcalloc(CN_ENRICH_GEO_SETS, sizeof(*t->geo_sets));
+    t->geo_recs = cn_xcalloc(CN_ENRICH_GEO_RECS, sizeof(*t->geo_recs));
     t->chan = cn_xcalloc(CN_ENRICH_CHAN_SLOTS, sizeof(*t->chan));
     t->ref_memo = cn_xcalloc(CN_ENRICH_REF_SLOTS, sizeof(*t->ref_memo));
     t->camp_memo = cn_xcalloc(CN_ENRICH_CAMP_SLOTS, sizeof(*t->camp_memo));
@@ -295,6 +296,8 @@ static void thread_unbind(cn_enrich_thread_t *t)
     free(t->slots);
     free(t->geo_sets);
     t->geo_sets = NULL;
+    free(t->geo_recs); /* its strings point into t->e's databases */
+    t->geo_recs = NULL;
     free(t->chan); /* its channels point into the rules of t->e */
     t->chan = NULL;
     free(t->ref_memo); /* its sources and media point into t->e's lists */

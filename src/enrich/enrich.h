@@ -149,7 +149,10 @@ typedef struct cn_geo {
  * into the snapshot's mapped databases and live while t does. Answers come
  * from a per-thread cache of networks (32,768 of them, about 2.2 MiB): a
  * lookup's answer holds for the whole network the databases store it for,
- * so cached answers are exactly the databases'.
+ * so cached answers are exactly the databases'. The records a lookup finds
+ * are read through a per-thread memo keyed on the database and the record's
+ * offset (4,096 of them, 256 KiB): a record never changes while the
+ * snapshot lives.
  */
 int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out);
 

@@ -49,9 +49,14 @@ int cn_enrich__geo_open(cn_geodb_t *g, const cn_enrich_opts_t *opts, cn_err_t *e
     } else if (rc == 0) {
         rc = open_one(opts->geo_city_v6, &g->city6, &g->has_city6, err);
     }
-    if (rc < 0)
+    if (rc < 0) {
         cn_enrich__geo_close(g);
-    return rc;
+        return rc;
+    }
+    g->country_nested = g->has_country && nested_layout(&g->country);
+    g->city4_nested = g->has_city4 && nested_layout(&g->city4);
+    g->city6_nested = g->has_city6 && nested_layout(&g->city6);
+    return 0;
 }
 
 void cn_enrich__geo_close(cn_geodb_t *g)
@@ -108,8 +113,37 @@ static bool lookup(const MMDB_s *m, const struct sockaddr *sa, bool v6, MMDB_ent
     return true;
 }
 
-bool cn_enrich__geo_lookup(const cn_geodb_t *g, const uint8_t *addr, bool v6, cn_geo_t *out,
-                           unsigned *plen)
+/*
+ * What the record ent points to holds: its country code, and for a city
+ * database (place) its region and city. Through the memo when recs is not
+ * NULL: a slot answers for the same database and record offset, which is
+ * the same record (the databases never change while the snapshot lives).
+ */
+static const cn_geo_rec_t *record(cn_geo_rec_t *recs, const MMDB_entry_s *ent, bool nested,
+                                  bool place, cn_geo_rec_t *tmp)
+{
+    cn_geo_rec_t *r = tmp;
+    if (recs != NULL) {
+        uint32_t h = (ent->offset ^ (uint32_t)place << 31) * 0x9e3779b1u;
+        r = &recs[h >> 20 & (CN_ENRICH_GEO_RECS - 1)];
+        if (r->db == ent->mmdb && r->offset == ent->offset)
+            return r;
+    }
+    /* get_str needs a non-const entry; it does not change it */
+    MMDB_entry_s e = *ent;
+    r->db = ent->mmdb;
+    r->offset = ent->offset;
+    r->cc = get_str(&e, nested ? nest_country : flat_country);
+    r->region = r->city = CN_STR_LIT("");
+    if (place) {
+        r->region = get_str(&e, nested ? nest_region : flat_region);
+        r->city = get_str(&e, nested ? nest_city : flat_city);
+    }
+    return r;
+}
+
+bool cn_enrich__geo_lookup(const cn_geodb_t *g, cn_geo_rec_t *recs, const uint8_t *addr, bool v6,
+                           cn_geo_t *out, unsigned *plen)
 {
     out->country = out->region = out->city = CN_STR_LIT("");
     *plen = 0;
@@ -129,25 +163,30 @@ bool cn_enrich__geo_lookup(const cn_geodb_t *g, const uint8_t *addr, bool v6, cn
     }
     bool ok = true;
     MMDB_entry_s ent;
+    cn_geo_rec_t tmp;
     if (g->has_country && lookup(&g->country, sa, v6, &ent, plen, &ok))
-        out->country = get_str(&ent, nested_layout(&g->country) ? nest_country : flat_country);
+        out->country = record(recs, &ent, g->country_nested, false, &tmp)->cc;
     const MMDB_s *city = NULL;
-    if (!v6 && g->has_city4)
+    bool nested = false;
+    if (!v6 && g->has_city4) {
         city = &g->city4;
-    else if (v6 && g->has_city6)
+        nested = g->city4_nested;
+    } else if (v6 && g->has_city6) {
         city = &g->city6;
-    else if (v6 && g->city6_is_city4 && g->has_city4)
+        nested = g->city6_nested;
+    } else if (v6 && g->city6_is_city4 && g->has_city4) {
         city = &g->city4;
+        nested = g->city4_nested;
+    }
     if (city != NULL && city->metadata.ip_version == 4 && v6)
         city = NULL;
     if (city != NULL && lookup(city, sa, v6, &ent, plen, &ok)) {
-        bool nested = nested_layout(city);
-        cn_str_t cc = get_str(&ent, nested ? nest_country : flat_country);
+        const cn_geo_rec_t *r = record(recs, &ent, nested, true, &tmp);
         if (out->country.len == 0)
-            out->country = cc;
-        if (cn_str_eq(cc, out->country)) {
-            out->region = get_str(&ent, nested ? nest_region : flat_region);
-            out->city = get_str(&ent, nested ? nest_city : flat_city);
+            out->country = r->cc;
+        if (cn_str_eq(r->cc, out->country)) {
+            out->region = r->region;
+            out->city = r->city;
         }
     }
     return ok;
@@ -278,7 +317,7 @@ int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out)
         }
     }
     unsigned plen;
-    if (!cn_enrich__geo_lookup(&t->e->geo, addr, v6, out, &plen))
+    if (!cn_enrich__geo_lookup(&t->e->geo, t->geo_recs, addr, v6, out, &plen))
         return 0; /* a database error: answer, but do not keep it */
     cn_geo_set_t *set = geo_set(t, hi, lo, v6, geo_level(plen, v6));
     unsigned w = set->next++ % CN_ENRICH_GEO_WAYS;

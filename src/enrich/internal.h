@@ -52,20 +52,36 @@ cn_str_t cn_enrich__intern(cn_intern_t *in, cn_str_t s);
 /* --- Literal prefilter for ordered regex lists (litidx.c) --- */
 
 typedef struct cn_lit {
-    const char *p; /* lowered literal, owned */
+    const char *p; /* lowered literal, owned; each literal once per index */
     uint32_t len;
-    uint32_t id;   /* the regex's position in its list */
     uint32_t pre;  /* its first 4 bytes (little-endian load), for a quick reject */
     uint32_t mask; /* which bytes of pre count (literals shorter than 4) */
+    uint32_t post_first, post_count; /* its regexes: into posts */
 } cn_lit_t;
 
+/* A regex one of whose literal sets holds a literal: the regex and the set's bit. */
+typedef struct cn_litpost {
+    uint32_t id;
+    uint32_t set;
+} cn_litpost_t;
+
+/* A literal as added, before build (owned). */
+typedef struct cn_litraw {
+    char *p;
+    uint32_t len, id, set;
+} cn_litraw_t;
+
 typedef struct cn_litidx {
-    cn_lit_t *lits; /* sorted by their first two bytes */
+    cn_lit_t *lits; /* sorted by their bytes, so by their first two */
     size_t lit_count;
-    uint32_t *head;   /* 65537 offsets into lits, by first two bytes */
+    uint32_t *head; /* 65537 offsets into lits, by first two bytes */
+    cn_litpost_t *posts;
+    uint32_t *need;   /* per regex: a bit for each of its sets (0: none, always run) */
     uint32_t *always; /* regexes without usable literals */
     size_t always_count;
     uint32_t id_count; /* highest id + 1 */
+    cn_litraw_t *raw;  /* until build */
+    size_t raw_count;
 } cn_litidx_t;
 
 /* Adds regex `id` (ids ascending, in list order); then build once. */
@@ -74,7 +90,8 @@ void cn_enrich__litidx_build(cn_litidx_t *x);
 void cn_enrich__litidx_dispose(cn_litidx_t *x);
 /*
  * Writes to out, ascending and unique, the ids of the regexes that may match
- * the lowered string: those with a literal in it and the always-run ones.
+ * the lowered string: those with a literal of each of their sets in it, and
+ * the always-run ones.
  * Returns their count, or SIZE_MAX when more than cap (then run them all).
  */
 size_t cn_enrich__litidx_candidates(const cn_litidx_t *x, cn_str_t lower, uint32_t *out,
@@ -156,17 +173,34 @@ typedef struct cn_geodb {
     MMDB_s city4;
     MMDB_s city6;
     bool has_country, has_city4, has_city6, city6_is_city4;
+    bool country_nested, city4_nested, city6_nested; /* GeoIP2-style records (geo.c) */
 } cn_geodb_t;
+
+/*
+ * A slot of the record memo (geo.c): what a database's data record at
+ * `offset` holds (its country code and, for a city database, region and
+ * city). A record is immutable while its snapshot lives, and many networks
+ * share one record (a city's), so a network the cache does not know usually
+ * finds its record decoded already.
+ */
+#define CN_ENRICH_GEO_RECS 4096 /* direct-mapped, 256 KiB per thread */
+typedef struct cn_geo_rec {
+    const MMDB_s *db; /* NULL: empty */
+    uint32_t offset;
+    cn_str_t cc, region, city;
+} cn_geo_rec_t;
 
 int cn_enrich__geo_open(cn_geodb_t *g, const cn_enrich_opts_t *opts, cn_err_t *err);
 /*
- * The uncached lookup behind cn_enrich_geo: fills out for the address (v6:
- * 16 bytes, else 4) and sets *plen to the length of the prefix on which
- * every address gives the same result. Returns false when a database
- * answered with an error (out is still filled; do not cache it).
+ * The lookup behind cn_enrich_geo's network cache: fills out for the address
+ * (v6: 16 bytes, else 4) and sets *plen to the length of the prefix on which
+ * every address gives the same result. recs is a record memo
+ * (CN_ENRICH_GEO_RECS slots, or NULL for none: the plain lookup). Returns
+ * false when a database answered with an error (out is still filled; do not
+ * cache it).
  */
-bool cn_enrich__geo_lookup(const cn_geodb_t *g, const uint8_t *addr, bool v6, cn_geo_t *out,
-                           unsigned *plen);
+bool cn_enrich__geo_lookup(const cn_geodb_t *g, cn_geo_rec_t *recs, const uint8_t *addr, bool v6,
+                           cn_geo_t *out, unsigned *plen);
 void cn_enrich__geo_close(cn_geodb_t *g);
 
 /* --- URLs --- */
@@ -269,11 +303,13 @@ typedef struct cn_geo_set {
 } cn_geo_set_t;
 
 /*
- * A slot of the channel memo (campaign.c): the rules and the nine key values
- * a channel was found for (serialized: a u16 length then the bytes, each),
- * and the channel. A channel is a pure function of those, and a shop's
- * visits repeat few combinations (direct, one search engine, a campaign), so
- * one lookup usually replaces the walk of the rules.
+ * A slot of the channel memo (campaign.c): the rules and what they read of
+ * the nine key values a channel was found for (serialized: for a key a
+ * condition compares, a u16 length then the bytes; for a key only tested
+ * for emptiness, one byte; nothing for a key no rule names), and the
+ * channel. A channel is a pure function of those, and a shop's visits
+ * repeat few combinations (direct, one search engine, a campaign), so one
+ * lookup usually replaces the walk of the rules.
  */
 #define CN_ENRICH_CHAN_SLOTS 256
 #define CN_ENRICH_CHAN_KEY   232 /* longer keys are not kept */
@@ -332,11 +368,12 @@ struct cn_enrich_thread {
     cn_enrich_stats_t stats;
     char ref_host[256];
     char ref_terms[1024];
-    char camp_buf[6][512];
+    char camp_buf[7][512];             /* utm_* (5), the campaign, scratch */
     const cn_suite_conf_t *last_suite; /* one-entry cache of the suite lookup */
     const char *last_suite_id;
     const cn_enrich_suite_t *last_esuite;
     cn_geo_set_t *geo_sets;    /* CN_ENRICH_GEO_SETS */
+    cn_geo_rec_t *geo_recs;    /* CN_ENRICH_GEO_RECS, direct-mapped */
     cn_chan_slot_t *chan;      /* CN_ENRICH_CHAN_SLOTS, direct-mapped */
     cn_ref_memo_t *ref_memo;   /* CN_ENRICH_REF_SLOTS, direct-mapped */
     cn_camp_memo_t *camp_memo; /* CN_ENRICH_CAMP_SLOTS, direct-mapped */
@@ -352,6 +389,11 @@ int cn_enrich__referrer_nomemo(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_
 /* cn_enrich_campaign without its memo (for tests of the memo). */
 void cn_enrich__campaign_nomemo(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t adobe_v0,
                                 const cn_suite_conf_t *suite, cn_campaign_t *out);
+
+/* The campaign fields read plainly: a walk of the query per campaign parameter (the reference
+ * for tests and fuzzing of the one-walk reading behind cn_enrich_campaign). */
+void cn_enrich__campaign_slow(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t adobe_v0,
+                              const cn_suite_conf_t *suite, cn_campaign_t *out);
 
 /* cn_enrich_channel without its memo: walks the rules (for tests of the memo). */
 cn_str_t cn_enrich__channel_walk(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,

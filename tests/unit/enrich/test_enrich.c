@@ -314,6 +314,54 @@ static void bot_prefilter_agrees_with_alternation(void **state)
     assert_true(cn_enrich__bots_count(E->bots) >= 1500);
 }
 
+/* The literal prefilter runs a regex only when the UA holds a literal of each set its match
+ * needs ("is12f" and " build" or ") applewebkit"), and reads "[Ss]" as the letter s. */
+static void litidx_needs_every_set(void **state)
+{
+    (void)state;
+    static const char *const res[] = {
+        "; {0,2}(IS12F)(?: Build|\\) AppleWebKit)",
+        ("^.{0,200}?((?:[A-z0-9]{1,50}|[A-z\\-]{1,50} ?|)(?: the |)"
+         "(?:[Ss][Pp][Ii][Dd][Ee][Rr]|[Ss]crape|[Cc][Rr][Aa][Ww][Ll])[A-z0-9]{0,50})"),
+        "(Chrome|CriOS)/(\\d+)",
+        "\\d+",
+        "(Mobile Safari)/(\\d+)(?:\\.(\\d+)|)",
+    };
+    cn_litidx_t x;
+    memset(&x, 0, sizeof(x));
+    for (uint32_t i = 0; i < sizeof(res) / sizeof(res[0]); i++)
+        cn_enrich__litidx_add(&x, res[i], strlen(res[i]), i);
+    cn_enrich__litidx_build(&x);
+    assert_int_equal(x.always_count, 1); /* \d+ */
+    static const struct {
+        const char *ua;
+        const char *want;
+    } cases[] = {
+        {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Chrome/124.0.0.0 Safari/537.36",
+         "2 3"},
+        {"Mozilla/5.0 (Linux; U; Android 2.3; ja-jp; IS12F Build/GRJ22) AppleWebKit/533.1", "0 3"},
+        {"Mozilla/5.0 (compatible; MySpider/1.0)", "1 3"},
+        {"SuperCRAWLer", "1 3"},
+        {"IS12F Mobile Safari/534", "3 4"},
+        {"", "3"},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char lower[512];
+        cn_str_t ua = cn_str_c(cases[c].ua);
+        size_t n = cn_enrich__lower(ua, lower, sizeof(lower));
+        uint32_t ids[16];
+        size_t nc = cn_enrich__litidx_candidates(&x, cn_str(lower, n), ids, 16);
+        char got[64] = "";
+        for (size_t i = 0; i < nc; i++)
+            snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%u", i ? " " : "", ids[i]);
+        assert_string_equal(got, cases[c].want);
+    }
+    cn_enrich__litidx_dispose(&x);
+    /* in uap-core's lists, every UA regex has literals now (the spider/crawl one did not) */
+    assert_int_equal(cn_enrich__uap_always_count(E->uap, 0), 0);
+}
+
 /* --- Cache and thread handles --- */
 
 static void ua_cache_hit_returns_same_strings(void **state)
@@ -555,7 +603,7 @@ static void geo_cache_agrees_with_lookups(void **state)
             cn_geo_t got, want;
             unsigned plen;
             assert_int_equal(cn_enrich_geo(t, ip, &got), 0);
-            assert_true(cn_enrich__geo_lookup(&E->geo, b, v6, &want, &plen));
+            assert_true(cn_enrich__geo_lookup(&E->geo, NULL, b, v6, &want, &plen));
             if (!cn_str_eq(got.country, want.country) || !cn_str_eq(got.region, want.region) ||
                 !cn_str_eq(got.city, want.city))
                 fail_msg("%s: cached %s/%s/%s, lookup %s/%s/%s", ip, cstr(got.country),
@@ -1100,11 +1148,21 @@ static void campaign_memo_equals_reading(void **state)
 {
     (void)state;
     cn_conf_kv_t kv[] = {{"campaign_params", "src, cmp", 1}};
-    cn_suite_conf_t suites[2] = {{.id = "custom", .kv = kv, .kv_count = 1}, {.id = "plain"}};
-    cn_conf_t conf = {.suites = suites, .suite_count = 2};
+    /* more parameters than the one walk of the query looks for, utm_* fields among them, one
+     * twice */
+    cn_conf_kv_t many[] = {
+        {"campaign_params", "x1, utm_term, cmp, x2, x3, x4, cmp, x5, x6, utm_medium, src", 1}};
+    cn_suite_conf_t suites[3] = {{.id = "custom", .kv = kv, .kv_count = 1},
+                                 {.id = "plain"},
+                                 {.id = "many", .kv = many, .kv_count = 1}};
+    cn_conf_t conf = {.suites = suites, .suite_count = 3};
     cn_enrich_t *e;
     cn_enrich_thread_t *t = open_without_geo(&conf, &e);
     const char *lands[] = {"",
+                           "/?cmp=+&cmp=later%u&src=s&x6=six",
+                           "/?utm_term=%%20&x5=&src=a%u&utm_term=t2&cmp=%%20",
+                           "/?utm_medium=m%u&src=s&utm_campaign=",
+                           "/?x6=six%u&x5=five",
                            "https://shop.example.com/",
                            "https://shop.example.com/?utm_source=g&utm_medium=cpc&utm_campaign=c%u",
                            "https://shop.example.com/?cid=aff_%u",
@@ -1128,12 +1186,16 @@ static void campaign_memo_equals_reading(void **state)
                     snprintf(land, sizeof(land), lands[i], n % 70);
                 for (size_t k = 0; k < sizeof(v0s) / sizeof(v0s[0]); k++) {
                     cn_str_t v0 = v0s[k] ? cn_str_c(v0s[k]) : CN_STR_NULL;
-                    for (size_t si = 0; si < 3; si++) {
-                        const cn_suite_conf_t *s = si < 2 ? &suites[si] : NULL;
+                    for (size_t si = 0; si < 4; si++) {
+                        const cn_suite_conf_t *s = si < 3 ? &suites[si] : NULL;
                         cn_campaign_t want, got;
                         char wbuf[4096], gbuf[4096];
-                        cn_enrich__campaign_nomemo(t, cn_str_c(land), v0, s, &want);
+                        /* a walk per parameter, then the one walk, then through the memo */
+                        cn_enrich__campaign_slow(t, cn_str_c(land), v0, s, &want);
                         camp_text(&want, wbuf, sizeof(wbuf));
+                        cn_enrich__campaign_nomemo(t, cn_str_c(land), v0, s, &got);
+                        camp_text(&got, gbuf, sizeof(gbuf));
+                        assert_string_equal(gbuf, wbuf);
                         cn_enrich_campaign(t, cn_str_c(land), v0, s, &got);
                         camp_text(&got, gbuf, sizeof(gbuf));
                         assert_string_equal(gbuf, wbuf);
@@ -1149,6 +1211,17 @@ static void campaign_memo_equals_reading(void **state)
     assert_str(a.campaign, "summer");
     cn_enrich_campaign(t, CN_STR_LIT("/?cmp=summer&cid=c1"), CN_STR_NULL, &suites[1], &b);
     assert_str(b.campaign, "c1");
+    /* the first parameter with a value wins, wherever it stands in the query; an empty or
+     * blank value does not count */
+    cn_enrich_campaign(t, CN_STR_LIT("/?src=s1&x6=six&cmp=%20&x5=five&cmp=c2"), CN_STR_NULL,
+                       &suites[2], &a);
+    assert_str(a.campaign, "c2");
+    cn_enrich_campaign(t, CN_STR_LIT("/?src=s1&utm_medium=m&x6=six"), CN_STR_NULL, &suites[2], &a);
+    assert_str(a.campaign, "six");
+    cn_enrich_campaign(t, CN_STR_LIT("/?src=s1&utm_medium=m"), CN_STR_NULL, &suites[2], &a);
+    assert_str(a.campaign, "m");
+    cn_enrich_campaign(t, CN_STR_LIT("/?src=s1&utm_term=+t+"), CN_STR_NULL, &suites[2], &a);
+    assert_str(a.campaign, "t");
     cn_enrich_thread_free(t);
     cn_enrich_unref(e);
 }
@@ -1393,6 +1466,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(bot_empty_ua),
         cmocka_unit_test(bot_digit_pattern_not_inside_version),
         cmocka_unit_test(bot_prefilter_agrees_with_alternation),
+        cmocka_unit_test(litidx_needs_every_set),
         cmocka_unit_test(ua_cache_hit_returns_same_strings),
         cmocka_unit_test(ua_strings_survive_eviction),
         cmocka_unit_test(threads_share_one_snapshot),
