@@ -1001,8 +1001,8 @@ int cn_cmd_import(int argc, char **argv)
                (unsigned long long)st.hits, (unsigned long long)st.pages,
                rows ? "a page view type, else a URL that is not a static asset or a page "
                       "name, without commerce events"
-                    : "status 2xx, 304 or none; not a static asset; text/html when the type is "
-                      "logged",
+                    : "GET or POST; status 2xx, 304 or none; not a static asset; text/html "
+                      "when the type is logged",
                (unsigned long long)st.skipped, (unsigned long long)st.bad);
         for (int i = 0; i < CN_IMPORT_BAD__COUNT; i++)
             if (st.bad_by_reason[i] > 0)

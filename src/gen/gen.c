@@ -6,7 +6,9 @@
  * Time advances in windows of one simulated hour (a minute for a live run). For each window the
  * expected number of visits is the volume (visits per day, grown over the
  * year) times the activity of every (country, time zone) at that local hour
- * and weekday, times its festival factor; each visit draws its zone from
+ * and weekday, times its festival factor (with --hits N alone, N times the
+ * window's share of that plan over [from, to), corrected by what earlier
+ * windows made: advance_window); each visit draws its zone from
  * those weights, a start time in the window, and then walks the shop as a
  * Markov chain, producing hit records (not strings) with their times.
  * Hits of all visits started so far are sorted by (time, generation order);
@@ -157,17 +159,29 @@ static double zone_rate(const cn_gen_t *g, size_t z, int64_t t, double *out_seas
     return g->zone_w[z] * cn_gen__diurnal[hour] * cn_gen__weekly[cn_gen__weekday(day)] * s;
 }
 
-/* Expected human visits per day-volume unit over [from, to): sum over hours. */
-static double volume_units(const cn_gen_t *g, int64_t from, int64_t to)
+/* Weight of the zones in window [ws, ws + win_us): their rates at its middle, into rates, seasons
+ * and cum (cumulative); returns the total. */
+static double window_rates(const cn_gen_t *g, int64_t ws, double *rates, double *seasons,
+                           double *cum)
 {
-    double sum = 0;
-    for (int64_t t = from; t < to; t += HOUR_US) {
-        double r = 0;
-        for (size_t z = 0; z < g->nzones; z++)
-            r += zone_rate(g, z, t + HOUR_US / 2, NULL);
-        sum += r * growth(g, t) / 24.0;
+    double total = 0;
+    for (size_t z = 0; z < g->nzones; z++) {
+        rates[z] = zone_rate(g, z, ws + g->win_us / 2, &seasons[z]);
+        total += rates[z];
+        cum[z] = total;
     }
-    return sum;
+    return total;
+}
+
+/*
+ * The planned volume of window [ws, ws + win_us) with zone weight total, in visits per
+ * day-volume unit: humans (total) and crawlers (BOT_SHARE) grown over the year, for the part of
+ * the window before to_us.
+ */
+static double window_plan(const cn_gen_t *g, int64_t ws, double total)
+{
+    int64_t span = g->o.to_us - ws < g->win_us ? g->o.to_us - ws : g->win_us;
+    return (double)span / (double)DAY_US * growth(g, ws) * (total + BOT_SHARE);
 }
 
 /* --- Weighted picks --- */
@@ -881,19 +895,38 @@ static void advance_window(cn_gen_t *g)
     gen_rng_t r;
     cn_gen__rng_seed(&r, g->o.seed, (uint64_t)(ws / g->win_us) * 8 + SALT_WINDOW);
 
-    double rates[64], seasons[64], cum[64], total = 0;
-    for (size_t z = 0; z < g->nzones; z++) {
-        rates[z] = zone_rate(g, z, ws + g->win_us / 2, &seasons[z]);
-        total += rates[z];
-        cum[z] = total;
-    }
-    double day_share = (double)g->win_us / (double)DAY_US;
-    double expected = g->vpd * day_share * growth(g, ws) * total;
+    double rates[64], seasons[64], cum[64];
+    double total = window_rates(g, ws, rates, seasons, cum);
     double noise = (cn_gen__unit(&r) + cn_gen__unit(&r) + cn_gen__unit(&r) - 1.5) * 0.08;
-    uint64_t n = (uint64_t)(expected * (1 + noise) + cn_gen__unit(&r));
-    uint64_t nbots = (uint64_t)(g->vpd * day_share * growth(g, ws) * BOT_SHARE + cn_gen__unit(&r));
+    double humans, bots; /* expected visits in the window */
+    bool sized = g->plan_total > 0, last = false;
+    if (sized) {
+        /* --hits N: the hits made so far follow N times the share of the plan done (the
+         * daily and weekly cycles, festivals and growth); a window plans its share of N and
+         * makes up a quarter of what earlier ones missed or overshot (all of it in the last
+         * windows). */
+        double plan = window_plan(g, ws, total);
+        double n_hits = (double)g->o.max_hits;
+        double behind = n_hits * g->plan_done / g->plan_total - (double)g->hit_order;
+        g->plan_done += plan;
+        int64_t left = (g->o.to_us - ws + g->win_us - 1) / g->win_us; /* this one included */
+        double want = n_hits * plan / g->plan_total + behind / (double)(left < 4 ? left : 4);
+        double visits = want > 0 ? want / g->hpv : 0;
+        humans = visits * total / (total + BOT_SHARE);
+        bots = visits * BOT_SHARE / (total + BOT_SHARE);
+        last = left == 1;
+    } else {
+        double day_share = (double)g->win_us / (double)DAY_US;
+        humans = g->vpd * day_share * growth(g, ws) * total;
+        bots = g->vpd * day_share * growth(g, ws) * BOT_SHARE;
+    }
+    /* The last window of a sized run adds human visits until N hits are made (below). */
+    uint64_t n = last ? 0 : (uint64_t)(humans * (1 + noise) + cn_gen__unit(&r));
+    uint64_t nbots = (uint64_t)(bots + cn_gen__unit(&r));
+    /* A sized run starts visits before to_us only; one by visits per day drops the others. */
+    int64_t span = sized && g->o.to_us - ws < g->win_us ? g->o.to_us - ws : g->win_us;
     for (uint64_t i = 0; i < n + nbots; i++) {
-        int64_t start = ws + (int64_t)(cn_gen__unit(&r) * (double)g->win_us);
+        int64_t start = ws + (int64_t)(cn_gen__unit(&r) * (double)span);
         if (start >= g->o.to_us)
             continue;
         gen_rng_t vr;
@@ -904,6 +937,14 @@ static void advance_window(cn_gen_t *g)
             size_t z = pick_cum(cum, g->nzones, cn_gen__unit(&r));
             human_visit(g, z, start, &vr, seasons[z]);
         }
+    }
+    /* Every visit makes at least its landing hit (it starts before to_us), so this ends. */
+    while (last && g->hit_order < g->o.max_hits) {
+        int64_t start = ws + (int64_t)(cn_gen__unit(&r) * (double)span);
+        gen_rng_t vr;
+        cn_gen__rng_seed(&vr, g->o.seed, g->visit_seq * 8 + SALT_VISIT);
+        size_t z = pick_cum(cum, g->nzones, cn_gen__unit(&r));
+        human_visit(g, z, start, &vr, seasons[z]);
     }
     if (g->nhits > 1)
         qsort(g->hits, g->nhits, sizeof(*g->hits), cmp_hit);
@@ -995,10 +1036,12 @@ int cn_gen_new(const cn_gen_opts_t *opts, cn_gen_t **out, cn_err_t *err)
         g->zipf_cum[j] = sum;
     }
 
+    /* An hour at a time; a live run generates a minute ahead so that it starts at once. */
+    g->win_us = opts->live ? 60 * SEC_US : HOUR_US;
     g->vpd = opts->visits_per_day;
     if (g->vpd == 0) {
-        /* Size the volume so that [from, to) holds max_hits: measure hits per visit on a
-         * sample day first, then aim a little high and stop at max_hits. */
+        /* --hits N alone: measure hits per visit on a sample day, then plan the volume of
+         * every window of [from, to) (advance_window steers the run to exactly N). */
         cn_gen_opts_t probe = *opts;
         probe.visits_per_day = 3000;
         probe.max_hits = 0;
@@ -1013,19 +1056,14 @@ int cn_gen_new(const cn_gen_opts_t *opts, cn_gen_t **out, cn_err_t *err)
         cn_gen_hit_t h;
         while (cn_gen_next(pg, &h) == 1) {
         }
-        double hpv = pg->stats.visits ? (double)pg->stats.hits / (double)pg->stats.visits : 5;
-        double units = volume_units(g, opts->from_us, opts->to_us);
-        double days = (double)(opts->to_us - opts->from_us) / DAY_US;
-        /* Bots come on top of humans: BOT_SHARE visits per day-volume unit per day. */
-        double visits_per_vpd = units + BOT_SHARE * days;
-        double margin = 1.06 + 3.0 / sqrt((double)opts->max_hits + 1);
-        g->vpd = (double)opts->max_hits / (hpv * visits_per_vpd) * margin;
+        g->hpv = pg->stats.visits ? (double)pg->stats.hits / (double)pg->stats.visits : 5;
         cn_gen_free(pg);
+        double rates[64], seasons[64], cum[64];
+        for (int64_t ws = opts->from_us; ws < opts->to_us; ws += g->win_us)
+            g->plan_total += window_plan(g, ws, window_rates(g, ws, rates, seasons, cum));
     }
     cn_gen__render_init(g);
     g->win_start = opts->from_us;
-    /* An hour at a time; a live run generates a minute ahead so that it starts at once. */
-    g->win_us = opts->live ? 60 * SEC_US : HOUR_US;
     /* A live run numbers its orders from its start time (tenths of a second into the day),
      * so that they do not repeat the order ids of a history generated for the same days. */
     if (opts->live)

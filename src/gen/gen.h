@@ -44,7 +44,8 @@ typedef struct cn_gen_opts {
     int64_t to_us;            /* end of the simulation, exclusive; INT64_MAX for none */
     double visits_per_day;    /* human visits on an average day near to_us (see max_hits) */
     uint64_t max_hits;        /* stop after this many hits (0: no limit); when visits_per_day
-                                 is 0, the volume is set so that [from, to) holds max_hits */
+                                 is 0, the run makes exactly max_hits spread over [from, to),
+                                 up to its last hour (docs/gen.md "Sizing with --hits") */
     double json_share;        /* share of visitors tracked with canton JSON (default 0.2) */
     uint32_t products;        /* catalogue size (default 18000, about 20k page URLs) */
     cn_gen_mode_t mode;

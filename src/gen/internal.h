@@ -324,7 +324,10 @@ struct cn_gen {
     char *suite, *site, *collect_host;
     const char *site_host; /* into site */
     int64_t growth_ref_us;
-    double vpd;
+    double vpd;        /* visits per day-volume unit (0 with --hits N alone) */
+    double hpv;        /* --hits N alone: hits per visit measured on a sample day */
+    double plan_total; /* --hits N alone: planned volume of [from, to) (window_plan), else 0 */
+    double plan_done;  /* the part of it in the windows generated so far */
 
     /* Precomputed tables. */
     size_t nzones;

@@ -54,10 +54,23 @@ bool cn_hit_static_path(cn_str_t path, const char *exts)
     return false;
 }
 
+/*
+ * True for the methods that fetch a page (docs/import.md, "Methods"): GET (a link, an
+ * address typed, a reload) and POST (a form sent, answered with a page), and no method (the
+ * import's default, GET). Not HEAD (the headers of a page, no page: link checkers and uptime
+ * monitors), OPTIONS (browsers' CORS preflights), PUT, DELETE, PATCH (scripts' API calls),
+ * CONNECT, TRACE, WebDAV (PROPFIND, MKCOL...) or any other. Case-sensitive, as methods are
+ * (RFC 9110 9.1).
+ */
+static bool page_method(cn_str_t method)
+{
+    return method.len == 0 || cn_str_eq_c(method, "GET") || cn_str_eq_c(method, "POST");
+}
+
 bool cn_hit_log_is_page(cn_str_t method, unsigned status, cn_str_t path, cn_str_t ctype,
                         const char *exts)
 {
-    if (cn_str_eq_c(method, "HEAD"))
+    if (!page_method(method))
         return false;
     if (!(status == 0 || (status >= 200 && status < 300) || status == 304))
         return false;

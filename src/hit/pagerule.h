@@ -26,10 +26,11 @@
 bool cn_hit_static_path(cn_str_t path, const char *exts);
 
 /*
- * True when a logged request is a page view: a method other than HEAD (a HEAD gets no page:
- * link checkers and monitors send it; the method is case-sensitive, empty is GET), status
- * 2xx or 304 or 0 (not logged), a path that is not a static asset (exts as above) and, when
- * ctype (the logged response content type) is not empty, text/html.
+ * True when a logged request is a page view: method GET or POST (the methods that fetch a
+ * page; case-sensitive, empty is GET: HEAD, OPTIONS, PUT, DELETE, PATCH, WebDAV's and any other
+ * method are requests, no page views), status 2xx or 304 or 0 (not logged), a path that is not
+ * a static asset (exts as above) and, when ctype (the logged response content type) is not
+ * empty, text/html.
  */
 bool cn_hit_log_is_page(cn_str_t method, unsigned status, cn_str_t path, cn_str_t ctype,
                         const char *exts);

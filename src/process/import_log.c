@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Decoder for imported access-log lines (proto import-log, docs/import.md):
- * one raw hit is one request. It becomes a page view when its status is 2xx
- * or 304 (or not logged), its path is not a static asset (by extension, the
- * suite key import_static_extensions, else the default list) and its logged
- * content type, if any, is HTML; every other request is a CN_HIT_REQUEST hit,
- * counted in hits but not in page views. docs/processing.md "Imported hits".
+ * one raw hit is one request. It becomes a page view when its method is GET or
+ * POST, its status is 2xx or 304 (or not logged), its path is not a static
+ * asset (by extension, the suite key import_static_extensions, else the
+ * default list) and its logged content type, if any, is HTML; every other
+ * request is a CN_HIT_REQUEST hit, counted in hits but not in page views.
+ * docs/processing.md "Imported hits".
  */
 #include <string.h>
 

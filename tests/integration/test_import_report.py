@@ -4,7 +4,7 @@ A generated nginx combined log (bench/import/genlog.py: pages, 30% static assets
 3xx/4xx/5xx, bots, campaigns, 30 days) plus a few hand-written lines is imported,
 processed, and reported. The report must equal counts computed here from the log:
   hits (bots included)       == every valid line
-  pageviews (bots included)  == lines with status 2xx or 304, not a static asset, not HEAD
+  pageviews (bots included)  == GET and POST lines with status 2xx or 304, not a static asset
   visitors (bots included)   == distinct (IP, UTC date, UA): the cookieless key
   the same without bots, and campaign hits by utm_campaign.
 With GoAccess installed, canton agrees with GoAccess's JSON report on the same log:
@@ -48,7 +48,20 @@ EXTRA = [
     '10.9.9.9 - - [04/Nov/2024:10:00:02 +0000] "GET /v1.2/ HTTP/1.1" 200 10 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"\n',
     # a HEAD (a link checker): a request, no page view
     '10.9.9.8 - - [04/Nov/2024:10:00:03 +0000] "HEAD /about HTTP/1.1" 200 0 "-" "LinkChecker/10.2"\n',
+    # a form sent, answered with a page: a page view
+    '10.9.9.7 - - [04/Nov/2024:10:01:00 +0000] "POST /contact HTTP/1.1" 200 512 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"\n',
+    # methods that fetch no page, answered 2xx: requests, no page views
+    '10.9.9.7 - - [04/Nov/2024:10:01:01 +0000] "OPTIONS /api/cart HTTP/1.1" 204 0 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"\n',
+    '10.9.9.7 - - [04/Nov/2024:10:01:02 +0000] "PUT /api/cart HTTP/1.1" 200 20 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"\n',
+    '10.9.9.7 - - [04/Nov/2024:10:01:03 +0000] "DELETE /api/cart HTTP/1.1" 204 0 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"\n',
+    '10.9.9.7 - - [04/Nov/2024:10:01:04 +0000] "PATCH /api/profile HTTP/1.1" 200 20 "-" "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"\n',
+    '10.9.9.6 - - [04/Nov/2024:10:02:00 +0000] "PROPFIND /dav/ HTTP/1.1" 207 900 "-" "Microsoft-WebDAV-MiniRedir/10.0.19045"\n',
+    '10.9.9.6 - - [04/Nov/2024:10:02:01 +0000] "MKCOL /dav/new HTTP/1.1" 201 0 "-" "Microsoft-WebDAV-MiniRedir/10.0.19045"\n',
+    '10.9.9.5 - - [04/Nov/2024:10:03:00 +0000] "OPTIONS * HTTP/1.1" 200 0 "-" "curl/8.5.0"\n',
+    '10.9.9.5 - - [04/Nov/2024:10:03:01 +0000] "TRACE / HTTP/1.1" 200 80 "-" "curl/8.5.0"\n',
+    '10.9.9.5 - - [04/Nov/2024:10:03:02 +0000] "CONNECT shop.example:443 HTTP/1.1" 200 0 "-" "curl/8.5.0"\n',
 ]
+PAGE_METHODS = ("GET", "POST")  # docs/import.md "Page views"
 
 
 def parse(line):
@@ -65,7 +78,7 @@ def parse(line):
 
 
 def is_page(path, status, method="GET"):
-    if method == "HEAD":
+    if method not in PAGE_METHODS:
         return False
     last = path.rsplit("/", 1)[-1]
     ext = last.rsplit(".", 1)[1].lower() if "." in last else ""
@@ -155,6 +168,11 @@ def main():
         assert by_page["/x.CSS"] == [1, 0], by_page["/x.CSS"]    # static, query dropped
         assert by_page["/v1.2/"] == [1, 1], by_page["/v1.2/"]
         assert by_page["/cart"][1] >= 1                           # 304 counts as a page view
+        assert by_page["/contact"] == [1, 1], by_page["/contact"]  # POST: a page view
+        # the other methods: requests, no page views (GET and POST only fetch pages)
+        for page, hits in (("/api/cart", 3), ("/api/profile", 1), ("/dav/", 1), ("/dav/new", 1),
+                           ("*", 1), ("shop.example:443", 1)):
+            assert by_page[page] == [hits, 0], (page, by_page[page])
 
         # request types by name (other request = static, errors, redirects)
         types = report(conf, data, "hits", "--bots", "--dimension", "hit_type")

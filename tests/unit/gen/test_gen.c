@@ -379,26 +379,87 @@ static void traffic_looks_real(void **state)
     free(visitors.v);
 }
 
-static void hits_option_gives_exactly_n(void **state)
+/* Runs --hits n over [from, to) and returns the hits made; *first and *last get their times. */
+static uint64_t sized_run(uint64_t seed, uint64_t n, int64_t from, int64_t to, cn_gen_mode_t mode,
+                          int64_t *first, int64_t *last, uint64_t *per_day, size_t days)
 {
-    (void)state;
-    cn_gen_opts_t o = small_opts(5);
+    cn_gen_opts_t o = small_opts(seed);
     o.visits_per_day = 0;
-    o.max_hits = 20000;
-    o.to_us = FROM_US + 3 * DAY_US;
+    o.max_hits = n;
+    o.from_us = from;
+    o.to_us = to;
+    o.mode = mode;
     cn_gen_t *g;
     assert_int_equal(cn_gen_new(&o, &g, NULL), 0);
     cn_gen_hit_t h;
-    uint64_t n = 0;
-    int64_t last = 0;
+    uint64_t got = 0;
+    *first = *last = 0;
     while (cn_gen_next(g, &h) == 1) {
-        n++;
-        last = h.raw.recv_us;
+        if (got++ == 0)
+            *first = h.raw.recv_us;
+        assert_true(h.raw.recv_us >= *last && h.raw.recv_us >= from && h.raw.recv_us < to);
+        *last = h.raw.recv_us;
+        if (per_day != NULL) {
+            size_t d = (size_t)((h.raw.recv_us - from) / DAY_US);
+            assert_true(d < days);
+            per_day[d]++;
+        }
     }
     cn_gen_free(g);
-    assert_int_equal(n, 20000);
-    /* The volume was sized for the range: the run reaches its last day. */
-    assert_true(last > FROM_US + 2 * DAY_US);
+    return got;
+}
+
+static void hits_option_gives_exactly_n(void **state)
+{
+    (void)state;
+    int64_t first, last;
+    /* The volume is planned for the range: exactly N hits, the last in the range's last hour
+     * (the run used to aim 6 % high and stop at N, a day and more before the end). */
+    static const struct {
+        uint64_t seed, n;
+        int64_t days;
+        cn_gen_mode_t mode;
+    } runs[] = {
+        {5, 20000, 3, CN_GEN_TRACKER},   {1, 3000, 1, CN_GEN_TRACKER},
+        {2, 400, 2, CN_GEN_TRACKER},     {9, 12000, 40, CN_GEN_TRACKER},
+        {3, 8000, 2, CN_GEN_ACCESS_LOG},
+    };
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        int64_t to = FROM_US + runs[i].days * DAY_US;
+        uint64_t n =
+            sized_run(runs[i].seed, runs[i].n, FROM_US, to, runs[i].mode, &first, &last, NULL, 0);
+        assert_int_equal(n, runs[i].n);
+        assert_true(first < FROM_US + 3 * 3600 * (int64_t)1000000);
+        assert_true(last > to - 3600 * (int64_t)1000000);
+    }
+    /* The same seed gives the same run. */
+    uint64_t a[2] = {0}, b[2] = {0};
+    int64_t first2, last2;
+    sized_run(2, 400, FROM_US, FROM_US + 2 * DAY_US, CN_GEN_TRACKER, &first, &last, a, 2);
+    sized_run(2, 400, FROM_US, FROM_US + 2 * DAY_US, CN_GEN_TRACKER, &first2, &last2, b, 2);
+    assert_true(first == first2 && last == last2 && a[0] == b[0] && a[1] == b[1]);
+    /* A volume that fits the range: every hit of the run, none cut. */
+    assert_int_equal(
+        sized_run(7, 1, FROM_US, FROM_US + DAY_US, CN_GEN_TRACKER, &first, &last, NULL, 0), 1);
+}
+
+static void hits_option_keeps_the_cycles(void **state)
+{
+    (void)state;
+    /* 28 days from Monday 2026-11-09: Singles' Day (11.11) and Black Friday (11.27) peak over
+     * the days around them, and the last week carries its share as the first does. */
+    enum { DAYS = 28 };
+    uint64_t per_day[DAYS] = {0};
+    int64_t first, last;
+    uint64_t n = sized_run(11, 30000, FROM_US, FROM_US + DAYS * DAY_US, CN_GEN_TRACKER, &first,
+                           &last, per_day, DAYS);
+    assert_int_equal(n, 30000);
+    uint64_t week[4] = {0};
+    for (size_t d = 0; d < DAYS; d++)
+        week[d / 7] += per_day[d];
+    assert_true(per_day[2] * 10 > per_day[9] * 13);
+    assert_true(per_day[18] * 10 > per_day[17] * 13);
+    assert_true(week[3] * 10 > week[0] * 9);
 }
 
 static void json_lines_are_valid(void **state)
@@ -573,10 +634,15 @@ static void rejects_bad_options(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(same_seed_same_bytes), cmocka_unit_test(access_log_is_deterministic),
-        cmocka_unit_test(traffic_looks_real),   cmocka_unit_test(hits_option_gives_exactly_n),
-        cmocka_unit_test(json_lines_are_valid), cmocka_unit_test(access_log_has_the_benchmark_mix),
-        cmocka_unit_test(cycles_and_growth),    cmocka_unit_test(long_adobe_hits_are_posted),
+        cmocka_unit_test(same_seed_same_bytes),
+        cmocka_unit_test(access_log_is_deterministic),
+        cmocka_unit_test(traffic_looks_real),
+        cmocka_unit_test(hits_option_gives_exactly_n),
+        cmocka_unit_test(hits_option_keeps_the_cycles),
+        cmocka_unit_test(json_lines_are_valid),
+        cmocka_unit_test(access_log_has_the_benchmark_mix),
+        cmocka_unit_test(cycles_and_growth),
+        cmocka_unit_test(long_adobe_hits_are_posted),
         cmocka_unit_test(rejects_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

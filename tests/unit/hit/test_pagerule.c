@@ -102,11 +102,36 @@ static void log_page_rule(void **state)
     assert_false(cn_hit_log_is_page(get, 200, CN_STR_LIT("/a.js"), none, NULL));
     assert_false(cn_hit_log_is_page(get, 200, CN_STR_LIT("/a"), CN_STR_LIT("image/png"), NULL));
     assert_true(cn_hit_log_is_page(get, 200, CN_STR_LIT("/a.js"), none, "css"));
-    /* a HEAD is no page view (no page was sent); other methods and no method are */
+    /* a HEAD is no page view (no page was sent) */
     assert_false(cn_hit_log_is_page(CN_STR_LIT("HEAD"), 200, CN_STR_LIT("/"), none, NULL));
     assert_false(cn_hit_log_is_page(CN_STR_LIT("HEAD"), 0, CN_STR_LIT("/a"), none, NULL));
-    assert_true(cn_hit_log_is_page(CN_STR_LIT("POST"), 200, CN_STR_LIT("/a"), none, NULL));
-    assert_true(cn_hit_log_is_page(CN_STR_NULL, 200, CN_STR_LIT("/a"), none, NULL));
+}
+
+static void log_page_methods(void **state)
+{
+    (void)state;
+    cn_str_t html = CN_STR_LIT("text/html");
+    /* the methods that fetch a page, and no method (the import's default, GET) */
+    assert_true(cn_hit_log_is_page(CN_STR_LIT("GET"), 200, CN_STR_LIT("/a"), html, NULL));
+    assert_true(cn_hit_log_is_page(CN_STR_LIT("POST"), 200, CN_STR_LIT("/a"), html, NULL));
+    assert_true(cn_hit_log_is_page(CN_STR_NULL, 200, CN_STR_LIT("/a"), html, NULL));
+    assert_true(cn_hit_log_is_page(CN_STR_LIT(""), 200, CN_STR_LIT("/a"), html, NULL));
+    /* every other method is a request, even answered 200 with HTML */
+    static const char *const other[] = {
+        "OPTIONS", "PUT",       "DELETE", "PATCH", "CONNECT",     "TRACE",    "PROPFIND",
+        "MKCOL",   "PROPPATCH", "COPY",   "MOVE",  "LOCK",        "UNLOCK",   "REPORT",
+        "SEARCH",  "PURGE",     "GETX",   "POSTS", "GE",          "G",        "BREW",
+        "get",     "post",      "Get",    "QUERY", "RPC_IN_DATA", "CHECKOUT", "MERGE",
+    };
+    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        cn_str_t m = cn_str_c(other[i]);
+        assert_false(cn_hit_log_is_page(m, 200, CN_STR_LIT("/a"), html, NULL));
+        assert_false(cn_hit_log_is_page(m, 0, CN_STR_LIT("/"), CN_STR_LIT(""), NULL));
+        assert_false(cn_hit_log_is_page(m, 304, CN_STR_LIT("/a"), CN_STR_LIT(""), "css"));
+    }
+    /* the method is one rule among the others: a POST answered 303 is a redirect */
+    assert_false(cn_hit_log_is_page(CN_STR_LIT("POST"), 303, CN_STR_LIT("/a"), html, NULL));
+    assert_false(cn_hit_log_is_page(CN_STR_LIT("POST"), 200, CN_STR_LIT("/a.json"), html, NULL));
 }
 
 int main(void)
@@ -119,6 +144,7 @@ int main(void)
         cmocka_unit_test(row_implied_purchase),
         cmocka_unit_test(row_type_column_decides),
         cmocka_unit_test(log_page_rule),
+        cmocka_unit_test(log_page_methods),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

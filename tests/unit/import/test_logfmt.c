@@ -553,6 +553,39 @@ static void absolute_form_request_lines(void **state)
     done(r);
 }
 
+static void methods_that_fetch_no_page(void **state)
+{
+    (void)state;
+    /* the summary's page views count GET and POST only (hit/pagerule.h) */
+    static const struct {
+        const char *request;
+        bool is_page;
+    } cases[] = {
+        {"GET /a HTTP/1.1", true},
+        {"POST /login HTTP/1.1", true},
+        {"HEAD /a HTTP/1.1", false},
+        {"OPTIONS /api/cart HTTP/1.1", false},
+        {"OPTIONS * HTTP/1.1", false},
+        {"PUT /api/cart/1 HTTP/1.1", false},
+        {"DELETE /api/cart/1 HTTP/1.1", false},
+        {"PATCH /api/profile HTTP/2.0", false},
+        {"CONNECT shop.example:443 HTTP/1.1", false},
+        {"TRACE / HTTP/1.1", false},
+        {"PROPFIND /dav/ HTTP/1.1", false},
+        {"VERSION-CONTROL /dav/a HTTP/1.1", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char line[256];
+        snprintf(line, sizeof(line),
+                 "10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] \"%s\" 200 1 \"-\" \"u\"",
+                 cases[i].request);
+        parsed_t *r = parse("combined", line);
+        assert_int_equal(r->rc, 0);
+        assert_int_equal(r->info.is_page, cases[i].is_page);
+        done(r);
+    }
+}
+
 static void static_paths(void **state)
 {
     (void)state;
@@ -590,6 +623,7 @@ int main(void)
         cmocka_unit_test(goaccess_epoch_and_xff_list),
         cmocka_unit_test(goaccess_compile_errors),
         cmocka_unit_test(absolute_form_request_lines),
+        cmocka_unit_test(methods_that_fetch_no_page),
         cmocka_unit_test(static_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
