@@ -362,10 +362,21 @@ static int parse_ts(cn_str_t s, int64_t *out, char *why, size_t why_len)
 /*
  * The id inside an s_vi cookie: "[CS]v1|<id>[CE]", percent-decoded and made valid UTF-8 as
  * every other Adobe value is (cn_utf8_valid: each invalid byte or sequence is one U+FFFD), so
- * that the visitor key a hit gives does not depend on which of the ids it came by.
+ * that the visitor key a hit gives does not depend on which of the ids it came by. Asked on
+ * most Adobe hits (it ranks before mid): one memchr pass for "s_vi=" over the headers first,
+ * a tenth of finding the cookie header line by line.
  */
 static cn_str_t s_vi_cookie(const cn_rawhit_t *raw, cn_dbatch_t *b)
 {
+    const char *h = raw->headers.ptr, *u = h;
+    if (h == NULL)
+        return CN_STR_NULL; /* no headers (NULL + 0 would be undefined) */
+    const char *end = h + raw->headers.len;
+    while ((u = memchr(u, '_', (size_t)(end - u))) != NULL &&
+           !(u > h && u[-1] == 's' && end - u >= 4 && memcmp(u + 1, "vi=", 3) == 0))
+        u++;
+    if (u == NULL)
+        return CN_STR_NULL;
     cn_str_t cookies = cn_rawhit_header(raw, CN_STR_LIT("cookie"));
     cn_str_t rest = cookies, kv;
     while (rest.ptr != NULL) {
@@ -724,24 +735,24 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         g = cn_str(p, g.len + g_rest.len);
     }
     h->url = g;
+    /* Adobe's order: vid, then the Analytics ID (aid, which is the s_vi cookie's id: the
+     * cookie itself when the request carries it), mid, fid */
+    cn_str_t ck = CN_STR_NULL;
     if (vid.len > 0) {
         h->visitor_id = vid;
         h->vid_src = CN_VID_VID;
     } else if (aid.len > 0) {
         h->visitor_id = aid;
         h->vid_src = CN_VID_AID;
+    } else if ((ck = s_vi_cookie(raw, b)).len > 0) {
+        h->visitor_id = ck;
+        h->vid_src = CN_VID_COOKIE;
     } else if (mid.len > 0) {
         h->visitor_id = mid;
         h->vid_src = CN_VID_MID;
     } else if (fid.len > 0) {
         h->visitor_id = fid;
         h->vid_src = CN_VID_FID;
-    } else {
-        cn_str_t ck = s_vi_cookie(raw, b);
-        if (ck.len > 0) {
-            h->visitor_id = ck;
-            h->vid_src = CN_VID_COOKIE;
-        }
     }
     if (h->type == CN_HIT_PAGEVIEW && h->url.len == 0 && h->page_name.len == 0) {
         cn_err_set(err, CN_BADROW_NO_PAGE_URL, "page view without g (URL) or pageName");

@@ -282,6 +282,11 @@ void cn_salts_free(cn_salts_t *s);
  */
 int cn_salts_get(cn_salts_t *s, int64_t ts_us, int64_t recv_us, uint8_t out[16]);
 /*
+ * The salt of the UTC day before the day of ts_us, when it is kept (in the file or in memory),
+ * without making one: 0, or CN_ENOTFOUND. For a cookieless visit going on over midnight UTC.
+ */
+int cn_salts_prev(const cn_salts_t *s, int64_t ts_us, uint8_t out[16]);
+/*
  * The wall clock's side of the retention (the live pass only: a pass by hit times stays
  * repeatable): the UTC day of now_us becomes the newest day seen when it is later, and the
  * salts more than the retention before the newest day are destroyed (zeroed; also ones the

@@ -283,30 +283,48 @@ static int bad_row(cn_process_t *p, const cn_rawhit_t *raw, const void *rec, siz
 
 /* --- Visitors and eVars --- */
 
+/* The cookieless key of a raw hit for suite s under a day's salt: SipHash over (suite, IP, UA),
+ * separated by NULs, keyed with the salt. */
+static cn_key_t cookieless_key(cn_process_t *p, const cn_suite_state_t *s, const cn_rawhit_t *raw,
+                               const uint8_t salt[16])
+{
+    uint8_t out[crypto_shorthash_BYTES];
+    cn_buf_clear(&p->recbuf);
+    cn_buf_append_str(&p->recbuf, s->id);
+    cn_buf_putc(&p->recbuf, 0);
+    cn_buf_append_str(&p->recbuf, raw->ip);
+    cn_buf_putc(&p->recbuf, 0);
+    cn_buf_append_str(&p->recbuf, raw->ua);
+    crypto_shorthash(out, (const unsigned char *)p->recbuf.ptr, p->recbuf.len, salt);
+    uint64_t a;
+    memcpy(&a, out, 8);
+    return (cn_key_t){a, 0x636f6f6b69656c73ULL}; /* "cookiels": never an XXH3 high half by design */
+}
+
 static uint32_t visitor_of(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
                            const cn_dhit_t *h, int64_t ts, bool *is_new, int *rc)
 {
     cn_key_t key;
+    uint32_t ord;
     if (h->visitor_id.len > 0) {
         key = cn_key_of(0x7669736974, h->visitor_id);
+        ord = cn__vis_find(s, key);
     } else {
-        uint8_t salt[16], out[crypto_shorthash_BYTES];
+        uint8_t salt[16];
         if ((*rc = cn_salts_get(p->salts, ts, raw->recv_us, salt)) != 0)
             return 0;
-        /* SipHash over (suite, IP, UA), separated by NULs, keyed with the day's salt */
-        cn_buf_clear(&p->recbuf);
-        cn_buf_append_str(&p->recbuf, s->id);
-        cn_buf_putc(&p->recbuf, 0);
-        cn_buf_append_str(&p->recbuf, raw->ip);
-        cn_buf_putc(&p->recbuf, 0);
-        cn_buf_append_str(&p->recbuf, raw->ua);
-        crypto_shorthash(out, (const unsigned char *)p->recbuf.ptr, p->recbuf.len, salt);
-        uint64_t a;
-        memcpy(&a, out, 8);
-        key = (cn_key_t){a,
-                         0x636f6f6b69656c73ULL}; /* "cookiels": never an XXH3 high half by design */
+        key = cookieless_key(p, s, raw, salt);
+        ord = cn__vis_find(s, key);
+        /* Not seen under its day's salt: a visit going on over midnight UTC, when the salts
+         * change, keeps its visitor (and so its visit) while it lasts, as Plausible looks a
+         * session up under the previous salt too. Only a visitor new for the day pays this. */
+        if (ord == UINT32_MAX && cn_salts_prev(p->salts, ts, salt) == 0) {
+            uint32_t prev = cn__vis_find(s, cookieless_key(p, s, raw, salt));
+            if (prev != UINT32_MAX &&
+                ts - cn__vis_at(s, prev)->last_ts <= s->conf->visit_timeout_us)
+                ord = prev;
+        }
     }
-    uint32_t ord = cn__vis_find(s, key);
     if (ord != UINT32_MAX) {
         /* its eVars are read after the visit's rows (and enrichment at a visit's start):
          * start loading them now, a third miss after the index slot and the record */
@@ -789,7 +807,16 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     cn_str_t url = cn_url_strip_query(h->url);
     cn_str_t page = h->page_name.len ? h->page_name : url_path(url);
     bool rules = s->conf->new_visit_on_campaign || s->conf->new_visit_on_referrer;
-    bool split = is_new || ts - v->last_ts > s->conf->visit_timeout_us;
+    /* A hit older than the visitor's last one (Adobe ts; imported logs out of order): reports
+     * read a visit's hits in the order they came, so a visit's times never go back. Within
+     * the timeout it joins the visit at its last hit's time; further back it is a visit of
+     * its own at its own time and becomes the visitor's last hit: hits stamped just after it
+     * (the rest of an offline queue) continue that visit, and a hit at the later times
+     * again is more than the timeout after it and opens another. */
+    bool late = !is_new && v->last_ts - ts > s->conf->visit_timeout_us;
+    if (!is_new && !late && ts < v->last_ts)
+        ts = v->last_ts;
+    bool split = is_new || late || ts - v->last_ts > s->conf->visit_timeout_us;
     if (!split && rules)
         split = visit_rule_splits(p, s, v, h, pe);
     if (split) {
@@ -812,7 +839,7 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         p->stats.visits++;
     }
     v->hit_num++;
-    if (ts > v->last_ts || is_new)
+    if (ts > v->last_ts || is_new || late)
         v->last_ts = ts;
 
     /* 3. eVars: expire, then apply this hit's values (query, products, context-data rules). */

@@ -11,7 +11,9 @@
  * (cn_salts_expire), so that salts go when cookieless traffic stops.
  * A hit of a day already past the retention gets a salt kept in memory only;
  * one stamped with a day after the one it was received on gets a salt derived
- * from the receive day's.
+ * from the receive day's. The day before a hit's keeps its salt at least until
+ * that hit's day ends (the retention is at least 2 days), so that a visit going
+ * on over midnight UTC keeps its visitor (cn_salts_prev, process.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -233,6 +235,24 @@ int cn_salts_expire(cn_salts_t *s, int64_t now_us)
         return 0;
     int rc = save(s);
     return rc != 0 ? rc : (int)gone;
+}
+
+int cn_salts_prev(const cn_salts_t *s, int64_t ts_us, uint8_t out[16])
+{
+    int32_t day = day_of(ts_us) - 1;
+    for (size_t i = 0; i < s->count; i++) {
+        if (s->v[i].day == day) {
+            memcpy(out, s->v[i].key, 16);
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < s->late_count; i++) {
+        if (s->late[i].day == day) {
+            memcpy(out, s->late[i].key, 16);
+            return 0;
+        }
+    }
+    return CN_ENOTFOUND;
 }
 
 int cn_salts_get(cn_salts_t *s, int64_t ts_us, int64_t recv_us, uint8_t out[16])

@@ -197,7 +197,10 @@ static void adobe_legacy_ids_pick_their_source(void **state)
     }
 }
 
-static void adobe_s_vi_cookie_is_last_resort(void **state)
+/* Adobe's order of visitor ids: vid, aid (the Analytics ID, which the s_vi cookie holds: the
+ * cookie ranks with it, after an aid parameter), mid, fid; before 2026-11-30 the cookie came
+ * after fid, so a returning Adobe visitor with an ECID was keyed by the ECID, not its s_vi. */
+static void adobe_s_vi_cookie_ranks_as_the_analytics_id(void **state)
 {
     (void)state;
     cn_rawhit_t r = {0};
@@ -210,10 +213,29 @@ static void adobe_s_vi_cookie_is_last_resort(void **state)
     assert_int_equal(B.hits[0].vid_src, CN_VID_COOKIE);
     r.query = CN_STR_LIT("g=https%3A%2F%2Fa%2F&fid=F-1");
     assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
-    assert_str(B.hits[0].visitor_id, "F-1");
+    assert_str(B.hits[0].visitor_id, "2B8C-60A");
+    assert_int_equal(B.hits[0].vid_src, CN_VID_COOKIE);
+    r.query = CN_STR_LIT("g=x&fid=F-1&mid=M");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.hits[0].visitor_id, "2B8C-60A");
+    assert_int_equal(B.hits[0].vid_src, CN_VID_COOKIE);
+    r.query = CN_STR_LIT("g=x&fid=F-1&mid=M&aid=A");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.hits[0].visitor_id, "A");
+    assert_int_equal(B.hits[0].vid_src, CN_VID_AID);
     r.query = CN_STR_LIT("g=x&fid=F-1&mid=M&aid=A&vid=V");
     assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
     assert_str(B.hits[0].visitor_id, "V");
+    /* without the cookie: mid, then fid */
+    r.headers = CN_STR_LIT("cookie: s_ecid=MCMID%7C1\n");
+    r.query = CN_STR_LIT("g=x&fid=F-1&mid=M");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.hits[0].visitor_id, "M");
+    assert_int_equal(B.hits[0].vid_src, CN_VID_MID);
+    r.query = CN_STR_LIT("g=x&fid=F-1");
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    assert_str(B.hits[0].visitor_id, "F-1");
+    assert_int_equal(B.hits[0].vid_src, CN_VID_FID);
     r.headers = CN_STR_LIT("");
     r.query = CN_STR_LIT("g=x");
     assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
@@ -2056,7 +2078,7 @@ int main(void)
         cmocka_unit_test(adobe_fixtures_match_expected_decodes),
         cmocka_unit_test(adobe_purchase_fixture_has_exact_fields),
         cmocka_unit_test(adobe_legacy_ids_pick_their_source),
-        cmocka_unit_test(adobe_s_vi_cookie_is_last_resort),
+        cmocka_unit_test(adobe_s_vi_cookie_ranks_as_the_analytics_id),
         cmocka_unit_test(adobe_post_body_carries_the_query),
         cmocka_unit_test(adobe_variables_and_aliases),
         cmocka_unit_test(adobe_names_like_known_ones),
