@@ -181,6 +181,16 @@ class Canton:
                 out[key] = float(val)
         return out
 
+    def wait_processed(self, n, timeout=60.0):
+        """Waits until processing has read n raw hits (canton_process_raw_hits_total), at most
+        timeout seconds; returns /metrics as it was last read."""
+        deadline = time.time() + timeout
+        m = self.metrics()
+        while m.get("canton_process_raw_hits_total", 0) < n and time.time() < deadline:
+            time.sleep(0.1)
+            m = self.metrics()
+        return m
+
     def dump(self, *extra):
         """`canton hitlog dump --json --data DIR`: the raw hits, one dict each."""
         out = subprocess.run([self.bin, "hitlog", "dump", "--json", "--data", self.data] + list(extra),

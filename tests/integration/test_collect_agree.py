@@ -29,13 +29,6 @@ PAGE = b'"events":[{"type":"pageview","url":"https://shop.test/"}]}'
 t = canton_test.Checks()
 
 
-def wait_processed(srv, n):
-    deadline = time.time() + 60
-    while time.time() < deadline and srv.metrics().get("canton_process_raw_hits_total", 0) < n:
-        time.sleep(0.1)
-    return srv.metrics()
-
-
 def head(srv):
     """HEAD is GET without the body (RFC 9110 9.3.2), and records nothing."""
     status, h, body = srv.request("HEAD", "/i?suite=shop&url=https%3A%2F%2Fshop.test%2F")
@@ -113,7 +106,7 @@ def main():
         x = by_query.get("case=comma")
         t.check(x is not None and x["suite"] == "shop,my-shop" and x["flags"] & 1, "comma stored: %r" % x)
 
-        m = wait_processed(srv, sent)
+        m = srv.wait_processed(sent)
         t.check(m.get("canton_process_raw_hits_total") == sent, "processed: %r" % m.get("canton_process_raw_hits_total"))
         t.check(m.get('canton_collect_unknown_suite_hits_total{protocol="canton-json"}') == 1,
                 "collector: JSON unknown suites %r" % m.get('canton_collect_unknown_suite_hits_total{protocol="canton-json"}'))

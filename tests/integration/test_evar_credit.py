@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -75,10 +74,8 @@ def main():
             for h in HITS:
                 status, _, _ = srv.request("GET", h, headers={"User-Agent": UA})
                 t.check(status == 200, "collect %s: %d" % (h[:50], status))
-            deadline = time.time() + 60
-            while time.time() < deadline and srv.metrics().get("canton_process_raw_hits_total", 0) < len(HITS):
-                time.sleep(0.2)
-            t.check(srv.metrics().get("canton_process_raw_hits_total", 0) >= len(HITS), "all hits processed")
+            m = srv.wait_processed(len(HITS))
+            t.check(m.get("canton_process_raw_hits_total", 0) >= len(HITS), "all hits processed")
             bad = {k: v for k, v in srv.metrics().items() if k.startswith("canton_bad_rows_total") and v}
             t.check(bad == {}, "no bad rows: %r" % bad)
         # the store is flushed when serve stops

@@ -99,9 +99,8 @@ def main():
                 status, _, _ = srv.request("GET", h, headers={"User-Agent": UA})
                 t.check(status == 200, "collect %s: %d" % (h[:40], status))
             deadline = time.time() + 60
-            while time.time() < deadline and srv.metrics().get("canton_process_raw_hits_total", 0) < len(HITS):
-                time.sleep(0.2)
-            t.check(srv.metrics().get("canton_process_raw_hits_total", 0) >= len(HITS), "all hits processed")
+            m = srv.wait_processed(len(HITS))
+            t.check(m.get("canton_process_raw_hits_total", 0) >= len(HITS), "all hits processed")
             # the store makes rows visible on its flush timer: wait for the last order
             got = {}
             while time.time() < deadline:

@@ -150,8 +150,7 @@ def main():
         with canton_test.Canton(config=CONFIG, data=data) as srv:
             send(t, srv, HITS)
             deadline = time.time() + 90
-            while time.time() < deadline and srv.metrics().get("canton_process_raw_hits_total", 0) < len(HITS):
-                time.sleep(0.2)
+            srv.wait_processed(len(HITS), timeout=90)
             m = srv.metrics()
             for reason in ("unknown_suite", "no_rate", "bad_products", "bad_timestamp"):
                 key = 'canton_bad_rows_total{reason="%s"}' % reason
