@@ -150,12 +150,6 @@ static void classify64(const unsigned char *p, uint64_t *amp, uint64_t *eq, uint
     *sp = s;
 }
 
-/* Bits [0, n) set; n < 64. */
-static inline uint64_t bits_below(unsigned n)
-{
-    return (1ULL << n) - 1;
-}
-
 static inline void put_pair(cn_query_pair_t *pr, const unsigned char *p, size_t start, size_t eq,
                             size_t end, bool spn, bool spv)
 {
@@ -169,13 +163,22 @@ static inline void put_pair(cn_query_pair_t *pr, const unsigned char *p, size_t 
     pr->value_special = has_eq && spv;
 }
 
+/* The index of the lowest set bit of x != 0, as a size_t: positions in a block are kept
+ * 64-bit, so that the lengths stored from them need no widening. */
+static inline size_t ctz64(uint64_t x)
+{
+    return (size_t)__builtin_ctzll(x);
+}
+
 size_t cn_query_split(cn_str_t *rest, cn_query_pair_t *out, size_t cap)
 {
     const unsigned char *p = (const unsigned char *)rest->ptr;
-    size_t n = rest->len, count = 0;
+    size_t n = rest->len;
+    cn_query_pair_t *o = out, *const o_end = out + cap;
     /* the pair being read: it started at start, and its '=' (if seen) is at eq */
     size_t start = 0, eq = SIZE_MAX;
     bool spn = false, spv = false;
+    size_t end = 0; /* in the block: 64-bit, so that no length needs widening */
     if (cap == 0 || n == 0)
         return 0;
     for (size_t base = 0; base < n; base += 64) {
@@ -187,86 +190,105 @@ size_t cn_query_split(cn_str_t *rest, cn_query_pair_t *out, size_t cap)
             memcpy(tail, p + base, n - base);
             classify64(tail, &ma, &me, &ms);
         }
-        /* the open pair (it started before this block) goes on up to the first '&' */
-        uint64_t a = ma;
-        uint64_t seg = a ? bits_below((unsigned)__builtin_ctzll(a)) : ~0ULL;
-        if (eq == SIZE_MAX) {
-            uint64_t e = me & seg;
-            if (e) {
-                unsigned at = (unsigned)__builtin_ctzll(e);
-                eq = base + at;
-                spn |= (ms & seg & bits_below(at)) != 0;
-                spv |= (ms & seg) >> at >> 1 != 0;
+        /*
+         * The masks of a pair come from its two ends without a shift: for a the '&' bits not
+         * yet taken, a ^ (a - 1) is the bits up to and including the next '&' (cur), and the
+         * pair's own bits (with its '&') are cur ^ prev, prev being the bits up to the last
+         * '&'. Within them the lowest '=' or '&' bit (x) ends the name; x - 1 holds the bits
+         * below it and bits of '=' and '&' above it, which are never special, so the name's
+         * specials are sp & (x - 1) and the value's the rest of sp.
+         */
+        uint64_t a = ma, prev;
+        if (a) {
+            /* the open pair (it started before this block, or at its first byte) ends at the
+             * first '&' */
+            uint64_t cur = a ^ (a - 1);
+            uint64_t sp = ms & cur;
+            end = ctz64(a);
+            a &= a - 1;
+            if (eq == SIZE_MAX) {
+                uint64_t x = me & cur;
+                if (x) {
+                    eq = base + (unsigned)__builtin_ctzll(x);
+                    spn |= (sp & (x - 1)) != 0;
+                    spv = (sp & -x) != 0;
+                } else {
+                    spn |= sp != 0;
+                }
             } else {
-                spn |= (ms & seg) != 0;
+                spv |= sp != 0;
             }
+            if (base + end > start) {
+                put_pair(o++, p, start, eq, base + end, spn, spv);
+                if (o == o_end)
+                    goto full;
+            }
+            prev = cur;
         } else {
-            spv |= (ms & seg) != 0;
+            /* no '&': the open pair goes on over the whole block */
+            if (eq == SIZE_MAX) {
+                if (me) {
+                    eq = base + (unsigned)__builtin_ctzll(me);
+                    spn |= (ms & (me - 1)) != 0;
+                    spv = (ms & -me) != 0;
+                } else {
+                    spn |= ms != 0;
+                }
+            } else {
+                spv |= ms != 0;
+            }
+            continue;
         }
-        if (!a)
-            continue; /* the pair goes on in the next block */
-        /* Each '&' ends a pair; those after the first start and end in this block, so
-         * they need no state across blocks: one bit clear per pair, the masks of the
-         * pair's bytes from its two ends. */
-        unsigned end = (unsigned)__builtin_ctzll(a);
-        a &= a - 1;
-        if (base + end > start) {
-            put_pair(&out[count++], p, start, eq, base + end, spn, spv);
-            if (count == cap)
-                goto full;
-        }
+        /* Each further '&' ends a pair that starts and ends in this block: no state across
+         * blocks, no branch but the one for empty pairs. */
+        const uint64_t sep = ma | me;
         const char *bp = (const char *)p + base;
         while (a) {
-            unsigned s0 = end + 1; /* <= 63: another '&' follows */
-            end = (unsigned)__builtin_ctzll(a);
+            size_t s0 = end + 1; /* <= 63: another '&' follows */
+            uint64_t cur = a ^ (a - 1), in = cur ^ prev;
+            end = ctz64(a);
             a &= a - 1;
+            prev = cur;
             if (end == s0)
                 continue; /* an empty pair */
-            /* Without a branch: the pair is bits [s0, end); its '=' is the first '=' there, or
-             * end when there is none (the '&' at end stops the search), and the name's bits are
-             * those below it. The '=' is not special, so the value's specials are the rest. */
-            uint64_t in = bits_below(end) & ~bits_below(s0);
-            unsigned at = (unsigned)__builtin_ctzll((me & in) | 1ULL << end);
-            uint64_t sp = ms & in, name_bits = bits_below(at) & in;
+            uint64_t x = sep & in, sp = ms & in;
+            uint64_t nsp = sp & (x - 1);
+            size_t at = ctz64(x); /* the '=', or end when there is none */
             bool has_eq = at < end;
-            cn_query_pair_t *pr = &out[count++];
-            pr->name = cn_str(bp + s0, at - s0);
-            pr->value = cn_str(bp + at + has_eq, end - at - has_eq);
-            pr->has_eq = has_eq;
-            pr->name_special = (sp & name_bits) != 0;
-            pr->value_special = (sp & ~name_bits) != 0;
-            if (count == cap)
+            size_t vs = at + has_eq;
+            o->name = cn_str(bp + s0, at - s0);
+            o->value = cn_str(bp + vs, end - vs);
+            o->has_eq = has_eq;
+            o->name_special = nsp != 0;
+            o->value_special = sp != nsp;
+            if (++o == o_end)
                 goto full;
         }
-        /* the pair after the block's last '&' */
+        /* the pair after the block's last '&': the bits above prev */
         start = base + end + 1;
         eq = SIZE_MAX;
-        spn = spv = false;
-        if (end < 63) {
-            uint64_t tailseg = ~bits_below(end + 1);
-            uint64_t e = me & tailseg;
-            if (e) {
-                unsigned at = (unsigned)__builtin_ctzll(e);
-                eq = base + at;
-                spn = (ms & tailseg & bits_below(at)) != 0;
-                spv = (ms >> at >> 1) != 0;
-            } else {
-                spn = (ms & tailseg) != 0;
-            }
+        spv = false;
+        uint64_t e = me & ~prev, sp = ms & ~prev;
+        if (e) {
+            eq = base + (unsigned)__builtin_ctzll(e);
+            spn = (sp & (e - 1)) != 0;
+            spv = (sp & -e) != 0;
+        } else {
+            spn = sp != 0;
         }
         continue;
     full : {
         size_t stop = base + end;
         rest->ptr = (const char *)p + stop + 1;
         rest->len = n - stop - 1;
-        return count;
+        return (size_t)(o - out);
     }
     }
     if (n > start)
-        put_pair(&out[count++], p, start, eq, n, spn, spv);
+        put_pair(o++, p, start, eq, n, spn, spv);
     rest->ptr = (const char *)p + n;
     rest->len = 0;
-    return count;
+    return (size_t)(o - out);
 }
 
 bool cn_query_next(cn_str_t *rest, cn_str_t *name, cn_str_t *value, bool *has_eq)

@@ -206,9 +206,12 @@ static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
             c->params = np;
             c->cap = ncap;
         }
-        size_t got = cn_query_split(&q, c->params + c->count, c->cap - c->count);
-        for (size_t i = c->count; i < c->count + got; i++) {
-            param_t *pr = &c->params[i];
+        param_t *const first = c->params + c->count;
+        size_t got = cn_query_split(&q, first, c->cap - c->count);
+        /* a pointer walk with the context's fields kept out of the loop: the stores to them
+         * would otherwise make the compiler reload c->params for every pair */
+        const param_t *ce = NULL;
+        for (param_t *pr = first, *const end = first + got; pr < end; pr++) {
             if (pr->name_special) {
                 char *p = cn_parena_alloc(&c->b->arena, pr->name.len);
                 pr->name = cn_str(p, cn_url_decode_to(pr->name, p));
@@ -216,11 +219,13 @@ static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
             /* ce and c. are noted here, in the one pass over the names (the charset below) */
             if (pr->name.len == 2 && pr->name.ptr[0] == 'c') {
                 if (pr->name.ptr[1] == 'e')
-                    c->ce_last = i + 1;
+                    ce = pr;
                 else if (pr->name.ptr[1] == '.' && pr->value.len == 0)
                     c->ctx_opens = true;
             }
         }
+        if (ce != NULL)
+            c->ce_last = (size_t)(ce - c->params) + 1;
         c->count += got;
     }
     return 0;

@@ -396,7 +396,10 @@ static void escapes_at_block_edges_decode_as_bytewise(void **state)
 /*
  * The block splitter's in-block path: '&', '=' and '%' at the places where
  * 16- and 64-byte blocks meet (15/16/17, 31/32/33, 63/64/65), empty pairs and
- * names without '=' among them, against the pair-at-a-time splitter.
+ * names without '=' among them, against the pair-at-a-time splitter. Over a
+ * filler without '&' and '=' too, so that pairs run over whole blocks: a block
+ * without '&' holding a pair's '=' or specials, a pair that starts at a block's
+ * first byte.
  */
 static void split_at_block_edges_matches_pairwise(void **state)
 {
@@ -404,14 +407,15 @@ static void split_at_block_edges_matches_pairwise(void **state)
     static const size_t edges[] = {0, 1, 15, 16, 17, 31, 32, 33, 47, 48, 62, 63, 64, 65, 66, 127};
     static const char marks[] = "&=%+\xe9";
     char in[160];
-    for (size_t m1 = 0; m1 < 5; m1++) {
+    for (size_t m1 = 0; m1 < 5 * 2; m1++) {
+        bool plain = m1 >= 5; /* the filler: all 'a', or a pair every 7 bytes */
         for (size_t m2 = 0; m2 < 5; m2++) {
             for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
                 for (size_t j = 0; j < sizeof(edges) / sizeof(edges[0]); j++) {
                     size_t n = 140;
                     for (size_t k = 0; k < n; k++)
-                        in[k] = k % 7 == 3 ? '&' : (k % 7 == 5 ? '=' : 'a');
-                    in[edges[i]] = marks[m1];
+                        in[k] = plain ? 'a' : k % 7 == 3 ? '&' : (k % 7 == 5 ? '=' : 'a');
+                    in[edges[i]] = marks[m1 % 5];
                     in[edges[j]] = marks[m2];
                     cn_str_t r1 = cn_str(in, n), r2 = r1;
                     cn_query_pair_t got[64], pr;
