@@ -601,6 +601,14 @@ cn_str_t cn_url_strip_query(cn_str_t url)
         if (m)
             return cn_str(url.ptr, i + (size_t)__builtin_ctz(m));
     }
+    if (i < url.len && url.len >= 16) {
+        /* the last bytes in one load that overlaps the ones already seen (none matched) */
+        size_t j = url.len - 16;
+        __m128i v = _mm_loadu_si128((const __m128i *)(url.ptr + j));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8('?')), _mm_cmpeq_epi8(v, _mm_set1_epi8('#'))));
+        return m ? cn_str(url.ptr, j + (size_t)__builtin_ctz(m)) : url;
+    }
 #endif
     for (; i < url.len; i++) {
         if (url.ptr[i] == '?' || url.ptr[i] == '#')

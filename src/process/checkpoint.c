@@ -389,6 +389,26 @@ static void trim_lists(const cn_suite_state_t *s, cn_visitor_t *v, size_t first)
     v->evar_count = (uint16_t)out;
 }
 
+/*
+ * Drops, of the values in force read from a checkpoint, those that expire before the
+ * visitor's next hit whatever it is: a value of an earlier visit that ends with its visit, a
+ * hit-scoped one. Processing leaves none (a visit's start expires its visit-scoped values,
+ * and a hit's end its hit-scoped ones); a checkpoint written under other settings can hold
+ * some, and process.c runs the visit expiry only when a visit starts.
+ */
+static void drop_dead(const cn_suite_state_t *s, cn_visitor_t *v)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < v->evar_count; i++) {
+        const cn_evar_conf_t *c = &s->evar[v->evars[i].num];
+        if ((c->exp == CN_EXP_VISIT && v->evars[i].set_visit != v->visit_num) ||
+            c->exp == CN_EXP_HIT)
+            continue;
+        v->evars[out++] = v->evars[i];
+    }
+    v->evar_count = (uint16_t)out;
+}
+
 static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err_t *err)
 {
     cn_buf_t b = CN_BUF_INIT;
@@ -567,6 +587,8 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
             }
             if (lc > 0 && !r.bad)
                 trim_lists(s, v, (size_t)ec);
+            if (!r.bad)
+                drop_dead(s, v);
         }
         if (!r.bad && visit_sum != s->visit_count)
             refuse(&r,

@@ -383,6 +383,7 @@ static __attribute__((noinline)) int add_var_grow(cn_dbatch_t *b, cn_dhit_t *h, 
     GROW(b->vars, b->var_count, b->var_cap);
     b->vars[b->var_count++] = (cn_dvar_t){.var = var, .product = product, .value = value};
     h->var_count++;
+    h->has_list |= (var & CN_VAR_FAMILY_MASK) == CN_VAR_LIST;
     return 0;
 }
 
@@ -401,6 +402,7 @@ static inline int add_var(cn_dbatch_t *b, cn_dhit_t *h, uint32_t var, cn_str_t v
         return add_var_grow(b, h, var, value, product);
     b->vars[b->var_count++] = (cn_dvar_t){.var = var, .product = product, .value = value};
     h->var_count++;
+    h->has_list |= (var & CN_VAR_FAMILY_MASK) == CN_VAR_LIST;
     return 0;
 }
 

@@ -104,6 +104,7 @@ typedef struct cn_dhit {
     bool truncated;    /* Adobe request without AQE=1 */
     bool dup_purchase; /* a purchase its source marked a repeat (Adobe feed duplicate_purchase) */
     bool has_serial;   /* some event has a serialization id (cn_decode_events) */
+    bool has_list;     /* some variable is a listN (add_var): process.c splits only then */
     int64_t ts_us;     /* explicit hit time (Adobe ts), 0 = receive time */
     cn_str_t page_name, url, referrer, section, server, page_type;
     cn_str_t link_url, link_name, campaign, purchase_id, currency;
@@ -389,6 +390,10 @@ typedef struct cn_suite_state {
     uint8_t event_kind[CN_DEC_MAX_EVENT_NUM + 1];
     bool keep_unconverted;
     bool has_from; /* some evar/prop has from= */
+    /* Which expiry loops a hit needs (cn__process_suite_conf): an eVar or list value that
+     * expires after N days, an eVar that ends with its hit, one that ends on an event.
+     * Without the first two, a visit's values only expire when a visit starts. */
+    bool exp_days, exp_hit, exp_event;
     /* The visitors, by ordinal (cn__vis_at), and their index by key (cn__vis_find). */
     cn_visitor_t **vis;   /* chunks of CN_VIS_CHUNK visitors: growing never copies them */
     size_t vis_count;     /* visitors */

@@ -151,7 +151,7 @@ static void bind_at(cn_merch_list_t *l, size_t lo, bool found, cn_merch_bind_t n
             lo--;
     }
     if (l->count == l->cap) {
-        l->cap = l->cap ? (uint16_t)(l->cap * 2) : 2;
+        l->cap = l->cap ? (uint16_t)(l->cap * 2) : 4;
         l->b = cn_xrealloc(l->b, l->cap * sizeof(*l->b));
     }
     memmove(&l->b[lo + 1], &l->b[lo], (l->count - lo) * sizeof(l->b[0]));

@@ -213,6 +213,13 @@ int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_er
         if (rc != 0)
             return rc;
     }
+    /* hit-scoped lists never enter the visitor's values (list_hit_rows), so only eVars count
+     * for exp_hit */
+    for (unsigned n = 1; n < CN_LIST_BASE + 4; n++) {
+        s->exp_days |= s->evar[n].exp == CN_EXP_DAYS;
+        s->exp_hit |= n <= 250 && s->evar[n].exp == CN_EXP_HIT;
+        s->exp_event |= s->evar[n].exp == CN_EXP_EVENT;
+    }
     return 0;
 }
 
@@ -289,13 +296,25 @@ static cn_key_t cookieless_key(cn_process_t *p, const cn_suite_state_t *s, const
                                const uint8_t salt[16])
 {
     uint8_t out[crypto_shorthash_BYTES];
-    cn_buf_clear(&p->recbuf);
-    cn_buf_append_str(&p->recbuf, s->id);
-    cn_buf_putc(&p->recbuf, 0);
-    cn_buf_append_str(&p->recbuf, raw->ip);
-    cn_buf_putc(&p->recbuf, 0);
-    cn_buf_append_str(&p->recbuf, raw->ua);
-    crypto_shorthash(out, (const unsigned char *)p->recbuf.ptr, p->recbuf.len, salt);
+    size_t n = s->id.len + 1 + raw->ip.len + 1 + raw->ua.len;
+    char local[512]; /* the usual case: on the stack, no buffer to grow */
+    char *w = local;
+    if (n > sizeof(local)) {
+        cn_buf_clear(&p->recbuf);
+        cn_buf_reserve(&p->recbuf, n);
+        w = p->recbuf.ptr;
+    }
+    char *at = w;
+    memcpy(at, s->id.ptr, s->id.len); /* s->id: the configured suite's id, never NULL */
+    at += s->id.len;
+    *at++ = 0;
+    if (raw->ip.len > 0)
+        memcpy(at, raw->ip.ptr, raw->ip.len);
+    at += raw->ip.len;
+    *at++ = 0;
+    if (raw->ua.len > 0)
+        memcpy(at, raw->ua.ptr, raw->ua.len);
+    crypto_shorthash(out, (const unsigned char *)w, n, salt);
     uint64_t a;
     memcpy(&a, out, 8);
     return (cn_key_t){a, 0x636f6f6b69656c73ULL}; /* "cookiels": never an XXH3 high half by design */
@@ -761,9 +780,13 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     /* the hit's lists split with the suite's delimiters: more than the decoder's limit on
      * variables makes it a bad row, as when the decoder split them */
     bool has_list = false;
-    size_t nvars = h->var_count;
-    for (uint32_t i = 0; i < h->var_count; i++) {
-        const cn_dvar_t *dv = &b->vars[h->var_first + i];
+    /* the hit's variables, in locals: the sinks' calls below would make the compiler reload
+     * b->vars and h->var_first for every variable */
+    const uint32_t var_count = h->var_count;
+    const cn_dvar_t *vars = var_count > 0 ? &b->vars[h->var_first] : NULL; /* NULL + 0: UB */
+    size_t nvars = var_count;
+    for (uint32_t i = 0; h->has_list && i < var_count; i++) {
+        const cn_dvar_t *dv = &vars[i];
         if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_LIST) {
             has_list = true;
             nvars += list_count(dv->value, s->list_delim[dv->var & 0xffff]) - 1;
@@ -842,12 +865,16 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     if (ts > v->last_ts || is_new || late)
         v->last_ts = ts;
 
-    /* 3. eVars: expire, then apply this hit's values (query, products, context-data rules). */
-    evars_expire_before(s, v, ts);
+    /* 3. eVars: expire, then apply this hit's values (query, products, context-data rules).
+     * Values of the visit expire when a visit starts (values set in this visit carry its
+     * number; the checkpoint's reader drops any of an earlier one: checkpoint.c); N days and
+     * hit-scoped ones can on any hit. */
+    if (split || s->exp_days || s->exp_hit)
+        evars_expire_before(s, v, ts);
     uint32_t own = UINT32_MAX; /* the first merchandising eVar, for cn__merch_hit */
     bool sets_list = false;    /* sets a list that persists */
-    for (uint32_t i = 0; i < h->var_count; i++) {
-        const cn_dvar_t *dv = &b->vars[h->var_first + i];
+    for (uint32_t i = 0; i < var_count; i++) {
+        const cn_dvar_t *dv = &vars[i];
         if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR && !cv.dup) {
             evar_set(s, v, dv->var & 0xffff, dv->value, ts);
             own = dv->product >= 0 && own == UINT32_MAX ? i : own;
@@ -921,8 +948,8 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     }
 
     /* 6. Vars: hit-scoped props, lists, hierarchies; then the eVars and lists in force. */
-    for (uint32_t i = 0; i < h->var_count; i++) {
-        const cn_dvar_t *dv = &b->vars[h->var_first + i];
+    for (uint32_t i = 0; i < var_count; i++) {
+        const cn_dvar_t *dv = &vars[i];
         uint32_t var = dv->var;
         if ((var & CN_VAR_FAMILY_MASK) == CN_VAR_LIST) {
             /* split with the suite's delimiter; a list that persists is written below */
@@ -962,9 +989,9 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
      * serialized ones are none) and hits that set a list: each value gets the events' full credit.
      * Before the eVars: the store codes the eVar rows that end a hit's rows as changes
      * (docs/storage.md "Var group"). */
-    uint32_t ne = 0; /* the eVars in force: evars[0..ne) */
-    while (ne < v->evar_count && v->evars[ne].num <= CN_LIST_BASE)
-        ne++;
+    uint32_t ne = v->evar_count; /* the eVars in force: evars[0..ne); list values follow */
+    while (ne > 0 && v->evars[ne - 1].num > CN_LIST_BASE)
+        ne--;
     if (ne < v->evar_count && (events != 0 || h->ev_count > repeats || sets_list)) {
         for (uint32_t k = ne; k < v->evar_count; k++) {
             cn_var_row_t vr = {.hit = hid,
@@ -998,8 +1025,9 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     }
 
     /* 8. After the hit: event- and hit-scoped eVars end; the order id is spent. */
-    evars_expire_after(s, v, b, h, events, cv.ev_val);
-    for (size_t i = v->evar_count; i > 0; i--) {
+    if (s->exp_event)
+        evars_expire_after(s, v, b, h, events, cv.ev_val);
+    for (size_t i = s->exp_hit ? v->evar_count : 0; i > 0; i--) {
         if (s->evar[v->evars[i - 1].num].exp == CN_EXP_HIT)
             evar_remove(v, i - 1);
     }
@@ -1049,7 +1077,8 @@ static int process_batch(cn_process_t *p, const cn_rawhit_t *raw, const void *re
         rest = cn_str_split(rest, ',', &id);
         id = cn_str_trim(id);
         if (id.len == 0 ||
-            cn_str_list_has(cn_str(b->suites.ptr, (size_t)(at - b->suites.ptr)), ',', id))
+            (at != b->suites.ptr && /* the first id: none before it */
+             cn_str_list_has(cn_str(b->suites.ptr, (size_t)(at - b->suites.ptr)), ',', id)))
             continue;
         cn_suite_state_t *s = find_suite(p, id);
         if (s == NULL) {

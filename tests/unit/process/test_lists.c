@@ -467,6 +467,37 @@ static void a_lowered_max_trims_the_values_of_a_checkpoint(void **state)
     cn_conf_free(c1);
 }
 
+/* A checkpoint written while eVar1 and list1 never expire, restarted with eVar1 expiring with
+ * its visit and list1 with its hit: at the first hit after the restart, in the visit that the
+ * values were carried into, the eVar set in the visit before and the list value are gone, as
+ * they are when a hit expires them under the new settings (processing runs the visit expiry
+ * only when a visit starts; the checkpoint's reader drops values that ended). */
+static void a_shorter_expiry_ends_values_of_a_checkpoint(void **state)
+{
+    (void)state;
+    static const char keep[] = "[suite shop]\ncurrency = USD\n"
+                               "evar1 = expiry=never\nlist1 = expiry=never\n";
+    static const char shorter[] = "[suite shop]\ncurrency = USD\n"
+                                  "evar1 = expiry=visit\nlist1 = expiry=hit\n";
+    cn_conf_t *ck, *cs;
+    cn_err_t err;
+    assert_int_equal(cn_conf_parse("t.conf", keep, sizeof(keep) - 1, &ck, &err), 0);
+    assert_int_equal(cn_conf_parse("t.conf", shorter, sizeof(shorter) - 1, &cs, &err), 0);
+    cn_process_t *p = open_conf(ck, DIR_);
+    hit(p, T0, "v1=A&l1=x&events=event1");
+    hit(p, T0 + 60 * MIN, "events=event1"); /* a visit of its own: the values carried */
+    assert_string_equal(take(), "0:l1=x;0:v1=A;1:l1=x;1:v1=A;");
+    assert_int_equal(cn_process_checkpoint(p), 0);
+    cn_process_free(p);
+    p = open_conf(cs, DIR_);
+    hit(p, T0 + 61 * MIN, "events=event1"); /* the same visit */
+    hit(p, T0 + 62 * MIN, "v1=B&events=event1");
+    assert_string_equal(take(), "3:v1=B;");
+    cn_process_free(p);
+    cn_conf_free(ck);
+    cn_conf_free(cs);
+}
+
 /* --- Settings --- */
 
 static void bad_settings_are_refused_with_the_key(void **state)
@@ -516,6 +547,7 @@ int main(void)
         T(a_restart_after_each_hit_gives_the_same_rows),
         T(a_version_3_checkpoint_loads_with_no_list_values),
         T(a_lowered_max_trims_the_values_of_a_checkpoint),
+        T(a_shorter_expiry_ends_values_of_a_checkpoint),
         T(bad_settings_are_refused_with_the_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
