@@ -763,15 +763,10 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         cn_err_set(err, CN_BADROW_NO_PAGE_URL, "page view without g (URL) or pageName");
         return CN_BADROW_NO_PAGE_URL;
     }
-    if (h->currency.len > 0) {
-        bool ok = h->currency.len == 3;
-        for (size_t i = 0; ok && i < 3; i++)
-            ok = h->currency.ptr[i] >= 'A' && h->currency.ptr[i] <= 'Z';
-        if (!ok) {
-            cn_err_set(err, CN_BADROW_BAD_CURRENCY, "cc '%.*s' is not an ISO 4217 code",
-                       CN_STR_FMT(h->currency));
-            return CN_BADROW_BAD_CURRENCY;
-        }
+    if (!cn_decode_currency_ok(h->currency)) {
+        cn_err_set(err, CN_BADROW_BAD_CURRENCY, "cc '%.*s' is not an ISO 4217 code",
+                   CN_STR_FMT(h->currency));
+        return CN_BADROW_BAD_CURRENCY;
     }
     if (has_events && (rc = cn_decode_events(events, b, h, -1, err)) != 0)
         return rc;

@@ -610,17 +610,6 @@ static const char *jqty(const jn_t *q, int64_t *out)
         return code;                                                                               \
     } while (0)
 
-/* Empty (the suite's currency) or an ISO 4217 code: 3 upper-case letters. */
-static bool is_currency(cn_str_t c)
-{
-    if (c.len == 0)
-        return true;
-    bool ok = c.len == 3;
-    for (size_t i = 0; ok && i < 3; i++)
-        ok = c.ptr[i] >= 'A' && c.ptr[i] <= 'Z';
-    return ok;
-}
-
 /* The commerce event the hit's type names (a purchase, a cart add...), as an event entry of
  * its own, as the Adobe decoder files one; nothing for the types without one. */
 static void add_type_event(cn_dbatch_t *b, cn_dhit_t *h)
@@ -670,7 +659,7 @@ static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[
     }
     if (h->purchase_id.len > 0)
         h->purchase_id = cn_str_trim(h->purchase_id); /* " O17 " is the order O17 */
-    if (h->currency.len > 0 && !is_currency(h->currency))
+    if (!cn_decode_currency_ok(h->currency))
         BAD(CN_BADROW_BAD_CURRENCY, "events[%zu]: currency '%.*s' is not ISO 4217", idx,
             CN_STR_FMT(h->currency));
     if (h->events != 0)
@@ -1202,7 +1191,7 @@ int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err
      * suite, one without counts each time it is sent (docs/collect.md) */
     h->purchase_id = cn_str_trim(f_order);
     h->currency = f_currency;
-    if (!is_currency(h->currency))
+    if (!cn_decode_currency_ok(h->currency))
         BAD(CN_BADROW_BAD_CURRENCY, "currency '%.*s' is not ISO 4217", CN_STR_FMT(h->currency));
     f_revenue = cn_str_trim(f_revenue);
     if (f_revenue.len > 0) {

@@ -385,13 +385,8 @@ int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         h->page_name = title;
     if (h->visitor_id.len > 0)
         h->vid_src = CN_VID_VID;
-    if (h->currency.len > 0) {
-        bool ok = h->currency.len == 3;
-        for (size_t i = 0; ok && i < 3; i++)
-            ok = h->currency.ptr[i] >= 'A' && h->currency.ptr[i] <= 'Z';
-        if (!ok)
-            BAD(CN_BADROW_BAD_CURRENCY, "currency '%.*s' is not ISO 4217", CN_STR_FMT(h->currency));
-    }
+    if (!cn_decode_currency_ok(h->currency))
+        BAD(CN_BADROW_BAD_CURRENCY, "currency '%.*s' is not ISO 4217", CN_STR_FMT(h->currency));
     /* revenue in the hit's currency (export's revenue_orig), else the base-currency column */
     cn_str_t r = rev_orig.len ? rev_orig : rev;
     if (r.len > 0) {

@@ -163,6 +163,17 @@ static inline cn_str_t cn_utf8_valid(cn_dbatch_t *b, cn_str_t s)
     size_t v = cn_utf8_valid_prefix(s);
     return v == s.len ? s : cn_utf8_repair(b, s, v);
 }
+/* Whether a hit's currency is acceptable: empty (the suite's currency) or an ISO 4217 code,
+ * 3 upper-case letters; any other is a bad_currency bad row in every decoder. */
+static inline bool cn_decode_currency_ok(cn_str_t c)
+{
+    if (c.len == 0)
+        return true;
+    bool ok = c.len == 3;
+    for (size_t i = 0; ok && i < 3; i++)
+        ok = c.ptr[i] >= 'A' && c.ptr[i] <= 'Z';
+    return ok;
+}
 /* An Adobe parameter value (still encoded) decoded as adobe.c decodes every value: percent
  * escapes, %uXXXX (escape()), the charset ce names, then valid UTF-8. */
 cn_str_t cn_adobe_decode_value(cn_dbatch_t *b, int charset, cn_str_t raw);

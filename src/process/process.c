@@ -867,9 +867,10 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
 
     /* 3. eVars: expire, then apply this hit's values (query, products, context-data rules).
      * Values of the visit expire when a visit starts (values set in this visit carry its
-     * number; the checkpoint's reader drops any of an earlier one: checkpoint.c); N days and
-     * hit-scoped ones can on any hit. */
-    if (split || s->exp_days || s->exp_hit)
+     * number; the checkpoint's reader drops any of an earlier one: checkpoint.c); N-day ones
+     * can on any hit. (Hit-scoped ones never reach here: step 8 ends them after their hit,
+     * and the checkpoint's reader drops any it holds.) */
+    if (split || s->exp_days)
         evars_expire_before(s, v, ts);
     uint32_t own = UINT32_MAX; /* the first merchandising eVar, for cn__merch_hit */
     bool sets_list = false;    /* sets a list that persists */
