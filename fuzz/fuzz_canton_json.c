@@ -7,7 +7,8 @@
  * white space around them, a revenue is not negative; a failure is
  * always one of the bad-row reasons. The JSON body is also decoded through
  * jansson alone (cn__decode_canton_json_ref): the light parser must give the
- * same reason, message and batch.
+ * same reason, message and batch, and so must the fast path alone
+ * (cn__decode_canton_json_fast) whenever it takes the body.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,6 +72,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cn_err_t ref_err;
     int rr = cn__decode_canton_json_ref(&r, &ref, &ref_err);
     dbatch_expect_eq(&b, rj, &err, &ref, rr, &ref_err);
+    /* the fast path alone, whenever it takes the body (cn_decode_raw may have left it to the
+     * general path, which then decided) */
+    cn_dbatch_t fast;
+    cn_dbatch_init(&fast);
+    cn_err_t fast_err;
+    int rf = cn__decode_canton_json_fast(&r, &fast, &fast_err);
+    if (rf != -1) {
+        check(&fast, rf);
+        dbatch_expect_eq(&fast, rf, &fast_err, &ref, rr, &ref_err);
+    }
+    cn_dbatch_dispose(&fast);
     cn_dbatch_dispose(&ref);
     cn_rawhit_t px = {.proto = CN_PROTO_CANTON_PIXEL, .query = cn_str((const char *)data, size)};
     check(&b, cn_decode_raw(&px, &b, &err));

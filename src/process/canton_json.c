@@ -10,9 +10,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "lib/url.h"
 #include "process/internal.h"
@@ -178,19 +175,22 @@ static inline const char *jp_str_end(const char *p, const char *end)
     return q < end && *q == '"' ? q : NULL;
 }
 
-/* A number at *pp (a '-' or a digit) as a node, *pp moved past it; NULL sends the body to
- * jansson (bad syntax, 64 bytes or more, out of range). */
-static jn_t *jp_num(jp_t *j, const char **pp)
+/*
+ * A number at *pp (a '-' or a digit) into *v (its t, s, len and i: the node may be a
+ * reused one), *pp moved past it; false sends the body to jansson (bad syntax, 64 bytes
+ * or more, out of range).
+ */
+static bool jp_num_to(const char **pp, const char *end, jn_t *v)
 {
-    const char *p = *pp, *st = p, *end = j->end;
+    const char *p = *pp, *st = p;
     if (*p == '-')
         p++;
     if (p >= end || !is_digit(*p))
-        return NULL;
+        return false;
     if (*p == '0') {
         p++;
         if (p < end && is_digit(*p))
-            return NULL;
+            return false;
     } else {
         p = skip_digits(p, end);
     }
@@ -199,7 +199,7 @@ static jn_t *jp_num(jp_t *j, const char **pp)
         real = true;
         p++;
         if (p >= end || !is_digit(*p))
-            return NULL;
+            return false;
         p = skip_digits(p, end);
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
@@ -208,14 +208,13 @@ static jn_t *jp_num(jp_t *j, const char **pp)
         if (p < end && (*p == '+' || *p == '-'))
             p++;
         if (p >= end || !is_digit(*p))
-            return NULL;
+            return false;
         p = skip_digits(p, end);
     }
     size_t n = (size_t)(p - st);
     char buf[64];
     if (n >= 64)
-        return NULL;
-    jn_t *v;
+        return false;
     if (real) {
         /* Without an exponent and below 64 bytes, a number is within 1e-63..1e64:
          * strtod cannot overflow or underflow, so the double waits for jn_real(). */
@@ -225,13 +224,13 @@ static jn_t *jp_num(jp_t *j, const char **pp)
             errno = 0;
             strtod(buf, &e);
             if (errno != 0 || e != buf + n)
-                return NULL;
+                return false;
         }
-        v = jn_new(&j->pool, JN_REAL);
+        v->t = JN_REAL;
         v->s = st; /* the text, for amounts (jmoney) */
         v->len = n;
     } else if (n <= 18) { /* no overflow: jn_int() gives what strtoll gives */
-        v = jn_new(&j->pool, JN_INT);
+        v->t = JN_INT;
         v->s = st;
         v->len = n;
     } else {
@@ -240,12 +239,14 @@ static jn_t *jp_num(jp_t *j, const char **pp)
         errno = 0;
         long long i = strtoll(buf, &e, 10);
         if (errno != 0 || e != buf + n)
-            return NULL;
-        v = jn_new(&j->pool, JN_INT);
+            return false;
+        v->t = JN_INT;
+        v->s = NULL;
+        v->len = 0;
         v->i = i;
     }
     *pp = p;
-    return v;
+    return true;
 }
 
 /*
@@ -359,8 +360,11 @@ static jn_t *jp_value(jp_t *j, const char **pp)
         return jp_container(j, pp);
     }
     if (c == '-' || is_digit(c)) {
+        jn_t *v = jn_new(&j->pool, JN_NULL);
+        if (!jp_num_to(&p, j->end, v))
+            return NULL;
         *pp = p;
-        return jp_num(j, pp);
+        return v;
     }
     uint8_t t;
     if (jp_lit(&p, j->end, "true", 4))
@@ -522,21 +526,40 @@ static int ev_field(const char *k, size_t kl)
 }
 
 /*
- * True when a JSON number's text is [-]D.F with at most 9 digits D and 1..6
- * digits F (no exponent). Such a number is below 2^30, where a double is
- * closer than 1e-7 to it, so "%.6f" of the double prints the text back
- * (F padded with zeros), and parsing the text as an amount gives the same.
+ * A JSON number's text [-]D.F, with at most 9 digits D and 1..6 digits F (no exponent), as
+ * fixed point; false for any other text. Such a number is below 2^30, where a double is
+ * closer than 1e-7 to it, so "%.6f" of the double prints the text back (F padded with
+ * zeros): this gives what cn_parse_money() of that gives (CN_MONEY_SCALE's 4 decimals, a
+ * 5th digit of 5 or more rounding up), in the one pass that checks the text.
  */
-static bool plain_decimal(cn_str_t t)
+static bool plain_money(cn_str_t t, int64_t *out)
 {
-    size_t i = t.len > 0 && t.ptr[0] == '-' ? 1 : 0, d = 0, f = 0;
-    while (i < t.len && is_digit(t.ptr[i]))
-        i++, d++;
-    if (d == 0 || d > 9 || i == t.len || t.ptr[i] != '.')
+    _Static_assert(CN_MONEY_SCALE == 10000, "plain_money keeps 4 decimals");
+    const char *p = t.ptr, *e = t.ptr + t.len;
+    bool neg = p < e && *p == '-';
+    p += neg;
+    int64_t whole = 0;
+    int d = 0;
+    for (; p < e && is_digit(*p); p++, d++)
+        whole = whole * 10 + (*p - '0');
+    if (d == 0 || d > 9 || p == e || *p != '.')
         return false;
-    for (i++; i < t.len && is_digit(t.ptr[i]); i++)
-        f++;
-    return i == t.len && f >= 1 && f <= 6;
+    int64_t frac = 0;
+    int f = 0;
+    bool up = false;
+    for (p++; p < e && is_digit(*p); p++, f++) {
+        if (f < 4)
+            frac = frac * 10 + (*p - '0');
+        else if (f == 4)
+            up = *p >= '5';
+    }
+    if (p != e || f < 1 || f > 6)
+        return false;
+    for (int k = f; k < 4; k++)
+        frac *= 10;
+    int64_t v = whole * CN_MONEY_SCALE + frac + (up ? 1 : 0);
+    *out = neg ? -v : v;
+    return true;
 }
 
 /* A JSON number or numeric string as fixed point. */
@@ -551,8 +574,8 @@ static int jmoney(const jn_t *v, int64_t *out)
     }
     char buf[64];
     if (v->t == JN_REAL) {
-        if (v->s != NULL && plain_decimal(cn_str(v->s, v->len)))
-            return cn_parse_money(cn_str(v->s, v->len), out); /* what %.6f would give */
+        if (v->s != NULL && plain_money(cn_str(v->s, v->len), out))
+            return 0; /* what %.6f would give */
         /* %.6f then exact decimal parsing: 207.6 stays 2076000, not 2075999 */
         snprintf(buf, sizeof(buf), "%.6f", jn_real(v));
         return cn_parse_money(cn_str_c(buf), out);
@@ -627,13 +650,93 @@ static void add_type_event(cn_dbatch_t *b, cn_dhit_t *h)
     h->ev_count++;
 }
 
-/* Event idx from its members the decoder reads (f[EF_*], NULL when absent). */
-static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[EF_COUNT],
-                               size_t idx, cn_str_t visitor, cn_err_t *err)
+/* The members of an item (events[].items[]) the decoder reads. */
+enum { IF_SKU, IF_CATEGORY, IF_NAME, IF_QUANTITY, IF_PRICE, IF_COUNT };
+
+/* Which IF_ member key k is, or -1. */
+static int item_field(const char *k, size_t kl)
 {
-    cn_str_t type;
-    if (jstr_of(b, borrow, f[EF_TYPE], &type) != 0)
+    switch (kl) {
+    case 3:
+        return KEY_IS(k, kl, "sku") ? IF_SKU : -1;
+    case 4:
+        return KEY_IS(k, kl, "name") ? IF_NAME : -1;
+    case 5:
+        return KEY_IS(k, kl, "price") ? IF_PRICE : -1;
+    case 8:
+        return KEY_IS(k, kl, "category")   ? IF_CATEGORY
+               : KEY_IS(k, kl, "quantity") ? IF_QUANTITY
+                                           : -1;
+    default:
+        return -1;
+    }
+}
+
+/*
+ * Item i of event idx from its members the decoder reads (f[IF_*], NULL when absent), added
+ * to b's products; the caller counts it in its hit.
+ */
+static int decode_item(cn_dbatch_t *b, bool borrow, const jn_t *const f[IF_COUNT], size_t idx,
+                       size_t i, cn_err_t *err)
+{
+    cn_dprod_t p = {0};
+    if (jstr_of(b, borrow, f[IF_SKU], &p.sku) || jstr_of(b, borrow, f[IF_CATEGORY], &p.category))
+        BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu]: sku/category not a string", idx, i);
+    if (p.sku.len == 0 && jstr_of(b, borrow, f[IF_NAME], &p.sku) != 0)
+        BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu].name not a string", idx, i);
+    if (p.sku.len == 0)
+        BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu] has no sku", idx, i);
+    int64_t qty = 1;
+    const jn_t *q = f[IF_QUANTITY], *pr = f[IF_PRICE];
+    const char *qty_why = q != NULL && q->t != JN_NULL ? jqty(q, &qty) : NULL;
+    if (qty_why != NULL)
+        BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].quantity %s", idx, i, qty_why);
+    p.qty = qty;
+    p.has_qty = true;
+    if (pr != NULL && pr->t != JN_NULL) {
+        int64_t unit;
+        if (jmoney(pr, &unit) != 0)
+            BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].price %s", idx, i, jmoney_why(pr));
+        if (unit < 0) /* a negative price would take revenue away from the order */
+            BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].price is negative", idx, i);
+        p.price = unit * qty; /* the JSON carries the unit price; rows keep line totals */
+        p.has_price = true;
+    }
+    if (b->prod_count == b->prod_cap) {
+        b->prod_cap = b->prod_cap ? b->prod_cap * 2 : 16;
+        b->prods = realloc(b->prods, b->prod_cap * sizeof(*b->prods));
+        if (b->prods == NULL)
+            abort();
+    }
+    b->prods[b->prod_count++] = p;
+    return 0;
+}
+
+/*
+ * The members of an event the decoder reads, as decode_event_fields() takes them: what
+ * the general path finds in the event's node and the fast path as it parses.
+ */
+enum { EF_NSTR = EF_CURRENCY + 1 }; /* EF_TYPE..EF_CURRENCY are the string members */
+typedef struct evin {
+    cn_str_t str[EF_NSTR]; /* the non-empty strings (kept), where has says; the rest unset */
+    uint32_t has;          /* EF_ bits: str[] holds that member's string */
+    uint32_t other; /* EF_ bits: a string member holds something else than a string or null */
+    const jn_t *revenue, *items, *props; /* NULL when absent */
+} evin_t;
+
+/* String member f of an event: "" when absent, null or empty. */
+static inline cn_str_t ev_str(const evin_t *in, int f)
+{
+    return in->has & (1u << f) ? in->str[f] : cn_str("", 0);
+}
+
+/* Event idx from its members the decoder reads. */
+static int decode_event_fields(cn_dbatch_t *b, bool borrow, const evin_t *in, size_t idx,
+                               cn_str_t visitor, cn_err_t *err)
+{
+    if (in->other & (1u << EF_TYPE))
         BAD(CN_BADROW_BAD_JSON, "events[%zu].type is not a string", idx);
+    cn_str_t type = ev_str(in, EF_TYPE);
     const etype_t *et = find_etype(type.len ? type : CN_STR_LIT("pageview"));
     if (et == NULL)
         BAD(CN_BADROW_BAD_JSON, "events[%zu].type '%.*s' is unknown", idx, CN_STR_FMT(type));
@@ -642,20 +745,20 @@ static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[
     h->events = et->ev;
     h->visitor_id = visitor;
     h->vid_src = visitor.len ? CN_VID_VID : CN_VID_NONE;
-    cn_str_t name, target;
-    if (jstr_of(b, borrow, f[EF_URL], &h->url) ||
-        jstr_of(b, borrow, f[EF_REFERRER], &h->referrer) ||
-        jstr_of(b, borrow, f[EF_TITLE], &h->page_name) || jstr_of(b, borrow, f[EF_NAME], &name) ||
-        jstr_of(b, borrow, f[EF_TARGET], &target) || jstr_of(b, borrow, f[EF_SCREEN], &h->screen) ||
-        jstr_of(b, borrow, f[EF_LANG], &h->language) ||
-        jstr_of(b, borrow, f[EF_ORDER_ID], &h->purchase_id) ||
-        jstr_of(b, borrow, f[EF_CURRENCY], &h->currency))
+    if (in->other != 0)
         BAD(CN_BADROW_BAD_JSON, "events[%zu]: a string field has another type", idx);
+    h->url = ev_str(in, EF_URL);
+    h->referrer = ev_str(in, EF_REFERRER);
+    h->page_name = ev_str(in, EF_TITLE);
+    h->screen = ev_str(in, EF_SCREEN);
+    h->language = ev_str(in, EF_LANG);
+    h->purchase_id = ev_str(in, EF_ORDER_ID);
+    h->currency = ev_str(in, EF_CURRENCY);
     if (h->type == CN_HIT_PAGEVIEW && h->url.len == 0)
         BAD(CN_BADROW_NO_PAGE_URL, "events[%zu]: page view without url", idx);
     if (h->type != CN_HIT_PAGEVIEW) {
-        h->link_name = name;
-        h->link_url = target;
+        h->link_name = ev_str(in, EF_NAME);
+        h->link_url = ev_str(in, EF_TARGET);
     }
     if (h->purchase_id.len > 0)
         h->purchase_id = cn_str_trim(h->purchase_id); /* " O17 " is the order O17 */
@@ -664,7 +767,7 @@ static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[
             CN_STR_FMT(h->currency));
     if (h->events != 0)
         add_type_event(b, h);
-    const jn_t *rev = f[EF_REVENUE];
+    const jn_t *rev = in->revenue;
     if (rev != NULL && rev->t != JN_NULL) {
         if (jmoney(rev, &h->revenue) != 0)
             BAD(CN_BADROW_BAD_JSON, "events[%zu].revenue %s", idx, jmoney_why(rev));
@@ -672,7 +775,7 @@ static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[
             BAD(CN_BADROW_BAD_JSON, "events[%zu].revenue is negative", idx);
         h->has_revenue = true;
     }
-    const jn_t *items = f[EF_ITEMS];
+    const jn_t *items = in->items;
     if (items != NULL && items->t != JN_NULL) {
         if (items->t != JN_ARR)
             BAD(CN_BADROW_BAD_JSON, "events[%zu].items is not an array", idx);
@@ -683,54 +786,19 @@ static int decode_event_fields(cn_dbatch_t *b, bool borrow, const jn_t *const f[
             if (it->t != JN_OBJ)
                 BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu] is not an object", idx, i);
             /* one walk over the members, as for the event */
-            const jn_t *f_sku = NULL, *f_cat = NULL, *f_name = NULL, *q = NULL, *pr = NULL;
+            const jn_t *itf[IF_COUNT] = {NULL};
             for (const jn_t *m = it->first; m; m = m->next) {
-                if (KEY_IS(m->key, m->klen, "sku"))
-                    f_sku = m;
-                else if (KEY_IS(m->key, m->klen, "category"))
-                    f_cat = m;
-                else if (KEY_IS(m->key, m->klen, "name"))
-                    f_name = m;
-                else if (KEY_IS(m->key, m->klen, "quantity"))
-                    q = m;
-                else if (KEY_IS(m->key, m->klen, "price"))
-                    pr = m;
+                int k = item_field(m->key, m->klen);
+                if (k >= 0)
+                    itf[k] = m;
             }
-            cn_dprod_t p = {0};
-            if (jstr_of(b, borrow, f_sku, &p.sku) || jstr_of(b, borrow, f_cat, &p.category))
-                BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu]: sku/category not a string", idx,
-                    i);
-            if (p.sku.len == 0 && jstr_of(b, borrow, f_name, &p.sku) != 0)
-                BAD(CN_BADROW_BAD_JSON, "events[%zu].items[%zu].name not a string", idx, i);
-            if (p.sku.len == 0)
-                BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu] has no sku", idx, i);
-            int64_t qty = 1;
-            const char *qty_why = q != NULL && q->t != JN_NULL ? jqty(q, &qty) : NULL;
-            if (qty_why != NULL)
-                BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].quantity %s", idx, i, qty_why);
-            p.qty = qty;
-            p.has_qty = true;
-            if (pr != NULL && pr->t != JN_NULL) {
-                int64_t unit;
-                if (jmoney(pr, &unit) != 0)
-                    BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].price %s", idx, i,
-                        jmoney_why(pr));
-                if (unit < 0) /* a negative price would take revenue away from the order */
-                    BAD(CN_BADROW_BAD_PRODUCTS, "events[%zu].items[%zu].price is negative", idx, i);
-                p.price = unit * qty; /* the JSON carries the unit price; rows keep line totals */
-                p.has_price = true;
-            }
-            if (b->prod_count == b->prod_cap) {
-                b->prod_cap = b->prod_cap ? b->prod_cap * 2 : 16;
-                b->prods = realloc(b->prods, b->prod_cap * sizeof(*b->prods));
-                if (b->prods == NULL)
-                    abort();
-            }
-            b->prods[b->prod_count++] = p;
+            int rc = decode_item(b, borrow, itf, idx, i, err);
+            if (rc != 0)
+                return rc;
             h->prod_count++;
         }
     }
-    const jn_t *props = f[EF_PROPS];
+    const jn_t *props = in->props;
     if (props != NULL && props->t != JN_NULL) {
         if (props->t != JN_OBJ)
             BAD(CN_BADROW_BAD_JSON, "events[%zu].props is not an object", idx);
@@ -768,13 +836,27 @@ static int decode_event(cn_dbatch_t *b, bool borrow, const jn_t *ev, size_t idx,
     if (ev->t != JN_OBJ)
         BAD(CN_BADROW_BAD_JSON, "events[%zu] is not an object", idx);
     /* one walk over the members (an object has no duplicate keys: both parsers refuse them) */
-    const jn_t *f[EF_COUNT] = {NULL};
+    evin_t in = {.has = 0};
     for (const jn_t *m = ev->first; m; m = m->next) {
         int k = ev_field(m->key, m->klen);
-        if (k >= 0)
-            f[k] = m;
+        if (k < 0)
+            continue;
+        if (k < EF_NSTR) {
+            if (m->t == JN_STR && m->len > 0) {
+                in.str[k] = keep(b, borrow, cn_str(m->s, m->len));
+                in.has |= 1u << k;
+            } else if (m->t != JN_STR && m->t != JN_NULL) {
+                in.other |= 1u << k;
+            }
+        } else if (k == EF_REVENUE) {
+            in.revenue = m;
+        } else if (k == EF_ITEMS) {
+            in.items = m;
+        } else {
+            in.props = m;
+        }
     }
-    return decode_event_fields(b, borrow, f, idx, visitor, err);
+    return decode_event_fields(b, borrow, &in, idx, visitor, err);
 }
 
 /*
@@ -839,15 +921,19 @@ static int decode_root(const jn_t *root, bool borrow, const cn_rawhit_t *raw, cn
  * --- Fast path ---
  *
  * The common body decoded while it is parsed: the root object's "suite",
- * "visitor" and "events" and each event's members go straight into the
- * slots decode_event_fields() reads, without a tree, the later walks and the
- * member-name hashing (names the decoder knows are told apart exactly).
- * Strings are the light parser's (jp_str_end); any other value (numbers,
- * null, items, props, members the decoder ignores) is a light-parser node.
- * Anything else, and every error, is left to the general path above, which
- * then decides from the same body: the fast path returns FAST_NO and the
- * caller forgets what it added. So it only has to be right on success, where
- * fuzz_canton_json compares it with jansson's decoding.
+ * "visitor" and "events", each event's members and each item of its "items"
+ * go straight into what decode_event_fields() and decode_item() read, without
+ * a tree, the later walks and the member-name hashing. The names the decoder
+ * knows are matched byte for byte with their closing quote where they start
+ * (ev_name, item_name, root_name: no scan for the quote); strings are the
+ * light parser's (jp_str_end); numbers and nulls go into nodes on the stack;
+ * the values the decoder ignores are skipped (fast_skip). Only containers the
+ * decoder does not read as it parses (props, members it ignores) become
+ * light-parser nodes. Anything else, and every error, is left to the general
+ * path above, which then decides from the same body: the fast path returns
+ * FAST_NO and the caller forgets what it added. So it only has to be right on
+ * success, where fuzz_canton_json compares it with jansson's decoding (alone,
+ * through cn__decode_canton_json_fast, and as cn_decode_canton_json uses it).
  */
 enum { FAST_NO = -1 };
 
@@ -872,55 +958,327 @@ static bool fnames_add(fnames_t *u, const char *k, size_t kl)
     return true;
 }
 
-/* A member name at *pp ('"' after white space) and its ':', *pp moved to the value. */
-static inline __attribute__((always_inline)) bool fast_key(jp_t *j, const char **pp, const char **k,
-                                                           size_t *kl)
+/*
+ * Just past byte c, at p or after white space, or NULL: one test when c comes next, as it
+ * does in compact JSON.
+ */
+static inline const char *jp_expect(const char *p, const char *end, char c)
 {
-    const char *p = jp_ws(*pp, j->end);
-    if (p >= j->end || *p != '"')
+    if (__builtin_expect(p < end && *p == c, 1))
+        return p + 1;
+    p = jp_ws(p, end);
+    return p < end && *p == c ? p + 1 : NULL;
+}
+
+/*
+ * Whether the member name at p (just after its opening quote) is lit: lit's bytes and then the
+ * closing quote, compared without a scan for the quote (a few loads for a literal's length).
+ */
+#define NAME_IS(p, end, lit)                                                                       \
+    ((size_t)((end) - (p)) > sizeof(lit) - 1 && memcmp((p), lit "\"", sizeof(lit)) == 0)
+/* In a *_name() matcher: name lit is field f. */
+#define NAME(lit, f)                                                                               \
+    if (NAME_IS(p, end, lit)) {                                                                    \
+        *kl = sizeof(lit) - 1;                                                                     \
+        return (f);                                                                                \
+    }
+
+/* Events[]'s names: the EF_ a member name at p is, EF_TS for "ts", or -1 (*kl its length). */
+enum { EF_TS = EF_COUNT }; /* a name the decoder knows and ignores: the time stamp */
+static inline int ev_name(const char *p, const char *end, size_t *kl)
+{
+    switch (p < end ? *p : 0) {
+    case 't':
+        NAME("type", EF_TYPE);
+        NAME("ts", EF_TS);
+        NAME("title", EF_TITLE);
+        NAME("target", EF_TARGET);
+        break;
+    case 'u':
+        NAME("url", EF_URL);
+        break;
+    case 'r':
+        NAME("referrer", EF_REFERRER);
+        NAME("revenue", EF_REVENUE);
+        break;
+    case 's':
+        NAME("screen", EF_SCREEN);
+        break;
+    case 'l':
+        NAME("lang", EF_LANG);
+        break;
+    case 'i':
+        NAME("items", EF_ITEMS);
+        break;
+    case 'n':
+        NAME("name", EF_NAME);
+        break;
+    case 'o':
+        NAME("order_id", EF_ORDER_ID);
+        break;
+    case 'c':
+        NAME("currency", EF_CURRENCY);
+        break;
+    case 'p':
+        NAME("props", EF_PROPS);
+        break;
+    }
+    return -1;
+}
+
+/* Items[]'s names: the IF_ a member name at p is, or -1. */
+static inline int item_name(const char *p, const char *end, size_t *kl)
+{
+    switch (p < end ? *p : 0) {
+    case 's':
+        NAME("sku", IF_SKU);
+        break;
+    case 'n':
+        NAME("name", IF_NAME);
+        break;
+    case 'c':
+        NAME("category", IF_CATEGORY);
+        break;
+    case 'p':
+        NAME("price", IF_PRICE);
+        break;
+    case 'q':
+        NAME("quantity", IF_QUANTITY);
+        break;
+    }
+    return -1;
+}
+
+/* The root's names. */
+enum { RF_SUITE, RF_VISITOR, RF_EVENTS, RF_SENT_AT };
+static inline int root_name(const char *p, const char *end, size_t *kl)
+{
+    switch (p < end ? *p : 0) {
+    case 's':
+        NAME("suite", RF_SUITE);
+        NAME("sent_at", RF_SENT_AT);
+        break;
+    case 'v':
+        NAME("visitor", RF_VISITOR);
+        break;
+    case 'e':
+        NAME("events", RF_EVENTS);
+        break;
+    }
+    return -1;
+}
+#undef NAME
+
+/*
+ * A member name at *pp ('"' after white space) and its ':', *pp moved past the ':' (the value
+ * reader skips the white space before the value). *fi is what names() makes of it, else -1:
+ * a name it does not know, or one with an escape (those go to the general path as soon as
+ * they are scanned).
+ */
+static inline __attribute__((always_inline)) bool
+fast_key(jp_t *j, const char **pp, int (*names)(const char *, const char *, size_t *), int *fi,
+         const char **k, size_t *kl)
+{
+    const char *p = jp_expect(*pp, j->end, '"');
+    if (p == NULL)
         return false;
-    const char *q = jp_str_end(p + 1, j->end);
-    if (q == NULL)
+    const char *q;
+    *fi = names(p, j->end, kl);
+    if (*fi >= 0) {
+        q = p + *kl;
+    } else {
+        q = jp_str_end(p, j->end);
+        if (q == NULL)
+            return false;
+        *kl = (size_t)(q - p);
+    }
+    *k = p;
+    p = jp_expect(q + 1, j->end, ':');
+    if (p == NULL)
         return false;
-    *k = p + 1;
-    *kl = (size_t)(q - p - 1);
-    p = jp_ws(q + 1, j->end);
-    if (p >= j->end || *p != ':')
-        return false;
-    *pp = jp_ws(p + 1, j->end);
+    *pp = p;
     return true;
 }
 
 /* After a member or element: true at ',' (*more) or at close, *pp moved past it. */
-static bool fast_next(jp_t *j, const char **pp, char close, bool *more)
+static inline bool fast_next(jp_t *j, const char **pp, char close, bool *more)
 {
-    const char *p = jp_ws(*pp, j->end);
+    const char *p = *pp;
+    if (__builtin_expect(p < j->end && *p == ',', 1)) {
+        *more = true;
+        *pp = p + 1;
+        return true;
+    }
+    p = jp_ws(p, j->end);
     if (p >= j->end)
         return false;
-    *more = *p == ',';
-    if (!*more && *p != close)
+    char c = *p;
+    *more = c == ',';
+    if (!*more && c != close)
         return false;
     *pp = p + 1;
     return true;
 }
 
-/* A value at *pp (after white space): a string into *str, else a node into *node. */
-static bool fast_value(jp_t *j, const char **pp, jn_t *str, const jn_t **node)
+/* A string value at *pp ('"') into *tmp, *pp moved past it. */
+static inline __attribute__((always_inline)) bool fast_str(jp_t *j, const char **pp, jn_t *tmp,
+                                                           const jn_t **node)
 {
-    const char *p = *pp;
-    if (p < j->end && *p == '"') {
-        const char *q = jp_str_end(p + 1, j->end);
-        if (q == NULL)
-            return false;
-        str->t = JN_STR;
-        str->s = p + 1;
-        str->len = (size_t)(q - p - 1);
-        *node = str;
-        *pp = q + 1;
+    const char *p = *pp, *q = jp_str_end(p + 1, j->end);
+    if (q == NULL)
+        return false;
+    tmp->t = JN_STR;
+    tmp->s = p + 1;
+    tmp->len = (size_t)(q - p - 1);
+    *node = tmp;
+    *pp = q + 1;
+    return true;
+}
+
+/* fast_value() of a value that is not a string right at *pp (one after white space may be). */
+static bool fast_nonstr(jp_t *j, const char **pp, jn_t *tmp, const jn_t **node)
+{
+    const char *p = jp_ws(*pp, j->end);
+    *pp = p;
+    if (p < j->end && *p == '"')
+        return fast_str(j, pp, tmp, node);
+    if (p >= j->end)
+        return false;
+    char c = *p;
+    if (c == '-' || is_digit(c)) {
+        *node = tmp;
+        return jp_num_to(pp, j->end, tmp);
+    }
+    if (c == 'n' && jp_lit(pp, j->end, "null", 4)) {
+        tmp->t = JN_NULL;
+        *node = tmp;
         return true;
     }
     *node = jp_value(j, pp);
     return *node != NULL;
+}
+
+/*
+ * A value at *pp (after white space, if any), *pp moved past it: a string, number or null into
+ * *tmp (a node of the caller's, no arena node), else (true, false, a container) a
+ * light-parser node; *node is the one it is in. The string, most values, inline.
+ */
+static inline __attribute__((always_inline)) bool fast_value(jp_t *j, const char **pp, jn_t *tmp,
+                                                             const jn_t **node)
+{
+    if (*pp < j->end && **pp == '"')
+        return fast_str(j, pp, tmp, node);
+    return fast_nonstr(j, pp, tmp, node);
+}
+
+/*
+ * A member the decoder reads as a string, at *pp (after white space, if any), *pp moved past
+ * it: 1 and *out for a string that is not empty, 0 (*out untouched) for "" or null, -1 for
+ * another value (the general path names it).
+ */
+static inline __attribute__((always_inline)) int fast_strm(jp_t *j, const char **pp, cn_str_t *out)
+{
+    const char *p = jp_ws(*pp, j->end);
+    if (p < j->end && *p == '"') {
+        const char *q = jp_str_end(p + 1, j->end);
+        if (q == NULL)
+            return -1;
+        *pp = q + 1;
+        if (q == p + 1)
+            return 0;
+        *out = cn_str(p + 1, (size_t)(q - p - 1));
+        return 1;
+    }
+    jn_t tmp;
+    const jn_t *v;
+    *pp = p;
+    return fast_nonstr(j, pp, &tmp, &v) && v->t == JN_NULL ? 0 : -1;
+}
+
+/*
+ * A value the decoder ignores at *pp (after white space, if any), *pp moved past it: a
+ * positive integer of 1..18 digits (a time stamp) checked here as jp_num_to() would take it,
+ * any other as fast_value() reads it.
+ */
+static inline __attribute__((always_inline)) bool fast_skip(jp_t *j, const char **pp)
+{
+    const char *p = *pp;
+    if (p < j->end && *p >= '1' && *p <= '9') {
+        const char *e = skip_digits(p + 1, j->end);
+        if (e - p <= 18 && (e == j->end || (*e != '.' && (*e | 0x20) != 'e'))) {
+            *pp = e;
+            return true;
+        }
+    }
+    jn_t tmp;
+    const jn_t *v;
+    return fast_value(j, pp, &tmp, &v);
+}
+
+/*
+ * The items of event idx, an array at *pp ('['), decoded into b's products (decode_item,
+ * as the general path does; the event's hit is added after them, and takes them); 0 or
+ * FAST_NO.
+ */
+static int fast_items(jp_t *j, const char **pp, cn_dbatch_t *b, size_t idx)
+{
+    const char *p = jp_ws(*pp + 1, j->end);
+    bool more = true;
+    if (p < j->end && *p == ']') {
+        p++;
+        more = false;
+    }
+    j->depth = 5; /* root, events, the event, items, this item: as the light parser counts */
+    for (size_t i = 0; more; i++) {
+        if (i == CN_DEC_MAX_PRODUCTS || p >= j->end || *p != '{')
+            return FAST_NO;
+        const jn_t *f[IF_COUNT] = {NULL};
+        jn_t strs[IF_COUNT];
+        uint32_t seen = 0;
+        fnames_t other;
+        other.n = 0;
+        p = jp_ws(p + 1, j->end);
+        bool mmore = true;
+        if (p < j->end && *p == '}') {
+            p++;
+            mmore = false;
+        }
+        for (size_t count = 0; mmore; count++) {
+            const char *k;
+            size_t kl;
+            int fi;
+            if (count == 64 || !fast_key(j, &p, item_name, &fi, &k, &kl))
+                return FAST_NO;
+            if (fi >= 0) {
+                if (seen & (1u << fi))
+                    return FAST_NO;
+                seen |= 1u << fi;
+                if (!fast_value(j, &p, &strs[fi], &f[fi]))
+                    return FAST_NO;
+            } else if (!fnames_add(&other, k, kl) || !fast_skip(j, &p)) {
+                return FAST_NO;
+            }
+            if (!fast_next(j, &p, '}', &mmore))
+                return FAST_NO;
+        }
+        cn_err_t err;
+        if (decode_item(b, true, f, idx, i, &err) != 0)
+            return FAST_NO;
+        p = jp_ws(p, j->end);
+        if (p >= j->end)
+            return FAST_NO;
+        if (*p == ',') {
+            p = jp_ws(p + 1, j->end);
+        } else if (*p == ']') {
+            p++;
+            more = false;
+        } else {
+            return FAST_NO;
+        }
+    }
+    j->depth = 3;
+    *pp = p;
+    return 0;
 }
 
 /* Event idx, an object at *pp, decoded into b; 0 or FAST_NO. */
@@ -930,21 +1288,17 @@ static int fast_event(jp_t *j, const char **pp, cn_dbatch_t *b, size_t idx)
     if (p >= j->end || *p != '{')
         return FAST_NO;
     j->depth = 3; /* root, events, this event: as the light parser counts */
-    /* the slots, zeroed in 16-byte stores: the compiler makes an initializer a rep stos,
-     * which starts slowly (the asm hides that z is zero, as in cn_dbatch_add_hit) */
-    const jn_t *f[(EF_COUNT + 1) & ~1];
-#ifdef __SSE2__
-    __m128i z = _mm_setzero_si128();
-    __asm__("" : "+x"(z));
-    for (size_t i = 0; i < sizeof(f) / 16; i++)
-        _mm_storeu_si128((__m128i *)f + i, z);
-#else
-    memset(f, 0, sizeof(f));
-#endif
-    jn_t strs[EF_COUNT]; /* the string members' nodes */
+    /* (not initializers: the compiler would zero in.str and other's arrays too, which cost more
+     * than the rest; has and n say which entries are set) */
+    evin_t in;
+    in.has = in.other = 0;
+    in.revenue = in.items = in.props = NULL;
+    jn_t revenue;
     uint32_t seen = 0;
+    size_t prod_first = b->prod_count;
+    bool items = false;
     fnames_t other;
-    other.n = 0; /* (not an initializer: zeroing the arrays costs more than the rest) */
+    other.n = 0;
     p = jp_ws(p + 1, j->end);
     bool more = true;
     if (p < j->end && *p == '}') {
@@ -954,32 +1308,62 @@ static int fast_event(jp_t *j, const char **pp, cn_dbatch_t *b, size_t idx)
     for (size_t count = 0; more; count++) {
         const char *k;
         size_t kl;
-        if (count == 64 || !fast_key(j, &p, &k, &kl))
+        int fi;
+        if (count == 64 || !fast_key(j, &p, ev_name, &fi, &k, &kl))
             return FAST_NO;
-        int fi = ev_field(k, kl);
         const jn_t *v;
         jn_t tmp;
-        if (fi >= 0) {
-            if (seen & (1u << fi))
+        if (fi < 0) {
+            if (!fnames_add(&other, k, kl) || !fast_skip(j, &p))
                 return FAST_NO;
-            seen |= 1u << fi;
-            if (!fast_value(j, &p, &strs[fi], &f[fi]))
-                return FAST_NO;
-        } else if (!fnames_add(&other, k, kl) || !fast_value(j, &p, &tmp, &v)) {
+        } else if (seen & (1u << fi)) {
             return FAST_NO;
+        } else if (fi == EF_TS) {
+            if (!fast_skip(j, &p))
+                return FAST_NO;
+        } else if (fi < EF_NSTR) {
+            /* a string straight into its slot; null leaves it empty, another type goes to the
+             * general path, which names it */
+            int r = fast_strm(j, &p, &in.str[fi]);
+            if (r < 0)
+                return FAST_NO;
+            in.has |= (uint32_t)r << fi;
+        } else if (fi == EF_ITEMS && (p = jp_ws(p, j->end)) < j->end && *p == '[') {
+            /* an array of items is decoded as it is parsed (in.items stays NULL); anything
+             * else is a node, as props are */
+            if (fast_items(j, &p, b, idx) != 0)
+                return FAST_NO;
+            items = true;
+        } else if (fi == EF_REVENUE) {
+            if (!fast_value(j, &p, &revenue, &in.revenue))
+                return FAST_NO;
+        } else if (!fast_value(j, &p, &tmp, &v)) { /* EF_ITEMS (not an array), EF_PROPS */
+            return FAST_NO;
+        } else if ((fi == EF_ITEMS || fi == EF_PROPS) && v->t != JN_NULL) {
+            if (v == &tmp) /* a number or a string (tmp's): not items or props */
+                return FAST_NO;
+            *(fi == EF_ITEMS ? &in.items : &in.props) = v;
         }
+        seen |= fi >= 0 ? 1u << fi : 0;
         if (!fast_next(j, &p, '}', &more))
             return FAST_NO;
     }
     *pp = p;
     cn_err_t err;
-    return decode_event_fields(b, true, f, idx, CN_STR_NULL, &err) == 0 ? 0 : FAST_NO;
+    if (decode_event_fields(b, true, &in, idx, CN_STR_NULL, &err) != 0)
+        return FAST_NO;
+    if (items) { /* the products filed before the hit */
+        cn_dhit_t *h = &b->hits[b->hit_count - 1];
+        h->prod_first = (uint32_t)prod_first;
+        h->prod_count = (uint32_t)(b->prod_count - prod_first);
+    }
+    return 0;
 }
 
 /* The events array at *pp: 1..CN_DEC_MAX_HITS events decoded into b; 0 or FAST_NO. */
 static int fast_events(jp_t *j, const char **pp, cn_dbatch_t *b)
 {
-    const char *p = *pp;
+    const char *p = jp_ws(*pp, j->end);
     if (p >= j->end || *p != '[')
         return FAST_NO;
     p++;
@@ -996,17 +1380,6 @@ static int fast_events(jp_t *j, const char **pp, cn_dbatch_t *b)
     return 0;
 }
 
-/* A string member of the root ("suite", "visitor"): a string, or null for "". */
-static bool fast_root_str(jp_t *j, const char **pp, cn_str_t *out)
-{
-    jn_t str;
-    const jn_t *v;
-    if (!fast_value(j, pp, &str, &v) || (v->t != JN_STR && v->t != JN_NULL))
-        return false;
-    *out = v->t == JN_STR && v->len > 0 ? cn_str(v->s, v->len) : cn_str("", 0);
-    return true;
-}
-
 static int fast_root(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_str_t body)
 {
     jp_t j = {.end = body.ptr + body.len, .pool = {.a = &b->arena}, .depth = 1};
@@ -1015,31 +1388,32 @@ static int fast_root(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_str_t body)
         return FAST_NO;
     p = jp_ws(p + 1, j.end);
     cn_str_t suite = cn_str("", 0), visitor = cn_str("", 0);
-    bool has_suite = false, has_visitor = false, has_events = false, more = true;
+    bool more = true;
+    unsigned seen = 0;
     fnames_t other;
     other.n = 0;
     for (size_t count = 0; more; count++) {
         const char *k;
         size_t kl;
-        if (count == 64 || !fast_key(&j, &p, &k, &kl))
+        int fi;
+        if (count == 64 || !fast_key(&j, &p, root_name, &fi, &k, &kl))
             return FAST_NO;
+        if (fi >= 0 && (seen & (1u << fi)))
+            return FAST_NO;
+        seen |= fi >= 0 ? 1u << fi : 0;
         bool ok;
-        if (KEY_IS(k, kl, "events")) {
-            ok = !has_events && fast_events(&j, &p, b) == 0;
-            has_events = true;
-        } else if (KEY_IS(k, kl, "suite")) {
-            ok = !has_suite && fast_root_str(&j, &p, &suite);
-            has_suite = true;
-        } else if (KEY_IS(k, kl, "visitor")) {
-            ok = !has_visitor && fast_root_str(&j, &p, &visitor);
-            has_visitor = true;
-        } else {
-            ok = fnames_add(&other, k, kl) && jp_value(&j, &p) != NULL;
-        }
+        if (fi == RF_EVENTS)
+            ok = fast_events(&j, &p, b) == 0;
+        else if (fi == RF_SUITE)
+            ok = fast_strm(&j, &p, &suite) >= 0; /* (null or "": suite stays "") */
+        else if (fi == RF_VISITOR)
+            ok = fast_strm(&j, &p, &visitor) >= 0;
+        else
+            ok = (fi >= 0 || fnames_add(&other, k, kl)) && fast_skip(&j, &p);
         if (!ok || !fast_next(&j, &p, '}', &more))
             return FAST_NO;
     }
-    if (!has_events || jp_ws(p, j.end) != j.end)
+    if (!(seen & (1u << RF_EVENTS)) || jp_ws(p, j.end) != j.end)
         return FAST_NO;
     /* what decode_root() and decode_event() set from the root's members */
     b->suites = batch_suite(raw, b, suite);
@@ -1067,9 +1441,15 @@ static int one_suite(const cn_dbatch_t *b, cn_err_t *err)
     return 0;
 }
 
-/* The body decoded by the fast path or the light parser when light and they take the body,
- * else by jansson. */
-static int decode_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err, bool light)
+/* Which decoders decode_json() may use. */
+enum {
+    DEC_REF,   /* jansson alone */
+    DEC_LIGHT, /* the fast path, else the light parser, else jansson: cn_decode_canton_json() */
+    DEC_FAST   /* the fast path alone: FAST_NO when it leaves the body */
+};
+
+/* The body decoded by the decoders mode allows: the first of them that takes it. */
+static int decode_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err, int mode)
 {
     cn_str_t body = raw->body;
     if ((raw->flags & CN_RAWHIT_GZIP_BODY) ||
@@ -1085,14 +1465,16 @@ static int decode_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err, bo
         body = cn_str(body.ptr + 3, body.len - 3);
     if (body.len == 0)
         BAD(CN_BADROW_EMPTY, "empty body");
-    if (light && b->hit_count == 0 && b->event_count == 0 && b->prod_count == 0 &&
+    if (mode != DEC_REF && b->hit_count == 0 && b->event_count == 0 && b->prod_count == 0 &&
         b->var_count == 0 && b->ctx_count == 0) {
         if (fast_root(raw, b, body) == 0)
             return one_suite(b, err);
         /* forget what the fast path added (its arena bytes stay until the batch resets) */
         b->hit_count = b->event_count = b->prod_count = b->var_count = b->ctx_count = 0;
     }
-    jn_t *root = light ? jp_parse(&b->arena, body) : NULL;
+    if (mode == DEC_FAST)
+        return FAST_NO;
+    jn_t *root = mode == DEC_LIGHT ? jp_parse(&b->arena, body) : NULL;
     if (root != NULL) {
         int rc = decode_root(root, true, raw, b, err);
         return rc != 0 ? rc : one_suite(b, err);
@@ -1109,12 +1491,17 @@ static int decode_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err, bo
 
 int cn_decode_canton_json(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
 {
-    return decode_json(raw, b, err, true);
+    return decode_json(raw, b, err, DEC_LIGHT);
 }
 
 int cn__decode_canton_json_ref(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
 {
-    return decode_json(raw, b, err, false);
+    return decode_json(raw, b, err, DEC_REF);
+}
+
+int cn__decode_canton_json_fast(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
+{
+    return decode_json(raw, b, err, DEC_FAST);
 }
 
 int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)

@@ -193,6 +193,10 @@ int cn_decode_canton_pixel(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err
 /* cn_decode_canton_json() through jansson only, without the light parser: the reference
  * the fast path must match (fuzz_canton_json compares them). */
 int cn__decode_canton_json_ref(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
+/* cn_decode_canton_json() through its fast path only (decoding while parsing): -1 when the
+ * fast path leaves the body to the general one (for tests and fuzz_canton_json, which
+ * compare it with the reference whenever it takes a body). */
+int cn__decode_canton_json_fast(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 /* Imported access-log lines and hit-level rows (import_log.c, import_row.c). */
 int cn_decode_import_log(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);
 int cn_decode_import_row(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err);

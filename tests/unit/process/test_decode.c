@@ -1613,6 +1613,135 @@ static void canton_json_fast_path_matches_reference(void **state)
 }
 
 /*
+ * The fast path alone (cn__decode_canton_json_fast) on the bodies it must take: items read
+ * as they are parsed, numbers and nulls without a tree node, white space anywhere, members
+ * in any order; the batch must be jansson's, product for product. Then bodies it must leave
+ * to the general path (-1), which still decodes them as jansson does.
+ */
+static void canton_json_fast_path_alone_matches_reference(void **state)
+{
+    (void)state;
+    static char a[8192], b[8192];
+    const char *taken[] = {
+        /* the tracker's shapes */
+        "{\"suite\":\"demo\",\"sent_at\":1788222540249,\"events\":[{\"type\":\"pageview\","
+        "\"ts\":1788222540226,\"url\":\"https://s/p/1?utm_source=x&y=z\",\"referrer\":"
+        "\"https://l.facebook.com/\",\"title\":\"product:Plate\",\"screen\":\"414x896\","
+        "\"lang\":\"en-US\"},{\"type\":\"product_view\",\"ts\":1788222540226,\"url\":"
+        "\"https://s/p/1\",\"items\":[{\"sku\":\"PPL-00028\",\"name\":\"Plate\",\"category\":"
+        "\"Porcelain/Plates\",\"price\":3.99}]}]}",
+        "{\"suite\":\"d\",\"visitor\":\"v\",\"events\":[{\"type\":\"purchase\",\"order_id\":"
+        "\" O1 \",\"currency\":\"EUR\",\"revenue\":12.34565,\"items\":[{\"sku\":\"A\","
+        "\"quantity\":3,\"price\":2.25},{\"name\":\"B\",\"price\":\"4\",\"category\":\"C\"},"
+        "{\"sku\":\"\",\"name\":\"N\",\"quantity\":null,\"price\":null},{\"sku\":\"Q\","
+        "\"quantity\":2.0,\"price\":0.123456}],\"props\":{\"s\":\"x\",\"i\":-5,\"r\":0.5}},"
+        "{\"type\":\"cart_add\",\"url\":\"u2\",\"items\":[{\"sku\":\"A\",\"quantity\":7}]},"
+        "{\"type\":\"cart_remove\",\"items\":[]},{\"type\":\"checkout\",\"items\":null}]}",
+        /* items first, members the decoder ignores inside an item (nested too), the amounts
+         * plain_money() reads and those it leaves to "%.6f" */
+        "{\"events\":[{\"items\":[{\"x\":{\"y\":[1,{\"z\":2}]},\"sku\":\"A\",\"w\":true,"
+        "\"price\":1.99995,\"v\":-0},{\"price\":1e2,\"sku\":\"B\"},{\"sku\":\"C\","
+        "\"price\":999999999.999999},{\"sku\":\"D\",\"price\":1234567890.5},{\"sku\":\"E\","
+        "\"price\":0.0000049,\"quantity\":0}],\"type\":\"cart_add\",\"ts\":-12}],"
+        "\"suite\":\"s\",\"sent_at\":0}",
+        /* white space everywhere the grammar lets it be */
+        " { \"suite\" : \"d\" , \"sent_at\" : 17 ,\n\"events\" :\t[ { \"type\" : \"purchase\" , "
+        "\"ts\" : 5 , \"items\" : [ { \"sku\" : \"A\" , \"price\" : 2.5 , \"quantity\" : 2 } , "
+        "{ \"x\" : { } , \"sku\" : \"C\" } , { \"name\" : \"B\" } ] , \"url\" :\"u\" } , { \"url\" "
+        ": \"v\" , \"items\" :[ ] } ] "
+        "} \r\n",
+    };
+    for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+        cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str_c(taken[i])};
+        cn_dbatch_reset(&B);
+        cn_err_clear(&E);
+        int rc_fast = cn__decode_canton_json_fast(&r, &B, &E);
+        if (rc_fast == 0)
+            batch_text(a, sizeof(a));
+        char msg[sizeof(E.msg)];
+        memcpy(msg, E.msg, sizeof(msg));
+        cn_dbatch_reset(&B);
+        cn_err_clear(&E);
+        int rc_ref = cn__decode_canton_json_ref(&r, &B, &E);
+        if (rc_ref == 0)
+            batch_text(b, sizeof(b));
+        if (rc_fast != rc_ref || strcmp(msg, E.msg) != 0)
+            fail_msg("taken %zu: fast %d '%s', reference %d '%s'", i, rc_fast, msg, rc_ref, E.msg);
+        if (rc_fast == 0 && strcmp(a, b) != 0)
+            fail_msg("taken %zu: fast %s\nreference %s", i, a, b);
+    }
+    /* the second body's products, as rows keep them (line totals) */
+    cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str_c(taken[1])};
+    cn_dbatch_reset(&B);
+    assert_int_equal(cn__decode_canton_json_fast(&r, &B, &E), 0);
+    assert_int_equal(B.hit_count, 4);
+    assert_int_equal(B.hits[0].prod_first, 0);
+    assert_int_equal(B.hits[0].prod_count, 4);
+    assert_int_equal(B.hits[0].revenue, 123457);
+    assert_str(B.hits[0].purchase_id, "O1");
+    assert_str(B.prods[1].sku, "B");
+    assert_int_equal(B.prods[1].price, 40000);
+    assert_str(B.prods[2].sku, "N");
+    assert_false(B.prods[2].has_price);
+    assert_int_equal(B.prods[3].qty, 2);
+    assert_int_equal(B.prods[3].price, 2 * 1235);
+    assert_int_equal(B.hits[1].prod_first, 4);
+    assert_int_equal(B.hits[1].prod_count, 1);
+    assert_int_equal(B.prods[4].qty, 7);
+    assert_int_equal(B.hits[2].prod_count, 0);
+    assert_int_equal(B.hits[3].prod_count, 0);
+
+    const char *left[] = {
+        /* duplicates in an item: known and ignored names */
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"items\":[{\"sku\":\"A\",\"sku\":\"B\"}]}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"items\":[{\"sku\":\"A\",\"x\":1,"
+        "\"x\":2}]}]}",
+        /* bad items, each with its own reason or message */
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"items\":[1]}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"items\":[{\"price\":1}]}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"items\":[{\"sku\":\"A\",\"price\":-1.5}]}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"items\":[{\"sku\":\"A\",\"quantity\":"
+        "1.5}]}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"items\":[{\"sku\":7}]}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"items\":[{\"sku\":\"A\"},]}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"items\":[{\"sku\":\"A\"}}]}",
+        /* an event that fails after its items were read: nothing of it may stay */
+        "{\"suite\":\"d\",\"events\":[{\"items\":[{\"sku\":\"A\"}],\"currency\":\"usd\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"type\":\"cart_add\",\"items\":[{\"sku\":\"A\"}]},"
+        "{\"type\":\"warp\"}]}",
+        /* numbers the fast path leaves to the light parser's rules */
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"ts\":01}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"ts\":-}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"ts\":1.}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"ts\":99999999999999999999}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"ts\":nul}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"ts\":17",
+    };
+    for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
+        cn_rawhit_t l = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str_c(left[i])};
+        cn_dbatch_reset(&B);
+        int rc_fast = cn__decode_canton_json_fast(&l, &B, &E);
+        if (rc_fast != -1)
+            fail_msg("left %zu: the fast path took it (%d)", i, rc_fast);
+        assert_int_equal(B.hit_count + B.prod_count + B.event_count + B.ctx_count, 0);
+        int rc = cn_decode_raw(&l, &B, &E);
+        char msg[sizeof(E.msg)];
+        memcpy(msg, E.msg, sizeof(msg));
+        if (rc == 0)
+            batch_text(a, sizeof(a));
+        cn_dbatch_reset(&B);
+        cn_err_clear(&E);
+        int rc_ref = cn__decode_canton_json_ref(&l, &B, &E);
+        if (rc_ref == 0)
+            batch_text(b, sizeof(b));
+        if (rc != rc_ref || strcmp(msg, E.msg) != 0)
+            fail_msg("left %zu: %d '%s', reference %d '%s'", i, rc, msg, rc_ref, E.msg);
+        if (rc == 0 && strcmp(a, b) != 0)
+            fail_msg("left %zu: %s\nreference %s", i, a, b);
+    }
+}
+
+/*
  * Amounts: the light parser reads a plain decimal's text, jansson's tree goes
  * through "%.6f" of the double; a body with an escape takes jansson's path.
  * Both give the same fixed-point value, rounding at the fifth decimal.
@@ -2120,6 +2249,7 @@ int main(void)
         cmocka_unit_test(canton_json_rejects_bad_bodies),
         cmocka_unit_test(canton_json_light_and_jansson_paths_agree),
         cmocka_unit_test(canton_json_fast_path_matches_reference),
+        cmocka_unit_test(canton_json_fast_path_alone_matches_reference),
         cmocka_unit_test(canton_json_amounts_agree_on_both_paths),
         cmocka_unit_test(canton_pixel_invalid_utf8_becomes_replacement_characters),
         cmocka_unit_test(canton_pixel_decodes),
