@@ -114,12 +114,6 @@ cn_str_t cn_adobe_decode_value(cn_dbatch_t *b, int charset, cn_str_t raw)
     return decode_value_ool(b, charset, raw, cn_query_special(raw));
 }
 
-/* True for "c." or "c.=", the parameter that opens context data. */
-static bool opens_ctx(const param_t *p)
-{
-    return p->value.len == 0 && cn_str_eq_c(p->name, "c.");
-}
-
 /*
  * The variable named name as the hit takes it: the last parameter of that name outside
  * context data (between c. and .c a key is context data, never a variable: ce, D= and the
@@ -163,8 +157,8 @@ static inline const param_t *find_param(const actx_t *c, cn_str_t name)
     return found;
 }
 
-/* The value of a parameter with D= resolved (one level: Adobe does not chain). */
-static cn_str_t value_of(actx_t *c, const param_t *p)
+/* value_of() for a value that may need decoding or a D= lookup (out of line). */
+static __attribute__((noinline)) cn_str_t value_of_slow(actx_t *c, const param_t *p)
 {
     cn_str_t v = decode_value(c, p->value, p->value_special);
     if (v.len >= 2 && v.ptr[0] == 'D' && v.ptr[1] == '=') {
@@ -186,6 +180,195 @@ static cn_str_t value_of(actx_t *c, const param_t *p)
     }
     return v;
 }
+
+/*
+ * The value of a parameter with D= resolved (one level: Adobe does not chain). Most values
+ * are ASCII without escapes in a UTF-8 request: their own decoded text, taken as they are
+ * unless they start with "D=" (the decoded value of one that is not special is its raw
+ * bytes, so the raw bytes tell).
+ */
+static inline cn_str_t value_of(actx_t *c, const param_t *p)
+{
+    cn_str_t v = p->value;
+    if (!p->value_special && c->charset == CN_CHARSET_UTF8 &&
+        !(v.len >= 2 && v.ptr[0] == 'D' && v.ptr[1] == '='))
+        return v;
+    return value_of_slow(c, p);
+}
+
+/*
+ * What a parameter's name files (name_key()): the parameters of shared/protocols.md §2 that
+ * canton keeps, one key for a name and its alias (pageName and gn, events and ev...).
+ */
+enum {
+    K_NONE, /* a name canton does not keep (AQB, ndh, t, ns, j, bw...) */
+    K_CTX,  /* "c." or "c.=": context data opens */
+    K_AQE,  /* the request's end marker: it was not cut short */
+    K_PROP, /* cN, propN: prop N (1 to 75) */
+    K_EVAR, /* vN, eVarN: eVar N (1 to 250) */
+    K_LIST, /* lN: list N (1 to 3) */
+    K_HIER, /* hN: hierarchy N (1 to 5) */
+    K_SECTION,
+    K_CURRENCY,
+    K_CAMPAIGN,
+    K_VID,
+    K_EVENTS,
+    K_PAGE_NAME,
+    K_PAGE_TYPE,
+    K_PRODUCTS,
+    K_PURCHASE_ID,
+    K_LINK_TYPE,
+    K_LINK_URL,
+    K_LINK_NAME,
+    K_URL,
+    K_URL_REST,
+    K_REFERRER,
+    K_SERVER,
+    K_AID,
+    K_MID,
+    K_FID,
+    K_SCREEN,
+    K_TS,
+};
+
+/* The number that k digits at d (1 to 3) write, 0 when one is not a digit or the first is 0
+ * ("c012" is no prop). */
+static inline unsigned var_digits(const char *d, size_t k)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < k; i++) {
+        unsigned x = (unsigned)(unsigned char)d[i] - '0';
+        if (x > 9)
+            return 0;
+        n = n * 10 + x;
+    }
+    return d[0] == '0' ? 0 : n;
+}
+
+/* Two bytes as one number, to switch on. */
+#define B2(a, b) ((unsigned)(unsigned char)(a) | (unsigned)(unsigned char)(b) << 8)
+
+/*
+ * The key of parameter p's name (K_*), and for a numbered variable its number in *num. Names
+ * are exact (case-sensitive) but for the "var" of eVarN, which takes any case ("evar1" and
+ * "eVAR1" are eVar1, "EVar1" is nothing). A switch on the length first, then on a byte or
+ * two, so that a name canton does not keep costs a few comparisons.
+ */
+static inline unsigned name_key(const param_t *p, unsigned *num)
+{
+    const char *s = p->name.ptr;
+    unsigned n;
+    static const uint8_t one[256] = {['g'] = K_URL, ['r'] = K_REFERRER, ['s'] = K_SCREEN};
+    switch (p->name.len) {
+    case 1:
+        return one[(unsigned char)s[0]];
+    case 2:
+        if ((n = (unsigned)(unsigned char)s[1] - '0') - 1 < 9) { /* '1' to '9' */
+            *num = n;
+            switch (s[0]) {
+            case 'c':
+                return K_PROP;
+            case 'v':
+                return K_EVAR;
+            case 'l':
+                return n <= 3 ? K_LIST : K_NONE;
+            case 'h':
+                return n <= 5 ? K_HIER : K_NONE;
+            default:
+                return K_NONE;
+            }
+        }
+        switch (B2(s[0], s[1])) {
+        case B2('c', '.'):
+            return p->value.len == 0 ? K_CTX : K_NONE;
+        case B2('c', 'h'):
+            return K_SECTION;
+        case B2('c', 'c'):
+            return K_CURRENCY;
+        case B2('v', '0'):
+            return K_CAMPAIGN;
+        case B2('e', 'v'):
+            return K_EVENTS;
+        case B2('p', 'l'):
+            return K_PRODUCTS;
+        case B2('p', 'e'):
+            return K_LINK_TYPE;
+        case B2('-', 'g'):
+            return K_URL_REST;
+        case B2('g', 'n'):
+            return K_PAGE_NAME;
+        case B2('g', 't'):
+            return K_PAGE_TYPE;
+        case B2('s', 'v'):
+            return K_SERVER;
+        case B2('t', 's'):
+            return K_TS;
+        default:
+            return K_NONE;
+        }
+    case 3:
+        if ((s[0] == 'c' || s[0] == 'v') && (n = var_digits(s + 1, 2)) != 0) {
+            *num = n;
+            return s[0] == 'v' ? K_EVAR : n <= 75 ? K_PROP : K_NONE;
+        }
+        switch (s[0]) {
+        case 'v':
+            return memcmp(s, "vid", 3) == 0 ? K_VID : K_NONE;
+        case 'a':
+            return memcmp(s, "aid", 3) == 0 ? K_AID : K_NONE;
+        case 'm':
+            return memcmp(s, "mid", 3) == 0 ? K_MID : K_NONE;
+        case 'f':
+            return memcmp(s, "fid", 3) == 0 ? K_FID : K_NONE;
+        case 'A':
+            return memcmp(s, "AQE", 3) == 0 ? K_AQE : K_NONE;
+        default:
+            return K_NONE;
+        }
+    case 4:
+        if (s[0] == 'v' && (n = var_digits(s + 1, 3)) != 0 && n <= 250) {
+            *num = n;
+            return K_EVAR;
+        }
+        if (memcmp(s, "pev", 3) == 0)
+            return s[3] == '1' ? K_LINK_URL : s[3] == '2' ? K_LINK_NAME : K_NONE;
+        return K_NONE;
+    case 5:
+    case 6:
+    case 7:
+        if (memcmp(s, "prop", 4) == 0) {
+            n = var_digits(s + 4, p->name.len - 4);
+            *num = n;
+            return n != 0 && n <= 75 ? K_PROP : K_NONE;
+        }
+        if (s[0] == 'e' && (s[1] | 0x20) == 'v' && (s[2] | 0x20) == 'a' && (s[3] | 0x20) == 'r') {
+            n = var_digits(s + 4, p->name.len - 4);
+            *num = n;
+            return n != 0 && n <= 250 ? K_EVAR : K_NONE;
+        }
+        if (p->name.len == 6) {
+            if (memcmp(s, "events", 6) == 0)
+                return K_EVENTS;
+            if (memcmp(s, "server", 6) == 0)
+                return K_SERVER;
+        }
+        return K_NONE;
+    case 8:
+        if (memcmp(s, "pageName", 8) == 0)
+            return K_PAGE_NAME;
+        if (memcmp(s, "pageType", 8) == 0)
+            return K_PAGE_TYPE;
+        if (memcmp(s, "products", 8) == 0)
+            return K_PRODUCTS;
+        return K_NONE;
+    case 10:
+        return memcmp(s, "purchaseID", 10) == 0 ? K_PURCHASE_ID : K_NONE;
+    default:
+        return K_NONE;
+    }
+}
+
+#undef B2
 
 static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
 {
@@ -229,23 +412,6 @@ static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
         c->count += got;
     }
     return 0;
-}
-
-/* Parses a number in [lo, hi] after prefix: "c12" with prefix "c" → 12. */
-static unsigned var_num(cn_str_t name, size_t prefix_len, unsigned hi)
-{
-    if (name.len <= prefix_len || name.len > prefix_len + 3)
-        return 0;
-    unsigned n = 0;
-    for (size_t i = prefix_len; i < name.len; i++) {
-        char ch = name.ptr[i];
-        if (ch < '0' || ch > '9')
-            return 0;
-        n = n * 10 + (unsigned)(ch - '0');
-    }
-    if (name.ptr[prefix_len] == '0' || n > hi)
-        return 0;
-    return n;
 }
 
 /* n digits at *p as a number (advancing *p), or -1. */
@@ -480,35 +646,16 @@ static void product_events_by_the_events_variable(cn_dbatch_t *b, cn_dhit_t *h)
 }
 
 /*
- * Files a hit-scoped variable (prop, list, hierarchy), whose row number in b->vars plus 1 is
- * kept in *row (0: none yet): given twice (c1=a&c1=b, or c1 and prop1), the last value
- * replaces the first in its row, as every other variable given twice is taken (the last one
- * wins), so that the hit has one row per variable.
+ * Files a variable of the query (a prop, eVar, list or hierarchy: var), its last value the
+ * hit's: given twice (c1=a&c1=b, or c1 and prop1; v1 and eVar1), the last value replaces the
+ * first in its row, as every other variable given twice is taken (the last one wins), so that
+ * the hit has one row per variable and allocation=original takes b too. given: a bit per
+ * variable filed so far (bit), so that a variable given once (the usual case) needs no search.
  */
-static int add_hit_var(cn_dbatch_t *b, cn_dhit_t *h, uint32_t *row, uint32_t var, cn_str_t v,
-                       cn_err_t *err)
+static int add_hit_var(cn_dbatch_t *b, cn_dhit_t *h, uint64_t *given, unsigned bit, uint32_t var,
+                       cn_str_t v, cn_err_t *err)
 {
-    if (*row != 0) {
-        b->vars[*row - 1].value = v;
-        return 0;
-    }
-    int rc = cn_decode_vars_add(b, h, var, v, err);
-    if (rc == 0)
-        *row = (uint32_t)b->var_count;
-    return rc;
-}
-
-/*
- * Files an eVar of the query (vN or eVarN): given twice (v1=a&v1=b, or v1 and eVar1), its last
- * value is the hit's, as a prop's is (add_hit_var), so that allocation=original takes b too.
- * given: a bit per eVar number filed so far, so that an eVar given once (the usual case) needs
- * no search.
- */
-static int add_hit_evar(cn_dbatch_t *b, cn_dhit_t *h, uint64_t *given, unsigned num, cn_str_t v,
-                        cn_err_t *err)
-{
-    uint32_t var = CN_VAR_EVAR | num;
-    if (given[num >> 6] >> (num & 63) & 1) {
+    if (given[bit >> 6] >> (bit & 63) & 1) {
         for (size_t i = b->var_count; i > h->var_first; i--) {
             if (b->vars[i - 1].var == var && b->vars[i - 1].product < 0) {
                 b->vars[i - 1].value = v;
@@ -516,7 +663,7 @@ static int add_hit_evar(cn_dbatch_t *b, cn_dhit_t *h, uint64_t *given, unsigned 
             }
         }
     }
-    given[num >> 6] |= (uint64_t)1 << (num & 63);
+    given[bit >> 6] |= (uint64_t)1 << (bit & 63);
     return cn_decode_vars_add(b, h, var, v, err);
 }
 
@@ -561,9 +708,9 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     const param_t *ce = c.ctx_opens     ? find_param(&c, CN_STR_LIT("ce"))
                         : c.ce_last > 0 ? &c.params[c.ce_last - 1]
                                         : NULL;
-    if (ce != NULL) {
-        c.charset =
-            cn_charset_find(b, decode_value_ool(b, c.charset, ce->value, ce->value_special));
+    if (ce != NULL) { /* ("UTF-8", as nearly every hit says it, is its own decoded text) */
+        c.charset = cn_charset_find(
+            b, ce->value_special ? decode_value_ool(b, c.charset, ce->value, true) : ce->value);
     }
 
     cn_dhit_t *h = cn_dbatch_add_hit(b);
@@ -574,145 +721,121 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     bool has_ctx = false;
     cn_str_t events = CN_STR_NULL, products = CN_STR_NULL;
     bool has_events = false, has_products = false;
-    uint32_t prop_row[76] = {0}, list_row[4] = {0}, hier_row[6] = {0}; /* add_hit_var */
-    uint64_t evar_given[4] = {0};                                      /* add_hit_evar */
+    /* add_hit_var's bits: eVars by number in evar_given; props by number (1 to 75), lists
+     * at 80 + N and hierarchies at 90 + N in var_given */
+    uint64_t evar_given[4] = {0}, var_given[2] = {0};
 
     bool in_ctx = false; /* between c. and .c: context data (decoded below), not variables */
     for (size_t i = 0; i < c.count; i++) {
         const param_t *p = &c.params[i];
-        cn_str_t n = p->name;
         if (in_ctx) { /* contextData["pageName"] is not the page name */
             if (i != c.query_count) {
-                in_ctx = !(p->value.len == 0 && cn_str_eq_c(n, ".c"));
+                in_ctx = !(p->value.len == 0 && cn_str_eq_c(p->name, ".c"));
                 continue;
             }
             in_ctx = false;
         }
-        if (n.len == 0)
+        unsigned num = 0, key = name_key(p, &num);
+        if (key == K_NONE)
             continue;
-        unsigned num;
-        switch (n.ptr[0]) {
-        case 'c':
-            if (opens_ctx(p)) { /* "c." or "c.=" */
-                has_ctx = in_ctx = true;
-                continue;
-            }
-            if (cn_str_eq_c(n, "ch")) {
-                h->section = value_of(&c, p);
-                continue;
-            }
-            if (cn_str_eq_c(n, "cc")) {
-                h->currency = value_of(&c, p);
-                continue;
-            }
-            if ((num = var_num(n, 1, 75)) != 0) {
-                cn_str_t v = value_of(&c, p);
-                if (v.len > 0 &&
-                    (rc = add_hit_var(b, h, &prop_row[num], CN_VAR_PROP | num, v, err)) != 0)
-                    return rc;
-            }
+        if (key == K_CTX) {
+            has_ctx = in_ctx = true;
             continue;
-        case 'v':
-            if (cn_str_eq_c(n, "v0")) {
-                h->campaign = value_of(&c, p);
-                continue;
-            }
-            if (cn_str_eq_c(n, "vid")) {
-                vid = value_of(&c, p);
-                continue;
-            }
-            if ((num = var_num(n, 1, 250)) != 0) {
-                cn_str_t v = value_of(&c, p);
-                if (v.len > 0 && (rc = add_hit_evar(b, h, evar_given, num, v, err)) != 0)
-                    return rc;
-            }
-            continue;
-        case 'l':
-            if ((num = var_num(n, 1, 3)) != 0) {
-                /* kept whole: processing splits it with the suite's delimiter (listN) */
-                cn_str_t v = value_of(&c, p);
-                if (v.len > 0 &&
-                    (rc = add_hit_var(b, h, &list_row[num], CN_VAR_LIST | num, v, err)) != 0)
-                    return rc;
-            }
-            continue;
-        case 'h':
-            if ((num = var_num(n, 1, 5)) != 0) {
-                cn_str_t v = value_of(&c, p);
-                if (v.len > 0 &&
-                    (rc = add_hit_var(b, h, &hier_row[num], CN_VAR_HIER | num, v, err)) != 0)
-                    return rc;
-            }
-            continue;
-        case 'e':
-            if ((num = var_num(n, 4, 250)) != 0 &&
-                cn_str_eq_nocase(cn_str(n.ptr, 4), CN_STR_LIT("evar"))) {
-                cn_str_t v = value_of(&c, p);
-                if (v.len > 0 && (rc = add_hit_evar(b, h, evar_given, num, v, err)) != 0)
-                    return rc;
-                continue;
-            }
-            if (cn_str_eq_c(n, "events") || cn_str_eq_c(n, "ev")) {
-                events = value_of(&c, p);
-                has_events = true;
-            }
-            continue;
-        case 'p':
-            if ((num = var_num(n, 4, 75)) != 0 && memcmp(n.ptr, "prop", 4) == 0) {
-                cn_str_t v = value_of(&c, p);
-                if (v.len > 0 &&
-                    (rc = add_hit_var(b, h, &prop_row[num], CN_VAR_PROP | num, v, err)) != 0)
-                    return rc;
-            } else if (cn_str_eq_c(n, "pageName")) {
-                h->page_name = value_of(&c, p);
-            } else if (cn_str_eq_c(n, "pageType")) {
-                h->page_type = value_of(&c, p);
-            } else if (cn_str_eq_c(n, "products") || cn_str_eq_c(n, "pl")) {
-                products = value_of(&c, p);
-                has_products = true;
-            } else if (cn_str_eq_c(n, "purchaseID")) {
-                h->purchase_id = purchase_id(value_of(&c, p));
-            } else if (cn_str_eq_c(n, "pe")) {
-                cn_str_t v = value_of(&c, p);
-                if (cn_str_eq_c(v, "lnk_d"))
-                    h->type = CN_HIT_DOWNLOAD;
-                else if (cn_str_eq_c(v, "lnk_e"))
-                    h->type = CN_HIT_EXIT;
-                else if (v.len > 0)
-                    h->type = CN_HIT_LINK;
-            } else if (cn_str_eq_c(n, "pev1")) {
-                h->link_url = value_of(&c, p);
-            } else if (cn_str_eq_c(n, "pev2")) {
-                h->link_name = value_of(&c, p);
-            }
-            continue;
-        default:
-            break;
         }
-        if (cn_str_eq_c(n, "g")) {
-            g = value_of(&c, p);
-        } else if (cn_str_eq_c(n, "-g")) {
-            g_rest = value_of(&c, p);
-        } else if (cn_str_eq_c(n, "r")) {
-            h->referrer = value_of(&c, p);
-        } else if (cn_str_eq_c(n, "gn")) {
-            h->page_name = value_of(&c, p);
-        } else if (cn_str_eq_c(n, "gt")) {
-            h->page_type = value_of(&c, p);
-        } else if (cn_str_eq_c(n, "server") || cn_str_eq_c(n, "sv")) {
-            h->server = value_of(&c, p);
-        } else if (cn_str_eq_c(n, "aid")) {
-            aid = value_of(&c, p);
-        } else if (cn_str_eq_c(n, "mid")) {
-            mid = value_of(&c, p);
-        } else if (cn_str_eq_c(n, "fid")) {
-            fid = value_of(&c, p);
-        } else if (cn_str_eq_c(n, "s")) {
-            h->screen = value_of(&c, p);
-        } else if (cn_str_eq_c(n, "AQE")) {
+        if (key == K_AQE) {
             h->truncated = false;
-        } else if (cn_str_eq_c(n, "ts")) {
-            cn_str_t v = value_of(&c, p);
+            continue;
+        }
+        cn_str_t v = value_of(&c, p);
+        switch (key) {
+        case K_PROP:
+            if (v.len > 0 &&
+                (rc = add_hit_var(b, h, var_given, num, CN_VAR_PROP | num, v, err)) != 0)
+                return rc;
+            break;
+        case K_EVAR:
+            if (v.len > 0 &&
+                (rc = add_hit_var(b, h, evar_given, num, CN_VAR_EVAR | num, v, err)) != 0)
+                return rc;
+            break;
+        case K_LIST: /* kept whole: processing splits it with the suite's delimiter (listN) */
+            if (v.len > 0 &&
+                (rc = add_hit_var(b, h, var_given, 80 + num, CN_VAR_LIST | num, v, err)) != 0)
+                return rc;
+            break;
+        case K_HIER:
+            if (v.len > 0 &&
+                (rc = add_hit_var(b, h, var_given, 90 + num, CN_VAR_HIER | num, v, err)) != 0)
+                return rc;
+            break;
+        case K_SECTION:
+            h->section = v;
+            break;
+        case K_CURRENCY:
+            h->currency = v;
+            break;
+        case K_CAMPAIGN:
+            h->campaign = v;
+            break;
+        case K_VID:
+            vid = v;
+            break;
+        case K_EVENTS:
+            events = v;
+            has_events = true;
+            break;
+        case K_PAGE_NAME:
+            h->page_name = v;
+            break;
+        case K_PAGE_TYPE:
+            h->page_type = v;
+            break;
+        case K_PRODUCTS:
+            products = v;
+            has_products = true;
+            break;
+        case K_PURCHASE_ID:
+            h->purchase_id = purchase_id(v);
+            break;
+        case K_LINK_TYPE:
+            if (cn_str_eq_c(v, "lnk_d"))
+                h->type = CN_HIT_DOWNLOAD;
+            else if (cn_str_eq_c(v, "lnk_e"))
+                h->type = CN_HIT_EXIT;
+            else if (v.len > 0)
+                h->type = CN_HIT_LINK;
+            break;
+        case K_LINK_URL:
+            h->link_url = v;
+            break;
+        case K_LINK_NAME:
+            h->link_name = v;
+            break;
+        case K_URL:
+            g = v;
+            break;
+        case K_URL_REST:
+            g_rest = v;
+            break;
+        case K_REFERRER:
+            h->referrer = v;
+            break;
+        case K_SERVER:
+            h->server = v;
+            break;
+        case K_AID:
+            aid = v;
+            break;
+        case K_MID:
+            mid = v;
+            break;
+        case K_FID:
+            fid = v;
+            break;
+        case K_SCREEN:
+            h->screen = v;
+            break;
+        case K_TS: {
             char why[128];
             if (parse_ts(v, &h->ts_us, why, sizeof(why)) != 0) {
                 cn_err_set(err, CN_BADROW_BAD_TIMESTAMP, "ts '%.*s' %s", CN_STR_FMT(v), why);
@@ -729,6 +852,10 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
                            CN_STR_FMT(v), recv);
                 return CN_BADROW_BAD_TIMESTAMP;
             }
+            break;
+        }
+        default:
+            break;
         }
     }
 

@@ -51,14 +51,8 @@ void cn_parena_dispose(cn_parena_t *a)
     a->buf = NULL;
 }
 
-char *cn_parena_alloc(cn_parena_t *a, size_t n)
+char *cn_parena__alloc_block(cn_parena_t *a, size_t n)
 {
-    n = (n + 7) & ~(size_t)7;
-    if (a->cap - a->len >= n) {
-        char *p = a->buf + a->len;
-        a->len += n;
-        return p;
-    }
     cn_parena_block_t *b = cn_xmalloc(sizeof(*b) + n);
     b->next = a->extra;
     a->extra = b;

@@ -35,8 +35,21 @@ typedef struct cn_parena {
 void cn_parena_init(cn_parena_t *a);
 void cn_parena_reset(cn_parena_t *a);
 void cn_parena_dispose(cn_parena_t *a);
-char *cn_parena_alloc(cn_parena_t *a, size_t n);
 cn_str_t cn_parena_dup(cn_parena_t *a, cn_str_t s);
+/* cn_parena_alloc() of n bytes (rounded up) that the first block has no room for. */
+char *cn_parena__alloc_block(cn_parena_t *a, size_t n);
+/* n bytes (8-aligned) that live until the next reset; never NULL (cn_xmalloc aborts). Inline:
+ * the decoders take a slice of the first block for most values. */
+static inline char *cn_parena_alloc(cn_parena_t *a, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if (a->cap - a->len >= n) {
+        char *p = a->buf + a->len;
+        a->len += n;
+        return p;
+    }
+    return cn_parena__alloc_block(a, n);
+}
 
 /* --- The decoded hit --- */
 

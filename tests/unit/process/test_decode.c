@@ -295,13 +295,19 @@ static void adobe_names_like_known_ones(void **state)
     (void)state;
     assert_int_equal(decode_query("g=u&pageNam=a&pageNames=b&page%4Eame=N&eVar251=no&evar5=e5"
                                   "&EVAR6=no&eVAR7=e7&prop76=no&prop0=no&Prop3=no&c01=no&c7=p7"
-                                  "&l4=no&h6=no&gg=no&events2=no&pev3=no&v0=&cc=USD&c%31=p1"),
+                                  "&l4=no&h6=no&gg=no&events2=no&pev3=no&v0=&cc=USD&c%31=p1"
+                                  "&EVar8=no&v00=no&v01=no&c100=no&v100=e100&l0=no&h1x=no&ce1=no"
+                                  "&.c=no&c.=no&pev=no&pe1=no&server2=no&purchaseId=no"),
                      0);
     cn_dhit_t *h = &B.hits[0];
     assert_str(h->url, "u");
     assert_str(h->page_name, "N");
     assert_str(h->campaign, "");
     assert_str(h->currency, "USD");
+    assert_str(h->server, "");
+    assert_str(h->purchase_id, "");
+    assert_int_equal(h->type, CN_HIT_PAGEVIEW);
+    assert_int_equal(h->ctx_count, 0);
     assert_int_equal(h->ev_count, 0);
     const struct {
         uint32_t var;
@@ -309,7 +315,8 @@ static void adobe_names_like_known_ones(void **state)
     } want[] = {{CN_VAR_EVAR | 5, "e5"},
                 {CN_VAR_EVAR | 7, "e7"},
                 {CN_VAR_PROP | 7, "p7"},
-                {CN_VAR_PROP | 1, "p1"}};
+                {CN_VAR_PROP | 1, "p1"},
+                {CN_VAR_EVAR | 100, "e100"}};
     assert_int_equal(h->var_count, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < h->var_count; i++) {
         assert_int_equal(B.vars[h->var_first + i].var, want[i].var);
@@ -411,6 +418,30 @@ static void values_over_a_mebibyte_are_too_big(void **state)
     assert_int_equal(decode_query(q), CN_BADROW_TOO_BIG);
     assert_string_equal(E.msg, "the page URL is 1048577 bytes (a value is at most 1048576 bytes)");
     free(q);
+}
+
+/* Context data opened in the query ends where the body starts (a POST's body is a query string
+ * of its own): the body's variables are the hit's; one opened in the body runs to its .c. */
+static void adobe_context_data_ends_with_the_query(void **state)
+{
+    (void)state;
+    cn_rawhit_t r = {.proto = CN_PROTO_ADOBE,
+                     .suite = CN_STR_LIT("s1"),
+                     .method = CN_STR_LIT("POST"),
+                     .path = CN_STR_LIT("/b/ss/s1/1/JS-2.21.0/s1"),
+                     .query = CN_STR_LIT("g=u&c.&a=1&pageName=Ctx"),
+                     .body = CN_STR_LIT("pageName=Body&c.&b=2&c5=ctx&.c&c6=p6&AQE=1")};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    cn_dhit_t *h = &B.hits[0];
+    assert_str(h->page_name, "Body");
+    assert_false(h->truncated);
+    assert_int_equal(h->var_count, 1);
+    assert_int_equal(B.vars[h->var_first].var, CN_VAR_PROP | 6);
+    assert_int_equal(h->ctx_count, 4);
+    assert_str(B.ctx[h->ctx_first].key, "a");
+    assert_str(B.ctx[h->ctx_first + 1].key, "pageName");
+    assert_str(B.ctx[h->ctx_first + 2].key, "b");
+    assert_str(B.ctx[h->ctx_first + 3].key, "c5");
 }
 
 /* A long request's body gzipped (a server-side sender; the collector flags it): inflated and
@@ -2240,6 +2271,7 @@ int main(void)
         cmocka_unit_test(adobe_dynamic_variables_and_charset_skip_context_data),
         cmocka_unit_test(adobe_hit_variables_given_twice_keep_the_last),
         cmocka_unit_test(values_over_a_mebibyte_are_too_big),
+        cmocka_unit_test(adobe_context_data_ends_with_the_query),
         cmocka_unit_test(adobe_gzip_body_is_inflated),
         cmocka_unit_test(money_parses_exactly),
         cmocka_unit_test(canton_json_batch_decodes),
