@@ -129,6 +129,9 @@ struct cn_chanrules {
     /* what the conditions read of each key: USE_NONE, USE_SET (only whether it is empty:
      * key? and key!) or USE_VALUE; the channel memo's key holds just that */
     uint8_t use[K__COUNT];
+    /* the keys whose use is not USE_NONE, in key order, and their use */
+    uint8_t used_key[K__COUNT], used_use[K__COUNT];
+    uint8_t used_count;
 };
 
 enum { USE_NONE, USE_SET, USE_VALUE };
@@ -181,6 +184,12 @@ static void flatten(cn_chanrules_t *c)
                 }
             }
         }
+    }
+    for (int k = 0; k < K__COUNT; k++) {
+        if (c->use[k] == USE_NONE)
+            continue;
+        c->used_key[c->used_count] = (uint8_t)k;
+        c->used_use[c->used_count++] = c->use[k];
     }
 }
 
@@ -478,6 +487,10 @@ bool cn_enrich__has_scheme_sep(cn_str_t s)
 {
     if (s.len < 3)
         return false;
+    /* most URLs start with their scheme: no search */
+    if ((s.len >= 7 && memcmp(s.ptr, "http://", 7) == 0) ||
+        (s.len >= 8 && memcmp(s.ptr, "https://", 8) == 0))
+        return true;
     const char *p = s.ptr, *end = s.ptr + s.len;
     while (p != NULL && end - p >= 3) {
         p = memchr(p, ':', (size_t)(end - p - 2));
@@ -711,6 +724,11 @@ void cn_enrich_campaign(cn_enrich_thread_t *t, cn_str_t landing_url, cn_str_t ad
 {
     cn_str_t query = cn_enrich__landing_query(landing_url);
     cn_str_t v0 = cn_str_trim(adobe_v0.ptr ? adobe_v0 : CN_STR_LIT(""));
+    if (query.len == 0 && v0.len == 0) { /* most landings: campaign() would set these */
+        out->campaign = out->utm_source = out->utm_medium = out->utm_campaign = out->utm_term =
+            out->utm_content = out->click_id = CN_STR_LIT("");
+        return;
+    }
     if (query.len == 0 || query.len + v0.len > CN_ENRICH_CAMP_TEXT) {
         campaign(t, query, v0, suite, out);
         return;
@@ -839,6 +857,24 @@ cn_str_t cn_enrich__channel_walk(cn_enrich_thread_t *t, const cn_suite_conf_t *s
     return walk(t, rules_of(t, suite), kv);
 }
 
+/* memcpy(dst, src, n) without a call for the short values a channel key holds (a medium, a
+ * utm_medium, a click id): two overlapping fixed-size copies inside both buffers. */
+static inline void copy_short(char *dst, const char *src, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        memcpy(dst, src, 8);
+        memcpy(dst + n - 8, src + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+        memcpy(dst, src, 4);
+        memcpy(dst + n - 4, src + n - 4, 4);
+    } else if (n < 4) {
+        for (size_t i = 0; i < n; i++)
+            dst[i] = src[i];
+    } else {
+        memcpy(dst, src, n);
+    }
+}
+
 /*
  * The channel through the memo (cn_chan_slot_t). The walk reads of each key
  * only what rules->use says: the value (key=, key~...), whether it is empty
@@ -854,10 +890,9 @@ cn_str_t cn_enrich_channel(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
     key_values(ref, camp, kv);
     char key[CN_ENRICH_CHAN_KEY];
     size_t n = 0;
-    for (int k = 0; k < K__COUNT; k++) {
-        if (rules->use[k] == USE_NONE)
-            continue;
-        if (rules->use[k] == USE_SET) {
+    for (unsigned i = 0; i < rules->used_count; i++) {
+        unsigned k = rules->used_key[i];
+        if (rules->used_use[i] == USE_SET) {
             if (n + 1 > CN_ENRICH_CHAN_KEY)
                 return walk(t, rules, kv); /* too long to keep */
             key[n++] = kv[k].len > 0;
@@ -867,7 +902,7 @@ cn_str_t cn_enrich_channel(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
             return walk(t, rules, kv); /* too long to keep */
         uint16_t len = (uint16_t)kv[k].len;
         memcpy(key + n, &len, sizeof(len));
-        memcpy(key + n + 2, kv[k].ptr, len);
+        copy_short(key + n + 2, kv[k].ptr, len);
         n += 2 + len;
     }
     uint64_t h = XXH3_64bits(key, n);

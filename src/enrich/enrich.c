@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL /* the UA cache hashes every visit's UA: no call, no dispatch */
 #include <xxhash.h>
 
 #include "enrich/internal.h"
@@ -282,6 +283,7 @@ static void thread_bind(cn_enrich_thread_t *t, cn_enrich_t *e)
     t->last_suite = NULL;
     t->last_esuite = NULL;
     t->geo_sets = cn_xcalloc(CN_ENRICH_GEO_SETS, sizeof(*t->geo_sets));
+    t->geo_cc_sets = cn_xcalloc(CN_ENRICH_GEO_CC_SETS, sizeof(*t->geo_cc_sets));
     t->geo_recs = cn_xcalloc(CN_ENRICH_GEO_RECS, sizeof(*t->geo_recs));
     t->chan = cn_xcalloc(CN_ENRICH_CHAN_SLOTS, sizeof(*t->chan));
     t->ref_memo = cn_xcalloc(CN_ENRICH_REF_SLOTS, sizeof(*t->ref_memo));
@@ -296,6 +298,8 @@ static void thread_unbind(cn_enrich_thread_t *t)
     free(t->slots);
     free(t->geo_sets);
     t->geo_sets = NULL;
+    free(t->geo_cc_sets); /* its countries point into t->e's databases */
+    t->geo_cc_sets = NULL;
     free(t->geo_recs); /* its strings point into t->e's databases */
     t->geo_recs = NULL;
     free(t->chan); /* its channels point into the rules of t->e */
@@ -338,12 +342,10 @@ void cn_enrich_thread_stats(const cn_enrich_thread_t *t, cn_enrich_stats_t *out)
     *out = t->stats;
 }
 
-const cn_enrich_suite_t *cn_enrich__suite(cn_enrich_thread_t *t, const cn_suite_conf_t *suite)
+const cn_enrich_suite_t *cn_enrich__suite_find(cn_enrich_thread_t *t, const cn_suite_conf_t *suite)
 {
     if (suite == NULL || suite->id == NULL)
         return NULL;
-    if (suite == t->last_suite && suite->id == t->last_suite_id)
-        return t->last_esuite;
     const cn_enrich_suite_t *found = NULL;
     for (size_t i = 0; i < t->e->suite_count; i++) {
         if (strcmp(t->e->suites[i].id, suite->id) == 0) {

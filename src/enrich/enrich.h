@@ -149,12 +149,17 @@ typedef struct cn_geo {
  * into the snapshot's mapped databases and live while t does. Answers come
  * from a per-thread cache of networks (32,768 of them, about 2.2 MiB): a
  * lookup's answer holds for the whole network the databases store it for,
- * so cached answers are exactly the databases'. The records a lookup finds
- * are read through a per-thread memo keyed on the database and the record's
- * offset (4,096 of them, 256 KiB): a record never changes while the
- * snapshot lives.
+ * so cached answers are exactly the databases'. The country file's answers
+ * are cached the same way on their own (4,096 networks, 270 KiB), so a new
+ * network inside a known country block reads the city file alone. The
+ * records a lookup finds are read through a per-thread memo keyed on the
+ * database and the record's offset (4,096 of them, 256 KiB): a record never
+ * changes while the snapshot lives.
  */
 int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out);
+/* The same for an IP given as a slice (not NUL-terminated), as a raw hit holds it; an IPv4
+ * address is parsed without a copy of its text. Text of 64 bytes or more is CN_EPARSE. */
+int cn_enrich_geo_str(cn_enrich_thread_t *t, cn_str_t ip, cn_geo_t *out);
 
 #define CN_ENRICH_IP_TEXT_CAP 46 /* INET6_ADDRSTRLEN: an IPv6 address in text and its NUL */
 
@@ -240,7 +245,8 @@ typedef struct cn_enrich_stats {
     uint64_t ua_lookups;
     uint64_t ua_cache_hits;
     uint64_t geo_lookups;
-    uint64_t geo_cache_hits; /* lookups answered by the network cache */
+    uint64_t geo_cache_hits;   /* lookups answered by the network cache */
+    uint64_t geo_country_hits; /* other lookups whose country the country cache gave */
 } cn_enrich_stats_t;
 
 /* Counters of this thread handle since it was created or rebound. */

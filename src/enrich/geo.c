@@ -142,30 +142,53 @@ static const cn_geo_rec_t *record(cn_geo_rec_t *recs, const MMDB_entry_s *ent, b
     return r;
 }
 
-bool cn_enrich__geo_lookup(const cn_geodb_t *g, cn_geo_rec_t *recs, const uint8_t *addr, bool v6,
-                           cn_geo_t *out, unsigned *plen)
-{
-    out->country = out->region = out->city = CN_STR_LIT("");
-    *plen = 0;
-    struct sockaddr_in6 s6;
+/* addr (v6: 16 bytes, else 4) as the sockaddr libmaxminddb looks up. */
+typedef union geo_sa {
+    struct sockaddr sa;
     struct sockaddr_in s4;
-    const struct sockaddr *sa;
+    struct sockaddr_in6 s6;
+} geo_sa_t;
+
+static void make_sa(geo_sa_t *u, const uint8_t *addr, bool v6)
+{
+    memset(u, 0, sizeof(*u));
     if (v6) {
-        memset(&s6, 0, sizeof(s6));
-        s6.sin6_family = AF_INET6;
-        memcpy(&s6.sin6_addr, addr, 16);
-        sa = (const struct sockaddr *)&s6;
+        u->s6.sin6_family = AF_INET6;
+        memcpy(&u->s6.sin6_addr, addr, 16);
     } else {
-        memset(&s4, 0, sizeof(s4));
-        s4.sin_family = AF_INET;
-        memcpy(&s4.sin_addr, addr, 4);
-        sa = (const struct sockaddr *)&s4;
+        u->s4.sin_family = AF_INET;
+        memcpy(&u->s4.sin_addr, addr, 4);
     }
+}
+
+/*
+ * The country file's part of a lookup: *cc gets the country code it holds for sa ("" when
+ * none, or without the file), *plen the length of the network that answer holds for (0
+ * without the file). False on a database error.
+ */
+static bool country_part(const cn_geodb_t *g, cn_geo_rec_t *recs, const struct sockaddr *sa,
+                         bool v6, cn_str_t *cc, unsigned *plen)
+{
     bool ok = true;
     MMDB_entry_s ent;
     cn_geo_rec_t tmp;
+    *cc = CN_STR_LIT("");
+    *plen = 0;
     if (g->has_country && lookup(&g->country, sa, v6, &ent, plen, &ok))
-        out->country = record(recs, &ent, g->country_nested, false, &tmp)->cc;
+        *cc = record(recs, &ent, g->country_nested, false, &tmp)->cc;
+    return ok;
+}
+
+/*
+ * The city file's part: with out->country from the country file (or ""), fills the rest of
+ * out and raises *plen to its network's length. False on a database error.
+ */
+static bool city_part(const cn_geodb_t *g, cn_geo_rec_t *recs, const struct sockaddr *sa, bool v6,
+                      cn_geo_t *out, unsigned *plen)
+{
+    bool ok = true;
+    MMDB_entry_s ent;
+    cn_geo_rec_t tmp;
     const MMDB_s *city = NULL;
     bool nested = false;
     if (!v6 && g->has_city4) {
@@ -190,6 +213,16 @@ bool cn_enrich__geo_lookup(const cn_geodb_t *g, cn_geo_rec_t *recs, const uint8_
         }
     }
     return ok;
+}
+
+bool cn_enrich__geo_lookup(const cn_geodb_t *g, cn_geo_rec_t *recs, const uint8_t *addr, bool v6,
+                           cn_geo_t *out, unsigned *plen)
+{
+    out->country = out->region = out->city = CN_STR_LIT("");
+    geo_sa_t u;
+    make_sa(&u, addr, v6);
+    bool ok = country_part(g, recs, &u.sa, v6, &out->country, plen);
+    return city_part(g, recs, &u.sa, v6, out, plen) && ok;
 }
 
 /*
@@ -221,16 +254,74 @@ static uint64_t half_mask(unsigned plen, unsigned from)
     return ~0ULL << (64 - (plen - from));
 }
 
-static cn_geo_set_t *geo_set(cn_enrich_thread_t *t, uint64_t hi, uint64_t lo, bool v6,
-                             unsigned level)
+/* A network cache: sets[mask + 1] (the answers of both files, or the country file's alone). */
+typedef struct geo_cache {
+    cn_geo_set_t *sets;
+    size_t mask;
+} geo_cache_t;
+
+static cn_geo_set_t *geo_set(geo_cache_t c, uint64_t hi, uint64_t lo, bool v6, unsigned level)
 {
     unsigned bits = level_bits[v6][level];
     uint64_t k = v6 ? hi & half_mask(bits, 0) : lo & (~0ULL << (32 - bits)) & 0xffffffffULL;
     k = (k ^ ((uint64_t)(level + 1 + 3 * v6) << 58)) * 0x9e3779b97f4a7c15ULL;
-    return &t->geo_sets[(k >> 40) & (CN_ENRICH_GEO_SETS - 1)];
+    return &c.sets[(k >> 40) & c.mask];
 }
 
-int cn_enrich__ipv4_parse(const char *ip, uint8_t out[4])
+/*
+ * The entry of c whose network holds the address (hi, lo), or NULL. IPv4 (lo holds it) has a
+ * loop of its own: the usual case, without the IPv6 masks.
+ */
+static inline __attribute__((always_inline)) const cn_geo_set_t *
+geo_probe(geo_cache_t c, uint64_t hi, uint64_t lo, bool v6, unsigned *way)
+{
+    cn_geo_set_t *sets[3];
+    for (unsigned level = 0; level < 3; level++) {
+        sets[level] = geo_set(c, hi, lo, v6, level);
+        __builtin_prefetch(sets[level]); /* the three misses overlap */
+    }
+    if (!v6) {
+        for (unsigned level = 0; level < 3; level++) {
+            const cn_geo_set_t *set = sets[level];
+            for (unsigned w = 0; w < CN_ENRICH_GEO_WAYS; w++) {
+                /* half_mask(plen, 0) >> 32: the first plen bits of 32 */
+                if (set->kind[w] == 4 &&
+                    ((lo ^ set->lo[w]) & (half_mask(set->plen[w], 0) >> 32)) == 0) {
+                    *way = w;
+                    return set;
+                }
+            }
+        }
+        return NULL;
+    }
+    for (unsigned level = 0; level < 3; level++) {
+        const cn_geo_set_t *set = sets[level];
+        for (unsigned w = 0; w < CN_ENRICH_GEO_WAYS; w++) {
+            unsigned pl = set->plen[w];
+            if (set->kind[w] == 6 && ((hi ^ set->hi[w]) & half_mask(pl, 0)) == 0 &&
+                ((lo ^ set->lo[w]) & half_mask(pl, 64)) == 0) {
+                *way = w;
+                return set;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Keeps geo as the answer for the network of the address's first plen bits. */
+static void geo_insert(geo_cache_t c, uint64_t hi, uint64_t lo, bool v6, unsigned plen,
+                       const cn_geo_t *geo)
+{
+    cn_geo_set_t *set = geo_set(c, hi, lo, v6, geo_level(plen, v6));
+    unsigned w = set->next++ % CN_ENRICH_GEO_WAYS;
+    set->hi[w] = v6 ? hi & half_mask(plen, 0) : 0;
+    set->lo[w] = v6 ? lo & half_mask(plen, 64) : lo & (half_mask(plen, 0) >> 32);
+    set->plen[w] = (uint8_t)plen;
+    set->kind[w] = v6 ? 6 : 4;
+    set->geo[w] = *geo;
+}
+
+size_t cn_enrich__ipv4_parse_len(const char *ip, uint8_t out[4])
 {
     /* glibc's inet_pton4 accepts exactly this: four groups of 1 to 3 digits joined by dots, no
      * leading zero, none above 255, nothing after */
@@ -265,7 +356,95 @@ int cn_enrich__ipv4_parse(const char *ip, uint8_t out[4])
     if (p[0] != 0)
         return 0;
     memcpy(out, tmp, 4);
-    return 1;
+    return (size_t)(p - (const unsigned char *)ip);
+}
+
+int cn_enrich__ipv4_parse(const char *ip, uint8_t out[4])
+{
+    return cn_enrich__ipv4_parse_len(ip, out) != 0;
+}
+
+/*
+ * The n <= 15 bytes at s copied into b (16 bytes), NUL-terminated and zero-padded: two
+ * overlapping fixed-size copies, not a call. An IPv4 address in text has 7 to 15 bytes.
+ */
+static void copy_short(char b[16], const char *s, size_t n)
+{
+    memset(b, 0, 16);
+    if (n >= 8) {
+        memcpy(b, s, 8);
+        memcpy(b + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(b, s, 4);
+        memcpy(b + n - 4, s + n - 4, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            b[i] = s[i];
+    }
+}
+
+/*
+ * cn_enrich__geo_lookup through the country cache: the country file's networks are wide (a
+ * country's block, an ISP's), so a network the network cache does not know usually lies in
+ * one whose country is known already, and only the city file is read. The country cache
+ * keeps the country file's answer for the network that answer holds for, so the result and
+ * *plen are those of cn_enrich__geo_lookup.
+ */
+static bool geo_lookup_cached(cn_enrich_thread_t *t, const uint8_t *addr, bool v6, uint64_t hi,
+                              uint64_t lo, cn_geo_t *out, unsigned *plen)
+{
+    const cn_geodb_t *g = &t->e->geo;
+    out->country = out->region = out->city = CN_STR_LIT("");
+    geo_sa_t u;
+    make_sa(&u, addr, v6);
+    bool ok = true;
+    *plen = 0;
+    if (g->has_country) {
+        geo_cache_t cc = {t->geo_cc_sets, CN_ENRICH_GEO_CC_SETS - 1};
+        unsigned w;
+        const cn_geo_set_t *set = geo_probe(cc, hi, lo, v6, &w);
+        if (set != NULL) {
+            out->country = set->geo[w].country;
+            *plen = set->plen[w];
+            t->stats.geo_country_hits++;
+        } else {
+            ok = country_part(g, t->geo_recs, &u.sa, v6, &out->country, plen);
+            if (ok) {
+                cn_geo_t c = {.country = out->country};
+                geo_insert(cc, hi, lo, v6, *plen, &c);
+            }
+        }
+    }
+    return city_part(g, t->geo_recs, &u.sa, v6, out, plen) && ok;
+}
+
+/* cn_enrich_geo of a parsed address (v6: 16 bytes, else 4). */
+static void geo_addr(cn_enrich_thread_t *t, const uint8_t *addr, bool v6, cn_geo_t *out)
+{
+    t->stats.geo_lookups++;
+    uint64_t hi = 0, lo = 0;
+    if (v6) {
+        for (int i = 0; i < 8; i++) {
+            hi = hi << 8 | addr[i];
+            lo = lo << 8 | addr[8 + i];
+        }
+    } else {
+        lo = (uint64_t)addr[0] << 24 | (uint64_t)addr[1] << 16 | (uint64_t)addr[2] << 8 | addr[3];
+    }
+    geo_cache_t nc = {t->geo_sets, CN_ENRICH_GEO_SETS - 1};
+    unsigned w;
+    /* two copies of the probe, each with v6 known */
+    const cn_geo_set_t *set =
+        v6 ? geo_probe(nc, hi, lo, true, &w) : geo_probe(nc, 0, lo, false, &w);
+    if (set != NULL) {
+        *out = set->geo[w];
+        t->stats.geo_cache_hits++;
+        return;
+    }
+    unsigned plen;
+    if (!geo_lookup_cached(t, addr, v6, hi, lo, out, &plen))
+        return; /* a database error: answer, but do not keep it */
+    geo_insert(nc, hi, lo, v6, plen, out);
 }
 
 int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out)
@@ -284,48 +463,29 @@ int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out)
     } else {
         return CN_EPARSE;
     }
-    t->stats.geo_lookups++;
-    uint64_t hi = 0, lo = 0;
-    if (v6) {
-        for (int i = 0; i < 8; i++) {
-            hi = hi << 8 | addr[i];
-            lo = lo << 8 | addr[8 + i];
+    geo_addr(t, addr, v6, out);
+    return 0;
+}
+
+int cn_enrich_geo_str(cn_enrich_thread_t *t, cn_str_t ip, cn_geo_t *out)
+{
+    if (ip.len > 15) { /* not IPv4 text: the NUL-terminated path */
+        char text[64];
+        if (ip.len >= sizeof(text)) {
+            out->country = out->region = out->city = CN_STR_LIT("");
+            return CN_EPARSE;
         }
-    } else {
-        lo = (uint64_t)addr[0] << 24 | (uint64_t)addr[1] << 16 | (uint64_t)addr[2] << 8 | addr[3];
+        memcpy(text, ip.ptr, ip.len);
+        text[ip.len] = '\0';
+        return cn_enrich_geo(t, text, out);
     }
-    uint8_t kind = v6 ? 6 : 4;
-    cn_geo_set_t *sets[3];
-    for (unsigned level = 0; level < 3; level++) {
-        sets[level] = geo_set(t, hi, lo, v6, level);
-        __builtin_prefetch(sets[level]); /* the three misses overlap */
-    }
-    for (unsigned level = 0; level < 3; level++) {
-        cn_geo_set_t *set = sets[level];
-        for (int w = 0; w < CN_ENRICH_GEO_WAYS; w++) {
-            if (set->kind[w] != kind)
-                continue;
-            unsigned pl = set->plen[w];
-            bool in = v6 ? ((hi ^ set->hi[w]) & half_mask(pl, 0)) == 0 &&
-                               ((lo ^ set->lo[w]) & half_mask(pl, 64)) == 0
-                         : ((lo ^ set->lo[w]) & (half_mask(pl, 0) >> 32)) == 0;
-            if (in) {
-                *out = set->geo[w];
-                t->stats.geo_cache_hits++;
-                return 0;
-            }
-        }
-    }
-    unsigned plen;
-    if (!cn_enrich__geo_lookup(&t->e->geo, t->geo_recs, addr, v6, out, &plen))
-        return 0; /* a database error: answer, but do not keep it */
-    cn_geo_set_t *set = geo_set(t, hi, lo, v6, geo_level(plen, v6));
-    unsigned w = set->next++ % CN_ENRICH_GEO_WAYS;
-    set->hi[w] = v6 ? hi & half_mask(plen, 0) : 0;
-    set->lo[w] = v6 ? lo & half_mask(plen, 64) : lo & (half_mask(plen, 0) >> 32);
-    set->plen[w] = (uint8_t)plen;
-    set->kind[w] = kind;
-    set->geo[w] = *out;
+    char b[16];
+    copy_short(b, ip.ptr, ip.len);
+    uint8_t addr[4];
+    if (cn_enrich__ipv4_parse_len(b, addr) == 0)
+        return cn_enrich_geo(t, b, out); /* IPv6, or not an address */
+    out->country = out->region = out->city = CN_STR_LIT("");
+    geo_addr(t, addr, false, out);
     return 0;
 }
 
@@ -352,7 +512,28 @@ size_t cn_enrich_ip_text(cn_str_t ip, bool keep, char out[CN_ENRICH_IP_TEXT_CAP]
     char text[CN_ENRICH_IP_TEXT_CAP];
     uint8_t a[16];
     out[0] = '\0';
-    if (ip.len == 0 || ip.len >= sizeof(text) || memchr(ip.ptr, 0, ip.len) != NULL)
+    if (ip.len == 0 || ip.len >= sizeof(text))
+        return 0;
+    if (ip.len <= 15) {
+        /* IPv4 text, the usual case: an address the parser takes is in canonical form already
+         * (no leading zeros, nothing else), so the text is its own output, and anonymized it
+         * is its first three numbers and their dots, then "0" */
+        char b[16];
+        copy_short(b, ip.ptr, ip.len);
+        if (cn_enrich__ipv4_parse_len(b, a) == ip.len) { /* also: no NUL inside */
+            size_t n = ip.len;
+            if (!keep) {
+                n = 3u + 1u + (a[0] >= 10) + (a[0] >= 100) + 1u + (a[1] >= 10) + (a[1] >= 100) +
+                    1u + (a[2] >= 10) + (a[2] >= 100);
+                b[n] = '0';
+                b[n + 1] = '\0';
+                n++;
+            }
+            memcpy(out, b, 16);
+            return n;
+        }
+    }
+    if (memchr(ip.ptr, 0, ip.len) != NULL)
         return 0;
     memcpy(text, ip.ptr, ip.len);
     text[ip.len] = '\0';

@@ -293,6 +293,8 @@ typedef struct cn_ua_slot {
  */
 #define CN_ENRICH_GEO_WAYS 4
 #define CN_ENRICH_GEO_SETS 8192 /* 32768 networks, about 2.2 MiB per thread */
+/* The country cache (geo.c): the same sets, for the country file's answers alone. */
+#define CN_ENRICH_GEO_CC_SETS 1024 /* 4096 networks, about 270 KiB per thread */
 
 typedef struct cn_geo_set {
     uint64_t hi[CN_ENRICH_GEO_WAYS], lo[CN_ENRICH_GEO_WAYS];
@@ -373,6 +375,7 @@ struct cn_enrich_thread {
     const char *last_suite_id;
     const cn_enrich_suite_t *last_esuite;
     cn_geo_set_t *geo_sets;    /* CN_ENRICH_GEO_SETS */
+    cn_geo_set_t *geo_cc_sets; /* CN_ENRICH_GEO_CC_SETS */
     cn_geo_rec_t *geo_recs;    /* CN_ENRICH_GEO_RECS, direct-mapped */
     cn_chan_slot_t *chan;      /* CN_ENRICH_CHAN_SLOTS, direct-mapped */
     cn_ref_memo_t *ref_memo;   /* CN_ENRICH_REF_SLOTS, direct-mapped */
@@ -381,6 +384,8 @@ struct cn_enrich_thread {
 
 /* inet_pton(AF_INET, ip, out) without the library call: the same answer (1 or 0) and bytes. */
 int cn_enrich__ipv4_parse(const char *ip, uint8_t out[4]);
+/* The same, returning the length of the address's text (7 to 15), or 0 when it is not one. */
+size_t cn_enrich__ipv4_parse_len(const char *ip, uint8_t out[4]);
 
 /* cn_enrich_referrer without its memo (for tests of the memo). */
 int cn_enrich__referrer_nomemo(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
@@ -399,8 +404,18 @@ void cn_enrich__campaign_slow(cn_enrich_thread_t *t, cn_str_t landing_url, cn_st
 cn_str_t cn_enrich__channel_walk(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
                                  const cn_ref_info_t *ref, const cn_campaign_t *camp);
 
-/* Finds the per-suite settings (NULL when the suite has none). */
-const cn_enrich_suite_t *cn_enrich__suite(cn_enrich_thread_t *t, const cn_suite_conf_t *suite);
+/* cn_enrich__suite past its one-entry cache: the search of the snapshot's suites. */
+const cn_enrich_suite_t *cn_enrich__suite_find(cn_enrich_thread_t *t, const cn_suite_conf_t *suite);
+
+/* Finds the per-suite settings (NULL when the suite has none). Inline: a visit asks up to three
+ * times, for the same suite as the visit before. */
+static inline const cn_enrich_suite_t *cn_enrich__suite(cn_enrich_thread_t *t,
+                                                        const cn_suite_conf_t *suite)
+{
+    if (suite != NULL && suite == t->last_suite && suite->id == t->last_suite_id)
+        return t->last_esuite;
+    return cn_enrich__suite_find(t, suite);
+}
 
 /* Referrer lookup result from the lists (NULL when the host is unknown). */
 typedef struct cn_refent {

@@ -18,6 +18,7 @@
 
 #include "enrich/enrich.h"
 #include "enrich/internal.h"
+#include "lib/url.h"
 
 #include <cmocka.h>
 
@@ -618,7 +619,109 @@ static void geo_cache_agrees_with_lookups(void **state)
     /* the neighbours of each base address mostly share its network */
     assert_true(st.geo_cache_hits > n / 3);
     assert_true(st.geo_cache_hits < n);
+    /* and many of the others lie in a country file's network seen before */
+    assert_true(st.geo_country_hits > (n - st.geo_cache_hits) / 4);
     cn_enrich_thread_free(t);
+}
+
+/* cn_enrich_geo_str gives cn_enrich_geo's answer for the slice's text (NUL-terminated; 64
+ * bytes or more are not an address): random addresses, the same with a byte after them, an
+ * embedded NUL or a cut, IPv6 and IPv4-mapped texts, and lengths around the limits. */
+static void geo_str_equals_geo(void **state)
+{
+    (void)state;
+    cn_enrich_thread_t *t = cn_enrich_thread_new(E), *t2 = cn_enrich_thread_new(E);
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    size_t found = 0;
+    for (int n = 0; n < 60000; n++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        char s[80];
+        int len;
+        switch (n % 6) {
+        case 0:
+        case 1:
+            len = snprintf(s, sizeof(s), "%u.%u.%u.%u", (unsigned)(x >> 8) & 255,
+                           (unsigned)(x >> 16) & 255, (unsigned)(x >> 24) & 255,
+                           (unsigned)(x >> 32) & 255);
+            break;
+        case 2: /* a byte after it, or one changed */
+            len = snprintf(s, sizeof(s), "%u.%u.%u.%u", (unsigned)(x >> 8) & 255,
+                           (unsigned)(x >> 16) & 255, (unsigned)(x >> 24) & 255,
+                           (unsigned)(x >> 32) & 255);
+            s[(x >> 40) % (unsigned)(len + 1)] = "0.:x \0"[(x >> 48) % 6];
+            if ((x >> 56) & 1)
+                len++;
+            break;
+        case 3:
+            len = snprintf(s, sizeof(s), "%x:%x::%x", (unsigned)(x >> 8) & 0xffff,
+                           (unsigned)(x >> 24) & 0xffff, (unsigned)(x >> 40) & 0xffff);
+            break;
+        case 4:
+            len = snprintf(s, sizeof(s), "::ffff:%u.%u.%u.%u", (unsigned)(x >> 8) & 255,
+                           (unsigned)(x >> 16) & 255, (unsigned)(x >> 24) & 255,
+                           (unsigned)(x >> 32) & 255);
+            break;
+        default: /* 0 to 79 bytes of an address and padding */
+            len = (int)((x >> 8) % 80);
+            memset(s, '0', sizeof(s));
+            memcpy(s, "1.2.3.4", 7);
+            if ((x >> 20) & 1)
+                s[7] = 0;
+            break;
+        }
+        cn_geo_t got, want = {0};
+        int rc = cn_enrich_geo_str(t, cn_str(s, (size_t)len), &got);
+        int wrc = CN_EPARSE;
+        if (len < 64) {
+            char text[64];
+            memcpy(text, s, (size_t)len);
+            text[len] = 0;
+            wrc = cn_enrich_geo(t2, text, &want);
+        } else {
+            want.country = want.region = want.city = CN_STR_LIT("");
+        }
+        if (rc != wrc || !cn_str_eq(got.country, want.country) ||
+            !cn_str_eq(got.region, want.region) || !cn_str_eq(got.city, want.city))
+            fail_msg("'%.*s' (%d bytes): %d %s/%s/%s, want %d %s/%s/%s", len, s, len, rc,
+                     cstr(got.country), cstr(got.region), cstr(got.city), wrc, cstr(want.country),
+                     cstr(want.region), cstr(want.city));
+        found += got.country.len > 0;
+    }
+    assert_true(found > 20000);
+    cn_enrich_thread_free(t);
+    cn_enrich_thread_free(t2);
+}
+
+/* cn_enrich__query_next gives lib/url.h's cn_query_next pairs, slice for slice. */
+static void query_next_equals_cn_query_next(void **state)
+{
+    (void)state;
+    static const char alpha[] = "ab=&&=c%+";
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    size_t pairs = 0;
+    for (int n = 0; n < 100000; n++) {
+        char s[40];
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % 40);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            s[i] = alpha[x % (sizeof(alpha) - 1)];
+        }
+        cn_str_t q = cn_str(s, len), q2 = q, k, v, k2, v2;
+        bool eq;
+        while (cn_enrich__query_next(&q, &k, &v)) {
+            assert_true(cn_query_next(&q2, &k2, &v2, &eq));
+            assert_ptr_equal(k.ptr, k2.ptr);
+            assert_int_equal(k.len, k2.len);
+            assert_ptr_equal(v.ptr, v2.ptr);
+            assert_int_equal(v.len, v2.len);
+            assert_ptr_equal(q.ptr, q2.ptr);
+            assert_int_equal(q.len, q2.len);
+            pairs++;
+        }
+        assert_false(cn_query_next(&q2, &k2, &v2, &eq));
+    }
+    assert_true(pairs > 200000); /* about 5 a string */
 }
 
 static void geo_geolite2_layout(void **state)
@@ -1477,6 +1580,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(geo_ipv6_and_mapped),
         cmocka_unit_test(geo_private_and_invalid),
         cmocka_unit_test(geo_cache_agrees_with_lookups),
+        cmocka_unit_test(geo_str_equals_geo),
+        cmocka_unit_test(query_next_equals_cn_query_next),
         cmocka_unit_test(geo_geolite2_layout),
         cmocka_unit_test(anonymize_ip),
         cmocka_unit_test(referrer_search_with_terms),

@@ -163,6 +163,75 @@ static void text_is_what_inet_ntop_writes(void **state)
     }
 }
 
+/* The C library's answer for the slice s (the reference): inet_pton of its text (IPv4 when it
+ * holds no ':', else IPv6, a mapped address taken as IPv4), inet_ntop of the address kept. */
+static void reference(const char *s, size_t len, bool keep, char *want)
+{
+    want[0] = 0;
+    char t[64];
+    uint8_t a[16];
+    if (len == 0 || len >= sizeof(t) || memchr(s, 0, len) != NULL)
+        return;
+    memcpy(t, s, len);
+    t[len] = 0;
+    if (strchr(t, ':') == NULL) {
+        if (inet_pton(AF_INET, t, a) != 1)
+            return;
+    } else {
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (inet_pton(AF_INET6, t, a) != 1)
+            return;
+        if (memcmp(a, mapped, 12) != 0) {
+            if (!keep)
+                memset(a + 6, 0, 10);
+            assert_non_null(inet_ntop(AF_INET6, a, want, INET6_ADDRSTRLEN));
+            return;
+        }
+        memmove(a, a + 12, 4);
+    }
+    if (!keep)
+        a[3] = 0;
+    assert_non_null(inet_ntop(AF_INET, a, want, INET_ADDRSTRLEN));
+}
+
+/* Short texts, where an IPv4 address's text is copied as it came (it is canonical once the
+ * parser takes it): random slices of 0 to 20 bytes over digits, dots, ':', 'x', ' ' and NUL
+ * give what the C library gives, kept or anonymized. */
+static void short_texts_give_what_the_c_library_gives(void **state)
+{
+    (void)state;
+    static const char alpha[] = "0123456789012345678901234567890123456789........:x \0";
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    size_t valid = 0;
+    for (int n = 0; n < 400000; n++) {
+        char s[24];
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % 21);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            s[i] = alpha[x % (sizeof(alpha) - 1)];
+        }
+        if (n % 3 == 0) { /* an address more often than chance gives one */
+            int w = snprintf(s, sizeof(s), "%u.%u.%u.%u", (unsigned)(x >> 8) & 255,
+                             (unsigned)(x >> 16) % (1u << (x >> 60 & 7 ? 8 : 4)),
+                             (unsigned)(x >> 24) & 255, (unsigned)(x >> 32) & 255);
+            len = (size_t)w;
+            if (n % 9 == 0 && len < 20) /* with something after it */
+                s[len++] = alpha[(x >> 40) % (sizeof(alpha) - 1)];
+        }
+        for (int keep = 0; keep < 2; keep++) {
+            char want[INET6_ADDRSTRLEN], got[CN_ENRICH_IP_TEXT_CAP];
+            reference(s, len, keep, want);
+            size_t gn = cn_enrich_ip_text(cn_str(s, len), keep, got);
+            if (gn != strlen(want) || strcmp(got, want) != 0)
+                fail_msg("'%.*s' (%zu bytes, keep %d): '%s', want '%s'", (int)len, s, len, keep,
+                         got, want);
+            valid += want[0] != 0;
+        }
+    }
+    assert_true(valid > 100000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +242,7 @@ int main(void)
         cmocka_unit_test(what_is_not_an_address_gives_empty),
         cmocka_unit_test(anonymizing_twice_changes_nothing),
         cmocka_unit_test(text_is_what_inet_ntop_writes),
+        cmocka_unit_test(short_texts_give_what_the_c_library_gives),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
