@@ -44,12 +44,25 @@
 
 /* --- eVar value pool --- */
 
+/*
+ * The pool id of v, added when new. A memo of recently interned values (their ids, by a slot
+ * from a few of their bytes) answers most calls with one compare against the pool's copy,
+ * without the XXH3-128 and the map's probe: the pool holds each value once, so the id whose
+ * value is v is the map's answer.
+ */
 uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v)
 {
+    if (s->pool_memo == NULL)
+        s->pool_memo = cn_xcalloc(CN_POOL_MEMO, sizeof(*s->pool_memo));
+    uint32_t *slot = &s->pool_memo[cn__str_mix(v) >> 40 & (CN_POOL_MEMO - 1)];
+    if (*slot != 0 && cn_str_eq(cn__pool_get(s, *slot - 1), v))
+        return *slot - 1;
     cn_key_t k = cn_key_of(0x706f6f6c, v);
     uint32_t *id = cn_kmap_get(&s->pool_map, k);
-    if (id != NULL)
+    if (id != NULL) {
+        *slot = *id + 1;
         return *id;
+    }
     if (s->pool_count == s->pool_cap) {
         s->pool_cap = s->pool_cap ? s->pool_cap * 2 : 256;
         s->pool_off = cn_xrealloc(s->pool_off, s->pool_cap * sizeof(uint32_t));
@@ -60,12 +73,68 @@ uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v)
     s->pool_len[nid] = (uint32_t)v.len;
     cn_buf_append(&s->pool_data, v.ptr, v.len);
     cn_kmap_put(&s->pool_map, k, nid);
+    *slot = nid + 1;
     return nid;
 }
 
 cn_str_t cn__pool_get(const cn_suite_state_t *s, uint32_t id)
 {
     return cn_str(s->pool_data.ptr + s->pool_off[id], s->pool_len[id]);
+}
+
+/* --- Pools of small blocks (internal.h) --- */
+
+void cn__bpool_init(cn_bpool_t *p, size_t size)
+{
+    *p = (cn_bpool_t){.size = (size + 15) & ~(size_t)15};
+}
+
+void cn__bpool_dispose(cn_bpool_t *p)
+{
+    for (void *c = p->chunks; c != NULL;) {
+        void *prev;
+        cn__bpool_poison(c, CN_BPOOL_CHUNK, false);
+        memcpy(&prev, c, sizeof(prev));
+        free(c);
+        c = prev;
+    }
+    cn__bpool_init(p, p->size);
+}
+
+void *cn__bpool_chunk(cn_bpool_t *p)
+{
+    char *c = cn_xmalloc(CN_BPOOL_CHUNK);
+    memcpy(c, &p->chunks, sizeof(void *));
+    p->chunks = c;
+    p->at = c + 16; /* blocks 16-byte aligned after the link */
+    p->end = c + CN_BPOOL_CHUNK;
+    cn__bpool_poison(p->at, (size_t)(p->end - p->at), true);
+    return cn__bpool_get(p);
+}
+
+void *cn__bpool_grow(cn_bpool_t *p, void *arr, size_t entry_size, size_t count, uint16_t *cap,
+                     size_t need)
+{
+    if (need <= *cap)
+        return arr;
+    if (*cap == 0 && need <= CN_BPOOL_CAP) {
+        *cap = CN_BPOOL_CAP;
+        return cn__bpool_get(p);
+    }
+    size_t n = (size_t)*cap * 2 > need ? (size_t)*cap * 2 : need;
+    CN_ASSERT(n > CN_BPOOL_CAP && n <= 0x7fff);
+    void *na;
+    if (*cap == CN_BPOOL_CAP || *cap == 0) {
+        na = cn_xmalloc(n * entry_size);
+        if (count > 0)
+            memcpy(na, arr, count * entry_size);
+        if (*cap == CN_BPOOL_CAP)
+            cn__bpool_put(p, arr);
+    } else {
+        na = cn_xrealloc(arr, n * entry_size);
+    }
+    *cap = (uint16_t)n;
+    return na;
 }
 
 /* --- The visitor table (internal.h) --- */
@@ -76,12 +145,19 @@ static void vis_init(cn_suite_state_t *s)
     s->vis_count = s->vis_chunks = 0;
     s->vidx_bits = 10;
     s->vidx = cn_xcalloc((size_t)1 << s->vidx_bits, sizeof(*s->vidx));
+    cn__bpool_init(&s->evar_pool, CN_BPOOL_CAP * sizeof(cn_evar_val_t));
 }
 
 static void vis_dispose(cn_suite_state_t *s)
 {
-    for (size_t i = 0; i < s->vis_count; i++)
-        free(cn__vis_at(s, (uint32_t)i)->evars);
+    for (size_t i = 0; i < s->vis_count; i++) {
+        const cn_visitor_t *v = cn__vis_at(s, (uint32_t)i);
+        if (v->evar_cap > CN_BPOOL_CAP)
+            free(v->evars); /* the pool's blocks go with its chunks */
+    }
+    cn__bpool_dispose(&s->evar_pool);
+    free(s->vmemo);
+    s->vmemo = NULL;
     for (size_t c = 0; c < s->vis_chunks && s->vis[c] != NULL; c++)
         free(s->vis[c]);
     free(s->vis);
@@ -153,6 +229,8 @@ static void suite_reset(cn_suite_state_t *s)
     free(s->pool_len);
     s->pool_off = s->pool_len = NULL;
     s->pool_count = s->pool_cap = 0;
+    free(s->pool_memo);
+    s->pool_memo = NULL;
     cn_buf_clear(&s->pool_data);
 }
 
@@ -519,8 +597,8 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
                 r.bad = true;
                 break;
             }
-            v->evar_count = v->evar_cap = (uint16_t)ec;
-            v->evars = ec ? cn_xcalloc(ec, sizeof(*v->evars)) : NULL;
+            cn__evars_grow(s, v, (size_t)ec);
+            v->evar_count = (uint16_t)ec;
             for (uint64_t k = 0; k < ec; k++) {
                 v->evars[k].num = (uint16_t)rv(&r);
                 v->evars[k].str = (uint32_t)rv(&r);
@@ -561,10 +639,8 @@ static int load(cn_process_t *p, const char *path, uint64_t *badlog_size, cn_err
                 r.bad = true;
                 break;
             }
-            if (lc > 0) {
-                v->evar_cap = (uint16_t)(ec + lc);
-                v->evars = cn_xrealloc(v->evars, v->evar_cap * sizeof(*v->evars));
-            }
+            if (lc > 0)
+                cn__evars_grow(s, v, (size_t)(ec + lc));
             unsigned last = 0, run = 0;
             for (uint64_t k = 0; k < lc && !r.bad; k++) {
                 uint64_t n = rv(&r), str = rv(&r);
@@ -973,6 +1049,7 @@ void cn_process_free(cn_process_t *p)
     cn_badlog_close(p->badlog);
     cn_dbatch_dispose(&p->batch);
     cn_buf_dispose(&p->recbuf);
+    free(p->ckmemo);
     free(p->tmp_items);
     free(p->tmp_events);
     free(p->only_suite);

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "enrich/enrich.h"
 #include "hit/hit.h"
@@ -403,6 +405,112 @@ typedef struct cn_visitor {
     cn_evar_val_t *evars; /* sorted by num; a list's values oldest first */
 } cn_visitor_t;
 
+/*
+ * A pool of fixed-size blocks: the first array of a visitor's eVars and of its merchandising
+ * bindings (CN_BPOOL_CAP entries), which most visitors never outgrow. A block comes from a
+ * free list or the newest chunk, and goes back on the free list when its array grows past it
+ * (to malloc); the chunks are freed together (cn__bpool_dispose), so an owner frees only its
+ * arrays of more than CN_BPOOL_CAP entries. Ends a malloc and a free per visitor. Under ASan,
+ * free blocks and the unused part of a chunk are poisoned.
+ */
+#define CN_BPOOL_CAP   4           /* entries of an array in a pool block */
+#define CN_BPOOL_CHUNK (64u << 10) /* bytes of a chunk */
+typedef struct cn_bpool {
+    void *free;     /* free blocks, each starting with the next one's address */
+    char *at, *end; /* the newest chunk's unused part */
+    void *chunks;   /* the chunks, each starting with the previous one's address */
+    size_t size;    /* bytes of a block */
+} cn_bpool_t;
+
+void cn__bpool_init(cn_bpool_t *p, size_t size);
+void cn__bpool_dispose(cn_bpool_t *p);
+void *cn__bpool_chunk(cn_bpool_t *p); /* cn__bpool_get's slow path: a block of a new chunk */
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CN__BPOOL_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define CN__BPOOL_ASAN 1
+#endif
+#ifdef CN__BPOOL_ASAN
+#include <sanitizer/asan_interface.h>
+static inline void cn__bpool_poison(void *blk, size_t size, bool poison)
+{
+    if (poison)
+        ASAN_POISON_MEMORY_REGION(blk, size);
+    else
+        ASAN_UNPOISON_MEMORY_REGION(blk, size);
+}
+#else
+static inline void cn__bpool_poison(void *blk, size_t size, bool poison)
+{
+    (void)blk, (void)size, (void)poison;
+}
+#endif
+
+static inline void *cn__bpool_get(cn_bpool_t *p)
+{
+    void *blk = p->free;
+    if (blk != NULL) {
+        cn__bpool_poison(blk, p->size, false);
+        memcpy(&p->free, blk, sizeof(void *));
+        return blk;
+    }
+    if ((size_t)(p->end - p->at) < p->size)
+        return cn__bpool_chunk(p);
+    blk = p->at;
+    p->at += p->size;
+    cn__bpool_poison(blk, p->size, false);
+    return blk;
+}
+
+static inline void cn__bpool_put(cn_bpool_t *p, void *blk)
+{
+    memcpy(blk, &p->free, sizeof(void *));
+    p->free = blk;
+    cn__bpool_poison(blk, p->size, true);
+}
+
+/*
+ * Makes room for at least need entries of an array of entry_size bytes whose capacity is
+ * *cap (0: none yet; CN_BPOOL_CAP: a block of pool; more: malloc'd): a pool block up to
+ * CN_BPOOL_CAP, beyond it twice the capacity or need, whichever is more (copied out of a
+ * pool block, realloc'd otherwise). Returns the array, moved or not, *cap updated.
+ */
+void *cn__bpool_grow(cn_bpool_t *p, void *arr, size_t entry_size, size_t count, uint16_t *cap,
+                     size_t need);
+
+#define CN_POOL_MEMO 4096 /* slots of cn__pool_intern's memo */
+
+/* A visitor id's ordinal (process.c, visitor_of): ids of up to CN_VMEMO_BYTES bytes. */
+#define CN_VMEMO_SLOTS 4096 /* direct-mapped by cn__str_mix */
+#define CN_VMEMO_BYTES 59
+typedef struct cn_vmemo {
+    uint32_t ord;
+    uint8_t len; /* of id; 0: empty (a visitor id is never empty) */
+    char id[CN_VMEMO_BYTES];
+} cn_vmemo_t;
+
+/* A few bytes of s (the first and last 8) and its length, mixed: the slot of a direct-mapped
+ * memo, whose entries hold what they stand for (two values that share a slot only evict each
+ * other). Top bits are the best mixed. */
+static inline uint64_t cn__str_mix(cn_str_t s)
+{
+    uint64_t a = 0, b = 0;
+    if (s.len >= 8) {
+        memcpy(&a, s.ptr, 8);
+        memcpy(&b, s.ptr + s.len - 8, 8);
+    } else if (s.len > 0) {
+        a = (uint64_t)(unsigned char)s.ptr[0] << 8 | (unsigned char)s.ptr[s.len / 2];
+        b = (unsigned char)s.ptr[s.len - 1];
+    }
+    uint64_t h = (a * 0x9e3779b97f4a7c15ULL) ^ ((b ^ s.len) * 0xc2b2ae3d27d4eb4fULL);
+    h ^= h >> 29;
+    return h * 0x165667b19e3779f9ULL;
+}
+
 typedef struct cn_suite_state {
     const cn_suite_conf_t *conf;
     cn_str_t id;
@@ -426,6 +534,8 @@ typedef struct cn_suite_state {
     cn_visitor_t **vis;   /* chunks of CN_VIS_CHUNK visitors: growing never copies them */
     size_t vis_count;     /* visitors */
     size_t vis_chunks;    /* chunk pointers allocated in vis */
+    cn_bpool_t evar_pool; /* the visitors' first eVar arrays (cn__bpool_grow) */
+    cn_vmemo_t *vmemo;    /* CN_VMEMO_SLOTS: recent visitor ids' ordinals; NULL until used */
     uint64_t *vidx;       /* open addressing: tag << 32 | (ordinal + 1), 0 empty */
     unsigned vidx_bits;   /* log2 of the slots */
     uint32_t visit_count; /* next visit ordinal */
@@ -435,8 +545,21 @@ typedef struct cn_suite_state {
     uint32_t *pool_off, *pool_len;
     size_t pool_count, pool_cap;
     cn_buf_t pool_data;
+    uint32_t *pool_memo;    /* CN_POOL_MEMO slots: pool id + 1 of a value interned lately, or 0 */
     struct cn_merch *merch; /* merchandising eVar bindings (merch.c); NULL until one is made */
 } cn_suite_state_t;
+
+/* A cookieless visitor key computed (process.c, cookieless_key) and its input: the suite, the
+ * salt, the IP and UA. */
+#define CN_CKMEMO_SLOTS 2048 /* direct-mapped */
+#define CN_CKMEMO_BYTES 376  /* of IP and UA; longer ones are hashed every time */
+typedef struct cn_ckmemo {
+    const struct cn_suite_state *suite; /* NULL: empty */
+    cn_key_t key;
+    uint8_t salt[16];
+    uint16_t ip_len, ua_len;
+    char in[CN_CKMEMO_BYTES]; /* the IP, then the UA */
+} cn_ckmemo_t;
 
 struct cn_process {
     const cn_conf_t *conf;
@@ -448,12 +571,14 @@ struct cn_process {
     int64_t checkpoint_us; /* cn_process_run's checkpoint period */
     cn_suite_state_t *suites;
     size_t suite_count;
+    size_t last_suite; /* the suite the last raw hit named (process_batch's first guess) */
     cn_enrich_thread_t *et;
     cn_rates_t *rates;
     cn_salts_t *salts;
     cn_badlog_t *badlog;
     cn_dbatch_t batch;
     cn_buf_t recbuf;
+    cn_ckmemo_t *ckmemo; /* CN_CKMEMO_SLOTS, made at the first cookieless hit */
     int64_t *tmp_items, *tmp_events;
     size_t tmp_cap;
     bool has_pos;         /* pos is valid */
@@ -514,6 +639,15 @@ static inline uint32_t cn__vis_find(const cn_suite_state_t *s, cn_key_t key)
                 return ord;
         }
     }
+}
+
+/* Makes room for need entries in v's eVar array (its first CN_BPOOL_CAP from the suite's pool). */
+static inline void cn__evars_grow(cn_suite_state_t *s, cn_visitor_t *v, size_t need)
+{
+    uint16_t cap = v->evar_cap;
+    v->evars =
+        cn__bpool_grow(&s->evar_pool, v->evars, sizeof(*v->evars), v->evar_count, &cap, need);
+    v->evar_cap = cap;
 }
 
 /* Appends a visitor with key (not in the table), zeroed otherwise; returns its ordinal. */

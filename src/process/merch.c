@@ -52,14 +52,16 @@ struct cn_merch {
     size_t list_len;
     uint64_t (*mask)[4]; /* scratch: per item of a hit, the eVars it gives itself (bit N) */
     size_t mask_cap;
-    bool any_days;  /* some eVar expires after N days: expiry is checked on every hit */
-    bool any_event; /* some eVar expires on an event */
+    cn_bpool_t pool; /* the lists' first arrays (cn__bpool_grow) */
+    bool any_days;   /* some eVar expires after N days: expiry is checked on every hit */
+    bool any_event;  /* some eVar expires on an event */
 };
 
 static cn_merch_t *merch_of(cn_suite_state_t *s)
 {
     if (s->merch == NULL) {
         cn_merch_t *m = s->merch = cn_xcalloc(1, sizeof(*s->merch));
+        cn__bpool_init(&m->pool, CN_BPOOL_CAP * sizeof(cn_merch_bind_t));
         for (int n = 1; n <= 250; n++) {
             m->any_days |= s->evar[n].exp == CN_EXP_DAYS;
             m->any_event |= s->evar[n].exp == CN_EXP_EVENT;
@@ -72,8 +74,11 @@ void cn__merch_free(cn_merch_t *m)
 {
     if (m == NULL)
         return;
-    for (size_t i = 0; i < m->list_len; i++)
-        free(m->lists[i].b);
+    for (size_t i = 0; i < m->list_len; i++) {
+        if (m->lists[i].cap > CN_BPOOL_CAP)
+            free(m->lists[i].b); /* the pool's blocks go with its chunks */
+    }
+    cn__bpool_dispose(&m->pool);
     free(m->lists);
     free(m->mask);
     free(m);
@@ -134,7 +139,7 @@ static size_t find(const cn_merch_list_t *l, uint16_t evar, uint64_t fp, bool *f
 
 /* Sets (evar, SKU) -> val at lo (from find()): replaces the value in force (found), or
  * inserts in order, dropping the oldest set binding when the list is full. */
-static void bind_at(cn_merch_list_t *l, size_t lo, bool found, cn_merch_bind_t nb)
+static void bind_at(cn_merch_t *m, cn_merch_list_t *l, size_t lo, bool found, cn_merch_bind_t nb)
 {
     if (found) {
         l->b[lo] = nb;
@@ -150,10 +155,9 @@ static void bind_at(cn_merch_list_t *l, size_t lo, bool found, cn_merch_bind_t n
         if (old < lo)
             lo--;
     }
-    if (l->count == l->cap) {
-        l->cap = l->cap ? (uint16_t)(l->cap * 2) : 4;
-        l->b = cn_xrealloc(l->b, l->cap * sizeof(*l->b));
-    }
+    if (l->count == l->cap)
+        l->b =
+            cn__bpool_grow(&m->pool, l->b, sizeof(*l->b), l->count, &l->cap, (size_t)l->count + 1);
     memmove(&l->b[lo + 1], &l->b[lo], (l->count - lo) * sizeof(l->b[0]));
     l->b[lo] = nb;
     l->count++;
@@ -169,7 +173,8 @@ int cn__merch_restore(cn_suite_state_t *s, uint32_t vord, unsigned evar, uint64_
         return -1;
     bool found;
     size_t at = find(l, (uint16_t)evar, sku_fp, &found);
-    bind_at(l, at, found, (cn_merch_bind_t){sku_fp, set_ts, val, set_visit, (uint16_t)evar});
+    bind_at(s->merch, l, at, found,
+            (cn_merch_bind_t){sku_fp, set_ts, val, set_visit, (uint16_t)evar});
     cn__vis_at(s, vord)->merch = 1;
     return 0;
 }
@@ -277,7 +282,7 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
             }
             if (vid == UINT32_MAX)
                 vid = cn__pool_intern(s, dv->value);
-            bind_at(l, at, found, (cn_merch_bind_t){fp, ts, vid, v->visit_num, (uint16_t)n});
+            bind_at(m, l, at, found, (cn_merch_bind_t){fp, ts, vid, v->visit_num, (uint16_t)n});
         }
     }
 

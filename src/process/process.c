@@ -292,8 +292,8 @@ static int bad_row(cn_process_t *p, const cn_rawhit_t *raw, const void *rec, siz
 
 /* The cookieless key of a raw hit for suite s under a day's salt: SipHash over (suite, IP, UA),
  * separated by NULs, keyed with the salt. */
-static cn_key_t cookieless_key(cn_process_t *p, const cn_suite_state_t *s, const cn_rawhit_t *raw,
-                               const uint8_t salt[16])
+static cn_key_t cookieless_hash(cn_process_t *p, const cn_suite_state_t *s, const cn_rawhit_t *raw,
+                                const uint8_t salt[16])
 {
     uint8_t out[crypto_shorthash_BYTES];
     size_t n = s->id.len + 1 + raw->ip.len + 1 + raw->ua.len;
@@ -320,42 +320,119 @@ static cn_key_t cookieless_key(cn_process_t *p, const cn_suite_state_t *s, const
     return (cn_key_t){a, 0x636f6f6b69656c73ULL}; /* "cookiels": never an XXH3 high half by design */
 }
 
+/* The last 8 bytes of s, or what it has of them: a few bytes that tell inputs apart. */
+static inline uint64_t tail8(cn_str_t s)
+{
+    uint64_t x = s.len;
+    if (s.len >= 8)
+        memcpy(&x, s.ptr + s.len - 8, 8);
+    else if (s.len > 0)
+        x ^= (uint64_t)(unsigned char)s.ptr[0] << 8 | (uint64_t)(unsigned char)s.ptr[s.len - 1]
+                                                          << 16;
+    return x;
+}
+
+/*
+ * cookieless_hash through a memo of recent inputs (cn_ckmemo_t): a visitor's hits come close
+ * together, and SipHash costs about 6 instructions a byte of IP and UA (~900 a hit), a found
+ * entry about a tenth of that. An entry holds the whole input (suite, IP, UA) and its salt,
+ * compared byte for byte: the memo gives what SipHash would. Its slot is chosen from the
+ * input's lengths and a few of its bytes (the ends of the IP and UA, the UA's middle): inputs
+ * that share a slot only evict each other.
+ */
+static cn_key_t cookieless_key(cn_process_t *p, const cn_suite_state_t *s, const cn_rawhit_t *raw,
+                               const uint8_t salt[16])
+{
+    cn_str_t ip = raw->ip, ua = raw->ua;
+    if (ip.len + ua.len > CN_CKMEMO_BYTES)
+        return cookieless_hash(p, s, raw, salt);
+    if (p->ckmemo == NULL)
+        p->ckmemo = cn_xcalloc(CN_CKMEMO_SLOTS, sizeof(*p->ckmemo));
+    uint64_t h = tail8(ip) * 0x9e3779b97f4a7c15ULL;
+    h ^= tail8(ua) * 0xc2b2ae3d27d4eb4fULL;
+    h ^= tail8(cn_str(ua.ptr, ua.len / 2)) * 0x165667b19e3779f9ULL;
+    h ^= h >> 31;
+    h *= 0xd6e8feb86659fd93ULL;
+    cn_ckmemo_t *e = &p->ckmemo[(h >> 40) & (CN_CKMEMO_SLOTS - 1)];
+    if (e->suite == s && e->ip_len == ip.len && e->ua_len == ua.len &&
+        memcmp(e->salt, salt, 16) == 0 && (ip.len == 0 || memcmp(e->in, ip.ptr, ip.len) == 0) &&
+        (ua.len == 0 || memcmp(e->in + ip.len, ua.ptr, ua.len) == 0))
+        return e->key;
+    e->key = cookieless_hash(p, s, raw, salt);
+    e->suite = s;
+    e->ip_len = (uint16_t)ip.len;
+    e->ua_len = (uint16_t)ua.len;
+    memcpy(e->salt, salt, 16);
+    if (ip.len > 0)
+        memcpy(e->in, ip.ptr, ip.len);
+    if (ua.len > 0)
+        memcpy(e->in + ip.len, ua.ptr, ua.len);
+    return e->key;
+}
+
+/* A visitor found: its eVars are read after the visit's rows (and enrichment at a visit's
+ * start): start loading them now, a third miss after the index slot and the record. */
+static inline uint32_t visitor_known(const cn_suite_state_t *s, uint32_t ord, bool *is_new)
+{
+    const cn_visitor_t *v = cn__vis_at(s, ord);
+    if (v->evars != NULL)
+        __builtin_prefetch(v->evars);
+    *is_new = false;
+    return ord;
+}
+
+static inline uint32_t visitor_added(cn_process_t *p, cn_suite_state_t *s, cn_key_t key,
+                                     bool *is_new)
+{
+    *is_new = true;
+    p->stats.visitors++;
+    return cn__vis_add(s, key);
+}
+
+/* The ordinal of the hit's visitor (new ones added, *is_new set); *rc a salt's error. */
 static uint32_t visitor_of(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
                            const cn_dhit_t *h, int64_t ts, bool *is_new, int *rc)
 {
     cn_key_t key;
     uint32_t ord;
     if (h->visitor_id.len > 0) {
-        key = cn_key_of(0x7669736974, h->visitor_id);
-        ord = cn__vis_find(s, key);
-    } else {
-        uint8_t salt[16];
-        if ((*rc = cn_salts_get(p->salts, ts, raw->recv_us, salt)) != 0)
-            return 0;
-        key = cookieless_key(p, s, raw, salt);
-        ord = cn__vis_find(s, key);
-        /* Not seen under its day's salt: a visit going on over midnight UTC, when the salts
-         * change, keeps its visitor (and so its visit) while it lasts, as Plausible looks a
-         * session up under the previous salt too. Only a visitor new for the day pays this. */
-        if (ord == UINT32_MAX && cn_salts_prev(p->salts, ts, salt) == 0) {
-            uint32_t prev = cn__vis_find(s, cookieless_key(p, s, raw, salt));
-            if (prev != UINT32_MAX &&
-                ts - cn__vis_at(s, prev)->last_ts <= s->conf->visit_timeout_us)
-                ord = prev;
+        /* A visitor's hits come close together: a memo of recent ids (docs/processing.md
+         * "Visitors") gives most of them their ordinal without the key's XXH3-128 and the
+         * index probe. Ordinals never change while the table lives (vis_dispose drops the
+         * memo with it). */
+        cn_str_t id = h->visitor_id;
+        cn_vmemo_t *e = NULL;
+        if (id.len <= CN_VMEMO_BYTES) {
+            if (s->vmemo == NULL)
+                s->vmemo = cn_xcalloc(CN_VMEMO_SLOTS, sizeof(*s->vmemo));
+            e = &s->vmemo[cn__str_mix(id) >> 40 & (CN_VMEMO_SLOTS - 1)];
+            if (e->len == id.len && memcmp(e->id, id.ptr, id.len) == 0)
+                return visitor_known(s, e->ord, is_new);
         }
-    }
-    if (ord != UINT32_MAX) {
-        /* its eVars are read after the visit's rows (and enrichment at a visit's start):
-         * start loading them now, a third miss after the index slot and the record */
-        const cn_visitor_t *v = cn__vis_at(s, ord);
-        if (v->evars != NULL)
-            __builtin_prefetch(v->evars);
-        *is_new = false;
+        key = cn_key_of(0x7669736974, id);
+        ord = cn__vis_find(s, key);
+        ord = ord != UINT32_MAX ? visitor_known(s, ord, is_new) : visitor_added(p, s, key, is_new);
+        if (e != NULL) {
+            e->len = (uint8_t)id.len;
+            memcpy(e->id, id.ptr, id.len);
+            e->ord = ord;
+        }
         return ord;
     }
-    *is_new = true;
-    p->stats.visitors++;
-    return cn__vis_add(s, key);
+    uint8_t salt[16];
+    if ((*rc = cn_salts_get(p->salts, ts, raw->recv_us, salt)) != 0)
+        return 0;
+    key = cookieless_key(p, s, raw, salt);
+    ord = cn__vis_find(s, key);
+    /* Not seen under its day's salt: a visit going on over midnight UTC, when the salts
+     * change, keeps its visitor (and so its visit) while it lasts, as Plausible looks a
+     * session up under the previous salt too. Only a visitor new for the day pays this. */
+    if (ord == UINT32_MAX && cn_salts_prev(p->salts, ts, salt) == 0) {
+        uint32_t prev = cn__vis_find(s, cookieless_hash(p, s, raw, salt));
+        if (prev != UINT32_MAX && ts - cn__vis_at(s, prev)->last_ts <= s->conf->visit_timeout_us)
+            ord = prev;
+    }
+    return ord != UINT32_MAX ? visitor_known(s, ord, is_new) : visitor_added(p, s, key, is_new);
 }
 
 static void evar_remove(cn_visitor_t *v, size_t i)
@@ -393,10 +470,8 @@ static void evar_set(cn_suite_state_t *s, cn_visitor_t *v, unsigned num, cn_str_
             return;
         }
     } else {
-        if (v->evar_count == v->evar_cap) {
-            v->evar_cap = v->evar_cap ? (uint16_t)(v->evar_cap * 2) : 4;
-            v->evars = cn_xrealloc(v->evars, v->evar_cap * sizeof(*v->evars));
-        }
+        if (v->evar_count == v->evar_cap)
+            cn__evars_grow(s, v, (size_t)v->evar_count + 1);
         memmove(&v->evars[i + 1], &v->evars[i], (v->evar_count - i) * sizeof(v->evars[0]));
         v->evar_count++;
     }
@@ -461,10 +536,8 @@ static void list_add(cn_suite_state_t *s, cn_visitor_t *v, unsigned n, cn_str_t 
             break;
         }
     }
-    if (v->evar_count == v->evar_cap) {
-        v->evar_cap = v->evar_cap ? (uint16_t)(v->evar_cap * 2) : 4;
-        v->evars = cn_xrealloc(v->evars, v->evar_cap * sizeof(*v->evars));
-    }
+    if (v->evar_count == v->evar_cap)
+        cn__evars_grow(s, v, (size_t)v->evar_count + 1);
     memmove(&v->evars[hi + 1], &v->evars[hi], (v->evar_count - hi) * sizeof(v->evars[0]));
     v->evar_count++;
     v->evars[hi++] = (cn_evar_val_t){(uint16_t)num, cn__pool_intern(s, value), ts, v->visit_num};
@@ -1053,6 +1126,30 @@ no_rate:
 
 /* --- Public entry points --- */
 
+/* The hits of b for suite s, one of the suites its list names. */
+static inline int suite_hits(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
+                             const void *rec, size_t rec_len, cn_hitlog_pos_t pos,
+                             const cn_dbatch_t *b, const cn_penrich_t *pe)
+{
+    if (p->only_suite != NULL && !cn_str_eq_c(s->id, p->only_suite))
+        return 0;
+    if (s->suppress)
+        cn__suite_unsuppress(s, pos);
+    if (s->conf->exclude_ip_count > 0 &&
+        cn_conf_is_excluded_ip(s->conf, raw->ip.ptr, raw->ip.len)) {
+        char d[200];
+        snprintf(d, sizeof(d), "IP %.*s is in suite %.*s's exclude_ips",
+                 (int)(raw->ip.len > 64 ? 64 : raw->ip.len), raw->ip.ptr ? raw->ip.ptr : "",
+                 CN_STR_FMT(s->id));
+        return bad_row(p, raw, rec, rec_len, pos, CN_BADROW_EXCLUDED_IP, d);
+    }
+    int rc = 0;
+    for (size_t i = 0; i < b->hit_count && rc == 0; i++)
+        rc = process_hit(p, s, raw, pos, b, &b->hits[i],
+                         pe ? &pe[(size_t)(s - p->suites) * b->hit_count + i] : NULL);
+    return rc;
+}
+
 /*
  * The state stage for one decoded raw hit: b holds its hits (reason 0) or
  * reason is why it is a bad row; pe (may be NULL) its enrichment computed
@@ -1064,40 +1161,36 @@ static int process_batch(cn_process_t *p, const cn_rawhit_t *raw, const void *re
 {
     if (reason != 0)
         return bad_row(p, raw, rec, rec_len, pos, reason, detail);
-    /* One hit per configured suite of the list; a suite named twice (shop,shop) is one. */
+    /* One hit per configured suite of the list; a suite named twice (shop,shop) is one. The
+     * usual list is one id, the suite of the raw hit before: compared whole first (a
+     * configured id has no ',' nor space, so a list equal to it names that suite alone). One
+     * call of suite_hits, so that process_hit is inlined once. */
     cn_str_t rest = b->suites, id;
     size_t matched = 0, unknown = 0;
     int rc = 0;
-    while (rest.ptr != NULL && rc == 0) {
-        const char *at = rest.ptr;
-        rest = cn_str_split(rest, ',', &id);
-        id = cn_str_trim(id);
-        if (id.len == 0 ||
-            (at != b->suites.ptr && /* the first id: none before it */
-             cn_str_list_has(cn_str(b->suites.ptr, (size_t)(at - b->suites.ptr)), ',', id)))
-            continue;
-        cn_suite_state_t *s = find_suite(p, id);
+    cn_suite_state_t *s = NULL;
+    if (p->suite_count > 0 && cn_str_eq(b->suites, p->suites[p->last_suite].id)) {
+        s = &p->suites[p->last_suite];
+        rest = CN_STR_NULL;
+    }
+    while (rc == 0 && (s != NULL || rest.ptr != NULL)) {
         if (s == NULL) {
-            unknown++;
-            continue;
+            const char *at = rest.ptr;
+            rest = cn_str_split(rest, ',', &id);
+            id = cn_str_trim(id);
+            if (id.len == 0 ||
+                (at != b->suites.ptr && /* the first id: none before it */
+                 cn_str_list_has(cn_str(b->suites.ptr, (size_t)(at - b->suites.ptr)), ',', id)))
+                continue;
+            if ((s = find_suite(p, id)) == NULL) {
+                unknown++;
+                continue;
+            }
+            p->last_suite = (size_t)(s - p->suites);
         }
         matched++;
-        if (p->only_suite != NULL && !cn_str_eq_c(id, p->only_suite))
-            continue;
-        if (s->suppress)
-            cn__suite_unsuppress(s, pos);
-        if (s->conf->exclude_ip_count > 0 &&
-            cn_conf_is_excluded_ip(s->conf, raw->ip.ptr, raw->ip.len)) {
-            char d[200];
-            snprintf(d, sizeof(d), "IP %.*s is in suite %.*s's exclude_ips",
-                     (int)(raw->ip.len > 64 ? 64 : raw->ip.len), raw->ip.ptr ? raw->ip.ptr : "",
-                     CN_STR_FMT(s->id));
-            rc = bad_row(p, raw, rec, rec_len, pos, CN_BADROW_EXCLUDED_IP, d);
-            continue;
-        }
-        for (size_t i = 0; i < b->hit_count && rc == 0; i++)
-            rc = process_hit(p, s, raw, pos, b, &b->hits[i],
-                             pe ? &pe[(size_t)(s - p->suites) * b->hit_count + i] : NULL);
+        rc = suite_hits(p, s, raw, rec, rec_len, pos, b, pe);
+        s = NULL;
     }
     if (rc != 0)
         return rc;

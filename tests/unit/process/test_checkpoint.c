@@ -434,6 +434,60 @@ static void a_written_checkpoint_holds_its_visit_numbers(void **state)
     expect_load(NULL, 0);
 }
 
+/* The pool of small arrays (cn__bpool_grow): an array's first CN_BPOOL_CAP entries are a pool
+ * block, a block given back is the next one handed out, an array that outgrows its block moves
+ * to malloc with its entries, and one that starts bigger (a checkpoint's) never takes a block. */
+static void small_arrays_come_from_a_pool_and_move_out_of_it(void **state)
+{
+    (void)state;
+    cn_bpool_t pool;
+    cn__bpool_init(&pool, CN_BPOOL_CAP * sizeof(uint64_t));
+    assert_int_equal(pool.size, 32);
+    enum { N = 3000 }; /* more blocks than a chunk holds */
+    uint64_t *arr[N];
+    uint16_t cap[N];
+    for (size_t i = 0; i < N; i++) {
+        cap[i] = 0;
+        arr[i] = cn__bpool_grow(&pool, NULL, sizeof(uint64_t), 0, &cap[i], 1);
+        assert_int_equal(cap[i], CN_BPOOL_CAP);
+        assert_int_equal((uintptr_t)arr[i] % 16, 0);
+        for (size_t k = 0; k < CN_BPOOL_CAP; k++)
+            arr[i][k] = i * 10 + k;
+    }
+    /* within a block, growing keeps it */
+    assert_ptr_equal(cn__bpool_grow(&pool, arr[0], sizeof(uint64_t), 2, &cap[0], 3), arr[0]);
+    /* past it: twice the capacity, the entries copied, the block free for the next array */
+    uint64_t *old = arr[7];
+    arr[7] = cn__bpool_grow(&pool, arr[7], sizeof(uint64_t), CN_BPOOL_CAP, &cap[7], 5);
+    assert_int_equal(cap[7], 2 * CN_BPOOL_CAP);
+    for (size_t k = 0; k < CN_BPOOL_CAP; k++)
+        assert_int_equal(arr[7][k], 70 + k);
+    uint16_t c = 0;
+    uint64_t *again = cn__bpool_grow(&pool, NULL, sizeof(uint64_t), 0, &c, 1);
+    assert_ptr_equal(again, old);
+    /* further growth reallocs; the count asked wins over doubling */
+    arr[7] = cn__bpool_grow(&pool, arr[7], sizeof(uint64_t), 8, &cap[7], 40);
+    assert_int_equal(cap[7], 40);
+    for (size_t k = 0; k < CN_BPOOL_CAP; k++)
+        assert_int_equal(arr[7][k], 70 + k);
+    /* an array that starts past the pool's size is malloc'd at once */
+    uint16_t big_cap = 0;
+    uint64_t *big = cn__bpool_grow(&pool, NULL, sizeof(uint64_t), 0, &big_cap, 9);
+    assert_int_equal(big_cap, 9);
+    big[8] = 1;
+    /* every other array intact */
+    for (size_t i = 0; i < N; i++) {
+        for (size_t k = 0; i != 7 && k < CN_BPOOL_CAP; k++)
+            assert_int_equal(arr[i][k], i * 10 + k);
+    }
+    /* an owner frees the malloc'd arrays, the pool its chunks */
+    free(big);
+    free(arr[7]);
+    cn__bpool_put(&pool, again);
+    cn__bpool_dispose(&pool);
+    assert_null(pool.chunks);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +497,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_written_checkpoint_holds_its_visit_numbers, setup,
                                         teardown),
+        cmocka_unit_test(small_arrays_come_from_a_pool_and_move_out_of_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -328,6 +328,40 @@ static void an_expiry_event_takes_no_value_or_id(void **state)
     }
 }
 
+/* The value pool's memo (cn__pool_intern) is direct-mapped: two values of one length in one
+ * slot evict each other, and each visitor keeps the value it was given. */
+static void values_that_share_a_pool_memo_slot_stay_apart(void **state)
+{
+    (void)state;
+    char a[32], b[32];
+    size_t first[CN_POOL_MEMO];
+    memset(first, 0xff, sizeof(first));
+    a[0] = 0;
+    for (size_t i = 0; a[0] == 0; i++) {
+        snprintf(b, sizeof(b), "val-%06zu", i);
+        size_t slot = cn__str_mix(cn_str_c(b)) >> 40 & (CN_POOL_MEMO - 1);
+        if (first[slot] != SIZE_MAX)
+            snprintf(a, sizeof(a), "val-%06zu", first[slot]);
+        first[slot] = i;
+    }
+    cn_process_t *p = open_proc();
+    char q[64], want[256];
+    const char *mids[] = {"41", "42", "43", "44"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(q, sizeof(q), "v8=%s", i % 2 ? b : a);
+        hit_of(p, mids[i], T0 + i * MIN, q);
+    }
+    for (int i = 0; i < 4; i++)
+        hit_of(p, mids[i], T0 + (4 + i) * MIN, "c1=x");
+    snprintf(want, sizeof(want),
+             "0:H ev=0;0:v8=%s;1:H ev=0;1:v8=%s;2:H ev=0;2:v8=%s;3:H ev=0;3:v8=%s;"
+             "4:H ev=0;4:c1=x;4:v8=%s;5:H ev=0;5:c1=x;5:v8=%s;6:H ev=0;6:c1=x;6:v8=%s;"
+             "7:H ev=0;7:c1=x;7:v8=%s;",
+             a, b, a, b, a, b, a, b);
+    assert_string_equal(take(), want);
+    cn_process_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +376,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_repeated_order_ends_no_evar, setup, teardown),
         cmocka_unit_test_setup_teardown(an_expiry_event_takes_no_value_or_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(values_that_share_a_pool_memo_slot_stay_apart, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include "helpers.h"
 #include "hit/hit.h"
 #include "hit/sink.h"
+#include "process/internal.h"
 #include "process/process.h"
 
 #include <cmocka.h>
@@ -122,8 +123,10 @@ static cn_process_t *open_proc(bool from_scratch)
 
 static uint32_t POS;
 
-/* An Adobe page view received at recv (µs) from ip; q is the rest of its query. */
-static void hit(cn_process_t *p, const char *ip, int64_t recv, const char *page, const char *q)
+/* An Adobe page view received at recv (µs) from ip with user agent ua; q is the rest of its
+ * query. */
+static void hit_ua(cn_process_t *p, const char *ip, const char *ua, int64_t recv, const char *page,
+                   const char *q)
 {
     char query[512];
     snprintf(query, sizeof(query), "pageName=%s&g=https%%3A%%2F%%2Fshop.canton.test%%2F%s%s", page,
@@ -133,11 +136,16 @@ static void hit(cn_process_t *p, const char *ip, int64_t recv, const char *page,
     r.proto = CN_PROTO_ADOBE;
     r.suite = CN_STR_LIT("shop");
     r.ip = cn_str_c(ip);
-    r.ua = CN_STR_LIT("Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0");
+    r.ua = cn_str_c(ua);
     r.method = CN_STR_LIT("GET");
     r.path = CN_STR_LIT("/b/ss/shop/1/JS-2.21.0/s1");
     r.query = cn_str_c(query);
     assert_int_equal(cn_process_raw(p, &r, (cn_hitlog_pos_t){1, ++POS}), 0);
+}
+
+static void hit(cn_process_t *p, const char *ip, int64_t recv, const char *page, const char *q)
+{
+    hit_ua(p, ip, "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0", recv, page, q);
 }
 
 static void assert_rows(const char *want)
@@ -281,6 +289,76 @@ static void an_id_that_appears_mid_visit_is_a_new_visitor(void **state)
                 "  H visit=2 num=2 t=3780000 d\n");
 }
 
+/* The memos of recent visitor ids and cookieless keys (process.c, visitor_of) are direct-mapped:
+ * inputs that share a slot evict each other and keep their own visitors, hit after hit, also
+ * across a restart (which starts the memos empty) and for an id too long for the memo. */
+static void inputs_that_share_a_memo_slot_keep_their_visitors(void **state)
+{
+    (void)state;
+    /* two visitor ids of one length and one slot of the id memo */
+    char a[32], b[32];
+    size_t first[CN_VMEMO_SLOTS];
+    memset(first, 0xff, sizeof(first));
+    a[0] = 0;
+    for (size_t i = 0; a[0] == 0; i++) {
+        snprintf(b, sizeof(b), "id-%06zu", i);
+        size_t slot = cn__str_mix(cn_str_c(b)) >> 40 & (CN_VMEMO_SLOTS - 1);
+        if (first[slot] != SIZE_MAX)
+            snprintf(a, sizeof(a), "id-%06zu", first[slot]);
+        first[slot] = i;
+    }
+    char qa[64], qb[64], ql[128];
+    snprintf(qa, sizeof(qa), "&vid=%s", a);
+    snprintf(qb, sizeof(qb), "&vid=%s", b);
+    snprintf(ql, sizeof(ql), "&vid=%s%060d", a, 0); /* longer than the memo holds */
+    /* two browsers behind one IP whose user agents give one slot of the cookieless memo: the
+     * same length and the same bytes at the ends of the UA and of its first half */
+    const char *ua1 = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0";
+    const char *ua2 = "Xozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0";
+    for (int round = 0; round < 2; round++) {
+        POS = 0;
+        cn_process_t *p = open_proc(true);
+        for (int i = 0; i < 3; i++) {
+            if (round == 1 && i == 2) { /* a restart: the memos start empty */
+                assert_int_equal(cn_process_checkpoint(p), 0);
+                cn_process_free(p);
+                p = open_proc(false);
+            }
+            int64_t t = T0 + i * MIN;
+            hit(p, "203.0.113.9", t, "a", qa);
+            hit(p, "203.0.113.9", t + 1000, "b", qb);
+            hit_ua(p, "203.0.113.9", ua1, t + 2000, "c", "");
+            hit_ua(p, "203.0.113.9", ua2, t + 3000, "d", "");
+            hit(p, "203.0.113.9", t + 4000, "l", ql);
+        }
+        assert_int_equal(cn_process_checkpoint(p), 0);
+        cn_process_stats_t st;
+        cn_process_stats(p, &st);
+        assert_int_equal(st.visitors, round == 0 ? 5 : 0); /* new ones since the restart */
+        cn_process_free(p);
+        assert_rows("V0 visitor=0 num=1 start=0 entry=a\n"
+                    "  H visit=0 num=1 t=0 a\n"
+                    "V1 visitor=1 num=1 start=0 entry=b\n"
+                    "  H visit=1 num=1 t=1 b\n"
+                    "V2 visitor=2 num=1 start=0 entry=c\n"
+                    "  H visit=2 num=1 t=2 c\n"
+                    "V3 visitor=3 num=1 start=0 entry=d\n"
+                    "  H visit=3 num=1 t=3 d\n"
+                    "V4 visitor=4 num=1 start=0 entry=l\n"
+                    "  H visit=4 num=1 t=4 l\n"
+                    "  H visit=0 num=2 t=60000 a\n"
+                    "  H visit=1 num=2 t=60001 b\n"
+                    "  H visit=2 num=2 t=60002 c\n"
+                    "  H visit=3 num=2 t=60003 d\n"
+                    "  H visit=4 num=2 t=60004 l\n"
+                    "  H visit=0 num=3 t=120000 a\n"
+                    "  H visit=1 num=3 t=120001 b\n"
+                    "  H visit=2 num=3 t=120002 c\n"
+                    "  H visit=3 num=3 t=120003 d\n"
+                    "  H visit=4 num=3 t=120004 l\n");
+    }
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -289,6 +367,7 @@ int main(void)
         T(a_cookieless_visit_goes_on_over_midnight_utc),
         T(hits_stamped_before_the_last_one_keep_visits_in_time_order),
         T(an_id_that_appears_mid_visit_is_a_new_visitor),
+        T(inputs_that_share_a_memo_slot_keep_their_visitors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
