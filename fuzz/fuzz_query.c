@@ -9,6 +9,9 @@
  * (cn_url_unescape_to) matches a slow reference that reads UTF-16 code units
  * first and pairs surrogates afterwards, apart and in place, and
  * cn_url_decode_to_u decodes as cn_url_decode_to and tells %u escapes right.
+ * The percent-decoder matches a bytewise reference, and each path of the
+ * block splitter (SSE2, and AVX2 where the CPU has it) splits as
+ * cn_query_next_pair() does, in batches of 1 to 40 pairs.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -91,6 +94,46 @@ static size_t ref_unescape(const uint8_t *p, size_t n, char *dst)
     return o;
 }
 
+/* The percent-decoder's reference: a byte at a time. */
+static size_t ref_decode(const uint8_t *p, size_t n, char *dst)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        if (p[i] == '+') {
+            dst[o++] = ' ';
+            i++;
+        } else if (p[i] == '%' && i + 2 < n && ishex(p[i + 1]) && ishex(p[i + 2])) {
+            dst[o++] = (char)(hexv(p[i + 1]) << 4 | hexv(p[i + 2]));
+            i += 3;
+        } else {
+            dst[o++] = (char)p[i++];
+        }
+    }
+    return o;
+}
+
+/* A splitter path gives the pairs cn_query_next_pair() gives, cap at a time. */
+static void check_split(size_t (*split)(cn_str_t *, cn_query_pair_t *, size_t), const uint8_t *data,
+                        size_t size, size_t cap)
+{
+    cn_str_t r1 = cn_str((const char *)data, size), r2 = r1;
+    cn_query_pair_t *got = malloc(cap * sizeof(*got)), pr; /* exactly cap: ASan sees more */
+    size_t k;
+    do {
+        k = split(&r2, got, cap);
+        for (size_t i = 0; i < k; i++) {
+            if (!cn_query_next_pair(&r1, &pr) || got[i].name.ptr != pr.name.ptr ||
+                got[i].name.len != pr.name.len || got[i].value.ptr != pr.value.ptr ||
+                got[i].value.len != pr.value.len || got[i].has_eq != pr.has_eq ||
+                got[i].name_special != pr.name_special || got[i].value_special != pr.value_special)
+                abort();
+        }
+    } while (k == cap);
+    if (r2.len != 0 || r2.ptr != (const char *)data + size || cn_query_next_pair(&r1, &pr))
+        abort();
+    free(got);
+}
+
 /* The escape() checks over the whole input (one value, say). */
 static void check_unescape(const uint8_t *data, size_t size)
 {
@@ -109,6 +152,8 @@ static void check_unescape(const uint8_t *data, size_t size)
         want_u = at_u_escape(data + i, size - i);
     size_t a = cn_url_decode_to(s, out), b = cn_url_decode_to_u(s, inplace, &has_u);
     if (a != b || memcmp(out, inplace, a) != 0 || has_u != want_u)
+        abort();
+    if (ref_decode(data, size, ref) != a || memcmp(ref, out, a) != 0)
         abort();
     free(ref);
     free(out);
@@ -143,22 +188,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (cn_url_decode_to(v, out) != v.len || (v.len && memcmp(out, v.ptr, v.len) != 0)))
             abort();
     }
-    /* the block splitter gives the same pairs as the pair-at-a-time one */
-    cn_str_t r1 = cn_str((const char *)data, size), r2 = r1;
-    cn_query_pair_t got[5];
-    size_t k;
-    do {
-        k = cn_query_split(&r2, got, 5);
-        for (size_t i = 0; i < k; i++) {
-            if (!cn_query_next_pair(&r1, &pr) || got[i].name.ptr != pr.name.ptr ||
-                got[i].name.len != pr.name.len || got[i].value.ptr != pr.value.ptr ||
-                got[i].value.len != pr.value.len || got[i].has_eq != pr.has_eq ||
-                got[i].name_special != pr.name_special || got[i].value_special != pr.value_special)
-                abort();
-        }
-    } while (k == 5);
-    if (r2.len != 0 || cn_query_next_pair(&r1, &pr))
-        abort();
+    /* the block splitter gives the same pairs as the pair-at-a-time one, on every path */
+    size_t cap = size > 0 ? 1 + data[0] % 40 : 5; /* (a block holds up to 32 pairs) */
+    check_split(cn_query_split, data, size, 5);
+    check_split(cn_url__query_split_sse2, data, size, cap);
+#if CN_URL_AVX2
+    if (cn_url__have_avx2())
+        check_split(cn_url__query_split_avx2, data, size, cap);
+#endif
     size_t amps = 0;
     for (size_t i = 0; i < size; i++)
         amps += data[i] == '&';

@@ -129,14 +129,27 @@ static inline const char *cn_json_plain_run(const char *p, const char *end)
 }
 
 /*
- * True when every byte of s is ASCII (below 0x80). Inline, 8 bytes a load (the last load
- * overlaps the one before it): the check every decoded value passes, so the common value
- * (short, ASCII) costs a few instructions and no call.
+ * True when every byte of s is ASCII (below 0x80). Inline, 16 bytes a load where SSE2 is
+ * available, else 8 (the last load overlaps the one before it): the check every decoded value
+ * passes, so the common value (short, ASCII) costs a few instructions and no call.
  */
 static inline bool cn_str_is_ascii(cn_str_t s)
 {
     const char *p = s.ptr;
     size_t n = s.len;
+#ifdef __SSE2__
+    if (n >= 16) {
+        /* 32 bytes a round (the last 16 loaded first, overlapping the ones before) */
+        __m128i acc = _mm_loadu_si128((const __m128i *)(p + n - 16));
+        size_t i = 0;
+        for (; i + 32 < n; i += 32)
+            acc = _mm_or_si128(acc, _mm_or_si128(_mm_loadu_si128((const __m128i *)(p + i)),
+                                                 _mm_loadu_si128((const __m128i *)(p + i + 16))));
+        if (i + 16 < n)
+            acc = _mm_or_si128(acc, _mm_loadu_si128((const __m128i *)(p + i)));
+        return _mm_movemask_epi8(acc) == 0;
+    }
+#endif
     if (n >= 8) {
         uint64_t acc = 0, w;
         for (size_t i = 0; i + 8 < n; i += 8) {

@@ -45,6 +45,24 @@ bool cn_query_next_pair(cn_str_t *rest, cn_query_pair_t *out);
  */
 size_t cn_query_split(cn_str_t *rest, cn_query_pair_t *out, size_t cap);
 
+/*
+ * cn_query_split() classifies its blocks with AVX2 (32 bytes a compare) where the CPU has it
+ * (checked at run time: the binary runs on any x86-64), else with SSE2, the x86-64 baseline.
+ * Both paths are callable, for the tests that run them on the same inputs and compare.
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CN_URL_AVX2 1
+/* Whether this CPU (and OS) runs the AVX2 paths: AVX2 and BMI1 (a load and a test). */
+static inline bool cn_url__have_avx2(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi");
+}
+size_t cn_url__query_split_avx2(cn_str_t *rest, cn_query_pair_t *out, size_t cap);
+#else
+#define CN_URL_AVX2 0
+#endif
+size_t cn_url__query_split_sse2(cn_str_t *rest, cn_query_pair_t *out, size_t cap);
+
 /* Length of the prefix of s that holds no '%' and no '+'. */
 size_t cn_url_special_prefix(cn_str_t s);
 

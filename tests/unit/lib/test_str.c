@@ -165,6 +165,31 @@ static void utf8_repair_replaces_each_bad_sequence(void **state)
     REPAIRS("0123456789abcdef\xf0\x9f\x98\x80z", "0123456789abcdef\xf0\x9f\x98\x80z");
 }
 
+/* cn_str_is_ascii at every length from 0 to 100 (the 16- and 32-byte loads, the overlapping
+ * last load, the 8-, 4- and 1-byte paths) with one byte >= 0x80 at every place, or none. */
+static void is_ascii_sees_every_high_byte(void **state)
+{
+    (void)state;
+    char buf[100];
+    for (size_t n = 0; n <= sizeof(buf); n++) {
+        memset(buf, 'a', sizeof(buf));
+        assert_true(cn_str_is_ascii(cn_str(buf, n)));
+        for (size_t at = 0; at < n; at++) {
+            for (int hi = 0x80; hi <= 0xff; hi += 0x7f) {
+                buf[at] = (char)hi;
+                assert_false(cn_str_is_ascii(cn_str(buf, n)));
+                buf[at] = 0x7f;
+                assert_true(cn_str_is_ascii(cn_str(buf, n)));
+                buf[at] = 'a';
+            }
+        }
+        if (n < sizeof(buf)) { /* a high byte just past the end is not looked at */
+            buf[n] = (char)0x80;
+            assert_true(cn_str_is_ascii(cn_str(buf, n)));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +203,7 @@ int main(void)
         cmocka_unit_test(width_prefix_cuts_on_a_character),
         cmocka_unit_test(utf8_valid_prefix_stops_at_the_first_bad_byte),
         cmocka_unit_test(utf8_repair_replaces_each_bad_sequence),
+        cmocka_unit_test(is_ascii_sees_every_high_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -434,6 +434,112 @@ static void split_at_block_edges_matches_pairwise(void **state)
     }
 }
 
+/* The splitter's paths: SSE2 (every x86-64) and, where this CPU has it, AVX2 (which
+ * cn_query_split() then takes); each test below runs all of them. */
+typedef size_t (*split_fn)(cn_str_t *rest, cn_query_pair_t *out, size_t cap);
+static size_t split_paths(split_fn fns[2])
+{
+    size_t k = 0;
+    fns[k++] = cn_url__query_split_sse2;
+#if CN_URL_AVX2
+    if (cn_url__have_avx2())
+        fns[k++] = cn_url__query_split_avx2;
+#endif
+    return k;
+}
+
+/* fn splits in[0..n) cap pairs at a time as the pair-at-a-time splitter does. */
+static void assert_split_as_pairwise(split_fn fn, const char *in, size_t n, size_t cap)
+{
+    cn_str_t r1 = cn_str(in, n), r2 = r1;
+    cn_query_pair_t *got = malloc(cap * sizeof(*got)), pr; /* exactly cap: ASan sees more */
+    size_t k;
+    do {
+        k = fn(&r2, got, cap);
+        for (size_t i = 0; i < k; i++) {
+            assert_true(cn_query_next_pair(&r1, &pr));
+            assert_same_pair(&got[i], &pr);
+        }
+        if (k == cap) { /* the rest starts right after the last pair's '&' (or at the end) */
+            const char *end = got[k - 1].value.ptr + got[k - 1].value.len;
+            assert_ptr_equal(r2.ptr, end < in + n ? end + 1 : end);
+        }
+    } while (k == cap);
+    assert_int_equal(r2.len, 0);
+    assert_ptr_equal(r2.ptr, in + n);
+    assert_false(cn_query_next_pair(&r1, &pr));
+    free(got);
+}
+
+/*
+ * Each path of the block splitter against the pair-at-a-time one, on random queries of 0 to
+ * 700 bytes with '&' now dense, now rare (pairs of several blocks: a long URL value, a name
+ * without '=' that runs to the end, a pair that ends at a block's last byte), taken 1 to 40
+ * pairs at a time; and on queries whose pairs end at every place around the 64-byte edges,
+ * with room for 31 to 33 pairs where a block holds 32.
+ */
+static void split_paths_match_pairwise(void **state)
+{
+    (void)state;
+    split_fn fns[2];
+    size_t nf = split_paths(fns);
+    static const char marks[] = "&&&&==%%++\xc3\xa9\x80";
+    static char in[800];
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int round = 0; round < 6000; round++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t n = (size_t)(x % 701), density = 2 + (size_t)(x >> 32) % 150;
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            in[i] = x % density ? (char)('a' + x % 26) : marks[(x >> 8) % (sizeof(marks) - 1)];
+        }
+        size_t cap = 1 + (size_t)(x >> 40) % 40;
+        for (size_t f = 0; f < nf; f++)
+            assert_split_as_pairwise(fns[f], in, n, cap);
+    }
+    /* "a=v...&" pairs of every length from 1 to 140 bytes, queries of 1 to 300 bytes: every
+     * pair end and start at every offset of a block, the last byte at every offset */
+    for (size_t plen = 1; plen <= 140; plen++) {
+        for (size_t n = 1; n <= 300; n += 1 + n / 40) {
+            for (size_t i = 0; i < n; i++)
+                in[i] = i % (plen + 1) == plen ? '&' : i % (plen + 1) == plen / 2 ? '=' : 'v';
+            for (size_t f = 0; f < nf; f++) {
+                assert_split_as_pairwise(fns[f], in, n, 40);
+                assert_split_as_pairwise(fns[f], in, n, 1 + plen % 5);
+                /* room for exactly a full block's pairs (32 of "v&"), one more, one less */
+                for (size_t cap = 31; cap <= 33 && plen == 1; cap++)
+                    assert_split_as_pairwise(fns[f], in, n, cap);
+            }
+        }
+    }
+}
+
+/* Every "%XY" (all 65,536 byte pairs) decodes as the bytewise reference does, in the 16-byte
+ * blocks and in the tail, apart and in place. */
+static void every_escape_decodes_as_bytewise(void **state)
+{
+    (void)state;
+    char in[40], a[40], b[40];
+    for (unsigned x = 0; x < 256; x++) {
+        for (unsigned y = 0; y < 256; y++) {
+            for (size_t at = 0; at <= 20; at += 10) { /* block, block edge, tail */
+                size_t len = 24;
+                memset(in, 'q', len);
+                in[at] = '%';
+                in[at + 1] = (char)x;
+                in[at + 2] = (char)y;
+                size_t want = ref_decode(in, len, a);
+                bool has_u;
+                assert_int_equal(cn_url_decode_to_u(cn_str(in, len), b, &has_u), want);
+                assert_memory_equal(a, b, want);
+                memcpy(b, in, len);
+                assert_int_equal(cn_url_decode_to(cn_str(b, len), b), want);
+                assert_memory_equal(a, b, want);
+            }
+        }
+    }
+}
+
 static void cp1252_becomes_utf8(void **state)
 {
     (void)state;
@@ -490,6 +596,8 @@ int main(void)
         cmocka_unit_test(escapes_at_block_edges_decode_as_bytewise),
         cmocka_unit_test(split_at_block_edges_matches_pairwise),
         cmocka_unit_test(split_edge_cases_exact),
+        cmocka_unit_test(split_paths_match_pairwise),
+        cmocka_unit_test(every_escape_decodes_as_bytewise),
         cmocka_unit_test(cp1252_becomes_utf8),
         cmocka_unit_test(strip_query_and_host),
         cmocka_unit_test(query_param_finds_exact_name),
