@@ -31,14 +31,24 @@ static void usage(FILE *f)
                "                       [--json]\n\n"
                "Lists the raw hits that processing could not turn into rows, oldest first,\n"
                "from DIR/badrows/badrows.log, then a count per reason.\n\n"
-               "  --config FILE canton.conf, for its [server] data\n"
+               "  --config FILE canton.conf: its [server] data and its suites (default:\n"
+               "                the built-in demo suite)\n"
                "  --data DIR    data folder (default: the config's, else ./data)\n"
                "  --suite S     only bad rows of suite S (a hit naming several suites\n"
                "                matches each); a suite that is not configured is an\n"
                "                error unless the log has bad rows of it (unknown_suite)\n"
                "  --reason R    only this reason:");
-    for (unsigned i = 1; i < CN_BADROW__COUNT; i++)
-        fprintf(f, " %s", cn_badrow_reason_name(i));
+    /* the reasons wrapped at 80 columns, under the option's text */
+    size_t col = sizeof("  --reason R    only this reason:") - 1;
+    for (unsigned i = 1; i < CN_BADROW__COUNT; i++) {
+        const char *name = cn_badrow_reason_name(i);
+        if (col + 1 + strlen(name) > 80) {
+            fprintf(f, "\n               ");
+            col = 15;
+        }
+        fprintf(f, " %s", name);
+        col += 1 + strlen(name);
+    }
     fprintf(f, "\n  --json        one JSON object per line (with the raw request)\n");
 }
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "conf/conf.h"
@@ -27,7 +28,8 @@ static void usage(FILE *f)
                "Options:\n"
                "  --config FILE   canton.conf (suites and their time zones; default: built-in)\n"
                "  --data DIR      data folder (default: the config's, else ./data)\n"
-               "  --suite S       check only suite S\n"
+               "  --suite S       check only suite S (one neither configured nor with a\n"
+               "                  folder DIR/store/S is an error: a typo, exit 2)\n"
                "  --quiet         print problems only\n");
 }
 
@@ -167,6 +169,21 @@ int cn_cmd_check(int argc, char **argv)
         const cn_suite_conf_t *sc = cn_conf_suite(conf, suite, strlen(suite));
         cn_suite_conf_t tmp = {0};
         if (!sc) {
+            /* a suite neither configured nor on disk is a typo, not "no store" */
+            char path[4096];
+            struct stat stb;
+            snprintf(path, sizeof(path), "%s/store/%s", data, suite);
+            if (stat(path, &stb) != 0) {
+                fprintf(stderr, "canton check: suite '%s' is not configured (", suite);
+                if (conf->suite_count == 0)
+                    fprintf(stderr, "no suites");
+                for (size_t i = 0; i < conf->suite_count; i++)
+                    fprintf(stderr, "%s%s", i ? ", " : "configured: ", conf->suites[i].id);
+                fprintf(stderr, " in %s) and has no store folder (%s)\n",
+                        config ? config : "the built-in configuration: use --config", path);
+                cn_conf_free(conf);
+                return CN_EXIT_USAGE;
+            }
             /* a store folder for a suite the config does not know: assume UTC */
             tmp.id = (char *)suite;
             tmp.timezone = (char *)"UTC";

@@ -468,16 +468,19 @@ int cn_cmd_report(int argc, char **argv)
     cn_err_t err = {0};
     cn_report_t *r = NULL;
     cn_store_snap_t *snap = NULL;
-    int exit_code = CN_EXIT_OK;
+    int exit_code = CN_EXIT_OK, run_rc = 0;
     /* One report: the scan split over both cores, no cache to keep. */
     cn_query_ctx_t *ctx = cn_query_ctx_new(0, 2);
     if (cn_report_req_parse_params(&req, cn_buf_str(&q), store, cn_time_now_us(), &err) != 0) {
         fprintf(stderr, "canton report: %s\n", err.msg);
         exit_code = CN_EXIT_USAGE;
-    } else if (cn_store_snapshot(store, &snap) != 0 ||
-               cn_report_run_ctx(ctx, store, snap, &req, &r, &err) != 0) {
-        fprintf(stderr, "canton report: %s\n", cn_err_msg(&err, CN_ECORRUPT));
-        exit_code = CN_EXIT_FAIL;
+    } else if ((run_rc = cn_store_snapshot(store, &snap)) != 0 ||
+               (run_rc = cn_report_run_ctx(ctx, store, snap, &req, &r, &err)) != 0) {
+        fprintf(stderr, "canton report: %s\n", cn_err_msg(&err, run_rc));
+        /* a request the API answers 400 (entries by list1...) is a usage error here too */
+        exit_code = run_rc == CN_EINVAL || run_rc == CN_EPARSE || run_rc == CN_ETOOBIG
+                        ? CN_EXIT_USAGE
+                        : CN_EXIT_FAIL;
     } else {
         snprintf(req.suite, sizeof(req.suite), "%s", sc->id);
         if (strcmp(format, "json") == 0) {

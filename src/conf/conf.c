@@ -700,6 +700,7 @@ int cn_conf_parse(const char *name, const char *text, size_t len, cn_conf_t **ou
     server_defaults(c);
     parse_ctx_t ctx = {.name = name, .line = 0, .section = "", .err = err};
     enum { NONE, SERVER, SUITE } where = NONE;
+    int server_line = 0; /* the [server] header's line: one per file */
     cn_suite_conf_t *suite = NULL;
     char section[128] = "";
     char *key = NULL, *value = NULL;
@@ -735,6 +736,14 @@ int cn_conf_parse(const char *name, const char *text, size_t len, cn_conf_t **ou
             if (arg.len >= 2 && arg.ptr[0] == '"' && arg.ptr[arg.len - 1] == '"')
                 arg = cn_str(arg.ptr + 1, arg.len - 2);
             if (cn_str_eq_c(kind, "server") && arg.len == 0) {
+                /* a second [server] would let its keys win over the first's in silence */
+                if (server_line != 0) {
+                    rc = cn_err_set(err, CN_ECONFIG,
+                                    "%s:%d: [server] is defined twice (first at line %d)", name,
+                                    ctx.line, server_line);
+                    goto fail;
+                }
+                server_line = ctx.line;
                 where = SERVER;
             } else if (cn_str_eq_c(kind, "suite")) {
                 if (!is_valid_id(arg.ptr, arg.len)) {

@@ -9,12 +9,14 @@ catch the leaks the error paths had):
 - `report --format csv|tsv` without a dimension: no empty first column, totals even of 0; the
   table prints that one row once; the table lines up by display width (你好 takes 4 columns);
 - `report` offers every parameter of GET /api/v1/report (docs/api.md's table) with its defaults:
-  --offset, --empty, limit 100;
+  --offset, --empty, limit 100; a request the API answers 400 exits 2, also when the report
+  refuses it only once it runs (time_on_page by product);
 - `token create` / `report` with an unknown suite: "canton token: unknown suite 'x'", 2;
 - `export`: an extra argument is named, an unknown suite is named, --out errors say
   "canton export:";
 - `bad-rows` and `check` with a data folder that is not there: exit 1 naming it, not
-  "0 bad rows" / "no store"; `bad-rows --config` reads the file's [server] data;
+  "0 bad rows" / "no store"; `bad-rows --config` reads the file's [server] data; `check
+  --suite` with a suite neither configured nor on disk: exit 2 naming it, not "no store";
 - `check` on a store folder whose MANIFEST is gone: DAMAGED, exit 1; with a config whose
   time zone differs from the store's, it says that may be why;
 - `import`: --threads x, --map with a log format, --date-format without goaccess: refused;
@@ -263,6 +265,12 @@ def main():
                err_has="canton report: 'empty' is 1, true or yes, or 0, false or no, not 'maybe'")
         expect(["report", "--data", data, "--metrics", "pageviews", "--calc", "rpv=revenue/visits"], 2,
                err_has="canton report: calc.rpv is not in metrics")
+        # what the API refuses with a 400 once it runs the request is a usage error too (2),
+        # as the requests refused while their parameters are read, not a failure (1)
+        expect(["report", "--data", data, "--dimension", "product", "--metrics", "time_on_page"], 2,
+               err_has="canton report: time_on_page is per page view: it cannot be broken down")
+        expect(["report", "--data", data, "--dimension", "list1", "--metrics", "entries"], 2,
+               err_has="canton report: entries and exits credit")
 
         # the table lines up by display width: a Chinese or Japanese character takes two
         # columns, and a label wider than 60 is cut on a character with "…" (1 column)
@@ -306,6 +314,9 @@ def main():
             f.write("[server]\ndata = %s\n[suite demo]\n" % data)
         expect(["bad-rows", "--config", conf], 0, out_has="0 bad rows shown (0 in the log)")
         expect(["check", "--data", data], 0, out_has="demo: ok")
+        # a --suite neither configured nor on disk is a typo (2), not "no store" (0)
+        expect(["check", "--data", data, "--suite", "dmeo"], 2,
+               err_has="canton check: suite 'dmeo' is not configured (configured: demo in the built-in")
         # the same store checked with a config whose demo suite is in UTC: the days differ
         out, _ = expect(["check", "--config", conf], 1, out_has="demo: DAMAGED")
         check("written with another timezone than UTC" in out, out)

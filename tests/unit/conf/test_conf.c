@@ -84,6 +84,11 @@ static void errors_name_file_line_and_key(void **state)
     assert_non_null(strstr(err.msg, "key outside a section"));
     assert_int_equal(parse("[suite x]\n[suite x]\n", &c, &err), CN_ECONFIG);
     assert_non_null(strstr(err.msg, "defined twice"));
+    /* [server] is one per file: a second one's keys do not win over the first's */
+    assert_int_equal(
+        parse("[server]\nlog_level = warn\n[suite x]\n[server]\nlog_level = debug\n", &c, &err),
+        CN_ECONFIG);
+    assert_string_equal(err.msg, "t.conf:4: [server] is defined twice (first at line 1)");
     assert_int_equal(parse("[suite a/b]\n", &c, &err), CN_ECONFIG);
     assert_int_equal(parse("[server\n", &c, &err), CN_ECONFIG);
     assert_int_equal(parse("[server]\njust words\n", &c, &err), CN_ECONFIG);
