@@ -616,13 +616,8 @@ static void on_batch_resume(void *ud, cn_http_req_t *req, int status)
  * every request at once (the queries on the workers side by side), answered
  * together in the requests' order. See docs/api.md.
  */
-static void on_batch(cn_api_t *api, cn_http_req_t *req, cn_str_t token, cn_str_t body, bool is_post)
+static void on_batch(cn_api_t *api, cn_http_req_t *req, cn_str_t token, cn_str_t body)
 {
-    if (!is_post) {
-        reply_error(req, 400,
-                    "POST a JSON object: {\"suite\": \"ID\", \"requests\": [\"report?...\", ...]}");
-        return;
-    }
     json_error_t jerr;
     json_t *root = json_loadb(body.ptr ? body.ptr : "", body.len, 0, &jerr);
     json_t *list = json_object_get(root, "requests");
@@ -713,6 +708,18 @@ static void on_api(void *ud, cn_http_req_t *req)
         cn_http_reply(req, 204, NULL, CN_STR_NULL);
         return;
     }
+    /* the lists are GET only, the batch POST only: another method is a 405 naming the ones
+     * the resource has (RFC 9110 15.5.6), not an answer that ignores a body */
+    bool listing = cn_str_eq_c(name, "catalog") || cn_str_eq_c(name, "suites");
+    if ((listing && is_post) || (cn_str_eq_c(name, "batch") && !is_post)) {
+        cn_http_add_header(req, "allow",
+                           listing ? CN_STR_LIT("GET, OPTIONS") : CN_STR_LIT("POST, OPTIONS"));
+        reply_error(req, 405,
+                    listing ? "this endpoint takes GET only (docs/api.md)"
+                            : "POST a JSON object: {\"suite\": \"ID\", \"requests\": "
+                              "[\"report?...\", ...]}");
+        return;
+    }
     cn_str_t token = bearer(req, query);
     if (cn_str_eq_c(name, "catalog")) {
         cn_buf_t b = CN_BUF_INIT;
@@ -731,7 +738,7 @@ static void on_api(void *ud, cn_http_req_t *req)
         return;
     }
     if (cn_str_eq_c(name, "batch")) {
-        on_batch(api, req, token, body, is_post);
+        on_batch(api, req, token, body); /* a POST: on_api answers GET 405 */
         return;
     }
     job_kind_t kind;

@@ -389,8 +389,15 @@ def checks(data):
             status, e = post("/api/v1/batch", obj)
             t.check(status == code and words in e.get("error", ""),
                     "batch %r -> %d %r (got %d %r)" % (obj, code, words, status, e))
-        status, e = get("/api/v1/batch")
-        t.check(status == 400 and "POST" in e["error"], "GET /api/v1/batch: 400 saying POST")
+        status, hdrs, body = srv.request("GET", "/api/v1/batch")
+        t.check(status == 405 and b"POST" in body and hdrs.get("allow") == "POST, OPTIONS",
+                "GET /api/v1/batch: 405 saying POST, Allow: POST, OPTIONS (got %d %r %r)"
+                % (status, hdrs.get("allow"), body))
+        for path in ("/api/v1/suites", "/api/v1/catalog?suite=demo"):
+            status, hdrs, body = srv.request("POST", path, body=b"{}")
+            t.check(status == 405 and b"GET only" in body and hdrs.get("allow") == "GET, OPTIONS",
+                    "POST %s: 405, Allow: GET, OPTIONS (got %d %r %r)"
+                    % (path, status, hdrs.get("allow"), body))
         status, hdrs, body = srv.request("POST", "/api/v1/batch", body=b"{not json")
         t.check(status == 400 and b"bad JSON" in body, "batch with bad JSON: 400")
 
