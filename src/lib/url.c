@@ -21,13 +21,6 @@ static const uint8_t special[256] = {['%'] = 1, ['+'] = 1};
 /* 1 for the bytes that make a split part "special" (url.h): '%', '+' and 0x80-0xff. */
 static const uint8_t split_special[256] = {['%'] = 1, ['+'] = 1, [0x80 ... 0xff] = 1};
 
-/* 1 + the value of a hex digit, 0 for the other bytes. */
-static const uint8_t hexp1[256] = {
-    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
-    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
 /* The value of a hex digit, 0x100 for the other bytes: hexv[a] << 4 | hexv[b] is the byte
  * "%ab" stands for, or >= 0x100 when it stands for none (one test for both digits). */
 static const uint16_t hexv[256] = {[0 ... '0' - 1] = 0x100,
@@ -623,8 +616,8 @@ bool cn_url_needs_decode(cn_str_t s)
 /* Whether the n >= 1 bytes at p (p[0] is '%') start a %u escape: 'u' or 'U', four hex digits. */
 static inline bool is_u_escape(const unsigned char *p, size_t n)
 {
-    return n >= 6 && (p[1] | 0x20) == 'u' && hexp1[p[2]] != 0 && hexp1[p[3]] != 0 &&
-           hexp1[p[4]] != 0 && hexp1[p[5]] != 0;
+    return n >= 6 && (p[1] | 0x20) == 'u' &&
+           (hexv[p[2]] | hexv[p[3]] | hexv[p[4]] | hexv[p[5]]) < 0x100;
 }
 
 /*
@@ -804,8 +797,8 @@ size_t cn_url_decode_to(cn_str_t s, char *dst)
 /* The four hex digits after "%u" at p as a number. */
 static inline unsigned u_escape_value(const unsigned char *p)
 {
-    return (hexp1[p[2]] - 1u) << 12 | (hexp1[p[3]] - 1u) << 8 | (hexp1[p[4]] - 1u) << 4 |
-           (hexp1[p[5]] - 1u);
+    return (unsigned)hexv[p[2]] << 12 | (unsigned)hexv[p[3]] << 8 | (unsigned)hexv[p[4]] << 4 |
+           hexv[p[5]];
 }
 
 /* Writes code point cp (at most U+10FFFF, not a surrogate) as UTF-8; returns its length. */
@@ -842,8 +835,9 @@ size_t cn_url_unescape_next(cn_str_t s, char *out, size_t *out_len)
         *out_len = 1;
         return 1;
     }
-    if (n >= 3 && hexp1[p[1]] != 0 && hexp1[p[2]] != 0) { /* %XX: U+00XX */
-        *out_len = put_utf8((hexp1[p[1]] - 1u) << 4 | (hexp1[p[2]] - 1u), out);
+    unsigned h = n >= 3 ? (unsigned)hexv[p[1]] << 4 | hexv[p[2]] : 0x100;
+    if (h < 0x100) { /* %XX: U+00XX */
+        *out_len = put_utf8(h, out);
         return 3;
     }
     if (!is_u_escape(p, n)) {

@@ -320,18 +320,6 @@ static cn_key_t cookieless_hash(cn_process_t *p, const cn_suite_state_t *s, cons
     return (cn_key_t){a, 0x636f6f6b69656c73ULL}; /* "cookiels": never an XXH3 high half by design */
 }
 
-/* The last 8 bytes of s, or what it has of them: a few bytes that tell inputs apart. */
-static inline uint64_t tail8(cn_str_t s)
-{
-    uint64_t x = s.len;
-    if (s.len >= 8)
-        memcpy(&x, s.ptr + s.len - 8, 8);
-    else if (s.len > 0)
-        x ^= (uint64_t)(unsigned char)s.ptr[0] << 8 | (uint64_t)(unsigned char)s.ptr[s.len - 1]
-                                                          << 16;
-    return x;
-}
-
 /*
  * cookieless_hash through a memo of recent inputs (cn_ckmemo_t): a visitor's hits come close
  * together, and SipHash costs about 6 instructions a byte of IP and UA (~900 a hit), a found
@@ -348,11 +336,9 @@ static cn_key_t cookieless_key(cn_process_t *p, const cn_suite_state_t *s, const
         return cookieless_hash(p, s, raw, salt);
     if (p->ckmemo == NULL)
         p->ckmemo = cn_xcalloc(CN_CKMEMO_SLOTS, sizeof(*p->ckmemo));
-    uint64_t h = tail8(ip) * 0x9e3779b97f4a7c15ULL;
-    h ^= tail8(ua) * 0xc2b2ae3d27d4eb4fULL;
-    h ^= tail8(cn_str(ua.ptr, ua.len / 2)) * 0x165667b19e3779f9ULL;
-    h ^= h >> 31;
-    h *= 0xd6e8feb86659fd93ULL;
+    /* the IP's ends, the UA's ends and its middle (UAs start alike) */
+    uint64_t h =
+        cn__str_mix(ip) ^ cn__str_mix(ua) >> 7 ^ cn__str_mix(cn_str(ua.ptr, ua.len / 2)) >> 13;
     cn_ckmemo_t *e = &p->ckmemo[(h >> 40) & (CN_CKMEMO_SLOTS - 1)];
     if (e->suite == s && e->ip_len == ip.len && e->ua_len == ua.len &&
         memcmp(e->salt, salt, 16) == 0 && (ip.len == 0 || memcmp(e->in, ip.ptr, ip.len) == 0) &&

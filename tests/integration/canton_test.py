@@ -231,3 +231,44 @@ class Checks:
             sys.exit(1)
         print("ok: %d checks" % self.count)
         sys.exit(0)
+
+
+def _crc32c_table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+        table.append(c)
+    return table
+
+
+_CRC32C = _crc32c_table()
+
+
+def crc32c(data):
+    """CRC32C (Castagnoli) of bytes, as the hitlog's frames and the stores' MANIFESTs use."""
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc = _CRC32C[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def kill_when(p, ready, timeout, interval=0.001):
+    """Polls ready() every interval seconds while the Popen p runs (for at most timeout
+    seconds) and SIGKILLs p the first time it returns true. True when p was killed so; False
+    when p ended first or the time ran out (p is then killed, and waited for, too). For the
+    crash tests, which kill a process at a moment its files show, not at a time."""
+    deadline = time.monotonic() + timeout
+    try:
+        while p.poll() is None and time.monotonic() < deadline:
+            if ready():
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+                return True
+            time.sleep(interval)  # a poll interval, not a wait for the process
+        return False
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()

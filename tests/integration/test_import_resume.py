@@ -41,11 +41,9 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import canton_test  # noqa: E402
@@ -225,27 +223,26 @@ def kill_at(conf, data, path, cond, what, check, stdin=False, past=False):
         wait_past = past and attempt < 3
         seen = {}  # a record's text -> the hitlog's bytes when the test first saw it
         records = {}  # the records seen, by text
-        at = None  # the record at the kill
+        at = []  # the record at the kill
+
+        def ready():
+            r = record(data, path)
+            if r is None or r["done"]:
+                return False
+            records[r["text"]] = r
+            if cond(r):
+                size = hitlog_bytes(data)
+                if not wait_past or size > seen.setdefault(r["text"], size):
+                    at.append(r)
+                    return True
+            return False
+
         try:
-            deadline = time.monotonic() + 120
-            while p.poll() is None and time.monotonic() < deadline:
-                r = record(data, path)
-                if r is not None and not r["done"]:
-                    records[r["text"]] = r
-                if r is not None and not r["done"] and cond(r):
-                    size = hitlog_bytes(data)
-                    if not wait_past or size > seen.setdefault(r["text"], size):
-                        p.send_signal(signal.SIGKILL)
-                        p.wait()
-                        at = r
-                        break
-                time.sleep(0.001)  # a poll interval, not a wait for the import
+            canton_test.kill_when(p, ready, 120)
         finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
             if stdin:
                 p.stdin.close()
+        at = at[0] if at else None
         err.close()
         for r in records.values():
             check(r)

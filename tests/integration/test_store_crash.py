@@ -55,12 +55,10 @@ bench/process/crash runs it with more hits and rounds."""
 import hashlib
 import os
 import shutil
-import signal
 import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import canton_test  # noqa: E402
@@ -106,24 +104,7 @@ def export(conf, data):
 
 # --- reading the folder (docs/storage.md "Manifest", "Segments"; docs/processing.md) ---
 
-def _crc32c_table():
-    t = []
-    for i in range(256):
-        x = i
-        for _ in range(8):
-            x = (x >> 1) ^ (0x82F63B78 if x & 1 else 0)
-        t.append(x)
-    return t
-
-
-CRC_TABLE = _crc32c_table()
-
-
-def crc32c(b):
-    x = 0xFFFFFFFF
-    for byte in b:
-        x = CRC_TABLE[(x ^ byte) & 0xFF] ^ (x >> 8)
-    return x ^ 0xFFFFFFFF
+crc32c = canton_test.crc32c
 
 
 def varint(b, at):
@@ -351,20 +332,7 @@ def kill_at(args, data, name, cond, target, end):
     for attempt in range(TRIES):
         errf = open(data + ".stderr", "w+b")
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=errf)
-        killed = False
-        deadline = time.monotonic() + 300
-        try:
-            while p.poll() is None and time.monotonic() < deadline:
-                if now():
-                    p.send_signal(signal.SIGKILL)
-                    p.wait()
-                    killed = True
-                    break
-                time.sleep(0.0005)  # a poll interval, not a wait for the process
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        killed = canton_test.kill_when(p, now, 300, interval=0.0005)
         errf.seek(0)
         err = errf.read()
         errf.close()

@@ -314,7 +314,7 @@ static void inputs_that_share_a_memo_slot_keep_their_visitors(void **state)
     /* two browsers behind one IP whose user agents give one slot of the cookieless memo: the
      * same length and the same bytes at the ends of the UA and of its first half */
     const char *ua1 = "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0";
-    const char *ua2 = "Xozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0";
+    const char *ua2 = "Mozilla/5.0 (X11; Linux x86_64) Chromx/156.0.0.0";
     for (int round = 0; round < 2; round++) {
         POS = 0;
         cn_process_t *p = open_proc(true);
