@@ -87,37 +87,14 @@ static inline void d_end(digest_t *d, char *w)
         d_flush(d);
 }
 
-/* A string's length word, then its bytes. Most values are short (a currency, an eVar value,
- * a browser): up to 16 bytes are copied with two overlapping loads and stores of a fixed
- * size, inline, not through a call to memcpy. */
+/* A string's length word, then its bytes (most are short: a currency, an eVar value, a
+ * browser; cn_memcpy_short copies them without a call). */
 static inline char *w_str(char *w, cn_str_t s)
 {
     uint64_t n = s.len;
-    const char *p = s.ptr;
     memcpy(w, &n, sizeof(n));
-    w += sizeof(n);
-    if (n - 1 < 16) { /* 1..16 */
-        if (n >= 8) {
-            uint64_t a, b;
-            memcpy(&a, p, 8);
-            memcpy(&b, p + n - 8, 8);
-            memcpy(w, &a, 8);
-            memcpy(w + n - 8, &b, 8);
-        } else if (n >= 4) {
-            uint32_t a, b;
-            memcpy(&a, p, 4);
-            memcpy(&b, p + n - 4, 4);
-            memcpy(w, &a, 4);
-            memcpy(w + n - 4, &b, 4);
-        } else {
-            w[0] = p[0];
-            w[n / 2] = p[n / 2];
-            w[n - 1] = p[n - 1];
-        }
-    } else if (n > 16) {
-        memcpy(w, p, n);
-    }
-    return w + n;
+    cn_memcpy_short(w + sizeof(n), s.ptr, n);
+    return w + sizeof(n) + n;
 }
 
 #define W_FIX(w, v)                    (memcpy(w, &(v), sizeof(v)), w += sizeof(v))

@@ -857,24 +857,6 @@ cn_str_t cn_enrich__channel_walk(cn_enrich_thread_t *t, const cn_suite_conf_t *s
     return walk(t, rules_of(t, suite), kv);
 }
 
-/* memcpy(dst, src, n) without a call for the short values a channel key holds (a medium, a
- * utm_medium, a click id): two overlapping fixed-size copies inside both buffers. */
-static inline void copy_short(char *dst, const char *src, size_t n)
-{
-    if (n >= 8 && n <= 16) {
-        memcpy(dst, src, 8);
-        memcpy(dst + n - 8, src + n - 8, 8);
-    } else if (n >= 4 && n < 8) {
-        memcpy(dst, src, 4);
-        memcpy(dst + n - 4, src + n - 4, 4);
-    } else if (n < 4) {
-        for (size_t i = 0; i < n; i++)
-            dst[i] = src[i];
-    } else {
-        memcpy(dst, src, n);
-    }
-}
-
 /*
  * The channel through the memo (cn_chan_slot_t). The walk reads of each key
  * only what rules->use says: the value (key=, key~...), whether it is empty
@@ -902,7 +884,7 @@ cn_str_t cn_enrich_channel(cn_enrich_thread_t *t, const cn_suite_conf_t *suite,
             return walk(t, rules, kv); /* too long to keep */
         uint16_t len = (uint16_t)kv[k].len;
         memcpy(key + n, &len, sizeof(len));
-        copy_short(key + n + 2, kv[k].ptr, len);
+        cn_memcpy_short(key + n + 2, kv[k].ptr, len);
         n += 2 + len;
     }
     uint64_t h = XXH3_64bits(key, n);

@@ -364,23 +364,12 @@ int cn_enrich__ipv4_parse(const char *ip, uint8_t out[4])
     return cn_enrich__ipv4_parse_len(ip, out) != 0;
 }
 
-/*
- * The n <= 15 bytes at s copied into b (16 bytes), NUL-terminated and zero-padded: two
- * overlapping fixed-size copies, not a call. An IPv4 address in text has 7 to 15 bytes.
- */
+/* The n <= 15 bytes at s copied into b (16 bytes), NUL-terminated and zero-padded, without a
+ * call. An IPv4 address in text has 7 to 15 bytes. */
 static void copy_short(char b[16], const char *s, size_t n)
 {
     memset(b, 0, 16);
-    if (n >= 8) {
-        memcpy(b, s, 8);
-        memcpy(b + n - 8, s + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(b, s, 4);
-        memcpy(b + n - 4, s + n - 4, 4);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            b[i] = s[i];
-    }
+    cn_memcpy_short(b, s, n);
 }
 
 /*

@@ -129,6 +129,39 @@ static inline const char *cn_json_plain_run(const char *p, const char *end)
 }
 
 /*
+ * memcpy(dst, src, n) that copies up to 16 bytes inline, with two overlapping loads and stores of
+ * a fixed size (a memcpy of a length the compiler does not know is a call, which costs more than
+ * the copy for the short strings of the hot paths: a value, a memo key, an IP's text); longer
+ * ones through memcpy. dst and src must not overlap.
+ */
+static inline void cn_memcpy_short(void *dst, const void *src, size_t n)
+{
+    char *d = dst;
+    const char *p = src;
+    if (n - 1 < 16) { /* 1..16 */
+        if (n >= 8) {
+            uint64_t a, b;
+            memcpy(&a, p, 8);
+            memcpy(&b, p + n - 8, 8);
+            memcpy(d, &a, 8);
+            memcpy(d + n - 8, &b, 8);
+        } else if (n >= 4) {
+            uint32_t a, b;
+            memcpy(&a, p, 4);
+            memcpy(&b, p + n - 4, 4);
+            memcpy(d, &a, 4);
+            memcpy(d + n - 4, &b, 4);
+        } else {
+            d[0] = p[0];
+            d[n / 2] = p[n / 2];
+            d[n - 1] = p[n - 1];
+        }
+    } else if (n > 16) {
+        memcpy(d, p, n);
+    }
+}
+
+/*
  * True when every byte of s is ASCII (below 0x80). Inline, 16 bytes a load where SSE2 is
  * available, else 8 (the last load overlaps the one before it): the check every decoded value
  * passes, so the common value (short, ASCII) costs a few instructions and no call.
