@@ -526,40 +526,21 @@ static int ev_field(const char *k, size_t kl)
 }
 
 /*
- * A JSON number's text [-]D.F, with at most 9 digits D and 1..6 digits F (no exponent), as
- * fixed point; false for any other text. Such a number is below 2^30, where a double is
- * closer than 1e-7 to it, so "%.6f" of the double prints the text back (F padded with
- * zeros): this gives what cn_parse_money() of that gives (CN_MONEY_SCALE's 4 decimals, a
- * 5th digit of 5 or more rounding up), in the one pass that checks the text.
+ * True when a JSON number's text is [-]D.F with at most 9 digits D and 1..6
+ * digits F (no exponent). Such a number is below 2^30, where a double is
+ * closer than 1e-7 to it, so "%.6f" of the double prints the text back
+ * (F padded with zeros), and parsing the text as an amount gives the same.
  */
-static bool plain_money(cn_str_t t, int64_t *out)
+static bool plain_decimal(cn_str_t t)
 {
-    _Static_assert(CN_MONEY_SCALE == 10000, "plain_money keeps 4 decimals");
-    const char *p = t.ptr, *e = t.ptr + t.len;
-    bool neg = p < e && *p == '-';
-    p += neg;
-    int64_t whole = 0;
-    int d = 0;
-    for (; p < e && is_digit(*p); p++, d++)
-        whole = whole * 10 + (*p - '0');
-    if (d == 0 || d > 9 || p == e || *p != '.')
+    size_t i = t.len > 0 && t.ptr[0] == '-' ? 1 : 0, d = 0, f = 0;
+    while (i < t.len && is_digit(t.ptr[i]))
+        i++, d++;
+    if (d == 0 || d > 9 || i == t.len || t.ptr[i] != '.')
         return false;
-    int64_t frac = 0;
-    int f = 0;
-    bool up = false;
-    for (p++; p < e && is_digit(*p); p++, f++) {
-        if (f < 4)
-            frac = frac * 10 + (*p - '0');
-        else if (f == 4)
-            up = *p >= '5';
-    }
-    if (p != e || f < 1 || f > 6)
-        return false;
-    for (int k = f; k < 4; k++)
-        frac *= 10;
-    int64_t v = whole * CN_MONEY_SCALE + frac + (up ? 1 : 0);
-    *out = neg ? -v : v;
-    return true;
+    for (i++; i < t.len && is_digit(t.ptr[i]); i++)
+        f++;
+    return i == t.len && f >= 1 && f <= 6;
 }
 
 /* A JSON number or numeric string as fixed point. */
@@ -574,8 +555,8 @@ static int jmoney(const jn_t *v, int64_t *out)
     }
     char buf[64];
     if (v->t == JN_REAL) {
-        if (v->s != NULL && plain_money(cn_str(v->s, v->len), out))
-            return 0; /* what %.6f would give */
+        if (v->s != NULL && plain_decimal(cn_str(v->s, v->len)))
+            return cn_parse_money(cn_str(v->s, v->len), out); /* what %.6f would give */
         /* %.6f then exact decimal parsing: 207.6 stays 2076000, not 2075999 */
         snprintf(buf, sizeof(buf), "%.6f", jn_real(v));
         return cn_parse_money(cn_str_c(buf), out);

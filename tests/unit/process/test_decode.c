@@ -1669,7 +1669,7 @@ static void canton_json_fast_path_alone_matches_reference(void **state)
         "{\"type\":\"cart_add\",\"url\":\"u2\",\"items\":[{\"sku\":\"A\",\"quantity\":7}]},"
         "{\"type\":\"cart_remove\",\"items\":[]},{\"type\":\"checkout\",\"items\":null}]}",
         /* items first, members the decoder ignores inside an item (nested too), the amounts
-         * plain_money() reads and those it leaves to "%.6f" */
+         * plain_decimal() passes to cn_parse_money and those it leaves to "%.6f" */
         "{\"events\":[{\"items\":[{\"x\":{\"y\":[1,{\"z\":2}]},\"sku\":\"A\",\"w\":true,"
         "\"price\":1.99995,\"v\":-0},{\"price\":1e2,\"sku\":\"B\"},{\"sku\":\"C\","
         "\"price\":999999999.999999},{\"sku\":\"D\",\"price\":1234567890.5},{\"sku\":\"E\","
