@@ -76,29 +76,8 @@ int cn_enrich__url_split(cn_str_t url, cn_url_t *out)
 
 bool cn_enrich__query_next(cn_str_t *rest, cn_str_t *key, cn_str_t *val)
 {
-    /* cn_query_next's pairs, without its flags for the bytes that need decoding: enrichment
-     * reads a landing query's few pairs once a visit, and two memchr cost less than its
-     * classification of every byte */
-    while (rest->len > 0) {
-        const char *p = rest->ptr;
-        const char *amp = memchr(p, '&', rest->len);
-        size_t n = amp != NULL ? (size_t)(amp - p) : rest->len;
-        if (amp != NULL) {
-            rest->ptr = amp + 1;
-            rest->len -= n + 1;
-        } else {
-            rest->ptr = p + n;
-            rest->len = 0;
-        }
-        if (n == 0)
-            continue;
-        const char *eq = memchr(p, '=', n);
-        size_t e = eq != NULL ? (size_t)(eq - p) : n;
-        *key = cn_str(p, e);
-        *val = eq != NULL ? cn_str(p + e + 1, n - e - 1) : cn_str(p + n, 0);
-        return true;
-    }
-    return false;
+    bool has_eq;
+    return cn_query_next(rest, key, val, &has_eq);
 }
 
 size_t cn_enrich__pct_decode(cn_str_t s, char *dst, size_t cap)

@@ -692,38 +692,6 @@ static void geo_str_equals_geo(void **state)
     cn_enrich_thread_free(t2);
 }
 
-/* cn_enrich__query_next gives lib/url.h's cn_query_next pairs, slice for slice. */
-static void query_next_equals_cn_query_next(void **state)
-{
-    (void)state;
-    static const char alpha[] = "ab=&&=c%+";
-    uint64_t x = 0x2545f4914f6cdd1dULL;
-    size_t pairs = 0;
-    for (int n = 0; n < 100000; n++) {
-        char s[40];
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        size_t len = (size_t)(x % 40);
-        for (size_t i = 0; i < len; i++) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            s[i] = alpha[x % (sizeof(alpha) - 1)];
-        }
-        cn_str_t q = cn_str(s, len), q2 = q, k, v, k2, v2;
-        bool eq;
-        while (cn_enrich__query_next(&q, &k, &v)) {
-            assert_true(cn_query_next(&q2, &k2, &v2, &eq));
-            assert_ptr_equal(k.ptr, k2.ptr);
-            assert_int_equal(k.len, k2.len);
-            assert_ptr_equal(v.ptr, v2.ptr);
-            assert_int_equal(v.len, v2.len);
-            assert_ptr_equal(q.ptr, q2.ptr);
-            assert_int_equal(q.len, q2.len);
-            pairs++;
-        }
-        assert_false(cn_query_next(&q2, &k2, &v2, &eq));
-    }
-    assert_true(pairs > 200000); /* about 5 a string */
-}
-
 static void geo_geolite2_layout(void **state)
 {
     (void)state;
@@ -1581,7 +1549,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(geo_private_and_invalid),
         cmocka_unit_test(geo_cache_agrees_with_lookups),
         cmocka_unit_test(geo_str_equals_geo),
-        cmocka_unit_test(query_next_equals_cn_query_next),
         cmocka_unit_test(geo_geolite2_layout),
         cmocka_unit_test(anonymize_ip),
         cmocka_unit_test(referrer_search_with_terms),
