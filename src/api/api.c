@@ -474,6 +474,9 @@ static bool query_kind(cn_str_t name, job_kind_t *kind)
 
 #define UNKNOWN_ENDPOINT                                                                           \
     "unknown endpoint (suites, catalog, report, funnel, paths, realtime, batch)"
+/* inside a batch: the endpoints a batch may hold */
+#define UNKNOWN_BATCH_ENDPOINT                                                                     \
+    "unknown endpoint in a batch (suites, catalog, report, funnel, paths, realtime)"
 
 static job_t *job_new(cn_api_t *api, job_kind_t kind, api_suite_t *s, cn_str_t query, cn_str_t body,
                       bool is_post)
@@ -553,7 +556,7 @@ static job_t *batch_item(cn_api_t *api, cn_http_req_t *req, cn_str_t token, cn_s
         /* listed among the endpoints, but one batch does not run another */
         job_answer(j, 400, "a batch cannot hold a batch: list its requests in this one");
     } else if (!is_query) {
-        job_answer(j, 404, UNKNOWN_ENDPOINT);
+        job_answer(j, 404, UNKNOWN_BATCH_ENDPOINT);
     } else {
         cn_str_t id = param(req, query, "suite");
         api_suite_t *s = id.ptr ? find_suite(api, id) : dflt;

@@ -364,7 +364,8 @@ def checks(data):
                     and body[3]["totals"] == tr["totals"], "batch: a report without suite= reads the default suite")
             t.check([x["count"] for x in body[4]["steps"]] == counts, "batch: funnel = GET")
             t.check("unknown dimension 'pagez'" in body[5]["error"] and "token" in body[6]["error"]
-                    and "unknown endpoint" in body[7]["error"]
+                    and body[7]["error"] == "unknown endpoint in a batch"
+                    " (suites, catalog, report, funnel, paths, realtime)"
                     and body[8]["error"] == "a batch cannot hold a batch: list its requests in this one"
                     and body[9]["error"] == "'limit' is given twice (give it once)",
                     "batch: each error says what is wrong")
