@@ -118,6 +118,9 @@ int cn_conf_parse_size(const char *s, uint64_t *out)
     return 0;
 }
 
+/* What parse_bool() takes, for the error of a key that wants it. */
+#define BOOL_EXPECTED "expected on or off (or yes/no, true/false, 1/0)"
+
 static int parse_bool(const char *s, bool *out)
 {
     if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 || strcmp(s, "on") == 0 ||
@@ -463,7 +466,7 @@ static int server_key(cn_conf_t *c, parse_ctx_t *ctx, const char *key, const cha
         c->io_timeout_ms = (uint32_t)(us / 1000);
     } else if (strcmp(key, "compress") == 0) {
         if (parse_bool(value, &c->compress) != 0)
-            return bad_value(ctx, key, "expected on or off");
+            return bad_value(ctx, key, BOOL_EXPECTED);
     } else if (strcmp(key, "trusted_proxies") == 0) {
         int rc = cidr_list(ctx, key, value, &c->trusted_proxies, &c->trusted_proxy_count);
         if (rc != 0)
@@ -610,17 +613,17 @@ static int suite_key(cn_suite_conf_t *s, parse_ctx_t *ctx, const char *key, cons
         s->visit_timeout_us = us;
     } else if (strcmp(key, "keep_ip") == 0) {
         if (parse_bool(value, &s->keep_ip) != 0)
-            return bad_value(ctx, key, "expected true or false");
+            return bad_value(ctx, key, BOOL_EXPECTED);
     } else if (strcmp(key, "exclude_ips") == 0) {
         int rc = cidr_list(ctx, key, value, &s->exclude_ips, &s->exclude_ip_count);
         if (rc != 0)
             return rc;
     } else if (strcmp(key, "new_visit_on_campaign") == 0) {
         if (parse_bool(value, &s->new_visit_on_campaign) != 0)
-            return bad_value(ctx, key, "expected yes or no");
+            return bad_value(ctx, key, BOOL_EXPECTED);
     } else if (strcmp(key, "new_visit_on_referrer") == 0) {
         if (parse_bool(value, &s->new_visit_on_referrer) != 0)
-            return bad_value(ctx, key, "expected yes or no");
+            return bad_value(ctx, key, BOOL_EXPECTED);
     } else if (strcmp(key, "tokens") == 0 || strcmp(key, "token") == 0) {
         size_t n;
         char **items = split_list(value, &n);

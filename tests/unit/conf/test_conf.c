@@ -96,7 +96,8 @@ static void errors_name_file_line_and_key(void **state)
     assert_int_equal(parse("[server]\ntrusted_proxies = 10.0.0.0/33\n", &c, &err), CN_ECONFIG);
     assert_non_null(strstr(err.msg, "10.0.0.0/33"));
     assert_int_equal(parse("[server]\ncompress = maybe\n", &c, &err), CN_ECONFIG);
-    assert_non_null(strstr(err.msg, "t.conf:2: [server] compress: expected on or off"));
+    assert_non_null(strstr(
+        err.msg, "t.conf:2: [server] compress: expected on or off (or yes/no, true/false, 1/0)"));
     /* Suite keys nothing reads are refused, not kept silently. */
     assert_int_equal(parse("[suite x]\n\nlist4 = delimiter=|\n", &c, &err), CN_ECONFIG);
     assert_string_equal(err.msg,
@@ -177,10 +178,14 @@ static void suite_exclude_ips_and_visit_rules(void **state)
     assert_int_equal(parse("[suite shop]\nexclude_ips = 2001:db8::/129\n", &c, &err), CN_ECONFIG);
     assert_non_null(strstr(err.msg, "t.conf:2: [suite shop] exclude_ips: '2001:db8::/129'"));
     assert_int_equal(parse("[suite shop]\nnew_visit_on_campaign = maybe\n", &c, &err), CN_ECONFIG);
-    assert_string_equal(err.msg,
-                        "t.conf:2: [suite shop] new_visit_on_campaign: expected yes or no");
+    assert_string_equal(err.msg, "t.conf:2: [suite shop] new_visit_on_campaign: expected on or off "
+                                 "(or yes/no, true/false, 1/0)");
     assert_int_equal(parse("[suite s]\n#\n\nnew_visit_on_referrer = 2\n", &c, &err), CN_ECONFIG);
-    assert_string_equal(err.msg, "t.conf:4: [suite s] new_visit_on_referrer: expected yes or no");
+    assert_string_equal(err.msg, "t.conf:4: [suite s] new_visit_on_referrer: expected on or off "
+                                 "(or yes/no, true/false, 1/0)");
+    assert_int_equal(parse("[suite s]\nkeep_ip = kept\n", &c, &err), CN_ECONFIG);
+    assert_string_equal(
+        err.msg, "t.conf:2: [suite s] keep_ip: expected on or off (or yes/no, true/false, 1/0)");
 }
 
 /* "tokens =" (empty, or only commas) adds no token and is not an error; a
