@@ -12,8 +12,11 @@
  * "Googlebot\/"), the literals are indexed by their first two bytes, and a
  * UA is scanned once: only the patterns whose literal occurs are run, in
  * list order, plus the few patterns without a usable literal. The first
- * pattern that matches gives the tag. The joined alternation is kept as the
- * slow reference that tests and the fuzz target compare against.
+ * pattern that matches gives the tag. Each pattern is JIT-compiled when it
+ * first runs (cn_lazy_re_t): a UA runs a handful of them at most. The joined
+ * alternation is the slow reference that tests and the fuzz target compare
+ * against; canton never runs it, so it is compiled on its first use, not at
+ * load (its text is kept).
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -25,12 +28,15 @@
 #include "lib/xalloc.h"
 
 typedef struct bot_pat {
-    pcre2_code *re;
+    cn_lazy_re_t rx;
     char *tag; /* first tag, or "crawler" */
 } bot_pat_t;
 
 struct cn_bots {
-    pcre2_code *all; /* (?:p1)|(?:p2)|..., the slow reference */
+    char *all_text; /* (?:p1)|(?:p2)|..., the slow reference's pattern */
+    size_t all_len;
+    _Atomic(pcre2_code *) all; /* all_text compiled (JIT), on the reference's first run */
+    uint32_t groups;           /* capture groups of all patterns, so of all_text */
     bot_pat_t *pats;
     size_t count;
     cn_litidx_t idx; /* literal prefilter */
@@ -46,18 +52,15 @@ static bool digit_start(const char *p, size_t len)
     return len > 0 && p[0] >= '0' && p[0] <= '9';
 }
 
-static pcre2_code *compile(const char *p, size_t len, int *ec, PCRE2_SIZE *eo)
-{
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)p, len, 0, ec, eo, NULL);
-    if (re != NULL)
-        pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-    return re;
-}
-
 int cn_enrich__bots_load(const char *path, cn_bots_t **out, cn_err_t *err)
 {
+    /* json_loadb on the file's bytes: json_load_file reads through a call per byte */
+    char *text;
+    size_t text_len;
+    CN_RETURN_IF_ERR(cn_enrich__read_file(path, &text, &text_len, err));
     json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
+    json_t *root = json_loadb(text, text_len, 0, &je);
+    free(text);
     if (root == NULL)
         return cn_err_set(err, CN_EPARSE, "%s:%d: %s", path, je.line, je.text);
     if (!json_is_array(root)) {
@@ -85,8 +88,8 @@ int cn_enrich__bots_load(const char *path, cn_bots_t **out, cn_err_t *err)
         if (digit_start(p, plen))
             cn_buf_append_c(&one, "(?<![0-9.])");
         cn_buf_append(&one, p, plen);
-        bp->re = compile(one.ptr, one.len, &ec, &eo);
-        if (bp->re == NULL) {
+        bp->rx.re = pcre2_compile((PCRE2_SPTR)one.ptr, one.len, 0, &ec, &eo, NULL);
+        if (bp->rx.re == NULL) {
             PCRE2_UCHAR msg[120];
             pcre2_get_error_message(ec, msg, sizeof(msg));
             rc = cn_err_set(err, CN_EPARSE, "%s: pattern %zu (%s): %s at offset %zu", path, i, p,
@@ -98,6 +101,9 @@ int cn_enrich__bots_load(const char *path, cn_bots_t **out, cn_err_t *err)
         bp->tag = cn_xstrdup(json_is_string(tag0) ? json_string_value(tag0) : "crawler");
         cn_enrich__litidx_add(&b->idx, p, plen, (uint32_t)b->count);
         b->count++;
+        uint32_t g = 0;
+        pcre2_pattern_info(bp->rx.re, PCRE2_INFO_CAPTURECOUNT, &g);
+        b->groups += g; /* (?:...) around each: the alternation numbers them in turn */
         if (all.len > 0)
             cn_buf_append(&all, "|", 1);
         cn_buf_append(&all, "(?:", 3);
@@ -105,14 +111,8 @@ int cn_enrich__bots_load(const char *path, cn_bots_t **out, cn_err_t *err)
         cn_buf_append(&all, ")", 1);
     }
     if (b->count > 0) {
-        int ec;
-        PCRE2_SIZE eo;
-        b->all = compile((const char *)all.ptr, all.len, &ec, &eo);
-        if (b->all == NULL) {
-            PCRE2_UCHAR msg[120];
-            pcre2_get_error_message(ec, msg, sizeof(msg));
-            rc = cn_err_set(err, CN_EPARSE, "%s: the joined patterns: %s", path, (char *)msg);
-        }
+        b->all_len = all.len;
+        b->all_text = cn_xstrndup(all.ptr, all.len);
     }
     cn_enrich__litidx_build(&b->idx);
 done:
@@ -132,12 +132,13 @@ void cn_enrich__bots_free(cn_bots_t *b)
     if (b == NULL)
         return;
     for (size_t i = 0; i < b->count; i++) {
-        pcre2_code_free(b->pats[i].re);
+        cn_enrich__lazy_free(&b->pats[i].rx);
         free(b->pats[i].tag);
     }
     free(b->pats);
     cn_enrich__litidx_dispose(&b->idx);
-    pcre2_code_free(b->all);
+    pcre2_code_free(atomic_load_explicit(&b->all, memory_order_relaxed));
+    free(b->all_text);
     free(b);
 }
 
@@ -146,22 +147,20 @@ size_t cn_enrich__bots_count(const cn_bots_t *b)
     return b != NULL ? b->count : 0;
 }
 
+size_t cn_enrich__bots_jit_count(const cn_bots_t *b, bool *has_alternation)
+{
+    size_t n = 0;
+    for (size_t i = 0; b != NULL && i < b->count; i++)
+        n += cn_enrich__lazy_is_made(&b->pats[i].rx);
+    *has_alternation = b != NULL && atomic_load_explicit(&b->all, memory_order_acquire) != NULL;
+    return n;
+}
+
 uint32_t cn_enrich__bots_max_groups(const cn_bots_t *b)
 {
-    uint32_t max = 1;
-    for (size_t i = 0; b != NULL && i < b->count; i++) {
-        uint32_t g = 0;
-        pcre2_pattern_info(b->pats[i].re, PCRE2_INFO_CAPTURECOUNT, &g);
-        if (g + 1 > max)
-            max = g + 1;
-    }
-    if (b != NULL && b->all != NULL) {
-        uint32_t g = 0;
-        pcre2_pattern_info(b->all, PCRE2_INFO_CAPTURECOUNT, &g);
-        if (g + 1 > max)
-            max = g + 1;
-    }
-    return max;
+    /* the alternation's groups are every pattern's: the most any one match of the slow
+     * reference fills, so matchers are sized for it before it is compiled */
+    return b != NULL && b->count > 0 ? b->groups + 1 : 1;
 }
 
 /* --- Simple rules --- */
@@ -201,7 +200,7 @@ static bool simple_rules(cn_str_t ua, cn_str_t *type)
         return true;
     }
     for (const char *const *m = headless_markers; *m != NULL; m++) {
-        if (memmem(ua.ptr, ua.len, *m, strlen(*m)) != NULL) {
+        if (cn_enrich__contains(ua, *m, strlen(*m))) {
             *type = CN_STR_LIT("headless");
             return true;
         }
@@ -223,12 +222,12 @@ static long first_pattern(const cn_bots_t *b, cn_matcher_t *m, cn_str_t ua)
     size_t nc = cn_enrich__litidx_candidates(&b->idx, lower, m->cand, cap);
     if (nc == SIZE_MAX) {
         for (size_t i = 0; i < b->count; i++)
-            if (cn_enrich__match(m, b->pats[i].re, ua) > 0)
+            if (cn_enrich__match(m, cn_enrich__lazy_code(&b->pats[i].rx), ua) > 0)
                 return (long)i;
         return -1;
     }
     for (size_t i = 0; i < nc; i++)
-        if (cn_enrich__match(m, b->pats[m->cand[i]].re, ua) > 0)
+        if (cn_enrich__match(m, cn_enrich__lazy_code(&b->pats[m->cand[i]].rx), ua) > 0)
             return (long)m->cand[i];
     return -1;
 }
@@ -250,16 +249,46 @@ bool cn_enrich__bot_check(const cn_bots_t *b, cn_matcher_t *m, cn_str_t ua, cn_s
     return false;
 }
 
+/*
+ * The joined alternation, compiled on first use and published as cn_enrich__lazy_code
+ * publishes a JIT copy (b is shared by threads). NULL when it does not compile (each
+ * pattern did at load: the joined one may still exceed PCRE2's limits).
+ */
+static const pcre2_code *alternation(cn_bots_t *b)
+{
+    pcre2_code *c = atomic_load_explicit(&b->all, memory_order_acquire);
+    if (c != NULL || b->all_text == NULL)
+        return c;
+    int ec;
+    PCRE2_SIZE eo;
+    c = pcre2_compile((PCRE2_SPTR)b->all_text, b->all_len, 0, &ec, &eo, NULL);
+    if (c == NULL)
+        return NULL;
+    (void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+    pcre2_code *expected = NULL;
+    if (atomic_compare_exchange_strong_explicit(&b->all, &expected, c, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return c;
+    pcre2_code_free(c);
+    return expected;
+}
+
 long cn_enrich__bot_pattern_slow(const cn_bots_t *b, cn_matcher_t *m, cn_str_t ua)
 {
     if (ua.len > CN_ENRICH_UA_MAX)
         ua.len = CN_ENRICH_UA_MAX;
     if (ua.ptr == NULL)
         ua = CN_STR_LIT("");
-    if (b == NULL || b->all == NULL || cn_enrich__match(m, b->all, ua) <= 0)
+    if (b == NULL || b->count == 0)
+        return -1;
+    /* b is the snapshot's, shared and otherwise immutable: the alternation is a cache of it */
+    const pcre2_code *all = alternation((cn_bots_t *)b);
+    if (all == NULL)
+        return -2; /* the reference cannot run: flagged as a mismatch */
+    if (cn_enrich__match(m, all, ua) <= 0)
         return -1;
     for (size_t i = 0; i < b->count; i++)
-        if (cn_enrich__match(m, b->pats[i].re, ua) > 0)
+        if (cn_enrich__match(m, cn_enrich__lazy_code(&b->pats[i].rx), ua) > 0)
             return (long)i;
     return -2; /* the alternation matched but no single pattern did: a bug */
 }

@@ -67,7 +67,7 @@ static bool given(const char *path)
     return path != NULL && path[0] != '\0';
 }
 
-static int read_file(const char *path, char **out, size_t *out_len, cn_err_t *err)
+int cn_enrich__read_file(const char *path, char **out, size_t *out_len, cn_err_t *err)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
@@ -123,7 +123,7 @@ static int load_suite(cn_enrich_suite_t *s, const cn_suite_conf_t *sc, cn_err_t 
     if (rules != NULL && rules[0] != '\0') {
         char *text;
         size_t len;
-        rc = read_file(rules, &text, &len, err);
+        rc = cn_enrich__read_file(rules, &text, &len, err);
         if (rc == 0) {
             rc = cn_enrich__chanrules_parse(rules, text, len, &s->rules, err);
             free(text);

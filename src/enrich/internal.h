@@ -32,6 +32,10 @@ yaml_node_t *cn_enrich__yaml_get(yaml_document_t *doc, yaml_node_t *map, const c
 /* Scalar value of a node as a slice; CN_STR_NULL when the node is not a scalar. */
 cn_str_t cn_enrich__yaml_str(yaml_node_t *n);
 
+/* Reads a whole file (at most 16 MiB) into *out (NUL-terminated; free it), its length into
+ * *out_len. 0, or CN_ECONFIG "PATH: cannot open" / CN_ETOOBIG with err. */
+int cn_enrich__read_file(const char *path, char **out, size_t *out_len, cn_err_t *err);
+
 /* --- Interning: strings that live as long as their table --- */
 
 typedef struct cn_intern {
@@ -98,6 +102,12 @@ size_t cn_enrich__litidx_candidates(const cn_litidx_t *x, cn_str_t lower, uint32
                                     size_t cap);
 /* ASCII-lowers s into dst (at most cap bytes); returns the length written. */
 size_t cn_enrich__lower(cn_str_t s, char *dst, size_t cap);
+/*
+ * memmem(s.ptr, s.len, needle, n) != NULL: memchr for the needle's first byte, then a compare
+ * where it occurs. glibc's memmem builds a shift table on every call (about 430 instructions
+ * on a user agent); a user agent's device type and bot rules ask about 35 such questions.
+ */
+bool cn_enrich__contains(cn_str_t s, const char *needle, size_t n);
 
 /* --- User agent: uap-core --- */
 
@@ -114,6 +124,30 @@ int cn_enrich__uap_load(const char *path, cn_uap_t **out, cn_err_t *err);
 void cn_enrich__uap_free(cn_uap_t *u);
 uint32_t cn_enrich__uap_max_groups(const cn_uap_t *u);
 size_t cn_enrich__uap_count(const cn_uap_t *u, size_t *os_count, size_t *dev_count);
+/* How many of the three lists' regexes have their JIT code made (cn_lazy_re_t; for tests). */
+size_t cn_enrich__uap_jit_count(const cn_uap_t *u);
+
+/*
+ * A regex whose JIT code is made when it first runs (ua.c). The pattern is compiled at load,
+ * so that a bad one is an error then; JIT-compiling it costs 35,000-90,000 instructions, and
+ * of uap-core's 1,175 regexes and the crawler list's 1,500 patterns a site's traffic runs a
+ * few hundred (the literal prefilters skip the rest), so compiling all at open was about 160
+ * M instructions at every start. The JIT code is made on a copy of the pattern and published
+ * with a compare-and-swap: pcre2_jit_compile writes into the code it compiles, and the
+ * snapshot is shared by threads that never lock. A thread that loses the race frees its copy
+ * and takes the winner's; `re` itself is only copied, never matched or changed.
+ */
+typedef struct cn_lazy_re {
+    pcre2_code *re;            /* compiled at load */
+    _Atomic(pcre2_code *) jit; /* a JIT-compiled copy of re, NULL until its first run */
+} cn_lazy_re_t;
+
+/* The code to match with: the JIT-compiled copy, made now if it was not (thread-safe). */
+const pcre2_code *cn_enrich__lazy_code(cn_lazy_re_t *l);
+/* Frees both codes; l may be zeroed. */
+void cn_enrich__lazy_free(cn_lazy_re_t *l);
+/* Whether l's JIT copy has been made (for tests). */
+bool cn_enrich__lazy_is_made(const cn_lazy_re_t *l);
 
 /* Per-thread matching state: PCRE2 match data and JIT stack. */
 typedef struct cn_matcher {
@@ -144,6 +178,9 @@ typedef struct cn_bots cn_bots_t;
 int cn_enrich__bots_load(const char *path, cn_bots_t **out, cn_err_t *err);
 void cn_enrich__bots_free(cn_bots_t *b);
 size_t cn_enrich__bots_count(const cn_bots_t *b);
+/* How many patterns have their JIT code made, and whether the joined alternation of the slow
+ * reference has been compiled (it is, on the first cn_enrich__bot_pattern_slow; for tests). */
+size_t cn_enrich__bots_jit_count(const cn_bots_t *b, bool *has_alternation);
 uint32_t cn_enrich__bots_max_groups(const cn_bots_t *b);
 /*
  * True when ua is a bot by crawler-user-agents (b may be NULL) or by the

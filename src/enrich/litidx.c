@@ -493,7 +493,10 @@ size_t cn_enrich__litidx_candidates(const cn_litidx_t *x, cn_str_t lower, uint32
             continue;
         size_t rest = lower.len - i;
         uint32_t here = 0;
-        memcpy(&here, s + i, rest < 4 ? rest : 4);
+        if (rest >= 4)
+            memcpy(&here, s + i, 4); /* one load, but for the last three positions */
+        else
+            memcpy(&here, s + i, rest);
         for (; j < end; j++) {
             const cn_lit_t *l = &x->lits[j];
             if ((here & l->mask) != l->pre || l->len > rest)
@@ -537,4 +540,21 @@ size_t cn_enrich__lower(cn_str_t s, char *dst, size_t cap)
     for (size_t i = 0; i < n; i++)
         dst[i] = (char)tolower((unsigned char)s.ptr[i]);
     return n;
+}
+
+bool cn_enrich__contains(cn_str_t s, const char *needle, size_t n)
+{
+    if (n == 0)
+        return true;
+    if (s.len < n)
+        return false;
+    const char *p = s.ptr, *last = s.ptr + (s.len - n); /* the last place it can start */
+    while ((p = memchr(p, needle[0], (size_t)(last - p) + 1)) != NULL) {
+        if (memcmp(p + 1, needle + 1, n - 1) == 0)
+            return true;
+        if (p == last)
+            return false;
+        p++;
+    }
+    return false;
 }

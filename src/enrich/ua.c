@@ -2,9 +2,10 @@
 /*
  * User-agent parsing with uap-core's regexes.yaml: three ordered lists
  * (user_agent_parsers, os_parsers, device_parsers), each regex compiled with
- * PCRE2 and JIT; in each list the first regex that matches wins, and its
- * replacement templates ($1..$9 stand for capture groups) or, where a
- * template is absent, the default capture groups give the fields, as
+ * PCRE2 at load and JIT-compiled when it first runs (cn_lazy_re_t); in each
+ * list the first regex that matches wins, and its replacement templates
+ * ($1..$9 stand for capture groups) or, where a template is absent, the
+ * default capture groups give the fields, as
  * uap-core's docs/specification.md says. Results are trimmed and an empty
  * result means "absent". The per-thread cache in enrich.c sits in front.
  */
@@ -17,9 +18,8 @@
 enum { F_UA, F_OS, F_DEV };
 
 typedef struct uap_rule {
-    pcre2_code *re;
-    bool jit;
-    char *repl[5]; /* UA: family, v1, v2, v3; OS: family, v1..v4; device: family, brand, model */
+    cn_lazy_re_t rx; /* JIT code made on its first run */
+    char *repl[5];   /* UA: family, v1, v2, v3; OS: family, v1..v4; device: family, brand, model */
 } uap_rule_t;
 
 typedef struct uap_list {
@@ -65,8 +65,8 @@ static int load_list(cn_uap_t *u, yaml_document_t *doc, int which, const char *p
         int ec;
         PCRE2_SIZE eo;
         uap_rule_t *r = &l->rules[l->count];
-        r->re = pcre2_compile((PCRE2_SPTR)rx.ptr, rx.len, opts, &ec, &eo, NULL);
-        if (r->re == NULL) {
+        r->rx.re = pcre2_compile((PCRE2_SPTR)rx.ptr, rx.len, opts, &ec, &eo, NULL);
+        if (r->rx.re == NULL) {
             PCRE2_UCHAR msg[120];
             pcre2_get_error_message(ec, msg, sizeof(msg));
             return cn_err_set(err, CN_EPARSE, "%s:%zu: regex: %s at offset %zu", path,
@@ -74,9 +74,8 @@ static int load_list(cn_uap_t *u, yaml_document_t *doc, int which, const char *p
         }
         cn_enrich__litidx_add(&l->idx, rx.ptr, rx.len, (uint32_t)l->count);
         l->count++;
-        r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
         uint32_t groups = 0;
-        pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &groups);
+        pcre2_pattern_info(r->rx.re, PCRE2_INFO_CAPTURECOUNT, &groups);
         if (groups + 1 > u->max_groups)
             u->max_groups = groups + 1;
         for (int k = 0; k < 5 && repl_keys[which][k] != NULL; k++) {
@@ -114,7 +113,7 @@ void cn_enrich__uap_free(cn_uap_t *u)
         return;
     for (int w = 0; w < 3; w++) {
         for (size_t i = 0; i < u->lists[w].count; i++) {
-            pcre2_code_free(u->lists[w].rules[i].re);
+            cn_enrich__lazy_free(&u->lists[w].rules[i].rx);
             for (int k = 0; k < 5; k++)
                 free(u->lists[w].rules[i].repl[k]);
         }
@@ -138,7 +137,48 @@ size_t cn_enrich__uap_count(const cn_uap_t *u, size_t *os_count, size_t *dev_cou
     return u->lists[F_UA].count;
 }
 
+size_t cn_enrich__uap_jit_count(const cn_uap_t *u)
+{
+    size_t n = 0;
+    for (int w = 0; w < 3; w++)
+        for (size_t i = 0; i < u->lists[w].count; i++)
+            n += cn_enrich__lazy_is_made(&u->lists[w].rules[i].rx);
+    return n;
+}
+
 /* --- Matching --- */
+
+const pcre2_code *cn_enrich__lazy_code(cn_lazy_re_t *l)
+{
+    pcre2_code *c = atomic_load_explicit(&l->jit, memory_order_acquire);
+    if (c != NULL)
+        return c;
+    c = pcre2_code_copy(l->re);
+    if (c == NULL)
+        return l->re; /* out of memory: the interpreter, as for a pattern the JIT refuses */
+    /* a pattern the JIT cannot compile stays a plain copy: cn_enrich__match then falls back to
+     * the interpreter, as it did when the JIT ran at load */
+    (void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+    pcre2_code *expected = NULL;
+    if (atomic_compare_exchange_strong_explicit(&l->jit, &expected, c, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return c;
+    pcre2_code_free(c); /* another thread published its copy first */
+    return expected;
+}
+
+void cn_enrich__lazy_free(cn_lazy_re_t *l)
+{
+    pcre2_code_free(atomic_load_explicit(&l->jit, memory_order_relaxed));
+    pcre2_code_free(l->re);
+    atomic_store_explicit(&l->jit, NULL, memory_order_relaxed);
+    l->re = NULL;
+}
+
+bool cn_enrich__lazy_is_made(const cn_lazy_re_t *l)
+{
+    return atomic_load_explicit(&l->jit, memory_order_acquire) != NULL;
+}
 
 void cn_enrich__matcher_init(cn_matcher_t *m, uint32_t max_groups)
 {
@@ -222,7 +262,7 @@ static const uap_rule_t *first_match_slow(const uap_list_t *l, cn_matcher_t *m, 
                                           int *rc)
 {
     for (size_t i = 0; i < l->count; i++) {
-        *rc = cn_enrich__match(m, l->rules[i].re, ua);
+        *rc = cn_enrich__match(m, cn_enrich__lazy_code(&l->rules[i].rx), ua);
         if (*rc > 0) /* 0 (ovector too small) cannot happen: sized for max_groups */
             return &l->rules[i];
     }
@@ -238,8 +278,8 @@ static const uap_rule_t *first_match(const uap_list_t *l, cn_matcher_t *m, cn_st
     if (nc == SIZE_MAX)
         return first_match_slow(l, m, ua, rc);
     for (size_t i = 0; i < nc; i++) {
-        const uap_rule_t *r = &l->rules[m->cand[i]];
-        *rc = cn_enrich__match(m, r->re, ua);
+        uap_rule_t *r = &l->rules[m->cand[i]];
+        *rc = cn_enrich__match(m, cn_enrich__lazy_code(&r->rx), ua);
         if (*rc > 0)
             return r;
     }
@@ -308,10 +348,7 @@ void cn_enrich__uap_parse_slow(const cn_uap_t *u, cn_matcher_t *m, cn_str_t ua,
 
 static bool contains(cn_str_t s, const char *needle)
 {
-    size_t n = strlen(needle);
-    if (s.len < n)
-        return false;
-    return memmem(s.ptr, s.len, needle, n) != NULL;
+    return cn_enrich__contains(s, needle, strlen(needle));
 }
 
 static bool eq_any(cn_str_t s, const char *const *list)

@@ -495,6 +495,174 @@ static void threads_share_one_snapshot(void **state)
     }
 }
 
+/* --- Regexes JIT-compiled when first run (cn_lazy_re_t) --- */
+
+static const char *const jit_uas[] = {
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/120.0.0.0 Safari/537.36"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+     "Gecko) Version/17.1 Mobile/15E148 Safari/604.1"),
+    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/120.0.0.0 Mobile Safari/537.36"),
+    ("Mozilla/5.0 (Linux; Android 13; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/119.0.0.0 Safari/537.36"),
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.1; rv:121.0) Gecko/20100101 Firefox/121.0",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+    "curl/8.4.0",
+};
+#define JIT_UA_COUNT (sizeof(jit_uas) / sizeof(jit_uas[0]))
+
+/* A snapshot of its own (no geo or referrer files), so that no other test has run its regexes. */
+static cn_enrich_t *open_ua_only(void)
+{
+    cn_enrich_opts_t o;
+    cn_enrich_paths_t p;
+    cn_enrich_opts_default(&o, &p, getenv("CANTON_SRC"));
+    o.geo_country = o.geo_city_v4 = o.geo_city_v6 = NULL;
+    o.referers = o.referers_extra = NULL;
+    cn_enrich_t *e = NULL;
+    cn_err_t err;
+    assert_int_equal(cn_enrich_open(&o, &e, &err), 0);
+    return e;
+}
+
+/* "browser major / os major / device / type / bot" of a UA. */
+static void ua_line(cn_enrich_thread_t *t, const char *ua, char *out, size_t cap)
+{
+    cn_ua_info_t u;
+    cn_enrich_ua(t, cn_str_c(ua), &u);
+    snprintf(out, cap, "%.*s %.*s / %.*s %.*s / %.*s / %d / %.*s", CN_STR_FMT(u.browser),
+             CN_STR_FMT(u.browser_ver), CN_STR_FMT(u.os), CN_STR_FMT(u.os_ver),
+             CN_STR_FMT(u.device), (int)u.type, CN_STR_FMT(u.bot));
+}
+
+/* Opening compiles no regex for the JIT; a parse compiles those it runs, once each; the slow
+ * reference's alternation is compiled when it first runs; the answers are the usual ones. */
+static void regexes_jit_compiled_when_first_run(void **state)
+{
+    (void)state;
+    cn_enrich_t *e = open_ua_only();
+    bool alt = true;
+    size_t os, dev, ua = cn_enrich__uap_count(e->uap, &os, &dev);
+    assert_int_equal(cn_enrich__uap_jit_count(e->uap), 0);
+    assert_int_equal(cn_enrich__bots_jit_count(e->bots, &alt), 0);
+    assert_false(alt);
+    cn_enrich_thread_t *t = cn_enrich_thread_new(e);
+    char line[256];
+    ua_line(t, jit_uas[0], line, sizeof(line));
+    assert_string_equal(line, "Chrome 120 / Windows 10 / Other / 1 / ");
+    size_t n = cn_enrich__uap_jit_count(e->uap);
+    assert_true(n >= 3 && n < (ua + os + dev) / 10); /* a match in each list, few tried */
+    cn_uap_result_t r;
+    cn_enrich__uap_parse(e->uap, &t->m, cn_str_c(jit_uas[0]), &r); /* past the UA cache */
+    assert_int_equal(cn_enrich__uap_jit_count(e->uap), n);
+    assert_int_equal(cn_enrich__bots_jit_count(e->bots, &alt), 0); /* no crawler literal */
+    ua_line(t, jit_uas[5], line, sizeof(line));
+    assert_string_equal(line, "Googlebot 2 / Other  / Spider / 4 / search-engine");
+    size_t b = cn_enrich__bots_jit_count(e->bots, &alt);
+    assert_true(b >= 1 && b < 20);
+    assert_false(alt);
+    long p = cn_enrich__bot_pattern(e->bots, &t->m, cn_str_c(jit_uas[5]));
+    assert_true(p >= 0);
+    assert_int_equal(cn_enrich__bot_pattern_slow(e->bots, &t->m, cn_str_c(jit_uas[5])), p);
+    cn_enrich__bots_jit_count(e->bots, &alt);
+    assert_true(alt);
+    cn_enrich_thread_free(t);
+    cn_enrich_unref(e);
+}
+
+typedef struct jit_worker {
+    cn_enrich_t *e;
+    int first; /* where in jit_uas this thread starts */
+    char lines[JIT_UA_COUNT][256];
+} jit_worker_t;
+
+static void *jit_work(void *arg)
+{
+    jit_worker_t *w = arg;
+    cn_enrich_thread_t *t = cn_enrich_thread_new(w->e);
+    for (size_t i = 0; i < JIT_UA_COUNT; i++) {
+        size_t k = (i + (size_t)w->first) % JIT_UA_COUNT;
+        ua_line(t, jit_uas[k], w->lines[k], sizeof(w->lines[k]));
+        cn_enrich__bot_pattern_slow(w->e->bots, &t->m, cn_str_c(jit_uas[k]));
+    }
+    cn_enrich_thread_free(t);
+    return NULL;
+}
+
+/* Threads that share a fresh snapshot race to make the same JIT code: each gets the answers
+ * one thread alone gets, and one copy of each regex is kept (ASan: the losers' are freed). */
+static void threads_make_jit_code_once(void **state)
+{
+    (void)state;
+    cn_enrich_t *alone = open_ua_only();
+    jit_worker_t *ref = calloc(1, sizeof(*ref));
+    ref->e = alone;
+    jit_work(ref);
+    cn_enrich_t *e = open_ua_only();
+    enum { N = 4 };
+    jit_worker_t *w = calloc(N, sizeof(*w));
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        w[i].e = e;
+        w[i].first = i % 2; /* two pairs of threads, each pair in step */
+        assert_int_equal(pthread_create(&th[i], NULL, jit_work, &w[i]), 0);
+    }
+    for (int i = 0; i < N; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    for (int i = 0; i < N; i++)
+        for (size_t k = 0; k < JIT_UA_COUNT; k++)
+            assert_string_equal(w[i].lines[k], ref->lines[k]);
+    bool alt_a, alt_b;
+    assert_int_equal(cn_enrich__uap_jit_count(e->uap), cn_enrich__uap_jit_count(alone->uap));
+    assert_int_equal(cn_enrich__bots_jit_count(e->bots, &alt_a),
+                     cn_enrich__bots_jit_count(alone->bots, &alt_b));
+    assert_true(alt_a && alt_b);
+    free(w);
+    free(ref);
+    cn_enrich_unref(e);
+    cn_enrich_unref(alone);
+}
+
+/* cn_enrich__contains answers as memmem, for every needle cut from a haystack and a few that
+ * are not in it. */
+static void contains_like_memmem(void **state)
+{
+    (void)state;
+    static const char *const hay[] = {"",
+                                      "a",
+                                      "aa",
+                                      "aab",
+                                      "Mozilla/5.0 (Linux; Android 14) Mobile Safari",
+                                      "MobiMobiMobile",
+                                      "SMART-TVSMART-T",
+                                      "xyzxyzxyzx"};
+    static const char *const extra[] = {
+        "",       "Mobile",      "SMART-TV", "zz",
+        "Tablet", "xyzxyzxyzxy", "aaa",      "Mozilla/5.0 (Linux; Android 14) Mobile Safari!"};
+    size_t checked = 0;
+    for (size_t h = 0; h < sizeof(hay) / sizeof(hay[0]); h++) {
+        cn_str_t s = cn_str_c(hay[h]);
+        for (size_t i = 0; i <= s.len; i++) {
+            for (size_t n = 0; i + n <= s.len; n++) {
+                assert_true(cn_enrich__contains(s, s.ptr + i, n));
+                checked++;
+            }
+        }
+        for (size_t x = 0; x < sizeof(extra) / sizeof(extra[0]); x++) {
+            size_t n = strlen(extra[x]);
+            bool want = memmem(s.ptr, s.len, extra[x], n) != NULL;
+            assert_int_equal(cn_enrich__contains(s, extra[x], n), want);
+            checked++;
+        }
+    }
+    assert_int_equal(checked, 1487);
+    /* a needle whose first byte is the haystack's last: no read past the end */
+    assert_false(cn_enrich__contains(cn_str("ab", 2), "bc", 2));
+    assert_true(cn_enrich__contains(cn_str("ab", 2), "b", 1));
+}
+
 static void device_names(void **state)
 {
     (void)state;
@@ -1542,6 +1710,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(ua_strings_survive_eviction),
         cmocka_unit_test(threads_share_one_snapshot),
         cmocka_unit_test(reload_rebinds_to_a_new_snapshot),
+        cmocka_unit_test(regexes_jit_compiled_when_first_run),
+        cmocka_unit_test(threads_make_jit_code_once),
+        cmocka_unit_test(contains_like_memmem),
         cmocka_unit_test(device_names),
         cmocka_unit_test(open_reports_missing_file),
         cmocka_unit_test(geo_ipv4_dbip_layout),
