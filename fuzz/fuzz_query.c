@@ -8,7 +8,8 @@
  * does, with the right "needs decoding" flags. The escape() decoder
  * (cn_url_unescape_to) matches a slow reference that reads UTF-16 code units
  * first and pairs surrogates afterwards, apart and in place, and
- * cn_url_decode_to_u decodes as cn_url_decode_to and tells %u escapes right.
+ * cn_url_decode_to_u decodes as cn_url_decode_to and tells %u escapes and
+ * bytes >= 0x80 in its output right.
  * The percent-decoder matches a bytewise reference, and each path of the
  * block splitter (SSE2, and AVX2 where the CPU has it) splits as
  * cn_query_next_pair() does, in batches of 1 to 40 pairs.
@@ -137,7 +138,8 @@ static void check_split(size_t (*split)(cn_str_t *, cn_query_pair_t *, size_t), 
 /* The escape() checks over the whole input (one value, say). */
 static void check_unescape(const uint8_t *data, size_t size)
 {
-    char *ref = malloc(4 * size + 1), *out = malloc(size + 1), *inplace = malloc(size + 1);
+    char *ref = malloc(4 * size + 1), *out = malloc(size + 1),
+         *inplace = malloc(size + CN_URL_DECODE_SLACK); /* (cn_url_decode_to_u's room) */
     cn_str_t s = cn_str((const char *)data, size);
     size_t want = ref_unescape(data, size, ref);
     size_t got = cn_url_unescape_to(s, out);
@@ -147,11 +149,15 @@ static void check_unescape(const uint8_t *data, size_t size)
         memcpy(inplace, data, size);
     if (cn_url_unescape_to(cn_str(inplace, size), inplace) != got || memcmp(inplace, out, got) != 0)
         abort();
-    bool has_u = false, want_u = false;
+    bool want_u = false, want_high = false;
     for (size_t i = 0; i < size && !want_u; i++)
         want_u = at_u_escape(data + i, size - i);
-    size_t a = cn_url_decode_to(s, out), b = cn_url_decode_to_u(s, inplace, &has_u);
-    if (a != b || memcmp(out, inplace, a) != 0 || has_u != want_u)
+    unsigned fl = 0;
+    size_t a = cn_url_decode_to(s, out), b = cn_url_decode_to_u(s, inplace, &fl);
+    for (size_t i = 0; i < a; i++)
+        want_high |= (unsigned char)out[i] >= 0x80;
+    if (a != b || memcmp(out, inplace, a) != 0 || ((fl & CN_URL_HAS_U) != 0) != want_u ||
+        ((fl & CN_URL_HIGH) != 0) != want_high)
         abort();
     if (ref_decode(data, size, ref) != a || memcmp(ref, out, a) != 0)
         abort();

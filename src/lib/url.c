@@ -622,23 +622,24 @@ static inline bool is_u_escape(const unsigned char *p, size_t n)
 
 /*
  * A '%' at p (n >= 3 bytes left) that starts no %XX escape, and so stands for
- * itself: sets *has_u when it starts a %u escape. Out of line, so that the
- * decoder's loops stay as they were without the test.
+ * itself: adds CN_URL_HAS_U to *flags when it starts a %u escape. Out of line,
+ * so that the decoder's loops stay as they were without the test.
  */
 static __attribute__((noinline, cold)) void bad_escape(const unsigned char *p, size_t n,
-                                                       bool *has_u)
+                                                       unsigned *flags)
 {
     if (is_u_escape(p, n))
-        *has_u = true;
+        *flags |= CN_URL_HAS_U;
 }
 
 /*
- * The escape at p[0] ('%' or '+', n >= 1 bytes left): writes its byte to *out
- * and returns how many input bytes it took. A '%' without two hex digits
- * after it stands for itself; when it starts a %u escape, *has_u is set (if
- * has_u is not NULL).
+ * The escape at p[0] ('%' or '+', n >= 1 bytes left): writes its byte to *out, ORs it into
+ * *hi, and returns how many input bytes it took. A '%' without two hex digits after it stands
+ * for itself; when it starts a %u escape, CN_URL_HAS_U is added to *flags (if flags is not
+ * NULL).
  */
-static inline size_t decode_escape(const unsigned char *p, size_t n, char *out, bool *has_u)
+static inline size_t decode_escape(const unsigned char *p, size_t n, char *out, unsigned *flags,
+                                   unsigned *hi)
 {
     if (p[0] == '+') {
         *out = ' ';
@@ -648,10 +649,11 @@ static inline size_t decode_escape(const unsigned char *p, size_t n, char *out, 
         unsigned h = (unsigned)hexv[p[1]] << 4 | hexv[p[2]];
         if (h < 0x100) {
             *out = (char)h;
+            *hi |= h;
             return 3;
         }
-        if (has_u != NULL)
-            bad_escape(p, n, has_u);
+        if (flags != NULL)
+            bad_escape(p, n, flags);
     }
     *out = '%';
     return 1;
@@ -659,15 +661,20 @@ static inline size_t decode_escape(const unsigned char *p, size_t n, char *out, 
 
 /* The byte-at-a-time decoder: in place (no store may run ahead of the reads). */
 static inline __attribute__((always_inline)) size_t decode_bytes(const unsigned char *p, size_t n,
-                                                                 char *dst, bool *has_u)
+                                                                 char *dst, unsigned *flags)
 {
     size_t o = 0, i = 0;
+    unsigned hi = 0;
     while (i < n) {
-        if (!special[p[i]])
+        if (!special[p[i]]) {
+            hi |= p[i];
             dst[o++] = (char)p[i++];
-        else
-            i += decode_escape(p + i, n - i, dst + o++, has_u);
+        } else {
+            i += decode_escape(p + i, n - i, dst + o++, flags, &hi);
+        }
     }
+    if (flags != NULL && hi >= 0x80)
+        *flags |= CN_URL_HIGH;
     return o;
 }
 
@@ -698,14 +705,20 @@ static inline void copy_out(char *dst, const char *src, size_t len)
  * The last len < 16 bytes of a decode that does not run in place, at in: a
  * local buffer with 32 readable bytes there, zeros after the len (a NUL is
  * neither special nor a hex digit, so an escape cut by the end stays as it
- * is). Blocks move between local buffers, and one copy gives the result to dst.
+ * is). Blocks move between local buffers, and one copy gives the result to dst;
+ * with slack (dst has room for 16 bytes more than the tail gives) they are
+ * stored at dst straight away. The tail's bytes are ORed into *acc.
  */
 static inline __attribute__((always_inline)) size_t decode_tail(const unsigned char *in, size_t len,
-                                                                char *dst, bool *has_u)
+                                                                char *dst, bool slack,
+                                                                unsigned *flags, unsigned *hi,
+                                                                __m128i *acc)
 {
-    char out[32];
+    char local[32];
+    char *out = slack ? dst : local; /* slack: dst has room for 16 bytes past the tail's */
     size_t i = 0, o = 0;
     unsigned m = special16(in);
+    *acc = _mm_or_si128(*acc, _mm_loadu_si128((const __m128i *)in)); /* (zeros after len) */
     while (i < len) {
         _mm_storeu_si128((__m128i *)(out + o), _mm_loadu_si128((const __m128i *)(in + i)));
         unsigned rest = m >> i;
@@ -716,51 +729,67 @@ static inline __attribute__((always_inline)) size_t decode_tail(const unsigned c
         unsigned k = (unsigned)__builtin_ctz(rest);
         i += k;
         o += k;
-        i += decode_escape(in + i, len - i, out + o++, has_u);
+        i += decode_escape(in + i, len - i, out + o++, flags, hi);
     }
-    copy_out(dst, out, o);
+    if (!slack)
+        copy_out(dst, out, o);
     return o;
 }
 #endif
 
 /*
- * cn_url_decode_to(), telling through *has_u whether s holds a %u escape (never clearing it);
- * has_u NULL tells nothing. Inlined whole into both callers, so that cn_url_decode_to's copy
- * (NULL) has no test at all and only cn_url_decode_to_u pays for it.
+ * cn_url_decode_to(), adding to *flags (never clearing them) CN_URL_HAS_U when s holds a %u
+ * escape and CN_URL_HIGH when the output holds a byte >= 0x80; flags NULL tells nothing.
+ * Inlined whole into both callers, so that cn_url_decode_to's copy (NULL) has no test at all
+ * and only cn_url_decode_to_u pays for them. apart: the caller promises that dst and s do not
+ * overlap (no test) and that dst has room for s.len + CN_URL_DECODE_SLACK bytes.
  */
-static inline __attribute__((always_inline)) size_t decode_to(cn_str_t s, char *dst, bool *has_u)
+static inline __attribute__((always_inline)) size_t decode_to(cn_str_t s, char *dst,
+                                                              unsigned *flags, bool apart)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
     size_t n = s.len;
 #ifdef __SSE2__
     uintptr_t d0 = (uintptr_t)dst, s0 = (uintptr_t)s.ptr;
-    if (n == 0 || !(d0 + n <= s0 || s0 + n <= d0))
-        return decode_bytes(p, n, dst, has_u); /* in place (or overlapping) */
-    /* Apart: 16 bytes at a time, each block stored whole at the output and
-     * the run up to its first escape kept (every store stays inside dst: the
-     * output never runs ahead of the input, and i + 16 <= n). The escape is
-     * decoded and the next block starts right after it. */
+    if (n == 0 || (!apart && !(d0 + n <= s0 || s0 + n <= d0)))
+        return decode_bytes(p, n, dst, flags); /* empty, or in place (or overlapping) */
+    /* Apart: 16 bytes at a time, each block stored whole at the output and the run up to its
+     * first escape kept (every store stays inside dst: the output never runs ahead of the
+     * input, and i + 16 <= n). The escape is decoded, and those right after it (runs as
+     * "%3A%2F%2F" or UTF-8 text) without a block each; the next block starts after them.
+     * The bounds are compared with limits computed once (i <= last: a whole block is left;
+     * i < lim3: an escape there has its two digits). hi and acc gather the bytes written,
+     * for CN_URL_HIGH. */
     size_t i = 0, o = 0;
-    while (n - i >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-        unsigned m = special16(p + i);
-        _mm_storeu_si128((__m128i *)(dst + o), v);
-        if (m == 0) {
-            i += 16;
-            o += 16;
-            continue;
-        }
-        unsigned k = (unsigned)__builtin_ctz(m);
-        i += k;
-        o += k;
-        i += decode_escape(p + i, n - i, dst + o++, has_u);
-        /* a run of escapes ("%3A%2F%2F", UTF-8 text) without a block each */
-        while (n - i >= 3 && p[i] == '%') {
-            unsigned h = (unsigned)hexv[p[i + 1]] << 4 | hexv[p[i + 2]];
-            if (h >= 0x100)
-                break;
-            dst[o++] = (char)h;
-            i += 3;
+    unsigned hi = 0;
+    __m128i acc = _mm_setzero_si128();
+    if (n >= 16) {
+        const size_t last = n - 16, lim3 = n - 2;
+        while (i <= last) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+            unsigned m = special16(p + i);
+            _mm_storeu_si128((__m128i *)(dst + o), v);
+            acc = _mm_or_si128(acc, v);
+            if (m == 0) {
+                i += 16;
+                o += 16;
+                continue;
+            }
+            unsigned k = (unsigned)__builtin_ctz(m);
+            i += k;
+            o += k;
+            unsigned h;
+            if (p[i] == '%' && i < lim3 &&
+                (h = (unsigned)hexv[p[i + 1]] << 4 | hexv[p[i + 2]]) < 0x100) {
+                do {
+                    dst[o++] = (char)h;
+                    hi |= h;
+                    i += 3;
+                } while (i < lim3 && p[i] == '%' &&
+                         (h = (unsigned)hexv[p[i + 1]] << 4 | hexv[p[i + 2]]) < 0x100);
+            } else { /* '+', or a '%' that starts no %XX escape */
+                i += decode_escape(p + i, n - i, dst + o++, flags, &hi);
+            }
         }
     }
     if (i < n) {
@@ -773,23 +802,26 @@ static inline __attribute__((always_inline)) size_t decode_to(cn_str_t s, char *
         } else {
             memcpy(buf, p, n);
         }
-        o += decode_tail(in, len, dst + o, has_u);
+        o += decode_tail(in, len, dst + o, apart, flags, &hi, &acc);
     }
+    if (flags != NULL && (hi >= 0x80 || _mm_movemask_epi8(acc) != 0))
+        *flags |= CN_URL_HIGH;
     return o;
 #else
-    return decode_bytes(p, n, dst, has_u);
+    (void)apart;
+    return decode_bytes(p, n, dst, flags);
 #endif
 }
 
-size_t cn_url_decode_to_u(cn_str_t s, char *dst, bool *out_has_u)
+size_t cn_url_decode_to_u(cn_str_t s, char *dst, unsigned *out_flags)
 {
-    *out_has_u = false;
-    return decode_to(s, dst, out_has_u);
+    *out_flags = 0;
+    return decode_to(s, dst, out_flags, true);
 }
 
 size_t cn_url_decode_to(cn_str_t s, char *dst)
 {
-    return decode_to(s, dst, NULL);
+    return decode_to(s, dst, NULL, false);
 }
 
 /* --- JavaScript's escape() --- */

@@ -83,14 +83,28 @@ static inline bool cn_query_special(cn_str_t s)
  */
 size_t cn_url_decode_to(cn_str_t s, char *dst);
 
+/* What cn_url_decode_to_u() tells of a string it decodes (bits of *out_flags). */
+enum {
+    CN_URL_HAS_U = 1, /* s holds a %u escape */
+    CN_URL_HIGH = 2,  /* the output holds a byte >= 0x80 (else it is ASCII) */
+};
+
+/* How many bytes past the decoded length cn_url_decode_to_u() may write. */
+#define CN_URL_DECODE_SLACK 16
+
 /*
- * cn_url_decode_to() (the same bytes out) that also sets *out_has_u to
- * whether s holds a %u escape ("%u" or "%U" and four hex digits, which
- * cn_url_decode_to keeps as text): the sign of a value written by
- * JavaScript's escape(), to be decoded again with cn_url_unescape_to().
- * The test runs only at a '%' that starts no %XX escape (out of line).
+ * cn_url_decode_to() (the same bytes out) into a dst apart from s (they must
+ * not overlap) with room for s.len + CN_URL_DECODE_SLACK bytes (the last
+ * bytes are stored 16 at a time, past the output's end; what is there after
+ * the output is undefined), that also tells in *out_flags: CN_URL_HAS_U when s holds a %u
+ * escape ("%u" or "%U" and four hex digits, which cn_url_decode_to keeps as
+ * text), the sign of a value written by JavaScript's escape(), to be decoded
+ * again with cn_url_unescape_to(); CN_URL_HIGH when the output holds a byte
+ * >= 0x80 (a byte of s, or an escape's), so that a caller can skip its UTF-8
+ * check for the rest. The %u test runs only at a '%' that starts no %XX
+ * escape (out of line).
  */
-size_t cn_url_decode_to_u(cn_str_t s, char *dst, bool *out_has_u);
+size_t cn_url_decode_to_u(cn_str_t s, char *dst, unsigned *out_flags);
 
 /*
  * Decodes s as JavaScript's unescape() reads what escape() wrote, with '+' as

@@ -7,8 +7,9 @@
  *
  * Two passes: the first collects the parameters (raw slices) so that the
  * charset (ce) is known before anything is decoded and D= dynamic variables
- * can copy another parameter or a request header; the second decodes each
- * value into the batch arena and files it.
+ * can copy another parameter or a request header, and matches each name once,
+ * keeping those the hit files; the second decodes each kept value into the
+ * batch arena and files it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +29,24 @@
  * (it holds '%', '+' or a byte >= 0x80: cn_query_special()). */
 typedef cn_query_pair_t param_t;
 
+/* A parameter the hit files, as collect() notes it: the parameter (in the table: moved with
+ * it), its name's key (name_key(): K_PROP and on) and its variable's number. */
+typedef struct kept {
+    const param_t *p;
+    uint16_t key, num;
+} kept_t;
+
 typedef struct actx {
     const cn_rawhit_t *raw;
     cn_dbatch_t *b;
     param_t *params;
+    kept_t *kept; /* the parameters the hit files, in order: cap of them */
     size_t count, cap;
+    size_t kept_count;
     size_t query_count; /* params[0..query_count) come from the query, the rest from the body */
-    bool ctx_opens;     /* some parameter is "c." (context data may hide a variable's name) */
-    size_t ce_last;     /* 1 + the index of the last parameter named ce; 0: none */
+    bool ctx_opens;     /* some parameter opens context data ("c." outside it) */
+    bool aqe;           /* AQE outside context data: the request was not cut short */
+    size_t ce_last;     /* 1 + the index of the last parameter named ce outside context data */
     int charset;        /* ce: CN_CHARSET_* (charset.c) */
 } actx_t;
 
@@ -87,13 +98,19 @@ static inline cn_str_t decode_value_in(cn_dbatch_t *b, int charset, cn_str_t raw
 {
     if (!special)
         return charset == CN_CHARSET_UTF8 ? raw : cn_charset_to_utf8(b, charset, raw);
-    /* (the decoder copies the runs without escapes 16 bytes at a time) */
-    char *p = cn_parena_alloc(&b->arena, raw.len);
-    bool has_u;
-    cn_str_t s = cn_str(p, cn_url_decode_to_u(raw, p, &has_u));
-    if (has_u) /* rare: decoded again, the other way */
+    /* (the decoder copies the runs without escapes 16 bytes at a time, the last ones past the
+     * value's end: its slack) */
+    char *p = cn_parena_alloc(&b->arena, raw.len + CN_URL_DECODE_SLACK);
+    unsigned fl;
+    cn_str_t s = cn_str(p, cn_url_decode_to_u(raw, p, &fl));
+    if (fl & CN_URL_HAS_U) /* rare: decoded again, the other way */
         return decode_escaped(b, charset, raw);
-    return charset == CN_CHARSET_UTF8 ? cn_utf8_valid(b, s) : cn_charset_to_utf8(b, charset, s);
+    if (charset != CN_CHARSET_UTF8)
+        return cn_charset_to_utf8(b, charset, s);
+    if (!(fl & CN_URL_HIGH)) /* ASCII: valid UTF-8 without a scan */
+        return s;
+    size_t v = cn_utf8_valid_prefix(s);
+    return v == s.len ? s : cn_utf8_repair(b, s, v);
 }
 
 static inline cn_str_t decode_value(actx_t *c, cn_str_t raw, bool special)
@@ -157,27 +174,35 @@ static inline const param_t *find_param(const actx_t *c, cn_str_t name)
     return found;
 }
 
-/* value_of() for a value that may need decoding or a D= lookup (out of line). */
-static __attribute__((noinline)) cn_str_t value_of_slow(actx_t *c, const param_t *p)
+/* The value a decoded "D=..." (v) stands for (out of line: rare, and its loops and buffer
+ * would weigh on the decoding loop). */
+static __attribute__((noinline)) cn_str_t dynamic_value(actx_t *c, cn_str_t v)
+{
+    cn_str_t ref = cn_str(v.ptr + 2, v.len - 2);
+    const param_t *q = find_param(c, ref);
+    if (q != NULL)
+        return decode_value(c, q->value, q->value_special);
+    char lower[128];
+    if (ref.len > 0 && ref.len < sizeof(lower)) {
+        for (size_t i = 0; i < ref.len; i++) {
+            char ch = ref.ptr[i];
+            lower[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+        }
+        cn_str_t h = cn_rawhit_header(c->raw, cn_str(lower, ref.len));
+        if (h.ptr != NULL)
+            return cn_parena_dup(&c->b->arena, h);
+    }
+    return cn_str("", 0); /* a reference to nothing gives an empty value, as Adobe does */
+}
+
+/* value_of() for a value that may need decoding or a D= lookup: inline in the decoding loop
+ * (a call for each such value cost more than the code it adds there), the D= lookup out of
+ * line. */
+static inline __attribute__((always_inline)) cn_str_t value_of_slow(actx_t *c, const param_t *p)
 {
     cn_str_t v = decode_value(c, p->value, p->value_special);
-    if (v.len >= 2 && v.ptr[0] == 'D' && v.ptr[1] == '=') {
-        cn_str_t ref = cn_str(v.ptr + 2, v.len - 2);
-        const param_t *q = find_param(c, ref);
-        if (q != NULL)
-            return decode_value(c, q->value, q->value_special);
-        char lower[128];
-        if (ref.len > 0 && ref.len < sizeof(lower)) {
-            for (size_t i = 0; i < ref.len; i++) {
-                char ch = ref.ptr[i];
-                lower[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
-            }
-            cn_str_t h = cn_rawhit_header(c->raw, cn_str(lower, ref.len));
-            if (h.ptr != NULL)
-                return cn_parena_dup(&c->b->arena, h);
-        }
-        return cn_str("", 0); /* a reference to nothing gives an empty value, as Adobe does */
-    }
+    if (v.len >= 2 && v.ptr[0] == 'D' && v.ptr[1] == '=')
+        return dynamic_value(c, v);
     return v;
 }
 
@@ -204,6 +229,7 @@ enum {
     K_NONE, /* a name canton does not keep (AQB, ndh, t, ns, j, bw...) */
     K_CTX,  /* "c." or "c.=": context data opens */
     K_AQE,  /* the request's end marker: it was not cut short */
+    K_CE,   /* the charset (collect() notes the last) */
     K_PROP, /* cN, propN: prop N (1 to 75) */
     K_EVAR, /* vN, eVarN: eVar N (1 to 250) */
     K_LIST, /* lN: list N (1 to 3) */
@@ -281,6 +307,8 @@ static inline unsigned name_key(const param_t *p, unsigned *num)
         switch (B2(s[0], s[1])) {
         case B2('c', '.'):
             return p->value.len == 0 ? K_CTX : K_NONE;
+        case B2('c', 'e'):
+            return K_CE;
         case B2('c', 'h'):
             return K_SECTION;
         case B2('c', 'c'):
@@ -370,8 +398,16 @@ static inline unsigned name_key(const param_t *p, unsigned *num)
 
 #undef B2
 
+/*
+ * Splits q into the parameter table and notes, in the same pass over the names, what the hit
+ * files: the parameters with a key (c->kept, in order), the last ce, whether context data
+ * opens and AQE. Between c. and .c a key is context data, never a variable (ce, AQE and the
+ * hit's fields all skip it); context data does not run on from the query into the body (one
+ * call each).
+ */
 static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
 {
+    bool in_ctx = false;
     /* the splitter writes straight into the table, as many pairs as it has room for */
     while (q.len > 0) {
         if (c->count == c->cap) {
@@ -382,11 +418,16 @@ static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
                 cn_err_set(err, CN_BADROW_TOO_BIG, "more than %d parameters", MAX_PARAMS);
                 return CN_BADROW_TOO_BIG;
             }
-            /* the table starts on the stack; long requests move it to the arena */
+            /* the tables start on the stack; long requests move them to the arena */
             size_t ncap = c->cap * 4 > MAX_PARAMS ? MAX_PARAMS : c->cap * 4;
-            param_t *np = (param_t *)cn_parena_alloc(&c->b->arena, ncap * sizeof(param_t));
+            param_t *np =
+                (param_t *)cn_parena_alloc(&c->b->arena, ncap * (sizeof(param_t) + sizeof(kept_t)));
+            kept_t *nk = (kept_t *)(np + ncap);
             memcpy(np, c->params, c->count * sizeof(param_t));
+            for (size_t i = 0; i < c->kept_count; i++)
+                nk[i] = (kept_t){np + (c->kept[i].p - c->params), c->kept[i].key, c->kept[i].num};
             c->params = np;
+            c->kept = nk;
             c->cap = ncap;
         }
         param_t *const first = c->params + c->count;
@@ -394,21 +435,37 @@ static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
         /* a pointer walk with the context's fields kept out of the loop: the stores to them
          * would otherwise make the compiler reload c->params for every pair */
         const param_t *ce = NULL;
+        kept_t *k = c->kept + c->kept_count;
+        bool aqe = false;
         for (param_t *pr = first, *const end = first + got; pr < end; pr++) {
-            if (pr->name_special) {
-                char *p = cn_parena_alloc(&c->b->arena, pr->name.len);
-                pr->name = cn_str(p, cn_url_decode_to(pr->name, p));
+            if (__builtin_expect(pr->name_special | in_ctx, 0)) { /* (one test for both) */
+                if (pr->name_special) {
+                    char *p = cn_parena_alloc(&c->b->arena, pr->name.len);
+                    pr->name = cn_str(p, cn_url_decode_to(pr->name, p));
+                }
+                if (in_ctx) { /* contextData["pageName"] is not the page name */
+                    in_ctx = !(pr->value.len == 0 && cn_str_eq_c(pr->name, ".c"));
+                    continue;
+                }
             }
-            /* ce and c. are noted here, in the one pass over the names (the charset below) */
-            if (pr->name.len == 2 && pr->name.ptr[0] == 'c') {
-                if (pr->name.ptr[1] == 'e')
-                    ce = pr;
-                else if (pr->name.ptr[1] == '.' && pr->value.len == 0)
-                    c->ctx_opens = true;
+            unsigned num = 0, key = name_key(pr, &num);
+            if (key >= K_PROP) {
+                *k++ = (kept_t){pr, (uint16_t)key, (uint16_t)num};
+                continue;
             }
+            if (key == K_NONE)
+                continue;
+            if (key == K_CE)
+                ce = pr;
+            else if (key == K_AQE)
+                aqe = true;
+            else /* K_CTX */
+                c->ctx_opens = in_ctx = true;
         }
         if (ce != NULL)
             c->ce_last = (size_t)(ce - c->params) + 1;
+        c->aqe |= aqe;
+        c->kept_count = (size_t)(k - c->kept);
         c->count += got;
     }
     return 0;
@@ -681,7 +738,13 @@ static cn_str_t suite_from_path(cn_str_t path)
 int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
 {
     param_t stack_params[256];
-    actx_t c = {.raw = raw, .b = b, .params = stack_params, .cap = 256, .charset = CN_CHARSET_UTF8};
+    kept_t stack_kept[256];
+    actx_t c = {.raw = raw,
+                .b = b,
+                .params = stack_params,
+                .kept = stack_kept,
+                .cap = 256,
+                .charset = CN_CHARSET_UTF8};
     int rc = 0;
     if ((rc = collect(&c, raw->query, err)) != 0)
         return rc;
@@ -704,50 +767,31 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     }
     b->suites = raw->suite.len > 0 ? raw->suite : suite_from_path(raw->path);
 
-    /* the last ce, as find_param() gives it: without context data, the last named so */
-    const param_t *ce = c.ctx_opens     ? find_param(&c, CN_STR_LIT("ce"))
-                        : c.ce_last > 0 ? &c.params[c.ce_last - 1]
-                                        : NULL;
-    if (ce != NULL) { /* ("UTF-8", as nearly every hit says it, is its own decoded text) */
+    /* the last ce outside context data, as find_param() gives it */
+    const param_t *ce = c.ce_last > 0 ? &c.params[c.ce_last - 1] : NULL;
+    /* ("UTF-8", as nearly every hit says it, is its own decoded text, and the charset already:
+     * no call) */
+    if (ce != NULL && !cn_str_eq_c(ce->value, "UTF-8")) {
         c.charset = cn_charset_find(
             b, ce->value_special ? decode_value_ool(b, c.charset, ce->value, true) : ce->value);
     }
 
     cn_dhit_t *h = cn_dbatch_add_hit(b);
     h->type = CN_HIT_PAGEVIEW;
-    h->truncated = true;
+    h->truncated = !c.aqe;
     cn_str_t g = CN_STR_NULL, g_rest = CN_STR_NULL;
     cn_str_t vid = CN_STR_NULL, aid = CN_STR_NULL, mid = CN_STR_NULL, fid = CN_STR_NULL;
-    bool has_ctx = false;
     cn_str_t events = CN_STR_NULL, products = CN_STR_NULL;
     bool has_events = false, has_products = false;
     /* add_hit_var's bits: eVars by number in evar_given; props by number (1 to 75), lists
      * at 80 + N and hierarchies at 90 + N in var_given */
     uint64_t evar_given[4] = {0}, var_given[2] = {0};
 
-    bool in_ctx = false; /* between c. and .c: context data (decoded below), not variables */
-    for (size_t i = 0; i < c.count; i++) {
-        const param_t *p = &c.params[i];
-        if (in_ctx) { /* contextData["pageName"] is not the page name */
-            if (i != c.query_count) {
-                in_ctx = !(p->value.len == 0 && cn_str_eq_c(p->name, ".c"));
-                continue;
-            }
-            in_ctx = false;
-        }
-        unsigned num = 0, key = name_key(p, &num);
-        if (key == K_NONE)
-            continue;
-        if (key == K_CTX) {
-            has_ctx = in_ctx = true;
-            continue;
-        }
-        if (key == K_AQE) {
-            h->truncated = false;
-            continue;
-        }
-        cn_str_t v = value_of(&c, p);
-        switch (key) {
+    /* the parameters collect() kept (none in context data: it is decoded below) */
+    for (const kept_t *k = c.kept, *const k_end = k + c.kept_count; k < k_end; k++) {
+        const unsigned num = k->num;
+        cn_str_t v = value_of(&c, k->p);
+        switch (k->key) {
         case K_PROP:
             if (v.len > 0 &&
                 (rc = add_hit_var(b, h, var_given, num, CN_VAR_PROP | num, v, err)) != 0)
@@ -916,7 +960,7 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     if (cart_events == 0 && h->prod_count > 0 &&
         (rc = cn_decode_events(CN_STR_LIT("prodView"), b, h, -1, err)) != 0)
         return rc;
-    if (has_ctx) {
+    if (c.ctx_opens) {
         cn_str_t q = raw->query;
         if ((rc = cn_decode_contextdata(q, b, h, c.charset, err)) != 0)
             return rc;

@@ -94,13 +94,53 @@ static void decode_to_u_tells_u_escapes(void **state)
     char out[64], plain[64];
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         cn_str_t s = cn_str_c(cases[i].in);
-        bool has_u = !cases[i].has_u;
-        size_t n = cn_url_decode_to_u(s, out, &has_u);
+        unsigned fl = cases[i].has_u ? 0 : CN_URL_HAS_U;
+        size_t n = cn_url_decode_to_u(s, out, &fl);
         assert_int_equal(n, strlen(cases[i].out));
         assert_memory_equal(out, cases[i].out, n);
-        assert_int_equal(has_u, cases[i].has_u);
+        assert_int_equal((fl & CN_URL_HAS_U) != 0, cases[i].has_u);
         assert_int_equal(cn_url_decode_to(s, plain), n);
         assert_memory_equal(plain, out, n);
+    }
+}
+
+/* CN_URL_HIGH: the output holds a byte >= 0x80, from the input's bytes or from an escape, in
+ * the 16-byte blocks or in the tail. */
+static void decode_to_u_tells_high_bytes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        bool high;
+    } cases[] = {
+        {"", false},
+        {"abc", false},
+        {"a%7Fb+c", false},
+        {"a%80b", true},
+        {"caf\xc3\xa9", true},
+        {"%zz%u4E2D%", false},
+        {"https%3A%2F%2Fshop.example%2Fp%2Ftwh-00084%2Fdeluxe-mug%3Fcid%3Daff", false},
+        {"https%3A%2F%2Fshop.example%2Fp%2Ftwh-00084%2Fdeluxe-mug%3Fcid%3Daff%C3%A9", true},
+        {"%C3%A9https%3A%2F%2Fshop.example%2Fp%2Ftwh-00084%2Fdeluxe-mug%3Fcid%3Daff", true},
+        {"0123456789abcdef\xff"
+         "0123456789abcdef0123",
+         true},                                             /* a raw byte in a block */
+        {"0123456789abcdef0123456789abcdef0123\xff", true}, /* in the tail */
+        {"0123456789abcd%2F%2F%2F%2F%2F%2F%2Fxyz", false},  /* escapes across blocks */
+        {"0123456789abcd%2F%2F%2F%2F%2F%2F%FFxyz", true},
+    };
+    char plain[128];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        unsigned fl = CN_URL_HIGH | CN_URL_HAS_U; /* set: the decoder clears them first */
+        cn_str_t s = cn_str_c(cases[i].in);
+        /* exactly the room it may use (ASan sees a store past it) */
+        char *out = malloc(s.len + CN_URL_DECODE_SLACK);
+        size_t n = cn_url_decode_to_u(s, out, &fl);
+        assert_int_equal(n, cn_url_decode_to(s, plain));
+        assert_memory_equal(out, plain, n);
+        free(out);
+        assert_int_equal((fl & CN_URL_HIGH) != 0, cases[i].high);
+        assert_int_equal((fl & CN_URL_HAS_U) != 0, i == 5);
     }
 }
 
@@ -192,6 +232,15 @@ static size_t ref_decode(const char *s, size_t n, char *dst)
         }
     }
     return o;
+}
+
+static bool is_ascii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    }
+    return true;
 }
 
 /* A pair of the block splitter equals the pair-at-a-time splitter's, flags included. */
@@ -293,7 +342,7 @@ static void long_strings_decode_and_split_as_bytewise(void **state)
     (void)state;
     static const char alphabet[] = "abcXYZ019%%++&&==2Fg?#\xc3\xa9\x80";
     uint64_t x = 88172645463325252ULL;
-    char in[300], a[300], b[300];
+    char in[300], a[300], b[300 + CN_URL_DECODE_SLACK];
     for (int round = 0; round < 20000; round++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         size_t n = (size_t)(x % 290);
@@ -309,6 +358,10 @@ static void long_strings_decode_and_split_as_bytewise(void **state)
         memcpy(b, in, n);
         assert_int_equal(cn_url_decode_to(cn_str(b, n), b), want); /* in place */
         assert_memory_equal(a, b, want);
+        unsigned fl;
+        assert_int_equal(cn_url_decode_to_u(s, b, &fl), want);
+        assert_memory_equal(a, b, want);
+        assert_int_equal((fl & CN_URL_HIGH) != 0, !is_ascii(a, want));
         size_t plain = 0;
         while (plain < n && in[plain] != '%' && in[plain] != '+')
             plain++;
@@ -366,11 +419,11 @@ static void long_strings_decode_and_split_as_bytewise(void **state)
 static void escapes_at_block_edges_decode_as_bytewise(void **state)
 {
     (void)state;
-    static const char *const esc[] = {"%",          "%4",    "%zz",
-                                      "+",          "%2F",   "%2f",
-                                      "%41%42",     "%%41",  "%E4%B8%AD%E6%96%87",
-                                      "%3A%2F%2F%", "%41%4", "%41%zz%42+%43",
-                                      "%u4E2D",     "%u4E2", "%E9%uD83D%uDE00"};
+    static const char *const esc[] = {"%", "%4", "%zz", "+", "%2F", "%2f", "%41%42", "%%41",
+                                      "%E4%B8%AD%E6%96%87", "%3A%2F%2F%", "%41%4", "%41%zz%42+%43",
+                                      "%u4E2D", "%u4E2", "%E9%uD83D%uDE00",
+                                      /* escapes a few bytes apart in one block, as in URLs */
+                                      "%2Fp%2Ftw%2F", "a+b%zzc%41", "%E9x%41yy%C3%A9"};
     char in[64], a[64], b[64];
     for (size_t e = 0; e < sizeof(esc) / sizeof(esc[0]); e++) {
         size_t el = strlen(esc[e]);
@@ -381,10 +434,12 @@ static void escapes_at_block_edges_decode_as_bytewise(void **state)
                 size_t want = ref_decode(in, len, a);
                 assert_int_equal(cn_url_decode_to(cn_str(in, len), b), want);
                 assert_memory_equal(a, b, want);
-                bool has_u, want_u = strstr(esc[e], "%u") != NULL && strcmp(esc[e], "%u4E2") != 0;
-                assert_int_equal(cn_url_decode_to_u(cn_str(in, len), b, &has_u), want);
+                unsigned fl;
+                bool want_u = strstr(esc[e], "%u") != NULL && strcmp(esc[e], "%u4E2") != 0;
+                assert_int_equal(cn_url_decode_to_u(cn_str(in, len), b, &fl), want);
                 assert_memory_equal(a, b, want);
-                assert_int_equal(has_u, want_u);
+                assert_int_equal((fl & CN_URL_HAS_U) != 0, want_u);
+                assert_int_equal((fl & CN_URL_HIGH) != 0, !is_ascii(a, want));
                 memcpy(b, in, len);
                 assert_int_equal(cn_url_decode_to(cn_str(b, len), b), want);
                 assert_memory_equal(a, b, want);
@@ -529,9 +584,10 @@ static void every_escape_decodes_as_bytewise(void **state)
                 in[at + 1] = (char)x;
                 in[at + 2] = (char)y;
                 size_t want = ref_decode(in, len, a);
-                bool has_u;
-                assert_int_equal(cn_url_decode_to_u(cn_str(in, len), b, &has_u), want);
+                unsigned fl;
+                assert_int_equal(cn_url_decode_to_u(cn_str(in, len), b, &fl), want);
                 assert_memory_equal(a, b, want);
+                assert_int_equal((fl & CN_URL_HIGH) != 0, !is_ascii(a, want));
                 memcpy(b, in, len);
                 assert_int_equal(cn_url_decode_to(cn_str(b, len), b), want);
                 assert_memory_equal(a, b, want);
@@ -590,6 +646,7 @@ int main(void)
         cmocka_unit_test(decode_keeps_malformed_escapes),
         cmocka_unit_test(decode_works_in_place),
         cmocka_unit_test(decode_to_u_tells_u_escapes),
+        cmocka_unit_test(decode_to_u_tells_high_bytes),
         cmocka_unit_test(unescape_reads_escape_output),
         cmocka_unit_test(unescape_next_reports_lengths),
         cmocka_unit_test(long_strings_decode_and_split_as_bytewise),

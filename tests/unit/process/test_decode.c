@@ -376,6 +376,25 @@ static void adobe_dynamic_variables_and_charset_skip_context_data(void **state)
     assert_int_equal(B.hits[0].var_count, 0);
 }
 
+/* AQE and ce inside context data are context data (the request stays cut short, the charset
+ * UTF-8); their names are read decoded, as every name is. */
+static void adobe_markers_in_context_data_are_context_data(void **state)
+{
+    (void)state;
+    assert_int_equal(decode_query("g=u&c.&AQE=1&ce=ISO-8859-1&.c&pageName=Caf%E9"), 0);
+    cn_dhit_t *h = &B.hits[0];
+    assert_true(h->truncated);
+    assert_str(h->page_name, "Caf\xef\xbf\xbd"); /* %E9 alone is no UTF-8: U+FFFD */
+    assert_int_equal(h->ctx_count, 2);
+
+    assert_int_equal(decode_query("g=u&%63e=ISO-8859-1&pageName=Caf%E9&%41QE=1&c%2E&ce=UTF-8&.c"),
+                     0);
+    h = &B.hits[0];
+    assert_false(h->truncated);
+    assert_str(h->page_name, "Caf\xc3\xa9");
+    assert_int_equal(h->ctx_count, 1);
+}
+
 /* A prop, list, hierarchy or eVar given twice (c1 and prop1 are one prop, v3 and eVar3 one
  * eVar) is one row with the last value, as reports take it; so an eVar's allocation, original
  * too, sees the last value (before, each eVar value was a row, and original took the first). */
@@ -929,10 +948,18 @@ static void adobe_many_parameters_grow_then_hit_the_limit(void **state)
     cn_buf_append_c(&q, "g=x");
     for (int i = 0; i < 300; i++)
         cn_buf_printf(&q, "&x%d=%d", i, i);
-    cn_buf_append_c(&q, "&c7=last");
+    cn_buf_append_c(&q, "&c7=last&pageName=P%20last&AQE=1");
     assert_int_equal(decode_query(q.ptr), 0);
     assert_int_equal(B.hits[0].var_count, 1);
     assert_str(B.vars[B.hits[0].var_first].value, "last");
+    /* filed from before the table grew (g) and after it (pageName, AQE) */
+    assert_str(B.hits[0].url, "x");
+    assert_str(B.hits[0].page_name, "P last");
+    assert_false(B.hits[0].truncated);
+    cn_buf_clear(&q);
+    cn_buf_append_c(&q, "g=x");
+    for (int i = 0; i < 300; i++)
+        cn_buf_printf(&q, "&x%d=%d", i, i);
     for (int i = 300; i < 4200; i++)
         cn_buf_printf(&q, "&x%d=%d", i, i);
     assert_int_equal(decode_query(q.ptr), CN_BADROW_TOO_BIG);
@@ -2255,6 +2282,7 @@ int main(void)
         cmocka_unit_test(bad_row_details_say_what_is_wrong),
         cmocka_unit_test(adobe_products_without_events_count_a_product_view),
         cmocka_unit_test(adobe_many_parameters_grow_then_hit_the_limit),
+        cmocka_unit_test(adobe_markers_in_context_data_are_context_data),
         cmocka_unit_test(adobe_multi_suite_list_from_path),
         cmocka_unit_test(events_counters_values_and_serials),
         cmocka_unit_test(cart_events_take_a_serialization_id),
