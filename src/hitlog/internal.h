@@ -9,10 +9,13 @@
 #ifndef CN_HITLOG_INTERNAL_H
 #define CN_HITLOG_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "hitlog/hitlog.h"
+#include "lib/buf.h"
+#include "lib/crc32c.h"
 #include "lib/err.h"
 
 /* --- Format, version 1 (docs/hitlog.md) --- */
@@ -50,24 +53,42 @@ int cn_hitlog__list(const char *dir, uint32_t **out, size_t *count);
 
 /*
  * A read window over one segment file: pread into a buffer that grows to the
- * largest record seen. size is the file size the caller last observed; the
- * window never reads past it.
+ * largest record seen, or the whole file mapped (cn_hitlog__file_map, for a
+ * segment that can no longer change). size is the file size the caller last
+ * observed; the window never reads past it.
  */
 typedef struct cn_hitlog__file {
     int fd;
-    uint64_t size;    /* file size as last observed */
-    uint8_t *buf;     /* owned */
-    size_t cap;       /* allocated bytes in buf */
+    uint64_t size;    /* file size as last observed; buf_off + buf_len never exceeds it */
+    uint8_t *buf;     /* owned: malloc'd, or the mapping when map_len > 0 */
+    size_t cap;       /* allocated bytes in buf (0 while mapped) */
     uint64_t buf_off; /* file offset of buf[0] */
     size_t buf_len;   /* valid bytes in buf */
+    size_t map_len;   /* bytes mapped at buf (the whole file, from offset 0); 0: not mapped */
 } cn_hitlog__file_t;
 
 void cn_hitlog__file_init(cn_hitlog__file_t *f, int fd, uint64_t size);
-/* Frees the buffer; does not close fd. */
+/* Frees the buffer or unmaps the file; does not close fd. */
 void cn_hitlog__file_dispose(cn_hitlog__file_t *f);
-/* Sets a new observed size; drops buffered bytes past it. */
+/*
+ * Maps the whole file, [0, f->size), read-only, in place of the pread
+ * buffer: records are then read where the page cache holds them, with no
+ * copy. Only for a file whose size can no longer go below f->size while it
+ * is mapped (a sealed segment, docs/hitlog.md "Reading"): a page past a new,
+ * shorter end would raise SIGBUS. Returns 0, or a negated errno (or
+ * CN_ETOOBIG for a size that does not fit in size_t) with f unchanged, still
+ * reading with pread. Payloads then stay valid until the file is unmapped
+ * (cn_hitlog__file_set_size with another size, or dispose).
+ */
+int cn_hitlog__file_map(cn_hitlog__file_t *f);
+/*
+ * Sets a new observed size; drops buffered bytes past it. A mapped file
+ * whose size changed (a sealed segment does not: someone else wrote to it) is
+ * unmapped and read with pread from then on.
+ */
 void cn_hitlog__file_set_size(cn_hitlog__file_t *f, uint64_t size);
-/* Forgets the buffered bytes, so that the next read comes from the file. */
+/* Forgets the buffered bytes, so that the next read comes from the file (a
+ * mapping is the file: it stays). */
 void cn_hitlog__file_drop(cn_hitlog__file_t *f);
 
 /* What is at an offset of a segment. */
@@ -80,7 +101,8 @@ typedef enum cn_hitlog__rec_kind {
 
 typedef struct cn_hitlog__rec {
     cn_hitlog__rec_kind_t kind;
-    const uint8_t *payload; /* REC_OK: points into the file window, valid until the next call */
+    const uint8_t *payload; /* REC_OK: points into the file window, valid until the next call
+                               (into the mapping, while the file is mapped) */
     uint32_t len;           /* REC_OK: payload length */
     uint64_t next;   /* REC_OK: offset after the record; REC_CORRUPT: the next valid record */
     const char *why; /* REC_TORN, REC_CORRUPT: what was wrong, a static string */
@@ -96,6 +118,30 @@ typedef struct cn_hitlog__rec {
  * Returns 0 with *out filled, or a negated errno when reading fails.
  */
 int cn_hitlog__file_record(cn_hitlog__file_t *f, uint64_t off, cn_hitlog__rec_t *out);
+
+/*
+ * The common case of cn_hitlog__file_record(), inline for the reader's loop:
+ * true with *payload and *len when a whole record with a matching CRC lies
+ * inside the window at off; false for anything else (the window's edge, the
+ * end of the file, damage), which cn_hitlog__file_record() then classifies.
+ * The window never holds bytes past f->size, so the window's bounds are the
+ * only ones to check.
+ */
+static inline bool cn_hitlog__file_take(const cn_hitlog__file_t *f, uint64_t off,
+                                        const uint8_t **payload, uint32_t *len)
+{
+    uint64_t rel = off - f->buf_off; /* wraps to a huge value when off < buf_off */
+    if (rel > f->buf_len || f->buf_len - rel < CN_HITLOG__FRAME_LEN)
+        return false;
+    const uint8_t *p = f->buf + rel;
+    uint32_t n = cn_load_u32le(p);
+    if (n == 0 || n > CN_HITLOG__RECORD_MAX || n > f->buf_len - rel - CN_HITLOG__FRAME_LEN ||
+        cn_crc32c(0, p + CN_HITLOG__FRAME_LEN, n) != cn_load_u32le(p + 4))
+        return false;
+    *payload = p + CN_HITLOG__FRAME_LEN;
+    *len = n;
+    return true;
+}
 
 /* What cn_hitlog__scan() found in a whole segment. */
 typedef struct cn_hitlog__scan_result {
