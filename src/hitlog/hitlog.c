@@ -97,6 +97,7 @@ struct cn_hitlog {
     bool can_prealloc;
     bool need_truncate; /* the segment may hold bytes past seg_size */
     bool dirty;         /* bytes written since the last fsync */
+    bool dir_unsynced;  /* the current segment's folder entry is not known durable yet */
     int64_t last_sync_us;
     uint64_t disk_base; /* bytes in segments before the current one */
     struct iovec iov[IOV_CHUNK];
@@ -194,25 +195,38 @@ static int sync_fd(cn_hitlog_t *log, int fd, bool full)
     return rc;
 }
 
-/* Creates segment segno with its header, durable, folder entry included. */
+/*
+ * Creates segment segno with its header, durable, folder entry included. The
+ * file is written and synced under a temporary name (NAME.log.tmp, which
+ * readers and the segment list ignore) and renamed into place, so that a
+ * segment a reader can see always has its header: a reader that sees
+ * segment N+1 takes segment N as complete and never looks at it again, so
+ * N+1 must not appear and then vanish while the writer goes on with N (as a
+ * file created in place and removed after a failed header write or fsync
+ * did). Once renamed, the segment is the current one whatever happens: a
+ * failed fsync of the folder is noted (dir_unsynced) and retried by the next
+ * sync, which fails its batch until it succeeds.
+ */
 static int create_segment(cn_hitlog_t *log, uint32_t segno, int *out_fd)
 {
-    char path[PATH_LEN];
+    char path[PATH_LEN], tmp[PATH_LEN + 4];
     uint8_t hdr[CN_HITLOG__HEADER_LEN];
     int rc = cn_hitlog__seg_path(path, sizeof(path), log->dir, segno);
     if (rc < 0)
         return rc;
-    /* O_TRUNC, not O_EXCL: a file left by an earlier failed attempt holds nothing. */
-    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    /* O_TRUNC, not O_EXCL: a file left by an earlier failed attempt or a crash holds nothing. */
+    int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return -errno;
     cn_hitlog__header_encode(segno, hdr);
     if ((rc = pwrite_all(fd, hdr, sizeof(hdr), 0)) < 0 || (rc = sync_fd(log, fd, true)) < 0 ||
-        (rc = sync_fd(log, log->dir_fd, true)) < 0) {
+        (rc = rename(tmp, path) == 0 ? 0 : -errno) < 0) {
         close(fd);
-        unlink(path);
+        unlink(tmp);
         return rc;
     }
+    log->dir_unsynced = sync_fd(log, log->dir_fd, true) < 0;
     *out_fd = fd;
     return 0;
 }
@@ -280,6 +294,12 @@ static int write_pending(cn_hitlog_t *log)
 
 static int sync_segment(cn_hitlog_t *log)
 {
+    if (log->dir_unsynced) { /* a roll's folder fsync failed: nothing is durable without it */
+        int rc = sync_fd(log, log->dir_fd, true);
+        if (rc < 0)
+            return rc;
+        log->dir_unsynced = false;
+    }
     if (!log->dirty)
         return 0;
     log->last_sync_us = cn_time_mono_us();
