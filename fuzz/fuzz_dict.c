@@ -51,12 +51,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         cn_buf_t b = CN_BUF_INIT;
         cn_store__dict_header(&b);
-        cn_store__dict_encode(d, 0, n, &b);
+        cn_store__dict_encode(d, 0, n, NULL, &b);
         same_strings(&b, d, n);
         cn_buf_clear(&b);
         cn_store__dict_header(&b);
+        void *zc = NULL; /* kept between appends, as a store's flushes do */
         for (uint32_t from = 1, step = 1; from < n; from += step, step = step * 2 + 1)
-            cn_store__dict_encode(d, from, from + step < n ? from + step : n, &b);
+            cn_store__dict_encode(d, from, from + step < n ? from + step : n, &zc, &b);
+        cn_store__zctx_free(zc);
         same_strings(&b, d, n);
         cn_buf_dispose(&b);
     } else if (rc != CN_ECORRUPT) {

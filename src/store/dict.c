@@ -40,15 +40,18 @@
  * bytes of entries each (one entry always fits), compressed with the last
  * PREFIX_LEN bytes of the entries before. zstd is tried from ZSTD_MIN_RAW
  * bytes of entries on (below, a frame's overhead is more than it can save),
- * at ZSTD_LEVEL. Measured on bench/store's dictionaries (2M hits): level 9
- * is 10-15% smaller than 3 for URLs and pages and costs 0.04 s a MB; 19 is
- * 10% smaller again but 15 times slower. A prefix of 64 KiB compresses
- * within 1% of 128 KiB and 512 KiB, and loading it costs a block of one
- * string 0.3-0.7 ms (flushes append such blocks every few seconds). */
+ * at CN_STORE__DICT_ZSTD_LEVEL (3). Dictionaries are written once, by the
+ * flushes, and never rewritten (a merge rewrites segments only), so the
+ * level is paid for by `canton process` and `serve`: measured on the 100k
+ * demo log's blocks (2026-11-30, docs/storage.md "Dictionaries"), level 9
+ * took 30 ms for its 1.16 MB of entries in one flush (8% of the pass) and
+ * 0.19 ms a block with a flush every 1,000 hits, most of it indexing the
+ * 64 KiB prefix; level 3 takes 5.5 ms and 0.04 ms for 11-14% more bytes of
+ * dictionary (+1.8% of the merged store at 100k hits, +0.6% at 1M). A
+ * prefix always pays: without it, those small blocks took 65% more bytes. */
 #define BLOCK_RAW_MAX (2 * CN_STORE__MAX_STR + 16)
 #define PREFIX_LEN    CN_STORE__DICT_PREFIX_LEN
 #define ZSTD_MIN_RAW  24
-#define ZSTD_LEVEL    9
 
 typedef struct ientry {
     const char *ptr; /* the dictionary's copy, preceded by its length (u32) */
@@ -523,28 +526,47 @@ void cn_store__dict_header(cn_buf_t *out)
 
 /* --- File blocks --- */
 
-/* The length of the prefix s shares with prev. */
+/* The length of the prefix s shares with prev: 8 bytes at a time (URLs
+ * share tens of bytes with the URL before). */
 static size_t shared_len(cn_str_t prev, cn_str_t s)
 {
     size_t n = prev.len < s.len ? prev.len : s.len, i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; i + 8 <= n; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, prev.ptr + i, 8);
+        memcpy(&b, s.ptr + i, 8);
+        if (a != b)
+            return i + (size_t)__builtin_ctzll(a ^ b) / 8;
+    }
+#endif
     while (i < n && prev.ptr[i] == s.ptr[i])
         i++;
     return i;
 }
 
+/* The bytes of an entry: s front-coded with k bytes shared. */
+static size_t entry_len_k(cn_str_t s, size_t k)
+{
+    return cn_varint_len(k) + cn_varint_len(s.len - k) + s.len - k;
+}
+
 /* An entry: s front-coded against the string of the id before (prev). */
 static size_t entry_len(cn_str_t prev, cn_str_t s)
 {
-    size_t k = shared_len(prev, s);
-    return cn_varint_len(k) + cn_varint_len(s.len - k) + s.len - k;
+    return entry_len_k(s, shared_len(prev, s));
+}
+
+static void put_entry_k(cn_buf_t *b, cn_str_t s, size_t k)
+{
+    cn_buf_put_varint(b, k);
+    cn_buf_put_varint(b, s.len - k);
+    cn_buf_append(b, s.ptr + k, s.len - k);
 }
 
 static void put_entry(cn_buf_t *b, cn_str_t prev, cn_str_t s)
 {
-    size_t k = shared_len(prev, s);
-    cn_buf_put_varint(b, k);
-    cn_buf_put_varint(b, s.len - k);
-    cn_buf_append(b, s.ptr + k, s.len - k);
+    put_entry_k(b, s, shared_len(prev, s));
 }
 
 /* Keeps the last PREFIX_LEN bytes of win (the entry stream's tail). */
@@ -567,9 +589,10 @@ static void put_block(cn_buf_t *win, size_t base, uint32_t count, ZSTD_CCtx **zc
         if (!*zc) {
             *zc = ZSTD_createCCtx();
             CN_ASSERT(*zc);
-            ZSTD_CCtx_setParameter(*zc, ZSTD_c_compressionLevel, ZSTD_LEVEL);
-            ZSTD_CCtx_setParameter(*zc, ZSTD_c_contentSizeFlag, 0); /* the block says */
         }
+        /* set at every frame: the context may have served another caller */
+        ZSTD_CCtx_setParameter(*zc, ZSTD_c_compressionLevel, CN_STORE__DICT_ZSTD_LEVEL);
+        ZSTD_CCtx_setParameter(*zc, ZSTD_c_contentSizeFlag, 0); /* the block says */
         size_t bound = ZSTD_compressBound(raw_len);
         /* the frame after room for the block header (two varints and the NUL) */
         cn_buf_reserve(out, 24 + bound);
@@ -595,7 +618,8 @@ static void put_block(cn_buf_t *win, size_t base, uint32_t count, ZSTD_CCtx **zc
     cn_buf_append(out, win->ptr + base, raw_len);
 }
 
-void cn_store__dict_encode(const cn_store__dict_t *d, uint32_t from, uint32_t to, cn_buf_t *out)
+void cn_store__dict_encode(const cn_store__dict_t *d, uint32_t from, uint32_t to, void **zctx,
+                           cn_buf_t *out)
 {
     if (from == 0)
         from = 1;
@@ -620,19 +644,27 @@ void cn_store__dict_encode(const cn_store__dict_t *d, uint32_t from, uint32_t to
     for (uint32_t id = first; id < from; id++)
         put_entry(&win, *slot(d, id - 1), *slot(d, id));
     keep_prefix(&win);
-    ZSTD_CCtx *zc = NULL;
+    /* the caller's context, kept between appends: a new one allocates and
+     * clears its tables at its first frame (0.02 ms, half of a small block's
+     * cost at level 3) */
+    ZSTD_CCtx *own = NULL, **zc = zctx ? (ZSTD_CCtx **)zctx : &own;
+    /* each entry's shared length is found once: k is the next id's */
+    size_t k = shared_len(*slot(d, from - 1), *slot(d, from));
     for (uint32_t id = from; id < to;) {
         size_t base = win.len;
         uint32_t start = id;
-        do {
-            put_entry(&win, *slot(d, id - 1), *slot(d, id));
-            id++;
-        } while (id < to &&
-                 win.len - base + entry_len(*slot(d, id - 1), *slot(d, id)) <= BLOCK_RAW_MAX);
-        put_block(&win, base, id - start, &zc, out);
+        for (;;) {
+            put_entry_k(&win, *slot(d, id), k);
+            if (++id == to)
+                break;
+            k = shared_len(*slot(d, id - 1), *slot(d, id));
+            if (win.len - base + entry_len_k(*slot(d, id), k) > BLOCK_RAW_MAX)
+                break;
+        }
+        put_block(&win, base, id - start, zc, out);
         keep_prefix(&win);
     }
-    ZSTD_freeCCtx(zc);
+    ZSTD_freeCCtx(own);
     cn_buf_dispose(&win);
 }
 

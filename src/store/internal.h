@@ -372,8 +372,12 @@ cn_str_t cn_store__dict_str(const cn_store__dict_t *d, uint32_t id);
 int cn_store__dict_find(cn_store__dict_t *d, cn_str_t s, uint32_t limit, uint32_t *out);
 /* The file encoding of entries [from, to) (appended to out): blocks, raw or
  * zstd with the entries of ids < from as a prefix (docs/storage.md
- * "Dictionaries"), to follow the file's blocks of ids < from. */
-void cn_store__dict_encode(const cn_store__dict_t *d, uint32_t from, uint32_t to, cn_buf_t *out);
+ * "Dictionaries"), to follow the file's blocks of ids < from. zctx: a zstd
+ * compression context the caller keeps between calls (*zctx NULL: made at
+ * the first frame; freed with cn_store__zctx_free), or NULL for one of the
+ * call's own. */
+void cn_store__dict_encode(const cn_store__dict_t *d, uint32_t from, uint32_t to, void **zctx,
+                           cn_buf_t *out);
 /*
  * Parses a dictionary file's bytes [p, p + len): header then blocks. Adds
  * every entry to d (which must be empty) when d is not NULL. Returns 0 and
@@ -384,6 +388,8 @@ int cn_store__dict_parse(const uint8_t *p, size_t len, const char *name, cn_stor
 #define CN_STORE__DICT_HEADER_LEN 16
 /* A block's zstd prefix: the last this many bytes of the entries before it. */
 #define CN_STORE__DICT_PREFIX_LEN (64u << 10)
+/* The writer's zstd level for dictionary blocks (the reader takes any). */
+#define CN_STORE__DICT_ZSTD_LEVEL 3
 void cn_store__dict_header(cn_buf_t *out);
 
 /* --- Manifest --- */

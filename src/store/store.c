@@ -101,6 +101,7 @@ struct cn_store {
     uint64_t w_dict_bytes[MAX_DOMAINS];
     uint32_t w_dict_crc[MAX_DOMAINS];
     uint64_t w_dict_synced[MAX_DOMAINS]; /* bytes known durable (fdatasync'd) */
+    void *w_dict_zctx; /* zstd context of the dictionaries' appends (cn_store__dict_encode) */
     uint64_t buffered;
     /* a put left a day buffer's group within a page of CN_STORE__MAX_BUFFER_ROWS
      * (tick then flushes; cleared when flush empties the buffers) */
@@ -951,6 +952,7 @@ void cn_store_close(cn_store_t *s)
     pthread_mutex_destroy(&s->maint_mu);
     pthread_cond_destroy(&s->bg_cv);
     free(s->w_cache_mem);
+    cn_store__zctx_free(s->w_dict_zctx);
     free(s->dir);
     free(s->suite_id);
     free(s);
@@ -1201,7 +1203,7 @@ static int flush(cn_store_t *s, bool ck, const void *blob, size_t blob_len, cn_e
         if (len == s->w_dict_written[d])
             continue;
         cn_buf_clear(&b);
-        cn_store__dict_encode(s->dicts[d], s->w_dict_written[d], len, &b);
+        cn_store__dict_encode(s->dicts[d], s->w_dict_written[d], len, &s->w_dict_zctx, &b);
         rc = pwrite_all(s->dict_fd[d], b.ptr, b.len, s->w_dict_bytes[d]);
         if (rc < 0) {
             cn_err_set(err, rc, "%s/%s.dict: %s", s->dir, cn_store_dict_name((int)d),

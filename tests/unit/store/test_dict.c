@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "store/internal.h"
 
@@ -136,9 +137,9 @@ static void file_round_trip(void **state)
     cn_store__dict_intern(d, cn_str(big, sizeof(big)), &id);
     cn_buf_t b = CN_BUF_INIT;
     cn_store__dict_header(&b);
-    cn_store__dict_encode(d, 0, 3, &b); /* in appends, as flushes do */
-    cn_store__dict_encode(d, 3, 3, &b); /* nothing new: no block */
-    cn_store__dict_encode(d, 3, cn_store__dict_len(d), &b);
+    cn_store__dict_encode(d, 0, 3, NULL, &b); /* in appends, as flushes do */
+    cn_store__dict_encode(d, 3, 3, NULL, &b); /* nothing new: no block */
+    cn_store__dict_encode(d, 3, cn_store__dict_len(d), NULL, &b);
     parses_to(&b, d);
     block_t bl[4];
     assert_int_equal(blocks_of(&b, bl, 4), 2);
@@ -162,7 +163,7 @@ static void file_round_trip(void **state)
     }
     cn_buf_clear(&b);
     cn_store__dict_header(&b);
-    cn_store__dict_encode(u, 1, cn_store__dict_len(u), &b);
+    cn_store__dict_encode(u, 1, cn_store__dict_len(u), NULL, &b);
     parses_to(&b, u);
     assert_int_equal(blocks_of(&b, bl, 4), 1);
     assert_true(bl[0].zstd);
@@ -198,7 +199,7 @@ static void many_small_appends_then_reopen(void **state)
         if (rnd(&x) % 5 == 0 || i == 3999) {
             size_t before = b.len;
             uint32_t len = cn_store__dict_len(d);
-            cn_store__dict_encode(d, written, len, &b);
+            cn_store__dict_encode(d, written, len, NULL, &b);
             const uint8_t *p = (const uint8_t *)b.ptr + before;
             *(p[0] & 1 ? &zstd : &raw) = true;
             if (len - written == 1) { /* one string: a tag, the entry (shared, length, bytes) */
@@ -224,10 +225,10 @@ static void many_small_appends_then_reopen(void **state)
         assert_int_equal(cn_store__dict_intern(d, cn_str_c(s), &id), 0);
         assert_int_equal(id, n + i);
     }
-    cn_store__dict_encode(r, n, n + 100, &more);
-    cn_store__dict_encode(r, n + 100, n + 300, &more);
-    cn_store__dict_encode(d, n, n + 100, &again);
-    cn_store__dict_encode(d, n + 100, n + 300, &again);
+    cn_store__dict_encode(r, n, n + 100, NULL, &more);
+    cn_store__dict_encode(r, n + 100, n + 300, NULL, &more);
+    cn_store__dict_encode(d, n, n + 100, NULL, &again);
+    cn_store__dict_encode(d, n + 100, n + 300, NULL, &again);
     assert_int_equal(more.len, again.len);
     assert_memory_equal(more.ptr, again.ptr, more.len);
     cn_buf_append(&b, more.ptr, more.len);
@@ -282,15 +283,15 @@ static void prefix_window_boundary(void **state)
             uint32_t len = cn_store__dict_len(d);
             if (per_id)
                 for (uint32_t i = 1; i < len; i++)
-                    cn_store__dict_encode(d, i, i + 1, &b);
+                    cn_store__dict_encode(d, i, i + 1, NULL, &b);
             else
-                cn_store__dict_encode(d, 1, len, &b);
+                cn_store__dict_encode(d, 1, len, NULL, &b);
             /* Y: X but for its last byte */
             size_t before = b.len;
             memcpy(fill, xs, 400);
             fill[399] ^= 1;
             cn_store__dict_intern(d, cn_str(fill, 400), &id);
-            cn_store__dict_encode(d, len, len + 1, &b);
+            cn_store__dict_encode(d, len, len + 1, NULL, &b);
             parses_to(&b, d);
             if (starts[si] <= 3) {
                 assert_int_equal(b.ptr[before] & 1, 1);
@@ -303,6 +304,139 @@ static void prefix_window_boundary(void **state)
             cn_buf_dispose(&b);
         }
     }
+}
+
+/*
+ * A zstd block is a frame at level 3 of its entries with the prefix the
+ * reader has: the last CN_STORE__DICT_PREFIX_LEN bytes of the entry stream
+ * before it (docs/storage.md "Dictionaries"). Two URL-like dictionaries are
+ * appended to in turn, blocks of 1 to 2000 ids, through one kept context (as
+ * a store's flushes do, for all its domains): each frame is the one a fresh
+ * context makes from the documented stream and prefix, byte for byte, and
+ * the files parse back.
+ */
+static void blocks_are_level_3_frames_of_the_prefix(void **state)
+{
+    (void)state;
+    cn_store__dict_t *d[2] = {cn_store__dict_new("url"), cn_store__dict_new("page")};
+    cn_buf_t file[2] = {CN_BUF_INIT, CN_BUF_INIT}, stream[2] = {CN_BUF_INIT, CN_BUF_INIT};
+    uint32_t written[2] = {1, 1};
+    void *zc = NULL;
+    const uint32_t steps[] = {1, 7, 2000, 1, 40, 300, 2, 1500, 3};
+    char s[128];
+    uint64_t x = 0x243F6A8885A308D3ull;
+    for (int k = 0; k < 2; k++)
+        cn_store__dict_header(&file[k]);
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        for (int k = 0; k < 2; k++) {
+            for (uint32_t j = 0; j < steps[i]; j++) {
+                uint32_t id;
+                uint64_t r = rnd(&x);
+                snprintf(s, sizeof(s),
+                         k ? "/c/%u/p/%u" : "https://shop.canton.test/c/%u/p/%u.html?ref=%u",
+                         (unsigned)(r % 97), (unsigned)(r >> 20) % 100000, (unsigned)(r >> 40) % 7);
+                cn_store__dict_intern(d[k], cn_str_c(s), &id);
+            }
+            uint32_t len = cn_store__dict_len(d[k]);
+            cn_store__dict_encode(d[k], written[k], len, &zc, &file[k]);
+            written[k] = len;
+        }
+    }
+    assert_non_null(zc);
+    cn_store__zctx_free(zc);
+    ZSTD_CCtx *fresh = ZSTD_createCCtx();
+    assert_non_null(fresh);
+    for (int k = 0; k < 2; k++) {
+        parses_to(&file[k], d[k]);
+        /* the entry stream, front-coded as documented */
+        uint32_t n = cn_store__dict_len(d[k]);
+        for (uint32_t id = 1; id < n; id++) {
+            cn_str_t prev = cn_store__dict_str(d[k], id - 1), cur = cn_store__dict_str(d[k], id);
+            size_t sh = 0;
+            while (sh < prev.len && sh < cur.len && prev.ptr[sh] == cur.ptr[sh])
+                sh++;
+            cn_buf_put_varint(&stream[k], sh);
+            cn_buf_put_varint(&stream[k], cur.len - sh);
+            cn_buf_append(&stream[k], cur.ptr + sh, cur.len - sh);
+        }
+        block_t bl[32];
+        size_t nb = blocks_of(&file[k], bl, 32), pos = 0, zstd_blocks = 0;
+        for (size_t i = 0; i < nb; i++) {
+            const uint8_t *q = (const uint8_t *)file[k].ptr + bl[i].at,
+                          *end = (const uint8_t *)file[k].ptr + bl[i].end;
+            uint64_t tag, raw_len;
+            assert_int_equal(cn_get_varint(&q, end, &tag), 0);
+            if (!bl[i].zstd) {
+                pos += (size_t)(end - q);
+                continue;
+            }
+            assert_int_equal(cn_get_varint(&q, end, &raw_len), 0);
+            assert_int_equal((size_t)(end - q), tag >> 1);
+            size_t pl = pos < CN_STORE__DICT_PREFIX_LEN ? pos : CN_STORE__DICT_PREFIX_LEN;
+            size_t bound = ZSTD_compressBound(raw_len);
+            char *want = malloc(bound);
+            assert_int_equal(ZSTD_CCtx_reset(fresh, ZSTD_reset_session_and_parameters), 0);
+            ZSTD_CCtx_setParameter(fresh, ZSTD_c_compressionLevel, 3);
+            ZSTD_CCtx_setParameter(fresh, ZSTD_c_contentSizeFlag, 0);
+            assert_false(ZSTD_isError(ZSTD_CCtx_refPrefix(fresh, stream[k].ptr + pos - pl, pl)));
+            size_t wl = ZSTD_compress2(fresh, want, bound, stream[k].ptr + pos, raw_len);
+            assert_false(ZSTD_isError(wl));
+            assert_int_equal(wl, tag >> 1);
+            assert_memory_equal(q, want, wl);
+            free(want);
+            pos += raw_len;
+            zstd_blocks++;
+        }
+        assert_int_equal(pos, stream[k].len);
+        assert_int_equal(nb, 9);       /* one block an append */
+        assert_true(zstd_blocks >= 4); /* the appends of 40 ids or more, at least */
+        cn_buf_dispose(&stream[k]);
+        cn_buf_dispose(&file[k]);
+        cn_store__dict_free(d[k]);
+    }
+    ZSTD_freeCCtx(fresh);
+}
+
+/*
+ * A block holds at most 2 MiB + 16 bytes of entries, and an entry that
+ * would pass that starts the next block (docs/storage.md "Dictionaries").
+ * Two strings of CN_STORE__MAX_STR bytes (entries of 1 MiB + 4: nothing
+ * shared) and then one of 6 bytes (an entry of 8: exactly the limit, one
+ * block) or of 7 (9: two blocks, the second raw, too short for zstd).
+ */
+static void blocks_end_at_two_mib_and_16(void **state)
+{
+    (void)state;
+    char *big = malloc(CN_STORE__MAX_STR);
+    for (size_t last = 6; last <= 7; last++) {
+        cn_store__dict_t *d = cn_store__dict_new("t");
+        uint32_t id;
+        memset(big, 'a', CN_STORE__MAX_STR);
+        cn_store__dict_intern(d, cn_str(big, CN_STORE__MAX_STR), &id);
+        memset(big, 'b', CN_STORE__MAX_STR);
+        cn_store__dict_intern(d, cn_str(big, CN_STORE__MAX_STR), &id);
+        cn_store__dict_intern(d, cn_str("ccccccc", last), &id);
+        cn_buf_t b = CN_BUF_INIT;
+        cn_store__dict_header(&b);
+        cn_store__dict_encode(d, 1, 4, NULL, &b);
+        block_t bl[4];
+        size_t nb = blocks_of(&b, bl, 4);
+        assert_int_equal(nb, last == 6 ? 1 : 2);
+        const uint8_t *q = (const uint8_t *)b.ptr + bl[0].at, *end = q + 16;
+        uint64_t tag, raw_len;
+        assert_true(bl[0].zstd);
+        assert_int_equal(cn_get_varint(&q, end, &tag), 0);
+        assert_int_equal(cn_get_varint(&q, end, &raw_len), 0);
+        assert_int_equal(raw_len, last == 6 ? ((size_t)2 << 20) + 16 : ((size_t)2 << 20) + 8);
+        if (last == 7) {
+            assert_false(bl[1].zstd);
+            assert_int_equal(bl[1].end - bl[1].at, 1 + 9); /* tag (count 1), the entry */
+        }
+        parses_to(&b, d);
+        cn_store__dict_free(d);
+        cn_buf_dispose(&b);
+    }
+    free(big);
 }
 
 /* A file of a few blocks, the last raw or zstd, cut at every byte of its
@@ -321,13 +455,13 @@ static void truncated_last_block(void **state)
             snprintf(s, sizeof(s), "https://shop.canton.test/p/%u.html", i * 31);
             cn_store__dict_intern(d, cn_str_c(s), &id);
             if (i % 200 == 199) {
-                cn_store__dict_encode(d, written, cn_store__dict_len(d), &b);
+                cn_store__dict_encode(d, written, cn_store__dict_len(d), NULL, &b);
                 written = cn_store__dict_len(d);
             }
         }
         if (kind == 0) { /* a raw block last */
             cn_store__dict_intern(d, CN_STR_LIT("ab"), &id);
-            cn_store__dict_encode(d, written, cn_store__dict_len(d), &b);
+            cn_store__dict_encode(d, written, cn_store__dict_len(d), NULL, &b);
         }
         block_t bl[8];
         size_t nb = blocks_of(&b, bl, 8);
@@ -368,8 +502,8 @@ static void damaged_zstd_blocks(void **state)
         snprintf(s, sizeof(s), "https://shop.canton.test/p/%u.html", i * 31);
         cn_store__dict_intern(d, cn_str_c(s), &id);
     }
-    cn_store__dict_encode(d, 1, 200, &b);
-    cn_store__dict_encode(d, 200, cn_store__dict_len(d), &b);
+    cn_store__dict_encode(d, 1, 200, NULL, &b);
+    cn_store__dict_encode(d, 200, cn_store__dict_len(d), NULL, &b);
     block_t bl[4];
     assert_int_equal(blocks_of(&b, bl, 4), 2);
     assert_true(bl[0].zstd && bl[1].zstd);
@@ -762,7 +896,7 @@ static void cache_after_reopen(void **state)
     }
     cn_buf_t buf = CN_BUF_INIT;
     cn_store__dict_header(&buf);
-    cn_store__dict_encode(d, 0, cn_store__dict_len(d), &buf);
+    cn_store__dict_encode(d, 0, cn_store__dict_len(d), NULL, &buf);
     cn_store__dict_free(d);
     cn_store__dict_t *r = cn_store__dict_new("url");
     uint32_t len;
@@ -856,6 +990,8 @@ int main(void)
         cmocka_unit_test(file_round_trip),
         cmocka_unit_test(many_small_appends_then_reopen),
         cmocka_unit_test(prefix_window_boundary),
+        cmocka_unit_test(blocks_are_level_3_frames_of_the_prefix),
+        cmocka_unit_test(blocks_end_at_two_mib_and_16),
         cmocka_unit_test(truncated_last_block),
         cmocka_unit_test(damaged_zstd_blocks),
         cmocka_unit_test(damaged_files_are_corrupt),
