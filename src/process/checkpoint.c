@@ -44,19 +44,16 @@
 
 /* --- eVar value pool --- */
 
-/*
- * The pool id of v, added when new. A memo of recently interned values (their ids, by a slot
- * from a few of their bytes) answers most calls with one compare against the pool's copy,
- * without the XXH3-128 and the map's probe: the pool holds each value once, so the id whose
- * value is v is the map's answer.
- */
-uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v)
+/* cn__pool_intern (internal.h) past its memo: the map's probe, then a new id. */
+uint32_t cn__pool_intern_slow(cn_suite_state_t *s, cn_str_t v, uint32_t *slot)
 {
-    if (s->pool_memo == NULL)
-        s->pool_memo = cn_xcalloc(CN_POOL_MEMO, sizeof(*s->pool_memo));
-    uint32_t *slot = &s->pool_memo[cn__str_mix(v) >> 40 & (CN_POOL_MEMO - 1)];
-    if (*slot != 0 && cn_str_eq(cn__pool_get(s, *slot - 1), v))
-        return *slot - 1;
+    if (slot == NULL) {
+        if (s->pool_memo == NULL)
+            s->pool_memo = cn_xcalloc(CN_POOL_MEMO, sizeof(*s->pool_memo));
+        slot = &s->pool_memo[cn__str_mix(v) >> 40 & (CN_POOL_MEMO - 1)];
+        if (*slot != 0 && cn__str_eq(cn__pool_get(s, *slot - 1), v))
+            return *slot - 1;
+    }
     cn_key_t k = cn_key_of(0x706f6f6c, v);
     uint32_t *id = cn_kmap_get(&s->pool_map, k);
     if (id != NULL) {
@@ -65,21 +62,14 @@ uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v)
     }
     if (s->pool_count == s->pool_cap) {
         s->pool_cap = s->pool_cap ? s->pool_cap * 2 : 256;
-        s->pool_off = cn_xrealloc(s->pool_off, s->pool_cap * sizeof(uint32_t));
-        s->pool_len = cn_xrealloc(s->pool_len, s->pool_cap * sizeof(uint32_t));
+        s->pool = cn_xrealloc(s->pool, s->pool_cap * sizeof(*s->pool));
     }
     uint32_t nid = (uint32_t)s->pool_count++;
-    s->pool_off[nid] = (uint32_t)s->pool_data.len;
-    s->pool_len[nid] = (uint32_t)v.len;
+    s->pool[nid] = (cn_pool_ent_t){(uint32_t)s->pool_data.len, (uint32_t)v.len};
     cn_buf_append(&s->pool_data, v.ptr, v.len);
     cn_kmap_put(&s->pool_map, k, nid);
     *slot = nid + 1;
     return nid;
-}
-
-cn_str_t cn__pool_get(const cn_suite_state_t *s, uint32_t id)
-{
-    return cn_str(s->pool_data.ptr + s->pool_off[id], s->pool_len[id]);
 }
 
 /* --- Pools of small blocks (internal.h) --- */
@@ -225,9 +215,8 @@ static void suite_reset(cn_suite_state_t *s)
     cn_kmap_init(&s->orders);
     cn_kmap_init(&s->serials);
     cn_kmap_init(&s->pool_map);
-    free(s->pool_off);
-    free(s->pool_len);
-    s->pool_off = s->pool_len = NULL;
+    free(s->pool);
+    s->pool = NULL;
     s->pool_count = s->pool_cap = 0;
     free(s->pool_memo);
     s->pool_memo = NULL;
@@ -972,6 +961,7 @@ int cn_process_new(const cn_conf_t *conf, cn_enrich_t *e, const char *data_dir,
         s->conf = sc;
         s->id = cn_str_c(sc->id);
         s->base = cn_str_c(sc->currency);
+        s->home = cn_str_c(sc->home_country);
         vis_init(s);
         cn_kmap_init(&s->orders);
         cn_kmap_init(&s->serials);

@@ -511,10 +511,68 @@ static inline uint64_t cn__str_mix(cn_str_t s)
     return h * 0x165667b19e3779f9ULL;
 }
 
+/* A value of the suite's value pool (cn__pool_get): its bytes in pool_data, one load. */
+typedef struct cn_pool_ent {
+    uint32_t off, len;
+} cn_pool_ent_t;
+
+/*
+ * True when a[0..n) and b[0..n) are equal. Inline, with loads of a fixed size that overlap
+ * (both buffers hold at least n bytes): the pool's values, visitor ids and the like are short,
+ * and memcmp of a length the compiler does not know is a call through the PLT that costs more
+ * than the compare. Longer than 64 bytes through memcmp.
+ */
+static inline bool cn__mem_eq(const void *a, const void *b, size_t n)
+{
+    const char *p = a, *q = b;
+    if (n - 1 < 16) { /* 1..16 */
+        if (n >= 8) {
+            uint64_t p0, p1, q0, q1;
+            memcpy(&p0, p, 8);
+            memcpy(&p1, p + n - 8, 8);
+            memcpy(&q0, q, 8);
+            memcpy(&q1, q + n - 8, 8);
+            return ((p0 ^ q0) | (p1 ^ q1)) == 0;
+        }
+        if (n >= 4) {
+            uint32_t p0, p1, q0, q1;
+            memcpy(&p0, p, 4);
+            memcpy(&p1, p + n - 4, 4);
+            memcpy(&q0, q, 4);
+            memcpy(&q1, q + n - 4, 4);
+            return ((p0 ^ q0) | (p1 ^ q1)) == 0;
+        }
+        return p[0] == q[0] && p[n / 2] == q[n / 2] && p[n - 1] == q[n - 1];
+    }
+    if (n == 0)
+        return true;
+    if (n <= 64) { /* 17..64: 16 bytes a step, the last step ending at n */
+        uint64_t d = 0;
+        for (size_t i = 0;; i += 16) {
+            size_t at = i + 16 < n ? i : n - 16;
+            uint64_t p0, p1, q0, q1;
+            memcpy(&p0, p + at, 8);
+            memcpy(&p1, p + at + 8, 8);
+            memcpy(&q0, q + at, 8);
+            memcpy(&q1, q + at + 8, 8);
+            d |= (p0 ^ q0) | (p1 ^ q1);
+            if (at == n - 16)
+                return d == 0;
+        }
+    }
+    return memcmp(p, q, n) == 0;
+}
+
+static inline bool cn__str_eq(cn_str_t a, cn_str_t b)
+{
+    return a.len == b.len && cn__mem_eq(a.ptr, b.ptr, b.len);
+}
+
 typedef struct cn_suite_state {
     const cn_suite_conf_t *conf;
     cn_str_t id;
     cn_str_t base;       /* base currency */
+    cn_str_t home;       /* conf->home_country ("": no cross-border) */
     cn_sink_t sink;      /* the sink rows go to: real_sink, or a null sink while suppressed */
     cn_sink_t real_sink; /* from the factory */
     bool suppress;       /* the sink holds rows up to suppress_to already (it is ahead of the */
@@ -530,6 +588,8 @@ typedef struct cn_suite_state {
      * expires after N days, an eVar that ends with its hit, one that ends on an event.
      * Without the first two, a visit's values only expire when a visit starts. */
     bool exp_days, exp_hit, exp_event;
+    bool list_persist; /* some list keeps values (an expiry other than hit): they follow the
+                          eVars in a visitor's array */
     /* The visitors, by ordinal (cn__vis_at), and their index by key (cn__vis_find). */
     cn_visitor_t **vis;   /* chunks of CN_VIS_CHUNK visitors: growing never copies them */
     size_t vis_count;     /* visitors */
@@ -542,7 +602,7 @@ typedef struct cn_suite_state {
     cn_kmap_t orders;     /* purchase ids seen */
     cn_kmap_t serials;    /* (eventN, id) seen */
     cn_kmap_t pool_map;   /* eVar value -> id */
-    uint32_t *pool_off, *pool_len;
+    cn_pool_ent_t *pool;  /* by id: where each value is in pool_data */
     size_t pool_count, pool_cap;
     cn_buf_t pool_data;
     uint32_t *pool_memo;    /* CN_POOL_MEMO slots: pool id + 1 of a value interned lately, or 0 */
@@ -657,8 +717,30 @@ int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_er
 /* salt_retention of sc (confcheck.c): leaves *days, or raises it to the suite's days (-1 for
  * never, which wins over any number). 0 or CN_ECONFIG. */
 int cn__process_salt_retention(const cn_suite_conf_t *sc, int64_t *days, cn_err_t *err);
-uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v);
-cn_str_t cn__pool_get(const cn_suite_state_t *s, uint32_t id);
+/* The value of pool id (valid while the pool does not grow). */
+static inline cn_str_t cn__pool_get(const cn_suite_state_t *s, uint32_t id)
+{
+    cn_pool_ent_t e = s->pool[id];
+    return cn_str(s->pool_data.ptr + e.off, e.len);
+}
+/* cn__pool_intern's path past its memo: slot is v's memo slot (NULL: no memo yet). */
+uint32_t cn__pool_intern_slow(cn_suite_state_t *s, cn_str_t v, uint32_t *slot);
+/*
+ * The pool id of v, added when new. A memo of recently interned values (their ids, by a slot
+ * from a few of their bytes) answers most calls with one compare against the pool's copy,
+ * without the XXH3-128 and the map's probe: the pool holds each value once, so the id whose
+ * value is v is the map's answer. The memo's probe is inline.
+ */
+static inline uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v)
+{
+    if (s->pool_memo == NULL)
+        return cn__pool_intern_slow(s, v, NULL);
+    uint32_t *slot = &s->pool_memo[cn__str_mix(v) >> 40 & (CN_POOL_MEMO - 1)];
+    uint32_t id = *slot;
+    if (id != 0 && cn__str_eq(cn__pool_get(s, id - 1), v))
+        return id - 1;
+    return cn__pool_intern_slow(s, v, slot);
+}
 /* A sink that drops every row: what a suppressed suite emits to (checkpoint.c). */
 extern const cn_sink_t cn__null_sink;
 
@@ -690,7 +772,10 @@ void cn__merch_put(const cn_suite_state_t *s, uint32_t vord, cn_buf_t *b);
 int cn__merch_restore(cn_suite_state_t *s, uint32_t vord, unsigned evar, uint64_t sku_fp,
                       uint32_t val, int64_t set_ts, uint32_t set_visit);
 /* a <= b in log order */
-bool cn__pos_le(cn_hitlog_pos_t a, cn_hitlog_pos_t b);
+static inline bool cn__pos_le(cn_hitlog_pos_t a, cn_hitlog_pos_t b)
+{
+    return a.segment < b.segment || (a.segment == b.segment && a.offset <= b.offset);
+}
 /* Ends a suite's suppression once pos is past its sink's position. */
 void cn__suite_unsuppress(cn_suite_state_t *s, cn_hitlog_pos_t pos);
 

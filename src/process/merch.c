@@ -158,7 +158,8 @@ static void bind_at(cn_merch_t *m, cn_merch_list_t *l, size_t lo, bool found, cn
     if (l->count == l->cap)
         l->b =
             cn__bpool_grow(&m->pool, l->b, sizeof(*l->b), l->count, &l->cap, (size_t)l->count + 1);
-    memmove(&l->b[lo + 1], &l->b[lo], (l->count - lo) * sizeof(l->b[0]));
+    if (lo < l->count) /* (a new SKU of a list of one eVar goes anywhere) */
+        memmove(&l->b[lo + 1], &l->b[lo], (l->count - lo) * sizeof(l->b[0]));
     l->b[lo] = nb;
     l->count++;
 }
@@ -257,7 +258,8 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
             m->mask_cap = h->prod_count;
             m->mask = cn_xrealloc(m->mask, m->mask_cap * sizeof(*m->mask));
         }
-        memset(m->mask, 0, h->prod_count * sizeof(*m->mask));
+        for (uint32_t k = 0; k < h->prod_count; k++) /* (most hits have one product) */
+            m->mask[k][0] = m->mask[k][1] = m->mask[k][2] = m->mask[k][3] = 0;
         for (uint32_t i = own; i < h->var_count; i++) {
             const cn_dvar_t *dv = &b->vars[h->var_first + i];
             if (dv->product < 0 || (dv->var & CN_VAR_FAMILY_MASK) != CN_VAR_EVAR ||
@@ -277,7 +279,7 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
             /* the value's pool id without hashing when the visitor has it at hand: its eVar N
              * in force (this hit set it) */
             for (size_t j = 0; j < v->evar_count && vid == UINT32_MAX; j++) {
-                if (v->evars[j].num == n && cn_str_eq(cn__pool_get(s, v->evars[j].str), dv->value))
+                if (v->evars[j].num == n && cn__str_eq(cn__pool_get(s, v->evars[j].str), dv->value))
                     vid = v->evars[j].str;
             }
             if (vid == UINT32_MAX)

@@ -219,16 +219,13 @@ int cn__process_suite_conf(cn_suite_state_t *s, const cn_suite_conf_t *sc, cn_er
         s->exp_days |= s->evar[n].exp == CN_EXP_DAYS;
         s->exp_hit |= n <= 250 && s->evar[n].exp == CN_EXP_HIT;
         s->exp_event |= s->evar[n].exp == CN_EXP_EVENT;
+        s->list_persist |= n > 250 && s->evar[n].exp != CN_EXP_HIT;
     }
     return 0;
 }
 
 /* --- Small helpers --- */
 
-bool cn__pos_le(cn_hitlog_pos_t a, cn_hitlog_pos_t b)
-{
-    return a.segment < b.segment || (a.segment == b.segment && a.offset <= b.offset);
-}
 #define pos_le cn__pos_le
 
 /* The path of a URL without its query (cn_url_strip_query: "https://h/a/b" -> "/a/b"), or the
@@ -356,17 +353,6 @@ static cn_key_t cookieless_key(cn_process_t *p, const cn_suite_state_t *s, const
     return e->key;
 }
 
-/* A visitor found: its eVars are read after the visit's rows (and enrichment at a visit's
- * start): start loading them now, a third miss after the index slot and the record. */
-static inline uint32_t visitor_known(const cn_suite_state_t *s, uint32_t ord, bool *is_new)
-{
-    const cn_visitor_t *v = cn__vis_at(s, ord);
-    if (v->evars != NULL)
-        __builtin_prefetch(v->evars);
-    *is_new = false;
-    return ord;
-}
-
 static inline uint32_t visitor_added(cn_process_t *p, cn_suite_state_t *s, cn_key_t key,
                                      bool *is_new)
 {
@@ -375,29 +361,41 @@ static inline uint32_t visitor_added(cn_process_t *p, cn_suite_state_t *s, cn_ke
     return cn__vis_add(s, key);
 }
 
-/* The ordinal of the hit's visitor (new ones added, *is_new set); *rc a salt's error. */
+/*
+ * A visitor's hits come close together: a memo of recent ids (docs/processing.md "Visitors")
+ * gives most of them their ordinal without the key's XXH3-128 and the index probe. Ordinals
+ * never change while the table lives (vis_dispose drops the memo with it). The memo's slot of
+ * the hit's visitor id, or NULL (no id, or one too long for the memo): process_hit asks for it
+ * first and reads it after the hit's amounts, so that the slot's cache miss (the memo is 256
+ * KiB) overlaps that work.
+ */
+static inline cn_vmemo_t *visitor_memo(cn_suite_state_t *s, const cn_dhit_t *h)
+{
+    cn_str_t id = h->visitor_id;
+    if (id.len == 0 || id.len > CN_VMEMO_BYTES)
+        return NULL;
+    if (s->vmemo == NULL)
+        s->vmemo = cn_xcalloc(CN_VMEMO_SLOTS, sizeof(*s->vmemo));
+    return &s->vmemo[cn__str_mix(id) >> 40 & (CN_VMEMO_SLOTS - 1)];
+}
+
+/* The ordinal of the hit's visitor (new ones added, *is_new set); *rc a salt's error. e: the
+ * memo slot of its id (visitor_memo), NULL when none. A visitor the memo gives is not read
+ * here (the caller starts loading its record); the others are, by the index probe. */
 static uint32_t visitor_of(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
-                           const cn_dhit_t *h, int64_t ts, bool *is_new, int *rc)
+                           const cn_dhit_t *h, cn_vmemo_t *e, int64_t ts, bool *is_new, int *rc)
 {
     cn_key_t key;
     uint32_t ord;
+    *is_new = false;
     if (h->visitor_id.len > 0) {
-        /* A visitor's hits come close together: a memo of recent ids (docs/processing.md
-         * "Visitors") gives most of them their ordinal without the key's XXH3-128 and the
-         * index probe. Ordinals never change while the table lives (vis_dispose drops the
-         * memo with it). */
         cn_str_t id = h->visitor_id;
-        cn_vmemo_t *e = NULL;
-        if (id.len <= CN_VMEMO_BYTES) {
-            if (s->vmemo == NULL)
-                s->vmemo = cn_xcalloc(CN_VMEMO_SLOTS, sizeof(*s->vmemo));
-            e = &s->vmemo[cn__str_mix(id) >> 40 & (CN_VMEMO_SLOTS - 1)];
-            if (e->len == id.len && memcmp(e->id, id.ptr, id.len) == 0)
-                return visitor_known(s, e->ord, is_new);
-        }
+        if (e != NULL && e->len == id.len && cn__mem_eq(e->id, id.ptr, id.len))
+            return e->ord;
         key = cn_key_of(0x7669736974, id);
         ord = cn__vis_find(s, key);
-        ord = ord != UINT32_MAX ? visitor_known(s, ord, is_new) : visitor_added(p, s, key, is_new);
+        if (ord == UINT32_MAX)
+            ord = visitor_added(p, s, key, is_new);
         if (e != NULL) {
             e->len = (uint8_t)id.len;
             memcpy(e->id, id.ptr, id.len);
@@ -418,7 +416,7 @@ static uint32_t visitor_of(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit
         if (prev != UINT32_MAX && ts - cn__vis_at(s, prev)->last_ts <= s->conf->visit_timeout_us)
             ord = prev;
     }
-    return ord != UINT32_MAX ? visitor_known(s, ord, is_new) : visitor_added(p, s, key, is_new);
+    return ord != UINT32_MAX ? ord : visitor_added(p, s, key, is_new);
 }
 
 static void evar_remove(cn_visitor_t *v, size_t i)
@@ -441,27 +439,32 @@ static void evars_expire_before(cn_suite_state_t *s, cn_visitor_t *v, int64_t ts
     }
 }
 
-static void evar_set(cn_suite_state_t *s, cn_visitor_t *v, unsigned num, cn_str_t value, int64_t ts)
+static inline void evar_set(cn_suite_state_t *s, cn_visitor_t *v, unsigned num, cn_str_t value,
+                            int64_t ts)
 {
-    size_t i = 0;
-    while (i < v->evar_count && v->evars[i].num < num)
+    cn_evar_val_t *ev = v->evars;
+    size_t n = v->evar_count, i = 0;
+    while (i < n && ev[i].num < num)
         i++;
-    if (i < v->evar_count && v->evars[i].num == num) {
+    if (i < n && ev[i].num == num) {
         if (s->evar[num].alloc == CN_ALLOC_ORIGINAL)
             return;
-        if (cn_str_eq(cn__pool_get(s, v->evars[i].str), value)) {
+        if (cn__str_eq(cn__pool_get(s, ev[i].str), value)) {
             /* the value in force again: its pool id is the one interning would give */
-            v->evars[i].set_ts = ts;
-            v->evars[i].set_visit = v->visit_num;
+            ev[i].set_ts = ts;
+            ev[i].set_visit = v->visit_num;
             return;
         }
     } else {
-        if (v->evar_count == v->evar_cap)
-            cn__evars_grow(s, v, (size_t)v->evar_count + 1);
-        memmove(&v->evars[i + 1], &v->evars[i], (v->evar_count - i) * sizeof(v->evars[0]));
-        v->evar_count++;
+        if (n == v->evar_cap) {
+            cn__evars_grow(s, v, n + 1);
+            ev = v->evars;
+        }
+        if (i < n) /* (most values come in eVar order: appended) */
+            memmove(&ev[i + 1], &ev[i], (n - i) * sizeof(ev[0]));
+        v->evar_count = (uint16_t)(n + 1);
     }
-    v->evars[i] = (cn_evar_val_t){(uint16_t)num, cn__pool_intern(s, value), ts, v->visit_num};
+    ev[i] = (cn_evar_val_t){(uint16_t)num, cn__pool_intern(s, value), ts, v->visit_num};
 }
 
 /* Drops eVar values that expire on an event this hit carries (events: its commerce flags
@@ -516,7 +519,7 @@ static void list_add(cn_suite_state_t *s, cn_visitor_t *v, unsigned n, cn_str_t 
     for (hi = lo; hi < v->evar_count && v->evars[hi].num == num; hi++)
         ;
     for (size_t i = lo; i < hi; i++) {
-        if (cn_str_eq(cn__pool_get(s, v->evars[i].str), value)) {
+        if (cn__str_eq(cn__pool_get(s, v->evars[i].str), value)) {
             evar_remove(v, i);
             hi--;
             break;
@@ -650,8 +653,7 @@ static void fill_visit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         r->utm_source = pe->camp.utm_source;
         r->utm_medium = pe->camp.utm_medium;
         r->channel = pe->channel;
-        r->cross_border = r->country.len > 0 && s->conf->home_country[0] != 0 &&
-                          !cn_str_eq_c(r->country, s->conf->home_country);
+        r->cross_border = r->country.len > 0 && s->home.len > 0 && !cn__str_eq(r->country, s->home);
         return;
     }
     /* Without enrichment: the referrer host, internal when it is one of the suite's domains. */
@@ -770,6 +772,252 @@ static int convert(cn_process_t *p, cn_suite_state_t *s, cn_str_t cur, int64_t t
     return rc;
 }
 
+/*
+ * The paths of process_hit that most hits do not take are functions of their own, out of line
+ * (GCC's `cold` puts them apart from the hot code): the hot path of a hit is then fewer lines
+ * of code, which the decoder and the sinks evict between two hits.
+ */
+#define CN_COLD __attribute__((noinline, cold))
+
+/* The scratch arrays of a hit's amounts, for more products or events than they hold. */
+static CN_COLD void tmp_grow(cn_process_t *p, const cn_dhit_t *h)
+{
+    p->tmp_cap = h->prod_count > h->ev_count ? h->prod_count : h->ev_count;
+    p->tmp_items = cn_xrealloc(p->tmp_items, p->tmp_cap * sizeof(int64_t));
+    p->tmp_events = cn_xrealloc(p->tmp_events, p->tmp_cap * sizeof(int64_t));
+}
+
+/*
+ * A hit with the purchase event: a repeat of an order (a refreshed confirmation page), seen
+ * here or marked by the source (an Adobe feed's duplicate_purchase, for an order canton may
+ * never have seen), becomes *dup_hit: as Adobe does with a duplicate purchase, the hit keeps
+ * its traffic data (page view, props) and loses its conversion data: every event, its products
+ * and the eVars it sets (*hp points to dup_hit, *events is 0). Otherwise the order's amounts
+ * are converted into cv. 0, or why an amount could not be converted (as convert()).
+ */
+static CN_COLD int purchase_amounts(cn_process_t *p, cn_suite_state_t *s, const cn_dbatch_t *b,
+                                    const cn_dhit_t **hp, cn_dhit_t *dup_hit, cn_str_t cur,
+                                    int64_t ts, conv_t *cv, uint8_t *events)
+{
+    const cn_dhit_t *h = *hp;
+    if (h->dup_purchase ||
+        (h->purchase_id.len > 0 &&
+         cn_kmap_get(&s->orders, cn_key_of(0x6f72646572, h->purchase_id)) != NULL)) {
+        cv->dup = true;
+        *events = 0;
+        *dup_hit = *h;
+        dup_hit->ev_count = 0;
+        dup_hit->prod_count = 0;
+        *hp = dup_hit;
+        return 0;
+    }
+    cv->purchase = true;
+    int64_t sum = 0;
+    int crc;
+    for (uint32_t i = 0; i < h->prod_count; i++) {
+        const cn_dprod_t *pr = &b->prods[h->prod_first + i];
+        cv->item_rev[i] = 0;
+        if (!pr->has_price)
+            continue;
+        /* up to 1000 prices of up to 10^13: their sum can pass 64 bits */
+        if (__builtin_add_overflow(sum, pr->price, &sum))
+            return CN_ETOOBIG;
+        if ((crc = convert(p, s, cur, ts, pr->price, &cv->item_rev[i])) != 0)
+            return crc;
+    }
+    cv->revenue_orig = h->has_revenue ? h->revenue : sum;
+    return convert(p, s, cur, ts, cv->revenue_orig, &cv->revenue);
+}
+
+/* The bad row of a hit whose amount could not be converted (crc: convert()'s error). */
+static CN_COLD int no_rate(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
+                           cn_hitlog_pos_t pos, cn_str_t cur, int crc)
+{
+    char detail[160];
+    if (crc == CN_ETOOBIG) {
+        snprintf(detail, sizeof(detail),
+                 "an amount in %.*s does not fit 64 bits summed or converted to %.*s",
+                 CN_STR_FMT(cur), CN_STR_FMT(s->base));
+        return bad_row(p, raw, NULL, 0, pos, CN_BADROW_TOO_BIG, detail);
+    }
+    snprintf(detail, sizeof(detail), "no %.*s->%.*s rate on or before the hit's day",
+             CN_STR_FMT(cur), CN_STR_FMT(s->base));
+    return bad_row(p, raw, NULL, 0, pos, CN_BADROW_NO_RATE, detail);
+}
+
+/* How many variables a hit with lists has, its lists split with the suite's delimiters. */
+static CN_COLD size_t list_var_count(const cn_suite_state_t *s, const cn_dvar_t *vars,
+                                     uint32_t var_count)
+{
+    size_t nvars = var_count;
+    for (uint32_t i = 0; i < var_count; i++) {
+        const cn_dvar_t *dv = &vars[i];
+        if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_LIST)
+            nvars += list_count(dv->value, s->list_delim[dv->var & 0xffff]) - 1;
+    }
+    return nvars;
+}
+
+/* The bad row of a hit with more variables than the decoder's limit, lists split. */
+static CN_COLD int too_many_vars(cn_process_t *p, const cn_rawhit_t *raw, cn_hitlog_pos_t pos)
+{
+    char detail[160];
+    snprintf(detail, sizeof(detail), "more than %d variables", CN_DEC_MAX_VARS);
+    return bad_row(p, raw, NULL, 0, pos, CN_BADROW_TOO_BIG, detail);
+}
+
+/* The amount of each of the hit's events in cv->ev_val, converted for currency events: 0 or
+ * convert()'s error. */
+static inline int event_values(cn_process_t *p, cn_suite_state_t *s, const cn_dbatch_t *b,
+                               const cn_dhit_t *h, cn_str_t cur, int64_t ts, conv_t *cv)
+{
+    int crc;
+    for (uint32_t i = 0; i < h->ev_count; i++) {
+        const cn_devent_t *ev = &b->events[h->ev_first + i];
+        cv->ev_val[i] = ev->has_value ? ev->value : CN_MONEY_SCALE;
+        if (ev->num != 0 && ev->has_value && s->event_kind[ev->num] == CN_EVK_CURRENCY &&
+            (crc = convert(p, s, cur, ts, ev->value, &cv->ev_val[i])) != 0)
+            return crc;
+    }
+    return 0;
+}
+
+/*
+ * Serialized events (eventN:ID, scAdd:ID...) count once per (event, id) and suite, ever: a
+ * repeat is not counted (CN_EV_REPEAT in cv->ev_val) and ends no eVar; a commerce flag goes
+ * from *events when every entry of it is a repeat. Returns how many events are repeats.
+ */
+static CN_COLD uint32_t serial_events(cn_suite_state_t *s, const cn_dbatch_t *b, const cn_dhit_t *h,
+                                      conv_t *cv, uint8_t *events)
+{
+    uint8_t repeat_flags = 0, counted_flags = 0;
+    uint32_t repeats = 0;
+    for (uint32_t i = 0; i < h->ev_count; i++) {
+        const cn_devent_t *ev = &b->events[h->ev_first + i];
+        if (ev->serial.len > 0 && !cn_kmap_put(&s->serials, serial_key(ev), 0)) {
+            cv->ev_val[i] = CN_EV_REPEAT;
+            repeat_flags |= ev->flag;
+            repeats++;
+        } else {
+            counted_flags |= ev->flag;
+        }
+    }
+    *events &= (uint8_t) ~(repeat_flags & ~counted_flags);
+    return repeats;
+}
+
+/* A list that persists (listN with an expiry): each of its values on the hit becomes the
+ * most recent in force (list_add). */
+static CN_COLD void list_set(cn_suite_state_t *s, cn_visitor_t *v, unsigned n, cn_str_t value,
+                             int64_t ts, bool *sets_list)
+{
+    cn_str_t rest = value, item;
+    while (list_next(&rest, s->list_delim[n], &item)) {
+        list_add(s, v, n, item, ts);
+        *sets_list = true;
+    }
+}
+
+/* eVars of context-data rules (evarN from=KEY) the hit does not set itself. */
+static CN_COLD void ctx_evars(cn_suite_state_t *s, cn_visitor_t *v, const cn_dbatch_t *b,
+                              const cn_dhit_t *h, int64_t ts)
+{
+    for (unsigned n = 1; n <= 250; n++) {
+        if (s->evar[n].from == NULL)
+            continue;
+        cn_str_t val = ctx_get(b, h, s->evar[n].from);
+        if (val.len > 0 && !hit_sets(b, h, CN_VAR_EVAR | n))
+            evar_set(s, v, n, val, ts);
+    }
+}
+
+/* Rows of props of context-data rules (propN from=KEY) the hit does not give itself. */
+static CN_COLD int ctx_props(cn_process_t *p, cn_suite_state_t *s, const cn_dbatch_t *b,
+                             const cn_dhit_t *h, uint32_t hid)
+{
+    for (unsigned n = 1; n <= 75; n++) {
+        if (s->prop_from[n] == NULL)
+            continue;
+        cn_str_t val = ctx_get(b, h, s->prop_from[n]);
+        if (val.len == 0 || hit_sets(b, h, CN_VAR_PROP | n))
+            continue;
+        cn_var_row_t vr = {.hit = hid, .var = CN_VAR_PROP | n, .value = val};
+        int rc = s->sink.var(s->sink.ud, &vr);
+        if (rc != 0)
+            return rc;
+        p->stats.vars++;
+    }
+    return 0;
+}
+
+/* Rows of the list values in force (lists that persist: evars[ne..evar_count)). */
+static CN_COLD int list_rows(cn_process_t *p, cn_suite_state_t *s, const cn_visitor_t *v,
+                             uint32_t ne, uint32_t hid)
+{
+    for (uint32_t k = ne; k < v->evar_count; k++) {
+        cn_var_row_t vr = {.hit = hid,
+                           .var = CN_VAR_LIST | (v->evars[k].num - CN_LIST_BASE),
+                           .value = cn__pool_get(s, v->evars[k].str)};
+        int rc = s->sink.var(s->sink.ud, &vr);
+        if (rc != 0)
+            return rc;
+        p->stats.vars++;
+    }
+    return 0;
+}
+
+/* Drops the eVar values that end with their hit (expiry=hit). */
+static CN_COLD void evars_expire_hit(cn_suite_state_t *s, cn_visitor_t *v)
+{
+    for (size_t i = v->evar_count; i > 0; i--) {
+        if (s->evar[v->evars[i - 1].num].exp == CN_EXP_HIT)
+            evar_remove(v, i - 1);
+    }
+}
+
+/* After a purchase or a repeat of one: the order id is spent. */
+static CN_COLD void order_spent(cn_process_t *p, cn_suite_state_t *s, const cn_dhit_t *h,
+                                const conv_t *cv)
+{
+    if (cv->purchase) {
+        p->stats.orders++;
+        if (h->purchase_id.len > 0)
+            cn_kmap_put(&s->orders, cn_key_of(0x6f72646572, h->purchase_id), 0);
+    } else {
+        p->stats.duplicate_orders++;
+        /* a marked repeat's id is spent too: the order it repeats was counted by its source */
+        if (h->dup_purchase && h->purchase_id.len > 0)
+            cn_kmap_put(&s->orders, cn_key_of(0x6f72646572, h->purchase_id), 0);
+    }
+}
+
+/* A visit starts at this hit: its number and ordinal, and its row. */
+static __attribute__((noinline)) int visit_start(cn_process_t *p, cn_suite_state_t *s,
+                                                 const cn_rawhit_t *raw, const cn_dhit_t *h,
+                                                 cn_visitor_t *v, uint32_t vord, int64_t ts,
+                                                 cn_str_t page, const cn_penrich_t *pe, bool rules)
+{
+    v->visit_num++;
+    v->visit = s->visit_count++;
+    v->hit_num = 0;
+    cn_visit_row_t vr;
+    char ip_buf[CN_ENRICH_IP_TEXT_CAP];
+    fill_visit(p, s, raw, h, &vr, page, pe, ip_buf);
+    vr.visitor = vord;
+    vr.visit_num = v->visit_num;
+    /* to the second, as Adobe's visit_start_time_gmt: the exact time is
+     * the first hit's ts, and a visit's second costs the store a few bits
+     * where its millisecond cost twelve (docs/hit.md) */
+    vr.start_ts = ts - (ts % 1000000 + 1000000) % 1000000;
+    if (rules)
+        visit_marks(s, v, &vr);
+    int rc = s->sink.visit(s->sink.ud, v->visit, &vr);
+    if (rc != 0)
+        return rc;
+    p->stats.visits++;
+    return 0;
+}
+
 static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
                        cn_hitlog_pos_t pos, const cn_dbatch_t *b, const cn_dhit_t *h,
                        const cn_penrich_t *pe)
@@ -781,190 +1029,49 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     cn_str_t cur = h->currency.len ? h->currency : s->base;
     conv_t cv = {0};
     uint8_t events = h->events;
+    int crc; /* why an amount could not be converted */
+    cn_vmemo_t *memo = visitor_memo(s, h);
+    if (memo != NULL)
+        __builtin_prefetch(memo);
 
     /* 1. Money first: a hit that cannot be converted becomes a bad row before any state changes. */
-    if (h->prod_count > p->tmp_cap || h->ev_count > p->tmp_cap) {
-        p->tmp_cap = h->prod_count > h->ev_count ? h->prod_count : h->ev_count;
-        p->tmp_items = cn_xrealloc(p->tmp_items, p->tmp_cap * sizeof(int64_t));
-        p->tmp_events = cn_xrealloc(p->tmp_events, p->tmp_cap * sizeof(int64_t));
-    }
+    if (__builtin_expect(h->prod_count > p->tmp_cap || h->ev_count > p->tmp_cap, 0))
+        tmp_grow(p, h);
     cv.item_rev = p->tmp_items;
     cv.ev_val = p->tmp_events;
     cn_dhit_t dup_hit;
-    if (events & CN_EV_PURCHASE) {
-        if (h->dup_purchase ||
-            (h->purchase_id.len > 0 &&
-             cn_kmap_get(&s->orders, cn_key_of(0x6f72646572, h->purchase_id)) != NULL)) {
-            /* A repeat of an order (a refreshed confirmation page), seen here or marked by the
-             * source (an Adobe feed's duplicate_purchase, for an order canton may never have
-             * seen): as Adobe does with a duplicate purchase, the hit keeps its traffic data
-             * (page view, props) and loses its conversion data: every event, its products and
-             * the eVars it sets. */
-            cv.dup = true;
-            events = 0;
-            dup_hit = *h;
-            dup_hit.ev_count = 0;
-            dup_hit.prod_count = 0;
-            h = &dup_hit;
-        } else {
-            cv.purchase = true;
-        }
-    }
-    char detail[160];
-    int crc = 0; /* why an amount could not be converted */
-    if (cv.purchase) {
-        int64_t sum = 0;
-        for (uint32_t i = 0; i < h->prod_count; i++) {
-            const cn_dprod_t *pr = &b->prods[h->prod_first + i];
-            cv.item_rev[i] = 0;
-            if (!pr->has_price)
-                continue;
-            /* up to 1000 prices of up to 10^13: their sum can pass 64 bits */
-            if (__builtin_add_overflow(sum, pr->price, &sum)) {
-                crc = CN_ETOOBIG;
-                goto no_rate;
-            }
-            if ((crc = convert(p, s, cur, ts, pr->price, &cv.item_rev[i])) != 0)
-                goto no_rate;
-        }
-        cv.revenue_orig = h->has_revenue ? h->revenue : sum;
-        if ((crc = convert(p, s, cur, ts, cv.revenue_orig, &cv.revenue)) != 0)
-            goto no_rate;
-    }
-    /* the hit's lists split with the suite's delimiters: more than the decoder's limit on
-     * variables makes it a bad row, as when the decoder split them */
-    bool has_list = false;
+    if ((events & CN_EV_PURCHASE) &&
+        (crc = purchase_amounts(p, s, b, &h, &dup_hit, cur, ts, &cv, &events)) != 0)
+        return no_rate(p, s, raw, pos, cur, crc);
     /* the hit's variables, in locals: the sinks' calls below would make the compiler reload
      * b->vars and h->var_first for every variable */
     const uint32_t var_count = h->var_count;
     const cn_dvar_t *vars = var_count > 0 ? &b->vars[h->var_first] : NULL; /* NULL + 0: UB */
-    size_t nvars = var_count;
-    for (uint32_t i = 0; h->has_list && i < var_count; i++) {
-        const cn_dvar_t *dv = &vars[i];
-        if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_LIST) {
-            has_list = true;
-            nvars += list_count(dv->value, s->list_delim[dv->var & 0xffff]) - 1;
-        }
-    }
-    if (nvars > CN_DEC_MAX_VARS) {
-        snprintf(detail, sizeof(detail), "more than %d variables", CN_DEC_MAX_VARS);
-        return bad_row(p, raw, NULL, 0, pos, CN_BADROW_TOO_BIG, detail);
-    }
-    for (uint32_t i = 0; i < h->ev_count; i++) {
-        const cn_devent_t *ev = &b->events[h->ev_first + i];
-        cv.ev_val[i] = ev->has_value ? ev->value : CN_MONEY_SCALE;
-        if (ev->num != 0 && ev->has_value && s->event_kind[ev->num] == CN_EVK_CURRENCY &&
-            (crc = convert(p, s, cur, ts, ev->value, &cv.ev_val[i])) != 0)
-            goto no_rate;
-    }
-    /* Serialized events (eventN:ID, scAdd:ID...) count once per (event, id) and suite, ever:
-     * a repeat is not counted and ends no eVar; a commerce flag goes when every entry of it
-     * is a repeat. After the amounts: a hit that becomes a bad row spends no id. */
-    uint8_t repeat_flags = 0, counted_flags = 0;
-    uint32_t repeats = 0; /* events of the hit that are repeats */
-    for (uint32_t i = 0; h->has_serial && i < h->ev_count; i++) {
-        const cn_devent_t *ev = &b->events[h->ev_first + i];
-        if (ev->serial.len > 0 && !cn_kmap_put(&s->serials, serial_key(ev), 0)) {
-            cv.ev_val[i] = CN_EV_REPEAT;
-            repeat_flags |= ev->flag;
-            repeats++;
-        } else {
-            counted_flags |= ev->flag;
-        }
-    }
-    events &= (uint8_t) ~(repeat_flags & ~counted_flags);
+    /* the hit's lists split with the suite's delimiters: more than the decoder's limit on
+     * variables makes it a bad row, as when the decoder split them */
+    const bool has_list = h->has_list;
+    if (has_list && list_var_count(s, vars, var_count) > CN_DEC_MAX_VARS)
+        return too_many_vars(p, raw, pos);
+    if ((crc = event_values(p, s, b, h, cur, ts, &cv)) != 0)
+        return no_rate(p, s, raw, pos, cur, crc);
+    /* Serialized events (eventN:ID, scAdd:ID...): after the amounts, so that a hit that
+     * becomes a bad row spends no id. */
+    uint32_t repeats = h->has_serial ? serial_events(s, b, h, &cv, &events) : 0;
 
     /* 2. Visitor and visit. */
+    cn_str_t url = cn_url_strip_query(h->url);
+    cn_str_t page = h->page_name.len ? h->page_name : url_path(url);
     bool is_new;
     int rc = 0;
-    uint32_t vord = visitor_of(p, s, raw, h, ts, &is_new, &rc);
+    uint32_t vord = visitor_of(p, s, raw, h, memo, ts, &is_new, &rc);
     if (rc != 0)
         return rc;
     cn_visitor_t *v = cn__vis_at(s, vord);
-    cn_str_t url = cn_url_strip_query(h->url);
-    cn_str_t page = h->page_name.len ? h->page_name : url_path(url);
-    bool rules = s->conf->new_visit_on_campaign || s->conf->new_visit_on_referrer;
-    /* A hit older than the visitor's last one (Adobe ts; imported logs out of order): reports
-     * read a visit's hits in the order they came, so a visit's times never go back. Within
-     * the timeout it joins the visit at its last hit's time; further back it is a visit of
-     * its own at its own time and becomes the visitor's last hit: hits stamped just after it
-     * (the rest of an offline queue) continue that visit, and a hit at the later times
-     * again is more than the timeout after it and opens another. */
-    bool late = !is_new && v->last_ts - ts > s->conf->visit_timeout_us;
-    if (!is_new && !late && ts < v->last_ts)
-        ts = v->last_ts;
-    bool split = is_new || late || ts - v->last_ts > s->conf->visit_timeout_us;
-    if (!split && rules)
-        split = visit_rule_splits(p, s, v, h, pe);
-    if (split) {
-        v->visit_num++;
-        v->visit = s->visit_count++;
-        v->hit_num = 0;
-        cn_visit_row_t vr;
-        char ip_buf[CN_ENRICH_IP_TEXT_CAP];
-        fill_visit(p, s, raw, h, &vr, page, pe, ip_buf);
-        vr.visitor = vord;
-        vr.visit_num = v->visit_num;
-        /* to the second, as Adobe's visit_start_time_gmt: the exact time is
-         * the first hit's ts, and a visit's second costs the store a few bits
-         * where its millisecond cost twelve (docs/hit.md) */
-        vr.start_ts = ts - (ts % 1000000 + 1000000) % 1000000;
-        if (rules)
-            visit_marks(s, v, &vr);
-        if ((rc = s->sink.visit(s->sink.ud, v->visit, &vr)) != 0)
-            return rc;
-        p->stats.visits++;
-    }
-    v->hit_num++;
-    if (ts > v->last_ts || is_new || late)
-        v->last_ts = ts;
-
-    /* 3. eVars: expire, then apply this hit's values (query, products, context-data rules).
-     * Values of the visit expire when a visit starts (values set in this visit carry its
-     * number; the checkpoint's reader drops any of an earlier one: checkpoint.c); N-day ones
-     * can on any hit. (Hit-scoped ones never reach here: step 8 ends them after their hit,
-     * and the checkpoint's reader drops any it holds.) */
-    if (split || s->exp_days)
-        evars_expire_before(s, v, ts);
-    uint32_t own = UINT32_MAX; /* the first merchandising eVar, for cn__merch_hit */
-    bool sets_list = false;    /* sets a list that persists */
-    for (uint32_t i = 0; i < var_count; i++) {
-        const cn_dvar_t *dv = &vars[i];
-        if ((dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR && !cv.dup) {
-            evar_set(s, v, dv->var & 0xffff, dv->value, ts);
-            own = dv->product >= 0 && own == UINT32_MAX ? i : own;
-        } else if (has_list && (dv->var & CN_VAR_FAMILY_MASK) == CN_VAR_LIST && !cv.dup &&
-                   s->evar[CN_LIST_BASE + (dv->var & 0xffff)].exp != CN_EXP_HIT) {
-            unsigned n = dv->var & 0xffff;
-            cn_str_t rest = dv->value, item;
-            while (list_next(&rest, s->list_delim[n], &item)) {
-                list_add(s, v, n, item, ts);
-                sets_list = true;
-            }
-        }
-    }
-    /* merchandising eVars (merch.c): for hits that bind some, and for hits with products or
-     * events of visitors with bindings; those are read after the rows below: start loading */
-    bool merch = v->merch ? h->prod_count > 0 || events != 0 || h->ev_count > 0
-                          : own != UINT32_MAX && h->prod_count > 0;
-    if (merch)
-        cn__merch_prefetch(s, vord);
-    if (h->ctx_count > 0 && s->has_from && !cv.dup) {
-        for (unsigned n = 1; n <= 250; n++) {
-            if (s->evar[n].from == NULL)
-                continue;
-            cn_str_t val = ctx_get(b, h, s->evar[n].from);
-            if (val.len > 0 && !hit_sets(b, h, CN_VAR_EVAR | n))
-                evar_set(s, v, n, val, ts);
-        }
-    }
-
-    /* 4. The hit row. */
+    __builtin_prefetch(v, 1); /* (a record can span two lines) */
+    __builtin_prefetch((const char *)(v + 1) - 1, 1);
+    /* while the record comes: the hit row's fields that need no visitor */
     cn_hit_row_t hr, *row = &hr;
     CN_HIT_COLUMNS(ZERO_FIELD)
-    hr.ts = ts;
-    hr.visit = v->visit;
-    hr.hit_num = v->hit_num;
     hr.type = h->type;
     hr.events = events;
     hr.page = page;
@@ -978,6 +1085,37 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     hr.currency = cur;
     hr.revenue = cv.revenue;
     hr.revenue_orig = cv.revenue_orig;
+    bool rules = s->conf->new_visit_on_campaign || s->conf->new_visit_on_referrer;
+    /* its eVars are read after the visit's and the hit's rows: start loading them */
+    if (v->evars != NULL)
+        __builtin_prefetch(v->evars);
+    /* A hit older than the visitor's last one (Adobe ts; imported logs out of order): reports
+     * read a visit's hits in the order they came, so a visit's times never go back. Within
+     * the timeout it joins the visit at its last hit's time; further back it is a visit of
+     * its own at its own time and becomes the visitor's last hit: hits stamped just after it
+     * (the rest of an offline queue) continue that visit, and a hit at the later times
+     * again is more than the timeout after it and opens another. */
+    bool late = !is_new && v->last_ts - ts > s->conf->visit_timeout_us;
+    if (!is_new && !late && ts < v->last_ts)
+        ts = v->last_ts;
+    bool split = is_new || late || ts - v->last_ts > s->conf->visit_timeout_us;
+    if (!split && rules)
+        split = visit_rule_splits(p, s, v, h, pe);
+    if (split && (rc = visit_start(p, s, raw, h, v, vord, ts, page, pe, rules)) != 0)
+        return rc;
+    v->hit_num++;
+    if (ts > v->last_ts || is_new || late)
+        v->last_ts = ts;
+    /* merchandising eVars (merch.c): for hits with products or events of visitors with
+     * bindings (and for hits that bind some, below); read after the rows: start loading */
+    bool merch = v->merch && (h->prod_count > 0 || events != 0 || h->ev_count > 0);
+    if (merch)
+        cn__merch_prefetch(s, vord);
+
+    /* 3. The hit row (before the eVars: nothing in it depends on them). */
+    hr.ts = ts;
+    hr.visit = v->visit;
+    hr.hit_num = v->hit_num;
     if (cv.purchase) {
         for (uint32_t i = 0; i < h->prod_count; i++)
             hr.units += (uint32_t)b->prods[h->prod_first + i].qty;
@@ -987,7 +1125,7 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         return rc;
     p->stats.hits++;
 
-    /* 5. Items. */
+    /* 4. Items. */
     for (uint32_t i = 0; i < h->prod_count; i++) {
         const cn_dprod_t *pr = &b->prods[h->prod_first + i];
         cn_item_row_t ir = {
@@ -1002,61 +1140,68 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         p->stats.items++;
     }
 
-    /* 6. Vars: hit-scoped props, lists, hierarchies; then the eVars and lists in force. */
+    /* 5. eVars: expire, then apply this hit's values (query, products, context-data rules).
+     * Values of the visit expire when a visit starts (values set in this visit carry its
+     * number; the checkpoint's reader drops any of an earlier one: checkpoint.c); N-day ones
+     * can on any hit. (Hit-scoped ones never reach here: step 7 ends them after their hit,
+     * and the checkpoint's reader drops any it holds.) In the same pass, the rows of the
+     * hit's own variables: hit-scoped props, lists, hierarchies, merchandising eVars; then
+     * the eVars and lists in force. */
+    if (split || s->exp_days)
+        evars_expire_before(s, v, ts);
+    uint32_t own = UINT32_MAX; /* the first merchandising eVar, for cn__merch_hit */
+    bool sets_list = false;    /* sets a list that persists */
     for (uint32_t i = 0; i < var_count; i++) {
         const cn_dvar_t *dv = &vars[i];
         uint32_t var = dv->var;
-        if ((var & CN_VAR_FAMILY_MASK) == CN_VAR_LIST) {
-            /* split with the suite's delimiter; a list that persists is written below */
-            if (s->evar[CN_LIST_BASE + (var & 0xffff)].exp == CN_EXP_HIT &&
-                (rc = list_hit_rows(p, s, hid, var & 0xffff, dv->value)) != 0)
-                return rc;
-            continue;
-        }
         if ((var & CN_VAR_FAMILY_MASK) == CN_VAR_EVAR) {
-            if (dv->product < 0 || cv.dup)
+            if (cv.dup)
                 continue;
+            evar_set(s, v, var & 0xffff, dv->value, ts);
+            if (dv->product < 0)
+                continue; /* its row is the eVar in force's, below */
+            own = own == UINT32_MAX ? i : own;
             /* a merchandising eVar of the products string: bound to its item row */
             var = cn_var_merch(var & 0xffff, (unsigned)dv->product);
+        } else if ((var & CN_VAR_FAMILY_MASK) == CN_VAR_LIST) {
+            unsigned n = var & 0xffff;
+            if (s->evar[CN_LIST_BASE + n].exp != CN_EXP_HIT) {
+                /* a list that persists: its values in force are written below */
+                if (has_list && !cv.dup)
+                    list_set(s, v, n, dv->value, ts, &sets_list);
+                continue;
+            }
+            /* split with the suite's delimiter */
+            if ((rc = list_hit_rows(p, s, hid, n, dv->value)) != 0)
+                return rc;
+            continue;
         }
         cn_var_row_t vr = {.hit = hid, .var = var, .value = dv->value};
         if ((rc = s->sink.var(s->sink.ud, &vr)) != 0)
             return rc;
         p->stats.vars++;
     }
-    /* merchandising eVars bound to products on earlier hits (merch.c) */
+    if (h->ctx_count > 0 && s->has_from && !cv.dup)
+        ctx_evars(s, v, b, h, ts);
+    /* merchandising eVars bound to products on earlier hits (merch.c), and this hit's */
+    if (!merch && own != UINT32_MAX && h->prod_count > 0) {
+        merch = true;
+        cn__merch_prefetch(s, vord);
+    }
     if (merch && (rc = cn__merch_hit(p, s, vord, b, h, hid, ts, events, cv.ev_val, own)) != 0)
         return rc;
-    if (h->ctx_count > 0 && s->has_from) {
-        for (unsigned n = 1; n <= 75; n++) {
-            if (s->prop_from[n] == NULL)
-                continue;
-            cn_str_t val = ctx_get(b, h, s->prop_from[n]);
-            if (val.len == 0 || hit_sets(b, h, CN_VAR_PROP | n))
-                continue;
-            cn_var_row_t vr = {.hit = hid, .var = CN_VAR_PROP | n, .value = val};
-            if ((rc = s->sink.var(s->sink.ud, &vr)) != 0)
-                return rc;
-            p->stats.vars++;
-        }
-    }
+    if (h->ctx_count > 0 && s->has_from && (rc = ctx_props(p, s, b, h, hid)) != 0)
+        return rc;
     /* list values in force (lists that persist), on hits with success events (repeats of
      * serialized ones are none) and hits that set a list: each value gets the events' full credit.
      * Before the eVars: the store codes the eVar rows that end a hit's rows as changes
      * (docs/storage.md "Var group"). */
     uint32_t ne = v->evar_count; /* the eVars in force: evars[0..ne); list values follow */
-    while (ne > 0 && v->evars[ne - 1].num > CN_LIST_BASE)
+    while (s->list_persist && ne > 0 && v->evars[ne - 1].num > CN_LIST_BASE)
         ne--;
-    if (ne < v->evar_count && (events != 0 || h->ev_count > repeats || sets_list)) {
-        for (uint32_t k = ne; k < v->evar_count; k++) {
-            cn_var_row_t vr = {.hit = hid,
-                               .var = CN_VAR_LIST | (v->evars[k].num - CN_LIST_BASE),
-                               .value = cn__pool_get(s, v->evars[k].str)};
-            if ((rc = s->sink.var(s->sink.ud, &vr)) != 0)
-                return rc;
-            p->stats.vars++;
-        }
-    }
+    if (ne < v->evar_count && (events != 0 || h->ev_count > repeats || sets_list) &&
+        (rc = list_rows(p, s, v, ne, hid)) != 0)
+        return rc;
     /* every hit carries the eVars in force (Adobe credits a hit, link or page view, to the
      * values set or persisting on it) */
     for (uint32_t k = 0; k < ne; k++) {
@@ -1068,7 +1213,7 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         p->stats.vars++;
     }
 
-    /* 7. Numbered events (serialized ones once per id and suite). */
+    /* 6. Numbered events (serialized ones once per id and suite). */
     for (uint32_t i = 0; i < h->ev_count; i++) {
         const cn_devent_t *ev = &b->events[h->ev_first + i];
         if (ev->num == 0 || cv.ev_val[i] == CN_EV_REPEAT)
@@ -1079,35 +1224,14 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         p->stats.events++;
     }
 
-    /* 8. After the hit: event- and hit-scoped eVars end; the order id is spent. */
+    /* 7. After the hit: event- and hit-scoped eVars end; the order id is spent. */
     if (s->exp_event)
         evars_expire_after(s, v, b, h, events, cv.ev_val);
-    for (size_t i = s->exp_hit ? v->evar_count : 0; i > 0; i--) {
-        if (s->evar[v->evars[i - 1].num].exp == CN_EXP_HIT)
-            evar_remove(v, i - 1);
-    }
-    if (cv.purchase) {
-        p->stats.orders++;
-        if (h->purchase_id.len > 0)
-            cn_kmap_put(&s->orders, cn_key_of(0x6f72646572, h->purchase_id), 0);
-    } else if (cv.dup) {
-        p->stats.duplicate_orders++;
-        /* a marked repeat's id is spent too: the order it repeats was counted by its source */
-        if (h->dup_purchase && h->purchase_id.len > 0)
-            cn_kmap_put(&s->orders, cn_key_of(0x6f72646572, h->purchase_id), 0);
-    }
+    if (s->exp_hit)
+        evars_expire_hit(s, v);
+    if (cv.purchase || cv.dup)
+        order_spent(p, s, h, &cv);
     return 0;
-
-no_rate:
-    if (crc == CN_ETOOBIG) {
-        snprintf(detail, sizeof(detail),
-                 "an amount in %.*s does not fit 64 bits summed or converted to %.*s",
-                 CN_STR_FMT(cur), CN_STR_FMT(s->base));
-        return bad_row(p, raw, NULL, 0, pos, CN_BADROW_TOO_BIG, detail);
-    }
-    snprintf(detail, sizeof(detail), "no %.*s->%.*s rate on or before the hit's day",
-             CN_STR_FMT(cur), CN_STR_FMT(s->base));
-    return bad_row(p, raw, NULL, 0, pos, CN_BADROW_NO_RATE, detail);
 }
 
 /* --- Public entry points --- */
@@ -1155,7 +1279,7 @@ static int process_batch(cn_process_t *p, const cn_rawhit_t *raw, const void *re
     size_t matched = 0, unknown = 0;
     int rc = 0;
     cn_suite_state_t *s = NULL;
-    if (p->suite_count > 0 && cn_str_eq(b->suites, p->suites[p->last_suite].id)) {
+    if (p->suite_count > 0 && cn__str_eq(b->suites, p->suites[p->last_suite].id)) {
         s = &p->suites[p->last_suite];
         rest = CN_STR_NULL;
     }
