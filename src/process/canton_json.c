@@ -1159,7 +1159,10 @@ static inline __attribute__((always_inline)) bool fast_value(jp_t *j, const char
  */
 static inline __attribute__((always_inline)) int fast_strm(jp_t *j, const char **pp, cn_str_t *out)
 {
-    const char *p = jp_ws(*pp, j->end);
+    /* one test for the string right after the ':', as compact JSON has it */
+    const char *p = *pp;
+    if (!(p < j->end && *p == '"'))
+        p = jp_ws(p, j->end);
     if (p < j->end && *p == '"') {
         const char *q = jp_str_end(p + 1, j->end);
         if (q == NULL)

@@ -323,19 +323,13 @@ bad:;
     return CN_BADROW_BAD_EVENTS;
 }
 
-int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, cn_err_t *err)
+/*
+ * An events string of more than one commerce event, or a product's: the list, out of line (the
+ * string that is one commerce event, "prodView" on most hits, saves no registers for it).
+ */
+static __attribute__((noinline)) int events_list(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h,
+                                                 int32_t product, cn_err_t *err)
 {
-    if (s.ptr == NULL)
-        return 0;
-    if (product < 0) {
-        /* the whole string one commerce event ("prodView"): what the loop below gives */
-        uint8_t flag = cn_hit_commerce_flag(s);
-        if (flag != 0) {
-            cn_devent_t ev = {.flag = flag, .product = -1};
-            h->events |= flag;
-            return add_event(b, h, &ev, err);
-        }
-    }
     char sep = product >= 0 ? '|' : ',';
     const char *p = s.ptr, *end = s.ptr + s.len;
     for (;;) {
@@ -362,6 +356,22 @@ int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, 
             return 0;
         p = q + 1;
     }
+}
+
+int cn_decode_events(cn_str_t s, cn_dbatch_t *b, cn_dhit_t *h, int32_t product, cn_err_t *err)
+{
+    if (s.ptr == NULL)
+        return 0;
+    if (product < 0) {
+        /* the whole string one commerce event ("prodView"): what the loop gives */
+        uint8_t flag = cn_hit_commerce_flag(s);
+        if (flag != 0) {
+            cn_devent_t ev = {.flag = flag, .product = -1};
+            h->events |= flag;
+            return add_event(b, h, &ev, err);
+        }
+    }
+    return events_list(s, b, h, product, err);
 }
 
 /* --- Products string --- */

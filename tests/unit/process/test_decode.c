@@ -1377,6 +1377,56 @@ static void canton_json_quantity_whole_numbers(void **state)
     }
 }
 
+/*
+ * Prices as fixed point (CN_MONEY_SCALE, rounded at the 5th decimal), by the fast path (a
+ * plain decimal's text read in one pass, else "%.6f" of the double) and by jansson's
+ * reference path (always "%.6f"): both must give the same amounts.
+ */
+static void canton_json_prices_fixed_point(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *price;
+        int64_t want; /* -1: negative, a bad row */
+    } cases[] = {{"16.99", 169900},
+                 {"0.1", 1000},
+                 {"0.00005", 1},
+                 {"1.00004", 10000},
+                 {"1.00005", 10001},
+                 {"2.123456", 21235},
+                 {"3.1234567", 31235},
+                 {"999999999.999999", 10000000000000},
+                 {"1234567890.5", 12345678905000},
+                 {"12", 120000},
+                 {"7.5e0", 75000},
+                 {"-0.0", 0},
+                 {"\"4.5\"", 45000},
+                 {"-1.5", -1}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char body[256];
+        snprintf(body, sizeof(body),
+                 "{\"suite\":\"d\",\"events\":[{\"type\":\"purchase\",\"order_id\":\"O\","
+                 "\"items\":[{\"sku\":\"A\",\"price\":%s}]}]}",
+                 cases[i].price);
+        cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str_c(body)};
+        for (int ref = 0; ref < 2; ref++) {
+            cn_dbatch_reset(&B);
+            cn_err_clear(&E);
+            int rc = ref ? cn__decode_canton_json_ref(&r, &B, &E) : cn_decode_raw(&r, &B, &E);
+            if (cases[i].want < 0) {
+                assert_int_equal(rc, CN_BADROW_BAD_PRODUCTS);
+                assert_string_equal(E.msg, "events[0].items[0].price is negative");
+                continue;
+            }
+            assert_int_equal(rc, 0);
+            const cn_dprod_t *p = &B.prods[B.hits[0].prod_first];
+            if (p->price != cases[i].want)
+                fail_msg("price %s (%s): %lld, not %lld", cases[i].price, ref ? "ref" : "fast",
+                         (long long)p->price, (long long)cases[i].want);
+        }
+    }
+}
+
 static void canton_json_batch_decodes(void **state)
 {
     (void)state;
@@ -2303,6 +2353,7 @@ int main(void)
         cmocka_unit_test(adobe_gzip_body_is_inflated),
         cmocka_unit_test(money_parses_exactly),
         cmocka_unit_test(canton_json_batch_decodes),
+        cmocka_unit_test(canton_json_prices_fixed_point),
         cmocka_unit_test(canton_json_quantity_whole_numbers),
         cmocka_unit_test(canton_json_gzip_body_inflates),
         cmocka_unit_test(canton_json_keeps_body_slices_and_copies_jansson_strings),
