@@ -175,6 +175,14 @@ int cn_enrich_geo_str(cn_enrich_thread_t *t, cn_str_t ip, cn_geo_t *out);
  */
 size_t cn_enrich_ip_text(cn_str_t ip, bool keep, char out[CN_ENRICH_IP_TEXT_CAP]);
 
+/*
+ * cn_enrich_geo_str and cn_enrich_ip_text of one IP at once (a visit takes both): an IPv4
+ * address is parsed once for the two. Returns cn_enrich_geo_str's result; text and *text_len
+ * are cn_enrich_ip_text's out and result.
+ */
+int cn_enrich_geo_ip_text(cn_enrich_thread_t *t, cn_str_t ip, bool keep, cn_geo_t *out,
+                          char text[CN_ENRICH_IP_TEXT_CAP], size_t *text_len);
+
 /* --- Referrer --- */
 
 typedef struct cn_ref_info {

@@ -496,6 +496,46 @@ static size_t put_v4(char *out, const uint8_t a[4])
     return (size_t)(p - out);
 }
 
+/* The kept text of an IPv4 address the parser took whole from b (len bytes, zero-padded to
+ * 16): such text is in canonical form already (no leading zeros, nothing else), so it is its
+ * own output, and anonymized it is its first three numbers and their dots, then "0". */
+static size_t v4_text(char b[16], size_t len, const uint8_t a[4], bool keep,
+                      char out[CN_ENRICH_IP_TEXT_CAP])
+{
+    size_t n = len;
+    if (!keep) {
+        n = 3u + 1u + (a[0] >= 10) + (a[0] >= 100) + 1u + (a[1] >= 10) + (a[1] >= 100) + 1u +
+            (a[2] >= 10) + (a[2] >= 100);
+        b[n] = '0';
+        b[n + 1] = '\0';
+        n++;
+    }
+    memcpy(out, b, 16);
+    return n;
+}
+
+int cn_enrich_geo_ip_text(cn_enrich_thread_t *t, cn_str_t ip, bool keep, cn_geo_t *out,
+                          char text[CN_ENRICH_IP_TEXT_CAP], size_t *text_len)
+{
+    if (ip.len > 0 && ip.len <= 15) {
+        /* IPv4 text, the usual case: parsed once for both */
+        char b[16];
+        copy_short(b, ip.ptr, ip.len);
+        uint8_t addr[4];
+        size_t n = cn_enrich__ipv4_parse_len(b, addr);
+        if (n != 0) {
+            out->country = out->region = out->city = CN_STR_LIT("");
+            geo_addr(t, addr, false, out);
+            /* a NUL inside (parsed short of ip.len): cn_enrich_ip_text says "" */
+            *text_len =
+                n == ip.len ? v4_text(b, n, addr, keep, text) : cn_enrich_ip_text(ip, keep, text);
+            return 0;
+        }
+    }
+    *text_len = cn_enrich_ip_text(ip, keep, text);
+    return cn_enrich_geo_str(t, ip, out);
+}
+
 size_t cn_enrich_ip_text(cn_str_t ip, bool keep, char out[CN_ENRICH_IP_TEXT_CAP])
 {
     char text[CN_ENRICH_IP_TEXT_CAP];
@@ -509,18 +549,8 @@ size_t cn_enrich_ip_text(cn_str_t ip, bool keep, char out[CN_ENRICH_IP_TEXT_CAP]
          * is its first three numbers and their dots, then "0" */
         char b[16];
         copy_short(b, ip.ptr, ip.len);
-        if (cn_enrich__ipv4_parse_len(b, a) == ip.len) { /* also: no NUL inside */
-            size_t n = ip.len;
-            if (!keep) {
-                n = 3u + 1u + (a[0] >= 10) + (a[0] >= 100) + 1u + (a[1] >= 10) + (a[1] >= 100) +
-                    1u + (a[2] >= 10) + (a[2] >= 100);
-                b[n] = '0';
-                b[n + 1] = '\0';
-                n++;
-            }
-            memcpy(out, b, 16);
-            return n;
-        }
+        if (cn_enrich__ipv4_parse_len(b, a) == ip.len) /* also: no NUL inside */
+            return v4_text(b, ip.len, a, keep, out);
     }
     if (memchr(ip.ptr, 0, ip.len) != NULL)
         return 0;

@@ -49,7 +49,7 @@ static inline __attribute__((always_inline)) bool get_field(const uint8_t **p, c
                                                             cn_str_t *out)
 {
     /* Lengths below 16384 (every field but a large body) take one or two bytes:
-     * read them here, with q in a register; cn_get_varint reads the rest, and
+     * read them here, with q in a register; cn_buf__get_varint reads the rest, and
      * refuses a two-byte varint whose last byte is 0 (not the shortest encoding). */
     const uint8_t *q = *p;
     uint64_t v;
@@ -59,7 +59,7 @@ static inline __attribute__((always_inline)) bool get_field(const uint8_t **p, c
     } else if (end - q >= 2 && (uint8_t)(q[1] - 1) < 0x7f) {
         v = (uint64_t)(q[0] & 0x7f) | (uint64_t)q[1] << 7;
         q += 2;
-    } else if (cn_get_varint(&q, end, &v) != 0) {
+    } else if (cn_buf__get_varint(&q, end, &v) != 0) {
         return false;
     }
     if (v > (uint64_t)(end - q))

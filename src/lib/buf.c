@@ -199,7 +199,7 @@ void cn_buf_put_u64le(cn_buf_t *b, uint64_t v)
     cn_buf_put_u32le(b, (uint32_t)(v >> 32));
 }
 
-int cn_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+int cn_buf__get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
 {
     const uint8_t *q = *p;
     if (q < end && q[0] < 0x80) {
@@ -220,11 +220,8 @@ int cn_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
             if ((x & (last - (last >> 7))) == 0)
                 return CN_ECORRUPT;
             x &= (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7full; /* the varint's bytes, 7 bits each */
-            x = (x & 0x007f007f007f007full) | (x & 0x7f007f007f007f00ull) >> 1;
-            x = (x & 0x00003fff00003fffull) | (x & 0x3fff00003fff0000ull) >> 2;
-            x = (x & 0x000000000fffffffull) | (x & 0x0fffffff00000000ull) >> 4;
             *p = q + __builtin_ctzll(stop) / 8 + 1;
-            *out = x;
+            *out = cn_varint_pack8(x);
             return 0;
         }
     }

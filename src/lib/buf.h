@@ -69,7 +69,9 @@ static inline cn_str_t cn_buf_str(const cn_buf_t *b)
  * cn_buf_put_varint writes for a value are read as that value, so that every
  * value has one encoding.
  */
-int cn_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out);
+static inline int cn_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out);
+/* cn_get_varint without its inline cases: the same answers, one call. */
+int cn_buf__get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out);
 
 static inline uint32_t cn_load_u32le(const void *p)
 {
@@ -81,6 +83,35 @@ static inline uint64_t cn_load_u64le(const void *p)
 {
     const uint8_t *b = p;
     return (uint64_t)cn_load_u32le(b) | (uint64_t)cn_load_u32le(b + 4) << 32;
+}
+
+/* Eight 7-bit groups, one a byte (top bits clear), packed into 56 bits in three steps. */
+static inline uint64_t cn_varint_pack8(uint64_t x)
+{
+    x = (x & 0x007f007f007f007full) | (x & 0x7f007f007f007f00ull) >> 1;
+    x = (x & 0x00003fff00003fffull) | (x & 0x3fff00003fff0000ull) >> 2;
+    return (x & 0x000000000fffffffull) | (x & 0x0fffffff00000000ull) >> 4;
+}
+
+static inline int cn_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+    /* inline: one byte (small counts and lengths) and eight (a time in µs since the epoch
+     * between 1987 and 4253: the raw hit's receive time), whose last byte must not be 0 */
+    const uint8_t *q = *p;
+    if (q < end && q[0] < 0x80) {
+        *p = q + 1;
+        *out = q[0];
+        return 0;
+    }
+    if (end - q >= 8) {
+        uint64_t x = cn_load_u64le(q);
+        if ((x & 0x8080808080808080ull) == 0x0080808080808080ull && (x >> 56) != 0) {
+            *p = q + 8;
+            *out = cn_varint_pack8(x & 0x7f7f7f7f7f7f7f7full);
+            return 0;
+        }
+    }
+    return cn_buf__get_varint(p, end, out);
 }
 
 #endif

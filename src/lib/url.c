@@ -962,40 +962,58 @@ cn_str_t cn_url_strip_query(cn_str_t url)
     return url;
 }
 
+/* What cn_url_host's pass over the authority stops at (1: '/', '?', '#', its end) or notes
+ * (2: '@', the end of user info; 3: ':', a port's start). */
+static const uint8_t host_stop[256] = {['/'] = 1, ['?'] = 1, ['#'] = 1, ['@'] = 2, [':'] = 3};
+
 cn_str_t cn_url_host(cn_str_t url)
 {
     if (url.len < 3)
         return CN_STR_NULL;
     const char *p = url.ptr, *end = url.ptr + url.len;
-    const char *sep = NULL;
-    for (const char *q = p; q + 2 < end; q++) {
-        if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
-            sep = q;
-            break;
+    const char *h;
+    /* the usual schemes at once (one 8- or 7-byte compare; the loop finds them too) */
+    if (url.len >= 8 && memcmp(p, "https://", 8) == 0) {
+        h = p + 8;
+    } else if (url.len >= 7 && memcmp(p, "http://", 7) == 0) {
+        h = p + 7;
+    } else {
+        const char *sep = NULL;
+        for (const char *q = p; q + 2 < end; q++) {
+            if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
+                sep = q;
+                break;
+            }
+            if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                  (*q >= '0' && *q <= '9') || *q == '+' || *q == '-' || *q == '.'))
+                break;
         }
-        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
-              *q == '+' || *q == '-' || *q == '.'))
-            break;
+        if (sep == NULL || sep == p)
+            return CN_STR_NULL;
+        h = sep + 3;
     }
-    if (sep == NULL || sep == p)
-        return CN_STR_NULL;
-    const char *h = sep + 3, *he = h;
-    while (he < end && *he != '/' && *he != '?' && *he != '#')
-        he++;
-    /* drop user info */
-    for (const char *q = he; q > h; q--) {
-        if (q[-1] == '@') {
-            h = q;
+    /* one pass to the authority's end: the host starts after its last '@' (user info), and a
+     * port at the first ':' after that */
+    const char *he = h, *colon = NULL;
+    for (; he < end; he++) {
+        uint8_t c = host_stop[(uint8_t)*he];
+        if (c == 0)
+            continue;
+        if (c == 1)
             break;
+        if (c == 2) {
+            h = he + 1;
+            colon = NULL;
+        } else if (colon == NULL) {
+            colon = he;
         }
     }
-    /* drop the port (not inside an IPv6 literal) */
+    /* the port is not looked for inside an IPv6 literal */
     if (h < he && *h == '[') {
         const char *rb = memchr(h, ']', (size_t)(he - h));
         if (rb)
             return cn_str(h, (size_t)(rb + 1 - h));
     }
-    const char *colon = memchr(h, ':', (size_t)(he - h));
     if (colon)
         he = colon;
     return cn_str(h, (size_t)(he - h));

@@ -789,8 +789,10 @@ void cn__suite_unsuppress(cn_suite_state_t *s, cn_hitlog_pos_t pos);
  * enrichment thread handle does.
  */
 typedef struct cn_penrich {
-    bool ok;      /* computed */
-    bool has_geo; /* the IP looked up */
+    bool ok;        /* computed */
+    bool has_geo;   /* the IP looked up */
+    uint8_t ip_len; /* the visit's ip column (cn_enrich_ip_text): ip_len bytes of ip */
+    char ip[CN_ENRICH_IP_TEXT_CAP];
     cn_ua_info_t ua;
     cn_geo_t geo;
     cn_ref_info_t ref;

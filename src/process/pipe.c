@@ -3,10 +3,11 @@
  * The processing pipeline (internal.h): cn_process_run in two stages on two
  * threads. A worker reads the hitlog, decodes each record (cn_rawhit_decode,
  * cn_decode_raw) and enriches every decoded hit for every suite it goes to
- * (UA, bot, geo, referrer, campaign, channel: cn__penrich), filling slots of
- * PIPE_RECS records; the calling thread takes the slots in order and runs the
- * state stage on each record (cn__process_prec: visitors, visits, eVars,
- * orders, currency, rows to the sinks, bad rows) and the checkpoints.
+ * (UA, bot, geo and the visit's IP text, referrer, campaign, channel:
+ * cn__penrich), filling slots of PIPE_RECS records; the calling thread
+ * takes the slots in order and runs the state stage on each record
+ * (cn__process_prec: visitors, visits, eVars, orders, currency, rows to the
+ * sinks, bad rows) and the checkpoints.
  *
  * Why the rows are the same as on one thread: the worker touches no state
  * (enrichment depends only on the hit and the data sets, never on the caches,

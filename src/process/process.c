@@ -595,7 +595,10 @@ void cn__penrich(cn_enrich_thread_t *et, const cn_suite_conf_t *sc, const cn_raw
     /* every field is written below (no memset: a `rep stos` of the whole struct) */
     out->ok = true;
     cn_enrich_ua(et, raw->ua, &out->ua);
-    out->has_geo = cn_enrich_geo_str(et, raw->ip, &out->geo) == 0;
+    size_t ip_len;
+    out->has_geo =
+        cn_enrich_geo_ip_text(et, raw->ip, sc->keep_ip, &out->geo, out->ip, &ip_len) == 0;
+    out->ip_len = (uint8_t)ip_len;
     cn_enrich_landing(et, h->referrer, h->url, h->campaign, sc, &out->ref, &out->camp);
     out->channel = cn_enrich_channel(et, sc, &out->ref, &out->camp);
     /* what enrichment derived from the input lives until its next call: copy what rows take */
@@ -618,10 +621,6 @@ static void fill_visit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
 {
     cn_visit_row_t *row = r;
     CN_VISIT_COLUMNS(ZERO_FIELD)
-    /* the IP geo is looked up from, anonymized unless the suite keeps it
-     * (cn_enrich_ip_text); with or
-     * without enrichment */
-    r->ip = cn_str(ip_buf, cn_enrich_ip_text(raw->ip, s->conf->keep_ip, ip_buf));
     r->entry_page = page;
     r->ref_url = h->referrer;
     r->campaign = h->campaign;
@@ -633,6 +632,14 @@ static void fill_visit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
     if ((pe == NULL || !pe->ok) && p->et != NULL) {
         cn__penrich(p->et, s->conf, raw, h, NULL, &local);
         pe = &local;
+    }
+    /* the IP geo is looked up from, anonymized unless the suite keeps it (cn_enrich_ip_text):
+     * enrichment made its text with the geo (one parse), else it is made here */
+    if (pe != NULL && pe->ok) {
+        memcpy(ip_buf, pe->ip, CN_ENRICH_IP_TEXT_CAP);
+        r->ip = cn_str(ip_buf, pe->ip_len);
+    } else {
+        r->ip = cn_str(ip_buf, cn_enrich_ip_text(raw->ip, s->conf->keep_ip, ip_buf));
     }
     if (pe != NULL && pe->ok) {
         r->browser = pe->ua.browser;

@@ -794,13 +794,14 @@ static void geo_cache_agrees_with_lookups(void **state)
 
 /* cn_enrich_geo_str gives cn_enrich_geo's answer for the slice's text (NUL-terminated; 64
  * bytes or more are not an address): random addresses, the same with a byte after them, an
- * embedded NUL or a cut, IPv6 and IPv4-mapped texts, and lengths around the limits. */
+ * embedded NUL or a cut, IPv6 and IPv4-mapped texts, and lengths around the limits. So does
+ * cn_enrich_geo_ip_text, whose text is cn_enrich_ip_text's, kept or anonymized. */
 static void geo_str_equals_geo(void **state)
 {
     (void)state;
     cn_enrich_thread_t *t = cn_enrich_thread_new(E), *t2 = cn_enrich_thread_new(E);
     uint64_t x = 0x9e3779b97f4a7c15ULL;
-    size_t found = 0;
+    size_t found = 0, geo_ip_checked = 0;
     for (int n = 0; n < 60000; n++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         char s[80];
@@ -854,7 +855,23 @@ static void geo_str_equals_geo(void **state)
                      cstr(got.country), cstr(got.region), cstr(got.city), wrc, cstr(want.country),
                      cstr(want.region), cstr(want.city));
         found += got.country.len > 0;
+        /* cn_enrich_geo_ip_text: both answers from one call, for either kind of ip text */
+        for (int keep = 0; keep < 2; keep++) {
+            cn_geo_t g2;
+            char text[CN_ENRICH_IP_TEXT_CAP], wtext[CN_ENRICH_IP_TEXT_CAP];
+            size_t tlen = 99;
+            int rc2 = cn_enrich_geo_ip_text(t, cn_str(s, (size_t)len), keep, &g2, text, &tlen);
+            size_t wlen = cn_enrich_ip_text(cn_str(s, (size_t)len), keep, wtext);
+            if (rc2 != wrc || !cn_str_eq(g2.country, want.country) ||
+                !cn_str_eq(g2.region, want.region) || !cn_str_eq(g2.city, want.city) ||
+                tlen != wlen || memcmp(text, wtext, wlen + 1) != 0)
+                fail_msg("'%.*s' (%d bytes, keep %d): %d %s '%s' (%zu), want %d %s '%s' (%zu)", len,
+                         s, len, keep, rc2, cstr(g2.country), text, tlen, wrc, cstr(want.country),
+                         wtext, wlen);
+        }
+        geo_ip_checked += len > 0 && len <= 15;
     }
+    assert_true(geo_ip_checked > 30000); /* the parse-once path's share */
     assert_true(found > 20000);
     cn_enrich_thread_free(t);
     cn_enrich_thread_free(t2);

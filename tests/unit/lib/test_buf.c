@@ -78,12 +78,20 @@ static void varint_every_length_both_paths(void **state)
                     assert_int_equal(cn_get_varint(&p, in + len + pad * 4, &v), CN_ECORRUPT);
                     assert_ptr_equal(p, in); /* nothing read */
                     assert_true(v == 12345);
+                    assert_int_equal(cn_buf__get_varint(&p, in + len + pad * 4, &v), CN_ECORRUPT);
+                    assert_ptr_equal(p, in);
                     continue;
                 }
                 assert_int_equal(cn_get_varint(&p, in + len + pad * 4, &v), 0);
                 assert_true(v == want);
                 assert_ptr_equal(p, in + len);
                 assert_int_equal(cn_varint_len(v), len); /* the writer's length for v */
+                /* the out-of-line reader alone (what the inline cases leave to it) agrees */
+                p = in;
+                v = 12345;
+                assert_int_equal(cn_buf__get_varint(&p, in + len + pad * 4, &v), 0);
+                assert_true(v == want);
+                assert_ptr_equal(p, in + len);
             }
         }
         /* cut one byte short: an error, with or without room for the one-load path */

@@ -623,6 +623,96 @@ static void strip_query_and_host(void **state)
     assert_null(cn_url_host(CN_STR_LIT("")).ptr);
 }
 
+/* cn_url_host as it was written first (a scheme loop, then the authority's end, its user info
+ * and its port found in three passes): the reference for the one-pass version. */
+static cn_str_t ref_url_host(cn_str_t url)
+{
+    if (url.len < 3)
+        return CN_STR_NULL;
+    const char *p = url.ptr, *end = url.ptr + url.len;
+    const char *sep = NULL;
+    for (const char *q = p; q + 2 < end; q++) {
+        if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
+            sep = q;
+            break;
+        }
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+              *q == '+' || *q == '-' || *q == '.'))
+            break;
+    }
+    if (sep == NULL || sep == p)
+        return CN_STR_NULL;
+    const char *h = sep + 3, *he = h;
+    while (he < end && *he != '/' && *he != '?' && *he != '#')
+        he++;
+    for (const char *q = he; q > h; q--) {
+        if (q[-1] == '@') {
+            h = q;
+            break;
+        }
+    }
+    if (h < he && *h == '[') {
+        const char *rb = memchr(h, ']', (size_t)(he - h));
+        if (rb)
+            return cn_str(h, (size_t)(rb + 1 - h));
+    }
+    const char *colon = memchr(h, ':', (size_t)(he - h));
+    if (colon)
+        he = colon;
+    return cn_str(h, (size_t)(he - h));
+}
+
+/* The host: exact answers for user info, ports, IPv6 literals and the usual schemes' edges,
+ * and the reference's answer (same pointer, same length) for random URLs made of the bytes
+ * that matter, behind "https://", "http://", another scheme or none. */
+static void url_host_equals_reference(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url, *host; /* host NULL: none */
+    } cases[] = {
+        {"https://a@b@c:1:2/x", "c"},
+        {"http://u:p@h:80?q", "h"},
+        {"https://h#f", "h"},
+        {"https://", ""},
+        {"http://", ""},
+        {"https:/", NULL},
+        {"http:/", NULL},
+        {"HTTPS://X.Y/", "X.Y"},
+        {"ftp://files:21/", "files"},
+        {"https://[::1/", "["},
+        {"https://x@[2001:db8::1]:8443/", "[2001:db8::1]"},
+        {"https://h@", ""},
+        {"https//h/", NULL},
+        {"://h/", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cn_str_t got = cn_url_host(cn_str_c(cases[i].url));
+        if (cases[i].host == NULL)
+            assert_null(got.ptr);
+        else if (!cn_str_eq_c(got, cases[i].host))
+            fail_msg("%s: '%.*s', want '%s'", cases[i].url, (int)got.len, got.ptr, cases[i].host);
+    }
+    static const char *const heads[] = {"https://", "http://", "ws://", "https:/", "", "http:"};
+    const char alpha[] = "ab.1@:/?#[]-";
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    char url[48];
+    for (int n = 0; n < 200000; n++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const char *head = heads[x % 6];
+        size_t hl = strlen(head), len = hl + (size_t)((x >> 8) % 20);
+        memcpy(url, head, hl);
+        for (size_t k = hl; k < len; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            url[k] = alpha[x % (sizeof(alpha) - 1)];
+        }
+        cn_str_t got = cn_url_host(cn_str(url, len)), want = ref_url_host(cn_str(url, len));
+        if (got.ptr != want.ptr || got.len != want.len)
+            fail_msg("'%.*s': '%.*s', want '%.*s'", (int)len, url, (int)got.len,
+                     got.ptr ? got.ptr : "", (int)want.len, want.ptr ? want.ptr : "");
+    }
+}
+
 static void query_param_finds_exact_name(void **state)
 {
     (void)state;
@@ -657,6 +747,7 @@ int main(void)
         cmocka_unit_test(every_escape_decodes_as_bytewise),
         cmocka_unit_test(cp1252_becomes_utf8),
         cmocka_unit_test(strip_query_and_host),
+        cmocka_unit_test(url_host_equals_reference),
         cmocka_unit_test(query_param_finds_exact_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
