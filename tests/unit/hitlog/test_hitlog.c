@@ -481,6 +481,47 @@ static void segments_roll_over(void **state)
     cn_hitlog_close(log);
 }
 
+/*
+ * A new segment is written under NAME.log.tmp and renamed into place (docs/hitlog.md
+ * "Roll-over"): a temporary file left by a crash or a failed attempt is invisible to readers
+ * and the segment list, and the next roll-over writes over it; none is left after a roll.
+ */
+static void segments_are_renamed_into_place(void **state)
+{
+    fixture_t *fx = *state;
+    cn_hitlog_opts_t opts;
+    cn_hitlog_opts_init(&opts);
+    opts.segment_bytes = 4096;
+    cn_hitlog_t *log = open_log(fx, &opts, NULL);
+    append_n(log, 0, 10, 200, NULL); /* segment 1 only */
+    char path[128], tmp[160];
+    seg_path(fx, 2, path, sizeof(path));
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 1000; i++) /* longer than a header, and no header */
+        fputc('x', f);
+    fclose(f);
+    assert_int_equal(read_all(fx, (cn_hitlog_pos_t){0, 0}, 0, 200), 10);
+    cn_hitlog_close(log);
+    cn_hitlog_recovery_t rec;
+    log = open_log(fx, &opts, &rec);
+    assert_int_equal(rec.segments, 1);
+    cn_hitlog_pos_t pos[30];
+    append_n(log, 10, 30, 200, pos); /* 19 records a segment: rolls to 2 and 3 */
+    assert_int_equal(pos[29].segment, 3);
+    cn_hitlog_close(log);
+    struct stat st;
+    assert_int_equal(stat(tmp, &st), -1);
+    for (uint32_t seg = 2; seg <= 3; seg++) {
+        char tp[160];
+        seg_path(fx, seg, path, sizeof(path));
+        snprintf(tp, sizeof(tp), "%s.tmp", path);
+        assert_int_equal(stat(tp, &st), -1);
+    }
+    assert_int_equal(read_all(fx, (cn_hitlog_pos_t){0, 0}, 0, 200), 40);
+}
+
 static void record_larger_than_segment_gets_its_own(void **state)
 {
     fixture_t *fx = *state;
@@ -1116,6 +1157,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(torn_segment_header_is_rewritten, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_magic_is_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(segments_roll_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(segments_are_renamed_into_place, setup, teardown),
         cmocka_unit_test_setup_teardown(record_larger_than_segment_gets_its_own, setup, teardown),
         cmocka_unit_test_setup_teardown(records_across_read_windows_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(reader_follows_growing_log, setup, teardown),
