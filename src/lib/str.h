@@ -162,6 +162,59 @@ static inline void cn_memcpy_short(void *dst, const void *src, size_t n)
 }
 
 /*
+ * memcmp(a, b, n) == 0 for short runs, inline, with loads of a fixed size that overlap (both
+ * buffers hold at least n bytes), as cn_memcpy_short copies: processing's pool values and
+ * visitor ids are short, and memcmp of a length the compiler does not know is a call that
+ * costs more than the compare. Longer than 64 bytes through memcmp.
+ */
+static inline bool cn_memeq_short(const void *a, const void *b, size_t n)
+{
+    const char *p = a, *q = b;
+    if (n - 1 < 16) { /* 1..16 */
+        if (n >= 8) {
+            uint64_t p0, p1, q0, q1;
+            memcpy(&p0, p, 8);
+            memcpy(&p1, p + n - 8, 8);
+            memcpy(&q0, q, 8);
+            memcpy(&q1, q + n - 8, 8);
+            return ((p0 ^ q0) | (p1 ^ q1)) == 0;
+        }
+        if (n >= 4) {
+            uint32_t p0, p1, q0, q1;
+            memcpy(&p0, p, 4);
+            memcpy(&p1, p + n - 4, 4);
+            memcpy(&q0, q, 4);
+            memcpy(&q1, q + n - 4, 4);
+            return ((p0 ^ q0) | (p1 ^ q1)) == 0;
+        }
+        return p[0] == q[0] && p[n / 2] == q[n / 2] && p[n - 1] == q[n - 1];
+    }
+    if (n == 0)
+        return true;
+    if (n <= 64) { /* 17..64: 16 bytes a step, the last step ending at n */
+        uint64_t d = 0;
+        for (size_t i = 0;; i += 16) {
+            size_t at = i + 16 < n ? i : n - 16;
+            uint64_t p0, p1, q0, q1;
+            memcpy(&p0, p + at, 8);
+            memcpy(&p1, p + at + 8, 8);
+            memcpy(&q0, q + at, 8);
+            memcpy(&q1, q + at + 8, 8);
+            d |= (p0 ^ q0) | (p1 ^ q1);
+            if (at == n - 16)
+                return d == 0;
+        }
+    }
+    return memcmp(p, q, n) == 0;
+}
+
+/* cn_str_eq by cn_memeq_short: for two strings of lengths the compiler does not know. */
+static inline bool cn_str_eq_short(cn_str_t a, cn_str_t b)
+{
+    return a.len == b.len && cn_memeq_short(a.ptr, b.ptr, b.len);
+}
+
+/*
  * True when every byte of s is ASCII (below 0x80). Inline, 16 bytes a load where SSE2 is
  * available, else 8 (the last load overlaps the one before it): the check every decoded value
  * passes, so the common value (short, ASCII) costs a few instructions and no call.

@@ -51,7 +51,7 @@ uint32_t cn__pool_intern_slow(cn_suite_state_t *s, cn_str_t v, uint32_t *slot)
         if (s->pool_memo == NULL)
             s->pool_memo = cn_xcalloc(CN_POOL_MEMO, sizeof(*s->pool_memo));
         slot = &s->pool_memo[cn__str_mix(v) >> 40 & (CN_POOL_MEMO - 1)];
-        if (*slot != 0 && cn__str_eq(cn__pool_get(s, *slot - 1), v))
+        if (*slot != 0 && cn_str_eq_short(cn__pool_get(s, *slot - 1), v))
             return *slot - 1;
     }
     cn_key_t k = cn_key_of(0x706f6f6c, v);

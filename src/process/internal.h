@@ -516,58 +516,6 @@ typedef struct cn_pool_ent {
     uint32_t off, len;
 } cn_pool_ent_t;
 
-/*
- * True when a[0..n) and b[0..n) are equal. Inline, with loads of a fixed size that overlap
- * (both buffers hold at least n bytes): the pool's values, visitor ids and the like are short,
- * and memcmp of a length the compiler does not know is a call through the PLT that costs more
- * than the compare. Longer than 64 bytes through memcmp.
- */
-static inline bool cn__mem_eq(const void *a, const void *b, size_t n)
-{
-    const char *p = a, *q = b;
-    if (n - 1 < 16) { /* 1..16 */
-        if (n >= 8) {
-            uint64_t p0, p1, q0, q1;
-            memcpy(&p0, p, 8);
-            memcpy(&p1, p + n - 8, 8);
-            memcpy(&q0, q, 8);
-            memcpy(&q1, q + n - 8, 8);
-            return ((p0 ^ q0) | (p1 ^ q1)) == 0;
-        }
-        if (n >= 4) {
-            uint32_t p0, p1, q0, q1;
-            memcpy(&p0, p, 4);
-            memcpy(&p1, p + n - 4, 4);
-            memcpy(&q0, q, 4);
-            memcpy(&q1, q + n - 4, 4);
-            return ((p0 ^ q0) | (p1 ^ q1)) == 0;
-        }
-        return p[0] == q[0] && p[n / 2] == q[n / 2] && p[n - 1] == q[n - 1];
-    }
-    if (n == 0)
-        return true;
-    if (n <= 64) { /* 17..64: 16 bytes a step, the last step ending at n */
-        uint64_t d = 0;
-        for (size_t i = 0;; i += 16) {
-            size_t at = i + 16 < n ? i : n - 16;
-            uint64_t p0, p1, q0, q1;
-            memcpy(&p0, p + at, 8);
-            memcpy(&p1, p + at + 8, 8);
-            memcpy(&q0, q + at, 8);
-            memcpy(&q1, q + at + 8, 8);
-            d |= (p0 ^ q0) | (p1 ^ q1);
-            if (at == n - 16)
-                return d == 0;
-        }
-    }
-    return memcmp(p, q, n) == 0;
-}
-
-static inline bool cn__str_eq(cn_str_t a, cn_str_t b)
-{
-    return a.len == b.len && cn__mem_eq(a.ptr, b.ptr, b.len);
-}
-
 typedef struct cn_suite_state {
     const cn_suite_conf_t *conf;
     cn_str_t id;
@@ -737,7 +685,7 @@ static inline uint32_t cn__pool_intern(cn_suite_state_t *s, cn_str_t v)
         return cn__pool_intern_slow(s, v, NULL);
     uint32_t *slot = &s->pool_memo[cn__str_mix(v) >> 40 & (CN_POOL_MEMO - 1)];
     uint32_t id = *slot;
-    if (id != 0 && cn__str_eq(cn__pool_get(s, id - 1), v))
+    if (id != 0 && cn_str_eq_short(cn__pool_get(s, id - 1), v))
         return id - 1;
     return cn__pool_intern_slow(s, v, slot);
 }

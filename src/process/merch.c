@@ -279,7 +279,8 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
             /* the value's pool id without hashing when the visitor has it at hand: its eVar N
              * in force (this hit set it) */
             for (size_t j = 0; j < v->evar_count && vid == UINT32_MAX; j++) {
-                if (v->evars[j].num == n && cn__str_eq(cn__pool_get(s, v->evars[j].str), dv->value))
+                if (v->evars[j].num == n &&
+                    cn_str_eq_short(cn__pool_get(s, v->evars[j].str), dv->value))
                     vid = v->evars[j].str;
             }
             if (vid == UINT32_MAX)

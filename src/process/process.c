@@ -390,7 +390,7 @@ static uint32_t visitor_of(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit
     *is_new = false;
     if (h->visitor_id.len > 0) {
         cn_str_t id = h->visitor_id;
-        if (e != NULL && e->len == id.len && cn__mem_eq(e->id, id.ptr, id.len))
+        if (e != NULL && e->len == id.len && cn_memeq_short(e->id, id.ptr, id.len))
             return e->ord;
         key = cn_key_of(0x7669736974, id);
         ord = cn__vis_find(s, key);
@@ -449,7 +449,7 @@ static inline void evar_set(cn_suite_state_t *s, cn_visitor_t *v, unsigned num, 
     if (i < n && ev[i].num == num) {
         if (s->evar[num].alloc == CN_ALLOC_ORIGINAL)
             return;
-        if (cn__str_eq(cn__pool_get(s, ev[i].str), value)) {
+        if (cn_str_eq_short(cn__pool_get(s, ev[i].str), value)) {
             /* the value in force again: its pool id is the one interning would give */
             ev[i].set_ts = ts;
             ev[i].set_visit = v->visit_num;
@@ -519,7 +519,7 @@ static void list_add(cn_suite_state_t *s, cn_visitor_t *v, unsigned n, cn_str_t 
     for (hi = lo; hi < v->evar_count && v->evars[hi].num == num; hi++)
         ;
     for (size_t i = lo; i < hi; i++) {
-        if (cn__str_eq(cn__pool_get(s, v->evars[i].str), value)) {
+        if (cn_str_eq_short(cn__pool_get(s, v->evars[i].str), value)) {
             evar_remove(v, i);
             hi--;
             break;
@@ -660,7 +660,8 @@ static void fill_visit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         r->utm_source = pe->camp.utm_source;
         r->utm_medium = pe->camp.utm_medium;
         r->channel = pe->channel;
-        r->cross_border = r->country.len > 0 && s->home.len > 0 && !cn__str_eq(r->country, s->home);
+        r->cross_border =
+            r->country.len > 0 && s->home.len > 0 && !cn_str_eq_short(r->country, s->home);
         return;
     }
     /* Without enrichment: the referrer host, internal when it is one of the suite's domains. */
@@ -1286,7 +1287,7 @@ static int process_batch(cn_process_t *p, const cn_rawhit_t *raw, const void *re
     size_t matched = 0, unknown = 0;
     int rc = 0;
     cn_suite_state_t *s = NULL;
-    if (p->suite_count > 0 && cn__str_eq(b->suites, p->suites[p->last_suite].id)) {
+    if (p->suite_count > 0 && cn_str_eq_short(b->suites, p->suites[p->last_suite].id)) {
         s = &p->suites[p->last_suite];
         rest = CN_STR_NULL;
     }

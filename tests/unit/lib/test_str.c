@@ -2,9 +2,11 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "lib/err.h"
 #include "lib/str.h"
+#include "lib/xalloc.h"
 
 #include <cmocka.h>
 
@@ -190,9 +192,39 @@ static void is_ascii_sees_every_high_byte(void **state)
     }
 }
 
+/* cn_memeq_short and cn_str_eq_short answer as memcmp at every
+ * length from 0 to past its inline limit of 64, for a difference at each byte and none, with
+ * the bytes at the end of an allocation of exactly that length (ASan sees a read past it). */
+static void inline_compare_answers_as_memcmp_at_every_length(void **state)
+{
+    (void)state;
+    enum { MAX = 80 };
+    char pat[MAX];
+    for (size_t i = 0; i < MAX; i++)
+        pat[i] = (char)('a' + (i * 7) % 26);
+    for (size_t n = 0; n <= MAX; n++) {
+        char *a = cn_xmalloc(n + 1), *b = cn_xmalloc(n + 1);
+        memcpy(a + 1, pat, n); /* the n bytes at the end of each allocation */
+        memcpy(b + 1, pat, n);
+        assert_true(cn_memeq_short(a + 1, b + 1, n));
+        assert_true(cn_str_eq_short(cn_str(a + 1, n), cn_str(b + 1, n)));
+        for (size_t i = 1; i <= n; i++) {
+            b[i] ^= 0x20;
+            assert_false(cn_memeq_short(a + 1, b + 1, n));
+            assert_false(cn_memeq_short(b + 1, a + 1, n));
+            b[i] ^= 0x20;
+        }
+        if (n > 0)
+            assert_false(cn_str_eq_short(cn_str(a + 1, n), cn_str(b + 1, n - 1)));
+        free(a);
+        free(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(inline_compare_answers_as_memcmp_at_every_length),
         cmocka_unit_test(split_walks_tokens),
         cmocka_unit_test(trim_removes_white_space),
         cmocka_unit_test(trim_one_side_and_non_space_edges),

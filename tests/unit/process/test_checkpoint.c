@@ -489,35 +489,6 @@ static void small_arrays_come_from_a_pool_and_move_out_of_it(void **state)
     assert_null(pool.chunks);
 }
 
-/* cn__mem_eq (internal.h: the pool's values, the visitor memo's ids) answers as memcmp at every
- * length from 0 to past its inline limit of 64, for a difference at each byte and none, with
- * the bytes at the end of an allocation of exactly that length (ASan sees a read past it). */
-static void inline_compare_answers_as_memcmp_at_every_length(void **state)
-{
-    (void)state;
-    enum { MAX = 80 };
-    char pat[MAX];
-    for (size_t i = 0; i < MAX; i++)
-        pat[i] = (char)('a' + (i * 7) % 26);
-    for (size_t n = 0; n <= MAX; n++) {
-        char *a = cn_xmalloc(n + 1), *b = cn_xmalloc(n + 1);
-        memcpy(a + 1, pat, n); /* the n bytes at the end of each allocation */
-        memcpy(b + 1, pat, n);
-        assert_true(cn__mem_eq(a + 1, b + 1, n));
-        assert_true(cn__str_eq(cn_str(a + 1, n), cn_str(b + 1, n)));
-        for (size_t i = 1; i <= n; i++) {
-            b[i] ^= 0x20;
-            assert_false(cn__mem_eq(a + 1, b + 1, n));
-            assert_false(cn__mem_eq(b + 1, a + 1, n));
-            b[i] ^= 0x20;
-        }
-        if (n > 0)
-            assert_false(cn__str_eq(cn_str(a + 1, n), cn_str(b + 1, n - 1)));
-        free(a);
-        free(b);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -528,7 +499,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_written_checkpoint_holds_its_visit_numbers, setup,
                                         teardown),
         cmocka_unit_test(small_arrays_come_from_a_pool_and_move_out_of_it),
-        cmocka_unit_test(inline_compare_answers_as_memcmp_at_every_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1379,7 +1379,7 @@ static void canton_json_quantity_whole_numbers(void **state)
 
 /*
  * Prices as fixed point (CN_MONEY_SCALE, rounded at the 5th decimal), by the fast path (a
- * plain decimal's text read in one pass, else "%.6f" of the double) and by jansson's
+ * plain decimal's text parsed as money, else "%.6f" of the double) and by jansson's
  * reference path (always "%.6f"): both must give the same amounts.
  */
 static void canton_json_prices_fixed_point(void **state)
