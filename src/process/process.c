@@ -634,14 +634,10 @@ static void fill_visit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         pe = &local;
     }
     /* the IP geo is looked up from, anonymized unless the suite keeps it (cn_enrich_ip_text):
-     * enrichment made its text with the geo (one parse), else it is made here */
+     * enrichment made its text with the geo (one parse), else it is made below */
     if (pe != NULL && pe->ok) {
         memcpy(ip_buf, pe->ip, CN_ENRICH_IP_TEXT_CAP);
         r->ip = cn_str(ip_buf, pe->ip_len);
-    } else {
-        r->ip = cn_str(ip_buf, cn_enrich_ip_text(raw->ip, s->conf->keep_ip, ip_buf));
-    }
-    if (pe != NULL && pe->ok) {
         r->browser = pe->ua.browser;
         r->browser_ver = pe->ua.browser_ver;
         r->os = pe->ua.os;
@@ -664,7 +660,9 @@ static void fill_visit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
             r->country.len > 0 && s->home.len > 0 && !cn_str_eq_short(r->country, s->home);
         return;
     }
-    /* Without enrichment: the referrer host, internal when it is one of the suite's domains. */
+    /* Without enrichment: the IP's text, and the referrer host, internal when it is one of the
+     * suite's domains. */
+    r->ip = cn_str(ip_buf, cn_enrich_ip_text(raw->ip, s->conf->keep_ip, ip_buf));
     r->ref_domain = cn_url_host(h->referrer);
     if (r->ref_domain.ptr == NULL)
         r->ref_domain = CN_STR_LIT("");
