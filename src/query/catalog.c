@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hit/hit.h"
 #include "lib/xalloc.h"
@@ -213,6 +214,14 @@ static int split_number(cn_str_t name, cn_str_t *base)
     return n;
 }
 
+/* Whether name is the catalogue's name c in any ASCII case: "eVar3" as Adobe spells it finds
+ * "evar3", "Revenue" finds "revenue". */
+static bool name_is(cn_str_t name, const char *c)
+{
+    size_t n = strlen(c);
+    return name.len == n && strncasecmp(name.ptr, c, n) == 0;
+}
+
 const cn_dim_def_t *cn_dim_find(cn_str_t name, int *out_arg)
 {
     cn_str_t base;
@@ -220,11 +229,11 @@ const cn_dim_def_t *cn_dim_find(cn_str_t name, int *out_arg)
     *out_arg = 0;
     for (size_t i = 0; i < sizeof(dims) / sizeof(dims[0]); i++) {
         if (dims[i].max_arg > 0) {
-            if (n >= 1 && n <= dims[i].max_arg && cn_str_eq_c(base, dims[i].name)) {
+            if (n >= 1 && n <= dims[i].max_arg && name_is(base, dims[i].name)) {
                 *out_arg = n;
                 return &dims[i];
             }
-        } else if (cn_str_eq_c(name, dims[i].name)) {
+        } else if (name_is(name, dims[i].name)) {
             return &dims[i];
         }
     }
@@ -238,11 +247,11 @@ const cn_metric_def_t *cn_metric_find(cn_str_t name, int *out_arg)
     *out_arg = 0;
     for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
         if (metrics[i].is_event) {
-            if (n >= 1 && n <= 1000 && cn_str_eq_c(base, metrics[i].name)) {
+            if (n >= 1 && n <= 1000 && name_is(base, metrics[i].name)) {
                 *out_arg = n;
                 return &metrics[i];
             }
-        } else if (cn_str_eq_c(name, metrics[i].name)) {
+        } else if (name_is(name, metrics[i].name)) {
             return &metrics[i];
         }
     }

@@ -58,10 +58,12 @@ void cn_query_ctx_stats(cn_query_ctx_t *ctx, size_t *out_bytes, size_t *out_entr
 typedef struct cn_dim_def cn_dim_def_t;
 typedef struct cn_metric_def cn_metric_def_t;
 
-/* Finds a dimension by name ("page", "country", "evar3"...); NULL when unknown.
- * *out_arg gets the number of numbered dimensions (evarN, propN), else 0. */
+/* Finds a dimension by name ("page", "country", "evar3"...), in any ASCII case ("eVar3", as
+ * Adobe spells it); NULL when unknown. *out_arg gets the number of numbered dimensions (evarN,
+ * propN), else 0. */
 const cn_dim_def_t *cn_dim_find(cn_str_t name, int *out_arg);
-/* Finds a metric by name ("pageviews", "revenue", "event5"...); NULL when unknown. */
+/* Finds a metric by name ("pageviews", "revenue", "event5"...), in any ASCII case; NULL when
+ * unknown. */
 const cn_metric_def_t *cn_metric_find(cn_str_t name, int *out_arg);
 /* Writes the catalogue as JSON: {"dimensions":[{name,title,scope,multi,paths}],
  * "metrics":[{name,title,type}]} (docs/api.md "GET /api/v1/catalog"). With a suite (sc not

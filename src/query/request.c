@@ -187,7 +187,12 @@ static int add_list(cn_report_req_t *req, const char *list, bool dims, const raw
             return cn_err_set(err, CN_EINVAL, "metric name too long");
         memcpy(m->name, item.ptr, item.len);
         m->def = cn_metric_find(item, &m->arg);
-        if (m->def == NULL) {
+        if (m->def != NULL) {
+            /* answered under the catalogue's spelling ("Revenue" is "revenue"; its names are
+             * lowercase) */
+            for (char *c = m->name; *c != 0; c++)
+                *c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+        } else {
             /* a name is defined once (apply checks) */
             for (size_t i = 0; i < raw->calc_count && m->calc == NULL; i++) {
                 if (strcmp(raw->calc_names[i], m->name) == 0) {

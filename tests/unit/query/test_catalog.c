@@ -17,6 +17,7 @@
 
 #include "fixture.h"
 #include "hit/hit.h"
+#include "query/internal.h"
 #include "query/query.h"
 
 /* The dimensions paths take, as their refusals name them. */
@@ -262,11 +263,51 @@ static void catalogue_agrees_with_what_paths_and_entries_refuse(void **state)
     assert_int_equal(visit_text, 20);
 }
 
+/* Names are found in any ASCII case, as Adobe users write them ("eVar3", "Revenue"); the same
+ * definition and number as the catalogue's spelling, and nothing else matches. */
+static void names_are_found_in_any_case(void **state)
+{
+    (void)state;
+    int a = -1, b = -1;
+    assert_non_null(cn_dim_find(S("evar3"), &a));
+    assert_ptr_equal(cn_dim_find(S("eVar3"), &b), cn_dim_find(S("evar3"), &a));
+    assert_int_equal(b, 3);
+    assert_ptr_equal(cn_dim_find(S("EVAR:250"), &b), cn_dim_find(S("evar250"), &a));
+    assert_int_equal(b, 250);
+    assert_ptr_equal(cn_dim_find(S("Page"), &b), cn_dim_find(S("page"), &a));
+    assert_int_equal(b, 0);
+    assert_null(cn_dim_find(S("eVar251"), &b));
+    assert_null(cn_dim_find(S("pages"), &b));
+    assert_non_null(cn_metric_find(S("revenue"), &a));
+    assert_ptr_equal(cn_metric_find(S("Revenue"), &b), cn_metric_find(S("revenue"), &a));
+    assert_ptr_equal(cn_metric_find(S("Event5"), &b), cn_metric_find(S("event5"), &a));
+    assert_int_equal(b, 5);
+    assert_null(cn_metric_find(S("revenues"), &b));
+    /* a request in Adobe's spelling runs, and answers under the catalogue's names */
+    assert_string_equal(report("dimension=eVar1&metrics=Visits,Event5"), "");
+    cn_report_req_t req;
+    cn_err_t err = {0};
+    cn_report_req_init(&req);
+    assert_int_equal(cn_report_req_parse_params(
+                         &req,
+                         S("from=2026-11-01&to=2026-11-01&dimension=eVar1&metrics=Visits,Event5"),
+                         store, at(600), &err),
+                     0);
+    assert_int_equal(req.metric_count, 2);
+    assert_string_equal(req.metrics[0].name, "visits");
+    assert_string_equal(req.metrics[1].name, "event5");
+    char dname[32];
+    cn_query__dim_name(req.dims[0].def, req.dims[0].arg, dname, sizeof(dname));
+    assert_string_equal(dname, "evar1");
+    cn_report_req_dispose(&req);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(catalogue_says_which_dimensions_have_several_values_per_hit),
         cmocka_unit_test(catalogue_agrees_with_what_paths_and_entries_refuse),
+        cmocka_unit_test(names_are_found_in_any_case),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
