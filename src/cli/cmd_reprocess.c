@@ -36,22 +36,23 @@
 typedef struct digest {
     XXH3_state_t *st; /* NULL: rows of a suite not digested */
     cn_buf_t b;       /* row bytes not yet hashed: one XXH3 update per 64 KiB */
+    size_t lim;       /* b.len a row may take the buffer to (0 until it has room) */
     uint64_t visits, hits, items, vars, events;
     cn_sink_t next; /* the store rows also go to (next.ud NULL: none) */
 } digest_t;
 
 /*
- * Row bytes go to the buffer through a cursor: each row reserves its largest
- * size once (fixed columns plus every string with its u64 length), then
- * writes its columns without further checks. A fixed column is its bytes in
- * memory, a string its length as a u64 then its bytes.
+ * Row bytes go to the buffer: a fixed column is its bytes in memory, a string
+ * its length as a u64 then its bytes. The buffer is hashed when the next row
+ * would take it past D_FLUSH (the digest of a stream does not depend on how it
+ * is cut). Each row function checks once that its row fits (its fixed
+ * columns, at most D_FIXED_MAX bytes, and its strings' lengths), writes it
+ * without a call, and tail-calls the next sink; a row that does not fit goes
+ * through its *_slow twin, which hashes the buffer (and grows it for a row
+ * larger than D_FLUSH) and then writes the row the same way. The fast path
+ * makes no call of its own, so it saves no registers.
  */
-static inline char *d_begin(digest_t *d, size_t n)
-{
-    if (d->b.cap - d->b.len < n + 1)
-        cn_buf_reserve(&d->b, n);
-    return d->b.ptr + d->b.len;
-}
+enum { D_FLUSH = 1 << 16, D_FIXED_MAX = 256 };
 
 #if defined(__x86_64__) && defined(__ELF__)
 /*
@@ -68,7 +69,7 @@ extern XXH_errorcode XXH3_64bits_update_dispatch(XXH3_state_t *state, const void
 #define XXH3_64bits_update_dispatch XXH3_64bits_update
 #endif
 
-/* Hashes the buffered bytes: the digest of a stream does not depend on how it is cut. */
+/* Hashes the buffered bytes. */
 static void d_flush(digest_t *d)
 {
     if (d->st != NULL && d->b.len > 0) {
@@ -80,93 +81,158 @@ static void d_flush(digest_t *d)
     d->b.len = 0;
 }
 
-static inline void d_end(digest_t *d, char *w)
+/* Whether a row of need bytes fits without hashing the buffer first. */
+static inline bool d_fits(const digest_t *d, size_t need)
 {
-    d->b.len = (size_t)(w - d->b.ptr);
-    if (d->b.len >= (1u << 16))
-        d_flush(d);
+    return __builtin_expect(d->b.len + need <= d->lim, 1);
 }
 
-/* A string's length word, then its bytes (most are short: a currency, an eVar value, a
- * browser; cn_memcpy_short copies them without a call). */
+/* Makes room for a row of need bytes that does not fit: hashes the buffer, grows it. */
+static __attribute__((noinline)) void d_room(digest_t *d, size_t need)
+{
+    d_flush(d);
+    cn_buf_reserve(&d->b, need > D_FLUSH ? need : D_FLUSH);
+    d->lim = D_FLUSH;
+}
+
+/* (a row's slots in the fit test: the parameters it does not read) */
+static inline void d_unused(int n, ...)
+{
+    (void)n;
+}
+
+/* 16 bytes from s to w. */
+static inline void copy16(char *w, const char *s)
+{
+    char t[16];
+    memcpy(t, s, 16);
+    memcpy(w, t, 16);
+}
+
+/*
+ * A string's length word, then its bytes, without a call: most are short (a
+ * currency, an eVar value, a browser) or empty (most of a hit's), the longer
+ * ones (URLs) 16 bytes at a time, the last 16 ending at the string's end. It
+ * reads no byte past the string.
+ */
 static inline char *w_str(char *w, cn_str_t s)
 {
     uint64_t n = s.len;
     memcpy(w, &n, sizeof(n));
-    cn_memcpy_short(w + sizeof(n), s.ptr, n);
-    return w + sizeof(n) + n;
+    w += sizeof(n);
+    if (n > 16) {
+        size_t i = 0;
+        do {
+            copy16(w + i, s.ptr + i);
+            i += 16;
+        } while (i + 16 < n);
+        copy16(w + n - 16, s.ptr + n - 16);
+    } else {
+        cn_memcpy_short(w, s.ptr, n); /* 0..16: inline */
+    }
+    return w + n;
 }
 
-#define W_FIX(w, v)                    (memcpy(w, &(v), sizeof(v)), w += sizeof(v))
-#define W_CN_COLK_TS(w, v)             W_FIX(w, v)
-#define W_CN_COLK_MONEY(w, v)          W_FIX(w, v)
-#define W_CN_COLK_U8(w, v)             W_FIX(w, v)
-#define W_CN_COLK_U32(w, v)            W_FIX(w, v)
-#define W_CN_COLK_DICT(w, v)           (w = w_str(w, v))
-#define W_FIELD(name, kind, json, doc) W_##kind(w, r->name);
-/* the size a column takes at most: its bytes, or a string's length word and bytes */
-#define L_CN_COLK_TS(v)                sizeof(v)
-#define L_CN_COLK_MONEY(v)             sizeof(v)
-#define L_CN_COLK_U8(v)                sizeof(v)
-#define L_CN_COLK_U32(v)               sizeof(v)
-#define L_CN_COLK_DICT(v)              (sizeof(uint64_t) + (v).len)
-#define L_FIELD(name, kind, json, doc) +L_##kind(r->name)
+/*
+ * The columns of a row, in columns.def's order. Fixed columns that lie next to
+ * each other in the row struct (no padding between them) go in one copy: the
+ * writer keeps the run of such columns not yet written (run, run_len) and
+ * writes it before a string or at the end. The tests on addresses and sizes
+ * are constants, so an optimizing compiler leaves only the copies.
+ */
+#define W_RUN()                                                                                    \
+    do {                                                                                           \
+        if (run_len > 0) {                                                                         \
+            memcpy(w, run, run_len);                                                               \
+            w += run_len;                                                                          \
+            run_len = 0;                                                                           \
+        }                                                                                          \
+    } while (0)
+#define W_FIXED(v)                                                                                 \
+    do {                                                                                           \
+        if (run_len > 0 && run + run_len == (const char *)&(v)) {                                  \
+            run_len += sizeof(v);                                                                  \
+        } else {                                                                                   \
+            W_RUN();                                                                               \
+            run = (const char *)&(v);                                                              \
+            run_len = sizeof(v);                                                                   \
+        }                                                                                          \
+    } while (0)
+#define W_CN_COLK_TS(v)    W_FIXED(v)
+#define W_CN_COLK_MONEY(v) W_FIXED(v)
+#define W_CN_COLK_U8(v)    W_FIXED(v)
+#define W_CN_COLK_U32(v)   W_FIXED(v)
+#define W_CN_COLK_DICT(v)                                                                          \
+    do {                                                                                           \
+        W_RUN();                                                                                   \
+        w = w_str(w, v);                                                                           \
+    } while (0)
+#define W_FIELD(name, kind, json, doc) W_##kind(r->name);
+/* the bytes a row takes beyond its fixed columns: its strings' */
+#define L_CN_COLK_TS(v)
+#define L_CN_COLK_MONEY(v)
+#define L_CN_COLK_U8(v)
+#define L_CN_COLK_U32(v)
+#define L_CN_COLK_DICT(v)              +(v).len
+#define L_FIELD(name, kind, json, doc) L_##kind(r->name)
+/* the bytes of its fixed columns and length words */
+#define F_CN_COLK_TS                   +sizeof(int64_t)
+#define F_CN_COLK_MONEY                +sizeof(int64_t)
+#define F_CN_COLK_U8                   +sizeof(uint8_t)
+#define F_CN_COLK_U32                  +sizeof(uint32_t)
+#define F_CN_COLK_DICT                 +sizeof(uint64_t)
+#define F_FIELD(name, kind, json, doc) F_##kind
 
-static int d_visit(void *ud, uint32_t visit, const cn_visit_row_t *r)
-{
-    digest_t *d = ud;
-    char *w = d_begin(d, 1 + sizeof(visit) CN_VISIT_COLUMNS(L_FIELD));
-    *w++ = 'V';
-    W_FIX(w, visit);
-    CN_VISIT_COLUMNS(W_FIELD)
-    d_end(d, w);
-    d->visits++;
-    return d->next.ud ? d->next.visit(d->next.ud, visit, r) : 0;
-}
+/*
+ * One row function per group (and its slow twin): tag, then head (a fixed
+ * part before the columns: the visit's ordinal), then the columns; count is
+ * the counter the row adds to, cb the next sink's function.
+ */
+#define D_ROW(fn, COLUMNS, tag, PARAMS, ARGS, HEAD, count, cb)                                     \
+    static inline __attribute__((always_inline)) void fn##_write(digest_t *d, PARAMS)              \
+    {                                                                                              \
+        char *w = d->b.ptr + d->b.len;                                                             \
+        const char *run = NULL;                                                                    \
+        size_t run_len = 0;                                                                        \
+        *w++ = tag;                                                                                \
+        HEAD;                                                                                      \
+        COLUMNS(W_FIELD)                                                                           \
+        W_RUN();                                                                                   \
+        (void)run;                                                                                 \
+        d->b.len = (size_t)(w - d->b.ptr);                                                         \
+        d->count++;                                                                                \
+    }                                                                                              \
+    static inline size_t fn##_need(PARAMS)                                                         \
+    {                                                                                              \
+        _Static_assert(1 + 8 COLUMNS(F_FIELD) <= D_FIXED_MAX, "a row's fixed part");               \
+        d_unused(0, ARGS);                                                                         \
+        return D_FIXED_MAX COLUMNS(L_FIELD);                                                       \
+    }                                                                                              \
+    static __attribute__((noinline)) int fn##_slow(digest_t *d, PARAMS)                            \
+    {                                                                                              \
+        d_room(d, fn##_need(ARGS));                                                                \
+        fn##_write(d, ARGS);                                                                       \
+        return d->next.ud ? d->next.cb(d->next.ud, ARGS) : 0;                                      \
+    }                                                                                              \
+    static int fn(void *ud, PARAMS)                                                                \
+    {                                                                                              \
+        digest_t *d = ud;                                                                          \
+        if (!d_fits(d, fn##_need(ARGS)))                                                           \
+            return fn##_slow(d, ARGS);                                                             \
+        fn##_write(d, ARGS);                                                                       \
+        return d->next.ud ? d->next.cb(d->next.ud, ARGS) : 0;                                      \
+    }
 
-static int d_hit(void *ud, const cn_hit_row_t *r, uint32_t *out)
-{
-    digest_t *d = ud;
-    *out = (uint32_t)d->hits++;
-    char *w = d_begin(d, 1 CN_HIT_COLUMNS(L_FIELD));
-    *w++ = 'H';
-    CN_HIT_COLUMNS(W_FIELD)
-    d_end(d, w);
-    return d->next.ud ? d->next.hit(d->next.ud, r, out) : 0;
-}
-
-static int d_item(void *ud, const cn_item_row_t *r)
-{
-    digest_t *d = ud;
-    char *w = d_begin(d, 1 CN_ITEM_COLUMNS(L_FIELD));
-    *w++ = 'I';
-    CN_ITEM_COLUMNS(W_FIELD)
-    d_end(d, w);
-    d->items++;
-    return d->next.ud ? d->next.item(d->next.ud, r) : 0;
-}
-
-static int d_var(void *ud, const cn_var_row_t *r)
-{
-    digest_t *d = ud;
-    char *w = d_begin(d, 1 CN_VAR_COLUMNS(L_FIELD));
-    *w++ = 'R';
-    CN_VAR_COLUMNS(W_FIELD)
-    d_end(d, w);
-    d->vars++;
-    return d->next.ud ? d->next.var(d->next.ud, r) : 0;
-}
-
-static int d_event(void *ud, const cn_event_row_t *r)
-{
-    digest_t *d = ud;
-    char *w = d_begin(d, 1 CN_EVENT_COLUMNS(L_FIELD));
-    *w++ = 'E';
-    CN_EVENT_COLUMNS(W_FIELD)
-    d_end(d, w);
-    d->events++;
-    return d->next.ud ? d->next.event(d->next.ud, r) : 0;
-}
+#define P(...) __VA_ARGS__
+D_ROW(d_visit, CN_VISIT_COLUMNS, 'V', P(uint32_t visit, const cn_visit_row_t *r), P(visit, r),
+      (memcpy(w, &visit, sizeof(visit)), w += sizeof(visit)), visits, visit)
+/* (the hit's number is set before the row is written: the store's sink sets it again) */
+D_ROW(d_hit, CN_HIT_COLUMNS, 'H', P(const cn_hit_row_t *r, uint32_t *out), P(r, out),
+      *out = (uint32_t)d->hits, hits, hit)
+D_ROW(d_item, CN_ITEM_COLUMNS, 'I', P(const cn_item_row_t *r), P(r), (void)0, items, item)
+D_ROW(d_var, CN_VAR_COLUMNS, 'R', P(const cn_var_row_t *r), P(r), (void)0, vars, var)
+D_ROW(d_event, CN_EVENT_COLUMNS, 'E', P(const cn_event_row_t *r), P(r), (void)0, events, event)
+#undef P
 
 static int d_checkpoint(void *ud, const void *blob, size_t len)
 {

@@ -42,10 +42,10 @@ static const etype_t *find_etype(cn_str_t s)
 }
 
 /*
- * A light JSON tree in the batch arena. The common body (ASCII strings
+ * A light JSON tree in the batch arena. The common body (UTF-8 strings
  * without escapes, plain numbers, no duplicate keys) is parsed here in one
- * pass without a malloc per node; anything else (escapes, non-ASCII bytes,
- * deep nesting, errors) goes to jansson, whose tree is copied into the same
+ * pass without a malloc per node; anything else (escapes, bytes that are not
+ * UTF-8, deep nesting, errors) goes to jansson, whose tree is copied into the same
  * node shape, so both paths walk one decoder and give the same rows and the
  * same error texts. The light parser accepts only a subset of what jansson
  * accepts, so it never lets through a body jansson rejects.
@@ -146,6 +146,18 @@ static bool is_digit(char c)
 /* The first byte at or after p that is not a decimal digit (or end). */
 static inline const char *skip_digits(const char *p, const char *end)
 {
+#ifdef __SSE2__
+    /* 16 bytes at a time: a byte is a digit when its distance above '0' is at most 9 */
+    while (end - p >= 16) {
+        __m128i x = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)p), _mm_set1_epi8('0'));
+        unsigned nd =
+            ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)), x)) &
+            0xffffu;
+        if (nd)
+            return p + __builtin_ctz(nd);
+        p += 16;
+    }
+#endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     /* 8 bytes at a time: a byte is a digit when its high nibble is 3 and stays 3 after
      * adding 6; a carry out of a byte only reaches bytes after the first non-digit */
@@ -165,14 +177,200 @@ static inline const char *skip_digits(const char *p, const char *end)
     return p;
 }
 
+/* The length (2..4) of the valid UTF-8 sequence at p, or 0: jansson's rule (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), which it applies to every byte of a
+ * body. */
+static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t n;
+    uint32_t v;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        v = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        v = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        v = c & 0x07;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        v = (v << 6) | (p[i] & 0x3f);
+    }
+    if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || v > 0x10ffff ||
+        (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* jp_str_end() past the first non-ASCII byte, at q: the rest of the string, its UTF-8
+ * sequences checked as jansson checks them. */
+static __attribute__((noinline)) const char *jp_str_end_utf8(const char *q, const char *end)
+{
+    for (;;) {
+        size_t n = utf8_seq((const unsigned char *)q, (const unsigned char *)end);
+        if (n == 0)
+            return NULL;
+        q = cn_json_plain_run(q + n, end);
+        if (q >= end)
+            return NULL;
+        if (*q == '"')
+            return q;
+        if ((unsigned char)*q < 0x80)
+            return NULL; /* an escape or a control byte */
+    }
+}
+
 /*
  * p just after a string's opening quote: its closing quote, or NULL when the
- * string has an escape, a control or non-ASCII byte, or no end (jansson decides).
+ * string has an escape, a control byte or bytes that are not UTF-8, or no end
+ * (jansson decides). UTF-8 text (a page title in Chinese) stays here: its bytes
+ * are the string jansson would give.
  */
 static inline const char *jp_str_end(const char *p, const char *end)
 {
     const char *q = cn_json_plain_run(p, end);
-    return q < end && *q == '"' ? q : NULL;
+    if (__builtin_expect(q < end && *q == '"', 1))
+        return q;
+    return q < end && (unsigned char)*q >= 0x80 ? jp_str_end_utf8(q, end) : NULL;
+}
+
+/* The value of the 4 hex digits at p, or -1. */
+static int hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Code point cp (below 0x110000, not a surrogate) as UTF-8 at o; returns the byte after it. */
+static char *put_utf8(char *o, uint32_t cp)
+{
+    if (cp < 0x80) {
+        *o++ = (char)cp;
+    } else if (cp < 0x800) {
+        *o++ = (char)(0xc0 | (cp >> 6));
+        *o++ = (char)(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        *o++ = (char)(0xe0 | (cp >> 12));
+        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+        *o++ = (char)(0x80 | (cp & 0x3f));
+    } else {
+        *o++ = (char)(0xf0 | (cp >> 18));
+        *o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+        *o++ = (char)(0x80 | (cp & 0x3f));
+    }
+    return o;
+}
+
+/*
+ * A string with escapes (p just after its opening quote), unescaped into arena a as jansson
+ * unescapes it: *out, and the position after the closing quote; NULL for what jansson
+ * refuses or this leaves to it (a control byte, bytes that are not UTF-8, a bad escape,
+ * \u0000, a lone surrogate, no end). Only strings with escapes are copied: an escape never
+ * takes fewer bytes than what it stands for, so the copy fits in the text's length.
+ */
+static __attribute__((noinline)) const char *jp_str_unescape(cn_parena_t *a, const char *p,
+                                                             const char *end, cn_str_t *out)
+{
+    const char *q = p; /* the closing quote: the first '"' that is not escaped */
+    for (;;) {
+        q = cn_json_plain_run(q, end);
+        if (q >= end)
+            return NULL;
+        if (*q == '"')
+            break;
+        if (*q == '\\')
+            q += 2;
+        else if ((unsigned char)*q >= 0x80)
+            q++; /* (checked below) */
+        else
+            return NULL; /* a control byte */
+        if (q > end)
+            return NULL;
+    }
+    char *o = cn_parena_alloc(a, (size_t)(q - p)), *o0 = o;
+    while (p < q) {
+        const char *r = cn_json_plain_run(p, q);
+        memcpy(o, p, (size_t)(r - p));
+        o += r - p;
+        p = r;
+        if (p >= q)
+            break;
+        if ((unsigned char)*p >= 0x80) {
+            size_t n = utf8_seq((const unsigned char *)p, (const unsigned char *)q);
+            if (n == 0)
+                return NULL;
+            memcpy(o, p, n);
+            o += n;
+            p += n;
+            continue;
+        }
+        if (*p != '\\' || q - p < 2)
+            return NULL;
+        uint32_t cp;
+        switch (p[1]) {
+        case '"':
+        case '\\':
+        case '/':
+            cp = (unsigned char)p[1];
+            break;
+        case 'b':
+            cp = '\b';
+            break;
+        case 'f':
+            cp = '\f';
+            break;
+        case 'n':
+            cp = '\n';
+            break;
+        case 'r':
+            cp = '\r';
+            break;
+        case 't':
+            cp = '\t';
+            break;
+        case 'u': {
+            int v = q - p >= 6 ? hex4(p + 2) : -1;
+            if (v <= 0 || (v >= 0xdc00 && v <= 0xdfff))
+                return NULL; /* \u0000 (jansson refuses it), a lone low surrogate, bad hex */
+            if (v >= 0xd800 && v <= 0xdbff) {
+                int lo = q - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : -1;
+                if (lo < 0xdc00 || lo > 0xdfff)
+                    return NULL;
+                cp = 0x10000 + (((uint32_t)v - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
+                p += 6;
+            } else {
+                cp = (uint32_t)v;
+            }
+            p += 4;
+            break;
+        }
+        default:
+            return NULL;
+        }
+        p += 2;
+        o = put_utf8(o, cp);
+    }
+    *out = cn_str(o0, (size_t)(o - o0));
+    return q + 1;
 }
 
 /*
@@ -455,6 +653,8 @@ static jn_t *from_jansson(jpool_t *pl, json_t *v)
  * raw hit's, or the batch's inflated copy: both outlive the batch's use, as
  * adobe.c's slices into the query do), and into jansson's tree, freed once
  * the walk ends, when jansson made it. keep() copies them in that case only.
+ * (The fast path's strings with escapes are unescaped copies in the batch's
+ * arena: they live as long as the body's.)
  */
 static cn_str_t keep(cn_dbatch_t *b, bool borrow, cn_str_t s)
 {
@@ -906,9 +1106,13 @@ static int decode_root(const jn_t *root, bool borrow, const cn_rawhit_t *raw, cn
  * go straight into what decode_event_fields() and decode_item() read, without
  * a tree, the later walks and the member-name hashing. The names the decoder
  * knows are matched byte for byte with their closing quote where they start
- * (ev_name, item_name, root_name: no scan for the quote); strings are the
- * light parser's (jp_str_end); numbers and nulls go into nodes on the stack;
- * the values the decoder ignores are skipped (fast_skip). Only containers the
+ * (ev_name, item_name, root_name: no scan for the quote; in compact JSON the
+ * name, its quote and the ':' in one or two 8-byte compares); strings are the
+ * light parser's (jp_str_end: slices of the body, UTF-8 checked as jansson
+ * checks it), and a string value with escapes is unescaped into the batch's
+ * arena (jp_str_unescape: the only strings copied); numbers and nulls go into
+ * nodes on the stack; the values the decoder ignores are skipped (fast_skip).
+ * Member names with escapes are left to the general path. Only containers the
  * decoder does not read as it parses (props, members it ignores) become
  * light-parser nodes. Anything else, and every error, is left to the general
  * path above, which then decides from the same body: the fast path returns
@@ -957,18 +1161,48 @@ static inline const char *jp_expect(const char *p, const char *end, char c)
  */
 #define NAME_IS(p, end, lit)                                                                       \
     ((size_t)((end) - (p)) > sizeof(lit) - 1 && memcmp((p), lit "\"", sizeof(lit)) == 0)
-/* In a *_name() matcher: name lit is field f. */
-#define NAME(lit, f)                                                                               \
-    if (NAME_IS(p, end, lit)) {                                                                    \
-        *kl = sizeof(lit) - 1;                                                                     \
-        return (f);                                                                                \
+/*
+ * Whether the n bytes at p (1..15, and 15 to read) are lit's (8 to read past them): one or two
+ * 8-byte compares, the literal's words constants (memcmp of some sizes is a call).
+ */
+static inline bool name_eq(const char *p, const char *lit, size_t n)
+{
+    uint64_t a, b;
+    memcpy(&a, p, 8);
+    memcpy(&b, lit, 8);
+    if (n <= 8) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        return ((a ^ b) & (~0ull << (64 - 8 * n))) == 0; /* the first bytes are the high ones */
+#else
+        return ((a ^ b) & (~0ull >> (64 - 8 * n))) == 0;
+#endif
     }
+    uint64_t a2, b2;
+    memcpy(&a2, p + n - 8, 8);
+    memcpy(&b2, lit + n - 8, 8);
+    return ((a ^ b) | (a2 ^ b2)) == 0;
+}
+
+/*
+ * In a *_name() matcher: name lit is field f. With end NULL (fast_key() has 16 bytes to read
+ * from the name's opening quote) the name, its closing quote and the ':' right after it are
+ * one compare without a bound check; else the name and its quote, within end.
+ */
+#define NAME(lit, f)                                                                               \
+    do {                                                                                           \
+        _Static_assert(sizeof(lit) + 1 <= 15, "a name and its \":\" within 16 bytes");             \
+        if (end == NULL ? name_eq(p, lit "\":\0\0\0\0\0\0\0", sizeof(lit) + 1)                     \
+                        : NAME_IS(p, end, lit)) {                                                  \
+            *kl = sizeof(lit) - 1;                                                                 \
+            return (f);                                                                            \
+        }                                                                                          \
+    } while (0)
 
 /* Events[]'s names: the EF_ a member name at p is, EF_TS for "ts", or -1 (*kl its length). */
 enum { EF_TS = EF_COUNT }; /* a name the decoder knows and ignores: the time stamp */
 static inline int ev_name(const char *p, const char *end, size_t *kl)
 {
-    switch (p < end ? *p : 0) {
+    switch (end == NULL || p < end ? *p : 0) {
     case 't':
         NAME("type", EF_TYPE);
         NAME("ts", EF_TS);
@@ -1010,7 +1244,7 @@ static inline int ev_name(const char *p, const char *end, size_t *kl)
 /* Items[]'s names: the IF_ a member name at p is, or -1. */
 static inline int item_name(const char *p, const char *end, size_t *kl)
 {
-    switch (p < end ? *p : 0) {
+    switch (end == NULL || p < end ? *p : 0) {
     case 's':
         NAME("sku", IF_SKU);
         break;
@@ -1034,7 +1268,7 @@ static inline int item_name(const char *p, const char *end, size_t *kl)
 enum { RF_SUITE, RF_VISITOR, RF_EVENTS, RF_SENT_AT };
 static inline int root_name(const char *p, const char *end, size_t *kl)
 {
-    switch (p < end ? *p : 0) {
+    switch (end == NULL || p < end ? *p : 0) {
     case 's':
         NAME("suite", RF_SUITE);
         NAME("sent_at", RF_SENT_AT);
@@ -1051,179 +1285,189 @@ static inline int root_name(const char *p, const char *end, size_t *kl)
 #undef NAME
 
 /*
- * A member name at *pp ('"' after white space) and its ':', *pp moved past the ':' (the value
- * reader skips the white space before the value). *fi is what names() makes of it, else -1:
- * a name it does not know, or one with an escape (those go to the general path as soon as
- * they are scanned).
+ * The readers below take the position p and return the one after what they read, NULL when
+ * they leave the body to the general path: the loops keep p in a register (a pointer to it,
+ * passed to a function that is not inlined, would keep it in memory throughout).
+ *
+ * A member name at p ('"' after white space) and its ':', returning the position past the
+ * ':' (the value reader skips the white space before the value). *fi is what names() makes
+ * of it, else -1: a name it does not know, or one with an escape (those go to the general
+ * path as soon as they are scanned). A known name in compact JSON (its quote at p, its ':'
+ * right after it) is one compare when 16 bytes are left.
  */
-static inline __attribute__((always_inline)) bool
-fast_key(jp_t *j, const char **pp, int (*names)(const char *, const char *, size_t *), int *fi,
-         const char **k, size_t *kl)
+static inline __attribute__((always_inline)) const char *
+fast_key(const char *end, const char *p, int (*names)(const char *, const char *, size_t *),
+         int *fi, const char **k, size_t *kl)
 {
-    const char *p = jp_expect(*pp, j->end, '"');
+    if (__builtin_expect(end - p >= 16 && *p == '"', 1)) {
+        *fi = names(p + 1, NULL, kl);
+        if (*fi >= 0) {
+            *k = p + 1;
+            return p + 1 + *kl + 2;
+        }
+    }
+    p = jp_expect(p, end, '"');
     if (p == NULL)
-        return false;
+        return NULL;
     const char *q;
-    *fi = names(p, j->end, kl);
+    *fi = names(p, end, kl);
     if (*fi >= 0) {
         q = p + *kl;
     } else {
-        q = jp_str_end(p, j->end);
+        q = jp_str_end(p, end);
         if (q == NULL)
-            return false;
+            return NULL;
         *kl = (size_t)(q - p);
     }
     *k = p;
-    p = jp_expect(q + 1, j->end, ':');
-    if (p == NULL)
-        return false;
-    *pp = p;
-    return true;
+    return jp_expect(q + 1, end, ':');
 }
 
-/* After a member or element: true at ',' (*more) or at close, *pp moved past it. */
-static inline bool fast_next(jp_t *j, const char **pp, char close, bool *more)
+/* After a member or element: past the ',' (*more) or the close, or NULL. */
+static inline __attribute__((always_inline)) const char *fast_next(const char *end, const char *p,
+                                                                   char close, bool *more)
 {
-    const char *p = *pp;
-    if (__builtin_expect(p < j->end && *p == ',', 1)) {
+    if (__builtin_expect(p < end && *p == ',', 1)) {
         *more = true;
-        *pp = p + 1;
-        return true;
+        return p + 1;
     }
-    p = jp_ws(p, j->end);
-    if (p >= j->end)
-        return false;
+    p = jp_ws(p, end);
+    if (p >= end)
+        return NULL;
     char c = *p;
     *more = c == ',';
     if (!*more && c != close)
-        return false;
-    *pp = p + 1;
-    return true;
+        return NULL;
+    return p + 1;
 }
 
-/* A string value at *pp ('"') into *tmp, *pp moved past it. */
-static inline __attribute__((always_inline)) bool fast_str(jp_t *j, const char **pp, jn_t *tmp,
-                                                           const jn_t **node)
+/* A string value at p ('"') into *tmp. */
+static inline __attribute__((always_inline)) const char *
+fast_str(cn_parena_t *a, const char *end, const char *p, jn_t *tmp, const jn_t **node)
 {
-    const char *p = *pp, *q = jp_str_end(p + 1, j->end);
-    if (q == NULL)
-        return false;
+    const char *q = jp_str_end(p + 1, end);
+    cn_str_t v = cn_str(p + 1, q != NULL ? (size_t)(q - p - 1) : 0);
+    if (q != NULL)
+        q++;
+    else if ((q = jp_str_unescape(a, p + 1, end, &v)) == NULL)
+        return NULL;
     tmp->t = JN_STR;
-    tmp->s = p + 1;
-    tmp->len = (size_t)(q - p - 1);
+    tmp->s = v.ptr;
+    tmp->len = v.len;
     *node = tmp;
-    *pp = q + 1;
-    return true;
+    return q;
 }
 
-/* fast_value() of a value that is not a string right at *pp (one after white space may be). */
-static bool fast_nonstr(jp_t *j, const char **pp, jn_t *tmp, const jn_t **node)
+/* fast_value() of a value that is not a string right at p (one after white space may be). */
+static const char *fast_nonstr(jp_t *j, const char *p, jn_t *tmp, const jn_t **node)
 {
-    const char *p = jp_ws(*pp, j->end);
-    *pp = p;
-    if (p < j->end && *p == '"')
-        return fast_str(j, pp, tmp, node);
-    if (p >= j->end)
-        return false;
+    const char *end = j->end;
+    p = jp_ws(p, end);
+    if (p < end && *p == '"')
+        return fast_str(j->pool.a, end, p, tmp, node);
+    if (p >= end)
+        return NULL;
     char c = *p;
     if (c == '-' || is_digit(c)) {
         *node = tmp;
-        return jp_num_to(pp, j->end, tmp);
+        return jp_num_to(&p, end, tmp) ? p : NULL;
     }
-    if (c == 'n' && jp_lit(pp, j->end, "null", 4)) {
+    if (c == 'n' && jp_lit(&p, end, "null", 4)) {
         tmp->t = JN_NULL;
         *node = tmp;
-        return true;
+        return p;
     }
-    *node = jp_value(j, pp);
-    return *node != NULL;
+    *node = jp_value(j, &p);
+    return *node != NULL ? p : NULL;
 }
 
 /*
- * A value at *pp (after white space, if any), *pp moved past it: a string, number or null into
- * *tmp (a node of the caller's, no arena node), else (true, false, a container) a
- * light-parser node; *node is the one it is in. The string, most values, inline.
+ * A value at p (after white space, if any): a string, number or null into *tmp (a node of the
+ * caller's, no arena node), else (true, false, a container) a light-parser node; *node is the
+ * one it is in. The string, most values, inline.
  */
-static inline __attribute__((always_inline)) bool fast_value(jp_t *j, const char **pp, jn_t *tmp,
-                                                             const jn_t **node)
+static inline __attribute__((always_inline)) const char *
+fast_value(jp_t *j, const char *end, const char *p, jn_t *tmp, const jn_t **node)
 {
-    if (*pp < j->end && **pp == '"')
-        return fast_str(j, pp, tmp, node);
-    return fast_nonstr(j, pp, tmp, node);
+    if (p < end && *p == '"')
+        return fast_str(j->pool.a, end, p, tmp, node);
+    return fast_nonstr(j, p, tmp, node);
 }
 
 /*
- * A member the decoder reads as a string, at *pp (after white space, if any), *pp moved past
- * it: 1 and *out for a string that is not empty, 0 (*out untouched) for "" or null, -1 for
- * another value (the general path names it).
+ * A member the decoder reads as a string, at p (after white space, if any): *set 1 and *out
+ * for a string that is not empty, *set 0 (*out untouched) for "" or null, NULL for another
+ * value (the general path names it).
  */
-static inline __attribute__((always_inline)) int fast_strm(jp_t *j, const char **pp, cn_str_t *out)
+static inline __attribute__((always_inline)) const char *
+fast_strm(jp_t *j, const char *end, const char *p, cn_str_t *out, uint32_t *set)
 {
+    *set = 0;
     /* one test for the string right after the ':', as compact JSON has it */
-    const char *p = *pp;
-    if (!(p < j->end && *p == '"'))
-        p = jp_ws(p, j->end);
-    if (p < j->end && *p == '"') {
-        const char *q = jp_str_end(p + 1, j->end);
-        if (q == NULL)
-            return -1;
-        *pp = q + 1;
-        if (q == p + 1)
-            return 0;
-        *out = cn_str(p + 1, (size_t)(q - p - 1));
-        return 1;
-    }
-    jn_t tmp;
-    const jn_t *v;
-    *pp = p;
-    return fast_nonstr(j, pp, &tmp, &v) && v->t == JN_NULL ? 0 : -1;
-}
-
-/*
- * A value the decoder ignores at *pp (after white space, if any), *pp moved past it: a
- * positive integer of 1..18 digits (a time stamp) checked here as jp_num_to() would take it,
- * any other as fast_value() reads it.
- */
-static inline __attribute__((always_inline)) bool fast_skip(jp_t *j, const char **pp)
-{
-    const char *p = *pp;
-    if (p < j->end && *p >= '1' && *p <= '9') {
-        const char *e = skip_digits(p + 1, j->end);
-        if (e - p <= 18 && (e == j->end || (*e != '.' && (*e | 0x20) != 'e'))) {
-            *pp = e;
-            return true;
+    if (!(p < end && *p == '"'))
+        p = jp_ws(p, end);
+    if (p < end && *p == '"') {
+        const char *q = jp_str_end(p + 1, end);
+        if (q == NULL) { /* escapes: a copy, never empty */
+            q = jp_str_unescape(j->pool.a, p + 1, end, out);
+            *set = q != NULL;
+            return q;
         }
+        *set = q != p + 1;
+        if (*set)
+            *out = cn_str(p + 1, (size_t)(q - p - 1));
+        return q + 1;
     }
     jn_t tmp;
     const jn_t *v;
-    return fast_value(j, pp, &tmp, &v);
+    p = fast_nonstr(j, p, &tmp, &v);
+    return p != NULL && v->t == JN_NULL ? p : NULL;
 }
 
 /*
- * The items of event idx, an array at *pp ('['), decoded into b's products (decode_item,
- * as the general path does; the event's hit is added after them, and takes them); 0 or
- * FAST_NO.
+ * A value the decoder ignores at p (after white space, if any): a positive integer of 1..18
+ * digits (a time stamp) checked here as jp_num_to() would take it, any other as fast_value()
+ * reads it.
  */
-static int fast_items(jp_t *j, const char **pp, cn_dbatch_t *b, size_t idx)
+static inline __attribute__((always_inline)) const char *fast_skip(jp_t *j, const char *end,
+                                                                   const char *p)
 {
-    const char *p = jp_ws(*pp + 1, j->end);
+    if (p < end && *p >= '1' && *p <= '9') {
+        const char *e = skip_digits(p + 1, end);
+        if (e - p <= 18 && (e == end || (*e != '.' && (*e | 0x20) != 'e')))
+            return e;
+    }
+    jn_t tmp;
+    const jn_t *v;
+    return fast_nonstr(j, p, &tmp, &v);
+}
+
+/*
+ * The items of event idx, an array at p ('['), decoded into b's products (decode_item, as
+ * the general path does; the event's hit is added after them, and takes them); the position
+ * after the array, or NULL.
+ */
+static const char *fast_items(jp_t *j, const char *p, cn_dbatch_t *b, size_t idx)
+{
+    const char *const end = j->end;
+    p = jp_ws(p + 1, end);
     bool more = true;
-    if (p < j->end && *p == ']') {
+    if (p < end && *p == ']') {
         p++;
         more = false;
     }
     j->depth = 5; /* root, events, the event, items, this item: as the light parser counts */
     for (size_t i = 0; more; i++) {
-        if (i == CN_DEC_MAX_PRODUCTS || p >= j->end || *p != '{')
-            return FAST_NO;
+        if (i == CN_DEC_MAX_PRODUCTS || p >= end || *p != '{')
+            return NULL;
         const jn_t *f[IF_COUNT] = {NULL};
         jn_t strs[IF_COUNT];
         uint32_t seen = 0;
         fnames_t other;
         other.n = 0;
-        p = jp_ws(p + 1, j->end);
+        p = jp_ws(p + 1, end);
         bool mmore = true;
-        if (p < j->end && *p == '}') {
+        if (p < end && *p == '}') {
             p++;
             mmore = false;
         }
@@ -1231,46 +1475,44 @@ static int fast_items(jp_t *j, const char **pp, cn_dbatch_t *b, size_t idx)
             const char *k;
             size_t kl;
             int fi;
-            if (count == 64 || !fast_key(j, &p, item_name, &fi, &k, &kl))
-                return FAST_NO;
+            if (count == 64 || (p = fast_key(end, p, item_name, &fi, &k, &kl)) == NULL)
+                return NULL;
             if (fi >= 0) {
                 if (seen & (1u << fi))
-                    return FAST_NO;
+                    return NULL;
                 seen |= 1u << fi;
-                if (!fast_value(j, &p, &strs[fi], &f[fi]))
-                    return FAST_NO;
-            } else if (!fnames_add(&other, k, kl) || !fast_skip(j, &p)) {
-                return FAST_NO;
+                p = fast_value(j, end, p, &strs[fi], &f[fi]);
+            } else {
+                p = fnames_add(&other, k, kl) ? fast_skip(j, end, p) : NULL;
             }
-            if (!fast_next(j, &p, '}', &mmore))
-                return FAST_NO;
+            if (p == NULL || (p = fast_next(end, p, '}', &mmore)) == NULL)
+                return NULL;
         }
         cn_err_t err;
         if (decode_item(b, true, f, idx, i, &err) != 0)
-            return FAST_NO;
-        p = jp_ws(p, j->end);
-        if (p >= j->end)
-            return FAST_NO;
+            return NULL;
+        p = jp_ws(p, end);
+        if (p >= end)
+            return NULL;
         if (*p == ',') {
-            p = jp_ws(p + 1, j->end);
+            p = jp_ws(p + 1, end);
         } else if (*p == ']') {
             p++;
             more = false;
         } else {
-            return FAST_NO;
+            return NULL;
         }
     }
     j->depth = 3;
-    *pp = p;
-    return 0;
+    return p;
 }
 
-/* Event idx, an object at *pp, decoded into b; 0 or FAST_NO. */
-static int fast_event(jp_t *j, const char **pp, cn_dbatch_t *b, size_t idx)
+/* Event idx, an object at p, decoded into b; the position after it, or NULL. */
+static const char *fast_event(jp_t *j, const char *p, cn_dbatch_t *b, size_t idx)
 {
-    const char *p = *pp;
-    if (p >= j->end || *p != '{')
-        return FAST_NO;
+    const char *const end = j->end;
+    if (p >= end || *p != '{')
+        return NULL;
     j->depth = 3; /* root, events, this event: as the light parser counts */
     /* (not initializers: the compiler would zero in.str and other's arrays too, which cost more
      * than the rest; has and n say which entries are set) */
@@ -1283,9 +1525,9 @@ static int fast_event(jp_t *j, const char **pp, cn_dbatch_t *b, size_t idx)
     bool items = false;
     fnames_t other;
     other.n = 0;
-    p = jp_ws(p + 1, j->end);
+    p = jp_ws(p + 1, end);
     bool more = true;
-    if (p < j->end && *p == '}') {
+    if (p < end && *p == '}') {
         p++;
         more = false;
     }
@@ -1293,84 +1535,79 @@ static int fast_event(jp_t *j, const char **pp, cn_dbatch_t *b, size_t idx)
         const char *k;
         size_t kl;
         int fi;
-        if (count == 64 || !fast_key(j, &p, ev_name, &fi, &k, &kl))
-            return FAST_NO;
+        if (count == 64 || (p = fast_key(end, p, ev_name, &fi, &k, &kl)) == NULL)
+            return NULL;
         const jn_t *v;
         jn_t tmp;
         if (fi < 0) {
-            if (!fnames_add(&other, k, kl) || !fast_skip(j, &p))
-                return FAST_NO;
+            p = fnames_add(&other, k, kl) ? fast_skip(j, end, p) : NULL;
         } else if (seen & (1u << fi)) {
-            return FAST_NO;
+            return NULL;
         } else if (fi == EF_TS) {
-            if (!fast_skip(j, &p))
-                return FAST_NO;
+            p = fast_skip(j, end, p);
         } else if (fi < EF_NSTR) {
             /* a string straight into its slot; null leaves it empty, another type goes to the
              * general path, which names it */
-            int r = fast_strm(j, &p, &in.str[fi]);
-            if (r < 0)
-                return FAST_NO;
-            in.has |= (uint32_t)r << fi;
-        } else if (fi == EF_ITEMS && (p = jp_ws(p, j->end)) < j->end && *p == '[') {
+            uint32_t set;
+            p = fast_strm(j, end, p, &in.str[fi], &set);
+            in.has |= set << fi;
+        } else if (fi == EF_ITEMS && (p = jp_ws(p, end)) < end && *p == '[') {
             /* an array of items is decoded as it is parsed (in.items stays NULL); anything
              * else is a node, as props are */
-            if (fast_items(j, &p, b, idx) != 0)
-                return FAST_NO;
+            p = fast_items(j, p, b, idx);
             items = true;
         } else if (fi == EF_REVENUE) {
-            if (!fast_value(j, &p, &revenue, &in.revenue))
-                return FAST_NO;
-        } else if (!fast_value(j, &p, &tmp, &v)) { /* EF_ITEMS (not an array), EF_PROPS */
-            return FAST_NO;
-        } else if ((fi == EF_ITEMS || fi == EF_PROPS) && v->t != JN_NULL) {
+            p = fast_value(j, end, p, &revenue, &in.revenue);
+        } else if ((p = fast_value(j, end, p, &tmp, &v)) != NULL && /* EF_ITEMS (not an array), */
+                   (fi == EF_ITEMS || fi == EF_PROPS) && v->t != JN_NULL) { /* EF_PROPS */
             if (v == &tmp) /* a number or a string (tmp's): not items or props */
-                return FAST_NO;
+                return NULL;
             *(fi == EF_ITEMS ? &in.items : &in.props) = v;
         }
         seen |= fi >= 0 ? 1u << fi : 0;
-        if (!fast_next(j, &p, '}', &more))
-            return FAST_NO;
+        if (p == NULL || (p = fast_next(end, p, '}', &more)) == NULL)
+            return NULL;
     }
-    *pp = p;
     cn_err_t err;
     if (decode_event_fields(b, true, &in, idx, CN_STR_NULL, &err) != 0)
-        return FAST_NO;
+        return NULL;
     if (items) { /* the products filed before the hit */
         cn_dhit_t *h = &b->hits[b->hit_count - 1];
         h->prod_first = (uint32_t)prod_first;
         h->prod_count = (uint32_t)(b->prod_count - prod_first);
     }
-    return 0;
+    return p;
 }
 
-/* The events array at *pp: 1..CN_DEC_MAX_HITS events decoded into b; 0 or FAST_NO. */
-static int fast_events(jp_t *j, const char **pp, cn_dbatch_t *b)
+/* The events array at p: 1..CN_DEC_MAX_HITS events decoded into b; the position after it,
+ * or NULL. */
+static const char *fast_events(jp_t *j, const char *p, cn_dbatch_t *b)
 {
-    const char *p = jp_ws(*pp, j->end);
-    if (p >= j->end || *p != '[')
-        return FAST_NO;
+    const char *const end = j->end;
+    p = jp_ws(p, end);
+    if (p >= end || *p != '[')
+        return NULL;
     p++;
     bool more = true;
     for (size_t i = 0; more; i++) {
         if (i == CN_DEC_MAX_HITS)
-            return FAST_NO;
-        p = jp_ws(p, j->end);
-        if (fast_event(j, &p, b, i) != 0 || !fast_next(j, &p, ']', &more))
-            return FAST_NO;
+            return NULL;
+        p = jp_ws(p, end);
+        if ((p = fast_event(j, p, b, i)) == NULL || (p = fast_next(end, p, ']', &more)) == NULL)
+            return NULL;
     }
     j->depth = 1;
-    *pp = p;
-    return 0;
+    return p;
 }
 
 static int fast_root(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_str_t body)
 {
     jp_t j = {.end = body.ptr + body.len, .pool = {.a = &b->arena}, .depth = 1};
-    const char *p = jp_ws(body.ptr, j.end);
-    if (p >= j.end || *p != '{')
+    const char *const end = j.end;
+    const char *p = jp_ws(body.ptr, end);
+    if (p >= end || *p != '{')
         return FAST_NO;
-    p = jp_ws(p + 1, j.end);
+    p = jp_ws(p + 1, end);
     cn_str_t suite = cn_str("", 0), visitor = cn_str("", 0);
     bool more = true;
     unsigned seen = 0;
@@ -1380,24 +1617,24 @@ static int fast_root(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_str_t body)
         const char *k;
         size_t kl;
         int fi;
-        if (count == 64 || !fast_key(&j, &p, root_name, &fi, &k, &kl))
+        if (count == 64 || (p = fast_key(end, p, root_name, &fi, &k, &kl)) == NULL)
             return FAST_NO;
         if (fi >= 0 && (seen & (1u << fi)))
             return FAST_NO;
         seen |= fi >= 0 ? 1u << fi : 0;
-        bool ok;
+        uint32_t set; /* (null or "": suite and visitor stay "") */
         if (fi == RF_EVENTS)
-            ok = fast_events(&j, &p, b) == 0;
+            p = fast_events(&j, p, b);
         else if (fi == RF_SUITE)
-            ok = fast_strm(&j, &p, &suite) >= 0; /* (null or "": suite stays "") */
+            p = fast_strm(&j, end, p, &suite, &set);
         else if (fi == RF_VISITOR)
-            ok = fast_strm(&j, &p, &visitor) >= 0;
+            p = fast_strm(&j, end, p, &visitor, &set);
         else
-            ok = (fi >= 0 || fnames_add(&other, k, kl)) && fast_skip(&j, &p);
-        if (!ok || !fast_next(&j, &p, '}', &more))
+            p = fi >= 0 || fnames_add(&other, k, kl) ? fast_skip(&j, end, p) : NULL;
+        if (p == NULL || (p = fast_next(end, p, '}', &more)) == NULL)
             return FAST_NO;
     }
-    if (!(seen & (1u << RF_EVENTS)) || jp_ws(p, j.end) != j.end)
+    if (!(seen & (1u << RF_EVENTS)) || jp_ws(p, end) != end)
         return FAST_NO;
     /* what decode_root() and decode_event() set from the root's members */
     b->suites = batch_suite(raw, b, suite);
@@ -1417,7 +1654,10 @@ static int fast_root(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_str_t body)
  */
 static int one_suite(const cn_dbatch_t *b, cn_err_t *err)
 {
-    if (b->suites.len > 0 && memchr(b->suites.ptr, ',', b->suites.len) != NULL)
+    bool comma = false; /* (a suite id is short: a loop, not a call of memchr) */
+    for (size_t i = 0; i < b->suites.len; i++)
+        comma |= b->suites.ptr[i] == ',';
+    if (comma)
         BAD(CN_BADROW_UNKNOWN_SUITE,
             "suite '%.*s' is not configured (a canton request names one suite, and a suite "
             "id has no comma)",

@@ -1475,26 +1475,41 @@ static void canton_json_keeps_body_slices_and_copies_jansson_strings(void **stat
     static const char esc[] = "{\"suite\":\"demo\",\"visitor\":\"v1\",\"events\":[{\"url\":"
                               "\"https:\\/\\/a.example/x\",\"title\":\"T\",\"props\":{\"k\":\"w\","
                               "\"n\":7},\"items\":[{\"sku\":\"S1\",\"category\":\"C\"}]}]}";
+    /* a name with an escape leaves the fast path and the light parser: jansson's strings are
+     * copied */
+    static const char jan[] =
+        "{\"suite\":\"demo\",\"visitor\":\"v1\",\"events\":[{\"url\":"
+        "\"https://a.example/x\",\"title\":\"T\",\"props\":{\"\\u006b\":\"w\","
+        "\"n\":7},\"items\":[{\"sku\":\"S1\",\"category\":\"C\"}]}]}";
+    size_t jn = strlen(jan);
+    cn_rawhit_t rj = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str(jan, jn)};
+    assert_int_equal(cn_decode_raw(&rj, &B, &E), 0);
+    assert_str(B.hits[0].url, "https://a.example/x");
+    assert_str(B.ctx[B.hits[0].ctx_first].key, "k");
+    assert_false(within(B.hits[0].url, jan, jn));
+    assert_false(within(B.hits[0].visitor_id, jan, jn));
+    assert_false(within(B.ctx[B.hits[0].ctx_first].value, jan, jn));
+    cn_dbatch_reset(&B);
     const char *bodies[] = {plain, esc};
     for (int k = 0; k < 2; k++) {
         size_t n = strlen(bodies[k]);
         cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str(bodies[k], n)};
         assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
         const cn_dhit_t *h = &B.hits[0];
-        bool light = k == 0;
+        /* the fast path copies the strings with escapes (the url of the second), and only them */
         assert_str(h->url, "https://a.example/x");
         assert_str(h->visitor_id, "v1");
         assert_str(B.suites, "demo");
-        assert_int_equal(within(h->url, bodies[k], n), light);
-        assert_int_equal(within(h->page_name, bodies[k], n), light);
-        assert_int_equal(within(h->visitor_id, bodies[k], n), light);
-        assert_int_equal(within(B.suites, bodies[k], n), light);
-        assert_int_equal(within(B.prods[h->prod_first].sku, bodies[k], n), light);
+        assert_int_equal(within(h->url, bodies[k], n), k == 0);
+        assert_true(within(h->page_name, bodies[k], n));
+        assert_true(within(h->visitor_id, bodies[k], n));
+        assert_true(within(B.suites, bodies[k], n));
+        assert_true(within(B.prods[h->prod_first].sku, bodies[k], n));
         assert_int_equal(h->ctx_count, 2);
         assert_str(B.ctx[h->ctx_first].key, "k");
         assert_str(B.ctx[h->ctx_first].value, "w");
-        assert_int_equal(within(B.ctx[h->ctx_first].key, bodies[k], n), light);
-        assert_int_equal(within(B.ctx[h->ctx_first].value, bodies[k], n), light);
+        assert_true(within(B.ctx[h->ctx_first].key, bodies[k], n));
+        assert_true(within(B.ctx[h->ctx_first].value, bodies[k], n));
         assert_str(B.ctx[h->ctx_first + 1].value, "7"); /* a number's text is made: copied */
         assert_false(within(B.ctx[h->ctx_first + 1].value, bodies[k], n));
     }
@@ -1758,6 +1773,21 @@ static void canton_json_fast_path_alone_matches_reference(void **state)
         "{ \"x\" : { } , \"sku\" : \"C\" } , { \"name\" : \"B\" } ] , \"url\" :\"u\" } , { \"url\" "
         ": \"v\" , \"items\" :[ ] } ] "
         "} \r\n",
+        /* UTF-8 text in values and names (2, 3 and 4-byte sequences, one at a string's end,
+         * one past the first 16 bytes of a string) */
+        "{\"suite\":\"demo\",\"events\":[{\"url\":\"https://s/\xe8\x8c\xb6/p\",\"title\":"
+        "\"\xe4\xb9\x8c\xe9\xbe\x99\xe8\x8c\xb6 gr\xc3\xbcner tee \xf0\x9f\x98\x80\",\"lang\":"
+        "\"zh-CN\",\"items\":[{\"sku\":\"\xe8\x8c\xb6-1\",\"name\":"
+        "\"\xd0\x9f\xd1\x83\xd1\x8d\xd1\x80\","
+        "\"category\":\"Tea/Oolong/\xe8\x8c\xb6\"}],\"props\":{\"\xd0\xba\":\"\xe5\x80\xa4\"}}],"
+        "\"\xc3\xa9\":\"\xf0\x9f\x98\x80\"}",
+        /* escapes in the strings the decoder reads and in those it skips: unescaped copies */
+        "{\"suite\":\"d\\u0065mo\",\"visitor\":\"v\\\"1\",\"events\":[{\"url\":"
+        "\"https:\\/\\/s\\/p?q=\\\"a\\\"\",\"title\":\"Tea \\\"Oolong\\\" "
+        "\\u00e9\\u4e4c\\ud83d\\ude00 "
+        "\\\\ \\b\\f\\n\\r\\t\xe8\x8c\xb6\",\"x\":\"\\/\",\"type\":\"cart_add\",\"currency\":"
+        "\"\\u0045UR\",\"name\":\"\\u00e9\",\"items\":[{\"sku\":\"A\\/1\",\"category\":\"C\\\\D\","
+        "\"price\":\"1\\u002e5\",\"w\":\"\\n\"}]}]}",
     };
     for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
         cn_rawhit_t r = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str_c(taken[i])};
@@ -1824,6 +1854,28 @@ static void canton_json_fast_path_alone_matches_reference(void **state)
         "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"ts\":99999999999999999999}]}",
         "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"ts\":nul}]}",
         "{\"suite\":\"d\",\"events\":[{\"url\":\"u\",\"ts\":17",
+        /* bytes that are not UTF-8 (jansson refuses the body): an overlong form, a surrogate,
+         * a sequence cut by the quote, a lone continuation byte, past U+10FFFF, F5 */
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\xc0\xaf\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\xe0\x80\xaf\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\xed\xa0\x80\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\xe8\x8c\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\x80\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\xf4\x90\x80\x80\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\xf5\x80\x80\x80\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"0123456789abcdef\xf0\x9f\x98\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\xff\":\"u\"}]}",
+        /* escapes jansson refuses: \u0000, lone and reversed surrogates, bad hex, \x, a
+         * control byte after an escape, an escaped closing quote with no end */
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\\u0000\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\\ud83d\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\\ude00\\ud83d\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\\ud83d\\u0041\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\\u12g4\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\\u12\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\\x41\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\\n\x01\"}]}",
+        "{\"suite\":\"d\",\"events\":[{\"url\":\"u\\\"}]}",
     };
     for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
         cn_rawhit_t l = {.proto = CN_PROTO_CANTON_JSON, .body = cn_str_c(left[i])};
