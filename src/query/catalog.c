@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "hit/hit.h"
 #include "lib/xalloc.h"
@@ -218,8 +217,7 @@ static int split_number(cn_str_t name, cn_str_t *base)
  * "evar3", "Revenue" finds "revenue". */
 static bool name_is(cn_str_t name, const char *c)
 {
-    size_t n = strlen(c);
-    return name.len == n && strncasecmp(name.ptr, c, n) == 0;
+    return cn_str_eq_nocase(name, cn_str_c(c));
 }
 
 const cn_dim_def_t *cn_dim_find(cn_str_t name, int *out_arg)
