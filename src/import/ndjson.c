@@ -52,74 +52,6 @@ static inline const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* The length (2..4) of the valid UTF-8 sequence at p, or 0: jansson's rule (RFC 3629: no
- * overlong forms, no surrogates, nothing past U+10FFFF). */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    size_t n;
-    uint32_t v;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        v = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        v = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        v = c & 0x07;
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (p[i] & 0x3f);
-    }
-    if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || v > 0x10ffff ||
-        (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    return n;
-}
-
-static int hex4(const char *p)
-{
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        int d = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                       : -1;
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-static char *put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        *o++ = (char)cp;
-    } else if (cp < 0x800) {
-        *o++ = (char)(0xc0 | (cp >> 6));
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-        *o++ = (char)(0xe0 | (cp >> 12));
-        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    } else {
-        *o++ = (char)(0xf0 | (cp >> 18));
-        *o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
-        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    }
-    return o;
-}
-
 /* A code point below 0x20, '"' or '\\' as json_dumps() writes it inside a string. */
 static char *put_dump_escape(char *o, uint32_t cp)
 {
@@ -181,7 +113,7 @@ static const char *scan_string(scan_t *s, const char *p, bool dump)
         if (c == '"')
             break;
         if (c >= 0x80) {
-            size_t n = utf8_seq((const unsigned char *)p, (const unsigned char *)end);
+            size_t n = cn_utf8_seq((const unsigned char *)p, (const unsigned char *)end);
             if (n == 0)
                 return NULL;
             memcpy(o, p, n);
@@ -192,51 +124,14 @@ static const char *scan_string(scan_t *s, const char *p, bool dump)
         if (c != '\\' || end - p < 2)
             return NULL; /* a control byte */
         uint32_t cp;
-        switch (p[1]) {
-        case '"':
-        case '\\':
-        case '/':
-            cp = (unsigned char)p[1];
-            break;
-        case 'b':
-            cp = '\b';
-            break;
-        case 'f':
-            cp = '\f';
-            break;
-        case 'n':
-            cp = '\n';
-            break;
-        case 'r':
-            cp = '\r';
-            break;
-        case 't':
-            cp = '\t';
-            break;
-        case 'u': {
-            int v = end - p >= 6 ? hex4(p + 2) : -1;
-            if (v <= 0 || (v >= 0xdc00 && v <= 0xdfff))
-                return NULL; /* \u0000 (jansson refuses it), a lone low surrogate, bad hex */
-            if (v >= 0xd800 && v <= 0xdbff) {
-                int lo = end - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : -1;
-                if (lo < 0xdc00 || lo > 0xdfff)
-                    return NULL;
-                cp = 0x10000 + (((uint32_t)v - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
-                p += 6;
-            } else {
-                cp = (uint32_t)v;
-            }
-            p += 4;
-            break;
-        }
-        default:
+        size_t k = cn_json_escape(p, end, &cp);
+        if (k == 0)
             return NULL;
-        }
-        p += 2;
+        p += k;
         if (dump && (cp < 0x20 || cp == '"' || cp == '\\'))
             o = put_dump_escape(o, cp);
         else
-            o = put_utf8(o, cp);
+            o = cn_put_utf8(o, cp);
     }
     if (dump)
         *o++ = '"';
@@ -399,7 +294,7 @@ static const char *scan_key(scan_t *s, const char *p, size_t base, seen_t *seen)
             break;
         if ((unsigned char)*q < 0x80)
             return NULL; /* an escape or a control byte */
-        size_t n = utf8_seq((const unsigned char *)q, (const unsigned char *)end);
+        size_t n = cn_utf8_seq((const unsigned char *)q, (const unsigned char *)end);
         if (n == 0)
             return NULL;
         q += n;

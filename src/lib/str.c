@@ -220,6 +220,13 @@ static size_t utf8_next(const unsigned char *p, size_t avail, bool *ok)
     return need + 1;
 }
 
+size_t cn_utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+    bool ok;
+    size_t n = utf8_next(p, (size_t)(end - p), &ok);
+    return ok ? n : 0;
+}
+
 /* Length of the prefix of [p, p + n) below 0x80. */
 static inline size_t ascii_prefix(const unsigned char *p, size_t n)
 {
@@ -272,6 +279,87 @@ size_t cn_utf8_repair_to(cn_str_t s, char *dst)
             o += 3;
         }
         i += n;
+    }
+    return o;
+}
+
+/* The value of the 4 hex digits at p, or -1. */
+static int hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+size_t cn_json_escape(const char *p, const char *end, uint32_t *cp)
+{
+    if (end - p < 2)
+        return 0;
+    switch (p[1]) {
+    case '"':
+    case '\\':
+    case '/':
+        *cp = (unsigned char)p[1];
+        return 2;
+    case 'b':
+        *cp = '\b';
+        return 2;
+    case 'f':
+        *cp = '\f';
+        return 2;
+    case 'n':
+        *cp = '\n';
+        return 2;
+    case 'r':
+        *cp = '\r';
+        return 2;
+    case 't':
+        *cp = '\t';
+        return 2;
+    case 'u': {
+        int v = end - p >= 6 ? hex4(p + 2) : -1;
+        if (v <= 0 || (v >= 0xdc00 && v <= 0xdfff))
+            return 0; /* \u0000 (jansson refuses it), a lone low surrogate, bad hex */
+        if (v < 0xd800 || v > 0xdbff) {
+            *cp = (uint32_t)v;
+            return 6;
+        }
+        int lo = end - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : -1;
+        if (lo < 0xdc00 || lo > 0xdfff)
+            return 0;
+        *cp = 0x10000 + (((uint32_t)v - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
+        return 12;
+    }
+    default:
+        return 0;
+    }
+}
+
+char *cn_put_utf8(char *o, uint32_t cp)
+{
+    if (cp < 0x80) {
+        *o++ = (char)cp;
+    } else if (cp < 0x800) {
+        *o++ = (char)(0xc0 | (cp >> 6));
+        *o++ = (char)(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        *o++ = (char)(0xe0 | (cp >> 12));
+        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+        *o++ = (char)(0x80 | (cp & 0x3f));
+    } else {
+        *o++ = (char)(0xf0 | (cp >> 18));
+        *o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+        *o++ = (char)(0x80 | (cp & 0x3f));
     }
     return o;
 }

@@ -129,6 +129,21 @@ static inline const char *cn_json_plain_run(const char *p, const char *end)
 }
 
 /*
+ * The JSON fast paths' string rules are jansson's, so that what they take is what jansson
+ * gives and what they refuse goes to jansson:
+ * - cn_utf8_seq: the length (2..4) of the valid UTF-8 sequence at p (p < end), or 0 (RFC
+ *   3629: no overlong forms, no surrogates, nothing past U+10FFFF).
+ * - cn_json_escape: the escape at p (p[0] is '\\', p < end) as the code point *cp; returns
+ *   how many bytes it takes (2, 6, or 12 for a surrogate pair), or 0 for what jansson refuses
+ *   (an unknown escape, bad hex, \u0000, a lone surrogate, no room).
+ * - cn_put_utf8: code point cp (below 0x110000, not a surrogate) as UTF-8 at o; returns the
+ *   byte after it. An escape never takes fewer bytes than its UTF-8.
+ */
+size_t cn_utf8_seq(const unsigned char *p, const unsigned char *end);
+size_t cn_json_escape(const char *p, const char *end, uint32_t *cp);
+char *cn_put_utf8(char *o, uint32_t cp);
+
+/*
  * memcpy(dst, src, n) that copies up to 16 bytes inline, with two overlapping loads and stores of
  * a fixed size (a memcpy of a length the compiler does not know is a call, which costs more than
  * the copy for the short strings of the hot paths: a value, a memo key, an IP's text); longer

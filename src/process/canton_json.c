@@ -177,45 +177,12 @@ static inline const char *skip_digits(const char *p, const char *end)
     return p;
 }
 
-/* The length (2..4) of the valid UTF-8 sequence at p, or 0: jansson's rule (RFC 3629: no
- * overlong forms, no surrogates, nothing past U+10FFFF), which it applies to every byte of a
- * body. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    size_t n;
-    uint32_t v;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        v = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        v = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        v = c & 0x07;
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (p[i] & 0x3f);
-    }
-    if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || v > 0x10ffff ||
-        (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* jp_str_end() past the first non-ASCII byte, at q: the rest of the string, its UTF-8
  * sequences checked as jansson checks them. */
 static __attribute__((noinline)) const char *jp_str_end_utf8(const char *q, const char *end)
 {
     for (;;) {
-        size_t n = utf8_seq((const unsigned char *)q, (const unsigned char *)end);
+        size_t n = cn_utf8_seq((const unsigned char *)q, (const unsigned char *)end);
         if (n == 0)
             return NULL;
         q = cn_json_plain_run(q + n, end);
@@ -240,44 +207,6 @@ static inline const char *jp_str_end(const char *p, const char *end)
     if (__builtin_expect(q < end && *q == '"', 1))
         return q;
     return q < end && (unsigned char)*q >= 0x80 ? jp_str_end_utf8(q, end) : NULL;
-}
-
-/* The value of the 4 hex digits at p, or -1. */
-static int hex4(const char *p)
-{
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        int d = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                       : -1;
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-/* Code point cp (below 0x110000, not a surrogate) as UTF-8 at o; returns the byte after it. */
-static char *put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        *o++ = (char)cp;
-    } else if (cp < 0x800) {
-        *o++ = (char)(0xc0 | (cp >> 6));
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-        *o++ = (char)(0xe0 | (cp >> 12));
-        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    } else {
-        *o++ = (char)(0xf0 | (cp >> 18));
-        *o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
-        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    }
-    return o;
 }
 
 /*
@@ -315,7 +244,7 @@ static __attribute__((noinline)) const char *jp_str_unescape(cn_parena_t *a, con
         if (p >= q)
             break;
         if ((unsigned char)*p >= 0x80) {
-            size_t n = utf8_seq((const unsigned char *)p, (const unsigned char *)q);
+            size_t n = cn_utf8_seq((const unsigned char *)p, (const unsigned char *)q);
             if (n == 0)
                 return NULL;
             memcpy(o, p, n);
@@ -326,48 +255,11 @@ static __attribute__((noinline)) const char *jp_str_unescape(cn_parena_t *a, con
         if (*p != '\\' || q - p < 2)
             return NULL;
         uint32_t cp;
-        switch (p[1]) {
-        case '"':
-        case '\\':
-        case '/':
-            cp = (unsigned char)p[1];
-            break;
-        case 'b':
-            cp = '\b';
-            break;
-        case 'f':
-            cp = '\f';
-            break;
-        case 'n':
-            cp = '\n';
-            break;
-        case 'r':
-            cp = '\r';
-            break;
-        case 't':
-            cp = '\t';
-            break;
-        case 'u': {
-            int v = q - p >= 6 ? hex4(p + 2) : -1;
-            if (v <= 0 || (v >= 0xdc00 && v <= 0xdfff))
-                return NULL; /* \u0000 (jansson refuses it), a lone low surrogate, bad hex */
-            if (v >= 0xd800 && v <= 0xdbff) {
-                int lo = q - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4(p + 8) : -1;
-                if (lo < 0xdc00 || lo > 0xdfff)
-                    return NULL;
-                cp = 0x10000 + (((uint32_t)v - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
-                p += 6;
-            } else {
-                cp = (uint32_t)v;
-            }
-            p += 4;
-            break;
-        }
-        default:
+        size_t k = cn_json_escape(p, q, &cp);
+        if (k == 0)
             return NULL;
-        }
-        p += 2;
-        o = put_utf8(o, cp);
+        p += k;
+        o = cn_put_utf8(o, cp);
     }
     *out = cn_str(o0, (size_t)(o - o0));
     return q + 1;

@@ -221,6 +221,46 @@ static void inline_compare_answers_as_memcmp_at_every_length(void **state)
     }
 }
 
+/* The JSON string helpers take exactly what jansson takes (the fast paths rely on it). */
+static void json_escape_takes_what_jansson_takes(void **state)
+{
+    (void)state;
+    uint32_t cp = 0;
+#define ESC(lit) cn_json_escape(lit, &lit[sizeof(lit) - 1], &cp)
+    assert_int_equal(ESC("\\n"), 2);
+    assert_int_equal(cp, '\n');
+    assert_int_equal(ESC("\\/x"), 2);
+    assert_int_equal(cp, '/');
+    assert_int_equal(ESC("\\u00e9"), 6);
+    assert_int_equal(cp, 0xe9);
+    assert_int_equal(ESC("\\uD83D\\uDE00"), 12);
+    assert_int_equal(cp, 0x1f600);
+    assert_int_equal(ESC("\\u0000"), 0);        /* jansson refuses it */
+    assert_int_equal(ESC("\\uDE00"), 0);        /* a lone low surrogate */
+    assert_int_equal(ESC("\\uD83D\\u0041"), 0); /* a high one without its pair */
+    assert_int_equal(ESC("\\uD83D"), 0);
+    assert_int_equal(ESC("\\u00g9"), 0);
+    assert_int_equal(ESC("\\u00e"), 0); /* cut short */
+    assert_int_equal(ESC("\\x"), 0);
+    assert_int_equal(ESC("\\"), 0);
+#undef ESC
+    char o[8];
+    assert_int_equal(cn_put_utf8(o, 0x1f600) - o, 4);
+    assert_memory_equal(o, "\xf0\x9f\x98\x80", 4);
+    assert_int_equal(cn_put_utf8(o, 0xe9) - o, 2);
+    assert_memory_equal(o, "\xc3\xa9", 2);
+#define SEQ(lit)                                                                                   \
+    cn_utf8_seq((const unsigned char *)lit, (const unsigned char *)&lit[sizeof(lit) - 1])
+    assert_int_equal(SEQ("\xc3\xa9"), 2);
+    assert_int_equal(SEQ("\xf0\x9f\x98\x80"), 4);
+    assert_int_equal(SEQ("\xf0\x9f\x98"), 0);     /* cut short */
+    assert_int_equal(SEQ("\xc0\xaf"), 0);         /* overlong */
+    assert_int_equal(SEQ("\xed\xa0\x80"), 0);     /* a surrogate */
+    assert_int_equal(SEQ("\xf4\x90\x80\x80"), 0); /* past U+10FFFF */
+    assert_int_equal(SEQ("A"), 0);
+#undef SEQ
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +276,7 @@ int main(void)
         cmocka_unit_test(utf8_valid_prefix_stops_at_the_first_bad_byte),
         cmocka_unit_test(utf8_repair_replaces_each_bad_sequence),
         cmocka_unit_test(is_ascii_sees_every_high_byte),
+        cmocka_unit_test(json_escape_takes_what_jansson_takes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
