@@ -5,11 +5,14 @@
  * decoded hit. shared/protocols.md §2 lists the vocabulary; docs/hit.md
  * maps each parameter to its column.
  *
- * Two passes: the first collects the parameters (raw slices) so that the
- * charset (ce) is known before anything is decoded and D= dynamic variables
- * can copy another parameter or a request header, and matches each name once,
- * keeping those the hit files; the second decodes each kept value into the
- * batch arena and files it.
+ * One pass over the names, then the values: collect() splits the request
+ * into the parameter table (raw slices, so that the charset, ce, is known
+ * before anything is decoded and D= dynamic variables can copy another
+ * parameter or a request header) and matches each name once, sending the
+ * parameter where the hit takes it: one of which the last counts (a field,
+ * ce, AQE) to its slot, one each of which counts (a variable, pe, ts) to
+ * the kept list, in order. Then the kept ones are decoded and filed in
+ * order, and each slot's one value (the last given: no other is decoded).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +32,49 @@
  * (it holds '%', '+' or a byte >= 0x80: cn_query_special()). */
 typedef cn_query_pair_t param_t;
 
-/* A parameter the hit files, as collect() notes it: the parameter (in the table: moved with
- * it), its name's key (name_key(): K_PROP and on) and its variable's number. */
+/*
+ * What a parameter's name files (name_key()): the parameters of shared/protocols.md §2 that
+ * canton keeps, one key for a name and its alias (pageName and gn, events and ev...).
+ */
+enum {
+    /* a parameter the hit takes the last of: collect() notes it in its slot (c->slot) */
+    K_NONE, /* a name canton does not keep (AQB, ndh, t, ns, j, bw...): a slot never read */
+    K_AQE,  /* the request's end marker: it was not cut short */
+    K_CE,   /* the charset */
+    K_SECTION,
+    K_CURRENCY,
+    K_CAMPAIGN,
+    K_VID,
+    K_EVENTS,
+    K_PAGE_NAME,
+    K_PAGE_TYPE,
+    K_PRODUCTS,
+    K_PURCHASE_ID,
+    K_LINK_URL,
+    K_LINK_NAME,
+    K_URL,
+    K_URL_REST,
+    K_REFERRER,
+    K_SERVER,
+    K_AID,
+    K_MID,
+    K_FID,
+    K_SCREEN,
+    K_SLOTS,
+    /* a parameter each of which counts, in order: collect() keeps it (c->kept) */
+    K_PROP = K_SLOTS, /* cN, propN: prop N (1 to 75) */
+    K_EVAR,           /* vN, eVarN: eVar N (1 to 250) */
+    K_LIST,           /* lN: list N (1 to 3) */
+    K_HIER,           /* hN: hierarchy N (1 to 5) */
+    K_LINK_TYPE,      /* pe: its last value that is not empty decides */
+    K_TS,             /* each is checked: the first bad one is the hit's bad row */
+    /* context data opens: collect()'s own */
+    K_CTX, /* "c." or "c.=" */
+};
+
+/* A parameter each of which counts (a variable, pe, ts), as collect() keeps it: the parameter
+ * (in the table: moved with it), its name's key (name_key(): K_PROP to K_TS) and its
+ * variable's number. */
 typedef struct kept {
     const param_t *p;
     uint16_t key, num;
@@ -40,15 +84,19 @@ typedef struct actx {
     const cn_rawhit_t *raw;
     cn_dbatch_t *b;
     param_t *params;
-    kept_t *kept; /* the parameters the hit files, in order: cap of them */
+    kept_t *kept; /* the parameters each of which counts, in order: cap of them */
     size_t count, cap;
     size_t kept_count;
     size_t query_count; /* params[0..query_count) come from the query, the rest from the body */
     bool ctx_opens;     /* some parameter opens context data ("c." outside it) */
-    bool aqe;           /* AQE outside context data: the request was not cut short */
-    size_t ce_last;     /* 1 + the index of the last parameter named ce outside context data */
     int charset;        /* ce: CN_CHARSET_* (charset.c) */
+    /* for each key below K_SLOTS, the last parameter of its names outside context data (the
+     * one the hit takes: ce, AQE, a field), else &no_param */
+    const param_t *slot[K_SLOTS];
 } actx_t;
+
+/* The parameter of a slot that none filled: its value is CN_STR_NULL, decoded or not. */
+static const param_t no_param;
 
 /*
  * A value that holds a %uXXXX escape was written by JavaScript's escape(), as old s_code
@@ -221,42 +269,6 @@ static inline cn_str_t value_of(actx_t *c, const param_t *p)
     return value_of_slow(c, p);
 }
 
-/*
- * What a parameter's name files (name_key()): the parameters of shared/protocols.md §2 that
- * canton keeps, one key for a name and its alias (pageName and gn, events and ev...).
- */
-enum {
-    K_NONE, /* a name canton does not keep (AQB, ndh, t, ns, j, bw...) */
-    K_CTX,  /* "c." or "c.=": context data opens */
-    K_AQE,  /* the request's end marker: it was not cut short */
-    K_CE,   /* the charset (collect() notes the last) */
-    K_PROP, /* cN, propN: prop N (1 to 75) */
-    K_EVAR, /* vN, eVarN: eVar N (1 to 250) */
-    K_LIST, /* lN: list N (1 to 3) */
-    K_HIER, /* hN: hierarchy N (1 to 5) */
-    K_SECTION,
-    K_CURRENCY,
-    K_CAMPAIGN,
-    K_VID,
-    K_EVENTS,
-    K_PAGE_NAME,
-    K_PAGE_TYPE,
-    K_PRODUCTS,
-    K_PURCHASE_ID,
-    K_LINK_TYPE,
-    K_LINK_URL,
-    K_LINK_NAME,
-    K_URL,
-    K_URL_REST,
-    K_REFERRER,
-    K_SERVER,
-    K_AID,
-    K_MID,
-    K_FID,
-    K_SCREEN,
-    K_TS,
-};
-
 /* The number that k digits at d (1 to 3) write, 0 when one is not a digit or the first is 0
  * ("c012" is no prop). */
 static inline unsigned var_digits(const char *d, size_t k)
@@ -399,11 +411,12 @@ static inline unsigned name_key(const param_t *p, unsigned *num)
 #undef B2
 
 /*
- * Splits q into the parameter table and notes, in the same pass over the names, what the hit
- * files: the parameters with a key (c->kept, in order), the last ce, whether context data
- * opens and AQE. Between c. and .c a key is context data, never a variable (ce, AQE and the
- * hit's fields all skip it); context data does not run on from the query into the body (one
- * call each).
+ * Splits q into the parameter table and sends each parameter, in the same pass over the names,
+ * where the hit takes it: a parameter of which the last counts (a field, ce, AQE) to its slot
+ * (c->slot, a store: no test, no decoding), one each of which counts (a variable, pe, ts) to
+ * c->kept, in order; and notes whether context data opens. Between c. and .c a key is context
+ * data, never a variable (ce, AQE and the hit's fields all skip it); context data does not run
+ * on from the query into the body (one call each).
  */
 static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
 {
@@ -426,6 +439,10 @@ static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
             memcpy(np, c->params, c->count * sizeof(param_t));
             for (size_t i = 0; i < c->kept_count; i++)
                 nk[i] = (kept_t){np + (c->kept[i].p - c->params), c->kept[i].key, c->kept[i].num};
+            for (size_t i = 0; i < K_SLOTS; i++) {
+                if (c->slot[i] != &no_param)
+                    c->slot[i] = np + (c->slot[i] - c->params);
+            }
             c->params = np;
             c->kept = nk;
             c->cap = ncap;
@@ -434,9 +451,8 @@ static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
         size_t got = cn_query_split(&q, first, c->cap - c->count);
         /* a pointer walk with the context's fields kept out of the loop: the stores to them
          * would otherwise make the compiler reload c->params for every pair */
-        const param_t *ce = NULL;
+        const param_t **const slot = c->slot;
         kept_t *k = c->kept + c->kept_count;
-        bool aqe = false;
         for (param_t *pr = first, *const end = first + got; pr < end; pr++) {
             if (__builtin_expect(pr->name_special | in_ctx, 0)) { /* (one test for both) */
                 if (pr->name_special) {
@@ -449,22 +465,16 @@ static int collect(actx_t *c, cn_str_t q, cn_err_t *err)
                 }
             }
             unsigned num = 0, key = name_key(pr, &num);
-            if (key >= K_PROP) {
+            if (__builtin_expect(key < K_SLOTS, 1)) {
+                slot[key] = pr;
+                continue;
+            }
+            if (key != K_CTX) {
                 *k++ = (kept_t){pr, (uint16_t)key, (uint16_t)num};
                 continue;
             }
-            if (key == K_NONE)
-                continue;
-            if (key == K_CE)
-                ce = pr;
-            else if (key == K_AQE)
-                aqe = true;
-            else /* K_CTX */
-                c->ctx_opens = in_ctx = true;
+            c->ctx_opens = in_ctx = true;
         }
-        if (ce != NULL)
-            c->ce_last = (size_t)(ce - c->params) + 1;
-        c->aqe |= aqe;
         c->kept_count = (size_t)(k - c->kept);
         c->count += got;
     }
@@ -745,6 +755,8 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
                 .kept = stack_kept,
                 .cap = 256,
                 .charset = CN_CHARSET_UTF8};
+    for (size_t i = 0; i < K_SLOTS; i++)
+        c.slot[i] = &no_param;
     int rc = 0;
     if ((rc = collect(&c, raw->query, err)) != 0)
         return rc;
@@ -768,26 +780,22 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     b->suites = raw->suite.len > 0 ? raw->suite : suite_from_path(raw->path);
 
     /* the last ce outside context data, as find_param() gives it */
-    const param_t *ce = c.ce_last > 0 ? &c.params[c.ce_last - 1] : NULL;
+    const param_t *ce = c.slot[K_CE];
     /* ("UTF-8", as nearly every hit says it, is its own decoded text, and the charset already:
      * no call) */
-    if (ce != NULL && !cn_str_eq_c(ce->value, "UTF-8")) {
+    if (ce != &no_param && !cn_str_eq_c(ce->value, "UTF-8")) {
         c.charset = cn_charset_find(
             b, ce->value_special ? decode_value_ool(b, c.charset, ce->value, true) : ce->value);
     }
 
     cn_dhit_t *h = cn_dbatch_add_hit(b);
     h->type = CN_HIT_PAGEVIEW;
-    h->truncated = !c.aqe;
-    cn_str_t g = CN_STR_NULL, g_rest = CN_STR_NULL;
-    cn_str_t vid = CN_STR_NULL, aid = CN_STR_NULL, mid = CN_STR_NULL, fid = CN_STR_NULL;
-    cn_str_t events = CN_STR_NULL, products = CN_STR_NULL;
-    bool has_events = false, has_products = false;
+    h->truncated = c.slot[K_AQE] == &no_param;
     /* add_hit_var's bits: eVars by number in evar_given; props by number (1 to 75), lists
      * at 80 + N and hierarchies at 90 + N in var_given */
     uint64_t evar_given[4] = {0}, var_given[2] = {0};
 
-    /* the parameters collect() kept (none in context data: it is decoded below) */
+    /* the parameters each of which counts (none in context data: it is decoded below) */
     for (const kept_t *k = c.kept, *const k_end = k + c.kept_count; k < k_end; k++) {
         const unsigned num = k->num;
         cn_str_t v = value_of(&c, k->p);
@@ -812,35 +820,6 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
                 (rc = add_hit_var(b, h, var_given, 90 + num, CN_VAR_HIER | num, v, err)) != 0)
                 return rc;
             break;
-        case K_SECTION:
-            h->section = v;
-            break;
-        case K_CURRENCY:
-            h->currency = v;
-            break;
-        case K_CAMPAIGN:
-            h->campaign = v;
-            break;
-        case K_VID:
-            vid = v;
-            break;
-        case K_EVENTS:
-            events = v;
-            has_events = true;
-            break;
-        case K_PAGE_NAME:
-            h->page_name = v;
-            break;
-        case K_PAGE_TYPE:
-            h->page_type = v;
-            break;
-        case K_PRODUCTS:
-            products = v;
-            has_products = true;
-            break;
-        case K_PURCHASE_ID:
-            h->purchase_id = purchase_id(v);
-            break;
         case K_LINK_TYPE:
             if (cn_str_eq_c(v, "lnk_d"))
                 h->type = CN_HIT_DOWNLOAD;
@@ -848,36 +827,6 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
                 h->type = CN_HIT_EXIT;
             else if (v.len > 0)
                 h->type = CN_HIT_LINK;
-            break;
-        case K_LINK_URL:
-            h->link_url = v;
-            break;
-        case K_LINK_NAME:
-            h->link_name = v;
-            break;
-        case K_URL:
-            g = v;
-            break;
-        case K_URL_REST:
-            g_rest = v;
-            break;
-        case K_REFERRER:
-            h->referrer = v;
-            break;
-        case K_SERVER:
-            h->server = v;
-            break;
-        case K_AID:
-            aid = v;
-            break;
-        case K_MID:
-            mid = v;
-            break;
-        case K_FID:
-            fid = v;
-            break;
-        case K_SCREEN:
-            h->screen = v;
             break;
         case K_TS: {
             char why[128];
@@ -903,6 +852,34 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
         }
     }
 
+    /* the fields, each the last value given (a slot that none filled gives CN_STR_NULL);
+     * only the values the hit takes are decoded */
+    const param_t *const *const slot = c.slot;
+#define FIELD(key, dst)                                                                            \
+    do {                                                                                           \
+        if (slot[key] != &no_param) /* (the hit's fields start as CN_STR_NULL) */                  \
+            dst = value_of(&c, slot[key]);                                                         \
+    } while (0)
+    FIELD(K_SECTION, h->section);
+    FIELD(K_CURRENCY, h->currency);
+    FIELD(K_CAMPAIGN, h->campaign);
+    FIELD(K_PAGE_NAME, h->page_name);
+    FIELD(K_PAGE_TYPE, h->page_type);
+    FIELD(K_LINK_URL, h->link_url);
+    FIELD(K_LINK_NAME, h->link_name);
+    FIELD(K_REFERRER, h->referrer);
+    FIELD(K_SERVER, h->server);
+    FIELD(K_SCREEN, h->screen);
+    if (slot[K_PURCHASE_ID] != &no_param)
+        h->purchase_id = purchase_id(value_of(&c, slot[K_PURCHASE_ID]));
+    cn_str_t g = CN_STR_NULL, g_rest = CN_STR_NULL, events = CN_STR_NULL, products = CN_STR_NULL;
+    FIELD(K_URL, g);
+    FIELD(K_URL_REST, g_rest);
+    FIELD(K_EVENTS, events);
+    FIELD(K_PRODUCTS, products);
+#undef FIELD
+    bool has_events = slot[K_EVENTS] != &no_param, has_products = slot[K_PRODUCTS] != &no_param;
+
     if (g_rest.len > 0) {
         char *p = cn_parena_alloc(&b->arena, g.len + g_rest.len);
         if (g.len > 0) /* g may be absent: no memcpy from NULL */
@@ -913,23 +890,25 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     h->url = g;
     /* Adobe's order: vid, then the Analytics ID (aid, which is the s_vi cookie's id: the
      * cookie itself when the request carries it), mid, fid */
-    cn_str_t ck = CN_STR_NULL;
-    if (vid.len > 0) {
-        h->visitor_id = vid;
+    cn_str_t id;
+#define ID(key) (slot[key] != &no_param && (id = value_of(&c, slot[key])).len > 0)
+    if (ID(K_VID)) {
+        h->visitor_id = id;
         h->vid_src = CN_VID_VID;
-    } else if (aid.len > 0) {
-        h->visitor_id = aid;
+    } else if (ID(K_AID)) {
+        h->visitor_id = id;
         h->vid_src = CN_VID_AID;
-    } else if ((ck = s_vi_cookie(raw, b)).len > 0) {
-        h->visitor_id = ck;
+    } else if ((id = s_vi_cookie(raw, b)).len > 0) {
+        h->visitor_id = id;
         h->vid_src = CN_VID_COOKIE;
-    } else if (mid.len > 0) {
-        h->visitor_id = mid;
+    } else if (ID(K_MID)) {
+        h->visitor_id = id;
         h->vid_src = CN_VID_MID;
-    } else if (fid.len > 0) {
-        h->visitor_id = fid;
+    } else if (ID(K_FID)) {
+        h->visitor_id = id;
         h->vid_src = CN_VID_FID;
     }
+#undef ID
     if (h->type == CN_HIT_PAGEVIEW && h->url.len == 0 && h->page_name.len == 0) {
         cn_err_set(err, CN_BADROW_NO_PAGE_URL, "page view without g (URL) or pageName");
         return CN_BADROW_NO_PAGE_URL;

@@ -966,6 +966,36 @@ static void adobe_many_parameters_grow_then_hit_the_limit(void **state)
     cn_buf_dispose(&q);
 }
 
+/* A field given twice takes its last value, and only that one is decoded; pe and ts count
+ * each time they are given, in order, as the variables do (collect()'s slots and kept list). */
+static void adobe_repeated_fields_last_pe_and_ts_each(void **state)
+{
+    (void)state;
+    /* the last of each field, its value a D= of a later parameter and in the charset of a
+     * later ce */
+    assert_int_equal(decode_query("g=a&pageName=%FF%FE&ch=one&pageName=D%3Dc9&ch=&mid=M1&"
+                                  "c9=Caf%E9&mid=M2&ce=ISO-8859-1"),
+                     0);
+    assert_str(B.hits[0].page_name, "Caf\xc3\xa9");
+    assert_int_equal(B.hits[0].section.len, 0);
+    assert_str(B.hits[0].visitor_id, "M2");
+    assert_int_equal(B.hits[0].vid_src, CN_VID_MID);
+    assert_true(B.hits[0].truncated);
+    /* pe: its last value that is not empty decides */
+    assert_int_equal(decode_query("g=x&pe=lnk_d&pe=&AQE=1"), 0);
+    assert_int_equal(B.hits[0].type, CN_HIT_DOWNLOAD);
+    assert_false(B.hits[0].truncated);
+    assert_int_equal(decode_query("g=x&pe=lnk_d&pe=lnk_o"), 0);
+    assert_int_equal(B.hits[0].type, CN_HIT_LINK);
+    /* ts: a bad one is the bad row even when a good one follows */
+    assert_int_equal(decode_query("g=x&ts=yesterday&ts=1700000000"), CN_BADROW_BAD_TIMESTAMP);
+    assert_int_equal(decode_query("g=x&ts=1600000000&ts=1700000000"), 0);
+    assert_int_equal(B.hits[0].ts_us, 1700000000000000LL);
+    /* a purchaseID given twice: the last, trimmed and cut */
+    assert_int_equal(decode_query("g=x&purchaseID=A1&purchaseID=+B2+"), 0);
+    assert_str(B.hits[0].purchase_id, "B2");
+}
+
 static void adobe_multi_suite_list_from_path(void **state)
 {
     (void)state;
@@ -2384,6 +2414,7 @@ int main(void)
         cmocka_unit_test(bad_row_details_say_what_is_wrong),
         cmocka_unit_test(adobe_products_without_events_count_a_product_view),
         cmocka_unit_test(adobe_many_parameters_grow_then_hit_the_limit),
+        cmocka_unit_test(adobe_repeated_fields_last_pe_and_ts_each),
         cmocka_unit_test(adobe_markers_in_context_data_are_context_data),
         cmocka_unit_test(adobe_multi_suite_list_from_path),
         cmocka_unit_test(events_counters_values_and_serials),
