@@ -52,6 +52,13 @@ int cn_hitlog__list(const char *dir, uint32_t **out, size_t *count);
 /* --- Reading a segment file --- */
 
 /*
+ * A mapped segment's pages are given back behind the reader in steps of this
+ * many bytes (cn_hitlog__file_release): a power of two, a multiple of any
+ * page size.
+ */
+#define CN_HITLOG__RELEASE_STEP (4u << 20)
+
+/*
  * A read window over one segment file: pread into a buffer that grows to the
  * largest record seen, or the whole file mapped (cn_hitlog__file_map, for a
  * segment that can no longer change). size is the file size the caller last
@@ -59,12 +66,14 @@ int cn_hitlog__list(const char *dir, uint32_t **out, size_t *count);
  */
 typedef struct cn_hitlog__file {
     int fd;
-    uint64_t size;    /* file size as last observed; buf_off + buf_len never exceeds it */
-    uint8_t *buf;     /* owned: malloc'd, or the mapping when map_len > 0 */
-    size_t cap;       /* allocated bytes in buf (0 while mapped) */
-    uint64_t buf_off; /* file offset of buf[0] */
-    size_t buf_len;   /* valid bytes in buf */
-    size_t map_len;   /* bytes mapped at buf (the whole file, from offset 0); 0: not mapped */
+    uint64_t size;       /* file size as last observed; buf_off + buf_len never exceeds it */
+    uint8_t *buf;        /* owned: malloc'd, or the mapping when map_len > 0 */
+    size_t cap;          /* allocated bytes in buf (0 while mapped) */
+    uint64_t buf_off;    /* file offset of buf[0] */
+    size_t buf_len;      /* valid bytes in buf */
+    size_t map_len;      /* bytes mapped at buf (the whole file, from offset 0); 0: not mapped */
+    uint64_t released;   /* mapped: [0, released) given back (cn_hitlog__file_release) */
+    uint64_t release_at; /* mapped: the first offset at which a release has pages to give */
 } cn_hitlog__file_t;
 
 void cn_hitlog__file_init(cn_hitlog__file_t *f, int fd, uint64_t size);
@@ -90,6 +99,19 @@ void cn_hitlog__file_set_size(cn_hitlog__file_t *f, uint64_t size);
 /* Forgets the buffered bytes, so that the next read comes from the file (a
  * mapping is the file: it stays). */
 void cn_hitlog__file_drop(cn_hitlog__file_t *f);
+/*
+ * Mapped: gives back the pages of the mapping below the release step that
+ * holds off (CN_HITLOG__RELEASE_STEP; madvise MADV_DONTNEED), so that a
+ * reader going through a segment keeps mapped the step it reads in (and
+ * what the kernel maps ahead of it), not all that it has read. The file's
+ * pages stay in the page cache, and the mapping stays whole: a byte given
+ * back that is read again is mapped again from the file, with the same
+ * contents (a sealed segment does not change). Only a cost, then, never a
+ * wrong byte; the reader calls it with the offset of the record it
+ * returns, whose payload is above it. Nothing to do when not mapped or
+ * when off is below f->release_at.
+ */
+void cn_hitlog__file_release(cn_hitlog__file_t *f, uint64_t off);
 
 /* What is at an offset of a segment. */
 typedef enum cn_hitlog__rec_kind {

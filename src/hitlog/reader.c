@@ -3,9 +3,10 @@
  * Hitlog readers: follow the log by position, in any thread or process,
  * with or without a writer (docs/hitlog.md). A reader maps a sealed segment
  * (one with a later segment after it) whole and reads its records in place,
- * and reads the newest segment with pread() (not mmap: a writer may cut a
- * torn tail at open, or cut back a batch whose write or fsync failed, and a
- * mapped page past the new end would kill the reader with SIGBUS).
+ * giving back the mapped pages behind it as it goes, and reads the newest
+ * segment with pread() (not mmap: a writer may cut a torn tail at open, or
+ * cut back a batch whose write or fsync failed, and a mapped page past the
+ * new end would kill the reader with SIGBUS).
  *
  * At the end of what a segment holds the reader looks for the next segment.
  * The writer creates segment N+1 only after the last write to N is synced,
@@ -215,8 +216,11 @@ int cn_hitlog_reader_next(cn_hitlog_reader_t *r, const void **p, size_t *len, cn
      * first step, without the call and the record struct). */
     if (r->fd >= 0 && cn_hitlog__file_take(&r->f, r->off, &payload, &n)) {
         uint64_t next = r->off + CN_HITLOG__FRAME_LEN + n;
-        if (r->f.map_len > 0)
+        if (r->f.map_len > 0) {
             prefetch_ahead(&r->f, r->off, next);
+            if (r->off >= r->f.release_at)
+                cn_hitlog__file_release(&r->f, r->off); /* the pages behind this record */
+        }
         *p = payload;
         *len = n;
         if (pos != NULL) {

@@ -5,7 +5,8 @@
  * whole, the newest one with pread. Each test writes a log of several
  * segments with the writer and checks that the reader gives exactly the
  * records that the pread window gives, whether or not a segment is mapped
- * (/proc/self/maps tells), also when a mapped segment grows or is damaged.
+ * (/proc/self/maps tells), also when a mapped segment grows or is damaged,
+ * and that the pages behind the reader are given back (/proc/self/smaps).
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -68,6 +69,30 @@ static bool is_mapped(const fixture_t *fx, uint32_t segno)
     return found;
 }
 
+/*
+ * The bytes of the mapping that holds address p that are mapped in this
+ * process now (Rss in /proc/self/smaps), or -1 when no mapping holds p.
+ */
+static long long mapped_rss(const void *p)
+{
+    char line[512];
+    FILE *f = fopen("/proc/self/smaps", "r");
+    assert_non_null(f);
+    bool in = false;
+    long long rss = -1;
+    uintptr_t a = (uintptr_t)p;
+    while (rss < 0 && fgets(line, sizeof(line), f) != NULL) {
+        unsigned long lo, hi, kb;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, ':') != NULL &&
+            strchr(line, '-') < strchr(line, ' '))
+            in = a >= lo && a < hi;
+        else if (in && sscanf(line, "Rss: %lu kB", &kb) == 1)
+            rss = (long long)kb << 10;
+    }
+    fclose(f);
+    return rss;
+}
+
 /* Record i's length: mostly 1..3000 bytes, every 23rd one over 64 KiB. */
 static size_t rec_len(unsigned i)
 {
@@ -84,15 +109,15 @@ static void make_payload(unsigned i, size_t len, uint8_t *out)
     }
 }
 
-/* Appends records [first, first + count) with the writer. */
-static void write_log(const fixture_t *fx, unsigned first, unsigned count)
+/* Appends records [first, first + count) with the writer, in segments of seg_bytes. */
+static void write_log_in(const fixture_t *fx, unsigned first, unsigned count, uint64_t seg_bytes)
 {
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
-    opts.segment_bytes = SEG_BYTES;
+    opts.segment_bytes = seg_bytes;
     opts.group_commit_us = 0;
     cn_hitlog_t *log = fixture_open_log(fx->dir, &opts, NULL);
-    uint8_t *buf = malloc(BIG_LEN + 1000);
+    uint8_t *buf = malloc(BIG_LEN + first + count); /* rec_len(i) <= BIG_LEN + i */
     for (unsigned i = first; i < first + count; i++) {
         size_t len = rec_len(i);
         make_payload(i, len, buf);
@@ -101,6 +126,12 @@ static void write_log(const fixture_t *fx, unsigned first, unsigned count)
     assert_int_equal(cn_hitlog_sync(log), 0);
     cn_hitlog_close(log);
     free(buf);
+}
+
+/* Appends records [first, first + count) with the writer, in segments of SEG_BYTES. */
+static void write_log(const fixture_t *fx, unsigned first, unsigned count)
+{
+    write_log_in(fx, first, count, SEG_BYTES);
 }
 
 /* Appends one framed record (payload i) to segment segno by hand; returns its offset. */
@@ -411,6 +442,84 @@ static void damage_in_a_mapped_segment_is_corruption(void **state)
     free_walk(seg2, n2);
 }
 
+/*
+ * A reader gives back the pages of a mapped segment behind it: after
+ * reading more than three release steps of a sealed segment, the mapping
+ * holds at most two steps' worth of pages, where it would hold all it has
+ * read; every record is still the one written, also a record read again
+ * from pages given back (mapped anew from the file).
+ */
+static void mapped_pages_behind_the_reader_are_given_back(void **state)
+{
+    fixture_t *fx = *state;
+    const uint64_t step = CN_HITLOG__RELEASE_STEP;
+    write_log_in(fx, 0, 6000, 4 * step + step / 2); /* ~27 MB: segment 1 sealed, ~18 MiB */
+    assert_true(last_segment(fx) >= 2);
+    walked_t *seg1;
+    size_t n1;
+    assert_int_equal(walk(fx, 1, false, &seg1, &n1), CN_HITLOG__REC_END);
+    assert_true(seg1[n1 - 1].off > 4 * step);
+
+    cn_hitlog_reader_t *r;
+    cn_err_t err;
+    const void *p;
+    size_t len;
+    cn_hitlog_pos_t pos;
+    assert_int_equal(cn_hitlog_reader_open(fx->dir, (cn_hitlog_pos_t){0, 0}, &r, &err), 0);
+    long long most = 0, read = 0;
+    for (size_t k = 0; k < n1; k++) {
+        assert_int_equal(cn_hitlog_reader_next(r, &p, &len, &pos, &err), 1);
+        assert_int_equal(pos.segment, 1);
+        assert_int_equal(pos.offset, seg1[k].off);
+        assert_int_equal(len, seg1[k].len);
+        assert_memory_equal(p, seg1[k].payload, len);
+        if (pos.offset > 3 * step && read == 0) {
+            read = (long long)pos.offset;
+            most = mapped_rss(p);
+        }
+    }
+    assert_true(read > 0);
+    /* mapped: more than 3 steps read, at most 2 (the step read in, and the kernel's fault-around
+     * ahead of it) still mapped */
+    assert_true(most > 0);
+    if (most > (long long)(2 * step))
+        fail_msg("%lld bytes of segment 1 mapped after reading %lld", most, read);
+    cn_hitlog_reader_close(r);
+
+    /* A mapped walk with the first steps given back reads them again from the file. */
+    char path[128];
+    seg_path(fx, 1, path, sizeof(path));
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    cn_hitlog__file_t f;
+    cn_hitlog__file_init(&f, fd, (uint64_t)lseek(fd, 0, SEEK_END));
+    assert_int_equal(cn_hitlog__file_map(&f), 0);
+    cn_hitlog__rec_t rec;
+    for (size_t k = 0; k < n1; k++) { /* maps every page */
+        assert_int_equal(cn_hitlog__file_record(&f, seg1[k].off, &rec), 0);
+        assert_int_equal(rec.kind, CN_HITLOG__REC_OK);
+    }
+    cn_hitlog__file_release(&f, 3 * step + 1);
+    assert_int_equal(f.released, 3 * step);
+    /* what stays mapped: the pages from 3 steps to the end of the file (a last page in part) */
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    long long rest = (long long)((f.map_len - 3 * step + page - 1) / page * page);
+    if (mapped_rss(f.buf) > rest)
+        fail_msg("%lld bytes mapped after giving back 3 steps of %zu", mapped_rss(f.buf),
+                 f.map_len);
+    for (size_t k = 0; k < n1; k++) {
+        assert_int_equal(cn_hitlog__file_record(&f, seg1[k].off, &rec), 0);
+        assert_int_equal(rec.kind, CN_HITLOG__REC_OK);
+        assert_int_equal(rec.len, seg1[k].len);
+        assert_memory_equal(rec.payload, seg1[k].payload, rec.len);
+    }
+    cn_hitlog__file_release(&f, step); /* behind what was given back: nothing to do */
+    assert_int_equal(f.released, 3 * step);
+    cn_hitlog__file_dispose(&f);
+    close(fd);
+    free_walk(seg1, n1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +527,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(mapped_segment_that_grows_is_read_on_with_pread, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(damage_in_a_mapped_segment_is_corruption, setup, teardown),
+        cmocka_unit_test_setup_teardown(mapped_pages_behind_the_reader_are_given_back, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
