@@ -374,6 +374,13 @@ static inline __attribute__((always_inline)) uint64_t up_to_lowest(uint64_t x)
     __asm__("blsmsk %1, %0" : "=r"(r) : "rm"(x) : "cc");
     return r;
 }
+/* ~x & y, one BMI1 instruction (GCC 12 writes a not and an and, and keeps the not for two). */
+static inline __attribute__((always_inline)) uint64_t and_not(uint64_t x, uint64_t y)
+{
+    uint64_t r;
+    __asm__("andn %2, %1, %0" : "=r"(r) : "r"(x), "rm"(y) : "cc");
+    return r;
+}
 static inline __attribute__((always_inline)) size_t lowest_at(uint64_t x)
 {
     uint64_t r;
@@ -465,39 +472,40 @@ static inline __attribute__((always_inline)) size_t block_pairs(const char *bp, 
                                                                 bool checked, size_t *stop)
 {
     /*
-     * The masks of a pair come from its two ends without a shift: for a the '&' bits not yet
-     * taken, a ^ (a - 1) is the bits up to and including the next '&' (cur), and the pair's
-     * own bits (with its '&') are cur ^ prev, prev being the bits up to the last '&'. Within
-     * them the lowest '=' or '&' bit (x) ends the name; x - 1 holds the bits below it and
-     * bits of '=' and '&' above it, which are never special, so the name's specials are
-     * sp & (x - 1) and the value's the rest of sp.
+     * The masks of a pair come without a shift: a, sep ('=' and '&') and sp (the specials)
+     * keep the bits of the pairs not yet taken, each pair's cleared from them once it is
+     * (one andn each). For a the '&' bits, a ^ (a - 1) is the bits up to and including the
+     * next '&' (cur), the pair's own and those of the pairs taken. The lowest bit of sep ends
+     * the name (its '=', or the '&'), and sep ^ (sep - 1) is the name's bits with it (never
+     * special), so the name's specials are sp & that, and the value's the rest of sp & cur.
+     * (Against the pair's bits as cur ^ prev, each mask ANDed with them: 2 instructions a
+     * pair fewer, 33 -> 31.)
      */
-    const uint64_t sep = m.amp | m.eq, ms = m.sp;
-    uint64_t a = m.amp, prev = 0;
+    uint64_t a = m.amp, sep = m.amp | m.eq, sp = m.sp;
     size_t s0 = 0;
     cn_query_pair_t *o = *po;
     do {
-        uint64_t cur = up_to_lowest(a), in = cur ^ prev;
+        uint64_t cur = up_to_lowest(a);
         size_t end = lowest_at(a);
         a = clear_lowest(a);
-        prev = cur;
-        if (end != s0) { /* (else an empty pair) */
-            uint64_t x = sep & in, sp = ms & in;
-            uint64_t nsp = sp & (x - 1);
-            size_t at = lowest_at(x); /* the '=', or end when there is none */
+        if (end != s0) {                /* (else an empty pair) */
+            size_t at = lowest_at(sep); /* the '=', or end when there is none */
+            uint64_t name = up_to_lowest(sep);
             bool has_eq = at < end;
             size_t vs = at + has_eq;
             o->name = cn_str(bp + s0, at - s0);
             o->value = cn_str(bp + vs, end - vs);
             o->has_eq = has_eq;
-            o->name_special = nsp != 0;
-            o->value_special = sp != nsp;
+            o->name_special = (sp & name) != 0;
+            o->value_special = (and_not(name, sp) & cur) != 0;
             if (++o == o_end && checked) {
                 *po = o;
                 *stop = end;
                 return 0;
             }
         }
+        sep = and_not(cur, sep);
+        sp = and_not(cur, sp);
         s0 = end + 1;
     } while (a);
     *po = o;
