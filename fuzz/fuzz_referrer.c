@@ -111,6 +111,14 @@ static void memos_match(cn_str_t ref, cn_str_t land, cn_str_t v0, const cn_suite
         camp_text(&cn, b + n, sizeof(b) - n);
         if (strcmp(a, b) != 0)
             abort();
+        /* the visit-source memo: the same answers and the walk's channel */
+        cn_str_t ch;
+        rc = cn_enrich_source(T, ref, land, v0, suite, &rl, &cl, &ch);
+        ref_text(rc, &rl, a, sizeof(a));
+        n = strlen(a);
+        camp_text(&cl, a + n, sizeof(a) - n);
+        if (strcmp(a, b) != 0 || !cn_str_eq(ch, cn_enrich__channel_walk(T, suite, &rn, &cn)))
+            abort();
     }
 }
 

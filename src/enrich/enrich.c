@@ -276,18 +276,42 @@ static void thread_bind(cn_enrich_thread_t *t, cn_enrich_t *e)
     size_t sets = 1;
     while (sets * CN_ENRICH_CACHE_WAYS < e->ua_cache_entries)
         sets *= 2;
-    t->slots = cn_xcalloc(sets * CN_ENRICH_CACHE_WAYS, sizeof(*t->slots));
     t->set_mask = sets - 1;
     t->clock = 0;
     memset(&t->stats, 0, sizeof(t->stats));
     t->last_suite = NULL;
     t->last_esuite = NULL;
-    t->geo_sets = cn_xcalloc(CN_ENRICH_GEO_SETS, sizeof(*t->geo_sets));
-    t->geo_cc_sets = cn_xcalloc(CN_ENRICH_GEO_CC_SETS, sizeof(*t->geo_cc_sets));
-    t->geo_recs = cn_xcalloc(CN_ENRICH_GEO_RECS, sizeof(*t->geo_recs));
-    t->chan = cn_xcalloc(CN_ENRICH_CHAN_SLOTS, sizeof(*t->chan));
-    t->ref_memo = cn_xcalloc(CN_ENRICH_REF_SLOTS, sizeof(*t->ref_memo));
-    t->camp_memo = cn_xcalloc(CN_ENRICH_CAMP_SLOTS, sizeof(*t->camp_memo));
+    /* The per-visit tables in one block of huge pages (cn_xmalloc_huge): a visit reads a few
+     * places in each, chosen by hashes, and with 4 KiB pages most of those reads also missed
+     * the TLB (perf put most of the tables' time on the first read of each). */
+    size_t sizes[] = {CN_ENRICH_GEO_SETS * sizeof(*t->geo_sets),
+                      CN_ENRICH_GEO_CC_SETS * sizeof(*t->geo_cc_sets),
+                      CN_ENRICH_GEO_RECS * sizeof(*t->geo_recs),
+                      CN_ENRICH_CHAN_SLOTS * sizeof(*t->chan),
+                      CN_ENRICH_REF_SLOTS * sizeof(*t->ref_memo),
+                      CN_ENRICH_CAMP_SLOTS * sizeof(*t->camp_memo),
+                      CN_ENRICH_SRC_SLOTS * sizeof(*t->src_memo),
+                      CN_ENRICH_SRC_SLOTS * sizeof(*t->src_tag),
+                      CN_ENRICH_SRC_SLOTS * sizeof(*t->src_stamp),
+                      sets * CN_ENRICH_CACHE_WAYS * sizeof(*t->slots)};
+    size_t n = sizeof(sizes) / sizeof(sizes[0]), total = 0, at[sizeof(sizes) / sizeof(sizes[0])];
+    for (size_t i = 0; i < n; i++) {
+        at[i] = total;
+        total += (sizes[i] + 63) & ~(size_t)63;
+    }
+    t->tables = cn_xmalloc_huge(total, true);
+    char *b = t->tables;
+    t->geo_sets = (void *)(b + at[0]);
+    t->geo_cc_sets = (void *)(b + at[1]);
+    t->geo_recs = (void *)(b + at[2]);
+    t->chan = (void *)(b + at[3]);
+    t->ref_memo = (void *)(b + at[4]);
+    t->camp_memo = (void *)(b + at[5]);
+    t->src_memo = (void *)(b + at[6]);
+    t->src_tag = (void *)(b + at[7]);
+    t->src_stamp = (void *)(b + at[8]);
+    t->slots = (void *)(b + at[9]); /* the UA cache */
+    t->src_clock = 0;
 }
 
 static void thread_unbind(cn_enrich_thread_t *t)
@@ -295,19 +319,18 @@ static void thread_unbind(cn_enrich_thread_t *t)
     size_t n = (t->set_mask + 1) * CN_ENRICH_CACHE_WAYS;
     for (size_t i = 0; i < n; i++)
         free(t->slots[i].key);
-    free(t->slots);
-    free(t->geo_sets);
-    t->geo_sets = NULL;
-    free(t->geo_cc_sets); /* its countries point into t->e's databases */
-    t->geo_cc_sets = NULL;
-    free(t->geo_recs); /* its strings point into t->e's databases */
+    t->slots = NULL;
+    free(t->tables); /* the geo caches' strings point into t->e's databases, the memos'
+                        sources, media and channels into its lists and rules */
+    t->tables = NULL;
+    t->geo_sets = t->geo_cc_sets = NULL;
     t->geo_recs = NULL;
-    free(t->chan); /* its channels point into the rules of t->e */
     t->chan = NULL;
-    free(t->ref_memo); /* its sources and media point into t->e's lists */
     t->ref_memo = NULL;
-    free(t->camp_memo);
     t->camp_memo = NULL;
+    t->src_memo = NULL;
+    t->src_tag = NULL;
+    t->src_stamp = NULL;
     cn_enrich__intern_dispose(&t->names);
     cn_enrich__matcher_dispose(&t->m);
     cn_enrich_unref(t->e);
@@ -418,12 +441,34 @@ static void parse_ua(cn_enrich_thread_t *t, cn_str_t ua, cn_ua_info_t *out)
     out->bot = name(t, bot);
 }
 
+void cn_enrich__ua_prefetch(cn_enrich_thread_t *t, cn_str_t ua)
+{
+    if (ua.ptr == NULL)
+        ua = CN_STR_LIT("");
+    uint64_t h = XXH3_64bits(ua.ptr, ua.len);
+    t->pf_ua_ptr = ua.ptr;
+    t->pf_ua_len = ua.len;
+    t->pf_ua_hash = h;
+    const cn_ua_slot_t *set = &t->slots[(h & t->set_mask) * CN_ENRICH_CACHE_WAYS];
+    for (int w = 0; w < CN_ENRICH_CACHE_WAYS; w++)
+        __builtin_prefetch(&set[w]);
+}
+
+void cn_enrich_prefetch(cn_enrich_thread_t *t, cn_str_t ua, cn_str_t ip)
+{
+    cn_enrich__geo_prefetch(t, ip);
+    cn_enrich__ua_prefetch(t, ua);
+}
+
 void cn_enrich_ua(cn_enrich_thread_t *t, cn_str_t ua, cn_ua_info_t *out)
 {
     if (ua.ptr == NULL)
         ua = CN_STR_LIT("");
     t->stats.ua_lookups++;
-    uint64_t h = XXH3_64bits(ua.ptr, ua.len);
+    /* the hash picks the set; a slot answers only for the same bytes (memcmp below) */
+    uint64_t h = t->pf_ua_ptr == ua.ptr && t->pf_ua_len == ua.len ? t->pf_ua_hash
+                                                                  : XXH3_64bits(ua.ptr, ua.len);
+    t->pf_ua_ptr = NULL;
     cn_ua_slot_t *set = &t->slots[(h & t->set_mask) * CN_ENRICH_CACHE_WAYS];
     cn_ua_slot_t *victim = &set[0];
     t->clock++;

@@ -238,6 +238,30 @@ int cn_enrich_landing(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t lan
                       cn_campaign_t *camp);
 
 /*
+ * cn_enrich_landing and cn_enrich_channel of one landing hit together, with the same results
+ * (processing calls it once a visit), through a memo of what the suite's settings, the
+ * trimmed referrer, the landing URL's query and the trimmed v0 gave (docs/enrich.md
+ * "Per-visit memos"); the suite's own domains are applied on every call. Returns
+ * cn_enrich_landing's result. Input-derived strings (referrer domain and terms, campaign,
+ * utm_*) live until the next cn_enrich_source, cn_enrich_landing, cn_enrich_referrer or
+ * cn_enrich_campaign call on t; *channel and the other names while t does.
+ */
+int cn_enrich_source(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
+                     cn_str_t adobe_v0, const cn_suite_conf_t *suite, cn_ref_info_t *ref,
+                     cn_campaign_t *camp, cn_str_t *channel);
+
+/*
+ * Starts reading the cache entries cn_enrich_ua and cn_enrich_geo_ip_text will read for ua
+ * and ip (a set of the UA cache, three of the geo network cache), so that those memory reads
+ * overlap with each other and with the work between; processing calls it before the two for
+ * a visit's first hit. The UA's hash and the IPv4 address's parse are kept in t for the next
+ * call of each, which takes them only for the same input: the hash for the same slice (it
+ * only picks where to look: entries compare the bytes), the parse for the same bytes.
+ * Answers are the same with or without it.
+ */
+void cn_enrich_prefetch(cn_enrich_thread_t *t, cn_str_t ua, cn_str_t ip);
+
+/*
  * The marketing channel of a visit's first hit: the suite's channel rules
  * (suite key channel_rules = FILE, loaded at open through opts.conf) or the
  * default rules, first match wins (docs/enrich.md lists them). Returns the
@@ -256,6 +280,8 @@ typedef struct cn_enrich_stats {
     uint64_t geo_lookups;
     uint64_t geo_cache_hits;   /* lookups answered by the network cache */
     uint64_t geo_country_hits; /* other lookups whose country the country cache gave */
+    uint64_t source_lookups;   /* cn_enrich_source calls */
+    uint64_t source_hits;      /* of those, answered by the visit-source memo */
 } cn_enrich_stats_t;
 
 /* Counters of this thread handle since it was created or rebound. */

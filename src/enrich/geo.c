@@ -284,9 +284,8 @@ geo_probe(geo_cache_t c, uint64_t hi, uint64_t lo, bool v6, unsigned *way)
         for (unsigned level = 0; level < 3; level++) {
             const cn_geo_set_t *set = sets[level];
             for (unsigned w = 0; w < CN_ENRICH_GEO_WAYS; w++) {
-                /* half_mask(plen, 0) >> 32: the first plen bits of 32 */
-                if (set->kind[w] == 4 &&
-                    ((lo ^ set->lo[w]) & (half_mask(set->plen[w], 0) >> 32)) == 0) {
+                /* an IPv4 entry's hi is its network's mask (geo_insert) */
+                if (set->kind[w] == 4 && ((lo ^ set->lo[w]) & set->hi[w]) == 0) {
                     *way = w;
                     return set;
                 }
@@ -314,7 +313,8 @@ static void geo_insert(geo_cache_t c, uint64_t hi, uint64_t lo, bool v6, unsigne
 {
     cn_geo_set_t *set = geo_set(c, hi, lo, v6, geo_level(plen, v6));
     unsigned w = set->next++ % CN_ENRICH_GEO_WAYS;
-    set->hi[w] = v6 ? hi & half_mask(plen, 0) : 0;
+    /* IPv4: hi holds the mask of the first plen bits of 32, which the probe applies */
+    set->hi[w] = v6 ? hi & half_mask(plen, 0) : half_mask(plen, 0) >> 32;
     set->lo[w] = v6 ? lo & half_mask(plen, 64) : lo & (half_mask(plen, 0) >> 32);
     set->plen[w] = (uint8_t)plen;
     set->kind[w] = v6 ? 6 : 4;
@@ -514,15 +514,54 @@ static size_t v4_text(char b[16], size_t len, const uint8_t a[4], bool keep,
     return n;
 }
 
+static uint64_t v4_lo(const uint8_t *addr)
+{
+    return (uint64_t)addr[0] << 24 | (uint64_t)addr[1] << 16 | (uint64_t)addr[2] << 8 | addr[3];
+}
+
+void cn_enrich__geo_prefetch(cn_enrich_thread_t *t, cn_str_t ip)
+{
+    t->pf_ip_n = 0;
+    if (ip.len == 0 || ip.len > 15)
+        return;
+    copy_short(t->pf_ip, ip.ptr, ip.len);
+    size_t n = cn_enrich__ipv4_parse_len(t->pf_ip, t->pf_ip_addr);
+    if (n == 0)
+        return;
+    t->pf_ip_n = n;
+    geo_cache_t nc = {t->geo_sets, CN_ENRICH_GEO_SETS - 1};
+    for (unsigned level = 0; level < 3; level++)
+        __builtin_prefetch(geo_set(nc, 0, v4_lo(t->pf_ip_addr), false, level));
+}
+
+/* The 16 bytes at a and b are the same. */
+static bool same16(const char *a, const char *b)
+{
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&a1, a + 8, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&b1, b + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 int cn_enrich_geo_ip_text(cn_enrich_thread_t *t, cn_str_t ip, bool keep, cn_geo_t *out,
                           char text[CN_ENRICH_IP_TEXT_CAP], size_t *text_len)
 {
+    size_t pf_n = t->pf_ip_n;
+    t->pf_ip_n = 0;
     if (ip.len > 0 && ip.len <= 15) {
         /* IPv4 text, the usual case: parsed once for both */
         char b[16];
         copy_short(b, ip.ptr, ip.len);
         uint8_t addr[4];
-        size_t n = cn_enrich__ipv4_parse_len(b, addr);
+        size_t n;
+        if (pf_n != 0 && same16(b, t->pf_ip)) { /* the same text: cn_enrich_prefetch parsed it */
+            n = pf_n;
+            memcpy(addr, t->pf_ip_addr, 4);
+        } else {
+            n = cn_enrich__ipv4_parse_len(b, addr);
+        }
         if (n != 0) {
             out->country = out->region = out->city = CN_STR_LIT("");
             geo_addr(t, addr, false, out);

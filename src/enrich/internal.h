@@ -324,7 +324,8 @@ typedef struct cn_ua_slot {
 /*
  * A set of the geo cache: up to CN_ENRICH_GEO_WAYS networks (the address
  * masked to plen bits, as two big-endian 64-bit halves; IPv4 in the low
- * 32 bits of lo) on which both databases give the same records, so every
+ * 32 bits of lo, with the mask of its plen bits in hi) on which both
+ * databases give the same records, so every
  * address in one has its result. The tags come first, so that a probe
  * reads one or two cache lines.
  */
@@ -397,6 +398,33 @@ typedef struct cn_camp_memo {
     char text[CN_ENRICH_CAMP_TEXT];
 } cn_camp_memo_t;
 
+/*
+ * The visit-source memo (referrer.c, cn_enrich_source): what a visit's landing takes from
+ * enrichment (the referrer's classification, the campaign fields and the channel) for one
+ * key: the suite's settings (cn_enrich_suite_t, or NULL), the trimmed referrer, the landing
+ * URL's query and the trimmed v0. Those decide everything but one bit, whether the
+ * referrer's domain is one of the suite's own (the suite's domains are not in the key), so
+ * a slot keeps that bit (own) and a hit checks it again. A slot's text holds the referrer,
+ * the query and the v0, then the answer's input-derived strings (domain, terms, campaign,
+ * utm_*), which ref and camp point to; their other strings point into the snapshot or into
+ * static tables. Sets of CN_ENRICH_SRC_WAYS slots, least recently used out; the tags (the
+ * key's hash, 0 for an empty slot) and the use stamps live apart from the slots, in 12 KiB,
+ * so that a probe reads one slot only when its tag matches.
+ */
+#define CN_ENRICH_SRC_SLOTS 1024 /* 552 bytes each: 552 KiB per thread, and 12 KiB of tags */
+#define CN_ENRICH_SRC_WAYS  4
+#define CN_ENRICH_SRC_TEXT  320 /* a key and its answer's strings longer than this are not kept */
+typedef struct cn_src_memo {
+    const void *es; /* the suite's cn_enrich_suite_t, or NULL */
+    bool own;       /* the referrer's domain was one of the suite's own */
+    int rc;         /* cn_enrich_landing's result */
+    uint16_t ref_len, query_len, v0_len;
+    char text[CN_ENRICH_SRC_TEXT];
+    cn_ref_info_t ref;
+    cn_campaign_t camp;
+    cn_str_t channel;
+} cn_src_memo_t;
+
 struct cn_enrich_thread {
     cn_enrich_t *e;
     cn_matcher_t m;
@@ -411,13 +439,31 @@ struct cn_enrich_thread {
     const cn_suite_conf_t *last_suite; /* one-entry cache of the suite lookup */
     const char *last_suite_id;
     const cn_enrich_suite_t *last_esuite;
+    void *tables;              /* the block the tables below are in (enrich.c thread_bind) */
     cn_geo_set_t *geo_sets;    /* CN_ENRICH_GEO_SETS */
     cn_geo_set_t *geo_cc_sets; /* CN_ENRICH_GEO_CC_SETS */
     cn_geo_rec_t *geo_recs;    /* CN_ENRICH_GEO_RECS, direct-mapped */
     cn_chan_slot_t *chan;      /* CN_ENRICH_CHAN_SLOTS, direct-mapped */
     cn_ref_memo_t *ref_memo;   /* CN_ENRICH_REF_SLOTS, direct-mapped */
     cn_camp_memo_t *camp_memo; /* CN_ENRICH_CAMP_SLOTS, direct-mapped */
+    cn_src_memo_t *src_memo;   /* CN_ENRICH_SRC_SLOTS, in sets of CN_ENRICH_SRC_WAYS */
+    uint64_t *src_tag;         /* each slot's key hash | 1, or 0 when empty */
+    uint32_t *src_stamp;       /* each slot's last use, by src_clock */
+    uint32_t src_clock;
+    /* cn_enrich_prefetch's work for the calls that follow it; each call takes its part only
+     * for the same input (the UA's hash for the same slice, the IP's parse for the same
+     * bytes) and then drops it */
+    const char *pf_ua_ptr; /* the UA hashed, NULL for none */
+    size_t pf_ua_len;
+    uint64_t pf_ua_hash;
+    size_t pf_ip_n; /* the IPv4 text's length when pf_ip parsed, else 0 */
+    char pf_ip[16]; /* the text, zero-padded */
+    uint8_t pf_ip_addr[4];
 };
+
+/* cn_enrich_prefetch's parts (enrich.c, geo.c). */
+void cn_enrich__ua_prefetch(cn_enrich_thread_t *t, cn_str_t ua);
+void cn_enrich__geo_prefetch(cn_enrich_thread_t *t, cn_str_t ip);
 
 /* inet_pton(AF_INET, ip, out) without the library call: the same answer (1 or 0) and bytes. */
 int cn_enrich__ipv4_parse(const char *ip, uint8_t out[4]);

@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL /* the visit-source memo hashes every visit's key: no call, no dispatch */
 #include <xxhash.h>
 
 #include "enrich/internal.h"
@@ -277,12 +278,13 @@ static bool is_own_domain(cn_str_t host, const cn_suite_conf_t *suite)
         cn_str_t d = cn_str_trim(cn_str_c(suite->domains[i]));
         if (cn_str_starts_with(d, CN_STR_LIT("www.")))
             d = cn_str(d.ptr + 4, d.len - 4);
-        if (d.len == 0)
+        if (d.len == 0 || host.len < d.len)
             continue;
-        if (cn_str_eq_nocase(host, d))
-            return true;
-        if (host.len > d.len && host.ptr[host.len - d.len - 1] == '.' &&
-            cn_str_eq_nocase(cn_str(host.ptr + host.len - d.len, d.len), d))
+        /* host is d, or ends with "." and d: either way its last d.len bytes are d */
+        const char *tail = host.ptr + host.len - d.len;
+        if (((tail[d.len - 1] ^ d.ptr[d.len - 1]) & ~0x20) != 0)
+            continue; /* not the same letter in either case (nor the same byte) */
+        if ((host.len == d.len || tail[-1] == '.') && cn_str_eq_nocase(cn_str(tail, d.len), d))
             return true;
     }
     return false;
@@ -431,4 +433,172 @@ int cn_enrich_landing(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t lan
     cn_enrich_campaign(t, landing_url, adobe_v0, suite, camp);
     return referrer(t, referrer_url, landing_url, true,
                     camp->click_id.len ? camp->click_id.ptr : NULL, suite, ref, true);
+}
+
+/*
+ * cn_enrich_source's memo (cn_src_memo_t). A visit's landing is classified through three
+ * memos and a walk of the channel key (about 1,000 instructions a visit on `canton gen`
+ * traffic); most visits repeat an earlier one's referrer, query and v0 (direct visits, a
+ * search engine's origin, a newsletter's link), and one lookup on those gives all three
+ * answers. The answer is a function of the key but for the suite's own domains, which a hit
+ * applies again: a slot answers only when the domain is own or not as it was.
+ */
+
+/* A hash of n bytes at p for picking a slot, 8 bytes a step (the last step overlaps the one
+ * before it); a slot compares the bytes themselves, so the hash only spreads keys. */
+static inline uint64_t src_hash(uint64_t h, const char *p, size_t n)
+{
+    const uint64_t k = 0x9e3779b97f4a7c15ULL;
+    if (n >= 8) {
+        size_t i = 0;
+        for (; i + 8 < n; i += 8) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            h = (h ^ w) * k;
+            h ^= h >> 29;
+        }
+        uint64_t w;
+        memcpy(&w, p + n - 8, 8);
+        h = (h ^ w) * k;
+    } else if (n > 0) {
+        uint64_t w = (uint64_t)(unsigned char)p[0] << 16 | (uint64_t)(unsigned char)p[n / 2] << 8 |
+                     (unsigned char)p[n - 1];
+        if (n >= 4) {
+            uint32_t a, b;
+            memcpy(&a, p, 4);
+            memcpy(&b, p + n - 4, 4);
+            w = (uint64_t)a << 32 | b;
+        }
+        h = (h ^ w) * k;
+    }
+    return h ^ h >> 31;
+}
+
+/* The string s of the answer copied to *p in the slot (advanced), or s itself when empty. */
+static cn_str_t src_keep(char **p, cn_str_t s)
+{
+    if (s.len == 0)
+        return s;
+    memcpy(*p, s.ptr, s.len);
+    cn_str_t kept = cn_str(*p, s.len);
+    *p += s.len;
+    return kept;
+}
+
+/* The answer of slot m, field by field (a struct copy is a `rep movs` here, whose start-up
+ * costs more than the copy). */
+static void src_answer(const cn_src_memo_t *m, cn_ref_info_t *ref, cn_campaign_t *camp,
+                       cn_str_t *channel)
+{
+    ref->type = m->ref.type;
+    ref->domain = m->ref.domain;
+    ref->source = m->ref.source;
+    ref->medium = m->ref.medium;
+    ref->terms = m->ref.terms;
+    camp->campaign = m->camp.campaign;
+    camp->utm_source = m->camp.utm_source;
+    camp->utm_medium = m->camp.utm_medium;
+    camp->utm_campaign = m->camp.utm_campaign;
+    camp->utm_term = m->camp.utm_term;
+    camp->utm_content = m->camp.utm_content;
+    camp->click_id = m->camp.click_id;
+    *channel = m->channel;
+}
+
+/* cn_enrich_source's key of r, q and v0 hashed (the hash picks a set; slots compare bytes). */
+static uint64_t src_key_hash(cn_str_t r, cn_str_t q, cn_str_t v0)
+{
+    uint64_t h = src_hash((uint64_t)r.len << 32 ^ (uint64_t)q.len << 16 ^ v0.len, r.ptr, r.len);
+    h = src_hash(h, q.ptr, q.len);
+    if (v0.len > 0)
+        h = src_hash(h, v0.ptr, v0.len);
+    return h;
+}
+
+int cn_enrich_source(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
+                     cn_str_t adobe_v0, const cn_suite_conf_t *suite, cn_ref_info_t *ref,
+                     cn_campaign_t *camp, cn_str_t *channel)
+{
+    cn_str_t r = cn_str_trim(referrer_url.ptr ? referrer_url : CN_STR_LIT(""));
+    cn_str_t q = cn_enrich__landing_query(landing_url);
+    cn_str_t v0 = cn_str_trim(adobe_v0.ptr ? adobe_v0 : CN_STR_LIT(""));
+    const cn_enrich_suite_t *es = cn_enrich__suite(t, suite);
+    t->stats.source_lookups++;
+    size_t key_len = r.len + q.len + v0.len;
+    size_t set = 0;
+    uint64_t tag = 0;
+    if (key_len <= CN_ENRICH_SRC_TEXT) {
+        uint64_t h = src_key_hash(r, q, v0);
+        tag = h | 1;
+        set = (size_t)(h >> 1) & (CN_ENRICH_SRC_SLOTS / CN_ENRICH_SRC_WAYS - 1);
+        for (size_t i = set * CN_ENRICH_SRC_WAYS; i < (set + 1) * CN_ENRICH_SRC_WAYS; i++) {
+            if (t->src_tag[i] != tag)
+                continue;
+            const cn_src_memo_t *m = &t->src_memo[i];
+            if (m->es != es || m->ref_len != r.len || m->query_len != q.len ||
+                m->v0_len != v0.len || !cn_memeq_short(m->text, r.ptr, r.len) ||
+                !cn_memeq_short(m->text + r.len, q.ptr, q.len) ||
+                (v0.len > 0 && memcmp(m->text + r.len + q.len, v0.ptr, v0.len) != 0))
+                continue;
+            /* the one thing the key leaves out: the suite's own domains */
+            bool own = m->rc == 0 && m->ref.domain.len > 0 && is_own_domain(m->ref.domain, suite);
+            if (own != m->own)
+                break; /* answered below, and kept in this slot */
+            src_answer(m, ref, camp, channel);
+            t->src_stamp[i] = ++t->src_clock;
+            t->stats.source_hits++;
+            return m->rc;
+        }
+    }
+    int rc = cn_enrich_landing(t, referrer_url, landing_url, adobe_v0, suite, ref, camp);
+    *channel = cn_enrich_channel(t, suite, ref, camp);
+    size_t need = key_len + ref->domain.len + ref->terms.len + camp->campaign.len +
+                  camp->utm_source.len + camp->utm_medium.len + camp->utm_campaign.len +
+                  camp->utm_term.len + camp->utm_content.len;
+    if (tag == 0 || need > CN_ENRICH_SRC_TEXT || camp->click_id.len > 0) {
+        /* a paid click id's value is new with every click: such a key would not come back,
+         * and would take the slot of one that does */
+        return rc;
+    }
+    /* the slot with this key (its own-domain bit changed), else the least recently used */
+    size_t victim = set * CN_ENRICH_SRC_WAYS;
+    for (size_t i = victim; i < (set + 1) * CN_ENRICH_SRC_WAYS; i++) {
+        if (t->src_tag[i] == tag && t->src_memo[i].es == es && t->src_memo[i].ref_len == r.len &&
+            t->src_memo[i].query_len == q.len && t->src_memo[i].v0_len == v0.len &&
+            memcmp(t->src_memo[i].text, r.ptr, r.len) == 0 &&
+            memcmp(t->src_memo[i].text + r.len, q.ptr, q.len) == 0 &&
+            memcmp(t->src_memo[i].text + r.len + q.len, v0.ptr, v0.len) == 0) {
+            victim = i;
+            break;
+        }
+        if (t->src_stamp[i] < t->src_stamp[victim])
+            victim = i;
+    }
+    cn_src_memo_t *m = &t->src_memo[victim];
+    t->src_tag[victim] = tag;
+    t->src_stamp[victim] = ++t->src_clock;
+    m->es = es;
+    m->own = rc == 0 && ref->domain.len > 0 && is_own_domain(ref->domain, suite);
+    m->rc = rc;
+    m->ref_len = (uint16_t)r.len;
+    m->query_len = (uint16_t)q.len;
+    m->v0_len = (uint16_t)v0.len;
+    char *p = m->text;
+    src_keep(&p, r);
+    src_keep(&p, q);
+    src_keep(&p, v0);
+    /* the input-derived strings from the slot: they live until its next use, as on a hit */
+    m->ref = *ref;
+    m->ref.domain = src_keep(&p, ref->domain);
+    m->ref.terms = src_keep(&p, ref->terms);
+    m->camp = *camp;
+    m->camp.campaign = src_keep(&p, camp->campaign);
+    m->camp.utm_source = src_keep(&p, camp->utm_source);
+    m->camp.utm_medium = src_keep(&p, camp->utm_medium);
+    m->camp.utm_campaign = src_keep(&p, camp->utm_campaign);
+    m->camp.utm_term = src_keep(&p, camp->utm_term);
+    m->camp.utm_content = src_keep(&p, camp->utm_content);
+    m->channel = *channel;
+    src_answer(m, ref, camp, channel);
+    return rc;
 }

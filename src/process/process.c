@@ -594,13 +594,14 @@ void cn__penrich(cn_enrich_thread_t *et, const cn_suite_conf_t *sc, const cn_raw
 {
     /* every field is written below (no memset: a `rep stos` of the whole struct) */
     out->ok = true;
+    cn_enrich_prefetch(et, raw->ua, raw->ip);
     cn_enrich_ua(et, raw->ua, &out->ua);
     size_t ip_len;
     out->has_geo =
         cn_enrich_geo_ip_text(et, raw->ip, sc->keep_ip, &out->geo, out->ip, &ip_len) == 0;
     out->ip_len = (uint8_t)ip_len;
-    cn_enrich_landing(et, h->referrer, h->url, h->campaign, sc, &out->ref, &out->camp);
-    out->channel = cn_enrich_channel(et, sc, &out->ref, &out->camp);
+    cn_enrich_source(et, h->referrer, h->url, h->campaign, sc, &out->ref, &out->camp,
+                     &out->channel);
     /* what enrichment derived from the input lives until its next call: copy what rows take */
     out->ref.domain = keep_str(keep, out->ref.domain);
     out->ref.terms = keep_str(keep, out->ref.terms);

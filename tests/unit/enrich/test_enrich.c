@@ -1302,6 +1302,264 @@ static void channel_memo_equals_walk(void **state)
     cn_enrich_unref(e);
 }
 
+/* One visit's source as the full path gives it, without memos, formatted for a compare. */
+static void source_text(cn_enrich_thread_t *t, int rc, const cn_ref_info_t *r,
+                        const cn_campaign_t *c, cn_str_t ch, char *out, size_t cap)
+{
+    (void)t;
+    snprintf(out, cap, "%d %d %.*s %.*s %.*s %.*s|%.*s %.*s %.*s %.*s %.*s %.*s %.*s|%.*s", rc,
+             (int)r->type, CN_STR_FMT(r->domain), CN_STR_FMT(r->source), CN_STR_FMT(r->medium),
+             CN_STR_FMT(r->terms), CN_STR_FMT(c->campaign), CN_STR_FMT(c->utm_source),
+             CN_STR_FMT(c->utm_medium), CN_STR_FMT(c->utm_campaign), CN_STR_FMT(c->utm_term),
+             CN_STR_FMT(c->utm_content), CN_STR_FMT(c->click_id), CN_STR_FMT(ch));
+}
+
+static void source_want(cn_enrich_thread_t *t, const char *ref, const char *land, cn_str_t v0,
+                        const cn_suite_conf_t *s, char *out, size_t cap)
+{
+    cn_ref_info_t r;
+    cn_campaign_t c;
+    int rc = cn_enrich__referrer_nomemo(t, cn_str_c(ref), cn_str_c(land), s, &r);
+    cn_enrich__campaign_nomemo(t, cn_str_c(land), v0, s, &c);
+    source_text(t, rc, &r, &c, cn_enrich__channel_walk(t, s, &r, &c), out, cap);
+}
+
+/* cn_enrich_source answers what the referrer, the campaign and the channel rules answer
+ * without their memos: suites with their own rules and campaign parameters, and two suites of
+ * one id (one snapshot entry) whose domains differ, so that one key is internal for one and
+ * not for the other; more keys than the memo has slots (evictions), click ids, keys too long
+ * to keep, unparseable referrers, and each key seen several times. */
+static void source_memo_equals_full_path(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/tests/data/enrich/channels-test.conf", getenv("CANTON_SRC"));
+    cn_conf_kv_t kv[] = {{"channel_rules", path, 1}, {"campaign_params", "src, cmp", 2}};
+    char *domains[] = {"shop.example.com"};
+    char *domains2[] = {"www.partners.example", "shop.example.com"};
+    cn_suite_conf_t suites[3] = {
+        {.id = "custom", .domains = domains, .domain_count = 1, .kv = kv, .kv_count = 2},
+        {.id = "plain", .domains = domains, .domain_count = 1},
+        {.id = "plain", .domains = domains2, .domain_count = 2},
+    };
+    cn_conf_t conf = {.suites = suites, .suite_count = 2};
+    cn_enrich_t *e;
+    cn_enrich_thread_t *t = open_without_geo(&conf, &e);
+    const char *refs[] = {"",
+                          " https://www.google.com/search?q=red+shoes ",
+                          "https://l.facebook.com/",
+                          "https://shop.example.com/cart",
+                          "https://affiliate.partners.example/x%u",
+                          "https://outlook.live.com/mail/%u",
+                          "not a url",
+                          "https://www.bing.com/?q=x%u"};
+    const char *lands[] = {"https://shop.example.com/",
+                           "https://shop.example.com/?gclid=%u&utm_source=g",
+                           "/?cmp=summer&utm_campaign=ignored",
+                           "/?utm_medium=cpc&utm_campaign=c%u",
+                           "/?utm_medium=e-mail&utm_source=news%u&utm_term=t&utm_content=x",
+                           "/?src=aff&utm_medium=banner&cid=x%u#frag",
+                           "https://shop.example.com/p&gclid=1"};
+    const char *v0s[] = {NULL, " cmp%u "};
+    char big[400];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = 0;
+    size_t calls = 0;
+    for (unsigned round = 0; round < 2; round++) {
+        for (unsigned n = 0; n < 90; n++) {
+            for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+                char ref[100];
+                snprintf(ref, sizeof(ref), refs[i], n % 30);
+                for (size_t j = 0; j < sizeof(lands) / sizeof(lands[0]) + 1; j++) {
+                    char land[600];
+                    if (j == sizeof(lands) / sizeof(lands[0]))
+                        snprintf(land, sizeof(land), "/?utm_campaign=%s%u", big, n % 3);
+                    else
+                        snprintf(land, sizeof(land), lands[j], n % 45);
+                    for (size_t k = 0; k < 2; k++) {
+                        char v0b[40];
+                        if (v0s[k] != NULL)
+                            snprintf(v0b, sizeof(v0b), v0s[k], n % 2);
+                        cn_str_t v0 = v0s[k] != NULL ? cn_str_c(v0b) : CN_STR_NULL;
+                        for (size_t si = 0; si < 3; si++) {
+                            cn_ref_info_t r;
+                            cn_campaign_t c;
+                            cn_str_t ch;
+                            int rc = cn_enrich_source(t, cn_str_c(ref), cn_str_c(land), v0,
+                                                      &suites[si], &r, &c, &ch);
+                            char got[2048], want[2048];
+                            source_text(t, rc, &r, &c, ch, got, sizeof(got));
+                            source_want(t, ref, land, v0, &suites[si], want, sizeof(want));
+                            assert_string_equal(got, want);
+                            calls++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    cn_enrich_stats_t st;
+    cn_enrich_thread_stats(t, &st);
+    assert_int_equal(st.source_lookups, calls);
+    assert_true(st.source_hits > calls / 8); /* 15,120 of 69,120 */
+    assert_true(calls - st.source_hits > CN_ENRICH_SRC_SLOTS);
+    /* one key, two suites of one id: internal where the domain is the suite's own */
+    cn_ref_info_t r;
+    cn_campaign_t c;
+    cn_str_t ch;
+    for (int i = 0; i < 2; i++) {
+        cn_enrich_source(t, CN_STR_LIT("https://affiliate.partners.example/y"),
+                         CN_STR_LIT("/?src=aff"), CN_STR_NULL, &suites[1], &r, &c, &ch);
+        assert_int_equal(r.type, CN_REF_OTHER);
+        cn_enrich_source(t, CN_STR_LIT("https://affiliate.partners.example/y"),
+                         CN_STR_LIT("/?src=aff"), CN_STR_NULL, &suites[2], &r, &c, &ch);
+        assert_int_equal(r.type, CN_REF_INTERNAL);
+        assert_str(r.medium, "internal");
+        assert_str(r.domain, "affiliate.partners.example");
+    }
+    cn_enrich_thread_free(t);
+    cn_enrich_unref(e);
+}
+
+/* The visit-source memo keeps a key that comes back, not one with a paid click id (its value
+ * is new with each click), and a handle rebound to a new snapshot starts with an empty memo. */
+static void source_memo_hits_and_skips_click_ids(void **state)
+{
+    (void)state;
+    cn_enrich_t *e;
+    cn_enrich_thread_t *t = open_without_geo(NULL, &e);
+    cn_suite_conf_t s = shop_suite();
+    cn_ref_info_t r;
+    cn_campaign_t c;
+    cn_str_t ch;
+    const char *lands[] = {"/?utm_medium=email&utm_campaign=w47", "/?utm_medium=email&gclid=1"};
+    for (int i = 0; i < 2; i++) {
+        for (int n = 0; n < 3; n++) {
+            cn_enrich_source(t, CN_STR_LIT("https://mail.qq.com/"), cn_str_c(lands[i]), CN_STR_NULL,
+                             &s, &r, &c, &ch);
+            assert_str(ch, i == 0 ? "Email" : "Paid Search");
+        }
+    }
+    cn_enrich_stats_t st;
+    cn_enrich_thread_stats(t, &st);
+    assert_int_equal(st.source_lookups, 6);
+    assert_int_equal(st.source_hits, 2);
+    assert_str(c.utm_campaign, "");
+    assert_str(c.click_id, "gclid");
+    cn_enrich_source(t, CN_STR_LIT("https://mail.qq.com/"), cn_str_c(lands[0]), CN_STR_NULL, &s, &r,
+                     &c, &ch);
+    assert_str(c.utm_campaign, "w47");
+    cn_enrich_thread_stats(t, &st);
+    assert_int_equal(st.source_hits, 3);
+    cn_enrich_thread_rebind(t, e);
+    cn_enrich_source(t, CN_STR_LIT("https://mail.qq.com/"), cn_str_c(lands[0]), CN_STR_NULL, &s, &r,
+                     &c, &ch);
+    cn_enrich_thread_stats(t, &st);
+    assert_int_equal(st.source_lookups, 1);
+    assert_int_equal(st.source_hits, 0);
+    assert_str(ch, "Email");
+    cn_enrich_thread_free(t);
+    cn_enrich_unref(e);
+}
+
+/* One visit's enrichment as processing asks for it (cn_enrich_prefetch first when pf), as
+ * text for a compare. */
+static void visit_text(cn_enrich_thread_t *t, bool pf, char *ua, char *ip, char *ref, char *land,
+                       char *out, size_t cap)
+{
+    cn_str_t u = cn_str_c(ua), i = cn_str_c(ip), r = cn_str_c(ref), l = cn_str_c(land);
+    if (pf)
+        cn_enrich_prefetch(t, u, i);
+    cn_ua_info_t ui;
+    cn_enrich_ua(t, u, &ui);
+    cn_geo_t g;
+    char text[CN_ENRICH_IP_TEXT_CAP];
+    size_t text_len;
+    int grc = cn_enrich_geo_ip_text(t, i, false, &g, text, &text_len);
+    cn_ref_info_t ri;
+    cn_campaign_t c;
+    cn_str_t ch;
+    int rc = cn_enrich_source(t, r, l, CN_STR_NULL, NULL, &ri, &c, &ch);
+    snprintf(out, cap, "%.*s %.*s %d|%d %.*s %.*s %.*s %.*s|%d %d %.*s %.*s %.*s|%.*s %.*s",
+             CN_STR_FMT(ui.browser), CN_STR_FMT(ui.os), (int)ui.type, grc, CN_STR_FMT(g.country),
+             CN_STR_FMT(g.region), CN_STR_FMT(g.city), (int)text_len, text, rc, (int)ri.type,
+             CN_STR_FMT(ri.domain), CN_STR_FMT(ri.terms), CN_STR_FMT(c.utm_campaign),
+             CN_STR_FMT(c.click_id), CN_STR_FMT(ch));
+}
+
+/* cn_enrich_prefetch changes no answer: not when the calls that follow read the same inputs,
+ * not when they read other ones, and not when the bytes it read were changed in place before
+ * them (the hashes it kept are then stale: they may only pick another place to look). */
+static void prefetch_changes_no_answer(void **state)
+{
+    (void)state;
+    cn_enrich_thread_t *t = cn_enrich_thread_new(E), *plain = cn_enrich_thread_new(E);
+    const char *uas[] = {
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/131.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+        "like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+        "curl/8.0"};
+    const char *ips[] = {"81.2.69.160", "81.2.69.1", "2001:db8::1", "175.16.199.7", "x"};
+    const char *refs[] = {"", "https://www.google.com/search?q=tea", "https://shop.example.com/"};
+    const char *lands[] = {"https://shop.example.com/", "/?utm_campaign=w47&utm_medium=email",
+                           "/?a?utm_campaign=b"};
+    char want[1024], got[1024];
+    for (int round = 0; round < 2; round++) {
+        for (size_t a = 0; a < 3; a++) {
+            for (size_t b = 0; b < 5; b++) {
+                for (size_t c = 0; c < 3; c++) {
+                    for (size_t d = 0; d < 3; d++) {
+                        char ua[300], ip[40], ref[100], land[100];
+                        snprintf(ua, sizeof(ua), "%s", uas[a]);
+                        snprintf(ip, sizeof(ip), "%s", ips[b]);
+                        snprintf(ref, sizeof(ref), "%s", refs[c]);
+                        snprintf(land, sizeof(land), "%s", lands[d]);
+                        visit_text(plain, false, ua, ip, ref, land, want, sizeof(want));
+                        visit_text(t, true, ua, ip, ref, land, got, sizeof(got));
+                        assert_string_equal(got, want);
+                        /* prefetch one visit, then change its bytes in place (same lengths)
+                         * and ask for the changed one */
+                        cn_enrich_prefetch(t, cn_str_c(ua), cn_str_c(ip));
+                        snprintf(ua, sizeof(ua), "%s", uas[(a + 1) % 3]);
+                        snprintf(ip, sizeof(ip), "%s", ips[(b + 1) % 5]);
+                        snprintf(ref, sizeof(ref), "%s", refs[(c + 1) % 3]);
+                        snprintf(land, sizeof(land), "%s", lands[(d + 1) % 3]);
+                        visit_text(plain, false, ua, ip, ref, land, want, sizeof(want));
+                        visit_text(t, false, ua, ip, ref, land, got, sizeof(got));
+                        assert_string_equal(got, want);
+                    }
+                }
+            }
+        }
+    }
+    /* changed in place to other bytes of the same lengths: the same slices, other answers */
+    char ua[] = "Mozilla/5.0 (Windows NT 10.0) Chrome/131.0.0.0", ip[] = "81.2.69.160",
+         ref[] = "https://www.google.com/", land[] = "/x?utm_campaign=ab";
+    for (int n = 0; n < 2; n++) {
+        cn_enrich_prefetch(t, cn_str_c(ua), cn_str_c(ip));
+        memcpy(ua, "Mozilla/5.0 (Macintosh; Mac) Firefox/131.0.0.00", sizeof(ua) - 1);
+        memcpy(ip, "175.16.199.", sizeof(ip) - 1);
+        memcpy(ref, "https://www.bing.co.uk/", sizeof(ref) - 1);
+        memcpy(land, "/?xutm_campaign=ab", sizeof(land) - 1);
+        visit_text(plain, false, ua, ip, ref, land, want, sizeof(want));
+        visit_text(t, false, ua, ip, ref, land, got, sizeof(got));
+        assert_string_equal(got, want);
+        memcpy(ua, "Mozilla/5.0 (Windows NT 10.0) Chrome/131.0.0.0", sizeof(ua) - 1);
+        memcpy(ip, "81.2.69.160", sizeof(ip) - 1);
+        memcpy(ref, "https://www.google.com/", sizeof(ref) - 1);
+        memcpy(land, "/x?utm_campaign=ab", sizeof(land) - 1);
+    }
+    /* the same bytes at another address take the prefetched parse of the IP */
+    char ip1[16] = "81.2.69.160", ip2[16] = "81.2.69.160";
+    cn_enrich_prefetch(t, CN_STR_LIT("curl/8.0"), cn_str_c(ip1));
+    visit_text(t, false, "curl/8.0", ip2, "", "", got, sizeof(got));
+    visit_text(plain, false, "curl/8.0", ip2, "", "", want, sizeof(want));
+    assert_string_equal(got, want);
+    cn_enrich_thread_free(t);
+    cn_enrich_thread_free(plain);
+}
+
 /* The referrer memo answers what classifying anew answers, through cn_enrich_referrer and
  * cn_enrich_landing: internal, search with terms, social, unknown, unparseable and too-long
  * referrers, landing URLs with and without click ids, three suites (own domains and lists
@@ -1749,6 +2007,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(landing_equals_referrer_and_campaign),
         cmocka_unit_test(channel_and_campaign_params_per_suite),
         cmocka_unit_test(channel_memo_equals_walk),
+        cmocka_unit_test(source_memo_equals_full_path),
+        cmocka_unit_test(source_memo_hits_and_skips_click_ids),
+        cmocka_unit_test(prefetch_changes_no_answer),
         cmocka_unit_test(ipv4_parse_equals_inet_pton),
         cmocka_unit_test(referrer_memo_equals_classifying),
         cmocka_unit_test(campaign_memo_equals_reading),
