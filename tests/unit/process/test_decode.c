@@ -463,6 +463,37 @@ static void adobe_context_data_ends_with_the_query(void **state)
     assert_str(B.ctx[h->ctx_first + 3].key, "c5");
 }
 
+/* Escaped names in the query and in a POST's body: each names its variable, D= finds a
+ * parameter of the query or of the body by its decoded name, and the body's fields win. */
+static void adobe_escaped_names_in_query_and_body(void **state)
+{
+    (void)state;
+    cn_rawhit_t r = {.proto = CN_PROTO_ADOBE,
+                     .suite = CN_STR_LIT("s1"),
+                     .method = CN_STR_LIT("POST"),
+                     .path = CN_STR_LIT("/b/ss/s1/1/JS-2.21.0/s1"),
+                     .query = CN_STR_LIT("g=u&p%61geName=Q&c%34=q4&%63%31=x+y"),
+                     .body = CN_STR_LIT("c%32=D%3Dc4&v%37=D%3Dc1&pageName=B%20b&c%38=D%3Dv%37&"
+                                        "%41QE=1")};
+    assert_int_equal(cn_decode_raw(&r, &B, &E), 0);
+    cn_dhit_t *h = &B.hits[0];
+    assert_str(h->page_name, "B b");
+    assert_false(h->truncated);
+    static const struct {
+        unsigned var;
+        const char *value;
+    } want[] = {{CN_VAR_PROP | 4, "q4"},
+                {CN_VAR_PROP | 1, "x y"},
+                {CN_VAR_PROP | 2, "q4"},
+                {CN_VAR_EVAR | 7, "x y"},
+                {CN_VAR_PROP | 8, "D=c1"}}; /* (one level: Adobe does not chain) */
+    assert_int_equal(h->var_count, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(B.vars[h->var_first + i].var, want[i].var);
+        assert_str(B.vars[h->var_first + i].value, want[i].value);
+    }
+}
+
 /* A long request's body gzipped (a server-side sender; the collector flags it): inflated and
  * read as the plain body is, context data included; not inflatable, a bad_gzip bad row. */
 static void adobe_gzip_body_is_inflated(void **state)
@@ -2433,6 +2464,7 @@ int main(void)
         cmocka_unit_test(adobe_hit_variables_given_twice_keep_the_last),
         cmocka_unit_test(values_over_a_mebibyte_are_too_big),
         cmocka_unit_test(adobe_context_data_ends_with_the_query),
+        cmocka_unit_test(adobe_escaped_names_in_query_and_body),
         cmocka_unit_test(adobe_gzip_body_is_inflated),
         cmocka_unit_test(money_parses_exactly),
         cmocka_unit_test(canton_json_batch_decodes),
