@@ -515,6 +515,15 @@ static uint64_t src_key_hash(cn_str_t r, cn_str_t q, cn_str_t v0)
     return h;
 }
 
+/* Whether slot m holds the key of suite settings es, referrer r, landing query q and v0. */
+static inline bool src_same(const cn_src_memo_t *m, const cn_enrich_suite_t *es, cn_str_t r,
+                            cn_str_t q, cn_str_t v0)
+{
+    return m->es == es && m->ref_len == r.len && m->query_len == q.len && m->v0_len == v0.len &&
+           cn_memeq_short(m->text, r.ptr, r.len) && cn_memeq_short(m->text + r.len, q.ptr, q.len) &&
+           (v0.len == 0 || memcmp(m->text + r.len + q.len, v0.ptr, v0.len) == 0);
+}
+
 int cn_enrich_source(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
                      cn_str_t adobe_v0, const cn_suite_conf_t *suite, cn_ref_info_t *ref,
                      cn_campaign_t *camp, cn_str_t *channel)
@@ -535,10 +544,7 @@ int cn_enrich_source(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t land
             if (t->src_tag[i] != tag)
                 continue;
             const cn_src_memo_t *m = &t->src_memo[i];
-            if (m->es != es || m->ref_len != r.len || m->query_len != q.len ||
-                m->v0_len != v0.len || !cn_memeq_short(m->text, r.ptr, r.len) ||
-                !cn_memeq_short(m->text + r.len, q.ptr, q.len) ||
-                (v0.len > 0 && memcmp(m->text + r.len + q.len, v0.ptr, v0.len) != 0))
+            if (!src_same(m, es, r, q, v0))
                 continue;
             /* the one thing the key leaves out: the suite's own domains */
             bool own = m->rc == 0 && m->ref.domain.len > 0 && is_own_domain(m->ref.domain, suite);
@@ -563,11 +569,7 @@ int cn_enrich_source(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t land
     /* the slot with this key (its own-domain bit changed), else the least recently used */
     size_t victim = set * CN_ENRICH_SRC_WAYS;
     for (size_t i = victim; i < (set + 1) * CN_ENRICH_SRC_WAYS; i++) {
-        if (t->src_tag[i] == tag && t->src_memo[i].es == es && t->src_memo[i].ref_len == r.len &&
-            t->src_memo[i].query_len == q.len && t->src_memo[i].v0_len == v0.len &&
-            memcmp(t->src_memo[i].text, r.ptr, r.len) == 0 &&
-            memcmp(t->src_memo[i].text + r.len, q.ptr, q.len) == 0 &&
-            memcmp(t->src_memo[i].text + r.len + q.len, v0.ptr, v0.len) == 0) {
+        if (t->src_tag[i] == tag && src_same(&t->src_memo[i], es, r, q, v0)) {
             victim = i;
             break;
         }
