@@ -10,7 +10,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -39,6 +41,37 @@ static inline int fixture_rm_entry(const char *path, const struct stat *st, int 
 static inline void fixture_rmtree(const char *dir)
 {
     nftw(dir, fixture_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A test's own log folder, made by fixture_dir_setup and removed by fixture_dir_teardown (a
+ * cmocka setup/teardown pair; the state is the fixture). */
+typedef struct fixture_dir {
+    char dir[64];
+} fixture_dir_t;
+
+static inline int fixture_dir_setup(void **state)
+{
+    fixture_dir_t *fx = calloc(1, sizeof(*fx));
+    if (fx == NULL || fixture_mkdtemp(fx->dir, "test") != 0) {
+        free(fx);
+        return -1;
+    }
+    *state = fx;
+    return 0;
+}
+
+static inline int fixture_dir_teardown(void **state)
+{
+    fixture_dir_t *fx = *state;
+    fixture_rmtree(fx->dir);
+    free(fx);
+    return 0;
+}
+
+/* The path of segment segno in the log folder dir. */
+static inline void fixture_seg_path(const char *dir, uint32_t segno, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%08u.log", dir, segno);
 }
 
 /* Opens the log in dir or fails the test with the error's message. */

@@ -34,45 +34,19 @@
 
 /* --- Helpers --- */
 
-typedef struct fixture {
-    char dir[64];
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *fx = calloc(1, sizeof(*fx));
-    if (fixture_mkdtemp(fx->dir, "test") != 0)
-        return -1;
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *fx = *state;
-    fixture_rmtree(fx->dir);
-    free(fx);
-    return 0;
-}
-
-static void seg_path(const fixture_t *fx, uint32_t segno, char *out, size_t len)
-{
-    snprintf(out, len, "%s/%08u.log", fx->dir, segno);
-}
-
-static uint64_t seg_size(const fixture_t *fx, uint32_t segno)
+static uint64_t seg_size(const fixture_dir_t *fx, uint32_t segno)
 {
     char path[128];
     struct stat st;
-    seg_path(fx, segno, path, sizeof(path));
+    fixture_seg_path(fx->dir, segno, path, sizeof(path));
     assert_int_equal(stat(path, &st), 0);
     return (uint64_t)st.st_size;
 }
 
-static void append_raw(const fixture_t *fx, uint32_t segno, const void *p, size_t len)
+static void append_raw(const fixture_dir_t *fx, uint32_t segno, const void *p, size_t len)
 {
     char path[128];
-    seg_path(fx, segno, path, sizeof(path));
+    fixture_seg_path(fx->dir, segno, path, sizeof(path));
     int fd = open(path, O_WRONLY | O_APPEND);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, p, len), (ssize_t)len);
@@ -80,11 +54,11 @@ static void append_raw(const fixture_t *fx, uint32_t segno, const void *p, size_
 }
 
 /* Overwrites one byte of a segment with its complement. */
-static void flip_byte(const fixture_t *fx, uint32_t segno, uint64_t off)
+static void flip_byte(const fixture_dir_t *fx, uint32_t segno, uint64_t off)
 {
     char path[128];
     uint8_t b;
-    seg_path(fx, segno, path, sizeof(path));
+    fixture_seg_path(fx->dir, segno, path, sizeof(path));
     int fd = open(path, O_RDWR);
     assert_true(fd >= 0);
     assert_int_equal(pread(fd, &b, 1, (off_t)off), 1);
@@ -106,7 +80,7 @@ static size_t make_payload(unsigned i, size_t len, char *out)
     return len;
 }
 
-static cn_hitlog_t *open_log(const fixture_t *fx, const cn_hitlog_opts_t *opts,
+static cn_hitlog_t *open_log(const fixture_dir_t *fx, const cn_hitlog_opts_t *opts,
                              cn_hitlog_recovery_t *rec)
 {
     return fixture_open_log(fx->dir, opts, rec);
@@ -127,7 +101,7 @@ static void append_n(cn_hitlog_t *log, unsigned first, unsigned count, size_t le
 }
 
 /* Reads every record from pos to the current end, checking payloads first.. */
-static unsigned read_all(const fixture_t *fx, cn_hitlog_pos_t from, unsigned first, size_t len)
+static unsigned read_all(const fixture_dir_t *fx, cn_hitlog_pos_t from, unsigned first, size_t len)
 {
     cn_hitlog_reader_t *r;
     cn_err_t err;
@@ -153,7 +127,7 @@ static unsigned read_all(const fixture_t *fx, cn_hitlog_pos_t from, unsigned fir
 
 static void append_and_read_back(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_recovery_t rec;
     cn_hitlog_t *log = open_log(fx, NULL, &rec);
     assert_int_equal(rec.segments, 1);
@@ -185,7 +159,7 @@ static void append_and_read_back(void **state)
 
 static void reader_returns_positions_and_tell(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_t *log = open_log(fx, NULL, NULL);
     cn_hitlog_pos_t pos[3];
     append_n(log, 0, 3, 10, pos);
@@ -209,7 +183,7 @@ static void reader_returns_positions_and_tell(void **state)
 
 static void append_rejects_empty_and_oversized(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
     opts.max_record_bytes = 64;
@@ -223,7 +197,7 @@ static void append_rejects_empty_and_oversized(void **state)
 
 static void full_queue_refuses_appends(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
     opts.max_queue_bytes = 1000;
@@ -245,7 +219,7 @@ static void full_queue_refuses_appends(void **state)
 
 static void crc_mismatch_in_middle_is_corruption(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_t *log = open_log(fx, NULL, NULL);
     cn_hitlog_pos_t pos[3];
     append_n(log, 0, 3, 50, pos);
@@ -283,7 +257,7 @@ static void crc_mismatch_in_middle_is_corruption(void **state)
  */
 static void records_across_read_windows_read_back(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     static const size_t sizes[] = {1,         1100,   9000, (64u << 10) - 8,  64u << 10, 70000,
                                    140000,    300000, 33,   (256u << 10) + 1, 1100,      65536 - 7,
                                    131072 + 9};
@@ -336,7 +310,7 @@ static void records_across_read_windows_read_back(void **state)
 
 static void bad_length_in_middle_is_corruption(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_t *log = open_log(fx, NULL, NULL);
     cn_hitlog_pos_t pos[4];
     append_n(log, 0, 4, 50, pos);
@@ -353,7 +327,7 @@ static void bad_length_in_middle_is_corruption(void **state)
 }
 
 /* Opens after appending junk to a log of 5 records; the junk must be cut. */
-static void check_torn_tail(fixture_t *fx, const void *junk, size_t junk_len)
+static void check_torn_tail(fixture_dir_t *fx, const void *junk, size_t junk_len)
 {
     cn_hitlog_t *log = open_log(fx, NULL, NULL);
     append_n(log, 0, 5, 40, NULL);
@@ -403,7 +377,7 @@ static void torn_tail_zeros_are_cut(void **state)
 
 static void torn_segment_header_is_rewritten(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
     cn_hitlog_t *log = open_log(fx, &opts, NULL);
@@ -411,7 +385,7 @@ static void torn_segment_header_is_rewritten(void **state)
     cn_hitlog_close(log);
     /* A crash while creating segment 2 left 5 bytes of its header. */
     char path[128];
-    seg_path(fx, 2, path, sizeof(path));
+    fixture_seg_path(fx->dir, 2, path, sizeof(path));
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     fwrite("CNHIT", 1, 5, f);
@@ -429,7 +403,7 @@ static void torn_segment_header_is_rewritten(void **state)
 
 static void bad_magic_is_corruption(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_t *log = open_log(fx, NULL, NULL);
     cn_hitlog_close(log);
     flip_byte(fx, 1, 0);
@@ -445,7 +419,7 @@ static void bad_magic_is_corruption(void **state)
 
 static void segments_roll_over(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
     opts.segment_bytes = 4096;
@@ -488,14 +462,14 @@ static void segments_roll_over(void **state)
  */
 static void segments_are_renamed_into_place(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
     opts.segment_bytes = 4096;
     cn_hitlog_t *log = open_log(fx, &opts, NULL);
     append_n(log, 0, 10, 200, NULL); /* segment 1 only */
     char path[128], tmp[160];
-    seg_path(fx, 2, path, sizeof(path));
+    fixture_seg_path(fx->dir, 2, path, sizeof(path));
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     FILE *f = fopen(tmp, "wb");
     assert_non_null(f);
@@ -515,7 +489,7 @@ static void segments_are_renamed_into_place(void **state)
     assert_int_equal(stat(tmp, &st), -1);
     for (uint32_t seg = 2; seg <= 3; seg++) {
         char tp[160];
-        seg_path(fx, seg, path, sizeof(path));
+        fixture_seg_path(fx->dir, seg, path, sizeof(path));
         snprintf(tp, sizeof(tp), "%s.tmp", path);
         assert_int_equal(stat(tp, &st), -1);
     }
@@ -524,7 +498,7 @@ static void segments_are_renamed_into_place(void **state)
 
 static void record_larger_than_segment_gets_its_own(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
     opts.segment_bytes = 4096;
@@ -544,7 +518,7 @@ static void record_larger_than_segment_gets_its_own(void **state)
 
 static void reader_follows_growing_log(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
     opts.segment_bytes = 4096;
@@ -577,7 +551,7 @@ static void reader_follows_growing_log(void **state)
 
 static void reader_waits_on_partial_record(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_t *log = open_log(fx, NULL, NULL);
     append_n(log, 0, 1, 30, NULL);
     cn_hitlog_close(log);
@@ -610,7 +584,7 @@ static void reader_waits_on_partial_record(void **state)
 
 static void reader_on_empty_and_missing_logs(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_reader_t *r;
     cn_err_t err;
     char missing[128];
@@ -637,7 +611,7 @@ static void reader_on_empty_and_missing_logs(void **state)
 
 static void buffered_mode_acknowledges_before_fsync(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
     opts.buffered = true;
@@ -661,7 +635,7 @@ static void buffered_mode_acknowledges_before_fsync(void **state)
 
 static void fsync_mode_groups_commits(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
     opts.group_commit_us = 20000;
@@ -713,7 +687,7 @@ static void record_cb(void *ud, int status, cn_hitlog_pos_t pos)
 
 static void callbacks_carry_positions_in_order(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     memset(&cbs, 0, sizeof(cbs));
     pthread_mutex_init(&cbs.mu, NULL);
     cn_hitlog_opts_t opts;
@@ -757,7 +731,7 @@ static void callbacks_carry_positions_in_order(void **state)
 
 static void lock_keeps_out_a_second_writer(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_t *log = open_log(fx, NULL, NULL);
     cn_hitlog_t *second = NULL;
     cn_err_t err;
@@ -816,7 +790,7 @@ static void *appender_main(void *arg)
 
 static void concurrent_appends_land_exactly_once(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
     opts.segment_bytes = 64 << 10;
@@ -901,7 +875,7 @@ static void *follower_main(void *arg)
  * writer rolls over every 64 KiB: it must see every record and no damage. */
 static void reader_follows_concurrent_appends(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
     opts.segment_bytes = 64 << 10;
@@ -928,7 +902,7 @@ static void reader_follows_concurrent_appends(void **state)
 
 static void write_error_fails_callbacks_and_health(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     memset(&cbs, 0, sizeof(cbs));
     pthread_mutex_init(&cbs.mu, NULL);
     cn_hitlog_t *log = open_log(fx, NULL, NULL);
@@ -1034,7 +1008,7 @@ static void *killed_appender(void *arg)
  * log exactly once, after a recovery that may cut a torn tail. */
 static void kill_9_loses_no_acknowledged_record(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     static unsigned char seen[1 << 22];
     uint64_t prev_records = 0;
     for (int cycle = 0; cycle < 4; cycle++) {
@@ -1125,7 +1099,7 @@ static void kill_9_loses_no_acknowledged_record(void **state)
 
 static void stats_count_records_and_disk(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     cn_hitlog_t *log = open_log(fx, NULL, NULL);
     append_n(log, 0, 7, 93, NULL);
     cn_hitlog_stats_t st;
@@ -1144,34 +1118,62 @@ static void stats_count_records_and_disk(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(append_and_read_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(reader_returns_positions_and_tell, setup, teardown),
-        cmocka_unit_test_setup_teardown(append_rejects_empty_and_oversized, setup, teardown),
-        cmocka_unit_test_setup_teardown(full_queue_refuses_appends, setup, teardown),
-        cmocka_unit_test_setup_teardown(crc_mismatch_in_middle_is_corruption, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_length_in_middle_is_corruption, setup, teardown),
-        cmocka_unit_test_setup_teardown(torn_tail_partial_frame_is_cut, setup, teardown),
-        cmocka_unit_test_setup_teardown(torn_tail_partial_payload_is_cut, setup, teardown),
-        cmocka_unit_test_setup_teardown(torn_tail_crc_mismatch_at_end_is_cut, setup, teardown),
-        cmocka_unit_test_setup_teardown(torn_tail_zeros_are_cut, setup, teardown),
-        cmocka_unit_test_setup_teardown(torn_segment_header_is_rewritten, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_magic_is_corruption, setup, teardown),
-        cmocka_unit_test_setup_teardown(segments_roll_over, setup, teardown),
-        cmocka_unit_test_setup_teardown(segments_are_renamed_into_place, setup, teardown),
-        cmocka_unit_test_setup_teardown(record_larger_than_segment_gets_its_own, setup, teardown),
-        cmocka_unit_test_setup_teardown(records_across_read_windows_read_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(reader_follows_growing_log, setup, teardown),
-        cmocka_unit_test_setup_teardown(reader_waits_on_partial_record, setup, teardown),
-        cmocka_unit_test_setup_teardown(reader_on_empty_and_missing_logs, setup, teardown),
-        cmocka_unit_test_setup_teardown(buffered_mode_acknowledges_before_fsync, setup, teardown),
-        cmocka_unit_test_setup_teardown(fsync_mode_groups_commits, setup, teardown),
-        cmocka_unit_test_setup_teardown(callbacks_carry_positions_in_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(lock_keeps_out_a_second_writer, setup, teardown),
-        cmocka_unit_test_setup_teardown(concurrent_appends_land_exactly_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(reader_follows_concurrent_appends, setup, teardown),
-        cmocka_unit_test_setup_teardown(write_error_fails_callbacks_and_health, setup, teardown),
-        cmocka_unit_test_setup_teardown(kill_9_loses_no_acknowledged_record, setup, teardown),
-        cmocka_unit_test_setup_teardown(stats_count_records_and_disk, setup, teardown),
+        cmocka_unit_test_setup_teardown(append_and_read_back, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(reader_returns_positions_and_tell, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(append_rejects_empty_and_oversized, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(full_queue_refuses_appends, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(crc_mismatch_in_middle_is_corruption, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(bad_length_in_middle_is_corruption, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(torn_tail_partial_frame_is_cut, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(torn_tail_partial_payload_is_cut, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(torn_tail_crc_mismatch_at_end_is_cut, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(torn_tail_zeros_are_cut, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(torn_segment_header_is_rewritten, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(bad_magic_is_corruption, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(segments_roll_over, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(segments_are_renamed_into_place, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(record_larger_than_segment_gets_its_own, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(records_across_read_windows_read_back, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(reader_follows_growing_log, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(reader_waits_on_partial_record, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(reader_on_empty_and_missing_logs, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(buffered_mode_acknowledges_before_fsync, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(fsync_mode_groups_commits, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(callbacks_carry_positions_in_order, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(lock_keeps_out_a_second_writer, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(concurrent_appends_land_exactly_once, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(reader_follows_concurrent_appends, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(write_error_fails_callbacks_and_health, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(kill_9_loses_no_acknowledged_record, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(stats_count_records_and_disk, fixture_dir_setup,
+                                        fixture_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,37 +29,11 @@
 #define SEG_BYTES (256u << 10)
 #define BIG_LEN   (70u << 10) /* larger than the pread window's 64 KiB chunk */
 
-typedef struct fixture {
-    char dir[64];
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *fx = calloc(1, sizeof(*fx));
-    if (fixture_mkdtemp(fx->dir, "reader") != 0)
-        return -1;
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *fx = *state;
-    fixture_rmtree(fx->dir);
-    free(fx);
-    return 0;
-}
-
-static void seg_path(const fixture_t *fx, uint32_t segno, char *out, size_t len)
-{
-    snprintf(out, len, "%s/%08u.log", fx->dir, segno);
-}
-
 /* True when segment segno of the log is mapped in this process (/proc/self/maps). */
-static bool is_mapped(const fixture_t *fx, uint32_t segno)
+static bool is_mapped(const fixture_dir_t *fx, uint32_t segno)
 {
     char path[128], line[512];
-    seg_path(fx, segno, path, sizeof(path));
+    fixture_seg_path(fx->dir, segno, path, sizeof(path));
     FILE *f = fopen("/proc/self/maps", "r");
     assert_non_null(f);
     bool found = false;
@@ -110,7 +84,8 @@ static void make_payload(unsigned i, size_t len, uint8_t *out)
 }
 
 /* Appends records [first, first + count) with the writer, in segments of seg_bytes. */
-static void write_log_in(const fixture_t *fx, unsigned first, unsigned count, uint64_t seg_bytes)
+static void write_log_in(const fixture_dir_t *fx, unsigned first, unsigned count,
+                         uint64_t seg_bytes)
 {
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
@@ -129,16 +104,16 @@ static void write_log_in(const fixture_t *fx, unsigned first, unsigned count, ui
 }
 
 /* Appends records [first, first + count) with the writer, in segments of SEG_BYTES. */
-static void write_log(const fixture_t *fx, unsigned first, unsigned count)
+static void write_log(const fixture_dir_t *fx, unsigned first, unsigned count)
 {
     write_log_in(fx, first, count, SEG_BYTES);
 }
 
 /* Appends one framed record (payload i) to segment segno by hand; returns its offset. */
-static uint64_t append_framed(const fixture_t *fx, uint32_t segno, unsigned i)
+static uint64_t append_framed(const fixture_dir_t *fx, uint32_t segno, unsigned i)
 {
     char path[128];
-    seg_path(fx, segno, path, sizeof(path));
+    fixture_seg_path(fx->dir, segno, path, sizeof(path));
     size_t len = rec_len(i);
     uint8_t *buf = malloc(FRAME + len);
     make_payload(i, len, buf + FRAME);
@@ -167,11 +142,11 @@ typedef struct walked {
  * Walks segment segno with the segment code alone, mapped or with pread,
  * into *out (count records, freed by free_walk); returns how it ended.
  */
-static cn_hitlog__rec_kind_t walk(const fixture_t *fx, uint32_t segno, bool mapped, walked_t **out,
-                                  size_t *count)
+static cn_hitlog__rec_kind_t walk(const fixture_dir_t *fx, uint32_t segno, bool mapped,
+                                  walked_t **out, size_t *count)
 {
     char path[128];
-    seg_path(fx, segno, path, sizeof(path));
+    fixture_seg_path(fx->dir, segno, path, sizeof(path));
     int fd = open(path, O_RDONLY);
     assert_true(fd >= 0);
     uint64_t size = (uint64_t)lseek(fd, 0, SEEK_END);
@@ -214,7 +189,7 @@ static void free_walk(walked_t *v, size_t n)
 }
 
 /* The number of the newest segment. */
-static uint32_t last_segment(const fixture_t *fx)
+static uint32_t last_segment(const fixture_dir_t *fx)
 {
     uint32_t *segs;
     size_t n;
@@ -235,7 +210,7 @@ static uint32_t last_segment(const fixture_t *fx)
  */
 static void mapped_and_pread_reads_agree(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     const unsigned total = 400;
     write_log(fx, 0, total);
     uint32_t last = last_segment(fx);
@@ -327,7 +302,7 @@ static void mapped_and_pread_reads_agree(void **state)
  */
 static void mapped_segment_that_grows_is_read_on_with_pread(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     write_log(fx, 0, 150);
     uint32_t last = last_segment(fx);
     assert_true(last >= 2);
@@ -388,7 +363,7 @@ static void mapped_segment_that_grows_is_read_on_with_pread(void **state)
  */
 static void damage_in_a_mapped_segment_is_corruption(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     write_log(fx, 0, 200);
     assert_true(last_segment(fx) >= 3);
     walked_t *seg1, *seg2;
@@ -399,7 +374,7 @@ static void damage_in_a_mapped_segment_is_corruption(void **state)
 
     /* A payload byte of record 5 of segment 1. */
     char path[128];
-    seg_path(fx, 1, path, sizeof(path));
+    fixture_seg_path(fx->dir, 1, path, sizeof(path));
     int fd = open(path, O_RDWR);
     assert_true(fd >= 0);
     uint8_t b;
@@ -409,7 +384,7 @@ static void damage_in_a_mapped_segment_is_corruption(void **state)
     assert_int_equal(pwrite(fd, &b, 1, at), 1);
     close(fd);
     /* And segment 2 loses the last 3 bytes of its last record. */
-    seg_path(fx, 2, path, sizeof(path));
+    fixture_seg_path(fx->dir, 2, path, sizeof(path));
     assert_int_equal(truncate(path, (off_t)(seg2[n2 - 1].off + FRAME + seg2[n2 - 1].len - 3)), 0);
 
     cn_hitlog_reader_t *r;
@@ -451,7 +426,7 @@ static void damage_in_a_mapped_segment_is_corruption(void **state)
  */
 static void mapped_pages_behind_the_reader_are_given_back(void **state)
 {
-    fixture_t *fx = *state;
+    fixture_dir_t *fx = *state;
     const uint64_t step = CN_HITLOG__RELEASE_STEP;
     write_log_in(fx, 0, 6000, 4 * step + step / 2); /* ~27 MB: segment 1 sealed, ~18 MiB */
     assert_true(last_segment(fx) >= 2);
@@ -488,7 +463,7 @@ static void mapped_pages_behind_the_reader_are_given_back(void **state)
 
     /* A mapped walk with the first steps given back reads them again from the file. */
     char path[128];
-    seg_path(fx, 1, path, sizeof(path));
+    fixture_seg_path(fx->dir, 1, path, sizeof(path));
     int fd = open(path, O_RDONLY);
     assert_true(fd >= 0);
     cn_hitlog__file_t f;
@@ -523,12 +498,14 @@ static void mapped_pages_behind_the_reader_are_given_back(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(mapped_and_pread_reads_agree, setup, teardown),
-        cmocka_unit_test_setup_teardown(mapped_segment_that_grows_is_read_on_with_pread, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(damage_in_a_mapped_segment_is_corruption, setup, teardown),
-        cmocka_unit_test_setup_teardown(mapped_pages_behind_the_reader_are_given_back, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(mapped_and_pread_reads_agree, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(mapped_segment_that_grows_is_read_on_with_pread,
+                                        fixture_dir_setup, fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(damage_in_a_mapped_segment_is_corruption, fixture_dir_setup,
+                                        fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(mapped_pages_behind_the_reader_are_given_back,
+                                        fixture_dir_setup, fixture_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
