@@ -66,14 +66,15 @@ int cn_hitlog__list(const char *dir, uint32_t **out, size_t *count);
  */
 typedef struct cn_hitlog__file {
     int fd;
-    uint64_t size;       /* file size as last observed; buf_off + buf_len never exceeds it */
-    uint8_t *buf;        /* owned: malloc'd, or the mapping when map_len > 0 */
-    size_t cap;          /* allocated bytes in buf (0 while mapped) */
-    uint64_t buf_off;    /* file offset of buf[0] */
-    size_t buf_len;      /* valid bytes in buf */
-    size_t map_len;      /* bytes mapped at buf (the whole file, from offset 0); 0: not mapped */
-    uint64_t released;   /* mapped: [0, released) given back (cn_hitlog__file_release) */
-    uint64_t release_at; /* mapped: the first offset at which a release has pages to give */
+    uint64_t size;     /* file size as last observed; buf_off + buf_len never exceeds it */
+    uint8_t *buf;      /* owned: malloc'd, or the mapping when map_len > 0 */
+    size_t cap;        /* allocated bytes in buf (0 while mapped) */
+    uint64_t buf_off;  /* file offset of buf[0] */
+    size_t buf_len;    /* valid bytes in buf */
+    size_t map_len;    /* bytes mapped at buf (the whole file, from offset 0); 0: not mapped */
+    uint64_t released; /* mapped: [0, released) given back (cn_hitlog__file_release), a multiple
+                          of CN_HITLOG__RELEASE_STEP: a release has pages to give from
+                          released + CN_HITLOG__RELEASE_STEP on */
 } cn_hitlog__file_t;
 
 void cn_hitlog__file_init(cn_hitlog__file_t *f, int fd, uint64_t size);
@@ -109,7 +110,7 @@ void cn_hitlog__file_drop(cn_hitlog__file_t *f);
  * contents (a sealed segment does not change). Only a cost, then, never a
  * wrong byte; the reader calls it with the offset of the record it
  * returns, whose payload is above it. Nothing to do when not mapped or
- * when off is below f->release_at.
+ * when off is below f->released + CN_HITLOG__RELEASE_STEP.
  */
 void cn_hitlog__file_release(cn_hitlog__file_t *f, uint64_t off);
 

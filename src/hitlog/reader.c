@@ -218,7 +218,7 @@ int cn_hitlog_reader_next(cn_hitlog_reader_t *r, const void **p, size_t *len, cn
         uint64_t next = r->off + CN_HITLOG__FRAME_LEN + n;
         if (r->f.map_len > 0) {
             prefetch_ahead(&r->f, r->off, next);
-            if (r->off >= r->f.release_at)
+            if (r->off >= r->f.released + CN_HITLOG__RELEASE_STEP)
                 cn_hitlog__file_release(&r->f, r->off); /* the pages behind this record */
         }
         *p = payload;

@@ -190,7 +190,6 @@ int cn_hitlog__file_map(cn_hitlog__file_t *f)
     f->buf_off = 0;
     f->buf_len = f->map_len = len;
     f->released = 0;
-    f->release_at = CN_HITLOG__RELEASE_STEP;
     return 0;
 }
 
@@ -204,15 +203,12 @@ int cn_hitlog__file_map(cn_hitlog__file_t *f)
  */
 void cn_hitlog__file_release(cn_hitlog__file_t *f, uint64_t off)
 {
-    if (f->map_len == 0 || off < f->release_at)
+    if (f->map_len == 0 || off < f->released + CN_HITLOG__RELEASE_STEP)
         return;
     uint64_t below = off & ~(uint64_t)(CN_HITLOG__RELEASE_STEP - 1);
-    if (below > f->released) {
-        /* advice: when refused the pages stay mapped until the unmap */
-        (void)madvise(f->buf + f->released, (size_t)(below - f->released), MADV_DONTNEED);
-        f->released = below;
-    }
-    f->release_at = below + CN_HITLOG__RELEASE_STEP;
+    /* advice: when refused the pages stay mapped until the unmap */
+    (void)madvise(f->buf + f->released, (size_t)(below - f->released), MADV_DONTNEED);
+    f->released = below;
 }
 
 void cn_hitlog__file_set_size(cn_hitlog__file_t *f, uint64_t size)
