@@ -95,12 +95,6 @@ static __attribute__((noinline)) void d_room(digest_t *d, size_t need)
     d->lim = D_FLUSH;
 }
 
-/* (a row's slots in the fit test: the parameters it does not read) */
-static inline void d_unused(int n, ...)
-{
-    (void)n;
-}
-
 /* 16 bytes from s to w. */
 static inline void copy16(char *w, const char *s)
 {
@@ -185,10 +179,10 @@ static inline char *w_str(char *w, cn_str_t s)
 
 /*
  * One row function per group (and its slow twin): tag, then head (a fixed
- * part before the columns: the visit's ordinal), then the columns; count is
- * the counter the row adds to, cb the next sink's function.
+ * part before the columns: the visit's ordinal), then the columns of the row type ROW (named r in
+ * PARAMS); count is the counter the row adds to, cb the next sink's function.
  */
-#define D_ROW(fn, COLUMNS, tag, PARAMS, ARGS, HEAD, count, cb)                                     \
+#define D_ROW(fn, COLUMNS, tag, ROW, PARAMS, ARGS, HEAD, count, cb)                                \
     static inline __attribute__((always_inline)) void fn##_write(digest_t *d, PARAMS)              \
     {                                                                                              \
         char *w = d->b.ptr + d->b.len;                                                             \
@@ -202,36 +196,37 @@ static inline char *w_str(char *w, cn_str_t s)
         d->b.len = (size_t)(w - d->b.ptr);                                                         \
         d->count++;                                                                                \
     }                                                                                              \
-    static inline size_t fn##_need(PARAMS)                                                         \
+    static inline size_t fn##_need(const ROW *r)                                                   \
     {                                                                                              \
         _Static_assert(1 + 8 COLUMNS(F_FIELD) <= D_FIXED_MAX, "a row's fixed part");               \
-        d_unused(0, ARGS);                                                                         \
         return D_FIXED_MAX COLUMNS(L_FIELD);                                                       \
     }                                                                                              \
     static __attribute__((noinline)) int fn##_slow(digest_t *d, PARAMS)                            \
     {                                                                                              \
-        d_room(d, fn##_need(ARGS));                                                                \
+        d_room(d, fn##_need(r));                                                                   \
         fn##_write(d, ARGS);                                                                       \
         return d->next.ud ? d->next.cb(d->next.ud, ARGS) : 0;                                      \
     }                                                                                              \
     static int fn(void *ud, PARAMS)                                                                \
     {                                                                                              \
         digest_t *d = ud;                                                                          \
-        if (!d_fits(d, fn##_need(ARGS)))                                                           \
+        if (!d_fits(d, fn##_need(r)))                                                              \
             return fn##_slow(d, ARGS);                                                             \
         fn##_write(d, ARGS);                                                                       \
         return d->next.ud ? d->next.cb(d->next.ud, ARGS) : 0;                                      \
     }
 
 #define P(...) __VA_ARGS__
-D_ROW(d_visit, CN_VISIT_COLUMNS, 'V', P(uint32_t visit, const cn_visit_row_t *r), P(visit, r),
-      (memcpy(w, &visit, sizeof(visit)), w += sizeof(visit)), visits, visit)
+D_ROW(d_visit, CN_VISIT_COLUMNS, 'V', cn_visit_row_t, P(uint32_t visit, const cn_visit_row_t *r),
+      P(visit, r), (memcpy(w, &visit, sizeof(visit)), w += sizeof(visit)), visits, visit)
 /* (the hit's number is set before the row is written: the store's sink sets it again) */
-D_ROW(d_hit, CN_HIT_COLUMNS, 'H', P(const cn_hit_row_t *r, uint32_t *out), P(r, out),
+D_ROW(d_hit, CN_HIT_COLUMNS, 'H', cn_hit_row_t, P(const cn_hit_row_t *r, uint32_t *out), P(r, out),
       *out = (uint32_t)d->hits, hits, hit)
-D_ROW(d_item, CN_ITEM_COLUMNS, 'I', P(const cn_item_row_t *r), P(r), (void)0, items, item)
-D_ROW(d_var, CN_VAR_COLUMNS, 'R', P(const cn_var_row_t *r), P(r), (void)0, vars, var)
-D_ROW(d_event, CN_EVENT_COLUMNS, 'E', P(const cn_event_row_t *r), P(r), (void)0, events, event)
+D_ROW(d_item, CN_ITEM_COLUMNS, 'I', cn_item_row_t, P(const cn_item_row_t *r), P(r), (void)0, items,
+      item)
+D_ROW(d_var, CN_VAR_COLUMNS, 'R', cn_var_row_t, P(const cn_var_row_t *r), P(r), (void)0, vars, var)
+D_ROW(d_event, CN_EVENT_COLUMNS, 'E', cn_event_row_t, P(const cn_event_row_t *r), P(r), (void)0,
+      events, event)
 #undef P
 
 static int d_checkpoint(void *ud, const void *blob, size_t len)
