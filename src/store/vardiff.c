@@ -87,6 +87,7 @@ static void vm_init(vmap_t *m, uint64_t cap)
     m->used = 0;
     m->e = cn_xcalloc(cap, sizeof(vstate_t));
     m->dense = false;
+    m->base = 0;
 }
 
 /* The map for the visits visit[0..hits): an array when their ordinals are
