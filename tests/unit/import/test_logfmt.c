@@ -63,7 +63,7 @@ static int compile_err(const char *format, cn_err_t *err)
 static void assert_str(cn_str_t s, const char *want)
 {
     if (!cn_str_eq_c(s, want))
-        fail_msg("got '%.*s', want '%s'", CN_STR_FMT(s), want);
+        fail_msg("got '%.*s', want '%s'", (int)s.len, s.len ? s.ptr : "", want ? want : "(null)");
 }
 
 static cn_str_t header(const cn_rawhit_t *h, const char *name)

@@ -18,7 +18,7 @@
 static void assert_str(cn_str_t s, const char *want)
 {
     if (!cn_str_eq_c(s, want))
-        fail_msg("got '%.*s', want '%s'", CN_STR_FMT(s), want);
+        fail_msg("got '%.*s', want '%s'", (int)s.len, s.len ? s.ptr : "", want ? want : "(null)");
 }
 
 typedef struct fixture {

@@ -54,7 +54,8 @@ static int teardown(void **state)
 static void assert_s(cn_str_t got, const char *want)
 {
     if (!cn_str_eq_c(got, want))
-        fail_msg("got '%.*s', want '%s'", CN_STR_FMT(got), want);
+        fail_msg("got '%.*s', want '%s'", (int)got.len, got.len ? got.ptr : "",
+                 want ? want : "(null)");
 }
 
 static int log_line(const char *suite, const char *path, const char *query, const char *headers)
