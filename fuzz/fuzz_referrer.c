@@ -8,7 +8,9 @@
  * the input's host; percent-decoding never grows a string; the channel is
  * one of the default rules' names; the same input gives the same answer;
  * the referrer, campaign and channel memos give what the full paths give,
- * on a miss and on a hit. An optional third line is Adobe's v0.
+ * on a miss and on a hit, and the visit-source memo also for another click
+ * of the same ad (the click ids' values changed: one masked key). An
+ * optional third line is Adobe's v0.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -26,7 +28,7 @@ static cn_enrich_thread_t *T;
 /* A suite with its own campaign parameters: more than the one walk of a query looks for, some
  * of them utm_* fields, one twice. */
 static cn_conf_kv_t params_kv[] = {
-    {"campaign_params", "cmp, utm_source, cid, cmp, a, b, c, utm_term, d, e, f", 1}};
+    {"campaign_params", "cmp, utm_source, cid, cmp, a, b, c, utm_term, d, e, f, gclid", 1}};
 static cn_suite_conf_t params_suite[] = {{.id = "params", .kv = params_kv, .kv_count = 1}};
 static cn_conf_t params_conf = {.suites = params_suite, .suite_count = 1};
 
@@ -71,6 +73,44 @@ static size_t camp_text(const cn_campaign_t *c, char *buf, size_t cap)
                  CN_STR_FMT(c->utm_source), CN_STR_FMT(c->utm_medium), CN_STR_FMT(c->utm_campaign),
                  CN_STR_FMT(c->utm_term), CN_STR_FMT(c->utm_content), CN_STR_FMT(c->click_id));
     return n < 0 ? 0 : (size_t)n;
+}
+
+/* land copied to buf with the first byte of each click id's value changed: another click of
+ * the same ad, which the visit-source memo keeps under one key (masked). */
+static cn_str_t other_click(cn_str_t land, char *buf, size_t cap)
+{
+    if (land.len > cap)
+        return land;
+    if (land.len > 0)
+        memcpy(buf, land.ptr, land.len);
+    cn_str_t q = cn_enrich__landing_query(cn_str(buf, land.len)), k, v;
+    while (cn_enrich__query_next(&q, &k, &v)) {
+        if (v.len > 0 && cn_enrich__click_name(k) != NULL) {
+            char *c = buf + (v.ptr - buf);
+            *c = *c == 'x' ? 'y' : 'x';
+        }
+    }
+    return cn_str(buf, land.len);
+}
+
+/* cn_enrich_source against the full path without memos. */
+static void source_matches(cn_str_t ref, cn_str_t land, cn_str_t v0, const cn_suite_conf_t *suite)
+{
+    static char a[8192], b[8192];
+    cn_ref_info_t rl, rn;
+    cn_campaign_t cl, cn;
+    cn_str_t ch;
+    int rc = cn_enrich_source(T, ref, land, v0, suite, &rl, &cl, &ch);
+    ref_text(rc, &rl, a, sizeof(a));
+    size_t n = strlen(a);
+    camp_text(&cl, a + n, sizeof(a) - n);
+    rc = cn_enrich__referrer_nomemo(T, ref, land, suite, &rn);
+    ref_text(rc, &rn, b, sizeof(b));
+    n = strlen(b);
+    cn_enrich__campaign_nomemo(T, land, v0, suite, &cn);
+    camp_text(&cn, b + n, sizeof(b) - n);
+    if (strcmp(a, b) != 0 || !cn_str_eq(ch, cn_enrich__channel_walk(T, suite, &rn, &cn)))
+        abort();
 }
 
 static void memos_match(cn_str_t ref, cn_str_t land, cn_str_t v0, const cn_suite_conf_t *suite)
@@ -120,6 +160,10 @@ static void memos_match(cn_str_t ref, cn_str_t land, cn_str_t v0, const cn_suite
         if (strcmp(a, b) != 0 || !cn_str_eq(ch, cn_enrich__channel_walk(T, suite, &rn, &cn)))
             abort();
     }
+    /* another click of the same ad: a hit on the masked key where the suite allows it */
+    static char other[8192];
+    source_matches(ref, other_click(land, other, sizeof(other)), v0, suite);
+    source_matches(ref, land, v0, suite);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

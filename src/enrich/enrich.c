@@ -146,6 +146,8 @@ static int load_suite(cn_enrich_suite_t *s, const cn_suite_conf_t *sc, cn_err_t 
             s->campaign_params =
                 cn_xrealloc(s->campaign_params, (s->campaign_param_count + 1) * sizeof(char *));
             s->campaign_params[s->campaign_param_count++] = cn_xstrndup(item.ptr, item.len);
+            if (cn_enrich__click_name(item) != NULL)
+                s->campaign_click = true; /* its value is a campaign (cn_enrich_source) */
         }
     }
     return 0;
@@ -312,6 +314,9 @@ static void thread_bind(cn_enrich_thread_t *t, cn_enrich_t *e)
     t->src_stamp = (void *)(b + at[8]);
     t->slots = (void *)(b + at[9]); /* the UA cache */
     t->src_clock = 0;
+    /* what cn_enrich_prefetch kept (its geo sets were the old tables') */
+    t->pf_ip_n = 0;
+    t->pf_ua_ptr = NULL;
 }
 
 static void thread_unbind(cn_enrich_thread_t *t)

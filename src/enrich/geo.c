@@ -268,6 +268,23 @@ static cn_geo_set_t *geo_set(geo_cache_t c, uint64_t hi, uint64_t lo, bool v6, u
     return &c.sets[(k >> 40) & c.mask];
 }
 
+/* geo_probe of an IPv4 address (lo holds it) over its three sets (geo_set's levels 0-2). */
+static inline __attribute__((always_inline)) const cn_geo_set_t *
+geo_probe_v4(cn_geo_set_t *const sets[3], uint64_t lo, unsigned *way)
+{
+    for (unsigned level = 0; level < 3; level++) {
+        const cn_geo_set_t *set = sets[level];
+        for (unsigned w = 0; w < CN_ENRICH_GEO_WAYS; w++) {
+            /* an IPv4 entry's hi is its network's mask (geo_insert) */
+            if (set->kind[w] == 4 && ((lo ^ set->lo[w]) & set->hi[w]) == 0) {
+                *way = w;
+                return set;
+            }
+        }
+    }
+    return NULL;
+}
+
 /*
  * The entry of c whose network holds the address (hi, lo), or NULL. IPv4 (lo holds it) has a
  * loop of its own: the usual case, without the IPv6 masks.
@@ -280,19 +297,8 @@ geo_probe(geo_cache_t c, uint64_t hi, uint64_t lo, bool v6, unsigned *way)
         sets[level] = geo_set(c, hi, lo, v6, level);
         __builtin_prefetch(sets[level]); /* the three misses overlap */
     }
-    if (!v6) {
-        for (unsigned level = 0; level < 3; level++) {
-            const cn_geo_set_t *set = sets[level];
-            for (unsigned w = 0; w < CN_ENRICH_GEO_WAYS; w++) {
-                /* an IPv4 entry's hi is its network's mask (geo_insert) */
-                if (set->kind[w] == 4 && ((lo ^ set->lo[w]) & set->hi[w]) == 0) {
-                    *way = w;
-                    return set;
-                }
-            }
-        }
-        return NULL;
-    }
+    if (!v6)
+        return geo_probe_v4(sets, lo, way);
     for (unsigned level = 0; level < 3; level++) {
         const cn_geo_set_t *set = sets[level];
         for (unsigned w = 0; w < CN_ENRICH_GEO_WAYS; w++) {
@@ -407,8 +413,10 @@ static bool geo_lookup_cached(cn_enrich_thread_t *t, const uint8_t *addr, bool v
     return city_part(g, t->geo_recs, &u.sa, v6, out, plen) && ok;
 }
 
-/* cn_enrich_geo of a parsed address (v6: 16 bytes, else 4). */
-static void geo_addr(cn_enrich_thread_t *t, const uint8_t *addr, bool v6, cn_geo_t *out)
+/* cn_enrich_geo of a parsed address (v6: 16 bytes, else 4); pf: the address's three sets
+ * (IPv4, as cn_enrich__geo_prefetch found them), or NULL. */
+static void geo_addr(cn_enrich_thread_t *t, const uint8_t *addr, bool v6, cn_geo_set_t *const *pf,
+                     cn_geo_t *out)
 {
     t->stats.geo_lookups++;
     uint64_t hi = 0, lo = 0;
@@ -423,8 +431,9 @@ static void geo_addr(cn_enrich_thread_t *t, const uint8_t *addr, bool v6, cn_geo
     geo_cache_t nc = {t->geo_sets, CN_ENRICH_GEO_SETS - 1};
     unsigned w;
     /* two copies of the probe, each with v6 known */
-    const cn_geo_set_t *set =
-        v6 ? geo_probe(nc, hi, lo, true, &w) : geo_probe(nc, 0, lo, false, &w);
+    const cn_geo_set_t *set = v6           ? geo_probe(nc, hi, lo, true, &w)
+                              : pf != NULL ? geo_probe_v4(pf, lo, &w)
+                                           : geo_probe(nc, 0, lo, false, &w);
     if (set != NULL) {
         *out = set->geo[w];
         t->stats.geo_cache_hits++;
@@ -452,7 +461,7 @@ int cn_enrich_geo(cn_enrich_thread_t *t, const char *ip, cn_geo_t *out)
     } else {
         return CN_EPARSE;
     }
-    geo_addr(t, addr, v6, out);
+    geo_addr(t, addr, v6, NULL, out);
     return 0;
 }
 
@@ -474,7 +483,7 @@ int cn_enrich_geo_str(cn_enrich_thread_t *t, cn_str_t ip, cn_geo_t *out)
     if (cn_enrich__ipv4_parse_len(b, addr) == 0)
         return cn_enrich_geo(t, b, out); /* IPv6, or not an address */
     out->country = out->region = out->city = CN_STR_LIT("");
-    geo_addr(t, addr, false, out);
+    geo_addr(t, addr, false, NULL, out);
     return 0;
 }
 
@@ -530,8 +539,10 @@ void cn_enrich__geo_prefetch(cn_enrich_thread_t *t, cn_str_t ip)
         return;
     t->pf_ip_n = n;
     geo_cache_t nc = {t->geo_sets, CN_ENRICH_GEO_SETS - 1};
-    for (unsigned level = 0; level < 3; level++)
-        __builtin_prefetch(geo_set(nc, 0, v4_lo(t->pf_ip_addr), false, level));
+    for (unsigned level = 0; level < 3; level++) {
+        t->pf_ip_sets[level] = geo_set(nc, 0, v4_lo(t->pf_ip_addr), false, level);
+        __builtin_prefetch(t->pf_ip_sets[level]);
+    }
 }
 
 /* The 16 bytes at a and b are the same. */
@@ -556,15 +567,18 @@ int cn_enrich_geo_ip_text(cn_enrich_thread_t *t, cn_str_t ip, bool keep, cn_geo_
         copy_short(b, ip.ptr, ip.len);
         uint8_t addr[4];
         size_t n;
-        if (pf_n != 0 && same16(b, t->pf_ip)) { /* the same text: cn_enrich_prefetch parsed it */
+        cn_geo_set_t *const *sets = NULL;
+        if (pf_n != 0 && same16(b, t->pf_ip)) {
+            /* the same text: cn_enrich_prefetch parsed it and found its sets */
             n = pf_n;
             memcpy(addr, t->pf_ip_addr, 4);
+            sets = t->pf_ip_sets;
         } else {
             n = cn_enrich__ipv4_parse_len(b, addr);
         }
         if (n != 0) {
             out->country = out->region = out->city = CN_STR_LIT("");
-            geo_addr(t, addr, false, out);
+            geo_addr(t, addr, false, sets, out);
             /* a NUL inside (parsed short of ip.len): cn_enrich_ip_text says "" */
             *text_len =
                 n == ip.len ? v4_text(b, n, addr, keep, text) : cn_enrich_ip_text(ip, keep, text);

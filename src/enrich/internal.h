@@ -292,6 +292,7 @@ typedef struct cn_enrich_suite {
     cn_chanrules_t *rules; /* NULL: the default rules */
     char **campaign_params;
     size_t campaign_param_count; /* 0: defaults (utm_campaign, cid) */
+    bool campaign_click;         /* one of campaign_params is a click id (gclid...) */
     cn_refdb_t *refdb;           /* referer_list: the suite's own list, tried first; or NULL */
 } cn_enrich_suite_t;
 
@@ -402,16 +403,17 @@ typedef struct cn_camp_memo {
  * The visit-source memo (referrer.c, cn_enrich_source): what a visit's landing takes from
  * enrichment (the referrer's classification, the campaign fields and the channel) for one
  * key: the suite's settings (cn_enrich_suite_t, or NULL), the trimmed referrer, the landing
- * URL's query and the trimmed v0. Those decide everything but one bit, whether the
+ * URL's query (masked when it holds paid click ids: referrer.c, src_mask_clicks) and the
+ * trimmed v0. Those decide everything but one bit, whether the
  * referrer's domain is one of the suite's own (the suite's domains are not in the key), so
  * a slot keeps that bit (own) and a hit checks it again. A slot's text holds the referrer,
  * the query and the v0, then the answer's input-derived strings (domain, terms, campaign,
  * utm_*), which ref and camp point to; their other strings point into the snapshot or into
  * static tables. Sets of CN_ENRICH_SRC_WAYS slots, least recently used out; the tags (the
- * key's hash, 0 for an empty slot) and the use stamps live apart from the slots, in 12 KiB,
+ * key's hash, 0 for an empty slot) and the use stamps live apart from the slots, in 48 KiB,
  * so that a probe reads one slot only when its tag matches.
  */
-#define CN_ENRICH_SRC_SLOTS 1024 /* 552 bytes each: 552 KiB per thread, and 12 KiB of tags */
+#define CN_ENRICH_SRC_SLOTS 4096 /* 544 bytes each: 2.1 MiB per thread, and 48 KiB of tags */
 #define CN_ENRICH_SRC_WAYS  4
 #define CN_ENRICH_SRC_TEXT  320 /* a key and its answer's strings longer than this are not kept */
 typedef struct cn_src_memo {
@@ -459,6 +461,7 @@ struct cn_enrich_thread {
     size_t pf_ip_n; /* the IPv4 text's length when pf_ip parsed, else 0 */
     char pf_ip[16]; /* the text, zero-padded */
     uint8_t pf_ip_addr[4];
+    cn_geo_set_t *pf_ip_sets[3]; /* its three sets of the geo network cache */
 };
 
 /* cn_enrich_prefetch's parts (enrich.c, geo.c). */

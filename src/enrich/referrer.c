@@ -14,6 +14,8 @@
  * list (suite key referer_list = FILE, same format), tried before the others.
  */
 #include <ctype.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #define XXH_INLINE_ALL /* the visit-source memo hashes every visit's key: no call, no dispatch */
@@ -524,6 +526,74 @@ static inline bool src_same(const cn_src_memo_t *m, const cn_enrich_suite_t *es,
            (v0.len == 0 || memcmp(m->text + r.len + q.len, v0.ptr, v0.len) == 0);
 }
 
+/*
+ * A paid click id's value is new with every click, but the answer reads of it only that it is
+ * not empty: the click id is the parameter's name (referrer's paid type, the channel's
+ * click_id key), and no utm_* field or, unless the suite made a click id one of its
+ * campaign_params (es->campaign_click), campaign comes from it. So a landing query with a
+ * click id is kept under its masked form, where each click-id parameter's value that is not
+ * empty is the one byte 0x01: queries of one masked form have one answer, and a slot keyed by
+ * it answers for all of them. The pairs are cut as cn_enrich__query_next cuts them ('&'
+ * between pairs, the first '=' ends the name); the rest of q is copied as it is. Writes the
+ * masked form of q to out (at most q.len bytes) and returns its length, or SIZE_MAX when q
+ * holds no click id with a value (its masked form is itself).
+ */
+static size_t src_mask_clicks(cn_str_t q, char *out)
+{
+    const char *p = q.ptr, *end = q.ptr + q.len;
+    char *o = out;
+    bool any = false;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        if (amp == NULL)
+            amp = end;
+        const char *eq = memchr(p, '=', (size_t)(amp - p));
+        const char *to = amp; /* copied as it is up to here */
+        if (eq != NULL && eq + 1 < amp &&
+            cn_enrich__click_name(cn_str(p, (size_t)(eq - p))) != NULL) {
+            to = eq + 1;
+            any = true;
+        }
+        memcpy(o, p, (size_t)(to - p));
+        o += to - p;
+        if (to != amp)
+            *o++ = 0x01;
+        if (amp < end)
+            *o++ = '&';
+        p = amp + 1;
+    }
+    return any ? (size_t)(o - out) : SIZE_MAX;
+}
+
+/*
+ * The slot of set `set` that answers for key (es, r, q, v0) with tag, or -1. A slot with the
+ * key whose own-domain bit changed does not answer (the caller answers, and keeps it there).
+ */
+static inline __attribute__((always_inline)) ptrdiff_t
+src_find(cn_enrich_thread_t *t, size_t set, uint64_t tag, const cn_enrich_suite_t *es,
+         const cn_suite_conf_t *suite, cn_str_t r, cn_str_t q, cn_str_t v0)
+{
+    for (size_t i = set * CN_ENRICH_SRC_WAYS; i < (set + 1) * CN_ENRICH_SRC_WAYS; i++) {
+        if (t->src_tag[i] != tag)
+            continue;
+        const cn_src_memo_t *m = &t->src_memo[i];
+        if (!src_same(m, es, r, q, v0))
+            continue;
+        /* the one thing the key leaves out: the suite's own domains */
+        bool own = m->rc == 0 && m->ref.domain.len > 0 && is_own_domain(m->ref.domain, suite);
+        return own == m->own ? (ptrdiff_t)i : -1;
+    }
+    return -1;
+}
+
+/* The set and the tag of key (r, q, v0). */
+static size_t src_set(cn_str_t r, cn_str_t q, cn_str_t v0, uint64_t *tag)
+{
+    uint64_t h = src_key_hash(r, q, v0);
+    *tag = h | 1;
+    return (size_t)(h >> 1) & (CN_ENRICH_SRC_SLOTS / CN_ENRICH_SRC_WAYS - 1);
+}
+
 int cn_enrich_source(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t landing_url,
                      cn_str_t adobe_v0, const cn_suite_conf_t *suite, cn_ref_info_t *ref,
                      cn_campaign_t *camp, cn_str_t *channel)
@@ -536,24 +606,28 @@ int cn_enrich_source(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t land
     size_t key_len = r.len + q.len + v0.len;
     size_t set = 0;
     uint64_t tag = 0;
+    char masked[CN_ENRICH_SRC_TEXT];
+    bool click_key = false; /* q is masked (src_mask_clicks) */
     if (key_len <= CN_ENRICH_SRC_TEXT) {
-        uint64_t h = src_key_hash(r, q, v0);
-        tag = h | 1;
-        set = (size_t)(h >> 1) & (CN_ENRICH_SRC_SLOTS / CN_ENRICH_SRC_WAYS - 1);
-        for (size_t i = set * CN_ENRICH_SRC_WAYS; i < (set + 1) * CN_ENRICH_SRC_WAYS; i++) {
-            if (t->src_tag[i] != tag)
-                continue;
-            const cn_src_memo_t *m = &t->src_memo[i];
-            if (!src_same(m, es, r, q, v0))
-                continue;
-            /* the one thing the key leaves out: the suite's own domains */
-            bool own = m->rc == 0 && m->ref.domain.len > 0 && is_own_domain(m->ref.domain, suite);
-            if (own != m->own)
-                break; /* answered below, and kept in this slot */
-            src_answer(m, ref, camp, channel);
+        set = src_set(r, q, v0, &tag);
+        ptrdiff_t i = src_find(t, set, tag, es, suite, r, q, v0);
+        if (i < 0 && q.len > 0 && (es == NULL || !es->campaign_click)) {
+            /* a paid click's query: looked up again, masked (most such keys differ only in
+             * their click ids' values) */
+            size_t n = src_mask_clicks(q, masked);
+            if (n != SIZE_MAX) {
+                q = cn_str(masked, n);
+                key_len = r.len + q.len + v0.len;
+                set = src_set(r, q, v0, &tag);
+                i = src_find(t, set, tag, es, suite, r, q, v0);
+                click_key = true;
+            }
+        }
+        if (i >= 0) {
+            src_answer(&t->src_memo[i], ref, camp, channel);
             t->src_stamp[i] = ++t->src_clock;
             t->stats.source_hits++;
-            return m->rc;
+            return t->src_memo[i].rc;
         }
     }
     int rc = cn_enrich_landing(t, referrer_url, landing_url, adobe_v0, suite, ref, camp);
@@ -561,9 +635,9 @@ int cn_enrich_source(cn_enrich_thread_t *t, cn_str_t referrer_url, cn_str_t land
     size_t need = key_len + ref->domain.len + ref->terms.len + camp->campaign.len +
                   camp->utm_source.len + camp->utm_medium.len + camp->utm_campaign.len +
                   camp->utm_term.len + camp->utm_content.len;
-    if (tag == 0 || need > CN_ENRICH_SRC_TEXT || camp->click_id.len > 0) {
-        /* a paid click id's value is new with every click: such a key would not come back,
-         * and would take the slot of one that does */
+    if (tag == 0 || need > CN_ENRICH_SRC_TEXT || (camp->click_id.len > 0 && !click_key)) {
+        /* a paid click id's value is new with every click: such a key, unless masked, would
+         * not come back, and would take the slot of one that does */
         return rc;
     }
     /* the slot with this key (its own-domain bit changed), else the least recently used */

@@ -1421,36 +1421,61 @@ static void source_memo_equals_full_path(void **state)
     cn_enrich_unref(e);
 }
 
-/* The visit-source memo keeps a key that comes back, not one with a paid click id (its value
- * is new with each click), and a handle rebound to a new snapshot starts with an empty memo. */
-static void source_memo_hits_and_skips_click_ids(void **state)
+/* The visit-source memo keeps a key that comes back; a key with paid click ids is kept masked
+ * (their values, new with each click, left out), so that the clicks of one ad share a slot,
+ * but not for a suite whose campaign_params name a click id (its value is then the campaign);
+ * a handle rebound to a new snapshot starts with an empty memo. */
+static void source_memo_keeps_click_ids_masked(void **state)
 {
     (void)state;
+    cn_conf_kv_t kv[] = {{"campaign_params", "gclid, utm_campaign", 1}};
+    cn_suite_conf_t s = shop_suite(), clicks = shop_suite();
+    clicks.id = "clicks";
+    clicks.kv = kv;
+    clicks.kv_count = 1;
+    cn_conf_t conf = {.suites = &clicks, .suite_count = 1};
     cn_enrich_t *e;
-    cn_enrich_thread_t *t = open_without_geo(NULL, &e);
-    cn_suite_conf_t s = shop_suite();
+    cn_enrich_thread_t *t = open_without_geo(&conf, &e);
     cn_ref_info_t r;
     cn_campaign_t c;
     cn_str_t ch;
-    const char *lands[] = {"/?utm_medium=email&utm_campaign=w47", "/?utm_medium=email&gclid=1"};
-    for (int i = 0; i < 2; i++) {
+    cn_enrich_stats_t st;
+    const char *lands[] = {"/?utm_medium=email&utm_campaign=w47", "/?utm_medium=email&gclid=%d",
+                           "/?utm_medium=email&gclid=", "/?utm_medium=email&gclid=%d&fbclid=%d"};
+    const char *chans[] = {"Email", "Paid Search", "Email", "Paid Search"};
+    const char *ids[] = {"", "gclid", "", "gclid"};
+    for (int i = 0; i < 4; i++) {
         for (int n = 0; n < 3; n++) {
-            cn_enrich_source(t, CN_STR_LIT("https://mail.qq.com/"), cn_str_c(lands[i]), CN_STR_NULL,
-                             &s, &r, &c, &ch);
-            assert_str(ch, i == 0 ? "Email" : "Paid Search");
+            char land[100];
+            snprintf(land, sizeof(land), lands[i], 100 + n, 7 * n);
+            cn_enrich_source(t, CN_STR_LIT("https://mail.qq.com/"), cn_str_c(land), CN_STR_NULL, &s,
+                             &r, &c, &ch);
+            assert_str(ch, chans[i]);
+            assert_str(c.click_id, ids[i]);
+            assert_str(c.utm_campaign, i == 0 ? "w47" : "");
         }
     }
-    cn_enrich_stats_t st;
     cn_enrich_thread_stats(t, &st);
-    assert_int_equal(st.source_lookups, 6);
-    assert_int_equal(st.source_hits, 2);
-    assert_str(c.utm_campaign, "");
-    assert_str(c.click_id, "gclid");
+    assert_int_equal(st.source_lookups, 12);
+    assert_int_equal(st.source_hits, 8); /* each landing's 2nd and 3rd: other gclid values too */
+    /* the suite whose campaign is the gclid's value: every click its own key, none kept */
+    for (int n = 0; n < 3; n++) {
+        char land[100], want[8];
+        snprintf(land, sizeof(land), lands[1], 100 + n % 2);
+        snprintf(want, sizeof(want), "%d", 100 + n % 2);
+        cn_enrich_source(t, CN_STR_LIT("https://mail.qq.com/"), cn_str_c(land), CN_STR_NULL,
+                         &clicks, &r, &c, &ch);
+        assert_str(c.campaign, want);
+        assert_str(c.click_id, "gclid");
+        assert_str(ch, "Paid Search");
+    }
+    cn_enrich_thread_stats(t, &st);
+    assert_int_equal(st.source_hits, 8);
     cn_enrich_source(t, CN_STR_LIT("https://mail.qq.com/"), cn_str_c(lands[0]), CN_STR_NULL, &s, &r,
                      &c, &ch);
     assert_str(c.utm_campaign, "w47");
     cn_enrich_thread_stats(t, &st);
-    assert_int_equal(st.source_hits, 3);
+    assert_int_equal(st.source_hits, 9);
     cn_enrich_thread_rebind(t, e);
     cn_enrich_source(t, CN_STR_LIT("https://mail.qq.com/"), cn_str_c(lands[0]), CN_STR_NULL, &s, &r,
                      &c, &ch);
@@ -1458,6 +1483,101 @@ static void source_memo_hits_and_skips_click_ids(void **state)
     assert_int_equal(st.source_lookups, 1);
     assert_int_equal(st.source_hits, 0);
     assert_str(ch, "Email");
+    cn_enrich_thread_free(t);
+    cn_enrich_unref(e);
+}
+
+/* A landing query of `pairs` pairs drawn by *seed from a pool that has click ids with and
+ * without values (and names that only look like one), utm_* fields, campaign parameters, a
+ * value that is the mask's own byte, empty pairs and fragments. A click id's value is one of
+ * 1,000, the others' one of two. */
+static void gen_query(unsigned *seed, unsigned pairs, char *out, size_t cap)
+{
+    static const char *const clicks[] = {
+        "gclid=%u", "gclid=",   "gclid",       "fbclid=IwAR%u", "msclkid=%u", "li_fat_id=%u",
+        "epik=e%u", "ScCid=%u", "wbraid=%u&x", "gclid==%u",     "gclid=\x01"};
+    static const char *const others[] = {"sccid=%u",         "gcl%%69d=%u",     "=gclid",
+                                         "gclid=%%01",       "utm_source=g",    "utm_medium=cpc",
+                                         "utm_campaign=c%u", "utm_campaign=",   "cid=aff%u",
+                                         "cmp=summer%u",     "src=aff",         "",
+                                         "utm_term=t+%u",    "utm_medium=email"};
+    size_t n = 0;
+    out[0] = '\0';
+    for (unsigned i = 0; i < pairs; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        unsigned r = *seed >> 8;
+        char pair[64];
+        if (r & 1)
+            snprintf(pair, sizeof(pair), clicks[r / 2 % (sizeof(clicks) / sizeof(clicks[0]))],
+                     r / 64 % 1000);
+        else
+            snprintf(pair, sizeof(pair), others[r / 2 % (sizeof(others) / sizeof(others[0]))],
+                     r / 64 % 2);
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", i > 0 ? "&" : "", pair);
+    }
+    *seed = *seed * 1103515245u + 12345u;
+    unsigned tail = *seed >> 8 & 7;
+    if (tail == 0)
+        snprintf(out + n, cap - n, "&");
+    else if (tail == 1)
+        snprintf(out + n, cap - n, "#f&gclid=%u", *seed >> 12 & 3);
+}
+
+/* The masked keys (cn_enrich_source keeps a query with click ids without their values) answer
+ * what the full path answers without memos, over generated landing queries: click ids with
+ * and without values, several per query, names that only look like one, the mask's own byte
+ * as a value, fragments; three suites, one whose campaign_params name gclid (no masking).
+ * Click-id queries are answered from the memo, which the old memo never did. */
+static void source_memo_masked_equals_full_path(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/tests/data/enrich/channels-test.conf", getenv("CANTON_SRC"));
+    cn_conf_kv_t kv[] = {{"channel_rules", path, 1}, {"campaign_params", "src, cmp", 2}};
+    cn_conf_kv_t kv2[] = {{"campaign_params", "utm_source, gclid, cmp", 1}};
+    char *domains[] = {"shop.example.com"};
+    cn_suite_conf_t suites[3] = {
+        {.id = "custom", .domains = domains, .domain_count = 1, .kv = kv, .kv_count = 2},
+        {.id = "plain", .domains = domains, .domain_count = 1},
+        {.id = "clicks", .domains = domains, .domain_count = 1, .kv = kv2, .kv_count = 1},
+    };
+    cn_conf_t conf = {.suites = suites, .suite_count = 3};
+    cn_enrich_t *e;
+    cn_enrich_thread_t *t = open_without_geo(&conf, &e);
+    const char *refs[] = {"", "https://www.google.com/", "https://www.bing.com/search?q=tea",
+                          "https://shop.example.com/x", "https://l.facebook.com/"};
+    const char *prefixes[] = {"https://shop.example.com/p?", "/?", "", "https://shop.example.com/"};
+    unsigned seed = 7;
+    size_t calls = 0, click_calls = 0, click_hits = 0;
+    for (unsigned n = 0; n < 12000; n++) {
+        char q[400], land[500];
+        gen_query(&seed, 1 + n % 3, q, sizeof(q));
+        snprintf(land, sizeof(land), "%s%s", prefixes[n / 5 % 4], q);
+        const char *ref = refs[n / 20 % 5];
+        cn_str_t v0 = n % 7 == 0 ? CN_STR_LIT(" v0 ") : CN_STR_NULL;
+        const cn_suite_conf_t *s = &suites[n % 3];
+        cn_enrich_stats_t before, after;
+        cn_enrich_thread_stats(t, &before);
+        cn_ref_info_t r;
+        cn_campaign_t c;
+        cn_str_t ch;
+        int rc = cn_enrich_source(t, cn_str_c(ref), cn_str_c(land), v0, s, &r, &c, &ch);
+        cn_enrich_thread_stats(t, &after);
+        char got[2048], want[2048];
+        source_text(t, rc, &r, &c, ch, got, sizeof(got));
+        source_want(t, ref, land, v0, s, want, sizeof(want));
+        assert_string_equal(got, want);
+        calls++;
+        if (c.click_id.len > 0) {
+            click_calls++;
+            click_hits += after.source_hits - before.source_hits;
+        }
+    }
+    cn_enrich_stats_t st;
+    cn_enrich_thread_stats(t, &st);
+    assert_int_equal(st.source_lookups, calls);
+    assert_true(click_calls > calls / 4);
+    assert_true(click_hits > click_calls / 4); /* the old memo: none */
     cn_enrich_thread_free(t);
     cn_enrich_unref(e);
 }
@@ -1555,6 +1675,12 @@ static void prefetch_changes_no_answer(void **state)
     cn_enrich_prefetch(t, CN_STR_LIT("curl/8.0"), cn_str_c(ip1));
     visit_text(t, false, "curl/8.0", ip2, "", "", got, sizeof(got));
     visit_text(plain, false, "curl/8.0", ip2, "", "", want, sizeof(want));
+    assert_string_equal(got, want);
+    /* a rebind between the prefetch and the lookup: what it kept (the geo sets it found) was
+     * the old tables' and is not taken */
+    cn_enrich_prefetch(t, CN_STR_LIT("curl/8.0"), cn_str_c(ip1));
+    cn_enrich_thread_rebind(t, E);
+    visit_text(t, false, "curl/8.0", ip2, "", "", got, sizeof(got));
     assert_string_equal(got, want);
     cn_enrich_thread_free(t);
     cn_enrich_thread_free(plain);
@@ -2008,7 +2134,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(channel_and_campaign_params_per_suite),
         cmocka_unit_test(channel_memo_equals_walk),
         cmocka_unit_test(source_memo_equals_full_path),
-        cmocka_unit_test(source_memo_hits_and_skips_click_ids),
+        cmocka_unit_test(source_memo_keeps_click_ids_masked),
+        cmocka_unit_test(source_memo_masked_equals_full_path),
         cmocka_unit_test(prefetch_changes_no_answer),
         cmocka_unit_test(ipv4_parse_equals_inet_pton),
         cmocka_unit_test(referrer_memo_equals_classifying),
