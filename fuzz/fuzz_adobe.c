@@ -94,6 +94,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (id.len > 20 || !is_valid(id) || !is_valid(h->visitor_id) ||
             (id.len > 0 && cn_str_trim(id).len != id.len))
             abort();
+        /* a referrer kept raw decodes (cn_decode_referrer) to valid UTF-8, empty only when it
+         * is, within the longest value; one decoded already is itself */
+        cn_str_t ref = cn_decode_referrer(&kept, h);
+        if (!is_valid(ref) || (ref.len == 0) != (h->referrer.len == 0) ||
+            ref.len > CN_DEC_MAX_VALUE || (!h->referrer_raw && !cn_str_eq(ref, h->referrer)))
+            abort();
+        sum += touch(ref);
     }
     check_s_vi(&fresh, r.query);
     for (size_t i = 0; r1 == 0 && i < kept.var_count; i++)

@@ -13,6 +13,8 @@
  * ce, AQE) to its slot, one each of which counts (a variable, pe, ts) to
  * the kept list, in order. Then the kept ones are decoded and filed in
  * order, and each slot's one value (the last given: no other is decoded).
+ * The referrer, which only a visit's first hit needs, mostly stays as it
+ * came until a visit asks for it (cn_decode_referrer).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +181,12 @@ cn_str_t cn_adobe_decode_value(cn_dbatch_t *b, int charset, cn_str_t raw)
     return decode_value_ool(b, charset, raw, cn_query_special(raw));
 }
 
+cn_str_t cn_decode_referrer(cn_dbatch_t *b, const cn_dhit_t *h)
+{
+    /* (referrer_of(): a UTF-8 request's value that needs decoding and gives no "D=") */
+    return h->referrer_raw ? decode_value_ool(b, CN_CHARSET_UTF8, h->referrer, true) : h->referrer;
+}
+
 /*
  * The variable named name as the hit takes it: the last parameter of that name outside
  * context data (between c. and .c a key is context data, never a variable: ce, D= and the
@@ -267,6 +275,25 @@ static inline cn_str_t value_of(actx_t *c, const param_t *p)
         !(v.len >= 2 && v.ptr[0] == 'D' && v.ptr[1] == '='))
         return v;
     return value_of_slow(c, p);
+}
+
+/*
+ * The referrer as the hit keeps it: raw (*raw set) when its decoding can wait for a visit that
+ * needs it (cn_decode_referrer): a value of a UTF-8 request that needs decoding, whose decoded
+ * text cannot start with "D=" (its first two bytes are no escape, nor "D="; a value that may
+ * is decoded now, as every other) and stays within CN_DEC_MAX_VALUE decoded (a byte gives at
+ * most three: U+FFFD for an invalid one). Else its value, as value_of() gives it.
+ */
+static inline cn_str_t referrer_of(actx_t *c, const param_t *p, bool *raw)
+{
+    cn_str_t v = p->value;
+    if (p->value_special && c->charset == CN_CHARSET_UTF8 && v.len >= 2 &&
+        v.len <= CN_DEC_MAX_VALUE / 3 && v.ptr[0] != '%' && v.ptr[1] != '%' &&
+        !(v.ptr[0] == 'D' && v.ptr[1] == '=')) {
+        *raw = true;
+        return v;
+    }
+    return value_of(c, p);
 }
 
 /* The number that k digits at d (1 to 3) write, 0 when one is not a digit or the first is 0
@@ -867,7 +894,8 @@ int cn_decode_adobe(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
     FIELD(K_PAGE_TYPE, h->page_type);
     FIELD(K_LINK_URL, h->link_url);
     FIELD(K_LINK_NAME, h->link_name);
-    FIELD(K_REFERRER, h->referrer);
+    if (slot[K_REFERRER] != &no_param)
+        h->referrer = referrer_of(&c, slot[K_REFERRER], &h->referrer_raw);
     FIELD(K_SERVER, h->server);
     FIELD(K_SCREEN, h->screen);
     if (slot[K_PURCHASE_ID] != &no_param)

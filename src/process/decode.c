@@ -727,6 +727,8 @@ static int check_value_lengths(const cn_dbatch_t *b, cn_err_t *err)
     int rc = 0;
     for (size_t i = 0; i < b->hit_count; i++) {
         const cn_dhit_t *h = &b->hits[i];
+        /* (a referrer kept raw, cn_decode_referrer, is within a third of the limit: so is its
+         * decoded value within the limit) */
         const struct {
             cn_str_t s;
             const char *what;

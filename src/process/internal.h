@@ -120,6 +120,7 @@ typedef struct cn_dhit {
     bool dup_purchase; /* a purchase its source marked a repeat (Adobe feed duplicate_purchase) */
     bool has_serial;   /* some event has a serialization id (cn_decode_events) */
     bool has_list;     /* some variable is a listN (add_var): process.c splits only then */
+    bool referrer_raw; /* referrer is an Adobe r= still percent-encoded: cn_decode_referrer() */
     int64_t ts_us;     /* explicit hit time (Adobe ts), 0 = receive time */
     cn_str_t page_name, url, referrer, section, server, page_type;
     cn_str_t link_url, link_name, campaign, purchase_id, currency;
@@ -150,6 +151,16 @@ typedef struct cn_dbatch {
     const cn_conf_t *conf;        /* optional: suite keys for decoders (import_static_extensions) */
     struct cn_charsets *charsets; /* request charsets' converters (charset.c), made on first use */
 } cn_dbatch_t;
+
+/*
+ * An Adobe hit's referrer (r) reaches only the visit row, the enrichment of a visit's first
+ * hit and the new-visit-on-referrer rule, so cn_decode_adobe may keep it as the request gave
+ * it, escapes and all (h->referrer_raw), to be decoded when a visit needs it: most hits
+ * continue a visit. Returns h's referrer decoded (into b's arena when it was raw), the bytes
+ * cn_decode_adobe would have given. A raw referrer is empty only when its decoded value is,
+ * and within CN_DEC_MAX_VALUE decoded (cn_decode_adobe checks).
+ */
+cn_str_t cn_decode_referrer(cn_dbatch_t *b, const cn_dhit_t *h);
 
 void cn_dbatch_init(cn_dbatch_t *b);
 void cn_dbatch_dispose(cn_dbatch_t *b);
@@ -766,8 +777,9 @@ typedef struct cn_prec {
     cn_err_t err; /* reason's detail (last: the state stage seldom reads it) */
 } cn_prec_t;
 
-/* The state stage for one prepared record: as cn_process_record. */
-int cn__process_prec(cn_process_t *p, const cn_prec_t *r);
+/* The state stage for one prepared record: as cn_process_record (a hit's raw referrer may be
+ * decoded into r's batch: cn_decode_referrer). */
+int cn__process_prec(cn_process_t *p, cn_prec_t *r);
 /*
  * cn_process_run's loop over reader r with decoding and enrichment on a
  * worker thread. Returns 1 when the worker cannot start (the caller then

@@ -214,9 +214,14 @@ static void prepare(struct cn_pipe *pp, cn_prec_t *r, const void *rec, size_t le
                 continue;
             for (size_t i = 0; i < hc; i++) {
                 cn_penrich_t *pe = &r->pe[si * hc + i];
-                if (!pe->ok && !continues_visit(pp, si, p->suites[si].conf, &r->raw, &r->b.hits[i]))
-                    cn__penrich(pp->et, p->suites[si].conf, &r->raw, &r->b.hits[i], &r->b.arena,
-                                pe);
+                cn_dhit_t *h = &r->b.hits[i];
+                if (!pe->ok && !continues_visit(pp, si, p->suites[si].conf, &r->raw, h)) {
+                    if (h->referrer_raw) { /* decoded once, for the state stage too */
+                        h->referrer = cn_decode_referrer(&r->b, h);
+                        h->referrer_raw = false;
+                    }
+                    cn__penrich(pp->et, p->suites[si].conf, &r->raw, h, &r->b.arena, pe);
+                }
             }
             break;
         }
@@ -487,7 +492,7 @@ int cn__pipe_run(cn_process_t *p, cn_hitlog_reader_t *r, atomic_bool *stop, cn_e
                 stopped = true;
                 break;
             }
-            const cn_prec_t *pr = &sl->recs[i];
+            cn_prec_t *pr = &sl->recs[i];
             if ((rc = cn__process_prec(p, pr)) != 0) {
                 cn_err_set(err, rc, "processing the record at %u:%llu: %s", pr->pos.segment,
                            (unsigned long long)pr->pos.offset, cn_process_why(p, rc));

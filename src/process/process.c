@@ -593,6 +593,7 @@ void cn__penrich(cn_enrich_thread_t *et, const cn_suite_conf_t *sc, const cn_raw
                  const cn_dhit_t *h, cn_parena_t *keep, cn_penrich_t *out)
 {
     /* every field is written below (no memset: a `rep stos` of the whole struct) */
+    CN_ASSERT(!h->referrer_raw); /* (the callers decode it: cn_decode_referrer) */
     out->ok = true;
     cn_enrich_prefetch(et, raw->ua, raw->ip);
     cn_enrich_ua(et, raw->ua, &out->ua);
@@ -694,22 +695,23 @@ static cn_str_t hit_campaign(cn_process_t *p, cn_suite_state_t *s, const cn_dhit
 }
 
 /* The hit's referrer domain when it is another site (not internal, not empty), else "". */
-static cn_str_t external_ref_domain(cn_process_t *p, cn_suite_state_t *s, const cn_dhit_t *h,
-                                    const cn_penrich_t *pe)
+static cn_str_t external_ref_domain(cn_process_t *p, cn_suite_state_t *s, cn_dbatch_t *b,
+                                    const cn_dhit_t *h, const cn_penrich_t *pe)
 {
-    if (h->referrer.len == 0)
+    if (h->referrer.len == 0) /* (a raw one is empty only when its decoded value is) */
         return CN_STR_LIT("");
+    const cn_str_t referrer = cn_decode_referrer(b, h);
     if ((pe != NULL && pe->ok) || p->et != NULL) {
         cn_ref_info_t ref;
         if (pe != NULL && pe->ok)
             ref = pe->ref;
         else
-            cn_enrich_referrer(p->et, h->referrer, h->url, s->conf, &ref);
+            cn_enrich_referrer(p->et, referrer, h->url, s->conf, &ref);
         if (ref.type == CN_REF_INTERNAL || ref.type == CN_REF_NONE || ref.domain.ptr == NULL)
             return CN_STR_LIT("");
         return ref.domain;
     }
-    cn_str_t host = cn_url_host(h->referrer);
+    cn_str_t host = cn_url_host(referrer);
     if (host.ptr == NULL)
         return CN_STR_LIT("");
     for (size_t i = 0; i < s->conf->domain_count; i++) {
@@ -720,8 +722,8 @@ static cn_str_t external_ref_domain(cn_process_t *p, cn_suite_state_t *s, const 
 }
 
 /* True when a rule opens a new visit at this hit of an ongoing visit. */
-static bool visit_rule_splits(cn_process_t *p, cn_suite_state_t *s, const cn_visitor_t *v,
-                              const cn_dhit_t *h, const cn_penrich_t *pe)
+static bool visit_rule_splits(cn_process_t *p, cn_suite_state_t *s, cn_dbatch_t *b,
+                              const cn_visitor_t *v, const cn_dhit_t *h, const cn_penrich_t *pe)
 {
     if (s->conf->new_visit_on_campaign) {
         cn_str_t c = hit_campaign(p, s, h, pe);
@@ -729,7 +731,7 @@ static bool visit_rule_splits(cn_process_t *p, cn_suite_state_t *s, const cn_vis
             return true;
     }
     if (s->conf->new_visit_on_referrer && h->type == CN_HIT_PAGEVIEW) {
-        cn_str_t d = external_ref_domain(p, s, h, pe);
+        cn_str_t d = external_ref_domain(p, s, b, h, pe);
         if (d.len > 0 && cn__pool_intern(s, d) + 1 != v->visit_ref)
             return true;
     }
@@ -1000,10 +1002,18 @@ static CN_COLD void order_spent(cn_process_t *p, cn_suite_state_t *s, const cn_d
 
 /* A visit starts at this hit: its number and ordinal, and its row. */
 static __attribute__((noinline)) int visit_start(cn_process_t *p, cn_suite_state_t *s,
-                                                 const cn_rawhit_t *raw, const cn_dhit_t *h,
-                                                 cn_visitor_t *v, uint32_t vord, int64_t ts,
-                                                 cn_str_t page, const cn_penrich_t *pe, bool rules)
+                                                 const cn_rawhit_t *raw, cn_dbatch_t *b,
+                                                 const cn_dhit_t *h, cn_visitor_t *v, uint32_t vord,
+                                                 int64_t ts, cn_str_t page, const cn_penrich_t *pe,
+                                                 bool rules)
 {
+    cn_dhit_t decoded;
+    if (h->referrer_raw) { /* an Adobe r= kept raw: the visit row takes it decoded */
+        decoded = *h;
+        decoded.referrer = cn_decode_referrer(b, h);
+        decoded.referrer_raw = false;
+        h = &decoded;
+    }
     v->visit_num++;
     v->visit = s->visit_count++;
     v->hit_num = 0;
@@ -1026,7 +1036,7 @@ static __attribute__((noinline)) int visit_start(cn_process_t *p, cn_suite_state
 }
 
 static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
-                       cn_hitlog_pos_t pos, const cn_dbatch_t *b, const cn_dhit_t *h,
+                       cn_hitlog_pos_t pos, cn_dbatch_t *b, const cn_dhit_t *h,
                        const cn_penrich_t *pe)
 {
     int64_t ts = h->ts_us ? h->ts_us : raw->recv_us;
@@ -1107,8 +1117,8 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
         ts = v->last_ts;
     bool split = is_new || late || ts - v->last_ts > s->conf->visit_timeout_us;
     if (!split && rules)
-        split = visit_rule_splits(p, s, v, h, pe);
-    if (split && (rc = visit_start(p, s, raw, h, v, vord, ts, page, pe, rules)) != 0)
+        split = visit_rule_splits(p, s, b, v, h, pe);
+    if (split && (rc = visit_start(p, s, raw, b, h, v, vord, ts, page, pe, rules)) != 0)
         return rc;
     v->hit_num++;
     if (ts > v->last_ts || is_new || late)
@@ -1245,8 +1255,8 @@ static int process_hit(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *
 
 /* The hits of b for suite s, one of the suites its list names. */
 static inline int suite_hits(cn_process_t *p, cn_suite_state_t *s, const cn_rawhit_t *raw,
-                             const void *rec, size_t rec_len, cn_hitlog_pos_t pos,
-                             const cn_dbatch_t *b, const cn_penrich_t *pe)
+                             const void *rec, size_t rec_len, cn_hitlog_pos_t pos, cn_dbatch_t *b,
+                             const cn_penrich_t *pe)
 {
     if (p->only_suite != NULL && !cn_str_eq_c(s->id, p->only_suite))
         return 0;
@@ -1273,7 +1283,7 @@ static inline int suite_hits(cn_process_t *p, cn_suite_state_t *s, const cn_rawh
  * ahead, indexed [suite index * b->hit_count + hit index].
  */
 static int process_batch(cn_process_t *p, const cn_rawhit_t *raw, const void *rec, size_t rec_len,
-                         cn_hitlog_pos_t pos, const cn_dbatch_t *b, int reason, const char *detail,
+                         cn_hitlog_pos_t pos, cn_dbatch_t *b, int reason, const char *detail,
                          const cn_penrich_t *pe)
 {
     if (reason != 0)
@@ -1385,7 +1395,7 @@ int cn_process_record(cn_process_t *p, const void *rec, size_t len, cn_hitlog_po
     return rc;
 }
 
-int cn__process_prec(cn_process_t *p, const cn_prec_t *r)
+int cn__process_prec(cn_process_t *p, cn_prec_t *r)
 {
     if (should_skip(p, r->pos))
         return 0;

@@ -102,7 +102,7 @@ static void adobe_fixtures_match_expected_decodes(void **state)
         assert_false(h->truncated);
         json_t *ref = json_object_get(x, "referrer");
         if (ref)
-            assert_str(h->referrer, json_string_value(ref));
+            assert_str(cn_decode_referrer(&B, h), json_string_value(ref));
         json_t *oid = json_object_get(x, "order_id");
         if (oid)
             assert_str(h->purchase_id, json_string_value(oid));
@@ -269,7 +269,7 @@ static void adobe_variables_and_aliases(void **state)
     cn_dhit_t *h = &B.hits[0];
     assert_str(h->page_name, "Home");
     assert_str(h->url, "https://s/?a=1");
-    assert_str(h->referrer, "https://r/");
+    assert_str(cn_decode_referrer(&B, h), "https://r/");
     assert_str(h->section, "Sec");
     assert_str(h->server, "web1");
     assert_str(h->page_type, "errorPage");
@@ -682,6 +682,53 @@ static void adobe_escape_u_values_are_code_points(void **state)
     /* a %u value that a D= reference names */
     assert_int_equal(decode_query("ce=ISO-8859-1&pageName=D%3Dv1&v1=%u4E2D&g=x"), 0);
     assert_str(B.hits[0].page_name, "\xe4\xb8\xad");
+}
+
+/*
+ * The referrer (r) is decoded when a visit needs it (cn_decode_referrer): the decoder keeps a
+ * UTF-8 request's r that needs decoding as it came, and decodes now one that may decode to
+ * "D=" (which then copies another parameter) or that is in another charset. Both ways give
+ * the same bytes as every other value's decoding.
+ */
+static void adobe_referrer_is_decoded_when_a_visit_needs_it(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *q;
+        bool raw;         /* kept raw */
+        const char *want; /* decoded */
+    } cases[] = {
+        {"g=a&r=https%3A%2F%2Fr.test%2Fa%3Fq%3D1&AQE=1", true, "https://r.test/a?q=1"},
+        {"g=a&r=https://r.test/plain&AQE=1", false, "https://r.test/plain"},
+        {"g=a&r=a+b%20c&AQE=1", true, "a b c"},
+        {"g=a&r=ab%FF&AQE=1", true, "ab\xef\xbf\xbd"},           /* invalid UTF-8: U+FFFD */
+        {"g=a&r=ab%u00E9%E9&AQE=1", true, "ab\xc3\xa9\xc3\xa9"}, /* escape(): code points */
+        {"g=a&r=xy%2&AQE=1", true, "xy%2"},
+        {"g=a&r=%41b&AQE=1", false, "Ab"},             /* an escape first: decoded now */
+        {"g=a&r=ab%2Cc&r=cd%2Ce&AQE=1", true, "cd,e"}, /* the last one given */
+        {"g=a&r=cd%2Ce&r=%2Cb&AQE=1", false, ",b"},
+        {"g=https%3A%2F%2Fs%2F&r=D%3Dg&AQE=1", false, "https://s/"}, /* D= spelled with escapes */
+        {"g=https%3A%2F%2Fs%2F&r=%44=g&AQE=1", false, "https://s/"},
+        {"g=https%3A%2F%2Fs%2F&r=D=g&AQE=1", false, "https://s/"},
+        {"ce=ISO-8859-1&g=a&r=caf%E9&AQE=1", false, "caf\xc3\xa9"}, /* another charset */
+        {"g=a&r=%&AQE=1", false, "%"},
+        {"g=a&AQE=1", false, ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cn_dbatch_reset(&B);
+        assert_int_equal(decode_query(cases[i].q), 0);
+        const cn_dhit_t *h = &B.hits[0];
+        if (h->referrer_raw != cases[i].raw)
+            fail_msg("%s: referrer_raw %d", cases[i].q, h->referrer_raw);
+        cn_str_t got = cn_decode_referrer(&B, h);
+        if (!cn_str_eq_c(got, cases[i].want))
+            fail_msg("%s: got '%.*s', want '%s'", cases[i].q, CN_STR_FMT(got), cases[i].want);
+        /* raw, the hit holds the request's bytes; else the decoded value itself */
+        if (!h->referrer_raw)
+            assert_true(cn_str_eq(h->referrer, got));
+        else
+            assert_true(h->referrer.len > 0 && got.len > 0);
+    }
 }
 
 static void adobe_link_types(void **state)
@@ -2439,6 +2486,7 @@ int main(void)
         cmocka_unit_test(adobe_latin1_charset_becomes_utf8),
         cmocka_unit_test(adobe_other_charsets_become_utf8),
         cmocka_unit_test(adobe_escape_u_values_are_code_points),
+        cmocka_unit_test(adobe_referrer_is_decoded_when_a_visit_needs_it),
         cmocka_unit_test(adobe_link_types),
         cmocka_unit_test(adobe_timestamp_param),
         cmocka_unit_test(adobe_timestamp_far_ahead_of_the_receive_time_is_refused),

@@ -41,6 +41,7 @@ typedef struct recsink {
     cn_visit_row_t visits[64];
     uint32_t visit_ids[64];
     char ref_domain[64][64];
+    char ref_url[64][96];
     char ip[64][48]; /* the rows' ip, which they only borrow */
     int nvisits;
     rec_hit_t hits[64];
@@ -62,6 +63,7 @@ static int r_visit(void *ud, uint32_t visit, const cn_visit_row_t *r)
 {
     recsink_t *s = ud;
     cpy(s->ref_domain[s->nvisits], 64, r->ref_domain);
+    cpy(s->ref_url[s->nvisits], sizeof(s->ref_url[0]), r->ref_url);
     cpy(s->ip[s->nvisits], sizeof(s->ip[0]), r->ip);
     s->visit_ids[s->nvisits] = visit;
     s->visits[s->nvisits++] = *r;
@@ -268,6 +270,9 @@ static void scripted_visit_gives_visits_evar_credit_revenue_and_dedup(void **sta
     assert_true(s->visits[1].start_ts == T0 + 120 * MIN);
     assert_true(s->hits[5].row.ts == T0 + 120 * MIN + 750000);
     assert_string_equal(s->ref_domain[0], "search.example.net");
+    /* the Adobe decoder keeps r raw until a visit needs it: the visit row has it decoded */
+    assert_string_equal(s->ref_url[0], "https://search.example.net/?q=mug");
+    assert_string_equal(s->ref_url[1], "");
     assert_int_equal(s->nhits, 6);
     const uint32_t hit_nums[] = {1, 2, 3, 4, 5, 1};
     for (int i = 0; i < 6; i++) {
