@@ -93,6 +93,24 @@ static cn_str_t other_click(cn_str_t land, char *buf, size_t cap)
     return cn_str(buf, land.len);
 }
 
+/* An answer (rc, referrer and campaign) as one text. */
+static void answer_text(int rc, const cn_ref_info_t *r, const cn_campaign_t *c, char *buf,
+                        size_t size)
+{
+    ref_text(rc, r, buf, size);
+    size_t n = strlen(buf);
+    camp_text(c, buf + n, size - n);
+}
+
+/* The answer of the full path without memos, as answer_text writes it, and its parts. */
+static void nomemo_text(cn_str_t ref, cn_str_t land, cn_str_t v0, const cn_suite_conf_t *suite,
+                        cn_ref_info_t *rn, cn_campaign_t *cn, char *buf, size_t size)
+{
+    int rc = cn_enrich__referrer_nomemo(T, ref, land, suite, rn);
+    cn_enrich__campaign_nomemo(T, land, v0, suite, cn);
+    answer_text(rc, rn, cn, buf, size);
+}
+
 /* cn_enrich_source against the full path without memos. */
 static void source_matches(cn_str_t ref, cn_str_t land, cn_str_t v0, const cn_suite_conf_t *suite)
 {
@@ -101,14 +119,8 @@ static void source_matches(cn_str_t ref, cn_str_t land, cn_str_t v0, const cn_su
     cn_campaign_t cl, cn;
     cn_str_t ch;
     int rc = cn_enrich_source(T, ref, land, v0, suite, &rl, &cl, &ch);
-    ref_text(rc, &rl, a, sizeof(a));
-    size_t n = strlen(a);
-    camp_text(&cl, a + n, sizeof(a) - n);
-    rc = cn_enrich__referrer_nomemo(T, ref, land, suite, &rn);
-    ref_text(rc, &rn, b, sizeof(b));
-    n = strlen(b);
-    cn_enrich__campaign_nomemo(T, land, v0, suite, &cn);
-    camp_text(&cn, b + n, sizeof(b) - n);
+    answer_text(rc, &rl, &cl, a, sizeof(a));
+    nomemo_text(ref, land, v0, suite, &rn, &cn, b, sizeof(b));
     if (strcmp(a, b) != 0 || !cn_str_eq(ch, cn_enrich__channel_walk(T, suite, &rn, &cn)))
         abort();
 }
@@ -141,22 +153,14 @@ static void memos_match(cn_str_t ref, cn_str_t land, cn_str_t v0, const cn_suite
         cn_ref_info_t rl;
         cn_campaign_t cl;
         rc = cn_enrich_landing(T, ref, land, v0, suite, &rl, &cl);
-        ref_text(rc, &rl, a, sizeof(a));
-        size_t n = strlen(a);
-        camp_text(&cl, a + n, sizeof(a) - n);
-        rc = cn_enrich__referrer_nomemo(T, ref, land, suite, &rn);
-        ref_text(rc, &rn, b, sizeof(b));
-        n = strlen(b);
-        cn_enrich__campaign_nomemo(T, land, v0, suite, &cn);
-        camp_text(&cn, b + n, sizeof(b) - n);
+        answer_text(rc, &rl, &cl, a, sizeof(a));
+        nomemo_text(ref, land, v0, suite, &rn, &cn, b, sizeof(b));
         if (strcmp(a, b) != 0)
             abort();
         /* the visit-source memo: the same answers and the walk's channel */
         cn_str_t ch;
         rc = cn_enrich_source(T, ref, land, v0, suite, &rl, &cl, &ch);
-        ref_text(rc, &rl, a, sizeof(a));
-        n = strlen(a);
-        camp_text(&cl, a + n, sizeof(a) - n);
+        answer_text(rc, &rl, &cl, a, sizeof(a));
         if (strcmp(a, b) != 0 || !cn_str_eq(ch, cn_enrich__channel_walk(T, suite, &rn, &cn)))
             abort();
     }
