@@ -802,7 +802,8 @@ static uint32_t day_bucket(cn_gran_t g, int32_t from, int32_t day);
  * while this one is credited. */
 #define ORDER_PREFETCH 48
 
-static inline void prefetch_visit(const pass_t *p, const cn_orders_t *o, size_t j)
+static inline __attribute__((always_inline)) void prefetch_visit(const pass_t *p,
+                                                                 const cn_orders_t *o, size_t j)
 {
     if (j + ORDER_PREFETCH >= o->n)
         return;
