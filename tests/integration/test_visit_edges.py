@@ -31,7 +31,12 @@ domains = shop.test
 store_flush_seconds = 1
 """
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-Z = 1795910400  # 2026-11-29T00:00:00Z (08:00 in Asia/Shanghai)
+# Today's midnight UTC (08:00 in Asia/Shanghai), not a fixed day: the cookieless visitor
+# bridges midnight with the day before's salt, which the live pass destroys once that day is
+# past salt_retention by the wall clock (a fixed day made the test fail two days later). The
+# hits after it are stamped at most 12 hours ahead: Adobe ts is refused only past 24 hours.
+Z = int(time.time()) // 86400 * 86400
+DAY = time.strftime("%Y-%m-%d", time.gmtime(Z))
 
 # (client IP, Adobe parameters); every hit is stamped
 HITS = [
@@ -45,7 +50,7 @@ HITS = [
     ("198.51.100.5", dict(pageName="E1", ts=Z + 43200, mid="M5")),
     ("198.51.100.5", dict(pe="lnk_e", pev1="https://other.test/", ts=Z + 43220, mid="M5")),
 ]
-RANGE = "from=2026-11-29&to=2026-11-29"
+RANGE = "from=%s&to=%s" % (DAY, DAY)
 METRICS = "visits,visitors,pageviews,hits,bounces,visit_duration,time_on_page,entries"
 # visits: B 1, D 3, E 1; visit durations 120 + 600 + 0 + 0 + 20 over 5 visits; times on page
 # B1 120, D1 600, D2 0 (D3 is written at D2's time), E1 20 over the 4 page views followed by a hit
@@ -81,7 +86,7 @@ def main():
         conf = os.path.join(srv.data, "canton.conf")
         srv.stop()
         out = canton_test.subprocess.run(
-            [BIN, "export", "--config", conf, "--data", srv.data, "--from", "2026-11-29", "--format", "ndjson"],
+            [BIN, "export", "--config", conf, "--data", srv.data, "--from", DAY, "--format", "ndjson"],
             stdout=canton_test.subprocess.PIPE, stderr=canton_test.subprocess.PIPE, timeout=60)
         t.check(out.returncode == 0, "export: %s" % out.stderr.decode()[-300:])
         rows = [json.loads(line) for line in out.stdout.decode().splitlines() if line]
