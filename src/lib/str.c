@@ -363,3 +363,74 @@ char *cn_put_utf8(char *o, uint32_t cp)
     }
     return o;
 }
+
+/* A code point below 0x20, '"' or '\\' as json_dumps() writes it inside a string. */
+static char *put_dump_escape(char *o, uint32_t cp)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    *o++ = '\\';
+    switch (cp) {
+    case '"':
+        *o++ = '"';
+        break;
+    case '\\':
+        *o++ = '\\';
+        break;
+    case '\b':
+        *o++ = 'b';
+        break;
+    case '\f':
+        *o++ = 'f';
+        break;
+    case '\n':
+        *o++ = 'n';
+        break;
+    case '\r':
+        *o++ = 'r';
+        break;
+    case '\t':
+        *o++ = 't';
+        break;
+    default:
+        memcpy(o, "u00", 3);
+        o[3] = hex[cp >> 4];
+        o[4] = hex[cp & 15];
+        o += 5;
+    }
+    return o;
+}
+
+const char *cn_json_unescape(const char *p, const char *end, char **out, bool dump)
+{
+    char *o = *out;
+    for (;;) {
+        const char *q = cn_json_plain_run(p, end);
+        memcpy(o, p, (size_t)(q - p));
+        o += q - p;
+        p = q;
+        if (p >= end || *p == '"')
+            break;
+        if ((unsigned char)*p >= 0x80) {
+            size_t n = cn_utf8_seq((const unsigned char *)p, (const unsigned char *)end);
+            if (n == 0)
+                return NULL;
+            memcpy(o, p, n);
+            o += n;
+            p += n;
+            continue;
+        }
+        if (*p != '\\' || end - p < 2)
+            return NULL; /* a control byte */
+        uint32_t cp;
+        size_t k = cn_json_escape(p, end, &cp);
+        if (k == 0)
+            return NULL;
+        p += k;
+        if (dump && (cp < 0x20 || cp == '"' || cp == '\\'))
+            o = put_dump_escape(o, cp);
+        else
+            o = cn_put_utf8(o, cp);
+    }
+    *out = o;
+    return p;
+}

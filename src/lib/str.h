@@ -142,6 +142,15 @@ static inline const char *cn_json_plain_run(const char *p, const char *end)
 size_t cn_utf8_seq(const unsigned char *p, const unsigned char *end);
 size_t cn_json_escape(const char *p, const char *end, uint32_t *cp);
 char *cn_put_utf8(char *o, uint32_t cp);
+/*
+ * A JSON string's text from p to its closing quote or end, whichever comes first, copied to
+ * *o by the rules above (plain runs as they are, UTF-8 sequences checked, escapes decoded; with
+ * dump, an escape of '"', '\\' or a control character written back as json_dumps() writes it),
+ * *o moved past the copy, which is never longer than the text. Returns where it stopped (end
+ * or the closing quote), or NULL for what jansson refuses: a control byte, bytes that are not
+ * UTF-8, a bad escape.
+ */
+const char *cn_json_unescape(const char *p, const char *end, char **o, bool dump);
 
 /*
  * memcpy(dst, src, n) that copies up to 16 bytes inline, with two overlapping loads and stores of

@@ -236,31 +236,8 @@ static __attribute__((noinline)) const char *jp_str_unescape(cn_parena_t *a, con
             return NULL;
     }
     char *o = cn_parena_alloc(a, (size_t)(q - p)), *o0 = o;
-    while (p < q) {
-        const char *r = cn_json_plain_run(p, q);
-        memcpy(o, p, (size_t)(r - p));
-        o += r - p;
-        p = r;
-        if (p >= q)
-            break;
-        if ((unsigned char)*p >= 0x80) {
-            size_t n = cn_utf8_seq((const unsigned char *)p, (const unsigned char *)q);
-            if (n == 0)
-                return NULL;
-            memcpy(o, p, n);
-            o += n;
-            p += n;
-            continue;
-        }
-        if (*p != '\\' || q - p < 2)
-            return NULL;
-        uint32_t cp;
-        size_t k = cn_json_escape(p, q, &cp);
-        if (k == 0)
-            return NULL;
-        p += k;
-        o = cn_put_utf8(o, cp);
-    }
+    if (cn_json_unescape(p, q, &o, false) != q)
+        return NULL;
     *out = cn_str(o0, (size_t)(o - o0));
     return q + 1;
 }

@@ -261,6 +261,35 @@ static void json_escape_takes_what_jansson_takes(void **state)
 #undef SEQ
 }
 
+/* A string's text unescaped up to its closing quote: as a value, and re-escaped for a dump. */
+static void json_unescape_stops_at_the_quote(void **state)
+{
+    (void)state;
+    static const char text[] = "caf\\u00e9 \\\\ \\\"q\\\" \\t\xe2\x82\xac\" after";
+    const char *end = text + sizeof(text) - 1;
+    char buf[64], *o = buf;
+    const char *q = cn_json_unescape(text, end, &o, false);
+    assert_non_null(q);
+    assert_int_equal(*q, '"');
+    assert_int_equal(q - text, strlen(text) - strlen("\" after"));
+    static const char value[] = "caf\xc3\xa9 \\ \"q\" \t\xe2\x82\xac";
+    assert_int_equal(o - buf, sizeof(value) - 1);
+    assert_memory_equal(buf, value, sizeof(value) - 1);
+    o = buf;
+    assert_ptr_equal(cn_json_unescape(text, end, &o, true), q);
+    static const char dumped[] = "caf\xc3\xa9 \\\\ \\\"q\\\" \\t\xe2\x82\xac";
+    assert_int_equal(o - buf, sizeof(dumped) - 1);
+    assert_memory_equal(buf, dumped, sizeof(dumped) - 1);
+    o = buf; /* no closing quote: it stops at the end */
+    assert_ptr_equal(cn_json_unescape(text, text + 3, &o, false), text + 3);
+    assert_int_equal(o - buf, 3);
+    static const char bad[][8] = {"a\\x\"", "a\x01\"", "a\xc3(\"", "\\u0000\""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        o = buf;
+        assert_null(cn_json_unescape(bad[i], bad[i] + strlen(bad[i]), &o, false));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +306,7 @@ int main(void)
         cmocka_unit_test(utf8_repair_replaces_each_bad_sequence),
         cmocka_unit_test(is_ascii_sees_every_high_byte),
         cmocka_unit_test(json_escape_takes_what_jansson_takes),
+        cmocka_unit_test(json_unescape_stops_at_the_quote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
