@@ -52,67 +52,26 @@ int cn_hitlog__list(const char *dir, uint32_t **out, size_t *count);
 /* --- Reading a segment file --- */
 
 /*
- * A mapped segment's pages are given back behind the reader in steps of this
- * many bytes (cn_hitlog__file_release): a power of two, a multiple of any
- * page size.
- */
-#define CN_HITLOG__RELEASE_STEP (4u << 20)
-
-/*
  * A read window over one segment file: pread into a buffer that grows to the
- * largest record seen, or the whole file mapped (cn_hitlog__file_map, for a
- * segment that can no longer change). size is the file size the caller last
- * observed; the window never reads past it.
+ * largest record seen. size is the file size the caller last observed; the
+ * window never reads past it.
  */
 typedef struct cn_hitlog__file {
     int fd;
-    uint64_t size;     /* file size as last observed; buf_off + buf_len never exceeds it */
-    uint8_t *buf;      /* owned: malloc'd, or the mapping when map_len > 0 */
-    size_t cap;        /* allocated bytes in buf (0 while mapped) */
-    uint64_t buf_off;  /* file offset of buf[0] */
-    size_t buf_len;    /* valid bytes in buf */
-    size_t map_len;    /* bytes mapped at buf (the whole file, from offset 0); 0: not mapped */
-    uint64_t released; /* mapped: [0, released) given back (cn_hitlog__file_release), a multiple
-                          of CN_HITLOG__RELEASE_STEP: a release has pages to give from
-                          released + CN_HITLOG__RELEASE_STEP on */
+    uint64_t size;    /* file size as last observed; buf_off + buf_len never exceeds it */
+    uint8_t *buf;     /* owned, malloc'd */
+    size_t cap;       /* allocated bytes in buf */
+    uint64_t buf_off; /* file offset of buf[0] */
+    size_t buf_len;   /* valid bytes in buf */
 } cn_hitlog__file_t;
 
 void cn_hitlog__file_init(cn_hitlog__file_t *f, int fd, uint64_t size);
-/* Frees the buffer or unmaps the file; does not close fd. */
+/* Frees the buffer; does not close fd. */
 void cn_hitlog__file_dispose(cn_hitlog__file_t *f);
-/*
- * Maps the whole file, [0, f->size), read-only, in place of the pread
- * buffer: records are then read where the page cache holds them, with no
- * copy. Only for a file whose size can no longer go below f->size while it
- * is mapped (a sealed segment, docs/hitlog.md "Reading"): a page past a new,
- * shorter end would raise SIGBUS. Returns 0, or a negated errno (or
- * CN_ETOOBIG for a size that does not fit in size_t) with f unchanged, still
- * reading with pread. Payloads then stay valid until the file is unmapped
- * (cn_hitlog__file_set_size with another size, or dispose).
- */
-int cn_hitlog__file_map(cn_hitlog__file_t *f);
-/*
- * Sets a new observed size; drops buffered bytes past it. A mapped file
- * whose size changed (a sealed segment does not: someone else wrote to it) is
- * unmapped and read with pread from then on.
- */
+/* Sets a new observed size; drops buffered bytes past it. */
 void cn_hitlog__file_set_size(cn_hitlog__file_t *f, uint64_t size);
-/* Forgets the buffered bytes, so that the next read comes from the file (a
- * mapping is the file: it stays). */
+/* Forgets the buffered bytes, so that the next read comes from the file. */
 void cn_hitlog__file_drop(cn_hitlog__file_t *f);
-/*
- * Mapped: gives back the pages of the mapping below the release step that
- * holds off (CN_HITLOG__RELEASE_STEP; madvise MADV_DONTNEED), so that a
- * reader going through a segment keeps mapped the step it reads in (and
- * what the kernel maps ahead of it), not all that it has read. The file's
- * pages stay in the page cache, and the mapping stays whole: a byte given
- * back that is read again is mapped again from the file, with the same
- * contents (a sealed segment does not change). Only a cost, then, never a
- * wrong byte; the reader calls it with the offset of the record it
- * returns, whose payload is above it. Nothing to do when not mapped or
- * when off is below f->released + CN_HITLOG__RELEASE_STEP.
- */
-void cn_hitlog__file_release(cn_hitlog__file_t *f, uint64_t off);
 
 /* What is at an offset of a segment. */
 typedef enum cn_hitlog__rec_kind {
@@ -124,8 +83,7 @@ typedef enum cn_hitlog__rec_kind {
 
 typedef struct cn_hitlog__rec {
     cn_hitlog__rec_kind_t kind;
-    const uint8_t *payload; /* REC_OK: points into the file window, valid until the next call
-                               (into the mapping, while the file is mapped) */
+    const uint8_t *payload; /* REC_OK: points into the file window, valid until the next call */
     uint32_t len;           /* REC_OK: payload length */
     uint64_t next;   /* REC_OK: offset after the record; REC_CORRUPT: the next valid record */
     const char *why; /* REC_TORN, REC_CORRUPT: what was wrong, a static string */

@@ -1,20 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Hitlog readers: follow the log by position, in any thread or process,
- * with or without a writer (docs/hitlog.md). A reader maps a sealed segment
- * (one with a later segment after it) whole and reads its records in place,
- * giving back the mapped pages behind it as it goes, and reads the newest
- * segment with pread() (not mmap: a writer may cut a torn tail at open, or
- * cut back a batch whose write or fsync failed, and a mapped page past the
- * new end would kill the reader with SIGBUS).
+ * with or without a writer (docs/hitlog.md). A reader reads a segment with
+ * pread() into a window (segment.c), never mapped: a writer may cut the
+ * newest segment's torn tail at open, or cut back a batch whose write or
+ * fsync failed, and a mapped page past the new end would kill the reader
+ * with SIGBUS; and a copy costs no more than mapping the page cache's
+ * pages, much less where page faults are dear (segment.c, READ_CHUNK).
  *
  * At the end of what a segment holds the reader looks for the next segment.
  * The writer creates segment N+1 only after the last write to N is synced,
  * so once N+1 exists a fresh look at N's size shows all of it: then a
  * partial record at the end of N is corruption, not "not written yet".
  * The writer never writes, cuts or rewrites N after that (recovery at open
- * and the cut after a failed write touch only the newest segment), so the
- * mapping of N, as long as that size, stays whole until the reader moves on.
+ * and the cut after a failed write touch only the newest segment).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,8 +28,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
-#define PATH_LEN       4096
-#define PREFETCH_AHEAD 2048u /* bytes: about two records */
+#define PATH_LEN 4096
 
 struct cn_hitlog_reader {
     char *dir;
@@ -85,27 +83,6 @@ static void close_segment(cn_hitlog_reader_t *r)
 }
 
 /*
- * Maps the open segment when it is sealed (see the top of the file): a
- * later segment exists, and the size is looked at after that, so it is the
- * final one. Otherwise, or when mmap fails (address space on a 32-bit
- * build), the segment is read with pread as before: the records are the
- * same either way.
- */
-static void map_if_sealed(cn_hitlog_reader_t *r)
-{
-    uint32_t next = 0;
-    uint64_t size = 0;
-    if (next_segment(r, r->segno, &next) < 0 || next == 0 || file_size(r->fd, &size) < 0 ||
-        size < CN_HITLOG__HEADER_LEN)
-        return;
-    if (size != r->f.size)
-        cn_hitlog__file_set_size(&r->f, size);
-    int rc = cn_hitlog__file_map(&r->f);
-    if (rc < 0)
-        cn_log_debug("hitlog segment not mapped", "segment=%u why=%s", r->segno, cn_strerror(rc));
-}
-
-/*
  * Opens r->segno and checks its header. Returns 1 when open, 0 when it is
  * not there yet (or its header is still being written), or an error.
  */
@@ -149,7 +126,6 @@ static int open_segment(cn_hitlog_reader_t *r, cn_err_t *err)
     cn_hitlog__file_init(&r->f, fd, size);
     if (r->off < CN_HITLOG__HEADER_LEN)
         r->off = CN_HITLOG__HEADER_LEN;
-    map_if_sealed(r);
     return 1;
 }
 
@@ -191,22 +167,6 @@ static int corrupt(cn_hitlog_reader_t *r, const char *why, cn_err_t *err)
                       (unsigned long long)r->off, why);
 }
 
-/*
- * Mapped: asks for the bytes PREFETCH_AHEAD past the record just returned,
- * as many as it took, so that the CRC of the record after next finds them
- * in the cache, as it does after pread's copy. Without it the CRC waits on
- * memory: crc32_iscsi_01 took 8.2% of `reprocess --all --threads 1`'s CPU
- * samples on the 1M log, 4.6% with it (and the reader itself 0.5 -> 2.0%);
- * asking only for the first lines of each page ahead (the TLB walk and the
- * hardware prefetcher's start) left it at 8.0%.
- */
-static inline void prefetch_ahead(const cn_hitlog__file_t *f, uint64_t from, uint64_t to)
-{
-    uint64_t end = to + PREFETCH_AHEAD < f->map_len ? to + PREFETCH_AHEAD : f->map_len;
-    for (uint64_t a = (from + PREFETCH_AHEAD) & ~(uint64_t)63; a < end; a += 64)
-        __builtin_prefetch(f->buf + a);
-}
-
 int cn_hitlog_reader_next(cn_hitlog_reader_t *r, const void **p, size_t *len, cn_hitlog_pos_t *pos,
                           cn_err_t *err)
 {
@@ -216,11 +176,6 @@ int cn_hitlog_reader_next(cn_hitlog_reader_t *r, const void **p, size_t *len, cn
      * first step, without the call and the record struct). */
     if (r->fd >= 0 && cn_hitlog__file_take(&r->f, r->off, &payload, &n)) {
         uint64_t next = r->off + CN_HITLOG__FRAME_LEN + n;
-        if (r->f.map_len > 0) {
-            prefetch_ahead(&r->f, r->off, next);
-            if (r->off >= r->f.released + CN_HITLOG__RELEASE_STEP)
-                cn_hitlog__file_release(&r->f, r->off); /* the pages behind this record */
-        }
         *p = payload;
         *len = n;
         if (pos != NULL) {

@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The hitlog segment format (docs/hitlog.md), read side: segment names and
- * headers, a read window over a segment file (pread, or the whole file
- * mapped once it is sealed), and the record classifier
- * that tells a valid record from a torn tail and from corruption. The writer
- * (recovery at open), the readers and the fuzz target all go through
- * cn_hitlog__file_record(), so there is one place that trusts bytes from disk.
+ * headers, a read window over a segment file (pread), and the record
+ * classifier that tells a valid record from a torn tail and from
+ * corruption. The writer (recovery at open), the readers and the fuzz
+ * target all go through cn_hitlog__file_record(), so there is one place
+ * that trusts bytes from disk.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hitlog/internal.h"
@@ -22,13 +21,12 @@
 
 /*
  * Smallest read: records are small, so read ahead this much at a time. The
- * kernel's copy leaves the window in the L2 cache, where each record's CRC
- * then reads it; processing the records in between evicts it, less so the
- * smaller it is. 64 KiB (about 60 records of 1.1 KB) took the reader's
- * share of `reprocess --threads 1` from 12.0% to 11.6% of the CPU time
- * against 256 KiB (perf, medians of 8); 32 KiB gave no more.
+ * kernel's copy leaves the window in the cache, where each record's CRC then
+ * reads it. `reprocess --all --threads 1` on the 1M log (2026-12-01, AMD
+ * EPYC, Linux 6.18, six rounds in turn): 1.496 s CPU with 64 KiB windows,
+ * 1.447 s with 256 KiB (medians), a quarter of the system calls.
  */
-#define READ_CHUNK (64u << 10)
+#define READ_CHUNK (256u << 10)
 
 void cn_hitlog__header_encode(uint32_t segno, uint8_t out[CN_HITLOG__HEADER_LEN])
 {
@@ -126,100 +124,16 @@ void cn_hitlog__file_init(cn_hitlog__file_t *f, int fd, uint64_t size)
     f->size = size;
 }
 
-/* Back to reading with pread, with an empty window. */
-static void unmap(cn_hitlog__file_t *f)
-{
-    munmap(f->buf, f->map_len);
-    f->buf = NULL;
-    f->cap = f->buf_len = f->map_len = 0;
-    f->buf_off = 0;
-}
-
 void cn_hitlog__file_dispose(cn_hitlog__file_t *f)
 {
-    if (f->map_len > 0)
-        unmap(f);
     free(f->buf);
     f->buf = NULL;
     f->cap = f->buf_len = 0;
 }
 
-/*
- * The whole file at once, not windows of it: a segment is at most 256 MiB
- * (one record over that has one of its own), and one mapping costs one
- * mmap and one munmap per segment. The pages are mapped as the reader
- * faults them in, a folio's worth a fault (the kernel's fault-around), which
- * took no more CPU than MAP_POPULATE whatever the page cache held. Measured
- * on Linux 6.18 and ext4, mapping and unmapping a 268 MB segment: 2-3 ms
- * where readahead had filled the cache with 2 MiB folios, 8-10 ms for one
- * just written by canton's writer, 31-33 ms (38 populated) where the cache
- * held 4 KiB pages; pread's copy took 20-22 ms, 36 ms over 4 KiB pages. A
- * file not in the cache is read in by readahead as the reader goes, not all
- * before its first record. MADV_SEQUENTIAL asks for a long readahead and
- * lets the kernel reclaim the pages behind more readily; the reader gives
- * back the mapped pages behind it as it goes (cn_hitlog__file_release).
- *
- * Measured and not kept (2026-12-01; reading, CRC and raw-hit fields of the
- * 1M log, five segments, CPU user+sys, medians of 5, over 4 KiB pages /
- * over large folios): mapping as here 0.267 / 0.184 s; MADV_POPULATE_READ
- * of 1 or 4 MiB windows ahead of the reader 0.283 / 0.198 s (the kernel's
- * populate path costs more per page than the fault-around it replaces);
- * pread into a reused buffer of 64 KiB to 8 MiB, 2 MiB ones on huge pages,
- * for every segment 0.265-0.277 / 0.191 s (the copy costs what mapping
- * does over 4 KiB pages, more over large folios). The kernel's part over
- * 4 KiB pages is per page whatever the reader does (a page struct to find
- * and count, twice when mapped); only larger folios in the page cache make
- * it smaller. The whole pass agreed (docs/processing.md, Speed): pread
- * windows of 64 KiB to 1 MiB, prefetchnta, clflushopt behind the reader and
- * 256 KiB release steps each moved less than the noise.
- */
-int cn_hitlog__file_map(cn_hitlog__file_t *f)
-{
-    if (f->map_len > 0)
-        return 0;
-    if (f->size == 0)
-        return -EINVAL;
-    size_t len = (size_t)f->size;
-    if (len != f->size)
-        return CN_ETOOBIG; /* a 32-bit size_t */
-    void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, f->fd, 0);
-    if (m == MAP_FAILED)
-        return -errno;
-    (void)madvise(m, len, MADV_SEQUENTIAL); /* advice only: nothing to do when refused */
-    free(f->buf);
-    f->buf = m;
-    f->cap = 0;
-    f->buf_off = 0;
-    f->buf_len = f->map_len = len;
-    f->released = 0;
-    return 0;
-}
-
-/*
- * Without it a reader's mapping of a segment fills as it reads, to the whole
- * segment (256 MiB) by its end, and the unmapping of all of it waits for the
- * move to the next segment: `reprocess --all --threads 1` on the 1M log
- * peaked at 372 MB RSS, 118 MB with the pages given back every 4 MiB. CPU:
- * the same within the noise (each page is unmapped once either way, here a
- * step at a time); 1 and 16 MiB steps measured the same.
- */
-void cn_hitlog__file_release(cn_hitlog__file_t *f, uint64_t off)
-{
-    if (f->map_len == 0 || off < f->released + CN_HITLOG__RELEASE_STEP)
-        return;
-    uint64_t below = off & ~(uint64_t)(CN_HITLOG__RELEASE_STEP - 1);
-    /* advice: when refused the pages stay mapped until the unmap */
-    (void)madvise(f->buf + f->released, (size_t)(below - f->released), MADV_DONTNEED);
-    f->released = below;
-}
-
 void cn_hitlog__file_set_size(cn_hitlog__file_t *f, uint64_t size)
 {
-    if (f->map_len > 0 && size != f->map_len) {
-        /* A mapped file changed size: it was not sealed after all. Read it
-         * with pread from now on, as any segment that may change. */
-        unmap(f);
-    } else if (size < f->size) {
+    if (size < f->size) {
         /* The file shrank (a writer cut a torn tail): forget what we read. */
         f->buf_len = 0;
     }
@@ -228,8 +142,7 @@ void cn_hitlog__file_set_size(cn_hitlog__file_t *f, uint64_t size)
 
 void cn_hitlog__file_drop(cn_hitlog__file_t *f)
 {
-    if (f->map_len == 0)
-        f->buf_len = 0; /* a mapping is the file itself: nothing to forget */
+    f->buf_len = 0;
 }
 
 /*
@@ -243,8 +156,6 @@ static int file_get(cn_hitlog__file_t *f, uint64_t off, size_t len, const uint8_
         *out = f->buf + (off - f->buf_off);
         return 0;
     }
-    if (f->map_len > 0)
-        unmap(f); /* not reached: a mapping holds all of f->size, and callers stay inside it */
     /* Read at least len bytes (checked against the file size by the caller,
      * so never more than the file holds) and a chunk ahead. */
     uint64_t want = len < READ_CHUNK ? READ_CHUNK : len;

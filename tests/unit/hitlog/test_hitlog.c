@@ -250,8 +250,8 @@ static void crc_mismatch_in_middle_is_corruption(void **state)
 }
 
 /*
- * Records of sizes around and above the reader's read window (64 KiB) and
- * the old one (256 KiB), so that many start, end or lie across a window's
+ * Records of sizes around and above the reader's read window (256 KiB) and
+ * an older one (64 KiB), so that many start, end or lie across a window's
  * edge: every one reads back, and a byte flipped in each of several records
  * in turn is found at that record, whatever part of the window it is in.
  */

@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unit tests for the hitlog reader's two ways of reading a segment
- * (src/hitlog/reader.c, docs/hitlog.md "Reading"): a sealed segment mapped
- * whole, the newest one with pread. Each test writes a log of several
- * segments with the writer and checks that the reader gives exactly the
- * records that the pread window gives, whether or not a segment is mapped
- * (/proc/self/maps tells), also when a mapped segment grows or is damaged,
- * and that the pages behind the reader are given back (/proc/self/smaps).
+ * Unit tests for the hitlog reader across segments (src/hitlog/reader.c,
+ * docs/hitlog.md "Reading"). Each test writes a log of several segments
+ * with the writer and checks that the reader gives exactly the records
+ * that a walk of each segment's window gives, which are the ones written,
+ * also when a sealed segment grows under it or is damaged.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -26,48 +24,10 @@
 
 #define HDR       16u
 #define FRAME     8u
-#define SEG_BYTES (256u << 10)
-#define BIG_LEN   (70u << 10) /* larger than the pread window's 64 KiB chunk */
+#define SEG_BYTES (1u << 20)
+#define BIG_LEN   (260u << 10) /* larger than the pread window's 256 KiB chunk */
 
-/* True when segment segno of the log is mapped in this process (/proc/self/maps). */
-static bool is_mapped(const fixture_dir_t *fx, uint32_t segno)
-{
-    char path[128], line[512];
-    fixture_seg_path(fx->dir, segno, path, sizeof(path));
-    FILE *f = fopen("/proc/self/maps", "r");
-    assert_non_null(f);
-    bool found = false;
-    while (!found && fgets(line, sizeof(line), f) != NULL)
-        found = strstr(line, path) != NULL;
-    fclose(f);
-    return found;
-}
-
-/*
- * The bytes of the mapping that holds address p that are mapped in this
- * process now (Rss in /proc/self/smaps), or -1 when no mapping holds p.
- */
-static long long mapped_rss(const void *p)
-{
-    char line[512];
-    FILE *f = fopen("/proc/self/smaps", "r");
-    assert_non_null(f);
-    bool in = false;
-    long long rss = -1;
-    uintptr_t a = (uintptr_t)p;
-    while (rss < 0 && fgets(line, sizeof(line), f) != NULL) {
-        unsigned long lo, hi, kb;
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, ':') != NULL &&
-            strchr(line, '-') < strchr(line, ' '))
-            in = a >= lo && a < hi;
-        else if (in && sscanf(line, "Rss: %lu kB", &kb) == 1)
-            rss = (long long)kb << 10;
-    }
-    fclose(f);
-    return rss;
-}
-
-/* Record i's length: mostly 1..3000 bytes, every 23rd one over 64 KiB. */
+/* Record i's length: mostly 1..3000 bytes, every 23rd one over 256 KiB. */
 static size_t rec_len(unsigned i)
 {
     return i % 23 == 5 ? BIG_LEN + i : 1 + (i * 7919u) % 3000;
@@ -139,11 +99,11 @@ typedef struct walked {
 } walked_t;
 
 /*
- * Walks segment segno with the segment code alone, mapped or with pread,
- * into *out (count records, freed by free_walk); returns how it ended.
+ * Walks segment segno with the segment code alone into *out (count records,
+ * freed by free_walk); returns how it ended.
  */
-static cn_hitlog__rec_kind_t walk(const fixture_dir_t *fx, uint32_t segno, bool mapped,
-                                  walked_t **out, size_t *count)
+static cn_hitlog__rec_kind_t walk(const fixture_dir_t *fx, uint32_t segno, walked_t **out,
+                                  size_t *count)
 {
     char path[128];
     fixture_seg_path(fx->dir, segno, path, sizeof(path));
@@ -152,10 +112,6 @@ static cn_hitlog__rec_kind_t walk(const fixture_dir_t *fx, uint32_t segno, bool 
     uint64_t size = (uint64_t)lseek(fd, 0, SEEK_END);
     cn_hitlog__file_t f;
     cn_hitlog__file_init(&f, fd, size);
-    if (mapped) {
-        assert_int_equal(cn_hitlog__file_map(&f), 0);
-        assert_int_equal(f.map_len, size);
-    }
     size_t n = 0, cap = 16;
     walked_t *v = malloc(cap * sizeof(*v));
     uint64_t off = HDR;
@@ -173,7 +129,6 @@ static cn_hitlog__rec_kind_t walk(const fixture_dir_t *fx, uint32_t segno, bool 
         n++;
         off = rec.next;
     }
-    assert_int_equal(f.map_len, mapped ? size : 0); /* still mapped to the end */
     cn_hitlog__file_dispose(&f);
     close(fd);
     *out = v;
@@ -203,12 +158,12 @@ static uint32_t last_segment(const fixture_dir_t *fx)
 /* --- Tests --- */
 
 /*
- * A log of several segments read through the reader: sealed segments are
- * mapped while read, the newest is not, and every record (position, length,
- * bytes) is the one that a pread walk of the segment finds, which is the one
- * written. Segment by segment, a mapped walk and a pread walk agree too.
+ * A log of several segments read through the reader: every record
+ * (position, length, bytes) is the one that a walk of its segment finds,
+ * which is the one written, records larger than the window's chunk among
+ * them; and so from a position in the middle of a sealed segment.
  */
-static void mapped_and_pread_reads_agree(void **state)
+static void reader_gives_every_record_across_segments(void **state)
 {
     fixture_dir_t *fx = *state;
     const unsigned total = 400;
@@ -216,25 +171,13 @@ static void mapped_and_pread_reads_agree(void **state)
     uint32_t last = last_segment(fx);
     assert_true(last >= 4);
 
-    /* Each segment walked both ways. */
     walked_t *pread_recs[16] = {0};
     size_t pread_count[16] = {0};
     assert_true(last < 16);
-    for (uint32_t s = 1; s <= last; s++) {
-        walked_t *m;
-        size_t mn;
-        assert_int_equal(walk(fx, s, false, &pread_recs[s], &pread_count[s]), CN_HITLOG__REC_END);
-        assert_int_equal(walk(fx, s, true, &m, &mn), CN_HITLOG__REC_END);
-        assert_int_equal(mn, pread_count[s]);
-        for (size_t i = 0; i < mn; i++) {
-            assert_int_equal(m[i].off, pread_recs[s][i].off);
-            assert_int_equal(m[i].len, pread_recs[s][i].len);
-            assert_memory_equal(m[i].payload, pread_recs[s][i].payload, m[i].len);
-        }
-        free_walk(m, mn);
-    }
+    for (uint32_t s = 1; s <= last; s++)
+        assert_int_equal(walk(fx, s, &pread_recs[s], &pread_count[s]), CN_HITLOG__REC_END);
 
-    /* The reader, from the start, against the pread walks and the records written. */
+    /* The reader, from the start, against the walks and the records written. */
     cn_hitlog_reader_t *r;
     cn_err_t err;
     assert_int_equal(cn_hitlog_reader_open(fx->dir, (cn_hitlog_pos_t){0, 0}, &r, &err), 0);
@@ -246,7 +189,6 @@ static void mapped_and_pread_reads_agree(void **state)
     size_t len;
     cn_hitlog_pos_t pos;
     int rc;
-    bool saw_mapped = false;
     while ((rc = cn_hitlog_reader_next(r, &p, &len, &pos, &err)) == 1) {
         if (pos.segment != seg) {
             assert_int_equal(k, pread_count[seg]); /* all of the last one */
@@ -261,10 +203,6 @@ static void mapped_and_pread_reads_agree(void **state)
         assert_int_equal(len, rec_len(i));
         make_payload(i, len, want);
         assert_memory_equal(p, want, len);
-        /* sealed segments mapped, the newest not (a writer may cut it) */
-        bool mapped = is_mapped(fx, seg);
-        assert_int_equal(mapped, seg < last);
-        saw_mapped = saw_mapped || mapped;
         i++;
         k++;
     }
@@ -272,10 +210,7 @@ static void mapped_and_pread_reads_agree(void **state)
         fail_msg("reader: %s", cn_err_msg(&err, rc));
     assert_int_equal(i, total);
     assert_int_equal(seg, last);
-    assert_true(saw_mapped);
     cn_hitlog_reader_close(r);
-    for (uint32_t s = 1; s <= last; s++)
-        assert_false(is_mapped(fx, s)); /* nothing left mapped after close */
 
     /* From a position in the middle of a sealed segment: the same records. */
     size_t mid = pread_count[2] / 2;
@@ -286,7 +221,6 @@ static void mapped_and_pread_reads_agree(void **state)
     assert_int_equal(pos.offset, pread_recs[2][mid].off);
     assert_int_equal(len, pread_recs[2][mid].len);
     assert_memory_equal(p, pread_recs[2][mid].payload, len);
-    assert_true(is_mapped(fx, 2));
     cn_hitlog_reader_close(r);
 
     free(want);
@@ -295,12 +229,11 @@ static void mapped_and_pread_reads_agree(void **state)
 }
 
 /*
- * A mapped segment that grows after the reader mapped it (a sealed segment
- * does not, but the reader must not miss what was added nor read past its
- * mapping): the reader gives the added records too, read with pread, then
- * moves on to the next segment.
+ * A sealed segment that grows after the reader opened it (a sealed segment
+ * does not, but the reader must not miss what was added): the reader gives
+ * the added records too, then moves on to the next segment.
  */
-static void mapped_segment_that_grows_is_read_on_with_pread(void **state)
+static void sealed_segment_that_grows_is_read_on(void **state)
 {
     fixture_dir_t *fx = *state;
     write_log(fx, 0, 150);
@@ -308,8 +241,8 @@ static void mapped_segment_that_grows_is_read_on_with_pread(void **state)
     assert_true(last >= 2);
     walked_t *seg1, *seg2;
     size_t n1, n2;
-    assert_int_equal(walk(fx, 1, false, &seg1, &n1), CN_HITLOG__REC_END);
-    assert_int_equal(walk(fx, 2, false, &seg2, &n2), CN_HITLOG__REC_END);
+    assert_int_equal(walk(fx, 1, &seg1, &n1), CN_HITLOG__REC_END);
+    assert_int_equal(walk(fx, 2, &seg2, &n2), CN_HITLOG__REC_END);
 
     cn_hitlog_reader_t *r;
     cn_err_t err;
@@ -318,9 +251,8 @@ static void mapped_segment_that_grows_is_read_on_with_pread(void **state)
     size_t len;
     cn_hitlog_pos_t pos;
     assert_int_equal(cn_hitlog_reader_next(r, &p, &len, &pos, &err), 1);
-    assert_true(is_mapped(fx, 1));
 
-    /* Three records added to segment 1 under the reader, one of them over 64 KiB. */
+    /* Three records added to segment 1 under the reader, one of them over 256 KiB. */
     uint64_t added[3];
     unsigned added_ids[3] = {1000, 1017, 1002};
     assert_true(rec_len(1017) > BIG_LEN);
@@ -343,7 +275,6 @@ static void mapped_segment_that_grows_is_read_on_with_pread(void **state)
         assert_int_equal(len, rec_len(added_ids[a]));
         make_payload(added_ids[a], len, want);
         assert_memory_equal(p, want, len);
-        assert_false(is_mapped(fx, 1)); /* unmapped once its size changed */
     }
     free(want);
     /* then segment 2, from its start */
@@ -357,19 +288,19 @@ static void mapped_segment_that_grows_is_read_on_with_pread(void **state)
 }
 
 /*
- * Damage in a sealed (mapped) segment is reported as in a segment read with
- * pread: a CRC mismatch with valid records after it is corruption at its
- * offset, and so is a record cut by the end of a sealed segment.
+ * Damage in a sealed segment: a CRC mismatch with valid records after it is
+ * corruption at its offset, and so is a record cut by the end of a sealed
+ * segment.
  */
-static void damage_in_a_mapped_segment_is_corruption(void **state)
+static void damage_in_a_sealed_segment_is_corruption(void **state)
 {
     fixture_dir_t *fx = *state;
     write_log(fx, 0, 200);
     assert_true(last_segment(fx) >= 3);
     walked_t *seg1, *seg2;
     size_t n1, n2;
-    assert_int_equal(walk(fx, 1, false, &seg1, &n1), CN_HITLOG__REC_END);
-    assert_int_equal(walk(fx, 2, false, &seg2, &n2), CN_HITLOG__REC_END);
+    assert_int_equal(walk(fx, 1, &seg1, &n1), CN_HITLOG__REC_END);
+    assert_int_equal(walk(fx, 2, &seg2, &n2), CN_HITLOG__REC_END);
     assert_true(n1 > 10 && n2 > 2);
 
     /* A payload byte of record 5 of segment 1. */
@@ -396,7 +327,6 @@ static void damage_in_a_mapped_segment_is_corruption(void **state)
     assert_int_equal(cn_hitlog_reader_open(fx->dir, (cn_hitlog_pos_t){0, 0}, &r, &err), 0);
     for (int k = 0; k < 5; k++)
         assert_int_equal(cn_hitlog_reader_next(r, &p, &len, &pos, &err), 1);
-    assert_true(is_mapped(fx, 1));
     assert_int_equal(cn_hitlog_reader_next(r, &p, &len, &pos, &err), CN_ECORRUPT);
     snprintf(want, sizeof(want), "hitlog segment 1 is corrupt at offset %llu: CRC mismatch",
              (unsigned long long)seg1[5].off);
@@ -406,7 +336,6 @@ static void damage_in_a_mapped_segment_is_corruption(void **state)
     assert_int_equal(cn_hitlog_reader_open(fx->dir, (cn_hitlog_pos_t){2, 0}, &r, &err), 0);
     for (size_t k = 0; k + 1 < n2; k++)
         assert_int_equal(cn_hitlog_reader_next(r, &p, &len, &pos, &err), 1);
-    assert_true(is_mapped(fx, 2));
     assert_int_equal(cn_hitlog_reader_next(r, &p, &len, &pos, &err), CN_ECORRUPT);
     snprintf(want, sizeof(want),
              "hitlog segment 2 is corrupt at offset %llu: record cut by the end of the segment",
@@ -417,95 +346,15 @@ static void damage_in_a_mapped_segment_is_corruption(void **state)
     free_walk(seg2, n2);
 }
 
-/*
- * A reader gives back the pages of a mapped segment behind it: after
- * reading more than three release steps of a sealed segment, the mapping
- * holds at most two steps' worth of pages, where it would hold all it has
- * read; every record is still the one written, also a record read again
- * from pages given back (mapped anew from the file).
- */
-static void mapped_pages_behind_the_reader_are_given_back(void **state)
-{
-    fixture_dir_t *fx = *state;
-    const uint64_t step = CN_HITLOG__RELEASE_STEP;
-    write_log_in(fx, 0, 6000, 4 * step + step / 2); /* ~27 MB: segment 1 sealed, ~18 MiB */
-    assert_true(last_segment(fx) >= 2);
-    walked_t *seg1;
-    size_t n1;
-    assert_int_equal(walk(fx, 1, false, &seg1, &n1), CN_HITLOG__REC_END);
-    assert_true(seg1[n1 - 1].off > 4 * step);
-
-    cn_hitlog_reader_t *r;
-    cn_err_t err;
-    const void *p;
-    size_t len;
-    cn_hitlog_pos_t pos;
-    assert_int_equal(cn_hitlog_reader_open(fx->dir, (cn_hitlog_pos_t){0, 0}, &r, &err), 0);
-    long long most = 0, read = 0;
-    for (size_t k = 0; k < n1; k++) {
-        assert_int_equal(cn_hitlog_reader_next(r, &p, &len, &pos, &err), 1);
-        assert_int_equal(pos.segment, 1);
-        assert_int_equal(pos.offset, seg1[k].off);
-        assert_int_equal(len, seg1[k].len);
-        assert_memory_equal(p, seg1[k].payload, len);
-        if (pos.offset > 3 * step && read == 0) {
-            read = (long long)pos.offset;
-            most = mapped_rss(p);
-        }
-    }
-    assert_true(read > 0);
-    /* mapped: more than 3 steps read, at most 2 (the step read in, and the kernel's fault-around
-     * ahead of it) still mapped */
-    assert_true(most > 0);
-    if (most > (long long)(2 * step))
-        fail_msg("%lld bytes of segment 1 mapped after reading %lld", most, read);
-    cn_hitlog_reader_close(r);
-
-    /* A mapped walk with the first steps given back reads them again from the file. */
-    char path[128];
-    fixture_seg_path(fx->dir, 1, path, sizeof(path));
-    int fd = open(path, O_RDONLY);
-    assert_true(fd >= 0);
-    cn_hitlog__file_t f;
-    cn_hitlog__file_init(&f, fd, (uint64_t)lseek(fd, 0, SEEK_END));
-    assert_int_equal(cn_hitlog__file_map(&f), 0);
-    cn_hitlog__rec_t rec;
-    for (size_t k = 0; k < n1; k++) { /* maps every page */
-        assert_int_equal(cn_hitlog__file_record(&f, seg1[k].off, &rec), 0);
-        assert_int_equal(rec.kind, CN_HITLOG__REC_OK);
-    }
-    cn_hitlog__file_release(&f, 3 * step + 1);
-    assert_int_equal(f.released, 3 * step);
-    /* what stays mapped: the pages from 3 steps to the end of the file (a last page in part) */
-    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-    long long rest = (long long)((f.map_len - 3 * step + page - 1) / page * page);
-    if (mapped_rss(f.buf) > rest)
-        fail_msg("%lld bytes mapped after giving back 3 steps of %zu", mapped_rss(f.buf),
-                 f.map_len);
-    for (size_t k = 0; k < n1; k++) {
-        assert_int_equal(cn_hitlog__file_record(&f, seg1[k].off, &rec), 0);
-        assert_int_equal(rec.kind, CN_HITLOG__REC_OK);
-        assert_int_equal(rec.len, seg1[k].len);
-        assert_memory_equal(rec.payload, seg1[k].payload, rec.len);
-    }
-    cn_hitlog__file_release(&f, step); /* behind what was given back: nothing to do */
-    assert_int_equal(f.released, 3 * step);
-    cn_hitlog__file_dispose(&f);
-    close(fd);
-    free_walk(seg1, n1);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(mapped_and_pread_reads_agree, fixture_dir_setup,
-                                        fixture_dir_teardown),
-        cmocka_unit_test_setup_teardown(mapped_segment_that_grows_is_read_on_with_pread,
+        cmocka_unit_test_setup_teardown(reader_gives_every_record_across_segments,
                                         fixture_dir_setup, fixture_dir_teardown),
-        cmocka_unit_test_setup_teardown(damage_in_a_mapped_segment_is_corruption, fixture_dir_setup,
+        cmocka_unit_test_setup_teardown(sealed_segment_that_grows_is_read_on, fixture_dir_setup,
                                         fixture_dir_teardown),
-        cmocka_unit_test_setup_teardown(mapped_pages_behind_the_reader_are_given_back,
-                                        fixture_dir_setup, fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(damage_in_a_sealed_segment_is_corruption, fixture_dir_setup,
+                                        fixture_dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
