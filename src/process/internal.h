@@ -422,15 +422,20 @@ typedef struct cn_visitor {
  * free list or the newest chunk, and goes back on the free list when its array grows past it
  * (to malloc); the chunks are freed together (cn__bpool_dispose), so an owner frees only its
  * arrays of more than CN_BPOOL_CAP entries. Ends a malloc and a free per visitor. Under ASan,
- * free blocks and the unused part of a chunk are poisoned.
+ * free blocks and the unused part of a chunk are poisoned. Chunks double from
+ * CN_BPOOL_CHUNK_MIN to CN_BPOOL_CHUNK_MAX bytes, the large ones on huge pages
+ * (cn_xmalloc_huge): a pool of a few visitors stays small, and a large one is not
+ * a page fault every 4 KiB (checkpoint.c, cn__bpool_chunk).
  */
-#define CN_BPOOL_CAP   4           /* entries of an array in a pool block */
-#define CN_BPOOL_CHUNK (64u << 10) /* bytes of a chunk */
+#define CN_BPOOL_CAP       4           /* entries of an array in a pool block */
+#define CN_BPOOL_CHUNK_MIN (64u << 10) /* bytes of the first chunk */
+#define CN_BPOOL_CHUNK_MAX (2u << 20)  /* bytes of a chunk, at most */
 typedef struct cn_bpool {
     void *free;     /* free blocks, each starting with the next one's address */
     char *at, *end; /* the newest chunk's unused part */
-    void *chunks;   /* the chunks, each starting with the previous one's address */
+    void *chunks;   /* the chunks, each starting with the previous one's address, then its size */
     size_t size;    /* bytes of a block */
+    size_t chunk;   /* bytes of the next chunk */
 } cn_bpool_t;
 
 void cn__bpool_init(cn_bpool_t *p, size_t size);
