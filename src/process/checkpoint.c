@@ -94,11 +94,11 @@ void cn__bpool_dispose(cn_bpool_t *p)
 }
 
 /*
- * A new chunk, twice the last one's size up to CN_BPOOL_CHUNK_MAX. The 2 MiB chunks
+ * A new chunk, twice the last one's size up to CN_BPOOL_CHUNK_MAX. The large chunks
  * are on huge pages: the pools of a large log's visitors grew by a 4 KiB page
- * fault at a time, a third of the page faults of `reprocess --all` on the 1M log
- * (perf -e page-faults), and a fault costs several microseconds on a machine
- * whose page tables the hypervisor keeps.
+ * fault at a time, two thirds of the page faults of `reprocess --all`'s pass on
+ * the 1M log (perf -e page-faults), and a fault costs ~11 us of CPU on a machine
+ * whose page tables the hypervisor keeps (docs/processing.md, Speed).
  */
 void *cn__bpool_chunk(cn_bpool_t *p)
 {
