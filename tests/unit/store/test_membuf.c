@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The write buffer's column min and max, as its views give them: brought up
- * to date at each view over the rows appended since the last one. */
+ * to date at each view over the rows appended since the last one; and its
+ * chunks' reuse from the process's pool. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,11 +122,72 @@ static void visit_buffer_view(void **state)
     cn_store__membuf_unref(mb);
 }
 
+/* n hit rows, ts and hit_num from seed. */
+static void put_hits(cn_store__membuf_t *mb, uint32_t n, int64_t seed)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        cn_hit_row_t h = {.ts = seed * 1000000 + i, .hit_num = (uint32_t)(seed + i)};
+        uint32_t ids[CN_COL_COUNT] = {0};
+        cn_store__membuf_put(mb, CN_GROUP_HIT, &h, ids);
+    }
+}
+
+static void assert_hits(const cn_store__membuf_t *mb, uint32_t n, int64_t seed)
+{
+    int64_t *v = malloc(n * sizeof(*v));
+    cn_store__membuf_read(mb, CN_COL_HIT_ts, 0, n, v);
+    for (uint32_t i = 0; i < n; i++)
+        assert_int_equal(v[i], seed * 1000000 + i);
+    cn_store__membuf_read(mb, CN_COL_HIT_hit_num, 0, n, v);
+    for (uint32_t i = 0; i < n; i++)
+        assert_int_equal(v[i], seed + i);
+    free(v);
+}
+
+/* The chunks of a freed buffer serve the next one (the process's pool), never
+ * while a view still holds the buffer: a view of A, whose writer let it go,
+ * reads A's rows after B has taken chunks and written its own; once the
+ * view is gone, C takes A's chunks and reads its own rows. */
+static void chunks_serve_the_next_buffer_once_free(void **state)
+{
+    (void)state;
+    const uint32_t n = 3 * CN_STORE__CHUNK_ROWS + 17; /* chunks 0 and 1 */
+    cn_store__membuf_t *a = cn_store__membuf_new(false, 20000, 0);
+    put_hits(a, n, 1);
+    void *a_ts[2] = {a->cols[CN_COL_HIT_ts].chunks[0], a->cols[CN_COL_HIT_ts].chunks[1]};
+    cn_store_seg_t *view = cn_store__membuf_view(a);
+    cn_store__membuf_unref(a); /* the view holds it now */
+
+    cn_store__membuf_t *b = cn_store__membuf_new(false, 20001, 0);
+    put_hits(b, n, 2);
+    for (int k = 0; k < 2; k++) {
+        assert_ptr_not_equal(b->cols[CN_COL_HIT_ts].chunks[k], a_ts[0]);
+        assert_ptr_not_equal(b->cols[CN_COL_HIT_ts].chunks[k], a_ts[1]);
+    }
+    assert_hits(view->mem, n, 1);
+    assert_hits(b, n, 2);
+    cn_store__seg_unref(view); /* A's chunks go back to the pool */
+
+    cn_store__membuf_t *c = cn_store__membuf_new(false, 20002, 0);
+    put_hits(c, n, 3);
+    bool reused = false;
+    for (size_t col = 0; col < CN_COL_COUNT; col++)
+        for (int k = 0; k < 2; k++)
+            reused =
+                reused || c->cols[col].chunks[k] == a_ts[0] || c->cols[col].chunks[k] == a_ts[1];
+    assert_true(reused);
+    assert_hits(c, n, 3);
+    assert_hits(b, n, 2);
+    cn_store__membuf_unref(b);
+    cn_store__membuf_unref(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(views_have_min_and_max_of_their_rows),
         cmocka_unit_test(visit_buffer_view),
+        cmocka_unit_test(chunks_serve_the_next_buffer_once_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
