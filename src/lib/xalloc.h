@@ -25,6 +25,35 @@ char *cn_xstrndup(const char *s, size_t len);
  * with free().
  */
 void *cn_xmalloc_huge(size_t size, _Bool zero);
+/*
+ * For pools that keep freed memory for reuse (the processing state's block pools, the
+ * store's chunk pool): under ASan, poison marks [p, p + n) as freed, so that a read of it is
+ * caught as after free(), and !poison makes it usable again; nothing in other builds.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CN_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define CN_ASAN 1
+#endif
+#ifdef CN_ASAN
+#include <sanitizer/asan_interface.h>
+static inline void cn_asan_poison(void *p, size_t n, _Bool poison)
+{
+    if (poison)
+        ASAN_POISON_MEMORY_REGION(p, n);
+    else
+        ASAN_UNPOISON_MEMORY_REGION(p, n);
+}
+#else
+static inline void cn_asan_poison(void *p, size_t n, _Bool poison)
+{
+    (void)p, (void)n, (void)poison;
+}
+#endif
+
 /* Aborts the process with msg on stderr; for invariants that cannot fail. */
 _Noreturn void cn_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

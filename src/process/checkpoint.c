@@ -85,7 +85,7 @@ void cn__bpool_dispose(cn_bpool_t *p)
         void *prev;
         size_t len;
         memcpy(&len, (char *)c + sizeof(void *), sizeof(len));
-        cn__bpool_poison(c, len, false);
+        cn_asan_poison(c, len, false);
         memcpy(&prev, c, sizeof(prev));
         free(c);
         c = prev;
@@ -111,7 +111,7 @@ void *cn__bpool_chunk(cn_bpool_t *p)
     p->chunks = c;
     p->at = c + 16; /* blocks 16-byte aligned after the link and the size */
     p->end = c + len;
-    cn__bpool_poison(p->at, (size_t)(p->end - p->at), true);
+    cn_asan_poison(p->at, (size_t)(p->end - p->at), true);
     return cn__bpool_get(p);
 }
 

@@ -23,6 +23,7 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/str.h"
+#include "lib/xalloc.h"
 #include "process/process.h"
 
 /* --- Scratch arena: decoded strings live here until the next raw hit --- */
@@ -442,35 +443,11 @@ void cn__bpool_init(cn_bpool_t *p, size_t size);
 void cn__bpool_dispose(cn_bpool_t *p);
 void *cn__bpool_chunk(cn_bpool_t *p); /* cn__bpool_get's slow path: a block of a new chunk */
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CN__BPOOL_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define CN__BPOOL_ASAN 1
-#endif
-#ifdef CN__BPOOL_ASAN
-#include <sanitizer/asan_interface.h>
-static inline void cn__bpool_poison(void *blk, size_t size, bool poison)
-{
-    if (poison)
-        ASAN_POISON_MEMORY_REGION(blk, size);
-    else
-        ASAN_UNPOISON_MEMORY_REGION(blk, size);
-}
-#else
-static inline void cn__bpool_poison(void *blk, size_t size, bool poison)
-{
-    (void)blk, (void)size, (void)poison;
-}
-#endif
-
 static inline void *cn__bpool_get(cn_bpool_t *p)
 {
     void *blk = p->free;
     if (blk != NULL) {
-        cn__bpool_poison(blk, p->size, false);
+        cn_asan_poison(blk, p->size, false);
         memcpy(&p->free, blk, sizeof(void *));
         return blk;
     }
@@ -478,7 +455,7 @@ static inline void *cn__bpool_get(cn_bpool_t *p)
         return cn__bpool_chunk(p);
     blk = p->at;
     p->at += p->size;
-    cn__bpool_poison(blk, p->size, false);
+    cn_asan_poison(blk, p->size, false);
     return blk;
 }
 
@@ -486,7 +463,7 @@ static inline void cn__bpool_put(cn_bpool_t *p, void *blk)
 {
     memcpy(blk, &p->free, sizeof(void *));
     p->free = blk;
-    cn__bpool_poison(blk, p->size, true);
+    cn_asan_poison(blk, p->size, true);
 }
 
 /*

@@ -37,25 +37,6 @@ static struct {
     char *at, *end;           /* the newest block's unused part */
 } pool = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define POOL_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define POOL_ASAN 1
-#endif
-#ifdef POOL_ASAN
-#include <sanitizer/asan_interface.h>
-/* A chunk on a free list is poisoned but for its link: a read of a freed buffer is caught. */
-#define POOL_POISON(p, n)                                                                          \
-    ASAN_POISON_MEMORY_REGION((char *)(p) + sizeof(void *), (n) - sizeof(void *))
-#define POOL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POOL_POISON(p, n)   ((void)(p), (void)(n))
-#define POOL_UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
 static unsigned pool_class(size_t size)
 {
     unsigned k = (unsigned)(63 - __builtin_clzll(size)) - POOL_MIN_SHIFT;
@@ -70,7 +51,7 @@ static void *pool_take(size_t size)
     void *p = pool.free[k];
     if (p != NULL) {
         memcpy(&pool.free[k], p, sizeof(void *));
-        POOL_UNPOISON(p, size);
+        cn_asan_poison(p, size, false);
     } else if (size >= POOL_BLOCK) {
         p = NULL; /* an allocation of its own, outside the lock */
     } else {
@@ -95,7 +76,8 @@ static void pool_give(void *p, size_t size)
     pthread_mutex_lock(&pool.mu);
     memcpy(p, &pool.free[k], sizeof(void *));
     pool.free[k] = p;
-    POOL_POISON(p, size);
+    /* poisoned but for the link: a read of a freed buffer is caught */
+    cn_asan_poison((char *)p + sizeof(void *), size - sizeof(void *), true);
     pthread_mutex_unlock(&pool.mu);
 }
 

@@ -43,13 +43,12 @@ static void make_payload(unsigned i, size_t len, uint8_t *out)
     }
 }
 
-/* Appends records [first, first + count) with the writer, in segments of seg_bytes. */
-static void write_log_in(const fixture_dir_t *fx, unsigned first, unsigned count,
-                         uint64_t seg_bytes)
+/* Appends records [first, first + count) with the writer, in segments of SEG_BYTES. */
+static void write_log(const fixture_dir_t *fx, unsigned first, unsigned count)
 {
     cn_hitlog_opts_t opts;
     cn_hitlog_opts_init(&opts);
-    opts.segment_bytes = seg_bytes;
+    opts.segment_bytes = SEG_BYTES;
     opts.group_commit_us = 0;
     cn_hitlog_t *log = fixture_open_log(fx->dir, &opts, NULL);
     uint8_t *buf = malloc(BIG_LEN + first + count); /* rec_len(i) <= BIG_LEN + i */
@@ -61,12 +60,6 @@ static void write_log_in(const fixture_dir_t *fx, unsigned first, unsigned count
     assert_int_equal(cn_hitlog_sync(log), 0);
     cn_hitlog_close(log);
     free(buf);
-}
-
-/* Appends records [first, first + count) with the writer, in segments of SEG_BYTES. */
-static void write_log(const fixture_dir_t *fx, unsigned first, unsigned count)
-{
-    write_log_in(fx, first, count, SEG_BYTES);
 }
 
 /* Appends one framed record (payload i) to segment segno by hand; returns its offset. */
