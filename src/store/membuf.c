@@ -55,16 +55,15 @@ static void *pool_take(size_t size)
     } else if (size >= POOL_BLOCK) {
         p = NULL; /* an allocation of its own, outside the lock */
     } else {
-        /* blocks are 2 MiB-aligned and chunks powers of two below that, taken in any
-         * order: align the bump pointer to the chunk's size (what it skips is lost) */
-        uintptr_t a = ((uintptr_t)pool.at + size - 1) & ~(uintptr_t)(size - 1);
-        if (pool.at == NULL || a + size > (uintptr_t)pool.end) {
+        /* chunks are multiples of 4 KiB: the bump pointer stays page-aligned; a chunk
+         * that does not fit in the newest block's rest starts a new block (the rest is
+         * lost) */
+        if (pool.at == NULL || (size_t)(pool.end - pool.at) < size) {
             pool.at = cn_xmalloc_huge(POOL_BLOCK, false);
             pool.end = pool.at + POOL_BLOCK;
-            a = (uintptr_t)pool.at;
         }
-        p = (void *)a;
-        pool.at = (char *)(a + size);
+        p = pool.at;
+        pool.at += size;
     }
     pthread_mutex_unlock(&pool.mu);
     return p != NULL ? p : cn_xmalloc_huge(size, false);
