@@ -230,6 +230,24 @@ int cn_hitlog_reader_open(const char *dir, cn_hitlog_pos_t pos, cn_hitlog_reader
 int cn_hitlog_reader_next(cn_hitlog_reader_t *r, const void **p, size_t *len, cn_hitlog_pos_t *pos,
                           cn_err_t *err);
 
+/* A record cn_hitlog_reader_next_n() returns: its payload and where it starts. */
+typedef struct cn_hitlog_ref {
+    const void *p;
+    size_t len;
+    cn_hitlog_pos_t pos;
+} cn_hitlog_ref_t;
+
+/*
+ * Reads up to max (>= 1) records into out, as cn_hitlog_reader_next() reads
+ * one, and all of them valid until the next call of either function: the
+ * first may come from a fresh read, those after it only from what the reader
+ * holds already (so a call returns fewer at the edge of its read window).
+ * Returns how many (0 at the current end of the log), or
+ * cn_hitlog_reader_next()'s errors.
+ */
+int cn_hitlog_reader_next_n(cn_hitlog_reader_t *r, cn_hitlog_ref_t *out, size_t max,
+                            cn_err_t *err);
+
 /* The position just past the last record returned. */
 cn_hitlog_pos_t cn_hitlog_reader_tell(const cn_hitlog_reader_t *r);
 

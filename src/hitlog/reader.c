@@ -252,6 +252,27 @@ int cn_hitlog_reader_next(cn_hitlog_reader_t *r, const void **p, size_t *len, cn
     }
 }
 
+int cn_hitlog_reader_next_n(cn_hitlog_reader_t *r, cn_hitlog_ref_t *out, size_t max,
+                            cn_err_t *err)
+{
+    int rc = cn_hitlog_reader_next(r, &out[0].p, &out[0].len, &out[0].pos, err);
+    if (rc <= 0)
+        return rc;
+    size_t n = 1;
+    const uint8_t *payload;
+    uint32_t len;
+    /* the rest from the window the first is in: none of them reads the file */
+    while (n < max && cn_hitlog__file_take(&r->f, r->off, &payload, &len)) {
+        out[n].p = payload;
+        out[n].len = len;
+        out[n].pos.segment = r->segno;
+        out[n].pos.offset = r->off;
+        r->off += CN_HITLOG__FRAME_LEN + len;
+        n++;
+    }
+    return (int)n;
+}
+
 cn_hitlog_pos_t cn_hitlog_reader_tell(const cn_hitlog_reader_t *r)
 {
     cn_hitlog_pos_t pos = {r->segno, r->off};

@@ -1044,6 +1044,7 @@ void cn_process_free(cn_process_t *p)
         suite_dispose(&p->suites[i]);
     free(p->suites);
     cn__pipe_free(p->pipe);
+    cn__group_free(p->grp);
     if (p->et != NULL)
         cn_enrich_thread_free(p->et);
     cn_enrich_unref(atomic_exchange(&p->enrich_next, NULL)); /* a reload never taken */

@@ -330,6 +330,12 @@ int cn_salts_get(cn_salts_t *s, int64_t ts_us, int64_t recv_us, uint8_t out[16])
  */
 int cn_salts_prev(const cn_salts_t *s, int64_t ts_us, uint8_t out[16]);
 /*
+ * The salt cn_salts_get would give for the UTC day of ts_us when the day has one kept in the
+ * file, without making or changing anything: 0, or CN_ENOTFOUND (a day without a salt yet, a
+ * late day, a day ahead of its receive day: cn_salts_get's other cases).
+ */
+int cn_salts_peek(const cn_salts_t *s, int64_t ts_us, uint8_t out[16]);
+/*
  * The wall clock's side of the retention (the live pass only: a pass by hit times stays
  * repeatable): the UTC day of now_us becomes the newest day seen when it is later, and the
  * salts more than the retention before the newest day are destroyed (zeroed; also ones the
@@ -597,6 +603,7 @@ struct cn_process {
     bool salt_clock;      /* cn_process_opts_t.salt_clock */
     int64_t salt_next_us; /* cn_time_mono_us of the next expiry by the clock (salt_clock) */
     struct cn_pipe *pipe; /* the decoding and enrichment worker (pipe.c), made by its first run */
+    struct cn_grec *grp;  /* a one-thread run's group of records (process.c), made by its first */
     _Atomic(cn_enrich_t *) enrich_next; /* cn_process_set_enrich's snapshot, with a reference,
                                            until a run takes it (cn__process_enrich_use) */
 };
@@ -706,6 +713,8 @@ int cn__merch_hit(cn_process_t *p, cn_suite_state_t *s, uint32_t vord, const cn_
                   const int64_t *ev_val, uint32_t own);
 /* Starts loading visitor vord's bindings' list header (a cache miss), to be read later. */
 void cn__merch_prefetch(const cn_suite_state_t *s, uint32_t vord);
+/* The same for the bindings themselves, once the list header is in the cache. */
+void cn__merch_prefetch_binds(const cn_suite_state_t *s, uint32_t vord);
 void cn__merch_free(cn_merch_t *m);
 /* Checkpoint: writes visitor vord's live bindings (count, then evar, SKU hash, val, zigzag set_ts,
  * set_visit each); cn__merch_restore adds one back (-1 when it is out of range or too many). */
@@ -769,6 +778,8 @@ int cn__process_prec(cn_process_t *p, cn_prec_t *r);
  */
 int cn__pipe_run(cn_process_t *p, cn_hitlog_reader_t *r, atomic_bool *stop, cn_err_t *err);
 void cn__pipe_free(struct cn_pipe *pp);
+/* Frees a one-thread run's group of records (process.c); NULL is allowed. */
+void cn__group_free(struct cn_grec *g);
 /*
  * Checkpoints when it is time (cn_process_run's rule), and with p->salt_clock expires the
  * salts by the wall clock every CN_SALT_CLOCK_US; 0 or an error with err set. The run

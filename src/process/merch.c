@@ -98,6 +98,13 @@ void cn__merch_prefetch(const cn_suite_state_t *s, uint32_t vord)
         __builtin_prefetch(&m->lists[vord], 1);
 }
 
+void cn__merch_prefetch_binds(const cn_suite_state_t *s, uint32_t vord)
+{
+    const cn_merch_list_t *l = list_of(s->merch, vord);
+    if (l != NULL && l->b != NULL)
+        __builtin_prefetch(l->b);
+}
+
 static cn_merch_list_t *list_make(cn_suite_state_t *s, uint32_t vord)
 {
     cn_merch_t *m = merch_of(s);

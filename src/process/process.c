@@ -1352,21 +1352,26 @@ static bool should_skip(cn_process_t *p, cn_hitlog_pos_t pos)
     return p->has_pos && pos_le(pos, p->pos);
 }
 
+/* A record processed without error: the run's position moves past it. */
+static void record_done(cn_process_t *p, cn_hitlog_pos_t pos)
+{
+    if (p->only_suite == NULL) {
+        p->pos = pos;
+        p->has_pos = true;
+    }
+    p->last = pos;
+    p->has_last = true;
+    p->dirty = true;
+}
+
 int cn_process_raw(cn_process_t *p, const cn_rawhit_t *raw, cn_hitlog_pos_t pos)
 {
     if (should_skip(p, pos))
         return 0;
     p->stats.raw_hits++;
     int rc = process_decoded(p, raw, NULL, 0, pos);
-    if (rc == 0) {
-        if (p->only_suite == NULL) {
-            p->pos = pos;
-            p->has_pos = true;
-        }
-        p->last = pos;
-        p->has_last = true;
-        p->dirty = true;
-    }
+    if (rc == 0)
+        record_done(p, pos);
     return rc;
 }
 
@@ -1383,15 +1388,8 @@ int cn_process_record(cn_process_t *p, const void *rec, size_t len, cn_hitlog_po
     } else {
         rc = process_decoded(p, &raw, rec, len, pos);
     }
-    if (rc == 0) {
-        if (p->only_suite == NULL) {
-            p->pos = pos;
-            p->has_pos = true;
-        }
-        p->last = pos;
-        p->has_last = true;
-        p->dirty = true;
-    }
+    if (rc == 0)
+        record_done(p, pos);
     return rc;
 }
 
@@ -1408,15 +1406,204 @@ int cn__process_prec(cn_process_t *p, cn_prec_t *r)
         rc = process_batch(p, &r->raw, r->rec.ptr, r->rec.len, r->pos, &r->b, r->reason, r->err.msg,
                            r->pe);
     }
-    if (rc == 0) {
-        if (p->only_suite == NULL) {
-            p->pos = r->pos;
-            p->has_pos = true;
-        }
-        p->last = r->pos;
-        p->has_last = true;
-        p->dirty = true;
+    if (rc == 0)
+        record_done(p, r->pos);
+    return rc;
+}
+
+/* --- A one-thread run, by groups of records --- */
+
+/*
+ * A one-thread run takes the records CN_GROUP at a time (as many as lie in
+ * the reader's window: cn_hitlog_reader_next_n), decodes them all, then
+ * processes them in order. Between the two, the visitor of each record's
+ * hit is looked up ahead, in stages over the whole group, so that the
+ * memory they read (the memo slot, the index slot, the visitor record,
+ * random lines of tables larger than the caches) comes while other records
+ * are decoded and processed instead of stalling each hit in turn. The
+ * lookups ahead only prefetch: the state stage looks everything up again
+ * and never depends on them, so the rows are those of one record at a time.
+ */
+#define CN_GROUP  16
+#define AHEAD_GAP 3 /* records decoded between two stages of a record's lookups ahead */
+
+/* What the lookup ahead of a record's visitor asked for last. */
+enum { AHEAD_NONE, AHEAD_MEMO, AHEAD_CKMEMO, AHEAD_INDEX, AHEAD_DEEP };
+
+typedef struct cn_grec {
+    bool init;     /* b is initialized */
+    bool skip;     /* before the run's position: not decoded */
+    bool rec_ok;   /* the record decodes as a raw hit */
+    uint8_t ahead; /* the visitor lookup ahead: AHEAD_* */
+    int reason;    /* cn_decode_raw's result: 0 or a bad-row reason */
+    uint32_t ord;  /* AHEAD_DEEP: the visitor's ordinal */
+    cn_key_t key;  /* AHEAD_INDEX: the visitor's key */
+    cn_hitlog_ref_t ref;
+    cn_rawhit_t raw;
+    cn_dbatch_t b;
+    cn_err_t err;
+} cn_grec_t;
+
+void cn__group_free(cn_grec_t *g)
+{
+    for (size_t i = 0; g != NULL && i < CN_GROUP; i++)
+        if (g[i].init)
+            cn_dbatch_dispose(&g[i].b);
+    free(g);
+}
+
+/* The suite state of batch b when it names only the suite of the last raw hit, else NULL. */
+static inline cn_suite_state_t *usual_suite(cn_process_t *p, const cn_dbatch_t *b)
+{
+    if (p->suite_count == 0 || b->hit_count == 0 ||
+        !cn_str_eq_short(b->suites, p->suites[p->last_suite].id))
+        return NULL;
+    return &p->suites[p->last_suite];
+}
+
+/* The slot of cookieless_key's memo for raw, or NULL when the memo cannot hold its inputs. */
+static inline cn_ckmemo_t *ckmemo_slot(cn_process_t *p, const cn_rawhit_t *raw)
+{
+    cn_str_t ip = raw->ip, ua = raw->ua;
+    if (p->ckmemo == NULL || ip.len + ua.len > CN_CKMEMO_BYTES)
+        return NULL;
+    uint64_t h =
+        cn__str_mix(ip) ^ cn__str_mix(ua) >> 7 ^ cn__str_mix(cn_str(ua.ptr, ua.len / 2)) >> 13;
+    return &p->ckmemo[(h >> 40) & (CN_CKMEMO_SLOTS - 1)];
+}
+
+/* Stage 1, as g is decoded: the memo slot of its first hit's visitor id, or of its
+ * cookieless key's inputs. */
+static void ahead_memo(cn_process_t *p, cn_grec_t *g)
+{
+    g->ahead = AHEAD_NONE;
+    if (g->skip || !g->rec_ok || g->reason != 0)
+        return;
+    cn_suite_state_t *s = usual_suite(p, &g->b);
+    if (s == NULL)
+        return;
+    const void *e;
+    if (g->b.hits[0].visitor_id.len > 0) {
+        if ((e = visitor_memo(s, &g->b.hits[0])) == NULL)
+            return;
+        g->ahead = AHEAD_MEMO;
+    } else {
+        if ((e = ckmemo_slot(p, &g->raw)) == NULL)
+            return;
+        g->ahead = AHEAD_CKMEMO;
     }
+    __builtin_prefetch(e);
+}
+
+/* The visitor with ordinal ord is known: ask for its record and its merchandising list. */
+static inline void ahead_visitor(cn_suite_state_t *s, cn_grec_t *g, uint32_t ord)
+{
+    g->ahead = AHEAD_NONE;
+    if (ord >= s->vis_count)
+        return;
+    const cn_visitor_t *v = cn__vis_at(s, ord);
+    __builtin_prefetch(v);
+    __builtin_prefetch((const char *)(v + 1) - 1); /* (a record can span two lines) */
+    cn__merch_prefetch(s, ord);
+    g->ord = ord;
+    g->ahead = AHEAD_DEEP;
+}
+
+/*
+ * The later stages, one step a call: a visitor the memo knows, its record; else the index slot
+ * of its key (from the id, or the cookieless memo's entry for the same inputs). Then the
+ * record the index slot names (a guess by the slot's tag). Last, what the record points to:
+ * its eVars and its merchandising bindings.
+ */
+static void ahead_step(cn_process_t *p, cn_grec_t *g)
+{
+    if (g->ahead == AHEAD_NONE)
+        return;
+    cn_suite_state_t *s = usual_suite(p, &g->b);
+    if (s == NULL) {
+        g->ahead = AHEAD_NONE;
+        return;
+    }
+    switch (g->ahead) {
+    case AHEAD_MEMO: {
+        cn_str_t id = g->b.hits[0].visitor_id;
+        const cn_vmemo_t *e = visitor_memo(s, &g->b.hits[0]);
+        if (e->len == id.len && cn_memeq_short(e->id, id.ptr, id.len)) {
+            ahead_visitor(s, g, e->ord);
+            return;
+        }
+        g->key = cn_key_of(0x7669736974, id);
+        break;
+    }
+    case AHEAD_CKMEMO: {
+        /* cookieless_key as visitor_of calls it, when the day's salt is there: its memo then
+         * has the key when the hit is processed (the same key: the memo compares the salt) */
+        const cn_dhit_t *h = &g->b.hits[0];
+        uint8_t salt[16];
+        if (cn_salts_peek(p->salts, h->ts_us ? h->ts_us : g->raw.recv_us, salt) != 0) {
+            g->ahead = AHEAD_NONE;
+            return;
+        }
+        g->key = cookieless_key(p, s, &g->raw, salt);
+        break;
+    }
+    case AHEAD_INDEX: {
+        uint32_t tag = (uint32_t)(g->key.a >> 32);
+        uint64_t slot = s->vidx[tag >> (32 - s->vidx_bits)];
+        if (slot != 0 && (uint32_t)(slot >> 32) == tag)
+            ahead_visitor(s, g, (uint32_t)slot - 1);
+        else
+            g->ahead = AHEAD_NONE;
+        return;
+    }
+    case AHEAD_DEEP: {
+        g->ahead = AHEAD_NONE;
+        if (g->ord >= s->vis_count)
+            return;
+        const cn_visitor_t *v = cn__vis_at(s, g->ord);
+        if (v->evars != NULL)
+            __builtin_prefetch(v->evars);
+        if (v->merch)
+            cn__merch_prefetch_binds(s, g->ord);
+        return;
+    }
+    }
+    uint32_t tag = (uint32_t)(g->key.a >> 32);
+    __builtin_prefetch(&s->vidx[tag >> (32 - s->vidx_bits)]);
+    g->ahead = AHEAD_INDEX;
+}
+
+static void group_decode(cn_process_t *p, cn_grec_t *g)
+{
+    g->skip = should_skip(p, g->ref.pos);
+    if (g->skip)
+        return;
+    if (!g->init) {
+        cn_dbatch_init(&g->b);
+        g->init = true;
+    }
+    g->rec_ok = cn_rawhit_decode(g->ref.p, g->ref.len, &g->raw) == 0;
+    if (!g->rec_ok)
+        return;
+    cn_err_clear(&g->err);
+    g->b.conf = p->conf; /* suite keys some decoders read (import_log.c) */
+    g->reason = cn_decode_raw(&g->raw, &g->b, &g->err);
+}
+
+static int group_process(cn_process_t *p, cn_grec_t *g)
+{
+    if (should_skip(p, g->ref.pos))
+        return 0;
+    p->stats.raw_hits++;
+    int rc;
+    if (!g->rec_ok)
+        rc = bad_row(p, NULL, g->ref.p, g->ref.len, g->ref.pos, CN_BADROW_BAD_RECORD,
+                     "hitlog record does not decode as a raw hit");
+    else
+        rc = process_batch(p, &g->raw, g->ref.p, g->ref.len, g->ref.pos, &g->b, g->reason,
+                           g->err.msg, NULL);
+    if (rc == 0)
+        record_done(p, g->ref.pos);
     return rc;
 }
 
@@ -1533,36 +1720,60 @@ int cn_process_run(cn_process_t *p, const char *hitlog_dir, atomic_bool *stop, c
         cn_hitlog_reader_close(r);
         return rc;
     }
+    if (p->grp == NULL)
+        p->grp = cn_xcalloc(CN_GROUP, sizeof(*p->grp));
+    cn_grec_t *grp = p->grp;
+    cn_hitlog_ref_t refs[CN_GROUP];
     int64_t last_ck = cn_time_mono_us(), ck_every = p->checkpoint_us;
-    for (unsigned tick = 0;; tick++) {
+    unsigned tick = 0;
+    for (;;) {
         if (stop != NULL && atomic_load(stop))
             break;
-        const void *rec;
-        size_t len;
-        cn_hitlog_pos_t pos;
-        rc = cn_hitlog_reader_next(r, &rec, &len, &pos, err);
-        if (rc < 0)
+        if ((rc = cn_hitlog_reader_next_n(r, refs, CN_GROUP, err)) < 0)
             break;
-        bool at_end = rc == 0;
-        if (!at_end) {
-            if (p->only_suite != NULL && p->has_limit && !pos_le(pos, p->limit)) {
-                rc = 0;
-                break; /* reprocessing stops where the live pass's checkpoint is */
-            }
-            if ((rc = cn_process_record(p, rec, len, pos)) != 0) {
-                cn_err_set(err, rc, "processing the record at %u:%llu: %s", pos.segment,
-                           (unsigned long long)pos.offset, cn_process_why(p, rc));
-                break;
+        size_t n = (size_t)rc;
+        bool at_end = n == 0, past = false;
+        rc = 0;
+        /* reprocessing stops where the live pass's checkpoint is */
+        for (size_t i = 0; i < n && p->only_suite != NULL && p->has_limit; i++) {
+            if (!pos_le(refs[i].pos, p->limit)) {
+                n = i;
+                past = true;
             }
         }
-        /* the clock is read every CN_CK_EVERY_RECS records and at the end of the log: a read
-         * per record cost about 1.5% of the pass */
-        if ((at_end || tick % CN_CK_EVERY_RECS == 0) &&
-            (rc = cn__process_ck_maybe(p, &last_ck, &ck_every, err)) != 0)
+        /* each stage of the lookups ahead a few decodes after the one before (the time a
+         * line takes to come); the group's last records finish theirs before the first is
+         * processed, and are processed last */
+        for (size_t i = 0; i < n + 3 * AHEAD_GAP; i++) {
+            if (i < n) {
+                grp[i].ref = refs[i];
+                group_decode(p, &grp[i]);
+                ahead_memo(p, &grp[i]);
+            }
+            for (size_t k = 1; k <= 3; k++)
+                if (i >= k * AHEAD_GAP && i - k * AHEAD_GAP < n)
+                    ahead_step(p, &grp[i - k * AHEAD_GAP]);
+        }
+        for (size_t i = 0; i < n && rc == 0; i++, tick++) {
+            if ((rc = group_process(p, &grp[i])) != 0) {
+                cn_err_set(err, rc, "processing the record at %u:%llu: %s", grp[i].ref.pos.segment,
+                           (unsigned long long)grp[i].ref.pos.offset, cn_process_why(p, rc));
+                break;
+            }
+            /* the clock is read every CN_CK_EVERY_RECS records and at the end of the log: a
+             * read per record cost about 1.5% of the pass */
+            if (tick % CN_CK_EVERY_RECS == 0) {
+                if ((rc = cn__process_ck_maybe(p, &last_ck, &ck_every, err)) != 0)
+                    break;
+                enrich_switch(p); /* a reload (cn_process_set_enrich), between two records */
+            }
+        }
+        if (rc != 0 || past)
             break;
-        if (at_end || tick % CN_CK_EVERY_RECS == 0)
-            enrich_switch(p); /* a reload (cn_process_set_enrich), between two records */
         if (at_end) {
+            if ((rc = cn__process_ck_maybe(p, &last_ck, &ck_every, err)) != 0)
+                break;
+            enrich_switch(p);
             if (stop == NULL)
                 break;
             struct timespec ts = {0, 20 * 1000 * 1000};

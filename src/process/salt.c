@@ -255,6 +255,22 @@ int cn_salts_prev(const cn_salts_t *s, int64_t ts_us, uint8_t out[16])
     return CN_ENOTFOUND;
 }
 
+int cn_salts_peek(const cn_salts_t *s, int64_t ts_us, uint8_t out[16])
+{
+    int32_t day = day_of(ts_us);
+    if (s->has_cached && s->cached_day == day) {
+        memcpy(out, s->cached, 16);
+        return 0;
+    }
+    for (size_t i = 0; i < s->count; i++) {
+        if (s->v[i].day == day) {
+            memcpy(out, s->v[i].key, 16);
+            return 0;
+        }
+    }
+    return CN_ENOTFOUND;
+}
+
 int cn_salts_get(cn_salts_t *s, int64_t ts_us, int64_t recv_us, uint8_t out[16])
 {
     int32_t day = day_of(ts_us);

@@ -222,6 +222,72 @@ static void reader_gives_every_record_across_segments(void **state)
 }
 
 /*
+ * Records taken by groups (cn_hitlog_reader_next_n), some calls of one
+ * record between them: every record once, in order, at the positions a walk
+ * of its segment finds; all of a group's records valid together, their
+ * bytes the ones written when the call returns; a group never more than
+ * asked for, and more than one record where the window holds them.
+ */
+static void reader_gives_records_by_groups(void **state)
+{
+    fixture_dir_t *fx = *state;
+    const unsigned total = 400;
+    write_log(fx, 0, total);
+    uint32_t last = last_segment(fx);
+    walked_t *segs[16] = {0};
+    size_t counts[16] = {0};
+    assert_true(last < 16);
+    for (uint32_t s = 1; s <= last; s++)
+        assert_int_equal(walk(fx, s, &segs[s], &counts[s]), CN_HITLOG__REC_END);
+
+    cn_hitlog_reader_t *r;
+    cn_err_t err;
+    assert_int_equal(cn_hitlog_reader_open(fx->dir, (cn_hitlog_pos_t){0, 0}, &r, &err), 0);
+    uint8_t *want = malloc(BIG_LEN + 1000);
+    unsigned i = 0, calls = 0, most = 0;
+    uint32_t seg = 1;
+    size_t k = 0;
+    int rc;
+    for (;;) {
+        cn_hitlog_ref_t refs[8];
+        size_t max = calls % 5 == 4 ? 1 : 8;
+        if (max == 1)
+            rc = cn_hitlog_reader_next(r, &refs[0].p, &refs[0].len, &refs[0].pos, &err);
+        else
+            rc = cn_hitlog_reader_next_n(r, refs, max, &err);
+        calls++;
+        if (rc <= 0)
+            break;
+        assert_true((size_t)rc <= max);
+        most = (unsigned)rc > most ? (unsigned)rc : most;
+        for (int j = 0; j < rc; j++, i++, k++) {
+            if (refs[j].pos.segment != seg) {
+                assert_int_equal(k, counts[seg]);
+                assert_int_equal(refs[j].pos.segment, seg + 1);
+                seg = refs[j].pos.segment;
+                k = 0;
+            }
+            assert_true(k < counts[seg]);
+            assert_int_equal(refs[j].pos.offset, segs[seg][k].off);
+            assert_int_equal(refs[j].len, rec_len(i));
+            make_payload(i, refs[j].len, want);
+            assert_memory_equal(refs[j].p, want, refs[j].len);
+        }
+    }
+    if (rc != 0)
+        fail_msg("reader: %s", cn_err_msg(&err, rc));
+    assert_int_equal(i, total);
+    assert_int_equal(seg, last);
+    assert_int_equal(most, 8);
+    cn_hitlog_pos_t end = cn_hitlog_reader_tell(r);
+    assert_int_equal(end.segment, last);
+    cn_hitlog_reader_close(r);
+    free(want);
+    for (uint32_t s = 1; s <= last; s++)
+        free_walk(segs[s], counts[s]);
+}
+
+/*
  * A sealed segment that grows after the reader opened it (a sealed segment
  * does not, but the reader must not miss what was added): the reader gives
  * the added records too, then moves on to the next segment.
@@ -344,6 +410,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(reader_gives_every_record_across_segments,
                                         fixture_dir_setup, fixture_dir_teardown),
+        cmocka_unit_test_setup_teardown(reader_gives_records_by_groups, fixture_dir_setup,
+                                        fixture_dir_teardown),
         cmocka_unit_test_setup_teardown(sealed_segment_that_grows_is_read_on, fixture_dir_setup,
                                         fixture_dir_teardown),
         cmocka_unit_test_setup_teardown(damage_in_a_sealed_segment_is_corruption, fixture_dir_setup,
