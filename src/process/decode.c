@@ -77,6 +77,16 @@ void cn_dbatch_init(cn_dbatch_t *b)
     cn_buf_init(&b->body);
 }
 
+void cn_dbatch_init_small(cn_dbatch_t *b)
+{
+    cn_dbatch_init(b);
+    free(b->arena.buf);
+    b->arena.cap = 8192;
+    b->arena.buf = cn_xmalloc(b->arena.cap);
+    b->hits = cn_xmalloc(2 * sizeof(*b->hits));
+    b->hit_cap = 2;
+}
+
 void cn_dbatch_dispose(cn_dbatch_t *b)
 {
     free(b->hits);

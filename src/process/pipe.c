@@ -46,7 +46,6 @@ enum {
     PIPE_SLOTS = 4,
     PIPE_RECS = 256,
     PIPE_KEEP_BYTES = 1 << 20,
-    PIPE_ARENA = 8192,    /* first arena block of a record's decoded batch */
     PIPE_GUESS = 1 << 14, /* visitors the worker remembers (16 bytes each) */
 };
 
@@ -164,19 +163,7 @@ static void prepare(struct cn_pipe *pp, cn_prec_t *r, const void *rec, size_t le
     if (!r->init) {
         cn_buf_init(&r->rec);
         cn_buf_reserve(&r->rec, 1024);
-        cn_dbatch_init(&r->b);
-        /* Smaller first buffers than the decoders' (a 64 KiB arena, 16 hits): the records in
-         * flight then sit close together, which spares both threads TLB and cache misses. The
-         * decoders grow them when a raw hit needs more. */
-        if (r->b.arena.len == 0 && r->b.arena.extra == NULL && r->b.arena.cap > PIPE_ARENA) {
-            free(r->b.arena.buf);
-            r->b.arena.buf = cn_xmalloc(PIPE_ARENA);
-            r->b.arena.cap = PIPE_ARENA;
-        }
-        if (r->b.hits == NULL) {
-            r->b.hits = cn_xmalloc(2 * sizeof(*r->b.hits));
-            r->b.hit_cap = 2;
-        }
+        cn_dbatch_init_small(&r->b); /* the records in flight close together (both threads) */
         r->init = true;
     }
     cn_buf_clear(&r->rec);

@@ -1424,8 +1424,8 @@ int cn__process_prec(cn_process_t *p, cn_prec_t *r)
  * lookups ahead only prefetch: the state stage looks everything up again
  * and never depends on them, so the rows are those of one record at a time.
  */
-#define CN_GROUP  16
-#define AHEAD_GAP 3 /* records decoded between two stages of a record's lookups ahead */
+#define CN_GROUP  32
+#define AHEAD_GAP 4 /* records decoded between two stages of a record's lookups ahead */
 
 /* What the lookup ahead of a record's visitor asked for last. */
 enum { AHEAD_NONE, AHEAD_MEMO, AHEAD_CKMEMO, AHEAD_INDEX, AHEAD_DEEP };
@@ -1578,8 +1578,12 @@ static void group_decode(cn_process_t *p, cn_grec_t *g)
     g->skip = should_skip(p, g->ref.pos);
     if (g->skip)
         return;
+    if (g->init && (g->b.body.cap > (1u << 20) || g->b.hit_cap > 64)) {
+        cn_dbatch_dispose(&g->b); /* a big raw hit grew them: give the memory back */
+        g->init = false;
+    }
     if (!g->init) {
-        cn_dbatch_init(&g->b);
+        cn_dbatch_init_small(&g->b);
         g->init = true;
     }
     g->rec_ok = cn_rawhit_decode(g->ref.p, g->ref.len, &g->raw) == 0;
