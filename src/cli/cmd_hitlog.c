@@ -139,11 +139,16 @@ static void print_json(cn_buf_t *b, cn_hitlog_pos_t pos, const cn_rawhit_t *h)
         cn_buf_printf(b, ",\"time\":\"%s\"", iso);
     json_field(b, "ip", h->ip);
     json_field(b, "ua", h->ua);
-    cn_buf_printf(b, ",\"proto\":\"%s\",\"flags\":%u", cn_proto_name(h->proto), h->flags);
+    /* the hit as received: CN_RAWHIT_UA_ELIDED is how the record keeps it */
+    cn_buf_printf(b, ",\"proto\":\"%s\",\"flags\":%u", cn_proto_name(h->proto),
+                  h->flags & ~CN_RAWHIT_UA_ELIDED);
     json_field(b, "method", h->method);
     json_field(b, "path", h->path);
     json_field(b, "query", h->query);
-    json_field(b, "headers", h->headers);
+    cn_buf_t hd = CN_BUF_INIT;
+    cn_rawhit_headers_text(h, &hd);
+    json_field(b, "headers", cn_buf_str(&hd));
+    cn_buf_dispose(&hd);
     json_field(b, "body", h->body);
     cn_buf_append_c(b, "}\n");
 }

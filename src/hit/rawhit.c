@@ -6,6 +6,8 @@
  */
 #include "hit/rawhit.h"
 
+#include <string.h>
+
 #include "lib/err.h"
 
 const char *cn_proto_name(unsigned proto)
@@ -27,21 +29,87 @@ const char *cn_proto_name(unsigned proto)
             &(h)->body                                                                             \
     }
 
+#define UA_NAME     "user-agent:"
+#define UA_NAME_LEN (sizeof(UA_NAME) - 1)
+
+/* The line of headers at [at, next): its end (before the '\n' or at the end) in *end. */
+static size_t line_end(cn_str_t headers, size_t at, size_t *next)
+{
+    const char *nl = memchr(headers.ptr + at, '\n', headers.len - at);
+    size_t end = nl != NULL ? (size_t)(nl - headers.ptr) : headers.len;
+    *next = nl != NULL ? end + 1 : end;
+    return end;
+}
+
+/*
+ * Where the user-agent line of headers is, as [*at, *end) (without its '\n'), when headers
+ * hold one line whose name is user-agent: true. value (may be NULL) must then be the whole
+ * line, "user-agent: " and value; without value the line must be "user-agent:" alone.
+ */
+static bool ua_line(cn_str_t headers, const cn_str_t *value, size_t *at, size_t *end)
+{
+    size_t n = 0, next;
+    for (size_t i = 0; i < headers.len; i = next) {
+        size_t e = line_end(headers, i, &next);
+        if (e - i >= UA_NAME_LEN && memcmp(headers.ptr + i, UA_NAME, UA_NAME_LEN) == 0) {
+            if (++n > 1)
+                return false;
+            *at = i;
+            *end = e;
+        }
+    }
+    if (n == 0)
+        return false;
+    if (value == NULL)
+        return *end - *at == UA_NAME_LEN;
+    return *end - *at == UA_NAME_LEN + 1 + value->len && headers.ptr[*at + UA_NAME_LEN] == ' ' &&
+           (value->len == 0 ||
+            memcmp(headers.ptr + *at + UA_NAME_LEN + 1, value->ptr, value->len) == 0);
+}
+
 void cn_rawhit_encode(const cn_rawhit_t *hit, cn_buf_t *out)
 {
     const cn_str_t *fields[] = RAWHIT_FIELDS(hit);
     size_t total = 16;
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         total += fields[i]->len + 5;
+    /* the user agent once: its header line's value elided when it is ua */
+    uint8_t flags = hit->flags;
+    size_t at = 0, end = 0;
+    bool elide = !(flags & CN_RAWHIT_UA_ELIDED) && hit->ua.len > 0 &&
+                 ua_line(hit->headers, &hit->ua, &at, &end);
+    if (elide)
+        flags |= CN_RAWHIT_UA_ELIDED;
     cn_buf_reserve(out, total);
     cn_buf_putc(out, CN_RAWHIT_VERSION);
     cn_buf_put_varint(out, (uint64_t)hit->recv_us);
     cn_buf_putc(out, (char)hit->proto);
-    cn_buf_putc(out, (char)hit->flags);
+    cn_buf_putc(out, (char)flags);
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (elide && fields[i] == &hit->headers) {
+            cn_str_t h = hit->headers;
+            cn_buf_put_varint(out, h.len - (end - at - UA_NAME_LEN));
+            cn_buf_append(out, h.ptr, at + UA_NAME_LEN);
+            cn_buf_append(out, h.ptr + end, h.len - end);
+            continue;
+        }
         cn_buf_put_varint(out, fields[i]->len);
         cn_buf_append_str(out, *fields[i]);
     }
+}
+
+void cn_rawhit_headers_text(const cn_rawhit_t *hit, cn_buf_t *out)
+{
+    cn_str_t h = hit->headers;
+    size_t at, end;
+    if (!(hit->flags & CN_RAWHIT_UA_ELIDED) || !ua_line(h, NULL, &at, &end)) {
+        cn_buf_append_str(out, h);
+        return;
+    }
+    cn_buf_append(out, h.ptr, end);
+    cn_buf_putc(out, ' ');
+    cn_buf_append_str(out, hit->ua);
+    cn_buf_append(out, h.ptr + end, h.len - end);
 }
 
 /* One field (varint length, bytes) at *p into *out, *p moved past it; false when corrupt. */
@@ -100,6 +168,9 @@ int cn_rawhit_decode(const void *p, size_t len, cn_rawhit_t *out)
 
 cn_str_t cn_rawhit_header(const cn_rawhit_t *hit, cn_str_t name)
 {
+    if ((hit->flags & CN_RAWHIT_UA_ELIDED) && name.len == UA_NAME_LEN - 1 &&
+        memcmp(name.ptr, UA_NAME, UA_NAME_LEN - 1) == 0)
+        return cn_str_trim(hit->ua.ptr != NULL ? hit->ua : CN_STR_LIT(""));
     /* one memchr per line (the visit row reads Accept-Language once per visit) */
     const char *p = hit->headers.ptr;
     if (p == NULL)

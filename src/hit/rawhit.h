@@ -39,6 +39,10 @@ const char *cn_proto_name(unsigned proto);
 enum {
     CN_RAWHIT_UNKNOWN_SUITE = 1 << 0, /* the suite was not configured when received */
     CN_RAWHIT_GZIP_BODY = 1 << 1,     /* body is gzip (magic 1f 8b), kept compressed */
+    /* On disk only (cn_rawhit_encode sets it): the headers' user-agent line is kept as
+     * "user-agent:" alone, its value being ua, so the record holds the user agent once.
+     * cn_rawhit_header and cn_rawhit_headers_text give the headers as received. */
+    CN_RAWHIT_UA_ELIDED = 1 << 2,
 };
 
 /*
@@ -63,7 +67,11 @@ typedef struct cn_rawhit {
 
 #define CN_RAWHIT_VERSION 1
 
-/* Appends the record payload for hit to out (caller owns out). */
+/*
+ * Appends the record payload for hit to out (caller owns out). When the headers hold one
+ * user-agent line and its value is ua, the line is written as "user-agent:" and the record
+ * gets CN_RAWHIT_UA_ELIDED (a hit that has it already is written as it is).
+ */
 void cn_rawhit_encode(const cn_rawhit_t *hit, cn_buf_t *out);
 
 /*
@@ -75,8 +83,12 @@ int cn_rawhit_decode(const void *p, size_t len, cn_rawhit_t *out);
 
 /*
  * Finds header name (lower-case) in hit->headers. Returns its value, or
- * {NULL, 0} when absent.
+ * {NULL, 0} when absent (the user agent, with CN_RAWHIT_UA_ELIDED, is ua).
  */
 cn_str_t cn_rawhit_header(const cn_rawhit_t *hit, cn_str_t name);
+
+/* Appends hit's headers as received to out: with CN_RAWHIT_UA_ELIDED, its user-agent line
+ * whole again. */
+void cn_rawhit_headers_text(const cn_rawhit_t *hit, cn_buf_t *out);
 
 #endif

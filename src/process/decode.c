@@ -805,9 +805,9 @@ int cn_decode_raw(const cn_rawhit_t *raw, cn_dbatch_t *b, cn_err_t *err)
      * to UTF-8, charset.c), so only a raw hit of over a quarter of the limit, counting an
      * inflated body, can hold one too long: the others skip the walk. The path and the
      * headers count too: an imported log line's URL is built from its path and Host, and an
-     * Adobe D= value is a header's. */
-    if (rc == 0 && (raw->path.len + raw->query.len + raw->headers.len + raw->body.len +
-                    b->body.len) > CN_DEC_MAX_VALUE / 4)
+     * Adobe D= value is a header's (the user agent's, ua: CN_RAWHIT_UA_ELIDED). */
+    if (rc == 0 && (raw->path.len + raw->query.len + raw->headers.len + raw->ua.len +
+                    raw->body.len + b->body.len) > CN_DEC_MAX_VALUE / 4)
         rc = check_value_lengths(b, err);
     return rc;
 }

@@ -90,7 +90,11 @@ static void hits_round_trip_through_the_hitlog(void **state)
         assert_true(cn_str_eq(got.method, h.raw.method));
         assert_true(cn_str_eq(got.path, h.raw.path));
         assert_true(cn_str_eq(got.query, h.raw.query));
-        assert_true(cn_str_eq(got.headers, h.raw.headers));
+        cn_buf_t t = CN_BUF_INIT; /* as received: the user agent is kept once */
+        cn_rawhit_headers_text(&got, &t);
+        assert_true(cn_str_eq(cn_buf_str(&t), h.raw.headers));
+        assert_true(got.headers.len < h.raw.headers.len);
+        cn_buf_dispose(&t);
         assert_true(cn_str_eq(got.body, h.raw.body));
         m++;
     }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -37,12 +38,67 @@ static void rawhit_round_trips(void **state)
     assert_int_equal(cn_rawhit_decode(b.ptr, b.len, &out), 0);
     assert_true(out.recv_us == in.recv_us);
     assert_int_equal(out.proto, CN_PROTO_ADOBE);
-    assert_int_equal(out.flags, CN_RAWHIT_UNKNOWN_SUITE);
+    /* the sample's user-agent line is its ua: kept once */
+    assert_int_equal(out.flags, CN_RAWHIT_UNKNOWN_SUITE | CN_RAWHIT_UA_ELIDED);
     assert_true(cn_str_eq(out.suite, in.suite));
     assert_true(cn_str_eq(out.query, in.query));
     assert_true(cn_str_eq(out.body, in.body));
-    assert_true(cn_str_eq(out.headers, in.headers));
+    assert_true(cn_str_eq(out.ua, in.ua));
+    assert_true(cn_str_eq_c(out.headers, "user-agent:\nreferer: https://a.example/\n"));
+    cn_buf_t t = CN_BUF_INIT;
+    cn_rawhit_headers_text(&out, &t);
+    assert_true(cn_str_eq(cn_buf_str(&t), in.headers));
+    cn_buf_dispose(&t);
     cn_buf_dispose(&b);
+}
+
+/* The user agent is kept once only when the headers hold one user-agent line and its value is
+ * ua; the headers as received, the user-agent header and a second encoding are the same
+ * either way. */
+static void rawhit_user_agent_kept_once(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ua, *headers;
+        bool elided;
+    } cases[] = {
+        {"UA/1", "host: a\nuser-agent: UA/1\naccept: */*\n", true},
+        {"UA/1", "user-agent: UA/1", true}, /* the last line, no '\n' */
+        {"UA/1", "host: a\nuser-agent: UA/2\n", false},
+        {"UA/1", "user-agent: UA/1\nuser-agent: UA/1\n", false},
+        {"UA/1", "user-agent:UA/1\n", false},
+        {"UA/1", "user-agent: UA/1 \n", false},
+        {"UA/1", "host: a\n", false},
+        {"", "user-agent: \n", false},
+        {"UA/1", "", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cn_rawhit_t in = sample(), out, again;
+        in.ua = cn_str_c(cases[i].ua);
+        in.headers = cn_str_c(cases[i].headers);
+        cn_buf_t b = CN_BUF_INIT, b2 = CN_BUF_INIT, t = CN_BUF_INIT;
+        cn_rawhit_encode(&in, &b);
+        assert_int_equal(cn_rawhit_decode(b.ptr, b.len, &out), 0);
+        assert_int_equal(!!(out.flags & CN_RAWHIT_UA_ELIDED), cases[i].elided);
+        assert_int_equal(out.flags & ~CN_RAWHIT_UA_ELIDED, in.flags);
+        assert_int_equal(out.headers.len, in.headers.len - (cases[i].elided ? 1 + in.ua.len : 0));
+        cn_rawhit_headers_text(&out, &t);
+        assert_true(cn_str_eq(cn_buf_str(&t), in.headers));
+        cn_str_t want = cn_rawhit_header(&in, CN_STR_LIT("user-agent"));
+        cn_str_t got = cn_rawhit_header(&out, CN_STR_LIT("user-agent"));
+        assert_int_equal(got.len, want.len);
+        assert_true(want.len == 0 || memcmp(got.ptr, want.ptr, want.len) == 0);
+        assert_int_equal(cn_rawhit_header(&out, CN_STR_LIT("host")).len,
+                         cn_rawhit_header(&in, CN_STR_LIT("host")).len);
+        /* a decoded hit is written again as it was read */
+        cn_rawhit_encode(&out, &b2);
+        assert_int_equal(b2.len, b.len);
+        assert_memory_equal(b2.ptr, b.ptr, b.len);
+        assert_int_equal(cn_rawhit_decode(b2.ptr, b2.len, &again), 0);
+        cn_buf_dispose(&b);
+        cn_buf_dispose(&b2);
+        cn_buf_dispose(&t);
+    }
 }
 
 static void rawhit_empty_fields_round_trip(void **state)
@@ -87,7 +143,10 @@ static void rawhit_lengths_of_every_varint_size_decode(void **state)
         assert_int_equal(cn_rawhit_decode(b.ptr, b.len, &out), 0);
         assert_true(cn_str_eq(out.query, in.query));
         assert_true(cn_str_eq(out.body, in.body));
-        assert_true(cn_str_eq(out.headers, in.headers));
+        cn_buf_t t = CN_BUF_INIT;
+        cn_rawhit_headers_text(&out, &t);
+        assert_true(cn_str_eq(cn_buf_str(&t), in.headers));
+        cn_buf_dispose(&t);
         for (size_t n = 0; n < b.len; n++)
             assert_int_not_equal(cn_rawhit_decode(b.ptr, n, &out), 0);
         cn_buf_dispose(&b);
@@ -266,6 +325,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rawhit_round_trips),
         cmocka_unit_test(rawhit_empty_fields_round_trip),
+        cmocka_unit_test(rawhit_user_agent_kept_once),
         cmocka_unit_test(rawhit_decode_rejects_every_truncation),
         cmocka_unit_test(rawhit_decode_rejects_unknown_version),
         cmocka_unit_test(rawhit_lengths_of_every_varint_size_decode),
