@@ -237,22 +237,24 @@ int cn_salts_expire(cn_salts_t *s, int64_t now_us)
     return rc != 0 ? rc : (int)gone;
 }
 
-int cn_salts_prev(const cn_salts_t *s, int64_t ts_us, uint8_t out[16])
+/* The salt of day among the n salts at v, into out: 0, or CN_ENOTFOUND. */
+static int find_day(const salt_t *v, size_t n, int32_t day, uint8_t out[16])
 {
-    int32_t day = day_of(ts_us) - 1;
-    for (size_t i = 0; i < s->count; i++) {
-        if (s->v[i].day == day) {
-            memcpy(out, s->v[i].key, 16);
-            return 0;
-        }
-    }
-    for (size_t i = 0; i < s->late_count; i++) {
-        if (s->late[i].day == day) {
-            memcpy(out, s->late[i].key, 16);
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].day == day) {
+            memcpy(out, v[i].key, 16);
             return 0;
         }
     }
     return CN_ENOTFOUND;
+}
+
+int cn_salts_prev(const cn_salts_t *s, int64_t ts_us, uint8_t out[16])
+{
+    int32_t day = day_of(ts_us) - 1;
+    if (find_day(s->v, s->count, day, out) == 0)
+        return 0;
+    return find_day(s->late, s->late_count, day, out);
 }
 
 int cn_salts_peek(const cn_salts_t *s, int64_t ts_us, uint8_t out[16])
@@ -262,30 +264,17 @@ int cn_salts_peek(const cn_salts_t *s, int64_t ts_us, uint8_t out[16])
         memcpy(out, s->cached, 16);
         return 0;
     }
-    for (size_t i = 0; i < s->count; i++) {
-        if (s->v[i].day == day) {
-            memcpy(out, s->v[i].key, 16);
-            return 0;
-        }
-    }
-    return CN_ENOTFOUND;
+    return find_day(s->v, s->count, day, out);
 }
 
 int cn_salts_get(cn_salts_t *s, int64_t ts_us, int64_t recv_us, uint8_t out[16])
 {
     int32_t day = day_of(ts_us);
-    if (s->has_cached && s->cached_day == day) {
-        memcpy(out, s->cached, 16);
+    if (cn_salts_peek(s, ts_us, out) == 0) {
+        memcpy(s->cached, out, 16);
+        s->cached_day = day;
+        s->has_cached = true;
         return 0;
-    }
-    for (size_t i = 0; i < s->count; i++) {
-        if (s->v[i].day == day) {
-            memcpy(out, s->v[i].key, 16);
-            memcpy(s->cached, out, 16);
-            s->cached_day = day;
-            s->has_cached = true;
-            return 0;
-        }
     }
     /* A hit stamped after the day it was received (Adobe ts from a device's clock ahead)
      * is of a future day. Its salt is derived from the receive day's salt and the stamped
@@ -303,12 +292,8 @@ int cn_salts_get(cn_salts_t *s, int64_t ts_us, int64_t recv_us, uint8_t out[16])
     salt_t st = {.day = day};
     if (s->retention_days >= 0 && s->max_day != INT32_MIN &&
         (int64_t)s->max_day - day > s->retention_days) {
-        for (size_t i = 0; i < s->late_count; i++) {
-            if (s->late[i].day == day) {
-                memcpy(out, s->late[i].key, 16);
-                return 0;
-            }
-        }
+        if (find_day(s->late, s->late_count, day, out) == 0)
+            return 0;
         randombytes_buf(st.key, 16);
         s->late[s->late_next] = st;
         s->late_next = (s->late_next + 1) % 8;
