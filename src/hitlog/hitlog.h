@@ -245,8 +245,7 @@ typedef struct cn_hitlog_ref {
  * Returns how many (0 at the current end of the log), or
  * cn_hitlog_reader_next()'s errors.
  */
-int cn_hitlog_reader_next_n(cn_hitlog_reader_t *r, cn_hitlog_ref_t *out, size_t max,
-                            cn_err_t *err);
+int cn_hitlog_reader_next_n(cn_hitlog_reader_t *r, cn_hitlog_ref_t *out, size_t max, cn_err_t *err);
 
 /* The position just past the last record returned. */
 cn_hitlog_pos_t cn_hitlog_reader_tell(const cn_hitlog_reader_t *r);

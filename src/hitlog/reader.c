@@ -252,8 +252,7 @@ int cn_hitlog_reader_next(cn_hitlog_reader_t *r, const void **p, size_t *len, cn
     }
 }
 
-int cn_hitlog_reader_next_n(cn_hitlog_reader_t *r, cn_hitlog_ref_t *out, size_t max,
-                            cn_err_t *err)
+int cn_hitlog_reader_next_n(cn_hitlog_reader_t *r, cn_hitlog_ref_t *out, size_t max, cn_err_t *err)
 {
     int rc = cn_hitlog_reader_next(r, &out[0].p, &out[0].len, &out[0].pos, err);
     if (rc <= 0)
