@@ -167,24 +167,31 @@ static int corrupt(cn_hitlog_reader_t *r, const char *why, cn_err_t *err)
                       (unsigned long long)r->off, why);
 }
 
-int cn_hitlog_reader_next(cn_hitlog_reader_t *r, const void **p, size_t *len, cn_hitlog_pos_t *pos,
-                          cn_err_t *err)
+/* The record at r->off when the window holds all of it (cn_hitlog__file_take): *p, *len and
+ * *pos (may be NULL) set, r->off moved past it. */
+static inline bool take(cn_hitlog_reader_t *r, const void **p, size_t *len, cn_hitlog_pos_t *pos)
 {
     const uint8_t *payload;
     uint32_t n;
+    if (!cn_hitlog__file_take(&r->f, r->off, &payload, &n))
+        return false;
+    *p = payload;
+    *len = n;
+    if (pos != NULL) {
+        pos->segment = r->segno;
+        pos->offset = r->off;
+    }
+    r->off += CN_HITLOG__FRAME_LEN + n;
+    return true;
+}
+
+int cn_hitlog_reader_next(cn_hitlog_reader_t *r, const void **p, size_t *len, cn_hitlog_pos_t *pos,
+                          cn_err_t *err)
+{
     /* The common case: a whole record in the window (cn_hitlog__file_record's
      * first step, without the call and the record struct). */
-    if (r->fd >= 0 && cn_hitlog__file_take(&r->f, r->off, &payload, &n)) {
-        uint64_t next = r->off + CN_HITLOG__FRAME_LEN + n;
-        *p = payload;
-        *len = n;
-        if (pos != NULL) {
-            pos->segment = r->segno;
-            pos->offset = r->off;
-        }
-        r->off = next;
+    if (r->fd >= 0 && take(r, p, len, pos))
         return 1;
-    }
     int rc;
     bool retried = false;
     for (;;) {
@@ -258,17 +265,9 @@ int cn_hitlog_reader_next_n(cn_hitlog_reader_t *r, cn_hitlog_ref_t *out, size_t 
     if (rc <= 0)
         return rc;
     size_t n = 1;
-    const uint8_t *payload;
-    uint32_t len;
     /* the rest from the window the first is in: none of them reads the file */
-    while (n < max && cn_hitlog__file_take(&r->f, r->off, &payload, &len)) {
-        out[n].p = payload;
-        out[n].len = len;
-        out[n].pos.segment = r->segno;
-        out[n].pos.offset = r->off;
-        r->off += CN_HITLOG__FRAME_LEN + len;
+    while (n < max && take(r, &out[n].p, &out[n].len, &out[n].pos))
         n++;
-    }
     return (int)n;
 }
 

@@ -87,6 +87,11 @@ void cn_dbatch_init_small(cn_dbatch_t *b)
     b->hit_cap = 2;
 }
 
+bool cn_dbatch_grown(const cn_dbatch_t *b)
+{
+    return b->body.cap > ((size_t)1 << 20) || b->hit_cap > 64;
+}
+
 void cn_dbatch_dispose(cn_dbatch_t *b)
 {
     free(b->hits);

@@ -168,6 +168,9 @@ void cn_dbatch_init(cn_dbatch_t *b);
  * ahead many at a time: they then sit close together, which spares TLB and cache misses.
  * The decoders grow them when a raw hit needs more. */
 void cn_dbatch_init_small(cn_dbatch_t *b);
+/* Whether a big raw hit grew b's buffers past what a batch kept for the next records should
+ * hold (over 1 MiB of body, 64 hits): its owner then disposes of it. */
+bool cn_dbatch_grown(const cn_dbatch_t *b);
 void cn_dbatch_dispose(cn_dbatch_t *b);
 void cn_dbatch_reset(cn_dbatch_t *b);
 cn_dhit_t *cn_dbatch_add_hit(cn_dbatch_t *b);
@@ -772,6 +775,13 @@ typedef struct cn_prec {
     cn_err_t err; /* reason's detail (last: the state stage seldom reads it) */
 } cn_prec_t;
 
+/*
+ * Decodes a hitlog record of len bytes at rec into raw and b for p: false when it is not a raw
+ * hit (b emptied), else true with *reason cn_decode_raw's result (0, or a bad-row reason with
+ * err). The decoding both the worker (pipe.c) and a one-thread run do ahead of the state stage.
+ */
+bool cn__decode_record(const cn_process_t *p, const void *rec, size_t len, cn_rawhit_t *raw,
+                       cn_dbatch_t *b, int *reason, cn_err_t *err);
 /* The state stage for one prepared record: as cn_process_record (a hit's raw referrer may be
  * decoded into r's batch: cn_decode_referrer). */
 int cn__process_prec(cn_process_t *p, cn_prec_t *r);

@@ -157,8 +157,7 @@ static void prepare(struct cn_pipe *pp, cn_prec_t *r, const void *rec, size_t le
                     cn_hitlog_pos_t pos)
 {
     const cn_process_t *p = pp->p;
-    if (r->init && (r->rec.cap > PIPE_KEEP_BYTES || r->b.body.cap > PIPE_KEEP_BYTES ||
-                    r->b.hit_cap > 64 || r->pe_cap > 64))
+    if (r->init && (r->rec.cap > PIPE_KEEP_BYTES || cn_dbatch_grown(&r->b) || r->pe_cap > 64))
         rec_dispose(r); /* a big raw hit grew them: give the memory back */
     if (!r->init) {
         cn_buf_init(&r->rec);
@@ -169,16 +168,8 @@ static void prepare(struct cn_pipe *pp, cn_prec_t *r, const void *rec, size_t le
     cn_buf_clear(&r->rec);
     cn_buf_append(&r->rec, rec, len);
     r->pos = pos;
-    r->reason = 0;
-    r->rec_ok = cn_rawhit_decode(r->rec.ptr, len, &r->raw) == 0;
-    if (!r->rec_ok) {
-        cn_dbatch_reset(&r->b);
-        return;
-    }
-    cn_err_clear(&r->err);
-    r->b.conf = p->conf; /* suite keys some decoders read (import_log.c) */
-    r->reason = cn_decode_raw(&r->raw, &r->b, &r->err);
-    if (r->reason != 0 || pp->et == NULL || r->b.hit_count == 0)
+    r->rec_ok = cn__decode_record(p, r->rec.ptr, len, &r->raw, &r->b, &r->reason, &r->err);
+    if (!r->rec_ok || r->reason != 0 || pp->et == NULL || r->b.hit_count == 0)
         return;
     size_t hc = r->b.hit_count, need = p->suite_count * hc;
     if (need > r->pe_cap) {

@@ -317,6 +317,18 @@ static cn_key_t cookieless_hash(cn_process_t *p, const cn_suite_state_t *s, cons
     return (cn_key_t){a, 0x636f6f6b69656c73ULL}; /* "cookiels": never an XXH3 high half by design */
 }
 
+/* The slot of cookieless_key's memo for raw, or NULL when the memo cannot hold its inputs. */
+static inline cn_ckmemo_t *ckmemo_slot(cn_process_t *p, const cn_rawhit_t *raw)
+{
+    cn_str_t ip = raw->ip, ua = raw->ua;
+    if (p->ckmemo == NULL || ip.len + ua.len > CN_CKMEMO_BYTES)
+        return NULL;
+    /* the IP's ends, the UA's ends and its middle (UAs start alike) */
+    uint64_t h =
+        cn__str_mix(ip) ^ cn__str_mix(ua) >> 7 ^ cn__str_mix(cn_str(ua.ptr, ua.len / 2)) >> 13;
+    return &p->ckmemo[(h >> 40) & (CN_CKMEMO_SLOTS - 1)];
+}
+
 /*
  * cookieless_hash through a memo of recent inputs (cn_ckmemo_t): a visitor's hits come close
  * together, and SipHash costs about 6 instructions a byte of IP and UA (~900 a hit), a found
@@ -333,10 +345,7 @@ static cn_key_t cookieless_key(cn_process_t *p, const cn_suite_state_t *s, const
         return cookieless_hash(p, s, raw, salt);
     if (p->ckmemo == NULL)
         p->ckmemo = cn_xcalloc(CN_CKMEMO_SLOTS, sizeof(*p->ckmemo));
-    /* the IP's ends, the UA's ends and its middle (UAs start alike) */
-    uint64_t h =
-        cn__str_mix(ip) ^ cn__str_mix(ua) >> 7 ^ cn__str_mix(cn_str(ua.ptr, ua.len / 2)) >> 13;
-    cn_ckmemo_t *e = &p->ckmemo[(h >> 40) & (CN_CKMEMO_SLOTS - 1)];
+    cn_ckmemo_t *e = ckmemo_slot(p, raw);
     if (e->suite == s && e->ip_len == ip.len && e->ua_len == ua.len &&
         memcmp(e->salt, salt, 16) == 0 && (ip.len == 0 || memcmp(e->in, ip.ptr, ip.len) == 0) &&
         (ua.len == 0 || memcmp(e->in + ip.len, ua.ptr, ua.len) == 0))
@@ -1393,22 +1402,43 @@ int cn_process_record(cn_process_t *p, const void *rec, size_t len, cn_hitlog_po
     return rc;
 }
 
-int cn__process_prec(cn_process_t *p, cn_prec_t *r)
+/*
+ * The state stage for one record decoded ahead (rec_ok: it decodes as a raw hit, raw and b its
+ * decoding, reason and detail cn_decode_raw's result; pe may be NULL), with the run's position.
+ */
+static int process_prepared(cn_process_t *p, bool rec_ok, const cn_rawhit_t *raw, const void *rec,
+                            size_t len, cn_hitlog_pos_t pos, cn_dbatch_t *b, int reason,
+                            const char *detail, const cn_penrich_t *pe)
 {
-    if (should_skip(p, r->pos))
+    if (should_skip(p, pos))
         return 0;
     p->stats.raw_hits++;
-    int rc;
-    if (!r->rec_ok) {
-        rc = bad_row(p, NULL, r->rec.ptr, r->rec.len, r->pos, CN_BADROW_BAD_RECORD,
-                     "hitlog record does not decode as a raw hit");
-    } else {
-        rc = process_batch(p, &r->raw, r->rec.ptr, r->rec.len, r->pos, &r->b, r->reason, r->err.msg,
-                           r->pe);
-    }
+    int rc = rec_ok ? process_batch(p, raw, rec, len, pos, b, reason, detail, pe)
+                    : bad_row(p, NULL, rec, len, pos, CN_BADROW_BAD_RECORD,
+                              "hitlog record does not decode as a raw hit");
     if (rc == 0)
-        record_done(p, r->pos);
+        record_done(p, pos);
     return rc;
+}
+
+int cn__process_prec(cn_process_t *p, cn_prec_t *r)
+{
+    return process_prepared(p, r->rec_ok, &r->raw, r->rec.ptr, r->rec.len, r->pos, &r->b, r->reason,
+                            r->err.msg, r->pe);
+}
+
+bool cn__decode_record(const cn_process_t *p, const void *rec, size_t len, cn_rawhit_t *raw,
+                       cn_dbatch_t *b, int *reason, cn_err_t *err)
+{
+    *reason = 0;
+    if (cn_rawhit_decode(rec, len, raw) != 0) {
+        cn_dbatch_reset(b);
+        return false;
+    }
+    cn_err_clear(err);
+    b->conf = p->conf; /* suite keys some decoders read (import_log.c) */
+    *reason = cn_decode_raw(raw, b, err);
+    return true;
 }
 
 /* --- A one-thread run, by groups of records --- */
@@ -1459,17 +1489,6 @@ static inline cn_suite_state_t *usual_suite(cn_process_t *p, const cn_dbatch_t *
         !cn_str_eq_short(b->suites, p->suites[p->last_suite].id))
         return NULL;
     return &p->suites[p->last_suite];
-}
-
-/* The slot of cookieless_key's memo for raw, or NULL when the memo cannot hold its inputs. */
-static inline cn_ckmemo_t *ckmemo_slot(cn_process_t *p, const cn_rawhit_t *raw)
-{
-    cn_str_t ip = raw->ip, ua = raw->ua;
-    if (p->ckmemo == NULL || ip.len + ua.len > CN_CKMEMO_BYTES)
-        return NULL;
-    uint64_t h =
-        cn__str_mix(ip) ^ cn__str_mix(ua) >> 7 ^ cn__str_mix(cn_str(ua.ptr, ua.len / 2)) >> 13;
-    return &p->ckmemo[(h >> 40) & (CN_CKMEMO_SLOTS - 1)];
 }
 
 /* Stage 1, as g is decoded: the memo slot of its first hit's visitor id, or of its
@@ -1578,7 +1597,7 @@ static void group_decode(cn_process_t *p, cn_grec_t *g)
     g->skip = should_skip(p, g->ref.pos);
     if (g->skip)
         return;
-    if (g->init && (g->b.body.cap > (1u << 20) || g->b.hit_cap > 64)) {
+    if (g->init && cn_dbatch_grown(&g->b)) {
         cn_dbatch_dispose(&g->b); /* a big raw hit grew them: give the memory back */
         g->init = false;
     }
@@ -1586,29 +1605,13 @@ static void group_decode(cn_process_t *p, cn_grec_t *g)
         cn_dbatch_init_small(&g->b);
         g->init = true;
     }
-    g->rec_ok = cn_rawhit_decode(g->ref.p, g->ref.len, &g->raw) == 0;
-    if (!g->rec_ok)
-        return;
-    cn_err_clear(&g->err);
-    g->b.conf = p->conf; /* suite keys some decoders read (import_log.c) */
-    g->reason = cn_decode_raw(&g->raw, &g->b, &g->err);
+    g->rec_ok = cn__decode_record(p, g->ref.p, g->ref.len, &g->raw, &g->b, &g->reason, &g->err);
 }
 
 static int group_process(cn_process_t *p, cn_grec_t *g)
 {
-    if (should_skip(p, g->ref.pos))
-        return 0;
-    p->stats.raw_hits++;
-    int rc;
-    if (!g->rec_ok)
-        rc = bad_row(p, NULL, g->ref.p, g->ref.len, g->ref.pos, CN_BADROW_BAD_RECORD,
-                     "hitlog record does not decode as a raw hit");
-    else
-        rc = process_batch(p, &g->raw, g->ref.p, g->ref.len, g->ref.pos, &g->b, g->reason,
-                           g->err.msg, NULL);
-    if (rc == 0)
-        record_done(p, g->ref.pos);
-    return rc;
+    return process_prepared(p, g->rec_ok, &g->raw, g->ref.p, g->ref.len, g->ref.pos, &g->b,
+                            g->reason, g->err.msg, NULL);
 }
 
 void cn_process_stats(const cn_process_t *p, cn_process_stats_t *out)

@@ -136,6 +136,14 @@ static void free_walk(walked_t *v, size_t n)
     free(v);
 }
 
+/* Walks segments 1..last (< 16), each whole, into segs[s] and counts[s]. */
+static void walk_all(const fixture_dir_t *fx, uint32_t last, walked_t *segs[16], size_t counts[16])
+{
+    assert_true(last < 16);
+    for (uint32_t s = 1; s <= last; s++)
+        assert_int_equal(walk(fx, s, &segs[s], &counts[s]), CN_HITLOG__REC_END);
+}
+
 /* The number of the newest segment. */
 static uint32_t last_segment(const fixture_dir_t *fx)
 {
@@ -166,9 +174,7 @@ static void reader_gives_every_record_across_segments(void **state)
 
     walked_t *pread_recs[16] = {0};
     size_t pread_count[16] = {0};
-    assert_true(last < 16);
-    for (uint32_t s = 1; s <= last; s++)
-        assert_int_equal(walk(fx, s, &pread_recs[s], &pread_count[s]), CN_HITLOG__REC_END);
+    walk_all(fx, last, pread_recs, pread_count);
 
     /* The reader, from the start, against the walks and the records written. */
     cn_hitlog_reader_t *r;
@@ -236,9 +242,7 @@ static void reader_gives_records_by_groups(void **state)
     uint32_t last = last_segment(fx);
     walked_t *segs[16] = {0};
     size_t counts[16] = {0};
-    assert_true(last < 16);
-    for (uint32_t s = 1; s <= last; s++)
-        assert_int_equal(walk(fx, s, &segs[s], &counts[s]), CN_HITLOG__REC_END);
+    walk_all(fx, last, segs, counts);
 
     cn_hitlog_reader_t *r;
     cn_err_t err;
