@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "enrich/internal.h"
@@ -34,6 +35,13 @@ static int open_one(const char *path, MMDB_s *m, bool *has, cn_err_t *err)
     if (rc != MMDB_SUCCESS)
         return cn_err_set(err, CN_ECONFIG, "%s: %s", path, MMDB_strerror(rc));
     *has = true;
+#ifdef MADV_POPULATE_READ
+    /* Map the whole file now, as part of loading it: a lookup walks the search tree to
+     * places no earlier lookup touched, and each first touch of a page of the mapping is a
+     * page fault (~10 us where the hypervisor keeps the page tables; ~1% of a reprocess).
+     * Advice only: a kernel before 5.14 maps on first touch, as before. */
+    (void)madvise((void *)m->file_content, m->file_size, MADV_POPULATE_READ);
+#endif
     return 0;
 }
 
