@@ -8,8 +8,9 @@
  * does, with the right "needs decoding" flags. The escape() decoder
  * (cn_url_unescape_to) matches a slow reference that reads UTF-16 code units
  * first and pairs surrogates afterwards, apart and in place, and
- * cn_url_decode_to_u decodes as cn_url_decode_to and tells %u escapes and
- * bytes >= 0x80 in its output right.
+ * cn_url_decode_to_u (each of its paths: SSE2, and AVX-512 where the CPU has
+ * it) decodes as cn_url_decode_to and tells %u escapes and bytes >= 0x80 in
+ * its output right.
  * The percent-decoder matches a bytewise reference, and each path of the
  * block splitter (SSE2, and AVX2 where the CPU has it) splits as
  * cn_query_next_pair() does, in batches of 1 to 40 pairs.
@@ -152,13 +153,23 @@ static void check_unescape(const uint8_t *data, size_t size)
     bool want_u = false, want_high = false;
     for (size_t i = 0; i < size && !want_u; i++)
         want_u = at_u_escape(data + i, size - i);
-    unsigned fl = 0;
-    size_t a = cn_url_decode_to(s, out), b = cn_url_decode_to_u(s, inplace, &fl);
+    size_t a = cn_url_decode_to(s, out);
     for (size_t i = 0; i < a; i++)
         want_high |= (unsigned char)out[i] >= 0x80;
-    if (a != b || memcmp(out, inplace, a) != 0 || ((fl & CN_URL_HAS_U) != 0) != want_u ||
-        ((fl & CN_URL_HIGH) != 0) != want_high)
-        abort();
+    /* cn_url_decode_to_u, and each of its paths (SSE2, and AVX-512 where the CPU has it) */
+    size_t (*fns[3])(cn_str_t, char *, unsigned *) = {cn_url_decode_to_u, cn_url__decode_to_u_sse2};
+    size_t nfns = 2;
+#if CN_URL_AVX2
+    if (cn_url__have_avx512())
+        fns[nfns++] = cn_url__decode_to_u_avx512;
+#endif
+    for (size_t k = 0; k < nfns; k++) {
+        unsigned fl = 0;
+        size_t b = fns[k](s, inplace, &fl);
+        if (a != b || memcmp(out, inplace, a) != 0 || ((fl & CN_URL_HAS_U) != 0) != want_u ||
+            ((fl & CN_URL_HIGH) != 0) != want_high)
+            abort();
+    }
     if (ref_decode(data, size, ref) != a || memcmp(ref, out, a) != 0)
         abort();
     free(ref);

@@ -58,10 +58,22 @@ static inline bool cn_url__have_avx2(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi");
 }
 size_t cn_url__query_split_avx2(cn_str_t *rest, cn_query_pair_t *out, size_t cap);
+/* Whether this CPU (and OS) runs cn_url_decode_to_u's AVX-512 path: AVX-512 BW, VBMI and VBMI2
+ * (AMD Zen 4 and later, Intel Ice Lake and later). */
+static inline bool cn_url__have_avx512(void)
+{
+    return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi") &&
+           __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2") &&
+           __builtin_cpu_supports("popcnt");
+}
+size_t cn_url__decode_to_u_avx512(cn_str_t s, char *dst, unsigned *out_flags);
 #else
 #define CN_URL_AVX2 0
 #endif
 size_t cn_url__query_split_sse2(cn_str_t *rest, cn_query_pair_t *out, size_t cap);
+/* cn_url_decode_to_u() 16 bytes at a time (SSE2), every x86-64's path (and the AVX-512 path's
+ * fallback). */
+size_t cn_url__decode_to_u_sse2(cn_str_t s, char *dst, unsigned *out_flags);
 
 /* Length of the prefix of s that holds no '%' and no '+'. */
 size_t cn_url_special_prefix(cn_str_t s);

@@ -243,6 +243,20 @@ static bool is_ascii(const char *s, size_t n)
     return true;
 }
 
+/* cn_url_decode_to_u's paths: SSE2 (every x86-64) and, where this CPU has it, AVX-512 (which
+ * cn_url_decode_to_u() then takes); the decoding tests below run each. */
+typedef size_t (*decode_u_fn)(cn_str_t s, char *dst, unsigned *out_flags);
+static size_t decode_u_paths(decode_u_fn fns[2])
+{
+    size_t k = 0;
+    fns[k++] = cn_url__decode_to_u_sse2;
+#if CN_URL_AVX2
+    if (cn_url__have_avx512())
+        fns[k++] = cn_url__decode_to_u_avx512;
+#endif
+    return k;
+}
+
 /* A pair of the block splitter equals the pair-at-a-time splitter's, flags included. */
 static void assert_same_pair(const cn_query_pair_t *got, const cn_query_pair_t *pr)
 {
@@ -358,10 +372,13 @@ static void long_strings_decode_and_split_as_bytewise(void **state)
         memcpy(b, in, n);
         assert_int_equal(cn_url_decode_to(cn_str(b, n), b), want); /* in place */
         assert_memory_equal(a, b, want);
-        unsigned fl;
-        assert_int_equal(cn_url_decode_to_u(s, b, &fl), want);
-        assert_memory_equal(a, b, want);
-        assert_int_equal((fl & CN_URL_HIGH) != 0, !is_ascii(a, want));
+        decode_u_fn fns[2];
+        for (size_t k = 0, nk = decode_u_paths(fns); k < nk; k++) {
+            unsigned fl;
+            assert_int_equal(fns[k](s, b, &fl), want);
+            assert_memory_equal(a, b, want);
+            assert_int_equal((fl & CN_URL_HIGH) != 0, !is_ascii(a, want));
+        }
         size_t plain = 0;
         while (plain < n && in[plain] != '%' && in[plain] != '+')
             plain++;
@@ -414,7 +431,8 @@ static void long_strings_decode_and_split_as_bytewise(void **state)
  * Escapes at every place of the 16-byte blocks and of the tail the decoder
  * copies aside: a cut escape ("%", "%4") at the very end, an escape across
  * the last block's end, "%zz", "+", runs of escapes ending in a good, a cut or
- * a bad one, apart and in place, at lengths 1..48.
+ * a bad one, apart and in place, at lengths 1..140 (the AVX-512 path's 62-byte
+ * blocks too), on each path of cn_url_decode_to_u.
  */
 static void escapes_at_block_edges_decode_as_bytewise(void **state)
 {
@@ -424,22 +442,27 @@ static void escapes_at_block_edges_decode_as_bytewise(void **state)
                                       "%u4E2D", "%u4E2", "%E9%uD83D%uDE00",
                                       /* escapes a few bytes apart in one block, as in URLs */
                                       "%2Fp%2Ftw%2F", "a+b%zzc%41", "%E9x%41yy%C3%A9"};
-    char in[64], a[64], b[64];
+    char in[140], a[140], b[140 + CN_URL_DECODE_SLACK];
+    decode_u_fn fns[2];
+    size_t nk = decode_u_paths(fns);
     for (size_t e = 0; e < sizeof(esc) / sizeof(esc[0]); e++) {
         size_t el = strlen(esc[e]);
-        for (size_t len = el; len <= 48; len++) {
+        /* up to 140: the AVX-512 path's blocks (62 bytes, 64 read) end at 62 and 124 */
+        for (size_t len = el; len <= 140; len++) {
             for (size_t at = 0; at + el <= len; at++) {
                 memset(in, 'x', len);
                 memcpy(in + at, esc[e], el);
                 size_t want = ref_decode(in, len, a);
                 assert_int_equal(cn_url_decode_to(cn_str(in, len), b), want);
                 assert_memory_equal(a, b, want);
-                unsigned fl;
                 bool want_u = strstr(esc[e], "%u") != NULL && strcmp(esc[e], "%u4E2") != 0;
-                assert_int_equal(cn_url_decode_to_u(cn_str(in, len), b, &fl), want);
-                assert_memory_equal(a, b, want);
-                assert_int_equal((fl & CN_URL_HAS_U) != 0, want_u);
-                assert_int_equal((fl & CN_URL_HIGH) != 0, !is_ascii(a, want));
+                for (size_t k = 0; k < nk; k++) {
+                    unsigned fl;
+                    assert_int_equal(fns[k](cn_str(in, len), b, &fl), want);
+                    assert_memory_equal(a, b, want);
+                    assert_int_equal((fl & CN_URL_HAS_U) != 0, want_u);
+                    assert_int_equal((fl & CN_URL_HIGH) != 0, !is_ascii(a, want));
+                }
                 memcpy(b, in, len);
                 assert_int_equal(cn_url_decode_to(cn_str(b, len), b), want);
                 assert_memory_equal(a, b, want);
@@ -570,7 +593,7 @@ static void split_paths_match_pairwise(void **state)
 }
 
 /* Every "%XY" (all 65,536 byte pairs) decodes as the bytewise reference does, in the 16-byte
- * blocks and in the tail, apart and in place. */
+ * blocks and in the tail, apart (each path) and in place. */
 static void every_escape_decodes_as_bytewise(void **state)
 {
     (void)state;
@@ -584,10 +607,13 @@ static void every_escape_decodes_as_bytewise(void **state)
                 in[at + 1] = (char)x;
                 in[at + 2] = (char)y;
                 size_t want = ref_decode(in, len, a);
-                unsigned fl;
-                assert_int_equal(cn_url_decode_to_u(cn_str(in, len), b, &fl), want);
-                assert_memory_equal(a, b, want);
-                assert_int_equal((fl & CN_URL_HIGH) != 0, !is_ascii(a, want));
+                decode_u_fn fns[2];
+                for (size_t k = 0, nk = decode_u_paths(fns); k < nk; k++) {
+                    unsigned fl;
+                    assert_int_equal(fns[k](cn_str(in, len), b, &fl), want);
+                    assert_memory_equal(a, b, want);
+                    assert_int_equal((fl & CN_URL_HIGH) != 0, !is_ascii(a, want));
+                }
                 memcpy(b, in, len);
                 assert_int_equal(cn_url_decode_to(cn_str(b, len), b), want);
                 assert_memory_equal(a, b, want);
