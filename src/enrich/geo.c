@@ -38,7 +38,7 @@ static int open_one(const char *path, MMDB_s *m, bool *has, cn_err_t *err)
 #ifdef MADV_POPULATE_READ
     /* Map the whole file now, as part of loading it: a lookup walks the search tree to
      * places no earlier lookup touched, and each first touch of a page of the mapping is a
-     * page fault (~10 us where the hypervisor keeps the page tables; ~1% of a reprocess).
+     * page fault (~10 us where the hypervisor keeps the page tables; 1-2% of a reprocess).
      * Advice only: a kernel before 5.14 maps on first touch, as before. */
     (void)madvise((void *)m->file_content, m->file_size, MADV_POPULATE_READ);
 #endif
